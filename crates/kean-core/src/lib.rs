@@ -1,0 +1,34 @@
+//! kean-core — the pure domain of kean (科安).
+//!
+//! Everything here is deterministic and free of I/O: values are validated on
+//! construction, the current time is always passed in by the caller, and the
+//! permission policy is a pure function of (actor, action, kind). Storage,
+//! web and CLI crates build on these types; none of them re-implement a rule
+//! that lives here.
+
+pub mod audit;
+pub mod codes;
+pub mod country;
+pub mod error;
+pub mod money;
+pub mod policy;
+pub mod record;
+pub mod schema;
+
+pub use error::{ErrorCode, FieldError};
+pub use money::Fen;
+pub use policy::{Action, Actor, Role, Scope};
+pub use record::{Fields, Record, Value};
+pub use schema::{Field, FieldType, Kind};
+
+/// A source of the current time. Injected everywhere so that tests and
+/// replays control it.
+pub trait Clock: Send + Sync {
+    fn now(&self) -> chrono::DateTime<chrono::Utc>;
+}
+
+/// Formats a timestamp the single way kean stores and audits it:
+/// RFC 3339, UTC, millisecond precision (sorts lexicographically).
+pub fn format_ts(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+}

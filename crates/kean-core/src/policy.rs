@@ -1,0 +1,256 @@
+//! The permission policy: one pure function decides what an actor may do.
+//!
+//! Every read and write in kean asks [`authorize`] first and carries the
+//! [`Scope`] it returns into the query, so an organization-scoped user can
+//! never read or change another organization's records, whichever page or
+//! API call they use. A `Scope` can only be obtained from this module.
+//!
+//! Later inputs (clearance, classification, need-to-know) extend
+//! [`Actor`] and the target description here, and nowhere else.
+
+use serde::{Deserialize, Serialize};
+
+use crate::schema::{Kind, Owner};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// 局系统管理员: everything, including users and reference data.
+    Admin,
+    /// 局审核人员: reads everything, maintains registry records.
+    Reviewer,
+    /// 单位联络员: reads and maintains its own organization's records only.
+    Liaison,
+    /// 科研人员: reads its own organization's records.
+    Researcher,
+    /// 审计员: reads everything and the audit log, changes nothing.
+    Auditor,
+}
+
+impl Role {
+    pub const ALL: [Role; 5] = [
+        Role::Admin,
+        Role::Reviewer,
+        Role::Liaison,
+        Role::Researcher,
+        Role::Auditor,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Reviewer => "reviewer",
+            Role::Liaison => "liaison",
+            Role::Researcher => "researcher",
+            Role::Auditor => "auditor",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.code() == s.trim())
+    }
+    pub fn label(self, zh: bool) -> &'static str {
+        let (z, e) = match self {
+            Role::Admin => ("局管理员", "Bureau administrator"),
+            Role::Reviewer => ("局审核员", "Bureau reviewer"),
+            Role::Liaison => ("单位联络员", "Institution liaison"),
+            Role::Researcher => ("科研人员", "Researcher"),
+            Role::Auditor => ("审计员", "Auditor"),
+        };
+        if zh { z } else { e }
+    }
+    /// Roles that act for one organization and must name it.
+    pub fn needs_organization(self) -> bool {
+        matches!(self, Role::Liaison | Role::Researcher)
+    }
+}
+
+/// Who is acting. Built by the application from an authenticated session
+/// (or, for the system itself, by [`Actor::system`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Actor {
+    pub user_id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub org_id: Option<i64>,
+}
+
+impl Actor {
+    /// kean itself, for seeding and maintenance commands run by an operator
+    /// at the machine. Audited under the name given.
+    pub fn system(name: &str) -> Actor {
+        Actor {
+            user_id: 0,
+            username: format!("system:{name}"),
+            display_name: format!("系统（{name}）"),
+            role: Role::Admin,
+            org_id: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    Read,
+    Create,
+    Update,
+    Archive,
+    ManageUsers,
+    ReadAudit,
+}
+
+/// Which records an authorized action may touch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Scope(ScopeInner);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ScopeInner {
+    All,
+    Organization(i64),
+}
+
+impl Scope {
+    /// `None` means every record; `Some(id)` only records owned by that
+    /// organization (and, for reference data, everything).
+    pub fn organization(&self) -> Option<i64> {
+        match self.0 {
+            ScopeInner::All => None,
+            ScopeInner::Organization(id) => Some(id),
+        }
+    }
+    /// Whether a record owned by `owner` (None = reference data) is inside.
+    pub fn permits_owner(&self, owner: Option<i64>) -> bool {
+        match (self.0, owner) {
+            (ScopeInner::All, _) => true,
+            (ScopeInner::Organization(_), None) => true,
+            (ScopeInner::Organization(me), Some(o)) => me == o,
+        }
+    }
+    /// The scope a query on `kind` must apply: reference data is shared.
+    pub fn for_kind(&self, kind: Kind) -> Scope {
+        if kind.owner() == Owner::None {
+            Scope(ScopeInner::All)
+        } else {
+            *self
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Denied {
+    pub reason_zh: &'static str,
+    pub reason_en: &'static str,
+}
+
+fn deny(zh: &'static str, en: &'static str) -> Result<Scope, Denied> {
+    Err(Denied {
+        reason_zh: zh,
+        reason_en: en,
+    })
+}
+
+/// Decides whether `actor` may perform `action` on records of `kind`
+/// (`kind` is `None` for actions not about a registry), and within which
+/// scope. The only constructor of [`Scope`].
+pub fn authorize(actor: &Actor, action: Action, kind: Option<Kind>) -> Result<Scope, Denied> {
+    use Action::*;
+    let all = Ok(Scope(ScopeInner::All));
+    let reference = kind.is_some_and(|k| k.is_reference_data());
+    match (actor.role, action) {
+        (Role::Admin, _) => all,
+        (_, ManageUsers) => deny("只有管理员可以管理用户", "only administrators manage users"),
+        (Role::Auditor, Read | ReadAudit) => all,
+        (Role::Auditor, _) => deny("审计员为只读角色", "auditors are read-only"),
+        (_, ReadAudit) => deny(
+            "只有审计员和管理员可以查看审计日志",
+            "only auditors and administrators read the audit log",
+        ),
+        (Role::Reviewer, Read) => all,
+        (Role::Reviewer, _) if reference => {
+            deny("基础数据由管理员维护", "reference data is maintained by administrators")
+        }
+        (Role::Reviewer, _) => all,
+        (Role::Liaison | Role::Researcher, _) => {
+            let Some(org) = actor.org_id else {
+                return deny("账号未关联单位", "the account is not linked to an organization");
+            };
+            let scoped = Ok(Scope(ScopeInner::Organization(org)));
+            match (actor.role, action) {
+                (_, Read) => scoped,
+                (Role::Researcher, _) => deny("科研人员为只读角色", "researchers are read-only"),
+                (_, _) if reference => deny("基础数据由管理员维护", "reference data is maintained by administrators"),
+                (_, Create | Archive) if kind == Some(Kind::Organization) => deny(
+                    "单位联络员不能新增或归档单位",
+                    "liaisons cannot create or archive organizations",
+                ),
+                _ => scoped,
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn actor(role: Role, org: Option<i64>) -> Actor {
+        Actor {
+            user_id: 1,
+            username: "u".into(),
+            display_name: "u".into(),
+            role,
+            org_id: org,
+        }
+    }
+
+    #[test]
+    fn liaison_is_confined_to_its_organization() {
+        let a = actor(Role::Liaison, Some(7));
+        let s = authorize(&a, Action::Read, Some(Kind::Contract)).unwrap();
+        assert_eq!(s.organization(), Some(7));
+        assert!(s.permits_owner(Some(7)));
+        assert!(!s.permits_owner(Some(8)));
+        assert!(authorize(&a, Action::Update, Some(Kind::Organization)).is_ok());
+        assert!(authorize(&a, Action::Create, Some(Kind::Organization)).is_err());
+        assert!(authorize(&a, Action::Create, Some(Kind::District)).is_err());
+        assert_eq!(
+            authorize(&a, Action::Read, Some(Kind::District))
+                .unwrap()
+                .for_kind(Kind::District)
+                .organization(),
+            None
+        );
+        assert!(authorize(&a, Action::ReadAudit, None).is_err());
+        assert!(authorize(&actor(Role::Liaison, None), Action::Read, Some(Kind::Platform)).is_err());
+    }
+
+    #[test]
+    fn read_only_roles_cannot_write() {
+        for role in [Role::Auditor, Role::Researcher] {
+            let a = actor(role, Some(1));
+            for action in [Action::Create, Action::Update, Action::Archive, Action::ManageUsers] {
+                for k in Kind::ALL {
+                    assert!(authorize(&a, action, Some(k)).is_err(), "{role:?} {action:?} {k:?}");
+                }
+            }
+        }
+        assert!(authorize(&actor(Role::Auditor, None), Action::ReadAudit, None).is_ok());
+    }
+
+    #[test]
+    fn reviewers_and_admins() {
+        let r = actor(Role::Reviewer, None);
+        assert_eq!(
+            authorize(&r, Action::Update, Some(Kind::Contract))
+                .unwrap()
+                .organization(),
+            None
+        );
+        assert!(authorize(&r, Action::Create, Some(Kind::IndustryChain)).is_err());
+        assert!(authorize(&r, Action::ManageUsers, None).is_err());
+        let a = actor(Role::Admin, None);
+        assert!(authorize(&a, Action::ManageUsers, None).is_ok());
+        assert!(authorize(&a, Action::Create, Some(Kind::District)).is_ok());
+    }
+}

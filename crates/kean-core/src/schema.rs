@@ -1,0 +1,609 @@
+//! The registry schema: every kind of record kean registers, its fields,
+//! their types, labels in both languages, and which of them a list shows,
+//! filters and searches. Forms, tables, the JSON API, the OpenAPI document,
+//! SQL and (later) import templates are all driven by this one description,
+//! so a field is added in exactly one place (plus its migration).
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    District,
+    IndustryChain,
+    Organization,
+    Platform,
+    Person,
+    Contract,
+    Achievement,
+    Transfer,
+}
+
+/// Where the organization that "owns" a record (for scoping) comes from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Owner {
+    /// Reference data (districts, chains): no owner, visible to everyone.
+    None,
+    /// The record is an organization; it owns itself.
+    SelfId,
+    /// A reference field naming the owning organization.
+    Field(&'static str),
+    /// The owner of the record a reference field points to.
+    Via(&'static str, Kind),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Choice {
+    pub code: &'static str,
+    pub zh: &'static str,
+    pub en: &'static str,
+}
+
+const fn c(code: &'static str, zh: &'static str, en: &'static str) -> Choice {
+    Choice { code, zh, en }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldType {
+    /// One line of text, at most `max` characters.
+    Text {
+        max: usize,
+    },
+    /// Multi-line text.
+    LongText {
+        max: usize,
+    },
+    /// Exactly `len` ASCII digits (administrative division codes).
+    Digits {
+        len: usize,
+    },
+    /// 统一社会信用代码, check digit verified.
+    CreditCode,
+    /// Calendar date, not after today.
+    Date,
+    /// Yuan amount stored exactly in fen.
+    Money,
+    Bool,
+    Enum(&'static [Choice]),
+    Ref(Kind),
+    /// ISO 3166-1 alpha-2 code.
+    Country,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Field {
+    pub name: &'static str,
+    pub zh: &'static str,
+    pub en: &'static str,
+    pub ty: FieldType,
+    pub required: bool,
+    pub unique: bool,
+    /// Shown as a column in the list table.
+    pub list: bool,
+    /// Offered as an exact-match filter in the search form.
+    pub filter: bool,
+    /// Part of the free-text keyword search.
+    pub search: bool,
+}
+
+const fn f(name: &'static str, zh: &'static str, en: &'static str, ty: FieldType) -> Field {
+    Field {
+        name,
+        zh,
+        en,
+        ty,
+        required: false,
+        unique: false,
+        list: false,
+        filter: false,
+        search: false,
+    }
+}
+
+impl Field {
+    const fn req(mut self) -> Self {
+        self.required = true;
+        self
+    }
+    const fn uniq(mut self) -> Self {
+        self.unique = true;
+        self
+    }
+    const fn col(mut self) -> Self {
+        self.list = true;
+        self
+    }
+    const fn filt(mut self) -> Self {
+        self.filter = true;
+        self
+    }
+    const fn srch(mut self) -> Self {
+        self.search = true;
+        self
+    }
+    pub fn label(&self, zh: bool) -> &'static str {
+        if zh { self.zh } else { self.en }
+    }
+    pub fn choices(&self) -> &'static [Choice] {
+        match self.ty {
+            FieldType::Enum(cs) => cs,
+            _ => &[],
+        }
+    }
+    pub fn choice_label(&self, code: &str, zh: bool) -> Option<&'static str> {
+        self.choices()
+            .iter()
+            .find(|ch| ch.code == code)
+            .map(|ch| if zh { ch.zh } else { ch.en })
+    }
+}
+
+use FieldType as T;
+
+pub const ORG_TYPES: &[Choice] = &[
+    c("enterprise", "企业", "Enterprise"),
+    c("university", "高校", "University"),
+    c("research_institute", "科研院所", "Research institute"),
+    c("other", "其他", "Other"),
+];
+
+pub const PLATFORM_TYPES: &[Choice] = &[
+    c("key_lab", "重点实验室", "Key laboratory"),
+    c("tech_innovation_center", "技术创新中心", "Technology innovation centre"),
+    c("new_rd_institution", "新型研发机构", "New-type R&D institution"),
+    c(
+        "engineering_research_center",
+        "工程技术研究中心",
+        "Engineering research centre",
+    ),
+    c("enterprise_tech_center", "企业技术中心", "Enterprise technology centre"),
+    c("pilot_base", "中试基地", "Pilot-scale base"),
+    c("other", "其他", "Other"),
+];
+
+pub const PLATFORM_LEVELS: &[Choice] = &[
+    c("national", "国家级", "National"),
+    c("provincial", "省级", "Provincial"),
+    c("city", "市级", "City"),
+];
+
+pub const ID_TYPES: &[Choice] = &[
+    c("resident_id", "居民身份证", "Resident identity card"),
+    c("passport", "护照", "Passport"),
+    c(
+        "hk_macao_permit",
+        "港澳居民来往内地通行证",
+        "Mainland travel permit (HK/Macao)",
+    ),
+    c(
+        "taiwan_permit",
+        "台湾居民来往大陆通行证",
+        "Mainland travel permit (Taiwan)",
+    ),
+    c(
+        "foreign_permanent",
+        "外国人永久居留身份证",
+        "Foreign permanent resident ID",
+    ),
+    c("other", "其他", "Other"),
+];
+
+pub const CONTRACT_TYPES: &[Choice] = &[
+    c("development", "技术开发", "Technology development"),
+    c("transfer", "技术转让", "Technology transfer"),
+    c("licensing", "技术许可", "Technology licensing"),
+    c("consulting", "技术咨询", "Technology consulting"),
+    c("service", "技术服务", "Technology service"),
+];
+
+/// 技术领域 as the national technology-market statistics count them.
+pub const TECH_FIELDS: &[Choice] = &[
+    c("electronic_information", "电子信息", "Electronic information"),
+    c("advanced_manufacturing", "先进制造", "Advanced manufacturing"),
+    c("aerospace", "航空航天", "Aerospace"),
+    c("modern_transport", "现代交通", "Modern transport"),
+    c("agriculture", "农业", "Agriculture"),
+    c("new_materials", "新材料及其应用", "New materials"),
+    c("new_energy", "新能源与高效节能", "New energy and energy efficiency"),
+    c("environment", "环境保护与资源综合利用", "Environment and resource use"),
+    c("urban_social", "城市建设与社会发展", "Urban and social development"),
+    c("bio_medicine", "生物、医药和医疗器械", "Biology, medicine and devices"),
+    c("nuclear", "核应用", "Nuclear applications"),
+];
+
+pub const ACHIEVEMENT_TYPES: &[Choice] = &[
+    c("invention_patent", "发明专利", "Invention patent"),
+    c("utility_patent", "实用新型专利", "Utility-model patent"),
+    c("design_patent", "外观设计专利", "Design patent"),
+    c("software", "软件著作权", "Software copyright"),
+    c("new_variety", "植物新品种", "New plant variety"),
+    c("technique", "技术秘密/工艺", "Know-how / technique"),
+    c("standard", "标准", "Standard"),
+    c("other", "其他", "Other"),
+];
+
+pub const TRANSFER_MODES: &[Choice] = &[
+    c("assignment", "转让", "Assignment (sale)"),
+    c("licensing", "许可", "Licensing"),
+    c("investment", "作价投资", "Investment in kind"),
+    c("other", "其他", "Other"),
+];
+
+const DISTRICT_FIELDS: &[Field] = &[
+    f("code", "区划代码", "Division code", T::Digits { len: 6 })
+        .req()
+        .uniq()
+        .col()
+        .srch(),
+    f("name", "名称", "Name", T::Text { max: 50 }).req().uniq().col().srch(),
+];
+
+const CHAIN_FIELDS: &[Field] = &[
+    f("code", "编码", "Code", T::Text { max: 20 }).req().uniq().col().srch(),
+    f("name", "名称", "Name", T::Text { max: 50 }).req().uniq().col().srch(),
+    f("description", "说明", "Description", T::LongText { max: 2000 }),
+];
+
+const ORG_FIELDS: &[Field] = &[
+    f("name", "单位名称", "Name", T::Text { max: 200 })
+        .req()
+        .uniq()
+        .col()
+        .srch(),
+    f(
+        "credit_code",
+        "统一社会信用代码",
+        "Unified social credit code",
+        T::CreditCode,
+    )
+    .req()
+    .uniq()
+    .col()
+    .srch(),
+    f("org_type", "单位类型", "Type", T::Enum(ORG_TYPES)).req().col().filt(),
+    f("district_id", "所属区县", "District", T::Ref(Kind::District))
+        .req()
+        .col()
+        .filt(),
+    f(
+        "industry_chain_id",
+        "产业链",
+        "Industry chain",
+        T::Ref(Kind::IndustryChain),
+    )
+    .col()
+    .filt(),
+    f("address", "地址", "Address", T::Text { max: 200 }),
+    f(
+        "legal_representative",
+        "法定代表人",
+        "Legal representative",
+        T::Text { max: 50 },
+    ),
+    f("contact_phone", "联系电话", "Contact phone", T::Text { max: 30 }),
+    f(
+        "high_tech_cert_no",
+        "高新技术企业证书编号",
+        "High-tech certificate no.",
+        T::Text { max: 30 },
+    )
+    .col()
+    .srch(),
+    f(
+        "high_tech_issued_on",
+        "高企证书发证日期",
+        "High-tech certificate issued",
+        T::Date,
+    ),
+    f("tech_sme", "科技型中小企业", "Tech SME", T::Bool).col().filt(),
+    f("established_on", "成立日期", "Established", T::Date),
+];
+
+const PLATFORM_FIELDS: &[Field] = &[
+    f("name", "平台名称", "Name", T::Text { max: 200 })
+        .req()
+        .uniq()
+        .col()
+        .srch(),
+    f("platform_type", "平台类型", "Type", T::Enum(PLATFORM_TYPES))
+        .req()
+        .col()
+        .filt(),
+    f("level", "级别", "Level", T::Enum(PLATFORM_LEVELS)).req().col().filt(),
+    f(
+        "host_org_id",
+        "依托单位",
+        "Host organization",
+        T::Ref(Kind::Organization),
+    )
+    .req()
+    .col()
+    .filt(),
+    f(
+        "industry_chain_id",
+        "产业链",
+        "Industry chain",
+        T::Ref(Kind::IndustryChain),
+    )
+    .col()
+    .filt(),
+    f("recognized_on", "认定日期", "Recognized on", T::Date).col(),
+    f("director", "负责人", "Director", T::Text { max: 50 }).srch(),
+    f("description", "简介", "Description", T::LongText { max: 2000 }),
+];
+
+const PERSON_FIELDS: &[Field] = &[
+    f("name", "姓名", "Name", T::Text { max: 100 }).req().col().srch(),
+    f("id_type", "证件类型", "ID type", T::Enum(ID_TYPES)).req(),
+    f("id_number", "证件号码", "ID number", T::Text { max: 40 })
+        .req()
+        .uniq()
+        .col(),
+    f("nationality", "国籍", "Nationality", T::Country).req().col().filt(),
+    f("org_id", "所在单位", "Organization", T::Ref(Kind::Organization))
+        .req()
+        .col()
+        .filt(),
+    f("title", "职称", "Title", T::Text { max: 50 }).col(),
+    f("research_field", "研究领域", "Research field", T::Text { max: 100 })
+        .col()
+        .srch(),
+    f(
+        "foreign_affiliation",
+        "境外任职/兼职单位",
+        "Foreign affiliation",
+        T::Text { max: 200 },
+    )
+    .srch(),
+    f(
+        "foreign_affiliation_country",
+        "境外单位所在国家/地区",
+        "Foreign affiliation country",
+        T::Country,
+    ),
+    f("email", "电子邮箱", "Email", T::Text { max: 100 }),
+    f("is_commissioner", "科技特派员", "S&T commissioner", T::Bool)
+        .col()
+        .filt(),
+];
+
+const CONTRACT_FIELDS: &[Field] = &[
+    f("contract_no", "登记编号", "Registration no.", T::Text { max: 40 })
+        .req()
+        .uniq()
+        .col()
+        .srch(),
+    f("title", "合同名称", "Title", T::Text { max: 200 }).req().col().srch(),
+    f("contract_type", "合同类型", "Type", T::Enum(CONTRACT_TYPES))
+        .req()
+        .col()
+        .filt(),
+    f("seller_org_id", "卖方（技术方）", "Seller", T::Ref(Kind::Organization))
+        .req()
+        .col()
+        .filt(),
+    f("buyer_name", "买方名称", "Buyer", T::Text { max: 200 })
+        .req()
+        .col()
+        .srch(),
+    f("buyer_country", "买方国家/地区", "Buyer country", T::Country)
+        .req()
+        .filt(),
+    f("buyer_region", "买方所在地区", "Buyer region", T::Text { max: 100 }),
+    f("signed_on", "签订日期", "Signed on", T::Date).req().col(),
+    f("registered_on", "登记日期", "Registered on", T::Date).req(),
+    f("contract_value", "成交额（元）", "Contract value (CNY)", T::Money)
+        .req()
+        .col(),
+    f("tech_value", "技术交易额（元）", "Technology value (CNY)", T::Money)
+        .req()
+        .col(),
+    f("tech_field", "技术领域", "Technology field", T::Enum(TECH_FIELDS)).filt(),
+    f(
+        "industry_chain_id",
+        "产业链",
+        "Industry chain",
+        T::Ref(Kind::IndustryChain),
+    )
+    .filt(),
+    f(
+        "achievement_id",
+        "关联科技成果",
+        "Linked achievement",
+        T::Ref(Kind::Achievement),
+    ),
+];
+
+const ACHIEVEMENT_FIELDS: &[Field] = &[
+    f("title", "成果名称", "Title", T::Text { max: 200 }).req().col().srch(),
+    f("achievement_type", "成果类型", "Type", T::Enum(ACHIEVEMENT_TYPES))
+        .req()
+        .col()
+        .filt(),
+    f("owner_org_id", "权属单位", "Owner", T::Ref(Kind::Organization))
+        .req()
+        .col()
+        .filt(),
+    f(
+        "registration_no",
+        "专利号/登记号",
+        "Patent / registration no.",
+        T::Text { max: 60 },
+    )
+    .col()
+    .srch(),
+    f("tech_field", "技术领域", "Technology field", T::Enum(TECH_FIELDS)).filt(),
+    f(
+        "industry_chain_id",
+        "产业链",
+        "Industry chain",
+        T::Ref(Kind::IndustryChain),
+    )
+    .col()
+    .filt(),
+    f("completed_on", "完成日期", "Completed on", T::Date).col(),
+    f("description", "简介", "Description", T::LongText { max: 2000 }),
+];
+
+const TRANSFER_FIELDS: &[Field] = &[
+    f("achievement_id", "科技成果", "Achievement", T::Ref(Kind::Achievement))
+        .req()
+        .col()
+        .filt(),
+    f("transfer_mode", "转化方式", "Mode", T::Enum(TRANSFER_MODES))
+        .req()
+        .col()
+        .filt(),
+    f(
+        "counterparty_name",
+        "受让方/被许可方",
+        "Counterparty",
+        T::Text { max: 200 },
+    )
+    .req()
+    .col()
+    .srch(),
+    f(
+        "counterparty_country",
+        "对方国家/地区",
+        "Counterparty country",
+        T::Country,
+    )
+    .req()
+    .col()
+    .filt(),
+    f("amount", "金额（元）", "Amount (CNY)", T::Money).req().col(),
+    f("transferred_on", "转化日期", "Date", T::Date).req().col(),
+    f("contract_id", "关联技术合同", "Linked contract", T::Ref(Kind::Contract)),
+];
+
+impl Kind {
+    pub const ALL: [Kind; 8] = [
+        Kind::Organization,
+        Kind::Platform,
+        Kind::Person,
+        Kind::Contract,
+        Kind::Achievement,
+        Kind::Transfer,
+        Kind::District,
+        Kind::IndustryChain,
+    ];
+
+    /// SQL table name.
+    pub fn table(self) -> &'static str {
+        match self {
+            Kind::District => "districts",
+            Kind::IndustryChain => "industry_chains",
+            Kind::Organization => "organizations",
+            Kind::Platform => "platforms",
+            Kind::Person => "persons",
+            Kind::Contract => "tech_contracts",
+            Kind::Achievement => "achievements",
+            Kind::Transfer => "transfers",
+        }
+    }
+
+    /// The plural name in URLs, the API and the CLI.
+    pub fn slug(self) -> &'static str {
+        match self {
+            Kind::District => "districts",
+            Kind::IndustryChain => "industry-chains",
+            Kind::Organization => "organizations",
+            Kind::Platform => "platforms",
+            Kind::Person => "researchers",
+            Kind::Contract => "contracts",
+            Kind::Achievement => "achievements",
+            Kind::Transfer => "transfers",
+        }
+    }
+
+    pub fn from_slug(s: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.slug() == s)
+    }
+
+    pub fn label(self, zh: bool) -> &'static str {
+        let (z, e) = match self {
+            Kind::District => ("区县", "Districts"),
+            Kind::IndustryChain => ("重点产业链", "Industry chains"),
+            Kind::Organization => ("单位", "Organizations"),
+            Kind::Platform => ("创新平台", "Innovation platforms"),
+            Kind::Person => ("科研人员", "Researchers"),
+            Kind::Contract => ("技术合同", "Technology contracts"),
+            Kind::Achievement => ("科技成果", "Achievements"),
+            Kind::Transfer => ("成果转化", "Achievement transfers"),
+        };
+        if zh { z } else { e }
+    }
+
+    pub fn fields(self) -> &'static [Field] {
+        match self {
+            Kind::District => DISTRICT_FIELDS,
+            Kind::IndustryChain => CHAIN_FIELDS,
+            Kind::Organization => ORG_FIELDS,
+            Kind::Platform => PLATFORM_FIELDS,
+            Kind::Person => PERSON_FIELDS,
+            Kind::Contract => CONTRACT_FIELDS,
+            Kind::Achievement => ACHIEVEMENT_FIELDS,
+            Kind::Transfer => TRANSFER_FIELDS,
+        }
+    }
+
+    pub fn field(self, name: &str) -> Option<&'static Field> {
+        self.fields().iter().find(|f| f.name == name)
+    }
+
+    /// The field that names a record to people (in lists of references).
+    pub fn label_field(self) -> &'static str {
+        match self {
+            Kind::Contract => "contract_no",
+            Kind::Achievement => "title",
+            Kind::Transfer => "counterparty_name",
+            _ => "name",
+        }
+    }
+
+    pub fn owner(self) -> Owner {
+        match self {
+            Kind::District | Kind::IndustryChain => Owner::None,
+            Kind::Organization => Owner::SelfId,
+            Kind::Platform => Owner::Field("host_org_id"),
+            Kind::Person => Owner::Field("org_id"),
+            Kind::Contract => Owner::Field("seller_org_id"),
+            Kind::Achievement => Owner::Field("owner_org_id"),
+            Kind::Transfer => Owner::Via("achievement_id", Kind::Achievement),
+        }
+    }
+
+    /// Reference data is shared by all and maintained by administrators.
+    pub fn is_reference_data(self) -> bool {
+        self.owner() == Owner::None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_round_trip_and_fields_are_unique() {
+        for k in Kind::ALL {
+            assert_eq!(Kind::from_slug(k.slug()), Some(k));
+            let fs = k.fields();
+            for (i, a) in fs.iter().enumerate() {
+                assert!(fs[i + 1..].iter().all(|b| b.name != a.name), "{:?}.{}", k, a.name);
+                assert!(a.name.chars().all(|c| c.is_ascii_lowercase() || c == '_'));
+            }
+            assert!(k.field(k.label_field()).is_some(), "{k:?} label field");
+            match k.owner() {
+                Owner::Field(n) | Owner::Via(n, _) => {
+                    assert!(matches!(k.field(n).map(|f| f.ty), Some(FieldType::Ref(_))));
+                    assert!(
+                        k.field(n).is_some_and(|f| f.required),
+                        "{k:?} owner field must be required"
+                    );
+                }
+                Owner::None | Owner::SelfId => {}
+            }
+        }
+    }
+}
