@@ -1,0 +1,378 @@
+//! The gate. An [`Access`] is an actor bound to the application; each of
+//! its methods asks the policy first and carries the granted scope into
+//! the store, so that no page or API handler can reach data around it.
+
+use std::collections::{BTreeMap, HashMap};
+
+use kean_core::audit::AuditEntry;
+use kean_core::policy::{Action, authorize};
+use kean_core::record::validate;
+use kean_core::schema::{FieldType, Owner};
+use kean_core::{Actor, ErrorCode, FieldError, Fields, Kind, Record, Role, Scope};
+use kean_store::{ListQuery, NewUser, Page, User, WriteMeta};
+
+use crate::auth::{check_password_policy, hash_password};
+use crate::{App, AppError, Result};
+
+pub struct Access {
+    app: App,
+    actor: Actor,
+}
+
+/// A page of records with the display labels of everything they reference.
+#[derive(Debug, Clone)]
+pub struct Listing {
+    pub page: Page<Record>,
+    pub labels: HashMap<(Kind, i64), String>,
+}
+
+impl Listing {
+    pub fn label(&self, kind: Kind, id: i64) -> Option<&str> {
+        self.labels.get(&(kind, id)).map(String::as_str)
+    }
+}
+
+impl Access {
+    pub(crate) fn new(app: App, actor: Actor) -> Access {
+        Access { app, actor }
+    }
+
+    pub fn actor(&self) -> &Actor {
+        &self.actor
+    }
+
+    pub fn today(&self) -> chrono::NaiveDate {
+        self.app.today()
+    }
+
+    /// Whether the actor may perform `action` on `kind` at all (for showing
+    /// or hiding buttons; the operations check again).
+    pub fn may(&self, action: Action, kind: Option<Kind>) -> bool {
+        authorize(&self.actor, action, kind).is_ok()
+    }
+
+    fn gate(&self, action: Action, kind: Option<Kind>) -> Result<Scope> {
+        authorize(&self.actor, action, kind).map_err(AppError::denied)
+    }
+
+    fn meta(&self) -> WriteMeta {
+        WriteMeta {
+            at: self.app.now_ts(),
+            actor_id: self.actor.user_id,
+            actor: self.actor.username.clone(),
+        }
+    }
+
+    // ---------------- reads ----------------
+
+    pub async fn list(&self, kind: Kind, query: &ListQuery) -> Result<Listing> {
+        let scope = self.gate(Action::Read, Some(kind))?;
+        let page = self
+            .app
+            .store()
+            .list(kind, query, scope)
+            .await
+            .map_err(AppError::from_store)?;
+        let labels = self.labels_for(&page.items).await?;
+        Ok(Listing { page, labels })
+    }
+
+    pub async fn get(&self, kind: Kind, id: i64) -> Result<(Record, HashMap<(Kind, i64), String>)> {
+        let scope = self.gate(Action::Read, Some(kind))?;
+        let rec = self
+            .app
+            .store()
+            .get(kind, id, scope)
+            .await
+            .map_err(AppError::from_store)?
+            .ok_or_else(AppError::not_found)?;
+        let labels = self.labels_for(std::slice::from_ref(&rec)).await?;
+        Ok((rec, labels))
+    }
+
+    pub async fn count(&self, kind: Kind) -> Result<i64> {
+        let scope = self.gate(Action::Read, Some(kind))?;
+        self.app.store().count(kind, scope).await.map_err(AppError::from_store)
+    }
+
+    /// Records of `kind` the actor may reference, for pickers.
+    pub async fn options(&self, kind: Kind, limit: u32) -> Result<Vec<(i64, String)>> {
+        let scope = self.gate(Action::Read, Some(kind))?;
+        self.app
+            .store()
+            .options(kind, scope, limit)
+            .await
+            .map_err(AppError::from_store)
+    }
+
+    /// Labels of referenced records, each resolved under the actor's own
+    /// read scope for the referenced kind (nothing outside it is named).
+    async fn labels_for(&self, records: &[Record]) -> Result<HashMap<(Kind, i64), String>> {
+        let mut wanted: BTreeMap<Kind, Vec<i64>> = BTreeMap::new();
+        for r in records {
+            for (f, v) in r.fields.iter() {
+                if let (FieldType::Ref(k), Some(id)) = (f.ty, v.as_ref_id()) {
+                    wanted.entry(k).or_default().push(id);
+                }
+            }
+        }
+        let mut out = HashMap::new();
+        for (k, mut ids) in wanted {
+            ids.sort_unstable();
+            ids.dedup();
+            let Ok(scope) = authorize(&self.actor, Action::Read, Some(k)) else {
+                continue;
+            };
+            for (id, label) in self
+                .app
+                .store()
+                .labels(k, &ids, scope)
+                .await
+                .map_err(AppError::from_store)?
+            {
+                out.insert((k, id), label);
+            }
+        }
+        Ok(out)
+    }
+
+    // ---------------- writes ----------------
+
+    /// Validates input and checks references: each must exist and be
+    /// visible to the actor. Returns the fields and the owning organization.
+    async fn prepare(&self, kind: Kind, raw: &BTreeMap<String, String>) -> Result<(Fields, Option<i64>)> {
+        let fields = validate(kind, raw, self.app.today()).map_err(AppError::validation)?;
+        let mut errors = Vec::new();
+        let mut owners: HashMap<&str, Option<i64>> = HashMap::new();
+        for (f, v) in fields.iter() {
+            if let (FieldType::Ref(k), Some(id)) = (f.ty, v.as_ref_id()) {
+                let scope = self.gate(Action::Read, Some(k))?;
+                match self
+                    .app
+                    .store()
+                    .owner_of(k, id, scope)
+                    .await
+                    .map_err(AppError::from_store)?
+                {
+                    Some(owner) => {
+                        owners.insert(f.name, owner);
+                    }
+                    None => errors.push(FieldError::new(
+                        f.name,
+                        format!("{}：所选{}（编号{}）不存在或无权访问", f.zh, k.label(true), id),
+                        format!(
+                            "{}: {} #{} does not exist or is not accessible",
+                            f.en,
+                            k.label(false),
+                            id
+                        ),
+                    )),
+                }
+            }
+        }
+        if !errors.is_empty() {
+            return Err(AppError::validation(errors));
+        }
+        let owner = match kind.owner() {
+            Owner::None | Owner::SelfId => None,
+            Owner::Field(name) => fields.get(name).as_ref_id(),
+            Owner::Via(name, _) => owners.get(name).copied().flatten(),
+        };
+        Ok((fields, owner))
+    }
+
+    fn check_owner(&self, kind: Kind, scope: Scope, owner: Option<i64>) -> Result<()> {
+        let field = match kind.owner() {
+            Owner::Field(n) | Owner::Via(n, _) => n,
+            Owner::None | Owner::SelfId => return Ok(()),
+        };
+        if scope.permits_owner(owner) {
+            return Ok(());
+        }
+        Err(AppError::field(
+            ErrorCode::Forbidden,
+            FieldError::new(
+                field,
+                "只能登记或修改本单位的记录",
+                "you may only register or change your own organization's records",
+            ),
+        ))
+    }
+
+    pub async fn create(&self, kind: Kind, raw: &BTreeMap<String, String>) -> Result<Record> {
+        let scope = self.gate(Action::Create, Some(kind))?;
+        let (fields, owner) = self.prepare(kind, raw).await?;
+        self.check_owner(kind, scope, owner)?;
+        self.app
+            .store()
+            .insert(&fields, owner, &self.meta())
+            .await
+            .map_err(AppError::from_store)
+    }
+
+    /// Replaces a record's fields. `expected_version` (from the form or the
+    /// API request) guards against overwriting someone else's edit.
+    pub async fn update(
+        &self,
+        kind: Kind,
+        id: i64,
+        raw: &BTreeMap<String, String>,
+        expected_version: Option<i64>,
+    ) -> Result<Record> {
+        let scope = self.gate(Action::Update, Some(kind))?;
+        // Existence inside the scope first, so that an out-of-scope id is
+        // "not found" rather than a validation report about it.
+        if self
+            .app
+            .store()
+            .owner_of(kind, id, scope)
+            .await
+            .map_err(AppError::from_store)?
+            .is_none()
+        {
+            return Err(AppError::not_found());
+        }
+        let (fields, owner) = self.prepare(kind, raw).await?;
+        let owner = if kind.owner() == Owner::SelfId { Some(id) } else { owner };
+        self.check_owner(kind, scope, owner)?;
+        self.app
+            .store()
+            .update(id, expected_version, &fields, owner, scope, &self.meta())
+            .await
+            .map_err(AppError::from_store)
+    }
+
+    pub async fn set_archived(&self, kind: Kind, id: i64, archived: bool) -> Result<Record> {
+        let scope = self.gate(Action::Archive, Some(kind))?;
+        self.app
+            .store()
+            .set_archived(kind, id, archived, scope, &self.meta())
+            .await
+            .map_err(AppError::from_store)
+    }
+
+    // ---------------- users ----------------
+
+    pub async fn users(&self) -> Result<Vec<User>> {
+        self.gate(Action::ManageUsers, None)?;
+        self.app.store().list_users().await.map_err(AppError::from_store)
+    }
+
+    pub async fn create_user(
+        &self,
+        username: &str,
+        display_name: &str,
+        role: Role,
+        org_id: Option<i64>,
+        password: &str,
+    ) -> Result<User> {
+        self.gate(Action::ManageUsers, None)?;
+        let mut errors = Vec::new();
+        let username = username.trim();
+        let ok_name = (3..=32).contains(&username.len())
+            && username
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || "._-".contains(c));
+        if !ok_name {
+            errors.push(FieldError::new(
+                "username",
+                "用户名：3–32位，仅限小写字母、数字和 . _ -",
+                "username: 3–32 characters of a–z, 0–9, '.', '_' or '-'",
+            ));
+        }
+        let display_name = display_name.trim();
+        if display_name.is_empty() || display_name.chars().count() > 50 {
+            errors.push(FieldError::new(
+                "display_name",
+                "姓名：必填，最多50个字符",
+                "display name: required, at most 50 characters",
+            ));
+        }
+        if let Err(e) = check_password_policy(password) {
+            errors.push(e);
+        }
+        match (role.needs_organization(), org_id) {
+            (true, None) => errors.push(FieldError::new(
+                "org_id",
+                "所属单位：单位联络员和科研人员必须关联单位",
+                "organization: required for liaisons and researchers",
+            )),
+            (false, Some(_)) => errors.push(FieldError::new(
+                "org_id",
+                "所属单位：局内角色不关联单位",
+                "organization: bureau roles are not linked to an organization",
+            )),
+            (true, Some(id)) => {
+                let scope = self.gate(Action::Read, Some(Kind::Organization))?;
+                if self
+                    .app
+                    .store()
+                    .owner_of(Kind::Organization, id, scope)
+                    .await
+                    .map_err(AppError::from_store)?
+                    .is_none()
+                {
+                    errors.push(FieldError::new(
+                        "org_id",
+                        format!("所属单位：编号{id}的单位不存在"),
+                        format!("organization: #{id} does not exist"),
+                    ));
+                }
+            }
+            (false, None) => {}
+        }
+        if !errors.is_empty() {
+            return Err(AppError::validation(errors));
+        }
+        let password_hash = hash_password(password.to_string()).await?;
+        let new = NewUser {
+            username: username.to_string(),
+            display_name: display_name.to_string(),
+            role,
+            org_id,
+            password_hash,
+        };
+        self.app
+            .store()
+            .create_user(&new, &self.meta())
+            .await
+            .map_err(AppError::from_store)
+    }
+
+    // ---------------- audit ----------------
+
+    pub async fn audit_page(&self, page: u32, page_size: u32) -> Result<Page<AuditEntry>> {
+        self.gate(Action::ReadAudit, None)?;
+        self.app
+            .store()
+            .audit_page(page, page_size)
+            .await
+            .map_err(AppError::from_store)
+    }
+
+    /// Walks the whole audit chain and reports the first broken record.
+    pub async fn verify_audit(&self) -> Result<std::result::Result<i64, i64>> {
+        self.gate(Action::ReadAudit, None)?;
+        let mut prev = kean_core::audit::GENESIS_HASH.to_string();
+        let mut last = 0;
+        loop {
+            let batch = self
+                .app
+                .store()
+                .audit_range(last, 2000)
+                .await
+                .map_err(AppError::from_store)?;
+            if batch.is_empty() {
+                return Ok(Ok(last));
+            }
+            if batch[0].seq != last + 1 {
+                return Ok(Err(last + 1));
+            }
+            match kean_core::audit::verify_chain(&prev, &batch) {
+                Ok(h) => prev = h,
+                Err(seq) => return Ok(Err(seq)),
+            }
+            last = batch.last().map(|e| e.seq).unwrap_or(last);
+        }
+    }
+}

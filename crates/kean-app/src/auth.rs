@@ -1,0 +1,286 @@
+//! Passwords, logins, sessions and API tokens.
+
+use argon2::Argon2;
+use argon2::password_hash::phc::PasswordHash;
+use argon2::password_hash::{PasswordHasher, PasswordVerifier};
+use chrono::Duration;
+use kean_core::audit::{AuditDraft, sm3_hex};
+use kean_core::{Actor, ErrorCode, FieldError};
+use kean_store::{SessionRow, User, WriteMeta};
+
+use crate::{App, AppError, Result};
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub web_session: Duration,
+    pub api_token: Duration,
+    pub max_failed_logins: i64,
+    pub lockout: Duration,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            web_session: Duration::hours(8),
+            api_token: Duration::days(30),
+            max_failed_logins: 5,
+            lockout: Duration::minutes(15),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionKind {
+    /// A browser session (cookie), with a CSRF token for its forms.
+    Web,
+    /// A bearer token for the JSON API.
+    Api,
+}
+
+impl SessionKind {
+    fn code(self) -> &'static str {
+        match self {
+            SessionKind::Web => "web",
+            SessionKind::Api => "api",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct LoginOk {
+    /// The secret handed to the client; only its SM3 hash is stored.
+    pub token: String,
+    pub csrf_token: String,
+    pub expires_at: String,
+    pub user: User,
+}
+
+/// 32 random bytes, hex.
+pub(crate) fn random_token() -> Result<String> {
+    let mut buf = [0u8; 32];
+    getrandom::fill(&mut buf).map_err(|e| AppError::internal(format!("random source failed: {e}")))?;
+    Ok(buf.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// Checks a new password: at least 8 characters, with letters and digits.
+pub(crate) fn check_password_policy(pw: &str) -> std::result::Result<(), FieldError> {
+    let n = pw.chars().count();
+    if n < 8 || n > 128 || !pw.chars().any(|c| c.is_alphabetic()) || !pw.chars().any(|c| c.is_ascii_digit()) {
+        return Err(FieldError::new(
+            "password",
+            "密码：至少8位，且须同时包含字母和数字",
+            "password: at least 8 characters, with both letters and digits",
+        ));
+    }
+    Ok(())
+}
+
+pub(crate) async fn hash_password(pw: String) -> Result<String> {
+    tokio::task::spawn_blocking(move || {
+        Argon2::default()
+            .hash_password(pw.as_bytes())
+            .map(|h| h.to_string())
+            .map_err(|e| AppError::internal(format!("argon2: {e}")))
+    })
+    .await
+    .map_err(|e| AppError::internal(format!("hashing task: {e}")))?
+}
+
+async fn verify_password(pw: String, hash: String) -> bool {
+    tokio::task::spawn_blocking(move || match PasswordHash::new(&hash) {
+        Ok(parsed) => Argon2::default().verify_password(pw.as_bytes(), &parsed).is_ok(),
+        Err(_) => false,
+    })
+    .await
+    .unwrap_or(false)
+}
+
+/// A hash of no one's password, verified against when the username is
+/// unknown so that both cases take the same time.
+static DUMMY_HASH: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+
+async fn dummy_hash() -> String {
+    if let Some(h) = DUMMY_HASH.get() {
+        return h.clone();
+    }
+    let h = hash_password(random_token().unwrap_or_default())
+        .await
+        .unwrap_or_default();
+    DUMMY_HASH.get_or_init(|| h).clone()
+}
+
+fn bad_credentials() -> AppError {
+    AppError::new(
+        ErrorCode::Unauthenticated,
+        "用户名或密码错误",
+        "wrong username or password",
+    )
+}
+
+impl App {
+    fn meta_for(&self, user_id: i64, name: &str) -> WriteMeta {
+        WriteMeta {
+            at: self.now_ts(),
+            actor_id: user_id,
+            actor: name.to_string(),
+        }
+    }
+
+    /// Checks a username and password and opens a session. Failures are
+    /// audited; after `max_failed_logins` failures in a row the account is
+    /// locked for `lockout`.
+    pub async fn login(&self, username: &str, password: &str, kind: SessionKind) -> Result<LoginOk> {
+        let username = username.trim();
+        let found = self
+            .store()
+            .user_by_username(username)
+            .await
+            .map_err(AppError::from_store)?;
+        let Some((user, hash)) = found else {
+            verify_password(password.to_string(), dummy_hash().await).await;
+            let mut d = AuditDraft {
+                at: self.now_ts(),
+                actor_id: 0,
+                actor: username.chars().take(64).collect(),
+                action: "login_failed".into(),
+                target: "users".into(),
+                record_id: None,
+                before: None,
+                after: Some(serde_json::json!({ "reason": "unknown user" })),
+            };
+            d.actor = format!("unknown:{}", d.actor);
+            self.store().append_audit(d).await.map_err(AppError::from_store)?;
+            return Err(bad_credentials());
+        };
+        let now = self.now();
+        if let Some(until) = &user.locked_until
+            && until.as_str() > self.now_ts().as_str()
+        {
+            return Err(AppError::new(
+                ErrorCode::AccountLocked,
+                format!(
+                    "连续登录失败次数过多，账号已锁定至 {}（UTC），请稍后再试或联系管理员",
+                    &until[..16.min(until.len())]
+                ),
+                format!("too many failed logins; the account is locked until {until} (UTC)"),
+            ));
+        }
+        if user.disabled {
+            return Err(AppError::new(
+                ErrorCode::Unauthenticated,
+                "账号已停用",
+                "the account is disabled",
+            ));
+        }
+        if !verify_password(password.to_string(), hash).await {
+            let lock = if user.failed_logins + 1 >= self.settings.max_failed_logins {
+                Some(kean_core::format_ts(now + self.settings.lockout))
+            } else {
+                None
+            };
+            self.store()
+                .record_login_failure(user.id, lock.as_deref(), &self.meta_for(user.id, &user.username))
+                .await
+                .map_err(AppError::from_store)?;
+            return Err(bad_credentials());
+        }
+        let token = random_token()?;
+        let csrf_token = random_token()?;
+        let ttl = match kind {
+            SessionKind::Web => self.settings.web_session,
+            SessionKind::Api => self.settings.api_token,
+        };
+        let expires_at = kean_core::format_ts(now + ttl);
+        let row = SessionRow {
+            user_id: user.id,
+            kind: kind.code().into(),
+            csrf_token: csrf_token.clone(),
+            expires_at: expires_at.clone(),
+        };
+        self.store()
+            .create_session(
+                &sm3_hex(token.as_bytes()),
+                &row,
+                &self.meta_for(user.id, &user.username),
+            )
+            .await
+            .map_err(AppError::from_store)?;
+        Ok(LoginOk {
+            token,
+            csrf_token,
+            expires_at,
+            user,
+        })
+    }
+
+    /// Resolves a session cookie or API token to the acting user and the
+    /// session's CSRF token.
+    pub async fn authenticate(&self, token: &str, kind: SessionKind) -> Result<(Actor, String)> {
+        let unauth = || AppError::new(ErrorCode::Unauthenticated, "请先登录", "please log in");
+        if token.is_empty() || token.len() > 128 {
+            return Err(unauth());
+        }
+        let row = self
+            .store()
+            .session(&sm3_hex(token.as_bytes()))
+            .await
+            .map_err(AppError::from_store)?
+            .ok_or_else(unauth)?;
+        if row.kind != kind.code() || row.expires_at.as_str() <= self.now_ts().as_str() {
+            return Err(AppError::new(
+                ErrorCode::Unauthenticated,
+                "登录已过期，请重新登录",
+                "the session has expired; log in again",
+            ));
+        }
+        let user = self
+            .store()
+            .user_by_id(row.user_id)
+            .await
+            .map_err(AppError::from_store)?
+            .ok_or_else(unauth)?;
+        if user.disabled {
+            return Err(unauth());
+        }
+        let actor = Actor {
+            user_id: user.id,
+            username: user.username,
+            display_name: user.display_name,
+            role: user.role,
+            org_id: user.org_id,
+        };
+        Ok((actor, row.csrf_token))
+    }
+
+    pub async fn logout(&self, token: &str, actor: &Actor) -> Result<()> {
+        self.store()
+            .delete_session(
+                &sm3_hex(token.as_bytes()),
+                &self.meta_for(actor.user_id, &actor.username),
+            )
+            .await
+            .map_err(AppError::from_store)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn password_policy() {
+        assert!(check_password_policy("short1").is_err());
+        assert!(check_password_policy("onlyletters").is_err());
+        assert!(check_password_policy("12345678").is_err());
+        assert!(check_password_policy("Kean2025demo").is_ok());
+    }
+
+    #[tokio::test]
+    async fn hash_and_verify() {
+        let h = hash_password("Kean2025demo".into()).await.unwrap();
+        assert!(h.starts_with("$argon2id$"));
+        assert!(verify_password("Kean2025demo".into(), h.clone()).await);
+        assert!(!verify_password("Kean2025dem0".into(), h).await);
+        assert!(PasswordHash::new(&dummy_hash().await).is_ok());
+    }
+}

@@ -1,0 +1,102 @@
+use kean_core::policy::Denied;
+use kean_core::{ErrorCode, FieldError};
+use kean_store::StoreError;
+
+/// An error as users and API clients see it: a stable code, a message in
+/// both languages, the offending fields, and (never shown) an internal
+/// detail for the log.
+#[derive(Debug, Clone)]
+pub struct AppError {
+    pub code: ErrorCode,
+    pub message_zh: String,
+    pub message_en: String,
+    pub fields: Vec<FieldError>,
+    pub detail: Option<String>,
+}
+
+impl std::fmt::Display for AppError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.code.as_str(), self.message_en)?;
+        for fe in &self.fields {
+            write!(f, "; {}", fe.message_en)?;
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for AppError {}
+
+impl AppError {
+    pub fn new(code: ErrorCode, zh: impl Into<String>, en: impl Into<String>) -> AppError {
+        AppError {
+            code,
+            message_zh: zh.into(),
+            message_en: en.into(),
+            fields: vec![],
+            detail: None,
+        }
+    }
+
+    pub fn validation(fields: Vec<FieldError>) -> AppError {
+        AppError {
+            fields,
+            ..AppError::new(
+                ErrorCode::ValidationFailed,
+                "提交的内容有误，请按提示修改",
+                "some fields are invalid",
+            )
+        }
+    }
+
+    pub fn field(code: ErrorCode, field: FieldError) -> AppError {
+        AppError {
+            message_zh: field.message_zh.clone(),
+            message_en: field.message_en.clone(),
+            fields: vec![field],
+            ..AppError::new(code, "", "")
+        }
+    }
+
+    pub fn not_found() -> AppError {
+        AppError::new(
+            ErrorCode::NotFound,
+            "记录不存在或无权访问",
+            "record not found or not accessible",
+        )
+    }
+
+    pub fn denied(d: Denied) -> AppError {
+        AppError::new(
+            ErrorCode::Forbidden,
+            format!("无权操作：{}", d.reason_zh),
+            format!("forbidden: {}", d.reason_en),
+        )
+    }
+
+    pub fn internal(detail: impl Into<String>) -> AppError {
+        AppError {
+            detail: Some(detail.into()),
+            ..AppError::new(ErrorCode::Internal, "系统内部错误，请联系管理员", "internal error")
+        }
+    }
+
+    pub fn from_store(e: StoreError) -> AppError {
+        match e {
+            StoreError::NotFound => AppError::not_found(),
+            StoreError::Duplicate { field } => AppError::field(
+                ErrorCode::Conflict,
+                FieldError::new(
+                    &field,
+                    "该值已被其他记录使用",
+                    "this value is already used by another record",
+                ),
+            ),
+            StoreError::VersionMismatch { .. } => AppError::new(
+                ErrorCode::Conflict,
+                "该记录已被他人修改，请刷新后重新编辑",
+                "the record was changed by someone else; reload and edit again",
+            ),
+            StoreError::Database(d) => AppError::internal(d),
+        }
+    }
+}

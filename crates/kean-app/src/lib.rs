@@ -1,0 +1,103 @@
+//! kean-app — the application layer between the web/CLI and storage.
+//!
+//! * [`App`] owns the store and the clock. It hands out an [`Access`] only
+//!   for an authenticated [`Actor`]; the store itself is not reachable from
+//!   outside this crate, so every read and write goes through `Access`.
+//! * [`Access`] asks the policy ([`kean_core::policy::authorize`]) before
+//!   each operation and passes the granted scope down into the query.
+//! * All writes go through [`Access`] (or, for logins, through [`App`]) and
+//!   the store appends the audit record in the same transaction.
+
+mod access;
+mod auth;
+mod error;
+
+use std::sync::Arc;
+
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
+use kean_core::Clock;
+use kean_store::Store;
+
+pub use access::{Access, Listing};
+pub use auth::{LoginOk, SessionKind, Settings};
+pub use error::AppError;
+pub use kean_store::{ArchivedFilter, Backend, ListQuery, Page, User};
+
+pub type Result<T> = std::result::Result<T, AppError>;
+
+/// The real clock.
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// A clock that stands still (for tests and reproducible demos).
+pub struct FixedClock(pub DateTime<Utc>);
+
+impl Clock for FixedClock {
+    fn now(&self) -> DateTime<Utc> {
+        self.0
+    }
+}
+
+#[derive(Clone)]
+pub struct App {
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    settings: Settings,
+}
+
+impl App {
+    /// Connects to the database, applies pending migrations and returns the
+    /// application.
+    pub async fn open(database_url: &str, clock: Arc<dyn Clock>) -> Result<App> {
+        let store = kean_store::SqlStore::connect(database_url)
+            .await
+            .map_err(AppError::from_store)?;
+        store
+            .migrate(&kean_core::format_ts(clock.now()))
+            .await
+            .map_err(AppError::from_store)?;
+        Ok(App {
+            store: Arc::new(store),
+            clock,
+            settings: Settings::default(),
+        })
+    }
+
+    pub fn with_settings(mut self, settings: Settings) -> App {
+        self.settings = settings;
+        self
+    }
+
+    pub fn backend(&self) -> Backend {
+        self.store.backend()
+    }
+
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    pub fn now_ts(&self) -> String {
+        kean_core::format_ts(self.clock.now())
+    }
+
+    /// Today's date in China Standard Time (UTC+8), the calendar the
+    /// bureau's records use.
+    pub fn today(&self) -> NaiveDate {
+        let cst = FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");
+        self.clock.now().with_timezone(&cst).date_naive()
+    }
+
+    /// The gate: everything an actor does goes through the returned value.
+    pub fn access(&self, actor: kean_core::Actor) -> Access {
+        Access::new(self.clone(), actor)
+    }
+
+    pub(crate) fn store(&self) -> &dyn Store {
+        self.store.as_ref()
+    }
+}

@@ -1,0 +1,201 @@
+//! kean-store — where kean's data lives.
+//!
+//! [`Store`] is the storage trait the application layer talks to. Its one
+//! implementation, [`SqlStore`], runs the same SQL on SQLite (the embedded
+//! default) and PostgreSQL (for deployments at scale) through sqlx's `Any`
+//! driver; the few real differences between the two (DDL, write locking)
+//! live in [`Backend`] and the per-backend migration files, not in copies
+//! of the queries.
+//!
+//! The store is mechanism, not policy: it never decides who may do what.
+//! Every read takes the [`Scope`] the policy granted and applies it in the
+//! query; every write runs in one transaction that also appends the audit
+//! record, so a change and its audit entry are committed together or not
+//! at all.
+
+mod sql;
+
+use std::collections::HashMap;
+
+use async_trait::async_trait;
+use kean_core::audit::{AuditDraft, AuditEntry};
+use kean_core::{Fields, Kind, Record, Role, Scope, Value};
+
+pub use sql::SqlStore;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Debug)]
+pub enum StoreError {
+    /// No such record inside the given scope.
+    NotFound,
+    /// A unique field already holds this value (the field is named).
+    Duplicate { field: String },
+    /// The record was changed by someone else since `expected` was read.
+    VersionMismatch { expected: i64, actual: i64 },
+    /// The database failed or was unreachable.
+    Database(String),
+}
+
+impl std::fmt::Display for StoreError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            StoreError::NotFound => write!(f, "record not found"),
+            StoreError::Duplicate { field } => write!(f, "duplicate value for {field}"),
+            StoreError::VersionMismatch { expected, actual } => {
+                write!(f, "record changed meanwhile (edited version {expected}, now {actual})")
+            }
+            StoreError::Database(e) => write!(f, "database error: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for StoreError {}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        StoreError::Database(e.to_string())
+    }
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ArchivedFilter {
+    #[default]
+    Active,
+    Archived,
+    All,
+}
+
+/// A list request: keyword, exact filters, sort and page.
+#[derive(Debug, Clone, Default)]
+pub struct ListQuery {
+    /// Matched (case-insensitively, as a substring) against the kind's
+    /// searchable fields.
+    pub keyword: Option<String>,
+    /// Exact matches on schema fields.
+    pub filters: Vec<(&'static str, Value)>,
+    /// Inclusive date range on a date field: (field, from, to).
+    pub date_range: Option<(&'static str, Option<chrono::NaiveDate>, Option<chrono::NaiveDate>)>,
+    /// A schema field (or `id`, `updated_at`), and whether descending.
+    pub sort: Option<(&'static str, bool)>,
+    pub archived: ArchivedFilter,
+    /// 1-based.
+    pub page: u32,
+    pub page_size: u32,
+}
+
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: i64,
+    pub page: u32,
+    pub page_size: u32,
+}
+
+impl<T> Page<T> {
+    pub fn pages(&self) -> u32 {
+        if self.page_size == 0 {
+            return 1;
+        }
+        (((self.total.max(0) as u64) + self.page_size as u64 - 1) / self.page_size as u64).max(1) as u32
+    }
+}
+
+/// Who writes, and when: stamped on the row and on its audit record.
+#[derive(Debug, Clone)]
+pub struct WriteMeta {
+    pub at: String,
+    pub actor_id: i64,
+    pub actor: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub org_id: Option<i64>,
+    pub disabled: bool,
+    pub failed_logins: i64,
+    pub locked_until: Option<String>,
+    pub created_at: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub org_id: Option<i64>,
+    pub password_hash: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct SessionRow {
+    pub user_id: i64,
+    pub kind: String,
+    pub csrf_token: String,
+    pub expires_at: String,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync {
+    fn backend(&self) -> Backend;
+
+    // ---- registry reads (always scoped) ----
+    async fn get(&self, kind: Kind, id: i64, scope: Scope) -> Result<Option<Record>>;
+    async fn list(&self, kind: Kind, query: &ListQuery, scope: Scope) -> Result<Page<Record>>;
+    /// Display labels of the given ids that are inside `scope`.
+    async fn labels(&self, kind: Kind, ids: &[i64], scope: Scope) -> Result<HashMap<i64, String>>;
+    /// Up to `limit` active records as (id, label) for pickers, by label.
+    async fn options(&self, kind: Kind, scope: Scope, limit: u32) -> Result<Vec<(i64, String)>>;
+    /// The owning organization of a record inside `scope`:
+    /// `None` if there is no such record, `Some(None)` for reference data.
+    async fn owner_of(&self, kind: Kind, id: i64, scope: Scope) -> Result<Option<Option<i64>>>;
+    async fn count(&self, kind: Kind, scope: Scope) -> Result<i64>;
+
+    // ---- registry writes (each one transaction with its audit record) ----
+    async fn insert(&self, fields: &Fields, owner_org_id: Option<i64>, meta: &WriteMeta) -> Result<Record>;
+    /// Replaces the fields of a record inside `scope`, if it is still at
+    /// `expected_version` (when given).
+    async fn update(
+        &self,
+        id: i64,
+        expected_version: Option<i64>,
+        fields: &Fields,
+        owner_org_id: Option<i64>,
+        scope: Scope,
+        meta: &WriteMeta,
+    ) -> Result<Record>;
+    async fn set_archived(&self, kind: Kind, id: i64, archived: bool, scope: Scope, meta: &WriteMeta)
+    -> Result<Record>;
+
+    // ---- users and sessions ----
+    async fn create_user(&self, user: &NewUser, meta: &WriteMeta) -> Result<User>;
+    async fn user_by_username(&self, username: &str) -> Result<Option<(User, String)>>;
+    async fn user_by_id(&self, id: i64) -> Result<Option<User>>;
+    async fn list_users(&self) -> Result<Vec<User>>;
+    /// Records a failed login (and the lock, if one starts) with its audit entry.
+    async fn record_login_failure(&self, user_id: i64, locked_until: Option<&str>, meta: &WriteMeta) -> Result<()>;
+    /// Creates a session after a successful login, resets the failure count
+    /// and audits the login, in one transaction.
+    async fn create_session(&self, token_hash: &str, row: &SessionRow, meta: &WriteMeta) -> Result<()>;
+    async fn session(&self, token_hash: &str) -> Result<Option<SessionRow>>;
+    async fn delete_session(&self, token_hash: &str, meta: &WriteMeta) -> Result<()>;
+
+    // ---- audit ----
+    /// Appends an audit record that has no data change of its own
+    /// (for example a refused login).
+    async fn append_audit(&self, draft: AuditDraft) -> Result<AuditEntry>;
+    /// Newest first.
+    async fn audit_page(&self, page: u32, page_size: u32) -> Result<Page<AuditEntry>>;
+    /// In sequence order, from `after_seq` (exclusive), at most `limit`.
+    async fn audit_range(&self, after_seq: i64, limit: u32) -> Result<Vec<AuditEntry>>;
+}

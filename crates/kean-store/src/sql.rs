@@ -1,0 +1,902 @@
+//! The SQL implementation of [`Store`] for SQLite and PostgreSQL.
+//!
+//! All statements are written once, with `$n` placeholders (which both
+//! databases accept) and only schema-derived identifiers interpolated;
+//! every value is a bound parameter.
+
+use std::collections::{BTreeMap, HashMap};
+use std::str::FromStr;
+
+use async_trait::async_trait;
+use chrono::NaiveDate;
+use kean_core::audit::{AuditDraft, AuditEntry};
+use kean_core::schema::{FieldType, Owner};
+use kean_core::{Fen, Fields, Kind, Record, Role, Scope, Value};
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyRow};
+use sqlx::{AnyConnection, AnyPool, AssertSqlSafe, Row};
+
+use crate::{
+    ArchivedFilter, Backend, ListQuery, NewUser, Page, Result, SessionRow, Store, StoreError, User, WriteMeta,
+};
+
+const MIGRATIONS_SQLITE: &[(i64, &str)] = &[(1, include_str!("../migrations/sqlite/0001_init.sql"))];
+const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[(1, include_str!("../migrations/postgres/0001_init.sql"))];
+
+/// A bound parameter.
+#[derive(Debug, Clone)]
+enum Arg {
+    Int(Option<i64>),
+    Text(Option<String>),
+}
+
+type AnyQuery = sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments>;
+
+fn q(sql: String, args: Vec<Arg>) -> AnyQuery {
+    let mut query = sqlx::query(AssertSqlSafe(sql));
+    for a in args {
+        query = match a {
+            Arg::Int(v) => query.bind(v),
+            Arg::Text(v) => query.bind(v),
+        };
+    }
+    query
+}
+
+fn qs(sql: &'static str) -> AnyQuery {
+    sqlx::query(sql)
+}
+
+pub struct SqlStore {
+    pool: AnyPool,
+    backend: Backend,
+    /// SQLite allows one writer; taking this lock before a write
+    /// transaction keeps this process's writers from upgrading read locks
+    /// into SQLITE_BUSY. PostgreSQL relies on its row locks instead.
+    write_lock: tokio::sync::Mutex<()>,
+}
+
+impl SqlStore {
+    /// Connects to `sqlite://PATH` (the file and its folder are created
+    /// when missing) or `postgres://…`.
+    pub async fn connect(url: &str) -> Result<SqlStore> {
+        sqlx::any::install_default_drivers();
+        let (backend, url) = if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+            let file = path.split('?').next().unwrap_or(path);
+            if let Some(parent) = std::path::Path::new(file).parent()
+                && !parent.as_os_str().is_empty()
+            {
+                std::fs::create_dir_all(parent)
+                    .map_err(|e| StoreError::Database(format!("cannot create the folder {}: {e}", parent.display())))?;
+            }
+            let sep = if path.contains('?') { '&' } else { '?' };
+            let url = if path.contains("mode=") {
+                format!("sqlite://{path}")
+            } else {
+                format!("sqlite://{path}{sep}mode=rwc")
+            };
+            (Backend::Sqlite, url)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            (Backend::Postgres, url.to_string())
+        } else {
+            return Err(StoreError::Database(format!(
+                "unsupported database URL '{url}': use sqlite://PATH or postgres://USER@HOST/DB"
+            )));
+        };
+        let opts =
+            AnyConnectOptions::from_str(&url).map_err(|e| StoreError::Database(format!("bad database URL: {e}")))?;
+        let pool_opts = AnyPoolOptions::new()
+            .max_connections(if backend == Backend::Sqlite { 4 } else { 16 })
+            .after_connect(move |conn, _meta| {
+                Box::pin(async move {
+                    if backend == Backend::Sqlite {
+                        for pragma in [
+                            "PRAGMA journal_mode = WAL",
+                            "PRAGMA synchronous = NORMAL",
+                            "PRAGMA busy_timeout = 10000",
+                            "PRAGMA foreign_keys = ON",
+                        ] {
+                            sqlx::query(pragma).execute(&mut *conn).await?;
+                        }
+                    }
+                    Ok(())
+                })
+            });
+        let pool = pool_opts.connect_with(opts).await?;
+        Ok(SqlStore {
+            pool,
+            backend,
+            write_lock: tokio::sync::Mutex::new(()),
+        })
+    }
+
+    /// Applies the migrations not yet applied, each in its own transaction;
+    /// `now` is recorded as the time each was applied.
+    pub async fn migrate(&self, now: &str) -> Result<()> {
+        let _w = self.write_guard().await;
+        qs("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at TEXT NOT NULL)")
+            .execute(&self.pool)
+            .await?;
+        let applied: Vec<i64> = qs("SELECT version FROM schema_migrations")
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| r.try_get::<i64, _>(0))
+            .collect::<std::result::Result<_, _>>()?;
+        let all = match self.backend {
+            Backend::Sqlite => MIGRATIONS_SQLITE,
+            Backend::Postgres => MIGRATIONS_POSTGRES,
+        };
+        for (version, sql) in all {
+            if applied.contains(version) {
+                continue;
+            }
+            let mut tx = self.pool.begin().await?;
+            for stmt in sql.split(";\n").map(strip_comments).filter(|s| !s.trim().is_empty()) {
+                q(stmt, vec![]).execute(&mut *tx).await?;
+            }
+            q(
+                "INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)".into(),
+                vec![Arg::Int(Some(*version)), Arg::Text(Some(now.to_string()))],
+            )
+            .execute(&mut *tx)
+            .await?;
+            tx.commit().await?;
+        }
+        Ok(())
+    }
+
+    async fn write_guard(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        match self.backend {
+            Backend::Sqlite => Some(self.write_lock.lock().await),
+            Backend::Postgres => None,
+        }
+    }
+
+    /// Closes the pool (waits for connections to be returned).
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+}
+
+fn strip_comments(stmt: &str) -> String {
+    stmt.lines()
+        .filter(|l| !l.trim_start().starts_with("--"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+// ---------- schema-derived SQL pieces ----------
+
+fn columns(kind: Kind) -> String {
+    let mut cols = vec!["id".to_string()];
+    cols.extend(kind.fields().iter().map(|f| f.name.to_string()));
+    cols.extend(["owner_org_id", "archived", "version", "created_at", "updated_at"].map(String::from));
+    cols.join(", ")
+}
+
+fn value_arg(ty: FieldType, v: &Value) -> Arg {
+    match ty {
+        FieldType::Money | FieldType::Ref(_) | FieldType::Bool => Arg::Int(match v {
+            Value::Money(m) => Some(m.0),
+            Value::Ref(id) => Some(*id),
+            Value::Bool(b) => Some(*b as i64),
+            _ => None,
+        }),
+        _ => Arg::Text(match v {
+            Value::Null => None,
+            other => Some(other.to_input()),
+        }),
+    }
+}
+
+fn decode_record(kind: Kind, row: &AnyRow) -> Result<Record> {
+    let mut values = BTreeMap::new();
+    for f in kind.fields() {
+        let v = match f.ty {
+            FieldType::Money => row.try_get::<Option<i64>, _>(f.name)?.map(|x| Value::Money(Fen(x))),
+            FieldType::Ref(_) => row.try_get::<Option<i64>, _>(f.name)?.map(Value::Ref),
+            FieldType::Bool => Some(Value::Bool(row.try_get::<Option<i64>, _>(f.name)?.unwrap_or(0) != 0)),
+            FieldType::Date => match row.try_get::<Option<String>, _>(f.name)? {
+                Some(s) => Some(Value::Date(NaiveDate::parse_from_str(&s, "%Y-%m-%d").map_err(|e| {
+                    StoreError::Database(format!("{}.{} holds '{s}', not a date: {e}", kind.table(), f.name))
+                })?)),
+                None => None,
+            },
+            _ => row.try_get::<Option<String>, _>(f.name)?.map(Value::Text),
+        };
+        values.insert(f.name, v.unwrap_or(Value::Null));
+    }
+    Ok(Record {
+        id: row.try_get("id")?,
+        fields: Fields::from_stored(kind, values),
+        owner_org_id: row.try_get("owner_org_id")?,
+        archived: row.try_get::<i64, _>("archived")? != 0,
+        version: row.try_get("version")?,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+    })
+}
+
+fn decode_user(row: &AnyRow) -> Result<User> {
+    let role: String = row.try_get("role")?;
+    Ok(User {
+        id: row.try_get("id")?,
+        username: row.try_get("username")?,
+        display_name: row.try_get("display_name")?,
+        role: Role::parse(&role).ok_or_else(|| StoreError::Database(format!("unknown role '{role}' in users")))?,
+        org_id: row.try_get("org_id")?,
+        disabled: row.try_get::<i64, _>("disabled")? != 0,
+        failed_logins: row.try_get("failed_logins")?,
+        locked_until: row.try_get("locked_until")?,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+const USER_COLS: &str = "id, username, display_name, role, org_id, disabled, failed_logins, locked_until, created_at";
+
+fn decode_audit(row: &AnyRow) -> Result<AuditEntry> {
+    let parse = |s: Option<String>| -> Result<Option<serde_json::Value>> {
+        s.map(|t| serde_json::from_str(&t).map_err(|e| StoreError::Database(format!("audit JSON: {e}"))))
+            .transpose()
+    };
+    Ok(AuditEntry {
+        seq: row.try_get("seq")?,
+        draft: AuditDraft {
+            at: row.try_get("at")?,
+            actor_id: row.try_get("actor_id")?,
+            actor: row.try_get("actor")?,
+            action: row.try_get("action")?,
+            target: row.try_get("target")?,
+            record_id: row.try_get("record_id")?,
+            before: parse(row.try_get("before_json")?)?,
+            after: parse(row.try_get("after_json")?)?,
+        },
+        prev_hash: row.try_get("prev_hash")?,
+        hash: row.try_get("hash")?,
+    })
+}
+
+const AUDIT_COLS: &str =
+    "seq, at, actor_id, actor, action, target, record_id, before_json, after_json, prev_hash, hash";
+
+/// Appends an audit record inside the caller's transaction. Locking the
+/// head row serialises writers, so sequence numbers have no gaps and the
+/// chain follows commit order.
+async fn append_in(conn: &mut AnyConnection, draft: AuditDraft) -> Result<AuditEntry> {
+    let head = qs("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
+        .fetch_one(&mut *conn)
+        .await?;
+    let seq: i64 = head.try_get("seq")?;
+    let prev: String = head.try_get("hash")?;
+    let entry = draft.seal(seq, &prev);
+    q(
+        format!("INSERT INTO audit_log ({AUDIT_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"),
+        vec![
+            Arg::Int(Some(entry.seq)),
+            Arg::Text(Some(entry.draft.at.clone())),
+            Arg::Int(Some(entry.draft.actor_id)),
+            Arg::Text(Some(entry.draft.actor.clone())),
+            Arg::Text(Some(entry.draft.action.clone())),
+            Arg::Text(Some(entry.draft.target.clone())),
+            Arg::Int(entry.draft.record_id),
+            Arg::Text(entry.draft.before.as_ref().map(|v| v.to_string())),
+            Arg::Text(entry.draft.after.as_ref().map(|v| v.to_string())),
+            Arg::Text(Some(entry.prev_hash.clone())),
+            Arg::Text(Some(entry.hash.clone())),
+        ],
+    )
+    .execute(&mut *conn)
+    .await?;
+    q(
+        "UPDATE audit_head SET hash = $1 WHERE id = 1".into(),
+        vec![Arg::Text(Some(entry.hash.clone()))],
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(entry)
+}
+
+fn draft(meta: &WriteMeta, action: &str, target: &str, record_id: Option<i64>) -> AuditDraft {
+    AuditDraft {
+        at: meta.at.clone(),
+        actor_id: meta.actor_id,
+        actor: meta.actor.clone(),
+        action: action.to_string(),
+        target: target.to_string(),
+        record_id,
+        before: None,
+        after: None,
+    }
+}
+
+/// Reads one record, optionally confined to an owning organization.
+async fn fetch(conn: &mut AnyConnection, kind: Kind, id: i64, org: Option<i64>) -> Result<Option<Record>> {
+    let mut sql = format!("SELECT {} FROM {} WHERE id = $1", columns(kind), kind.table());
+    let mut args = vec![Arg::Int(Some(id))];
+    if let Some(o) = org {
+        sql.push_str(" AND owner_org_id = $2");
+        args.push(Arg::Int(Some(o)));
+    }
+    match q(sql, args).fetch_optional(&mut *conn).await? {
+        Some(row) => Ok(Some(decode_record(kind, &row)?)),
+        None => Ok(None),
+    }
+}
+
+async fn check_unique(conn: &mut AnyConnection, fields: &Fields, id: Option<i64>) -> Result<()> {
+    let kind = fields.kind();
+    for f in kind.fields().iter().filter(|f| f.unique) {
+        let v = fields.get(f.name);
+        if v.is_null() {
+            continue;
+        }
+        let sql = format!("SELECT id FROM {} WHERE {} = $1 AND id <> $2", kind.table(), f.name);
+        let found = q(sql, vec![value_arg(f.ty, v), Arg::Int(Some(id.unwrap_or(0)))])
+            .fetch_optional(&mut *conn)
+            .await?;
+        if found.is_some() {
+            return Err(StoreError::Duplicate {
+                field: f.name.to_string(),
+            });
+        }
+    }
+    Ok(())
+}
+
+fn escape_like(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('%');
+    for c in s.to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}
+
+/// WHERE clause and arguments for a list query.
+fn where_clause(kind: Kind, query: &ListQuery, org: Option<i64>) -> (String, Vec<Arg>) {
+    let mut conds = vec!["1 = 1".to_string()];
+    let mut args = Vec::new();
+    let next = |args: &mut Vec<Arg>, a: Arg| {
+        args.push(a);
+        format!("${}", args.len())
+    };
+    if let Some(o) = org {
+        let p = next(&mut args, Arg::Int(Some(o)));
+        conds.push(format!("owner_org_id = {p}"));
+    }
+    match query.archived {
+        ArchivedFilter::Active => conds.push("archived = 0".into()),
+        ArchivedFilter::Archived => conds.push("archived = 1".into()),
+        ArchivedFilter::All => {}
+    }
+    if let Some(k) = query.keyword.as_deref().map(str::trim).filter(|k| !k.is_empty()) {
+        let p = next(&mut args, Arg::Text(Some(escape_like(k))));
+        let ors: Vec<String> = kind
+            .fields()
+            .iter()
+            .filter(|f| f.search)
+            .map(|f| format!("LOWER({}) LIKE {p} ESCAPE '\\'", f.name))
+            .collect();
+        if !ors.is_empty() {
+            conds.push(format!("({})", ors.join(" OR ")));
+        }
+    }
+    for (name, v) in &query.filters {
+        if let Some(f) = kind.field(name) {
+            let p = next(&mut args, value_arg(f.ty, v));
+            conds.push(format!("{} = {p}", f.name));
+        }
+    }
+    if let Some((name, from, to)) = &query.date_range
+        && kind.field(name).is_some_and(|f| f.ty == FieldType::Date)
+    {
+        if let Some(d) = from {
+            let p = next(&mut args, Arg::Text(Some(d.format("%Y-%m-%d").to_string())));
+            conds.push(format!("{name} >= {p}"));
+        }
+        if let Some(d) = to {
+            let p = next(&mut args, Arg::Text(Some(d.format("%Y-%m-%d").to_string())));
+            conds.push(format!("{name} <= {p}"));
+        }
+    }
+    (conds.join(" AND "), args)
+}
+
+#[async_trait]
+impl Store for SqlStore {
+    fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    async fn get(&self, kind: Kind, id: i64, scope: Scope) -> Result<Option<Record>> {
+        let mut conn = self.pool.acquire().await?;
+        fetch(&mut conn, kind, id, scope.for_kind(kind).organization()).await
+    }
+
+    async fn list(&self, kind: Kind, query: &ListQuery, scope: Scope) -> Result<Page<Record>> {
+        let (wh, mut args) = where_clause(kind, query, scope.for_kind(kind).organization());
+        let total: i64 = q(
+            format!("SELECT COUNT(*) AS n FROM {} WHERE {wh}", kind.table()),
+            args.clone(),
+        )
+        .fetch_one(&self.pool)
+        .await?
+        .try_get("n")?;
+        let page_size = query.page_size.clamp(1, 500);
+        let page = query.page.max(1);
+        let order = match query.sort {
+            Some((col, desc)) if kind.field(col).is_some() || matches!(col, "id" | "updated_at" | "created_at") => {
+                format!("{col} {}, id DESC", if desc { "DESC" } else { "ASC" })
+            }
+            _ => "id DESC".to_string(),
+        };
+        args.push(Arg::Int(Some(page_size as i64)));
+        let lim = args.len();
+        args.push(Arg::Int(Some((page as i64 - 1) * page_size as i64)));
+        let off = args.len();
+        let sql = format!(
+            "SELECT {} FROM {} WHERE {wh} ORDER BY {order} LIMIT ${lim} OFFSET ${off}",
+            columns(kind),
+            kind.table()
+        );
+        let rows = q(sql, args).fetch_all(&self.pool).await?;
+        let items = rows
+            .iter()
+            .map(|r| decode_record(kind, r))
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Page {
+            items,
+            total,
+            page,
+            page_size,
+        })
+    }
+
+    async fn labels(&self, kind: Kind, ids: &[i64], scope: Scope) -> Result<HashMap<i64, String>> {
+        let mut out = HashMap::new();
+        let org = scope.for_kind(kind).organization();
+        for chunk in ids.chunks(200) {
+            let mut args: Vec<Arg> = chunk.iter().map(|i| Arg::Int(Some(*i))).collect();
+            let ph: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let mut sql = format!(
+                "SELECT id, {} AS label FROM {} WHERE id IN ({})",
+                kind.label_field(),
+                kind.table(),
+                ph.join(", ")
+            );
+            if let Some(o) = org {
+                args.push(Arg::Int(Some(o)));
+                sql.push_str(&format!(" AND owner_org_id = ${}", args.len()));
+            }
+            for row in q(sql, args).fetch_all(&self.pool).await? {
+                out.insert(
+                    row.try_get("id")?,
+                    row.try_get::<Option<String>, _>("label")?.unwrap_or_default(),
+                );
+            }
+        }
+        Ok(out)
+    }
+
+    async fn options(&self, kind: Kind, scope: Scope, limit: u32) -> Result<Vec<(i64, String)>> {
+        let mut args = vec![];
+        let mut sql = format!(
+            "SELECT id, {} AS label FROM {} WHERE archived = 0",
+            kind.label_field(),
+            kind.table()
+        );
+        if let Some(o) = scope.for_kind(kind).organization() {
+            args.push(Arg::Int(Some(o)));
+            sql.push_str(" AND owner_org_id = $1");
+        }
+        args.push(Arg::Int(Some(limit as i64)));
+        sql.push_str(&format!(" ORDER BY {} LIMIT ${}", kind.label_field(), args.len()));
+        q(sql, args)
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| {
+                Ok((
+                    r.try_get("id")?,
+                    r.try_get::<Option<String>, _>("label")?.unwrap_or_default(),
+                ))
+            })
+            .collect()
+    }
+
+    async fn owner_of(&self, kind: Kind, id: i64, scope: Scope) -> Result<Option<Option<i64>>> {
+        let mut sql = format!("SELECT owner_org_id FROM {} WHERE id = $1", kind.table());
+        let mut args = vec![Arg::Int(Some(id))];
+        if let Some(o) = scope.for_kind(kind).organization() {
+            sql.push_str(" AND owner_org_id = $2");
+            args.push(Arg::Int(Some(o)));
+        }
+        match q(sql, args).fetch_optional(&self.pool).await? {
+            Some(row) => Ok(Some(row.try_get("owner_org_id")?)),
+            None => Ok(None),
+        }
+    }
+
+    async fn count(&self, kind: Kind, scope: Scope) -> Result<i64> {
+        let (wh, args) = where_clause(kind, &ListQuery::default(), scope.for_kind(kind).organization());
+        Ok(
+            q(format!("SELECT COUNT(*) AS n FROM {} WHERE {wh}", kind.table()), args)
+                .fetch_one(&self.pool)
+                .await?
+                .try_get("n")?,
+        )
+    }
+
+    async fn insert(&self, fields: &Fields, owner_org_id: Option<i64>, meta: &WriteMeta) -> Result<Record> {
+        let kind = fields.kind();
+        let _w = self.write_guard().await;
+        let mut tx = self.pool.begin().await?;
+        check_unique(&mut tx, fields, None).await?;
+        let mut names: Vec<&str> = Vec::new();
+        let mut args = Vec::new();
+        for (f, v) in fields.iter() {
+            names.push(f.name);
+            args.push(value_arg(f.ty, v));
+        }
+        for (n, a) in [
+            ("owner_org_id", Arg::Int(owner_org_id)),
+            ("created_at", Arg::Text(Some(meta.at.clone()))),
+            ("updated_at", Arg::Text(Some(meta.at.clone()))),
+            ("created_by", Arg::Int(Some(meta.actor_id))),
+            ("updated_by", Arg::Int(Some(meta.actor_id))),
+        ] {
+            names.push(n);
+            args.push(a);
+        }
+        let ph: Vec<String> = (1..=args.len()).map(|i| format!("${i}")).collect();
+        let sql = format!(
+            "INSERT INTO {} ({}) VALUES ({}) RETURNING id",
+            kind.table(),
+            names.join(", "),
+            ph.join(", ")
+        );
+        let id: i64 = q(sql, args).fetch_one(&mut *tx).await?.try_get("id")?;
+        if kind.owner() == Owner::SelfId {
+            q(
+                format!("UPDATE {} SET owner_org_id = id WHERE id = $1", kind.table()),
+                vec![Arg::Int(Some(id))],
+            )
+            .execute(&mut *tx)
+            .await?;
+        }
+        let rec = fetch(&mut tx, kind, id, None).await?.ok_or(StoreError::NotFound)?;
+        let mut d = draft(meta, "create", kind.slug(), Some(id));
+        d.after = Some(rec.to_json());
+        append_in(&mut tx, d).await?;
+        tx.commit().await?;
+        Ok(rec)
+    }
+
+    async fn update(
+        &self,
+        id: i64,
+        expected_version: Option<i64>,
+        fields: &Fields,
+        owner_org_id: Option<i64>,
+        scope: Scope,
+        meta: &WriteMeta,
+    ) -> Result<Record> {
+        let kind = fields.kind();
+        let _w = self.write_guard().await;
+        let mut tx = self.pool.begin().await?;
+        let before = fetch(&mut tx, kind, id, scope.for_kind(kind).organization())
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        if let Some(v) = expected_version
+            && v != before.version
+        {
+            return Err(StoreError::VersionMismatch {
+                expected: v,
+                actual: before.version,
+            });
+        }
+        check_unique(&mut tx, fields, Some(id)).await?;
+        let mut sets = Vec::new();
+        let mut args = Vec::new();
+        for (f, v) in fields.iter() {
+            args.push(value_arg(f.ty, v));
+            sets.push(format!("{} = ${}", f.name, args.len()));
+        }
+        let owner = if kind.owner() == Owner::SelfId {
+            Some(id)
+        } else {
+            owner_org_id
+        };
+        for (n, a) in [
+            ("owner_org_id", Arg::Int(owner)),
+            ("updated_at", Arg::Text(Some(meta.at.clone()))),
+            ("updated_by", Arg::Int(Some(meta.actor_id))),
+        ] {
+            args.push(a);
+            sets.push(format!("{n} = ${}", args.len()));
+        }
+        args.push(Arg::Int(Some(id)));
+        let sql = format!(
+            "UPDATE {} SET {}, version = version + 1 WHERE id = ${}",
+            kind.table(),
+            sets.join(", "),
+            args.len()
+        );
+        q(sql, args).execute(&mut *tx).await?;
+        let after = fetch(&mut tx, kind, id, None).await?.ok_or(StoreError::NotFound)?;
+        let mut d = draft(meta, "update", kind.slug(), Some(id));
+        d.before = Some(before.to_json());
+        d.after = Some(after.to_json());
+        append_in(&mut tx, d).await?;
+        tx.commit().await?;
+        Ok(after)
+    }
+
+    async fn set_archived(
+        &self,
+        kind: Kind,
+        id: i64,
+        archived: bool,
+        scope: Scope,
+        meta: &WriteMeta,
+    ) -> Result<Record> {
+        let _w = self.write_guard().await;
+        let mut tx = self.pool.begin().await?;
+        let before = fetch(&mut tx, kind, id, scope.for_kind(kind).organization())
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        if before.archived == archived {
+            tx.rollback().await?;
+            return Ok(before);
+        }
+        q(
+            format!(
+                "UPDATE {} SET archived = $1, updated_at = $2, updated_by = $3, version = version + 1 WHERE id = $4",
+                kind.table()
+            ),
+            vec![
+                Arg::Int(Some(archived as i64)),
+                Arg::Text(Some(meta.at.clone())),
+                Arg::Int(Some(meta.actor_id)),
+                Arg::Int(Some(id)),
+            ],
+        )
+        .execute(&mut *tx)
+        .await?;
+        let after = fetch(&mut tx, kind, id, None).await?.ok_or(StoreError::NotFound)?;
+        let mut d = draft(
+            meta,
+            if archived { "archive" } else { "restore" },
+            kind.slug(),
+            Some(id),
+        );
+        d.before = Some(before.to_json());
+        d.after = Some(after.to_json());
+        append_in(&mut tx, d).await?;
+        tx.commit().await?;
+        Ok(after)
+    }
+
+    async fn create_user(&self, user: &NewUser, meta: &WriteMeta) -> Result<User> {
+        let _w = self.write_guard().await;
+        let mut tx = self.pool.begin().await?;
+        let exists = q(
+            "SELECT id FROM users WHERE username = $1".into(),
+            vec![Arg::Text(Some(user.username.clone()))],
+        )
+        .fetch_optional(&mut *tx)
+        .await?;
+        if exists.is_some() {
+            return Err(StoreError::Duplicate {
+                field: "username".into(),
+            });
+        }
+        let id: i64 = q(
+            "INSERT INTO users (username, display_name, role, org_id, password_hash, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id"
+                .into(),
+            vec![
+                Arg::Text(Some(user.username.clone())),
+                Arg::Text(Some(user.display_name.clone())),
+                Arg::Text(Some(user.role.code().to_string())),
+                Arg::Int(user.org_id),
+                Arg::Text(Some(user.password_hash.clone())),
+                Arg::Text(Some(meta.at.clone())),
+                Arg::Text(Some(meta.at.clone())),
+            ],
+        )
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("id")?;
+        let row = q(
+            format!("SELECT {USER_COLS} FROM users WHERE id = $1"),
+            vec![Arg::Int(Some(id))],
+        )
+        .fetch_one(&mut *tx)
+        .await?;
+        let created = decode_user(&row)?;
+        let mut d = draft(meta, "create", "users", Some(id));
+        // The password hash never enters the audit log.
+        d.after = Some(serde_json::json!({
+            "username": created.username, "display_name": created.display_name,
+            "role": created.role.code(), "org_id": created.org_id,
+        }));
+        append_in(&mut tx, d).await?;
+        tx.commit().await?;
+        Ok(created)
+    }
+
+    async fn user_by_username(&self, username: &str) -> Result<Option<(User, String)>> {
+        let row = q(
+            format!("SELECT {USER_COLS}, password_hash FROM users WHERE username = $1"),
+            vec![Arg::Text(Some(username.to_string()))],
+        )
+        .fetch_optional(&self.pool)
+        .await?;
+        match row {
+            Some(r) => Ok(Some((decode_user(&r)?, r.try_get("password_hash")?))),
+            None => Ok(None),
+        }
+    }
+
+    async fn user_by_id(&self, id: i64) -> Result<Option<User>> {
+        let row = q(
+            format!("SELECT {USER_COLS} FROM users WHERE id = $1"),
+            vec![Arg::Int(Some(id))],
+        )
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(decode_user).transpose()
+    }
+
+    async fn list_users(&self) -> Result<Vec<User>> {
+        q(format!("SELECT {USER_COLS} FROM users ORDER BY id"), vec![])
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(decode_user)
+            .collect()
+    }
+
+    async fn record_login_failure(&self, user_id: i64, locked_until: Option<&str>, meta: &WriteMeta) -> Result<()> {
+        let _w = self.write_guard().await;
+        let mut tx = self.pool.begin().await?;
+        q(
+            "UPDATE users SET failed_logins = failed_logins + 1, locked_until = COALESCE($1, locked_until) WHERE id = $2"
+                .into(),
+            vec![Arg::Text(locked_until.map(String::from)), Arg::Int(Some(user_id))],
+        )
+        .execute(&mut *tx)
+        .await?;
+        let mut d = draft(
+            meta,
+            if locked_until.is_some() { "lock" } else { "login_failed" },
+            "users",
+            Some(user_id),
+        );
+        d.after = locked_until.map(|t| serde_json::json!({ "locked_until": t }));
+        append_in(&mut tx, d).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn create_session(&self, token_hash: &str, row: &SessionRow, meta: &WriteMeta) -> Result<()> {
+        let _w = self.write_guard().await;
+        let mut tx = self.pool.begin().await?;
+        q(
+            "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1".into(),
+            vec![Arg::Int(Some(row.user_id))],
+        )
+        .execute(&mut *tx)
+        .await?;
+        q(
+            "DELETE FROM sessions WHERE expires_at < $1".into(),
+            vec![Arg::Text(Some(meta.at.clone()))],
+        )
+        .execute(&mut *tx)
+        .await?;
+        q(
+            "INSERT INTO sessions (token_hash, user_id, kind, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)"
+                .into(),
+            vec![
+                Arg::Text(Some(token_hash.to_string())),
+                Arg::Int(Some(row.user_id)),
+                Arg::Text(Some(row.kind.clone())),
+                Arg::Text(Some(row.csrf_token.clone())),
+                Arg::Text(Some(meta.at.clone())),
+                Arg::Text(Some(row.expires_at.clone())),
+            ],
+        )
+        .execute(&mut *tx)
+        .await?;
+        let mut d = draft(meta, "login", "sessions", Some(row.user_id));
+        d.after = Some(serde_json::json!({ "kind": row.kind, "expires_at": row.expires_at }));
+        append_in(&mut tx, d).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn session(&self, token_hash: &str) -> Result<Option<SessionRow>> {
+        let row = q(
+            "SELECT user_id, kind, csrf_token, expires_at FROM sessions WHERE token_hash = $1".into(),
+            vec![Arg::Text(Some(token_hash.to_string()))],
+        )
+        .fetch_optional(&self.pool)
+        .await?;
+        match row {
+            Some(r) => Ok(Some(SessionRow {
+                user_id: r.try_get("user_id")?,
+                kind: r.try_get("kind")?,
+                csrf_token: r.try_get("csrf_token")?,
+                expires_at: r.try_get("expires_at")?,
+            })),
+            None => Ok(None),
+        }
+    }
+
+    async fn delete_session(&self, token_hash: &str, meta: &WriteMeta) -> Result<()> {
+        let _w = self.write_guard().await;
+        let mut tx = self.pool.begin().await?;
+        let n = q(
+            "DELETE FROM sessions WHERE token_hash = $1".into(),
+            vec![Arg::Text(Some(token_hash.to_string()))],
+        )
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if n > 0 {
+            append_in(&mut tx, draft(meta, "logout", "sessions", Some(meta.actor_id))).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn append_audit(&self, d: AuditDraft) -> Result<AuditEntry> {
+        let _w = self.write_guard().await;
+        let mut tx = self.pool.begin().await?;
+        let e = append_in(&mut tx, d).await?;
+        tx.commit().await?;
+        Ok(e)
+    }
+
+    async fn audit_page(&self, page: u32, page_size: u32) -> Result<Page<AuditEntry>> {
+        let page = page.max(1);
+        let page_size = page_size.clamp(1, 500);
+        let total: i64 = qs("SELECT COUNT(*) AS n FROM audit_log")
+            .fetch_one(&self.pool)
+            .await?
+            .try_get("n")?;
+        let rows = q(
+            format!("SELECT {AUDIT_COLS} FROM audit_log ORDER BY seq DESC LIMIT $1 OFFSET $2"),
+            vec![
+                Arg::Int(Some(page_size as i64)),
+                Arg::Int(Some((page as i64 - 1) * page_size as i64)),
+            ],
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let items = rows.iter().map(decode_audit).collect::<Result<Vec<_>>>()?;
+        Ok(Page {
+            items,
+            total,
+            page,
+            page_size,
+        })
+    }
+
+    async fn audit_range(&self, after_seq: i64, limit: u32) -> Result<Vec<AuditEntry>> {
+        q(
+            format!("SELECT {AUDIT_COLS} FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2"),
+            vec![Arg::Int(Some(after_seq)), Arg::Int(Some(limit as i64))],
+        )
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(decode_audit)
+        .collect()
+    }
+}
