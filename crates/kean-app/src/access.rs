@@ -41,6 +41,10 @@ impl Access {
         &self.actor
     }
 
+    pub fn now_ts(&self) -> String {
+        self.app.now_ts()
+    }
+
     pub fn today(&self) -> chrono::NaiveDate {
         self.app.today()
     }

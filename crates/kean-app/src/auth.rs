@@ -56,7 +56,7 @@ pub struct LoginOk {
 }
 
 /// 32 random bytes, hex.
-pub(crate) fn random_token() -> Result<String> {
+pub fn random_token() -> Result<String> {
     let mut buf = [0u8; 32];
     getrandom::fill(&mut buf).map_err(|e| AppError::internal(format!("random source failed: {e}")))?;
     Ok(buf.iter().map(|b| format!("{b:02x}")).collect())

@@ -20,6 +20,9 @@ impl std::fmt::Display for AppError {
         for fe in &self.fields {
             write!(f, "; {}", fe.message_en)?;
         }
+        if let Some(d) = &self.detail {
+            write!(f, " ({d})")?;
+        }
         Ok(())
     }
 }

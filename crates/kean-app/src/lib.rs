@@ -19,7 +19,7 @@ use kean_core::Clock;
 use kean_store::Store;
 
 pub use access::{Access, Listing};
-pub use auth::{LoginOk, SessionKind, Settings};
+pub use auth::{LoginOk, SessionKind, Settings, random_token};
 pub use error::AppError;
 pub use kean_store::{ArchivedFilter, Backend, ListQuery, Page, User};
 

@@ -420,7 +420,7 @@ const ACHIEVEMENT_FIELDS: &[Field] = &[
         .req()
         .col()
         .filt(),
-    f("owner_org_id", "权属单位", "Owner", T::Ref(Kind::Organization))
+    f("holder_org_id", "权属单位", "Owner", T::Ref(Kind::Organization))
         .req()
         .col()
         .filt(),
@@ -569,7 +569,7 @@ impl Kind {
             Kind::Platform => Owner::Field("host_org_id"),
             Kind::Person => Owner::Field("org_id"),
             Kind::Contract => Owner::Field("seller_org_id"),
-            Kind::Achievement => Owner::Field("owner_org_id"),
+            Kind::Achievement => Owner::Field("holder_org_id"),
             Kind::Transfer => Owner::Via("achievement_id", Kind::Achievement),
         }
     }
@@ -592,6 +592,21 @@ mod tests {
             for (i, a) in fs.iter().enumerate() {
                 assert!(fs[i + 1..].iter().all(|b| b.name != a.name), "{:?}.{}", k, a.name);
                 assert!(a.name.chars().all(|c| c.is_ascii_lowercase() || c == '_'));
+                let bookkeeping = [
+                    "id",
+                    "owner_org_id",
+                    "archived",
+                    "version",
+                    "created_at",
+                    "updated_at",
+                    "created_by",
+                    "updated_by",
+                ];
+                assert!(
+                    !bookkeeping.contains(&a.name),
+                    "{k:?}.{} clashes with a bookkeeping column",
+                    a.name
+                );
             }
             assert!(k.field(k.label_field()).is_some(), "{k:?} label field");
             match k.owner() {

@@ -148,7 +148,7 @@ CREATE TABLE achievements (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     title TEXT,
     achievement_type TEXT,
-    owner_org_id BIGINT,
+    holder_org_id BIGINT,
     registration_no TEXT,
     tech_field TEXT,
     industry_chain_id BIGINT,
@@ -162,7 +162,7 @@ CREATE TABLE achievements (
     created_by BIGINT NOT NULL,
     updated_by BIGINT NOT NULL
 );
-CREATE INDEX achievements_owner_org_id_idx ON achievements (owner_org_id);
+CREATE INDEX achievements_holder_org_id_idx ON achievements (holder_org_id);
 CREATE INDEX achievements_industry_chain_id_idx ON achievements (industry_chain_id);
 CREATE INDEX achievements_owner_org_id_idx ON achievements (owner_org_id);
 

@@ -1,0 +1,671 @@
+//! The demo city. Everything is written through the same gate and audited
+//! writer as a user's input (as the system actor "demo"), so the demo also
+//! exercises validation. Generation is deterministic: the same records
+//! every time.
+//!
+//! Totals echo the Jinzhong bureau's published 2025 figures: 129 innovation
+//! platforms at city level and above; 214 technology contracts registered
+//! in 2025 worth ¥338.45 million, +222% on 2024; 621 achievements
+//! transferred in 2025 worth ¥4.5 billion.
+
+use std::collections::BTreeMap;
+
+use chrono::{Datelike, Duration, NaiveDate};
+use kean_app::{Access, App, AppError};
+use kean_core::codes::{resident_id_check_char, uscc_check_char};
+use kean_core::{Actor, Kind, Role};
+
+/// (username, password, role, note) — printed by `kean serve --demo`.
+pub const DEMO_ACCOUNTS: [(&str, &str, &str, &str); 5] = [
+    ("admin", "Admin2025", "局管理员 bureau administrator", ""),
+    ("reviewer", "Review2025", "局审核员 bureau reviewer", ""),
+    (
+        "liaison",
+        "Liaison2025",
+        "单位联络员 institution liaison",
+        " — 山西新泰钢铁有限公司 only",
+    ),
+    ("researcher", "Research2025", "科研人员 researcher", " — 山西农业大学"),
+    ("auditor", "Audit2025", "审计员 auditor (read-only)", ""),
+];
+
+pub const CONTRACTS_2025: usize = 214;
+/// ¥338,450,000.00 in fen.
+pub const CONTRACT_VALUE_2025_FEN: i64 = 33_845_000_000;
+pub const CONTRACTS_2024: usize = 96;
+/// 2025 is +222% on 2024: 338,450,000 / 3.22 = ¥105,108,695.65.
+pub const CONTRACT_VALUE_2024_FEN: i64 = 10_510_869_565;
+pub const TRANSFERS_2025: usize = 621;
+/// ¥4.5 billion in fen.
+pub const TRANSFER_VALUE_2025_FEN: i64 = 450_000_000_000;
+pub const PLATFORMS: usize = 129;
+
+/// A small deterministic generator (xorshift64*), enough for demo data.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        let mut x = self.0;
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        self.0 = x;
+        x.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+    fn pick<'a, T>(&mut self, xs: &'a [T]) -> &'a T {
+        &xs[self.below(xs.len())]
+    }
+    fn date_in_span(&mut self, first_year: i32, years: usize) -> NaiveDate {
+        let y = first_year + self.below(years) as i32;
+        self.date_in(y)
+    }
+    fn date_in(&mut self, year: i32) -> NaiveDate {
+        let start = NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or_default();
+        start + Duration::days(self.below(365) as i64)
+    }
+}
+
+/// Splits `total` fen into `n` positive amounts that add up exactly,
+/// skewed like real contract values (many small, a few large), rounded to
+/// whole yuan except the balancing last one.
+fn split_total(rng: &mut Rng, total: i64, n: usize) -> Vec<i64> {
+    let weights: Vec<f64> = (0..n)
+        .map(|_| {
+            let u = (rng.below(10_000) as f64 + 1.0) / 10_001.0;
+            (1.0 / u).powf(0.9)
+        })
+        .collect();
+    let sum: f64 = weights.iter().sum();
+    let mut out: Vec<i64> = weights
+        .iter()
+        .map(|w| (((total as f64) * w / sum) as i64 / 100).max(1) * 100)
+        .collect();
+    let diff = total - out.iter().sum::<i64>();
+    if let Some(max) = out.iter_mut().max() {
+        *max += diff;
+    }
+    out
+}
+
+fn credit_code(rng: &mut Rng, kind: &str, district_code: &str) -> String {
+    const A: &[u8] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
+    let body: String = (0..9).map(|_| A[rng.below(A.len())] as char).collect();
+    let first17 = format!("{kind}{district_code}{body}");
+    let check = uscc_check_char(&first17).unwrap_or('0');
+    format!("{first17}{check}")
+}
+
+fn resident_id(rng: &mut Rng, district_code: &str) -> String {
+    let birth = NaiveDate::from_ymd_opt(
+        1965 + rng.below(35) as i32,
+        1 + rng.below(12) as u32,
+        1 + rng.below(28) as u32,
+    )
+    .unwrap_or_default();
+    let first17 = format!("{district_code}{}{:03}", birth.format("%Y%m%d"), rng.below(1000));
+    let check = resident_id_check_char(&first17).unwrap_or('0');
+    format!("{first17}{check}")
+}
+
+const DISTRICTS: [(&str, &str); 11] = [
+    ("140702", "榆次区"),
+    ("140703", "太谷区"),
+    ("140721", "榆社县"),
+    ("140722", "左权县"),
+    ("140723", "和顺县"),
+    ("140724", "昔阳县"),
+    ("140725", "寿阳县"),
+    ("140727", "祁县"),
+    ("140728", "平遥县"),
+    ("140729", "灵石县"),
+    ("140781", "介休市"),
+];
+
+/// (code, name, description, tech_field, words used in names)
+const CHAINS: [(&str, &str, &str, &str, &[&str]); 8] = [
+    (
+        "NM",
+        "新材料",
+        "特钢、磁性材料、碳基材料、玄武岩纤维",
+        "new_materials",
+        &["特钢", "磁材", "碳材料", "新材料", "纤维"],
+    ),
+    (
+        "HE",
+        "高端装备",
+        "液压装备、煤机装备、轨道交通装备",
+        "advanced_manufacturing",
+        &["液压", "装备制造", "煤机", "精密机械", "智能装备"],
+    ),
+    (
+        "AG",
+        "农业科技",
+        "种业、农产品精深加工、功能食品",
+        "agriculture",
+        &["种业", "农业科技", "农产品", "食品", "果业"],
+    ),
+    (
+        "BM",
+        "生物医药",
+        "中药、生物制剂、医疗器械",
+        "bio_medicine",
+        &["药业", "生物科技", "中药", "医疗器械"],
+    ),
+    (
+        "NE",
+        "新能源",
+        "氢能、光伏、储能",
+        "new_energy",
+        &["新能源", "氢能", "光伏", "储能"],
+    ),
+    (
+        "DE",
+        "数字经济",
+        "大数据、工业软件、信息服务",
+        "electronic_information",
+        &["信息技术", "数据科技", "软件", "电子"],
+    ),
+    (
+        "EP",
+        "节能环保",
+        "资源综合利用、环保装备",
+        "environment",
+        &["环保科技", "节能", "资源利用"],
+    ),
+    (
+        "CC",
+        "现代煤化工",
+        "煤基新材料、精细化工",
+        "new_materials",
+        &["化工", "煤化工", "精细化学"],
+    ),
+];
+
+const BRANDS: &[&str] = &[
+    "晋通", "瑞达", "华晋", "恒信", "锦泰", "正阳", "太行", "汾河", "昌盛", "中晋", "宏达", "金石", "龙城", "德润",
+    "晋美", "鑫源", "天成", "博远", "聚能", "通宝", "安泰", "广晟", "乾元", "启明", "嘉禾", "丰源", "东方", "绿源",
+    "晋商", "长青", "鸿运", "腾飞", "永盛", "远景", "晋阳", "北方", "新兴", "华康", "润泽", "祥和",
+];
+
+const SURNAMES: &[&str] = &[
+    "王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "郭", "武", "贾", "田", "韩", "梁", "冯", "乔", "常",
+    "温",
+];
+const GIVEN: &[&str] = &[
+    "建国", "志强", "晓东", "海燕", "丽娟", "俊杰", "文斌", "晓明", "亚楠", "鹏飞", "静", "磊", "敏", "婷", "宇航",
+    "思远", "佳琪", "晓峰", "红梅", "国庆",
+];
+
+const COUNTERPARTIES_ABROAD: &[(&str, &str)] = &[
+    ("Rheinmetall Engineering GmbH", "DE"),
+    ("Nordic Hydro Systems AB", "SE"),
+    ("Osaka Precision Materials Co., Ltd.", "JP"),
+    ("Seoul Agritech Inc.", "KR"),
+    ("Kazakh Mining Machinery LLP", "KZ"),
+    ("Tashkent Textile Group", "UZ"),
+    ("Singapore Bio Ventures Pte. Ltd.", "SG"),
+    ("Hong Kong Innovation Capital Ltd.", "HK"),
+];
+
+const DOMESTIC_REGIONS: &[&str] = &[
+    "山西省太原市",
+    "山西省晋中市",
+    "北京市",
+    "河北省石家庄市",
+    "陕西省西安市",
+    "河南省郑州市",
+    "江苏省苏州市",
+    "广东省深圳市",
+    "内蒙古自治区鄂尔多斯市",
+    "山东省济南市",
+];
+
+struct Ctx<'a> {
+    access: &'a Access,
+}
+
+impl Ctx<'_> {
+    async fn create(&self, kind: Kind, pairs: &[(&str, String)]) -> Result<i64, AppError> {
+        let raw: BTreeMap<String, String> = pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
+        let r = self.access.create(kind, &raw).await.map_err(|e| AppError {
+            message_en: format!("demo {}: {e}", kind.slug()),
+            ..e
+        })?;
+        Ok(r.id)
+    }
+}
+
+fn yuan(fen: i64) -> String {
+    format!("{}.{:02}", fen / 100, fen % 100)
+}
+
+/// Seeds the demo into an empty database. Returns `None` (and writes
+/// nothing) when organizations already exist.
+pub async fn seed(app: &App) -> Result<Option<String>, AppError> {
+    let access = app.access(Actor::system("demo"));
+    if access.count(Kind::Organization).await? > 0 {
+        return Ok(None);
+    }
+    let cx = Ctx { access: &access };
+    let mut rng = Rng(0x6b65_616e_2025_0001);
+
+    let mut districts = vec![];
+    for (code, name) in DISTRICTS {
+        districts.push((
+            code,
+            cx.create(Kind::District, &[("code", code.into()), ("name", name.into())])
+                .await?,
+        ));
+    }
+    let mut chains = vec![];
+    for (code, name, desc, field, words) in CHAINS {
+        let id = cx
+            .create(
+                Kind::IndustryChain,
+                &[
+                    ("code", code.into()),
+                    ("name", name.into()),
+                    ("description", desc.into()),
+                ],
+            )
+            .await?;
+        chains.push((id, name, field, words));
+    }
+    let district = |name: &str| {
+        districts
+            .iter()
+            .zip(DISTRICTS)
+            .find(|(_, d)| d.1 == name)
+            .map(|(x, _)| *x)
+            .unwrap_or(districts[0])
+    };
+
+    // Universities and institutes (real institutions of the city).
+    let mut orgs: Vec<(i64, usize)> = vec![]; // (id, chain index)
+    let institutions = [
+        ("山西农业大学", "university", "太谷区", 2),
+        ("晋中学院", "university", "榆次区", 1),
+        ("山西中医药大学", "university", "榆次区", 3),
+        ("晋中信息学院", "university", "太谷区", 5),
+        ("山西传媒学院", "university", "榆次区", 5),
+        ("山西省农业科学院果树研究所", "research_institute", "太谷区", 2),
+        ("晋中市农业科学研究所", "research_institute", "榆次区", 2),
+        ("晋中市新材料产业研究院", "research_institute", "榆次区", 0),
+    ];
+    let mut university_ids = vec![];
+    for (name, t, d, ch) in institutions {
+        let (code, did) = district(d);
+        let id = cx
+            .create(
+                Kind::Organization,
+                &[
+                    ("name", name.into()),
+                    ("credit_code", credit_code(&mut rng, "12", code)),
+                    ("org_type", t.into()),
+                    ("district_id", did.to_string()),
+                    ("industry_chain_id", chains[ch].0.to_string()),
+                    ("address", format!("山西省晋中市{d}")),
+                ],
+            )
+            .await?;
+        orgs.push((id, ch));
+        university_ids.push(id);
+    }
+    // The enterprise named in the bureau's newspaper page.
+    let (jx_code, jx_did) = district("介休市");
+    let xintai = cx
+        .create(
+            Kind::Organization,
+            &[
+                ("name", "山西新泰钢铁有限公司".into()),
+                ("credit_code", credit_code(&mut rng, "91", jx_code)),
+                ("org_type", "enterprise".into()),
+                ("district_id", jx_did.to_string()),
+                ("industry_chain_id", chains[0].0.to_string()),
+                ("address", "山西省晋中市介休市义安镇".into()),
+                ("high_tech_cert_no", "GR202414000318".into()),
+                ("high_tech_issued_on", "2024-11-20".into()),
+                ("established_on", "2002-08-16".into()),
+            ],
+        )
+        .await?;
+    orgs.push((xintai, 0));
+    // Enterprises.
+    let mut names = std::collections::BTreeSet::new();
+    let mut enterprises = vec![xintai];
+    while enterprises.len() < 320 {
+        let ch = rng.below(chains.len());
+        let (dcode, did) = districts[rng.below(districts.len())];
+        let dname = DISTRICTS.iter().find(|d| d.0 == dcode).map(|d| d.1).unwrap_or("晋中");
+        let prefix = if rng.below(3) == 0 {
+            "山西".to_string()
+        } else {
+            format!("晋中{}", &dname[..dname.len() - 3])
+        };
+        let name = format!("{prefix}{}{}有限公司", rng.pick(BRANDS), rng.pick(chains[ch].3));
+        if !names.insert(name.clone()) {
+            continue;
+        }
+        let mut pairs = vec![
+            ("name", name),
+            ("credit_code", credit_code(&mut rng, "91", dcode)),
+            ("org_type", "enterprise".to_string()),
+            ("district_id", did.to_string()),
+            ("industry_chain_id", chains[ch].0.to_string()),
+            (
+                "legal_representative",
+                format!("{}{}", rng.pick(SURNAMES), rng.pick(GIVEN)),
+            ),
+            ("established_on", rng.date_in_span(1995, 28).to_string()),
+        ];
+        if rng.below(100) < 55 {
+            let year = 2021 + rng.below(5) as i32;
+            let issued = rng
+                .date_in(year)
+                .with_month(10 + rng.below(3) as u32)
+                .unwrap_or_else(|| rng.date_in(year));
+            pairs.push(("high_tech_cert_no", format!("GR{year}14{:06}", rng.below(1_000_000))));
+            pairs.push(("high_tech_issued_on", issued.to_string()));
+        }
+        if rng.below(100) < 40 {
+            pairs.push(("tech_sme", "true".into()));
+        }
+        let id = cx.create(Kind::Organization, &pairs).await?;
+        orgs.push((id, ch));
+        enterprises.push(id);
+    }
+
+    // 129 innovation platforms at city level and above.
+    let types = [
+        "key_lab",
+        "tech_innovation_center",
+        "new_rd_institution",
+        "engineering_research_center",
+        "enterprise_tech_center",
+    ];
+    let type_zh = [
+        "重点实验室",
+        "技术创新中心",
+        "新型研发机构",
+        "工程技术研究中心",
+        "企业技术中心",
+    ];
+    let mut pnames = std::collections::BTreeSet::new();
+    let mut made = 0;
+    while made < PLATFORMS {
+        let level = match made {
+            0..=5 => ("national", "国家"),
+            6..=50 => ("provincial", "山西省"),
+            _ => ("city", "晋中市"),
+        };
+        let t = rng.below(types.len());
+        let (host, ch) = *rng.pick(&orgs);
+        let name = format!(
+            "{}{}{}{}",
+            level.1,
+            rng.pick(chains[ch].3),
+            rng.pick(&["", "关键技术", "工程", "应用"]),
+            type_zh[t]
+        );
+        let name = if t == 2 {
+            format!("{}{}研究院", rng.pick(BRANDS), rng.pick(chains[ch].3))
+        } else {
+            name
+        };
+        if !pnames.insert(name.clone()) {
+            continue;
+        }
+        cx.create(
+            Kind::Platform,
+            &[
+                ("name", name),
+                ("platform_type", types[t].into()),
+                ("level", level.0.into()),
+                ("host_org_id", host.to_string()),
+                ("industry_chain_id", chains[ch].0.to_string()),
+                ("recognized_on", rng.date_in_span(2012, 13).to_string()),
+                ("director", format!("{}{}", rng.pick(SURNAMES), rng.pick(GIVEN))),
+            ],
+        )
+        .await?;
+        made += 1;
+    }
+
+    // Researchers, a few with foreign affiliations.
+    for i in 0..180 {
+        let (org, ch) = *rng.pick(&orgs);
+        let (dcode, _) = *rng.pick(&districts);
+        let mut pairs = vec![
+            ("name", format!("{}{}", rng.pick(SURNAMES), rng.pick(GIVEN))),
+            ("id_type", "resident_id".to_string()),
+            ("id_number", resident_id(&mut rng, dcode)),
+            ("nationality", "CN".into()),
+            ("org_id", org.to_string()),
+            (
+                "title",
+                rng.pick(&["教授", "研究员", "副教授", "高级工程师", "工程师", "副研究员"])
+                    .to_string(),
+            ),
+            ("research_field", chains[ch].1.to_string()),
+        ];
+        if i % 23 == 0 {
+            let (cp, country) = rng.pick(COUNTERPARTIES_ABROAD);
+            pairs.push(("foreign_affiliation", cp.to_string()));
+            pairs.push(("foreign_affiliation_country", country.to_string()));
+        }
+        if i % 7 == 0 {
+            pairs.push(("is_commissioner", "true".into()));
+        }
+        cx.create(Kind::Person, &pairs).await?;
+    }
+
+    // Achievements: enough for every transfer plus some untransferred.
+    let atypes = [
+        "invention_patent",
+        "utility_patent",
+        "software",
+        "new_variety",
+        "technique",
+        "standard",
+    ];
+    let mut achievements = vec![];
+    for i in 0..1000 {
+        let (owner, ch) = if i % 4 == 0 {
+            (university_ids[rng.below(university_ids.len())], 2)
+        } else {
+            *rng.pick(&orgs)
+        };
+        let t = atypes[rng.below(atypes.len())];
+        let year = 2019 + rng.below(6) as i32;
+        let reg = match t {
+            "invention_patent" => format!("ZL{year}1{:07}.{}", rng.below(10_000_000), rng.below(10)),
+            "utility_patent" => format!("ZL{year}2{:07}.{}", rng.below(10_000_000), rng.below(10)),
+            "software" => format!("{year}SR{:07}", rng.below(10_000_000)),
+            _ => String::new(),
+        };
+        let title = format!(
+            "{}{}{}",
+            rng.pick(chains[ch].3),
+            rng.pick(&["高效", "低成本", "智能化", "绿色", "高性能", "精准"]),
+            rng.pick(&["制备方法", "控制系统", "检测技术", "加工工艺", "新品种", "应用技术"])
+        );
+        let id = cx
+            .create(
+                Kind::Achievement,
+                &[
+                    ("title", format!("{title}（{}）", i + 1)),
+                    ("achievement_type", t.into()),
+                    ("holder_org_id", owner.to_string()),
+                    ("registration_no", reg),
+                    ("tech_field", chains[ch].2.into()),
+                    ("industry_chain_id", chains[ch].0.to_string()),
+                    ("completed_on", rng.date_in(year).to_string()),
+                ],
+            )
+            .await?;
+        achievements.push((id, ch));
+    }
+
+    // Technology contracts: 2024 and 2025 with exact totals.
+    let ctypes = ["development", "transfer", "licensing", "consulting", "service"];
+    let mut seq = 0;
+    for (year, n, total) in [
+        (2024, CONTRACTS_2024, CONTRACT_VALUE_2024_FEN),
+        (2025, CONTRACTS_2025, CONTRACT_VALUE_2025_FEN),
+    ] {
+        for amount in split_total(&mut rng, total, n) {
+            seq += 1;
+            // The liaison's company sells a few each year, so its scoped view is not empty.
+            let seller = if seq % 40 == 1 {
+                xintai
+            } else if rng.below(5) == 0 {
+                *rng.pick(&university_ids)
+            } else {
+                enterprises[rng.below(enterprises.len())]
+            };
+            let (ach, ch) = *rng.pick(&achievements);
+            let signed = rng.date_in(year);
+            let registered = (signed + Duration::days(3 + rng.below(25) as i64))
+                .min(NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or(signed));
+            let abroad = rng.below(40) == 0;
+            let (buyer, country, region) = if abroad {
+                let (b, c) = rng.pick(COUNTERPARTIES_ABROAD);
+                (b.to_string(), c.to_string(), String::new())
+            } else {
+                let region = rng.pick(DOMESTIC_REGIONS).to_string();
+                (
+                    format!(
+                        "{}{}{}有限公司",
+                        &region[region.find('省').map(|i| i + 3).unwrap_or(0)..].replace("市", ""),
+                        rng.pick(BRANDS),
+                        rng.pick(chains[ch].3)
+                    ),
+                    "CN".into(),
+                    region,
+                )
+            };
+            let tech = amount * (70 + rng.below(31) as i64) / 100;
+            cx.create(
+                Kind::Contract,
+                &[
+                    ("contract_no", format!("{year}1407{:08}", seq)),
+                    (
+                        "title",
+                        format!(
+                            "{}技术{}合同",
+                            rng.pick(chains[ch].3),
+                            ["开发", "转让", "许可", "咨询", "服务"][rng.below(5)]
+                        ),
+                    ),
+                    ("contract_type", rng.pick(&ctypes).to_string()),
+                    ("seller_org_id", seller.to_string()),
+                    ("buyer_name", buyer),
+                    ("buyer_country", country),
+                    ("buyer_region", region),
+                    ("signed_on", signed.to_string()),
+                    ("registered_on", registered.to_string()),
+                    ("contract_value", yuan(amount)),
+                    ("tech_value", yuan(tech)),
+                    ("tech_field", chains[ch].2.into()),
+                    ("industry_chain_id", chains[ch].0.to_string()),
+                    (
+                        "achievement_id",
+                        if rng.below(3) == 0 {
+                            ach.to_string()
+                        } else {
+                            String::new()
+                        },
+                    ),
+                ],
+            )
+            .await?;
+        }
+    }
+
+    // Achievement transfers: 621 in 2025 worth ¥4.5 billion, and 2024's.
+    let modes = ["assignment", "licensing", "investment"];
+    for (year, n, total) in [
+        (2024, 380usize, 260_000_000_000i64),
+        (2025, TRANSFERS_2025, TRANSFER_VALUE_2025_FEN),
+    ] {
+        for (i, amount) in split_total(&mut rng, total, n).into_iter().enumerate() {
+            let (ach, ch) = achievements[(i * 7 + year as usize) % achievements.len()];
+            let abroad = rng.below(50) == 0;
+            let (cp, country) = if abroad {
+                let (b, c) = rng.pick(COUNTERPARTIES_ABROAD);
+                (b.to_string(), c.to_string())
+            } else {
+                (
+                    format!("山西{}{}有限公司", rng.pick(BRANDS), rng.pick(chains[ch].3)),
+                    "CN".to_string(),
+                )
+            };
+            cx.create(
+                Kind::Transfer,
+                &[
+                    ("achievement_id", ach.to_string()),
+                    ("transfer_mode", rng.pick(&modes).to_string()),
+                    ("counterparty_name", cp),
+                    ("counterparty_country", country),
+                    ("amount", yuan(amount)),
+                    ("transferred_on", rng.date_in(year).to_string()),
+                ],
+            )
+            .await?;
+        }
+    }
+
+    // Demo accounts.
+    let shanxi_agri = university_ids[0];
+    for (username, password, _, _) in DEMO_ACCOUNTS {
+        let (role, org, name) = match username {
+            "admin" => (Role::Admin, None, "系统管理员"),
+            "reviewer" => (Role::Reviewer, None, "审核员 王晓东"),
+            "liaison" => (Role::Liaison, Some(xintai), "联络员 李海燕"),
+            "researcher" => (Role::Researcher, Some(shanxi_agri), "研究员 张建国"),
+            _ => (Role::Auditor, None, "审计员 赵静"),
+        };
+        access.create_user(username, name, role, org, password).await?;
+    }
+    let _ = app;
+    Ok(Some(format!(
+        "demo city seeded: 11 districts, {} industry chains, {} organizations, {PLATFORMS} platforms, 180 researchers, {} technology contracts, {} achievements, {} transfers",
+        CHAINS.len(),
+        orgs.len(),
+        CONTRACTS_2024 + CONTRACTS_2025,
+        achievements.len(),
+        380 + TRANSFERS_2025
+    )))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn split_total_is_exact_and_positive() {
+        let mut rng = Rng(7);
+        let parts = split_total(&mut rng, CONTRACT_VALUE_2025_FEN, CONTRACTS_2025);
+        assert_eq!(parts.len(), CONTRACTS_2025);
+        assert_eq!(parts.iter().sum::<i64>(), CONTRACT_VALUE_2025_FEN);
+        assert!(parts.iter().all(|p| *p > 0));
+    }
+
+    #[test]
+    fn growth_matches_the_article() {
+        let growth = CONTRACT_VALUE_2025_FEN as f64 / CONTRACT_VALUE_2024_FEN as f64 - 1.0;
+        assert!((growth - 2.22).abs() < 0.0005, "{growth}");
+    }
+
+    #[test]
+    fn generated_codes_validate() {
+        let mut rng = Rng(9);
+        for _ in 0..100 {
+            assert!(kean_core::codes::parse_uscc(&credit_code(&mut rng, "91", "140702")).is_ok());
+            assert!(kean_core::codes::parse_resident_id(&resident_id(&mut rng, "140702")).is_ok());
+        }
+    }
+}

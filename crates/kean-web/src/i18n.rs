@@ -1,0 +1,140 @@
+//! Interface text in Chinese (default) and English.
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lang {
+    Zh,
+    En,
+}
+
+impl Lang {
+    pub fn from_cookie(v: Option<&str>) -> Lang {
+        match v {
+            Some("en") => Lang::En,
+            _ => Lang::Zh,
+        }
+    }
+    pub fn zh(self) -> bool {
+        self == Lang::Zh
+    }
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::Zh => "zh-CN",
+            Lang::En => "en",
+        }
+    }
+    /// Looks up interface text; an unknown key shows itself, so a missing
+    /// translation is visible rather than blank.
+    pub fn t(self, key: &str) -> &'static str {
+        let (zh, en) = match key {
+            "app.name" => ("科技安全风险防控平台", "Technology Security Risk Platform"),
+            "app.short" => ("科安", "kean"),
+            "app.bureau" => ("晋中市科学技术局", "Jinzhong Science & Technology Bureau"),
+            "menu.home" => ("首页", "Home"),
+            "menu.registry" => ("登记管理", "Registry"),
+            "menu.reference" => ("基础数据", "Reference data"),
+            "menu.system" => ("系统管理", "System"),
+            "menu.users" => ("用户管理", "Users"),
+            "menu.audit" => ("审计日志", "Audit log"),
+            "login.title" => ("用户登录", "Sign in"),
+            "login.username" => ("用户名", "Username"),
+            "login.password" => ("密码", "Password"),
+            "login.submit" => ("登 录", "Sign in"),
+            "logout" => ("退出登录", "Sign out"),
+            "lang.switch" => ("English", "中文"),
+            "search.keyword" => ("关键字", "Keyword"),
+            "search.keyword_hint" => ("名称、编号等", "name, number …"),
+            "search.submit" => ("搜索", "Search"),
+            "search.reset" => ("重置", "Reset"),
+            "search.all" => ("全部", "All"),
+            "search.status" => ("状态", "Status"),
+            "status.active" => ("正常", "Active"),
+            "status.archived" => ("已归档", "Archived"),
+            "tool.new" => ("新增", "New"),
+            "tool.edit" => ("修改", "Edit"),
+            "tool.archive" => ("归档", "Archive"),
+            "tool.restore" => ("恢复", "Restore"),
+            "tool.export" => ("导出", "Export"),
+            "tool.view" => ("详情", "View"),
+            "tool.back" => ("返回", "Back"),
+            "tool.save" => ("保 存", "Save"),
+            "tool.cancel" => ("取 消", "Cancel"),
+            "tool.select_one" => ("请先勾选一条记录", "Select one record first"),
+            "table.actions" => ("操作", "Actions"),
+            "table.empty" => ("暂无数据", "No records"),
+            "table.total" => ("共 {} 条", "{} records"),
+            "table.page_size" => ("每页", "Per page"),
+            "table.prev" => ("上一页", "Previous"),
+            "table.next" => ("下一页", "Next"),
+            "form.required" => ("必填", "required"),
+            "form.errors" => ("提交的内容有误，请按提示修改：", "Please correct the following:"),
+            "form.new_title" => ("新增", "New"),
+            "form.edit_title" => ("修改", "Edit"),
+            "form.choose" => ("请选择", "Choose…"),
+            "form.yes" => ("是", "Yes"),
+            "form.no" => ("否", "No"),
+            "detail.meta" => ("记录信息", "Record"),
+            "detail.version" => ("版本", "Version"),
+            "detail.created" => ("创建时间", "Created"),
+            "detail.updated" => ("更新时间", "Updated"),
+            "detail.archived_note" => (
+                "该记录已归档，仅供查阅。",
+                "This record is archived and kept for reference.",
+            ),
+            "detail.valid_until" => ("高企证书有效期至", "High-tech certificate valid until"),
+            "detail.valid" => ("有效", "valid"),
+            "detail.expired" => ("已过期", "expired"),
+            "confirm.archive" => (
+                "确认归档该记录？归档后不再出现在列表中，可随时恢复。",
+                "Archive this record? It leaves the list and can be restored at any time.",
+            ),
+            "home.welcome" => ("欢迎使用", "Welcome to"),
+            "home.registry" => ("登记概况", "Registry at a glance"),
+            "home.role" => ("当前角色", "Role"),
+            "home.scope_org" => ("数据范围：本单位", "Data scope: your organization"),
+            "home.scope_all" => ("数据范围：全市", "Data scope: whole city"),
+            "users.title" => ("用户管理", "Users"),
+            "users.new" => ("新增用户", "New user"),
+            "users.username" => ("用户名", "Username"),
+            "users.display_name" => ("姓名", "Name"),
+            "users.role" => ("角色", "Role"),
+            "users.org" => ("所属单位", "Organization"),
+            "users.status" => ("状态", "Status"),
+            "users.locked" => ("已锁定", "Locked"),
+            "users.disabled" => ("已停用", "Disabled"),
+            "users.created" => ("创建时间", "Created"),
+            "users.password" => ("初始密码", "Initial password"),
+            "users.created_ok" => ("用户已创建", "User created"),
+            "audit.title" => ("审计日志", "Audit log"),
+            "audit.seq" => ("序号", "Seq"),
+            "audit.at" => ("时间（UTC）", "Time (UTC)"),
+            "audit.actor" => ("操作人", "Actor"),
+            "audit.action" => ("操作", "Action"),
+            "audit.target" => ("对象", "Target"),
+            "audit.record" => ("记录号", "Record"),
+            "audit.hash" => ("链哈希（SM3）", "Chain hash (SM3)"),
+            "audit.changes" => ("变更内容", "Changes"),
+            "error.title" => ("出错了", "Something went wrong"),
+            "error.home" => ("返回首页", "Back to home"),
+            "saved" => ("已保存", "Saved"),
+            _ => return "(missing text)",
+        };
+        if self == Lang::Zh { zh } else { en }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_key_used_in_templates_is_translated() {
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/templates");
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+            for part in text.split("t(\"").skip(1) {
+                let key = &part[..part.find('"').unwrap()];
+                assert_ne!(Lang::Zh.t(key), "(missing text)", "untranslated key {key}");
+            }
+        }
+    }
+}

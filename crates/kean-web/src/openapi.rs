@@ -1,0 +1,165 @@
+//! The OpenAPI 3.1 document, generated from the registry schema so that it
+//! cannot drift from what the API accepts.
+
+use axum::Json;
+use axum::response::IntoResponse;
+use kean_core::schema::FieldType;
+use kean_core::{ErrorCode, Kind};
+use serde_json::{Value as J, json};
+
+fn field_schema(ty: FieldType) -> J {
+    match ty {
+        FieldType::Text { max } | FieldType::LongText { max } => json!({ "type": "string", "maxLength": max }),
+        FieldType::Digits { len } => json!({ "type": "string", "pattern": format!("^[0-9]{{{len}}}$") }),
+        FieldType::CreditCode => {
+            json!({ "type": "string", "pattern": "^[0-9A-HJ-NPQRTUWXY]{18}$", "description": "统一社会信用代码 (GB 32100-2015, check digit verified)" })
+        }
+        FieldType::Date => json!({ "type": "string", "format": "date" }),
+        FieldType::Money => {
+            json!({ "type": "string", "pattern": "^[0-9]+(\\.[0-9]{1,2})?$", "description": "yuan, at most two decimals" })
+        }
+        FieldType::Bool => json!({ "type": "boolean" }),
+        FieldType::Enum(cs) => json!({ "type": "string", "enum": cs.iter().map(|c| c.code).collect::<Vec<_>>(),
+            "description": cs.iter().map(|c| format!("{} = {}", c.code, c.zh)).collect::<Vec<_>>().join(", ") }),
+        FieldType::Ref(k) => json!({ "type": "integer", "description": format!("id of a record in {}", k.slug()) }),
+        FieldType::Country => json!({ "type": "string", "pattern": "^[A-Z]{2}$", "description": "ISO 3166-1 alpha-2" }),
+    }
+}
+
+fn kind_name(k: Kind) -> String {
+    let s = format!("{k:?}");
+    s.to_string()
+}
+
+pub fn build() -> J {
+    let mut schemas = serde_json::Map::new();
+    let mut paths = serde_json::Map::new();
+    schemas.insert(
+        "Error".into(),
+        json!({ "type": "object", "properties": { "error": { "type": "object", "properties": {
+            "code": { "type": "string", "enum": ErrorCode::ALL.iter().map(|c| c.as_str()).collect::<Vec<_>>() },
+            "message": { "type": "string" }, "message_zh": { "type": "string" },
+            "fields": { "type": "array", "items": { "type": "object", "properties": {
+                "field": { "type": "string" }, "message": { "type": "string" }, "message_zh": { "type": "string" } } } } } } } }),
+    );
+    let err = |d: &str| json!({ "description": d, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } });
+    for k in Kind::ALL {
+        let name = kind_name(k);
+        let mut props = serde_json::Map::new();
+        let mut required = vec![];
+        for f in k.fields() {
+            let mut s = field_schema(f.ty);
+            s["title"] = json!(f.zh);
+            props.insert(f.name.into(), s);
+            if f.required {
+                required.push(f.name);
+            }
+        }
+        schemas.insert(
+            format!("{name}Fields"),
+            json!({ "type": "object", "properties": props, "required": required, "additionalProperties": false }),
+        );
+        schemas.insert(
+            name.clone(),
+            json!({ "type": "object", "properties": {
+                "id": { "type": "integer" }, "kind": { "type": "string" },
+                "fields": { "$ref": format!("#/components/schemas/{name}Fields") },
+                "labels": { "type": "object", "additionalProperties": { "type": "string" }, "description": "display names of referenced records" },
+                "owner_org_id": { "type": ["integer", "null"] }, "archived": { "type": "boolean" },
+                "version": { "type": "integer" }, "created_at": { "type": "string" }, "updated_at": { "type": "string" } } }),
+        );
+        let one = json!({ "$ref": format!("#/components/schemas/{name}") });
+        let mut params = vec![
+            json!({ "name": "q", "in": "query", "schema": { "type": "string" }, "description": "keyword" }),
+            json!({ "name": "page", "in": "query", "schema": { "type": "integer", "minimum": 1 } }),
+            json!({ "name": "page_size", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 500 } }),
+            json!({ "name": "sort", "in": "query", "schema": { "type": "string" } }),
+            json!({ "name": "order", "in": "query", "schema": { "type": "string", "enum": ["asc", "desc"] } }),
+            json!({ "name": "archived", "in": "query", "schema": { "type": "string", "enum": ["active", "archived", "all"] } }),
+        ];
+        for f in k.fields().iter().filter(|f| f.filter) {
+            params.push(json!({ "name": f.name, "in": "query", "schema": field_schema(f.ty) }));
+        }
+        for f in k.fields().iter().filter(|f| f.ty == FieldType::Date) {
+            params.push(json!({ "name": format!("{}_from", f.name), "in": "query", "schema": { "type": "string", "format": "date" } }));
+            params.push(json!({ "name": format!("{}_to", f.name), "in": "query", "schema": { "type": "string", "format": "date" } }));
+        }
+        let body = json!({ "required": true, "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{name}Fields") } } } });
+        let tag = k.label(true);
+        paths.insert(
+            format!("/api/v1/registry/{}", k.slug()),
+            json!({
+                "get": { "tags": [tag], "summary": format!("List {}", k.label(false)), "parameters": params,
+                    "responses": { "200": { "description": "a page", "content": { "application/json": { "schema": { "type": "object", "properties": {
+                        "items": { "type": "array", "items": one }, "total": { "type": "integer" }, "page": { "type": "integer" }, "page_size": { "type": "integer" } } } } } },
+                        "400": err("bad parameter"), "401": err("not authenticated"), "403": err("forbidden") } },
+                "post": { "tags": [tag], "summary": format!("Create a record in {}", k.label(false)), "requestBody": body,
+                    "responses": { "201": { "description": "created", "content": { "application/json": { "schema": one } } },
+                        "401": err("not authenticated"), "403": err("forbidden"), "409": err("duplicate value"), "422": err("invalid fields") } },
+            }),
+        );
+        let id_param = json!({ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } });
+        paths.insert(
+            format!("/api/v1/registry/{}/{{id}}", k.slug()),
+            json!({
+                "get": { "tags": [tag], "parameters": [id_param], "responses": { "200": { "description": "the record", "content": { "application/json": { "schema": one } } }, "404": err("not found or out of scope") } },
+                "put": { "tags": [tag], "summary": "Replace all fields; `_version` guards against lost updates", "parameters": [id_param], "requestBody": body,
+                    "responses": { "200": { "description": "updated", "content": { "application/json": { "schema": one } } }, "404": err("not found or out of scope"), "409": err("duplicate or changed meanwhile"), "422": err("invalid fields") } },
+            }),
+        );
+        for action in ["archive", "restore"] {
+            paths.insert(
+                format!("/api/v1/registry/{}/{{id}}/{action}", k.slug()),
+                json!({ "post": { "tags": [tag], "parameters": [id_param], "responses": { "200": { "description": format!("{action}d"), "content": { "application/json": { "schema": one } } }, "403": err("forbidden"), "404": err("not found or out of scope") } } }),
+            );
+        }
+    }
+    paths.insert("/api/v1/auth/token".into(), json!({
+        "post": { "tags": ["auth"], "security": [], "summary": "Exchange username and password for a bearer token",
+            "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["username", "password"], "properties": { "username": { "type": "string" }, "password": { "type": "string" } } } } } },
+            "responses": { "201": { "description": "token", "content": { "application/json": { "schema": { "type": "object", "properties": { "token": { "type": "string" }, "expires_at": { "type": "string" } } } } } }, "401": err("wrong credentials"), "423": err("account locked") } },
+        "delete": { "tags": ["auth"], "summary": "Revoke the token used", "responses": { "204": { "description": "revoked" } } },
+    }));
+    paths.insert(
+        "/api/v1/me".into(),
+        json!({ "get": { "tags": ["auth"], "responses": { "200": { "description": "the caller" } } } }),
+    );
+    paths.insert("/api/v1/users".into(), json!({
+        "get": { "tags": ["users"], "responses": { "200": { "description": "all users (administrators only)" }, "403": err("forbidden") } },
+        "post": { "tags": ["users"], "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["username", "display_name", "role", "password"],
+            "properties": { "username": { "type": "string" }, "display_name": { "type": "string" }, "role": { "type": "string", "enum": ["admin", "reviewer", "liaison", "researcher", "auditor"] }, "org_id": { "type": ["integer", "null"] }, "password": { "type": "string" } } } } } },
+            "responses": { "201": { "description": "created" }, "403": err("forbidden"), "409": err("username taken"), "422": err("invalid fields") } },
+    }));
+    paths.insert("/api/v1/audit".into(), json!({ "get": { "tags": ["audit"], "parameters": [
+        { "name": "page", "in": "query", "schema": { "type": "integer" } }, { "name": "page_size", "in": "query", "schema": { "type": "integer" } }],
+        "responses": { "200": { "description": "audit records, newest first (auditors and administrators)" }, "403": err("forbidden") } } }));
+    json!({
+        "openapi": "3.1.0",
+        "info": { "title": "kean 科技安全风险防控平台 API", "version": env!("CARGO_PKG_VERSION"),
+            "description": "Every operation of the web interface, with the same permissions. Authenticate with POST /api/v1/auth/token and send `Authorization: Bearer <token>`. Errors carry a stable `code`." },
+        "servers": [{ "url": "/" }],
+        "security": [{ "bearer": [] }],
+        "components": { "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer" } }, "schemas": schemas },
+        "paths": paths,
+    })
+}
+
+pub async fn document() -> impl IntoResponse {
+    Json(build())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn every_registry_has_list_and_item_paths() {
+        let doc = super::build();
+        for k in kean_core::Kind::ALL {
+            assert!(doc["paths"][format!("/api/v1/registry/{}", k.slug())]["post"].is_object());
+            assert!(doc["paths"][format!("/api/v1/registry/{}/{{id}}", k.slug())]["put"].is_object());
+        }
+        assert_eq!(
+            doc["components"]["schemas"]["OrganizationFields"]["properties"]["org_type"]["enum"][0],
+            "enterprise"
+        );
+    }
+}

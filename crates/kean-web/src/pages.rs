@@ -1,0 +1,1056 @@
+//! Server-rendered pages.
+
+use std::collections::{BTreeMap, HashMap};
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use kean_app::{AppError, SessionKind};
+use kean_core::policy::Action;
+use kean_core::record::high_tech_valid_until;
+use kean_core::schema::FieldType;
+use kean_core::{ErrorCode, Kind, Record, Role, Value};
+
+use crate::AppState;
+use crate::auth::{LANG_COOKIE, PRE_COOKIE, WebForm, WebUser, cookie, lang_of, same_secret, session_cookie};
+use crate::i18n::Lang;
+use crate::views::{Chrome, Opt, display_value, mask_id, options_for, parse_list_params, url_encode};
+
+fn render(t: &impl Template, status: StatusCode) -> Response {
+    match t.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(e) => {
+            tracing::error!("template: {e}");
+            (StatusCode::INTERNAL_SERVER_ERROR, "template error").into_response()
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    c: Chrome,
+    status: u16,
+    message: String,
+}
+
+/// An error page for a logged-in user.
+fn error_page(u: &WebUser, e: AppError) -> Response {
+    if e.code == ErrorCode::Internal {
+        tracing::error!("internal error: {}", e.detail.as_deref().unwrap_or(""));
+    }
+    let mut message = if u.lang.zh() {
+        e.message_zh.clone()
+    } else {
+        e.message_en.clone()
+    };
+    for f in &e.fields {
+        if (if u.lang.zh() { &f.message_zh } else { &f.message_en }) != &message {
+            message.push_str(" — ");
+            message.push_str(if u.lang.zh() { &f.message_zh } else { &f.message_en });
+        }
+    }
+    let status = StatusCode::from_u16(e.code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let c = Chrome::new(&u.access, &u.csrf, u.lang, u.lang.t("error.title"), "");
+    render(
+        &ErrorPage {
+            c,
+            status: status.as_u16(),
+            message,
+        },
+        status,
+    )
+}
+
+/// An error before we know who is asking (plain page, no menu).
+pub fn error_page_bare(lang: Lang, e: AppError) -> Response {
+    if e.code == ErrorCode::Internal {
+        tracing::error!("internal error: {}", e.detail.as_deref().unwrap_or(""));
+    }
+    let status = StatusCode::from_u16(e.code.http_status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let msg = if lang.zh() { e.message_zh } else { e.message_en };
+    let body = format!(
+        "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><link rel=\"stylesheet\" href=\"/static/app.css\"><title>{}</title></head><body><div class=\"content\"><div class=\"panel error-page\"><h2>{} ({})</h2><p id=\"error-message\">{}</p><p><a class=\"btn\" href=\"/\">{}</a></p></div></div></body></html>",
+        lang.t("error.title"),
+        lang.t("error.title"),
+        status.as_u16(),
+        html_escape(&msg),
+        lang.t("error.home")
+    );
+    (status, Html(body)).into_response()
+}
+
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn kind_of(u: &WebUser, slug: &str) -> Result<Kind, Response> {
+    Kind::from_slug(slug).ok_or_else(|| error_page(u, AppError::not_found()))
+}
+
+// ---------------- login ----------------
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    lang: Lang,
+    csrf: String,
+    next: String,
+    username: String,
+    error: Option<String>,
+}
+
+/// The login form carries a pre-session CSRF token that must equal a
+/// cookie set with it (double submit), so another site cannot log a
+/// browser into an account of its choosing.
+fn login_form(lang: Lang, next: String, username: String, error: Option<String>, status: StatusCode) -> Response {
+    // An empty token (random source failed) matches no submitted form: login fails safe.
+    let csrf = kean_app::random_token().unwrap_or_default();
+    let page = LoginPage {
+        lang,
+        csrf: csrf.clone(),
+        next,
+        username,
+        error,
+    };
+    let mut res = render(&page, status);
+    if let Ok(v) = format!("{PRE_COOKIE}={csrf}; Path=/login; HttpOnly; SameSite=Strict; Max-Age=3600").parse() {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+    res
+}
+
+fn safe_next(next: &str) -> String {
+    // Only local paths: never redirect to another site after login.
+    if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
+        next.to_string()
+    } else {
+        "/".to_string()
+    }
+}
+
+pub async fn login_page(headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> Response {
+    let next = safe_next(q.get("next").map(String::as_str).unwrap_or("/"));
+    login_form(lang_of(&headers), next, String::new(), None, StatusCode::OK)
+}
+
+pub async fn login_submit(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    axum::extract::Form(form): axum::extract::Form<HashMap<String, String>>,
+) -> Response {
+    let lang = lang_of(&headers);
+    let username = form.get("username").cloned().unwrap_or_default();
+    let next = safe_next(form.get("next").map(String::as_str).unwrap_or("/"));
+    let sent = form.get("_csrf").map(String::as_str).unwrap_or("");
+    let expected = cookie(&headers, PRE_COOKIE).unwrap_or("");
+    if expected.is_empty() || !same_secret(sent, expected) {
+        let msg = lang.t("error.title").to_string()
+            + "："
+            + if lang.zh() {
+                "页面已过期，请重新登录"
+            } else {
+                "the page expired; please sign in again"
+            };
+        return login_form(lang, next, username, Some(msg), StatusCode::FORBIDDEN);
+    }
+    let password = form.get("password").cloned().unwrap_or_default();
+    match st.app.login(&username, &password, SessionKind::Web).await {
+        Ok(ok) => {
+            let mut res = Redirect::to(&next).into_response();
+            let max_age = 8 * 3600;
+            if let Ok(v) = session_cookie(&ok.token, max_age).parse() {
+                res.headers_mut().append(header::SET_COOKIE, v);
+            }
+            res
+        }
+        Err(e) => {
+            if e.code == ErrorCode::Internal {
+                tracing::error!("login: {}", e.detail.as_deref().unwrap_or(""));
+            }
+            let msg = if lang.zh() { e.message_zh } else { e.message_en };
+            let status = StatusCode::from_u16(e.code.http_status()).unwrap_or(StatusCode::UNAUTHORIZED);
+            login_form(lang, next, username, Some(msg), status)
+        }
+    }
+}
+
+pub async fn logout(State(st): State<AppState>, f: WebForm) -> Response {
+    let actor = f.user.access.actor().clone();
+    if let Err(e) = st.app.logout(&f.user.token, &actor).await {
+        return error_page(&f.user, e);
+    }
+    let mut res = Redirect::to("/login").into_response();
+    if let Ok(v) = session_cookie("", 0).parse() {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+    res
+}
+
+pub async fn set_lang(Path(lang): Path<String>, headers: HeaderMap) -> Response {
+    let code = if lang == "en" { "en" } else { "zh" };
+    let back = headers
+        .get(header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|r| {
+            r.find("://")
+                .and_then(|i| r[i + 3..].find('/').map(|j| r[i + 3 + j..].to_string()))
+        })
+        .map(|p| safe_next(&p))
+        .unwrap_or_else(|| "/".into());
+    let mut res = Redirect::to(&back).into_response();
+    if let Ok(v) = format!("{LANG_COOKIE}={code}; Path=/; SameSite=Lax; Max-Age=31536000").parse() {
+        res.headers_mut().append(header::SET_COOKIE, v);
+    }
+    res
+}
+
+// ---------------- home ----------------
+
+pub struct Card {
+    label: String,
+    count: i64,
+    href: String,
+}
+
+#[derive(Template)]
+#[template(path = "home.html")]
+struct HomePage {
+    c: Chrome,
+    cards: Vec<Card>,
+    scope_note: String,
+}
+
+pub async fn home(u: WebUser) -> Response {
+    let mut cards = vec![];
+    for k in Kind::ALL {
+        match u.access.count(k).await {
+            Ok(n) => cards.push(Card {
+                label: k.label(u.lang.zh()).into(),
+                count: n,
+                href: format!("/registry/{}", k.slug()),
+            }),
+            Err(e) => return error_page(&u, e),
+        }
+    }
+    let scope_note = if u.access.actor().org_id.is_some() {
+        u.lang.t("home.scope_org")
+    } else {
+        u.lang.t("home.scope_all")
+    };
+    let c = Chrome::new(&u.access, &u.csrf, u.lang, u.lang.t("menu.home"), "/");
+    render(
+        &HomePage {
+            c,
+            cards,
+            scope_note: scope_note.into(),
+        },
+        StatusCode::OK,
+    )
+}
+
+// ---------------- list ----------------
+
+pub struct Column {
+    label: String,
+    sort_href: String,
+    sort_mark: &'static str,
+}
+
+pub struct Row {
+    id: i64,
+    cells: Vec<String>,
+    archived: bool,
+}
+
+pub struct FilterView {
+    name: &'static str,
+    label: String,
+    options: Vec<Opt>,
+}
+
+#[derive(Template)]
+#[template(path = "list.html")]
+struct ListPage {
+    c: Chrome,
+    base: String,
+    keyword: String,
+    filters: Vec<FilterView>,
+    archived: &'static str,
+    columns: Vec<Column>,
+    rows: Vec<Row>,
+    total_text: String,
+    page: u32,
+    pages: u32,
+    page_size: u32,
+    page_sizes: Vec<Opt>,
+    prev_href: Option<String>,
+    next_href: Option<String>,
+    export_href: String,
+    can_create: bool,
+    can_update: bool,
+    can_archive: bool,
+}
+
+fn query_string(pairs: &[(String, String)]) -> String {
+    pairs
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| format!("{}={}", url_encode(k), url_encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+pub async fn list(u: WebUser, Path(slug): Path<String>, Query(pairs): Query<Vec<(String, String)>>) -> Response {
+    let kind = match kind_of(&u, &slug) {
+        Ok(k) => k,
+        Err(r) => return r,
+    };
+    let params = match parse_list_params(kind, &pairs, false) {
+        Ok(p) => p,
+        Err(e) => return error_page(&u, e),
+    };
+    let listing = match u.access.list(kind, &params.query).await {
+        Ok(l) => l,
+        Err(e) => return error_page(&u, e),
+    };
+    let zh = u.lang.zh();
+    let base = format!("/registry/{}", kind.slug());
+    // The parameters every link keeps.
+    let mut keep: Vec<(String, String)> = vec![("q".into(), params.keyword.clone())];
+    keep.extend(params.filters.iter().map(|(k, v)| (k.to_string(), v.clone())));
+    if params.archived != "active" {
+        keep.push(("archived".into(), params.archived.into()));
+    }
+    let with = |extra: &[(&str, String)]| {
+        let mut p = keep.clone();
+        for (k, v) in extra {
+            p.push((k.to_string(), v.clone()));
+        }
+        format!("{base}?{}", query_string(&p))
+    };
+    let page_size = listing.page.page_size;
+    let sort_pairs = |page: u32| -> Vec<(&str, String)> {
+        let mut v = vec![("page", page.to_string()), ("page_size", page_size.to_string())];
+        if let Some((f, desc)) = params.sort {
+            v.push(("sort", f.to_string()));
+            v.push(("order", if desc { "desc" } else { "asc" }.to_string()));
+        }
+        v
+    };
+    let fields: Vec<_> = kind.fields().iter().filter(|f| f.list).collect();
+    let columns = fields
+        .iter()
+        .map(|f| {
+            let (mark, next_desc) = match params.sort {
+                Some((s, false)) if s == f.name => ("▲", true),
+                Some((s, true)) if s == f.name => ("▼", false),
+                _ => ("", false),
+            };
+            Column {
+                label: f.label(zh).into(),
+                sort_href: with(&[
+                    ("sort", f.name.to_string()),
+                    ("order", if next_desc { "desc" } else { "asc" }.to_string()),
+                    ("page_size", page_size.to_string()),
+                ]),
+                sort_mark: mark,
+            }
+        })
+        .collect();
+    let rows = listing
+        .page
+        .items
+        .iter()
+        .map(|r| Row {
+            id: r.id,
+            archived: r.archived,
+            cells: fields
+                .iter()
+                .map(|f| {
+                    let v = r.fields.get(f.name);
+                    let s = display_value(f, v, &listing.labels, u.lang);
+                    if f.name == "id_number" { mask_id(&s) } else { s }
+                })
+                .collect(),
+        })
+        .collect();
+    let mut filters = vec![];
+    for f in kind.fields().iter().filter(|f| f.filter) {
+        let current = params
+            .filters
+            .iter()
+            .find(|(n, _)| *n == f.name)
+            .map(|(_, v)| v.as_str())
+            .unwrap_or("");
+        match options_for(&u.access, f, current, u.lang).await {
+            Ok(options) => filters.push(FilterView {
+                name: f.name,
+                label: f.label(zh).into(),
+                options,
+            }),
+            Err(e) => return error_page(&u, e),
+        }
+    }
+    let pages = listing.page.pages();
+    let page = listing.page.page;
+    let page_sizes = [10u32, 20, 50, 100]
+        .iter()
+        .map(|s| Opt {
+            value: with(&[("page_size", s.to_string())]),
+            label: s.to_string(),
+            selected: *s == page_size,
+        })
+        .collect();
+    let mut export_pairs = keep.clone();
+    if let Some((f, desc)) = params.sort {
+        export_pairs.push(("sort".into(), f.into()));
+        export_pairs.push(("order".into(), if desc { "desc" } else { "asc" }.into()));
+    }
+    let page_view = ListPage {
+        c: Chrome::new(&u.access, &u.csrf, u.lang, kind.label(zh), &base),
+        keyword: params.keyword.clone(),
+        filters,
+        archived: params.archived,
+        columns,
+        rows,
+        total_text: u.lang.t("table.total").replace("{}", &listing.page.total.to_string()),
+        page,
+        pages,
+        page_size,
+        page_sizes,
+        prev_href: (page > 1).then(|| with(&sort_pairs(page - 1))),
+        next_href: (page < pages).then(|| with(&sort_pairs(page + 1))),
+        export_href: format!("{base}/export.csv?{}", query_string(&export_pairs)),
+        can_create: u.access.may(Action::Create, Some(kind)),
+        can_update: u.access.may(Action::Update, Some(kind)),
+        can_archive: u.access.may(Action::Archive, Some(kind)),
+        base,
+    };
+    render(&page_view, StatusCode::OK)
+}
+
+// ---------------- export ----------------
+
+pub async fn export_csv(u: WebUser, Path(slug): Path<String>, Query(pairs): Query<Vec<(String, String)>>) -> Response {
+    let kind = match kind_of(&u, &slug) {
+        Ok(k) => k,
+        Err(r) => return r,
+    };
+    let mut params = match parse_list_params(kind, &pairs, false) {
+        Ok(p) => p,
+        Err(e) => return error_page(&u, e),
+    };
+    let zh = u.lang.zh();
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let mut header = vec!["ID".to_string()];
+    header.extend(kind.fields().iter().map(|f| f.label(zh).to_string()));
+    header.push(u.lang.t("search.status").into());
+    let _ = w.write_record(&header);
+    params.query.page_size = 500;
+    const MAX_ROWS: i64 = 200_000;
+    let mut page = 1;
+    loop {
+        params.query.page = page;
+        let listing = match u.access.list(kind, &params.query).await {
+            Ok(l) => l,
+            Err(e) => return error_page(&u, e),
+        };
+        for r in &listing.page.items {
+            let mut row = vec![r.id.to_string()];
+            row.extend(kind.fields().iter().map(|f| match r.fields.get(f.name) {
+                Value::Money(m) => m.yuan_string(),
+                v => display_value(f, v, &listing.labels, u.lang),
+            }));
+            row.push(
+                u.lang
+                    .t(if r.archived { "status.archived" } else { "status.active" })
+                    .into(),
+            );
+            let _ = w.write_record(&row);
+        }
+        if page >= listing.page.pages() || (page as i64) * 500 >= MAX_ROWS {
+            break;
+        }
+        page += 1;
+    }
+    let mut body = "\u{feff}".as_bytes().to_vec();
+    body.extend(w.into_inner().unwrap_or_default());
+    let disposition = format!(
+        "attachment; filename=\"{}.csv\"; filename*=UTF-8''{}.csv",
+        kind.slug(),
+        url_encode(kind.label(zh))
+    );
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+// ---------------- forms ----------------
+
+pub struct FormField {
+    name: &'static str,
+    label: String,
+    required: bool,
+    widget: &'static str,
+    value: String,
+    options: Vec<Opt>,
+    error: Option<String>,
+    placeholder: Option<&'static str>,
+    wide: bool,
+}
+
+#[derive(Template)]
+#[template(path = "form.html")]
+struct FormPage {
+    c: Chrome,
+    heading: String,
+    action: String,
+    cancel_href: String,
+    version: Option<i64>,
+    fields: Vec<FormField>,
+    errors: Vec<String>,
+}
+
+async fn form_page(
+    u: &WebUser,
+    kind: Kind,
+    id: Option<i64>,
+    version: Option<i64>,
+    values: &BTreeMap<String, String>,
+    err: Option<AppError>,
+) -> Response {
+    let zh = u.lang.zh();
+    let fe = err.as_ref().map(|e| e.fields.clone()).unwrap_or_default();
+    let mut fields = vec![];
+    for f in kind.fields() {
+        let value = values.get(f.name).cloned().unwrap_or_default();
+        let widget = match f.ty {
+            FieldType::LongText { .. } => "textarea",
+            FieldType::Enum(_) | FieldType::Ref(_) | FieldType::Country => "select",
+            FieldType::Bool => "checkbox",
+            FieldType::Date => "date",
+            FieldType::Money => "money",
+            _ => "text",
+        };
+        let options = if widget == "select" {
+            match options_for(&u.access, f, &value, u.lang).await {
+                Ok(o) => o,
+                Err(e) => return error_page(u, e),
+            }
+        } else {
+            vec![]
+        };
+        let error = fe
+            .iter()
+            .find(|e| e.field == f.name)
+            .map(|e| if zh { e.message_zh.clone() } else { e.message_en.clone() });
+        let placeholder = match f.ty {
+            FieldType::CreditCode => Some("18位，如 91140700MA0K0XXXXX"),
+            FieldType::Money => Some("0.00"),
+            FieldType::Date => Some("2025-03-01"),
+            _ if f.name == "high_tech_cert_no" => Some("GR202314000123"),
+            _ => None,
+        };
+        fields.push(FormField {
+            name: f.name,
+            label: f.label(zh).into(),
+            required: f.required,
+            widget,
+            value,
+            options,
+            error,
+            placeholder,
+            wide: widget == "textarea",
+        });
+    }
+    let mut errors: Vec<String> = fe
+        .iter()
+        .map(|e| if zh { e.message_zh.clone() } else { e.message_en.clone() })
+        .collect();
+    if let Some(e) = &err
+        && e.fields.is_empty()
+    {
+        errors.push(if zh { e.message_zh.clone() } else { e.message_en.clone() });
+    }
+    let base = format!("/registry/{}", kind.slug());
+    let heading = format!(
+        "{}{}",
+        u.lang.t(if id.is_some() {
+            "form.edit_title"
+        } else {
+            "form.new_title"
+        }),
+        if zh {
+            kind.label(true).to_string()
+        } else {
+            format!(" — {}", kind.label(false))
+        }
+    );
+    let status = match &err {
+        Some(e) => StatusCode::from_u16(e.code.http_status()).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY),
+        None => StatusCode::OK,
+    };
+    let page = FormPage {
+        c: Chrome::new(&u.access, &u.csrf, u.lang, &heading, &base),
+        heading: heading.clone(),
+        action: match id {
+            Some(i) => format!("{base}/{i}"),
+            None => base.clone(),
+        },
+        cancel_href: match id {
+            Some(i) => format!("{base}/{i}"),
+            None => base.clone(),
+        },
+        version,
+        fields,
+        errors,
+    };
+    render(&page, status)
+}
+
+fn record_inputs(r: &Record) -> BTreeMap<String, String> {
+    r.fields
+        .iter()
+        .map(|(f, v)| (f.name.to_string(), v.to_input()))
+        .collect()
+}
+
+pub async fn new_form(u: WebUser, Path(slug): Path<String>) -> Response {
+    let kind = match kind_of(&u, &slug) {
+        Ok(k) => k,
+        Err(r) => return r,
+    };
+    if !u.access.may(Action::Create, Some(kind)) {
+        return error_page(
+            &u,
+            AppError::new(
+                ErrorCode::Forbidden,
+                "无权新增此类记录",
+                "you may not create these records",
+            ),
+        );
+    }
+    let mut defaults = BTreeMap::new();
+    for f in kind.fields() {
+        if f.ty == FieldType::Country && f.required {
+            defaults.insert(f.name.to_string(), "CN".to_string());
+        }
+        // A liaison registers for its own organization.
+        if let (FieldType::Ref(Kind::Organization), Some(org)) = (f.ty, u.access.actor().org_id) {
+            defaults.insert(f.name.to_string(), org.to_string());
+        }
+    }
+    form_page(&u, kind, None, None, &defaults, None).await
+}
+
+pub async fn create(Path(slug): Path<String>, f: WebForm) -> Response {
+    let u = &f.user;
+    let kind = match kind_of(u, &slug) {
+        Ok(k) => k,
+        Err(r) => return r,
+    };
+    match u.access.create(kind, &f.form).await {
+        Ok(r) => Redirect::to(&format!("/registry/{}/{}?saved=1", kind.slug(), r.id)).into_response(),
+        Err(e) if matches!(e.code, ErrorCode::ValidationFailed | ErrorCode::Conflict) || !e.fields.is_empty() => {
+            form_page(u, kind, None, None, &f.form, Some(e)).await
+        }
+        Err(e) => error_page(u, e),
+    }
+}
+
+pub async fn edit_form(u: WebUser, Path((slug, id)): Path<(String, i64)>) -> Response {
+    let kind = match kind_of(&u, &slug) {
+        Ok(k) => k,
+        Err(r) => return r,
+    };
+    if !u.access.may(Action::Update, Some(kind)) {
+        return error_page(
+            &u,
+            AppError::new(
+                ErrorCode::Forbidden,
+                "无权修改此类记录",
+                "you may not edit these records",
+            ),
+        );
+    }
+    match u.access.get(kind, id).await {
+        Ok((r, _)) => form_page(&u, kind, Some(id), Some(r.version), &record_inputs(&r), None).await,
+        Err(e) => error_page(&u, e),
+    }
+}
+
+pub async fn update(Path((slug, id)): Path<(String, i64)>, f: WebForm) -> Response {
+    let u = &f.user;
+    let kind = match kind_of(u, &slug) {
+        Ok(k) => k,
+        Err(r) => return r,
+    };
+    let version = f.form.get("_version").and_then(|v| v.parse().ok());
+    match u.access.update(kind, id, &f.form, version).await {
+        Ok(r) => Redirect::to(&format!("/registry/{}/{}?saved=1", kind.slug(), r.id)).into_response(),
+        Err(e) if matches!(e.code, ErrorCode::ValidationFailed | ErrorCode::Conflict) || !e.fields.is_empty() => {
+            form_page(u, kind, Some(id), version, &f.form, Some(e)).await
+        }
+        Err(e) => error_page(u, e),
+    }
+}
+
+async fn set_archived(slug: String, id: i64, f: WebForm, archived: bool) -> Response {
+    let u = &f.user;
+    let kind = match kind_of(u, &slug) {
+        Ok(k) => k,
+        Err(r) => return r,
+    };
+    match u.access.set_archived(kind, id, archived).await {
+        Ok(_) if archived => Redirect::to(&format!("/registry/{}", kind.slug())).into_response(),
+        Ok(_) => Redirect::to(&format!("/registry/{}/{id}", kind.slug())).into_response(),
+        Err(e) => error_page(u, e),
+    }
+}
+
+pub async fn archive(Path((slug, id)): Path<(String, i64)>, f: WebForm) -> Response {
+    set_archived(slug, id, f, true).await
+}
+
+pub async fn restore(Path((slug, id)): Path<(String, i64)>, f: WebForm) -> Response {
+    set_archived(slug, id, f, false).await
+}
+
+// ---------------- detail ----------------
+
+pub struct DetailItem {
+    label: String,
+    value: String,
+    href: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "detail.html")]
+struct DetailPage {
+    c: Chrome,
+    base: String,
+    heading: String,
+    id: i64,
+    version: i64,
+    created_at: String,
+    updated_at: String,
+    archived: bool,
+    items: Vec<DetailItem>,
+    can_update: bool,
+    can_archive: bool,
+}
+
+pub async fn detail(
+    u: WebUser,
+    Path((slug, id)): Path<(String, i64)>,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
+    let kind = match kind_of(&u, &slug) {
+        Ok(k) => k,
+        Err(r) => return r,
+    };
+    let (r, labels) = match u.access.get(kind, id).await {
+        Ok(x) => x,
+        Err(e) => return error_page(&u, e),
+    };
+    let zh = u.lang.zh();
+    let mut items = vec![];
+    for (f, v) in r.fields.iter() {
+        let href = match (f.ty, v) {
+            (FieldType::Ref(k), Value::Ref(rid)) if labels.contains_key(&(k, *rid)) => {
+                Some(format!("/registry/{}/{rid}", k.slug()))
+            }
+            _ => None,
+        };
+        items.push(DetailItem {
+            label: f.label(zh).into(),
+            value: display_value(f, v, &labels, u.lang),
+            href,
+        });
+    }
+    if kind == Kind::Organization
+        && let Some(d) = r.fields.get("high_tech_issued_on").as_date()
+    {
+        let until = high_tech_valid_until(d);
+        let state = u.lang.t(if until >= u.access.today() {
+            "detail.valid"
+        } else {
+            "detail.expired"
+        });
+        items.push(DetailItem {
+            label: u.lang.t("detail.valid_until").into(),
+            value: format!("{until}（{state}）"),
+            href: None,
+        });
+    }
+    let base = format!("/registry/{}", kind.slug());
+    let mut c = Chrome::new(&u.access, &u.csrf, u.lang, kind.label(zh), &base);
+    if q.contains_key("saved") {
+        c.flash = Some(u.lang.t("saved").into());
+    }
+    let page = DetailPage {
+        c,
+        heading: r.fields.label(),
+        base,
+        id: r.id,
+        version: r.version,
+        created_at: r.created_at.clone(),
+        updated_at: r.updated_at.clone(),
+        archived: r.archived,
+        items,
+        can_update: u.access.may(Action::Update, Some(kind)),
+        can_archive: u.access.may(Action::Archive, Some(kind)),
+    };
+    render(&page, StatusCode::OK)
+}
+
+// ---------------- users ----------------
+
+pub struct UserRow {
+    id: i64,
+    username: String,
+    display_name: String,
+    role: String,
+    org: String,
+    status: String,
+    created_at: String,
+}
+
+#[derive(Template)]
+#[template(path = "users.html")]
+struct UsersPage {
+    c: Chrome,
+    users: Vec<UserRow>,
+    roles: Vec<Opt>,
+    orgs: Vec<Opt>,
+    errors: Vec<String>,
+    form_username: String,
+    form_display: String,
+}
+
+async fn users_page(
+    u: &WebUser,
+    form: &BTreeMap<String, String>,
+    err: Option<AppError>,
+    flash: Option<String>,
+) -> Response {
+    let users = match u.access.users().await {
+        Ok(x) => x,
+        Err(e) => return error_page(u, e),
+    };
+    let zh = u.lang.zh();
+    let org_opts = match u.access.options(Kind::Organization, 5000).await {
+        Ok(o) => o,
+        Err(e) => return error_page(u, e),
+    };
+    let org_names: HashMap<i64, String> = org_opts.iter().cloned().collect();
+    let now = u.access.now_ts();
+    let rows = users
+        .iter()
+        .map(|x| UserRow {
+            id: x.id,
+            username: x.username.clone(),
+            display_name: x.display_name.clone(),
+            role: x.role.label(zh).into(),
+            org: x
+                .org_id
+                .map(|o| org_names.get(&o).cloned().unwrap_or_else(|| format!("#{o}")))
+                .unwrap_or_default(),
+            status: if x.disabled {
+                u.lang.t("users.disabled").into()
+            } else if x.locked_until.as_deref().is_some_and(|t| t > now.as_str()) {
+                u.lang.t("users.locked").into()
+            } else {
+                u.lang.t("status.active").into()
+            },
+            created_at: x.created_at.clone(),
+        })
+        .collect();
+    let cur_role = form.get("role").cloned().unwrap_or_else(|| "liaison".into());
+    let cur_org = form.get("org_id").cloned().unwrap_or_default();
+    let roles = Role::ALL
+        .iter()
+        .map(|r| Opt {
+            value: r.code().into(),
+            label: r.label(zh).into(),
+            selected: r.code() == cur_role,
+        })
+        .collect();
+    let orgs = org_opts
+        .into_iter()
+        .map(|(id, l)| Opt {
+            selected: id.to_string() == cur_org,
+            value: id.to_string(),
+            label: l,
+        })
+        .collect();
+    let errors = err
+        .as_ref()
+        .map(|e| {
+            if e.fields.is_empty() {
+                vec![if zh { e.message_zh.clone() } else { e.message_en.clone() }]
+            } else {
+                e.fields
+                    .iter()
+                    .map(|f| if zh { f.message_zh.clone() } else { f.message_en.clone() })
+                    .collect()
+            }
+        })
+        .unwrap_or_default();
+    let mut c = Chrome::new(&u.access, &u.csrf, u.lang, u.lang.t("users.title"), "/system/users");
+    c.flash = flash;
+    let status = err
+        .map(|e| StatusCode::from_u16(e.code.http_status()).unwrap_or(StatusCode::BAD_REQUEST))
+        .unwrap_or(StatusCode::OK);
+    let page = UsersPage {
+        c,
+        users: rows,
+        roles,
+        orgs,
+        errors,
+        form_username: form.get("username").cloned().unwrap_or_default(),
+        form_display: form.get("display_name").cloned().unwrap_or_default(),
+    };
+    render(&page, status)
+}
+
+pub async fn users(u: WebUser) -> Response {
+    users_page(&u, &BTreeMap::new(), None, None).await
+}
+
+pub async fn create_user(f: WebForm) -> Response {
+    let u = &f.user;
+    let g = |k: &str| f.form.get(k).map(String::as_str).unwrap_or("");
+    let Some(role) = Role::parse(g("role")) else {
+        let e = AppError::validation(vec![kean_core::FieldError::new(
+            "role",
+            "角色：请选择",
+            "role: choose one",
+        )]);
+        return users_page(u, &f.form, Some(e), None).await;
+    };
+    let org = g("org_id").parse::<i64>().ok();
+    match u
+        .access
+        .create_user(g("username"), g("display_name"), role, org, g("password"))
+        .await
+    {
+        Ok(_) => users_page(u, &BTreeMap::new(), None, Some(u.lang.t("users.created_ok").into())).await,
+        Err(e) if e.code == ErrorCode::ValidationFailed || e.code == ErrorCode::Conflict => {
+            users_page(u, &f.form, Some(e), None).await
+        }
+        Err(e) => error_page(u, e),
+    }
+}
+
+// ---------------- audit ----------------
+
+pub struct AuditRow {
+    seq: i64,
+    at: String,
+    actor: String,
+    action: String,
+    target: String,
+    record: String,
+    changes: String,
+    hash: String,
+}
+
+#[derive(Template)]
+#[template(path = "audit.html")]
+struct AuditPage {
+    c: Chrome,
+    entries: Vec<AuditRow>,
+    chain_note: String,
+    total_text: String,
+    page: u32,
+    pages: u32,
+    prev_href: Option<String>,
+    next_href: Option<String>,
+}
+
+/// A compact "field: old → new" summary of an audited change.
+fn change_summary(before: &Option<serde_json::Value>, after: &Option<serde_json::Value>) -> String {
+    let fields = |v: &Option<serde_json::Value>| {
+        v.as_ref()
+            .and_then(|x| x.get("fields").cloned().or_else(|| Some(x.clone())))
+    };
+    match (fields(before), fields(after)) {
+        (Some(serde_json::Value::Object(b)), Some(serde_json::Value::Object(a))) => {
+            let mut parts = vec![];
+            for (k, av) in &a {
+                let bv = b.get(k).cloned().unwrap_or(serde_json::Value::Null);
+                if &bv != av {
+                    parts.push(format!("{k}: {bv} → {av}"));
+                }
+            }
+            if let (Some(x), Some(y)) = (
+                before.as_ref().and_then(|v| v.get("archived")),
+                after.as_ref().and_then(|v| v.get("archived")),
+            ) && x != y
+            {
+                parts.push(format!("archived: {x} → {y}"));
+            }
+            parts.join("; ")
+        }
+        (None, Some(a)) => {
+            let s = a.to_string();
+            if s.chars().count() > 300 {
+                s.chars().take(300).collect::<String>() + "…"
+            } else {
+                s
+            }
+        }
+        _ => String::new(),
+    }
+}
+
+pub async fn audit(u: WebUser, Query(q): Query<HashMap<String, String>>) -> Response {
+    let page_no = q.get("page").and_then(|p| p.parse().ok()).unwrap_or(1u32).max(1);
+    let page = match u.access.audit_page(page_no, 50).await {
+        Ok(p) => p,
+        Err(e) => return error_page(&u, e),
+    };
+    let entries = page
+        .items
+        .iter()
+        .map(|e| AuditRow {
+            seq: e.seq,
+            at: e.draft.at.clone(),
+            actor: e.draft.actor.clone(),
+            action: e.draft.action.clone(),
+            target: e.draft.target.clone(),
+            record: e.draft.record_id.map(|r| r.to_string()).unwrap_or_default(),
+            changes: change_summary(&e.draft.before, &e.draft.after),
+            hash: e.hash[..16.min(e.hash.len())].to_string(),
+        })
+        .collect();
+    let pages = page.pages();
+    let chain_note = if u.lang.zh() {
+        "每条记录以 SM3 哈希与前一条链接，任何事后修改或删除都可被检测。".to_string()
+    } else {
+        "Each record is chained to the previous one by its SM3 hash, so any later edit or deletion is detectable."
+            .to_string()
+    };
+    let view = AuditPage {
+        c: Chrome::new(&u.access, &u.csrf, u.lang, u.lang.t("audit.title"), "/system/audit"),
+        entries,
+        chain_note,
+        total_text: u.lang.t("table.total").replace("{}", &page.total.to_string()),
+        page: page.page,
+        pages,
+        prev_href: (page.page > 1).then(|| format!("/system/audit?page={}", page.page - 1)),
+        next_href: (page.page < pages).then(|| format!("/system/audit?page={}", page.page + 1)),
+    };
+    render(&view, StatusCode::OK)
+}

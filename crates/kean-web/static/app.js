@@ -1,0 +1,31 @@
+// kean — small behaviours for the server-rendered pages (no inline scripts,
+// so the Content-Security-Policy can forbid them).
+(function () {
+  function selected() {
+    var r = document.querySelector('input[name="sel"]:checked');
+    return r ? r.value : null;
+  }
+  document.addEventListener('click', function (ev) {
+    var b = ev.target.closest('[data-edit-selected]');
+    if (b) {
+      var id = selected();
+      if (!id) { alert(b.getAttribute('data-none')); return; }
+      window.location = b.getAttribute('data-edit-selected') + '/' + id + '/edit';
+      return;
+    }
+    b = ev.target.closest('[data-archive-selected]');
+    if (b) {
+      var sel = selected();
+      if (!sel) { alert(b.getAttribute('data-none')); return; }
+      if (!confirm(b.getAttribute('data-confirm'))) { return; }
+      var f = document.getElementById('archive-form');
+      f.action = b.getAttribute('data-archive-selected') + '/' + sel + '/archive';
+      f.submit();
+    }
+  });
+  document.addEventListener('submit', function (ev) {
+    var f = ev.target;
+    var msg = f.getAttribute && f.getAttribute('data-confirm');
+    if (msg && !confirm(msg)) { ev.preventDefault(); }
+  });
+})();
