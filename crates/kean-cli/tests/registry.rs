@@ -1,0 +1,464 @@
+//! The registry as users reach it: JSON API and pages, on SQLite and PostgreSQL.
+
+mod common;
+
+use common::{Api, Server, Web, basics, user, valid_code};
+use kean_core::{Actor, Kind, Role};
+use serde_json::{Value, json};
+
+async fn registry_round_trip(s: Server) {
+    let b = basics(&s.app).await;
+    user(&s.app, "boss", Role::Admin, None).await;
+    let api = Api::login(&s.base, "boss", "Passw0rd2025").await;
+
+    let code = valid_code("91140703MA0K00003");
+    let (st, org) = api
+        .post(
+            "/api/v1/registry/organizations",
+            json!({"name": "山西太谷种业科技有限公司", "credit_code": code, "org_type": "企业", "district_id": b.district,
+                   "high_tech_cert_no": "GR202314000123", "high_tech_issued_on": "2023-12-08", "tech_sme": true}),
+        )
+        .await;
+    assert_eq!(st, 201, "{org}");
+    let org_id = org["id"].as_i64().unwrap();
+    assert_eq!(org["fields"]["org_type"], "enterprise");
+
+    let (st, plat) = api
+        .post(
+            "/api/v1/registry/platforms",
+            json!({"name": "山西省种业技术创新中心", "platform_type": "tech_innovation_center", "level": "provincial", "host_org_id": org_id, "industry_chain_id": b.chain}),
+        )
+        .await;
+    assert_eq!(st, 201, "{plat}");
+    let (st, contract) = api
+        .post(
+            "/api/v1/registry/contracts",
+            json!({"contract_no": "2025140700009999", "title": "谷子新品种技术许可合同", "contract_type": "licensing", "seller_org_id": org_id,
+                   "buyer_name": "内蒙古丰源农业有限公司", "buyer_country": "CN", "signed_on": "2025-06-01", "registered_on": "2025-06-10",
+                   "contract_value": "1,200,000", "tech_value": 1000000.5}),
+        )
+        .await;
+    assert_eq!(st, 201, "{contract}");
+    assert_eq!(contract["fields"]["contract_value"], "1200000.00");
+    assert_eq!(contract["fields"]["tech_value"], "1000000.50");
+
+    // Found again by a Chinese keyword, with references named.
+    let (st, list) = api.get("/api/v1/registry/platforms?q=%E7%A7%8D%E4%B8%9A").await;
+    assert_eq!(st, 200);
+    assert_eq!(list["total"], 1);
+    assert_eq!(list["items"][0]["labels"]["host_org_id"], "山西太谷种业科技有限公司");
+    let (_, list) = api
+        .get("/api/v1/registry/contracts?contract_type=licensing&signed_on_from=2025-01-01&signed_on_to=2025-12-31")
+        .await;
+    assert_eq!(list["total"], 1);
+
+    // Edit with the version read; a stale version is refused.
+    let cid = contract["id"].as_i64().unwrap();
+    let mut fields = contract["fields"].clone();
+    fields["title"] = json!("谷子新品种技术许可合同（补充）");
+    fields["_version"] = json!(1);
+    let (st, updated) = api
+        .put(&format!("/api/v1/registry/contracts/{cid}"), fields.clone())
+        .await;
+    assert_eq!(st, 200, "{updated}");
+    assert_eq!(updated["version"], 2);
+    let (st, err) = api.put(&format!("/api/v1/registry/contracts/{cid}"), fields).await;
+    assert_eq!(st, 409);
+    assert_eq!(err["error"]["code"], "conflict");
+
+    // Archive: gone from the default list, kept and restorable.
+    let (st, _) = api
+        .post(&format!("/api/v1/registry/contracts/{cid}/archive"), json!({}))
+        .await;
+    assert_eq!(st, 200);
+    assert_eq!(api.get("/api/v1/registry/contracts").await.1["total"], 0);
+    assert_eq!(
+        api.get("/api/v1/registry/contracts?archived=archived").await.1["total"],
+        1
+    );
+    assert_eq!(
+        api.get(&format!("/api/v1/registry/contracts/{cid}")).await.1["archived"],
+        true
+    );
+    let (st, _) = api
+        .post(&format!("/api/v1/registry/contracts/{cid}/restore"), json!({}))
+        .await;
+    assert_eq!(st, 200);
+
+    // Every write is in the audit log, chained.
+    let (st, audit) = api.get("/api/v1/audit?page_size=100").await;
+    assert_eq!(st, 200);
+    let actions: Vec<(String, String)> = audit["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (
+                e["action"].as_str().unwrap().to_string(),
+                e["target"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    for want in [
+        ("create", "platforms"),
+        ("update", "contracts"),
+        ("archive", "contracts"),
+        ("restore", "contracts"),
+        ("login", "sessions"),
+    ] {
+        assert!(
+            actions.contains(&(want.0.into(), want.1.into())),
+            "{want:?} not audited: {actions:?}"
+        );
+    }
+    let update = audit["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["action"] == "update")
+        .unwrap();
+    assert_eq!(update["before"]["fields"]["title"], "谷子新品种技术许可合同");
+    assert_eq!(update["after"]["fields"]["title"], "谷子新品种技术许可合同（补充）");
+    let verified = s.app.access(Actor::system("test")).verify_audit().await.unwrap();
+    assert!(matches!(verified, Ok(n) if n >= 10), "{verified:?}");
+}
+on_both!(registry_round_trip);
+
+async fn bad_input_is_named_and_nothing_is_written(s: Server) {
+    let b = basics(&s.app).await;
+    user(&s.app, "boss", Role::Admin, None).await;
+    let api = Api::login(&s.base, "boss", "Passw0rd2025").await;
+    let count = || async {
+        api.get("/api/v1/registry/organizations?archived=all").await.1["total"]
+            .as_i64()
+            .unwrap()
+    };
+    let before = count().await;
+
+    let (st, e) = api
+        .post("/api/v1/registry/organizations", json!({"name": "坏代码公司", "credit_code": "91140702MA0K00001A", "org_type": "enterprise", "district_id": b.district, "colour": "red"}))
+        .await;
+    assert_eq!(st, 422);
+    assert_eq!(e["error"]["code"], "validation_failed");
+    let fields: Vec<&str> = e["error"]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["field"].as_str().unwrap())
+        .collect();
+    assert!(
+        fields.contains(&"credit_code") && fields.contains(&"colour"),
+        "{fields:?}"
+    );
+    assert!(e["error"]["fields"][0]["message_zh"].as_str().unwrap().len() > 3);
+
+    // Duplicate credit code: conflict naming the field.
+    let (_, a) = api.get(&format!("/api/v1/registry/organizations/{}", b.org_a)).await;
+    let (st, e) = api
+        .post("/api/v1/registry/organizations", json!({"name": "另一家公司", "credit_code": a["fields"]["credit_code"], "org_type": "enterprise", "district_id": b.district}))
+        .await;
+    assert_eq!(st, 409);
+    assert_eq!(e["error"]["fields"][0]["field"], "credit_code");
+
+    // A reference to nothing, and a broken cross-field rule.
+    let (st, e) = api
+        .post(
+            "/api/v1/registry/contracts",
+            json!({"contract_no": "X1", "title": "t", "contract_type": "service", "seller_org_id": 99999, "buyer_name": "b", "buyer_country": "CN",
+                   "signed_on": "2025-01-02", "registered_on": "2025-01-03", "contract_value": "10", "tech_value": "11"}),
+        )
+        .await;
+    assert_eq!(st, 422);
+    let fields: Vec<&str> = e["error"]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, vec!["tech_value"], "cross-field rule reported first");
+    let (st, e) = api
+        .post(
+            "/api/v1/registry/contracts",
+            json!({"contract_no": "X1", "title": "t", "contract_type": "service", "seller_org_id": 99999, "buyer_name": "b", "buyer_country": "CN",
+                   "signed_on": "2025-01-02", "registered_on": "2025-01-03", "contract_value": "10", "tech_value": "9"}),
+        )
+        .await;
+    assert_eq!(st, 422);
+    assert_eq!(e["error"]["fields"][0]["field"], "seller_org_id");
+
+    // Malformed bodies and parameters.
+    let r = api
+        .http
+        .post(format!("{}/api/v1/registry/organizations", s.base))
+        .bearer_auth(&api.token)
+        .header("content-type", "application/json")
+        .body("{not json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let (st, e) = api
+        .post("/api/v1/registry/organizations", json!({"name": {"nested": 1}}))
+        .await;
+    assert_eq!((st, e["error"]["fields"][0]["field"].as_str()), (422, Some("name")));
+    let (st, e) = api.get("/api/v1/registry/organizations?org_type=bank").await;
+    assert_eq!((st, e["error"]["fields"][0]["field"].as_str()), (400, Some("org_type")));
+    let (st, e) = api.get("/api/v1/registry/nonsense").await;
+    assert_eq!((st, e["error"]["code"].as_str()), (404, Some("not_found")));
+
+    assert_eq!(count().await, before, "no failed request wrote anything");
+}
+on_both!(bad_input_is_named_and_nothing_is_written);
+
+async fn liaison_sees_and_changes_only_its_own_organization(s: Server) {
+    let b = basics(&s.app).await;
+    let sys = s.app.access(Actor::system("test"));
+    let raw = common::raw;
+    let plat_b = sys
+        .create(
+            Kind::Platform,
+            &raw(&[
+                ("name", "乙公司工程技术研究中心"),
+                ("platform_type", "engineering_research_center"),
+                ("level", "city"),
+                ("host_org_id", &b.org_b.to_string()),
+            ]),
+        )
+        .await
+        .unwrap()
+        .id;
+    sys.create(
+        Kind::Platform,
+        &raw(&[
+            ("name", "甲公司企业技术中心"),
+            ("platform_type", "enterprise_tech_center"),
+            ("level", "city"),
+            ("host_org_id", &b.org_a.to_string()),
+        ]),
+    )
+    .await
+    .unwrap();
+    let pw = user(&s.app, "liaison_a", Role::Liaison, Some(b.org_a)).await;
+    let api = Api::login(&s.base, "liaison_a", &pw).await;
+
+    let (st, list) = api.get("/api/v1/registry/platforms").await;
+    assert_eq!(st, 200);
+    assert_eq!(list["total"], 1);
+    assert_eq!(list["items"][0]["fields"]["name"], "甲公司企业技术中心");
+    let (_, orgs) = api.get("/api/v1/registry/organizations?archived=all").await;
+    assert_eq!(orgs["total"], 1);
+    assert_eq!(orgs["items"][0]["id"], b.org_a);
+    // Reference data stays visible.
+    assert_eq!(api.get("/api/v1/registry/districts").await.1["total"], 1);
+
+    // Another organization's records: not found, whatever the verb.
+    assert_eq!(api.get(&format!("/api/v1/registry/platforms/{plat_b}")).await.0, 404);
+    assert_eq!(
+        api.get(&format!("/api/v1/registry/organizations/{}", b.org_b)).await.0,
+        404
+    );
+    let body = json!({"name": "改名", "platform_type": "key_lab", "level": "city", "host_org_id": b.org_a});
+    assert_eq!(
+        api.put(&format!("/api/v1/registry/platforms/{plat_b}"), body).await.0,
+        404
+    );
+    assert_eq!(
+        api.post(&format!("/api/v1/registry/platforms/{plat_b}/archive"), json!({}))
+            .await
+            .0,
+        404
+    );
+    // Nor can it register for, or move a record to, another organization.
+    let (st, e) = api
+        .post(
+            "/api/v1/registry/platforms",
+            json!({"name": "冒名平台", "platform_type": "key_lab", "level": "city", "host_org_id": b.org_b}),
+        )
+        .await;
+    assert_eq!(st, 422, "{e}");
+    assert_eq!(e["error"]["fields"][0]["field"], "host_org_id");
+    let (st, _) = api
+        .post(
+            "/api/v1/registry/platforms",
+            json!({"name": "甲公司重点实验室", "platform_type": "key_lab", "level": "city", "host_org_id": b.org_a}),
+        )
+        .await;
+    assert_eq!(st, 201);
+    let (st, _) = api
+        .post("/api/v1/registry/organizations", json!({"name": "新公司", "credit_code": valid_code("91140702MA0K00009"), "org_type": "enterprise", "district_id": b.district}))
+        .await;
+    assert_eq!(st, 403);
+    assert_eq!(api.get("/api/v1/users").await.0, 403);
+    assert_eq!(api.get("/api/v1/audit").await.0, 403);
+    let (_, b_after) = Api::login(
+        &s.base,
+        &{
+            user(&s.app, "boss", Role::Admin, None).await;
+            "boss".to_string()
+        },
+        "Passw0rd2025",
+    )
+    .await
+    .get(&format!("/api/v1/registry/platforms/{plat_b}"))
+    .await;
+    assert_eq!(
+        b_after["fields"]["name"], "乙公司工程技术研究中心",
+        "B's platform untouched"
+    );
+    assert_eq!(b_after["archived"], false);
+
+    // The pages obey the same scope.
+    let web = Web::login(&s.base, "liaison_a", &pw).await;
+    let (st, html) = web.get("/registry/platforms").await;
+    assert_eq!(st, 200);
+    assert!(html.contains("甲公司企业技术中心") && !html.contains("乙公司工程技术研究中心"));
+    let (st, _) = web.get(&format!("/registry/platforms/{plat_b}")).await;
+    assert_eq!(st, 404);
+    let (st, _) = web.get(&format!("/registry/platforms/{plat_b}/edit")).await;
+    assert_eq!(st, 404);
+    let (st, csv) = web.get("/registry/platforms/export.csv").await;
+    assert_eq!(st, 200);
+    assert!(!csv.contains("乙公司"));
+    let (st, _) = web.get("/system/users").await;
+    assert_eq!(st, 403);
+
+    // Read-only roles.
+    let rpw = user(&s.app, "researcher_a", Role::Researcher, Some(b.org_a)).await;
+    let r = Api::login(&s.base, "researcher_a", &rpw).await;
+    assert_eq!(r.get("/api/v1/registry/platforms").await.1["total"], 2);
+    assert_eq!(
+        r.post(
+            "/api/v1/registry/platforms",
+            json!({"name": "x", "platform_type": "key_lab", "level": "city", "host_org_id": b.org_a})
+        )
+        .await
+        .0,
+        403
+    );
+}
+on_both!(liaison_sees_and_changes_only_its_own_organization);
+
+async fn forms_check_csrf_and_name_fields(s: Server) {
+    let b = basics(&s.app).await;
+    user(&s.app, "boss", Role::Admin, None).await;
+    let web = Web::login(&s.base, "boss", "Passw0rd2025").await;
+    let (_, page) = web.get("/registry/organizations/new").await;
+    let csrf = common::csrf_of(&page);
+    let d = b.district.to_string();
+    let code = valid_code("91140727MA0K00004");
+    let form = |csrf: &str| {
+        vec![
+            ("_csrf", csrf.to_string()),
+            ("name", "祁县晋通食品有限公司".to_string()),
+            ("credit_code", code.clone()),
+            ("org_type", "enterprise".into()),
+            ("district_id", d.clone()),
+            ("tech_sme", "false".into()),
+        ]
+    };
+    let as_refs = |v: &Vec<(&'static str, String)>| v.iter().map(|(k, v)| (*k, v.clone())).collect::<Vec<_>>();
+    let without: Vec<(&str, String)> = as_refs(&form("wrong-token"));
+    let without: Vec<(&str, &str)> = without.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (st, _, _) = web.post("/registry/organizations", &without).await;
+    assert_eq!(st, 403, "a forged form is refused");
+    assert_eq!(
+        s.app
+            .access(Actor::system("t"))
+            .count(Kind::Organization)
+            .await
+            .unwrap(),
+        2,
+        "and writes nothing"
+    );
+
+    let bad = as_refs(&form(&csrf));
+    let mut bad: Vec<(&str, &str)> = bad.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let wrong_check = format!("{}{}", &code[..17], if code.ends_with('0') { '1' } else { '0' });
+    bad[2].1 = &wrong_check;
+    let (st, html, _) = web.post("/registry/organizations", &bad).await;
+    assert_eq!(st, 422);
+    assert!(html.contains("data-field=\"credit_code\""), "error shown at the field");
+    assert!(html.contains("校验位"), "the reason is given");
+    assert!(html.contains("祁县晋通食品有限公司"), "input kept");
+
+    let good = as_refs(&form(&csrf));
+    let good: Vec<(&str, &str)> = good.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (st, _, loc) = web.post("/registry/organizations", &good).await;
+    assert_eq!(st, 303);
+    let loc = loc.unwrap();
+    let (st, html) = web.get(&loc).await;
+    assert_eq!(st, 200);
+    assert!(html.contains("祁县晋通食品有限公司") && html.contains("已保存"));
+    let (_, html) = web.get("/registry/organizations?q=%E6%99%8B%E9%80%9A").await;
+    assert!(html.contains("祁县晋通食品有限公司"));
+    let (_, html) = web.get("/registry/organizations?q=%E4%B8%8D%E5%AD%98%E5%9C%A8").await;
+    assert!(!html.contains("祁县晋通食品有限公司"));
+
+    // Logout ends the session.
+    let (st, _, _) = web.post("/logout", &[("_csrf", &csrf)]).await;
+    assert_eq!(st, 303);
+    let (st, _) = web.get("/registry/organizations").await;
+    assert_eq!(st, 303, "back to the login page");
+}
+on_both!(forms_check_csrf_and_name_fields);
+
+async fn repeated_failures_lock_the_account(s: Server) {
+    let pw = user(&s.app, "clerk", Role::Reviewer, None).await;
+    let http = reqwest::Client::new();
+    let try_login = |p: &'static str| {
+        let http = http.clone();
+        let url = format!("{}/api/v1/auth/token", s.base);
+        async move {
+            let r = http
+                .post(url)
+                .json(&json!({"username": "clerk", "password": p}))
+                .send()
+                .await
+                .unwrap();
+            let st = r.status().as_u16();
+            (st, r.json::<Value>().await.unwrap())
+        }
+    };
+    for _ in 0..5 {
+        let (st, e) = try_login("wrong-Passw0rd").await;
+        assert_eq!((st, e["error"]["code"].as_str()), (401, Some("unauthenticated")));
+    }
+    let r = http
+        .post(format!("{}/api/v1/auth/token", s.base))
+        .json(&json!({"username": "clerk", "password": pw}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 423, "locked even with the right password");
+    let page = s.app.access(Actor::system("t")).audit_page(1, 50).await.unwrap();
+    let actions: Vec<&str> = page.items.iter().map(|e| e.draft.action.as_str()).collect();
+    assert_eq!(actions.iter().filter(|a| **a == "login_failed").count(), 4);
+    assert!(actions.contains(&"lock"));
+    // Unknown users are refused the same way, and audited.
+    let r = http
+        .post(format!("{}/api/v1/auth/token", s.base))
+        .json(&json!({"username": "nobody", "password": "x"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    // Without a token the API answers in JSON.
+    let r = http
+        .get(format!("{}/api/v1/registry/organizations", s.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    assert_eq!(r.json::<Value>().await.unwrap()["error"]["code"], "unauthenticated");
+    let doc: Value = http
+        .get(format!("{}/api/openapi.json", s.base))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(doc["openapi"], "3.1.0");
+    assert!(doc["paths"]["/api/v1/registry/contracts"]["get"].is_object());
+}
+on_both!(repeated_failures_lock_the_account);
