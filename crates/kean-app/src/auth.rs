@@ -65,7 +65,7 @@ pub fn random_token() -> Result<String> {
 /// Checks a new password: at least 8 characters, with letters and digits.
 pub(crate) fn check_password_policy(pw: &str) -> std::result::Result<(), FieldError> {
     let n = pw.chars().count();
-    if n < 8 || n > 128 || !pw.chars().any(|c| c.is_alphabetic()) || !pw.chars().any(|c| c.is_ascii_digit()) {
+    if !(8..=128).contains(&n) || !pw.chars().any(|c| c.is_alphabetic()) || !pw.chars().any(|c| c.is_ascii_digit()) {
         return Err(FieldError::new(
             "password",
             "密码：至少8位，且须同时包含字母和数字",

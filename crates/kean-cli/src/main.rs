@@ -242,7 +242,7 @@ async fn user(cmd: UserCommand) -> ExitCode {
             };
             match app.access(Actor::system("cli")).users().await {
                 Ok(users) => {
-                    println!("{:<5} {:<16} {:<12} {:<8} {}", "id", "username", "role", "org", "name");
+                    println!("{:<5} {:<16} {:<12} {:<8} name", "id", "username", "role", "org");
                     for u in users {
                         let org = u.org_id.map(|o| o.to_string()).unwrap_or_default();
                         println!(

@@ -103,7 +103,7 @@ impl<T> Page<T> {
         if self.page_size == 0 {
             return 1;
         }
-        (((self.total.max(0) as u64) + self.page_size as u64 - 1) / self.page_size as u64).max(1) as u32
+        (self.total.max(0) as u64).div_ceil(self.page_size as u64).max(1) as u32
     }
 }
 

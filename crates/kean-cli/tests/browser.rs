@@ -1,0 +1,145 @@
+//! End to end in a real browser (Debian's chromium driven through
+//! chromedriver's WebDriver protocol): log in, register an organization,
+//! find it in the list. Skipped when chromedriver is missing unless
+//! KEAN_REQUIRE_BROWSER=1 (as in CI).
+
+mod common;
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{Backend, basics, start, user, valid_code};
+use kean_core::Role;
+use serde_json::{Value, json};
+
+const ELEMENT: &str = "element-6066-11e4-a52e-4f735466cecf";
+
+struct Driver {
+    child: Child,
+    session: String,
+    http: reqwest::Client,
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Driver {
+    async fn start() -> Option<Driver> {
+        let path = ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"].into_iter().find(|p| std::path::Path::new(p).exists());
+        let Some(path) = path else {
+            assert!(std::env::var("KEAN_REQUIRE_BROWSER").is_err(), "KEAN_REQUIRE_BROWSER is set but chromedriver is not installed");
+            eprintln!("skipped: install chromium and chromium-driver to run the browser test");
+            return None;
+        };
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let child = Command::new(path).arg(format!("--port={port}")).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("start chromedriver");
+        let http = reqwest::Client::new();
+        let base = format!("http://127.0.0.1:{port}");
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while http.get(format!("{base}/status")).send().await.is_err() {
+            assert!(Instant::now() < deadline, "chromedriver did not start");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let profile = tempfile::tempdir().unwrap().keep();
+        let caps = json!({"capabilities": {"alwaysMatch": {"browserName": "chrome", "goog:chromeOptions": {
+            "binary": "/usr/bin/chromium",
+            "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                     "--disable-sync", "--no-first-run", "--disable-dev-shm-usage", "--window-size=1400,1000", format!("--user-data-dir={}", profile.display())]}}}});
+        let v: Value = http.post(format!("{base}/session")).json(&caps).send().await.unwrap().json().await.unwrap();
+        let id = v["value"]["sessionId"].as_str().unwrap_or_else(|| panic!("no session: {v}")).to_string();
+        Some(Driver { child, session: format!("{base}/session/{id}"), http })
+    }
+    async fn cmd(&self, method: reqwest::Method, path: &str, body: Value) -> Value {
+        let mut req = self.http.request(method, format!("{}{path}", self.session));
+        if !body.is_null() {
+            req = req.json(&body);
+        }
+        let r = req.send().await.unwrap();
+        r.json::<Value>().await.unwrap()["value"].clone()
+    }
+    async fn goto(&self, url: &str) {
+        self.cmd(reqwest::Method::POST, "/url", json!({"url": url})).await;
+    }
+    async fn find(&self, css: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let v = self.cmd(reqwest::Method::POST, "/element", json!({"using": "css selector", "value": css})).await;
+            if let Some(id) = v[ELEMENT].as_str() {
+                return id.to_string();
+            }
+            assert!(Instant::now() < deadline, "no element {css}: {v}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+    async fn type_into(&self, css: &str, text: &str) {
+        let el = self.find(css).await;
+        self.cmd(reqwest::Method::POST, &format!("/element/{el}/clear"), json!({})).await;
+        self.cmd(reqwest::Method::POST, &format!("/element/{el}/value"), json!({"text": text})).await;
+    }
+    async fn click(&self, css: &str) {
+        let el = self.find(css).await;
+        self.cmd(reqwest::Method::POST, &format!("/element/{el}/click"), json!({})).await;
+    }
+    async fn text(&self, css: &str) -> String {
+        let el = self.find(css).await;
+        self.cmd(reqwest::Method::GET, &format!("/element/{el}/text"), json!(null)).await.as_str().unwrap_or("").to_string()
+    }
+    /// Waits until the element's text contains `want`.
+    async fn wait_text(&self, css: &str, want: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let t = self.text(css).await;
+            if t.contains(want) {
+                return t;
+            }
+            assert!(Instant::now() < deadline, "{css} never showed {want:?}; last text: {t}");
+            tokio::time::sleep(Duration::from_millis(150)).await;
+        }
+    }
+    async fn url(&self) -> String {
+        self.cmd(reqwest::Method::GET, "/url", json!(null)).await.as_str().unwrap_or("").to_string()
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn login_register_an_organization_and_find_it() {
+    let Some(driver) = Driver::start().await else { return };
+    let s = start(Backend::Sqlite).await.unwrap();
+    let b = basics(&s.app).await;
+    let pw = user(&s.app, "officer", Role::Reviewer, None).await;
+
+    driver.goto(&format!("{}/registry/organizations", s.base)).await;
+    let url = driver.url().await;
+    assert!(url.contains("/login?next=%2Fregistry%2Forganizations"), "not logged in: sent to the login page, got {url}");
+    driver.type_into("#username", "officer").await;
+    driver.type_into("#password", &pw).await;
+    driver.click("#login-submit").await;
+    driver.wait_text("#records", "晋中甲科技有限公司").await;
+
+    // Register one, first with a wrong credit code.
+    driver.click("#btn-new").await;
+    let name = "平遥县古城新材料科技有限公司";
+    let code = valid_code("91140728MA0K00005");
+    driver.type_into("#f-name", name).await;
+    driver.type_into("#f-credit_code", &format!("{}X", &code[..17])).await;
+    driver.click("#f-org_type option[value='enterprise']").await;
+    driver.click(&format!("#f-district_id option[value='{}']", b.district)).await;
+    driver.click("#btn-save").await;
+    let err = driver.wait_text(".field-error[data-field='credit_code']", "统一社会信用代码").await;
+    assert!(err.contains("校验位") || err.contains("字符"), "{err}");
+    driver.type_into("#f-credit_code", &code).await;
+    driver.click("#btn-save").await;
+    driver.wait_text("h2", name).await;
+
+    // Find it from the list with the search form (htmx swaps the table).
+    driver.click("a.menu-item[href='/registry/organizations']").await;
+    driver.type_into("input[name='q']", "古城").await;
+    driver.click(".search-form button[type='submit']").await;
+    driver.wait_text("#table-area", "共 1 条").await;
+    let table = driver.text("#records").await;
+    assert!(table.contains(name) && !table.contains("晋中甲科技有限公司"), "{table}");
+}
