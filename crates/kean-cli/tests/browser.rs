@@ -29,14 +29,28 @@ impl Drop for Driver {
 
 impl Driver {
     async fn start() -> Option<Driver> {
-        let path = ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"].into_iter().find(|p| std::path::Path::new(p).exists());
+        let path = ["/usr/bin/chromedriver", "/usr/lib/chromium/chromedriver"]
+            .into_iter()
+            .find(|p| std::path::Path::new(p).exists());
         let Some(path) = path else {
-            assert!(std::env::var("KEAN_REQUIRE_BROWSER").is_err(), "KEAN_REQUIRE_BROWSER is set but chromedriver is not installed");
+            assert!(
+                std::env::var("KEAN_REQUIRE_BROWSER").is_err(),
+                "KEAN_REQUIRE_BROWSER is set but chromedriver is not installed"
+            );
             eprintln!("skipped: install chromium and chromium-driver to run the browser test");
             return None;
         };
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let child = Command::new(path).arg(format!("--port={port}")).stdout(Stdio::null()).stderr(Stdio::null()).spawn().expect("start chromedriver");
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = Command::new(path)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("start chromedriver");
         let http = reqwest::Client::new();
         let base = format!("http://127.0.0.1:{port}");
         let deadline = Instant::now() + Duration::from_secs(20);
@@ -49,9 +63,24 @@ impl Driver {
             "binary": "/usr/bin/chromium",
             "args": ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
                      "--disable-sync", "--no-first-run", "--disable-dev-shm-usage", "--window-size=1400,1000", format!("--user-data-dir={}", profile.display())]}}}});
-        let v: Value = http.post(format!("{base}/session")).json(&caps).send().await.unwrap().json().await.unwrap();
-        let id = v["value"]["sessionId"].as_str().unwrap_or_else(|| panic!("no session: {v}")).to_string();
-        Some(Driver { child, session: format!("{base}/session/{id}"), http })
+        let v: Value = http
+            .post(format!("{base}/session"))
+            .json(&caps)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let id = v["value"]["sessionId"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no session: {v}"))
+            .to_string();
+        Some(Driver {
+            child,
+            session: format!("{base}/session/{id}"),
+            http,
+        })
     }
     async fn cmd(&self, method: reqwest::Method, path: &str, body: Value) -> Value {
         let mut req = self.http.request(method, format!("{}{path}", self.session));
@@ -67,7 +96,13 @@ impl Driver {
     async fn find(&self, css: &str) -> String {
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
-            let v = self.cmd(reqwest::Method::POST, "/element", json!({"using": "css selector", "value": css})).await;
+            let v = self
+                .cmd(
+                    reqwest::Method::POST,
+                    "/element",
+                    json!({"using": "css selector", "value": css}),
+                )
+                .await;
             if let Some(id) = v[ELEMENT].as_str() {
                 return id.to_string();
             }
@@ -77,16 +112,27 @@ impl Driver {
     }
     async fn type_into(&self, css: &str, text: &str) {
         let el = self.find(css).await;
-        self.cmd(reqwest::Method::POST, &format!("/element/{el}/clear"), json!({})).await;
-        self.cmd(reqwest::Method::POST, &format!("/element/{el}/value"), json!({"text": text})).await;
+        self.cmd(reqwest::Method::POST, &format!("/element/{el}/clear"), json!({}))
+            .await;
+        self.cmd(
+            reqwest::Method::POST,
+            &format!("/element/{el}/value"),
+            json!({"text": text}),
+        )
+        .await;
     }
     async fn click(&self, css: &str) {
         let el = self.find(css).await;
-        self.cmd(reqwest::Method::POST, &format!("/element/{el}/click"), json!({})).await;
+        self.cmd(reqwest::Method::POST, &format!("/element/{el}/click"), json!({}))
+            .await;
     }
     async fn text(&self, css: &str) -> String {
         let el = self.find(css).await;
-        self.cmd(reqwest::Method::GET, &format!("/element/{el}/text"), json!(null)).await.as_str().unwrap_or("").to_string()
+        self.cmd(reqwest::Method::GET, &format!("/element/{el}/text"), json!(null))
+            .await
+            .as_str()
+            .unwrap_or("")
+            .to_string()
     }
     /// Waits until the element's text contains `want`.
     async fn wait_text(&self, css: &str, want: &str) -> String {
@@ -101,7 +147,11 @@ impl Driver {
         }
     }
     async fn url(&self) -> String {
-        self.cmd(reqwest::Method::GET, "/url", json!(null)).await.as_str().unwrap_or("").to_string()
+        self.cmd(reqwest::Method::GET, "/url", json!(null))
+            .await
+            .as_str()
+            .unwrap_or("")
+            .to_string()
     }
 }
 
@@ -114,7 +164,10 @@ async fn login_register_an_organization_and_find_it() {
 
     driver.goto(&format!("{}/registry/organizations", s.base)).await;
     let url = driver.url().await;
-    assert!(url.contains("/login?next=%2Fregistry%2Forganizations"), "not logged in: sent to the login page, got {url}");
+    assert!(
+        url.contains("/login?next=%2Fregistry%2Forganizations"),
+        "not logged in: sent to the login page, got {url}"
+    );
     driver.type_into("#username", "officer").await;
     driver.type_into("#password", &pw).await;
     driver.click("#login-submit").await;
@@ -127,9 +180,13 @@ async fn login_register_an_organization_and_find_it() {
     driver.type_into("#f-name", name).await;
     driver.type_into("#f-credit_code", &format!("{}X", &code[..17])).await;
     driver.click("#f-org_type option[value='enterprise']").await;
-    driver.click(&format!("#f-district_id option[value='{}']", b.district)).await;
+    driver
+        .click(&format!("#f-district_id option[value='{}']", b.district))
+        .await;
     driver.click("#btn-save").await;
-    let err = driver.wait_text(".field-error[data-field='credit_code']", "统一社会信用代码").await;
+    let err = driver
+        .wait_text(".field-error[data-field='credit_code']", "统一社会信用代码")
+        .await;
     assert!(err.contains("校验位") || err.contains("字符"), "{err}");
     driver.type_into("#f-credit_code", &code).await;
     driver.click("#btn-save").await;

@@ -28,16 +28,34 @@ async fn total(api: &Api, path: &str, field: &str) -> (i64, i64) {
 async fn demo_city_echoes_the_article(s: Server) {
     let summary = kean_demo::seed(&s.app).await.unwrap();
     assert!(summary.is_some());
-    assert!(kean_demo::seed(&s.app).await.unwrap().is_none(), "seeding twice does nothing");
+    assert!(
+        kean_demo::seed(&s.app).await.unwrap().is_none(),
+        "seeding twice does nothing"
+    );
     let api = Api::login(&s.base, "admin", "Admin2025").await;
     let (_, platforms) = api.get("/api/v1/registry/platforms?page_size=1").await;
     assert_eq!(platforms["total"], 129);
-    let (n, fen) = total(&api, "/api/v1/registry/contracts?signed_on_from=2025-01-01&signed_on_to=2025-12-31", "contract_value").await;
+    let (n, fen) = total(
+        &api,
+        "/api/v1/registry/contracts?signed_on_from=2025-01-01&signed_on_to=2025-12-31",
+        "contract_value",
+    )
+    .await;
     assert_eq!((n, fen), (214, 33_845_000_000), "214 contracts worth ¥338.45 million");
-    let (_, fen24) = total(&api, "/api/v1/registry/contracts?signed_on_from=2024-01-01&signed_on_to=2024-12-31", "contract_value").await;
+    let (_, fen24) = total(
+        &api,
+        "/api/v1/registry/contracts?signed_on_from=2024-01-01&signed_on_to=2024-12-31",
+        "contract_value",
+    )
+    .await;
     let growth = fen as f64 / fen24 as f64 - 1.0;
     assert!((growth - 2.22).abs() < 0.001, "+222%: {growth}");
-    let (n, fen) = total(&api, "/api/v1/registry/transfers?transferred_on_from=2025-01-01&transferred_on_to=2025-12-31", "amount").await;
+    let (n, fen) = total(
+        &api,
+        "/api/v1/registry/transfers?transferred_on_from=2025-01-01&transferred_on_to=2025-12-31",
+        "amount",
+    )
+    .await;
     assert_eq!((n, fen), (621, 450_000_000_000), "621 transfers worth ¥4.5 billion");
     // Every demo account logs in; the liaison sees only its company.
     let liaison = Api::login(&s.base, "liaison", "Liaison2025").await;
@@ -47,8 +65,18 @@ async fn demo_city_echoes_the_article(s: Server) {
     let (_, contracts) = liaison.get("/api/v1/registry/contracts?page_size=500").await;
     let n = contracts["total"].as_i64().unwrap();
     assert!(n > 0);
-    assert!(contracts["items"].as_array().unwrap().iter().all(|c| c["labels"]["seller_org_id"] == "山西新泰钢铁有限公司"));
-    for (u, p) in [("reviewer", "Review2025"), ("researcher", "Research2025"), ("auditor", "Audit2025")] {
+    assert!(
+        contracts["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|c| c["labels"]["seller_org_id"] == "山西新泰钢铁有限公司")
+    );
+    for (u, p) in [
+        ("reviewer", "Review2025"),
+        ("researcher", "Research2025"),
+        ("auditor", "Audit2025"),
+    ] {
         let a = Api::login(&s.base, u, p).await;
         let (st, _): (u16, Value) = a.get("/api/v1/me").await;
         assert_eq!(st, 200);
@@ -57,7 +85,10 @@ async fn demo_city_echoes_the_article(s: Server) {
 on_both!(demo_city_echoes_the_article);
 
 fn kean(args: &[&str]) -> std::process::Output {
-    std::process::Command::new(env!("CARGO_BIN_EXE_kean")).args(args).output().expect("run kean")
+    std::process::Command::new(env!("CARGO_BIN_EXE_kean"))
+        .args(args)
+        .output()
+        .expect("run kean")
 }
 
 #[test]
@@ -71,17 +102,75 @@ fn cli_lists_subcommands_and_names_bad_flags() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("--listen"));
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}", dir.path().join("k.db").display());
-    let out = kean(&["user", "create", "--username", "x", "--display-name", "X", "--role", "boss", "--password", "Abcdefg123", "--database-url", &db]);
+    let out = kean(&[
+        "user",
+        "create",
+        "--username",
+        "x",
+        "--display-name",
+        "X",
+        "--role",
+        "boss",
+        "--password",
+        "Abcdefg123",
+        "--database-url",
+        &db,
+    ]);
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("--role"), "{}", String::from_utf8_lossy(&out.stderr));
-    let out = kean(&["user", "create", "--username", "x", "--display-name", "X", "--role", "liaison", "--org-credit-code", "91140702MA0K000019", "--password", "Abcdefg123", "--database-url", &db]);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("--role"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = kean(&[
+        "user",
+        "create",
+        "--username",
+        "x",
+        "--display-name",
+        "X",
+        "--role",
+        "liaison",
+        "--org-credit-code",
+        "91140702MA0K000019",
+        "--password",
+        "Abcdefg123",
+        "--database-url",
+        &db,
+    ]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("--org-credit-code"));
-    let out = kean(&["user", "create", "--username", "A B", "--display-name", "X", "--role", "admin", "--password", "short", "--database-url", &db]);
+    let out = kean(&[
+        "user",
+        "create",
+        "--username",
+        "A B",
+        "--display-name",
+        "X",
+        "--role",
+        "admin",
+        "--password",
+        "short",
+        "--database-url",
+        &db,
+    ]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(!out.status.success());
     assert!(err.contains("username") && err.contains("password"), "{err}");
-    let out = kean(&["user", "create", "--username", "chief", "--display-name", "局长", "--role", "admin", "--password", "Chief2025x", "--database-url", &db]);
+    let out = kean(&[
+        "user",
+        "create",
+        "--username",
+        "chief",
+        "--display-name",
+        "局长",
+        "--role",
+        "admin",
+        "--password",
+        "Chief2025x",
+        "--database-url",
+        &db,
+    ]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let list = String::from_utf8(kean(&["user", "list", "--database-url", &db]).stdout).unwrap();
     assert!(list.contains("chief") && list.contains("局长"));

@@ -78,10 +78,7 @@ async fn fresh_postgres(admin_url: &str) -> String {
     let mut conn = sqlx::AnyConnection::connect(admin_url)
         .await
         .expect("connect to KEAN_TEST_POSTGRES_URL");
-    let name = format!(
-        "kean_test_{}",
-        &kean_app::random_token().expect("random")[..16]
-    );
+    let name = format!("kean_test_{}", &kean_app::random_token().expect("random")[..16]);
     sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
         .execute(&mut conn)
         .await
