@@ -146,6 +146,15 @@ impl Driver {
             tokio::time::sleep(Duration::from_millis(150)).await;
         }
     }
+    async fn set_value(&self, css: &str, value: &str) {
+        let script = "document.querySelector(arguments[0]).value = arguments[1];";
+        self.cmd(
+            reqwest::Method::POST,
+            "/execute/sync",
+            json!({"script": script, "args": [css, value]}),
+        )
+        .await;
+    }
     async fn url(&self) -> String {
         self.cmd(reqwest::Method::GET, "/url", json!(null))
             .await
@@ -191,6 +200,38 @@ async fn login_register_an_organization_and_find_it() {
     driver.type_into("#f-credit_code", &code).await;
     driver.click("#btn-save").await;
     driver.wait_text("h2", name).await;
+    let url = driver.url().await;
+    let org_id = url.rsplit('/').next().unwrap().split('?').next().unwrap().to_string();
+
+    // A platform hosted by it, and a contract it sells.
+    driver.goto(&format!("{}/registry/platforms/new", s.base)).await;
+    driver.type_into("#f-name", "平遥古城新材料工程技术研究中心").await;
+    driver
+        .click("#f-platform_type option[value='engineering_research_center']")
+        .await;
+    driver.click("#f-level option[value='city']").await;
+    driver.click(&format!("#f-host_org_id option[value='{org_id}']")).await;
+    driver.click("#btn-save").await;
+    driver.wait_text("dl.detail", name).await;
+    driver.goto(&format!("{}/registry/contracts/new", s.base)).await;
+    driver.type_into("#f-contract_no", "2025140700777777").await;
+    driver.type_into("#f-title", "玄武岩纤维制备技术转让合同").await;
+    driver.click("#f-contract_type option[value='transfer']").await;
+    driver
+        .click(&format!("#f-seller_org_id option[value='{org_id}']"))
+        .await;
+    driver.type_into("#f-buyer_name", "陕西秦川新材料有限公司").await;
+    driver.set_value("#f-signed_on", "2025-06-01").await;
+    driver.set_value("#f-registered_on", "2025-06-12").await;
+    driver.type_into("#f-contract_value", "2,500,000").await;
+    driver.type_into("#f-tech_value", "2000000").await;
+    driver.click("#btn-save").await;
+    let detail = driver.wait_text("dl.detail", "2,500,000.00").await;
+    assert!(detail.contains(name) && detail.contains("技术转让"), "{detail}");
+    driver
+        .goto(&format!("{}/registry/contracts?q=%E7%8E%84%E6%AD%A6%E5%B2%A9", s.base))
+        .await;
+    driver.wait_text("#records", "2025140700777777").await;
 
     // Find it from the list with the search form (htmx swaps the table).
     driver.click("a.menu-item[href='/registry/organizations']").await;

@@ -555,7 +555,7 @@ mod tests {
             &raw(&[
                 ("title", "t"),
                 ("achievement_type", "software"),
-                ("owner_org_id", "1"),
+                ("holder_org_id", "1"),
                 ("completed_on", "2027-01-01"),
             ]),
             today(),

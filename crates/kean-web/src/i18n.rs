@@ -1,5 +1,8 @@
 //! Interface text in Chinese (default) and English.
 
+/// What [`Lang::t`] answers for a key it does not know.
+pub const MISSING: &str = "(missing text)";
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Lang {
     Zh,
@@ -116,7 +119,17 @@ impl Lang {
             "error.title" => ("出错了", "Something went wrong"),
             "error.home" => ("返回首页", "Back to home"),
             "saved" => ("已保存", "Saved"),
-            _ => return "(missing text)",
+            "act.create" => ("新增", "create"),
+            "act.update" => ("修改", "update"),
+            "act.archive" => ("归档", "archive"),
+            "act.restore" => ("恢复", "restore"),
+            "act.login" => ("登录", "login"),
+            "act.logout" => ("退出", "logout"),
+            "act.login_failed" => ("登录失败", "login failed"),
+            "act.lock" => ("账号锁定", "account locked"),
+            "target.users" => ("用户", "users"),
+            "target.sessions" => ("会话", "sessions"),
+            _ => return MISSING,
         };
         if self == Lang::Zh { zh } else { en }
     }
@@ -133,7 +146,7 @@ mod tests {
             let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
             for part in text.split("t(\"").skip(1) {
                 let key = &part[..part.find('"').unwrap()];
-                assert_ne!(Lang::Zh.t(key), "(missing text)", "untranslated key {key}");
+                assert_ne!(Lang::Zh.t(key), MISSING, "untranslated key {key}");
             }
         }
     }

@@ -81,6 +81,18 @@ pub fn error_page_bare(lang: Lang, e: AppError) -> Response {
     (status, Html(body)).into_response()
 }
 
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn exported_text_cannot_be_a_formula() {
+        assert_eq!(
+            super::spreadsheet_safe("=HYPERLINK(\"x\")".into()),
+            "'=HYPERLINK(\"x\")"
+        );
+        assert_eq!(super::spreadsheet_safe("山西农业大学".into()), "山西农业大学");
+    }
+}
+
 fn html_escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
@@ -263,8 +275,14 @@ pub struct Column {
 
 pub struct Row {
     id: i64,
-    cells: Vec<String>,
+    cells: Vec<Cell>,
     archived: bool,
+}
+
+pub struct Cell {
+    text: String,
+    /// CSS class: `num` for amounts, `nowrap` for dates and codes.
+    class: &'static str,
 }
 
 pub struct FilterView {
@@ -374,7 +392,13 @@ pub async fn list(u: WebUser, Path(slug): Path<String>, Query(pairs): Query<Vec<
                 .map(|f| {
                     let v = r.fields.get(f.name);
                     let s = display_value(f, v, &listing.labels, u.lang);
-                    if f.name == "id_number" { mask_id(&s) } else { s }
+                    let text = if f.name == "id_number" { mask_id(&s) } else { s };
+                    let class = match f.ty {
+                        FieldType::Money => "num",
+                        FieldType::Date | FieldType::CreditCode | FieldType::Digits { .. } => "nowrap",
+                        _ => "",
+                    };
+                    Cell { text, class }
                 })
                 .collect(),
         })
@@ -436,6 +460,17 @@ pub async fn list(u: WebUser, Path(slug): Path<String>, Query(pairs): Query<Vec<
 
 // ---------------- export ----------------
 
+/// Text that a spreadsheet would run as a formula (`=…`, `+…`, `-…`, `@…`)
+/// is exported with a leading apostrophe, so an exported file cannot carry
+/// a formula someone typed into a form.
+fn spreadsheet_safe(s: String) -> String {
+    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{s}")
+    } else {
+        s
+    }
+}
+
 pub async fn export_csv(u: WebUser, Path(slug): Path<String>, Query(pairs): Query<Vec<(String, String)>>) -> Response {
     let kind = match kind_of(&u, &slug) {
         Ok(k) => k,
@@ -464,7 +499,7 @@ pub async fn export_csv(u: WebUser, Path(slug): Path<String>, Query(pairs): Quer
             let mut row = vec![r.id.to_string()];
             row.extend(kind.fields().iter().map(|f| match r.fields.get(f.name) {
                 Value::Money(m) => m.yuan_string(),
-                v => display_value(f, v, &listing.labels, u.lang),
+                v => spreadsheet_safe(display_value(f, v, &listing.labels, u.lang)),
             }));
             row.push(
                 u.lang
@@ -1015,6 +1050,14 @@ fn change_summary(before: &Option<serde_json::Value>, after: &Option<serde_json:
     }
 }
 
+/// A translated audit term, or the stored code when there is none.
+fn term(lang: Lang, prefix: &str, code: &str) -> String {
+    match lang.t(&format!("{prefix}.{code}")) {
+        crate::i18n::MISSING => code.to_string(),
+        t => t.to_string(),
+    }
+}
+
 pub async fn audit(u: WebUser, Query(q): Query<HashMap<String, String>>) -> Response {
     let page_no = q.get("page").and_then(|p| p.parse().ok()).unwrap_or(1u32).max(1);
     let page = match u.access.audit_page(page_no, 50).await {
@@ -1028,8 +1071,10 @@ pub async fn audit(u: WebUser, Query(q): Query<HashMap<String, String>>) -> Resp
             seq: e.seq,
             at: e.draft.at.clone(),
             actor: e.draft.actor.clone(),
-            action: e.draft.action.clone(),
-            target: e.draft.target.clone(),
+            action: term(u.lang, "act", &e.draft.action),
+            target: Kind::from_slug(&e.draft.target)
+                .map(|k| k.label(u.lang.zh()).to_string())
+                .unwrap_or_else(|| term(u.lang, "target", &e.draft.target)),
             record: e.draft.record_id.map(|r| r.to_string()).unwrap_or_default(),
             changes: change_summary(&e.draft.before, &e.draft.after),
             hash: e.hash[..16.min(e.hash.len())].to_string(),
