@@ -29,7 +29,7 @@ impl Lang {
     /// translation is visible rather than blank.
     pub fn t(self, key: &str) -> &'static str {
         let (zh, en) = match key {
-            "app.name" => ("科技安全风险防控平台", "Technology Security Risk Platform"),
+            "app.name" => ("科技安全风险防控平台", "S&T Security Risk Platform"),
             "app.short" => ("科安", "kean"),
             "app.bureau" => ("晋中市科学技术局", "Jinzhong Science & Technology Bureau"),
             "menu.home" => ("首页", "Home"),
