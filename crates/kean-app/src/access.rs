@@ -37,6 +37,10 @@ impl Access {
         Access { app, actor }
     }
 
+    pub(crate) fn app(&self) -> &App {
+        &self.app
+    }
+
     pub fn actor(&self) -> &Actor {
         &self.actor
     }

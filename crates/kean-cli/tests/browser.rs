@@ -213,6 +213,10 @@ async fn login_register_an_organization_and_find_it() {
     driver.click(&format!("#f-host_org_id option[value='{org_id}']")).await;
     driver.click("#btn-save").await;
     driver.wait_text("dl.detail", name).await;
+    let dashboard = format!("{}/?from=2025-01-01&to=2025-12-31", s.base);
+    driver.goto(&dashboard).await;
+    let before = driver.text("[data-figure='contracts'] .num").await;
+    assert!(before.starts_with('0'), "no contracts yet: {before}");
     driver.goto(&format!("{}/registry/contracts/new", s.base)).await;
     driver.type_into("#f-contract_no", "2025140700777777").await;
     driver.type_into("#f-title", "玄武岩纤维制备技术转让合同").await;

@@ -84,6 +84,112 @@ async fn demo_city_echoes_the_article(s: Server) {
 }
 on_both!(demo_city_echoes_the_article);
 
+/// The dashboard's figures are computed from the records: they match the
+/// article for the demo, and follow every registration, edit and archive.
+async fn dashboard_follows_the_records(s: Server) {
+    kean_demo::seed(&s.app).await.unwrap();
+    let api = Api::login(&s.base, "admin", "Admin2025").await;
+    let dash = || async {
+        api.get("/api/v1/statistics/dashboard?from=2025-01-01&to=2025-12-31")
+            .await
+    };
+    let (st, d) = dash().await;
+    assert_eq!(st, 200, "{d}");
+    assert_eq!(d["platforms"]["total"], 129);
+    assert_eq!(d["contracts"]["count"], 214);
+    assert_eq!(d["contracts"]["contract_value"], "338450000.00");
+    assert!((d["contracts"]["yoy_contract_value"].as_f64().unwrap() - 2.22).abs() < 0.001);
+    assert_eq!(d["tech_service"]["enterprises"], 21);
+    assert_eq!(d["tech_service"]["revenue"], "1140000000.00");
+    assert!((d["tech_service"]["yoy_revenue"].as_f64().unwrap() - 0.111).abs() < 0.001);
+    assert_eq!(d["transfers"]["count"], 621);
+    assert_eq!(d["transfers"]["amount"], "4500000000.00");
+    let by_month: i64 = d["contracts"]["by_month"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["count"].as_i64().unwrap())
+        .sum();
+    let by_district: i64 = d["contracts"]["by_district"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["count"].as_i64().unwrap())
+        .sum();
+    assert_eq!((by_month, by_district), (214, 214));
+    // A district's figure equals its bucket, and its link lists exactly those contracts.
+    let bucket = &d["contracts"]["by_district"][0];
+    let (_, dd) = api
+        .get(&format!(
+            "/api/v1/statistics/dashboard?from=2025-01-01&to=2025-12-31&district_id={}",
+            bucket["key"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(dd["contracts"]["count"], bucket["count"]);
+    let link = bucket["link"]
+        .as_str()
+        .unwrap()
+        .replace("/registry/", "/api/v1/registry/");
+    assert_eq!(api.get(&link).await.1["total"], bucket["count"]);
+
+    // Register, edit, archive: the figures follow.
+    let (_, orgs) = api.get("/api/v1/registry/organizations?page_size=1").await;
+    let seller = orgs["items"][0]["id"].as_i64().unwrap();
+    let (st, c) = api
+        .post(
+            "/api/v1/registry/contracts",
+            serde_json::json!({"contract_no": "2025140799999999", "title": "新增合同", "contract_type": "service", "seller_org_id": seller,
+                   "buyer_name": "太原某公司", "buyer_country": "CN", "signed_on": "2025-07-01", "registered_on": "2025-07-02",
+                   "contract_value": "1000000", "tech_value": "800000"}),
+        )
+        .await;
+    assert_eq!(st, 201, "{c}");
+    let (_, d) = dash().await;
+    assert_eq!(
+        (
+            d["contracts"]["count"].as_i64(),
+            d["contracts"]["contract_value"].as_str()
+        ),
+        (Some(215), Some("339450000.00"))
+    );
+    let id = c["id"].as_i64().unwrap();
+    let mut fields = c["fields"].clone();
+    fields["contract_value"] = serde_json::json!("2000000");
+    assert_eq!(
+        api.put(&format!("/api/v1/registry/contracts/{id}"), fields).await.0,
+        200
+    );
+    assert_eq!(dash().await.1["contracts"]["contract_value"], "340450000.00");
+    assert_eq!(
+        api.post(
+            &format!("/api/v1/registry/contracts/{id}/archive"),
+            serde_json::json!({})
+        )
+        .await
+        .0,
+        200
+    );
+    let (_, d) = dash().await;
+    assert_eq!(
+        (
+            d["contracts"]["count"].as_i64(),
+            d["contracts"]["contract_value"].as_str()
+        ),
+        (Some(214), Some("338450000.00"))
+    );
+
+    // Bad parameters are named.
+    let (st, e) = api.get("/api/v1/statistics/dashboard?from=2025-13-01").await;
+    assert_eq!((st, e["error"]["fields"][0]["field"].as_str()), (400, Some("from")));
+    let (st, e) = api
+        .get("/api/v1/statistics/dashboard?from=2025-12-01&to=2025-01-01")
+        .await;
+    assert_eq!((st, e["error"]["fields"][0]["field"].as_str()), (400, Some("from")));
+    let (st, e) = api.get("/api/v1/statistics/dashboard?colour=red").await;
+    assert_eq!((st, e["error"]["fields"][0]["field"].as_str()), (400, Some("colour")));
+}
+on_both!(dashboard_follows_the_records);
+
 fn kean(args: &[&str]) -> std::process::Output {
     std::process::Command::new(env!("CARGO_BIN_EXE_kean"))
         .args(args)

@@ -17,6 +17,7 @@ pub enum Kind {
     Contract,
     Achievement,
     Transfer,
+    RevenueReport,
 }
 
 /// Where the organization that "owns" a record (for scoping) comes from.
@@ -477,14 +478,37 @@ const TRANSFER_FIELDS: &[Field] = &[
     f("contract_id", "关联技术合同", "Linked contract", T::Ref(Kind::Contract)),
 ];
 
+const REVENUE_FIELDS: &[Field] = &[
+    f("org_id", "填报单位", "Organization", T::Ref(Kind::Organization))
+        .req()
+        .col()
+        .filt(),
+    f("year", "年度", "Year", T::Digits { len: 4 })
+        .req()
+        .col()
+        .filt()
+        .srch(),
+    f("revenue", "营业收入（元）", "Revenue (CNY)", T::Money).req().col(),
+    f(
+        "tech_service",
+        "科技服务业入统企业",
+        "Counted as technology service",
+        T::Bool,
+    )
+    .col()
+    .filt(),
+    f("note", "备注", "Note", T::LongText { max: 1000 }),
+];
+
 impl Kind {
-    pub const ALL: [Kind; 8] = [
+    pub const ALL: [Kind; 9] = [
         Kind::Organization,
         Kind::Platform,
         Kind::Person,
         Kind::Contract,
         Kind::Achievement,
         Kind::Transfer,
+        Kind::RevenueReport,
         Kind::District,
         Kind::IndustryChain,
     ];
@@ -500,6 +524,7 @@ impl Kind {
             Kind::Contract => "tech_contracts",
             Kind::Achievement => "achievements",
             Kind::Transfer => "transfers",
+            Kind::RevenueReport => "revenue_reports",
         }
     }
 
@@ -514,6 +539,7 @@ impl Kind {
             Kind::Contract => "contracts",
             Kind::Achievement => "achievements",
             Kind::Transfer => "transfers",
+            Kind::RevenueReport => "revenue-reports",
         }
     }
 
@@ -531,6 +557,7 @@ impl Kind {
             Kind::Contract => ("技术合同", "Technology contracts"),
             Kind::Achievement => ("科技成果", "Achievements"),
             Kind::Transfer => ("成果转化", "Achievement transfers"),
+            Kind::RevenueReport => ("营收填报", "Revenue reports"),
         };
         if zh { z } else { e }
     }
@@ -545,6 +572,7 @@ impl Kind {
             Kind::Contract => CONTRACT_FIELDS,
             Kind::Achievement => ACHIEVEMENT_FIELDS,
             Kind::Transfer => TRANSFER_FIELDS,
+            Kind::RevenueReport => REVENUE_FIELDS,
         }
     }
 
@@ -558,6 +586,7 @@ impl Kind {
             Kind::Contract => "contract_no",
             Kind::Achievement => "title",
             Kind::Transfer => "counterparty_name",
+            Kind::RevenueReport => "year",
             _ => "name",
         }
     }
@@ -571,6 +600,16 @@ impl Kind {
             Kind::Contract => Owner::Field("seller_org_id"),
             Kind::Achievement => Owner::Field("holder_org_id"),
             Kind::Transfer => Owner::Via("achievement_id", Kind::Achievement),
+            Kind::RevenueReport => Owner::Field("org_id"),
+        }
+    }
+
+    /// Field combinations that must be unique together; a clash is reported
+    /// on the last field of the combination.
+    pub fn unique_together(self) -> &'static [&'static [&'static str]] {
+        match self {
+            Kind::RevenueReport => &[&["org_id", "year"]],
+            _ => &[],
         }
     }
 

@@ -39,6 +39,11 @@ pub const TRANSFERS_2025: usize = 621;
 /// ¥4.5 billion in fen.
 pub const TRANSFER_VALUE_2025_FEN: i64 = 450_000_000_000;
 pub const PLATFORMS: usize = 129;
+pub const TECH_SERVICE_ENTERPRISES: usize = 21;
+/// ¥1.14 billion in fen.
+pub const TECH_SERVICE_REVENUE_2025_FEN: i64 = 114_000_000_000;
+/// 2025 is +11.1% on 2024: 1,140,000,000 / 1.111 = ¥1,026,102,610.26.
+pub const TECH_SERVICE_REVENUE_2024_FEN: i64 = 102_610_261_026;
 
 /// A small deterministic generator (xorshift64*), enough for demo data.
 struct Rng(u64);
@@ -378,6 +383,39 @@ pub async fn seed(app: &App) -> Result<Option<String>, AppError> {
         enterprises.push(id);
     }
 
+    // Yearly revenue reports: 21 technology-service enterprises (入统), and
+    // other enterprises whose reports do not count as technology service.
+    let services = &enterprises[1..=TECH_SERVICE_ENTERPRISES];
+    for (year, total) in [
+        (2024, TECH_SERVICE_REVENUE_2024_FEN),
+        (2025, TECH_SERVICE_REVENUE_2025_FEN),
+    ] {
+        for (org, revenue) in services.iter().zip(split_total(&mut rng, total, services.len())) {
+            cx.create(
+                Kind::RevenueReport,
+                &[
+                    ("org_id", org.to_string()),
+                    ("year", year.to_string()),
+                    ("revenue", yuan(revenue)),
+                    ("tech_service", "true".into()),
+                ],
+            )
+            .await?;
+        }
+    }
+    for org in &enterprises[TECH_SERVICE_ENTERPRISES + 1..TECH_SERVICE_ENTERPRISES + 41] {
+        let revenue = (5_000_000 + rng.below(200_000_000) as i64) * 100;
+        cx.create(
+            Kind::RevenueReport,
+            &[
+                ("org_id", org.to_string()),
+                ("year", "2025".into()),
+                ("revenue", yuan(revenue)),
+            ],
+        )
+        .await?;
+    }
+
     // 129 innovation platforms at city level and above.
     let types = [
         "key_lab",
@@ -632,12 +670,13 @@ pub async fn seed(app: &App) -> Result<Option<String>, AppError> {
     }
     let _ = app;
     Ok(Some(format!(
-        "demo city seeded: 11 districts, {} industry chains, {} organizations, {PLATFORMS} platforms, 180 researchers, {} technology contracts, {} achievements, {} transfers",
+        "demo city seeded: 11 districts, {} industry chains, {} organizations, {PLATFORMS} platforms, 180 researchers, {} technology contracts, {} achievements, {} transfers, {} revenue reports",
         CHAINS.len(),
         orgs.len(),
         CONTRACTS_2024 + CONTRACTS_2025,
         achievements.len(),
-        380 + TRANSFERS_2025
+        380 + TRANSFERS_2025,
+        2 * TECH_SERVICE_ENTERPRISES + 40
     )))
 }
 
@@ -658,6 +697,12 @@ mod tests {
     fn growth_matches_the_article() {
         let growth = CONTRACT_VALUE_2025_FEN as f64 / CONTRACT_VALUE_2024_FEN as f64 - 1.0;
         assert!((growth - 2.22).abs() < 0.0005, "{growth}");
+    }
+
+    #[test]
+    fn tech_service_growth_matches_the_article() {
+        let growth = TECH_SERVICE_REVENUE_2025_FEN as f64 / TECH_SERVICE_REVENUE_2024_FEN as f64 - 1.0;
+        assert!((growth - 0.111).abs() < 0.0005, "{growth}");
     }
 
     #[test]

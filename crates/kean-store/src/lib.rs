@@ -85,9 +85,36 @@ pub struct ListQuery {
     /// A schema field (or `id`, `updated_at`), and whether descending.
     pub sort: Option<(&'static str, bool)>,
     pub archived: ArchivedFilter,
+    /// Exact matches on fields of the owning organization (district,
+    /// type, chain), for records owned by an organization.
+    pub owner_filters: Vec<(&'static str, Value)>,
     /// 1-based.
     pub page: u32,
     pub page_size: u32,
+}
+
+/// How an aggregate groups its records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GroupBy {
+    /// One row for everything.
+    Nothing,
+    /// By the value of a field (enum, reference, country, bool).
+    Field(&'static str),
+    /// By `YYYY-MM` of a date field.
+    Month(&'static str),
+    /// By `YYYY` of a date field.
+    Year(&'static str),
+    /// By a field of the owning organization (e.g. its district).
+    OwnerField(&'static str),
+}
+
+/// One group of an aggregate: its key (as text; `None` for no value),
+/// how many records, and the sums of the requested money fields in fen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AggRow {
+    pub key: Option<String>,
+    pub count: i64,
+    pub sums: Vec<i64>,
 }
 
 #[derive(Debug, Clone)]
@@ -160,6 +187,16 @@ pub trait Store: Send + Sync {
     /// `None` if there is no such record, `Some(None)` for reference data.
     async fn owner_of(&self, kind: Kind, id: i64, scope: Scope) -> Result<Option<Option<i64>>>;
     async fn count(&self, kind: Kind, scope: Scope) -> Result<i64>;
+    /// Counts and sums over the records a query selects (paging and sort
+    /// ignored), grouped as asked, inside `scope`.
+    async fn aggregate(
+        &self,
+        kind: Kind,
+        query: &ListQuery,
+        group: GroupBy,
+        sums: &[&'static str],
+        scope: Scope,
+    ) -> Result<Vec<AggRow>>;
 
     // ---- registry writes (each one transaction with its audit record) ----
     async fn insert(&self, fields: &Fields, owner_org_id: Option<i64>, meta: &WriteMeta) -> Result<Record>;

@@ -16,11 +16,18 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyRow};
 use sqlx::{AnyConnection, AnyPool, AssertSqlSafe, Row};
 
 use crate::{
-    ArchivedFilter, Backend, ListQuery, NewUser, Page, Result, SessionRow, Store, StoreError, User, WriteMeta,
+    AggRow, ArchivedFilter, Backend, GroupBy, ListQuery, NewUser, Page, Result, SessionRow, Store, StoreError, User,
+    WriteMeta,
 };
 
-const MIGRATIONS_SQLITE: &[(i64, &str)] = &[(1, include_str!("../migrations/sqlite/0001_init.sql"))];
-const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[(1, include_str!("../migrations/postgres/0001_init.sql"))];
+const MIGRATIONS_SQLITE: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/sqlite/0001_init.sql")),
+    (2, include_str!("../migrations/sqlite/0002_revenue_reports.sql")),
+];
+const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/postgres/0001_init.sql")),
+    (2, include_str!("../migrations/postgres/0002_revenue_reports.sql")),
+];
 
 /// A bound parameter.
 #[derive(Debug, Clone)]
@@ -391,6 +398,22 @@ fn where_clause(kind: Kind, query: &ListQuery, org: Option<i64>) -> (String, Vec
             conds.push(format!("{} = {p}", f.name));
         }
     }
+    let org_fields = Kind::Organization;
+    let owner_conds: Vec<String> = query
+        .owner_filters
+        .iter()
+        .filter_map(|(name, v)| org_fields.field(name).map(|f| (f, v)))
+        .map(|(f, v)| {
+            let p = next(&mut args, value_arg(f.ty, v));
+            format!("{} = {p}", f.name)
+        })
+        .collect();
+    if !owner_conds.is_empty() && kind.owner() != Owner::None {
+        conds.push(format!(
+            "owner_org_id IN (SELECT id FROM organizations WHERE {})",
+            owner_conds.join(" AND ")
+        ));
+    }
     if let Some((name, from, to)) = &query.date_range
         && kind.field(name).is_some_and(|f| f.ty == FieldType::Date)
     {
@@ -529,6 +552,64 @@ impl Store for SqlStore {
                 .await?
                 .try_get("n")?,
         )
+    }
+
+    async fn aggregate(
+        &self,
+        kind: Kind,
+        query: &ListQuery,
+        group: GroupBy,
+        sums: &[&'static str],
+        scope: Scope,
+    ) -> Result<Vec<AggRow>> {
+        let (wh, args) = where_clause(kind, query, scope.for_kind(kind).organization());
+        let is_date = |n: &str| kind.field(n).is_some_and(|f| f.ty == FieldType::Date);
+        let key = match group {
+            GroupBy::Nothing => "CAST(NULL AS TEXT)".to_string(),
+            GroupBy::Field(n) if kind.field(n).is_some() => format!("CAST({n} AS TEXT)"),
+            GroupBy::Month(n) if is_date(n) => format!("SUBSTR({n}, 1, 7)"),
+            GroupBy::Year(n) if is_date(n) => format!("SUBSTR({n}, 1, 4)"),
+            GroupBy::OwnerField(n) if Kind::Organization.field(n).is_some() && kind.owner() != Owner::None => {
+                format!("(SELECT CAST(o.{n} AS TEXT) FROM organizations o WHERE o.id = t.owner_org_id)")
+            }
+            other => {
+                return Err(StoreError::Database(format!(
+                    "cannot group {} by {other:?}",
+                    kind.table()
+                )));
+            }
+        };
+        let mut cols = vec![format!("{key} AS gk"), "COUNT(*) AS n".to_string()];
+        for (i, s) in sums.iter().enumerate() {
+            if !kind.field(s).is_some_and(|f| f.ty == FieldType::Money) {
+                return Err(StoreError::Database(format!("{}.{s} is not an amount", kind.table())));
+            }
+            cols.push(format!("CAST(COALESCE(SUM({s}), 0) AS BIGINT) AS s{i}"));
+        }
+        let group_sql = if group == GroupBy::Nothing {
+            String::new()
+        } else {
+            " GROUP BY gk ORDER BY gk".to_string()
+        };
+        let sql = format!(
+            "SELECT {} FROM {} t WHERE {wh}{group_sql}",
+            cols.join(", "),
+            kind.table()
+        );
+        q(sql, args)
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| {
+                Ok(AggRow {
+                    key: r.try_get::<Option<String>, _>("gk")?,
+                    count: r.try_get("n")?,
+                    sums: (0..sums.len())
+                        .map(|i| r.try_get::<i64, _>(format!("s{i}").as_str()))
+                        .collect::<std::result::Result<_, _>>()?,
+                })
+            })
+            .collect()
     }
 
     async fn insert(&self, fields: &Fields, owner_org_id: Option<i64>, meta: &WriteMeta) -> Result<Record> {

@@ -90,12 +90,14 @@ async fn security_headers(req: Request, next: Next) -> Response {
 }
 
 const HTMX_JS: &str = include_str!("../static/htmx.min.js");
+const ECHARTS_JS: &str = include_str!("../static/echarts.min.js");
 const APP_JS: &str = include_str!("../static/app.js");
 const APP_CSS: &str = include_str!("../static/app.css");
 
 async fn static_file(Path(file): Path<String>) -> Response {
     let (body, ctype) = match file.as_str() {
         "htmx.min.js" => (HTMX_JS, "text/javascript; charset=utf-8"),
+        "echarts.min.js" => (ECHARTS_JS, "text/javascript; charset=utf-8"),
         "app.js" => (APP_JS, "text/javascript; charset=utf-8"),
         "app.css" => (APP_CSS, "text/css; charset=utf-8"),
         _ => return StatusCode::NOT_FOUND.into_response(),

@@ -133,6 +133,15 @@ pub fn build() -> J {
     paths.insert("/api/v1/audit".into(), json!({ "get": { "tags": ["audit"], "parameters": [
         { "name": "page", "in": "query", "schema": { "type": "integer" } }, { "name": "page_size", "in": "query", "schema": { "type": "integer" } }],
         "responses": { "200": { "description": "audit records, newest first (auditors and administrators)" }, "403": err("forbidden") } } }));
+    paths.insert("/api/v1/statistics/dashboard".into(), json!({ "get": { "tags": ["statistics"],
+        "summary": "The bureau's figures computed from the records the caller may read",
+        "parameters": [
+            { "name": "from", "in": "query", "schema": { "type": "string", "format": "date" }, "description": "default: 1 January of last year" },
+            { "name": "to", "in": "query", "schema": { "type": "string", "format": "date" }, "description": "default: 31 December of last year" },
+            { "name": "district_id", "in": "query", "schema": { "type": "integer" } },
+            { "name": "industry_chain_id", "in": "query", "schema": { "type": "integer" } },
+            { "name": "org_type", "in": "query", "schema": { "type": "string", "enum": kean_core::schema::ORG_TYPES.iter().map(|c| c.code).collect::<Vec<_>>() } }],
+        "responses": { "200": { "description": "platforms, valid high-tech enterprises, registered contracts (count, value, technology value, year on year, by month/district/chain), technology-service revenue, achievement transfers; each with the list link behind it" }, "400": err("bad parameter") } } }));
     json!({
         "openapi": "3.1.0",
         "info": { "title": "kean 科技安全风险防控平台 API", "version": env!("CARGO_PKG_VERSION"),

@@ -221,7 +221,7 @@ pub async fn set_lang(Path(lang): Path<String>, headers: HeaderMap) -> Response 
     res
 }
 
-// ---------------- home ----------------
+// ---------------- home: the statistics dashboard ----------------
 
 pub struct Card {
     label: String,
@@ -229,22 +229,318 @@ pub struct Card {
     href: String,
 }
 
+pub struct FigureCard {
+    id: &'static str,
+    label: String,
+    value: String,
+    unit: String,
+    sub: String,
+    href: String,
+}
+
+pub struct ChartView {
+    title: String,
+    /// ECharts option as JSON (escaped by the template into an attribute).
+    option: String,
+}
+
+pub struct FilterView2 {
+    name: &'static str,
+    label: String,
+    options: Vec<Opt>,
+}
+
 #[derive(Template)]
 #[template(path = "home.html")]
 struct HomePage {
     c: Chrome,
-    cards: Vec<Card>,
+    from: String,
+    to: String,
+    filters: Vec<FilterView2>,
+    years: Vec<i32>,
+    notice: String,
     scope_note: String,
+    figures: Vec<FigureCard>,
+    charts: Vec<ChartView>,
+    cards: Vec<Card>,
 }
 
-pub async fn home(u: WebUser) -> Response {
+/// An amount the way bureau reports state it: 亿元 from one hundred
+/// million up, else 万元.
+pub fn amount_text(f: kean_core::Fen, lang: Lang) -> (String, String) {
+    let yuan = f.0 as f64 / 100.0;
+    if lang.zh() {
+        if yuan >= 1e8 {
+            let s = format!("{:.4}", yuan / 1e8);
+            let s = s.trim_end_matches('0').trim_end_matches('.').to_string();
+            (s, "亿元".into())
+        } else {
+            (f.display_wan(), "万元".into())
+        }
+    } else if yuan >= 1e6 {
+        (format!("{:.2}", yuan / 1e6), "million CNY".into())
+    } else {
+        (f.display_yuan(), "CNY".into())
+    }
+}
+
+fn growth_text(g: Option<f64>, lang: Lang) -> String {
+    match g {
+        Some(x) => format!("{}{:+.1}%", lang.t("stats.yoy"), x * 100.0),
+        None => format!("{}—", lang.t("stats.yoy")),
+    }
+}
+
+/// Parses the dashboard filter from the query; an unusable value falls
+/// back to the default and is reported in `notice`.
+pub fn stat_filter(
+    q: &HashMap<String, String>,
+    today: chrono::NaiveDate,
+    lang: Lang,
+) -> (kean_app::StatFilter, Vec<String>) {
+    use chrono::Datelike;
+    let mut notice = vec![];
+    let mut f = kean_app::StatFilter::year(today.year() - 1);
+    let date = |k: &str, notice: &mut Vec<String>| -> Option<chrono::NaiveDate> {
+        let v = q.get(k).map(|s| s.trim()).filter(|s| !s.is_empty())?;
+        let d = kean_core::record::parse_date(v);
+        if d.is_none() {
+            notice.push(format!(
+                "{}：“{v}”{}",
+                lang.t(if k == "from" { "stats.from" } else { "stats.to" }),
+                lang.t("stats.bad_date")
+            ));
+        }
+        d
+    };
+    if let Some(d) = date("from", &mut notice) {
+        f.from = d;
+    }
+    if let Some(d) = date("to", &mut notice) {
+        f.to = d;
+    }
+    if f.from > f.to {
+        notice.push(lang.t("stats.bad_range").to_string());
+        std::mem::swap(&mut f.from, &mut f.to);
+    }
+    let id = |k: &str| q.get(k).and_then(|v| v.parse::<i64>().ok()).filter(|v| *v > 0);
+    f.district_id = id("district_id");
+    f.industry_chain_id = id("industry_chain_id");
+    f.org_type = q
+        .get("org_type")
+        .filter(|v| kean_core::schema::ORG_TYPES.iter().any(|c| c.code == v.as_str()))
+        .cloned();
+    (f, notice)
+}
+
+fn chart_json(v: serde_json::Value) -> String {
+    v.to_string()
+}
+
+pub async fn home(u: WebUser, Query(q): Query<HashMap<String, String>>) -> Response {
+    use serde_json::json;
+    let zh = u.lang.zh();
+    let (filter, notice) = stat_filter(&q, u.access.today(), u.lang);
+    let d = match u.access.dashboard(&filter).await {
+        Ok(d) => d,
+        Err(e) => return error_page(&u, e),
+    };
+    let names = |k: Kind| {
+        let access = &u.access;
+        async move {
+            access
+                .options(k, 500)
+                .await
+                .map(|v| v.into_iter().collect::<HashMap<i64, String>>())
+        }
+    };
+    let (districts, chains) = match (names(Kind::District).await, names(Kind::IndustryChain).await) {
+        (Ok(a), Ok(b)) => (a, b),
+        (Err(e), _) | (_, Err(e)) => return error_page(&u, e),
+    };
+    let id_name = |m: &HashMap<i64, String>, key: &str| {
+        key.parse::<i64>()
+            .ok()
+            .and_then(|i| m.get(&i).cloned())
+            .unwrap_or_else(|| {
+                if key.is_empty() {
+                    u.lang.t("stats.none").into()
+                } else {
+                    key.into()
+                }
+            })
+    };
+    let level_field = Kind::Platform.field("level");
+    let type_field = Kind::Platform.field("platform_type");
+    let choice = |f: Option<&'static kean_core::Field>, key: &str| {
+        f.and_then(|f| f.choice_label(key, zh)).unwrap_or(key).to_string()
+    };
+
+    // The platform card lists all platforms under the same organization filters.
+    let platforms_href = {
+        let mut p: Vec<String> = vec![];
+        if let Some(x) = filter.district_id {
+            p.push(format!("owner_district_id={x}"));
+        }
+        if let Some(x) = &filter.org_type {
+            p.push(format!("owner_org_type={x}"));
+        }
+        if let Some(x) = filter.industry_chain_id {
+            p.push(format!("industry_chain_id={x}"));
+        }
+        format!("/registry/platforms?{}", p.join("&"))
+    };
+    let levels: Vec<String> = d
+        .platforms_by_level
+        .iter()
+        .map(|b| format!("{} {}", choice(level_field, &b.key), b.count))
+        .collect();
+    let (cv, cu) = amount_text(d.contracts.amount(0), u.lang);
+    let (tv, tu) = amount_text(d.contracts.amount(1), u.lang);
+    let (rv, ru) = amount_text(d.tech_service.amount(0), u.lang);
+    let (xv, xu) = amount_text(d.transfers.amount(0), u.lang);
+    let figures = vec![
+        FigureCard {
+            id: "platforms",
+            label: u.lang.t("stats.platforms").into(),
+            value: d.platforms_total.to_string(),
+            unit: u.lang.t("unit.platform").into(),
+            sub: levels.join(" · "),
+            href: platforms_href,
+        },
+        FigureCard {
+            id: "high_tech",
+            label: u.lang.t("stats.high_tech").into(),
+            value: d.high_tech_valid.to_string(),
+            unit: u.lang.t("unit.enterprise").into(),
+            sub: format!("{} {}", u.lang.t("stats.valid_on"), d.to),
+            href: d.high_tech_link.clone(),
+        },
+        FigureCard {
+            id: "contracts",
+            label: u.lang.t("stats.contracts").into(),
+            value: d.contracts.count.to_string(),
+            unit: u.lang.t("unit.contract").into(),
+            sub: growth_text(d.contracts.count_growth(), u.lang),
+            href: d.contracts.link.clone(),
+        },
+        FigureCard {
+            id: "contract_value",
+            label: u.lang.t("stats.contract_value").into(),
+            value: cv,
+            unit: cu,
+            sub: format!(
+                "{} · {} {tv}{tu}",
+                growth_text(d.contracts.growth(0), u.lang),
+                u.lang.t("stats.tech_value")
+            ),
+            href: d.contracts.link.clone(),
+        },
+        FigureCard {
+            id: "tech_service",
+            label: u.lang.t("stats.tech_service").into(),
+            value: rv,
+            unit: ru,
+            sub: format!(
+                "{} {} · {}",
+                d.tech_service.count,
+                u.lang.t("stats.reporting"),
+                growth_text(d.tech_service.growth(0), u.lang)
+            ),
+            href: d.tech_service.link.clone(),
+        },
+        FigureCard {
+            id: "transfers",
+            label: u.lang.t("stats.transfers").into(),
+            value: d.transfers.count.to_string(),
+            unit: u.lang.t("unit.item").into(),
+            sub: format!(
+                "{} {xv}{xu} · {}",
+                u.lang.t("stats.amount"),
+                growth_text(d.transfers.growth(0), u.lang)
+            ),
+            href: d.transfers.link.clone(),
+        },
+    ];
+    let wan = |fen: i64| (fen as f64 / 1_000_000.0 * 100.0).round() / 100.0;
+    let unit_wan = if zh { "万元" } else { "10k CNY" };
+    let mut charts = vec![];
+    charts.push(ChartView {
+        title: u.lang.t("chart.contracts_month").into(),
+        option: chart_json(json!({
+            "tooltip": {"trigger": "axis"},
+            "legend": {"data": [u.lang.t("chart.count"), format!("{} ({unit_wan})", u.lang.t("stats.contract_value"))]},
+            "grid": {"left": 50, "right": 60, "bottom": 30, "top": 40},
+            "xAxis": {"type": "category", "data": d.contracts_by_month.iter().map(|b| b.key.clone()).collect::<Vec<_>>()},
+            "yAxis": [{"type": "value", "name": u.lang.t("chart.count")}, {"type": "value", "name": unit_wan}],
+            "series": [
+                {"name": u.lang.t("chart.count"), "type": "bar", "data": d.contracts_by_month.iter().map(|b| json!({"value": b.count, "link": b.link})).collect::<Vec<_>>()},
+                {"name": format!("{} ({unit_wan})", u.lang.t("stats.contract_value")), "type": "line", "yAxisIndex": 1, "data": d.contracts_by_month.iter().map(|b| json!({"value": wan(b.amount), "link": b.link})).collect::<Vec<_>>()}
+            ]
+        })),
+    });
+    charts.push(ChartView {
+        title: u.lang.t("chart.contracts_district").into(),
+        option: chart_json(json!({
+            "tooltip": {"trigger": "axis"},
+            "grid": {"left": 60, "right": 20, "bottom": 50, "top": 30},
+            "xAxis": {"type": "category", "axisLabel": {"interval": 0, "rotate": 30}, "data": d.contracts_by_district.iter().map(|b| id_name(&districts, &b.key)).collect::<Vec<_>>()},
+            "yAxis": {"type": "value", "name": unit_wan},
+            "series": [{"type": "bar", "name": u.lang.t("stats.contract_value"), "data": d.contracts_by_district.iter().map(|b| json!({"value": wan(b.amount), "link": b.link})).collect::<Vec<_>>()}]
+        })),
+    });
+    charts.push(ChartView {
+        title: u.lang.t("chart.contracts_chain").into(),
+        option: chart_json(json!({
+            "tooltip": {"trigger": "item", "formatter": format!("{{b}}: {{c}} {unit_wan} ({{d}}%)")},
+            "series": [{"type": "pie", "radius": ["35%", "65%"], "data": d.contracts_by_chain.iter().map(|b| json!({"name": id_name(&chains, &b.key), "value": wan(b.amount), "link": b.link})).collect::<Vec<_>>()}]
+        })),
+    });
+    charts.push(ChartView {
+        title: u.lang.t("chart.platforms").into(),
+        option: chart_json(json!({
+            "tooltip": {"trigger": "axis"},
+            "grid": {"left": 40, "right": 20, "bottom": 60, "top": 30},
+            "xAxis": {"type": "category", "axisLabel": {"interval": 0, "rotate": 20}, "data": d.platforms_by_type.iter().map(|b| choice(type_field, &b.key)).collect::<Vec<_>>()},
+            "yAxis": {"type": "value"},
+            "series": [{"type": "bar", "name": u.lang.t("stats.platforms"), "data": d.platforms_by_type.iter().map(|b| json!({"value": b.count, "link": b.link})).collect::<Vec<_>>()}]
+        })),
+    });
+    charts.push(ChartView {
+        title: u.lang.t("chart.transfers_month").into(),
+        option: chart_json(json!({
+            "tooltip": {"trigger": "axis"},
+            "grid": {"left": 60, "right": 20, "bottom": 30, "top": 30},
+            "xAxis": {"type": "category", "data": d.transfers_by_month.iter().map(|b| b.key.clone()).collect::<Vec<_>>()},
+            "yAxis": {"type": "value", "name": unit_wan},
+            "series": [{"type": "bar", "name": u.lang.t("stats.amount"), "data": d.transfers_by_month.iter().map(|b| json!({"value": wan(b.amount), "link": b.link})).collect::<Vec<_>>()}]
+        })),
+    });
+
     let mut cards = vec![];
     for k in Kind::ALL {
         match u.access.count(k).await {
             Ok(n) => cards.push(Card {
-                label: k.label(u.lang.zh()).into(),
+                label: k.label(zh).into(),
                 count: n,
                 href: format!("/registry/{}", k.slug()),
+            }),
+            Err(e) => return error_page(&u, e),
+        }
+    }
+    let mut filters = vec![];
+    for (name, kind_field) in [
+        ("district_id", Kind::Organization.field("district_id")),
+        ("industry_chain_id", Kind::Organization.field("industry_chain_id")),
+        ("org_type", Kind::Organization.field("org_type")),
+    ] {
+        let Some(f) = kind_field else { continue };
+        let current = q.get(name).cloned().unwrap_or_default();
+        match options_for(&u.access, f, &current, u.lang).await {
+            Ok(options) => filters.push(FilterView2 {
+                name: f.name,
+                label: f.label(zh).into(),
+                options,
             }),
             Err(e) => return error_page(&u, e),
         }
@@ -254,15 +550,23 @@ pub async fn home(u: WebUser) -> Response {
     } else {
         u.lang.t("home.scope_all")
     };
-    let c = Chrome::new(&u.access, &u.csrf, u.lang, u.lang.t("menu.home"), "/");
-    render(
-        &HomePage {
-            c,
-            cards,
-            scope_note: scope_note.into(),
-        },
-        StatusCode::OK,
-    )
+    use chrono::Datelike;
+    let this_year = u.access.today().year();
+    let mut c = Chrome::new(&u.access, &u.csrf, u.lang, u.lang.t("menu.home"), "/");
+    c.charts = true;
+    let page = HomePage {
+        c,
+        from: d.from.to_string(),
+        to: d.to.to_string(),
+        filters,
+        years: (this_year - 3..=this_year).rev().collect(),
+        notice: notice.join("；"),
+        scope_note: scope_note.into(),
+        figures,
+        charts,
+        cards,
+    };
+    render(&page, StatusCode::OK)
 }
 
 // ---------------- list ----------------
@@ -341,6 +645,7 @@ pub async fn list(u: WebUser, Path(slug): Path<String>, Query(pairs): Query<Vec<
     // The parameters every link keeps.
     let mut keep: Vec<(String, String)> = vec![("q".into(), params.keyword.clone())];
     keep.extend(params.filters.iter().map(|(k, v)| (k.to_string(), v.clone())));
+    keep.extend(params.carry.iter().cloned());
     if params.archived != "active" {
         keep.push(("archived".into(), params.archived.into()));
     }

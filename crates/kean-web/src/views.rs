@@ -111,6 +111,9 @@ pub struct ListParams {
     pub filters: Vec<(&'static str, String)>,
     pub sort: Option<(&'static str, bool)>,
     pub archived: &'static str,
+    /// Parameters that are not select filters but must survive paging and
+    /// sorting: date ranges and `owner_<field>` filters, as given.
+    pub carry: Vec<(String, String)>,
 }
 
 fn bad_param(name: &str, zh: String, en: String) -> AppError {
@@ -132,6 +135,7 @@ pub fn parse_list_params(kind: Kind, pairs: &[(String, String)], strict: bool) -
         filters: vec![],
         sort: None,
         archived: "active",
+        carry: vec![],
     };
     let mut order_desc = None;
     let mut sort_field: Option<&'static str> = None;
@@ -207,6 +211,25 @@ pub fn parse_list_params(kind: Kind, pairs: &[(String, String)], strict: bool) -
                 _ => {}
             },
             "_" | "saved" => {}
+            other if other.starts_with("owner_") && kind.owner() != kean_core::schema::Owner::None => {
+                let name = &other["owner_".len()..];
+                let field = Kind::Organization.field(name).filter(|f| f.filter);
+                match field.map(|f| (f, filter_value(f, v))) {
+                    _ if v.is_empty() => {}
+                    Some((f, Some(val))) => {
+                        p.query.owner_filters.push((f.name, val));
+                        p.carry.push((other.to_string(), v.to_string()));
+                    }
+                    _ if strict => {
+                        return Err(bad_param(
+                            other,
+                            format!("“{other}”不是有效的单位筛选条件"),
+                            format!("'{other}' is not a valid owner filter"),
+                        ));
+                    }
+                    _ => {}
+                }
+            }
             other => {
                 let (base, suffix) = match other.rsplit_once('_') {
                     Some((b, s @ ("from" | "to"))) => (b, Some(s)),
@@ -315,6 +338,8 @@ pub struct Chrome {
     pub csrf: String,
     pub menu: Vec<MenuGroup>,
     pub flash: Option<String>,
+    /// Whether the page draws charts (loads ECharts).
+    pub charts: bool,
 }
 
 impl Chrome {
@@ -374,6 +399,7 @@ impl Chrome {
             csrf: csrf.to_string(),
             menu,
             flash: None,
+            charts: false,
         }
     }
 }

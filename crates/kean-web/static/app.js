@@ -29,3 +29,21 @@
     if (msg && !confirm(msg)) { ev.preventDefault(); }
   });
 })();
+// Charts: each [data-chart] holds an ECharts option as JSON; a data item
+// with a `link` opens the list of records behind it.
+(function () {
+  function draw() {
+    if (typeof echarts === 'undefined') { return; }
+    document.querySelectorAll('[data-chart]').forEach(function (el) {
+      if (el.getAttribute('data-drawn')) { return; }
+      el.setAttribute('data-drawn', '1');
+      var chart = echarts.init(el);
+      chart.setOption(JSON.parse(el.getAttribute('data-chart')));
+      chart.on('click', function (p) {
+        if (p.data && p.data.link) { window.location = p.data.link; }
+      });
+      window.addEventListener('resize', function () { chart.resize(); });
+    });
+  }
+  if (document.readyState === 'loading') { document.addEventListener('DOMContentLoaded', draw); } else { draw(); }
+})();
