@@ -604,6 +604,18 @@ impl Kind {
         }
     }
 
+    /// The date a record is counted by in periods (search form and statistics).
+    pub fn period_field(self) -> Option<&'static str> {
+        match self {
+            Kind::Contract => Some("registered_on"),
+            Kind::Transfer => Some("transferred_on"),
+            Kind::Achievement => Some("completed_on"),
+            Kind::Platform => Some("recognized_on"),
+            Kind::Organization => Some("established_on"),
+            _ => None,
+        }
+    }
+
     /// Field combinations that must be unique together; a clash is reported
     /// on the last field of the combination.
     pub fn unique_together(self) -> &'static [&'static [&'static str]] {

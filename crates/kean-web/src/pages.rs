@@ -601,6 +601,12 @@ struct ListPage {
     c: Chrome,
     base: String,
     keyword: String,
+    /// The kind's period field: (name, label, from, to).
+    period: Option<(&'static str, String, String, String)>,
+    /// Filters on the owning organization that came with the link, shown
+    /// so the user sees why the list is narrowed.
+    owner_note: String,
+    owner_hidden: Vec<(String, String)>,
     filters: Vec<FilterView>,
     archived: &'static str,
     columns: Vec<Column>,
@@ -740,9 +746,47 @@ pub async fn list(u: WebUser, Path(slug): Path<String>, Query(pairs): Query<Vec<
         export_pairs.push(("sort".into(), f.into()));
         export_pairs.push(("order".into(), if desc { "desc" } else { "asc" }.into()));
     }
+    let period = kind.period_field().and_then(|n| kind.field(n)).map(|f| {
+        let get = |suffix: &str| {
+            params
+                .carry
+                .iter()
+                .find(|(k, _)| *k == format!("{}_{suffix}", f.name))
+                .map(|(_, v)| v.clone())
+                .unwrap_or_default()
+        };
+        (f.name, f.label(zh).to_string(), get("from"), get("to"))
+    });
+    let mut owner_note = vec![];
+    for (k, v) in params.carry.iter().filter(|(k, _)| k.starts_with("owner_")) {
+        let Some(f) = Kind::Organization.field(&k["owner_".len()..]) else {
+            continue;
+        };
+        let shown = match f.ty {
+            FieldType::Ref(rk) => match v.parse::<i64>() {
+                Ok(id) => u
+                    .access
+                    .get(rk, id)
+                    .await
+                    .map(|(r, _)| r.fields.label())
+                    .unwrap_or_else(|_| v.clone()),
+                Err(_) => v.clone(),
+            },
+            _ => f.choice_label(v, zh).unwrap_or(v).to_string(),
+        };
+        owner_note.push(format!("{}{} = {shown}", u.lang.t("list.owner_prefix"), f.label(zh)));
+    }
     let page_view = ListPage {
         c: Chrome::new(&u.access, &u.csrf, u.lang, kind.label(zh), &base),
         keyword: params.keyword.clone(),
+        period,
+        owner_note: owner_note.join("；"),
+        owner_hidden: params
+            .carry
+            .iter()
+            .filter(|(k, _)| k.starts_with("owner_"))
+            .cloned()
+            .collect(),
         filters,
         archived: params.archived,
         columns,

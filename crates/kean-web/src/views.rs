@@ -259,7 +259,7 @@ pub fn parse_list_params(kind: Kind, pairs: &[(String, String)], strict: bool) -
                                 entry.2 = Some(d)
                             }
                         }
-                        p.filters.push((f.name, v.to_string()));
+                        p.carry.push((other.to_string(), v.to_string()));
                     }
                     (Some(f), None) => {
                         if v.is_empty() {
@@ -450,6 +450,9 @@ mod tests {
         );
         assert_eq!(p.query.sort, Some(("signed_on", true)));
         assert_eq!(p.query.date_range.map(|d| d.0), Some("signed_on"));
+        // Links keep the range as a range, not as an exact date.
+        assert_eq!(p.filters, vec![("contract_type", "licensing".to_string())]);
+        assert_eq!(p.carry, vec![("signed_on_from".to_string(), "2025-01-01".to_string())]);
     }
 
     #[test]
