@@ -63,6 +63,10 @@ impl Access {
         authorize(&self.actor, action, kind).map_err(AppError::denied)
     }
 
+    pub(crate) fn write_meta(&self) -> WriteMeta {
+        self.meta()
+    }
+
     fn meta(&self) -> WriteMeta {
         WriteMeta {
             at: self.app.now_ts(),

@@ -11,6 +11,7 @@
 mod access;
 mod auth;
 mod error;
+mod import;
 mod stats;
 
 use std::sync::Arc;
@@ -22,6 +23,7 @@ use kean_store::Store;
 pub use access::{Access, Listing};
 pub use auth::{LoginOk, SessionKind, Settings, random_token};
 pub use error::AppError;
+pub use import::{ImportOutcome, ImportRow, ImportSource, RowError};
 pub use kean_store::{ArchivedFilter, Backend, ListQuery, Page, User};
 pub use stats::{Bucket, Dashboard, Figure, StatFilter};
 

@@ -15,7 +15,7 @@
 
 mod sql;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use async_trait::async_trait;
 use kean_core::audit::{AuditDraft, AuditEntry};
@@ -172,6 +172,28 @@ pub struct SessionRow {
     pub expires_at: String,
 }
 
+/// A record's id, owner and some of its values as text.
+pub type KeyRow = (i64, Option<i64>, Vec<Option<String>>);
+
+/// An import about to be committed.
+#[derive(Debug, Clone)]
+pub struct NewImport {
+    pub content_hash: String,
+    pub file_name: String,
+}
+
+/// A committed import.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportRecord {
+    pub id: i64,
+    pub kind: String,
+    pub content_hash: String,
+    pub file_name: String,
+    pub row_count: i64,
+    pub actor: String,
+    pub created_at: String,
+}
+
 #[async_trait]
 pub trait Store: Send + Sync {
     fn backend(&self) -> Backend;
@@ -198,7 +220,29 @@ pub trait Store: Send + Sync {
         scope: Scope,
     ) -> Result<Vec<AggRow>>;
 
+    /// The id and the given fields (as text) of every record of `kind`
+    /// inside `scope`, archived ones included — for resolving references
+    /// written as names or codes.
+    /// Returns (id, owning organization, values).
+    async fn keys(&self, kind: Kind, fields: &[&'static str], scope: Scope) -> Result<Vec<KeyRow>>;
+    /// Which of `values` the unique field `field` already holds, in any
+    /// record (uniqueness is global, whoever may see the other record).
+    async fn existing_values(&self, kind: Kind, field: &'static str, values: &[Value]) -> Result<HashSet<String>>;
+    /// The value combinations of `fields` already stored (global, like
+    /// [`Store::existing_values`]).
+    async fn existing_combos(&self, kind: Kind, fields: &[&'static str]) -> Result<HashSet<Vec<Option<String>>>>;
+    async fn find_import(&self, kind: Kind, content_hash: &str) -> Result<Option<ImportRecord>>;
+
     // ---- registry writes (each one transaction with its audit record) ----
+    /// Inserts all rows in one transaction, each with its audit record, and
+    /// records the import; all or nothing.
+    async fn insert_many(
+        &self,
+        kind: Kind,
+        rows: &[(Fields, Option<i64>)],
+        import: &NewImport,
+        meta: &WriteMeta,
+    ) -> Result<Vec<i64>>;
     async fn insert(&self, fields: &Fields, owner_org_id: Option<i64>, meta: &WriteMeta) -> Result<Record>;
     /// Replaces the fields of a record inside `scope`, if it is still at
     /// `expected_version` (when given).

@@ -15,18 +15,22 @@ use kean_core::{Fen, Fields, Kind, Record, Role, Scope, Value};
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions, AnyRow};
 use sqlx::{AnyConnection, AnyPool, AssertSqlSafe, Row};
 
+use std::collections::HashSet;
+
 use crate::{
-    AggRow, ArchivedFilter, Backend, GroupBy, ListQuery, NewUser, Page, Result, SessionRow, Store, StoreError, User,
-    WriteMeta,
+    AggRow, ArchivedFilter, Backend, GroupBy, ImportRecord, KeyRow, ListQuery, NewImport, NewUser, Page, Result,
+    SessionRow, Store, StoreError, User, WriteMeta,
 };
 
 const MIGRATIONS_SQLITE: &[(i64, &str)] = &[
     (1, include_str!("../migrations/sqlite/0001_init.sql")),
     (2, include_str!("../migrations/sqlite/0002_revenue_reports.sql")),
+    (3, include_str!("../migrations/sqlite/0003_imports.sql")),
 ];
 const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
     (2, include_str!("../migrations/postgres/0002_revenue_reports.sql")),
+    (3, include_str!("../migrations/postgres/0003_imports.sql")),
 ];
 
 /// A bound parameter.
@@ -266,6 +270,29 @@ fn decode_audit(row: &AnyRow) -> Result<AuditEntry> {
 const AUDIT_COLS: &str =
     "seq, at, actor_id, actor, action, target, record_id, before_json, after_json, prev_hash, hash";
 
+/// Writes one sealed audit entry (the caller holds the head-row lock).
+async fn insert_audit_entry(conn: &mut AnyConnection, e: &AuditEntry) -> Result<()> {
+    q(
+        format!("INSERT INTO audit_log ({AUDIT_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"),
+        vec![
+            Arg::Int(Some(e.seq)),
+            Arg::Text(Some(e.draft.at.clone())),
+            Arg::Int(Some(e.draft.actor_id)),
+            Arg::Text(Some(e.draft.actor.clone())),
+            Arg::Text(Some(e.draft.action.clone())),
+            Arg::Text(Some(e.draft.target.clone())),
+            Arg::Int(e.draft.record_id),
+            Arg::Text(e.draft.before.as_ref().map(|v| v.to_string())),
+            Arg::Text(e.draft.after.as_ref().map(|v| v.to_string())),
+            Arg::Text(Some(e.prev_hash.clone())),
+            Arg::Text(Some(e.hash.clone())),
+        ],
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
 /// Appends an audit record inside the caller's transaction. Locking the
 /// head row serialises writers, so sequence numbers have no gaps and the
 /// chain follows commit order.
@@ -276,24 +303,7 @@ async fn append_in(conn: &mut AnyConnection, draft: AuditDraft) -> Result<AuditE
     let seq: i64 = head.try_get("seq")?;
     let prev: String = head.try_get("hash")?;
     let entry = draft.seal(seq, &prev);
-    q(
-        format!("INSERT INTO audit_log ({AUDIT_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"),
-        vec![
-            Arg::Int(Some(entry.seq)),
-            Arg::Text(Some(entry.draft.at.clone())),
-            Arg::Int(Some(entry.draft.actor_id)),
-            Arg::Text(Some(entry.draft.actor.clone())),
-            Arg::Text(Some(entry.draft.action.clone())),
-            Arg::Text(Some(entry.draft.target.clone())),
-            Arg::Int(entry.draft.record_id),
-            Arg::Text(entry.draft.before.as_ref().map(|v| v.to_string())),
-            Arg::Text(entry.draft.after.as_ref().map(|v| v.to_string())),
-            Arg::Text(Some(entry.prev_hash.clone())),
-            Arg::Text(Some(entry.hash.clone())),
-        ],
-    )
-    .execute(&mut *conn)
-    .await?;
+    insert_audit_entry(conn, &entry).await?;
     q(
         "UPDATE audit_head SET hash = $1 WHERE id = 1".into(),
         vec![Arg::Text(Some(entry.hash.clone()))],
@@ -610,6 +620,210 @@ impl Store for SqlStore {
                 })
             })
             .collect()
+    }
+
+    async fn keys(&self, kind: Kind, fields: &[&'static str], scope: Scope) -> Result<Vec<KeyRow>> {
+        let mut cols = vec!["id".to_string(), "owner_org_id".to_string()];
+        for (i, f) in fields.iter().enumerate() {
+            if kind.field(f).is_none() {
+                return Err(StoreError::Database(format!("{} has no field {f}", kind.table())));
+            }
+            cols.push(format!("CAST({f} AS TEXT) AS k{i}"));
+        }
+        let mut sql = format!("SELECT {} FROM {}", cols.join(", "), kind.table());
+        let mut args = vec![];
+        if let Some(o) = scope.for_kind(kind).organization() {
+            sql.push_str(" WHERE owner_org_id = $1");
+            args.push(Arg::Int(Some(o)));
+        }
+        q(sql, args)
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| {
+                let vals = (0..fields.len())
+                    .map(|i| r.try_get::<Option<String>, _>(format!("k{i}").as_str()))
+                    .collect::<std::result::Result<Vec<_>, _>>()?;
+                Ok((r.try_get("id")?, r.try_get("owner_org_id")?, vals))
+            })
+            .collect()
+    }
+
+    async fn existing_combos(&self, kind: Kind, fields: &[&'static str]) -> Result<HashSet<Vec<Option<String>>>> {
+        if fields.iter().any(|f| kind.field(f).is_none()) {
+            return Err(StoreError::Database(format!(
+                "{} lacks one of {fields:?}",
+                kind.table()
+            )));
+        }
+        let cols: Vec<String> = fields
+            .iter()
+            .enumerate()
+            .map(|(i, f)| format!("CAST({f} AS TEXT) AS k{i}"))
+            .collect();
+        let sql = format!("SELECT {} FROM {}", cols.join(", "), kind.table());
+        q(sql, vec![])
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| {
+                (0..fields.len())
+                    .map(|i| {
+                        r.try_get::<Option<String>, _>(format!("k{i}").as_str())
+                            .map_err(StoreError::from)
+                    })
+                    .collect::<Result<Vec<_>>>()
+            })
+            .collect()
+    }
+
+    async fn existing_values(&self, kind: Kind, field: &'static str, values: &[Value]) -> Result<HashSet<String>> {
+        let f = kind
+            .field(field)
+            .ok_or_else(|| StoreError::Database(format!("{} has no field {field}", kind.table())))?;
+        let mut found = HashSet::new();
+        for chunk in values.chunks(500) {
+            let args: Vec<Arg> = chunk.iter().map(|v| value_arg(f.ty, v)).collect();
+            let ph: Vec<String> = (1..=args.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "SELECT CAST({field} AS TEXT) AS v FROM {} WHERE {field} IN ({})",
+                kind.table(),
+                ph.join(", ")
+            );
+            for r in q(sql, args).fetch_all(&self.pool).await? {
+                if let Some(v) = r.try_get::<Option<String>, _>("v")? {
+                    found.insert(v);
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    async fn find_import(&self, kind: Kind, content_hash: &str) -> Result<Option<ImportRecord>> {
+        let row = q(
+            "SELECT id, kind, content_hash, file_name, row_count, actor, created_at FROM imports \
+             WHERE kind = $1 AND content_hash = $2 ORDER BY id DESC LIMIT 1"
+                .into(),
+            vec![
+                Arg::Text(Some(kind.slug().to_string())),
+                Arg::Text(Some(content_hash.to_string())),
+            ],
+        )
+        .fetch_optional(&self.pool)
+        .await?;
+        match row {
+            Some(r) => Ok(Some(ImportRecord {
+                id: r.try_get("id")?,
+                kind: r.try_get("kind")?,
+                content_hash: r.try_get("content_hash")?,
+                file_name: r.try_get("file_name")?,
+                row_count: r.try_get("row_count")?,
+                actor: r.try_get("actor")?,
+                created_at: r.try_get("created_at")?,
+            })),
+            None => Ok(None),
+        }
+    }
+
+    async fn insert_many(
+        &self,
+        kind: Kind,
+        rows: &[(Fields, Option<i64>)],
+        import: &NewImport,
+        meta: &WriteMeta,
+    ) -> Result<Vec<i64>> {
+        let _w = self.write_guard().await;
+        let mut tx = self.pool.begin().await?;
+        // Lock the chain head once; the whole import extends it in order.
+        let head = qs("UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq, hash")
+            .fetch_one(&mut *tx)
+            .await?;
+        let mut seq: i64 = head.try_get("seq")?;
+        let mut prev: String = head.try_get("hash")?;
+        let mut names: Vec<&str> = kind.fields().iter().map(|f| f.name).collect();
+        names.extend(["owner_org_id", "created_at", "updated_at", "created_by", "updated_by"]);
+        let ph: Vec<String> = (1..=names.len()).map(|i| format!("${i}")).collect();
+        let insert_sql = format!(
+            "INSERT INTO {} ({}) VALUES ({}) RETURNING id",
+            kind.table(),
+            names.join(", "),
+            ph.join(", ")
+        );
+        let mut ids = Vec::with_capacity(rows.len());
+        for (fields, owner) in rows {
+            let mut args: Vec<Arg> = fields.iter().map(|(f, v)| value_arg(f.ty, v)).collect();
+            args.extend([
+                Arg::Int(*owner),
+                Arg::Text(Some(meta.at.clone())),
+                Arg::Text(Some(meta.at.clone())),
+                Arg::Int(Some(meta.actor_id)),
+                Arg::Int(Some(meta.actor_id)),
+            ]);
+            let id: i64 = q(insert_sql.clone(), args).fetch_one(&mut *tx).await?.try_get("id")?;
+            ids.push(id);
+            let owner = if kind.owner() == Owner::SelfId {
+                Some(id)
+            } else {
+                *owner
+            };
+            let rec = Record {
+                id,
+                fields: fields.clone(),
+                owner_org_id: owner,
+                archived: false,
+                version: 1,
+                created_at: meta.at.clone(),
+                updated_at: meta.at.clone(),
+            };
+            let mut d = draft(meta, "import", kind.slug(), Some(id));
+            d.after = Some(rec.to_json());
+            seq += 1;
+            let e = d.seal(seq, &prev);
+            insert_audit_entry(&mut tx, &e).await?;
+            prev = e.hash;
+        }
+        if kind.owner() == Owner::SelfId {
+            q(
+                format!(
+                    "UPDATE {} SET owner_org_id = id WHERE owner_org_id IS NULL",
+                    kind.table()
+                ),
+                vec![],
+            )
+            .execute(&mut *tx)
+            .await?;
+        }
+        q(
+            "INSERT INTO imports (kind, content_hash, file_name, row_count, actor_id, actor, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7)"
+                .into(),
+            vec![
+                Arg::Text(Some(kind.slug().to_string())),
+                Arg::Text(Some(import.content_hash.clone())),
+                Arg::Text(Some(import.file_name.clone())),
+                Arg::Int(Some(rows.len() as i64)),
+                Arg::Int(Some(meta.actor_id)),
+                Arg::Text(Some(meta.actor.clone())),
+                Arg::Text(Some(meta.at.clone())),
+            ],
+        )
+        .execute(&mut *tx)
+        .await?;
+        let mut d = draft(meta, "import_done", kind.slug(), None);
+        d.after = Some(
+            serde_json::json!({ "file_name": import.file_name, "content_hash": import.content_hash, "rows": rows.len() }),
+        );
+        seq += 1;
+        let e = d.seal(seq, &prev);
+        insert_audit_entry(&mut tx, &e).await?;
+        q(
+            "UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1".into(),
+            vec![Arg::Int(Some(seq)), Arg::Text(Some(e.hash))],
+        )
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(ids)
     }
 
     async fn insert(&self, fields: &Fields, owner_org_id: Option<i64>, meta: &WriteMeta) -> Result<Record> {

@@ -1,0 +1,337 @@
+//! Importing many records at once. Rows arrive as text keyed by field name
+//! (from a CSV/XLSX reader); references are written as people write them
+//! (an organization's name or credit code, a district's name or code) and
+//! resolved here, inside the importer's own scope. Every row is validated
+//! and every problem reported with its line; only a file without problems
+//! is written, in one transaction, each record audited.
+
+use std::collections::{BTreeMap, HashMap};
+
+use kean_core::policy::Action;
+use kean_core::record::validate;
+use kean_core::schema::{FieldType, Owner};
+use kean_core::{ErrorCode, Fields, Kind};
+use kean_store::NewImport;
+
+use crate::{Access, AppError, Result};
+
+/// One data row of a file: its line (as the user counts them) and its
+/// cells keyed by field name.
+#[derive(Debug, Clone)]
+pub struct ImportRow {
+    pub line: usize,
+    pub values: BTreeMap<String, String>,
+}
+
+/// A problem in one cell (or row, when `field` is empty).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowError {
+    pub line: usize,
+    pub field: String,
+    pub value: String,
+    pub message_zh: String,
+    pub message_en: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct ImportSource {
+    pub file_name: String,
+    /// Hash of the file's bytes (re-imports are refused unless forced).
+    pub content_hash: String,
+    pub force: bool,
+}
+
+#[derive(Debug, Clone)]
+pub enum ImportOutcome {
+    /// Everything was written.
+    Imported { ids: Vec<i64> },
+    /// Nothing was written; these are all the problems found.
+    Rejected { errors: Vec<RowError> },
+}
+
+/// The text fields a reference to `kind` may be written as.
+fn reference_keys(kind: Kind) -> Vec<&'static str> {
+    let mut keys: Vec<&'static str> = kind
+        .fields()
+        .iter()
+        .filter(|f| {
+            f.unique
+                && matches!(
+                    f.ty,
+                    FieldType::Text { .. } | FieldType::Digits { .. } | FieldType::CreditCode
+                )
+        })
+        .map(|f| f.name)
+        .collect();
+    if !keys.contains(&kind.label_field()) {
+        keys.push(kind.label_field());
+    }
+    keys
+}
+
+/// Resolves the written form of a reference to ids.
+struct Resolver {
+    by_key: HashMap<String, Vec<i64>>,
+    ids: std::collections::HashSet<i64>,
+}
+
+impl Resolver {
+    fn resolve(&self, text: &str) -> std::result::Result<i64, (&'static str, &'static str)> {
+        let t = text.trim();
+        if let Some(ids) = self.by_key.get(t).or_else(|| self.by_key.get(&t.to_uppercase())) {
+            let mut ids = ids.clone();
+            ids.sort_unstable();
+            ids.dedup();
+            return match ids.as_slice() {
+                [one] => Ok(*one),
+                _ => Err((
+                    "有多条记录与之同名，请改用唯一的编码",
+                    "matches several records; use a unique code instead",
+                )),
+            };
+        }
+        if let Some(id) = t
+            .strip_prefix('#')
+            .unwrap_or(t)
+            .parse::<i64>()
+            .ok()
+            .filter(|i| self.ids.contains(i))
+        {
+            return Ok(id);
+        }
+        Err(("找不到对应的记录（或无权访问）", "no such record (or not accessible)"))
+    }
+}
+
+impl Access {
+    async fn resolver(&self, kind: Kind) -> Result<Resolver> {
+        let scope = kean_core::policy::authorize(self.actor(), Action::Read, Some(kind)).map_err(AppError::denied)?;
+        let keys = reference_keys(kind);
+        let rows = self
+            .app()
+            .store()
+            .keys(kind, &keys, scope)
+            .await
+            .map_err(AppError::from_store)?;
+        let mut by_key: HashMap<String, Vec<i64>> = HashMap::new();
+        let mut ids = std::collections::HashSet::new();
+        for (id, _, vals) in rows {
+            ids.insert(id);
+            for v in vals.into_iter().flatten() {
+                by_key.entry(v.trim().to_string()).or_default().push(id);
+            }
+        }
+        Ok(Resolver { by_key, ids })
+    }
+
+    /// Checks and, if every row is good, imports `rows` as records of
+    /// `kind`.
+    pub async fn import(&self, kind: Kind, rows: &[ImportRow], source: &ImportSource) -> Result<ImportOutcome> {
+        let scope = kean_core::policy::authorize(self.actor(), Action::Create, Some(kind)).map_err(AppError::denied)?;
+        if rows.is_empty() {
+            return Err(AppError::new(
+                ErrorCode::ValidationFailed,
+                "文件中没有数据行",
+                "the file has no data rows",
+            ));
+        }
+        if !source.force
+            && let Some(prev) = self
+                .app()
+                .store()
+                .find_import(kind, &source.content_hash)
+                .await
+                .map_err(AppError::from_store)?
+        {
+            return Err(AppError::new(
+                ErrorCode::Conflict,
+                format!(
+                    "同一文件已于 {} 由 {} 导入（{} 行，文件名 {}）；如确需重复导入，请选择“强制导入”",
+                    prev.created_at, prev.actor, prev.row_count, prev.file_name
+                ),
+                format!(
+                    "the same file was imported at {} by {} ({} rows, as {}); force the import to repeat it",
+                    prev.created_at, prev.actor, prev.row_count, prev.file_name
+                ),
+            ));
+        }
+        let today = self.today();
+        let mut resolvers: HashMap<Kind, Resolver> = HashMap::new();
+        for f in kind.fields() {
+            if let FieldType::Ref(k) = f.ty
+                && !resolvers.contains_key(&k)
+            {
+                resolvers.insert(k, self.resolver(k).await?);
+            }
+        }
+        // Owners of referenced records, for kinds owned through a reference.
+        let via_owner: HashMap<i64, Option<i64>> = match kind.owner() {
+            Owner::Via(_, k) => {
+                let rs = kean_core::policy::authorize(self.actor(), Action::Read, Some(k)).map_err(AppError::denied)?;
+                let keys = self
+                    .app()
+                    .store()
+                    .keys(k, &[], rs)
+                    .await
+                    .map_err(AppError::from_store)?;
+                keys.into_iter().map(|(id, owner, _)| (id, owner)).collect()
+            }
+            _ => HashMap::new(),
+        };
+        let mut errors = vec![];
+        let mut good: Vec<(usize, Fields, Option<i64>)> = vec![];
+        for row in rows {
+            let mut raw = row.values.clone();
+            let mut row_errors = vec![];
+            for f in kind.fields() {
+                if let FieldType::Ref(k) = f.ty
+                    && let Some(text) = raw.get(f.name).map(|s| s.trim().to_string()).filter(|s| !s.is_empty())
+                {
+                    match resolvers.get(&k).map(|r| r.resolve(&text)) {
+                        Some(Ok(id)) => {
+                            raw.insert(f.name.to_string(), id.to_string());
+                        }
+                        Some(Err((zh, en))) => row_errors.push(RowError {
+                            line: row.line,
+                            field: f.name.to_string(),
+                            value: text.clone(),
+                            message_zh: format!("{}：“{}”{}", f.zh, text, zh),
+                            message_en: format!("{}: '{}' {}", f.en, text, en),
+                        }),
+                        None => {}
+                    }
+                }
+            }
+            match validate(kind, &raw, today) {
+                Ok(fields) if row_errors.is_empty() => {
+                    let owner = match kind.owner() {
+                        Owner::None | Owner::SelfId => None,
+                        Owner::Field(n) => fields.get(n).as_ref_id(),
+                        Owner::Via(n, _) => fields
+                            .get(n)
+                            .as_ref_id()
+                            .and_then(|id| via_owner.get(&id).copied().flatten()),
+                    };
+                    if let Owner::Field(n) | Owner::Via(n, _) = kind.owner()
+                        && !scope.permits_owner(owner)
+                    {
+                        row_errors.push(RowError {
+                            line: row.line,
+                            field: n.to_string(),
+                            value: row.values.get(n).cloned().unwrap_or_default(),
+                            message_zh: "只能导入本单位的记录".into(),
+                            message_en: "you may only import your own organization's records".into(),
+                        });
+                    } else {
+                        good.push((row.line, fields, owner));
+                    }
+                }
+                Ok(_) => {}
+                Err(fe) => {
+                    for e in fe {
+                        // A reference already reported is not reported twice.
+                        if row_errors.iter().any(|r| r.field == e.field) {
+                            continue;
+                        }
+                        row_errors.push(RowError {
+                            line: row.line,
+                            value: row.values.get(&e.field).cloned().unwrap_or_default(),
+                            field: e.field,
+                            message_zh: e.message_zh,
+                            message_en: e.message_en,
+                        });
+                    }
+                }
+            }
+            errors.extend(row_errors);
+        }
+        // Unique fields: within the file, and against what is stored.
+        for f in kind.fields().iter().filter(|f| f.unique) {
+            let mut seen: HashMap<String, usize> = HashMap::new();
+            let mut values = vec![];
+            for (line, fields, _) in &good {
+                let v = fields.get(f.name);
+                if v.is_null() {
+                    continue;
+                }
+                let text = v.to_input();
+                if let Some(first) = seen.get(&text) {
+                    errors.push(RowError {
+                        line: *line,
+                        field: f.name.to_string(),
+                        value: text.clone(),
+                        message_zh: format!("{}：“{}”与第{}行重复", f.zh, text, first),
+                        message_en: format!("{}: '{}' repeats line {}", f.en, text, first),
+                    });
+                } else {
+                    seen.insert(text, *line);
+                    values.push(v.clone());
+                }
+            }
+            let taken = self
+                .app()
+                .store()
+                .existing_values(kind, f.name, &values)
+                .await
+                .map_err(AppError::from_store)?;
+            for (line, fields, _) in &good {
+                let text = fields.get(f.name).to_input();
+                if taken.contains(&text) {
+                    errors.push(RowError {
+                        line: *line,
+                        field: f.name.to_string(),
+                        value: text.clone(),
+                        message_zh: format!("{}：“{}”已被已有记录使用", f.zh, text),
+                        message_en: format!("{}: '{}' is already used by a stored record", f.en, text),
+                    });
+                }
+            }
+        }
+        for combo in kind.unique_together() {
+            let stored = self
+                .app()
+                .store()
+                .existing_combos(kind, combo)
+                .await
+                .map_err(AppError::from_store)?;
+            let mut seen: HashMap<Vec<Option<String>>, usize> = HashMap::new();
+            let last = combo.last().copied().unwrap_or("id");
+            for (line, fields, _) in &good {
+                let key: Vec<Option<String>> = combo.iter().map(|n| Some(fields.get(n).to_input())).collect();
+                let clash = if stored.contains(&key) {
+                    Some(("与已有记录重复".to_string(), "repeats a stored record".to_string()))
+                } else {
+                    seen.get(&key)
+                        .map(|first| (format!("与第{first}行重复"), format!("repeats line {first}")))
+                };
+                if let Some((zh, en)) = clash {
+                    let f = kind.field(last);
+                    errors.push(RowError {
+                        line: *line,
+                        field: last.to_string(),
+                        value: fields.get(last).to_input(),
+                        message_zh: format!("{}：{zh}", f.map(|f| f.zh).unwrap_or(last)),
+                        message_en: format!("{}: {en}", f.map(|f| f.en).unwrap_or(last)),
+                    });
+                }
+                seen.entry(key).or_insert(*line);
+            }
+        }
+        if !errors.is_empty() {
+            errors.sort_by(|a, b| (a.line, &a.field).cmp(&(b.line, &b.field)));
+            return Ok(ImportOutcome::Rejected { errors });
+        }
+        let to_insert: Vec<(Fields, Option<i64>)> = good.into_iter().map(|(_, f, o)| (f, o)).collect();
+        let import = NewImport {
+            content_hash: source.content_hash.clone(),
+            file_name: source.file_name.clone(),
+        };
+        let ids = self
+            .app()
+            .store()
+            .insert_many(kind, &to_insert, &import, &self.write_meta())
+            .await
+            .map_err(AppError::from_store)?;
+        Ok(ImportOutcome::Imported { ids })
+    }
+}

@@ -1,0 +1,230 @@
+//! Importing many records: all or nothing, every problem named by line and
+//! field, references written as people write them, re-imports detected.
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use common::{Server, basics, user, valid_code};
+use kean_app::{ImportOutcome, ImportRow, ImportSource};
+use kean_core::{Actor, Kind, Role};
+
+fn row(line: usize, pairs: &[(&str, &str)]) -> ImportRow {
+    ImportRow {
+        line,
+        values: pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect::<BTreeMap<_, _>>(),
+    }
+}
+
+fn source(hash: &str) -> ImportSource {
+    ImportSource {
+        file_name: "单位.xlsx".into(),
+        content_hash: hash.into(),
+        force: false,
+    }
+}
+
+async fn import_is_all_or_nothing(s: Server) {
+    let b = basics(&s.app).await;
+    let admin = s.app.access(Actor::system("test"));
+    let before = admin.count(Kind::Organization).await.unwrap();
+    let (c1, c2, c3) = (
+        valid_code("91140702MA0K10001"),
+        valid_code("91140702MA0K10002"),
+        valid_code("91140702MA0K10003"),
+    );
+    let wrong = format!("{}{}", &c2[..17], if c2.ends_with('0') { '1' } else { '0' });
+    let taken = admin
+        .get(Kind::Organization, b.org_a)
+        .await
+        .unwrap()
+        .0
+        .fields
+        .get("credit_code")
+        .to_input();
+    let bad_rows = vec![
+        row(
+            2,
+            &[
+                ("name", "晋中一号科技有限公司"),
+                ("credit_code", &c1),
+                ("org_type", "企业"),
+                ("district_id", "榆次区"),
+            ],
+        ),
+        row(
+            3,
+            &[
+                ("name", "晋中二号科技有限公司"),
+                ("credit_code", &wrong),
+                ("org_type", "企业"),
+                ("district_id", "140702"),
+            ],
+        ),
+        row(
+            4,
+            &[
+                ("name", "晋中三号科技有限公司"),
+                ("credit_code", &c1),
+                ("org_type", "企业"),
+                ("district_id", "榆次区"),
+            ],
+        ),
+        row(
+            5,
+            &[
+                ("name", "晋中四号科技有限公司"),
+                ("credit_code", &taken),
+                ("org_type", "enterprise"),
+                ("district_id", "不存在县"),
+            ],
+        ),
+        row(
+            6,
+            &[
+                ("name", "晋中五号科技有限公司"),
+                ("credit_code", &c3),
+                ("org_type", "银行"),
+                ("district_id", "榆次区"),
+                ("established_on", "2099-01-01"),
+            ],
+        ),
+    ];
+    let out = admin
+        .import(Kind::Organization, &bad_rows, &source("h1"))
+        .await
+        .unwrap();
+    let ImportOutcome::Rejected { errors } = out else {
+        panic!("a file with bad rows must be rejected")
+    };
+    let found: Vec<(usize, &str)> = errors.iter().map(|e| (e.line, e.field.as_str())).collect();
+    for want in [
+        (3, "credit_code"),
+        (4, "credit_code"),
+        (5, "district_id"),
+        (6, "org_type"),
+        (6, "established_on"),
+    ] {
+        assert!(found.contains(&want), "{want:?} missing from {found:?}");
+    }
+    let dup = errors.iter().find(|e| e.line == 4).unwrap();
+    assert!(dup.message_zh.contains("第2行"), "{}", dup.message_zh);
+    assert!(!found.iter().any(|(l, _)| *l == 2), "line 2 is fine: {found:?}");
+    assert_eq!(
+        admin.count(Kind::Organization).await.unwrap(),
+        before,
+        "nothing written"
+    );
+
+    let good = vec![
+        row(
+            2,
+            &[
+                ("name", "晋中一号科技有限公司"),
+                ("credit_code", &c1),
+                ("org_type", "企业"),
+                ("district_id", "榆次区"),
+            ],
+        ),
+        row(
+            3,
+            &[
+                ("name", "晋中二号科技有限公司"),
+                ("credit_code", &c2),
+                ("org_type", "企业"),
+                ("district_id", "140702"),
+                ("tech_sme", "是"),
+            ],
+        ),
+    ];
+    let out = admin.import(Kind::Organization, &good, &source("h2")).await.unwrap();
+    let ImportOutcome::Imported { ids } = out else {
+        panic!("{out:?}")
+    };
+    assert_eq!(ids.len(), 2);
+    assert_eq!(admin.count(Kind::Organization).await.unwrap(), before + 2);
+    let (r, labels) = admin.get(Kind::Organization, ids[1]).await.unwrap();
+    assert_eq!(
+        labels.get(&(Kind::District, b.district)).map(String::as_str),
+        Some("榆次区")
+    );
+    assert_eq!(r.owner_org_id, Some(ids[1]), "an imported organization owns itself");
+    // Re-importing the same file is refused unless forced.
+    let e = admin
+        .import(Kind::Organization, &good, &source("h2"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, kean_core::ErrorCode::Conflict);
+    assert!(e.message_zh.contains("已于"), "{}", e.message_zh);
+    let forced = ImportSource {
+        force: true,
+        ..source("h2")
+    };
+    assert!(matches!(
+        admin.import(Kind::Organization, &good, &forced).await.unwrap(),
+        ImportOutcome::Rejected { .. }
+    ));
+    // Every imported record is audited and the chain holds.
+    assert!(matches!(admin.verify_audit().await.unwrap(), Ok(_)));
+    let log = admin.audit_page(1, 10).await.unwrap();
+    assert!(log.items.iter().any(|e| e.draft.action == "import_done"));
+    assert_eq!(log.items.iter().filter(|e| e.draft.action == "import").count(), 2);
+}
+on_both!(import_is_all_or_nothing);
+
+async fn liaison_imports_only_its_own(s: Server) {
+    let b = basics(&s.app).await;
+    let pw = user(&s.app, "liaison_a", Role::Liaison, Some(b.org_a)).await;
+    let _ = pw;
+    let actor = Actor {
+        user_id: 99,
+        username: "liaison_a".into(),
+        display_name: "l".into(),
+        role: Role::Liaison,
+        org_id: Some(b.org_a),
+    };
+    let liaison = s.app.access(actor);
+    let rows = vec![
+        row(
+            2,
+            &[
+                ("name", "甲公司中试基地"),
+                ("platform_type", "中试基地"),
+                ("level", "市级"),
+                ("host_org_id", "晋中甲科技有限公司"),
+            ],
+        ),
+        row(
+            3,
+            &[
+                ("name", "乙公司实验室"),
+                ("platform_type", "重点实验室"),
+                ("level", "市级"),
+                ("host_org_id", "晋中乙材料有限公司"),
+            ],
+        ),
+    ];
+    let ImportOutcome::Rejected { errors } = liaison.import(Kind::Platform, &rows, &source("p1")).await.unwrap() else {
+        panic!("another organization's record must be refused")
+    };
+    assert_eq!(errors.len(), 1);
+    assert_eq!((errors[0].line, errors[0].field.as_str()), (3, "host_org_id"));
+    let ImportOutcome::Imported { ids } = liaison.import(Kind::Platform, &rows[..1], &source("p2")).await.unwrap()
+    else {
+        panic!("own records import")
+    };
+    assert_eq!(
+        liaison.get(Kind::Platform, ids[0]).await.unwrap().0.owner_org_id,
+        Some(b.org_a)
+    );
+    // Organizations cannot be imported by a liaison at all.
+    let e = liaison
+        .import(Kind::Organization, &rows[..1], &source("p3"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, kean_core::ErrorCode::Forbidden);
+}
+on_both!(liaison_imports_only_its_own);
