@@ -14,6 +14,14 @@ use kean_store::{ListQuery, NewUser, Page, User, WriteMeta};
 use crate::auth::{check_password_policy, hash_password};
 use crate::{App, AppError, Result};
 
+/// What an administrator does to an account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UserAction {
+    Unlock,
+    SetDisabled(bool),
+    Password(String),
+}
+
 pub struct Access {
     app: App,
     actor: Actor,
@@ -152,7 +160,14 @@ impl Access {
 
     /// Validates input and checks references: each must exist and be
     /// visible to the actor. Returns the fields and the owning organization.
-    async fn prepare(&self, kind: Kind, raw: &BTreeMap<String, String>) -> Result<(Fields, Option<i64>)> {
+    /// A new reference to an archived record is refused; one the record
+    /// already had (`previous`) is kept.
+    async fn prepare(
+        &self,
+        kind: Kind,
+        raw: &BTreeMap<String, String>,
+        previous: Option<&Record>,
+    ) -> Result<(Fields, Option<i64>)> {
         let fields = validate(kind, raw, self.app.today()).map_err(AppError::validation)?;
         let mut errors = Vec::new();
         let mut owners: HashMap<&str, Option<i64>> = HashMap::new();
@@ -166,7 +181,19 @@ impl Access {
                     .await
                     .map_err(AppError::from_store)?
                 {
-                    Some(owner) => {
+                    Some((_, true)) if previous.is_none_or(|p| p.fields.get(f.name) != v) => {
+                        errors.push(FieldError::new(
+                            f.name,
+                            format!("{}：所选{}（编号{}）已归档，不能再引用", f.zh, k.label(true), id),
+                            format!(
+                                "{}: {} #{} is archived and cannot be referenced",
+                                f.en,
+                                k.label(false),
+                                id
+                            ),
+                        ))
+                    }
+                    Some((owner, _)) => {
                         owners.insert(f.name, owner);
                     }
                     None => errors.push(FieldError::new(
@@ -213,13 +240,13 @@ impl Access {
 
     pub async fn create(&self, kind: Kind, raw: &BTreeMap<String, String>) -> Result<Record> {
         let scope = self.gate(Action::Create, Some(kind))?;
-        let (fields, owner) = self.prepare(kind, raw).await?;
+        let (fields, owner) = self.prepare(kind, raw, None).await?;
         self.check_owner(kind, scope, owner)?;
         self.app
             .store()
             .insert(&fields, owner, &self.meta())
             .await
-            .map_err(AppError::from_store)
+            .map_err(|e| AppError::from_store_for(kind, e))
     }
 
     /// Replaces a record's fields. `expected_version` (from the form or the
@@ -234,24 +261,21 @@ impl Access {
         let scope = self.gate(Action::Update, Some(kind))?;
         // Existence inside the scope first, so that an out-of-scope id is
         // "not found" rather than a validation report about it.
-        if self
+        let previous = self
             .app
             .store()
-            .owner_of(kind, id, scope)
+            .get(kind, id, scope)
             .await
             .map_err(AppError::from_store)?
-            .is_none()
-        {
-            return Err(AppError::not_found());
-        }
-        let (fields, owner) = self.prepare(kind, raw).await?;
+            .ok_or_else(AppError::not_found)?;
+        let (fields, owner) = self.prepare(kind, raw, Some(&previous)).await?;
         let owner = if kind.owner() == Owner::SelfId { Some(id) } else { owner };
         self.check_owner(kind, scope, owner)?;
         self.app
             .store()
             .update(id, expected_version, &fields, owner, scope, &self.meta())
             .await
-            .map_err(AppError::from_store)
+            .map_err(|e| AppError::from_store_for(kind, e))
     }
 
     pub async fn set_archived(&self, kind: Kind, id: i64, archived: bool) -> Result<Record> {
@@ -348,7 +372,60 @@ impl Access {
             .store()
             .create_user(&new, &self.meta())
             .await
-            .map_err(AppError::from_store)
+            .map_err(|e| match e {
+                kean_store::StoreError::Duplicate { .. } => AppError::field(
+                    ErrorCode::Conflict,
+                    FieldError::new("username", "用户名：该用户名已存在", "username: already taken"),
+                ),
+                other => AppError::from_store(other),
+            })
+    }
+
+    /// Unlocks, disables/enables an account or sets a new password.
+    pub async fn change_user(&self, user_id: i64, change: UserAction) -> Result<User> {
+        self.gate(Action::ManageUsers, None)?;
+        let change = match change {
+            UserAction::Unlock => kean_store::UserChange::Unlock,
+            UserAction::SetDisabled(true) if user_id == self.actor.user_id => {
+                return Err(AppError::new(
+                    ErrorCode::Forbidden,
+                    "不能停用自己的账号",
+                    "you cannot disable your own account",
+                ));
+            }
+            UserAction::SetDisabled(d) => kean_store::UserChange::SetDisabled(d),
+            UserAction::Password(pw) => {
+                check_password_policy(&pw).map_err(|e| AppError::validation(vec![e]))?;
+                kean_store::UserChange::Password(hash_password(pw).await?)
+            }
+        };
+        self.app
+            .store()
+            .change_user(user_id, &change, &self.meta())
+            .await
+            .map_err(|e| match e {
+                kean_store::StoreError::NotFound => AppError::new(ErrorCode::NotFound, "用户不存在", "no such user"),
+                other => AppError::from_store(other),
+            })
+    }
+
+    /// Finds a user by name (for the command line).
+    pub async fn user_named(&self, username: &str) -> Result<User> {
+        self.gate(Action::ManageUsers, None)?;
+        match self
+            .app
+            .store()
+            .user_by_username(username)
+            .await
+            .map_err(AppError::from_store)?
+        {
+            Some((u, _)) => Ok(u),
+            None => Err(AppError::new(
+                ErrorCode::NotFound,
+                format!("用户“{username}”不存在"),
+                format!("no user '{username}'"),
+            )),
+        }
     }
 
     // ---------------- audit ----------------

@@ -159,8 +159,8 @@ impl App {
             return Err(AppError::new(
                 ErrorCode::AccountLocked,
                 format!(
-                    "连续登录失败次数过多，账号已锁定至 {}（UTC），请稍后再试或联系管理员",
-                    &until[..16.min(until.len())]
+                    "连续登录失败次数过多，账号已锁定至 {}（北京时间），请稍后再试或联系管理员",
+                    kean_core::display_time(until)
                 ),
                 format!("too many failed logins; the account is locked until {until} (UTC)"),
             ));

@@ -17,7 +17,7 @@ pub struct AppError {
 impl std::fmt::Display for AppError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}: {}", self.code.as_str(), self.message_en)?;
-        for fe in &self.fields {
+        for fe in self.fields.iter().filter(|fe| fe.message_en != self.message_en) {
             write!(f, "; {}", fe.message_en)?;
         }
         if let Some(d) = &self.detail {
@@ -80,6 +80,28 @@ impl AppError {
         AppError {
             detail: Some(detail.into()),
             ..AppError::new(ErrorCode::Internal, "系统内部错误，请联系管理员", "internal error")
+        }
+    }
+
+    /// Like [`AppError::from_store`], naming the clashing field by its label.
+    pub fn from_store_for(kind: kean_core::Kind, e: StoreError) -> AppError {
+        match e {
+            StoreError::Duplicate { field } => {
+                let (zh, en) = kind
+                    .field(&field)
+                    .map(|f| (f.zh, f.en))
+                    .unwrap_or((field.as_str(), field.as_str()));
+                let (zh, en) = (zh.to_string(), en.to_string());
+                AppError::field(
+                    ErrorCode::Conflict,
+                    FieldError::new(
+                        &field,
+                        format!("{zh}：该值已被其他记录使用"),
+                        format!("{en}: this value is already used by another record"),
+                    ),
+                )
+            }
+            other => AppError::from_store(other),
         }
     }
 

@@ -20,7 +20,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use kean_core::Clock;
 use kean_store::Store;
 
-pub use access::{Access, Listing};
+pub use access::{Access, Listing, UserAction};
 pub use auth::{LoginOk, SessionKind, Settings, random_token};
 pub use error::AppError;
 pub use import::{ImportOutcome, ImportRow, ImportSource, RowError};

@@ -86,6 +86,34 @@ enum UserCommand {
         #[command(flatten)]
         db: DbArg,
     },
+    /// Clear a lock after repeated failed logins.
+    Unlock {
+        #[arg(long)]
+        username: String,
+        #[command(flatten)]
+        db: DbArg,
+    },
+    /// Disable an account (its sessions end at once).
+    Disable {
+        #[arg(long)]
+        username: String,
+        #[command(flatten)]
+        db: DbArg,
+    },
+    /// Enable a disabled account.
+    Enable {
+        #[arg(long)]
+        username: String,
+        #[command(flatten)]
+        db: DbArg,
+    },
+    /// Set a new password, read from standard input (one line).
+    Passwd {
+        #[arg(long)]
+        username: String,
+        #[command(flatten)]
+        db: DbArg,
+    },
 }
 
 #[derive(Subcommand)]
@@ -100,6 +128,20 @@ enum AuditCommand {
 fn fail(msg: impl std::fmt::Display) -> ExitCode {
     eprintln!("error: {msg}");
     ExitCode::FAILURE
+}
+
+/// Opens a database that must already exist (commands other than `serve`
+/// and `migrate` must not create an empty one by a typo).
+async fn open_existing(url: &str) -> Result<App, ExitCode> {
+    if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
+        let file = path.split('?').next().unwrap_or(path);
+        if !std::path::Path::new(file).exists() {
+            return Err(fail(format!(
+                "--database-url: the database file {file} does not exist (start `kean serve` or run `kean migrate` to create it)"
+            )));
+        }
+    }
+    open(url).await
 }
 
 async fn open(url: &str) -> Result<App, ExitCode> {
@@ -128,7 +170,7 @@ async fn main() -> ExitCode {
         Command::Audit {
             command: AuditCommand::Verify { db },
         } => {
-            let app = match open(&db.database_url).await {
+            let app = match open_existing(&db.database_url).await {
                 Ok(a) => a,
                 Err(c) => return c,
             };
@@ -177,6 +219,36 @@ async fn serve(listen: SocketAddr, demo: bool, url: &str) -> ExitCode {
     }
 }
 
+async fn change(url: &str, username: &str, action: kean_app::UserAction) -> ExitCode {
+    let app = match open_existing(url).await {
+        Ok(a) => a,
+        Err(c) => return c,
+    };
+    let access = app.access(Actor::system("cli"));
+    let what = format!("{action:?}");
+    let user = match access.user_named(username).await {
+        Ok(u) => u,
+        Err(e) => return fail(format!("--username: {e}")),
+    };
+    match access.change_user(user.id, action).await {
+        Ok(u) => {
+            let what = if what.starts_with("Password") {
+                "Password".to_string()
+            } else {
+                what
+            };
+            println!(
+                "{}: {what} done (disabled: {}, locked until: {})",
+                u.username,
+                u.disabled,
+                u.locked_until.as_deref().unwrap_or("-")
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(e),
+    }
+}
+
 async fn user(cmd: UserCommand) -> ExitCode {
     match cmd {
         UserCommand::Create {
@@ -192,6 +264,7 @@ async fn user(cmd: UserCommand) -> ExitCode {
                     "--role '{role}' is not one of admin, reviewer, liaison, researcher, auditor"
                 ));
             };
+            // Creating the first account may also create the database.
             let app = match open(&db.database_url).await {
                 Ok(a) => a,
                 Err(c) => return c,
@@ -235,8 +308,23 @@ async fn user(cmd: UserCommand) -> ExitCode {
                 Err(e) => fail(e),
             }
         }
+        UserCommand::Unlock { username, db } => change(&db.database_url, &username, kean_app::UserAction::Unlock).await,
+        UserCommand::Disable { username, db } => {
+            change(&db.database_url, &username, kean_app::UserAction::SetDisabled(true)).await
+        }
+        UserCommand::Enable { username, db } => {
+            change(&db.database_url, &username, kean_app::UserAction::SetDisabled(false)).await
+        }
+        UserCommand::Passwd { username, db } => {
+            let mut s = String::new();
+            if let Err(e) = std::io::stdin().read_to_string(&mut s) {
+                return fail(format!("cannot read the password from standard input: {e}"));
+            }
+            let pw = s.lines().next().unwrap_or("").to_string();
+            change(&db.database_url, &username, kean_app::UserAction::Password(pw)).await
+        }
         UserCommand::List { db } => {
-            let app = match open(&db.database_url).await {
+            let app = match open_existing(&db.database_url).await {
                 Ok(a) => a,
                 Err(c) => return c,
             };

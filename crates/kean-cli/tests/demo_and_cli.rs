@@ -283,6 +283,14 @@ fn cli_lists_subcommands_and_names_bad_flags() {
     let out = kean(&["audit", "verify", "--database-url", &db]);
     assert!(out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("intact"));
+    let missing = format!("sqlite://{}", dir.path().join("typo.db").display());
+    let out = kean(&["audit", "verify", "--database-url", &missing]);
+    assert!(
+        !out.status.success(),
+        "a mistyped database path is not an intact empty log"
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("does not exist"));
+    assert!(!dir.path().join("typo.db").exists());
     let out = kean(&["migrate", "--database-url", "mysql://nope"]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("unsupported database URL"));

@@ -462,3 +462,176 @@ async fn repeated_failures_lock_the_account(s: Server) {
     assert!(doc["paths"]["/api/v1/registry/contracts"]["get"].is_object());
 }
 on_both!(repeated_failures_lock_the_account);
+
+async fn derived_owners_follow_and_archived_records_are_not_referenced(s: Server) {
+    let b = basics(&s.app).await;
+    user(&s.app, "boss", Role::Admin, None).await;
+    let api = Api::login(&s.base, "boss", "Passw0rd2025").await;
+    let pa = user(&s.app, "liaison_a", Role::Liaison, Some(b.org_a)).await;
+    let pb = user(&s.app, "liaison_b", Role::Liaison, Some(b.org_b)).await;
+    let (_, ach) = api
+        .post(
+            "/api/v1/registry/achievements",
+            json!({"title": "高强韧特钢制备方法", "achievement_type": "invention_patent", "holder_org_id": b.org_a}),
+        )
+        .await;
+    let (st, tr) = api
+        .post(
+            "/api/v1/registry/transfers",
+            json!({"achievement_id": ach["id"], "transfer_mode": "licensing", "counterparty_name": "某公司", "counterparty_country": "CN", "amount": "100", "transferred_on": "2025-05-05"}),
+        )
+        .await;
+    assert_eq!(st, 201, "{tr}");
+    let tid = tr["id"].as_i64().unwrap();
+    let la = Api::login(&s.base, "liaison_a", &pa).await;
+    let lb = Api::login(&s.base, "liaison_b", &pb).await;
+    assert_eq!(la.get(&format!("/api/v1/registry/transfers/{tid}")).await.0, 200);
+    assert_eq!(lb.get(&format!("/api/v1/registry/transfers/{tid}")).await.0, 404);
+    // The achievement changes hands: its transfer goes with it.
+    let mut fields = ach["fields"].clone();
+    fields["holder_org_id"] = json!(b.org_b);
+    assert_eq!(
+        api.put(&format!("/api/v1/registry/achievements/{}", ach["id"]), fields)
+            .await
+            .0,
+        200
+    );
+    assert_eq!(la.get(&format!("/api/v1/registry/transfers/{tid}")).await.0, 404);
+    assert_eq!(lb.get(&format!("/api/v1/registry/transfers/{tid}")).await.0, 200);
+
+    // A new reference to an archived organization is refused; an existing one is kept on edit.
+    let (_, plat) = api
+        .post(
+            "/api/v1/registry/platforms",
+            json!({"name": "乙平台", "platform_type": "key_lab", "level": "city", "host_org_id": b.org_b}),
+        )
+        .await;
+    assert_eq!(
+        api.post(
+            &format!("/api/v1/registry/organizations/{}/archive", b.org_b),
+            json!({})
+        )
+        .await
+        .0,
+        200
+    );
+    let (st, e) = api
+        .post(
+            "/api/v1/registry/platforms",
+            json!({"name": "新平台", "platform_type": "key_lab", "level": "city", "host_org_id": b.org_b}),
+        )
+        .await;
+    assert_eq!(
+        (st, e["error"]["fields"][0]["field"].as_str()),
+        (422, Some("host_org_id")),
+        "{e}"
+    );
+    let mut pf = plat["fields"].clone();
+    pf["director"] = json!("张三");
+    assert_eq!(
+        api.put(&format!("/api/v1/registry/platforms/{}", plat["id"]), pf)
+            .await
+            .0,
+        200
+    );
+
+    // Paths that are not ids answer in JSON; a misspelt bookkeeping key is named.
+    let (st, e) = api.get("/api/v1/registry/contracts/abc").await;
+    assert_eq!((st, e["error"]["fields"][0]["field"].as_str()), (400, Some("id")));
+    let mut pf = plat["fields"].clone();
+    pf["_verison"] = json!(1);
+    let (st, e) = api.put(&format!("/api/v1/registry/platforms/{}", plat["id"]), pf).await;
+    assert_eq!((st, e["error"]["fields"][0]["field"].as_str()), (422, Some("_verison")));
+}
+on_both!(derived_owners_follow_and_archived_records_are_not_referenced);
+
+async fn administrators_unlock_disable_and_reset_accounts(s: Server) {
+    user(&s.app, "boss", Role::Admin, None).await;
+    let pw = user(&s.app, "clerk", Role::Reviewer, None).await;
+    let admin = Api::login(&s.base, "boss", "Passw0rd2025").await;
+    let http = reqwest::Client::new();
+    let login = |p: String| {
+        let (http, url) = (http.clone(), format!("{}/api/v1/auth/token", s.base));
+        async move {
+            http.post(url)
+                .json(&json!({"username": "clerk", "password": p}))
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }
+    };
+    for _ in 0..5 {
+        assert_eq!(login("nope-0000".into()).await, 401);
+    }
+    assert_eq!(login(pw.clone()).await, 423);
+    let (_, users) = admin.get("/api/v1/users").await;
+    let clerk = users["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["username"] == "clerk")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    assert_eq!(
+        admin.post(&format!("/api/v1/users/{clerk}/unlock"), json!({})).await.0,
+        200
+    );
+    assert_eq!(login(pw.clone()).await, 201, "unlocked");
+    let clerk_api = Api::login(&s.base, "clerk", &pw).await;
+    assert_eq!(
+        admin.post(&format!("/api/v1/users/{clerk}/disable"), json!({})).await.0,
+        200
+    );
+    assert_eq!(clerk_api.get("/api/v1/me").await.0, 401, "disabling ends sessions");
+    assert_eq!(login(pw.clone()).await, 401);
+    assert_eq!(
+        admin.post(&format!("/api/v1/users/{clerk}/enable"), json!({})).await.0,
+        200
+    );
+    let (st, e) = admin
+        .post(&format!("/api/v1/users/{clerk}/password"), json!({"password": "short"}))
+        .await;
+    assert_eq!((st, e["error"]["fields"][0]["field"].as_str()), (422, Some("password")));
+    assert_eq!(
+        admin
+            .post(
+                &format!("/api/v1/users/{clerk}/password"),
+                json!({"password": "NewPassw0rd9"})
+            )
+            .await
+            .0,
+        200
+    );
+    assert_eq!(login(pw).await, 401);
+    assert_eq!(login("NewPassw0rd9".into()).await, 201);
+    // Nobody else may, and an administrator cannot disable itself.
+    assert_eq!(
+        clerk_api
+            .post(&format!("/api/v1/users/{clerk}/unlock"), json!({}))
+            .await
+            .0,
+        401
+    );
+    let (_, me) = admin.get("/api/v1/me").await;
+    assert_eq!(
+        admin
+            .post(&format!("/api/v1/users/{}/disable", me["id"]), json!({}))
+            .await
+            .0,
+        403
+    );
+    let (_, log) = admin.get("/api/v1/audit?page_size=100").await;
+    let actions: Vec<&str> = log["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    for a in ["lock", "unlock", "disable", "enable", "password_reset"] {
+        assert!(actions.contains(&a), "{a} audited");
+    }
+}
+on_both!(administrators_unlock_disable_and_reset_accounts);

@@ -32,3 +32,26 @@ pub trait Clock: Send + Sync {
 pub fn format_ts(t: chrono::DateTime<chrono::Utc>) -> String {
     t.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
 }
+
+/// A stored timestamp as people in China read it: China Standard Time
+/// (UTC+8), `2026-11-29 21:05:20`. Text that is not a stored timestamp is
+/// returned unchanged.
+pub fn display_time(ts: &str) -> String {
+    match chrono::DateTime::parse_from_rfc3339(ts) {
+        Ok(t) => {
+            let cst = chrono::FixedOffset::east_opt(8 * 3600).unwrap_or(*t.offset());
+            t.with_timezone(&cst).format("%Y-%m-%d %H:%M:%S").to_string()
+        }
+        Err(_) => ts.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn times_display_in_china_standard_time() {
+        assert_eq!(super::display_time("2026-11-29T13:05:20.302Z"), "2026-11-29 21:05:20");
+        assert_eq!(super::display_time("2026-12-31T20:00:00.000Z"), "2027-01-01 04:00:00");
+        assert_eq!(super::display_time("garbage"), "garbage");
+    }
+}

@@ -23,12 +23,20 @@ impl Fen {
     /// Thousands separators (`,` and full-width `，`) and a leading `¥`/`￥`
     /// are accepted, as in spreadsheets; negatives are not.
     pub fn parse_yuan(s: &str) -> Result<Fen, MoneyError> {
-        let t: String = s
-            .trim()
-            .trim_start_matches(['¥', '￥'])
-            .chars()
-            .filter(|c| *c != ',' && *c != '，' && !c.is_whitespace())
-            .collect();
+        let raw: String = s.trim().trim_start_matches(['¥', '￥']).replace('，', ",");
+        // Thousands separators only where they belong: "1,234,567.5" yes,
+        // "12,50" (a decimal comma) or "1,2,3" no.
+        let int_part = raw.split('.').next().unwrap_or("");
+        if int_part.contains(',') {
+            let groups: Vec<&str> = int_part.split(',').collect();
+            let ok = (1..=3).contains(&groups[0].trim().len())
+                && groups[1..].iter().all(|g| g.len() == 3)
+                && !raw.split('.').nth(1).is_some_and(|f| f.contains(','));
+            if !ok {
+                return Err(MoneyError::Malformed);
+            }
+        }
+        let t: String = raw.chars().filter(|c| *c != ',' && !c.is_whitespace()).collect();
         if t.is_empty() {
             return Err(MoneyError::Empty);
         }
@@ -125,6 +133,13 @@ mod tests {
         assert_eq!(Fen::parse_yuan("-5"), Err(MoneyError::Negative));
         assert_eq!(Fen::parse_yuan("1e5"), Err(MoneyError::Malformed));
         assert_eq!(Fen::parse_yuan("."), Err(MoneyError::Malformed));
+        assert_eq!(
+            Fen::parse_yuan("12,50"),
+            Err(MoneyError::Malformed),
+            "a decimal comma is not a thousands separator"
+        );
+        assert_eq!(Fen::parse_yuan("1,2,3"), Err(MoneyError::Malformed));
+        assert_eq!(Fen::parse_yuan("1，234，567"), Ok(Fen(123_456_700)));
         assert_eq!(Fen::parse_yuan("123456789012345"), Err(MoneyError::TooLarge));
     }
 

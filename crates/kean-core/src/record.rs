@@ -285,13 +285,17 @@ fn parse_field(f: &Field, raw: &str, today: NaiveDate) -> Result<Value, FieldErr
     }
 }
 
-/// Validates raw text input for a record of `kind`. Keys starting with `_`
-/// (form bookkeeping such as `_csrf`) are ignored; any other unknown key is
-/// an error, so that a misspelt field is never silently dropped.
+/// Keys that travel with record input without being fields: the form's
+/// CSRF token and the version an edit was based on.
+pub const BOOKKEEPING_KEYS: [&str; 2] = ["_csrf", "_version"];
+
+/// Validates raw text input for a record of `kind`. The
+/// [`BOOKKEEPING_KEYS`] are ignored; any other unknown key is an error, so
+/// that a misspelt field (or `_verison`) is never silently dropped.
 pub fn validate(kind: Kind, raw: &BTreeMap<String, String>, today: NaiveDate) -> Result<Fields, Vec<FieldError>> {
     let mut errors = Vec::new();
     for key in raw.keys() {
-        if !key.starts_with('_') && kind.field(key).is_none() {
+        if !BOOKKEEPING_KEYS.contains(&key.as_str()) && kind.field(key).is_none() {
             errors.push(FieldError::new(
                 key,
                 format!("未知字段“{}”", key),
@@ -475,12 +479,13 @@ mod tests {
                 ("org_type", "bank"),
                 ("district_id", "x"),
                 ("colour", "red"),
+                ("_verison", "1"),
             ]),
             today(),
         )
         .unwrap_err();
         let names: Vec<&str> = e.iter().map(|e| e.field.as_str()).collect();
-        for want in ["name", "credit_code", "org_type", "district_id", "colour"] {
+        for want in ["name", "credit_code", "org_type", "district_id", "colour", "_verison"] {
             assert!(names.contains(&want), "{want} missing from {names:?}");
         }
         let cc = e.iter().find(|e| e.field == "credit_code").unwrap();
@@ -500,6 +505,7 @@ mod tests {
                 ("high_tech_issued_on", "2023-12-08"),
                 ("tech_sme", "是"),
                 ("_csrf", "ignored"),
+                ("_version", "3"),
             ]),
             today(),
         )

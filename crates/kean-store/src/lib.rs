@@ -164,6 +164,14 @@ pub struct NewUser {
     pub password_hash: String,
 }
 
+/// An administrator's change to an account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UserChange {
+    Unlock,
+    SetDisabled(bool),
+    Password(String),
+}
+
 #[derive(Debug, Clone)]
 pub struct SessionRow {
     pub user_id: i64,
@@ -205,9 +213,10 @@ pub trait Store: Send + Sync {
     async fn labels(&self, kind: Kind, ids: &[i64], scope: Scope) -> Result<HashMap<i64, String>>;
     /// Up to `limit` active records as (id, label) for pickers, by label.
     async fn options(&self, kind: Kind, scope: Scope, limit: u32) -> Result<Vec<(i64, String)>>;
-    /// The owning organization of a record inside `scope`:
-    /// `None` if there is no such record, `Some(None)` for reference data.
-    async fn owner_of(&self, kind: Kind, id: i64, scope: Scope) -> Result<Option<Option<i64>>>;
+    /// The owning organization of a record inside `scope` and whether it
+    /// is archived: `None` if there is no such record (owner `None` for
+    /// reference data).
+    async fn owner_of(&self, kind: Kind, id: i64, scope: Scope) -> Result<Option<(Option<i64>, bool)>>;
     async fn count(&self, kind: Kind, scope: Scope) -> Result<i64>;
     /// Counts and sums over the records a query selects (paging and sort
     /// ignored), grouped as asked, inside `scope`.
@@ -269,6 +278,9 @@ pub trait Store: Send + Sync {
     /// and audits the login, in one transaction.
     async fn create_session(&self, token_hash: &str, row: &SessionRow, meta: &WriteMeta) -> Result<()>;
     async fn session(&self, token_hash: &str) -> Result<Option<SessionRow>>;
+    /// Changes an account (unlock, enable/disable, new password), audited;
+    /// disabling or a new password also ends the user's sessions.
+    async fn change_user(&self, user_id: i64, change: &UserChange, meta: &WriteMeta) -> Result<User>;
     async fn delete_session(&self, token_hash: &str, meta: &WriteMeta) -> Result<()>;
 
     // ---- audit ----

@@ -19,18 +19,20 @@ use std::collections::HashSet;
 
 use crate::{
     AggRow, ArchivedFilter, Backend, GroupBy, ImportRecord, KeyRow, ListQuery, NewImport, NewUser, Page, Result,
-    SessionRow, Store, StoreError, User, WriteMeta,
+    SessionRow, Store, StoreError, User, UserChange, WriteMeta,
 };
 
 const MIGRATIONS_SQLITE: &[(i64, &str)] = &[
     (1, include_str!("../migrations/sqlite/0001_init.sql")),
     (2, include_str!("../migrations/sqlite/0002_revenue_reports.sql")),
     (3, include_str!("../migrations/sqlite/0003_imports.sql")),
+    (4, include_str!("../migrations/sqlite/0004_period_indexes.sql")),
 ];
 const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
     (2, include_str!("../migrations/postgres/0002_revenue_reports.sql")),
     (3, include_str!("../migrations/postgres/0003_imports.sql")),
+    (4, include_str!("../migrations/postgres/0004_period_indexes.sql")),
 ];
 
 /// A bound parameter.
@@ -541,15 +543,18 @@ impl Store for SqlStore {
             .collect()
     }
 
-    async fn owner_of(&self, kind: Kind, id: i64, scope: Scope) -> Result<Option<Option<i64>>> {
-        let mut sql = format!("SELECT owner_org_id FROM {} WHERE id = $1", kind.table());
+    async fn owner_of(&self, kind: Kind, id: i64, scope: Scope) -> Result<Option<(Option<i64>, bool)>> {
+        let mut sql = format!("SELECT owner_org_id, archived FROM {} WHERE id = $1", kind.table());
         let mut args = vec![Arg::Int(Some(id))];
         if let Some(o) = scope.for_kind(kind).organization() {
             sql.push_str(" AND owner_org_id = $2");
             args.push(Arg::Int(Some(o)));
         }
         match q(sql, args).fetch_optional(&self.pool).await? {
-            Some(row) => Ok(Some(row.try_get("owner_org_id")?)),
+            Some(row) => Ok(Some((
+                row.try_get("owner_org_id")?,
+                row.try_get::<i64, _>("archived")? != 0,
+            ))),
             None => Ok(None),
         }
     }
@@ -922,6 +927,22 @@ impl Store for SqlStore {
             args.len()
         );
         q(sql, args).execute(&mut *tx).await?;
+        // Records owned through this one (transfers through their
+        // achievement) move with it, in the same transaction.
+        if before.owner_org_id != owner {
+            for dependent in Kind::ALL {
+                if let Owner::Via(field, via) = dependent.owner()
+                    && via == kind
+                {
+                    q(
+                        format!("UPDATE {} SET owner_org_id = $1 WHERE {field} = $2", dependent.table()),
+                        vec![Arg::Int(owner), Arg::Int(Some(id))],
+                    )
+                    .execute(&mut *tx)
+                    .await?;
+                }
+            }
+        }
         let after = fetch(&mut tx, kind, id, None).await?.ok_or(StoreError::NotFound)?;
         let mut d = draft(meta, "update", kind.slug(), Some(id));
         d.before = Some(before.to_json());
@@ -1131,6 +1152,63 @@ impl Store for SqlStore {
             })),
             None => Ok(None),
         }
+    }
+
+    async fn change_user(&self, user_id: i64, change: &UserChange, meta: &WriteMeta) -> Result<User> {
+        let _w = self.write_guard().await;
+        let mut tx = self.pool.begin().await?;
+        let (sql, args, action, after) = match change {
+            UserChange::Unlock => (
+                "UPDATE users SET failed_logins = 0, locked_until = NULL, updated_at = $1 WHERE id = $2",
+                vec![Arg::Text(Some(meta.at.clone())), Arg::Int(Some(user_id))],
+                "unlock",
+                serde_json::json!({}),
+            ),
+            UserChange::SetDisabled(d) => (
+                "UPDATE users SET disabled = $1, updated_at = $2 WHERE id = $3",
+                vec![
+                    Arg::Int(Some(*d as i64)),
+                    Arg::Text(Some(meta.at.clone())),
+                    Arg::Int(Some(user_id)),
+                ],
+                if *d { "disable" } else { "enable" },
+                serde_json::json!({ "disabled": d }),
+            ),
+            UserChange::Password(hash) => (
+                "UPDATE users SET password_hash = $1, failed_logins = 0, locked_until = NULL, updated_at = $2 WHERE id = $3",
+                vec![
+                    Arg::Text(Some(hash.clone())),
+                    Arg::Text(Some(meta.at.clone())),
+                    Arg::Int(Some(user_id)),
+                ],
+                "password_reset",
+                serde_json::json!({}),
+            ),
+        };
+        let n = q(sql.into(), args).execute(&mut *tx).await?.rows_affected();
+        if n == 0 {
+            return Err(StoreError::NotFound);
+        }
+        if matches!(change, UserChange::SetDisabled(true) | UserChange::Password(_)) {
+            q(
+                "DELETE FROM sessions WHERE user_id = $1".into(),
+                vec![Arg::Int(Some(user_id))],
+            )
+            .execute(&mut *tx)
+            .await?;
+        }
+        let mut d = draft(meta, action, "users", Some(user_id));
+        d.after = Some(after);
+        append_in(&mut tx, d).await?;
+        let row = q(
+            format!("SELECT {USER_COLS} FROM users WHERE id = $1"),
+            vec![Arg::Int(Some(user_id))],
+        )
+        .fetch_one(&mut *tx)
+        .await?;
+        let user = decode_user(&row)?;
+        tx.commit().await?;
+        Ok(user)
     }
 
     async fn delete_session(&self, token_hash: &str, meta: &WriteMeta) -> Result<()> {

@@ -4,7 +4,7 @@ use std::collections::{BTreeMap, HashMap};
 
 use axum::Json;
 use axum::Router;
-use axum::extract::rejection::JsonRejection;
+use axum::extract::rejection::{JsonRejection, PathRejection};
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -23,6 +23,7 @@ pub fn router() -> Router<AppState> {
         .route("/auth/token", post(token).delete(revoke))
         .route("/me", get(me))
         .route("/users", get(users).post(create_user))
+        .route("/users/{id}/{action}", post(change_user))
         .route("/audit", get(audit))
         .route("/statistics/dashboard", get(dashboard))
         .route("/registry/{slug}", get(list).post(create))
@@ -58,6 +59,30 @@ fn bad_json(e: JsonRejection) -> Response {
         format!("请求体不是有效的JSON：{}", e.body_text()),
         format!("the body is not valid JSON: {}", e.body_text()),
     ))
+}
+
+/// The registry and record id from the path, or a JSON error naming what
+/// is wrong with them.
+fn record_path(path: Result<Path<(String, String)>, PathRejection>) -> Result<(Kind, i64), Response> {
+    let Path((slug, id)) = path.map_err(|e| {
+        error_json(AppError::new(
+            ErrorCode::BadRequest,
+            format!("路径无效：{e}"),
+            format!("bad path: {e}"),
+        ))
+    })?;
+    let kind = kind_of(&slug)?;
+    let id = id.parse::<i64>().ok().filter(|i| *i > 0).ok_or_else(|| {
+        error_json(AppError::field(
+            ErrorCode::BadRequest,
+            kean_core::FieldError::new(
+                "id",
+                format!("“{id}”不是有效的记录编号"),
+                format!("'{id}' is not a record id"),
+            ),
+        ))
+    })?;
+    Ok((kind, id))
 }
 
 fn kind_of(slug: &str) -> Result<Kind, Response> {
@@ -189,9 +214,9 @@ async fn list(u: ApiUser, Path(slug): Path<String>, Query(pairs): Query<Vec<(Str
     }
 }
 
-async fn detail(u: ApiUser, Path((slug, id)): Path<(String, i64)>) -> Response {
-    let kind = match kind_of(&slug) {
-        Ok(k) => k,
+async fn detail(u: ApiUser, path: Result<Path<(String, String)>, PathRejection>) -> Response {
+    let (kind, id) = match record_path(path) {
+        Ok(x) => x,
         Err(r) => return r,
     };
     match u.access.get(kind, id).await {
@@ -221,9 +246,13 @@ async fn create(u: ApiUser, Path(slug): Path<String>, body: Result<Json<J>, Json
 
 /// PUT replaces all fields. `_version` (optional) must equal the record's
 /// current version, or the update is refused with `conflict`.
-async fn update(u: ApiUser, Path((slug, id)): Path<(String, i64)>, body: Result<Json<J>, JsonRejection>) -> Response {
-    let kind = match kind_of(&slug) {
-        Ok(k) => k,
+async fn update(
+    u: ApiUser,
+    path: Result<Path<(String, String)>, PathRejection>,
+    body: Result<Json<J>, JsonRejection>,
+) -> Response {
+    let (kind, id) = match record_path(path) {
+        Ok(x) => x,
         Err(r) => return r,
     };
     let Json(body) = match body {
@@ -250,9 +279,9 @@ async fn update(u: ApiUser, Path((slug, id)): Path<(String, i64)>, body: Result<
     }
 }
 
-async fn set_archived(u: ApiUser, slug: String, id: i64, archived: bool) -> Response {
-    let kind = match kind_of(&slug) {
-        Ok(k) => k,
+async fn set_archived(u: ApiUser, path: Result<Path<(String, String)>, PathRejection>, archived: bool) -> Response {
+    let (kind, id) = match record_path(path) {
+        Ok(x) => x,
         Err(r) => return r,
     };
     match u.access.set_archived(kind, id, archived).await {
@@ -261,12 +290,12 @@ async fn set_archived(u: ApiUser, slug: String, id: i64, archived: bool) -> Resp
     }
 }
 
-async fn archive(u: ApiUser, Path((slug, id)): Path<(String, i64)>) -> Response {
-    set_archived(u, slug, id, true).await
+async fn archive(u: ApiUser, path: Result<Path<(String, String)>, PathRejection>) -> Response {
+    set_archived(u, path, true).await
 }
 
-async fn restore(u: ApiUser, Path((slug, id)): Path<(String, i64)>) -> Response {
-    set_archived(u, slug, id, false).await
+async fn restore(u: ApiUser, path: Result<Path<(String, String)>, PathRejection>) -> Response {
+    set_archived(u, path, false).await
 }
 
 fn user_json(x: &kean_app::User) -> J {
@@ -308,6 +337,43 @@ async fn create_user(u: ApiUser, body: Result<Json<NewUserBody>, JsonRejection>)
         .await
     {
         Ok(x) => (StatusCode::CREATED, Json(user_json(&x))).into_response(),
+        Err(e) => error_json(e),
+    }
+}
+
+/// POST /users/{id}/unlock | disable | enable | password (body {"password"}).
+async fn change_user(
+    u: ApiUser,
+    path: Result<Path<(String, String)>, PathRejection>,
+    body: Result<Json<J>, JsonRejection>,
+) -> Response {
+    let Ok(Path((id, action))) = path else {
+        return not_found_json();
+    };
+    let Some(id) = id.parse::<i64>().ok() else {
+        return error_json(AppError::field(
+            ErrorCode::BadRequest,
+            kean_core::FieldError::new(
+                "id",
+                format!("“{id}”不是有效的用户编号"),
+                format!("'{id}' is not a user id"),
+            ),
+        ));
+    };
+    let change = match action.as_str() {
+        "unlock" => kean_app::UserAction::Unlock,
+        "disable" => kean_app::UserAction::SetDisabled(true),
+        "enable" => kean_app::UserAction::SetDisabled(false),
+        "password" => {
+            let pw = body
+                .ok()
+                .and_then(|Json(b)| b.get("password").and_then(|p| p.as_str()).map(String::from));
+            kean_app::UserAction::Password(pw.unwrap_or_default())
+        }
+        _ => return not_found_json(),
+    };
+    match u.access.change_user(id, change).await {
+        Ok(x) => Json(user_json(&x)).into_response(),
         Err(e) => error_json(e),
     }
 }

@@ -51,6 +51,7 @@ pub fn router(app: App) -> Router {
         .route("/registry/{slug}/{id}/archive", post(pages::archive))
         .route("/registry/{slug}/{id}/restore", post(pages::restore))
         .route("/system/users", get(pages::users).post(pages::create_user))
+        .route("/system/users/{id}/{action}", post(pages::change_user))
         .route("/system/audit", get(pages::audit))
         .route("/api/openapi.json", get(openapi::document))
         .nest("/api/v1", api::router())
@@ -67,11 +68,11 @@ async fn fallback(req: Request) -> Response {
     if req.uri().path().starts_with("/api/") {
         return api::not_found_json();
     }
-    (
-        StatusCode::NOT_FOUND,
-        axum::response::Html("<h1>404</h1><p>页面不存在 / page not found</p><p><a href=\"/\">首页 / home</a></p>"),
+    let lang = auth::lang_of(req.headers());
+    pages::error_page_bare(
+        lang,
+        kean_app::AppError::new(kean_core::ErrorCode::NotFound, "页面不存在", "page not found"),
     )
-        .into_response()
 }
 
 async fn security_headers(req: Request, next: Next) -> Response {

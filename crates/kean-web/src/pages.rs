@@ -100,6 +100,20 @@ fn html_escape(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
+/// The record id from the path, or an error page saying it is not one.
+fn id_of(u: &WebUser, text: &str) -> Result<i64, Response> {
+    text.parse::<i64>().ok().filter(|i| *i > 0).ok_or_else(|| {
+        error_page(
+            u,
+            AppError::new(
+                ErrorCode::BadRequest,
+                format!("“{text}”不是有效的记录编号"),
+                format!("'{text}' is not a record id"),
+            ),
+        )
+    })
+}
+
 fn kind_of(u: &WebUser, slug: &str) -> Result<Kind, Response> {
     Kind::from_slug(slug).ok_or_else(|| error_page(u, AppError::not_found()))
 }
@@ -1052,9 +1066,13 @@ pub async fn create(Path(slug): Path<String>, f: WebForm) -> Response {
     }
 }
 
-pub async fn edit_form(u: WebUser, Path((slug, id)): Path<(String, i64)>) -> Response {
+pub async fn edit_form(u: WebUser, Path((slug, id_text)): Path<(String, String)>) -> Response {
     let kind = match kind_of(&u, &slug) {
         Ok(k) => k,
+        Err(r) => return r,
+    };
+    let id = match id_of(&u, &id_text) {
+        Ok(i) => i,
         Err(r) => return r,
     };
     if !u.access.may(Action::Update, Some(kind)) {
@@ -1073,15 +1091,47 @@ pub async fn edit_form(u: WebUser, Path((slug, id)): Path<(String, i64)>) -> Res
     }
 }
 
-pub async fn update(Path((slug, id)): Path<(String, i64)>, f: WebForm) -> Response {
+pub async fn update(Path((slug, id_text)): Path<(String, String)>, f: WebForm) -> Response {
     let u = &f.user;
     let kind = match kind_of(u, &slug) {
         Ok(k) => k,
         Err(r) => return r,
     };
+    let id = match id_of(u, &id_text) {
+        Ok(i) => i,
+        Err(r) => return r,
+    };
     let version = f.form.get("_version").and_then(|v| v.parse().ok());
     match u.access.update(kind, id, &f.form, version).await {
         Ok(r) => Redirect::to(&format!("/registry/{}/{}?saved=1", kind.slug(), r.id)).into_response(),
+        // Someone else saved first: keep this user's input, say so, and let
+        // a second save (now based on the current version) overwrite.
+        Err(e) if e.code == ErrorCode::Conflict && e.fields.is_empty() => {
+            let current = u.access.get(kind, id).await.map(|(r, _)| r.version).ok().or(version);
+            let e = AppError {
+                message_zh: format!("{}。您的修改仍保留在下方；再次保存将覆盖对方的修改。", e.message_zh),
+                message_en: format!(
+                    "{}. Your changes are kept below; saving again overwrites the other edit.",
+                    e.message_en
+                ),
+                ..e
+            };
+            form_page(u, kind, Some(id), current, &f.form, Some(e)).await
+        }
+        // Someone else saved first: keep this user's input, say so, and let
+        // a second save (now based on the current version) overwrite.
+        Err(e) if e.code == ErrorCode::Conflict && e.fields.is_empty() => {
+            let current = u.access.get(kind, id).await.map(|(r, _)| r.version).ok().or(version);
+            let e = AppError {
+                message_zh: format!("{}。您的修改仍保留在下方；再次保存将覆盖对方的修改。", e.message_zh),
+                message_en: format!(
+                    "{}. Your changes are kept below; saving again overwrites the other edit.",
+                    e.message_en
+                ),
+                ..e
+            };
+            form_page(u, kind, Some(id), current, &f.form, Some(e)).await
+        }
         Err(e) if matches!(e.code, ErrorCode::ValidationFailed | ErrorCode::Conflict) || !e.fields.is_empty() => {
             form_page(u, kind, Some(id), version, &f.form, Some(e)).await
         }
@@ -1089,10 +1139,14 @@ pub async fn update(Path((slug, id)): Path<(String, i64)>, f: WebForm) -> Respon
     }
 }
 
-async fn set_archived(slug: String, id: i64, f: WebForm, archived: bool) -> Response {
+async fn set_archived(slug: String, id_text: String, f: WebForm, archived: bool) -> Response {
     let u = &f.user;
     let kind = match kind_of(u, &slug) {
         Ok(k) => k,
+        Err(r) => return r,
+    };
+    let id = match id_of(u, &id_text) {
+        Ok(i) => i,
         Err(r) => return r,
     };
     match u.access.set_archived(kind, id, archived).await {
@@ -1102,12 +1156,12 @@ async fn set_archived(slug: String, id: i64, f: WebForm, archived: bool) -> Resp
     }
 }
 
-pub async fn archive(Path((slug, id)): Path<(String, i64)>, f: WebForm) -> Response {
-    set_archived(slug, id, f, true).await
+pub async fn archive(Path((slug, id_text)): Path<(String, String)>, f: WebForm) -> Response {
+    set_archived(slug, id_text, f, true).await
 }
 
-pub async fn restore(Path((slug, id)): Path<(String, i64)>, f: WebForm) -> Response {
-    set_archived(slug, id, f, false).await
+pub async fn restore(Path((slug, id_text)): Path<(String, String)>, f: WebForm) -> Response {
+    set_archived(slug, id_text, f, false).await
 }
 
 // ---------------- detail ----------------
@@ -1136,11 +1190,15 @@ struct DetailPage {
 
 pub async fn detail(
     u: WebUser,
-    Path((slug, id)): Path<(String, i64)>,
+    Path((slug, id_text)): Path<(String, String)>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
     let kind = match kind_of(&u, &slug) {
         Ok(k) => k,
+        Err(r) => return r,
+    };
+    let id = match id_of(&u, &id_text) {
+        Ok(i) => i,
         Err(r) => return r,
     };
     let (r, labels) = match u.access.get(kind, id).await {
@@ -1156,9 +1214,15 @@ pub async fn detail(
             }
             _ => None,
         };
+        let mut value = display_value(f, v, &labels, u.lang);
+        // Researchers see colleagues' identity numbers masked; bureau staff
+        // and liaisons, who register them, see them in full.
+        if f.name == "id_number" && u.access.actor().role == Role::Researcher {
+            value = mask_id(&value);
+        }
         items.push(DetailItem {
             label: f.label(zh).into(),
-            value: display_value(f, v, &labels, u.lang),
+            value,
             href,
         });
     }
@@ -1188,8 +1252,8 @@ pub async fn detail(
         base,
         id: r.id,
         version: r.version,
-        created_at: r.created_at.clone(),
-        updated_at: r.updated_at.clone(),
+        created_at: kean_core::display_time(&r.created_at),
+        updated_at: kean_core::display_time(&r.updated_at),
         archived: r.archived,
         items,
         can_update: u.access.may(Action::Update, Some(kind)),
@@ -1202,6 +1266,8 @@ pub async fn detail(
 
 pub struct UserRow {
     id: i64,
+    locked: bool,
+    disabled: bool,
     username: String,
     display_name: String,
     role: String,
@@ -1243,6 +1309,8 @@ async fn users_page(
         .iter()
         .map(|x| UserRow {
             id: x.id,
+            locked: x.locked_until.as_deref().is_some_and(|t| t > now.as_str()),
+            disabled: x.disabled,
             username: x.username.clone(),
             display_name: x.display_name.clone(),
             role: x.role.label(zh).into(),
@@ -1257,7 +1325,7 @@ async fn users_page(
             } else {
                 u.lang.t("status.active").into()
             },
-            created_at: x.created_at.clone(),
+            created_at: kean_core::display_time(&x.created_at),
         })
         .collect();
     let cur_role = form.get("role").cloned().unwrap_or_else(|| "liaison".into());
@@ -1310,6 +1378,26 @@ async fn users_page(
 
 pub async fn users(u: WebUser) -> Response {
     users_page(&u, &BTreeMap::new(), None, None).await
+}
+
+pub async fn change_user(Path((id_text, action)): Path<(String, String)>, f: WebForm) -> Response {
+    let u = &f.user;
+    let id = match id_of(u, &id_text) {
+        Ok(i) => i,
+        Err(r) => return r,
+    };
+    let change = match action.as_str() {
+        "unlock" => kean_app::UserAction::Unlock,
+        "disable" => kean_app::UserAction::SetDisabled(true),
+        "enable" => kean_app::UserAction::SetDisabled(false),
+        "password" => kean_app::UserAction::Password(f.form.get("password").cloned().unwrap_or_default()),
+        _ => return error_page(u, AppError::not_found()),
+    };
+    match u.access.change_user(id, change).await {
+        Ok(_) => users_page(u, &BTreeMap::new(), None, Some(u.lang.t("users.changed_ok").into())).await,
+        Err(e) if e.code == ErrorCode::ValidationFailed => users_page(u, &BTreeMap::new(), Some(e), None).await,
+        Err(e) => error_page(u, e),
+    }
 }
 
 pub async fn create_user(f: WebForm) -> Response {
@@ -1418,7 +1506,7 @@ pub async fn audit(u: WebUser, Query(q): Query<HashMap<String, String>>) -> Resp
         .iter()
         .map(|e| AuditRow {
             seq: e.seq,
-            at: e.draft.at.clone(),
+            at: kean_core::display_time(&e.draft.at),
             actor: e.draft.actor.clone(),
             action: term(u.lang, "act", &e.draft.action),
             target: Kind::from_slug(&e.draft.target)
