@@ -20,6 +20,8 @@ pub enum ReadError {
     },
     /// Binary content that is neither an XLSX workbook nor text.
     NotATable,
+    /// Text in an encoding that is neither UTF-8 nor GBK/GB18030.
+    UnknownEncoding,
     /// A legacy `.xls` workbook or a password-protected (encrypted) XLSX.
     UnsupportedXls,
     /// Looks like an XLSX (zip) but cannot be opened: truncated or damaged.
@@ -56,6 +58,9 @@ impl ReadError {
             }
             ReadError::Interrupted { .. } => "文件上传不完整，请重新上传".into(),
             ReadError::NotATable => "无法识别的文件：请上传 Excel（.xlsx）或 CSV 文件".into(),
+            ReadError::UnknownEncoding => {
+                "无法识别文件的文字编码：请在 Excel 中另存为“CSV UTF-8（逗号分隔）”或 .xlsx 后上传".into()
+            }
             ReadError::UnsupportedXls => {
                 "不支持旧版 Excel（.xls）或加密的工作簿：请在 Excel 中另存为 .xlsx（不设密码）后上传".into()
             }
@@ -83,6 +88,7 @@ impl ReadError {
             }
             ReadError::Interrupted { detail } => format!("the upload was interrupted ({})", detail),
             ReadError::NotATable => "not a spreadsheet: upload an Excel (.xlsx) or CSV file".into(),
+            ReadError::UnknownEncoding => "the text is neither UTF-8 nor GBK: save it as \"CSV UTF-8\" or .xlsx".into(),
             ReadError::UnsupportedXls => {
                 "legacy .xls and password-protected workbooks are not supported: save as .xlsx without a password"
                     .into()

@@ -46,7 +46,7 @@ pub use map::{
 };
 pub use read::{DEFAULT_MAX_BYTES, DEFAULT_MAX_ROWS, ReadOptions, Row, SourceFormat, Table, read_limited, read_table};
 pub use report::{ERROR_COLUMN_ZH, ImportReport, Issue, build_report, find_duplicates, report_xlsx};
-pub use template::{format_hint, template_csv, template_header, template_xlsx};
+pub use template::{format_hint, template_csv, template_header, template_xlsx, template_xlsx_with_refs};
 pub use width::display_width;
 
 /// SM3 of the raw upload, lower-case hex: equal files have equal hashes,

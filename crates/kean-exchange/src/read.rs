@@ -67,6 +67,9 @@ pub struct Row {
 /// A table as read from a file: trimmed headers and the non-blank data rows.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Table {
+    /// A title line above the header row (a single cell, followed by a
+    /// row of several headers), skipped when reading.
+    pub title: Option<String>,
     pub headers: Vec<String>,
     pub rows: Vec<Row>,
     pub format: SourceFormat,
@@ -113,17 +116,40 @@ pub fn read_limited(reader: impl Read, max_bytes: u64) -> Result<Vec<u8>, ReadEr
 /// Collects non-blank rows, enforcing the row and width limits.
 struct Builder<'a> {
     opts: &'a ReadOptions,
+    title: Option<String>,
     headers: Option<Vec<String>>,
     rows: Vec<Row>,
 }
 
 impl Builder<'_> {
+    fn new(opts: &ReadOptions) -> Builder<'_> {
+        Builder {
+            opts,
+            title: None,
+            headers: None,
+            rows: Vec::new(),
+        }
+    }
+
+    /// Whether a row with `filled` non-empty cells shows that the single
+    /// cell taken as the header was really a title above the table (as in
+    /// "2025年技术合同登记表" over the header row).
+    fn replaces_title(&self, filled: usize) -> bool {
+        self.title.is_none()
+            && self.rows.is_empty()
+            && filled >= 2
+            && self.headers.as_ref().is_some_and(|h| h.len() == 1)
+    }
+
     /// `cells` are trimmed already. Returns an error once a limit is exceeded.
     fn push(&mut self, line: usize, mut cells: Vec<String>) -> Result<(), ReadError> {
         let Some(last) = cells.iter().rposition(|c| !c.is_empty()) else {
             return Ok(());
         };
         cells.truncate(last + 1);
+        if self.replaces_title(cells.iter().filter(|c| !c.is_empty()).count()) {
+            self.title = self.headers.take().and_then(|h| h.into_iter().next());
+        }
         match &self.headers {
             None => {
                 self.headers = Some(cells);
@@ -154,6 +180,7 @@ impl Builder<'_> {
             return Err(ReadError::NoDataRows);
         }
         Ok(Table {
+            title: self.title,
             headers,
             rows: self.rows,
             format,
@@ -162,29 +189,28 @@ impl Builder<'_> {
 }
 
 fn read_text(bytes: &[u8], opts: &ReadOptions) -> Result<Table, ReadError> {
-    let (text, encoding) = decode(bytes)?;
-    if text
-        .chars()
-        .any(|c| c.is_control() && !matches!(c, '\t' | '\r' | '\n' | '\u{c}'))
-    {
+    if looks_binary(bytes) {
         return Err(ReadError::NotATable);
     }
-    let first_line = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("");
-    let delimiter = if first_line.matches('\t').count() > first_line.matches(',').count() {
-        '\t'
-    } else {
-        ','
-    };
+    let (text, encoding) = decode(bytes)?;
+    // A DOS end-of-file mark is not content.
+    let text = text.trim_end_matches('\u{1a}');
+    let strays = text
+        .chars()
+        .filter(|c| c.is_control() && !matches!(c, '\t' | '\r' | '\n' | '\u{c}'))
+        .count();
+    if strays > 8.max(text.len() / 100) {
+        return Err(ReadError::NotATable);
+    }
+    let head: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).take(5).collect();
+    let count = |sep: char| head.iter().map(|l| l.matches(sep).count()).sum::<usize>();
+    let delimiter = if count('\t') > count(',') { '\t' } else { ',' };
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .delimiter(delimiter as u8)
         .from_reader(text.as_bytes());
-    let mut b = Builder {
-        opts,
-        headers: None,
-        rows: Vec::new(),
-    };
+    let mut b = Builder::new(opts);
     let mut record = csv::StringRecord::new();
     // The csv reader's own line count lags behind after CRLF line ends,
     // so lines are counted here from the byte offset of each record: the
@@ -213,6 +239,20 @@ fn read_text(bytes: &[u8], opts: &ReadOptions) -> Result<Table, ReadError> {
     b.finish(SourceFormat::Csv { encoding, delimiter })
 }
 
+/// NUL bytes (outside UTF-16 text) or many control bytes: an image, an
+/// archive, an executable, not a text table.
+fn looks_binary(bytes: &[u8]) -> bool {
+    if bytes.starts_with(b"\xFF\xFE") || bytes.starts_with(b"\xFE\xFF") {
+        return false;
+    }
+    let sample = &bytes[..bytes.len().min(64 * 1024)];
+    let controls = sample
+        .iter()
+        .filter(|b| **b < 0x20 && !matches!(**b, b'\t' | b'\r' | b'\n' | 0x0c | 0x1a))
+        .count();
+    sample.contains(&0) || controls > 8.max(sample.len() / 100)
+}
+
 /// Strict UTF-8 first (a BOM is dropped), then UTF-16 if it has a BOM, then
 /// GB18030 (a superset of GBK and GB2312). Bytes valid in none of them are
 /// not text.
@@ -235,7 +275,7 @@ fn decode(bytes: &[u8]) -> Result<(String, &'static str), ReadError> {
     encoding_rs::GB18030
         .decode_without_bom_handling_and_without_replacement(bytes)
         .map(|s| (s.into_owned(), "gb18030"))
-        .ok_or(ReadError::NotATable)
+        .ok_or(ReadError::UnknownEncoding)
 }
 
 fn read_xlsx(bytes: &[u8], opts: &ReadOptions) -> Result<Table, ReadError> {
@@ -253,11 +293,7 @@ fn read_xlsx(bytes: &[u8], opts: &ReadOptions) -> Result<Table, ReadError> {
         None => names.first().cloned().ok_or(ReadError::Empty)?,
     };
     let mut cells = wb.worksheet_cells_reader(&sheet).map_err(open_error)?;
-    let mut b = Builder {
-        opts,
-        headers: None,
-        rows: Vec::new(),
-    };
+    let mut b = Builder::new(opts);
     // Rows are collected one at a time (cells arrive in sheet order); a
     // row is complete when a cell of a later row arrives. Rows stored out
     // of order are sorted in `pending` and flushed at the end.
@@ -294,6 +330,10 @@ fn read_xlsx(bytes: &[u8], opts: &ReadOptions) -> Result<Table, ReadError> {
 fn flush(b: &mut Builder<'_>, first_col: &mut Option<u32>, r: u32, cells: Vec<(u32, String)>) -> Result<(), ReadError> {
     let line = r as usize + 1;
     let min = cells.iter().map(|(c, _)| *c).min().unwrap_or(0);
+    let replacing_title = b.replaces_title(cells.len());
+    if replacing_title {
+        *first_col = Some(min);
+    }
     let start = *first_col.get_or_insert(min);
     if min < start {
         // A value left of the table: counts as a cell the header lacks.
@@ -307,6 +347,7 @@ fn flush(b: &mut Builder<'_>, first_col: &mut Option<u32>, r: u32, cells: Vec<(u
     let max = cells.iter().map(|(c, _)| *c).max().unwrap_or(0);
     let width = (max - start) as usize + 1;
     if let Some(h) = &b.headers
+        && !replacing_title
         && width > h.len()
     {
         return Err(ReadError::TooManyCells {

@@ -177,36 +177,42 @@ pub fn report_xlsx(table: &Table, report: &ImportReport) -> Result<Vec<u8>, Writ
         m.entry(i.line).or_insert_with(Vec::new).push(i);
         m
     });
-    let ncols = table.headers.len();
-    let err_col = ncols as u16;
-    let mut widths: Vec<usize> = table.headers.iter().map(|h| column_width(h)).collect();
+    // The uploaded columns, less an error column from an earlier report
+    // (a corrected report uploaded again gets a fresh one).
+    let kept: Vec<usize> = (0..table.headers.len())
+        .filter(|&c| table.headers[c].trim() != ERROR_COLUMN_ZH)
+        .collect();
+    let out_col = |c: usize| kept.iter().position(|&k| k == c);
+    let err_col = kept.len() as u16;
+    let mut widths: Vec<usize> = kept.iter().map(|&c| column_width(&table.headers[c])).collect();
 
     let ws = wb.add_worksheet();
     ws.set_name("错误报告")?;
-    for (c, h) in table.headers.iter().enumerate() {
-        ws.write_string_with_format(0, c as u16, h, &header_fmt)?;
+    for (o, &c) in kept.iter().enumerate() {
+        ws.write_string_with_format(0, o as u16, &table.headers[c], &header_fmt)?;
     }
     ws.write_string_with_format(0, err_col, ERROR_COLUMN_ZH, &header_fmt)?;
     for (r, row) in table.rows.iter().enumerate() {
         let xr = (r + 1) as u32;
         let issues = by_line.get(&row.line).map(Vec::as_slice).unwrap_or(&[]);
-        for (c, cell) in row.cells.iter().enumerate() {
-            widths[c] = widths[c].max(column_width(cell));
+        for (o, &c) in kept.iter().enumerate() {
+            let cell = row.cells.get(c).map_or("", String::as_str);
+            widths[o] = widths[o].max(column_width(cell));
             let here: Vec<&&Issue> = issues.iter().filter(|i| i.column == Some(c)).collect();
             if here.is_empty() {
-                ws.write_string_with_format(xr, c as u16, cell, &text_fmt)?;
+                ws.write_string_with_format(xr, o as u16, cell, &text_fmt)?;
             } else {
-                ws.write_string_with_format(xr, c as u16, cell, &bad_fmt)?;
+                ws.write_string_with_format(xr, o as u16, cell, &bad_fmt)?;
                 let text: Vec<&str> = here.iter().map(|i| i.reason_zh.as_str()).collect();
                 let note = Note::new(text.join("\n")).add_author_prefix(false).set_width(300);
-                ws.insert_note(xr, c as u16, &note)?;
+                ws.insert_note(xr, o as u16, &note)?;
             }
         }
         if !issues.is_empty() {
             let text: Vec<String> = issues
                 .iter()
-                .map(|i| match i.column {
-                    Some(c) => format!("[{}列] {}", column_letter(c), i.reason_zh),
+                .map(|i| match i.column.and_then(out_col) {
+                    Some(o) => format!("[{}列] {}", column_letter(o), i.reason_zh),
                     None => i.reason_zh.clone(),
                 })
                 .collect();
@@ -247,7 +253,7 @@ pub fn report_xlsx(table: &Table, report: &ImportReport) -> Result<Vec<u8>, Writ
     let mut per_column: BTreeMap<(usize, String), usize> = BTreeMap::new();
     for i in &report.issues {
         let key = match (&i.column, &i.header) {
-            (Some(c), Some(h)) => (*c, format!("{}列 {}", column_letter(*c), h)),
+            (Some(c), Some(h)) => (*c, format!("{}列 {}", column_letter(out_col(*c).unwrap_or(*c)), h)),
             _ => (usize::MAX, format!("（不在文件中的字段）{}", i.field)),
         };
         *per_column.entry(key).or_default() += 1;

@@ -1,6 +1,8 @@
 //! Import templates, generated from the schema so they always match what
 //! the importer accepts.
 
+use std::collections::BTreeMap;
+
 use kean_core::schema::{Field, FieldType, Kind};
 use rust_xlsxwriter::{Color, DataValidation, DataValidationErrorStyle, Format, Formula, Note, Workbook};
 
@@ -132,6 +134,15 @@ fn default_width(f: &Field) -> usize {
 /// for codes (so Excel keeps leading zeros and all 18 digits), and an
 /// instructions sheet after the data sheet.
 pub fn template_xlsx(kind: Kind) -> Result<Vec<u8>, WriteError> {
+    template_xlsx_with_refs(kind, &BTreeMap::new())
+}
+
+/// [`template_xlsx`] with dropdowns on reference columns too: `refs` gives,
+/// per referenced kind, the labels to offer (e.g. the district names, the
+/// industry chains, the organizations a liaison may import for). Those
+/// dropdowns only warn on other input, so a credit code or a division code
+/// can still be typed instead.
+pub fn template_xlsx_with_refs(kind: Kind, refs: &BTreeMap<Kind, Vec<String>>) -> Result<Vec<u8>, WriteError> {
     let mut wb = Workbook::new();
     let header = Format::new()
         .set_bold()
@@ -141,7 +152,9 @@ pub fn template_xlsx(kind: Kind) -> Result<Vec<u8>, WriteError> {
     let text = Format::new().set_num_format("@");
     let date = Format::new().set_num_format("yyyy-mm-dd");
     let money = Format::new().set_num_format("#,##0.00");
-    let mut long_lists: Vec<(usize, Vec<&'static str>)> = Vec::new();
+    // Lists too long for Excel's 255-character inline limit (or holding a
+    // comma) live on a hidden sheet and are referenced by range.
+    let mut long_lists: Vec<Vec<String>> = Vec::new();
     {
         let ws = wb.add_worksheet();
         ws.set_name(kind.label(true))?;
@@ -156,59 +169,44 @@ pub fn template_xlsx(kind: Kind) -> Result<Vec<u8>, WriteError> {
                 .set_height(140);
             ws.insert_note(0, col, &note)?;
             ws.set_column_width(col, column_width(&label).max(default_width(f)) as f64)?;
-            match f.ty {
-                FieldType::Date => {
-                    ws.set_column_format(col, &date)?;
-                }
-                FieldType::Money => {
-                    ws.set_column_format(col, &money)?;
-                }
-                FieldType::Bool => {
-                    ws.set_column_format(col, &text)?;
-                    let dv = list_validation(&["是", "否"])?;
-                    ws.add_data_validation(1, col, LAST_ROW, col, &dv)?;
-                }
-                FieldType::Enum(choices) => {
-                    ws.set_column_format(col, &text)?;
-                    let labels: Vec<&'static str> = choices.iter().map(|c| c.zh).collect();
-                    let joined = labels.join(",");
-                    if joined.chars().count() <= 250 && labels.iter().all(|l| !l.contains(',')) {
-                        ws.add_data_validation(1, col, LAST_ROW, col, &list_validation(&labels)?)?;
-                    } else {
-                        long_lists.push((i, labels));
-                    }
-                }
-                _ => {
-                    ws.set_column_format(col, &text)?;
-                }
-            }
+            let (format, dropdown, strict) = match f.ty {
+                FieldType::Date => (&date, None, true),
+                FieldType::Money => (&money, None, true),
+                FieldType::Bool => (&text, Some(vec!["是".to_string(), "否".to_string()]), true),
+                FieldType::Enum(choices) => (&text, Some(choices.iter().map(|c| c.zh.to_string()).collect()), true),
+                FieldType::Ref(k) => (&text, refs.get(&k).filter(|l| !l.is_empty()).cloned(), false),
+                _ => (&text, None, true),
+            };
+            ws.set_column_format(col, format)?;
+            let Some(items) = dropdown else { continue };
+            let inline = items.join(",").chars().count() <= 250 && items.iter().all(|l| !l.contains(['，', ',', '"']));
+            let dv = if inline {
+                DataValidation::new().allow_list_strings(&items)?
+            } else {
+                let letter = crate::map::column_letter(long_lists.len());
+                let range = format!("='{}'!${}$1:${}${}", CHOICES_SHEET, letter, letter, items.len());
+                long_lists.push(items);
+                DataValidation::new().allow_list_formula(Formula::new(range))
+            };
+            let dv = if strict {
+                dv.set_error_title("输入有误")?
+                    .set_error_message("请从下拉列表中选择")?
+                    .set_error_style(DataValidationErrorStyle::Stop)
+            } else {
+                dv.set_error_title("不在列表中")?
+                    .set_error_message("列表中没有这一项：也可以填写编码或统一社会信用代码，导入时核对")?
+                    .set_error_style(DataValidationErrorStyle::Warning)
+            };
+            ws.add_data_validation(1, col, LAST_ROW, col, &dv)?;
         }
         ws.set_freeze_panes(1, 0)?;
-        // Lists too long for Excel's 255-character inline limit live on a
-        // hidden sheet and are referenced by range.
-        for (list_col, (i, labels)) in long_lists.iter().enumerate() {
-            let col_letter = crate::map::column_letter(list_col);
-            let formula = format!(
-                "='{}'!${}$1:${}${}",
-                CHOICES_SHEET,
-                col_letter,
-                col_letter,
-                labels.len()
-            );
-            let dv = DataValidation::new()
-                .allow_list_formula(Formula::new(formula))
-                .set_error_title("输入有误")?
-                .set_error_message("请从下拉列表中选择")?
-                .set_error_style(DataValidationErrorStyle::Stop);
-            ws.add_data_validation(1, *i as u16, LAST_ROW, *i as u16, &dv)?;
-        }
     }
     if !long_lists.is_empty() {
         let ws = wb.add_worksheet();
         ws.set_name(CHOICES_SHEET)?;
-        for (c, (_, labels)) in long_lists.iter().enumerate() {
-            for (r, l) in labels.iter().enumerate() {
-                ws.write_string(r as u32, c as u16, *l)?;
+        for (c, items) in long_lists.iter().enumerate() {
+            for (r, l) in items.iter().enumerate() {
+                ws.write_string(r as u32, c as u16, l)?;
             }
         }
         ws.set_hidden(true);
@@ -241,14 +239,6 @@ pub fn template_xlsx(kind: Kind) -> Result<Vec<u8>, WriteError> {
         ws.set_freeze_panes(1, 0)?;
     }
     Ok(wb.save_to_buffer()?)
-}
-
-fn list_validation(items: &[&str]) -> Result<DataValidation, WriteError> {
-    Ok(DataValidation::new()
-        .allow_list_strings(items)?
-        .set_error_title("输入有误")?
-        .set_error_message("请从下拉列表中选择")?
-        .set_error_style(DataValidationErrorStyle::Stop))
 }
 
 /// The CSV import template of a kind: UTF-8 with BOM (so Excel opens it

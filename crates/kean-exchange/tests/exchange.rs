@@ -287,15 +287,65 @@ fn row_limit_and_row_width_are_enforced() {
     assert!(e.message_zh().contains("第 2 行"));
     // Trailing empty cells (a common CSV export artefact) are fine.
     assert!(read_table("名称,代码\n小店区,140105,,\n".as_bytes(), &opts()).is_ok());
-    let wide = xlsx(&[vec![X::S("名称")], vec![X::S("小店区"), X::Blank, X::S("x")]]);
-    assert!(matches!(
-        read_table(&wide, &opts()),
-        Err(ReadError::TooManyCells {
-            line: 2,
-            cells: 3,
-            headers: 1
-        })
-    ));
+    let wide = xlsx(&[
+        vec![X::S("名称"), X::S("代码")],
+        vec![X::S("小店区"), X::S("140105")],
+        vec![X::S("迎泽区"), X::S("140106"), X::Blank, X::S("x")],
+    ]);
+    assert_eq!(
+        read_table(&wide, &opts()).unwrap_err(),
+        ReadError::TooManyCells {
+            line: 3,
+            cells: 4,
+            headers: 2
+        }
+    );
+}
+
+#[test]
+fn a_title_row_above_the_header_is_skipped() {
+    let csv = "2025年技术合同登记表\n\n登记编号,合同名称\nA1,甲\n";
+    let t = read_table(csv.as_bytes(), &opts()).unwrap();
+    assert_eq!(t.title.as_deref(), Some("2025年技术合同登记表"));
+    assert_eq!(t.headers, strings(&["登记编号", "合同名称"]));
+    assert_eq!(t.rows[0].line, 4);
+    let book = xlsx(&[
+        vec![X::Blank, X::S("2025年区县名单")],
+        vec![X::S("区划代码"), X::S("名称")],
+        vec![X::N(140105.0), X::S("小店区")],
+    ]);
+    let t = read_table(&book, &opts()).unwrap();
+    assert_eq!(t.title.as_deref(), Some("2025年区县名单"));
+    assert_eq!(t.headers, strings(&["区划代码", "名称"]));
+    assert_eq!(t.rows[0].cells, strings(&["140105", "小店区"]));
+    // A one-column table is not mistaken for a title.
+    let t = read_table("名称\n小店区\n".as_bytes(), &opts()).unwrap();
+    assert_eq!((t.title, t.rows.len()), (None, 1));
+}
+
+#[test]
+fn other_text_encodings_and_stray_control_characters() {
+    let mut utf16 = b"\xFF\xFE".to_vec();
+    for u in "名称,区划代码\r\n小店区,140105\r\n".encode_utf16() {
+        utf16.extend_from_slice(&u.to_le_bytes());
+    }
+    let t = read_table(&utf16, &opts()).unwrap();
+    assert_eq!(
+        t.format,
+        SourceFormat::Csv {
+            encoding: "utf-16le",
+            delimiter: ','
+        }
+    );
+    assert_eq!(t.rows[0].cells, strings(&["小店区", "140105"]));
+    // An old tool's end-of-file mark and a stray control character do not
+    // make a table unreadable (validate rejects control characters in text).
+    let t = read_table("名称,地址\n小店区,长治路\u{b}1号\n\u{1a}".as_bytes(), &opts()).unwrap();
+    assert_eq!(t.rows.len(), 1);
+    // Latin-1 text is neither UTF-8 nor GBK.
+    let e = read_table(b"name,city\nJos\xe9,\xc9vora\n", &opts()).unwrap_err();
+    assert_eq!(e, ReadError::UnknownEncoding);
+    assert!(e.message_zh().contains("UTF-8"));
 }
 
 // ---------------------------------------------------------------- headers
@@ -590,6 +640,28 @@ fn error_report_workbook_marks_bad_cells_and_can_be_uploaded_again() {
 }
 
 #[test]
+fn reporting_on_a_reuploaded_report_keeps_one_error_column() {
+    let (bytes, _, _) = org_workbook();
+    let f = run_flow(&bytes);
+    let first = report_xlsx(&f.table, &build_report(&f.map, &f.rows, &f.errors)).unwrap();
+    let g = run_flow(&first);
+    assert_eq!(g.table.headers.last().map(String::as_str), Some(ERROR_COLUMN_ZH));
+    let report = build_report(&g.map, &g.rows, &g.errors);
+    assert_eq!(report.error_rows, 3);
+    let second = report_xlsx(&g.table, &report).unwrap();
+    let r = open(&second).worksheet_range("错误报告").unwrap();
+    let headers: Vec<String> = (0..r.width() as u32)
+        .filter_map(|c| r.get_value((0, c)).map(|v| v.to_string()))
+        .collect();
+    assert_eq!(
+        headers.iter().filter(|h| *h == ERROR_COLUMN_ZH).count(),
+        1,
+        "{headers:?}"
+    );
+    assert_eq!(headers.len(), 7);
+}
+
+#[test]
 fn clean_import_has_an_empty_report() {
     let code = leak(uscc("91140100MA0KXXXX0"));
     let csv = format!("Name,Unified social credit code,Type,District\n甲公司,{code},enterprise,140105\n");
@@ -661,6 +733,31 @@ fn every_template_maps_back_and_has_dropdowns_and_notes() {
         assert!(sheet_xml.contains("<pane ySplit=\"1\""), "header row frozen");
         assert!(sheet_xml.contains("<col "), "column widths set");
     }
+}
+
+#[test]
+fn template_with_reference_lists_offers_them_as_dropdowns() {
+    let districts: Vec<String> = (1..=60).map(|i| format!("示例区{i:02}")).collect();
+    let chains = strings(&["新能源汽车", "半导体"]);
+    let refs: BTreeMap<Kind, Vec<String>> = [(Kind::District, districts), (Kind::IndustryChain, chains)].into();
+    let bytes = template_xlsx_with_refs(Kind::Organization, &refs).unwrap();
+    let xml = zip_entry(&bytes, "xl/worksheets/sheet1.xml");
+    // district_id is column D, industry_chain_id column E.
+    assert!(
+        xml.contains("sqref=\"D2:D1048576\"><formula1>'选项'!$A$1:$A$60</formula1>"),
+        "{xml}"
+    );
+    assert!(xml.contains("sqref=\"E2:E1048576\"><formula1>\"新能源汽车,半导体\"</formula1>"));
+    assert!(xml.contains("errorStyle=\"warning\""), "a code may still be typed");
+    let mut wb = open(&bytes);
+    assert_eq!(wb.sheet_names(), strings(&["单位", "选项", "填写说明"]));
+    let lists = wb.worksheet_range("选项").unwrap();
+    assert_eq!(lists.get_value((59, 0)), Some(&Data::String("示例区60".into())));
+    let workbook_xml = zip_entry(&bytes, "xl/workbook.xml");
+    assert!(workbook_xml.contains("state=\"hidden\""));
+    // The data sheet still reads back as a template.
+    let t = wb.worksheet_range("单位").unwrap();
+    assert_eq!(t.get_value((0, 3)), Some(&Data::String("*所属区县".into())));
 }
 
 #[test]
