@@ -20,13 +20,39 @@
 //! 3. **Resolve and validate (caller)** — the caller looks each reference
 //!    up (an organization by name or credit code, a district by name or
 //!    code, …), puts the id in with [`MappedRow::resolve`], runs
-//!    `kean_core::record::validate`, and checks unique fields against the
-//!    stored records; it collects each row's `FieldError`s.
+//!    [`validate_row`] (kean-core's `validate`, reporting an unresolved
+//!    reference once), and checks unique fields against the stored
+//!    records; it collects each row's `FieldError`s.
 //! 4. **Report or insert (caller)** — [`build_report`] turns those errors,
 //!    plus duplicates within the file that it finds itself, into an
 //!    [`ImportReport`] for the page and [`report_xlsx`] into a workbook
 //!    with the bad cells marked red. If the report is clean the caller
 //!    inserts all rows in one transaction; otherwise nothing is inserted.
+//!
+//! ```
+//! use kean_core::schema::Kind;
+//! use kean_exchange::*;
+//!
+//! let upload = "*区划代码,*名称\n140105,小店区\n140106,迎泽区\n140105,重复区\n";
+//! let bytes = read_limited(upload.as_bytes(), DEFAULT_MAX_BYTES).unwrap();
+//! let table = read_table(&bytes, &ReadOptions::default()).unwrap();
+//! let map = map_headers(Kind::District, &table.headers).unwrap();
+//! let rows = map.map_rows(&table);
+//! let today = chrono::NaiveDate::from_ymd_opt(2026, 11, 29).unwrap();
+//! let errors: Vec<_> = rows
+//!     .iter()
+//!     .map(|row| {
+//!         // Resolve `row.refs` here (districts have none), then validate.
+//!         validate_row(Kind::District, row, Vec::new(), today).err().unwrap_or_default()
+//!     })
+//!     .collect();
+//! let report = build_report(&map, &rows, &errors);
+//! assert_eq!((report.total_rows, report.error_rows), (3, 2)); // 140105 twice
+//! assert_eq!(report.issues[0].line, 2);
+//! assert!(report.issues[0].reason_zh.contains("第4行"));
+//! let workbook = report_xlsx(&table, &report).unwrap(); // bytes to send back
+//! assert!(workbook.starts_with(b"PK"));
+//! ```
 //!
 //! Templates ([`template_xlsx`], [`template_csv`]) and exports
 //! ([`export_xlsx`], [`export_csv`]) are generated from the same schema.
@@ -42,7 +68,8 @@ mod width;
 pub use error::{ReadError, WriteError};
 pub use export::{Cell, ExportOptions, MoneyUnit, defuse, export_csv, export_xlsx, money_header};
 pub use map::{
-    HeaderMap, HeaderProblem, IGNORED_HEADERS, MappedRow, RefCell, column_letter, field_for_header, map_headers,
+    HeaderMap, HeaderProblem, IGNORED_HEADERS, MappedRow, RefValue, column_letter, field_for_header, map_headers,
+    validate_row,
 };
 pub use read::{DEFAULT_MAX_BYTES, DEFAULT_MAX_ROWS, ReadOptions, Row, SourceFormat, Table, read_limited, read_table};
 pub use report::{ERROR_COLUMN_ZH, ImportReport, Issue, build_report, find_duplicates, report_xlsx};

@@ -3,6 +3,9 @@
 
 use std::collections::BTreeMap;
 
+use chrono::NaiveDate;
+use kean_core::FieldError;
+use kean_core::record::{Fields, validate};
 use kean_core::schema::{Field, FieldType, Kind};
 use serde::Serialize;
 
@@ -102,7 +105,7 @@ pub fn column_letter(col: usize) -> String {
 /// to resolve to an id (an organization by name or credit code, a district
 /// by name or 6-digit code, …).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct RefCell {
+pub struct RefValue {
     pub field: &'static str,
     pub kind: Kind,
     pub text: String,
@@ -118,7 +121,7 @@ pub struct MappedRow {
     /// [`MappedRow::resolve`] replaces it with an id.
     pub values: BTreeMap<String, String>,
     /// The non-empty reference cells, in column order.
-    pub refs: Vec<RefCell>,
+    pub refs: Vec<RefValue>,
 }
 
 impl MappedRow {
@@ -129,6 +132,29 @@ impl MappedRow {
             *v = id.to_string();
         }
     }
+}
+
+/// Validates a mapped row after the caller resolved its references:
+/// `ref_errors` are the reference cells that could not be resolved (or are
+/// out of the caller's scope). Their fields still hold text, so
+/// `validate`'s own "not a record id" complaint about them is dropped:
+/// each problem is reported once.
+pub fn validate_row(
+    kind: Kind,
+    row: &MappedRow,
+    ref_errors: Vec<FieldError>,
+    today: NaiveDate,
+) -> Result<Fields, Vec<FieldError>> {
+    let mut errors = ref_errors;
+    match validate(kind, &row.values, today) {
+        Ok(fields) if errors.is_empty() => return Ok(fields),
+        Ok(_) => {}
+        Err(found) => {
+            let unresolved: Vec<String> = errors.iter().map(|e| e.field.clone()).collect();
+            errors.extend(found.into_iter().filter(|e| !unresolved.contains(&e.field)));
+        }
+    }
+    Err(errors)
 }
 
 /// Which column holds which field.
@@ -283,7 +309,7 @@ impl HeaderMap {
             if let FieldType::Ref(kind) = f.ty
                 && !cell.is_empty()
             {
-                refs.push(RefCell {
+                refs.push(RefValue {
                     field: f.name,
                     kind,
                     text: cell.clone(),

@@ -12,7 +12,6 @@ use calamine::{Data, Reader, Xlsx};
 use chrono::NaiveDate;
 use common::{X, map_of, strings, today, xlsx, zip_entry, zip_names};
 use kean_core::FieldError;
-use kean_core::record::validate;
 use kean_core::schema::{FieldType, Kind};
 use kean_exchange::*;
 
@@ -466,11 +465,11 @@ fn run_flow(bytes: &[u8]) -> Flow {
                 )),
             }
         }
-        let unresolved: Vec<String> = errs.iter().map(|e| e.field.clone()).collect();
-        if let Err(v) = validate(Kind::Organization, &row.values, today()) {
-            errs.extend(v.into_iter().filter(|e| !unresolved.contains(&e.field)));
-        }
-        errors.push(errs);
+        errors.push(
+            validate_row(Kind::Organization, row, errs, today())
+                .err()
+                .unwrap_or_default(),
+        );
     }
     Flow {
         table,
@@ -566,6 +565,11 @@ fn import_flow_finds_every_problem_with_line_column_and_reason() {
     assert!(at(3, "established_on").reason_zh.contains("不能晚于今天"));
     assert!(at(4, "established_on").reason_zh.contains("1900"));
     assert!(at(4, "tech_sme").reason_zh.contains("也许"));
+    assert_eq!(
+        report.issues_at(4).filter(|i| i.field == "district_id").count(),
+        1,
+        "reported once"
+    );
     let d = at(4, "district_id");
     assert_eq!((d.value.as_str(), d.column), ("火星区", Some(3)));
     // Within-file duplicate: both lines, each naming the other.
