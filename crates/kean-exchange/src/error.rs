@@ -13,6 +13,11 @@ pub enum ReadError {
         /// The limit in bytes.
         max_bytes: u64,
     },
+    /// A workbook that would unpack to more than the caller's limit.
+    TooLargeUnpacked {
+        /// The limit in bytes.
+        max_bytes: u64,
+    },
     /// The upload stream failed before its end (see [`crate::read_limited`]).
     Interrupted {
         /// The I/O error (English, for logs).
@@ -56,6 +61,10 @@ impl ReadError {
             ReadError::TooLarge { max_bytes } => {
                 format!("文件过大：不能超过 {}", human_size(*max_bytes, true))
             }
+            ReadError::TooLargeUnpacked { max_bytes } => format!(
+                "Excel 文件解压后超过 {}：请删除无关的工作表、图片或空白格式后重试，或分批导入",
+                human_size(*max_bytes, true)
+            ),
             ReadError::Interrupted { .. } => "文件上传不完整，请重新上传".into(),
             ReadError::NotATable => "无法识别的文件：请上传 Excel（.xlsx）或 CSV 文件".into(),
             ReadError::UnknownEncoding => {
@@ -86,6 +95,10 @@ impl ReadError {
             ReadError::TooLarge { max_bytes } => {
                 format!("the file is too large: at most {}", human_size(*max_bytes, false))
             }
+            ReadError::TooLargeUnpacked { max_bytes } => format!(
+                "the workbook unpacks to more than {}: remove unrelated sheets, pictures or formatting, or split it",
+                human_size(*max_bytes, false)
+            ),
             ReadError::Interrupted { detail } => format!("the upload was interrupted ({})", detail),
             ReadError::NotATable => "not a spreadsheet: upload an Excel (.xlsx) or CSV file".into(),
             ReadError::UnknownEncoding => "the text is neither UTF-8 nor GBK: save it as \"CSV UTF-8\" or .xlsx".into(),

@@ -71,7 +71,10 @@ pub use map::{
     HeaderMap, HeaderProblem, IGNORED_HEADERS, MappedRow, RefValue, column_letter, field_for_header, map_headers,
     validate_row,
 };
-pub use read::{DEFAULT_MAX_BYTES, DEFAULT_MAX_ROWS, ReadOptions, Row, SourceFormat, Table, read_limited, read_table};
+pub use read::{
+    DEFAULT_MAX_BYTES, DEFAULT_MAX_ROWS, DEFAULT_MAX_UNPACKED_BYTES, ReadOptions, Row, SourceFormat, Table,
+    read_limited, read_table,
+};
 pub use report::{ERROR_COLUMN_ZH, ImportReport, Issue, build_report, find_duplicates, report_xlsx};
 pub use template::{format_hint, template_csv, template_header, template_xlsx, template_xlsx_with_refs};
 pub use width::display_width;

@@ -14,6 +14,8 @@ use crate::error::ReadError;
 
 /// Default size limit: 50 MB.
 pub const DEFAULT_MAX_BYTES: u64 = 50 * 1024 * 1024;
+/// Default limit of what a workbook may unpack to: 1 GiB.
+pub const DEFAULT_MAX_UNPACKED_BYTES: u64 = 1024 * 1024 * 1024;
 /// Default limit of data rows per import.
 pub const DEFAULT_MAX_ROWS: usize = 100_000;
 
@@ -22,6 +24,9 @@ pub const DEFAULT_MAX_ROWS: usize = 100_000;
 pub struct ReadOptions {
     /// Larger inputs are refused before any parsing.
     pub max_bytes: u64,
+    /// A workbook whose parts add up to more than this when unpacked is
+    /// refused before it is unpacked (a "zip bomb").
+    pub max_unpacked_bytes: u64,
     /// More data rows than this (not counting the header or blank rows) are refused.
     pub max_rows: usize,
     /// The worksheet to read from a workbook; `None` reads the first one.
@@ -32,6 +37,7 @@ impl Default for ReadOptions {
     fn default() -> Self {
         ReadOptions {
             max_bytes: DEFAULT_MAX_BYTES,
+            max_unpacked_bytes: DEFAULT_MAX_UNPACKED_BYTES,
             max_rows: DEFAULT_MAX_ROWS,
             sheet: None,
         }
@@ -278,7 +284,30 @@ fn decode(bytes: &[u8]) -> Result<(String, &'static str), ReadError> {
         .ok_or(ReadError::UnknownEncoding)
 }
 
+/// The unpacked size the zip directory declares. A zip that cannot even
+/// be listed is damaged.
+fn unpacked_size(bytes: &[u8]) -> Result<u128, ReadError> {
+    let mut zip =
+        zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| ReadError::CorruptXlsx { detail: e.to_string() })?;
+    if let Some(n) = zip.decompressed_size() {
+        return Ok(n);
+    }
+    let mut total = 0u128;
+    for i in 0..zip.len() {
+        let f = zip
+            .by_index_raw(i)
+            .map_err(|e| ReadError::CorruptXlsx { detail: e.to_string() })?;
+        total += u128::from(f.size());
+    }
+    Ok(total)
+}
+
 fn read_xlsx(bytes: &[u8], opts: &ReadOptions) -> Result<Table, ReadError> {
+    if unpacked_size(bytes)? > u128::from(opts.max_unpacked_bytes) {
+        return Err(ReadError::TooLargeUnpacked {
+            max_bytes: opts.max_unpacked_bytes,
+        });
+    }
     let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(open_error)?;
     let names = wb.sheet_names();
     let sheet = match &opts.sheet {

@@ -260,6 +260,22 @@ fn oversized_input_is_refused_before_parsing() {
 }
 
 #[test]
+fn workbooks_that_unpack_too_large_are_refused_before_unpacking() {
+    let rows: Vec<Vec<X>> = std::iter::once(vec![X::S("名称")])
+        .chain((0..2000).map(|_| vec![X::S("一段重复的文字，压缩后很小，解压后很大")]))
+        .collect();
+    let bytes = xlsx(&rows);
+    let limit = ReadOptions {
+        max_unpacked_bytes: 64 * 1024,
+        ..opts()
+    };
+    assert!(read_table(&bytes, &opts()).is_ok());
+    let e = read_table(&bytes, &limit).unwrap_err();
+    assert_eq!(e, ReadError::TooLargeUnpacked { max_bytes: 64 * 1024 });
+    assert!(e.message_zh().contains("解压后"));
+}
+
+#[test]
 fn row_limit_and_row_width_are_enforced() {
     let few = ReadOptions { max_rows: 2, ..opts() };
     assert!(read_table(b"a\n1\n2\n", &few).is_ok());
