@@ -284,30 +284,39 @@ fn decode(bytes: &[u8]) -> Result<(String, &'static str), ReadError> {
         .ok_or(ReadError::UnknownEncoding)
 }
 
-/// The unpacked size the zip directory declares. A zip that cannot even
-/// be listed is damaged.
-fn unpacked_size(bytes: &[u8]) -> Result<u128, ReadError> {
-    let mut zip =
-        zip::ZipArchive::new(Cursor::new(bytes)).map_err(|e| ReadError::CorruptXlsx { detail: e.to_string() })?;
-    if let Some(n) = zip.decompressed_size() {
-        return Ok(n);
+/// Checks the zip directory before calamine unpacks anything: a zip that
+/// cannot even be listed is damaged, one without a workbook part is some
+/// other document (a .docx, an .ods, a plain archive), and the declared
+/// unpacked size must be within the limit.
+fn check_zip(bytes: &[u8], opts: &ReadOptions) -> Result<(), ReadError> {
+    let damaged = |e: zip::result::ZipError| ReadError::CorruptXlsx { detail: e.to_string() };
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(damaged)?;
+    let has_workbook = zip
+        .file_names()
+        .any(|n| n.is_ok_and(|n| n.eq_ignore_ascii_case("xl/workbook.xml")));
+    if !has_workbook {
+        return Err(ReadError::NotATable);
     }
-    let mut total = 0u128;
-    for i in 0..zip.len() {
-        let f = zip
-            .by_index_raw(i)
-            .map_err(|e| ReadError::CorruptXlsx { detail: e.to_string() })?;
-        total += u128::from(f.size());
-    }
-    Ok(total)
-}
-
-fn read_xlsx(bytes: &[u8], opts: &ReadOptions) -> Result<Table, ReadError> {
-    if unpacked_size(bytes)? > u128::from(opts.max_unpacked_bytes) {
+    let declared = match zip.decompressed_size() {
+        Some(n) => n,
+        None => {
+            let mut total = 0u128;
+            for i in 0..zip.len() {
+                total += u128::from(zip.by_index_raw(i).map_err(damaged)?.size());
+            }
+            total
+        }
+    };
+    if declared > u128::from(opts.max_unpacked_bytes) {
         return Err(ReadError::TooLargeUnpacked {
             max_bytes: opts.max_unpacked_bytes,
         });
     }
+    Ok(())
+}
+
+fn read_xlsx(bytes: &[u8], opts: &ReadOptions) -> Result<Table, ReadError> {
+    check_zip(bytes, opts)?;
     let mut wb: Xlsx<_> = Xlsx::new(Cursor::new(bytes)).map_err(open_error)?;
     let names = wb.sheet_names();
     let sheet = match &opts.sheet {

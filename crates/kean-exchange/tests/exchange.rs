@@ -222,6 +222,13 @@ fn binary_junk_and_legacy_xls_are_not_tables() {
     assert_eq!(read_table(png, &opts()).unwrap_err(), ReadError::NotATable);
     let elf: Vec<u8> = (0u8..=255).cycle().take(4096).collect();
     assert_eq!(read_table(&elf, &opts()).unwrap_err(), ReadError::NotATable);
+    // Other zip-based documents are not workbooks.
+    let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    w.start_file("word/document.xml", zip::write::SimpleFileOptions::default())
+        .unwrap();
+    std::io::Write::write_all(&mut w, b"<w:document/>").unwrap();
+    let docx = w.finish().unwrap().into_inner();
+    assert_eq!(read_table(&docx, &opts()).unwrap_err(), ReadError::NotATable);
     let ole = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1\x00\x00\x00\x00";
     assert_eq!(read_table(ole, &opts()).unwrap_err(), ReadError::UnsupportedXls);
 }
