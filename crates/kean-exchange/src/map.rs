@@ -157,6 +157,32 @@ pub fn validate_row(
     Err(errors)
 }
 
+/// Full-width letters, digits and punctuation (typed with a Chinese input
+/// method left in full-width mode) become ASCII in fields that hold codes,
+/// numbers, dates or yes/no: `９１４４…` is a credit code, `１，２３４．５０` an
+/// amount. Names and other text, and references (which name records),
+/// keep their characters.
+fn normalize_cell(f: &Field, cell: &str) -> String {
+    match f.ty {
+        FieldType::Digits { .. }
+        | FieldType::CreditCode
+        | FieldType::Date
+        | FieldType::Money
+        | FieldType::Bool
+        | FieldType::Country => cell
+            .chars()
+            .map(|c| match c {
+                '\u{3000}' => ' ',
+                '\u{ff01}'..='\u{ff5e}' => char::from_u32(c as u32 - 0xfee0).unwrap_or(c),
+                c => c,
+            })
+            .collect::<String>()
+            .trim()
+            .to_string(),
+        _ => cell.to_string(),
+    }
+}
+
 /// Which column holds which field.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HeaderMap {
@@ -315,7 +341,7 @@ impl HeaderMap {
                     text: cell.clone(),
                 });
             }
-            values.insert(f.name.to_string(), cell.clone());
+            values.insert(f.name.to_string(), normalize_cell(f, cell));
         }
         MappedRow {
             line: row.line,

@@ -240,7 +240,7 @@ fn read_text(bytes: &[u8], opts: &ReadOptions) -> Result<Table, ReadError> {
         }
         line += bytes[counted_to..start].iter().filter(|b| **b == b'\n').count();
         counted_to = start;
-        b.push(line, record.iter().map(|c| c.trim().to_string()).collect())?;
+        b.push(line, record.iter().map(clean).collect())?;
     }
     b.finish(SourceFormat::Csv { encoding, delimiter })
 }
@@ -419,15 +419,23 @@ fn render(v: &DataRef<'_>) -> String {
     match v {
         DataRef::Int(i) => i.to_string(),
         DataRef::Float(f) => render_float(*f),
-        DataRef::String(s) => s.trim().to_string(),
-        DataRef::SharedString(s) => s.trim().to_string(),
+        DataRef::String(s) => clean(s),
+        DataRef::SharedString(s) => clean(s),
         DataRef::Bool(b) => b.to_string(),
         DataRef::DateTime(d) => render_datetime(d),
-        DataRef::DateTimeIso(s) => s.strip_suffix("T00:00:00").unwrap_or(s).trim().to_string(),
-        DataRef::DurationIso(s) => s.trim().to_string(),
+        DataRef::DateTimeIso(s) => clean(s.strip_suffix("T00:00:00").unwrap_or(s)),
+        DataRef::DurationIso(s) => clean(s),
         DataRef::Error(e) => e.to_string(),
         DataRef::Empty => String::new(),
     }
+}
+
+/// A cell trimmed of whitespace (including the ideographic space and
+/// no-break space) and of the invisible characters copied in from web pages
+/// and editors: zero-width spaces and stray byte-order marks.
+fn clean(s: &str) -> String {
+    s.trim_matches(|c: char| c.is_whitespace() || matches!(c, '\u{200b}' | '\u{200c}' | '\u{200d}' | '\u{feff}'))
+        .to_string()
 }
 
 pub(crate) fn render_float(f: f64) -> String {

@@ -689,6 +689,25 @@ fn reporting_on_a_reuploaded_report_keeps_one_error_column() {
 }
 
 #[test]
+fn full_width_input_and_invisible_characters_are_tolerated() {
+    let code = uscc("91140100MA0KXXXX0");
+    let full: String = code
+        .chars()
+        .map(|c| char::from_u32(c as u32 + 0xfee0).unwrap())
+        .collect();
+    let csv = format!(
+        "单位名称,统一社会信用代码,单位类型,所属区县,成立日期\n\u{200b}甲（集团）公司\u{feff},{full},企业,小店区,２０１５－０６－３０\n"
+    );
+    let f = run_flow(csv.as_bytes());
+    assert_eq!(
+        f.rows[0].values["name"], "甲（集团）公司",
+        "names keep full-width brackets"
+    );
+    assert_eq!(f.rows[0].values["credit_code"], code);
+    assert!(f.errors[0].is_empty(), "{:?}", f.errors[0]);
+}
+
+#[test]
 fn clean_import_has_an_empty_report() {
     let code = leak(uscc("91140100MA0KXXXX0"));
     let csv = format!("Name,Unified social credit code,Type,District\n甲公司,{code},enterprise,140105\n");
