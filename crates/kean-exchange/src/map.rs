@@ -164,23 +164,42 @@ pub fn validate_row(
 /// keep their characters.
 fn normalize_cell(f: &Field, cell: &str) -> String {
     match f.ty {
-        FieldType::Digits { .. }
-        | FieldType::CreditCode
-        | FieldType::Date
-        | FieldType::Money
-        | FieldType::Bool
-        | FieldType::Country => cell
-            .chars()
-            .map(|c| match c {
-                '\u{3000}' => ' ',
-                '\u{ff01}'..='\u{ff5e}' => char::from_u32(c as u32 - 0xfee0).unwrap_or(c),
-                c => c,
-            })
-            .collect::<String>()
-            .trim()
-            .to_string(),
+        FieldType::Digits { .. } | FieldType::CreditCode | FieldType::Money | FieldType::Bool | FieldType::Country => {
+            cell.chars()
+                .map(|c| match c {
+                    '\u{3000}' => ' ',
+                    '\u{ff01}'..='\u{ff5e}' => char::from_u32(c as u32 - 0xfee0).unwrap_or(c),
+                    c => c,
+                })
+                .collect::<String>()
+                .trim()
+                .to_string()
+        }
+        FieldType::Date => {
+            let ascii = normalize_cell(
+                &Field {
+                    ty: FieldType::Money,
+                    ..*f
+                },
+                cell,
+            );
+            excel_serial_date(&ascii).unwrap_or(ascii)
+        }
         _ => cell.to_string(),
     }
+}
+
+/// A date that reached us as Excel's day number (a date cell pasted as a
+/// value, or formatted as General): five digits, 10000 (1927-05-18) to
+/// 99999, in the 1900 date system. Eight digits stay `20250301`.
+fn excel_serial_date(s: &str) -> Option<String> {
+    if s.len() != 5 || !s.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let days: i64 = s.parse().ok()?;
+    let epoch = NaiveDate::from_ymd_opt(1899, 12, 30)?;
+    let d = epoch.checked_add_signed(chrono::Duration::days(days))?;
+    Some(d.format("%Y-%m-%d").to_string())
 }
 
 /// Which column holds which field.
@@ -371,6 +390,16 @@ mod tests {
                 }
             }
         }
+    }
+
+    #[test]
+    fn excel_day_numbers_in_date_columns() {
+        assert_eq!(excel_serial_date("45717").as_deref(), Some("2025-03-01"));
+        assert_eq!(excel_serial_date("20250301"), None);
+        assert_eq!(excel_serial_date("4571"), None);
+        let f = Kind::Organization.field("established_on").unwrap();
+        assert_eq!(normalize_cell(f, "４５７１７"), "2025-03-01");
+        assert_eq!(normalize_cell(f, "2025/3/1"), "2025/3/1");
     }
 
     #[test]

@@ -209,12 +209,15 @@ pub fn report_xlsx(table: &Table, report: &ImportReport) -> Result<Vec<u8>, Writ
             }
         }
         if !issues.is_empty() {
-            let text: Vec<String> = issues
-                .iter()
-                .map(|i| match i.column.and_then(out_col) {
+            // Where blank rows or a title were dropped, the row number here
+            // differs from the uploaded file's: name the original line.
+            let origin = (row.line != xr as usize + 1).then(|| format!("（原文件第{}行）", row.line));
+            let text: Vec<String> = origin
+                .into_iter()
+                .chain(issues.iter().map(|i| match i.column.and_then(out_col) {
                     Some(o) => format!("[{}列] {}", column_letter(o), i.reason_zh),
                     None => i.reason_zh.clone(),
-                })
+                }))
                 .collect();
             ws.write_string_with_format(xr, err_col, text.join("\n"), &reason_fmt)?;
         }

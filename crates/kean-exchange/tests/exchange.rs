@@ -708,6 +708,29 @@ fn full_width_input_and_invisible_characters_are_tolerated() {
 }
 
 #[test]
+fn error_report_names_the_original_line_when_rows_moved() {
+    let csv = "区县名单\n区划代码,名称\n\n140105,小店区\n14010X,迎泽区\n";
+    let table = read_table(csv.as_bytes(), &opts()).unwrap();
+    let map = map_headers(Kind::District, &table.headers).unwrap();
+    let rows = map.map_rows(&table);
+    let errors: Vec<_> = rows
+        .iter()
+        .map(|r| {
+            validate_row(Kind::District, r, vec![], today())
+                .err()
+                .unwrap_or_default()
+        })
+        .collect();
+    let report = build_report(&map, &rows, &errors);
+    assert_eq!(report.issues.len(), 1);
+    assert_eq!((report.issues[0].line, report.issues[0].column), (5, Some(0)));
+    let out = report_xlsx(&table, &report).unwrap();
+    let r = open(&out).worksheet_range("错误报告").unwrap();
+    let reason = r.get_value((2, 2)).unwrap().to_string();
+    assert!(reason.starts_with("（原文件第5行）\n[A列] 区划代码"), "{reason}");
+}
+
+#[test]
 fn clean_import_has_an_empty_report() {
     let code = leak(uscc("91140100MA0KXXXX0"));
     let csv = format!("Name,Unified social credit code,Type,District\n甲公司,{code},enterprise,140105\n");
