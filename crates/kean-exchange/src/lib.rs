@@ -29,6 +29,14 @@
 //!    with the bad cells marked red. If the report is clean the caller
 //!    inserts all rows in one transaction; otherwise nothing is inserted.
 //!
+//! Staff files import even with: a title line above the header, blank rows,
+//! a running-number column (序号), `*` on required headers, unit suffixes
+//! such as `（元）`, full-width digits in codes, amounts and dates, dates as
+//! Excel day numbers, tab-separated or UTF-16 text, and the 错误说明 column
+//! of our own error report (so a corrected report can be uploaded again).
+//! Everything else that is wrong is refused with a message in both
+//! languages: see [`ReadError`], [`HeaderProblem`] and [`Issue`].
+//!
 //! ```
 //! use kean_core::schema::Kind;
 //! use kean_exchange::*;
