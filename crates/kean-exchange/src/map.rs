@@ -164,29 +164,31 @@ pub fn validate_row(
 /// keep their characters.
 fn normalize_cell(f: &Field, cell: &str) -> String {
     match f.ty {
-        FieldType::Digits { .. } | FieldType::CreditCode | FieldType::Money | FieldType::Bool | FieldType::Country => {
-            cell.chars()
-                .map(|c| match c {
-                    '\u{3000}' => ' ',
-                    '\u{ff01}'..='\u{ff5e}' => char::from_u32(c as u32 - 0xfee0).unwrap_or(c),
-                    c => c,
-                })
-                .collect::<String>()
-                .trim()
-                .to_string()
-        }
+        FieldType::Digits { .. } | FieldType::CreditCode | FieldType::Money | FieldType::Country => to_ascii(cell),
+        // Ticks and crosses as staff mark yes/no columns.
+        FieldType::Bool => match cell.trim() {
+            "✓" | "✔" | "☑" => "是".to_string(),
+            "×" | "✕" | "✗" | "✘" | "☐" => "否".to_string(),
+            other => to_ascii(other),
+        },
         FieldType::Date => {
-            let ascii = normalize_cell(
-                &Field {
-                    ty: FieldType::Money,
-                    ..*f
-                },
-                cell,
-            );
+            let ascii = to_ascii(cell);
             excel_serial_date(&ascii).unwrap_or(ascii)
         }
         _ => cell.to_string(),
     }
+}
+
+fn to_ascii(cell: &str) -> String {
+    cell.chars()
+        .map(|c| match c {
+            '\u{3000}' => ' ',
+            '\u{ff01}'..='\u{ff5e}' => char::from_u32(c as u32 - 0xfee0).unwrap_or(c),
+            c => c,
+        })
+        .collect::<String>()
+        .trim()
+        .to_string()
 }
 
 /// A date that reached us as Excel's day number (a date cell pasted as a
@@ -400,6 +402,10 @@ mod tests {
         let f = Kind::Organization.field("established_on").unwrap();
         assert_eq!(normalize_cell(f, "４５７１７"), "2025-03-01");
         assert_eq!(normalize_cell(f, "2025/3/1"), "2025/3/1");
+        let b = Kind::Organization.field("tech_sme").unwrap();
+        assert_eq!(normalize_cell(b, "×"), "否");
+        assert_eq!(normalize_cell(b, "✓"), "是");
+        assert_eq!(normalize_cell(b, "１"), "1");
     }
 
     #[test]
