@@ -947,6 +947,48 @@ fn csv_export_has_bom_plain_numbers_and_defused_formulas() {
     assert_eq!(t.rows[0].cells[2], "1234567.89");
 }
 
+#[test]
+fn an_exported_list_can_be_edited_and_imported_again() {
+    let kind = Kind::Contract;
+    let headers: Vec<String> = kind.fields().iter().map(|f| f.zh.to_string()).collect();
+    let d = |y, m, dd| Cell::Date(NaiveDate::from_ymd_opt(y, m, dd).unwrap());
+    let row = vec![
+        Cell::Text("2025140700000001".into()),
+        Cell::Text("智能制造关键技术开发".into()),
+        Cell::Text("技术开发".into()),
+        Cell::Text("山西示例科技有限公司".into()),
+        Cell::Text("某某汽车股份有限公司".into()),
+        Cell::Text("中国".into()),
+        Cell::Empty,
+        d(2025, 3, 1),
+        d(2025, 3, 15),
+        Cell::Money(123_456_789),
+        Cell::Money(100_000_000),
+        Cell::Text("先进制造".into()),
+        Cell::Empty,
+        Cell::Empty,
+    ];
+    for bytes in [
+        export_xlsx(kind, &headers, std::slice::from_ref(&row), &ExportOptions::default()).unwrap(),
+        export_csv(&headers, std::slice::from_ref(&row), &ExportOptions::default()),
+    ] {
+        let t = read_table(&bytes, &opts()).unwrap();
+        let m = map_headers(kind, &t.headers).unwrap();
+        let mut rows = m.map_rows(&t);
+        assert_eq!(rows[0].values["contract_value"], "1234567.89");
+        assert_eq!(rows[0].values["signed_on"], "2025-03-01");
+        assert_eq!(rows[0].refs.len(), 1);
+        rows[0].resolve("seller_org_id", 9);
+        let fields = validate_row(kind, &rows[0], vec![], today()).unwrap();
+        assert_eq!(
+            fields.get("contract_value").as_money(),
+            Some(kean_core::Fen(123_456_789))
+        );
+        assert_eq!(fields.get("contract_type").as_text(), Some("development"));
+        assert_eq!(fields.get("seller_org_id").as_ref_id(), Some(9));
+    }
+}
+
 // ---------------------------------------------------------------- misc
 
 #[test]
