@@ -36,6 +36,7 @@ pub enum ReadError {
     },
     /// The named worksheet does not exist.
     SheetNotFound {
+        /// The sheet asked for.
         name: String,
         /// The sheets the workbook does have.
         available: Vec<String>,
@@ -43,12 +44,17 @@ pub enum ReadError {
     /// A header row but no data rows below it.
     NoDataRows,
     /// More data rows than the caller allows.
-    TooManyRows { max_rows: usize },
+    TooManyRows {
+        /// The limit.
+        max_rows: usize,
+    },
     /// A row has non-empty cells to the right of the last header.
     TooManyCells {
         /// Line (CSV) or row number (XLSX) of the offending row, 1-based.
         line: usize,
+        /// How many cells the row has, counting to its last non-empty one.
         cells: usize,
+        /// How many columns the header has.
         headers: usize,
     },
 }

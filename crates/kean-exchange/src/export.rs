@@ -11,12 +11,17 @@ use crate::width::column_width;
 /// One exported cell.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Cell {
+    /// Text, written as text (never as a formula).
     Text(String),
     /// An amount in fen (分); written as yuan (or 万元).
     Money(i64),
+    /// A calendar date, written as an Excel date.
     Date(NaiveDate),
+    /// Yes/no, written as 是/否 (or Yes/No).
     Bool(bool),
+    /// A whole number, written as a number.
     Int(i64),
+    /// Nothing.
     Empty,
 }
 
@@ -51,6 +56,7 @@ pub enum MoneyUnit {
 pub struct ExportOptions {
     /// Chinese yes/no (是/否) and sheet name; English otherwise.
     pub zh: bool,
+    /// 元 or 万元 for money columns.
     pub money_unit: MoneyUnit,
 }
 

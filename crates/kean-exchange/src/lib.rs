@@ -65,6 +65,8 @@
 //! Templates ([`template_xlsx`], [`template_csv`]) and exports
 //! ([`export_xlsx`], [`export_csv`]) are generated from the same schema.
 
+#![warn(missing_docs)]
+
 mod error;
 mod export;
 mod map;

@@ -22,25 +22,41 @@ pub const IGNORED_HEADERS: &[&str] = &["序号", "no", "no.", "#", crate::report
 #[serde(rename_all = "snake_case", tag = "problem")]
 pub enum HeaderProblem {
     /// The header names no field of the kind.
-    Unknown { column: usize, header: String },
+    Unknown {
+        /// 0-based column.
+        column: usize,
+        /// The header as written.
+        header: String,
+    },
     /// An empty header cell above a column.
-    Empty { column: usize },
+    Empty {
+        /// 0-based column.
+        column: usize,
+    },
     /// Two columns name the same field.
     Duplicate {
+        /// The field both name.
         field: &'static str,
+        /// The second column's header as written.
         header: String,
+        /// 0-based column of the first.
         first_column: usize,
+        /// 0-based column of the second.
         column: usize,
     },
     /// A required field has no column.
     MissingRequired {
+        /// The field's name.
         field: &'static str,
+        /// Its Chinese label.
         zh: &'static str,
+        /// Its English label.
         en: &'static str,
     },
 }
 
 impl HeaderProblem {
+    /// The message for bureau staff, naming the column and header.
     pub fn message_zh(&self) -> String {
         match self {
             HeaderProblem::Unknown { column, header } => {
@@ -62,6 +78,7 @@ impl HeaderProblem {
         }
     }
 
+    /// The message in English.
     pub fn message_en(&self) -> String {
         match self {
             HeaderProblem::Unknown { column, header } => {
@@ -106,8 +123,11 @@ pub fn column_letter(col: usize) -> String {
 /// by name or 6-digit code, …).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RefValue {
+    /// The reference field (e.g. `district_id`).
     pub field: &'static str,
+    /// The kind of record it names.
     pub kind: Kind,
+    /// The cell's text (a name, a code, …).
     pub text: String,
 }
 
@@ -326,6 +346,7 @@ pub fn map_headers(kind: Kind, headers: &[String]) -> Result<HeaderMap, Vec<Head
 }
 
 impl HeaderMap {
+    /// The kind the headers were mapped to.
     pub fn kind(&self) -> Kind {
         self.kind
     }
@@ -348,6 +369,9 @@ impl HeaderMap {
         self.columns.get(col).copied().flatten()
     }
 
+    /// One row keyed by field name; unmapped columns are left out. Code,
+    /// number, date and yes/no cells are normalized (full-width characters,
+    /// Excel day numbers, ticks and crosses); text is kept as it is.
     pub fn map_row(&self, row: &Row) -> MappedRow {
         let mut values = BTreeMap::new();
         let mut refs = Vec::new();
@@ -371,6 +395,7 @@ impl HeaderMap {
         }
     }
 
+    /// [`HeaderMap::map_row`] for every row of the table.
     pub fn map_rows(&self, table: &Table) -> Vec<MappedRow> {
         table.rows.iter().map(|r| self.map_row(r)).collect()
     }

@@ -48,13 +48,16 @@ impl Default for ReadOptions {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case", tag = "format")]
 pub enum SourceFormat {
+    /// Delimited text.
     Csv {
         /// `utf-8`, `utf-16le`, `utf-16be` or `gb18030` (which covers GBK).
         encoding: &'static str,
         /// `,` or tab.
         delimiter: char,
     },
+    /// An Excel workbook.
     Xlsx {
+        /// The worksheet that was read.
         sheet: String,
     },
 }
@@ -76,8 +79,11 @@ pub struct Table {
     /// A title line above the header row (a single cell, followed by a
     /// row of several headers), skipped when reading.
     pub title: Option<String>,
+    /// The header row, trimmed, up to its last non-empty cell.
     pub headers: Vec<String>,
+    /// The non-blank rows below the header.
     pub rows: Vec<Row>,
+    /// What the file turned out to be.
     pub format: SourceFormat,
 }
 

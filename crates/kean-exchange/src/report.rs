@@ -31,13 +31,16 @@ pub struct Issue {
     pub field: String,
     /// The cell's text as uploaded.
     pub value: String,
+    /// Why, for bureau staff (starts with the field's label).
     pub reason_zh: String,
+    /// Why, in English.
     pub reason_en: String,
 }
 
 /// The outcome of checking every row of an import.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct ImportReport {
+    /// The kind being imported.
     pub kind: Kind,
     /// Data rows in the file.
     pub total_rows: usize,
