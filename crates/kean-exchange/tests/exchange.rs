@@ -217,6 +217,27 @@ fn truncated_xlsx_is_reported_as_damaged() {
 }
 
 #[test]
+fn a_workbook_with_damaged_xml_inside_is_reported_as_damaged() {
+    let good = xlsx(&[vec![X::S("名称")], vec![X::S("小店区")]]);
+    let mut src = zip::ZipArchive::new(Cursor::new(&good[..])).unwrap();
+    let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    for i in 0..src.len() {
+        let mut f = src.by_index(i).unwrap();
+        let name = f.name().unwrap().into_owned();
+        let mut body = Vec::new();
+        std::io::Read::read_to_end(&mut f, &mut body).unwrap();
+        if name == "xl/worksheets/sheet1.xml" {
+            body = b"<worksheet><sheetData><row r=\"1\"><c r=\"A1\" t=\"s\"><v>0</v></c></row><row r=".to_vec();
+        }
+        w.start_file(name, zip::write::SimpleFileOptions::default()).unwrap();
+        std::io::Write::write_all(&mut w, &body).unwrap();
+    }
+    let bad = w.finish().unwrap().into_inner();
+    let e = read_table(&bad, &opts()).unwrap_err();
+    assert!(matches!(e, ReadError::CorruptXlsx { .. }), "{e:?}");
+}
+
+#[test]
 fn binary_junk_and_legacy_xls_are_not_tables() {
     let png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x00";
     assert_eq!(read_table(png, &opts()).unwrap_err(), ReadError::NotATable);
