@@ -109,6 +109,7 @@ fn ref_hint(kind: Kind) -> (String, String) {
         Kind::Platform => ("平台名称", "platform name"),
         Kind::Person => ("人员证件号码", "researcher ID number"),
         Kind::Transfer => ("受让方名称", "counterparty name"),
+        Kind::RevenueReport => ("营收填报年度", "revenue report year"),
     };
     (zh.to_string(), en.to_string())
 }
