@@ -39,12 +39,16 @@ pub struct ImportSource {
     /// Hash of the file's bytes (re-imports are refused unless forced).
     pub content_hash: String,
     pub force: bool,
+    /// Check everything, write nothing (the preview before confirming).
+    pub dry_run: bool,
 }
 
 #[derive(Debug, Clone)]
 pub enum ImportOutcome {
     /// Everything was written.
     Imported { ids: Vec<i64> },
+    /// A dry run found no problem in these many rows.
+    Checked { rows: usize },
     /// Nothing was written; these are all the problems found.
     Rejected { errors: Vec<RowError> },
 }
@@ -147,7 +151,10 @@ impl Access {
                 ErrorCode::Conflict,
                 format!(
                     "同一文件已于 {} 由 {} 导入（{} 行，文件名 {}）；如确需重复导入，请选择“强制导入”",
-                    prev.created_at, prev.actor, prev.row_count, prev.file_name
+                    kean_core::display_time(&prev.created_at),
+                    prev.actor,
+                    prev.row_count,
+                    prev.file_name
                 ),
                 format!(
                     "the same file was imported at {} by {} ({} rows, as {}); force the import to repeat it",
@@ -321,6 +328,9 @@ impl Access {
             errors.sort_by(|a, b| (a.line, &a.field).cmp(&(b.line, &b.field)));
             return Ok(ImportOutcome::Rejected { errors });
         }
+        if source.dry_run {
+            return Ok(ImportOutcome::Checked { rows: good.len() });
+        }
         let to_insert: Vec<(Fields, Option<i64>)> = good.into_iter().map(|(_, f, o)| (f, o)).collect();
         let import = NewImport {
             content_hash: source.content_hash.clone(),
@@ -333,5 +343,139 @@ impl Access {
             .await
             .map_err(AppError::from_store)?;
         Ok(ImportOutcome::Imported { ids })
+    }
+}
+
+/// The result of importing a file.
+#[derive(Debug, Clone)]
+pub enum FileImport {
+    Imported {
+        ids: Vec<i64>,
+    },
+    /// Dry run: the file is clean and would import this many rows.
+    Checked {
+        rows: usize,
+    },
+    /// Nothing was written; the report names every problem and the
+    /// workbook marks the bad cells.
+    Rejected {
+        report: kean_exchange::ImportReport,
+        report_xlsx: Vec<u8>,
+    },
+}
+
+impl Access {
+    /// Imports a CSV (UTF-8 or GBK) or XLSX file: read, map its headers to
+    /// `kind`'s fields, then [`Access::import`]. A file that cannot be read
+    /// or whose headers do not fit is an error naming the problem.
+    pub async fn import_file(
+        &self,
+        kind: Kind,
+        bytes: &[u8],
+        file_name: &str,
+        force: bool,
+        dry_run: bool,
+    ) -> Result<FileImport> {
+        let file_error = |zh: String, en: String| AppError::new(ErrorCode::ValidationFailed, zh, en);
+        let table = kean_exchange::read_table(bytes, &kean_exchange::ReadOptions::default()).map_err(|e| {
+            file_error(
+                format!("文件无法导入：{}", e.message_zh()),
+                format!("the file cannot be imported: {}", e.message_en()),
+            )
+        })?;
+        let map = kean_exchange::map_headers(kind, &table.headers).map_err(|problems| AppError {
+            fields: problems
+                .iter()
+                .map(|p| kean_core::FieldError::new("header", p.message_zh(), p.message_en()))
+                .collect(),
+            ..file_error(
+                "表头与模板不符，请下载导入模板核对".into(),
+                "the headers do not match the template".into(),
+            )
+        })?;
+        let mapped = map.map_rows(&table);
+        let rows: Vec<ImportRow> = mapped
+            .iter()
+            .map(|m| ImportRow {
+                line: m.line,
+                values: m.values.clone(),
+            })
+            .collect();
+        let source = ImportSource {
+            file_name: file_name.to_string(),
+            content_hash: kean_exchange::content_hash(bytes),
+            force,
+            dry_run,
+        };
+        match self.import(kind, &rows, &source).await? {
+            ImportOutcome::Imported { ids } => Ok(FileImport::Imported { ids }),
+            ImportOutcome::Checked { rows } => Ok(FileImport::Checked { rows }),
+            ImportOutcome::Rejected { errors } => {
+                let mut per_row: Vec<Vec<kean_core::FieldError>> = vec![vec![]; mapped.len()];
+                for e in errors {
+                    if let Some(i) = mapped.iter().position(|m| m.line == e.line) {
+                        per_row[i].push(kean_core::FieldError::new(&e.field, e.message_zh, e.message_en));
+                    }
+                }
+                let mut report = kean_exchange::build_report(&map, &mapped, &per_row);
+                // The reader finds duplicates within the file too; say each once.
+                report.issues.dedup_by(|a, b| a.line == b.line && a.field == b.field);
+                let report_xlsx = kean_exchange::report_xlsx(&table, &report)
+                    .map_err(|e| AppError::internal(format!("error report: {e}")))?;
+                Ok(FileImport::Rejected { report, report_xlsx })
+            }
+        }
+    }
+}
+
+impl Access {
+    /// Keeps an uploaded file for `kind` until the user confirms; returns
+    /// the token that names it (only its hash is stored).
+    pub async fn stage_upload(&self, kind: Kind, file_name: &str, bytes: &[u8]) -> Result<String> {
+        kean_core::policy::authorize(self.actor(), Action::Create, Some(kind)).map_err(AppError::denied)?;
+        let token = crate::random_token()?;
+        let now = self.app().now();
+        self.app()
+            .store()
+            .put_upload(
+                &kean_core::audit::sm3_hex(token.as_bytes()),
+                self.actor().user_id,
+                kind,
+                file_name,
+                bytes,
+                &kean_core::format_ts(now),
+                &kean_core::format_ts(now - chrono::Duration::days(1)),
+            )
+            .await
+            .map_err(AppError::from_store)?;
+        Ok(token)
+    }
+
+    /// Checks (dry run) or imports a staged upload. A real import removes
+    /// the upload.
+    pub async fn import_staged(&self, token: &str, force: bool, dry_run: bool) -> Result<(Kind, String, FileImport)> {
+        let hash = kean_core::audit::sm3_hex(token.as_bytes());
+        let (kind, file_name, bytes) = self
+            .app()
+            .store()
+            .get_upload(&hash, self.actor().user_id)
+            .await
+            .map_err(AppError::from_store)?
+            .ok_or_else(|| {
+                AppError::new(
+                    ErrorCode::NotFound,
+                    "上传的文件已过期或不存在，请重新上传",
+                    "the upload has expired or does not exist; upload again",
+                )
+            })?;
+        let outcome = self.import_file(kind, &bytes, &file_name, force, dry_run).await?;
+        if matches!(outcome, FileImport::Imported { .. }) {
+            self.app()
+                .store()
+                .delete_upload(&hash)
+                .await
+                .map_err(AppError::from_store)?;
+        }
+        Ok((kind, file_name, outcome))
     }
 }

@@ -52,6 +52,29 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Import a CSV (UTF-8 or GBK) or XLSX file into a registry: every row is
+    /// checked; a file with any bad row imports nothing and the problems are
+    /// listed (and written to --report as a workbook with the bad cells marked).
+    Import {
+        /// organizations | platforms | researchers | contracts | achievements |
+        /// transfers | revenue-reports | districts | industry-chains
+        kind: String,
+        /// The file to import.
+        file: std::path::PathBuf,
+        /// Import even if the same file was imported before.
+        #[arg(long)]
+        force: bool,
+        /// Check the file and report, but write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Where to write the error report (XLSX) if rows are rejected.
+        #[arg(long)]
+        report: Option<std::path::PathBuf>,
+        #[command(flatten)]
+        db: DbArg,
+    },
+    /// Write an import template (XLSX, or CSV if FILE ends in .csv).
+    Template { kind: String, file: std::path::PathBuf },
     /// Create the database and apply migrations, then exit.
     Migrate {
         #[command(flatten)]
@@ -167,6 +190,34 @@ async fn main() -> ExitCode {
             Err(c) => c,
         },
         Command::User { command } => user(command).await,
+        Command::Import {
+            kind,
+            file,
+            force,
+            dry_run,
+            report,
+            db,
+        } => import(&kind, &file, force, dry_run, report.as_deref(), &db.database_url).await,
+        Command::Template { kind, file } => {
+            let Some(k) = Kind::from_slug(&kind) else {
+                return fail(format!("unknown registry '{kind}'; use one of: {}", slugs()));
+            };
+            let bytes = if file.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv")) {
+                Ok(kean_exchange::template_csv(k))
+            } else {
+                kean_exchange::template_xlsx(k)
+            };
+            match bytes
+                .map_err(|e| e.to_string())
+                .and_then(|b| std::fs::write(&file, b).map_err(|e| e.to_string()))
+            {
+                Ok(()) => {
+                    println!("template for {kind} written to {}", file.display());
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(format!("cannot write {}: {e}", file.display())),
+            }
+        }
         Command::Audit {
             command: AuditCommand::Verify { db },
         } => {
@@ -183,6 +234,97 @@ async fn main() -> ExitCode {
                 Err(e) => fail(e),
             }
         }
+    }
+}
+
+fn slugs() -> String {
+    Kind::ALL.iter().map(|k| k.slug()).collect::<Vec<_>>().join(", ")
+}
+
+async fn import(
+    kind: &str,
+    file: &std::path::Path,
+    force: bool,
+    dry_run: bool,
+    report: Option<&std::path::Path>,
+    url: &str,
+) -> ExitCode {
+    let Some(k) = Kind::from_slug(kind) else {
+        return fail(format!("unknown registry '{kind}'; use one of: {}", slugs()));
+    };
+    let bytes = match std::fs::File::open(file)
+        .map_err(|e| e.to_string())
+        .and_then(|f| kean_exchange::read_limited(f, kean_exchange::DEFAULT_MAX_BYTES).map_err(|e| e.message_en()))
+    {
+        Ok(b) => b,
+        Err(e) => return fail(format!("{}: {e}", file.display())),
+    };
+    let app = match open_existing(url).await {
+        Ok(a) => a,
+        Err(c) => return c,
+    };
+    let access = app.access(Actor::system("import"));
+    let bar = indicatif::ProgressBar::new_spinner();
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{spinner} {elapsed_precise} {msg}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+    );
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    bar.set_message(format!(
+        "checking {} ({} bytes) for {kind}…",
+        file.display(),
+        bytes.len()
+    ));
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    let outcome = access.import_file(k, &bytes, &name, force, dry_run).await;
+    bar.finish_and_clear();
+    match outcome {
+        Ok(kean_app::FileImport::Imported { ids }) => {
+            println!(
+                "imported {} {kind} from {} in one transaction",
+                ids.len(),
+                file.display()
+            );
+            ExitCode::SUCCESS
+        }
+        Ok(kean_app::FileImport::Checked { rows }) => {
+            println!(
+                "dry run: all {rows} rows of {} are valid; nothing written",
+                file.display()
+            );
+            ExitCode::SUCCESS
+        }
+        Ok(kean_app::FileImport::Rejected { report: r, report_xlsx }) => {
+            eprintln!(
+                "{}: {} of {} rows have problems; nothing was imported",
+                file.display(),
+                r.error_rows,
+                r.total_rows
+            );
+            for i in r.issues.iter().take(50) {
+                eprintln!(
+                    "  line {}, column {}: '{}' — {}",
+                    i.line,
+                    i.header.as_deref().unwrap_or(&i.field),
+                    i.value,
+                    i.reason_en
+                );
+            }
+            if r.issues.len() > 50 {
+                eprintln!("  … and {} more", r.issues.len() - 50);
+            }
+            if let Some(path) = report {
+                match std::fs::write(path, report_xlsx) {
+                    Ok(()) => eprintln!("error report with the bad cells marked: {}", path.display()),
+                    Err(e) => eprintln!("cannot write the report {}: {e}", path.display()),
+                }
+            }
+            ExitCode::FAILURE
+        }
+        Err(e) => fail(format!("{}: {e}", file.display())),
     }
 }
 

@@ -24,6 +24,7 @@ fn source(hash: &str) -> ImportSource {
         file_name: "单位.xlsx".into(),
         content_hash: hash.into(),
         force: false,
+        dry_run: false,
     }
 }
 
@@ -228,3 +229,118 @@ async fn liaison_imports_only_its_own(s: Server) {
     assert_eq!(e.code, kean_core::ErrorCode::Forbidden);
 }
 on_both!(liaison_imports_only_its_own);
+
+async fn web_upload_check_confirm_and_spreadsheets(s: Server) {
+    let b = basics(&s.app).await;
+    let pw = user(&s.app, "officer", Role::Reviewer, None).await;
+    let web = common::Web::login(&s.base, "officer", &pw).await;
+    let (_, page) = web.get("/registry/platforms/import").await;
+    let csrf = common::csrf_of(&page);
+    let upload = |bytes: Vec<u8>, name: &'static str| {
+        let form = reqwest::multipart::Form::new()
+            .text("_csrf", csrf.clone())
+            .part("file", reqwest::multipart::Part::bytes(bytes).file_name(name));
+        web.http
+            .post(format!("{}/registry/platforms/import", s.base))
+            .multipart(form)
+            .send()
+    };
+    let _ = b;
+    // GBK CSV, Chinese headers, references by name; line 3 is wrong twice.
+    let bad = "平台名称,平台类型,级别,依托单位\n甲公司技术中心,企业技术中心,市级,晋中甲科技有限公司\n乙平台,火箭发射场,市级,不存在的公司\n";
+    let gbk: Vec<u8> = encode_gbk(bad);
+    let r = upload(gbk, "平台.csv").await.unwrap();
+    assert_eq!(r.status(), 422);
+    let html = r.text().await.unwrap();
+    assert!(
+        html.contains("import-issues") && html.contains("火箭发射场") && html.contains("不存在的公司"),
+        "{html}"
+    );
+    assert_eq!(
+        s.app.access(Actor::system("t")).count(Kind::Platform).await.unwrap(),
+        0,
+        "nothing imported"
+    );
+    let token = html
+        .split("/import/")
+        .nth(1)
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap()
+        .to_string();
+    let report = web
+        .http
+        .get(format!("{}/registry/platforms/import/{token}/report.xlsx", s.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(report.status(), 200);
+    assert!(report.bytes().await.unwrap().starts_with(b"PK"), "an XLSX error report");
+
+    // A good file: preview, then confirm.
+    let good = "平台名称,平台类型,级别,依托单位\n甲公司技术中心,企业技术中心,市级,晋中甲科技有限公司\n乙公司重点实验室,重点实验室,省级,晋中乙材料有限公司\n";
+    let r = upload(good.as_bytes().to_vec(), "平台.csv").await.unwrap();
+    assert_eq!(r.status(), 200);
+    let html = r.text().await.unwrap();
+    assert!(html.contains("import-preview") && html.contains("乙公司重点实验室"));
+    assert_eq!(
+        s.app.access(Actor::system("t")).count(Kind::Platform).await.unwrap(),
+        0,
+        "a preview writes nothing"
+    );
+    let token = html
+        .split("/import/")
+        .nth(1)
+        .unwrap()
+        .split('/')
+        .next()
+        .unwrap()
+        .to_string();
+    let (st, _, loc) = web
+        .post(
+            &format!("/registry/platforms/import/{token}/confirm"),
+            &[("_csrf", &csrf)],
+        )
+        .await;
+    assert_eq!(st, 303);
+    assert!(loc.unwrap().contains("imported=2"));
+    assert_eq!(s.app.access(Actor::system("t")).count(Kind::Platform).await.unwrap(), 2);
+    // The same file again is refused unless forced.
+    let r = upload(good.as_bytes().to_vec(), "平台.csv").await.unwrap();
+    assert_eq!(r.status(), 409);
+    // Templates and the Excel export.
+    for path in [
+        "/registry/platforms/template.xlsx",
+        "/registry/platforms/export.xlsx?q=%E7%94%B2",
+    ] {
+        let r = web.http.get(format!("{}{path}", s.base)).send().await.unwrap();
+        assert_eq!(r.status(), 200, "{path}");
+        assert!(r.bytes().await.unwrap().starts_with(b"PK"), "{path}");
+    }
+    let (st, csv) = web.get("/registry/platforms/template.csv").await;
+    assert_eq!(st, 200);
+    assert!(csv.contains("平台名称"));
+    // A forged upload (wrong CSRF token) is refused.
+    let form = reqwest::multipart::Form::new().text("_csrf", "forged").part(
+        "file",
+        reqwest::multipart::Part::bytes(good.as_bytes().to_vec()).file_name("x.csv"),
+    );
+    let r = web
+        .http
+        .post(format!("{}/registry/platforms/import", s.base))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 403);
+}
+on_both!(web_upload_check_confirm_and_spreadsheets);
+
+/// GBK bytes for the few Chinese characters used here, produced the way a
+/// Chinese office's spreadsheet program saves "CSV".
+fn encode_gbk(s: &str) -> Vec<u8> {
+    let (bytes, _, unmappable) = encoding_rs::GBK.encode(s);
+    assert!(!unmappable);
+    bytes.into_owned()
+}

@@ -278,6 +278,22 @@ pub trait Store: Send + Sync {
     /// and audits the login, in one transaction.
     async fn create_session(&self, token_hash: &str, row: &SessionRow, meta: &WriteMeta) -> Result<()>;
     async fn session(&self, token_hash: &str) -> Result<Option<SessionRow>>;
+    /// Keeps an uploaded file until its owner confirms the import (and
+    /// drops uploads older than `expire_before`).
+    #[allow(clippy::too_many_arguments)]
+    async fn put_upload(
+        &self,
+        token_hash: &str,
+        user_id: i64,
+        kind: Kind,
+        file_name: &str,
+        content: &[u8],
+        at: &str,
+        expire_before: &str,
+    ) -> Result<()>;
+    /// An upload, only for the user who made it.
+    async fn get_upload(&self, token_hash: &str, user_id: i64) -> Result<Option<(Kind, String, Vec<u8>)>>;
+    async fn delete_upload(&self, token_hash: &str) -> Result<()>;
     /// Changes an account (unlock, enable/disable, new password), audited;
     /// disabling or a new password also ends the user's sessions.
     async fn change_user(&self, user_id: i64, change: &UserChange, meta: &WriteMeta) -> Result<User>;

@@ -27,12 +27,14 @@ const MIGRATIONS_SQLITE: &[(i64, &str)] = &[
     (2, include_str!("../migrations/sqlite/0002_revenue_reports.sql")),
     (3, include_str!("../migrations/sqlite/0003_imports.sql")),
     (4, include_str!("../migrations/sqlite/0004_period_indexes.sql")),
+    (5, include_str!("../migrations/sqlite/0005_pending_uploads.sql")),
 ];
 const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
     (2, include_str!("../migrations/postgres/0002_revenue_reports.sql")),
     (3, include_str!("../migrations/postgres/0003_imports.sql")),
     (4, include_str!("../migrations/postgres/0004_period_indexes.sql")),
+    (5, include_str!("../migrations/postgres/0005_pending_uploads.sql")),
 ];
 
 /// A bound parameter.
@@ -1152,6 +1154,68 @@ impl Store for SqlStore {
             })),
             None => Ok(None),
         }
+    }
+
+    async fn put_upload(
+        &self,
+        token_hash: &str,
+        user_id: i64,
+        kind: Kind,
+        file_name: &str,
+        content: &[u8],
+        at: &str,
+        expire_before: &str,
+    ) -> Result<()> {
+        let _w = self.write_guard().await;
+        let mut tx = self.pool.begin().await?;
+        q(
+            "DELETE FROM pending_uploads WHERE created_at < $1".into(),
+            vec![Arg::Text(Some(expire_before.to_string()))],
+        )
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO pending_uploads (token_hash, user_id, kind, file_name, content, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(token_hash.to_string())
+        .bind(user_id)
+        .bind(kind.slug().to_string())
+        .bind(file_name.to_string())
+        .bind(content.to_vec())
+        .bind(at.to_string())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn get_upload(&self, token_hash: &str, user_id: i64) -> Result<Option<(Kind, String, Vec<u8>)>> {
+        let row = q(
+            "SELECT kind, file_name, content FROM pending_uploads WHERE token_hash = $1 AND user_id = $2".into(),
+            vec![Arg::Text(Some(token_hash.to_string())), Arg::Int(Some(user_id))],
+        )
+        .fetch_optional(&self.pool)
+        .await?;
+        match row {
+            Some(r) => {
+                let slug: String = r.try_get("kind")?;
+                let kind =
+                    Kind::from_slug(&slug).ok_or_else(|| StoreError::Database(format!("unknown kind {slug}")))?;
+                Ok(Some((kind, r.try_get("file_name")?, r.try_get("content")?)))
+            }
+            None => Ok(None),
+        }
+    }
+
+    async fn delete_upload(&self, token_hash: &str) -> Result<()> {
+        let _w = self.write_guard().await;
+        q(
+            "DELETE FROM pending_uploads WHERE token_hash = $1".into(),
+            vec![Arg::Text(Some(token_hash.to_string()))],
+        )
+        .execute(&self.pool)
+        .await?;
+        Ok(())
     }
 
     async fn change_user(&self, user_id: i64, change: &UserChange, meta: &WriteMeta) -> Result<User> {

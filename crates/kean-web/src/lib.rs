@@ -13,6 +13,7 @@
 
 mod api;
 mod auth;
+mod exchange;
 mod i18n;
 mod openapi;
 mod pages;
@@ -46,6 +47,19 @@ pub fn router(app: App) -> Router {
         .route("/registry/{slug}", get(pages::list).post(pages::create))
         .route("/registry/{slug}/new", get(pages::new_form))
         .route("/registry/{slug}/export.csv", get(pages::export_csv))
+        .route("/registry/{slug}/export.xlsx", get(exchange::export_xlsx))
+        .route("/registry/{slug}/template.xlsx", get(exchange::template_xlsx))
+        .route("/registry/{slug}/template.csv", get(exchange::template_csv))
+        .route(
+            "/registry/{slug}/import",
+            get(exchange::import_form)
+                .post(exchange::upload)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    kean_exchange::DEFAULT_MAX_BYTES as usize + 1_000_000,
+                )),
+        )
+        .route("/registry/{slug}/import/{token}/confirm", post(exchange::confirm))
+        .route("/registry/{slug}/import/{token}/report.xlsx", get(exchange::report))
         .route("/registry/{slug}/{id}", get(pages::detail).post(pages::update))
         .route("/registry/{slug}/{id}/edit", get(pages::edit_form))
         .route("/registry/{slug}/{id}/archive", post(pages::archive))

@@ -17,7 +17,7 @@ use crate::auth::{LANG_COOKIE, PRE_COOKIE, WebForm, WebUser, cookie, lang_of, sa
 use crate::i18n::Lang;
 use crate::views::{Chrome, Opt, display_value, mask_id, options_for, parse_list_params, url_encode};
 
-fn render(t: &impl Template, status: StatusCode) -> Response {
+pub(crate) fn render(t: &impl Template, status: StatusCode) -> Response {
     match t.render() {
         Ok(html) => (status, Html(html)).into_response(),
         Err(e) => {
@@ -36,7 +36,7 @@ struct ErrorPage {
 }
 
 /// An error page for a logged-in user.
-fn error_page(u: &WebUser, e: AppError) -> Response {
+pub(crate) fn error_page(u: &WebUser, e: AppError) -> Response {
     if e.code == ErrorCode::Internal {
         tracing::error!("internal error: {}", e.detail.as_deref().unwrap_or(""));
     }
@@ -633,6 +633,7 @@ struct ListPage {
     prev_href: Option<String>,
     next_href: Option<String>,
     export_href: String,
+    export_xlsx_href: String,
     can_create: bool,
     can_update: bool,
     can_archive: bool,
@@ -813,6 +814,7 @@ pub async fn list(u: WebUser, Path(slug): Path<String>, Query(pairs): Query<Vec<
         prev_href: (page > 1).then(|| with(&sort_pairs(page - 1))),
         next_href: (page < pages).then(|| with(&sort_pairs(page + 1))),
         export_href: format!("{base}/export.csv?{}", query_string(&export_pairs)),
+        export_xlsx_href: format!("{base}/export.xlsx?{}", query_string(&export_pairs)),
         can_create: u.access.may(Action::Create, Some(kind)),
         can_update: u.access.may(Action::Update, Some(kind)),
         can_archive: u.access.may(Action::Archive, Some(kind)),

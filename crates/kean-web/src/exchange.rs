@@ -1,0 +1,373 @@
+//! Import (upload → check → confirm), templates and spreadsheet exports.
+
+use askama::Template;
+use axum::extract::{FromRequest, Multipart, Path, Query, Request};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use kean_app::{AppError, FileImport};
+use kean_core::policy::Action;
+use kean_core::{ErrorCode, Kind, Value};
+
+use crate::AppState;
+use crate::auth::{WebForm, WebUser, same_secret};
+use crate::pages::{error_page, render};
+use crate::views::{Chrome, display_value, parse_list_params, url_encode};
+
+/// A file upload from a logged-in user whose CSRF token matched.
+pub struct WebUpload {
+    pub user: WebUser,
+    pub file_name: String,
+    pub bytes: Vec<u8>,
+    pub force: bool,
+}
+
+impl FromRequest<AppState> for WebUpload {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = req.into_parts();
+        let user =
+            <WebUser as axum::extract::FromRequestParts<AppState>>::from_request_parts(&mut parts, state).await?;
+        let lang = user.lang;
+        let bad =
+            |zh: String, en: String| crate::pages::error_page_bare(lang, AppError::new(ErrorCode::BadRequest, zh, en));
+        let mut mp = Multipart::from_request(Request::from_parts(parts, body), state)
+            .await
+            .map_err(|e| bad(format!("上传内容无法解析：{e}"), format!("unreadable upload: {e}")))?;
+        let (mut csrf, mut file_name, mut bytes, mut force) = (String::new(), String::new(), None, false);
+        while let Some(field) = mp
+            .next_field()
+            .await
+            .map_err(|e| bad(format!("上传中断：{e}"), format!("upload interrupted: {e}")))?
+        {
+            match field.name().unwrap_or("") {
+                "_csrf" => csrf = field.text().await.unwrap_or_default(),
+                "force" => force = field.text().await.is_ok_and(|v| v == "true"),
+                "file" => {
+                    file_name = field.file_name().unwrap_or("upload").to_string();
+                    let data = field.bytes().await.map_err(|e| {
+                        bad(
+                            format!(
+                                "文件过大或上传中断（上限 {} MB）：{e}",
+                                kean_exchange::DEFAULT_MAX_BYTES / 1_000_000
+                            ),
+                            format!(
+                                "the file is too large or the upload broke off (limit {} MB): {e}",
+                                kean_exchange::DEFAULT_MAX_BYTES / 1_000_000
+                            ),
+                        )
+                    })?;
+                    bytes = Some(data.to_vec());
+                }
+                _ => {}
+            }
+        }
+        if !same_secret(&csrf, &user.csrf) {
+            return Err(crate::pages::error_page_bare(
+                lang,
+                AppError::new(
+                    ErrorCode::CsrfRejected,
+                    "页面已过期或请求来源无法验证，请刷新页面后重试",
+                    "the page has expired; reload and try again",
+                ),
+            ));
+        }
+        let bytes = bytes
+            .filter(|b| !b.is_empty())
+            .ok_or_else(|| bad("请选择要导入的文件".into(), "choose a file to import".into()))?;
+        Ok(WebUpload {
+            user,
+            file_name,
+            bytes,
+            force,
+        })
+    }
+}
+
+#[derive(Template)]
+#[template(path = "import.html")]
+struct ImportPage {
+    c: Chrome,
+    base: String,
+    heading: String,
+    force: bool,
+    error: Option<String>,
+    error_items: Vec<String>,
+    token: String,
+    summary: String,
+    /// (line, column, value, problem)
+    issues: Vec<(usize, String, String, String)>,
+    ready: bool,
+    preview_headers: Vec<String>,
+    preview_rows: Vec<(usize, Vec<String>)>,
+}
+
+fn page(u: &WebUser, kind: Kind) -> ImportPage {
+    let base = format!("/registry/{}", kind.slug());
+    let heading = format!("{} — {}", u.lang.t("import.title"), kind.label(u.lang.zh()));
+    ImportPage {
+        c: Chrome::new(&u.access, &u.csrf, u.lang, &heading, &base),
+        base,
+        heading,
+        force: false,
+        error: None,
+        error_items: vec![],
+        token: String::new(),
+        summary: String::new(),
+        issues: vec![],
+        ready: false,
+        preview_headers: vec![],
+        preview_rows: vec![],
+    }
+}
+
+fn fill(text: &str, args: &[String]) -> String {
+    let mut out = text.to_string();
+    for a in args {
+        out = out.replacen("{}", a, 1);
+    }
+    out
+}
+
+fn kind_for(u: &WebUser, slug: &str) -> Result<Kind, Response> {
+    Kind::from_slug(slug).ok_or_else(|| error_page(u, AppError::not_found()))
+}
+
+pub async fn import_form(u: WebUser, Path(slug): Path<String>) -> Response {
+    let kind = match kind_for(&u, &slug) {
+        Ok(k) => k,
+        Err(r) => return r,
+    };
+    if !u.access.may(Action::Create, Some(kind)) {
+        return error_page(
+            &u,
+            AppError::new(
+                ErrorCode::Forbidden,
+                "无权导入此类记录",
+                "you may not import these records",
+            ),
+        );
+    }
+    render(&page(&u, kind), StatusCode::OK)
+}
+
+/// Shows the outcome of a check (dry run) of an upload.
+fn checked(
+    u: &WebUser,
+    kind: Kind,
+    token: String,
+    force: bool,
+    bytes: &[u8],
+    outcome: Result<FileImport, AppError>,
+) -> Response {
+    let zh = u.lang.zh();
+    let mut p = page(u, kind);
+    p.force = force;
+    p.token = token;
+    match outcome {
+        Ok(FileImport::Checked { rows }) => {
+            p.ready = true;
+            p.summary = fill(u.lang.t("import.ready"), &[rows.to_string()]);
+            if let Ok(table) = kean_exchange::read_table(bytes, &kean_exchange::ReadOptions::default()) {
+                p.preview_headers = table.headers.clone();
+                p.preview_rows = table.rows.iter().take(20).map(|r| (r.line, r.cells.clone())).collect();
+            }
+            render(&p, StatusCode::OK)
+        }
+        Ok(FileImport::Rejected { report, .. }) => {
+            p.summary = fill(
+                u.lang.t("import.rejected"),
+                &[report.total_rows.to_string(), report.error_rows.to_string()],
+            );
+            p.issues = report
+                .issues
+                .iter()
+                .map(|i| {
+                    (
+                        i.line,
+                        i.header.clone().unwrap_or_else(|| i.field.clone()),
+                        i.value.clone(),
+                        if zh { i.reason_zh.clone() } else { i.reason_en.clone() },
+                    )
+                })
+                .collect();
+            render(&p, StatusCode::UNPROCESSABLE_ENTITY)
+        }
+        Ok(FileImport::Imported { ids }) => {
+            Redirect::to(&format!("/registry/{}?imported={}", kind.slug(), ids.len())).into_response()
+        }
+        Err(e) => {
+            let status = StatusCode::from_u16(e.code.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
+            p.error = Some(if zh { e.message_zh.clone() } else { e.message_en.clone() });
+            p.error_items = e
+                .fields
+                .iter()
+                .map(|f| if zh { f.message_zh.clone() } else { f.message_en.clone() })
+                .collect();
+            render(&p, status)
+        }
+    }
+}
+
+pub async fn upload(Path(slug): Path<String>, up: WebUpload) -> Response {
+    let u = &up.user;
+    let kind = match kind_for(u, &slug) {
+        Ok(k) => k,
+        Err(r) => return r,
+    };
+    let token = match u.access.stage_upload(kind, &up.file_name, &up.bytes).await {
+        Ok(t) => t,
+        Err(e) => return error_page(u, e),
+    };
+    let outcome = u.access.import_staged(&token, up.force, true).await.map(|(_, _, o)| o);
+    checked(u, kind, token, up.force, &up.bytes, outcome)
+}
+
+pub async fn confirm(Path((slug, token)): Path<(String, String)>, f: WebForm) -> Response {
+    let u = &f.user;
+    let kind = match kind_for(u, &slug) {
+        Ok(k) => k,
+        Err(r) => return r,
+    };
+    let force = f.form.get("force").is_some_and(|v| v == "true");
+    match u.access.import_staged(&token, force, false).await {
+        Ok((_, _, FileImport::Imported { ids })) => {
+            Redirect::to(&format!("/registry/{}?imported={}", kind.slug(), ids.len())).into_response()
+        }
+        // Something changed since the check (e.g. someone registered the
+        // same code): show the new findings.
+        Ok((_, _, other)) => checked(u, kind, token, force, &[], Ok(other)),
+        Err(e) => checked(u, kind, token, force, &[], Err(e)),
+    }
+}
+
+pub async fn report(u: WebUser, Path((slug, token)): Path<(String, String)>) -> Response {
+    let kind = match kind_for(&u, &slug) {
+        Ok(k) => k,
+        Err(r) => return r,
+    };
+    match u.access.import_staged(&token, true, true).await {
+        Ok((_, name, FileImport::Rejected { report_xlsx, .. })) => xlsx(
+            report_xlsx,
+            &format!("{}-errors", kind.slug()),
+            &format!("错误报告-{name}"),
+        ),
+        Ok(_) => error_page(
+            &u,
+            AppError::new(ErrorCode::NotFound, "该文件没有错误", "the file has no errors"),
+        ),
+        Err(e) => error_page(&u, e),
+    }
+}
+
+fn attachment(ascii: &str, utf8: &str, ext: &str) -> String {
+    format!(
+        "attachment; filename=\"{ascii}.{ext}\"; filename*=UTF-8''{}.{ext}",
+        url_encode(utf8.trim_end_matches(&format!(".{ext}")))
+    )
+}
+
+fn xlsx(bytes: Vec<u8>, ascii: &str, utf8: &str) -> Response {
+    (
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_string(),
+            ),
+            (header::CONTENT_DISPOSITION, attachment(ascii, utf8, "xlsx")),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+pub async fn template_xlsx(u: WebUser, Path(slug): Path<String>) -> Response {
+    template(u, slug, "xlsx")
+}
+
+pub async fn template_csv(u: WebUser, Path(slug): Path<String>) -> Response {
+    template(u, slug, "csv")
+}
+
+fn template(u: WebUser, slug: String, file: &str) -> Response {
+    let kind = match kind_for(&u, &slug) {
+        Ok(k) => k,
+        Err(r) => return r,
+    };
+    let name = format!("{}导入模板", kind.label(true));
+    match file {
+        "xlsx" => match kean_exchange::template_xlsx(kind) {
+            Ok(b) => xlsx(b, &format!("{}-template", kind.slug()), &name),
+            Err(e) => error_page(&u, AppError::internal(format!("template: {e}"))),
+        },
+        "csv" => (
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    attachment(&format!("{}-template", kind.slug()), &name, "csv"),
+                ),
+            ],
+            kean_exchange::template_csv(kind),
+        )
+            .into_response(),
+        _ => error_page(&u, AppError::not_found()),
+    }
+}
+
+/// The filtered list as a formatted workbook (amounts as numbers, dates as
+/// dates, references and choices by name).
+pub async fn export_xlsx(u: WebUser, Path(slug): Path<String>, Query(pairs): Query<Vec<(String, String)>>) -> Response {
+    let kind = match kind_for(&u, &slug) {
+        Ok(k) => k,
+        Err(r) => return r,
+    };
+    let mut params = match parse_list_params(kind, &pairs, false) {
+        Ok(p) => p,
+        Err(e) => return error_page(&u, e),
+    };
+    let zh = u.lang.zh();
+    let mut headers = vec!["ID".to_string()];
+    headers.extend(kind.fields().iter().map(|f| f.label(zh).to_string()));
+    headers.push(u.lang.t("search.status").into());
+    let mut rows = vec![];
+    params.query.page_size = 500;
+    let mut page_no = 1;
+    loop {
+        params.query.page = page_no;
+        let listing = match u.access.list(kind, &params.query).await {
+            Ok(l) => l,
+            Err(e) => return error_page(&u, e),
+        };
+        for r in &listing.page.items {
+            let mut row = vec![kean_exchange::Cell::Int(r.id)];
+            for f in kind.fields() {
+                let v = r.fields.get(f.name);
+                row.push(match v {
+                    Value::Money(m) => kean_exchange::Cell::Money(m.0),
+                    Value::Date(d) => kean_exchange::Cell::Date(*d),
+                    Value::Null => kean_exchange::Cell::Empty,
+                    _ => kean_exchange::Cell::Text(display_value(f, v, &listing.labels, u.lang)),
+                });
+            }
+            row.push(kean_exchange::Cell::Text(
+                u.lang
+                    .t(if r.archived { "status.archived" } else { "status.active" })
+                    .into(),
+            ));
+            rows.push(row);
+        }
+        if page_no >= listing.page.pages() || rows.len() >= 200_000 {
+            break;
+        }
+        page_no += 1;
+    }
+    let opts = kean_exchange::ExportOptions {
+        zh,
+        money_unit: kean_exchange::MoneyUnit::Yuan,
+    };
+    match kean_exchange::export_xlsx(kind, &headers, &rows, &opts) {
+        Ok(b) => xlsx(b, kind.slug(), kind.label(zh)),
+        Err(e) => error_page(&u, AppError::internal(format!("export: {e}"))),
+    }
+}
