@@ -1,0 +1,3 @@
+//! kean-screen: restricted-party screening engine.
+pub mod text;
+pub mod zh;

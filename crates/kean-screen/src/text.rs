@@ -1,0 +1,726 @@
+//! Text normalization and tokenization of names in both scripts.
+
+use crate::zh;
+use unicode_normalization::UnicodeNormalization;
+use unicode_normalization::char::is_combining_mark;
+
+/// Kind of a token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TokenClass {
+    /// An ordinary name word (or the pinyin/English key of a Chinese word).
+    Word,
+    /// A number (digits, or a Chinese ordinal such as 第十四 → 14).
+    Number,
+    /// A legal form (有限公司, Co., Ltd., GmbH, 集团, Group …): weak evidence.
+    Legal,
+}
+
+/// One token of a name.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Token {
+    /// Canonical Latin key (lower-case ASCII where the script allows). For legal forms the
+    /// family: `co` or `group`.
+    pub key: String,
+    /// Alternative keys (e.g. 航天 → aerospace|astronautic|space; 陈 → chen|chan).
+    pub alts: Vec<String>,
+    /// The text of the name this token comes from (for explanations).
+    pub src: String,
+    pub class: TokenClass,
+    /// Optional tokens only count when the other name has them (科技 → [science] technology).
+    pub optional: bool,
+    /// The token is the pinyin of Chinese characters not in the dictionary (a brand name or a
+    /// transliteration): it is compared phonetically and loosely, too.
+    pub phonetic: bool,
+}
+
+impl Token {
+    fn word(key: String, src: &str) -> Token {
+        Token {
+            key,
+            alts: Vec::new(),
+            src: src.to_string(),
+            class: TokenClass::Word,
+            optional: false,
+            phonetic: false,
+        }
+    }
+    /// All keys of the token (the key and its alternatives).
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        std::iter::once(self.key.as_str()).chain(self.alts.iter().map(String::as_str))
+    }
+}
+
+/// Whether the caller knows what kind of party a name belongs to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum NameHint {
+    Person,
+    Organization,
+    Unknown,
+}
+
+fn is_middle_dot(c: char) -> bool {
+    matches!(c, '·' | '•' | '・' | '‧' | '･' | '∙' | '⋅' | '\u{0387}')
+}
+
+fn fold_special(c: char, out: &mut String) {
+    match c {
+        'ß' => out.push_str("ss"),
+        'æ' => out.push_str("ae"),
+        'œ' => out.push_str("oe"),
+        'ø' => out.push('o'),
+        'ł' => out.push('l'),
+        'đ' | 'ð' => out.push('d'),
+        'þ' => out.push_str("th"),
+        'ı' => out.push('i'),
+        'ŋ' => out.push('n'),
+        _ => out.push(c),
+    }
+}
+
+/// Normalize a name for comparison: NFKC (full-width forms → ASCII), case folding, diacritics
+/// stripped, Traditional → Simplified Chinese, punctuation and middle dots (· • ・) to spaces,
+/// apostrophes dropped, dotted abbreviations joined (`p.l.c.` → `plc`), whitespace collapsed.
+///
+/// Idempotent: `normalize(&normalize(s)) == normalize(s)`.
+pub fn normalize(s: &str) -> String {
+    // 1. compatibility decomposition, drop combining marks, recompose (keeps Hangul intact).
+    let stripped: String = s.nfkd().filter(|c| !is_combining_mark(*c)).nfc().collect();
+    // 2. case folding, special letters, T→S, punctuation.
+    let mut folded = String::with_capacity(stripped.len());
+    for c in stripped.chars() {
+        if c.is_alphanumeric() {
+            for l in c.to_lowercase() {
+                if zh::is_han(l) {
+                    folded.push(zh::t2s(l));
+                } else {
+                    fold_special(l, &mut folded);
+                }
+            }
+        } else if matches!(c, '\'' | '’' | '‘' | '`' | 'ʼ' | 'ʻ' | '´') {
+            // dropped: O'Brien → obrien, Sa'id → said
+        } else if c == '.' {
+            folded.push('.');
+        } else if is_middle_dot(c) || c.is_whitespace() || !c.is_alphanumeric() {
+            folded.push(' ');
+        }
+    }
+    // 3. dots: a word made only of single letters separated by dots is joined; else dot = space.
+    let mut out = String::with_capacity(folded.len());
+    for word in folded.split_whitespace() {
+        let pieces: Vec<&str> = word.split('.').filter(|p| !p.is_empty()).collect();
+        if pieces.is_empty() {
+            continue;
+        }
+        let all_single = pieces.len() > 1 && pieces.iter().all(|p| p.chars().count() == 1);
+        if all_single {
+            if !out.is_empty() {
+                out.push(' ');
+            }
+            for p in pieces {
+                out.push_str(p);
+            }
+        } else {
+            for p in pieces {
+                if !out.is_empty() {
+                    out.push(' ');
+                }
+                out.push_str(p);
+            }
+        }
+    }
+    // NFKC of the result keeps idempotency for exotic inputs whose folding produced
+    // compatibility characters.
+    let again: String = out
+        .nfkd()
+        .filter(|c| !is_combining_mark(*c))
+        .nfc()
+        .collect();
+    if again == out { out } else { normalize(&again) }
+}
+
+fn translit_char(c: char, out: &mut String) {
+    let s = match c {
+        'а' => "a",
+        'б' => "b",
+        'в' => "v",
+        'г' | 'ґ' => "g",
+        'д' => "d",
+        'е' | 'ё' | 'э' => "e",
+        'є' => "ye",
+        'ж' => "zh",
+        'з' => "z",
+        'и' | 'і' => "i",
+        'ї' => "yi",
+        'й' => "y",
+        'к' => "k",
+        'л' => "l",
+        'м' => "m",
+        'н' => "n",
+        'о' => "o",
+        'п' => "p",
+        'р' => "r",
+        'с' => "s",
+        'т' => "t",
+        'у' => "u",
+        'ф' => "f",
+        'х' => "kh",
+        'ц' => "ts",
+        'ч' => "ch",
+        'ш' => "sh",
+        'щ' => "shch",
+        'ъ' | 'ь' => "",
+        'ы' => "y",
+        'ю' => "yu",
+        'я' => "ya",
+        _ => {
+            out.push(c);
+            return;
+        }
+    };
+    out.push_str(s);
+}
+
+const STOPWORDS: &[&str] = &[
+    "the", "of", "and", "for", "in", "on", "at", "de", "des", "du", "la", "le", "del", "da", "do",
+    "y", "und", "et", "by",
+];
+
+/// Multi-word and single-word legal forms (normalized words) → family.
+const LEGAL_MULTI: &[(&[&str], &str)] = &[
+    (&["limited", "liability", "company"], "co"),
+    (&["public", "joint", "stock", "company"], "co"),
+    (&["joint", "stock", "company"], "co"),
+    (&["closed", "joint", "stock", "company"], "co"),
+    (&["co", "ltd"], "co"),
+    (&["co", "limited"], "co"),
+    (&["company", "limited"], "co"),
+    (&["pte", "ltd"], "co"),
+    (&["pvt", "ltd"], "co"),
+    (&["private", "limited"], "co"),
+    (&["sdn", "bhd"], "co"),
+    (&["s", "a"], "co"),
+    (&["s", "r", "l"], "co"),
+    (&["s", "a", "r", "l"], "co"),
+    (&["s", "p", "a"], "co"),
+    (&["b", "v"], "co"),
+    (&["n", "v"], "co"),
+    (&["sp", "z", "o", "o"], "co"),
+    (&["sp", "zo", "o"], "co"),
+    (&["co", "inc"], "co"),
+    (&["group", "co", "ltd"], "group"),
+    (&["group", "corp"], "group"),
+    (&["group", "corporation"], "group"),
+    (&["group", "company"], "group"),
+];
+const LEGAL_SINGLE: &[&str] = &[
+    "ltd",
+    "limited",
+    "llc",
+    "inc",
+    "incorporated",
+    "corp",
+    "corporation",
+    "co",
+    "company",
+    "plc",
+    "gmbh",
+    "ag",
+    "sa",
+    "srl",
+    "sarl",
+    "spa",
+    "bv",
+    "nv",
+    "kg",
+    "ooo",
+    "oao",
+    "zao",
+    "pao",
+    "jsc",
+    "pjsc",
+    "cjsc",
+    "ojsc",
+    "llp",
+    "lp",
+    "lda",
+    "ltda",
+    "sas",
+    "kk",
+    "pte",
+    "bhd",
+    "fze",
+    "fzco",
+    "fzc",
+    "fzllc",
+    "tov",
+    "sro",
+    "doo",
+    "ad",
+    "ab",
+    "oy",
+    "jv",
+];
+
+/// Canonical form of one Latin word: light stemming and synonyms of organization words.
+pub fn canon_word(w: &str) -> String {
+    let syn = match w {
+        "tech" | "technologies" | "technological" | "techn" => Some("technology"),
+        "sci" => Some("science"),
+        "intl" | "internat" => Some("international"),
+        "natl" => Some("national"),
+        "univ" => Some("university"),
+        "inst" => Some("institute"),
+        "lab" | "labs" | "laboratories" | "laboratory" => Some("laboratory"),
+        "ctr" | "centre" | "centres" | "centers" => Some("center"),
+        "defence" => Some("defense"),
+        "mfg" => Some("manufacturing"),
+        "industrial" | "industries" | "ind" => Some("industry"),
+        "telecom" | "telecoms" | "telecommunications" => Some("telecommunication"),
+        "aeronautics" | "aeronautical" => Some("aeronautic"),
+        "astronautics" | "astronautical" => Some("astronautic"),
+        "polytechnical" => Some("polytechnic"),
+        "optical" | "optics" => Some("optic"),
+        "electronics" | "electronical" => Some("electronic"),
+        "electrical" => Some("electric"),
+        "physics" => Some("physic"),
+        "hongkong" => Some("hongkong"),
+        "mohammed" | "mohammad" | "muhammad" | "muhammed" | "mohamed" | "mohamad" => {
+            Some("muhammad")
+        }
+        _ => None,
+    };
+    if let Some(s) = syn {
+        return s.to_string();
+    }
+    let n = w.chars().count();
+    if n > 4 && w.ends_with("ies") {
+        return format!("{}y", &w[..w.len() - 3]);
+    }
+    if n > 3
+        && w.ends_with('s')
+        && !w.ends_with("ss")
+        && !w.ends_with("us")
+        && !w.ends_with("is")
+        && w.is_ascii()
+    {
+        return w[..w.len() - 1].to_string();
+    }
+    w.to_string()
+}
+
+/// Parse the dictionary notation of a Chinese word into tokens.
+fn dict_tokens(word: &zh::DictWord, src: &str, out: &mut Vec<Token>) {
+    if let Some(fam) = word.legal {
+        out.push(Token {
+            key: fam.to_string(),
+            alts: Vec::new(),
+            src: src.to_string(),
+            class: TokenClass::Legal,
+            optional: false,
+            phonetic: false,
+        });
+        return;
+    }
+    for (alts, optional) in &word.tokens {
+        let mut keys = alts.iter().map(|a| canon_word(a));
+        let key = keys.next().unwrap_or_default();
+        out.push(Token {
+            key,
+            alts: keys.collect(),
+            src: src.to_string(),
+            class: TokenClass::Word,
+            optional: *optional,
+            phonetic: false,
+        });
+    }
+}
+
+fn pinyin_run(chars: &[char]) -> String {
+    let mut s = String::with_capacity(chars.len() * 4);
+    for &c in chars {
+        match zh::pinyin_of(c) {
+            Some(p) => s.push_str(p),
+            None => s.push(c),
+        }
+    }
+    s
+}
+
+fn phonetic_token(chars: &[char]) -> Token {
+    let src: String = chars.iter().collect();
+    let mut t = Token::word(pinyin_run(chars), &src);
+    t.phonetic = true;
+    t
+}
+
+/// Segment an organization name's Han run by forward maximum matching against the bilingual
+/// dictionary; runs of characters not in the dictionary become one whole-word pinyin token
+/// (华为 → huawei, 大华 → dahua).
+fn segment_org(chars: &[char], out: &mut Vec<Token>) {
+    let d = zh::dict();
+    let mut unknown: Vec<char> = Vec::new();
+    let mut i = 0;
+    let longest_at = |i: usize| -> Option<(usize, &zh::DictWord)> {
+        let max = d.max_len.min(chars.len() - i);
+        let mut buf = String::new();
+        let mut best = None;
+        for len in 1..=max {
+            buf.push(chars[i + len - 1]);
+            if let Some(w) = d.words.get(buf.as_str()) {
+                best = Some((len, w));
+            }
+        }
+        best
+    };
+    while i < chars.len() {
+        // 第十四 → 14
+        if chars[i] == '第' {
+            let mut j = i + 1;
+            while j < chars.len() && zh::is_numeral_char(chars[j]) {
+                j += 1;
+            }
+            if j > i + 1 {
+                let s: String = chars[i + 1..j].iter().collect();
+                if let Some(n) = zh::chinese_number(&s) {
+                    if !unknown.is_empty() {
+                        out.push(phonetic_token(&unknown));
+                        unknown.clear();
+                    }
+                    let src: String = chars[i..j].iter().collect();
+                    let mut t = Token::word(n.to_string(), &src);
+                    t.class = TokenClass::Number;
+                    out.push(t);
+                    i = j;
+                    continue;
+                }
+            }
+        }
+        match longest_at(i) {
+            Some((len, w))
+                if len > 1
+                    || i + 1 == chars.len()
+                    || unknown.is_empty()
+                    || longest_at(i + 1).is_some_and(|(l, _)| l > 1) =>
+            {
+                if !unknown.is_empty() {
+                    out.push(phonetic_token(&unknown));
+                    unknown.clear();
+                }
+                let src: String = chars[i..i + len].iter().collect();
+                dict_tokens(w, &src, out);
+                i += len;
+            }
+            _ => {
+                unknown.push(chars[i]);
+                i += 1;
+            }
+        }
+    }
+    if !unknown.is_empty() {
+        out.push(phonetic_token(&unknown));
+    }
+}
+
+/// A Chinese person name: surname + given name in pinyin (余茂春 → yu maochun).
+fn person_han(chars: &[char], out: &mut Vec<Token>) {
+    let two: String = chars.iter().take(2).collect();
+    let sn_len = if chars.len() >= 3 && zh::compound_surname(&two) {
+        2
+    } else {
+        1
+    };
+    let surname: String = chars[..sn_len].iter().collect();
+    let mut t = Token::word(pinyin_run(&chars[..sn_len]), &surname);
+    if let Some(readings) = zh::surname_reading(&surname) {
+        let mut it = readings.split('|').map(str::to_string);
+        if let Some(first) = it.next() {
+            t.key = first;
+        }
+        t.alts = it.collect();
+    }
+    out.push(t);
+    if chars.len() > sn_len {
+        let mut g = phonetic_token(&chars[sn_len..]);
+        g.phonetic = true;
+        out.push(g);
+    }
+}
+
+fn looks_like_person(chars: &[char]) -> bool {
+    if chars.len() < 2 || chars.len() > 4 {
+        return false;
+    }
+    let two: String = chars.iter().take(2).collect();
+    if !(zh::is_surname(chars[0]) || zh::compound_surname(&two)) {
+        return false;
+    }
+    // no dictionary word of two or more characters inside
+    let d = zh::dict();
+    for i in 0..chars.len() {
+        for j in i + 2..=chars.len() {
+            let s: String = chars[i..j].iter().collect();
+            if d.words.contains_key(s.as_str()) {
+                return false;
+            }
+        }
+    }
+    true
+}
+
+/// Tokenize a name (normalizing it first). The result is the matching representation used by
+/// the index and the scorer.
+pub fn tokenize(name: &str, hint: NameHint) -> Vec<Token> {
+    let norm = normalize(name);
+    tokenize_normalized(&norm, hint)
+}
+
+/// Tokenize an already normalized name.
+pub fn tokenize_normalized(norm: &str, hint: NameHint) -> Vec<Token> {
+    let mut out = Vec::new();
+    // split into pieces: Han runs and other words
+    let mut latin_words: Vec<String> = Vec::new();
+    let mut han_runs: Vec<Vec<char>> = Vec::new();
+    // order matters little for the scorer; keep Latin words in order for legal-form detection.
+    for word in norm.split(' ') {
+        let mut cur = String::new();
+        let mut han: Vec<char> = Vec::new();
+        for c in word.chars() {
+            if zh::is_han(c) {
+                if !cur.is_empty() {
+                    latin_words.push(std::mem::take(&mut cur));
+                }
+                han.push(c);
+            } else {
+                if !han.is_empty() {
+                    han_runs.push(std::mem::take(&mut han));
+                }
+                translit_char(c, &mut cur);
+            }
+        }
+        if !cur.is_empty() {
+            latin_words.push(cur);
+        }
+        if !han.is_empty() {
+            han_runs.push(han);
+        }
+    }
+    let total_han: usize = han_runs.iter().map(Vec::len).sum();
+    let multi_part = han_runs.len() > 1;
+    for run in &han_runs {
+        let person = match hint {
+            NameHint::Person => true,
+            NameHint::Organization => false,
+            NameHint::Unknown => latin_words.is_empty() && !multi_part && looks_like_person(run),
+        };
+        if person && multi_part {
+            // a transliterated foreign name (托德·斯坦恩): each part is one phonetic token
+            out.push(phonetic_token(run));
+        } else if person && total_han <= 4 {
+            person_han(run, &mut out);
+        } else if person {
+            out.push(phonetic_token(run));
+        } else {
+            segment_org(run, &mut out);
+        }
+    }
+    latin_tokens(&latin_words, &mut out);
+    out
+}
+
+fn latin_tokens(words: &[String], out: &mut Vec<Token>) {
+    let mut i = 0;
+    let n = words.len();
+    'outer: while i < n {
+        // legal forms (never the only word of the name)
+        if n > 1 {
+            for (pat, fam) in LEGAL_MULTI {
+                if i + pat.len() <= n && pat.iter().zip(&words[i..]).all(|(p, w)| *p == w) {
+                    out.push(Token {
+                        key: (*fam).to_string(),
+                        alts: Vec::new(),
+                        src: words[i..i + pat.len()].join(" "),
+                        class: TokenClass::Legal,
+                        optional: false,
+                        phonetic: false,
+                    });
+                    i += pat.len();
+                    continue 'outer;
+                }
+            }
+            let w = words[i].as_str();
+            if LEGAL_SINGLE.contains(&w) || w == "group" {
+                out.push(Token {
+                    key: if w == "group" { "group" } else { "co" }.to_string(),
+                    alts: Vec::new(),
+                    src: w.to_string(),
+                    class: TokenClass::Legal,
+                    optional: false,
+                    phonetic: false,
+                });
+                i += 1;
+                continue;
+            }
+            if STOPWORDS.contains(&w) {
+                i += 1;
+                continue;
+            }
+        }
+        let w = &words[i];
+        let mut t = Token::word(canon_word(w), w);
+        if w.bytes().all(|b| b.is_ascii_digit()) {
+            t.class = TokenClass::Number;
+        } else if let Some(num) = ordinal(w) {
+            t.key = num;
+            t.class = TokenClass::Number;
+        }
+        out.push(t);
+        i += 1;
+    }
+}
+
+/// `14th` → `14`.
+fn ordinal(w: &str) -> Option<String> {
+    for suf in ["st", "nd", "rd", "th"] {
+        if let Some(d) = w.strip_suffix(suf)
+            && !d.is_empty()
+            && d.bytes().all(|b| b.is_ascii_digit())
+        {
+            return Some(d.to_string());
+        }
+    }
+    None
+}
+
+/// A coarse phonetic skeleton of a Latin key, shared by pinyin and English spellings:
+/// vowels and h/w/y dropped (except a leading vowel), voiced/unvoiced pairs merged, r → l,
+/// repeated letters collapsed, a final `ng` → `n`. `tuode` and `todd` → `td`; `mading` and
+/// `martin` → `mtn`.
+pub fn skeleton(key: &str) -> String {
+    let b: Vec<u8> = key.bytes().collect();
+    let mut out: Vec<u8> = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let c = b[i];
+        let next = b.get(i + 1).copied();
+        let mapped: Option<u8> = match c {
+            b'a' | b'e' | b'i' | b'o' | b'u' | b'y' | b'w' | b'h' => {
+                if i == 0 {
+                    Some(b'a')
+                } else {
+                    None
+                }
+            }
+            b'b' | b'p' => Some(b'p'),
+            b'd' | b't' => Some(b't'),
+            b'g' | b'k' | b'c' | b'q' => {
+                if c == b'c' && next == Some(b'h') {
+                    i += 1;
+                    Some(b'j')
+                } else if c == b'g' && out.last() == Some(&b'n') {
+                    None
+                } else {
+                    Some(b'k')
+                }
+            }
+            b'x' | b's' | b'z' => {
+                if next == Some(b'h') {
+                    i += 1;
+                }
+                Some(b's')
+            }
+            b'j' => Some(b'j'),
+            b'r' => {
+                // non-rhotic: r before a consonant or at the end disappears
+                match next {
+                    Some(n) if b"aeiouy".contains(&n) => Some(b'l'),
+                    _ => None,
+                }
+            }
+            b'l' => Some(b'l'),
+            b'f' | b'v' => Some(b'f'),
+            b'm' => Some(b'm'),
+            b'n' => Some(b'n'),
+            c if c.is_ascii_digit() => Some(c),
+            _ => None,
+        };
+        if let Some(m) = mapped
+            && out.last() != Some(&m)
+        {
+            out.push(m);
+        }
+        i += 1;
+    }
+    String::from_utf8(out).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn keys(s: &str, h: NameHint) -> Vec<String> {
+        tokenize(s, h)
+            .into_iter()
+            .map(|t| {
+                if t.class == TokenClass::Legal {
+                    format!("@{}", t.key)
+                } else {
+                    t.key
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn normalization() {
+        assert_eq!(
+            normalize("ＨＵＡＷＥＩ  Technologies Co.,Ltd."),
+            "huawei technologies co ltd"
+        );
+        assert_eq!(normalize("François  Hollande"), "francois hollande");
+        assert_eq!(normalize("HSBC Holdings p.l.c."), "hsbc holdings plc");
+        assert_eq!(normalize("華為技術有限公司"), "华为技术有限公司");
+        assert_eq!(normalize("托德·斯坦恩"), "托德 斯坦恩");
+        assert_eq!(normalize("O'Brien"), "obrien");
+    }
+
+    #[test]
+    fn chinese_org_keys() {
+        assert_eq!(
+            keys("华为技术有限公司", NameHint::Unknown),
+            vec!["huawei", "technology", "@co"]
+        );
+        assert_eq!(
+            keys("Huawei Technologies Co., Ltd.", NameHint::Unknown),
+            vec!["huawei", "technology", "@co"]
+        );
+        assert_eq!(
+            keys("浙江大华技术股份有限公司", NameHint::Unknown),
+            vec!["zhejiang", "dahua", "technology", "@co"]
+        );
+        assert_eq!(
+            keys("中国电子科技集团公司第十四研究所", NameHint::Unknown),
+            vec![
+                "china",
+                "electronic",
+                "science",
+                "technology",
+                "@group",
+                "14",
+                "research",
+                "institute"
+            ]
+        );
+    }
+
+    #[test]
+    fn chinese_person_keys() {
+        assert_eq!(keys("余茂春", NameHint::Unknown), vec!["yu", "maochun"]);
+        assert_eq!(
+            keys("托德·斯坦恩", NameHint::Person),
+            vec!["tuode", "sitanen"]
+        );
+        assert_eq!(skeleton("tuode"), skeleton("todd"));
+        assert_eq!(skeleton("mading"), skeleton("martin"));
+        assert_eq!(skeleton("sitanen"), skeleton("stein"));
+    }
+}
