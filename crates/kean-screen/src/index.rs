@@ -1,0 +1,733 @@
+//! The in-memory index, candidate retrieval and scoring.
+
+use crate::model::{EntityType, Entry, ParsedList, Query, country_code, identifier_key};
+use crate::text::{NameHint, Token, TokenClass, skeleton, tokenize};
+use std::cell::RefCell;
+use std::collections::HashMap;
+use std::fmt::Write as _;
+
+/// Default score threshold for a hit (scores are in [0, 1]).
+pub const DEFAULT_THRESHOLD: f64 = 0.70;
+
+/// Number of candidate names fully scored per query.
+const MAX_CANDIDATES: usize = 48;
+/// Factor applied when both names carry numbers that do not agree.
+const NUMBER_MISMATCH: f64 = 0.8;
+/// Token weight = idf ^ IDF_POWER (rare tokens weigh much more than common ones).
+const IDF_POWER: f32 = 2.0;
+/// Weight of a legal-form token (weak evidence).
+const LEGAL_WEIGHT: f32 = 2.0;
+
+/// A token with its weight and phonetic skeleton.
+#[derive(Debug, Clone)]
+struct WTok {
+    tok: Token,
+    w: f32,
+    skel: String,
+}
+
+#[derive(Debug)]
+struct IndexedName {
+    entry: u32,
+    text: String,
+    is_alias: bool,
+    toks: Vec<WTok>,
+}
+
+#[derive(Debug)]
+struct IndexedEntry {
+    list: u32,
+    entry: Entry,
+    /// identifier comparison keys
+    id_keys: Vec<String>,
+}
+
+/// The screening index over one or more parsed lists.
+#[derive(Debug)]
+pub struct Index {
+    lists: Vec<String>,
+    entries: Vec<IndexedEntry>,
+    names: Vec<IndexedName>,
+    vocab: HashMap<String, u32>,
+    vocab_keys: Vec<String>,
+    idf: Vec<f32>,
+    postings: Vec<Vec<u32>>,
+    skel_map: HashMap<String, Vec<u32>>,
+    tri_map: HashMap<[u8; 3], Vec<u32>>,
+    ident_map: HashMap<String, Vec<u32>>,
+    max_idf: f32,
+}
+
+/// One agreeing pair of tokens.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TokenMatch {
+    /// Query-side text (the source word, e.g. 华为 or Huawei).
+    pub query: String,
+    /// Entry-side text.
+    pub entry: String,
+    /// Similarity of the pair in [0, 1] (1 = same key).
+    pub similarity: f64,
+}
+
+/// Something that raised or lowered the score after the name comparison.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Adjustment {
+    pub reason: String,
+    /// Score change (positive = raised).
+    pub delta: f64,
+}
+
+/// Why a hit scored what it did.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Explanation {
+    /// The entry's name or alias that matched best.
+    pub matched_name: String,
+    /// Whether `matched_name` is an alias (not the primary name).
+    pub matched_alias: bool,
+    /// Score of the name comparison alone.
+    pub name_score: f64,
+    /// Tokens that agreed (exactly or approximately).
+    pub agreed: Vec<TokenMatch>,
+    /// Tokens of the query that found no partner.
+    pub query_only: Vec<String>,
+    /// Tokens of the matched name that found no partner.
+    pub entry_only: Vec<String>,
+    /// Legal forms: `Some(true)` agree, `Some(false)` differ, `None` not on both sides.
+    pub legal_forms_agree: Option<bool>,
+    /// Evidence beyond the name (identifiers, country, entity type).
+    pub adjustments: Vec<Adjustment>,
+}
+
+impl Explanation {
+    /// One human-readable line.
+    pub fn summary(&self) -> String {
+        let mut s = String::new();
+        let _ = write!(
+            s,
+            "{} '{}' name {:.2}",
+            if self.matched_alias { "alias" } else { "name" },
+            self.matched_name,
+            self.name_score
+        );
+        if !self.agreed.is_empty() {
+            s.push_str("; agree: ");
+            let parts: Vec<String> = self
+                .agreed
+                .iter()
+                .map(|m| {
+                    if m.similarity >= 0.999 && m.query == m.entry {
+                        m.query.clone()
+                    } else {
+                        format!("{}~{}({:.2})", m.query, m.entry, m.similarity)
+                    }
+                })
+                .collect();
+            s.push_str(&parts.join(" "));
+        }
+        if !self.query_only.is_empty() {
+            let _ = write!(s, "; query only: {}", self.query_only.join(" "));
+        }
+        if !self.entry_only.is_empty() {
+            let _ = write!(s, "; entry only: {}", self.entry_only.join(" "));
+        }
+        match self.legal_forms_agree {
+            Some(true) => s.push_str("; legal form agrees"),
+            Some(false) => s.push_str("; legal form differs"),
+            None => {}
+        }
+        for a in &self.adjustments {
+            let _ = write!(s, "; {} {:+.2}", a.reason, a.delta);
+        }
+        s
+    }
+}
+
+/// A screening hit.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hit {
+    /// Name of the list the entry comes from.
+    pub list: String,
+    pub entry_id: String,
+    /// Primary name of the entry as the list has it.
+    pub entry_name: String,
+    /// The name or alias that matched.
+    pub matched_name: String,
+    pub score: f64,
+    pub explanation: Explanation,
+}
+
+fn hint_of(t: EntityType) -> NameHint {
+    match t {
+        EntityType::Person => NameHint::Person,
+        EntityType::Organization | EntityType::Vessel => NameHint::Organization,
+        EntityType::Unknown => NameHint::Unknown,
+    }
+}
+
+fn trigrams(key: &str) -> impl Iterator<Item = [u8; 3]> + '_ {
+    key.as_bytes().windows(3).map(|w| [w[0], w[1], w[2]])
+}
+
+/// Levenshtein distance over chars (small strings).
+fn levenshtein(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
+    let b: Vec<char> = b.chars().collect();
+    if a.is_empty() {
+        return b.len();
+    }
+    if b.is_empty() {
+        return a.len();
+    }
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0; b.len() + 1];
+    for (i, ca) in a.iter().enumerate() {
+        cur[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != cb);
+            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    prev[b.len()]
+}
+
+fn ratio(a: &str, b: &str) -> f64 {
+    let n = a.chars().count().max(b.chars().count());
+    if n == 0 {
+        return 1.0;
+    }
+    1.0 - levenshtein(a, b) as f64 / n as f64
+}
+
+/// Similarity of two tokens in [0, 1].
+fn token_sim(a: &WTok, b: &WTok) -> f64 {
+    let (ta, tb) = (&a.tok, &b.tok);
+    if ta.keys().any(|x| tb.keys().any(|y| x == y)) {
+        return 1.0;
+    }
+    if ta.class == TokenClass::Number || tb.class == TokenClass::Number {
+        return 0.0;
+    }
+    let (ka, kb) = (ta.key.as_str(), tb.key.as_str());
+    let (la, lb) = (ka.chars().count(), kb.chars().count());
+    // initials
+    if (la == 1 && lb > 1 && kb.starts_with(ka)) || (lb == 1 && la > 1 && ka.starts_with(kb)) {
+        return 0.6;
+    }
+    let mut sim = 0.0;
+    let r = ratio(ka, kb);
+    if la.min(lb) >= 3 {
+        if r >= 0.8 {
+            sim = r;
+        } else if r >= 0.66 && la.min(lb) >= 5 {
+            sim = r * 0.75;
+        }
+    }
+    let cross = ta.phonetic != tb.phonetic;
+    if a.skel.len() >= 2 && a.skel == b.skel && la.min(lb) >= 3 && (r >= 0.5 || (cross && r >= 0.4)) {
+        sim = sim.max(if cross { 0.75 } else { 0.8 });
+    } else if cross && a.skel.len() >= 3 && b.skel.len() >= 3 && r >= 0.45 {
+        let rs = ratio(&a.skel, &b.skel);
+        if rs >= 0.74 {
+            sim = sim.max(0.6 * rs);
+        }
+    }
+    sim
+}
+
+struct Link {
+    a: [usize; 2],
+    na: usize,
+    b: [usize; 2],
+    nb: usize,
+    sim: f64,
+    w: f64,
+    tie: (String, String),
+}
+
+/// Result of comparing two token lists.
+struct Compared {
+    score: f64,
+    agreed: Vec<TokenMatch>,
+    a_only: Vec<String>,
+    b_only: Vec<String>,
+    legal: Option<bool>,
+}
+
+fn concat_eq(x: &Token, y: &Token, target: &Token) -> bool {
+    let (k1, k2) = (&x.key, &y.key);
+    target
+        .keys()
+        .any(|t| t.len() == k1.len() + k2.len() && t.starts_with(k1.as_str()) && t.ends_with(k2.as_str()))
+}
+
+fn compare_tokens(a: &[WTok], b: &[WTok], explain: bool) -> Compared {
+    let mut links: Vec<Link> = Vec::new();
+    let word = |t: &WTok| t.tok.class != TokenClass::Legal;
+    for (i, x) in a.iter().enumerate().filter(|(_, t)| word(t)) {
+        for (j, y) in b.iter().enumerate().filter(|(_, t)| word(t)) {
+            let sim = token_sim(x, y);
+            if sim > 0.0 {
+                let (k1, k2) = (x.tok.key.clone(), y.tok.key.clone());
+                links.push(Link {
+                    a: [i, 0],
+                    na: 1,
+                    b: [j, 0],
+                    nb: 1,
+                    sim,
+                    w: f64::from(x.w + y.w),
+                    tie: if k1 <= k2 { (k1, k2) } else { (k2, k1) },
+                });
+            }
+        }
+    }
+    // concatenations: "hua wei" ~ "huawei", "jan daniel" ~ "jandaniel"
+    for (side_a, side_b, flip) in [(a, b, false), (b, a, true)] {
+        for i in 0..side_a.len().saturating_sub(1) {
+            let (x, y) = (&side_a[i], &side_a[i + 1]);
+            if !word(x) || !word(y) {
+                continue;
+            }
+            for (j, t) in side_b.iter().enumerate() {
+                if word(t) && concat_eq(&x.tok, &y.tok, &t.tok) {
+                    let w = f64::from(x.w + y.w + t.w);
+                    let tie = (format!("{}{}", x.tok.key, y.tok.key), t.tok.key.clone());
+                    let l = if flip {
+                        Link { a: [j, 0], na: 1, b: [i, i + 1], nb: 2, sim: 1.0, w, tie }
+                    } else {
+                        Link { a: [i, i + 1], na: 2, b: [j, 0], nb: 1, sim: 1.0, w, tie }
+                    };
+                    links.push(l);
+                }
+            }
+        }
+    }
+    links.sort_by(|p, q| {
+        q.sim
+            .partial_cmp(&p.sim)
+            .unwrap_or(std::cmp::Ordering::Equal)
+            .then(q.w.partial_cmp(&p.w).unwrap_or(std::cmp::Ordering::Equal))
+            .then_with(|| p.tie.cmp(&q.tie))
+    });
+    let mut used_a = vec![false; a.len()];
+    let mut used_b = vec![false; b.len()];
+    let mut matched = 0.0f64;
+    let mut agreed = Vec::new();
+    for l in &links {
+        let ia = &l.a[..l.na];
+        let ib = &l.b[..l.nb];
+        if ia.iter().any(|&i| used_a[i]) || ib.iter().any(|&j| used_b[j]) {
+            continue;
+        }
+        for &i in ia {
+            used_a[i] = true;
+        }
+        for &j in ib {
+            used_b[j] = true;
+        }
+        matched += l.sim * l.w;
+        if explain {
+            let qa: Vec<&str> = ia.iter().map(|&i| a[i].tok.src.as_str()).collect();
+            let qb: Vec<&str> = ib.iter().map(|&j| b[j].tok.src.as_str()).collect();
+            let (qa, qb) = (qa.join(" "), qb.join(" "));
+            if !agreed.iter().any(|m: &TokenMatch| m.query == qa && m.entry == qb) {
+                agreed.push(TokenMatch { query: qa, entry: qb, similarity: l.sim });
+            }
+        }
+    }
+    let mut total = matched;
+    let mut a_only = Vec::new();
+    let mut b_only = Vec::new();
+    for (side, used, only) in [(a, &used_a, &mut a_only), (b, &used_b, &mut b_only)] {
+        for (t, &u) in side.iter().zip(used.iter()) {
+            if t.tok.class == TokenClass::Legal || u {
+                continue;
+            }
+            if !t.tok.optional {
+                total += f64::from(t.w);
+                if explain && !only.contains(&t.tok.src) {
+                    only.push(t.tok.src.clone());
+                }
+            }
+        }
+    }
+    // legal forms: weak evidence, only when both sides have one
+    let la: Vec<&str> = a.iter().filter(|t| t.tok.class == TokenClass::Legal).map(|t| t.tok.key.as_str()).collect();
+    let lb: Vec<&str> = b.iter().filter(|t| t.tok.class == TokenClass::Legal).map(|t| t.tok.key.as_str()).collect();
+    let mut legal = None;
+    if !la.is_empty() && !lb.is_empty() {
+        let agree = la.iter().any(|x| lb.contains(x));
+        let lw = f64::from(LEGAL_WEIGHT) * 2.0;
+        total += lw;
+        if agree {
+            matched += lw;
+        }
+        legal = Some(agree);
+    }
+    let mut score = if total > 0.0 { (matched / total).clamp(0.0, 1.0) } else { 0.0 };
+    // differing numbers (14th vs 48th institute) are strong evidence of a different party
+    let num_unmatched = |side: &[WTok], used: &[bool]| {
+        side.iter().zip(used).any(|(t, &u)| t.tok.class == TokenClass::Number && !u)
+    };
+    if num_unmatched(a, &used_a) && num_unmatched(b, &used_b) {
+        score *= NUMBER_MISMATCH;
+    }
+    Compared { score, agreed, a_only, b_only, legal }
+}
+
+struct Scratch {
+    acc: Vec<f32>,
+    touched: Vec<u32>,
+    tri_count: HashMap<u32, u16>,
+}
+
+thread_local! {
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch { acc: Vec::new(), touched: Vec::new(), tri_count: HashMap::new() });
+}
+
+impl Index {
+    /// Build the index from parsed lists.
+    pub fn from_lists(lists: Vec<ParsedList>) -> Index {
+        let mut idx = Index {
+            lists: Vec::new(),
+            entries: Vec::new(),
+            names: Vec::new(),
+            vocab: HashMap::new(),
+            vocab_keys: Vec::new(),
+            idf: Vec::new(),
+            postings: Vec::new(),
+            skel_map: HashMap::new(),
+            tri_map: HashMap::new(),
+            ident_map: HashMap::new(),
+            max_idf: 1.0,
+        };
+        for list in lists {
+            let li = idx.lists.len() as u32;
+            idx.lists.push(list.name);
+            for entry in list.entries {
+                let ei = idx.entries.len() as u32;
+                let hint = hint_of(entry.entity_type);
+                let mut texts: Vec<(String, bool)> = vec![(entry.name.clone(), false)];
+                for a in &entry.aliases {
+                    if !texts.iter().any(|(t, _)| t == a) {
+                        texts.push((a.clone(), true));
+                    }
+                }
+                for (text, is_alias) in texts {
+                    let toks: Vec<WTok> = tokenize(&text, hint)
+                        .into_iter()
+                        .map(|tok| {
+                            let skel = skeleton(&tok.key);
+                            WTok { tok, w: 0.0, skel }
+                        })
+                        .collect();
+                    if toks.is_empty() {
+                        continue;
+                    }
+                    idx.names.push(IndexedName { entry: ei, text, is_alias, toks });
+                }
+                let id_keys: Vec<String> = entry.identifiers.iter().map(|i| i.key()).filter(|k| k.len() >= 5).collect();
+                for k in &id_keys {
+                    idx.ident_map.entry(k.clone()).or_default().push(ei);
+                }
+                idx.entries.push(IndexedEntry { list: li, entry, id_keys });
+            }
+        }
+        // vocabulary and postings
+        for (ni, name) in idx.names.iter().enumerate() {
+            for t in &name.toks {
+                if t.tok.class == TokenClass::Legal {
+                    continue;
+                }
+                for k in t.tok.keys() {
+                    let next = idx.vocab_keys.len() as u32;
+                    let vid = *idx.vocab.entry(k.to_string()).or_insert_with(|| {
+                        idx.vocab_keys.push(k.to_string());
+                        idx.postings.push(Vec::new());
+                        next
+                    });
+                    let p = &mut idx.postings[vid as usize];
+                    if p.last() != Some(&(ni as u32)) {
+                        p.push(ni as u32);
+                    }
+                }
+            }
+        }
+        let n = idx.names.len().max(1) as f32;
+        idx.idf = idx
+            .postings
+            .iter()
+            .map(|p| ((n + 1.0) / (p.len() as f32 + 1.0)).ln() + 1.0)
+            .collect();
+        idx.max_idf = ((n + 1.0) / 2.0).ln() + 1.0;
+        for (vid, k) in idx.vocab_keys.iter().enumerate() {
+            let s = skeleton(k);
+            if s.len() >= 3 {
+                idx.skel_map.entry(s).or_default().push(vid as u32);
+            }
+            if k.len() >= 4 {
+                for tri in trigrams(k) {
+                    let v = idx.tri_map.entry(tri).or_default();
+                    if v.last() != Some(&(vid as u32)) {
+                        v.push(vid as u32);
+                    }
+                }
+            }
+        }
+        // token weights
+        let mut names = std::mem::take(&mut idx.names);
+        for name in &mut names {
+            for t in &mut name.toks {
+                t.w = idx.weight(&t.tok);
+            }
+        }
+        idx.names = names;
+        idx
+    }
+
+    /// Number of entries indexed.
+    pub fn len(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// Whether the index has no entries.
+    pub fn is_empty(&self) -> bool {
+        self.entries.is_empty()
+    }
+
+    /// Number of names (primary names and aliases) indexed.
+    pub fn name_count(&self) -> usize {
+        self.names.len()
+    }
+
+    fn weight(&self, t: &Token) -> f32 {
+        match t.class {
+            TokenClass::Legal => LEGAL_WEIGHT,
+            _ => {
+                let mut w = f32::MAX;
+                for k in t.keys() {
+                    let x = self.vocab.get(k).map_or(self.max_idf, |&v| self.idf[v as usize]);
+                    w = w.min(x);
+                }
+                if t.key.chars().count() == 1 {
+                    w = w.min(2.0);
+                }
+                w.powf(IDF_POWER)
+            }
+        }
+    }
+
+    fn query_toks(&self, name: &str, hint: NameHint) -> Vec<WTok> {
+        tokenize(name, hint)
+            .into_iter()
+            .map(|tok| {
+                let skel = skeleton(&tok.key);
+                let w = self.weight(&tok);
+                WTok { tok, w, skel }
+            })
+            .collect()
+    }
+
+    /// Candidate names for the query tokens: token postings (with alternatives), merged
+    /// adjacent tokens, phonetic skeletons and, for words not in the vocabulary, character
+    /// trigrams over the vocabulary. Never a scan over all names.
+    fn candidates(&self, q: &[WTok], sc: &mut Scratch) -> Vec<u32> {
+        if sc.acc.len() != self.names.len() {
+            sc.acc = vec![0.0; self.names.len()];
+            sc.touched.clear();
+        }
+        let mut hits: Vec<(u32, f32)> = Vec::new();
+        let words: Vec<&WTok> = q.iter().filter(|t| t.tok.class != TokenClass::Legal).collect();
+        for (i, t) in words.iter().enumerate() {
+            let mut found = false;
+            for k in t.tok.keys() {
+                if let Some(&v) = self.vocab.get(k) {
+                    hits.push((v, 1.0));
+                    found = true;
+                }
+            }
+            if t.skel.len() >= 3
+                && let Some(vs) = self.skel_map.get(&t.skel)
+                && vs.len() <= 64
+            {
+                hits.extend(vs.iter().map(|&v| (v, 0.8)));
+            }
+            if let Some(next) = words.get(i + 1) {
+                let joined = format!("{}{}", t.tok.key, next.tok.key);
+                if let Some(&v) = self.vocab.get(&joined) {
+                    hits.push((v, 1.0));
+                }
+            }
+            if !found && t.tok.key.len() >= 4 && t.tok.class == TokenClass::Word {
+                sc.tri_count.clear();
+                let mut ntri = 0u16;
+                for tri in trigrams(&t.tok.key) {
+                    ntri += 1;
+                    if let Some(vs) = self.tri_map.get(&tri) {
+                        for &v in vs {
+                            *sc.tri_count.entry(v).or_insert(0) += 1;
+                        }
+                    }
+                }
+                let need = (ntri / 2).max(1);
+                let mut fz: Vec<(u32, f64)> = sc
+                    .tri_count
+                    .iter()
+                    .filter(|(_, c)| **c >= need)
+                    .filter_map(|(&v, _)| {
+                        let r = ratio(&t.tok.key, &self.vocab_keys[v as usize]);
+                        (r >= 0.7).then_some((v, r))
+                    })
+                    .collect();
+                fz.sort_by(|a, b| b.1.partial_cmp(&a.1).unwrap_or(std::cmp::Ordering::Equal).then(a.0.cmp(&b.0)));
+                fz.truncate(12);
+                hits.extend(fz.into_iter().map(|(v, r)| (v, r as f32)));
+            }
+        }
+        let big = (self.names.len() / 8).max(2000);
+        let has_rare = hits.iter().any(|(v, _)| self.postings[*v as usize].len() <= big);
+        for (v, sim) in hits {
+            let p = &self.postings[v as usize];
+            if has_rare && p.len() > big {
+                continue;
+            }
+            let w = self.idf[v as usize] * sim;
+            for &ni in p {
+                let a = &mut sc.acc[ni as usize];
+                if *a == 0.0 {
+                    sc.touched.push(ni);
+                }
+                *a += w;
+            }
+        }
+        let mut cands: Vec<(u32, f32)> = sc.touched.iter().map(|&ni| (ni, sc.acc[ni as usize])).collect();
+        for &ni in &sc.touched {
+            sc.acc[ni as usize] = 0.0;
+        }
+        sc.touched.clear();
+        if cands.len() > MAX_CANDIDATES {
+            cands.select_nth_unstable_by(MAX_CANDIDATES - 1, |a, b| b.1.partial_cmp(&a.1).unwrap_or(std::cmp::Ordering::Equal).then(a.0.cmp(&b.0)));
+            cands.truncate(MAX_CANDIDATES);
+        }
+        cands.into_iter().map(|(n, _)| n).collect()
+    }
+
+    /// Screen one query; hits with score ≥ `threshold`, best first (ties by list order).
+    pub fn screen(&self, query: &Query, threshold: f64) -> Vec<Hit> {
+        let hint = hint_of(query.entity_type);
+        let q = self.query_toks(&query.name, hint);
+        let mut cand_names = SCRATCH.with(|s| self.candidates(&q, &mut s.borrow_mut()));
+        // identifiers retrieve their entries directly
+        let qids: Vec<String> = query.identifiers.iter().map(|i| identifier_key(i)).filter(|k| k.len() >= 5).collect();
+        for k in &qids {
+            if let Some(es) = self.ident_map.get(k) {
+                for &e in es {
+                    if let Some(ni) = self.names.iter().position(|n| n.entry == e) {
+                        cand_names.push(ni as u32);
+                    }
+                }
+            }
+        }
+        let qcountry = if query.country.trim().is_empty() { String::new() } else { country_code(&query.country) };
+        // best name per entry
+        let mut best: HashMap<u32, (f64, u32)> = HashMap::new();
+        for &ni in &cand_names {
+            let name = &self.names[ni as usize];
+            let c = compare_tokens(&q, &name.toks, false);
+            let e = best.entry(name.entry).or_insert((-1.0, ni));
+            if c.score > e.0 {
+                *e = (c.score, ni);
+            }
+        }
+        let mut hits = Vec::new();
+        for (ei, (_, ni)) in best {
+            let entry = &self.entries[ei as usize];
+            let name = &self.names[ni as usize];
+            let c = compare_tokens(&q, &name.toks, true);
+            let mut score = c.score;
+            let mut adj = Vec::new();
+            // identifiers
+            if let Some(k) = qids.iter().find(|k| entry.id_keys.contains(k)) {
+                let new = score.max(0.97);
+                adj.push(Adjustment { reason: format!("identifier {k} agrees"), delta: new - score });
+                score = new;
+            }
+            // entity type
+            if query.entity_type != EntityType::Unknown
+                && entry.entry.entity_type != EntityType::Unknown
+                && query.entity_type != entry.entry.entity_type
+            {
+                let new = score * 0.85;
+                adj.push(Adjustment { reason: format!("type {} vs {}", query.entity_type, entry.entry.entity_type), delta: new - score });
+                score = new;
+            }
+            // country
+            if !qcountry.is_empty() && !entry.entry.countries.is_empty() {
+                if entry.entry.countries.contains(&qcountry) {
+                    let new = score + 0.05 * (1.0 - score);
+                    adj.push(Adjustment { reason: format!("country {qcountry} agrees"), delta: new - score });
+                    score = new;
+                } else {
+                    let new = score * 0.92;
+                    adj.push(Adjustment { reason: format!("country {qcountry} not in {}", entry.entry.countries.join("/")), delta: new - score });
+                    score = new;
+                }
+            }
+            if score < threshold {
+                continue;
+            }
+            hits.push(Hit {
+                list: self.lists[entry.list as usize].clone(),
+                entry_id: entry.entry.id.clone(),
+                entry_name: entry.entry.name.clone(),
+                matched_name: name.text.clone(),
+                score,
+                explanation: Explanation {
+                    matched_name: name.text.clone(),
+                    matched_alias: name.is_alias,
+                    name_score: c.score,
+                    agreed: c.agreed,
+                    query_only: c.a_only,
+                    entry_only: c.b_only,
+                    legal_forms_agree: c.legal,
+                    adjustments: adj,
+                },
+            });
+        }
+        hits.sort_by(|a, b| {
+            b.score
+                .partial_cmp(&a.score)
+                .unwrap_or(std::cmp::Ordering::Equal)
+                .then_with(|| a.list.cmp(&b.list))
+                .then_with(|| a.entry_id.cmp(&b.entry_id))
+        });
+        hits
+    }
+
+    /// Compare two names directly (token weights from this index). Symmetric:
+    /// `compare_names(a, b, h) == compare_names(b, a, h)`.
+    pub fn compare_names(&self, a: &str, b: &str, hint: EntityType) -> f64 {
+        let h = hint_of(hint);
+        let ta = self.query_toks(a, h);
+        let tb = self.query_toks(b, h);
+        compare_tokens(&ta, &tb, false).score
+    }
+
+    /// Like [`Index::compare_names`], with the explanation.
+    pub fn explain_names(&self, a: &str, b: &str, hint: EntityType) -> Explanation {
+        let h = hint_of(hint);
+        let ta = self.query_toks(a, h);
+        let tb = self.query_toks(b, h);
+        let c = compare_tokens(&ta, &tb, true);
+        Explanation {
+            matched_name: b.to_string(),
+            matched_alias: false,
+            name_score: c.score,
+            agreed: c.agreed,
+            query_only: c.a_only,
+            entry_only: c.b_only,
+            legal_forms_agree: c.legal,
+            adjustments: Vec::new(),
+        }
+    }
+}
