@@ -168,34 +168,67 @@ fn trigrams(key: &str) -> impl Iterator<Item = [u8; 3]> + '_ {
     key.as_bytes().windows(3).map(|w| [w[0], w[1], w[2]])
 }
 
-/// Levenshtein distance over chars (small strings).
+/// Levenshtein distance (bytes for ASCII, chars otherwise), small strings.
 fn levenshtein(a: &str, b: &str) -> usize {
+    if a.is_ascii() && b.is_ascii() {
+        return lev_slice(a.as_bytes(), b.as_bytes());
+    }
     let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
+    lev_slice(&a, &b)
+}
+
+fn lev_slice<T: PartialEq>(a: &[T], b: &[T]) -> usize {
     if a.is_empty() {
         return b.len();
     }
     if b.is_empty() {
         return a.len();
     }
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0; b.len() + 1];
-    for (i, ca) in a.iter().enumerate() {
-        cur[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != cb);
-            cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+    let mut row = [0usize; 64];
+    if b.len() >= row.len() {
+        let mut prev: Vec<usize> = (0..=b.len()).collect();
+        let mut cur = vec![0; b.len() + 1];
+        for (i, ca) in a.iter().enumerate() {
+            cur[0] = i + 1;
+            for (j, cb) in b.iter().enumerate() {
+                let cost = usize::from(ca != cb);
+                cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+            }
+            std::mem::swap(&mut prev, &mut cur);
         }
-        std::mem::swap(&mut prev, &mut cur);
+        return prev[b.len()];
     }
-    prev[b.len()]
+    for (j, r) in row.iter_mut().enumerate().take(b.len() + 1) {
+        *r = j;
+    }
+    for (i, ca) in a.iter().enumerate() {
+        let mut diag = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let up = row[j + 1];
+            let cost = usize::from(ca != cb);
+            row[j + 1] = (diag + cost).min(up + 1).min(row[j] + 1);
+            diag = up;
+        }
+    }
+    row[b.len()]
 }
 
 fn ratio(a: &str, b: &str) -> f64 {
-    let n = a.chars().count().max(b.chars().count());
+    let (la, lb) = (a.len(), b.len());
+    let n = la.max(lb);
     if n == 0 {
         return 1.0;
     }
+    if a.is_ascii() && b.is_ascii() {
+        // cheap upper bound: length difference alone
+        if (la.abs_diff(lb) as f64) / (n as f64) > 0.6 {
+            return 0.0;
+        }
+        return 1.0 - lev_slice(a.as_bytes(), b.as_bytes()) as f64 / n as f64;
+    }
+    let n = a.chars().count().max(b.chars().count());
     1.0 - levenshtein(a, b) as f64 / n as f64
 }
 
@@ -224,7 +257,8 @@ fn token_sim(a: &WTok, b: &WTok) -> f64 {
         }
     }
     let cross = ta.phonetic != tb.phonetic;
-    if a.skel.len() >= 2 && a.skel == b.skel && la.min(lb) >= 3 && (r >= 0.5 || (cross && r >= 0.4)) {
+    if a.skel.len() >= 2 && a.skel == b.skel && la.min(lb) >= 3 && (r >= 0.6 || (cross && r >= 0.4))
+    {
         sim = sim.max(if cross { 0.75 } else { 0.8 });
     } else if cross && a.skel.len() >= 3 && b.skel.len() >= 3 && r >= 0.45 {
         let rs = ratio(&a.skel, &b.skel);
@@ -235,14 +269,14 @@ fn token_sim(a: &WTok, b: &WTok) -> f64 {
     sim
 }
 
-struct Link {
+struct Link<'t> {
     a: [usize; 2],
     na: usize,
     b: [usize; 2],
     nb: usize,
     sim: f64,
     w: f64,
-    tie: (String, String),
+    tie: (&'t str, &'t str),
 }
 
 /// Result of comparing two token lists.
@@ -256,9 +290,9 @@ struct Compared {
 
 fn concat_eq(x: &Token, y: &Token, target: &Token) -> bool {
     let (k1, k2) = (&x.key, &y.key);
-    target
-        .keys()
-        .any(|t| t.len() == k1.len() + k2.len() && t.starts_with(k1.as_str()) && t.ends_with(k2.as_str()))
+    target.keys().any(|t| {
+        t.len() == k1.len() + k2.len() && t.starts_with(k1.as_str()) && t.ends_with(k2.as_str())
+    })
 }
 
 fn compare_tokens(a: &[WTok], b: &[WTok], explain: bool) -> Compared {
@@ -268,7 +302,7 @@ fn compare_tokens(a: &[WTok], b: &[WTok], explain: bool) -> Compared {
         for (j, y) in b.iter().enumerate().filter(|(_, t)| word(t)) {
             let sim = token_sim(x, y);
             if sim > 0.0 {
-                let (k1, k2) = (x.tok.key.clone(), y.tok.key.clone());
+                let (k1, k2) = (x.tok.key.as_str(), y.tok.key.as_str());
                 links.push(Link {
                     a: [i, 0],
                     na: 1,
@@ -291,11 +325,27 @@ fn compare_tokens(a: &[WTok], b: &[WTok], explain: bool) -> Compared {
             for (j, t) in side_b.iter().enumerate() {
                 if word(t) && concat_eq(&x.tok, &y.tok, &t.tok) {
                     let w = f64::from(x.w + y.w + t.w);
-                    let tie = (format!("{}{}", x.tok.key, y.tok.key), t.tok.key.clone());
+                    let tie = (x.tok.key.as_str(), t.tok.key.as_str());
                     let l = if flip {
-                        Link { a: [j, 0], na: 1, b: [i, i + 1], nb: 2, sim: 1.0, w, tie }
+                        Link {
+                            a: [j, 0],
+                            na: 1,
+                            b: [i, i + 1],
+                            nb: 2,
+                            sim: 1.0,
+                            w,
+                            tie,
+                        }
                     } else {
-                        Link { a: [i, i + 1], na: 2, b: [j, 0], nb: 1, sim: 1.0, w, tie }
+                        Link {
+                            a: [i, i + 1],
+                            na: 2,
+                            b: [j, 0],
+                            nb: 1,
+                            sim: 1.0,
+                            w,
+                            tie,
+                        }
                     };
                     links.push(l);
                 }
@@ -330,8 +380,15 @@ fn compare_tokens(a: &[WTok], b: &[WTok], explain: bool) -> Compared {
             let qa: Vec<&str> = ia.iter().map(|&i| a[i].tok.src.as_str()).collect();
             let qb: Vec<&str> = ib.iter().map(|&j| b[j].tok.src.as_str()).collect();
             let (qa, qb) = (qa.join(" "), qb.join(" "));
-            if !agreed.iter().any(|m: &TokenMatch| m.query == qa && m.entry == qb) {
-                agreed.push(TokenMatch { query: qa, entry: qb, similarity: l.sim });
+            if !agreed
+                .iter()
+                .any(|m: &TokenMatch| m.query == qa && m.entry == qb)
+            {
+                agreed.push(TokenMatch {
+                    query: qa,
+                    entry: qb,
+                    similarity: l.sim,
+                });
             }
         }
     }
@@ -352,8 +409,16 @@ fn compare_tokens(a: &[WTok], b: &[WTok], explain: bool) -> Compared {
         }
     }
     // legal forms: weak evidence, only when both sides have one
-    let la: Vec<&str> = a.iter().filter(|t| t.tok.class == TokenClass::Legal).map(|t| t.tok.key.as_str()).collect();
-    let lb: Vec<&str> = b.iter().filter(|t| t.tok.class == TokenClass::Legal).map(|t| t.tok.key.as_str()).collect();
+    let la: Vec<&str> = a
+        .iter()
+        .filter(|t| t.tok.class == TokenClass::Legal)
+        .map(|t| t.tok.key.as_str())
+        .collect();
+    let lb: Vec<&str> = b
+        .iter()
+        .filter(|t| t.tok.class == TokenClass::Legal)
+        .map(|t| t.tok.key.as_str())
+        .collect();
     let mut legal = None;
     if !la.is_empty() && !lb.is_empty() {
         let agree = la.iter().any(|x| lb.contains(x));
@@ -364,15 +429,27 @@ fn compare_tokens(a: &[WTok], b: &[WTok], explain: bool) -> Compared {
         }
         legal = Some(agree);
     }
-    let mut score = if total > 0.0 { (matched / total).clamp(0.0, 1.0) } else { 0.0 };
+    let mut score = if total > 0.0 {
+        (matched / total).clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
     // differing numbers (14th vs 48th institute) are strong evidence of a different party
     let num_unmatched = |side: &[WTok], used: &[bool]| {
-        side.iter().zip(used).any(|(t, &u)| t.tok.class == TokenClass::Number && !u)
+        side.iter()
+            .zip(used)
+            .any(|(t, &u)| t.tok.class == TokenClass::Number && !u)
     };
     if num_unmatched(a, &used_a) && num_unmatched(b, &used_b) {
         score *= NUMBER_MISMATCH;
     }
-    Compared { score, agreed, a_only, b_only, legal }
+    Compared {
+        score,
+        agreed,
+        a_only,
+        b_only,
+        legal,
+    }
 }
 
 struct Scratch {
@@ -424,13 +501,27 @@ impl Index {
                     if toks.is_empty() {
                         continue;
                     }
-                    idx.names.push(IndexedName { entry: ei, text, is_alias, toks });
+                    idx.names.push(IndexedName {
+                        entry: ei,
+                        text,
+                        is_alias,
+                        toks,
+                    });
                 }
-                let id_keys: Vec<String> = entry.identifiers.iter().map(|i| i.key()).filter(|k| k.len() >= 5).collect();
+                let id_keys: Vec<String> = entry
+                    .identifiers
+                    .iter()
+                    .map(|i| i.key())
+                    .filter(|k| k.len() >= 5)
+                    .collect();
                 for k in &id_keys {
                     idx.ident_map.entry(k.clone()).or_default().push(ei);
                 }
-                idx.entries.push(IndexedEntry { list: li, entry, id_keys });
+                idx.entries.push(IndexedEntry {
+                    list: li,
+                    entry,
+                    id_keys,
+                });
             }
         }
         // vocabulary and postings
@@ -506,7 +597,10 @@ impl Index {
             _ => {
                 let mut w = f32::MAX;
                 for k in t.keys() {
-                    let x = self.vocab.get(k).map_or(self.max_idf, |&v| self.idf[v as usize]);
+                    let x = self
+                        .vocab
+                        .get(k)
+                        .map_or(self.max_idf, |&v| self.idf[v as usize]);
                     w = w.min(x);
                 }
                 if t.key.chars().count() == 1 {
@@ -537,7 +631,10 @@ impl Index {
             sc.touched.clear();
         }
         let mut hits: Vec<(u32, f32)> = Vec::new();
-        let words: Vec<&WTok> = q.iter().filter(|t| t.tok.class != TokenClass::Legal).collect();
+        let words: Vec<&WTok> = q
+            .iter()
+            .filter(|t| t.tok.class != TokenClass::Legal)
+            .collect();
         for (i, t) in words.iter().enumerate() {
             let mut found = false;
             for k in t.tok.keys() {
@@ -579,13 +676,19 @@ impl Index {
                         (r >= 0.7).then_some((v, r))
                     })
                     .collect();
-                fz.sort_by(|a, b| b.1.partial_cmp(&a.1).unwrap_or(std::cmp::Ordering::Equal).then(a.0.cmp(&b.0)));
+                fz.sort_by(|a, b| {
+                    b.1.partial_cmp(&a.1)
+                        .unwrap_or(std::cmp::Ordering::Equal)
+                        .then(a.0.cmp(&b.0))
+                });
                 fz.truncate(12);
                 hits.extend(fz.into_iter().map(|(v, r)| (v, r as f32)));
             }
         }
         let big = (self.names.len() / 8).max(2000);
-        let has_rare = hits.iter().any(|(v, _)| self.postings[*v as usize].len() <= big);
+        let has_rare = hits
+            .iter()
+            .any(|(v, _)| self.postings[*v as usize].len() <= big);
         for (v, sim) in hits {
             let p = &self.postings[v as usize];
             if has_rare && p.len() > big {
@@ -600,13 +703,21 @@ impl Index {
                 *a += w;
             }
         }
-        let mut cands: Vec<(u32, f32)> = sc.touched.iter().map(|&ni| (ni, sc.acc[ni as usize])).collect();
+        let mut cands: Vec<(u32, f32)> = sc
+            .touched
+            .iter()
+            .map(|&ni| (ni, sc.acc[ni as usize]))
+            .collect();
         for &ni in &sc.touched {
             sc.acc[ni as usize] = 0.0;
         }
         sc.touched.clear();
         if cands.len() > MAX_CANDIDATES {
-            cands.select_nth_unstable_by(MAX_CANDIDATES - 1, |a, b| b.1.partial_cmp(&a.1).unwrap_or(std::cmp::Ordering::Equal).then(a.0.cmp(&b.0)));
+            cands.select_nth_unstable_by(MAX_CANDIDATES - 1, |a, b| {
+                b.1.partial_cmp(&a.1)
+                    .unwrap_or(std::cmp::Ordering::Equal)
+                    .then(a.0.cmp(&b.0))
+            });
             cands.truncate(MAX_CANDIDATES);
         }
         cands.into_iter().map(|(n, _)| n).collect()
@@ -618,7 +729,12 @@ impl Index {
         let q = self.query_toks(&query.name, hint);
         let mut cand_names = SCRATCH.with(|s| self.candidates(&q, &mut s.borrow_mut()));
         // identifiers retrieve their entries directly
-        let qids: Vec<String> = query.identifiers.iter().map(|i| identifier_key(i)).filter(|k| k.len() >= 5).collect();
+        let qids: Vec<String> = query
+            .identifiers
+            .iter()
+            .map(|i| identifier_key(i))
+            .filter(|k| k.len() >= 5)
+            .collect();
         for k in &qids {
             if let Some(es) = self.ident_map.get(k) {
                 for &e in es {
@@ -628,7 +744,11 @@ impl Index {
                 }
             }
         }
-        let qcountry = if query.country.trim().is_empty() { String::new() } else { country_code(&query.country) };
+        let qcountry = if query.country.trim().is_empty() {
+            String::new()
+        } else {
+            country_code(&query.country)
+        };
         // best name per entry
         let mut best: HashMap<u32, (f64, u32)> = HashMap::new();
         for &ni in &cand_names {
@@ -649,7 +769,10 @@ impl Index {
             // identifiers
             if let Some(k) = qids.iter().find(|k| entry.id_keys.contains(k)) {
                 let new = score.max(0.97);
-                adj.push(Adjustment { reason: format!("identifier {k} agrees"), delta: new - score });
+                adj.push(Adjustment {
+                    reason: format!("identifier {k} agrees"),
+                    delta: new - score,
+                });
                 score = new;
             }
             // entity type
@@ -658,18 +781,30 @@ impl Index {
                 && query.entity_type != entry.entry.entity_type
             {
                 let new = score * 0.85;
-                adj.push(Adjustment { reason: format!("type {} vs {}", query.entity_type, entry.entry.entity_type), delta: new - score });
+                adj.push(Adjustment {
+                    reason: format!("type {} vs {}", query.entity_type, entry.entry.entity_type),
+                    delta: new - score,
+                });
                 score = new;
             }
             // country
             if !qcountry.is_empty() && !entry.entry.countries.is_empty() {
                 if entry.entry.countries.contains(&qcountry) {
                     let new = score + 0.05 * (1.0 - score);
-                    adj.push(Adjustment { reason: format!("country {qcountry} agrees"), delta: new - score });
+                    adj.push(Adjustment {
+                        reason: format!("country {qcountry} agrees"),
+                        delta: new - score,
+                    });
                     score = new;
                 } else {
                     let new = score * 0.92;
-                    adj.push(Adjustment { reason: format!("country {qcountry} not in {}", entry.entry.countries.join("/")), delta: new - score });
+                    adj.push(Adjustment {
+                        reason: format!(
+                            "country {qcountry} not in {}",
+                            entry.entry.countries.join("/")
+                        ),
+                        delta: new - score,
+                    });
                     score = new;
                 }
             }

@@ -366,10 +366,29 @@ pub fn parse_csl_json(bytes: &[u8]) -> Result<ParsedList, ParseError> {
         for key in ["alternateNames", "alt_names"] {
             match obj.get(key) {
                 Some(serde_json::Value::Array(a)) => {
+                    // The re-packaged file sometimes split "X Co., Ltd.; Y" at ", " into array
+                    // items: an item starting with a legal form continues the previous one.
+                    let mut joined: Vec<String> = Vec::new();
                     for x in a {
                         let s = x.as_str().ok_or_else(|| {
                             err(F, None, record(), format!("{key} holds a non-string"))
                         })?;
+                        let lower = s.trim_start().to_ascii_lowercase();
+                        let continues = [
+                            "ltd", "limited", "inc", "llc", "co.", "corp", "gmbh", "s.a", "plc",
+                            "jsc", "ltda",
+                        ]
+                        .iter()
+                        .any(|p| lower.starts_with(p));
+                        match joined.last_mut() {
+                            Some(prev) if continues => {
+                                prev.push_str(", ");
+                                prev.push_str(s.trim_start());
+                            }
+                            _ => joined.push(s.to_string()),
+                        }
+                    }
+                    for s in joined {
                         aliases.extend(
                             s.split("; ")
                                 .map(str::trim)

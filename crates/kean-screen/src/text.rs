@@ -565,6 +565,13 @@ fn latin_tokens(words: &[String], out: &mut Vec<Token>) {
                 continue;
             }
         }
+        // pinyin spelling of a dictionary word, over up to four words ("you xian gong si")
+        if let Some((len, dw)) = pinyin_word_at(words, i) {
+            let src = words[i..i + len].join(" ");
+            dict_tokens(dw, &src, out);
+            i += len;
+            continue;
+        }
         let w = &words[i];
         let mut t = Token::word(canon_word(w), w);
         if w.bytes().all(|b| b.is_ascii_digit()) {
@@ -576,6 +583,25 @@ fn latin_tokens(words: &[String], out: &mut Vec<Token>) {
         out.push(t);
         i += 1;
     }
+}
+
+fn pinyin_word_at(words: &[String], i: usize) -> Option<(usize, &'static zh::DictWord)> {
+    let pw = zh::pinyin_words();
+    let mut joined = String::new();
+    let mut best = None;
+    for len in 1..=4.min(words.len() - i) {
+        let w = &words[i + len - 1];
+        if !w.bytes().all(|b| b.is_ascii_lowercase()) {
+            break;
+        }
+        joined.push_str(w);
+        if joined.len() >= 4
+            && let Some(dw) = pw.get(&joined)
+        {
+            best = Some((len, *dw));
+        }
+    }
+    best
 }
 
 /// `14th` → `14`.

@@ -252,6 +252,37 @@ const DICT: &[(&str, &str)] = &[
     ("科研", "research"),
     ("总体", "?overall|general"),
     ("所", "institute"),
+    ("未来", "future"),
+    ("创新", "innovation|innovative"),
+    ("环境", "environment|environmental"),
+    ("生态", "ecological|ecology"),
+    ("能力", "capability"),
+    ("公共", "public"),
+    ("公安局", "public security bureau"),
+    ("公安", "public security"),
+    ("局", "bureau"),
+    ("生产", "production"),
+    ("兵团", "corps"),
+    ("军事", "military"),
+    ("医学", "medical|medicine"),
+    ("基础", "basic"),
+    ("疾病", "disease"),
+    ("预防", "prevention"),
+    ("控制中心", "control center"),
+    ("电子设备", "electronic equipment"),
+    ("纺织", "textile"),
+    ("印染", "printing dyeing"),
+    ("港口", "port"),
+    ("机场", "airport"),
+    ("航空公司", "airline"),
+    ("物联网", "iot|internet thing"),
+    ("互联网", "internet"),
+    ("云计算", "cloud computing"),
+    ("大数据", "big data"),
+    ("超级计算", "supercomputing"),
+    ("超算", "supercomputing"),
+    ("电子商务", "ecommerce|electronic commerce"),
+    ("科学技术大学", "university science technology"),
     ("院", "academy|institute"),
     // administrative suffixes (optional)
     ("省", "?province"),
@@ -416,6 +447,33 @@ const DICT: &[(&str, &str)] = &[
     ("航天科工", "casic"),
     ("中国商飞", "comac"),
 ];
+
+/// Dictionary words of two or more characters keyed by their toneless pinyin written
+/// together (`jishu` → 技术, `youxiangongsi` → 有限公司): lets a pinyin-spelled name
+/// ("Huawei Jishu Youxian Gongsi") meet the English listing. Words whose English already is
+/// their pinyin (places, brands) are left out.
+pub fn pinyin_words() -> &'static HashMap<String, &'static DictWord> {
+    static P: OnceLock<HashMap<String, &'static DictWord>> = OnceLock::new();
+    P.get_or_init(|| {
+        let d = dict();
+        let mut m = HashMap::new();
+        for (zh, w) in &d.words {
+            if zh.chars().count() < 2 {
+                continue;
+            }
+            let py: Option<String> = zh.chars().map(pinyin_of).collect();
+            let Some(py) = py else { continue };
+            if w.tokens
+                .iter()
+                .any(|(alts, _)| alts.iter().any(|a| *a == py))
+            {
+                continue;
+            }
+            m.insert(py, w);
+        }
+        m
+    })
+}
 
 /// Entry of the dictionary after parsing the notation.
 #[derive(Debug, Clone)]
