@@ -1,7 +1,7 @@
 //! The in-memory index, candidate retrieval and scoring.
 
 use crate::model::{EntityType, Entry, ParsedList, Query, country_code, identifier_key};
-use crate::text::{NameHint, Token, TokenClass, skeleton, tokenize};
+use crate::text::{NameHint, Token, TokenClass, legal_family, skeleton, tokenize};
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -11,6 +11,12 @@ pub const DEFAULT_THRESHOLD: f64 = 0.70;
 
 /// Number of candidate names fully scored per query.
 const MAX_CANDIDATES: usize = 48;
+/// Extra weight of a conflict (a token on each side without partner).
+const CONFLICT_EXTRA: f64 = 0.5;
+/// Weight factor of an unmatched place name.
+const PLACE_UNMATCHED: f64 = 0.3;
+/// Organizations: factor per distinctive word that only one name has.
+const ORG_EXTRA: f64 = 0.88;
 /// Factor applied when both names carry numbers that do not agree.
 const NUMBER_MISMATCH: f64 = 0.8;
 /// Token weight = idf ^ IDF_POWER (rare tokens weigh much more than common ones).
@@ -32,6 +38,8 @@ struct IndexedName {
     text: String,
     is_alias: bool,
     toks: Vec<WTok>,
+    /// total weight of the name's word tokens (for candidate ranking)
+    tw: f32,
 }
 
 #[derive(Debug)]
@@ -233,7 +241,7 @@ fn ratio(a: &str, b: &str) -> f64 {
 }
 
 /// Similarity of two tokens in [0, 1].
-fn token_sim(a: &WTok, b: &WTok) -> f64 {
+fn token_sim(a: &WTok, b: &WTok, person: bool) -> f64 {
     let (ta, tb) = (&a.tok, &b.tok);
     if ta.keys().any(|x| tb.keys().any(|y| x == y)) {
         return 1.0;
@@ -256,6 +264,10 @@ fn token_sim(a: &WTok, b: &WTok) -> f64 {
             sim = r * 0.75;
         }
     }
+    // given-name short forms: Ben ~ Benjamin
+    if person && la.min(lb) >= 3 && la != lb && (ka.starts_with(kb) || kb.starts_with(ka)) {
+        sim = 0.7f64.max(sim);
+    }
     let cross = ta.phonetic != tb.phonetic;
     if a.skel.len() >= 2 && a.skel == b.skel && la.min(lb) >= 3 && (r >= 0.6 || (cross && r >= 0.4))
     {
@@ -269,10 +281,11 @@ fn token_sim(a: &WTok, b: &WTok) -> f64 {
     sim
 }
 
+/// A link between 1–4 adjacent tokens of one name and 1–4 of the other.
 struct Link<'t> {
-    a: [usize; 2],
+    a: [usize; 4],
     na: usize,
-    b: [usize; 2],
+    b: [usize; 4],
     nb: usize,
     sim: f64,
     w: f64,
@@ -288,25 +301,128 @@ struct Compared {
     legal: Option<bool>,
 }
 
-fn concat_eq(x: &Token, y: &Token, target: &Token) -> bool {
-    let (k1, k2) = (&x.key, &y.key);
-    target.keys().any(|t| {
-        t.len() == k1.len() + k2.len() && t.starts_with(k1.as_str()) && t.ends_with(k2.as_str())
-    })
+/// `parts` (adjacent tokens) written together equal one of `target`'s keys?
+fn concat_sim(parts: &[WTok], target: &Token) -> f64 {
+    let len: usize = parts.iter().map(|p| p.tok.key.len()).sum();
+    let mut best = 0.0f64;
+    for t in target.keys() {
+        if t.len() == len {
+            let mut rest = t;
+            let mut ok = true;
+            for p in parts {
+                match rest.strip_prefix(p.tok.key.as_str()) {
+                    Some(r) => rest = r,
+                    None => {
+                        ok = false;
+                        break;
+                    }
+                }
+            }
+            if ok {
+                return 1.0;
+            }
+        }
+        // fuzzy: FridrichBuchenberg ~ Friedrich Buchenberg
+        if parts.len() == 2 && t.len() >= 8 && t.len().abs_diff(len) <= 2 {
+            let joined: String = parts.iter().map(|p| p.tok.key.as_str()).collect();
+            let r = ratio(&joined, t);
+            if r >= 0.85 {
+                best = best.max(r * 0.95);
+            }
+        }
+    }
+    best
 }
 
-fn compare_tokens(a: &[WTok], b: &[WTok], explain: bool) -> Compared {
+/// `acr` (2–4 letters) is the initials of `parts`?
+fn acronym_of(acr: &Token, parts: &[WTok]) -> bool {
+    let k = acr.key.as_bytes();
+    k.len() == parts.len()
+        && k.len() >= 2
+        && parts
+            .iter()
+            .zip(k)
+            .all(|(p, c)| p.tok.key.len() > 1 && p.tok.key.as_bytes().first() == Some(c))
+}
+
+fn is_word(t: &WTok) -> bool {
+    t.tok.class != TokenClass::Legal
+}
+
+fn legal_credit(x: &str, y: &str) -> f64 {
+    if x == y {
+        1.0
+    } else if legal_family(x) == legal_family(y) {
+        if x == "co" || y == "co" { 1.0 } else { 0.5 }
+    } else {
+        0.0
+    }
+}
+
+fn multi_links<'t>(a: &'t [WTok], b: &'t [WTok], flip: bool, links: &mut Vec<Link<'t>>) {
+    for i in 0..a.len() {
+        for n in 2..=4usize {
+            if i + n > a.len() || !a[i..i + n].iter().all(is_word) {
+                break;
+            }
+            let parts = &a[i..i + n];
+            for (j, t) in b.iter().enumerate() {
+                if !is_word(t) {
+                    continue;
+                }
+                let mut sim = concat_sim(parts, &t.tok);
+                if sim == 0.0
+                    && t.tok.key.len() == n
+                    && t.tok.class == TokenClass::Word
+                    && acronym_of(&t.tok, parts)
+                {
+                    sim = 0.8;
+                }
+                if sim > 0.0 {
+                    let w = f64::from(parts.iter().map(|p| p.w).sum::<f32>() + t.w);
+                    let mut ia = [0usize; 4];
+                    for (k, slot) in ia.iter_mut().enumerate().take(n) {
+                        *slot = i + k;
+                    }
+                    let tie = (parts[0].tok.key.as_str(), t.tok.key.as_str());
+                    links.push(if flip {
+                        Link {
+                            a: [j, 0, 0, 0],
+                            na: 1,
+                            b: ia,
+                            nb: n,
+                            sim,
+                            w,
+                            tie,
+                        }
+                    } else {
+                        Link {
+                            a: ia,
+                            na: n,
+                            b: [j, 0, 0, 0],
+                            nb: 1,
+                            sim,
+                            w,
+                            tie,
+                        }
+                    });
+                }
+            }
+        }
+    }
+}
+
+fn compare_tokens(a: &[WTok], b: &[WTok], person: bool, explain: bool) -> Compared {
     let mut links: Vec<Link> = Vec::new();
-    let word = |t: &WTok| t.tok.class != TokenClass::Legal;
-    for (i, x) in a.iter().enumerate().filter(|(_, t)| word(t)) {
-        for (j, y) in b.iter().enumerate().filter(|(_, t)| word(t)) {
-            let sim = token_sim(x, y);
+    for (i, x) in a.iter().enumerate().filter(|(_, t)| is_word(t)) {
+        for (j, y) in b.iter().enumerate().filter(|(_, t)| is_word(t)) {
+            let sim = token_sim(x, y, person);
             if sim > 0.0 {
                 let (k1, k2) = (x.tok.key.as_str(), y.tok.key.as_str());
                 links.push(Link {
-                    a: [i, 0],
+                    a: [i, 0, 0, 0],
                     na: 1,
-                    b: [j, 0],
+                    b: [j, 0, 0, 0],
                     nb: 1,
                     sim,
                     w: f64::from(x.w + y.w),
@@ -315,43 +431,9 @@ fn compare_tokens(a: &[WTok], b: &[WTok], explain: bool) -> Compared {
             }
         }
     }
-    // concatenations: "hua wei" ~ "huawei", "jan daniel" ~ "jandaniel"
-    for (side_a, side_b, flip) in [(a, b, false), (b, a, true)] {
-        for i in 0..side_a.len().saturating_sub(1) {
-            let (x, y) = (&side_a[i], &side_a[i + 1]);
-            if !word(x) || !word(y) {
-                continue;
-            }
-            for (j, t) in side_b.iter().enumerate() {
-                if word(t) && concat_eq(&x.tok, &y.tok, &t.tok) {
-                    let w = f64::from(x.w + y.w + t.w);
-                    let tie = (x.tok.key.as_str(), t.tok.key.as_str());
-                    let l = if flip {
-                        Link {
-                            a: [j, 0],
-                            na: 1,
-                            b: [i, i + 1],
-                            nb: 2,
-                            sim: 1.0,
-                            w,
-                            tie,
-                        }
-                    } else {
-                        Link {
-                            a: [i, i + 1],
-                            na: 2,
-                            b: [j, 0],
-                            nb: 1,
-                            sim: 1.0,
-                            w,
-                            tie,
-                        }
-                    };
-                    links.push(l);
-                }
-            }
-        }
-    }
+    // concatenations ("hua wei" ~ "huawei") and acronyms ("pla" ~ "people liberation army")
+    multi_links(a, b, false, &mut links);
+    multi_links(b, a, true, &mut links);
     links.sort_by(|p, q| {
         q.sim
             .partial_cmp(&p.sim)
@@ -362,6 +444,7 @@ fn compare_tokens(a: &[WTok], b: &[WTok], explain: bool) -> Compared {
     let mut used_a = vec![false; a.len()];
     let mut used_b = vec![false; b.len()];
     let mut matched = 0.0f64;
+    let mut linked = 0.0f64;
     let mut agreed = Vec::new();
     for l in &links {
         let ia = &l.a[..l.na];
@@ -376,6 +459,7 @@ fn compare_tokens(a: &[WTok], b: &[WTok], explain: bool) -> Compared {
             used_b[j] = true;
         }
         matched += l.sim * l.w;
+        linked += l.w;
         if explain {
             let qa: Vec<&str> = ia.iter().map(|&i| a[i].tok.src.as_str()).collect();
             let qb: Vec<&str> = ib.iter().map(|&j| b[j].tok.src.as_str()).collect();
@@ -392,22 +476,33 @@ fn compare_tokens(a: &[WTok], b: &[WTok], explain: bool) -> Compared {
             }
         }
     }
-    let mut total = matched;
     let mut a_only = Vec::new();
     let mut b_only = Vec::new();
-    for (side, used, only) in [(a, &used_a, &mut a_only), (b, &used_b, &mut b_only)] {
+    let mut unmatched = [0.0f64; 2];
+    let mut extra_count = 0i32;
+    for (k, (side, used, only)) in [(a, &used_a, &mut a_only), (b, &used_b, &mut b_only)]
+        .into_iter()
+        .enumerate()
+    {
         for (t, &u) in side.iter().zip(used.iter()) {
-            if t.tok.class == TokenClass::Legal || u {
+            if t.tok.class == TokenClass::Legal || u || t.tok.optional {
                 continue;
             }
-            if !t.tok.optional {
-                total += f64::from(t.w);
-                if explain && !only.contains(&t.tok.src) {
-                    only.push(t.tok.src.clone());
-                }
+            if t.tok.place {
+                unmatched[k] += f64::from(t.w) * PLACE_UNMATCHED;
+            } else {
+                unmatched[k] += f64::from(t.w);
+                extra_count += 1;
+            }
+            if explain && !only.contains(&t.tok.src) {
+                only.push(t.tok.src.clone());
             }
         }
     }
+    // a token on each side without partner is a conflict (AL-RAWI vs AL-TIKRITI), heavier than
+    // a token only one name has (a dropped middle name)
+    let conflict = unmatched[0].min(unmatched[1]);
+    let mut total = linked + unmatched[0] + unmatched[1] + CONFLICT_EXTRA * conflict;
     // legal forms: weak evidence, only when both sides have one
     let la: Vec<&str> = a
         .iter()
@@ -421,19 +516,23 @@ fn compare_tokens(a: &[WTok], b: &[WTok], explain: bool) -> Compared {
         .collect();
     let mut legal = None;
     if !la.is_empty() && !lb.is_empty() {
-        let agree = la.iter().any(|x| lb.contains(x));
+        let credit = la
+            .iter()
+            .flat_map(|x| lb.iter().map(move |y| legal_credit(x, y)))
+            .fold(0.0, f64::max);
         let lw = f64::from(LEGAL_WEIGHT) * 2.0;
         total += lw;
-        if agree {
-            matched += lw;
-        }
-        legal = Some(agree);
+        matched += lw * credit;
+        legal = Some(credit >= 0.75);
     }
     let mut score = if total > 0.0 {
         (matched / total).clamp(0.0, 1.0)
     } else {
         0.0
     };
+    if linked == 0.0 {
+        score = 0.0;
+    }
     // differing numbers (14th vs 48th institute) are strong evidence of a different party
     let num_unmatched = |side: &[WTok], used: &[bool]| {
         side.iter()
@@ -443,6 +542,10 @@ fn compare_tokens(a: &[WTok], b: &[WTok], explain: bool) -> Compared {
     if num_unmatched(a, &used_a) && num_unmatched(b, &used_b) {
         score *= NUMBER_MISMATCH;
     }
+    // organizations: every distinctive word only one name has lowers the score
+    if !person && extra_count > 0 {
+        score *= ORG_EXTRA.powi(extra_count);
+    }
     Compared {
         score,
         agreed,
@@ -450,6 +553,22 @@ fn compare_tokens(a: &[WTok], b: &[WTok], explain: bool) -> Compared {
         b_only,
         legal,
     }
+}
+
+/// Drop repeated tokens (same class and key) within one name.
+fn dedup_toks(mut toks: Vec<WTok>) -> Vec<WTok> {
+    let mut i = 0;
+    while i < toks.len() {
+        if toks[..i]
+            .iter()
+            .any(|t| t.tok.class == toks[i].tok.class && t.tok.key == toks[i].tok.key)
+        {
+            toks.remove(i);
+        } else {
+            i += 1;
+        }
+    }
+    toks
 }
 
 struct Scratch {
@@ -505,7 +624,8 @@ impl Index {
                         entry: ei,
                         text,
                         is_alias,
-                        toks,
+                        toks: dedup_toks(toks),
+                        tw: 0.0,
                     });
                 }
                 let id_keys: Vec<String> = entry
@@ -568,9 +688,18 @@ impl Index {
         // token weights
         let mut names = std::mem::take(&mut idx.names);
         for name in &mut names {
+            let mut tw = 0.0;
             for t in &mut name.toks {
                 t.w = idx.weight(&t.tok);
+                if t.tok.class != TokenClass::Legal && !t.tok.optional {
+                    tw += if t.tok.place {
+                        t.w * PLACE_UNMATCHED as f32
+                    } else {
+                        t.w
+                    };
+                }
             }
+            name.tw = tw;
         }
         idx.names = names;
         idx
@@ -612,14 +741,16 @@ impl Index {
     }
 
     fn query_toks(&self, name: &str, hint: NameHint) -> Vec<WTok> {
-        tokenize(name, hint)
-            .into_iter()
-            .map(|tok| {
-                let skel = skeleton(&tok.key);
-                let w = self.weight(&tok);
-                WTok { tok, w, skel }
-            })
-            .collect()
+        dedup_toks(
+            tokenize(name, hint)
+                .into_iter()
+                .map(|tok| {
+                    let skel = skeleton(&tok.key);
+                    let w = self.weight(&tok);
+                    WTok { tok, w, skel }
+                })
+                .collect(),
+        )
     }
 
     /// Candidate names for the query tokens: token postings (with alternatives), merged
@@ -653,6 +784,16 @@ impl Index {
                 let joined = format!("{}{}", t.tok.key, next.tok.key);
                 if let Some(&v) = self.vocab.get(&joined) {
                     hits.push((v, 1.0));
+                }
+            }
+            // a Chinese brand run written as two words on the list (华大九天 ~ Huada Jiutian)
+            for k in 1..t.tok.parts.len() {
+                let left: String = t.tok.parts[..k].concat();
+                let right: String = t.tok.parts[k..].concat();
+                if let (Some(&l), Some(&r)) = (self.vocab.get(&left), self.vocab.get(&right)) {
+                    hits.push((l, 1.0));
+                    hits.push((r, 1.0));
+                    found = true;
                 }
             }
             if !found && t.tok.key.len() >= 4 && t.tok.class == TokenClass::Word {
@@ -694,7 +835,7 @@ impl Index {
             if has_rare && p.len() > big {
                 continue;
             }
-            let w = self.idf[v as usize] * sim;
+            let w = self.idf[v as usize].powf(IDF_POWER) * sim;
             for &ni in p {
                 let a = &mut sc.acc[ni as usize];
                 if *a == 0.0 {
@@ -725,7 +866,15 @@ impl Index {
 
     /// Screen one query; hits with score ≥ `threshold`, best first (ties by list order).
     pub fn screen(&self, query: &Query, threshold: f64) -> Vec<Hit> {
-        let hint = hint_of(query.entity_type);
+        // a bare Chinese name shaped like a person's (余茂春) is taken as a person
+        let qtype = if query.entity_type == EntityType::Unknown
+            && crate::text::looks_like_chinese_person(&query.name)
+        {
+            EntityType::Person
+        } else {
+            query.entity_type
+        };
+        let hint = hint_of(qtype);
         let q = self.query_toks(&query.name, hint);
         let mut cand_names = SCRATCH.with(|s| self.candidates(&q, &mut s.borrow_mut()));
         // identifiers retrieve their entries directly
@@ -753,7 +902,9 @@ impl Index {
         let mut best: HashMap<u32, (f64, u32)> = HashMap::new();
         for &ni in &cand_names {
             let name = &self.names[ni as usize];
-            let c = compare_tokens(&q, &name.toks, false);
+            let person = qtype == EntityType::Person
+                || self.entries[name.entry as usize].entry.entity_type == EntityType::Person;
+            let c = compare_tokens(&q, &name.toks, person, false);
             let e = best.entry(name.entry).or_insert((-1.0, ni));
             if c.score > e.0 {
                 *e = (c.score, ni);
@@ -763,7 +914,9 @@ impl Index {
         for (ei, (_, ni)) in best {
             let entry = &self.entries[ei as usize];
             let name = &self.names[ni as usize];
-            let c = compare_tokens(&q, &name.toks, true);
+            let person =
+                qtype == EntityType::Person || entry.entry.entity_type == EntityType::Person;
+            let c = compare_tokens(&q, &name.toks, person, true);
             let mut score = c.score;
             let mut adj = Vec::new();
             // identifiers
@@ -845,7 +998,7 @@ impl Index {
         let h = hint_of(hint);
         let ta = self.query_toks(a, h);
         let tb = self.query_toks(b, h);
-        compare_tokens(&ta, &tb, false).score
+        compare_tokens(&ta, &tb, hint == EntityType::Person, false).score
     }
 
     /// Like [`Index::compare_names`], with the explanation.
@@ -853,7 +1006,7 @@ impl Index {
         let h = hint_of(hint);
         let ta = self.query_toks(a, h);
         let tb = self.query_toks(b, h);
-        let c = compare_tokens(&ta, &tb, true);
+        let c = compare_tokens(&ta, &tb, hint == EntityType::Person, true);
         Explanation {
             matched_name: b.to_string(),
             matched_alias: false,

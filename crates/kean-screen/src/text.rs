@@ -31,6 +31,10 @@ pub struct Token {
     /// The token is the pinyin of Chinese characters not in the dictionary (a brand name or a
     /// transliteration): it is compared phonetically and loosely, too.
     pub phonetic: bool,
+    /// The token is a place name (weak evidence when only one name has it).
+    pub place: bool,
+    /// For phonetic tokens: the pinyin of each character (华大九天 → hua da jiu tian).
+    pub parts: Vec<String>,
 }
 
 impl Token {
@@ -42,7 +46,15 @@ impl Token {
             class: TokenClass::Word,
             optional: false,
             phonetic: false,
+            place: false,
+            parts: Vec::new(),
         }
+    }
+
+    fn legal(key: &str, src: &str) -> Token {
+        let mut t = Token::word(key.to_string(), src);
+        t.class = TokenClass::Legal;
+        t
     }
     /// All keys of the token (the key and its alternatives).
     pub fn keys(&self) -> impl Iterator<Item = &str> {
@@ -185,81 +197,110 @@ const STOPWORDS: &[&str] = &[
     "y", "und", "et", "by",
 ];
 
-/// Multi-word and single-word legal forms (normalized words) → family.
+/// Multi-word legal forms (normalized words) → legal-form key.
 const LEGAL_MULTI: &[(&[&str], &str)] = &[
-    (&["limited", "liability", "company"], "co"),
-    (&["public", "joint", "stock", "company"], "co"),
-    (&["joint", "stock", "company"], "co"),
-    (&["closed", "joint", "stock", "company"], "co"),
-    (&["co", "ltd"], "co"),
-    (&["co", "limited"], "co"),
-    (&["company", "limited"], "co"),
-    (&["pte", "ltd"], "co"),
-    (&["pvt", "ltd"], "co"),
-    (&["private", "limited"], "co"),
-    (&["sdn", "bhd"], "co"),
-    (&["s", "a"], "co"),
-    (&["s", "r", "l"], "co"),
-    (&["s", "a", "r", "l"], "co"),
-    (&["s", "p", "a"], "co"),
-    (&["b", "v"], "co"),
-    (&["n", "v"], "co"),
-    (&["sp", "z", "o", "o"], "co"),
-    (&["sp", "zo", "o"], "co"),
-    (&["co", "inc"], "co"),
+    (&["gesellschaft", "mit", "beschrankter", "haftung"], "gmbh"),
+    (&["societatea", "cu", "raspundere", "limitata"], "srl"),
+    (&["limited", "liability", "company"], "llc"),
+    (&["limited", "liability", "partnership"], "llp"),
+    (&["public", "joint", "stock", "company"], "jsc"),
+    (&["open", "joint", "stock", "company"], "jsc"),
+    (&["closed", "joint", "stock", "company"], "jsc"),
+    (&["joint", "stock", "company"], "jsc"),
+    (&["public", "limited", "company"], "plc"),
     (&["group", "co", "ltd"], "group"),
     (&["group", "corp"], "group"),
     (&["group", "corporation"], "group"),
     (&["group", "company"], "group"),
+    (&["co", "ltd"], "ltd"),
+    (&["co", "limited"], "ltd"),
+    (&["company", "limited"], "ltd"),
+    (&["pte", "ltd"], "ltd"),
+    (&["pvt", "ltd"], "ltd"),
+    (&["private", "limited"], "ltd"),
+    (&["sdn", "bhd"], "ltd"),
+    (&["s", "a", "de", "c", "v"], "sa"),
+    (&["s", "a", "r", "l"], "srl"),
+    (&["s", "r", "l"], "srl"),
+    (&["s", "p", "a"], "spa"),
+    (&["s", "a"], "sa"),
+    (&["b", "v"], "bv"),
+    (&["n", "v"], "nv"),
+    (&["sp", "z", "o", "o"], "spzoo"),
+    (&["sp", "zo", "o"], "spzoo"),
+    (&["co", "inc"], "corp"),
 ];
-const LEGAL_SINGLE: &[&str] = &[
-    "ltd",
-    "limited",
-    "llc",
-    "inc",
-    "incorporated",
-    "corp",
-    "corporation",
-    "co",
-    "company",
-    "plc",
-    "gmbh",
-    "ag",
-    "sa",
-    "srl",
-    "sarl",
-    "spa",
-    "bv",
-    "nv",
-    "kg",
-    "ooo",
-    "oao",
-    "zao",
-    "pao",
-    "jsc",
-    "pjsc",
-    "cjsc",
-    "ojsc",
-    "llp",
-    "lp",
-    "lda",
-    "ltda",
-    "sas",
-    "kk",
-    "pte",
-    "bhd",
-    "fze",
-    "fzco",
-    "fzc",
-    "fzllc",
-    "tov",
-    "sro",
-    "doo",
-    "ad",
-    "ab",
-    "oy",
-    "jv",
-];
+
+/// Single-word legal forms → legal-form key.
+fn legal_single(w: &str) -> Option<&'static str> {
+    Some(match w {
+        "ltd" | "limited" | "lda" | "ltda" | "pte" | "bhd" => "ltd",
+        "llc" | "ooo" | "tov" => "llc",
+        "inc" | "incorporated" | "corp" | "corporation" => "corp",
+        "co" | "company" => "co",
+        "plc" => "plc",
+        "gmbh" => "gmbh",
+        "ag" | "aktiengesellschaft" => "ag",
+        "sa" => "sa",
+        "srl" | "sarl" => "srl",
+        "spa" => "spa",
+        "bv" => "bv",
+        "nv" => "nv",
+        "kg" => "kg",
+        "oao" | "zao" | "pao" | "jsc" | "pjsc" | "cjsc" | "ojsc" | "ao" => "jsc",
+        "llp" => "llp",
+        "lp" => "lp",
+        "sas" => "sas",
+        "kk" => "kk",
+        "fze" | "fzco" | "fzc" | "fzllc" => "fze",
+        "sro" => "sro",
+        "doo" => "doo",
+        "ab" => "ab",
+        "oy" => "oy",
+        "jv" => "jv",
+        "group" => "group",
+        _ => return None,
+    })
+}
+
+/// Family of a legal-form key: `group` or `co` (every company form).
+pub fn legal_family(key: &str) -> &'static str {
+    if key == "group" { "group" } else { "co" }
+}
+
+fn number_word(w: &str) -> Option<(u32, bool)> {
+    // (value, is_tens)
+    Some(match w {
+        "one" | "first" => (1, false),
+        "two" | "second" => (2, false),
+        "three" | "third" => (3, false),
+        "four" | "fourth" => (4, false),
+        "five" | "fifth" => (5, false),
+        "six" | "sixth" => (6, false),
+        "seven" | "seventh" => (7, false),
+        "eight" | "eighth" => (8, false),
+        "nine" | "ninth" => (9, false),
+        "ten" | "tenth" => (10, false),
+        "eleven" => (11, false),
+        "twelve" => (12, false),
+        "thirteen" => (13, false),
+        "fourteen" => (14, false),
+        "fifteen" => (15, false),
+        "sixteen" => (16, false),
+        "seventeen" => (17, false),
+        "eighteen" => (18, false),
+        "nineteen" => (19, false),
+        "twenty" => (20, true),
+        "thirty" => (30, true),
+        "forty" | "fourty" => (40, true),
+        "fifty" => (50, true),
+        "sixty" => (60, true),
+        "seventy" => (70, true),
+        "eighty" => (80, true),
+        "ninety" => (90, true),
+        _ => return None,
+    })
+}
 
 /// Canonical form of one Latin word: light stemming and synonyms of organization words.
 pub fn canon_word(w: &str) -> String {
@@ -310,28 +351,18 @@ pub fn canon_word(w: &str) -> String {
 
 /// Parse the dictionary notation of a Chinese word into tokens.
 fn dict_tokens(word: &zh::DictWord, src: &str, out: &mut Vec<Token>) {
-    if let Some(fam) = word.legal {
-        out.push(Token {
-            key: fam.to_string(),
-            alts: Vec::new(),
-            src: src.to_string(),
-            class: TokenClass::Legal,
-            optional: false,
-            phonetic: false,
-        });
+    if let Some(key) = word.legal {
+        out.push(Token::legal(key, src));
         return;
     }
     for (alts, optional) in &word.tokens {
         let mut keys = alts.iter().map(|a| canon_word(a));
         let key = keys.next().unwrap_or_default();
-        out.push(Token {
-            key,
-            alts: keys.collect(),
-            src: src.to_string(),
-            class: TokenClass::Word,
-            optional: *optional,
-            phonetic: false,
-        });
+        let mut t = Token::word(key, src);
+        t.alts = keys.collect();
+        t.optional = *optional;
+        t.place = word.place;
+        out.push(t);
     }
 }
 
@@ -350,6 +381,9 @@ fn phonetic_token(chars: &[char]) -> Token {
     let src: String = chars.iter().collect();
     let mut t = Token::word(pinyin_run(chars), &src);
     t.phonetic = true;
+    if chars.len() > 1 {
+        t.parts = chars.iter().map(|&c| pinyin_run(&[c])).collect();
+    }
     t
 }
 
@@ -446,6 +480,14 @@ fn person_han(chars: &[char], out: &mut Vec<Token>) {
     }
 }
 
+/// Is `name` a bare Chinese name shaped like a person's (2–4 Han characters, a common surname
+/// first, no dictionary word inside)?
+pub fn looks_like_chinese_person(name: &str) -> bool {
+    let norm = normalize(name);
+    let chars: Vec<char> = norm.chars().collect();
+    chars.iter().all(|&c| zh::is_han(c)) && looks_like_person(&chars)
+}
+
 fn looks_like_person(chars: &[char]) -> bool {
     if chars.len() < 2 || chars.len() > 4 {
         return false;
@@ -523,49 +565,70 @@ pub fn tokenize_normalized(norm: &str, hint: NameHint) -> Vec<Token> {
             segment_org(run, &mut out);
         }
     }
-    latin_tokens(&latin_words, &mut out);
+    latin_tokens(&latin_words, !han_runs.is_empty(), &mut out);
     out
 }
 
-fn latin_tokens(words: &[String], out: &mut Vec<Token>) {
+fn latin_tokens(words: &[String], has_han: bool, out: &mut Vec<Token>) {
+    let places = zh::place_keys();
     let mut i = 0;
     let n = words.len();
     'outer: while i < n {
         // legal forms (never the only word of the name)
-        if n > 1 {
-            for (pat, fam) in LEGAL_MULTI {
+        if n > 1 || has_han {
+            for (pat, key) in LEGAL_MULTI {
                 if i + pat.len() <= n && pat.iter().zip(&words[i..]).all(|(p, w)| *p == w) {
-                    out.push(Token {
-                        key: (*fam).to_string(),
-                        alts: Vec::new(),
-                        src: words[i..i + pat.len()].join(" "),
-                        class: TokenClass::Legal,
-                        optional: false,
-                        phonetic: false,
-                    });
+                    out.push(Token::legal(key, &words[i..i + pat.len()].join(" ")));
                     i += pat.len();
                     continue 'outer;
                 }
             }
-            let w = words[i].as_str();
-            if LEGAL_SINGLE.contains(&w) || w == "group" {
-                out.push(Token {
-                    key: if w == "group" { "group" } else { "co" }.to_string(),
-                    alts: Vec::new(),
-                    src: w.to_string(),
-                    class: TokenClass::Legal,
-                    optional: false,
-                    phonetic: false,
-                });
-                i += 1;
-                continue;
-            }
-            if STOPWORDS.contains(&w) {
+            if let Some(key) = legal_single(&words[i]) {
+                out.push(Token::legal(key, &words[i]));
                 i += 1;
                 continue;
             }
         }
-        // pinyin spelling of a dictionary word, over up to four words ("you xian gong si")
+        // pinyin ordinal: di san shi liu → 36
+        if words[i] == "di" && i + 1 < n {
+            let mut j = i + 1;
+            let mut zhnum = String::new();
+            while j < n
+                && let Some(c) = zh::pinyin_digit(&words[j])
+            {
+                zhnum.push(c);
+                j += 1;
+            }
+            if let Some(v) = zh::chinese_number(&zhnum) {
+                let mut t = Token::word(v.to_string(), &words[i..j].join(" "));
+                t.class = TokenClass::Number;
+                out.push(t);
+                i = j;
+                continue;
+            }
+        }
+        // English number words: forty four, forty-four, forty 4, fourteenth
+        if let Some((v, tens)) = number_word(&words[i]) {
+            let mut value = v;
+            let mut j = i + 1;
+            if tens && j < n {
+                if let Some((u, false)) = number_word(&words[j]).filter(|(u, _)| *u < 10) {
+                    value += u;
+                    j += 1;
+                } else if let Ok(u) = words[j].parse::<u32>()
+                    && u < 10
+                {
+                    value += u;
+                    j += 1;
+                }
+            }
+            let mut t = Token::word(value.to_string(), &words[i..j].join(" "));
+            t.class = TokenClass::Number;
+            out.push(t);
+            i = j;
+            continue;
+        }
+        // pinyin spelling of a dictionary word, over up to six words ("you xian ze ren gong si")
         if let Some((len, dw)) = pinyin_word_at(words, i) {
             let src = words[i..i + len].join(" ");
             dict_tokens(dw, &src, out);
@@ -574,12 +637,19 @@ fn latin_tokens(words: &[String], out: &mut Vec<Token>) {
         }
         let w = &words[i];
         let mut t = Token::word(canon_word(w), w);
-        if w.bytes().all(|b| b.is_ascii_digit()) {
+        if STOPWORDS.contains(&w.as_str()) && (n > 1 || has_han) {
+            t.optional = true;
+        } else if w.bytes().all(|b| b.is_ascii_digit()) {
             t.class = TokenClass::Number;
+            t.key = w.trim_start_matches('0').to_string();
+            if t.key.is_empty() {
+                t.key = "0".into();
+            }
         } else if let Some(num) = ordinal(w) {
             t.key = num;
             t.class = TokenClass::Number;
         }
+        t.place = places.contains(t.key.as_str());
         out.push(t);
         i += 1;
     }
@@ -589,7 +659,7 @@ fn pinyin_word_at(words: &[String], i: usize) -> Option<(usize, &'static zh::Dic
     let pw = zh::pinyin_words();
     let mut joined = String::new();
     let mut best = None;
-    for len in 1..=4.min(words.len() - i) {
+    for len in 1..=6.min(words.len() - i) {
         let w = &words[i + len - 1];
         if !w.bytes().all(|b| b.is_ascii_lowercase()) {
             break;
