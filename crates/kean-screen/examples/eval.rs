@@ -266,10 +266,6 @@ const ZH_EN_LISTED: &[(&str, &str)] = &[
     ),
     ("浪潮软件股份有限公司", "Inspur Software Co., Ltd."),
     (
-        "北京睿达康科技有限公司",
-        "Beijing Ruidakang Technology Co., Ltd.",
-    ),
-    (
         "算力（福建）科技有限公司",
         "Suanli (Fujian) Technology Co., Ltd.",
     ),
@@ -279,16 +275,8 @@ const ZH_EN_LISTED: &[(&str, &str)] = &[
         "Wujiaqu Municipality Public Security Bureau",
     ),
     (
-        "北京锐达康科技有限公司",
-        "Beijing Ruidakang Technology Co., Ltd.",
-    ),
-    (
         "中国航天科工集团第三研究院",
         "China Aerospace Science and Industry Corporation (CASIC) 3rd Academy",
-    ),
-    (
-        "北京睿和科技有限公司",
-        "Beijing Plenary Technology Co., Ltd.",
     ),
 ];
 
@@ -610,10 +598,21 @@ fn build_cases(lists: &[ParsedList]) -> Vec<Case> {
             }
         }
         if t == EntityType::Organization {
-            let bare = ["股份有限公司", "有限公司", "公司"]
-                .iter()
-                .find_map(|f| e.name.strip_suffix(f));
-            if let Some(b) = bare {
+            let bare = [
+                "股份有限公司",
+                "有限责任公司",
+                "有限公司",
+                "分公司",
+                "子公司",
+                "公司",
+            ]
+            .iter()
+            .find_map(|f| e.name.strip_suffix(f).map(|b| (b, *f)));
+            if let Some((b, f)) = bare
+                && f != "分公司"
+                && f != "子公司"
+                && f != "有限责任公司"
+            {
                 push(
                     true,
                     "cn zh-legal-form-changed",

@@ -39,7 +39,11 @@ fn main() {
         let t = Instant::now();
         let hits = idx.screen(&q, 0.3);
         eprintln!("== {name} ({:?})", t.elapsed());
-        for h in hits.iter().take(5) {
+        for h in hits.iter().take(if std::env::var("ALL").is_ok() {
+            1000
+        } else {
+            5
+        }) {
             println!(
                 "{:.3} {} {} | {}",
                 h.score,

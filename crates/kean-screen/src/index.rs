@@ -11,12 +11,17 @@ pub const DEFAULT_THRESHOLD: f64 = 0.70;
 
 /// Number of candidate names fully scored per query.
 const MAX_CANDIDATES: usize = 48;
+/// More candidates are scored when this many names tie with the best one (affiliates listed
+/// under the same name).
+const MAX_TIES: usize = 256;
 /// Extra weight of a conflict (a token on each side without partner).
 const CONFLICT_EXTRA: f64 = 0.5;
 /// Weight factor of an unmatched place name.
 const PLACE_UNMATCHED: f64 = 0.3;
 /// Organizations: factor per distinctive word that only one name has.
 const ORG_EXTRA: f64 = 0.88;
+/// Factor applied when a Chinese person's surname has no partner.
+const SURNAME_MISMATCH: f64 = 0.7;
 /// Factor applied when both names carry numbers that do not agree.
 const NUMBER_MISMATCH: f64 = 0.8;
 /// Token weight = idf ^ IDF_POWER (rare tokens weigh much more than common ones).
@@ -257,22 +262,27 @@ fn token_sim(a: &WTok, b: &WTok, person: bool) -> f64 {
     }
     let mut sim = 0.0;
     let r = ratio(ka, kb);
+    let cross = ta.phonetic != tb.phonetic;
+    let phon = ta.phonetic || tb.phonetic;
     if la.min(lb) >= 3 {
-        if r >= 0.8 {
+        if r >= 0.8 && (!phon || r >= 0.9) {
             sim = r;
-        } else if r >= 0.66 && la.min(lb) >= 5 {
+        } else if r >= 0.66 && la.min(lb) >= 5 && !phon {
             sim = r * 0.75;
         }
     }
     // given-name short forms: Ben ~ Benjamin
-    if person && la.min(lb) >= 3 && la != lb && (ka.starts_with(kb) || kb.starts_with(ka)) {
+    if person && !phon && la.min(lb) >= 3 && la != lb && (ka.starts_with(kb) || kb.starts_with(ka))
+    {
         sim = 0.7f64.max(sim);
     }
-    let cross = ta.phonetic != tb.phonetic;
-    if a.skel.len() >= 2 && a.skel == b.skel && la.min(lb) >= 3 && (r >= 0.6 || (cross && r >= 0.4))
+    if a.skel.len() >= 3
+        && a.skel == b.skel
+        && la.min(lb) >= 3
+        && (r >= 0.75 || (cross && r >= 0.5))
     {
         sim = sim.max(if cross { 0.75 } else { 0.8 });
-    } else if cross && a.skel.len() >= 3 && b.skel.len() >= 3 && r >= 0.45 {
+    } else if cross && a.skel.len() >= 3 && b.skel.len() >= 3 && r >= 0.5 {
         let rs = ratio(&a.skel, &b.skel);
         if rs >= 0.74 {
             sim = sim.max(0.6 * rs);
@@ -480,6 +490,13 @@ fn compare_tokens(a: &[WTok], b: &[WTok], person: bool, explain: bool) -> Compar
     let mut b_only = Vec::new();
     let mut unmatched = [0.0f64; 2];
     let mut extra_count = 0i32;
+    // a place only one name has is weak evidence; two different places are a conflict
+    let place_left = |side: &[WTok], used: &[bool]| {
+        side.iter()
+            .zip(used)
+            .any(|(t, &u)| t.tok.place && !u && !t.tok.optional)
+    };
+    let place_conflict = place_left(a, &used_a) && place_left(b, &used_b);
     for (k, (side, used, only)) in [(a, &used_a, &mut a_only), (b, &used_b, &mut b_only)]
         .into_iter()
         .enumerate()
@@ -488,7 +505,7 @@ fn compare_tokens(a: &[WTok], b: &[WTok], person: bool, explain: bool) -> Compar
             if t.tok.class == TokenClass::Legal || u || t.tok.optional {
                 continue;
             }
-            if t.tok.place {
+            if t.tok.place && !place_conflict {
                 unmatched[k] += f64::from(t.w) * PLACE_UNMATCHED;
             } else {
                 unmatched[k] += f64::from(t.w);
@@ -542,6 +559,12 @@ fn compare_tokens(a: &[WTok], b: &[WTok], person: bool, explain: bool) -> Compar
     if num_unmatched(a, &used_a) && num_unmatched(b, &used_b) {
         score *= NUMBER_MISMATCH;
     }
+    // a Chinese person's surname must agree
+    let surname_missing =
+        |side: &[WTok], used: &[bool]| side.iter().zip(used).any(|(t, &u)| t.tok.surname && !u);
+    if person && (surname_missing(a, &used_a) || surname_missing(b, &used_b)) {
+        score *= SURNAME_MISMATCH;
+    }
     // organizations: every distinctive word only one name has lowers the score
     if !person && extra_count > 0 {
         score *= ORG_EXTRA.powi(extra_count);
@@ -573,12 +596,20 @@ fn dedup_toks(mut toks: Vec<WTok>) -> Vec<WTok> {
 
 struct Scratch {
     acc: Vec<f32>,
+    stamp: Vec<u32>,
+    query_stamp: u32,
     touched: Vec<u32>,
     tri_count: HashMap<u32, u16>,
 }
 
 thread_local! {
-    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch { acc: Vec::new(), touched: Vec::new(), tri_count: HashMap::new() });
+    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch {
+        acc: Vec::new(),
+        stamp: Vec::new(),
+        query_stamp: 0,
+        touched: Vec::new(),
+        tri_count: HashMap::new(),
+    });
 }
 
 impl Index {
@@ -754,14 +785,17 @@ impl Index {
     }
 
     /// Candidate names for the query tokens: token postings (with alternatives), merged
-    /// adjacent tokens, phonetic skeletons and, for words not in the vocabulary, character
-    /// trigrams over the vocabulary. Never a scan over all names.
+    /// adjacent tokens, phonetic skeletons, syllable splits of Chinese brand pinyin and, for
+    /// words not in the vocabulary, character trigrams over the vocabulary. Never a scan over
+    /// all names. Each name is credited at most once per query token (its best way of matching).
     fn candidates(&self, q: &[WTok], sc: &mut Scratch) -> Vec<u32> {
         if sc.acc.len() != self.names.len() {
             sc.acc = vec![0.0; self.names.len()];
+            sc.stamp = vec![0; self.names.len()];
             sc.touched.clear();
         }
-        let mut hits: Vec<(u32, f32)> = Vec::new();
+        // (query token, vocabulary id, similarity)
+        let mut hits: Vec<(usize, u32, f32)> = Vec::new();
         let words: Vec<&WTok> = q
             .iter()
             .filter(|t| t.tok.class != TokenClass::Legal)
@@ -770,7 +804,7 @@ impl Index {
             let mut found = false;
             for k in t.tok.keys() {
                 if let Some(&v) = self.vocab.get(k) {
-                    hits.push((v, 1.0));
+                    hits.push((i, v, 1.0));
                     found = true;
                 }
             }
@@ -778,12 +812,12 @@ impl Index {
                 && let Some(vs) = self.skel_map.get(&t.skel)
                 && vs.len() <= 64
             {
-                hits.extend(vs.iter().map(|&v| (v, 0.8)));
+                hits.extend(vs.iter().map(|&v| (i, v, 0.8)));
             }
             if let Some(next) = words.get(i + 1) {
                 let joined = format!("{}{}", t.tok.key, next.tok.key);
                 if let Some(&v) = self.vocab.get(&joined) {
-                    hits.push((v, 1.0));
+                    hits.push((i, v, 1.0));
                 }
             }
             // a Chinese brand run written as two words on the list (华大九天 ~ Huada Jiutian)
@@ -791,8 +825,8 @@ impl Index {
                 let left: String = t.tok.parts[..k].concat();
                 let right: String = t.tok.parts[k..].concat();
                 if let (Some(&l), Some(&r)) = (self.vocab.get(&left), self.vocab.get(&right)) {
-                    hits.push((l, 1.0));
-                    hits.push((r, 1.0));
+                    hits.push((i, l, 1.0));
+                    hits.push((i, r, 1.0));
                     found = true;
                 }
             }
@@ -823,43 +857,69 @@ impl Index {
                         .then(a.0.cmp(&b.0))
                 });
                 fz.truncate(12);
-                hits.extend(fz.into_iter().map(|(v, r)| (v, r as f32)));
+                hits.extend(fz.into_iter().map(|(v, r)| (i, v, r as f32)));
             }
         }
         let big = (self.names.len() / 8).max(2000);
         let has_rare = hits
             .iter()
-            .any(|(v, _)| self.postings[*v as usize].len() <= big);
-        for (v, sim) in hits {
+            .any(|(_, v, _)| self.postings[*v as usize].len() <= big);
+        // best way first within each query token
+        hits.sort_by(|a, b| {
+            a.0.cmp(&b.0)
+                .then(b.2.partial_cmp(&a.2).unwrap_or(std::cmp::Ordering::Equal))
+        });
+        for (ti, v, sim) in hits {
             let p = &self.postings[v as usize];
             if has_rare && p.len() > big {
                 continue;
             }
+            let stamp = sc.query_stamp.wrapping_add(ti as u32 + 1);
             let w = self.idf[v as usize].powf(IDF_POWER) * sim;
             for &ni in p {
-                let a = &mut sc.acc[ni as usize];
-                if *a == 0.0 {
+                let n = ni as usize;
+                if sc.stamp[n] == stamp {
+                    continue;
+                }
+                sc.stamp[n] = stamp;
+                if sc.acc[n] == 0.0 {
                     sc.touched.push(ni);
                 }
-                *a += w;
+                sc.acc[n] += w;
             }
         }
+        sc.query_stamp = sc.query_stamp.wrapping_add(words.len() as u32 + 1);
+        if sc.query_stamp > u32::MAX - 1024 {
+            sc.query_stamp = 0;
+            sc.stamp.iter_mut().for_each(|s| *s = u32::MAX);
+        }
+        // rank by agreeing weight minus half the weight the name has beyond it
         let mut cands: Vec<(u32, f32)> = sc
             .touched
             .iter()
-            .map(|&ni| (ni, sc.acc[ni as usize]))
+            .map(|&ni| {
+                let acc = sc.acc[ni as usize];
+                let tw = self.names[ni as usize].tw;
+                (ni, acc.min(tw) - 0.5 * (tw - acc).max(0.0))
+            })
             .collect();
         for &ni in &sc.touched {
             sc.acc[ni as usize] = 0.0;
         }
         sc.touched.clear();
-        if cands.len() > MAX_CANDIDATES {
-            cands.select_nth_unstable_by(MAX_CANDIDATES - 1, |a, b| {
+        let best = cands.iter().map(|c| c.1).fold(f32::MIN, f32::max);
+        let ties = cands
+            .iter()
+            .filter(|c| c.1 >= best - best.abs() * 0.001)
+            .count();
+        let keep = MAX_CANDIDATES.max(ties.min(MAX_TIES));
+        if cands.len() > keep {
+            cands.select_nth_unstable_by(keep - 1, |a, b| {
                 b.1.partial_cmp(&a.1)
                     .unwrap_or(std::cmp::Ordering::Equal)
                     .then(a.0.cmp(&b.0))
             });
-            cands.truncate(MAX_CANDIDATES);
+            cands.truncate(keep);
         }
         cands.into_iter().map(|(n, _)| n).collect()
     }
@@ -876,6 +936,12 @@ impl Index {
         };
         let hint = hint_of(qtype);
         let q = self.query_toks(&query.name, hint);
+        let qtype =
+            if qtype == EntityType::Unknown && q.iter().any(|t| t.tok.class == TokenClass::Legal) {
+                EntityType::Organization
+            } else {
+                qtype
+            };
         let mut cand_names = SCRATCH.with(|s| self.candidates(&q, &mut s.borrow_mut()));
         // identifiers retrieve their entries directly
         let qids: Vec<String> = query

@@ -35,6 +35,8 @@ pub struct Token {
     pub place: bool,
     /// For phonetic tokens: the pinyin of each character (华大九天 → hua da jiu tian).
     pub parts: Vec<String>,
+    /// The surname of a Chinese person name (must agree for a person match).
+    pub surname: bool,
 }
 
 impl Token {
@@ -48,6 +50,7 @@ impl Token {
             phonetic: false,
             place: false,
             parts: Vec::new(),
+            surname: false,
         }
     }
 
@@ -472,6 +475,7 @@ fn person_han(chars: &[char], out: &mut Vec<Token>) {
         }
         t.alts = it.collect();
     }
+    t.surname = true;
     out.push(t);
     if chars.len() > sn_len {
         let mut g = phonetic_token(&chars[sn_len..]);
@@ -511,9 +515,43 @@ fn looks_like_person(chars: &[char]) -> bool {
 
 /// Tokenize a name (normalizing it first). The result is the matching representation used by
 /// the index and the scorer.
+///
+/// Words in parentheses (`(CETC 14)`, `(Bolivia)`, `（深圳）`) are qualifiers and acronyms:
+/// their tokens are optional.
 pub fn tokenize(name: &str, hint: NameHint) -> Vec<Token> {
-    let norm = normalize(name);
-    tokenize_normalized(&norm, hint)
+    let mut main = String::with_capacity(name.len());
+    let mut inner = String::new();
+    let mut depth = 0usize;
+    for c in name.chars() {
+        match c {
+            '(' | '（' | '[' => {
+                depth += 1;
+                main.push(' ');
+                inner.push(' ');
+            }
+            ')' | '）' | ']' if depth > 0 => {
+                depth -= 1;
+                main.push(' ');
+                inner.push(' ');
+            }
+            _ if depth > 0 => inner.push(c),
+            _ => main.push(c),
+        }
+    }
+    let norm = normalize(&main);
+    if norm.is_empty() {
+        return tokenize_normalized(&normalize(name), hint);
+    }
+    let mut out = tokenize_normalized(&norm, hint);
+    if !inner.trim().is_empty() {
+        for mut t in tokenize_normalized(&normalize(&inner), hint) {
+            if t.class != TokenClass::Legal {
+                t.optional = true;
+                out.push(t);
+            }
+        }
+    }
+    out
 }
 
 /// Tokenize an already normalized name.
