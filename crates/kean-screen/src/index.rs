@@ -10,7 +10,10 @@ use std::fmt::Write as _;
 pub const DEFAULT_THRESHOLD: f64 = 0.70;
 
 /// Number of candidate names fully scored per query.
-const MAX_CANDIDATES: usize = 48;
+const MAX_CANDIDATES: usize = 32;
+/// A candidate is scored only if its Dice estimate from the index reaches this share of the
+/// threshold (conservative: the estimate ignores fuzzy and merged matches).
+const CANDIDATE_EST_FACTOR: f64 = 0.5;
 /// More candidates are scored when this many names tie with the best one (affiliates listed
 /// under the same name).
 const MAX_TIES: usize = 256;
@@ -20,6 +23,12 @@ const CONFLICT_EXTRA: f64 = 0.5;
 const PLACE_UNMATCHED: f64 = 0.3;
 /// Organizations: factor per distinctive word that only one name has.
 const ORG_EXTRA: f64 = 0.88;
+/// Factor when the query's and the entry's types differ (person vs organization).
+const TYPE_MISMATCH: f64 = 0.85;
+/// Share of the remaining distance to 1 added when the countries agree.
+const COUNTRY_AGREE: f64 = 0.05;
+/// Factor when the query's country is not among the entry's.
+const COUNTRY_DIFFER: f64 = 0.92;
 /// Factor applied when a Chinese person's surname has no partner.
 const SURNAME_MISMATCH: f64 = 0.7;
 /// Factor applied when both names carry numbers that do not agree.
@@ -255,15 +264,22 @@ fn token_sim(a: &WTok, b: &WTok, person: bool) -> f64 {
         return 0.0;
     }
     let (ka, kb) = (ta.key.as_str(), tb.key.as_str());
-    let (la, lb) = (ka.chars().count(), kb.chars().count());
+    let clen = |s: &str| if s.is_ascii() { s.len() } else { s.chars().count() };
+    let (la, lb) = (clen(ka), clen(kb));
     // initials
     if (la == 1 && lb > 1 && kb.starts_with(ka)) || (lb == 1 && la > 1 && ka.starts_with(kb)) {
         return 0.6;
     }
     let mut sim = 0.0;
-    let r = ratio(ka, kb);
     let cross = ta.phonetic != tb.phonetic;
     let phon = ta.phonetic || tb.phonetic;
+    // length alone bounds the edit ratio: skip hopeless pairs cheaply
+    let bound = 1.0 - la.abs_diff(lb) as f64 / la.max(lb).max(1) as f64;
+    let prefix_possible = person && !phon && (ka.starts_with(kb) || kb.starts_with(ka));
+    if !prefix_possible && ((cross && bound < 0.5) || (!cross && bound < 0.66)) {
+        return 0.0;
+    }
+    let r = ratio(ka, kb);
     if la.min(lb) >= 3 {
         if r >= 0.8 && (!phon || r >= 0.9) {
             sim = r;
@@ -441,9 +457,22 @@ fn compare_tokens(a: &[WTok], b: &[WTok], person: bool, explain: bool) -> Compar
             }
         }
     }
-    // concatenations ("hua wei" ~ "huawei") and acronyms ("pla" ~ "people liberation army")
-    multi_links(a, b, false, &mut links);
-    multi_links(b, a, true, &mut links);
+    // concatenations ("hua wei" ~ "huawei") and acronyms ("pla" ~ "people liberation army"),
+    // unless every word already has an exact partner
+    let mut exact_a = vec![false; a.len()];
+    let mut exact_b = vec![false; b.len()];
+    for l in &links {
+        if l.sim >= 1.0 {
+            exact_a[l.a[0]] = true;
+            exact_b[l.b[0]] = true;
+        }
+    }
+    let all_exact = a.iter().zip(&exact_a).all(|(t, &e)| e || !is_word(t) || t.tok.optional)
+        && b.iter().zip(&exact_b).all(|(t, &e)| e || !is_word(t) || t.tok.optional);
+    if !all_exact {
+        multi_links(a, b, false, &mut links);
+        multi_links(b, a, true, &mut links);
+    }
     links.sort_by(|p, q| {
         q.sim
             .partial_cmp(&p.sim)
@@ -788,7 +817,7 @@ impl Index {
     /// adjacent tokens, phonetic skeletons, syllable splits of Chinese brand pinyin and, for
     /// words not in the vocabulary, character trigrams over the vocabulary. Never a scan over
     /// all names. Each name is credited at most once per query token (its best way of matching).
-    fn candidates(&self, q: &[WTok], sc: &mut Scratch) -> Vec<u32> {
+    fn candidates(&self, q: &[WTok], min_est: f32, sc: &mut Scratch) -> Vec<u32> {
         if sc.acc.len() != self.names.len() {
             sc.acc = vec![0.0; self.names.len()];
             sc.stamp = vec![0; self.names.len()];
@@ -893,14 +922,21 @@ impl Index {
             sc.query_stamp = 0;
             sc.stamp.iter_mut().for_each(|s| *s = u32::MAX);
         }
-        // rank by agreeing weight minus half the weight the name has beyond it
+        // rank by agreeing weight minus half the weight the name has beyond it; drop names
+        // whose Dice estimate cannot come near the threshold
+        let qw: f32 = words
+            .iter()
+            .filter(|t| !t.tok.optional)
+            .map(|t| if t.tok.place { t.w * PLACE_UNMATCHED as f32 } else { t.w })
+            .sum();
         let mut cands: Vec<(u32, f32)> = sc
             .touched
             .iter()
-            .map(|&ni| {
+            .filter_map(|&ni| {
                 let acc = sc.acc[ni as usize];
                 let tw = self.names[ni as usize].tw;
-                (ni, acc.min(tw) - 0.5 * (tw - acc).max(0.0))
+                let est = 2.0 * acc / (qw + tw).max(1e-6);
+                (est >= min_est).then(|| (ni, acc.min(tw) - 0.5 * (tw - acc).max(0.0)))
             })
             .collect();
         for &ni in &sc.touched {
@@ -942,7 +978,8 @@ impl Index {
             } else {
                 qtype
             };
-        let mut cand_names = SCRATCH.with(|s| self.candidates(&q, &mut s.borrow_mut()));
+        let min_est = (threshold * CANDIDATE_EST_FACTOR) as f32;
+        let mut cand_names = SCRATCH.with(|s| self.candidates(&q, min_est, &mut s.borrow_mut()));
         // identifiers retrieve their entries directly
         let qids: Vec<String> = query
             .identifiers
@@ -977,59 +1014,16 @@ impl Index {
             }
         }
         let mut hits = Vec::new();
-        for (ei, (_, ni)) in best {
+        for (ei, (name_score, ni)) in best {
             let entry = &self.entries[ei as usize];
             let name = &self.names[ni as usize];
-            let person =
-                qtype == EntityType::Person || entry.entry.entity_type == EntityType::Person;
-            let c = compare_tokens(&q, &name.toks, person, true);
-            let mut score = c.score;
-            let mut adj = Vec::new();
-            // identifiers
-            if let Some(k) = qids.iter().find(|k| entry.id_keys.contains(k)) {
-                let new = score.max(0.97);
-                adj.push(Adjustment {
-                    reason: format!("identifier {k} agrees"),
-                    delta: new - score,
-                });
-                score = new;
-            }
-            // entity type
-            if query.entity_type != EntityType::Unknown
-                && entry.entry.entity_type != EntityType::Unknown
-                && query.entity_type != entry.entry.entity_type
-            {
-                let new = score * 0.85;
-                adj.push(Adjustment {
-                    reason: format!("type {} vs {}", query.entity_type, entry.entry.entity_type),
-                    delta: new - score,
-                });
-                score = new;
-            }
-            // country
-            if !qcountry.is_empty() && !entry.entry.countries.is_empty() {
-                if entry.entry.countries.contains(&qcountry) {
-                    let new = score + 0.05 * (1.0 - score);
-                    adj.push(Adjustment {
-                        reason: format!("country {qcountry} agrees"),
-                        delta: new - score,
-                    });
-                    score = new;
-                } else {
-                    let new = score * 0.92;
-                    adj.push(Adjustment {
-                        reason: format!(
-                            "country {qcountry} not in {}",
-                            entry.entry.countries.join("/")
-                        ),
-                        delta: new - score,
-                    });
-                    score = new;
-                }
-            }
+            let (score, adj) = self.adjust(name_score, entry, qtype, &qcountry, &qids);
             if score < threshold {
                 continue;
             }
+            let person =
+                qtype == EntityType::Person || entry.entry.entity_type == EntityType::Person;
+            let c = compare_tokens(&q, &name.toks, person, true);
             hits.push(Hit {
                 list: self.lists[entry.list as usize].clone(),
                 entry_id: entry.entry.id.clone(),
@@ -1056,6 +1050,45 @@ impl Index {
                 .then_with(|| a.entry_id.cmp(&b.entry_id))
         });
         hits
+    }
+
+    /// Evidence beyond the name: identifiers, entity type, country.
+    fn adjust(
+        &self,
+        name_score: f64,
+        entry: &IndexedEntry,
+        qtype: EntityType,
+        qcountry: &str,
+        qids: &[String],
+    ) -> (f64, Vec<Adjustment>) {
+        let mut score = name_score;
+        let mut adj = Vec::new();
+        if let Some(k) = qids.iter().find(|k| entry.id_keys.contains(k)) {
+            let new = score.max(0.97);
+            adj.push(Adjustment { reason: format!("identifier {k} agrees"), delta: new - score });
+            score = new;
+        }
+        let etype = entry.entry.entity_type;
+        if qtype != EntityType::Unknown && etype != EntityType::Unknown && qtype != etype {
+            let new = score * TYPE_MISMATCH;
+            adj.push(Adjustment { reason: format!("type {qtype} vs {etype}"), delta: new - score });
+            score = new;
+        }
+        if !qcountry.is_empty() && !entry.entry.countries.is_empty() {
+            let new = if entry.entry.countries.iter().any(|c| c == qcountry) {
+                score + COUNTRY_AGREE * (1.0 - score)
+            } else {
+                score * COUNTRY_DIFFER
+            };
+            let reason = if new >= score {
+                format!("country {qcountry} agrees")
+            } else {
+                format!("country {qcountry} not in {}", entry.entry.countries.join("/"))
+            };
+            adj.push(Adjustment { reason, delta: new - score });
+            score = new;
+        }
+        (score, adj)
     }
 
     /// Compare two names directly (token weights from this index). Symmetric:
