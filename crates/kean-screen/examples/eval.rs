@@ -981,15 +981,17 @@ fn main() {
         idx.name_count(),
         t_build.as_secs_f64() * 1e3
     );
-    nomenklatura(&idx, &dir, verbose);
-    let cases = build_cases(&lists);
-    run_cases(&idx, &cases, verbose);
-    cross_script_cn(&lists);
-    if flag("--write-eval") {
-        write_cases(
-            &cases,
-            &PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("eval/cn_latin_eval.csv"),
-        );
+    if !flag("--skip-eval") {
+        nomenklatura(&idx, &dir, verbose);
+        let cases = build_cases(&lists);
+        run_cases(&idx, &cases, verbose);
+        cross_script_cn(&lists);
+        if flag("--write-eval") {
+            write_cases(
+                &cases,
+                &PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("eval/cn_latin_eval.csv"),
+            );
+        }
     }
     if !flag("--skip-bench") {
         bench(&dir, n, &idx, &lists);

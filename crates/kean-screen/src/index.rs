@@ -9,11 +9,13 @@ use std::fmt::Write as _;
 /// Default score threshold for a hit (scores are in [0, 1]).
 pub const DEFAULT_THRESHOLD: f64 = 0.70;
 
+/// Tokens of a name taken into account (longer names are cut).
+const MAX_TOKENS: usize = 48;
 /// Number of candidate names fully scored per query.
 const MAX_CANDIDATES: usize = 32;
 /// A candidate is scored only if its Dice estimate from the index reaches this share of the
 /// threshold (conservative: the estimate ignores fuzzy and merged matches).
-const CANDIDATE_EST_FACTOR: f64 = 0.5;
+const CANDIDATE_EST_FACTOR: f64 = 0.6;
 /// More candidates are scored when this many names tie with the best one (affiliates listed
 /// under the same name).
 const MAX_TIES: usize = 256;
@@ -44,7 +46,37 @@ struct WTok {
     tok: Token,
     w: f32,
     skel: String,
+    /// vocabulary id of the key (indexed names), `NO_VID` otherwise
+    vid: u32,
 }
+
+const NO_VID: u32 = u32::MAX;
+
+/// Small, fast hasher for integer keys (multiplicative, FxHash-like).
+#[derive(Default, Clone, Copy)]
+struct IntHasher(u64);
+
+impl std::hash::Hasher for IntHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+    fn write_u32(&mut self, i: u32) {
+        self.0 = (self.0.rotate_left(5) ^ u64::from(i)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    fn write_u64(&mut self, i: u64) {
+        self.0 = (self.0.rotate_left(5) ^ i).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+    fn write_usize(&mut self, i: usize) {
+        self.write_u64(i as u64);
+    }
+}
+
+type SimCache = HashMap<(u32, u32), f64, std::hash::BuildHasherDefault<IntHasher>>;
 
 #[derive(Debug)]
 struct IndexedName {
@@ -438,11 +470,24 @@ fn multi_links<'t>(a: &'t [WTok], b: &'t [WTok], flip: bool, links: &mut Vec<Lin
     }
 }
 
-fn compare_tokens(a: &[WTok], b: &[WTok], person: bool, explain: bool) -> Compared {
-    let mut links: Vec<Link> = Vec::new();
+fn compare_tokens(
+    a: &[WTok],
+    b: &[WTok],
+    person: bool,
+    explain: bool,
+    mut cache: Option<&mut SimCache>,
+) -> Compared {
+    let mut links: Vec<Link> = Vec::with_capacity(a.len() * 2);
     for (i, x) in a.iter().enumerate().filter(|(_, t)| is_word(t)) {
         for (j, y) in b.iter().enumerate().filter(|(_, t)| is_word(t)) {
-            let sim = token_sim(x, y, person);
+            // similarities of a query token to an indexed token are cached per query
+            let sim = match cache.as_deref_mut() {
+                Some(c) if y.vid != NO_VID => {
+                    let key = ((i as u32) << 1 | u32::from(person), y.vid);
+                    *c.entry(key).or_insert_with(|| token_sim(x, y, person))
+                }
+                _ => token_sim(x, y, person),
+            };
             if sim > 0.0 {
                 let (k1, k2) = (x.tok.key.as_str(), y.tok.key.as_str());
                 links.push(Link {
@@ -459,8 +504,8 @@ fn compare_tokens(a: &[WTok], b: &[WTok], person: bool, explain: bool) -> Compar
     }
     // concatenations ("hua wei" ~ "huawei") and acronyms ("pla" ~ "people liberation army"),
     // unless every word already has an exact partner
-    let mut exact_a = vec![false; a.len()];
-    let mut exact_b = vec![false; b.len()];
+    let mut exact_a = [false; MAX_TOKENS];
+    let mut exact_b = [false; MAX_TOKENS];
     for l in &links {
         if l.sim >= 1.0 {
             exact_a[l.a[0]] = true;
@@ -480,8 +525,8 @@ fn compare_tokens(a: &[WTok], b: &[WTok], person: bool, explain: bool) -> Compar
             .then(q.w.partial_cmp(&p.w).unwrap_or(std::cmp::Ordering::Equal))
             .then_with(|| p.tie.cmp(&q.tie))
     });
-    let mut used_a = vec![false; a.len()];
-    let mut used_b = vec![false; b.len()];
+    let mut used_a = [false; MAX_TOKENS];
+    let mut used_b = [false; MAX_TOKENS];
     let mut matched = 0.0f64;
     let mut linked = 0.0f64;
     let mut agreed = Vec::new();
@@ -550,22 +595,11 @@ fn compare_tokens(a: &[WTok], b: &[WTok], person: bool, explain: bool) -> Compar
     let conflict = unmatched[0].min(unmatched[1]);
     let mut total = linked + unmatched[0] + unmatched[1] + CONFLICT_EXTRA * conflict;
     // legal forms: weak evidence, only when both sides have one
-    let la: Vec<&str> = a
-        .iter()
-        .filter(|t| t.tok.class == TokenClass::Legal)
-        .map(|t| t.tok.key.as_str())
-        .collect();
-    let lb: Vec<&str> = b
-        .iter()
-        .filter(|t| t.tok.class == TokenClass::Legal)
-        .map(|t| t.tok.key.as_str())
-        .collect();
+    let la = || a.iter().filter(|t| t.tok.class == TokenClass::Legal).map(|t| t.tok.key.as_str());
+    let lb = || b.iter().filter(|t| t.tok.class == TokenClass::Legal).map(|t| t.tok.key.as_str());
     let mut legal = None;
-    if !la.is_empty() && !lb.is_empty() {
-        let credit = la
-            .iter()
-            .flat_map(|x| lb.iter().map(move |y| legal_credit(x, y)))
-            .fold(0.0, f64::max);
+    if la().next().is_some() && lb().next().is_some() {
+        let credit = la().flat_map(|x| lb().map(move |y| legal_credit(x, y))).fold(0.0, f64::max);
         let lw = f64::from(LEGAL_WEIGHT) * 2.0;
         total += lw;
         matched += lw * credit;
@@ -607,8 +641,9 @@ fn compare_tokens(a: &[WTok], b: &[WTok], person: bool, explain: bool) -> Compar
     }
 }
 
-/// Drop repeated tokens (same class and key) within one name.
+/// Drop repeated tokens (same class and key) within one name; keep at most [`MAX_TOKENS`].
 fn dedup_toks(mut toks: Vec<WTok>) -> Vec<WTok> {
+    toks.truncate(MAX_TOKENS * 2);
     let mut i = 0;
     while i < toks.len() {
         if toks[..i]
@@ -620,6 +655,7 @@ fn dedup_toks(mut toks: Vec<WTok>) -> Vec<WTok> {
             i += 1;
         }
     }
+    toks.truncate(MAX_TOKENS);
     toks
 }
 
@@ -674,7 +710,7 @@ impl Index {
                         .into_iter()
                         .map(|tok| {
                             let skel = skeleton(&tok.key);
-                            WTok { tok, w: 0.0, skel }
+                            WTok { tok, w: 0.0, skel, vid: NO_VID }
                         })
                         .collect();
                     if toks.is_empty() {
@@ -751,6 +787,9 @@ impl Index {
             let mut tw = 0.0;
             for t in &mut name.toks {
                 t.w = idx.weight(&t.tok);
+                if t.tok.class != TokenClass::Legal {
+                    t.vid = idx.vocab.get(&t.tok.key).copied().unwrap_or(NO_VID);
+                }
                 if t.tok.class != TokenClass::Legal && !t.tok.optional {
                     tw += if t.tok.place {
                         t.w * PLACE_UNMATCHED as f32
@@ -807,7 +846,7 @@ impl Index {
                 .map(|tok| {
                     let skel = skeleton(&tok.key);
                     let w = self.weight(&tok);
-                    WTok { tok, w, skel }
+                    WTok { tok, w, skel, vid: NO_VID }
                 })
                 .collect(),
         )
@@ -889,7 +928,7 @@ impl Index {
                 hits.extend(fz.into_iter().map(|(v, r)| (i, v, r as f32)));
             }
         }
-        let big = (self.names.len() / 8).max(2000);
+        let big = (self.names.len() / 40).max(500);
         let has_rare = hits
             .iter()
             .any(|(_, v, _)| self.postings[*v as usize].len() <= big);
@@ -1001,13 +1040,14 @@ impl Index {
         } else {
             country_code(&query.country)
         };
+        let mut cache = SimCache::default();
         // best name per entry
         let mut best: HashMap<u32, (f64, u32)> = HashMap::new();
         for &ni in &cand_names {
             let name = &self.names[ni as usize];
             let person = qtype == EntityType::Person
                 || self.entries[name.entry as usize].entry.entity_type == EntityType::Person;
-            let c = compare_tokens(&q, &name.toks, person, false);
+            let c = compare_tokens(&q, &name.toks, person, false, Some(&mut cache));
             let e = best.entry(name.entry).or_insert((-1.0, ni));
             if c.score > e.0 {
                 *e = (c.score, ni);
@@ -1023,7 +1063,7 @@ impl Index {
             }
             let person =
                 qtype == EntityType::Person || entry.entry.entity_type == EntityType::Person;
-            let c = compare_tokens(&q, &name.toks, person, true);
+            let c = compare_tokens(&q, &name.toks, person, true, None);
             hits.push(Hit {
                 list: self.lists[entry.list as usize].clone(),
                 entry_id: entry.entry.id.clone(),
@@ -1097,7 +1137,7 @@ impl Index {
         let h = hint_of(hint);
         let ta = self.query_toks(a, h);
         let tb = self.query_toks(b, h);
-        compare_tokens(&ta, &tb, hint == EntityType::Person, false).score
+        compare_tokens(&ta, &tb, hint == EntityType::Person, false, None).score
     }
 
     /// Like [`Index::compare_names`], with the explanation.
@@ -1105,7 +1145,7 @@ impl Index {
         let h = hint_of(hint);
         let ta = self.query_toks(a, h);
         let tb = self.query_toks(b, h);
-        let c = compare_tokens(&ta, &tb, hint == EntityType::Person, true);
+        let c = compare_tokens(&ta, &tb, hint == EntityType::Person, true, None);
         Explanation {
             matched_name: b.to_string(),
             matched_alias: false,
