@@ -664,7 +664,8 @@ struct Scratch {
     stamp: Vec<u32>,
     query_stamp: u32,
     touched: Vec<u32>,
-    tri_count: HashMap<u32, u16>,
+    tri_count: Vec<u16>,
+    tri_touched: Vec<u32>,
 }
 
 thread_local! {
@@ -673,7 +674,8 @@ thread_local! {
         stamp: Vec::new(),
         query_stamp: 0,
         touched: Vec::new(),
-        tri_count: HashMap::new(),
+        tri_count: Vec::new(),
+        tri_touched: Vec::new(),
     });
 }
 
@@ -899,26 +901,41 @@ impl Index {
                 }
             }
             if !found && t.tok.key.len() >= 4 && t.tok.class == TokenClass::Word {
-                sc.tri_count.clear();
+                if sc.tri_count.len() != self.vocab_keys.len() {
+                    sc.tri_count = vec![0; self.vocab_keys.len()];
+                }
+                let key = t.tok.key.as_str();
                 let mut ntri = 0u16;
-                for tri in trigrams(&t.tok.key) {
+                for tri in trigrams(key) {
                     ntri += 1;
                     if let Some(vs) = self.tri_map.get(&tri) {
                         for &v in vs {
-                            *sc.tri_count.entry(v).or_insert(0) += 1;
+                            let c = &mut sc.tri_count[v as usize];
+                            if *c == 0 {
+                                sc.tri_touched.push(v);
+                            }
+                            *c = c.saturating_add(1);
                         }
                     }
                 }
                 let need = (ntri / 2).max(1);
-                let mut fz: Vec<(u32, f64)> = sc
-                    .tri_count
-                    .iter()
-                    .filter(|(_, c)| **c >= need)
-                    .filter_map(|(&v, _)| {
-                        let r = ratio(&t.tok.key, &self.vocab_keys[v as usize]);
-                        (r >= 0.7).then_some((v, r))
-                    })
-                    .collect();
+                let mut fz: Vec<(u32, f64)> = Vec::new();
+                for &v in &sc.tri_touched {
+                    let c = sc.tri_count[v as usize];
+                    sc.tri_count[v as usize] = 0;
+                    if c < need {
+                        continue;
+                    }
+                    let other = self.vocab_keys[v as usize].as_str();
+                    if other.len().abs_diff(key.len()) * 10 > key.len().max(other.len()) * 3 {
+                        continue;
+                    }
+                    let r = ratio(key, other);
+                    if r >= 0.7 {
+                        fz.push((v, r));
+                    }
+                }
+                sc.tri_touched.clear();
                 fz.sort_by(|a, b| {
                     b.1.partial_cmp(&a.1)
                         .unwrap_or(std::cmp::Ordering::Equal)
