@@ -12,7 +12,7 @@ pub const DEFAULT_THRESHOLD: f64 = 0.70;
 /// Tokens of a name taken into account (longer names are cut).
 const MAX_TOKENS: usize = 48;
 /// Number of candidate names fully scored per query.
-const MAX_CANDIDATES: usize = 32;
+const MAX_CANDIDATES: usize = 20;
 /// A candidate is scored only if its Dice estimate from the index reaches this share of the
 /// threshold (conservative: the estimate ignores fuzzy and merged matches).
 const CANDIDATE_EST_FACTOR: f64 = 0.6;
@@ -110,6 +110,8 @@ pub struct Index {
     tri_map: HashMap<[u8; 3], Vec<u32>>,
     ident_map: HashMap<String, Vec<u32>>,
     max_idf: f32,
+    /// total word weight per name (dense copy of `IndexedName::tw` for the candidate loop)
+    name_tw: Vec<f32>,
 }
 
 /// One agreeing pair of tokens.
@@ -694,6 +696,7 @@ impl Index {
             tri_map: HashMap::new(),
             ident_map: HashMap::new(),
             max_idf: 1.0,
+            name_tw: Vec::new(),
         };
         for list in lists {
             let li = idx.lists.len() as u32;
@@ -802,6 +805,7 @@ impl Index {
             }
             name.tw = tw;
         }
+        idx.name_tw = names.iter().map(|n| n.tw).collect();
         idx.names = names;
         idx
     }
@@ -891,7 +895,7 @@ impl Index {
                 }
             }
             // a Chinese brand run written as two words on the list (华大九天 ~ Huada Jiutian)
-            for k in 1..t.tok.parts.len() {
+            for k in 2..t.tok.parts.len().saturating_sub(1) {
                 let left: String = t.tok.parts[..k].concat();
                 let right: String = t.tok.parts[k..].concat();
                 if let (Some(&l), Some(&r)) = (self.vocab.get(&left), self.vocab.get(&right)) {
@@ -990,7 +994,7 @@ impl Index {
             .iter()
             .filter_map(|&ni| {
                 let acc = sc.acc[ni as usize];
-                let tw = self.names[ni as usize].tw;
+                let tw = self.name_tw[ni as usize];
                 let est = 2.0 * acc / (qw + tw).max(1e-6);
                 (est >= min_est).then(|| (ni, acc.min(tw) - 0.5 * (tw - acc).max(0.0)))
             })

@@ -99,7 +99,11 @@ fn fold_special(c: char, out: &mut String) {
 /// Idempotent: `normalize(&normalize(s)) == normalize(s)`.
 pub fn normalize(s: &str) -> String {
     // 1. compatibility decomposition, drop combining marks, recompose (keeps Hangul intact).
-    let stripped: String = s.nfkd().filter(|c| !is_combining_mark(*c)).nfc().collect();
+    let stripped: String = if s.is_ascii() {
+        s.to_string()
+    } else {
+        s.nfkd().filter(|c| !is_combining_mark(*c)).nfc().collect()
+    };
     // 2. case folding, special letters, T→S, punctuation.
     let mut folded = String::with_capacity(stripped.len());
     for c in stripped.chars() {
@@ -145,6 +149,9 @@ pub fn normalize(s: &str) -> String {
     }
     // NFKC of the result keeps idempotency for exotic inputs whose folding produced
     // compatibility characters.
+    if out.is_ascii() {
+        return out;
+    }
     let again: String = out
         .nfkd()
         .filter(|c| !is_combining_mark(*c))
