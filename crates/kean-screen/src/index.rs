@@ -419,15 +419,22 @@ fn legal_credit(x: &str, y: &str) -> f64 {
     }
 }
 
-fn multi_links<'t>(a: &'t [WTok], b: &'t [WTok], flip: bool, links: &mut Vec<Link<'t>>) {
+fn multi_links<'t>(
+    a: &'t [WTok],
+    b: &'t [WTok],
+    exact_a: &[bool],
+    exact_b: &[bool],
+    flip: bool,
+    links: &mut Vec<Link<'t>>,
+) {
     for i in 0..a.len() {
         for n in 2..=4usize {
-            if i + n > a.len() || !a[i..i + n].iter().all(is_word) {
+            if i + n > a.len() || !a[i..i + n].iter().all(is_word) || exact_a[i + n - 1] || exact_a[i] {
                 break;
             }
             let parts = &a[i..i + n];
             for (j, t) in b.iter().enumerate() {
-                if !is_word(t) {
+                if !is_word(t) || exact_b[j] {
                     continue;
                 }
                 let mut sim = concat_sim(parts, &t.tok);
@@ -517,8 +524,8 @@ fn compare_tokens(
     let all_exact = a.iter().zip(&exact_a).all(|(t, &e)| e || !is_word(t) || t.tok.optional)
         && b.iter().zip(&exact_b).all(|(t, &e)| e || !is_word(t) || t.tok.optional);
     if !all_exact {
-        multi_links(a, b, false, &mut links);
-        multi_links(b, a, true, &mut links);
+        multi_links(a, b, &exact_a, &exact_b, false, &mut links);
+        multi_links(b, a, &exact_b, &exact_a, true, &mut links);
     }
     links.sort_by(|p, q| {
         q.sim
@@ -1063,7 +1070,8 @@ impl Index {
         };
         let mut cache = SimCache::default();
         // best name per entry
-        let mut best: HashMap<u32, (f64, u32)> = HashMap::new();
+        let mut best: HashMap<u32, (f64, u32), std::hash::BuildHasherDefault<IntHasher>> =
+            HashMap::default();
         for &ni in &cand_names {
             let name = &self.names[ni as usize];
             let person = qtype == EntityType::Person
