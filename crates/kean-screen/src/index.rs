@@ -31,6 +31,12 @@ const TYPE_MISMATCH: f64 = 0.85;
 const COUNTRY_AGREE: f64 = 0.05;
 /// Factor when the query's country is not among the entry's.
 const COUNTRY_DIFFER: f64 = 0.92;
+/// Organizations: extra-word count of an unmatched place name.
+const PLACE_EXTRA: f64 = 0.5;
+/// Organizations: factor when the legal forms differ.
+const LEGAL_DIFFER: f64 = 0.92;
+/// Persons: factor when the names after BIN/IBN differ.
+const PATRONYM_DIFFER: f64 = 0.75;
 /// Factor applied when a Chinese person's surname has no partner.
 const SURNAME_MISMATCH: f64 = 0.7;
 /// Factor applied when both names carry numbers that do not agree.
@@ -298,11 +304,22 @@ fn token_sim(a: &WTok, b: &WTok, person: bool) -> f64 {
         return 0.0;
     }
     let (ka, kb) = (ta.key.as_str(), tb.key.as_str());
-    let clen = |s: &str| if s.is_ascii() { s.len() } else { s.chars().count() };
+    let clen = |s: &str| {
+        if s.is_ascii() {
+            s.len()
+        } else {
+            s.chars().count()
+        }
+    };
     let (la, lb) = (clen(ka), clen(kb));
     // initials
     if (la == 1 && lb > 1 && kb.starts_with(ka)) || (lb == 1 && la > 1 && ka.starts_with(kb)) {
         return 0.6;
+    }
+    // two pinyin keys from Chinese characters: same sound but different characters (高石 vs
+    // 高市) is likely another name; different sounds are different
+    if ta.phonetic && tb.phonetic {
+        return if ka == kb { 0.85 } else { 0.0 };
     }
     let mut sim = 0.0;
     let cross = ta.phonetic != tb.phonetic;
@@ -339,6 +356,16 @@ fn token_sim(a: &WTok, b: &WTok, person: bool) -> f64 {
         }
     }
     sim
+}
+
+/// Were tokens `i` (of a) and `j` (of b) linked to each other by the greedy alignment?
+/// (Approximation: a single link between them exists and both are used.)
+fn links_between(links: &[Link], used_a: &[bool], used_b: &[bool], i: usize, j: usize) -> bool {
+    used_a[i]
+        && used_b[j]
+        && links
+            .iter()
+            .any(|l| l.na == 1 && l.nb == 1 && l.a[0] == i && l.b[0] == j && l.sim >= 0.8)
 }
 
 /// A link between 1–4 adjacent tokens of one name and 1–4 of the other.
@@ -425,11 +452,16 @@ fn multi_links<'t>(
     exact_a: &[bool],
     exact_b: &[bool],
     flip: bool,
+    person: bool,
     links: &mut Vec<Link<'t>>,
 ) {
     for i in 0..a.len() {
         for n in 2..=4usize {
-            if i + n > a.len() || !a[i..i + n].iter().all(is_word) || exact_a[i + n - 1] || exact_a[i] {
+            if i + n > a.len()
+                || !a[i..i + n].iter().all(is_word)
+                || exact_a[i + n - 1]
+                || exact_a[i]
+            {
                 break;
             }
             let parts = &a[i..i + n];
@@ -439,6 +471,7 @@ fn multi_links<'t>(
                 }
                 let mut sim = concat_sim(parts, &t.tok);
                 if sim == 0.0
+                    && !person
                     && t.tok.key.len() == n
                     && t.tok.class == TokenClass::Word
                     && acronym_of(&t.tok, parts)
@@ -521,11 +554,16 @@ fn compare_tokens(
             exact_b[l.b[0]] = true;
         }
     }
-    let all_exact = a.iter().zip(&exact_a).all(|(t, &e)| e || !is_word(t) || t.tok.optional)
-        && b.iter().zip(&exact_b).all(|(t, &e)| e || !is_word(t) || t.tok.optional);
+    let all_exact = a
+        .iter()
+        .zip(&exact_a)
+        .all(|(t, &e)| e || !is_word(t) || t.tok.optional)
+        && b.iter()
+            .zip(&exact_b)
+            .all(|(t, &e)| e || !is_word(t) || t.tok.optional);
     if !all_exact {
-        multi_links(a, b, &exact_a, &exact_b, false, &mut links);
-        multi_links(b, a, &exact_b, &exact_a, true, &mut links);
+        multi_links(a, b, &exact_a, &exact_b, false, person, &mut links);
+        multi_links(b, a, &exact_b, &exact_a, true, person, &mut links);
     }
     links.sort_by(|p, q| {
         q.sim
@@ -572,12 +610,14 @@ fn compare_tokens(
     let mut a_only = Vec::new();
     let mut b_only = Vec::new();
     let mut unmatched = [0.0f64; 2];
-    let mut extra_count = 0i32;
-    // a place only one name has is weak evidence; two different places are a conflict
+    let mut extra_count = 0.0f64;
+    // a place or a qualifier only one name has is weak evidence; different places or
+    // qualifiers on both sides (Bank of China (Hong Kong) vs (Australia)) are a conflict
     let place_left = |side: &[WTok], used: &[bool]| {
-        side.iter()
-            .zip(used)
-            .any(|(t, &u)| t.tok.place && !u && !t.tok.optional)
+        side.iter().zip(used).any(|(t, &u)| {
+            !u && ((t.tok.place && !t.tok.optional) || t.tok.qualifier)
+                && t.tok.class == TokenClass::Word
+        })
     };
     let place_conflict = place_left(a, &used_a) && place_left(b, &used_b);
     for (k, (side, used, only)) in [(a, &used_a, &mut a_only), (b, &used_b, &mut b_only)]
@@ -585,14 +625,23 @@ fn compare_tokens(
         .enumerate()
     {
         for (t, &u) in side.iter().zip(used.iter()) {
-            if t.tok.class == TokenClass::Legal || u || t.tok.optional {
+            if t.tok.class == TokenClass::Legal || u {
                 continue;
             }
-            if t.tok.place && !place_conflict {
+            if t.tok.qualifier {
+                if !place_conflict {
+                    continue;
+                }
+                unmatched[k] += f64::from(t.w);
+                extra_count += 1.0;
+            } else if t.tok.optional {
+                continue;
+            } else if t.tok.place && !place_conflict {
                 unmatched[k] += f64::from(t.w) * PLACE_UNMATCHED;
+                extra_count += PLACE_EXTRA;
             } else {
                 unmatched[k] += f64::from(t.w);
-                extra_count += 1;
+                extra_count += 1.0;
             }
             if explain && !only.contains(&t.tok.src) {
                 only.push(t.tok.src.clone());
@@ -604,11 +653,21 @@ fn compare_tokens(
     let conflict = unmatched[0].min(unmatched[1]);
     let mut total = linked + unmatched[0] + unmatched[1] + CONFLICT_EXTRA * conflict;
     // legal forms: weak evidence, only when both sides have one
-    let la = || a.iter().filter(|t| t.tok.class == TokenClass::Legal).map(|t| t.tok.key.as_str());
-    let lb = || b.iter().filter(|t| t.tok.class == TokenClass::Legal).map(|t| t.tok.key.as_str());
+    let la = || {
+        a.iter()
+            .filter(|t| t.tok.class == TokenClass::Legal)
+            .map(|t| t.tok.key.as_str())
+    };
+    let lb = || {
+        b.iter()
+            .filter(|t| t.tok.class == TokenClass::Legal)
+            .map(|t| t.tok.key.as_str())
+    };
     let mut legal = None;
     if la().next().is_some() && lb().next().is_some() {
-        let credit = la().flat_map(|x| lb().map(move |y| legal_credit(x, y))).fold(0.0, f64::max);
+        let credit = la()
+            .flat_map(|x| lb().map(move |y| legal_credit(x, y)))
+            .fold(0.0, f64::max);
         let lw = f64::from(LEGAL_WEIGHT) * 2.0;
         total += lw;
         matched += lw * credit;
@@ -638,8 +697,25 @@ fn compare_tokens(
         score *= SURNAME_MISMATCH;
     }
     // organizations: every distinctive word only one name has lowers the score
-    if !person && extra_count > 0 {
-        score *= ORG_EXTRA.powi(extra_count);
+    if !person && extra_count > 0.0 {
+        score *= ORG_EXTRA.powf(extra_count);
+    }
+    // different legal forms of organizations (AG vs GmbH) lower the score a little
+    if !person && let Some(false) = legal {
+        score *= LEGAL_DIFFER;
+    }
+    // Arabic patronymics: the name after BIN/IBN must agree (Abdullah bin Omar ≠ Omar bin Abdullah)
+    if person {
+        let after_marker = |side: &[WTok]| {
+            side.iter()
+                .position(|t| matches!(t.tok.key.as_str(), "bin" | "ibn" | "ben" | "bint"))
+                .and_then(|p| (p + 1 < side.len()).then_some(p + 1))
+        };
+        if let (Some(i), Some(j)) = (after_marker(a), after_marker(b))
+            && !links_between(&links, &used_a, &used_b, i, j)
+        {
+            score *= PATRONYM_DIFFER;
+        }
     }
     Compared {
         score,
@@ -722,7 +798,12 @@ impl Index {
                         .into_iter()
                         .map(|tok| {
                             let skel = skeleton(&tok.key);
-                            WTok { tok, w: 0.0, skel, vid: NO_VID }
+                            WTok {
+                                tok,
+                                w: 0.0,
+                                skel,
+                                vid: NO_VID,
+                            }
                         })
                         .collect();
                     if toks.is_empty() {
@@ -859,7 +940,12 @@ impl Index {
                 .map(|tok| {
                     let skel = skeleton(&tok.key);
                     let w = self.weight(&tok);
-                    WTok { tok, w, skel, vid: NO_VID }
+                    WTok {
+                        tok,
+                        w,
+                        skel,
+                        vid: NO_VID,
+                    }
                 })
                 .collect(),
         )
@@ -994,7 +1080,13 @@ impl Index {
         let qw: f32 = words
             .iter()
             .filter(|t| !t.tok.optional)
-            .map(|t| if t.tok.place { t.w * PLACE_UNMATCHED as f32 } else { t.w })
+            .map(|t| {
+                if t.tok.place {
+                    t.w * PLACE_UNMATCHED as f32
+                } else {
+                    t.w
+                }
+            })
             .sum();
         let mut cands: Vec<(u32, f32)> = sc
             .touched
@@ -1134,13 +1226,19 @@ impl Index {
         let mut adj = Vec::new();
         if let Some(k) = qids.iter().find(|k| entry.id_keys.contains(k)) {
             let new = score.max(0.97);
-            adj.push(Adjustment { reason: format!("identifier {k} agrees"), delta: new - score });
+            adj.push(Adjustment {
+                reason: format!("identifier {k} agrees"),
+                delta: new - score,
+            });
             score = new;
         }
         let etype = entry.entry.entity_type;
         if qtype != EntityType::Unknown && etype != EntityType::Unknown && qtype != etype {
             let new = score * TYPE_MISMATCH;
-            adj.push(Adjustment { reason: format!("type {qtype} vs {etype}"), delta: new - score });
+            adj.push(Adjustment {
+                reason: format!("type {qtype} vs {etype}"),
+                delta: new - score,
+            });
             score = new;
         }
         if !qcountry.is_empty() && !entry.entry.countries.is_empty() {
@@ -1152,9 +1250,15 @@ impl Index {
             let reason = if new >= score {
                 format!("country {qcountry} agrees")
             } else {
-                format!("country {qcountry} not in {}", entry.entry.countries.join("/"))
+                format!(
+                    "country {qcountry} not in {}",
+                    entry.entry.countries.join("/")
+                )
             };
-            adj.push(Adjustment { reason, delta: new - score });
+            adj.push(Adjustment {
+                reason,
+                delta: new - score,
+            });
             score = new;
         }
         (score, adj)

@@ -37,6 +37,8 @@ pub struct Token {
     pub parts: Vec<String>,
     /// The surname of a Chinese person name (must agree for a person match).
     pub surname: bool,
+    /// The token was in parentheses (a qualifier such as a country or an acronym).
+    pub qualifier: bool,
 }
 
 impl Token {
@@ -51,6 +53,7 @@ impl Token {
             place: false,
             parts: Vec::new(),
             surname: false,
+            qualifier: false,
         }
     }
 
@@ -554,6 +557,7 @@ pub fn tokenize(name: &str, hint: NameHint) -> Vec<Token> {
         for mut t in tokenize_normalized(&normalize(&inner), hint) {
             if t.class != TokenClass::Legal {
                 t.optional = true;
+                t.qualifier = true;
                 out.push(t);
             }
         }
