@@ -240,6 +240,8 @@ fn levenshtein(a: &str, b: &str) -> usize {
     lev_slice(&a, &b)
 }
 
+/// Edit distance with adjacent transpositions (optimal string alignment): `setin` → `stein`
+/// costs 1.
 fn lev_slice<T: PartialEq>(a: &[T], b: &[T]) -> usize {
     if a.is_empty() {
         return b.len();
@@ -247,37 +249,37 @@ fn lev_slice<T: PartialEq>(a: &[T], b: &[T]) -> usize {
     if b.is_empty() {
         return a.len();
     }
-    let mut row = [0usize; 64];
-    if b.len() >= row.len() {
-        let mut prev: Vec<usize> = (0..=b.len()).collect();
-        let mut cur = vec![0; b.len() + 1];
-        for (i, ca) in a.iter().enumerate() {
-            cur[0] = i + 1;
-            for (j, cb) in b.iter().enumerate() {
-                let cost = usize::from(ca != cb);
-                cur[j + 1] = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+    let w = b.len() + 1;
+    let mut small = [0usize; 3 * 64];
+    let mut big = Vec::new();
+    let rows: &mut [usize] = if w <= 64 {
+        &mut small[..3 * w]
+    } else {
+        big.resize(3 * w, 0);
+        &mut big
+    };
+    let (mut pp, mut p, mut c) = (0usize, w, 2 * w);
+    for j in 0..w {
+        rows[p + j] = j;
+    }
+    for i in 0..a.len() {
+        rows[c] = i + 1;
+        for j in 0..b.len() {
+            let cost = usize::from(a[i] != b[j]);
+            let mut v = (rows[p + j] + cost).min(rows[p + j + 1] + 1).min(rows[c + j] + 1);
+            if i > 0 && j > 0 && a[i] == b[j - 1] && a[i - 1] == b[j] {
+                v = v.min(rows[pp + j - 1] + 1);
             }
-            std::mem::swap(&mut prev, &mut cur);
+            rows[c + j + 1] = v;
         }
-        return prev[b.len()];
+        (pp, p, c) = (p, c, pp);
     }
-    for (j, r) in row.iter_mut().enumerate().take(b.len() + 1) {
-        *r = j;
-    }
-    for (i, ca) in a.iter().enumerate() {
-        let mut diag = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let up = row[j + 1];
-            let cost = usize::from(ca != cb);
-            row[j + 1] = (diag + cost).min(up + 1).min(row[j] + 1);
-            diag = up;
-        }
-    }
-    row[b.len()]
+    rows[p + b.len()]
 }
 
-fn ratio(a: &str, b: &str) -> f64 {
+
+/// Similarity 1 − distance / longer length.
+pub(crate) fn ratio(a: &str, b: &str) -> f64 {
     let (la, lb) = (a.len(), b.len());
     let n = la.max(lb);
     if n == 0 {
@@ -1057,7 +1059,7 @@ impl Index {
                 continue;
             }
             let stamp = sc.query_stamp.wrapping_add(ti as u32 + 1);
-            let w = self.idf[v as usize].powf(IDF_POWER) * sim;
+            let w = (self.idf[v as usize].powf(IDF_POWER) + words[ti].w) * sim;
             for &ni in p {
                 let n = ni as usize;
                 if sc.stamp[n] == stamp {
@@ -1094,8 +1096,9 @@ impl Index {
             .filter_map(|&ni| {
                 let acc = sc.acc[ni as usize];
                 let tw = self.name_tw[ni as usize];
-                let est = 2.0 * acc / (qw + tw).max(1e-6);
-                (est >= min_est).then(|| (ni, acc.min(tw) - 0.5 * (tw - acc).max(0.0)))
+                // Dice estimate: agreeing weight of both sides over all weight
+                let est = acc / (qw + tw).max(1e-6);
+                (est >= min_est).then_some((ni, est))
             })
             .collect();
         for &ni in &sc.touched {

@@ -276,6 +276,25 @@ fn legal_single(w: &str) -> Option<&'static str> {
     })
 }
 
+/// Misspelt long legal forms (`Coproration`, `Limtied`).
+fn legal_fuzzy(w: &str) -> Option<&'static str> {
+    if w.len() < 6 {
+        return None;
+    }
+    for (form, key) in [
+        ("corporation", "corp"),
+        ("incorporated", "corp"),
+        ("company", "co"),
+        ("limited", "ltd"),
+        ("aktiengesellschaft", "ag"),
+    ] {
+        if form.len().abs_diff(w.len()) <= 2 && crate::index::ratio(w, form) >= 0.8 {
+            return Some(key);
+        }
+    }
+    None
+}
+
 /// Family of a legal-form key: `group` or `co` (every company form).
 pub fn legal_family(key: &str) -> &'static str {
     if key == "group" { "group" } else { "co" }
@@ -632,7 +651,7 @@ fn latin_tokens(words: &[String], has_han: bool, out: &mut Vec<Token>) {
                     continue 'outer;
                 }
             }
-            if let Some(key) = legal_single(&words[i]) {
+            if let Some(key) = legal_single(&words[i]).or_else(|| legal_fuzzy(&words[i])) {
                 out.push(Token::legal(key, &words[i]));
                 i += 1;
                 continue;
