@@ -40,7 +40,9 @@ const PATRONYM_DIFFER: f64 = 0.75;
 /// Factor applied when a Chinese person's surname has no partner.
 const SURNAME_MISMATCH: f64 = 0.7;
 /// Factor applied when both names carry numbers that do not agree.
-const NUMBER_MISMATCH: f64 = 0.8;
+const NUMBER_MISMATCH: f64 = 0.95;
+/// Weight cap of a number token (fund VII vs VIII, institute 14 vs 48: weak evidence).
+const NUMBER_WEIGHT: f32 = 2.5;
 /// Token weight = idf ^ IDF_POWER (rare tokens weigh much more than common ones).
 const IDF_POWER: f32 = 2.0;
 /// Weight of a legal-form token (weak evidence).
@@ -334,7 +336,7 @@ fn token_sim(a: &WTok, b: &WTok, person: bool) -> f64 {
     }
     let r = ratio(ka, kb);
     if la.min(lb) >= 3 {
-        if r >= 0.8 && (!phon || r >= 0.9) {
+        if r >= 0.75 && (!phon || r >= 0.9) {
             sim = r;
         } else if r >= 0.66 && la.min(lb) >= 5 && !phon {
             sim = r * 0.75;
@@ -348,7 +350,7 @@ fn token_sim(a: &WTok, b: &WTok, person: bool) -> f64 {
     if a.skel.len() >= 3
         && a.skel == b.skel
         && la.min(lb) >= 3
-        && (r >= 0.75 || (cross && r >= 0.5))
+        && (r >= 0.75 || (cross && r >= 0.5) || (person && !phon && r >= 0.55))
     {
         sim = sim.max(if cross { 0.75 } else { 0.8 });
     } else if cross && a.skel.len() >= 3 && b.skel.len() >= 3 && r >= 0.5 {
@@ -929,6 +931,9 @@ impl Index {
                 }
                 if t.key.chars().count() == 1 {
                     w = w.min(2.0);
+                }
+                if t.class == TokenClass::Number {
+                    return w.powf(IDF_POWER).min(NUMBER_WEIGHT * NUMBER_WEIGHT);
                 }
                 w.powf(IDF_POWER)
             }

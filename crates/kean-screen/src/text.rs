@@ -240,6 +240,8 @@ const LEGAL_MULTI: &[(&[&str], &str)] = &[
     (&["b", "v"], "bv"),
     (&["n", "v"], "nv"),
     (&["sp", "z", "o", "o"], "spzoo"),
+    (&["sp", "z", "oo"], "spzoo"),
+    (&["sp", "zoo"], "spzoo"),
     (&["sp", "zo", "o"], "spzoo"),
     (&["co", "inc"], "corp"),
 ];
@@ -713,9 +715,12 @@ fn latin_tokens(words: &[String], has_han: bool, out: &mut Vec<Token>) {
             if t.key.is_empty() {
                 t.key = "0".into();
             }
-        } else if let Some(num) = ordinal(w) {
+        } else if let Some(num) = ordinal(w).or_else(|| roman(w)) {
             t.key = num;
             t.class = TokenClass::Number;
+        } else if is_patronymic(w) {
+            // Slavic patronymics are often left out (Volodymyr [Oleksandrovych] Zelenskyy)
+            t.optional = true;
         }
         t.place = places.contains(t.key.as_str());
         out.push(t);
@@ -740,6 +745,37 @@ fn pinyin_word_at(words: &[String], i: usize) -> Option<(usize, &'static zh::Dic
         }
     }
     best
+}
+
+/// Roman numerals of funds and series (`VII` → `7`); single `i`, `v`, `x` excluded (initials).
+fn roman(w: &str) -> Option<String> {
+    if w.len() < 2 || w.len() > 6 || !w.bytes().all(|b| b"ivxl".contains(&b)) {
+        return None;
+    }
+    let val = |b: u8| match b {
+        b'i' => 1,
+        b'v' => 5,
+        b'x' => 10,
+        _ => 50,
+    };
+    let bytes = w.as_bytes();
+    let mut total = 0i32;
+    for (k, &b) in bytes.iter().enumerate() {
+        let v = val(b);
+        if bytes.get(k + 1).is_some_and(|&n| val(n) > v) {
+            total -= v;
+        } else {
+            total += v;
+        }
+    }
+    (total > 0).then(|| total.to_string())
+}
+
+fn is_patronymic(w: &str) -> bool {
+    w.len() >= 7
+        && ["ovich", "evich", "ovych", "evych", "ovna", "evna", "ivna", "ievich"]
+            .iter()
+            .any(|s| w.ends_with(s))
 }
 
 /// `14th` → `14`.
