@@ -19,12 +19,14 @@ const CANDIDATE_EST_FACTOR: f64 = 0.6;
 /// More candidates are scored when this many names tie with the best one (affiliates listed
 /// under the same name).
 const MAX_TIES: usize = 256;
+/// Persons: weight factor of a name part only one name has (a dropped middle name).
+const PERSON_OMISSION: f64 = 0.8;
 /// Extra weight of a conflict (a token on each side without partner).
-const CONFLICT_EXTRA: f64 = 0.5;
+const CONFLICT_EXTRA: f64 = 4.0;
 /// Weight factor of an unmatched place name.
 const PLACE_UNMATCHED: f64 = 0.3;
 /// Organizations: factor per distinctive word that only one name has.
-const ORG_EXTRA: f64 = 0.88;
+const ORG_EXTRA: f64 = 0.9;
 /// Factor when the query's and the entry's types differ (person vs organization).
 const TYPE_MISMATCH: f64 = 0.85;
 /// Share of the remaining distance to 1 added when the countries agree.
@@ -268,7 +270,9 @@ fn lev_slice<T: PartialEq>(a: &[T], b: &[T]) -> usize {
         rows[c] = i + 1;
         for j in 0..b.len() {
             let cost = usize::from(a[i] != b[j]);
-            let mut v = (rows[p + j] + cost).min(rows[p + j + 1] + 1).min(rows[c + j] + 1);
+            let mut v = (rows[p + j] + cost)
+                .min(rows[p + j + 1] + 1)
+                .min(rows[c + j] + 1);
             if i > 0 && j > 0 && a[i] == b[j - 1] && a[i - 1] == b[j] {
                 v = v.min(rows[pp + j - 1] + 1);
             }
@@ -278,7 +282,6 @@ fn lev_slice<T: PartialEq>(a: &[T], b: &[T]) -> usize {
     }
     rows[p + b.len()]
 }
-
 
 /// Similarity 1 − distance / longer length.
 pub(crate) fn ratio(a: &str, b: &str) -> f64 {
@@ -655,7 +658,10 @@ fn compare_tokens(
     // a token on each side without partner is a conflict (AL-RAWI vs AL-TIKRITI), heavier than
     // a token only one name has (a dropped middle name)
     let conflict = unmatched[0].min(unmatched[1]);
-    let mut total = linked + unmatched[0] + unmatched[1] + CONFLICT_EXTRA * conflict;
+    let omit = if person { PERSON_OMISSION } else { 1.0 };
+    let mut total = linked
+        + (unmatched[0] + unmatched[1] - 2.0 * conflict) * omit
+        + (2.0 + CONFLICT_EXTRA) * conflict;
     // legal forms: weak evidence, only when both sides have one
     let la = || {
         a.iter()

@@ -773,9 +773,11 @@ fn roman(w: &str) -> Option<String> {
 
 fn is_patronymic(w: &str) -> bool {
     w.len() >= 7
-        && ["ovich", "evich", "ovych", "evych", "ovna", "evna", "ivna", "ievich"]
-            .iter()
-            .any(|s| w.ends_with(s))
+        && [
+            "ovich", "evich", "ovych", "evych", "ovna", "evna", "ivna", "ievich",
+        ]
+        .iter()
+        .any(|s| w.ends_with(s))
 }
 
 /// `14th` → `14`.
