@@ -304,6 +304,11 @@ pub(crate) fn ratio(a: &str, b: &str) -> f64 {
 /// Similarity of two tokens in [0, 1].
 fn token_sim(a: &WTok, b: &WTok, person: bool) -> f64 {
     let (ta, tb) = (&a.tok, &b.tok);
+    // two pinyin keys from Chinese characters: the same sound written with other characters
+    // (高石 vs 高市) is likely another name
+    if ta.phonetic && tb.phonetic && ta.src != tb.src {
+        return if ta.key == tb.key { 0.85 } else { 0.0 };
+    }
     if ta.keys().any(|x| tb.keys().any(|y| x == y)) {
         return 1.0;
     }
@@ -741,9 +746,13 @@ fn dedup_toks(mut toks: Vec<WTok>) -> Vec<WTok> {
     toks.truncate(MAX_TOKENS * 2);
     let mut i = 0;
     while i < toks.len() {
-        if toks[..i]
-            .iter()
-            .any(|t| t.tok.class == toks[i].tok.class && t.tok.key == toks[i].tok.key)
+        // repeated words stay (ABDUL KABIR ABDUL JAN); repeated legal forms and optional
+        // repeats of a word (Huawei … (Huawei)) go
+        let droppable = toks[i].tok.class == TokenClass::Legal || toks[i].tok.optional;
+        if droppable
+            && toks[..i]
+                .iter()
+                .any(|t| t.tok.class == toks[i].tok.class && t.tok.key == toks[i].tok.key)
         {
             toks.remove(i);
         } else {

@@ -719,8 +719,10 @@ fn latin_tokens(words: &[String], has_han: bool, out: &mut Vec<Token>) {
             t.key = num;
             t.class = TokenClass::Number;
         } else if is_patronymic(w) {
-            // Slavic patronymics are often left out (Volodymyr [Oleksandrovych] Zelenskyy)
+            // Slavic patronymics are often left out (Volodymyr [Oleksandrovych] Zelenskyy);
+            // two different ones are a conflict, like parenthesized qualifiers
             t.optional = true;
+            t.qualifier = true;
         }
         t.place = places.contains(t.key.as_str());
         out.push(t);
