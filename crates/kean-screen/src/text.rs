@@ -891,15 +891,15 @@ mod tests {
     fn chinese_org_keys() {
         assert_eq!(
             keys("华为技术有限公司", NameHint::Unknown),
-            vec!["huawei", "technology", "@co"]
+            vec!["huawei", "technology", "@ltd"]
         );
         assert_eq!(
             keys("Huawei Technologies Co., Ltd.", NameHint::Unknown),
-            vec!["huawei", "technology", "@co"]
+            vec!["huawei", "technology", "@ltd"]
         );
         assert_eq!(
             keys("浙江大华技术股份有限公司", NameHint::Unknown),
-            vec!["zhejiang", "dahua", "technology", "@co"]
+            vec!["zhejiang", "dahua", "technology", "@ltd"]
         );
         assert_eq!(
             keys("中国电子科技集团公司第十四研究所", NameHint::Unknown),
@@ -914,6 +914,37 @@ mod tests {
                 "institute"
             ]
         );
+    }
+
+    #[test]
+    fn latin_details() {
+        assert_eq!(
+            keys("Brigade Forty-Four", NameHint::Unknown),
+            vec!["brigade", "44"]
+        );
+        assert_eq!(
+            keys("Carlyle Partners VII L.P.", NameHint::Unknown),
+            vec!["carlyle", "partner", "7", "@lp"]
+        );
+        assert_eq!(
+            keys("Huawei Jishu Youxian Gongsi", NameHint::Unknown),
+            vec!["huawei", "technology", "@ltd"]
+        );
+        assert_eq!(
+            keys("Sierra Nevada Coproration", NameHint::Unknown),
+            vec!["sierra", "nevada", "@corp"]
+        );
+        let t = tokenize("Huawei Technologies (Bolivia) S.R.L.", NameHint::Unknown);
+        assert!(
+            t.iter()
+                .any(|t| t.key == "bolivia" && t.qualifier && t.optional)
+        );
+        assert!(
+            t.iter()
+                .any(|t| t.key == "srl" && t.class == TokenClass::Legal)
+        );
+        assert!(looks_like_chinese_person("余茂春"));
+        assert!(!looks_like_chinese_person("华为技术"));
     }
 
     #[test]
