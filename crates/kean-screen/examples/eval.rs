@@ -100,6 +100,9 @@ fn schema_type(s: &str) -> EntityType {
     }
 }
 
+/// (schema, name1, name2, is_match)
+type Row = (String, String, String, bool);
+
 fn nomenklatura(idx: &Index, dir: &Path, verbose: bool) {
     let path = dir.join("eval/nomenklatura_name_bench_cases.csv");
     let mut rdr = csv::Reader::from_path(&path).expect("nomenklatura cases");
@@ -114,7 +117,7 @@ fn nomenklatura(idx: &Index, dir: &Path, verbose: bool) {
         ));
     }
     let t = Instant::now();
-    let scored: Vec<(f64, bool, &(String, String, String, bool))> = rows
+    let scored: Vec<(f64, bool, &Row)> = rows
         .iter()
         .map(|row| {
             (
@@ -130,11 +133,12 @@ fn nomenklatura(idx: &Index, dir: &Path, verbose: bool) {
         c.add(*truth, *s >= DEFAULT_THRESHOLD);
     }
     println!(
-        "nomenklatura name bench ({} pairs) at default threshold {DEFAULT_THRESHOLD}: F1 {:.3}  P {:.3}  R {:.3}  ({:.1} µs/pair)",
+        "nomenklatura name bench ({} pairs) at default threshold {DEFAULT_THRESHOLD}: F1 {:.3}  P {:.3}  R {:.3}  FPR {:.3}  ({:.1} µs/pair)",
         rows.len(),
         c.f1(),
         c.p(),
         c.r(),
+        c.fpr(),
         per_pair * 1e6
     );
     let mut sweep = String::new();

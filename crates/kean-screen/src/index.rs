@@ -773,14 +773,14 @@ struct Scratch {
 }
 
 thread_local! {
-    static SCRATCH: RefCell<Scratch> = RefCell::new(Scratch {
+    static SCRATCH: RefCell<Scratch> = const { RefCell::new(Scratch {
         acc: Vec::new(),
         stamp: Vec::new(),
         query_stamp: 0,
         touched: Vec::new(),
         tri_count: Vec::new(),
         tri_touched: Vec::new(),
-    });
+    }) };
 }
 
 impl Index {

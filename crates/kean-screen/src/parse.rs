@@ -654,31 +654,21 @@ pub fn parse_un_xml(bytes: &[u8]) -> Result<ParsedList, ParseError> {
                     });
                 }
             }
-            Event::Text(t) => {
-                if cur.is_some() {
-                    text.push_str(&t.xml10_content());
-                }
-            }
-            Event::CData(t) => {
-                if cur.is_some() {
-                    text.push_str(&t.xml10_content());
-                }
-            }
-            Event::GeneralRef(r) => {
-                if cur.is_some() {
-                    if let Ok(Some(c)) = r.resolve_char_ref() {
-                        text.push(c);
-                    } else {
-                        let name: &str = r.as_ref();
-                        text.push_str(match name {
-                            "amp" => "&",
-                            "apos" => "'",
-                            "quot" => "\"",
-                            "lt" => "<",
-                            "gt" => ">",
-                            _ => "",
-                        });
-                    }
+            Event::Text(t) if cur.is_some() => text.push_str(&t.xml10_content()),
+            Event::CData(t) if cur.is_some() => text.push_str(&t.xml10_content()),
+            Event::GeneralRef(r) if cur.is_some() => {
+                if let Ok(Some(c)) = r.resolve_char_ref() {
+                    text.push(c);
+                } else {
+                    let name: &str = r.as_ref();
+                    text.push_str(match name {
+                        "amp" => "&",
+                        "apos" => "'",
+                        "quot" => "\"",
+                        "lt" => "<",
+                        "gt" => ">",
+                        _ => "",
+                    });
                 }
             }
             Event::Eof => break,
