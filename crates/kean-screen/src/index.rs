@@ -9,6 +9,8 @@ use std::fmt::Write as _;
 /// Default score threshold for a hit (scores are in [0, 1]).
 pub const DEFAULT_THRESHOLD: f64 = 0.70;
 
+/// Vocabulary words verified by edit distance per unknown query word.
+const FUZZY_VERIFY: usize = 40;
 /// Tokens of a name taken into account (longer names are cut).
 const MAX_TOKENS: usize = 48;
 /// Number of candidate names fully scored per query.
@@ -254,27 +256,35 @@ fn lev_slice<T: PartialEq>(a: &[T], b: &[T]) -> usize {
         return a.len();
     }
     let w = b.len() + 1;
-    let mut small = [0usize; 3 * 64];
-    let mut big = Vec::new();
-    let rows: &mut [usize] = if w <= 64 {
-        &mut small[..3 * w]
+    if w <= 64 && a.len() < 255 {
+        // three rows of small counters on the stack
+        let mut rows = [0u8; 3 * 64];
+        osa(a, b, &mut rows[..3 * w]) as usize
     } else {
-        big.resize(3 * w, 0);
-        &mut big
-    };
+        let mut rows = vec![0usize; 3 * w];
+        osa(a, b, &mut rows)
+    }
+}
+
+fn osa<T: PartialEq, C: Copy + Ord + From<u8> + std::ops::Add<Output = C> + TryFrom<usize>>(
+    a: &[T],
+    b: &[T],
+    rows: &mut [C],
+) -> C {
+    let w = b.len() + 1;
+    let one = C::from(1u8);
+    let num = |x: usize| C::try_from(x).unwrap_or(C::from(u8::MAX));
     let (mut pp, mut p, mut c) = (0usize, w, 2 * w);
     for j in 0..w {
-        rows[p + j] = j;
+        rows[p + j] = num(j);
     }
     for i in 0..a.len() {
-        rows[c] = i + 1;
+        rows[c] = num(i + 1);
         for j in 0..b.len() {
-            let cost = usize::from(a[i] != b[j]);
-            let mut v = (rows[p + j] + cost)
-                .min(rows[p + j + 1] + 1)
-                .min(rows[c + j] + 1);
+            let cost = if a[i] == b[j] { C::from(0u8) } else { one };
+            let mut v = (rows[p + j] + cost).min(rows[p + j + 1] + one).min(rows[c + j] + one);
             if i > 0 && j > 0 && a[i] == b[j - 1] && a[i - 1] == b[j] {
-                v = v.min(rows[pp + j - 1] + 1);
+                v = v.min(rows[pp + j - 1] + one);
             }
             rows[c + j + 1] = v;
         }
@@ -1038,13 +1048,21 @@ impl Index {
                     }
                 }
                 let need = (ntri / 2).max(1);
-                let mut fz: Vec<(u32, f64)> = Vec::new();
+                // the vocabulary words sharing most trigrams, at most FUZZY_VERIFY of them
+                let mut shared: Vec<(u16, u32)> = Vec::new();
                 for &v in &sc.tri_touched {
                     let c = sc.tri_count[v as usize];
                     sc.tri_count[v as usize] = 0;
-                    if c < need {
-                        continue;
+                    if c >= need {
+                        shared.push((c, v));
                     }
+                }
+                if shared.len() > FUZZY_VERIFY {
+                    shared.select_nth_unstable_by(FUZZY_VERIFY - 1, |x, y| y.cmp(x));
+                    shared.truncate(FUZZY_VERIFY);
+                }
+                let mut fz: Vec<(u32, f64)> = Vec::new();
+                for &(_, v) in &shared {
                     let other = self.vocab_keys[v as usize].as_str();
                     if other.len().abs_diff(key.len()) * 10 > key.len().max(other.len()) * 3 {
                         continue;
