@@ -60,6 +60,18 @@ struct WTok {
     skel: String,
     /// vocabulary id of the key (indexed names), `NO_VID` otherwise
     vid: u32,
+    /// set of the key's letters (bit per a–z, digits share one bit, others one bit)
+    mask: u32,
+}
+
+fn letter_mask(key: &str) -> u32 {
+    key.bytes().fold(0u32, |m, b| {
+        m | match b {
+            b'a'..=b'z' => 1 << (b - b'a'),
+            b'0'..=b'9' => 1 << 26,
+            _ => 1 << 27,
+        }
+    })
 }
 
 const NO_VID: u32 = u32::MAX;
@@ -350,6 +362,18 @@ fn token_sim(a: &WTok, b: &WTok, person: bool) -> f64 {
     let bound = 1.0 - la.abs_diff(lb) as f64 / la.max(lb).max(1) as f64;
     let prefix_possible = person && !phon && (ka.starts_with(kb) || kb.starts_with(ka));
     if !prefix_possible && ((cross && bound < 0.5) || (!cross && bound < 0.66)) {
+        return 0.0;
+    }
+    // letters only one key has: each edit fixes at most two of them
+    let min_edits = (a.mask ^ b.mask).count_ones().div_ceil(2) as usize;
+    let r_floor = if cross {
+        0.5
+    } else if person {
+        0.55
+    } else {
+        0.66
+    };
+    if !prefix_possible && (min_edits as f64) > (1.0 - r_floor) * la.max(lb) as f64 {
         return 0.0;
     }
     let r = ratio(ka, kb);
@@ -828,6 +852,7 @@ impl Index {
                         .map(|tok| {
                             let skel = skeleton(&tok.key);
                             WTok {
+                                mask: letter_mask(&tok.key),
                                 tok,
                                 w: 0.0,
                                 skel,
@@ -973,6 +998,7 @@ impl Index {
                     let skel = skeleton(&tok.key);
                     let w = self.weight(&tok);
                     WTok {
+                        mask: letter_mask(&tok.key),
                         tok,
                         w,
                         skel,

@@ -290,7 +290,10 @@ fn legal_fuzzy(w: &str) -> Option<&'static str> {
         ("limited", "ltd"),
         ("aktiengesellschaft", "ag"),
     ] {
-        if form.len().abs_diff(w.len()) <= 2 && crate::index::ratio(w, form) >= 0.8 {
+        if form.len().abs_diff(w.len()) <= 2
+            && form.as_bytes()[0] == w.as_bytes()[0]
+            && crate::index::ratio(w, form) >= 0.8
+        {
             return Some(key);
         }
     }
