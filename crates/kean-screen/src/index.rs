@@ -14,10 +14,10 @@ const FUZZY_VERIFY: usize = 40;
 /// Tokens of a name taken into account (longer names are cut).
 const MAX_TOKENS: usize = 48;
 /// Number of candidate names fully scored per query.
-const MAX_CANDIDATES: usize = 20;
+const MAX_CANDIDATES: usize = 16;
 /// A candidate is scored only if its Dice estimate from the index reaches this share of the
 /// threshold (conservative: the estimate ignores fuzzy and merged matches).
-const CANDIDATE_EST_FACTOR: f64 = 0.6;
+const CANDIDATE_EST_FACTOR: f64 = 0.62;
 /// More candidates are scored when this many names tie with the best one (affiliates listed
 /// under the same name).
 const MAX_TIES: usize = 256;
