@@ -547,7 +547,7 @@ pub fn parse_un_xml(bytes: &[u8]) -> Result<ParsedList, ParseError> {
                     } else {
                         EntityType::Organization
                     };
-                    cur = Some((t, UnRecord::default(), line_of(bytes, pos)));
+                    cur = Some((t, UnRecord::default(), pos));
                 } else if let Some((_, rec, _)) = cur.as_mut()
                     && tag == "INDIVIDUAL_DOCUMENT"
                 {
@@ -625,7 +625,7 @@ pub fn parse_un_xml(bytes: &[u8]) -> Result<ParsedList, ParseError> {
                     if id.is_empty() {
                         return Err(err(
                             F,
-                            Some(start_line),
+                            Some(line_of(bytes, start_line)),
                             None,
                             format!("{tag} without DATAID or REFERENCE_NUMBER"),
                         ));
@@ -633,7 +633,7 @@ pub fn parse_un_xml(bytes: &[u8]) -> Result<ParsedList, ParseError> {
                     if name.is_empty() {
                         return Err(err(
                             F,
-                            Some(start_line),
+                            Some(line_of(bytes, start_line)),
                             Some(id),
                             format!("{tag} without FIRST_NAME"),
                         ));
