@@ -895,6 +895,15 @@ fn gen_name(rng: &mut Rng, listed: &[String]) -> (String, &'static str) {
     }
 }
 
+/// CPU seconds used by this process so far (user + system, from /proc; 100 ticks/s).
+fn cpu_seconds() -> f64 {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    let after = stat.rsplit(')').next().unwrap_or("");
+    let f: Vec<&str> = after.split_whitespace().collect();
+    let ticks = |i: usize| f.get(i).and_then(|x| x.parse::<f64>().ok()).unwrap_or(0.0);
+    (ticks(11) + ticks(12)) / 100.0
+}
+
 fn bench(dir: &Path, n: usize, sample_idx: &Index, lists: &[ParsedList]) {
     let listed: Vec<String> = lists
         .iter()
@@ -936,6 +945,7 @@ fn bench(dir: &Path, n: usize, sample_idx: &Index, lists: &[ParsedList]) {
         }
     }
     // end to end: load lists, build index, stream queries, write results
+    let cpu0 = cpu_seconds();
     let t0 = Instant::now();
     let lists = load_lists(dir);
     let idx = Index::from_lists(lists);
@@ -946,6 +956,7 @@ fn bench(dir: &Path, n: usize, sample_idx: &Index, lists: &[ParsedList]) {
     let summary =
         screen_batch(&idx, input, out, DEFAULT_THRESHOLD, &mut |done| last = done).expect("batch");
     let total = t0.elapsed();
+    let cpu = cpu_seconds() - cpu0;
     println!(
         "batch: {} queries ({} rayon threads) end to end {:.1} s (lists+index {:.2} s) = {:.0} queries/s; {} hits for {} queries; progress reached {last}",
         summary.queries,
@@ -955,6 +966,14 @@ fn bench(dir: &Path, n: usize, sample_idx: &Index, lists: &[ParsedList]) {
         summary.queries as f64 / total.as_secs_f64(),
         summary.hits,
         summary.queries_with_hits
+    );
+    println!(
+        "batch CPU time {:.1} s over {:.1} s wall ({:.2} cores busy); on {} idle cores that is about {:.1} s",
+        cpu,
+        total.as_secs_f64(),
+        cpu / total.as_secs_f64(),
+        rayon::current_num_threads(),
+        cpu / rayon::current_num_threads() as f64
     );
 }
 
