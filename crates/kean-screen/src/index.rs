@@ -136,6 +136,8 @@ pub struct Index {
     max_idf: f32,
     /// total word weight per name (dense copy of `IndexedName::tw` for the candidate loop)
     name_tw: Vec<f32>,
+    /// weight (idf ^ IDF_POWER) per vocabulary id
+    vw: Vec<f32>,
 }
 
 /// One agreeing pair of tokens.
@@ -833,6 +835,7 @@ impl Index {
             ident_map: HashMap::new(),
             max_idf: 1.0,
             name_tw: Vec::new(),
+            vw: Vec::new(),
         };
         for list in lists {
             let li = idx.lists.len() as u32;
@@ -914,6 +917,7 @@ impl Index {
             .map(|p| ((n + 1.0) / (p.len() as f32 + 1.0)).ln() + 1.0)
             .collect();
         idx.max_idf = ((n + 1.0) / 2.0).ln() + 1.0;
+        idx.vw = idx.idf.iter().map(|i| i.powf(IDF_POWER)).collect();
         for (vid, k) in idx.vocab_keys.iter().enumerate() {
             let s = skeleton(k);
             if s.len() >= 3 {
@@ -1117,23 +1121,32 @@ impl Index {
             a.0.cmp(&b.0)
                 .then(b.2.partial_cmp(&a.2).unwrap_or(std::cmp::Ordering::Equal))
         });
-        for (ti, v, sim) in hits {
-            let p = &self.postings[v as usize];
-            if has_rare && p.len() > big {
-                continue;
-            }
-            let stamp = sc.query_stamp.wrapping_add(ti as u32 + 1);
-            let w = (self.idf[v as usize].powf(IDF_POWER) + words[ti].w) * sim;
-            for &ni in p {
-                let n = ni as usize;
-                if sc.stamp[n] == stamp {
+        {
+            let n_names = self.names.len();
+            let stamps = &mut sc.stamp[..n_names];
+            let accs = &mut sc.acc[..n_names];
+            let touched = &mut sc.touched;
+            for (ti, v, sim) in hits {
+                let p = &self.postings[v as usize];
+                if has_rare && p.len() > big {
                     continue;
                 }
-                sc.stamp[n] = stamp;
-                if sc.acc[n] == 0.0 {
-                    sc.touched.push(ni);
+                let stamp = sc.query_stamp.wrapping_add(ti as u32 + 1);
+                let w = (self.vw[v as usize] + words[ti].w) * sim;
+                for &ni in p {
+                    let n = ni as usize;
+                    let (Some(s), Some(a)) = (stamps.get_mut(n), accs.get_mut(n)) else {
+                        continue;
+                    };
+                    if *s == stamp {
+                        continue;
+                    }
+                    *s = stamp;
+                    if *a == 0.0 {
+                        touched.push(ni);
+                    }
+                    *a += w;
                 }
-                sc.acc[n] += w;
             }
         }
         sc.query_stamp = sc.query_stamp.wrapping_add(words.len() as u32 + 1);
