@@ -764,6 +764,7 @@ fn cross_script_cn(lists: &[ParsedList]) {
         all.push(list);
         let idx = Index::from_lists(all);
         let mut ok = 0;
+        let show = std::env::var("KS_SHOW_CROSS").is_ok();
         for (q, id, t) in &queries {
             let hits = idx.screen(
                 &Query {
@@ -773,7 +774,11 @@ fn cross_script_cn(lists: &[ParsedList]) {
                 },
                 DEFAULT_THRESHOLD,
             );
-            ok += usize::from(hits.iter().any(|h| h.list == "CN" && &h.entry_id == id));
+            let hit = hits.iter().any(|h| h.list == "CN" && &h.entry_id == id);
+            ok += usize::from(hit);
+            if show && !hit {
+                println!("    miss {label}: {q} (expected {id})");
+            }
         }
         println!(
             "  hard cross-script on China's lists, {label}: recall {ok}/{} = {:.3}",

@@ -21,5 +21,20 @@ fn main() {
             .map(|t| (&t.key, &t.alts, t.class))
             .collect::<Vec<_>>()
     );
+    for n in [&a[0], &a[1]] {
+        let ks: Vec<(String, String, bool)> = tokenize(n, NameHint::Person)
+            .iter()
+            .map(|t| {
+                (
+                    t.key.clone(),
+                    kean_screen::text::skeleton(&t.key),
+                    t.phonetic,
+                )
+            })
+            .collect();
+        println!("{ks:?}");
+    }
     println!("{}", idx.explain_names(&a[0], &a[1], t).summary());
 }
+#[allow(dead_code)]
+fn skel_debug() {}

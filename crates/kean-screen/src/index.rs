@@ -64,6 +64,32 @@ struct WTok {
     mask: u32,
 }
 
+/// Edit ratio on the unstemmed words (for transliteration checks: `qiongsi` vs `jones`).
+fn r_plain(a: &Token, b: &Token) -> f64 {
+    let plain = |t: &Token| -> String {
+        if !t.phonetic && t.src.is_ascii() && !t.src.contains(' ') {
+            t.src.clone()
+        } else {
+            t.key.clone()
+        }
+    };
+    ratio(&plain(a), &plain(b))
+}
+
+/// Phonetic skeleton of a token: from the unstemmed word for Latin words (`thomas`, not the
+/// stem `thoma`), from the key otherwise.
+fn skel_of(tok: &Token) -> String {
+    if !tok.phonetic
+        && tok.class == TokenClass::Word
+        && tok.src.is_ascii()
+        && !tok.src.contains(' ')
+    {
+        skeleton(&tok.src)
+    } else {
+        skeleton(&tok.key)
+    }
+}
+
 fn letter_mask(key: &str) -> u32 {
     key.bytes().fold(0u32, |m, b| {
         m | match b {
@@ -296,7 +322,9 @@ fn osa<T: PartialEq, C: Copy + Ord + From<u8> + std::ops::Add<Output = C> + TryF
         rows[c] = num(i + 1);
         for j in 0..b.len() {
             let cost = if a[i] == b[j] { C::from(0u8) } else { one };
-            let mut v = (rows[p + j] + cost).min(rows[p + j + 1] + one).min(rows[c + j] + one);
+            let mut v = (rows[p + j] + cost)
+                .min(rows[p + j + 1] + one)
+                .min(rows[c + j] + one);
             if i > 0 && j > 0 && a[i] == b[j - 1] && a[i - 1] == b[j] {
                 v = v.min(rows[pp + j - 1] + one);
             }
@@ -394,7 +422,7 @@ fn token_sim(a: &WTok, b: &WTok, person: bool) -> f64 {
     if a.skel.len() >= 3
         && a.skel == b.skel
         && la.min(lb) >= 3
-        && (r >= 0.75 || (cross && r >= 0.5) || (person && !phon && r >= 0.55))
+        && (r >= 0.75 || (cross && r_plain(ta, tb) >= 0.4) || (person && !phon && r >= 0.55))
     {
         sim = sim.max(if cross { 0.75 } else { 0.8 });
     } else if cross && a.skel.len() >= 3 && b.skel.len() >= 3 && r >= 0.5 {
@@ -853,7 +881,7 @@ impl Index {
                     let toks: Vec<WTok> = tokenize(&text, hint)
                         .into_iter()
                         .map(|tok| {
-                            let skel = skeleton(&tok.key);
+                            let skel = skel_of(&tok);
                             WTok {
                                 mask: letter_mask(&tok.key),
                                 tok,
@@ -918,11 +946,21 @@ impl Index {
             .collect();
         idx.max_idf = ((n + 1.0) / 2.0).ln() + 1.0;
         idx.vw = idx.idf.iter().map(|i| i.powf(IDF_POWER)).collect();
-        for (vid, k) in idx.vocab_keys.iter().enumerate() {
-            let s = skeleton(k);
-            if s.len() >= 3 {
-                idx.skel_map.entry(s).or_default().push(vid as u32);
+        // phonetic skeletons of the indexed words (unstemmed) → vocabulary ids
+        for name in &idx.names {
+            for t in &name.toks {
+                if t.tok.class == TokenClass::Legal || t.skel.len() < 3 {
+                    continue;
+                }
+                if let Some(&vid) = idx.vocab.get(&t.tok.key) {
+                    let v = idx.skel_map.entry(t.skel.clone()).or_default();
+                    if !v.contains(&vid) {
+                        v.push(vid);
+                    }
+                }
             }
+        }
+        for (vid, k) in idx.vocab_keys.iter().enumerate() {
             if k.len() >= 4 {
                 for tri in trigrams(k) {
                     let v = idx.tri_map.entry(tri).or_default();
@@ -999,7 +1037,7 @@ impl Index {
             tokenize(name, hint)
                 .into_iter()
                 .map(|tok| {
-                    let skel = skeleton(&tok.key);
+                    let skel = skel_of(&tok);
                     let w = self.weight(&tok);
                     WTok {
                         mask: letter_mask(&tok.key),

@@ -819,7 +819,8 @@ pub fn skeleton(key: &str) -> String {
             }
             b'b' | b'p' => Some(b'p'),
             b'd' | b't' => Some(b't'),
-            b'g' | b'k' | b'c' | b'q' => {
+            b'q' => Some(b'j'),
+            b'g' | b'k' | b'c' => {
                 if c == b'c' && next == Some(b'h') {
                     i += 1;
                     Some(b'j')
@@ -828,6 +829,11 @@ pub fn skeleton(key: &str) -> String {
                 } else {
                     Some(b'k')
                 }
+            }
+            b'z' if next == Some(b'h') => {
+                // pinyin zh / Russian zh ~ English j
+                i += 1;
+                Some(b'j')
             }
             b'x' | b's' | b'z' => {
                 if next == Some(b'h') {
