@@ -166,6 +166,42 @@ fn nomenklatura(idx: &Index, dir: &Path, verbose: bool) {
     }
 }
 
+/// moov-io/watchman's cross-script pairs (Arabic, Cyrillic, Chinese, Hangul, Japanese → Latin).
+fn watchman(idx: &Index, dir: &Path) {
+    let text = std::fs::read_to_string(dir.join("eval/watchman_cross_script_pairs.csv"))
+        .unwrap_or_default();
+    let mut by_script: Vec<(String, usize, usize)> = Vec::new();
+    let mut script = String::from("?");
+    for line in text.lines() {
+        if let Some(h) = line.strip_prefix("# ") {
+            if let Some((s, _)) = h.split_once(" to Latin") {
+                script = s.to_string();
+            }
+            continue;
+        }
+        let f: Vec<&str> = line.split(',').collect();
+        if f.len() < 2 || line.starts_with('#') {
+            continue;
+        }
+        let ok = idx.compare_names(f[0], f[1], EntityType::Person) >= DEFAULT_THRESHOLD;
+        match by_script.iter_mut().find(|e| e.0 == script) {
+            Some(e) => {
+                e.1 += usize::from(ok);
+                e.2 += 1;
+            }
+            None => by_script.push((script.clone(), usize::from(ok), 1)),
+        }
+    }
+    let parts: Vec<String> = by_script
+        .iter()
+        .map(|(s, ok, n)| format!("{s} {ok}/{n}"))
+        .collect();
+    println!(
+        "watchman cross-script pairs matched at the default threshold: {}",
+        parts.join(", ")
+    );
+}
+
 // ------------------------------------------------------------------ Chinese ↔ Latin set
 
 /// (Chinese name, English name as listed on a US list) — facts about listed Chinese parties.
@@ -1012,6 +1048,7 @@ fn main() {
     );
     if !flag("--skip-eval") {
         nomenklatura(&idx, &dir, verbose);
+        watchman(&idx, &dir);
         let cases = build_cases(&lists);
         run_cases(&idx, &cases, verbose);
         cross_script_cn(&lists);

@@ -36,5 +36,3 @@ fn main() {
     }
     println!("{}", idx.explain_names(&a[0], &a[1], t).summary());
 }
-#[allow(dead_code)]
-fn skel_debug() {}

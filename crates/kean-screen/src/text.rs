@@ -754,7 +754,8 @@ fn pinyin_word_at(words: &[String], i: usize) -> Option<(usize, &'static zh::Dic
 
 /// Roman numerals of funds and series (`VII` → `7`); single `i`, `v`, `x` excluded (initials).
 fn roman(w: &str) -> Option<String> {
-    if w.len() < 2 || w.len() > 6 || !w.bytes().all(|b| b"ivxl".contains(&b)) {
+    // `xi` (a Chinese surname) and forms with `l` (li) are left as words
+    if w.len() < 2 || w.len() > 6 || w == "xi" || !w.bytes().all(|b| b"ivx".contains(&b)) {
         return None;
     }
     let val = |b: u8| match b {
