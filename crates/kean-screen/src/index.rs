@@ -2,6 +2,7 @@
 
 use crate::model::{EntityType, Entry, ParsedList, Query, country_code, identifier_key};
 use crate::text::{NameHint, Token, TokenClass, legal_family, skeleton, tokenize};
+use rayon::prelude::*;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -865,11 +866,16 @@ impl Index {
             name_tw: Vec::new(),
             vw: Vec::new(),
         };
+        // tokenize every name on all cores; assemble in list order
+        let mut flat: Vec<(u32, Entry)> = Vec::new();
         for list in lists {
             let li = idx.lists.len() as u32;
             idx.lists.push(list.name);
-            for entry in list.entries {
-                let ei = idx.entries.len() as u32;
+            flat.extend(list.entries.into_iter().map(|e| (li, e)));
+        }
+        let tokenized: Vec<Vec<(String, bool, Vec<WTok>)>> = flat
+            .par_iter()
+            .map(|(_, entry)| {
                 let hint = hint_of(entry.entity_type);
                 let mut texts: Vec<(String, bool)> = vec![(entry.name.clone(), false)];
                 for a in &entry.aliases {
@@ -877,46 +883,49 @@ impl Index {
                         texts.push((a.clone(), true));
                     }
                 }
-                for (text, is_alias) in texts {
-                    let toks: Vec<WTok> = tokenize(&text, hint)
-                        .into_iter()
-                        .map(|tok| {
-                            let skel = skel_of(&tok);
-                            WTok {
+                texts
+                    .into_iter()
+                    .filter_map(|(text, is_alias)| {
+                        let toks: Vec<WTok> = tokenize(&text, hint)
+                            .into_iter()
+                            .map(|tok| WTok {
                                 mask: letter_mask(&tok.key),
+                                skel: skel_of(&tok),
                                 tok,
                                 w: 0.0,
-                                skel,
                                 vid: NO_VID,
-                            }
-                        })
-                        .collect();
-                    if toks.is_empty() {
-                        continue;
-                    }
-                    idx.names.push(IndexedName {
-                        entry: ei,
-                        text,
-                        is_alias,
-                        toks: dedup_toks(toks),
-                        tw: 0.0,
-                    });
-                }
-                let id_keys: Vec<String> = entry
-                    .identifiers
-                    .iter()
-                    .map(|i| i.key())
-                    .filter(|k| k.len() >= 5)
-                    .collect();
-                for k in &id_keys {
-                    idx.ident_map.entry(k.clone()).or_default().push(ei);
-                }
-                idx.entries.push(IndexedEntry {
-                    list: li,
-                    entry,
-                    id_keys,
+                            })
+                            .collect();
+                        (!toks.is_empty()).then(|| (text, is_alias, dedup_toks(toks)))
+                    })
+                    .collect()
+            })
+            .collect();
+        for ((li, entry), names) in flat.into_iter().zip(tokenized) {
+            let ei = idx.entries.len() as u32;
+            for (text, is_alias, toks) in names {
+                idx.names.push(IndexedName {
+                    entry: ei,
+                    text,
+                    is_alias,
+                    toks,
+                    tw: 0.0,
                 });
             }
+            let id_keys: Vec<String> = entry
+                .identifiers
+                .iter()
+                .map(|i| i.key())
+                .filter(|k| k.len() >= 5)
+                .collect();
+            for k in &id_keys {
+                idx.ident_map.entry(k.clone()).or_default().push(ei);
+            }
+            idx.entries.push(IndexedEntry {
+                list: li,
+                entry,
+                id_keys,
+            });
         }
         // vocabulary and postings
         for (ni, name) in idx.names.iter().enumerate() {
