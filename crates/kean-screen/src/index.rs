@@ -835,6 +835,7 @@ struct Scratch {
     touched: Vec<u32>,
     tri_count: Vec<u16>,
     tri_touched: Vec<u32>,
+    sim_cache: Option<SimCache>,
 }
 
 thread_local! {
@@ -845,6 +846,7 @@ thread_local! {
         touched: Vec::new(),
         tri_count: Vec::new(),
         tri_touched: Vec::new(),
+        sim_cache: None,
     }) };
 }
 
@@ -1287,7 +1289,10 @@ impl Index {
         } else {
             country_code(&query.country)
         };
-        let mut cache = SimCache::default();
+        let mut cache = SCRATCH
+            .with(|s| s.borrow_mut().sim_cache.take())
+            .unwrap_or_default();
+        cache.clear();
         // best name per entry
         let mut best: HashMap<u32, (f64, u32), std::hash::BuildHasherDefault<IntHasher>> =
             HashMap::default();
@@ -1301,6 +1306,7 @@ impl Index {
                 *e = (c.score, ni);
             }
         }
+        SCRATCH.with(|s| s.borrow_mut().sim_cache = Some(cache));
         let mut hits = Vec::new();
         for (ei, (name_score, ni)) in best {
             let entry = &self.entries[ei as usize];
