@@ -420,10 +420,13 @@ fn token_sim(a: &WTok, b: &WTok, person: bool) -> f64 {
     {
         sim = 0.7f64.max(sim);
     }
-    if a.skel.len() >= 3
+    let min_skel = if cross { 2 } else { 3 };
+    if a.skel.len() >= min_skel
         && a.skel == b.skel
-        && la.min(lb) >= 3
-        && (r >= 0.75 || (cross && r_plain(ta, tb) >= 0.4) || (person && !phon && r >= 0.55))
+        && la.min(lb) >= min_skel
+        && (r >= 0.75
+            || (cross && r_plain(ta, tb) >= 0.4)
+            || (person && !phon && r.max(r_plain(ta, tb)) >= 0.55))
     {
         sim = sim.max(if cross { 0.75 } else { 0.8 });
     } else if cross && a.skel.len() >= 3 && b.skel.len() >= 3 && r >= 0.5 {

@@ -163,8 +163,97 @@ pub fn normalize(s: &str) -> String {
     if again == out { out } else { normalize(&again) }
 }
 
+/// Is `c` the first character of `word` (a word-initial Hangul syllable romanizes ㄱ/ㄷ/ㅂ as
+/// k/t/p, as the DPRK and most name lists do)?
+fn word_initial(word: &str, c: char) -> bool {
+    word.starts_with(c)
+}
+
+/// McCune–Reischauer-like romanization of one Hangul syllable, as used for Korean names on
+/// the lists (김정은 → kim jong un, 박 → pak, 리 → ri).
+fn hangul_syllable(c: char, word_initial: bool) -> Option<String> {
+    const INITIAL: [&str; 19] = [
+        "g", "kk", "n", "d", "tt", "r", "m", "b", "pp", "s", "ss", "", "j", "jj", "ch", "k", "t",
+        "p", "h",
+    ];
+    const VOWEL: [&str; 21] = [
+        "a", "ae", "ya", "yae", "eo", "e", "yeo", "ye", "o", "wa", "wae", "oe", "yo", "u", "wo",
+        "we", "wi", "yu", "eu", "ui", "i",
+    ];
+    const FINAL: [&str; 28] = [
+        "", "k", "k", "k", "n", "n", "n", "t", "l", "l", "l", "l", "l", "l", "l", "l", "m", "p",
+        "p", "t", "t", "ng", "t", "t", "k", "t", "p", "t",
+    ];
+    let cp = c as u32;
+    if !(0xAC00..=0xD7A3).contains(&cp) {
+        return None;
+    }
+    let i = (cp - 0xAC00) as usize;
+    let (l, v, t) = (i / 588, (i % 588) / 28, i % 28);
+    let mut s = String::new();
+    let init = match (word_initial, l) {
+        (true, 0) => "k",
+        (true, 3) => "t",
+        (true, 7) => "p",
+        _ => INITIAL[l],
+    };
+    s.push_str(init);
+    s.push_str(VOWEL[v]);
+    s.push_str(FINAL[t]);
+    Some(s)
+}
+
 fn translit_char(c: char, out: &mut String) {
     let s = match c {
+        // Greek
+        'α' => "a",
+        'β' => "v",
+        'γ' => "g",
+        'δ' => "d",
+        'ε' => "e",
+        'ζ' => "z",
+        'η' | 'ι' => "i",
+        'θ' => "th",
+        'κ' => "k",
+        'λ' => "l",
+        'μ' => "m",
+        'ν' => "n",
+        'ξ' => "x",
+        'ο' | 'ω' => "o",
+        'π' => "p",
+        'ρ' => "r",
+        'σ' | 'ς' => "s",
+        'τ' => "t",
+        'υ' => "y",
+        'φ' => "f",
+        'χ' => "ch",
+        'ψ' => "ps",
+        // Arabic (consonantal, long vowels as vowels; rough)
+        'ا' | 'أ' | 'آ' | 'ى' | 'ة' | 'ع' => "a",
+        'إ' => "i",
+        'ب' => "b",
+        'ت' | 'ط' => "t",
+        'ث' => "th",
+        'ج' => "j",
+        'ح' | 'ه' => "h",
+        'خ' => "kh",
+        'د' | 'ض' => "d",
+        'ذ' => "dh",
+        'ر' => "r",
+        'ز' | 'ظ' => "z",
+        'س' | 'ص' => "s",
+        'ش' => "sh",
+        'غ' => "gh",
+        'ف' => "f",
+        'ق' => "q",
+        'ك' => "k",
+        'ل' => "l",
+        'م' => "m",
+        'ن' => "n",
+        'و' => "u",
+        'ي' => "i",
+        'ء' | 'ئ' | 'ؤ' => "",
+        // Cyrillic
         'а' => "a",
         'б' => "b",
         'в' => "v",
@@ -362,7 +451,7 @@ pub fn canon_word(w: &str) -> String {
         "electrical" => Some("electric"),
         "physics" => Some("physic"),
         "hongkong" => Some("hongkong"),
-        "mohammed" | "mohammad" | "muhammad" | "muhammed" | "mohamed" | "mohamad" => {
+        "mohammed" | "mohammad" | "muhammad" | "muhammed" | "mohamed" | "mohamad" | "mhmd" => {
             Some("muhammad")
         }
         _ => None,
@@ -595,6 +684,7 @@ pub fn tokenize_normalized(norm: &str, hint: NameHint) -> Vec<Token> {
     // split into pieces: Han runs and other words
     let mut latin_words: Vec<String> = Vec::new();
     let mut han_runs: Vec<Vec<char>> = Vec::new();
+    let mut hangul: Vec<(String, char)> = Vec::new();
     // order matters little for the scorer; keep Latin words in order for legal-form detection.
     for word in norm.split(' ') {
         let mut cur = String::new();
@@ -609,6 +699,14 @@ pub fn tokenize_normalized(norm: &str, hint: NameHint) -> Vec<Token> {
                 if !han.is_empty() {
                     han_runs.push(std::mem::take(&mut han));
                 }
+                if let Some(syl) = hangul_syllable(c, cur.is_empty() && word_initial(word, c)) {
+                    // each Hangul syllable is its own word (김정은 → kim jong un)
+                    if !cur.is_empty() {
+                        latin_words.push(std::mem::take(&mut cur));
+                    }
+                    hangul.push((syl, c));
+                    continue;
+                }
                 translit_char(c, &mut cur);
             }
         }
@@ -618,6 +716,12 @@ pub fn tokenize_normalized(norm: &str, hint: NameHint) -> Vec<Token> {
         if !han.is_empty() {
             han_runs.push(han);
         }
+    }
+    // Hangul syllables: phonetic tokens, compared loosely with Latin spellings
+    for (syl, c) in hangul {
+        let mut t = Token::word(syl, &c.to_string());
+        t.phonetic = true;
+        out.push(t);
     }
     let total_han: usize = han_runs.iter().map(Vec::len).sum();
     let multi_part = han_runs.len() > 1;
