@@ -202,6 +202,70 @@ fn watchman(idx: &Index, dir: &Path) {
     );
 }
 
+/// yente's fixtures: UN-listed persons as listed and "treated" (typos, reordering) → recall
+/// against the UN entry; synthetic unlisted persons → rate of any hit.
+fn yente(idx: &Index, dir: &Path) {
+    let fx = dir.join("eval/yente_candidate_fixtures");
+    let read = |f: &str| -> Vec<String> {
+        csv::Reader::from_path(fx.join(f))
+            .map(|mut r| {
+                r.records()
+                    .filter_map(Result::ok)
+                    .map(|r| r[0].to_string())
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let (untreated, treated, negatives) = (
+        read("positives_un_untreated.csv"),
+        read("positives_un_treated.csv"),
+        read("negatives_global_small.csv"),
+    );
+    if untreated.is_empty() {
+        return;
+    }
+    let person = |name: &str| Query {
+        name: name.to_string(),
+        entity_type: EntityType::Person,
+        ..Query::default()
+    };
+    let mut found = [0usize; 2];
+    let mut total = 0usize;
+    for (u, t) in untreated.iter().zip(&treated) {
+        // the entry the untreated name designates: its best UN hit
+        let Some(target) = idx
+            .screen(&person(u), DEFAULT_THRESHOLD)
+            .into_iter()
+            .find(|h| h.list == "UN-SC")
+        else {
+            continue;
+        };
+        total += 1;
+        for (k, q) in [u, t].into_iter().enumerate() {
+            found[k] += usize::from(
+                idx.screen(&person(q), DEFAULT_THRESHOLD)
+                    .iter()
+                    .any(|h| h.entry_id == target.entry_id),
+            );
+        }
+    }
+    let fp = negatives
+        .iter()
+        .filter(|n| !idx.screen(&person(n), DEFAULT_THRESHOLD).is_empty())
+        .count();
+    println!(
+        "yente fixtures: UN persons found as listed {}/{} and with typos/reordering {}/{} (recall {:.3}); synthetic unlisted persons with any hit {}/{} ({:.3})",
+        found[0],
+        total,
+        found[1],
+        total,
+        found[1] as f64 / total.max(1) as f64,
+        fp,
+        negatives.len(),
+        fp as f64 / negatives.len().max(1) as f64
+    );
+}
+
 // ------------------------------------------------------------------ Chinese ↔ Latin set
 
 /// (Chinese name, English name as listed on a US list) — facts about listed Chinese parties.
@@ -1049,6 +1113,7 @@ fn main() {
     if !flag("--skip-eval") {
         nomenklatura(&idx, &dir, verbose);
         watchman(&idx, &dir);
+        yente(&idx, &dir);
         let cases = build_cases(&lists);
         run_cases(&idx, &cases, verbose);
         cross_script_cn(&lists);
