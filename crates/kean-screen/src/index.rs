@@ -387,7 +387,17 @@ fn token_sim(a: &WTok, b: &WTok, person: bool) -> f64 {
         return if ka == kb { 0.85 } else { 0.0 };
     }
     let mut sim = 0.0;
-    let cross = ta.phonetic != tb.phonetic;
+    // a Chinese-derived token against a Latin word: loose (transliteration) comparison, unless
+    // the Latin word is itself pinyin (a romanized Chinese name: chengxin ≠ qingxin)
+    let cross = ta.phonetic != tb.phonetic && {
+        let latin = if ta.phonetic { tb } else { ta };
+        let plain = if latin.src.is_ascii() && !latin.src.contains(' ') {
+            &latin.src
+        } else {
+            &latin.key
+        };
+        !crate::zh::is_pinyin_word(plain)
+    };
     let phon = ta.phonetic || tb.phonetic;
     // length alone bounds the edit ratio: skip hopeless pairs cheaply
     let bound = 1.0 - la.abs_diff(lb) as f64 / la.max(lb).max(1) as f64;

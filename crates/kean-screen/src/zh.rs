@@ -740,6 +740,36 @@ pub fn is_numeral_char(c: char) -> bool {
     "零〇一二两三四五六七八九十百千".contains(c)
 }
 
+/// Is `w` (lower-case ASCII) a sequence of pinyin syllables (`chengxin`, `huawei`, `zhongguo`)?
+/// Such a Latin word is a romanized Chinese name: compared with pinyin strictly, not by the
+/// loose transliteration skeleton.
+pub fn is_pinyin_word(w: &str) -> bool {
+    static SYL: OnceLock<std::collections::HashSet<&'static str>> = OnceLock::new();
+    let syl = SYL.get_or_init(|| {
+        (0x4E00u32..=0x9FFF)
+            .filter_map(char::from_u32)
+            .filter_map(pinyin_of)
+            .filter(|p| p.is_ascii())
+            .collect()
+    });
+    let b = w.as_bytes();
+    if b.is_empty() || b.len() > 40 || !w.bytes().all(|c| c.is_ascii_lowercase()) {
+        return false;
+    }
+    // ok[i]: prefix of length i splits into syllables
+    let mut ok = [false; 41];
+    ok[0] = true;
+    for i in 1..=b.len() {
+        for l in 1..=6.min(i) {
+            if ok[i - l] && syl.contains(&w[i - l..i]) {
+                ok[i] = true;
+                break;
+            }
+        }
+    }
+    ok[b.len()]
+}
+
 /// Plain (toneless) pinyin of one Han character, if known.
 pub fn pinyin_of(c: char) -> Option<&'static str> {
     use pinyin::ToPinyin;
@@ -759,6 +789,10 @@ mod tests {
         assert_eq!(chinese_number("二十"), Some(20));
         assert_eq!(chinese_number("一百零三"), Some(103));
         assert_eq!(pinyin_of('华'), Some("hua"));
+        assert!(
+            is_pinyin_word("chengxin") && is_pinyin_word("zhongguo") && is_pinyin_word("huawei")
+        );
+        assert!(!is_pinyin_word("thomas") && !is_pinyin_word("jones") && !is_pinyin_word("martin"));
         assert!(dict().words.contains_key("技术"));
         let mut seen = std::collections::HashSet::new();
         for (zh, _) in DICT {
