@@ -57,6 +57,21 @@ proptest! {
     }
 
     #[test]
+    fn screening_arbitrary_text_is_safe(s in "\\PC{0,50}", t in 0u8..3) {
+        let q = kean_screen::Query {
+            name: s,
+            entity_type: [EntityType::Organization, EntityType::Person, EntityType::Unknown][t as usize],
+            country: "CN".into(),
+            identifiers: vec!["91140700MA0K123456".into()],
+            ..kean_screen::Query::default()
+        };
+        for h in idx().screen(&q, 0.0) {
+            prop_assert!((0.0..=1.0).contains(&h.score));
+            prop_assert!(!h.explanation.summary().is_empty());
+        }
+    }
+
+    #[test]
     fn a_name_matches_itself(s in name_strategy()) {
         prop_assume!(tokenize(&s, NameHint::Unknown).iter().any(|t| t.class != kean_screen::text::TokenClass::Legal));
         for t in [EntityType::Organization, EntityType::Person, EntityType::Unknown] {
