@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 pub const DEFAULT_THRESHOLD: f64 = 0.70;
 
 /// Vocabulary words verified by edit distance per unknown query word.
-const FUZZY_VERIFY: usize = 40;
+const FUZZY_VERIFY: usize = 24;
 /// Tokens of a name taken into account (longer names are cut).
 const MAX_TOKENS: usize = 48;
 /// Number of candidate names fully scored per query.
@@ -128,6 +128,8 @@ impl std::hash::Hasher for IntHasher {
 }
 
 type SimCache = HashMap<(u32, u32), f64, std::hash::BuildHasherDefault<IntHasher>>;
+/// Hash map with the fast deterministic hasher (the index is built from trusted lists).
+type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<IntHasher>>;
 
 #[derive(Debug)]
 struct IndexedName {
@@ -153,13 +155,13 @@ pub struct Index {
     lists: Vec<String>,
     entries: Vec<IndexedEntry>,
     names: Vec<IndexedName>,
-    vocab: HashMap<String, u32>,
+    vocab: FastMap<String, u32>,
     vocab_keys: Vec<String>,
     idf: Vec<f32>,
     postings: Vec<Vec<u32>>,
-    skel_map: HashMap<String, Vec<u32>>,
-    tri_map: HashMap<[u8; 3], Vec<u32>>,
-    ident_map: HashMap<String, Vec<u32>>,
+    skel_map: FastMap<String, Vec<u32>>,
+    tri_map: FastMap<[u8; 3], Vec<u32>>,
+    ident_map: FastMap<String, Vec<u32>>,
     max_idf: f32,
     /// total word weight per name (dense copy of `IndexedName::tw` for the candidate loop)
     name_tw: Vec<f32>,
@@ -870,13 +872,13 @@ impl Index {
             lists: Vec::new(),
             entries: Vec::new(),
             names: Vec::new(),
-            vocab: HashMap::new(),
+            vocab: FastMap::default(),
             vocab_keys: Vec::new(),
             idf: Vec::new(),
             postings: Vec::new(),
-            skel_map: HashMap::new(),
-            tri_map: HashMap::new(),
-            ident_map: HashMap::new(),
+            skel_map: FastMap::default(),
+            tri_map: FastMap::default(),
+            ident_map: FastMap::default(),
             max_idf: 1.0,
             name_tw: Vec::new(),
             vw: Vec::new(),
@@ -1160,7 +1162,7 @@ impl Index {
                         continue;
                     }
                     let r = ratio(key, other);
-                    if r >= 0.7 {
+                    if r >= if t.tok.phonetic { 0.85 } else { 0.7 } {
                         fz.push((v, r));
                     }
                 }
