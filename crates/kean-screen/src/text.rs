@@ -296,7 +296,7 @@ fn translit_char(c: char, out: &mut String) {
 
 const STOPWORDS: &[&str] = &[
     "the", "of", "and", "for", "in", "on", "at", "de", "des", "du", "la", "le", "del", "da", "do",
-    "y", "und", "et", "by",
+    "y", "und", "et", "by", "al", "el", "ul",
 ];
 
 /// Multi-word legal forms (normalized words) → legal-form key.
@@ -451,6 +451,7 @@ pub fn canon_word(w: &str) -> String {
         "electrical" => Some("electric"),
         "physics" => Some("physic"),
         "hongkong" => Some("hongkong"),
+        "ibn" => Some("bin"),
         "mohammed" | "mohammad" | "muhammad" | "muhammed" | "mohamed" | "mohamad" | "mhmd" => {
             Some("muhammad")
         }
