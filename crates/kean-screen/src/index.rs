@@ -1114,7 +1114,10 @@ impl Index {
                 }
             }
             // a Chinese brand run written as two words on the list (华大九天 ~ Huada Jiutian)
-            for k in 2..t.tok.parts.len().saturating_sub(1) {
+            // (runs of three or more characters only: 余|茂春, 华大|九天; a 2-character brand is not
+            // split into two syllables)
+            let n_parts = t.tok.parts.len();
+            for k in (1..n_parts).filter(|_| n_parts >= 3) {
                 let left: String = t.tok.parts[..k].concat();
                 let right: String = t.tok.parts[k..].concat();
                 if let (Some(&l), Some(&r)) = (self.vocab.get(&left), self.vocab.get(&right)) {
