@@ -26,7 +26,7 @@ pub struct Token {
     /// The text of the name this token comes from (for explanations).
     pub src: String,
     pub class: TokenClass,
-    /// Optional tokens only count when the other name has them (科技 → [science] technology).
+    /// Optional tokens only count when the other name has them (科技 → `(science) technology`).
     pub optional: bool,
     /// The token is the pinyin of Chinese characters not in the dictionary (a brand name or a
     /// transliteration): it is compared phonetically and loosely, too.
