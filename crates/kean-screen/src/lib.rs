@@ -1,0 +1,40 @@
+//! # kean-screen — restricted-party screening for kean (科安)
+//!
+//! A pure library: no file or network I/O, no printing. The CLI and the server read the files
+//! and pass bytes / readers in.
+//!
+//! * [`parse::detect_and_parse`] reads a list (OFAC legacy SDN.CSV, the Consolidated Screening
+//!   List / BIS Entity List JSON, the UN Security Council consolidated XML, China's lists CSV,
+//!   or kean's own CSV for a local watch list), detecting the format from the content.
+//! * [`Index::from_lists`] builds the in-memory index (token postings, phonetic skeletons,
+//!   character trigrams of the vocabulary, identifiers).
+//! * [`Index::screen`] screens one [`Query`]; [`batch::screen_batch`] screens a CSV of queries
+//!   on all cores and writes the results CSV.
+//! * Every [`Hit`] carries an [`Explanation`] (struct + [`Explanation::summary`] one-liner).
+//!
+//! Names in Chinese meet their English listing: 华为技术有限公司 and "Huawei Technologies Co.,
+//! Ltd." share the keys `huawei technology` + legal form; see [`text`] for normalization and
+//! tokenization, [`zh`] for the bilingual tables.
+//!
+//! ```
+//! use kean_screen::{Index, Query, DEFAULT_THRESHOLD, parse::detect_and_parse};
+//! let csv = "id,name,aliases,type,country,identifiers\n\
+//!            W1,Huawei Technologies Co. Ltd.,,organization,CN,\n";
+//! let list = detect_and_parse(csv.as_bytes(), "local_watch.csv").unwrap();
+//! let index = Index::from_lists(vec![list]);
+//! let hits = index.screen(&Query::new("华为技术有限公司"), DEFAULT_THRESHOLD);
+//! assert_eq!(hits[0].entry_id, "W1");
+//! println!("{}", hits[0].explanation.summary());
+//! ```
+
+pub mod batch;
+pub mod index;
+pub mod model;
+pub mod parse;
+pub mod text;
+pub mod zh;
+
+pub use batch::{BatchError, BatchSummary, RESULTS_HEADER, screen_batch};
+pub use index::{Adjustment, DEFAULT_THRESHOLD, Explanation, Hit, Index, TokenMatch};
+pub use model::{EntityType, Entry, Identifier, ListFormat, ParsedList, Query};
+pub use parse::{ParseError, detect_and_parse};
