@@ -75,6 +75,26 @@ enum Command {
     },
     /// Write an import template (XLSX, or CSV if FILE ends in .csv).
     Template { kind: String, file: std::path::PathBuf },
+    /// Screen the names in a CSV file against restricted-party lists (OFAC
+    /// SDN.CSV, the Consolidated Screening List / Entity List JSON, the UN
+    /// consolidated XML, China's lists, or kean's own list CSV; detected
+    /// from content). QUERIES.csv has the header id,name and optionally
+    /// type (organization | person) and country.
+    Screen {
+        /// A list file; repeat for several lists.
+        #[arg(long = "list", required = true)]
+        lists: Vec<std::path::PathBuf>,
+        /// The names to screen.
+        #[arg(long)]
+        input: std::path::PathBuf,
+        /// Where to write the hits (default: standard output). Header:
+        /// query_id,entry_id,entry_name,list,matched_name,score,explanation
+        #[arg(long)]
+        output: Option<std::path::PathBuf>,
+        /// Lowest score reported, in [0, 1].
+        #[arg(long, default_value_t = kean_screen::DEFAULT_THRESHOLD, value_parser = parse_threshold)]
+        threshold: f64,
+    },
     /// Create the database and apply migrations, then exit.
     Migrate {
         #[command(flatten)]
@@ -190,6 +210,12 @@ async fn main() -> ExitCode {
             Err(c) => c,
         },
         Command::User { command } => user(command).await,
+        Command::Screen {
+            lists,
+            input,
+            output,
+            threshold,
+        } => screen(&lists, &input, output.as_deref(), threshold),
         Command::Import {
             kind,
             file,
@@ -234,6 +260,88 @@ async fn main() -> ExitCode {
                 Err(e) => fail(e),
             }
         }
+    }
+}
+
+fn parse_threshold(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(t) if (0.0..=1.0).contains(&t) => Ok(t),
+        _ => Err(format!("'{s}' is not a number between 0 and 1")),
+    }
+}
+
+fn screen(
+    lists: &[std::path::PathBuf],
+    input: &std::path::Path,
+    output: Option<&std::path::Path>,
+    threshold: f64,
+) -> ExitCode {
+    let started = std::time::Instant::now();
+    let mut parsed = vec![];
+    for path in lists {
+        let bytes = match std::fs::read(path) {
+            Ok(b) => b,
+            Err(e) => return fail(format!("--list {}: cannot read: {e}", path.display())),
+        };
+        let hint = path
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default();
+        match kean_screen::detect_and_parse(&bytes, &hint) {
+            Ok(list) => {
+                eprintln!(
+                    "list {}: {} entries ({:?})",
+                    path.display(),
+                    list.entries.len(),
+                    list.format
+                );
+                parsed.push(list);
+            }
+            Err(e) => return fail(format!("--list {}: {e}", path.display())),
+        }
+    }
+    let index = kean_screen::Index::from_lists(parsed);
+    eprintln!(
+        "index: {} entries, {} names, ready in {:.2} s",
+        index.len(),
+        index.name_count(),
+        started.elapsed().as_secs_f64()
+    );
+    let queries = match std::fs::read(input) {
+        Ok(b) => b,
+        Err(e) => return fail(format!("--input {}: cannot read: {e}", input.display())),
+    };
+    let total = queries.iter().filter(|b| **b == b'\n').count().saturating_sub(1) as u64;
+    let bar = indicatif::ProgressBar::new(total.max(1));
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} names  {per_sec}  eta {eta}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let out: Box<dyn std::io::Write> = match output {
+        Some(p) => match std::fs::File::create(p) {
+            Ok(f) => Box::new(std::io::BufWriter::new(f)),
+            Err(e) => return fail(format!("--output {}: cannot create: {e}", p.display())),
+        },
+        None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
+    };
+    let result = kean_screen::screen_batch(&index, &queries[..], out, threshold, &mut |done| bar.set_position(done));
+    bar.finish_and_clear();
+    match result {
+        Ok(s) => {
+            eprintln!(
+                "screened {} names against {} list entries in {:.1} s: {} hits for {} names at threshold {threshold}{}",
+                s.queries,
+                index.len(),
+                started.elapsed().as_secs_f64(),
+                s.hits,
+                s.queries_with_hits,
+                output
+                    .map(|p| format!(", written to {}", p.display()))
+                    .unwrap_or_default()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(format!("--input {}: {e}", input.display())),
     }
 }
 

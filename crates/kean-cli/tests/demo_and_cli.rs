@@ -295,3 +295,81 @@ fn cli_lists_subcommands_and_names_bad_flags() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("unsupported database URL"));
 }
+
+fn shared_lists() -> Option<std::path::PathBuf> {
+    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/lists");
+    if p.exists() {
+        Some(p)
+    } else {
+        eprintln!("skipped: ../shared/data/lists is not beside the checkout");
+        None
+    }
+}
+
+#[test]
+fn screen_command_matches_chinese_names_to_latin_listings() {
+    let Some(lists) = shared_lists() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("q.csv");
+    std::fs::write(
+        &input,
+        "id,name,type,country\nq1,华为技术有限公司,organization,CN\nq2,山西农业大学,organization,CN\n",
+    )
+    .unwrap();
+    let output = dir.path().join("r.csv");
+    let bis = lists.join("us_bis_entity_list_2025-11-08.json");
+    let cn = lists.join("cn_lists_flat.csv");
+    let out = kean(&[
+        "screen",
+        "--list",
+        bis.to_str().unwrap(),
+        "--list",
+        cn.to_str().unwrap(),
+        "--input",
+        input.to_str().unwrap(),
+        "--output",
+        output.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let results = std::fs::read_to_string(&output).unwrap();
+    let mut lines = results.lines();
+    assert_eq!(
+        lines.next(),
+        Some("query_id,entry_id,entry_name,list,matched_name,score,explanation")
+    );
+    let rows: Vec<&str> = lines.collect();
+    assert!(
+        rows.iter()
+            .any(|r| r.starts_with("q1,") && r.contains("Huawei Technologies Co., Ltd.")),
+        "{results}"
+    );
+    assert!(
+        !rows.iter().any(|r| r.starts_with("q2,")),
+        "an unlisted university has no hit: {results}"
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("screened 2 names"));
+
+    // A malformed row and an unreadable list are named.
+    std::fs::write(&input, "id,name\nq1,华为\nq2,a,b,c\n").unwrap();
+    let out = kean(&[
+        "screen",
+        "--list",
+        cn.to_str().unwrap(),
+        "--input",
+        input.to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("line 3"), "{err}");
+    let junk = dir.path().join("junk.bin");
+    std::fs::write(&junk, [0u8, 159, 146, 150, 1, 2]).unwrap();
+    let out = kean(&[
+        "screen",
+        "--list",
+        junk.to_str().unwrap(),
+        "--input",
+        input.to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("junk.bin"));
+}

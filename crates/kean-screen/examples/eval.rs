@@ -80,11 +80,7 @@ impl Counts {
     }
     fn f1(&self) -> f64 {
         let (p, r) = (self.p(), self.r());
-        if p + r == 0.0 {
-            0.0
-        } else {
-            2.0 * p * r / (p + r)
-        }
+        if p + r == 0.0 { 0.0 } else { 2.0 * p * r / (p + r) }
     }
     fn fpr(&self) -> f64 {
         self.fp as f64 / (self.fp + self.tn).max(1) as f64
@@ -109,23 +105,12 @@ fn nomenklatura(idx: &Index, dir: &Path, verbose: bool) {
     let mut rows = Vec::new();
     for r in rdr.records() {
         let r = r.expect("row");
-        rows.push((
-            r[1].to_string(),
-            r[2].to_string(),
-            r[3].to_string(),
-            &r[4] == "true",
-        ));
+        rows.push((r[1].to_string(), r[2].to_string(), r[3].to_string(), &r[4] == "true"));
     }
     let t = Instant::now();
     let scored: Vec<(f64, bool, &Row)> = rows
         .iter()
-        .map(|row| {
-            (
-                idx.compare_names(&row.1, &row.2, schema_type(&row.0)),
-                row.3,
-                row,
-            )
-        })
+        .map(|row| (idx.compare_names(&row.1, &row.2, schema_type(&row.0)), row.3, row))
         .collect();
     let per_pair = t.elapsed().as_secs_f64() / rows.len() as f64;
     let mut c = Counts::default();
@@ -168,8 +153,7 @@ fn nomenklatura(idx: &Index, dir: &Path, verbose: bool) {
 
 /// moov-io/watchman's cross-script pairs (Arabic, Cyrillic, Chinese, Hangul, Japanese → Latin).
 fn watchman(idx: &Index, dir: &Path) {
-    let text = std::fs::read_to_string(dir.join("eval/watchman_cross_script_pairs.csv"))
-        .unwrap_or_default();
+    let text = std::fs::read_to_string(dir.join("eval/watchman_cross_script_pairs.csv")).unwrap_or_default();
     let mut by_script: Vec<(String, usize, usize)> = Vec::new();
     let mut script = String::from("?");
     for line in text.lines() {
@@ -192,10 +176,7 @@ fn watchman(idx: &Index, dir: &Path) {
             None => by_script.push((script.clone(), usize::from(ok), 1)),
         }
     }
-    let parts: Vec<String> = by_script
-        .iter()
-        .map(|(s, ok, n)| format!("{s} {ok}/{n}"))
-        .collect();
+    let parts: Vec<String> = by_script.iter().map(|(s, ok, n)| format!("{s} {ok}/{n}")).collect();
     println!(
         "watchman cross-script pairs matched at the default threshold: {}",
         parts.join(", ")
@@ -208,12 +189,7 @@ fn yente(idx: &Index, dir: &Path) {
     let fx = dir.join("eval/yente_candidate_fixtures");
     let read = |f: &str| -> Vec<String> {
         csv::Reader::from_path(fx.join(f))
-            .map(|mut r| {
-                r.records()
-                    .filter_map(Result::ok)
-                    .map(|r| r[0].to_string())
-                    .collect()
-            })
+            .map(|mut r| r.records().filter_map(Result::ok).map(|r| r[0].to_string()).collect())
             .unwrap_or_default()
     };
     let (untreated, treated, negatives) = (
@@ -271,23 +247,14 @@ fn yente(idx: &Index, dir: &Path) {
 /// (Chinese name, English name as listed on a US list) — facts about listed Chinese parties.
 const ZH_EN_LISTED: &[(&str, &str)] = &[
     ("华为技术有限公司", "Huawei Technologies Co., Ltd."),
-    (
-        "浙江大华技术股份有限公司",
-        "Zhejiang Dahua Technology Co., Ltd.",
-    ),
+    ("浙江大华技术股份有限公司", "Zhejiang Dahua Technology Co., Ltd."),
     (
         "杭州海康威视数字技术股份有限公司",
         "Hangzhou Hikvision Digital Technology Co., Ltd.",
     ),
     ("曙光信息产业股份有限公司", "Sugon"),
-    (
-        "长江存储科技有限责任公司",
-        "Yangtze Memory Technologies Co., Ltd.",
-    ),
-    (
-        "北方华创科技集团股份有限公司",
-        "Naura Technology Group Co., Ltd.",
-    ),
+    ("长江存储科技有限责任公司", "Yangtze Memory Technologies Co., Ltd."),
+    ("北方华创科技集团股份有限公司", "Naura Technology Group Co., Ltd."),
     (
         "中国电子科技集团公司第三十六研究所",
         "China Electronics Technology Group Corporation 36th Research Institute",
@@ -310,35 +277,17 @@ const ZH_EN_LISTED: &[(&str, &str)] = &[
     ("国防科技大学", "National University of Defense Technology"),
     ("中国工程物理研究院", "China Academy of Engineering Physics"),
     ("四川大学", "Sichuan University"),
-    (
-        "南京航空航天大学",
-        "Nanjing University of Aeronautics and Astronautics",
-    ),
-    (
-        "南京理工大学",
-        "Nanjing University of Science and Technology",
-    ),
+    ("南京航空航天大学", "Nanjing University of Aeronautics and Astronautics"),
+    ("南京理工大学", "Nanjing University of Science and Technology"),
     (
         "电子科技大学",
         "University of Electronic Science and Technology of China",
     ),
-    (
-        "中国科学技术大学",
-        "University of Science and Technology of China",
-    ),
+    ("中国科学技术大学", "University of Science and Technology of China"),
     ("天津大学", "Tianjin University"),
-    (
-        "合肥凯世通半导体有限公司",
-        "Hefei Kaishitong Semiconductor Co., Ltd.",
-    ),
-    (
-        "新疆生产建设兵团",
-        "Xinjiang Production and Construction Corps (XPCC)",
-    ),
-    (
-        "北京瑞达康科技有限公司",
-        "Beijing Ruidakang Technology Co., Ltd.",
-    ),
+    ("合肥凯世通半导体有限公司", "Hefei Kaishitong Semiconductor Co., Ltd."),
+    ("新疆生产建设兵团", "Xinjiang Production and Construction Corps (XPCC)"),
+    ("北京瑞达康科技有限公司", "Beijing Ruidakang Technology Co., Ltd."),
     (
         "济南鑫银博电子设备有限公司",
         "Jinan Xin Yin Bo Electronic Equipment Co., Ltd.",
@@ -347,18 +296,9 @@ const ZH_EN_LISTED: &[(&str, &str)] = &[
         "上海精卓信息技术有限公司",
         "Shanghai Jingzhuo Information Technology Co., Ltd.",
     ),
-    (
-        "深圳智谱未来科技有限公司",
-        "Shenzhen Zhipu Future Technology Co., Ltd.",
-    ),
-    (
-        "西安华大九天科技有限公司",
-        "Xi'an Huada Jiutian Technology Co., Ltd.",
-    ),
-    (
-        "江苏雷电科技公司",
-        "Jiangsu Leidian Technology Company (JLTC)",
-    ),
+    ("深圳智谱未来科技有限公司", "Shenzhen Zhipu Future Technology Co., Ltd."),
+    ("西安华大九天科技有限公司", "Xi'an Huada Jiutian Technology Co., Ltd."),
+    ("江苏雷电科技公司", "Jiangsu Leidian Technology Company (JLTC)"),
     ("奇虎360科技有限公司", "Qihoo 360 Technology Company"),
     (
         "北京智谱灵航科技有限公司",
@@ -369,15 +309,9 @@ const ZH_EN_LISTED: &[(&str, &str)] = &[
         "Shanghai Suowei Information Technology Co., Ltd.",
     ),
     ("浪潮软件股份有限公司", "Inspur Software Co., Ltd."),
-    (
-        "算力（福建）科技有限公司",
-        "Suanli (Fujian) Technology Co., Ltd.",
-    ),
+    ("算力（福建）科技有限公司", "Suanli (Fujian) Technology Co., Ltd."),
     ("哈密市公安局", "Hami Municipality Public Security Bureau"),
-    (
-        "五家渠市公安局",
-        "Wujiaqu Municipality Public Security Bureau",
-    ),
+    ("五家渠市公安局", "Wujiaqu Municipality Public Security Bureau"),
     (
         "中国航天科工集团第三研究院",
         "China Aerospace Science and Industry Corporation (CASIC) 3rd Academy",
@@ -501,11 +435,7 @@ fn pinyin_spaced(s: &str) -> String {
 fn typo(s: &str, rng: &mut Rng) -> String {
     // swap two adjacent letters inside the longest word
     let words: Vec<&str> = s.split(' ').collect();
-    let (wi, w) = words
-        .iter()
-        .enumerate()
-        .max_by_key(|(_, w)| w.chars().count())
-        .unwrap();
+    let (wi, w) = words.iter().enumerate().max_by_key(|(_, w)| w.chars().count()).unwrap();
     let mut cs: Vec<char> = w.chars().collect();
     if cs.len() >= 5 {
         let i = 1 + rng.below(cs.len() - 3);
@@ -556,11 +486,7 @@ fn build_cases(lists: &[ParsedList]) -> Vec<Case> {
     }
     let mut rng = Rng(20251129);
     let mut cases = Vec::new();
-    let mut push = |positive: bool,
-                    category: &str,
-                    query: String,
-                    qtype: EntityType,
-                    expected: HashSet<String>| {
+    let mut push = |positive: bool, category: &str, query: String, qtype: EntityType, expected: HashSet<String>| {
         cases.push(Case {
             positive,
             category: category.to_string(),
@@ -574,13 +500,7 @@ fn build_cases(lists: &[ParsedList]) -> Vec<Case> {
             eprintln!("warning: listed name not found, pair skipped: {en}");
             continue;
         };
-        push(
-            true,
-            "zh->en listed",
-            zh.to_string(),
-            EntityType::Unknown,
-            exp.clone(),
-        );
+        push(true, "zh->en listed", zh.to_string(), EntityType::Unknown, exp.clone());
         let trad = to_traditional(zh);
         if trad != *zh {
             push(
@@ -632,10 +552,7 @@ fn build_cases(lists: &[ParsedList]) -> Vec<Case> {
         if !seen.insert(e.name.clone()) {
             continue;
         }
-        let exp: HashSet<String> = by_name
-            .get(&normalize(&e.name))
-            .cloned()
-            .unwrap_or_default();
+        let exp: HashSet<String> = by_name.get(&normalize(&e.name)).cloned().unwrap_or_default();
         let t = e.entity_type;
         let trad = to_traditional(&e.name);
         if trad != e.name {
@@ -654,13 +571,7 @@ fn build_cases(lists: &[ParsedList]) -> Vec<Case> {
                     push(true, "cn en-reordered", reordered, t, exp.clone());
                 }
             } else {
-                push(
-                    true,
-                    "cn en-legal-form-swapped",
-                    swap_legal(en),
-                    t,
-                    exp.clone(),
-                );
+                push(true, "cn en-legal-form-swapped", swap_legal(en), t, exp.clone());
             }
         } else if t == EntityType::Person {
             // no English on the list: a Chinese person name → pinyin forms
@@ -702,16 +613,9 @@ fn build_cases(lists: &[ParsedList]) -> Vec<Case> {
             }
         }
         if t == EntityType::Organization {
-            let bare = [
-                "股份有限公司",
-                "有限责任公司",
-                "有限公司",
-                "分公司",
-                "子公司",
-                "公司",
-            ]
-            .iter()
-            .find_map(|f| e.name.strip_suffix(f).map(|b| (b, *f)));
+            let bare = ["股份有限公司", "有限责任公司", "有限公司", "分公司", "子公司", "公司"]
+                .iter()
+                .find_map(|f| e.name.strip_suffix(f).map(|b| (b, *f)));
             if let Some((b, f)) = bare
                 && f != "分公司"
                 && f != "子公司"
@@ -728,13 +632,7 @@ fn build_cases(lists: &[ParsedList]) -> Vec<Case> {
         }
     }
     for (cat, q) in NEGATIVES {
-        push(
-            false,
-            cat,
-            q.to_string(),
-            EntityType::Unknown,
-            HashSet::new(),
-        );
+        push(false, cat, q.to_string(), EntityType::Unknown, HashSet::new());
     }
     cases
 }
@@ -769,14 +667,7 @@ fn run_cases(idx: &Index, cases: &[Case], verbose: bool) -> (f64, f64) {
         if verbose && !ok {
             let top = hits
                 .first()
-                .map(|h| {
-                    format!(
-                        "{:.3} {} | {}",
-                        h.score,
-                        h.entry_name,
-                        h.explanation.summary()
-                    )
-                })
+                .map(|h| format!("{:.3} {} | {}", h.score, h.entry_name, h.explanation.summary()))
                 .unwrap_or_default();
             let best = idx.screen(&q, 0.0);
             let best = best
@@ -891,20 +782,14 @@ fn cross_script_cn(lists: &[ParsedList]) {
 // ------------------------------------------------------------------ throughput
 
 const PLACES: &[&str] = &[
-    "北京", "上海", "深圳", "杭州", "太原", "晋中", "成都", "西安", "武汉", "南京", "苏州", "广州",
-    "天津", "山西", "浙江",
+    "北京", "上海", "深圳", "杭州", "太原", "晋中", "成都", "西安", "武汉", "南京", "苏州", "广州", "天津", "山西",
+    "浙江",
 ];
 const GENERIC: &[&str] = &[
-    "科技", "技术", "电子", "信息", "软件", "贸易", "机械", "材料", "生物", "医药", "能源", "化工",
-    "智能", "网络", "物流", "建设",
+    "科技", "技术", "电子", "信息", "软件", "贸易", "机械", "材料", "生物", "医药", "能源", "化工", "智能", "网络",
+    "物流", "建设",
 ];
-const LEGAL: &[&str] = &[
-    "有限公司",
-    "股份有限公司",
-    "有限责任公司",
-    "集团有限公司",
-    "公司",
-];
+const LEGAL: &[&str] = &["有限公司", "股份有限公司", "有限责任公司", "集团有限公司", "公司"];
 const BRAND_CHARS: &str = "金华盛鑫源泰达恒通瑞安新宏博远创联智和丰晋榆汇银星光明德信诚祥凯伦";
 const EN_WORDS: &[&str] = &[
     "Global",
@@ -940,22 +825,14 @@ const EN_GENERIC: &[&str] = &[
     "Holdings",
     "Solutions",
 ];
-const EN_LEGAL: &[&str] = &[
-    "Co., Ltd.",
-    "Ltd.",
-    "Inc.",
-    "LLC",
-    "GmbH",
-    "Corporation",
-    "Limited",
-];
+const EN_LEGAL: &[&str] = &["Co., Ltd.", "Ltd.", "Inc.", "LLC", "GmbH", "Corporation", "Limited"];
 const GIVEN: &[&str] = &[
-    "John", "Maria", "Wei", "Li", "Ahmed", "Olga", "Juan", "Fatima", "Ivan", "Chen", "Anna",
-    "Mohammed", "Sergei", "Lucia", "Hiroshi", "Ali",
+    "John", "Maria", "Wei", "Li", "Ahmed", "Olga", "Juan", "Fatima", "Ivan", "Chen", "Anna", "Mohammed", "Sergei",
+    "Lucia", "Hiroshi", "Ali",
 ];
 const SURN: &[&str] = &[
-    "Smith", "Wang", "Zhang", "Garcia", "Ivanov", "Khan", "Muller", "Rossi", "Tanaka", "Kim",
-    "Hassan", "Petrov", "Silva", "Liu", "Novak", "Brown",
+    "Smith", "Wang", "Zhang", "Garcia", "Ivanov", "Khan", "Muller", "Rossi", "Tanaka", "Kim", "Hassan", "Petrov",
+    "Silva", "Liu", "Novak", "Brown",
 ];
 
 fn gen_name(rng: &mut Rng, listed: &[String]) -> (String, &'static str) {
@@ -964,13 +841,7 @@ fn gen_name(rng: &mut Rng, listed: &[String]) -> (String, &'static str) {
         0..=7 => {
             let brand: String = (0..2).map(|_| *rng.pick(&bc)).collect();
             (
-                format!(
-                    "{}{}{}{}",
-                    rng.pick(PLACES),
-                    brand,
-                    rng.pick(GENERIC),
-                    rng.pick(LEGAL)
-                ),
+                format!("{}{}{}{}", rng.pick(PLACES), brand, rng.pick(GENERIC), rng.pick(LEGAL)),
                 "organization",
             )
         }
@@ -988,14 +859,7 @@ fn gen_name(rng: &mut Rng, listed: &[String]) -> (String, &'static str) {
         _ => {
             let n = rng.pick(listed).clone();
             let mut rng2 = Rng(rng.next());
-            (
-                if n.chars().count() > 6 {
-                    typo(&n, &mut rng2)
-                } else {
-                    n
-                },
-                "",
-            )
+            (if n.chars().count() > 6 { typo(&n, &mut rng2) } else { n }, "")
         }
     }
 }
@@ -1058,8 +922,7 @@ fn bench(dir: &Path, n: usize, sample_idx: &Index, lists: &[ParsedList]) {
     let input = std::io::BufReader::new(std::fs::File::open(&qpath).unwrap());
     let out = BufWriter::new(std::fs::File::create(&rpath).unwrap());
     let mut last = 0;
-    let summary =
-        screen_batch(&idx, input, out, DEFAULT_THRESHOLD, &mut |done| last = done).expect("batch");
+    let summary = screen_batch(&idx, input, out, DEFAULT_THRESHOLD, &mut |done| last = done).expect("batch");
     let total = t0.elapsed();
     let cpu = cpu_seconds() - cpu0;
     println!(

@@ -24,13 +24,7 @@ fn main() {
     for n in [&a[0], &a[1]] {
         let ks: Vec<(String, String, bool)> = tokenize(n, NameHint::Person)
             .iter()
-            .map(|t| {
-                (
-                    t.key.clone(),
-                    kean_screen::text::skeleton(&t.key),
-                    t.phonetic,
-                )
-            })
+            .map(|t| (t.key.clone(), kean_screen::text::skeleton(&t.key), t.phonetic))
             .collect();
         println!("{ks:?}");
     }

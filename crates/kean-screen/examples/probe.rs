@@ -5,8 +5,7 @@ use kean_screen::parse::detect_and_parse;
 use std::time::Instant;
 
 fn main() {
-    let dir =
-        std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/lists");
+    let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/lists");
     let t = Instant::now();
     let mut lists = Vec::new();
     for f in [
@@ -29,21 +28,14 @@ fn main() {
         idx.name_count()
     );
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let ty = args
-        .get(1)
-        .map(|s| EntityType::parse(s))
-        .unwrap_or_default();
+    let ty = args.get(1).map(|s| EntityType::parse(s)).unwrap_or_default();
     for name in args[0].split('|') {
         let mut q = Query::new(name);
         q.entity_type = ty;
         let t = Instant::now();
         let hits = idx.screen(&q, 0.3);
         eprintln!("== {name} ({:?})", t.elapsed());
-        for h in hits.iter().take(if std::env::var("ALL").is_ok() {
-            1000
-        } else {
-            5
-        }) {
+        for h in hits.iter().take(if std::env::var("ALL").is_ok() { 1000 } else { 5 }) {
             println!(
                 "{:.3} {} {} | {}",
                 h.score,

@@ -107,10 +107,7 @@ pub fn screen_batch<R: Read, W: Write>(
             }
             let type_s = type_col.and_then(|c| rec.get(c)).unwrap_or("");
             let entity_type = EntityType::parse(type_s);
-            if !type_s.is_empty()
-                && entity_type == EntityType::Unknown
-                && !type_s.eq_ignore_ascii_case("unknown")
-            {
+            if !type_s.is_empty() && entity_type == EntityType::Unknown && !type_s.eq_ignore_ascii_case("unknown") {
                 return Err(berr(
                     line,
                     format!("query {id}: unknown type {type_s:?} (organization|person)"),
@@ -120,10 +117,7 @@ pub fn screen_batch<R: Read, W: Write>(
                 id: id.to_string(),
                 name: name.to_string(),
                 entity_type,
-                country: country_col
-                    .and_then(|c| rec.get(c))
-                    .unwrap_or("")
-                    .to_string(),
+                country: country_col.and_then(|c| rec.get(c)).unwrap_or("").to_string(),
                 identifiers: ids_col
                     .and_then(|c| rec.get(c))
                     .unwrap_or("")
@@ -137,10 +131,7 @@ pub fn screen_batch<R: Read, W: Write>(
         if chunk.is_empty() {
             break;
         }
-        let results: Vec<Vec<Hit>> = chunk
-            .par_iter()
-            .map(|q| index.screen(q, threshold))
-            .collect();
+        let results: Vec<Vec<Hit>> = chunk.par_iter().map(|q| index.screen(q, threshold)).collect();
         for (q, hits) in chunk.iter().zip(&results) {
             if !hits.is_empty() {
                 summary.queries_with_hits += 1;

@@ -80,11 +80,7 @@ fn r_plain(a: &Token, b: &Token) -> f64 {
 /// Phonetic skeleton of a token: from the unstemmed word for Latin words (`thomas`, not the
 /// stem `thoma`), from the key otherwise.
 fn skel_of(tok: &Token) -> String {
-    if !tok.phonetic
-        && tok.class == TokenClass::Word
-        && tok.src.is_ascii()
-        && !tok.src.contains(' ')
-    {
+    if !tok.phonetic && tok.class == TokenClass::Word && tok.src.is_ascii() && !tok.src.contains(' ') {
         skeleton(&tok.src)
     } else {
         skeleton(&tok.key)
@@ -325,9 +321,7 @@ fn osa<T: PartialEq, C: Copy + Ord + From<u8> + std::ops::Add<Output = C> + TryF
         rows[c] = num(i + 1);
         for j in 0..b.len() {
             let cost = if a[i] == b[j] { C::from(0u8) } else { one };
-            let mut v = (rows[p + j] + cost)
-                .min(rows[p + j + 1] + one)
-                .min(rows[c + j] + one);
+            let mut v = (rows[p + j] + cost).min(rows[p + j + 1] + one).min(rows[c + j] + one);
             if i > 0 && j > 0 && a[i] == b[j - 1] && a[i - 1] == b[j] {
                 v = v.min(rows[pp + j - 1] + one);
             }
@@ -372,11 +366,7 @@ fn token_sim(a: &WTok, b: &WTok, person: bool) -> f64 {
     }
     let (ka, kb) = (ta.key.as_str(), tb.key.as_str());
     let clen = |s: &str| {
-        if s.is_ascii() {
-            s.len()
-        } else {
-            s.chars().count()
-        }
+        if s.is_ascii() { s.len() } else { s.chars().count() }
     };
     let (la, lb) = (clen(ka), clen(kb));
     // initials
@@ -428,17 +418,14 @@ fn token_sim(a: &WTok, b: &WTok, person: bool) -> f64 {
         }
     }
     // given-name short forms: Ben ~ Benjamin
-    if person && !phon && la.min(lb) >= 3 && la != lb && (ka.starts_with(kb) || kb.starts_with(ka))
-    {
+    if person && !phon && la.min(lb) >= 3 && la != lb && (ka.starts_with(kb) || kb.starts_with(ka)) {
         sim = 0.7f64.max(sim);
     }
     let min_skel = if cross { 2 } else { 3 };
     if a.skel.len() >= min_skel
         && a.skel == b.skel
         && la.min(lb) >= min_skel
-        && (r >= 0.75
-            || (cross && r_plain(ta, tb) >= 0.4)
-            || (person && !phon && r.max(r_plain(ta, tb)) >= 0.55))
+        && (r >= 0.75 || (cross && r_plain(ta, tb) >= 0.4) || (person && !phon && r.max(r_plain(ta, tb)) >= 0.55))
     {
         sim = sim.max(if cross { 0.75 } else { 0.8 });
     } else if cross && a.skel.len() >= 3 && b.skel.len() >= 3 && r >= 0.5 {
@@ -549,11 +536,7 @@ fn multi_links<'t>(
 ) {
     for i in 0..a.len() {
         for n in 2..=4usize {
-            if i + n > a.len()
-                || !a[i..i + n].iter().all(is_word)
-                || exact_a[i + n - 1]
-                || exact_a[i]
-            {
+            if i + n > a.len() || !a[i..i + n].iter().all(is_word) || exact_a[i + n - 1] || exact_a[i] {
                 break;
             }
             let parts = &a[i..i + n];
@@ -604,13 +587,7 @@ fn multi_links<'t>(
     }
 }
 
-fn compare_tokens(
-    a: &[WTok],
-    b: &[WTok],
-    person: bool,
-    explain: bool,
-    mut cache: Option<&mut SimCache>,
-) -> Compared {
+fn compare_tokens(a: &[WTok], b: &[WTok], person: bool, explain: bool, mut cache: Option<&mut SimCache>) -> Compared {
     let mut links: Vec<Link> = Vec::with_capacity(a.len() * 2);
     for (i, x) in a.iter().enumerate().filter(|(_, t)| is_word(t)) {
         for (j, y) in b.iter().enumerate().filter(|(_, t)| is_word(t)) {
@@ -646,13 +623,8 @@ fn compare_tokens(
             exact_b[l.b[0]] = true;
         }
     }
-    let all_exact = a
-        .iter()
-        .zip(&exact_a)
-        .all(|(t, &e)| e || !is_word(t) || t.tok.optional)
-        && b.iter()
-            .zip(&exact_b)
-            .all(|(t, &e)| e || !is_word(t) || t.tok.optional);
+    let all_exact = a.iter().zip(&exact_a).all(|(t, &e)| e || !is_word(t) || t.tok.optional)
+        && b.iter().zip(&exact_b).all(|(t, &e)| e || !is_word(t) || t.tok.optional);
     if !all_exact {
         multi_links(a, b, &exact_a, &exact_b, false, person, &mut links);
         multi_links(b, a, &exact_b, &exact_a, true, person, &mut links);
@@ -687,10 +659,7 @@ fn compare_tokens(
             let qa: Vec<&str> = ia.iter().map(|&i| a[i].tok.src.as_str()).collect();
             let qb: Vec<&str> = ib.iter().map(|&j| b[j].tok.src.as_str()).collect();
             let (qa, qb) = (qa.join(" "), qb.join(" "));
-            if !agreed
-                .iter()
-                .any(|m: &TokenMatch| m.query == qa && m.entry == qb)
-            {
+            if !agreed.iter().any(|m: &TokenMatch| m.query == qa && m.entry == qb) {
                 agreed.push(TokenMatch {
                     query: qa,
                     entry: qb,
@@ -707,8 +676,7 @@ fn compare_tokens(
     // qualifiers on both sides (Bank of China (Hong Kong) vs (Australia)) are a conflict
     let place_left = |side: &[WTok], used: &[bool]| {
         side.iter().zip(used).any(|(t, &u)| {
-            !u && ((t.tok.place && !t.tok.optional) || t.tok.qualifier)
-                && t.tok.class == TokenClass::Word
+            !u && ((t.tok.place && !t.tok.optional) || t.tok.qualifier) && t.tok.class == TokenClass::Word
         })
     };
     let place_conflict = place_left(a, &used_a) && place_left(b, &used_b);
@@ -744,9 +712,7 @@ fn compare_tokens(
     // a token only one name has (a dropped middle name)
     let conflict = unmatched[0].min(unmatched[1]);
     let omit = if person { PERSON_OMISSION } else { 1.0 };
-    let mut total = linked
-        + (unmatched[0] + unmatched[1] - 2.0 * conflict) * omit
-        + (2.0 + CONFLICT_EXTRA) * conflict;
+    let mut total = linked + (unmatched[0] + unmatched[1] - 2.0 * conflict) * omit + (2.0 + CONFLICT_EXTRA) * conflict;
     // legal forms: weak evidence, only when both sides have one
     let la = || {
         a.iter()
@@ -786,8 +752,7 @@ fn compare_tokens(
         score *= NUMBER_MISMATCH;
     }
     // a Chinese person's surname must agree
-    let surname_missing =
-        |side: &[WTok], used: &[bool]| side.iter().zip(used).any(|(t, &u)| t.tok.surname && !u);
+    let surname_missing = |side: &[WTok], used: &[bool]| side.iter().zip(used).any(|(t, &u)| t.tok.surname && !u);
     if person && (surname_missing(a, &used_a) || surname_missing(b, &used_b)) {
         score *= SURNAME_MISMATCH;
     }
@@ -1006,11 +971,7 @@ impl Index {
                     t.vid = idx.vocab.get(&t.tok.key).copied().unwrap_or(NO_VID);
                 }
                 if t.tok.class != TokenClass::Legal && !t.tok.optional {
-                    tw += if t.tok.place {
-                        t.w * PLACE_UNMATCHED as f32
-                    } else {
-                        t.w
-                    };
+                    tw += if t.tok.place { t.w * PLACE_UNMATCHED as f32 } else { t.w };
                 }
             }
             name.tw = tw;
@@ -1041,10 +1002,7 @@ impl Index {
             _ => {
                 let mut w = f32::MAX;
                 for k in t.keys() {
-                    let x = self
-                        .vocab
-                        .get(k)
-                        .map_or(self.max_idf, |&v| self.idf[v as usize]);
+                    let x = self.vocab.get(k).map_or(self.max_idf, |&v| self.idf[v as usize]);
                     w = w.min(x);
                 }
                 if t.key.chars().count() == 1 {
@@ -1089,10 +1047,7 @@ impl Index {
         }
         // (query token, vocabulary id, similarity)
         let mut hits: Vec<(usize, u32, f32)> = Vec::new();
-        let words: Vec<&WTok> = q
-            .iter()
-            .filter(|t| t.tok.class != TokenClass::Legal)
-            .collect();
+        let words: Vec<&WTok> = q.iter().filter(|t| t.tok.class != TokenClass::Legal).collect();
         for (i, t) in words.iter().enumerate() {
             let mut found = false;
             for k in t.tok.keys() {
@@ -1180,9 +1135,7 @@ impl Index {
             }
         }
         let big = (self.names.len() / 40).max(500);
-        let has_rare = hits
-            .iter()
-            .any(|(_, v, _)| self.postings[*v as usize].len() <= big);
+        let has_rare = hits.iter().any(|(_, v, _)| self.postings[*v as usize].len() <= big);
         // best way first within each query token
         hits.sort_by(|a, b| {
             a.0.cmp(&b.0)
@@ -1226,13 +1179,7 @@ impl Index {
         let qw: f32 = words
             .iter()
             .filter(|t| !t.tok.optional)
-            .map(|t| {
-                if t.tok.place {
-                    t.w * PLACE_UNMATCHED as f32
-                } else {
-                    t.w
-                }
-            })
+            .map(|t| if t.tok.place { t.w * PLACE_UNMATCHED as f32 } else { t.w })
             .sum();
         let mut cands: Vec<(u32, f32)> = sc
             .touched
@@ -1250,10 +1197,7 @@ impl Index {
         }
         sc.touched.clear();
         let best = cands.iter().map(|c| c.1).fold(f32::MIN, f32::max);
-        let ties = cands
-            .iter()
-            .filter(|c| c.1 >= best - best.abs() * 0.001)
-            .count();
+        let ties = cands.iter().filter(|c| c.1 >= best - best.abs() * 0.001).count();
         let keep = MAX_CANDIDATES.max(ties.min(MAX_TIES));
         if cands.len() > keep {
             cands.select_nth_unstable_by(keep - 1, |a, b| {
@@ -1269,21 +1213,18 @@ impl Index {
     /// Screen one query; hits with score ≥ `threshold`, best first (ties by list order).
     pub fn screen(&self, query: &Query, threshold: f64) -> Vec<Hit> {
         // a bare Chinese name shaped like a person's (余茂春) is taken as a person
-        let qtype = if query.entity_type == EntityType::Unknown
-            && crate::text::looks_like_chinese_person(&query.name)
-        {
+        let qtype = if query.entity_type == EntityType::Unknown && crate::text::looks_like_chinese_person(&query.name) {
             EntityType::Person
         } else {
             query.entity_type
         };
         let hint = hint_of(qtype);
         let q = self.query_toks(&query.name, hint);
-        let qtype =
-            if qtype == EntityType::Unknown && q.iter().any(|t| t.tok.class == TokenClass::Legal) {
-                EntityType::Organization
-            } else {
-                qtype
-            };
+        let qtype = if qtype == EntityType::Unknown && q.iter().any(|t| t.tok.class == TokenClass::Legal) {
+            EntityType::Organization
+        } else {
+            qtype
+        };
         let min_est = (threshold * CANDIDATE_EST_FACTOR) as f32;
         let mut cand_names = SCRATCH.with(|s| self.candidates(&q, min_est, &mut s.borrow_mut()));
         // identifiers retrieve their entries directly
@@ -1307,13 +1248,10 @@ impl Index {
         } else {
             country_code(&query.country)
         };
-        let mut cache = SCRATCH
-            .with(|s| s.borrow_mut().sim_cache.take())
-            .unwrap_or_default();
+        let mut cache = SCRATCH.with(|s| s.borrow_mut().sim_cache.take()).unwrap_or_default();
         cache.clear();
         // best name per entry
-        let mut best: HashMap<u32, (f64, u32), std::hash::BuildHasherDefault<IntHasher>> =
-            HashMap::default();
+        let mut best: HashMap<u32, (f64, u32), std::hash::BuildHasherDefault<IntHasher>> = HashMap::default();
         for &ni in &cand_names {
             let name = &self.names[ni as usize];
             let person = qtype == EntityType::Person
@@ -1333,8 +1271,7 @@ impl Index {
             if score < threshold {
                 continue;
             }
-            let person =
-                qtype == EntityType::Person || entry.entry.entity_type == EntityType::Person;
+            let person = qtype == EntityType::Person || entry.entry.entity_type == EntityType::Person;
             let c = compare_tokens(&q, &name.toks, person, true, None);
             hits.push(Hit {
                 list: self.lists[entry.list as usize].clone(),
@@ -1401,10 +1338,7 @@ impl Index {
             let reason = if new >= score {
                 format!("country {qcountry} agrees")
             } else {
-                format!(
-                    "country {qcountry} not in {}",
-                    entry.entry.countries.join("/")
-                )
+                format!("country {qcountry} not in {}", entry.entry.countries.join("/"))
             };
             adj.push(Adjustment {
                 reason,

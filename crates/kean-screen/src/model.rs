@@ -16,8 +16,9 @@ impl EntityType {
     /// Parse a loose type word (`organization`, `company`, `individual`, `person`, `vessel` …).
     pub fn parse(s: &str) -> EntityType {
         match s.trim().to_ascii_lowercase().as_str() {
-            "organization" | "organisation" | "org" | "entity" | "company" | "government"
-            | "enterprise" => EntityType::Organization,
+            "organization" | "organisation" | "org" | "entity" | "company" | "government" | "enterprise" => {
+                EntityType::Organization
+            }
             "person" | "individual" | "natural person" => EntityType::Person,
             "vessel" | "ship" | "aircraft" => EntityType::Vessel,
             _ => EntityType::Unknown,
@@ -207,9 +208,5 @@ pub fn country_code(s: &str) -> String {
         "panama" => "PA",
         _ => "",
     };
-    if code.is_empty() {
-        up
-    } else {
-        code.to_string()
-    }
+    if code.is_empty() { up } else { code.to_string() }
 }

@@ -2,9 +2,7 @@
 //! content ([`detect_and_parse`]); a malformed record is an error naming the line (or record)
 //! and the reason, never a panic.
 
-use crate::model::{
-    EntityType, Entry, Identifier, ListFormat, ParsedList, country_code, identifier_key,
-};
+use crate::model::{EntityType, Entry, Identifier, ListFormat, ParsedList, country_code, identifier_key};
 use std::collections::HashSet;
 use std::fmt;
 
@@ -37,12 +35,7 @@ impl fmt::Display for ParseError {
 
 impl std::error::Error for ParseError {}
 
-fn err(
-    format: ListFormat,
-    line: Option<u64>,
-    record: Option<String>,
-    reason: impl Into<String>,
-) -> ParseError {
+fn err(format: ListFormat, line: Option<u64>, record: Option<String>, reason: impl Into<String>) -> ParseError {
     ParseError {
         format: Some(format),
         line,
@@ -142,11 +135,7 @@ fn ofac_field(s: &str) -> &str {
 pub fn parse_ofac_sdn(bytes: &[u8]) -> Result<ParsedList, ParseError> {
     const F: ListFormat = ListFormat::OfacSdnCsv;
     // Latin-1 → UTF-8; drop the DOS end-of-file marker.
-    let text: String = bytes
-        .iter()
-        .filter(|&&b| b != 0x1A)
-        .map(|&b| b as char)
-        .collect();
+    let text: String = bytes.iter().filter(|&&b| b != 0x1A).map(|&b| b as char).collect();
     let mut rdr = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -159,21 +148,11 @@ pub fn parse_ofac_sdn(bytes: &[u8]) -> Result<ParsedList, ParseError> {
             continue;
         }
         if rec.len() != 12 {
-            return Err(err(
-                F,
-                line,
-                None,
-                format!("expected 12 fields, found {}", rec.len()),
-            ));
+            return Err(err(F, line, None, format!("expected 12 fields, found {}", rec.len())));
         }
         let id = ofac_field(&rec[0]);
         if id.is_empty() || !id.bytes().all(|c| c.is_ascii_digit()) {
-            return Err(err(
-                F,
-                line,
-                None,
-                format!("ent_num is not a number: {:?}", &rec[0]),
-            ));
+            return Err(err(F, line, None, format!("ent_num is not a number: {:?}", &rec[0])));
         }
         let name = ofac_field(&rec[1]);
         if name.is_empty() {
@@ -235,10 +214,7 @@ const ID_LABELS: &[&str] = &[
     "C.R. No.",
 ];
 
-fn parse_ofac_remarks(
-    remarks: &str,
-    countries: &mut Vec<String>,
-) -> (Vec<String>, Vec<Identifier>) {
+fn parse_ofac_remarks(remarks: &str, countries: &mut Vec<String>) -> (Vec<String>, Vec<Identifier>) {
     let mut aliases = Vec::new();
     let mut ids = Vec::new();
     // aliases: a.k.a. 'X' / f.k.a. 'X' / n.k.a. 'X'
@@ -246,8 +222,7 @@ fn parse_ofac_remarks(
     let mut i = 0;
     while i + 8 <= bytes.len() {
         let w = &remarks[i..];
-        let is_marker =
-            w.starts_with("a.k.a. '") || w.starts_with("f.k.a. '") || w.starts_with("n.k.a. '");
+        let is_marker = w.starts_with("a.k.a. '") || w.starts_with("f.k.a. '") || w.starts_with("n.k.a. '");
         if is_marker {
             let start = i + 8;
             let mut end = bytes.len();
@@ -289,10 +264,7 @@ fn parse_ofac_remarks(
         for label in ID_LABELS {
             if let Some(rest) = seg.strip_prefix(label) {
                 let rest = rest.trim();
-                if let Some(value) = rest
-                    .split_whitespace()
-                    .next()
-                    .map(|v| v.trim_end_matches([',', '.']))
+                if let Some(value) = rest.split_whitespace().next().map(|v| v.trim_end_matches([',', '.']))
                     && value.bytes().any(|c| c.is_ascii_digit())
                 {
                     ids.push(Identifier {
@@ -343,12 +315,7 @@ pub fn parse_csl_json(bytes: &[u8]) -> Result<ParsedList, ParseError> {
             .and_then(|x| x.as_array())
             .ok_or_else(|| err(F, None, None, "no \"entities\" or \"results\" array"))?,
         _ => {
-            return Err(err(
-                F,
-                None,
-                None,
-                "top level is neither an object nor an array",
-            ));
+            return Err(err(F, None, None, "top level is neither an object nor an array"));
         }
     };
     let mut entries = Vec::with_capacity(arr.len());
@@ -370,13 +337,12 @@ pub fn parse_csl_json(bytes: &[u8]) -> Result<ParsedList, ParseError> {
                     // items: an item starting with a legal form continues the previous one.
                     let mut joined: Vec<String> = Vec::new();
                     for x in a {
-                        let s = x.as_str().ok_or_else(|| {
-                            err(F, None, record(), format!("{key} holds a non-string"))
-                        })?;
+                        let s = x
+                            .as_str()
+                            .ok_or_else(|| err(F, None, record(), format!("{key} holds a non-string")))?;
                         let lower = s.trim_start().to_ascii_lowercase();
                         let continues = [
-                            "ltd", "limited", "inc", "llc", "co.", "corp", "gmbh", "s.a", "plc",
-                            "jsc", "ltda",
+                            "ltd", "limited", "inc", "llc", "co.", "corp", "gmbh", "s.a", "plc", "jsc", "ltda",
                         ]
                         .iter()
                         .any(|p| lower.starts_with(p));
@@ -389,30 +355,15 @@ pub fn parse_csl_json(bytes: &[u8]) -> Result<ParsedList, ParseError> {
                         }
                     }
                     for s in joined {
-                        aliases.extend(
-                            s.split("; ")
-                                .map(str::trim)
-                                .filter(|s| !s.is_empty())
-                                .map(String::from),
-                        );
+                        aliases.extend(s.split("; ").map(str::trim).filter(|s| !s.is_empty()).map(String::from));
                     }
                 }
                 Some(serde_json::Value::String(s)) => {
-                    aliases.extend(
-                        s.split("; ")
-                            .map(str::trim)
-                            .filter(|s| !s.is_empty())
-                            .map(String::from),
-                    );
+                    aliases.extend(s.split("; ").map(str::trim).filter(|s| !s.is_empty()).map(String::from));
                 }
                 Some(serde_json::Value::Null) | None => {}
                 Some(_) => {
-                    return Err(err(
-                        F,
-                        None,
-                        record(),
-                        format!("{key} is neither a list nor a string"),
-                    ));
+                    return Err(err(F, None, record(), format!("{key} is neither a list nor a string")));
                 }
             }
         }
@@ -455,10 +406,7 @@ pub fn parse_csl_json(bytes: &[u8]) -> Result<ParsedList, ParseError> {
         let mut id = match obj.get("id") {
             Some(serde_json::Value::String(s)) if !s.trim().is_empty() => s.trim().to_string(),
             Some(serde_json::Value::Number(x)) => x.to_string(),
-            _ => format!(
-                "BIS-{:012x}",
-                fnv1a(&format!("{name}|{first_addr}")) & 0xffff_ffff_ffff
-            ),
+            _ => format!("BIS-{:012x}", fnv1a(&format!("{name}|{first_addr}")) & 0xffff_ffff_ffff),
         };
         if !seen_ids.insert(id.clone()) {
             let mut k = 2;
@@ -528,14 +476,9 @@ pub fn parse_un_xml(bytes: &[u8]) -> Result<ParsedList, ParseError> {
     let mut entries = Vec::new();
     loop {
         let pos = reader.buffer_position();
-        let ev = reader.read_event_into(&mut buf).map_err(|e| {
-            err(
-                F,
-                Some(line_of(bytes, pos)),
-                None,
-                format!("malformed XML: {e}"),
-            )
-        })?;
+        let ev = reader
+            .read_event_into(&mut buf)
+            .map_err(|e| err(F, Some(line_of(bytes, pos)), None, format!("malformed XML: {e}")))?;
         match ev {
             Event::Start(s) => {
                 let qn = s.name();
@@ -701,9 +644,7 @@ pub fn parse_cn_csv(bytes: &[u8]) -> Result<ParsedList, ParseError> {
         let line = line_of(bytes, e.valid_up_to() as u64);
         err(F, Some(line), None, "not valid UTF-8")
     })?;
-    let mut rdr = csv::ReaderBuilder::new()
-        .flexible(false)
-        .from_reader(text.as_bytes());
+    let mut rdr = csv::ReaderBuilder::new().flexible(false).from_reader(text.as_bytes());
     let headers = rdr.headers().map_err(|e| csv_error(F, &e))?.clone();
     let col = |n: &str| headers.iter().position(|h| h.trim() == n);
     let zh_col = col("name_zh").ok_or_else(|| err(F, Some(1), None, "header lacks name_zh"))?;
@@ -765,14 +706,8 @@ pub fn parse_cn_csv(bytes: &[u8]) -> Result<ParsedList, ParseError> {
 pub fn parse_kean_csv(bytes: &[u8], list_name: &str) -> Result<ParsedList, ParseError> {
     const F: ListFormat = ListFormat::KeanCsv;
     let body = strip_bom(bytes);
-    let text = std::str::from_utf8(body).map_err(|e| {
-        err(
-            F,
-            Some(line_of(body, e.valid_up_to() as u64)),
-            None,
-            "not valid UTF-8",
-        )
-    })?;
+    let text = std::str::from_utf8(body)
+        .map_err(|e| err(F, Some(line_of(body, e.valid_up_to() as u64)), None, "not valid UTF-8"))?;
     let mut rdr = csv::ReaderBuilder::new()
         .flexible(false)
         .trim(csv::Trim::All)
@@ -781,12 +716,7 @@ pub fn parse_kean_csv(bytes: &[u8], list_name: &str) -> Result<ParsedList, Parse
     let col = |n: &str| headers.iter().position(|h| h.eq_ignore_ascii_case(n));
     let id_col = col("id").ok_or_else(|| err(F, Some(1), None, "header lacks column id"))?;
     let name_col = col("name").ok_or_else(|| err(F, Some(1), None, "header lacks column name"))?;
-    let (alias_col, type_col, country_col, ids_col) = (
-        col("aliases"),
-        col("type"),
-        col("country"),
-        col("identifiers"),
-    );
+    let (alias_col, type_col, country_col, ids_col) = (col("aliases"), col("type"), col("country"), col("identifiers"));
     let mut seen = HashSet::new();
     let mut entries = Vec::new();
     for rec in rdr.records() {
@@ -814,10 +744,7 @@ pub fn parse_kean_csv(bytes: &[u8], list_name: &str) -> Result<ParsedList, Parse
         };
         let type_s = type_col.and_then(|c| rec.get(c)).unwrap_or("");
         let entity_type = EntityType::parse(type_s);
-        if !type_s.is_empty()
-            && entity_type == EntityType::Unknown
-            && !type_s.eq_ignore_ascii_case("unknown")
-        {
+        if !type_s.is_empty() && entity_type == EntityType::Unknown && !type_s.eq_ignore_ascii_case("unknown") {
             return Err(err(
                 F,
                 line,

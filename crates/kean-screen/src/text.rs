@@ -155,11 +155,7 @@ pub fn normalize(s: &str) -> String {
     if out.is_ascii() {
         return out;
     }
-    let again: String = out
-        .nfkd()
-        .filter(|c| !is_combining_mark(*c))
-        .nfc()
-        .collect();
+    let again: String = out.nfkd().filter(|c| !is_combining_mark(*c)).nfc().collect();
     if again == out { out } else { normalize(&again) }
 }
 
@@ -173,16 +169,15 @@ fn word_initial(word: &str, c: char) -> bool {
 /// the lists (김정은 → kim jong un, 박 → pak, 리 → ri).
 fn hangul_syllable(c: char, word_initial: bool) -> Option<String> {
     const INITIAL: [&str; 19] = [
-        "g", "kk", "n", "d", "tt", "r", "m", "b", "pp", "s", "ss", "", "j", "jj", "ch", "k", "t",
-        "p", "h",
+        "g", "kk", "n", "d", "tt", "r", "m", "b", "pp", "s", "ss", "", "j", "jj", "ch", "k", "t", "p", "h",
     ];
     const VOWEL: [&str; 21] = [
-        "a", "ae", "ya", "yae", "eo", "e", "yeo", "ye", "o", "wa", "wae", "oe", "yo", "u", "wo",
-        "we", "wi", "yu", "eu", "ui", "i",
+        "a", "ae", "ya", "yae", "eo", "e", "yeo", "ye", "o", "wa", "wae", "oe", "yo", "u", "wo", "we", "wi", "yu",
+        "eu", "ui", "i",
     ];
     const FINAL: [&str; 28] = [
-        "", "k", "k", "k", "n", "n", "n", "t", "l", "l", "l", "l", "l", "l", "l", "l", "m", "p",
-        "p", "t", "t", "ng", "t", "t", "k", "t", "p", "t",
+        "", "k", "k", "k", "n", "n", "n", "t", "l", "l", "l", "l", "l", "l", "l", "l", "m", "p", "p", "t", "t", "ng",
+        "t", "t", "k", "t", "p", "t",
     ];
     let cp = c as u32;
     if !(0xAC00..=0xD7A3).contains(&cp) {
@@ -295,8 +290,8 @@ fn translit_char(c: char, out: &mut String) {
 }
 
 const STOPWORDS: &[&str] = &[
-    "the", "of", "and", "for", "in", "on", "at", "de", "des", "du", "la", "le", "del", "da", "do",
-    "y", "und", "et", "by", "al", "el", "ul",
+    "the", "of", "and", "for", "in", "on", "at", "de", "des", "du", "la", "le", "del", "da", "do", "y", "und", "et",
+    "by", "al", "el", "ul",
 ];
 
 /// Multi-word legal forms (normalized words) → legal-form key.
@@ -452,9 +447,7 @@ pub fn canon_word(w: &str) -> String {
         "physics" => Some("physic"),
         "hongkong" => Some("hongkong"),
         "ibn" => Some("bin"),
-        "mohammed" | "mohammad" | "muhammad" | "muhammed" | "mohamed" | "mohamad" | "mhmd" => {
-            Some("muhammad")
-        }
+        "mohammed" | "mohammad" | "muhammad" | "muhammed" | "mohamed" | "mohamad" | "mhmd" => Some("muhammad"),
         _ => None,
     };
     if let Some(s) = syn {
@@ -464,13 +457,7 @@ pub fn canon_word(w: &str) -> String {
     if n > 4 && w.ends_with("ies") {
         return format!("{}y", &w[..w.len() - 3]);
     }
-    if n > 3
-        && w.ends_with('s')
-        && !w.ends_with("ss")
-        && !w.ends_with("us")
-        && !w.ends_with("is")
-        && w.is_ascii()
-    {
+    if n > 3 && w.ends_with('s') && !w.ends_with("ss") && !w.ends_with("us") && !w.ends_with("is") && w.is_ascii() {
         return w[..w.len() - 1].to_string();
     }
     w.to_string()
@@ -884,11 +871,9 @@ fn roman(w: &str) -> Option<String> {
 
 fn is_patronymic(w: &str) -> bool {
     w.len() >= 7
-        && [
-            "ovich", "evich", "ovych", "evych", "ovna", "evna", "ivna", "ievich",
-        ]
-        .iter()
-        .any(|s| w.ends_with(s))
+        && ["ovich", "evich", "ovych", "evych", "ovna", "evna", "ivna", "ievich"]
+            .iter()
+            .any(|s| w.ends_with(s))
 }
 
 /// `14th` → `14`.
@@ -1033,10 +1018,7 @@ mod tests {
 
     #[test]
     fn latin_details() {
-        assert_eq!(
-            keys("Brigade Forty-Four", NameHint::Unknown),
-            vec!["brigade", "44"]
-        );
+        assert_eq!(keys("Brigade Forty-Four", NameHint::Unknown), vec!["brigade", "44"]);
         assert_eq!(
             keys("Carlyle Partners VII L.P.", NameHint::Unknown),
             vec!["carlyle", "partner", "7", "@lp"]
@@ -1050,14 +1032,8 @@ mod tests {
             vec!["sierra", "nevada", "@corp"]
         );
         let t = tokenize("Huawei Technologies (Bolivia) S.R.L.", NameHint::Unknown);
-        assert!(
-            t.iter()
-                .any(|t| t.key == "bolivia" && t.qualifier && t.optional)
-        );
-        assert!(
-            t.iter()
-                .any(|t| t.key == "srl" && t.class == TokenClass::Legal)
-        );
+        assert!(t.iter().any(|t| t.key == "bolivia" && t.qualifier && t.optional));
+        assert!(t.iter().any(|t| t.key == "srl" && t.class == TokenClass::Legal));
         assert!(looks_like_chinese_person("余茂春"));
         assert!(!looks_like_chinese_person("华为技术"));
     }
@@ -1065,10 +1041,7 @@ mod tests {
     #[test]
     fn chinese_person_keys() {
         assert_eq!(keys("余茂春", NameHint::Unknown), vec!["yu", "maochun"]);
-        assert_eq!(
-            keys("托德·斯坦恩", NameHint::Person),
-            vec!["tuode", "sitanen"]
-        );
+        assert_eq!(keys("托德·斯坦恩", NameHint::Person), vec!["tuode", "sitanen"]);
         assert_eq!(skeleton("tuode"), skeleton("todd"));
         assert_eq!(skeleton("mading"), skeleton("martin"));
         assert_eq!(skeleton("sitanen"), skeleton("stein"));

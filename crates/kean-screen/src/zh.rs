@@ -16,13 +16,7 @@ const T2S_SIMP: &str = "华为术业电脑讯与产机构学国际传达导体�
 
 fn t2s_map() -> &'static HashMap<char, char> {
     static MAP: OnceLock<HashMap<char, char>> = OnceLock::new();
-    MAP.get_or_init(|| {
-        T2S_TRAD
-            .chars()
-            .zip(T2S_SIMP.chars())
-            .filter(|(t, s)| t != s)
-            .collect()
-    })
+    MAP.get_or_init(|| T2S_TRAD.chars().zip(T2S_SIMP.chars()).filter(|(t, s)| t != s).collect())
 }
 
 /// Traditional → Simplified for one character (identity when not in the table).
@@ -52,10 +46,7 @@ const DICT: &[(&str, &str)] = &[
     ("集团股份有限公司", "@group"),
     ("控股", "holding"),
     ("股份", "@ltd"),
-    (
-        "工业大学",
-        "?industry ?polytechnic university|institute ?technology",
-    ),
+    ("工业大学", "?industry ?polytechnic university|institute ?technology"),
     ("奇虎", "qihoo"),
     ("分公司", "branch"),
     ("子公司", "subsidiary"),
@@ -566,10 +557,7 @@ pub fn pinyin_words() -> &'static HashMap<String, &'static DictWord> {
             }
             let py: Option<String> = zh.chars().map(pinyin_of).collect();
             let Some(py) = py else { continue };
-            if w.tokens
-                .iter()
-                .any(|(alts, _)| alts.iter().any(|a| *a == py))
-            {
+            if w.tokens.iter().any(|(alts, _)| alts.iter().any(|a| *a == py)) {
                 continue;
             }
             m.insert(py, w);
@@ -620,14 +608,7 @@ pub fn dict() -> &'static Dict {
                     })
                     .collect()
             };
-            words.insert(
-                *zh,
-                DictWord {
-                    tokens,
-                    place,
-                    legal,
-                },
-            );
+            words.insert(*zh, DictWord { tokens, place, legal });
         }
         Dict { words, max_len }
     })
@@ -636,8 +617,8 @@ pub fn dict() -> &'static Dict {
 /// Common single-character surnames. Two-character (compound) surnames are in `COMPOUND`.
 const SURNAMES: &str = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺顾毛郝龚邵万钱严覃武戴莫孔向汤常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师和仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝朴习";
 const COMPOUND: &[&str] = &[
-    "欧阳", "司马", "诸葛", "上官", "东方", "皇甫", "尉迟", "公孙", "慕容", "令狐", "司徒", "夏侯",
-    "长孙", "宇文", "端木", "南宫", "独孤",
+    "欧阳", "司马", "诸葛", "上官", "东方", "皇甫", "尉迟", "公孙", "慕容", "令狐", "司徒", "夏侯", "长孙", "宇文",
+    "端木", "南宫", "独孤",
 ];
 
 /// Surname readings that differ from the character's default reading, and common non-pinyin
@@ -690,10 +671,7 @@ pub fn compound_surname(s: &str) -> bool {
 }
 
 pub fn surname_reading(s: &str) -> Option<&'static str> {
-    SURNAME_READINGS
-        .iter()
-        .find(|(k, _)| *k == s)
-        .map(|(_, v)| *v)
+    SURNAME_READINGS.iter().find(|(k, _)| *k == s).map(|(_, v)| *v)
 }
 
 /// Value of a Chinese numeral string (零一二…九十百千 and 两), up to 9999.
@@ -789,9 +767,7 @@ mod tests {
         assert_eq!(chinese_number("二十"), Some(20));
         assert_eq!(chinese_number("一百零三"), Some(103));
         assert_eq!(pinyin_of('华'), Some("hua"));
-        assert!(
-            is_pinyin_word("chengxin") && is_pinyin_word("zhongguo") && is_pinyin_word("huawei")
-        );
+        assert!(is_pinyin_word("chengxin") && is_pinyin_word("zhongguo") && is_pinyin_word("huawei"));
         assert!(!is_pinyin_word("thomas") && !is_pinyin_word("jones") && !is_pinyin_word("martin"));
         assert!(dict().words.contains_key("技术"));
         let mut seen = std::collections::HashSet::new();

@@ -38,11 +38,7 @@ fn ofac_sdn() {
     assert!(wong.identifiers.iter().any(|i| i.value == "611657479"));
     assert!(wong.countries.contains(&"CN".to_string()));
     let haq = l.entries.iter().find(|e| e.id == "11353").unwrap();
-    assert!(
-        haq.aliases.contains(&"AL-HAQ, 'Abd".to_string()),
-        "{:?}",
-        haq.aliases
-    );
+    assert!(haq.aliases.contains(&"AL-HAQ, 'Abd".to_string()), "{:?}", haq.aliases);
     let uscc = l
         .entries
         .iter()
@@ -63,29 +59,17 @@ fn bis_entity_list() {
     let cn = l
         .entries
         .iter()
-        .filter(|e| {
-            e.countries
-                .iter()
-                .any(|c| c == "CN" || c == "HK" || c == "MO")
-        })
+        .filter(|e| e.countries.iter().any(|c| c == "CN" || c == "HK" || c == "MO"))
         .count();
     assert!(cn >= 1_100, "CN/HK/MO entries: {cn}");
-    let e = l
-        .entries
-        .iter()
-        .find(|e| e.name == "Abdul Satar Ghoura")
-        .unwrap();
+    let e = l.entries.iter().find(|e| e.name == "Abdul Satar Ghoura").unwrap();
     assert!(e.countries.contains(&"AF".to_string()));
     let e = l
         .entries
         .iter()
         .find(|e| e.aliases.iter().any(|a| a == "Kurshed Ghoura"))
         .unwrap();
-    assert!(
-        e.aliases.iter().any(|a| a == "Kursheed Ghoura"),
-        "{:?}",
-        e.aliases
-    );
+    assert!(e.aliases.iter().any(|a| a == "Kursheed Ghoura"), "{:?}", e.aliases);
     let ids: std::collections::HashSet<_> = l.entries.iter().map(|e| &e.id).collect();
     assert_eq!(ids.len(), l.entries.len());
     assert!(
@@ -102,11 +86,7 @@ fn un_consolidated() {
     };
     let l = detect_and_parse(&b, "un.xml").unwrap();
     assert_eq!(l.format, ListFormat::UnXml);
-    let persons = l
-        .entries
-        .iter()
-        .filter(|e| e.entity_type == EntityType::Person)
-        .count();
+    let persons = l.entries.iter().filter(|e| e.entity_type == EntityType::Person).count();
     let orgs = l
         .entries
         .iter()
@@ -115,13 +95,10 @@ fn un_consolidated() {
     assert_eq!((persons, orgs), (727, 273));
     let e = l.entries.iter().find(|e| e.id == "CDi.002").unwrap();
     assert_eq!(e.name, "FRANK KAKOLELE BWAMBALE");
-    assert!(
-        l.entries.iter().any(|e| e
-            .aliases
-            .iter()
-            .any(|a| a.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c)
-                || ('\u{0600}'..='\u{06ff}').contains(&c))))
-    );
+    assert!(l.entries.iter().any(|e| e.aliases.iter().any(|a| {
+        a.chars()
+            .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c) || ('\u{0600}'..='\u{06ff}').contains(&c))
+    })));
     assert!(l.entries.iter().all(|e| !e.name.contains("  ")));
 }
 

@@ -38,19 +38,13 @@ L4,Zhejiang Dahua Technology Co. Ltd.,,organization,CN,
 ";
 
 fn local_index() -> Index {
-    Index::from_lists(vec![
-        detect_and_parse(LOCAL.as_bytes(), "local.csv").unwrap(),
-    ])
+    Index::from_lists(vec![detect_and_parse(LOCAL.as_bytes(), "local.csv").unwrap()])
 }
 
 #[test]
 fn huawei_chinese_meets_english_listing() {
     let Some(idx) = real_index() else { return };
-    for q in [
-        "华为技术有限公司",
-        "華為技術有限公司",
-        "Huawei Technologies Co., Ltd.",
-    ] {
+    for q in ["华为技术有限公司", "華為技術有限公司", "Huawei Technologies Co., Ltd."] {
         let hits = idx.screen(&Query::new(q), DEFAULT_THRESHOLD);
         let h = hits.first().unwrap_or_else(|| panic!("no hit for {q}"));
         assert!(h.entry_name.contains("Huawei"), "{q}: {h:?}");
@@ -81,10 +75,7 @@ fn dahua_chinese_meets_english() {
     );
     assert!(s >= DEFAULT_THRESHOLD, "{s}");
     let hits = idx.screen(&Query::new("浙江大华技术股份有限公司"), DEFAULT_THRESHOLD);
-    assert!(
-        hits.iter().any(|h| h.entry_name.contains("Dahua")),
-        "{hits:?}"
-    );
+    assert!(hits.iter().any(|h| h.entry_name.contains("Dahua")), "{hits:?}");
 }
 
 #[test]
@@ -108,10 +99,7 @@ fn persons_across_scripts() {
     let Some(idx) = real_index() else { return };
     for q in ["Yu Maochun", "Maochun Yu", "Mao-chun Yu", "余茂春"] {
         let hits = idx.screen(&Query::new(q), DEFAULT_THRESHOLD);
-        assert!(
-            hits.iter().any(|h| h.entry_name == "余茂春"),
-            "{q}: {hits:?}"
-        );
+        assert!(hits.iter().any(|h| h.entry_name == "余茂春"), "{q}: {hits:?}");
     }
     let hits = idx.screen(&Query::new("Todd Stein"), DEFAULT_THRESHOLD);
     assert!(hits.iter().any(|h| h.entry_name == "托德·斯坦恩"));
@@ -120,10 +108,7 @@ fn persons_across_scripts() {
 #[test]
 fn local_list_exact_identifier_country() {
     let idx = local_index();
-    let hits = idx.screen(
-        &Query::new("Huawei Technologies Co. Ltd."),
-        DEFAULT_THRESHOLD,
-    );
+    let hits = idx.screen(&Query::new("Huawei Technologies Co. Ltd."), DEFAULT_THRESHOLD);
     assert_eq!(hits[0].entry_id, "L2");
     assert!((hits[0].score - 1.0).abs() < 1e-9);
     assert!(!hits[0].explanation.matched_alias);
@@ -153,13 +138,7 @@ fn local_list_exact_identifier_country() {
     let mut q = Query::new("余茂春");
     q.entity_type = EntityType::Organization;
     let h = &idx.screen(&q, 0.0)[0];
-    assert!(
-        h.score < 1.0
-            && h.explanation
-                .adjustments
-                .iter()
-                .any(|a| a.reason.contains("type"))
-    );
+    assert!(h.score < 1.0 && h.explanation.adjustments.iter().any(|a| a.reason.contains("type")));
 }
 
 #[test]
@@ -168,13 +147,9 @@ fn batch_output_order_and_errors() {
     let input = "\u{feff}id,name,type,country\nq1,Acme Bakery,organization,\nq2,华为技术有限公司,organization,CN\nq3,Dahua Technology,,\n";
     let mut out = Vec::new();
     let mut seen = Vec::new();
-    let s = screen_batch(
-        &idx,
-        input.as_bytes(),
-        &mut out,
-        DEFAULT_THRESHOLD,
-        &mut |n| seen.push(n),
-    )
+    let s = screen_batch(&idx, input.as_bytes(), &mut out, DEFAULT_THRESHOLD, &mut |n| {
+        seen.push(n)
+    })
     .unwrap();
     assert_eq!(s.queries, 3);
     assert_eq!(seen.last(), Some(&3));
@@ -216,22 +191,11 @@ fn batch_is_chunked_and_ordered() {
     }
     let mut out = Vec::new();
     let mut calls = 0;
-    let s = screen_batch(
-        &idx,
-        input.as_bytes(),
-        &mut out,
-        DEFAULT_THRESHOLD,
-        &mut |_| calls += 1,
-    )
-    .unwrap();
+    let s = screen_batch(&idx, input.as_bytes(), &mut out, DEFAULT_THRESHOLD, &mut |_| calls += 1).unwrap();
     assert_eq!(s.queries, 20_000);
     assert!(calls >= 3, "progress per chunk: {calls}");
     let text = String::from_utf8(out).unwrap();
-    let ids: Vec<&str> = text
-        .lines()
-        .skip(1)
-        .map(|l| l.split(',').next().unwrap())
-        .collect();
+    let ids: Vec<&str> = text.lines().skip(1).map(|l| l.split(',').next().unwrap()).collect();
     assert_eq!(ids.len(), 21);
     assert!(ids.windows(2).all(|w| w[0] <= w[1]));
 }
