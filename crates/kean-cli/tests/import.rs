@@ -147,12 +147,27 @@ async fn import_is_all_or_nothing(s: Server) {
     };
     assert_eq!(ids.len(), 2);
     assert_eq!(admin.count(Kind::Organization).await.unwrap(), before + 2);
+    assert!(ids[0] < ids[1]);
     let (r, labels) = admin.get(Kind::Organization, ids[1]).await.unwrap();
     assert_eq!(
         labels.get(&(Kind::District, b.district)).map(String::as_str),
         Some("榆次区")
     );
     assert_eq!(r.owner_org_id, Some(ids[1]), "an imported organization owns itself");
+    // Ids reserved by the import do not collide with the next single insert.
+    let next = admin
+        .create(
+            Kind::Organization,
+            &common::raw(&[
+                ("name", "晋中六号科技有限公司"),
+                ("credit_code", &valid_code("91140702MA0K10006")),
+                ("org_type", "enterprise"),
+                ("district_id", &b.district.to_string()),
+            ]),
+        )
+        .await
+        .unwrap();
+    assert!(next.id > ids[1]);
     // Re-importing the same file is refused unless forced.
     let e = admin
         .import(Kind::Organization, &good, &source("h2"))

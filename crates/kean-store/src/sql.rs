@@ -274,27 +274,56 @@ fn decode_audit(row: &AnyRow) -> Result<AuditEntry> {
 const AUDIT_COLS: &str =
     "seq, at, actor_id, actor, action, target, record_id, before_json, after_json, prev_hash, hash";
 
+/// Placeholders for a statement with many parameters, in order. SQLite
+/// looks numbered parameters up by name in a list, which makes binding
+/// thousands of `$n` quadratic; anonymous `?` bind by position.
+fn placeholders(positional: bool, first: usize, last: usize) -> String {
+    let ph: Vec<String> = (first..=last)
+        .map(|n| if positional { "?".to_string() } else { format!("${n}") })
+        .collect();
+    format!("({})", ph.join(", "))
+}
+
+/// Writes sealed audit entries, many to a statement (the caller holds the
+/// head-row lock). `positional`: SQLite's `?` placeholders.
+async fn insert_audit_entries(conn: &mut AnyConnection, entries: &[AuditEntry], positional: bool) -> Result<()> {
+    for chunk in entries.chunks(500) {
+        let mut args = Vec::with_capacity(chunk.len() * 11);
+        let mut tuples = Vec::with_capacity(chunk.len());
+        for e in chunk {
+            let first = args.len() + 1;
+            args.extend(audit_args(e));
+            tuples.push(placeholders(positional, first, args.len()));
+        }
+        q(
+            format!("INSERT INTO audit_log ({AUDIT_COLS}) VALUES {}", tuples.join(", ")),
+            args,
+        )
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+fn audit_args(e: &AuditEntry) -> Vec<Arg> {
+    vec![
+        Arg::Int(Some(e.seq)),
+        Arg::Text(Some(e.draft.at.clone())),
+        Arg::Int(Some(e.draft.actor_id)),
+        Arg::Text(Some(e.draft.actor.clone())),
+        Arg::Text(Some(e.draft.action.clone())),
+        Arg::Text(Some(e.draft.target.clone())),
+        Arg::Int(e.draft.record_id),
+        Arg::Text(e.draft.before.as_ref().map(|v| v.to_string())),
+        Arg::Text(e.draft.after.as_ref().map(|v| v.to_string())),
+        Arg::Text(Some(e.prev_hash.clone())),
+        Arg::Text(Some(e.hash.clone())),
+    ]
+}
+
 /// Writes one sealed audit entry (the caller holds the head-row lock).
 async fn insert_audit_entry(conn: &mut AnyConnection, e: &AuditEntry) -> Result<()> {
-    q(
-        format!("INSERT INTO audit_log ({AUDIT_COLS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"),
-        vec![
-            Arg::Int(Some(e.seq)),
-            Arg::Text(Some(e.draft.at.clone())),
-            Arg::Int(Some(e.draft.actor_id)),
-            Arg::Text(Some(e.draft.actor.clone())),
-            Arg::Text(Some(e.draft.action.clone())),
-            Arg::Text(Some(e.draft.target.clone())),
-            Arg::Int(e.draft.record_id),
-            Arg::Text(e.draft.before.as_ref().map(|v| v.to_string())),
-            Arg::Text(e.draft.after.as_ref().map(|v| v.to_string())),
-            Arg::Text(Some(e.prev_hash.clone())),
-            Arg::Text(Some(e.hash.clone())),
-        ],
-    )
-    .execute(&mut *conn)
-    .await?;
-    Ok(())
+    insert_audit_entries(conn, std::slice::from_ref(e), false).await
 }
 
 /// Appends an audit record inside the caller's transaction. Locking the
@@ -747,58 +776,87 @@ impl Store for SqlStore {
             .await?;
         let mut seq: i64 = head.try_get("seq")?;
         let mut prev: String = head.try_get("hash")?;
-        let mut names: Vec<&str> = kind.fields().iter().map(|f| f.name).collect();
-        names.extend(["owner_org_id", "created_at", "updated_at", "created_by", "updated_by"]);
-        let ph: Vec<String> = (1..=names.len()).map(|i| format!("${i}")).collect();
-        let insert_sql = format!(
-            "INSERT INTO {} ({}) VALUES ({}) RETURNING id",
-            kind.table(),
-            names.join(", "),
-            ph.join(", ")
-        );
-        let mut ids = Vec::with_capacity(rows.len());
-        for (fields, owner) in rows {
-            let mut args: Vec<Arg> = fields.iter().map(|(f, v)| value_arg(f.ty, v)).collect();
-            args.extend([
-                Arg::Int(*owner),
-                Arg::Text(Some(meta.at.clone())),
-                Arg::Text(Some(meta.at.clone())),
-                Arg::Int(Some(meta.actor_id)),
-                Arg::Int(Some(meta.actor_id)),
-            ]);
-            let id: i64 = q(insert_sql.clone(), args).fetch_one(&mut *tx).await?.try_get("id")?;
-            ids.push(id);
-            let owner = if kind.owner() == Owner::SelfId {
-                Some(id)
-            } else {
-                *owner
-            };
-            let rec = Record {
-                id,
-                fields: fields.clone(),
-                owner_org_id: owner,
-                archived: false,
-                version: 1,
-                created_at: meta.at.clone(),
-                updated_at: meta.at.clone(),
-            };
-            let mut d = draft(meta, "import", kind.slug(), Some(id));
-            d.after = Some(rec.to_json());
-            seq += 1;
-            let e = d.seal(seq, &prev);
-            insert_audit_entry(&mut tx, &e).await?;
-            prev = e.hash;
-        }
-        if kind.owner() == Owner::SelfId {
-            q(
-                format!(
-                    "UPDATE {} SET owner_org_id = id WHERE owner_org_id IS NULL",
+        // Ids are reserved up front so that rows can be written many to a
+        // statement and still be known (and audited) one by one.
+        let ids: Vec<i64> = match self.backend {
+            Backend::Sqlite => {
+                // Under the write lock nobody else inserts; AUTOINCREMENT
+                // continues above the largest id ever used.
+                let sql = format!(
+                    "SELECT MAX(COALESCE((SELECT seq FROM sqlite_sequence WHERE name = '{t}'), 0), \
+                     COALESCE((SELECT MAX(id) FROM {t}), 0)) AS m",
+                    t = kind.table()
+                );
+                let max: i64 = q(sql, vec![]).fetch_one(&mut *tx).await?.try_get("m")?;
+                (1..=rows.len() as i64).map(|i| max + i).collect()
+            }
+            Backend::Postgres => {
+                let sql = format!(
+                    "SELECT nextval(pg_get_serial_sequence('{}', 'id')) AS id FROM generate_series(1, $1)",
                     kind.table()
-                ),
-                vec![],
-            )
-            .execute(&mut *tx)
-            .await?;
+                );
+                let mut ids: Vec<i64> = q(sql, vec![Arg::Int(Some(rows.len() as i64))])
+                    .fetch_all(&mut *tx)
+                    .await?
+                    .iter()
+                    .map(|r| r.try_get::<i64, _>("id"))
+                    .collect::<std::result::Result<_, _>>()?;
+                ids.sort_unstable();
+                ids
+            }
+        };
+        let mut names: Vec<&str> = vec!["id"];
+        names.extend(kind.fields().iter().map(|f| f.name));
+        names.extend(["owner_org_id", "created_at", "updated_at", "created_by", "updated_by"]);
+        let positional = self.backend == Backend::Sqlite;
+        // Well under SQLite's and PostgreSQL's limits on bound parameters.
+        let per_statement = (20_000 / names.len()).clamp(1, 500);
+        for (chunk_no, chunk) in rows.chunks(per_statement).enumerate() {
+            let mut args: Vec<Arg> = Vec::with_capacity(chunk.len() * names.len());
+            let mut tuples = Vec::with_capacity(chunk.len());
+            let mut entries = Vec::with_capacity(chunk.len());
+            for (i, (fields, owner)) in chunk.iter().enumerate() {
+                let id = ids[chunk_no * per_statement + i];
+                let owner = if kind.owner() == Owner::SelfId {
+                    Some(id)
+                } else {
+                    *owner
+                };
+                let first = args.len() + 1;
+                args.push(Arg::Int(Some(id)));
+                args.extend(fields.iter().map(|(f, v)| value_arg(f.ty, v)));
+                args.extend([
+                    Arg::Int(owner),
+                    Arg::Text(Some(meta.at.clone())),
+                    Arg::Text(Some(meta.at.clone())),
+                    Arg::Int(Some(meta.actor_id)),
+                    Arg::Int(Some(meta.actor_id)),
+                ]);
+                tuples.push(placeholders(positional, first, args.len()));
+                let rec = Record {
+                    id,
+                    fields: fields.clone(),
+                    owner_org_id: owner,
+                    archived: false,
+                    version: 1,
+                    created_at: meta.at.clone(),
+                    updated_at: meta.at.clone(),
+                };
+                let mut d = draft(meta, "import", kind.slug(), Some(id));
+                d.after = Some(rec.to_json());
+                seq += 1;
+                let e = d.seal(seq, &prev);
+                prev = e.hash.clone();
+                entries.push(e);
+            }
+            let sql = format!(
+                "INSERT INTO {} ({}) VALUES {}",
+                kind.table(),
+                names.join(", "),
+                tuples.join(", ")
+            );
+            q(sql, args).execute(&mut *tx).await?;
+            insert_audit_entries(&mut tx, &entries, positional).await?;
         }
         q(
             "INSERT INTO imports (kind, content_hash, file_name, row_count, actor_id, actor, created_at) \
