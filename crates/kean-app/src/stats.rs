@@ -166,8 +166,12 @@ impl Access {
         chain_on_record: bool,
     ) -> Result<Figure> {
         let one = |f: &StatFilter| self.period_query(date_field, f, chain_on_record);
-        let now = self.agg(kind, &one(f), GroupBy::Nothing, sums).await?;
-        let prev = self.agg(kind, &one(&f.previous_year()), GroupBy::Nothing, sums).await?;
+        let (prev_filter, this_q) = (f.previous_year(), one(f));
+        let prev_q = one(&prev_filter);
+        let (now, prev) = tokio::try_join!(
+            self.agg(kind, &this_q, GroupBy::Nothing, sums),
+            self.agg(kind, &prev_q, GroupBy::Nothing, sums)
+        )?;
         let first = |rows: &[AggRow]| {
             rows.first().cloned().unwrap_or(AggRow {
                 key: None,
@@ -296,45 +300,40 @@ impl Access {
             hl.push(("industry_chain_id".into(), c.to_string()));
         }
 
-        // Technology contracts, by registration date.
-        let contracts = self
-            .figure(
+        // Technology contracts, by registration date; the aggregates run
+        // side by side on the pool's connections.
+        let cq = self.period_query("registered_on", f, true);
+        let clinks = f.link_params(Some("registered_on"), true);
+        let (contracts, contracts_by_month, contracts_by_district, contracts_by_chain) = tokio::try_join!(
+            self.figure(
                 Kind::Contract,
                 "registered_on",
                 &["contract_value", "tech_value"],
                 f,
-                true,
-            )
-            .await?;
-        let cq = self.period_query("registered_on", f, true);
-        let clinks = f.link_params(Some("registered_on"), true);
-        let contracts_by_month = self
-            .buckets(
+                true
+            ),
+            self.buckets(
                 Kind::Contract,
                 &cq,
                 GroupBy::Month("registered_on"),
                 Some("contract_value"),
-                &clinks,
-            )
-            .await?;
-        let contracts_by_district = self
-            .buckets(
+                &clinks
+            ),
+            self.buckets(
                 Kind::Contract,
                 &cq,
                 GroupBy::OwnerField("district_id"),
                 Some("contract_value"),
-                &clinks,
-            )
-            .await?;
-        let contracts_by_chain = self
-            .buckets(
+                &clinks
+            ),
+            self.buckets(
                 Kind::Contract,
                 &cq,
                 GroupBy::Field("industry_chain_id"),
                 Some("contract_value"),
-                &clinks,
-            )
-            .await?;
+                &clinks
+            ),
+        )?;
 
         // Technology-service revenue for the year the period ends in.
         let year = f.to.year();
@@ -364,20 +363,18 @@ impl Access {
         };
 
         // Achievement transfers (chain: the owner's chain).
-        let transfers = self
-            .figure(Kind::Transfer, "transferred_on", &["amount"], f, false)
-            .await?;
         let tq = self.period_query("transferred_on", f, false);
         let tlinks = f.link_params(Some("transferred_on"), false);
-        let transfers_by_month = self
-            .buckets(
+        let (transfers, transfers_by_month) = tokio::try_join!(
+            self.figure(Kind::Transfer, "transferred_on", &["amount"], f, false),
+            self.buckets(
                 Kind::Transfer,
                 &tq,
                 GroupBy::Month("transferred_on"),
                 Some("amount"),
-                &tlinks,
-            )
-            .await?;
+                &tlinks
+            ),
+        )?;
 
         Ok(Dashboard {
             from: f.from,

@@ -117,10 +117,18 @@ pub struct AggRow {
     pub sums: Vec<i64>,
 }
 
+/// Lists count matching records exactly up to this many; beyond it they
+/// report "more than" (counting a million rows for every page view is what
+/// makes admin lists slow, and nobody pages through ten thousand rows).
+pub const COUNT_CAP: i64 = 10_000;
+
 #[derive(Debug, Clone)]
 pub struct Page<T> {
     pub items: Vec<T>,
+    /// Matching records, at most [`COUNT_CAP`] (see `total_is_exact`).
     pub total: i64,
+    /// False when more than [`COUNT_CAP`] records match.
+    pub total_is_exact: bool,
     pub page: u32,
     pub page_size: u32,
 }

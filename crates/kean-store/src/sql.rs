@@ -18,8 +18,8 @@ use sqlx::{AnyConnection, AnyPool, AssertSqlSafe, Row};
 use std::collections::HashSet;
 
 use crate::{
-    AggRow, ArchivedFilter, Backend, GroupBy, ImportRecord, KeyRow, ListQuery, NewImport, NewUser, Page, Result,
-    SessionRow, Store, StoreError, User, UserChange, WriteMeta,
+    AggRow, ArchivedFilter, Backend, COUNT_CAP, GroupBy, ImportRecord, KeyRow, ListQuery, NewImport, NewUser, Page,
+    Result, SessionRow, Store, StoreError, User, UserChange, WriteMeta,
 };
 
 const MIGRATIONS_SQLITE: &[(i64, &str)] = &[
@@ -28,6 +28,7 @@ const MIGRATIONS_SQLITE: &[(i64, &str)] = &[
     (3, include_str!("../migrations/sqlite/0003_imports.sql")),
     (4, include_str!("../migrations/sqlite/0004_period_indexes.sql")),
     (5, include_str!("../migrations/sqlite/0005_pending_uploads.sql")),
+    (6, include_str!("../migrations/sqlite/0006_covering_indexes.sql")),
 ];
 const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -35,6 +36,7 @@ const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[
     (3, include_str!("../migrations/postgres/0003_imports.sql")),
     (4, include_str!("../migrations/postgres/0004_period_indexes.sql")),
     (5, include_str!("../migrations/postgres/0005_pending_uploads.sql")),
+    (6, include_str!("../migrations/postgres/0006_covering_indexes.sql")),
 ];
 
 /// A bound parameter.
@@ -485,13 +487,18 @@ impl Store for SqlStore {
 
     async fn list(&self, kind: Kind, query: &ListQuery, scope: Scope) -> Result<Page<Record>> {
         let (wh, mut args) = where_clause(kind, query, scope.for_kind(kind).organization());
-        let total: i64 = q(
-            format!("SELECT COUNT(*) AS n FROM {} WHERE {wh}", kind.table()),
+        let counted: i64 = q(
+            format!(
+                "SELECT COUNT(*) AS n FROM (SELECT 1 FROM {} WHERE {wh} LIMIT {}) c",
+                kind.table(),
+                COUNT_CAP + 1
+            ),
             args.clone(),
         )
         .fetch_one(&self.pool)
         .await?
         .try_get("n")?;
+        let total = counted.min(COUNT_CAP);
         let page_size = query.page_size.clamp(1, 500);
         let page = query.page.max(1);
         let order = match query.sort {
@@ -517,6 +524,7 @@ impl Store for SqlStore {
         Ok(Page {
             items,
             total,
+            total_is_exact: counted <= COUNT_CAP,
             page,
             page_size,
         })
@@ -625,23 +633,55 @@ impl Store for SqlStore {
                 )));
             }
         };
-        let mut cols = vec![format!("{key} AS gk"), "COUNT(*) AS n".to_string()];
+        let mut sum_cols = vec![];
         for (i, s) in sums.iter().enumerate() {
             if !kind.field(s).is_some_and(|f| f.ty == FieldType::Money) {
                 return Err(StoreError::Database(format!("{}.{s} is not an amount", kind.table())));
             }
-            cols.push(format!("CAST(COALESCE(SUM({s}), 0) AS BIGINT) AS s{i}"));
+            sum_cols.push((i, *s));
         }
-        let group_sql = if group == GroupBy::Nothing {
-            String::new()
+        let sql = if let GroupBy::OwnerField(n) = group {
+            // Aggregate per owner first (an index-only scan where a covering
+            // index exists), then fold the owners into the attribute's groups.
+            let inner: Vec<String> = std::iter::once("owner_org_id, COUNT(*) AS n".to_string())
+                .chain(sum_cols.iter().map(|(i, s)| format!("COALESCE(SUM({s}), 0) AS s{i}")))
+                .collect();
+            let outer: Vec<String> = [
+                "CAST(o.".to_string() + n + " AS TEXT) AS gk",
+                "CAST(SUM(x.n) AS BIGINT) AS n".to_string(),
+            ]
+            .into_iter()
+            .chain(
+                sum_cols
+                    .iter()
+                    .map(|(i, _)| format!("CAST(SUM(x.s{i}) AS BIGINT) AS s{i}")),
+            )
+            .collect();
+            format!(
+                "SELECT {} FROM (SELECT {} FROM {} t WHERE {wh} GROUP BY owner_org_id) x \
+                 LEFT JOIN organizations o ON o.id = x.owner_org_id GROUP BY gk ORDER BY gk",
+                outer.join(", "),
+                inner.join(", "),
+                kind.table()
+            )
         } else {
-            " GROUP BY gk ORDER BY gk".to_string()
+            let mut cols = vec![format!("{key} AS gk"), "COUNT(*) AS n".to_string()];
+            cols.extend(
+                sum_cols
+                    .iter()
+                    .map(|(i, s)| format!("CAST(COALESCE(SUM({s}), 0) AS BIGINT) AS s{i}")),
+            );
+            let group_sql = if group == GroupBy::Nothing {
+                String::new()
+            } else {
+                " GROUP BY gk ORDER BY gk".to_string()
+            };
+            format!(
+                "SELECT {} FROM {} t WHERE {wh}{group_sql}",
+                cols.join(", "),
+                kind.table()
+            )
         };
-        let sql = format!(
-            "SELECT {} FROM {} t WHERE {wh}{group_sql}",
-            cols.join(", "),
-            kind.table()
-        );
         q(sql, args)
             .fetch_all(&self.pool)
             .await?
@@ -888,6 +928,20 @@ impl Store for SqlStore {
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
+        // Refresh the planner's statistics after a bulk load, so that it
+        // picks the selective index (a date range, a type) over scanning
+        // the whole table in id order.
+        let analyze = match self.backend {
+            Backend::Sqlite => vec![
+                "PRAGMA analysis_limit = 2000".to_string(),
+                format!("ANALYZE {}", kind.table()),
+            ],
+            Backend::Postgres => vec![format!("ANALYZE {}", kind.table())],
+        };
+        let mut conn = self.pool.acquire().await?;
+        for stmt in analyze {
+            q(stmt, vec![]).execute(&mut *conn).await?;
+        }
         Ok(ids)
     }
 
@@ -1378,6 +1432,7 @@ impl Store for SqlStore {
         Ok(Page {
             items,
             total,
+            total_is_exact: true,
             page,
             page_size,
         })

@@ -113,6 +113,7 @@ fn listing_json(l: &Listing) -> J {
     json!({
         "items": l.page.items.iter().map(|r| record_json(r, &l.labels)).collect::<Vec<_>>(),
         "total": l.page.total,
+        "total_is_exact": l.page.total_is_exact,
         "page": l.page.page,
         "page_size": l.page.page_size,
     })

@@ -357,7 +357,7 @@ pub async fn export_xlsx(u: WebUser, Path(slug): Path<String>, Query(pairs): Que
             ));
             rows.push(row);
         }
-        if page_no >= listing.page.pages() || rows.len() >= 200_000 {
+        if listing.page.items.len() < listing.page.page_size as usize || rows.len() >= 200_000 {
             break;
         }
         page_no += 1;

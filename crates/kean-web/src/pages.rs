@@ -806,7 +806,14 @@ pub async fn list(u: WebUser, Path(slug): Path<String>, Query(pairs): Query<Vec<
         archived: params.archived,
         columns,
         rows,
-        total_text: u.lang.t("table.total").replace("{}", &listing.page.total.to_string()),
+        total_text: u.lang.t("table.total").replace(
+            "{}",
+            &if listing.page.total_is_exact {
+                listing.page.total.to_string()
+            } else {
+                format!("{}+", listing.page.total)
+            },
+        ),
         page,
         pages,
         page_size,
@@ -873,7 +880,7 @@ pub async fn export_csv(u: WebUser, Path(slug): Path<String>, Query(pairs): Quer
             );
             let _ = w.write_record(&row);
         }
-        if page >= listing.page.pages() || (page as i64) * 500 >= MAX_ROWS {
+        if listing.page.items.len() < listing.page.page_size as usize || (page as i64) * 500 >= MAX_ROWS {
             break;
         }
         page += 1;
