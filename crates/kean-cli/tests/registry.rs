@@ -343,6 +343,13 @@ async fn forms_check_csrf_and_name_fields(s: Server) {
     user(&s.app, "boss", Role::Admin, None).await;
     let web = Web::login(&s.base, "boss", "Passw0rd2025").await;
     let (_, page) = web.get("/registry/organizations/new").await;
+    for k in kean_core::Kind::ALL {
+        assert!(
+            page.contains(&format!("href=\"/registry/{}\"", k.slug())),
+            "the menu offers {}",
+            k.slug()
+        );
+    }
     let csrf = common::csrf_of(&page);
     let d = b.district.to_string();
     let code = valid_code("91140727MA0K00004");

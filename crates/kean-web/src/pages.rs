@@ -409,6 +409,7 @@ pub async fn home(u: WebUser, Query(q): Query<HashMap<String, String>>) -> Respo
         .iter()
         .map(|b| format!("{} {}", choice(level_field, &b.key), b.count))
         .collect();
+    let sep = if zh { "" } else { " " };
     let (cv, cu) = amount_text(d.contracts.amount(0), u.lang);
     let (tv, tu) = amount_text(d.contracts.amount(1), u.lang);
     let (rv, ru) = amount_text(d.tech_service.amount(0), u.lang);
@@ -444,7 +445,7 @@ pub async fn home(u: WebUser, Query(q): Query<HashMap<String, String>>) -> Respo
             value: cv,
             unit: cu,
             sub: format!(
-                "{} · {} {tv}{tu}",
+                "{} · {} {tv}{sep}{tu}",
                 growth_text(d.contracts.growth(0), u.lang),
                 u.lang.t("stats.tech_value")
             ),
@@ -469,7 +470,7 @@ pub async fn home(u: WebUser, Query(q): Query<HashMap<String, String>>) -> Respo
             value: d.transfers.count.to_string(),
             unit: u.lang.t("unit.item").into(),
             sub: format!(
-                "{} {xv}{xu} · {}",
+                "{} {xv}{sep}{xu} · {}",
                 u.lang.t("stats.amount"),
                 growth_text(d.transfers.growth(0), u.lang)
             ),

@@ -364,6 +364,7 @@ impl Chrome {
                     Kind::Contract,
                     Kind::Achievement,
                     Kind::Transfer,
+                    Kind::RevenueReport,
                 ]
                 .into_iter()
                 .map(kind_item)
