@@ -428,6 +428,29 @@ impl Access {
         }
     }
 
+    /// Records that the actor exported `rows` records of `kind` (data
+    /// leaving kean is audited like a change).
+    pub async fn audit_export(&self, kind: Kind, format: &str, rows: usize, filter: &str) -> Result<()> {
+        self.gate(Action::Read, Some(kind))?;
+        let m = self.meta();
+        let draft = kean_core::audit::AuditDraft {
+            at: m.at,
+            actor_id: m.actor_id,
+            actor: m.actor,
+            action: "export".into(),
+            target: kind.slug().into(),
+            record_id: None,
+            before: None,
+            after: Some(serde_json::json!({ "format": format, "rows": rows, "filter": filter })),
+        };
+        self.app
+            .store()
+            .append_audit(draft)
+            .await
+            .map_err(AppError::from_store)?;
+        Ok(())
+    }
+
     // ---------------- audit ----------------
 
     pub async fn audit_page(&self, page: u32, page_size: u32) -> Result<Page<AuditEntry>> {

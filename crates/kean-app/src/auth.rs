@@ -16,6 +16,9 @@ pub struct Settings {
     pub api_token: Duration,
     pub max_failed_logins: i64,
     pub lockout: Duration,
+    /// Mark the session cookie `Secure` (when kean is served over HTTPS,
+    /// directly or behind a proxy).
+    pub secure_cookies: bool,
 }
 
 impl Default for Settings {
@@ -25,6 +28,7 @@ impl Default for Settings {
             api_token: Duration::days(30),
             max_failed_logins: 5,
             lockout: Duration::minutes(15),
+            secure_cookies: false,
         }
     }
 }

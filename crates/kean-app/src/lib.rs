@@ -77,6 +77,10 @@ impl App {
         self
     }
 
+    pub fn settings(&self) -> &Settings {
+        &self.settings
+    }
+
     pub fn backend(&self) -> Backend {
         self.store.backend()
     }

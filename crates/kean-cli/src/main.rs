@@ -39,6 +39,9 @@ enum Command {
         /// Seed the demo city (晋中市) and demo accounts into an empty database.
         #[arg(long)]
         demo: bool,
+        /// Mark the session cookie Secure (serve over HTTPS, directly or behind a proxy).
+        #[arg(long, env = "KEAN_SECURE_COOKIES")]
+        secure_cookies: bool,
         #[command(flatten)]
         db: DbArg,
     },
@@ -201,7 +204,12 @@ async fn main() -> ExitCode {
         .init();
     let cli = Cli::parse();
     match cli.command {
-        Command::Serve { listen, demo, db } => serve(listen, demo, &db.database_url).await,
+        Command::Serve {
+            listen,
+            demo,
+            secure_cookies,
+            db,
+        } => serve(listen, demo, secure_cookies, &db.database_url).await,
         Command::Migrate { db } => match open(&db.database_url).await {
             Ok(_) => {
                 println!("database ready: {}", db.database_url);
@@ -436,11 +444,16 @@ async fn import(
     }
 }
 
-async fn serve(listen: SocketAddr, demo: bool, url: &str) -> ExitCode {
+async fn serve(listen: SocketAddr, demo: bool, secure_cookies: bool, url: &str) -> ExitCode {
     let app = match open(url).await {
         Ok(a) => a,
         Err(c) => return c,
     };
+    let settings = kean_app::Settings {
+        secure_cookies,
+        ..app.settings().clone()
+    };
+    let app = app.with_settings(settings);
     if demo {
         match kean_demo::seed(&app).await {
             Ok(Some(summary)) => println!("{summary}"),

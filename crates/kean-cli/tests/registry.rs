@@ -319,6 +319,15 @@ async fn liaison_sees_and_changes_only_its_own_organization(s: Server) {
     let (st, csv) = web.get("/registry/platforms/export.csv").await;
     assert_eq!(st, 200);
     assert!(!csv.contains("乙公司"));
+    // Data leaving kean is audited too.
+    let log = s.app.access(Actor::system("t")).audit_page(1, 5).await.unwrap();
+    let export = log
+        .items
+        .iter()
+        .find(|e| e.draft.action == "export")
+        .expect("export audited");
+    assert_eq!(export.draft.actor, "liaison_a");
+    assert_eq!(export.draft.after.as_ref().unwrap()["rows"], 2, "its own two platforms");
     let (st, _) = web.get("/system/users").await;
     assert_eq!(st, 403);
 

@@ -362,6 +362,10 @@ pub async fn export_xlsx(u: WebUser, Path(slug): Path<String>, Query(pairs): Que
         }
         page_no += 1;
     }
+    let filter: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    if let Err(e) = u.access.audit_export(kind, "xlsx", rows.len(), &filter.join("&")).await {
+        return error_page(&u, e);
+    }
     let opts = kean_exchange::ExportOptions {
         zh,
         money_unit: kean_exchange::MoneyUnit::Yuan,

@@ -189,7 +189,7 @@ pub async fn login_submit(
         Ok(ok) => {
             let mut res = Redirect::to(&next).into_response();
             let max_age = 8 * 3600;
-            if let Ok(v) = session_cookie(&ok.token, max_age).parse() {
+            if let Ok(v) = session_cookie(&ok.token, max_age, st.app.settings().secure_cookies).parse() {
                 res.headers_mut().append(header::SET_COOKIE, v);
             }
             res
@@ -211,7 +211,7 @@ pub async fn logout(State(st): State<AppState>, f: WebForm) -> Response {
         return error_page(&f.user, e);
     }
     let mut res = Redirect::to("/login").into_response();
-    if let Ok(v) = session_cookie("", 0).parse() {
+    if let Ok(v) = session_cookie("", 0, st.app.settings().secure_cookies).parse() {
         res.headers_mut().append(header::SET_COOKIE, v);
     }
     res
@@ -854,6 +854,7 @@ pub async fn export_csv(u: WebUser, Path(slug): Path<String>, Query(pairs): Quer
         Err(e) => return error_page(&u, e),
     };
     let zh = u.lang.zh();
+    let mut exported = 0usize;
     let mut w = csv::Writer::from_writer(Vec::new());
     let mut header = vec!["ID".to_string()];
     header.extend(kind.fields().iter().map(|f| f.label(zh).to_string()));
@@ -880,11 +881,19 @@ pub async fn export_csv(u: WebUser, Path(slug): Path<String>, Query(pairs): Quer
                     .into(),
             );
             let _ = w.write_record(&row);
+            exported += 1;
         }
         if listing.page.items.len() < listing.page.page_size as usize || (page as i64) * 500 >= MAX_ROWS {
             break;
         }
         page += 1;
+    }
+    if let Err(e) = u
+        .access
+        .audit_export(kind, "csv", exported, &query_string(&pairs))
+        .await
+    {
+        return error_page(&u, e);
     }
     let mut body = "\u{feff}".as_bytes().to_vec();
     body.extend(w.into_inner().unwrap_or_default());
