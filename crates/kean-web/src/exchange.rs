@@ -10,7 +10,7 @@ use kean_core::{ErrorCode, Kind, Value};
 
 use crate::AppState;
 use crate::auth::{WebForm, WebUser, same_secret};
-use crate::pages::{error_page, render};
+use crate::pages::{error_page, kind_of, render};
 use crate::views::{Chrome, display_value, parse_list_params, url_encode};
 
 /// A file upload from a logged-in user whose CSRF token matched.
@@ -129,12 +129,8 @@ fn fill(text: &str, args: &[String]) -> String {
     out
 }
 
-fn kind_for(u: &WebUser, slug: &str) -> Result<Kind, Response> {
-    Kind::from_slug(slug).ok_or_else(|| error_page(u, AppError::not_found()))
-}
-
 pub async fn import_form(u: WebUser, Path(slug): Path<String>) -> Response {
-    let kind = match kind_for(&u, &slug) {
+    let kind = match kind_of(&u, &slug) {
         Ok(k) => k,
         Err(r) => return r,
     };
@@ -211,7 +207,7 @@ fn checked(
 
 pub async fn upload(Path(slug): Path<String>, up: WebUpload) -> Response {
     let u = &up.user;
-    let kind = match kind_for(u, &slug) {
+    let kind = match kind_of(u, &slug) {
         Ok(k) => k,
         Err(r) => return r,
     };
@@ -225,7 +221,7 @@ pub async fn upload(Path(slug): Path<String>, up: WebUpload) -> Response {
 
 pub async fn confirm(Path((slug, token)): Path<(String, String)>, f: WebForm) -> Response {
     let u = &f.user;
-    let kind = match kind_for(u, &slug) {
+    let kind = match kind_of(u, &slug) {
         Ok(k) => k,
         Err(r) => return r,
     };
@@ -242,7 +238,7 @@ pub async fn confirm(Path((slug, token)): Path<(String, String)>, f: WebForm) ->
 }
 
 pub async fn report(u: WebUser, Path((slug, token)): Path<(String, String)>) -> Response {
-    let kind = match kind_for(&u, &slug) {
+    let kind = match kind_of(&u, &slug) {
         Ok(k) => k,
         Err(r) => return r,
     };
@@ -290,7 +286,7 @@ pub async fn template_csv(u: WebUser, Path(slug): Path<String>) -> Response {
 }
 
 fn template(u: WebUser, slug: String, file: &str) -> Response {
-    let kind = match kind_for(&u, &slug) {
+    let kind = match kind_of(&u, &slug) {
         Ok(k) => k,
         Err(r) => return r,
     };
@@ -318,7 +314,7 @@ fn template(u: WebUser, slug: String, file: &str) -> Response {
 /// The filtered list as a formatted workbook (amounts as numbers, dates as
 /// dates, references and choices by name).
 pub async fn export_xlsx(u: WebUser, Path(slug): Path<String>, Query(pairs): Query<Vec<(String, String)>>) -> Response {
-    let kind = match kind_for(&u, &slug) {
+    let kind = match kind_of(&u, &slug) {
         Ok(k) => k,
         Err(r) => return r,
     };

@@ -100,6 +100,11 @@ fn html_escape(s: &str) -> String {
         .replace('"', "&quot;")
 }
 
+/// The registry and record id from the path, or an error page.
+fn record_of(u: &WebUser, slug: &str, id_text: &str) -> Result<(Kind, i64), Response> {
+    Ok((kind_of(u, slug)?, id_of(u, id_text)?))
+}
+
 /// The record id from the path, or an error page saying it is not one.
 fn id_of(u: &WebUser, text: &str) -> Result<i64, Response> {
     text.parse::<i64>().ok().filter(|i| *i > 0).ok_or_else(|| {
@@ -114,7 +119,7 @@ fn id_of(u: &WebUser, text: &str) -> Result<i64, Response> {
     })
 }
 
-fn kind_of(u: &WebUser, slug: &str) -> Result<Kind, Response> {
+pub(crate) fn kind_of(u: &WebUser, slug: &str) -> Result<Kind, Response> {
     Kind::from_slug(slug).ok_or_else(|| error_page(u, AppError::not_found()))
 }
 
@@ -1086,12 +1091,8 @@ pub async fn create(Path(slug): Path<String>, f: WebForm) -> Response {
 }
 
 pub async fn edit_form(u: WebUser, Path((slug, id_text)): Path<(String, String)>) -> Response {
-    let kind = match kind_of(&u, &slug) {
-        Ok(k) => k,
-        Err(r) => return r,
-    };
-    let id = match id_of(&u, &id_text) {
-        Ok(i) => i,
+    let (kind, id) = match record_of(&u, &slug, &id_text) {
+        Ok(x) => x,
         Err(r) => return r,
     };
     if !u.access.may(Action::Update, Some(kind)) {
@@ -1112,31 +1113,13 @@ pub async fn edit_form(u: WebUser, Path((slug, id_text)): Path<(String, String)>
 
 pub async fn update(Path((slug, id_text)): Path<(String, String)>, f: WebForm) -> Response {
     let u = &f.user;
-    let kind = match kind_of(u, &slug) {
-        Ok(k) => k,
-        Err(r) => return r,
-    };
-    let id = match id_of(u, &id_text) {
-        Ok(i) => i,
+    let (kind, id) = match record_of(u, &slug, &id_text) {
+        Ok(x) => x,
         Err(r) => return r,
     };
     let version = f.form.get("_version").and_then(|v| v.parse().ok());
     match u.access.update(kind, id, &f.form, version).await {
         Ok(r) => Redirect::to(&format!("/registry/{}/{}?saved=1", kind.slug(), r.id)).into_response(),
-        // Someone else saved first: keep this user's input, say so, and let
-        // a second save (now based on the current version) overwrite.
-        Err(e) if e.code == ErrorCode::Conflict && e.fields.is_empty() => {
-            let current = u.access.get(kind, id).await.map(|(r, _)| r.version).ok().or(version);
-            let e = AppError {
-                message_zh: format!("{}。您的修改仍保留在下方；再次保存将覆盖对方的修改。", e.message_zh),
-                message_en: format!(
-                    "{}. Your changes are kept below; saving again overwrites the other edit.",
-                    e.message_en
-                ),
-                ..e
-            };
-            form_page(u, kind, Some(id), current, &f.form, Some(e)).await
-        }
         // Someone else saved first: keep this user's input, say so, and let
         // a second save (now based on the current version) overwrite.
         Err(e) if e.code == ErrorCode::Conflict && e.fields.is_empty() => {
@@ -1160,12 +1143,8 @@ pub async fn update(Path((slug, id_text)): Path<(String, String)>, f: WebForm) -
 
 async fn set_archived(slug: String, id_text: String, f: WebForm, archived: bool) -> Response {
     let u = &f.user;
-    let kind = match kind_of(u, &slug) {
-        Ok(k) => k,
-        Err(r) => return r,
-    };
-    let id = match id_of(u, &id_text) {
-        Ok(i) => i,
+    let (kind, id) = match record_of(u, &slug, &id_text) {
+        Ok(x) => x,
         Err(r) => return r,
     };
     match u.access.set_archived(kind, id, archived).await {
@@ -1212,12 +1191,8 @@ pub async fn detail(
     Path((slug, id_text)): Path<(String, String)>,
     Query(q): Query<HashMap<String, String>>,
 ) -> Response {
-    let kind = match kind_of(&u, &slug) {
-        Ok(k) => k,
-        Err(r) => return r,
-    };
-    let id = match id_of(&u, &id_text) {
-        Ok(i) => i,
+    let (kind, id) = match record_of(&u, &slug, &id_text) {
+        Ok(x) => x,
         Err(r) => return r,
     };
     let (r, labels) = match u.access.get(kind, id).await {
