@@ -47,7 +47,7 @@ run_one() {
   kill "$server"; wait "$server" 2>/dev/null || true
 }
 
-run_one "SQLite" "sqlite://$work/bench.db"
+[ -n "${BENCH_SKIP_SQLITE:-}" ] || run_one "SQLite" "sqlite://$work/bench.db"
 if [ -n "${BENCH_PG_URL:-}" ]; then
   db="kean_bench_$$"
   psql "$BENCH_PG_URL" -qc "CREATE DATABASE $db" >/dev/null

@@ -936,7 +936,9 @@ impl Store for SqlStore {
                 "PRAGMA analysis_limit = 2000".to_string(),
                 format!("ANALYZE {}", kind.table()),
             ],
-            Backend::Postgres => vec![format!("ANALYZE {}", kind.table())],
+            // VACUUM also marks the new pages all-visible, which index-only
+            // scans (the statistics' covering indexes) need.
+            Backend::Postgres => vec![format!("VACUUM (ANALYZE) {}", kind.table())],
         };
         let mut conn = self.pool.acquire().await?;
         for stmt in analyze {
