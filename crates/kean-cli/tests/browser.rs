@@ -221,6 +221,22 @@ async fn login_register_an_organization_and_find_it() {
     driver.type_into("#f-contract_no", "2025140700777777").await;
     driver.type_into("#f-title", "玄武岩纤维制备技术转让合同").await;
     driver.click("#f-contract_type option[value='transfer']").await;
+    // The seller is found with the picker's search box (htmx fills the select).
+    driver
+        .type_into("input.picker-search[hx-target='#f-seller_org_id']", "古城")
+        .await;
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let options = driver.text("#f-seller_org_id").await;
+        if options.contains(name) && !options.contains("晋中甲科技有限公司") {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the picker never narrowed to matching organizations: {options}"
+        );
+        tokio::time::sleep(Duration::from_millis(150)).await;
+    }
     driver
         .click(&format!("#f-seller_org_id option[value='{org_id}']"))
         .await;

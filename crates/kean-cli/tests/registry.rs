@@ -330,6 +330,13 @@ async fn liaison_sees_and_changes_only_its_own_organization(s: Server) {
     assert_eq!(export.draft.after.as_ref().unwrap()["rows"], 2, "its own two platforms");
     let (st, _) = web.get("/system/users").await;
     assert_eq!(st, 403);
+    // The reference picker searches inside the same scope.
+    let (st, opts) = web.get("/registry/organizations/options?q=%E6%99%8B%E4%B8%AD").await;
+    assert_eq!(st, 200);
+    assert!(
+        opts.contains("晋中甲科技有限公司") && !opts.contains("晋中乙材料有限公司"),
+        "{opts}"
+    );
 
     // Read-only roles.
     let rpw = user(&s.app, "researcher_a", Role::Researcher, Some(b.org_a)).await;

@@ -77,6 +77,7 @@ impl Lang {
             "form.new_title" => ("新增", "New"),
             "form.edit_title" => ("修改", "Edit"),
             "form.choose" => ("请选择", "Choose…"),
+            "form.search_ref" => ("输入名称或编码搜索…", "type a name or code to search…"),
             "form.yes" => ("是", "Yes"),
             "form.no" => ("否", "No"),
             "detail.meta" => ("记录信息", "Record"),

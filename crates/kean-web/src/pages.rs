@@ -920,6 +920,8 @@ pub async fn export_csv(u: WebUser, Path(slug): Path<String>, Query(pairs): Quer
 // ---------------- forms ----------------
 
 pub struct FormField {
+    /// For references: the registry to search in the picker.
+    ref_slug: Option<&'static str>,
     name: &'static str,
     label: String,
     required: bool,
@@ -984,6 +986,10 @@ async fn form_page(
             _ => None,
         };
         fields.push(FormField {
+            ref_slug: match f.ty {
+                FieldType::Ref(k) => Some(k.slug()),
+                _ => None,
+            },
             name: f.name,
             label: f.label(zh).into(),
             required: f.required,
@@ -1529,4 +1535,43 @@ pub async fn audit(u: WebUser, Query(q): Query<HashMap<String, String>>) -> Resp
         next_href: (page.page < pages).then(|| format!("/system/audit?page={}", page.page + 1)),
     };
     render(&view, StatusCode::OK)
+}
+
+/// Options for a reference picker: records of the registry matching `q`
+/// (the same keyword search as the list, inside the user's scope), as
+/// `<option>` elements for htmx to put into the select.
+pub async fn options(u: WebUser, Path(slug): Path<String>, Query(q): Query<HashMap<String, String>>) -> Response {
+    let kind = match kind_of(&u, &slug) {
+        Ok(k) => k,
+        Err(r) => return r,
+    };
+    let keyword = q
+        .get("q")
+        .map(|s| s.trim().chars().take(100).collect::<String>())
+        .filter(|s| !s.is_empty());
+    let query = kean_app::ListQuery {
+        keyword,
+        page: 1,
+        page_size: 50,
+        ..Default::default()
+    };
+    let listing = match u.access.list(kind, &query).await {
+        Ok(l) => l,
+        Err(e) => return error_page(&u, e),
+    };
+    let mut html = format!("<option value=\"\">{}</option>", html_escape(u.lang.t("form.choose")));
+    for r in &listing.page.items {
+        html.push_str(&format!(
+            "<option value=\"{}\">{}</option>",
+            r.id,
+            html_escape(&r.fields.label())
+        ));
+    }
+    if listing.page.items.is_empty() {
+        html.push_str(&format!(
+            "<option value=\"\" disabled>{}</option>",
+            html_escape(u.lang.t("table.empty"))
+        ));
+    }
+    Html(html).into_response()
 }
