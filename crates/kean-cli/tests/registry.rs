@@ -658,3 +658,35 @@ async fn administrators_unlock_disable_and_reset_accounts(s: Server) {
     }
 }
 on_both!(administrators_unlock_disable_and_reset_accounts);
+
+/// Sorting by a reference sorts by the referenced record's name, not its id
+/// (SQLite: binary order of the names; PostgreSQL follows its collation).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sorting_by_a_reference_sorts_by_its_name() {
+    let s = common::start(common::Backend::Sqlite).await.unwrap();
+    let b = basics(&s.app).await;
+    user(&s.app, "boss", Role::Admin, None).await;
+    let api = Api::login(&s.base, "boss", "Passw0rd2025").await;
+    // org_a (晋中甲…) has the smaller id but the larger name in binary order (甲 U+7532 > 乙 U+4E59).
+    for (name, host) in [("平台一", b.org_a), ("平台二", b.org_b)] {
+        let (st, _) = api
+            .post(
+                "/api/v1/registry/platforms",
+                json!({"name": name, "platform_type": "key_lab", "level": "city", "host_org_id": host}),
+            )
+            .await;
+        assert_eq!(st, 201);
+    }
+    let hosts = |v: Value| -> Vec<String> {
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["labels"]["host_org_id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let (_, asc) = api.get("/api/v1/registry/platforms?sort=host_org_id&order=asc").await;
+    assert_eq!(hosts(asc), vec!["晋中乙材料有限公司", "晋中甲科技有限公司"]);
+    let (_, desc) = api.get("/api/v1/registry/platforms?sort=host_org_id&order=desc").await;
+    assert_eq!(hosts(desc), vec!["晋中甲科技有限公司", "晋中乙材料有限公司"]);
+}

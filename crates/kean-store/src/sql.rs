@@ -503,7 +503,18 @@ impl Store for SqlStore {
         let page = query.page.max(1);
         let order = match query.sort {
             Some((col, desc)) if kind.field(col).is_some() || matches!(col, "id" | "updated_at" | "created_at") => {
-                format!("{col} {}, id DESC", if desc { "DESC" } else { "ASC" })
+                let dir = if desc { "DESC" } else { "ASC" };
+                // A reference sorts by the name people see, not by its id.
+                let key = match kind.field(col).map(|f| f.ty) {
+                    Some(FieldType::Ref(k)) => format!(
+                        "(SELECT r.{} FROM {} r WHERE r.id = {}.{col})",
+                        k.label_field(),
+                        k.table(),
+                        kind.table()
+                    ),
+                    _ => col.to_string(),
+                };
+                format!("{key} {dir}, id DESC")
             }
             _ => "id DESC".to_string(),
         };
