@@ -33,7 +33,17 @@ pub struct RowError {
     pub message_en: String,
 }
 
-#[derive(Debug, Clone)]
+/// What an import is doing, for progress displays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImportStage {
+    Checking,
+    Writing,
+}
+
+/// Hears (stage, rows done, rows in all) as an import goes.
+pub type ImportProgress = std::sync::Arc<dyn Fn(ImportStage, usize, usize) + Send + Sync>;
+
+#[derive(Clone)]
 pub struct ImportSource {
     pub file_name: String,
     /// Hash of the file's bytes (re-imports are refused unless forced).
@@ -41,6 +51,7 @@ pub struct ImportSource {
     pub force: bool,
     /// Check everything, write nothing (the preview before confirming).
     pub dry_run: bool,
+    pub progress: Option<ImportProgress>,
 }
 
 #[derive(Debug, Clone)]
@@ -187,7 +198,15 @@ impl Access {
         };
         let mut errors = vec![];
         let mut good: Vec<(usize, Fields, Option<i64>)> = vec![];
-        for row in rows {
+        let report = |stage: ImportStage, done: usize, total: usize| {
+            if let Some(p) = &source.progress {
+                p(stage, done, total);
+            }
+        };
+        for (i, row) in rows.iter().enumerate() {
+            if i % 1000 == 0 {
+                report(ImportStage::Checking, i, rows.len());
+            }
             let mut raw = row.values.clone();
             let mut row_errors = vec![];
             for f in kind.fields() {
@@ -339,7 +358,9 @@ impl Access {
         let ids = self
             .app()
             .store()
-            .insert_many(kind, &to_insert, &import, &self.write_meta())
+            .insert_many(kind, &to_insert, &import, &self.write_meta(), &|done| {
+                report(ImportStage::Writing, done, to_insert.len())
+            })
             .await
             .map_err(AppError::from_store)?;
         Ok(ImportOutcome::Imported { ids })
@@ -375,6 +396,7 @@ impl Access {
         file_name: &str,
         force: bool,
         dry_run: bool,
+        progress: Option<ImportProgress>,
     ) -> Result<FileImport> {
         let file_error = |zh: String, en: String| AppError::new(ErrorCode::ValidationFailed, zh, en);
         let table = kean_exchange::read_table(bytes, &kean_exchange::ReadOptions::default()).map_err(|e| {
@@ -406,6 +428,7 @@ impl Access {
             content_hash: kean_exchange::content_hash(bytes),
             force,
             dry_run,
+            progress,
         };
         match self.import(kind, &rows, &source).await? {
             ImportOutcome::Imported { ids } => Ok(FileImport::Imported { ids }),
@@ -468,7 +491,7 @@ impl Access {
                     "the upload has expired or does not exist; upload again",
                 )
             })?;
-        let outcome = self.import_file(kind, &bytes, &file_name, force, dry_run).await?;
+        let outcome = self.import_file(kind, &bytes, &file_name, force, dry_run, None).await?;
         if matches!(outcome, FileImport::Imported { .. }) {
             self.app()
                 .store()

@@ -23,7 +23,7 @@ use kean_store::Store;
 pub use access::{Access, Listing, UserAction};
 pub use auth::{LoginOk, SessionKind, Settings, random_token};
 pub use error::AppError;
-pub use import::{FileImport, ImportOutcome, ImportRow, ImportSource, RowError};
+pub use import::{FileImport, ImportOutcome, ImportProgress, ImportRow, ImportSource, ImportStage, RowError};
 pub use kean_store::{ArchivedFilter, Backend, ListQuery, Page, User};
 pub use stats::{Bucket, Dashboard, Figure, StatFilter};
 

@@ -36,6 +36,7 @@ async fn import(access: &kean_app::Access, kind: Kind, rows: Vec<ImportRow>, tag
         content_hash: format!("bench-{tag}"),
         force: true,
         dry_run: std::env::var("KEAN_BENCH_DRY").is_ok(),
+        progress: None,
     };
     match access.import(kind, &rows, &src).await.expect("import") {
         ImportOutcome::Imported { ids } => assert_eq!(ids.len(), n),

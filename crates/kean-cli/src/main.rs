@@ -380,22 +380,28 @@ async fn import(
         Err(c) => return c,
     };
     let access = app.access(Actor::system("import"));
-    let bar = indicatif::ProgressBar::new_spinner();
+    // A bar over the rows: checked first, then written (one transaction).
+    let bar = indicatif::ProgressBar::new(0);
     bar.set_style(
-        indicatif::ProgressStyle::with_template("{spinner} {elapsed_precise} {msg}")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_spinner()),
+        indicatif::ProgressStyle::with_template("{msg:10} {bar:40} {pos}/{len} rows  {elapsed_precise}")
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
-    bar.enable_steady_tick(std::time::Duration::from_millis(120));
-    bar.set_message(format!(
-        "checking {} ({} bytes) for {kind}…",
-        file.display(),
-        bytes.len()
-    ));
+    let shown = bar.clone();
+    let progress: kean_app::ImportProgress = std::sync::Arc::new(move |stage, done, total| {
+        shown.set_length(total as u64);
+        shown.set_message(match stage {
+            kean_app::ImportStage::Checking => "checking",
+            kean_app::ImportStage::Writing => "writing",
+        });
+        shown.set_position(done as u64);
+    });
     let name = file
         .file_name()
         .map(|n| n.to_string_lossy().to_string())
         .unwrap_or_default();
-    let outcome = access.import_file(k, &bytes, &name, force, dry_run).await;
+    let outcome = access
+        .import_file(k, &bytes, &name, force, dry_run, Some(progress))
+        .await;
     bar.finish_and_clear();
     match outcome {
         Ok(kean_app::FileImport::Imported { ids }) => {

@@ -25,6 +25,7 @@ fn source(hash: &str) -> ImportSource {
         content_hash: hash.into(),
         force: false,
         dry_run: false,
+        progress: None,
     }
 }
 

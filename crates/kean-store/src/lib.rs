@@ -252,13 +252,15 @@ pub trait Store: Send + Sync {
 
     // ---- registry writes (each one transaction with its audit record) ----
     /// Inserts all rows in one transaction, each with its audit record, and
-    /// records the import; all or nothing.
+    /// records the import; all or nothing. `progress` hears how many rows
+    /// are written so far.
     async fn insert_many(
         &self,
         kind: Kind,
         rows: &[(Fields, Option<i64>)],
         import: &NewImport,
         meta: &WriteMeta,
+        progress: &(dyn Fn(usize) + Send + Sync),
     ) -> Result<Vec<i64>>;
     async fn insert(&self, fields: &Fields, owner_org_id: Option<i64>, meta: &WriteMeta) -> Result<Record>;
     /// Replaces the fields of a record inside `scope`, if it is still at

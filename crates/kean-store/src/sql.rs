@@ -818,6 +818,7 @@ impl Store for SqlStore {
         rows: &[(Fields, Option<i64>)],
         import: &NewImport,
         meta: &WriteMeta,
+        progress: &(dyn Fn(usize) + Send + Sync),
     ) -> Result<Vec<i64>> {
         let _w = self.write_guard().await;
         let mut tx = self.pool.begin().await?;
@@ -908,6 +909,7 @@ impl Store for SqlStore {
             );
             q(sql, args).execute(&mut *tx).await?;
             insert_audit_entries(&mut tx, &entries, positional).await?;
+            progress((chunk_no * per_statement + chunk.len()).min(rows.len()));
         }
         q(
             "INSERT INTO imports (kind, content_hash, file_name, row_count, actor_id, actor, created_at) \
