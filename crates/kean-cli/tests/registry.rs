@@ -47,6 +47,11 @@ async fn registry_round_trip(s: Server) {
     assert_eq!(st, 200);
     assert_eq!(list["total"], 1);
     assert_eq!(list["items"][0]["labels"]["host_org_id"], "山西太谷种业科技有限公司");
+    // A contract is found by its seller's name too.
+    let (_, by_seller) = api
+        .get("/api/v1/registry/contracts?q=%E5%A4%AA%E8%B0%B7%E7%A7%8D%E4%B8%9A")
+        .await;
+    assert_eq!(by_seller["total"], 1, "{by_seller}");
     let (_, list) = api
         .get("/api/v1/registry/contracts?contract_type=licensing&signed_on_from=2025-01-01&signed_on_to=2025-12-31")
         .await;

@@ -427,12 +427,19 @@ fn where_clause(kind: Kind, query: &ListQuery, org: Option<i64>) -> (String, Vec
     }
     if let Some(k) = query.keyword.as_deref().map(str::trim).filter(|k| !k.is_empty()) {
         let p = next(&mut args, Arg::Text(Some(escape_like(k))));
-        let ors: Vec<String> = kind
+        let mut ors: Vec<String> = kind
             .fields()
             .iter()
             .filter(|f| f.search)
             .map(|f| format!("LOWER({}) LIKE {p} ESCAPE '\\'", f.name))
             .collect();
+        // Records owned by an organization are also found by its name
+        // (contracts by their seller, platforms by their host …).
+        if matches!(kind.owner(), Owner::Field(_) | Owner::Via(..)) {
+            ors.push(format!(
+                "owner_org_id IN (SELECT id FROM organizations WHERE LOWER(name) LIKE {p} ESCAPE '\\')"
+            ));
+        }
         if !ors.is_empty() {
             conds.push(format!("({})", ors.join(" OR ")));
         }
