@@ -23,7 +23,17 @@ impl Fen {
     /// Thousands separators (`,` and full-width `，`) and a leading `¥`/`￥`
     /// are accepted, as in spreadsheets; negatives are not.
     pub fn parse_yuan(s: &str) -> Result<Fen, MoneyError> {
-        let raw: String = s.trim().trim_start_matches(['¥', '￥']).replace('，', ",");
+        // Full-width digits and points (１２３．４５) are what Chinese input
+        // methods often produce; read them as ASCII.
+        let ascii: String = s
+            .chars()
+            .map(|c| match c {
+                '０'..='９' => char::from(b'0' + (c as u32 - '０' as u32) as u8),
+                '．' => '.',
+                c => c,
+            })
+            .collect();
+        let raw: String = ascii.trim().trim_start_matches(['¥', '￥']).replace('，', ",");
         // Thousands separators only where they belong: "1,234,567.5" yes,
         // "12,50" (a decimal comma) or "1,2,3" no.
         let int_part = raw.split('.').next().unwrap_or("");
@@ -140,6 +150,7 @@ mod tests {
         );
         assert_eq!(Fen::parse_yuan("1,2,3"), Err(MoneyError::Malformed));
         assert_eq!(Fen::parse_yuan("1，234，567"), Ok(Fen(123_456_700)));
+        assert_eq!(Fen::parse_yuan("１００．５"), Ok(Fen(10_050)));
         assert_eq!(Fen::parse_yuan("123456789012345"), Err(MoneyError::TooLarge));
     }
 

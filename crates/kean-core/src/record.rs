@@ -338,6 +338,17 @@ pub fn validate(kind: Kind, raw: &BTreeMap<String, String>, today: NaiveDate) ->
 }
 
 fn cross_field_rules(fs: &Fields, errors: &mut Vec<FieldError>) {
+    if let Some(phone) = fs.get("contact_phone").as_text() {
+        let digits = phone.chars().filter(|c| c.is_ascii_digit()).count();
+        let allowed = phone.chars().all(|c| c.is_ascii_digit() || " -+()（）转".contains(c));
+        if !allowed || !(7..=20).contains(&digits) {
+            errors.push(FieldError::new(
+                "contact_phone",
+                "联系电话：应为7–20位数字，可含区号分隔符“-”、空格、括号或“转”分机",
+                "Contact phone: 7–20 digits, with optional -, spaces, brackets or an extension",
+            ));
+        }
+    }
     let has_error = |errors: &Vec<FieldError>, name: &str| errors.iter().any(|e| e.field == name);
     match fs.kind() {
         Kind::Organization => {
@@ -568,6 +579,27 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(e[0].field, "completed_on");
+    }
+
+    #[test]
+    fn phone_numbers() {
+        let base = [
+            ("name", "x"),
+            ("credit_code", "914403001922038216"),
+            ("org_type", "enterprise"),
+            ("district_id", "1"),
+        ];
+        for (phone, ok) in [
+            ("0354-3012345", true),
+            ("13800138000", true),
+            ("(0354) 301 2345 转 8001", true),
+            ("call me", false),
+            ("123", false),
+        ] {
+            let mut r = raw(&base);
+            r.insert("contact_phone".into(), phone.into());
+            assert_eq!(validate(Kind::Organization, &r, today()).is_ok(), ok, "{phone}");
+        }
     }
 
     #[test]
