@@ -199,3 +199,18 @@ fn batch_is_chunked_and_ordered() {
     assert_eq!(ids.len(), 21);
     assert!(ids.windows(2).all(|w| w[0] <= w[1]));
 }
+
+/// Generic words are translated, not matched by sound: 食品 (shipin, "food")
+/// must not pass for "shipping", as it did for the demo city's food
+/// companies against "Northern Shipping Company".
+#[test]
+fn generic_words_are_not_matched_by_sound() {
+    let Some(idx) = real_index() else { return };
+    for q in ["西安北方食品有限公司", "山西东方食品有限公司"] {
+        let hits = idx.screen(&Query::new(q), DEFAULT_THRESHOLD);
+        assert!(
+            hits.iter().all(|h| !h.entry_name.to_lowercase().contains("shipping")),
+            "{q}: {hits:?}"
+        );
+    }
+}
