@@ -462,8 +462,22 @@ impl Access {
             .map_err(AppError::from_store)
     }
 
+    /// One audit record by its sequence number.
+    pub async fn audit_entry(&self, seq: i64) -> Result<Option<AuditEntry>> {
+        self.gate(Action::ReadAudit, None)?;
+        let batch = self
+            .app
+            .store()
+            .audit_range(seq - 1, 1)
+            .await
+            .map_err(AppError::from_store)?;
+        Ok(batch.into_iter().find(|e| e.seq == seq))
+    }
+
     /// Walks the whole audit chain and reports the first broken record.
-    pub async fn verify_audit(&self) -> Result<std::result::Result<i64, i64>> {
+    /// Returns the last verified record's sequence number and hash, or the
+    /// sequence number of the first record that does not verify.
+    pub async fn verify_audit(&self) -> Result<std::result::Result<(i64, String), i64>> {
         self.gate(Action::ReadAudit, None)?;
         let mut prev = kean_core::audit::GENESIS_HASH.to_string();
         let mut last = 0;
@@ -475,7 +489,7 @@ impl Access {
                 .await
                 .map_err(AppError::from_store)?;
             if batch.is_empty() {
-                return Ok(Ok(last));
+                return Ok(Ok((last, prev)));
             }
             if batch[0].seq != last + 1 {
                 return Ok(Err(last + 1));

@@ -165,7 +165,12 @@ enum UserCommand {
 #[derive(Subcommand)]
 enum AuditCommand {
     /// Re-walk the SM3 hash chain of the audit log and report the first broken record.
+    /// Prints the last record's number and hash: keep that anchor outside the
+    /// database and pass it later with --anchor to detect records cut off the end.
     Verify {
+        /// A record number and hash printed by an earlier verify, as SEQ:HASH.
+        #[arg(long)]
+        anchor: Option<String>,
         #[command(flatten)]
         db: DbArg,
     },
@@ -253,20 +258,45 @@ async fn main() -> ExitCode {
             }
         }
         Command::Audit {
-            command: AuditCommand::Verify { db },
+            command: AuditCommand::Verify { anchor, db },
         } => {
+            let anchor = match anchor
+                .as_deref()
+                .map(|a| a.split_once(':').map(|(n, h)| (n.parse::<i64>(), h.to_string())))
+            {
+                None => None,
+                Some(Some((Ok(n), h))) if n > 0 && h.len() == 64 => Some((n, h)),
+                Some(_) => return fail("--anchor must be SEQ:HASH as printed by an earlier `kean audit verify`"),
+            };
             let app = match open_existing(&db.database_url).await {
                 Ok(a) => a,
                 Err(c) => return c,
             };
-            match app.access(Actor::system("audit verify")).verify_audit().await {
-                Ok(Ok(n)) => {
-                    println!("audit chain intact: {n} records verified");
-                    ExitCode::SUCCESS
+            let access = app.access(Actor::system("audit verify"));
+            let (last, hash) = match access.verify_audit().await {
+                Ok(Ok(x)) => x,
+                Ok(Err(seq)) => return fail(format!("audit chain broken at record {seq}")),
+                Err(e) => return fail(e),
+            };
+            if let Some((seq, want)) = anchor {
+                match access.audit_entry(seq).await {
+                    Ok(Some(e)) if e.hash == want => {}
+                    Ok(Some(_)) => {
+                        return fail(format!(
+                            "record {seq} no longer has the anchored hash: the log was rewritten"
+                        ));
+                    }
+                    Ok(None) => {
+                        return fail(format!(
+                            "record {seq} of the anchor is missing (the log ends at {last}): records were removed"
+                        ));
+                    }
+                    Err(e) => return fail(e),
                 }
-                Ok(Err(seq)) => fail(format!("audit chain broken at record {seq}")),
-                Err(e) => fail(e),
             }
+            println!("audit chain intact: {last} records verified");
+            println!("anchor: {last}:{hash}");
+            ExitCode::SUCCESS
         }
     }
 }

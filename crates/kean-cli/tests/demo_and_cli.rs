@@ -282,7 +282,67 @@ fn cli_lists_subcommands_and_names_bad_flags() {
     assert!(list.contains("chief") && list.contains("局长"));
     let out = kean(&["audit", "verify", "--database-url", &db]);
     assert!(out.status.success());
-    assert!(String::from_utf8_lossy(&out.stdout).contains("intact"));
+    let stdout = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(stdout.contains("intact"));
+    let anchor = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("anchor: "))
+        .expect("an anchor is printed")
+        .to_string();
+    // Cutting records off the end (and fixing up the chain head) keeps the
+    // chain consistent, but not the anchor taken before.
+    let out = kean(&[
+        "user",
+        "create",
+        "--username",
+        "deputy",
+        "--display-name",
+        "副局长",
+        "--role",
+        "reviewer",
+        "--password",
+        "Deputy2025x",
+        "--database-url",
+        &db,
+    ]);
+    assert!(out.status.success());
+    let out = kean(&["audit", "verify", "--database-url", &db]);
+    let later = String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix("anchor: "))
+        .unwrap()
+        .to_string();
+    assert!(
+        kean(&["audit", "verify", "--anchor", &anchor, "--database-url", &db])
+            .status
+            .success()
+    );
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        use sqlx::Connection;
+        let mut c = sqlx::SqliteConnection::connect(&db).await.unwrap();
+        let (seq, _) = later.split_once(':').unwrap();
+        sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM audit_log WHERE seq = {seq}")))
+            .execute(&mut c)
+            .await
+            .unwrap();
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE audit_head SET seq = {s}, hash = (SELECT hash FROM audit_log WHERE seq = {s})",
+            s = seq.parse::<i64>().unwrap() - 1
+        )))
+        .execute(&mut c)
+        .await
+        .unwrap();
+    });
+    assert!(
+        kean(&["audit", "verify", "--database-url", &db]).status.success(),
+        "a cut chain still verifies on its own"
+    );
+    let out = kean(&["audit", "verify", "--anchor", &later, "--database-url", &db]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("removed"));
+    let out = kean(&["audit", "verify", "--anchor", "nonsense", "--database-url", &db]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--anchor"));
     let missing = format!("sqlite://{}", dir.path().join("typo.db").display());
     let out = kean(&["audit", "verify", "--database-url", &missing]);
     assert!(
