@@ -67,6 +67,12 @@ impl Access {
         authorize(&self.actor, action, kind).is_ok()
     }
 
+    /// Like [`Access::may`], with the policy's reason when the answer is no
+    /// (for refusing a page before showing its form).
+    pub fn check(&self, action: Action, kind: Option<Kind>) -> Result<()> {
+        self.gate(action, kind).map(|_| ())
+    }
+
     fn gate(&self, action: Action, kind: Option<Kind>) -> Result<Scope> {
         authorize(&self.actor, action, kind).map_err(AppError::denied)
     }

@@ -435,8 +435,11 @@ impl Access {
             ImportOutcome::Checked { rows } => Ok(FileImport::Checked { rows }),
             ImportOutcome::Rejected { errors } => {
                 let mut per_row: Vec<Vec<kean_core::FieldError>> = vec![vec![]; mapped.len()];
+                // A file may have an error on every row: look lines up, don't scan.
+                let row_of: std::collections::HashMap<usize, usize> =
+                    mapped.iter().enumerate().map(|(i, m)| (m.line, i)).collect();
                 for e in errors {
-                    if let Some(i) = mapped.iter().position(|m| m.line == e.line) {
+                    if let Some(&i) = row_of.get(&e.line) {
                         per_row[i].push(kean_core::FieldError::new(&e.field, e.message_zh, e.message_en));
                     }
                 }

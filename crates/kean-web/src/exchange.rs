@@ -134,15 +134,8 @@ pub async fn import_form(u: WebUser, Path(slug): Path<String>) -> Response {
         Ok(k) => k,
         Err(r) => return r,
     };
-    if !u.access.may(Action::Create, Some(kind)) {
-        return error_page(
-            &u,
-            AppError::new(
-                ErrorCode::Forbidden,
-                "无权导入此类记录",
-                "you may not import these records",
-            ),
-        );
+    if let Err(e) = u.access.check(Action::Create, Some(kind)) {
+        return error_page(&u, e);
     }
     render(&page(&u, kind), StatusCode::OK)
 }
@@ -311,9 +304,17 @@ fn template(u: WebUser, slug: String, file: &str) -> Response {
     }
 }
 
-/// The filtered list as a formatted workbook (amounts as numbers, dates as
-/// dates, references and choices by name).
-pub async fn export_xlsx(u: WebUser, Path(slug): Path<String>, Query(pairs): Query<Vec<(String, String)>>) -> Response {
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum ExportFormat {
+    Csv,
+    Xlsx,
+}
+
+/// The filtered list as CSV (UTF-8 with BOM, formula-safe) or a formatted
+/// workbook (amounts as numbers, dates as dates), references and choices by
+/// name; at most `MAX_EXPORT_ROWS` rows; audited.
+async fn export(u: WebUser, slug: String, pairs: Vec<(String, String)>, format: ExportFormat) -> Response {
+    const MAX_EXPORT_ROWS: usize = 200_000;
     let kind = match kind_of(&u, &slug) {
         Ok(k) => k,
         Err(r) => return r,
@@ -328,9 +329,8 @@ pub async fn export_xlsx(u: WebUser, Path(slug): Path<String>, Query(pairs): Que
     headers.push(u.lang.t("search.status").into());
     let mut rows = vec![];
     params.query.page_size = 500;
-    let mut page_no = 1;
+    params.query.page = 1;
     loop {
-        params.query.page = page_no;
         let listing = match u.access.list(kind, &params.query).await {
             Ok(l) => l,
             Err(e) => return error_page(&u, e),
@@ -346,28 +346,54 @@ pub async fn export_xlsx(u: WebUser, Path(slug): Path<String>, Query(pairs): Que
                     _ => kean_exchange::Cell::Text(display_value(f, v, &listing.labels, u.lang)),
                 });
             }
-            row.push(kean_exchange::Cell::Text(
-                u.lang
-                    .t(if r.archived { "status.archived" } else { "status.active" })
-                    .into(),
-            ));
+            let status = if r.archived { "status.archived" } else { "status.active" };
+            row.push(kean_exchange::Cell::Text(u.lang.t(status).into()));
             rows.push(row);
         }
-        if listing.page.items.len() < listing.page.page_size as usize || rows.len() >= 200_000 {
+        if listing.page.items.len() < listing.page.page_size as usize || rows.len() >= MAX_EXPORT_ROWS {
             break;
         }
-        page_no += 1;
+        params.query.page += 1;
     }
+    let (format_name, ext) = match format {
+        ExportFormat::Csv => ("csv", "csv"),
+        ExportFormat::Xlsx => ("xlsx", "xlsx"),
+    };
     let filter: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}={v}")).collect();
-    if let Err(e) = u.access.audit_export(kind, "xlsx", rows.len(), &filter.join("&")).await {
+    if let Err(e) = u
+        .access
+        .audit_export(kind, format_name, rows.len(), &filter.join("&"))
+        .await
+    {
         return error_page(&u, e);
     }
     let opts = kean_exchange::ExportOptions {
         zh,
         money_unit: kean_exchange::MoneyUnit::Yuan,
     };
-    match kean_exchange::export_xlsx(kind, &headers, &rows, &opts) {
-        Ok(b) => xlsx(b, kind.slug(), kind.label(zh)),
-        Err(e) => error_page(&u, AppError::internal(format!("export: {e}"))),
+    match format {
+        ExportFormat::Xlsx => match kean_exchange::export_xlsx(kind, &headers, &rows, &opts) {
+            Ok(b) => xlsx(b, kind.slug(), kind.label(zh)),
+            Err(e) => error_page(&u, AppError::internal(format!("export: {e}"))),
+        },
+        ExportFormat::Csv => (
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+                (
+                    header::CONTENT_DISPOSITION,
+                    attachment(kind.slug(), kind.label(zh), ext),
+                ),
+            ],
+            kean_exchange::export_csv(&headers, &rows, &opts),
+        )
+            .into_response(),
     }
+}
+
+pub async fn export_xlsx(u: WebUser, Path(slug): Path<String>, Query(pairs): Query<Vec<(String, String)>>) -> Response {
+    export(u, slug, pairs, ExportFormat::Xlsx).await
+}
+
+pub async fn export_csv(u: WebUser, Path(slug): Path<String>, Query(pairs): Query<Vec<(String, String)>>) -> Response {
+    export(u, slug, pairs, ExportFormat::Csv).await
 }

@@ -47,7 +47,7 @@ pub fn router(app: App) -> Router {
         .route("/registry/{slug}", get(pages::list).post(pages::create))
         .route("/registry/{slug}/new", get(pages::new_form))
         .route("/registry/{slug}/options", get(pages::options))
-        .route("/registry/{slug}/export.csv", get(pages::export_csv))
+        .route("/registry/{slug}/export.csv", get(exchange::export_csv))
         .route("/registry/{slug}/export.xlsx", get(exchange::export_xlsx))
         .route("/registry/{slug}/template.xlsx", get(exchange::template_xlsx))
         .route("/registry/{slug}/template.csv", get(exchange::template_csv))

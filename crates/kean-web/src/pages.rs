@@ -81,18 +81,6 @@ pub fn error_page_bare(lang: Lang, e: AppError) -> Response {
     (status, Html(body)).into_response()
 }
 
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn exported_text_cannot_be_a_formula() {
-        assert_eq!(
-            super::spreadsheet_safe("=HYPERLINK(\"x\")".into()),
-            "'=HYPERLINK(\"x\")"
-        );
-        assert_eq!(super::spreadsheet_safe("山西农业大学".into()), "山西农业大学");
-    }
-}
-
 fn html_escape(s: &str) -> String {
     s.replace('&', "&amp;")
         .replace('<', "&lt;")
@@ -263,19 +251,13 @@ pub struct ChartView {
     option: String,
 }
 
-pub struct FilterView2 {
-    name: &'static str,
-    label: String,
-    options: Vec<Opt>,
-}
-
 #[derive(Template)]
 #[template(path = "home.html")]
 struct HomePage {
     c: Chrome,
     from: String,
     to: String,
-    filters: Vec<FilterView2>,
+    filters: Vec<FilterView>,
     years: Vec<i32>,
     notice: String,
     scope_note: String,
@@ -350,10 +332,6 @@ pub fn stat_filter(
         .filter(|v| kean_core::schema::ORG_TYPES.iter().any(|c| c.code == v.as_str()))
         .cloned();
     (f, notice)
-}
-
-fn chart_json(v: serde_json::Value) -> String {
-    v.to_string()
 }
 
 pub async fn home(u: WebUser, Query(q): Query<HashMap<String, String>>) -> Response {
@@ -487,7 +465,7 @@ pub async fn home(u: WebUser, Query(q): Query<HashMap<String, String>>) -> Respo
     let mut charts = vec![];
     charts.push(ChartView {
         title: u.lang.t("chart.contracts_month").into(),
-        option: chart_json(json!({
+        option: json!({
             "tooltip": {"trigger": "axis"},
             "legend": {"data": [u.lang.t("chart.count"), format!("{} ({unit_wan})", u.lang.t("stats.contract_value"))]},
             "grid": {"left": 50, "right": 60, "bottom": 30, "top": 40},
@@ -497,44 +475,44 @@ pub async fn home(u: WebUser, Query(q): Query<HashMap<String, String>>) -> Respo
                 {"name": u.lang.t("chart.count"), "type": "bar", "data": d.contracts_by_month.iter().map(|b| json!({"value": b.count, "link": b.link})).collect::<Vec<_>>()},
                 {"name": format!("{} ({unit_wan})", u.lang.t("stats.contract_value")), "type": "line", "yAxisIndex": 1, "data": d.contracts_by_month.iter().map(|b| json!({"value": wan(b.amount), "link": b.link})).collect::<Vec<_>>()}
             ]
-        })),
+        }).to_string(),
     });
     charts.push(ChartView {
         title: u.lang.t("chart.contracts_district").into(),
-        option: chart_json(json!({
+        option: json!({
             "tooltip": {"trigger": "axis"},
             "grid": {"left": 60, "right": 20, "bottom": 50, "top": 30},
             "xAxis": {"type": "category", "axisLabel": {"interval": 0, "rotate": 30}, "data": d.contracts_by_district.iter().map(|b| id_name(&districts, &b.key)).collect::<Vec<_>>()},
             "yAxis": {"type": "value", "name": unit_wan},
             "series": [{"type": "bar", "name": u.lang.t("stats.contract_value"), "data": d.contracts_by_district.iter().map(|b| json!({"value": wan(b.amount), "link": b.link})).collect::<Vec<_>>()}]
-        })),
+        }).to_string(),
     });
     charts.push(ChartView {
         title: u.lang.t("chart.contracts_chain").into(),
-        option: chart_json(json!({
+        option: json!({
             "tooltip": {"trigger": "item", "formatter": format!("{{b}}: {{c}} {unit_wan} ({{d}}%)")},
             "series": [{"type": "pie", "radius": ["35%", "65%"], "data": d.contracts_by_chain.iter().map(|b| json!({"name": id_name(&chains, &b.key), "value": wan(b.amount), "link": b.link})).collect::<Vec<_>>()}]
-        })),
+        }).to_string(),
     });
     charts.push(ChartView {
         title: u.lang.t("chart.platforms").into(),
-        option: chart_json(json!({
+        option: json!({
             "tooltip": {"trigger": "axis"},
             "grid": {"left": 40, "right": 20, "bottom": 60, "top": 30},
             "xAxis": {"type": "category", "axisLabel": {"interval": 0, "rotate": 20}, "data": d.platforms_by_type.iter().map(|b| choice(type_field, &b.key)).collect::<Vec<_>>()},
             "yAxis": {"type": "value"},
             "series": [{"type": "bar", "name": u.lang.t("stats.platforms"), "data": d.platforms_by_type.iter().map(|b| json!({"value": b.count, "link": b.link})).collect::<Vec<_>>()}]
-        })),
+        }).to_string(),
     });
     charts.push(ChartView {
         title: u.lang.t("chart.transfers_month").into(),
-        option: chart_json(json!({
+        option: json!({
             "tooltip": {"trigger": "axis"},
             "grid": {"left": 60, "right": 20, "bottom": 30, "top": 30},
             "xAxis": {"type": "category", "data": d.transfers_by_month.iter().map(|b| b.key.clone()).collect::<Vec<_>>()},
             "yAxis": {"type": "value", "name": unit_wan},
             "series": [{"type": "bar", "name": u.lang.t("stats.amount"), "data": d.transfers_by_month.iter().map(|b| json!({"value": wan(b.amount), "link": b.link})).collect::<Vec<_>>()}]
-        })),
+        }).to_string(),
     });
 
     let mut cards = vec![];
@@ -557,7 +535,7 @@ pub async fn home(u: WebUser, Query(q): Query<HashMap<String, String>>) -> Respo
         let Some(f) = kind_field else { continue };
         let current = q.get(name).cloned().unwrap_or_default();
         match options_for(&u.access, f, &current, u.lang).await {
-            Ok(options) => filters.push(FilterView2 {
+            Ok(options) => filters.push(FilterView {
                 name: f.name,
                 label: f.label(zh).into(),
                 options,
@@ -836,87 +814,6 @@ pub async fn list(u: WebUser, Path(slug): Path<String>, Query(pairs): Query<Vec<
     render(&page_view, StatusCode::OK)
 }
 
-// ---------------- export ----------------
-
-/// Text that a spreadsheet would run as a formula (`=…`, `+…`, `-…`, `@…`)
-/// is exported with a leading apostrophe, so an exported file cannot carry
-/// a formula someone typed into a form.
-fn spreadsheet_safe(s: String) -> String {
-    if s.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{s}")
-    } else {
-        s
-    }
-}
-
-pub async fn export_csv(u: WebUser, Path(slug): Path<String>, Query(pairs): Query<Vec<(String, String)>>) -> Response {
-    let kind = match kind_of(&u, &slug) {
-        Ok(k) => k,
-        Err(r) => return r,
-    };
-    let mut params = match parse_list_params(kind, &pairs, false) {
-        Ok(p) => p,
-        Err(e) => return error_page(&u, e),
-    };
-    let zh = u.lang.zh();
-    let mut exported = 0usize;
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let mut header = vec!["ID".to_string()];
-    header.extend(kind.fields().iter().map(|f| f.label(zh).to_string()));
-    header.push(u.lang.t("search.status").into());
-    let _ = w.write_record(&header);
-    params.query.page_size = 500;
-    const MAX_ROWS: i64 = 200_000;
-    let mut page = 1;
-    loop {
-        params.query.page = page;
-        let listing = match u.access.list(kind, &params.query).await {
-            Ok(l) => l,
-            Err(e) => return error_page(&u, e),
-        };
-        for r in &listing.page.items {
-            let mut row = vec![r.id.to_string()];
-            row.extend(kind.fields().iter().map(|f| match r.fields.get(f.name) {
-                Value::Money(m) => m.yuan_string(),
-                v => spreadsheet_safe(display_value(f, v, &listing.labels, u.lang)),
-            }));
-            row.push(
-                u.lang
-                    .t(if r.archived { "status.archived" } else { "status.active" })
-                    .into(),
-            );
-            let _ = w.write_record(&row);
-            exported += 1;
-        }
-        if listing.page.items.len() < listing.page.page_size as usize || (page as i64) * 500 >= MAX_ROWS {
-            break;
-        }
-        page += 1;
-    }
-    if let Err(e) = u
-        .access
-        .audit_export(kind, "csv", exported, &query_string(&pairs))
-        .await
-    {
-        return error_page(&u, e);
-    }
-    let mut body = "\u{feff}".as_bytes().to_vec();
-    body.extend(w.into_inner().unwrap_or_default());
-    let disposition = format!(
-        "attachment; filename=\"{}.csv\"; filename*=UTF-8''{}.csv",
-        kind.slug(),
-        url_encode(kind.label(zh))
-    );
-    (
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
-            (header::CONTENT_DISPOSITION, disposition),
-        ],
-        body,
-    )
-        .into_response()
-}
-
 // ---------------- forms ----------------
 
 pub struct FormField {
@@ -1058,15 +955,8 @@ pub async fn new_form(u: WebUser, Path(slug): Path<String>) -> Response {
         Ok(k) => k,
         Err(r) => return r,
     };
-    if !u.access.may(Action::Create, Some(kind)) {
-        return error_page(
-            &u,
-            AppError::new(
-                ErrorCode::Forbidden,
-                "无权新增此类记录",
-                "you may not create these records",
-            ),
-        );
+    if let Err(e) = u.access.check(Action::Create, Some(kind)) {
+        return error_page(&u, e);
     }
     let mut defaults = BTreeMap::new();
     for f in kind.fields() {
@@ -1101,15 +991,8 @@ pub async fn edit_form(u: WebUser, Path((slug, id_text)): Path<(String, String)>
         Ok(x) => x,
         Err(r) => return r,
     };
-    if !u.access.may(Action::Update, Some(kind)) {
-        return error_page(
-            &u,
-            AppError::new(
-                ErrorCode::Forbidden,
-                "无权修改此类记录",
-                "you may not edit these records",
-            ),
-        );
+    if let Err(e) = u.access.check(Action::Update, Some(kind)) {
+        return error_page(&u, e);
     }
     match u.access.get(kind, id).await {
         Ok((r, _)) => form_page(&u, kind, Some(id), Some(r.version), &record_inputs(&r), None).await,
