@@ -38,15 +38,6 @@ impl Clock for SystemClock {
     }
 }
 
-/// A clock that stands still (for tests and reproducible demos).
-pub struct FixedClock(pub DateTime<Utc>);
-
-impl Clock for FixedClock {
-    fn now(&self) -> DateTime<Utc> {
-        self.0
-    }
-}
-
 #[derive(Clone)]
 pub struct App {
     store: Arc<dyn Store>,
