@@ -248,11 +248,15 @@ impl Access {
         let scope = self.gate(Action::Create, Some(kind))?;
         let (fields, owner) = self.prepare(kind, raw, None).await?;
         self.check_owner(kind, scope, owner)?;
-        self.app
+        let meta = self.meta();
+        let rec = self
+            .app
             .store()
-            .insert(&fields, owner, &self.meta())
+            .insert(&fields, owner, &meta)
             .await
-            .map_err(|e| AppError::from_store_for(kind, e))
+            .map_err(|e| AppError::from_store_for(kind, e))?;
+        self.app.screen_after_write(kind, &[rec.id], &meta).await;
+        Ok(rec)
     }
 
     /// Replaces a record's fields. `expected_version` (from the form or the
@@ -277,20 +281,30 @@ impl Access {
         let (fields, owner) = self.prepare(kind, raw, Some(&previous)).await?;
         let owner = if kind.owner() == Owner::SelfId { Some(id) } else { owner };
         self.check_owner(kind, scope, owner)?;
-        self.app
+        let meta = self.meta();
+        let rec = self
+            .app
             .store()
-            .update(id, expected_version, &fields, owner, scope, &self.meta())
+            .update(id, expected_version, &fields, owner, scope, &meta)
             .await
-            .map_err(|e| AppError::from_store_for(kind, e))
+            .map_err(|e| AppError::from_store_for(kind, e))?;
+        self.app.screen_after_write(kind, &[rec.id], &meta).await;
+        Ok(rec)
     }
 
     pub async fn set_archived(&self, kind: Kind, id: i64, archived: bool) -> Result<Record> {
         let scope = self.gate(Action::Archive, Some(kind))?;
-        self.app
+        let meta = self.meta();
+        let rec = self
+            .app
             .store()
-            .set_archived(kind, id, archived, scope, &self.meta())
+            .set_archived(kind, id, archived, scope, &meta)
             .await
-            .map_err(AppError::from_store)
+            .map_err(AppError::from_store)?;
+        if !archived {
+            self.app.screen_after_write(kind, &[rec.id], &meta).await;
+        }
+        Ok(rec)
     }
 
     // ---------------- users ----------------

@@ -57,7 +57,8 @@ pub struct ImportSource {
 #[derive(Debug, Clone)]
 pub enum ImportOutcome {
     /// Everything was written.
-    Imported { ids: Vec<i64> },
+    /// `new_hits`: screening results the imported parties opened.
+    Imported { ids: Vec<i64>, new_hits: usize },
     /// A dry run found no problem in these many rows.
     Checked { rows: usize },
     /// Nothing was written; these are all the problems found.
@@ -355,15 +356,21 @@ impl Access {
             content_hash: source.content_hash.clone(),
             file_name: source.file_name.clone(),
         };
+        let meta = self.write_meta();
         let ids = self
             .app()
             .store()
-            .insert_many(kind, &to_insert, &import, &self.write_meta(), &|done| {
+            .insert_many(kind, &to_insert, &import, &meta, &|done| {
                 report(ImportStage::Writing, done, to_insert.len())
             })
             .await
             .map_err(AppError::from_store)?;
-        Ok(ImportOutcome::Imported { ids })
+        let new_hits = self
+            .app()
+            .screen_after_write(kind, &ids, &meta)
+            .await
+            .map_or(0, |run| run.summary.opened.len());
+        Ok(ImportOutcome::Imported { ids, new_hits })
     }
 }
 
@@ -372,11 +379,11 @@ impl Access {
 pub enum FileImport {
     Imported {
         ids: Vec<i64>,
+        /// Screening results the imported parties opened.
+        new_hits: usize,
     },
     /// Dry run: the file is clean and would import this many rows.
-    Checked {
-        rows: usize,
-    },
+    Checked { rows: usize },
     /// Nothing was written; the report names every problem and the
     /// workbook marks the bad cells.
     Rejected {
@@ -431,7 +438,7 @@ impl Access {
             progress,
         };
         match self.import(kind, &rows, &source).await? {
-            ImportOutcome::Imported { ids } => Ok(FileImport::Imported { ids }),
+            ImportOutcome::Imported { ids, new_hits } => Ok(FileImport::Imported { ids, new_hits }),
             ImportOutcome::Checked { rows } => Ok(FileImport::Checked { rows }),
             ImportOutcome::Rejected { errors } => {
                 let mut per_row: Vec<Vec<kean_core::FieldError>> = vec![vec![]; mapped.len()];

@@ -12,6 +12,7 @@ mod access;
 mod auth;
 mod error;
 mod import;
+mod screening;
 mod stats;
 
 use std::sync::Arc;
@@ -24,7 +25,13 @@ pub use access::{Access, Listing, UserAction};
 pub use auth::{LoginOk, SessionKind, Settings, random_token};
 pub use error::AppError;
 pub use import::{FileImport, ImportOutcome, ImportProgress, ImportRow, ImportSource, ImportStage, RowError};
-pub use kean_store::{ArchivedFilter, Backend, ListQuery, Page, User};
+pub use kean_store::{
+    ArchivedFilter, Backend, HitDecision, HitFilter, HitRow, HitStatus, ListChange, ListInfo, ListQuery, ListVersion,
+    Page, ScreeningSummary, StoredEntry, SubjectState, User,
+};
+pub use screening::{
+    ListImport, PARTIES, PartyScreening, PartySpec, ScreeningRun, THRESHOLD, entry_from_json, screens,
+};
 pub use stats::{Bucket, Dashboard, Figure, StatFilter};
 
 pub type Result<T> = std::result::Result<T, AppError>;
@@ -43,6 +50,7 @@ pub struct App {
     store: Arc<dyn Store>,
     clock: Arc<dyn Clock>,
     settings: Settings,
+    screening: Arc<screening::ScreeningCache>,
 }
 
 impl App {
@@ -60,6 +68,7 @@ impl App {
             store: Arc::new(store),
             clock,
             settings: Settings::default(),
+            screening: Arc::default(),
         })
     }
 

@@ -39,7 +39,7 @@ async fn import(access: &kean_app::Access, kind: Kind, rows: Vec<ImportRow>, tag
         progress: None,
     };
     match access.import(kind, &rows, &src).await.expect("import") {
-        ImportOutcome::Imported { ids } => assert_eq!(ids.len(), n),
+        ImportOutcome::Imported { ids, .. } => assert_eq!(ids.len(), n),
         ImportOutcome::Rejected { errors } => panic!("{tag}: {:?}", &errors[..errors.len().min(5)]),
         ImportOutcome::Checked { rows } => assert_eq!(rows, n),
     }

@@ -98,6 +98,17 @@ enum Command {
         #[arg(long, default_value_t = kean_screen::DEFAULT_THRESHOLD, value_parser = parse_threshold)]
         threshold: f64,
     },
+    /// Manage the restricted-party lists kept in the platform.
+    Lists {
+        #[command(subcommand)]
+        command: ListsCommand,
+    },
+    /// Re-screen every registered party against the lists in the platform
+    /// (动态排查) and report what changed.
+    Rescreen {
+        #[command(flatten)]
+        db: DbArg,
+    },
     /// Create the database and apply migrations, then exit.
     Migrate {
         #[command(flatten)]
@@ -157,6 +168,27 @@ enum UserCommand {
     Passwd {
         #[arg(long)]
         username: String,
+        #[command(flatten)]
+        db: DbArg,
+    },
+}
+
+#[derive(Subcommand)]
+enum ListsCommand {
+    /// Import a new version of a list (format detected from the content:
+    /// OFAC SDN.CSV, CSL/Entity List JSON, UN XML, China's lists CSV, or
+    /// kean's list CSV), record what it added, changed and removed, and
+    /// re-screen every registered party.
+    Import {
+        file: std::path::PathBuf,
+        /// Name of a local watch list (kean's CSV format only).
+        #[arg(long)]
+        name: Option<String>,
+        #[command(flatten)]
+        db: DbArg,
+    },
+    /// Show the lists and their current versions.
+    Show {
         #[command(flatten)]
         db: DbArg,
     },
@@ -223,6 +255,8 @@ async fn main() -> ExitCode {
             Err(c) => c,
         },
         Command::User { command } => user(command).await,
+        Command::Lists { command } => lists(command).await,
+        Command::Rescreen { db } => rescreen(&db.database_url).await,
         Command::Screen {
             lists,
             input,
@@ -434,12 +468,15 @@ async fn import(
         .await;
     bar.finish_and_clear();
     match outcome {
-        Ok(kean_app::FileImport::Imported { ids }) => {
+        Ok(kean_app::FileImport::Imported { ids, new_hits }) => {
             println!(
                 "imported {} {kind} from {} in one transaction",
                 ids.len(),
                 file.display()
             );
+            if new_hits > 0 {
+                println!("screening opened {new_hits} results for a reviewer (see /screening)");
+            }
             ExitCode::SUCCESS
         }
         Ok(kean_app::FileImport::Checked { rows }) => {
@@ -480,6 +517,96 @@ async fn import(
     }
 }
 
+fn print_run(run: &kean_app::ScreeningRun) {
+    if run.generation == 0 {
+        println!("no restricted-party list is loaded; nothing screened");
+        return;
+    }
+    println!(
+        "re-screened {} parties in {} ms: {} new results to review, {} lapsed, {} unchanged",
+        run.summary.subjects,
+        run.millis,
+        run.summary.opened.len(),
+        run.summary.lapsed,
+        run.summary.unchanged
+    );
+}
+
+async fn lists(command: ListsCommand) -> ExitCode {
+    match command {
+        ListsCommand::Import { file, name, db } => {
+            let bytes = match std::fs::File::open(&file).map_err(|e| e.to_string()).and_then(|f| {
+                kean_exchange::read_limited(f, kean_exchange::DEFAULT_MAX_BYTES).map_err(|e| e.message_en())
+            }) {
+                Ok(b) => b,
+                Err(e) => return fail(format!("{}: {e}", file.display())),
+            };
+            let app = match open_existing(&db.database_url).await {
+                Ok(a) => a,
+                Err(c) => return c,
+            };
+            let file_name = file
+                .file_name()
+                .map(|n| n.to_string_lossy().to_string())
+                .unwrap_or_default();
+            let access = app.access(Actor::system("lists"));
+            match access.import_list(&file_name, &bytes, name.as_deref()).await {
+                Ok(r) => {
+                    let v = &r.version;
+                    println!(
+                        "list {} version {}: {} entries ({} added, {} changed, {} removed), read in {} ms",
+                        v.list_code, v.version_no, v.entry_count, v.added, v.changed, v.removed, r.parse_millis
+                    );
+                    print_run(&r.rescreen);
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(format!("{}: {e}", file.display())),
+            }
+        }
+        ListsCommand::Show { db } => {
+            let app = match open_existing(&db.database_url).await {
+                Ok(a) => a,
+                Err(c) => return c,
+            };
+            match app.access(Actor::system("lists")).restricted_lists().await {
+                Ok(ls) if ls.is_empty() => {
+                    println!("no list imported yet (kean lists import FILE)");
+                    ExitCode::SUCCESS
+                }
+                Ok(ls) => {
+                    for l in ls {
+                        let v = l.current.as_ref();
+                        println!(
+                            "{:<12} {:>6} entries  version {:<3} {}  {}",
+                            l.code,
+                            l.entry_count,
+                            v.map_or(0, |v| v.version_no),
+                            v.map_or(String::new(), |v| kean_core::display_time(&v.imported_at)),
+                            v.map_or("", |v| v.file_name.as_str())
+                        );
+                    }
+                    ExitCode::SUCCESS
+                }
+                Err(e) => fail(e),
+            }
+        }
+    }
+}
+
+async fn rescreen(url: &str) -> ExitCode {
+    let app = match open_existing(url).await {
+        Ok(a) => a,
+        Err(c) => return c,
+    };
+    match app.access(Actor::system("rescreen")).rescreen_all().await {
+        Ok(run) => {
+            print_run(&run);
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(e),
+    }
+}
+
 async fn serve(listen: SocketAddr, demo: bool, secure_cookies: bool, url: &str) -> ExitCode {
     let app = match open(url).await {
         Ok(a) => a,
@@ -492,7 +619,18 @@ async fn serve(listen: SocketAddr, demo: bool, secure_cookies: bool, url: &str) 
     let app = app.with_settings(settings);
     if demo {
         match kean_demo::seed(&app).await {
-            Ok(Some(summary)) => println!("{summary}"),
+            Ok(Some(summary)) => {
+                println!("{summary}");
+                match kean_demo::lists_dir() {
+                    Some(dir) => match kean_demo::seed_lists(&app, &dir).await {
+                        Ok(lines) => lines.iter().for_each(|l| println!("{l}")),
+                        Err(e) => return fail(format!("importing the demo lists from {} failed: {e}", dir.display())),
+                    },
+                    None => println!(
+                        "no restricted-party lists found (set KEAN_DEMO_LISTS to a folder of list files, or import them at /screening/lists)"
+                    ),
+                }
+            }
             Ok(None) => println!("demo data already present; not seeding again"),
             Err(e) => return fail(format!("seeding the demo failed: {e}")),
         }

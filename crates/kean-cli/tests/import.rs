@@ -143,7 +143,7 @@ async fn import_is_all_or_nothing(s: Server) {
         ),
     ];
     let out = admin.import(Kind::Organization, &good, &source("h2")).await.unwrap();
-    let ImportOutcome::Imported { ids } = out else {
+    let ImportOutcome::Imported { ids, .. } = out else {
         panic!("{out:?}")
     };
     assert_eq!(ids.len(), 2);
@@ -229,7 +229,7 @@ async fn liaison_imports_only_its_own(s: Server) {
     };
     assert_eq!(errors.len(), 1);
     assert_eq!((errors[0].line, errors[0].field.as_str()), (3, "host_org_id"));
-    let ImportOutcome::Imported { ids } = liaison.import(Kind::Platform, &rows[..1], &source("p2")).await.unwrap()
+    let ImportOutcome::Imported { ids, .. } = liaison.import(Kind::Platform, &rows[..1], &source("p2")).await.unwrap()
     else {
         panic!("own records import")
     };

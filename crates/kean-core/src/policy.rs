@@ -98,6 +98,12 @@ pub enum Action {
     Archive,
     ManageUsers,
     ReadAudit,
+    /// See restricted lists and screening results.
+    ReadScreening,
+    /// Confirm or dismiss screening results; start a re-screening.
+    DecideScreening,
+    /// Import new versions of restricted-party lists.
+    ManageLists,
 }
 
 /// Which records an authorized action may touch.
@@ -160,13 +166,21 @@ pub fn authorize(actor: &Actor, action: Action, kind: Option<Kind>) -> Result<Sc
     match (actor.role, action) {
         (Role::Admin, _) => all,
         (_, ManageUsers) => deny("只有管理员可以管理用户", "only administrators manage users"),
-        (Role::Auditor, Read | ReadAudit) => all,
+        (Role::Auditor, Read | ReadAudit | ReadScreening) => all,
         (Role::Auditor, _) => deny("审计员为只读角色", "auditors are read-only"),
         (_, ReadAudit) => deny(
             "只有审计员和管理员可以查看审计日志",
             "only auditors and administrators read the audit log",
         ),
-        (Role::Reviewer, Read) => all,
+        (Role::Liaison | Role::Researcher, ReadScreening | DecideScreening | ManageLists) => deny(
+            "限制名单筛查结果仅限局审核人员、管理员和审计员查看",
+            "screening results are for bureau reviewers, administrators and auditors only",
+        ),
+        (Role::Reviewer, ManageLists) => deny(
+            "限制名单由管理员维护",
+            "restricted-party lists are maintained by administrators",
+        ),
+        (Role::Reviewer, Read | ReadScreening | DecideScreening) => all,
         (Role::Reviewer, _) if reference => {
             deny("基础数据由管理员维护", "reference data is maintained by administrators")
         }
@@ -252,5 +266,25 @@ mod tests {
         let a = actor(Role::Admin, None);
         assert!(authorize(&a, Action::ManageUsers, None).is_ok());
         assert!(authorize(&a, Action::Create, Some(Kind::District)).is_ok());
+    }
+
+    #[test]
+    fn screening_is_for_the_bureau() {
+        let reviewer = actor(Role::Reviewer, None);
+        assert!(authorize(&reviewer, Action::ReadScreening, None).is_ok());
+        assert!(authorize(&reviewer, Action::DecideScreening, None).is_ok());
+        assert!(authorize(&reviewer, Action::ManageLists, None).is_err());
+        let auditor = actor(Role::Auditor, None);
+        assert!(authorize(&auditor, Action::ReadScreening, None).is_ok());
+        assert!(authorize(&auditor, Action::DecideScreening, None).is_err());
+        assert!(authorize(&actor(Role::Admin, None), Action::ManageLists, None).is_ok());
+        for role in [Role::Liaison, Role::Researcher] {
+            for action in [Action::ReadScreening, Action::DecideScreening, Action::ManageLists] {
+                assert!(
+                    authorize(&actor(role, Some(3)), action, None).is_err(),
+                    "{role:?} {action:?}"
+                );
+            }
+        }
     }
 }

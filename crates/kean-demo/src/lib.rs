@@ -569,7 +569,7 @@ pub async fn seed(app: &App) -> Result<Option<String>, AppError> {
             let registered = (signed + Duration::days(3 + rng.below(25) as i64))
                 .min(NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or(signed));
             let abroad = rng.below(40) == 0;
-            let (buyer, country, region) = if abroad {
+            let (mut buyer, mut country, mut region) = if abroad {
                 let (b, c) = rng.pick(COUNTERPARTIES_ABROAD);
                 (b.to_string(), c.to_string(), String::new())
             } else {
@@ -585,6 +585,11 @@ pub async fn seed(app: &App) -> Result<Option<String>, AppError> {
                     region,
                 )
             };
+            if year == 2025 && seq == CONTRACTS_2024 + 77 {
+                // A buyer on China's countermeasure lists (反制裁清单): the
+                // kind of deal screening exists to stop.
+                (buyer, country, region) = ("Lockheed Martin Corporation".into(), "US".into(), String::new());
+            }
             let tech = amount * (70 + rng.below(31) as i64) / 100;
             cx.create(
                 Kind::Contract,
@@ -632,7 +637,7 @@ pub async fn seed(app: &App) -> Result<Option<String>, AppError> {
         for (i, amount) in split_total(&mut rng, total, n).into_iter().enumerate() {
             let (ach, ch) = achievements[(i * 7 + year as usize) % achievements.len()];
             let abroad = rng.below(50) == 0;
-            let (cp, country) = if abroad {
+            let (mut cp, mut country) = if abroad {
                 let (b, c) = rng.pick(COUNTERPARTIES_ABROAD);
                 (b.to_string(), c.to_string())
             } else {
@@ -641,6 +646,11 @@ pub async fn seed(app: &App) -> Result<Option<String>, AppError> {
                     "CN".to_string(),
                 )
             };
+            if year == 2025 && i == 17 {
+                // A domestic licensee on the US Entity List, written in
+                // Chinese: a supply-chain exposure to watch.
+                (cp, country) = ("华为技术有限公司".into(), "CN".into());
+            }
             cx.create(
                 Kind::Transfer,
                 &[
@@ -678,6 +688,51 @@ pub async fn seed(app: &App) -> Result<Option<String>, AppError> {
         380 + TRANSFERS_2025,
         2 * TECH_SERVICE_ENTERPRISES + 40
     )))
+}
+
+/// Where the demo finds the real restricted-party lists: `KEAN_DEMO_LISTS`,
+/// or `shared/data/lists` beside the checkout.
+pub fn lists_dir() -> Option<std::path::PathBuf> {
+    let candidates = [
+        std::env::var_os("KEAN_DEMO_LISTS").map(std::path::PathBuf::from),
+        Some(std::path::PathBuf::from("../shared/data/lists")),
+        Some(std::path::PathBuf::from(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../../shared/data/lists"
+        ))),
+    ];
+    candidates.into_iter().flatten().find(|p| p.is_dir())
+}
+
+/// Imports every list file in `dir` (sorted by name) as the demo's
+/// restricted-party lists; each import re-screens the registered parties.
+/// Returns one line per list.
+pub async fn seed_lists(app: &App, dir: &std::path::Path) -> Result<Vec<String>, AppError> {
+    let access = app.access(Actor::system("demo"));
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .map_err(|e| AppError::internal(format!("{}: {e}", dir.display())))?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.is_file())
+        .collect();
+    files.sort();
+    let mut lines = Vec::new();
+    for f in files {
+        let bytes = std::fs::read(&f).map_err(|e| AppError::internal(format!("{}: {e}", f.display())))?;
+        let name = f
+            .file_name()
+            .map(|n| n.to_string_lossy().to_string())
+            .unwrap_or_default();
+        let r = access.import_list(&name, &bytes, None).await?;
+        lines.push(format!(
+            "list {} ({name}): {} entries; re-screened {} parties in {} ms, {} results to review",
+            r.version.list_code,
+            r.version.entry_count,
+            r.rescreen.summary.subjects,
+            r.rescreen.millis,
+            r.rescreen.summary.opened.len()
+        ));
+    }
+    Ok(lines)
 }
 
 #[cfg(test)]

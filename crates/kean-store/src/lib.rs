@@ -13,6 +13,7 @@
 //! record, so a change and its audit entry are committed together or not
 //! at all.
 
+pub mod screening;
 mod sql;
 
 use std::collections::{HashMap, HashSet};
@@ -21,6 +22,10 @@ use async_trait::async_trait;
 use kean_core::audit::{AuditDraft, AuditEntry};
 use kean_core::{Fields, Kind, Record, Role, Scope, Value};
 
+pub use screening::{
+    HitDecision, HitFilter, HitRow, HitStatus, ListChange, ListInfo, ListVersion, NewHit, NewListEntry, ScreeningStore,
+    ScreeningSummary, StoredEntry, SubjectRow, SubjectScreening, SubjectState,
+};
 pub use sql::SqlStore;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -210,8 +215,10 @@ pub struct ImportRecord {
     pub created_at: String,
 }
 
+/// Registry, users, sessions and audit; screening lists and results come
+/// with it through [`ScreeningStore`].
 #[async_trait]
-pub trait Store: Send + Sync {
+pub trait Store: ScreeningStore + Send + Sync {
     fn backend(&self) -> Backend;
 
     // ---- registry reads (always scoped) ----

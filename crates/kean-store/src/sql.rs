@@ -4,6 +4,8 @@
 //! databases accept) and only schema-derived identifiers interpolated;
 //! every value is a bound parameter.
 
+mod screening;
+
 use std::collections::{BTreeMap, HashMap};
 use std::str::FromStr;
 
@@ -29,6 +31,7 @@ const MIGRATIONS_SQLITE: &[(i64, &str)] = &[
     (4, include_str!("../migrations/sqlite/0004_period_indexes.sql")),
     (5, include_str!("../migrations/sqlite/0005_pending_uploads.sql")),
     (6, include_str!("../migrations/sqlite/0006_covering_indexes.sql")),
+    (7, include_str!("../migrations/sqlite/0007_screening.sql")),
 ];
 const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -37,6 +40,7 @@ const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[
     (4, include_str!("../migrations/postgres/0004_period_indexes.sql")),
     (5, include_str!("../migrations/postgres/0005_pending_uploads.sql")),
     (6, include_str!("../migrations/postgres/0006_covering_indexes.sql")),
+    (7, include_str!("../migrations/postgres/0007_screening.sql")),
 ];
 
 /// A bound parameter.

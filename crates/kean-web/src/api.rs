@@ -30,6 +30,7 @@ pub fn router() -> Router<AppState> {
         .route("/registry/{slug}/{id}", get(detail).put(update))
         .route("/registry/{slug}/{id}/archive", post(archive))
         .route("/registry/{slug}/{id}/restore", post(restore))
+        .merge(crate::screening::api_routes())
         .fallback(|| async { not_found_json() })
 }
 

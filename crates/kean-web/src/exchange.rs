@@ -19,6 +19,8 @@ pub struct WebUpload {
     pub file_name: String,
     pub bytes: Vec<u8>,
     pub force: bool,
+    /// Other short text fields of the form (e.g. a list's name).
+    pub text: std::collections::HashMap<String, String>,
 }
 
 impl FromRequest<AppState> for WebUpload {
@@ -35,6 +37,7 @@ impl FromRequest<AppState> for WebUpload {
             .await
             .map_err(|e| bad(format!("上传内容无法解析：{e}"), format!("unreadable upload: {e}")))?;
         let (mut csrf, mut file_name, mut bytes, mut force) = (String::new(), String::new(), None, false);
+        let mut text = std::collections::HashMap::new();
         while let Some(field) = mp
             .next_field()
             .await
@@ -59,6 +62,11 @@ impl FromRequest<AppState> for WebUpload {
                     })?;
                     bytes = Some(data.to_vec());
                 }
+                name if text.len() < 16 => {
+                    let name = name.to_string();
+                    let value = field.text().await.unwrap_or_default();
+                    text.insert(name, value.chars().take(1000).collect());
+                }
                 _ => {}
             }
         }
@@ -80,6 +88,7 @@ impl FromRequest<AppState> for WebUpload {
             file_name,
             bytes,
             force,
+            text,
         })
     }
 }
@@ -121,7 +130,7 @@ fn page(u: &WebUser, kind: Kind) -> ImportPage {
     }
 }
 
-fn fill(text: &str, args: &[String]) -> String {
+pub(crate) fn fill(text: &str, args: &[String]) -> String {
     let mut out = text.to_string();
     for a in args {
         out = out.replacen("{}", a, 1);
@@ -182,9 +191,12 @@ fn checked(
                 .collect();
             render(&p, StatusCode::UNPROCESSABLE_ENTITY)
         }
-        Ok(FileImport::Imported { ids }) => {
-            Redirect::to(&format!("/registry/{}?imported={}", kind.slug(), ids.len())).into_response()
-        }
+        Ok(FileImport::Imported { ids, new_hits }) => Redirect::to(&format!(
+            "/registry/{}?imported={}&flagged={new_hits}",
+            kind.slug(),
+            ids.len()
+        ))
+        .into_response(),
         Err(e) => {
             let status = StatusCode::from_u16(e.code.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
             p.error = Some(if zh { e.message_zh.clone() } else { e.message_en.clone() });
@@ -220,9 +232,12 @@ pub async fn confirm(Path((slug, token)): Path<(String, String)>, f: WebForm) ->
     };
     let force = f.form.get("force").is_some_and(|v| v == "true");
     match u.access.import_staged(&token, force, false).await {
-        Ok((_, _, FileImport::Imported { ids })) => {
-            Redirect::to(&format!("/registry/{}?imported={}", kind.slug(), ids.len())).into_response()
-        }
+        Ok((_, _, FileImport::Imported { ids, new_hits })) => Redirect::to(&format!(
+            "/registry/{}?imported={}&flagged={new_hits}",
+            kind.slug(),
+            ids.len()
+        ))
+        .into_response(),
         // Something changed since the check (e.g. someone registered the
         // same code): show the new findings.
         Ok((_, _, other)) => checked(u, kind, token, force, &[], Ok(other)),

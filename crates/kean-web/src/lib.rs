@@ -17,6 +17,7 @@ mod exchange;
 mod i18n;
 mod openapi;
 mod pages;
+mod screening;
 mod views;
 
 use axum::Router;
@@ -68,6 +69,19 @@ pub fn router(app: App) -> Router {
         .route("/system/users", get(pages::users).post(pages::create_user))
         .route("/system/users/{id}/{action}", post(pages::change_user))
         .route("/system/audit", get(pages::audit))
+        .route("/screening", get(screening::hits_page))
+        .route("/screening/hits/{id}", get(screening::hit))
+        .route("/screening/hits/{id}/decide", post(screening::decide))
+        .route("/screening/rescreen", post(screening::rescreen))
+        .route("/screening/lists", get(screening::lists_page))
+        .route(
+            "/screening/lists/import",
+            post(screening::import_list).layer(axum::extract::DefaultBodyLimit::max(
+                kean_exchange::DEFAULT_MAX_BYTES as usize + 1_000_000,
+            )),
+        )
+        .route("/screening/lists/{id}", get(screening::list_page))
+        .route("/screening/versions/{id}", get(screening::version_page))
         .route("/api/openapi.json", get(openapi::document))
         .nest("/api/v1", api::router())
         .fallback(fallback)

@@ -776,7 +776,23 @@ pub async fn list(u: WebUser, Path(slug): Path<String>, Query(pairs): Query<Vec<
         owner_note.push(format!("{}{} = {shown}", u.lang.t("list.owner_prefix"), f.label(zh)));
     }
     let page_view = ListPage {
-        c: Chrome::new(&u.access, &u.csrf, u.lang, kind.label(zh), &base),
+        c: {
+            let mut c = Chrome::new(&u.access, &u.csrf, u.lang, kind.label(zh), &base);
+            let param = |name: &str| {
+                pairs
+                    .iter()
+                    .find(|(k, _)| k == name)
+                    .and_then(|(_, v)| v.parse::<usize>().ok())
+            };
+            if let Some(n) = param("imported") {
+                let mut text = crate::exchange::fill(u.lang.t("import.done"), &[n.to_string()]);
+                if let Some(m) = param("flagged").filter(|m| *m > 0) {
+                    text.push_str(&crate::exchange::fill(u.lang.t("scr.imported_hits"), &[m.to_string()]));
+                }
+                c.flash = Some(text);
+            }
+            c
+        },
         keyword: params.keyword.clone(),
         period,
         owner_note: owner_note.join("；"),
@@ -1073,6 +1089,7 @@ struct DetailPage {
     items: Vec<DetailItem>,
     can_update: bool,
     can_archive: bool,
+    screening: Option<crate::screening::PartyPanel>,
 }
 
 pub async fn detail(
@@ -1141,6 +1158,7 @@ pub async fn detail(
         items,
         can_update: u.access.may(Action::Update, Some(kind)),
         can_archive: u.access.may(Action::Archive, Some(kind)),
+        screening: crate::screening::party_panel(&u, kind, r.id).await,
     };
     render(&page, StatusCode::OK)
 }

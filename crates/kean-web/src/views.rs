@@ -378,6 +378,15 @@ impl Chrome {
                     .collect(),
             },
         ];
+        if access.may(Action::ReadScreening, None) {
+            menu.push(MenuGroup {
+                title: lang.t("menu.screening").into(),
+                items: vec![
+                    item(lang.t("menu.hits"), "/screening".into()),
+                    item(lang.t("menu.lists"), "/screening/lists".into()),
+                ],
+            });
+        }
         let mut system = vec![];
         if access.may(Action::ManageUsers, None) {
             system.push(item(lang.t("menu.users"), "/system/users".into()));

@@ -1,0 +1,679 @@
+//! Restricted-party screening inside the platform.
+//!
+//! * Lists are imported as versions ([`Access::import_list`]); the store
+//!   keeps every entry version and the diff of each import.
+//! * Every party a record names — an organization, a researcher and their
+//!   foreign affiliation, a contract's buyer, a transfer's counterparty — is
+//!   screened when the record is created, changed, restored or imported, and
+//!   all of them again when a list version arrives (动态排查).
+//! * The index is a cache rebuilt from the database whenever the list
+//!   generation there moved on, so several kean processes stay consistent.
+//! * A result a reviewer dismissed stays dismissed while the entry version
+//!   and the party's screened values are unchanged (see the store's
+//!   `record_screening`).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Instant;
+
+use kean_core::policy::{Action, authorize};
+use kean_core::{ErrorCode, FieldError, Kind};
+use kean_screen::{EntityType, Entry, Identifier, Index, ListFormat, ParsedList, Query};
+use kean_store::{
+    HitDecision, HitFilter, HitRow, HitStatus, ListChange, ListInfo, ListVersion, NewHit, NewListEntry, Page,
+    ScreeningSummary, StoredEntry, SubjectScreening, SubjectState, WriteMeta,
+};
+
+use crate::{Access, App, AppError, Result};
+
+/// The score at or above which a party is reported (the engine's default,
+/// chosen on the evaluation sets; see docs/screening.md).
+pub const THRESHOLD: f64 = kean_screen::DEFAULT_THRESHOLD;
+
+/// A party named by a record, and how to screen it.
+#[derive(Debug, Clone, Copy)]
+pub struct PartySpec {
+    pub kind: Kind,
+    /// The field holding the party's name.
+    pub field: &'static str,
+    pub entity: EntityType,
+    /// The field holding its country, if any.
+    pub country_field: Option<&'static str>,
+    /// The country when no field holds one (registered organizations are Chinese).
+    pub fixed_country: Option<&'static str>,
+    /// The field holding an identifier (credit code, ID number).
+    pub id_field: Option<&'static str>,
+}
+
+const fn party(kind: Kind, field: &'static str, entity: EntityType) -> PartySpec {
+    PartySpec {
+        kind,
+        field,
+        entity,
+        country_field: None,
+        fixed_country: None,
+        id_field: None,
+    }
+}
+
+/// Every party kean screens.
+pub const PARTIES: &[PartySpec] = &[
+    PartySpec {
+        fixed_country: Some("CN"),
+        id_field: Some("credit_code"),
+        ..party(Kind::Organization, "name", EntityType::Organization)
+    },
+    PartySpec {
+        country_field: Some("nationality"),
+        id_field: Some("id_number"),
+        ..party(Kind::Person, "name", EntityType::Person)
+    },
+    PartySpec {
+        country_field: Some("foreign_affiliation_country"),
+        ..party(Kind::Person, "foreign_affiliation", EntityType::Organization)
+    },
+    PartySpec {
+        country_field: Some("buyer_country"),
+        ..party(Kind::Contract, "buyer_name", EntityType::Unknown)
+    },
+    PartySpec {
+        country_field: Some("counterparty_country"),
+        ..party(Kind::Transfer, "counterparty_name", EntityType::Unknown)
+    },
+];
+
+/// Whether records of `kind` name parties that are screened.
+pub fn screens(kind: Kind) -> bool {
+    PARTIES.iter().any(|p| p.kind == kind)
+}
+
+/// The loaded index and where its entries live in the database.
+pub(crate) struct Loaded {
+    generation: i64,
+    index: Index,
+    /// (list code, entry key) → (entry version id, list id)
+    entries: HashMap<(String, String), (i64, i64)>,
+}
+
+/// The cache of the screening index, shared by an [`App`]'s clones.
+#[derive(Default)]
+pub(crate) struct ScreeningCache {
+    loaded: tokio::sync::Mutex<Option<Arc<Loaded>>>,
+}
+
+/// An entry as stored (JSON): what the index is rebuilt from.
+pub fn entry_json(e: &Entry) -> serde_json::Value {
+    serde_json::json!({
+        "name": e.name,
+        "aliases": e.aliases,
+        "type": e.entity_type.as_str(),
+        "countries": e.countries,
+        "identifiers": e.identifiers.iter().map(|i| serde_json::json!({"kind": i.kind, "value": i.value})).collect::<Vec<_>>(),
+    })
+}
+
+/// Reads back a stored entry.
+pub fn entry_from_json(key: &str, data: &str) -> Option<Entry> {
+    let v: serde_json::Value = serde_json::from_str(data).ok()?;
+    let strings = |k: &str| -> Vec<String> {
+        v[k].as_array()
+            .map(|a| a.iter().filter_map(|x| x.as_str().map(String::from)).collect())
+            .unwrap_or_default()
+    };
+    Some(Entry {
+        id: key.to_string(),
+        name: v["name"].as_str()?.to_string(),
+        aliases: strings("aliases"),
+        entity_type: EntityType::parse(v["type"].as_str().unwrap_or("")),
+        countries: strings("countries"),
+        identifiers: v["identifiers"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|i| Identifier {
+                        kind: i["kind"].as_str().unwrap_or("").to_string(),
+                        value: i["value"].as_str().unwrap_or("").to_string(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+    })
+}
+
+fn format_code(f: ListFormat) -> &'static str {
+    match f {
+        ListFormat::OfacSdnCsv => "ofac_sdn_csv",
+        ListFormat::CslJson => "csl_json",
+        ListFormat::UnXml => "un_xml",
+        ListFormat::CnCsv => "cn_csv",
+        ListFormat::KeanCsv => "kean_csv",
+    }
+}
+
+fn build(generation: i64, stored: Vec<StoredEntry>) -> Loaded {
+    let mut lists: Vec<ParsedList> = Vec::new();
+    let mut by_code: HashMap<String, usize> = HashMap::new();
+    let mut entries = HashMap::with_capacity(stored.len());
+    for s in stored {
+        let Some(entry) = entry_from_json(&s.entry_key, &s.data) else {
+            continue;
+        };
+        let i = *by_code.entry(s.list_code.clone()).or_insert_with(|| {
+            lists.push(ParsedList {
+                name: s.list_code.clone(),
+                format: ListFormat::KeanCsv,
+                entries: Vec::new(),
+            });
+            lists.len() - 1
+        });
+        lists[i].entries.push(entry);
+        entries.insert((s.list_code, s.entry_key), (s.id, s.list_id));
+    }
+    Loaded {
+        generation,
+        index: Index::from_lists(lists),
+        entries,
+    }
+}
+
+/// The screened values of one party of one record.
+struct PartyValues {
+    spec: PartySpec,
+    id: i64,
+    owner: Option<i64>,
+    name: String,
+    country: String,
+    identifier: String,
+}
+
+impl PartyValues {
+    fn hash(&self) -> String {
+        kean_core::audit::sm3_hex(
+            format!(
+                "{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}",
+                self.spec.kind.slug(),
+                self.spec.field,
+                self.spec.entity.as_str(),
+                self.name,
+                self.country,
+                self.identifier
+            )
+            .as_bytes(),
+        )
+    }
+
+    fn screen(&self, loaded: &Loaded) -> SubjectScreening {
+        let hits = if self.name.is_empty() {
+            Vec::new()
+        } else {
+            let query = Query {
+                id: self.id.to_string(),
+                name: self.name.clone(),
+                entity_type: self.spec.entity,
+                country: self.country.clone(),
+                identifiers: if self.identifier.is_empty() {
+                    vec![]
+                } else {
+                    vec![self.identifier.clone()]
+                },
+            };
+            loaded
+                .index
+                .screen(&query, THRESHOLD)
+                .into_iter()
+                .filter_map(|h| {
+                    let (entry_id, list_id) = *loaded.entries.get(&(h.list.clone(), h.entry_id.clone()))?;
+                    Some(NewHit {
+                        entry_id,
+                        list_id,
+                        entry_key: h.entry_id,
+                        entry_name: h.entry_name,
+                        matched_name: h.matched_name,
+                        score_bp: (h.score * 10_000.0).round() as i64,
+                        explanation: h.explanation.summary(),
+                    })
+                })
+                .collect()
+        };
+        SubjectScreening {
+            kind: self.spec.kind,
+            id: self.id,
+            field: self.spec.field,
+            name: self.name.clone(),
+            hash: self.hash(),
+            owner_org_id: self.owner,
+            hits,
+        }
+    }
+}
+
+/// How long a screening run took and what it changed.
+#[derive(Debug, Clone, Default)]
+pub struct ScreeningRun {
+    pub summary: ScreeningSummary,
+    /// The list generation screened against (0: no lists yet, nothing screened).
+    pub generation: i64,
+    pub millis: u128,
+}
+
+impl App {
+    /// The current index, rebuilt when lists changed since it was built;
+    /// `None` while no list has been imported.
+    pub(crate) async fn screening_index(&self) -> Result<Option<Arc<Loaded>>> {
+        let generation = self.store().list_generation().await.map_err(AppError::from_store)?;
+        if generation == 0 {
+            return Ok(None);
+        }
+        let mut guard = self.screening.loaded.lock().await;
+        if let Some(l) = guard.as_ref()
+            && l.generation == generation
+        {
+            return Ok(Some(l.clone()));
+        }
+        let stored = self.store().current_entries().await.map_err(AppError::from_store)?;
+        let loaded = tokio::task::spawn_blocking(move || build(generation, stored))
+            .await
+            .map_err(|e| AppError::internal(format!("building the screening index: {e}")))?;
+        let loaded = Arc::new(loaded);
+        *guard = Some(loaded.clone());
+        Ok(Some(loaded))
+    }
+
+    /// Screens the parties of records of `kind` (`ids`, or all active ones)
+    /// and records what changed. Nothing happens while no list is loaded.
+    pub(crate) async fn screen_records(
+        &self,
+        kind: Kind,
+        ids: Option<&[i64]>,
+        meta: &WriteMeta,
+    ) -> Result<ScreeningRun> {
+        let started = Instant::now();
+        let Some(loaded) = self.screening_index().await? else {
+            return Ok(ScreeningRun::default());
+        };
+        let mut parties = Vec::new();
+        for spec in PARTIES.iter().filter(|p| p.kind == kind) {
+            let mut fields = vec![spec.field];
+            fields.extend(spec.country_field);
+            fields.extend(spec.id_field);
+            let rows = self
+                .store()
+                .screening_subjects(kind, &fields, ids)
+                .await
+                .map_err(AppError::from_store)?;
+            for r in rows.into_iter().filter(|r| !r.archived) {
+                let mut vals = r.values.into_iter();
+                let name = vals.next().flatten().unwrap_or_default().trim().to_string();
+                let country = match spec.country_field {
+                    Some(_) => vals.next().flatten().unwrap_or_default(),
+                    None => spec.fixed_country.unwrap_or("").to_string(),
+                };
+                let identifier = if spec.id_field.is_some() {
+                    vals.next().flatten().unwrap_or_default()
+                } else {
+                    String::new()
+                };
+                parties.push(PartyValues {
+                    spec: *spec,
+                    id: r.id,
+                    owner: r.owner_org_id,
+                    name,
+                    country,
+                    identifier,
+                });
+            }
+        }
+        let index = loaded.clone();
+        let results = tokio::task::spawn_blocking(move || {
+            use rayon::prelude::*;
+            parties.par_iter().map(|p| p.screen(&index)).collect::<Vec<_>>()
+        })
+        .await
+        .map_err(|e| AppError::internal(format!("screening: {e}")))?;
+        let summary = self
+            .store()
+            .record_screening(&results, loaded.generation, meta)
+            .await
+            .map_err(AppError::from_store)?;
+        Ok(ScreeningRun {
+            summary,
+            generation: loaded.generation,
+            millis: started.elapsed().as_millis(),
+        })
+    }
+
+    /// Screens the parties of records just written; a failure is logged by
+    /// the caller's caller, never undoes the committed write, and is caught
+    /// up by the next full re-screening.
+    pub(crate) async fn screen_after_write(&self, kind: Kind, ids: &[i64], meta: &WriteMeta) -> Option<ScreeningRun> {
+        if !screens(kind) || ids.is_empty() {
+            return None;
+        }
+        match self.screen_records(kind, Some(ids), meta).await {
+            Ok(run) => Some(run),
+            Err(e) => {
+                eprintln!("kean: screening after a write of {} failed: {e}", kind.slug());
+                None
+            }
+        }
+    }
+
+    /// Re-screens every registered party (动态排查).
+    pub(crate) async fn rescreen_all(&self, meta: &WriteMeta) -> Result<ScreeningRun> {
+        let started = Instant::now();
+        let mut total = ScreeningRun::default();
+        for kind in Kind::ALL.into_iter().filter(|k| screens(*k)) {
+            let run = self.screen_records(kind, None, meta).await?;
+            total.generation = run.generation;
+            total.summary.subjects += run.summary.subjects;
+            total.summary.opened.extend(run.summary.opened);
+            total.summary.lapsed += run.summary.lapsed;
+            total.summary.unchanged += run.summary.unchanged;
+        }
+        total.millis = started.elapsed().as_millis();
+        Ok(total)
+    }
+}
+
+/// What importing a list version did.
+#[derive(Debug, Clone)]
+pub struct ListImport {
+    pub version: ListVersion,
+    /// The re-screening of every registered party that followed.
+    pub rescreen: ScreeningRun,
+    pub parse_millis: u128,
+}
+
+/// A party's screening on its record's page.
+#[derive(Debug, Clone, Default)]
+pub struct PartyScreening {
+    pub states: Vec<SubjectState>,
+    pub hits: Vec<HitRow>,
+}
+
+impl PartyScreening {
+    pub fn open_count(&self) -> usize {
+        self.hits.iter().filter(|h| h.status == HitStatus::Open).count()
+    }
+}
+
+impl Access {
+    fn screening_gate(&self, action: Action) -> Result<()> {
+        authorize(self.actor(), action, None)
+            .map(|_| ())
+            .map_err(AppError::denied)
+    }
+
+    pub async fn restricted_lists(&self) -> Result<Vec<ListInfo>> {
+        self.screening_gate(Action::ReadScreening)?;
+        self.app()
+            .store()
+            .restricted_lists()
+            .await
+            .map_err(AppError::from_store)
+    }
+
+    pub async fn list_versions(&self, list_id: i64) -> Result<Vec<ListVersion>> {
+        self.screening_gate(Action::ReadScreening)?;
+        self.app()
+            .store()
+            .list_versions(list_id)
+            .await
+            .map_err(AppError::from_store)
+    }
+
+    pub async fn list_version(&self, version_id: i64) -> Result<ListVersion> {
+        self.screening_gate(Action::ReadScreening)?;
+        self.app()
+            .store()
+            .list_version(version_id)
+            .await
+            .map_err(AppError::from_store)?
+            .ok_or_else(AppError::not_found)
+    }
+
+    pub async fn list_changes(
+        &self,
+        version_id: i64,
+        change: Option<&str>,
+        page: u32,
+        page_size: u32,
+    ) -> Result<Page<ListChange>> {
+        self.screening_gate(Action::ReadScreening)?;
+        if let Some(c) = change
+            && !["added", "changed", "removed"].contains(&c)
+        {
+            return Err(AppError::field(
+                ErrorCode::ValidationFailed,
+                FieldError::new(
+                    "change",
+                    format!("变更类型“{c}”无效，应为 added、changed 或 removed"),
+                    format!("change '{c}' is not one of added, changed, removed"),
+                ),
+            ));
+        }
+        self.app()
+            .store()
+            .list_changes(version_id, change, page, page_size)
+            .await
+            .map_err(AppError::from_store)
+    }
+
+    pub async fn list_entry(&self, entry_id: i64) -> Result<(StoredEntry, Option<Entry>)> {
+        self.screening_gate(Action::ReadScreening)?;
+        let e = self
+            .app()
+            .store()
+            .entry(entry_id)
+            .await
+            .map_err(AppError::from_store)?
+            .ok_or_else(AppError::not_found)?;
+        let parsed = entry_from_json(&e.entry_key, &e.data);
+        Ok((e, parsed))
+    }
+
+    /// Imports a new version of a restricted-party list (format detected
+    /// from the content; `list_name` names a local watch list in kean's CSV
+    /// format), records its diff, then re-screens every registered party.
+    pub async fn import_list(&self, file_name: &str, bytes: &[u8], list_name: Option<&str>) -> Result<ListImport> {
+        self.screening_gate(Action::ManageLists)?;
+        let started = Instant::now();
+        let file = file_name.to_string();
+        let data = bytes.to_vec();
+        let parsed = tokio::task::spawn_blocking(move || kean_screen::detect_and_parse(&data, &file))
+            .await
+            .map_err(|e| AppError::internal(format!("reading the list: {e}")))?
+            .map_err(|e| {
+                AppError::field(
+                    ErrorCode::ValidationFailed,
+                    FieldError::new(
+                        "file",
+                        format!("无法读取名单文件 {file_name}：{e}"),
+                        format!("cannot read the list file {file_name}: {e}"),
+                    ),
+                )
+            })?;
+        if parsed.entries.is_empty() {
+            return Err(AppError::field(
+                ErrorCode::ValidationFailed,
+                FieldError::new(
+                    "file",
+                    format!("名单文件 {file_name} 中没有条目"),
+                    format!("the list file {file_name} has no entries"),
+                ),
+            ));
+        }
+        let code = match list_name.map(str::trim).filter(|s| !s.is_empty()) {
+            Some(n) if parsed.format == ListFormat::KeanCsv => {
+                if n.chars().count() > 40 || n.chars().any(|c| c.is_control()) {
+                    return Err(AppError::field(
+                        ErrorCode::ValidationFailed,
+                        FieldError::new(
+                            "list_name",
+                            "名单名称不超过 40 个字符",
+                            "the list name must be at most 40 characters",
+                        ),
+                    ));
+                }
+                n.to_string()
+            }
+            _ => parsed.name.clone(),
+        };
+        let content_hash = kean_core::audit::sm3_hex(bytes);
+        let lists = self
+            .app()
+            .store()
+            .restricted_lists()
+            .await
+            .map_err(AppError::from_store)?;
+        if let Some(cur) = lists
+            .iter()
+            .find(|l| l.code == code)
+            .and_then(|l| l.current.as_ref())
+            .filter(|v| v.content_hash == content_hash)
+        {
+            return Err(AppError::new(
+                ErrorCode::Conflict,
+                format!(
+                    "该文件与名单 {code} 的当前版本（第 {} 版，{}）内容相同，未导入",
+                    cur.version_no,
+                    kean_core::display_time(&cur.imported_at)
+                ),
+                format!(
+                    "this file is the same as the current version {} of list {code} ({}); nothing imported",
+                    cur.version_no,
+                    kean_core::display_time(&cur.imported_at)
+                ),
+            ));
+        }
+        let entries: Vec<NewListEntry> = parsed
+            .entries
+            .iter()
+            .map(|e| {
+                let data = entry_json(e).to_string();
+                NewListEntry {
+                    key: e.id.clone(),
+                    hash: kean_core::audit::sm3_hex(data.as_bytes()),
+                    name: e.name.clone(),
+                    data,
+                }
+            })
+            .collect();
+        let parse_millis = started.elapsed().as_millis();
+        let meta = self.write_meta();
+        let version = self
+            .app()
+            .store()
+            .import_list_version(
+                &code,
+                format_code(parsed.format),
+                file_name,
+                &content_hash,
+                &entries,
+                &meta,
+            )
+            .await
+            .map_err(|e| match e {
+                kean_store::StoreError::Duplicate { field } => AppError::field(
+                    ErrorCode::ValidationFailed,
+                    FieldError::new(
+                        "file",
+                        format!("名单文件中条目编号重复：{field}"),
+                        format!("the list file repeats an entry id: {field}"),
+                    ),
+                ),
+                other => AppError::from_store(other),
+            })?;
+        let rescreen = self.app().rescreen_all(&meta).await?;
+        Ok(ListImport {
+            version,
+            rescreen,
+            parse_millis,
+        })
+    }
+
+    /// Re-screens every registered party now (动态排查).
+    pub async fn rescreen_all(&self) -> Result<ScreeningRun> {
+        self.screening_gate(Action::DecideScreening)?;
+        self.app().rescreen_all(&self.write_meta()).await
+    }
+
+    pub async fn screening_hits(&self, filter: &HitFilter) -> Result<Page<HitRow>> {
+        self.screening_gate(Action::ReadScreening)?;
+        self.app().store().hits(filter).await.map_err(AppError::from_store)
+    }
+
+    pub async fn screening_hit(&self, id: i64) -> Result<HitRow> {
+        self.screening_gate(Action::ReadScreening)?;
+        self.app()
+            .store()
+            .hit(id)
+            .await
+            .map_err(AppError::from_store)?
+            .ok_or_else(AppError::not_found)
+    }
+
+    pub async fn hit_counts(&self) -> Result<Vec<(HitStatus, i64)>> {
+        self.screening_gate(Action::ReadScreening)?;
+        self.app().store().hit_counts().await.map_err(AppError::from_store)
+    }
+
+    /// The screening of a record's parties, for its page; `None` when the
+    /// actor may not see screening results (the record itself is checked
+    /// by the caller's read).
+    pub async fn party_screening(&self, kind: Kind, id: i64) -> Result<Option<PartyScreening>> {
+        if !screens(kind) || !self.may(Action::ReadScreening, None) {
+            return Ok(None);
+        }
+        let store = self.app().store();
+        let states = store.subject_states(kind, id).await.map_err(AppError::from_store)?;
+        let hits = store
+            .hits(&HitFilter {
+                kind: Some(kind),
+                subject_id: Some(id),
+                page: 1,
+                page_size: 200,
+                ..HitFilter::default()
+            })
+            .await
+            .map_err(AppError::from_store)?
+            .items;
+        Ok(Some(PartyScreening { states, hits }))
+    }
+
+    /// A reviewer confirms a result or dismisses it as a false positive,
+    /// giving the reason.
+    pub async fn decide_hit(
+        &self,
+        id: i64,
+        decision: HitDecision,
+        reason: &str,
+        expected_version: Option<i64>,
+    ) -> Result<HitRow> {
+        self.screening_gate(Action::DecideScreening)?;
+        let reason = reason.trim();
+        if reason.chars().count() < 2 || reason.chars().count() > 500 {
+            return Err(AppError::field(
+                ErrorCode::ValidationFailed,
+                FieldError::new(
+                    "reason",
+                    "请填写核查理由（2 至 500 个字符）",
+                    "give the reason for the decision (2 to 500 characters)",
+                ),
+            ));
+        }
+        let hit = self.screening_hit(id).await?;
+        if hit.status == HitStatus::Lapsed {
+            return Err(AppError::new(
+                ErrorCode::Conflict,
+                "该筛查结果已失效（名单条目或主体信息已变化），无需处理",
+                "this result has lapsed (the list entry or the party changed); there is nothing to decide",
+            ));
+        }
+        self.app()
+            .store()
+            .decide_hit(id, expected_version, decision, reason, &self.write_meta())
+            .await
+            .map_err(AppError::from_store)
+    }
+}

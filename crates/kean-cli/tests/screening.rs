@@ -1,0 +1,469 @@
+//! Restricted-party screening inside the platform: list versions and their
+//! diffs, screening on every write of a party, reviewers' decisions that
+//! hold per entry version, dynamic re-screening, and who may see what.
+
+mod common;
+
+use common::{Api, Server, Web, basics, csrf_of, raw, user, valid_code};
+use kean_core::{Actor, Kind, Role};
+use serde_json::{Value, json};
+
+const LIST_V1: &str = "id,name,aliases,type,country,identifiers\n\
+W1,Lockheed Martin Corporation,,organization,US,\n\
+W2,\"Huawei Technologies Co., Ltd.\",,organization,CN,\n\
+W3,Zhang Wei Ming,,person,CN,\n";
+
+/// W1 gains an alias (changed), W2 is as before, W3 is removed, W4 is new.
+const LIST_V2: &str = "id,name,aliases,type,country,identifiers\n\
+W1,Lockheed Martin Corporation,Lockheed Martin Corp.,organization,US,\n\
+W2,\"Huawei Technologies Co., Ltd.\",,organization,CN,\n\
+W4,Acme Drone Systems Inc.,,organization,US,\n";
+
+async fn import_list(api: &Api, file: &str, body: &str) -> (u16, Value) {
+    let r = api
+        .http
+        .post(format!(
+            "{}/api/v1/screening/lists/import?file_name={file}&list_name=%E6%9C%AC%E5%B1%80%E5%85%B3%E6%B3%A8%E5%90%8D%E5%8D%95",
+            api.base
+        ))
+        .bearer_auth(&api.token)
+        .body(body.to_string())
+        .send()
+        .await
+        .expect("import request");
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+/// The results of one party, as the API shows them on its record.
+async fn party(api: &Api, slug: &str, id: i64) -> Value {
+    let (st, v) = api.get(&format!("/api/v1/screening/parties/{slug}/{id}")).await;
+    assert_eq!(st, 200, "{v}");
+    v
+}
+
+fn with_status<'a>(v: &'a Value, status: &str) -> Vec<&'a Value> {
+    v["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|h| h["status"] == status)
+        .collect()
+}
+
+async fn lists_decisions_and_dynamic_screening(s: Server) {
+    let b = basics(&s.app).await;
+    let admin_pw = user(&s.app, "sec_admin", Role::Admin, None).await;
+    let reviewer_pw = user(&s.app, "rev", Role::Reviewer, None).await;
+    let liaison_pw = user(&s.app, "lia", Role::Liaison, Some(b.org_a)).await;
+    let auditor_pw = user(&s.app, "aud", Role::Auditor, None).await;
+    let admin = Api::login(&s.base, "sec_admin", &admin_pw).await;
+    let reviewer = Api::login(&s.base, "rev", &reviewer_pw).await;
+    let liaison = Api::login(&s.base, "lia", &liaison_pw).await;
+    let auditor = Api::login(&s.base, "aud", &auditor_pw).await;
+    let system = s.app.access(Actor::system("test"));
+
+    // A contract with a listed buyer, registered before any list exists.
+    let contract = |no: &str, buyer: &str, country: &str| {
+        raw(&[
+            ("contract_no", no),
+            ("title", "高强钢技术开发合同"),
+            ("contract_type", "development"),
+            ("seller_org_id", &b.org_a.to_string()),
+            ("buyer_name", buyer),
+            ("buyer_country", country),
+            ("signed_on", "2025-03-02"),
+            ("registered_on", "2025-03-09"),
+            ("contract_value", "100000"),
+            ("tech_value", "80000"),
+        ])
+    };
+    let lockheed = system
+        .create(
+            Kind::Contract,
+            &contract("2025140700000001", "Lockheed Martin Corporation", "US"),
+        )
+        .await
+        .unwrap();
+    let p = party(&reviewer, "contracts", lockheed.id).await;
+    assert!(p["screened"].as_array().unwrap().is_empty(), "no list yet: {p}");
+
+    // Reviewers do not maintain lists; administrators do.
+    let (st, _) = import_list(&reviewer, "watch.csv", LIST_V1).await;
+    assert_eq!(st, 403);
+    let (st, v1) = import_list(&admin, "watch.csv", LIST_V1).await;
+    assert_eq!(st, 201, "{v1}");
+    assert_eq!(v1["version"]["version_no"], 1);
+    assert_eq!(v1["version"]["list"], "本局关注名单");
+    assert_eq!(
+        (
+            &v1["version"]["added"],
+            &v1["version"]["changed"],
+            &v1["version"]["removed"]
+        ),
+        (&json!(3), &json!(0), &json!(0))
+    );
+    // The new list re-screened the contract registered before it.
+    assert_eq!(v1["rescreen"]["opened"].as_array().unwrap().len(), 1, "{v1}");
+    let p = party(&reviewer, "contracts", lockheed.id).await;
+    let open = with_status(&p, "open");
+    assert_eq!(open.len(), 1, "{p}");
+    assert_eq!(open[0]["entry"]["key"], "W1");
+    assert_eq!(open[0]["subject"]["field"], "buyer_name");
+    let lockheed_hit = open[0]["id"].as_i64().unwrap();
+
+    // A party registered now is screened at once — in Chinese against the English listing.
+    let huawei = system
+        .create(
+            Kind::Organization,
+            &raw(&[
+                ("name", "华为技术有限公司"),
+                ("credit_code", &valid_code("91440300MA5F00001")),
+                ("org_type", "enterprise"),
+                ("district_id", &b.district.to_string()),
+            ]),
+        )
+        .await
+        .unwrap();
+    let p = party(&reviewer, "organizations", huawei.id).await;
+    let open = with_status(&p, "open");
+    assert_eq!(open.len(), 1, "{p}");
+    assert_eq!(open[0]["entry"]["key"], "W2");
+    assert!(open[0]["explanation"].as_str().unwrap().contains("huawei"), "{p}");
+    let huawei_hit = open[0]["id"].as_i64().unwrap();
+    // An unrelated organization has been screened and found clear.
+    let p = party(&reviewer, "organizations", b.org_b).await;
+    assert_eq!(p["screened"].as_array().unwrap().len(), 1, "{p}");
+    assert!(p["hits"].as_array().unwrap().is_empty(), "{p}");
+
+    // Who may see and decide.
+    let (st, _) = liaison.get("/api/v1/screening/hits").await;
+    assert_eq!(st, 403, "liaisons do not see screening results");
+    let (st, _) = liaison
+        .get(&format!("/api/v1/screening/parties/contracts/{}", lockheed.id))
+        .await;
+    assert_eq!(st, 403);
+    let (st, v) = auditor.get("/api/v1/screening/hits?status=open").await;
+    assert_eq!(st, 200);
+    assert_eq!(v["total"], 2);
+    let (st, _) = auditor
+        .post(
+            &format!("/api/v1/screening/hits/{lockheed_hit}/decision"),
+            json!({"decision": "dismiss", "reason": "审计员不能核查"}),
+        )
+        .await;
+    assert_eq!(st, 403);
+
+    // A decision needs a reason and a known verdict.
+    let (st, v) = reviewer
+        .post(
+            &format!("/api/v1/screening/hits/{lockheed_hit}/decision"),
+            json!({"decision": "dismiss", "reason": " "}),
+        )
+        .await;
+    assert_eq!(st, 422, "{v}");
+    assert_eq!(v["error"]["fields"][0]["field"], "reason");
+    let (st, v) = reviewer
+        .post(
+            &format!("/api/v1/screening/hits/{lockheed_hit}/decision"),
+            json!({"decision": "ignore", "reason": "whatever"}),
+        )
+        .await;
+    assert_eq!(st, 422, "{v}");
+    assert_eq!(v["error"]["fields"][0]["field"], "decision");
+    let (st, v) = reviewer
+        .post(
+            &format!("/api/v1/screening/hits/{lockheed_hit}/decision"),
+            json!({"decision": "dismiss", "reason": "买方为同名的本地贸易公司，注册地与证照均不同", "version": 1}),
+        )
+        .await;
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(v["status"], "dismissed");
+    assert_eq!(v["decided_by"], "rev");
+    // A stale form (old version) is refused.
+    let (st, _) = reviewer
+        .post(
+            &format!("/api/v1/screening/hits/{lockheed_hit}/decision"),
+            json!({"decision": "confirm", "reason": "重新确认", "version": 1}),
+        )
+        .await;
+    assert_eq!(st, 409);
+    let (st, v) = reviewer
+        .post(
+            &format!("/api/v1/screening/hits/{huawei_hit}/decision"),
+            json!({"decision": "confirm", "reason": "统一社会信用代码与实体清单所列主体一致"}),
+        )
+        .await;
+    assert_eq!(st, 200, "{v}");
+
+    // Re-screening finds the same: the dismissal holds, nothing new opens.
+    let (st, run) = reviewer.post("/api/v1/screening/rescreen", json!({})).await;
+    assert_eq!(st, 200, "{run}");
+    assert_eq!(run["opened"], json!([]), "{run}");
+    assert_eq!(run["lapsed"], 0, "{run}");
+    // An edit that leaves the party as it was keeps the dismissal too.
+    let mut edit = contract("2025140700000001", "Lockheed Martin Corporation", "US");
+    edit.insert("title".into(), "高强钢技术开发合同（补充）".into());
+    system.update(Kind::Contract, lockheed.id, &edit, None).await.unwrap();
+    let p = party(&reviewer, "contracts", lockheed.id).await;
+    assert_eq!(with_status(&p, "dismissed").len(), 1, "{p}");
+    assert!(with_status(&p, "open").is_empty(), "{p}");
+
+    // Version 2 of the list: its diff, and what it did to earlier results.
+    let (st, v2) = import_list(&admin, "watch.csv", LIST_V2).await;
+    assert_eq!(st, 201, "{v2}");
+    assert_eq!(v2["version"]["version_no"], 2);
+    assert_eq!(
+        (
+            &v2["version"]["added"],
+            &v2["version"]["changed"],
+            &v2["version"]["removed"]
+        ),
+        (&json!(1), &json!(1), &json!(1))
+    );
+    let vid = v2["version"]["id"].as_i64().unwrap();
+    let (st, changes) = reviewer.get(&format!("/api/v1/screening/versions/{vid}/changes")).await;
+    assert_eq!(st, 200, "{changes}");
+    let mut diff: Vec<(String, String)> = changes["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| {
+            (
+                c["change"].as_str().unwrap().into(),
+                c["entry_key"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    diff.sort();
+    assert_eq!(
+        diff,
+        vec![
+            ("added".to_string(), "W4".to_string()),
+            ("changed".into(), "W1".into()),
+            ("removed".into(), "W3".into())
+        ]
+    );
+    // The entry the dismissal was about changed: the dismissal lapses and a
+    // new result opens for the new entry version.
+    let p = party(&reviewer, "contracts", lockheed.id).await;
+    let lapsed = with_status(&p, "lapsed");
+    assert_eq!(lapsed.len(), 1, "{p}");
+    assert_eq!(lapsed[0]["id"], lockheed_hit);
+    assert_eq!(lapsed[0]["lapse_reason"], "entry_changed");
+    let open = with_status(&p, "open");
+    assert_eq!(open.len(), 1, "{p}");
+    assert_ne!(open[0]["entry"]["id"], lapsed[0]["entry"]["id"]);
+    // The unchanged entry's confirmation stands.
+    let p = party(&reviewer, "organizations", huawei.id).await;
+    assert_eq!(with_status(&p, "confirmed").len(), 1, "{p}");
+    assert!(with_status(&p, "open").is_empty(), "{p}");
+
+    // The same file again is refused, naming the version it repeats.
+    let (st, v) = import_list(&admin, "watch-again.csv", LIST_V2).await;
+    assert_eq!(st, 409, "{v}");
+    assert!(v["error"]["message"].as_str().unwrap().contains("version 2"), "{v}");
+    // A file that is not a list names the problem and imports nothing.
+    let (st, v) = import_list(&admin, "junk.csv", "just some words\n").await;
+    assert_eq!(st, 422, "{v}");
+    let (_, lists) = reviewer.get("/api/v1/screening/lists").await;
+    assert_eq!(lists["items"].as_array().unwrap().len(), 1, "{lists}");
+    assert_eq!(lists["items"][0]["current"]["version_no"], 2);
+
+    // The party changes: its open result lapses and nothing new matches.
+    system
+        .update(
+            Kind::Contract,
+            lockheed.id,
+            &contract("2025140700000001", "太原重型机械集团有限公司", "CN"),
+            None,
+        )
+        .await
+        .unwrap();
+    let p = party(&reviewer, "contracts", lockheed.id).await;
+    assert!(with_status(&p, "open").is_empty(), "{p}");
+    assert!(
+        p["hits"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|h| h["lapse_reason"] == "party_changed"),
+        "{p}"
+    );
+    // Deciding a lapsed result is refused.
+    let (st, _) = reviewer
+        .post(
+            &format!("/api/v1/screening/hits/{lockheed_hit}/decision"),
+            json!({"decision": "confirm", "reason": "已失效的结果"}),
+        )
+        .await;
+    assert_eq!(st, 409);
+
+    // Every step is in the audit chain, which still verifies.
+    let (st, audit) = auditor.get("/api/v1/audit?page_size=200").await;
+    assert_eq!(st, 200);
+    let actions: Vec<&str> = audit["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    for a in ["import", "open", "dismiss", "confirm", "lapse"] {
+        assert!(actions.contains(&a), "audit lacks {a}: {actions:?}");
+    }
+    assert!(system.verify_audit().await.unwrap().is_ok());
+}
+on_both!(lists_decisions_and_dynamic_screening);
+
+/// The pages: the list upload form, the diff, the results table, the
+/// review form (CSRF-protected) and the panel on the party's page.
+async fn screening_pages(s: Server) {
+    let b = basics(&s.app).await;
+    let admin_pw = user(&s.app, "sec_admin", Role::Admin, None).await;
+    let reviewer_pw = user(&s.app, "rev", Role::Reviewer, None).await;
+    let liaison_pw = user(&s.app, "lia", Role::Liaison, Some(b.org_a)).await;
+    let admin = Web::login(&s.base, "sec_admin", &admin_pw).await;
+    let (st, html) = admin.get("/screening/lists").await;
+    assert_eq!(st, 200);
+    assert!(html.contains("尚未导入任何限制名单"), "{html}");
+    let form = reqwest::multipart::Form::new()
+        .text("_csrf", csrf_of(&html))
+        .text("list_name", "本局关注名单")
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(LIST_V1.as_bytes().to_vec()).file_name("watch.csv"),
+        );
+    let r = admin
+        .http
+        .post(format!("{}/screening/lists/import", s.base))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let loc = r.headers()["location"].to_str().unwrap().to_string();
+    assert!(loc.starts_with("/screening/versions/"), "{loc}");
+    let (st, html) = admin.get(&loc).await;
+    assert_eq!(st, 200);
+    assert!(
+        html.contains("Lockheed Martin Corporation") && html.contains("新增（3）"),
+        "{html}"
+    );
+    assert!(html.contains("已导入 本局关注名单 第 1 版"), "{html}");
+
+    // A listed buyer registered through the form is screened on save.
+    let system = s.app.access(Actor::system("test"));
+    let c = system
+        .create(
+            Kind::Contract,
+            &raw(&[
+                ("contract_no", "2025140700000009"),
+                ("title", "无人机技术许可合同"),
+                ("contract_type", "licensing"),
+                ("seller_org_id", &b.org_a.to_string()),
+                ("buyer_name", "洛克希德马丁公司"),
+                ("buyer_country", "US"),
+                ("signed_on", "2025-05-02"),
+                ("registered_on", "2025-05-09"),
+                ("contract_value", "500000"),
+                ("tech_value", "400000"),
+            ]),
+        )
+        .await
+        .unwrap();
+    let reviewer = Web::login(&s.base, "rev", &reviewer_pw).await;
+    let (st, html) = reviewer.get(&format!("/registry/contracts/{}", c.id)).await;
+    assert_eq!(st, 200);
+    assert!(html.contains("限制名单筛查") && html.contains("1 条待核查"), "{html}");
+    let (st, html) = reviewer.get("/screening").await;
+    assert_eq!(st, 200);
+    assert!(
+        html.contains("洛克希德马丁公司") && html.contains("待核查（1）"),
+        "{html}"
+    );
+    let i = html.find("/screening/hits/").unwrap() + "/screening/hits/".len();
+    let hit_id: String = html[i..].chars().take_while(char::is_ascii_digit).collect();
+    let (st, html) = reviewer.get(&format!("/screening/hits/{hit_id}")).await;
+    assert_eq!(st, 200);
+    assert!(
+        html.contains("btn-dismiss") && html.contains("Lockheed Martin Corporation"),
+        "{html}"
+    );
+    // Without the CSRF token the decision is refused.
+    let (st, _, _) = reviewer
+        .post(
+            &format!("/screening/hits/{hit_id}/decide"),
+            &[("decision", "dismiss"), ("reason", "测试")],
+        )
+        .await;
+    assert_eq!(st, 403);
+    // Without a reason the form comes back with the error.
+    let csrf = csrf_of(&html);
+    let (st, body, _) = reviewer
+        .post(
+            &format!("/screening/hits/{hit_id}/decide"),
+            &[("_csrf", &csrf), ("decision", "confirm"), ("reason", "")],
+        )
+        .await;
+    assert_eq!(st, 422);
+    assert!(body.contains("请填写核查理由"), "{body}");
+    let (st, _, loc) = reviewer
+        .post(
+            &format!("/screening/hits/{hit_id}/decide"),
+            &[
+                ("_csrf", &csrf),
+                ("decision", "confirm"),
+                ("reason", "买方即清单所列洛克希德·马丁公司"),
+            ],
+        )
+        .await;
+    assert_eq!(st, 303);
+    assert!(loc.unwrap().starts_with("/screening?status=open"));
+    let (_, html) = reviewer.get(&format!("/registry/contracts/{}", c.id)).await;
+    assert!(html.contains("确认命中"), "{html}");
+    // Reviewers see no upload form; liaisons see no screening at all.
+    let (_, html) = reviewer.get("/screening/lists").await;
+    assert!(!html.contains("list-import"), "{html}");
+    let liaison = Web::login(&s.base, "lia", &liaison_pw).await;
+    let (st, _) = liaison.get("/screening").await;
+    assert_eq!(st, 403);
+    let (st, html) = liaison.get(&format!("/registry/contracts/{}", c.id)).await;
+    assert_eq!(st, 200);
+    assert!(!html.contains("限制名单筛查"), "{html}");
+}
+on_both!(screening_pages);
+
+/// The demo city against the real lists: the planted parties are found
+/// across scripts, and importing the same lists again changes nothing.
+async fn real_lists_screen_the_demo_city(s: Server) {
+    let Some(dir) = kean_demo::lists_dir() else {
+        panic!("the shared list data is missing (../shared/data/lists)");
+    };
+    kean_demo::seed(&s.app).await.unwrap();
+    let lines = kean_demo::seed_lists(&s.app, &dir).await.unwrap();
+    assert_eq!(lines.len(), 4, "{lines:?}");
+    let api = Api::login(&s.base, "reviewer", "Review2025").await;
+    let (_, lists) = api.get("/api/v1/screening/lists").await;
+    let mut codes: Vec<(String, i64)> = lists["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| (l["code"].as_str().unwrap().to_string(), l["entries"].as_i64().unwrap()))
+        .collect();
+    codes.sort();
+    assert_eq!(codes.len(), 4, "{codes:?}");
+    assert!(codes.iter().any(|(c, n)| c == "OFAC-SDN" && *n == 14_965), "{codes:?}");
+    let (_, hits) = api.get("/api/v1/screening/hits?status=open&page_size=200").await;
+    let items = hits["items"].as_array().unwrap();
+    let found = |name: &str, list: &str| items.iter().any(|h| h["subject"]["name"] == name && h["list"] == list);
+    assert!(found("Lockheed Martin Corporation", "CN"), "{hits}");
+    assert!(found("华为技术有限公司", "US-BIS-EL"), "{hits}");
+    let before = hits["total"].as_i64().unwrap();
+    // Re-screening with the same lists opens nothing new.
+    let (_, run) = api.post("/api/v1/screening/rescreen", json!({})).await;
+    assert_eq!(run["opened"], json!([]), "{run}");
+    assert!(run["subjects"].as_u64().unwrap() > 1500, "{run}");
+    let (_, hits) = api.get("/api/v1/screening/hits?status=open").await;
+    assert_eq!(hits["total"].as_i64().unwrap(), before);
+}
+on_both!(real_lists_screen_the_demo_city);

@@ -1,0 +1,298 @@
+//! Storage of restricted-party lists (with versions) and screening results.
+//!
+//! Mechanism only, like the rest of the store: the application decides who
+//! may read or change these, what is screened and against which entries.
+
+use async_trait::async_trait;
+use kean_core::Kind;
+
+use crate::{Page, Result, WriteMeta};
+
+/// One entry of a list version about to be stored. `hash` identifies its
+/// content (name, aliases, type, countries, identifiers); `data` is the
+/// entry as JSON, from which the screening index is rebuilt.
+#[derive(Debug, Clone)]
+pub struct NewListEntry {
+    pub key: String,
+    pub hash: String,
+    pub name: String,
+    pub data: String,
+}
+
+/// A list as it stands now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListInfo {
+    pub id: i64,
+    pub code: String,
+    pub format: String,
+    pub entry_count: i64,
+    pub updated_at: String,
+    pub current: Option<ListVersion>,
+}
+
+/// One imported version of a list and what it changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListVersion {
+    pub id: i64,
+    pub list_id: i64,
+    pub list_code: String,
+    pub version_no: i64,
+    pub file_name: String,
+    pub content_hash: String,
+    pub entry_count: i64,
+    pub added: i64,
+    pub changed: i64,
+    pub removed: i64,
+    pub imported_at: String,
+    pub imported_by: String,
+}
+
+/// One line of a version's diff.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListChange {
+    /// `added`, `changed` or `removed`.
+    pub change: String,
+    pub entry_key: String,
+    pub name: String,
+    pub old_entry_id: Option<i64>,
+    pub new_entry_id: Option<i64>,
+}
+
+/// A stored entry version.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredEntry {
+    pub id: i64,
+    pub list_id: i64,
+    pub list_code: String,
+    pub entry_key: String,
+    pub entry_hash: String,
+    pub name: String,
+    pub data: String,
+    pub added_version_id: i64,
+    pub removed_version_id: Option<i64>,
+}
+
+/// A registered record's values that screening reads (as text), with its
+/// owner and whether it is archived.
+#[derive(Debug, Clone)]
+pub struct SubjectRow {
+    pub id: i64,
+    pub owner_org_id: Option<i64>,
+    pub archived: bool,
+    pub version: i64,
+    pub values: Vec<Option<String>>,
+}
+
+/// What screening found for one party of one record: every hit at or
+/// above the threshold now. An empty `hits` clears what was found before.
+#[derive(Debug, Clone)]
+pub struct SubjectScreening {
+    pub kind: Kind,
+    pub id: i64,
+    /// The field that names the party (`name`, `buyer_name` …).
+    pub field: &'static str,
+    pub name: String,
+    /// Identifies the screened values (name, type, country, identifiers):
+    /// a dismissal holds only while it is unchanged.
+    pub hash: String,
+    pub owner_org_id: Option<i64>,
+    pub hits: Vec<NewHit>,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewHit {
+    /// The entry version matched.
+    pub entry_id: i64,
+    pub list_id: i64,
+    pub entry_key: String,
+    pub entry_name: String,
+    pub matched_name: String,
+    /// Score in ten-thousandths.
+    pub score_bp: i64,
+    pub explanation: String,
+}
+
+/// State of a screening result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum HitStatus {
+    /// 待核查 — waits for a reviewer.
+    Open,
+    /// 确认命中 — a reviewer confirmed the party is the listed one.
+    Confirmed,
+    /// 排除误报 — a reviewer found it a false positive.
+    Dismissed,
+    /// 已失效 — the entry or the party changed, or they no longer match.
+    Lapsed,
+}
+
+impl HitStatus {
+    pub const ALL: [HitStatus; 4] = [
+        HitStatus::Open,
+        HitStatus::Confirmed,
+        HitStatus::Dismissed,
+        HitStatus::Lapsed,
+    ];
+    pub fn code(self) -> &'static str {
+        match self {
+            HitStatus::Open => "open",
+            HitStatus::Confirmed => "confirmed",
+            HitStatus::Dismissed => "dismissed",
+            HitStatus::Lapsed => "lapsed",
+        }
+    }
+    pub fn parse(s: &str) -> Option<HitStatus> {
+        HitStatus::ALL.into_iter().find(|x| x.code() == s)
+    }
+    pub fn label(self, zh: bool) -> &'static str {
+        let (z, e) = match self {
+            HitStatus::Open => ("待核查", "Open"),
+            HitStatus::Confirmed => ("确认命中", "Confirmed"),
+            HitStatus::Dismissed => ("排除误报", "Dismissed"),
+            HitStatus::Lapsed => ("已失效", "Lapsed"),
+        };
+        if zh { z } else { e }
+    }
+}
+
+/// Why a result lapsed.
+pub mod lapse {
+    pub const PARTY_CHANGED: &str = "party_changed";
+    pub const ENTRY_CHANGED: &str = "entry_changed";
+    pub const ENTRY_REMOVED: &str = "entry_removed";
+    pub const NO_LONGER_MATCHES: &str = "no_longer_matches";
+}
+
+/// A stored screening result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HitRow {
+    pub id: i64,
+    pub subject_kind: Kind,
+    pub subject_id: i64,
+    pub subject_field: String,
+    pub subject_name: String,
+    pub subject_hash: String,
+    pub owner_org_id: Option<i64>,
+    pub list_id: i64,
+    pub list_code: String,
+    pub entry_id: i64,
+    pub entry_key: String,
+    pub entry_name: String,
+    pub matched_name: String,
+    pub score_bp: i64,
+    pub explanation: String,
+    pub status: HitStatus,
+    pub lapse_reason: Option<String>,
+    pub reason: Option<String>,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<String>,
+    pub created_at: String,
+    pub updated_at: String,
+    pub version: i64,
+}
+
+/// Which results to list (newest first).
+#[derive(Debug, Clone, Default)]
+pub struct HitFilter {
+    pub status: Option<HitStatus>,
+    pub kind: Option<Kind>,
+    pub subject_id: Option<i64>,
+    pub list_id: Option<i64>,
+    pub page: u32,
+    pub page_size: u32,
+}
+
+/// What a screening run changed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ScreeningSummary {
+    /// Parties screened.
+    pub subjects: usize,
+    /// Results opened by this run (ids).
+    pub opened: Vec<i64>,
+    /// Results that lapsed in this run.
+    pub lapsed: usize,
+    /// Results found again unchanged (open, confirmed or dismissed ones kept).
+    pub unchanged: usize,
+}
+
+/// When a party was last screened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubjectState {
+    pub field: String,
+    pub hash: String,
+    pub generation: i64,
+    pub screened_at: String,
+}
+
+/// A reviewer's decision on an open (or earlier decided) result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HitDecision {
+    Confirm,
+    Dismiss,
+}
+
+#[async_trait]
+pub trait ScreeningStore: Send + Sync {
+    /// Grows with every list version imported (0 before the first): the
+    /// screening index is rebuilt when it changes.
+    async fn list_generation(&self) -> Result<i64>;
+    /// The current version of every entry of every list.
+    async fn current_entries(&self) -> Result<Vec<StoredEntry>>;
+    async fn entry(&self, id: i64) -> Result<Option<StoredEntry>>;
+    async fn restricted_lists(&self) -> Result<Vec<ListInfo>>;
+    async fn list_versions(&self, list_id: i64) -> Result<Vec<ListVersion>>;
+    async fn list_version(&self, version_id: i64) -> Result<Option<ListVersion>>;
+    async fn list_changes(
+        &self,
+        version_id: i64,
+        change: Option<&str>,
+        page: u32,
+        page_size: u32,
+    ) -> Result<Page<ListChange>>;
+    /// Stores a new version of the list `code` (created on first import):
+    /// entries not in the current version are added, entries whose content
+    /// differs become new entry versions, entries missing are removed. One
+    /// transaction with its audit record.
+    async fn import_list_version(
+        &self,
+        code: &str,
+        format: &str,
+        file_name: &str,
+        content_hash: &str,
+        entries: &[NewListEntry],
+        meta: &WriteMeta,
+    ) -> Result<ListVersion>;
+
+    /// The id, owner, archived flag and given fields (as text) of records of
+    /// `kind` — all of them, or those in `ids`.
+    async fn screening_subjects(
+        &self,
+        kind: Kind,
+        fields: &[&'static str],
+        ids: Option<&[i64]>,
+    ) -> Result<Vec<SubjectRow>>;
+    /// Records what screening found for these parties against list
+    /// `generation`: new hits open results, results no longer found lapse,
+    /// results found again are kept with their decisions. One transaction,
+    /// each opened or lapsed result audited.
+    async fn record_screening(
+        &self,
+        results: &[SubjectScreening],
+        generation: i64,
+        meta: &WriteMeta,
+    ) -> Result<ScreeningSummary>;
+    async fn hits(&self, filter: &HitFilter) -> Result<Page<HitRow>>;
+    async fn hit(&self, id: i64) -> Result<Option<HitRow>>;
+    /// Count of results per status.
+    async fn hit_counts(&self) -> Result<Vec<(HitStatus, i64)>>;
+    async fn subject_states(&self, kind: Kind, id: i64) -> Result<Vec<SubjectState>>;
+    /// Confirms or dismisses a result that is not lapsed, if it is still at
+    /// `expected_version` (when given); audited.
+    async fn decide_hit(
+        &self,
+        id: i64,
+        expected_version: Option<i64>,
+        decision: HitDecision,
+        reason: &str,
+        meta: &WriteMeta,
+    ) -> Result<HitRow>;
+}

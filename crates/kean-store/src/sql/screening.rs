@@ -1,0 +1,961 @@
+//! [`ScreeningStore`] for [`SqlStore`]: restricted lists with versions and
+//! screening results, on SQLite and PostgreSQL alike.
+
+use std::collections::{HashMap, HashSet};
+
+use async_trait::async_trait;
+use kean_core::Kind;
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+use super::{Arg, SqlStore, append_in, draft, placeholders, q};
+use crate::screening::lapse;
+use crate::{
+    Backend, HitDecision, HitFilter, HitRow, HitStatus, ListChange, ListInfo, ListVersion, NewListEntry, Page, Result,
+    ScreeningStore, ScreeningSummary, StoreError, StoredEntry, SubjectRow, SubjectScreening, SubjectState, WriteMeta,
+};
+
+const VERSION_COLS: &str = "v.id, v.list_id, l.code, v.version_no, v.file_name, v.content_hash, v.entry_count, \
+     v.added, v.changed, v.removed, v.imported_at, v.imported_by_name";
+const ENTRY_COLS: &str = "e.id, e.list_id, l.code, e.entry_key, e.entry_hash, e.name, e.data, e.added_version_id, \
+     e.removed_version_id";
+const HIT_COLS: &str = "h.id, h.subject_kind, h.subject_id, h.subject_field, h.subject_name, h.subject_hash, \
+     h.owner_org_id, h.list_id, l.code AS list_code, h.entry_id, h.entry_key, h.entry_name, h.matched_name, \
+     h.score_bp, h.explanation, h.status, h.lapse_reason, h.reason, h.decided_by, h.decided_at, h.created_at, \
+     h.updated_at, h.version";
+/// Rows per multi-row INSERT (SQLite binds at most 32,766 parameters).
+const CHUNK: usize = 400;
+
+fn decode_version(r: &AnyRow) -> Result<ListVersion> {
+    Ok(ListVersion {
+        id: r.try_get(0)?,
+        list_id: r.try_get(1)?,
+        list_code: r.try_get(2)?,
+        version_no: r.try_get(3)?,
+        file_name: r.try_get(4)?,
+        content_hash: r.try_get(5)?,
+        entry_count: r.try_get(6)?,
+        added: r.try_get(7)?,
+        changed: r.try_get(8)?,
+        removed: r.try_get(9)?,
+        imported_at: r.try_get(10)?,
+        imported_by: r.try_get(11)?,
+    })
+}
+
+fn decode_entry(r: &AnyRow) -> Result<StoredEntry> {
+    Ok(StoredEntry {
+        id: r.try_get(0)?,
+        list_id: r.try_get(1)?,
+        list_code: r.try_get(2)?,
+        entry_key: r.try_get(3)?,
+        entry_hash: r.try_get(4)?,
+        name: r.try_get(5)?,
+        data: r.try_get(6)?,
+        added_version_id: r.try_get(7)?,
+        removed_version_id: r.try_get(8)?,
+    })
+}
+
+fn decode_hit(r: &AnyRow) -> Result<HitRow> {
+    let kind: String = r.try_get("subject_kind")?;
+    let status: String = r.try_get("status")?;
+    Ok(HitRow {
+        id: r.try_get("id")?,
+        subject_kind: Kind::from_slug(&kind)
+            .ok_or_else(|| StoreError::Database(format!("unknown kind '{kind}' in screening_hits")))?,
+        subject_id: r.try_get("subject_id")?,
+        subject_field: r.try_get("subject_field")?,
+        subject_name: r.try_get("subject_name")?,
+        subject_hash: r.try_get("subject_hash")?,
+        owner_org_id: r.try_get("owner_org_id")?,
+        list_id: r.try_get("list_id")?,
+        list_code: r.try_get("list_code")?,
+        entry_id: r.try_get("entry_id")?,
+        entry_key: r.try_get("entry_key")?,
+        entry_name: r.try_get("entry_name")?,
+        matched_name: r.try_get("matched_name")?,
+        score_bp: r.try_get("score_bp")?,
+        explanation: r.try_get("explanation")?,
+        status: HitStatus::parse(&status)
+            .ok_or_else(|| StoreError::Database(format!("unknown status '{status}' in screening_hits")))?,
+        lapse_reason: r.try_get("lapse_reason")?,
+        reason: r.try_get("reason")?,
+        decided_by: r.try_get("decided_by")?,
+        decided_at: r.try_get("decided_at")?,
+        created_at: r.try_get("created_at")?,
+        updated_at: r.try_get("updated_at")?,
+        version: r.try_get("version")?,
+    })
+}
+
+/// The audit form of a result.
+fn hit_json(h: &HitRow) -> serde_json::Value {
+    serde_json::json!({
+        "subject": format!("{}/{}", h.subject_kind.slug(), h.subject_id),
+        "field": h.subject_field,
+        "name": h.subject_name,
+        "list": h.list_code,
+        "entry_id": h.entry_id,
+        "entry_key": h.entry_key,
+        "entry_name": h.entry_name,
+        "matched_name": h.matched_name,
+        "score_bp": h.score_bp,
+        "status": h.status.code(),
+        "lapse_reason": h.lapse_reason,
+        "reason": h.reason,
+        "version": h.version,
+    })
+}
+
+async fn fetch_hit(conn: &mut AnyConnection, id: i64) -> Result<Option<HitRow>> {
+    q(
+        format!("SELECT {HIT_COLS} FROM screening_hits h JOIN restricted_lists l ON l.id = h.list_id WHERE h.id = $1"),
+        vec![Arg::Int(Some(id))],
+    )
+    .fetch_optional(&mut *conn)
+    .await?
+    .map(|r| decode_hit(&r))
+    .transpose()
+}
+
+fn in_list(first: usize, n: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+impl SqlStore {
+    fn positional(&self) -> bool {
+        self.backend == Backend::Sqlite
+    }
+}
+
+#[async_trait]
+impl ScreeningStore for SqlStore {
+    async fn list_generation(&self) -> Result<i64> {
+        Ok(q(
+            "SELECT COALESCE(MAX(id), 0) AS g FROM restricted_list_versions".into(),
+            vec![],
+        )
+        .fetch_one(&self.pool)
+        .await?
+        .try_get("g")?)
+    }
+
+    async fn current_entries(&self) -> Result<Vec<StoredEntry>> {
+        q(
+            format!(
+                "SELECT {ENTRY_COLS} FROM restricted_entries e JOIN restricted_lists l ON l.id = e.list_id \
+                 WHERE e.removed_version_id IS NULL ORDER BY e.id"
+            ),
+            vec![],
+        )
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(decode_entry)
+        .collect()
+    }
+
+    async fn entry(&self, id: i64) -> Result<Option<StoredEntry>> {
+        q(
+            format!(
+                "SELECT {ENTRY_COLS} FROM restricted_entries e JOIN restricted_lists l ON l.id = e.list_id \
+                 WHERE e.id = $1"
+            ),
+            vec![Arg::Int(Some(id))],
+        )
+        .fetch_optional(&self.pool)
+        .await?
+        .map(|r| decode_entry(&r))
+        .transpose()
+    }
+
+    async fn restricted_lists(&self) -> Result<Vec<ListInfo>> {
+        let rows = q(
+            "SELECT id, code, format, entry_count, updated_at, current_version_id FROM restricted_lists ORDER BY code"
+                .into(),
+            vec![],
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            let current: Option<i64> = r.try_get("current_version_id")?;
+            let current = match current {
+                Some(v) => self.list_version(v).await?,
+                None => None,
+            };
+            out.push(ListInfo {
+                id: r.try_get("id")?,
+                code: r.try_get("code")?,
+                format: r.try_get("format")?,
+                entry_count: r.try_get("entry_count")?,
+                updated_at: r.try_get("updated_at")?,
+                current,
+            });
+        }
+        Ok(out)
+    }
+
+    async fn list_versions(&self, list_id: i64) -> Result<Vec<ListVersion>> {
+        q(
+            format!(
+                "SELECT {VERSION_COLS} FROM restricted_list_versions v JOIN restricted_lists l ON l.id = v.list_id \
+                 WHERE v.list_id = $1 ORDER BY v.version_no DESC"
+            ),
+            vec![Arg::Int(Some(list_id))],
+        )
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(decode_version)
+        .collect()
+    }
+
+    async fn list_version(&self, version_id: i64) -> Result<Option<ListVersion>> {
+        q(
+            format!(
+                "SELECT {VERSION_COLS} FROM restricted_list_versions v JOIN restricted_lists l ON l.id = v.list_id \
+                 WHERE v.id = $1"
+            ),
+            vec![Arg::Int(Some(version_id))],
+        )
+        .fetch_optional(&self.pool)
+        .await?
+        .map(|r| decode_version(&r))
+        .transpose()
+    }
+
+    async fn list_changes(
+        &self,
+        version_id: i64,
+        change: Option<&str>,
+        page: u32,
+        page_size: u32,
+    ) -> Result<Page<ListChange>> {
+        let page = page.max(1);
+        let page_size = page_size.clamp(1, 500);
+        let mut cond = "version_id = $1".to_string();
+        let mut args = vec![Arg::Int(Some(version_id))];
+        if let Some(c) = change {
+            cond.push_str(" AND change = $2");
+            args.push(Arg::Text(Some(c.to_string())));
+        }
+        let total: i64 = q(
+            format!("SELECT COUNT(*) AS n FROM restricted_list_changes WHERE {cond}"),
+            args.clone(),
+        )
+        .fetch_one(&self.pool)
+        .await?
+        .try_get("n")?;
+        let n = args.len();
+        args.push(Arg::Int(Some(page_size as i64)));
+        args.push(Arg::Int(Some((page as i64 - 1) * page_size as i64)));
+        let items = q(
+            format!(
+                "SELECT change, entry_key, name, old_entry_id, new_entry_id FROM restricted_list_changes \
+                 WHERE {cond} ORDER BY id LIMIT ${} OFFSET ${}",
+                n + 1,
+                n + 2
+            ),
+            args,
+        )
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(ListChange {
+                change: r.try_get(0)?,
+                entry_key: r.try_get(1)?,
+                name: r.try_get(2)?,
+                old_entry_id: r.try_get(3)?,
+                new_entry_id: r.try_get(4)?,
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+        Ok(Page {
+            items,
+            total,
+            total_is_exact: true,
+            page,
+            page_size,
+        })
+    }
+
+    async fn import_list_version(
+        &self,
+        code: &str,
+        format: &str,
+        file_name: &str,
+        content_hash: &str,
+        entries: &[NewListEntry],
+        meta: &WriteMeta,
+    ) -> Result<ListVersion> {
+        let mut seen = HashSet::new();
+        if let Some(dup) = entries.iter().find(|e| !seen.insert(e.key.as_str())) {
+            return Err(StoreError::Duplicate {
+                field: format!("entry_key {}", dup.key),
+            });
+        }
+        let pos = self.positional();
+        let _w = self.write_guard().await;
+        let mut tx = self.pool.begin().await?;
+        let existing = q(
+            "SELECT id FROM restricted_lists WHERE code = $1".into(),
+            vec![Arg::Text(Some(code.to_string()))],
+        )
+        .fetch_optional(&mut *tx)
+        .await?;
+        let list_id: i64 = match existing {
+            Some(r) => r.try_get("id")?,
+            None => q(
+                "INSERT INTO restricted_lists (code, format, entry_count, created_at, updated_at) \
+                 VALUES ($1, $2, 0, $3, $3) RETURNING id"
+                    .into(),
+                vec![
+                    Arg::Text(Some(code.to_string())),
+                    Arg::Text(Some(format.to_string())),
+                    Arg::Text(Some(meta.at.clone())),
+                ],
+            )
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get("id")?,
+        };
+        let version_no: i64 = q(
+            "SELECT COALESCE(MAX(version_no), 0) + 1 AS n FROM restricted_list_versions WHERE list_id = $1".into(),
+            vec![Arg::Int(Some(list_id))],
+        )
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("n")?;
+        let version_id: i64 = q(
+            "INSERT INTO restricted_list_versions (list_id, version_no, file_name, content_hash, entry_count, \
+             added, changed, removed, imported_at, imported_by, imported_by_name) \
+             VALUES ($1, $2, $3, $4, $5, 0, 0, 0, $6, $7, $8) RETURNING id"
+                .into(),
+            vec![
+                Arg::Int(Some(list_id)),
+                Arg::Int(Some(version_no)),
+                Arg::Text(Some(file_name.to_string())),
+                Arg::Text(Some(content_hash.to_string())),
+                Arg::Int(Some(entries.len() as i64)),
+                Arg::Text(Some(meta.at.clone())),
+                Arg::Int(Some(meta.actor_id)),
+                Arg::Text(Some(meta.actor.clone())),
+            ],
+        )
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("id")?;
+
+        // The diff against the current version.
+        let mut current: HashMap<String, (i64, String, String)> = HashMap::new();
+        for r in q(
+            "SELECT id, entry_key, entry_hash, name FROM restricted_entries \
+             WHERE list_id = $1 AND removed_version_id IS NULL"
+                .into(),
+            vec![Arg::Int(Some(list_id))],
+        )
+        .fetch_all(&mut *tx)
+        .await?
+        {
+            current.insert(
+                r.try_get("entry_key")?,
+                (r.try_get("id")?, r.try_get("entry_hash")?, r.try_get("name")?),
+            );
+        }
+        let mut to_insert: Vec<&NewListEntry> = Vec::new();
+        let mut ended: Vec<i64> = Vec::new();
+        // (change, key, name, old id)
+        let mut changes: Vec<(&str, String, String, Option<i64>)> = Vec::new();
+        let mut keys_now = HashSet::with_capacity(entries.len());
+        for e in entries {
+            keys_now.insert(e.key.as_str());
+            match current.get(&e.key) {
+                None => {
+                    to_insert.push(e);
+                    changes.push(("added", e.key.clone(), e.name.clone(), None));
+                }
+                Some((id, hash, _)) if *hash != e.hash => {
+                    to_insert.push(e);
+                    ended.push(*id);
+                    changes.push(("changed", e.key.clone(), e.name.clone(), Some(*id)));
+                }
+                Some(_) => {}
+            }
+        }
+        let mut gone: Vec<(&String, &(i64, String, String))> =
+            current.iter().filter(|(k, _)| !keys_now.contains(k.as_str())).collect();
+        gone.sort_by_key(|(_, (id, _, _))| *id);
+        for (k, (id, _, name)) in gone {
+            ended.push(*id);
+            changes.push(("removed", k.clone(), name.clone(), Some(*id)));
+        }
+        for chunk in ended.chunks(CHUNK) {
+            let mut args = vec![Arg::Int(Some(version_id))];
+            args.extend(chunk.iter().map(|id| Arg::Int(Some(*id))));
+            q(
+                format!(
+                    "UPDATE restricted_entries SET removed_version_id = $1 WHERE id IN ({})",
+                    in_list(2, chunk.len())
+                ),
+                args,
+            )
+            .execute(&mut *tx)
+            .await?;
+        }
+        for chunk in to_insert.chunks(CHUNK) {
+            let mut args = Vec::with_capacity(chunk.len() * 6);
+            let mut tuples = Vec::with_capacity(chunk.len());
+            for e in chunk {
+                let first = args.len() + 1;
+                args.extend([
+                    Arg::Int(Some(list_id)),
+                    Arg::Text(Some(e.key.clone())),
+                    Arg::Text(Some(e.hash.clone())),
+                    Arg::Text(Some(e.name.clone())),
+                    Arg::Text(Some(e.data.clone())),
+                    Arg::Int(Some(version_id)),
+                ]);
+                tuples.push(placeholders(pos, first, args.len()));
+            }
+            q(
+                format!(
+                    "INSERT INTO restricted_entries (list_id, entry_key, entry_hash, name, data, added_version_id) \
+                     VALUES {}",
+                    tuples.join(", ")
+                ),
+                args,
+            )
+            .execute(&mut *tx)
+            .await?;
+        }
+        let mut new_ids: HashMap<String, i64> = HashMap::new();
+        for r in q(
+            "SELECT id, entry_key FROM restricted_entries WHERE added_version_id = $1".into(),
+            vec![Arg::Int(Some(version_id))],
+        )
+        .fetch_all(&mut *tx)
+        .await?
+        {
+            new_ids.insert(r.try_get("entry_key")?, r.try_get("id")?);
+        }
+        for chunk in changes.chunks(CHUNK) {
+            let mut args = Vec::with_capacity(chunk.len() * 6);
+            let mut tuples = Vec::with_capacity(chunk.len());
+            for (change, key, name, old) in chunk {
+                let first = args.len() + 1;
+                let new = if *change == "removed" {
+                    None
+                } else {
+                    new_ids.get(key).copied()
+                };
+                args.extend([
+                    Arg::Int(Some(version_id)),
+                    Arg::Text(Some(change.to_string())),
+                    Arg::Text(Some(key.clone())),
+                    Arg::Text(Some(name.clone())),
+                    Arg::Int(*old),
+                    Arg::Int(new),
+                ]);
+                tuples.push(placeholders(pos, first, args.len()));
+            }
+            q(
+                format!(
+                    "INSERT INTO restricted_list_changes (version_id, change, entry_key, name, old_entry_id, \
+                     new_entry_id) VALUES {}",
+                    tuples.join(", ")
+                ),
+                args,
+            )
+            .execute(&mut *tx)
+            .await?;
+        }
+        let count = |c: &str| changes.iter().filter(|x| x.0 == c).count() as i64;
+        let (added, changed, removed) = (count("added"), count("changed"), count("removed"));
+        q(
+            "UPDATE restricted_list_versions SET added = $1, changed = $2, removed = $3 WHERE id = $4".into(),
+            vec![
+                Arg::Int(Some(added)),
+                Arg::Int(Some(changed)),
+                Arg::Int(Some(removed)),
+                Arg::Int(Some(version_id)),
+            ],
+        )
+        .execute(&mut *tx)
+        .await?;
+        q(
+            "UPDATE restricted_lists SET current_version_id = $1, entry_count = $2, format = $3, updated_at = $4 \
+             WHERE id = $5"
+                .into(),
+            vec![
+                Arg::Int(Some(version_id)),
+                Arg::Int(Some(entries.len() as i64)),
+                Arg::Text(Some(format.to_string())),
+                Arg::Text(Some(meta.at.clone())),
+                Arg::Int(Some(list_id)),
+            ],
+        )
+        .execute(&mut *tx)
+        .await?;
+        let mut d = draft(meta, "import", "restricted-lists", Some(version_id));
+        d.after = Some(serde_json::json!({
+            "list": code,
+            "format": format,
+            "version_no": version_no,
+            "file_name": file_name,
+            "content_hash": content_hash,
+            "entries": entries.len(),
+            "added": added,
+            "changed": changed,
+            "removed": removed,
+        }));
+        append_in(&mut tx, d).await?;
+        let version = q(
+            format!(
+                "SELECT {VERSION_COLS} FROM restricted_list_versions v JOIN restricted_lists l ON l.id = v.list_id \
+                 WHERE v.id = $1"
+            ),
+            vec![Arg::Int(Some(version_id))],
+        )
+        .fetch_one(&mut *tx)
+        .await?;
+        let version = decode_version(&version)?;
+        tx.commit().await?;
+        Ok(version)
+    }
+
+    async fn screening_subjects(
+        &self,
+        kind: Kind,
+        fields: &[&'static str],
+        ids: Option<&[i64]>,
+    ) -> Result<Vec<SubjectRow>> {
+        let mut cols = vec![
+            "id".to_string(),
+            "owner_org_id".into(),
+            "archived".into(),
+            "version".into(),
+        ];
+        for (i, f) in fields.iter().enumerate() {
+            if kind.field(f).is_none() {
+                return Err(StoreError::Database(format!("{} has no field {f}", kind.table())));
+            }
+            cols.push(format!("CAST({f} AS TEXT) AS k{i}"));
+        }
+        let base = format!("SELECT {} FROM {}", cols.join(", "), kind.table());
+        let mut rows = Vec::new();
+        let decode = |r: &AnyRow| -> Result<SubjectRow> {
+            Ok(SubjectRow {
+                id: r.try_get("id")?,
+                owner_org_id: r.try_get("owner_org_id")?,
+                archived: r.try_get::<i64, _>("archived")? != 0,
+                version: r.try_get("version")?,
+                values: (0..fields.len())
+                    .map(|i| r.try_get::<Option<String>, _>(format!("k{i}").as_str()))
+                    .collect::<std::result::Result<Vec<_>, _>>()?,
+            })
+        };
+        match ids {
+            None => {
+                for r in q(format!("{base} ORDER BY id"), vec![]).fetch_all(&self.pool).await? {
+                    rows.push(decode(&r)?);
+                }
+            }
+            Some(ids) => {
+                for chunk in ids.chunks(CHUNK) {
+                    let args = chunk.iter().map(|id| Arg::Int(Some(*id))).collect();
+                    for r in q(
+                        format!("{base} WHERE id IN ({}) ORDER BY id", in_list(1, chunk.len())),
+                        args,
+                    )
+                    .fetch_all(&self.pool)
+                    .await?
+                    {
+                        rows.push(decode(&r)?);
+                    }
+                }
+            }
+        }
+        Ok(rows)
+    }
+
+    async fn record_screening(
+        &self,
+        results: &[SubjectScreening],
+        generation: i64,
+        meta: &WriteMeta,
+    ) -> Result<ScreeningSummary> {
+        let mut summary = ScreeningSummary {
+            subjects: results.len(),
+            ..ScreeningSummary::default()
+        };
+        if results.is_empty() {
+            return Ok(summary);
+        }
+        let pos = self.positional();
+        let _w = self.write_guard().await;
+        let mut tx = self.pool.begin().await?;
+
+        // The live (not lapsed) results of these parties.
+        let wanted: HashSet<(Kind, i64)> = results.iter().map(|s| (s.kind, s.id)).collect();
+        let mut live: Vec<HitRow> = Vec::new();
+        if wanted.len() <= 32 {
+            for (kind, id) in &wanted {
+                for r in q(
+                    format!(
+                        "SELECT {HIT_COLS} FROM screening_hits h JOIN restricted_lists l ON l.id = h.list_id \
+                         WHERE h.subject_kind = $1 AND h.subject_id = $2 AND h.status <> 'lapsed'"
+                    ),
+                    vec![Arg::Text(Some(kind.slug().to_string())), Arg::Int(Some(*id))],
+                )
+                .fetch_all(&mut *tx)
+                .await?
+                {
+                    live.push(decode_hit(&r)?);
+                }
+            }
+        } else {
+            for r in q(
+                format!(
+                    "SELECT {HIT_COLS} FROM screening_hits h JOIN restricted_lists l ON l.id = h.list_id \
+                     WHERE h.status <> 'lapsed'"
+                ),
+                vec![],
+            )
+            .fetch_all(&mut *tx)
+            .await?
+            {
+                let h = decode_hit(&r)?;
+                if wanted.contains(&(h.subject_kind, h.subject_id)) {
+                    live.push(h);
+                }
+            }
+        }
+        let mut live_by: HashMap<(Kind, i64, &str), Vec<&HitRow>> = HashMap::new();
+        for h in &live {
+            live_by
+                .entry((h.subject_kind, h.subject_id, h.subject_field.as_str()))
+                .or_default()
+                .push(h);
+        }
+
+        // Which results lapse, and which hits are new.
+        let mut lapsing: Vec<(&HitRow, &'static str)> = Vec::new();
+        let mut opening: Vec<(&SubjectScreening, usize)> = Vec::new();
+        let mut entry_gone: Vec<i64> = Vec::new();
+        for s in results {
+            let rows = live_by.get(&(s.kind, s.id, s.field)).cloned().unwrap_or_default();
+            let mut kept = HashSet::new();
+            for h in rows {
+                if h.subject_hash == s.hash && s.hits.iter().any(|n| n.entry_id == h.entry_id) {
+                    kept.insert(h.entry_id);
+                    summary.unchanged += 1;
+                } else if h.subject_hash != s.hash {
+                    lapsing.push((h, lapse::PARTY_CHANGED));
+                } else {
+                    // Decided below, once we know whether the entry is still current.
+                    entry_gone.push(h.entry_id);
+                    lapsing.push((h, lapse::NO_LONGER_MATCHES));
+                }
+            }
+            for (i, n) in s.hits.iter().enumerate() {
+                if !kept.contains(&n.entry_id) {
+                    opening.push((s, i));
+                }
+            }
+        }
+        // Refine "no longer matches" where the entry itself changed or left its list.
+        let mut entry_state: HashMap<i64, &'static str> = HashMap::new();
+        entry_gone.sort_unstable();
+        entry_gone.dedup();
+        for chunk in entry_gone.chunks(CHUNK) {
+            let args = chunk.iter().map(|id| Arg::Int(Some(*id))).collect();
+            for r in q(
+                format!(
+                    "SELECT e.id, e.removed_version_id, (SELECT COUNT(*) FROM restricted_entries c \
+                     WHERE c.list_id = e.list_id AND c.entry_key = e.entry_key AND c.removed_version_id IS NULL) \
+                     AS successors FROM restricted_entries e WHERE e.id IN ({})",
+                    in_list(1, chunk.len())
+                ),
+                args,
+            )
+            .fetch_all(&mut *tx)
+            .await?
+            {
+                let removed: Option<i64> = r.try_get("removed_version_id")?;
+                let successors: i64 = r.try_get("successors")?;
+                if removed.is_some() {
+                    entry_state.insert(
+                        r.try_get("id")?,
+                        if successors > 0 {
+                            lapse::ENTRY_CHANGED
+                        } else {
+                            lapse::ENTRY_REMOVED
+                        },
+                    );
+                }
+            }
+        }
+        for (h, reason) in lapsing {
+            let reason = if reason == lapse::NO_LONGER_MATCHES {
+                entry_state.get(&h.entry_id).copied().unwrap_or(reason)
+            } else {
+                reason
+            };
+            q(
+                "UPDATE screening_hits SET status = 'lapsed', lapse_reason = $1, updated_at = $2, \
+                 version = version + 1 WHERE id = $3"
+                    .into(),
+                vec![
+                    Arg::Text(Some(reason.to_string())),
+                    Arg::Text(Some(meta.at.clone())),
+                    Arg::Int(Some(h.id)),
+                ],
+            )
+            .execute(&mut *tx)
+            .await?;
+            let after = fetch_hit(&mut tx, h.id).await?.ok_or(StoreError::NotFound)?;
+            let mut d = draft(meta, "lapse", "screening-hits", Some(h.id));
+            d.before = Some(hit_json(h));
+            d.after = Some(hit_json(&after));
+            append_in(&mut tx, d).await?;
+            summary.lapsed += 1;
+        }
+        for (s, i) in opening {
+            let n = &s.hits[i];
+            let id: i64 = q(
+                "INSERT INTO screening_hits (subject_kind, subject_id, subject_field, subject_name, subject_hash, \
+                 owner_org_id, list_id, entry_id, entry_key, entry_name, matched_name, score_bp, explanation, \
+                 status, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'open', $14, $14) RETURNING id"
+                    .into(),
+                vec![
+                    Arg::Text(Some(s.kind.slug().to_string())),
+                    Arg::Int(Some(s.id)),
+                    Arg::Text(Some(s.field.to_string())),
+                    Arg::Text(Some(s.name.clone())),
+                    Arg::Text(Some(s.hash.clone())),
+                    Arg::Int(s.owner_org_id),
+                    Arg::Int(Some(n.list_id)),
+                    Arg::Int(Some(n.entry_id)),
+                    Arg::Text(Some(n.entry_key.clone())),
+                    Arg::Text(Some(n.entry_name.clone())),
+                    Arg::Text(Some(n.matched_name.clone())),
+                    Arg::Int(Some(n.score_bp)),
+                    Arg::Text(Some(n.explanation.clone())),
+                    Arg::Text(Some(meta.at.clone())),
+                ],
+            )
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get("id")?;
+            let row = fetch_hit(&mut tx, id).await?.ok_or(StoreError::NotFound)?;
+            let mut d = draft(meta, "open", "screening-hits", Some(id));
+            d.after = Some(hit_json(&row));
+            append_in(&mut tx, d).await?;
+            summary.opened.push(id);
+        }
+
+        // When and against which lists each party was screened.
+        for chunk in results.chunks(CHUNK) {
+            let mut args = Vec::with_capacity(chunk.len() * 6);
+            let mut tuples = Vec::with_capacity(chunk.len());
+            for s in chunk {
+                let first = args.len() + 1;
+                args.extend([
+                    Arg::Text(Some(s.kind.slug().to_string())),
+                    Arg::Int(Some(s.id)),
+                    Arg::Text(Some(s.field.to_string())),
+                    Arg::Text(Some(s.hash.clone())),
+                    Arg::Int(Some(generation)),
+                    Arg::Text(Some(meta.at.clone())),
+                ]);
+                tuples.push(placeholders(pos, first, args.len()));
+            }
+            q(
+                format!(
+                    "INSERT INTO screening_subjects (subject_kind, subject_id, subject_field, subject_hash, \
+                     generation, screened_at) VALUES {} ON CONFLICT (subject_kind, subject_id, subject_field) \
+                     DO UPDATE SET subject_hash = excluded.subject_hash, generation = excluded.generation, \
+                     screened_at = excluded.screened_at",
+                    tuples.join(", ")
+                ),
+                args,
+            )
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(summary)
+    }
+
+    async fn hits(&self, filter: &HitFilter) -> Result<Page<HitRow>> {
+        let page = filter.page.max(1);
+        let page_size = filter.page_size.clamp(1, 500);
+        let mut conds = vec!["1 = 1".to_string()];
+        let mut args = Vec::new();
+        if let Some(s) = filter.status {
+            args.push(Arg::Text(Some(s.code().to_string())));
+            conds.push(format!("h.status = ${}", args.len()));
+        }
+        if let Some(k) = filter.kind {
+            args.push(Arg::Text(Some(k.slug().to_string())));
+            conds.push(format!("h.subject_kind = ${}", args.len()));
+        }
+        if let Some(id) = filter.subject_id {
+            args.push(Arg::Int(Some(id)));
+            conds.push(format!("h.subject_id = ${}", args.len()));
+        }
+        if let Some(l) = filter.list_id {
+            args.push(Arg::Int(Some(l)));
+            conds.push(format!("h.list_id = ${}", args.len()));
+        }
+        let cond = conds.join(" AND ");
+        let total: i64 = q(
+            format!("SELECT COUNT(*) AS n FROM screening_hits h WHERE {cond}"),
+            args.clone(),
+        )
+        .fetch_one(&self.pool)
+        .await?
+        .try_get("n")?;
+        let n = args.len();
+        args.push(Arg::Int(Some(page_size as i64)));
+        args.push(Arg::Int(Some((page as i64 - 1) * page_size as i64)));
+        let items = q(
+            format!(
+                "SELECT {HIT_COLS} FROM screening_hits h JOIN restricted_lists l ON l.id = h.list_id \
+                 WHERE {cond} ORDER BY h.id DESC LIMIT ${} OFFSET ${}",
+                n + 1,
+                n + 2
+            ),
+            args,
+        )
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(decode_hit)
+        .collect::<Result<Vec<_>>>()?;
+        Ok(Page {
+            items,
+            total,
+            total_is_exact: true,
+            page,
+            page_size,
+        })
+    }
+
+    async fn hit(&self, id: i64) -> Result<Option<HitRow>> {
+        let mut conn = self.pool.acquire().await?;
+        fetch_hit(&mut conn, id).await
+    }
+
+    async fn hit_counts(&self) -> Result<Vec<(HitStatus, i64)>> {
+        let mut out = Vec::new();
+        for r in q(
+            "SELECT status, COUNT(*) AS n FROM screening_hits GROUP BY status".into(),
+            vec![],
+        )
+        .fetch_all(&self.pool)
+        .await?
+        {
+            let s: String = r.try_get("status")?;
+            if let Some(st) = HitStatus::parse(&s) {
+                out.push((st, r.try_get("n")?));
+            }
+        }
+        Ok(out)
+    }
+
+    async fn subject_states(&self, kind: Kind, id: i64) -> Result<Vec<SubjectState>> {
+        q(
+            "SELECT subject_field, subject_hash, generation, screened_at FROM screening_subjects \
+             WHERE subject_kind = $1 AND subject_id = $2 ORDER BY subject_field"
+                .into(),
+            vec![Arg::Text(Some(kind.slug().to_string())), Arg::Int(Some(id))],
+        )
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(SubjectState {
+                field: r.try_get(0)?,
+                hash: r.try_get(1)?,
+                generation: r.try_get(2)?,
+                screened_at: r.try_get(3)?,
+            })
+        })
+        .collect()
+    }
+
+    async fn decide_hit(
+        &self,
+        id: i64,
+        expected_version: Option<i64>,
+        decision: HitDecision,
+        reason: &str,
+        meta: &WriteMeta,
+    ) -> Result<HitRow> {
+        let _w = self.write_guard().await;
+        let mut tx = self.pool.begin().await?;
+        let before = fetch_hit(&mut tx, id).await?.ok_or(StoreError::NotFound)?;
+        if let Some(v) = expected_version
+            && v != before.version
+        {
+            return Err(StoreError::VersionMismatch {
+                expected: v,
+                actual: before.version,
+            });
+        }
+        if before.status == HitStatus::Lapsed {
+            return Err(StoreError::VersionMismatch {
+                expected: expected_version.unwrap_or(before.version),
+                actual: before.version,
+            });
+        }
+        let status = match decision {
+            HitDecision::Confirm => HitStatus::Confirmed,
+            HitDecision::Dismiss => HitStatus::Dismissed,
+        };
+        let done = q(
+            "UPDATE screening_hits SET status = $1, reason = $2, decided_by = $3, decided_at = $4, updated_at = $4, \
+             version = version + 1 WHERE id = $5 AND version = $6 AND status <> 'lapsed'"
+                .into(),
+            vec![
+                Arg::Text(Some(status.code().to_string())),
+                Arg::Text(Some(reason.to_string())),
+                Arg::Text(Some(meta.actor.clone())),
+                Arg::Text(Some(meta.at.clone())),
+                Arg::Int(Some(id)),
+                Arg::Int(Some(before.version)),
+            ],
+        )
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() != 1 {
+            return Err(StoreError::VersionMismatch {
+                expected: before.version,
+                actual: before.version + 1,
+            });
+        }
+        let after = fetch_hit(&mut tx, id).await?.ok_or(StoreError::NotFound)?;
+        let mut d = draft(
+            meta,
+            match decision {
+                HitDecision::Confirm => "confirm",
+                HitDecision::Dismiss => "dismiss",
+            },
+            "screening-hits",
+            Some(id),
+        );
+        d.before = Some(hit_json(&before));
+        d.after = Some(hit_json(&after));
+        append_in(&mut tx, d).await?;
+        tx.commit().await?;
+        Ok(after)
+    }
+}

@@ -1,0 +1,934 @@
+//! Restricted-party screening: results a reviewer confirms or dismisses,
+//! the lists and their versions, and the same over the JSON API.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::Json;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, Query};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use kean_app::{
+    AppError, HitDecision, HitFilter, HitRow, HitStatus, ListChange, ListImport, ListInfo, ListVersion, Page,
+    ScreeningRun,
+};
+use kean_core::policy::Action;
+use kean_core::{ErrorCode, FieldError, Kind, display_time};
+use serde_json::{Value as J, json};
+
+use crate::AppState;
+use crate::api::error_json;
+use crate::auth::{ApiUser, WebForm, WebUser};
+use crate::exchange::{WebUpload, fill};
+use crate::i18n::Lang;
+use crate::pages::{error_page, render};
+use crate::views::{Chrome, Opt, url_encode};
+
+// ---------------------------------------------------------------- helpers
+
+fn status_label(s: HitStatus, lang: Lang) -> &'static str {
+    s.label(lang.zh())
+}
+
+fn field_label(kind: Kind, field: &str, lang: Lang) -> String {
+    kind.field(field)
+        .map(|f| f.label(lang.zh()).to_string())
+        .unwrap_or_else(|| field.to_string())
+}
+
+fn score_text(bp: i64) -> String {
+    format!("{:.2}", bp as f64 / 10_000.0)
+}
+
+fn lapse_text(reason: &Option<String>, lang: Lang) -> String {
+    match reason {
+        Some(r) => match lang.t(&format!("scr.lapse.{r}")) {
+            crate::i18n::MISSING => r.clone(),
+            t => t.to_string(),
+        },
+        None => String::new(),
+    }
+}
+
+fn parse_id(text: &str) -> Result<i64, AppError> {
+    text.parse::<i64>().ok().filter(|i| *i > 0).ok_or_else(|| {
+        AppError::field(
+            ErrorCode::BadRequest,
+            FieldError::new(
+                "id",
+                format!("“{text}”不是有效的编号"),
+                format!("'{text}' is not an id"),
+            ),
+        )
+    })
+}
+
+/// Parses the result filters (`status`, `kind`, `subject_id`, `list_id`,
+/// `page`, `page_size`); `status` defaults to open results on pages.
+fn parse_filter(q: &HashMap<String, String>, default_open: bool) -> Result<HitFilter, AppError> {
+    let bad = |name: &str, v: &str| {
+        AppError::field(
+            ErrorCode::BadRequest,
+            FieldError::new(
+                name,
+                format!("参数 {name} 的值“{v}”无效"),
+                format!("parameter {name} has an invalid value '{v}'"),
+            ),
+        )
+    };
+    let mut f = HitFilter {
+        page: 1,
+        page_size: 20,
+        status: if default_open { Some(HitStatus::Open) } else { None },
+        ..HitFilter::default()
+    };
+    for (k, v) in q {
+        let v = v.trim();
+        match k.as_str() {
+            "status" if v.is_empty() || v == "all" => f.status = None,
+            "status" => f.status = Some(HitStatus::parse(v).ok_or_else(|| bad("status", v))?),
+            "kind" if v.is_empty() => {}
+            "kind" => f.kind = Some(Kind::from_slug(v).ok_or_else(|| bad("kind", v))?),
+            "subject_id" => f.subject_id = Some(v.parse().map_err(|_| bad("subject_id", v))?),
+            "list_id" => f.list_id = Some(v.parse().map_err(|_| bad("list_id", v))?),
+            "page" => f.page = v.parse().ok().filter(|p| *p >= 1).ok_or_else(|| bad("page", v))?,
+            "page_size" => {
+                f.page_size = v
+                    .parse()
+                    .ok()
+                    .filter(|p| (1..=200).contains(p))
+                    .ok_or_else(|| bad("page_size", v))?
+            }
+            _ => {}
+        }
+    }
+    Ok(f)
+}
+
+// ---------------------------------------------------------------- results list
+
+pub struct HitView {
+    pub id: i64,
+    pub subject: String,
+    pub subject_href: String,
+    pub subject_kind: String,
+    pub field: String,
+    pub list: String,
+    pub entry_name: String,
+    pub matched_name: String,
+    pub score: String,
+    pub status: String,
+    pub status_code: &'static str,
+    pub found_at: String,
+    pub explanation: String,
+}
+
+fn hit_view(h: &HitRow, lang: Lang) -> HitView {
+    HitView {
+        id: h.id,
+        subject: h.subject_name.clone(),
+        subject_href: format!("/registry/{}/{}", h.subject_kind.slug(), h.subject_id),
+        subject_kind: h.subject_kind.label(lang.zh()).to_string(),
+        field: field_label(h.subject_kind, &h.subject_field, lang),
+        list: h.list_code.clone(),
+        entry_name: h.entry_name.clone(),
+        matched_name: h.matched_name.clone(),
+        score: score_text(h.score_bp),
+        status: status_label(h.status, lang).to_string(),
+        status_code: h.status.code(),
+        found_at: display_time(&h.created_at),
+        explanation: h.explanation.clone(),
+    }
+}
+
+pub struct Tab {
+    pub label: String,
+    pub href: String,
+    pub active: bool,
+}
+
+#[derive(Template)]
+#[template(path = "screening_hits.html")]
+struct HitsPage {
+    c: Chrome,
+    tabs: Vec<Tab>,
+    kinds: Vec<Opt>,
+    status: String,
+    hits: Vec<HitView>,
+    total_text: String,
+    page: u32,
+    pages: u32,
+    prev_href: Option<String>,
+    next_href: Option<String>,
+    can_rescreen: bool,
+}
+
+pub async fn hits_page(u: WebUser, Query(q): Query<HashMap<String, String>>) -> Response {
+    let filter = match parse_filter(&q, true) {
+        Ok(f) => f,
+        Err(e) => return error_page(&u, e),
+    };
+    let (page, counts) = match (u.access.screening_hits(&filter).await, u.access.hit_counts().await) {
+        (Ok(p), Ok(c)) => (p, c),
+        (Err(e), _) | (_, Err(e)) => return error_page(&u, e),
+    };
+    let lang = u.lang;
+    let status_code = filter.status.map_or("all", |s| s.code());
+    let kind_code = filter.kind.map_or("", |k| k.slug());
+    let href = |status: &str, page: u32| {
+        let mut s = format!("/screening?status={status}");
+        if !kind_code.is_empty() {
+            s.push_str(&format!("&kind={kind_code}"));
+        }
+        if page > 1 {
+            s.push_str(&format!("&page={page}"));
+        }
+        s
+    };
+    let count_of = |s: HitStatus| counts.iter().find(|(x, _)| *x == s).map_or(0, |(_, n)| *n);
+    let mut tabs: Vec<Tab> = HitStatus::ALL
+        .into_iter()
+        .map(|s| Tab {
+            label: format!("{}（{}）", status_label(s, lang), count_of(s)),
+            href: href(s.code(), 1),
+            active: filter.status == Some(s),
+        })
+        .collect();
+    tabs.push(Tab {
+        label: lang.t("scr.all_status").into(),
+        href: href("all", 1),
+        active: filter.status.is_none(),
+    });
+    let kinds = kean_app::PARTIES
+        .iter()
+        .map(|p| p.kind)
+        .fold(Vec::<Kind>::new(), |mut v, k| {
+            if !v.contains(&k) {
+                v.push(k);
+            }
+            v
+        })
+        .into_iter()
+        .map(|k| Opt {
+            value: k.slug().into(),
+            label: k.label(lang.zh()).into(),
+            selected: k.slug() == kind_code,
+        })
+        .collect();
+    let pages = page.pages();
+    let p = HitsPage {
+        c: Chrome::new(&u.access, &u.csrf, lang, lang.t("scr.hits_title"), "/screening"),
+        tabs,
+        kinds,
+        status: status_code.into(),
+        hits: page.items.iter().map(|h| hit_view(h, lang)).collect(),
+        total_text: fill(lang.t("table.total"), &[page.total.to_string()]),
+        page: page.page,
+        pages,
+        prev_href: (page.page > 1).then(|| href(status_code, page.page - 1)),
+        next_href: (page.page < pages).then(|| href(status_code, page.page + 1)),
+        can_rescreen: u.access.may(Action::DecideScreening, None),
+    };
+    let mut p = p;
+    if let Some(f) = q.get("flash").filter(|f| !f.is_empty()) {
+        p.c.flash = Some(f.chars().take(300).collect());
+    }
+    render(&p, StatusCode::OK)
+}
+
+// ---------------------------------------------------------------- one result
+
+pub struct EntryView {
+    pub key: String,
+    pub name: String,
+    pub aliases: String,
+    pub entity_type: String,
+    pub countries: String,
+    pub identifiers: String,
+    pub version_note: String,
+}
+
+#[derive(Template)]
+#[template(path = "screening_hit.html")]
+struct HitPage {
+    c: Chrome,
+    h: HitView,
+    hit_version: i64,
+    lapsed: bool,
+    lapse_reason: String,
+    reason: String,
+    decided_by: String,
+    decided_at: String,
+    entry: Option<EntryView>,
+    can_decide: bool,
+    error: Option<String>,
+    reason_input: String,
+}
+
+async fn hit_page(u: &WebUser, id: i64, error: Option<(AppError, String)>) -> Response {
+    let h = match u.access.screening_hit(id).await {
+        Ok(h) => h,
+        Err(e) => return error_page(u, e),
+    };
+    let lang = u.lang;
+    let entry = match u.access.list_entry(h.entry_id).await {
+        Ok((stored, parsed)) => {
+            let added = u.access.list_version(stored.added_version_id).await.ok();
+            let removed = match stored.removed_version_id {
+                Some(v) => u.access.list_version(v).await.ok(),
+                None => None,
+            };
+            let mut note = fill(
+                lang.t("scr.in_version"),
+                &[added.map_or("?".into(), |v| v.version_no.to_string())],
+            );
+            note.push('，');
+            match removed {
+                Some(r) => note.push_str(&fill(lang.t("scr.removed_in"), &[r.version_no.to_string()])),
+                None => note.push_str(lang.t("scr.current")),
+            }
+            parsed.map(|e| EntryView {
+                key: e.id.clone(),
+                name: e.name.clone(),
+                aliases: e.aliases.join("；"),
+                entity_type: e.entity_type.as_str().into(),
+                countries: e.countries.join("、"),
+                identifiers: e
+                    .identifiers
+                    .iter()
+                    .map(|i| {
+                        if i.kind.is_empty() {
+                            i.value.clone()
+                        } else {
+                            format!("{}: {}", i.kind, i.value)
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join("；"),
+                version_note: note,
+            })
+        }
+        Err(_) => None,
+    };
+    let (status, error, reason_input) = match error {
+        Some((e, input)) => (
+            StatusCode::from_u16(e.code.http_status()).unwrap_or(StatusCode::BAD_REQUEST),
+            Some(if lang.zh() { e.message_zh } else { e.message_en }),
+            input,
+        ),
+        None => (StatusCode::OK, None, String::new()),
+    };
+    let p = HitPage {
+        c: Chrome::new(&u.access, &u.csrf, lang, lang.t("scr.hits_title"), "/screening"),
+        hit_version: h.version,
+        lapsed: h.status == HitStatus::Lapsed,
+        lapse_reason: lapse_text(&h.lapse_reason, lang),
+        reason: h.reason.clone().unwrap_or_default(),
+        decided_by: h.decided_by.clone().unwrap_or_default(),
+        decided_at: h.decided_at.as_deref().map(display_time).unwrap_or_default(),
+        h: hit_view(&h, lang),
+        entry,
+        can_decide: u.access.may(Action::DecideScreening, None) && h.status != HitStatus::Lapsed,
+        error,
+        reason_input,
+    };
+    render(&p, status)
+}
+
+pub async fn hit(u: WebUser, Path(id): Path<String>) -> Response {
+    match parse_id(&id) {
+        Ok(id) => hit_page(&u, id, None).await,
+        Err(e) => error_page(&u, e),
+    }
+}
+
+pub async fn decide(Path(id): Path<String>, f: WebForm) -> Response {
+    let u = &f.user;
+    let id = match parse_id(&id) {
+        Ok(i) => i,
+        Err(e) => return error_page(u, e),
+    };
+    let reason = f.form.get("reason").cloned().unwrap_or_default();
+    let decision = match f.form.get("decision").map(String::as_str) {
+        Some("confirm") => HitDecision::Confirm,
+        Some("dismiss") => HitDecision::Dismiss,
+        other => {
+            let e = AppError::field(
+                ErrorCode::ValidationFailed,
+                FieldError::new(
+                    "decision",
+                    format!("核查结论“{}”无效，应为确认命中或排除误报", other.unwrap_or("")),
+                    format!("decision '{}' is not one of confirm, dismiss", other.unwrap_or("")),
+                ),
+            );
+            return hit_page(u, id, Some((e, reason))).await;
+        }
+    };
+    let version = f.form.get("_version").and_then(|v| v.parse::<i64>().ok());
+    match u.access.decide_hit(id, decision, &reason, version).await {
+        Ok(_) => Redirect::to(&format!(
+            "/screening?status=open&flash={}",
+            url_encode(u.lang.t("scr.decided"))
+        ))
+        .into_response(),
+        Err(e) if e.code == ErrorCode::NotFound || e.code == ErrorCode::Forbidden => error_page(u, e),
+        Err(e) => hit_page(u, id, Some((e, reason))).await,
+    }
+}
+
+// ---------------------------------------------------------------- lists
+
+pub struct ListView {
+    pub id: i64,
+    pub code: String,
+    pub format: String,
+    pub entries: i64,
+    pub version: String,
+    pub version_id: i64,
+    pub imported_at: String,
+    pub imported_by: String,
+    pub file: String,
+}
+
+fn list_view(l: &ListInfo) -> ListView {
+    ListView {
+        id: l.id,
+        code: l.code.clone(),
+        format: l.format.clone(),
+        entries: l.entry_count,
+        version: l.current.as_ref().map_or(String::new(), |v| v.version_no.to_string()),
+        version_id: l.current.as_ref().map_or(0, |v| v.id),
+        imported_at: l
+            .current
+            .as_ref()
+            .map_or(String::new(), |v| display_time(&v.imported_at)),
+        imported_by: l.current.as_ref().map_or(String::new(), |v| v.imported_by.clone()),
+        file: l.current.as_ref().map_or(String::new(), |v| v.file_name.clone()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "screening_lists.html")]
+struct ListsPage {
+    c: Chrome,
+    lists: Vec<ListView>,
+    can_manage: bool,
+    can_rescreen: bool,
+    error: Option<String>,
+}
+
+async fn lists_page_with(u: &WebUser, flash: Option<String>, error: Option<AppError>) -> Response {
+    let lists = match u.access.restricted_lists().await {
+        Ok(l) => l,
+        Err(e) => return error_page(u, e),
+    };
+    let lang = u.lang;
+    let mut c = Chrome::new(&u.access, &u.csrf, lang, lang.t("scr.lists_title"), "/screening/lists");
+    c.flash = flash;
+    let status = error.as_ref().map_or(StatusCode::OK, |e| {
+        StatusCode::from_u16(e.code.http_status()).unwrap_or(StatusCode::BAD_REQUEST)
+    });
+    let error = error.map(|e| {
+        let mut m = if lang.zh() { e.message_zh } else { e.message_en };
+        for f in &e.fields {
+            let fm = if lang.zh() { &f.message_zh } else { &f.message_en };
+            if *fm != m {
+                m.push_str(" — ");
+                m.push_str(fm);
+            }
+        }
+        m
+    });
+    let p = ListsPage {
+        c,
+        lists: lists.iter().map(list_view).collect(),
+        can_manage: u.access.may(Action::ManageLists, None),
+        can_rescreen: u.access.may(Action::DecideScreening, None),
+        error,
+    };
+    render(&p, status)
+}
+
+pub async fn lists_page(u: WebUser, Query(q): Query<HashMap<String, String>>) -> Response {
+    let flash = q
+        .get("flash")
+        .filter(|f| !f.is_empty())
+        .map(|f| f.chars().take(400).collect());
+    lists_page_with(&u, flash, None).await
+}
+
+fn import_text(r: &ListImport, lang: Lang) -> String {
+    fill(
+        lang.t("scr.import_done"),
+        &[
+            r.version.list_code.clone(),
+            r.version.version_no.to_string(),
+            r.version.added.to_string(),
+            r.version.changed.to_string(),
+            r.version.removed.to_string(),
+            r.rescreen.summary.subjects.to_string(),
+            r.rescreen.summary.opened.len().to_string(),
+            r.rescreen.summary.lapsed.to_string(),
+            r.rescreen.millis.to_string(),
+        ],
+    )
+}
+
+fn rescreen_text(r: &ScreeningRun, lang: Lang) -> String {
+    fill(
+        lang.t("scr.rescreen_done"),
+        &[
+            r.summary.subjects.to_string(),
+            r.summary.opened.len().to_string(),
+            r.summary.lapsed.to_string(),
+            r.millis.to_string(),
+        ],
+    )
+}
+
+pub async fn import_list(up: WebUpload) -> Response {
+    let u = &up.user;
+    let name = up.text.get("list_name").map(String::as_str);
+    match u.access.import_list(&up.file_name, &up.bytes, name).await {
+        Ok(r) => Redirect::to(&format!(
+            "/screening/versions/{}?flash={}",
+            r.version.id,
+            url_encode(&import_text(&r, u.lang))
+        ))
+        .into_response(),
+        Err(e) if e.code == ErrorCode::Forbidden => error_page(u, e),
+        Err(e) => lists_page_with(u, None, Some(e)).await,
+    }
+}
+
+pub async fn rescreen(f: WebForm) -> Response {
+    let u = &f.user;
+    match u.access.rescreen_all().await {
+        Ok(r) => Redirect::to(&format!(
+            "/screening?status=open&flash={}",
+            url_encode(&rescreen_text(&r, u.lang))
+        ))
+        .into_response(),
+        Err(e) => error_page(u, e),
+    }
+}
+
+pub struct VersionView {
+    pub id: i64,
+    pub version_no: i64,
+    pub file_name: String,
+    pub entry_count: i64,
+    pub added: i64,
+    pub changed: i64,
+    pub removed: i64,
+    pub imported_at: String,
+    pub imported_by: String,
+    pub content_hash: String,
+}
+
+fn version_view(v: &ListVersion) -> VersionView {
+    VersionView {
+        id: v.id,
+        version_no: v.version_no,
+        file_name: v.file_name.clone(),
+        entry_count: v.entry_count,
+        added: v.added,
+        changed: v.changed,
+        removed: v.removed,
+        imported_at: display_time(&v.imported_at),
+        imported_by: v.imported_by.clone(),
+        content_hash: v.content_hash.chars().take(16).collect(),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "screening_list.html")]
+struct ListPage {
+    c: Chrome,
+    code: String,
+    versions: Vec<VersionView>,
+}
+
+pub async fn list_page(u: WebUser, Path(id): Path<String>) -> Response {
+    let id = match parse_id(&id) {
+        Ok(i) => i,
+        Err(e) => return error_page(&u, e),
+    };
+    let versions = match u.access.list_versions(id).await {
+        Ok(v) if !v.is_empty() => v,
+        Ok(_) => return error_page(&u, AppError::not_found()),
+        Err(e) => return error_page(&u, e),
+    };
+    let lang = u.lang;
+    let p = ListPage {
+        c: Chrome::new(&u.access, &u.csrf, lang, lang.t("scr.lists_title"), "/screening/lists"),
+        code: versions[0].list_code.clone(),
+        versions: versions.iter().map(version_view).collect(),
+    };
+    render(&p, StatusCode::OK)
+}
+
+#[derive(Template)]
+#[template(path = "screening_version.html")]
+struct VersionPage {
+    c: Chrome,
+    list_id: i64,
+    code: String,
+    v: VersionView,
+    tabs: Vec<Tab>,
+    changes: Vec<(String, ListChange)>,
+    total_text: String,
+    page: u32,
+    pages: u32,
+    prev_href: Option<String>,
+    next_href: Option<String>,
+}
+
+pub async fn version_page(u: WebUser, Path(id): Path<String>, Query(q): Query<HashMap<String, String>>) -> Response {
+    let id = match parse_id(&id) {
+        Ok(i) => i,
+        Err(e) => return error_page(&u, e),
+    };
+    let version = match u.access.list_version(id).await {
+        Ok(v) => v,
+        Err(e) => return error_page(&u, e),
+    };
+    let change = q.get("change").map(String::as_str).filter(|c| !c.is_empty());
+    let page_no = q.get("page").and_then(|p| p.parse::<u32>().ok()).unwrap_or(1).max(1);
+    let changes: Page<ListChange> = match u.access.list_changes(id, change, page_no, 50).await {
+        Ok(p) => p,
+        Err(e) => return error_page(&u, e),
+    };
+    let lang = u.lang;
+    let href = |c: Option<&str>, page: u32| {
+        let mut s = format!("/screening/versions/{id}?change={}", c.unwrap_or(""));
+        if page > 1 {
+            s.push_str(&format!("&page={page}"));
+        }
+        s
+    };
+    let tabs = [
+        (None, lang.t("scr.all_status").to_string()),
+        (Some("added"), format!("{}（{}）", lang.t("scr.added"), version.added)),
+        (
+            Some("changed"),
+            format!("{}（{}）", lang.t("scr.changed"), version.changed),
+        ),
+        (
+            Some("removed"),
+            format!("{}（{}）", lang.t("scr.removed"), version.removed),
+        ),
+    ]
+    .into_iter()
+    .map(|(c, label)| Tab {
+        label,
+        href: href(c, 1),
+        active: c == change,
+    })
+    .collect();
+    let pages = changes.pages();
+    let mut c = Chrome::new(&u.access, &u.csrf, lang, lang.t("scr.lists_title"), "/screening/lists");
+    c.flash = q
+        .get("flash")
+        .filter(|f| !f.is_empty())
+        .map(|f| f.chars().take(400).collect());
+    let p = VersionPage {
+        c,
+        list_id: version.list_id,
+        code: version.list_code.clone(),
+        v: version_view(&version),
+        tabs,
+        changes: changes
+            .items
+            .iter()
+            .map(|ch| (lang.t(&format!("scr.{}", ch.change)).to_string(), ch.clone()))
+            .collect(),
+        total_text: fill(lang.t("table.total"), &[changes.total.to_string()]),
+        page: changes.page,
+        pages,
+        prev_href: (changes.page > 1).then(|| href(change, changes.page - 1)),
+        next_href: (changes.page < pages).then(|| href(change, changes.page + 1)),
+    };
+    render(&p, StatusCode::OK)
+}
+
+// ---------------------------------------------------------------- the party's page
+
+/// The screening panel on a record's page.
+pub struct PartyPanel {
+    pub screened: Vec<(String, String)>,
+    pub hits: Vec<HitView>,
+    pub open: usize,
+    pub open_text: String,
+}
+
+pub async fn party_panel(u: &WebUser, kind: Kind, id: i64) -> Option<PartyPanel> {
+    let s = u.access.party_screening(kind, id).await.ok().flatten()?;
+    Some(PartyPanel {
+        screened: s
+            .states
+            .iter()
+            .map(|st| (field_label(kind, &st.field, u.lang), display_time(&st.screened_at)))
+            .collect(),
+        open: s.open_count(),
+        open_text: fill(u.lang.t("scr.open_n"), &[s.open_count().to_string()]),
+        hits: s.hits.iter().map(|h| hit_view(h, u.lang)).collect(),
+    })
+}
+
+// ---------------------------------------------------------------- API
+
+pub fn api_routes() -> Router<AppState> {
+    Router::new()
+        .route("/screening/hits", get(api_hits))
+        .route("/screening/hits/{id}", get(api_hit))
+        .route("/screening/hits/{id}/decision", post(api_decide))
+        .route("/screening/lists", get(api_lists))
+        .route("/screening/lists/{id}/versions", get(api_versions))
+        .route("/screening/lists/import", post(api_import))
+        .route("/screening/versions/{id}/changes", get(api_changes))
+        .route("/screening/rescreen", post(api_rescreen))
+        .route("/screening/parties/{slug}/{id}", get(api_party))
+}
+
+fn hit_json(h: &HitRow) -> J {
+    json!({
+        "id": h.id,
+        "subject": { "kind": h.subject_kind.slug(), "id": h.subject_id, "field": h.subject_field, "name": h.subject_name },
+        "list": h.list_code,
+        "entry": { "id": h.entry_id, "key": h.entry_key, "name": h.entry_name },
+        "matched_name": h.matched_name,
+        "score": h.score_bp as f64 / 10_000.0,
+        "explanation": h.explanation,
+        "status": h.status.code(),
+        "lapse_reason": h.lapse_reason,
+        "reason": h.reason,
+        "decided_by": h.decided_by,
+        "decided_at": h.decided_at,
+        "created_at": h.created_at,
+        "updated_at": h.updated_at,
+        "version": h.version,
+    })
+}
+
+fn version_json(v: &ListVersion) -> J {
+    json!({
+        "id": v.id, "list_id": v.list_id, "list": v.list_code, "version_no": v.version_no,
+        "file_name": v.file_name, "content_hash": v.content_hash, "entries": v.entry_count,
+        "added": v.added, "changed": v.changed, "removed": v.removed,
+        "imported_at": v.imported_at, "imported_by": v.imported_by,
+    })
+}
+
+fn run_json(r: &ScreeningRun) -> J {
+    json!({
+        "subjects": r.summary.subjects,
+        "opened": r.summary.opened,
+        "lapsed": r.summary.lapsed,
+        "unchanged": r.summary.unchanged,
+        "list_generation": r.generation,
+        "millis": r.millis as u64,
+    })
+}
+
+fn page_json<T>(p: &Page<T>, f: impl Fn(&T) -> J) -> J {
+    json!({
+        "items": p.items.iter().map(f).collect::<Vec<_>>(),
+        "total": p.total, "page": p.page, "page_size": p.page_size,
+    })
+}
+
+async fn api_hits(u: ApiUser, Query(q): Query<HashMap<String, String>>) -> Response {
+    let filter = match parse_filter(&q, false) {
+        Ok(f) => f,
+        Err(e) => return error_json(e),
+    };
+    match u.access.screening_hits(&filter).await {
+        Ok(p) => Json(page_json(&p, hit_json)).into_response(),
+        Err(e) => error_json(e),
+    }
+}
+
+async fn api_hit(u: ApiUser, Path(id): Path<String>) -> Response {
+    let id = match parse_id(&id) {
+        Ok(i) => i,
+        Err(e) => return error_json(e),
+    };
+    match u.access.screening_hit(id).await {
+        Ok(h) => Json(hit_json(&h)).into_response(),
+        Err(e) => error_json(e),
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct DecisionBody {
+    decision: String,
+    #[serde(default)]
+    reason: String,
+    version: Option<i64>,
+}
+
+async fn api_decide(u: ApiUser, Path(id): Path<String>, body: Result<Json<DecisionBody>, JsonRejection>) -> Response {
+    let id = match parse_id(&id) {
+        Ok(i) => i,
+        Err(e) => return error_json(e),
+    };
+    let Json(b) = match body {
+        Ok(b) => b,
+        Err(e) => {
+            return error_json(AppError::new(
+                ErrorCode::BadRequest,
+                format!("请求体无效：{}", e.body_text()),
+                format!("bad request body: {}", e.body_text()),
+            ));
+        }
+    };
+    let decision = match b.decision.as_str() {
+        "confirm" => HitDecision::Confirm,
+        "dismiss" => HitDecision::Dismiss,
+        other => {
+            return error_json(AppError::field(
+                ErrorCode::ValidationFailed,
+                FieldError::new(
+                    "decision",
+                    format!("核查结论“{other}”无效，应为 confirm 或 dismiss"),
+                    format!("decision '{other}' is not one of confirm, dismiss"),
+                ),
+            ));
+        }
+    };
+    match u.access.decide_hit(id, decision, &b.reason, b.version).await {
+        Ok(h) => Json(hit_json(&h)).into_response(),
+        Err(e) => error_json(e),
+    }
+}
+
+async fn api_lists(u: ApiUser) -> Response {
+    match u.access.restricted_lists().await {
+        Ok(ls) => Json(json!({
+            "items": ls.iter().map(|l| json!({
+                "id": l.id, "code": l.code, "format": l.format, "entries": l.entry_count,
+                "updated_at": l.updated_at, "current": l.current.as_ref().map(version_json),
+            })).collect::<Vec<_>>()
+        }))
+        .into_response(),
+        Err(e) => error_json(e),
+    }
+}
+
+async fn api_versions(u: ApiUser, Path(id): Path<String>) -> Response {
+    let id = match parse_id(&id) {
+        Ok(i) => i,
+        Err(e) => return error_json(e),
+    };
+    match u.access.list_versions(id).await {
+        Ok(v) if v.is_empty() => error_json(AppError::not_found()),
+        Ok(v) => Json(json!({ "items": v.iter().map(version_json).collect::<Vec<_>>() })).into_response(),
+        Err(e) => error_json(e),
+    }
+}
+
+async fn api_changes(u: ApiUser, Path(id): Path<String>, Query(q): Query<HashMap<String, String>>) -> Response {
+    let id = match parse_id(&id) {
+        Ok(i) => i,
+        Err(e) => return error_json(e),
+    };
+    if let Err(e) = u.access.list_version(id).await {
+        return error_json(e);
+    }
+    let page = q.get("page").and_then(|p| p.parse().ok()).unwrap_or(1);
+    let size = q.get("page_size").and_then(|p| p.parse().ok()).unwrap_or(100);
+    match u
+        .access
+        .list_changes(
+            id,
+            q.get("change").map(String::as_str).filter(|c| !c.is_empty()),
+            page,
+            size,
+        )
+        .await
+    {
+        Ok(p) => Json(page_json(&p, |c| {
+            json!({ "change": c.change, "entry_key": c.entry_key, "name": c.name,
+                    "old_entry_id": c.old_entry_id, "new_entry_id": c.new_entry_id })
+        }))
+        .into_response(),
+        Err(e) => error_json(e),
+    }
+}
+
+/// `POST /api/v1/screening/lists/import?file_name=…[&list_name=…]` with the
+/// list file as the request body.
+async fn api_import(u: ApiUser, Query(q): Query<HashMap<String, String>>, body: Bytes) -> Response {
+    let Some(file_name) = q.get("file_name").filter(|f| !f.trim().is_empty()) else {
+        return error_json(AppError::field(
+            ErrorCode::BadRequest,
+            FieldError::new(
+                "file_name",
+                "请用查询参数 file_name 给出文件名",
+                "give the file's name in the file_name query parameter",
+            ),
+        ));
+    };
+    if body.is_empty() {
+        return error_json(AppError::field(
+            ErrorCode::BadRequest,
+            FieldError::new(
+                "file",
+                "请求体为空，应为名单文件内容",
+                "the body is empty; send the list file",
+            ),
+        ));
+    }
+    match u
+        .access
+        .import_list(file_name, &body, q.get("list_name").map(String::as_str))
+        .await
+    {
+        Ok(r) => (
+            StatusCode::CREATED,
+            Json(json!({ "version": version_json(&r.version), "rescreen": run_json(&r.rescreen) })),
+        )
+            .into_response(),
+        Err(e) => error_json(e),
+    }
+}
+
+async fn api_rescreen(u: ApiUser) -> Response {
+    match u.access.rescreen_all().await {
+        Ok(r) => Json(run_json(&r)).into_response(),
+        Err(e) => error_json(e),
+    }
+}
+
+async fn api_party(u: ApiUser, Path((slug, id)): Path<(String, String)>) -> Response {
+    let Some(kind) = Kind::from_slug(&slug) else {
+        return error_json(AppError::not_found());
+    };
+    let id = match parse_id(&id) {
+        Ok(i) => i,
+        Err(e) => return error_json(e),
+    };
+    if let Err(e) = u.access.check(Action::ReadScreening, None) {
+        return error_json(e);
+    }
+    // The record itself must be readable (existence inside the scope).
+    if let Err(e) = u.access.get(kind, id).await {
+        return error_json(e);
+    }
+    match u.access.party_screening(kind, id).await {
+        Ok(Some(s)) => Json(json!({
+            "screened": s.states.iter().map(|st| json!({
+                "field": st.field, "screened_at": st.screened_at, "list_generation": st.generation,
+            })).collect::<Vec<_>>(),
+            "hits": s.hits.iter().map(hit_json).collect::<Vec<_>>(),
+        }))
+        .into_response(),
+        Ok(None) => Json(json!({ "screened": [], "hits": [] })).into_response(),
+        Err(e) => error_json(e),
+    }
+}
