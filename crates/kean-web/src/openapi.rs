@@ -130,6 +130,12 @@ pub fn build() -> J {
             "properties": { "username": { "type": "string" }, "display_name": { "type": "string" }, "role": { "type": "string", "enum": ["admin", "reviewer", "liaison", "researcher", "auditor"] }, "org_id": { "type": ["integer", "null"] }, "password": { "type": "string" } } } } } },
             "responses": { "201": { "description": "created" }, "403": err("forbidden"), "409": err("username taken"), "422": err("invalid fields") } },
     }));
+    paths.insert("/api/v1/users/{id}/{action}".into(), json!({ "post": { "tags": ["users"],
+        "summary": "Unlock, disable or enable an account, or set a new password (administrators)",
+        "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } },
+            { "name": "action", "in": "path", "required": true, "schema": { "type": "string", "enum": ["unlock", "disable", "enable", "password"] } }],
+        "requestBody": { "content": { "application/json": { "schema": { "type": "object", "properties": { "password": { "type": "string" } }, "description": "only for `password`" } } } },
+        "responses": { "200": { "description": "the account after the change" }, "403": err("forbidden"), "404": err("no such user or action"), "422": err("password too weak") } } }));
     paths.insert("/api/v1/audit".into(), json!({ "get": { "tags": ["audit"], "parameters": [
         { "name": "page", "in": "query", "schema": { "type": "integer" } }, { "name": "page_size", "in": "query", "schema": { "type": "integer" } }],
         "responses": { "200": { "description": "audit records, newest first (auditors and administrators)" }, "403": err("forbidden") } } }));
@@ -142,6 +148,7 @@ pub fn build() -> J {
             { "name": "industry_chain_id", "in": "query", "schema": { "type": "integer" } },
             { "name": "org_type", "in": "query", "schema": { "type": "string", "enum": kean_core::schema::ORG_TYPES.iter().map(|c| c.code).collect::<Vec<_>>() } }],
         "responses": { "200": { "description": "platforms, valid high-tech enterprises, registered contracts (count, value, technology value, year on year, by month/district/chain), technology-service revenue, achievement transfers; each with the list link behind it" }, "400": err("bad parameter") } } }));
+    screening_paths(&mut paths, &err);
     json!({
         "openapi": "3.1.0",
         "info": { "title": "kean 科技安全风险防控平台 API", "version": env!("CARGO_PKG_VERSION"),
@@ -151,6 +158,78 @@ pub fn build() -> J {
         "components": { "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer" } }, "schemas": schemas },
         "paths": paths,
     })
+}
+
+/// Restricted-party screening: results, decisions, lists and versions.
+fn screening_paths(paths: &mut serde_json::Map<String, J>, err: &dyn Fn(&str) -> J) {
+    let tag = "限制名单筛查";
+    let id = json!({ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } });
+    let hit = json!({ "type": "object", "properties": {
+        "id": { "type": "integer" },
+        "subject": { "type": "object", "description": "the screened party: registry slug, record id, field and name" },
+        "list": { "type": "string" }, "entry": { "type": "object", "description": "entry version id, the list's entry id, primary name" },
+        "matched_name": { "type": "string" }, "score": { "type": "number" }, "explanation": { "type": "string" },
+        "status": { "type": "string", "enum": ["open", "confirmed", "dismissed", "lapsed"] },
+        "lapse_reason": { "type": ["string", "null"], "enum": ["party_changed", "entry_changed", "entry_removed", "no_longer_matches", null] },
+        "reason": { "type": ["string", "null"] }, "decided_by": { "type": ["string", "null"] }, "decided_at": { "type": ["string", "null"] },
+        "version": { "type": "integer" } } });
+    let run = json!({ "type": "object", "properties": {
+        "subjects": { "type": "integer" }, "opened": { "type": "array", "items": { "type": "integer" } },
+        "lapsed": { "type": "integer" }, "unchanged": { "type": "integer" }, "list_generation": { "type": "integer" }, "millis": { "type": "integer" } } });
+    let ok = |d: &str, schema: &J| json!({ "description": d, "content": { "application/json": { "schema": schema } } });
+    paths.insert("/api/v1/screening/hits".into(), json!({ "get": { "tags": [tag],
+        "summary": "Screening results (reviewers, administrators, auditors), newest first",
+        "parameters": [
+            { "name": "status", "in": "query", "schema": { "type": "string", "enum": ["open", "confirmed", "dismissed", "lapsed", "all"] } },
+            { "name": "kind", "in": "query", "schema": { "type": "string" }, "description": "registry slug of the screened record" },
+            { "name": "subject_id", "in": "query", "schema": { "type": "integer" } },
+            { "name": "list_id", "in": "query", "schema": { "type": "integer" } },
+            { "name": "page", "in": "query", "schema": { "type": "integer", "minimum": 1 } },
+            { "name": "page_size", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 200 } }],
+        "responses": { "200": ok("a page of results", &json!({ "type": "object", "properties": { "items": { "type": "array", "items": hit }, "total": { "type": "integer" } } })),
+            "400": err("bad parameter"), "403": err("forbidden") } } }));
+    paths.insert(
+        "/api/v1/screening/hits/{id}".into(),
+        json!({ "get": { "tags": [tag], "parameters": [id],
+        "responses": { "200": ok("the result", &hit), "403": err("forbidden"), "404": err("not found") } } }),
+    );
+    paths.insert("/api/v1/screening/hits/{id}/decision".into(), json!({ "post": { "tags": [tag],
+        "summary": "Confirm a result or dismiss it as a false positive, with the reason; a dismissal holds until the list entry or the party changes",
+        "parameters": [id],
+        "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["decision", "reason"], "properties": {
+            "decision": { "type": "string", "enum": ["confirm", "dismiss"] }, "reason": { "type": "string", "minLength": 2, "maxLength": 500 },
+            "version": { "type": "integer", "description": "the result's version as read; a stale one is refused" } } } } } },
+        "responses": { "200": ok("decided", &hit), "403": err("forbidden"), "404": err("not found"), "409": err("changed meanwhile or lapsed"), "422": err("invalid decision or reason") } } }));
+    paths.insert(
+        "/api/v1/screening/lists".into(),
+        json!({ "get": { "tags": [tag], "summary": "The lists and their current versions",
+        "responses": { "200": { "description": "lists" }, "403": err("forbidden") } } }),
+    );
+    paths.insert("/api/v1/screening/lists/import".into(), json!({ "post": { "tags": [tag],
+        "summary": "Import a new version of a list (administrators): the file is the body; its format is detected from the content. Records the diff and re-screens every registered party",
+        "parameters": [
+            { "name": "file_name", "in": "query", "required": true, "schema": { "type": "string" } },
+            { "name": "list_name", "in": "query", "schema": { "type": "string", "maxLength": 40 }, "description": "name of a local list in kean's CSV format" }],
+        "requestBody": { "required": true, "content": { "application/octet-stream": { "schema": { "type": "string", "format": "binary" } } } },
+        "responses": { "201": ok("the new version and the re-screening it caused", &json!({ "type": "object", "properties": { "version": { "type": "object" }, "rescreen": run } })),
+            "400": err("no file name or empty body"), "403": err("forbidden"), "409": err("same content as the current version"), "422": err("not a readable list") } } }));
+    paths.insert(
+        "/api/v1/screening/lists/{id}/versions".into(),
+        json!({ "get": { "tags": [tag], "parameters": [id],
+        "responses": { "200": { "description": "versions, newest first" }, "404": err("no such list") } } }),
+    );
+    paths.insert("/api/v1/screening/versions/{id}/changes".into(), json!({ "get": { "tags": [tag], "summary": "What a version added, changed and removed",
+        "parameters": [id, { "name": "change", "in": "query", "schema": { "type": "string", "enum": ["added", "changed", "removed"] } },
+            { "name": "page", "in": "query", "schema": { "type": "integer" } }, { "name": "page_size", "in": "query", "schema": { "type": "integer", "maximum": 500 } }],
+        "responses": { "200": { "description": "a page of changes" }, "404": err("no such version"), "422": err("bad change type") } } }));
+    paths.insert(
+        "/api/v1/screening/rescreen".into(),
+        json!({ "post": { "tags": [tag], "summary": "Re-screen every registered party now (动态排查)",
+        "responses": { "200": ok("what changed", &run), "403": err("forbidden") } } }),
+    );
+    paths.insert("/api/v1/screening/parties/{slug}/{id}".into(), json!({ "get": { "tags": [tag], "summary": "A record's screening: when each party was screened, and its results",
+        "parameters": [{ "name": "slug", "in": "path", "required": true, "schema": { "type": "string" } }, id],
+        "responses": { "200": { "description": "screening state and results" }, "403": err("forbidden"), "404": err("not found or out of scope") } } }));
 }
 
 pub async fn document() -> impl IntoResponse {
@@ -170,5 +249,26 @@ mod tests {
             doc["components"]["schemas"]["OrganizationFields"]["properties"]["org_type"]["enum"][0],
             "enterprise"
         );
+    }
+
+    /// Every route of the API router is in the document (and nothing else).
+    #[test]
+    fn every_api_route_is_documented() {
+        let doc = super::build();
+        let src = include_str!("api.rs").to_string() + include_str!("screening.rs");
+        let mut routes = 0;
+        for part in src.split(".route(\"").skip(1) {
+            let path = &part[..part.find('"').unwrap()];
+            if !path.starts_with('/') || path.starts_with("/registry/") {
+                continue;
+            }
+            routes += 1;
+            let documented = format!("/api/v1{path}");
+            assert!(
+                doc["paths"][&documented].is_object(),
+                "{documented} is not in openapi.json"
+            );
+        }
+        assert!(routes >= 14, "{routes}");
     }
 }
