@@ -418,7 +418,15 @@ async fn screening_pages(s: Server) {
         )
         .await;
     assert_eq!(st, 303);
-    assert!(loc.unwrap().starts_with("/screening?status=open"));
+    let loc = loc.unwrap();
+    assert!(loc.starts_with("/screening?status=open"), "{loc}");
+    let (_, html) = reviewer.get(&loc).await;
+    assert!(html.contains("已保存核查结论"), "{html}");
+    // Flash lines are built from numbers, never from text in the address.
+    let (_, html) = reviewer
+        .get("/screening?rescreened=%E8%AF%B7%E6%8B%A8%E6%89%93&flash=%E8%AF%B7%E6%8B%A8%E6%89%93")
+        .await;
+    assert!(!html.contains("请拨打"), "{html}");
     let (_, html) = reviewer.get(&format!("/registry/contracts/{}", c.id)).await;
     assert!(html.contains("确认命中"), "{html}");
     // Reviewers see no upload form; liaisons see no screening at all.

@@ -13,8 +13,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use kean_app::{
-    AppError, HitDecision, HitFilter, HitRow, HitStatus, ListChange, ListImport, ListInfo, ListVersion, Page,
-    ScreeningRun,
+    AppError, HitDecision, HitFilter, HitRow, HitStatus, ListChange, ListInfo, ListVersion, Page, ScreeningRun,
 };
 use kean_core::policy::Action;
 use kean_core::{ErrorCode, FieldError, Kind, display_time};
@@ -26,7 +25,7 @@ use crate::auth::{ApiUser, WebForm, WebUser};
 use crate::exchange::{WebUpload, fill};
 use crate::i18n::Lang;
 use crate::pages::{error_page, render};
-use crate::views::{Chrome, Opt, url_encode};
+use crate::views::{Chrome, Opt};
 
 // ---------------------------------------------------------------- helpers
 
@@ -234,10 +233,33 @@ pub async fn hits_page(u: WebUser, Query(q): Query<HashMap<String, String>>) -> 
         can_rescreen: u.access.may(Action::DecideScreening, None),
     };
     let mut p = p;
-    if let Some(f) = q.get("flash").filter(|f| !f.is_empty()) {
-        p.c.flash = Some(f.chars().take(300).collect());
+    if q.contains_key("decided") {
+        p.c.flash = Some(lang.t("scr.decided").into());
+    } else if let Some(run) = q.get("rescreened").and_then(|r| run_numbers(r)) {
+        p.c.flash = Some(fill(lang.t("scr.rescreen_done"), &run));
     }
     render(&p, StatusCode::OK)
+}
+
+/// A screening run's figures carried in a redirect (`subjects.opened.lapsed.millis`):
+/// numbers only, so no text of the caller's choosing is ever shown back.
+fn run_param(r: &ScreeningRun) -> String {
+    format!(
+        "{}.{}.{}.{}",
+        r.summary.subjects,
+        r.summary.opened.len(),
+        r.summary.lapsed,
+        r.millis
+    )
+}
+
+fn run_numbers(p: &str) -> Option<Vec<String>> {
+    let parts: Vec<String> = p.split('.').map(String::from).collect();
+    let ok = parts.len() == 4
+        && parts
+            .iter()
+            .all(|x| !x.is_empty() && x.len() < 12 && x.bytes().all(|b| b.is_ascii_digit()));
+    ok.then_some(parts)
 }
 
 // ---------------------------------------------------------------- one result
@@ -370,11 +392,7 @@ pub async fn decide(Path(id): Path<String>, f: WebForm) -> Response {
     };
     let version = f.form.get("_version").and_then(|v| v.parse::<i64>().ok());
     match u.access.decide_hit(id, decision, &reason, version).await {
-        Ok(_) => Redirect::to(&format!(
-            "/screening?status=open&flash={}",
-            url_encode(u.lang.t("scr.decided"))
-        ))
-        .into_response(),
+        Ok(_) => Redirect::to("/screening?status=open&decided=1").into_response(),
         Err(e) if e.code == ErrorCode::NotFound || e.code == ErrorCode::Forbidden => error_page(u, e),
         Err(e) => hit_page(u, id, Some((e, reason))).await,
     }
@@ -453,41 +471,20 @@ async fn lists_page_with(u: &WebUser, flash: Option<String>, error: Option<AppEr
     render(&p, status)
 }
 
-pub async fn lists_page(u: WebUser, Query(q): Query<HashMap<String, String>>) -> Response {
-    let flash = q
-        .get("flash")
-        .filter(|f| !f.is_empty())
-        .map(|f| f.chars().take(400).collect());
-    lists_page_with(&u, flash, None).await
+pub async fn lists_page(u: WebUser) -> Response {
+    lists_page_with(&u, None, None).await
 }
 
-fn import_text(r: &ListImport, lang: Lang) -> String {
-    fill(
-        lang.t("scr.import_done"),
-        &[
-            r.version.list_code.clone(),
-            r.version.version_no.to_string(),
-            r.version.added.to_string(),
-            r.version.changed.to_string(),
-            r.version.removed.to_string(),
-            r.rescreen.summary.subjects.to_string(),
-            r.rescreen.summary.opened.len().to_string(),
-            r.rescreen.summary.lapsed.to_string(),
-            r.rescreen.millis.to_string(),
-        ],
-    )
-}
-
-fn rescreen_text(r: &ScreeningRun, lang: Lang) -> String {
-    fill(
-        lang.t("scr.rescreen_done"),
-        &[
-            r.summary.subjects.to_string(),
-            r.summary.opened.len().to_string(),
-            r.summary.lapsed.to_string(),
-            r.millis.to_string(),
-        ],
-    )
+fn import_text(v: &ListVersion, run: &[String], lang: Lang) -> String {
+    let mut args = vec![
+        v.list_code.clone(),
+        v.version_no.to_string(),
+        v.added.to_string(),
+        v.changed.to_string(),
+        v.removed.to_string(),
+    ];
+    args.extend(run.iter().cloned());
+    fill(lang.t("scr.import_done"), &args)
 }
 
 pub async fn import_list(up: WebUpload) -> Response {
@@ -495,9 +492,9 @@ pub async fn import_list(up: WebUpload) -> Response {
     let name = up.text.get("list_name").map(String::as_str);
     match u.access.import_list(&up.file_name, &up.bytes, name).await {
         Ok(r) => Redirect::to(&format!(
-            "/screening/versions/{}?flash={}",
+            "/screening/versions/{}?rescreened={}",
             r.version.id,
-            url_encode(&import_text(&r, u.lang))
+            run_param(&r.rescreen)
         ))
         .into_response(),
         Err(e) if e.code == ErrorCode::Forbidden => error_page(u, e),
@@ -508,11 +505,7 @@ pub async fn import_list(up: WebUpload) -> Response {
 pub async fn rescreen(f: WebForm) -> Response {
     let u = &f.user;
     match u.access.rescreen_all().await {
-        Ok(r) => Redirect::to(&format!(
-            "/screening?status=open&flash={}",
-            url_encode(&rescreen_text(&r, u.lang))
-        ))
-        .into_response(),
+        Ok(r) => Redirect::to(&format!("/screening?status=open&rescreened={}", run_param(&r))).into_response(),
         Err(e) => error_page(u, e),
     }
 }
@@ -633,9 +626,9 @@ pub async fn version_page(u: WebUser, Path(id): Path<String>, Query(q): Query<Ha
     let pages = changes.pages();
     let mut c = Chrome::new(&u.access, &u.csrf, lang, lang.t("scr.lists_title"), "/screening/lists");
     c.flash = q
-        .get("flash")
-        .filter(|f| !f.is_empty())
-        .map(|f| f.chars().take(400).collect());
+        .get("rescreened")
+        .and_then(|r| run_numbers(r))
+        .map(|run| import_text(&version, &run, lang));
     let p = VersionPage {
         c,
         list_id: version.list_id,
