@@ -638,6 +638,15 @@ impl Access {
             .await
             .map_err(AppError::from_store)?
             .items;
+        let mut hits = hits;
+        // Open first, then decided, lapsed last; the strongest match first within each.
+        let rank = |s: HitStatus| match s {
+            HitStatus::Open => 0,
+            HitStatus::Confirmed => 1,
+            HitStatus::Dismissed => 2,
+            HitStatus::Lapsed => 3,
+        };
+        hits.sort_by(|a, b| (rank(a.status), -a.score_bp, -a.id).cmp(&(rank(b.status), -b.score_bp, -b.id)));
         Ok(Some(PartyScreening { states, hits }))
     }
 
