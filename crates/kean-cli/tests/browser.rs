@@ -1,6 +1,7 @@
 //! End to end in a real browser (Debian's chromium driven through
 //! chromedriver's WebDriver protocol): log in, register an organization,
-//! find it in the list. Skipped when chromedriver is missing unless
+//! find it in the list; import a watch list, register a listed buyer and
+//! dismiss the screening result with a reason. Skipped when chromedriver is missing unless
 //! KEAN_REQUIRE_BROWSER=1 (as in CI).
 
 mod common;
@@ -118,6 +119,16 @@ impl Driver {
             reqwest::Method::POST,
             &format!("/element/{el}/value"),
             json!({"text": text}),
+        )
+        .await;
+    }
+    /// Chooses a file in a file input (WebDriver sends the path as keys).
+    async fn choose_file(&self, css: &str, path: &std::path::Path) {
+        let el = self.find(css).await;
+        self.cmd(
+            reqwest::Method::POST,
+            &format!("/element/{el}/value"),
+            json!({"text": path.display().to_string()}),
         )
         .await;
     }
@@ -260,4 +271,65 @@ async fn login_register_an_organization_and_find_it() {
     driver.wait_text("#table-area", "共 1 条").await;
     let table = driver.text("#records").await;
     assert!(table.contains(name) && !table.contains("晋中甲科技有限公司"), "{table}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn import_a_watch_list_and_review_a_screening_result() {
+    let Some(driver) = Driver::start().await else { return };
+    let s = start(Backend::Sqlite).await.unwrap();
+    let b = basics(&s.app).await;
+    let pw = user(&s.app, "secadmin", Role::Admin, None).await;
+    let dir = tempfile::tempdir().unwrap();
+    let list = dir.path().join("watch.csv");
+    std::fs::write(
+        &list,
+        "id,name,aliases,type,country,identifiers\nW1,Lockheed Martin Corporation,,organization,US,\n",
+    )
+    .unwrap();
+
+    driver.goto(&format!("{}/screening/lists", s.base)).await;
+    driver.type_into("#username", "secadmin").await;
+    driver.type_into("#password", &pw).await;
+    driver.click("#login-submit").await;
+    driver.wait_text("#lists", "尚未导入任何限制名单").await;
+    driver.choose_file("#list-import input[type='file']", &list).await;
+    driver
+        .type_into("#list-import input[name='list_name']", "本局关注名单")
+        .await;
+    driver.click("#list-import button[type='submit']").await;
+    driver.wait_text(".flash", "已导入 本局关注名单 第 1 版").await;
+    driver.wait_text("#changes", "Lockheed Martin Corporation").await;
+
+    // A contract whose buyer is the listed company, written in Chinese.
+    driver.goto(&format!("{}/registry/contracts/new", s.base)).await;
+    driver.type_into("#f-contract_no", "2025140700888888").await;
+    driver.type_into("#f-title", "无人机飞控技术许可合同").await;
+    driver.click("#f-contract_type option[value='licensing']").await;
+    driver
+        .click(&format!("#f-seller_org_id option[value='{}']", b.org_a))
+        .await;
+    driver.type_into("#f-buyer_name", "洛克希德马丁公司").await;
+    driver.click("#f-buyer_country option[value='US']").await;
+    driver.set_value("#f-signed_on", "2025-06-01").await;
+    driver.set_value("#f-registered_on", "2025-06-12").await;
+    driver.type_into("#f-contract_value", "800000").await;
+    driver.type_into("#f-tech_value", "600000").await;
+    driver.click("#btn-save").await;
+    driver.wait_text("#party-hits", "Lockheed Martin Corporation").await;
+    driver.click("#party-hits a[href^='/screening/hits/']").await;
+    driver.wait_text("#hit-status", "待核查").await;
+    // No reason: the form says so and keeps the result open.
+    driver.click("#btn-dismiss").await;
+    driver.wait_text("#form-error", "请填写核查理由").await;
+    driver
+        .type_into(
+            "textarea[name='reason']",
+            "买方为同名代理商，经核对注册信息与清单主体无关",
+        )
+        .await;
+    driver.click("#btn-dismiss").await;
+    driver.wait_text(".flash", "已保存核查结论").await;
+    driver.goto(&format!("{}/screening?status=dismissed", s.base)).await;
+    let table = driver.wait_text("#hits", "洛克希德马丁公司").await;
+    assert!(table.contains("排除误报"), "{table}");
 }

@@ -145,7 +145,7 @@ async fn lists_decisions_and_dynamic_screening(s: Server) {
     assert_eq!(st, 403);
     let (st, v) = auditor.get("/api/v1/screening/hits?status=open").await;
     assert_eq!(st, 200);
-    assert_eq!(v["total"], 2);
+    assert_eq!(v["total"], 2, "{v}");
     let (st, _) = auditor
         .post(
             &format!("/api/v1/screening/hits/{lockheed_hit}/decision"),
@@ -195,6 +195,19 @@ async fn lists_decisions_and_dynamic_screening(s: Server) {
         )
         .await;
     assert_eq!(st, 200, "{v}");
+
+    // A spreadsheet import screens its parties too.
+    let csv = "contract_no,title,contract_type,seller_org_id,buyer_name,buyer_country,signed_on,registered_on,contract_value,tech_value\n\
+               2025140700000002,检测技术服务合同,service,晋中甲科技有限公司,Lockheed Martin Corporation,US,2025-04-01,2025-04-03,5000,5000\n\
+               2025140700000003,检测技术咨询合同,consulting,晋中甲科技有限公司,太原理工大学,CN,2025-04-01,2025-04-03,6000,6000\n";
+    match system
+        .import_file(Kind::Contract, csv.as_bytes(), "contracts.csv", false, false, None)
+        .await
+        .unwrap()
+    {
+        kean_app::FileImport::Imported { ids, new_hits } => assert_eq!((ids.len(), new_hits), (2, 1)),
+        other => panic!("{other:?}"),
+    }
 
     // Re-screening finds the same: the dismissal holds, nothing new opens.
     let (st, run) = reviewer.post("/api/v1/screening/rescreen", json!({})).await;
