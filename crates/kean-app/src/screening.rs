@@ -646,7 +646,7 @@ impl Access {
             HitStatus::Dismissed => 2,
             HitStatus::Lapsed => 3,
         };
-        hits.sort_by(|a, b| (rank(a.status), -a.score_bp, -a.id).cmp(&(rank(b.status), -b.score_bp, -b.id)));
+        hits.sort_by_key(|h| (rank(h.status), -h.score_bp, -h.id));
         Ok(Some(PartyScreening { states, hits }))
     }
 
