@@ -452,13 +452,19 @@ impl Access {
     /// leaving kean is audited like a change).
     pub async fn audit_export(&self, kind: Kind, format: &str, rows: usize, filter: &str) -> Result<()> {
         self.gate(Action::Read, Some(kind))?;
+        self.audit_export_of(kind.slug(), format, rows, filter).await
+    }
+
+    /// Records an export of something other than a registry list (e.g.
+    /// the statistics tables, target `statistics`).
+    pub async fn audit_export_of(&self, target: &str, format: &str, rows: usize, filter: &str) -> Result<()> {
         let m = self.meta();
         let draft = kean_core::audit::AuditDraft {
             at: m.at,
             actor_id: m.actor_id,
             actor: m.actor,
             action: "export".into(),
-            target: kind.slug().into(),
+            target: target.into(),
             record_id: None,
             before: None,
             after: Some(serde_json::json!({ "format": format, "rows": rows, "filter": filter })),

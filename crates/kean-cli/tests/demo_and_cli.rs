@@ -117,6 +117,64 @@ async fn dashboard_follows_the_records(s: Server) {
         .map(|b| b["count"].as_i64().unwrap())
         .sum();
     assert_eq!((by_month, by_district), (214, 214));
+    // The dashboard's tables export as a workbook and as a sectioned CSV, with the same figures.
+    let web = common::Web::login(&s.base, "admin", "Admin2025").await;
+    let r = web
+        .http
+        .get(format!(
+            "{}/statistics/export.xlsx?from=2025-01-01&to=2025-12-31",
+            s.base
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let xlsx = r.bytes().await.unwrap();
+    let summary = kean_exchange::read_table(&xlsx, &kean_exchange::ReadOptions::default()).unwrap();
+    assert_eq!(summary.headers, vec!["指标", "本期", "上年同期", "同比增长"]);
+    let row = |name: &str| {
+        summary
+            .rows
+            .iter()
+            .find(|r| r.cells[0].starts_with(name))
+            .map(|r| r.cells.clone())
+            .unwrap_or_else(|| panic!("no row {name}"))
+    };
+    assert_eq!(row("登记技术合同")[1], "214");
+    assert_eq!(row("合同成交额")[1], "338450000");
+    assert_eq!(row("合同成交额")[3], "+222.0%");
+    assert_eq!(row("科技成果转化")[1], "621");
+    let (st, csv) = web.get("/statistics/export.csv?from=2025-01-01&to=2025-12-31").await;
+    assert_eq!(st, 200);
+    for section in [
+        "汇总",
+        "创新平台（按级别）",
+        "技术合同（按月）",
+        "合同成交额（按卖方所在区县）",
+        "成果转化金额（按月）",
+    ] {
+        assert!(
+            csv.contains(&format!("\r\n{section}\r\n")) || csv.starts_with(&format!("\u{feff}{section}\r\n")),
+            "no section {section}"
+        );
+    }
+    assert!(csv.contains("登记技术合同,214,"), "{csv}");
+    // A liaison's export holds only its organization's figures.
+    let liaison_web = common::Web::login(&s.base, "liaison", "Liaison2025").await;
+    let (_, liaison_csv) = liaison_web
+        .get("/statistics/export.csv?from=2025-01-01&to=2025-12-31")
+        .await;
+    assert!(!liaison_csv.contains("登记技术合同,214,"), "{liaison_csv}");
+    let (_, audit) = api.get("/api/v1/audit?page_size=5").await;
+    assert!(
+        audit["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["action"] == "export" && e["target"] == "statistics"),
+        "{audit}"
+    );
+
     // A district's figure equals its bucket, and its link lists exactly those contracts.
     let bucket = &d["contracts"]["by_district"][0];
     let (_, dd) = api

@@ -91,8 +91,14 @@ pub fn money_header(label: &str, unit: MoneyUnit) -> String {
     }
 }
 
+/// A column is a money column when it holds money and nothing but money
+/// (empty cells aside); a column mixing counts and amounts names its units
+/// in its rows instead.
 fn is_money_column(rows: &[Vec<Cell>], col: usize) -> bool {
     rows.iter().any(|r| matches!(r.get(col), Some(Cell::Money(_))))
+        && rows
+            .iter()
+            .all(|r| matches!(r.get(col), Some(Cell::Money(_)) | Some(Cell::Empty) | None))
 }
 
 fn headers_with_units(headers: &[String], rows: &[Vec<Cell>], unit: MoneyUnit) -> Vec<String> {
@@ -146,6 +152,17 @@ fn yes_no(b: bool, zh: bool) -> &'static str {
     }
 }
 
+/// One sheet of a workbook export (or one section of a sectioned CSV).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Sheet {
+    /// Sheet name (Excel allows 31 characters and no `[]:*?/\`; others are replaced).
+    pub name: String,
+    /// Column headers (money columns get their unit appended).
+    pub headers: Vec<String>,
+    /// The table's rows.
+    pub rows: Vec<Vec<Cell>>,
+}
+
 /// A formatted workbook of one kind's records: bold header row frozen at
 /// the top with an autofilter, columns as wide as their content (CJK
 /// counted double), money as numbers formatted `#,##0.00` with the unit in
@@ -157,8 +174,59 @@ pub fn export_xlsx(
     rows: &[Vec<Cell>],
     opts: &ExportOptions,
 ) -> Result<Vec<u8>, WriteError> {
-    let headers = headers_with_units(headers, rows, opts.money_unit);
     let mut wb = Workbook::new();
+    write_sheet(&mut wb, kind.label(opts.zh), headers, rows, opts)?;
+    Ok(wb.save_to_buffer()?)
+}
+
+/// A workbook of several sheets, each formatted like [`export_xlsx`] (for
+/// statistics tables).
+pub fn export_workbook(sheets: &[Sheet], opts: &ExportOptions) -> Result<Vec<u8>, WriteError> {
+    let mut wb = Workbook::new();
+    let mut used: Vec<String> = Vec::new();
+    for sh in sheets {
+        let mut name: String = sh
+            .name
+            .chars()
+            .map(|c| if "[]:*?/\\".contains(c) { '_' } else { c })
+            .take(28)
+            .collect();
+        if name.is_empty() || used.contains(&name) {
+            name = format!("{}{}", name.chars().take(25).collect::<String>(), used.len() + 1);
+        }
+        used.push(name.clone());
+        write_sheet(&mut wb, &name, &sh.headers, &sh.rows, opts)?;
+    }
+    Ok(wb.save_to_buffer()?)
+}
+
+/// Several tables in one CSV (UTF-8 with BOM), as office report CSVs are:
+/// each section is its title on a line of its own, its header row, its
+/// rows, then an empty line. Cells are written as [`export_csv`] writes them.
+pub fn export_csv_sections(sheets: &[Sheet], opts: &ExportOptions) -> Vec<u8> {
+    let mut out = Vec::new();
+    for (i, sh) in sheets.iter().enumerate() {
+        let bytes = export_csv(&sh.headers, &sh.rows, opts);
+        let body = bytes.strip_prefix("\u{feff}".as_bytes()).unwrap_or(&bytes);
+        if i == 0 {
+            out.extend_from_slice("\u{feff}".as_bytes());
+        }
+        let title = csv_bytes(std::slice::from_ref(&sh.name), &[]);
+        out.extend_from_slice(title.strip_prefix("\u{feff}".as_bytes()).unwrap_or(&title));
+        out.extend_from_slice(body);
+        out.extend_from_slice(b"\r\n");
+    }
+    out
+}
+
+fn write_sheet(
+    wb: &mut Workbook,
+    name: &str,
+    headers: &[String],
+    rows: &[Vec<Cell>],
+    opts: &ExportOptions,
+) -> Result<(), WriteError> {
+    let headers = headers_with_units(headers, rows, opts.money_unit);
     let head = Format::new()
         .set_bold()
         .set_background_color(Color::RGB(0xDDEBF7))
@@ -167,7 +235,7 @@ pub fn export_xlsx(
     let date = Format::new().set_num_format("yyyy-mm-dd");
     let int = Format::new().set_num_format("0");
     let ws = wb.add_worksheet();
-    ws.set_name(kind.label(opts.zh))?;
+    ws.set_name(name)?;
     let mut widths: Vec<usize> = headers.iter().map(|h| column_width(h)).collect();
     for (c, h) in headers.iter().enumerate() {
         ws.write_string_with_format(0, c as u16, h, &head)?;
@@ -229,7 +297,7 @@ pub fn export_xlsx(
         let last_col = (headers.len().max(widths.len()) - 1) as u16;
         ws.autofilter(0, 0, rows.len() as u32, last_col)?;
     }
-    Ok(wb.save_to_buffer()?)
+    Ok(())
 }
 
 /// Protects a text cell against formula injection: a spreadsheet would
@@ -289,6 +357,34 @@ pub fn export_csv(headers: &[String], rows: &[Vec<Cell>], opts: &ExportOptions) 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sections_and_sheets() {
+        let sheets = vec![
+            Sheet {
+                name: "汇总".into(),
+                headers: vec!["指标".into(), "本期".into()],
+                rows: vec![vec![Cell::Text("技术合同".into()), Cell::Int(214)]],
+            },
+            Sheet {
+                name: "合同（按月）".into(),
+                headers: vec!["月份".into(), "成交额".into()],
+                rows: vec![vec![Cell::Text("2025-01".into()), Cell::Money(1_234_500)]],
+            },
+        ];
+        let opts = ExportOptions {
+            zh: true,
+            money_unit: MoneyUnit::Yuan,
+        };
+        let csv = String::from_utf8(export_csv_sections(&sheets, &opts)).unwrap();
+        assert_eq!(
+            csv,
+            "\u{feff}汇总\r\n指标,本期\r\n技术合同,214\r\n\r\n合同（按月）\r\n月份,成交额（元）\r\n2025-01,12345.00\r\n\r\n"
+        );
+        let xlsx = export_workbook(&sheets, &opts).unwrap();
+        let table = crate::read_table(&xlsx, &crate::ReadOptions::default()).unwrap();
+        assert_eq!(table.headers, vec!["指标", "本期"]);
+    }
 
     #[test]
     fn money_headers_and_text() {

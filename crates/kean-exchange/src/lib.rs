@@ -76,7 +76,10 @@ mod template;
 mod width;
 
 pub use error::{ReadError, WriteError};
-pub use export::{Cell, ExportOptions, MoneyUnit, defuse, export_csv, export_xlsx, money_header};
+pub use export::{
+    Cell, ExportOptions, MoneyUnit, Sheet, defuse, export_csv, export_csv_sections, export_workbook, export_xlsx,
+    money_header,
+};
 pub use map::{
     HeaderMap, HeaderProblem, IGNORED_HEADERS, MappedRow, RefValue, column_letter, field_for_header, map_headers,
     validate_row,

@@ -7,6 +7,8 @@ use axum::response::{IntoResponse, Redirect, Response};
 use kean_app::{AppError, FileImport};
 use kean_core::policy::Action;
 use kean_core::{ErrorCode, Kind, Value};
+use kean_exchange::{Cell, ExportOptions, MoneyUnit, Sheet};
+use std::collections::HashMap;
 
 use crate::AppState;
 use crate::auth::{WebForm, WebUser, same_secret};
@@ -411,4 +413,191 @@ pub async fn export_xlsx(u: WebUser, Path(slug): Path<String>, Query(pairs): Que
 
 pub async fn export_csv(u: WebUser, Path(slug): Path<String>, Query(pairs): Query<Vec<(String, String)>>) -> Response {
     export(u, slug, pairs, ExportFormat::Csv).await
+}
+
+// ---------------- statistics tables ----------------
+
+/// The dashboard's tables for the same filters as the page: a summary of
+/// every figure (this period, the same period a year earlier, growth) and
+/// each breakdown the charts draw.
+async fn dashboard_sheets(u: &WebUser, q: &HashMap<String, String>) -> Result<(Vec<Sheet>, String), AppError> {
+    let lang = u.lang;
+    let zh = lang.zh();
+    let (filter, _) = crate::pages::stat_filter(q, u.access.today(), lang);
+    let d = u.access.dashboard(&filter).await?;
+    let names = crate::pages::BucketNames::load(&u.access).await?;
+    let t = |k: &str| lang.t(k).to_string();
+    let growth = |g: Option<f64>| match g {
+        Some(g) => Cell::Text(format!("{:+.1}%", g * 100.0)),
+        None => Cell::Empty,
+    };
+    let summary = Sheet {
+        name: t("xs.summary"),
+        headers: vec![t("xs.measure"), t("xs.this_period"), t("xs.last_year"), t("xs.growth")],
+        rows: vec![
+            vec![
+                Cell::Text(t("stats.platforms")),
+                Cell::Int(d.platforms_total),
+                Cell::Empty,
+                Cell::Empty,
+            ],
+            vec![
+                Cell::Text(t("stats.high_tech")),
+                Cell::Int(d.high_tech_valid),
+                Cell::Empty,
+                Cell::Empty,
+            ],
+            vec![
+                Cell::Text(t("stats.contracts")),
+                Cell::Int(d.contracts.count),
+                Cell::Int(d.contracts.prev_count),
+                growth(d.contracts.count_growth()),
+            ],
+            vec![
+                Cell::Text(format!("{}（{}）", t("stats.contract_value"), t("xs.yuan"))),
+                Cell::Money(d.contracts.amount(0).0),
+                Cell::Money(d.contracts.prev_amounts.first().copied().unwrap_or(0)),
+                growth(d.contracts.growth(0)),
+            ],
+            vec![
+                Cell::Text(format!("{}（{}）", t("stats.tech_value"), t("xs.yuan"))),
+                Cell::Money(d.contracts.amount(1).0),
+                Cell::Money(d.contracts.prev_amounts.get(1).copied().unwrap_or(0)),
+                growth(d.contracts.growth(1)),
+            ],
+            vec![
+                Cell::Text(t("xs.tech_service_n")),
+                Cell::Int(d.tech_service.count),
+                Cell::Int(d.tech_service.prev_count),
+                growth(d.tech_service.count_growth()),
+            ],
+            vec![
+                Cell::Text(format!("{}（{}）", t("stats.tech_service"), t("xs.yuan"))),
+                Cell::Money(d.tech_service.amount(0).0),
+                Cell::Money(d.tech_service.prev_amounts.first().copied().unwrap_or(0)),
+                growth(d.tech_service.growth(0)),
+            ],
+            vec![
+                Cell::Text(t("stats.transfers")),
+                Cell::Int(d.transfers.count),
+                Cell::Int(d.transfers.prev_count),
+                growth(d.transfers.count_growth()),
+            ],
+            vec![
+                Cell::Text(format!("{}（{}）", t("xs.transfer_amount"), t("xs.yuan"))),
+                Cell::Money(d.transfers.amount(0).0),
+                Cell::Money(d.transfers.prev_amounts.first().copied().unwrap_or(0)),
+                growth(d.transfers.growth(0)),
+            ],
+            vec![
+                Cell::Text(t("xs.period")),
+                Cell::Text(format!("{} — {}", d.from, d.to)),
+                Cell::Empty,
+                Cell::Empty,
+            ],
+        ],
+    };
+    let choice = |kind: Kind, field: &str, key: &str| {
+        kind.field(field)
+            .and_then(|f| f.choice_label(key, zh))
+            .unwrap_or(key)
+            .to_string()
+    };
+    let table = |name: &str, group: &str, buckets: &[kean_app::Bucket], label: &dyn Fn(&str) -> String, money: bool| {
+        let mut headers = vec![t(group), t("chart.count")];
+        if money {
+            headers.push(t("xs.amount"));
+        }
+        Sheet {
+            name: t(name),
+            headers,
+            rows: buckets
+                .iter()
+                .map(|b| {
+                    let mut r = vec![Cell::Text(label(&b.key)), Cell::Int(b.count)];
+                    if money {
+                        r.push(Cell::Money(b.amount));
+                    }
+                    r
+                })
+                .collect(),
+        }
+    };
+    let as_is = |k: &str| k.to_string();
+    let district = |k: &str| names.name(&names.districts, k, lang);
+    let chain = |k: &str| names.name(&names.chains, k, lang);
+    let level = |k: &str| choice(Kind::Platform, "level", k);
+    let ptype = |k: &str| choice(Kind::Platform, "platform_type", k);
+    let sheets = vec![
+        summary,
+        table("xs.platforms_level", "xs.level", &d.platforms_by_level, &level, false),
+        table("chart.platforms", "xs.type", &d.platforms_by_type, &ptype, false),
+        table("chart.contracts_month", "xs.month", &d.contracts_by_month, &as_is, true),
+        table(
+            "chart.contracts_district",
+            "xs.district",
+            &d.contracts_by_district,
+            &district,
+            true,
+        ),
+        table("chart.contracts_chain", "xs.chain", &d.contracts_by_chain, &chain, true),
+        table("chart.transfers_month", "xs.month", &d.transfers_by_month, &as_is, true),
+    ];
+    let mut described = format!("{}..{}", d.from, d.to);
+    for (k, v) in [
+        ("district_id", filter.district_id.map(|x| x.to_string())),
+        ("industry_chain_id", filter.industry_chain_id.map(|x| x.to_string())),
+        ("org_type", filter.org_type.clone()),
+    ] {
+        if let Some(v) = v {
+            described.push_str(&format!(" {k}={v}"));
+        }
+    }
+    Ok((sheets, described))
+}
+
+async fn dashboard_export(u: WebUser, q: HashMap<String, String>, format: ExportFormat) -> Response {
+    let (sheets, described) = match dashboard_sheets(&u, &q).await {
+        Ok(x) => x,
+        Err(e) => return error_page(&u, e),
+    };
+    let opts = ExportOptions {
+        zh: u.lang.zh(),
+        money_unit: MoneyUnit::Yuan,
+    };
+    let rows = sheets.iter().map(|s| s.rows.len()).sum();
+    let (fmt, bytes) = match format {
+        ExportFormat::Xlsx => match kean_exchange::export_workbook(&sheets, &opts) {
+            Ok(b) => ("xlsx", b),
+            Err(e) => return error_page(&u, AppError::internal(format!("statistics workbook: {e}"))),
+        },
+        ExportFormat::Csv => ("csv", kean_exchange::export_csv_sections(&sheets, &opts)),
+    };
+    if let Err(e) = u.access.audit_export_of("statistics", fmt, rows, &described).await {
+        return error_page(&u, e);
+    }
+    let utf8 = format!(
+        "{}_{}",
+        u.lang.t("stats.title"),
+        described.split(' ').next().unwrap_or("")
+    );
+    match format {
+        ExportFormat::Xlsx => xlsx(bytes, "statistics", &utf8),
+        ExportFormat::Csv => (
+            [
+                (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+                (header::CONTENT_DISPOSITION, attachment("statistics", &utf8, "csv")),
+            ],
+            bytes,
+        )
+            .into_response(),
+    }
+}
+
+pub async fn statistics_xlsx(u: WebUser, Query(q): Query<HashMap<String, String>>) -> Response {
+    dashboard_export(u, q, ExportFormat::Xlsx).await
+}
+
+pub async fn statistics_csv(u: WebUser, Query(q): Query<HashMap<String, String>>) -> Response {
+    dashboard_export(u, q, ExportFormat::Csv).await
 }

@@ -45,6 +45,8 @@ pub fn router(app: App) -> Router {
         .route("/logout", post(pages::logout))
         .route("/lang/{lang}", get(pages::set_lang))
         .route("/", get(pages::home))
+        .route("/statistics/export.xlsx", get(exchange::statistics_xlsx))
+        .route("/statistics/export.csv", get(exchange::statistics_csv))
         .route("/registry/{slug}", get(pages::list).post(pages::create))
         .route("/registry/{slug}/new", get(pages::new_form))
         .route("/registry/{slug}/options", get(pages::options))

@@ -264,6 +264,7 @@ struct HomePage {
     figures: Vec<FigureCard>,
     charts: Vec<ChartView>,
     cards: Vec<Card>,
+    export_query: String,
 }
 
 /// An amount the way bureau reports state it: 亿元 from one hundred
@@ -334,6 +335,36 @@ pub fn stat_filter(
     (f, notice)
 }
 
+/// Names of the districts and industry chains the dashboard groups by.
+pub(crate) struct BucketNames {
+    pub districts: HashMap<i64, String>,
+    pub chains: HashMap<i64, String>,
+}
+
+impl BucketNames {
+    pub async fn load(access: &kean_app::Access) -> Result<BucketNames, AppError> {
+        let map = |v: Vec<(i64, String)>| v.into_iter().collect::<HashMap<i64, String>>();
+        Ok(BucketNames {
+            districts: map(access.options(Kind::District, 500).await?),
+            chains: map(access.options(Kind::IndustryChain, 500).await?),
+        })
+    }
+
+    /// The name for a bucket key (an id as text); "none" for an empty key.
+    pub fn name(&self, m: &HashMap<i64, String>, key: &str, lang: Lang) -> String {
+        key.parse::<i64>()
+            .ok()
+            .and_then(|i| m.get(&i).cloned())
+            .unwrap_or_else(|| {
+                if key.is_empty() {
+                    lang.t("stats.none").into()
+                } else {
+                    key.into()
+                }
+            })
+    }
+}
+
 pub async fn home(u: WebUser, Query(q): Query<HashMap<String, String>>) -> Response {
     use serde_json::json;
     let zh = u.lang.zh();
@@ -342,31 +373,12 @@ pub async fn home(u: WebUser, Query(q): Query<HashMap<String, String>>) -> Respo
         Ok(d) => d,
         Err(e) => return error_page(&u, e),
     };
-    let names = |k: Kind| {
-        let access = &u.access;
-        async move {
-            access
-                .options(k, 500)
-                .await
-                .map(|v| v.into_iter().collect::<HashMap<i64, String>>())
-        }
+    let names = match BucketNames::load(&u.access).await {
+        Ok(n) => n,
+        Err(e) => return error_page(&u, e),
     };
-    let (districts, chains) = match (names(Kind::District).await, names(Kind::IndustryChain).await) {
-        (Ok(a), Ok(b)) => (a, b),
-        (Err(e), _) | (_, Err(e)) => return error_page(&u, e),
-    };
-    let id_name = |m: &HashMap<i64, String>, key: &str| {
-        key.parse::<i64>()
-            .ok()
-            .and_then(|i| m.get(&i).cloned())
-            .unwrap_or_else(|| {
-                if key.is_empty() {
-                    u.lang.t("stats.none").into()
-                } else {
-                    key.into()
-                }
-            })
-    };
+    let (districts, chains) = (&names.districts, &names.chains);
+    let id_name = |m: &HashMap<i64, String>, key: &str| names.name(m, key, u.lang);
     let level_field = Kind::Platform.field("level");
     let type_field = Kind::Platform.field("platform_type");
     let choice = |f: Option<&'static kean_core::Field>, key: &str| {
@@ -482,7 +494,7 @@ pub async fn home(u: WebUser, Query(q): Query<HashMap<String, String>>) -> Respo
         option: json!({
             "tooltip": {"trigger": "axis"},
             "grid": {"left": 60, "right": 20, "bottom": 50, "top": 30},
-            "xAxis": {"type": "category", "axisLabel": {"interval": 0, "rotate": 30}, "data": d.contracts_by_district.iter().map(|b| id_name(&districts, &b.key)).collect::<Vec<_>>()},
+            "xAxis": {"type": "category", "axisLabel": {"interval": 0, "rotate": 30}, "data": d.contracts_by_district.iter().map(|b| id_name(districts, &b.key)).collect::<Vec<_>>()},
             "yAxis": {"type": "value", "name": unit_wan},
             "series": [{"type": "bar", "name": u.lang.t("stats.contract_value"), "data": d.contracts_by_district.iter().map(|b| json!({"value": wan(b.amount), "link": b.link})).collect::<Vec<_>>()}]
         }).to_string(),
@@ -491,7 +503,7 @@ pub async fn home(u: WebUser, Query(q): Query<HashMap<String, String>>) -> Respo
         title: u.lang.t("chart.contracts_chain").into(),
         option: json!({
             "tooltip": {"trigger": "item", "formatter": format!("{{b}}: {{c}} {unit_wan} ({{d}}%)")},
-            "series": [{"type": "pie", "radius": ["35%", "65%"], "data": d.contracts_by_chain.iter().map(|b| json!({"name": id_name(&chains, &b.key), "value": wan(b.amount), "link": b.link})).collect::<Vec<_>>()}]
+            "series": [{"type": "pie", "radius": ["35%", "65%"], "data": d.contracts_by_chain.iter().map(|b| json!({"name": id_name(chains, &b.key), "value": wan(b.amount), "link": b.link})).collect::<Vec<_>>()}]
         }).to_string(),
     });
     charts.push(ChartView {
@@ -563,6 +575,19 @@ pub async fn home(u: WebUser, Query(q): Query<HashMap<String, String>>) -> Respo
         figures,
         charts,
         cards,
+        export_query: {
+            let mut p = vec![format!("from={}", d.from), format!("to={}", d.to)];
+            if let Some(x) = filter.district_id {
+                p.push(format!("district_id={x}"));
+            }
+            if let Some(x) = filter.industry_chain_id {
+                p.push(format!("industry_chain_id={x}"));
+            }
+            if let Some(x) = &filter.org_type {
+                p.push(format!("org_type={}", url_encode(x)));
+            }
+            p.join("&")
+        },
     };
     render(&page, StatusCode::OK)
 }
