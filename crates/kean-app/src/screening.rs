@@ -12,7 +12,7 @@
 //!   and the party's screened values are unchanged (see the store's
 //!   `record_screening`).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -87,12 +87,10 @@ pub fn screens(kind: Kind) -> bool {
     PARTIES.iter().any(|p| p.kind == kind)
 }
 
-/// The loaded index and where its entries live in the database.
+/// The loaded indexes, one per list, and the list generation they reflect.
 pub(crate) struct Loaded {
     generation: i64,
-    index: Index,
-    /// (list code, entry key) → (entry version id, list id)
-    entries: HashMap<(String, String), (i64, i64)>,
+    lists: Vec<Arc<ListIndex>>,
 }
 
 /// The cache of the screening index, shared by an [`App`]'s clones.
@@ -150,28 +148,37 @@ fn format_code(f: ListFormat) -> &'static str {
     }
 }
 
-fn build(generation: i64, stored: Vec<StoredEntry>) -> Loaded {
-    let mut lists: Vec<ParsedList> = Vec::new();
-    let mut by_code: HashMap<String, usize> = HashMap::new();
+/// One list's index: each list is scored on its own, so that a new
+/// version of one list cannot move the scores (and results) of another.
+pub(crate) struct ListIndex {
+    list_id: i64,
+    /// The list version the index was built from.
+    version_id: i64,
+    index: Index,
+    /// entry key → entry version id
+    entries: HashMap<String, i64>,
+}
+
+fn build_list(list_id: i64, version_id: i64, stored: Vec<StoredEntry>) -> ListIndex {
     let mut entries = HashMap::with_capacity(stored.len());
+    let mut parsed = Vec::with_capacity(stored.len());
+    let mut code = String::new();
     for s in stored {
         let Some(entry) = entry_from_json(&s.entry_key, &s.data) else {
             continue;
         };
-        let i = *by_code.entry(s.list_code.clone()).or_insert_with(|| {
-            lists.push(ParsedList {
-                name: s.list_code.clone(),
-                format: ListFormat::KeanCsv,
-                entries: Vec::new(),
-            });
-            lists.len() - 1
-        });
-        lists[i].entries.push(entry);
-        entries.insert((s.list_code, s.entry_key), (s.id, s.list_id));
+        code = s.list_code;
+        entries.insert(s.entry_key, s.id);
+        parsed.push(entry);
     }
-    Loaded {
-        generation,
-        index: Index::from_lists(lists),
+    ListIndex {
+        list_id,
+        version_id,
+        index: Index::from_lists(vec![ParsedList {
+            name: code,
+            format: ListFormat::KeanCsv,
+            entries: parsed,
+        }]),
         entries,
     }
 }
@@ -217,23 +224,26 @@ impl PartyValues {
                     vec![self.identifier.clone()]
                 },
             };
-            loaded
-                .index
-                .screen(&query, THRESHOLD)
-                .into_iter()
-                .filter_map(|h| {
-                    let (entry_id, list_id) = *loaded.entries.get(&(h.list.clone(), h.entry_id.clone()))?;
-                    Some(NewHit {
-                        entry_id,
-                        list_id,
-                        entry_key: h.entry_id,
-                        entry_name: h.entry_name,
-                        matched_name: h.matched_name,
-                        score_bp: (h.score * 10_000.0).round() as i64,
-                        explanation: h.explanation.summary(),
+            let mut hits: Vec<NewHit> = loaded
+                .lists
+                .iter()
+                .flat_map(|l| {
+                    l.index.screen(&query, THRESHOLD).into_iter().filter_map(|h| {
+                        let entry_id = *l.entries.get(&h.entry_id)?;
+                        Some(NewHit {
+                            entry_id,
+                            list_id: l.list_id,
+                            entry_key: h.entry_id,
+                            entry_name: h.entry_name,
+                            matched_name: h.matched_name,
+                            score_bp: (h.score * 10_000.0).round() as i64,
+                            explanation: h.explanation.summary(),
+                        })
                     })
                 })
-                .collect()
+                .collect();
+            hits.sort_by_key(|h| -h.score_bp);
+            hits
         };
         SubjectScreening {
             kind: self.spec.kind,
@@ -254,6 +264,24 @@ pub struct ScreeningRun {
     /// The list generation screened against (0: no lists yet, nothing screened).
     pub generation: i64,
     pub millis: u128,
+    /// Of `millis`: (re)building the index from the database (0 when cached),
+    /// matching the parties, reading them and recording the results.
+    pub index_millis: u128,
+    pub match_millis: u128,
+    pub store_millis: u128,
+}
+
+impl ScreeningRun {
+    fn add(&mut self, other: ScreeningRun) {
+        self.generation = other.generation;
+        self.summary.subjects += other.summary.subjects;
+        self.summary.opened.extend(other.summary.opened);
+        self.summary.lapsed += other.summary.lapsed;
+        self.summary.unchanged += other.summary.unchanged;
+        self.index_millis += other.index_millis;
+        self.match_millis += other.match_millis;
+        self.store_millis += other.store_millis;
+    }
 }
 
 impl App {
@@ -270,11 +298,39 @@ impl App {
         {
             return Ok(Some(l.clone()));
         }
-        let stored = self.store().current_entries().await.map_err(AppError::from_store)?;
-        let loaded = tokio::task::spawn_blocking(move || build(generation, stored))
-            .await
-            .map_err(|e| AppError::internal(format!("building the screening index: {e}")))?;
-        let loaded = Arc::new(loaded);
+        // Rebuild only the lists whose current version changed.
+        let infos = self.store().restricted_lists().await.map_err(AppError::from_store)?;
+        let mut lists = Vec::with_capacity(infos.len());
+        for info in infos {
+            let Some(version_id) = info.current.as_ref().map(|v| v.id) else {
+                continue;
+            };
+            let cached = guard
+                .as_ref()
+                .and_then(|l| {
+                    l.lists
+                        .iter()
+                        .find(|x| x.list_id == info.id && x.version_id == version_id)
+                })
+                .cloned();
+            let li = match cached {
+                Some(li) => li,
+                None => {
+                    let stored = self
+                        .store()
+                        .current_entries(Some(info.id))
+                        .await
+                        .map_err(AppError::from_store)?;
+                    let list_id = info.id;
+                    let built = tokio::task::spawn_blocking(move || build_list(list_id, version_id, stored))
+                        .await
+                        .map_err(|e| AppError::internal(format!("building the screening index: {e}")))?;
+                    Arc::new(built)
+                }
+            };
+            lists.push(li);
+        }
+        let loaded = Arc::new(Loaded { generation, lists });
         *guard = Some(loaded.clone());
         Ok(Some(loaded))
     }
@@ -285,12 +341,16 @@ impl App {
         &self,
         kind: Kind,
         ids: Option<&[i64]>,
+        only_entries: Option<&HashSet<i64>>,
         meta: &WriteMeta,
     ) -> Result<ScreeningRun> {
         let started = Instant::now();
         let Some(loaded) = self.screening_index().await? else {
             return Ok(ScreeningRun::default());
         };
+        let index_millis = started.elapsed().as_millis();
+        let mut store_millis = 0;
+        let t = Instant::now();
         let mut parties = Vec::new();
         for spec in PARTIES.iter().filter(|p| p.kind == kind) {
             let mut fields = vec![spec.field];
@@ -323,6 +383,8 @@ impl App {
                 });
             }
         }
+        store_millis += t.elapsed().as_millis();
+        let t = Instant::now();
         let index = loaded.clone();
         let results = tokio::task::spawn_blocking(move || {
             use rayon::prelude::*;
@@ -330,15 +392,21 @@ impl App {
         })
         .await
         .map_err(|e| AppError::internal(format!("screening: {e}")))?;
+        let match_millis = t.elapsed().as_millis();
+        let t = Instant::now();
         let summary = self
             .store()
-            .record_screening(&results, loaded.generation, meta)
+            .record_screening(&results, loaded.generation, only_entries, meta)
             .await
             .map_err(AppError::from_store)?;
+        store_millis += t.elapsed().as_millis();
         Ok(ScreeningRun {
             summary,
             generation: loaded.generation,
             millis: started.elapsed().as_millis(),
+            index_millis,
+            match_millis,
+            store_millis,
         })
     }
 
@@ -349,7 +417,7 @@ impl App {
         if !screens(kind) || ids.is_empty() {
             return None;
         }
-        match self.screen_records(kind, Some(ids), meta).await {
+        match self.screen_records(kind, Some(ids), None, meta).await {
             Ok(run) => Some(run),
             Err(e) => {
                 eprintln!("kean: screening after a write of {} failed: {e}", kind.slug());
@@ -358,17 +426,17 @@ impl App {
         }
     }
 
-    /// Re-screens every registered party (动态排查).
-    pub(crate) async fn rescreen_all(&self, meta: &WriteMeta) -> Result<ScreeningRun> {
+    /// Re-screens every registered party (动态排查); with `only_entries`,
+    /// for one list version (see `Store::record_screening`).
+    pub(crate) async fn rescreen_all(
+        &self,
+        only_entries: Option<&HashSet<i64>>,
+        meta: &WriteMeta,
+    ) -> Result<ScreeningRun> {
         let started = Instant::now();
         let mut total = ScreeningRun::default();
         for kind in Kind::ALL.into_iter().filter(|k| screens(*k)) {
-            let run = self.screen_records(kind, None, meta).await?;
-            total.generation = run.generation;
-            total.summary.subjects += run.summary.subjects;
-            total.summary.opened.extend(run.summary.opened);
-            total.summary.lapsed += run.summary.lapsed;
-            total.summary.unchanged += run.summary.unchanged;
+            total.add(self.screen_records(kind, None, only_entries, meta).await?);
         }
         total.millis = started.elapsed().as_millis();
         Ok(total)
@@ -472,60 +540,63 @@ impl Access {
         Ok((e, parsed))
     }
 
+    /// Every version of one list entry, oldest first.
+    pub async fn entry_versions(&self, list_id: i64, entry_key: &str) -> Result<Vec<StoredEntry>> {
+        self.screening_gate(Action::ReadScreening)?;
+        self.app()
+            .store()
+            .entry_versions(list_id, entry_key)
+            .await
+            .map_err(AppError::from_store)
+    }
+
     /// Imports a new version of a restricted-party list (format detected
     /// from the content; `list_name` names a local watch list in kean's CSV
     /// format), records its diff, then re-screens every registered party.
     pub async fn import_list(&self, file_name: &str, bytes: &[u8], list_name: Option<&str>) -> Result<ListImport> {
         self.screening_gate(Action::ManageLists)?;
         let started = Instant::now();
-        let file = file_name.to_string();
-        let data = bytes.to_vec();
-        let parsed = tokio::task::spawn_blocking(move || kean_screen::detect_and_parse(&data, &file))
-            .await
-            .map_err(|e| AppError::internal(format!("reading the list: {e}")))?
-            .map_err(|e| {
-                AppError::field(
-                    ErrorCode::ValidationFailed,
-                    FieldError::new(
-                        "file",
-                        format!("无法读取名单文件 {file_name}：{e}"),
-                        format!("cannot read the list file {file_name}: {e}"),
-                    ),
-                )
-            })?;
-        if parsed.entries.is_empty() {
-            return Err(AppError::field(
-                ErrorCode::ValidationFailed,
-                FieldError::new(
-                    "file",
-                    format!("名单文件 {file_name} 中没有条目"),
-                    format!("the list file {file_name} has no entries"),
-                ),
-            ));
-        }
+        let parsed = parse_list(file_name, bytes).await?;
         let code = match list_name.map(str::trim).filter(|s| !s.is_empty()) {
             Some(n) if parsed.format == ListFormat::KeanCsv => {
                 if n.chars().count() > 40 || n.chars().any(|c| c.is_control()) {
-                    return Err(AppError::field(
-                        ErrorCode::ValidationFailed,
-                        FieldError::new(
-                            "list_name",
-                            "名单名称不超过 40 个字符",
-                            "the list name must be at most 40 characters",
-                        ),
+                    return Err(list_error(
+                        "list_name",
+                        "名单名称不超过 40 个字符".into(),
+                        "the list name must be at most 40 characters".into(),
                     ));
                 }
                 n.to_string()
             }
             _ => parsed.name.clone(),
         };
+        let store = self.app().store();
+        let lists = store.restricted_lists().await.map_err(AppError::from_store)?;
+        let format = format_code(parsed.format);
+        if parsed.format == ListFormat::KeanCsv && OFFICIAL_LISTS.iter().any(|o| o.eq_ignore_ascii_case(&code)) {
+            return Err(list_error(
+                "list_name",
+                format!("“{code}”是官方名单的名称，本局自建名单请另取名称"),
+                format!("'{code}' names an official list; give the local list a name of its own"),
+            ));
+        }
+        if let Some(l) = lists.iter().find(|l| l.code == code && l.format != format) {
+            return Err(list_error(
+                "file",
+                format!(
+                    "名单 {code} 现为 {} 格式，此文件为 {format} 格式，不能作为它的新版本",
+                    l.format
+                ),
+                format!(
+                    "list {code} is in the {} format and this file is {format}; it cannot be a new version of it",
+                    l.format
+                ),
+            ));
+        }
+        if parsed.format == ListFormat::KeanCsv {
+            check_local_entries(&parsed)?;
+        }
         let content_hash = kean_core::audit::sm3_hex(bytes);
-        let lists = self
-            .app()
-            .store()
-            .restricted_lists()
-            .await
-            .map_err(AppError::from_store)?;
         if let Some(cur) = lists
             .iter()
             .find(|l| l.code == code)
@@ -561,30 +632,34 @@ impl Access {
             .collect();
         let parse_millis = started.elapsed().as_millis();
         let meta = self.write_meta();
-        let version = self
-            .app()
-            .store()
-            .import_list_version(
-                &code,
-                format_code(parsed.format),
-                file_name,
-                &content_hash,
-                &entries,
-                &meta,
-            )
+        let mut version = store
+            .import_list_version(&code, format, file_name, &content_hash, &entries, &meta)
             .await
             .map_err(|e| match e {
-                kean_store::StoreError::Duplicate { field } => AppError::field(
-                    ErrorCode::ValidationFailed,
-                    FieldError::new(
-                        "file",
-                        format!("名单文件中条目编号重复：{field}"),
-                        format!("the list file repeats an entry id: {field}"),
-                    ),
+                kean_store::StoreError::Duplicate { field } => list_error(
+                    "file",
+                    format!("名单文件中条目编号重复：{field}"),
+                    format!("the list file repeats an entry id: {field}"),
                 ),
                 other => AppError::from_store(other),
             })?;
-        let rescreen = self.app().rescreen_all(&meta).await?;
+        // Only this version's new entry versions may open results.
+        let new_entries = store
+            .version_entry_ids(version.id)
+            .await
+            .map_err(AppError::from_store)?;
+        let rescreen = self.app().rescreen_all(Some(&new_entries), &meta).await?;
+        let figures = kean_store::RescreenFigures {
+            subjects: rescreen.summary.subjects as i64,
+            opened: rescreen.summary.opened.len() as i64,
+            lapsed: rescreen.summary.lapsed as i64,
+            millis: rescreen.millis as i64,
+        };
+        store
+            .record_version_rescreen(version.id, figures)
+            .await
+            .map_err(AppError::from_store)?;
+        version.rescreen = Some(figures);
         Ok(ListImport {
             version,
             rescreen,
@@ -595,7 +670,7 @@ impl Access {
     /// Re-screens every registered party now (动态排查).
     pub async fn rescreen_all(&self) -> Result<ScreeningRun> {
         self.screening_gate(Action::DecideScreening)?;
-        self.app().rescreen_all(&self.write_meta()).await
+        self.app().rescreen_all(None, &self.write_meta()).await
     }
 
     pub async fn screening_hits(&self, filter: &HitFilter) -> Result<Page<HitRow>> {
@@ -685,4 +760,129 @@ impl Access {
             .await
             .map_err(AppError::from_store)
     }
+}
+
+/// The names of the official lists, which a local list may not take.
+const OFFICIAL_LISTS: [&str; 4] = ["OFAC-SDN", "US-BIS-EL", "UN-SC", "CN"];
+
+fn list_error(field: &str, zh: String, en: String) -> AppError {
+    AppError::field(ErrorCode::ValidationFailed, FieldError::new(field, zh, en))
+}
+
+/// Reads a list file: the formats the engine detects, and a local list in
+/// kean's columns also as XLSX or as GBK text (converted to UTF-8 CSV).
+async fn parse_list(file_name: &str, bytes: &[u8]) -> Result<kean_screen::ParsedList> {
+    let file = file_name.to_string();
+    let data = bytes.to_vec();
+    let parsed = tokio::task::spawn_blocking(move || match kean_screen::detect_and_parse(&data, &file) {
+        Ok(list) => Ok(list),
+        Err(e) => match as_utf8_csv(&data) {
+            Some(csv) => kean_screen::detect_and_parse(&csv, &file),
+            None => Err(e),
+        },
+    })
+    .await
+    .map_err(|e| AppError::internal(format!("reading the list: {e}")))?;
+    let parsed = parsed.map_err(|e| {
+        let (zh, en) = match (e.line, &e.record) {
+            (Some(l), _) => (format!("第 {l} 行："), format!("line {l}: ")),
+            (None, Some(r)) => (format!("{r}："), format!("{r}: ")),
+            _ => (String::new(), String::new()),
+        };
+        list_error(
+            "file",
+            format!("无法读取名单文件 {file_name}：{zh}{}", e.reason),
+            format!("cannot read the list file {file_name}: {en}{}", e.reason),
+        )
+    })?;
+    if parsed.entries.is_empty() {
+        return Err(list_error(
+            "file",
+            format!("名单文件 {file_name} 中没有条目"),
+            format!("the list file {file_name} has no entries"),
+        ));
+    }
+    if let Some(e) = parsed.entries.iter().find(|e| e.name.chars().count() > 1000) {
+        return Err(list_error(
+            "file",
+            format!("条目 {} 的名称超过 1000 个字符", e.id),
+            format!("entry {} has a name longer than 1,000 characters", e.id),
+        ));
+    }
+    Ok(parsed)
+}
+
+/// An XLSX workbook or non-UTF-8 (GBK) text holding a table with `id` and
+/// `name` columns, as UTF-8 CSV; `None` for anything else.
+fn as_utf8_csv(bytes: &[u8]) -> Option<Vec<u8>> {
+    let is_xlsx = bytes.starts_with(b"PK");
+    if !is_xlsx && std::str::from_utf8(bytes).is_ok() {
+        return None;
+    }
+    let table = kean_exchange::read_table(bytes, &kean_exchange::ReadOptions::default()).ok()?;
+    let lower: Vec<String> = table.headers.iter().map(|h| h.trim().to_ascii_lowercase()).collect();
+    if !(lower.iter().any(|h| h == "id") && lower.iter().any(|h| h == "name")) {
+        return None;
+    }
+    let mut out = String::new();
+    let line = |cells: &[String]| {
+        cells
+            .iter()
+            .map(|c| format!("\"{}\"", c.replace('"', "\"\"")))
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    out.push_str(&line(&lower));
+    out.push('\n');
+    for r in &table.rows {
+        out.push_str(&line(&r.cells));
+        out.push('\n');
+    }
+    Some(out.into_bytes())
+}
+
+/// A local list is typed by the bureau's staff: its names, aliases,
+/// countries and identifiers are checked like registry input.
+fn check_local_entries(list: &kean_screen::ParsedList) -> Result<()> {
+    for e in &list.entries {
+        let bad = |zh: String, en: String| Err(list_error("file", zh, en));
+        if e.name.chars().count() > 300 {
+            return bad(
+                format!("条目 {} 的名称超过 300 个字符", e.id),
+                format!("entry {}: the name is longer than 300 characters", e.id),
+            );
+        }
+        if e.aliases.len() > 100 || e.aliases.iter().any(|a| a.chars().count() > 300) {
+            return bad(
+                format!("条目 {} 的别名过多（至多 100 个）或过长（每个至多 300 个字符）", e.id),
+                format!("entry {}: at most 100 aliases of at most 300 characters each", e.id),
+            );
+        }
+        if let Some(c) = e
+            .countries
+            .iter()
+            .find(|c| kean_core::country::country_name(c, true).is_none())
+        {
+            return bad(
+                format!(
+                    "条目 {} 的国家/地区“{c}”无法识别，请使用两位字母代码（如 CN、US）",
+                    e.id
+                ),
+                format!(
+                    "entry {}: country '{c}' is not recognised; use a two-letter code such as CN or US",
+                    e.id
+                ),
+            );
+        }
+        if e.identifiers.len() > 20 || e.identifiers.iter().any(|i| i.value.chars().count() > 100) {
+            return bad(
+                format!(
+                    "条目 {} 的证件/编号过多（至多 20 个）或过长（每个至多 100 个字符）",
+                    e.id
+                ),
+                format!("entry {}: at most 20 identifiers of at most 100 characters each", e.id),
+            );
+        }
+    }
+    Ok(())
 }

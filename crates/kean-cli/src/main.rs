@@ -526,9 +526,12 @@ fn print_run(run: &kean_app::ScreeningRun) {
         return;
     }
     println!(
-        "re-screened {} parties in {} ms: {} new results to review, {} lapsed, {} unchanged",
+        "re-screened {} parties in {} ms (index {} ms, matching {} ms, database {} ms): new results to review: {}, lapsed: {}, unchanged: {}",
         run.summary.subjects,
         run.millis,
+        run.index_millis,
+        run.match_millis,
+        run.store_millis,
         run.summary.opened.len(),
         run.summary.lapsed,
         run.summary.unchanged

@@ -149,7 +149,7 @@ async fn lists_decisions_and_dynamic_screening(s: Server) {
     let (st, _) = auditor
         .post(
             &format!("/api/v1/screening/hits/{lockheed_hit}/decision"),
-            json!({"decision": "dismiss", "reason": "审计员不能核查"}),
+            json!({"decision": "dismiss", "reason": "审计员不能核查", "version": 1}),
         )
         .await;
     assert_eq!(st, 403);
@@ -158,7 +158,7 @@ async fn lists_decisions_and_dynamic_screening(s: Server) {
     let (st, v) = reviewer
         .post(
             &format!("/api/v1/screening/hits/{lockheed_hit}/decision"),
-            json!({"decision": "dismiss", "reason": " "}),
+            json!({"decision": "dismiss", "reason": " ", "version": 1}),
         )
         .await;
     assert_eq!(st, 422, "{v}");
@@ -166,7 +166,7 @@ async fn lists_decisions_and_dynamic_screening(s: Server) {
     let (st, v) = reviewer
         .post(
             &format!("/api/v1/screening/hits/{lockheed_hit}/decision"),
-            json!({"decision": "ignore", "reason": "whatever"}),
+            json!({"decision": "ignore", "reason": "whatever", "version": 1}),
         )
         .await;
     assert_eq!(st, 422, "{v}");
@@ -191,7 +191,7 @@ async fn lists_decisions_and_dynamic_screening(s: Server) {
     let (st, v) = reviewer
         .post(
             &format!("/api/v1/screening/hits/{huawei_hit}/decision"),
-            json!({"decision": "confirm", "reason": "统一社会信用代码与实体清单所列主体一致"}),
+            json!({"decision": "confirm", "reason": "统一社会信用代码与实体清单所列主体一致", "version": 1}),
         )
         .await;
     assert_eq!(st, 200, "{v}");
@@ -279,8 +279,47 @@ async fn lists_decisions_and_dynamic_screening(s: Server) {
     // A file that is not a list names the problem and imports nothing.
     let (st, v) = import_list(&admin, "junk.csv", "just some words\n").await;
     assert_eq!(st, 422, "{v}");
+    // A local list may not take an official list's name, and its countries are checked.
+    let r = admin
+        .http
+        .post(format!(
+            "{}/api/v1/screening/lists/import?file_name=w.csv&list_name=CN",
+            admin.base
+        ))
+        .bearer_auth(&admin.token)
+        .body(LIST_V1)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["error"]["fields"][0]["field"], "list_name", "{v}");
+    let (st, v) = import_list(
+        &admin,
+        "mars.csv",
+        "id,name,aliases,type,country,identifiers\nM1,Ares Dynamics,,organization,ZZZZ 火星,\n",
+    )
+    .await;
+    assert_eq!(st, 422, "{v}");
+    assert!(v["error"]["message_zh"].as_str().unwrap().contains("ZZZZ"), "{v}");
+    // A local list saved by Excel in GBK is read like registry files are.
+    let (gbk, _, _) =
+        encoding_rs::GBK.encode("id,name,aliases,type,country,identifiers\nG1,晋中示例关注公司,,organization,CN,\n");
+    let r = admin
+        .http
+        .post(format!(
+            "{}/api/v1/screening/lists/import?file_name=gbk.csv&list_name=%E7%A4%BA%E4%BE%8B",
+            admin.base
+        ))
+        .bearer_auth(&admin.token)
+        .body(gbk.into_owned())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
     let (_, lists) = reviewer.get("/api/v1/screening/lists").await;
-    assert_eq!(lists["items"].as_array().unwrap().len(), 1, "{lists}");
+    assert_eq!(lists["items"].as_array().unwrap().len(), 2, "{lists}");
+    let lists = json!({"items": lists["items"].as_array().unwrap().iter().filter(|l| l["code"] == "本局关注名单").cloned().collect::<Vec<_>>()});
     assert_eq!(lists["items"][0]["current"]["version_no"], 2);
 
     // The party changes: its open result lapses and nothing new matches.
@@ -307,7 +346,7 @@ async fn lists_decisions_and_dynamic_screening(s: Server) {
     let (st, _) = reviewer
         .post(
             &format!("/api/v1/screening/hits/{lockheed_hit}/decision"),
-            json!({"decision": "confirm", "reason": "已失效的结果"}),
+            json!({"decision": "confirm", "reason": "已失效的结果", "version": 3}),
         )
         .await;
     assert_eq!(st, 409);
@@ -363,6 +402,9 @@ async fn screening_pages(s: Server) {
         "{html}"
     );
     assert!(html.contains("已导入 本局关注名单 第 1 版"), "{html}");
+    // The banner comes from the stored version, not from the address.
+    let (_, html) = admin.get(&loc.replace("imported=1", "rescreened=9.9.9.9")).await;
+    assert!(!html.contains("已导入"), "{html}");
 
     // A listed buyer registered through the form is screened on save.
     let system = s.app.access(Actor::system("test"));
@@ -415,7 +457,12 @@ async fn screening_pages(s: Server) {
     let (st, body, _) = reviewer
         .post(
             &format!("/screening/hits/{hit_id}/decide"),
-            &[("_csrf", &csrf), ("decision", "confirm"), ("reason", "")],
+            &[
+                ("_csrf", &csrf),
+                ("_version", "1"),
+                ("decision", "confirm"),
+                ("reason", ""),
+            ],
         )
         .await;
     assert_eq!(st, 422);
@@ -425,6 +472,7 @@ async fn screening_pages(s: Server) {
             &format!("/screening/hits/{hit_id}/decide"),
             &[
                 ("_csrf", &csrf),
+                ("_version", "1"),
                 ("decision", "confirm"),
                 ("reason", "买方即清单所列洛克希德·马丁公司"),
             ],
@@ -480,11 +528,43 @@ async fn real_lists_screen_the_demo_city(s: Server) {
     assert!(found("Lockheed Martin Corporation", "CN"), "{hits}");
     assert!(found("华为技术有限公司", "US-BIS-EL"), "{hits}");
     let before = hits["total"].as_i64().unwrap();
+    // The largest official file goes through the API too (same content: refused as a repeat).
+    let admin = Api::login(&s.base, "admin", "Admin2025").await;
+    let ofac = std::fs::read(dir.join("ofac_sdn_2024-05-03.csv")).unwrap();
+    let r = admin
+        .http
+        .post(format!("{}/api/v1/screening/lists/import?file_name=ofac.csv", s.base))
+        .bearer_auth(&admin.token)
+        .body(ofac)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 409, "{}", r.text().await.unwrap());
     // Re-screening with the same lists opens nothing new.
     let (_, run) = api.post("/api/v1/screening/rescreen", json!({})).await;
     assert_eq!(run["opened"], json!([]), "{run}");
     assert!(run["subjects"].as_u64().unwrap() > 1500, "{run}");
     let (_, hits) = api.get("/api/v1/screening/hits?status=open").await;
     assert_eq!(hits["total"].as_i64().unwrap(), before);
+    // A new version of one list opens results only for its own new entries
+    // and leaves every other list's results as they were.
+    let cn = std::fs::read_to_string(dir.join("cn_lists_flat.csv")).unwrap();
+    let mut lines: Vec<&str> = cn.lines().collect();
+    lines.remove(1);
+    let v2 = lines.join("\n") + "\n";
+    let r = admin
+        .http
+        .post(format!("{}/api/v1/screening/lists/import?file_name=cn_v2.csv", s.base))
+        .bearer_auth(&admin.token)
+        .body(v2)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["version"]["removed"], 1, "{v}");
+    assert_eq!(v["rescreen"]["opened"], json!([]), "{v}");
+    let (_, after) = api.get("/api/v1/screening/hits?status=open&page_size=200").await;
+    assert_eq!(after["total"].as_i64().unwrap(), before, "{after}");
 }
 on_both!(real_lists_screen_the_demo_city);

@@ -23,8 +23,8 @@ use kean_core::audit::{AuditDraft, AuditEntry};
 use kean_core::{Fields, Kind, Record, Role, Scope, Value};
 
 pub use screening::{
-    HitDecision, HitFilter, HitRow, HitStatus, ListChange, ListInfo, ListVersion, NewHit, NewListEntry, ScreeningStore,
-    ScreeningSummary, StoredEntry, SubjectRow, SubjectScreening, SubjectState,
+    HitDecision, HitFilter, HitRow, HitStatus, ListChange, ListInfo, ListVersion, NewHit, NewListEntry,
+    RescreenFigures, ScreeningStore, ScreeningSummary, StoredEntry, SubjectRow, SubjectScreening, SubjectState,
 };
 pub use sql::SqlStore;
 

@@ -3,6 +3,8 @@
 //! Mechanism only, like the rest of the store: the application decides who
 //! may read or change these, what is screened and against which entries.
 
+use std::collections::HashSet;
+
 use async_trait::async_trait;
 use kean_core::Kind;
 
@@ -45,6 +47,17 @@ pub struct ListVersion {
     pub removed: i64,
     pub imported_at: String,
     pub imported_by: String,
+    /// What the re-screening this version caused did, once it ran.
+    pub rescreen: Option<RescreenFigures>,
+}
+
+/// Figures of a re-screening run kept with the list version that caused it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RescreenFigures {
+    pub subjects: i64,
+    pub opened: i64,
+    pub lapsed: i64,
+    pub millis: i64,
 }
 
 /// One line of a version's diff.
@@ -181,6 +194,9 @@ pub struct HitRow {
     pub score_bp: i64,
     pub explanation: String,
     pub status: HitStatus,
+    /// The reviewer's last decision (`confirmed` / `dismissed`), kept when
+    /// the result later lapses.
+    pub decision: Option<HitStatus>,
     pub lapse_reason: Option<String>,
     pub reason: Option<String>,
     pub decided_by: Option<String>,
@@ -194,6 +210,8 @@ pub struct HitRow {
 #[derive(Debug, Clone, Default)]
 pub struct HitFilter {
     pub status: Option<HitStatus>,
+    /// Part of the screened party's name.
+    pub name: Option<String>,
     pub kind: Option<Kind>,
     pub subject_id: Option<i64>,
     pub list_id: Option<i64>,
@@ -218,6 +236,8 @@ pub struct ScreeningSummary {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SubjectState {
     pub field: String,
+    /// The name screened (empty when the field was empty).
+    pub name: String,
     pub hash: String,
     pub generation: i64,
     pub screened_at: String,
@@ -235,9 +255,11 @@ pub trait ScreeningStore: Send + Sync {
     /// Grows with every list version imported (0 before the first): the
     /// screening index is rebuilt when it changes.
     async fn list_generation(&self) -> Result<i64>;
-    /// The current version of every entry of every list.
-    async fn current_entries(&self) -> Result<Vec<StoredEntry>>;
+    /// The current version of every entry of one list (or of every list).
+    async fn current_entries(&self, list_id: Option<i64>) -> Result<Vec<StoredEntry>>;
     async fn entry(&self, id: i64) -> Result<Option<StoredEntry>>;
+    /// Every version of one entry of a list, oldest first.
+    async fn entry_versions(&self, list_id: i64, entry_key: &str) -> Result<Vec<StoredEntry>>;
     async fn restricted_lists(&self) -> Result<Vec<ListInfo>>;
     async fn list_versions(&self, list_id: i64) -> Result<Vec<ListVersion>>;
     async fn list_version(&self, version_id: i64) -> Result<Option<ListVersion>>;
@@ -274,12 +296,23 @@ pub trait ScreeningStore: Send + Sync {
     /// `generation`: new hits open results, results no longer found lapse,
     /// results found again are kept with their decisions. One transaction,
     /// each opened or lapsed result audited.
+    ///
+    /// With `only_entries` (a list version's new entry versions) the run is
+    /// about that version alone: only hits on those entries open results,
+    /// and results on other entries are kept unless their entry ended or the
+    /// party changed — so a new version of one list never moves results on
+    /// entries it did not touch.
     async fn record_screening(
         &self,
         results: &[SubjectScreening],
         generation: i64,
+        only_entries: Option<&HashSet<i64>>,
         meta: &WriteMeta,
     ) -> Result<ScreeningSummary>;
+    /// The entry versions a list version added (new or changed entries).
+    async fn version_entry_ids(&self, version_id: i64) -> Result<HashSet<i64>>;
+    /// Keeps what the re-screening after a list version did with the version.
+    async fn record_version_rescreen(&self, version_id: i64, figures: RescreenFigures) -> Result<()>;
     async fn hits(&self, filter: &HitFilter) -> Result<Page<HitRow>>;
     async fn hit(&self, id: i64) -> Result<Option<HitRow>>;
     /// Count of results per status.

@@ -82,9 +82,16 @@ impl FromRequest<AppState> for WebUpload {
                 ),
             ));
         }
-        let bytes = bytes
-            .filter(|b| !b.is_empty())
-            .ok_or_else(|| bad("请选择要导入的文件".into(), "choose a file to import".into()))?;
+        let bytes = match bytes {
+            Some(b) if !b.is_empty() => b,
+            Some(_) if !file_name.is_empty() => {
+                return Err(bad(
+                    format!("文件 {file_name} 是空的，没有可导入的内容"),
+                    format!("the file {file_name} is empty; there is nothing to import"),
+                ));
+            }
+            _ => return Err(bad("请选择要导入的文件".into(), "choose a file to import".into())),
+        };
         Ok(WebUpload {
             user,
             file_name,

@@ -84,6 +84,7 @@ pub fn router(app: App) -> Router {
         )
         .route("/screening/lists/{id}", get(screening::list_page))
         .route("/screening/versions/{id}", get(screening::version_page))
+        .route("/screening/entries/{id}", get(screening::entry_page))
         .route("/api/openapi.json", get(openapi::document))
         .nest("/api/v1", api::router())
         .fallback(fallback)

@@ -184,6 +184,7 @@ fn screening_paths(paths: &mut serde_json::Map<String, J>, err: &dyn Fn(&str) ->
             { "name": "kind", "in": "query", "schema": { "type": "string" }, "description": "registry slug of the screened record" },
             { "name": "subject_id", "in": "query", "schema": { "type": "integer" } },
             { "name": "list_id", "in": "query", "schema": { "type": "integer" } },
+            { "name": "q", "in": "query", "schema": { "type": "string", "maxLength": 100 }, "description": "part of the screened party's name" },
             { "name": "page", "in": "query", "schema": { "type": "integer", "minimum": 1 } },
             { "name": "page_size", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 200 } }],
         "responses": { "200": ok("a page of results", &json!({ "type": "object", "properties": { "items": { "type": "array", "items": hit }, "total": { "type": "integer" } } })),
@@ -196,9 +197,9 @@ fn screening_paths(paths: &mut serde_json::Map<String, J>, err: &dyn Fn(&str) ->
     paths.insert("/api/v1/screening/hits/{id}/decision".into(), json!({ "post": { "tags": [tag],
         "summary": "Confirm a result or dismiss it as a false positive, with the reason; a dismissal holds until the list entry or the party changes",
         "parameters": [id],
-        "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["decision", "reason"], "properties": {
+        "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["decision", "reason", "version"], "properties": {
             "decision": { "type": "string", "enum": ["confirm", "dismiss"] }, "reason": { "type": "string", "minLength": 2, "maxLength": 500 },
-            "version": { "type": "integer", "description": "the result's version as read; a stale one is refused" } } } } } },
+            "version": { "type": "integer", "description": "the result's version as read (required); a stale one is refused" } } } } } },
         "responses": { "200": ok("decided", &hit), "403": err("forbidden"), "404": err("not found"), "409": err("changed meanwhile or lapsed"), "422": err("invalid decision or reason") } } }));
     paths.insert(
         "/api/v1/screening/lists".into(),
@@ -222,6 +223,8 @@ fn screening_paths(paths: &mut serde_json::Map<String, J>, err: &dyn Fn(&str) ->
         "parameters": [id, { "name": "change", "in": "query", "schema": { "type": "string", "enum": ["added", "changed", "removed"] } },
             { "name": "page", "in": "query", "schema": { "type": "integer" } }, { "name": "page_size", "in": "query", "schema": { "type": "integer", "maximum": 500 } }],
         "responses": { "200": { "description": "a page of changes" }, "404": err("no such version"), "422": err("bad change type") } } }));
+    paths.insert("/api/v1/screening/entries/{id}".into(), json!({ "get": { "tags": [tag], "summary": "One entry version as stored (name, aliases, type, countries, identifiers) and the list versions it spans",
+        "parameters": [id], "responses": { "200": { "description": "the entry version" }, "403": err("forbidden"), "404": err("not found") } } }));
     paths.insert(
         "/api/v1/screening/rescreen".into(),
         json!({ "post": { "tags": [tag], "summary": "Re-screen every registered party now (动态排查)",

@@ -39,6 +39,22 @@ fn field_label(kind: Kind, field: &str, lang: Lang) -> String {
         .unwrap_or_else(|| field.to_string())
 }
 
+/// "新增（3）" / "Added (3)".
+fn counted(label: &str, n: i64, lang: Lang) -> String {
+    if lang.zh() {
+        format!("{label}（{n}）")
+    } else {
+        format!("{label} ({n})")
+    }
+}
+
+fn entity_label(t: kean_screen::EntityType, lang: Lang) -> String {
+    match lang.t(&format!("scr.type.{}", t.as_str())) {
+        crate::i18n::MISSING => t.as_str().to_string(),
+        s => s.to_string(),
+    }
+}
+
 fn score_text(bp: i64) -> String {
     format!("{:.2}", bp as f64 / 10_000.0)
 }
@@ -93,7 +109,10 @@ fn parse_filter(q: &HashMap<String, String>, default_open: bool) -> Result<HitFi
             "kind" if v.is_empty() => {}
             "kind" => f.kind = Some(Kind::from_slug(v).ok_or_else(|| bad("kind", v))?),
             "subject_id" => f.subject_id = Some(v.parse().map_err(|_| bad("subject_id", v))?),
+            "list_id" if v.is_empty() => {}
             "list_id" => f.list_id = Some(v.parse().map_err(|_| bad("list_id", v))?),
+            "q" if v.chars().count() > 100 => return Err(bad("q", v)),
+            "q" => f.name = Some(v.to_string()).filter(|n| !n.is_empty()),
             "page" => f.page = v.parse().ok().filter(|p| *p >= 1).ok_or_else(|| bad("page", v))?,
             "page_size" => {
                 f.page_size = v
@@ -158,6 +177,8 @@ struct HitsPage {
     c: Chrome,
     tabs: Vec<Tab>,
     kinds: Vec<Opt>,
+    lists: Vec<Opt>,
+    keyword: String,
     status: String,
     hits: Vec<HitView>,
     total_text: String,
@@ -180,10 +201,18 @@ pub async fn hits_page(u: WebUser, Query(q): Query<HashMap<String, String>>) -> 
     let lang = u.lang;
     let status_code = filter.status.map_or("all", |s| s.code());
     let kind_code = filter.kind.map_or("", |k| k.slug());
+    let keyword = filter.name.clone().unwrap_or_default();
+    let lists = u.access.restricted_lists().await.unwrap_or_default();
     let href = |status: &str, page: u32| {
         let mut s = format!("/screening?status={status}");
         if !kind_code.is_empty() {
             s.push_str(&format!("&kind={kind_code}"));
+        }
+        if let Some(l) = filter.list_id {
+            s.push_str(&format!("&list_id={l}"));
+        }
+        if !keyword.is_empty() {
+            s.push_str(&format!("&q={}", crate::views::url_encode(&keyword)));
         }
         if page > 1 {
             s.push_str(&format!("&page={page}"));
@@ -194,7 +223,7 @@ pub async fn hits_page(u: WebUser, Query(q): Query<HashMap<String, String>>) -> 
     let mut tabs: Vec<Tab> = HitStatus::ALL
         .into_iter()
         .map(|s| Tab {
-            label: format!("{}（{}）", status_label(s, lang), count_of(s)),
+            label: counted(status_label(s, lang), count_of(s), lang),
             href: href(s.code(), 1),
             active: filter.status == Some(s),
         })
@@ -221,10 +250,20 @@ pub async fn hits_page(u: WebUser, Query(q): Query<HashMap<String, String>>) -> 
         })
         .collect();
     let pages = page.pages();
+    let list_opts = lists
+        .iter()
+        .map(|l| Opt {
+            value: l.id.to_string(),
+            label: l.code.clone(),
+            selected: filter.list_id == Some(l.id),
+        })
+        .collect();
     let p = HitsPage {
         c: Chrome::new(&u.access, &u.csrf, lang, lang.t("scr.hits_title"), "/screening"),
         tabs,
         kinds,
+        lists: list_opts,
+        keyword: keyword.clone(),
         status: status_code.into(),
         hits: page.items.iter().map(|h| hit_view(h, lang)).collect(),
         total_text: fill(lang.t("table.total"), &[page.total.to_string()]),
@@ -267,6 +306,7 @@ fn run_numbers(p: &str) -> Option<Vec<String>> {
 // ---------------------------------------------------------------- one result
 
 pub struct EntryView {
+    pub id: i64,
     pub key: String,
     pub name: String,
     pub aliases: String,
@@ -284,6 +324,10 @@ struct HitPage {
     hit_version: i64,
     lapsed: bool,
     lapse_reason: String,
+    /// The decision a lapsed result had.
+    earlier_decision: String,
+    /// The screened party's values next to the entry's: (label, value).
+    party: Vec<(String, String)>,
     reason: String,
     decided_by: String,
     decided_at: String,
@@ -293,6 +337,129 @@ struct HitPage {
     reason_input: String,
 }
 
+/// What was screened of the party, read from its record: the values the
+/// reviewer compares with the entry's countries and identifiers.
+async fn party_values(u: &WebUser, h: &HitRow) -> Vec<(String, String)> {
+    let Some(spec) = kean_app::PARTIES
+        .iter()
+        .find(|p| p.kind == h.subject_kind && p.field == h.subject_field)
+    else {
+        return vec![];
+    };
+    let Ok((rec, labels)) = u.access.get(h.subject_kind, h.subject_id).await else {
+        return vec![];
+    };
+    let mut out = vec![];
+    for name in [Some(spec.field), spec.country_field, spec.id_field]
+        .into_iter()
+        .flatten()
+    {
+        if let Some(f) = h.subject_kind.field(name) {
+            let v = crate::views::display_value(f, rec.fields.get(name), &labels, u.lang);
+            out.push((f.label(u.lang.zh()).to_string(), v));
+        }
+    }
+    if let Some(c) = spec.fixed_country {
+        let name = kean_core::country::country_name(c, u.lang.zh()).unwrap_or(c);
+        out.push((u.lang.t("scr.countries").to_string(), name.to_string()));
+    }
+    if rec.archived {
+        out.push((u.lang.t("search.status").into(), u.lang.t("status.archived").into()));
+    }
+    out
+}
+
+/// An entry version as people read it, with the list versions it spans.
+async fn entry_view(
+    u: &WebUser,
+    stored: &kean_app::StoredEntry,
+    parsed: Option<kean_screen::Entry>,
+) -> Option<EntryView> {
+    let lang = u.lang;
+    let added = u.access.list_version(stored.added_version_id).await.ok();
+    let removed = match stored.removed_version_id {
+        Some(v) => u.access.list_version(v).await.ok(),
+        None => None,
+    };
+    let mut note = fill(
+        lang.t("scr.in_version"),
+        &[added.map_or("?".into(), |v| v.version_no.to_string())],
+    );
+    note.push_str(if lang.zh() { "，" } else { ", " });
+    match removed {
+        Some(r) => note.push_str(&fill(lang.t("scr.removed_in"), &[r.version_no.to_string()])),
+        None => note.push_str(lang.t("scr.current")),
+    }
+    let sep = if lang.zh() { "；" } else { "; " };
+    parsed.map(|e| EntryView {
+        id: stored.id,
+        key: e.id.clone(),
+        name: e.name.clone(),
+        aliases: e.aliases.join(sep),
+        entity_type: entity_label(e.entity_type, lang),
+        countries: e
+            .countries
+            .iter()
+            .map(|c| kean_core::country::country_name(c, lang.zh()).map_or(c.clone(), |n| format!("{n} ({c})")))
+            .collect::<Vec<_>>()
+            .join(sep),
+        identifiers: e
+            .identifiers
+            .iter()
+            .map(|i| {
+                if i.kind.is_empty() {
+                    i.value.clone()
+                } else {
+                    format!("{}: {}", i.kind, i.value)
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(sep),
+        version_note: note,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "screening_entry.html")]
+struct EntryPage {
+    c: Chrome,
+    list_id: i64,
+    list_code: String,
+    e: EntryView,
+    others: Vec<(String, String)>,
+}
+
+pub async fn entry_page(u: WebUser, Path(id): Path<String>) -> Response {
+    let id = match parse_id(&id) {
+        Ok(i) => i,
+        Err(e) => return error_page(&u, e),
+    };
+    let (stored, parsed) = match u.access.list_entry(id).await {
+        Ok(x) => x,
+        Err(e) => return error_page(&u, e),
+    };
+    let Some(e) = entry_view(&u, &stored, parsed).await else {
+        return error_page(&u, AppError::not_found());
+    };
+    let others = match u.access.entry_versions(stored.list_id, &stored.entry_key).await {
+        Ok(v) => v
+            .into_iter()
+            .filter(|o| o.id != stored.id)
+            .map(|o| (format!("/screening/entries/{}", o.id), o.name))
+            .collect(),
+        Err(e) => return error_page(&u, e),
+    };
+    let lang = u.lang;
+    let p = EntryPage {
+        c: Chrome::new(&u.access, &u.csrf, lang, lang.t("scr.lists_title"), "/screening/lists"),
+        list_id: stored.list_id,
+        list_code: stored.list_code.clone(),
+        e,
+        others,
+    };
+    render(&p, StatusCode::OK)
+}
+
 async fn hit_page(u: &WebUser, id: i64, error: Option<(AppError, String)>) -> Response {
     let h = match u.access.screening_hit(id).await {
         Ok(h) => h,
@@ -300,42 +467,7 @@ async fn hit_page(u: &WebUser, id: i64, error: Option<(AppError, String)>) -> Re
     };
     let lang = u.lang;
     let entry = match u.access.list_entry(h.entry_id).await {
-        Ok((stored, parsed)) => {
-            let added = u.access.list_version(stored.added_version_id).await.ok();
-            let removed = match stored.removed_version_id {
-                Some(v) => u.access.list_version(v).await.ok(),
-                None => None,
-            };
-            let mut note = fill(
-                lang.t("scr.in_version"),
-                &[added.map_or("?".into(), |v| v.version_no.to_string())],
-            );
-            note.push('，');
-            match removed {
-                Some(r) => note.push_str(&fill(lang.t("scr.removed_in"), &[r.version_no.to_string()])),
-                None => note.push_str(lang.t("scr.current")),
-            }
-            parsed.map(|e| EntryView {
-                key: e.id.clone(),
-                name: e.name.clone(),
-                aliases: e.aliases.join("；"),
-                entity_type: e.entity_type.as_str().into(),
-                countries: e.countries.join("、"),
-                identifiers: e
-                    .identifiers
-                    .iter()
-                    .map(|i| {
-                        if i.kind.is_empty() {
-                            i.value.clone()
-                        } else {
-                            format!("{}: {}", i.kind, i.value)
-                        }
-                    })
-                    .collect::<Vec<_>>()
-                    .join("；"),
-                version_note: note,
-            })
-        }
+        Ok((stored, parsed)) => entry_view(u, &stored, parsed).await,
         Err(_) => None,
     };
     let (status, error, reason_input) = match error {
@@ -346,8 +478,14 @@ async fn hit_page(u: &WebUser, id: i64, error: Option<(AppError, String)>) -> Re
         ),
         None => (StatusCode::OK, None, String::new()),
     };
+    let party = party_values(u, &h).await;
     let p = HitPage {
         c: Chrome::new(&u.access, &u.csrf, lang, lang.t("scr.hits_title"), "/screening"),
+        earlier_decision: match (h.status, h.decision) {
+            (HitStatus::Lapsed, Some(d)) => status_label(d, lang).to_string(),
+            _ => String::new(),
+        },
+        party,
         hit_version: h.version,
         lapsed: h.status == HitStatus::Lapsed,
         lapse_reason: lapse_text(&h.lapse_reason, lang),
@@ -392,8 +530,17 @@ pub async fn decide(Path(id): Path<String>, f: WebForm) -> Response {
             return hit_page(u, id, Some((e, reason))).await;
         }
     };
-    let version = f.form.get("_version").and_then(|v| v.parse::<i64>().ok());
-    match u.access.decide_hit(id, decision, &reason, version).await {
+    let Some(version) = f.form.get("_version").and_then(|v| v.parse::<i64>().ok()) else {
+        return error_page(
+            u,
+            AppError::new(
+                ErrorCode::BadRequest,
+                "表单缺少版本号，请刷新页面后重新核查",
+                "the form lacks the result's version; reload the page and decide again",
+            ),
+        );
+    };
+    match u.access.decide_hit(id, decision, &reason, Some(version)).await {
         Ok(_) => Redirect::to("/screening?status=open&decided=1").into_response(),
         Err(e) if e.code == ErrorCode::NotFound || e.code == ErrorCode::Forbidden => error_page(u, e),
         Err(e) => hit_page(u, id, Some((e, reason))).await,
@@ -493,12 +640,7 @@ pub async fn import_list(up: WebUpload) -> Response {
     let u = &up.user;
     let name = up.text.get("list_name").map(String::as_str);
     match u.access.import_list(&up.file_name, &up.bytes, name).await {
-        Ok(r) => Redirect::to(&format!(
-            "/screening/versions/{}?rescreened={}",
-            r.version.id,
-            run_param(&r.rescreen)
-        ))
-        .into_response(),
+        Ok(r) => Redirect::to(&format!("/screening/versions/{}?imported=1", r.version.id)).into_response(),
         Err(e) if e.code == ErrorCode::Forbidden => error_page(u, e),
         Err(e) => lists_page_with(u, None, Some(e)).await,
     }
@@ -608,15 +750,9 @@ pub async fn version_page(u: WebUser, Path(id): Path<String>, Query(q): Query<Ha
     };
     let tabs = [
         (None, lang.t("scr.all_status").to_string()),
-        (Some("added"), format!("{}（{}）", lang.t("scr.added"), version.added)),
-        (
-            Some("changed"),
-            format!("{}（{}）", lang.t("scr.changed"), version.changed),
-        ),
-        (
-            Some("removed"),
-            format!("{}（{}）", lang.t("scr.removed"), version.removed),
-        ),
+        (Some("added"), counted(lang.t("scr.added"), version.added, lang)),
+        (Some("changed"), counted(lang.t("scr.changed"), version.changed, lang)),
+        (Some("removed"), counted(lang.t("scr.removed"), version.removed, lang)),
     ]
     .into_iter()
     .map(|(c, label)| Tab {
@@ -627,10 +763,12 @@ pub async fn version_page(u: WebUser, Path(id): Path<String>, Query(q): Query<Ha
     .collect();
     let pages = changes.pages();
     let mut c = Chrome::new(&u.access, &u.csrf, lang, lang.t("scr.lists_title"), "/screening/lists");
-    c.flash = q
-        .get("rescreened")
-        .and_then(|r| run_numbers(r))
-        .map(|run| import_text(&version, &run, lang));
+    if q.contains_key("imported")
+        && let Some(f) = version.rescreen
+    {
+        let run = [f.subjects, f.opened, f.lapsed, f.millis].map(|x| x.to_string());
+        c.flash = Some(import_text(&version, &run, lang));
+    }
     let p = VersionPage {
         c,
         list_id: version.list_id,
@@ -667,6 +805,7 @@ pub async fn party_panel(u: &WebUser, kind: Kind, id: i64) -> Option<PartyPanel>
         screened: s
             .states
             .iter()
+            .filter(|st| !st.name.is_empty())
             .map(|st| (field_label(kind, &st.field, u.lang), display_time(&st.screened_at)))
             .collect(),
         open: s.open_count(),
@@ -684,7 +823,13 @@ pub fn api_routes() -> Router<AppState> {
         .route("/screening/hits/{id}/decision", post(api_decide))
         .route("/screening/lists", get(api_lists))
         .route("/screening/lists/{id}/versions", get(api_versions))
-        .route("/screening/lists/import", post(api_import))
+        .route(
+            "/screening/lists/import",
+            post(api_import).layer(axum::extract::DefaultBodyLimit::max(
+                kean_exchange::DEFAULT_MAX_BYTES as usize + 1_000_000,
+            )),
+        )
+        .route("/screening/entries/{id}", get(api_entry))
         .route("/screening/versions/{id}/changes", get(api_changes))
         .route("/screening/rescreen", post(api_rescreen))
         .route("/screening/parties/{slug}/{id}", get(api_party))
@@ -764,7 +909,9 @@ struct DecisionBody {
     decision: String,
     #[serde(default)]
     reason: String,
-    version: Option<i64>,
+    /// The result's version as read: required, so that nobody overturns a
+    /// decision they have not seen.
+    version: i64,
 }
 
 async fn api_decide(u: ApiUser, Path(id): Path<String>, body: Result<Json<DecisionBody>, JsonRejection>) -> Response {
@@ -796,7 +943,7 @@ async fn api_decide(u: ApiUser, Path(id): Path<String>, body: Result<Json<Decisi
             ));
         }
     };
-    match u.access.decide_hit(id, decision, &b.reason, b.version).await {
+    match u.access.decide_hit(id, decision, &b.reason, Some(b.version)).await {
         Ok(h) => Json(hit_json(&h)).into_response(),
         Err(e) => error_json(e),
     }
@@ -858,7 +1005,44 @@ async fn api_changes(u: ApiUser, Path(id): Path<String>, Query(q): Query<HashMap
 
 /// `POST /api/v1/screening/lists/import?file_name=…[&list_name=…]` with the
 /// list file as the request body.
-async fn api_import(u: ApiUser, Query(q): Query<HashMap<String, String>>, body: Bytes) -> Response {
+async fn api_entry(u: ApiUser, Path(id): Path<String>) -> Response {
+    let id = match parse_id(&id) {
+        Ok(i) => i,
+        Err(e) => return error_json(e),
+    };
+    match u.access.list_entry(id).await {
+        Ok((st, parsed)) => Json(json!({
+            "id": st.id, "list_id": st.list_id, "list": st.list_code, "key": st.entry_key, "hash": st.entry_hash,
+            "added_version_id": st.added_version_id, "removed_version_id": st.removed_version_id,
+            "entry": parsed.map(|e| kean_app::entry_json(&e)),
+        }))
+        .into_response(),
+        Err(e) => error_json(e),
+    }
+}
+
+async fn api_import(
+    u: ApiUser,
+    Query(q): Query<HashMap<String, String>>,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
+) -> Response {
+    let body = match body {
+        Ok(b) => b,
+        Err(e) => {
+            let mb = kean_exchange::DEFAULT_MAX_BYTES / 1_000_000;
+            return error_json(AppError::field(
+                ErrorCode::BadRequest,
+                FieldError::new(
+                    "file",
+                    format!("名单文件过大或上传中断（上限 {mb} MB）：{}", e.body_text()),
+                    format!(
+                        "the list file is too large or the upload broke off (limit {mb} MB): {}",
+                        e.body_text()
+                    ),
+                ),
+            ));
+        }
+    };
     let Some(file_name) = q.get("file_name").filter(|f| !f.trim().is_empty()) else {
         return error_json(AppError::field(
             ErrorCode::BadRequest,

@@ -29,6 +29,10 @@ CREATE TABLE restricted_list_versions (
     imported_at TEXT NOT NULL,
     imported_by BIGINT NOT NULL,
     imported_by_name TEXT NOT NULL,
+    rescreen_subjects BIGINT,
+    rescreen_opened BIGINT,
+    rescreen_lapsed BIGINT,
+    rescreen_millis BIGINT,
     UNIQUE (list_id, version_no)
 );
 
@@ -60,6 +64,7 @@ CREATE TABLE screening_subjects (
     subject_kind TEXT NOT NULL,
     subject_id BIGINT NOT NULL,
     subject_field TEXT NOT NULL,
+    subject_name TEXT NOT NULL,
     subject_hash TEXT NOT NULL,
     generation BIGINT NOT NULL,
     screened_at TEXT NOT NULL,
@@ -82,6 +87,7 @@ CREATE TABLE screening_hits (
     score_bp BIGINT NOT NULL,
     explanation TEXT NOT NULL,
     status TEXT NOT NULL,
+    decision TEXT,
     lapse_reason TEXT,
     reason TEXT,
     decided_by TEXT,

@@ -11,17 +11,19 @@ use sqlx::{AnyConnection, Row};
 use super::{Arg, SqlStore, append_in, draft, placeholders, q};
 use crate::screening::lapse;
 use crate::{
-    Backend, HitDecision, HitFilter, HitRow, HitStatus, ListChange, ListInfo, ListVersion, NewListEntry, Page, Result,
-    ScreeningStore, ScreeningSummary, StoreError, StoredEntry, SubjectRow, SubjectScreening, SubjectState, WriteMeta,
+    Backend, HitDecision, HitFilter, HitRow, HitStatus, ListChange, ListInfo, ListVersion, NewListEntry, Page,
+    RescreenFigures, Result, ScreeningStore, ScreeningSummary, StoreError, StoredEntry, SubjectRow, SubjectScreening,
+    SubjectState, WriteMeta,
 };
 
 const VERSION_COLS: &str = "v.id, v.list_id, l.code, v.version_no, v.file_name, v.content_hash, v.entry_count, \
-     v.added, v.changed, v.removed, v.imported_at, v.imported_by_name";
+     v.added, v.changed, v.removed, v.imported_at, v.imported_by_name, v.rescreen_subjects, v.rescreen_opened, \
+     v.rescreen_lapsed, v.rescreen_millis";
 const ENTRY_COLS: &str = "e.id, e.list_id, l.code, e.entry_key, e.entry_hash, e.name, e.data, e.added_version_id, \
      e.removed_version_id";
 const HIT_COLS: &str = "h.id, h.subject_kind, h.subject_id, h.subject_field, h.subject_name, h.subject_hash, \
      h.owner_org_id, h.list_id, l.code AS list_code, h.entry_id, h.entry_key, h.entry_name, h.matched_name, \
-     h.score_bp, h.explanation, h.status, h.lapse_reason, h.reason, h.decided_by, h.decided_at, h.created_at, \
+     h.score_bp, h.explanation, h.status, h.decision, h.lapse_reason, h.reason, h.decided_by, h.decided_at, h.created_at, \
      h.updated_at, h.version";
 /// Rows per multi-row INSERT (SQLite binds at most 32,766 parameters).
 const CHUNK: usize = 400;
@@ -40,6 +42,15 @@ fn decode_version(r: &AnyRow) -> Result<ListVersion> {
         removed: r.try_get(9)?,
         imported_at: r.try_get(10)?,
         imported_by: r.try_get(11)?,
+        rescreen: match (r.try_get::<Option<i64>, _>(12)?, r.try_get::<Option<i64>, _>(13)?) {
+            (Some(subjects), Some(opened)) => Some(RescreenFigures {
+                subjects,
+                opened,
+                lapsed: r.try_get::<Option<i64>, _>(14)?.unwrap_or(0),
+                millis: r.try_get::<Option<i64>, _>(15)?.unwrap_or(0),
+            }),
+            _ => None,
+        },
     })
 }
 
@@ -79,6 +90,9 @@ fn decode_hit(r: &AnyRow) -> Result<HitRow> {
         explanation: r.try_get("explanation")?,
         status: HitStatus::parse(&status)
             .ok_or_else(|| StoreError::Database(format!("unknown status '{status}' in screening_hits")))?,
+        decision: r
+            .try_get::<Option<String>, _>("decision")?
+            .and_then(|d| HitStatus::parse(&d)),
         lapse_reason: r.try_get("lapse_reason")?,
         reason: r.try_get("reason")?,
         decided_by: r.try_get("decided_by")?,
@@ -102,6 +116,7 @@ fn hit_json(h: &HitRow) -> serde_json::Value {
         "matched_name": h.matched_name,
         "score_bp": h.score_bp,
         "status": h.status.code(),
+        "decision": h.decision.map(|d| d.code()),
         "lapse_reason": h.lapse_reason,
         "reason": h.reason,
         "version": h.version,
@@ -144,13 +159,17 @@ impl ScreeningStore for SqlStore {
         .try_get("g")?)
     }
 
-    async fn current_entries(&self) -> Result<Vec<StoredEntry>> {
+    async fn current_entries(&self, list_id: Option<i64>) -> Result<Vec<StoredEntry>> {
+        let (cond, args) = match list_id {
+            Some(l) => (" AND e.list_id = $1", vec![Arg::Int(Some(l))]),
+            None => ("", vec![]),
+        };
         q(
             format!(
                 "SELECT {ENTRY_COLS} FROM restricted_entries e JOIN restricted_lists l ON l.id = e.list_id \
-                 WHERE e.removed_version_id IS NULL ORDER BY e.id"
+                 WHERE e.removed_version_id IS NULL{cond} ORDER BY e.id"
             ),
-            vec![],
+            args,
         )
         .fetch_all(&self.pool)
         .await?
@@ -171,6 +190,21 @@ impl ScreeningStore for SqlStore {
         .await?
         .map(|r| decode_entry(&r))
         .transpose()
+    }
+
+    async fn entry_versions(&self, list_id: i64, entry_key: &str) -> Result<Vec<StoredEntry>> {
+        q(
+            format!(
+                "SELECT {ENTRY_COLS} FROM restricted_entries e JOIN restricted_lists l ON l.id = e.list_id \
+                 WHERE e.list_id = $1 AND e.entry_key = $2 ORDER BY e.id"
+            ),
+            vec![Arg::Int(Some(list_id)), Arg::Text(Some(entry_key.to_string()))],
+        )
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(decode_entry)
+        .collect()
     }
 
     async fn restricted_lists(&self) -> Result<Vec<ListInfo>> {
@@ -588,6 +622,7 @@ impl ScreeningStore for SqlStore {
         &self,
         results: &[SubjectScreening],
         generation: i64,
+        only_entries: Option<&HashSet<i64>>,
         meta: &WriteMeta,
     ) -> Result<ScreeningSummary> {
         let mut summary = ScreeningSummary {
@@ -664,7 +699,7 @@ impl ScreeningStore for SqlStore {
                 }
             }
             for (i, n) in s.hits.iter().enumerate() {
-                if !kept.contains(&n.entry_id) {
+                if !kept.contains(&n.entry_id) && only_entries.is_none_or(|o| o.contains(&n.entry_id)) {
                     opening.push((s, i));
                 }
             }
@@ -703,7 +738,15 @@ impl ScreeningStore for SqlStore {
         }
         for (h, reason) in lapsing {
             let reason = if reason == lapse::NO_LONGER_MATCHES {
-                entry_state.get(&h.entry_id).copied().unwrap_or(reason)
+                match entry_state.get(&h.entry_id) {
+                    Some(ended) => *ended,
+                    // A list version's run leaves results on entries it did not touch alone.
+                    None if only_entries.is_some() => {
+                        summary.unchanged += 1;
+                        continue;
+                    }
+                    None => reason,
+                }
             } else {
                 reason
             };
@@ -763,7 +806,7 @@ impl ScreeningStore for SqlStore {
 
         // When and against which lists each party was screened.
         for chunk in results.chunks(CHUNK) {
-            let mut args = Vec::with_capacity(chunk.len() * 6);
+            let mut args = Vec::with_capacity(chunk.len() * 7);
             let mut tuples = Vec::with_capacity(chunk.len());
             for s in chunk {
                 let first = args.len() + 1;
@@ -771,6 +814,7 @@ impl ScreeningStore for SqlStore {
                     Arg::Text(Some(s.kind.slug().to_string())),
                     Arg::Int(Some(s.id)),
                     Arg::Text(Some(s.field.to_string())),
+                    Arg::Text(Some(s.name.clone())),
                     Arg::Text(Some(s.hash.clone())),
                     Arg::Int(Some(generation)),
                     Arg::Text(Some(meta.at.clone())),
@@ -779,9 +823,10 @@ impl ScreeningStore for SqlStore {
             }
             q(
                 format!(
-                    "INSERT INTO screening_subjects (subject_kind, subject_id, subject_field, subject_hash, \
-                     generation, screened_at) VALUES {} ON CONFLICT (subject_kind, subject_id, subject_field) \
-                     DO UPDATE SET subject_hash = excluded.subject_hash, generation = excluded.generation, \
+                    "INSERT INTO screening_subjects (subject_kind, subject_id, subject_field, subject_name, \
+                     subject_hash, generation, screened_at) VALUES {} ON CONFLICT (subject_kind, subject_id, \
+                     subject_field) DO UPDATE SET subject_name = excluded.subject_name, \
+                     subject_hash = excluded.subject_hash, generation = excluded.generation, \
                      screened_at = excluded.screened_at",
                     tuples.join(", ")
                 ),
@@ -792,6 +837,37 @@ impl ScreeningStore for SqlStore {
         }
         tx.commit().await?;
         Ok(summary)
+    }
+
+    async fn version_entry_ids(&self, version_id: i64) -> Result<HashSet<i64>> {
+        q(
+            "SELECT id FROM restricted_entries WHERE added_version_id = $1".into(),
+            vec![Arg::Int(Some(version_id))],
+        )
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|r| Ok(r.try_get::<i64, _>("id")?))
+        .collect()
+    }
+
+    async fn record_version_rescreen(&self, version_id: i64, f: RescreenFigures) -> Result<()> {
+        let _w = self.write_guard().await;
+        q(
+            "UPDATE restricted_list_versions SET rescreen_subjects = $1, rescreen_opened = $2, rescreen_lapsed = $3, \
+             rescreen_millis = $4 WHERE id = $5"
+                .into(),
+            vec![
+                Arg::Int(Some(f.subjects)),
+                Arg::Int(Some(f.opened)),
+                Arg::Int(Some(f.lapsed)),
+                Arg::Int(Some(f.millis)),
+                Arg::Int(Some(version_id)),
+            ],
+        )
+        .execute(&self.pool)
+        .await?;
+        Ok(())
     }
 
     async fn hits(&self, filter: &HitFilter) -> Result<Page<HitRow>> {
@@ -814,6 +890,10 @@ impl ScreeningStore for SqlStore {
         if let Some(l) = filter.list_id {
             args.push(Arg::Int(Some(l)));
             conds.push(format!("h.list_id = ${}", args.len()));
+        }
+        if let Some(n) = filter.name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+            args.push(Arg::Text(Some(super::escape_like(n))));
+            conds.push(format!("LOWER(h.subject_name) LIKE ${} ESCAPE '\\'", args.len()));
         }
         let cond = conds.join(" AND ");
         let total: i64 = q(
@@ -873,7 +953,7 @@ impl ScreeningStore for SqlStore {
 
     async fn subject_states(&self, kind: Kind, id: i64) -> Result<Vec<SubjectState>> {
         q(
-            "SELECT subject_field, subject_hash, generation, screened_at FROM screening_subjects \
+            "SELECT subject_field, subject_name, subject_hash, generation, screened_at FROM screening_subjects \
              WHERE subject_kind = $1 AND subject_id = $2 ORDER BY subject_field"
                 .into(),
             vec![Arg::Text(Some(kind.slug().to_string())), Arg::Int(Some(id))],
@@ -884,9 +964,10 @@ impl ScreeningStore for SqlStore {
         .map(|r| {
             Ok(SubjectState {
                 field: r.try_get(0)?,
-                hash: r.try_get(1)?,
-                generation: r.try_get(2)?,
-                screened_at: r.try_get(3)?,
+                name: r.try_get(1)?,
+                hash: r.try_get(2)?,
+                generation: r.try_get(3)?,
+                screened_at: r.try_get(4)?,
             })
         })
         .collect()
@@ -922,8 +1003,8 @@ impl ScreeningStore for SqlStore {
             HitDecision::Dismiss => HitStatus::Dismissed,
         };
         let done = q(
-            "UPDATE screening_hits SET status = $1, reason = $2, decided_by = $3, decided_at = $4, updated_at = $4, \
-             version = version + 1 WHERE id = $5 AND version = $6 AND status <> 'lapsed'"
+            "UPDATE screening_hits SET status = $1, decision = $1, reason = $2, decided_by = $3, decided_at = $4, \
+             updated_at = $4, version = version + 1 WHERE id = $5 AND version = $6 AND status <> 'lapsed'"
                 .into(),
             vec![
                 Arg::Text(Some(status.code().to_string())),
