@@ -36,6 +36,23 @@ run_one() {
   /usr/bin/time -f '      wall %e s, max RSS %M KB' "$BIN" lists import "$work/cn_lists_v2.csv" --database-url "$url" 2>&1 | sed 's/^/      /'
   echo "    kean rescreen (no list changed):"
   /usr/bin/time -f '      wall %e s, max RSS %M KB' "$BIN" rescreen --database-url "$url" 2>&1 | sed 's/^/      /'
+  # Inside a running server, whose indexes are warm: a third CN version
+  # through the API (only CN's index is rebuilt), then a re-screening.
+  "$BIN" serve --listen "127.0.0.1:$PORT" --database-url "$url" >"$work/server2.log" 2>&1 &
+  server=$!
+  for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.2; done
+  local token
+  token=$(curl -sf -X POST "http://127.0.0.1:$PORT/api/v1/auth/token" -H 'content-type: application/json' \
+    -d '{"username":"admin","password":"Admin2025"}' | sed 's/.*"token":"\([0-9a-f]*\)".*/\1/')
+  curl -sf -X POST "http://127.0.0.1:$PORT/api/v1/screening/rescreen" -H "Authorization: Bearer $token" >/dev/null
+  echo "    in the running server (warm): POST /api/v1/screening/rescreen, then a third CN version via the API:"
+  curl -sf -X POST "http://127.0.0.1:$PORT/api/v1/screening/rescreen" -H "Authorization: Bearer $token" \
+    | python3 -c "import json,sys; r=json.load(sys.stdin); print('      rescreen: %d ms, %d parties' % (r['millis'], r['subjects']))"
+  head -n -1 "$work/cn_lists_v2.csv" >"$work/cn_lists_v3.csv"
+  curl -sf -X POST "http://127.0.0.1:$PORT/api/v1/screening/lists/import?file_name=cn_lists_v3.csv" \
+    -H "Authorization: Bearer $token" --data-binary @"$work/cn_lists_v3.csv" \
+    | python3 -c "import json,sys; v=json.load(sys.stdin); r=v['rescreen']; print('      import of CN version %d (removed %d): re-screening %d ms; new results %d, lapsed %d' % (v['version']['version_no'], v['version']['removed'], r['millis'], len(r['opened']), r['lapsed']))"
+  kill "$server"; wait "$server" 2>/dev/null || true
 }
 
 run_one "SQLite" "sqlite://$work/bench.db"
