@@ -44,6 +44,8 @@ const LEGAL_DIFFER: f64 = 0.92;
 const PATRONYM_DIFFER: f64 = 0.75;
 /// Factor applied when a Chinese person's surname has no partner.
 const SURNAME_MISMATCH: f64 = 0.7;
+/// Similarity at which a surname counts as agreeing (same key or a listed romanization).
+const SURNAME_EXACT: f64 = 0.99;
 /// Factor applied when both names carry numbers that do not agree.
 const NUMBER_MISMATCH: f64 = 0.95;
 /// Weight cap of a number token (fund VII vs VIII, institute 14 vs 48: weak evidence).
@@ -638,6 +640,9 @@ fn compare_tokens(a: &[WTok], b: &[WTok], person: bool, explain: bool, mut cache
     });
     let mut used_a = [false; MAX_TOKENS];
     let mut used_b = [false; MAX_TOKENS];
+    // similarity each linked token was linked with (a surname must agree exactly)
+    let mut sim_a = [0.0f64; MAX_TOKENS];
+    let mut sim_b = [0.0f64; MAX_TOKENS];
     let mut matched = 0.0f64;
     let mut linked = 0.0f64;
     let mut agreed = Vec::new();
@@ -649,9 +654,11 @@ fn compare_tokens(a: &[WTok], b: &[WTok], person: bool, explain: bool, mut cache
         }
         for &i in ia {
             used_a[i] = true;
+            sim_a[i] = l.sim;
         }
         for &j in ib {
             used_b[j] = true;
+            sim_b[j] = l.sim;
         }
         matched += l.sim * l.w;
         linked += l.w;
@@ -751,9 +758,14 @@ fn compare_tokens(a: &[WTok], b: &[WTok], person: bool, explain: bool, mut cache
     if num_unmatched(a, &used_a) && num_unmatched(b, &used_b) {
         score *= NUMBER_MISMATCH;
     }
-    // a Chinese person's surname must agree
-    let surname_missing = |side: &[WTok], used: &[bool]| side.iter().zip(used).any(|(t, &u)| t.tok.surname && !u);
-    if person && (surname_missing(a, &used_a) || surname_missing(b, &used_b)) {
+    // a Chinese person's surname must agree: exactly or as a known romanization (陈 chen|chan),
+    // not by sound alone (王 wang ≠ kang)
+    let surname_missing = |side: &[WTok], used: &[bool], sim: &[f64]| {
+        side.iter()
+            .zip(used.iter().zip(sim))
+            .any(|(t, (&u, &s))| t.tok.surname && (!u || s < SURNAME_EXACT))
+    };
+    if person && (surname_missing(a, &used_a, &sim_a) || surname_missing(b, &used_b, &sim_b)) {
         score *= SURNAME_MISMATCH;
     }
     // organizations: every distinctive word only one name has lowers the score
@@ -1258,7 +1270,9 @@ impl Index {
                 || self.entries[name.entry as usize].entry.entity_type == EntityType::Person;
             let c = compare_tokens(&q, &name.toks, person, false, Some(&mut cache));
             let e = best.entry(name.entry).or_insert((-1.0, ni));
-            if c.score > e.0 {
+            // on a tie the primary name wins over an alias (华为 shows as 华为, not as its translation)
+            let primary_tie = (c.score - e.0).abs() < 1e-9 && !name.is_alias && self.names[e.1 as usize].is_alias;
+            if c.score > e.0 + 1e-9 || primary_tie {
                 *e = (c.score, ni);
             }
         }

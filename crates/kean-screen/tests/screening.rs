@@ -214,3 +214,41 @@ fn generic_words_are_not_matched_by_sound() {
         );
     }
 }
+
+/// A Chinese person's surname must agree exactly or as a known
+/// romanization: 王敏 is not "KANG, Min" and 陈婷 is not "HO, Chun Ting"
+/// (both matched by sound before, found screening the demo city), while
+/// 张晓明 is still "ZHANG, Xiaoming".
+#[test]
+fn surnames_are_not_matched_by_sound() {
+    let Some(idx) = real_index() else { return };
+    let person = |name: &str| Query {
+        name: name.into(),
+        entity_type: EntityType::Person,
+        country: "CN".into(),
+        ..Query::default()
+    };
+    for (q, not) in [("王敏", "KANG, Min"), ("陈婷", "HO, Chun Ting")] {
+        let hits = idx.screen(&person(q), DEFAULT_THRESHOLD);
+        assert!(hits.iter().all(|h| h.entry_name != not), "{q}: {hits:?}");
+    }
+    let hits = idx.screen(&person("张晓明"), DEFAULT_THRESHOLD);
+    assert!(hits.iter().any(|h| h.entry_name == "ZHANG, Xiaoming"), "{hits:?}");
+}
+
+/// When a name and its alias match equally, the result names the listed
+/// primary name (哈德逊研究所, not its translation "Hudson Institute").
+#[test]
+fn a_tie_shows_the_primary_name() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data/lists/cn_lists_flat.csv");
+    let Ok(bytes) = std::fs::read(&path) else { return };
+    // China's lists alone, as the platform indexes each list on its own.
+    let idx = Index::from_lists(vec![detect_and_parse(&bytes, "cn_lists_flat.csv").unwrap()]);
+    let hits = idx.screen(&Query::new("哈德逊研究所"), DEFAULT_THRESHOLD);
+    let h = hits
+        .iter()
+        .find(|h| h.entry_name == "哈德逊研究所")
+        .expect("listed in China's lists");
+    assert_eq!(h.matched_name, "哈德逊研究所", "{h:?}");
+    assert!(!h.explanation.matched_alias);
+}
