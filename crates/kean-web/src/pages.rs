@@ -1401,6 +1401,23 @@ fn change_summary(before: &Option<serde_json::Value>, after: &Option<serde_json:
             }
             parts.join("; ")
         }
+        (None, Some(serde_json::Value::Object(a))) => {
+            // A new record or an event: its values as "key: value", nulls left out.
+            let s = a
+                .iter()
+                .filter(|(_, v)| !v.is_null())
+                .map(|(k, v)| match v {
+                    serde_json::Value::String(t) => format!("{k}: {t}"),
+                    other => format!("{k}: {other}"),
+                })
+                .collect::<Vec<_>>()
+                .join("; ");
+            if s.chars().count() > 300 {
+                s.chars().take(300).collect::<String>() + "…"
+            } else {
+                s
+            }
+        }
         (None, Some(a)) => {
             let s = a.to_string();
             if s.chars().count() > 300 {

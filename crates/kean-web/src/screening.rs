@@ -161,8 +161,40 @@ fn hit_view(h: &HitRow, lang: Lang) -> HitView {
         status: status_label(h.status, lang).to_string(),
         status_code: h.status.code(),
         found_at: display_time(&h.created_at),
-        explanation: h.explanation.clone(),
+        explanation: if lang.zh() {
+            explanation_zh(&h.explanation)
+        } else {
+            h.explanation.clone()
+        },
     }
+}
+
+/// The engine's one-line explanation in Chinese: its fixed phrases are
+/// translated, names and numbers kept as they are.
+fn explanation_zh(s: &str) -> String {
+    let mut out = if let Some(rest) = s.strip_prefix("alias '") {
+        format!("别名「{rest}")
+    } else if let Some(rest) = s.strip_prefix("name '") {
+        format!("名称「{rest}")
+    } else {
+        s.to_string()
+    };
+    out = out.replacen("' name ", "」 名称相似度 ", 1);
+    for (en, zh) in [
+        ("; agree: ", "；一致："),
+        ("; query only: ", "；仅主体有："),
+        ("; entry only: ", "；仅条目有："),
+        ("; legal form agrees", "；组织形式一致"),
+        ("; legal form differs", "；组织形式不同"),
+        ("; identifier ", "；证件号 "),
+        ("; type ", "；类型 "),
+        ("; country ", "；国别 "),
+        (" not in ", " 不在 "),
+        (" agrees", " 一致"),
+    ] {
+        out = out.replace(en, zh);
+    }
+    out
 }
 
 pub struct Tab {
@@ -901,6 +933,23 @@ async fn api_hit(u: ApiUser, Path(id): Path<String>) -> Response {
     match u.access.screening_hit(id).await {
         Ok(h) => Json(hit_json(&h)).into_response(),
         Err(e) => error_json(e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn explanations_read_in_chinese() {
+        assert_eq!(
+            super::explanation_zh(
+                "name 'Huawei Technologies (Bolivia) S.R.L.' name 0.90; agree: 华为~huawei(1.00); legal form differs; country CN not in BO -0.07"
+            ),
+            "名称「Huawei Technologies (Bolivia) S.R.L.」 名称相似度 0.90；一致：华为~huawei(1.00)；组织形式不同；国别 CN 不在 BO -0.07"
+        );
+        assert_eq!(
+            super::explanation_zh("alias 'DATA EAST' name 0.71; query only: 山西 科技"),
+            "别名「DATA EAST」 名称相似度 0.71；仅主体有：山西 科技"
+        );
     }
 }
 
