@@ -667,6 +667,55 @@ impl Access {
         })
     }
 
+    /// Retires a list: a new version without entries, so every entry is
+    /// removed (and the results on them lapse); its versions stay on record.
+    pub async fn retire_list(&self, list_id: i64) -> Result<ListImport> {
+        self.screening_gate(Action::ManageLists)?;
+        let store = self.app().store();
+        let lists = store.restricted_lists().await.map_err(AppError::from_store)?;
+        let list = lists
+            .into_iter()
+            .find(|l| l.id == list_id)
+            .ok_or_else(AppError::not_found)?;
+        if list.entry_count == 0 {
+            return Err(AppError::new(
+                ErrorCode::Conflict,
+                format!("名单 {} 已停用（没有条目）", list.code),
+                format!("list {} is already retired (it has no entries)", list.code),
+            ));
+        }
+        let meta = self.write_meta();
+        let stamp = format!("retired {}", meta.at);
+        let mut version = store
+            .import_list_version(
+                &list.code,
+                &list.format,
+                "（停用 retired）",
+                &kean_core::audit::sm3_hex(stamp.as_bytes()),
+                &[],
+                &meta,
+            )
+            .await
+            .map_err(AppError::from_store)?;
+        let rescreen = self.app().rescreen_all(Some(&HashSet::new()), &meta).await?;
+        let figures = kean_store::RescreenFigures {
+            subjects: rescreen.summary.subjects as i64,
+            opened: 0,
+            lapsed: rescreen.summary.lapsed as i64,
+            millis: rescreen.millis as i64,
+        };
+        store
+            .record_version_rescreen(version.id, figures)
+            .await
+            .map_err(AppError::from_store)?;
+        version.rescreen = Some(figures);
+        Ok(ListImport {
+            version,
+            rescreen,
+            parse_millis: 0,
+        })
+    }
+
     /// Re-screens every registered party now (动态排查).
     pub async fn rescreen_all(&self) -> Result<ScreeningRun> {
         self.screening_gate(Action::DecideScreening)?;

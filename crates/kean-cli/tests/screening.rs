@@ -351,6 +351,33 @@ async fn lists_decisions_and_dynamic_screening(s: Server) {
         .await;
     assert_eq!(st, 409);
 
+    // Retiring the list removes its entries: the confirmed result on it lapses, versions stay.
+    let list_id = lists["items"][0]["id"].as_i64().unwrap();
+    let (st, _) = reviewer
+        .post(&format!("/api/v1/screening/lists/{list_id}/retire"), json!({}))
+        .await;
+    assert_eq!(st, 403, "reviewers do not retire lists");
+    let (st, r) = admin
+        .post(&format!("/api/v1/screening/lists/{list_id}/retire"), json!({}))
+        .await;
+    assert_eq!(st, 200, "{r}");
+    assert_eq!(r["version"]["entries"], 0);
+    assert_eq!(r["version"]["removed"], 3);
+    let p = party(&reviewer, "organizations", huawei.id).await;
+    assert!(with_status(&p, "confirmed").is_empty(), "{p}");
+    let lapsed = with_status(&p, "lapsed");
+    assert_eq!(lapsed.len(), 1, "{p}");
+    assert_eq!(lapsed[0]["lapse_reason"], "entry_removed");
+    assert_eq!(lapsed[0]["decision"], "confirmed", "the decision it had stays visible");
+    let (st, _) = admin
+        .post(&format!("/api/v1/screening/lists/{list_id}/retire"), json!({}))
+        .await;
+    assert_eq!(st, 409);
+    let (_, versions) = reviewer
+        .get(&format!("/api/v1/screening/lists/{list_id}/versions"))
+        .await;
+    assert_eq!(versions["items"].as_array().unwrap().len(), 3, "{versions}");
+
     // Every step is in the audit chain, which still verifies.
     let (st, audit) = auditor.get("/api/v1/audit?page_size=200").await;
     assert_eq!(st, 200);

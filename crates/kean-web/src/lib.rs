@@ -83,6 +83,7 @@ pub fn router(app: App) -> Router {
             )),
         )
         .route("/screening/lists/{id}", get(screening::list_page))
+        .route("/screening/lists/{id}/retire", post(screening::retire_list))
         .route("/screening/versions/{id}", get(screening::version_page))
         .route("/screening/entries/{id}", get(screening::entry_page))
         .route("/api/openapi.json", get(openapi::document))

@@ -225,6 +225,8 @@ fn screening_paths(paths: &mut serde_json::Map<String, J>, err: &dyn Fn(&str) ->
         "responses": { "200": { "description": "a page of changes" }, "404": err("no such version"), "422": err("bad change type") } } }));
     paths.insert("/api/v1/screening/entries/{id}".into(), json!({ "get": { "tags": [tag], "summary": "One entry version as stored (name, aliases, type, countries, identifiers) and the list versions it spans",
         "parameters": [id], "responses": { "200": { "description": "the entry version" }, "403": err("forbidden"), "404": err("not found") } } }));
+    paths.insert("/api/v1/screening/lists/{id}/retire".into(), json!({ "post": { "tags": [tag], "summary": "Retire a list (administrators): a new version without entries; the results on its entries lapse, its versions stay",
+        "parameters": [id], "responses": { "200": ok("the empty version and the re-screening it caused", &json!({ "type": "object" })), "403": err("forbidden"), "404": err("no such list"), "409": err("already retired") } } }));
     paths.insert(
         "/api/v1/screening/rescreen".into(),
         json!({ "post": { "tags": [tag], "summary": "Re-screen every registered party now (动态排查)",

@@ -142,6 +142,8 @@ pub struct HitView {
     pub score: String,
     pub status: String,
     pub status_code: &'static str,
+    /// Why a lapsed result lapsed (empty otherwise).
+    pub lapse: String,
     pub found_at: String,
     pub explanation: String,
 }
@@ -160,6 +162,7 @@ fn hit_view(h: &HitRow, lang: Lang) -> HitView {
         score: score_text(h.score_bp),
         status: status_label(h.status, lang).to_string(),
         status_code: h.status.code(),
+        lapse: lapse_text(&h.lapse_reason, lang),
         found_at: display_time(&h.created_at),
         explanation: if lang.zh() {
             explanation_zh(&h.explanation)
@@ -718,7 +721,10 @@ fn version_view(v: &ListVersion) -> VersionView {
 #[template(path = "screening_list.html")]
 struct ListPage {
     c: Chrome,
+    list_id: i64,
     code: String,
+    active: bool,
+    can_manage: bool,
     versions: Vec<VersionView>,
 }
 
@@ -735,10 +741,25 @@ pub async fn list_page(u: WebUser, Path(id): Path<String>) -> Response {
     let lang = u.lang;
     let p = ListPage {
         c: Chrome::new(&u.access, &u.csrf, lang, lang.t("scr.lists_title"), "/screening/lists"),
+        list_id: id,
         code: versions[0].list_code.clone(),
+        active: versions[0].entry_count > 0,
+        can_manage: u.access.may(Action::ManageLists, None),
         versions: versions.iter().map(version_view).collect(),
     };
     render(&p, StatusCode::OK)
+}
+
+pub async fn retire_list(Path(id): Path<String>, f: WebForm) -> Response {
+    let u = &f.user;
+    let id = match parse_id(&id) {
+        Ok(i) => i,
+        Err(e) => return error_page(u, e),
+    };
+    match u.access.retire_list(id).await {
+        Ok(r) => Redirect::to(&format!("/screening/versions/{}?imported=1", r.version.id)).into_response(),
+        Err(e) => error_page(u, e),
+    }
 }
 
 #[derive(Template)]
@@ -864,6 +885,7 @@ pub fn api_routes() -> Router<AppState> {
         .route("/screening/entries/{id}", get(api_entry))
         .route("/screening/versions/{id}/changes", get(api_changes))
         .route("/screening/rescreen", post(api_rescreen))
+        .route("/screening/lists/{id}/retire", post(api_retire))
         .route("/screening/parties/{slug}/{id}", get(api_party))
 }
 
@@ -877,6 +899,7 @@ fn hit_json(h: &HitRow) -> J {
         "score": h.score_bp as f64 / 10_000.0,
         "explanation": h.explanation,
         "status": h.status.code(),
+        "decision": h.decision.map(|d| d.code()),
         "lapse_reason": h.lapse_reason,
         "reason": h.reason,
         "decided_by": h.decided_by,
@@ -1122,6 +1145,19 @@ async fn api_import(
             Json(json!({ "version": version_json(&r.version), "rescreen": run_json(&r.rescreen) })),
         )
             .into_response(),
+        Err(e) => error_json(e),
+    }
+}
+
+async fn api_retire(u: ApiUser, Path(id): Path<String>) -> Response {
+    let id = match parse_id(&id) {
+        Ok(i) => i,
+        Err(e) => return error_json(e),
+    };
+    match u.access.retire_list(id).await {
+        Ok(r) => {
+            Json(json!({ "version": version_json(&r.version), "rescreen": run_json(&r.rescreen) })).into_response()
+        }
         Err(e) => error_json(e),
     }
 }
