@@ -339,6 +339,7 @@ impl Lang {
             "scr.type.person" => ("个人", "Person"),
             "scr.type.vessel" => ("船舶/航空器", "Vessel or aircraft"),
             "scr.type.unknown" => ("未注明", "Not stated"),
+            "scr.version_no" => ("版本", "Version"),
             "scr.retire" => ("停用名单", "Retire this list"),
             "scr.retire_confirm" => (
                 "停用后名单的全部条目移除，基于它的筛查结果失效；版本记录保留。确定停用？",
