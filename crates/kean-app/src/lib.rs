@@ -30,7 +30,8 @@ pub use kean_store::{
     Page, ScreeningSummary, StoredEntry, SubjectState, User,
 };
 pub use screening::{
-    ListImport, PARTIES, PartyScreening, PartySpec, ScreeningRun, THRESHOLD, entry_from_json, entry_json, screens,
+    ListImport, PARTIES, PartyScreening, PartySpec, ScreeningRun, THRESHOLD, entry_from_json, entry_json, read_list,
+    screens,
 };
 pub use stats::{Bucket, Dashboard, Figure, StatFilter};
 

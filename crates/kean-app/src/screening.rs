@@ -823,15 +823,9 @@ fn list_error(field: &str, zh: String, en: String) -> AppError {
 async fn parse_list(file_name: &str, bytes: &[u8]) -> Result<kean_screen::ParsedList> {
     let file = file_name.to_string();
     let data = bytes.to_vec();
-    let parsed = tokio::task::spawn_blocking(move || match kean_screen::detect_and_parse(&data, &file) {
-        Ok(list) => Ok(list),
-        Err(e) => match as_utf8_csv(&data) {
-            Some(csv) => kean_screen::detect_and_parse(&csv, &file),
-            None => Err(e),
-        },
-    })
-    .await
-    .map_err(|e| AppError::internal(format!("reading the list: {e}")))?;
+    let parsed = tokio::task::spawn_blocking(move || read_list(&data, &file))
+        .await
+        .map_err(|e| AppError::internal(format!("reading the list: {e}")))?;
     let parsed = parsed.map_err(|e| {
         let (zh, en) = match (e.line, &e.record) {
             (Some(l), _) => (format!("第 {l} 行："), format!("line {l}: ")),
@@ -859,6 +853,21 @@ async fn parse_list(file_name: &str, bytes: &[u8]) -> Result<kean_screen::Parsed
         ));
     }
     Ok(parsed)
+}
+
+/// Reads a list file: the formats the engine detects from the content, and
+/// a local list in kean's columns also as XLSX or GBK text.
+pub fn read_list(
+    bytes: &[u8],
+    file_name: &str,
+) -> std::result::Result<kean_screen::ParsedList, kean_screen::ParseError> {
+    match kean_screen::detect_and_parse(bytes, file_name) {
+        Ok(list) => Ok(list),
+        Err(e) => match as_utf8_csv(bytes) {
+            Some(csv) => kean_screen::detect_and_parse(&csv, file_name),
+            None => Err(e),
+        },
+    }
 }
 
 /// An XLSX workbook or non-UTF-8 (GBK) text holding a table with `id` and

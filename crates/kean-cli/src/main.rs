@@ -362,7 +362,7 @@ fn screen(
             .file_name()
             .map(|n| n.to_string_lossy().to_string())
             .unwrap_or_default();
-        match kean_screen::detect_and_parse(&bytes, &hint) {
+        match kean_app::read_list(&bytes, &hint) {
             Ok(list) => {
                 eprintln!(
                     "list {}: {} entries ({:?})",

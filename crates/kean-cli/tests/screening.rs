@@ -317,8 +317,40 @@ async fn lists_decisions_and_dynamic_screening(s: Server) {
         .await
         .unwrap();
     assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
+    // … and one kept as an Excel workbook.
+    let sheet = kean_exchange::Sheet {
+        name: "关注名单".into(),
+        headers: ["id", "name", "aliases", "type", "country", "identifiers"]
+            .map(String::from)
+            .to_vec(),
+        rows: vec![
+            ["X1", "晋中示例关注研究院", "", "organization", "CN", ""]
+                .map(|c| kean_exchange::Cell::Text(c.into()))
+                .to_vec(),
+        ],
+    };
+    let xlsx = kean_exchange::export_workbook(
+        &[sheet],
+        &kean_exchange::ExportOptions {
+            zh: true,
+            money_unit: kean_exchange::MoneyUnit::Yuan,
+        },
+    )
+    .unwrap();
+    let r = admin
+        .http
+        .post(format!(
+            "{}/api/v1/screening/lists/import?file_name=watch.xlsx&list_name=%E7%A4%BA%E4%BE%8B2",
+            admin.base
+        ))
+        .bearer_auth(&admin.token)
+        .body(xlsx)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201, "{}", r.text().await.unwrap());
     let (_, lists) = reviewer.get("/api/v1/screening/lists").await;
-    assert_eq!(lists["items"].as_array().unwrap().len(), 2, "{lists}");
+    assert_eq!(lists["items"].as_array().unwrap().len(), 3, "{lists}");
     let lists = json!({"items": lists["items"].as_array().unwrap().iter().filter(|l| l["code"] == "本局关注名单").cloned().collect::<Vec<_>>()});
     assert_eq!(lists["items"][0]["current"]["version_no"], 2);
 
