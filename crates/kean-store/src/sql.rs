@@ -29,6 +29,7 @@ const MIGRATIONS_SQLITE: &[(i64, &str)] = &[
     (4, include_str!("../migrations/sqlite/0004_period_indexes.sql")),
     (5, include_str!("../migrations/sqlite/0005_pending_uploads.sql")),
     (6, include_str!("../migrations/sqlite/0006_covering_indexes.sql")),
+    (8, include_str!("../migrations/sqlite/0008_keyword_index.sql")),
 ];
 const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -37,18 +38,19 @@ const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[
     (4, include_str!("../migrations/postgres/0004_period_indexes.sql")),
     (5, include_str!("../migrations/postgres/0005_pending_uploads.sql")),
     (6, include_str!("../migrations/postgres/0006_covering_indexes.sql")),
+    (8, include_str!("../migrations/postgres/0008_keyword_index.sql")),
 ];
 
 /// A bound parameter.
 #[derive(Debug, Clone)]
-enum Arg {
+pub(crate) enum Arg {
     Int(Option<i64>),
     Text(Option<String>),
 }
 
 type AnyQuery = sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments>;
 
-fn q(sql: String, args: Vec<Arg>) -> AnyQuery {
+pub(crate) fn q(sql: String, args: Vec<Arg>) -> AnyQuery {
     let mut query = sqlx::query(AssertSqlSafe(sql));
     for a in args {
         query = match a {
@@ -150,6 +152,10 @@ impl SqlStore {
             let mut tx = self.pool.begin().await?;
             for stmt in sql.split(";\n").map(strip_comments).filter(|s| !s.trim().is_empty()) {
                 q(stmt, vec![]).execute(&mut *tx).await?;
+            }
+            if *version == 8 {
+                // The keyword index: bigrams of the rows already there.
+                crate::search::fill_missing(&mut tx).await?;
             }
             q(
                 "INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)".into(),
@@ -279,7 +285,7 @@ const AUDIT_COLS: &str =
 /// Placeholders for a statement with many parameters, in order. SQLite
 /// looks numbered parameters up by name in a list, which makes binding
 /// thousands of `$n` quadratic; anonymous `?` bind by position.
-fn placeholders(positional: bool, first: usize, last: usize) -> String {
+pub(crate) fn placeholders(positional: bool, first: usize, last: usize) -> String {
     let ph: Vec<String> = (first..=last)
         .map(|n| if positional { "?".to_string() } else { format!("${n}") })
         .collect();
@@ -408,8 +414,8 @@ fn escape_like(s: &str) -> String {
     out
 }
 
-/// WHERE clause and arguments for a list query.
-fn where_clause(kind: Kind, query: &ListQuery, org: Option<i64>) -> (String, Vec<Arg>) {
+/// WHERE clause and arguments for a list query; the table is `t`.
+fn where_clause(backend: Backend, kind: Kind, query: &ListQuery, org: Option<i64>) -> (String, Vec<Arg>) {
     let mut conds = vec!["1 = 1".to_string()];
     let mut args = Vec::new();
     let next = |args: &mut Vec<Arg>, a: Arg| {
@@ -426,19 +432,31 @@ fn where_clause(kind: Kind, query: &ListQuery, org: Option<i64>) -> (String, Vec
         ArchivedFilter::All => {}
     }
     if let Some(k) = query.keyword.as_deref().map(str::trim).filter(|k| !k.is_empty()) {
+        // The keyword index narrows the rows to those holding all of the
+        // keyword's bigrams; the LIKE conditions below decide (search.rs).
+        let indexed = crate::search::keyword_condition(backend, kind, k, &format!("${}", args.len() + 1));
+        if let Some((cond, arg)) = &indexed {
+            args.push(Arg::Text(Some(arg.clone())));
+            conds.push(cond.clone());
+        }
         let p = next(&mut args, Arg::Text(Some(escape_like(k))));
         let mut ors: Vec<String> = kind
             .fields()
             .iter()
             .filter(|f| f.search)
-            .map(|f| format!("LOWER({}) LIKE {p} ESCAPE '\\'", f.name))
+            .map(|f| format!("LOWER(t.{}) LIKE {p} ESCAPE '\\'", f.name))
             .collect();
         // Records owned by an organization are also found by its name
-        // (contracts by their seller, platforms by their host …).
-        if matches!(kind.owner(), Owner::Field(_) | Owner::Via(..)) {
-            ors.push(format!(
-                "owner_org_id IN (SELECT id FROM organizations WHERE LOWER(name) LIKE {p} ESCAPE '\\')"
-            ));
+        // (contracts by their seller, platforms by their host …): looked
+        // up per candidate when the index narrowed them, else as one set.
+        if crate::search::owner_name_searched(kind) {
+            ors.push(if indexed.is_some() {
+                format!(
+                    "EXISTS (SELECT 1 FROM organizations o WHERE o.id = t.owner_org_id AND LOWER(o.name) LIKE {p} ESCAPE '\\')"
+                )
+            } else {
+                format!("t.owner_org_id IN (SELECT id FROM organizations WHERE LOWER(name) LIKE {p} ESCAPE '\\')")
+            });
         }
         if !ors.is_empty() {
             conds.push(format!("({})", ors.join(" OR ")));
@@ -493,10 +511,10 @@ impl Store for SqlStore {
     }
 
     async fn list(&self, kind: Kind, query: &ListQuery, scope: Scope) -> Result<Page<Record>> {
-        let (wh, mut args) = where_clause(kind, query, scope.for_kind(kind).organization());
+        let (wh, mut args) = where_clause(self.backend, kind, query, scope.for_kind(kind).organization());
         let counted: i64 = q(
             format!(
-                "SELECT COUNT(*) AS n FROM (SELECT 1 FROM {} WHERE {wh} LIMIT {}) c",
+                "SELECT COUNT(*) AS n FROM (SELECT 1 FROM {} t WHERE {wh} LIMIT {}) c",
                 kind.table(),
                 COUNT_CAP + 1
             ),
@@ -514,25 +532,40 @@ impl Store for SqlStore {
                 // A reference sorts by the name people see, not by its id.
                 let key = match kind.field(col).map(|f| f.ty) {
                     Some(FieldType::Ref(k)) => format!(
-                        "(SELECT r.{} FROM {} r WHERE r.id = {}.{col})",
+                        "(SELECT r.{} FROM {} r WHERE r.id = t.{col})",
                         k.label_field(),
                         k.table(),
-                        kind.table()
                     ),
-                    _ => col.to_string(),
+                    _ => format!("t.{col}"),
                 };
-                format!("{key} {dir}, id DESC")
+                format!("{key} {dir}, t.id DESC")
             }
-            _ => "id DESC".to_string(),
+            _ => "t.id DESC".to_string(),
         };
+        // The cursor: the records after the given id in the default order
+        // (newest first), without skipping over the ones before it.
+        let mut page_wh = wh;
+        let mut offset = (page as i64 - 1) * page_size as i64;
+        if let Some(after) = query.after
+            && query.is_default_order()
+        {
+            args.push(Arg::Int(Some(after)));
+            page_wh = format!("{page_wh} AND t.id < ${}", args.len());
+            offset = 0;
+        }
         args.push(Arg::Int(Some(page_size as i64)));
         let lim = args.len();
-        args.push(Arg::Int(Some((page as i64 - 1) * page_size as i64)));
+        args.push(Arg::Int(Some(offset)));
         let off = args.len();
+        // The page's ids first (from an index where one covers the
+        // conditions, so skipping OFFSET rows reads index entries, not
+        // rows), then only those rows.
         let sql = format!(
-            "SELECT {} FROM {} WHERE {wh} ORDER BY {order} LIMIT ${lim} OFFSET ${off}",
+            "SELECT {} FROM {table} t WHERE t.id IN \
+             (SELECT t.id FROM {table} t WHERE {page_wh} ORDER BY {order} LIMIT ${lim} OFFSET ${off}) \
+             ORDER BY {order}",
             columns(kind),
-            kind.table()
+            table = kind.table()
         );
         let rows = q(sql, args).fetch_all(&self.pool).await?;
         let items = rows
@@ -617,9 +650,14 @@ impl Store for SqlStore {
     }
 
     async fn count(&self, kind: Kind, scope: Scope) -> Result<i64> {
-        let (wh, args) = where_clause(kind, &ListQuery::default(), scope.for_kind(kind).organization());
+        let (wh, args) = where_clause(
+            self.backend,
+            kind,
+            &ListQuery::default(),
+            scope.for_kind(kind).organization(),
+        );
         Ok(
-            q(format!("SELECT COUNT(*) AS n FROM {} WHERE {wh}", kind.table()), args)
+            q(format!("SELECT COUNT(*) AS n FROM {} t WHERE {wh}", kind.table()), args)
                 .fetch_one(&self.pool)
                 .await?
                 .try_get("n")?,
@@ -634,7 +672,7 @@ impl Store for SqlStore {
         sums: &[&'static str],
         scope: Scope,
     ) -> Result<Vec<AggRow>> {
-        let (wh, args) = where_clause(kind, query, scope.for_kind(kind).organization());
+        let (wh, args) = where_clause(self.backend, kind, query, scope.for_kind(kind).organization());
         let is_date = |n: &str| kind.field(n).is_some_and(|f| f.ty == FieldType::Date);
         let key = match group {
             GroupBy::Nothing => "CAST(NULL AS TEXT)".to_string(),
@@ -866,8 +904,21 @@ impl Store for SqlStore {
         };
         let mut names: Vec<&str> = vec!["id"];
         names.extend(kind.fields().iter().map(|f| f.name));
-        names.extend(["owner_org_id", "created_at", "updated_at", "created_by", "updated_by"]);
+        names.extend([
+            "owner_org_id",
+            "created_at",
+            "updated_at",
+            "created_by",
+            "updated_by",
+            "search_grams",
+        ]);
         let positional = self.backend == Backend::Sqlite;
+        // The owners' names go into the keyword index of what they own.
+        let owner_names = if crate::search::owner_name_searched(kind) {
+            crate::search::owner_names(&mut tx, rows.iter().filter_map(|(_, o)| *o), positional).await?
+        } else {
+            HashMap::new()
+        };
         // Well under SQLite's and PostgreSQL's limits on bound parameters.
         let per_statement = (20_000 / names.len()).clamp(1, 500);
         for (chunk_no, chunk) in rows.chunks(per_statement).enumerate() {
@@ -884,12 +935,15 @@ impl Store for SqlStore {
                 let first = args.len() + 1;
                 args.push(Arg::Int(Some(id)));
                 args.extend(fields.iter().map(|(f, v)| value_arg(f.ty, v)));
+                let grams =
+                    crate::search::record_grams(fields, owner.and_then(|o| owner_names.get(&o)).map(String::as_str));
                 args.extend([
                     Arg::Int(owner),
                     Arg::Text(Some(meta.at.clone())),
                     Arg::Text(Some(meta.at.clone())),
                     Arg::Int(Some(meta.actor_id)),
                     Arg::Int(Some(meta.actor_id)),
+                    Arg::Text(Some(grams)),
                 ]);
                 tuples.push(placeholders(positional, first, args.len()));
                 let rec = Record {
@@ -972,6 +1026,7 @@ impl Store for SqlStore {
         let _w = self.write_guard().await;
         let mut tx = self.pool.begin().await?;
         check_unique(&mut tx, fields, None).await?;
+        let grams = crate::search::grams_for(&mut tx, fields, owner_org_id).await?;
         let mut names: Vec<&str> = Vec::new();
         let mut args = Vec::new();
         for (f, v) in fields.iter() {
@@ -984,6 +1039,7 @@ impl Store for SqlStore {
             ("updated_at", Arg::Text(Some(meta.at.clone()))),
             ("created_by", Arg::Int(Some(meta.actor_id))),
             ("updated_by", Arg::Int(Some(meta.actor_id))),
+            ("search_grams", Arg::Text(Some(grams))),
         ] {
             names.push(n);
             args.push(a);
@@ -1047,10 +1103,12 @@ impl Store for SqlStore {
         } else {
             owner_org_id
         };
+        let grams = crate::search::grams_for(&mut tx, fields, owner).await?;
         for (n, a) in [
             ("owner_org_id", Arg::Int(owner)),
             ("updated_at", Arg::Text(Some(meta.at.clone()))),
             ("updated_by", Arg::Int(Some(meta.actor_id))),
+            ("search_grams", Arg::Text(Some(grams))),
         ] {
             args.push(a);
             sets.push(format!("{n} = ${}", args.len()));
@@ -1076,7 +1134,17 @@ impl Store for SqlStore {
                     )
                     .execute(&mut *tx)
                     .await?;
+                    // They are now found by their new owner's name.
+                    crate::search::regram(&mut tx, dependent, &format!("t.{field} = $1"), vec![Arg::Int(Some(id))])
+                        .await?;
                 }
+            }
+        }
+        // Records are found by their owner's name: renaming an
+        // organization re-indexes what it owns.
+        if kind == Kind::Organization && before.fields.get("name") != fields.get("name") {
+            for owned in Kind::ALL.into_iter().filter(|k| crate::search::owner_name_searched(*k)) {
+                crate::search::regram(&mut tx, owned, "t.owner_org_id = $1", vec![Arg::Int(Some(id))]).await?;
             }
         }
         let after = fetch(&mut tx, kind, id, None).await?.ok_or(StoreError::NotFound)?;
