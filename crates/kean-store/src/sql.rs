@@ -30,6 +30,7 @@ const MIGRATIONS_SQLITE: &[(i64, &str)] = &[
     (5, include_str!("../migrations/sqlite/0005_pending_uploads.sql")),
     (6, include_str!("../migrations/sqlite/0006_covering_indexes.sql")),
     (8, include_str!("../migrations/sqlite/0008_keyword_index.sql")),
+    (9, include_str!("../migrations/sqlite/0009_list_indexes.sql")),
 ];
 const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -39,6 +40,7 @@ const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[
     (5, include_str!("../migrations/postgres/0005_pending_uploads.sql")),
     (6, include_str!("../migrations/postgres/0006_covering_indexes.sql")),
     (8, include_str!("../migrations/postgres/0008_keyword_index.sql")),
+    (9, include_str!("../migrations/postgres/0009_list_indexes.sql")),
 ];
 
 /// A bound parameter.
@@ -107,6 +109,13 @@ impl SqlStore {
             .max_connections(if backend == Backend::Sqlite { 4 } else { 16 })
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
+                    if backend == Backend::Postgres {
+                        // Short OLTP queries: compiling them (JIT, from a
+                        // plan cost of 100,000, which a dashboard aggregate
+                        // over a year of contracts reaches) costs more than
+                        // it saves.
+                        sqlx::query("SET jit = off").execute(&mut *conn).await?;
+                    }
                     if backend == Backend::Sqlite {
                         for pragma in [
                             "PRAGMA journal_mode = WAL",
@@ -414,10 +423,20 @@ fn escape_like(s: &str) -> String {
     out
 }
 
-/// WHERE clause and arguments for a list query; the table is `t`.
-fn where_clause(backend: Backend, kind: Kind, query: &ListQuery, org: Option<i64>) -> (String, Vec<Arg>) {
+/// What a list query selects: the FROM clause (the table as `t`, joined
+/// with its keyword index on SQLite), the WHERE clause and its arguments,
+/// and the expression of the default order (the id).
+struct Selection {
+    from: String,
+    wh: String,
+    args: Vec<Arg>,
+    id_key: String,
+}
+
+fn where_clause(backend: Backend, kind: Kind, query: &ListQuery, org: Option<i64>) -> Selection {
     let mut conds = vec!["1 = 1".to_string()];
     let mut args = Vec::new();
+    let mut use_index = false;
     let next = |args: &mut Vec<Arg>, a: Arg| {
         args.push(a);
         format!("${}", args.len())
@@ -434,7 +453,12 @@ fn where_clause(backend: Backend, kind: Kind, query: &ListQuery, org: Option<i64
     if let Some(k) = query.keyword.as_deref().map(str::trim).filter(|k| !k.is_empty()) {
         // The keyword index narrows the rows to those holding all of the
         // keyword's bigrams; the LIKE conditions below decide (search.rs).
-        let indexed = crate::search::keyword_condition(backend, kind, k, &format!("${}", args.len() + 1));
+        // Inside one organization's records its owner index is narrower.
+        let indexed = match org {
+            None => crate::search::keyword_condition(backend, kind, k, &format!("${}", args.len() + 1)),
+            Some(_) => None,
+        };
+        use_index = indexed.is_some();
         if let Some((cond, arg)) = &indexed {
             args.push(Arg::Text(Some(arg.clone())));
             conds.push(cond.clone());
@@ -496,7 +520,13 @@ fn where_clause(backend: Backend, kind: Kind, query: &ListQuery, org: Option<i64
             conds.push(format!("{name} <= {p}"));
         }
     }
-    (conds.join(" AND "), args)
+    let (from, id_key) = crate::search::from_clause(backend, kind, use_index);
+    Selection {
+        from,
+        wh: conds.join(" AND "),
+        args,
+        id_key,
+    }
 }
 
 #[async_trait]
@@ -511,11 +541,15 @@ impl Store for SqlStore {
     }
 
     async fn list(&self, kind: Kind, query: &ListQuery, scope: Scope) -> Result<Page<Record>> {
-        let (wh, mut args) = where_clause(self.backend, kind, query, scope.for_kind(kind).organization());
+        let Selection {
+            from,
+            wh,
+            mut args,
+            id_key,
+        } = where_clause(self.backend, kind, query, scope.for_kind(kind).organization());
         let counted: i64 = q(
             format!(
-                "SELECT COUNT(*) AS n FROM (SELECT 1 FROM {} t WHERE {wh} LIMIT {}) c",
-                kind.table(),
+                "SELECT COUNT(*) AS n FROM (SELECT 1 FROM {from} WHERE {wh} LIMIT {}) c",
                 COUNT_CAP + 1
             ),
             args.clone(),
@@ -526,8 +560,11 @@ impl Store for SqlStore {
         let total = counted.min(COUNT_CAP);
         let page_size = query.page_size.clamp(1, 500);
         let page = query.page.max(1);
-        let order = match query.sort {
-            Some((col, desc)) if kind.field(col).is_some() || matches!(col, "id" | "updated_at" | "created_at") => {
+        // The order, on the page's ids (`id_key`, the index's rowid when
+        // the keyword index is joined) and on the rows read for them.
+        let order = |id: &str| match query.sort {
+            Some(("id", false)) => format!("{id} ASC"),
+            Some((col, desc)) if kind.field(col).is_some() || matches!(col, "updated_at" | "created_at") => {
                 let dir = if desc { "DESC" } else { "ASC" };
                 // A reference sorts by the name people see, not by its id.
                 let key = match kind.field(col).map(|f| f.ty) {
@@ -538,9 +575,9 @@ impl Store for SqlStore {
                     ),
                     _ => format!("t.{col}"),
                 };
-                format!("{key} {dir}, t.id DESC")
+                format!("{key} {dir}, {id} DESC")
             }
-            _ => "t.id DESC".to_string(),
+            _ => format!("{id} DESC"),
         };
         // The cursor: the records after the given id in the default order
         // (newest first), without skipping over the ones before it.
@@ -550,7 +587,7 @@ impl Store for SqlStore {
             && query.is_default_order()
         {
             args.push(Arg::Int(Some(after)));
-            page_wh = format!("{page_wh} AND t.id < ${}", args.len());
+            page_wh = format!("{page_wh} AND {id_key} < ${}", args.len());
             offset = 0;
         }
         args.push(Arg::Int(Some(page_size as i64)));
@@ -561,11 +598,13 @@ impl Store for SqlStore {
         // conditions, so skipping OFFSET rows reads index entries, not
         // rows), then only those rows.
         let sql = format!(
-            "SELECT {} FROM {table} t WHERE t.id IN \
-             (SELECT t.id FROM {table} t WHERE {page_wh} ORDER BY {order} LIMIT ${lim} OFFSET ${off}) \
-             ORDER BY {order}",
+            "SELECT {} FROM {} t WHERE t.id IN \
+             (SELECT t.id FROM {from} WHERE {page_wh} ORDER BY {} LIMIT ${lim} OFFSET ${off}) \
+             ORDER BY {}",
             columns(kind),
-            table = kind.table()
+            kind.table(),
+            order(&id_key),
+            order("t.id"),
         );
         let rows = q(sql, args).fetch_all(&self.pool).await?;
         let items = rows
@@ -650,14 +689,14 @@ impl Store for SqlStore {
     }
 
     async fn count(&self, kind: Kind, scope: Scope) -> Result<i64> {
-        let (wh, args) = where_clause(
+        let Selection { from, wh, args, .. } = where_clause(
             self.backend,
             kind,
             &ListQuery::default(),
             scope.for_kind(kind).organization(),
         );
         Ok(
-            q(format!("SELECT COUNT(*) AS n FROM {} t WHERE {wh}", kind.table()), args)
+            q(format!("SELECT COUNT(*) AS n FROM {from} WHERE {wh}"), args)
                 .fetch_one(&self.pool)
                 .await?
                 .try_get("n")?,
@@ -672,7 +711,7 @@ impl Store for SqlStore {
         sums: &[&'static str],
         scope: Scope,
     ) -> Result<Vec<AggRow>> {
-        let (wh, args) = where_clause(self.backend, kind, query, scope.for_kind(kind).organization());
+        let Selection { from, wh, args, .. } = where_clause(self.backend, kind, query, scope.for_kind(kind).organization());
         let is_date = |n: &str| kind.field(n).is_some_and(|f| f.ty == FieldType::Date);
         let key = match group {
             GroupBy::Nothing => "CAST(NULL AS TEXT)".to_string(),
@@ -714,11 +753,10 @@ impl Store for SqlStore {
             )
             .collect();
             format!(
-                "SELECT {} FROM (SELECT {} FROM {} t WHERE {wh} GROUP BY owner_org_id) x \
+                "SELECT {} FROM (SELECT {} FROM {from} WHERE {wh} GROUP BY owner_org_id) x \
                  LEFT JOIN organizations o ON o.id = x.owner_org_id GROUP BY gk ORDER BY gk",
                 outer.join(", "),
                 inner.join(", "),
-                kind.table()
             )
         } else {
             let mut cols = vec![format!("{key} AS gk"), "COUNT(*) AS n".to_string()];
@@ -733,9 +771,8 @@ impl Store for SqlStore {
                 " GROUP BY gk ORDER BY gk".to_string()
             };
             format!(
-                "SELECT {} FROM {} t WHERE {wh}{group_sql}",
+                "SELECT {} FROM {from} WHERE {wh}{group_sql}",
                 cols.join(", "),
-                kind.table()
             )
         };
         q(sql, args)
@@ -1004,10 +1041,12 @@ impl Store for SqlStore {
         tx.commit().await?;
         // Refresh the planner's statistics after a bulk load, so that it
         // picks the selective index (a date range, a type) over scanning
-        // the whole table in id order.
+        // the whole table in id order. A sampled ANALYZE (analysis_limit)
+        // reads only the first entries of each index and took a type with
+        // five values for a key; the full one costs ~1 s a million rows.
         let analyze = match self.backend {
             Backend::Sqlite => vec![
-                "PRAGMA analysis_limit = 2000".to_string(),
+                "PRAGMA analysis_limit = 0".to_string(),
                 format!("ANALYZE {}", kind.table()),
             ],
             // VACUUM also marks the new pages all-visible, which index-only
