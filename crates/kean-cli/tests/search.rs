@@ -76,21 +76,21 @@ async fn keyword_search_finds_substrings_through_the_index(s: Server) {
     .expect("contract c");
     let pw = user(&s.app, "rev", Role::Reviewer, None).await;
     let api = Api::login(&s.base, "rev", &pw).await;
-    let straw_t = "秸秆综合利用技术开发合同".to_string();
-    let alloy_t = "高温合金技术转让".to_string();
+    let straw_t = "秸秆综合利用技术开发合同";
+    let alloy_t = "高温合金技术转让";
 
     // Two Chinese characters of a title, of the middle of a title.
-    assert_eq!(titles(&api, "秸秆").await, [straw_t.clone()]);
-    assert_eq!(titles(&api, "合金").await, [alloy_t.clone()]);
-    assert_eq!(titles(&api, "利用技术开发").await, [straw_t.clone()]);
+    assert_eq!(titles(&api, "秸秆").await, [straw_t]);
+    assert_eq!(titles(&api, "合金").await, [alloy_t]);
+    assert_eq!(titles(&api, "利用技术开发").await, [straw_t]);
     // One character: no bigram, the scan answers.
-    assert_eq!(titles(&api, "秸").await, [straw_t.clone()]);
+    assert_eq!(titles(&api, "秸").await, [straw_t]);
     // Letters and digits, case-insensitively, across punctuation.
-    assert_eq!(titles(&api, "ht-2025-0002").await, [alloy_t.clone()]);
-    assert_eq!(titles(&api, "alloys").await, [alloy_t.clone()]);
-    assert_eq!(titles(&api, "ACME").await, [alloy_t.clone()]);
+    assert_eq!(titles(&api, "ht-2025-0002").await, [alloy_t]);
+    assert_eq!(titles(&api, "alloys").await, [alloy_t]);
+    assert_eq!(titles(&api, "ACME").await, [alloy_t]);
     // The owner organization's name: two characters of it.
-    assert_eq!(titles(&api, "甲科").await, [straw_t.clone()]);
+    assert_eq!(titles(&api, "甲科").await, [straw_t]);
     assert_eq!(titles(&api, "乙材料").await.len(), 2);
     // All bigrams present but not as one substring: not found.
     assert!(titles(&api, "甲乙丙").await.is_empty());
@@ -242,6 +242,28 @@ async fn the_cursor_pages_through_everything_once(s: Server) {
         .map(|i| i["id"].as_i64().unwrap())
         .collect();
     assert_eq!(p2, expected[3..6]);
+    // And the pages of a keyword search (its ids come in one pass).
+    let (_, k2) = api
+        .get(&format!(
+            "/api/v1/registry/contracts?page_size=3&page=2&q={}",
+            urlencode("游标合同")
+        ))
+        .await;
+    assert_eq!(k2["total"], 7);
+    let k2: Vec<i64> = k2["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(k2, expected[3..6]);
+    let (_, k3) = api
+        .get(&format!(
+            "/api/v1/registry/contracts?page_size=3&page=4&q={}",
+            urlencode("游标合同")
+        ))
+        .await;
+    assert_eq!(k3["items"].as_array().unwrap().len(), 0);
     // The cursor goes with filters and keywords, not with another order.
     let (_, v) = api
         .get(&format!(

@@ -431,6 +431,8 @@ struct Selection {
     wh: String,
     args: Vec<Arg>,
     id_key: String,
+    /// Whether the keyword index narrows the rows.
+    indexed: bool,
 }
 
 fn where_clause(backend: Backend, kind: Kind, query: &ListQuery, org: Option<i64>) -> Selection {
@@ -526,6 +528,7 @@ fn where_clause(backend: Backend, kind: Kind, query: &ListQuery, org: Option<i64
         wh: conds.join(" AND "),
         args,
         id_key,
+        indexed: use_index,
     }
 }
 
@@ -546,7 +549,56 @@ impl Store for SqlStore {
             wh,
             mut args,
             id_key,
+            indexed,
         } = where_clause(self.backend, kind, query, scope.for_kind(kind).organization());
+        let page_size = query.page_size.clamp(1, 500);
+        let page = query.page.max(1);
+        let first = (page as usize - 1) * page_size as usize;
+        // A keyword search in the default order: its ids (up to the count
+        // cap) in one pass through the index give both the count and the
+        // page, instead of evaluating the index twice.
+        if indexed && query.is_default_order() && query.after.is_none() && first < COUNT_CAP as usize {
+            let ids: Vec<i64> = q(
+                format!(
+                    "SELECT t.id AS id FROM {from} WHERE {wh} ORDER BY {id_key} DESC LIMIT {}",
+                    COUNT_CAP + 1
+                ),
+                args,
+            )
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| r.try_get::<i64, _>("id"))
+            .collect::<std::result::Result<_, _>>()?;
+            let counted = ids.len() as i64;
+            let wanted = &ids[first.min(ids.len())..(first + page_size as usize).min(ids.len())];
+            let mut items = Vec::with_capacity(wanted.len());
+            if !wanted.is_empty() {
+                let sql = format!(
+                    "SELECT {} FROM {} t WHERE t.id IN ({}) ORDER BY t.id DESC",
+                    columns(kind),
+                    kind.table(),
+                    (1..=wanted.len())
+                        .map(|i| format!("${i}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+                let rows = q(sql, wanted.iter().map(|i| Arg::Int(Some(*i))).collect())
+                    .fetch_all(&self.pool)
+                    .await?;
+                items = rows
+                    .iter()
+                    .map(|r| decode_record(kind, r))
+                    .collect::<Result<Vec<_>>>()?;
+            }
+            return Ok(Page {
+                items,
+                total: counted.min(COUNT_CAP),
+                total_is_exact: counted <= COUNT_CAP,
+                page,
+                page_size,
+            });
+        }
         let counted: i64 = q(
             format!(
                 "SELECT COUNT(*) AS n FROM (SELECT 1 FROM {from} WHERE {wh} LIMIT {}) c",
@@ -558,8 +610,6 @@ impl Store for SqlStore {
         .await?
         .try_get("n")?;
         let total = counted.min(COUNT_CAP);
-        let page_size = query.page_size.clamp(1, 500);
-        let page = query.page.max(1);
         // The order, on the page's ids (`id_key`, the index's rowid when
         // the keyword index is joined) and on the rows read for them.
         let order = |id: &str| match query.sort {
@@ -695,12 +745,10 @@ impl Store for SqlStore {
             &ListQuery::default(),
             scope.for_kind(kind).organization(),
         );
-        Ok(
-            q(format!("SELECT COUNT(*) AS n FROM {from} WHERE {wh}"), args)
-                .fetch_one(&self.pool)
-                .await?
-                .try_get("n")?,
-        )
+        Ok(q(format!("SELECT COUNT(*) AS n FROM {from} WHERE {wh}"), args)
+            .fetch_one(&self.pool)
+            .await?
+            .try_get("n")?)
     }
 
     async fn aggregate(
@@ -711,7 +759,8 @@ impl Store for SqlStore {
         sums: &[&'static str],
         scope: Scope,
     ) -> Result<Vec<AggRow>> {
-        let Selection { from, wh, args, .. } = where_clause(self.backend, kind, query, scope.for_kind(kind).organization());
+        let Selection { from, wh, args, .. } =
+            where_clause(self.backend, kind, query, scope.for_kind(kind).organization());
         let is_date = |n: &str| kind.field(n).is_some_and(|f| f.ty == FieldType::Date);
         let key = match group {
             GroupBy::Nothing => "CAST(NULL AS TEXT)".to_string(),
@@ -770,10 +819,7 @@ impl Store for SqlStore {
             } else {
                 " GROUP BY gk ORDER BY gk".to_string()
             };
-            format!(
-                "SELECT {} FROM {from} WHERE {wh}{group_sql}",
-                cols.join(", "),
-            )
+            format!("SELECT {} FROM {from} WHERE {wh}{group_sql}", cols.join(", "),)
         };
         q(sql, args)
             .fetch_all(&self.pool)
