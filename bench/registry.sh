@@ -1,13 +1,21 @@
 #!/usr/bin/env bash
 # Registry benchmark (issue: statistics and data exchange): seeds ORGS
 # organizations and CONTRACTS technology contracts through the real import
-# path, then measures the dashboard and a list page under load, on SQLite
-# and (when BENCH_PG_URL is set) PostgreSQL. Prints a Markdown summary.
+# path, then measures the dashboard and the list requests people make, each
+# separately, under load, on SQLite and (when BENCH_PG_URL is set)
+# PostgreSQL. Prints a Markdown-ish summary.
 #
 #   bench/registry.sh [ORGS] [CONTRACTS]        (defaults 100000 1000000)
 #   BENCH_PG_URL=postgres://postgres:kean@127.0.0.1:5432/postgres bench/registry.sh
 #
-# Needs: a release build (done here), wrk, curl. Traffic goes to 127.0.0.1 only.
+# Environment:
+#   BENCH_PG_URL       also measure PostgreSQL (a database is created and dropped)
+#   BENCH_SKIP_SQLITE  do not measure SQLite
+#   BENCH_DURATION     wrk duration per list request (default 20s)
+#   BENCH_KEEP_SQLITE  a file to seed once and keep (re-used when it exists)
+#   BENCH_KEEP_PG      a PostgreSQL database name to seed once and keep (re-used when it exists)
+#
+# Needs: a release build (done here), wrk, curl, psql. Traffic goes to 127.0.0.1 only.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ORGS=${1:-100000}
@@ -20,13 +28,30 @@ SEED=target/release/examples/bench_seed
 work=$(mktemp -d)
 trap 'kill "${server:-0}" 2>/dev/null || true; rm -rf "$work"' EXIT
 
+# The list requests people make, each measured on its own (URL-encoded).
+# Keywords: 基准技术合同12345 (a contract's title), 晋中基准4242科技 (a seller's
+# name: found through the owner), 合同 (two characters, in every title).
+LISTS=(
+  "first page of the default list|/api/v1/registry/contracts?page_size=20"
+  "filter: type + one month of registration|/api/v1/registry/contracts?contract_type=licensing&registered_on_from=2025-03-01&registered_on_to=2025-03-31&page_size=20"
+  "keyword: a title|/api/v1/registry/contracts?q=%E5%9F%BA%E5%87%86%E6%8A%80%E6%9C%AF%E5%90%88%E5%90%8C12345&page_size=20"
+  "keyword: a seller's name|/api/v1/registry/contracts?q=%E6%99%8B%E4%B8%AD%E5%9F%BA%E5%87%864242%E7%A7%91%E6%8A%80&page_size=20"
+  "keyword: two characters in every title|/api/v1/registry/contracts?q=%E5%90%88%E5%90%8C&page_size=20"
+  "deep page 2,000 (OFFSET 39,980)|/api/v1/registry/contracts?page=2000&page_size=20"
+  "deep page through the cursor (after=)|/api/v1/registry/contracts?after=AFTER&page_size=20"
+)
+
 run_one() {
-  local name=$1 url=$2
-  echo "## $name ($ORGS organizations, $CONTRACTS contracts)"
-  "$SEED" "$url" "$ORGS" "$CONTRACTS" | sed 's/^/    /'
+  local name=$1 url=$2 seed=$3
+  echo "## $name ($ORGS organizations, $CONTRACTS contracts; load before: $(cut -d' ' -f1-3 /proc/loadavg))"
+  if [ "$seed" = 1 ]; then
+    "$SEED" "$url" "$ORGS" "$CONTRACTS" | sed 's/^/    /'
+  else
+    echo "    (re-using the seeded database)"
+  fi
   "$BIN" serve --listen "127.0.0.1:$PORT" --database-url "$url" >"$work/server.log" 2>&1 &
   server=$!
-  for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.2; done
+  for _ in $(seq 1 600); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.2; done
   local token
   token=$(curl -sf -X POST "http://127.0.0.1:$PORT/api/v1/auth/token" -H 'content-type: application/json' \
     -d '{"username":"bench","password":"Bench2025x"}' | sed 's/.*"token":"\([0-9a-f]*\)".*/\1/')
@@ -37,20 +62,45 @@ run_one() {
       "http://127.0.0.1:$PORT/api/v1/statistics/dashboard?from=2025-01-01&to=2025-12-31")")
   done
   printf '      %s\n' "$(printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {printf "min %.0f ms, median %.0f ms, max %.0f ms", a[1]*1000, a[int((NR+1)/2)]*1000, a[NR]*1000}')"
-  for path in "/api/v1/registry/contracts?page=2000&page_size=20" \
-              "/api/v1/registry/contracts?q=%E5%9F%BA%E5%87%86%E6%8A%80%E6%9C%AF%E5%90%88%E5%90%8C12345&page_size=20" \
-              "/api/v1/registry/contracts?contract_type=licensing&registered_on_from=2025-03-01&registered_on_to=2025-03-31&page_size=20"; do
-    echo "    wrk -t2 -c32 -d$DURATION $path"
+  # The cursor of page 2,000: the last id of page 1,999.
+  local after
+  after=$(curl -sf -H "Authorization: Bearer $token" "http://127.0.0.1:$PORT/api/v1/registry/contracts?page=1999&page_size=20" \
+    | grep -o '"next_after":[0-9]*' | cut -d: -f2 || true)
+  for entry in "${LISTS[@]}"; do
+    local label=${entry%%|*} path=${entry#*|}
+    if [[ $path == *after=AFTER* ]]; then
+      [ -n "$after" ] || { echo "    $label: no cursor offered, skipped"; continue; }
+      path=${path/AFTER/$after}
+    fi
+    local first
+    first=$(curl -s -o /dev/null -w '%{http_code} %{time_total}' -H "Authorization: Bearer $token" "http://127.0.0.1:$PORT$path")
+    echo "    $label — $path (one request: HTTP ${first% *}, $(awk -v t="${first#* }" 'BEGIN{printf "%.0f", t*1000}') ms)"
     wrk -t2 -c32 -d"$DURATION" --latency -H "Authorization: Bearer $token" "http://127.0.0.1:$PORT$path" \
-      | grep -E '^\s+(50|90|99)%|Requests/sec|Non-2xx' | sed 's/^ */      /'
+      | grep -E '^\s+(50|99)%|Requests/sec|Non-2xx|timeout' | sed 's/^ */      /' | paste -sd' ' | sed 's/^/      /'
   done
+  echo "    load after: $(cut -d' ' -f1-3 /proc/loadavg)"
   kill "$server"; wait "$server" 2>/dev/null || true
 }
 
-[ -n "${BENCH_SKIP_SQLITE:-}" ] || run_one "SQLite" "sqlite://$work/bench.db"
+if [ -z "${BENCH_SKIP_SQLITE:-}" ]; then
+  if [ -n "${BENCH_KEEP_SQLITE:-}" ]; then
+    seed=1; [ -e "$BENCH_KEEP_SQLITE" ] && seed=0
+    run_one "SQLite" "sqlite://$BENCH_KEEP_SQLITE" "$seed"
+  else
+    run_one "SQLite" "sqlite://$work/bench.db" 1
+  fi
+fi
 if [ -n "${BENCH_PG_URL:-}" ]; then
-  db="kean_bench_$$"
-  psql "$BENCH_PG_URL" -qc "CREATE DATABASE $db" >/dev/null
-  run_one "PostgreSQL 15" "${BENCH_PG_URL%/*}/$db"
-  psql "$BENCH_PG_URL" -qc "DROP DATABASE $db" >/dev/null
+  if [ -n "${BENCH_KEEP_PG:-}" ]; then
+    db=$BENCH_KEEP_PG; seed=0
+    if ! psql "$BENCH_PG_URL" -tAc "SELECT 1 FROM pg_database WHERE datname = '$db'" | grep -q 1; then
+      psql "$BENCH_PG_URL" -qc "CREATE DATABASE $db" >/dev/null; seed=1
+    fi
+    run_one "PostgreSQL 15" "${BENCH_PG_URL%/*}/$db" "$seed"
+  else
+    db="kean_bench_$$"
+    psql "$BENCH_PG_URL" -qc "CREATE DATABASE $db" >/dev/null
+    run_one "PostgreSQL 15" "${BENCH_PG_URL%/*}/$db" 1
+    psql "$BENCH_PG_URL" -qc "DROP DATABASE $db" >/dev/null
+  fi
 fi

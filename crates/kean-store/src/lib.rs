@@ -14,6 +14,7 @@
 //! at all.
 
 pub mod screening;
+mod search;
 mod sql;
 
 use std::collections::{HashMap, HashSet};
@@ -96,6 +97,18 @@ pub struct ListQuery {
     /// 1-based.
     pub page: u32,
     pub page_size: u32,
+    /// A cursor: list the records after this id in the default order
+    /// (newest first) instead of skipping `(page - 1) * page_size` of them.
+    /// Ignored under any other sort.
+    pub after: Option<i64>,
+}
+
+impl ListQuery {
+    /// Whether the list is in the default order, newest (largest id) first,
+    /// in which the `after` cursor applies.
+    pub fn is_default_order(&self) -> bool {
+        matches!(self.sort, None | Some(("id", true)))
+    }
 }
 
 /// How an aggregate groups its records.

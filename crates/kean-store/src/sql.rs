@@ -32,6 +32,8 @@ const MIGRATIONS_SQLITE: &[(i64, &str)] = &[
     (5, include_str!("../migrations/sqlite/0005_pending_uploads.sql")),
     (6, include_str!("../migrations/sqlite/0006_covering_indexes.sql")),
     (7, include_str!("../migrations/sqlite/0007_screening.sql")),
+    (8, include_str!("../migrations/sqlite/0008_keyword_index.sql")),
+    (9, include_str!("../migrations/sqlite/0009_list_indexes.sql")),
 ];
 const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -41,18 +43,20 @@ const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[
     (5, include_str!("../migrations/postgres/0005_pending_uploads.sql")),
     (6, include_str!("../migrations/postgres/0006_covering_indexes.sql")),
     (7, include_str!("../migrations/postgres/0007_screening.sql")),
+    (8, include_str!("../migrations/postgres/0008_keyword_index.sql")),
+    (9, include_str!("../migrations/postgres/0009_list_indexes.sql")),
 ];
 
 /// A bound parameter.
 #[derive(Debug, Clone)]
-enum Arg {
+pub(crate) enum Arg {
     Int(Option<i64>),
     Text(Option<String>),
 }
 
 type AnyQuery = sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments>;
 
-fn q(sql: String, args: Vec<Arg>) -> AnyQuery {
+pub(crate) fn q(sql: String, args: Vec<Arg>) -> AnyQuery {
     let mut query = sqlx::query(AssertSqlSafe(sql));
     for a in args {
         query = match a {
@@ -109,6 +113,13 @@ impl SqlStore {
             .max_connections(if backend == Backend::Sqlite { 4 } else { 16 })
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
+                    if backend == Backend::Postgres {
+                        // Short OLTP queries: compiling them (JIT, from a
+                        // plan cost of 100,000, which a dashboard aggregate
+                        // over a year of contracts reaches) costs more than
+                        // it saves.
+                        sqlx::query("SET jit = off").execute(&mut *conn).await?;
+                    }
                     if backend == Backend::Sqlite {
                         for pragma in [
                             "PRAGMA journal_mode = WAL",
@@ -154,6 +165,10 @@ impl SqlStore {
             let mut tx = self.pool.begin().await?;
             for stmt in sql.split(";\n").map(strip_comments).filter(|s| !s.trim().is_empty()) {
                 q(stmt, vec![]).execute(&mut *tx).await?;
+            }
+            if *version == 8 {
+                // The keyword index: bigrams of the rows already there.
+                crate::search::fill_missing(&mut tx).await?;
             }
             q(
                 "INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)".into(),
@@ -283,7 +298,7 @@ const AUDIT_COLS: &str =
 /// Placeholders for a statement with many parameters, in order. SQLite
 /// looks numbered parameters up by name in a list, which makes binding
 /// thousands of `$n` quadratic; anonymous `?` bind by position.
-fn placeholders(positional: bool, first: usize, last: usize) -> String {
+pub(crate) fn placeholders(positional: bool, first: usize, last: usize) -> String {
     let ph: Vec<String> = (first..=last)
         .map(|n| if positional { "?".to_string() } else { format!("${n}") })
         .collect();
@@ -412,10 +427,22 @@ fn escape_like(s: &str) -> String {
     out
 }
 
-/// WHERE clause and arguments for a list query.
-fn where_clause(kind: Kind, query: &ListQuery, org: Option<i64>) -> (String, Vec<Arg>) {
+/// What a list query selects: the FROM clause (the table as `t`, joined
+/// with its keyword index on SQLite), the WHERE clause and its arguments,
+/// and the expression of the default order (the id).
+struct Selection {
+    from: String,
+    wh: String,
+    args: Vec<Arg>,
+    id_key: String,
+    /// Whether the keyword index narrows the rows.
+    indexed: bool,
+}
+
+fn where_clause(backend: Backend, kind: Kind, query: &ListQuery, org: Option<i64>) -> Selection {
     let mut conds = vec!["1 = 1".to_string()];
     let mut args = Vec::new();
+    let mut use_index = false;
     let next = |args: &mut Vec<Arg>, a: Arg| {
         args.push(a);
         format!("${}", args.len())
@@ -430,19 +457,36 @@ fn where_clause(kind: Kind, query: &ListQuery, org: Option<i64>) -> (String, Vec
         ArchivedFilter::All => {}
     }
     if let Some(k) = query.keyword.as_deref().map(str::trim).filter(|k| !k.is_empty()) {
+        // The keyword index narrows the rows to those holding all of the
+        // keyword's bigrams; the LIKE conditions below decide (search.rs).
+        // Inside one organization's records its owner index is narrower.
+        let indexed = match org {
+            None => crate::search::keyword_condition(backend, kind, k, &format!("${}", args.len() + 1)),
+            Some(_) => None,
+        };
+        use_index = indexed.is_some();
+        if let Some((cond, arg)) = &indexed {
+            args.push(Arg::Text(Some(arg.clone())));
+            conds.push(cond.clone());
+        }
         let p = next(&mut args, Arg::Text(Some(escape_like(k))));
         let mut ors: Vec<String> = kind
             .fields()
             .iter()
             .filter(|f| f.search)
-            .map(|f| format!("LOWER({}) LIKE {p} ESCAPE '\\'", f.name))
+            .map(|f| format!("LOWER(t.{}) LIKE {p} ESCAPE '\\'", f.name))
             .collect();
         // Records owned by an organization are also found by its name
-        // (contracts by their seller, platforms by their host …).
-        if matches!(kind.owner(), Owner::Field(_) | Owner::Via(..)) {
-            ors.push(format!(
-                "owner_org_id IN (SELECT id FROM organizations WHERE LOWER(name) LIKE {p} ESCAPE '\\')"
-            ));
+        // (contracts by their seller, platforms by their host …): looked
+        // up per candidate when the index narrowed them, else as one set.
+        if crate::search::owner_name_searched(kind) {
+            ors.push(if indexed.is_some() {
+                format!(
+                    "EXISTS (SELECT 1 FROM organizations o WHERE o.id = t.owner_org_id AND LOWER(o.name) LIKE {p} ESCAPE '\\')"
+                )
+            } else {
+                format!("t.owner_org_id IN (SELECT id FROM organizations WHERE LOWER(name) LIKE {p} ESCAPE '\\')")
+            });
         }
         if !ors.is_empty() {
             conds.push(format!("({})", ors.join(" OR ")));
@@ -482,7 +526,14 @@ fn where_clause(kind: Kind, query: &ListQuery, org: Option<i64>) -> (String, Vec
             conds.push(format!("{name} <= {p}"));
         }
     }
-    (conds.join(" AND "), args)
+    let (from, id_key) = crate::search::from_clause(backend, kind, use_index);
+    Selection {
+        from,
+        wh: conds.join(" AND "),
+        args,
+        id_key,
+        indexed: use_index,
+    }
 }
 
 #[async_trait]
@@ -497,11 +548,64 @@ impl Store for SqlStore {
     }
 
     async fn list(&self, kind: Kind, query: &ListQuery, scope: Scope) -> Result<Page<Record>> {
-        let (wh, mut args) = where_clause(kind, query, scope.for_kind(kind).organization());
+        let Selection {
+            from,
+            wh,
+            mut args,
+            id_key,
+            indexed,
+        } = where_clause(self.backend, kind, query, scope.for_kind(kind).organization());
+        let page_size = query.page_size.clamp(1, 500);
+        let page = query.page.max(1);
+        let first = (page as usize - 1) * page_size as usize;
+        // A keyword search in the default order: its ids (up to the count
+        // cap) in one pass through the index give both the count and the
+        // page, instead of evaluating the index twice.
+        if indexed && query.is_default_order() && query.after.is_none() && first < COUNT_CAP as usize {
+            let ids: Vec<i64> = q(
+                format!(
+                    "SELECT t.id AS id FROM {from} WHERE {wh} ORDER BY {id_key} DESC LIMIT {}",
+                    COUNT_CAP + 1
+                ),
+                args,
+            )
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| r.try_get::<i64, _>("id"))
+            .collect::<std::result::Result<_, _>>()?;
+            let counted = ids.len() as i64;
+            let wanted = &ids[first.min(ids.len())..(first + page_size as usize).min(ids.len())];
+            let mut items = Vec::with_capacity(wanted.len());
+            if !wanted.is_empty() {
+                let sql = format!(
+                    "SELECT {} FROM {} t WHERE t.id IN ({}) ORDER BY t.id DESC",
+                    columns(kind),
+                    kind.table(),
+                    (1..=wanted.len())
+                        .map(|i| format!("${i}"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                );
+                let rows = q(sql, wanted.iter().map(|i| Arg::Int(Some(*i))).collect())
+                    .fetch_all(&self.pool)
+                    .await?;
+                items = rows
+                    .iter()
+                    .map(|r| decode_record(kind, r))
+                    .collect::<Result<Vec<_>>>()?;
+            }
+            return Ok(Page {
+                items,
+                total: counted.min(COUNT_CAP),
+                total_is_exact: counted <= COUNT_CAP,
+                page,
+                page_size,
+            });
+        }
         let counted: i64 = q(
             format!(
-                "SELECT COUNT(*) AS n FROM (SELECT 1 FROM {} WHERE {wh} LIMIT {}) c",
-                kind.table(),
+                "SELECT COUNT(*) AS n FROM (SELECT 1 FROM {from} WHERE {wh} LIMIT {}) c",
                 COUNT_CAP + 1
             ),
             args.clone(),
@@ -510,33 +614,51 @@ impl Store for SqlStore {
         .await?
         .try_get("n")?;
         let total = counted.min(COUNT_CAP);
-        let page_size = query.page_size.clamp(1, 500);
-        let page = query.page.max(1);
-        let order = match query.sort {
-            Some((col, desc)) if kind.field(col).is_some() || matches!(col, "id" | "updated_at" | "created_at") => {
+        // The order, on the page's ids (`id_key`, the index's rowid when
+        // the keyword index is joined) and on the rows read for them.
+        let order = |id: &str| match query.sort {
+            Some(("id", false)) => format!("{id} ASC"),
+            Some((col, desc)) if kind.field(col).is_some() || matches!(col, "updated_at" | "created_at") => {
                 let dir = if desc { "DESC" } else { "ASC" };
                 // A reference sorts by the name people see, not by its id.
                 let key = match kind.field(col).map(|f| f.ty) {
                     Some(FieldType::Ref(k)) => format!(
-                        "(SELECT r.{} FROM {} r WHERE r.id = {}.{col})",
+                        "(SELECT r.{} FROM {} r WHERE r.id = t.{col})",
                         k.label_field(),
                         k.table(),
-                        kind.table()
                     ),
-                    _ => col.to_string(),
+                    _ => format!("t.{col}"),
                 };
-                format!("{key} {dir}, id DESC")
+                format!("{key} {dir}, {id} DESC")
             }
-            _ => "id DESC".to_string(),
+            _ => format!("{id} DESC"),
         };
+        // The cursor: the records after the given id in the default order
+        // (newest first), without skipping over the ones before it.
+        let mut page_wh = wh;
+        let mut offset = (page as i64 - 1) * page_size as i64;
+        if let Some(after) = query.after
+            && query.is_default_order()
+        {
+            args.push(Arg::Int(Some(after)));
+            page_wh = format!("{page_wh} AND {id_key} < ${}", args.len());
+            offset = 0;
+        }
         args.push(Arg::Int(Some(page_size as i64)));
         let lim = args.len();
-        args.push(Arg::Int(Some((page as i64 - 1) * page_size as i64)));
+        args.push(Arg::Int(Some(offset)));
         let off = args.len();
+        // The page's ids first (from an index where one covers the
+        // conditions, so skipping OFFSET rows reads index entries, not
+        // rows), then only those rows.
         let sql = format!(
-            "SELECT {} FROM {} WHERE {wh} ORDER BY {order} LIMIT ${lim} OFFSET ${off}",
+            "SELECT {} FROM {} t WHERE t.id IN \
+             (SELECT t.id FROM {from} WHERE {page_wh} ORDER BY {} LIMIT ${lim} OFFSET ${off}) \
+             ORDER BY {}",
             columns(kind),
-            kind.table()
+            kind.table(),
+            order(&id_key),
+            order("t.id"),
         );
         let rows = q(sql, args).fetch_all(&self.pool).await?;
         let items = rows
@@ -621,13 +743,16 @@ impl Store for SqlStore {
     }
 
     async fn count(&self, kind: Kind, scope: Scope) -> Result<i64> {
-        let (wh, args) = where_clause(kind, &ListQuery::default(), scope.for_kind(kind).organization());
-        Ok(
-            q(format!("SELECT COUNT(*) AS n FROM {} WHERE {wh}", kind.table()), args)
-                .fetch_one(&self.pool)
-                .await?
-                .try_get("n")?,
-        )
+        let Selection { from, wh, args, .. } = where_clause(
+            self.backend,
+            kind,
+            &ListQuery::default(),
+            scope.for_kind(kind).organization(),
+        );
+        Ok(q(format!("SELECT COUNT(*) AS n FROM {from} WHERE {wh}"), args)
+            .fetch_one(&self.pool)
+            .await?
+            .try_get("n")?)
     }
 
     async fn aggregate(
@@ -638,7 +763,8 @@ impl Store for SqlStore {
         sums: &[&'static str],
         scope: Scope,
     ) -> Result<Vec<AggRow>> {
-        let (wh, args) = where_clause(kind, query, scope.for_kind(kind).organization());
+        let Selection { from, wh, args, .. } =
+            where_clause(self.backend, kind, query, scope.for_kind(kind).organization());
         let is_date = |n: &str| kind.field(n).is_some_and(|f| f.ty == FieldType::Date);
         let key = match group {
             GroupBy::Nothing => "CAST(NULL AS TEXT)".to_string(),
@@ -680,11 +806,10 @@ impl Store for SqlStore {
             )
             .collect();
             format!(
-                "SELECT {} FROM (SELECT {} FROM {} t WHERE {wh} GROUP BY owner_org_id) x \
+                "SELECT {} FROM (SELECT {} FROM {from} WHERE {wh} GROUP BY owner_org_id) x \
                  LEFT JOIN organizations o ON o.id = x.owner_org_id GROUP BY gk ORDER BY gk",
                 outer.join(", "),
                 inner.join(", "),
-                kind.table()
             )
         } else {
             let mut cols = vec![format!("{key} AS gk"), "COUNT(*) AS n".to_string()];
@@ -698,11 +823,7 @@ impl Store for SqlStore {
             } else {
                 " GROUP BY gk ORDER BY gk".to_string()
             };
-            format!(
-                "SELECT {} FROM {} t WHERE {wh}{group_sql}",
-                cols.join(", "),
-                kind.table()
-            )
+            format!("SELECT {} FROM {from} WHERE {wh}{group_sql}", cols.join(", "),)
         };
         q(sql, args)
             .fetch_all(&self.pool)
@@ -870,8 +991,21 @@ impl Store for SqlStore {
         };
         let mut names: Vec<&str> = vec!["id"];
         names.extend(kind.fields().iter().map(|f| f.name));
-        names.extend(["owner_org_id", "created_at", "updated_at", "created_by", "updated_by"]);
+        names.extend([
+            "owner_org_id",
+            "created_at",
+            "updated_at",
+            "created_by",
+            "updated_by",
+            "search_grams",
+        ]);
         let positional = self.backend == Backend::Sqlite;
+        // The owners' names go into the keyword index of what they own.
+        let owner_names = if crate::search::owner_name_searched(kind) {
+            crate::search::owner_names(&mut tx, rows.iter().filter_map(|(_, o)| *o), positional).await?
+        } else {
+            HashMap::new()
+        };
         // Well under SQLite's and PostgreSQL's limits on bound parameters.
         let per_statement = (20_000 / names.len()).clamp(1, 500);
         for (chunk_no, chunk) in rows.chunks(per_statement).enumerate() {
@@ -888,12 +1022,15 @@ impl Store for SqlStore {
                 let first = args.len() + 1;
                 args.push(Arg::Int(Some(id)));
                 args.extend(fields.iter().map(|(f, v)| value_arg(f.ty, v)));
+                let grams =
+                    crate::search::record_grams(fields, owner.and_then(|o| owner_names.get(&o)).map(String::as_str));
                 args.extend([
                     Arg::Int(owner),
                     Arg::Text(Some(meta.at.clone())),
                     Arg::Text(Some(meta.at.clone())),
                     Arg::Int(Some(meta.actor_id)),
                     Arg::Int(Some(meta.actor_id)),
+                    Arg::Text(Some(grams)),
                 ]);
                 tuples.push(placeholders(positional, first, args.len()));
                 let rec = Record {
@@ -954,11 +1091,23 @@ impl Store for SqlStore {
         tx.commit().await?;
         // Refresh the planner's statistics after a bulk load, so that it
         // picks the selective index (a date range, a type) over scanning
-        // the whole table in id order.
+        // the whole table in id order. A sampled ANALYZE (analysis_limit)
+        // reads only the first entries of each index and took a type with
+        // five values for a key; the full one costs ~1 s a million rows.
         let analyze = match self.backend {
+            // Skip-scans (an index whose first column has few values, read
+            // once per value) are never what kean's indexes are for; SQLite
+            // 3.51 chose one for the grouped period aggregates (seconds).
+            // Reloading the schema makes every connection see the marks.
             Backend::Sqlite => vec![
-                "PRAGMA analysis_limit = 2000".to_string(),
+                "PRAGMA analysis_limit = 0".to_string(),
                 format!("ANALYZE {}", kind.table()),
+                format!(
+                    "UPDATE sqlite_stat1 SET stat = stat || ' noskipscan' WHERE tbl = '{}' \
+                     AND idx IS NOT NULL AND stat NOT LIKE '%noskipscan%'",
+                    kind.table()
+                ),
+                "ANALYZE sqlite_schema".to_string(),
             ],
             // VACUUM also marks the new pages all-visible, which index-only
             // scans (the statistics' covering indexes) need.
@@ -976,6 +1125,7 @@ impl Store for SqlStore {
         let _w = self.write_guard().await;
         let mut tx = self.pool.begin().await?;
         check_unique(&mut tx, fields, None).await?;
+        let grams = crate::search::grams_for(&mut tx, fields, owner_org_id).await?;
         let mut names: Vec<&str> = Vec::new();
         let mut args = Vec::new();
         for (f, v) in fields.iter() {
@@ -988,6 +1138,7 @@ impl Store for SqlStore {
             ("updated_at", Arg::Text(Some(meta.at.clone()))),
             ("created_by", Arg::Int(Some(meta.actor_id))),
             ("updated_by", Arg::Int(Some(meta.actor_id))),
+            ("search_grams", Arg::Text(Some(grams))),
         ] {
             names.push(n);
             args.push(a);
@@ -1051,10 +1202,12 @@ impl Store for SqlStore {
         } else {
             owner_org_id
         };
+        let grams = crate::search::grams_for(&mut tx, fields, owner).await?;
         for (n, a) in [
             ("owner_org_id", Arg::Int(owner)),
             ("updated_at", Arg::Text(Some(meta.at.clone()))),
             ("updated_by", Arg::Int(Some(meta.actor_id))),
+            ("search_grams", Arg::Text(Some(grams))),
         ] {
             args.push(a);
             sets.push(format!("{n} = ${}", args.len()));
@@ -1080,7 +1233,17 @@ impl Store for SqlStore {
                     )
                     .execute(&mut *tx)
                     .await?;
+                    // They are now found by their new owner's name.
+                    crate::search::regram(&mut tx, dependent, &format!("t.{field} = $1"), vec![Arg::Int(Some(id))])
+                        .await?;
                 }
+            }
+        }
+        // Records are found by their owner's name: renaming an
+        // organization re-indexes what it owns.
+        if kind == Kind::Organization && before.fields.get("name") != fields.get("name") {
+            for owned in Kind::ALL.into_iter().filter(|k| crate::search::owner_name_searched(*k)) {
+                crate::search::regram(&mut tx, owned, "t.owner_org_id = $1", vec![Arg::Int(Some(id))]).await?;
             }
         }
         let after = fetch(&mut tx, kind, id, None).await?.ok_or(StoreError::NotFound)?;

@@ -9,7 +9,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use kean_app::{AppError, Listing, SessionKind};
+use kean_app::{AppError, ListQuery, Listing, SessionKind};
 use kean_core::schema::FieldType;
 use kean_core::{ErrorCode, Kind, Record, Role};
 use serde_json::{Value as J, json};
@@ -110,13 +110,21 @@ fn record_json(r: &Record, labels: &HashMap<(Kind, i64), String>) -> J {
     v
 }
 
-fn listing_json(l: &Listing) -> J {
+/// A listing; in the default order a full page also carries `next_after`,
+/// the cursor of the page after it (`?after=…`).
+fn listing_json(l: &Listing, query: &ListQuery) -> J {
+    let full = l.page.items.len() == l.page.page_size as usize;
+    let next_after = match l.page.items.last() {
+        Some(r) if full && query.is_default_order() => json!(r.id),
+        _ => J::Null,
+    };
     json!({
         "items": l.page.items.iter().map(|r| record_json(r, &l.labels)).collect::<Vec<_>>(),
         "total": l.page.total,
         "total_is_exact": l.page.total_is_exact,
         "page": l.page.page,
         "page_size": l.page.page_size,
+        "next_after": next_after,
     })
 }
 
@@ -211,7 +219,7 @@ async fn list(u: ApiUser, Path(slug): Path<String>, Query(pairs): Query<Vec<(Str
         Err(e) => return error_json(e),
     };
     match u.access.list(kind, &p.query).await {
-        Ok(l) => Json(listing_json(&l)).into_response(),
+        Ok(l) => Json(listing_json(&l, &p.query)).into_response(),
         Err(e) => error_json(e),
     }
 }

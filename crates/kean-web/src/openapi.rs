@@ -73,6 +73,7 @@ pub fn build() -> J {
             json!({ "name": "q", "in": "query", "schema": { "type": "string" }, "description": "keyword" }),
             json!({ "name": "page", "in": "query", "schema": { "type": "integer", "minimum": 1 } }),
             json!({ "name": "page_size", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 500 } }),
+            json!({ "name": "after", "in": "query", "schema": { "type": "integer" }, "description": "cursor: the records after this id in the default order (a page's next_after); page is then ignored" }),
             json!({ "name": "sort", "in": "query", "schema": { "type": "string" } }),
             json!({ "name": "order", "in": "query", "schema": { "type": "string", "enum": ["asc", "desc"] } }),
             json!({ "name": "archived", "in": "query", "schema": { "type": "string", "enum": ["active", "archived", "all"] } }),
@@ -91,7 +92,8 @@ pub fn build() -> J {
             json!({
                 "get": { "tags": [tag], "summary": format!("List {}", k.label(false)), "parameters": params,
                     "responses": { "200": { "description": "a page", "content": { "application/json": { "schema": { "type": "object", "properties": {
-                        "items": { "type": "array", "items": one }, "total": { "type": "integer" }, "page": { "type": "integer" }, "page_size": { "type": "integer" } } } } } },
+                        "items": { "type": "array", "items": one }, "total": { "type": "integer" }, "total_is_exact": { "type": "boolean" }, "page": { "type": "integer" }, "page_size": { "type": "integer" },
+                        "next_after": { "type": ["integer", "null"], "description": "cursor of the next page (default order, full page)" } } } } } },
                         "400": err("bad parameter"), "401": err("not authenticated"), "403": err("forbidden") } },
                 "post": { "tags": [tag], "summary": format!("Create a record in {}", k.label(false)), "requestBody": body,
                     "responses": { "201": { "description": "created", "content": { "application/json": { "schema": one } } },

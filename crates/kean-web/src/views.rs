@@ -210,6 +210,18 @@ pub fn parse_list_params(kind: Kind, pairs: &[(String, String)], strict: bool) -
                 }
                 _ => {}
             },
+            "after" if v.is_empty() => {}
+            "after" => match v.parse::<i64>() {
+                Ok(id) => p.query.after = Some(id),
+                Err(_) if strict => {
+                    return Err(bad_param(
+                        "after",
+                        "after 应为记录编号".into(),
+                        "after must be a record id".into(),
+                    ));
+                }
+                Err(_) => {}
+            },
             "_" | "saved" => {}
             other if other.starts_with("owner_") && kind.owner() != kean_core::schema::Owner::None => {
                 let name = &other["owner_".len()..];
@@ -296,6 +308,13 @@ pub fn parse_list_params(kind: Kind, pairs: &[(String, String)], strict: bool) -
         let desc = order_desc.unwrap_or(false);
         p.sort = Some((f, desc));
         p.query.sort = Some((f, desc));
+    }
+    if strict && p.query.after.is_some() && !p.query.is_default_order() {
+        return Err(bad_param(
+            "after",
+            "after 只适用于默认排序（最新在前）".into(),
+            "after works only in the default order (newest first)".into(),
+        ));
     }
     Ok(p)
 }

@@ -1,0 +1,281 @@
+//! Keyword search through the bigram index and paging by cursor, on SQLite
+//! and PostgreSQL: what is found must be exactly what a substring match
+//! finds, inside the caller's scope, after every kind of write.
+
+mod common;
+
+use std::collections::BTreeMap;
+
+use common::{Api, Server, basics, raw, user};
+use kean_app::{ImportOutcome, ImportRow, ImportSource};
+use kean_core::{Actor, Kind, Role};
+use serde_json::Value;
+
+fn contract(no: &str, title: &str, seller: i64, buyer: &str) -> BTreeMap<String, String> {
+    raw(&[
+        ("contract_no", no),
+        ("title", title),
+        ("contract_type", "development"),
+        ("seller_org_id", &seller.to_string()),
+        ("buyer_name", buyer),
+        ("buyer_country", "CN"),
+        ("signed_on", "2025-03-01"),
+        ("registered_on", "2025-03-02"),
+        ("contract_value", "100000"),
+        ("tech_value", "80000"),
+    ])
+}
+
+/// The titles a keyword finds, sorted.
+async fn titles(api: &Api, q: &str) -> Vec<String> {
+    let (st, v) = api
+        .get(&format!("/api/v1/registry/contracts?page_size=100&q={}", urlencode(q)))
+        .await;
+    assert_eq!(st, 200, "{v}");
+    let mut t: Vec<String> = v["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|i| i["fields"]["title"].as_str().expect("title").to_string())
+        .collect();
+    assert_eq!(v["total"], t.len(), "{q}: total and items agree");
+    t.sort();
+    t
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+async fn keyword_search_finds_substrings_through_the_index(s: Server) {
+    let b = basics(&s.app).await; // 晋中甲科技有限公司 (a), 晋中乙材料有限公司 (b)
+    let sys = s.app.access(Actor::system("test"));
+    let straw = sys
+        .create(
+            Kind::Contract,
+            &contract("HT-2025-0001", "秸秆综合利用技术开发合同", b.org_a, "太原绿源公司"),
+        )
+        .await
+        .expect("contract a");
+    sys.create(
+        Kind::Contract,
+        &contract("HT-2025-0002", "高温合金技术转让", b.org_b, "Acme Alloys Ltd."),
+    )
+    .await
+    .expect("contract b");
+    sys.create(
+        Kind::Contract,
+        &contract("HT-2025-0003", "甲乙 乙丙协议", b.org_b, "某公司"),
+    )
+    .await
+    .expect("contract c");
+    let pw = user(&s.app, "rev", Role::Reviewer, None).await;
+    let api = Api::login(&s.base, "rev", &pw).await;
+    let straw_t = "秸秆综合利用技术开发合同";
+    let alloy_t = "高温合金技术转让";
+
+    // Two Chinese characters of a title, of the middle of a title.
+    assert_eq!(titles(&api, "秸秆").await, [straw_t]);
+    assert_eq!(titles(&api, "合金").await, [alloy_t]);
+    assert_eq!(titles(&api, "利用技术开发").await, [straw_t]);
+    // One character: no bigram, the scan answers.
+    assert_eq!(titles(&api, "秸").await, [straw_t]);
+    // Letters and digits, case-insensitively, across punctuation.
+    assert_eq!(titles(&api, "ht-2025-0002").await, [alloy_t]);
+    assert_eq!(titles(&api, "alloys").await, [alloy_t]);
+    assert_eq!(titles(&api, "ACME").await, [alloy_t]);
+    // The owner organization's name: two characters of it.
+    assert_eq!(titles(&api, "甲科").await, [straw_t]);
+    assert_eq!(titles(&api, "乙材料").await.len(), 2);
+    // All bigrams present but not as one substring: not found.
+    assert!(titles(&api, "甲乙丙").await.is_empty());
+    assert_eq!(titles(&api, "甲乙 乙丙").await.len(), 1);
+    assert!(titles(&api, "稻草").await.is_empty());
+
+    // An edited title is found by its new words only.
+    let edited = contract("HT-2025-0001", "玉米秸秆饲料化技术开发合同", b.org_a, "太原绿源公司");
+    sys.update(Kind::Contract, straw.id, &edited, None).await.expect("edit");
+    assert_eq!(titles(&api, "玉米").await.len(), 1);
+    assert!(titles(&api, "综合利用").await.is_empty());
+
+    // Renaming the owner re-indexes what it owns.
+    let renamed = raw(&[
+        ("name", "晋中丙能源有限公司"),
+        ("credit_code", &common::valid_code("91140702MA0K00001")),
+        ("org_type", "enterprise"),
+        ("district_id", &b.district.to_string()),
+    ]);
+    sys.update(Kind::Organization, b.org_a, &renamed, None)
+        .await
+        .expect("rename");
+    assert!(titles(&api, "甲科").await.is_empty());
+    assert_eq!(titles(&api, "丙能源").await.len(), 1);
+
+    // Moving a contract to another seller: found by the new seller's name.
+    let to_b = contract("HT-2025-0001", "玉米秸秆饲料化技术开发合同", b.org_b, "太原绿源公司");
+    sys.update(Kind::Contract, straw.id, &to_b, None).await.expect("move");
+    assert!(titles(&api, "丙能源").await.is_empty());
+    assert_eq!(titles(&api, "乙材料").await.len(), 3);
+
+    // Archived records: found only among the archived.
+    sys.set_archived(Kind::Contract, straw.id, true).await.expect("archive");
+    assert!(titles(&api, "玉米").await.is_empty());
+    let (_, v) = api
+        .get(&format!(
+            "/api/v1/registry/contracts?archived=archived&q={}",
+            urlencode("玉米")
+        ))
+        .await;
+    assert_eq!(v["total"], 1);
+
+    // Organizations by their own name and credit code.
+    let (_, v) = api
+        .get(&format!("/api/v1/registry/organizations?q={}", urlencode("乙材")))
+        .await;
+    assert_eq!(v["total"], 1);
+    assert_eq!(v["items"][0]["id"], b.org_b);
+}
+on_both!(keyword_search_finds_substrings_through_the_index);
+
+async fn a_liaison_finds_only_its_own_records_through_the_index(s: Server) {
+    let b = basics(&s.app).await;
+    let sys = s.app.access(Actor::system("test"));
+    sys.create(Kind::Contract, &contract("HT-1", "秸秆还田技术服务", b.org_a, "甲方"))
+        .await
+        .expect("a");
+    sys.create(Kind::Contract, &contract("HT-2", "秸秆发电技术咨询", b.org_b, "乙方"))
+        .await
+        .expect("b");
+    let pw = user(&s.app, "liaison_b", Role::Liaison, Some(b.org_b)).await;
+    let api = Api::login(&s.base, "liaison_b", &pw).await;
+    assert_eq!(titles(&api, "秸秆").await, ["秸秆发电技术咨询"]);
+    assert!(titles(&api, "还田").await.is_empty());
+    // Not through the other organization's name either.
+    assert!(titles(&api, "甲科技").await.is_empty());
+    assert_eq!(titles(&api, "乙材料").await.len(), 1);
+}
+on_both!(a_liaison_finds_only_its_own_records_through_the_index);
+
+async fn imported_records_are_found_by_keyword(s: Server) {
+    basics(&s.app).await;
+    let sys = s.app.access(Actor::system("test"));
+    let rows: Vec<ImportRow> = (0..30)
+        .map(|n| {
+            let mut values = contract(&format!("IM-{n:04}"), &format!("导入合同第{n}号"), 0, "买方");
+            // References as people write them: the seller's name.
+            let seller = if n % 2 == 0 {
+                "晋中甲科技有限公司"
+            } else {
+                "晋中乙材料有限公司"
+            };
+            values.insert("seller_org_id".into(), seller.into());
+            ImportRow { line: n + 2, values }
+        })
+        .collect();
+    let src = ImportSource {
+        file_name: "合同.csv".into(),
+        content_hash: "search-test".into(),
+        force: false,
+        dry_run: false,
+        progress: None,
+    };
+    match sys.import(Kind::Contract, &rows, &src).await.expect("import") {
+        ImportOutcome::Imported { ids } => assert_eq!(ids.len(), 30),
+        other => panic!("not imported: {other:?}"),
+    }
+    let pw = user(&s.app, "rev", Role::Reviewer, None).await;
+    let api = Api::login(&s.base, "rev", &pw).await;
+    assert_eq!(titles(&api, "第17号").await, ["导入合同第17号"]);
+    assert_eq!(titles(&api, "导入合同").await.len(), 30);
+    // By the seller's name, resolved at import.
+    assert_eq!(titles(&api, "甲科技").await.len(), 15);
+}
+on_both!(imported_records_are_found_by_keyword);
+
+async fn the_cursor_pages_through_everything_once(s: Server) {
+    let b = basics(&s.app).await;
+    let sys = s.app.access(Actor::system("test"));
+    for n in 0..7 {
+        sys.create(
+            Kind::Contract,
+            &contract(&format!("CU-{n}"), &format!("游标合同{n}"), b.org_a, "买方"),
+        )
+        .await
+        .expect("contract");
+    }
+    let pw = user(&s.app, "rev", Role::Reviewer, None).await;
+    let api = Api::login(&s.base, "rev", &pw).await;
+    let (_, all) = api.get("/api/v1/registry/contracts?page_size=100").await;
+    let expected: Vec<i64> = all["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(expected.len(), 7);
+    assert!(all["next_after"].is_null(), "a page that is not full has no next");
+    let mut seen = vec![];
+    let mut path = "/api/v1/registry/contracts?page_size=3".to_string();
+    loop {
+        let (st, v) = api.get(&path).await;
+        assert_eq!(st, 200, "{v}");
+        assert_eq!(v["total"], 7);
+        seen.extend(v["items"].as_array().unwrap().iter().map(|i| i["id"].as_i64().unwrap()));
+        match &v["next_after"] {
+            Value::Null => break,
+            after => path = format!("/api/v1/registry/contracts?page_size=3&after={after}"),
+        }
+        assert!(seen.len() <= 9, "the cursor must end");
+    }
+    assert_eq!(seen, expected);
+    // The same pages by number.
+    let (_, p2) = api.get("/api/v1/registry/contracts?page_size=3&page=2").await;
+    let p2: Vec<i64> = p2["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(p2, expected[3..6]);
+    // And the pages of a keyword search (its ids come in one pass).
+    let (_, k2) = api
+        .get(&format!(
+            "/api/v1/registry/contracts?page_size=3&page=2&q={}",
+            urlencode("游标合同")
+        ))
+        .await;
+    assert_eq!(k2["total"], 7);
+    let k2: Vec<i64> = k2["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["id"].as_i64().unwrap())
+        .collect();
+    assert_eq!(k2, expected[3..6]);
+    let (_, k3) = api
+        .get(&format!(
+            "/api/v1/registry/contracts?page_size=3&page=4&q={}",
+            urlencode("游标合同")
+        ))
+        .await;
+    assert_eq!(k3["items"].as_array().unwrap().len(), 0);
+    // The cursor goes with filters and keywords, not with another order.
+    let (_, v) = api
+        .get(&format!(
+            "/api/v1/registry/contracts?page_size=2&after={}&q={}",
+            expected[1],
+            urlencode("游标合同")
+        ))
+        .await;
+    assert_eq!(v["items"][0]["id"], expected[2]);
+    let (st, e) = api.get("/api/v1/registry/contracts?after=5&sort=title").await;
+    assert_eq!(st, 400, "{e}");
+    assert_eq!(e["error"]["fields"][0]["field"], "after");
+    assert_eq!(api.get("/api/v1/registry/contracts?after=x").await.0, 400);
+}
+on_both!(the_cursor_pages_through_everything_once);

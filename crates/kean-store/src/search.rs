@@ -1,0 +1,246 @@
+//! The keyword index: character bigrams.
+//!
+//! A keyword search means "this text occurs (case-insensitively) in one of
+//! the kind's searched fields or in the owning organization's name". A
+//! `LIKE '%…%'` scan answers that over a whole table, which takes seconds
+//! at a million records. Chinese has no spaces to split words at, so word
+//! indexes do not help; what does is the set of *character bigrams* (pairs
+//! of adjacent characters) of each record: if the keyword occurs in a
+//! field, every bigram of the keyword is a bigram of that field.
+//!
+//! Each registry row carries `search_grams`: the distinct bigrams of its
+//! searched fields and of its owner's name, lower-cased, with everything
+//! that is not a letter or digit left out, separated by spaces. A keyword
+//! of two or more such characters selects the candidate rows holding all
+//! of its bigrams through an index — SQLite FTS5 (an external-content table
+//! over the column, `ascii` tokenizer, kept in step by triggers) or a
+//! PostgreSQL GIN index on the column split into an array — and the
+//! original `LIKE` conditions then keep exactly the rows that match, so the
+//! index only narrows and never changes what is found. Shorter keywords
+//! fall back to the scan.
+//!
+//! The bigrams are computed here, in Rust, identically for both databases
+//! and independently of the database's locale.
+
+use std::collections::{BTreeSet, HashMap};
+
+use kean_core::schema::Owner;
+use kean_core::{Fields, Kind};
+use sqlx::{AnyConnection, Row};
+
+use crate::sql::{Arg, placeholders, q};
+use crate::{Backend, Result};
+
+/// The characters the index looks at: lower-cased letters and digits.
+fn letters(text: &str) -> Vec<char> {
+    text.chars()
+        .flat_map(char::to_lowercase)
+        .filter(|c| c.is_alphanumeric())
+        .collect()
+}
+
+fn add_bigrams(text: &str, out: &mut BTreeSet<String>) {
+    let cs = letters(text);
+    for w in cs.windows(2) {
+        out.insert(w.iter().collect());
+    }
+}
+
+/// The bigrams of some texts, distinct and sorted, separated by spaces.
+pub(crate) fn grams_of<'a>(texts: impl IntoIterator<Item = &'a str>) -> String {
+    let mut set = BTreeSet::new();
+    for t in texts {
+        add_bigrams(t, &mut set);
+    }
+    set.into_iter().collect::<Vec<_>>().join(" ")
+}
+
+/// Whether records of `kind` are also found by their owner's name.
+pub(crate) fn owner_name_searched(kind: Kind) -> bool {
+    matches!(kind.owner(), Owner::Field(_) | Owner::Via(..))
+}
+
+/// The `search_grams` value of a record: its searched fields and, when the
+/// kind is found by its owner, the owner's name.
+pub(crate) fn record_grams(fields: &Fields, owner_name: Option<&str>) -> String {
+    let kind = fields.kind();
+    let values: Vec<String> = kind
+        .fields()
+        .iter()
+        .filter(|f| f.search)
+        .map(|f| fields.get(f.name))
+        .filter(|v| !v.is_null())
+        .map(|v| v.to_input())
+        .collect();
+    let owner = owner_name.filter(|_| owner_name_searched(kind));
+    grams_of(values.iter().map(String::as_str).chain(owner))
+}
+
+/// The index condition for a keyword, or `None` when the keyword has
+/// fewer than two letters or digits (then only the scan can answer). The
+/// condition refers to the listed table as `t`; `param` is the placeholder
+/// the returned argument is bound to.
+pub(crate) fn keyword_condition(backend: Backend, kind: Kind, keyword: &str, param: &str) -> Option<(String, String)> {
+    let mut set = BTreeSet::new();
+    add_bigrams(keyword, &mut set);
+    if set.is_empty() {
+        return None;
+    }
+    let table = kind.table();
+    Some(match backend {
+        // Each bigram a quoted FTS5 string (they hold only letters and
+        // digits, never a quote); juxtaposed strings must all occur. The
+        // FTS table is joined (see `fts_join`), not asked for a set of ids:
+        // read in rowid order it yields a frequent keyword's first page
+        // without collecting all its rows.
+        Backend::Sqlite => (
+            format!("{table}_fts MATCH {param}"),
+            set.iter().map(|g| format!("\"{g}\"")).collect::<Vec<_>>().join(" "),
+        ),
+        Backend::Postgres => (
+            format!("string_to_array(t.search_grams, ' ') @> string_to_array({param}, ' ')"),
+            set.into_iter().collect::<Vec<_>>().join(" "),
+        ),
+    })
+}
+
+/// What a list reads from: the table as `t`, and on SQLite with a keyword
+/// condition its FTS table joined on the rowid. Returns the FROM clause and
+/// the expression the default order (by id) sorts on — the FTS rowid when
+/// joined, which FTS5 reads in order, so that `LIMIT` stops early.
+pub(crate) fn from_clause(backend: Backend, kind: Kind, indexed: bool) -> (String, String) {
+    let table = kind.table();
+    if indexed && backend == Backend::Sqlite {
+        (
+            format!("{table}_fts JOIN {table} t ON t.id = {table}_fts.rowid"),
+            format!("{table}_fts.rowid"),
+        )
+    } else {
+        (format!("{table} t"), "t.id".to_string())
+    }
+}
+
+/// The names of some organizations, for the bigrams of the records they
+/// own. `positional`: SQLite's `?` placeholders.
+pub(crate) async fn owner_names(
+    conn: &mut AnyConnection,
+    ids: impl IntoIterator<Item = i64>,
+    positional: bool,
+) -> Result<HashMap<i64, String>> {
+    let ids: Vec<i64> = ids.into_iter().collect::<BTreeSet<_>>().into_iter().collect();
+    let mut out = HashMap::with_capacity(ids.len());
+    for chunk in ids.chunks(500) {
+        let sql = format!(
+            "SELECT id, name FROM organizations WHERE id IN {}",
+            placeholders(positional, 1, chunk.len())
+        );
+        let args = chunk.iter().map(|i| Arg::Int(Some(*i))).collect();
+        for r in q(sql, args).fetch_all(&mut *conn).await? {
+            if let Some(name) = r.try_get::<Option<String>, _>("name")? {
+                out.insert(r.try_get("id")?, name);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The `search_grams` value for a record about to be written.
+pub(crate) async fn grams_for(conn: &mut AnyConnection, fields: &Fields, owner: Option<i64>) -> Result<String> {
+    let name = match owner.filter(|_| owner_name_searched(fields.kind())) {
+        Some(o) => owner_names(&mut *conn, [o], false).await?.remove(&o),
+        None => None,
+    };
+    Ok(record_grams(fields, name.as_deref()))
+}
+
+/// Recomputes `search_grams` of the rows of `kind` that `cond` (on the
+/// table as `t`, with `args`) selects — after an owner changed its name,
+/// records moved to another owner, or to fill rows written before the
+/// index existed. Returns how many rows were rewritten.
+pub(crate) async fn regram(conn: &mut AnyConnection, kind: Kind, cond: &str, args: Vec<Arg>) -> Result<usize> {
+    let searched: Vec<&str> = kind.fields().iter().filter(|f| f.search).map(|f| f.name).collect();
+    let mut cols: Vec<String> = searched
+        .iter()
+        .enumerate()
+        .map(|(i, f)| format!("CAST(t.{f} AS TEXT) AS k{i}"))
+        .collect();
+    if owner_name_searched(kind) {
+        cols.push("(SELECT o.name FROM organizations o WHERE o.id = t.owner_org_id) AS owner_name".into());
+    }
+    cols.push("t.id".into());
+    let table = kind.table();
+    let mut last = 0i64;
+    let mut done = 0;
+    loop {
+        // In slices by id, so that a million rows never sit in memory.
+        let mut a = args.clone();
+        a.push(Arg::Int(Some(last)));
+        let sql = format!(
+            "SELECT {} FROM {table} t WHERE ({cond}) AND t.id > ${} ORDER BY t.id LIMIT 2000",
+            cols.join(", "),
+            a.len()
+        );
+        let rows = q(sql, a).fetch_all(&mut *conn).await?;
+        if rows.is_empty() {
+            return Ok(done);
+        }
+        for r in &rows {
+            let mut texts: Vec<Option<String>> = (0..searched.len())
+                .map(|i| r.try_get::<Option<String>, _>(format!("k{i}").as_str()))
+                .collect::<std::result::Result<_, _>>()?;
+            if owner_name_searched(kind) {
+                texts.push(r.try_get("owner_name")?);
+            }
+            let id: i64 = r.try_get("id")?;
+            let grams = grams_of(texts.iter().flatten().map(String::as_str));
+            q(
+                format!("UPDATE {table} SET search_grams = $1 WHERE id = $2"),
+                vec![Arg::Text(Some(grams)), Arg::Int(Some(id))],
+            )
+            .execute(&mut *conn)
+            .await?;
+            last = id;
+            done += 1;
+        }
+    }
+}
+
+/// Fills `search_grams` of every row that has none (rows written before
+/// the index existed).
+pub(crate) async fn fill_missing(conn: &mut AnyConnection) -> Result<()> {
+    for kind in Kind::ALL {
+        regram(&mut *conn, kind, "t.search_grams IS NULL", vec![]).await?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bigrams_of_chinese_and_codes() {
+        assert_eq!(grams_of(["基准技术"]), "准技 基准 技术");
+        // Case folded, punctuation and spaces left out, duplicates once.
+        assert_eq!(grams_of(["B-00 0"]), "00 b0");
+        // One letter has no bigram; fields are not joined.
+        assert_eq!(grams_of(["甲", "乙"]), "");
+    }
+
+    #[test]
+    fn a_substring_has_a_subset_of_the_bigrams() {
+        let doc: BTreeSet<String> = grams_of(["山西（新泰）钢铁有限公司", "XT-2025"])
+            .split(' ')
+            .map(String::from)
+            .collect();
+        for q in ["新泰", "泰）钢铁", "钢铁有限", "xt-20", "T-2025"] {
+            let (_, arg) = keyword_condition(Backend::Postgres, Kind::Contract, q, "$1").unwrap();
+            assert!(arg.split(' ').all(|g| doc.contains(g)), "{q}: {arg}");
+        }
+        assert!(keyword_condition(Backend::Sqlite, Kind::Contract, "钢", "$1").is_none());
+        assert!(keyword_condition(Backend::Sqlite, Kind::Contract, "-（", "$1").is_none());
+        let (sql, arg) = keyword_condition(Backend::Sqlite, Kind::Contract, "钢铁", "$3").unwrap();
+        assert_eq!(arg, "\"钢铁\"");
+        assert_eq!(sql, "tech_contracts_fts MATCH $3");
+    }
+}
