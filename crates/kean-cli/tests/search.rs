@@ -185,7 +185,7 @@ async fn imported_records_are_found_by_keyword(s: Server) {
         progress: None,
     };
     match sys.import(Kind::Contract, &rows, &src).await.expect("import") {
-        ImportOutcome::Imported { ids } => assert_eq!(ids.len(), 30),
+        ImportOutcome::Imported { ids, .. } => assert_eq!(ids.len(), 30),
         other => panic!("not imported: {other:?}"),
     }
     let pw = user(&s.app, "rev", Role::Reviewer, None).await;
