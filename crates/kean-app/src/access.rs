@@ -301,9 +301,8 @@ impl Access {
             .set_archived(kind, id, archived, scope, &meta)
             .await
             .map_err(AppError::from_store)?;
-        if !archived {
-            self.app.screen_after_write(kind, &[rec.id], &meta).await;
-        }
+        // Restored: screened again; archived: its open results lapse.
+        self.app.screen_after_write(kind, &[rec.id], &meta).await;
         Ok(rec)
     }
 

@@ -121,6 +121,16 @@ impl AppError {
                 "该记录已被他人修改，请刷新后重新编辑",
                 "the record was changed by someone else; reload and edit again",
             ),
+            StoreError::NoChange => AppError::new(
+                ErrorCode::Conflict,
+                "文件中的条目与当前版本完全相同，未产生新版本",
+                "the file holds exactly the entries of the current version; no new version was made",
+            ),
+            StoreError::Stale => AppError::new(
+                ErrorCode::Conflict,
+                "限制名单在筛查期间发生了变化，请重试",
+                "the restricted lists changed during the screening; try again",
+            ),
             StoreError::Database(d) => AppError::internal(d),
         }
     }

@@ -365,11 +365,13 @@ impl Access {
             })
             .await
             .map_err(AppError::from_store)?;
-        let new_hits = self
-            .app()
-            .screen_after_write(kind, &ids, &meta)
-            .await
-            .map_or(0, |run| run.summary.opened.len());
+        let run = self.app().screen_after_write(kind, &ids, &meta).await;
+        // Only those who may see screening results learn how many there are.
+        let new_hits = if self.may(Action::ReadScreening, None) {
+            run.map_or(0, |run| run.summary.opened.len())
+        } else {
+            0
+        };
         Ok(ImportOutcome::Imported { ids, new_hits })
     }
 }

@@ -188,6 +188,8 @@ struct PartyValues {
     spec: PartySpec,
     id: i64,
     owner: Option<i64>,
+    version: i64,
+    archived: bool,
     name: String,
     country: String,
     identifier: String,
@@ -210,7 +212,7 @@ impl PartyValues {
     }
 
     fn screen(&self, loaded: &Loaded) -> SubjectScreening {
-        let hits = if self.name.is_empty() {
+        let hits = if self.name.is_empty() || self.archived {
             Vec::new()
         } else {
             let query = Query {
@@ -252,6 +254,8 @@ impl PartyValues {
             name: self.name.clone(),
             hash: self.hash(),
             owner_org_id: self.owner,
+            record_version: self.version,
+            archived: self.archived,
             hits,
         }
     }
@@ -337,7 +341,36 @@ impl App {
 
     /// Screens the parties of records of `kind` (`ids`, or all active ones)
     /// and records what changed. Nothing happens while no list is loaded.
+    /// If the lists change while it runs, it runs again on the new ones.
+    /// The audit names kean's screening, and who set it off.
     pub(crate) async fn screen_records(
+        &self,
+        kind: Kind,
+        ids: Option<&[i64]>,
+        only_entries: Option<&HashSet<i64>>,
+        meta: &WriteMeta,
+    ) -> Result<ScreeningRun> {
+        let meta = WriteMeta {
+            at: meta.at.clone(),
+            actor_id: meta.actor_id,
+            actor: if meta.actor.starts_with("system:") {
+                meta.actor.clone()
+            } else {
+                format!("system:screening ({})", meta.actor)
+            },
+        };
+        let mut attempts = 0;
+        loop {
+            match self.screen_once(kind, ids, only_entries, &meta).await {
+                Err(e) if e.code == ErrorCode::Conflict && e.detail.as_deref() == Some("stale") && attempts < 3 => {
+                    attempts += 1;
+                }
+                other => return other,
+            }
+        }
+    }
+
+    async fn screen_once(
         &self,
         kind: Kind,
         ids: Option<&[i64]>,
@@ -361,7 +394,9 @@ impl App {
                 .screening_subjects(kind, &fields, ids)
                 .await
                 .map_err(AppError::from_store)?;
-            for r in rows.into_iter().filter(|r| !r.archived) {
+            // A full run skips archived records; a record just archived is
+            // passed on so that its results lapse.
+            for r in rows.into_iter().filter(|r| ids.is_some() || !r.archived) {
                 let mut vals = r.values.into_iter();
                 let name = vals.next().flatten().unwrap_or_default().trim().to_string();
                 let country = match spec.country_field {
@@ -377,6 +412,8 @@ impl App {
                     spec: *spec,
                     id: r.id,
                     owner: r.owner_org_id,
+                    version: r.version,
+                    archived: r.archived,
                     name,
                     country,
                     identifier,
@@ -398,7 +435,13 @@ impl App {
             .store()
             .record_screening(&results, loaded.generation, only_entries, meta)
             .await
-            .map_err(AppError::from_store)?;
+            .map_err(|e| match e {
+                kean_store::StoreError::Stale => AppError {
+                    detail: Some("stale".into()),
+                    ..AppError::from_store(kean_store::StoreError::Stale)
+                },
+                other => AppError::from_store(other),
+            })?;
         store_millis += t.elapsed().as_millis();
         Ok(ScreeningRun {
             summary,
@@ -410,9 +453,11 @@ impl App {
         })
     }
 
-    /// Screens the parties of records just written; a failure is logged by
-    /// the caller's caller, never undoes the committed write, and is caught
-    /// up by the next full re-screening.
+    /// Screens the parties of records just written (or lapses the results of
+    /// a record just archived). A failure is logged, never undoes the
+    /// committed write, and is caught up by the next screening of any kind:
+    /// a party whose stored screening is missing or out of date is screened
+    /// against every entry then.
     pub(crate) async fn screen_after_write(&self, kind: Kind, ids: &[i64], meta: &WriteMeta) -> Option<ScreeningRun> {
         if !screens(kind) || ids.is_empty() {
             return None;
@@ -573,7 +618,8 @@ impl Access {
         let store = self.app().store();
         let lists = store.restricted_lists().await.map_err(AppError::from_store)?;
         let format = format_code(parsed.format);
-        if parsed.format == ListFormat::KeanCsv && OFFICIAL_LISTS.iter().any(|o| o.eq_ignore_ascii_case(&code)) {
+        let norm = kean_screen::text::normalize;
+        if parsed.format == ListFormat::KeanCsv && OFFICIAL_LISTS.iter().any(|o| norm(o) == norm(&code)) {
             return Err(list_error(
                 "list_name",
                 format!("“{code}”是官方名单的名称，本局自建名单请另取名称"),

@@ -276,6 +276,12 @@ async fn lists_decisions_and_dynamic_screening(s: Server) {
     let (st, v) = import_list(&admin, "watch-again.csv", LIST_V2).await;
     assert_eq!(st, 409, "{v}");
     assert!(v["error"]["message"].as_str().unwrap().contains("version 2"), "{v}");
+    // The same entries in another order make no new version.
+    let mut lines: Vec<&str> = LIST_V2.lines().collect();
+    lines[1..].reverse();
+    let (st, v) = import_list(&admin, "watch-reordered.csv", &(lines.join("\n") + "\n")).await;
+    assert_eq!(st, 409, "{v}");
+    assert!(v["error"]["message_zh"].as_str().unwrap().contains("完全相同"), "{v}");
     // A file that is not a list names the problem and imports nothing.
     let (st, v) = import_list(&admin, "junk.csv", "just some words\n").await;
     assert_eq!(st, 422, "{v}");
@@ -627,3 +633,79 @@ async fn real_lists_screen_the_demo_city(s: Server) {
     assert_eq!(after["total"].as_i64().unwrap(), before, "{after}");
 }
 on_both!(real_lists_screen_the_demo_city);
+
+/// Archiving a party lapses its results; restoring it screens it again.
+/// A liaison's import screens the parties but tells the liaison nothing.
+async fn archive_restore_and_liaison_imports(s: Server) {
+    let b = basics(&s.app).await;
+    let admin_pw = user(&s.app, "sec_admin", Role::Admin, None).await;
+    let admin = Api::login(&s.base, "sec_admin", &admin_pw).await;
+    let (st, _) = import_list(&admin, "watch.csv", LIST_V1).await;
+    assert_eq!(st, 201);
+    let system = s.app.access(Actor::system("test"));
+    let huawei = system
+        .create(
+            Kind::Organization,
+            &raw(&[
+                ("name", "华为技术有限公司"),
+                ("credit_code", &valid_code("91440300MA5F00001")),
+                ("org_type", "enterprise"),
+                ("district_id", &b.district.to_string()),
+            ]),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        with_status(&party(&admin, "organizations", huawei.id).await, "open").len(),
+        1
+    );
+    system.set_archived(Kind::Organization, huawei.id, true).await.unwrap();
+    let p = party(&admin, "organizations", huawei.id).await;
+    assert!(with_status(&p, "open").is_empty(), "{p}");
+    assert_eq!(with_status(&p, "lapsed")[0]["lapse_reason"], "archived", "{p}");
+    // A full re-screening leaves the archived party alone.
+    let (_, run) = admin.post("/api/v1/screening/rescreen", json!({})).await;
+    assert_eq!(run["opened"], json!([]), "{run}");
+    system.set_archived(Kind::Organization, huawei.id, false).await.unwrap();
+    assert_eq!(
+        with_status(&party(&admin, "organizations", huawei.id).await, "open").len(),
+        1
+    );
+
+    // The liaison of organization A imports a contract whose buyer is listed.
+    let liaison = s.app.access(Actor {
+        user_id: 99,
+        username: "lia".into(),
+        display_name: "lia".into(),
+        role: Role::Liaison,
+        org_id: Some(b.org_a),
+    });
+    let csv = "contract_no,title,contract_type,seller_org_id,buyer_name,buyer_country,signed_on,registered_on,contract_value,tech_value\n\
+               2025140700000005,检测技术服务合同,service,晋中甲科技有限公司,Lockheed Martin Corporation,US,2025-04-01,2025-04-03,5000,5000\n";
+    match liaison
+        .import_file(Kind::Contract, csv.as_bytes(), "c.csv", false, false, None)
+        .await
+        .unwrap()
+    {
+        kean_app::FileImport::Imported { ids, new_hits } => {
+            assert_eq!(new_hits, 0, "a liaison is not told about screening results");
+            // … but the party was screened, and the audit names kean's screening.
+            let p = party(&admin, "contracts", ids[0]).await;
+            assert_eq!(with_status(&p, "open").len(), 1, "{p}");
+        }
+        other => panic!("{other:?}"),
+    }
+    let (_, audit) = admin.get("/api/v1/audit?page_size=20").await;
+    let opened: Vec<&Value> = audit["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "open")
+        .collect();
+    let by_import = opened
+        .iter()
+        .find(|e| e["after"]["field"] == "buyer_name")
+        .expect("the import's result is audited");
+    assert_eq!(by_import["actor"], "system:screening (lia)", "{by_import}");
+}
+on_both!(archive_restore_and_liaison_imports);

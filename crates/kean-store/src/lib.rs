@@ -43,6 +43,10 @@ pub enum StoreError {
     Duplicate { field: String },
     /// The record was changed by someone else since `expected` was read.
     VersionMismatch { expected: i64, actual: i64 },
+    /// A new list version would change nothing (same entries as the current one).
+    NoChange,
+    /// The restricted lists changed while a screening ran; screen again.
+    Stale,
     /// The database failed or was unreachable.
     Database(String),
 }
@@ -55,6 +59,8 @@ impl std::fmt::Display for StoreError {
             StoreError::VersionMismatch { expected, actual } => {
                 write!(f, "record changed meanwhile (edited version {expected}, now {actual})")
             }
+            StoreError::NoChange => write!(f, "nothing changed"),
+            StoreError::Stale => write!(f, "the restricted lists changed meanwhile"),
             StoreError::Database(e) => write!(f, "database error: {e}"),
         }
     }

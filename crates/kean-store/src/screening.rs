@@ -109,6 +109,12 @@ pub struct SubjectScreening {
     /// a dismissal holds only while it is unchanged.
     pub hash: String,
     pub owner_org_id: Option<i64>,
+    /// The record's version and archived flag as screened: if the record
+    /// changed before the results are written, they are not (its own
+    /// screening after that write takes over).
+    pub record_version: i64,
+    /// An archived record's live results lapse (`archived`); nothing opens.
+    pub archived: bool,
     pub hits: Vec<NewHit>,
 }
 
@@ -173,6 +179,7 @@ pub mod lapse {
     pub const ENTRY_CHANGED: &str = "entry_changed";
     pub const ENTRY_REMOVED: &str = "entry_removed";
     pub const NO_LONGER_MATCHES: &str = "no_longer_matches";
+    pub const ARCHIVED: &str = "archived";
 }
 
 /// A stored screening result.

@@ -6,7 +6,6 @@ use std::collections::HashMap;
 use askama::Template;
 use axum::Json;
 use axum::Router;
-use axum::body::Bytes;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
@@ -671,7 +670,20 @@ fn import_text(v: &ListVersion, run: &[String], lang: Lang) -> String {
     fill(lang.t("scr.import_done"), &args)
 }
 
-pub async fn import_list(up: WebUpload) -> Response {
+/// The permission is checked before the upload is read, so that only
+/// administrators can make the server take in a large file.
+pub async fn import_list(
+    u: WebUser,
+    axum::extract::State(st): axum::extract::State<AppState>,
+    req: axum::extract::Request,
+) -> Response {
+    if let Err(e) = u.access.check(Action::ManageLists, None) {
+        return error_page(&u, e);
+    }
+    let up = match <WebUpload as axum::extract::FromRequest<AppState>>::from_request(req, &st).await {
+        Ok(up) => up,
+        Err(r) => return r,
+    };
     let u = &up.user;
     let name = up.text.get("list_name").map(String::as_str);
     match u.access.import_list(&up.file_name, &up.bytes, name).await {
@@ -1093,12 +1105,13 @@ async fn api_entry(u: ApiUser, Path(id): Path<String>) -> Response {
     }
 }
 
-async fn api_import(
-    u: ApiUser,
-    Query(q): Query<HashMap<String, String>>,
-    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
-) -> Response {
-    let body = match body {
+async fn api_import(u: ApiUser, Query(q): Query<HashMap<String, String>>, req: axum::extract::Request) -> Response {
+    // The permission first: only administrators may make the server read a large body.
+    if let Err(e) = u.access.check(Action::ManageLists, None) {
+        return error_json(e);
+    }
+    let body = match axum::body::to_bytes(req.into_body(), kean_exchange::DEFAULT_MAX_BYTES as usize + 1_000_000).await
+    {
         Ok(b) => b,
         Err(e) => {
             let mb = kean_exchange::DEFAULT_MAX_BYTES / 1_000_000;
@@ -1106,11 +1119,8 @@ async fn api_import(
                 ErrorCode::BadRequest,
                 FieldError::new(
                     "file",
-                    format!("名单文件过大或上传中断（上限 {mb} MB）：{}", e.body_text()),
-                    format!(
-                        "the list file is too large or the upload broke off (limit {mb} MB): {}",
-                        e.body_text()
-                    ),
+                    format!("名单文件过大或上传中断（上限 {mb} MB）：{e}"),
+                    format!("the list file is too large or the upload broke off (limit {mb} MB): {e}"),
                 ),
             ));
         }

@@ -97,4 +97,17 @@ CREATE TABLE screening_hits (
     version BIGINT NOT NULL DEFAULT 1
 );
 CREATE INDEX screening_hits_subject_idx ON screening_hits (subject_kind, subject_id);
+-- at most one live result per party and entry version
+CREATE UNIQUE INDEX screening_hits_live_idx ON screening_hits (subject_kind, subject_id, subject_field, entry_id)
+    WHERE status <> 'lapsed';
+
+-- The list generation: counts list versions, raised in the transaction that
+-- stores one. Screening results are written holding this row, so runs are
+-- serialised and each checks that the lists it screened against are still
+-- the current ones.
+CREATE TABLE screening_state (
+    id BIGINT PRIMARY KEY,
+    generation BIGINT NOT NULL
+);
+INSERT INTO screening_state (id, generation) VALUES (1, 0);
 CREATE INDEX screening_hits_status_idx ON screening_hits (status, id);

@@ -150,13 +150,10 @@ impl SqlStore {
 #[async_trait]
 impl ScreeningStore for SqlStore {
     async fn list_generation(&self) -> Result<i64> {
-        Ok(q(
-            "SELECT COALESCE(MAX(id), 0) AS g FROM restricted_list_versions".into(),
-            vec![],
-        )
-        .fetch_one(&self.pool)
-        .await?
-        .try_get("g")?)
+        Ok(q("SELECT generation FROM screening_state WHERE id = 1".into(), vec![])
+            .fetch_one(&self.pool)
+            .await?
+            .try_get("generation")?)
     }
 
     async fn current_entries(&self, list_id: Option<i64>) -> Result<Vec<StoredEntry>> {
@@ -337,6 +334,14 @@ impl ScreeningStore for SqlStore {
         let pos = self.positional();
         let _w = self.write_guard().await;
         let mut tx = self.pool.begin().await?;
+        // A new list generation; on PostgreSQL the row lock also waits for
+        // screenings in progress and orders imports.
+        q(
+            "UPDATE screening_state SET generation = generation + 1 WHERE id = 1".into(),
+            vec![],
+        )
+        .execute(&mut *tx)
+        .await?;
         let existing = q(
             "SELECT id FROM restricted_lists WHERE code = $1".into(),
             vec![Arg::Text(Some(code.to_string()))],
@@ -428,6 +433,10 @@ impl ScreeningStore for SqlStore {
         for (k, (id, _, name)) in gone {
             ended.push(*id);
             changes.push(("removed", k.clone(), name.clone(), Some(*id)));
+        }
+        if changes.is_empty() && !current.is_empty() {
+            tx.rollback().await?;
+            return Err(StoreError::NoChange);
         }
         for chunk in ended.chunks(CHUNK) {
             let mut args = vec![Arg::Int(Some(version_id))];
@@ -625,49 +634,114 @@ impl ScreeningStore for SqlStore {
         only_entries: Option<&HashSet<i64>>,
         meta: &WriteMeta,
     ) -> Result<ScreeningSummary> {
-        let mut summary = ScreeningSummary {
-            subjects: results.len(),
-            ..ScreeningSummary::default()
-        };
+        // One result per party (the last wins if a caller repeated one).
+        let mut seen = HashSet::new();
+        let mut results: Vec<&SubjectScreening> = results
+            .iter()
+            .rev()
+            .filter(|s| seen.insert((s.kind, s.id, s.field)))
+            .collect();
+        results.reverse();
+        let mut summary = ScreeningSummary::default();
         if results.is_empty() {
             return Ok(summary);
         }
         let pos = self.positional();
         let _w = self.write_guard().await;
         let mut tx = self.pool.begin().await?;
-
-        // The live (not lapsed) results of these parties.
-        let wanted: HashSet<(Kind, i64)> = results.iter().map(|s| (s.kind, s.id)).collect();
-        let mut live: Vec<HitRow> = Vec::new();
-        if wanted.len() <= 32 {
-            for (kind, id) in &wanted {
+        // Hold the screening lock (PostgreSQL; SQLite has its write guard) and
+        // check that the lists screened against are still the current ones.
+        let lock = match self.backend {
+            Backend::Postgres => "SELECT generation FROM screening_state WHERE id = 1 FOR UPDATE",
+            Backend::Sqlite => "SELECT generation FROM screening_state WHERE id = 1",
+        };
+        let current: i64 = q(lock.into(), vec![])
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get("generation")?;
+        if current != generation {
+            tx.rollback().await?;
+            return Err(StoreError::Stale);
+        }
+        // Records written since they were read are left to their own screening.
+        let mut by_kind: HashMap<Kind, Vec<i64>> = HashMap::new();
+        for s in &results {
+            by_kind.entry(s.kind).or_default().push(s.id);
+        }
+        let mut now: HashMap<(Kind, i64), (i64, bool)> = HashMap::new();
+        for (kind, ids) in &by_kind {
+            let mut ids = ids.clone();
+            ids.sort_unstable();
+            ids.dedup();
+            for chunk in ids.chunks(CHUNK) {
+                let args = chunk.iter().map(|id| Arg::Int(Some(*id))).collect();
                 for r in q(
                     format!(
-                        "SELECT {HIT_COLS} FROM screening_hits h JOIN restricted_lists l ON l.id = h.list_id \
-                         WHERE h.subject_kind = $1 AND h.subject_id = $2 AND h.status <> 'lapsed'"
+                        "SELECT id, version, archived FROM {} WHERE id IN ({})",
+                        kind.table(),
+                        in_list(1, chunk.len())
                     ),
-                    vec![Arg::Text(Some(kind.slug().to_string())), Arg::Int(Some(*id))],
+                    args,
                 )
                 .fetch_all(&mut *tx)
                 .await?
                 {
-                    live.push(decode_hit(&r)?);
+                    now.insert(
+                        (*kind, r.try_get("id")?),
+                        (r.try_get("version")?, r.try_get::<i64, _>("archived")? != 0),
+                    );
                 }
             }
+        }
+        results.retain(|s| now.get(&(s.kind, s.id)) == Some(&(s.record_version, s.archived)));
+        summary.subjects = results.len();
+
+        // The live (not lapsed) results of these parties, and their last screened values.
+        let wanted: HashSet<(Kind, i64)> = results.iter().map(|s| (s.kind, s.id)).collect();
+        let mut live: Vec<HitRow> = Vec::new();
+        let mut screened: HashMap<(Kind, i64, String), String> = HashMap::new();
+        let few = wanted.len() <= 32;
+        let pairs: Vec<(Kind, i64)> = if few { wanted.iter().copied().collect() } else { vec![] };
+        let hit_sql = format!(
+            "SELECT {HIT_COLS} FROM screening_hits h JOIN restricted_lists l ON l.id = h.list_id \
+             WHERE h.status <> 'lapsed'"
+        );
+        let subj_sql = "SELECT subject_kind, subject_id, subject_field, subject_hash FROM screening_subjects";
+        let mut hit_rows = Vec::new();
+        let mut subj_rows = Vec::new();
+        if few {
+            for (kind, id) in &pairs {
+                let args = vec![Arg::Text(Some(kind.slug().to_string())), Arg::Int(Some(*id))];
+                hit_rows.extend(
+                    q(
+                        format!("{hit_sql} AND h.subject_kind = $1 AND h.subject_id = $2"),
+                        args.clone(),
+                    )
+                    .fetch_all(&mut *tx)
+                    .await?,
+                );
+                subj_rows.extend(
+                    q(format!("{subj_sql} WHERE subject_kind = $1 AND subject_id = $2"), args)
+                        .fetch_all(&mut *tx)
+                        .await?,
+                );
+            }
         } else {
-            for r in q(
-                format!(
-                    "SELECT {HIT_COLS} FROM screening_hits h JOIN restricted_lists l ON l.id = h.list_id \
-                     WHERE h.status <> 'lapsed'"
-                ),
-                vec![],
-            )
-            .fetch_all(&mut *tx)
-            .await?
-            {
-                let h = decode_hit(&r)?;
-                if wanted.contains(&(h.subject_kind, h.subject_id)) {
-                    live.push(h);
+            hit_rows = q(hit_sql, vec![]).fetch_all(&mut *tx).await?;
+            subj_rows = q(subj_sql.into(), vec![]).fetch_all(&mut *tx).await?;
+        }
+        for r in &hit_rows {
+            let h = decode_hit(r)?;
+            if wanted.contains(&(h.subject_kind, h.subject_id)) {
+                live.push(h);
+            }
+        }
+        for r in &subj_rows {
+            let kind: String = r.try_get("subject_kind")?;
+            if let Some(k) = Kind::from_slug(&kind) {
+                let id: i64 = r.try_get("subject_id")?;
+                if wanted.contains(&(k, id)) {
+                    screened.insert((k, id, r.try_get("subject_field")?), r.try_get("subject_hash")?);
                 }
             }
         }
@@ -683,8 +757,16 @@ impl ScreeningStore for SqlStore {
         let mut lapsing: Vec<(&HitRow, &'static str)> = Vec::new();
         let mut opening: Vec<(&SubjectScreening, usize)> = Vec::new();
         let mut entry_gone: Vec<i64> = Vec::new();
-        for s in results {
+        for s in &results {
             let rows = live_by.get(&(s.kind, s.id, s.field)).cloned().unwrap_or_default();
+            if s.archived {
+                lapsing.extend(rows.into_iter().map(|h| (h, lapse::ARCHIVED)));
+                continue;
+            }
+            // A party screened for the first time, or since it changed, is
+            // screened against everything, whatever run this is.
+            let fresh = screened.get(&(s.kind, s.id, s.field.to_string())) != Some(&s.hash)
+                || rows.iter().any(|h| h.subject_hash != s.hash);
             let mut kept = HashSet::new();
             for h in rows {
                 if h.subject_hash == s.hash && s.hits.iter().any(|n| n.entry_id == h.entry_id) {
@@ -695,20 +777,24 @@ impl ScreeningStore for SqlStore {
                 } else {
                     // Decided below, once we know whether the entry is still current.
                     entry_gone.push(h.entry_id);
+                    kept.insert(h.entry_id);
                     lapsing.push((h, lapse::NO_LONGER_MATCHES));
                 }
             }
             for (i, n) in s.hits.iter().enumerate() {
-                if !kept.contains(&n.entry_id) && only_entries.is_none_or(|o| o.contains(&n.entry_id)) {
+                if !kept.contains(&n.entry_id) && (fresh || only_entries.is_none_or(|o| o.contains(&n.entry_id))) {
                     opening.push((s, i));
                 }
             }
         }
-        // Refine "no longer matches" where the entry itself changed or left its list.
+        // Refine "no longer matches" where the entry itself changed or left its list;
+        // entries that ended are never matched again.
         let mut entry_state: HashMap<i64, &'static str> = HashMap::new();
-        entry_gone.sort_unstable();
-        entry_gone.dedup();
-        for chunk in entry_gone.chunks(CHUNK) {
+        let mut hit_entries: Vec<i64> = opening.iter().map(|(s, i)| s.hits[*i].entry_id).collect();
+        hit_entries.extend(entry_gone.iter().copied());
+        hit_entries.sort_unstable();
+        hit_entries.dedup();
+        for chunk in hit_entries.chunks(CHUNK) {
             let args = chunk.iter().map(|id| Arg::Int(Some(*id))).collect();
             for r in q(
                 format!(
@@ -736,6 +822,7 @@ impl ScreeningStore for SqlStore {
                 }
             }
         }
+        opening.retain(|(s, i)| !entry_state.contains_key(&s.hits[*i].entry_id));
         for (h, reason) in lapsing {
             let reason = if reason == lapse::NO_LONGER_MATCHES {
                 match entry_state.get(&h.entry_id) {
@@ -750,18 +837,23 @@ impl ScreeningStore for SqlStore {
             } else {
                 reason
             };
-            q(
+            let done = q(
                 "UPDATE screening_hits SET status = 'lapsed', lapse_reason = $1, updated_at = $2, \
-                 version = version + 1 WHERE id = $3"
+                 version = version + 1 WHERE id = $3 AND version = $4 AND status <> 'lapsed'"
                     .into(),
                 vec![
                     Arg::Text(Some(reason.to_string())),
                     Arg::Text(Some(meta.at.clone())),
                     Arg::Int(Some(h.id)),
+                    Arg::Int(Some(h.version)),
                 ],
             )
             .execute(&mut *tx)
             .await?;
+            if done.rows_affected() != 1 {
+                // Decided meanwhile: the next screening sees it as it is now.
+                continue;
+            }
             let after = fetch_hit(&mut tx, h.id).await?.ok_or(StoreError::NotFound)?;
             let mut d = draft(meta, "lapse", "screening-hits", Some(h.id));
             d.before = Some(hit_json(h));
@@ -805,7 +897,8 @@ impl ScreeningStore for SqlStore {
         }
 
         // When and against which lists each party was screened.
-        for chunk in results.chunks(CHUNK) {
+        let states: Vec<&SubjectScreening> = results.iter().copied().filter(|s| !s.archived).collect();
+        for chunk in states.chunks(CHUNK) {
             let mut args = Vec::with_capacity(chunk.len() * 7);
             let mut tuples = Vec::with_capacity(chunk.len());
             for s in chunk {
