@@ -19,12 +19,29 @@ struct Driver {
     child: Child,
     session: String,
     http: reqwest::Client,
+    profile: std::path::PathBuf,
 }
 
 impl Drop for Driver {
+    /// Ends the WebDriver session first (which closes chromium: killing
+    /// chromedriver alone would leave the browser running), then stops
+    /// chromedriver and removes the browser profile.
     fn drop(&mut self) {
+        use std::io::{Read, Write};
+        if let Some(rest) = self.session.strip_prefix("http://")
+            && let Some((addr, path)) = rest.split_once('/')
+            && let Ok(mut conn) = std::net::TcpStream::connect(addr)
+        {
+            let _ = conn.set_read_timeout(Some(Duration::from_secs(10)));
+            let _ = write!(
+                conn,
+                "DELETE /{path} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+            );
+            let _ = conn.read_to_end(&mut Vec::new());
+        }
         let _ = self.child.kill();
         let _ = self.child.wait();
+        let _ = std::fs::remove_dir_all(&self.profile);
     }
 }
 
@@ -81,6 +98,7 @@ impl Driver {
             child,
             session: format!("{base}/session/{id}"),
             http,
+            profile,
         })
     }
     async fn cmd(&self, method: reqwest::Method, path: &str, body: Value) -> Value {
