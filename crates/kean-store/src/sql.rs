@@ -791,7 +791,10 @@ impl Store for SqlStore {
         let sql = if let GroupBy::OwnerField(n) = group {
             // Aggregate per owner first (an index-only scan where a covering
             // index exists), then fold the owners into the attribute's groups.
-            let inner: Vec<String> = std::iter::once("owner_org_id, COUNT(*) AS n".to_string())
+            // `+owner_org_id` and `GROUP BY 1`: SQLite 3.51 would otherwise walk
+            // the whole table in owner order to skip the grouping sort
+            // (2.5 s instead of 0.13 s over a million contracts).
+            let inner: Vec<String> = std::iter::once("+owner_org_id AS owner_org_id, COUNT(*) AS n".to_string())
                 .chain(sum_cols.iter().map(|(i, s)| format!("COALESCE(SUM({s}), 0) AS s{i}")))
                 .collect();
             let outer: Vec<String> = [
@@ -806,7 +809,7 @@ impl Store for SqlStore {
             )
             .collect();
             format!(
-                "SELECT {} FROM (SELECT {} FROM {from} WHERE {wh} GROUP BY owner_org_id) x \
+                "SELECT {} FROM (SELECT {} FROM {from} WHERE {wh} GROUP BY 1) x \
                  LEFT JOIN organizations o ON o.id = x.owner_org_id GROUP BY gk ORDER BY gk",
                 outer.join(", "),
                 inner.join(", "),
