@@ -145,6 +145,38 @@ impl SqlStore {
     fn positional(&self) -> bool {
         self.backend == Backend::Sqlite
     }
+
+    /// Entry versions matching `cond` (over `e`, joined to its list `l`), oldest first.
+    async fn entries_where(&self, cond: &str, args: Vec<Arg>) -> Result<Vec<StoredEntry>> {
+        q(
+            format!(
+                "SELECT {ENTRY_COLS} FROM restricted_entries e JOIN restricted_lists l ON l.id = e.list_id \
+                 WHERE {cond} ORDER BY e.id"
+            ),
+            args,
+        )
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(decode_entry)
+        .collect()
+    }
+
+    /// List versions matching `cond` (over `v`, joined to its list `l`), newest first.
+    async fn versions_where(&self, cond: &str, args: Vec<Arg>) -> Result<Vec<ListVersion>> {
+        q(
+            format!(
+                "SELECT {VERSION_COLS} FROM restricted_list_versions v JOIN restricted_lists l ON l.id = v.list_id \
+                 WHERE {cond} ORDER BY v.version_no DESC"
+            ),
+            args,
+        )
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(decode_version)
+        .collect()
+    }
 }
 
 #[async_trait]
@@ -157,107 +189,69 @@ impl ScreeningStore for SqlStore {
     }
 
     async fn current_entries(&self, list_id: Option<i64>) -> Result<Vec<StoredEntry>> {
-        let (cond, args) = match list_id {
-            Some(l) => (" AND e.list_id = $1", vec![Arg::Int(Some(l))]),
-            None => ("", vec![]),
-        };
-        q(
-            format!(
-                "SELECT {ENTRY_COLS} FROM restricted_entries e JOIN restricted_lists l ON l.id = e.list_id \
-                 WHERE e.removed_version_id IS NULL{cond} ORDER BY e.id"
-            ),
-            args,
-        )
-        .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(decode_entry)
-        .collect()
+        match list_id {
+            Some(l) => {
+                self.entries_where(
+                    "e.removed_version_id IS NULL AND e.list_id = $1",
+                    vec![Arg::Int(Some(l))],
+                )
+                .await
+            }
+            None => self.entries_where("e.removed_version_id IS NULL", vec![]).await,
+        }
     }
 
     async fn entry(&self, id: i64) -> Result<Option<StoredEntry>> {
-        q(
-            format!(
-                "SELECT {ENTRY_COLS} FROM restricted_entries e JOIN restricted_lists l ON l.id = e.list_id \
-                 WHERE e.id = $1"
-            ),
-            vec![Arg::Int(Some(id))],
-        )
-        .fetch_optional(&self.pool)
-        .await?
-        .map(|r| decode_entry(&r))
-        .transpose()
+        Ok(self.entries_where("e.id = $1", vec![Arg::Int(Some(id))]).await?.pop())
     }
 
     async fn entry_versions(&self, list_id: i64, entry_key: &str) -> Result<Vec<StoredEntry>> {
-        q(
-            format!(
-                "SELECT {ENTRY_COLS} FROM restricted_entries e JOIN restricted_lists l ON l.id = e.list_id \
-                 WHERE e.list_id = $1 AND e.entry_key = $2 ORDER BY e.id"
-            ),
+        self.entries_where(
+            "e.list_id = $1 AND e.entry_key = $2",
             vec![Arg::Int(Some(list_id)), Arg::Text(Some(entry_key.to_string()))],
         )
-        .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(decode_entry)
-        .collect()
+        .await
     }
 
     async fn restricted_lists(&self) -> Result<Vec<ListInfo>> {
         let rows = q(
-            "SELECT id, code, format, entry_count, updated_at, current_version_id FROM restricted_lists ORDER BY code"
-                .into(),
+            "SELECT id, code, format, entry_count, updated_at FROM restricted_lists ORDER BY code".into(),
             vec![],
         )
         .fetch_all(&self.pool)
         .await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for r in rows {
-            let current: Option<i64> = r.try_get("current_version_id")?;
-            let current = match current {
-                Some(v) => self.list_version(v).await?,
-                None => None,
-            };
-            out.push(ListInfo {
-                id: r.try_get("id")?,
-                code: r.try_get("code")?,
-                format: r.try_get("format")?,
-                entry_count: r.try_get("entry_count")?,
-                updated_at: r.try_get("updated_at")?,
-                current,
-            });
-        }
-        Ok(out)
+        // Every list's current version, in one query.
+        let mut current: HashMap<i64, ListVersion> = self
+            .versions_where("v.id = l.current_version_id", vec![])
+            .await?
+            .into_iter()
+            .map(|v| (v.list_id, v))
+            .collect();
+        rows.iter()
+            .map(|r| {
+                let id: i64 = r.try_get("id")?;
+                Ok(ListInfo {
+                    id,
+                    code: r.try_get("code")?,
+                    format: r.try_get("format")?,
+                    entry_count: r.try_get("entry_count")?,
+                    updated_at: r.try_get("updated_at")?,
+                    current: current.remove(&id),
+                })
+            })
+            .collect()
     }
 
     async fn list_versions(&self, list_id: i64) -> Result<Vec<ListVersion>> {
-        q(
-            format!(
-                "SELECT {VERSION_COLS} FROM restricted_list_versions v JOIN restricted_lists l ON l.id = v.list_id \
-                 WHERE v.list_id = $1 ORDER BY v.version_no DESC"
-            ),
-            vec![Arg::Int(Some(list_id))],
-        )
-        .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(decode_version)
-        .collect()
+        self.versions_where("v.list_id = $1", vec![Arg::Int(Some(list_id))])
+            .await
     }
 
     async fn list_version(&self, version_id: i64) -> Result<Option<ListVersion>> {
-        q(
-            format!(
-                "SELECT {VERSION_COLS} FROM restricted_list_versions v JOIN restricted_lists l ON l.id = v.list_id \
-                 WHERE v.id = $1"
-            ),
-            vec![Arg::Int(Some(version_id))],
-        )
-        .fetch_optional(&self.pool)
-        .await?
-        .map(|r| decode_version(&r))
-        .transpose()
+        Ok(self
+            .versions_where("v.id = $1", vec![Arg::Int(Some(version_id))])
+            .await?
+            .pop())
     }
 
     async fn list_changes(
