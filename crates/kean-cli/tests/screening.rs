@@ -35,6 +35,11 @@ async fn import_list(api: &Api, file: &str, body: &str) -> (u16, Value) {
     (status, r.json().await.unwrap_or(Value::Null))
 }
 
+/// A decision on a result through the API.
+async fn decide(api: &Api, hit: i64, body: Value) -> (u16, Value) {
+    api.post(&format!("/api/v1/screening/hits/{hit}/decision"), body).await
+}
+
 /// The results of one party, as the API shows them on its record.
 async fn party(api: &Api, slug: &str, id: i64) -> Value {
     let (st, v) = api.get(&format!("/api/v1/screening/parties/{slug}/{id}")).await;
@@ -146,54 +151,54 @@ async fn lists_decisions_and_dynamic_screening(s: Server) {
     let (st, v) = auditor.get("/api/v1/screening/hits?status=open").await;
     assert_eq!(st, 200);
     assert_eq!(v["total"], 2, "{v}");
-    let (st, _) = auditor
-        .post(
-            &format!("/api/v1/screening/hits/{lockheed_hit}/decision"),
-            json!({"decision": "dismiss", "reason": "审计员不能核查", "version": 1}),
-        )
-        .await;
+    let (st, _) = decide(
+        &auditor,
+        lockheed_hit,
+        json!({"decision": "dismiss", "reason": "审计员不能核查", "version": 1}),
+    )
+    .await;
     assert_eq!(st, 403);
 
     // A decision needs a reason and a known verdict.
-    let (st, v) = reviewer
-        .post(
-            &format!("/api/v1/screening/hits/{lockheed_hit}/decision"),
-            json!({"decision": "dismiss", "reason": " ", "version": 1}),
-        )
-        .await;
+    let (st, v) = decide(
+        &reviewer,
+        lockheed_hit,
+        json!({"decision": "dismiss", "reason": " ", "version": 1}),
+    )
+    .await;
     assert_eq!(st, 422, "{v}");
     assert_eq!(v["error"]["fields"][0]["field"], "reason");
-    let (st, v) = reviewer
-        .post(
-            &format!("/api/v1/screening/hits/{lockheed_hit}/decision"),
-            json!({"decision": "ignore", "reason": "whatever", "version": 1}),
-        )
-        .await;
+    let (st, v) = decide(
+        &reviewer,
+        lockheed_hit,
+        json!({"decision": "ignore", "reason": "whatever", "version": 1}),
+    )
+    .await;
     assert_eq!(st, 422, "{v}");
     assert_eq!(v["error"]["fields"][0]["field"], "decision");
-    let (st, v) = reviewer
-        .post(
-            &format!("/api/v1/screening/hits/{lockheed_hit}/decision"),
-            json!({"decision": "dismiss", "reason": "买方为同名的本地贸易公司，注册地与证照均不同", "version": 1}),
-        )
-        .await;
+    let (st, v) = decide(
+        &reviewer,
+        lockheed_hit,
+        json!({"decision": "dismiss", "reason": "买方为同名的本地贸易公司，注册地与证照均不同", "version": 1}),
+    )
+    .await;
     assert_eq!(st, 200, "{v}");
     assert_eq!(v["status"], "dismissed");
     assert_eq!(v["decided_by"], "rev");
     // A stale form (old version) is refused.
-    let (st, _) = reviewer
-        .post(
-            &format!("/api/v1/screening/hits/{lockheed_hit}/decision"),
-            json!({"decision": "confirm", "reason": "重新确认", "version": 1}),
-        )
-        .await;
+    let (st, _) = decide(
+        &reviewer,
+        lockheed_hit,
+        json!({"decision": "confirm", "reason": "重新确认", "version": 1}),
+    )
+    .await;
     assert_eq!(st, 409);
-    let (st, v) = reviewer
-        .post(
-            &format!("/api/v1/screening/hits/{huawei_hit}/decision"),
-            json!({"decision": "confirm", "reason": "统一社会信用代码与实体清单所列主体一致", "version": 1}),
-        )
-        .await;
+    let (st, v) = decide(
+        &reviewer,
+        huawei_hit,
+        json!({"decision": "confirm", "reason": "统一社会信用代码与实体清单所列主体一致", "version": 1}),
+    )
+    .await;
     assert_eq!(st, 200, "{v}");
 
     // A spreadsheet import screens its parties too.
@@ -381,12 +386,12 @@ async fn lists_decisions_and_dynamic_screening(s: Server) {
         "{p}"
     );
     // Deciding a lapsed result is refused.
-    let (st, _) = reviewer
-        .post(
-            &format!("/api/v1/screening/hits/{lockheed_hit}/decision"),
-            json!({"decision": "confirm", "reason": "已失效的结果", "version": 3}),
-        )
-        .await;
+    let (st, _) = decide(
+        &reviewer,
+        lockheed_hit,
+        json!({"decision": "confirm", "reason": "已失效的结果", "version": 3}),
+    )
+    .await;
     assert_eq!(st, 409);
 
     // Retiring the list removes its entries: the confirmed result on it lapses, versions stay.
