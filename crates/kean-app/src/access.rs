@@ -142,24 +142,19 @@ impl Access {
                 }
             }
         }
-        let mut out = HashMap::new();
+        let mut asked = Vec::with_capacity(wanted.len());
         for (k, mut ids) in wanted {
             ids.sort_unstable();
             ids.dedup();
             let Ok(scope) = authorize(&self.actor, Action::Read, Some(k)) else {
                 continue;
             };
-            for (id, label) in self
-                .app
-                .store()
-                .labels(k, &ids, scope)
-                .await
-                .map_err(AppError::from_store)?
-            {
-                out.insert((k, id), label);
-            }
+            asked.push((k, ids, scope));
         }
-        Ok(out)
+        if asked.is_empty() {
+            return Ok(HashMap::new());
+        }
+        self.app.store().labels(&asked).await.map_err(AppError::from_store)
     }
 
     // ---------------- writes ----------------

@@ -224,7 +224,7 @@ impl App {
         if token.is_empty() || token.len() > 128 {
             return Err(unauth());
         }
-        let row = self
+        let (row, user) = self
             .store()
             .session(&sm3_hex(token.as_bytes()))
             .await
@@ -237,12 +237,6 @@ impl App {
                 "the session has expired; log in again",
             ));
         }
-        let user = self
-            .store()
-            .user_by_id(row.user_id)
-            .await
-            .map_err(AppError::from_store)?
-            .ok_or_else(unauth)?;
         if user.disabled {
             return Err(unauth());
         }

@@ -157,38 +157,6 @@ impl Access {
             .map_err(crate::AppError::from_store)
     }
 
-    async fn figure(
-        &self,
-        kind: Kind,
-        date_field: &'static str,
-        sums: &[&'static str],
-        f: &StatFilter,
-        chain_on_record: bool,
-    ) -> Result<Figure> {
-        let one = |f: &StatFilter| self.period_query(date_field, f, chain_on_record);
-        let (prev_filter, this_q) = (f.previous_year(), one(f));
-        let prev_q = one(&prev_filter);
-        let (now, prev) = tokio::try_join!(
-            self.agg(kind, &this_q, GroupBy::Nothing, sums),
-            self.agg(kind, &prev_q, GroupBy::Nothing, sums)
-        )?;
-        let first = |rows: &[AggRow]| {
-            rows.first().cloned().unwrap_or(AggRow {
-                key: None,
-                count: 0,
-                sums: vec![0; sums.len()],
-            })
-        };
-        let (n, p) = (first(&now), first(&prev));
-        Ok(Figure {
-            count: n.count,
-            amounts: n.sums,
-            prev_count: p.count,
-            prev_amounts: p.sums,
-            link: link(kind, &f.link_params(Some(date_field), chain_on_record)),
-        })
-    }
-
     fn period_query(&self, date_field: &'static str, f: &StatFilter, chain_on_record: bool) -> ListQuery {
         let mut q = ListQuery {
             date_range: Some((date_field, Some(f.from), Some(f.to))),
@@ -211,35 +179,57 @@ impl Access {
     ) -> Result<Vec<Bucket>> {
         let sums: Vec<&'static str> = sum.into_iter().collect();
         let rows = self.agg(kind, q, group, &sums).await?;
-        Ok(rows
-            .into_iter()
-            .map(|r| {
-                let key = r.key.unwrap_or_default();
-                let mut params = base.to_vec();
-                match group {
-                    GroupBy::Field(n) if !key.is_empty() => params.push((n.to_string(), key.clone())),
-                    GroupBy::OwnerField(n) if !key.is_empty() => params.push((format!("owner_{n}"), key.clone())),
-                    GroupBy::Month(n) => {
-                        if let Ok(first) = NaiveDate::parse_from_str(&format!("{key}-01"), "%Y-%m-%d") {
-                            let last = first
-                                .checked_add_months(Months::new(1))
-                                .and_then(|d| d.pred_opt())
-                                .unwrap_or(first);
-                            params.retain(|(k, _)| !k.starts_with(n));
-                            params.push((format!("{n}_from"), first.to_string()));
-                            params.push((format!("{n}_to"), last.to_string()));
-                        }
-                    }
-                    _ => {}
-                }
-                Bucket {
-                    link: link(kind, &params),
-                    count: r.count,
-                    amount: r.sums.first().copied().unwrap_or(0),
-                    key,
-                }
-            })
-            .collect())
+        Ok(to_buckets(kind, rows, group, base))
+    }
+
+    /// A figure of a period with its breakdown by month and, if asked, by a
+    /// field, from one pass over the period's records (grouped by day and
+    /// the field, folded here) and one over the previous year's.
+    async fn period_figures(
+        &self,
+        kind: Kind,
+        date_field: &'static str,
+        sums: &[&'static str],
+        by: Option<&'static str>,
+        f: &StatFilter,
+        chain_on_record: bool,
+    ) -> Result<PeriodFigures> {
+        let this_q = self.period_query(date_field, f, chain_on_record);
+        let prev_q = self.period_query(date_field, &f.previous_year(), chain_on_record);
+        let (grid, prev) = tokio::try_join!(
+            self.agg(kind, &this_q, GroupBy::DayAnd(date_field, by), sums),
+            self.agg(kind, &prev_q, GroupBy::Nothing, sums)
+        )?;
+        let base = f.link_params(Some(date_field), chain_on_record);
+        let (total, by_month, by_field) = fold_grid(&grid, sums.len());
+        let p = prev.first().cloned().unwrap_or(AggRow {
+            key: None,
+            key2: None,
+            count: 0,
+            sums: vec![0; sums.len()],
+        });
+        let first_sum_only = |rows: Vec<AggRow>| -> Vec<AggRow> {
+            rows.into_iter()
+                .map(|mut r| {
+                    r.sums.truncate(1);
+                    r
+                })
+                .collect()
+        };
+        Ok(PeriodFigures {
+            figure: Figure {
+                count: total.count,
+                amounts: total.sums,
+                prev_count: p.count,
+                prev_amounts: p.sums,
+                link: link(kind, &base),
+            },
+            by_month: to_buckets(kind, first_sum_only(by_month), GroupBy::Month(date_field), &base),
+            by_field: match by {
+                Some(n) => to_buckets(kind, first_sum_only(by_field), GroupBy::Field(n), &base),
+                None => vec![],
+            },
+        })
     }
 
     /// Computes the dashboard for a filter.
@@ -253,13 +243,6 @@ impl Access {
             pq.filters.push(("industry_chain_id", Value::Ref(c)));
         }
         let plinks = f.link_params(None, true);
-        let platforms_by_level = self
-            .buckets(Kind::Platform, &pq, GroupBy::Field("level"), None, &plinks)
-            .await?;
-        let platforms_by_type = self
-            .buckets(Kind::Platform, &pq, GroupBy::Field("platform_type"), None, &plinks)
-            .await?;
-        let platforms_total = platforms_by_level.iter().map(|b| b.count).sum();
 
         // High-tech certificates valid on the last day of the period: issued
         // within the three years up to it.
@@ -280,12 +263,6 @@ impl Access {
         if let Some(c) = f.industry_chain_id {
             hq.filters.push(("industry_chain_id", Value::Ref(c)));
         }
-        let high_tech_valid = self
-            .agg(Kind::Organization, &hq, GroupBy::Nothing, &[])
-            .await?
-            .first()
-            .map(|r| r.count)
-            .unwrap_or(0);
         let mut hl = vec![
             ("high_tech_issued_on_from".to_string(), since.to_string()),
             ("high_tech_issued_on_to".to_string(), f.to.to_string()),
@@ -300,40 +277,9 @@ impl Access {
             hl.push(("industry_chain_id".into(), c.to_string()));
         }
 
-        // Technology contracts, by registration date; the aggregates run
-        // side by side on the pool's connections.
+        // Technology contracts, by registration date.
         let cq = self.period_query("registered_on", f, true);
         let clinks = f.link_params(Some("registered_on"), true);
-        let (contracts, contracts_by_month, contracts_by_district, contracts_by_chain) = tokio::try_join!(
-            self.figure(
-                Kind::Contract,
-                "registered_on",
-                &["contract_value", "tech_value"],
-                f,
-                true
-            ),
-            self.buckets(
-                Kind::Contract,
-                &cq,
-                GroupBy::Month("registered_on"),
-                Some("contract_value"),
-                &clinks
-            ),
-            self.buckets(
-                Kind::Contract,
-                &cq,
-                GroupBy::OwnerField("district_id"),
-                Some("contract_value"),
-                &clinks
-            ),
-            self.buckets(
-                Kind::Contract,
-                &cq,
-                GroupBy::Field("industry_chain_id"),
-                Some("contract_value"),
-                &clinks
-            ),
-        )?;
 
         // Technology-service revenue for the year the period ends in.
         let year = f.to.year();
@@ -345,12 +291,37 @@ impl Access {
             owner_filters: f.owner_filters(true),
             ..Default::default()
         };
-        let now = self
-            .agg(Kind::RevenueReport, &revenue(year), GroupBy::Nothing, &["revenue"])
-            .await?;
-        let prev = self
-            .agg(Kind::RevenueReport, &revenue(year - 1), GroupBy::Nothing, &["revenue"])
-            .await?;
+        let (revenue_now, revenue_prev) = (revenue(year), revenue(year - 1));
+
+        // Every aggregate runs side by side on the pool's connections: the
+        // dashboard takes as long as its slowest query, not their sum.
+        let (platforms_by_level, platforms_by_type, high_tech, c, contracts_by_district, now, prev, t) = tokio::try_join!(
+            self.buckets(Kind::Platform, &pq, GroupBy::Field("level"), None, &plinks),
+            self.buckets(Kind::Platform, &pq, GroupBy::Field("platform_type"), None, &plinks),
+            self.agg(Kind::Organization, &hq, GroupBy::Nothing, &[]),
+            self.period_figures(
+                Kind::Contract,
+                "registered_on",
+                &["contract_value", "tech_value"],
+                Some("industry_chain_id"),
+                f,
+                true
+            ),
+            self.buckets(
+                Kind::Contract,
+                &cq,
+                GroupBy::OwnerField("district_id"),
+                Some("contract_value"),
+                &clinks
+            ),
+            self.agg(Kind::RevenueReport, &revenue_now, GroupBy::Nothing, &["revenue"]),
+            self.agg(Kind::RevenueReport, &revenue_prev, GroupBy::Nothing, &["revenue"]),
+            // Achievement transfers (chain: the owner's chain).
+            self.period_figures(Kind::Transfer, "transferred_on", &["amount"], None, f, false),
+        )?;
+        let platforms_total = platforms_by_level.iter().map(|b| b.count).sum();
+        let high_tech_valid = high_tech.first().map(|r| r.count).unwrap_or(0);
+        let (contracts, contracts_by_month, contracts_by_chain) = (c.figure, c.by_month, c.by_field);
         let mut rl = f.link_params(None, false);
         rl.push(("year".into(), year.to_string()));
         rl.push(("tech_service".into(), "true".into()));
@@ -362,19 +333,7 @@ impl Access {
             link: link(Kind::RevenueReport, &rl),
         };
 
-        // Achievement transfers (chain: the owner's chain).
-        let tq = self.period_query("transferred_on", f, false);
-        let tlinks = f.link_params(Some("transferred_on"), false);
-        let (transfers, transfers_by_month) = tokio::try_join!(
-            self.figure(Kind::Transfer, "transferred_on", &["amount"], f, false),
-            self.buckets(
-                Kind::Transfer,
-                &tq,
-                GroupBy::Month("transferred_on"),
-                Some("amount"),
-                &tlinks
-            ),
-        )?;
+        let (transfers, transfers_by_month) = (t.figure, t.by_month);
 
         Ok(Dashboard {
             from: f.from,
@@ -393,4 +352,71 @@ impl Access {
             transfers_by_month,
         })
     }
+}
+
+/// A period's figure and breakdowns (see `Access::period_figures`).
+struct PeriodFigures {
+    figure: Figure,
+    by_month: Vec<Bucket>,
+    by_field: Vec<Bucket>,
+}
+
+/// Folds a day-and-field grid into the total, the months (`YYYY-MM`) and
+/// the field's groups, each in key order.
+fn fold_grid(grid: &[AggRow], sums: usize) -> (AggRow, Vec<AggRow>, Vec<AggRow>) {
+    use std::collections::BTreeMap;
+    let empty = |key: Option<String>| AggRow {
+        key,
+        key2: None,
+        count: 0,
+        sums: vec![0; sums],
+    };
+    let add = |into: &mut AggRow, r: &AggRow| {
+        into.count += r.count;
+        for (a, b) in into.sums.iter_mut().zip(&r.sums) {
+            *a += b;
+        }
+    };
+    let mut total = empty(None);
+    let mut months: BTreeMap<Option<String>, AggRow> = BTreeMap::new();
+    let mut fields: BTreeMap<Option<String>, AggRow> = BTreeMap::new();
+    for r in grid {
+        add(&mut total, r);
+        let month = r.key.as_ref().map(|d| d.chars().take(7).collect::<String>());
+        add(months.entry(month.clone()).or_insert_with(|| empty(month)), r);
+        add(fields.entry(r.key2.clone()).or_insert_with(|| empty(r.key2.clone())), r);
+    }
+    (total, months.into_values().collect(), fields.into_values().collect())
+}
+
+/// Buckets of aggregate rows, each with the list of records behind it.
+fn to_buckets(kind: Kind, rows: Vec<AggRow>, group: GroupBy, base: &[(String, String)]) -> Vec<Bucket> {
+    rows.into_iter()
+        .map(|r| {
+            let key = r.key.unwrap_or_default();
+            let mut params = base.to_vec();
+            match group {
+                GroupBy::Field(n) if !key.is_empty() => params.push((n.to_string(), key.clone())),
+                GroupBy::OwnerField(n) if !key.is_empty() => params.push((format!("owner_{n}"), key.clone())),
+                GroupBy::Month(n) => {
+                    if let Ok(first) = NaiveDate::parse_from_str(&format!("{key}-01"), "%Y-%m-%d") {
+                        let last = first
+                            .checked_add_months(Months::new(1))
+                            .and_then(|d| d.pred_opt())
+                            .unwrap_or(first);
+                        params.retain(|(k, _)| !k.starts_with(n));
+                        params.push((format!("{n}_from"), first.to_string()));
+                        params.push((format!("{n}_to"), last.to_string()));
+                    }
+                }
+                _ => {}
+            }
+            Bucket {
+                link: link(kind, &params),
+                count: r.count,
+                amount: r.sums.first().copied().unwrap_or(0),
+                key,
+            }
+        })
+        .collect()
 }

@@ -279,3 +279,81 @@ async fn the_cursor_pages_through_everything_once(s: Server) {
     assert_eq!(api.get("/api/v1/registry/contracts?after=x").await.0, 400);
 }
 on_both!(the_cursor_pages_through_everything_once);
+
+/// Totals people see: the unfiltered list's from the counts the write path
+/// keeps (create, import, archive, restore), a keyword search's counted up
+/// to 1,000 and then "1000+", with the pager going on while pages are full.
+async fn totals_follow_every_write_and_frequent_keywords_stop_at_the_cap(s: Server) {
+    let b = basics(&s.app).await;
+    let sys = s.app.access(Actor::system("test"));
+    let rows: Vec<ImportRow> = (0..1_010)
+        .map(|n| ImportRow {
+            line: n + 2,
+            values: contract(&format!("CAP-{n:05}"), &format!("常见合同{n}"), b.org_a, "买方"),
+        })
+        .collect();
+    let src = ImportSource {
+        file_name: "常见.csv".into(),
+        content_hash: "cap-test".into(),
+        force: false,
+        dry_run: false,
+        progress: None,
+    };
+    let ids = match sys.import(Kind::Contract, &rows, &src).await.expect("import") {
+        ImportOutcome::Imported { ids, .. } => ids,
+        other => panic!("not imported: {other:?}"),
+    };
+    let one = sys
+        .create(Kind::Contract, &contract("CAP-X", "另一份", b.org_b, "买方"))
+        .await
+        .expect("contract");
+    let pw = user(&s.app, "rev", Role::Reviewer, None).await;
+    let api = Api::login(&s.base, "rev", &pw).await;
+    let total = |v: &Value| (v["total"].as_i64().unwrap(), v["total_is_exact"].as_bool().unwrap());
+    let (_, v) = api.get("/api/v1/registry/contracts").await;
+    assert_eq!(total(&v), (1_011, true));
+    sys.set_archived(Kind::Contract, ids[0], true).await.expect("archive");
+    sys.set_archived(Kind::Contract, one.id, true).await.expect("archive");
+    let (_, v) = api.get("/api/v1/registry/contracts").await;
+    assert_eq!(total(&v), (1_009, true));
+    let (_, v) = api.get("/api/v1/registry/contracts?archived=archived").await;
+    assert_eq!(total(&v), (2, true), "{v}");
+    let (_, v) = api.get("/api/v1/registry/contracts?archived=all").await;
+    assert_eq!(total(&v), (1_011, true));
+    sys.set_archived(Kind::Contract, one.id, false).await.expect("restore");
+    let (_, v) = api.get("/api/v1/registry/contracts").await;
+    assert_eq!(total(&v), (1_010, true));
+    // The same totals through a filter (counted, not kept).
+    let (_, v) = api
+        .get(&format!("/api/v1/registry/contracts?seller_org_id={}", b.org_a))
+        .await;
+    assert_eq!(total(&v), (1_009, true));
+
+    // A frequent keyword: 1,009 records hold it; counted to the cap.
+    let q = urlencode("常见合同");
+    let (_, v) = api.get(&format!("/api/v1/registry/contracts?q={q}")).await;
+    assert_eq!(total(&v), (1_000, false));
+    // A rare one among them is counted exactly, whichever bigrams the
+    // index was asked for.
+    let (_, v) = api
+        .get(&format!("/api/v1/registry/contracts?q={}", urlencode("常见合同100")))
+        .await;
+    assert_eq!(total(&v), (11, true), "常见合同100, 1000-1009");
+    // The last pages are still reached: page 51 of 20 holds records 1,001-1,009.
+    let (_, v) = api
+        .get(&format!("/api/v1/registry/contracts?q={q}&page=51&page_size=20"))
+        .await;
+    assert_eq!(v["items"].as_array().unwrap().len(), 9);
+    let web = common::Web::login(&s.base, "rev", &pw).await;
+    let (st, html) = web
+        .get(&format!("/registry/contracts?q={q}&page=50&page_size=20"))
+        .await;
+    assert_eq!(st, 200);
+    assert!(html.contains("1000+"), "the pager says there are more");
+    assert!(html.contains("page=51"), "and offers the next page");
+    let (_, html) = web
+        .get(&format!("/registry/contracts?q={q}&page=51&page_size=20"))
+        .await;
+    assert!(!html.contains("page=52"), "no page after the last");
+}
+on_both!(totals_follow_every_write_and_frequent_keywords_stop_at_the_cap);

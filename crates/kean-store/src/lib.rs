@@ -130,6 +130,10 @@ pub enum GroupBy {
     Year(&'static str),
     /// By a field of the owning organization (e.g. its district).
     OwnerField(&'static str),
+    /// By day of a date field and, if given, a field (`key2`): the finest
+    /// grid, from which the caller folds totals, months and the field's
+    /// groups out of one pass over the records instead of one each.
+    DayAnd(&'static str, Option<&'static str>),
 }
 
 /// One group of an aggregate: its key (as text; `None` for no value),
@@ -137,6 +141,8 @@ pub enum GroupBy {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AggRow {
     pub key: Option<String>,
+    /// The second key of [`GroupBy::DayAnd`]; `None` otherwise.
+    pub key2: Option<String>,
     pub count: i64,
     pub sums: Vec<i64>,
 }
@@ -146,12 +152,17 @@ pub struct AggRow {
 /// makes admin lists slow, and nobody pages through ten thousand rows).
 pub const COUNT_CAP: i64 = 10_000;
 
+/// The same for keyword searches, whose frequent keywords match most
+/// records (see `SqlStore::list`).
+pub const KEYWORD_COUNT_CAP: i64 = 1_000;
+
 #[derive(Debug, Clone)]
 pub struct Page<T> {
     pub items: Vec<T>,
-    /// Matching records, at most [`COUNT_CAP`] (see `total_is_exact`).
+    /// Matching records, at most [`COUNT_CAP`] ([`KEYWORD_COUNT_CAP`] for a
+    /// keyword search; see `total_is_exact`).
     pub total: i64,
-    /// False when more than [`COUNT_CAP`] records match.
+    /// False when more records match than were counted.
     pub total_is_exact: bool,
     pub page: u32,
     pub page_size: u32,
@@ -243,8 +254,9 @@ pub trait Store: ScreeningStore + Send + Sync {
     // ---- registry reads (always scoped) ----
     async fn get(&self, kind: Kind, id: i64, scope: Scope) -> Result<Option<Record>>;
     async fn list(&self, kind: Kind, query: &ListQuery, scope: Scope) -> Result<Page<Record>>;
-    /// Display labels of the given ids that are inside `scope`.
-    async fn labels(&self, kind: Kind, ids: &[i64], scope: Scope) -> Result<HashMap<i64, String>>;
+    /// Display labels of the given ids of each kind, each kind's ids read
+    /// only inside its scope (one statement for all kinds).
+    async fn labels(&self, wanted: &[(Kind, Vec<i64>, Scope)]) -> Result<HashMap<(Kind, i64), String>>;
     /// Up to `limit` active records as (id, label) for pickers, by label.
     async fn options(&self, kind: Kind, scope: Scope, limit: u32) -> Result<Vec<(i64, String)>>;
     /// The owning organization of a record inside `scope` and whether it
@@ -313,7 +325,8 @@ pub trait Store: ScreeningStore + Send + Sync {
     /// Creates a session after a successful login, resets the failure count
     /// and audits the login, in one transaction.
     async fn create_session(&self, token_hash: &str, row: &SessionRow, meta: &WriteMeta) -> Result<()>;
-    async fn session(&self, token_hash: &str) -> Result<Option<SessionRow>>;
+    /// A session and its user, in one statement (every request asks).
+    async fn session(&self, token_hash: &str) -> Result<Option<(SessionRow, User)>>;
     /// Keeps an uploaded file until its owner confirms the import (and
     /// drops uploads older than `expire_before`).
     #[allow(clippy::too_many_arguments)]

@@ -76,14 +76,53 @@ pub(crate) fn record_grams(fields: &Fields, owner_name: Option<&str>) -> String 
     grams_of(values.iter().map(String::as_str).chain(owner))
 }
 
-/// The index condition for a keyword, or `None` when the keyword has
-/// fewer than two letters or digits (then only the scan can answer). The
-/// condition refers to the listed table as `t`; `param` is the placeholder
-/// the returned argument is bound to.
-pub(crate) fn keyword_condition(backend: Backend, kind: Kind, keyword: &str, param: &str) -> Option<(String, String)> {
+/// The distinct bigrams of a keyword, sorted.
+pub(crate) fn keyword_grams(keyword: &str) -> Vec<String> {
     let mut set = BTreeSet::new();
     add_bigrams(keyword, &mut set);
-    if set.is_empty() {
+    set.into_iter().collect()
+}
+
+/// A bigram held by more than this share of a kind's records (1/N) is
+/// "frequent": asking the index for it narrows little and costs much.
+pub(crate) const FREQUENT_SHARE: i64 = 5;
+
+/// The most bigrams a keyword search asks the index for.
+const MAX_GRAMS: usize = 5;
+
+/// The bigrams a keyword search asks the index for: those that are not
+/// frequent (`freq` above `frequent`), rarest first, at most five — or,
+/// when all are frequent, the rarest one. The index only narrows (the
+/// `LIKE` conditions decide), so any subset finds the same records; what
+/// the choice changes is the work: a frequent bigram ("技术", "合同",
+/// "有限" are in nearly every record) means reading a million index
+/// entries, while every further selective one shrinks the candidates
+/// whose rows must be read and matched.
+pub(crate) fn pick_grams(grams: &[String], frequent: i64, freq: impl Fn(&str) -> i64) -> Vec<String> {
+    let mut ranked: Vec<(i64, &String)> = grams.iter().map(|g| (freq(g), g)).collect();
+    ranked.sort();
+    let mut out: Vec<String> = ranked
+        .iter()
+        .enumerate()
+        .take_while(|(i, (n, _))| *i == 0 || *n <= frequent)
+        .take(MAX_GRAMS)
+        .map(|(_, (_, g))| (*g).clone())
+        .collect();
+    out.sort();
+    out
+}
+
+/// The index condition for some bigrams of a keyword, or `None` when there
+/// are none (a keyword of fewer than two letters or digits: then only the
+/// scan can answer). The condition refers to the listed table as `t`;
+/// `param` is the placeholder the returned argument is bound to.
+pub(crate) fn keyword_condition(
+    backend: Backend,
+    kind: Kind,
+    grams: &[String],
+    param: &str,
+) -> Option<(String, String)> {
+    if grams.is_empty() {
         return None;
     }
     let table = kind.table();
@@ -95,13 +134,31 @@ pub(crate) fn keyword_condition(backend: Backend, kind: Kind, keyword: &str, par
         // without collecting all its rows.
         Backend::Sqlite => (
             format!("{table}_fts MATCH {param}"),
-            set.iter().map(|g| format!("\"{g}\"")).collect::<Vec<_>>().join(" "),
+            grams.iter().map(|g| format!("\"{g}\"")).collect::<Vec<_>>().join(" "),
         ),
         Backend::Postgres => (
             format!("string_to_array(t.search_grams, ' ') @> string_to_array({param}, ' ')"),
-            set.into_iter().collect::<Vec<_>>().join(" "),
+            grams.join(" "),
         ),
     })
+}
+
+/// How many records hold a bigram are estimated from the newest this many
+/// records (SQLite; PostgreSQL reads ANALYZE's statistics instead).
+pub(crate) const GRAM_SAMPLE: i64 = 20_000;
+
+/// How many of the records of `kind` with an id above `above` hold a
+/// bigram, through the index (FTS5 seeks its lists to the id range, so the
+/// cost is that of the sample, however frequent the bigram).
+pub(crate) async fn sample_gram(pool: &sqlx::AnyPool, kind: Kind, gram: &str, above: i64) -> Result<i64> {
+    let table = kind.table();
+    let sql = format!("SELECT COUNT(*) AS n FROM {table}_fts WHERE {table}_fts MATCH $1 AND rowid > $2");
+    Ok(
+        q(sql, vec![Arg::Text(Some(format!("\"{gram}\""))), Arg::Int(Some(above))])
+            .fetch_one(pool)
+            .await?
+            .try_get("n")?,
+    )
 }
 
 /// What a list reads from: the table as `t`, and on SQLite with a keyword
@@ -234,13 +291,38 @@ mod tests {
             .map(String::from)
             .collect();
         for q in ["新泰", "泰）钢铁", "钢铁有限", "xt-20", "T-2025"] {
-            let (_, arg) = keyword_condition(Backend::Postgres, Kind::Contract, q, "$1").unwrap();
+            let grams = keyword_grams(q);
+            let (_, arg) = keyword_condition(Backend::Postgres, Kind::Contract, &grams, "$1").unwrap();
             assert!(arg.split(' ').all(|g| doc.contains(g)), "{q}: {arg}");
         }
-        assert!(keyword_condition(Backend::Sqlite, Kind::Contract, "钢", "$1").is_none());
-        assert!(keyword_condition(Backend::Sqlite, Kind::Contract, "-（", "$1").is_none());
-        let (sql, arg) = keyword_condition(Backend::Sqlite, Kind::Contract, "钢铁", "$3").unwrap();
+        assert!(keyword_grams("钢").is_empty());
+        assert!(keyword_grams("-（").is_empty());
+        assert!(keyword_condition(Backend::Sqlite, Kind::Contract, &[], "$1").is_none());
+        let (sql, arg) = keyword_condition(Backend::Sqlite, Kind::Contract, &keyword_grams("钢铁"), "$3").unwrap();
         assert_eq!(arg, "\"钢铁\"");
         assert_eq!(sql, "tech_contracts_fts MATCH $3");
+    }
+
+    #[test]
+    fn the_selective_bigrams_are_asked_for() {
+        // 基准技术合同12345 over 1,000,000 contracts: the digits' bigrams
+        // are in ~100,000 records each, the words' in all of them.
+        let grams = keyword_grams("基准技术合同12345");
+        let frequent = 1_000_000 / FREQUENT_SHARE;
+        let freq = |g: &str| match g {
+            "12" | "23" | "34" | "45" => 105_000,
+            "同1" => 111_000,
+            _ => frequent + 1,
+        };
+        assert_eq!(pick_grams(&grams, frequent, freq), vec!["12", "23", "34", "45", "同1"]);
+        // At most five, the rarest.
+        let grams = keyword_grams("abcdefgh");
+        let rank = |g: &str| 200 - g.as_bytes()[0] as i64;
+        assert_eq!(pick_grams(&grams, frequent, rank), vec!["cd", "de", "ef", "fg", "gh"]);
+        // A keyword of frequent bigrams only still asks for the rarest.
+        let picked = pick_grams(&keyword_grams("技术合同"), frequent, |g| {
+            if g == "术合" { 400_000 } else { 900_000 }
+        });
+        assert_eq!(picked, vec!["术合"]);
     }
 }

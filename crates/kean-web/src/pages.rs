@@ -636,7 +636,7 @@ struct ListPage {
     rows: Vec<Row>,
     total_text: String,
     page: u32,
-    pages: u32,
+    pages: String,
     page_size: u32,
     page_sizes: Vec<Opt>,
     prev_href: Option<String>,
@@ -755,8 +755,17 @@ pub async fn list(u: WebUser, Path(slug): Path<String>, Query(pairs): Query<Vec<
             Err(e) => return error_page(&u, e),
         }
     }
-    let pages = listing.page.pages();
     let page = listing.page.page;
+    // Past the count cap the number of pages is unknown: the pager shows
+    // "N+" and goes on while pages come back full.
+    let exact = listing.page.total_is_exact;
+    let more = !exact && listing.page.items.len() as u32 >= listing.page.page_size;
+    let pages_n = listing.page.pages().max(page);
+    let pages = if exact {
+        pages_n.to_string()
+    } else {
+        format!("{pages_n}+")
+    };
     let page_sizes = [10u32, 20, 50, 100]
         .iter()
         .map(|s| Opt {
@@ -844,7 +853,7 @@ pub async fn list(u: WebUser, Path(slug): Path<String>, Query(pairs): Query<Vec<
         page_size,
         page_sizes,
         prev_href: (page > 1).then(|| with(&sort_pairs(page - 1))),
-        next_href: (page < pages).then(|| with(&sort_pairs(page + 1))),
+        next_href: (page < pages_n || more).then(|| with(&sort_pairs(page + 1))),
         export_href: format!("{base}/export.csv?{}", query_string(&export_pairs)),
         export_xlsx_href: format!("{base}/export.xlsx?{}", query_string(&export_pairs)),
         can_create: u.access.may(Action::Create, Some(kind)),

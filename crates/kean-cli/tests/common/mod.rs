@@ -22,6 +22,31 @@ pub struct Server {
     pub app: App,
     _dir: Option<tempfile::TempDir>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
+    /// The PostgreSQL database made for this test, dropped when the test
+    /// passes (a failed test leaves it for inspection).
+    pub postgres: Option<FreshDatabase>,
+}
+
+#[derive(Clone)]
+pub struct FreshDatabase {
+    admin_url: String,
+    name: String,
+}
+
+impl FreshDatabase {
+    pub async fn drop_database(self) {
+        use sqlx::Connection;
+        let mut conn = sqlx::AnyConnection::connect(&self.admin_url)
+            .await
+            .expect("connect to KEAN_TEST_POSTGRES_URL");
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DROP DATABASE IF EXISTS {} WITH (FORCE)",
+            self.name
+        )))
+        .execute(&mut conn)
+        .await
+        .expect("drop the test database");
+    }
 }
 
 impl Drop for Server {
@@ -36,10 +61,14 @@ impl Drop for Server {
 /// KEAN_TEST_POSTGRES_URL it is skipped (and fails when
 /// KEAN_REQUIRE_POSTGRES=1, as in CI).
 pub async fn start(backend: Backend) -> Option<Server> {
-    let (url, dir) = match backend {
+    let (url, dir, postgres) = match backend {
         Backend::Sqlite => {
             let dir = tempfile::tempdir().expect("temp dir");
-            (format!("sqlite://{}", dir.path().join("kean.db").display()), Some(dir))
+            (
+                format!("sqlite://{}", dir.path().join("kean.db").display()),
+                Some(dir),
+                None,
+            )
         }
         Backend::Postgres => {
             let Ok(admin_url) = std::env::var("KEAN_TEST_POSTGRES_URL") else {
@@ -50,7 +79,8 @@ pub async fn start(backend: Backend) -> Option<Server> {
                 eprintln!("skipped: set KEAN_TEST_POSTGRES_URL to run this test on PostgreSQL");
                 return None;
             };
-            (fresh_postgres(&admin_url).await, None)
+            let (url, fresh) = fresh_postgres(&admin_url).await;
+            (url, None, Some(fresh))
         }
     };
     let app = App::open(&url, Arc::new(SystemClock)).await.expect("open database");
@@ -69,10 +99,11 @@ pub async fn start(backend: Backend) -> Option<Server> {
         app,
         _dir: dir,
         stop: Some(tx),
+        postgres,
     })
 }
 
-async fn fresh_postgres(admin_url: &str) -> String {
+async fn fresh_postgres(admin_url: &str) -> (String, FreshDatabase) {
     use sqlx::Connection;
     sqlx::any::install_default_drivers();
     let mut conn = sqlx::AnyConnection::connect(admin_url)
@@ -88,7 +119,11 @@ async fn fresh_postgres(admin_url: &str) -> String {
         .split_once('?')
         .map(|(_, q)| format!("?{q}"))
         .unwrap_or_default();
-    format!("{head}/{name}{query}")
+    let fresh = FreshDatabase {
+        admin_url: admin_url.to_string(),
+        name: name.clone(),
+    };
+    (format!("{head}/{name}{query}"), fresh)
 }
 
 /// Generates a test on both backends.
@@ -105,7 +140,11 @@ macro_rules! on_both {
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
                 if let Some(s) = $crate::common::start($crate::common::Backend::Postgres).await {
+                    let fresh = s.postgres.clone();
                     super::$name(s).await;
+                    if let Some(fresh) = fresh {
+                        fresh.drop_database().await;
+                    }
                 }
             }
         }
