@@ -328,6 +328,38 @@ async fn totals_follow_every_write_and_frequent_keywords_stop_at_the_cap(s: Serv
         .get(&format!("/api/v1/registry/contracts?seller_org_id={}", b.org_a))
         .await;
     assert_eq!(total(&v), (1_009, true));
+    // Counts of filters are kept between requests, and follow edits: of
+    // the record itself (the other contract moves to seller a) …
+    sys.update(
+        Kind::Contract,
+        one.id,
+        &contract("CAP-X", "另一份", b.org_a, "买方"),
+        None,
+    )
+    .await
+    .expect("edit");
+    let (_, v) = api
+        .get(&format!("/api/v1/registry/contracts?seller_org_id={}", b.org_a))
+        .await;
+    assert_eq!(total(&v), (1_010, true));
+    // … and of its owner (the seller moves to another district).
+    let by_district = format!("/api/v1/registry/contracts?owner_district_id={}", b.district);
+    assert_eq!(total(&api.get(&by_district).await.1), (1_010, true));
+    let other = sys
+        .create(Kind::District, &raw(&[("code", "140781"), ("name", "介休市")]))
+        .await
+        .expect("district")
+        .id;
+    let org_a = raw(&[
+        ("name", "晋中甲科技有限公司"),
+        ("credit_code", &common::valid_code("91140702MA0K00001")),
+        ("org_type", "enterprise"),
+        ("district_id", &other.to_string()),
+    ]);
+    sys.update(Kind::Organization, b.org_a, &org_a, None)
+        .await
+        .expect("move");
+    assert_eq!(total(&api.get(&by_district).await.1), (0, true));
 
     // A frequent keyword: 1,009 records hold it; counted to the cap.
     let q = urlencode("常见合同");

@@ -88,6 +88,10 @@ pub struct SqlStore {
     /// common bigrams, from ANALYZE's statistics of the keyword index, with
     /// the smallest share listed (an unlisted bigram is rarer).
     gram_stats: std::sync::Mutex<HashMap<Kind, (std::sync::Arc<GramStats>, std::time::Instant)>>,
+    /// Counts of filtered lists (the statement and its arguments) with the
+    /// generations of the kinds they read when counted: valid while those
+    /// generations stand, whichever process wrote since.
+    counts: std::sync::Mutex<HashMap<String, (Vec<i64>, i64)>>,
 }
 
 #[derive(Default)]
@@ -168,6 +172,7 @@ impl SqlStore {
             write_lock: tokio::sync::Mutex::new(()),
             gram_freq: std::sync::Mutex::new(HashMap::new()),
             gram_stats: std::sync::Mutex::new(HashMap::new()),
+            counts: std::sync::Mutex::new(HashMap::new()),
         })
     }
 
@@ -321,6 +326,46 @@ impl SqlStore {
             .unwrap_or_else(|e| e.into_inner())
             .insert(kind, (stats.clone(), now));
         Ok(stats)
+    }
+
+    /// A filtered list's count: kept from an earlier request while the
+    /// generations of the kinds the statement reads are unchanged (one
+    /// primary-key read instead of counting thousands of index entries).
+    async fn kept_count(&self, kind: Kind, sql: String, args: Vec<Arg>) -> Result<i64> {
+        let mut kinds = vec![kind.table()];
+        if kind != Kind::Organization && sql.contains("organizations") {
+            kinds.push(Kind::Organization.table());
+        }
+        let generations: Vec<i64> = {
+            let ph = (1..=kinds.len())
+                .map(|i| format!("${i}"))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let rows = q(
+                format!("SELECT kind, generation FROM record_counts WHERE kind IN ({ph})"),
+                kinds.iter().map(|k| Arg::Text(Some(k.to_string()))).collect(),
+            )
+            .fetch_all(&self.pool)
+            .await?;
+            let mut by_kind = HashMap::new();
+            for r in &rows {
+                by_kind.insert(r.try_get::<String, _>("kind")?, r.try_get::<i64, _>("generation")?);
+            }
+            kinds.iter().map(|k| by_kind.get(*k).copied().unwrap_or(-1)).collect()
+        };
+        let key = format!("{sql}\u{1f}{args:?}");
+        if let Some((g, n)) = self.counts.lock().unwrap_or_else(|e| e.into_inner()).get(&key)
+            && *g == generations
+        {
+            return Ok(*n);
+        }
+        let n: i64 = q(sql, args).fetch_one(&self.pool).await?.try_get("n")?;
+        let mut counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
+        if counts.len() >= 10_000 {
+            counts.clear();
+        }
+        counts.insert(key, (generations, n));
+        Ok(n)
     }
 
     async fn write_guard(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
@@ -584,10 +629,13 @@ struct Selection {
     unfiltered: bool,
 }
 
-/// Keeps record_counts in step, inside the writing transaction.
+/// Keeps record_counts in step, inside the writing transaction: the counts,
+/// and the generation every write of the kind advances.
 async fn bump_counts(conn: &mut AnyConnection, kind: Kind, active: i64, archived: i64) -> Result<()> {
     q(
-        "UPDATE record_counts SET active = active + $1, archived = archived + $2 WHERE kind = $3".into(),
+        "UPDATE record_counts SET active = active + $1, archived = archived + $2, generation = generation + 1 \
+         WHERE kind = $3"
+            .into(),
         vec![
             Arg::Int(Some(active)),
             Arg::Int(Some(archived)),
@@ -814,16 +862,11 @@ impl Store for SqlStore {
             .await?
             .try_get("n")?
         } else {
-            q(
-                format!(
-                    "SELECT COUNT(*) AS n FROM (SELECT 1 FROM {from} WHERE {wh} LIMIT {}) c",
-                    cap + 1
-                ),
-                args.clone(),
-            )
-            .fetch_one(&self.pool)
-            .await?
-            .try_get("n")?
+            let sql = format!(
+                "SELECT COUNT(*) AS n FROM (SELECT 1 FROM {from} WHERE {wh} LIMIT {}) c",
+                cap + 1
+            );
+            self.kept_count(kind, sql, args.clone()).await?
         };
         let total = counted.min(cap);
         // The order, on the page's ids (`id_key`, the index's rowid when
@@ -1230,6 +1273,14 @@ impl Store for SqlStore {
     ) -> Result<Vec<i64>> {
         let _w = self.write_guard().await;
         let mut tx = self.pool.begin().await?;
+        if self.backend == Backend::Postgres {
+            // The keyword index (GIN) takes an import's rows into its pending
+            // list and merges them in bulk (at the VACUUM below) instead of
+            // inserting every bigram of every row into the tree.
+            qs("SET LOCAL gin_pending_list_limit = '256MB'")
+                .execute(&mut *tx)
+                .await?;
+        }
         // Lock the chain head once; the whole import extends it in order.
         let head = qs("UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq, hash")
             .fetch_one(&mut *tx)
@@ -1284,7 +1335,10 @@ impl Store for SqlStore {
         };
         // Well under SQLite's and PostgreSQL's limits on bound parameters.
         let per_statement = (20_000 / names.len()).clamp(1, 500);
-        for (chunk_no, chunk) in rows.chunks(per_statement).enumerate() {
+        // One statement of rows (and its audit records, chained on) per
+        // chunk. Building a chunk is CPU work (bigrams, canonical JSON, SM3)
+        // and runs while the database writes the previous one.
+        let mut build = |chunk_no: usize, chunk: &[(Fields, Option<i64>)]| {
             let mut args: Vec<Arg> = Vec::with_capacity(chunk.len() * names.len());
             let mut tuples = Vec::with_capacity(chunk.len());
             let mut entries = Vec::with_capacity(chunk.len());
@@ -1331,9 +1385,23 @@ impl Store for SqlStore {
                 names.join(", "),
                 tuples.join(", ")
             );
-            q(sql, args).execute(&mut *tx).await?;
-            insert_audit_entries(&mut tx, &entries, positional).await?;
-            progress((chunk_no * per_statement + chunk.len()).min(rows.len()));
+            (sql, args, entries)
+        };
+        let chunks: Vec<&[(Fields, Option<i64>)]> = rows.chunks(per_statement).collect();
+        let mut next = chunks.first().map(|c| build(0, c));
+        for chunk_no in 0..chunks.len() {
+            let Some((sql, args, entries)) = next.take() else {
+                break;
+            };
+            let write = async {
+                q(sql, args).execute(&mut *tx).await?;
+                insert_audit_entries(&mut tx, &entries, positional).await
+            };
+            let ahead = async { chunks.get(chunk_no + 1).map(|c| build(chunk_no + 1, c)) };
+            let (written, built) = tokio::join!(write, ahead);
+            written?;
+            next = built;
+            progress((chunk_no * per_statement + chunks[chunk_no].len()).min(rows.len()));
         }
         bump_counts(&mut tx, kind, rows.len() as i64, 0).await?;
         q(
@@ -1522,6 +1590,16 @@ impl Store for SqlStore {
         if kind == Kind::Organization && before.fields.get("name") != fields.get("name") {
             for owned in Kind::ALL.into_iter().filter(|k| crate::search::owner_name_searched(*k)) {
                 crate::search::regram(&mut tx, owned, "t.owner_org_id = $1", vec![Arg::Int(Some(id))]).await?;
+            }
+        }
+        // Kept counts of filtered lists depend on every field: a new
+        // generation of this kind, and of the kinds that moved with it.
+        bump_counts(&mut tx, kind, 0, 0).await?;
+        if before.owner_org_id != owner {
+            for dependent in Kind::ALL {
+                if matches!(dependent.owner(), Owner::Via(_, via) if via == kind) {
+                    bump_counts(&mut tx, dependent, 0, 0).await?;
+                }
             }
         }
         let after = fetch(&mut tx, kind, id, None).await?.ok_or(StoreError::NotFound)?;
