@@ -16,6 +16,8 @@
 #   BENCH_KEEP_PG      a PostgreSQL database name to seed once and keep (re-used when it exists)
 #
 # Needs: a release build (done here), wrk, curl, psql. Traffic goes to 127.0.0.1 only.
+# Repeated requests find kept counts and keyword results (valid until the next
+# write); the "different … each request" rows measure searches nothing was kept for.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ORGS=${1:-100000}
@@ -28,6 +30,22 @@ SEED=target/release/examples/bench_seed
 work=$(mktemp -d)
 trap 'kill "${server:-0}" 2>/dev/null || true; rm -rf "$work"' EXIT
 
+# Keyword searches that differ on every request (a random title or seller
+# number), so that no process keeps their results: what a search costs.
+cat >"$work/random_title.lua" <<'LUA'
+math.randomseed(os.time())
+request = function()
+  return wrk.format(nil, "/api/v1/registry/contracts?page_size=20&q=%E5%9F%BA%E5%87%86%E6%8A%80%E6%9C%AF%E5%90%88%E5%90%8C" .. math.random(0, CONTRACTS - 1))
+end
+LUA
+cat >"$work/random_seller.lua" <<'LUA'
+math.randomseed(os.time() + 1)
+request = function()
+  return wrk.format(nil, "/api/v1/registry/contracts?page_size=20&q=%E6%99%8B%E4%B8%AD%E5%9F%BA%E5%87%86" .. math.random(0, ORGS - 1) .. "%E7%A7%91%E6%8A%80")
+end
+LUA
+sed -i "s/CONTRACTS - 1/$CONTRACTS - 1/; s/ORGS - 1/$ORGS - 1/" "$work/random_title.lua" "$work/random_seller.lua"
+
 # The list requests people make, each measured on its own (URL-encoded).
 # Keywords: 基准技术合同12345 (a contract's title), 晋中基准4242科技 (a seller's
 # name: found through the owner), 合同 (two characters, in every title).
@@ -37,6 +55,8 @@ LISTS=(
   "keyword: a title|/api/v1/registry/contracts?q=%E5%9F%BA%E5%87%86%E6%8A%80%E6%9C%AF%E5%90%88%E5%90%8C12345&page_size=20"
   "keyword: a seller's name|/api/v1/registry/contracts?q=%E6%99%8B%E4%B8%AD%E5%9F%BA%E5%87%864242%E7%A7%91%E6%8A%80&page_size=20"
   "keyword: two characters in every title|/api/v1/registry/contracts?q=%E5%90%88%E5%90%8C&page_size=20"
+  "keyword: a different title each request (never repeated, so nothing kept)|RANDOM_TITLE"
+  "keyword: a different seller each request (never repeated, so nothing kept)|RANDOM_SELLER"
   "deep page 2,000 (OFFSET 39,980)|/api/v1/registry/contracts?page=2000&page_size=20"
   "deep page through the cursor (after=)|/api/v1/registry/contracts?after=AFTER&page_size=20"
 )
@@ -72,10 +92,15 @@ run_one() {
       [ -n "$after" ] || { echo "    $label: no cursor offered, skipped"; continue; }
       path=${path/AFTER/$after}
     fi
+    local script=()
+    case $path in
+      RANDOM_TITLE) script=(-s "$work/random_title.lua"); path="/api/v1/registry/contracts?page_size=20&q=%E5%9F%BA%E5%87%86%E6%8A%80%E6%9C%AF%E5%90%88%E5%90%8C777777" ;;
+      RANDOM_SELLER) script=(-s "$work/random_seller.lua"); path="/api/v1/registry/contracts?page_size=20&q=%E6%99%8B%E4%B8%AD%E5%9F%BA%E5%87%8677777%E7%A7%91%E6%8A%80" ;;
+    esac
     local first
     first=$(curl -s -o /dev/null -w '%{http_code} %{time_total}' -H "Authorization: Bearer $token" "http://127.0.0.1:$PORT$path")
     echo "    $label — $path (one request: HTTP ${first% *}, $(awk -v t="${first#* }" 'BEGIN{printf "%.0f", t*1000}') ms)"
-    wrk -t2 -c32 -d"$DURATION" --latency -H "Authorization: Bearer $token" "http://127.0.0.1:$PORT$path" \
+    wrk -t2 -c32 -d"$DURATION" --latency "${script[@]}" -H "Authorization: Bearer $token" "http://127.0.0.1:$PORT$path" \
       | grep -E '^\s+(50|99)%|Requests/sec|Non-2xx|timeout' | sed 's/^ */      /' | paste -sd' ' | sed 's/^/      /'
   done
   echo "    load after: $(cut -d' ' -f1-3 /proc/loadavg)"

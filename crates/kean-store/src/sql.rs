@@ -92,6 +92,9 @@ pub struct SqlStore {
     /// generations of the kinds they read when counted: valid while those
     /// generations stand, whichever process wrote since.
     counts: std::sync::Mutex<HashMap<String, (Vec<i64>, i64)>>,
+    /// The same for the ids keyword searches found.
+    #[allow(clippy::type_complexity)]
+    found: std::sync::Mutex<HashMap<String, (Vec<i64>, std::sync::Arc<Vec<i64>>)>>,
 }
 
 #[derive(Default)]
@@ -173,6 +176,7 @@ impl SqlStore {
             gram_freq: std::sync::Mutex::new(HashMap::new()),
             gram_stats: std::sync::Mutex::new(HashMap::new()),
             counts: std::sync::Mutex::new(HashMap::new()),
+            found: std::sync::Mutex::new(HashMap::new()),
         })
     }
 
@@ -328,31 +332,36 @@ impl SqlStore {
         Ok(stats)
     }
 
-    /// A filtered list's count: kept from an earlier request while the
-    /// generations of the kinds the statement reads are unchanged (one
-    /// primary-key read instead of counting thousands of index entries).
-    async fn kept_count(&self, kind: Kind, sql: String, args: Vec<Arg>) -> Result<i64> {
+    /// The generations (record_counts) of the kinds a statement over
+    /// `kind` reads: the kind's own, and the organizations' when it reads
+    /// them (owner filters, owner names).
+    async fn generations(&self, kind: Kind, sql: &str) -> Result<Vec<i64>> {
         let mut kinds = vec![kind.table()];
         if kind != Kind::Organization && sql.contains("organizations") {
             kinds.push(Kind::Organization.table());
         }
-        let generations: Vec<i64> = {
-            let ph = (1..=kinds.len())
-                .map(|i| format!("${i}"))
-                .collect::<Vec<_>>()
-                .join(", ");
-            let rows = q(
-                format!("SELECT kind, generation FROM record_counts WHERE kind IN ({ph})"),
-                kinds.iter().map(|k| Arg::Text(Some(k.to_string()))).collect(),
-            )
-            .fetch_all(&self.pool)
-            .await?;
-            let mut by_kind = HashMap::new();
-            for r in &rows {
-                by_kind.insert(r.try_get::<String, _>("kind")?, r.try_get::<i64, _>("generation")?);
-            }
-            kinds.iter().map(|k| by_kind.get(*k).copied().unwrap_or(-1)).collect()
-        };
+        let ph = (1..=kinds.len())
+            .map(|i| format!("${i}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let rows = q(
+            format!("SELECT kind, generation FROM record_counts WHERE kind IN ({ph})"),
+            kinds.iter().map(|k| Arg::Text(Some(k.to_string()))).collect(),
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let mut by_kind = HashMap::new();
+        for r in &rows {
+            by_kind.insert(r.try_get::<String, _>("kind")?, r.try_get::<i64, _>("generation")?);
+        }
+        Ok(kinds.iter().map(|k| by_kind.get(*k).copied().unwrap_or(-1)).collect())
+    }
+
+    /// A filtered list's count: kept from an earlier request while the
+    /// generations of the kinds the statement reads are unchanged (one
+    /// primary-key read instead of counting thousands of index entries).
+    async fn kept_count(&self, kind: Kind, sql: String, args: Vec<Arg>) -> Result<i64> {
+        let generations = self.generations(kind, &sql).await?;
         let key = format!("{sql}\u{1f}{args:?}");
         if let Some((g, n)) = self.counts.lock().unwrap_or_else(|e| e.into_inner()).get(&key)
             && *g == generations
@@ -366,6 +375,33 @@ impl SqlStore {
         }
         counts.insert(key, (generations, n));
         Ok(n)
+    }
+
+    /// The ids a keyword search found (up to its count cap), kept like the
+    /// counts: paging through a keyword's results, or many people asking
+    /// for the same keyword, reads the index once per generation.
+    async fn kept_ids(&self, kind: Kind, sql: String, args: Vec<Arg>) -> Result<std::sync::Arc<Vec<i64>>> {
+        let generations = self.generations(kind, &sql).await?;
+        let key = format!("{sql}\u{1f}{args:?}");
+        if let Some((g, ids)) = self.found.lock().unwrap_or_else(|e| e.into_inner()).get(&key)
+            && *g == generations
+        {
+            return Ok(ids.clone());
+        }
+        let ids: Vec<i64> = q(sql, args)
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| r.try_get::<i64, _>("id"))
+            .collect::<std::result::Result<_, _>>()?;
+        let ids = std::sync::Arc::new(ids);
+        let mut found = self.found.lock().unwrap_or_else(|e| e.into_inner());
+        // At most 1,001 ids a search: ~8 MB for the whole map.
+        if found.len() >= 1_000 {
+            found.clear();
+        }
+        found.insert(key, (generations, ids.clone()));
+        Ok(ids)
     }
 
     async fn write_guard(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
@@ -807,18 +843,16 @@ impl Store for SqlStore {
         // cap) in one pass through the index give both the count and the
         // page, instead of evaluating the index twice.
         if indexed && query.is_default_order() && query.after.is_none() && first < cap as usize {
-            let ids: Vec<i64> = q(
-                format!(
-                    "SELECT t.id AS id FROM {from} WHERE {wh} ORDER BY {id_key} DESC LIMIT {}",
-                    cap + 1
-                ),
-                args,
-            )
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(|r| r.try_get::<i64, _>("id"))
-            .collect::<std::result::Result<_, _>>()?;
+            let ids = self
+                .kept_ids(
+                    kind,
+                    format!(
+                        "SELECT t.id AS id FROM {from} WHERE {wh} ORDER BY {id_key} DESC LIMIT {}",
+                        cap + 1
+                    ),
+                    args,
+                )
+                .await?;
             let counted = ids.len() as i64;
             let wanted = &ids[first.min(ids.len())..(first + page_size as usize).min(ids.len())];
             let mut items = Vec::with_capacity(wanted.len());
