@@ -386,7 +386,13 @@ fn fold_grid(grid: &[AggRow], sums: usize) -> (AggRow, Vec<AggRow>, Vec<AggRow>)
         add(months.entry(month.clone()).or_insert_with(|| empty(month)), r);
         add(fields.entry(r.key2.clone()).or_insert_with(|| empty(r.key2.clone())), r);
     }
-    (total, months.into_values().collect(), fields.into_values().collect())
+    // Records without a value last, as people expect a "none" group.
+    let mut fields: Vec<AggRow> = fields.into_values().collect();
+    if fields.first().is_some_and(|r| r.key.is_none()) {
+        let none = fields.remove(0);
+        fields.push(none);
+    }
+    (total, months.into_values().collect(), fields)
 }
 
 /// Buckets of aggregate rows, each with the list of records behind it.

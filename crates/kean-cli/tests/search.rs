@@ -376,6 +376,18 @@ async fn totals_follow_every_write_and_frequent_keywords_stop_at_the_cap(s: Serv
         .get(&format!("/api/v1/registry/contracts?q={q}&page=51&page_size=20"))
         .await;
     assert_eq!(v["items"].as_array().unwrap().len(), 9);
+    // A page size that does not divide the cap: nothing is skipped at the
+    // seam (page 34 of 30 holds records 991-1,009).
+    let mut ids = std::collections::BTreeSet::new();
+    for page in 1..=34 {
+        let (_, v) = api
+            .get(&format!("/api/v1/registry/contracts?q={q}&page={page}&page_size=30"))
+            .await;
+        let items = v["items"].as_array().unwrap();
+        assert_eq!(items.len(), if page < 34 { 30 } else { 19 }, "page {page}");
+        ids.extend(items.iter().map(|i| i["id"].as_i64().unwrap()));
+    }
+    assert_eq!(ids.len(), 1_009);
     let web = common::Web::login(&s.base, "rev", &pw).await;
     let (st, html) = web
         .get(&format!("/registry/contracts?q={q}&page=50&page_size=20"))

@@ -299,7 +299,7 @@ impl SqlStore {
         }
         let row = q(
             "SELECT CAST(most_common_elems AS TEXT) AS e, CAST(most_common_elem_freqs AS TEXT) AS f \
-             FROM pg_stats WHERE tablename = $1"
+             FROM pg_stats WHERE schemaname = current_schema() AND tablename = $1"
                 .into(),
             vec![Arg::Text(Some(format!("{}_search_grams_idx", kind.table())))],
         )
@@ -850,37 +850,40 @@ impl Store for SqlStore {
                         "SELECT t.id AS id FROM {from} WHERE {wh} ORDER BY {id_key} DESC LIMIT {}",
                         cap + 1
                     ),
-                    args,
+                    args.clone(),
                 )
                 .await?;
             let counted = ids.len() as i64;
-            let wanted = &ids[first.min(ids.len())..(first + page_size as usize).min(ids.len())];
-            let mut items = Vec::with_capacity(wanted.len());
-            if !wanted.is_empty() {
-                let sql = format!(
-                    "SELECT {} FROM {} t WHERE t.id IN ({}) ORDER BY t.id DESC",
-                    columns(kind),
-                    kind.table(),
-                    (1..=wanted.len())
-                        .map(|i| format!("${i}"))
-                        .collect::<Vec<_>>()
-                        .join(", ")
-                );
-                let rows = q(sql, wanted.iter().map(|i| Arg::Int(Some(*i))).collect())
-                    .fetch_all(&self.pool)
-                    .await?;
-                items = rows
-                    .iter()
-                    .map(|r| decode_record(kind, r))
-                    .collect::<Result<Vec<_>>>()?;
+            // A page reaching past the ids kept (the cap) goes the other way.
+            if counted <= cap || first + page_size as usize <= ids.len() {
+                let wanted = &ids[first.min(ids.len())..(first + page_size as usize).min(ids.len())];
+                let mut items = Vec::with_capacity(wanted.len());
+                if !wanted.is_empty() {
+                    let sql = format!(
+                        "SELECT {} FROM {} t WHERE t.id IN ({}) ORDER BY t.id DESC",
+                        columns(kind),
+                        kind.table(),
+                        (1..=wanted.len())
+                            .map(|i| format!("${i}"))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    );
+                    let rows = q(sql, wanted.iter().map(|i| Arg::Int(Some(*i))).collect())
+                        .fetch_all(&self.pool)
+                        .await?;
+                    items = rows
+                        .iter()
+                        .map(|r| decode_record(kind, r))
+                        .collect::<Result<Vec<_>>>()?;
+                }
+                return Ok(Page {
+                    items,
+                    total: counted.min(cap),
+                    total_is_exact: counted <= cap,
+                    page,
+                    page_size,
+                });
             }
-            return Ok(Page {
-                items,
-                total: counted.min(cap),
-                total_is_exact: counted <= cap,
-                page,
-                page_size,
-            });
         }
         let counted: i64 = if unfiltered {
             let column = match query.archived {
@@ -1315,6 +1318,11 @@ impl Store for SqlStore {
                 .execute(&mut *tx)
                 .await?;
         }
+        // Every write takes its kind's record_counts row before the audit
+        // chain's head (insert, update and archive do, through bump_counts
+        // and then append_in): the same order everywhere, so an import and a
+        // save of the same kind wait for each other instead of deadlocking.
+        bump_counts(&mut tx, kind, rows.len() as i64, 0).await?;
         // Lock the chain head once; the whole import extends it in order.
         let head = qs("UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq, hash")
             .fetch_one(&mut *tx)
@@ -1437,7 +1445,6 @@ impl Store for SqlStore {
             next = built;
             progress((chunk_no * per_statement + chunks[chunk_no].len()).min(rows.len()));
         }
-        bump_counts(&mut tx, kind, rows.len() as i64, 0).await?;
         q(
             "INSERT INTO imports (kind, content_hash, file_name, row_count, actor_id, actor, created_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7)"
