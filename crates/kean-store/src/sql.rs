@@ -91,10 +91,9 @@ pub struct SqlStore {
     /// Counts of filtered lists (the statement and its arguments) with the
     /// generations of the kinds they read when counted: valid while those
     /// generations stand, whichever process wrote since.
-    counts: std::sync::Mutex<HashMap<String, (Vec<i64>, i64)>>,
+    counts: Kept<i64>,
     /// The same for the ids keyword searches found.
-    #[allow(clippy::type_complexity)]
-    found: std::sync::Mutex<HashMap<String, (Vec<i64>, std::sync::Arc<Vec<i64>>)>>,
+    found: Kept<std::sync::Arc<Vec<i64>>>,
 }
 
 #[derive(Default)]
@@ -363,17 +362,11 @@ impl SqlStore {
     async fn kept_count(&self, kind: Kind, sql: String, args: Vec<Arg>) -> Result<i64> {
         let generations = self.generations(kind, &sql).await?;
         let key = format!("{sql}\u{1f}{args:?}");
-        if let Some((g, n)) = self.counts.lock().unwrap_or_else(|e| e.into_inner()).get(&key)
-            && *g == generations
-        {
-            return Ok(*n);
+        if let Some(n) = kept_get(&self.counts, &key, &generations) {
+            return Ok(n);
         }
         let n: i64 = q(sql, args).fetch_one(&self.pool).await?.try_get("n")?;
-        let mut counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
-        if counts.len() >= 10_000 {
-            counts.clear();
-        }
-        counts.insert(key, (generations, n));
+        kept_put(&self.counts, key, generations, n, 10_000);
         Ok(n)
     }
 
@@ -383,10 +376,8 @@ impl SqlStore {
     async fn kept_ids(&self, kind: Kind, sql: String, args: Vec<Arg>) -> Result<std::sync::Arc<Vec<i64>>> {
         let generations = self.generations(kind, &sql).await?;
         let key = format!("{sql}\u{1f}{args:?}");
-        if let Some((g, ids)) = self.found.lock().unwrap_or_else(|e| e.into_inner()).get(&key)
-            && *g == generations
-        {
-            return Ok(ids.clone());
+        if let Some(ids) = kept_get(&self.found, &key, &generations) {
+            return Ok(ids);
         }
         let ids: Vec<i64> = q(sql, args)
             .fetch_all(&self.pool)
@@ -395,12 +386,8 @@ impl SqlStore {
             .map(|r| r.try_get::<i64, _>("id"))
             .collect::<std::result::Result<_, _>>()?;
         let ids = std::sync::Arc::new(ids);
-        let mut found = self.found.lock().unwrap_or_else(|e| e.into_inner());
         // At most 1,001 ids a search: ~8 MB for the whole map.
-        if found.len() >= 1_000 {
-            found.clear();
-        }
-        found.insert(key, (generations, ids.clone()));
+        kept_put(&self.found, key, generations, ids.clone(), 1_000);
         Ok(ids)
     }
 
@@ -663,6 +650,25 @@ struct Selection {
     /// Whether nothing but the archived state is asked for (no scope, no
     /// keyword, no filter): record_counts then knows the total.
     unfiltered: bool,
+}
+
+/// Something kept per statement with the generations it was computed at
+/// (see `SqlStore::generations`).
+type Kept<T> = std::sync::Mutex<HashMap<String, (Vec<i64>, T)>>;
+
+/// The value kept for `key` if it was computed at these generations.
+fn kept_get<T: Clone>(map: &Kept<T>, key: &str, generations: &[i64]) -> Option<T> {
+    let map = map.lock().unwrap_or_else(|e| e.into_inner());
+    map.get(key).filter(|(g, _)| g == generations).map(|(_, v)| v.clone())
+}
+
+/// Keeps a value (the map starts over when it holds `limit` of them).
+fn kept_put<T>(map: &Kept<T>, key: String, generations: Vec<i64>, value: T, limit: usize) {
+    let mut map = map.lock().unwrap_or_else(|e| e.into_inner());
+    if map.len() >= limit {
+        map.clear();
+    }
+    map.insert(key, (generations, value));
 }
 
 /// Keeps record_counts in step, inside the writing transaction: the counts,
