@@ -248,17 +248,9 @@ impl SqlStore {
                 (share * total as f64) as i64
             }));
         }
-        // SQLite: the share among the newest records, scaled to the kind.
-        let (max_id, sampled): (i64, i64) = {
-            let r = q(
-                format!("SELECT COALESCE(MAX(id), 0) AS m FROM {}", kind.table()),
-                vec![],
-            )
-            .fetch_one(&self.pool)
-            .await?;
-            let m: i64 = r.try_get("m")?;
-            (m, m.clamp(1, crate::search::GRAM_SAMPLE))
-        };
+        // SQLite: the share among the newest records, scaled to the kind
+        // (the newest id read only when some bigram is not known yet).
+        let mut sample: Option<(i64, i64)> = None;
         let known = |g: &str| -> Option<i64> {
             let cache = self.gram_freq.lock().unwrap_or_else(|e| e.into_inner());
             cache
@@ -271,6 +263,19 @@ impl SqlStore {
             let n = match known(g) {
                 Some(n) => n,
                 None => {
+                    let (max_id, sampled) = match sample {
+                        Some(s) => s,
+                        None => {
+                            let m: i64 = q(
+                                format!("SELECT COALESCE(MAX(id), 0) AS m FROM {}", kind.table()),
+                                vec![],
+                            )
+                            .fetch_one(&self.pool)
+                            .await?
+                            .try_get("m")?;
+                            *sample.insert((m, m.clamp(1, crate::search::GRAM_SAMPLE)))
+                        }
+                    };
                     let hits = crate::search::sample_gram(&self.pool, kind, g, max_id - sampled).await?;
                     let n = (hits as f64 / sampled as f64 * total as f64) as i64;
                     let mut cache = self.gram_freq.lock().unwrap_or_else(|e| e.into_inner());
@@ -1081,10 +1086,20 @@ impl Store for SqlStore {
             scope.for_kind(kind).organization(),
             None,
         );
-        Ok(q(format!("SELECT COUNT(*) AS n FROM {from} WHERE {wh}"), args)
+        // The whole kind: the counts the write path keeps (the home page
+        // asks for every kind on every visit). One organization's: counted,
+        // and kept per generation like any filtered count.
+        if scope.for_kind(kind).organization().is_none() {
+            return Ok(q(
+                "SELECT active AS n FROM record_counts WHERE kind = $1".into(),
+                vec![Arg::Text(Some(kind.table().to_string()))],
+            )
             .fetch_one(&self.pool)
             .await?
-            .try_get("n")?)
+            .try_get("n")?);
+        }
+        self.kept_count(kind, format!("SELECT COUNT(*) AS n FROM {from} WHERE {wh}"), args)
+            .await
     }
 
     async fn aggregate(
