@@ -16,8 +16,9 @@
 #   BENCH_KEEP_PG      a PostgreSQL database name to seed once and keep (re-used when it exists)
 #
 # Needs: a release build (done here), wrk, curl, psql. Traffic goes to 127.0.0.1 only.
-# Repeated requests find kept counts and keyword results (valid until the next
-# write); the "different … each request" rows measure searches nothing was kept for.
+# Repeated requests find kept counts, keyword results, a filter's first ids
+# and deep pages' anchors (valid until the next write); the "different …"
+# rows measure requests nothing (or little) was kept for.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ORGS=${1:-100000}
@@ -44,6 +45,18 @@ request = function()
   return wrk.format(nil, "/api/v1/registry/contracts?page_size=20&q=%E6%99%8B%E4%B8%AD%E5%9F%BA%E5%87%86" .. math.random(0, ORGS - 1) .. "%E7%A7%91%E6%8A%80")
 end
 LUA
+# A filter that differs on most requests: one of 5 types and a 30-day window
+# starting on one of 1,400 days (7,000 combinations).
+cat >"$work/random_filter.lua" <<'LUA'
+math.randomseed(os.time() + 2)
+local types = {"development", "transfer", "licensing", "consulting", "service"}
+local base = os.time({year = 2022, month = 1, day = 1, hour = 12})
+request = function()
+  local from = base + math.random(0, 1399) * 86400
+  return wrk.format(nil, "/api/v1/registry/contracts?page_size=20&contract_type=" .. types[math.random(1, 5)]
+    .. "&registered_on_from=" .. os.date("!%Y-%m-%d", from) .. "&registered_on_to=" .. os.date("!%Y-%m-%d", from + 29 * 86400))
+end
+LUA
 sed -i "s/CONTRACTS - 1/$CONTRACTS - 1/; s/ORGS - 1/$ORGS - 1/" "$work/random_title.lua" "$work/random_seller.lua"
 
 # The list requests people make, each measured on its own (URL-encoded).
@@ -52,6 +65,7 @@ sed -i "s/CONTRACTS - 1/$CONTRACTS - 1/; s/ORGS - 1/$ORGS - 1/" "$work/random_ti
 LISTS=(
   "first page of the default list|/api/v1/registry/contracts?page_size=20"
   "filter: type + one month of registration|/api/v1/registry/contracts?contract_type=licensing&registered_on_from=2025-03-01&registered_on_to=2025-03-31&page_size=20"
+  "filter: a different type and 30-day window on most requests (7,000 combinations)|RANDOM_FILTER"
   "keyword: a title|/api/v1/registry/contracts?q=%E5%9F%BA%E5%87%86%E6%8A%80%E6%9C%AF%E5%90%88%E5%90%8C12345&page_size=20"
   "keyword: a seller's name|/api/v1/registry/contracts?q=%E6%99%8B%E4%B8%AD%E5%9F%BA%E5%87%864242%E7%A7%91%E6%8A%80&page_size=20"
   "keyword: two characters in every title|/api/v1/registry/contracts?q=%E5%90%88%E5%90%8C&page_size=20"
@@ -95,6 +109,7 @@ run_one() {
     local script=()
     case $path in
       RANDOM_TITLE) script=(-s "$work/random_title.lua"); path="/api/v1/registry/contracts?page_size=20&q=%E5%9F%BA%E5%87%86%E6%8A%80%E6%9C%AF%E5%90%88%E5%90%8C777777" ;;
+      RANDOM_FILTER) script=(-s "$work/random_filter.lua"); path="/api/v1/registry/contracts?page_size=20&contract_type=service&registered_on_from=2023-06-10&registered_on_to=2023-07-09" ;;
       RANDOM_SELLER) script=(-s "$work/random_seller.lua"); path="/api/v1/registry/contracts?page_size=20&q=%E6%99%8B%E4%B8%AD%E5%9F%BA%E5%87%8677777%E7%A7%91%E6%8A%80" ;;
     esac
     local first

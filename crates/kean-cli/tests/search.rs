@@ -401,3 +401,173 @@ async fn totals_follow_every_write_and_frequent_keywords_stop_at_the_cap(s: Serv
     assert!(!html.contains("page=52"), "no page after the last");
 }
 on_both!(totals_follow_every_write_and_frequent_keywords_stop_at_the_cap);
+
+/// A database whose keyword index was written before the digits' trigrams
+/// (schema v10): opening it with this version recomputes every row's grams,
+/// so that a number is found by any part of it.
+async fn an_upgrade_brings_the_grams_of_existing_records_up_to_date(s: Server) {
+    use sqlx::{Connection, Row};
+    let b = basics(&s.app).await;
+    let sys = s.app.access(Actor::system("test"));
+    sys.create(
+        Kind::Contract,
+        &contract("HT-7", "基准技术合同123456", b.org_a, "某公司"),
+    )
+    .await
+    .expect("contract");
+    // Take the trigrams out again and forget migration 11, as a database
+    // written by the previous version looks.
+    let mut conn = sqlx::AnyConnection::connect(&s.url).await.expect("connect");
+    let old: Vec<(i64, String)> = sqlx::query("SELECT id, search_grams FROM tech_contracts")
+        .fetch_all(&mut conn)
+        .await
+        .expect("grams")
+        .iter()
+        .map(|r| (r.get::<i64, _>(0), r.get::<String, _>(1)))
+        .collect();
+    assert!(
+        old[0].1.split(' ').any(|g| g == "345"),
+        "new records hold trigrams: {}",
+        old[0].1
+    );
+    for (id, grams) in &old {
+        let bigrams: Vec<&str> = grams.split(' ').filter(|g| g.chars().count() == 2).collect();
+        sqlx::query("UPDATE tech_contracts SET search_grams = $1 WHERE id = $2")
+            .bind(bigrams.join(" "))
+            .bind(*id)
+            .execute(&mut conn)
+            .await
+            .expect("old grams");
+    }
+    sqlx::query("DELETE FROM schema_migrations WHERE version = 11")
+        .execute(&mut conn)
+        .await
+        .expect("forget v11");
+    conn.close().await.expect("close");
+
+    // The next process to open the database upgrades it.
+    let reopened = kean_app::App::open(&s.url, std::sync::Arc::new(kean_app::SystemClock))
+        .await
+        .expect("reopen");
+    let found = reopened
+        .access(Actor::system("test"))
+        .list(
+            Kind::Contract,
+            &kean_store::ListQuery {
+                keyword: Some("23456".into()),
+                ..kean_store::ListQuery::default()
+            },
+        )
+        .await
+        .expect("search");
+    assert_eq!(
+        found.page.total, 1,
+        "a number is found by a part of it after the upgrade"
+    );
+}
+on_both!(an_upgrade_brings_the_grams_of_existing_records_up_to_date);
+
+fn ids_of(v: &Value) -> Vec<i64> {
+    v["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|i| i["id"].as_i64().expect("id"))
+        .collect()
+}
+
+/// Every id of a list in the default order, through the cursor.
+async fn all_ids(api: &Api, filter: &str) -> Vec<i64> {
+    let mut out = vec![];
+    let mut path = format!("/api/v1/registry/contracts?page_size=500{filter}");
+    loop {
+        let (st, v) = api.get(&path).await;
+        assert_eq!(st, 200, "{v}");
+        out.extend(ids_of(&v));
+        match &v["next_after"] {
+            Value::Null => return out,
+            after => path = format!("/api/v1/registry/contracts?page_size=500{filter}&after={after}"),
+        }
+    }
+}
+
+/// Pages by number come from kept ids (a filter's first 1,000) and kept
+/// anchors (every 1,000th id, for deeper pages): they must be exactly the
+/// pages the cursor walks, before and after records are added, archived
+/// and edited out of a filter.
+async fn pages_by_number_match_the_cursor_after_every_write(s: Server) {
+    let b = basics(&s.app).await;
+    let sys = s.app.access(Actor::system("test"));
+    let rows: Vec<ImportRow> = (0..1_100)
+        .map(|n| ImportRow {
+            line: n + 2,
+            values: contract(
+                &format!("PG-{n:05}"),
+                &format!("分页合同{n}"),
+                if n % 10 == 0 { b.org_b } else { b.org_a },
+                "买方",
+            ),
+        })
+        .collect();
+    let src = ImportSource {
+        file_name: "分页.csv".into(),
+        content_hash: "page-test".into(),
+        force: false,
+        dry_run: false,
+        progress: None,
+    };
+    let ImportOutcome::Imported { ids, .. } = sys.import(Kind::Contract, &rows, &src).await.expect("import") else {
+        panic!("not imported");
+    };
+    let pw = user(&s.app, "rev", Role::Reviewer, None).await;
+    let api = Api::login(&s.base, "rev", &pw).await;
+    let seller_a = format!("&seller_org_id={}", b.org_a);
+    let check = |all: Vec<i64>, filter: String| {
+        let api = &api;
+        async move {
+            // Pages 49-52 of 20 cross position 1,000 (the kept ids' end and
+            // the first anchor); page 3 is within the kept ids.
+            for page in [3usize, 49, 50, 51, 52, 55] {
+                let (st, v) = api
+                    .get(&format!("/api/v1/registry/contracts?page_size=20&page={page}{filter}"))
+                    .await;
+                assert_eq!(st, 200, "{v}");
+                let want = &all[((page - 1) * 20).min(all.len())..(page * 20).min(all.len())];
+                assert_eq!(ids_of(&v), want, "page {page}{filter}");
+                assert_eq!(v["total"], all.len(), "{filter}");
+            }
+        }
+    };
+    let all = all_ids(&api, "").await;
+    assert_eq!(all.len(), 1_100);
+    check(all, String::new()).await;
+    let in_a = all_ids(&api, &seller_a).await;
+    assert_eq!(in_a.len(), 990);
+    check(in_a, seller_a.clone()).await;
+
+    // A new record shifts every page by one; an archived one out of the
+    // first thousand shifts the deep pages back.
+    sys.create(Kind::Contract, &contract("PG-NEW", "新合同", b.org_a, "买方"))
+        .await
+        .expect("contract");
+    sys.set_archived(Kind::Contract, ids[1_051], true)
+        .await
+        .expect("archive");
+    let all = all_ids(&api, "").await;
+    assert_eq!(all.len(), 1_100);
+    check(all, String::new()).await;
+    // A record edited out of the filter leaves its pages.
+    sys.update(
+        Kind::Contract,
+        ids[1_099],
+        &contract("PG-01099", "分页合同1099", b.org_b, "买方"),
+        None,
+    )
+    .await
+    .expect("edit");
+    let in_a = all_ids(&api, &seller_a).await;
+    assert_eq!(in_a.len(), 989, "990 - archived - moved + new");
+    assert!(!in_a.contains(&ids[1_099]));
+    check(in_a, seller_a).await;
+}
+on_both!(pages_by_number_match_the_cursor_after_every_write);

@@ -9,10 +9,11 @@
 //! field, every bigram of the keyword is a bigram of that field.
 //!
 //! Each registry row carries `search_grams`: the distinct bigrams of its
-//! searched fields and of its owner's name, lower-cased, with everything
-//! that is not a letter or digit left out, separated by spaces. A keyword
-//! of two or more such characters selects the candidate rows holding all
-//! of its bigrams through an index — SQLite FTS5 (an external-content table
+//! searched fields and of its owner's name (and the trigrams of runs of
+//! digits, see `add_grams`), lower-cased, with everything that is not a
+//! letter or digit left out, separated by spaces. A keyword of two or more
+//! such characters selects the candidate rows holding all of its grams
+//! (or the selective ones among them, see `pick_grams`) through an index — SQLite FTS5 (an external-content table
 //! over the column, `ascii` tokenizer, kept in step by triggers) or a
 //! PostgreSQL GIN index on the column split into an array — and the
 //! original `LIKE` conditions then keep exactly the rows that match, so the
@@ -39,10 +40,20 @@ fn letters(text: &str) -> Vec<char> {
         .collect()
 }
 
-fn add_bigrams(text: &str, out: &mut BTreeSet<String>) {
+/// A text's grams: its bigrams, and the trigrams of its runs of digits.
+/// Digits have only a hundred bigrams, so each is in a tenth of the
+/// records when titles, codes and names carry numbers ("合同12345"): a
+/// number's bigrams narrow little, its trigrams (a thousand of them) ten
+/// times more. Letters and Chinese characters have bigrams enough.
+fn add_grams(text: &str, out: &mut BTreeSet<String>) {
     let cs = letters(text);
     for w in cs.windows(2) {
         out.insert(w.iter().collect());
+    }
+    for w in cs.windows(3) {
+        if w.iter().all(char::is_ascii_digit) {
+            out.insert(w.iter().collect());
+        }
     }
 }
 
@@ -50,7 +61,7 @@ fn add_bigrams(text: &str, out: &mut BTreeSet<String>) {
 pub(crate) fn grams_of<'a>(texts: impl IntoIterator<Item = &'a str>) -> String {
     let mut set = BTreeSet::new();
     for t in texts {
-        add_bigrams(t, &mut set);
+        add_grams(t, &mut set);
     }
     set.into_iter().collect::<Vec<_>>().join(" ")
 }
@@ -79,7 +90,7 @@ pub(crate) fn record_grams(fields: &Fields, owner_name: Option<&str>) -> String 
 /// The distinct bigrams of a keyword, sorted.
 pub(crate) fn keyword_grams(keyword: &str) -> Vec<String> {
     let mut set = BTreeSet::new();
-    add_bigrams(keyword, &mut set);
+    add_grams(keyword, &mut set);
     set.into_iter().collect()
 }
 
@@ -225,6 +236,7 @@ pub(crate) async fn regram(conn: &mut AnyConnection, kind: Kind, cond: &str, arg
         cols.push("(SELECT o.name FROM organizations o WHERE o.id = t.owner_org_id) AS owner_name".into());
     }
     cols.push("t.id".into());
+    cols.push("t.search_grams AS old_grams".into());
     let table = kind.table();
     let mut last = 0i64;
     let mut done = 0;
@@ -249,24 +261,28 @@ pub(crate) async fn regram(conn: &mut AnyConnection, kind: Kind, cond: &str, arg
                 texts.push(r.try_get("owner_name")?);
             }
             let id: i64 = r.try_get("id")?;
+            last = id;
             let grams = grams_of(texts.iter().flatten().map(String::as_str));
+            if r.try_get::<Option<String>, _>("old_grams")?.as_deref() == Some(grams.as_str()) {
+                continue;
+            }
             q(
                 format!("UPDATE {table} SET search_grams = $1 WHERE id = $2"),
                 vec![Arg::Text(Some(grams)), Arg::Int(Some(id))],
             )
             .execute(&mut *conn)
             .await?;
-            last = id;
             done += 1;
         }
     }
 }
 
-/// Fills `search_grams` of every row that has none (rows written before
-/// the index existed).
-pub(crate) async fn fill_missing(conn: &mut AnyConnection) -> Result<()> {
+/// Recomputes `search_grams` of every row of every kind that `cond`
+/// selects: `t.search_grams IS NULL` fills rows written before the index
+/// existed, `1 = 1` brings all rows to grams computed differently.
+pub(crate) async fn regram_every(conn: &mut AnyConnection, cond: &str) -> Result<()> {
     for kind in Kind::ALL {
-        regram(&mut *conn, kind, "t.search_grams IS NULL", vec![]).await?;
+        regram(&mut *conn, kind, cond, vec![]).await?;
     }
     Ok(())
 }
@@ -279,7 +295,7 @@ mod tests {
     fn bigrams_of_chinese_and_codes() {
         assert_eq!(grams_of(["基准技术"]), "准技 基准 技术");
         // Case folded, punctuation and spaces left out, duplicates once.
-        assert_eq!(grams_of(["B-00 0"]), "00 b0");
+        assert_eq!(grams_of(["B-00 0"]), "00 000 b0");
         // One letter has no bigram; fields are not joined.
         assert_eq!(grams_of(["甲", "乙"]), "");
     }
@@ -290,7 +306,7 @@ mod tests {
             .split(' ')
             .map(String::from)
             .collect();
-        for q in ["新泰", "泰）钢铁", "钢铁有限", "xt-20", "T-2025"] {
+        for q in ["新泰", "泰）钢铁", "钢铁有限", "xt-20", "T-2025", "025", "t2025"] {
             let grams = keyword_grams(q);
             let (_, arg) = keyword_condition(Backend::Postgres, Kind::Contract, &grams, "$1").unwrap();
             assert!(arg.split(' ').all(|g| doc.contains(g)), "{q}: {arg}");
@@ -306,15 +322,22 @@ mod tests {
     #[test]
     fn the_selective_bigrams_are_asked_for() {
         // 基准技术合同12345 over 1,000,000 contracts: the digits' bigrams
-        // are in ~100,000 records each, the words' in all of them.
+        // are in ~100,000 records each, their trigrams in ~5,000, the
+        // words' bigrams in all of them.
         let grams = keyword_grams("基准技术合同12345");
+        assert!(grams.iter().any(|g| g == "123") && grams.iter().any(|g| g == "345"));
+        assert!(!grams.iter().any(|g| g == "同12"), "trigrams of digits only: {grams:?}");
         let frequent = 1_000_000 / FREQUENT_SHARE;
         let freq = |g: &str| match g {
+            "123" | "234" | "345" => 5_000,
             "12" | "23" | "34" | "45" => 105_000,
             "同1" => 111_000,
             _ => frequent + 1,
         };
-        assert_eq!(pick_grams(&grams, frequent, freq), vec!["12", "23", "34", "45", "同1"]);
+        assert_eq!(
+            pick_grams(&grams, frequent, freq),
+            vec!["12", "123", "23", "234", "345"]
+        );
         // At most five, the rarest.
         let grams = keyword_grams("abcdefgh");
         let rank = |g: &str| 200 - g.as_bytes()[0] as i64;

@@ -35,6 +35,7 @@ const MIGRATIONS_SQLITE: &[(i64, &str)] = &[
     (8, include_str!("../migrations/sqlite/0008_keyword_index.sql")),
     (9, include_str!("../migrations/sqlite/0009_list_indexes.sql")),
     (10, include_str!("../migrations/sqlite/0010_record_counts.sql")),
+    (11, include_str!("../migrations/sqlite/0011_digit_trigrams.sql")),
 ];
 const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../migrations/postgres/0001_init.sql")),
@@ -47,6 +48,7 @@ const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[
     (8, include_str!("../migrations/postgres/0008_keyword_index.sql")),
     (9, include_str!("../migrations/postgres/0009_list_indexes.sql")),
     (10, include_str!("../migrations/postgres/0010_record_counts.sql")),
+    (11, include_str!("../migrations/postgres/0011_digit_trigrams.sql")),
 ];
 
 /// A bound parameter.
@@ -101,6 +103,12 @@ struct GramStats {
     shares: HashMap<String, f64>,
     least: f64,
 }
+
+/// How many of a filtered list's first ids are kept (50 pages of 20).
+const KEPT_PAGE_IDS: usize = 1_000;
+/// A deep page by number starts from the id at the last multiple of this
+/// position before it (kept per generation).
+const ANCHOR_STEP: usize = 1_000;
 
 /// How long a bigram's count is trusted as a hint.
 const GRAM_FREQ_TTL: std::time::Duration = std::time::Duration::from_secs(600);
@@ -206,7 +214,11 @@ impl SqlStore {
             }
             if *version == 8 {
                 // The keyword index: bigrams of the rows already there.
-                crate::search::fill_missing(&mut tx).await?;
+                crate::search::regram_every(&mut tx, "t.search_grams IS NULL").await?;
+            }
+            if *version == 11 {
+                // The digits' trigrams of the rows already there.
+                crate::search::regram_every(&mut tx, "1 = 1").await?;
             }
             q(
                 "INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)".into(),
@@ -375,9 +387,29 @@ impl SqlStore {
         Ok(n)
     }
 
-    /// The ids a keyword search found (up to its count cap), kept like the
-    /// counts: paging through a keyword's results, or many people asking
-    /// for the same keyword, reads the index once per generation.
+    /// The rows of some ids, in the order of the ids (newest first).
+    async fn rows_by_id(&self, kind: Kind, ids: &[i64]) -> Result<Vec<Record>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT {} FROM {} t WHERE t.id IN ({}) ORDER BY t.id DESC",
+            columns(kind),
+            kind.table(),
+            (1..=ids.len()).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+        );
+        q(sql, ids.iter().map(|i| Arg::Int(Some(*i))).collect())
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(|r| decode_record(kind, r))
+            .collect()
+    }
+
+    /// The ids a list statement found — a keyword search's (up to its count
+    /// cap), a filtered list's first pages, a deep page's anchor — kept like
+    /// the counts: paging through them, or many people asking the same,
+    /// reads the index once per generation.
     async fn kept_ids(&self, kind: Kind, sql: String, args: Vec<Arg>) -> Result<std::sync::Arc<Vec<i64>>> {
         let generations = self.generations(kind, &sql).await?;
         let key = format!("{sql}\u{1f}{args:?}");
@@ -391,7 +423,7 @@ impl SqlStore {
             .map(|r| r.try_get::<i64, _>("id"))
             .collect::<std::result::Result<_, _>>()?;
         let ids = std::sync::Arc::new(ids);
-        // At most 1,001 ids a search: ~8 MB for the whole map.
+        // At most 1,001 ids a statement: ~8 MB for the whole map.
         kept_put(&self.found, key, generations, ids.clone(), 1_000);
         Ok(ids)
     }
@@ -868,25 +900,7 @@ impl Store for SqlStore {
             // A page reaching past the ids kept (the cap) goes the other way.
             if counted <= cap || first + page_size as usize <= ids.len() {
                 let wanted = &ids[first.min(ids.len())..(first + page_size as usize).min(ids.len())];
-                let mut items = Vec::with_capacity(wanted.len());
-                if !wanted.is_empty() {
-                    let sql = format!(
-                        "SELECT {} FROM {} t WHERE t.id IN ({}) ORDER BY t.id DESC",
-                        columns(kind),
-                        kind.table(),
-                        (1..=wanted.len())
-                            .map(|i| format!("${i}"))
-                            .collect::<Vec<_>>()
-                            .join(", ")
-                    );
-                    let rows = q(sql, wanted.iter().map(|i| Arg::Int(Some(*i))).collect())
-                        .fetch_all(&self.pool)
-                        .await?;
-                    items = rows
-                        .iter()
-                        .map(|r| decode_record(kind, r))
-                        .collect::<Result<Vec<_>>>()?;
-                }
+                let items = self.rows_by_id(kind, wanted).await?;
                 return Ok(Page {
                     items,
                     total: counted.min(cap),
@@ -917,6 +931,51 @@ impl Store for SqlStore {
             self.kept_count(kind, sql, args.clone()).await?
         };
         let total = counted.min(cap);
+        let mut page_wh = wh;
+        let mut offset = first as i64;
+        if !indexed && query.is_default_order() && query.after.is_none() {
+            // A filtered list's first ids are kept like a keyword's: its
+            // first pages, asked again, cost no index work until a write.
+            if !unfiltered && first + page_size as usize <= KEPT_PAGE_IDS {
+                let ids = self
+                    .kept_ids(
+                        kind,
+                        format!(
+                            "SELECT t.id AS id FROM {from} WHERE {page_wh} ORDER BY {id_key} DESC LIMIT {KEPT_PAGE_IDS}"
+                        ),
+                        args.clone(),
+                    )
+                    .await?;
+                let wanted = &ids[first.min(ids.len())..(first + page_size as usize).min(ids.len())];
+                return Ok(Page {
+                    items: self.rows_by_id(kind, wanted).await?,
+                    total,
+                    total_is_exact: counted <= cap,
+                    page,
+                    page_size,
+                });
+            }
+            // A deep page by number starts from a kept anchor, the id at
+            // the last multiple of ANCHOR_STEP before it, instead of
+            // skipping all the index entries before the page every time.
+            if first >= ANCHOR_STEP {
+                let at = first / ANCHOR_STEP * ANCHOR_STEP;
+                let anchor = self
+                    .kept_ids(
+                        kind,
+                        format!(
+                            "SELECT t.id AS id FROM {from} WHERE {page_wh} ORDER BY {id_key} DESC LIMIT 1 OFFSET {at}"
+                        ),
+                        args.clone(),
+                    )
+                    .await?;
+                if let Some(a) = anchor.first() {
+                    args.push(Arg::Int(Some(*a)));
+                    page_wh = format!("{page_wh} AND {id_key} <= ${}", args.len());
+                    offset = (first - at) as i64;
+                }
+            }
+        }
         // The order, on the page's ids (`id_key`, the index's rowid when
         // the keyword index is joined) and on the rows read for them.
         let order = |id: &str| match query.sort {
@@ -938,8 +997,6 @@ impl Store for SqlStore {
         };
         // The cursor: the records after the given id in the default order
         // (newest first), without skipping over the ones before it.
-        let mut page_wh = wh;
-        let mut offset = (page as i64 - 1) * page_size as i64;
         if let Some(after) = query.after
             && query.is_default_order()
         {

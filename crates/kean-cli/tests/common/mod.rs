@@ -20,6 +20,8 @@ pub enum Backend {
 pub struct Server {
     pub base: String,
     pub app: App,
+    /// The database's URL (for a second process on the same database).
+    pub url: String,
     _dir: Option<tempfile::TempDir>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     /// The PostgreSQL database made for this test, dropped when the test
@@ -97,6 +99,7 @@ pub async fn start(backend: Backend) -> Option<Server> {
     Some(Server {
         base,
         app,
+        url,
         _dir: dir,
         stop: Some(tx),
         postgres,

@@ -1,0 +1,4 @@
+-- kean schema v11: the keyword index also holds the trigrams of runs of digits
+-- (see kean-store/src/search.rs, add_grams). No statement here: the store
+-- recomputes every row's search_grams right after this migration, in its
+-- transaction, so that no row lacks the grams a search asks for.
