@@ -491,7 +491,7 @@ async fn all_ids(api: &Api, filter: &str) -> Vec<i64> {
     }
 }
 
-/// Pages by number come from kept ids (a filter's first 1,000) and kept
+/// Pages by number come from kept ids (a filter's first 200) and kept
 /// anchors (every 1,000th id, for deeper pages): they must be exactly the
 /// pages the cursor walks, before and after records are added, archived
 /// and edited out of a filter.
@@ -525,9 +525,9 @@ async fn pages_by_number_match_the_cursor_after_every_write(s: Server) {
     let check = |all: Vec<i64>, filter: String| {
         let api = &api;
         async move {
-            // Pages 49-52 of 20 cross position 1,000 (the kept ids' end and
-            // the first anchor); page 3 is within the kept ids.
-            for page in [3usize, 49, 50, 51, 52, 55] {
+            // Pages 10-11 of 20 cross position 200 (the end of a filter's
+            // kept ids), pages 49-52 position 1,000 (the first anchor).
+            for page in [3usize, 10, 11, 12, 49, 50, 51, 52, 55] {
                 let (st, v) = api
                     .get(&format!("/api/v1/registry/contracts?page_size=20&page={page}{filter}"))
                     .await;

@@ -101,24 +101,48 @@ pub(crate) const FREQUENT_SHARE: i64 = 5;
 /// The most bigrams a keyword search asks the index for.
 const MAX_GRAMS: usize = 5;
 
-/// The bigrams a keyword search asks the index for: those that are not
-/// frequent (`freq` above `frequent`), rarest first, at most five — or,
-/// when all are frequent, the rarest one. The index only narrows (the
-/// `LIKE` conditions decide), so any subset finds the same records; what
-/// the choice changes is the work: a frequent bigram ("技术", "合同",
-/// "有限" are in nearly every record) means reading a million index
-/// entries, while every further selective one shrinks the candidates
-/// whose rows must be read and matched.
-pub(crate) fn pick_grams(grams: &[String], frequent: i64, freq: impl Fn(&str) -> i64) -> Vec<String> {
+/// What reading a candidate's row and matching it costs, in index entries
+/// read (measured: ~45 ns an FTS5 entry, 1-2 µs a row with its `LIKE`s).
+const VERIFY_COST: f64 = 30.0;
+
+/// How many grams are asked for whenever the keyword has them (not frequent,
+/// not inside another): the frequencies are estimates, and one gram
+/// thought rare that is not would leave the search with a long list.
+const SURE_GRAMS: usize = 2;
+
+/// The grams a keyword search asks the index for, rarest first: the two
+/// rarest always, then each further gram while reading its entries costs less
+/// than the candidate rows it spares (estimated as if grams were
+/// independent), skipping grams inside one already asked for ("77" within
+/// "777" spares nothing), never a frequent one (`freq` above `frequent`)
+/// and at most five. The index only narrows (the `LIKE` conditions
+/// decide), so any subset finds the same records; what the choice changes
+/// is the work: a frequent bigram ("技术", "合同", "有限" are in nearly
+/// every record) means reading a million index entries, a rare one
+/// shrinks the candidates, and once they are few a further gram costs
+/// more to read than the rows it would spare.
+pub(crate) fn pick_grams(grams: &[String], total: i64, frequent: i64, freq: impl Fn(&str) -> i64) -> Vec<String> {
     let mut ranked: Vec<(i64, &String)> = grams.iter().map(|g| (freq(g), g)).collect();
     ranked.sort();
-    let mut out: Vec<String> = ranked
-        .iter()
-        .enumerate()
-        .take_while(|(i, (n, _))| *i == 0 || *n <= frequent)
-        .take(MAX_GRAMS)
-        .map(|(_, (_, g))| (*g).clone())
-        .collect();
+    let Some((rarest, first)) = ranked.first() else {
+        return Vec::new();
+    };
+    let mut out: Vec<String> = vec![(*first).clone()];
+    let mut candidates = *rarest as f64;
+    for (n, g) in &ranked[1..] {
+        if out.len() == MAX_GRAMS || *n > frequent {
+            break;
+        }
+        if out.iter().any(|p| p.contains(g.as_str())) {
+            continue;
+        }
+        let share = (*n as f64 / total.max(1) as f64).min(1.0);
+        if out.len() >= SURE_GRAMS && *n as f64 >= candidates * (1.0 - share) * VERIFY_COST {
+            break;
+        }
+        out.push((*g).clone());
+        candidates *= share;
+    }
     out.sort();
     out
 }
@@ -154,22 +178,61 @@ pub(crate) fn keyword_condition(
     })
 }
 
-/// How many records hold a bigram are estimated from the newest this many
-/// records (SQLite; PostgreSQL reads ANALYZE's statistics instead).
+/// How many records hold a gram (SQLite; PostgreSQL reads ANALYZE's
+/// statistics instead) is counted exactly up to this many; a gram held by
+/// more is estimated from this many records, in [`SAMPLE_WINDOWS`] windows
+/// of ids spread evenly over the kind's ids.
 pub(crate) const GRAM_SAMPLE: i64 = 20_000;
+const SAMPLE_WINDOWS: i64 = 10;
 
-/// How many of the records of `kind` with an id above `above` hold a
-/// bigram, through the index (FTS5 seeks its lists to the id range, so the
-/// cost is that of the sample, however frequent the bigram).
-pub(crate) async fn sample_gram(pool: &sqlx::AnyPool, kind: Kind, gram: &str, above: i64) -> Result<i64> {
+/// The id windows a gram's frequency is sampled in, as (above, up to):
+/// the whole range when it is no larger than the sample.
+pub(crate) fn sample_windows(min_id: i64, max_id: i64) -> Vec<(i64, i64)> {
+    let span = max_id - min_id + 1;
+    if span <= GRAM_SAMPLE {
+        return vec![(min_id - 1, max_id)];
+    }
+    let width = GRAM_SAMPLE / SAMPLE_WINDOWS;
+    (1..=SAMPLE_WINDOWS)
+        .map(|w| {
+            let upto = min_id - 1 + span * w / SAMPLE_WINDOWS;
+            (upto - width, upto)
+        })
+        .collect()
+}
+
+/// How many records of `kind` hold a gram, counted up to `cap` (FTS5 reads
+/// its list from the start and stops there).
+pub(crate) async fn count_gram(pool: &sqlx::AnyPool, kind: Kind, gram: &str, cap: i64) -> Result<i64> {
     let table = kind.table();
-    let sql = format!("SELECT COUNT(*) AS n FROM {table}_fts WHERE {table}_fts MATCH $1 AND rowid > $2");
+    let sql = format!("SELECT COUNT(*) AS n FROM (SELECT 1 FROM {table}_fts WHERE {table}_fts MATCH $1 LIMIT $2) c");
     Ok(
-        q(sql, vec![Arg::Text(Some(format!("\"{gram}\""))), Arg::Int(Some(above))])
+        q(sql, vec![Arg::Text(Some(format!("\"{gram}\""))), Arg::Int(Some(cap))])
             .fetch_one(pool)
             .await?
             .try_get("n")?,
     )
+}
+
+/// How many of the records of `kind` with an id in one of the `windows`
+/// (above, up to] hold a gram, through the index (FTS5 seeks its lists to
+/// each id range, so the cost is that of the windows, however frequent the
+/// gram), in one statement.
+pub(crate) async fn sample_gram(pool: &sqlx::AnyPool, kind: Kind, gram: &str, windows: &[(i64, i64)]) -> Result<i64> {
+    let table = kind.table();
+    let mut args = vec![Arg::Text(Some(format!("\"{gram}\"")))];
+    let mut parts = Vec::with_capacity(windows.len());
+    for (above, upto) in windows {
+        args.push(Arg::Int(Some(*above)));
+        args.push(Arg::Int(Some(*upto)));
+        parts.push(format!(
+            "(SELECT COUNT(*) FROM {table}_fts WHERE {table}_fts MATCH $1 AND rowid > ${} AND rowid <= ${})",
+            args.len() - 1,
+            args.len()
+        ));
+    }
+    let sql = format!("SELECT {} AS n", parts.join(" + "));
+    Ok(q(sql, args).fetch_one(pool).await?.try_get("n")?)
 }
 
 /// What a list reads from: the table as `t`, and on SQLite with a keyword
@@ -320,32 +383,62 @@ mod tests {
     }
 
     #[test]
+    fn frequencies_are_sampled_across_the_ids() {
+        assert_eq!(sample_windows(1, 500), vec![(0, 500)]);
+        let w = sample_windows(1, 1_000_000);
+        assert_eq!(w.len(), 10);
+        assert_eq!(w[0], (98_000, 100_000));
+        assert_eq!(w[9], (998_000, 1_000_000));
+        assert_eq!(w.iter().map(|(a, b)| b - a).sum::<i64>(), GRAM_SAMPLE);
+    }
+
+    #[test]
     fn the_selective_bigrams_are_asked_for() {
         // 基准技术合同12345 over 1,000,000 contracts: the digits' bigrams
         // are in ~100,000 records each, their trigrams in ~5,000, the
         // words' bigrams in all of them.
+        let total = 1_000_000;
         let grams = keyword_grams("基准技术合同12345");
         assert!(grams.iter().any(|g| g == "123") && grams.iter().any(|g| g == "345"));
         assert!(!grams.iter().any(|g| g == "同12"), "trigrams of digits only: {grams:?}");
-        let frequent = 1_000_000 / FREQUENT_SHARE;
+        let frequent = total / FREQUENT_SHARE;
         let freq = |g: &str| match g {
-            "123" | "234" | "345" => 5_000,
+            "123" => 4_000,
+            "234" | "345" => 5_000,
             "12" | "23" | "34" | "45" => 105_000,
             "同1" => 111_000,
             _ => frequent + 1,
         };
+        // Two trigrams leave a handful of candidates: the third would cost
+        // more to read than the rows it could spare, the bigrams far more.
+        // (Two are always asked for: an estimate may be wrong.)
+        assert_eq!(pick_grams(&grams, total, frequent, freq), vec!["123", "234"]);
+        // A number with one trigram (77777): "77" is inside it, "准7"
+        // narrows its 15,000 candidates to about 1,600, after which "7科"
+        // (111,000 entries) costs more than it spares.
+        let freq = |g: &str| match g {
+            "777" => 15_000,
+            "77" => 100_000,
+            "准7" => 105_000,
+            "7科" => 111_000,
+            _ => frequent + 1,
+        };
         assert_eq!(
-            pick_grams(&grams, frequent, freq),
-            vec!["12", "123", "23", "234", "345"]
+            pick_grams(&keyword_grams("晋中基准77777科技"), total, frequent, freq),
+            vec!["777", "准7"]
         );
-        // At most five, the rarest.
-        let grams = keyword_grams("abcdefgh");
-        let rank = |g: &str| 200 - g.as_bytes()[0] as i64;
-        assert_eq!(pick_grams(&grams, frequent, rank), vec!["cd", "de", "ef", "fg", "gh"]);
+        // Rare words: two suffice when the rarest leaves few candidates.
+        let picked = pick_grams(&keyword_grams("秸秆还田"), total, frequent, |g| match g {
+            "秸秆" => 40,
+            "秆还" => 60,
+            _ => 3_000,
+        });
+        assert_eq!(picked, vec!["秆还", "秸秆"]);
         // A keyword of frequent bigrams only still asks for the rarest.
-        let picked = pick_grams(&keyword_grams("技术合同"), frequent, |g| {
+        let picked = pick_grams(&keyword_grams("技术合同"), total, frequent, |g| {
             if g == "术合" { 400_000 } else { 900_000 }
         });
         assert_eq!(picked, vec!["术合"]);
+        assert!(pick_grams(&[], total, frequent, |_| 0).is_empty());
     }
 }

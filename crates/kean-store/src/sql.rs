@@ -104,8 +104,10 @@ struct GramStats {
     least: f64,
 }
 
-/// How many of a filtered list's first ids are kept (50 pages of 20).
-const KEPT_PAGE_IDS: usize = 1_000;
+/// How many of a filtered list's first ids are kept (10 pages of 20): the
+/// database sorts the filter's matches keeping this many, so it is kept
+/// small; later pages are read as they are asked for.
+const KEPT_PAGE_IDS: usize = 200;
 /// A deep page by number starts from the id at the last multiple of this
 /// position before it (kept per generation).
 const ANCHOR_STEP: usize = 1_000;
@@ -168,6 +170,12 @@ impl SqlStore {
                             "PRAGMA synchronous = NORMAL",
                             "PRAGMA busy_timeout = 10000",
                             "PRAGMA foreign_keys = ON",
+                            // Reads through the operating system's page
+                            // cache, shared by the pool's connections,
+                            // instead of copying pages into each
+                            // connection's own cache (2 MB by default).
+                            "PRAGMA mmap_size = 4294967296",
+                            "PRAGMA cache_size = -32768",
                         ] {
                             sqlx::query(pragma).execute(&mut *conn).await?;
                         }
@@ -255,14 +263,18 @@ impl SqlStore {
             // The planner's own statistics answer without touching the
             // index (a GIN index cannot stop counting early).
             let stats = self.gram_stats(kind, now).await?;
-            return Ok(crate::search::pick_grams(&grams, frequent, |g| {
+            return Ok(crate::search::pick_grams(&grams, total, frequent, |g| {
                 let share = stats.shares.get(g).copied().unwrap_or(stats.least / 2.0);
                 (share * total as f64) as i64
             }));
         }
-        // SQLite: the share among the newest records, scaled to the kind
-        // (the newest id read only when some bigram is not known yet).
-        let mut sample: Option<(i64, i64)> = None;
+        // SQLite: a gram's records counted up to GRAM_SAMPLE; past that, its
+        // share among records sampled in windows spread over the ids, scaled
+        // to the kind (the id range read only when needed). Spread, because
+        // records written together are alike (one import's numbers, one
+        // year's titles): the newest ones alone would call a gram rare that
+        // only they lack.
+        let mut windows: Option<Vec<(i64, i64)>> = None;
         let known = |g: &str| -> Option<i64> {
             let cache = self.gram_freq.lock().unwrap_or_else(|e| e.into_inner());
             cache
@@ -275,21 +287,34 @@ impl SqlStore {
             let n = match known(g) {
                 Some(n) => n,
                 None => {
-                    let (max_id, sampled) = match sample {
-                        Some(s) => s,
-                        None => {
-                            let m: i64 = q(
-                                format!("SELECT COALESCE(MAX(id), 0) AS m FROM {}", kind.table()),
-                                vec![],
-                            )
-                            .fetch_one(&self.pool)
-                            .await?
-                            .try_get("m")?;
-                            *sample.insert((m, m.clamp(1, crate::search::GRAM_SAMPLE)))
-                        }
+                    let counted = crate::search::count_gram(&self.pool, kind, g, crate::search::GRAM_SAMPLE).await?;
+                    let n = if counted < crate::search::GRAM_SAMPLE {
+                        counted
+                    } else {
+                        let windows = match &windows {
+                            Some(w) => w,
+                            None => {
+                                let r = q(
+                                    // Each from the primary key's ends (SQLite
+                                    // scans the table for MIN and MAX in one
+                                    // SELECT).
+                                    format!(
+                                        "SELECT COALESCE((SELECT MIN(id) FROM {0}), 0) AS lo, \
+                                         COALESCE((SELECT MAX(id) FROM {0}), 0) AS hi",
+                                        kind.table()
+                                    ),
+                                    vec![],
+                                )
+                                .fetch_one(&self.pool)
+                                .await?;
+                                windows.insert(crate::search::sample_windows(r.try_get("lo")?, r.try_get("hi")?))
+                            }
+                        };
+                        let hits = crate::search::sample_gram(&self.pool, kind, g, windows).await?;
+                        let sampled: i64 = windows.iter().map(|(a, b)| b - a).sum::<i64>().max(1);
+                        // Never below what was counted.
+                        ((hits as f64 / sampled as f64 * total as f64) as i64).max(counted)
                     };
-                    let hits = crate::search::sample_gram(&self.pool, kind, g, max_id - sampled).await?;
-                    let n = (hits as f64 / sampled as f64 * total as f64) as i64;
                     let mut cache = self.gram_freq.lock().unwrap_or_else(|e| e.into_inner());
                     if cache.len() >= 100_000 {
                         cache.clear();
@@ -300,7 +325,7 @@ impl SqlStore {
             };
             freq.insert(g.clone(), n);
         }
-        Ok(crate::search::pick_grams(&grams, frequent, |g| {
+        Ok(crate::search::pick_grams(&grams, total, frequent, |g| {
             freq.get(g).copied().unwrap_or(i64::MAX)
         }))
     }
@@ -416,12 +441,30 @@ impl SqlStore {
         if let Some(ids) = kept_get(&self.found, &key, &generations) {
             return Ok(ids);
         }
-        let ids: Vec<i64> = q(sql, args)
-            .fetch_all(&self.pool)
+        // As one row (a list of the ids in one text): SQLite hands each
+        // row from its worker thread to the caller one by one, a thread
+        // switch per row, which for a thousand ids cost more than the query.
+        let concat = match self.backend {
+            Backend::Sqlite => "group_concat(x.id, ',')",
+            Backend::Postgres => "string_agg(CAST(x.id AS TEXT), ',')",
+        };
+        let list: Option<String> = q(format!("SELECT {concat} AS ids FROM ({sql}) x"), args)
+            .fetch_one(&self.pool)
             .await?
-            .iter()
-            .map(|r| r.try_get::<i64, _>("id"))
-            .collect::<std::result::Result<_, _>>()?;
+            .try_get("ids")?;
+        let mut ids = list
+            .as_deref()
+            .unwrap_or("")
+            .split(',')
+            .filter(|s| !s.is_empty())
+            .map(|s| {
+                s.parse::<i64>()
+                    .map_err(|e| StoreError::Database(format!("an id list held '{s}': {e}")))
+            })
+            .collect::<Result<Vec<i64>>>()?;
+        // Newest first, as every statement kept here orders them (the
+        // aggregate need not keep the order).
+        ids.sort_unstable_by(|a, b| b.cmp(a));
         let ids = std::sync::Arc::new(ids);
         // At most 1,001 ids a statement: ~8 MB for the whole map.
         kept_put(&self.found, key, generations, ids.clone(), 1_000);
