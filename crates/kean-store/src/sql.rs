@@ -263,10 +263,16 @@ impl SqlStore {
             // The planner's own statistics answer without touching the
             // index (a GIN index cannot stop counting early).
             let stats = self.gram_stats(kind, now).await?;
-            return Ok(crate::search::pick_grams(&grams, total, frequent, |g| {
-                let share = stats.shares.get(g).copied().unwrap_or(stats.least / 2.0);
-                (share * total as f64) as i64
-            }));
+            return Ok(crate::search::pick_grams(
+                &grams,
+                total,
+                frequent,
+                crate::search::verify_cost(self.backend),
+                |g| {
+                    let share = stats.shares.get(g).copied().unwrap_or(stats.least / 2.0);
+                    (share * total as f64) as i64
+                },
+            ));
         }
         // SQLite: a gram's records counted up to GRAM_SAMPLE; past that, its
         // share among records sampled in windows spread over the ids, scaled
@@ -325,9 +331,13 @@ impl SqlStore {
             };
             freq.insert(g.clone(), n);
         }
-        Ok(crate::search::pick_grams(&grams, total, frequent, |g| {
-            freq.get(g).copied().unwrap_or(i64::MAX)
-        }))
+        Ok(crate::search::pick_grams(
+            &grams,
+            total,
+            frequent,
+            crate::search::verify_cost(self.backend),
+            |g| freq.get(g).copied().unwrap_or(i64::MAX),
+        ))
     }
 
     /// The keyword index's element statistics of `kind` (PostgreSQL),
