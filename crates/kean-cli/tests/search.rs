@@ -464,6 +464,14 @@ async fn an_upgrade_brings_the_grams_of_existing_records_up_to_date(s: Server) {
         found.page.total, 1,
         "a number is found by a part of it after the upgrade"
     );
+    let mut conn = sqlx::AnyConnection::connect(&s.url).await.expect("connect");
+    let grams: String = sqlx::query("SELECT search_grams FROM tech_contracts")
+        .fetch_one(&mut conn)
+        .await
+        .expect("grams")
+        .get(0);
+    assert_eq!(grams, old[0].1, "the grams are again those a new record gets");
+    conn.close().await.expect("close");
 }
 on_both!(an_upgrade_brings_the_grams_of_existing_records_up_to_date);
 
@@ -493,12 +501,12 @@ async fn all_ids(api: &Api, filter: &str) -> Vec<i64> {
 
 /// Pages by number come from kept ids (a filter's first 200) and kept
 /// anchors (every 1,000th id, for deeper pages): they must be exactly the
-/// pages the cursor walks, before and after records are added, archived
-/// and edited out of a filter.
+/// pages the cursor walks, before and after writes that move the anchors —
+/// records added, archived and edited out of a filter.
 async fn pages_by_number_match_the_cursor_after_every_write(s: Server) {
     let b = basics(&s.app).await;
     let sys = s.app.access(Actor::system("test"));
-    let rows: Vec<ImportRow> = (0..1_100)
+    let rows: Vec<ImportRow> = (0..1_250)
         .map(|n| ImportRow {
             line: n + 2,
             values: contract(
@@ -525,9 +533,9 @@ async fn pages_by_number_match_the_cursor_after_every_write(s: Server) {
     let check = |all: Vec<i64>, filter: String| {
         let api = &api;
         async move {
-            // Pages 10-11 of 20 cross position 200 (the end of a filter's
-            // kept ids), pages 49-52 position 1,000 (the first anchor).
-            for page in [3usize, 10, 11, 12, 49, 50, 51, 52, 55] {
+            // Pages 10-12 of 20 cross position 200 (the end of a filter's
+            // kept ids), pages 50-52 position 1,000 (the first anchor).
+            for page in [3usize, 10, 11, 12, 50, 51, 52, 55, 57, 64] {
                 let (st, v) = api
                     .get(&format!("/api/v1/registry/contracts?page_size=20&page={page}{filter}"))
                     .await;
@@ -539,35 +547,49 @@ async fn pages_by_number_match_the_cursor_after_every_write(s: Server) {
         }
     };
     let all = all_ids(&api, "").await;
-    assert_eq!(all.len(), 1_100);
+    assert_eq!(all.len(), 1_250);
+    let anchor_before = all[1_000];
     check(all, String::new()).await;
     let in_a = all_ids(&api, &seller_a).await;
-    assert_eq!(in_a.len(), 990);
+    assert_eq!(in_a.len(), 1_125);
+    let filtered_anchor_before = in_a[1_000];
     check(in_a, seller_a.clone()).await;
 
-    // A new record shifts every page by one; an archived one out of the
-    // first thousand shifts the deep pages back.
-    sys.create(Kind::Contract, &contract("PG-NEW", "新合同", b.org_a, "买方"))
+    // Two new records and one archived among the first thousand: every
+    // anchor moves by one position.
+    for n in 0..2 {
+        sys.create(
+            Kind::Contract,
+            &contract(&format!("PG-NEW-{n}"), "新合同", b.org_a, "买方"),
+        )
         .await
         .expect("contract");
-    sys.set_archived(Kind::Contract, ids[1_051], true)
+    }
+    sys.set_archived(Kind::Contract, ids[1_201], true)
         .await
         .expect("archive");
     let all = all_ids(&api, "").await;
-    assert_eq!(all.len(), 1_100);
+    assert_eq!(all.len(), 1_251);
+    assert_ne!(all[1_000], anchor_before, "the anchor's record moved");
     check(all, String::new()).await;
+    let in_a = all_ids(&api, &seller_a).await;
+    assert_eq!(in_a.len(), 1_126);
+    assert_ne!(in_a[1_000], filtered_anchor_before, "the filter's anchor moved");
+    let filtered_anchor_before = in_a[1_000];
+    check(in_a, seller_a.clone()).await;
     // A record edited out of the filter leaves its pages.
     sys.update(
         Kind::Contract,
-        ids[1_099],
-        &contract("PG-01099", "分页合同1099", b.org_b, "买方"),
+        ids[1_249],
+        &contract("PG-01249", "分页合同1249", b.org_b, "买方"),
         None,
     )
     .await
     .expect("edit");
     let in_a = all_ids(&api, &seller_a).await;
-    assert_eq!(in_a.len(), 989, "990 - archived - moved + new");
-    assert!(!in_a.contains(&ids[1_099]));
+    assert_eq!(in_a.len(), 1_125);
+    assert!(!in_a.contains(&ids[1_249]));
+    assert_ne!(in_a[1_000], filtered_anchor_before, "the filter's anchor moved back");
     check(in_a, seller_a).await;
 }
 on_both!(pages_by_number_match_the_cursor_after_every_write);

@@ -40,15 +40,18 @@ fn letters(text: &str) -> Vec<char> {
         .collect()
 }
 
-/// A text's grams: its bigrams, and the trigrams of its runs of digits.
-/// Digits have only a hundred bigrams, so each is in a tenth of the
-/// records when titles, codes and names carry numbers ("合同12345"): a
-/// number's bigrams narrow little, its trigrams (a thousand of them) ten
-/// times more. Letters and Chinese characters have bigrams enough.
+/// A text's grams: its bigrams, except pairs of digits, and the trigrams
+/// of its runs of digits. Digits have only a hundred pairs, so each is in
+/// a tenth of the records when titles, codes and names carry numbers
+/// ("合同12345"): a number's pairs narrow little and make the index large,
+/// its trigrams (a thousand of them) narrow ten times more. A keyword of
+/// just two digits has no gram and is answered by the scan.
 fn add_grams(text: &str, out: &mut BTreeSet<String>) {
     let cs = letters(text);
     for w in cs.windows(2) {
-        out.insert(w.iter().collect());
+        if !w.iter().all(char::is_ascii_digit) {
+            out.insert(w.iter().collect());
+        }
     }
     for w in cs.windows(3) {
         if w.iter().all(char::is_ascii_digit) {
@@ -94,7 +97,7 @@ pub(crate) fn keyword_grams(keyword: &str) -> Vec<String> {
     set.into_iter().collect()
 }
 
-/// A bigram held by more than this share of a kind's records (1/N) is
+/// A gram held by more than this share of a kind's records (1/N) is
 /// "frequent": asking the index for it narrows little and costs much.
 pub(crate) const FREQUENT_SHARE: i64 = 5;
 
@@ -114,17 +117,16 @@ pub(crate) fn verify_cost(backend: Backend) -> f64 {
     }
 }
 
-/// How many grams are asked for whenever the keyword has them (not frequent,
-/// not inside another): the frequencies are estimates, and one gram
+/// How many grams are asked for whenever the keyword has them (not
+/// frequent): the frequencies are estimates, and one gram
 /// thought rare that is not would leave the search with a long list.
 const SURE_GRAMS: usize = 2;
 
 /// The grams a keyword search asks the index for, rarest first: the two
 /// rarest always, then each further gram while reading its entries costs less
 /// than the candidate rows it spares (estimated as if grams were
-/// independent), skipping grams inside one already asked for ("77" within
-/// "777" spares nothing), never a frequent one (`freq` above `frequent`)
-/// and at most five. The index only narrows (the `LIKE` conditions
+/// independent), never a frequent one (`freq` above `frequent`) and at
+/// most five. The index only narrows (the `LIKE` conditions
 /// decide), so any subset finds the same records; what the choice changes
 /// is the work: a frequent bigram ("技术", "合同", "有限" are in nearly
 /// every record) means reading a million index entries, a rare one
@@ -147,9 +149,6 @@ pub(crate) fn pick_grams(
     for (n, g) in &ranked[1..] {
         if out.len() == MAX_GRAMS || *n > frequent {
             break;
-        }
-        if out.iter().any(|p| p.contains(g.as_str())) {
-            continue;
         }
         let share = (*n as f64 / total.max(1) as f64).min(1.0);
         if out.len() >= SURE_GRAMS && *n as f64 >= candidates * (1.0 - share) * verify_cost {
@@ -373,7 +372,10 @@ mod tests {
     fn bigrams_of_chinese_and_codes() {
         assert_eq!(grams_of(["基准技术"]), "准技 基准 技术");
         // Case folded, punctuation and spaces left out, duplicates once.
-        assert_eq!(grams_of(["B-00 0"]), "00 000 b0");
+        assert_eq!(grams_of(["B-00 0"]), "000 b0");
+        // Digits: trigrams, not pairs.
+        assert_eq!(grams_of(["a1234"]), "123 234 a1");
+        assert!(keyword_grams("12").is_empty(), "two digits: the scan answers");
         // One letter has no bigram; fields are not joined.
         assert_eq!(grams_of(["甲", "乙"]), "");
     }
@@ -409,9 +411,8 @@ mod tests {
 
     #[test]
     fn the_selective_bigrams_are_asked_for() {
-        // 基准技术合同12345 over 1,000,000 contracts: the digits' bigrams
-        // are in ~100,000 records each, their trigrams in ~5,000, the
-        // words' bigrams in all of them.
+        // 基准技术合同12345 over 1,000,000 contracts: the digits' trigrams
+        // are in ~5,000 records each, the words' bigrams in all of them.
         let total = 1_000_000;
         let grams = keyword_grams("基准技术合同12345");
         assert!(grams.iter().any(|g| g == "123") && grams.iter().any(|g| g == "345"));
@@ -420,20 +421,18 @@ mod tests {
         let freq = |g: &str| match g {
             "123" => 4_000,
             "234" | "345" => 5_000,
-            "12" | "23" | "34" | "45" => 105_000,
             "同1" => 111_000,
             _ => frequent + 1,
         };
         // Two trigrams leave a handful of candidates: the third would cost
-        // more to read than the rows it could spare, the bigrams far more.
+        // more to read than the rows it could spare, "同1" far more.
         // (Two are always asked for: an estimate may be wrong.)
         assert_eq!(pick_grams(&grams, total, frequent, 30.0, freq), vec!["123", "234"]);
-        // A number with one trigram (77777): "77" is inside it, "准7"
-        // narrows its 15,000 candidates to about 1,600, after which "7科"
-        // (111,000 entries) costs more than it spares.
+        // A number with one trigram (77777): "准7" narrows its 15,000
+        // candidates to about 1,600, after which "7科" (111,000 entries)
+        // costs more than it spares.
         let freq = |g: &str| match g {
             "777" => 15_000,
-            "77" => 100_000,
             "准7" => 105_000,
             "7科" => 111_000,
             _ => frequent + 1,

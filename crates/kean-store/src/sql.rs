@@ -225,8 +225,16 @@ impl SqlStore {
                 crate::search::regram_every(&mut tx, "t.search_grams IS NULL").await?;
             }
             if *version == 11 {
-                // The digits' trigrams of the rows already there.
+                // The digits' trigrams of the rows already there, and on
+                // PostgreSQL fresh statistics of the index's elements, which
+                // choose the grams a search asks for (until the next
+                // ANALYZE, the new trigrams would all look rarest).
                 crate::search::regram_every(&mut tx, "1 = 1").await?;
+                if self.backend == Backend::Postgres {
+                    for kind in Kind::ALL {
+                        q(format!("ANALYZE {}", kind.table()), vec![]).execute(&mut *tx).await?;
+                    }
+                }
             }
             q(
                 "INSERT INTO schema_migrations (version, applied_at) VALUES ($1, $2)".into(),
@@ -717,7 +725,10 @@ async fn check_unique(conn: &mut AnyConnection, fields: &Fields, id: Option<i64>
 fn escape_like(s: &str) -> String {
     let mut out = String::with_capacity(s.len() + 2);
     out.push('%');
-    for c in s.to_lowercase().chars() {
+    // Lower-cased a character at a time, as the keyword index and the
+    // databases' LOWER() do (`str::to_lowercase` would make a word-final
+    // Σ a ς, which neither of them does).
+    for c in s.chars().flat_map(char::to_lowercase) {
         if matches!(c, '%' | '_' | '\\') {
             out.push('\\');
         }
