@@ -416,11 +416,22 @@ impl SqlStore {
         Ok(kinds.iter().map(|k| by_kind.get(*k).copied().unwrap_or(-1)).collect())
     }
 
+    /// The generations, read once for the statements of one request (they
+    /// all read the same kinds: the list's FROM and WHERE).
+    async fn generations_once(&self, kind: Kind, sql: &str, gens: &mut Option<Vec<i64>>) -> Result<Vec<i64>> {
+        if let Some(g) = gens {
+            return Ok(g.clone());
+        }
+        let g = self.generations(kind, sql).await?;
+        *gens = Some(g.clone());
+        Ok(g)
+    }
+
     /// A filtered list's count: kept from an earlier request while the
     /// generations of the kinds the statement reads are unchanged (one
     /// primary-key read instead of counting thousands of index entries).
-    async fn kept_count(&self, kind: Kind, sql: String, args: Vec<Arg>) -> Result<i64> {
-        let generations = self.generations(kind, &sql).await?;
+    async fn kept_count(&self, kind: Kind, sql: String, args: Vec<Arg>, gens: &mut Option<Vec<i64>>) -> Result<i64> {
+        let generations = self.generations_once(kind, &sql, gens).await?;
         let key = format!("{sql}\u{1f}{args:?}");
         if let Some(n) = kept_get(&self.counts, &key, &generations) {
             return Ok(n);
@@ -453,8 +464,14 @@ impl SqlStore {
     /// cap), a filtered list's first pages, a deep page's anchor — kept like
     /// the counts: paging through them, or many people asking the same,
     /// reads the index once per generation.
-    async fn kept_ids(&self, kind: Kind, sql: String, args: Vec<Arg>) -> Result<std::sync::Arc<Vec<i64>>> {
-        let generations = self.generations(kind, &sql).await?;
+    async fn kept_ids(
+        &self,
+        kind: Kind,
+        sql: String,
+        args: Vec<Arg>,
+        gens: &mut Option<Vec<i64>>,
+    ) -> Result<std::sync::Arc<Vec<i64>>> {
+        let generations = self.generations_once(kind, &sql, gens).await?;
         let key = format!("{sql}\u{1f}{args:?}");
         if let Some(ids) = kept_get(&self.found, &key, &generations) {
             return Ok(ids);
@@ -938,6 +955,8 @@ impl Store for SqlStore {
         // keyword ("合同") matches most records, and counting ten thousand
         // of them through LIKE costs every request; past the cap the page
         // says "1000+" and pages on with "next".
+        // The generations of what the list reads, once for its statements.
+        let mut gens: Option<Vec<i64>> = None;
         let cap = if query.keyword.as_deref().is_some_and(|k| !k.trim().is_empty()) {
             KEYWORD_COUNT_CAP
         } else {
@@ -958,6 +977,7 @@ impl Store for SqlStore {
                         cap + 1
                     ),
                     args.clone(),
+                    &mut gens,
                 )
                 .await?;
             let counted = ids.len() as i64;
@@ -992,7 +1012,7 @@ impl Store for SqlStore {
                 "SELECT COUNT(*) AS n FROM (SELECT 1 FROM {from} WHERE {wh} LIMIT {}) c",
                 cap + 1
             );
-            self.kept_count(kind, sql, args.clone()).await?
+            self.kept_count(kind, sql, args.clone(), &mut gens).await?
         };
         let total = counted.min(cap);
         let mut page_wh = wh;
@@ -1008,6 +1028,7 @@ impl Store for SqlStore {
                             "SELECT t.id AS id FROM {from} WHERE {page_wh} ORDER BY {id_key} DESC LIMIT {KEPT_PAGE_IDS}"
                         ),
                         args.clone(),
+                        &mut gens,
                     )
                     .await?;
                 let wanted = &ids[first.min(ids.len())..(first + page_size as usize).min(ids.len())];
@@ -1031,6 +1052,7 @@ impl Store for SqlStore {
                             "SELECT t.id AS id FROM {from} WHERE {page_wh} ORDER BY {id_key} DESC LIMIT 1 OFFSET {at}"
                         ),
                         args.clone(),
+                        &mut gens,
                     )
                     .await?;
                 if let Some(a) = anchor.first() {
@@ -1219,8 +1241,13 @@ impl Store for SqlStore {
             .await?
             .try_get("n")?);
         }
-        self.kept_count(kind, format!("SELECT COUNT(*) AS n FROM {from} WHERE {wh}"), args)
-            .await
+        self.kept_count(
+            kind,
+            format!("SELECT COUNT(*) AS n FROM {from} WHERE {wh}"),
+            args,
+            &mut None,
+        )
+        .await
     }
 
     async fn aggregate(
