@@ -280,29 +280,41 @@ async fn the_cursor_pages_through_everything_once(s: Server) {
 }
 on_both!(the_cursor_pages_through_everything_once);
 
+/// Imports contracts (one row each) in one transaction; their ids in row order.
+async fn import_contracts(
+    sys: &kean_app::Access,
+    contracts: impl Iterator<Item = BTreeMap<String, String>>,
+    hash: &str,
+) -> Vec<i64> {
+    let rows: Vec<ImportRow> = contracts
+        .enumerate()
+        .map(|(n, values)| ImportRow { line: n + 2, values })
+        .collect();
+    let src = ImportSource {
+        file_name: format!("{hash}.csv"),
+        content_hash: hash.into(),
+        force: false,
+        dry_run: false,
+        progress: None,
+    };
+    match sys.import(Kind::Contract, &rows, &src).await.expect("import") {
+        ImportOutcome::Imported { ids, .. } => ids,
+        other => panic!("not imported: {other:?}"),
+    }
+}
+
 /// Totals people see: the unfiltered list's from the counts the write path
 /// keeps (create, import, archive, restore), a keyword search's counted up
 /// to 1,000 and then "1000+", with the pager going on while pages are full.
 async fn totals_follow_every_write_and_frequent_keywords_stop_at_the_cap(s: Server) {
     let b = basics(&s.app).await;
     let sys = s.app.access(Actor::system("test"));
-    let rows: Vec<ImportRow> = (0..1_010)
-        .map(|n| ImportRow {
-            line: n + 2,
-            values: contract(&format!("CAP-{n:05}"), &format!("常见合同{n}"), b.org_a, "买方"),
-        })
-        .collect();
-    let src = ImportSource {
-        file_name: "常见.csv".into(),
-        content_hash: "cap-test".into(),
-        force: false,
-        dry_run: false,
-        progress: None,
-    };
-    let ids = match sys.import(Kind::Contract, &rows, &src).await.expect("import") {
-        ImportOutcome::Imported { ids, .. } => ids,
-        other => panic!("not imported: {other:?}"),
-    };
+    let ids = import_contracts(
+        &sys,
+        (0..1_010).map(|n| contract(&format!("CAP-{n:05}"), &format!("常见合同{n}"), b.org_a, "买方")),
+        "cap-test",
+    )
+    .await;
     let one = sys
         .create(Kind::Contract, &contract("CAP-X", "另一份", b.org_b, "买方"))
         .await
@@ -506,27 +518,19 @@ async fn all_ids(api: &Api, filter: &str) -> Vec<i64> {
 async fn pages_by_number_match_the_cursor_after_every_write(s: Server) {
     let b = basics(&s.app).await;
     let sys = s.app.access(Actor::system("test"));
-    let rows: Vec<ImportRow> = (0..1_250)
-        .map(|n| ImportRow {
-            line: n + 2,
-            values: contract(
+    let ids = import_contracts(
+        &sys,
+        (0..1_250).map(|n| {
+            contract(
                 &format!("PG-{n:05}"),
                 &format!("分页合同{n}"),
                 if n % 10 == 0 { b.org_b } else { b.org_a },
                 "买方",
-            ),
-        })
-        .collect();
-    let src = ImportSource {
-        file_name: "分页.csv".into(),
-        content_hash: "page-test".into(),
-        force: false,
-        dry_run: false,
-        progress: None,
-    };
-    let ImportOutcome::Imported { ids, .. } = sys.import(Kind::Contract, &rows, &src).await.expect("import") else {
-        panic!("not imported");
-    };
+            )
+        }),
+        "page-test",
+    )
+    .await;
     let pw = user(&s.app, "rev", Role::Reviewer, None).await;
     let api = Api::login(&s.base, "rev", &pw).await;
     let seller_a = format!("&seller_org_id={}", b.org_a);
