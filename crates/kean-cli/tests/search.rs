@@ -335,6 +335,10 @@ async fn totals_follow_every_write_and_frequent_keywords_stop_at_the_cap(s: Serv
     sys.set_archived(Kind::Contract, one.id, false).await.expect("restore");
     let (_, v) = api.get("/api/v1/registry/contracts").await;
     assert_eq!(total(&v), (1_010, true));
+    // A page past the end still says how many there are.
+    let (_, v) = api.get("/api/v1/registry/contracts?page=999").await;
+    assert_eq!(total(&v), (1_010, true));
+    assert!(v["items"].as_array().unwrap().is_empty());
     // The same totals through a filter (counted, not kept).
     let (_, v) = api
         .get(&format!("/api/v1/registry/contracts?seller_org_id={}", b.org_a))
