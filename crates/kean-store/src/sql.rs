@@ -90,6 +90,8 @@ pub struct SqlStore {
     /// common bigrams, from ANALYZE's statistics of the keyword index, with
     /// the smallest share listed (an unlisted bigram is rarer).
     gram_stats: std::sync::Mutex<HashMap<Kind, (std::sync::Arc<GramStats>, std::time::Instant)>>,
+    /// How many records each kind has, as the same kind of hint.
+    kind_sizes: std::sync::Mutex<HashMap<Kind, (i64, std::time::Instant)>>,
     /// Counts of filtered lists (the statement and its arguments) with the
     /// generations of the kinds they read when counted: valid while those
     /// generations stand, whichever process wrote since.
@@ -112,8 +114,10 @@ const KEPT_PAGE_IDS: usize = 200;
 /// position before it (kept per generation).
 const ANCHOR_STEP: usize = 1_000;
 
-/// How long a bigram's count is trusted as a hint.
+/// How long a gram's count is trusted as a hint.
 const GRAM_FREQ_TTL: std::time::Duration = std::time::Duration::from_secs(600);
+/// How long a kind's size is trusted as a hint.
+const KIND_SIZE_TTL: std::time::Duration = std::time::Duration::from_secs(10);
 
 impl SqlStore {
     /// Connects to `sqlite://PATH` (the file and its folder are created
@@ -190,6 +194,7 @@ impl SqlStore {
             write_lock: tokio::sync::Mutex::new(()),
             gram_freq: std::sync::Mutex::new(HashMap::new()),
             gram_stats: std::sync::Mutex::new(HashMap::new()),
+            kind_sizes: std::sync::Mutex::new(HashMap::new()),
             counts: std::sync::Mutex::new(HashMap::new()),
             found: std::sync::Mutex::new(HashMap::new()),
         })
@@ -247,16 +252,53 @@ impl SqlStore {
         Ok(())
     }
 
-    /// The bigrams a keyword search of `kind` asks the index for (see
-    /// `search::pick_grams`), probing the counts it does not know yet.
+    /// The grams a keyword search of `kind` asks the index for (see
+    /// `search::pick_grams`), from the estimated frequencies of its grams.
     async fn keyword_grams(&self, kind: Kind, keyword: &str) -> Result<Vec<String>> {
         let grams = crate::search::keyword_grams(keyword);
         if grams.len() <= 1 {
             return Ok(grams);
         }
-        // "Frequent" relative to the kind's size (record_counts), and never
-        // below a few thousand records.
-        let total: i64 = q(
+        let now = std::time::Instant::now();
+        let total = self.kind_size(kind, now).await?;
+        let mut freq: HashMap<&str, i64> = HashMap::with_capacity(grams.len());
+        if self.backend == Backend::Postgres {
+            // The planner's own statistics answer without touching the
+            // index (a GIN index cannot stop counting early).
+            let stats = self.gram_stats(kind, now).await?;
+            for g in &grams {
+                let share = stats.shares.get(g).copied().unwrap_or(stats.least / 2.0);
+                freq.insert(g, (share * total as f64) as i64);
+            }
+        } else {
+            let mut windows = None;
+            for g in &grams {
+                freq.insert(g, self.sqlite_gram_freq(kind, g, total, now, &mut windows).await?);
+            }
+        }
+        // "Frequent" relative to the kind's size, and never below a few
+        // thousand records.
+        let frequent = (total / crate::search::FREQUENT_SHARE).max(5_000);
+        Ok(crate::search::pick_grams(
+            &grams,
+            total,
+            frequent,
+            crate::search::verify_cost(self.backend),
+            |g| freq.get(g).copied().unwrap_or(i64::MAX),
+        ))
+    }
+
+    /// How many records of `kind` there are (record_counts), as a hint for
+    /// choosing grams: kept for KIND_SIZE_TTL, so that searches under load
+    /// do not each read it, yet a bulk import is seen within seconds
+    /// (PostgreSQL scales the index statistics' shares by it).
+    async fn kind_size(&self, kind: Kind, now: std::time::Instant) -> Result<i64> {
+        if let Some((n, at)) = self.kind_sizes.lock().unwrap_or_else(|e| e.into_inner()).get(&kind)
+            && now.duration_since(*at) < KIND_SIZE_TTL
+        {
+            return Ok(*n);
+        }
+        let n: i64 = q(
             "SELECT active + archived AS n FROM record_counts WHERE kind = $1".into(),
             vec![Arg::Text(Some(kind.table().to_string()))],
         )
@@ -265,87 +307,66 @@ impl SqlStore {
         .map(|r| r.try_get("n"))
         .transpose()?
         .unwrap_or(0);
-        let frequent = (total / crate::search::FREQUENT_SHARE).max(5_000);
-        let now = std::time::Instant::now();
-        if self.backend == Backend::Postgres {
-            // The planner's own statistics answer without touching the
-            // index (a GIN index cannot stop counting early).
-            let stats = self.gram_stats(kind, now).await?;
-            return Ok(crate::search::pick_grams(
-                &grams,
-                total,
-                frequent,
-                crate::search::verify_cost(self.backend),
-                |g| {
-                    let share = stats.shares.get(g).copied().unwrap_or(stats.least / 2.0);
-                    (share * total as f64) as i64
-                },
-            ));
+        self.kind_sizes
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .insert(kind, (n, now));
+        Ok(n)
+    }
+
+    /// SQLite: how many of the `total` records of `kind` hold a gram — counted
+    /// up to GRAM_SAMPLE; past that, its share among records sampled in
+    /// windows spread over the ids (read once per search into `windows`),
+    /// scaled to the kind. Spread, because records written together are
+    /// alike (one import's numbers, one year's titles): the newest ones alone
+    /// would call a gram rare that only they lack. Kept for GRAM_FREQ_TTL.
+    async fn sqlite_gram_freq(
+        &self,
+        kind: Kind,
+        gram: &str,
+        total: i64,
+        now: std::time::Instant,
+        windows: &mut Option<Vec<(i64, i64)>>,
+    ) -> Result<i64> {
+        let key = (kind, gram.to_string());
+        if let Some((n, at)) = self.gram_freq.lock().unwrap_or_else(|e| e.into_inner()).get(&key)
+            && now.duration_since(*at) < GRAM_FREQ_TTL
+        {
+            return Ok(*n);
         }
-        // SQLite: a gram's records counted up to GRAM_SAMPLE; past that, its
-        // share among records sampled in windows spread over the ids, scaled
-        // to the kind (the id range read only when needed). Spread, because
-        // records written together are alike (one import's numbers, one
-        // year's titles): the newest ones alone would call a gram rare that
-        // only they lack.
-        let mut windows: Option<Vec<(i64, i64)>> = None;
-        let known = |g: &str| -> Option<i64> {
-            let cache = self.gram_freq.lock().unwrap_or_else(|e| e.into_inner());
-            cache
-                .get(&(kind, g.to_string()))
-                .filter(|(_, at)| now.duration_since(*at) < GRAM_FREQ_TTL)
-                .map(|(n, _)| *n)
-        };
-        let mut freq = HashMap::new();
-        for g in &grams {
-            let n = match known(g) {
-                Some(n) => n,
+        let counted = crate::search::count_gram(&self.pool, kind, gram, crate::search::GRAM_SAMPLE).await?;
+        let n = if counted < crate::search::GRAM_SAMPLE {
+            counted
+        } else {
+            let windows = match windows {
+                Some(w) => w,
                 None => {
-                    let counted = crate::search::count_gram(&self.pool, kind, g, crate::search::GRAM_SAMPLE).await?;
-                    let n = if counted < crate::search::GRAM_SAMPLE {
-                        counted
-                    } else {
-                        let windows = match &windows {
-                            Some(w) => w,
-                            None => {
-                                let r = q(
-                                    // Each from the primary key's ends (SQLite
-                                    // scans the table for MIN and MAX in one
-                                    // SELECT).
-                                    format!(
-                                        "SELECT COALESCE((SELECT MIN(id) FROM {0}), 0) AS lo, \
-                                         COALESCE((SELECT MAX(id) FROM {0}), 0) AS hi",
-                                        kind.table()
-                                    ),
-                                    vec![],
-                                )
-                                .fetch_one(&self.pool)
-                                .await?;
-                                windows.insert(crate::search::sample_windows(r.try_get("lo")?, r.try_get("hi")?))
-                            }
-                        };
-                        let hits = crate::search::sample_gram(&self.pool, kind, g, windows).await?;
-                        let sampled: i64 = windows.iter().map(|(a, b)| b - a).sum::<i64>().max(1);
-                        // Never below what was counted.
-                        ((hits as f64 / sampled as f64 * total as f64) as i64).max(counted)
-                    };
-                    let mut cache = self.gram_freq.lock().unwrap_or_else(|e| e.into_inner());
-                    if cache.len() >= 100_000 {
-                        cache.clear();
-                    }
-                    cache.insert((kind, g.clone()), (n, now));
-                    n
+                    // Each end from the primary key (SQLite scans the table
+                    // for MIN and MAX in one SELECT).
+                    let r = q(
+                        format!(
+                            "SELECT COALESCE((SELECT MIN(id) FROM {0}), 0) AS lo, \
+                             COALESCE((SELECT MAX(id) FROM {0}), 0) AS hi",
+                            kind.table()
+                        ),
+                        vec![],
+                    )
+                    .fetch_one(&self.pool)
+                    .await?;
+                    windows.insert(crate::search::sample_windows(r.try_get("lo")?, r.try_get("hi")?))
                 }
             };
-            freq.insert(g.clone(), n);
+            let hits = crate::search::sample_gram(&self.pool, kind, gram, windows).await?;
+            let sampled: i64 = windows.iter().map(|(a, b)| b - a).sum::<i64>().max(1);
+            // Never below what was counted.
+            ((hits as f64 / sampled as f64 * total as f64) as i64).max(counted)
+        };
+        let mut cache = self.gram_freq.lock().unwrap_or_else(|e| e.into_inner());
+        if cache.len() >= 100_000 {
+            cache.clear();
         }
-        Ok(crate::search::pick_grams(
-            &grams,
-            total,
-            frequent,
-            crate::search::verify_cost(self.backend),
-            |g| freq.get(g).copied().unwrap_or(i64::MAX),
-        ))
+        cache.insert(key, (n, now));
+        Ok(n)
     }
 
     /// The keyword index's element statistics of `kind` (PostgreSQL),
@@ -439,6 +460,29 @@ impl SqlStore {
         let n: i64 = q(sql, args).fetch_one(&self.pool).await?.try_get("n")?;
         kept_put(&self.counts, key, generations, n, 10_000);
         Ok(n)
+    }
+
+    /// The page `query` asks for out of a list's kept ids (newest first),
+    /// `counted` of them matching (up to `cap + 1`).
+    async fn page_of_ids(
+        &self,
+        kind: Kind,
+        ids: &[i64],
+        query: &ListQuery,
+        counted: i64,
+        cap: i64,
+    ) -> Result<Page<Record>> {
+        let page_size = query.page_size.clamp(1, 500);
+        let page = query.page.max(1);
+        let first = ((page as usize - 1) * page_size as usize).min(ids.len());
+        let wanted = &ids[first..(first + page_size as usize).min(ids.len())];
+        Ok(Page {
+            items: self.rows_by_id(kind, wanted).await?,
+            total: counted.min(cap),
+            total_is_exact: counted <= cap,
+            page,
+            page_size,
+        })
     }
 
     /// The rows of some ids, in the order of the ids (newest first).
@@ -935,6 +979,7 @@ impl Store for SqlStore {
     }
 
     async fn list(&self, kind: Kind, query: &ListQuery, scope: Scope) -> Result<Page<Record>> {
+        let keyword = query.keyword.as_deref().map(str::trim).filter(|k| !k.is_empty());
         let Selection {
             from,
             wh,
@@ -944,7 +989,6 @@ impl Store for SqlStore {
             unfiltered,
         } = {
             let org = scope.for_kind(kind).organization();
-            let keyword = query.keyword.as_deref().map(str::trim).filter(|k| !k.is_empty());
             let grams = match keyword {
                 Some(k) if org.is_none() => Some(self.keyword_grams(kind, k).await?),
                 _ => None,
@@ -955,13 +999,13 @@ impl Store for SqlStore {
         // keyword ("合同") matches most records, and counting ten thousand
         // of them through LIKE costs every request; past the cap the page
         // says "1000+" and pages on with "next".
-        // The generations of what the list reads, once for its statements.
-        let mut gens: Option<Vec<i64>> = None;
-        let cap = if query.keyword.as_deref().is_some_and(|k| !k.trim().is_empty()) {
+        let cap = if keyword.is_some() {
             KEYWORD_COUNT_CAP
         } else {
             COUNT_CAP
         };
+        // The generations of what the list reads, once for its statements.
+        let mut gens: Option<Vec<i64>> = None;
         let page_size = query.page_size.clamp(1, 500);
         let page = query.page.max(1);
         let first = (page as usize - 1) * page_size as usize;
@@ -983,15 +1027,7 @@ impl Store for SqlStore {
             let counted = ids.len() as i64;
             // A page reaching past the ids kept (the cap) goes the other way.
             if counted <= cap || first + page_size as usize <= ids.len() {
-                let wanted = &ids[first.min(ids.len())..(first + page_size as usize).min(ids.len())];
-                let items = self.rows_by_id(kind, wanted).await?;
-                return Ok(Page {
-                    items,
-                    total: counted.min(cap),
-                    total_is_exact: counted <= cap,
-                    page,
-                    page_size,
-                });
+                return self.page_of_ids(kind, &ids, query, counted, cap).await;
             }
         }
         let counted: i64 = if unfiltered {
@@ -1031,14 +1067,7 @@ impl Store for SqlStore {
                         &mut gens,
                     )
                     .await?;
-                let wanted = &ids[first.min(ids.len())..(first + page_size as usize).min(ids.len())];
-                return Ok(Page {
-                    items: self.rows_by_id(kind, wanted).await?,
-                    total,
-                    total_is_exact: counted <= cap,
-                    page,
-                    page_size,
-                });
+                return self.page_of_ids(kind, &ids, query, counted, cap).await;
             }
             // A deep page by number starts from a kept anchor, the id at
             // the last multiple of ANCHOR_STEP before it, instead of
