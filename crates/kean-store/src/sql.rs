@@ -252,6 +252,19 @@ impl SqlStore {
         Ok(())
     }
 
+    /// What a list, count or aggregate of `kind` reads: its conditions,
+    /// with the keyword index asked for the grams worth asking for (none
+    /// inside one organization's records, where the owner index narrows).
+    async fn selection(&self, kind: Kind, query: &ListQuery, scope: Scope) -> Result<Selection> {
+        let org = scope.for_kind(kind).organization();
+        let keyword = query.keyword.as_deref().map(str::trim).filter(|k| !k.is_empty());
+        let grams = match keyword {
+            Some(k) if org.is_none() => Some(self.keyword_grams(kind, k).await?),
+            _ => None,
+        };
+        Ok(where_clause(self.backend, kind, query, org, grams.as_deref()))
+    }
+
     /// The grams a keyword search of `kind` asks the index for (see
     /// `search::pick_grams`), from the estimated frequencies of its grams.
     async fn keyword_grams(&self, kind: Kind, keyword: &str) -> Result<Vec<String>> {
@@ -851,8 +864,9 @@ async fn bump_counts(conn: &mut AnyConnection, kind: Kind, active: i64, archived
     Ok(())
 }
 
-/// `grams`: the keyword's bigrams to ask the index for (all of them when
-/// `None`).
+/// `grams`: the keyword's grams to ask the index for (see
+/// `SqlStore::selection`); `None`: the keyword, if any, is matched by the
+/// scan alone.
 fn where_clause(
     backend: Backend,
     kind: Kind,
@@ -879,19 +893,10 @@ fn where_clause(
     if let Some(k) = query.keyword.as_deref().map(str::trim).filter(|k| !k.is_empty()) {
         // The keyword index narrows the rows to those holding all of the
         // keyword's bigrams; the LIKE conditions below decide (search.rs).
-        // Inside one organization's records its owner index is narrower.
-        let all;
-        let grams = match grams {
-            Some(g) => g,
-            None => {
-                all = crate::search::keyword_grams(k);
-                &all
-            }
-        };
-        let indexed = match org {
-            None => crate::search::keyword_condition(backend, kind, grams, &format!("${}", args.len() + 1)),
-            Some(_) => None,
-        };
+        // Inside one organization's records its owner index is narrower,
+        // and no grams are given.
+        let indexed =
+            grams.and_then(|g| crate::search::keyword_condition(backend, kind, g, &format!("${}", args.len() + 1)));
         use_index = indexed.is_some();
         if let Some((cond, arg)) = &indexed {
             args.push(Arg::Text(Some(arg.clone())));
@@ -987,14 +992,7 @@ impl Store for SqlStore {
             id_key,
             indexed,
             unfiltered,
-        } = {
-            let org = scope.for_kind(kind).organization();
-            let grams = match keyword {
-                Some(k) if org.is_none() => Some(self.keyword_grams(kind, k).await?),
-                _ => None,
-            };
-            where_clause(self.backend, kind, query, org, grams.as_deref())
-        };
+        } = self.selection(kind, query, scope).await?;
         // A keyword search counts its records up to a lower cap: a frequent
         // keyword ("合同") matches most records, and counting ten thousand
         // of them through LIKE costs every request; past the cap the page
@@ -1251,13 +1249,7 @@ impl Store for SqlStore {
     }
 
     async fn count(&self, kind: Kind, scope: Scope) -> Result<i64> {
-        let Selection { from, wh, args, .. } = where_clause(
-            self.backend,
-            kind,
-            &ListQuery::default(),
-            scope.for_kind(kind).organization(),
-            None,
-        );
+        let Selection { from, wh, args, .. } = self.selection(kind, &ListQuery::default(), scope).await?;
         // The whole kind: the counts the write path keeps (the home page
         // asks for every kind on every visit). One organization's: counted,
         // and kept per generation like any filtered count.
@@ -1287,8 +1279,7 @@ impl Store for SqlStore {
         sums: &[&'static str],
         scope: Scope,
     ) -> Result<Vec<AggRow>> {
-        let Selection { from, wh, args, .. } =
-            where_clause(self.backend, kind, query, scope.for_kind(kind).organization(), None);
+        let Selection { from, wh, args, .. } = self.selection(kind, query, scope).await?;
         let is_date = |n: &str| kind.field(n).is_some_and(|f| f.ty == FieldType::Date);
         let key = match group {
             GroupBy::Nothing => "CAST(NULL AS TEXT)".to_string(),
