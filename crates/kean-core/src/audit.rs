@@ -36,21 +36,36 @@ pub struct AuditEntry {
 }
 
 impl AuditDraft {
-    /// The canonical text hashed into the chain: compact JSON with keys in
-    /// sorted order (serde_json's map is ordered), including the sequence.
+    /// The canonical text hashed into the chain: compact JSON with the
+    /// keys of every object in byte order of their UTF-8 text, including
+    /// the sequence number. The form is written out here ([`canonical_json`])
+    /// rather than left to `serde_json::Value`'s `Display`, whose key order
+    /// follows the map type a feature flag anywhere in the build selects
+    /// (`preserve_order`); a change there must not break every stored chain.
     pub fn canonical(&self, seq: i64) -> String {
-        let v = serde_json::json!({
-            "seq": seq,
-            "at": self.at,
-            "actor_id": self.actor_id,
-            "actor": self.actor,
-            "action": self.action,
-            "target": self.target,
-            "record_id": self.record_id,
-            "before": self.before,
-            "after": self.after,
-        });
-        v.to_string()
+        let fields: [(&str, serde_json::Value); 9] = [
+            ("action", self.action.as_str().into()),
+            ("actor", self.actor.as_str().into()),
+            ("actor_id", self.actor_id.into()),
+            ("after", self.after.clone().unwrap_or(serde_json::Value::Null)),
+            ("at", self.at.as_str().into()),
+            ("before", self.before.clone().unwrap_or(serde_json::Value::Null)),
+            ("record_id", self.record_id.map_or(serde_json::Value::Null, Into::into)),
+            ("seq", seq.into()),
+            ("target", self.target.as_str().into()),
+        ];
+        let mut out = String::with_capacity(256);
+        out.push('{');
+        for (i, (k, v)) in fields.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            push_json_string(&mut out, k);
+            out.push(':');
+            canonical_json(v, &mut out);
+        }
+        out.push('}');
+        out
     }
 
     /// Places the draft after `prev_hash` as number `seq`.
@@ -63,6 +78,65 @@ impl AuditDraft {
             hash,
         }
     }
+}
+
+/// Appends the canonical form of `v`: no whitespace, object keys sorted by
+/// their UTF-8 bytes (whatever order the map holds them in), strings
+/// escaped as JSON requires (`"`, `\\`, control characters; everything else
+/// as itself), numbers as serde_json writes them (integers in decimal, floats
+/// in their shortest round-trip form).
+pub fn canonical_json(v: &serde_json::Value, out: &mut String) {
+    use serde_json::Value;
+    match v {
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Number(n) => out.push_str(&n.to_string()),
+        Value::String(s) => push_json_string(out, s),
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                canonical_json(item, out);
+            }
+            out.push(']');
+        }
+        Value::Object(map) => {
+            let mut entries: Vec<(&String, &Value)> = map.iter().collect();
+            entries.sort_unstable_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+            out.push('{');
+            for (i, (k, item)) in entries.into_iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                push_json_string(out, k);
+                out.push(':');
+                canonical_json(item, out);
+            }
+            out.push('}');
+        }
+    }
+}
+
+/// A JSON string literal: `"` and `\\` escaped, the control characters as
+/// `\b \f \n \r \t` or `\u00XX` (lower-case hex), all else unchanged.
+fn push_json_string(out: &mut String, s: &str) {
+    out.push('"');
+    for c in s.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\u{08}' => out.push_str("\\b"),
+            '\u{0c}' => out.push_str("\\f"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => out.push_str(&format!("\\u{:04x}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('"');
 }
 
 /// SM3(prev_hash ‖ canonical), lower-case hex.
@@ -135,5 +209,53 @@ mod tests {
         forged.draft.after = Some(serde_json::json!({"name": "丙"}));
         assert_eq!(verify_chain(GENESIS_HASH, [&a, &forged, &c]), Err(2));
         assert_eq!(verify_chain(GENESIS_HASH, [&a, &c]), Err(2));
+    }
+
+    /// The pinned test vector: the canonical text and chain hash of one
+    /// record, as every stored chain since the first release was written.
+    /// If this fails, verification of existing audit logs would fail too.
+    #[test]
+    fn canonical_form_is_pinned() {
+        let d = AuditDraft {
+            at: "2026-12-02T08:00:00.000Z".into(),
+            actor_id: 7,
+            actor: "system:import".into(),
+            action: "update".into(),
+            target: "persons".into(),
+            record_id: Some(42),
+            before: Some(serde_json::json!({
+                "z": 1, "name": "王敏 \"甲\"\n", "a": [3, null, true, {"y": -2, "b": 1.5}],
+                "amount_fen": 123456789012i64, "ctl": "\u{1}\t"
+            })),
+            after: None,
+        };
+        let c = d.canonical(9);
+        assert_eq!(
+            c,
+            r#"{"action":"update","actor":"system:import","actor_id":7,"after":null,"at":"2026-12-02T08:00:00.000Z","before":{"a":[3,null,true,{"b":1.5,"y":-2}],"amount_fen":123456789012,"ctl":"\u0001\t","name":"王敏 \"甲\"\n","z":1},"record_id":42,"seq":9,"target":"persons"}"#
+        );
+        assert_eq!(
+            chain_hash(GENESIS_HASH, &c),
+            "cac950756c7a198529a7eb2b05926cceb82e4a37d3cc7b7698e8b1fa2a31cc46"
+        );
+    }
+
+    /// The canonical form does not depend on the order a map holds its
+    /// keys in, nor on serde_json's own writer.
+    #[test]
+    fn canonical_json_sorts_and_escapes_like_json() {
+        let mut m = serde_json::Map::new();
+        for k in ["名", "b", "a", "B", "aa", ""] {
+            m.insert(k.to_string(), serde_json::Value::from(k.len() as i64));
+        }
+        let mut out = String::new();
+        canonical_json(&serde_json::Value::Object(m), &mut out);
+        assert_eq!(out, r#"{"":0,"B":1,"a":1,"aa":2,"b":1,"名":3}"#);
+        for s in ["plain", "引号\"与\\反斜杠", "\u{0}\u{1f}\u{7f}\u{2028}", "é\r\n"] {
+            let mut out = String::new();
+            push_json_string(&mut out, s);
+            assert_eq!(serde_json::from_str::<String>(&out).unwrap(), s);
+            assert_eq!(out, serde_json::to_string(s).unwrap(), "{s:?}");
+        }
     }
 }
