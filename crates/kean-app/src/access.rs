@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use kean_core::audit::AuditEntry;
-use kean_core::policy::{Action, authorize};
+use kean_core::policy::{Action, authorize, mask_personal, reveals_personal_data};
 use kean_core::record::validate;
 use kean_core::schema::{FieldType, Owner};
 use kean_core::{Actor, ErrorCode, FieldError, Fields, Kind, Record, Role, Scope};
@@ -25,6 +25,18 @@ pub enum UserAction {
 pub struct Access {
     app: App,
     actor: Actor,
+}
+
+/// At most this many records leave kean in one export.
+pub const EXPORT_ROW_CAP: usize = 200_000;
+
+/// The records of an export and the labels of what they reference.
+#[derive(Debug, Clone)]
+pub struct Export {
+    pub records: Vec<Record>,
+    pub labels: HashMap<(Kind, i64), String>,
+    /// More records matched than [`EXPORT_ROW_CAP`].
+    pub truncated: bool,
 }
 
 /// A page of records with the display labels of everything they reference.
@@ -64,7 +76,7 @@ impl Access {
     /// Whether the actor may perform `action` on `kind` at all (for showing
     /// or hiding buttons; the operations check again).
     pub fn may(&self, action: Action, kind: Option<Kind>) -> bool {
-        authorize(&self.actor, action, kind).is_ok()
+        self.gate(action, kind).is_ok()
     }
 
     /// Like [`Access::may`], with the policy's reason when the answer is no
@@ -73,8 +85,69 @@ impl Access {
         self.gate(action, kind).map(|_| ())
     }
 
-    fn gate(&self, action: Action, kind: Option<Kind>) -> Result<Scope> {
-        authorize(&self.actor, action, kind).map_err(AppError::denied)
+    /// The one call of the policy in kean: every operation of every module
+    /// of this crate asks here, and the scope it returns is the only way to
+    /// a store read of owned data.
+    pub(crate) fn gate(&self, action: Action, kind: Option<Kind>) -> Result<Scope> {
+        #[allow(clippy::disallowed_methods)] // the gate itself
+        let decided = authorize(&self.actor, action, kind);
+        decided.map_err(AppError::denied)
+    }
+
+    /// Whether personal data (identity-card numbers …) is shown to this
+    /// actor in full; otherwise [`Access::disclose`] masks it.
+    pub fn reveals_personal_data(&self) -> bool {
+        reveals_personal_data(&self.actor)
+    }
+
+    /// What of a record's values the actor may see: personal fields are
+    /// masked for those the policy does not let see them in full. Applied
+    /// to every record that leaves the gate (list, detail, export, API).
+    pub(crate) fn disclose(&self, mut rec: Record) -> Record {
+        if !self.reveals_personal_data() {
+            rec.fields.mask_personal();
+        }
+        rec
+    }
+
+    /// The same for the before/after values of an audit record of `kind`'s
+    /// records (the audit log view).
+    fn disclose_audit(&self, mut e: AuditEntry) -> AuditEntry {
+        if self.reveals_personal_data() {
+            return e;
+        }
+        let Some(kind) = Kind::ALL.into_iter().find(|k| k.slug() == e.draft.target) else {
+            return e;
+        };
+        // A record's values sit under `fields` (create, update, import) or
+        // at the top (older or partial records): mask them wherever they are.
+        fn mask_in(v: &mut serde_json::Value, kind: Kind) {
+            let serde_json::Value::Object(map) = v else {
+                return;
+            };
+            for f in kind.fields().iter().filter(|f| f.personal) {
+                if let Some(serde_json::Value::String(s)) = map.get_mut(f.name) {
+                    *s = mask_personal(s);
+                }
+            }
+            if let Some(inner) = map.get_mut("fields") {
+                mask_in(inner, kind);
+            }
+        }
+        for v in [&mut e.draft.before, &mut e.draft.after].into_iter().flatten() {
+            mask_in(v, kind);
+        }
+        e
+    }
+
+    /// A text value of a field as the actor may see it (import reports
+    /// echo what a file held).
+    pub(crate) fn disclose_text(&self, kind: Kind, field: &str, text: String) -> String {
+        if !self.reveals_personal_data() && kind.field(field).is_some_and(|f| f.personal) {
+            mask_personal(&text)
+        } else {
+            text
+        }
     }
 
     pub(crate) fn write_meta(&self) -> WriteMeta {
@@ -84,8 +157,8 @@ impl Access {
     fn meta(&self) -> WriteMeta {
         WriteMeta {
             at: self.app.now_ts(),
-            actor_id: self.actor.user_id,
-            actor: self.actor.username.clone(),
+            actor_id: self.actor.user_id(),
+            actor: self.actor.username().to_string(),
         }
     }
 
@@ -93,12 +166,25 @@ impl Access {
 
     pub async fn list(&self, kind: Kind, query: &ListQuery) -> Result<Listing> {
         let scope = self.gate(Action::Read, Some(kind))?;
-        let page = self
+        let mut query = std::borrow::Cow::Borrowed(query);
+        // Sorting by a value one may only see masked would order by what is
+        // hidden: such a list keeps its default order.
+        if let Some((field, _)) = query.sort
+            && !self.reveals_personal_data()
+            && kind.field(field).is_some_and(|f| f.personal)
+        {
+            query.to_mut().sort = None;
+        }
+        let mut page = self
             .app
             .store()
-            .list(kind, query, scope)
+            .list(kind, &query, scope)
             .await
             .map_err(AppError::from_store)?;
+        page.items = std::mem::take(&mut page.items)
+            .into_iter()
+            .map(|r| self.disclose(r))
+            .collect();
         let labels = self.labels_for(&page.items).await?;
         Ok(Listing { page, labels })
     }
@@ -112,6 +198,7 @@ impl Access {
             .await
             .map_err(AppError::from_store)?
             .ok_or_else(AppError::not_found)?;
+        let rec = self.disclose(rec);
         let labels = self.labels_for(std::slice::from_ref(&rec)).await?;
         Ok((rec, labels))
     }
@@ -146,7 +233,7 @@ impl Access {
         for (k, mut ids) in wanted {
             ids.sort_unstable();
             ids.dedup();
-            let Ok(scope) = authorize(&self.actor, Action::Read, Some(k)) else {
+            let Ok(scope) = self.gate(Action::Read, Some(k)) else {
                 continue;
             };
             asked.push((k, ids, scope));
@@ -159,90 +246,55 @@ impl Access {
 
     // ---------------- writes ----------------
 
-    /// Validates input and checks references: each must exist and be
-    /// visible to the actor. Returns the fields and the owning organization.
-    /// A new reference to an archived record is refused; one the record
-    /// already had (`previous`) is kept.
-    async fn prepare(
-        &self,
-        kind: Kind,
-        raw: &BTreeMap<String, String>,
-        previous: Option<&Record>,
-    ) -> Result<(Fields, Option<i64>)> {
-        let fields = validate(kind, raw, self.app.today()).map_err(AppError::validation)?;
-        let mut errors = Vec::new();
-        let mut owners: HashMap<&str, Option<i64>> = HashMap::new();
+    /// What the store knows, inside the actor's read scope, of every record
+    /// `fields` refers to (absent: no such record, or not visible).
+    async fn reference_targets(&self, fields: &Fields) -> Result<HashMap<(Kind, i64), RefTarget>> {
+        let mut found = HashMap::new();
         for (f, v) in fields.iter() {
             if let (FieldType::Ref(k), Some(id)) = (f.ty, v.as_ref_id()) {
                 let scope = self.gate(Action::Read, Some(k))?;
-                match self
+                if let Some((owner, archived)) = self
                     .app
                     .store()
                     .owner_of(k, id, scope)
                     .await
                     .map_err(AppError::from_store)?
                 {
-                    Some((_, true)) if previous.is_none_or(|p| p.fields.get(f.name) != v) => {
-                        errors.push(FieldError::new(
-                            f.name,
-                            format!("{}：所选{}（编号{}）已归档，不能再引用", f.zh, k.label(true), id),
-                            format!(
-                                "{}: {} #{} is archived and cannot be referenced",
-                                f.en,
-                                k.label(false),
-                                id
-                            ),
-                        ))
-                    }
-                    Some((owner, _)) => {
-                        owners.insert(f.name, owner);
-                    }
-                    None => errors.push(FieldError::new(
-                        f.name,
-                        format!("{}：所选{}（编号{}）不存在或无权访问", f.zh, k.label(true), id),
-                        format!(
-                            "{}: {} #{} does not exist or is not accessible",
-                            f.en,
-                            k.label(false),
-                            id
-                        ),
-                    )),
+                    found.insert((k, id), RefTarget { owner, archived });
                 }
             }
         }
-        if !errors.is_empty() {
-            return Err(AppError::validation(errors));
-        }
-        let owner = match kind.owner() {
-            Owner::None | Owner::SelfId => None,
-            Owner::Field(name) => fields.get(name).as_ref_id(),
-            Owner::Via(name, _) => owners.get(name).copied().flatten(),
-        };
-        Ok((fields, owner))
+        Ok(found)
     }
 
-    fn check_owner(&self, kind: Kind, scope: Scope, owner: Option<i64>) -> Result<()> {
-        let field = match kind.owner() {
-            Owner::Field(n) | Owner::Via(n, _) => n,
-            Owner::None | Owner::SelfId => return Ok(()),
-        };
-        if scope.permits_owner(owner) {
-            return Ok(());
+    /// Validates input, then decides its references and owner
+    /// ([`decide_references`]) for a create (`previous` None) or an update.
+    async fn prepare(
+        &self,
+        kind: Kind,
+        raw: &BTreeMap<String, String>,
+        previous: Option<&Record>,
+        scope: Scope,
+    ) -> Result<(Fields, Option<i64>)> {
+        let fields = validate(kind, raw, self.app.today()).map_err(AppError::validation)?;
+        let targets = self.reference_targets(&fields).await?;
+        match decide_references(&fields, previous, scope, |k, id| targets.get(&(k, id)).copied()) {
+            Ok(owner) => Ok((fields, owner)),
+            Err(Refusal::Invalid(errors)) => Err(AppError::validation(errors)),
+            Err(Refusal::OutsideScope(field)) => Err(AppError::field(
+                ErrorCode::Forbidden,
+                FieldError::new(
+                    field,
+                    "只能登记或修改本单位的记录",
+                    "you may only register or change your own organization's records",
+                ),
+            )),
         }
-        Err(AppError::field(
-            ErrorCode::Forbidden,
-            FieldError::new(
-                field,
-                "只能登记或修改本单位的记录",
-                "you may only register or change your own organization's records",
-            ),
-        ))
     }
 
     pub async fn create(&self, kind: Kind, raw: &BTreeMap<String, String>) -> Result<Record> {
         let scope = self.gate(Action::Create, Some(kind))?;
-        let (fields, owner) = self.prepare(kind, raw, None).await?;
-        self.check_owner(kind, scope, owner)?;
+        let (fields, owner) = self.prepare(kind, raw, None, scope).await?;
         let meta = self.meta();
         let rec = self
             .app
@@ -273,9 +325,7 @@ impl Access {
             .await
             .map_err(AppError::from_store)?
             .ok_or_else(AppError::not_found)?;
-        let (fields, owner) = self.prepare(kind, raw, Some(&previous)).await?;
-        let owner = if kind.owner() == Owner::SelfId { Some(id) } else { owner };
-        self.check_owner(kind, scope, owner)?;
+        let (fields, owner) = self.prepare(kind, raw, Some(&previous), scope).await?;
         let meta = self.meta();
         let rec = self
             .app
@@ -400,7 +450,7 @@ impl Access {
         self.gate(Action::ManageUsers, None)?;
         let change = match change {
             UserAction::Unlock => kean_store::UserChange::Unlock,
-            UserAction::SetDisabled(true) if user_id == self.actor.user_id => {
+            UserAction::SetDisabled(true) if user_id == self.actor.user_id() => {
                 return Err(AppError::new(
                     ErrorCode::Forbidden,
                     "不能停用自己的账号",
@@ -442,16 +492,54 @@ impl Access {
         }
     }
 
-    /// Records that the actor exported `rows` records of `kind` (data
-    /// leaving kean is audited like a change).
-    pub async fn audit_export(&self, kind: Kind, format: &str, rows: usize, filter: &str) -> Result<()> {
+    /// The records of a filtered list for an export, at most
+    /// [`EXPORT_ROW_CAP`], read through the same gate as the list (scope,
+    /// masking) and audited as leaving kean: the audit record names the
+    /// format, the number of rows and the filter. Formatting the rows (CSV,
+    /// XLSX, in the user's language) is the caller's.
+    pub async fn export(&self, kind: Kind, query: &ListQuery, format: &str, filter: &str) -> Result<Export> {
         self.gate(Action::Read, Some(kind))?;
-        self.audit_export_of(kind.slug(), format, rows, filter).await
+        let mut q = query.clone();
+        q.page = 1;
+        q.page_size = 500;
+        q.after = None;
+        let mut records = Vec::new();
+        let mut labels = HashMap::new();
+        let truncated = loop {
+            let listing = self.list(kind, &q).await?;
+            let full = listing.page.items.len() == q.page_size as usize;
+            records.extend(listing.page.items);
+            labels.extend(listing.labels);
+            if records.len() >= EXPORT_ROW_CAP {
+                records.truncate(EXPORT_ROW_CAP);
+                break full;
+            }
+            if !full {
+                break false;
+            }
+            q.page += 1;
+        };
+        self.append_export_audit(kind.slug(), format, records.len(), filter)
+            .await?;
+        Ok(Export {
+            records,
+            labels,
+            truncated,
+        })
     }
 
-    /// Records an export of something other than a registry list (e.g.
-    /// the statistics tables, target `statistics`).
-    pub async fn audit_export_of(&self, target: &str, format: &str, rows: usize, filter: &str) -> Result<()> {
+    /// The dashboard for a statistics export, audited like any data leaving
+    /// kean (target `statistics`, the number of figures and the filter).
+    /// Every figure is read through the gate, as on the page.
+    pub async fn export_dashboard(&self, filter: &crate::StatFilter, format: &str) -> Result<crate::Dashboard> {
+        let d = self.dashboard(filter).await?;
+        let figures = d.figure_count();
+        self.append_export_audit("statistics", format, figures, &filter.describe())
+            .await?;
+        Ok(d)
+    }
+
+    async fn append_export_audit(&self, target: &str, format: &str, rows: usize, filter: &str) -> Result<()> {
         let m = self.meta();
         let draft = kean_core::audit::AuditDraft {
             at: m.at,
@@ -475,11 +563,17 @@ impl Access {
 
     pub async fn audit_page(&self, page: u32, page_size: u32) -> Result<Page<AuditEntry>> {
         self.gate(Action::ReadAudit, None)?;
-        self.app
+        let mut page = self
+            .app
             .store()
             .audit_page(page, page_size)
             .await
-            .map_err(AppError::from_store)
+            .map_err(AppError::from_store)?;
+        page.items = std::mem::take(&mut page.items)
+            .into_iter()
+            .map(|e| self.disclose_audit(e))
+            .collect();
+        Ok(page)
     }
 
     /// One audit record by its sequence number.
@@ -491,7 +585,7 @@ impl Access {
             .audit_range(seq - 1, 1)
             .await
             .map_err(AppError::from_store)?;
-        Ok(batch.into_iter().find(|e| e.seq == seq))
+        Ok(batch.into_iter().find(|e| e.seq == seq).map(|e| self.disclose_audit(e)))
     }
 
     /// Walks the whole audit chain and reports the first broken record.
@@ -520,5 +614,87 @@ impl Access {
             }
             last = batch.last().map(|e| e.seq).unwrap_or(last);
         }
+    }
+}
+
+/// What the gate knows of a record a value refers to, read inside the
+/// actor's read scope of its kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct RefTarget {
+    pub owner: Option<i64>,
+    pub archived: bool,
+}
+
+/// Why [`decide_references`] refuses a record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Refusal {
+    /// References that do not exist (or are not visible) or are archived,
+    /// each named at its field.
+    Invalid(Vec<FieldError>),
+    /// The record would belong to an organization outside the write scope;
+    /// the field that decides its owner.
+    OutsideScope(&'static str),
+}
+
+/// The one decision on a record's references and owning organization, for
+/// create, update and import alike. Every reference must name a record the
+/// actor can read (`target` answers from the actor's read scope); a *new*
+/// reference to an archived record is refused, one the record already had
+/// (`previous`) is kept. The owner follows the kind's owner rule (an
+/// organization is its own owner; `Via` takes the referenced record's
+/// owner) and must lie inside `write_scope`.
+pub(crate) fn decide_references(
+    fields: &Fields,
+    previous: Option<&Record>,
+    write_scope: Scope,
+    target: impl Fn(Kind, i64) -> Option<RefTarget>,
+) -> std::result::Result<Option<i64>, Refusal> {
+    let kind = fields.kind();
+    let mut errors = Vec::new();
+    let mut owners: HashMap<&str, Option<i64>> = HashMap::new();
+    for (f, v) in fields.iter() {
+        let (FieldType::Ref(k), Some(id)) = (f.ty, v.as_ref_id()) else {
+            continue;
+        };
+        match target(k, id) {
+            Some(t) if t.archived && previous.is_none_or(|p| p.fields.get(f.name) != v) => {
+                errors.push(FieldError::new(
+                    f.name,
+                    format!("{}：所选{}（编号{}）已归档，不能再引用", f.zh, k.label(true), id),
+                    format!(
+                        "{}: {} #{} is archived and cannot be referenced",
+                        f.en,
+                        k.label(false),
+                        id
+                    ),
+                ))
+            }
+            Some(t) => {
+                owners.insert(f.name, t.owner);
+            }
+            None => errors.push(FieldError::new(
+                f.name,
+                format!("{}：所选{}（编号{}）不存在或无权访问", f.zh, k.label(true), id),
+                format!(
+                    "{}: {} #{} does not exist or is not accessible",
+                    f.en,
+                    k.label(false),
+                    id
+                ),
+            )),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(Refusal::Invalid(errors));
+    }
+    let (owner, field) = match kind.owner() {
+        Owner::None => return Ok(None),
+        Owner::SelfId => (previous.map(|p| p.id), None),
+        Owner::Field(name) => (fields.get(name).as_ref_id(), Some(name)),
+        Owner::Via(name, _) => (owners.get(name).copied().flatten(), Some(name)),
+    };
+    match field {
+        Some(field) if !write_scope.permits_owner(owner) => Err(Refusal::OutsideScope(field)),
+        _ => Ok(owner),
     }
 }

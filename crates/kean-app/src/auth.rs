@@ -8,7 +8,7 @@ use kean_core::audit::{AuditDraft, sm3_hex};
 use kean_core::{Actor, ErrorCode, FieldError};
 use kean_store::{SessionRow, User, WriteMeta};
 
-use crate::{App, AppError, Result};
+use crate::{Access, App, AppError, Result};
 
 #[derive(Debug, Clone)]
 pub struct Settings {
@@ -217,9 +217,10 @@ impl App {
         })
     }
 
-    /// Resolves a session cookie or API token to the acting user and the
-    /// session's CSRF token.
-    pub async fn authenticate(&self, token: &str, kind: SessionKind) -> Result<(Actor, String)> {
+    /// Resolves a session cookie or API token to the gate for its user and
+    /// the session's CSRF token. The one place an [`Actor`] is made for a
+    /// person.
+    pub async fn authenticate(&self, token: &str, kind: SessionKind) -> Result<(Access, String)> {
         let unauth = || AppError::new(ErrorCode::Unauthenticated, "请先登录", "please log in");
         if token.is_empty() || token.len() > 128 {
             return Err(unauth());
@@ -240,21 +241,27 @@ impl App {
         if user.disabled {
             return Err(unauth());
         }
-        let actor = Actor {
-            user_id: user.id,
-            username: user.username,
-            display_name: user.display_name,
-            role: user.role,
-            org_id: user.org_id,
-        };
-        Ok((actor, row.csrf_token))
+        #[allow(clippy::disallowed_methods)] // the login is where a person becomes an actor
+        let actor = Actor::authenticated(user.id, user.username, user.display_name, user.role, user.org_id);
+        Ok((self.access(actor), row.csrf_token))
     }
 
-    pub async fn logout(&self, token: &str, actor: &Actor) -> Result<()> {
+    /// kean's own access for an operator at the machine (the command line,
+    /// the demo seeding, maintenance): every change it makes is audited as
+    /// `system:NAME`. Not for request handlers, which get their [`Access`]
+    /// from [`App::authenticate`] (kean-web's clippy.toml forbids it there).
+    pub fn system_access(&self, name: &str) -> Access {
+        #[allow(clippy::disallowed_methods)] // the operator's named access
+        let actor = Actor::system(name);
+        self.access(actor)
+    }
+
+    pub async fn logout(&self, token: &str, access: &Access) -> Result<()> {
+        let actor = access.actor();
         self.store()
             .delete_session(
                 &sm3_hex(token.as_bytes()),
-                &self.meta_for(actor.user_id, &actor.username),
+                &self.meta_for(actor.user_id(), actor.username()),
             )
             .await
             .map_err(AppError::from_store)

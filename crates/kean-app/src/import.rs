@@ -9,10 +9,11 @@ use std::collections::{BTreeMap, HashMap};
 
 use kean_core::policy::Action;
 use kean_core::record::validate;
-use kean_core::schema::{FieldType, Owner};
+use kean_core::schema::FieldType;
 use kean_core::{ErrorCode, Fields, Kind};
 use kean_store::NewImport;
 
+use crate::access::{RefTarget, Refusal, decide_references};
 use crate::{Access, AppError, Result};
 
 /// One data row of a file: its line (as the user counts them) and its
@@ -88,7 +89,10 @@ fn reference_keys(kind: Kind) -> Vec<&'static str> {
 /// Resolves the written form of a reference to ids.
 struct Resolver {
     by_key: HashMap<String, Vec<i64>>,
-    ids: std::collections::HashSet<i64>,
+    /// Every record of the kind inside the importer's read scope, archived
+    /// ones included (so that a reference to one is refused as archived,
+    /// exactly as a form refuses it, not as unknown).
+    targets: HashMap<i64, RefTarget>,
 }
 
 impl Resolver {
@@ -111,7 +115,7 @@ impl Resolver {
             .unwrap_or(t)
             .parse::<i64>()
             .ok()
-            .filter(|i| self.ids.contains(i))
+            .filter(|i| self.targets.contains_key(i))
         {
             return Ok(id);
         }
@@ -121,7 +125,7 @@ impl Resolver {
 
 impl Access {
     async fn resolver(&self, kind: Kind) -> Result<Resolver> {
-        let scope = kean_core::policy::authorize(self.actor(), Action::Read, Some(kind)).map_err(AppError::denied)?;
+        let scope = self.gate(Action::Read, Some(kind))?;
         let keys = reference_keys(kind);
         let rows = self
             .app()
@@ -130,20 +134,26 @@ impl Access {
             .await
             .map_err(AppError::from_store)?;
         let mut by_key: HashMap<String, Vec<i64>> = HashMap::new();
-        let mut ids = std::collections::HashSet::new();
-        for (id, _, vals) in rows {
-            ids.insert(id);
-            for v in vals.into_iter().flatten() {
-                by_key.entry(v.trim().to_string()).or_default().push(id);
+        let mut targets = HashMap::with_capacity(rows.len());
+        for row in rows {
+            targets.insert(
+                row.id,
+                RefTarget {
+                    owner: row.owner_org_id,
+                    archived: row.archived,
+                },
+            );
+            for v in row.values.into_iter().flatten() {
+                by_key.entry(v.trim().to_string()).or_default().push(row.id);
             }
         }
-        Ok(Resolver { by_key, ids })
+        Ok(Resolver { by_key, targets })
     }
 
     /// Checks and, if every row is good, imports `rows` as records of
     /// `kind`.
     pub async fn import(&self, kind: Kind, rows: &[ImportRow], source: &ImportSource) -> Result<ImportOutcome> {
-        let scope = kean_core::policy::authorize(self.actor(), Action::Create, Some(kind)).map_err(AppError::denied)?;
+        let scope = self.gate(Action::Create, Some(kind))?;
         if rows.is_empty() {
             return Err(AppError::new(
                 ErrorCode::ValidationFailed,
@@ -183,20 +193,6 @@ impl Access {
                 resolvers.insert(k, self.resolver(k).await?);
             }
         }
-        // Owners of referenced records, for kinds owned through a reference.
-        let via_owner: HashMap<i64, Option<i64>> = match kind.owner() {
-            Owner::Via(_, k) => {
-                let rs = kean_core::policy::authorize(self.actor(), Action::Read, Some(k)).map_err(AppError::denied)?;
-                let keys = self
-                    .app()
-                    .store()
-                    .keys(k, &[], rs)
-                    .await
-                    .map_err(AppError::from_store)?;
-                keys.into_iter().map(|(id, owner, _)| (id, owner)).collect()
-            }
-            _ => HashMap::new(),
-        };
         let mut errors = vec![];
         let mut good: Vec<(usize, Fields, Option<i64>)> = vec![];
         let report = |stage: ImportStage, done: usize, total: usize| {
@@ -231,26 +227,23 @@ impl Access {
             }
             match validate(kind, &raw, today) {
                 Ok(fields) if row_errors.is_empty() => {
-                    let owner = match kind.owner() {
-                        Owner::None | Owner::SelfId => None,
-                        Owner::Field(n) => fields.get(n).as_ref_id(),
-                        Owner::Via(n, _) => fields
-                            .get(n)
-                            .as_ref_id()
-                            .and_then(|id| via_owner.get(&id).copied().flatten()),
-                    };
-                    if let Owner::Field(n) | Owner::Via(n, _) = kind.owner()
-                        && !scope.permits_owner(owner)
-                    {
-                        row_errors.push(RowError {
+                    let target = |k: Kind, id: i64| resolvers.get(&k).and_then(|r| r.targets.get(&id)).copied();
+                    match decide_references(&fields, None, scope, target) {
+                        Ok(owner) => good.push((row.line, fields, owner)),
+                        Err(Refusal::Invalid(fe)) => row_errors.extend(fe.into_iter().map(|e| RowError {
+                            line: row.line,
+                            value: row.values.get(&e.field).cloned().unwrap_or_default(),
+                            field: e.field,
+                            message_zh: e.message_zh,
+                            message_en: e.message_en,
+                        })),
+                        Err(Refusal::OutsideScope(n)) => row_errors.push(RowError {
                             line: row.line,
                             field: n.to_string(),
                             value: row.values.get(n).cloned().unwrap_or_default(),
                             message_zh: "只能导入本单位的记录".into(),
                             message_en: "you may only import your own organization's records".into(),
-                        });
-                    } else {
-                        good.push((row.line, fields, owner));
+                        }),
                     }
                 }
                 Ok(_) => {}
@@ -346,6 +339,15 @@ impl Access {
         }
         if !errors.is_empty() {
             errors.sort_by(|a, b| (a.line, &a.field).cmp(&(b.line, &b.field)));
+            // The report echoes what the file held, as the importer may see it.
+            for e in &mut errors {
+                let shown = self.disclose_text(kind, &e.field, e.value.clone());
+                if shown != e.value && !e.value.is_empty() {
+                    e.message_zh = e.message_zh.replace(&e.value, &shown);
+                    e.message_en = e.message_en.replace(&e.value, &shown);
+                    e.value = shown;
+                }
+            }
             return Ok(ImportOutcome::Rejected { errors });
         }
         if source.dry_run {
@@ -467,14 +469,14 @@ impl Access {
     /// Keeps an uploaded file for `kind` until the user confirms; returns
     /// the token that names it (only its hash is stored).
     pub async fn stage_upload(&self, kind: Kind, file_name: &str, bytes: &[u8]) -> Result<String> {
-        kean_core::policy::authorize(self.actor(), Action::Create, Some(kind)).map_err(AppError::denied)?;
+        self.gate(Action::Create, Some(kind))?;
         let token = crate::random_token()?;
         let now = self.app().now();
         self.app()
             .store()
             .put_upload(
                 &kean_core::audit::sm3_hex(token.as_bytes()),
-                self.actor().user_id,
+                self.actor().user_id(),
                 kind,
                 file_name,
                 bytes,
@@ -493,7 +495,7 @@ impl Access {
         let (kind, file_name, bytes) = self
             .app()
             .store()
-            .get_upload(&hash, self.actor().user_id)
+            .get_upload(&hash, self.actor().user_id())
             .await
             .map_err(AppError::from_store)?
             .ok_or_else(|| {

@@ -1,8 +1,10 @@
 //! kean-app — the application layer between the web/CLI and storage.
 //!
 //! * [`App`] owns the store and the clock. It hands out an [`Access`] only
-//!   for an authenticated [`Actor`]; the store itself is not reachable from
-//!   outside this crate, so every read and write goes through `Access`.
+//!   from a verified session or token ([`App::authenticate`]) or as the
+//!   operator's named, audited system access ([`App::system_access`]); the
+//!   store itself is not reachable from outside this crate, so every read
+//!   and write goes through `Access`.
 //! * [`Access`] asks the policy ([`kean_core::policy::authorize`]) before
 //!   each operation and passes the granted scope down into the query.
 //! * All writes go through [`Access`] (or, for logins, through [`App`]) and
@@ -21,7 +23,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use kean_core::Clock;
 use kean_store::Store;
 
-pub use access::{Access, Listing, UserAction};
+pub use access::{Access, EXPORT_ROW_CAP, Export, Listing, UserAction};
 pub use auth::{LoginOk, SessionKind, Settings, random_token};
 pub use error::AppError;
 pub use import::{FileImport, ImportOutcome, ImportProgress, ImportRow, ImportSource, ImportStage, RowError};
@@ -102,7 +104,8 @@ impl App {
     }
 
     /// The gate: everything an actor does goes through the returned value.
-    pub fn access(&self, actor: kean_core::Actor) -> Access {
+    /// Only [`App::authenticate`] and [`App::system_access`] call it.
+    pub(crate) fn access(&self, actor: kean_core::Actor) -> Access {
         Access::new(self.clone(), actor)
     }
 

@@ -16,7 +16,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Instant;
 
-use kean_core::policy::{Action, authorize};
+use kean_core::policy::Action;
 use kean_core::{ErrorCode, FieldError, Kind};
 use kean_screen::{EntityType, Entry, Identifier, Index, ListFormat, ParsedList, Query};
 use kean_store::{
@@ -512,9 +512,7 @@ impl PartyScreening {
 
 impl Access {
     fn screening_gate(&self, action: Action) -> Result<()> {
-        authorize(self.actor(), action, None)
-            .map(|_| ())
-            .map_err(AppError::denied)
+        self.gate(action, None).map(|_| ())
     }
 
     pub async fn restricted_lists(&self) -> Result<Vec<ListInfo>> {

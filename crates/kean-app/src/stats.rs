@@ -33,6 +33,22 @@ impl StatFilter {
         }
     }
 
+    /// The filter in one line, as exports record it in the audit log:
+    /// `FROM..TO` and each set filter as ` name=value`.
+    pub fn describe(&self) -> String {
+        let mut described = format!("{}..{}", self.from, self.to);
+        for (k, v) in [
+            ("district_id", self.district_id.map(|x| x.to_string())),
+            ("industry_chain_id", self.industry_chain_id.map(|x| x.to_string())),
+            ("org_type", self.org_type.clone()),
+        ] {
+            if let Some(v) = v {
+                described.push_str(&format!(" {k}={v}"));
+            }
+        }
+        described
+    }
+
     /// The same period one year earlier, for year-on-year growth.
     pub fn previous_year(&self) -> StatFilter {
         let back = |d: NaiveDate| d.checked_sub_months(Months::new(12)).unwrap_or(d);
@@ -146,10 +162,34 @@ pub struct Dashboard {
     pub transfers_by_month: Vec<Bucket>,
 }
 
+impl Dashboard {
+    /// The lines of the summary table: platforms, high-tech enterprises,
+    /// contracts (count, value, technology value), technology services
+    /// (count, revenue), transfers (count, amount) and the period.
+    pub const SUMMARY_LINES: usize = 10;
+
+    /// How many table rows the dashboard's export holds: the summary's
+    /// lines and one per group of every breakdown (recorded in the audit
+    /// log as the export's size).
+    pub fn figure_count(&self) -> usize {
+        Self::SUMMARY_LINES
+            + [
+                &self.platforms_by_level,
+                &self.platforms_by_type,
+                &self.contracts_by_month,
+                &self.contracts_by_district,
+                &self.contracts_by_chain,
+                &self.transfers_by_month,
+            ]
+            .iter()
+            .map(|b| b.len())
+            .sum::<usize>()
+    }
+}
+
 impl Access {
     async fn agg(&self, kind: Kind, q: &ListQuery, group: GroupBy, sums: &[&'static str]) -> Result<Vec<AggRow>> {
-        let scope = kean_core::policy::authorize(self.actor(), kean_core::policy::Action::Read, Some(kind))
-            .map_err(crate::AppError::denied)?;
+        let scope = self.gate(kean_core::policy::Action::Read, Some(kind))?;
         self.app()
             .store()
             .aggregate(kind, q, group, sums, scope)

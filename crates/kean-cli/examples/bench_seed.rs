@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use kean_app::{App, ImportOutcome, ImportRow, ImportSource, SystemClock};
 use kean_core::codes::uscc_check_char;
-use kean_core::{Actor, Kind, Role};
+use kean_core::{Kind, Role};
 
 fn row(line: usize, pairs: Vec<(&str, String)>) -> ImportRow {
     ImportRow {
@@ -55,7 +55,7 @@ async fn main() {
     let orgs: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(100_000);
     let contracts: usize = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(1_000_000);
     let app = App::open(url, Arc::new(SystemClock)).await.expect("open");
-    let a = app.access(Actor::system("bench"));
+    let a = app.system_access("bench");
     let mut district_rows = vec![];
     for (i, (code, name)) in [
         ("140702", "榆次区"),

@@ -7,7 +7,7 @@ use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
 use kean_app::{App, SystemClock};
-use kean_core::{Actor, Kind, Role};
+use kean_core::{Kind, Role};
 
 // A request builds many short-lived values (rows, records, JSON); glibc's
 // allocator spent ~10% of the server's CPU on them under load (perf), with
@@ -315,7 +315,7 @@ async fn main() -> ExitCode {
                 Ok(a) => a,
                 Err(c) => return c,
             };
-            let access = app.access(Actor::system("audit verify"));
+            let access = app.system_access("audit verify");
             let (last, hash) = match access.verify_audit().await {
                 Ok(Ok(x)) => x,
                 Ok(Err(seq)) => return fail(format!("audit chain broken at record {seq}")),
@@ -452,7 +452,7 @@ async fn import(
         Ok(a) => a,
         Err(c) => return c,
     };
-    let access = app.access(Actor::system("import"));
+    let access = app.system_access("import");
     // A bar over the rows: checked first, then written (one transaction).
     let bar = indicatif::ProgressBar::new(0);
     bar.set_style(
@@ -561,7 +561,7 @@ async fn lists(command: ListsCommand) -> ExitCode {
                 .file_name()
                 .map(|n| n.to_string_lossy().to_string())
                 .unwrap_or_default();
-            let access = app.access(Actor::system("lists"));
+            let access = app.system_access("lists");
             match access.import_list(&file_name, &bytes, name.as_deref()).await {
                 Ok(r) => {
                     let v = &r.version;
@@ -580,7 +580,7 @@ async fn lists(command: ListsCommand) -> ExitCode {
                 Ok(a) => a,
                 Err(c) => return c,
             };
-            match app.access(Actor::system("lists")).restricted_lists().await {
+            match app.system_access("lists").restricted_lists().await {
                 Ok(ls) if ls.is_empty() => {
                     println!("no list imported yet (kean lists import FILE)");
                     ExitCode::SUCCESS
@@ -610,7 +610,7 @@ async fn rescreen(url: &str) -> ExitCode {
         Ok(a) => a,
         Err(c) => return c,
     };
-    match app.access(Actor::system("rescreen")).rescreen_all().await {
+    match app.system_access("rescreen").rescreen_all().await {
         Ok(run) => {
             print_run(&run);
             ExitCode::SUCCESS
@@ -673,7 +673,7 @@ async fn change(url: &str, username: &str, action: kean_app::UserAction) -> Exit
         Ok(a) => a,
         Err(c) => return c,
     };
-    let access = app.access(Actor::system("cli"));
+    let access = app.system_access("cli");
     let what = format!("{action:?}");
     let user = match access.user_named(username).await {
         Ok(u) => u,
@@ -718,7 +718,7 @@ async fn user(cmd: UserCommand) -> ExitCode {
                 Ok(a) => a,
                 Err(c) => return c,
             };
-            let access = app.access(Actor::system("cli"));
+            let access = app.system_access("cli");
             let org_id = match org_credit_code {
                 None => None,
                 Some(code) => {
@@ -777,7 +777,7 @@ async fn user(cmd: UserCommand) -> ExitCode {
                 Ok(a) => a,
                 Err(c) => return c,
             };
-            match app.access(Actor::system("cli")).users().await {
+            match app.system_access("cli").users().await {
                 Ok(users) => {
                     println!("{:<5} {:<16} {:<12} {:<8} name", "id", "username", "role", "org");
                     for u in users {

@@ -5,9 +5,9 @@ mod common;
 
 use std::collections::BTreeMap;
 
-use common::{Server, basics, user, valid_code};
+use common::{Server, access_as, basics, user, valid_code};
 use kean_app::{ImportOutcome, ImportRow, ImportSource};
-use kean_core::{Actor, Kind, Role};
+use kean_core::{Kind, Role};
 
 fn row(line: usize, pairs: &[(&str, &str)]) -> ImportRow {
     ImportRow {
@@ -31,7 +31,7 @@ fn source(hash: &str) -> ImportSource {
 
 async fn import_is_all_or_nothing(s: Server) {
     let b = basics(&s.app).await;
-    let admin = s.app.access(Actor::system("test"));
+    let admin = s.app.system_access("test");
     let before = admin.count(Kind::Organization).await.unwrap();
     let (c1, c2, c3) = (
         valid_code("91140702MA0K10001"),
@@ -194,16 +194,7 @@ on_both!(import_is_all_or_nothing);
 
 async fn liaison_imports_only_its_own(s: Server) {
     let b = basics(&s.app).await;
-    let pw = user(&s.app, "liaison_a", Role::Liaison, Some(b.org_a)).await;
-    let _ = pw;
-    let actor = Actor {
-        user_id: 99,
-        username: "liaison_a".into(),
-        display_name: "l".into(),
-        role: Role::Liaison,
-        org_id: Some(b.org_a),
-    };
-    let liaison = s.app.access(actor);
+    let liaison = access_as(&s.app, "liaison_a", Role::Liaison, Some(b.org_a)).await;
     let rows = vec![
         row(
             2,
@@ -273,7 +264,7 @@ async fn web_upload_check_confirm_and_spreadsheets(s: Server) {
         "{html}"
     );
     assert_eq!(
-        s.app.access(Actor::system("t")).count(Kind::Platform).await.unwrap(),
+        s.app.system_access("t").count(Kind::Platform).await.unwrap(),
         0,
         "nothing imported"
     );
@@ -301,7 +292,7 @@ async fn web_upload_check_confirm_and_spreadsheets(s: Server) {
     let html = r.text().await.unwrap();
     assert!(html.contains("import-preview") && html.contains("乙公司重点实验室"));
     assert_eq!(
-        s.app.access(Actor::system("t")).count(Kind::Platform).await.unwrap(),
+        s.app.system_access("t").count(Kind::Platform).await.unwrap(),
         0,
         "a preview writes nothing"
     );
@@ -321,7 +312,7 @@ async fn web_upload_check_confirm_and_spreadsheets(s: Server) {
         .await;
     assert_eq!(st, 303);
     assert!(loc.unwrap().contains("imported=2"));
-    assert_eq!(s.app.access(Actor::system("t")).count(Kind::Platform).await.unwrap(), 2);
+    assert_eq!(s.app.system_access("t").count(Kind::Platform).await.unwrap(), 2);
     // The same file again is refused unless forced.
     let r = upload(good.as_bytes().to_vec(), "平台.csv").await.unwrap();
     assert_eq!(r.status(), 409);

@@ -3,7 +3,7 @@
 mod common;
 
 use common::{Api, Server, Web, basics, user, valid_code};
-use kean_core::{Actor, Kind, Role};
+use kean_core::{Kind, Role};
 use serde_json::{Value, json};
 
 async fn registry_round_trip(s: Server) {
@@ -124,7 +124,7 @@ async fn registry_round_trip(s: Server) {
         .unwrap();
     assert_eq!(update["before"]["fields"]["title"], "谷子新品种技术许可合同");
     assert_eq!(update["after"]["fields"]["title"], "谷子新品种技术许可合同（补充）");
-    let verified = s.app.access(Actor::system("test")).verify_audit().await.unwrap();
+    let verified = s.app.system_access("test").verify_audit().await.unwrap();
     assert!(matches!(verified, Ok((n, _)) if n >= 10), "{verified:?}");
 }
 on_both!(registry_round_trip);
@@ -217,7 +217,7 @@ on_both!(bad_input_is_named_and_nothing_is_written);
 
 async fn liaison_sees_and_changes_only_its_own_organization(s: Server) {
     let b = basics(&s.app).await;
-    let sys = s.app.access(Actor::system("test"));
+    let sys = s.app.system_access("test");
     let raw = common::raw;
     let plat_b = sys
         .create(
@@ -325,7 +325,7 @@ async fn liaison_sees_and_changes_only_its_own_organization(s: Server) {
     assert_eq!(st, 200);
     assert!(!csv.contains("乙公司"));
     // Data leaving kean is audited too.
-    let log = s.app.access(Actor::system("t")).audit_page(1, 5).await.unwrap();
+    let log = s.app.system_access("t").audit_page(1, 5).await.unwrap();
     let export = log
         .items
         .iter()
@@ -390,11 +390,7 @@ async fn forms_check_csrf_and_name_fields(s: Server) {
     let (st, _, _) = web.post("/registry/organizations", &without).await;
     assert_eq!(st, 403, "a forged form is refused");
     assert_eq!(
-        s.app
-            .access(Actor::system("t"))
-            .count(Kind::Organization)
-            .await
-            .unwrap(),
+        s.app.system_access("t").count(Kind::Organization).await.unwrap(),
         2,
         "and writes nothing"
     );
@@ -458,7 +454,7 @@ async fn repeated_failures_lock_the_account(s: Server) {
         .await
         .unwrap();
     assert_eq!(r.status(), 423, "locked even with the right password");
-    let page = s.app.access(Actor::system("t")).audit_page(1, 50).await.unwrap();
+    let page = s.app.system_access("t").audit_page(1, 50).await.unwrap();
     let actions: Vec<&str> = page.items.iter().map(|e| e.draft.action.as_str()).collect();
     assert_eq!(actions.iter().filter(|a| **a == "login_failed").count(), 4);
     assert!(actions.contains(&"lock"));

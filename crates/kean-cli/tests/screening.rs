@@ -4,8 +4,8 @@
 
 mod common;
 
-use common::{Api, Server, Web, basics, csrf_of, raw, user, valid_code};
-use kean_core::{Actor, Kind, Role};
+use common::{Api, Server, Web, access_as, basics, csrf_of, raw, user, valid_code};
+use kean_core::{Kind, Role};
 use serde_json::{Value, json};
 
 const LIST_V1: &str = "id,name,aliases,type,country,identifiers\n\
@@ -66,7 +66,7 @@ async fn lists_decisions_and_dynamic_screening(s: Server) {
     let reviewer = Api::login(&s.base, "rev", &reviewer_pw).await;
     let liaison = Api::login(&s.base, "lia", &liaison_pw).await;
     let auditor = Api::login(&s.base, "aud", &auditor_pw).await;
-    let system = s.app.access(Actor::system("test"));
+    let system = s.app.system_access("test");
 
     // A contract with a listed buyer, registered before any list exists.
     let contract = |no: &str, buyer: &str, country: &str| {
@@ -477,7 +477,7 @@ async fn screening_pages(s: Server) {
     assert!(!html.contains("已导入"), "{html}");
 
     // A listed buyer registered through the form is screened on save.
-    let system = s.app.access(Actor::system("test"));
+    let system = s.app.system_access("test");
     let c = system
         .create(
             Kind::Contract,
@@ -647,7 +647,7 @@ async fn archive_restore_and_liaison_imports(s: Server) {
     let admin = Api::login(&s.base, "sec_admin", &admin_pw).await;
     let (st, _) = import_list(&admin, "watch.csv", LIST_V1).await;
     assert_eq!(st, 201);
-    let system = s.app.access(Actor::system("test"));
+    let system = s.app.system_access("test");
     let huawei = system
         .create(
             Kind::Organization,
@@ -678,13 +678,7 @@ async fn archive_restore_and_liaison_imports(s: Server) {
     );
 
     // The liaison of organization A imports a contract whose buyer is listed.
-    let liaison = s.app.access(Actor {
-        user_id: 99,
-        username: "lia".into(),
-        display_name: "lia".into(),
-        role: Role::Liaison,
-        org_id: Some(b.org_a),
-    });
+    let liaison = access_as(&s.app, "lia", Role::Liaison, Some(b.org_a)).await;
     let csv = "contract_no,title,contract_type,seller_org_id,buyer_name,buyer_country,signed_on,registered_on,contract_value,tech_value\n\
                2025140700000005,检测技术服务合同,service,晋中甲科技有限公司,Lockheed Martin Corporation,US,2025-04-01,2025-04-03,5000,5000\n";
     match liaison

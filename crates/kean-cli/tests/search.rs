@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 
 use common::{Api, Server, basics, raw, user};
 use kean_app::{ImportOutcome, ImportRow, ImportSource};
-use kean_core::{Actor, Kind, Role};
+use kean_core::{Kind, Role};
 use serde_json::Value;
 
 fn contract(no: &str, title: &str, seller: i64, buyer: &str) -> BTreeMap<String, String> {
@@ -54,7 +54,7 @@ fn urlencode(s: &str) -> String {
 
 async fn keyword_search_finds_substrings_through_the_index(s: Server) {
     let b = basics(&s.app).await; // 晋中甲科技有限公司 (a), 晋中乙材料有限公司 (b)
-    let sys = s.app.access(Actor::system("test"));
+    let sys = s.app.system_access("test");
     let straw = sys
         .create(
             Kind::Contract,
@@ -144,7 +144,7 @@ on_both!(keyword_search_finds_substrings_through_the_index);
 
 async fn a_liaison_finds_only_its_own_records_through_the_index(s: Server) {
     let b = basics(&s.app).await;
-    let sys = s.app.access(Actor::system("test"));
+    let sys = s.app.system_access("test");
     sys.create(Kind::Contract, &contract("HT-1", "秸秆还田技术服务", b.org_a, "甲方"))
         .await
         .expect("a");
@@ -163,7 +163,7 @@ on_both!(a_liaison_finds_only_its_own_records_through_the_index);
 
 async fn imported_records_are_found_by_keyword(s: Server) {
     basics(&s.app).await;
-    let sys = s.app.access(Actor::system("test"));
+    let sys = s.app.system_access("test");
     let rows: Vec<ImportRow> = (0..30)
         .map(|n| {
             let mut values = contract(&format!("IM-{n:04}"), &format!("导入合同第{n}号"), 0, "买方");
@@ -199,7 +199,7 @@ on_both!(imported_records_are_found_by_keyword);
 
 async fn the_cursor_pages_through_everything_once(s: Server) {
     let b = basics(&s.app).await;
-    let sys = s.app.access(Actor::system("test"));
+    let sys = s.app.system_access("test");
     for n in 0..7 {
         sys.create(
             Kind::Contract,
@@ -308,7 +308,7 @@ async fn import_contracts(
 /// to 1,000 and then "1000+", with the pager going on while pages are full.
 async fn totals_follow_every_write_and_frequent_keywords_stop_at_the_cap(s: Server) {
     let b = basics(&s.app).await;
-    let sys = s.app.access(Actor::system("test"));
+    let sys = s.app.system_access("test");
     let ids = import_contracts(
         &sys,
         (0..1_010).map(|n| contract(&format!("CAP-{n:05}"), &format!("常见合同{n}"), b.org_a, "买方")),
@@ -424,7 +424,7 @@ on_both!(totals_follow_every_write_and_frequent_keywords_stop_at_the_cap);
 async fn an_upgrade_brings_the_grams_of_existing_records_up_to_date(s: Server) {
     use sqlx::{Connection, Row};
     let b = basics(&s.app).await;
-    let sys = s.app.access(Actor::system("test"));
+    let sys = s.app.system_access("test");
     sys.create(
         Kind::Contract,
         &contract("HT-7", "基准技术合同123456", b.org_a, "某公司"),
@@ -466,7 +466,7 @@ async fn an_upgrade_brings_the_grams_of_existing_records_up_to_date(s: Server) {
         .await
         .expect("reopen");
     let found = reopened
-        .access(Actor::system("test"))
+        .system_access("test")
         .list(
             Kind::Contract,
             &kean_store::ListQuery {
@@ -521,7 +521,7 @@ async fn all_ids(api: &Api, filter: &str) -> Vec<i64> {
 /// records added, archived and edited out of a filter.
 async fn pages_by_number_match_the_cursor_after_every_write(s: Server) {
     let b = basics(&s.app).await;
-    let sys = s.app.access(Actor::system("test"));
+    let sys = s.app.system_access("test");
     let ids = import_contracts(
         &sys,
         (0..1_250).map(|n| {

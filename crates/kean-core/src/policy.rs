@@ -64,20 +64,41 @@ impl Role {
     }
 }
 
-/// Who is acting. Built by the application from an authenticated session
-/// (or, for the system itself, by [`Actor::system`]).
+/// Who is acting. Its fields are private: an `Actor` comes only from
+/// kean-app's login ([`Actor::authenticated`]) or, for an operator at the
+/// machine, from its named system access ([`Actor::system`]). Both
+/// constructors are listed in the workspace's `clippy.toml` as disallowed
+/// methods, allowed only at those two places, so no other code can make
+/// itself an actor.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Actor {
-    pub user_id: i64,
-    pub username: String,
-    pub display_name: String,
-    pub role: Role,
-    pub org_id: Option<i64>,
+    user_id: i64,
+    username: String,
+    display_name: String,
+    role: Role,
+    org_id: Option<i64>,
 }
 
 impl Actor {
+    /// A user whose session or token was verified.
+    pub fn authenticated(
+        user_id: i64,
+        username: String,
+        display_name: String,
+        role: Role,
+        org_id: Option<i64>,
+    ) -> Actor {
+        Actor {
+            user_id,
+            username,
+            display_name,
+            role,
+            org_id,
+        }
+    }
+
     /// kean itself, for seeding and maintenance commands run by an operator
-    /// at the machine. Audited under the name given.
+    /// at the machine. Audited as `system:NAME`.
     pub fn system(name: &str) -> Actor {
         Actor {
             user_id: 0,
@@ -87,6 +108,56 @@ impl Actor {
             org_id: None,
         }
     }
+
+    pub fn user_id(&self) -> i64 {
+        self.user_id
+    }
+    pub fn username(&self) -> &str {
+        &self.username
+    }
+    pub fn display_name(&self) -> &str {
+        &self.display_name
+    }
+    pub fn role(&self) -> Role {
+        self.role
+    }
+    pub fn org_id(&self) -> Option<i64> {
+        self.org_id
+    }
+    /// Whether this is kean's own system access rather than a person.
+    pub fn is_system(&self) -> bool {
+        self.user_id == 0 && self.username.starts_with("system:")
+    }
+}
+
+/// Whether `actor` sees personal data (fields marked
+/// [`crate::schema::Field::personal`], e.g. identity-card numbers) in full.
+/// Those who register and maintain people's records do: bureau
+/// administrators and reviewers, and an institution's liaison for its own
+/// people (the read scope already confines them). Researchers read their
+/// colleagues' records, and auditors check what was done, not whom it
+/// identifies: both see such values masked ([`mask_personal`]), on every
+/// path — pages, API, exports, import reports, screening results and the
+/// audit log view.
+pub fn reveals_personal_data(actor: &Actor) -> bool {
+    match actor.role {
+        Role::Admin | Role::Reviewer | Role::Liaison => true,
+        Role::Researcher | Role::Auditor => false,
+    }
+}
+
+/// The masked form of a personal value: the first four and last four
+/// characters kept (enough to tell two people apart), the rest `*`;
+/// values of eight characters or fewer wholly masked.
+pub fn mask_personal(s: &str) -> String {
+    let n = s.chars().count();
+    if n <= 8 {
+        return "*".repeat(n);
+    }
+    s.chars()
+        .enumerate()
+        .map(|(i, c)| if i < 4 || i >= n - 4 { c } else { '*' })
+        .collect()
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -205,17 +276,24 @@ pub fn authorize(actor: &Actor, action: Action, kind: Option<Kind>) -> Result<Sc
 }
 
 #[cfg(test)]
+#[allow(clippy::disallowed_methods)] // the policy's own tests build actors and ask it
 mod tests {
     use super::*;
 
     fn actor(role: Role, org: Option<i64>) -> Actor {
-        Actor {
-            user_id: 1,
-            username: "u".into(),
-            display_name: "u".into(),
-            role,
-            org_id: org,
-        }
+        Actor::authenticated(1, "u".into(), "u".into(), role, org)
+    }
+
+    #[test]
+    fn personal_data_is_masked_for_readers_who_need_not_identify() {
+        assert!(reveals_personal_data(&actor(Role::Admin, None)));
+        assert!(reveals_personal_data(&actor(Role::Reviewer, None)));
+        assert!(reveals_personal_data(&actor(Role::Liaison, Some(1))));
+        assert!(!reveals_personal_data(&actor(Role::Researcher, Some(1))));
+        assert!(!reveals_personal_data(&actor(Role::Auditor, None)));
+        assert_eq!(mask_personal("11010519491231002X"), "1101**********002X");
+        assert_eq!(mask_personal("E1234567"), "********");
+        assert_eq!(mask_personal("护照号码一二三四五"), "护照号码*二三四五");
     }
 
     #[test]

@@ -110,6 +110,16 @@ impl Fields {
         }
         serde_json::Value::Object(m)
     }
+    /// Replaces the text of every personal field (see
+    /// [`crate::schema::Field::personal`]) by its masked form, for a reader
+    /// the policy does not show it to. The result is for display only.
+    pub fn mask_personal(&mut self) {
+        for f in self.kind.fields().iter().filter(|f| f.personal) {
+            if let Some(Value::Text(t)) = self.values.get_mut(f.name) {
+                *t = crate::policy::mask_personal(t);
+            }
+        }
+    }
     /// The text people know the record by.
     pub fn label(&self) -> String {
         self.get(self.kind.label_field()).to_input()

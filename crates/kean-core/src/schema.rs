@@ -85,6 +85,10 @@ pub struct Field {
     pub filter: bool,
     /// Part of the free-text keyword search.
     pub search: bool,
+    /// Personal data (个人敏感信息, e.g. an identity-card number): shown in
+    /// full only to the roles the policy names
+    /// ([`crate::policy::reveals_personal_data`]), masked on every other path.
+    pub personal: bool,
 }
 
 const fn f(name: &'static str, zh: &'static str, en: &'static str, ty: FieldType) -> Field {
@@ -98,6 +102,7 @@ const fn f(name: &'static str, zh: &'static str, en: &'static str, ty: FieldType
         list: false,
         filter: false,
         search: false,
+        personal: false,
     }
 }
 
@@ -120,6 +125,10 @@ impl Field {
     }
     const fn srch(mut self) -> Self {
         self.search = true;
+        self
+    }
+    const fn personal(mut self) -> Self {
+        self.personal = true;
         self
     }
     pub fn label(&self, zh: bool) -> &'static str {
@@ -339,7 +348,8 @@ const PERSON_FIELDS: &[Field] = &[
     f("id_number", "证件号码", "ID number", T::Text { max: 40 })
         .req()
         .uniq()
-        .col(),
+        .col()
+        .personal(),
     f("nationality", "国籍", "Nationality", T::Country).req().col().filt(),
     f("org_id", "所在单位", "Organization", T::Ref(Kind::Organization))
         .req()

@@ -13,7 +13,7 @@ use std::collections::BTreeMap;
 use chrono::{Datelike, Duration, NaiveDate};
 use kean_app::{Access, App, AppError};
 use kean_core::codes::{resident_id_check_char, uscc_check_char};
-use kean_core::{Actor, Kind, Role};
+use kean_core::{Kind, Role};
 
 /// (username, password, role, note) — printed by `kean serve --demo`.
 pub const DEMO_ACCOUNTS: [(&str, &str, &str, &str); 5] = [
@@ -250,7 +250,7 @@ fn yuan(fen: i64) -> String {
 /// Seeds the demo into an empty database. Returns `None` (and writes
 /// nothing) when organizations already exist.
 pub async fn seed(app: &App) -> Result<Option<String>, AppError> {
-    let access = app.access(Actor::system("demo"));
+    let access = app.system_access("demo");
     if access.count(Kind::Organization).await? > 0 {
         return Ok(None);
     }
@@ -708,7 +708,7 @@ pub fn lists_dir() -> Option<std::path::PathBuf> {
 /// restricted-party lists; each import re-screens the registered parties.
 /// Returns one line per list.
 pub async fn seed_lists(app: &App, dir: &std::path::Path) -> Result<Vec<String>, AppError> {
-    let access = app.access(Actor::system("demo"));
+    let access = app.system_access("demo");
     let mut files: Vec<_> = std::fs::read_dir(dir)
         .map_err(|e| AppError::internal(format!("{}: {e}", dir.display())))?
         .filter_map(|e| e.ok().map(|e| e.path()))

@@ -223,8 +223,15 @@ pub struct SessionRow {
     pub expires_at: String,
 }
 
-/// A record's id, owner and some of its values as text.
-pub type KeyRow = (i64, Option<i64>, Vec<Option<String>>);
+/// A record's id, owner, whether it is archived, and some of its values as
+/// text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyRow {
+    pub id: i64,
+    pub owner_org_id: Option<i64>,
+    pub archived: bool,
+    pub values: Vec<Option<String>>,
+}
 
 /// An import about to be committed.
 #[derive(Debug, Clone)]

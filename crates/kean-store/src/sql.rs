@@ -1387,7 +1387,7 @@ impl Store for SqlStore {
     }
 
     async fn keys(&self, kind: Kind, fields: &[&'static str], scope: Scope) -> Result<Vec<KeyRow>> {
-        let mut cols = vec!["id".to_string(), "owner_org_id".to_string()];
+        let mut cols = vec!["id".to_string(), "owner_org_id".to_string(), "archived".to_string()];
         for (i, f) in fields.iter().enumerate() {
             if kind.field(f).is_none() {
                 return Err(StoreError::Database(format!("{} has no field {f}", kind.table())));
@@ -1408,7 +1408,12 @@ impl Store for SqlStore {
                 let vals = (0..fields.len())
                     .map(|i| r.try_get::<Option<String>, _>(format!("k{i}").as_str()))
                     .collect::<std::result::Result<Vec<_>, _>>()?;
-                Ok((r.try_get("id")?, r.try_get("owner_org_id")?, vals))
+                Ok(KeyRow {
+                    id: r.try_get("id")?,
+                    owner_org_id: r.try_get("owner_org_id")?,
+                    archived: r.try_get::<i64, _>("archived")? != 0,
+                    values: vals,
+                })
             })
             .collect()
     }

@@ -198,7 +198,7 @@ async fn revoke(State(st): State<AppState>, headers: axum::http::HeaderMap, u: A
         .unwrap_or("")
         .trim()
         .to_string();
-    match st.app.logout(&token, u.access.actor()).await {
+    match st.app.logout(&token, &u.access).await {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(e) => error_json(e),
     }
@@ -206,7 +206,7 @@ async fn revoke(State(st): State<AppState>, headers: axum::http::HeaderMap, u: A
 
 async fn me(u: ApiUser) -> Response {
     let a = u.access.actor();
-    Json(json!({ "id": a.user_id, "username": a.username, "display_name": a.display_name, "role": a.role.code(), "org_id": a.org_id })).into_response()
+    Json(json!({ "id": a.user_id(), "username": a.username(), "display_name": a.display_name(), "role": a.role().code(), "org_id": a.org_id() })).into_response()
 }
 
 async fn list(u: ApiUser, Path(slug): Path<String>, Query(pairs): Query<Vec<(String, String)>>) -> Response {

@@ -52,8 +52,8 @@ impl FromRequestParts<AppState> for WebUser {
         let lang = lang_of(&parts.headers);
         let token = cookie(&parts.headers, SESSION_COOKIE).unwrap_or("").to_string();
         match state.app.authenticate(&token, SessionKind::Web).await {
-            Ok((actor, csrf)) => Ok(WebUser {
-                access: state.app.access(actor),
+            Ok((access, csrf)) => Ok(WebUser {
+                access,
                 csrf,
                 lang,
                 token,
@@ -140,9 +140,7 @@ impl FromRequestParts<AppState> for ApiUser {
             .unwrap_or("")
             .trim();
         match state.app.authenticate(token, SessionKind::Api).await {
-            Ok((actor, _)) => Ok(ApiUser {
-                access: state.app.access(actor),
-            }),
+            Ok((access, _)) => Ok(ApiUser { access }),
             Err(e) => Err(crate::api::error_json(e)),
         }
     }

@@ -336,30 +336,38 @@ enum ExportFormat {
 
 /// The filtered list as CSV (UTF-8 with BOM, formula-safe) or a formatted
 /// workbook (amounts as numbers, dates as dates), references and choices by
-/// name; at most `MAX_EXPORT_ROWS` rows; audited.
+/// name. The records come from the gate's export (scope, masking, the row
+/// cap and the audit record are kean-app's); this only formats them.
 async fn export(u: WebUser, slug: String, pairs: Vec<(String, String)>, format: ExportFormat) -> Response {
-    const MAX_EXPORT_ROWS: usize = 200_000;
     let kind = match kind_of(&u, &slug) {
         Ok(k) => k,
         Err(r) => return r,
     };
-    let mut params = match parse_list_params(kind, &pairs, false) {
+    let params = match parse_list_params(kind, &pairs, false) {
         Ok(p) => p,
+        Err(e) => return error_page(&u, e),
+    };
+    let (format_name, ext) = match format {
+        ExportFormat::Csv => ("csv", "csv"),
+        ExportFormat::Xlsx => ("xlsx", "xlsx"),
+    };
+    let filter: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}={v}")).collect();
+    let export = match u
+        .access
+        .export(kind, &params.query, format_name, &filter.join("&"))
+        .await
+    {
+        Ok(x) => x,
         Err(e) => return error_page(&u, e),
     };
     let zh = u.lang.zh();
     let mut headers = vec!["ID".to_string()];
     headers.extend(kind.fields().iter().map(|f| f.label(zh).to_string()));
     headers.push(u.lang.t("search.status").into());
-    let mut rows = vec![];
-    params.query.page_size = 500;
-    params.query.page = 1;
-    loop {
-        let listing = match u.access.list(kind, &params.query).await {
-            Ok(l) => l,
-            Err(e) => return error_page(&u, e),
-        };
-        for r in &listing.page.items {
+    let rows: Vec<Vec<kean_exchange::Cell>> = export
+        .records
+        .iter()
+        .map(|r| {
             let mut row = vec![kean_exchange::Cell::Int(r.id)];
             for f in kind.fields() {
                 let v = r.fields.get(f.name);
@@ -367,30 +375,14 @@ async fn export(u: WebUser, slug: String, pairs: Vec<(String, String)>, format: 
                     Value::Money(m) => kean_exchange::Cell::Money(m.0),
                     Value::Date(d) => kean_exchange::Cell::Date(*d),
                     Value::Null => kean_exchange::Cell::Empty,
-                    _ => kean_exchange::Cell::Text(display_value(f, v, &listing.labels, u.lang)),
+                    _ => kean_exchange::Cell::Text(display_value(f, v, &export.labels, u.lang)),
                 });
             }
             let status = if r.archived { "status.archived" } else { "status.active" };
             row.push(kean_exchange::Cell::Text(u.lang.t(status).into()));
-            rows.push(row);
-        }
-        if listing.page.items.len() < listing.page.page_size as usize || rows.len() >= MAX_EXPORT_ROWS {
-            break;
-        }
-        params.query.page += 1;
-    }
-    let (format_name, ext) = match format {
-        ExportFormat::Csv => ("csv", "csv"),
-        ExportFormat::Xlsx => ("xlsx", "xlsx"),
-    };
-    let filter: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}={v}")).collect();
-    if let Err(e) = u
-        .access
-        .audit_export(kind, format_name, rows.len(), &filter.join("&"))
-        .await
-    {
-        return error_page(&u, e);
-    }
+            row
+        })
+        .collect();
     let opts = kean_exchange::ExportOptions {
         zh,
         money_unit: kean_exchange::MoneyUnit::Yuan,
@@ -427,11 +419,15 @@ pub async fn export_csv(u: WebUser, Path(slug): Path<String>, Query(pairs): Quer
 /// The dashboard's tables for the same filters as the page: a summary of
 /// every figure (this period, the same period a year earlier, growth) and
 /// each breakdown the charts draw.
-async fn dashboard_sheets(u: &WebUser, q: &HashMap<String, String>) -> Result<(Vec<Sheet>, String), AppError> {
+async fn dashboard_sheets(
+    u: &WebUser,
+    q: &HashMap<String, String>,
+    format_name: &str,
+) -> Result<(Vec<Sheet>, String), AppError> {
     let lang = u.lang;
     let zh = lang.zh();
     let (filter, _) = crate::pages::stat_filter(q, u.access.today(), lang);
-    let d = u.access.dashboard(&filter).await?;
+    let d = u.access.export_dashboard(&filter, format_name).await?;
     let names = crate::pages::BucketNames::load(&u.access).await?;
     let t = |k: &str| lang.t(k).to_string();
     let growth = |g: Option<f64>| match g {
@@ -504,6 +500,7 @@ async fn dashboard_sheets(u: &WebUser, q: &HashMap<String, String>) -> Result<(V
             ],
         ],
     };
+    debug_assert_eq!(summary.rows.len(), kean_app::Dashboard::SUMMARY_LINES);
     let choice = |kind: Kind, field: &str, key: &str| {
         kind.field(field)
             .and_then(|f| f.choice_label(key, zh))
@@ -550,21 +547,16 @@ async fn dashboard_sheets(u: &WebUser, q: &HashMap<String, String>) -> Result<(V
         table("chart.contracts_chain", "xs.chain", &d.contracts_by_chain, &chain, true),
         table("chart.transfers_month", "xs.month", &d.transfers_by_month, &as_is, true),
     ];
-    let mut described = format!("{}..{}", d.from, d.to);
-    for (k, v) in [
-        ("district_id", filter.district_id.map(|x| x.to_string())),
-        ("industry_chain_id", filter.industry_chain_id.map(|x| x.to_string())),
-        ("org_type", filter.org_type.clone()),
-    ] {
-        if let Some(v) = v {
-            described.push_str(&format!(" {k}={v}"));
-        }
-    }
+    let described = filter.describe();
     Ok((sheets, described))
 }
 
 async fn dashboard_export(u: WebUser, q: HashMap<String, String>, format: ExportFormat) -> Response {
-    let (sheets, described) = match dashboard_sheets(&u, &q).await {
+    let format_name = match format {
+        ExportFormat::Xlsx => "xlsx",
+        ExportFormat::Csv => "csv",
+    };
+    let (sheets, described) = match dashboard_sheets(&u, &q, format_name).await {
         Ok(x) => x,
         Err(e) => return error_page(&u, e),
     };
@@ -572,17 +564,13 @@ async fn dashboard_export(u: WebUser, q: HashMap<String, String>, format: Export
         zh: u.lang.zh(),
         money_unit: MoneyUnit::Yuan,
     };
-    let rows = sheets.iter().map(|s| s.rows.len()).sum();
-    let (fmt, bytes) = match format {
+    let bytes = match format {
         ExportFormat::Xlsx => match kean_exchange::export_workbook(&sheets, &opts) {
-            Ok(b) => ("xlsx", b),
+            Ok(b) => b,
             Err(e) => return error_page(&u, AppError::internal(format!("statistics workbook: {e}"))),
         },
-        ExportFormat::Csv => ("csv", kean_exchange::export_csv_sections(&sheets, &opts)),
+        ExportFormat::Csv => kean_exchange::export_csv_sections(&sheets, &opts),
     };
-    if let Err(e) = u.access.audit_export_of("statistics", fmt, rows, &described).await {
-        return error_page(&u, e);
-    }
     let utf8 = format!(
         "{}_{}",
         u.lang.t("stats.title"),

@@ -15,7 +15,7 @@ use kean_core::{ErrorCode, Kind, Record, Role, Value};
 use crate::AppState;
 use crate::auth::{LANG_COOKIE, PRE_COOKIE, WebForm, WebUser, cookie, lang_of, same_secret, session_cookie};
 use crate::i18n::Lang;
-use crate::views::{Chrome, Opt, display_value, mask_id, options_for, parse_list_params, url_encode};
+use crate::views::{Chrome, Opt, display_value, options_for, parse_list_params, url_encode};
 
 pub(crate) fn render(t: &impl Template, status: StatusCode) -> Response {
     match t.render() {
@@ -199,8 +199,7 @@ pub async fn login_submit(
 }
 
 pub async fn logout(State(st): State<AppState>, f: WebForm) -> Response {
-    let actor = f.user.access.actor().clone();
-    if let Err(e) = st.app.logout(&f.user.token, &actor).await {
+    if let Err(e) = st.app.logout(&f.user.token, &f.user.access).await {
         return error_page(&f.user, e);
     }
     let mut res = Redirect::to("/login").into_response();
@@ -555,7 +554,7 @@ pub async fn home(u: WebUser, Query(q): Query<HashMap<String, String>>) -> Respo
             Err(e) => return error_page(&u, e),
         }
     }
-    let scope_note = if u.access.actor().org_id.is_some() {
+    let scope_note = if u.access.actor().org_id().is_some() {
         u.lang.t("home.scope_org")
     } else {
         u.lang.t("home.scope_all")
@@ -727,7 +726,14 @@ pub async fn list(u: WebUser, Path(slug): Path<String>, Query(pairs): Query<Vec<
                 .map(|f| {
                     let v = r.fields.get(f.name);
                     let s = display_value(f, v, &listing.labels, u.lang);
-                    let text = if f.name == "id_number" { mask_id(&s) } else { s };
+                    // Personal values are masked in every list, for every
+                    // role: in full (if the policy allows) only on the
+                    // record's own page.
+                    let text = if f.personal {
+                        kean_core::policy::mask_personal(&s)
+                    } else {
+                        s
+                    };
                     let class = match f.ty {
                         FieldType::Money => "num",
                         FieldType::Date | FieldType::CreditCode | FieldType::Digits { .. } => "nowrap",
@@ -1014,7 +1020,7 @@ pub async fn new_form(u: WebUser, Path(slug): Path<String>) -> Response {
             defaults.insert(f.name.to_string(), "CN".to_string());
         }
         // A liaison registers for its own organization.
-        if let (FieldType::Ref(Kind::Organization), Some(org)) = (f.ty, u.access.actor().org_id) {
+        if let (FieldType::Ref(Kind::Organization), Some(org)) = (f.ty, u.access.actor().org_id()) {
             defaults.insert(f.name.to_string(), org.to_string());
         }
     }
@@ -1148,12 +1154,9 @@ pub async fn detail(
             }
             _ => None,
         };
-        let mut value = display_value(f, v, &labels, u.lang);
-        // Researchers see colleagues' identity numbers masked; bureau staff
-        // and liaisons, who register them, see them in full.
-        if f.name == "id_number" && u.access.actor().role == Role::Researcher {
-            value = mask_id(&value);
-        }
+        // Personal values arrive masked from the gate for roles the policy
+        // does not show them to.
+        let value = display_value(f, v, &labels, u.lang);
         items.push(DetailItem {
             label: f.label(zh).into(),
             value,

@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use kean_app::{App, SystemClock};
-use kean_core::{Actor, Kind, Role};
+use kean_core::{Kind, Role};
 use serde_json::{Value, json};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -175,7 +175,7 @@ pub fn valid_code(first17: &str) -> String {
 }
 
 pub async fn basics(app: &App) -> Basics {
-    let a = app.access(Actor::system("test"));
+    let a = app.system_access("test");
     let district = a
         .create(Kind::District, &raw(&[("code", "140702"), ("name", "榆次区")]))
         .await
@@ -223,11 +223,25 @@ pub async fn basics(app: &App) -> Basics {
 
 pub async fn user(app: &App, username: &str, role: Role, org: Option<i64>) -> String {
     let pw = "Passw0rd2025".to_string();
-    app.access(Actor::system("test"))
+    app.system_access("test")
         .create_user(username, username, role, org, &pw)
         .await
         .expect("create user");
     pw
+}
+
+/// The gate for a new user of `role`, obtained the only way a person gets
+/// one: a login, then the session's authentication.
+pub async fn access_as(app: &App, username: &str, role: Role, org: Option<i64>) -> kean_app::Access {
+    let pw = user(app, username, role, org).await;
+    let ok = app
+        .login(username, &pw, kean_app::SessionKind::Api)
+        .await
+        .expect("login");
+    app.authenticate(&ok.token, kean_app::SessionKind::Api)
+        .await
+        .expect("authenticate")
+        .0
 }
 
 /// A JSON API client holding a bearer token.

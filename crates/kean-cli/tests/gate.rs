@@ -1,0 +1,212 @@
+//! The gate holds on every path data leaves by: personal data masked by
+//! policy on pages, the API, exports and the audit view; references decided
+//! by one rule for forms, the API and imports; exports audited by the gate.
+
+mod common;
+
+use common::{Api, Server, Web, basics, raw, user};
+use kean_app::{ImportOutcome, ImportRow, ImportSource};
+use kean_core::{Kind, Role};
+use serde_json::{Value, json};
+
+const FULL: &str = "11010519491231002X";
+const MASKED: &str = "1101**********002X";
+const FULL_2: &str = "110105198001010016";
+
+fn id_numbers(list: &Value) -> Vec<String> {
+    list["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|r| r["fields"]["id_number"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+async fn bytes(w: &Web, path: &str) -> Vec<u8> {
+    let r = w.http.get(format!("{}{path}", w.base)).send().await.expect("get");
+    assert_eq!(r.status(), 200, "{path}");
+    r.bytes().await.expect("body").to_vec()
+}
+
+/// Every cell of an exported CSV or XLSX file, as text.
+fn cells(file: &[u8]) -> Vec<String> {
+    let t = kean_exchange::read_table(file, &kean_exchange::ReadOptions::default()).expect("readable export");
+    t.headers
+        .into_iter()
+        .chain(t.rows.into_iter().flat_map(|r| r.cells))
+        .collect()
+}
+
+async fn personal_data_is_masked_on_every_path(s: Server) {
+    let b = basics(&s.app).await;
+    let sys = s.app.system_access("test");
+    let org = b.org_a.to_string();
+    let person = |name: &str, id: &str| {
+        raw(&[
+            ("name", name),
+            ("id_type", "resident_id"),
+            ("id_number", id),
+            ("nationality", "CN"),
+            ("org_id", &org),
+        ])
+    };
+    let p1 = sys
+        .create(Kind::Person, &person("王敏", FULL))
+        .await
+        .expect("person")
+        .id;
+    // A second, newer person whose number sorts after the first one's.
+    sys.create(Kind::Person, &person("李强", FULL_2))
+        .await
+        .expect("person 2");
+
+    let pw = user(&s.app, "res", Role::Researcher, Some(b.org_a)).await;
+    user(&s.app, "aud", Role::Auditor, None).await;
+    user(&s.app, "rev", Role::Reviewer, None).await;
+    user(&s.app, "lia", Role::Liaison, Some(b.org_a)).await;
+
+    // The researcher, through the API: list, detail, and a sort by the
+    // hidden value, which keeps the default order (newest first) instead.
+    let researcher = Api::login(&s.base, "res", &pw).await;
+    let (st, list) = researcher.get("/api/v1/registry/researchers").await;
+    assert_eq!(st, 200, "{list}");
+    assert!(!list.to_string().contains(FULL), "{list}");
+    assert!(id_numbers(&list).contains(&MASKED.to_string()), "{list}");
+    let (st, detail) = researcher.get(&format!("/api/v1/registry/researchers/{p1}")).await;
+    assert_eq!(st, 200, "{detail}");
+    assert_eq!(detail["fields"]["id_number"], MASKED, "{detail}");
+    let (_, sorted) = researcher
+        .get("/api/v1/registry/researchers?sort=id_number&order=asc")
+        .await;
+    let names: Vec<&str> = sorted["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|r| r["fields"]["name"].as_str())
+        .collect();
+    assert_eq!(names, ["李强", "王敏"], "no order by a value the reader cannot see");
+
+    // … through the pages and both export formats.
+    let web = Web::login(&s.base, "res", &pw).await;
+    for path in [
+        format!("/registry/researchers/{p1}"),
+        "/registry/researchers".to_string(),
+    ] {
+        let (st, html) = web.get(&path).await;
+        assert_eq!(st, 200, "{path}");
+        assert!(!html.contains(FULL), "{path} shows the full number");
+        assert!(html.contains(MASKED), "{path} shows the masked number");
+    }
+    for path in ["/registry/researchers/export.csv", "/registry/researchers/export.xlsx"] {
+        let cells = cells(&bytes(&web, path).await);
+        assert!(!cells.iter().any(|c| c.contains(FULL)), "{path}: {cells:?}");
+        assert!(cells.iter().any(|c| c == MASKED), "{path}: {cells:?}");
+    }
+
+    // The auditor sees the person masked, and the audit log's record of
+    // the person's registration masked too (page and API).
+    let auditor = Api::login(&s.base, "aud", "Passw0rd2025").await;
+    let (_, detail) = auditor.get(&format!("/api/v1/registry/researchers/{p1}")).await;
+    assert_eq!(detail["fields"]["id_number"], MASKED, "{detail}");
+    let (st, log) = auditor.get("/api/v1/audit?page_size=100").await;
+    assert_eq!(st, 200, "{log}");
+    assert!(!log.to_string().contains(FULL), "audit API: {log}");
+    assert!(log.to_string().contains(MASKED), "audit API: {log}");
+    let (_, html) = Web::login(&s.base, "aud", "Passw0rd2025")
+        .await
+        .get("/system/audit")
+        .await;
+    assert!(!html.contains(FULL), "audit page shows the full number");
+
+    // Those who register people see the number in full.
+    for who in ["rev", "lia"] {
+        let api = Api::login(&s.base, who, "Passw0rd2025").await;
+        let (_, detail) = api.get(&format!("/api/v1/registry/researchers/{p1}")).await;
+        assert_eq!(detail["fields"]["id_number"], FULL, "{who}: {detail}");
+    }
+
+    // The researcher's export is in the audit log, made by the gate.
+    let (_, log) = auditor.get("/api/v1/audit?page_size=100").await;
+    let exports: Vec<&Value> = log["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter(|e| e["action"] == "export" && e["actor"] == "res")
+        .collect();
+    assert_eq!(exports.len(), 2, "{log}");
+    assert!(exports.iter().all(|e| e["target"] == "researchers"), "{exports:?}");
+    assert_eq!(exports[0]["after"]["rows"], json!(2), "{exports:?}");
+}
+on_both!(personal_data_is_masked_on_every_path);
+
+/// A reference to an archived record is refused the same way whether it
+/// comes from a form, the API or an import (the import path used to accept it).
+async fn archived_references_are_refused_on_every_write_path(s: Server) {
+    let b = basics(&s.app).await;
+    let sys = s.app.system_access("test");
+    sys.set_archived(Kind::Organization, b.org_b, true)
+        .await
+        .expect("archive");
+    let platform = |host: &str| {
+        raw(&[
+            ("name", "乙公司实验室"),
+            ("platform_type", "重点实验室"),
+            ("level", "市级"),
+            ("host_org_id", host),
+        ])
+    };
+
+    // API.
+    let admin_pw = user(&s.app, "adm", Role::Admin, None).await;
+    let admin = Api::login(&s.base, "adm", &admin_pw).await;
+    let body: serde_json::Map<String, Value> = platform(&b.org_b.to_string())
+        .into_iter()
+        .map(|(k, v)| (k, Value::String(v)))
+        .collect();
+    let (st, err) = admin.post("/api/v1/registry/platforms", Value::Object(body)).await;
+    assert_eq!(st, 422, "{err}");
+    assert_eq!(err["error"]["fields"][0]["field"], "host_org_id", "{err}");
+    assert!(
+        err["error"]["message_zh"].to_string().contains("已归档") || err.to_string().contains("已归档"),
+        "{err}"
+    );
+
+    // Import, by the archived organization's name and by its credit code.
+    let rows = vec![
+        ImportRow {
+            line: 2,
+            values: platform("晋中乙材料有限公司"),
+        },
+        ImportRow {
+            line: 3,
+            values: platform(&format!("#{}", b.org_b)),
+        },
+    ];
+    let source = ImportSource {
+        file_name: "p.csv".into(),
+        content_hash: "h-archived".into(),
+        force: false,
+        dry_run: false,
+        progress: None,
+    };
+    let ImportOutcome::Rejected { errors } = sys.import(Kind::Platform, &rows, &source).await.expect("import") else {
+        panic!("an import naming an archived organization must be refused")
+    };
+    assert_eq!(errors.len(), 2, "{errors:?}");
+    for e in &errors {
+        assert_eq!(e.field, "host_org_id", "{e:?}");
+        assert!(e.message_zh.contains("已归档"), "{e:?}");
+    }
+    assert_eq!(sys.count(Kind::Platform).await.expect("count"), 0, "nothing written");
+
+    // Restored, the same rows import.
+    sys.set_archived(Kind::Organization, b.org_b, false)
+        .await
+        .expect("restore");
+    let one = vec![rows[0].clone()];
+    assert!(matches!(
+        sys.import(Kind::Platform, &one, &source).await.expect("import"),
+        ImportOutcome::Imported { .. }
+    ));
+}
+on_both!(archived_references_are_refused_on_every_write_path);
