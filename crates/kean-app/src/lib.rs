@@ -48,6 +48,35 @@ impl Clock for SystemClock {
     }
 }
 
+/// Real time shifted by an offset that only moves forward when told: for
+/// tests of what time decides (lockouts ending, sessions and tokens
+/// expiring, uploads lapsing) without waiting, against the real server.
+#[derive(Debug, Default)]
+pub struct TestClock {
+    offset_ms: std::sync::atomic::AtomicI64,
+}
+
+impl TestClock {
+    /// Moves this clock's time forward by `by`.
+    pub fn advance(&self, by: std::time::Duration) {
+        let ms = i64::try_from(by.as_millis()).unwrap_or(i64::MAX);
+        self.offset_ms.fetch_add(ms, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl Clock for TestClock {
+    fn now(&self) -> DateTime<Utc> {
+        let offset = self.offset_ms.load(std::sync::atomic::Ordering::SeqCst);
+        Utc::now() + chrono::Duration::milliseconds(offset)
+    }
+}
+
+/// China Standard Time, UTC+8: the calendar of the bureau's records.
+const CST: FixedOffset = match FixedOffset::east_opt(8 * 3600) {
+    Some(offset) => offset,
+    None => panic!("UTC+8 is a valid offset"),
+};
+
 #[derive(Clone)]
 pub struct App {
     store: Arc<dyn Store>,
@@ -99,8 +128,7 @@ impl App {
     /// Today's date in China Standard Time (UTC+8), the calendar the
     /// bureau's records use.
     pub fn today(&self) -> NaiveDate {
-        let cst = FixedOffset::east_opt(8 * 3600).expect("UTC+8 is a valid offset");
-        self.clock.now().with_timezone(&cst).date_naive()
+        self.clock.now().with_timezone(&CST).date_naive()
     }
 
     /// The gate: everything an actor does goes through the returned value.

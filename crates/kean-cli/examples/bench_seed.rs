@@ -3,6 +3,7 @@
 //! how long each import took.
 //!
 //! cargo run --release -p kean-cli --example bench_seed -- DATABASE_URL [ORGS] [CONTRACTS]
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and tools may panic
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

@@ -1,4 +1,5 @@
 //! The demo city's figures, and the command line's handling of bad flags.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and tools may panic
 
 mod common;
 

@@ -1,6 +1,7 @@
 //! The gate holds on every path data leaves by: personal data masked by
 //! policy on pages, the API, exports and the audit view; references decided
 //! by one rule for forms, the API and imports; exports audited by the gate.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and tools may panic
 
 mod common;
 
@@ -8,6 +9,7 @@ use common::{Api, Server, Web, basics, raw, user};
 use kean_app::{ImportOutcome, ImportRow, ImportSource};
 use kean_core::{Kind, Role};
 use serde_json::{Value, json};
+use std::time::Duration;
 
 const FULL: &str = "11010519491231002X";
 const MASKED: &str = "1101**********002X";
@@ -210,3 +212,47 @@ async fn archived_references_are_refused_on_every_write_path(s: Server) {
     ));
 }
 on_both!(archived_references_are_refused_on_every_write_path);
+
+/// What time decides, tested by moving the server's clock: a lockout ends
+/// after its 15 minutes, a browser session after 8 hours, an API token
+/// after 30 days — each one millisecond later than its limit, not before.
+async fn lockouts_sessions_and_tokens_end_on_time(s: Server) {
+    let min = |m: u64| Duration::from_secs(60 * m);
+    let pw = user(&s.app, "clerk", Role::Reviewer, None).await;
+    let http = reqwest::Client::new();
+    let token_status = |p: String| {
+        let http = http.clone();
+        let url = format!("{}/api/v1/auth/token", s.base);
+        async move {
+            http.post(url)
+                .json(&json!({"username": "clerk", "password": p}))
+                .send()
+                .await
+                .expect("token request")
+                .status()
+                .as_u16()
+        }
+    };
+    for _ in 0..5 {
+        assert_eq!(token_status("wrong-Passw0rd".into()).await, 401);
+    }
+    assert_eq!(token_status(pw.clone()).await, 423, "locked");
+    s.clock.advance(min(14));
+    assert_eq!(token_status(pw.clone()).await, 423, "still locked after 14 minutes");
+    s.clock.advance(min(1) + Duration::from_secs(1));
+    assert_eq!(token_status(pw.clone()).await, 201, "the lock ends after 15 minutes");
+
+    // A browser session lasts 8 hours; an API token 30 days.
+    let web = Web::login(&s.base, "clerk", &pw).await;
+    let api = Api::login(&s.base, "clerk", &pw).await;
+    s.clock.advance(min(8 * 60 - 1));
+    assert_eq!(web.get("/registry/organizations").await.0, 200, "the session holds");
+    s.clock.advance(min(2));
+    let (st, _) = web.get("/registry/organizations").await;
+    assert_eq!(st, 303, "an expired session is sent to the login page");
+    assert_eq!(api.get("/api/v1/me").await.0, 200, "the API token holds");
+    s.clock.advance(min(30 * 24 * 60));
+    let (st, e) = api.get("/api/v1/me").await;
+    assert_eq!((st, e["error"]["code"].as_str()), (401, Some("unauthenticated")), "{e}");
+}
+on_both!(lockouts_sessions_and_tokens_end_on_time);

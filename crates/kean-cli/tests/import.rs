@@ -1,5 +1,6 @@
 //! Importing many records: all or nothing, every problem named by line and
 //! field, references written as people write them, re-imports detected.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and tools may panic
 
 mod common;
 

@@ -1,4 +1,5 @@
 //! The registry as users reach it: JSON API and pages, on SQLite and PostgreSQL.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and tools may panic
 
 mod common;
 

@@ -1,6 +1,7 @@
 //! Restricted-party screening inside the platform: list versions and their
 //! diffs, screening on every write of a party, reviewers' decisions that
 //! hold per entry version, dynamic re-screening, and who may see what.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and tools may panic
 
 mod common;
 

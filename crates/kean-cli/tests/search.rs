@@ -1,6 +1,7 @@
 //! Keyword search through the bigram index and paging by cursor, on SQLite
 //! and PostgreSQL: what is found must be exactly what a substring match
 //! finds, inside the caller's scope, after every kind of write.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and tools may panic
 
 mod common;
 

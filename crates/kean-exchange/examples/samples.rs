@@ -3,6 +3,7 @@
 //! small organization import with mistakes, and an export.
 //!
 //! `cargo run -p kean-exchange --example samples -- /tmp/kean-samples`
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and tools may panic
 
 use std::path::PathBuf;
 

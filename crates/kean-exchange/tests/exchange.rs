@@ -1,6 +1,7 @@
 //! The behaviour staff and the importer rely on, exercised with real files
 //! built in memory: XLSX written by rust_xlsxwriter and read back through
 //! calamine, CSV in UTF-8, UTF-8 with BOM and GBK.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and tools may panic
 
 mod common;
 

@@ -7,6 +7,7 @@
 //! generated Chinese↔Latin set (`eval/cn_latin_eval.csv` with `--write-eval`); single-query
 //! latency p50/p99; batch throughput over N generated party names end to end (lists read from
 //! disk, parsed, indexed, queries streamed from a CSV, results written to a CSV).
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and tools may panic
 
 use kean_screen::batch::screen_batch;
 use kean_screen::index::{DEFAULT_THRESHOLD, Index};

@@ -1,4 +1,5 @@
 //! Debug one pair: `cargo run --release -p kean-screen --example pair -- "a" "b" [type]`.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and tools may panic
 use kean_screen::index::Index;
 use kean_screen::model::EntityType;
 use kean_screen::text::{NameHint, tokenize};

@@ -1,4 +1,5 @@
 //! Ad-hoc probe: `cargo run --release -p kean-screen --example probe -- "name" [type]`.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and tools may panic
 use kean_screen::index::Index;
 use kean_screen::model::{EntityType, Query};
 use kean_screen::parse::detect_and_parse;

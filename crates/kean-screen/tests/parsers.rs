@@ -1,4 +1,5 @@
 //! Parsers on the real list files in shared/data (skipped with a note if absent).
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and tools may panic
 
 use kean_screen::model::{EntityType, ListFormat};
 use kean_screen::parse::{detect_and_parse, detect_format};

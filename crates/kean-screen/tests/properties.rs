@@ -1,4 +1,5 @@
 //! Property tests (modest case counts).
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and tools may panic
 
 use kean_screen::index::Index;
 use kean_screen::model::EntityType;

@@ -1,4 +1,5 @@
 //! Matching and batch behaviour, on the real lists where present and on a small local list.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and tools may panic
 
 use kean_screen::batch::{RESULTS_HEADER, screen_batch};
 use kean_screen::index::{DEFAULT_THRESHOLD, Index};

@@ -7,7 +7,7 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use kean_app::{App, SystemClock};
+use kean_app::{App, TestClock};
 use kean_core::{Kind, Role};
 use serde_json::{Value, json};
 
@@ -20,6 +20,8 @@ pub enum Backend {
 pub struct Server {
     pub base: String,
     pub app: App,
+    /// The server's clock: real time until a test moves it forward.
+    pub clock: Arc<TestClock>,
     /// The database's URL (for a second process on the same database).
     pub url: String,
     _dir: Option<tempfile::TempDir>,
@@ -85,7 +87,8 @@ pub async fn start(backend: Backend) -> Option<Server> {
             (url, None, Some(fresh))
         }
     };
-    let app = App::open(&url, Arc::new(SystemClock)).await.expect("open database");
+    let clock = Arc::new(TestClock::default());
+    let app = App::open(&url, clock.clone()).await.expect("open database");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("addr"));
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
@@ -99,6 +102,7 @@ pub async fn start(backend: Backend) -> Option<Server> {
     Some(Server {
         base,
         app,
+        clock,
         url,
         _dir: dir,
         stop: Some(tx),
