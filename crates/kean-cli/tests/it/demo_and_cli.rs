@@ -1,9 +1,6 @@
 //! The demo city's figures, and the command line's handling of bad flags.
-#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and tools may panic
 
-mod common;
-
-use common::{Api, Server};
+use crate::common::{Api, Server};
 use serde_json::Value;
 
 /// Sums a money field over every record a list query returns.
@@ -119,7 +116,7 @@ async fn dashboard_follows_the_records(s: Server) {
         .sum();
     assert_eq!((by_month, by_district), (214, 214));
     // The dashboard's tables export as a workbook and as a sectioned CSV, with the same figures.
-    let web = common::Web::login(&s.base, "admin", "Admin2025").await;
+    let web = crate::common::Web::login(&s.base, "admin", "Admin2025").await;
     let r = web
         .http
         .get(format!(
@@ -161,7 +158,7 @@ async fn dashboard_follows_the_records(s: Server) {
     }
     assert!(csv.contains("登记技术合同,214,"), "{csv}");
     // A liaison's export holds only its organization's figures.
-    let liaison_web = common::Web::login(&s.base, "liaison", "Liaison2025").await;
+    let liaison_web = crate::common::Web::login(&s.base, "liaison", "Liaison2025").await;
     let (_, liaison_csv) = liaison_web
         .get("/statistics/export.csv?from=2025-01-01&to=2025-12-31")
         .await;

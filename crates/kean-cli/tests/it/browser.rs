@@ -3,14 +3,11 @@
 //! find it in the list; import a watch list, register a listed buyer and
 //! dismiss the screening result with a reason. Skipped when chromedriver is missing unless
 //! KEAN_REQUIRE_BROWSER=1 (as in CI).
-#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and tools may panic
-
-mod common;
 
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{Backend, basics, start, user, valid_code};
+use crate::common::{Backend, basics, start, user, valid_code};
 use kean_core::Role;
 use serde_json::{Value, json};
 

@@ -1,11 +1,8 @@
 //! The gate holds on every path data leaves by: personal data masked by
 //! policy on pages, the API, exports and the audit view; references decided
 //! by one rule for forms, the API and imports; exports audited by the gate.
-#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and tools may panic
 
-mod common;
-
-use common::{Api, Server, Web, basics, raw, user};
+use crate::common::{Api, Server, Web, basics, raw, user};
 use kean_app::{ImportOutcome, ImportRow, ImportSource};
 use kean_core::{Kind, Role};
 use serde_json::{Value, json};

@@ -1,13 +1,10 @@
 //! Keyword search through the bigram index and paging by cursor, on SQLite
 //! and PostgreSQL: what is found must be exactly what a substring match
 //! finds, inside the caller's scope, after every kind of write.
-#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and tools may panic
-
-mod common;
 
 use std::collections::BTreeMap;
 
-use common::{Api, Server, basics, raw, user};
+use crate::common::{Api, Server, basics, raw, user};
 use kean_app::{ImportOutcome, ImportRow, ImportSource};
 use kean_core::{Kind, Role};
 use serde_json::Value;
@@ -107,7 +104,7 @@ async fn keyword_search_finds_substrings_through_the_index(s: Server) {
     // Renaming the owner re-indexes what it owns.
     let renamed = raw(&[
         ("name", "晋中丙能源有限公司"),
-        ("credit_code", &common::valid_code("91140702MA0K00001")),
+        ("credit_code", &crate::common::valid_code("91140702MA0K00001")),
         ("org_type", "enterprise"),
         ("district_id", &b.district.to_string()),
     ]);
@@ -369,7 +366,7 @@ async fn totals_follow_every_write_and_frequent_keywords_stop_at_the_cap(s: Serv
         .id;
     let org_a = raw(&[
         ("name", "晋中甲科技有限公司"),
-        ("credit_code", &common::valid_code("91140702MA0K00001")),
+        ("credit_code", &crate::common::valid_code("91140702MA0K00001")),
         ("org_type", "enterprise"),
         ("district_id", &other.to_string()),
     ]);
@@ -405,7 +402,7 @@ async fn totals_follow_every_write_and_frequent_keywords_stop_at_the_cap(s: Serv
         ids.extend(items.iter().map(|i| i["id"].as_i64().unwrap()));
     }
     assert_eq!(ids.len(), 1_009);
-    let web = common::Web::login(&s.base, "rev", &pw).await;
+    let web = crate::common::Web::login(&s.base, "rev", &pw).await;
     let (st, html) = web
         .get(&format!("/registry/contracts?q={q}&page=50&page_size=20"))
         .await;

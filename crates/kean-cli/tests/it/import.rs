@@ -1,12 +1,9 @@
 //! Importing many records: all or nothing, every problem named by line and
 //! field, references written as people write them, re-imports detected.
-#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and tools may panic
-
-mod common;
 
 use std::collections::BTreeMap;
 
-use common::{Server, access_as, basics, user, valid_code};
+use crate::common::{Server, access_as, basics, user, valid_code};
 use kean_app::{ImportOutcome, ImportRow, ImportSource};
 use kean_core::{Kind, Role};
 
@@ -160,7 +157,7 @@ async fn import_is_all_or_nothing(s: Server) {
     let next = admin
         .create(
             Kind::Organization,
-            &common::raw(&[
+            &crate::common::raw(&[
                 ("name", "晋中六号科技有限公司"),
                 ("credit_code", &valid_code("91140702MA0K10006")),
                 ("org_type", "enterprise"),
@@ -241,9 +238,9 @@ on_both!(liaison_imports_only_its_own);
 async fn web_upload_check_confirm_and_spreadsheets(s: Server) {
     let b = basics(&s.app).await;
     let pw = user(&s.app, "officer", Role::Reviewer, None).await;
-    let web = common::Web::login(&s.base, "officer", &pw).await;
+    let web = crate::common::Web::login(&s.base, "officer", &pw).await;
     let (_, page) = web.get("/registry/platforms/import").await;
-    let csrf = common::csrf_of(&page);
+    let csrf = crate::common::csrf_of(&page);
     let upload = |bytes: Vec<u8>, name: &'static str| {
         let form = reqwest::multipart::Form::new()
             .text("_csrf", csrf.clone())

@@ -1,11 +1,8 @@
 //! Restricted-party screening inside the platform: list versions and their
 //! diffs, screening on every write of a party, reviewers' decisions that
 //! hold per entry version, dynamic re-screening, and who may see what.
-#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and tools may panic
 
-mod common;
-
-use common::{Api, Server, Web, access_as, basics, csrf_of, raw, user, valid_code};
+use crate::common::{Api, Server, Web, access_as, basics, csrf_of, raw, user, valid_code};
 use kean_core::{Kind, Role};
 use serde_json::{Value, json};
 

@@ -1,9 +1,6 @@
 //! The registry as users reach it: JSON API and pages, on SQLite and PostgreSQL.
-#![allow(clippy::unwrap_used, clippy::expect_used)] // tests and tools may panic
 
-mod common;
-
-use common::{Api, Server, Web, basics, user, valid_code};
+use crate::common::{Api, Server, Web, basics, user, valid_code};
 use kean_core::{Kind, Role};
 use serde_json::{Value, json};
 
@@ -219,7 +216,7 @@ on_both!(bad_input_is_named_and_nothing_is_written);
 async fn liaison_sees_and_changes_only_its_own_organization(s: Server) {
     let b = basics(&s.app).await;
     let sys = s.app.system_access("test");
-    let raw = common::raw;
+    let raw = crate::common::raw;
     let plat_b = sys
         .create(
             Kind::Platform,
@@ -372,7 +369,7 @@ async fn forms_check_csrf_and_name_fields(s: Server) {
             k.slug()
         );
     }
-    let csrf = common::csrf_of(&page);
+    let csrf = crate::common::csrf_of(&page);
     let d = b.district.to_string();
     let code = valid_code("91140727MA0K00004");
     let form = |csrf: &str| {
@@ -665,7 +662,7 @@ on_both!(administrators_unlock_disable_and_reset_accounts);
 /// (SQLite: binary order of the names; PostgreSQL follows its collation).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sorting_by_a_reference_sorts_by_its_name() {
-    let s = common::start(common::Backend::Sqlite).await.unwrap();
+    let s = crate::common::start(crate::common::Backend::Sqlite).await.unwrap();
     let b = basics(&s.app).await;
     user(&s.app, "boss", Role::Admin, None).await;
     let api = Api::login(&s.base, "boss", "Passw0rd2025").await;

@@ -2,7 +2,6 @@
 //! `kean serve` runs) on a free port over a fresh database — a new SQLite
 //! file, or a new PostgreSQL database when KEAN_TEST_POSTGRES_URL is set —
 //! and talks to it over HTTP like any client.
-#![allow(dead_code)]
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
