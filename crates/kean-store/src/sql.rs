@@ -51,6 +51,14 @@ const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[
     (11, include_str!("../migrations/postgres/0011_digit_trigrams.sql")),
 ];
 
+/// The migrations of a database, in order.
+pub(crate) fn migrations(backend: Backend) -> &'static [(i64, &'static str)] {
+    match backend {
+        Backend::Sqlite => MIGRATIONS_SQLITE,
+        Backend::Postgres => MIGRATIONS_POSTGRES,
+    }
+}
+
 /// A bound parameter.
 #[derive(Debug, Clone)]
 pub(crate) enum Arg {
@@ -130,7 +138,7 @@ impl SqlStore {
                 && !parent.as_os_str().is_empty()
             {
                 std::fs::create_dir_all(parent)
-                    .map_err(|e| StoreError::Database(format!("cannot create the folder {}: {e}", parent.display())))?;
+                    .map_err(|e| StoreError::other(format!("cannot create the folder {}: {e}", parent.display())))?;
             }
             let sep = if path.contains('?') { '&' } else { '?' };
             let url = if path.contains("mode=") {
@@ -142,12 +150,12 @@ impl SqlStore {
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             (Backend::Postgres, url.to_string())
         } else {
-            return Err(StoreError::Database(format!(
+            return Err(StoreError::other(format!(
                 "unsupported database URL '{url}': use sqlite://PATH or postgres://USER@HOST/DB"
             )));
         };
         let opts =
-            AnyConnectOptions::from_str(&url).map_err(|e| StoreError::Database(format!("bad database URL: {e}")))?;
+            AnyConnectOptions::from_str(&url).map_err(|e| StoreError::other(format!("bad database URL: {e}")))?;
         let pool_opts = AnyPoolOptions::new()
             .max_connections(if backend == Backend::Sqlite { 4 } else { 16 })
             .after_connect(move |conn, _meta| {
@@ -213,10 +221,7 @@ impl SqlStore {
             .iter()
             .map(|r| r.try_get::<i64, _>(0))
             .collect::<std::result::Result<_, _>>()?;
-        let all = match self.backend {
-            Backend::Sqlite => MIGRATIONS_SQLITE,
-            Backend::Postgres => MIGRATIONS_POSTGRES,
-        };
+        let all = migrations(self.backend);
         for (version, sql) in all {
             if applied.contains(version) {
                 continue;
@@ -551,7 +556,7 @@ impl SqlStore {
             .filter(|s| !s.is_empty())
             .map(|s| {
                 s.parse::<i64>()
-                    .map_err(|e| StoreError::Database(format!("an id list held '{s}': {e}")))
+                    .map_err(|e| StoreError::other(format!("an id list held '{s}': {e}")))
             })
             .collect::<Result<Vec<i64>>>()?;
         // Newest first, as every statement kept here orders them (the
@@ -616,7 +621,7 @@ fn decode_record(kind: Kind, row: &AnyRow) -> Result<Record> {
             FieldType::Bool => Some(Value::Bool(row.try_get::<Option<i64>, _>(f.name)?.unwrap_or(0) != 0)),
             FieldType::Date => match row.try_get::<Option<String>, _>(f.name)? {
                 Some(s) => Some(Value::Date(NaiveDate::parse_from_str(&s, "%Y-%m-%d").map_err(|e| {
-                    StoreError::Database(format!("{}.{} holds '{s}', not a date: {e}", kind.table(), f.name))
+                    StoreError::other(format!("{}.{} holds '{s}', not a date: {e}", kind.table(), f.name))
                 })?)),
                 None => None,
             },
@@ -641,7 +646,7 @@ fn decode_user(row: &AnyRow) -> Result<User> {
         id: row.try_get("id")?,
         username: row.try_get("username")?,
         display_name: row.try_get("display_name")?,
-        role: Role::parse(&role).ok_or_else(|| StoreError::Database(format!("unknown role '{role}' in users")))?,
+        role: Role::parse(&role).ok_or_else(|| StoreError::other(format!("unknown role '{role}' in users")))?,
         org_id: row.try_get("org_id")?,
         disabled: row.try_get::<i64, _>("disabled")? != 0,
         failed_logins: row.try_get("failed_logins")?,
@@ -654,7 +659,7 @@ const USER_COLS: &str = "id, username, display_name, role, org_id, disabled, fai
 
 fn decode_audit(row: &AnyRow) -> Result<AuditEntry> {
     let parse = |s: Option<String>| -> Result<Option<serde_json::Value>> {
-        s.map(|t| serde_json::from_str(&t).map_err(|e| StoreError::Database(format!("audit JSON: {e}"))))
+        s.map(|t| serde_json::from_str(&t).map_err(|e| StoreError::other(format!("audit JSON: {e}"))))
             .transpose()
     };
     Ok(AuditEntry {
@@ -774,26 +779,6 @@ async fn fetch(conn: &mut AnyConnection, kind: Kind, id: i64, org: Option<i64>) 
         Some(row) => Ok(Some(decode_record(kind, &row)?)),
         None => Ok(None),
     }
-}
-
-async fn check_unique(conn: &mut AnyConnection, fields: &Fields, id: Option<i64>) -> Result<()> {
-    let kind = fields.kind();
-    for f in kind.fields().iter().filter(|f| f.unique) {
-        let v = fields.get(f.name);
-        if v.is_null() {
-            continue;
-        }
-        let sql = format!("SELECT id FROM {} WHERE {} = $1 AND id <> $2", kind.table(), f.name);
-        let found = q(sql, vec![value_arg(f.ty, v), Arg::Int(Some(id.unwrap_or(0)))])
-            .fetch_optional(&mut *conn)
-            .await?;
-        if found.is_some() {
-            return Err(StoreError::Duplicate {
-                field: f.name.to_string(),
-            });
-        }
-    }
-    Ok(())
 }
 
 fn escape_like(s: &str) -> String {
@@ -1196,7 +1181,7 @@ impl Store for SqlStore {
                 let kind = kinds
                     .get(k as usize)
                     .copied()
-                    .ok_or_else(|| StoreError::Database(format!("labels: unexpected kind index {k}")))?;
+                    .ok_or_else(|| StoreError::other(format!("labels: unexpected kind index {k}")))?;
                 out.insert(
                     (kind, row.try_get("id")?),
                     row.try_get::<Option<String>, _>("label")?.unwrap_or_default(),
@@ -1291,16 +1276,13 @@ impl Store for SqlStore {
             }
             GroupBy::DayAnd(d, f) if is_date(d) && f.is_none_or(|f| kind.field(f).is_some()) => d.to_string(),
             other => {
-                return Err(StoreError::Database(format!(
-                    "cannot group {} by {other:?}",
-                    kind.table()
-                )));
+                return Err(StoreError::other(format!("cannot group {} by {other:?}", kind.table())));
             }
         };
         let mut sum_cols = vec![];
         for (i, s) in sums.iter().enumerate() {
             if !kind.field(s).is_some_and(|f| f.ty == FieldType::Money) {
-                return Err(StoreError::Database(format!("{}.{s} is not an amount", kind.table())));
+                return Err(StoreError::other(format!("{}.{s} is not an amount", kind.table())));
             }
             sum_cols.push((i, *s));
         }
@@ -1390,7 +1372,7 @@ impl Store for SqlStore {
         let mut cols = vec!["id".to_string(), "owner_org_id".to_string()];
         for (i, f) in fields.iter().enumerate() {
             if kind.field(f).is_none() {
-                return Err(StoreError::Database(format!("{} has no field {f}", kind.table())));
+                return Err(StoreError::other(format!("{} has no field {f}", kind.table())));
             }
             cols.push(format!("CAST({f} AS TEXT) AS k{i}"));
         }
@@ -1415,10 +1397,7 @@ impl Store for SqlStore {
 
     async fn existing_combos(&self, kind: Kind, fields: &[&'static str]) -> Result<HashSet<Vec<Option<String>>>> {
         if fields.iter().any(|f| kind.field(f).is_none()) {
-            return Err(StoreError::Database(format!(
-                "{} lacks one of {fields:?}",
-                kind.table()
-            )));
+            return Err(StoreError::other(format!("{} lacks one of {fields:?}", kind.table())));
         }
         let cols: Vec<String> = fields
             .iter()
@@ -1444,7 +1423,7 @@ impl Store for SqlStore {
     async fn existing_values(&self, kind: Kind, field: &'static str, values: &[Value]) -> Result<HashSet<String>> {
         let f = kind
             .field(field)
-            .ok_or_else(|| StoreError::Database(format!("{} has no field {field}", kind.table())))?;
+            .ok_or_else(|| StoreError::other(format!("{} has no field {field}", kind.table())))?;
         let mut found = HashSet::new();
         for chunk in values.chunks(500) {
             let args: Vec<Arg> = chunk.iter().map(|v| value_arg(f.ty, v)).collect();
@@ -1699,7 +1678,9 @@ impl Store for SqlStore {
         let kind = fields.kind();
         let _w = self.write_guard().await;
         let mut tx = self.pool.begin().await?;
-        check_unique(&mut tx, fields, None).await?;
+        // Unique fields are the unique indexes' to guard: a clash, even
+        // with a writer racing this one, fails the INSERT, which names the
+        // field (StoreError::Duplicate) and rolls the transaction back.
         let grams = crate::search::grams_for(&mut tx, fields, owner_org_id).await?;
         let mut names: Vec<&str> = Vec::new();
         let mut args = Vec::new();
@@ -1766,7 +1747,6 @@ impl Store for SqlStore {
                 actual: before.version,
             });
         }
-        check_unique(&mut tx, fields, Some(id)).await?;
         let mut sets = Vec::new();
         let mut args = Vec::new();
         for (f, v) in fields.iter() {
@@ -1891,17 +1871,8 @@ impl Store for SqlStore {
     async fn create_user(&self, user: &NewUser, meta: &WriteMeta) -> Result<User> {
         let _w = self.write_guard().await;
         let mut tx = self.pool.begin().await?;
-        let exists = q(
-            "SELECT id FROM users WHERE username = $1".into(),
-            vec![Arg::Text(Some(user.username.clone()))],
-        )
-        .fetch_optional(&mut *tx)
-        .await?;
-        if exists.is_some() {
-            return Err(StoreError::Duplicate {
-                field: "username".into(),
-            });
-        }
+        // A taken username fails the INSERT on its unique index
+        // (StoreError::Duplicate naming `username`).
         let id: i64 = q(
             "INSERT INTO users (username, display_name, role, org_id, password_hash, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id"
@@ -2099,8 +2070,7 @@ impl Store for SqlStore {
         match row {
             Some(r) => {
                 let slug: String = r.try_get("kind")?;
-                let kind =
-                    Kind::from_slug(&slug).ok_or_else(|| StoreError::Database(format!("unknown kind {slug}")))?;
+                let kind = Kind::from_slug(&slug).ok_or_else(|| StoreError::other(format!("unknown kind {slug}")))?;
                 Ok(Some((kind, r.try_get("file_name")?, r.try_get("content")?)))
             }
             None => Ok(None),
