@@ -13,6 +13,7 @@
 //! record, so a change and its audit entry are committed together or not
 //! at all.
 
+mod decide;
 pub mod screening;
 mod search;
 mod sql;

@@ -6,7 +6,7 @@
 use std::collections::HashSet;
 
 use async_trait::async_trait;
-use kean_core::Kind;
+use kean_core::{Kind, Scope};
 
 use crate::{Page, Result, WriteMeta};
 
@@ -292,12 +292,13 @@ pub trait ScreeningStore: Send + Sync {
     ) -> Result<ListVersion>;
 
     /// The id, owner, archived flag and given fields (as text) of records of
-    /// `kind` — all of them, or those in `ids`.
+    /// `kind` inside `scope` — all of them, or those in `ids`.
     async fn screening_subjects(
         &self,
         kind: Kind,
         fields: &[&'static str],
         ids: Option<&[i64]>,
+        scope: Scope,
     ) -> Result<Vec<SubjectRow>>;
     /// Records what screening found for these parties against list
     /// `generation`: new hits open results, results no longer found lapse,
@@ -320,11 +321,15 @@ pub trait ScreeningStore: Send + Sync {
     async fn version_entry_ids(&self, version_id: i64) -> Result<HashSet<i64>>;
     /// Keeps what the re-screening after a list version did with the version.
     async fn record_version_rescreen(&self, version_id: i64, figures: RescreenFigures) -> Result<()>;
-    async fn hits(&self, filter: &HitFilter) -> Result<Page<HitRow>>;
-    async fn hit(&self, id: i64) -> Result<Option<HitRow>>;
-    /// Count of results per status.
-    async fn hit_counts(&self) -> Result<Vec<(HitStatus, i64)>>;
-    async fn subject_states(&self, kind: Kind, id: i64) -> Result<Vec<SubjectState>>;
+    /// Results inside `scope` (by the screened record's owner), newest first.
+    async fn hits(&self, filter: &HitFilter, scope: Scope) -> Result<Page<HitRow>>;
+    /// A result, if it is inside `scope`.
+    async fn hit(&self, id: i64, scope: Scope) -> Result<Option<HitRow>>;
+    /// Count of results per status inside `scope`.
+    async fn hit_counts(&self, scope: Scope) -> Result<Vec<(HitStatus, i64)>>;
+    /// When a record's parties were screened; nothing when the record is
+    /// not inside `scope`.
+    async fn subject_states(&self, kind: Kind, id: i64, scope: Scope) -> Result<Vec<SubjectState>>;
     /// Confirms or dismisses a result that is not lapsed, if it is still at
     /// `expected_version` (when given); audited.
     async fn decide_hit(

@@ -4,11 +4,12 @@
 use std::collections::{HashMap, HashSet};
 
 use async_trait::async_trait;
-use kean_core::Kind;
+use kean_core::{Kind, Scope};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
 use super::{Arg, SqlStore, append_in, draft, placeholders, q};
+use crate::decide::{Party, decide, entries_to_check};
 use crate::screening::lapse;
 use crate::{
     Backend, HitDecision, HitFilter, HitRow, HitStatus, ListChange, ListInfo, ListVersion, NewListEntry, Page,
@@ -74,7 +75,7 @@ fn decode_hit(r: &AnyRow) -> Result<HitRow> {
     Ok(HitRow {
         id: r.try_get("id")?,
         subject_kind: Kind::from_slug(&kind)
-            .ok_or_else(|| StoreError::Database(format!("unknown kind '{kind}' in screening_hits")))?,
+            .ok_or_else(|| StoreError::other(format!("unknown kind '{kind}' in screening_hits")))?,
         subject_id: r.try_get("subject_id")?,
         subject_field: r.try_get("subject_field")?,
         subject_name: r.try_get("subject_name")?,
@@ -89,7 +90,7 @@ fn decode_hit(r: &AnyRow) -> Result<HitRow> {
         score_bp: r.try_get("score_bp")?,
         explanation: r.try_get("explanation")?,
         status: HitStatus::parse(&status)
-            .ok_or_else(|| StoreError::Database(format!("unknown status '{status}' in screening_hits")))?,
+            .ok_or_else(|| StoreError::other(format!("unknown status '{status}' in screening_hits")))?,
         decision: r
             .try_get::<Option<String>, _>("decision")?
             .and_then(|d| HitStatus::parse(&d)),
@@ -123,15 +124,20 @@ fn hit_json(h: &HitRow) -> serde_json::Value {
     })
 }
 
-async fn fetch_hit(conn: &mut AnyConnection, id: i64) -> Result<Option<HitRow>> {
-    q(
-        format!("SELECT {HIT_COLS} FROM screening_hits h JOIN restricted_lists l ON l.id = h.list_id WHERE h.id = $1"),
-        vec![Arg::Int(Some(id))],
-    )
-    .fetch_optional(&mut *conn)
-    .await?
-    .map(|r| decode_hit(&r))
-    .transpose()
+/// A result, optionally only if the record screened is owned by `org`.
+async fn fetch_hit(conn: &mut AnyConnection, id: i64, org: Option<i64>) -> Result<Option<HitRow>> {
+    let mut sql =
+        format!("SELECT {HIT_COLS} FROM screening_hits h JOIN restricted_lists l ON l.id = h.list_id WHERE h.id = $1");
+    let mut args = vec![Arg::Int(Some(id))];
+    if let Some(o) = org {
+        sql.push_str(" AND h.owner_org_id = $2");
+        args.push(Arg::Int(Some(o)));
+    }
+    q(sql, args)
+        .fetch_optional(&mut *conn)
+        .await?
+        .map(|r| decode_hit(&r))
+        .transpose()
 }
 
 fn in_list(first: usize, n: usize) -> String {
@@ -571,6 +577,7 @@ impl ScreeningStore for SqlStore {
         kind: Kind,
         fields: &[&'static str],
         ids: Option<&[i64]>,
+        scope: Scope,
     ) -> Result<Vec<SubjectRow>> {
         let mut cols = vec![
             "id".to_string(),
@@ -580,11 +587,20 @@ impl ScreeningStore for SqlStore {
         ];
         for (i, f) in fields.iter().enumerate() {
             if kind.field(f).is_none() {
-                return Err(StoreError::Database(format!("{} has no field {f}", kind.table())));
+                return Err(StoreError::other(format!("{} has no field {f}", kind.table())));
             }
             cols.push(format!("CAST({f} AS TEXT) AS k{i}"));
         }
+        // Inside one organization's records: its id is the last argument.
+        let owner = scope.for_kind(kind).organization();
         let base = format!("SELECT {} FROM {}", cols.join(", "), kind.table());
+        let owned = |args: &mut Vec<Arg>| match owner {
+            Some(o) => {
+                args.push(Arg::Int(Some(o)));
+                format!(" AND owner_org_id = ${}", args.len())
+            }
+            None => String::new(),
+        };
         let mut rows = Vec::new();
         let decode = |r: &AnyRow| -> Result<SubjectRow> {
             Ok(SubjectRow {
@@ -599,15 +615,21 @@ impl ScreeningStore for SqlStore {
         };
         match ids {
             None => {
-                for r in q(format!("{base} ORDER BY id"), vec![]).fetch_all(&self.pool).await? {
+                let mut args = vec![];
+                let cond = owned(&mut args);
+                for r in q(format!("{base} WHERE 1 = 1{cond} ORDER BY id"), args)
+                    .fetch_all(&self.pool)
+                    .await?
+                {
                     rows.push(decode(&r)?);
                 }
             }
             Some(ids) => {
                 for chunk in ids.chunks(CHUNK) {
-                    let args = chunk.iter().map(|id| Arg::Int(Some(*id))).collect();
+                    let mut args = chunk.iter().map(|id| Arg::Int(Some(*id))).collect();
+                    let cond = owned(&mut args);
                     for r in q(
-                        format!("{base} WHERE id IN ({}) ORDER BY id", in_list(1, chunk.len())),
+                        format!("{base} WHERE id IN ({}){cond} ORDER BY id", in_list(1, chunk.len())),
                         args,
                     )
                     .fetch_all(&self.pool)
@@ -746,49 +768,18 @@ impl ScreeningStore for SqlStore {
                 .or_default()
                 .push(h);
         }
-
-        // Which results lapse, and which hits are new.
-        let mut lapsing: Vec<(&HitRow, &'static str)> = Vec::new();
-        let mut opening: Vec<(&SubjectScreening, usize)> = Vec::new();
-        let mut entry_gone: Vec<i64> = Vec::new();
-        for s in &results {
-            let rows = live_by.get(&(s.kind, s.id, s.field)).cloned().unwrap_or_default();
-            if s.archived {
-                lapsing.extend(rows.into_iter().map(|h| (h, lapse::ARCHIVED)));
-                continue;
-            }
-            // A party screened for the first time, or since it changed, is
-            // screened against everything, whatever run this is.
-            let fresh = screened.get(&(s.kind, s.id, s.field.to_string())) != Some(&s.hash)
-                || rows.iter().any(|h| h.subject_hash != s.hash);
-            let mut kept = HashSet::new();
-            for h in rows {
-                if h.subject_hash == s.hash && s.hits.iter().any(|n| n.entry_id == h.entry_id) {
-                    kept.insert(h.entry_id);
-                    summary.unchanged += 1;
-                } else if h.subject_hash != s.hash {
-                    lapsing.push((h, lapse::PARTY_CHANGED));
-                } else {
-                    // Decided below, once we know whether the entry is still current.
-                    entry_gone.push(h.entry_id);
-                    kept.insert(h.entry_id);
-                    lapsing.push((h, lapse::NO_LONGER_MATCHES));
-                }
-            }
-            for (i, n) in s.hits.iter().enumerate() {
-                if !kept.contains(&n.entry_id) && (fresh || only_entries.is_none_or(|o| o.contains(&n.entry_id))) {
-                    opening.push((s, i));
-                }
-            }
-        }
-        // Refine "no longer matches" where the entry itself changed or left its list;
-        // entries that ended are never matched again.
+        let parties: Vec<Party<'_>> = results
+            .iter()
+            .map(|&s| Party {
+                screening: s,
+                live: live_by.get(&(s.kind, s.id, s.field)).cloned().unwrap_or_default(),
+                last_hash: screened.get(&(s.kind, s.id, s.field.to_string())).map(String::as_str),
+            })
+            .collect();
+        // Which entries ended (changed or left their list): their results
+        // lapse saying so, and they are never matched again.
         let mut entry_state: HashMap<i64, &'static str> = HashMap::new();
-        let mut hit_entries: Vec<i64> = opening.iter().map(|(s, i)| s.hits[*i].entry_id).collect();
-        hit_entries.extend(entry_gone.iter().copied());
-        hit_entries.sort_unstable();
-        hit_entries.dedup();
-        for chunk in hit_entries.chunks(CHUNK) {
+        for chunk in entries_to_check(&parties).chunks(CHUNK) {
             let args = chunk.iter().map(|id| Arg::Int(Some(*id))).collect();
             for r in q(
                 format!(
@@ -816,21 +807,10 @@ impl ScreeningStore for SqlStore {
                 }
             }
         }
-        opening.retain(|(s, i)| !entry_state.contains_key(&s.hits[*i].entry_id));
-        for (h, reason) in lapsing {
-            let reason = if reason == lapse::NO_LONGER_MATCHES {
-                match entry_state.get(&h.entry_id) {
-                    Some(ended) => *ended,
-                    // A list version's run leaves results on entries it did not touch alone.
-                    None if only_entries.is_some() => {
-                        summary.unchanged += 1;
-                        continue;
-                    }
-                    None => reason,
-                }
-            } else {
-                reason
-            };
+        // The rules decide (crate::decide); what follows only applies them.
+        let decisions = decide(&parties, only_entries, &entry_state);
+        summary.unchanged += decisions.unchanged;
+        for (h, reason) in decisions.lapse {
             let done = q(
                 "UPDATE screening_hits SET status = 'lapsed', lapse_reason = $1, updated_at = $2, \
                  version = version + 1 WHERE id = $3 AND version = $4 AND status <> 'lapsed'"
@@ -848,14 +828,14 @@ impl ScreeningStore for SqlStore {
                 // Decided meanwhile: the next screening sees it as it is now.
                 continue;
             }
-            let after = fetch_hit(&mut tx, h.id).await?.ok_or(StoreError::NotFound)?;
+            let after = fetch_hit(&mut tx, h.id, None).await?.ok_or(StoreError::NotFound)?;
             let mut d = draft(meta, "lapse", "screening-hits", Some(h.id));
             d.before = Some(hit_json(h));
             d.after = Some(hit_json(&after));
             append_in(&mut tx, d).await?;
             summary.lapsed += 1;
         }
-        for (s, i) in opening {
+        for (s, i) in decisions.open {
             let n = &s.hits[i];
             let id: i64 = q(
                 "INSERT INTO screening_hits (subject_kind, subject_id, subject_field, subject_name, subject_hash, \
@@ -883,7 +863,7 @@ impl ScreeningStore for SqlStore {
             .fetch_one(&mut *tx)
             .await?
             .try_get("id")?;
-            let row = fetch_hit(&mut tx, id).await?.ok_or(StoreError::NotFound)?;
+            let row = fetch_hit(&mut tx, id, None).await?.ok_or(StoreError::NotFound)?;
             let mut d = draft(meta, "open", "screening-hits", Some(id));
             d.after = Some(hit_json(&row));
             append_in(&mut tx, d).await?;
@@ -957,11 +937,15 @@ impl ScreeningStore for SqlStore {
         Ok(())
     }
 
-    async fn hits(&self, filter: &HitFilter) -> Result<Page<HitRow>> {
+    async fn hits(&self, filter: &HitFilter, scope: Scope) -> Result<Page<HitRow>> {
         let page = filter.page.max(1);
         let page_size = filter.page_size.clamp(1, 500);
         let mut conds = vec!["1 = 1".to_string()];
         let mut args = Vec::new();
+        if let Some(o) = scope.organization() {
+            args.push(Arg::Int(Some(o)));
+            conds.push(format!("h.owner_org_id = ${}", args.len()));
+        }
         if let Some(s) = filter.status {
             args.push(Arg::Text(Some(s.code().to_string())));
             conds.push(format!("h.status = ${}", args.len()));
@@ -1016,16 +1000,20 @@ impl ScreeningStore for SqlStore {
         })
     }
 
-    async fn hit(&self, id: i64) -> Result<Option<HitRow>> {
+    async fn hit(&self, id: i64, scope: Scope) -> Result<Option<HitRow>> {
         let mut conn = self.pool.acquire().await?;
-        fetch_hit(&mut conn, id).await
+        fetch_hit(&mut conn, id, scope.organization()).await
     }
 
-    async fn hit_counts(&self) -> Result<Vec<(HitStatus, i64)>> {
+    async fn hit_counts(&self, scope: Scope) -> Result<Vec<(HitStatus, i64)>> {
         let mut out = Vec::new();
+        let (cond, args) = match scope.organization() {
+            Some(o) => (" WHERE owner_org_id = $1", vec![Arg::Int(Some(o))]),
+            None => ("", vec![]),
+        };
         for r in q(
-            "SELECT status, COUNT(*) AS n FROM screening_hits GROUP BY status".into(),
-            vec![],
+            format!("SELECT status, COUNT(*) AS n FROM screening_hits{cond} GROUP BY status"),
+            args,
         )
         .fetch_all(&self.pool)
         .await?
@@ -1038,12 +1026,25 @@ impl ScreeningStore for SqlStore {
         Ok(out)
     }
 
-    async fn subject_states(&self, kind: Kind, id: i64) -> Result<Vec<SubjectState>> {
+    async fn subject_states(&self, kind: Kind, id: i64, scope: Scope) -> Result<Vec<SubjectState>> {
+        let mut args = vec![Arg::Text(Some(kind.slug().to_string())), Arg::Int(Some(id))];
+        // The states carry no owner: the record screened has it.
+        let owned = match scope.for_kind(kind).organization() {
+            Some(o) => {
+                args.push(Arg::Int(Some(o)));
+                format!(
+                    " AND EXISTS (SELECT 1 FROM {} r WHERE r.id = screening_subjects.subject_id AND r.owner_org_id = $3)",
+                    kind.table()
+                )
+            }
+            None => String::new(),
+        };
         q(
-            "SELECT subject_field, subject_name, subject_hash, generation, screened_at FROM screening_subjects \
-             WHERE subject_kind = $1 AND subject_id = $2 ORDER BY subject_field"
-                .into(),
-            vec![Arg::Text(Some(kind.slug().to_string())), Arg::Int(Some(id))],
+            format!(
+                "SELECT subject_field, subject_name, subject_hash, generation, screened_at FROM screening_subjects \
+                 WHERE subject_kind = $1 AND subject_id = $2{owned} ORDER BY subject_field"
+            ),
+            args,
         )
         .fetch_all(&self.pool)
         .await?
@@ -1070,7 +1071,7 @@ impl ScreeningStore for SqlStore {
     ) -> Result<HitRow> {
         let _w = self.write_guard().await;
         let mut tx = self.pool.begin().await?;
-        let before = fetch_hit(&mut tx, id).await?.ok_or(StoreError::NotFound)?;
+        let before = fetch_hit(&mut tx, id, None).await?.ok_or(StoreError::NotFound)?;
         if let Some(v) = expected_version
             && v != before.version
         {
@@ -1110,7 +1111,7 @@ impl ScreeningStore for SqlStore {
                 actual: before.version + 1,
             });
         }
-        let after = fetch_hit(&mut tx, id).await?.ok_or(StoreError::NotFound)?;
+        let after = fetch_hit(&mut tx, id, None).await?.ok_or(StoreError::NotFound)?;
         let mut d = draft(
             meta,
             match decision {
