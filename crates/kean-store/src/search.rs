@@ -29,8 +29,9 @@ use kean_core::schema::Owner;
 use kean_core::{Fields, Kind};
 use sqlx::{AnyConnection, Row};
 
-use crate::sql::{Arg, placeholders, q};
-use crate::{Backend, Result};
+use crate::error::Result;
+use crate::sql::args::{Arg, placeholders, q};
+use crate::types::Backend;
 
 /// The characters the index looks at: lower-cased letters and digits.
 fn letters(text: &str) -> Vec<char> {
