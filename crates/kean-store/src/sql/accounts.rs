@@ -9,14 +9,13 @@ use crate::types::{NewUser, SessionRow, User, UserChange, WriteMeta};
 
 use super::SqlStore;
 use super::args::*;
-use super::audit::*;
+use super::write_tx::draft;
 use crate::traits::AccountStore;
 
 #[async_trait]
 impl AccountStore for SqlStore {
     async fn create_user(&self, user: &NewUser, meta: &WriteMeta) -> Result<User> {
-        let _w = self.write_guard().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         // A taken username fails the INSERT on its unique index
         // (StoreError::Duplicate naming `username`).
         let id: i64 = q(
@@ -49,7 +48,7 @@ impl AccountStore for SqlStore {
             "username": created.username, "display_name": created.display_name,
             "role": created.role.code(), "org_id": created.org_id,
         }));
-        append_in(&mut tx, d).await?;
+        tx.audit(d);
         tx.commit().await?;
         Ok(created)
     }
@@ -87,8 +86,7 @@ impl AccountStore for SqlStore {
     }
 
     async fn record_login_failure(&self, user_id: i64, locked_until: Option<&str>, meta: &WriteMeta) -> Result<()> {
-        let _w = self.write_guard().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         q(
             "UPDATE users SET failed_logins = failed_logins + 1, locked_until = COALESCE($1, locked_until) WHERE id = $2"
                 .into(),
@@ -103,14 +101,13 @@ impl AccountStore for SqlStore {
             Some(user_id),
         );
         d.after = locked_until.map(|t| serde_json::json!({ "locked_until": t }));
-        append_in(&mut tx, d).await?;
+        tx.audit(d);
         tx.commit().await?;
         Ok(())
     }
 
     async fn create_session(&self, token_hash: &str, row: &SessionRow, meta: &WriteMeta) -> Result<()> {
-        let _w = self.write_guard().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         q(
             "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1".into(),
             vec![Arg::Int(Some(row.user_id))],
@@ -139,7 +136,7 @@ impl AccountStore for SqlStore {
         .await?;
         let mut d = draft(meta, "login", "sessions", Some(row.user_id));
         d.after = Some(serde_json::json!({ "kind": row.kind, "expires_at": row.expires_at }));
-        append_in(&mut tx, d).await?;
+        tx.audit(d);
         tx.commit().await?;
         Ok(())
     }
@@ -183,8 +180,7 @@ impl AccountStore for SqlStore {
         at: &str,
         expire_before: &str,
     ) -> Result<()> {
-        let _w = self.write_guard().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         q(
             "DELETE FROM pending_uploads WHERE created_at < $1".into(),
             vec![Arg::Text(Some(expire_before.to_string()))],
@@ -224,19 +220,19 @@ impl AccountStore for SqlStore {
     }
 
     async fn delete_upload(&self, token_hash: &str) -> Result<()> {
-        let _w = self.write_guard().await;
+        let mut tx = self.write_tx().await?;
         q(
             "DELETE FROM pending_uploads WHERE token_hash = $1".into(),
             vec![Arg::Text(Some(token_hash.to_string()))],
         )
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        tx.commit().await?;
         Ok(())
     }
 
     async fn change_user(&self, user_id: i64, change: &UserChange, meta: &WriteMeta) -> Result<User> {
-        let _w = self.write_guard().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let (sql, args, action, after) = match change {
             UserChange::Unlock => (
                 "UPDATE users SET failed_logins = 0, locked_until = NULL, updated_at = $1 WHERE id = $2",
@@ -279,7 +275,7 @@ impl AccountStore for SqlStore {
         }
         let mut d = draft(meta, action, "users", Some(user_id));
         d.after = Some(after);
-        append_in(&mut tx, d).await?;
+        tx.audit(d);
         let row = q(
             format!("SELECT {USER_COLS} FROM users WHERE id = $1"),
             vec![Arg::Int(Some(user_id))],
@@ -292,8 +288,7 @@ impl AccountStore for SqlStore {
     }
 
     async fn delete_session(&self, token_hash: &str, meta: &WriteMeta) -> Result<()> {
-        let _w = self.write_guard().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let n = q(
             "DELETE FROM sessions WHERE token_hash = $1".into(),
             vec![Arg::Text(Some(token_hash.to_string()))],
@@ -302,7 +297,7 @@ impl AccountStore for SqlStore {
         .await?
         .rows_affected();
         if n > 0 {
-            append_in(&mut tx, draft(meta, "logout", "sessions", Some(meta.actor_id))).await?;
+            tx.audit(draft(meta, "logout", "sessions", Some(meta.actor_id)));
         }
         tx.commit().await?;
         Ok(())

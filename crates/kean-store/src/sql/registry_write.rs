@@ -12,8 +12,7 @@ use crate::types::{Backend, NewImport, WriteMeta};
 
 use super::SqlStore;
 use super::args::*;
-use super::audit::*;
-use super::write_tx::*;
+use super::write_tx::{draft, insert_audit_entries, insert_audit_entry};
 use crate::traits::RegistryWrite;
 
 #[async_trait]
@@ -26,8 +25,7 @@ impl RegistryWrite for SqlStore {
         meta: &WriteMeta,
         progress: &(dyn Fn(usize) + Send + Sync),
     ) -> Result<Vec<i64>> {
-        let _w = self.write_guard().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         if self.backend == Backend::Postgres {
             // The keyword index (GIN) takes an import's rows into its pending
             // list and merges them in bulk (at the VACUUM below) instead of
@@ -36,17 +34,10 @@ impl RegistryWrite for SqlStore {
                 .execute(&mut *tx)
                 .await?;
         }
-        // Every write takes its kind's record_counts row before the audit
-        // chain's head (insert, update and archive do, through bump_counts
-        // and then append_in): the same order everywhere, so an import and a
-        // save of the same kind wait for each other instead of deadlocking.
-        bump_counts(&mut tx, kind, rows.len() as i64, 0).await?;
-        // Lock the chain head once; the whole import extends it in order.
-        let head = qs("UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq, hash")
-            .fetch_one(&mut *tx)
-            .await?;
-        let mut seq: i64 = head.try_get("seq")?;
-        let mut prev: String = head.try_get("hash")?;
+        // The kind's record_counts row now, then the chain's head once (the
+        // whole import extends it in order): the write path's lock order.
+        tx.written_now(kind, rows.len() as i64, 0).await?;
+        let (mut seq, mut prev) = tx.lock_chain().await?;
         // Ids are reserved up front so that rows can be written many to a
         // statement and still be known (and audited) one by one.
         let ids: Vec<i64> = match self.backend {
@@ -186,12 +177,7 @@ impl RegistryWrite for SqlStore {
         seq += 1;
         let e = d.seal(seq, &prev);
         insert_audit_entry(&mut tx, &e).await?;
-        q(
-            "UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1".into(),
-            vec![Arg::Int(Some(seq)), Arg::Text(Some(e.hash))],
-        )
-        .execute(&mut *tx)
-        .await?;
+        tx.set_chain_head(seq, &e.hash).await?;
         tx.commit().await?;
         // Refresh the planner's statistics after a bulk load, so that it
         // picks the selective index (a date range, a type) over scanning
@@ -226,8 +212,7 @@ impl RegistryWrite for SqlStore {
 
     async fn insert(&self, fields: &Fields, owner_org_id: Option<i64>, meta: &WriteMeta) -> Result<Record> {
         let kind = fields.kind();
-        let _w = self.write_guard().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         // Unique fields are the unique indexes' to guard: a clash, even
         // with a writer racing this one, fails the INSERT, which names the
         // field (StoreError::Duplicate) and rolls the transaction back.
@@ -265,11 +250,11 @@ impl RegistryWrite for SqlStore {
             .execute(&mut *tx)
             .await?;
         }
-        bump_counts(&mut tx, kind, 1, 0).await?;
+        tx.written(kind, 1, 0);
         let rec = fetch(&mut tx, kind, id, None).await?.ok_or(StoreError::NotFound)?;
         let mut d = draft(meta, "create", kind.slug(), Some(id));
         d.after = Some(rec.to_json());
-        append_in(&mut tx, d).await?;
+        tx.audit(d);
         tx.commit().await?;
         Ok(rec)
     }
@@ -284,8 +269,7 @@ impl RegistryWrite for SqlStore {
         meta: &WriteMeta,
     ) -> Result<Record> {
         let kind = fields.kind();
-        let _w = self.write_guard().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let before = fetch(&mut tx, kind, id, scope.for_kind(kind).organization())
             .await?
             .ok_or(StoreError::NotFound)?;
@@ -354,11 +338,11 @@ impl RegistryWrite for SqlStore {
         }
         // Kept counts of filtered lists depend on every field: a new
         // generation of this kind, and of the kinds that moved with it.
-        bump_counts(&mut tx, kind, 0, 0).await?;
+        tx.written(kind, 0, 0);
         if before.owner_org_id != owner {
             for dependent in Kind::ALL {
                 if matches!(dependent.owner(), Owner::Via(_, via) if via == kind) {
-                    bump_counts(&mut tx, dependent, 0, 0).await?;
+                    tx.written(dependent, 0, 0);
                 }
             }
         }
@@ -366,7 +350,7 @@ impl RegistryWrite for SqlStore {
         let mut d = draft(meta, "update", kind.slug(), Some(id));
         d.before = Some(before.to_json());
         d.after = Some(after.to_json());
-        append_in(&mut tx, d).await?;
+        tx.audit(d);
         tx.commit().await?;
         Ok(after)
     }
@@ -379,8 +363,7 @@ impl RegistryWrite for SqlStore {
         scope: Scope,
         meta: &WriteMeta,
     ) -> Result<Record> {
-        let _w = self.write_guard().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let before = fetch(&mut tx, kind, id, scope.for_kind(kind).organization())
             .await?
             .ok_or(StoreError::NotFound)?;
@@ -403,7 +386,7 @@ impl RegistryWrite for SqlStore {
         .execute(&mut *tx)
         .await?;
         let moved = if archived { 1 } else { -1 };
-        bump_counts(&mut tx, kind, -moved, moved).await?;
+        tx.written(kind, -moved, moved);
         let after = fetch(&mut tx, kind, id, None).await?.ok_or(StoreError::NotFound)?;
         let mut d = draft(
             meta,
@@ -413,7 +396,7 @@ impl RegistryWrite for SqlStore {
         );
         d.before = Some(before.to_json());
         d.after = Some(after.to_json());
-        append_in(&mut tx, d).await?;
+        tx.audit(d);
         tx.commit().await?;
         Ok(after)
     }

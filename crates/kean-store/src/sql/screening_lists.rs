@@ -8,7 +8,7 @@ use sqlx::any::AnyRow;
 
 use super::SqlStore;
 use super::args::{Arg, CHUNK, in_list, placeholders, q};
-use super::audit::{append_in, draft};
+use super::write_tx::draft;
 use crate::error::{Result, StoreError};
 use crate::screening::{ListChange, ListInfo, ListVersion, NewListEntry, RescreenFigures, StoredEntry};
 use crate::traits::ScreeningListStore;
@@ -241,8 +241,7 @@ impl ScreeningListStore for SqlStore {
             });
         }
         let pos = self.positional();
-        let _w = self.write_guard().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         // A new list generation; on PostgreSQL the row lock also waits for
         // screenings in progress and orders imports.
         q(
@@ -466,7 +465,7 @@ impl ScreeningListStore for SqlStore {
             "changed": changed,
             "removed": removed,
         }));
-        append_in(&mut tx, d).await?;
+        tx.audit(d);
         let version = q(
             format!(
                 "SELECT {VERSION_COLS} FROM restricted_list_versions v JOIN restricted_lists l ON l.id = v.list_id \
@@ -494,7 +493,7 @@ impl ScreeningListStore for SqlStore {
     }
 
     async fn record_version_rescreen(&self, version_id: i64, f: RescreenFigures) -> Result<()> {
-        let _w = self.write_guard().await;
+        let mut tx = self.write_tx().await?;
         q(
             "UPDATE restricted_list_versions SET rescreen_subjects = $1, rescreen_opened = $2, rescreen_lapsed = $3, \
              rescreen_millis = $4 WHERE id = $5"
@@ -507,8 +506,9 @@ impl ScreeningListStore for SqlStore {
                 Arg::Int(Some(version_id)),
             ],
         )
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        tx.commit().await?;
         Ok(())
     }
 }

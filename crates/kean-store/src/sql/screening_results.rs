@@ -10,7 +10,7 @@ use sqlx::{AnyConnection, Row};
 
 use super::SqlStore;
 use super::args::{Arg, CHUNK, escape_like, in_list, placeholders, q};
-use super::audit::{append_in, draft};
+use super::write_tx::draft;
 use crate::decide::{Party, decide, entries_to_check};
 use crate::error::{Result, StoreError};
 use crate::screening::{
@@ -188,8 +188,7 @@ impl ScreeningResultStore for SqlStore {
             return Ok(summary);
         }
         let pos = self.positional();
-        let _w = self.write_guard().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         // Hold the screening lock (PostgreSQL; SQLite has its write guard) and
         // check that the lists screened against are still the current ones.
         let lock = match self.backend {
@@ -357,7 +356,7 @@ impl ScreeningResultStore for SqlStore {
             let mut d = draft(meta, "lapse", "screening-hits", Some(h.id));
             d.before = Some(hit_json(h));
             d.after = Some(hit_json(&after));
-            append_in(&mut tx, d).await?;
+            tx.audit(d);
             summary.lapsed += 1;
         }
         for (s, i) in decisions.open {
@@ -391,7 +390,7 @@ impl ScreeningResultStore for SqlStore {
             let row = fetch_hit(&mut tx, id, None).await?.ok_or(StoreError::NotFound)?;
             let mut d = draft(meta, "open", "screening-hits", Some(id));
             d.after = Some(hit_json(&row));
-            append_in(&mut tx, d).await?;
+            tx.audit(d);
             summary.opened.push(id);
         }
 
@@ -563,8 +562,7 @@ impl ScreeningResultStore for SqlStore {
         reason: &str,
         meta: &WriteMeta,
     ) -> Result<HitRow> {
-        let _w = self.write_guard().await;
-        let mut tx = self.pool.begin().await?;
+        let mut tx = self.write_tx().await?;
         let before = fetch_hit(&mut tx, id, None).await?.ok_or(StoreError::NotFound)?;
         if let Some(v) = expected_version
             && v != before.version
@@ -617,7 +615,7 @@ impl ScreeningResultStore for SqlStore {
         );
         d.before = Some(hit_json(&before));
         d.after = Some(hit_json(&after));
-        append_in(&mut tx, d).await?;
+        tx.audit(d);
         tx.commit().await?;
         Ok(after)
     }
