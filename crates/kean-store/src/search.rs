@@ -355,16 +355,6 @@ pub(crate) async fn regram(conn: &mut AnyConnection, kind: Kind, cond: &str, arg
     }
 }
 
-/// Recomputes `search_grams` of every row of every kind that `cond`
-/// selects: `t.search_grams IS NULL` fills rows written before the index
-/// existed, `1 = 1` brings all rows to grams computed differently.
-pub(crate) async fn regram_every(conn: &mut AnyConnection, cond: &str) -> Result<()> {
-    for kind in Kind::ALL {
-        regram(&mut *conn, kind, cond, vec![]).await?;
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

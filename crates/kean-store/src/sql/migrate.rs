@@ -77,14 +77,14 @@ impl SqlStore {
             }
             if *version == 8 {
                 // The keyword index: bigrams of the rows already there.
-                crate::search::regram_every(&mut tx, "t.search_grams IS NULL").await?;
+                grams_0011::regram_every(&mut tx, "t.search_grams IS NULL").await?;
             }
             if *version == 11 {
                 // The digits' trigrams of the rows already there, and on
                 // PostgreSQL fresh statistics of the index's elements, which
                 // choose the grams a search asks for (until the next
                 // ANALYZE, the new trigrams would all look rarest).
-                crate::search::regram_every(&mut tx, "1 = 1").await?;
+                grams_0011::regram_every(&mut tx, "1 = 1").await?;
                 if self.backend == Backend::Postgres {
                     for kind in Kind::ALL {
                         q(format!("ANALYZE {}", kind.table()), vec![]).execute(&mut *tx).await?;
@@ -98,6 +98,102 @@ impl SqlStore {
             .execute(&mut *tx)
             .await?;
             tx.commit().await?;
+        }
+        Ok(())
+    }
+}
+
+/// Migration 0011's keyword grams, frozen as they were when it was released
+/// (bigrams of letters and digits except pairs of digits, trigrams of runs of
+/// digits): a migration must do tomorrow what it did the day it shipped, so
+/// it never calls the store's current gram function (`search`), which a later
+/// migration may change. Migration 0008 fills rows with these too: any row it
+/// fills is recomputed by 0011, which always runs after it. Which fields are
+/// searched still comes from the schema.
+mod grams_0011 {
+    use std::collections::BTreeSet;
+
+    use kean_core::Kind;
+    use kean_core::schema::Owner;
+    use sqlx::{AnyConnection, Row};
+
+    use crate::error::Result;
+    use crate::sql::args::{Arg, q};
+
+    fn add_grams(text: &str, out: &mut BTreeSet<String>) {
+        let cs: Vec<char> = text
+            .chars()
+            .flat_map(char::to_lowercase)
+            .filter(|c| c.is_alphanumeric())
+            .collect();
+        for w in cs.windows(2) {
+            if !w.iter().all(char::is_ascii_digit) {
+                out.insert(w.iter().collect());
+            }
+        }
+        for w in cs.windows(3) {
+            if w.iter().all(char::is_ascii_digit) {
+                out.insert(w.iter().collect());
+            }
+        }
+    }
+
+    pub(super) fn grams_of<'a>(texts: impl IntoIterator<Item = &'a str>) -> String {
+        let mut set = BTreeSet::new();
+        for t in texts {
+            add_grams(t, &mut set);
+        }
+        set.into_iter().collect::<Vec<_>>().join(" ")
+    }
+
+    /// Recomputes `search_grams` of every row of every kind that `cond` (on
+    /// the table as `t`) selects, in slices by id.
+    pub(super) async fn regram_every(conn: &mut AnyConnection, cond: &str) -> Result<()> {
+        for kind in Kind::ALL {
+            let by_owner = matches!(kind.owner(), Owner::Field(_) | Owner::Via(..));
+            let searched: Vec<&str> = kind.fields().iter().filter(|f| f.search).map(|f| f.name).collect();
+            let mut cols: Vec<String> = searched
+                .iter()
+                .enumerate()
+                .map(|(i, f)| format!("CAST(t.{f} AS TEXT) AS k{i}"))
+                .collect();
+            if by_owner {
+                cols.push("(SELECT o.name FROM organizations o WHERE o.id = t.owner_org_id) AS owner_name".into());
+            }
+            cols.push("t.id".into());
+            cols.push("t.search_grams AS old_grams".into());
+            let table = kind.table();
+            let mut last = 0i64;
+            loop {
+                let sql = format!(
+                    "SELECT {} FROM {table} t WHERE ({cond}) AND t.id > $1 ORDER BY t.id LIMIT 2000",
+                    cols.join(", ")
+                );
+                let rows = q(sql, vec![Arg::Int(Some(last))]).fetch_all(&mut *conn).await?;
+                if rows.is_empty() {
+                    break;
+                }
+                for r in &rows {
+                    let mut texts: Vec<Option<String>> = (0..searched.len())
+                        .map(|i| r.try_get::<Option<String>, _>(format!("k{i}").as_str()))
+                        .collect::<std::result::Result<_, _>>()?;
+                    if by_owner {
+                        texts.push(r.try_get("owner_name")?);
+                    }
+                    let id: i64 = r.try_get("id")?;
+                    last = id;
+                    let grams = grams_of(texts.iter().flatten().map(String::as_str));
+                    if r.try_get::<Option<String>, _>("old_grams")?.as_deref() == Some(grams.as_str()) {
+                        continue;
+                    }
+                    q(
+                        format!("UPDATE {table} SET search_grams = $1 WHERE id = $2"),
+                        vec![Arg::Text(Some(grams)), Arg::Int(Some(id))],
+                    )
+                    .execute(&mut *conn)
+                    .await?;
+                }
+            }
         }
         Ok(())
     }
@@ -139,5 +235,15 @@ mod tests {
                 assert_eq!(index_field(index), field, "{db}: {index}");
             }
         }
+    }
+
+    /// What migration 0011 computes is fixed, whatever the store's gram
+    /// function becomes.
+    #[test]
+    fn migration_0011_grams_are_frozen() {
+        assert_eq!(
+            grams_0011::grams_of(["合同AB12345", "Σx"]),
+            "123 234 345 ab b1 σx 合同 同a"
+        );
     }
 }
