@@ -28,6 +28,7 @@ use crate::error::{Result, StoreError};
 use crate::types::Backend;
 
 use crate::traits::Store;
+use list_cache::ListCache;
 
 pub struct SqlStore {
     pool: AnyPool,
@@ -46,12 +47,9 @@ pub struct SqlStore {
     gram_stats: std::sync::Mutex<HashMap<Kind, (std::sync::Arc<GramStats>, std::time::Instant)>>,
     /// How many records each kind has, as the same kind of hint.
     kind_sizes: std::sync::Mutex<HashMap<Kind, (i64, std::time::Instant)>>,
-    /// Counts of filtered lists (the statement and its arguments) with the
-    /// generations of the kinds they read when counted: valid while those
-    /// generations stand, whichever process wrote since.
-    counts: Kept<i64>,
-    /// The same for the ids keyword searches found.
-    found: Kept<std::sync::Arc<Vec<i64>>>,
+    /// What lists keep between requests, valid while the generations of
+    /// the kinds they read stand, whichever process wrote since.
+    lists: ListCache,
 }
 
 #[derive(Default)]
@@ -59,10 +57,6 @@ pub(crate) struct GramStats {
     shares: HashMap<String, f64>,
     least: f64,
 }
-
-/// Something kept per statement with the generations it was computed at
-/// (see `SqlStore::generations`).
-type Kept<T> = std::sync::Mutex<HashMap<String, (Vec<i64>, T)>>;
 
 impl SqlStore {
     /// Connects to `sqlite://PATH` (the file and its folder are created
@@ -140,8 +134,7 @@ impl SqlStore {
             gram_freq: std::sync::Mutex::new(HashMap::new()),
             gram_stats: std::sync::Mutex::new(HashMap::new()),
             kind_sizes: std::sync::Mutex::new(HashMap::new()),
-            counts: std::sync::Mutex::new(HashMap::new()),
-            found: std::sync::Mutex::new(HashMap::new()),
+            lists: ListCache::new(),
         })
     }
 
@@ -154,6 +147,12 @@ impl SqlStore {
 
     pub(crate) fn positional(&self) -> bool {
         self.backend == Backend::Sqlite
+    }
+
+    /// Turns the list caches off (every count and id list computed afresh)
+    /// or on: for comparing their answers with uncached ones.
+    pub fn set_list_cache(&mut self, enabled: bool) {
+        self.lists.set_enabled(enabled);
     }
 
     /// Closes the pool (waits for connections to be returned).

@@ -15,6 +15,7 @@ use crate::types::{
 
 use super::SqlStore;
 use super::args::*;
+use super::list_cache::Reads;
 use crate::traits::RegistryRead;
 
 /// How many of a filtered list's first ids are kept (10 pages of 20): the
@@ -38,6 +39,9 @@ pub(crate) struct Selection {
     /// Whether nothing but the archived state is asked for (no scope, no
     /// keyword, no filter): record_counts then knows the total.
     unfiltered: bool,
+    /// The kinds the conditions read (the kind, and the organizations when
+    /// an owner's name or fields are asked for): what kept answers depend on.
+    reads: Vec<Kind>,
 }
 
 /// `grams`: the keyword's grams to ask the index for (see
@@ -53,6 +57,12 @@ pub(crate) fn where_clause(
     let mut conds = vec!["1 = 1".to_string()];
     let mut args = Vec::new();
     let mut use_index = false;
+    let mut reads = vec![kind];
+    let reads_organizations = |reads: &mut Vec<Kind>| {
+        if !reads.contains(&Kind::Organization) {
+            reads.push(Kind::Organization);
+        }
+    };
     let next = |args: &mut Vec<Arg>, a: Arg| {
         args.push(a);
         format!("${}", args.len())
@@ -89,6 +99,7 @@ pub(crate) fn where_clause(
         // (contracts by their seller, platforms by their host …): looked
         // up per candidate when the index narrowed them, else as one set.
         if crate::search::owner_name_searched(kind) {
+            reads_organizations(&mut reads);
             ors.push(if indexed.is_some() {
                 format!(
                     "EXISTS (SELECT 1 FROM organizations o WHERE o.id = t.owner_org_id AND LOWER(o.name) LIKE {p} ESCAPE '\\')"
@@ -118,6 +129,7 @@ pub(crate) fn where_clause(
         })
         .collect();
     if !owner_conds.is_empty() && kind.owner() != Owner::None {
+        reads_organizations(&mut reads);
         conds.push(format!(
             "owner_org_id IN (SELECT id FROM organizations WHERE {})",
             owner_conds.join(" AND ")
@@ -145,6 +157,7 @@ pub(crate) fn where_clause(
         id_key,
         indexed: use_index,
         unfiltered,
+        reads,
     }
 }
 
@@ -221,6 +234,7 @@ impl RegistryRead for SqlStore {
             id_key,
             indexed,
             unfiltered,
+            reads,
         } = self.selection(kind, query, scope).await?;
         // A keyword search counts its records up to a lower cap: a frequent
         // keyword ("合同") matches most records, and counting ten thousand
@@ -231,8 +245,8 @@ impl RegistryRead for SqlStore {
         } else {
             COUNT_CAP
         };
-        // The generations of what the list reads, once for its statements.
-        let mut gens: Option<Vec<i64>> = None;
+        // What the list's statements read (their generations read once).
+        let mut reads = Reads::new(reads);
         let page_size = query.page_size.clamp(1, 500);
         let page = query.page.max(1);
         let first = (page as usize - 1) * page_size as usize;
@@ -241,14 +255,16 @@ impl RegistryRead for SqlStore {
         // page, instead of evaluating the index twice.
         if indexed && query.is_default_order() && query.after.is_none() && first < cap as usize {
             let ids = self
-                .kept_ids(
-                    kind,
+                .lists
+                .ids(
+                    &self.pool,
+                    self.backend,
+                    &mut reads,
                     format!(
                         "SELECT t.id AS id FROM {from} WHERE {wh} ORDER BY {id_key} DESC LIMIT {}",
                         cap + 1
                     ),
                     args.clone(),
-                    &mut gens,
                 )
                 .await?;
             let counted = ids.len() as i64;
@@ -275,7 +291,7 @@ impl RegistryRead for SqlStore {
                 "SELECT COUNT(*) AS n FROM (SELECT 1 FROM {from} WHERE {wh} LIMIT {}) c",
                 cap + 1
             );
-            self.kept_count(kind, sql, args.clone(), &mut gens).await?
+            self.lists.count(&self.pool, &mut reads, sql, args.clone()).await?
         };
         let total = counted.min(cap);
         let mut page_wh = wh;
@@ -285,13 +301,15 @@ impl RegistryRead for SqlStore {
             // first pages, asked again, cost no index work until a write.
             if !unfiltered && first + page_size as usize <= KEPT_PAGE_IDS {
                 let ids = self
-                    .kept_ids(
-                        kind,
+                    .lists
+                    .ids(
+                        &self.pool,
+                        self.backend,
+                        &mut reads,
                         format!(
                             "SELECT t.id AS id FROM {from} WHERE {page_wh} ORDER BY {id_key} DESC LIMIT {KEPT_PAGE_IDS}"
                         ),
                         args.clone(),
-                        &mut gens,
                     )
                     .await?;
                 return self.page_of_ids(kind, &ids, query, counted, cap).await;
@@ -302,13 +320,15 @@ impl RegistryRead for SqlStore {
             if first >= ANCHOR_STEP {
                 let at = first / ANCHOR_STEP * ANCHOR_STEP;
                 let anchor = self
-                    .kept_ids(
-                        kind,
+                    .lists
+                    .ids(
+                        &self.pool,
+                        self.backend,
+                        &mut reads,
                         format!(
                             "SELECT t.id AS id FROM {from} WHERE {page_wh} ORDER BY {id_key} DESC LIMIT 1 OFFSET {at}"
                         ),
                         args.clone(),
-                        &mut gens,
                     )
                     .await?;
                 if let Some(a) = anchor.first() {
@@ -478,7 +498,9 @@ impl RegistryRead for SqlStore {
     }
 
     async fn count(&self, kind: Kind, scope: Scope) -> Result<i64> {
-        let Selection { from, wh, args, .. } = self.selection(kind, &ListQuery::default(), scope).await?;
+        let Selection {
+            from, wh, args, reads, ..
+        } = self.selection(kind, &ListQuery::default(), scope).await?;
         // The whole kind: the counts the write path keeps (the home page
         // asks for every kind on every visit). One organization's: counted,
         // and kept per generation like any filtered count.
@@ -491,13 +513,14 @@ impl RegistryRead for SqlStore {
             .await?
             .try_get("n")?);
         }
-        self.kept_count(
-            kind,
-            format!("SELECT COUNT(*) AS n FROM {from} WHERE {wh}"),
-            args,
-            &mut None,
-        )
-        .await
+        self.lists
+            .count(
+                &self.pool,
+                &mut Reads::new(reads),
+                format!("SELECT COUNT(*) AS n FROM {from} WHERE {wh}"),
+                args,
+            )
+            .await
     }
 
     async fn aggregate(
