@@ -8,7 +8,7 @@ use crate::error::{Result, StoreError};
 use crate::types::{NewUser, SessionRow, User, UserChange, WriteMeta};
 
 use super::SqlStore;
-use super::args::*;
+use super::args::{Arg, USER_COLS, decode_user, q};
 use super::write_tx::draft;
 use crate::traits::AccountStore;
 

@@ -10,7 +10,7 @@ use crate::traits::AuditStore;
 use crate::types::Page;
 
 use super::SqlStore;
-use super::args::*;
+use super::args::{AUDIT_COLS, Arg, decode_audit, q, qs};
 
 #[async_trait]
 impl AuditStore for SqlStore {

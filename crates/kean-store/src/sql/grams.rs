@@ -9,7 +9,7 @@ use sqlx::Row;
 use crate::error::Result;
 use crate::types::Backend;
 
-use super::args::*;
+use super::args::{Arg, q};
 use super::{GramStats, SqlStore};
 
 /// How long a gram's count is trusted as a hint.

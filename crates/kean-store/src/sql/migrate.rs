@@ -8,7 +8,7 @@ use crate::error::Result;
 use crate::types::Backend;
 
 use super::SqlStore;
-use super::args::*;
+use super::args::{Arg, q, qs};
 
 pub(crate) const MIGRATIONS_SQLITE: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/sqlite/0001_init.sql")),

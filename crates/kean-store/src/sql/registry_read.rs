@@ -14,7 +14,7 @@ use crate::types::{
 };
 
 use super::SqlStore;
-use super::args::*;
+use super::args::{Arg, columns, decode_record, escape_like, fetch, q, value_arg};
 use super::list_cache::Reads;
 use crate::traits::RegistryRead;
 

@@ -11,7 +11,7 @@ use crate::error::{Result, StoreError};
 use crate::types::{Backend, NewImport, WriteMeta};
 
 use super::SqlStore;
-use super::args::*;
+use super::args::{Arg, fetch, placeholders, q, qs, value_arg};
 use super::write_tx::{draft, insert_audit_entries, insert_audit_entry};
 use crate::traits::RegistryWrite;
 

@@ -18,7 +18,7 @@ use crate::error::{Result, StoreError};
 use crate::types::WriteMeta;
 
 use super::SqlStore;
-use super::args::*;
+use super::args::{AUDIT_COLS, Arg, placeholders, q, qs};
 
 /// A write transaction (see the module). Dereferences to its connection
 /// for the write's own statements; dropped without [`WriteTx::commit`], it
