@@ -131,7 +131,7 @@ impl AppError {
                 "限制名单在筛查期间发生了变化，请重试",
                 "the restricted lists changed during the screening; try again",
             ),
-            StoreError::Database(d) => AppError::internal(d),
+            StoreError::Database { detail, .. } => AppError::internal(detail),
         }
     }
 }

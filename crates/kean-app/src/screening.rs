@@ -17,7 +17,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use kean_core::policy::Action;
-use kean_core::{ErrorCode, FieldError, Kind};
+use kean_core::{ErrorCode, FieldError, Kind, Scope};
 use kean_screen::{EntityType, Entry, Identifier, Index, ListFormat, ParsedList, Query};
 use kean_store::{
     HitDecision, HitFilter, HitRow, HitStatus, ListChange, ListInfo, ListVersion, NewHit, NewListEntry, Page,
@@ -385,13 +385,15 @@ impl App {
         let mut store_millis = 0;
         let t = Instant::now();
         let mut parties = Vec::new();
+        // Screening is the system's own work: every record, whoever set it off.
+        let everything = self.system_access("screening").gate(Action::Read, Some(kind))?;
         for spec in PARTIES.iter().filter(|p| p.kind == kind) {
             let mut fields = vec![spec.field];
             fields.extend(spec.country_field);
             fields.extend(spec.id_field);
             let rows = self
                 .store()
-                .screening_subjects(kind, &fields, ids)
+                .screening_subjects(kind, &fields, ids, everything)
                 .await
                 .map_err(AppError::from_store)?;
             // A full run skips archived records; a record just archived is
@@ -511,8 +513,10 @@ impl PartyScreening {
 }
 
 impl Access {
-    fn screening_gate(&self, action: Action) -> Result<()> {
-        self.gate(action, None).map(|_| ())
+    /// The scope the policy grants for a screening action (the store
+    /// applies it to results by the screened record's owner).
+    fn screening_gate(&self, action: Action) -> Result<Scope> {
+        self.gate(action, None)
     }
 
     pub async fn restricted_lists(&self) -> Result<Vec<ListInfo>> {
@@ -767,23 +771,27 @@ impl Access {
     }
 
     pub async fn screening_hits(&self, filter: &HitFilter) -> Result<Page<HitRow>> {
-        self.screening_gate(Action::ReadScreening)?;
-        self.app().store().hits(filter).await.map_err(AppError::from_store)
+        let scope = self.screening_gate(Action::ReadScreening)?;
+        self.app()
+            .store()
+            .hits(filter, scope)
+            .await
+            .map_err(AppError::from_store)
     }
 
     pub async fn screening_hit(&self, id: i64) -> Result<HitRow> {
-        self.screening_gate(Action::ReadScreening)?;
+        let scope = self.screening_gate(Action::ReadScreening)?;
         self.app()
             .store()
-            .hit(id)
+            .hit(id, scope)
             .await
             .map_err(AppError::from_store)?
             .ok_or_else(AppError::not_found)
     }
 
     pub async fn hit_counts(&self) -> Result<Vec<(HitStatus, i64)>> {
-        self.screening_gate(Action::ReadScreening)?;
-        self.app().store().hit_counts().await.map_err(AppError::from_store)
+        let scope = self.screening_gate(Action::ReadScreening)?;
+        self.app().store().hit_counts(scope).await.map_err(AppError::from_store)
     }
 
     /// The screening of a record's parties, for its page; `None` when the
@@ -793,16 +801,33 @@ impl Access {
         if !screens(kind) || !self.may(Action::ReadScreening, None) {
             return Ok(None);
         }
+        let scope = self.screening_gate(Action::ReadScreening)?;
         let store = self.app().store();
-        let states = store.subject_states(kind, id).await.map_err(AppError::from_store)?;
+        // The record itself must be readable by the actor.
+        let read = self.gate(Action::Read, Some(kind))?;
+        if store
+            .owner_of(kind, id, read)
+            .await
+            .map_err(AppError::from_store)?
+            .is_none()
+        {
+            return Err(AppError::not_found());
+        }
+        let states = store
+            .subject_states(kind, id, scope)
+            .await
+            .map_err(AppError::from_store)?;
         let hits = store
-            .hits(&HitFilter {
-                kind: Some(kind),
-                subject_id: Some(id),
-                page: 1,
-                page_size: 200,
-                ..HitFilter::default()
-            })
+            .hits(
+                &HitFilter {
+                    kind: Some(kind),
+                    subject_id: Some(id),
+                    page: 1,
+                    page_size: 200,
+                    ..HitFilter::default()
+                },
+                scope,
+            )
             .await
             .map_err(AppError::from_store)?
             .items;

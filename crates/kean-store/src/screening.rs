@@ -3,12 +3,7 @@
 //! Mechanism only, like the rest of the store: the application decides who
 //! may read or change these, what is screened and against which entries.
 
-use std::collections::HashSet;
-
-use async_trait::async_trait;
 use kean_core::Kind;
-
-use crate::{Page, Result, WriteMeta};
 
 /// One entry of a list version about to be stored. `hash` identifies its
 /// content (name, aliases, type, countries, identifiers); `data` is the
@@ -255,84 +250,4 @@ pub struct SubjectState {
 pub enum HitDecision {
     Confirm,
     Dismiss,
-}
-
-#[async_trait]
-pub trait ScreeningStore: Send + Sync {
-    /// Grows with every list version imported (0 before the first): the
-    /// screening index is rebuilt when it changes.
-    async fn list_generation(&self) -> Result<i64>;
-    /// The current version of every entry of one list (or of every list).
-    async fn current_entries(&self, list_id: Option<i64>) -> Result<Vec<StoredEntry>>;
-    async fn entry(&self, id: i64) -> Result<Option<StoredEntry>>;
-    /// Every version of one entry of a list, oldest first.
-    async fn entry_versions(&self, list_id: i64, entry_key: &str) -> Result<Vec<StoredEntry>>;
-    async fn restricted_lists(&self) -> Result<Vec<ListInfo>>;
-    async fn list_versions(&self, list_id: i64) -> Result<Vec<ListVersion>>;
-    async fn list_version(&self, version_id: i64) -> Result<Option<ListVersion>>;
-    async fn list_changes(
-        &self,
-        version_id: i64,
-        change: Option<&str>,
-        page: u32,
-        page_size: u32,
-    ) -> Result<Page<ListChange>>;
-    /// Stores a new version of the list `code` (created on first import):
-    /// entries not in the current version are added, entries whose content
-    /// differs become new entry versions, entries missing are removed. One
-    /// transaction with its audit record.
-    async fn import_list_version(
-        &self,
-        code: &str,
-        format: &str,
-        file_name: &str,
-        content_hash: &str,
-        entries: &[NewListEntry],
-        meta: &WriteMeta,
-    ) -> Result<ListVersion>;
-
-    /// The id, owner, archived flag and given fields (as text) of records of
-    /// `kind` — all of them, or those in `ids`.
-    async fn screening_subjects(
-        &self,
-        kind: Kind,
-        fields: &[&'static str],
-        ids: Option<&[i64]>,
-    ) -> Result<Vec<SubjectRow>>;
-    /// Records what screening found for these parties against list
-    /// `generation`: new hits open results, results no longer found lapse,
-    /// results found again are kept with their decisions. One transaction,
-    /// each opened or lapsed result audited.
-    ///
-    /// With `only_entries` (a list version's new entry versions) the run is
-    /// about that version alone: only hits on those entries open results,
-    /// and results on other entries are kept unless their entry ended or the
-    /// party changed — so a new version of one list never moves results on
-    /// entries it did not touch.
-    async fn record_screening(
-        &self,
-        results: &[SubjectScreening],
-        generation: i64,
-        only_entries: Option<&HashSet<i64>>,
-        meta: &WriteMeta,
-    ) -> Result<ScreeningSummary>;
-    /// The entry versions a list version added (new or changed entries).
-    async fn version_entry_ids(&self, version_id: i64) -> Result<HashSet<i64>>;
-    /// Keeps what the re-screening after a list version did with the version.
-    async fn record_version_rescreen(&self, version_id: i64, figures: RescreenFigures) -> Result<()>;
-    async fn hits(&self, filter: &HitFilter) -> Result<Page<HitRow>>;
-    async fn hit(&self, id: i64) -> Result<Option<HitRow>>;
-    /// Count of results per status.
-    async fn hit_counts(&self) -> Result<Vec<(HitStatus, i64)>>;
-    async fn subject_states(&self, kind: Kind, id: i64) -> Result<Vec<SubjectState>>;
-    /// Confirms or dismisses a result that is not lapsed, if it is still at
-    /// `expected_version` (when given); audited.
-    async fn decide_hit(
-        &self,
-        id: i64,
-        expected_version: Option<i64>,
-        decision: HitDecision,
-        reason: &str,
-        meta: &WriteMeta,
-    ) -> Result<HitRow>;
 }

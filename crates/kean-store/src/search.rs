@@ -29,8 +29,9 @@ use kean_core::schema::Owner;
 use kean_core::{Fields, Kind};
 use sqlx::{AnyConnection, Row};
 
-use crate::sql::{Arg, placeholders, q};
-use crate::{Backend, Result};
+use crate::error::Result;
+use crate::sql::args::{Arg, placeholders, q};
+use crate::types::Backend;
 
 /// The characters the index looks at: lower-cased letters and digits.
 fn letters(text: &str) -> Vec<char> {
@@ -352,16 +353,6 @@ pub(crate) async fn regram(conn: &mut AnyConnection, kind: Kind, cond: &str, arg
             done += 1;
         }
     }
-}
-
-/// Recomputes `search_grams` of every row of every kind that `cond`
-/// selects: `t.search_grams IS NULL` fills rows written before the index
-/// existed, `1 = 1` brings all rows to grams computed differently.
-pub(crate) async fn regram_every(conn: &mut AnyConnection, cond: &str) -> Result<()> {
-    for kind in Kind::ALL {
-        regram(&mut *conn, kind, cond, vec![]).await?;
-    }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -689,3 +689,60 @@ async fn sorting_by_a_reference_sorts_by_its_name() {
     let (_, desc) = api.get("/api/v1/registry/platforms?sort=host_org_id&order=desc").await;
     assert_eq!(hosts(desc), vec!["晋中甲科技有限公司", "晋中乙材料有限公司"]);
 }
+
+/// Two people registering one credit code at the same moment: the database's
+/// unique index decides, the one who lost gets a conflict naming the field
+/// (never an internal error), and nothing else is written.
+async fn concurrent_registrations_of_one_credit_code_conflict(s: Server) {
+    let b = basics(&s.app).await;
+    user(&s.app, "boss", Role::Admin, None).await;
+    let api = std::sync::Arc::new(Api::login(&s.base, "boss", "Passw0rd2025").await);
+    // Rounds of eight requests let go at once, each round one credit code.
+    const ROUNDS: usize = 4;
+    const RACERS: usize = 8;
+    for round in 0..ROUNDS {
+        let code = valid_code(&format!("91140703MA0K0007{round}"));
+        let start = std::sync::Arc::new(tokio::sync::Barrier::new(RACERS));
+        let mut tasks = Vec::new();
+        for i in 0..RACERS {
+            let (api, code, start) = (api.clone(), code.clone(), start.clone());
+            let district = b.district;
+            tasks.push(tokio::spawn(async move {
+                start.wait().await;
+                api.post(
+                    "/api/v1/registry/organizations",
+                    json!({"name": format!("同码竞争公司{round}-{i}"), "credit_code": code, "org_type": "enterprise", "district_id": district}),
+                )
+                .await
+            }));
+        }
+        let mut created = 0;
+        for t in tasks {
+            let (st, body) = t.await.expect("task");
+            match st {
+                201 => created += 1,
+                409 => {
+                    assert_eq!(body["error"]["code"], "conflict", "{body}");
+                    assert_eq!(body["error"]["fields"][0]["field"], "credit_code", "{body}");
+                }
+                other => panic!("round {round}: status {other}: {body}"),
+            }
+        }
+        assert_eq!(created, 1, "round {round}");
+    }
+    let (_, list) = api
+        .get("/api/v1/registry/organizations?q=%E5%90%8C%E7%A0%81%E7%AB%9E%E4%BA%89")
+        .await;
+    assert_eq!(list["total"], ROUNDS, "{list}");
+    // The audit chain holds the one creation and stays whole.
+    let system = s.app.system_access("test");
+    let log = system.audit_page(1, 50).await.expect("audit");
+    let creations = log
+        .items
+        .iter()
+        .filter(|e| e.draft.action == "create" && e.draft.target == "organizations")
+        .count();
+    assert_eq!(creations, 2 + ROUNDS, "two from basics, one a round");
+    assert!(system.verify_audit().await.expect("verify").is_ok());
+}
+on_both!(concurrent_registrations_of_one_credit_code_conflict);

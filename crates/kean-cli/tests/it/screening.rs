@@ -706,3 +706,69 @@ async fn archive_restore_and_liaison_imports(s: Server) {
     assert_eq!(by_import["actor"], "system:screening (lia)", "{by_import}");
 }
 on_both!(archive_restore_and_liaison_imports);
+
+/// The store applies a scope to screening reads like to registry reads:
+/// results, counts and a party's states of records outside it are not found.
+#[allow(clippy::disallowed_methods)] // the store is tested directly, with scopes the policy grants
+async fn screening_reads_apply_the_scope(s: Server) {
+    use kean_core::Actor;
+    use kean_core::policy::{Action, authorize};
+    use kean_store::{HitFilter, ScreeningResultStore, SqlStore};
+
+    let b = basics(&s.app).await;
+    let admin_pw = user(&s.app, "sec_admin", Role::Admin, None).await;
+    let admin = Api::login(&s.base, "sec_admin", &admin_pw).await;
+    let (st, v1) = import_list(&admin, "watch.csv", LIST_V1).await;
+    assert_eq!(st, 201, "{v1}");
+    let contract = s
+        .app
+        .system_access("test")
+        .create(
+            Kind::Contract,
+            &raw(&[
+                ("contract_no", "2025140700000001"),
+                ("title", "高强钢技术开发合同"),
+                ("contract_type", "development"),
+                ("seller_org_id", &b.org_a.to_string()),
+                ("buyer_name", "Lockheed Martin Corporation"),
+                ("buyer_country", "US"),
+                ("signed_on", "2025-03-02"),
+                ("registered_on", "2025-03-09"),
+                ("contract_value", "100000"),
+                ("tech_value", "80000"),
+            ]),
+        )
+        .await
+        .expect("contract");
+    let store = SqlStore::connect(&s.url).await.expect("store");
+    let all = authorize(&Actor::system("t"), Action::ReadScreening, None).expect("scope");
+    let of = |org: i64| {
+        let actor = Actor::authenticated(9, "l".into(), "l".into(), Role::Liaison, Some(org));
+        authorize(&actor, Action::Read, Some(Kind::Contract)).expect("scope")
+    };
+    let filter = HitFilter {
+        page: 1,
+        page_size: 50,
+        ..HitFilter::default()
+    };
+    let found = store.hits(&filter, all).await.expect("hits");
+    assert_eq!(found.total, 1, "{found:?}");
+    let hit = found.items[0].id;
+    assert_eq!(store.hits(&filter, of(b.org_a)).await.expect("hits").total, 1);
+    assert_eq!(store.hits(&filter, of(b.org_b)).await.expect("hits").total, 0);
+    assert!(store.hit(hit, of(b.org_a)).await.expect("hit").is_some());
+    assert!(store.hit(hit, of(b.org_b)).await.expect("hit").is_none());
+    let counted = |c: Vec<(kean_store::HitStatus, i64)>| c.iter().map(|(_, n)| n).sum::<i64>();
+    assert_eq!(counted(store.hit_counts(all).await.expect("counts")), 1);
+    assert_eq!(counted(store.hit_counts(of(b.org_b)).await.expect("counts")), 0);
+    let states = |scope| store.subject_states(Kind::Contract, contract.id, scope);
+    assert!(!states(of(b.org_a)).await.expect("states").is_empty());
+    assert!(states(of(b.org_b)).await.expect("states").is_empty());
+    let subjects = store
+        .screening_subjects(Kind::Contract, &["buyer_name"], None, of(b.org_b))
+        .await
+        .expect("subjects");
+    assert!(subjects.is_empty());
+    store.close().await;
+}
+on_both!(screening_reads_apply_the_scope);

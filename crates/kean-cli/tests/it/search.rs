@@ -599,3 +599,139 @@ async fn pages_by_number_match_the_cursor_after_every_write(s: Server) {
     check(in_a, seller_a).await;
 }
 on_both!(pages_by_number_match_the_cursor_after_every_write);
+
+/// Every answer the list caches give (kept counts, keyword ids, first ids)
+/// equals the uncached answer after writes — writes by this process and by a
+/// second one on the same database.
+#[allow(clippy::disallowed_methods)] // the store is tested directly, with scopes the policy grants
+async fn kept_list_answers_match_uncached_ones_after_writes_by_any_process(s: Server) {
+    use kean_core::Actor;
+    use kean_core::policy::{Action, authorize};
+    use kean_store::{ArchivedFilter, ListQuery, RegistryRead, SqlStore};
+
+    let b = basics(&s.app).await;
+    let here = s.app.system_access("test");
+    let other_app = kean_app::App::open(&s.url, std::sync::Arc::new(kean_app::SystemClock))
+        .await
+        .expect("a second process");
+    let there = other_app.system_access("other");
+    let cached = SqlStore::connect(&s.url).await.expect("cached store");
+    let mut fresh = SqlStore::connect(&s.url).await.expect("uncached store");
+    fresh.set_list_cache(false);
+    let everything = |k| authorize(&Actor::system("t"), Action::Read, Some(k)).expect("scope");
+    let liaison = Actor::authenticated(99, "l".into(), "l".into(), Role::Liaison, Some(b.org_a));
+    let own = |k| authorize(&liaison, Action::Read, Some(k)).expect("scope");
+
+    let queries = |kind: Kind| -> Vec<ListQuery> {
+        let q = |f: &dyn Fn(&mut ListQuery)| {
+            let mut x = ListQuery {
+                page: 1,
+                page_size: 20,
+                ..ListQuery::default()
+            };
+            f(&mut x);
+            x
+        };
+        let mut v = vec![
+            q(&|_| {}),
+            q(&|x| x.keyword = Some("晋中".into())),
+            q(&|x| x.keyword = Some("许可合同".into())),
+            q(&|x| x.keyword = Some("甲科技".into())),
+            q(&|x| x.archived = ArchivedFilter::All),
+            q(&|x| x.archived = ArchivedFilter::Archived),
+            q(&|x| x.owner_filters = vec![("district_id", kean_core::Value::Ref(b.district))]),
+            q(&|x| {
+                x.keyword = Some("合同".into());
+                x.page = 2;
+                x.page_size = 2;
+            }),
+        ];
+        if kind == Kind::Contract {
+            v.push(q(&|x| {
+                x.filters = vec![("contract_type", kean_core::Value::Text("licensing".into()))]
+            }));
+        }
+        v
+    };
+    let compare = |when: &'static str| {
+        let (cached, fresh) = (&cached, &fresh);
+        async move {
+            for kind in [Kind::Organization, Kind::Contract] {
+                for scope in [everything(kind), own(kind)] {
+                    for query in queries(kind) {
+                        // Twice: the second answer comes from what the first kept.
+                        for _ in 0..2 {
+                            let a = cached.list(kind, &query, scope).await.expect("cached list");
+                            let f = fresh.list(kind, &query, scope).await.expect("fresh list");
+                            let ids = |p: &kean_store::Page<kean_core::Record>| {
+                                p.items
+                                    .iter()
+                                    .map(|r| (r.id, r.version, r.archived))
+                                    .collect::<Vec<_>>()
+                            };
+                            assert_eq!(
+                                (ids(&a), a.total, a.total_is_exact),
+                                (ids(&f), f.total, f.total_is_exact),
+                                "{when}: {kind:?} {query:?} {scope:?}"
+                            );
+                        }
+                    }
+                    assert_eq!(
+                        cached.count(kind, scope).await.expect("count"),
+                        fresh.count(kind, scope).await.expect("count"),
+                        "{when}: count {kind:?} {scope:?}"
+                    );
+                }
+            }
+        }
+    };
+    let contract = |no: &str, title: &str, seller: i64, kind: &str| {
+        raw(&[
+            ("contract_no", no),
+            ("title", title),
+            ("contract_type", kind),
+            ("seller_org_id", &seller.to_string()),
+            ("buyer_name", "内蒙古丰源农业有限公司"),
+            ("buyer_country", "CN"),
+            ("signed_on", "2025-06-01"),
+            ("registered_on", "2025-06-10"),
+            ("contract_value", "1000"),
+            ("tech_value", "800"),
+        ])
+    };
+
+    compare("before any write").await;
+    let c1 = here
+        .create(
+            Kind::Contract,
+            &contract("2025140700000001", "谷子技术许可合同", b.org_a, "licensing"),
+        )
+        .await
+        .expect("contract 1");
+    compare("after a write here").await;
+    there
+        .create(
+            Kind::Contract,
+            &contract("2025140700000002", "谷子技术开发合同", b.org_b, "development"),
+        )
+        .await
+        .expect("contract 2");
+    compare("after a write by another process").await;
+    // The seller renamed (by the other process): its contracts are found by the new name.
+    let fields = raw(&[
+        ("name", "晋中丙许可科技有限公司"),
+        ("credit_code", &crate::common::valid_code("91140702MA0K00001")),
+        ("org_type", "enterprise"),
+        ("district_id", &b.district.to_string()),
+    ]);
+    there
+        .update(Kind::Organization, b.org_a, &fields, None)
+        .await
+        .expect("rename");
+    compare("after a rename by another process").await;
+    here.set_archived(Kind::Contract, c1.id, true).await.expect("archive");
+    compare("after an archive here").await;
+    there.set_archived(Kind::Contract, c1.id, false).await.expect("restore");
+    compare("after a restore by another process").await;
+}
+on_both!(kept_list_answers_match_uncached_ones_after_writes_by_any_process);

@@ -1,0 +1,305 @@
+//! Users, sessions and staged uploads.
+
+use async_trait::async_trait;
+use kean_core::Kind;
+use sqlx::Row;
+
+use crate::error::{Result, StoreError};
+use crate::types::{NewUser, SessionRow, User, UserChange, WriteMeta};
+
+use super::SqlStore;
+use super::args::{Arg, USER_COLS, decode_user, q};
+use super::write_tx::draft;
+use crate::traits::AccountStore;
+
+#[async_trait]
+impl AccountStore for SqlStore {
+    async fn create_user(&self, user: &NewUser, meta: &WriteMeta) -> Result<User> {
+        let mut tx = self.write_tx().await?;
+        // A taken username fails the INSERT on its unique index
+        // (StoreError::Duplicate naming `username`).
+        let id: i64 = q(
+            "INSERT INTO users (username, display_name, role, org_id, password_hash, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id"
+                .into(),
+            vec![
+                Arg::Text(Some(user.username.clone())),
+                Arg::Text(Some(user.display_name.clone())),
+                Arg::Text(Some(user.role.code().to_string())),
+                Arg::Int(user.org_id),
+                Arg::Text(Some(user.password_hash.clone())),
+                Arg::Text(Some(meta.at.clone())),
+                Arg::Text(Some(meta.at.clone())),
+            ],
+        )
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("id")?;
+        let row = q(
+            format!("SELECT {USER_COLS} FROM users WHERE id = $1"),
+            vec![Arg::Int(Some(id))],
+        )
+        .fetch_one(&mut *tx)
+        .await?;
+        let created = decode_user(&row)?;
+        let mut d = draft(meta, "create", "users", Some(id));
+        // The password hash never enters the audit log.
+        d.after = Some(serde_json::json!({
+            "username": created.username, "display_name": created.display_name,
+            "role": created.role.code(), "org_id": created.org_id,
+        }));
+        tx.audit(d);
+        tx.commit().await?;
+        Ok(created)
+    }
+
+    async fn user_by_username(&self, username: &str) -> Result<Option<(User, String)>> {
+        let row = q(
+            format!("SELECT {USER_COLS}, password_hash FROM users WHERE username = $1"),
+            vec![Arg::Text(Some(username.to_string()))],
+        )
+        .fetch_optional(&self.pool)
+        .await?;
+        match row {
+            Some(r) => Ok(Some((decode_user(&r)?, r.try_get("password_hash")?))),
+            None => Ok(None),
+        }
+    }
+
+    async fn user_by_id(&self, id: i64) -> Result<Option<User>> {
+        let row = q(
+            format!("SELECT {USER_COLS} FROM users WHERE id = $1"),
+            vec![Arg::Int(Some(id))],
+        )
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(decode_user).transpose()
+    }
+
+    async fn list_users(&self) -> Result<Vec<User>> {
+        q(format!("SELECT {USER_COLS} FROM users ORDER BY id"), vec![])
+            .fetch_all(&self.pool)
+            .await?
+            .iter()
+            .map(decode_user)
+            .collect()
+    }
+
+    async fn record_login_failure(&self, user_id: i64, locked_until: Option<&str>, meta: &WriteMeta) -> Result<()> {
+        let mut tx = self.write_tx().await?;
+        q(
+            "UPDATE users SET failed_logins = failed_logins + 1, locked_until = COALESCE($1, locked_until) WHERE id = $2"
+                .into(),
+            vec![Arg::Text(locked_until.map(String::from)), Arg::Int(Some(user_id))],
+        )
+        .execute(&mut *tx)
+        .await?;
+        let mut d = draft(
+            meta,
+            if locked_until.is_some() { "lock" } else { "login_failed" },
+            "users",
+            Some(user_id),
+        );
+        d.after = locked_until.map(|t| serde_json::json!({ "locked_until": t }));
+        tx.audit(d);
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn create_session(&self, token_hash: &str, row: &SessionRow, meta: &WriteMeta) -> Result<()> {
+        let mut tx = self.write_tx().await?;
+        q(
+            "UPDATE users SET failed_logins = 0, locked_until = NULL WHERE id = $1".into(),
+            vec![Arg::Int(Some(row.user_id))],
+        )
+        .execute(&mut *tx)
+        .await?;
+        q(
+            "DELETE FROM sessions WHERE expires_at < $1".into(),
+            vec![Arg::Text(Some(meta.at.clone()))],
+        )
+        .execute(&mut *tx)
+        .await?;
+        q(
+            "INSERT INTO sessions (token_hash, user_id, kind, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)"
+                .into(),
+            vec![
+                Arg::Text(Some(token_hash.to_string())),
+                Arg::Int(Some(row.user_id)),
+                Arg::Text(Some(row.kind.clone())),
+                Arg::Text(Some(row.csrf_token.clone())),
+                Arg::Text(Some(meta.at.clone())),
+                Arg::Text(Some(row.expires_at.clone())),
+            ],
+        )
+        .execute(&mut *tx)
+        .await?;
+        let mut d = draft(meta, "login", "sessions", Some(row.user_id));
+        d.after = Some(serde_json::json!({ "kind": row.kind, "expires_at": row.expires_at }));
+        tx.audit(d);
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn session(&self, token_hash: &str) -> Result<Option<(SessionRow, User)>> {
+        let cols = USER_COLS
+            .split(", ")
+            .map(|c| format!("u.{c}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let row = q(
+            format!(
+                "SELECT s.user_id, s.kind, s.csrf_token, s.expires_at, {cols} \
+                 FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1"
+            ),
+            vec![Arg::Text(Some(token_hash.to_string()))],
+        )
+        .fetch_optional(&self.pool)
+        .await?;
+        match row {
+            Some(r) => Ok(Some((
+                SessionRow {
+                    user_id: r.try_get("user_id")?,
+                    kind: r.try_get("kind")?,
+                    csrf_token: r.try_get("csrf_token")?,
+                    expires_at: r.try_get("expires_at")?,
+                },
+                decode_user(&r)?,
+            ))),
+            None => Ok(None),
+        }
+    }
+
+    async fn put_upload(
+        &self,
+        token_hash: &str,
+        user_id: i64,
+        kind: Kind,
+        file_name: &str,
+        content: &[u8],
+        at: &str,
+        expire_before: &str,
+    ) -> Result<()> {
+        let mut tx = self.write_tx().await?;
+        q(
+            "DELETE FROM pending_uploads WHERE created_at < $1".into(),
+            vec![Arg::Text(Some(expire_before.to_string()))],
+        )
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO pending_uploads (token_hash, user_id, kind, file_name, content, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(token_hash.to_string())
+        .bind(user_id)
+        .bind(kind.slug().to_string())
+        .bind(file_name.to_string())
+        .bind(content.to_vec())
+        .bind(at.to_string())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn get_upload(&self, token_hash: &str, user_id: i64) -> Result<Option<(Kind, String, Vec<u8>)>> {
+        let row = q(
+            "SELECT kind, file_name, content FROM pending_uploads WHERE token_hash = $1 AND user_id = $2".into(),
+            vec![Arg::Text(Some(token_hash.to_string())), Arg::Int(Some(user_id))],
+        )
+        .fetch_optional(&self.pool)
+        .await?;
+        match row {
+            Some(r) => {
+                let slug: String = r.try_get("kind")?;
+                let kind = Kind::from_slug(&slug).ok_or_else(|| StoreError::other(format!("unknown kind {slug}")))?;
+                Ok(Some((kind, r.try_get("file_name")?, r.try_get("content")?)))
+            }
+            None => Ok(None),
+        }
+    }
+
+    async fn delete_upload(&self, token_hash: &str) -> Result<()> {
+        let mut tx = self.write_tx().await?;
+        q(
+            "DELETE FROM pending_uploads WHERE token_hash = $1".into(),
+            vec![Arg::Text(Some(token_hash.to_string()))],
+        )
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn change_user(&self, user_id: i64, change: &UserChange, meta: &WriteMeta) -> Result<User> {
+        let mut tx = self.write_tx().await?;
+        let (sql, args, action, after) = match change {
+            UserChange::Unlock => (
+                "UPDATE users SET failed_logins = 0, locked_until = NULL, updated_at = $1 WHERE id = $2",
+                vec![Arg::Text(Some(meta.at.clone())), Arg::Int(Some(user_id))],
+                "unlock",
+                serde_json::json!({}),
+            ),
+            UserChange::SetDisabled(d) => (
+                "UPDATE users SET disabled = $1, updated_at = $2 WHERE id = $3",
+                vec![
+                    Arg::Int(Some(*d as i64)),
+                    Arg::Text(Some(meta.at.clone())),
+                    Arg::Int(Some(user_id)),
+                ],
+                if *d { "disable" } else { "enable" },
+                serde_json::json!({ "disabled": d }),
+            ),
+            UserChange::Password(hash) => (
+                "UPDATE users SET password_hash = $1, failed_logins = 0, locked_until = NULL, updated_at = $2 WHERE id = $3",
+                vec![
+                    Arg::Text(Some(hash.clone())),
+                    Arg::Text(Some(meta.at.clone())),
+                    Arg::Int(Some(user_id)),
+                ],
+                "password_reset",
+                serde_json::json!({}),
+            ),
+        };
+        let n = q(sql.into(), args).execute(&mut *tx).await?.rows_affected();
+        if n == 0 {
+            return Err(StoreError::NotFound);
+        }
+        if matches!(change, UserChange::SetDisabled(true) | UserChange::Password(_)) {
+            q(
+                "DELETE FROM sessions WHERE user_id = $1".into(),
+                vec![Arg::Int(Some(user_id))],
+            )
+            .execute(&mut *tx)
+            .await?;
+        }
+        let mut d = draft(meta, action, "users", Some(user_id));
+        d.after = Some(after);
+        tx.audit(d);
+        let row = q(
+            format!("SELECT {USER_COLS} FROM users WHERE id = $1"),
+            vec![Arg::Int(Some(user_id))],
+        )
+        .fetch_one(&mut *tx)
+        .await?;
+        let user = decode_user(&row)?;
+        tx.commit().await?;
+        Ok(user)
+    }
+
+    async fn delete_session(&self, token_hash: &str, meta: &WriteMeta) -> Result<()> {
+        let mut tx = self.write_tx().await?;
+        let n = q(
+            "DELETE FROM sessions WHERE token_hash = $1".into(),
+            vec![Arg::Text(Some(token_hash.to_string()))],
+        )
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if n > 0 {
+            tx.audit(draft(meta, "logout", "sessions", Some(meta.actor_id)));
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+}

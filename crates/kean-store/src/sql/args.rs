@@ -1,0 +1,184 @@
+//! The bottom layer: bound arguments, statement builders, placeholders,
+//! schema-derived columns and the codecs of rows (records, users, audit
+//! entries). Imports nothing else of `sql`.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use kean_core::audit::{AuditDraft, AuditEntry};
+use kean_core::schema::FieldType;
+use kean_core::{Fen, Fields, Kind, Record, Role, Value};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, AssertSqlSafe, Row};
+
+use crate::error::{Result, StoreError};
+use crate::types::User;
+
+/// A bound parameter.
+#[derive(Debug, Clone)]
+pub(crate) enum Arg {
+    Int(Option<i64>),
+    Text(Option<String>),
+}
+
+pub(crate) type AnyQuery = sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments>;
+
+pub(crate) fn q(sql: String, args: Vec<Arg>) -> AnyQuery {
+    let mut query = sqlx::query(AssertSqlSafe(sql));
+    for a in args {
+        query = match a {
+            Arg::Int(v) => query.bind(v),
+            Arg::Text(v) => query.bind(v),
+        };
+    }
+    query
+}
+
+pub(crate) fn qs(sql: &'static str) -> AnyQuery {
+    sqlx::query(sql)
+}
+
+// ---------- schema-derived SQL pieces ----------
+
+pub(crate) fn columns(kind: Kind) -> String {
+    let mut cols = vec!["id".to_string()];
+    cols.extend(kind.fields().iter().map(|f| f.name.to_string()));
+    cols.extend(["owner_org_id", "archived", "version", "created_at", "updated_at"].map(String::from));
+    cols.join(", ")
+}
+
+pub(crate) fn value_arg(ty: FieldType, v: &Value) -> Arg {
+    match ty {
+        FieldType::Money | FieldType::Ref(_) | FieldType::Bool => Arg::Int(match v {
+            Value::Money(m) => Some(m.0),
+            Value::Ref(id) => Some(*id),
+            Value::Bool(b) => Some(*b as i64),
+            _ => None,
+        }),
+        _ => Arg::Text(match v {
+            Value::Null => None,
+            other => Some(other.to_input()),
+        }),
+    }
+}
+
+pub(crate) fn decode_record(kind: Kind, row: &AnyRow) -> Result<Record> {
+    let mut values = BTreeMap::new();
+    for f in kind.fields() {
+        let v = match f.ty {
+            FieldType::Money => row.try_get::<Option<i64>, _>(f.name)?.map(|x| Value::Money(Fen(x))),
+            FieldType::Ref(_) => row.try_get::<Option<i64>, _>(f.name)?.map(Value::Ref),
+            FieldType::Bool => Some(Value::Bool(row.try_get::<Option<i64>, _>(f.name)?.unwrap_or(0) != 0)),
+            FieldType::Date => match row.try_get::<Option<String>, _>(f.name)? {
+                Some(s) => Some(Value::Date(NaiveDate::parse_from_str(&s, "%Y-%m-%d").map_err(|e| {
+                    StoreError::other(format!("{}.{} holds '{s}', not a date: {e}", kind.table(), f.name))
+                })?)),
+                None => None,
+            },
+            _ => row.try_get::<Option<String>, _>(f.name)?.map(Value::Text),
+        };
+        values.insert(f.name, v.unwrap_or(Value::Null));
+    }
+    Ok(Record {
+        id: row.try_get("id")?,
+        fields: Fields::from_stored(kind, values),
+        owner_org_id: row.try_get("owner_org_id")?,
+        archived: row.try_get::<i64, _>("archived")? != 0,
+        version: row.try_get("version")?,
+        created_at: row.try_get("created_at")?,
+        updated_at: row.try_get("updated_at")?,
+    })
+}
+
+pub(crate) fn decode_user(row: &AnyRow) -> Result<User> {
+    let role: String = row.try_get("role")?;
+    Ok(User {
+        id: row.try_get("id")?,
+        username: row.try_get("username")?,
+        display_name: row.try_get("display_name")?,
+        role: Role::parse(&role).ok_or_else(|| StoreError::other(format!("unknown role '{role}' in users")))?,
+        org_id: row.try_get("org_id")?,
+        disabled: row.try_get::<i64, _>("disabled")? != 0,
+        failed_logins: row.try_get("failed_logins")?,
+        locked_until: row.try_get("locked_until")?,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+pub(crate) const USER_COLS: &str =
+    "id, username, display_name, role, org_id, disabled, failed_logins, locked_until, created_at";
+
+pub(crate) fn decode_audit(row: &AnyRow) -> Result<AuditEntry> {
+    let parse = |s: Option<String>| -> Result<Option<serde_json::Value>> {
+        s.map(|t| serde_json::from_str(&t).map_err(|e| StoreError::other(format!("audit JSON: {e}"))))
+            .transpose()
+    };
+    Ok(AuditEntry {
+        seq: row.try_get("seq")?,
+        draft: AuditDraft {
+            at: row.try_get("at")?,
+            actor_id: row.try_get("actor_id")?,
+            actor: row.try_get("actor")?,
+            action: row.try_get("action")?,
+            target: row.try_get("target")?,
+            record_id: row.try_get("record_id")?,
+            before: parse(row.try_get("before_json")?)?,
+            after: parse(row.try_get("after_json")?)?,
+        },
+        prev_hash: row.try_get("prev_hash")?,
+        hash: row.try_get("hash")?,
+    })
+}
+
+pub(crate) const AUDIT_COLS: &str =
+    "seq, at, actor_id, actor, action, target, record_id, before_json, after_json, prev_hash, hash";
+
+/// Placeholders for a statement with many parameters, in order. SQLite
+/// looks numbered parameters up by name in a list, which makes binding
+/// thousands of `$n` quadratic; anonymous `?` bind by position.
+pub(crate) fn placeholders(positional: bool, first: usize, last: usize) -> String {
+    let ph: Vec<String> = (first..=last)
+        .map(|n| if positional { "?".to_string() } else { format!("${n}") })
+        .collect();
+    format!("({})", ph.join(", "))
+}
+
+/// Reads one record, optionally confined to an owning organization.
+pub(crate) async fn fetch(conn: &mut AnyConnection, kind: Kind, id: i64, org: Option<i64>) -> Result<Option<Record>> {
+    let mut sql = format!("SELECT {} FROM {} WHERE id = $1", columns(kind), kind.table());
+    let mut args = vec![Arg::Int(Some(id))];
+    if let Some(o) = org {
+        sql.push_str(" AND owner_org_id = $2");
+        args.push(Arg::Int(Some(o)));
+    }
+    match q(sql, args).fetch_optional(&mut *conn).await? {
+        Some(row) => Ok(Some(decode_record(kind, &row)?)),
+        None => Ok(None),
+    }
+}
+
+pub(crate) fn escape_like(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('%');
+    // Lower-cased a character at a time, as the keyword index and the
+    // databases' LOWER() do (`str::to_lowercase` would make a word-final
+    // Σ a ς, which neither of them does).
+    for c in s.chars().flat_map(char::to_lowercase) {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out.push('%');
+    out
+}
+
+/// Rows per multi-row INSERT (SQLite binds at most 32,766 parameters).
+pub(crate) const CHUNK: usize = 400;
+
+pub(crate) fn in_list(first: usize, n: usize) -> String {
+    (first..first + n)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}

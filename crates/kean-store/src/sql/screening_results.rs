@@ -1,0 +1,622 @@
+//! Screening results: the parties screened, what a run found (the rules
+//! in `crate::decide`, applied here), reads and reviewers' decisions.
+
+use std::collections::{HashMap, HashSet};
+
+use async_trait::async_trait;
+use kean_core::{Kind, Scope};
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
+
+use super::SqlStore;
+use super::args::{Arg, CHUNK, escape_like, in_list, placeholders, q};
+use super::write_tx::draft;
+use crate::decide::{Party, decide, entries_to_check};
+use crate::error::{Result, StoreError};
+use crate::screening::{
+    HitDecision, HitFilter, HitRow, HitStatus, ScreeningSummary, SubjectRow, SubjectScreening, SubjectState, lapse,
+};
+use crate::traits::ScreeningResultStore;
+use crate::types::{Backend, Page, WriteMeta};
+
+pub(crate) const HIT_COLS: &str = "h.id, h.subject_kind, h.subject_id, h.subject_field, h.subject_name, h.subject_hash, \
+     h.owner_org_id, h.list_id, l.code AS list_code, h.entry_id, h.entry_key, h.entry_name, h.matched_name, \
+     h.score_bp, h.explanation, h.status, h.decision, h.lapse_reason, h.reason, h.decided_by, h.decided_at, h.created_at, \
+     h.updated_at, h.version";
+
+pub(crate) fn decode_hit(r: &AnyRow) -> Result<HitRow> {
+    let kind: String = r.try_get("subject_kind")?;
+    let status: String = r.try_get("status")?;
+    Ok(HitRow {
+        id: r.try_get("id")?,
+        subject_kind: Kind::from_slug(&kind)
+            .ok_or_else(|| StoreError::other(format!("unknown kind '{kind}' in screening_hits")))?,
+        subject_id: r.try_get("subject_id")?,
+        subject_field: r.try_get("subject_field")?,
+        subject_name: r.try_get("subject_name")?,
+        subject_hash: r.try_get("subject_hash")?,
+        owner_org_id: r.try_get("owner_org_id")?,
+        list_id: r.try_get("list_id")?,
+        list_code: r.try_get("list_code")?,
+        entry_id: r.try_get("entry_id")?,
+        entry_key: r.try_get("entry_key")?,
+        entry_name: r.try_get("entry_name")?,
+        matched_name: r.try_get("matched_name")?,
+        score_bp: r.try_get("score_bp")?,
+        explanation: r.try_get("explanation")?,
+        status: HitStatus::parse(&status)
+            .ok_or_else(|| StoreError::other(format!("unknown status '{status}' in screening_hits")))?,
+        decision: r
+            .try_get::<Option<String>, _>("decision")?
+            .and_then(|d| HitStatus::parse(&d)),
+        lapse_reason: r.try_get("lapse_reason")?,
+        reason: r.try_get("reason")?,
+        decided_by: r.try_get("decided_by")?,
+        decided_at: r.try_get("decided_at")?,
+        created_at: r.try_get("created_at")?,
+        updated_at: r.try_get("updated_at")?,
+        version: r.try_get("version")?,
+    })
+}
+
+/// The audit form of a result.
+pub(crate) fn hit_json(h: &HitRow) -> serde_json::Value {
+    serde_json::json!({
+        "subject": format!("{}/{}", h.subject_kind.slug(), h.subject_id),
+        "field": h.subject_field,
+        "name": h.subject_name,
+        "list": h.list_code,
+        "entry_id": h.entry_id,
+        "entry_key": h.entry_key,
+        "entry_name": h.entry_name,
+        "matched_name": h.matched_name,
+        "score_bp": h.score_bp,
+        "status": h.status.code(),
+        "decision": h.decision.map(|d| d.code()),
+        "lapse_reason": h.lapse_reason,
+        "reason": h.reason,
+        "version": h.version,
+    })
+}
+
+/// A result, optionally only if the record screened is owned by `org`.
+pub(crate) async fn fetch_hit(conn: &mut AnyConnection, id: i64, org: Option<i64>) -> Result<Option<HitRow>> {
+    let mut sql =
+        format!("SELECT {HIT_COLS} FROM screening_hits h JOIN restricted_lists l ON l.id = h.list_id WHERE h.id = $1");
+    let mut args = vec![Arg::Int(Some(id))];
+    if let Some(o) = org {
+        sql.push_str(" AND h.owner_org_id = $2");
+        args.push(Arg::Int(Some(o)));
+    }
+    q(sql, args)
+        .fetch_optional(&mut *conn)
+        .await?
+        .map(|r| decode_hit(&r))
+        .transpose()
+}
+
+#[async_trait]
+impl ScreeningResultStore for SqlStore {
+    async fn screening_subjects(
+        &self,
+        kind: Kind,
+        fields: &[&'static str],
+        ids: Option<&[i64]>,
+        scope: Scope,
+    ) -> Result<Vec<SubjectRow>> {
+        let mut cols = vec![
+            "id".to_string(),
+            "owner_org_id".into(),
+            "archived".into(),
+            "version".into(),
+        ];
+        for (i, f) in fields.iter().enumerate() {
+            if kind.field(f).is_none() {
+                return Err(StoreError::other(format!("{} has no field {f}", kind.table())));
+            }
+            cols.push(format!("CAST({f} AS TEXT) AS k{i}"));
+        }
+        // Inside one organization's records: its id is the last argument.
+        let owner = scope.for_kind(kind).organization();
+        let base = format!("SELECT {} FROM {}", cols.join(", "), kind.table());
+        let owned = |args: &mut Vec<Arg>| match owner {
+            Some(o) => {
+                args.push(Arg::Int(Some(o)));
+                format!(" AND owner_org_id = ${}", args.len())
+            }
+            None => String::new(),
+        };
+        let mut rows = Vec::new();
+        let decode = |r: &AnyRow| -> Result<SubjectRow> {
+            Ok(SubjectRow {
+                id: r.try_get("id")?,
+                owner_org_id: r.try_get("owner_org_id")?,
+                archived: r.try_get::<i64, _>("archived")? != 0,
+                version: r.try_get("version")?,
+                values: (0..fields.len())
+                    .map(|i| r.try_get::<Option<String>, _>(format!("k{i}").as_str()))
+                    .collect::<std::result::Result<Vec<_>, _>>()?,
+            })
+        };
+        match ids {
+            None => {
+                let mut args = vec![];
+                let cond = owned(&mut args);
+                for r in q(format!("{base} WHERE 1 = 1{cond} ORDER BY id"), args)
+                    .fetch_all(&self.pool)
+                    .await?
+                {
+                    rows.push(decode(&r)?);
+                }
+            }
+            Some(ids) => {
+                for chunk in ids.chunks(CHUNK) {
+                    let mut args = chunk.iter().map(|id| Arg::Int(Some(*id))).collect();
+                    let cond = owned(&mut args);
+                    for r in q(
+                        format!("{base} WHERE id IN ({}){cond} ORDER BY id", in_list(1, chunk.len())),
+                        args,
+                    )
+                    .fetch_all(&self.pool)
+                    .await?
+                    {
+                        rows.push(decode(&r)?);
+                    }
+                }
+            }
+        }
+        Ok(rows)
+    }
+
+    async fn record_screening(
+        &self,
+        results: &[SubjectScreening],
+        generation: i64,
+        only_entries: Option<&HashSet<i64>>,
+        meta: &WriteMeta,
+    ) -> Result<ScreeningSummary> {
+        // One result per party (the last wins if a caller repeated one).
+        let mut seen = HashSet::new();
+        let mut results: Vec<&SubjectScreening> = results
+            .iter()
+            .rev()
+            .filter(|s| seen.insert((s.kind, s.id, s.field)))
+            .collect();
+        results.reverse();
+        let mut summary = ScreeningSummary::default();
+        if results.is_empty() {
+            return Ok(summary);
+        }
+        let pos = self.positional();
+        let mut tx = self.write_tx().await?;
+        // Hold the screening lock (PostgreSQL; SQLite has its write guard) and
+        // check that the lists screened against are still the current ones.
+        let lock = match self.backend {
+            Backend::Postgres => "SELECT generation FROM screening_state WHERE id = 1 FOR UPDATE",
+            Backend::Sqlite => "SELECT generation FROM screening_state WHERE id = 1",
+        };
+        let current: i64 = q(lock.into(), vec![])
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get("generation")?;
+        if current != generation {
+            tx.rollback().await?;
+            return Err(StoreError::Stale);
+        }
+        // Records written since they were read are left to their own screening.
+        let mut by_kind: HashMap<Kind, Vec<i64>> = HashMap::new();
+        for s in &results {
+            by_kind.entry(s.kind).or_default().push(s.id);
+        }
+        let mut now: HashMap<(Kind, i64), (i64, bool)> = HashMap::new();
+        for (kind, ids) in &by_kind {
+            let mut ids = ids.clone();
+            ids.sort_unstable();
+            ids.dedup();
+            for chunk in ids.chunks(CHUNK) {
+                let args = chunk.iter().map(|id| Arg::Int(Some(*id))).collect();
+                for r in q(
+                    format!(
+                        "SELECT id, version, archived FROM {} WHERE id IN ({})",
+                        kind.table(),
+                        in_list(1, chunk.len())
+                    ),
+                    args,
+                )
+                .fetch_all(&mut *tx)
+                .await?
+                {
+                    now.insert(
+                        (*kind, r.try_get("id")?),
+                        (r.try_get("version")?, r.try_get::<i64, _>("archived")? != 0),
+                    );
+                }
+            }
+        }
+        results.retain(|s| now.get(&(s.kind, s.id)) == Some(&(s.record_version, s.archived)));
+        summary.subjects = results.len();
+
+        // The live (not lapsed) results of these parties, and their last screened values.
+        let wanted: HashSet<(Kind, i64)> = results.iter().map(|s| (s.kind, s.id)).collect();
+        let mut live: Vec<HitRow> = Vec::new();
+        let mut screened: HashMap<(Kind, i64, String), String> = HashMap::new();
+        let few = wanted.len() <= 32;
+        let pairs: Vec<(Kind, i64)> = if few { wanted.iter().copied().collect() } else { vec![] };
+        let hit_sql = format!(
+            "SELECT {HIT_COLS} FROM screening_hits h JOIN restricted_lists l ON l.id = h.list_id \
+             WHERE h.status <> 'lapsed'"
+        );
+        let subj_sql = "SELECT subject_kind, subject_id, subject_field, subject_hash FROM screening_subjects";
+        let mut hit_rows = Vec::new();
+        let mut subj_rows = Vec::new();
+        if few {
+            for (kind, id) in &pairs {
+                let args = vec![Arg::Text(Some(kind.slug().to_string())), Arg::Int(Some(*id))];
+                hit_rows.extend(
+                    q(
+                        format!("{hit_sql} AND h.subject_kind = $1 AND h.subject_id = $2"),
+                        args.clone(),
+                    )
+                    .fetch_all(&mut *tx)
+                    .await?,
+                );
+                subj_rows.extend(
+                    q(format!("{subj_sql} WHERE subject_kind = $1 AND subject_id = $2"), args)
+                        .fetch_all(&mut *tx)
+                        .await?,
+                );
+            }
+        } else {
+            hit_rows = q(hit_sql, vec![]).fetch_all(&mut *tx).await?;
+            subj_rows = q(subj_sql.into(), vec![]).fetch_all(&mut *tx).await?;
+        }
+        for r in &hit_rows {
+            let h = decode_hit(r)?;
+            if wanted.contains(&(h.subject_kind, h.subject_id)) {
+                live.push(h);
+            }
+        }
+        for r in &subj_rows {
+            let kind: String = r.try_get("subject_kind")?;
+            if let Some(k) = Kind::from_slug(&kind) {
+                let id: i64 = r.try_get("subject_id")?;
+                if wanted.contains(&(k, id)) {
+                    screened.insert((k, id, r.try_get("subject_field")?), r.try_get("subject_hash")?);
+                }
+            }
+        }
+        let mut live_by: HashMap<(Kind, i64, &str), Vec<&HitRow>> = HashMap::new();
+        for h in &live {
+            live_by
+                .entry((h.subject_kind, h.subject_id, h.subject_field.as_str()))
+                .or_default()
+                .push(h);
+        }
+        let parties: Vec<Party<'_>> = results
+            .iter()
+            .map(|&s| Party {
+                screening: s,
+                live: live_by.get(&(s.kind, s.id, s.field)).cloned().unwrap_or_default(),
+                last_hash: screened.get(&(s.kind, s.id, s.field.to_string())).map(String::as_str),
+            })
+            .collect();
+        // Which entries ended (changed or left their list): their results
+        // lapse saying so, and they are never matched again.
+        let mut entry_state: HashMap<i64, &'static str> = HashMap::new();
+        for chunk in entries_to_check(&parties).chunks(CHUNK) {
+            let args = chunk.iter().map(|id| Arg::Int(Some(*id))).collect();
+            for r in q(
+                format!(
+                    "SELECT e.id, e.removed_version_id, (SELECT COUNT(*) FROM restricted_entries c \
+                     WHERE c.list_id = e.list_id AND c.entry_key = e.entry_key AND c.removed_version_id IS NULL) \
+                     AS successors FROM restricted_entries e WHERE e.id IN ({})",
+                    in_list(1, chunk.len())
+                ),
+                args,
+            )
+            .fetch_all(&mut *tx)
+            .await?
+            {
+                let removed: Option<i64> = r.try_get("removed_version_id")?;
+                let successors: i64 = r.try_get("successors")?;
+                if removed.is_some() {
+                    entry_state.insert(
+                        r.try_get("id")?,
+                        if successors > 0 {
+                            lapse::ENTRY_CHANGED
+                        } else {
+                            lapse::ENTRY_REMOVED
+                        },
+                    );
+                }
+            }
+        }
+        // The rules decide (crate::decide); what follows only applies them.
+        let decisions = decide(&parties, only_entries, &entry_state);
+        summary.unchanged += decisions.unchanged;
+        for (h, reason) in decisions.lapse {
+            let done = q(
+                "UPDATE screening_hits SET status = 'lapsed', lapse_reason = $1, updated_at = $2, \
+                 version = version + 1 WHERE id = $3 AND version = $4 AND status <> 'lapsed'"
+                    .into(),
+                vec![
+                    Arg::Text(Some(reason.to_string())),
+                    Arg::Text(Some(meta.at.clone())),
+                    Arg::Int(Some(h.id)),
+                    Arg::Int(Some(h.version)),
+                ],
+            )
+            .execute(&mut *tx)
+            .await?;
+            if done.rows_affected() != 1 {
+                // Decided meanwhile: the next screening sees it as it is now.
+                continue;
+            }
+            let after = fetch_hit(&mut tx, h.id, None).await?.ok_or(StoreError::NotFound)?;
+            let mut d = draft(meta, "lapse", "screening-hits", Some(h.id));
+            d.before = Some(hit_json(h));
+            d.after = Some(hit_json(&after));
+            tx.audit(d);
+            summary.lapsed += 1;
+        }
+        for (s, i) in decisions.open {
+            let n = &s.hits[i];
+            let id: i64 = q(
+                "INSERT INTO screening_hits (subject_kind, subject_id, subject_field, subject_name, subject_hash, \
+                 owner_org_id, list_id, entry_id, entry_key, entry_name, matched_name, score_bp, explanation, \
+                 status, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'open', $14, $14) RETURNING id"
+                    .into(),
+                vec![
+                    Arg::Text(Some(s.kind.slug().to_string())),
+                    Arg::Int(Some(s.id)),
+                    Arg::Text(Some(s.field.to_string())),
+                    Arg::Text(Some(s.name.clone())),
+                    Arg::Text(Some(s.hash.clone())),
+                    Arg::Int(s.owner_org_id),
+                    Arg::Int(Some(n.list_id)),
+                    Arg::Int(Some(n.entry_id)),
+                    Arg::Text(Some(n.entry_key.clone())),
+                    Arg::Text(Some(n.entry_name.clone())),
+                    Arg::Text(Some(n.matched_name.clone())),
+                    Arg::Int(Some(n.score_bp)),
+                    Arg::Text(Some(n.explanation.clone())),
+                    Arg::Text(Some(meta.at.clone())),
+                ],
+            )
+            .fetch_one(&mut *tx)
+            .await?
+            .try_get("id")?;
+            let row = fetch_hit(&mut tx, id, None).await?.ok_or(StoreError::NotFound)?;
+            let mut d = draft(meta, "open", "screening-hits", Some(id));
+            d.after = Some(hit_json(&row));
+            tx.audit(d);
+            summary.opened.push(id);
+        }
+
+        // When and against which lists each party was screened.
+        let states: Vec<&SubjectScreening> = results.iter().copied().filter(|s| !s.archived).collect();
+        for chunk in states.chunks(CHUNK) {
+            let mut args = Vec::with_capacity(chunk.len() * 7);
+            let mut tuples = Vec::with_capacity(chunk.len());
+            for s in chunk {
+                let first = args.len() + 1;
+                args.extend([
+                    Arg::Text(Some(s.kind.slug().to_string())),
+                    Arg::Int(Some(s.id)),
+                    Arg::Text(Some(s.field.to_string())),
+                    Arg::Text(Some(s.name.clone())),
+                    Arg::Text(Some(s.hash.clone())),
+                    Arg::Int(Some(generation)),
+                    Arg::Text(Some(meta.at.clone())),
+                ]);
+                tuples.push(placeholders(pos, first, args.len()));
+            }
+            q(
+                format!(
+                    "INSERT INTO screening_subjects (subject_kind, subject_id, subject_field, subject_name, \
+                     subject_hash, generation, screened_at) VALUES {} ON CONFLICT (subject_kind, subject_id, \
+                     subject_field) DO UPDATE SET subject_name = excluded.subject_name, \
+                     subject_hash = excluded.subject_hash, generation = excluded.generation, \
+                     screened_at = excluded.screened_at",
+                    tuples.join(", ")
+                ),
+                args,
+            )
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(summary)
+    }
+
+    async fn hits(&self, filter: &HitFilter, scope: Scope) -> Result<Page<HitRow>> {
+        let page = filter.page.max(1);
+        let page_size = filter.page_size.clamp(1, 500);
+        let mut conds = vec!["1 = 1".to_string()];
+        let mut args = Vec::new();
+        if let Some(o) = scope.organization() {
+            args.push(Arg::Int(Some(o)));
+            conds.push(format!("h.owner_org_id = ${}", args.len()));
+        }
+        if let Some(s) = filter.status {
+            args.push(Arg::Text(Some(s.code().to_string())));
+            conds.push(format!("h.status = ${}", args.len()));
+        }
+        if let Some(k) = filter.kind {
+            args.push(Arg::Text(Some(k.slug().to_string())));
+            conds.push(format!("h.subject_kind = ${}", args.len()));
+        }
+        if let Some(id) = filter.subject_id {
+            args.push(Arg::Int(Some(id)));
+            conds.push(format!("h.subject_id = ${}", args.len()));
+        }
+        if let Some(l) = filter.list_id {
+            args.push(Arg::Int(Some(l)));
+            conds.push(format!("h.list_id = ${}", args.len()));
+        }
+        if let Some(n) = filter.name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
+            args.push(Arg::Text(Some(escape_like(n))));
+            conds.push(format!("LOWER(h.subject_name) LIKE ${} ESCAPE '\\'", args.len()));
+        }
+        let cond = conds.join(" AND ");
+        let total: i64 = q(
+            format!("SELECT COUNT(*) AS n FROM screening_hits h WHERE {cond}"),
+            args.clone(),
+        )
+        .fetch_one(&self.pool)
+        .await?
+        .try_get("n")?;
+        let n = args.len();
+        args.push(Arg::Int(Some(page_size as i64)));
+        args.push(Arg::Int(Some((page as i64 - 1) * page_size as i64)));
+        let items = q(
+            format!(
+                "SELECT {HIT_COLS} FROM screening_hits h JOIN restricted_lists l ON l.id = h.list_id \
+                 WHERE {cond} ORDER BY h.id DESC LIMIT ${} OFFSET ${}",
+                n + 1,
+                n + 2
+            ),
+            args,
+        )
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(decode_hit)
+        .collect::<Result<Vec<_>>>()?;
+        Ok(Page {
+            items,
+            total,
+            total_is_exact: true,
+            page,
+            page_size,
+        })
+    }
+
+    async fn hit(&self, id: i64, scope: Scope) -> Result<Option<HitRow>> {
+        let mut conn = self.pool.acquire().await?;
+        fetch_hit(&mut conn, id, scope.organization()).await
+    }
+
+    async fn hit_counts(&self, scope: Scope) -> Result<Vec<(HitStatus, i64)>> {
+        let mut out = Vec::new();
+        let (cond, args) = match scope.organization() {
+            Some(o) => (" WHERE owner_org_id = $1", vec![Arg::Int(Some(o))]),
+            None => ("", vec![]),
+        };
+        for r in q(
+            format!("SELECT status, COUNT(*) AS n FROM screening_hits{cond} GROUP BY status"),
+            args,
+        )
+        .fetch_all(&self.pool)
+        .await?
+        {
+            let s: String = r.try_get("status")?;
+            if let Some(st) = HitStatus::parse(&s) {
+                out.push((st, r.try_get("n")?));
+            }
+        }
+        Ok(out)
+    }
+
+    async fn subject_states(&self, kind: Kind, id: i64, scope: Scope) -> Result<Vec<SubjectState>> {
+        let mut args = vec![Arg::Text(Some(kind.slug().to_string())), Arg::Int(Some(id))];
+        // The states carry no owner: the record screened has it.
+        let owned = match scope.for_kind(kind).organization() {
+            Some(o) => {
+                args.push(Arg::Int(Some(o)));
+                format!(
+                    " AND EXISTS (SELECT 1 FROM {} r WHERE r.id = screening_subjects.subject_id AND r.owner_org_id = $3)",
+                    kind.table()
+                )
+            }
+            None => String::new(),
+        };
+        q(
+            format!(
+                "SELECT subject_field, subject_name, subject_hash, generation, screened_at FROM screening_subjects \
+                 WHERE subject_kind = $1 AND subject_id = $2{owned} ORDER BY subject_field"
+            ),
+            args,
+        )
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(SubjectState {
+                field: r.try_get(0)?,
+                name: r.try_get(1)?,
+                hash: r.try_get(2)?,
+                generation: r.try_get(3)?,
+                screened_at: r.try_get(4)?,
+            })
+        })
+        .collect()
+    }
+
+    async fn decide_hit(
+        &self,
+        id: i64,
+        expected_version: Option<i64>,
+        decision: HitDecision,
+        reason: &str,
+        meta: &WriteMeta,
+    ) -> Result<HitRow> {
+        let mut tx = self.write_tx().await?;
+        let before = fetch_hit(&mut tx, id, None).await?.ok_or(StoreError::NotFound)?;
+        if let Some(v) = expected_version
+            && v != before.version
+        {
+            return Err(StoreError::VersionMismatch {
+                expected: v,
+                actual: before.version,
+            });
+        }
+        if before.status == HitStatus::Lapsed {
+            return Err(StoreError::VersionMismatch {
+                expected: expected_version.unwrap_or(before.version),
+                actual: before.version,
+            });
+        }
+        let status = match decision {
+            HitDecision::Confirm => HitStatus::Confirmed,
+            HitDecision::Dismiss => HitStatus::Dismissed,
+        };
+        let done = q(
+            "UPDATE screening_hits SET status = $1, decision = $1, reason = $2, decided_by = $3, decided_at = $4, \
+             updated_at = $4, version = version + 1 WHERE id = $5 AND version = $6 AND status <> 'lapsed'"
+                .into(),
+            vec![
+                Arg::Text(Some(status.code().to_string())),
+                Arg::Text(Some(reason.to_string())),
+                Arg::Text(Some(meta.actor.clone())),
+                Arg::Text(Some(meta.at.clone())),
+                Arg::Int(Some(id)),
+                Arg::Int(Some(before.version)),
+            ],
+        )
+        .execute(&mut *tx)
+        .await?;
+        if done.rows_affected() != 1 {
+            return Err(StoreError::VersionMismatch {
+                expected: before.version,
+                actual: before.version + 1,
+            });
+        }
+        let after = fetch_hit(&mut tx, id, None).await?.ok_or(StoreError::NotFound)?;
+        let mut d = draft(
+            meta,
+            match decision {
+                HitDecision::Confirm => "confirm",
+                HitDecision::Dismiss => "dismiss",
+            },
+            "screening-hits",
+            Some(id),
+        );
+        d.before = Some(hit_json(&before));
+        d.after = Some(hit_json(&after));
+        tx.audit(d);
+        tx.commit().await?;
+        Ok(after)
+    }
+}

@@ -1,0 +1,232 @@
+//! The one write path. Every write of the store — registry, accounts,
+//! screening — runs in a [`WriteTx`]: it takes the write lock (SQLite: this
+//! process's writer mutex; PostgreSQL: the rows it locks), advances the
+//! record_counts generation (and counts) of the kinds written, appends the
+//! audit records and commits, in that order, so none of these can be
+//! forgotten and the locks are always taken in the same order: the
+//! record_counts rows (by kind, in one order) before the audit chain's head
+//! row — an import and a save of the same kind once deadlocked when they
+//! took them the other way round.
+
+use std::collections::BTreeMap;
+
+use kean_core::Kind;
+use kean_core::audit::{AuditDraft, AuditEntry};
+use sqlx::{AnyConnection, Row};
+
+use crate::error::{Result, StoreError};
+use crate::types::WriteMeta;
+
+use super::SqlStore;
+use super::args::{AUDIT_COLS, Arg, placeholders, q, qs};
+
+/// A write transaction (see the module). Dereferences to its connection
+/// for the write's own statements; dropped without [`WriteTx::commit`], it
+/// rolls back.
+pub(crate) struct WriteTx<'s> {
+    tx: sqlx::Transaction<'static, sqlx::Any>,
+    _guard: Option<tokio::sync::MutexGuard<'s, ()>>,
+    /// Changes of record_counts not yet applied, by kind: (active, archived).
+    counts: BTreeMap<&'static str, (i64, i64)>,
+    /// Audit records to append at commit, in order.
+    drafts: Vec<AuditDraft>,
+    /// Whether this transaction holds the audit head (no more record_counts
+    /// rows may be locked after it).
+    chain_locked: bool,
+}
+
+impl SqlStore {
+    /// Starts a write: the write lock, then the transaction.
+    pub(crate) async fn write_tx(&self) -> Result<WriteTx<'_>> {
+        let guard = self.write_guard().await;
+        let tx = self.pool.begin().await?;
+        Ok(WriteTx {
+            tx,
+            _guard: guard,
+            counts: BTreeMap::new(),
+            drafts: Vec::new(),
+            chain_locked: false,
+        })
+    }
+}
+
+impl std::ops::Deref for WriteTx<'_> {
+    type Target = AnyConnection;
+    fn deref(&self) -> &AnyConnection {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for WriteTx<'_> {
+    fn deref_mut(&mut self) -> &mut AnyConnection {
+        &mut self.tx
+    }
+}
+
+impl WriteTx<'_> {
+    /// Records of `kind` were written: `active` and `archived` change its
+    /// counts, and its generation advances (whatever a process kept about a
+    /// list of `kind` is then stale). Applied before the audit records.
+    pub(crate) fn written(&mut self, kind: Kind, active: i64, archived: i64) {
+        let c = self.counts.entry(kind.table()).or_insert((0, 0));
+        c.0 += active;
+        c.1 += archived;
+    }
+
+    /// Like [`WriteTx::written`], applied now: the kind's record_counts row
+    /// is locked from here on (an import takes it before anything else).
+    pub(crate) async fn written_now(&mut self, kind: Kind, active: i64, archived: i64) -> Result<()> {
+        self.written(kind, active, archived);
+        self.apply_counts().await
+    }
+
+    /// An audit record to append at commit.
+    pub(crate) fn audit(&mut self, draft: AuditDraft) {
+        self.drafts.push(draft);
+    }
+
+    async fn apply_counts(&mut self) -> Result<()> {
+        if self.counts.is_empty() {
+            return Ok(());
+        }
+        if self.chain_locked {
+            return Err(StoreError::other(
+                "record_counts after the audit head: the write path's lock order is broken",
+            ));
+        }
+        for (table, (active, archived)) in std::mem::take(&mut self.counts) {
+            q(
+                "UPDATE record_counts SET active = active + $1, archived = archived + $2, \
+                 generation = generation + 1 WHERE kind = $3"
+                    .into(),
+                vec![
+                    Arg::Int(Some(active)),
+                    Arg::Int(Some(archived)),
+                    Arg::Text(Some(table.to_string())),
+                ],
+            )
+            .execute(&mut *self.tx)
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Locks the audit chain's head for a write that seals its own records
+    /// (an import, many to a statement) and returns its sequence number and
+    /// hash; [`WriteTx::set_chain_head`] moves it on. Counts are applied first.
+    pub(crate) async fn lock_chain(&mut self) -> Result<(i64, String)> {
+        self.apply_counts().await?;
+        let head = qs("UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq, hash")
+            .fetch_one(&mut *self.tx)
+            .await?;
+        self.chain_locked = true;
+        Ok((head.try_get("seq")?, head.try_get("hash")?))
+    }
+
+    pub(crate) async fn set_chain_head(&mut self, seq: i64, hash: &str) -> Result<()> {
+        q(
+            "UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1".into(),
+            vec![Arg::Int(Some(seq)), Arg::Text(Some(hash.to_string()))],
+        )
+        .execute(&mut *self.tx)
+        .await?;
+        Ok(())
+    }
+
+    /// Applies the counts, appends the audit records and commits; returns
+    /// the audit entries appended.
+    pub(crate) async fn commit(mut self) -> Result<Vec<AuditEntry>> {
+        self.apply_counts().await?;
+        let mut entries = Vec::with_capacity(self.drafts.len());
+        for d in std::mem::take(&mut self.drafts) {
+            entries.push(append_in(&mut self.tx, d).await?);
+        }
+        self.tx.commit().await?;
+        Ok(entries)
+    }
+
+    /// Gives up the write (nothing of it stays).
+    pub(crate) async fn rollback(self) -> Result<()> {
+        self.tx.rollback().await?;
+        Ok(())
+    }
+}
+
+/// Writes sealed audit entries, many to a statement (the caller holds the
+/// head-row lock). `positional`: SQLite's `?` placeholders.
+pub(crate) async fn insert_audit_entries(
+    conn: &mut AnyConnection,
+    entries: &[AuditEntry],
+    positional: bool,
+) -> Result<()> {
+    for chunk in entries.chunks(500) {
+        let mut args = Vec::with_capacity(chunk.len() * 11);
+        let mut tuples = Vec::with_capacity(chunk.len());
+        for e in chunk {
+            let first = args.len() + 1;
+            args.extend(audit_args(e));
+            tuples.push(placeholders(positional, first, args.len()));
+        }
+        q(
+            format!("INSERT INTO audit_log ({AUDIT_COLS}) VALUES {}", tuples.join(", ")),
+            args,
+        )
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+pub(crate) fn audit_args(e: &AuditEntry) -> Vec<Arg> {
+    vec![
+        Arg::Int(Some(e.seq)),
+        Arg::Text(Some(e.draft.at.clone())),
+        Arg::Int(Some(e.draft.actor_id)),
+        Arg::Text(Some(e.draft.actor.clone())),
+        Arg::Text(Some(e.draft.action.clone())),
+        Arg::Text(Some(e.draft.target.clone())),
+        Arg::Int(e.draft.record_id),
+        Arg::Text(e.draft.before.as_ref().map(|v| v.to_string())),
+        Arg::Text(e.draft.after.as_ref().map(|v| v.to_string())),
+        Arg::Text(Some(e.prev_hash.clone())),
+        Arg::Text(Some(e.hash.clone())),
+    ]
+}
+
+/// Writes one sealed audit entry (the caller holds the head-row lock).
+pub(crate) async fn insert_audit_entry(conn: &mut AnyConnection, e: &AuditEntry) -> Result<()> {
+    insert_audit_entries(conn, std::slice::from_ref(e), false).await
+}
+
+/// Appends an audit record inside the caller's transaction. Locking the
+/// head row serialises writers, so sequence numbers have no gaps and the
+/// chain follows commit order.
+async fn append_in(conn: &mut AnyConnection, draft: AuditDraft) -> Result<AuditEntry> {
+    let head = qs("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
+        .fetch_one(&mut *conn)
+        .await?;
+    let seq: i64 = head.try_get("seq")?;
+    let prev: String = head.try_get("hash")?;
+    let entry = draft.seal(seq, &prev);
+    insert_audit_entry(conn, &entry).await?;
+    q(
+        "UPDATE audit_head SET hash = $1 WHERE id = 1".into(),
+        vec![Arg::Text(Some(entry.hash.clone()))],
+    )
+    .execute(&mut *conn)
+    .await?;
+    Ok(entry)
+}
+
+pub(crate) fn draft(meta: &WriteMeta, action: &str, target: &str, record_id: Option<i64>) -> AuditDraft {
+    AuditDraft {
+        at: meta.at.clone(),
+        actor_id: meta.actor_id,
+        actor: meta.actor.clone(),
+        action: action.to_string(),
+        target: target.to_string(),
+        record_id,
+        before: None,
+        after: None,
+    }
+}

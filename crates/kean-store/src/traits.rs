@@ -1,0 +1,255 @@
+//! The store's traits, one per capability; [`Store`] is all of them.
+
+use std::collections::{HashMap, HashSet};
+
+use async_trait::async_trait;
+use kean_core::audit::{AuditDraft, AuditEntry};
+use kean_core::{Fields, Kind, Record, Scope, Value};
+
+use crate::error::Result;
+use crate::screening::{
+    HitDecision, HitFilter, HitRow, HitStatus, ListChange, ListInfo, ListVersion, NewListEntry, RescreenFigures,
+    ScreeningSummary, StoredEntry, SubjectRow, SubjectScreening, SubjectState,
+};
+use crate::types::{
+    AggRow, Backend, GroupBy, ImportRecord, KeyRow, ListQuery, NewImport, NewUser, Page, SessionRow, User, UserChange,
+    WriteMeta,
+};
+
+/// Everything the application uses: the registry, accounts, audit, and
+/// screening lists and results.
+#[async_trait]
+pub trait Store:
+    RegistryRead + RegistryWrite + AccountStore + AuditStore + ScreeningListStore + ScreeningResultStore + Send + Sync
+{
+    fn backend(&self) -> Backend;
+}
+
+/// Registry reads, always scoped.
+#[async_trait]
+pub trait RegistryRead: Send + Sync {
+    async fn get(&self, kind: Kind, id: i64, scope: Scope) -> Result<Option<Record>>;
+    async fn list(&self, kind: Kind, query: &ListQuery, scope: Scope) -> Result<Page<Record>>;
+    /// Display labels of the given ids of each kind, each kind's ids read
+    /// only inside its scope (one statement for all kinds).
+    async fn labels(&self, wanted: &[(Kind, Vec<i64>, Scope)]) -> Result<HashMap<(Kind, i64), String>>;
+    /// Up to `limit` active records as (id, label) for pickers, by label.
+    async fn options(&self, kind: Kind, scope: Scope, limit: u32) -> Result<Vec<(i64, String)>>;
+    /// The owning organization of a record inside `scope` and whether it
+    /// is archived: `None` if there is no such record (owner `None` for
+    /// reference data).
+    async fn owner_of(&self, kind: Kind, id: i64, scope: Scope) -> Result<Option<(Option<i64>, bool)>>;
+    async fn count(&self, kind: Kind, scope: Scope) -> Result<i64>;
+    /// Counts and sums over the records a query selects (paging and sort
+    /// ignored), grouped as asked, inside `scope`.
+    async fn aggregate(
+        &self,
+        kind: Kind,
+        query: &ListQuery,
+        group: GroupBy,
+        sums: &[&'static str],
+        scope: Scope,
+    ) -> Result<Vec<AggRow>>;
+
+    /// The id and the given fields (as text) of every record of `kind`
+    /// inside `scope`, archived ones included — for resolving references
+    /// written as names or codes.
+    /// Returns (id, owning organization, values).
+    async fn keys(&self, kind: Kind, fields: &[&'static str], scope: Scope) -> Result<Vec<KeyRow>>;
+    /// Which of `values` the unique field `field` already holds, in any
+    /// record (uniqueness is global, whoever may see the other record).
+    async fn existing_values(&self, kind: Kind, field: &'static str, values: &[Value]) -> Result<HashSet<String>>;
+    /// The value combinations of `fields` already stored (global, like
+    /// [`Store::existing_values`]).
+    async fn existing_combos(&self, kind: Kind, fields: &[&'static str]) -> Result<HashSet<Vec<Option<String>>>>;
+    async fn find_import(&self, kind: Kind, content_hash: &str) -> Result<Option<ImportRecord>>;
+}
+
+/// Registry writes, each one transaction with its audit record.
+#[async_trait]
+pub trait RegistryWrite: Send + Sync {
+    /// Inserts all rows in one transaction, each with its audit record, and
+    /// records the import; all or nothing. `progress` hears how many rows
+    /// are written so far.
+    async fn insert_many(
+        &self,
+        kind: Kind,
+        rows: &[(Fields, Option<i64>)],
+        import: &NewImport,
+        meta: &WriteMeta,
+        progress: &(dyn Fn(usize) + Send + Sync),
+    ) -> Result<Vec<i64>>;
+    async fn insert(&self, fields: &Fields, owner_org_id: Option<i64>, meta: &WriteMeta) -> Result<Record>;
+    /// Replaces the fields of a record inside `scope`, if it is still at
+    /// `expected_version` (when given).
+    async fn update(
+        &self,
+        id: i64,
+        expected_version: Option<i64>,
+        fields: &Fields,
+        owner_org_id: Option<i64>,
+        scope: Scope,
+        meta: &WriteMeta,
+    ) -> Result<Record>;
+    async fn set_archived(&self, kind: Kind, id: i64, archived: bool, scope: Scope, meta: &WriteMeta)
+    -> Result<Record>;
+}
+
+/// Users, sessions and staged uploads.
+#[async_trait]
+pub trait AccountStore: Send + Sync {
+    async fn create_user(&self, user: &NewUser, meta: &WriteMeta) -> Result<User>;
+    async fn user_by_username(&self, username: &str) -> Result<Option<(User, String)>>;
+    async fn user_by_id(&self, id: i64) -> Result<Option<User>>;
+    async fn list_users(&self) -> Result<Vec<User>>;
+    /// Records a failed login (and the lock, if one starts) with its audit entry.
+    async fn record_login_failure(&self, user_id: i64, locked_until: Option<&str>, meta: &WriteMeta) -> Result<()>;
+    /// Creates a session after a successful login, resets the failure count
+    /// and audits the login, in one transaction.
+    async fn create_session(&self, token_hash: &str, row: &SessionRow, meta: &WriteMeta) -> Result<()>;
+    /// A session and its user, in one statement (every request asks).
+    async fn session(&self, token_hash: &str) -> Result<Option<(SessionRow, User)>>;
+    /// Keeps an uploaded file until its owner confirms the import (and
+    /// drops uploads older than `expire_before`).
+    #[allow(clippy::too_many_arguments)]
+    async fn put_upload(
+        &self,
+        token_hash: &str,
+        user_id: i64,
+        kind: Kind,
+        file_name: &str,
+        content: &[u8],
+        at: &str,
+        expire_before: &str,
+    ) -> Result<()>;
+    /// An upload, only for the user who made it.
+    async fn get_upload(&self, token_hash: &str, user_id: i64) -> Result<Option<(Kind, String, Vec<u8>)>>;
+    async fn delete_upload(&self, token_hash: &str) -> Result<()>;
+    /// Changes an account (unlock, enable/disable, new password), audited;
+    /// disabling or a new password also ends the user's sessions.
+    async fn change_user(&self, user_id: i64, change: &UserChange, meta: &WriteMeta) -> Result<User>;
+    async fn delete_session(&self, token_hash: &str, meta: &WriteMeta) -> Result<()>;
+}
+
+/// The audit chain.
+#[async_trait]
+pub trait AuditStore: Send + Sync {
+    /// Appends an audit record that has no data change of its own
+    /// (for example a refused login).
+    async fn append_audit(&self, draft: AuditDraft) -> Result<AuditEntry>;
+    /// Newest first.
+    async fn audit_page(&self, page: u32, page_size: u32) -> Result<Page<AuditEntry>>;
+    /// In sequence order, from `after_seq` (exclusive), at most `limit`.
+    async fn audit_range(&self, after_seq: i64, limit: u32) -> Result<Vec<AuditEntry>>;
+}
+
+/// Restricted-party lists and their versions.
+#[async_trait]
+pub trait ScreeningListStore: Send + Sync {
+    /// Grows with every list version imported (0 before the first): the
+    /// screening index is rebuilt when it changes.
+    async fn list_generation(&self) -> Result<i64>;
+
+    /// The current version of every entry of one list (or of every list).
+    async fn current_entries(&self, list_id: Option<i64>) -> Result<Vec<StoredEntry>>;
+
+    async fn entry(&self, id: i64) -> Result<Option<StoredEntry>>;
+
+    /// Every version of one entry of a list, oldest first.
+    async fn entry_versions(&self, list_id: i64, entry_key: &str) -> Result<Vec<StoredEntry>>;
+
+    async fn restricted_lists(&self) -> Result<Vec<ListInfo>>;
+
+    async fn list_versions(&self, list_id: i64) -> Result<Vec<ListVersion>>;
+
+    async fn list_version(&self, version_id: i64) -> Result<Option<ListVersion>>;
+
+    async fn list_changes(
+        &self,
+        version_id: i64,
+        change: Option<&str>,
+        page: u32,
+        page_size: u32,
+    ) -> Result<Page<ListChange>>;
+
+    /// Stores a new version of the list `code` (created on first import):
+    /// entries not in the current version are added, entries whose content
+    /// differs become new entry versions, entries missing are removed. One
+    /// transaction with its audit record.
+    async fn import_list_version(
+        &self,
+        code: &str,
+        format: &str,
+        file_name: &str,
+        content_hash: &str,
+        entries: &[NewListEntry],
+        meta: &WriteMeta,
+    ) -> Result<ListVersion>;
+
+    /// The entry versions a list version added (new or changed entries).
+    async fn version_entry_ids(&self, version_id: i64) -> Result<HashSet<i64>>;
+
+    /// Keeps what the re-screening after a list version did with the version.
+    async fn record_version_rescreen(&self, version_id: i64, figures: RescreenFigures) -> Result<()>;
+}
+
+/// Screening results: what runs found and reviewers decided.
+#[async_trait]
+pub trait ScreeningResultStore: Send + Sync {
+    /// The id, owner, archived flag and given fields (as text) of records of
+    /// `kind` inside `scope` — all of them, or those in `ids`.
+    async fn screening_subjects(
+        &self,
+        kind: Kind,
+        fields: &[&'static str],
+        ids: Option<&[i64]>,
+        scope: Scope,
+    ) -> Result<Vec<SubjectRow>>;
+
+    /// Records what screening found for these parties against list
+    /// `generation`: new hits open results, results no longer found lapse,
+    /// results found again are kept with their decisions. One transaction,
+    /// each opened or lapsed result audited.
+    ///
+    /// With `only_entries` (a list version's new entry versions) the run is
+    /// about that version alone: only hits on those entries open results,
+    /// and results on other entries are kept unless their entry ended or the
+    /// party changed — so a new version of one list never moves results on
+    /// entries it did not touch.
+    async fn record_screening(
+        &self,
+        results: &[SubjectScreening],
+        generation: i64,
+        only_entries: Option<&HashSet<i64>>,
+        meta: &WriteMeta,
+    ) -> Result<ScreeningSummary>;
+
+    /// Results inside `scope` (by the screened record's owner), newest first.
+    async fn hits(&self, filter: &HitFilter, scope: Scope) -> Result<Page<HitRow>>;
+
+    /// A result, if it is inside `scope`.
+    async fn hit(&self, id: i64, scope: Scope) -> Result<Option<HitRow>>;
+
+    /// Count of results per status inside `scope`.
+    async fn hit_counts(&self, scope: Scope) -> Result<Vec<(HitStatus, i64)>>;
+
+    /// When a record's parties were screened; nothing when the record is
+    /// not inside `scope`.
+    async fn subject_states(&self, kind: Kind, id: i64, scope: Scope) -> Result<Vec<SubjectState>>;
+
+    /// Confirms or dismisses a result that is not lapsed, if it is still at
+    /// `expected_version` (when given); audited.
+    async fn decide_hit(
+        &self,
+        id: i64,
+        expected_version: Option<i64>,
+        decision: HitDecision,
+        reason: &str,
+        meta: &WriteMeta,
+    ) -> Result<HitRow>;
+}
+
+/// Screening lists and results together (the name the application knew).
+pub trait ScreeningStore: ScreeningListStore + ScreeningResultStore {}
+
+impl<T: ScreeningListStore + ScreeningResultStore + ?Sized> ScreeningStore for T {}

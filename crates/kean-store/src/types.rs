@@ -1,0 +1,186 @@
+//! The values the store's traits take and return.
+
+use kean_core::Role;
+use kean_core::Value;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ArchivedFilter {
+    #[default]
+    Active,
+    Archived,
+    All,
+}
+
+/// A list request: keyword, exact filters, sort and page.
+#[derive(Debug, Clone, Default)]
+pub struct ListQuery {
+    /// Matched (case-insensitively, as a substring) against the kind's
+    /// searchable fields.
+    pub keyword: Option<String>,
+    /// Exact matches on schema fields.
+    pub filters: Vec<(&'static str, Value)>,
+    /// Inclusive date range on a date field: (field, from, to).
+    pub date_range: Option<(&'static str, Option<chrono::NaiveDate>, Option<chrono::NaiveDate>)>,
+    /// A schema field (or `id`, `updated_at`), and whether descending.
+    pub sort: Option<(&'static str, bool)>,
+    pub archived: ArchivedFilter,
+    /// Exact matches on fields of the owning organization (district,
+    /// type, chain), for records owned by an organization.
+    pub owner_filters: Vec<(&'static str, Value)>,
+    /// 1-based.
+    pub page: u32,
+    pub page_size: u32,
+    /// A cursor: list the records after this id in the default order
+    /// (newest first) instead of skipping `(page - 1) * page_size` of them.
+    /// Ignored under any other sort.
+    pub after: Option<i64>,
+}
+
+impl ListQuery {
+    /// Whether the list is in the default order, newest (largest id) first,
+    /// in which the `after` cursor applies.
+    pub fn is_default_order(&self) -> bool {
+        matches!(self.sort, None | Some(("id", true)))
+    }
+}
+
+/// How an aggregate groups its records.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GroupBy {
+    /// One row for everything.
+    Nothing,
+    /// By the value of a field (enum, reference, country, bool).
+    Field(&'static str),
+    /// By `YYYY-MM` of a date field.
+    Month(&'static str),
+    /// By `YYYY` of a date field.
+    Year(&'static str),
+    /// By a field of the owning organization (e.g. its district).
+    OwnerField(&'static str),
+    /// By day of a date field and, if given, a field (`key2`): the finest
+    /// grid, from which the caller folds totals, months and the field's
+    /// groups out of one pass over the records instead of one each.
+    DayAnd(&'static str, Option<&'static str>),
+}
+
+/// One group of an aggregate: its key (as text; `None` for no value),
+/// how many records, and the sums of the requested money fields in fen.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AggRow {
+    pub key: Option<String>,
+    /// The second key of [`GroupBy::DayAnd`]; `None` otherwise.
+    pub key2: Option<String>,
+    pub count: i64,
+    pub sums: Vec<i64>,
+}
+
+/// Lists count matching records exactly up to this many; beyond it they
+/// report "more than" (counting a million rows for every page view is what
+/// makes admin lists slow, and nobody pages through ten thousand rows).
+pub const COUNT_CAP: i64 = 10_000;
+
+/// The same for keyword searches, whose frequent keywords match most
+/// records (see `SqlStore::list`).
+pub const KEYWORD_COUNT_CAP: i64 = 1_000;
+
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// Matching records, at most [`COUNT_CAP`] ([`KEYWORD_COUNT_CAP`] for a
+    /// keyword search; see `total_is_exact`).
+    pub total: i64,
+    /// False when more records match than were counted.
+    pub total_is_exact: bool,
+    pub page: u32,
+    pub page_size: u32,
+}
+
+impl<T> Page<T> {
+    pub fn pages(&self) -> u32 {
+        if self.page_size == 0 {
+            return 1;
+        }
+        (self.total.max(0) as u64).div_ceil(self.page_size as u64).max(1) as u32
+    }
+}
+
+/// Who writes, and when: stamped on the row and on its audit record.
+#[derive(Debug, Clone)]
+pub struct WriteMeta {
+    pub at: String,
+    pub actor_id: i64,
+    pub actor: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub org_id: Option<i64>,
+    pub disabled: bool,
+    pub failed_logins: i64,
+    pub locked_until: Option<String>,
+    pub created_at: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct NewUser {
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub org_id: Option<i64>,
+    pub password_hash: String,
+}
+
+/// An administrator's change to an account.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum UserChange {
+    Unlock,
+    SetDisabled(bool),
+    Password(String),
+}
+
+#[derive(Debug, Clone)]
+pub struct SessionRow {
+    pub user_id: i64,
+    pub kind: String,
+    pub csrf_token: String,
+    pub expires_at: String,
+}
+
+/// A record's id, owner, whether it is archived, and some of its values as
+/// text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyRow {
+    pub id: i64,
+    pub owner_org_id: Option<i64>,
+    pub archived: bool,
+    pub values: Vec<Option<String>>,
+}
+
+/// An import about to be committed.
+#[derive(Debug, Clone)]
+pub struct NewImport {
+    pub content_hash: String,
+    pub file_name: String,
+}
+
+/// A committed import.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportRecord {
+    pub id: i64,
+    pub kind: String,
+    pub content_hash: String,
+    pub file_name: String,
+    pub row_count: i64,
+    pub actor: String,
+    pub created_at: String,
+}
