@@ -27,10 +27,14 @@
 //! println!("{}", hits[0].explanation.summary());
 //! ```
 
+mod alignment;
 pub mod batch;
+mod distance;
+pub mod explanation;
 pub mod index;
 pub mod model;
 pub mod parse;
+mod scoring;
 pub mod text;
 pub mod zh;
 

@@ -1,0 +1,276 @@
+//! Scoring: the name comparison's score from the aligned tokens (IDF² weights, conflicts,
+//! legal forms, numbers, surnames, patronymics) and the constants of the score.
+
+use crate::alignment::{Link, MAX_TOKENS, NO_VID, SimCache, WTok, is_word, links_between, multi_links, token_sim};
+use crate::explanation::TokenMatch;
+use crate::text::{TokenClass, legal_family};
+
+/// Default score threshold for a hit (scores are in [0, 1]).
+pub const DEFAULT_THRESHOLD: f64 = 0.70;
+
+/// Persons: weight factor of a name part only one name has (a dropped middle name).
+pub(crate) const PERSON_OMISSION: f64 = 0.8;
+/// Extra weight of a conflict (a token on each side without partner).
+pub(crate) const CONFLICT_EXTRA: f64 = 4.0;
+/// Weight factor of an unmatched place name.
+pub(crate) const PLACE_UNMATCHED: f64 = 0.3;
+/// Organizations: factor per distinctive word that only one name has.
+pub(crate) const ORG_EXTRA: f64 = 0.9;
+/// Factor when the query's and the entry's types differ (person vs organization).
+pub(crate) const TYPE_MISMATCH: f64 = 0.85;
+/// Share of the remaining distance to 1 added when the countries agree.
+pub(crate) const COUNTRY_AGREE: f64 = 0.05;
+/// Factor when the query's country is not among the entry's.
+pub(crate) const COUNTRY_DIFFER: f64 = 0.92;
+/// Organizations: extra-word count of an unmatched place name.
+pub(crate) const PLACE_EXTRA: f64 = 0.5;
+/// Organizations: factor when the legal forms differ.
+pub(crate) const LEGAL_DIFFER: f64 = 0.92;
+/// Persons: factor when the names after BIN/IBN differ.
+pub(crate) const PATRONYM_DIFFER: f64 = 0.75;
+/// Factor applied when a Chinese person's surname has no partner.
+pub(crate) const SURNAME_MISMATCH: f64 = 0.7;
+/// Similarity at which a surname counts as agreeing (same key or a listed romanization).
+pub(crate) const SURNAME_EXACT: f64 = 0.99;
+/// Factor applied when both names carry numbers that do not agree.
+pub(crate) const NUMBER_MISMATCH: f64 = 0.95;
+/// Weight cap of a number token (fund VII vs VIII, institute 14 vs 48: weak evidence).
+pub(crate) const NUMBER_WEIGHT: f32 = 2.5;
+/// Token weight = idf ^ IDF_POWER (rare tokens weigh much more than common ones).
+pub(crate) const IDF_POWER: f32 = 2.0;
+/// Weight of a legal-form token (weak evidence).
+pub(crate) const LEGAL_WEIGHT: f32 = 2.0;
+
+/// Result of comparing two token lists.
+pub(crate) struct Compared {
+    pub(crate) score: f64,
+    pub(crate) agreed: Vec<TokenMatch>,
+    pub(crate) a_only: Vec<String>,
+    pub(crate) b_only: Vec<String>,
+    pub(crate) legal: Option<bool>,
+}
+
+pub(crate) fn legal_credit(x: &str, y: &str) -> f64 {
+    if x == y {
+        1.0
+    } else if legal_family(x) == legal_family(y) {
+        if x == "co" || y == "co" { 1.0 } else { 0.5 }
+    } else {
+        0.0
+    }
+}
+
+pub(crate) fn compare_tokens(
+    a: &[WTok],
+    b: &[WTok],
+    person: bool,
+    explain: bool,
+    mut cache: Option<&mut SimCache>,
+) -> Compared {
+    let mut links: Vec<Link> = Vec::with_capacity(a.len() * 2);
+    for (i, x) in a.iter().enumerate().filter(|(_, t)| is_word(t)) {
+        for (j, y) in b.iter().enumerate().filter(|(_, t)| is_word(t)) {
+            // similarities of a query token to an indexed token are cached per query
+            let sim = match cache.as_deref_mut() {
+                Some(c) if y.vid != NO_VID => {
+                    let key = ((i as u32) << 1 | u32::from(person), y.vid);
+                    *c.entry(key).or_insert_with(|| token_sim(x, y, person))
+                }
+                _ => token_sim(x, y, person),
+            };
+            if sim > 0.0 {
+                let (k1, k2) = (x.tok.key.as_str(), y.tok.key.as_str());
+                links.push(Link {
+                    a: [i, 0, 0, 0],
+                    na: 1,
+                    b: [j, 0, 0, 0],
+                    nb: 1,
+                    sim,
+                    w: f64::from(x.w + y.w),
+                    tie: if k1 <= k2 { (k1, k2) } else { (k2, k1) },
+                });
+            }
+        }
+    }
+    // concatenations ("hua wei" ~ "huawei") and acronyms ("pla" ~ "people liberation army"),
+    // unless every word already has an exact partner
+    let mut exact_a = [false; MAX_TOKENS];
+    let mut exact_b = [false; MAX_TOKENS];
+    for l in &links {
+        if l.sim >= 1.0 {
+            exact_a[l.a[0]] = true;
+            exact_b[l.b[0]] = true;
+        }
+    }
+    let all_exact = a.iter().zip(&exact_a).all(|(t, &e)| e || !is_word(t) || t.tok.optional)
+        && b.iter().zip(&exact_b).all(|(t, &e)| e || !is_word(t) || t.tok.optional);
+    if !all_exact {
+        multi_links(a, b, &exact_a, &exact_b, false, person, &mut links);
+        multi_links(b, a, &exact_b, &exact_a, true, person, &mut links);
+    }
+    links.sort_by(|p, q| {
+        q.sim
+            .partial_cmp(&p.sim)
+            .unwrap_or(std::cmp::Ordering::Equal)
+            .then(q.w.partial_cmp(&p.w).unwrap_or(std::cmp::Ordering::Equal))
+            .then_with(|| p.tie.cmp(&q.tie))
+    });
+    let mut used_a = [false; MAX_TOKENS];
+    let mut used_b = [false; MAX_TOKENS];
+    // similarity each linked token was linked with (a surname must agree exactly)
+    let mut sim_a = [0.0f64; MAX_TOKENS];
+    let mut sim_b = [0.0f64; MAX_TOKENS];
+    let mut matched = 0.0f64;
+    let mut linked = 0.0f64;
+    let mut agreed = Vec::new();
+    for l in &links {
+        let ia = &l.a[..l.na];
+        let ib = &l.b[..l.nb];
+        if ia.iter().any(|&i| used_a[i]) || ib.iter().any(|&j| used_b[j]) {
+            continue;
+        }
+        for &i in ia {
+            used_a[i] = true;
+            sim_a[i] = l.sim;
+        }
+        for &j in ib {
+            used_b[j] = true;
+            sim_b[j] = l.sim;
+        }
+        matched += l.sim * l.w;
+        linked += l.w;
+        if explain {
+            let qa: Vec<&str> = ia.iter().map(|&i| a[i].tok.src.as_str()).collect();
+            let qb: Vec<&str> = ib.iter().map(|&j| b[j].tok.src.as_str()).collect();
+            let (qa, qb) = (qa.join(" "), qb.join(" "));
+            if !agreed.iter().any(|m: &TokenMatch| m.query == qa && m.entry == qb) {
+                agreed.push(TokenMatch {
+                    query: qa,
+                    entry: qb,
+                    similarity: l.sim,
+                });
+            }
+        }
+    }
+    let mut a_only = Vec::new();
+    let mut b_only = Vec::new();
+    let mut unmatched = [0.0f64; 2];
+    let mut extra_count = 0.0f64;
+    // a place or a qualifier only one name has is weak evidence; different places or
+    // qualifiers on both sides (Bank of China (Hong Kong) vs (Australia)) are a conflict
+    let place_left = |side: &[WTok], used: &[bool]| {
+        side.iter().zip(used).any(|(t, &u)| {
+            !u && ((t.tok.place && !t.tok.optional) || t.tok.qualifier) && t.tok.class == TokenClass::Word
+        })
+    };
+    let place_conflict = place_left(a, &used_a) && place_left(b, &used_b);
+    for (k, (side, used, only)) in [(a, &used_a, &mut a_only), (b, &used_b, &mut b_only)]
+        .into_iter()
+        .enumerate()
+    {
+        for (t, &u) in side.iter().zip(used.iter()) {
+            if t.tok.class == TokenClass::Legal || u {
+                continue;
+            }
+            if t.tok.qualifier {
+                if !place_conflict {
+                    continue;
+                }
+                unmatched[k] += f64::from(t.w);
+                extra_count += 1.0;
+            } else if t.tok.optional {
+                continue;
+            } else if t.tok.place && !place_conflict {
+                unmatched[k] += f64::from(t.w) * PLACE_UNMATCHED;
+                extra_count += PLACE_EXTRA;
+            } else {
+                unmatched[k] += f64::from(t.w);
+                extra_count += 1.0;
+            }
+            if explain && !only.contains(&t.tok.src) {
+                only.push(t.tok.src.clone());
+            }
+        }
+    }
+    // a token on each side without partner is a conflict (AL-RAWI vs AL-TIKRITI), heavier than
+    // a token only one name has (a dropped middle name)
+    let conflict = unmatched[0].min(unmatched[1]);
+    let omit = if person { PERSON_OMISSION } else { 1.0 };
+    let mut total = linked + (unmatched[0] + unmatched[1] - 2.0 * conflict) * omit + (2.0 + CONFLICT_EXTRA) * conflict;
+    // legal forms: weak evidence, only when both sides have one
+    let la = || {
+        a.iter()
+            .filter(|t| t.tok.class == TokenClass::Legal)
+            .map(|t| t.tok.key.as_str())
+    };
+    let lb = || {
+        b.iter()
+            .filter(|t| t.tok.class == TokenClass::Legal)
+            .map(|t| t.tok.key.as_str())
+    };
+    let mut legal = None;
+    if la().next().is_some() && lb().next().is_some() {
+        let credit = la()
+            .flat_map(|x| lb().map(move |y| legal_credit(x, y)))
+            .fold(0.0, f64::max);
+        let lw = f64::from(LEGAL_WEIGHT) * 2.0;
+        total += lw;
+        matched += lw * credit;
+        legal = Some(credit >= 0.75);
+    }
+    let mut score = if total > 0.0 {
+        (matched / total).clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
+    if linked == 0.0 {
+        score = 0.0;
+    }
+    // differing numbers (14th vs 48th institute) are strong evidence of a different party
+    let num_unmatched = |side: &[WTok], used: &[bool]| {
+        side.iter()
+            .zip(used)
+            .any(|(t, &u)| t.tok.class == TokenClass::Number && !u)
+    };
+    if num_unmatched(a, &used_a) && num_unmatched(b, &used_b) {
+        score *= NUMBER_MISMATCH;
+    }
+    // a Chinese person's surname must agree: exactly or as a known romanization (陈 chen|chan),
+    // not by sound alone (王 wang ≠ kang)
+    let surname_missing = |side: &[WTok], used: &[bool], sim: &[f64]| {
+        side.iter()
+            .zip(used.iter().zip(sim))
+            .any(|(t, (&u, &s))| t.tok.surname && (!u || s < SURNAME_EXACT))
+    };
+    if person && (surname_missing(a, &used_a, &sim_a) || surname_missing(b, &used_b, &sim_b)) {
+        score *= SURNAME_MISMATCH;
+    }
+    // organizations: every distinctive word only one name has lowers the score
+    if !person && extra_count > 0.0 {
+        score *= ORG_EXTRA.powf(extra_count);
+    }
+    // different legal forms of organizations (AG vs GmbH) lower the score a little
+    if !person && let Some(false) = legal {
+        score *= LEGAL_DIFFER;
+    }
+    // Arabic patronymics: the name after BIN/IBN must agree (Abdullah bin Omar ≠ Omar bin Abdullah)
+    if person {
+        let after_marker = |side: &[WTok]| {
+            side.iter()
+                .position(|t| matches!(t.tok.key.as_str(), "bin" | "ibn" | "ben" | "bint"))
+                .and_then(|p| (p + 1 < side.len()).then_some(p + 1))
+        };
+        if let (Some(i), Some(j)) = (after_marker(a), after_marker(b))
+            && !links_between(&links, &used_a, &used_b, i, j)
+        {
+            score *= PATRONYM_DIFFER;
+        }
+    }
+    Compared {
+        score,
+        agreed,
+        a_only,
+        b_only,
+        legal,
+    }
+}
