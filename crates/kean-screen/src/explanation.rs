@@ -1,17 +1,7 @@
 //! Why a hit scored what it did.
 
+pub use crate::alignment::{Method, TokenMatch};
 use std::fmt::Write as _;
-
-/// One agreeing pair of tokens.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TokenMatch {
-    /// Query-side text (the source word, e.g. 华为 or Huawei).
-    pub query: String,
-    /// Entry-side text.
-    pub entry: String,
-    /// Similarity of the pair in [0, 1] (1 = same key).
-    pub similarity: f64,
-}
 
 /// Something that raised or lowered the score after the name comparison.
 #[derive(Debug, Clone, PartialEq)]

@@ -34,6 +34,7 @@ pub mod explanation;
 pub mod index;
 pub mod model;
 pub mod parse;
+mod retrieval;
 mod scoring;
 pub mod text;
 pub mod zh;

@@ -1,8 +1,7 @@
 //! Scoring: the name comparison's score from the aligned tokens (IDF² weights, conflicts,
 //! legal forms, numbers, surnames, patronymics) and the constants of the score.
 
-use crate::alignment::{Link, MAX_TOKENS, NO_VID, SimCache, WTok, is_word, links_between, multi_links, token_sim};
-use crate::explanation::TokenMatch;
+use crate::alignment::{SimCache, TokenMatch, WTok, align, links_between};
 use crate::text::{TokenClass, legal_family};
 
 /// Default score threshold for a hit (scores are in [0, 1]).
@@ -65,93 +64,16 @@ pub(crate) fn compare_tokens(
     b: &[WTok],
     person: bool,
     explain: bool,
-    mut cache: Option<&mut SimCache>,
+    cache: Option<&mut SimCache>,
 ) -> Compared {
-    let mut links: Vec<Link> = Vec::with_capacity(a.len() * 2);
-    for (i, x) in a.iter().enumerate().filter(|(_, t)| is_word(t)) {
-        for (j, y) in b.iter().enumerate().filter(|(_, t)| is_word(t)) {
-            // similarities of a query token to an indexed token are cached per query
-            let sim = match cache.as_deref_mut() {
-                Some(c) if y.vid != NO_VID => {
-                    let key = ((i as u32) << 1 | u32::from(person), y.vid);
-                    *c.entry(key).or_insert_with(|| token_sim(x, y, person))
-                }
-                _ => token_sim(x, y, person),
-            };
-            if sim > 0.0 {
-                let (k1, k2) = (x.tok.key.as_str(), y.tok.key.as_str());
-                links.push(Link {
-                    a: [i, 0, 0, 0],
-                    na: 1,
-                    b: [j, 0, 0, 0],
-                    nb: 1,
-                    sim,
-                    w: f64::from(x.w + y.w),
-                    tie: if k1 <= k2 { (k1, k2) } else { (k2, k1) },
-                });
-            }
-        }
-    }
-    // concatenations ("hua wei" ~ "huawei") and acronyms ("pla" ~ "people liberation army"),
-    // unless every word already has an exact partner
-    let mut exact_a = [false; MAX_TOKENS];
-    let mut exact_b = [false; MAX_TOKENS];
-    for l in &links {
-        if l.sim >= 1.0 {
-            exact_a[l.a[0]] = true;
-            exact_b[l.b[0]] = true;
-        }
-    }
-    let all_exact = a.iter().zip(&exact_a).all(|(t, &e)| e || !is_word(t) || t.tok.optional)
-        && b.iter().zip(&exact_b).all(|(t, &e)| e || !is_word(t) || t.tok.optional);
-    if !all_exact {
-        multi_links(a, b, &exact_a, &exact_b, false, person, &mut links);
-        multi_links(b, a, &exact_b, &exact_a, true, person, &mut links);
-    }
-    links.sort_by(|p, q| {
-        q.sim
-            .partial_cmp(&p.sim)
-            .unwrap_or(std::cmp::Ordering::Equal)
-            .then(q.w.partial_cmp(&p.w).unwrap_or(std::cmp::Ordering::Equal))
-            .then_with(|| p.tie.cmp(&q.tie))
-    });
-    let mut used_a = [false; MAX_TOKENS];
-    let mut used_b = [false; MAX_TOKENS];
-    // similarity each linked token was linked with (a surname must agree exactly)
-    let mut sim_a = [0.0f64; MAX_TOKENS];
-    let mut sim_b = [0.0f64; MAX_TOKENS];
-    let mut matched = 0.0f64;
-    let mut linked = 0.0f64;
-    let mut agreed = Vec::new();
-    for l in &links {
-        let ia = &l.a[..l.na];
-        let ib = &l.b[..l.nb];
-        if ia.iter().any(|&i| used_a[i]) || ib.iter().any(|&j| used_b[j]) {
-            continue;
-        }
-        for &i in ia {
-            used_a[i] = true;
-            sim_a[i] = l.sim;
-        }
-        for &j in ib {
-            used_b[j] = true;
-            sim_b[j] = l.sim;
-        }
-        matched += l.sim * l.w;
-        linked += l.w;
-        if explain {
-            let qa: Vec<&str> = ia.iter().map(|&i| a[i].tok.src.as_str()).collect();
-            let qb: Vec<&str> = ib.iter().map(|&j| b[j].tok.src.as_str()).collect();
-            let (qa, qb) = (qa.join(" "), qb.join(" "));
-            if !agreed.iter().any(|m: &TokenMatch| m.query == qa && m.entry == qb) {
-                agreed.push(TokenMatch {
-                    query: qa,
-                    entry: qb,
-                    similarity: l.sim,
-                });
-            }
-        }
-    }
+    // the cache serves scoring only: an explanation wants each pair's method
+    let cache = if explain { None } else { cache };
+    let al = align(a, b, person, cache);
+    let (used_a, used_b) = (al.used_a, al.used_b);
+    let (sim_a, sim_b) = (al.sim_a, al.sim_b);
+    let mut matched = al.matched;
+    let linked = al.linked;
+    let agreed = if explain { al.pairs(a, b) } else { Vec::new() };
     let mut a_only = Vec::new();
     let mut b_only = Vec::new();
     let mut unmatched = [0.0f64; 2];
@@ -261,7 +183,7 @@ pub(crate) fn compare_tokens(
                 .and_then(|p| (p + 1 < side.len()).then_some(p + 1))
         };
         if let (Some(i), Some(j)) = (after_marker(a), after_marker(b))
-            && !links_between(&links, &used_a, &used_b, i, j)
+            && !links_between(&al.links, &used_a, &used_b, i, j)
         {
             score *= PATRONYM_DIFFER;
         }
