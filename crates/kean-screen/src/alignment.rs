@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
 /// How two tokens (or a name as a whole) were found alike.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Method {
     /// The same text (apart from letter case).
@@ -42,6 +42,7 @@ pub enum Method {
     Acronym,
     /// For a whole name: its tokens aligned, some reordered, missing or matched in different
     /// ways.
+    #[default]
     TokenAlignment,
 }
 
@@ -376,6 +377,12 @@ pub(crate) fn multi_links<'t>(
             }
         }
     }
+}
+
+/// A name as compared: its tokens' keys, space-separated.
+pub(crate) fn key_form(toks: &[WTok]) -> String {
+    let keys: Vec<&str> = toks.iter().map(|t| t.tok.key.as_str()).collect();
+    keys.join(" ")
 }
 
 /// Drop repeated tokens (same class and key) within one name; keep at most [`MAX_TOKENS`].

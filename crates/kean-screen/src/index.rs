@@ -1,10 +1,10 @@
 //! The screening index: the listed entries, their identifiers and the retrieval structures over
 //! their names; screening a query (retrieve, score, add the evidence beyond the name, explain).
 
-use crate::alignment::{FastMap, IntHasher, SimCache};
+use crate::alignment::{FastMap, IntHasher, SimCache, key_form};
 use crate::model::{EntityType, Entry, ParsedList, Query, country_code, identifier_key};
 use crate::retrieval::{IndexedName, NameIndex, name_toks};
-use crate::scoring::{COUNTRY_AGREE, COUNTRY_DIFFER, TYPE_MISMATCH, compare_tokens};
+use crate::scoring::{adjust, checks, compare_tokens};
 use crate::text::{NameHint, TokenClass};
 use rayon::prelude::*;
 use std::cell::RefCell;
@@ -31,8 +31,9 @@ pub struct Index {
     ix: NameIndex,
 }
 
-/// A screening hit.
-#[derive(Debug, Clone, PartialEq)]
+/// A screening hit. `explanation` is the structured explanation; its `summary()` the English
+/// one-liner, `render(Lang::Zh)` the Chinese.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Hit {
     /// Name of the list the entry comes from.
     pub list: String,
@@ -198,12 +199,13 @@ impl Index {
         for (ei, (name_score, ni)) in best {
             let entry = &self.entries[ei as usize];
             let name = &self.ix.names[ni as usize];
-            let (score, adj) = self.adjust(name_score, entry, qtype, &qcountry, &qids);
+            let (score, adj) = adjust(name_score, &entry.entry, &entry.id_keys, qtype, &qcountry, &qids);
             if score < threshold {
                 continue;
             }
             let person = qtype == EntityType::Person || entry.entry.entity_type == EntityType::Person;
             let c = compare_tokens(&q, &name.toks, person, true, None);
+            let (identifiers, country, types) = checks(&entry.entry, &entry.id_keys, qtype, &qcountry, &qids);
             hits.push(Hit {
                 list: self.lists[entry.list as usize].clone(),
                 entry_id: entry.entry.id.clone(),
@@ -213,12 +215,21 @@ impl Index {
                 explanation: Explanation {
                     matched_name: name.text.clone(),
                     matched_alias: name.is_alias,
+                    query_name: query.name.clone(),
+                    query_form: key_form(&q),
+                    entry_form: key_form(&name.toks),
+                    method: Explanation::overall_method(&query.name, &name.text, &c.agreed, &c.a_only, &c.b_only),
                     name_score: c.score,
+                    score,
                     agreed: c.agreed,
                     query_only: c.a_only,
                     entry_only: c.b_only,
                     legal_forms_agree: c.legal,
                     adjustments: adj,
+                    identifiers,
+                    country,
+                    entity_types: Some(types),
+                    components: c.components,
                 },
             });
         }
@@ -230,54 +241,6 @@ impl Index {
                 .then_with(|| a.entry_id.cmp(&b.entry_id))
         });
         hits
-    }
-
-    /// Evidence beyond the name: identifiers, entity type, country.
-    fn adjust(
-        &self,
-        name_score: f64,
-        entry: &IndexedEntry,
-        qtype: EntityType,
-        qcountry: &str,
-        qids: &[String],
-    ) -> (f64, Vec<Adjustment>) {
-        let mut score = name_score;
-        let mut adj = Vec::new();
-        if let Some(k) = qids.iter().find(|k| entry.id_keys.contains(k)) {
-            let new = score.max(0.97);
-            adj.push(Adjustment {
-                reason: format!("identifier {k} agrees"),
-                delta: new - score,
-            });
-            score = new;
-        }
-        let etype = entry.entry.entity_type;
-        if qtype != EntityType::Unknown && etype != EntityType::Unknown && qtype != etype {
-            let new = score * TYPE_MISMATCH;
-            adj.push(Adjustment {
-                reason: format!("type {qtype} vs {etype}"),
-                delta: new - score,
-            });
-            score = new;
-        }
-        if !qcountry.is_empty() && !entry.entry.countries.is_empty() {
-            let new = if entry.entry.countries.iter().any(|c| c == qcountry) {
-                score + COUNTRY_AGREE * (1.0 - score)
-            } else {
-                score * COUNTRY_DIFFER
-            };
-            let reason = if new >= score {
-                format!("country {qcountry} agrees")
-            } else {
-                format!("country {qcountry} not in {}", entry.entry.countries.join("/"))
-            };
-            adj.push(Adjustment {
-                reason,
-                delta: new - score,
-            });
-            score = new;
-        }
-        (score, adj)
     }
 
     /// Compare two names directly (token weights from this index). Symmetric:
@@ -298,12 +261,21 @@ impl Index {
         Explanation {
             matched_name: b.to_string(),
             matched_alias: false,
+            query_name: a.to_string(),
+            query_form: key_form(&ta),
+            entry_form: key_form(&tb),
+            method: Explanation::overall_method(a, b, &c.agreed, &c.a_only, &c.b_only),
             name_score: c.score,
+            score: c.score,
             agreed: c.agreed,
             query_only: c.a_only,
             entry_only: c.b_only,
             legal_forms_agree: c.legal,
             adjustments: Vec::new(),
+            identifiers: None,
+            country: None,
+            entity_types: None,
+            components: c.components,
         }
     }
 }

@@ -40,6 +40,9 @@ pub mod text;
 pub mod zh;
 
 pub use batch::{BatchError, BatchSummary, RESULTS_HEADER, screen_batch};
+pub use explanation::{
+    CountryCheck, Evidence, IdentifierCheck, Lang, Method, NameFactor, ScoreComponents, TypeCheck, method_zh,
+};
 pub use index::{Adjustment, DEFAULT_THRESHOLD, Explanation, Hit, Index, TokenMatch};
 pub use model::{EntityType, Entry, Identifier, ListFormat, ParsedList, Query};
 pub use parse::{ParseError, detect_and_parse};

@@ -2,7 +2,9 @@
 //! legal forms, numbers, surnames, patronymics) and the constants of the score.
 
 use crate::alignment::{SimCache, TokenMatch, WTok, align, links_between};
+use crate::model::{EntityType, Entry};
 use crate::text::{TokenClass, legal_family};
+use serde::{Deserialize, Serialize};
 
 /// Default score threshold for a hit (scores are in [0, 1]).
 pub const DEFAULT_THRESHOLD: f64 = 0.70;
@@ -40,6 +42,117 @@ pub(crate) const IDF_POWER: f32 = 2.0;
 /// Weight of a legal-form token (weak evidence).
 pub(crate) const LEGAL_WEIGHT: f32 = 2.0;
 
+/// A factor the name comparison's weighted agreement was multiplied by.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum NameFactor {
+    /// Both names carry numbers that do not agree (14th vs 48th institute).
+    NumberMismatch { factor: f64 },
+    /// A Chinese person's surname has no partner of the same key or a listed romanisation.
+    SurnameMismatch { factor: f64 },
+    /// Organizations: distinctive words only one name has (an unmatched place counts half).
+    ExtraWords { count: f64, factor: f64 },
+    /// Organizations: the legal forms differ (AG vs GmbH).
+    LegalFormDiffers { factor: f64 },
+    /// Persons: the names after BIN/IBN differ.
+    PatronymDiffers { factor: f64 },
+}
+
+impl NameFactor {
+    /// The factor applied.
+    pub fn factor(&self) -> f64 {
+        match *self {
+            NameFactor::NumberMismatch { factor }
+            | NameFactor::SurnameMismatch { factor }
+            | NameFactor::ExtraWords { factor, .. }
+            | NameFactor::LegalFormDiffers { factor }
+            | NameFactor::PatronymDiffers { factor } => factor,
+        }
+    }
+}
+
+/// How the name score was composed: `min(1, matched_weight / total_weight)` times each factor
+/// (0 when no token agreed).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct ScoreComponents {
+    /// Σ similarity × weight of the agreeing tokens, plus the legal forms' credit.
+    pub matched_weight: f64,
+    /// Σ weight of everything compared: agreeing tokens, tokens only one side has (a conflict —
+    /// a token on each side without partner — weighing 5×), legal forms.
+    pub total_weight: f64,
+    /// Factors applied after the ratio, in order.
+    pub factors: Vec<NameFactor>,
+}
+
+/// Evidence beyond the name that changed the score.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Evidence {
+    /// An identifier of the query is one of the entry's (comparison key: upper-case
+    /// alphanumerics); the score is raised to at least 0.97.
+    IdentifierAgrees { identifier: String },
+    /// The query's and the entry's types differ (person vs organization).
+    TypeDiffers { query: EntityType, entry: EntityType },
+    /// The query's country is one of the entry's.
+    CountryAgrees { country: String },
+    /// The query's country is not among the entry's.
+    CountryDiffers {
+        country: String,
+        entry_countries: Vec<String>,
+    },
+}
+
+/// Something that raised or lowered the score after the name comparison.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Adjustment {
+    pub evidence: Evidence,
+    /// Score change (positive = raised).
+    pub delta: f64,
+}
+
+/// The query's identifiers against the entry's (present when the query has identifiers).
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct IdentifierCheck {
+    /// Identifiers (comparison keys) of the query that the entry has.
+    pub agreed: Vec<String>,
+    /// Identifiers of the query the entry does not have.
+    pub query_only: Vec<String>,
+    /// Identifiers of the entry the query does not have.
+    pub entry_only: Vec<String>,
+}
+
+impl IdentifierCheck {
+    /// Both sides have identifiers and none agrees (not used in the score: a party may hold
+    /// several registrations, so this is for the reviewer).
+    pub fn conflicting(&self) -> bool {
+        self.agreed.is_empty() && !self.query_only.is_empty() && !self.entry_only.is_empty()
+    }
+}
+
+/// The query's country against the entry's (present when both have one).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CountryCheck {
+    /// ISO alpha-2 where recognised.
+    pub query: String,
+    pub entry: Vec<String>,
+    pub agrees: bool,
+}
+
+/// The party types compared (the query's as screened: a bare Chinese person-like name counts
+/// as a person, a name with a legal form as an organization).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct TypeCheck {
+    pub query: EntityType,
+    pub entry: EntityType,
+}
+
+impl TypeCheck {
+    /// Same type, or one of them unknown.
+    pub fn agrees(&self) -> bool {
+        self.query == self.entry || self.query == EntityType::Unknown || self.entry == EntityType::Unknown
+    }
+}
+
 /// Result of comparing two token lists.
 pub(crate) struct Compared {
     pub(crate) score: f64,
@@ -47,6 +160,93 @@ pub(crate) struct Compared {
     pub(crate) a_only: Vec<String>,
     pub(crate) b_only: Vec<String>,
     pub(crate) legal: Option<bool>,
+    /// only filled when explaining
+    pub(crate) components: ScoreComponents,
+}
+
+/// Evidence beyond the name: identifiers, entity type, country. Returns the score and what
+/// changed it.
+pub(crate) fn adjust(
+    name_score: f64,
+    entry: &Entry,
+    id_keys: &[String],
+    qtype: EntityType,
+    qcountry: &str,
+    qids: &[String],
+) -> (f64, Vec<Adjustment>) {
+    let mut score = name_score;
+    let mut adj = Vec::new();
+    if let Some(k) = qids.iter().find(|k| id_keys.contains(k)) {
+        let new = score.max(0.97);
+        adj.push(Adjustment {
+            evidence: Evidence::IdentifierAgrees { identifier: k.clone() },
+            delta: new - score,
+        });
+        score = new;
+    }
+    let etype = entry.entity_type;
+    if qtype != EntityType::Unknown && etype != EntityType::Unknown && qtype != etype {
+        let new = score * TYPE_MISMATCH;
+        adj.push(Adjustment {
+            evidence: Evidence::TypeDiffers {
+                query: qtype,
+                entry: etype,
+            },
+            delta: new - score,
+        });
+        score = new;
+    }
+    if !qcountry.is_empty() && !entry.countries.is_empty() {
+        let agrees = entry.countries.iter().any(|c| c == qcountry);
+        let (new, evidence) = if agrees {
+            (
+                score + COUNTRY_AGREE * (1.0 - score),
+                Evidence::CountryAgrees {
+                    country: qcountry.to_string(),
+                },
+            )
+        } else {
+            (
+                score * COUNTRY_DIFFER,
+                Evidence::CountryDiffers {
+                    country: qcountry.to_string(),
+                    entry_countries: entry.countries.clone(),
+                },
+            )
+        };
+        adj.push(Adjustment {
+            evidence,
+            delta: new - score,
+        });
+        score = new;
+    }
+    (score, adj)
+}
+
+/// What the query's identifiers, country and type are against the entry's (for the
+/// explanation; the score's changes are [`adjust`]'s).
+pub(crate) fn checks(
+    entry: &Entry,
+    id_keys: &[String],
+    qtype: EntityType,
+    qcountry: &str,
+    qids: &[String],
+) -> (Option<IdentifierCheck>, Option<CountryCheck>, TypeCheck) {
+    let ids = (!qids.is_empty()).then(|| IdentifierCheck {
+        agreed: qids.iter().filter(|k| id_keys.contains(k)).cloned().collect(),
+        query_only: qids.iter().filter(|k| !id_keys.contains(k)).cloned().collect(),
+        entry_only: id_keys.iter().filter(|k| !qids.contains(k)).cloned().collect(),
+    });
+    let country = (!qcountry.is_empty() && !entry.countries.is_empty()).then(|| CountryCheck {
+        query: qcountry.to_string(),
+        entry: entry.countries.clone(),
+        agrees: entry.countries.iter().any(|c| c == qcountry),
+    });
+    let types = TypeCheck {
+        query: qtype,
+        entry: entry.entity_type,
+    };
+    (ids, country, types)
 }
 
 pub(crate) fn legal_credit(x: &str, y: &str) -> f64 {
@@ -154,8 +354,20 @@ pub(crate) fn compare_tokens(
             .zip(used)
             .any(|(t, &u)| t.tok.class == TokenClass::Number && !u)
     };
+    let mut factors = Vec::new();
+    let mut apply = |score: &mut f64, f: NameFactor| {
+        *score *= f.factor();
+        if explain {
+            factors.push(f);
+        }
+    };
     if num_unmatched(a, &used_a) && num_unmatched(b, &used_b) {
-        score *= NUMBER_MISMATCH;
+        apply(
+            &mut score,
+            NameFactor::NumberMismatch {
+                factor: NUMBER_MISMATCH,
+            },
+        );
     }
     // a Chinese person's surname must agree: exactly or as a known romanization (陈 chen|chan),
     // not by sound alone (王 wang ≠ kang)
@@ -165,15 +377,26 @@ pub(crate) fn compare_tokens(
             .any(|(t, (&u, &s))| t.tok.surname && (!u || s < SURNAME_EXACT))
     };
     if person && (surname_missing(a, &used_a, &sim_a) || surname_missing(b, &used_b, &sim_b)) {
-        score *= SURNAME_MISMATCH;
+        apply(
+            &mut score,
+            NameFactor::SurnameMismatch {
+                factor: SURNAME_MISMATCH,
+            },
+        );
     }
     // organizations: every distinctive word only one name has lowers the score
     if !person && extra_count > 0.0 {
-        score *= ORG_EXTRA.powf(extra_count);
+        apply(
+            &mut score,
+            NameFactor::ExtraWords {
+                count: extra_count,
+                factor: ORG_EXTRA.powf(extra_count),
+            },
+        );
     }
     // different legal forms of organizations (AG vs GmbH) lower the score a little
     if !person && let Some(false) = legal {
-        score *= LEGAL_DIFFER;
+        apply(&mut score, NameFactor::LegalFormDiffers { factor: LEGAL_DIFFER });
     }
     // Arabic patronymics: the name after BIN/IBN must agree (Abdullah bin Omar ≠ Omar bin Abdullah)
     if person {
@@ -185,14 +408,29 @@ pub(crate) fn compare_tokens(
         if let (Some(i), Some(j)) = (after_marker(a), after_marker(b))
             && !links_between(&al.links, &used_a, &used_b, i, j)
         {
-            score *= PATRONYM_DIFFER;
+            apply(
+                &mut score,
+                NameFactor::PatronymDiffers {
+                    factor: PATRONYM_DIFFER,
+                },
+            );
         }
     }
+    let components = if explain {
+        ScoreComponents {
+            matched_weight: matched,
+            total_weight: total,
+            factors,
+        }
+    } else {
+        ScoreComponents::default()
+    };
     Compared {
         score,
         agreed,
         a_only,
         b_only,
         legal,
+        components,
     }
 }
