@@ -49,9 +49,10 @@ pub enum Method {
 /// One agreeing pair of tokens (or of adjacent token groups: a concatenation, an acronym).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TokenMatch {
-    /// Query-side text (the source word, e.g. 华为 or Huawei).
+    /// Query-side text: the word as normalised (lower case, Simplified characters, other
+    /// scripts romanised), e.g. 华为 or huawei.
     pub query: String,
-    /// Entry-side text.
+    /// Entry-side text, likewise.
     pub entry: String,
     /// Similarity of the pair in [0, 1] (1 = same key).
     pub similarity: f64,
@@ -550,7 +551,7 @@ impl Aligned<'_> {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Script {
+pub(crate) enum Script {
     Latin,
     Han,
     Other,
@@ -558,7 +559,7 @@ enum Script {
 
 /// The script of a token's source text: Han if it has a Chinese character, Other if it has a
 /// letter of a non-Latin script, else Latin (digits and punctuation count as Latin).
-fn script(s: &str) -> Script {
+pub(crate) fn script(s: &str) -> Script {
     let latin = |c: char| {
         c.is_ascii()
             || ('\u{00C0}'..='\u{024F}').contains(&c)

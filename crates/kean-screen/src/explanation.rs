@@ -6,6 +6,7 @@
 //! [`crate::scoring`]. This module only assembles and renders it.
 
 pub use crate::alignment::{Method, TokenMatch};
+use crate::alignment::{Script, script};
 use crate::model::EntityType;
 pub use crate::scoring::{Adjustment, CountryCheck, Evidence, IdentifierCheck, NameFactor, ScoreComponents, TypeCheck};
 use serde::{Deserialize, Serialize};
@@ -89,7 +90,9 @@ impl Explanation {
     /// How two names were found alike as a whole: `Exact` when the texts are the same apart
     /// from letter case and surrounding space, `Normalised` when the normalised texts are;
     /// `TokenAlignment` when tokens are left without partner, or all agree as written but
-    /// reordered or with other punctuation; otherwise the method of the weakest agreeing pair
+    /// reordered or with other punctuation; `Transliteration` when one name is in a script
+    /// other than Latin and Chinese (romanised before comparison); otherwise the method of the
+    /// weakest agreeing pair
     /// (华为技术有限公司 ~ Huawei Technologies Co., Ltd. is `Pinyin`).
     pub fn overall_method(
         query: &str,
@@ -106,6 +109,11 @@ impl Explanation {
         }
         if agreed.is_empty() || !query_only.is_empty() || !entry_only.is_empty() {
             return Method::TokenAlignment;
+        }
+        // other scripts are romanised before tokens are compared: the pairs do not show it
+        let (sq, se) = (script(query), script(matched));
+        if sq != se && (sq == Script::Other || se == Script::Other) {
+            return Method::Transliteration;
         }
         let weakest = agreed
             .iter()
@@ -284,5 +292,185 @@ impl Adjustment {
                 entry_countries,
             } => format!("国别 {country} 不在条目国别 {} 之列", entry_countries.join("/")),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::index::Index;
+    use crate::model::Query;
+    use crate::parse::detect_and_parse;
+
+    fn index() -> Index {
+        let csv = "id,name,aliases,type,country,identifiers\n\
+                   W1,Huawei Technologies Co. Ltd.,华为技术有限公司,organization,CN,USCC:914403001922038216\n\
+                   W2,Chen Weiming,,person,HK,\n\
+                   W3,Dmitri Ivanov,,person,RU;BY,\n";
+        Index::from_lists(vec![detect_and_parse(csv.as_bytes(), "watch.csv").unwrap()])
+    }
+
+    fn sample() -> Explanation {
+        Explanation {
+            matched_name: "DATA EAST".into(),
+            matched_alias: true,
+            name_score: 0.7125,
+            agreed: vec![
+                TokenMatch {
+                    query: "DATA".into(),
+                    entry: "DATA".into(),
+                    similarity: 1.0,
+                    method: Method::Exact,
+                },
+                TokenMatch {
+                    query: "Eest".into(),
+                    entry: "EAST".into(),
+                    similarity: 0.75,
+                    method: Method::EditDistance,
+                },
+            ],
+            query_only: vec!["山西".into(), "科技".into()],
+            legal_forms_agree: Some(false),
+            adjustments: vec![
+                Adjustment {
+                    evidence: Evidence::IdentifierAgrees {
+                        identifier: "91140700MA0K123456".into(),
+                    },
+                    delta: 0.2575,
+                },
+                Adjustment {
+                    evidence: Evidence::TypeDiffers {
+                        query: EntityType::Person,
+                        entry: EntityType::Organization,
+                    },
+                    delta: -0.1455,
+                },
+                Adjustment {
+                    evidence: Evidence::CountryDiffers {
+                        country: "CN".into(),
+                        entry_countries: vec!["RU".into(), "BY".into()],
+                    },
+                    delta: -0.066,
+                },
+            ],
+            ..Explanation::default()
+        }
+    }
+
+    #[test]
+    fn renders_in_english_as_before() {
+        assert_eq!(
+            sample().render(Lang::En),
+            "alias 'DATA EAST' name 0.71; agree: DATA Eest~EAST(0.75); query only: 山西 科技; \
+             legal form differs; identifier 91140700MA0K123456 agrees +0.26; type person vs organization -0.15; \
+             country CN not in RU/BY -0.07"
+        );
+        assert_eq!(sample().summary(), sample().render(Lang::En));
+        let mut e = sample();
+        e.matched_alias = false;
+        e.agreed.clear();
+        e.query_only.clear();
+        e.entry_only = vec!["Ltd".into()];
+        e.legal_forms_agree = Some(true);
+        e.adjustments = vec![Adjustment {
+            evidence: Evidence::CountryAgrees { country: "CN".into() },
+            delta: 0.0125,
+        }];
+        assert_eq!(
+            e.render(Lang::En),
+            "name 'DATA EAST' name 0.71; entry only: Ltd; legal form agrees; country CN agrees +0.01"
+        );
+    }
+
+    #[test]
+    fn renders_in_chinese() {
+        assert_eq!(
+            sample().render(Lang::Zh),
+            "命中别名「DATA EAST」，名称相似度 0.71；一致：DATA、Eest≈EAST（拼写相近，0.75）；仅主体有：山西、科技；\
+             组织形式不同；证件号 91140700MA0K123456 一致（+0.26）；类型不同（主体为个人，条目为机构）（-0.15）；\
+             国别 CN 不在条目国别 RU/BY 之列（-0.07）。"
+        );
+        let mut e = sample();
+        e.matched_alias = false;
+        e.agreed.truncate(0);
+        e.query_only.clear();
+        e.entry_only = vec!["Ltd".into()];
+        e.legal_forms_agree = Some(true);
+        e.adjustments = vec![Adjustment {
+            evidence: Evidence::CountryAgrees { country: "CN".into() },
+            delta: 0.0125,
+        }];
+        assert_eq!(
+            e.render(Lang::Zh),
+            "命中名称「DATA EAST」，名称相似度 0.71；仅条目有：Ltd；组织形式一致；国别 CN 一致（+0.01）。"
+        );
+    }
+
+    #[test]
+    fn a_hit_says_how_it_matched() {
+        let idx = index();
+        let mut q = Query::new("華為技術有限公司");
+        q.country = "中国".into();
+        q.identifiers = vec!["91440300192203821X".into()];
+        let h = &idx.screen(&q, 0.7)[0];
+        let e = &h.explanation;
+        assert_eq!(e.query_name, "華為技術有限公司");
+        assert!(!e.query_form.is_empty() && !e.entry_form.is_empty());
+        assert!((e.score - h.score).abs() < 1e-12);
+        let how = |w: &str| e.agreed.iter().find(|m| m.query.contains(w)).map(|m| m.method);
+        // the alias 华为技术有限公司 wins on a tie over the translation: Traditional → Simplified
+        if e.matched_alias {
+            assert_eq!(e.method, Method::Normalised, "{e:?}");
+        } else {
+            assert_eq!(how("华为"), Some(Method::Pinyin), "{e:?}");
+            assert_eq!(how("技术"), Some(Method::Translation), "{e:?}");
+        }
+        let ids = e.identifiers.as_ref().unwrap();
+        assert!(ids.agreed.is_empty() && ids.conflicting());
+        assert!(e.country.as_ref().unwrap().agrees);
+        assert!(e.entity_types.unwrap().agrees());
+        assert!(e.components.total_weight > 0.0);
+        assert!(e.render(Lang::Zh).contains("国别 CN 一致"));
+        // stored as JSON and read back
+        let json = serde_json::to_string(e).unwrap();
+        assert!(json.contains("\"method\":"), "{json}");
+        let back: Explanation = serde_json::from_str(&json).unwrap();
+        assert_eq!(&back, e);
+        assert_eq!(back.summary(), h.explanation.summary());
+    }
+
+    #[test]
+    fn pair_methods() {
+        let idx = index();
+        let e = idx.explain_names(
+            "华为技术有限公司",
+            "Huawei Technologies Co., Ltd.",
+            EntityType::Organization,
+        );
+        let how = |w: &str| e.agreed.iter().find(|m| m.query == w).map(|m| m.method);
+        assert_eq!(how("华为"), Some(Method::Pinyin), "{e:?}");
+        assert_eq!(how("技术"), Some(Method::Translation), "{e:?}");
+        assert_eq!(e.method, Method::Pinyin);
+        assert!(
+            e.render(Lang::Zh).contains("华为≈huawei（拼音，1.00）"),
+            "{}",
+            e.render(Lang::Zh)
+        );
+        let e = idx.explain_names("陈伟明", "Chan Wai Ming", EntityType::Person);
+        assert_eq!(
+            e.agreed.iter().find(|m| m.query == "陈").map(|m| m.method),
+            Some(Method::RomanisationVariant),
+            "{e:?}"
+        );
+        let e = idx.explain_names("Дмитрий Иванов", "Dmitri Ivanov", EntityType::Person);
+        assert_eq!(e.method, Method::Transliteration, "{e:?}");
+        let e = idx.explain_names("Huawei Technologes", "Huawei Technologies", EntityType::Organization);
+        assert_eq!(e.method, Method::EditDistance, "{e:?}");
+        let e = idx.explain_names("HUAWEI TECHNOLOGIES", "Huawei Technologies", EntityType::Organization);
+        assert_eq!(e.method, Method::Exact);
+        let e = idx.explain_names("Technologies Huawei", "Huawei Technologies", EntityType::Organization);
+        assert_eq!(e.method, Method::TokenAlignment);
+        let e = idx.explain_names("Hua Wei", "Huawei", EntityType::Organization);
+        assert_eq!(e.method, Method::Concatenation, "{e:?}");
     }
 }
