@@ -1,7 +1,8 @@
 //! String distances: edit distance with adjacent transpositions and the edit ratio.
 
-/// Levenshtein distance (bytes for ASCII, chars otherwise), small strings.
-pub(crate) fn levenshtein(a: &str, b: &str) -> usize {
+/// Edit distance with adjacent transpositions (optimal string alignment; bytes for ASCII,
+/// chars otherwise), small strings.
+pub fn levenshtein(a: &str, b: &str) -> usize {
     if a.is_ascii() && b.is_ascii() {
         return lev_slice(a.as_bytes(), b.as_bytes());
     }
@@ -58,7 +59,7 @@ pub(crate) fn osa<T: PartialEq, C: Copy + Ord + From<u8> + std::ops::Add<Output 
 }
 
 /// Similarity 1 − distance / longer length.
-pub(crate) fn ratio(a: &str, b: &str) -> f64 {
+pub fn ratio(a: &str, b: &str) -> f64 {
     let (la, lb) = (a.len(), b.len());
     let n = la.max(lb);
     if n == 0 {

@@ -29,7 +29,7 @@
 
 mod alignment;
 pub mod batch;
-mod distance;
+pub mod distance;
 pub mod explanation;
 pub mod index;
 pub mod model;
