@@ -382,8 +382,14 @@ pub(crate) fn multi_links<'t>(
 
 /// A name as compared: its tokens' keys, space-separated.
 pub(crate) fn key_form(toks: &[WTok]) -> String {
-    let keys: Vec<&str> = toks.iter().map(|t| t.tok.key.as_str()).collect();
-    keys.join(" ")
+    let mut s = String::with_capacity(toks.iter().map(|t| t.tok.key.len() + 1).sum());
+    for t in toks {
+        if !s.is_empty() {
+            s.push(' ');
+        }
+        s.push_str(&t.tok.key);
+    }
+    s
 }
 
 /// Drop repeated tokens (same class and key) within one name; keep at most [`MAX_TOKENS`].
@@ -430,7 +436,16 @@ pub(crate) struct Aligned<'t> {
 
 /// Align the tokens of `a` (the query side) with those of `b`. With a cache, the similarity of
 /// a query token to an indexed token is computed once per query.
-pub(crate) fn align<'t>(a: &'t [WTok], b: &'t [WTok], person: bool, mut cache: Option<&mut SimCache>) -> Aligned<'t> {
+///
+/// The result is written into `al` (the caller's frame: no copy of its arrays on return), which
+/// must be fresh from [`Aligned::new`].
+pub(crate) fn align<'t>(
+    a: &'t [WTok],
+    b: &'t [WTok],
+    person: bool,
+    mut cache: Option<&mut SimCache>,
+    al: &mut Aligned<'t>,
+) {
     let mut links: Vec<Link> = Vec::with_capacity(a.len() * 2);
     for (i, x) in a.iter().enumerate().filter(|(_, t)| is_word(t)) {
         for (j, y) in b.iter().enumerate().filter(|(_, t)| is_word(t)) {
@@ -484,17 +499,6 @@ pub(crate) fn align<'t>(a: &'t [WTok], b: &'t [WTok], person: bool, mut cache: O
             .then(q.w.partial_cmp(&p.w).unwrap_or(std::cmp::Ordering::Equal))
             .then_with(|| p.tie.cmp(&q.tie))
     });
-    let mut al = Aligned {
-        links: Vec::new(),
-        taken: [0; MAX_TOKENS],
-        n_taken: 0,
-        used_a: [false; MAX_TOKENS],
-        used_b: [false; MAX_TOKENS],
-        sim_a: [0.0; MAX_TOKENS],
-        sim_b: [0.0; MAX_TOKENS],
-        matched: 0.0,
-        linked: 0.0,
-    };
     for (li, l) in links.iter().enumerate() {
         let ia = &l.a[..l.na];
         let ib = &l.b[..l.nb];
@@ -517,10 +521,24 @@ pub(crate) fn align<'t>(a: &'t [WTok], b: &'t [WTok], person: bool, mut cache: O
         }
     }
     al.links = links;
-    al
 }
 
 impl Aligned<'_> {
+    /// An empty alignment for [`align`] to fill.
+    pub(crate) fn new() -> Self {
+        Aligned {
+            links: Vec::new(),
+            taken: [0; MAX_TOKENS],
+            n_taken: 0,
+            used_a: [false; MAX_TOKENS],
+            used_b: [false; MAX_TOKENS],
+            sim_a: [0.0; MAX_TOKENS],
+            sim_b: [0.0; MAX_TOKENS],
+            matched: 0.0,
+            linked: 0.0,
+        }
+    }
+
     /// The agreeing pairs in the order they were taken (repeated pairs once), with their texts
     /// as the names write them and how they were found alike.
     pub(crate) fn pairs(&self, a: &[WTok], b: &[WTok]) -> Vec<TokenMatch> {
@@ -566,6 +584,9 @@ pub(crate) fn script(s: &str) -> Script {
             || ('\u{1E00}'..='\u{1EFF}').contains(&c)
             || ('\u{FF00}'..='\u{FFEF}').contains(&c)
     };
+    if s.is_ascii() {
+        return Script::Latin;
+    }
     let mut out = Script::Latin;
     for c in s.chars() {
         if crate::zh::is_han(c) {
@@ -584,13 +605,16 @@ fn key_method(ta: &Token, tb: &Token) -> Method {
     if !primary && (ta.surname || tb.surname) {
         return Method::RomanisationVariant;
     }
-    match (script(&ta.src), script(&tb.src)) {
+    let (sa, sb) = (script(&ta.src), script(&tb.src));
+    match (sa, sb) {
         (x, y) if x == y => {
-            if ta.src.to_lowercase() == tb.src.to_lowercase() {
-                Method::Exact
-            } else {
-                Method::Normalised
-            }
+            let same = ta.src == tb.src
+                || if ta.src.is_ascii() && tb.src.is_ascii() {
+                    ta.src.eq_ignore_ascii_case(&tb.src)
+                } else {
+                    ta.src.to_lowercase() == tb.src.to_lowercase()
+                };
+            if same { Method::Exact } else { Method::Normalised }
         }
         (Script::Han, Script::Latin) | (Script::Latin, Script::Han) => {
             let (han, latin) = if script(&ta.src) == Script::Han {

@@ -88,30 +88,37 @@ fn strength(m: Method) -> u8 {
 
 impl Explanation {
     /// How two names were found alike as a whole: `Exact` when the texts are the same apart
-    /// from letter case and surrounding space, `Normalised` when the normalised texts are;
-    /// `TokenAlignment` when tokens are left without partner, or all agree as written but
-    /// reordered or with other punctuation; `Transliteration` when one name is in a script
-    /// other than Latin and Chinese (romanised before comparison); otherwise the method of the
-    /// weakest agreeing pair
+    /// from letter case and surrounding space, `Normalised` when both are in the same script and
+    /// their compared forms (the tokens' keys in order) are the same; `TokenAlignment` when tokens are left without partner, or all
+    /// agree as written but reordered or with other legal forms or punctuation;
+    /// `Transliteration` when one name is in a script other than Latin and Chinese (romanised
+    /// before comparison); otherwise the method of the weakest agreeing pair
     /// (华为技术有限公司 ~ Huawei Technologies Co., Ltd. is `Pinyin`).
     pub fn overall_method(
         query: &str,
         matched: &str,
+        forms: (&str, &str),
         agreed: &[TokenMatch],
         query_only: &[String],
         entry_only: &[String],
     ) -> Method {
-        if query.trim().to_lowercase() == matched.trim().to_lowercase() {
+        let (q, m) = (query.trim(), matched.trim());
+        let same_case_folded = if q.is_ascii() && m.is_ascii() {
+            q.eq_ignore_ascii_case(m)
+        } else {
+            q == m || q.to_lowercase() == m.to_lowercase()
+        };
+        if same_case_folded {
             return Method::Exact;
         }
-        if crate::text::normalize(query) == crate::text::normalize(matched) {
+        let (sq, se) = (script(query), script(matched));
+        if sq == se && !forms.0.is_empty() && forms.0 == forms.1 {
             return Method::Normalised;
         }
         if agreed.is_empty() || !query_only.is_empty() || !entry_only.is_empty() {
             return Method::TokenAlignment;
         }
         // other scripts are romanised before tokens are compared: the pairs do not show it
-        let (sq, se) = (script(query), script(matched));
         if sq != se && (sq == Script::Other || se == Script::Other) {
             return Method::Transliteration;
         }

@@ -196,6 +196,7 @@ impl Index {
         }
         SIM_CACHE.with(|c| *c.borrow_mut() = Some(cache));
         let mut hits = Vec::new();
+        let mut query_form: Option<String> = None;
         for (ei, (name_score, ni)) in best {
             let entry = &self.entries[ei as usize];
             let name = &self.ix.names[ni as usize];
@@ -206,6 +207,8 @@ impl Index {
             let person = qtype == EntityType::Person || entry.entry.entity_type == EntityType::Person;
             let c = compare_tokens(&q, &name.toks, person, true, None);
             let (identifiers, country, types) = checks(&entry.entry, &entry.id_keys, qtype, &qcountry, &qids);
+            let query_form = query_form.get_or_insert_with(|| key_form(&q)).clone();
+            let entry_form = key_form(&name.toks);
             hits.push(Hit {
                 list: self.lists[entry.list as usize].clone(),
                 entry_id: entry.entry.id.clone(),
@@ -216,9 +219,16 @@ impl Index {
                     matched_name: name.text.clone(),
                     matched_alias: name.is_alias,
                     query_name: query.name.clone(),
-                    query_form: key_form(&q),
-                    entry_form: key_form(&name.toks),
-                    method: Explanation::overall_method(&query.name, &name.text, &c.agreed, &c.a_only, &c.b_only),
+                    method: Explanation::overall_method(
+                        &query.name,
+                        &name.text,
+                        (&query_form, &entry_form),
+                        &c.agreed,
+                        &c.a_only,
+                        &c.b_only,
+                    ),
+                    query_form,
+                    entry_form,
                     name_score: c.score,
                     score,
                     agreed: c.agreed,
@@ -262,9 +272,16 @@ impl Index {
             matched_name: b.to_string(),
             matched_alias: false,
             query_name: a.to_string(),
+            method: Explanation::overall_method(
+                a,
+                b,
+                (&key_form(&ta), &key_form(&tb)),
+                &c.agreed,
+                &c.a_only,
+                &c.b_only,
+            ),
             query_form: key_form(&ta),
             entry_form: key_form(&tb),
-            method: Explanation::overall_method(a, b, &c.agreed, &c.a_only, &c.b_only),
             name_score: c.score,
             score: c.score,
             agreed: c.agreed,

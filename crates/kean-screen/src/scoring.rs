@@ -1,7 +1,7 @@
 //! Scoring: the name comparison's score from the aligned tokens (IDF² weights, conflicts,
 //! legal forms, numbers, surnames, patronymics) and the constants of the score.
 
-use crate::alignment::{SimCache, TokenMatch, WTok, align, links_between};
+use crate::alignment::{Aligned, SimCache, TokenMatch, WTok, align, links_between};
 use crate::model::{EntityType, Entry};
 use crate::text::{TokenClass, legal_family};
 use serde::{Deserialize, Serialize};
@@ -268,9 +268,10 @@ pub(crate) fn compare_tokens(
 ) -> Compared {
     // the cache serves scoring only: an explanation wants each pair's method
     let cache = if explain { None } else { cache };
-    let al = align(a, b, person, cache);
-    let (used_a, used_b) = (al.used_a, al.used_b);
-    let (sim_a, sim_b) = (al.sim_a, al.sim_b);
+    let mut al = Aligned::new();
+    align(a, b, person, cache, &mut al);
+    let (used_a, used_b): (&[bool], &[bool]) = (&al.used_a, &al.used_b);
+    let (sim_a, sim_b): (&[f64], &[f64]) = (&al.sim_a, &al.sim_b);
     let mut matched = al.matched;
     let linked = al.linked;
     let agreed = if explain { al.pairs(a, b) } else { Vec::new() };
@@ -285,8 +286,8 @@ pub(crate) fn compare_tokens(
             !u && ((t.tok.place && !t.tok.optional) || t.tok.qualifier) && t.tok.class == TokenClass::Word
         })
     };
-    let place_conflict = place_left(a, &used_a) && place_left(b, &used_b);
-    for (k, (side, used, only)) in [(a, &used_a, &mut a_only), (b, &used_b, &mut b_only)]
+    let place_conflict = place_left(a, used_a) && place_left(b, used_b);
+    for (k, (side, used, only)) in [(a, used_a, &mut a_only), (b, used_b, &mut b_only)]
         .into_iter()
         .enumerate()
     {
@@ -361,7 +362,7 @@ pub(crate) fn compare_tokens(
             factors.push(f);
         }
     };
-    if num_unmatched(a, &used_a) && num_unmatched(b, &used_b) {
+    if num_unmatched(a, used_a) && num_unmatched(b, used_b) {
         apply(
             &mut score,
             NameFactor::NumberMismatch {
@@ -376,7 +377,7 @@ pub(crate) fn compare_tokens(
             .zip(used.iter().zip(sim))
             .any(|(t, (&u, &s))| t.tok.surname && (!u || s < SURNAME_EXACT))
     };
-    if person && (surname_missing(a, &used_a, &sim_a) || surname_missing(b, &used_b, &sim_b)) {
+    if person && (surname_missing(a, used_a, sim_a) || surname_missing(b, used_b, sim_b)) {
         apply(
             &mut score,
             NameFactor::SurnameMismatch {
@@ -406,7 +407,7 @@ pub(crate) fn compare_tokens(
                 .and_then(|p| (p + 1 < side.len()).then_some(p + 1))
         };
         if let (Some(i), Some(j)) = (after_marker(a), after_marker(b))
-            && !links_between(&al.links, &used_a, &used_b, i, j)
+            && !links_between(&al.links, used_a, used_b, i, j)
         {
             apply(
                 &mut score,
