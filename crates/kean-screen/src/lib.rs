@@ -10,7 +10,13 @@
 //!   character trigrams of the vocabulary, identifiers).
 //! * [`Index::screen`] screens one [`Query`]; [`batch::screen_batch`] screens a CSV of queries
 //!   on all cores and writes the results CSV.
-//! * Every [`Hit`] carries an [`Explanation`] (struct + [`Explanation::summary`] one-liner).
+//! * Every [`Hit`] carries an [`Explanation`]: structured data (serde) — which name matched, how
+//!   (per token pair and overall), the score's components, the evidence beyond the name — with
+//!   [`Explanation::summary`] (the English one-liner) and [`Explanation::render`] (English or
+//!   Chinese).
+//!
+//! Modules, each using only those before it: [`distance`] → [`text`]/[`zh`] → alignment →
+//! scoring → [`explanation`] and retrieval → [`index`].
 //!
 //! Names in Chinese meet their English listing: 华为技术有限公司 and "Huawei Technologies Co.,
 //! Ltd." share the keys `huawei technology` + legal form; see [`text`] for normalization and
@@ -27,14 +33,22 @@
 //! println!("{}", hits[0].explanation.summary());
 //! ```
 
+mod alignment;
 pub mod batch;
+pub mod distance;
+pub mod explanation;
 pub mod index;
 pub mod model;
 pub mod parse;
+mod retrieval;
+mod scoring;
 pub mod text;
 pub mod zh;
 
 pub use batch::{BatchError, BatchSummary, RESULTS_HEADER, screen_batch};
+pub use explanation::{
+    CountryCheck, Evidence, IdentifierCheck, Lang, Method, NameFactor, ScoreComponents, TypeCheck, method_zh,
+};
 pub use index::{Adjustment, DEFAULT_THRESHOLD, Explanation, Hit, Index, TokenMatch};
 pub use model::{EntityType, Entry, Identifier, ListFormat, ParsedList, Query};
 pub use parse::{ParseError, detect_and_parse};

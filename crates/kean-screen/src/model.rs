@@ -1,9 +1,11 @@
 //! Data model shared by the parsers, the index and the batch API.
 
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// Kind of a listed or screened party.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum EntityType {
     Organization,
     Person,

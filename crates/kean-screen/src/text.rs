@@ -376,7 +376,7 @@ fn legal_fuzzy(w: &str) -> Option<&'static str> {
     ] {
         if form.len().abs_diff(w.len()) <= 2
             && form.as_bytes()[0] == w.as_bytes()[0]
-            && crate::index::ratio(w, form) >= 0.8
+            && crate::distance::ratio(w, form) >= 0.8
         {
             return Some(key);
         }

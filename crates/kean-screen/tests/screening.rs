@@ -126,7 +126,7 @@ fn local_list_exact_identifier_country() {
             .explanation
             .adjustments
             .iter()
-            .any(|a| a.reason.contains("identifier"))
+            .any(|a| a.reason().contains("identifier"))
     );
     // a country that differs lowers the score, one that agrees raises it
     let mut q = Query::new("Zhejiang Dahua Technology");
@@ -139,7 +139,7 @@ fn local_list_exact_identifier_country() {
     let mut q = Query::new("余茂春");
     q.entity_type = EntityType::Organization;
     let h = &idx.screen(&q, 0.0)[0];
-    assert!(h.score < 1.0 && h.explanation.adjustments.iter().any(|a| a.reason.contains("type")));
+    assert!(h.score < 1.0 && h.explanation.adjustments.iter().any(|a| a.reason().contains("type")));
 }
 
 #[test]
