@@ -1,7 +1,7 @@
 //! Import (upload → check → confirm), templates and spreadsheet exports.
 
 use askama::Template;
-use axum::extract::{FromRequest, Multipart, Path, Query, Request};
+use axum::extract::{Path, Query};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use kean_app::{AppError, FileImport};
@@ -10,97 +10,12 @@ use kean_core::{ErrorCode, Kind, Value};
 use kean_exchange::{Cell, ExportOptions, MoneyUnit, Sheet};
 use std::collections::HashMap;
 
-use crate::AppState;
-use crate::auth::{WebForm, WebUser, same_secret};
-use crate::pages::{error_page, kind_of, render};
-use crate::views::{Chrome, display_value, parse_list_params, url_encode};
-
-/// A file upload from a logged-in user whose CSRF token matched.
-pub struct WebUpload {
-    pub user: WebUser,
-    pub file_name: String,
-    pub bytes: Vec<u8>,
-    pub force: bool,
-    /// Other short text fields of the form (e.g. a list's name).
-    pub text: std::collections::HashMap<String, String>,
-}
-
-impl FromRequest<AppState> for WebUpload {
-    type Rejection = Response;
-
-    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
-        let (mut parts, body) = req.into_parts();
-        let user =
-            <WebUser as axum::extract::FromRequestParts<AppState>>::from_request_parts(&mut parts, state).await?;
-        let lang = user.lang;
-        let bad =
-            |zh: String, en: String| crate::pages::error_page_bare(lang, AppError::new(ErrorCode::BadRequest, zh, en));
-        let mut mp = Multipart::from_request(Request::from_parts(parts, body), state)
-            .await
-            .map_err(|e| bad(format!("上传内容无法解析：{e}"), format!("unreadable upload: {e}")))?;
-        let (mut csrf, mut file_name, mut bytes, mut force) = (String::new(), String::new(), None, false);
-        let mut text = std::collections::HashMap::new();
-        while let Some(field) = mp
-            .next_field()
-            .await
-            .map_err(|e| bad(format!("上传中断：{e}"), format!("upload interrupted: {e}")))?
-        {
-            match field.name().unwrap_or("") {
-                "_csrf" => csrf = field.text().await.unwrap_or_default(),
-                "force" => force = field.text().await.is_ok_and(|v| v == "true"),
-                "file" => {
-                    file_name = field.file_name().unwrap_or("upload").to_string();
-                    let data = field.bytes().await.map_err(|e| {
-                        bad(
-                            format!(
-                                "文件过大或上传中断（上限 {} MB）：{e}",
-                                kean_exchange::DEFAULT_MAX_BYTES / 1_000_000
-                            ),
-                            format!(
-                                "the file is too large or the upload broke off (limit {} MB): {e}",
-                                kean_exchange::DEFAULT_MAX_BYTES / 1_000_000
-                            ),
-                        )
-                    })?;
-                    bytes = Some(data.to_vec());
-                }
-                name if text.len() < 16 => {
-                    let name = name.to_string();
-                    let value = field.text().await.unwrap_or_default();
-                    text.insert(name, value.chars().take(1000).collect());
-                }
-                _ => {}
-            }
-        }
-        if !same_secret(&csrf, &user.csrf) {
-            return Err(crate::pages::error_page_bare(
-                lang,
-                AppError::new(
-                    ErrorCode::CsrfRejected,
-                    "页面已过期或请求来源无法验证，请刷新页面后重试",
-                    "the page has expired; reload and try again",
-                ),
-            ));
-        }
-        let bytes = match bytes {
-            Some(b) if !b.is_empty() => b,
-            Some(_) if !file_name.is_empty() => {
-                return Err(bad(
-                    format!("文件 {file_name} 是空的，没有可导入的内容"),
-                    format!("the file {file_name} is empty; there is nothing to import"),
-                ));
-            }
-            _ => return Err(bad("请选择要导入的文件".into(), "choose a file to import".into())),
-        };
-        Ok(WebUpload {
-            user,
-            file_name,
-            bytes,
-            force,
-            text,
-        })
-    }
-}
+use super::common::{error_page, kind_of};
+use crate::auth::{WebForm, WebUpload, WebUser};
+use crate::i18n::fill;
+use crate::params::{parse_list_params, stat_filter};
+use crate::respond::render;
+use crate::views::{BucketNames, Chrome, display_value, url_encode};
 
 #[derive(Template)]
 #[template(path = "import.html")]
@@ -137,14 +52,6 @@ fn page(u: &WebUser, kind: Kind) -> ImportPage {
         preview_headers: vec![],
         preview_rows: vec![],
     }
-}
-
-pub(crate) fn fill(text: &str, args: &[String]) -> String {
-    let mut out = text.to_string();
-    for a in args {
-        out = out.replacen("{}", a, 1);
-    }
-    out
 }
 
 pub async fn import_form(u: WebUser, Path(slug): Path<String>) -> Response {
@@ -426,9 +333,9 @@ async fn dashboard_sheets(
 ) -> Result<(Vec<Sheet>, String), AppError> {
     let lang = u.lang;
     let zh = lang.zh();
-    let (filter, _) = crate::pages::stat_filter(q, u.access.today(), lang);
+    let (filter, _) = stat_filter(q, u.access.today(), lang);
     let d = u.access.export_dashboard(&filter, format_name).await?;
-    let names = crate::pages::BucketNames::load(&u.access).await?;
+    let names = BucketNames::load(&u.access).await?;
     let t = |k: &str| lang.t(k).to_string();
     let growth = |g: Option<f64>| match g {
         Some(g) => Cell::Text(format!("{:+.1}%", g * 100.0)),
