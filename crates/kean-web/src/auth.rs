@@ -11,9 +11,9 @@ use kean_app::{Access, AppError, SessionKind};
 use kean_core::ErrorCode;
 
 use crate::i18n::Lang;
-use crate::respond::{error_json, error_page_bare};
+use crate::respond::{ApiError, PageError, Viewer};
 use crate::state::AppState;
-use crate::views::url_encode;
+use crate::views::{Chrome, url_encode};
 
 pub const SESSION_COOKIE: &str = "kean_session";
 pub const LANG_COOKIE: &str = "kean_lang";
@@ -39,12 +39,25 @@ pub fn same_secret(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
+/// A plain error page: a rejection happens before a handler, where no menu
+/// is drawn.
+fn bare_page(lang: Lang, e: AppError) -> Response {
+    PageError::bare(lang, e).into_response()
+}
+
 /// A logged-in browser user.
 pub struct WebUser {
     pub access: Access,
     pub csrf: String,
     pub lang: Lang,
     pub token: String,
+}
+
+/// A page's error for this user shows inside the menu.
+impl Viewer for WebUser {
+    fn error_chrome(&self) -> Chrome {
+        Chrome::new(&self.access, &self.csrf, self.lang, self.lang.t("error.title"), "")
+    }
 }
 
 impl FromRequestParts<AppState> for WebUser {
@@ -72,7 +85,7 @@ impl FromRequestParts<AppState> for WebUser {
                 }
                 Err(Redirect::to(&target).into_response())
             }
-            Err(e) => Err(error_page_bare(lang, e)),
+            Err(e) => Err(bare_page(lang, e)),
         }
     }
 }
@@ -96,7 +109,7 @@ impl FromRequest<AppState> for WebForm {
             .map(String::from);
         let req = Request::from_parts(parts, body);
         let Form(pairs): Form<Vec<(String, String)>> = Form::from_request(req, state).await.map_err(|e| {
-            error_page_bare(
+            bare_page(
                 user.lang,
                 AppError::new(
                     ErrorCode::BadRequest,
@@ -112,7 +125,7 @@ impl FromRequest<AppState> for WebForm {
         }
         let sent = form.get("_csrf").cloned().or(header_token).unwrap_or_default();
         if !same_secret(&sent, &user.csrf) {
-            return Err(error_page_bare(
+            return Err(bare_page(
                 user.lang,
                 AppError::new(
                     ErrorCode::CsrfRejected,
@@ -142,7 +155,7 @@ impl FromRequest<AppState> for WebUpload {
         let (mut parts, body) = req.into_parts();
         let user = WebUser::from_request_parts(&mut parts, state).await?;
         let lang = user.lang;
-        let bad = |zh: String, en: String| error_page_bare(lang, AppError::new(ErrorCode::BadRequest, zh, en));
+        let bad = |zh: String, en: String| bare_page(lang, AppError::new(ErrorCode::BadRequest, zh, en));
         let mut mp = Multipart::from_request(Request::from_parts(parts, body), state)
             .await
             .map_err(|e| bad(format!("上传内容无法解析：{e}"), format!("unreadable upload: {e}")))?;
@@ -181,7 +194,7 @@ impl FromRequest<AppState> for WebUpload {
             }
         }
         if !same_secret(&csrf, &user.csrf) {
-            return Err(error_page_bare(
+            return Err(bare_page(
                 lang,
                 AppError::new(
                     ErrorCode::CsrfRejected,
@@ -216,7 +229,7 @@ pub struct ApiUser {
 }
 
 impl FromRequestParts<AppState> for ApiUser {
-    type Rejection = Response;
+    type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let token = parts
@@ -228,7 +241,7 @@ impl FromRequestParts<AppState> for ApiUser {
             .trim();
         match state.app.authenticate(token, SessionKind::Api).await {
             Ok((access, _)) => Ok(ApiUser { access }),
-            Err(e) => Err(error_json(e)),
+            Err(e) => Err(ApiError(e)),
         }
     }
 }

@@ -5,11 +5,9 @@
 //! Handlers never see the store: they receive an [`auth::WebUser`] /
 //! [`auth::ApiUser`] extractor that carries an `Access` (the permission
 //! gate), and POST handlers take [`auth::WebForm`], which refuses a request
-//! whose CSRF token does not match the session's.
-
-// Handlers return `Result<_, Response>` as axum idiom has it; a Response is
-// large, and boxing it would only add noise.
-#![allow(clippy::result_large_err)]
+//! whose CSRF token does not match the session's. They return
+//! `Result<Response, PageError>` or `Result<Response, ApiError>`
+//! ([`respond`]) and answer every failure with `?`.
 
 mod api;
 mod auth;
@@ -52,13 +50,14 @@ async fn healthz() -> &'static str {
 
 async fn fallback(req: Request) -> Response {
     if req.uri().path().starts_with("/api/") {
-        return respond::not_found_json();
+        return respond::ApiError::no_endpoint().into_response();
     }
     let lang = auth::lang_of(req.headers());
-    respond::error_page_bare(
+    respond::PageError::bare(
         lang,
         kean_app::AppError::new(kean_core::ErrorCode::NotFound, "页面不存在", "page not found"),
     )
+    .into_response()
 }
 
 async fn security_headers(req: Request, next: Next) -> Response {

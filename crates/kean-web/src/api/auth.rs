@@ -9,7 +9,7 @@ use kean_app::SessionKind;
 use serde_json::json;
 
 use crate::auth::ApiUser;
-use crate::respond::{bad_json, error_json};
+use crate::respond::ApiResult;
 use crate::state::AppState;
 
 #[derive(serde::Deserialize)]
@@ -18,26 +18,21 @@ pub struct Credentials {
     password: String,
 }
 
-pub async fn token(State(st): State<AppState>, body: Result<Json<Credentials>, JsonRejection>) -> Response {
-    let Json(c) = match body {
-        Ok(b) => b,
-        Err(e) => return bad_json(e),
-    };
-    match st.app.login(&c.username, &c.password, SessionKind::Api).await {
-        Ok(ok) => (
-            StatusCode::CREATED,
-            Json(json!({
-                "token": ok.token,
-                "expires_at": ok.expires_at,
-                "user": { "id": ok.user.id, "username": ok.user.username, "role": ok.user.role.code(), "org_id": ok.user.org_id },
-            })),
-        )
-            .into_response(),
-        Err(e) => error_json(e),
-    }
+pub async fn token(State(st): State<AppState>, body: Result<Json<Credentials>, JsonRejection>) -> ApiResult {
+    let Json(c) = body?;
+    let ok = st.app.login(&c.username, &c.password, SessionKind::Api).await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({
+            "token": ok.token,
+            "expires_at": ok.expires_at,
+            "user": { "id": ok.user.id, "username": ok.user.username, "role": ok.user.role.code(), "org_id": ok.user.org_id },
+        })),
+    )
+        .into_response())
 }
 
-pub async fn revoke(State(st): State<AppState>, headers: axum::http::HeaderMap, u: ApiUser) -> Response {
+pub async fn revoke(State(st): State<AppState>, headers: axum::http::HeaderMap, u: ApiUser) -> ApiResult {
     let token = headers
         .get(axum::http::header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -45,10 +40,8 @@ pub async fn revoke(State(st): State<AppState>, headers: axum::http::HeaderMap, 
         .unwrap_or("")
         .trim()
         .to_string();
-    match st.app.logout(&token, &u.access).await {
-        Ok(()) => StatusCode::NO_CONTENT.into_response(),
-        Err(e) => error_json(e),
-    }
+    st.app.logout(&token, &u.access).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 pub async fn me(u: ApiUser) -> Response {

@@ -10,7 +10,9 @@ mod system;
 use axum::Router;
 use axum::routing::{get, post};
 
-use crate::respond::not_found_json;
+use axum::response::IntoResponse;
+
+use crate::respond::ApiError;
 use crate::state::AppState;
 
 pub fn router() -> Router<AppState> {
@@ -26,5 +28,5 @@ pub fn router() -> Router<AppState> {
         .route("/registry/{slug}/{id}/archive", post(registry::archive))
         .route("/registry/{slug}/{id}/restore", post(registry::restore))
         .merge(screening::routes())
-        .fallback(|| async { not_found_json() })
+        .fallback(|| async { ApiError::no_endpoint().into_response() })
 }

@@ -6,7 +6,7 @@ use axum::Json;
 use axum::extract::rejection::{JsonRejection, PathRejection};
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use kean_app::{AppError, ListQuery, Listing};
 use kean_core::schema::FieldType;
 use kean_core::{ErrorCode, Kind, Record};
@@ -14,13 +14,13 @@ use serde_json::{Value as J, json};
 
 use crate::auth::ApiUser;
 use crate::params::parse_list_params;
-use crate::respond::{bad_json, error_json};
+use crate::respond::{ApiError, ApiResult};
 
 /// The registry and record id from the path, or a JSON error naming what
 /// is wrong with them.
-fn record_path(path: Result<Path<(String, String)>, PathRejection>) -> Result<(Kind, i64), Response> {
+fn record_path(path: Result<Path<(String, String)>, PathRejection>) -> Result<(Kind, i64), ApiError> {
     let Path((slug, id)) = path.map_err(|e| {
-        error_json(AppError::new(
+        ApiError(AppError::new(
             ErrorCode::BadRequest,
             format!("路径无效：{e}"),
             format!("bad path: {e}"),
@@ -28,7 +28,7 @@ fn record_path(path: Result<Path<(String, String)>, PathRejection>) -> Result<(K
     })?;
     let kind = kind_of(&slug)?;
     let id = id.parse::<i64>().ok().filter(|i| *i > 0).ok_or_else(|| {
-        error_json(AppError::field(
+        ApiError(AppError::field(
             ErrorCode::BadRequest,
             kean_core::FieldError::new(
                 "id",
@@ -40,9 +40,9 @@ fn record_path(path: Result<Path<(String, String)>, PathRejection>) -> Result<(K
     Ok((kind, id))
 }
 
-fn kind_of(slug: &str) -> Result<Kind, Response> {
+fn kind_of(slug: &str) -> Result<Kind, ApiError> {
     Kind::from_slug(slug).ok_or_else(|| {
-        error_json(AppError::new(
+        ApiError(AppError::new(
             ErrorCode::NotFound,
             format!("没有名为“{slug}”的登记类别"),
             format!("no registry named '{slug}'"),
@@ -119,49 +119,25 @@ fn body_fields(body: &J) -> Result<BTreeMap<String, String>, AppError> {
     }
 }
 
-pub async fn list(u: ApiUser, Path(slug): Path<String>, Query(pairs): Query<Vec<(String, String)>>) -> Response {
-    let kind = match kind_of(&slug) {
-        Ok(k) => k,
-        Err(r) => return r,
-    };
-    let p = match parse_list_params(kind, &pairs, true) {
-        Ok(p) => p,
-        Err(e) => return error_json(e),
-    };
-    match u.access.list(kind, &p.query).await {
-        Ok(l) => Json(listing_json(&l, &p.query)).into_response(),
-        Err(e) => error_json(e),
-    }
+pub async fn list(u: ApiUser, Path(slug): Path<String>, Query(pairs): Query<Vec<(String, String)>>) -> ApiResult {
+    let kind = kind_of(&slug)?;
+    let p = parse_list_params(kind, &pairs, true)?;
+    let l = u.access.list(kind, &p.query).await?;
+    Ok(Json(listing_json(&l, &p.query)).into_response())
 }
 
-pub async fn detail(u: ApiUser, path: Result<Path<(String, String)>, PathRejection>) -> Response {
-    let (kind, id) = match record_path(path) {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
-    match u.access.get(kind, id).await {
-        Ok((r, labels)) => Json(record_json(&r, &labels)).into_response(),
-        Err(e) => error_json(e),
-    }
+pub async fn detail(u: ApiUser, path: Result<Path<(String, String)>, PathRejection>) -> ApiResult {
+    let (kind, id) = record_path(path)?;
+    let (r, labels) = u.access.get(kind, id).await?;
+    Ok(Json(record_json(&r, &labels)).into_response())
 }
 
-pub async fn create(u: ApiUser, Path(slug): Path<String>, body: Result<Json<J>, JsonRejection>) -> Response {
-    let kind = match kind_of(&slug) {
-        Ok(k) => k,
-        Err(r) => return r,
-    };
-    let Json(body) = match body {
-        Ok(b) => b,
-        Err(e) => return bad_json(e),
-    };
-    let raw = match body_fields(&body) {
-        Ok(r) => r,
-        Err(e) => return error_json(e),
-    };
-    match u.access.create(kind, &raw).await {
-        Ok(r) => (StatusCode::CREATED, Json(record_json(&r, &HashMap::new()))).into_response(),
-        Err(e) => error_json(e),
-    }
+pub async fn create(u: ApiUser, Path(slug): Path<String>, body: Result<Json<J>, JsonRejection>) -> ApiResult {
+    let kind = kind_of(&slug)?;
+    let Json(body) = body?;
+    let raw = body_fields(&body)?;
+    let r = u.access.create(kind, &raw).await?;
+    Ok((StatusCode::CREATED, Json(record_json(&r, &HashMap::new()))).into_response())
 }
 
 /// PUT replaces all fields. `_version` (optional) must equal the record's
@@ -170,50 +146,34 @@ pub async fn update(
     u: ApiUser,
     path: Result<Path<(String, String)>, PathRejection>,
     body: Result<Json<J>, JsonRejection>,
-) -> Response {
-    let (kind, id) = match record_path(path) {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
-    let Json(body) = match body {
-        Ok(b) => b,
-        Err(e) => return bad_json(e),
-    };
-    let raw = match body_fields(&body) {
-        Ok(r) => r,
-        Err(e) => return error_json(e),
-    };
+) -> ApiResult {
+    let (kind, id) = record_path(path)?;
+    let Json(body) = body?;
+    let raw = body_fields(&body)?;
     let version = match raw.get("_version").map(|v| v.parse::<i64>()) {
         None => None,
         Some(Ok(v)) => Some(v),
         Some(Err(_)) => {
-            return error_json(AppError::field(
+            return Err(ApiError(AppError::field(
                 ErrorCode::ValidationFailed,
                 kean_core::FieldError::new("_version", "_version 应为整数", "_version must be an integer"),
-            ));
+            )));
         }
     };
-    match u.access.update(kind, id, &raw, version).await {
-        Ok(r) => Json(record_json(&r, &HashMap::new())).into_response(),
-        Err(e) => error_json(e),
-    }
+    let r = u.access.update(kind, id, &raw, version).await?;
+    Ok(Json(record_json(&r, &HashMap::new())).into_response())
 }
 
-pub async fn set_archived(u: ApiUser, path: Result<Path<(String, String)>, PathRejection>, archived: bool) -> Response {
-    let (kind, id) = match record_path(path) {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
-    match u.access.set_archived(kind, id, archived).await {
-        Ok(r) => Json(record_json(&r, &HashMap::new())).into_response(),
-        Err(e) => error_json(e),
-    }
+async fn set_archived(u: ApiUser, path: Result<Path<(String, String)>, PathRejection>, archived: bool) -> ApiResult {
+    let (kind, id) = record_path(path)?;
+    let r = u.access.set_archived(kind, id, archived).await?;
+    Ok(Json(record_json(&r, &HashMap::new())).into_response())
 }
 
-pub async fn archive(u: ApiUser, path: Result<Path<(String, String)>, PathRejection>) -> Response {
+pub async fn archive(u: ApiUser, path: Result<Path<(String, String)>, PathRejection>) -> ApiResult {
     set_archived(u, path, true).await
 }
 
-pub async fn restore(u: ApiUser, path: Result<Path<(String, String)>, PathRejection>) -> Response {
+pub async fn restore(u: ApiUser, path: Result<Path<(String, String)>, PathRejection>) -> ApiResult {
     set_archived(u, path, false).await
 }

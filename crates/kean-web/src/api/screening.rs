@@ -7,7 +7,7 @@ use axum::Router;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use kean_app::{AppError, HitDecision, HitRow, ListVersion, Page, ScreeningRun};
 use kean_core::policy::Action;
@@ -16,7 +16,7 @@ use serde_json::{Value as J, json};
 
 use crate::auth::ApiUser;
 use crate::params::{parse_filter, parse_id};
-use crate::respond::error_json;
+use crate::respond::{ApiError, ApiResult};
 use crate::state::AppState;
 
 pub fn routes() -> Router<AppState> {
@@ -87,26 +87,16 @@ fn page_json<T>(p: &Page<T>, f: impl Fn(&T) -> J) -> J {
     })
 }
 
-async fn api_hits(u: ApiUser, Query(q): Query<HashMap<String, String>>) -> Response {
-    let filter = match parse_filter(&q, false) {
-        Ok(f) => f,
-        Err(e) => return error_json(e),
-    };
-    match u.access.screening_hits(&filter).await {
-        Ok(p) => Json(page_json(&p, hit_json)).into_response(),
-        Err(e) => error_json(e),
-    }
+async fn api_hits(u: ApiUser, Query(q): Query<HashMap<String, String>>) -> ApiResult {
+    let filter = parse_filter(&q, false)?;
+    let p = u.access.screening_hits(&filter).await?;
+    Ok(Json(page_json(&p, hit_json)).into_response())
 }
 
-async fn api_hit(u: ApiUser, Path(id): Path<String>) -> Response {
-    let id = match parse_id(&id) {
-        Ok(i) => i,
-        Err(e) => return error_json(e),
-    };
-    match u.access.screening_hit(id).await {
-        Ok(h) => Json(hit_json(&h)).into_response(),
-        Err(e) => error_json(e),
-    }
+async fn api_hit(u: ApiUser, Path(id): Path<String>) -> ApiResult {
+    let id = parse_id(&id)?;
+    let h = u.access.screening_hit(id).await?;
+    Ok(Json(hit_json(&h)).into_response())
 }
 
 #[derive(serde::Deserialize)]
@@ -119,211 +109,157 @@ struct DecisionBody {
     version: i64,
 }
 
-async fn api_decide(u: ApiUser, Path(id): Path<String>, body: Result<Json<DecisionBody>, JsonRejection>) -> Response {
-    let id = match parse_id(&id) {
-        Ok(i) => i,
-        Err(e) => return error_json(e),
-    };
+async fn api_decide(u: ApiUser, Path(id): Path<String>, body: Result<Json<DecisionBody>, JsonRejection>) -> ApiResult {
+    let id = parse_id(&id)?;
     let Json(b) = match body {
         Ok(b) => b,
         Err(e) => {
-            return error_json(AppError::new(
+            return Err(ApiError(AppError::new(
                 ErrorCode::BadRequest,
                 format!("请求体无效：{}", e.body_text()),
                 format!("bad request body: {}", e.body_text()),
-            ));
+            )));
         }
     };
     let decision = match b.decision.as_str() {
         "confirm" => HitDecision::Confirm,
         "dismiss" => HitDecision::Dismiss,
         other => {
-            return error_json(AppError::field(
+            return Err(ApiError(AppError::field(
                 ErrorCode::ValidationFailed,
                 FieldError::new(
                     "decision",
                     format!("核查结论“{other}”无效，应为 confirm 或 dismiss"),
                     format!("decision '{other}' is not one of confirm, dismiss"),
                 ),
-            ));
+            )));
         }
     };
-    match u.access.decide_hit(id, decision, &b.reason, Some(b.version)).await {
-        Ok(h) => Json(hit_json(&h)).into_response(),
-        Err(e) => error_json(e),
-    }
+    let h = u.access.decide_hit(id, decision, &b.reason, Some(b.version)).await?;
+    Ok(Json(hit_json(&h)).into_response())
 }
 
-async fn api_lists(u: ApiUser) -> Response {
-    match u.access.restricted_lists().await {
-        Ok(ls) => Json(json!({
-            "items": ls.iter().map(|l| json!({
-                "id": l.id, "code": l.code, "format": l.format, "entries": l.entry_count,
-                "updated_at": l.updated_at, "current": l.current.as_ref().map(version_json),
-            })).collect::<Vec<_>>()
-        }))
-        .into_response(),
-        Err(e) => error_json(e),
-    }
+async fn api_lists(u: ApiUser) -> ApiResult {
+    let ls = u.access.restricted_lists().await?;
+    Ok(Json(json!({
+        "items": ls.iter().map(|l| json!({
+            "id": l.id, "code": l.code, "format": l.format, "entries": l.entry_count,
+            "updated_at": l.updated_at, "current": l.current.as_ref().map(version_json),
+        })).collect::<Vec<_>>()
+    }))
+    .into_response())
 }
 
-async fn api_versions(u: ApiUser, Path(id): Path<String>) -> Response {
-    let id = match parse_id(&id) {
-        Ok(i) => i,
-        Err(e) => return error_json(e),
-    };
-    match u.access.list_versions(id).await {
-        Ok(v) if v.is_empty() => error_json(AppError::not_found()),
-        Ok(v) => Json(json!({ "items": v.iter().map(version_json).collect::<Vec<_>>() })).into_response(),
-        Err(e) => error_json(e),
+async fn api_versions(u: ApiUser, Path(id): Path<String>) -> ApiResult {
+    let id = parse_id(&id)?;
+    let v = u.access.list_versions(id).await?;
+    if v.is_empty() {
+        return Err(ApiError(AppError::not_found()));
     }
+    Ok(Json(json!({ "items": v.iter().map(version_json).collect::<Vec<_>>() })).into_response())
 }
 
-async fn api_changes(u: ApiUser, Path(id): Path<String>, Query(q): Query<HashMap<String, String>>) -> Response {
-    let id = match parse_id(&id) {
-        Ok(i) => i,
-        Err(e) => return error_json(e),
-    };
-    if let Err(e) = u.access.list_version(id).await {
-        return error_json(e);
-    }
+async fn api_changes(u: ApiUser, Path(id): Path<String>, Query(q): Query<HashMap<String, String>>) -> ApiResult {
+    let id = parse_id(&id)?;
+    u.access.list_version(id).await?;
     let page = q.get("page").and_then(|p| p.parse().ok()).unwrap_or(1);
     let size = q.get("page_size").and_then(|p| p.parse().ok()).unwrap_or(100);
-    match u
-        .access
-        .list_changes(
-            id,
-            q.get("change").map(String::as_str).filter(|c| !c.is_empty()),
-            page,
-            size,
-        )
-        .await
-    {
-        Ok(p) => Json(page_json(&p, |c| {
-            json!({ "change": c.change, "entry_key": c.entry_key, "name": c.name,
-                    "old_entry_id": c.old_entry_id, "new_entry_id": c.new_entry_id })
-        }))
-        .into_response(),
-        Err(e) => error_json(e),
-    }
+    let change = q.get("change").map(String::as_str).filter(|c| !c.is_empty());
+    let p = u.access.list_changes(id, change, page, size).await?;
+    Ok(Json(page_json(&p, |c| {
+        json!({ "change": c.change, "entry_key": c.entry_key, "name": c.name,
+                "old_entry_id": c.old_entry_id, "new_entry_id": c.new_entry_id })
+    }))
+    .into_response())
+}
+
+async fn api_entry(u: ApiUser, Path(id): Path<String>) -> ApiResult {
+    let id = parse_id(&id)?;
+    let (st, parsed) = u.access.list_entry(id).await?;
+    Ok(Json(json!({
+        "id": st.id, "list_id": st.list_id, "list": st.list_code, "key": st.entry_key, "hash": st.entry_hash,
+        "added_version_id": st.added_version_id, "removed_version_id": st.removed_version_id,
+        "entry": parsed.map(|e| kean_app::entry_json(&e)),
+    }))
+    .into_response())
 }
 
 /// `POST /api/v1/screening/lists/import?file_name=…[&list_name=…]` with the
 /// list file as the request body.
-async fn api_entry(u: ApiUser, Path(id): Path<String>) -> Response {
-    let id = match parse_id(&id) {
-        Ok(i) => i,
-        Err(e) => return error_json(e),
-    };
-    match u.access.list_entry(id).await {
-        Ok((st, parsed)) => Json(json!({
-            "id": st.id, "list_id": st.list_id, "list": st.list_code, "key": st.entry_key, "hash": st.entry_hash,
-            "added_version_id": st.added_version_id, "removed_version_id": st.removed_version_id,
-            "entry": parsed.map(|e| kean_app::entry_json(&e)),
-        }))
-        .into_response(),
-        Err(e) => error_json(e),
-    }
-}
-
-async fn api_import(u: ApiUser, Query(q): Query<HashMap<String, String>>, req: axum::extract::Request) -> Response {
+async fn api_import(u: ApiUser, Query(q): Query<HashMap<String, String>>, req: axum::extract::Request) -> ApiResult {
     // The permission first: only administrators may make the server read a large body.
-    if let Err(e) = u.access.check(Action::ManageLists, None) {
-        return error_json(e);
-    }
-    let body = match axum::body::to_bytes(req.into_body(), kean_exchange::DEFAULT_MAX_BYTES as usize + 1_000_000).await
-    {
-        Ok(b) => b,
-        Err(e) => {
+    u.access.check(Action::ManageLists, None)?;
+    let body = axum::body::to_bytes(req.into_body(), kean_exchange::DEFAULT_MAX_BYTES as usize + 1_000_000)
+        .await
+        .map_err(|e| {
             let mb = kean_exchange::DEFAULT_MAX_BYTES / 1_000_000;
-            return error_json(AppError::field(
+            ApiError(AppError::field(
                 ErrorCode::BadRequest,
                 FieldError::new(
                     "file",
                     format!("名单文件过大或上传中断（上限 {mb} MB）：{e}"),
                     format!("the list file is too large or the upload broke off (limit {mb} MB): {e}"),
                 ),
-            ));
-        }
-    };
+            ))
+        })?;
     let Some(file_name) = q.get("file_name").filter(|f| !f.trim().is_empty()) else {
-        return error_json(AppError::field(
+        return Err(ApiError(AppError::field(
             ErrorCode::BadRequest,
             FieldError::new(
                 "file_name",
                 "请用查询参数 file_name 给出文件名",
                 "give the file's name in the file_name query parameter",
             ),
-        ));
+        )));
     };
     if body.is_empty() {
-        return error_json(AppError::field(
+        return Err(ApiError(AppError::field(
             ErrorCode::BadRequest,
             FieldError::new(
                 "file",
                 "请求体为空，应为名单文件内容",
                 "the body is empty; send the list file",
             ),
-        ));
+        )));
     }
-    match u
+    let r = u
         .access
         .import_list(file_name, &body, q.get("list_name").map(String::as_str))
-        .await
-    {
-        Ok(r) => (
-            StatusCode::CREATED,
-            Json(json!({ "version": version_json(&r.version), "rescreen": run_json(&r.rescreen) })),
-        )
-            .into_response(),
-        Err(e) => error_json(e),
-    }
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "version": version_json(&r.version), "rescreen": run_json(&r.rescreen) })),
+    )
+        .into_response())
 }
 
-async fn api_retire(u: ApiUser, Path(id): Path<String>) -> Response {
-    let id = match parse_id(&id) {
-        Ok(i) => i,
-        Err(e) => return error_json(e),
-    };
-    match u.access.retire_list(id).await {
-        Ok(r) => {
-            Json(json!({ "version": version_json(&r.version), "rescreen": run_json(&r.rescreen) })).into_response()
-        }
-        Err(e) => error_json(e),
-    }
+async fn api_retire(u: ApiUser, Path(id): Path<String>) -> ApiResult {
+    let id = parse_id(&id)?;
+    let r = u.access.retire_list(id).await?;
+    Ok(Json(json!({ "version": version_json(&r.version), "rescreen": run_json(&r.rescreen) })).into_response())
 }
 
-async fn api_rescreen(u: ApiUser) -> Response {
-    match u.access.rescreen_all().await {
-        Ok(r) => Json(run_json(&r)).into_response(),
-        Err(e) => error_json(e),
-    }
+async fn api_rescreen(u: ApiUser) -> ApiResult {
+    let r = u.access.rescreen_all().await?;
+    Ok(Json(run_json(&r)).into_response())
 }
 
-async fn api_party(u: ApiUser, Path((slug, id)): Path<(String, String)>) -> Response {
+async fn api_party(u: ApiUser, Path((slug, id)): Path<(String, String)>) -> ApiResult {
     let Some(kind) = Kind::from_slug(&slug) else {
-        return error_json(AppError::not_found());
+        return Err(ApiError(AppError::not_found()));
     };
-    let id = match parse_id(&id) {
-        Ok(i) => i,
-        Err(e) => return error_json(e),
-    };
-    if let Err(e) = u.access.check(Action::ReadScreening, None) {
-        return error_json(e);
-    }
+    let id = parse_id(&id)?;
+    u.access.check(Action::ReadScreening, None)?;
     // The record itself must be readable (existence inside the scope).
-    if let Err(e) = u.access.get(kind, id).await {
-        return error_json(e);
-    }
-    match u.access.party_screening(kind, id).await {
-        Ok(Some(s)) => Json(json!({
+    u.access.get(kind, id).await?;
+    Ok(match u.access.party_screening(kind, id).await? {
+        Some(s) => Json(json!({
             "screened": s.states.iter().map(|st| json!({
                 "field": st.field, "screened_at": st.screened_at, "list_generation": st.generation,
             })).collect::<Vec<_>>(),
             "hits": s.hits.iter().map(hit_json).collect::<Vec<_>>(),
         }))
         .into_response(),
-        Ok(None) => Json(json!({ "screened": [], "hits": [] })).into_response(),
-        Err(e) => error_json(e),
-    }
+        None => Json(json!({ "screened": [], "hits": [] })).into_response(),
+    })
 }

@@ -9,10 +9,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use kean_app::SessionKind;
 use kean_core::ErrorCode;
 
-use super::common::error_page;
 use crate::auth::{LANG_COOKIE, PRE_COOKIE, WebForm, cookie, lang_of, same_secret, session_cookie};
 use crate::i18n::Lang;
-use crate::respond::render;
+use crate::respond::{OrPage, PageResult, render};
 use crate::state::AppState;
 
 #[derive(Template)]
@@ -100,15 +99,13 @@ pub async fn login_submit(
     }
 }
 
-pub async fn logout(State(st): State<AppState>, f: WebForm) -> Response {
-    if let Err(e) = st.app.logout(&f.user.token, &f.user.access).await {
-        return error_page(&f.user, e);
-    }
+pub async fn logout(State(st): State<AppState>, f: WebForm) -> PageResult {
+    st.app.logout(&f.user.token, &f.user.access).await.or_page(&f.user)?;
     let mut res = Redirect::to("/login").into_response();
     if let Ok(v) = session_cookie("", 0, st.app.settings().secure_cookies).parse() {
         res.headers_mut().append(header::SET_COOKIE, v);
     }
-    res
+    Ok(res)
 }
 
 pub async fn set_lang(Path(lang): Path<String>, headers: HeaderMap) -> Response {

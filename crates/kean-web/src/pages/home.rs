@@ -5,14 +5,12 @@ use std::collections::HashMap;
 use askama::Template;
 use axum::extract::Query;
 use axum::http::StatusCode;
-use axum::response::Response;
 use kean_core::Kind;
 
-use super::common::error_page;
 use crate::auth::WebUser;
 use crate::i18n::Lang;
 use crate::params::stat_filter;
-use crate::respond::render;
+use crate::respond::{OrPage, PageResult, render};
 use crate::views::{BucketNames, Chrome, FilterView, options_for, url_encode};
 
 pub struct Card {
@@ -78,18 +76,12 @@ fn growth_text(g: Option<f64>, lang: Lang) -> String {
     }
 }
 
-pub async fn home(u: WebUser, Query(q): Query<HashMap<String, String>>) -> Response {
+pub async fn home(u: WebUser, Query(q): Query<HashMap<String, String>>) -> PageResult {
     use serde_json::json;
     let zh = u.lang.zh();
     let (filter, notice) = stat_filter(&q, u.access.today(), u.lang);
-    let d = match u.access.dashboard(&filter).await {
-        Ok(d) => d,
-        Err(e) => return error_page(&u, e),
-    };
-    let names = match BucketNames::load(&u.access).await {
-        Ok(n) => n,
-        Err(e) => return error_page(&u, e),
-    };
+    let d = u.access.dashboard(&filter).await.or_page(&u)?;
+    let names = BucketNames::load(&u.access).await.or_page(&u)?;
     let (districts, chains) = (&names.districts, &names.chains);
     let id_name = |m: &HashMap<i64, String>, key: &str| names.name(m, key, u.lang);
     let level_field = Kind::Platform.field("level");
@@ -242,14 +234,12 @@ pub async fn home(u: WebUser, Query(q): Query<HashMap<String, String>>) -> Respo
 
     let mut cards = vec![];
     for k in Kind::ALL {
-        match u.access.count(k).await {
-            Ok(n) => cards.push(Card {
-                label: k.label(zh).into(),
-                count: n,
-                href: format!("/registry/{}", k.slug()),
-            }),
-            Err(e) => return error_page(&u, e),
-        }
+        let n = u.access.count(k).await.or_page(&u)?;
+        cards.push(Card {
+            label: k.label(zh).into(),
+            count: n,
+            href: format!("/registry/{}", k.slug()),
+        });
     }
     let mut filters = vec![];
     for (name, kind_field) in [
@@ -259,14 +249,12 @@ pub async fn home(u: WebUser, Query(q): Query<HashMap<String, String>>) -> Respo
     ] {
         let Some(f) = kind_field else { continue };
         let current = q.get(name).cloned().unwrap_or_default();
-        match options_for(&u.access, f, &current, u.lang).await {
-            Ok(options) => filters.push(FilterView {
-                name: f.name,
-                label: f.label(zh).into(),
-                options,
-            }),
-            Err(e) => return error_page(&u, e),
-        }
+        let options = options_for(&u.access, f, &current, u.lang).await.or_page(&u)?;
+        filters.push(FilterView {
+            name: f.name,
+            label: f.label(zh).into(),
+            options,
+        });
     }
     let scope_note = if u.access.actor().org_id().is_some() {
         u.lang.t("home.scope_org")
@@ -302,5 +290,5 @@ pub async fn home(u: WebUser, Query(q): Query<HashMap<String, String>>) -> Respo
             p.join("&")
         },
     };
-    render(&page, StatusCode::OK)
+    Ok(render(&page, StatusCode::OK))
 }

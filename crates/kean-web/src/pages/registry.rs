@@ -6,19 +6,19 @@ use std::collections::{BTreeMap, HashMap};
 use askama::Template;
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Redirect};
 use kean_app::AppError;
 use kean_core::policy::Action;
 use kean_core::record::high_tech_valid_until;
 use kean_core::schema::FieldType;
 use kean_core::{ErrorCode, Kind, Record, Value};
 
-use super::common::{error_page, kind_of, record_of};
+use super::common::{kind_of, record_of};
 use super::screening::{PartyPanel, party_panel};
 use crate::auth::{WebForm, WebUser};
 use crate::i18n::fill;
 use crate::params::parse_list_params;
-use crate::respond::render;
+use crate::respond::{OrPage, PageError, PageResult, render};
 use crate::views::{Chrome, FilterView, Opt, display_value, html_escape, options_for, url_encode};
 
 // ---------------- list ----------------
@@ -80,19 +80,10 @@ fn query_string(pairs: &[(String, String)]) -> String {
         .join("&")
 }
 
-pub async fn list(u: WebUser, Path(slug): Path<String>, Query(pairs): Query<Vec<(String, String)>>) -> Response {
-    let kind = match kind_of(&u, &slug) {
-        Ok(k) => k,
-        Err(r) => return r,
-    };
-    let params = match parse_list_params(kind, &pairs, false) {
-        Ok(p) => p,
-        Err(e) => return error_page(&u, e),
-    };
-    let listing = match u.access.list(kind, &params.query).await {
-        Ok(l) => l,
-        Err(e) => return error_page(&u, e),
-    };
+pub async fn list(u: WebUser, Path(slug): Path<String>, Query(pairs): Query<Vec<(String, String)>>) -> PageResult {
+    let kind = kind_of(&u, &slug)?;
+    let params = parse_list_params(kind, &pairs, false).or_page(&u)?;
+    let listing = u.access.list(kind, &params.query).await.or_page(&u)?;
     let zh = u.lang.zh();
     let base = format!("/registry/{}", kind.slug());
     // The parameters every link keeps.
@@ -176,14 +167,12 @@ pub async fn list(u: WebUser, Path(slug): Path<String>, Query(pairs): Query<Vec<
             .find(|(n, _)| *n == f.name)
             .map(|(_, v)| v.as_str())
             .unwrap_or("");
-        match options_for(&u.access, f, current, u.lang).await {
-            Ok(options) => filters.push(FilterView {
-                name: f.name,
-                label: f.label(zh).into(),
-                options,
-            }),
-            Err(e) => return error_page(&u, e),
-        }
+        let options = options_for(&u.access, f, current, u.lang).await.or_page(&u)?;
+        filters.push(FilterView {
+            name: f.name,
+            label: f.label(zh).into(),
+            options,
+        });
     }
     let page = listing.page.page;
     // Past the count cap the number of pages is unknown: the pager shows
@@ -291,7 +280,7 @@ pub async fn list(u: WebUser, Path(slug): Path<String>, Query(pairs): Query<Vec<
         can_archive: u.access.may(Action::Archive, Some(kind)),
         base,
     };
-    render(&page_view, StatusCode::OK)
+    Ok(render(&page_view, StatusCode::OK))
 }
 
 // ---------------- forms ----------------
@@ -329,7 +318,7 @@ async fn form_page(
     version: Option<i64>,
     values: &BTreeMap<String, String>,
     err: Option<AppError>,
-) -> Response {
+) -> PageResult {
     let zh = u.lang.zh();
     let fe = err.as_ref().map(|e| e.fields.clone()).unwrap_or_default();
     let mut fields = vec![];
@@ -344,10 +333,7 @@ async fn form_page(
             _ => "text",
         };
         let options = if widget == "select" {
-            match options_for(&u.access, f, &value, u.lang).await {
-                Ok(o) => o,
-                Err(e) => return error_page(u, e),
-            }
+            options_for(&u.access, f, &value, u.lang).await.or_page(u)?
         } else {
             vec![]
         };
@@ -420,7 +406,7 @@ async fn form_page(
         fields,
         errors,
     };
-    render(&page, status)
+    Ok(render(&page, status))
 }
 
 fn record_inputs(r: &Record) -> BTreeMap<String, String> {
@@ -430,14 +416,9 @@ fn record_inputs(r: &Record) -> BTreeMap<String, String> {
         .collect()
 }
 
-pub async fn new_form(u: WebUser, Path(slug): Path<String>) -> Response {
-    let kind = match kind_of(&u, &slug) {
-        Ok(k) => k,
-        Err(r) => return r,
-    };
-    if let Err(e) = u.access.check(Action::Create, Some(kind)) {
-        return error_page(&u, e);
-    }
+pub async fn new_form(u: WebUser, Path(slug): Path<String>) -> PageResult {
+    let kind = kind_of(&u, &slug)?;
+    u.access.check(Action::Create, Some(kind)).or_page(&u)?;
     let mut defaults = BTreeMap::new();
     for f in kind.fields() {
         if f.ty == FieldType::Country && f.required {
@@ -451,44 +432,31 @@ pub async fn new_form(u: WebUser, Path(slug): Path<String>) -> Response {
     form_page(&u, kind, None, None, &defaults, None).await
 }
 
-pub async fn create(Path(slug): Path<String>, f: WebForm) -> Response {
+pub async fn create(Path(slug): Path<String>, f: WebForm) -> PageResult {
     let u = &f.user;
-    let kind = match kind_of(u, &slug) {
-        Ok(k) => k,
-        Err(r) => return r,
-    };
+    let kind = kind_of(u, &slug)?;
     match u.access.create(kind, &f.form).await {
-        Ok(r) => Redirect::to(&format!("/registry/{}/{}?saved=1", kind.slug(), r.id)).into_response(),
+        Ok(r) => Ok(Redirect::to(&format!("/registry/{}/{}?saved=1", kind.slug(), r.id)).into_response()),
         Err(e) if matches!(e.code, ErrorCode::ValidationFailed | ErrorCode::Conflict) || !e.fields.is_empty() => {
             form_page(u, kind, None, None, &f.form, Some(e)).await
         }
-        Err(e) => error_page(u, e),
+        Err(e) => Err(PageError::page(u, e)),
     }
 }
 
-pub async fn edit_form(u: WebUser, Path((slug, id_text)): Path<(String, String)>) -> Response {
-    let (kind, id) = match record_of(&u, &slug, &id_text) {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
-    if let Err(e) = u.access.check(Action::Update, Some(kind)) {
-        return error_page(&u, e);
-    }
-    match u.access.get(kind, id).await {
-        Ok((r, _)) => form_page(&u, kind, Some(id), Some(r.version), &record_inputs(&r), None).await,
-        Err(e) => error_page(&u, e),
-    }
+pub async fn edit_form(u: WebUser, Path((slug, id_text)): Path<(String, String)>) -> PageResult {
+    let (kind, id) = record_of(&u, &slug, &id_text)?;
+    u.access.check(Action::Update, Some(kind)).or_page(&u)?;
+    let (r, _) = u.access.get(kind, id).await.or_page(&u)?;
+    form_page(&u, kind, Some(id), Some(r.version), &record_inputs(&r), None).await
 }
 
-pub async fn update(Path((slug, id_text)): Path<(String, String)>, f: WebForm) -> Response {
+pub async fn update(Path((slug, id_text)): Path<(String, String)>, f: WebForm) -> PageResult {
     let u = &f.user;
-    let (kind, id) = match record_of(u, &slug, &id_text) {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
+    let (kind, id) = record_of(u, &slug, &id_text)?;
     let version = f.form.get("_version").and_then(|v| v.parse().ok());
     match u.access.update(kind, id, &f.form, version).await {
-        Ok(r) => Redirect::to(&format!("/registry/{}/{}?saved=1", kind.slug(), r.id)).into_response(),
+        Ok(r) => Ok(Redirect::to(&format!("/registry/{}/{}?saved=1", kind.slug(), r.id)).into_response()),
         // Someone else saved first: keep this user's input, say so, and let
         // a second save (now based on the current version) overwrite.
         Err(e) if e.code == ErrorCode::Conflict && e.fields.is_empty() => {
@@ -506,28 +474,26 @@ pub async fn update(Path((slug, id_text)): Path<(String, String)>, f: WebForm) -
         Err(e) if matches!(e.code, ErrorCode::ValidationFailed | ErrorCode::Conflict) || !e.fields.is_empty() => {
             form_page(u, kind, Some(id), version, &f.form, Some(e)).await
         }
-        Err(e) => error_page(u, e),
+        Err(e) => Err(PageError::page(u, e)),
     }
 }
 
-async fn set_archived(slug: String, id_text: String, f: WebForm, archived: bool) -> Response {
+async fn set_archived(slug: String, id_text: String, f: WebForm, archived: bool) -> PageResult {
     let u = &f.user;
-    let (kind, id) = match record_of(u, &slug, &id_text) {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
-    match u.access.set_archived(kind, id, archived).await {
-        Ok(_) if archived => Redirect::to(&format!("/registry/{}", kind.slug())).into_response(),
-        Ok(_) => Redirect::to(&format!("/registry/{}/{id}", kind.slug())).into_response(),
-        Err(e) => error_page(u, e),
-    }
+    let (kind, id) = record_of(u, &slug, &id_text)?;
+    u.access.set_archived(kind, id, archived).await.or_page(u)?;
+    Ok(if archived {
+        Redirect::to(&format!("/registry/{}", kind.slug())).into_response()
+    } else {
+        Redirect::to(&format!("/registry/{}/{id}", kind.slug())).into_response()
+    })
 }
 
-pub async fn archive(Path((slug, id_text)): Path<(String, String)>, f: WebForm) -> Response {
+pub async fn archive(Path((slug, id_text)): Path<(String, String)>, f: WebForm) -> PageResult {
     set_archived(slug, id_text, f, true).await
 }
 
-pub async fn restore(Path((slug, id_text)): Path<(String, String)>, f: WebForm) -> Response {
+pub async fn restore(Path((slug, id_text)): Path<(String, String)>, f: WebForm) -> PageResult {
     set_archived(slug, id_text, f, false).await
 }
 
@@ -560,15 +526,9 @@ pub async fn detail(
     u: WebUser,
     Path((slug, id_text)): Path<(String, String)>,
     Query(q): Query<HashMap<String, String>>,
-) -> Response {
-    let (kind, id) = match record_of(&u, &slug, &id_text) {
-        Ok(x) => x,
-        Err(r) => return r,
-    };
-    let (r, labels) = match u.access.get(kind, id).await {
-        Ok(x) => x,
-        Err(e) => return error_page(&u, e),
-    };
+) -> PageResult {
+    let (kind, id) = record_of(&u, &slug, &id_text)?;
+    let (r, labels) = u.access.get(kind, id).await.or_page(&u)?;
     let zh = u.lang.zh();
     let mut items = vec![];
     for (f, v) in r.fields.iter() {
@@ -621,17 +581,14 @@ pub async fn detail(
         can_archive: u.access.may(Action::Archive, Some(kind)),
         screening: party_panel(&u, kind, r.id).await,
     };
-    render(&page, StatusCode::OK)
+    Ok(render(&page, StatusCode::OK))
 }
 
 /// Options for a reference picker: records of the registry matching `q`
 /// (the same keyword search as the list, inside the user's scope), as
 /// `<option>` elements for htmx to put into the select.
-pub async fn options(u: WebUser, Path(slug): Path<String>, Query(q): Query<HashMap<String, String>>) -> Response {
-    let kind = match kind_of(&u, &slug) {
-        Ok(k) => k,
-        Err(r) => return r,
-    };
+pub async fn options(u: WebUser, Path(slug): Path<String>, Query(q): Query<HashMap<String, String>>) -> PageResult {
+    let kind = kind_of(&u, &slug)?;
     let keyword = q
         .get("q")
         .map(|s| s.trim().chars().take(100).collect::<String>())
@@ -642,10 +599,7 @@ pub async fn options(u: WebUser, Path(slug): Path<String>, Query(q): Query<HashM
         page_size: 50,
         ..Default::default()
     };
-    let listing = match u.access.list(kind, &query).await {
-        Ok(l) => l,
-        Err(e) => return error_page(&u, e),
-    };
+    let listing = u.access.list(kind, &query).await.or_page(&u)?;
     let mut html = format!("<option value=\"\">{}</option>", html_escape(u.lang.t("form.choose")));
     for r in &listing.page.items {
         html.push_str(&format!(
@@ -660,5 +614,5 @@ pub async fn options(u: WebUser, Path(slug): Path<String>, Query(q): Query<HashM
             html_escape(u.lang.t("table.empty"))
         ));
     }
-    Html(html).into_response()
+    Ok(Html(html).into_response())
 }

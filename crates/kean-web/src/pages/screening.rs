@@ -6,16 +6,15 @@ use std::collections::HashMap;
 use askama::Template;
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect};
 use kean_app::{AppError, HitDecision, HitRow, HitStatus, ListChange, ListInfo, ListVersion, Page, ScreeningRun};
 use kean_core::policy::Action;
 use kean_core::{ErrorCode, FieldError, Kind, display_time};
 
-use super::common::error_page;
 use crate::auth::{WebForm, WebUpload, WebUser};
 use crate::i18n::{Lang, fill};
 use crate::params::{parse_filter, parse_id};
-use crate::respond::render;
+use crate::respond::{OrPage, PageError, PageResult, render};
 use crate::state::AppState;
 use crate::views::{Chrome, Opt, display_value, url_encode};
 
@@ -158,14 +157,11 @@ struct HitsPage {
     can_rescreen: bool,
 }
 
-pub async fn hits_page(u: WebUser, Query(q): Query<HashMap<String, String>>) -> Response {
-    let filter = match parse_filter(&q, true) {
-        Ok(f) => f,
-        Err(e) => return error_page(&u, e),
-    };
+pub async fn hits_page(u: WebUser, Query(q): Query<HashMap<String, String>>) -> PageResult {
+    let filter = parse_filter(&q, true).or_page(&u)?;
     let (page, counts) = match (u.access.screening_hits(&filter).await, u.access.hit_counts().await) {
         (Ok(p), Ok(c)) => (p, c),
-        (Err(e), _) | (_, Err(e)) => return error_page(&u, e),
+        (Err(e), _) | (_, Err(e)) => return Err(PageError::page(&u, e)),
     };
     let lang = u.lang;
     let status_code = filter.status.map_or("all", |s| s.code());
@@ -248,7 +244,7 @@ pub async fn hits_page(u: WebUser, Query(q): Query<HashMap<String, String>>) -> 
     } else if let Some(run) = q.get("rescreened").and_then(|r| run_numbers(r)) {
         p.c.flash = Some(fill(lang.t("scr.rescreen_done"), &run));
     }
-    render(&p, StatusCode::OK)
+    Ok(render(&p, StatusCode::OK))
 }
 
 /// A screening run's figures carried in a redirect (`subjects.opened.lapsed.millis`):
@@ -398,26 +394,21 @@ struct EntryPage {
     others: Vec<(String, String)>,
 }
 
-pub async fn entry_page(u: WebUser, Path(id): Path<String>) -> Response {
-    let id = match parse_id(&id) {
-        Ok(i) => i,
-        Err(e) => return error_page(&u, e),
-    };
-    let (stored, parsed) = match u.access.list_entry(id).await {
-        Ok(x) => x,
-        Err(e) => return error_page(&u, e),
-    };
+pub async fn entry_page(u: WebUser, Path(id): Path<String>) -> PageResult {
+    let id = parse_id(&id).or_page(&u)?;
+    let (stored, parsed) = u.access.list_entry(id).await.or_page(&u)?;
     let Some(e) = entry_view(&u, &stored, parsed).await else {
-        return error_page(&u, AppError::not_found());
+        return Err(PageError::page(&u, AppError::not_found()));
     };
-    let others = match u.access.entry_versions(stored.list_id, &stored.entry_key).await {
-        Ok(v) => v
-            .into_iter()
-            .filter(|o| o.id != stored.id)
-            .map(|o| (format!("/screening/entries/{}", o.id), o.name))
-            .collect(),
-        Err(e) => return error_page(&u, e),
-    };
+    let others = u
+        .access
+        .entry_versions(stored.list_id, &stored.entry_key)
+        .await
+        .or_page(&u)?
+        .into_iter()
+        .filter(|o| o.id != stored.id)
+        .map(|o| (format!("/screening/entries/{}", o.id), o.name))
+        .collect();
     let lang = u.lang;
     let p = EntryPage {
         c: Chrome::new(&u.access, &u.csrf, lang, lang.t("scr.lists_title"), "/screening/lists"),
@@ -426,14 +417,11 @@ pub async fn entry_page(u: WebUser, Path(id): Path<String>) -> Response {
         e,
         others,
     };
-    render(&p, StatusCode::OK)
+    Ok(render(&p, StatusCode::OK))
 }
 
-async fn hit_page(u: &WebUser, id: i64, error: Option<(AppError, String)>) -> Response {
-    let h = match u.access.screening_hit(id).await {
-        Ok(h) => h,
-        Err(e) => return error_page(u, e),
-    };
+async fn hit_page(u: &WebUser, id: i64, error: Option<(AppError, String)>) -> PageResult {
+    let h = u.access.screening_hit(id).await.or_page(u)?;
     let lang = u.lang;
     let entry = match u.access.list_entry(h.entry_id).await {
         Ok((stored, parsed)) => entry_view(u, &stored, parsed).await,
@@ -467,22 +455,17 @@ async fn hit_page(u: &WebUser, id: i64, error: Option<(AppError, String)>) -> Re
         error,
         reason_input,
     };
-    render(&p, status)
+    Ok(render(&p, status))
 }
 
-pub async fn hit(u: WebUser, Path(id): Path<String>) -> Response {
-    match parse_id(&id) {
-        Ok(id) => hit_page(&u, id, None).await,
-        Err(e) => error_page(&u, e),
-    }
+pub async fn hit(u: WebUser, Path(id): Path<String>) -> PageResult {
+    let id = parse_id(&id).or_page(&u)?;
+    hit_page(&u, id, None).await
 }
 
-pub async fn decide(Path(id): Path<String>, f: WebForm) -> Response {
+pub async fn decide(Path(id): Path<String>, f: WebForm) -> PageResult {
     let u = &f.user;
-    let id = match parse_id(&id) {
-        Ok(i) => i,
-        Err(e) => return error_page(u, e),
-    };
+    let id = parse_id(&id).or_page(u)?;
     let reason = f.form.get("reason").cloned().unwrap_or_default();
     let decision = match f.form.get("decision").map(String::as_str) {
         Some("confirm") => HitDecision::Confirm,
@@ -500,18 +483,18 @@ pub async fn decide(Path(id): Path<String>, f: WebForm) -> Response {
         }
     };
     let Some(version) = f.form.get("_version").and_then(|v| v.parse::<i64>().ok()) else {
-        return error_page(
+        return Err(PageError::page(
             u,
             AppError::new(
                 ErrorCode::BadRequest,
                 "表单缺少版本号，请刷新页面后重新核查",
                 "the form lacks the result's version; reload the page and decide again",
             ),
-        );
+        ));
     };
     match u.access.decide_hit(id, decision, &reason, Some(version)).await {
-        Ok(_) => Redirect::to("/screening?status=open&decided=1").into_response(),
-        Err(e) if e.code == ErrorCode::NotFound || e.code == ErrorCode::Forbidden => error_page(u, e),
+        Ok(_) => Ok(Redirect::to("/screening?status=open&decided=1").into_response()),
+        Err(e) if e.code == ErrorCode::NotFound || e.code == ErrorCode::Forbidden => Err(PageError::page(u, e)),
         Err(e) => hit_page(u, id, Some((e, reason))).await,
     }
 }
@@ -557,11 +540,8 @@ struct ListsPage {
     error: Option<String>,
 }
 
-async fn lists_page_with(u: &WebUser, flash: Option<String>, error: Option<AppError>) -> Response {
-    let lists = match u.access.restricted_lists().await {
-        Ok(l) => l,
-        Err(e) => return error_page(u, e),
-    };
+async fn lists_page_with(u: &WebUser, flash: Option<String>, error: Option<AppError>) -> PageResult {
+    let lists = u.access.restricted_lists().await.or_page(u)?;
     let lang = u.lang;
     let mut c = Chrome::new(&u.access, &u.csrf, lang, lang.t("scr.lists_title"), "/screening/lists");
     c.flash = flash;
@@ -586,10 +566,10 @@ async fn lists_page_with(u: &WebUser, flash: Option<String>, error: Option<AppEr
         can_rescreen: u.access.may(Action::DecideScreening, None),
         error,
     };
-    render(&p, status)
+    Ok(render(&p, status))
 }
 
-pub async fn lists_page(u: WebUser) -> Response {
+pub async fn lists_page(u: WebUser) -> PageResult {
     lists_page_with(&u, None, None).await
 }
 
@@ -611,29 +591,26 @@ pub async fn import_list(
     u: WebUser,
     axum::extract::State(st): axum::extract::State<AppState>,
     req: axum::extract::Request,
-) -> Response {
-    if let Err(e) = u.access.check(Action::ManageLists, None) {
-        return error_page(&u, e);
-    }
+) -> PageResult {
+    u.access.check(Action::ManageLists, None).or_page(&u)?;
+    // A rejected upload is already its answer (a plain error page).
     let up = match <WebUpload as axum::extract::FromRequest<AppState>>::from_request(req, &st).await {
         Ok(up) => up,
-        Err(r) => return r,
+        Err(rejection) => return Ok(rejection),
     };
     let u = &up.user;
     let name = up.text.get("list_name").map(String::as_str);
     match u.access.import_list(&up.file_name, &up.bytes, name).await {
-        Ok(r) => Redirect::to(&format!("/screening/versions/{}?imported=1", r.version.id)).into_response(),
-        Err(e) if e.code == ErrorCode::Forbidden => error_page(u, e),
+        Ok(r) => Ok(Redirect::to(&format!("/screening/versions/{}?imported=1", r.version.id)).into_response()),
+        Err(e) if e.code == ErrorCode::Forbidden => Err(PageError::page(u, e)),
         Err(e) => lists_page_with(u, None, Some(e)).await,
     }
 }
 
-pub async fn rescreen(f: WebForm) -> Response {
+pub async fn rescreen(f: WebForm) -> PageResult {
     let u = &f.user;
-    match u.access.rescreen_all().await {
-        Ok(r) => Redirect::to(&format!("/screening?status=open&rescreened={}", run_param(&r))).into_response(),
-        Err(e) => error_page(u, e),
-    }
+    let r = u.access.rescreen_all().await.or_page(u)?;
+    Ok(Redirect::to(&format!("/screening?status=open&rescreened={}", run_param(&r))).into_response())
 }
 
 pub struct VersionView {
@@ -675,16 +652,12 @@ struct ListPage {
     versions: Vec<VersionView>,
 }
 
-pub async fn list_page(u: WebUser, Path(id): Path<String>) -> Response {
-    let id = match parse_id(&id) {
-        Ok(i) => i,
-        Err(e) => return error_page(&u, e),
-    };
-    let versions = match u.access.list_versions(id).await {
-        Ok(v) if !v.is_empty() => v,
-        Ok(_) => return error_page(&u, AppError::not_found()),
-        Err(e) => return error_page(&u, e),
-    };
+pub async fn list_page(u: WebUser, Path(id): Path<String>) -> PageResult {
+    let id = parse_id(&id).or_page(&u)?;
+    let versions = u.access.list_versions(id).await.or_page(&u)?;
+    if versions.is_empty() {
+        return Err(PageError::page(&u, AppError::not_found()));
+    }
     let lang = u.lang;
     let p = ListPage {
         c: Chrome::new(&u.access, &u.csrf, lang, lang.t("scr.lists_title"), "/screening/lists"),
@@ -694,19 +667,14 @@ pub async fn list_page(u: WebUser, Path(id): Path<String>) -> Response {
         can_manage: u.access.may(Action::ManageLists, None),
         versions: versions.iter().map(version_view).collect(),
     };
-    render(&p, StatusCode::OK)
+    Ok(render(&p, StatusCode::OK))
 }
 
-pub async fn retire_list(Path(id): Path<String>, f: WebForm) -> Response {
+pub async fn retire_list(Path(id): Path<String>, f: WebForm) -> PageResult {
     let u = &f.user;
-    let id = match parse_id(&id) {
-        Ok(i) => i,
-        Err(e) => return error_page(u, e),
-    };
-    match u.access.retire_list(id).await {
-        Ok(r) => Redirect::to(&format!("/screening/versions/{}?imported=1", r.version.id)).into_response(),
-        Err(e) => error_page(u, e),
-    }
+    let id = parse_id(&id).or_page(u)?;
+    let r = u.access.retire_list(id).await.or_page(u)?;
+    Ok(Redirect::to(&format!("/screening/versions/{}?imported=1", r.version.id)).into_response())
 }
 
 #[derive(Template)]
@@ -725,21 +693,12 @@ struct VersionPage {
     next_href: Option<String>,
 }
 
-pub async fn version_page(u: WebUser, Path(id): Path<String>, Query(q): Query<HashMap<String, String>>) -> Response {
-    let id = match parse_id(&id) {
-        Ok(i) => i,
-        Err(e) => return error_page(&u, e),
-    };
-    let version = match u.access.list_version(id).await {
-        Ok(v) => v,
-        Err(e) => return error_page(&u, e),
-    };
+pub async fn version_page(u: WebUser, Path(id): Path<String>, Query(q): Query<HashMap<String, String>>) -> PageResult {
+    let id = parse_id(&id).or_page(&u)?;
+    let version = u.access.list_version(id).await.or_page(&u)?;
     let change = q.get("change").map(String::as_str).filter(|c| !c.is_empty());
     let page_no = q.get("page").and_then(|p| p.parse::<u32>().ok()).unwrap_or(1).max(1);
-    let changes: Page<ListChange> = match u.access.list_changes(id, change, page_no, 50).await {
-        Ok(p) => p,
-        Err(e) => return error_page(&u, e),
-    };
+    let changes: Page<ListChange> = u.access.list_changes(id, change, page_no, 50).await.or_page(&u)?;
     let lang = u.lang;
     let href = |c: Option<&str>, page: u32| {
         let mut s = format!("/screening/versions/{id}?change={}", c.unwrap_or(""));
@@ -786,7 +745,7 @@ pub async fn version_page(u: WebUser, Path(id): Path<String>, Query(q): Query<Ha
         prev_href: (changes.page > 1).then(|| href(change, changes.page - 1)),
         next_href: (changes.page < pages).then(|| href(change, changes.page + 1)),
     };
-    render(&p, StatusCode::OK)
+    Ok(render(&p, StatusCode::OK))
 }
 
 // ---------------------------------------------------------------- the party's page

@@ -5,14 +5,13 @@ use std::collections::{BTreeMap, HashMap};
 use askama::Template;
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
-use axum::response::Response;
 use kean_app::AppError;
 use kean_core::{ErrorCode, Kind, Role};
 
-use super::common::{error_page, id_of};
+use super::common::id_of;
 use crate::auth::{WebForm, WebUser};
 use crate::i18n::Lang;
-use crate::respond::render;
+use crate::respond::{OrPage, PageError, PageResult, render};
 use crate::views::{Chrome, Opt};
 
 // ---------------- users ----------------
@@ -46,16 +45,10 @@ async fn users_page(
     form: &BTreeMap<String, String>,
     err: Option<AppError>,
     flash: Option<String>,
-) -> Response {
-    let users = match u.access.users().await {
-        Ok(x) => x,
-        Err(e) => return error_page(u, e),
-    };
+) -> PageResult {
+    let users = u.access.users().await.or_page(u)?;
     let zh = u.lang.zh();
-    let org_opts = match u.access.options(Kind::Organization, 5000).await {
-        Ok(o) => o,
-        Err(e) => return error_page(u, e),
-    };
+    let org_opts = u.access.options(Kind::Organization, 5000).await.or_page(u)?;
     let org_names: HashMap<i64, String> = org_opts.iter().cloned().collect();
     let now = u.access.now_ts();
     let rows = users
@@ -126,34 +119,31 @@ async fn users_page(
         form_username: form.get("username").cloned().unwrap_or_default(),
         form_display: form.get("display_name").cloned().unwrap_or_default(),
     };
-    render(&page, status)
+    Ok(render(&page, status))
 }
 
-pub async fn users(u: WebUser) -> Response {
+pub async fn users(u: WebUser) -> PageResult {
     users_page(&u, &BTreeMap::new(), None, None).await
 }
 
-pub async fn change_user(Path((id_text, action)): Path<(String, String)>, f: WebForm) -> Response {
+pub async fn change_user(Path((id_text, action)): Path<(String, String)>, f: WebForm) -> PageResult {
     let u = &f.user;
-    let id = match id_of(u, &id_text) {
-        Ok(i) => i,
-        Err(r) => return r,
-    };
+    let id = id_of(u, &id_text)?;
     let change = match action.as_str() {
         "unlock" => kean_app::UserAction::Unlock,
         "disable" => kean_app::UserAction::SetDisabled(true),
         "enable" => kean_app::UserAction::SetDisabled(false),
         "password" => kean_app::UserAction::Password(f.form.get("password").cloned().unwrap_or_default()),
-        _ => return error_page(u, AppError::not_found()),
+        _ => return Err(PageError::page(u, AppError::not_found())),
     };
     match u.access.change_user(id, change).await {
         Ok(_) => users_page(u, &BTreeMap::new(), None, Some(u.lang.t("users.changed_ok").into())).await,
         Err(e) if e.code == ErrorCode::ValidationFailed => users_page(u, &BTreeMap::new(), Some(e), None).await,
-        Err(e) => error_page(u, e),
+        Err(e) => Err(PageError::page(u, e)),
     }
 }
 
-pub async fn create_user(f: WebForm) -> Response {
+pub async fn create_user(f: WebForm) -> PageResult {
     let u = &f.user;
     let g = |k: &str| f.form.get(k).map(String::as_str).unwrap_or("");
     let Some(role) = Role::parse(g("role")) else {
@@ -174,7 +164,7 @@ pub async fn create_user(f: WebForm) -> Response {
         Err(e) if e.code == ErrorCode::ValidationFailed || e.code == ErrorCode::Conflict => {
             users_page(u, &f.form, Some(e), None).await
         }
-        Err(e) => error_page(u, e),
+        Err(e) => Err(PageError::page(u, e)),
     }
 }
 
@@ -265,12 +255,9 @@ fn term(lang: Lang, prefix: &str, code: &str) -> String {
     }
 }
 
-pub async fn audit(u: WebUser, Query(q): Query<HashMap<String, String>>) -> Response {
+pub async fn audit(u: WebUser, Query(q): Query<HashMap<String, String>>) -> PageResult {
     let page_no = q.get("page").and_then(|p| p.parse().ok()).unwrap_or(1u32).max(1);
-    let page = match u.access.audit_page(page_no, 50).await {
-        Ok(p) => p,
-        Err(e) => return error_page(&u, e),
-    };
+    let page = u.access.audit_page(page_no, 50).await.or_page(&u)?;
     let entries = page
         .items
         .iter()
@@ -304,5 +291,5 @@ pub async fn audit(u: WebUser, Query(q): Query<HashMap<String, String>>) -> Resp
         prev_href: (page.page > 1).then(|| format!("/system/audit?page={}", page.page - 1)),
         next_href: (page.page < pages).then(|| format!("/system/audit?page={}", page.page + 1)),
     };
-    render(&view, StatusCode::OK)
+    Ok(render(&view, StatusCode::OK))
 }
