@@ -1,17 +1,19 @@
 //! Who is calling: extractors that authenticate a request and hand the
 //! handler an `Access` (the permission gate) — never the store.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
-use axum::extract::{Form, FromRequest, FromRequestParts, Request};
+use axum::extract::{Form, FromRequest, FromRequestParts, Multipart, Request};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
-use kean_app::{Access, SessionKind};
+use kean_app::{Access, AppError, SessionKind};
 use kean_core::ErrorCode;
 
-use crate::AppState;
 use crate::i18n::Lang;
+use crate::respond::{ApiError, PageError, Viewer};
+use crate::state::AppState;
+use crate::views::{Chrome, url_encode};
 
 pub const SESSION_COOKIE: &str = "kean_session";
 pub const LANG_COOKIE: &str = "kean_lang";
@@ -37,12 +39,25 @@ pub fn same_secret(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
+/// A plain error page: a rejection happens before a handler, where no menu
+/// is drawn.
+fn bare_page(lang: Lang, e: AppError) -> Response {
+    PageError::bare(lang, e).into_response()
+}
+
 /// A logged-in browser user.
 pub struct WebUser {
     pub access: Access,
     pub csrf: String,
     pub lang: Lang,
     pub token: String,
+}
+
+/// A page's error for this user shows inside the menu.
+impl Viewer for WebUser {
+    fn error_chrome(&self) -> Chrome {
+        Chrome::new(&self.access, &self.csrf, self.lang, self.lang.t("error.title"), "")
+    }
 }
 
 impl FromRequestParts<AppState> for WebUser {
@@ -61,7 +76,7 @@ impl FromRequestParts<AppState> for WebUser {
             Err(e) if e.code == ErrorCode::Unauthenticated => {
                 let next = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
                 let target = if parts.method == axum::http::Method::GET && next != "/" {
-                    format!("/login?next={}", crate::views::url_encode(next))
+                    format!("/login?next={}", url_encode(next))
                 } else {
                     "/login".to_string()
                 };
@@ -70,7 +85,7 @@ impl FromRequestParts<AppState> for WebUser {
                 }
                 Err(Redirect::to(&target).into_response())
             }
-            Err(e) => Err(crate::pages::error_page_bare(lang, e)),
+            Err(e) => Err(bare_page(lang, e)),
         }
     }
 }
@@ -94,9 +109,9 @@ impl FromRequest<AppState> for WebForm {
             .map(String::from);
         let req = Request::from_parts(parts, body);
         let Form(pairs): Form<Vec<(String, String)>> = Form::from_request(req, state).await.map_err(|e| {
-            crate::pages::error_page_bare(
+            bare_page(
                 user.lang,
-                kean_app::AppError::new(
+                AppError::new(
                     ErrorCode::BadRequest,
                     format!("表单无法解析：{e}"),
                     format!("unreadable form: {e}"),
@@ -110,9 +125,9 @@ impl FromRequest<AppState> for WebForm {
         }
         let sent = form.get("_csrf").cloned().or(header_token).unwrap_or_default();
         if !same_secret(&sent, &user.csrf) {
-            return Err(crate::pages::error_page_bare(
+            return Err(bare_page(
                 user.lang,
-                kean_app::AppError::new(
+                AppError::new(
                     ErrorCode::CsrfRejected,
                     "页面已过期或请求来源无法验证，请刷新页面后重试",
                     "the page has expired or the request could not be verified; reload and try again",
@@ -123,13 +138,98 @@ impl FromRequest<AppState> for WebForm {
     }
 }
 
+/// A file upload from a logged-in user whose CSRF token matched.
+pub struct WebUpload {
+    pub user: WebUser,
+    pub file_name: String,
+    pub bytes: Vec<u8>,
+    pub force: bool,
+    /// Other short text fields of the form (e.g. a list's name).
+    pub text: HashMap<String, String>,
+}
+
+impl FromRequest<AppState> for WebUpload {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = req.into_parts();
+        let user = WebUser::from_request_parts(&mut parts, state).await?;
+        let lang = user.lang;
+        let bad = |zh: String, en: String| bare_page(lang, AppError::new(ErrorCode::BadRequest, zh, en));
+        let mut mp = Multipart::from_request(Request::from_parts(parts, body), state)
+            .await
+            .map_err(|e| bad(format!("上传内容无法解析：{e}"), format!("unreadable upload: {e}")))?;
+        let (mut csrf, mut file_name, mut bytes, mut force) = (String::new(), String::new(), None, false);
+        let mut text = HashMap::new();
+        while let Some(field) = mp
+            .next_field()
+            .await
+            .map_err(|e| bad(format!("上传中断：{e}"), format!("upload interrupted: {e}")))?
+        {
+            match field.name().unwrap_or("") {
+                "_csrf" => csrf = field.text().await.unwrap_or_default(),
+                "force" => force = field.text().await.is_ok_and(|v| v == "true"),
+                "file" => {
+                    file_name = field.file_name().unwrap_or("upload").to_string();
+                    let data = field.bytes().await.map_err(|e| {
+                        bad(
+                            format!(
+                                "文件过大或上传中断（上限 {} MB）：{e}",
+                                kean_exchange::DEFAULT_MAX_BYTES / 1_000_000
+                            ),
+                            format!(
+                                "the file is too large or the upload broke off (limit {} MB): {e}",
+                                kean_exchange::DEFAULT_MAX_BYTES / 1_000_000
+                            ),
+                        )
+                    })?;
+                    bytes = Some(data.to_vec());
+                }
+                name if text.len() < 16 => {
+                    let name = name.to_string();
+                    let value = field.text().await.unwrap_or_default();
+                    text.insert(name, value.chars().take(1000).collect());
+                }
+                _ => {}
+            }
+        }
+        if !same_secret(&csrf, &user.csrf) {
+            return Err(bare_page(
+                lang,
+                AppError::new(
+                    ErrorCode::CsrfRejected,
+                    "页面已过期或请求来源无法验证，请刷新页面后重试",
+                    "the page has expired; reload and try again",
+                ),
+            ));
+        }
+        let bytes = match bytes {
+            Some(b) if !b.is_empty() => b,
+            Some(_) if !file_name.is_empty() => {
+                return Err(bad(
+                    format!("文件 {file_name} 是空的，没有可导入的内容"),
+                    format!("the file {file_name} is empty; there is nothing to import"),
+                ));
+            }
+            _ => return Err(bad("请选择要导入的文件".into(), "choose a file to import".into())),
+        };
+        Ok(WebUpload {
+            user,
+            file_name,
+            bytes,
+            force,
+            text,
+        })
+    }
+}
+
 /// A caller of the JSON API with a bearer token.
 pub struct ApiUser {
     pub access: Access,
 }
 
 impl FromRequestParts<AppState> for ApiUser {
-    type Rejection = Response;
+    type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let token = parts
@@ -141,7 +241,7 @@ impl FromRequestParts<AppState> for ApiUser {
             .trim();
         match state.app.authenticate(token, SessionKind::Api).await {
             Ok((access, _)) => Ok(ApiUser { access }),
-            Err(e) => Err(crate::api::error_json(e)),
+            Err(e) => Err(ApiError(e)),
         }
     }
 }

@@ -353,6 +353,15 @@ impl Lang {
     }
 }
 
+/// Puts `args` into the `{}` places of a translated text, in order.
+pub fn fill(text: &str, args: &[String]) -> String {
+    let mut out = text.to_string();
+    for a in args {
+        out = out.replacen("{}", a, 1);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

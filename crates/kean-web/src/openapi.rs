@@ -262,7 +262,7 @@ mod tests {
     #[test]
     fn every_api_route_is_documented() {
         let doc = super::build();
-        let src = include_str!("api.rs").to_string() + include_str!("screening.rs");
+        let src = include_str!("api/mod.rs").to_string() + include_str!("api/screening.rs");
         let mut routes = 0;
         for part in src.split(".route(\"").skip(1) {
             let path = &part[..part.find('"').unwrap()];

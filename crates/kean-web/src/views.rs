@@ -1,14 +1,14 @@
-//! View helpers shared by pages, exports and the API: how values read,
-//! how list parameters parse, and the page chrome (menu, user, language).
+//! View helpers shared by pages and exports: how values read, the choices
+//! a select offers, the names of statistics buckets, and the page chrome
+//! (menu, user, language).
 
 use std::collections::HashMap;
 
-use kean_app::{Access, AppError, ArchivedFilter, ListQuery};
+use kean_app::{Access, AppError};
 use kean_core::country::{COUNTRIES, country_name};
 use kean_core::policy::Action;
-use kean_core::record::parse_date;
 use kean_core::schema::{Field, FieldType};
-use kean_core::{ErrorCode, FieldError, Kind, Value};
+use kean_core::{Kind, Value};
 
 use crate::i18n::Lang;
 
@@ -92,234 +92,47 @@ pub async fn options_for(access: &Access, f: &Field, current: &str, lang: Lang) 
     })
 }
 
-/// Parsed list parameters plus the pairs to carry into links.
-pub struct ListParams {
-    pub query: ListQuery,
-    pub keyword: String,
-    pub filters: Vec<(&'static str, String)>,
-    pub sort: Option<(&'static str, bool)>,
-    pub archived: &'static str,
-    /// Parameters that are not select filters but must survive paging and
-    /// sorting: date ranges and `owner_<field>` filters, as given.
-    pub carry: Vec<(String, String)>,
+pub fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
-fn bad_param(name: &str, zh: String, en: String) -> AppError {
-    AppError::field(ErrorCode::BadRequest, FieldError::new(name, zh, en))
+/// A select filter above a list or the dashboard.
+pub struct FilterView {
+    pub name: &'static str,
+    pub label: String,
+    pub options: Vec<Opt>,
 }
 
-/// Reads `q`, `page`, `page_size`, `sort`, `order`, `archived`,
-/// `<date field>_from` / `_to` and exact filters on the kind's fields. With
-/// `strict` (the API) an unknown or malformed parameter is an error naming
-/// it; pages ignore what they cannot use.
-pub fn parse_list_params(kind: Kind, pairs: &[(String, String)], strict: bool) -> Result<ListParams, AppError> {
-    let mut p = ListParams {
-        query: ListQuery {
-            page: 1,
-            page_size: 20,
-            ..Default::default()
-        },
-        keyword: String::new(),
-        filters: vec![],
-        sort: None,
-        archived: "active",
-        carry: vec![],
-    };
-    let mut order_desc = None;
-    let mut sort_field: Option<&'static str> = None;
-    for (k, v) in pairs {
-        let v = v.trim();
-        match k.as_str() {
-            "q" => {
-                p.keyword = v.chars().take(100).collect();
-                if !p.keyword.is_empty() {
-                    p.query.keyword = Some(p.keyword.clone());
-                }
-            }
-            "page" | "page_size" => {
-                let n = v.parse::<u32>().ok().filter(|n| *n >= 1 && (k == "page" || *n <= 500));
-                match (n, k.as_str()) {
-                    (Some(n), "page") => p.query.page = n,
-                    (Some(n), _) => p.query.page_size = n,
-                    (None, _) if strict => {
-                        return Err(bad_param(
-                            k,
-                            format!("{k} 应为正整数"),
-                            format!("{k} must be a positive integer (page_size at most 500)"),
-                        ));
-                    }
-                    _ => {}
-                }
-            }
-            "sort" if v.is_empty() => {}
-            "sort" => match kind
-                .field(v)
-                .map(|f| f.name)
-                .or(["id", "updated_at", "created_at"].into_iter().find(|c| *c == v))
-            {
-                Some(name) => sort_field = Some(name),
-                None if strict => {
-                    return Err(bad_param(
-                        "sort",
-                        format!("无法按“{v}”排序"),
-                        format!("cannot sort by '{v}'"),
-                    ));
-                }
-                None => {}
-            },
-            "order" => match v {
-                "asc" => order_desc = Some(false),
-                "desc" => order_desc = Some(true),
-                _ if strict => {
-                    return Err(bad_param(
-                        "order",
-                        "order 应为 asc 或 desc".into(),
-                        "order must be asc or desc".into(),
-                    ));
-                }
-                _ => {}
-            },
-            "archived" => match v {
-                "active" | "" => {}
-                "archived" => {
-                    p.archived = "archived";
-                    p.query.archived = ArchivedFilter::Archived;
-                }
-                "all" => {
-                    p.archived = "all";
-                    p.query.archived = ArchivedFilter::All;
-                }
-                _ if strict => {
-                    return Err(bad_param(
-                        "archived",
-                        "archived 应为 active、archived 或 all".into(),
-                        "archived must be active, archived or all".into(),
-                    ));
-                }
-                _ => {}
-            },
-            "after" if v.is_empty() => {}
-            "after" => match v.parse::<i64>() {
-                Ok(id) => p.query.after = Some(id),
-                Err(_) if strict => {
-                    return Err(bad_param(
-                        "after",
-                        "after 应为记录编号".into(),
-                        "after must be a record id".into(),
-                    ));
-                }
-                Err(_) => {}
-            },
-            "_" | "saved" => {}
-            other if other.starts_with("owner_") && kind.owner() != kean_core::schema::Owner::None => {
-                let name = &other["owner_".len()..];
-                let field = Kind::Organization.field(name).filter(|f| f.filter);
-                match field.map(|f| (f, filter_value(f, v))) {
-                    _ if v.is_empty() => {}
-                    Some((f, Some(val))) => {
-                        p.query.owner_filters.push((f.name, val));
-                        p.carry.push((other.to_string(), v.to_string()));
-                    }
-                    _ if strict => {
-                        return Err(bad_param(
-                            other,
-                            format!("“{other}”不是有效的单位筛选条件"),
-                            format!("'{other}' is not a valid owner filter"),
-                        ));
-                    }
-                    _ => {}
-                }
-            }
-            other => {
-                let (base, suffix) = match other.rsplit_once('_') {
-                    Some((b, s @ ("from" | "to"))) => (b, Some(s)),
-                    _ => (other, None),
-                };
-                let field = kind.field(base);
-                match (field, suffix) {
-                    (Some(f), Some(s)) if f.ty == FieldType::Date => {
-                        if v.is_empty() {
-                            continue;
-                        }
-                        let Some(d) = parse_date(v) else {
-                            if strict {
-                                return Err(bad_param(
-                                    other,
-                                    format!("“{v}”不是有效日期"),
-                                    format!("'{v}' is not a date"),
-                                ));
-                            }
-                            continue;
-                        };
-                        let entry = p.query.date_range.get_or_insert((f.name, None, None));
-                        if entry.0 == f.name {
-                            if s == "from" {
-                                entry.1 = Some(d)
-                            } else {
-                                entry.2 = Some(d)
-                            }
-                        }
-                        p.carry.push((other.to_string(), v.to_string()));
-                    }
-                    (Some(f), None) => {
-                        if v.is_empty() {
-                            continue;
-                        }
-                        match filter_value(f, v) {
-                            Some(val) => {
-                                p.query.filters.push((f.name, val));
-                                p.filters.push((f.name, v.to_string()));
-                            }
-                            None if strict => {
-                                return Err(bad_param(
-                                    f.name,
-                                    format!("{}：“{v}”不是有效的筛选值", f.zh),
-                                    format!("{}: '{v}' is not a valid filter value", f.en),
-                                ));
-                            }
-                            None => {}
-                        }
-                    }
-                    _ if strict => {
-                        return Err(bad_param(
-                            other,
-                            format!("未知参数“{other}”"),
-                            format!("unknown parameter '{other}'"),
-                        ));
-                    }
-                    _ => {}
-                }
-            }
-        }
-    }
-    if let Some(f) = sort_field {
-        let desc = order_desc.unwrap_or(false);
-        p.sort = Some((f, desc));
-        p.query.sort = Some((f, desc));
-    }
-    if strict && p.query.after.is_some() && !p.query.is_default_order() {
-        return Err(bad_param(
-            "after",
-            "after 只适用于默认排序（最新在前）".into(),
-            "after works only in the default order (newest first)".into(),
-        ));
-    }
-    Ok(p)
+/// Names of the districts and industry chains the dashboard groups by.
+pub(crate) struct BucketNames {
+    pub districts: HashMap<i64, String>,
+    pub chains: HashMap<i64, String>,
 }
 
-fn filter_value(f: &Field, v: &str) -> Option<Value> {
-    match f.ty {
-        FieldType::Enum(cs) => cs.iter().find(|c| c.code == v).map(|c| Value::Text(c.code.into())),
-        FieldType::Ref(_) => v.parse::<i64>().ok().map(Value::Ref),
-        FieldType::Bool => match v {
-            "true" | "1" => Some(Value::Bool(true)),
-            "false" | "0" => Some(Value::Bool(false)),
-            _ => None,
-        },
-        FieldType::Country => kean_core::country::parse_country(v).map(|c| Value::Text(c.into())),
-        FieldType::Money => kean_core::Fen::parse_yuan(v).ok().map(Value::Money),
-        FieldType::Date => parse_date(v).map(Value::Date),
-        _ => Some(Value::Text(v.to_string())),
+impl BucketNames {
+    pub async fn load(access: &kean_app::Access) -> Result<BucketNames, AppError> {
+        let map = |v: Vec<(i64, String)>| v.into_iter().collect::<HashMap<i64, String>>();
+        Ok(BucketNames {
+            districts: map(access.options(Kind::District, 500).await?),
+            chains: map(access.options(Kind::IndustryChain, 500).await?),
+        })
+    }
+
+    /// The name for a bucket key (an id as text); "none" for an empty key.
+    pub fn name(&self, m: &HashMap<i64, String>, key: &str, lang: Lang) -> String {
+        key.parse::<i64>()
+            .ok()
+            .and_then(|i| m.get(&i).cloned())
+            .unwrap_or_else(|| {
+                if key.is_empty() {
+                    lang.t("stats.none").into()
+                } else {
+                    key.into()
+                }
+            })
     }
 }
 
@@ -418,57 +231,5 @@ impl Chrome {
             flash: None,
             charts: false,
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn pairs(p: &[(&str, &str)]) -> Vec<(String, String)> {
-        p.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
-    }
-
-    #[test]
-    fn list_params_strict_names_the_bad_parameter() {
-        let e = parse_list_params(Kind::Contract, &pairs(&[("colour", "red")]), true)
-            .err()
-            .unwrap();
-        assert_eq!(e.fields[0].field, "colour");
-        let e = parse_list_params(Kind::Contract, &pairs(&[("contract_type", "bribe")]), true)
-            .err()
-            .unwrap();
-        assert_eq!(e.fields[0].field, "contract_type");
-        let e = parse_list_params(Kind::Contract, &pairs(&[("page_size", "100000")]), true)
-            .err()
-            .unwrap();
-        assert_eq!(e.fields[0].field, "page_size");
-        assert!(parse_list_params(Kind::Contract, &pairs(&[("colour", "red")]), false).is_ok());
-    }
-
-    #[test]
-    fn list_params_read_filters_dates_and_sort() {
-        let p = parse_list_params(
-            Kind::Contract,
-            &pairs(&[
-                ("q", "晋中"),
-                ("contract_type", "licensing"),
-                ("signed_on_from", "2025-01-01"),
-                ("sort", "signed_on"),
-                ("order", "desc"),
-            ]),
-            true,
-        )
-        .unwrap();
-        assert_eq!(p.query.keyword.as_deref(), Some("晋中"));
-        assert_eq!(
-            p.query.filters,
-            vec![("contract_type", Value::Text("licensing".into()))]
-        );
-        assert_eq!(p.query.sort, Some(("signed_on", true)));
-        assert_eq!(p.query.date_range.map(|d| d.0), Some("signed_on"));
-        // Links keep the range as a range, not as an exact date.
-        assert_eq!(p.filters, vec![("contract_type", "licensing".to_string())]);
-        assert_eq!(p.carry, vec![("signed_on_from".to_string(), "2025-01-01".to_string())]);
     }
 }

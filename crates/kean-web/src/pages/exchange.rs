@@ -1,7 +1,7 @@
 //! Import (upload → check → confirm), templates and spreadsheet exports.
 
 use askama::Template;
-use axum::extract::{FromRequest, Multipart, Path, Query, Request};
+use axum::extract::{Path, Query};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use kean_app::{AppError, FileImport};
@@ -10,97 +10,12 @@ use kean_core::{ErrorCode, Kind, Value};
 use kean_exchange::{Cell, ExportOptions, MoneyUnit, Sheet};
 use std::collections::HashMap;
 
-use crate::AppState;
-use crate::auth::{WebForm, WebUser, same_secret};
-use crate::pages::{error_page, kind_of, render};
-use crate::views::{Chrome, display_value, parse_list_params, url_encode};
-
-/// A file upload from a logged-in user whose CSRF token matched.
-pub struct WebUpload {
-    pub user: WebUser,
-    pub file_name: String,
-    pub bytes: Vec<u8>,
-    pub force: bool,
-    /// Other short text fields of the form (e.g. a list's name).
-    pub text: std::collections::HashMap<String, String>,
-}
-
-impl FromRequest<AppState> for WebUpload {
-    type Rejection = Response;
-
-    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
-        let (mut parts, body) = req.into_parts();
-        let user =
-            <WebUser as axum::extract::FromRequestParts<AppState>>::from_request_parts(&mut parts, state).await?;
-        let lang = user.lang;
-        let bad =
-            |zh: String, en: String| crate::pages::error_page_bare(lang, AppError::new(ErrorCode::BadRequest, zh, en));
-        let mut mp = Multipart::from_request(Request::from_parts(parts, body), state)
-            .await
-            .map_err(|e| bad(format!("上传内容无法解析：{e}"), format!("unreadable upload: {e}")))?;
-        let (mut csrf, mut file_name, mut bytes, mut force) = (String::new(), String::new(), None, false);
-        let mut text = std::collections::HashMap::new();
-        while let Some(field) = mp
-            .next_field()
-            .await
-            .map_err(|e| bad(format!("上传中断：{e}"), format!("upload interrupted: {e}")))?
-        {
-            match field.name().unwrap_or("") {
-                "_csrf" => csrf = field.text().await.unwrap_or_default(),
-                "force" => force = field.text().await.is_ok_and(|v| v == "true"),
-                "file" => {
-                    file_name = field.file_name().unwrap_or("upload").to_string();
-                    let data = field.bytes().await.map_err(|e| {
-                        bad(
-                            format!(
-                                "文件过大或上传中断（上限 {} MB）：{e}",
-                                kean_exchange::DEFAULT_MAX_BYTES / 1_000_000
-                            ),
-                            format!(
-                                "the file is too large or the upload broke off (limit {} MB): {e}",
-                                kean_exchange::DEFAULT_MAX_BYTES / 1_000_000
-                            ),
-                        )
-                    })?;
-                    bytes = Some(data.to_vec());
-                }
-                name if text.len() < 16 => {
-                    let name = name.to_string();
-                    let value = field.text().await.unwrap_or_default();
-                    text.insert(name, value.chars().take(1000).collect());
-                }
-                _ => {}
-            }
-        }
-        if !same_secret(&csrf, &user.csrf) {
-            return Err(crate::pages::error_page_bare(
-                lang,
-                AppError::new(
-                    ErrorCode::CsrfRejected,
-                    "页面已过期或请求来源无法验证，请刷新页面后重试",
-                    "the page has expired; reload and try again",
-                ),
-            ));
-        }
-        let bytes = match bytes {
-            Some(b) if !b.is_empty() => b,
-            Some(_) if !file_name.is_empty() => {
-                return Err(bad(
-                    format!("文件 {file_name} 是空的，没有可导入的内容"),
-                    format!("the file {file_name} is empty; there is nothing to import"),
-                ));
-            }
-            _ => return Err(bad("请选择要导入的文件".into(), "choose a file to import".into())),
-        };
-        Ok(WebUpload {
-            user,
-            file_name,
-            bytes,
-            force,
-            text,
-        })
-    }
-}
+use super::common::kind_of;
+use crate::auth::{WebForm, WebUpload, WebUser};
+use crate::i18n::fill;
+use crate::params::{parse_list_params, stat_filter};
+use crate::respond::{OrPage, PageError, PageResult, render};
+use crate::views::{BucketNames, Chrome, display_value, url_encode};
 
 #[derive(Template)]
 #[template(path = "import.html")]
@@ -139,23 +54,10 @@ fn page(u: &WebUser, kind: Kind) -> ImportPage {
     }
 }
 
-pub(crate) fn fill(text: &str, args: &[String]) -> String {
-    let mut out = text.to_string();
-    for a in args {
-        out = out.replacen("{}", a, 1);
-    }
-    out
-}
-
-pub async fn import_form(u: WebUser, Path(slug): Path<String>) -> Response {
-    let kind = match kind_of(&u, &slug) {
-        Ok(k) => k,
-        Err(r) => return r,
-    };
-    if let Err(e) = u.access.check(Action::Create, Some(kind)) {
-        return error_page(&u, e);
-    }
-    render(&page(&u, kind), StatusCode::OK)
+pub async fn import_form(u: WebUser, Path(slug): Path<String>) -> PageResult {
+    let kind = kind_of(&u, &slug)?;
+    u.access.check(Action::Create, Some(kind)).or_page(&u)?;
+    Ok(render(&page(&u, kind), StatusCode::OK))
 }
 
 /// Shows the outcome of a check (dry run) of an upload.
@@ -219,28 +121,19 @@ fn checked(
     }
 }
 
-pub async fn upload(Path(slug): Path<String>, up: WebUpload) -> Response {
+pub async fn upload(Path(slug): Path<String>, up: WebUpload) -> PageResult {
     let u = &up.user;
-    let kind = match kind_of(u, &slug) {
-        Ok(k) => k,
-        Err(r) => return r,
-    };
-    let token = match u.access.stage_upload(kind, &up.file_name, &up.bytes).await {
-        Ok(t) => t,
-        Err(e) => return error_page(u, e),
-    };
+    let kind = kind_of(u, &slug)?;
+    let token = u.access.stage_upload(kind, &up.file_name, &up.bytes).await.or_page(u)?;
     let outcome = u.access.import_staged(&token, up.force, true).await.map(|(_, _, o)| o);
-    checked(u, kind, token, up.force, &up.bytes, outcome)
+    Ok(checked(u, kind, token, up.force, &up.bytes, outcome))
 }
 
-pub async fn confirm(Path((slug, token)): Path<(String, String)>, f: WebForm) -> Response {
+pub async fn confirm(Path((slug, token)): Path<(String, String)>, f: WebForm) -> PageResult {
     let u = &f.user;
-    let kind = match kind_of(u, &slug) {
-        Ok(k) => k,
-        Err(r) => return r,
-    };
+    let kind = kind_of(u, &slug)?;
     let force = f.form.get("force").is_some_and(|v| v == "true");
-    match u.access.import_staged(&token, force, false).await {
+    Ok(match u.access.import_staged(&token, force, false).await {
         Ok((_, _, FileImport::Imported { ids, new_hits })) => Redirect::to(&format!(
             "/registry/{}?imported={}&flagged={new_hits}",
             kind.slug(),
@@ -251,25 +144,21 @@ pub async fn confirm(Path((slug, token)): Path<(String, String)>, f: WebForm) ->
         // same code): show the new findings.
         Ok((_, _, other)) => checked(u, kind, token, force, &[], Ok(other)),
         Err(e) => checked(u, kind, token, force, &[], Err(e)),
-    }
+    })
 }
 
-pub async fn report(u: WebUser, Path((slug, token)): Path<(String, String)>) -> Response {
-    let kind = match kind_of(&u, &slug) {
-        Ok(k) => k,
-        Err(r) => return r,
-    };
-    match u.access.import_staged(&token, true, true).await {
-        Ok((_, name, FileImport::Rejected { report_xlsx, .. })) => xlsx(
+pub async fn report(u: WebUser, Path((slug, token)): Path<(String, String)>) -> PageResult {
+    let kind = kind_of(&u, &slug)?;
+    match u.access.import_staged(&token, true, true).await.or_page(&u)? {
+        (_, name, FileImport::Rejected { report_xlsx, .. }) => Ok(xlsx(
             report_xlsx,
             &format!("{}-errors", kind.slug()),
             &format!("错误报告-{name}"),
-        ),
-        Ok(_) => error_page(
+        )),
+        _ => Err(PageError::page(
             &u,
             AppError::new(ErrorCode::NotFound, "该文件没有错误", "the file has no errors"),
-        ),
-        Err(e) => error_page(&u, e),
+        )),
     }
 }
 
@@ -294,26 +183,23 @@ fn xlsx(bytes: Vec<u8>, ascii: &str, utf8: &str) -> Response {
         .into_response()
 }
 
-pub async fn template_xlsx(u: WebUser, Path(slug): Path<String>) -> Response {
+pub async fn template_xlsx(u: WebUser, Path(slug): Path<String>) -> PageResult {
     template(u, slug, "xlsx")
 }
 
-pub async fn template_csv(u: WebUser, Path(slug): Path<String>) -> Response {
+pub async fn template_csv(u: WebUser, Path(slug): Path<String>) -> PageResult {
     template(u, slug, "csv")
 }
 
-fn template(u: WebUser, slug: String, file: &str) -> Response {
-    let kind = match kind_of(&u, &slug) {
-        Ok(k) => k,
-        Err(r) => return r,
-    };
+fn template(u: WebUser, slug: String, file: &str) -> PageResult {
+    let kind = kind_of(&u, &slug)?;
     let name = format!("{}导入模板", kind.label(true));
     match file {
         "xlsx" => match kean_exchange::template_xlsx(kind) {
-            Ok(b) => xlsx(b, &format!("{}-template", kind.slug()), &name),
-            Err(e) => error_page(&u, AppError::internal(format!("template: {e}"))),
+            Ok(b) => Ok(xlsx(b, &format!("{}-template", kind.slug()), &name)),
+            Err(e) => Err(PageError::page(&u, AppError::internal(format!("template: {e}")))),
         },
-        "csv" => (
+        "csv" => Ok((
             [
                 (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
                 (
@@ -323,8 +209,8 @@ fn template(u: WebUser, slug: String, file: &str) -> Response {
             ],
             kean_exchange::template_csv(kind),
         )
-            .into_response(),
-        _ => error_page(&u, AppError::not_found()),
+            .into_response()),
+        _ => Err(PageError::page(&u, AppError::not_found())),
     }
 }
 
@@ -338,28 +224,19 @@ enum ExportFormat {
 /// workbook (amounts as numbers, dates as dates), references and choices by
 /// name. The records come from the gate's export (scope, masking, the row
 /// cap and the audit record are kean-app's); this only formats them.
-async fn export(u: WebUser, slug: String, pairs: Vec<(String, String)>, format: ExportFormat) -> Response {
-    let kind = match kind_of(&u, &slug) {
-        Ok(k) => k,
-        Err(r) => return r,
-    };
-    let params = match parse_list_params(kind, &pairs, false) {
-        Ok(p) => p,
-        Err(e) => return error_page(&u, e),
-    };
+async fn export(u: WebUser, slug: String, pairs: Vec<(String, String)>, format: ExportFormat) -> PageResult {
+    let kind = kind_of(&u, &slug)?;
+    let params = parse_list_params(kind, &pairs, false).or_page(&u)?;
     let (format_name, ext) = match format {
         ExportFormat::Csv => ("csv", "csv"),
         ExportFormat::Xlsx => ("xlsx", "xlsx"),
     };
     let filter: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}={v}")).collect();
-    let export = match u
+    let export = u
         .access
         .export(kind, &params.query, format_name, &filter.join("&"))
         .await
-    {
-        Ok(x) => x,
-        Err(e) => return error_page(&u, e),
-    };
+        .or_page(&u)?;
     let zh = u.lang.zh();
     let mut headers = vec!["ID".to_string()];
     headers.extend(kind.fields().iter().map(|f| f.label(zh).to_string()));
@@ -389,10 +266,10 @@ async fn export(u: WebUser, slug: String, pairs: Vec<(String, String)>, format: 
     };
     match format {
         ExportFormat::Xlsx => match kean_exchange::export_xlsx(kind, &headers, &rows, &opts) {
-            Ok(b) => xlsx(b, kind.slug(), kind.label(zh)),
-            Err(e) => error_page(&u, AppError::internal(format!("export: {e}"))),
+            Ok(b) => Ok(xlsx(b, kind.slug(), kind.label(zh))),
+            Err(e) => Err(PageError::page(&u, AppError::internal(format!("export: {e}")))),
         },
-        ExportFormat::Csv => (
+        ExportFormat::Csv => Ok((
             [
                 (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
                 (
@@ -402,15 +279,23 @@ async fn export(u: WebUser, slug: String, pairs: Vec<(String, String)>, format: 
             ],
             kean_exchange::export_csv(&headers, &rows, &opts),
         )
-            .into_response(),
+            .into_response()),
     }
 }
 
-pub async fn export_xlsx(u: WebUser, Path(slug): Path<String>, Query(pairs): Query<Vec<(String, String)>>) -> Response {
+pub async fn export_xlsx(
+    u: WebUser,
+    Path(slug): Path<String>,
+    Query(pairs): Query<Vec<(String, String)>>,
+) -> PageResult {
     export(u, slug, pairs, ExportFormat::Xlsx).await
 }
 
-pub async fn export_csv(u: WebUser, Path(slug): Path<String>, Query(pairs): Query<Vec<(String, String)>>) -> Response {
+pub async fn export_csv(
+    u: WebUser,
+    Path(slug): Path<String>,
+    Query(pairs): Query<Vec<(String, String)>>,
+) -> PageResult {
     export(u, slug, pairs, ExportFormat::Csv).await
 }
 
@@ -426,9 +311,9 @@ async fn dashboard_sheets(
 ) -> Result<(Vec<Sheet>, String), AppError> {
     let lang = u.lang;
     let zh = lang.zh();
-    let (filter, _) = crate::pages::stat_filter(q, u.access.today(), lang);
+    let (filter, _) = stat_filter(q, u.access.today(), lang);
     let d = u.access.export_dashboard(&filter, format_name).await?;
-    let names = crate::pages::BucketNames::load(&u.access).await?;
+    let names = BucketNames::load(&u.access).await?;
     let t = |k: &str| lang.t(k).to_string();
     let growth = |g: Option<f64>| match g {
         Some(g) => Cell::Text(format!("{:+.1}%", g * 100.0)),
@@ -551,24 +436,20 @@ async fn dashboard_sheets(
     Ok((sheets, described))
 }
 
-async fn dashboard_export(u: WebUser, q: HashMap<String, String>, format: ExportFormat) -> Response {
+async fn dashboard_export(u: WebUser, q: HashMap<String, String>, format: ExportFormat) -> PageResult {
     let format_name = match format {
         ExportFormat::Xlsx => "xlsx",
         ExportFormat::Csv => "csv",
     };
-    let (sheets, described) = match dashboard_sheets(&u, &q, format_name).await {
-        Ok(x) => x,
-        Err(e) => return error_page(&u, e),
-    };
+    let (sheets, described) = dashboard_sheets(&u, &q, format_name).await.or_page(&u)?;
     let opts = ExportOptions {
         zh: u.lang.zh(),
         money_unit: MoneyUnit::Yuan,
     };
     let bytes = match format {
-        ExportFormat::Xlsx => match kean_exchange::export_workbook(&sheets, &opts) {
-            Ok(b) => b,
-            Err(e) => return error_page(&u, AppError::internal(format!("statistics workbook: {e}"))),
-        },
+        ExportFormat::Xlsx => kean_exchange::export_workbook(&sheets, &opts)
+            .map_err(|e| AppError::internal(format!("statistics workbook: {e}")))
+            .or_page(&u)?,
         ExportFormat::Csv => kean_exchange::export_csv_sections(&sheets, &opts),
     };
     let utf8 = format!(
@@ -576,7 +457,7 @@ async fn dashboard_export(u: WebUser, q: HashMap<String, String>, format: Export
         u.lang.t("stats.title"),
         described.split(' ').next().unwrap_or("")
     );
-    match format {
+    Ok(match format {
         ExportFormat::Xlsx => xlsx(bytes, "statistics", &utf8),
         ExportFormat::Csv => (
             [
@@ -586,13 +467,13 @@ async fn dashboard_export(u: WebUser, q: HashMap<String, String>, format: Export
             bytes,
         )
             .into_response(),
-    }
+    })
 }
 
-pub async fn statistics_xlsx(u: WebUser, Query(q): Query<HashMap<String, String>>) -> Response {
+pub async fn statistics_xlsx(u: WebUser, Query(q): Query<HashMap<String, String>>) -> PageResult {
     dashboard_export(u, q, ExportFormat::Xlsx).await
 }
 
-pub async fn statistics_csv(u: WebUser, Query(q): Query<HashMap<String, String>>) -> Response {
+pub async fn statistics_csv(u: WebUser, Query(q): Query<HashMap<String, String>>) -> PageResult {
     dashboard_export(u, q, ExportFormat::Csv).await
 }

@@ -1,30 +1,22 @@
-//! Restricted-party screening: results a reviewer confirms or dismisses,
-//! the lists and their versions, and the same over the JSON API.
+//! Restricted-party screening pages: results a reviewer confirms or
+//! dismisses, the lists and their versions, and the panel on a record's page.
 
 use std::collections::HashMap;
 
 use askama::Template;
-use axum::Json;
-use axum::Router;
-use axum::extract::rejection::JsonRejection;
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::{get, post};
-use kean_app::{
-    AppError, HitDecision, HitFilter, HitRow, HitStatus, ListChange, ListInfo, ListVersion, Page, ScreeningRun,
-};
+use axum::response::{IntoResponse, Redirect};
+use kean_app::{AppError, HitDecision, HitRow, HitStatus, ListChange, ListInfo, ListVersion, Page, ScreeningRun};
 use kean_core::policy::Action;
 use kean_core::{ErrorCode, FieldError, Kind, display_time};
-use serde_json::{Value as J, json};
 
-use crate::AppState;
-use crate::api::error_json;
-use crate::auth::{ApiUser, WebForm, WebUser};
-use crate::exchange::{WebUpload, fill};
-use crate::i18n::Lang;
-use crate::pages::{error_page, render};
-use crate::views::{Chrome, Opt};
+use crate::auth::{WebForm, WebUpload, WebUser};
+use crate::i18n::{Lang, fill};
+use crate::params::{parse_filter, parse_id};
+use crate::respond::{OrPage, PageError, PageResult, render};
+use crate::state::AppState;
+use crate::views::{Chrome, Opt, display_value, url_encode};
 
 // ---------------------------------------------------------------- helpers
 
@@ -66,64 +58,6 @@ fn lapse_text(reason: &Option<String>, lang: Lang) -> String {
         },
         None => String::new(),
     }
-}
-
-fn parse_id(text: &str) -> Result<i64, AppError> {
-    text.parse::<i64>().ok().filter(|i| *i > 0).ok_or_else(|| {
-        AppError::field(
-            ErrorCode::BadRequest,
-            FieldError::new(
-                "id",
-                format!("“{text}”不是有效的编号"),
-                format!("'{text}' is not an id"),
-            ),
-        )
-    })
-}
-
-/// Parses the result filters (`status`, `kind`, `subject_id`, `list_id`,
-/// `page`, `page_size`); `status` defaults to open results on pages.
-fn parse_filter(q: &HashMap<String, String>, default_open: bool) -> Result<HitFilter, AppError> {
-    let bad = |name: &str, v: &str| {
-        AppError::field(
-            ErrorCode::BadRequest,
-            FieldError::new(
-                name,
-                format!("参数 {name} 的值“{v}”无效"),
-                format!("parameter {name} has an invalid value '{v}'"),
-            ),
-        )
-    };
-    let mut f = HitFilter {
-        page: 1,
-        page_size: 20,
-        status: if default_open { Some(HitStatus::Open) } else { None },
-        ..HitFilter::default()
-    };
-    for (k, v) in q {
-        let v = v.trim();
-        match k.as_str() {
-            "status" if v.is_empty() || v == "all" => f.status = None,
-            "status" => f.status = Some(HitStatus::parse(v).ok_or_else(|| bad("status", v))?),
-            "kind" if v.is_empty() => {}
-            "kind" => f.kind = Some(Kind::from_slug(v).ok_or_else(|| bad("kind", v))?),
-            "subject_id" => f.subject_id = Some(v.parse().map_err(|_| bad("subject_id", v))?),
-            "list_id" if v.is_empty() => {}
-            "list_id" => f.list_id = Some(v.parse().map_err(|_| bad("list_id", v))?),
-            "q" if v.chars().count() > 100 => return Err(bad("q", v)),
-            "q" => f.name = Some(v.to_string()).filter(|n| !n.is_empty()),
-            "page" => f.page = v.parse().ok().filter(|p| *p >= 1).ok_or_else(|| bad("page", v))?,
-            "page_size" => {
-                f.page_size = v
-                    .parse()
-                    .ok()
-                    .filter(|p| (1..=200).contains(p))
-                    .ok_or_else(|| bad("page_size", v))?
-            }
-            _ => {}
-        }
-    }
-    Ok(f)
 }
 
 // ---------------------------------------------------------------- results list
@@ -223,14 +157,11 @@ struct HitsPage {
     can_rescreen: bool,
 }
 
-pub async fn hits_page(u: WebUser, Query(q): Query<HashMap<String, String>>) -> Response {
-    let filter = match parse_filter(&q, true) {
-        Ok(f) => f,
-        Err(e) => return error_page(&u, e),
-    };
+pub async fn hits_page(u: WebUser, Query(q): Query<HashMap<String, String>>) -> PageResult {
+    let filter = parse_filter(&q, true).or_page(&u)?;
     let (page, counts) = match (u.access.screening_hits(&filter).await, u.access.hit_counts().await) {
         (Ok(p), Ok(c)) => (p, c),
-        (Err(e), _) | (_, Err(e)) => return error_page(&u, e),
+        (Err(e), _) | (_, Err(e)) => return Err(PageError::page(&u, e)),
     };
     let lang = u.lang;
     let status_code = filter.status.map_or("all", |s| s.code());
@@ -246,7 +177,7 @@ pub async fn hits_page(u: WebUser, Query(q): Query<HashMap<String, String>>) -> 
             s.push_str(&format!("&list_id={l}"));
         }
         if !keyword.is_empty() {
-            s.push_str(&format!("&q={}", crate::views::url_encode(&keyword)));
+            s.push_str(&format!("&q={}", url_encode(&keyword)));
         }
         if page > 1 {
             s.push_str(&format!("&page={page}"));
@@ -313,7 +244,7 @@ pub async fn hits_page(u: WebUser, Query(q): Query<HashMap<String, String>>) -> 
     } else if let Some(run) = q.get("rescreened").and_then(|r| run_numbers(r)) {
         p.c.flash = Some(fill(lang.t("scr.rescreen_done"), &run));
     }
-    render(&p, StatusCode::OK)
+    Ok(render(&p, StatusCode::OK))
 }
 
 /// A screening run's figures carried in a redirect (`subjects.opened.lapsed.millis`):
@@ -389,7 +320,7 @@ async fn party_values(u: &WebUser, h: &HitRow) -> Vec<(String, String)> {
         .flatten()
     {
         if let Some(f) = h.subject_kind.field(name) {
-            let v = crate::views::display_value(f, rec.fields.get(name), &labels, u.lang);
+            let v = display_value(f, rec.fields.get(name), &labels, u.lang);
             out.push((f.label(u.lang.zh()).to_string(), v));
         }
     }
@@ -463,26 +394,21 @@ struct EntryPage {
     others: Vec<(String, String)>,
 }
 
-pub async fn entry_page(u: WebUser, Path(id): Path<String>) -> Response {
-    let id = match parse_id(&id) {
-        Ok(i) => i,
-        Err(e) => return error_page(&u, e),
-    };
-    let (stored, parsed) = match u.access.list_entry(id).await {
-        Ok(x) => x,
-        Err(e) => return error_page(&u, e),
-    };
+pub async fn entry_page(u: WebUser, Path(id): Path<String>) -> PageResult {
+    let id = parse_id(&id).or_page(&u)?;
+    let (stored, parsed) = u.access.list_entry(id).await.or_page(&u)?;
     let Some(e) = entry_view(&u, &stored, parsed).await else {
-        return error_page(&u, AppError::not_found());
+        return Err(PageError::page(&u, AppError::not_found()));
     };
-    let others = match u.access.entry_versions(stored.list_id, &stored.entry_key).await {
-        Ok(v) => v
-            .into_iter()
-            .filter(|o| o.id != stored.id)
-            .map(|o| (format!("/screening/entries/{}", o.id), o.name))
-            .collect(),
-        Err(e) => return error_page(&u, e),
-    };
+    let others = u
+        .access
+        .entry_versions(stored.list_id, &stored.entry_key)
+        .await
+        .or_page(&u)?
+        .into_iter()
+        .filter(|o| o.id != stored.id)
+        .map(|o| (format!("/screening/entries/{}", o.id), o.name))
+        .collect();
     let lang = u.lang;
     let p = EntryPage {
         c: Chrome::new(&u.access, &u.csrf, lang, lang.t("scr.lists_title"), "/screening/lists"),
@@ -491,14 +417,11 @@ pub async fn entry_page(u: WebUser, Path(id): Path<String>) -> Response {
         e,
         others,
     };
-    render(&p, StatusCode::OK)
+    Ok(render(&p, StatusCode::OK))
 }
 
-async fn hit_page(u: &WebUser, id: i64, error: Option<(AppError, String)>) -> Response {
-    let h = match u.access.screening_hit(id).await {
-        Ok(h) => h,
-        Err(e) => return error_page(u, e),
-    };
+async fn hit_page(u: &WebUser, id: i64, error: Option<(AppError, String)>) -> PageResult {
+    let h = u.access.screening_hit(id).await.or_page(u)?;
     let lang = u.lang;
     let entry = match u.access.list_entry(h.entry_id).await {
         Ok((stored, parsed)) => entry_view(u, &stored, parsed).await,
@@ -532,22 +455,17 @@ async fn hit_page(u: &WebUser, id: i64, error: Option<(AppError, String)>) -> Re
         error,
         reason_input,
     };
-    render(&p, status)
+    Ok(render(&p, status))
 }
 
-pub async fn hit(u: WebUser, Path(id): Path<String>) -> Response {
-    match parse_id(&id) {
-        Ok(id) => hit_page(&u, id, None).await,
-        Err(e) => error_page(&u, e),
-    }
+pub async fn hit(u: WebUser, Path(id): Path<String>) -> PageResult {
+    let id = parse_id(&id).or_page(&u)?;
+    hit_page(&u, id, None).await
 }
 
-pub async fn decide(Path(id): Path<String>, f: WebForm) -> Response {
+pub async fn decide(Path(id): Path<String>, f: WebForm) -> PageResult {
     let u = &f.user;
-    let id = match parse_id(&id) {
-        Ok(i) => i,
-        Err(e) => return error_page(u, e),
-    };
+    let id = parse_id(&id).or_page(u)?;
     let reason = f.form.get("reason").cloned().unwrap_or_default();
     let decision = match f.form.get("decision").map(String::as_str) {
         Some("confirm") => HitDecision::Confirm,
@@ -565,18 +483,18 @@ pub async fn decide(Path(id): Path<String>, f: WebForm) -> Response {
         }
     };
     let Some(version) = f.form.get("_version").and_then(|v| v.parse::<i64>().ok()) else {
-        return error_page(
+        return Err(PageError::page(
             u,
             AppError::new(
                 ErrorCode::BadRequest,
                 "表单缺少版本号，请刷新页面后重新核查",
                 "the form lacks the result's version; reload the page and decide again",
             ),
-        );
+        ));
     };
     match u.access.decide_hit(id, decision, &reason, Some(version)).await {
-        Ok(_) => Redirect::to("/screening?status=open&decided=1").into_response(),
-        Err(e) if e.code == ErrorCode::NotFound || e.code == ErrorCode::Forbidden => error_page(u, e),
+        Ok(_) => Ok(Redirect::to("/screening?status=open&decided=1").into_response()),
+        Err(e) if e.code == ErrorCode::NotFound || e.code == ErrorCode::Forbidden => Err(PageError::page(u, e)),
         Err(e) => hit_page(u, id, Some((e, reason))).await,
     }
 }
@@ -622,11 +540,8 @@ struct ListsPage {
     error: Option<String>,
 }
 
-async fn lists_page_with(u: &WebUser, flash: Option<String>, error: Option<AppError>) -> Response {
-    let lists = match u.access.restricted_lists().await {
-        Ok(l) => l,
-        Err(e) => return error_page(u, e),
-    };
+async fn lists_page_with(u: &WebUser, flash: Option<String>, error: Option<AppError>) -> PageResult {
+    let lists = u.access.restricted_lists().await.or_page(u)?;
     let lang = u.lang;
     let mut c = Chrome::new(&u.access, &u.csrf, lang, lang.t("scr.lists_title"), "/screening/lists");
     c.flash = flash;
@@ -651,10 +566,10 @@ async fn lists_page_with(u: &WebUser, flash: Option<String>, error: Option<AppEr
         can_rescreen: u.access.may(Action::DecideScreening, None),
         error,
     };
-    render(&p, status)
+    Ok(render(&p, status))
 }
 
-pub async fn lists_page(u: WebUser) -> Response {
+pub async fn lists_page(u: WebUser) -> PageResult {
     lists_page_with(&u, None, None).await
 }
 
@@ -676,29 +591,26 @@ pub async fn import_list(
     u: WebUser,
     axum::extract::State(st): axum::extract::State<AppState>,
     req: axum::extract::Request,
-) -> Response {
-    if let Err(e) = u.access.check(Action::ManageLists, None) {
-        return error_page(&u, e);
-    }
+) -> PageResult {
+    u.access.check(Action::ManageLists, None).or_page(&u)?;
+    // A rejected upload is already its answer (a plain error page).
     let up = match <WebUpload as axum::extract::FromRequest<AppState>>::from_request(req, &st).await {
         Ok(up) => up,
-        Err(r) => return r,
+        Err(rejection) => return Ok(rejection),
     };
     let u = &up.user;
     let name = up.text.get("list_name").map(String::as_str);
     match u.access.import_list(&up.file_name, &up.bytes, name).await {
-        Ok(r) => Redirect::to(&format!("/screening/versions/{}?imported=1", r.version.id)).into_response(),
-        Err(e) if e.code == ErrorCode::Forbidden => error_page(u, e),
+        Ok(r) => Ok(Redirect::to(&format!("/screening/versions/{}?imported=1", r.version.id)).into_response()),
+        Err(e) if e.code == ErrorCode::Forbidden => Err(PageError::page(u, e)),
         Err(e) => lists_page_with(u, None, Some(e)).await,
     }
 }
 
-pub async fn rescreen(f: WebForm) -> Response {
+pub async fn rescreen(f: WebForm) -> PageResult {
     let u = &f.user;
-    match u.access.rescreen_all().await {
-        Ok(r) => Redirect::to(&format!("/screening?status=open&rescreened={}", run_param(&r))).into_response(),
-        Err(e) => error_page(u, e),
-    }
+    let r = u.access.rescreen_all().await.or_page(u)?;
+    Ok(Redirect::to(&format!("/screening?status=open&rescreened={}", run_param(&r))).into_response())
 }
 
 pub struct VersionView {
@@ -740,16 +652,12 @@ struct ListPage {
     versions: Vec<VersionView>,
 }
 
-pub async fn list_page(u: WebUser, Path(id): Path<String>) -> Response {
-    let id = match parse_id(&id) {
-        Ok(i) => i,
-        Err(e) => return error_page(&u, e),
-    };
-    let versions = match u.access.list_versions(id).await {
-        Ok(v) if !v.is_empty() => v,
-        Ok(_) => return error_page(&u, AppError::not_found()),
-        Err(e) => return error_page(&u, e),
-    };
+pub async fn list_page(u: WebUser, Path(id): Path<String>) -> PageResult {
+    let id = parse_id(&id).or_page(&u)?;
+    let versions = u.access.list_versions(id).await.or_page(&u)?;
+    if versions.is_empty() {
+        return Err(PageError::page(&u, AppError::not_found()));
+    }
     let lang = u.lang;
     let p = ListPage {
         c: Chrome::new(&u.access, &u.csrf, lang, lang.t("scr.lists_title"), "/screening/lists"),
@@ -759,19 +667,14 @@ pub async fn list_page(u: WebUser, Path(id): Path<String>) -> Response {
         can_manage: u.access.may(Action::ManageLists, None),
         versions: versions.iter().map(version_view).collect(),
     };
-    render(&p, StatusCode::OK)
+    Ok(render(&p, StatusCode::OK))
 }
 
-pub async fn retire_list(Path(id): Path<String>, f: WebForm) -> Response {
+pub async fn retire_list(Path(id): Path<String>, f: WebForm) -> PageResult {
     let u = &f.user;
-    let id = match parse_id(&id) {
-        Ok(i) => i,
-        Err(e) => return error_page(u, e),
-    };
-    match u.access.retire_list(id).await {
-        Ok(r) => Redirect::to(&format!("/screening/versions/{}?imported=1", r.version.id)).into_response(),
-        Err(e) => error_page(u, e),
-    }
+    let id = parse_id(&id).or_page(u)?;
+    let r = u.access.retire_list(id).await.or_page(u)?;
+    Ok(Redirect::to(&format!("/screening/versions/{}?imported=1", r.version.id)).into_response())
 }
 
 #[derive(Template)]
@@ -790,21 +693,12 @@ struct VersionPage {
     next_href: Option<String>,
 }
 
-pub async fn version_page(u: WebUser, Path(id): Path<String>, Query(q): Query<HashMap<String, String>>) -> Response {
-    let id = match parse_id(&id) {
-        Ok(i) => i,
-        Err(e) => return error_page(&u, e),
-    };
-    let version = match u.access.list_version(id).await {
-        Ok(v) => v,
-        Err(e) => return error_page(&u, e),
-    };
+pub async fn version_page(u: WebUser, Path(id): Path<String>, Query(q): Query<HashMap<String, String>>) -> PageResult {
+    let id = parse_id(&id).or_page(&u)?;
+    let version = u.access.list_version(id).await.or_page(&u)?;
     let change = q.get("change").map(String::as_str).filter(|c| !c.is_empty());
     let page_no = q.get("page").and_then(|p| p.parse::<u32>().ok()).unwrap_or(1).max(1);
-    let changes: Page<ListChange> = match u.access.list_changes(id, change, page_no, 50).await {
-        Ok(p) => p,
-        Err(e) => return error_page(&u, e),
-    };
+    let changes: Page<ListChange> = u.access.list_changes(id, change, page_no, 50).await.or_page(&u)?;
     let lang = u.lang;
     let href = |c: Option<&str>, page: u32| {
         let mut s = format!("/screening/versions/{id}?change={}", c.unwrap_or(""));
@@ -851,7 +745,7 @@ pub async fn version_page(u: WebUser, Path(id): Path<String>, Query(q): Query<Ha
         prev_href: (changes.page > 1).then(|| href(change, changes.page - 1)),
         next_href: (changes.page < pages).then(|| href(change, changes.page + 1)),
     };
-    render(&p, StatusCode::OK)
+    Ok(render(&p, StatusCode::OK))
 }
 
 // ---------------------------------------------------------------- the party's page
@@ -879,98 +773,6 @@ pub async fn party_panel(u: &WebUser, kind: Kind, id: i64) -> Option<PartyPanel>
     })
 }
 
-// ---------------------------------------------------------------- API
-
-pub fn api_routes() -> Router<AppState> {
-    Router::new()
-        .route("/screening/hits", get(api_hits))
-        .route("/screening/hits/{id}", get(api_hit))
-        .route("/screening/hits/{id}/decision", post(api_decide))
-        .route("/screening/lists", get(api_lists))
-        .route("/screening/lists/{id}/versions", get(api_versions))
-        .route(
-            "/screening/lists/import",
-            post(api_import).layer(axum::extract::DefaultBodyLimit::max(
-                kean_exchange::DEFAULT_MAX_BYTES as usize + 1_000_000,
-            )),
-        )
-        .route("/screening/entries/{id}", get(api_entry))
-        .route("/screening/versions/{id}/changes", get(api_changes))
-        .route("/screening/rescreen", post(api_rescreen))
-        .route("/screening/lists/{id}/retire", post(api_retire))
-        .route("/screening/parties/{slug}/{id}", get(api_party))
-}
-
-fn hit_json(h: &HitRow) -> J {
-    json!({
-        "id": h.id,
-        "subject": { "kind": h.subject_kind.slug(), "id": h.subject_id, "field": h.subject_field, "name": h.subject_name },
-        "list": h.list_code,
-        "entry": { "id": h.entry_id, "key": h.entry_key, "name": h.entry_name },
-        "matched_name": h.matched_name,
-        "score": h.score_bp as f64 / 10_000.0,
-        "explanation": h.explanation,
-        "status": h.status.code(),
-        "decision": h.decision.map(|d| d.code()),
-        "lapse_reason": h.lapse_reason,
-        "reason": h.reason,
-        "decided_by": h.decided_by,
-        "decided_at": h.decided_at,
-        "created_at": h.created_at,
-        "updated_at": h.updated_at,
-        "version": h.version,
-    })
-}
-
-fn version_json(v: &ListVersion) -> J {
-    json!({
-        "id": v.id, "list_id": v.list_id, "list": v.list_code, "version_no": v.version_no,
-        "file_name": v.file_name, "content_hash": v.content_hash, "entries": v.entry_count,
-        "added": v.added, "changed": v.changed, "removed": v.removed,
-        "imported_at": v.imported_at, "imported_by": v.imported_by,
-    })
-}
-
-fn run_json(r: &ScreeningRun) -> J {
-    json!({
-        "subjects": r.summary.subjects,
-        "opened": r.summary.opened,
-        "lapsed": r.summary.lapsed,
-        "unchanged": r.summary.unchanged,
-        "list_generation": r.generation,
-        "millis": r.millis as u64,
-    })
-}
-
-fn page_json<T>(p: &Page<T>, f: impl Fn(&T) -> J) -> J {
-    json!({
-        "items": p.items.iter().map(f).collect::<Vec<_>>(),
-        "total": p.total, "page": p.page, "page_size": p.page_size,
-    })
-}
-
-async fn api_hits(u: ApiUser, Query(q): Query<HashMap<String, String>>) -> Response {
-    let filter = match parse_filter(&q, false) {
-        Ok(f) => f,
-        Err(e) => return error_json(e),
-    };
-    match u.access.screening_hits(&filter).await {
-        Ok(p) => Json(page_json(&p, hit_json)).into_response(),
-        Err(e) => error_json(e),
-    }
-}
-
-async fn api_hit(u: ApiUser, Path(id): Path<String>) -> Response {
-    let id = match parse_id(&id) {
-        Ok(i) => i,
-        Err(e) => return error_json(e),
-    };
-    match u.access.screening_hit(id).await {
-        Ok(h) => Json(hit_json(&h)).into_response(),
-        Err(e) => error_json(e),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     #[test]
@@ -985,224 +787,5 @@ mod tests {
             super::explanation_zh("alias 'DATA EAST' name 0.71; query only: 山西 科技"),
             "别名「DATA EAST」 名称相似度 0.71；仅主体有：山西 科技"
         );
-    }
-}
-
-#[derive(serde::Deserialize)]
-struct DecisionBody {
-    decision: String,
-    #[serde(default)]
-    reason: String,
-    /// The result's version as read: required, so that nobody overturns a
-    /// decision they have not seen.
-    version: i64,
-}
-
-async fn api_decide(u: ApiUser, Path(id): Path<String>, body: Result<Json<DecisionBody>, JsonRejection>) -> Response {
-    let id = match parse_id(&id) {
-        Ok(i) => i,
-        Err(e) => return error_json(e),
-    };
-    let Json(b) = match body {
-        Ok(b) => b,
-        Err(e) => {
-            return error_json(AppError::new(
-                ErrorCode::BadRequest,
-                format!("请求体无效：{}", e.body_text()),
-                format!("bad request body: {}", e.body_text()),
-            ));
-        }
-    };
-    let decision = match b.decision.as_str() {
-        "confirm" => HitDecision::Confirm,
-        "dismiss" => HitDecision::Dismiss,
-        other => {
-            return error_json(AppError::field(
-                ErrorCode::ValidationFailed,
-                FieldError::new(
-                    "decision",
-                    format!("核查结论“{other}”无效，应为 confirm 或 dismiss"),
-                    format!("decision '{other}' is not one of confirm, dismiss"),
-                ),
-            ));
-        }
-    };
-    match u.access.decide_hit(id, decision, &b.reason, Some(b.version)).await {
-        Ok(h) => Json(hit_json(&h)).into_response(),
-        Err(e) => error_json(e),
-    }
-}
-
-async fn api_lists(u: ApiUser) -> Response {
-    match u.access.restricted_lists().await {
-        Ok(ls) => Json(json!({
-            "items": ls.iter().map(|l| json!({
-                "id": l.id, "code": l.code, "format": l.format, "entries": l.entry_count,
-                "updated_at": l.updated_at, "current": l.current.as_ref().map(version_json),
-            })).collect::<Vec<_>>()
-        }))
-        .into_response(),
-        Err(e) => error_json(e),
-    }
-}
-
-async fn api_versions(u: ApiUser, Path(id): Path<String>) -> Response {
-    let id = match parse_id(&id) {
-        Ok(i) => i,
-        Err(e) => return error_json(e),
-    };
-    match u.access.list_versions(id).await {
-        Ok(v) if v.is_empty() => error_json(AppError::not_found()),
-        Ok(v) => Json(json!({ "items": v.iter().map(version_json).collect::<Vec<_>>() })).into_response(),
-        Err(e) => error_json(e),
-    }
-}
-
-async fn api_changes(u: ApiUser, Path(id): Path<String>, Query(q): Query<HashMap<String, String>>) -> Response {
-    let id = match parse_id(&id) {
-        Ok(i) => i,
-        Err(e) => return error_json(e),
-    };
-    if let Err(e) = u.access.list_version(id).await {
-        return error_json(e);
-    }
-    let page = q.get("page").and_then(|p| p.parse().ok()).unwrap_or(1);
-    let size = q.get("page_size").and_then(|p| p.parse().ok()).unwrap_or(100);
-    match u
-        .access
-        .list_changes(
-            id,
-            q.get("change").map(String::as_str).filter(|c| !c.is_empty()),
-            page,
-            size,
-        )
-        .await
-    {
-        Ok(p) => Json(page_json(&p, |c| {
-            json!({ "change": c.change, "entry_key": c.entry_key, "name": c.name,
-                    "old_entry_id": c.old_entry_id, "new_entry_id": c.new_entry_id })
-        }))
-        .into_response(),
-        Err(e) => error_json(e),
-    }
-}
-
-/// `POST /api/v1/screening/lists/import?file_name=…[&list_name=…]` with the
-/// list file as the request body.
-async fn api_entry(u: ApiUser, Path(id): Path<String>) -> Response {
-    let id = match parse_id(&id) {
-        Ok(i) => i,
-        Err(e) => return error_json(e),
-    };
-    match u.access.list_entry(id).await {
-        Ok((st, parsed)) => Json(json!({
-            "id": st.id, "list_id": st.list_id, "list": st.list_code, "key": st.entry_key, "hash": st.entry_hash,
-            "added_version_id": st.added_version_id, "removed_version_id": st.removed_version_id,
-            "entry": parsed.map(|e| kean_app::entry_json(&e)),
-        }))
-        .into_response(),
-        Err(e) => error_json(e),
-    }
-}
-
-async fn api_import(u: ApiUser, Query(q): Query<HashMap<String, String>>, req: axum::extract::Request) -> Response {
-    // The permission first: only administrators may make the server read a large body.
-    if let Err(e) = u.access.check(Action::ManageLists, None) {
-        return error_json(e);
-    }
-    let body = match axum::body::to_bytes(req.into_body(), kean_exchange::DEFAULT_MAX_BYTES as usize + 1_000_000).await
-    {
-        Ok(b) => b,
-        Err(e) => {
-            let mb = kean_exchange::DEFAULT_MAX_BYTES / 1_000_000;
-            return error_json(AppError::field(
-                ErrorCode::BadRequest,
-                FieldError::new(
-                    "file",
-                    format!("名单文件过大或上传中断（上限 {mb} MB）：{e}"),
-                    format!("the list file is too large or the upload broke off (limit {mb} MB): {e}"),
-                ),
-            ));
-        }
-    };
-    let Some(file_name) = q.get("file_name").filter(|f| !f.trim().is_empty()) else {
-        return error_json(AppError::field(
-            ErrorCode::BadRequest,
-            FieldError::new(
-                "file_name",
-                "请用查询参数 file_name 给出文件名",
-                "give the file's name in the file_name query parameter",
-            ),
-        ));
-    };
-    if body.is_empty() {
-        return error_json(AppError::field(
-            ErrorCode::BadRequest,
-            FieldError::new(
-                "file",
-                "请求体为空，应为名单文件内容",
-                "the body is empty; send the list file",
-            ),
-        ));
-    }
-    match u
-        .access
-        .import_list(file_name, &body, q.get("list_name").map(String::as_str))
-        .await
-    {
-        Ok(r) => (
-            StatusCode::CREATED,
-            Json(json!({ "version": version_json(&r.version), "rescreen": run_json(&r.rescreen) })),
-        )
-            .into_response(),
-        Err(e) => error_json(e),
-    }
-}
-
-async fn api_retire(u: ApiUser, Path(id): Path<String>) -> Response {
-    let id = match parse_id(&id) {
-        Ok(i) => i,
-        Err(e) => return error_json(e),
-    };
-    match u.access.retire_list(id).await {
-        Ok(r) => {
-            Json(json!({ "version": version_json(&r.version), "rescreen": run_json(&r.rescreen) })).into_response()
-        }
-        Err(e) => error_json(e),
-    }
-}
-
-async fn api_rescreen(u: ApiUser) -> Response {
-    match u.access.rescreen_all().await {
-        Ok(r) => Json(run_json(&r)).into_response(),
-        Err(e) => error_json(e),
-    }
-}
-
-async fn api_party(u: ApiUser, Path((slug, id)): Path<(String, String)>) -> Response {
-    let Some(kind) = Kind::from_slug(&slug) else {
-        return error_json(AppError::not_found());
-    };
-    let id = match parse_id(&id) {
-        Ok(i) => i,
-        Err(e) => return error_json(e),
-    };
-    if let Err(e) = u.access.check(Action::ReadScreening, None) {
-        return error_json(e);
-    }
-    // The record itself must be readable (existence inside the scope).
-    if let Err(e) = u.access.get(kind, id).await {
-        return error_json(e);
-    }
-    match u.access.party_screening(kind, id).await {
-        Ok(Some(s)) => Json(json!({
-            "screened": s.states.iter().map(|st| json!({
-                "field": st.field, "screened_at": st.screened_at, "list_generation": st.generation,
-            })).collect::<Vec<_>>(),
-            "hits": s.hits.iter().map(hit_json).collect::<Vec<_>>(),
-        }))
-        .into_response(),
-        Ok(None) => Json(json!({ "screened": [], "hits": [] })).into_response(),
-        Err(e) => error_json(e),
     }
 }

@@ -1,0 +1,32 @@
+//! The JSON API under `/api/v1`: the same operations as the pages, through
+//! the same gate. Each capability has its module; this one only routes.
+
+mod auth;
+mod registry;
+mod screening;
+mod stats;
+mod system;
+
+use axum::Router;
+use axum::routing::{get, post};
+
+use axum::response::IntoResponse;
+
+use crate::respond::ApiError;
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/auth/token", post(auth::token).delete(auth::revoke))
+        .route("/me", get(auth::me))
+        .route("/users", get(system::users).post(system::create_user))
+        .route("/users/{id}/{action}", post(system::change_user))
+        .route("/audit", get(system::audit))
+        .route("/statistics/dashboard", get(stats::dashboard))
+        .route("/registry/{slug}", get(registry::list).post(registry::create))
+        .route("/registry/{slug}/{id}", get(registry::detail).put(registry::update))
+        .route("/registry/{slug}/{id}/archive", post(registry::archive))
+        .route("/registry/{slug}/{id}/restore", post(registry::restore))
+        .merge(screening::routes())
+        .fallback(|| async { ApiError::no_endpoint().into_response() })
+}

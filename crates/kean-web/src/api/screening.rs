@@ -1,0 +1,265 @@
+//! Restricted-party screening over JSON.
+
+use std::collections::HashMap;
+
+use axum::Json;
+use axum::Router;
+use axum::extract::rejection::JsonRejection;
+use axum::extract::{Path, Query};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use kean_app::{AppError, HitDecision, HitRow, ListVersion, Page, ScreeningRun};
+use kean_core::policy::Action;
+use kean_core::{ErrorCode, FieldError, Kind};
+use serde_json::{Value as J, json};
+
+use crate::auth::ApiUser;
+use crate::params::{parse_filter, parse_id};
+use crate::respond::{ApiError, ApiResult};
+use crate::state::AppState;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/screening/hits", get(api_hits))
+        .route("/screening/hits/{id}", get(api_hit))
+        .route("/screening/hits/{id}/decision", post(api_decide))
+        .route("/screening/lists", get(api_lists))
+        .route("/screening/lists/{id}/versions", get(api_versions))
+        .route(
+            "/screening/lists/import",
+            post(api_import).layer(axum::extract::DefaultBodyLimit::max(
+                kean_exchange::DEFAULT_MAX_BYTES as usize + 1_000_000,
+            )),
+        )
+        .route("/screening/entries/{id}", get(api_entry))
+        .route("/screening/versions/{id}/changes", get(api_changes))
+        .route("/screening/rescreen", post(api_rescreen))
+        .route("/screening/lists/{id}/retire", post(api_retire))
+        .route("/screening/parties/{slug}/{id}", get(api_party))
+}
+
+fn hit_json(h: &HitRow) -> J {
+    json!({
+        "id": h.id,
+        "subject": { "kind": h.subject_kind.slug(), "id": h.subject_id, "field": h.subject_field, "name": h.subject_name },
+        "list": h.list_code,
+        "entry": { "id": h.entry_id, "key": h.entry_key, "name": h.entry_name },
+        "matched_name": h.matched_name,
+        "score": h.score_bp as f64 / 10_000.0,
+        "explanation": h.explanation,
+        "status": h.status.code(),
+        "decision": h.decision.map(|d| d.code()),
+        "lapse_reason": h.lapse_reason,
+        "reason": h.reason,
+        "decided_by": h.decided_by,
+        "decided_at": h.decided_at,
+        "created_at": h.created_at,
+        "updated_at": h.updated_at,
+        "version": h.version,
+    })
+}
+
+fn version_json(v: &ListVersion) -> J {
+    json!({
+        "id": v.id, "list_id": v.list_id, "list": v.list_code, "version_no": v.version_no,
+        "file_name": v.file_name, "content_hash": v.content_hash, "entries": v.entry_count,
+        "added": v.added, "changed": v.changed, "removed": v.removed,
+        "imported_at": v.imported_at, "imported_by": v.imported_by,
+    })
+}
+
+fn run_json(r: &ScreeningRun) -> J {
+    json!({
+        "subjects": r.summary.subjects,
+        "opened": r.summary.opened,
+        "lapsed": r.summary.lapsed,
+        "unchanged": r.summary.unchanged,
+        "list_generation": r.generation,
+        "millis": r.millis as u64,
+    })
+}
+
+fn page_json<T>(p: &Page<T>, f: impl Fn(&T) -> J) -> J {
+    json!({
+        "items": p.items.iter().map(f).collect::<Vec<_>>(),
+        "total": p.total, "page": p.page, "page_size": p.page_size,
+    })
+}
+
+async fn api_hits(u: ApiUser, Query(q): Query<HashMap<String, String>>) -> ApiResult {
+    let filter = parse_filter(&q, false)?;
+    let p = u.access.screening_hits(&filter).await?;
+    Ok(Json(page_json(&p, hit_json)).into_response())
+}
+
+async fn api_hit(u: ApiUser, Path(id): Path<String>) -> ApiResult {
+    let id = parse_id(&id)?;
+    let h = u.access.screening_hit(id).await?;
+    Ok(Json(hit_json(&h)).into_response())
+}
+
+#[derive(serde::Deserialize)]
+struct DecisionBody {
+    decision: String,
+    #[serde(default)]
+    reason: String,
+    /// The result's version as read: required, so that nobody overturns a
+    /// decision they have not seen.
+    version: i64,
+}
+
+async fn api_decide(u: ApiUser, Path(id): Path<String>, body: Result<Json<DecisionBody>, JsonRejection>) -> ApiResult {
+    let id = parse_id(&id)?;
+    let Json(b) = match body {
+        Ok(b) => b,
+        Err(e) => {
+            return Err(ApiError(AppError::new(
+                ErrorCode::BadRequest,
+                format!("请求体无效：{}", e.body_text()),
+                format!("bad request body: {}", e.body_text()),
+            )));
+        }
+    };
+    let decision = match b.decision.as_str() {
+        "confirm" => HitDecision::Confirm,
+        "dismiss" => HitDecision::Dismiss,
+        other => {
+            return Err(ApiError(AppError::field(
+                ErrorCode::ValidationFailed,
+                FieldError::new(
+                    "decision",
+                    format!("核查结论“{other}”无效，应为 confirm 或 dismiss"),
+                    format!("decision '{other}' is not one of confirm, dismiss"),
+                ),
+            )));
+        }
+    };
+    let h = u.access.decide_hit(id, decision, &b.reason, Some(b.version)).await?;
+    Ok(Json(hit_json(&h)).into_response())
+}
+
+async fn api_lists(u: ApiUser) -> ApiResult {
+    let ls = u.access.restricted_lists().await?;
+    Ok(Json(json!({
+        "items": ls.iter().map(|l| json!({
+            "id": l.id, "code": l.code, "format": l.format, "entries": l.entry_count,
+            "updated_at": l.updated_at, "current": l.current.as_ref().map(version_json),
+        })).collect::<Vec<_>>()
+    }))
+    .into_response())
+}
+
+async fn api_versions(u: ApiUser, Path(id): Path<String>) -> ApiResult {
+    let id = parse_id(&id)?;
+    let v = u.access.list_versions(id).await?;
+    if v.is_empty() {
+        return Err(ApiError(AppError::not_found()));
+    }
+    Ok(Json(json!({ "items": v.iter().map(version_json).collect::<Vec<_>>() })).into_response())
+}
+
+async fn api_changes(u: ApiUser, Path(id): Path<String>, Query(q): Query<HashMap<String, String>>) -> ApiResult {
+    let id = parse_id(&id)?;
+    u.access.list_version(id).await?;
+    let page = q.get("page").and_then(|p| p.parse().ok()).unwrap_or(1);
+    let size = q.get("page_size").and_then(|p| p.parse().ok()).unwrap_or(100);
+    let change = q.get("change").map(String::as_str).filter(|c| !c.is_empty());
+    let p = u.access.list_changes(id, change, page, size).await?;
+    Ok(Json(page_json(&p, |c| {
+        json!({ "change": c.change, "entry_key": c.entry_key, "name": c.name,
+                "old_entry_id": c.old_entry_id, "new_entry_id": c.new_entry_id })
+    }))
+    .into_response())
+}
+
+async fn api_entry(u: ApiUser, Path(id): Path<String>) -> ApiResult {
+    let id = parse_id(&id)?;
+    let (st, parsed) = u.access.list_entry(id).await?;
+    Ok(Json(json!({
+        "id": st.id, "list_id": st.list_id, "list": st.list_code, "key": st.entry_key, "hash": st.entry_hash,
+        "added_version_id": st.added_version_id, "removed_version_id": st.removed_version_id,
+        "entry": parsed.map(|e| kean_app::entry_json(&e)),
+    }))
+    .into_response())
+}
+
+/// `POST /api/v1/screening/lists/import?file_name=…[&list_name=…]` with the
+/// list file as the request body.
+async fn api_import(u: ApiUser, Query(q): Query<HashMap<String, String>>, req: axum::extract::Request) -> ApiResult {
+    // The permission first: only administrators may make the server read a large body.
+    u.access.check(Action::ManageLists, None)?;
+    let body = axum::body::to_bytes(req.into_body(), kean_exchange::DEFAULT_MAX_BYTES as usize + 1_000_000)
+        .await
+        .map_err(|e| {
+            let mb = kean_exchange::DEFAULT_MAX_BYTES / 1_000_000;
+            ApiError(AppError::field(
+                ErrorCode::BadRequest,
+                FieldError::new(
+                    "file",
+                    format!("名单文件过大或上传中断（上限 {mb} MB）：{e}"),
+                    format!("the list file is too large or the upload broke off (limit {mb} MB): {e}"),
+                ),
+            ))
+        })?;
+    let Some(file_name) = q.get("file_name").filter(|f| !f.trim().is_empty()) else {
+        return Err(ApiError(AppError::field(
+            ErrorCode::BadRequest,
+            FieldError::new(
+                "file_name",
+                "请用查询参数 file_name 给出文件名",
+                "give the file's name in the file_name query parameter",
+            ),
+        )));
+    };
+    if body.is_empty() {
+        return Err(ApiError(AppError::field(
+            ErrorCode::BadRequest,
+            FieldError::new(
+                "file",
+                "请求体为空，应为名单文件内容",
+                "the body is empty; send the list file",
+            ),
+        )));
+    }
+    let r = u
+        .access
+        .import_list(file_name, &body, q.get("list_name").map(String::as_str))
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(json!({ "version": version_json(&r.version), "rescreen": run_json(&r.rescreen) })),
+    )
+        .into_response())
+}
+
+async fn api_retire(u: ApiUser, Path(id): Path<String>) -> ApiResult {
+    let id = parse_id(&id)?;
+    let r = u.access.retire_list(id).await?;
+    Ok(Json(json!({ "version": version_json(&r.version), "rescreen": run_json(&r.rescreen) })).into_response())
+}
+
+async fn api_rescreen(u: ApiUser) -> ApiResult {
+    let r = u.access.rescreen_all().await?;
+    Ok(Json(run_json(&r)).into_response())
+}
+
+async fn api_party(u: ApiUser, Path((slug, id)): Path<(String, String)>) -> ApiResult {
+    let Some(kind) = Kind::from_slug(&slug) else {
+        return Err(ApiError(AppError::not_found()));
+    };
+    let id = parse_id(&id)?;
+    u.access.check(Action::ReadScreening, None)?;
+    // The record itself must be readable (existence inside the scope).
+    u.access.get(kind, id).await?;
+    Ok(match u.access.party_screening(kind, id).await? {
+        Some(s) => Json(json!({
+            "screened": s.states.iter().map(|st| json!({
+                "field": st.field, "screened_at": st.screened_at, "list_generation": st.generation,
+            })).collect::<Vec<_>>(),
+            "hits": s.hits.iter().map(hit_json).collect::<Vec<_>>(),
+        }))
+        .into_response(),
+        None => Json(json!({ "screened": [], "hits": [] })).into_response(),
+    })
+}

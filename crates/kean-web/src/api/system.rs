@@ -1,0 +1,92 @@
+//! Users and the audit log over JSON.
+
+use std::collections::HashMap;
+
+use axum::Json;
+use axum::extract::rejection::{JsonRejection, PathRejection};
+use axum::extract::{Path, Query};
+use axum::http::StatusCode;
+use axum::response::IntoResponse;
+use kean_app::AppError;
+use kean_core::{ErrorCode, Role};
+use serde_json::{Value as J, json};
+
+use crate::auth::ApiUser;
+use crate::respond::{ApiError, ApiResult};
+
+fn user_json(x: &kean_app::User) -> J {
+    json!({ "id": x.id, "username": x.username, "display_name": x.display_name, "role": x.role.code(),
+            "org_id": x.org_id, "disabled": x.disabled, "locked_until": x.locked_until, "created_at": x.created_at })
+}
+
+pub async fn users(u: ApiUser) -> ApiResult {
+    let list = u.access.users().await?;
+    Ok(Json(json!({ "items": list.iter().map(user_json).collect::<Vec<_>>() })).into_response())
+}
+
+#[derive(serde::Deserialize)]
+pub struct NewUserBody {
+    username: String,
+    display_name: String,
+    role: String,
+    org_id: Option<i64>,
+    password: String,
+}
+
+pub async fn create_user(u: ApiUser, body: Result<Json<NewUserBody>, JsonRejection>) -> ApiResult {
+    let Json(b) = body?;
+    let Some(role) = Role::parse(&b.role) else {
+        return Err(ApiError(AppError::validation(vec![kean_core::FieldError::new(
+            "role",
+            "角色应为 admin、reviewer、liaison、researcher 或 auditor",
+            "role must be admin, reviewer, liaison, researcher or auditor",
+        )])));
+    };
+    let x = u
+        .access
+        .create_user(&b.username, &b.display_name, role, b.org_id, &b.password)
+        .await?;
+    Ok((StatusCode::CREATED, Json(user_json(&x))).into_response())
+}
+
+/// POST /users/{id}/unlock | disable | enable | password (body {"password"}).
+pub async fn change_user(
+    u: ApiUser,
+    path: Result<Path<(String, String)>, PathRejection>,
+    body: Result<Json<J>, JsonRejection>,
+) -> ApiResult {
+    let Ok(Path((id, action))) = path else {
+        return Err(ApiError::no_endpoint());
+    };
+    let Some(id) = id.parse::<i64>().ok() else {
+        return Err(ApiError(AppError::field(
+            ErrorCode::BadRequest,
+            kean_core::FieldError::new(
+                "id",
+                format!("“{id}”不是有效的用户编号"),
+                format!("'{id}' is not a user id"),
+            ),
+        )));
+    };
+    let change = match action.as_str() {
+        "unlock" => kean_app::UserAction::Unlock,
+        "disable" => kean_app::UserAction::SetDisabled(true),
+        "enable" => kean_app::UserAction::SetDisabled(false),
+        "password" => {
+            let pw = body
+                .ok()
+                .and_then(|Json(b)| b.get("password").and_then(|p| p.as_str()).map(String::from));
+            kean_app::UserAction::Password(pw.unwrap_or_default())
+        }
+        _ => return Err(ApiError::no_endpoint()),
+    };
+    let x = u.access.change_user(id, change).await?;
+    Ok(Json(user_json(&x)).into_response())
+}
+
+pub async fn audit(u: ApiUser, Query(q): Query<HashMap<String, String>>) -> ApiResult {
+    let page = q.get("page").and_then(|p| p.parse().ok()).unwrap_or(1);
+    let size = q.get("page_size").and_then(|p| p.parse().ok()).unwrap_or(50);
+    let p = u.access.audit_page(page, size).await?;
+    Ok(Json(json!({ "items": p.items, "total": p.total, "page": p.page, "page_size": p.page_size })).into_response())
+}

@@ -1,0 +1,63 @@
+//! Server-rendered pages, one module per capability; this one only routes.
+
+mod auth;
+mod common;
+mod exchange;
+mod home;
+mod registry;
+mod screening;
+mod system;
+
+use axum::Router;
+use axum::routing::{get, post};
+
+use crate::state::AppState;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/login", get(auth::login_page).post(auth::login_submit))
+        .route("/logout", post(auth::logout))
+        .route("/lang/{lang}", get(auth::set_lang))
+        .route("/", get(home::home))
+        .route("/statistics/export.xlsx", get(exchange::statistics_xlsx))
+        .route("/statistics/export.csv", get(exchange::statistics_csv))
+        .route("/registry/{slug}", get(registry::list).post(registry::create))
+        .route("/registry/{slug}/new", get(registry::new_form))
+        .route("/registry/{slug}/options", get(registry::options))
+        .route("/registry/{slug}/export.csv", get(exchange::export_csv))
+        .route("/registry/{slug}/export.xlsx", get(exchange::export_xlsx))
+        .route("/registry/{slug}/template.xlsx", get(exchange::template_xlsx))
+        .route("/registry/{slug}/template.csv", get(exchange::template_csv))
+        .route(
+            "/registry/{slug}/import",
+            get(exchange::import_form)
+                .post(exchange::upload)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    kean_exchange::DEFAULT_MAX_BYTES as usize + 1_000_000,
+                )),
+        )
+        .route("/registry/{slug}/import/{token}/confirm", post(exchange::confirm))
+        .route("/registry/{slug}/import/{token}/report.xlsx", get(exchange::report))
+        .route("/registry/{slug}/{id}", get(registry::detail).post(registry::update))
+        .route("/registry/{slug}/{id}/edit", get(registry::edit_form))
+        .route("/registry/{slug}/{id}/archive", post(registry::archive))
+        .route("/registry/{slug}/{id}/restore", post(registry::restore))
+        .route("/system/users", get(system::users).post(system::create_user))
+        .route("/system/users/{id}/{action}", post(system::change_user))
+        .route("/system/audit", get(system::audit))
+        .route("/screening", get(screening::hits_page))
+        .route("/screening/hits/{id}", get(screening::hit))
+        .route("/screening/hits/{id}/decide", post(screening::decide))
+        .route("/screening/rescreen", post(screening::rescreen))
+        .route("/screening/lists", get(screening::lists_page))
+        .route(
+            "/screening/lists/import",
+            post(screening::import_list).layer(axum::extract::DefaultBodyLimit::max(
+                kean_exchange::DEFAULT_MAX_BYTES as usize + 1_000_000,
+            )),
+        )
+        .route("/screening/lists/{id}", get(screening::list_page))
+        .route("/screening/lists/{id}/retire", post(screening::retire_list))
+        .route("/screening/versions/{id}", get(screening::version_page))
+        .route("/screening/entries/{id}", get(screening::entry_page))
+}
