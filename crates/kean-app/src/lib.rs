@@ -32,8 +32,8 @@ pub use kean_store::{
     Page, ScreeningSummary, StoredEntry, SubjectState, User,
 };
 pub use screening::{
-    ListImport, PARTIES, PartyScreening, PartySpec, ScreeningRun, THRESHOLD, entry_from_json, entry_json, read_list,
-    screens,
+    ListImport, PARTIES, PartyScreening, PartySpec, ScreeningRun, THRESHOLD, entry_from_json, entry_json,
+    explanation_detail, explanation_text, read_list, screens,
 };
 pub use stats::{Bucket, Dashboard, Figure, StatFilter};
 

@@ -240,6 +240,7 @@ impl PartyValues {
                             matched_name: h.matched_name,
                             score_bp: (h.score * 10_000.0).round() as i64,
                             explanation: h.explanation.summary(),
+                            explanation_detail: serde_json::to_string(&h.explanation).ok(),
                         })
                     })
                 })
@@ -1012,4 +1013,27 @@ fn check_local_entries(list: &kean_screen::ParsedList) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// A result's explanation in the reader's language: rendered from the
+/// structured explanation the engine gave when the result opened; results
+/// opened before kean kept it (schema v12) have only the English sentence.
+pub fn explanation_text(hit: &HitRow, zh: bool) -> String {
+    let lang = if zh {
+        kean_screen::Lang::Zh
+    } else {
+        kean_screen::Lang::En
+    };
+    hit.explanation_detail
+        .as_deref()
+        .and_then(|json| serde_json::from_str::<kean_screen::Explanation>(json).ok())
+        .map(|e| e.render(lang))
+        .unwrap_or_else(|| hit.explanation.clone())
+}
+
+/// A result's structured explanation, as stored (for the API).
+pub fn explanation_detail(hit: &HitRow) -> Option<serde_json::Value> {
+    hit.explanation_detail
+        .as_deref()
+        .and_then(|json| serde_json::from_str(json).ok())
 }

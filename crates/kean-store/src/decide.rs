@@ -135,6 +135,7 @@ mod tests {
                     matched_name: "X".into(),
                     score_bp: 9000,
                     explanation: String::new(),
+                    explanation_detail: None,
                 })
                 .collect(),
         }
@@ -157,6 +158,7 @@ mod tests {
             matched_name: "X".into(),
             score_bp: 9000,
             explanation: String::new(),
+            explanation_detail: None,
             status,
             decision: None,
             lapse_reason: None,

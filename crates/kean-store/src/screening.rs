@@ -123,7 +123,10 @@ pub struct NewHit {
     pub matched_name: String,
     /// Score in ten-thousandths.
     pub score_bp: i64,
+    /// The engine's one-line explanation (English).
     pub explanation: String,
+    /// The engine's structured explanation as JSON, rendered per language.
+    pub explanation_detail: Option<String>,
 }
 
 /// State of a screening result.
@@ -195,6 +198,9 @@ pub struct HitRow {
     pub matched_name: String,
     pub score_bp: i64,
     pub explanation: String,
+    /// The structured explanation (JSON) of results opened since schema
+    /// v12; `None` for older ones, which keep only the sentence.
+    pub explanation_detail: Option<String>,
     pub status: HitStatus,
     /// The reviewer's last decision (`confirmed` / `dismissed`), kept when
     /// the result later lapses.

@@ -133,6 +133,22 @@ async fn lists_decisions_and_dynamic_screening(s: Server) {
     assert_eq!(open.len(), 1, "{p}");
     assert_eq!(open[0]["entry"]["key"], "W2");
     assert!(open[0]["explanation"].as_str().unwrap().contains("huawei"), "{p}");
+    // The explanation is kept structured and read in either language.
+    let zh = open[0]["explanation_zh"].as_str().unwrap();
+    assert!(
+        zh.contains("名称相似度") && zh.contains("华为") && zh.contains("拼音"),
+        "{zh}"
+    );
+    let detail = &open[0]["explanation_detail"];
+    assert!(detail["method"].as_str().is_some(), "{detail}");
+    assert!(
+        detail["agreed"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|t| t["query"] == "华为" && t["entry"] == "huawei"),
+        "{detail}"
+    );
     let huawei_hit = open[0]["id"].as_i64().unwrap();
     // An unrelated organization has been screened and found clear.
     let p = party(&reviewer, "organizations", b.org_b).await;

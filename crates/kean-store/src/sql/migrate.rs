@@ -22,6 +22,10 @@ pub(crate) const MIGRATIONS_SQLITE: &[(i64, &str)] = &[
     (9, include_str!("../../migrations/sqlite/0009_list_indexes.sql")),
     (10, include_str!("../../migrations/sqlite/0010_record_counts.sql")),
     (11, include_str!("../../migrations/sqlite/0011_digit_trigrams.sql")),
+    (
+        12,
+        include_str!("../../migrations/sqlite/0012_hit_explanation_detail.sql"),
+    ),
 ];
 pub(crate) const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/postgres/0001_init.sql")),
@@ -35,6 +39,10 @@ pub(crate) const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[
     (9, include_str!("../../migrations/postgres/0009_list_indexes.sql")),
     (10, include_str!("../../migrations/postgres/0010_record_counts.sql")),
     (11, include_str!("../../migrations/postgres/0011_digit_trigrams.sql")),
+    (
+        12,
+        include_str!("../../migrations/postgres/0012_hit_explanation_detail.sql"),
+    ),
 ];
 
 /// The migrations of a database, in order.

@@ -21,7 +21,7 @@ use crate::types::{Backend, Page, WriteMeta};
 
 pub(crate) const HIT_COLS: &str = "h.id, h.subject_kind, h.subject_id, h.subject_field, h.subject_name, h.subject_hash, \
      h.owner_org_id, h.list_id, l.code AS list_code, h.entry_id, h.entry_key, h.entry_name, h.matched_name, \
-     h.score_bp, h.explanation, h.status, h.decision, h.lapse_reason, h.reason, h.decided_by, h.decided_at, h.created_at, \
+     h.score_bp, h.explanation, h.explanation_detail, h.status, h.decision, h.lapse_reason, h.reason, h.decided_by, h.decided_at, h.created_at, \
      h.updated_at, h.version";
 
 pub(crate) fn decode_hit(r: &AnyRow) -> Result<HitRow> {
@@ -44,6 +44,7 @@ pub(crate) fn decode_hit(r: &AnyRow) -> Result<HitRow> {
         matched_name: r.try_get("matched_name")?,
         score_bp: r.try_get("score_bp")?,
         explanation: r.try_get("explanation")?,
+        explanation_detail: r.try_get("explanation_detail")?,
         status: HitStatus::parse(&status)
             .ok_or_else(|| StoreError::other(format!("unknown status '{status}' in screening_hits")))?,
         decision: r
@@ -364,8 +365,8 @@ impl ScreeningResultStore for SqlStore {
             let id: i64 = q(
                 "INSERT INTO screening_hits (subject_kind, subject_id, subject_field, subject_name, subject_hash, \
                  owner_org_id, list_id, entry_id, entry_key, entry_name, matched_name, score_bp, explanation, \
-                 status, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'open', $14, $14) RETURNING id"
+                 explanation_detail, status, created_at, updated_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'open', $15, $15) RETURNING id"
                     .into(),
                 vec![
                     Arg::Text(Some(s.kind.slug().to_string())),
@@ -381,6 +382,7 @@ impl ScreeningResultStore for SqlStore {
                     Arg::Text(Some(n.matched_name.clone())),
                     Arg::Int(Some(n.score_bp)),
                     Arg::Text(Some(n.explanation.clone())),
+                    Arg::Text(n.explanation_detail.clone()),
                     Arg::Text(Some(meta.at.clone())),
                 ],
             )

@@ -48,6 +48,8 @@ fn hit_json(h: &HitRow) -> J {
         "matched_name": h.matched_name,
         "score": h.score_bp as f64 / 10_000.0,
         "explanation": h.explanation,
+        "explanation_zh": kean_app::explanation_text(h, true),
+        "explanation_detail": kean_app::explanation_detail(h),
         "status": h.status.code(),
         "decision": h.decision.map(|d| d.code()),
         "lapse_reason": h.lapse_reason,

@@ -97,40 +97,8 @@ fn hit_view(h: &HitRow, lang: Lang) -> HitView {
         status_code: h.status.code(),
         lapse: lapse_text(&h.lapse_reason, lang),
         found_at: display_time(&h.created_at),
-        explanation: if lang.zh() {
-            explanation_zh(&h.explanation)
-        } else {
-            h.explanation.clone()
-        },
+        explanation: kean_app::explanation_text(h, lang.zh()),
     }
-}
-
-/// The engine's one-line explanation in Chinese: its fixed phrases are
-/// translated, names and numbers kept as they are.
-fn explanation_zh(s: &str) -> String {
-    let mut out = if let Some(rest) = s.strip_prefix("alias '") {
-        format!("别名「{rest}")
-    } else if let Some(rest) = s.strip_prefix("name '") {
-        format!("名称「{rest}")
-    } else {
-        s.to_string()
-    };
-    out = out.replacen("' name ", "」 名称相似度 ", 1);
-    for (en, zh) in [
-        ("; agree: ", "；一致："),
-        ("; query only: ", "；仅主体有："),
-        ("; entry only: ", "；仅条目有："),
-        ("; legal form agrees", "；组织形式一致"),
-        ("; legal form differs", "；组织形式不同"),
-        ("; identifier ", "；证件号 "),
-        ("; type ", "；类型 "),
-        ("; country ", "；国别 "),
-        (" not in ", " 不在 "),
-        (" agrees", " 一致"),
-    ] {
-        out = out.replace(en, zh);
-    }
-    out
 }
 
 pub struct Tab {
@@ -771,21 +739,4 @@ pub async fn party_panel(u: &WebUser, kind: Kind, id: i64) -> Option<PartyPanel>
         open_text: fill(u.lang.t("scr.open_n"), &[s.open_count().to_string()]),
         hits: s.hits.iter().map(|h| hit_view(h, u.lang)).collect(),
     })
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn explanations_read_in_chinese() {
-        assert_eq!(
-            super::explanation_zh(
-                "name 'Huawei Technologies (Bolivia) S.R.L.' name 0.90; agree: 华为~huawei(1.00); legal form differs; country CN not in BO -0.07"
-            ),
-            "名称「Huawei Technologies (Bolivia) S.R.L.」 名称相似度 0.90；一致：华为~huawei(1.00)；组织形式不同；国别 CN 不在 BO -0.07"
-        );
-        assert_eq!(
-            super::explanation_zh("alias 'DATA EAST' name 0.71; query only: 山西 科技"),
-            "别名「DATA EAST」 名称相似度 0.71；仅主体有：山西 科技"
-        );
-    }
 }
