@@ -16,6 +16,9 @@ use kean_store::NewImport;
 use crate::access::{RefTarget, Refusal, decide_references};
 use crate::{Access, AppError, Result};
 
+/// How long an uploaded file waits for its import to be confirmed.
+const UPLOAD_LIFETIME: chrono::Duration = chrono::Duration::hours(24);
+
 /// One data row of a file: its line (as the user counts them) and its
 /// cells keyed by field name.
 #[derive(Debug, Clone)]
@@ -481,7 +484,7 @@ impl Access {
                 file_name,
                 bytes,
                 &kean_core::format_ts(now),
-                &kean_core::format_ts(now - chrono::Duration::days(1)),
+                &kean_core::format_ts(now - UPLOAD_LIFETIME),
             )
             .await
             .map_err(AppError::from_store)?;
@@ -495,7 +498,11 @@ impl Access {
         let (kind, file_name, bytes) = self
             .app()
             .store()
-            .get_upload(&hash, self.actor().user_id())
+            .get_upload(
+                &hash,
+                self.actor().user_id(),
+                &kean_core::format_ts(self.app().now() - UPLOAD_LIFETIME),
+            )
             .await
             .map_err(AppError::from_store)?
             .ok_or_else(|| {

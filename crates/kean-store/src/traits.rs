@@ -122,8 +122,15 @@ pub trait AccountStore: Send + Sync {
         at: &str,
         expire_before: &str,
     ) -> Result<()>;
-    /// An upload, only for the user who made it.
-    async fn get_upload(&self, token_hash: &str, user_id: i64) -> Result<Option<(Kind, String, Vec<u8>)>>;
+    /// An upload, only for the user who made it, and only if it was made
+    /// at or after `not_before` (older ones have lapsed, whether or not a
+    /// later upload has swept them away yet).
+    async fn get_upload(
+        &self,
+        token_hash: &str,
+        user_id: i64,
+        not_before: &str,
+    ) -> Result<Option<(Kind, String, Vec<u8>)>>;
     async fn delete_upload(&self, token_hash: &str) -> Result<()>;
     /// Changes an account (unlock, enable/disable, new password), audited;
     /// disabling or a new password also ends the user's sessions.

@@ -253,3 +253,22 @@ async fn lockouts_sessions_and_tokens_end_on_time(s: Server) {
     assert_eq!((st, e["error"]["code"].as_str()), (401, Some("unauthenticated")), "{e}");
 }
 on_both!(lockouts_sessions_and_tokens_end_on_time);
+
+/// A staged upload waits 24 hours for its import to be confirmed; after
+/// that it is gone, even if no later upload has swept it away.
+async fn staged_uploads_lapse_after_a_day(s: Server) {
+    basics(&s.app).await;
+    let sys = s.app.system_access("test");
+    let csv = "name,platform_type,level,host_org_id\n甲公司中试基地,中试基地,市级,晋中甲科技有限公司\n";
+    let token = sys
+        .stage_upload(Kind::Platform, "p.csv", csv.as_bytes())
+        .await
+        .expect("stage");
+    let (_, _, checked) = sys.import_staged(&token, false, true).await.expect("a fresh upload");
+    assert!(matches!(checked, kean_app::FileImport::Checked { rows: 1 }));
+    s.clock.advance(Duration::from_secs(24 * 3600 + 60));
+    let e = sys.import_staged(&token, false, false).await.err().expect("lapsed");
+    assert_eq!(e.code, kean_core::ErrorCode::NotFound, "{e:?}");
+    assert_eq!(sys.count(Kind::Platform).await.expect("count"), 0);
+}
+on_both!(staged_uploads_lapse_after_a_day);

@@ -202,10 +202,21 @@ impl AccountStore for SqlStore {
         Ok(())
     }
 
-    async fn get_upload(&self, token_hash: &str, user_id: i64) -> Result<Option<(Kind, String, Vec<u8>)>> {
+    async fn get_upload(
+        &self,
+        token_hash: &str,
+        user_id: i64,
+        not_before: &str,
+    ) -> Result<Option<(Kind, String, Vec<u8>)>> {
         let row = q(
-            "SELECT kind, file_name, content FROM pending_uploads WHERE token_hash = $1 AND user_id = $2".into(),
-            vec![Arg::Text(Some(token_hash.to_string())), Arg::Int(Some(user_id))],
+            "SELECT kind, file_name, content FROM pending_uploads \
+             WHERE token_hash = $1 AND user_id = $2 AND created_at >= $3"
+                .into(),
+            vec![
+                Arg::Text(Some(token_hash.to_string())),
+                Arg::Int(Some(user_id)),
+                Arg::Text(Some(not_before.to_string())),
+            ],
         )
         .fetch_optional(&self.pool)
         .await?;
