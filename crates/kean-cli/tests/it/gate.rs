@@ -267,7 +267,7 @@ async fn staged_uploads_lapse_after_a_day(s: Server) {
     let (_, _, checked) = sys.import_staged(&token, false, true).await.expect("a fresh upload");
     assert!(matches!(checked, kean_app::FileImport::Checked { rows: 1 }));
     s.clock.advance(Duration::from_secs(24 * 3600 + 60));
-    let e = sys.import_staged(&token, false, false).await.err().expect("lapsed");
+    let e = sys.import_staged(&token, false, false).await.expect_err("lapsed");
     assert_eq!(e.code, kean_core::ErrorCode::NotFound, "{e:?}");
     assert_eq!(sys.count(Kind::Platform).await.expect("count"), 0);
 }
