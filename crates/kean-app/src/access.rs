@@ -11,7 +11,7 @@ use kean_core::schema::{FieldType, Owner};
 use kean_core::{Actor, ErrorCode, FieldError, Fields, Kind, Record, Role, Scope};
 use kean_store::{ListQuery, NewUser, Page, User, WriteMeta};
 
-use crate::auth::{check_password_policy, hash_password};
+use crate::password::{check_password_policy, hash_password};
 use crate::{App, AppError, Result};
 
 /// What an administrator does to an account.
@@ -528,18 +528,14 @@ impl Access {
         })
     }
 
-    /// The dashboard for a statistics export, audited like any data leaving
-    /// kean (target `statistics`, the number of figures and the filter).
-    /// Every figure is read through the gate, as on the page.
-    pub async fn export_dashboard(&self, filter: &crate::StatFilter, format: &str) -> Result<crate::Dashboard> {
-        let d = self.dashboard(filter).await?;
-        let figures = d.figure_count();
-        self.append_export_audit("statistics", format, figures, &filter.describe())
-            .await?;
-        Ok(d)
-    }
-
-    async fn append_export_audit(&self, target: &str, format: &str, rows: usize, filter: &str) -> Result<()> {
+    /// Appends the audit record of data leaving kean (an export).
+    pub(crate) async fn append_export_audit(
+        &self,
+        target: &str,
+        format: &str,
+        rows: usize,
+        filter: &str,
+    ) -> Result<()> {
         let m = self.meta();
         let draft = kean_core::audit::AuditDraft {
             at: m.at,

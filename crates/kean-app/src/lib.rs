@@ -14,6 +14,7 @@ mod access;
 mod auth;
 mod error;
 mod import;
+mod password;
 mod screening;
 mod stats;
 
@@ -24,13 +25,14 @@ use kean_core::Clock;
 use kean_store::Store;
 
 pub use access::{Access, EXPORT_ROW_CAP, Export, Listing, UserAction};
-pub use auth::{LoginOk, SessionKind, Settings, random_token};
+pub use auth::{LoginOk, SessionKind, Settings};
 pub use error::AppError;
 pub use import::{FileImport, ImportOutcome, ImportProgress, ImportRow, ImportSource, ImportStage, RowError};
 pub use kean_store::{
     ArchivedFilter, Backend, HitDecision, HitFilter, HitRow, HitStatus, ListChange, ListInfo, ListQuery, ListVersion,
     Page, ScreeningSummary, StoredEntry, SubjectState, User,
 };
+pub use password::random_token;
 pub use screening::{
     ListImport, PARTIES, PartyScreening, PartySpec, ScreeningRun, THRESHOLD, entry_from_json, entry_json,
     explanation_detail, explanation_text, read_list, screens,

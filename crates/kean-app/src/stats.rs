@@ -272,6 +272,17 @@ impl Access {
         })
     }
 
+    /// The dashboard for a statistics export, audited like any data leaving
+    /// kean (target `statistics`, the number of figures and the filter).
+    /// Every figure is read through the gate, as on the page.
+    pub async fn export_dashboard(&self, filter: &StatFilter, format: &str) -> Result<Dashboard> {
+        let d = self.dashboard(filter).await?;
+        let figures = d.figure_count();
+        self.append_export_audit("statistics", format, figures, &filter.describe())
+            .await?;
+        Ok(d)
+    }
+
     /// Computes the dashboard for a filter.
     pub async fn dashboard(&self, f: &StatFilter) -> Result<Dashboard> {
         // Innovation platforms (currently recognised, i.e. active records).
