@@ -12,7 +12,7 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, AssertSqlSafe, Row};
 
 use crate::error::{Result, StoreError};
-use crate::types::User;
+use crate::types::{Page, User};
 
 /// A bound parameter.
 #[derive(Debug, Clone)]
@@ -181,4 +181,38 @@ pub(crate) fn in_list(first: usize, n: usize) -> String {
         .map(|i| format!("${i}"))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// A numbered page of a plain list (screening results, list changes, the
+/// audit log): `count` (a `SELECT COUNT(*) AS n …`) and `select` (ending in
+/// its `ORDER BY`) take the same `args`; the page's `LIMIT`/`OFFSET` are
+/// appended as the next two placeholders. Counts are exact.
+pub(crate) async fn counted_page<T>(
+    pool: &sqlx::AnyPool,
+    count: String,
+    select: String,
+    mut args: Vec<Arg>,
+    page: u32,
+    page_size: u32,
+    decode: impl Fn(&AnyRow) -> Result<T>,
+) -> Result<Page<T>> {
+    let page = page.max(1);
+    let page_size = page_size.clamp(1, 500);
+    let total: i64 = q(count, args.clone()).fetch_one(pool).await?.try_get("n")?;
+    let n = args.len();
+    args.push(Arg::Int(Some(page_size as i64)));
+    args.push(Arg::Int(Some((page as i64 - 1) * page_size as i64)));
+    let items = q(format!("{select} LIMIT ${} OFFSET ${}", n + 1, n + 2), args)
+        .fetch_all(pool)
+        .await?
+        .iter()
+        .map(decode)
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Page {
+        items,
+        total,
+        total_is_exact: true,
+        page,
+        page_size,
+    })
 }

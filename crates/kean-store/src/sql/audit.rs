@@ -3,14 +3,13 @@
 
 use async_trait::async_trait;
 use kean_core::audit::{AuditDraft, AuditEntry};
-use sqlx::Row;
 
 use crate::error::{Result, StoreError};
 use crate::traits::AuditStore;
 use crate::types::Page;
 
 use super::SqlStore;
-use super::args::{AUDIT_COLS, Arg, decode_audit, q, qs};
+use super::args::{AUDIT_COLS, Arg, counted_page, decode_audit, q};
 
 #[async_trait]
 impl AuditStore for SqlStore {
@@ -24,29 +23,16 @@ impl AuditStore for SqlStore {
     }
 
     async fn audit_page(&self, page: u32, page_size: u32) -> Result<Page<AuditEntry>> {
-        let page = page.max(1);
-        let page_size = page_size.clamp(1, 500);
-        let total: i64 = qs("SELECT COUNT(*) AS n FROM audit_log")
-            .fetch_one(&self.pool)
-            .await?
-            .try_get("n")?;
-        let rows = q(
-            format!("SELECT {AUDIT_COLS} FROM audit_log ORDER BY seq DESC LIMIT $1 OFFSET $2"),
-            vec![
-                Arg::Int(Some(page_size as i64)),
-                Arg::Int(Some((page as i64 - 1) * page_size as i64)),
-            ],
-        )
-        .fetch_all(&self.pool)
-        .await?;
-        let items = rows.iter().map(decode_audit).collect::<Result<Vec<_>>>()?;
-        Ok(Page {
-            items,
-            total,
-            total_is_exact: true,
+        counted_page(
+            &self.pool,
+            "SELECT COUNT(*) AS n FROM audit_log".into(),
+            format!("SELECT {AUDIT_COLS} FROM audit_log ORDER BY seq DESC"),
+            vec![],
             page,
             page_size,
-        })
+            decode_audit,
+        )
+        .await
     }
 
     async fn audit_range(&self, after_seq: i64, limit: u32) -> Result<Vec<AuditEntry>> {

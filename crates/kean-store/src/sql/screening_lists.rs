@@ -7,7 +7,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use super::SqlStore;
-use super::args::{Arg, CHUNK, in_list, placeholders, q};
+use super::args::{Arg, CHUNK, counted_page, in_list, placeholders, q};
 use super::write_tx::draft;
 use crate::error::{Result, StoreError};
 use crate::screening::{ListChange, ListInfo, ListVersion, NewListEntry, RescreenFigures, StoredEntry};
@@ -176,53 +176,33 @@ impl ScreeningListStore for SqlStore {
         page: u32,
         page_size: u32,
     ) -> Result<Page<ListChange>> {
-        let page = page.max(1);
-        let page_size = page_size.clamp(1, 500);
         let mut cond = "version_id = $1".to_string();
         let mut args = vec![Arg::Int(Some(version_id))];
         if let Some(c) = change {
             cond.push_str(" AND change = $2");
             args.push(Arg::Text(Some(c.to_string())));
         }
-        let total: i64 = q(
+        counted_page(
+            &self.pool,
             format!("SELECT COUNT(*) AS n FROM restricted_list_changes WHERE {cond}"),
-            args.clone(),
-        )
-        .fetch_one(&self.pool)
-        .await?
-        .try_get("n")?;
-        let n = args.len();
-        args.push(Arg::Int(Some(page_size as i64)));
-        args.push(Arg::Int(Some((page as i64 - 1) * page_size as i64)));
-        let items = q(
             format!(
                 "SELECT change, entry_key, name, old_entry_id, new_entry_id FROM restricted_list_changes \
-                 WHERE {cond} ORDER BY id LIMIT ${} OFFSET ${}",
-                n + 1,
-                n + 2
+                 WHERE {cond} ORDER BY id"
             ),
             args,
-        )
-        .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(|r| {
-            Ok(ListChange {
-                change: r.try_get(0)?,
-                entry_key: r.try_get(1)?,
-                name: r.try_get(2)?,
-                old_entry_id: r.try_get(3)?,
-                new_entry_id: r.try_get(4)?,
-            })
-        })
-        .collect::<Result<Vec<_>>>()?;
-        Ok(Page {
-            items,
-            total,
-            total_is_exact: true,
             page,
             page_size,
-        })
+            |r| {
+                Ok(ListChange {
+                    change: r.try_get(0)?,
+                    entry_key: r.try_get(1)?,
+                    name: r.try_get(2)?,
+                    old_entry_id: r.try_get(3)?,
+                    new_entry_id: r.try_get(4)?,
+                })
+            },
+        )
+        .await
     }
 
     async fn import_list_version(

@@ -9,7 +9,7 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
 use super::SqlStore;
-use super::args::{Arg, CHUNK, escape_like, in_list, placeholders, q};
+use super::args::{Arg, CHUNK, counted_page, escape_like, in_list, placeholders, q};
 use super::write_tx::draft;
 use crate::decide::{Party, decide, entries_to_check};
 use crate::error::{Result, StoreError};
@@ -433,8 +433,6 @@ impl ScreeningResultStore for SqlStore {
     }
 
     async fn hits(&self, filter: &HitFilter, scope: Scope) -> Result<Page<HitRow>> {
-        let page = filter.page.max(1);
-        let page_size = filter.page_size.clamp(1, 500);
         let mut conds = vec!["1 = 1".to_string()];
         let mut args = Vec::new();
         if let Some(o) = scope.organization() {
@@ -462,37 +460,19 @@ impl ScreeningResultStore for SqlStore {
             conds.push(format!("LOWER(h.subject_name) LIKE ${} ESCAPE '\\'", args.len()));
         }
         let cond = conds.join(" AND ");
-        let total: i64 = q(
+        counted_page(
+            &self.pool,
             format!("SELECT COUNT(*) AS n FROM screening_hits h WHERE {cond}"),
-            args.clone(),
-        )
-        .fetch_one(&self.pool)
-        .await?
-        .try_get("n")?;
-        let n = args.len();
-        args.push(Arg::Int(Some(page_size as i64)));
-        args.push(Arg::Int(Some((page as i64 - 1) * page_size as i64)));
-        let items = q(
             format!(
                 "SELECT {HIT_COLS} FROM screening_hits h JOIN restricted_lists l ON l.id = h.list_id \
-                 WHERE {cond} ORDER BY h.id DESC LIMIT ${} OFFSET ${}",
-                n + 1,
-                n + 2
+                 WHERE {cond} ORDER BY h.id DESC"
             ),
             args,
+            filter.page,
+            filter.page_size,
+            decode_hit,
         )
-        .fetch_all(&self.pool)
-        .await?
-        .iter()
-        .map(decode_hit)
-        .collect::<Result<Vec<_>>>()?;
-        Ok(Page {
-            items,
-            total,
-            total_is_exact: true,
-            page,
-            page_size,
-        })
+        .await
     }
 
     async fn hit(&self, id: i64, scope: Scope) -> Result<Option<HitRow>> {
