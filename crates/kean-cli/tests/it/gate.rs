@@ -165,10 +165,8 @@ async fn archived_references_are_refused_on_every_write_path(s: Server) {
     let (st, err) = admin.post("/api/v1/registry/platforms", Value::Object(body)).await;
     assert_eq!(st, 422, "{err}");
     assert_eq!(err["error"]["fields"][0]["field"], "host_org_id", "{err}");
-    assert!(
-        err["error"]["message_zh"].to_string().contains("已归档") || err.to_string().contains("已归档"),
-        "{err}"
-    );
+    let why = err["error"]["fields"][0]["message_zh"].as_str().unwrap_or_default();
+    assert!(why.contains("已归档"), "{err}");
 
     // Import, by the archived organization's name and by its credit code.
     let rows = vec![
