@@ -96,7 +96,7 @@ enum Command {
         /// The names to screen.
         #[arg(long)]
         input: std::path::PathBuf,
-        /// Where to write the hits (default: standard output). Header:
+        /// Where to write the matches (default: standard output). Header:
         /// query_id,entry_id,entry_name,list,matched_name,score,explanation
         #[arg(long)]
         output: Option<std::path::PathBuf>,
@@ -410,12 +410,12 @@ fn screen(
     match result {
         Ok(s) => {
             eprintln!(
-                "screened {} names against {} list entries in {:.1} s: {} hits for {} names at threshold {threshold}{}",
+                "screened {} names against {} list entries in {:.1} s: {} matches for {} names at threshold {threshold}{}",
                 s.queries,
                 index.len(),
                 started.elapsed().as_secs_f64(),
-                s.hits,
-                s.queries_with_hits,
+                s.matches,
+                s.queries_with_matches,
                 output
                     .map(|p| format!(", written to {}", p.display()))
                     .unwrap_or_default()
