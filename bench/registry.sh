@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Registry benchmark (issue: statistics and data exchange): seeds ORGS
-# organizations and CONTRACTS technology contracts through the real import
+# organizations and TECH_CONTRACTS technology contracts through the real import
 # path, then measures the dashboard and the list requests people make, each
 # separately, under load, on SQLite and (when BENCH_PG_URL is set)
 # PostgreSQL. Prints a Markdown-ish summary.
 #
-#   bench/registry.sh [ORGS] [CONTRACTS]        (defaults 100000 1000000)
+#   bench/registry.sh [ORGS] [TECH_CONTRACTS]        (defaults 100000 1000000)
 #   BENCH_PG_URL=postgres://postgres:kean@127.0.0.1:5432/postgres bench/registry.sh
 #
 # Environment:
@@ -22,7 +22,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ORGS=${1:-100000}
-CONTRACTS=${2:-1000000}
+TECH_CONTRACTS=${2:-1000000}
 PORT=${BENCH_PORT:-18999}
 DURATION=${BENCH_DURATION:-20s}
 cargo build --release -p kean-cli --bins --examples >/dev/null
@@ -36,7 +36,7 @@ trap 'kill "${server:-0}" 2>/dev/null || true; rm -rf "$work"' EXIT
 cat >"$work/random_title.lua" <<'LUA'
 math.randomseed(os.time())
 request = function()
-  return wrk.format(nil, "/api/v1/registry/contracts?page_size=20&q=%E5%9F%BA%E5%87%86%E6%8A%80%E6%9C%AF%E5%90%88%E5%90%8C" .. math.random(0, CONTRACTS - 1))
+  return wrk.format(nil, "/api/v1/registry/contracts?page_size=20&q=%E5%9F%BA%E5%87%86%E6%8A%80%E6%9C%AF%E5%90%88%E5%90%8C" .. math.random(0, TECH_CONTRACTS - 1))
 end
 LUA
 cat >"$work/random_seller.lua" <<'LUA'
@@ -57,7 +57,7 @@ request = function()
     .. "&registered_on_from=" .. os.date("!%Y-%m-%d", from) .. "&registered_on_to=" .. os.date("!%Y-%m-%d", from + 29 * 86400))
 end
 LUA
-sed -i "s/CONTRACTS - 1/$CONTRACTS - 1/; s/ORGS - 1/$ORGS - 1/" "$work/random_title.lua" "$work/random_seller.lua"
+sed -i "s/TECH_CONTRACTS - 1/$TECH_CONTRACTS - 1/; s/ORGS - 1/$ORGS - 1/" "$work/random_title.lua" "$work/random_seller.lua"
 
 # The list requests people make, each measured on its own (URL-encoded).
 # Keywords: 基准技术合同12345 (a contract's title), 晋中基准4242科技 (a seller's
@@ -77,9 +77,9 @@ LISTS=(
 
 run_one() {
   local name=$1 url=$2 seed=$3
-  echo "## $name ($ORGS organizations, $CONTRACTS contracts; load before: $(cut -d' ' -f1-3 /proc/loadavg))"
+  echo "## $name ($ORGS organizations, $TECH_CONTRACTS technology contracts; load before: $(cut -d' ' -f1-3 /proc/loadavg))"
   if [ "$seed" = 1 ]; then
-    "$SEED" "$url" "$ORGS" "$CONTRACTS" | sed 's/^/    /'
+    "$SEED" "$url" "$ORGS" "$TECH_CONTRACTS" | sed 's/^/    /'
   else
     echo "    (re-using the seeded database)"
   fi

@@ -74,7 +74,7 @@ pub const PARTIES: &[PartySpec] = &[
     },
     PartySpec {
         country_field: Some("buyer_country"),
-        ..party(Kind::Contract, "buyer_name", EntityType::Unknown)
+        ..party(Kind::TechContract, "buyer_name", EntityType::Unknown)
     },
     PartySpec {
         country_field: Some("counterparty_country"),

@@ -149,7 +149,7 @@ pub fn build() -> J {
             { "name": "district_id", "in": "query", "schema": { "type": "integer" } },
             { "name": "industry_chain_id", "in": "query", "schema": { "type": "integer" } },
             { "name": "org_type", "in": "query", "schema": { "type": "string", "enum": kean_core::schema::ORG_TYPES.iter().map(|c| c.code).collect::<Vec<_>>() } }],
-        "responses": { "200": { "description": "platforms, valid high-tech enterprises, registered contracts (count, value, technology value, year on year, by month/district/chain), technology-service revenue, achievement transfers; each with the list link behind it" }, "400": err("bad parameter") } } }));
+        "responses": { "200": { "description": "platforms, valid high-tech enterprises, registered technology contracts (count, value, technology value, year on year, by month/district/chain), technology-service revenue, achievement transfers; each with the list link behind it" }, "400": err("bad parameter") } } }));
     screening_paths(&mut paths, &err);
     json!({
         "openapi": "3.1.0",

@@ -352,25 +352,25 @@ mod tests {
 
     #[test]
     fn list_params_strict_names_the_bad_parameter() {
-        let e = parse_list_params(Kind::Contract, &pairs(&[("colour", "red")]), true)
+        let e = parse_list_params(Kind::TechContract, &pairs(&[("colour", "red")]), true)
             .err()
             .unwrap();
         assert_eq!(e.fields[0].field, "colour");
-        let e = parse_list_params(Kind::Contract, &pairs(&[("contract_type", "bribe")]), true)
+        let e = parse_list_params(Kind::TechContract, &pairs(&[("contract_type", "bribe")]), true)
             .err()
             .unwrap();
         assert_eq!(e.fields[0].field, "contract_type");
-        let e = parse_list_params(Kind::Contract, &pairs(&[("page_size", "100000")]), true)
+        let e = parse_list_params(Kind::TechContract, &pairs(&[("page_size", "100000")]), true)
             .err()
             .unwrap();
         assert_eq!(e.fields[0].field, "page_size");
-        assert!(parse_list_params(Kind::Contract, &pairs(&[("colour", "red")]), false).is_ok());
+        assert!(parse_list_params(Kind::TechContract, &pairs(&[("colour", "red")]), false).is_ok());
     }
 
     #[test]
     fn list_params_read_filters_dates_and_sort() {
         let p = parse_list_params(
-            Kind::Contract,
+            Kind::TechContract,
             &pairs(&[
                 ("q", "晋中"),
                 ("contract_type", "licensing"),

@@ -181,7 +181,7 @@ impl Chrome {
                     Kind::Organization,
                     Kind::Platform,
                     Kind::Person,
-                    Kind::Contract,
+                    Kind::TechContract,
                     Kind::Achievement,
                     Kind::Transfer,
                     Kind::RevenueReport,

@@ -242,7 +242,7 @@ async fn login_register_an_organization_and_find_it() {
     driver.wait_text("dl.detail", name).await;
     let dashboard = format!("{}/?from=2025-01-01&to=2025-12-31", s.base);
     driver.goto(&dashboard).await;
-    let before = driver.text("[data-figure='contracts'] .num").await;
+    let before = driver.text("[data-figure='tech_contracts'] .num").await;
     assert!(before.starts_with('0'), "no contracts yet: {before}");
     driver.goto(&format!("{}/registry/contracts/new", s.base)).await;
     driver.type_into("#f-contract_no", "2025140700777777").await;

@@ -94,21 +94,21 @@ async fn dashboard_follows_the_records(s: Server) {
     let (st, d) = dash().await;
     assert_eq!(st, 200, "{d}");
     assert_eq!(d["platforms"]["total"], 129);
-    assert_eq!(d["contracts"]["count"], 214);
-    assert_eq!(d["contracts"]["contract_value"], "338450000.00");
-    assert!((d["contracts"]["yoy_contract_value"].as_f64().unwrap() - 2.22).abs() < 0.001);
+    assert_eq!(d["tech_contracts"]["count"], 214);
+    assert_eq!(d["tech_contracts"]["contract_value"], "338450000.00");
+    assert!((d["tech_contracts"]["yoy_contract_value"].as_f64().unwrap() - 2.22).abs() < 0.001);
     assert_eq!(d["tech_service"]["enterprises"], 21);
     assert_eq!(d["tech_service"]["revenue"], "1140000000.00");
     assert!((d["tech_service"]["yoy_revenue"].as_f64().unwrap() - 0.111).abs() < 0.001);
     assert_eq!(d["transfers"]["count"], 621);
     assert_eq!(d["transfers"]["amount"], "4500000000.00");
-    let by_month: i64 = d["contracts"]["by_month"]
+    let by_month: i64 = d["tech_contracts"]["by_month"]
         .as_array()
         .unwrap()
         .iter()
         .map(|b| b["count"].as_i64().unwrap())
         .sum();
-    let by_district: i64 = d["contracts"]["by_district"]
+    let by_district: i64 = d["tech_contracts"]["by_district"]
         .as_array()
         .unwrap()
         .iter()
@@ -174,14 +174,14 @@ async fn dashboard_follows_the_records(s: Server) {
     );
 
     // A district's figure equals its bucket, and its link lists exactly those contracts.
-    let bucket = &d["contracts"]["by_district"][0];
+    let bucket = &d["tech_contracts"]["by_district"][0];
     let (_, dd) = api
         .get(&format!(
             "/api/v1/statistics/dashboard?from=2025-01-01&to=2025-12-31&district_id={}",
             bucket["key"].as_str().unwrap()
         ))
         .await;
-    assert_eq!(dd["contracts"]["count"], bucket["count"]);
+    assert_eq!(dd["tech_contracts"]["count"], bucket["count"]);
     let link = bucket["link"]
         .as_str()
         .unwrap()
@@ -203,8 +203,8 @@ async fn dashboard_follows_the_records(s: Server) {
     let (_, d) = dash().await;
     assert_eq!(
         (
-            d["contracts"]["count"].as_i64(),
-            d["contracts"]["contract_value"].as_str()
+            d["tech_contracts"]["count"].as_i64(),
+            d["tech_contracts"]["contract_value"].as_str()
         ),
         (Some(215), Some("339450000.00"))
     );
@@ -215,7 +215,7 @@ async fn dashboard_follows_the_records(s: Server) {
         api.put(&format!("/api/v1/registry/contracts/{id}"), fields).await.0,
         200
     );
-    assert_eq!(dash().await.1["contracts"]["contract_value"], "340450000.00");
+    assert_eq!(dash().await.1["tech_contracts"]["contract_value"], "340450000.00");
     assert_eq!(
         api.post(
             &format!("/api/v1/registry/contracts/{id}/archive"),
@@ -228,8 +228,8 @@ async fn dashboard_follows_the_records(s: Server) {
     let (_, d) = dash().await;
     assert_eq!(
         (
-            d["contracts"]["count"].as_i64(),
-            d["contracts"]["contract_value"].as_str()
+            d["tech_contracts"]["count"].as_i64(),
+            d["tech_contracts"]["contract_value"].as_str()
         ),
         (Some(214), Some("338450000.00"))
     );

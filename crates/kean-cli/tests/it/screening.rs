@@ -67,7 +67,7 @@ async fn lists_decisions_and_dynamic_screening(s: Server) {
     let system = s.app.system_access("test");
 
     // A contract with a listed buyer, registered before any list exists.
-    let contract = |no: &str, buyer: &str, country: &str| {
+    let tech_contract = |no: &str, buyer: &str, country: &str| {
         raw(&[
             ("contract_no", no),
             ("title", "高强钢技术开发合同"),
@@ -83,8 +83,8 @@ async fn lists_decisions_and_dynamic_screening(s: Server) {
     };
     let lockheed = system
         .create(
-            Kind::Contract,
-            &contract("2025140700000001", "Lockheed Martin Corporation", "US"),
+            Kind::TechContract,
+            &tech_contract("2025140700000001", "Lockheed Martin Corporation", "US"),
         )
         .await
         .unwrap();
@@ -220,7 +220,7 @@ async fn lists_decisions_and_dynamic_screening(s: Server) {
                2025140700000002,检测技术服务合同,service,晋中甲科技有限公司,Lockheed Martin Corporation,US,2025-04-01,2025-04-03,5000,5000\n\
                2025140700000003,检测技术咨询合同,consulting,晋中甲科技有限公司,太原理工大学,CN,2025-04-01,2025-04-03,6000,6000\n";
     match system
-        .import_file(Kind::Contract, csv.as_bytes(), "contracts.csv", false, false, None)
+        .import_file(Kind::TechContract, csv.as_bytes(), "contracts.csv", false, false, None)
         .await
         .unwrap()
     {
@@ -234,9 +234,12 @@ async fn lists_decisions_and_dynamic_screening(s: Server) {
     assert_eq!(run["opened"], json!([]), "{run}");
     assert_eq!(run["lapsed"], 0, "{run}");
     // An edit that leaves the party as it was keeps the dismissal too.
-    let mut edit = contract("2025140700000001", "Lockheed Martin Corporation", "US");
+    let mut edit = tech_contract("2025140700000001", "Lockheed Martin Corporation", "US");
     edit.insert("title".into(), "高强钢技术开发合同（补充）".into());
-    system.update(Kind::Contract, lockheed.id, &edit, None).await.unwrap();
+    system
+        .update(Kind::TechContract, lockheed.id, &edit, None)
+        .await
+        .unwrap();
     let p = party(&reviewer, "contracts", lockheed.id).await;
     assert_eq!(with_status(&p, "dismissed").len(), 1, "{p}");
     assert!(with_status(&p, "open").is_empty(), "{p}");
@@ -382,9 +385,9 @@ async fn lists_decisions_and_dynamic_screening(s: Server) {
     // The party changes: its open result lapses and nothing new matches.
     system
         .update(
-            Kind::Contract,
+            Kind::TechContract,
             lockheed.id,
-            &contract("2025140700000001", "太原重型机械集团有限公司", "CN"),
+            &tech_contract("2025140700000001", "太原重型机械集团有限公司", "CN"),
             None,
         )
         .await
@@ -494,7 +497,7 @@ async fn screening_pages(s: Server) {
     let system = s.app.system_access("test");
     let c = system
         .create(
-            Kind::Contract,
+            Kind::TechContract,
             &raw(&[
                 ("contract_no", "2025140700000009"),
                 ("title", "无人机技术许可合同"),
@@ -696,7 +699,7 @@ async fn archive_restore_and_liaison_imports(s: Server) {
     let csv = "contract_no,title,contract_type,seller_org_id,buyer_name,buyer_country,signed_on,registered_on,contract_value,tech_value\n\
                2025140700000005,检测技术服务合同,service,晋中甲科技有限公司,Lockheed Martin Corporation,US,2025-04-01,2025-04-03,5000,5000\n";
     match liaison
-        .import_file(Kind::Contract, csv.as_bytes(), "c.csv", false, false, None)
+        .import_file(Kind::TechContract, csv.as_bytes(), "c.csv", false, false, None)
         .await
         .unwrap()
     {
@@ -740,7 +743,7 @@ async fn screening_reads_apply_the_scope(s: Server) {
         .app
         .system_access("test")
         .create(
-            Kind::Contract,
+            Kind::TechContract,
             &raw(&[
                 ("contract_no", "2025140700000001"),
                 ("title", "高强钢技术开发合同"),
@@ -760,7 +763,7 @@ async fn screening_reads_apply_the_scope(s: Server) {
     let all = authorize(&Actor::system("t"), Action::ReadScreening, None).expect("scope");
     let of = |org: i64| {
         let actor = Actor::authenticated(9, "l".into(), "l".into(), Role::Liaison, Some(org));
-        authorize(&actor, Action::Read, Some(Kind::Contract)).expect("scope")
+        authorize(&actor, Action::Read, Some(Kind::TechContract)).expect("scope")
     };
     let filter = HitFilter {
         page: 1,
@@ -777,11 +780,11 @@ async fn screening_reads_apply_the_scope(s: Server) {
     let counted = |c: Vec<(kean_store::HitStatus, i64)>| c.iter().map(|(_, n)| n).sum::<i64>();
     assert_eq!(counted(store.hit_counts(all).await.expect("counts")), 1);
     assert_eq!(counted(store.hit_counts(of(b.org_b)).await.expect("counts")), 0);
-    let states = |scope| store.subject_states(Kind::Contract, contract.id, scope);
+    let states = |scope| store.subject_states(Kind::TechContract, contract.id, scope);
     assert!(!states(of(b.org_a)).await.expect("states").is_empty());
     assert!(states(of(b.org_b)).await.expect("states").is_empty());
     let subjects = store
-        .screening_subjects(Kind::Contract, &["buyer_name"], None, of(b.org_b))
+        .screening_subjects(Kind::TechContract, &["buyer_name"], None, of(b.org_b))
         .await
         .expect("subjects");
     assert!(subjects.is_empty());
