@@ -20,8 +20,8 @@ use kean_core::policy::Action;
 use kean_core::{ErrorCode, FieldError, Kind, Scope};
 use kean_screen::{EntityType, Entry, Identifier, Index, ListFormat, ParsedList, Query};
 use kean_store::{
-    HitDecision, HitFilter, HitRow, HitStatus, ListChange, ListInfo, ListVersion, NewHit, NewListEntry, Page,
-    ScreeningSummary, StoredEntry, SubjectScreening, SubjectState, WriteMeta,
+    ListChange, ListInfo, ListVersion, NewListEntry, Page, PartyMatch, ResultDecision, ResultFilter, ResultRow,
+    ResultStatus, ScreeningSummary, StoredEntry, SubjectScreening, SubjectState, WriteMeta,
 };
 
 use crate::{Access, App, AppError, Result};
@@ -212,7 +212,7 @@ impl PartyValues {
     }
 
     fn screen(&self, loaded: &Loaded) -> SubjectScreening {
-        let hits = if self.name.is_empty() || self.archived {
+        let matches = if self.name.is_empty() || self.archived {
             Vec::new()
         } else {
             let query = Query {
@@ -226,27 +226,27 @@ impl PartyValues {
                     vec![self.identifier.clone()]
                 },
             };
-            let mut hits: Vec<NewHit> = loaded
+            let mut matches: Vec<PartyMatch> = loaded
                 .lists
                 .iter()
                 .flat_map(|l| {
-                    l.index.screen(&query, THRESHOLD).into_iter().filter_map(|h| {
-                        let entry_id = *l.entries.get(&h.entry_id)?;
-                        Some(NewHit {
+                    l.index.screen(&query, THRESHOLD).into_iter().filter_map(|m| {
+                        let entry_id = *l.entries.get(&m.entry_id)?;
+                        Some(PartyMatch {
                             entry_id,
                             list_id: l.list_id,
-                            entry_key: h.entry_id,
-                            entry_name: h.entry_name,
-                            matched_name: h.matched_name,
-                            score_bp: (h.score * 10_000.0).round() as i64,
-                            explanation: h.explanation.summary(),
-                            explanation_detail: serde_json::to_string(&h.explanation).ok(),
+                            entry_key: m.entry_id,
+                            entry_name: m.entry_name,
+                            matched_name: m.matched_name,
+                            score_bp: (m.score * 10_000.0).round() as i64,
+                            explanation: m.explanation.summary(),
+                            explanation_detail: serde_json::to_string(&m.explanation).ok(),
                         })
                     })
                 })
                 .collect();
-            hits.sort_by_key(|h| -h.score_bp);
-            hits
+            matches.sort_by_key(|m| -m.score_bp);
+            matches
         };
         SubjectScreening {
             kind: self.spec.kind,
@@ -257,7 +257,7 @@ impl PartyValues {
             owner_org_id: self.owner,
             record_version: self.version,
             archived: self.archived,
-            hits,
+            matches,
         }
     }
 }
@@ -504,12 +504,12 @@ pub struct ListImport {
 #[derive(Debug, Clone, Default)]
 pub struct PartyScreening {
     pub states: Vec<SubjectState>,
-    pub hits: Vec<HitRow>,
+    pub results: Vec<ResultRow>,
 }
 
 impl PartyScreening {
     pub fn open_count(&self) -> usize {
-        self.hits.iter().filter(|h| h.status == HitStatus::Open).count()
+        self.results.iter().filter(|h| h.status == ResultStatus::Open).count()
     }
 }
 
@@ -771,28 +771,32 @@ impl Access {
         self.app().rescreen_all(None, &self.write_meta()).await
     }
 
-    pub async fn screening_hits(&self, filter: &HitFilter) -> Result<Page<HitRow>> {
+    pub async fn screening_results(&self, filter: &ResultFilter) -> Result<Page<ResultRow>> {
         let scope = self.screening_gate(Action::ReadScreening)?;
         self.app()
             .store()
-            .hits(filter, scope)
+            .results(filter, scope)
             .await
             .map_err(AppError::from_store)
     }
 
-    pub async fn screening_hit(&self, id: i64) -> Result<HitRow> {
+    pub async fn screening_result(&self, id: i64) -> Result<ResultRow> {
         let scope = self.screening_gate(Action::ReadScreening)?;
         self.app()
             .store()
-            .hit(id, scope)
+            .result(id, scope)
             .await
             .map_err(AppError::from_store)?
             .ok_or_else(AppError::not_found)
     }
 
-    pub async fn hit_counts(&self) -> Result<Vec<(HitStatus, i64)>> {
+    pub async fn result_counts(&self) -> Result<Vec<(ResultStatus, i64)>> {
         let scope = self.screening_gate(Action::ReadScreening)?;
-        self.app().store().hit_counts(scope).await.map_err(AppError::from_store)
+        self.app()
+            .store()
+            .result_counts(scope)
+            .await
+            .map_err(AppError::from_store)
     }
 
     /// The screening of a record's parties, for its page; `None` when the
@@ -818,41 +822,41 @@ impl Access {
             .subject_states(kind, id, scope)
             .await
             .map_err(AppError::from_store)?;
-        let hits = store
-            .hits(
-                &HitFilter {
+        let results = store
+            .results(
+                &ResultFilter {
                     kind: Some(kind),
                     subject_id: Some(id),
                     page: 1,
                     page_size: 200,
-                    ..HitFilter::default()
+                    ..ResultFilter::default()
                 },
                 scope,
             )
             .await
             .map_err(AppError::from_store)?
             .items;
-        let mut hits = hits;
+        let mut results = results;
         // Open first, then decided, lapsed last; the strongest match first within each.
-        let rank = |s: HitStatus| match s {
-            HitStatus::Open => 0,
-            HitStatus::Confirmed => 1,
-            HitStatus::Dismissed => 2,
-            HitStatus::Lapsed => 3,
+        let rank = |s: ResultStatus| match s {
+            ResultStatus::Open => 0,
+            ResultStatus::Confirmed => 1,
+            ResultStatus::Dismissed => 2,
+            ResultStatus::Lapsed => 3,
         };
-        hits.sort_by_key(|h| (rank(h.status), -h.score_bp, -h.id));
-        Ok(Some(PartyScreening { states, hits }))
+        results.sort_by_key(|h| (rank(h.status), -h.score_bp, -h.id));
+        Ok(Some(PartyScreening { states, results }))
     }
 
     /// A reviewer confirms a result or dismisses it as a false positive,
     /// giving the reason.
-    pub async fn decide_hit(
+    pub async fn decide_result(
         &self,
         id: i64,
-        decision: HitDecision,
+        decision: ResultDecision,
         reason: &str,
         expected_version: Option<i64>,
-    ) -> Result<HitRow> {
+    ) -> Result<ResultRow> {
         self.screening_gate(Action::DecideScreening)?;
         let reason = reason.trim();
         if reason.chars().count() < 2 || reason.chars().count() > 500 {
@@ -865,8 +869,8 @@ impl Access {
                 ),
             ));
         }
-        let hit = self.screening_hit(id).await?;
-        if hit.status == HitStatus::Lapsed {
+        let current = self.screening_result(id).await?;
+        if current.status == ResultStatus::Lapsed {
             return Err(AppError::new(
                 ErrorCode::Conflict,
                 "该筛查结果已失效（名单条目或主体信息已变化），无需处理",
@@ -875,7 +879,7 @@ impl Access {
         }
         self.app()
             .store()
-            .decide_hit(id, expected_version, decision, reason, &self.write_meta())
+            .decide_result(id, expected_version, decision, reason, &self.write_meta())
             .await
             .map_err(AppError::from_store)
     }
@@ -1018,22 +1022,22 @@ fn check_local_entries(list: &kean_screen::ParsedList) -> Result<()> {
 /// A result's explanation in the reader's language: rendered from the
 /// structured explanation the engine gave when the result opened; results
 /// opened before kean kept it (schema v12) have only the English sentence.
-pub fn explanation_text(hit: &HitRow, zh: bool) -> String {
+pub fn explanation_text(r: &ResultRow, zh: bool) -> String {
     let lang = if zh {
         kean_screen::Lang::Zh
     } else {
         kean_screen::Lang::En
     };
-    hit.explanation_detail
+    r.explanation_detail
         .as_deref()
         .and_then(|json| serde_json::from_str::<kean_screen::Explanation>(json).ok())
         .map(|e| e.render(lang))
-        .unwrap_or_else(|| hit.explanation.clone())
+        .unwrap_or_else(|| r.explanation.clone())
 }
 
 /// A result's structured explanation, as stored (for the API).
-pub fn explanation_detail(hit: &HitRow) -> Option<serde_json::Value> {
-    hit.explanation_detail
+pub fn explanation_detail(r: &ResultRow) -> Option<serde_json::Value> {
+    r.explanation_detail
         .as_deref()
         .and_then(|json| serde_json::from_str(json).ok())
 }

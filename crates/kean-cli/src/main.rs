@@ -477,14 +477,14 @@ async fn import(
         .await;
     bar.finish_and_clear();
     match outcome {
-        Ok(kean_app::FileImport::Imported { ids, new_hits }) => {
+        Ok(kean_app::FileImport::Imported { ids, new_results }) => {
             println!(
                 "imported {} {kind} from {} in one transaction",
                 ids.len(),
                 file.display()
             );
-            if new_hits > 0 {
-                println!("screening opened {new_hits} results for a reviewer (see /screening)");
+            if new_results > 0 {
+                println!("screening opened {new_results} results for a reviewer (see /screening)");
             }
             ExitCode::SUCCESS
         }

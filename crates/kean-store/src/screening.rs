@@ -91,8 +91,8 @@ pub struct SubjectRow {
     pub values: Vec<Option<String>>,
 }
 
-/// What screening found for one party of one record: every hit at or
-/// above the threshold now. An empty `hits` clears what was found before.
+/// What screening found for one party of one record: every match at or
+/// above the threshold now. An empty `matches` clears what was found before.
 #[derive(Debug, Clone)]
 pub struct SubjectScreening {
     pub kind: Kind,
@@ -110,11 +110,11 @@ pub struct SubjectScreening {
     pub record_version: i64,
     /// An archived record's live results lapse (`archived`); nothing opens.
     pub archived: bool,
-    pub hits: Vec<NewHit>,
+    pub matches: Vec<PartyMatch>,
 }
 
 #[derive(Debug, Clone)]
-pub struct NewHit {
+pub struct PartyMatch {
     /// The entry version matched.
     pub entry_id: i64,
     pub list_id: i64,
@@ -131,7 +131,7 @@ pub struct NewHit {
 
 /// State of a screening result.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum HitStatus {
+pub enum ResultStatus {
     /// 待核查 — waits for a reviewer.
     Open,
     /// 确认命中 — a reviewer confirmed the party is the listed one.
@@ -142,30 +142,30 @@ pub enum HitStatus {
     Lapsed,
 }
 
-impl HitStatus {
-    pub const ALL: [HitStatus; 4] = [
-        HitStatus::Open,
-        HitStatus::Confirmed,
-        HitStatus::Dismissed,
-        HitStatus::Lapsed,
+impl ResultStatus {
+    pub const ALL: [ResultStatus; 4] = [
+        ResultStatus::Open,
+        ResultStatus::Confirmed,
+        ResultStatus::Dismissed,
+        ResultStatus::Lapsed,
     ];
     pub fn code(self) -> &'static str {
         match self {
-            HitStatus::Open => "open",
-            HitStatus::Confirmed => "confirmed",
-            HitStatus::Dismissed => "dismissed",
-            HitStatus::Lapsed => "lapsed",
+            ResultStatus::Open => "open",
+            ResultStatus::Confirmed => "confirmed",
+            ResultStatus::Dismissed => "dismissed",
+            ResultStatus::Lapsed => "lapsed",
         }
     }
-    pub fn parse(s: &str) -> Option<HitStatus> {
-        HitStatus::ALL.into_iter().find(|x| x.code() == s)
+    pub fn parse(s: &str) -> Option<ResultStatus> {
+        ResultStatus::ALL.into_iter().find(|x| x.code() == s)
     }
     pub fn label(self, zh: bool) -> &'static str {
         let (z, e) = match self {
-            HitStatus::Open => ("待核查", "Open"),
-            HitStatus::Confirmed => ("确认命中", "Confirmed"),
-            HitStatus::Dismissed => ("排除误报", "Dismissed"),
-            HitStatus::Lapsed => ("已失效", "Lapsed"),
+            ResultStatus::Open => ("待核查", "Open"),
+            ResultStatus::Confirmed => ("确认命中", "Confirmed"),
+            ResultStatus::Dismissed => ("排除误报", "Dismissed"),
+            ResultStatus::Lapsed => ("已失效", "Lapsed"),
         };
         if zh { z } else { e }
     }
@@ -182,7 +182,7 @@ pub mod lapse {
 
 /// A stored screening result.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HitRow {
+pub struct ResultRow {
     pub id: i64,
     pub subject_kind: Kind,
     pub subject_id: i64,
@@ -201,10 +201,10 @@ pub struct HitRow {
     /// The structured explanation (JSON) of results opened since schema
     /// v12; `None` for older ones, which keep only the sentence.
     pub explanation_detail: Option<String>,
-    pub status: HitStatus,
+    pub status: ResultStatus,
     /// The reviewer's last decision (`confirmed` / `dismissed`), kept when
     /// the result later lapses.
-    pub decision: Option<HitStatus>,
+    pub decision: Option<ResultStatus>,
     pub lapse_reason: Option<String>,
     pub reason: Option<String>,
     pub decided_by: Option<String>,
@@ -216,8 +216,8 @@ pub struct HitRow {
 
 /// Which results to list (newest first).
 #[derive(Debug, Clone, Default)]
-pub struct HitFilter {
-    pub status: Option<HitStatus>,
+pub struct ResultFilter {
+    pub status: Option<ResultStatus>,
     /// Part of the screened party's name.
     pub name: Option<String>,
     pub kind: Option<Kind>,
@@ -253,7 +253,7 @@ pub struct SubjectState {
 
 /// A reviewer's decision on an open (or earlier decided) result.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum HitDecision {
+pub enum ResultDecision {
     Confirm,
     Dismiss,
 }

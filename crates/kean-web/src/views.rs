@@ -202,7 +202,7 @@ impl Chrome {
             menu.push(MenuGroup {
                 title: lang.t("menu.screening").into(),
                 items: vec![
-                    item(lang.t("menu.hits"), "/screening".into()),
+                    item(lang.t("menu.results"), "/screening".into()),
                     item(lang.t("menu.lists"), "/screening/lists".into()),
                 ],
             });

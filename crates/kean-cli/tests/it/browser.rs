@@ -331,9 +331,9 @@ async fn import_a_watch_list_and_review_a_screening_result() {
     driver.type_into("#f-contract_value", "800000").await;
     driver.type_into("#f-tech_value", "600000").await;
     driver.click("#btn-save").await;
-    driver.wait_text("#party-hits", "Lockheed Martin Corporation").await;
-    driver.click("#party-hits a[href^='/screening/hits/']").await;
-    driver.wait_text("#hit-status", "待核查").await;
+    driver.wait_text("#party-results", "Lockheed Martin Corporation").await;
+    driver.click("#party-results a[href^='/screening/results/']").await;
+    driver.wait_text("#result-status", "待核查").await;
     // No reason: the form says so and keeps the result open.
     driver.click("#btn-dismiss").await;
     driver.wait_text("#form-error", "请填写核查理由").await;
@@ -346,6 +346,6 @@ async fn import_a_watch_list_and_review_a_screening_result() {
     driver.click("#btn-dismiss").await;
     driver.wait_text(".flash", "已保存核查结论").await;
     driver.goto(&format!("{}/screening?status=dismissed", s.base)).await;
-    let table = driver.wait_text("#hits", "洛克希德马丁公司").await;
+    let table = driver.wait_text("#results", "洛克希德马丁公司").await;
     assert!(table.contains("排除误报"), "{table}");
 }

@@ -461,7 +461,7 @@ fn screen_command_matches_chinese_names_to_latin_listings() {
     );
     assert!(
         !rows.iter().any(|r| r.starts_with("q2,")),
-        "an unlisted university has no hit: {results}"
+        "an unlisted university has no result: {results}"
     );
     assert!(String::from_utf8_lossy(&out.stderr).contains("screened 2 names"));
 

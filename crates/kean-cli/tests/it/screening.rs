@@ -34,8 +34,9 @@ async fn import_list(api: &Api, file: &str, body: &str) -> (u16, Value) {
 }
 
 /// A decision on a result through the API.
-async fn decide(api: &Api, hit: i64, body: Value) -> (u16, Value) {
-    api.post(&format!("/api/v1/screening/hits/{hit}/decision"), body).await
+async fn decide(api: &Api, result: i64, body: Value) -> (u16, Value) {
+    api.post(&format!("/api/v1/screening/results/{result}/decision"), body)
+        .await
 }
 
 /// The results of one party, as the API shows them on its record.
@@ -46,7 +47,7 @@ async fn party(api: &Api, slug: &str, id: i64) -> Value {
 }
 
 fn with_status<'a>(v: &'a Value, status: &str) -> Vec<&'a Value> {
-    v["hits"]
+    v["results"]
         .as_array()
         .unwrap()
         .iter()
@@ -113,7 +114,7 @@ async fn lists_decisions_and_dynamic_screening(s: Server) {
     assert_eq!(open.len(), 1, "{p}");
     assert_eq!(open[0]["entry"]["key"], "W1");
     assert_eq!(open[0]["subject"]["field"], "buyer_name");
-    let lockheed_hit = open[0]["id"].as_i64().unwrap();
+    let lockheed_result = open[0]["id"].as_i64().unwrap();
 
     // A party registered now is screened at once — in Chinese against the English listing.
     let huawei = system
@@ -149,25 +150,25 @@ async fn lists_decisions_and_dynamic_screening(s: Server) {
             .any(|t| t["query"] == "华为" && t["entry"] == "huawei"),
         "{detail}"
     );
-    let huawei_hit = open[0]["id"].as_i64().unwrap();
+    let huawei_result = open[0]["id"].as_i64().unwrap();
     // An unrelated organization has been screened and found clear.
     let p = party(&reviewer, "organizations", b.org_b).await;
     assert_eq!(p["screened"].as_array().unwrap().len(), 1, "{p}");
-    assert!(p["hits"].as_array().unwrap().is_empty(), "{p}");
+    assert!(p["results"].as_array().unwrap().is_empty(), "{p}");
 
     // Who may see and decide.
-    let (st, _) = liaison.get("/api/v1/screening/hits").await;
+    let (st, _) = liaison.get("/api/v1/screening/results").await;
     assert_eq!(st, 403, "liaisons do not see screening results");
     let (st, _) = liaison
         .get(&format!("/api/v1/screening/parties/contracts/{}", lockheed.id))
         .await;
     assert_eq!(st, 403);
-    let (st, v) = auditor.get("/api/v1/screening/hits?status=open").await;
+    let (st, v) = auditor.get("/api/v1/screening/results?status=open").await;
     assert_eq!(st, 200);
     assert_eq!(v["total"], 2, "{v}");
     let (st, _) = decide(
         &auditor,
-        lockheed_hit,
+        lockheed_result,
         json!({"decision": "dismiss", "reason": "审计员不能核查", "version": 1}),
     )
     .await;
@@ -176,7 +177,7 @@ async fn lists_decisions_and_dynamic_screening(s: Server) {
     // A decision needs a reason and a known verdict.
     let (st, v) = decide(
         &reviewer,
-        lockheed_hit,
+        lockheed_result,
         json!({"decision": "dismiss", "reason": " ", "version": 1}),
     )
     .await;
@@ -184,7 +185,7 @@ async fn lists_decisions_and_dynamic_screening(s: Server) {
     assert_eq!(v["error"]["fields"][0]["field"], "reason");
     let (st, v) = decide(
         &reviewer,
-        lockheed_hit,
+        lockheed_result,
         json!({"decision": "ignore", "reason": "whatever", "version": 1}),
     )
     .await;
@@ -192,7 +193,7 @@ async fn lists_decisions_and_dynamic_screening(s: Server) {
     assert_eq!(v["error"]["fields"][0]["field"], "decision");
     let (st, v) = decide(
         &reviewer,
-        lockheed_hit,
+        lockheed_result,
         json!({"decision": "dismiss", "reason": "买方为同名的本地贸易公司，注册地与证照均不同", "version": 1}),
     )
     .await;
@@ -202,14 +203,14 @@ async fn lists_decisions_and_dynamic_screening(s: Server) {
     // A stale form (old version) is refused.
     let (st, _) = decide(
         &reviewer,
-        lockheed_hit,
+        lockheed_result,
         json!({"decision": "confirm", "reason": "重新确认", "version": 1}),
     )
     .await;
     assert_eq!(st, 409);
     let (st, v) = decide(
         &reviewer,
-        huawei_hit,
+        huawei_result,
         json!({"decision": "confirm", "reason": "统一社会信用代码与实体清单所列主体一致", "version": 1}),
     )
     .await;
@@ -224,7 +225,7 @@ async fn lists_decisions_and_dynamic_screening(s: Server) {
         .await
         .unwrap()
     {
-        kean_app::FileImport::Imported { ids, new_hits } => assert_eq!((ids.len(), new_hits), (2, 1)),
+        kean_app::FileImport::Imported { ids, new_results } => assert_eq!((ids.len(), new_results), (2, 1)),
         other => panic!("{other:?}"),
     }
 
@@ -284,7 +285,7 @@ async fn lists_decisions_and_dynamic_screening(s: Server) {
     let p = party(&reviewer, "contracts", lockheed.id).await;
     let lapsed = with_status(&p, "lapsed");
     assert_eq!(lapsed.len(), 1, "{p}");
-    assert_eq!(lapsed[0]["id"], lockheed_hit);
+    assert_eq!(lapsed[0]["id"], lockheed_result);
     assert_eq!(lapsed[0]["lapse_reason"], "entry_changed");
     let open = with_status(&p, "open");
     assert_eq!(open.len(), 1, "{p}");
@@ -395,7 +396,7 @@ async fn lists_decisions_and_dynamic_screening(s: Server) {
     let p = party(&reviewer, "contracts", lockheed.id).await;
     assert!(with_status(&p, "open").is_empty(), "{p}");
     assert!(
-        p["hits"]
+        p["results"]
             .as_array()
             .unwrap()
             .iter()
@@ -405,7 +406,7 @@ async fn lists_decisions_and_dynamic_screening(s: Server) {
     // Deciding a lapsed result is refused.
     let (st, _) = decide(
         &reviewer,
-        lockheed_hit,
+        lockheed_result,
         json!({"decision": "confirm", "reason": "已失效的结果", "version": 3}),
     )
     .await;
@@ -523,9 +524,9 @@ async fn screening_pages(s: Server) {
         html.contains("洛克希德马丁公司") && html.contains("待核查（1）"),
         "{html}"
     );
-    let i = html.find("/screening/hits/").unwrap() + "/screening/hits/".len();
-    let hit_id: String = html[i..].chars().take_while(char::is_ascii_digit).collect();
-    let (st, html) = reviewer.get(&format!("/screening/hits/{hit_id}")).await;
+    let i = html.find("/screening/results/").unwrap() + "/screening/results/".len();
+    let result_id: String = html[i..].chars().take_while(char::is_ascii_digit).collect();
+    let (st, html) = reviewer.get(&format!("/screening/results/{result_id}")).await;
     assert_eq!(st, 200);
     assert!(
         html.contains("btn-dismiss") && html.contains("Lockheed Martin Corporation"),
@@ -534,7 +535,7 @@ async fn screening_pages(s: Server) {
     // Without the CSRF token the decision is refused.
     let (st, _, _) = reviewer
         .post(
-            &format!("/screening/hits/{hit_id}/decide"),
+            &format!("/screening/results/{result_id}/decide"),
             &[("decision", "dismiss"), ("reason", "测试")],
         )
         .await;
@@ -543,7 +544,7 @@ async fn screening_pages(s: Server) {
     let csrf = csrf_of(&html);
     let (st, body, _) = reviewer
         .post(
-            &format!("/screening/hits/{hit_id}/decide"),
+            &format!("/screening/results/{result_id}/decide"),
             &[
                 ("_csrf", &csrf),
                 ("_version", "1"),
@@ -556,7 +557,7 @@ async fn screening_pages(s: Server) {
     assert!(body.contains("请填写核查理由"), "{body}");
     let (st, _, loc) = reviewer
         .post(
-            &format!("/screening/hits/{hit_id}/decide"),
+            &format!("/screening/results/{result_id}/decide"),
             &[
                 ("_csrf", &csrf),
                 ("_version", "1"),
@@ -609,12 +610,12 @@ async fn real_lists_screen_the_demo_city(s: Server) {
     codes.sort();
     assert_eq!(codes.len(), 4, "{codes:?}");
     assert!(codes.iter().any(|(c, n)| c == "OFAC-SDN" && *n == 14_965), "{codes:?}");
-    let (_, hits) = api.get("/api/v1/screening/hits?status=open&page_size=200").await;
-    let items = hits["items"].as_array().unwrap();
+    let (_, results) = api.get("/api/v1/screening/results?status=open&page_size=200").await;
+    let items = results["items"].as_array().unwrap();
     let found = |name: &str, list: &str| items.iter().any(|h| h["subject"]["name"] == name && h["list"] == list);
-    assert!(found("Lockheed Martin Corporation", "CN"), "{hits}");
-    assert!(found("华为技术有限公司", "US-BIS-EL"), "{hits}");
-    let before = hits["total"].as_i64().unwrap();
+    assert!(found("Lockheed Martin Corporation", "CN"), "{results}");
+    assert!(found("华为技术有限公司", "US-BIS-EL"), "{results}");
+    let before = results["total"].as_i64().unwrap();
     // The largest official file goes through the API too (same content: refused as a repeat).
     let admin = Api::login(&s.base, "admin", "Admin2025").await;
     let ofac = std::fs::read(dir.join("ofac_sdn_2024-05-03.csv")).unwrap();
@@ -631,8 +632,8 @@ async fn real_lists_screen_the_demo_city(s: Server) {
     let (_, run) = api.post("/api/v1/screening/rescreen", json!({})).await;
     assert_eq!(run["opened"], json!([]), "{run}");
     assert!(run["subjects"].as_u64().unwrap() > 1500, "{run}");
-    let (_, hits) = api.get("/api/v1/screening/hits?status=open").await;
-    assert_eq!(hits["total"].as_i64().unwrap(), before);
+    let (_, results) = api.get("/api/v1/screening/results?status=open").await;
+    assert_eq!(results["total"].as_i64().unwrap(), before);
     // A new version of one list opens results only for its own new entries
     // and leaves every other list's results as they were.
     let cn = std::fs::read_to_string(dir.join("cn_lists_flat.csv")).unwrap();
@@ -651,7 +652,7 @@ async fn real_lists_screen_the_demo_city(s: Server) {
     let v: Value = r.json().await.unwrap();
     assert_eq!(v["version"]["removed"], 1, "{v}");
     assert_eq!(v["rescreen"]["opened"], json!([]), "{v}");
-    let (_, after) = api.get("/api/v1/screening/hits?status=open&page_size=200").await;
+    let (_, after) = api.get("/api/v1/screening/results?status=open&page_size=200").await;
     assert_eq!(after["total"].as_i64().unwrap(), before, "{after}");
 }
 on_both!(real_lists_screen_the_demo_city);
@@ -703,8 +704,8 @@ async fn archive_restore_and_liaison_imports(s: Server) {
         .await
         .unwrap()
     {
-        kean_app::FileImport::Imported { ids, new_hits } => {
-            assert_eq!(new_hits, 0, "a liaison is not told about screening results");
+        kean_app::FileImport::Imported { ids, new_results } => {
+            assert_eq!(new_results, 0, "a liaison is not told about screening results");
             // … but the party was screened, and the audit names kean's screening.
             let p = party(&admin, "contracts", ids[0]).await;
             assert_eq!(with_status(&p, "open").len(), 1, "{p}");
@@ -732,7 +733,7 @@ on_both!(archive_restore_and_liaison_imports);
 async fn screening_reads_apply_the_scope(s: Server) {
     use kean_core::Actor;
     use kean_core::policy::{Action, authorize};
-    use kean_store::{HitFilter, ScreeningResultStore, SqlStore};
+    use kean_store::{ResultFilter, ScreeningResultStore, SqlStore};
 
     let b = basics(&s.app).await;
     let admin_pw = user(&s.app, "sec_admin", Role::Admin, None).await;
@@ -765,21 +766,21 @@ async fn screening_reads_apply_the_scope(s: Server) {
         let actor = Actor::authenticated(9, "l".into(), "l".into(), Role::Liaison, Some(org));
         authorize(&actor, Action::Read, Some(Kind::TechContract)).expect("scope")
     };
-    let filter = HitFilter {
+    let filter = ResultFilter {
         page: 1,
         page_size: 50,
-        ..HitFilter::default()
+        ..ResultFilter::default()
     };
-    let found = store.hits(&filter, all).await.expect("hits");
+    let found = store.results(&filter, all).await.expect("results");
     assert_eq!(found.total, 1, "{found:?}");
-    let hit = found.items[0].id;
-    assert_eq!(store.hits(&filter, of(b.org_a)).await.expect("hits").total, 1);
-    assert_eq!(store.hits(&filter, of(b.org_b)).await.expect("hits").total, 0);
-    assert!(store.hit(hit, of(b.org_a)).await.expect("hit").is_some());
-    assert!(store.hit(hit, of(b.org_b)).await.expect("hit").is_none());
-    let counted = |c: Vec<(kean_store::HitStatus, i64)>| c.iter().map(|(_, n)| n).sum::<i64>();
-    assert_eq!(counted(store.hit_counts(all).await.expect("counts")), 1);
-    assert_eq!(counted(store.hit_counts(of(b.org_b)).await.expect("counts")), 0);
+    let id = found.items[0].id;
+    assert_eq!(store.results(&filter, of(b.org_a)).await.expect("results").total, 1);
+    assert_eq!(store.results(&filter, of(b.org_b)).await.expect("results").total, 0);
+    assert!(store.result(id, of(b.org_a)).await.expect("result").is_some());
+    assert!(store.result(id, of(b.org_b)).await.expect("result").is_none());
+    let counted = |c: Vec<(kean_store::ResultStatus, i64)>| c.iter().map(|(_, n)| n).sum::<i64>();
+    assert_eq!(counted(store.result_counts(all).await.expect("counts")), 1);
+    assert_eq!(counted(store.result_counts(of(b.org_b)).await.expect("counts")), 0);
     let states = |scope| store.subject_states(Kind::TechContract, contract.id, scope);
     assert!(!states(of(b.org_a)).await.expect("states").is_empty());
     assert!(states(of(b.org_b)).await.expect("states").is_empty());

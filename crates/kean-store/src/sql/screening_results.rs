@@ -14,20 +14,21 @@ use super::write_tx::draft;
 use crate::decide::{Party, decide, entries_to_check};
 use crate::error::{Result, StoreError};
 use crate::screening::{
-    HitDecision, HitFilter, HitRow, HitStatus, ScreeningSummary, SubjectRow, SubjectScreening, SubjectState, lapse,
+    ResultDecision, ResultFilter, ResultRow, ResultStatus, ScreeningSummary, SubjectRow, SubjectScreening,
+    SubjectState, lapse,
 };
 use crate::traits::ScreeningResultStore;
 use crate::types::{Backend, Page, WriteMeta};
 
-pub(crate) const HIT_COLS: &str = "h.id, h.subject_kind, h.subject_id, h.subject_field, h.subject_name, h.subject_hash, \
+pub(crate) const RESULT_COLS: &str = "h.id, h.subject_kind, h.subject_id, h.subject_field, h.subject_name, h.subject_hash, \
      h.owner_org_id, h.list_id, l.code AS list_code, h.entry_id, h.entry_key, h.entry_name, h.matched_name, \
      h.score_bp, h.explanation, h.explanation_detail, h.status, h.decision, h.lapse_reason, h.reason, h.decided_by, h.decided_at, h.created_at, \
      h.updated_at, h.version";
 
-pub(crate) fn decode_hit(r: &AnyRow) -> Result<HitRow> {
+pub(crate) fn decode_result(r: &AnyRow) -> Result<ResultRow> {
     let kind: String = r.try_get("subject_kind")?;
     let status: String = r.try_get("status")?;
-    Ok(HitRow {
+    Ok(ResultRow {
         id: r.try_get("id")?,
         subject_kind: Kind::from_slug(&kind)
             .ok_or_else(|| StoreError::other(format!("unknown kind '{kind}' in screening_hits")))?,
@@ -45,11 +46,11 @@ pub(crate) fn decode_hit(r: &AnyRow) -> Result<HitRow> {
         score_bp: r.try_get("score_bp")?,
         explanation: r.try_get("explanation")?,
         explanation_detail: r.try_get("explanation_detail")?,
-        status: HitStatus::parse(&status)
+        status: ResultStatus::parse(&status)
             .ok_or_else(|| StoreError::other(format!("unknown status '{status}' in screening_hits")))?,
         decision: r
             .try_get::<Option<String>, _>("decision")?
-            .and_then(|d| HitStatus::parse(&d)),
+            .and_then(|d| ResultStatus::parse(&d)),
         lapse_reason: r.try_get("lapse_reason")?,
         reason: r.try_get("reason")?,
         decided_by: r.try_get("decided_by")?,
@@ -61,7 +62,7 @@ pub(crate) fn decode_hit(r: &AnyRow) -> Result<HitRow> {
 }
 
 /// The audit form of a result.
-pub(crate) fn hit_json(h: &HitRow) -> serde_json::Value {
+pub(crate) fn result_json(h: &ResultRow) -> serde_json::Value {
     serde_json::json!({
         "subject": format!("{}/{}", h.subject_kind.slug(), h.subject_id),
         "field": h.subject_field,
@@ -81,9 +82,10 @@ pub(crate) fn hit_json(h: &HitRow) -> serde_json::Value {
 }
 
 /// A result, optionally only if the record screened is owned by `org`.
-pub(crate) async fn fetch_hit(conn: &mut AnyConnection, id: i64, org: Option<i64>) -> Result<Option<HitRow>> {
-    let mut sql =
-        format!("SELECT {HIT_COLS} FROM screening_hits h JOIN restricted_lists l ON l.id = h.list_id WHERE h.id = $1");
+pub(crate) async fn fetch_result(conn: &mut AnyConnection, id: i64, org: Option<i64>) -> Result<Option<ResultRow>> {
+    let mut sql = format!(
+        "SELECT {RESULT_COLS} FROM screening_hits h JOIN restricted_lists l ON l.id = h.list_id WHERE h.id = $1"
+    );
     let mut args = vec![Arg::Int(Some(id))];
     if let Some(o) = org {
         sql.push_str(" AND h.owner_org_id = $2");
@@ -92,7 +94,7 @@ pub(crate) async fn fetch_hit(conn: &mut AnyConnection, id: i64, org: Option<i64
     q(sql, args)
         .fetch_optional(&mut *conn)
         .await?
-        .map(|r| decode_hit(&r))
+        .map(|r| decode_result(&r))
         .transpose()
 }
 
@@ -239,23 +241,23 @@ impl ScreeningResultStore for SqlStore {
 
         // The live (not lapsed) results of these parties, and their last screened values.
         let wanted: HashSet<(Kind, i64)> = results.iter().map(|s| (s.kind, s.id)).collect();
-        let mut live: Vec<HitRow> = Vec::new();
+        let mut live: Vec<ResultRow> = Vec::new();
         let mut screened: HashMap<(Kind, i64, String), String> = HashMap::new();
         let few = wanted.len() <= 32;
         let pairs: Vec<(Kind, i64)> = if few { wanted.iter().copied().collect() } else { vec![] };
-        let hit_sql = format!(
-            "SELECT {HIT_COLS} FROM screening_hits h JOIN restricted_lists l ON l.id = h.list_id \
+        let result_sql = format!(
+            "SELECT {RESULT_COLS} FROM screening_hits h JOIN restricted_lists l ON l.id = h.list_id \
              WHERE h.status <> 'lapsed'"
         );
         let subj_sql = "SELECT subject_kind, subject_id, subject_field, subject_hash FROM screening_subjects";
-        let mut hit_rows = Vec::new();
+        let mut result_rows = Vec::new();
         let mut subj_rows = Vec::new();
         if few {
             for (kind, id) in &pairs {
                 let args = vec![Arg::Text(Some(kind.slug().to_string())), Arg::Int(Some(*id))];
-                hit_rows.extend(
+                result_rows.extend(
                     q(
-                        format!("{hit_sql} AND h.subject_kind = $1 AND h.subject_id = $2"),
+                        format!("{result_sql} AND h.subject_kind = $1 AND h.subject_id = $2"),
                         args.clone(),
                     )
                     .fetch_all(&mut *tx)
@@ -268,11 +270,11 @@ impl ScreeningResultStore for SqlStore {
                 );
             }
         } else {
-            hit_rows = q(hit_sql, vec![]).fetch_all(&mut *tx).await?;
+            result_rows = q(result_sql, vec![]).fetch_all(&mut *tx).await?;
             subj_rows = q(subj_sql.into(), vec![]).fetch_all(&mut *tx).await?;
         }
-        for r in &hit_rows {
-            let h = decode_hit(r)?;
+        for r in &result_rows {
+            let h = decode_result(r)?;
             if wanted.contains(&(h.subject_kind, h.subject_id)) {
                 live.push(h);
             }
@@ -286,7 +288,7 @@ impl ScreeningResultStore for SqlStore {
                 }
             }
         }
-        let mut live_by: HashMap<(Kind, i64, &str), Vec<&HitRow>> = HashMap::new();
+        let mut live_by: HashMap<(Kind, i64, &str), Vec<&ResultRow>> = HashMap::new();
         for h in &live {
             live_by
                 .entry((h.subject_kind, h.subject_id, h.subject_field.as_str()))
@@ -353,15 +355,15 @@ impl ScreeningResultStore for SqlStore {
                 // Decided meanwhile: the next screening sees it as it is now.
                 continue;
             }
-            let after = fetch_hit(&mut tx, h.id, None).await?.ok_or(StoreError::NotFound)?;
+            let after = fetch_result(&mut tx, h.id, None).await?.ok_or(StoreError::NotFound)?;
             let mut d = draft(meta, "lapse", "screening-hits", Some(h.id));
-            d.before = Some(hit_json(h));
-            d.after = Some(hit_json(&after));
+            d.before = Some(result_json(h));
+            d.after = Some(result_json(&after));
             tx.audit(d);
             summary.lapsed += 1;
         }
         for (s, i) in decisions.open {
-            let n = &s.hits[i];
+            let n = &s.matches[i];
             let id: i64 = q(
                 "INSERT INTO screening_hits (subject_kind, subject_id, subject_field, subject_name, subject_hash, \
                  owner_org_id, list_id, entry_id, entry_key, entry_name, matched_name, score_bp, explanation, \
@@ -389,9 +391,9 @@ impl ScreeningResultStore for SqlStore {
             .fetch_one(&mut *tx)
             .await?
             .try_get("id")?;
-            let row = fetch_hit(&mut tx, id, None).await?.ok_or(StoreError::NotFound)?;
+            let row = fetch_result(&mut tx, id, None).await?.ok_or(StoreError::NotFound)?;
             let mut d = draft(meta, "open", "screening-hits", Some(id));
-            d.after = Some(hit_json(&row));
+            d.after = Some(result_json(&row));
             tx.audit(d);
             summary.opened.push(id);
         }
@@ -432,7 +434,7 @@ impl ScreeningResultStore for SqlStore {
         Ok(summary)
     }
 
-    async fn hits(&self, filter: &HitFilter, scope: Scope) -> Result<Page<HitRow>> {
+    async fn results(&self, filter: &ResultFilter, scope: Scope) -> Result<Page<ResultRow>> {
         let mut conds = vec!["1 = 1".to_string()];
         let mut args = Vec::new();
         if let Some(o) = scope.organization() {
@@ -464,23 +466,23 @@ impl ScreeningResultStore for SqlStore {
             &self.pool,
             format!("SELECT COUNT(*) AS n FROM screening_hits h WHERE {cond}"),
             format!(
-                "SELECT {HIT_COLS} FROM screening_hits h JOIN restricted_lists l ON l.id = h.list_id \
+                "SELECT {RESULT_COLS} FROM screening_hits h JOIN restricted_lists l ON l.id = h.list_id \
                  WHERE {cond} ORDER BY h.id DESC"
             ),
             args,
             filter.page,
             filter.page_size,
-            decode_hit,
+            decode_result,
         )
         .await
     }
 
-    async fn hit(&self, id: i64, scope: Scope) -> Result<Option<HitRow>> {
+    async fn result(&self, id: i64, scope: Scope) -> Result<Option<ResultRow>> {
         let mut conn = self.pool.acquire().await?;
-        fetch_hit(&mut conn, id, scope.organization()).await
+        fetch_result(&mut conn, id, scope.organization()).await
     }
 
-    async fn hit_counts(&self, scope: Scope) -> Result<Vec<(HitStatus, i64)>> {
+    async fn result_counts(&self, scope: Scope) -> Result<Vec<(ResultStatus, i64)>> {
         let mut out = Vec::new();
         let (cond, args) = match scope.organization() {
             Some(o) => (" WHERE owner_org_id = $1", vec![Arg::Int(Some(o))]),
@@ -494,7 +496,7 @@ impl ScreeningResultStore for SqlStore {
         .await?
         {
             let s: String = r.try_get("status")?;
-            if let Some(st) = HitStatus::parse(&s) {
+            if let Some(st) = ResultStatus::parse(&s) {
                 out.push((st, r.try_get("n")?));
             }
         }
@@ -536,16 +538,16 @@ impl ScreeningResultStore for SqlStore {
         .collect()
     }
 
-    async fn decide_hit(
+    async fn decide_result(
         &self,
         id: i64,
         expected_version: Option<i64>,
-        decision: HitDecision,
+        decision: ResultDecision,
         reason: &str,
         meta: &WriteMeta,
-    ) -> Result<HitRow> {
+    ) -> Result<ResultRow> {
         let mut tx = self.write_tx().await?;
-        let before = fetch_hit(&mut tx, id, None).await?.ok_or(StoreError::NotFound)?;
+        let before = fetch_result(&mut tx, id, None).await?.ok_or(StoreError::NotFound)?;
         if let Some(v) = expected_version
             && v != before.version
         {
@@ -554,15 +556,15 @@ impl ScreeningResultStore for SqlStore {
                 actual: before.version,
             });
         }
-        if before.status == HitStatus::Lapsed {
+        if before.status == ResultStatus::Lapsed {
             return Err(StoreError::VersionMismatch {
                 expected: expected_version.unwrap_or(before.version),
                 actual: before.version,
             });
         }
         let status = match decision {
-            HitDecision::Confirm => HitStatus::Confirmed,
-            HitDecision::Dismiss => HitStatus::Dismissed,
+            ResultDecision::Confirm => ResultStatus::Confirmed,
+            ResultDecision::Dismiss => ResultStatus::Dismissed,
         };
         let done = q(
             "UPDATE screening_hits SET status = $1, decision = $1, reason = $2, decided_by = $3, decided_at = $4, \
@@ -585,18 +587,18 @@ impl ScreeningResultStore for SqlStore {
                 actual: before.version + 1,
             });
         }
-        let after = fetch_hit(&mut tx, id, None).await?.ok_or(StoreError::NotFound)?;
+        let after = fetch_result(&mut tx, id, None).await?.ok_or(StoreError::NotFound)?;
         let mut d = draft(
             meta,
             match decision {
-                HitDecision::Confirm => "confirm",
-                HitDecision::Dismiss => "dismiss",
+                ResultDecision::Confirm => "confirm",
+                ResultDecision::Dismiss => "dismiss",
             },
             "screening-hits",
             Some(id),
         );
-        d.before = Some(hit_json(&before));
-        d.after = Some(hit_json(&after));
+        d.before = Some(result_json(&before));
+        d.after = Some(result_json(&after));
         tx.audit(d);
         tx.commit().await?;
         Ok(after)

@@ -102,8 +102,8 @@ fn checked(
                 .collect();
             render(&p, StatusCode::UNPROCESSABLE_ENTITY)
         }
-        Ok(FileImport::Imported { ids, new_hits }) => Redirect::to(&format!(
-            "/registry/{}?imported={}&flagged={new_hits}",
+        Ok(FileImport::Imported { ids, new_results }) => Redirect::to(&format!(
+            "/registry/{}?imported={}&flagged={new_results}",
             kind.slug(),
             ids.len()
         ))
@@ -134,8 +134,8 @@ pub async fn confirm(Path((slug, token)): Path<(String, String)>, f: WebForm) ->
     let kind = kind_of(u, &slug)?;
     let force = f.form.get("force").is_some_and(|v| v == "true");
     Ok(match u.access.import_staged(&token, force, false).await {
-        Ok((_, _, FileImport::Imported { ids, new_hits })) => Redirect::to(&format!(
-            "/registry/{}?imported={}&flagged={new_hits}",
+        Ok((_, _, FileImport::Imported { ids, new_results })) => Redirect::to(&format!(
+            "/registry/{}?imported={}&flagged={new_results}",
             kind.slug(),
             ids.len()
         ))
