@@ -20,8 +20,8 @@ use kean_core::policy::Action;
 use kean_core::{ErrorCode, FieldError, Kind, Scope};
 use kean_screen::{EntityType, Entry, Identifier, Index, ListFormat, ParsedList, Query};
 use kean_store::{
-    ListChange, ListInfo, ListVersion, NewListEntry, Page, PartyMatch, ResultDecision, ResultFilter, ResultRow,
-    ResultStatus, ScreeningSummary, StoredEntry, SubjectScreening, SubjectState, WriteMeta,
+    ListChange, ListInfo, ListVersion, NewListEntry, Page, PartyMatch, PartyState, ResultDecision, ResultFilter,
+    ResultRow, ResultStatus, ScreenedParty, ScreeningSummary, StoredEntry, WriteMeta,
 };
 
 use crate::{Access, App, AppError, Result};
@@ -211,7 +211,7 @@ impl PartyValues {
         )
     }
 
-    fn screen(&self, loaded: &Loaded) -> SubjectScreening {
+    fn screen(&self, loaded: &Loaded) -> ScreenedParty {
         let matches = if self.name.is_empty() || self.archived {
             Vec::new()
         } else {
@@ -248,7 +248,7 @@ impl PartyValues {
             matches.sort_by_key(|m| -m.score_bp);
             matches
         };
-        SubjectScreening {
+        ScreenedParty {
             kind: self.spec.kind,
             id: self.id,
             field: self.spec.field,
@@ -279,7 +279,7 @@ pub struct ScreeningRun {
 impl ScreeningRun {
     fn add(&mut self, other: ScreeningRun) {
         self.generation = other.generation;
-        self.summary.subjects += other.summary.subjects;
+        self.summary.parties += other.summary.parties;
         self.summary.opened.extend(other.summary.opened);
         self.summary.lapsed += other.summary.lapsed;
         self.summary.unchanged += other.summary.unchanged;
@@ -394,7 +394,7 @@ impl App {
             fields.extend(spec.id_field);
             let rows = self
                 .store()
-                .screening_subjects(kind, &fields, ids, everything)
+                .screening_parties(kind, &fields, ids, everything)
                 .await
                 .map_err(AppError::from_store)?;
             // A full run skips archived records; a record just archived is
@@ -503,7 +503,7 @@ pub struct ListImport {
 /// A party's screening on its record's page.
 #[derive(Debug, Clone, Default)]
 pub struct PartyScreening {
-    pub states: Vec<SubjectState>,
+    pub states: Vec<PartyState>,
     pub results: Vec<ResultRow>,
 }
 
@@ -699,7 +699,7 @@ impl Access {
             .map_err(AppError::from_store)?;
         let rescreen = self.app().rescreen_all(Some(&new_entries), &meta).await?;
         let figures = kean_store::RescreenFigures {
-            subjects: rescreen.summary.subjects as i64,
+            parties: rescreen.summary.parties as i64,
             opened: rescreen.summary.opened.len() as i64,
             lapsed: rescreen.summary.lapsed as i64,
             millis: rescreen.millis as i64,
@@ -748,7 +748,7 @@ impl Access {
             .map_err(AppError::from_store)?;
         let rescreen = self.app().rescreen_all(Some(&HashSet::new()), &meta).await?;
         let figures = kean_store::RescreenFigures {
-            subjects: rescreen.summary.subjects as i64,
+            parties: rescreen.summary.parties as i64,
             opened: 0,
             lapsed: rescreen.summary.lapsed as i64,
             millis: rescreen.millis as i64,
@@ -819,14 +819,14 @@ impl Access {
             return Err(AppError::not_found());
         }
         let states = store
-            .subject_states(kind, id, scope)
+            .party_states(kind, id, scope)
             .await
             .map_err(AppError::from_store)?;
         let results = store
             .results(
                 &ResultFilter {
                     kind: Some(kind),
-                    subject_id: Some(id),
+                    party_id: Some(id),
                     page: 1,
                     page_size: 200,
                     ..ResultFilter::default()

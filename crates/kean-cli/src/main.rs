@@ -533,7 +533,7 @@ fn print_run(run: &kean_app::ScreeningRun) {
     }
     println!(
         "re-screened {} parties in {} ms (index {} ms, matching {} ms, database {} ms): new results to review: {}, lapsed: {}, unchanged: {}",
-        run.summary.subjects,
+        run.summary.parties,
         run.millis,
         run.index_millis,
         run.match_millis,

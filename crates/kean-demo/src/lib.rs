@@ -727,7 +727,7 @@ pub async fn seed_lists(app: &App, dir: &std::path::Path) -> Result<Vec<String>,
             "list {} ({name}): {} entries; re-screened {} parties in {} ms, {} results to review",
             r.version.list_code,
             r.version.entry_count,
-            r.rescreen.summary.subjects,
+            r.rescreen.summary.parties,
             r.rescreen.millis,
             r.rescreen.summary.opened.len()
         ));

@@ -5,14 +5,14 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::screening::{ResultRow, SubjectScreening, lapse};
+use crate::screening::{ResultRow, ScreenedParty, lapse};
 
 /// One party of a run: what the run found, the party's live (not lapsed)
 /// results, and the values hash it was last screened with (none when it
 /// never was).
 #[derive(Debug, Clone)]
 pub struct Party<'a> {
-    pub screening: &'a SubjectScreening,
+    pub screening: &'a ScreenedParty,
     pub live: Vec<&'a ResultRow>,
     pub last_hash: Option<&'a str>,
 }
@@ -24,7 +24,7 @@ pub struct Decisions<'a> {
     pub lapse: Vec<(&'a ResultRow, &'static str)>,
     /// Matches to open results for: the party and the index of the match in its
     /// `matches`, in the order to write them (after the lapses).
-    pub open: Vec<(&'a SubjectScreening, usize)>,
+    pub open: Vec<(&'a ScreenedParty, usize)>,
     /// Results found again and kept as they are (open, confirmed or dismissed).
     pub unchanged: usize,
 }
@@ -77,10 +77,10 @@ pub fn decide<'a>(
         }
         // A party screened for the first time, or since it changed, is
         // screened against everything, whatever run this is.
-        let fresh = p.last_hash != Some(s.hash.as_str()) || p.live.iter().any(|h| h.subject_hash != s.hash);
+        let fresh = p.last_hash != Some(s.hash.as_str()) || p.live.iter().any(|h| h.party_hash != s.hash);
         let mut kept = HashSet::new();
         for h in &p.live {
-            if h.subject_hash != s.hash {
+            if h.party_hash != s.hash {
                 out.lapse.push((*h, lapse::PARTY_CHANGED));
             } else if s.matches.iter().any(|n| n.entry_id == h.entry_id) {
                 kept.insert(h.entry_id);
@@ -115,8 +115,8 @@ mod tests {
     use crate::screening::{PartyMatch, ResultStatus};
     use kean_core::Kind;
 
-    fn party(hash: &str, entries: &[i64]) -> SubjectScreening {
-        SubjectScreening {
+    fn party(hash: &str, entries: &[i64]) -> ScreenedParty {
+        ScreenedParty {
             kind: Kind::Organization,
             id: 1,
             field: "name",
@@ -144,11 +144,11 @@ mod tests {
     fn live(id: i64, entry: i64, hash: &str, status: ResultStatus) -> ResultRow {
         ResultRow {
             id,
-            subject_kind: Kind::Organization,
-            subject_id: 1,
-            subject_field: "name".into(),
-            subject_name: "甲公司".into(),
-            subject_hash: hash.into(),
+            party_kind: Kind::Organization,
+            party_id: 1,
+            party_field: "name".into(),
+            party_name: "甲公司".into(),
+            party_hash: hash.into(),
             owner_org_id: Some(1),
             list_id: 1,
             list_code: "L".into(),

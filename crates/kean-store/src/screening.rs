@@ -49,7 +49,7 @@ pub struct ListVersion {
 /// Figures of a re-screening run kept with the list version that caused it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RescreenFigures {
-    pub subjects: i64,
+    pub parties: i64,
     pub opened: i64,
     pub lapsed: i64,
     pub millis: i64,
@@ -83,7 +83,7 @@ pub struct StoredEntry {
 /// A registered record's values that screening reads (as text), with its
 /// owner and whether it is archived.
 #[derive(Debug, Clone)]
-pub struct SubjectRow {
+pub struct PartyRow {
     pub id: i64,
     pub owner_org_id: Option<i64>,
     pub archived: bool,
@@ -94,7 +94,7 @@ pub struct SubjectRow {
 /// What screening found for one party of one record: every match at or
 /// above the threshold now. An empty `matches` clears what was found before.
 #[derive(Debug, Clone)]
-pub struct SubjectScreening {
+pub struct ScreenedParty {
     pub kind: Kind,
     pub id: i64,
     /// The field that names the party (`name`, `buyer_name` …).
@@ -184,11 +184,11 @@ pub mod lapse {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ResultRow {
     pub id: i64,
-    pub subject_kind: Kind,
-    pub subject_id: i64,
-    pub subject_field: String,
-    pub subject_name: String,
-    pub subject_hash: String,
+    pub party_kind: Kind,
+    pub party_id: i64,
+    pub party_field: String,
+    pub party_name: String,
+    pub party_hash: String,
     pub owner_org_id: Option<i64>,
     pub list_id: i64,
     pub list_code: String,
@@ -221,7 +221,7 @@ pub struct ResultFilter {
     /// Part of the screened party's name.
     pub name: Option<String>,
     pub kind: Option<Kind>,
-    pub subject_id: Option<i64>,
+    pub party_id: Option<i64>,
     pub list_id: Option<i64>,
     pub page: u32,
     pub page_size: u32,
@@ -231,7 +231,7 @@ pub struct ResultFilter {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ScreeningSummary {
     /// Parties screened.
-    pub subjects: usize,
+    pub parties: usize,
     /// Results opened by this run (ids).
     pub opened: Vec<i64>,
     /// Results that lapsed in this run.
@@ -242,7 +242,7 @@ pub struct ScreeningSummary {
 
 /// When a party was last screened.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SubjectState {
+pub struct PartyState {
     pub field: String,
     /// The name screened (empty when the field was empty).
     pub name: String,

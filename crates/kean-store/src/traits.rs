@@ -8,8 +8,8 @@ use kean_core::{Fields, Kind, Record, Scope, Value};
 
 use crate::error::Result;
 use crate::screening::{
-    ListChange, ListInfo, ListVersion, NewListEntry, RescreenFigures, ResultDecision, ResultFilter, ResultRow,
-    ResultStatus, ScreeningSummary, StoredEntry, SubjectRow, SubjectScreening, SubjectState,
+    ListChange, ListInfo, ListVersion, NewListEntry, PartyRow, PartyState, RescreenFigures, ResultDecision,
+    ResultFilter, ResultRow, ResultStatus, ScreenedParty, ScreeningSummary, StoredEntry,
 };
 use crate::types::{
     AggRow, Backend, GroupBy, ImportRecord, KeyRow, ListQuery, NewImport, NewUser, Page, SessionRow, User, UserChange,
@@ -205,13 +205,13 @@ pub trait ScreeningListStore: Send + Sync {
 pub trait ScreeningResultStore: Send + Sync {
     /// The id, owner, archived flag and given fields (as text) of records of
     /// `kind` inside `scope` — all of them, or those in `ids`.
-    async fn screening_subjects(
+    async fn screening_parties(
         &self,
         kind: Kind,
         fields: &[&'static str],
         ids: Option<&[i64]>,
         scope: Scope,
-    ) -> Result<Vec<SubjectRow>>;
+    ) -> Result<Vec<PartyRow>>;
 
     /// Records what screening found for these parties against list
     /// `generation`: new matches open results, results no longer found lapse,
@@ -225,7 +225,7 @@ pub trait ScreeningResultStore: Send + Sync {
     /// entries it did not touch.
     async fn record_screening(
         &self,
-        results: &[SubjectScreening],
+        results: &[ScreenedParty],
         generation: i64,
         only_entries: Option<&HashSet<i64>>,
         meta: &WriteMeta,
@@ -242,7 +242,7 @@ pub trait ScreeningResultStore: Send + Sync {
 
     /// When a record's parties were screened; nothing when the record is
     /// not inside `scope`.
-    async fn subject_states(&self, kind: Kind, id: i64, scope: Scope) -> Result<Vec<SubjectState>>;
+    async fn party_states(&self, kind: Kind, id: i64, scope: Scope) -> Result<Vec<PartyState>>;
 
     /// Confirms or dismisses a result that is not lapsed, if it is still at
     /// `expected_version` (when given); audited.

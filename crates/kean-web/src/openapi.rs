@@ -168,7 +168,7 @@ fn screening_paths(paths: &mut serde_json::Map<String, J>, err: &dyn Fn(&str) ->
     let id = json!({ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } });
     let result = json!({ "type": "object", "properties": {
         "id": { "type": "integer" },
-        "subject": { "type": "object", "description": "the screened party: registry slug, record id, field and name" },
+        "party": { "type": "object", "description": "the screened party: registry slug, record id, field and name" },
         "list": { "type": "string" }, "entry": { "type": "object", "description": "entry version id, the list's entry id, primary name" },
         "matched_name": { "type": "string" }, "score": { "type": "number" }, "explanation": { "type": "string", "description": "why it matched, in English" },
         "explanation_zh": { "type": "string", "description": "the same in Chinese" },
@@ -178,7 +178,7 @@ fn screening_paths(paths: &mut serde_json::Map<String, J>, err: &dyn Fn(&str) ->
         "reason": { "type": ["string", "null"] }, "decided_by": { "type": ["string", "null"] }, "decided_at": { "type": ["string", "null"] },
         "version": { "type": "integer" } } });
     let run = json!({ "type": "object", "properties": {
-        "subjects": { "type": "integer" }, "opened": { "type": "array", "items": { "type": "integer" } },
+        "parties": { "type": "integer" }, "opened": { "type": "array", "items": { "type": "integer" } },
         "lapsed": { "type": "integer" }, "unchanged": { "type": "integer" }, "list_generation": { "type": "integer" }, "millis": { "type": "integer" } } });
     let ok = |d: &str, schema: &J| json!({ "description": d, "content": { "application/json": { "schema": schema } } });
     paths.insert("/api/v1/screening/results".into(), json!({ "get": { "tags": [tag],
@@ -186,7 +186,7 @@ fn screening_paths(paths: &mut serde_json::Map<String, J>, err: &dyn Fn(&str) ->
         "parameters": [
             { "name": "status", "in": "query", "schema": { "type": "string", "enum": ["open", "confirmed", "dismissed", "lapsed", "all"] } },
             { "name": "kind", "in": "query", "schema": { "type": "string" }, "description": "registry slug of the screened record" },
-            { "name": "subject_id", "in": "query", "schema": { "type": "integer" } },
+            { "name": "party_id", "in": "query", "schema": { "type": "integer" } },
             { "name": "list_id", "in": "query", "schema": { "type": "integer" } },
             { "name": "q", "in": "query", "schema": { "type": "string", "maxLength": 100 }, "description": "part of the screened party's name" },
             { "name": "page", "in": "query", "schema": { "type": "integer", "minimum": 1 } },

@@ -297,7 +297,7 @@ pub fn parse_id(text: &str) -> Result<i64, AppError> {
     })
 }
 
-/// Parses the result filters (`status`, `kind`, `subject_id`, `list_id`,
+/// Parses the result filters (`status`, `kind`, `party_id`, `list_id`,
 /// `page`, `page_size`); `status` defaults to open results on pages.
 pub fn parse_filter(q: &HashMap<String, String>, default_open: bool) -> Result<ResultFilter, AppError> {
     let bad = |name: &str, v: &str| {
@@ -323,7 +323,7 @@ pub fn parse_filter(q: &HashMap<String, String>, default_open: bool) -> Result<R
             "status" => f.status = Some(ResultStatus::parse(v).ok_or_else(|| bad("status", v))?),
             "kind" if v.is_empty() => {}
             "kind" => f.kind = Some(Kind::from_slug(v).ok_or_else(|| bad("kind", v))?),
-            "subject_id" => f.subject_id = Some(v.parse().map_err(|_| bad("subject_id", v))?),
+            "party_id" => f.party_id = Some(v.parse().map_err(|_| bad("party_id", v))?),
             "list_id" if v.is_empty() => {}
             "list_id" => f.list_id = Some(v.parse().map_err(|_| bad("list_id", v))?),
             "q" if v.chars().count() > 100 => return Err(bad("q", v)),

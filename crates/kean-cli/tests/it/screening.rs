@@ -113,7 +113,7 @@ async fn lists_decisions_and_dynamic_screening(s: Server) {
     let open = with_status(&p, "open");
     assert_eq!(open.len(), 1, "{p}");
     assert_eq!(open[0]["entry"]["key"], "W1");
-    assert_eq!(open[0]["subject"]["field"], "buyer_name");
+    assert_eq!(open[0]["party"]["field"], "buyer_name");
     let lockheed_result = open[0]["id"].as_i64().unwrap();
 
     // A party registered now is screened at once — in Chinese against the English listing.
@@ -612,7 +612,7 @@ async fn real_lists_screen_the_demo_city(s: Server) {
     assert!(codes.iter().any(|(c, n)| c == "OFAC-SDN" && *n == 14_965), "{codes:?}");
     let (_, results) = api.get("/api/v1/screening/results?status=open&page_size=200").await;
     let items = results["items"].as_array().unwrap();
-    let found = |name: &str, list: &str| items.iter().any(|h| h["subject"]["name"] == name && h["list"] == list);
+    let found = |name: &str, list: &str| items.iter().any(|h| h["party"]["name"] == name && h["list"] == list);
     assert!(found("Lockheed Martin Corporation", "CN"), "{results}");
     assert!(found("华为技术有限公司", "US-BIS-EL"), "{results}");
     let before = results["total"].as_i64().unwrap();
@@ -631,7 +631,7 @@ async fn real_lists_screen_the_demo_city(s: Server) {
     // Re-screening with the same lists opens nothing new.
     let (_, run) = api.post("/api/v1/screening/rescreen", json!({})).await;
     assert_eq!(run["opened"], json!([]), "{run}");
-    assert!(run["subjects"].as_u64().unwrap() > 1500, "{run}");
+    assert!(run["parties"].as_u64().unwrap() > 1500, "{run}");
     let (_, results) = api.get("/api/v1/screening/results?status=open").await;
     assert_eq!(results["total"].as_i64().unwrap(), before);
     // A new version of one list opens results only for its own new entries
@@ -781,14 +781,14 @@ async fn screening_reads_apply_the_scope(s: Server) {
     let counted = |c: Vec<(kean_store::ResultStatus, i64)>| c.iter().map(|(_, n)| n).sum::<i64>();
     assert_eq!(counted(store.result_counts(all).await.expect("counts")), 1);
     assert_eq!(counted(store.result_counts(of(b.org_b)).await.expect("counts")), 0);
-    let states = |scope| store.subject_states(Kind::TechContract, contract.id, scope);
+    let states = |scope| store.party_states(Kind::TechContract, contract.id, scope);
     assert!(!states(of(b.org_a)).await.expect("states").is_empty());
     assert!(states(of(b.org_b)).await.expect("states").is_empty());
-    let subjects = store
-        .screening_subjects(Kind::TechContract, &["buyer_name"], None, of(b.org_b))
+    let parties = store
+        .screening_parties(Kind::TechContract, &["buyer_name"], None, of(b.org_b))
         .await
-        .expect("subjects");
-    assert!(subjects.is_empty());
+        .expect("parties");
+    assert!(parties.is_empty());
     store.close().await;
 }
 on_both!(screening_reads_apply_the_scope);

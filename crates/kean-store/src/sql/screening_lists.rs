@@ -35,8 +35,8 @@ pub(crate) fn decode_version(r: &AnyRow) -> Result<ListVersion> {
         imported_at: r.try_get(10)?,
         imported_by: r.try_get(11)?,
         rescreen: match (r.try_get::<Option<i64>, _>(12)?, r.try_get::<Option<i64>, _>(13)?) {
-            (Some(subjects), Some(opened)) => Some(RescreenFigures {
-                subjects,
+            (Some(parties), Some(opened)) => Some(RescreenFigures {
+                parties,
                 opened,
                 lapsed: r.try_get::<Option<i64>, _>(14)?.unwrap_or(0),
                 millis: r.try_get::<Option<i64>, _>(15)?.unwrap_or(0),
@@ -479,7 +479,7 @@ impl ScreeningListStore for SqlStore {
              rescreen_millis = $4 WHERE id = $5"
                 .into(),
             vec![
-                Arg::Int(Some(f.subjects)),
+                Arg::Int(Some(f.parties)),
                 Arg::Int(Some(f.opened)),
                 Arg::Int(Some(f.lapsed)),
                 Arg::Int(Some(f.millis)),

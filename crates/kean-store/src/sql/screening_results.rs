@@ -14,8 +14,7 @@ use super::write_tx::draft;
 use crate::decide::{Party, decide, entries_to_check};
 use crate::error::{Result, StoreError};
 use crate::screening::{
-    ResultDecision, ResultFilter, ResultRow, ResultStatus, ScreeningSummary, SubjectRow, SubjectScreening,
-    SubjectState, lapse,
+    PartyRow, PartyState, ResultDecision, ResultFilter, ResultRow, ResultStatus, ScreenedParty, ScreeningSummary, lapse,
 };
 use crate::traits::ScreeningResultStore;
 use crate::types::{Backend, Page, WriteMeta};
@@ -30,12 +29,12 @@ pub(crate) fn decode_result(r: &AnyRow) -> Result<ResultRow> {
     let status: String = r.try_get("status")?;
     Ok(ResultRow {
         id: r.try_get("id")?,
-        subject_kind: Kind::from_slug(&kind)
+        party_kind: Kind::from_slug(&kind)
             .ok_or_else(|| StoreError::other(format!("unknown kind '{kind}' in screening_hits")))?,
-        subject_id: r.try_get("subject_id")?,
-        subject_field: r.try_get("subject_field")?,
-        subject_name: r.try_get("subject_name")?,
-        subject_hash: r.try_get("subject_hash")?,
+        party_id: r.try_get("subject_id")?,
+        party_field: r.try_get("subject_field")?,
+        party_name: r.try_get("subject_name")?,
+        party_hash: r.try_get("subject_hash")?,
         owner_org_id: r.try_get("owner_org_id")?,
         list_id: r.try_get("list_id")?,
         list_code: r.try_get("list_code")?,
@@ -64,9 +63,9 @@ pub(crate) fn decode_result(r: &AnyRow) -> Result<ResultRow> {
 /// The audit form of a result.
 pub(crate) fn result_json(h: &ResultRow) -> serde_json::Value {
     serde_json::json!({
-        "subject": format!("{}/{}", h.subject_kind.slug(), h.subject_id),
-        "field": h.subject_field,
-        "name": h.subject_name,
+        "subject": format!("{}/{}", h.party_kind.slug(), h.party_id),
+        "field": h.party_field,
+        "name": h.party_name,
         "list": h.list_code,
         "entry_id": h.entry_id,
         "entry_key": h.entry_key,
@@ -100,13 +99,13 @@ pub(crate) async fn fetch_result(conn: &mut AnyConnection, id: i64, org: Option<
 
 #[async_trait]
 impl ScreeningResultStore for SqlStore {
-    async fn screening_subjects(
+    async fn screening_parties(
         &self,
         kind: Kind,
         fields: &[&'static str],
         ids: Option<&[i64]>,
         scope: Scope,
-    ) -> Result<Vec<SubjectRow>> {
+    ) -> Result<Vec<PartyRow>> {
         let mut cols = vec![
             "id".to_string(),
             "owner_org_id".into(),
@@ -130,8 +129,8 @@ impl ScreeningResultStore for SqlStore {
             None => String::new(),
         };
         let mut rows = Vec::new();
-        let decode = |r: &AnyRow| -> Result<SubjectRow> {
-            Ok(SubjectRow {
+        let decode = |r: &AnyRow| -> Result<PartyRow> {
+            Ok(PartyRow {
                 id: r.try_get("id")?,
                 owner_org_id: r.try_get("owner_org_id")?,
                 archived: r.try_get::<i64, _>("archived")? != 0,
@@ -173,14 +172,14 @@ impl ScreeningResultStore for SqlStore {
 
     async fn record_screening(
         &self,
-        results: &[SubjectScreening],
+        results: &[ScreenedParty],
         generation: i64,
         only_entries: Option<&HashSet<i64>>,
         meta: &WriteMeta,
     ) -> Result<ScreeningSummary> {
         // One result per party (the last wins if a caller repeated one).
         let mut seen = HashSet::new();
-        let mut results: Vec<&SubjectScreening> = results
+        let mut results: Vec<&ScreenedParty> = results
             .iter()
             .rev()
             .filter(|s| seen.insert((s.kind, s.id, s.field)))
@@ -237,7 +236,7 @@ impl ScreeningResultStore for SqlStore {
             }
         }
         results.retain(|s| now.get(&(s.kind, s.id)) == Some(&(s.record_version, s.archived)));
-        summary.subjects = results.len();
+        summary.parties = results.len();
 
         // The live (not lapsed) results of these parties, and their last screened values.
         let wanted: HashSet<(Kind, i64)> = results.iter().map(|s| (s.kind, s.id)).collect();
@@ -249,9 +248,9 @@ impl ScreeningResultStore for SqlStore {
             "SELECT {RESULT_COLS} FROM screening_hits h JOIN restricted_lists l ON l.id = h.list_id \
              WHERE h.status <> 'lapsed'"
         );
-        let subj_sql = "SELECT subject_kind, subject_id, subject_field, subject_hash FROM screening_subjects";
+        let party_sql = "SELECT subject_kind, subject_id, subject_field, subject_hash FROM screening_subjects";
         let mut result_rows = Vec::new();
-        let mut subj_rows = Vec::new();
+        let mut party_rows = Vec::new();
         if few {
             for (kind, id) in &pairs {
                 let args = vec![Arg::Text(Some(kind.slug().to_string())), Arg::Int(Some(*id))];
@@ -263,23 +262,23 @@ impl ScreeningResultStore for SqlStore {
                     .fetch_all(&mut *tx)
                     .await?,
                 );
-                subj_rows.extend(
-                    q(format!("{subj_sql} WHERE subject_kind = $1 AND subject_id = $2"), args)
+                party_rows.extend(
+                    q(format!("{party_sql} WHERE subject_kind = $1 AND subject_id = $2"), args)
                         .fetch_all(&mut *tx)
                         .await?,
                 );
             }
         } else {
             result_rows = q(result_sql, vec![]).fetch_all(&mut *tx).await?;
-            subj_rows = q(subj_sql.into(), vec![]).fetch_all(&mut *tx).await?;
+            party_rows = q(party_sql.into(), vec![]).fetch_all(&mut *tx).await?;
         }
         for r in &result_rows {
             let h = decode_result(r)?;
-            if wanted.contains(&(h.subject_kind, h.subject_id)) {
+            if wanted.contains(&(h.party_kind, h.party_id)) {
                 live.push(h);
             }
         }
-        for r in &subj_rows {
+        for r in &party_rows {
             let kind: String = r.try_get("subject_kind")?;
             if let Some(k) = Kind::from_slug(&kind) {
                 let id: i64 = r.try_get("subject_id")?;
@@ -291,7 +290,7 @@ impl ScreeningResultStore for SqlStore {
         let mut live_by: HashMap<(Kind, i64, &str), Vec<&ResultRow>> = HashMap::new();
         for h in &live {
             live_by
-                .entry((h.subject_kind, h.subject_id, h.subject_field.as_str()))
+                .entry((h.party_kind, h.party_id, h.party_field.as_str()))
                 .or_default()
                 .push(h);
         }
@@ -399,7 +398,7 @@ impl ScreeningResultStore for SqlStore {
         }
 
         // When and against which lists each party was screened.
-        let states: Vec<&SubjectScreening> = results.iter().copied().filter(|s| !s.archived).collect();
+        let states: Vec<&ScreenedParty> = results.iter().copied().filter(|s| !s.archived).collect();
         for chunk in states.chunks(CHUNK) {
             let mut args = Vec::with_capacity(chunk.len() * 7);
             let mut tuples = Vec::with_capacity(chunk.len());
@@ -449,7 +448,7 @@ impl ScreeningResultStore for SqlStore {
             args.push(Arg::Text(Some(k.slug().to_string())));
             conds.push(format!("h.subject_kind = ${}", args.len()));
         }
-        if let Some(id) = filter.subject_id {
+        if let Some(id) = filter.party_id {
             args.push(Arg::Int(Some(id)));
             conds.push(format!("h.subject_id = ${}", args.len()));
         }
@@ -503,7 +502,7 @@ impl ScreeningResultStore for SqlStore {
         Ok(out)
     }
 
-    async fn subject_states(&self, kind: Kind, id: i64, scope: Scope) -> Result<Vec<SubjectState>> {
+    async fn party_states(&self, kind: Kind, id: i64, scope: Scope) -> Result<Vec<PartyState>> {
         let mut args = vec![Arg::Text(Some(kind.slug().to_string())), Arg::Int(Some(id))];
         // The states carry no owner: the record screened has it.
         let owned = match scope.for_kind(kind).organization() {
@@ -527,7 +526,7 @@ impl ScreeningResultStore for SqlStore {
         .await?
         .iter()
         .map(|r| {
-            Ok(SubjectState {
+            Ok(PartyState {
                 field: r.try_get(0)?,
                 name: r.try_get(1)?,
                 hash: r.try_get(2)?,

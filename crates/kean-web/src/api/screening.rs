@@ -42,7 +42,7 @@ pub fn routes() -> Router<AppState> {
 fn result_json(h: &ResultRow) -> J {
     json!({
         "id": h.id,
-        "subject": { "kind": h.subject_kind.slug(), "id": h.subject_id, "field": h.subject_field, "name": h.subject_name },
+        "party": { "kind": h.party_kind.slug(), "id": h.party_id, "field": h.party_field, "name": h.party_name },
         "list": h.list_code,
         "entry": { "id": h.entry_id, "key": h.entry_key, "name": h.entry_name },
         "matched_name": h.matched_name,
@@ -73,7 +73,7 @@ fn version_json(v: &ListVersion) -> J {
 
 fn run_json(r: &ScreeningRun) -> J {
     json!({
-        "subjects": r.summary.subjects,
+        "parties": r.summary.parties,
         "opened": r.summary.opened,
         "lapsed": r.summary.lapsed,
         "unchanged": r.summary.unchanged,

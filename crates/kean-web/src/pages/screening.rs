@@ -66,9 +66,9 @@ fn lapse_text(reason: &Option<String>, lang: Lang) -> String {
 
 pub struct ResultView {
     pub id: i64,
-    pub subject: String,
-    pub subject_href: String,
-    pub subject_kind: String,
+    pub party: String,
+    pub party_href: String,
+    pub party_kind: String,
     pub field: String,
     pub list: String,
     pub entry_name: String,
@@ -86,10 +86,10 @@ pub struct ResultView {
 fn result_view(h: &ResultRow, lang: Lang) -> ResultView {
     ResultView {
         id: h.id,
-        subject: h.subject_name.clone(),
-        subject_href: format!("/registry/{}/{}", h.subject_kind.slug(), h.subject_id),
-        subject_kind: h.subject_kind.label(lang.zh()).to_string(),
-        field: field_label(h.subject_kind, &h.subject_field, lang),
+        party: h.party_name.clone(),
+        party_href: format!("/registry/{}/{}", h.party_kind.slug(), h.party_id),
+        party_kind: h.party_kind.label(lang.zh()).to_string(),
+        field: field_label(h.party_kind, &h.party_field, lang),
         list: h.list_code.clone(),
         entry_name: h.entry_name.clone(),
         entry_key: h.entry_key.clone(),
@@ -220,12 +220,12 @@ pub async fn results_page(u: WebUser, Query(q): Query<HashMap<String, String>>) 
     Ok(render(&p, StatusCode::OK))
 }
 
-/// A screening run's figures carried in a redirect (`subjects.opened.lapsed.millis`):
+/// A screening run's figures carried in a redirect (`parties.opened.lapsed.millis`):
 /// numbers only, so no text of the caller's choosing is ever shown back.
 fn run_param(r: &ScreeningRun) -> String {
     format!(
         "{}.{}.{}.{}",
-        r.summary.subjects,
+        r.summary.parties,
         r.summary.opened.len(),
         r.summary.lapsed,
         r.millis
@@ -265,7 +265,7 @@ struct ResultPage {
     /// The decision a lapsed result had.
     earlier_decision: String,
     /// The screened party's values next to the entry's: (label, value).
-    party: Vec<(String, String)>,
+    party_values: Vec<(String, String)>,
     reason: String,
     decided_by: String,
     decided_at: String,
@@ -280,11 +280,11 @@ struct ResultPage {
 async fn party_values(u: &WebUser, h: &ResultRow) -> Vec<(String, String)> {
     let Some(spec) = kean_app::PARTIES
         .iter()
-        .find(|p| p.kind == h.subject_kind && p.field == h.subject_field)
+        .find(|p| p.kind == h.party_kind && p.field == h.party_field)
     else {
         return vec![];
     };
-    let Ok((rec, labels)) = u.access.get(h.subject_kind, h.subject_id).await else {
+    let Ok((rec, labels)) = u.access.get(h.party_kind, h.party_id).await else {
         return vec![];
     };
     let mut out = vec![];
@@ -292,7 +292,7 @@ async fn party_values(u: &WebUser, h: &ResultRow) -> Vec<(String, String)> {
         .into_iter()
         .flatten()
     {
-        if let Some(f) = h.subject_kind.field(name) {
+        if let Some(f) = h.party_kind.field(name) {
             let v = display_value(f, rec.fields.get(name), &labels, u.lang);
             out.push((f.label(u.lang.zh()).to_string(), v));
         }
@@ -408,14 +408,14 @@ async fn result_page(u: &WebUser, id: i64, error: Option<(AppError, String)>) ->
         ),
         None => (StatusCode::OK, None, String::new()),
     };
-    let party = party_values(u, &h).await;
+    let party_values = party_values(u, &h).await;
     let p = ResultPage {
         c: Chrome::new(&u.access, &u.csrf, lang, lang.t("scr.results_title"), "/screening"),
         earlier_decision: match (h.status, h.decision) {
             (ResultStatus::Lapsed, Some(d)) => status_label(d, lang).to_string(),
             _ => String::new(),
         },
-        party,
+        party_values,
         result_version: h.version,
         lapsed: h.status == ResultStatus::Lapsed,
         lapse_reason: lapse_text(&h.lapse_reason, lang),
@@ -698,7 +698,7 @@ pub async fn version_page(u: WebUser, Path(id): Path<String>, Query(q): Query<Ha
     if q.contains_key("imported")
         && let Some(f) = version.rescreen
     {
-        let run = [f.subjects, f.opened, f.lapsed, f.millis].map(|x| x.to_string());
+        let run = [f.parties, f.opened, f.lapsed, f.millis].map(|x| x.to_string());
         c.flash = Some(import_text(&version, &run, lang));
     }
     let p = VersionPage {
