@@ -195,12 +195,31 @@ struct PartyValues {
     identifier: String,
 }
 
+/// How a kind is named in a party's hash: frozen as the kinds' slugs were
+/// when the first hashes were stored (schema v7 to v12). A stored hash is
+/// compared with the one computed now, and a difference lapses the party's
+/// results as `party_changed` (a reviewer's dismissal with them), so these
+/// never change, whatever the slugs become (migration 0013 renamed two).
+fn hash_kind(kind: Kind) -> &'static str {
+    match kind {
+        Kind::District => "districts",
+        Kind::IndustryChain => "industry-chains",
+        Kind::Organization => "organizations",
+        Kind::Platform => "platforms",
+        Kind::Person => "researchers",
+        Kind::TechContract => "contracts",
+        Kind::Achievement => "achievements",
+        Kind::Transfer => "transfers",
+        Kind::RevenueReport => "revenue-reports",
+    }
+}
+
 impl PartyValues {
     fn hash(&self) -> String {
         kean_core::audit::sm3_hex(
             format!(
                 "{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}",
-                self.spec.kind.slug(),
+                hash_kind(self.spec.kind),
                 self.spec.field,
                 self.spec.entity.as_str(),
                 self.name,
@@ -1040,4 +1059,41 @@ pub fn explanation_detail(r: &ResultRow) -> Option<serde_json::Value> {
     r.explanation_detail
         .as_deref()
         .and_then(|json| serde_json::from_str(json).ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A party's hash is what kean stored before the slugs were renamed
+    /// (these are the fixture's hashes, tests/it/fixtures/schema_v12.json):
+    /// a renamed slug must not lapse every result as `party_changed`.
+    #[test]
+    fn party_hashes_are_the_ones_stored_before_the_renames() {
+        let values = |kind: Kind, field: &str, name: &str, country: &str| PartyValues {
+            spec: *PARTIES
+                .iter()
+                .find(|p| p.kind == kind && p.field == field)
+                .expect("a party"),
+            id: 1,
+            owner: Some(1),
+            version: 1,
+            archived: false,
+            name: name.into(),
+            country: country.into(),
+            identifier: String::new(),
+        };
+        assert_eq!(
+            values(Kind::TechContract, "buyer_name", "Lockheed Martin Corporation", "US").hash(),
+            "ce8b322bd7a9221aa7940b3c6ba6d664d40d20ce57e305fb6e6c25fe39144884"
+        );
+        assert_eq!(
+            values(Kind::Person, "foreign_affiliation", "Acme Drone Systems Inc.", "US").hash(),
+            "fd63029d7fc993916cd4945e80c64396252db76d51ed86f7800981562342c9af"
+        );
+        assert_eq!(
+            values(Kind::Transfer, "counterparty_name", "Acme Drone Systems Inc.", "US").hash(),
+            "c79f7d4855e9d67205b45a83d874f43754bab901701c48949aa8652739cd60af"
+        );
+    }
 }

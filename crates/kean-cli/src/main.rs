@@ -65,7 +65,7 @@ enum Command {
     /// checked; a file with any bad row imports nothing and the problems are
     /// listed (and written to --report as a workbook with the bad cells marked).
     Import {
-        /// organizations | platforms | researchers | contracts | achievements |
+        /// organizations | platforms | persons | tech-contracts | achievements |
         /// transfers | revenue-reports | districts | industry-chains
         kind: String,
         /// The file to import.
@@ -282,7 +282,7 @@ async fn main() -> ExitCode {
         } => import(&kind, &file, force, dry_run, report.as_deref(), &db.database_url).await,
         Command::Template { kind, file } => {
             let Some(k) = Kind::from_slug(&kind) else {
-                return fail(format!("unknown registry '{kind}'; use one of: {}", slugs()));
+                return unknown_kind(&kind);
             };
             let bytes = if file.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv")) {
                 Ok(kean_exchange::template_csv(k))
@@ -430,6 +430,20 @@ fn slugs() -> String {
     Kind::ALL.iter().map(|k| k.slug()).collect::<Vec<_>>().join(", ")
 }
 
+/// A kind the CLI does not know; a slug renamed since (`contracts`,
+/// `researchers`) is refused naming the one that replaced it.
+fn unknown_kind(kind: &str) -> ExitCode {
+    let current = kean_core::audit::current_name(kind);
+    match Kind::from_slug(current) {
+        Some(k) if current != kind => fail(format!(
+            "unknown kind '{kind}'; did you mean '{}'? (renamed; the kinds are: {})",
+            k.slug(),
+            slugs()
+        )),
+        _ => fail(format!("unknown kind '{kind}'; use one of: {}", slugs())),
+    }
+}
+
 async fn import(
     kind: &str,
     file: &std::path::Path,
@@ -439,7 +453,7 @@ async fn import(
     url: &str,
 ) -> ExitCode {
     let Some(k) = Kind::from_slug(kind) else {
-        return fail(format!("unknown registry '{kind}'; use one of: {}", slugs()));
+        return unknown_kind(kind);
     };
     let bytes = match std::fs::File::open(file)
         .map_err(|e| e.to_string())

@@ -239,7 +239,7 @@ impl Lang {
             "act.confirm" => ("确认命中", "confirmed"),
             "act.dismiss" => ("排除误报", "dismissed"),
             "act.rescreen" => ("动态排查", "re-screening"),
-            "target.screening-hits" => ("筛查结果", "screening results"),
+            "target.screening-results" => ("筛查结果", "screening results"),
             "target.restricted-lists" => ("限制名单", "restricted lists"),
             "target.screening" => ("限制名单筛查", "screening"),
             "menu.screening" => ("安全筛查", "Screening"),

@@ -35,14 +35,18 @@ async fn demo_city_echoes_the_article(s: Server) {
     assert_eq!(platforms["total"], 129);
     let (n, fen) = total(
         &api,
-        "/api/v1/registry/contracts?signed_on_from=2025-01-01&signed_on_to=2025-12-31",
+        "/api/v1/registry/tech-contracts?signed_on_from=2025-01-01&signed_on_to=2025-12-31",
         "contract_value",
     )
     .await;
-    assert_eq!((n, fen), (214, 33_845_000_000), "214 contracts worth ¥338.45 million");
+    assert_eq!(
+        (n, fen),
+        (214, 33_845_000_000),
+        "214 technology contracts worth ¥338.45 million"
+    );
     let (_, fen24) = total(
         &api,
-        "/api/v1/registry/contracts?signed_on_from=2024-01-01&signed_on_to=2024-12-31",
+        "/api/v1/registry/tech-contracts?signed_on_from=2024-01-01&signed_on_to=2024-12-31",
         "contract_value",
     )
     .await;
@@ -60,11 +64,11 @@ async fn demo_city_echoes_the_article(s: Server) {
     let (_, orgs) = liaison.get("/api/v1/registry/organizations").await;
     assert_eq!(orgs["total"], 1);
     assert_eq!(orgs["items"][0]["fields"]["name"], "山西新泰钢铁有限公司");
-    let (_, contracts) = liaison.get("/api/v1/registry/contracts?page_size=500").await;
-    let n = contracts["total"].as_i64().unwrap();
+    let (_, tech_contracts) = liaison.get("/api/v1/registry/tech-contracts?page_size=500").await;
+    let n = tech_contracts["total"].as_i64().unwrap();
     assert!(n > 0);
     assert!(
-        contracts["items"]
+        tech_contracts["items"]
             .as_array()
             .unwrap()
             .iter()
@@ -193,7 +197,7 @@ async fn dashboard_follows_the_records(s: Server) {
     let seller = orgs["items"][0]["id"].as_i64().unwrap();
     let (st, c) = api
         .post(
-            "/api/v1/registry/contracts",
+            "/api/v1/registry/tech-contracts",
             serde_json::json!({"contract_no": "2025140799999999", "title": "新增合同", "contract_type": "service", "seller_org_id": seller,
                    "buyer_name": "太原某公司", "buyer_country": "CN", "signed_on": "2025-07-01", "registered_on": "2025-07-02",
                    "contract_value": "1000000", "tech_value": "800000"}),
@@ -212,13 +216,15 @@ async fn dashboard_follows_the_records(s: Server) {
     let mut fields = c["fields"].clone();
     fields["contract_value"] = serde_json::json!("2000000");
     assert_eq!(
-        api.put(&format!("/api/v1/registry/contracts/{id}"), fields).await.0,
+        api.put(&format!("/api/v1/registry/tech-contracts/{id}"), fields)
+            .await
+            .0,
         200
     );
     assert_eq!(dash().await.1["tech_contracts"]["contract_value"], "340450000.00");
     assert_eq!(
         api.post(
-            &format!("/api/v1/registry/contracts/{id}/archive"),
+            &format!("/api/v1/registry/tech-contracts/{id}/archive"),
             serde_json::json!({})
         )
         .await
@@ -251,6 +257,33 @@ fn kean(args: &[&str]) -> std::process::Output {
         .args(args)
         .output()
         .expect("run kean")
+}
+
+/// A kind's slug renamed by migration 0013 is refused naming its new one.
+#[test]
+fn cli_names_the_slug_a_renamed_kind_has_now() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("template.xlsx");
+    let file = file.to_str().unwrap();
+    for (old, new) in [("contracts", "tech-contracts"), ("researchers", "persons")] {
+        let out = kean(&["template", old, file]);
+        assert!(!out.status.success());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains(&format!("unknown kind '{old}'; did you mean '{new}'?")),
+            "{err}"
+        );
+        let out = kean(&["template", new, file]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let out = kean(&["import", old, file, "--database-url", "sqlite:///nonexistent/kean.db"]);
+        assert!(String::from_utf8_lossy(&out.stderr).contains(&format!("did you mean '{new}'?")));
+    }
+    let out = kean(&["template", "widgets", file]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("unknown kind 'widgets'; use one of: organizations"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -30,7 +30,7 @@ async fn registry_round_trip(s: Server) {
     assert_eq!(st, 201, "{plat}");
     let (st, contract) = api
         .post(
-            "/api/v1/registry/contracts",
+            "/api/v1/registry/tech-contracts",
             json!({"contract_no": "2025140700009999", "title": "谷子新品种技术许可合同", "contract_type": "licensing", "seller_org_id": org_id,
                    "buyer_name": "内蒙古丰源农业有限公司", "buyer_country": "CN", "signed_on": "2025-06-01", "registered_on": "2025-06-10",
                    "contract_value": "1,200,000", "tech_value": 1000000.5}),
@@ -47,11 +47,13 @@ async fn registry_round_trip(s: Server) {
     assert_eq!(list["items"][0]["labels"]["host_org_id"], "山西太谷种业科技有限公司");
     // A contract is found by its seller's name too.
     let (_, by_seller) = api
-        .get("/api/v1/registry/contracts?q=%E5%A4%AA%E8%B0%B7%E7%A7%8D%E4%B8%9A")
+        .get("/api/v1/registry/tech-contracts?q=%E5%A4%AA%E8%B0%B7%E7%A7%8D%E4%B8%9A")
         .await;
     assert_eq!(by_seller["total"], 1, "{by_seller}");
     let (_, list) = api
-        .get("/api/v1/registry/contracts?contract_type=licensing&signed_on_from=2025-01-01&signed_on_to=2025-12-31")
+        .get(
+            "/api/v1/registry/tech-contracts?contract_type=licensing&signed_on_from=2025-01-01&signed_on_to=2025-12-31",
+        )
         .await;
     assert_eq!(list["total"], 1);
 
@@ -61,30 +63,30 @@ async fn registry_round_trip(s: Server) {
     fields["title"] = json!("谷子新品种技术许可合同（补充）");
     fields["_version"] = json!(1);
     let (st, updated) = api
-        .put(&format!("/api/v1/registry/contracts/{cid}"), fields.clone())
+        .put(&format!("/api/v1/registry/tech-contracts/{cid}"), fields.clone())
         .await;
     assert_eq!(st, 200, "{updated}");
     assert_eq!(updated["version"], 2);
-    let (st, err) = api.put(&format!("/api/v1/registry/contracts/{cid}"), fields).await;
+    let (st, err) = api.put(&format!("/api/v1/registry/tech-contracts/{cid}"), fields).await;
     assert_eq!(st, 409);
     assert_eq!(err["error"]["code"], "conflict");
 
     // Archive: gone from the default list, kept and restorable.
     let (st, _) = api
-        .post(&format!("/api/v1/registry/contracts/{cid}/archive"), json!({}))
+        .post(&format!("/api/v1/registry/tech-contracts/{cid}/archive"), json!({}))
         .await;
     assert_eq!(st, 200);
-    assert_eq!(api.get("/api/v1/registry/contracts").await.1["total"], 0);
+    assert_eq!(api.get("/api/v1/registry/tech-contracts").await.1["total"], 0);
     assert_eq!(
-        api.get("/api/v1/registry/contracts?archived=archived").await.1["total"],
+        api.get("/api/v1/registry/tech-contracts?archived=archived").await.1["total"],
         1
     );
     assert_eq!(
-        api.get(&format!("/api/v1/registry/contracts/{cid}")).await.1["archived"],
+        api.get(&format!("/api/v1/registry/tech-contracts/{cid}")).await.1["archived"],
         true
     );
     let (st, _) = api
-        .post(&format!("/api/v1/registry/contracts/{cid}/restore"), json!({}))
+        .post(&format!("/api/v1/registry/tech-contracts/{cid}/restore"), json!({}))
         .await;
     assert_eq!(st, 200);
 
@@ -104,9 +106,9 @@ async fn registry_round_trip(s: Server) {
         .collect();
     for want in [
         ("create", "platforms"),
-        ("update", "contracts"),
-        ("archive", "contracts"),
-        ("restore", "contracts"),
+        ("update", "tech-contracts"),
+        ("archive", "tech-contracts"),
+        ("restore", "tech-contracts"),
         ("login", "sessions"),
     ] {
         assert!(
@@ -166,7 +168,7 @@ async fn bad_input_is_named_and_nothing_is_written(s: Server) {
     // A reference to nothing, and a broken cross-field rule.
     let (st, e) = api
         .post(
-            "/api/v1/registry/contracts",
+            "/api/v1/registry/tech-contracts",
             json!({"contract_no": "X1", "title": "t", "contract_type": "service", "seller_org_id": 99999, "buyer_name": "b", "buyer_country": "CN",
                    "signed_on": "2025-01-02", "registered_on": "2025-01-03", "contract_value": "10", "tech_value": "11"}),
         )
@@ -181,7 +183,7 @@ async fn bad_input_is_named_and_nothing_is_written(s: Server) {
     assert_eq!(fields, vec!["tech_value"], "cross-field rule reported first");
     let (st, e) = api
         .post(
-            "/api/v1/registry/contracts",
+            "/api/v1/registry/tech-contracts",
             json!({"contract_no": "X1", "title": "t", "contract_type": "service", "seller_org_id": 99999, "buyer_name": "b", "buyer_country": "CN",
                    "signed_on": "2025-01-02", "registered_on": "2025-01-03", "contract_value": "10", "tech_value": "9"}),
         )
@@ -481,7 +483,7 @@ async fn repeated_failures_lock_the_account(s: Server) {
         .await
         .unwrap();
     assert_eq!(doc["openapi"], "3.1.0");
-    assert!(doc["paths"]["/api/v1/registry/contracts"]["get"].is_object());
+    assert!(doc["paths"]["/api/v1/registry/tech-contracts"]["get"].is_object());
 }
 on_both!(repeated_failures_lock_the_account);
 
@@ -558,7 +560,7 @@ async fn derived_owners_follow_and_archived_records_are_not_referenced(s: Server
     );
 
     // Paths that are not ids answer in JSON; a misspelt bookkeeping key is named.
-    let (st, e) = api.get("/api/v1/registry/contracts/abc").await;
+    let (st, e) = api.get("/api/v1/registry/tech-contracts/abc").await;
     assert_eq!((st, e["error"]["fields"][0]["field"].as_str()), (400, Some("id")));
     let mut pf = plat["fields"].clone();
     pf["_verison"] = json!(1);

@@ -89,7 +89,7 @@ async fn lists_decisions_and_dynamic_screening(s: Server) {
         )
         .await
         .unwrap();
-    let p = party(&reviewer, "contracts", lockheed.id).await;
+    let p = party(&reviewer, "tech-contracts", lockheed.id).await;
     assert!(p["screened"].as_array().unwrap().is_empty(), "no list yet: {p}");
 
     // Reviewers do not maintain lists; administrators do.
@@ -109,7 +109,7 @@ async fn lists_decisions_and_dynamic_screening(s: Server) {
     );
     // The new list re-screened the contract registered before it.
     assert_eq!(v1["rescreen"]["opened"].as_array().unwrap().len(), 1, "{v1}");
-    let p = party(&reviewer, "contracts", lockheed.id).await;
+    let p = party(&reviewer, "tech-contracts", lockheed.id).await;
     let open = with_status(&p, "open");
     assert_eq!(open.len(), 1, "{p}");
     assert_eq!(open[0]["entry"]["key"], "W1");
@@ -160,7 +160,7 @@ async fn lists_decisions_and_dynamic_screening(s: Server) {
     let (st, _) = liaison.get("/api/v1/screening/results").await;
     assert_eq!(st, 403, "liaisons do not see screening results");
     let (st, _) = liaison
-        .get(&format!("/api/v1/screening/parties/contracts/{}", lockheed.id))
+        .get(&format!("/api/v1/screening/parties/tech-contracts/{}", lockheed.id))
         .await;
     assert_eq!(st, 403);
     let (st, v) = auditor.get("/api/v1/screening/results?status=open").await;
@@ -221,7 +221,14 @@ async fn lists_decisions_and_dynamic_screening(s: Server) {
                2025140700000002,检测技术服务合同,service,晋中甲科技有限公司,Lockheed Martin Corporation,US,2025-04-01,2025-04-03,5000,5000\n\
                2025140700000003,检测技术咨询合同,consulting,晋中甲科技有限公司,太原理工大学,CN,2025-04-01,2025-04-03,6000,6000\n";
     match system
-        .import_file(Kind::TechContract, csv.as_bytes(), "contracts.csv", false, false, None)
+        .import_file(
+            Kind::TechContract,
+            csv.as_bytes(),
+            "tech-contracts.csv",
+            false,
+            false,
+            None,
+        )
         .await
         .unwrap()
     {
@@ -241,7 +248,7 @@ async fn lists_decisions_and_dynamic_screening(s: Server) {
         .update(Kind::TechContract, lockheed.id, &edit, None)
         .await
         .unwrap();
-    let p = party(&reviewer, "contracts", lockheed.id).await;
+    let p = party(&reviewer, "tech-contracts", lockheed.id).await;
     assert_eq!(with_status(&p, "dismissed").len(), 1, "{p}");
     assert!(with_status(&p, "open").is_empty(), "{p}");
 
@@ -282,7 +289,7 @@ async fn lists_decisions_and_dynamic_screening(s: Server) {
     );
     // The entry the dismissal was about changed: the dismissal lapses and a
     // new result opens for the new entry version.
-    let p = party(&reviewer, "contracts", lockheed.id).await;
+    let p = party(&reviewer, "tech-contracts", lockheed.id).await;
     let lapsed = with_status(&p, "lapsed");
     assert_eq!(lapsed.len(), 1, "{p}");
     assert_eq!(lapsed[0]["id"], lockheed_result);
@@ -393,7 +400,7 @@ async fn lists_decisions_and_dynamic_screening(s: Server) {
         )
         .await
         .unwrap();
-    let p = party(&reviewer, "contracts", lockheed.id).await;
+    let p = party(&reviewer, "tech-contracts", lockheed.id).await;
     assert!(with_status(&p, "open").is_empty(), "{p}");
     assert!(
         p["results"]
@@ -515,7 +522,7 @@ async fn screening_pages(s: Server) {
         .await
         .unwrap();
     let reviewer = Web::login(&s.base, "rev", &reviewer_pw).await;
-    let (st, html) = reviewer.get(&format!("/registry/contracts/{}", c.id)).await;
+    let (st, html) = reviewer.get(&format!("/registry/tech-contracts/{}", c.id)).await;
     assert_eq!(st, 200);
     assert!(html.contains("限制名单筛查") && html.contains("1 条待核查"), "{html}");
     let (st, html) = reviewer.get("/screening").await;
@@ -576,7 +583,7 @@ async fn screening_pages(s: Server) {
         .get("/screening?rescreened=%E8%AF%B7%E6%8B%A8%E6%89%93&flash=%E8%AF%B7%E6%8B%A8%E6%89%93")
         .await;
     assert!(!html.contains("请拨打"), "{html}");
-    let (_, html) = reviewer.get(&format!("/registry/contracts/{}", c.id)).await;
+    let (_, html) = reviewer.get(&format!("/registry/tech-contracts/{}", c.id)).await;
     assert!(html.contains("确认命中"), "{html}");
     // Reviewers see no upload form; liaisons see no screening at all.
     let (_, html) = reviewer.get("/screening/lists").await;
@@ -584,7 +591,7 @@ async fn screening_pages(s: Server) {
     let liaison = Web::login(&s.base, "lia", &liaison_pw).await;
     let (st, _) = liaison.get("/screening").await;
     assert_eq!(st, 403);
-    let (st, html) = liaison.get(&format!("/registry/contracts/{}", c.id)).await;
+    let (st, html) = liaison.get(&format!("/registry/tech-contracts/{}", c.id)).await;
     assert_eq!(st, 200);
     assert!(!html.contains("限制名单筛查"), "{html}");
 }
@@ -707,7 +714,7 @@ async fn archive_restore_and_liaison_imports(s: Server) {
         kean_app::FileImport::Imported { ids, new_results } => {
             assert_eq!(new_results, 0, "a liaison is not told about screening results");
             // … but the party was screened, and the audit names kean's screening.
-            let p = party(&admin, "contracts", ids[0]).await;
+            let p = party(&admin, "tech-contracts", ids[0]).await;
             assert_eq!(with_status(&p, "open").len(), 1, "{p}");
         }
         other => panic!("{other:?}"),

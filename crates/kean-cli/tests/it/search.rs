@@ -27,7 +27,10 @@ fn tech_contract(no: &str, title: &str, seller: i64, buyer: &str) -> BTreeMap<St
 /// The titles a keyword finds, sorted.
 async fn titles(api: &Api, q: &str) -> Vec<String> {
     let (st, v) = api
-        .get(&format!("/api/v1/registry/contracts?page_size=100&q={}", urlencode(q)))
+        .get(&format!(
+            "/api/v1/registry/tech-contracts?page_size=100&q={}",
+            urlencode(q)
+        ))
         .await;
     assert_eq!(st, 200, "{v}");
     let mut t: Vec<String> = v["items"]
@@ -131,7 +134,7 @@ async fn keyword_search_finds_substrings_through_the_index(s: Server) {
     assert!(titles(&api, "玉米").await.is_empty());
     let (_, v) = api
         .get(&format!(
-            "/api/v1/registry/contracts?archived=archived&q={}",
+            "/api/v1/registry/tech-contracts?archived=archived&q={}",
             urlencode("玉米")
         ))
         .await;
@@ -220,7 +223,7 @@ async fn the_cursor_pages_through_everything_once(s: Server) {
     }
     let pw = user(&s.app, "rev", Role::Reviewer, None).await;
     let api = Api::login(&s.base, "rev", &pw).await;
-    let (_, all) = api.get("/api/v1/registry/contracts?page_size=100").await;
+    let (_, all) = api.get("/api/v1/registry/tech-contracts?page_size=100").await;
     let expected: Vec<i64> = all["items"]
         .as_array()
         .unwrap()
@@ -230,7 +233,7 @@ async fn the_cursor_pages_through_everything_once(s: Server) {
     assert_eq!(expected.len(), 7);
     assert!(all["next_after"].is_null(), "a page that is not full has no next");
     let mut seen = vec![];
-    let mut path = "/api/v1/registry/contracts?page_size=3".to_string();
+    let mut path = "/api/v1/registry/tech-contracts?page_size=3".to_string();
     loop {
         let (st, v) = api.get(&path).await;
         assert_eq!(st, 200, "{v}");
@@ -238,13 +241,13 @@ async fn the_cursor_pages_through_everything_once(s: Server) {
         seen.extend(v["items"].as_array().unwrap().iter().map(|i| i["id"].as_i64().unwrap()));
         match &v["next_after"] {
             Value::Null => break,
-            after => path = format!("/api/v1/registry/contracts?page_size=3&after={after}"),
+            after => path = format!("/api/v1/registry/tech-contracts?page_size=3&after={after}"),
         }
         assert!(seen.len() <= 9, "the cursor must end");
     }
     assert_eq!(seen, expected);
     // The same pages by number.
-    let (_, p2) = api.get("/api/v1/registry/contracts?page_size=3&page=2").await;
+    let (_, p2) = api.get("/api/v1/registry/tech-contracts?page_size=3&page=2").await;
     let p2: Vec<i64> = p2["items"]
         .as_array()
         .unwrap()
@@ -255,7 +258,7 @@ async fn the_cursor_pages_through_everything_once(s: Server) {
     // And the pages of a keyword search (its ids come in one pass).
     let (_, k2) = api
         .get(&format!(
-            "/api/v1/registry/contracts?page_size=3&page=2&q={}",
+            "/api/v1/registry/tech-contracts?page_size=3&page=2&q={}",
             urlencode("游标合同")
         ))
         .await;
@@ -269,7 +272,7 @@ async fn the_cursor_pages_through_everything_once(s: Server) {
     assert_eq!(k2, expected[3..6]);
     let (_, k3) = api
         .get(&format!(
-            "/api/v1/registry/contracts?page_size=3&page=4&q={}",
+            "/api/v1/registry/tech-contracts?page_size=3&page=4&q={}",
             urlencode("游标合同")
         ))
         .await;
@@ -277,26 +280,26 @@ async fn the_cursor_pages_through_everything_once(s: Server) {
     // The cursor goes with filters and keywords, not with another order.
     let (_, v) = api
         .get(&format!(
-            "/api/v1/registry/contracts?page_size=2&after={}&q={}",
+            "/api/v1/registry/tech-contracts?page_size=2&after={}&q={}",
             expected[1],
             urlencode("游标合同")
         ))
         .await;
     assert_eq!(v["items"][0]["id"], expected[2]);
-    let (st, e) = api.get("/api/v1/registry/contracts?after=5&sort=title").await;
+    let (st, e) = api.get("/api/v1/registry/tech-contracts?after=5&sort=title").await;
     assert_eq!(st, 400, "{e}");
     assert_eq!(e["error"]["fields"][0]["field"], "after");
-    assert_eq!(api.get("/api/v1/registry/contracts?after=x").await.0, 400);
+    assert_eq!(api.get("/api/v1/registry/tech-contracts?after=x").await.0, 400);
 }
 on_both!(the_cursor_pages_through_everything_once);
 
 /// Imports contracts (one row each) in one transaction; their ids in row order.
 async fn import_tech_contracts(
     sys: &kean_app::Access,
-    contracts: impl Iterator<Item = BTreeMap<String, String>>,
+    tech_contracts: impl Iterator<Item = BTreeMap<String, String>>,
     hash: &str,
 ) -> Vec<i64> {
-    let rows: Vec<ImportRow> = contracts
+    let rows: Vec<ImportRow> = tech_contracts
         .enumerate()
         .map(|(n, values)| ImportRow { line: n + 2, values })
         .collect();
@@ -332,7 +335,7 @@ async fn totals_follow_every_write_and_frequent_keywords_stop_at_the_cap(s: Serv
     let pw = user(&s.app, "rev", Role::Reviewer, None).await;
     let api = Api::login(&s.base, "rev", &pw).await;
     let total = |v: &Value| (v["total"].as_i64().unwrap(), v["total_is_exact"].as_bool().unwrap());
-    let (_, v) = api.get("/api/v1/registry/contracts").await;
+    let (_, v) = api.get("/api/v1/registry/tech-contracts").await;
     assert_eq!(total(&v), (1_011, true));
     sys.set_archived(Kind::TechContract, ids[0], true)
         .await
@@ -340,24 +343,24 @@ async fn totals_follow_every_write_and_frequent_keywords_stop_at_the_cap(s: Serv
     sys.set_archived(Kind::TechContract, one.id, true)
         .await
         .expect("archive");
-    let (_, v) = api.get("/api/v1/registry/contracts").await;
+    let (_, v) = api.get("/api/v1/registry/tech-contracts").await;
     assert_eq!(total(&v), (1_009, true));
-    let (_, v) = api.get("/api/v1/registry/contracts?archived=archived").await;
+    let (_, v) = api.get("/api/v1/registry/tech-contracts?archived=archived").await;
     assert_eq!(total(&v), (2, true), "{v}");
-    let (_, v) = api.get("/api/v1/registry/contracts?archived=all").await;
+    let (_, v) = api.get("/api/v1/registry/tech-contracts?archived=all").await;
     assert_eq!(total(&v), (1_011, true));
     sys.set_archived(Kind::TechContract, one.id, false)
         .await
         .expect("restore");
-    let (_, v) = api.get("/api/v1/registry/contracts").await;
+    let (_, v) = api.get("/api/v1/registry/tech-contracts").await;
     assert_eq!(total(&v), (1_010, true));
     // A page past the end still says how many there are.
-    let (_, v) = api.get("/api/v1/registry/contracts?page=999").await;
+    let (_, v) = api.get("/api/v1/registry/tech-contracts?page=999").await;
     assert_eq!(total(&v), (1_010, true));
     assert!(v["items"].as_array().unwrap().is_empty());
     // The same totals through a filter (counted, not kept).
     let (_, v) = api
-        .get(&format!("/api/v1/registry/contracts?seller_org_id={}", b.org_a))
+        .get(&format!("/api/v1/registry/tech-contracts?seller_org_id={}", b.org_a))
         .await;
     assert_eq!(total(&v), (1_009, true));
     // Counts of filters are kept between requests, and follow edits: of
@@ -371,11 +374,11 @@ async fn totals_follow_every_write_and_frequent_keywords_stop_at_the_cap(s: Serv
     .await
     .expect("edit");
     let (_, v) = api
-        .get(&format!("/api/v1/registry/contracts?seller_org_id={}", b.org_a))
+        .get(&format!("/api/v1/registry/tech-contracts?seller_org_id={}", b.org_a))
         .await;
     assert_eq!(total(&v), (1_010, true));
     // … and of its owner (the seller moves to another district).
-    let by_district = format!("/api/v1/registry/contracts?owner_district_id={}", b.district);
+    let by_district = format!("/api/v1/registry/tech-contracts?owner_district_id={}", b.district);
     assert_eq!(total(&api.get(&by_district).await.1), (1_010, true));
     let other = sys
         .create(Kind::District, &raw(&[("code", "140781"), ("name", "介休市")]))
@@ -395,17 +398,20 @@ async fn totals_follow_every_write_and_frequent_keywords_stop_at_the_cap(s: Serv
 
     // A frequent keyword: 1,009 records hold it; counted to the cap.
     let q = urlencode("常见合同");
-    let (_, v) = api.get(&format!("/api/v1/registry/contracts?q={q}")).await;
+    let (_, v) = api.get(&format!("/api/v1/registry/tech-contracts?q={q}")).await;
     assert_eq!(total(&v), (1_000, false));
     // A rare one among them is counted exactly, whichever bigrams the
     // index was asked for.
     let (_, v) = api
-        .get(&format!("/api/v1/registry/contracts?q={}", urlencode("常见合同100")))
+        .get(&format!(
+            "/api/v1/registry/tech-contracts?q={}",
+            urlencode("常见合同100")
+        ))
         .await;
     assert_eq!(total(&v), (11, true), "常见合同100, 1000-1009");
     // The last pages are still reached: page 51 of 20 holds records 1,001-1,009.
     let (_, v) = api
-        .get(&format!("/api/v1/registry/contracts?q={q}&page=51&page_size=20"))
+        .get(&format!("/api/v1/registry/tech-contracts?q={q}&page=51&page_size=20"))
         .await;
     assert_eq!(v["items"].as_array().unwrap().len(), 9);
     // A page size that does not divide the cap: nothing is skipped at the
@@ -413,7 +419,9 @@ async fn totals_follow_every_write_and_frequent_keywords_stop_at_the_cap(s: Serv
     let mut ids = std::collections::BTreeSet::new();
     for page in 1..=34 {
         let (_, v) = api
-            .get(&format!("/api/v1/registry/contracts?q={q}&page={page}&page_size=30"))
+            .get(&format!(
+                "/api/v1/registry/tech-contracts?q={q}&page={page}&page_size=30"
+            ))
             .await;
         let items = v["items"].as_array().unwrap();
         assert_eq!(items.len(), if page < 34 { 30 } else { 19 }, "page {page}");
@@ -422,13 +430,13 @@ async fn totals_follow_every_write_and_frequent_keywords_stop_at_the_cap(s: Serv
     assert_eq!(ids.len(), 1_009);
     let web = crate::common::Web::login(&s.base, "rev", &pw).await;
     let (st, html) = web
-        .get(&format!("/registry/contracts?q={q}&page=50&page_size=20"))
+        .get(&format!("/registry/tech-contracts?q={q}&page=50&page_size=20"))
         .await;
     assert_eq!(st, 200);
     assert!(html.contains("1000+"), "the pager says there are more");
     assert!(html.contains("page=51"), "and offers the next page");
     let (_, html) = web
-        .get(&format!("/registry/contracts?q={q}&page=51&page_size=20"))
+        .get(&format!("/registry/tech-contracts?q={q}&page=51&page_size=20"))
         .await;
     assert!(!html.contains("page=52"), "no page after the last");
 }
@@ -519,14 +527,14 @@ fn ids_of(v: &Value) -> Vec<i64> {
 /// Every id of a list in the default order, through the cursor.
 async fn all_ids(api: &Api, filter: &str) -> Vec<i64> {
     let mut out = vec![];
-    let mut path = format!("/api/v1/registry/contracts?page_size=500{filter}");
+    let mut path = format!("/api/v1/registry/tech-contracts?page_size=500{filter}");
     loop {
         let (st, v) = api.get(&path).await;
         assert_eq!(st, 200, "{v}");
         out.extend(ids_of(&v));
         match &v["next_after"] {
             Value::Null => return out,
-            after => path = format!("/api/v1/registry/contracts?page_size=500{filter}&after={after}"),
+            after => path = format!("/api/v1/registry/tech-contracts?page_size=500{filter}&after={after}"),
         }
     }
 }
@@ -561,7 +569,9 @@ async fn pages_by_number_match_the_cursor_after_every_write(s: Server) {
             // kept ids), pages 50-52 position 1,000 (the first anchor).
             for page in [3usize, 10, 11, 12, 50, 51, 52, 55, 57, 64] {
                 let (st, v) = api
-                    .get(&format!("/api/v1/registry/contracts?page_size=20&page={page}{filter}"))
+                    .get(&format!(
+                        "/api/v1/registry/tech-contracts?page_size=20&page={page}{filter}"
+                    ))
                     .await;
                 assert_eq!(st, 200, "{v}");
                 let want = &all[((page - 1) * 20).min(all.len())..(page * 20).min(all.len())];

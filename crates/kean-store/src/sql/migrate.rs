@@ -26,6 +26,10 @@ pub(crate) const MIGRATIONS_SQLITE: &[(i64, &str)] = &[
         12,
         include_str!("../../migrations/sqlite/0012_hit_explanation_detail.sql"),
     ),
+    (
+        13,
+        include_str!("../../migrations/sqlite/0013_one_name_per_concept.sql"),
+    ),
 ];
 pub(crate) const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/postgres/0001_init.sql")),
@@ -42,6 +46,10 @@ pub(crate) const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[
     (
         12,
         include_str!("../../migrations/postgres/0012_hit_explanation_detail.sql"),
+    ),
+    (
+        13,
+        include_str!("../../migrations/postgres/0013_one_name_per_concept.sql"),
     ),
 ];
 

@@ -19,22 +19,22 @@ use crate::screening::{
 use crate::traits::ScreeningResultStore;
 use crate::types::{Backend, Page, WriteMeta};
 
-pub(crate) const RESULT_COLS: &str = "h.id, h.subject_kind, h.subject_id, h.subject_field, h.subject_name, h.subject_hash, \
-     h.owner_org_id, h.list_id, l.code AS list_code, h.entry_id, h.entry_key, h.entry_name, h.matched_name, \
-     h.score_bp, h.explanation, h.explanation_detail, h.status, h.decision, h.lapse_reason, h.reason, h.decided_by, h.decided_at, h.created_at, \
-     h.updated_at, h.version";
+pub(crate) const RESULT_COLS: &str = "sr.id, sr.party_kind, sr.party_id, sr.party_field, sr.party_name, sr.party_hash, \
+     sr.owner_org_id, sr.list_id, l.code AS list_code, sr.entry_id, sr.entry_key, sr.entry_name, sr.matched_name, \
+     sr.score_bp, sr.explanation, sr.explanation_detail, sr.status, sr.decision, sr.lapse_reason, sr.reason, sr.decided_by, sr.decided_at, sr.created_at, \
+     sr.updated_at, sr.version";
 
 pub(crate) fn decode_result(r: &AnyRow) -> Result<ResultRow> {
-    let kind: String = r.try_get("subject_kind")?;
+    let kind: String = r.try_get("party_kind")?;
     let status: String = r.try_get("status")?;
     Ok(ResultRow {
         id: r.try_get("id")?,
         party_kind: Kind::from_slug(&kind)
-            .ok_or_else(|| StoreError::other(format!("unknown kind '{kind}' in screening_hits")))?,
-        party_id: r.try_get("subject_id")?,
-        party_field: r.try_get("subject_field")?,
-        party_name: r.try_get("subject_name")?,
-        party_hash: r.try_get("subject_hash")?,
+            .ok_or_else(|| StoreError::other(format!("unknown kind '{kind}' in screening_results")))?,
+        party_id: r.try_get("party_id")?,
+        party_field: r.try_get("party_field")?,
+        party_name: r.try_get("party_name")?,
+        party_hash: r.try_get("party_hash")?,
         owner_org_id: r.try_get("owner_org_id")?,
         list_id: r.try_get("list_id")?,
         list_code: r.try_get("list_code")?,
@@ -46,7 +46,7 @@ pub(crate) fn decode_result(r: &AnyRow) -> Result<ResultRow> {
         explanation: r.try_get("explanation")?,
         explanation_detail: r.try_get("explanation_detail")?,
         status: ResultStatus::parse(&status)
-            .ok_or_else(|| StoreError::other(format!("unknown status '{status}' in screening_hits")))?,
+            .ok_or_else(|| StoreError::other(format!("unknown status '{status}' in screening_results")))?,
         decision: r
             .try_get::<Option<String>, _>("decision")?
             .and_then(|d| ResultStatus::parse(&d)),
@@ -63,7 +63,7 @@ pub(crate) fn decode_result(r: &AnyRow) -> Result<ResultRow> {
 /// The audit form of a result.
 pub(crate) fn result_json(h: &ResultRow) -> serde_json::Value {
     serde_json::json!({
-        "subject": format!("{}/{}", h.party_kind.slug(), h.party_id),
+        "party": format!("{}/{}", h.party_kind.slug(), h.party_id),
         "field": h.party_field,
         "name": h.party_name,
         "list": h.list_code,
@@ -83,11 +83,11 @@ pub(crate) fn result_json(h: &ResultRow) -> serde_json::Value {
 /// A result, optionally only if the record screened is owned by `org`.
 pub(crate) async fn fetch_result(conn: &mut AnyConnection, id: i64, org: Option<i64>) -> Result<Option<ResultRow>> {
     let mut sql = format!(
-        "SELECT {RESULT_COLS} FROM screening_hits h JOIN restricted_lists l ON l.id = h.list_id WHERE h.id = $1"
+        "SELECT {RESULT_COLS} FROM screening_results sr JOIN restricted_lists l ON l.id = sr.list_id WHERE sr.id = $1"
     );
     let mut args = vec![Arg::Int(Some(id))];
     if let Some(o) = org {
-        sql.push_str(" AND h.owner_org_id = $2");
+        sql.push_str(" AND sr.owner_org_id = $2");
         args.push(Arg::Int(Some(o)));
     }
     q(sql, args)
@@ -194,8 +194,8 @@ impl ScreeningResultStore for SqlStore {
         // Hold the screening lock (PostgreSQL; SQLite has its write guard) and
         // check that the lists screened against are still the current ones.
         let lock = match self.backend {
-            Backend::Postgres => "SELECT generation FROM screening_state WHERE id = 1 FOR UPDATE",
-            Backend::Sqlite => "SELECT generation FROM screening_state WHERE id = 1",
+            Backend::Postgres => "SELECT generation FROM list_generation WHERE id = 1 FOR UPDATE",
+            Backend::Sqlite => "SELECT generation FROM list_generation WHERE id = 1",
         };
         let current: i64 = q(lock.into(), vec![])
             .fetch_one(&mut *tx)
@@ -245,10 +245,10 @@ impl ScreeningResultStore for SqlStore {
         let few = wanted.len() <= 32;
         let pairs: Vec<(Kind, i64)> = if few { wanted.iter().copied().collect() } else { vec![] };
         let result_sql = format!(
-            "SELECT {RESULT_COLS} FROM screening_hits h JOIN restricted_lists l ON l.id = h.list_id \
-             WHERE h.status <> 'lapsed'"
+            "SELECT {RESULT_COLS} FROM screening_results sr JOIN restricted_lists l ON l.id = sr.list_id \
+             WHERE sr.status <> 'lapsed'"
         );
-        let party_sql = "SELECT subject_kind, subject_id, subject_field, subject_hash FROM screening_subjects";
+        let party_sql = "SELECT party_kind, party_id, party_field, party_hash FROM screening_parties";
         let mut result_rows = Vec::new();
         let mut party_rows = Vec::new();
         if few {
@@ -256,14 +256,14 @@ impl ScreeningResultStore for SqlStore {
                 let args = vec![Arg::Text(Some(kind.slug().to_string())), Arg::Int(Some(*id))];
                 result_rows.extend(
                     q(
-                        format!("{result_sql} AND h.subject_kind = $1 AND h.subject_id = $2"),
+                        format!("{result_sql} AND sr.party_kind = $1 AND sr.party_id = $2"),
                         args.clone(),
                     )
                     .fetch_all(&mut *tx)
                     .await?,
                 );
                 party_rows.extend(
-                    q(format!("{party_sql} WHERE subject_kind = $1 AND subject_id = $2"), args)
+                    q(format!("{party_sql} WHERE party_kind = $1 AND party_id = $2"), args)
                         .fetch_all(&mut *tx)
                         .await?,
                 );
@@ -279,11 +279,11 @@ impl ScreeningResultStore for SqlStore {
             }
         }
         for r in &party_rows {
-            let kind: String = r.try_get("subject_kind")?;
+            let kind: String = r.try_get("party_kind")?;
             if let Some(k) = Kind::from_slug(&kind) {
-                let id: i64 = r.try_get("subject_id")?;
+                let id: i64 = r.try_get("party_id")?;
                 if wanted.contains(&(k, id)) {
-                    screened.insert((k, id, r.try_get("subject_field")?), r.try_get("subject_hash")?);
+                    screened.insert((k, id, r.try_get("party_field")?), r.try_get("party_hash")?);
                 }
             }
         }
@@ -338,7 +338,7 @@ impl ScreeningResultStore for SqlStore {
         summary.unchanged += decisions.unchanged;
         for (h, reason) in decisions.lapse {
             let done = q(
-                "UPDATE screening_hits SET status = 'lapsed', lapse_reason = $1, updated_at = $2, \
+                "UPDATE screening_results SET status = 'lapsed', lapse_reason = $1, updated_at = $2, \
                  version = version + 1 WHERE id = $3 AND version = $4 AND status <> 'lapsed'"
                     .into(),
                 vec![
@@ -355,7 +355,7 @@ impl ScreeningResultStore for SqlStore {
                 continue;
             }
             let after = fetch_result(&mut tx, h.id, None).await?.ok_or(StoreError::NotFound)?;
-            let mut d = draft(meta, "lapse", "screening-hits", Some(h.id));
+            let mut d = draft(meta, "lapse", "screening-results", Some(h.id));
             d.before = Some(result_json(h));
             d.after = Some(result_json(&after));
             tx.audit(d);
@@ -364,7 +364,7 @@ impl ScreeningResultStore for SqlStore {
         for (s, i) in decisions.open {
             let n = &s.matches[i];
             let id: i64 = q(
-                "INSERT INTO screening_hits (subject_kind, subject_id, subject_field, subject_name, subject_hash, \
+                "INSERT INTO screening_results (party_kind, party_id, party_field, party_name, party_hash, \
                  owner_org_id, list_id, entry_id, entry_key, entry_name, matched_name, score_bp, explanation, \
                  explanation_detail, status, created_at, updated_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'open', $15, $15) RETURNING id"
@@ -391,7 +391,7 @@ impl ScreeningResultStore for SqlStore {
             .await?
             .try_get("id")?;
             let row = fetch_result(&mut tx, id, None).await?.ok_or(StoreError::NotFound)?;
-            let mut d = draft(meta, "open", "screening-hits", Some(id));
+            let mut d = draft(meta, "open", "screening-results", Some(id));
             d.after = Some(result_json(&row));
             tx.audit(d);
             summary.opened.push(id);
@@ -417,10 +417,10 @@ impl ScreeningResultStore for SqlStore {
             }
             q(
                 format!(
-                    "INSERT INTO screening_subjects (subject_kind, subject_id, subject_field, subject_name, \
-                     subject_hash, generation, screened_at) VALUES {} ON CONFLICT (subject_kind, subject_id, \
-                     subject_field) DO UPDATE SET subject_name = excluded.subject_name, \
-                     subject_hash = excluded.subject_hash, generation = excluded.generation, \
+                    "INSERT INTO screening_parties (party_kind, party_id, party_field, party_name, \
+                     party_hash, generation, screened_at) VALUES {} ON CONFLICT (party_kind, party_id, \
+                     party_field) DO UPDATE SET party_name = excluded.party_name, \
+                     party_hash = excluded.party_hash, generation = excluded.generation, \
                      screened_at = excluded.screened_at",
                     tuples.join(", ")
                 ),
@@ -438,35 +438,35 @@ impl ScreeningResultStore for SqlStore {
         let mut args = Vec::new();
         if let Some(o) = scope.organization() {
             args.push(Arg::Int(Some(o)));
-            conds.push(format!("h.owner_org_id = ${}", args.len()));
+            conds.push(format!("sr.owner_org_id = ${}", args.len()));
         }
         if let Some(s) = filter.status {
             args.push(Arg::Text(Some(s.code().to_string())));
-            conds.push(format!("h.status = ${}", args.len()));
+            conds.push(format!("sr.status = ${}", args.len()));
         }
         if let Some(k) = filter.kind {
             args.push(Arg::Text(Some(k.slug().to_string())));
-            conds.push(format!("h.subject_kind = ${}", args.len()));
+            conds.push(format!("sr.party_kind = ${}", args.len()));
         }
         if let Some(id) = filter.party_id {
             args.push(Arg::Int(Some(id)));
-            conds.push(format!("h.subject_id = ${}", args.len()));
+            conds.push(format!("sr.party_id = ${}", args.len()));
         }
         if let Some(l) = filter.list_id {
             args.push(Arg::Int(Some(l)));
-            conds.push(format!("h.list_id = ${}", args.len()));
+            conds.push(format!("sr.list_id = ${}", args.len()));
         }
         if let Some(n) = filter.name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
             args.push(Arg::Text(Some(escape_like(n))));
-            conds.push(format!("LOWER(h.subject_name) LIKE ${} ESCAPE '\\'", args.len()));
+            conds.push(format!("LOWER(sr.party_name) LIKE ${} ESCAPE '\\'", args.len()));
         }
         let cond = conds.join(" AND ");
         counted_page(
             &self.pool,
-            format!("SELECT COUNT(*) AS n FROM screening_hits h WHERE {cond}"),
+            format!("SELECT COUNT(*) AS n FROM screening_results sr WHERE {cond}"),
             format!(
-                "SELECT {RESULT_COLS} FROM screening_hits h JOIN restricted_lists l ON l.id = h.list_id \
-                 WHERE {cond} ORDER BY h.id DESC"
+                "SELECT {RESULT_COLS} FROM screening_results sr JOIN restricted_lists l ON l.id = sr.list_id \
+                 WHERE {cond} ORDER BY sr.id DESC"
             ),
             args,
             filter.page,
@@ -488,7 +488,7 @@ impl ScreeningResultStore for SqlStore {
             None => ("", vec![]),
         };
         for r in q(
-            format!("SELECT status, COUNT(*) AS n FROM screening_hits{cond} GROUP BY status"),
+            format!("SELECT status, COUNT(*) AS n FROM screening_results{cond} GROUP BY status"),
             args,
         )
         .fetch_all(&self.pool)
@@ -509,7 +509,7 @@ impl ScreeningResultStore for SqlStore {
             Some(o) => {
                 args.push(Arg::Int(Some(o)));
                 format!(
-                    " AND EXISTS (SELECT 1 FROM {} r WHERE r.id = screening_subjects.subject_id AND r.owner_org_id = $3)",
+                    " AND EXISTS (SELECT 1 FROM {} r WHERE r.id = screening_parties.party_id AND r.owner_org_id = $3)",
                     kind.table()
                 )
             }
@@ -517,8 +517,8 @@ impl ScreeningResultStore for SqlStore {
         };
         q(
             format!(
-                "SELECT subject_field, subject_name, subject_hash, generation, screened_at FROM screening_subjects \
-                 WHERE subject_kind = $1 AND subject_id = $2{owned} ORDER BY subject_field"
+                "SELECT party_field, party_name, party_hash, generation, screened_at FROM screening_parties \
+                 WHERE party_kind = $1 AND party_id = $2{owned} ORDER BY party_field"
             ),
             args,
         )
@@ -566,7 +566,7 @@ impl ScreeningResultStore for SqlStore {
             ResultDecision::Dismiss => ResultStatus::Dismissed,
         };
         let done = q(
-            "UPDATE screening_hits SET status = $1, decision = $1, reason = $2, decided_by = $3, decided_at = $4, \
+            "UPDATE screening_results SET status = $1, decision = $1, reason = $2, decided_by = $3, decided_at = $4, \
              updated_at = $4, version = version + 1 WHERE id = $5 AND version = $6 AND status <> 'lapsed'"
                 .into(),
             vec![
@@ -593,7 +593,7 @@ impl ScreeningResultStore for SqlStore {
                 ResultDecision::Confirm => "confirm",
                 ResultDecision::Dismiss => "dismiss",
             },
-            "screening-hits",
+            "screening-results",
             Some(id),
         );
         d.before = Some(result_json(&before));
