@@ -748,3 +748,86 @@ async fn concurrent_registrations_of_one_credit_code_conflict(s: Server) {
     assert!(system.verify_audit().await.expect("verify").is_ok());
 }
 on_both!(concurrent_registrations_of_one_credit_code_conflict);
+
+/// Pages bookmarked under a name renamed by migration 0013 answer with a
+/// permanent redirect to the new URL (a form posted there keeps its method
+/// and body); the JSON API has no aliases, and its document only new paths.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn old_page_urls_redirect_and_the_api_has_one_name() {
+    let s = crate::common::start(crate::common::Backend::Sqlite).await.unwrap();
+    let b = basics(&s.app).await;
+    user(&s.app, "boss", Role::Admin, None).await;
+    let web = Web::login(&s.base, "boss", "Passw0rd2025").await;
+    let location = |r: &reqwest::Response| {
+        r.headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string()
+    };
+    for (old, new) in [
+        ("/registry/contracts", "/registry/tech-contracts"),
+        (
+            "/registry/contracts?page=2&q=%E5%90%88%E5%90%8C",
+            "/registry/tech-contracts?page=2&q=%E5%90%88%E5%90%8C",
+        ),
+        ("/registry/researchers/new", "/registry/persons/new"),
+        ("/registry/researchers/export.csv", "/registry/persons/export.csv"),
+        ("/screening/hits/1", "/screening/results/1"),
+        (
+            "/screening?status=all&kind=contracts",
+            "/screening?status=all&kind=tech-contracts",
+        ),
+    ] {
+        let r = web.http.get(format!("{}{old}", s.base)).send().await.unwrap();
+        assert_eq!(r.status(), 308, "{old}");
+        assert_eq!(location(&r), new, "{old}");
+    }
+    // A form posted to an old URL is redirected keeping its method.
+    let r = web
+        .http
+        .post(format!("{}/registry/researchers/1/archive", s.base))
+        .form(&[("_csrf", "x")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        (r.status().as_u16(), location(&r)),
+        (308, "/registry/persons/1/archive".into())
+    );
+    // Followed, the new pages answer.
+    for new in [
+        "/registry/tech-contracts",
+        "/registry/persons",
+        "/screening?status=all&kind=tech-contracts",
+    ] {
+        assert_eq!(web.get(new).await.0, 200, "{new}");
+    }
+    // The API: one name, no aliases.
+    let api = Api::login(&s.base, "boss", "Passw0rd2025").await;
+    for old in [
+        "/api/v1/registry/contracts",
+        "/api/v1/registry/researchers",
+        "/api/v1/screening/hits",
+        &format!("/api/v1/screening/parties/contracts/{}", b.org_a),
+    ] {
+        let (st, v) = api.get(old).await;
+        assert_eq!(st, 404, "{old}: {v}");
+    }
+    assert_eq!(api.get("/api/v1/registry/tech-contracts").await.0, 200);
+    assert_eq!(api.get("/api/v1/registry/persons").await.0, 200);
+    assert_eq!(api.get("/api/v1/screening/results").await.0, 200);
+    let doc: Value = reqwest::get(format!("{}/api/openapi.json", s.base))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let paths: Vec<&String> = doc["paths"].as_object().unwrap().keys().collect();
+    assert!(paths.iter().any(|p| p.as_str() == "/api/v1/registry/tech-contracts"));
+    assert!(paths.iter().any(|p| p.as_str() == "/api/v1/screening/results"));
+    let text = doc.to_string();
+    for old in ["/contracts", "/researchers", "/hits", "subject"] {
+        assert!(!text.contains(old), "the OpenAPI document names {old}");
+    }
+}
