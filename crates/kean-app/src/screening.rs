@@ -36,7 +36,7 @@ pub struct PartySpec {
     pub kind: Kind,
     /// The field holding the party's name.
     pub field: &'static str,
-    pub entity: EntityType,
+    pub entity_type: EntityType,
     /// The field holding its country, if any.
     pub country_field: Option<&'static str>,
     /// The country when no field holds one (registered organizations are Chinese).
@@ -45,11 +45,11 @@ pub struct PartySpec {
     pub id_field: Option<&'static str>,
 }
 
-const fn party(kind: Kind, field: &'static str, entity: EntityType) -> PartySpec {
+const fn party(kind: Kind, field: &'static str, entity_type: EntityType) -> PartySpec {
     PartySpec {
         kind,
         field,
-        entity,
+        entity_type,
         country_field: None,
         fixed_country: None,
         id_field: None,
@@ -221,7 +221,7 @@ impl PartyValues {
                 "{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}",
                 hash_kind(self.spec.kind),
                 self.spec.field,
-                self.spec.entity.as_str(),
+                self.spec.entity_type.as_str(),
                 self.name,
                 self.country,
                 self.identifier
@@ -237,7 +237,7 @@ impl PartyValues {
             let query = Query {
                 id: self.id.to_string(),
                 name: self.name.clone(),
-                entity_type: self.spec.entity,
+                entity_type: self.spec.entity_type,
                 country: self.country.clone(),
                 identifiers: if self.identifier.is_empty() {
                     vec![]

@@ -414,7 +414,7 @@ mod tests {
     }
 
     #[test]
-    fn a_hit_says_how_it_matched() {
+    fn a_match_says_how_it_matched() {
         let idx = index();
         let mut q = Query::new("華為技術有限公司");
         q.country = "中国".into();

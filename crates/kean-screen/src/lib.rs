@@ -18,7 +18,7 @@
 //! Modules, each using only those before it: [`distance`] → [`text`]/[`zh`] → alignment →
 //! scoring → [`explanation`] and retrieval → [`index`].
 //!
-//! Names in Chinese meet their English listing: 华为技术有限公司 and "Huawei Technologies Co.,
+//! Names in Chinese meet their English entries: 华为技术有限公司 and "Huawei Technologies Co.,
 //! Ltd." share the keys `huawei technology` + legal form; see [`text`] for normalization and
 //! tokenization, [`zh`] for the bilingual tables.
 //!

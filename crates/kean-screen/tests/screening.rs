@@ -43,7 +43,7 @@ fn local_index() -> Index {
 }
 
 #[test]
-fn huawei_chinese_meets_english_listing() {
+fn huawei_chinese_meets_english_entry() {
     let Some(idx) = real_index() else { return };
     for q in ["华为技术有限公司", "華為技術有限公司", "Huawei Technologies Co., Ltd."] {
         let matches = idx.screen(&Query::new(q), DEFAULT_THRESHOLD);

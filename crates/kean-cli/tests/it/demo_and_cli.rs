@@ -456,7 +456,7 @@ fn shared_lists() -> Option<std::path::PathBuf> {
 }
 
 #[test]
-fn screen_command_matches_chinese_names_to_latin_listings() {
+fn screen_command_matches_chinese_names_to_latin_entries() {
     let Some(lists) = shared_lists() else { return };
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("q.csv");

@@ -116,7 +116,7 @@ async fn lists_decisions_and_dynamic_screening(s: Server) {
     assert_eq!(open[0]["party"]["field"], "buyer_name");
     let lockheed_result = open[0]["id"].as_i64().unwrap();
 
-    // A party registered now is screened at once — in Chinese against the English listing.
+    // A party registered now is screened at once — in Chinese against the English entry.
     let huawei = system
         .create(
             Kind::Organization,
