@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # Registry benchmark (issue: statistics and data exchange): seeds ORGS
-# organizations and CONTRACTS technology contracts through the real import
+# organizations and TECH_CONTRACTS technology contracts through the real import
 # path, then measures the dashboard and the list requests people make, each
 # separately, under load, on SQLite and (when BENCH_PG_URL is set)
 # PostgreSQL. Prints a Markdown-ish summary.
 #
-#   bench/registry.sh [ORGS] [CONTRACTS]        (defaults 100000 1000000)
+#   bench/registry.sh [ORGS] [TECH_CONTRACTS]        (defaults 100000 1000000)
 #   BENCH_PG_URL=postgres://postgres:kean@127.0.0.1:5432/postgres bench/registry.sh
 #
 # Environment:
@@ -22,7 +22,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ORGS=${1:-100000}
-CONTRACTS=${2:-1000000}
+TECH_CONTRACTS=${2:-1000000}
 PORT=${BENCH_PORT:-18999}
 DURATION=${BENCH_DURATION:-20s}
 cargo build --release -p kean-cli --bins --examples >/dev/null
@@ -36,13 +36,13 @@ trap 'kill "${server:-0}" 2>/dev/null || true; rm -rf "$work"' EXIT
 cat >"$work/random_title.lua" <<'LUA'
 math.randomseed(os.time())
 request = function()
-  return wrk.format(nil, "/api/v1/registry/contracts?page_size=20&q=%E5%9F%BA%E5%87%86%E6%8A%80%E6%9C%AF%E5%90%88%E5%90%8C" .. math.random(0, CONTRACTS - 1))
+  return wrk.format(nil, "/api/v1/registry/tech-contracts?page_size=20&q=%E5%9F%BA%E5%87%86%E6%8A%80%E6%9C%AF%E5%90%88%E5%90%8C" .. math.random(0, TECH_CONTRACTS - 1))
 end
 LUA
 cat >"$work/random_seller.lua" <<'LUA'
 math.randomseed(os.time() + 1)
 request = function()
-  return wrk.format(nil, "/api/v1/registry/contracts?page_size=20&q=%E6%99%8B%E4%B8%AD%E5%9F%BA%E5%87%86" .. math.random(0, ORGS - 1) .. "%E7%A7%91%E6%8A%80")
+  return wrk.format(nil, "/api/v1/registry/tech-contracts?page_size=20&q=%E6%99%8B%E4%B8%AD%E5%9F%BA%E5%87%86" .. math.random(0, ORGS - 1) .. "%E7%A7%91%E6%8A%80")
 end
 LUA
 # A filter that differs on most requests: one of 5 types and a 30-day window
@@ -53,33 +53,33 @@ local types = {"development", "transfer", "licensing", "consulting", "service"}
 local base = os.time({year = 2022, month = 1, day = 1, hour = 12})
 request = function()
   local from = base + math.random(0, 1399) * 86400
-  return wrk.format(nil, "/api/v1/registry/contracts?page_size=20&contract_type=" .. types[math.random(1, 5)]
+  return wrk.format(nil, "/api/v1/registry/tech-contracts?page_size=20&contract_type=" .. types[math.random(1, 5)]
     .. "&registered_on_from=" .. os.date("!%Y-%m-%d", from) .. "&registered_on_to=" .. os.date("!%Y-%m-%d", from + 29 * 86400))
 end
 LUA
-sed -i "s/CONTRACTS - 1/$CONTRACTS - 1/; s/ORGS - 1/$ORGS - 1/" "$work/random_title.lua" "$work/random_seller.lua"
+sed -i "s/TECH_CONTRACTS - 1/$TECH_CONTRACTS - 1/; s/ORGS - 1/$ORGS - 1/" "$work/random_title.lua" "$work/random_seller.lua"
 
 # The list requests people make, each measured on its own (URL-encoded).
 # Keywords: 基准技术合同12345 (a contract's title), 晋中基准4242科技 (a seller's
 # name: found through the owner), 合同 (two characters, in every title).
 LISTS=(
-  "first page of the default list|/api/v1/registry/contracts?page_size=20"
-  "filter: type + one month of registration|/api/v1/registry/contracts?contract_type=licensing&registered_on_from=2025-03-01&registered_on_to=2025-03-31&page_size=20"
+  "first page of the default list|/api/v1/registry/tech-contracts?page_size=20"
+  "filter: type + one month of registration|/api/v1/registry/tech-contracts?contract_type=licensing&registered_on_from=2025-03-01&registered_on_to=2025-03-31&page_size=20"
   "filter: a different type and 30-day window on most requests (7,000 combinations)|RANDOM_FILTER"
-  "keyword: a title|/api/v1/registry/contracts?q=%E5%9F%BA%E5%87%86%E6%8A%80%E6%9C%AF%E5%90%88%E5%90%8C12345&page_size=20"
-  "keyword: a seller's name|/api/v1/registry/contracts?q=%E6%99%8B%E4%B8%AD%E5%9F%BA%E5%87%864242%E7%A7%91%E6%8A%80&page_size=20"
-  "keyword: two characters in every title|/api/v1/registry/contracts?q=%E5%90%88%E5%90%8C&page_size=20"
+  "keyword: a title|/api/v1/registry/tech-contracts?q=%E5%9F%BA%E5%87%86%E6%8A%80%E6%9C%AF%E5%90%88%E5%90%8C12345&page_size=20"
+  "keyword: a seller's name|/api/v1/registry/tech-contracts?q=%E6%99%8B%E4%B8%AD%E5%9F%BA%E5%87%864242%E7%A7%91%E6%8A%80&page_size=20"
+  "keyword: two characters in every title|/api/v1/registry/tech-contracts?q=%E5%90%88%E5%90%8C&page_size=20"
   "keyword: a different title each request (never repeated, so nothing kept)|RANDOM_TITLE"
   "keyword: a different seller each request (never repeated, so nothing kept)|RANDOM_SELLER"
-  "deep page 2,000 (OFFSET 39,980)|/api/v1/registry/contracts?page=2000&page_size=20"
-  "deep page through the cursor (after=)|/api/v1/registry/contracts?after=AFTER&page_size=20"
+  "deep page 2,000 (OFFSET 39,980)|/api/v1/registry/tech-contracts?page=2000&page_size=20"
+  "deep page through the cursor (after=)|/api/v1/registry/tech-contracts?after=AFTER&page_size=20"
 )
 
 run_one() {
   local name=$1 url=$2 seed=$3
-  echo "## $name ($ORGS organizations, $CONTRACTS contracts; load before: $(cut -d' ' -f1-3 /proc/loadavg))"
+  echo "## $name ($ORGS organizations, $TECH_CONTRACTS technology contracts; load before: $(cut -d' ' -f1-3 /proc/loadavg))"
   if [ "$seed" = 1 ]; then
-    "$SEED" "$url" "$ORGS" "$CONTRACTS" | sed 's/^/    /'
+    "$SEED" "$url" "$ORGS" "$TECH_CONTRACTS" | sed 's/^/    /'
   else
     echo "    (re-using the seeded database)"
   fi
@@ -98,7 +98,7 @@ run_one() {
   printf '      %s\n' "$(printf '%s\n' "${times[@]}" | sort -n | awk '{a[NR]=$1} END {printf "min %.0f ms, median %.0f ms, max %.0f ms", a[1]*1000, a[int((NR+1)/2)]*1000, a[NR]*1000}')"
   # The cursor of page 2,000: the last id of page 1,999.
   local after
-  after=$(curl -sf -H "Authorization: Bearer $token" "http://127.0.0.1:$PORT/api/v1/registry/contracts?page=1999&page_size=20" \
+  after=$(curl -sf -H "Authorization: Bearer $token" "http://127.0.0.1:$PORT/api/v1/registry/tech-contracts?page=1999&page_size=20" \
     | grep -o '"next_after":[0-9]*' | cut -d: -f2 || true)
   for entry in "${LISTS[@]}"; do
     local label=${entry%%|*} path=${entry#*|}
@@ -108,9 +108,9 @@ run_one() {
     fi
     local script=()
     case $path in
-      RANDOM_TITLE) script=(-s "$work/random_title.lua"); path="/api/v1/registry/contracts?page_size=20&q=%E5%9F%BA%E5%87%86%E6%8A%80%E6%9C%AF%E5%90%88%E5%90%8C777777" ;;
-      RANDOM_FILTER) script=(-s "$work/random_filter.lua"); path="/api/v1/registry/contracts?page_size=20&contract_type=service&registered_on_from=2023-06-10&registered_on_to=2023-07-09" ;;
-      RANDOM_SELLER) script=(-s "$work/random_seller.lua"); path="/api/v1/registry/contracts?page_size=20&q=%E6%99%8B%E4%B8%AD%E5%9F%BA%E5%87%8677777%E7%A7%91%E6%8A%80" ;;
+      RANDOM_TITLE) script=(-s "$work/random_title.lua"); path="/api/v1/registry/tech-contracts?page_size=20&q=%E5%9F%BA%E5%87%86%E6%8A%80%E6%9C%AF%E5%90%88%E5%90%8C777777" ;;
+      RANDOM_FILTER) script=(-s "$work/random_filter.lua"); path="/api/v1/registry/tech-contracts?page_size=20&contract_type=service&registered_on_from=2023-06-10&registered_on_to=2023-07-09" ;;
+      RANDOM_SELLER) script=(-s "$work/random_seller.lua"); path="/api/v1/registry/tech-contracts?page_size=20&q=%E6%99%8B%E4%B8%AD%E5%9F%BA%E5%87%8677777%E7%A7%91%E6%8A%80" ;;
     esac
     local first
     first=$(curl -s -o /dev/null -w '%{http_code} %{time_total}' -H "Authorization: Bearer $token" "http://127.0.0.1:$PORT$path")

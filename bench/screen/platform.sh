@@ -47,7 +47,7 @@ run_one() {
   curl -sf -X POST "http://127.0.0.1:$PORT/api/v1/screening/rescreen" -H "Authorization: Bearer $token" >/dev/null
   echo "    in the running server (warm): POST /api/v1/screening/rescreen, then a third CN version via the API:"
   curl -sf -X POST "http://127.0.0.1:$PORT/api/v1/screening/rescreen" -H "Authorization: Bearer $token" \
-    | python3 -c "import json,sys; r=json.load(sys.stdin); print('      rescreen: %d ms, %d parties' % (r['millis'], r['subjects']))"
+    | python3 -c "import json,sys; r=json.load(sys.stdin); print('      rescreen: %d ms, %d parties' % (r['millis'], r['parties']))"
   head -n -1 "$work/cn_lists_v2.csv" >"$work/cn_lists_v3.csv"
   curl -sf -X POST "http://127.0.0.1:$PORT/api/v1/screening/lists/import?file_name=cn_lists_v3.csv" \
     -H "Authorization: Bearer $token" --data-binary @"$work/cn_lists_v3.csv" \

@@ -557,6 +557,10 @@ impl Access {
 
     // ---------------- audit ----------------
 
+    /// A page of the audit log, newest first, as the actor may see it and
+    /// in today's names: records written before a rename read with the
+    /// current target ([`AuditEntry::in_current_names`]), which is also what
+    /// `disclose_audit` needs to know a record's kind.
     pub async fn audit_page(&self, page: u32, page_size: u32) -> Result<Page<AuditEntry>> {
         self.gate(Action::ReadAudit, None)?;
         let mut page = self
@@ -567,12 +571,13 @@ impl Access {
             .map_err(AppError::from_store)?;
         page.items = std::mem::take(&mut page.items)
             .into_iter()
-            .map(|e| self.disclose_audit(e))
+            .map(|e| self.disclose_audit(e.in_current_names()))
             .collect();
         Ok(page)
     }
 
-    /// One audit record by its sequence number.
+    /// One audit record by its sequence number, read like `audit_page`'s
+    /// (its hash is the stored one).
     pub async fn audit_entry(&self, seq: i64) -> Result<Option<AuditEntry>> {
         self.gate(Action::ReadAudit, None)?;
         let batch = self
@@ -581,7 +586,10 @@ impl Access {
             .audit_range(seq - 1, 1)
             .await
             .map_err(AppError::from_store)?;
-        Ok(batch.into_iter().find(|e| e.seq == seq).map(|e| self.disclose_audit(e)))
+        Ok(batch
+            .into_iter()
+            .find(|e| e.seq == seq)
+            .map(|e| self.disclose_audit(e.in_current_names())))
     }
 
     /// Walks the whole audit chain and reports the first broken record.

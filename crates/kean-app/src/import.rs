@@ -61,8 +61,8 @@ pub struct ImportSource {
 #[derive(Debug, Clone)]
 pub enum ImportOutcome {
     /// Everything was written.
-    /// `new_hits`: screening results the imported parties opened.
-    Imported { ids: Vec<i64>, new_hits: usize },
+    /// `new_results`: screening results the imported parties opened.
+    Imported { ids: Vec<i64>, new_results: usize },
     /// A dry run found no problem in these many rows.
     Checked { rows: usize },
     /// Nothing was written; these are all the problems found.
@@ -372,12 +372,12 @@ impl Access {
             .map_err(AppError::from_store)?;
         let run = self.app().screen_after_write(kind, &ids, &meta).await;
         // Only those who may see screening results learn how many there are.
-        let new_hits = if self.may(Action::ReadScreening, None) {
+        let new_results = if self.may(Action::ReadScreening, None) {
             run.map_or(0, |run| run.summary.opened.len())
         } else {
             0
         };
-        Ok(ImportOutcome::Imported { ids, new_hits })
+        Ok(ImportOutcome::Imported { ids, new_results })
     }
 }
 
@@ -387,7 +387,7 @@ pub enum FileImport {
     Imported {
         ids: Vec<i64>,
         /// Screening results the imported parties opened.
-        new_hits: usize,
+        new_results: usize,
     },
     /// Dry run: the file is clean and would import this many rows.
     Checked { rows: usize },
@@ -445,7 +445,7 @@ impl Access {
             progress,
         };
         match self.import(kind, &rows, &source).await? {
-            ImportOutcome::Imported { ids, new_hits } => Ok(FileImport::Imported { ids, new_hits }),
+            ImportOutcome::Imported { ids, new_results } => Ok(FileImport::Imported { ids, new_results }),
             ImportOutcome::Checked { rows } => Ok(FileImport::Checked { rows }),
             ImportOutcome::Rejected { errors } => {
                 let mut per_row: Vec<Vec<kean_core::FieldError>> = vec![vec![]; mapped.len()];

@@ -29,8 +29,8 @@ pub use auth::{LoginOk, SessionKind, Settings};
 pub use error::AppError;
 pub use import::{FileImport, ImportOutcome, ImportProgress, ImportRow, ImportSource, ImportStage, RowError};
 pub use kean_store::{
-    ArchivedFilter, Backend, HitDecision, HitFilter, HitRow, HitStatus, ListChange, ListInfo, ListQuery, ListVersion,
-    Page, ScreeningSummary, StoredEntry, SubjectState, User,
+    ArchivedFilter, Backend, ListChange, ListInfo, ListQuery, ListVersion, Page, PartyState, ResultDecision,
+    ResultFilter, ResultRow, ResultStatus, ScreeningSummary, StoredEntry, User,
 };
 pub use password::random_token;
 pub use screening::{

@@ -20,8 +20,8 @@ use kean_core::policy::Action;
 use kean_core::{ErrorCode, FieldError, Kind, Scope};
 use kean_screen::{EntityType, Entry, Identifier, Index, ListFormat, ParsedList, Query};
 use kean_store::{
-    HitDecision, HitFilter, HitRow, HitStatus, ListChange, ListInfo, ListVersion, NewHit, NewListEntry, Page,
-    ScreeningSummary, StoredEntry, SubjectScreening, SubjectState, WriteMeta,
+    ListChange, ListInfo, ListVersion, NewListEntry, Page, PartyMatch, PartyState, ResultDecision, ResultFilter,
+    ResultRow, ResultStatus, ScreenedParty, ScreeningSummary, StoredEntry, WriteMeta,
 };
 
 use crate::{Access, App, AppError, Result};
@@ -36,7 +36,7 @@ pub struct PartySpec {
     pub kind: Kind,
     /// The field holding the party's name.
     pub field: &'static str,
-    pub entity: EntityType,
+    pub entity_type: EntityType,
     /// The field holding its country, if any.
     pub country_field: Option<&'static str>,
     /// The country when no field holds one (registered organizations are Chinese).
@@ -45,11 +45,11 @@ pub struct PartySpec {
     pub id_field: Option<&'static str>,
 }
 
-const fn party(kind: Kind, field: &'static str, entity: EntityType) -> PartySpec {
+const fn party(kind: Kind, field: &'static str, entity_type: EntityType) -> PartySpec {
     PartySpec {
         kind,
         field,
-        entity,
+        entity_type,
         country_field: None,
         fixed_country: None,
         id_field: None,
@@ -74,7 +74,7 @@ pub const PARTIES: &[PartySpec] = &[
     },
     PartySpec {
         country_field: Some("buyer_country"),
-        ..party(Kind::Contract, "buyer_name", EntityType::Unknown)
+        ..party(Kind::TechContract, "buyer_name", EntityType::Unknown)
     },
     PartySpec {
         country_field: Some("counterparty_country"),
@@ -195,14 +195,33 @@ struct PartyValues {
     identifier: String,
 }
 
+/// How a kind is named in a party's hash: frozen as the kinds' slugs were
+/// when the first hashes were stored (schema v7 to v12). A stored hash is
+/// compared with the one computed now, and a difference lapses the party's
+/// results as `party_changed` (a reviewer's dismissal with them), so these
+/// never change, whatever the slugs become (migration 0013 renamed two).
+fn hash_kind(kind: Kind) -> &'static str {
+    match kind {
+        Kind::District => "districts",
+        Kind::IndustryChain => "industry-chains",
+        Kind::Organization => "organizations",
+        Kind::Platform => "platforms",
+        Kind::Person => "researchers",
+        Kind::TechContract => "contracts",
+        Kind::Achievement => "achievements",
+        Kind::Transfer => "transfers",
+        Kind::RevenueReport => "revenue-reports",
+    }
+}
+
 impl PartyValues {
     fn hash(&self) -> String {
         kean_core::audit::sm3_hex(
             format!(
                 "{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}\u{1f}{}",
-                self.spec.kind.slug(),
+                hash_kind(self.spec.kind),
                 self.spec.field,
-                self.spec.entity.as_str(),
+                self.spec.entity_type.as_str(),
                 self.name,
                 self.country,
                 self.identifier
@@ -211,14 +230,14 @@ impl PartyValues {
         )
     }
 
-    fn screen(&self, loaded: &Loaded) -> SubjectScreening {
-        let hits = if self.name.is_empty() || self.archived {
+    fn screen(&self, loaded: &Loaded) -> ScreenedParty {
+        let matches = if self.name.is_empty() || self.archived {
             Vec::new()
         } else {
             let query = Query {
                 id: self.id.to_string(),
                 name: self.name.clone(),
-                entity_type: self.spec.entity,
+                entity_type: self.spec.entity_type,
                 country: self.country.clone(),
                 identifiers: if self.identifier.is_empty() {
                     vec![]
@@ -226,29 +245,29 @@ impl PartyValues {
                     vec![self.identifier.clone()]
                 },
             };
-            let mut hits: Vec<NewHit> = loaded
+            let mut matches: Vec<PartyMatch> = loaded
                 .lists
                 .iter()
                 .flat_map(|l| {
-                    l.index.screen(&query, THRESHOLD).into_iter().filter_map(|h| {
-                        let entry_id = *l.entries.get(&h.entry_id)?;
-                        Some(NewHit {
+                    l.index.screen(&query, THRESHOLD).into_iter().filter_map(|m| {
+                        let entry_id = *l.entries.get(&m.entry_id)?;
+                        Some(PartyMatch {
                             entry_id,
                             list_id: l.list_id,
-                            entry_key: h.entry_id,
-                            entry_name: h.entry_name,
-                            matched_name: h.matched_name,
-                            score_bp: (h.score * 10_000.0).round() as i64,
-                            explanation: h.explanation.summary(),
-                            explanation_detail: serde_json::to_string(&h.explanation).ok(),
+                            entry_key: m.entry_id,
+                            entry_name: m.entry_name,
+                            matched_name: m.matched_name,
+                            score_bp: (m.score * 10_000.0).round() as i64,
+                            explanation: m.explanation.summary(),
+                            explanation_detail: serde_json::to_string(&m.explanation).ok(),
                         })
                     })
                 })
                 .collect();
-            hits.sort_by_key(|h| -h.score_bp);
-            hits
+            matches.sort_by_key(|m| -m.score_bp);
+            matches
         };
-        SubjectScreening {
+        ScreenedParty {
             kind: self.spec.kind,
             id: self.id,
             field: self.spec.field,
@@ -257,7 +276,7 @@ impl PartyValues {
             owner_org_id: self.owner,
             record_version: self.version,
             archived: self.archived,
-            hits,
+            matches,
         }
     }
 }
@@ -279,7 +298,7 @@ pub struct ScreeningRun {
 impl ScreeningRun {
     fn add(&mut self, other: ScreeningRun) {
         self.generation = other.generation;
-        self.summary.subjects += other.summary.subjects;
+        self.summary.parties += other.summary.parties;
         self.summary.opened.extend(other.summary.opened);
         self.summary.lapsed += other.summary.lapsed;
         self.summary.unchanged += other.summary.unchanged;
@@ -394,7 +413,7 @@ impl App {
             fields.extend(spec.id_field);
             let rows = self
                 .store()
-                .screening_subjects(kind, &fields, ids, everything)
+                .screening_parties(kind, &fields, ids, everything)
                 .await
                 .map_err(AppError::from_store)?;
             // A full run skips archived records; a record just archived is
@@ -503,13 +522,13 @@ pub struct ListImport {
 /// A party's screening on its record's page.
 #[derive(Debug, Clone, Default)]
 pub struct PartyScreening {
-    pub states: Vec<SubjectState>,
-    pub hits: Vec<HitRow>,
+    pub states: Vec<PartyState>,
+    pub results: Vec<ResultRow>,
 }
 
 impl PartyScreening {
     pub fn open_count(&self) -> usize {
-        self.hits.iter().filter(|h| h.status == HitStatus::Open).count()
+        self.results.iter().filter(|h| h.status == ResultStatus::Open).count()
     }
 }
 
@@ -699,7 +718,7 @@ impl Access {
             .map_err(AppError::from_store)?;
         let rescreen = self.app().rescreen_all(Some(&new_entries), &meta).await?;
         let figures = kean_store::RescreenFigures {
-            subjects: rescreen.summary.subjects as i64,
+            parties: rescreen.summary.parties as i64,
             opened: rescreen.summary.opened.len() as i64,
             lapsed: rescreen.summary.lapsed as i64,
             millis: rescreen.millis as i64,
@@ -748,7 +767,7 @@ impl Access {
             .map_err(AppError::from_store)?;
         let rescreen = self.app().rescreen_all(Some(&HashSet::new()), &meta).await?;
         let figures = kean_store::RescreenFigures {
-            subjects: rescreen.summary.subjects as i64,
+            parties: rescreen.summary.parties as i64,
             opened: 0,
             lapsed: rescreen.summary.lapsed as i64,
             millis: rescreen.millis as i64,
@@ -771,28 +790,32 @@ impl Access {
         self.app().rescreen_all(None, &self.write_meta()).await
     }
 
-    pub async fn screening_hits(&self, filter: &HitFilter) -> Result<Page<HitRow>> {
+    pub async fn screening_results(&self, filter: &ResultFilter) -> Result<Page<ResultRow>> {
         let scope = self.screening_gate(Action::ReadScreening)?;
         self.app()
             .store()
-            .hits(filter, scope)
+            .results(filter, scope)
             .await
             .map_err(AppError::from_store)
     }
 
-    pub async fn screening_hit(&self, id: i64) -> Result<HitRow> {
+    pub async fn screening_result(&self, id: i64) -> Result<ResultRow> {
         let scope = self.screening_gate(Action::ReadScreening)?;
         self.app()
             .store()
-            .hit(id, scope)
+            .result(id, scope)
             .await
             .map_err(AppError::from_store)?
             .ok_or_else(AppError::not_found)
     }
 
-    pub async fn hit_counts(&self) -> Result<Vec<(HitStatus, i64)>> {
+    pub async fn result_counts(&self) -> Result<Vec<(ResultStatus, i64)>> {
         let scope = self.screening_gate(Action::ReadScreening)?;
-        self.app().store().hit_counts(scope).await.map_err(AppError::from_store)
+        self.app()
+            .store()
+            .result_counts(scope)
+            .await
+            .map_err(AppError::from_store)
     }
 
     /// The screening of a record's parties, for its page; `None` when the
@@ -815,44 +838,44 @@ impl Access {
             return Err(AppError::not_found());
         }
         let states = store
-            .subject_states(kind, id, scope)
+            .party_states(kind, id, scope)
             .await
             .map_err(AppError::from_store)?;
-        let hits = store
-            .hits(
-                &HitFilter {
+        let results = store
+            .results(
+                &ResultFilter {
                     kind: Some(kind),
-                    subject_id: Some(id),
+                    party_id: Some(id),
                     page: 1,
                     page_size: 200,
-                    ..HitFilter::default()
+                    ..ResultFilter::default()
                 },
                 scope,
             )
             .await
             .map_err(AppError::from_store)?
             .items;
-        let mut hits = hits;
+        let mut results = results;
         // Open first, then decided, lapsed last; the strongest match first within each.
-        let rank = |s: HitStatus| match s {
-            HitStatus::Open => 0,
-            HitStatus::Confirmed => 1,
-            HitStatus::Dismissed => 2,
-            HitStatus::Lapsed => 3,
+        let rank = |s: ResultStatus| match s {
+            ResultStatus::Open => 0,
+            ResultStatus::Confirmed => 1,
+            ResultStatus::Dismissed => 2,
+            ResultStatus::Lapsed => 3,
         };
-        hits.sort_by_key(|h| (rank(h.status), -h.score_bp, -h.id));
-        Ok(Some(PartyScreening { states, hits }))
+        results.sort_by_key(|h| (rank(h.status), -h.score_bp, -h.id));
+        Ok(Some(PartyScreening { states, results }))
     }
 
     /// A reviewer confirms a result or dismisses it as a false positive,
     /// giving the reason.
-    pub async fn decide_hit(
+    pub async fn decide_result(
         &self,
         id: i64,
-        decision: HitDecision,
+        decision: ResultDecision,
         reason: &str,
         expected_version: Option<i64>,
-    ) -> Result<HitRow> {
+    ) -> Result<ResultRow> {
         self.screening_gate(Action::DecideScreening)?;
         let reason = reason.trim();
         if reason.chars().count() < 2 || reason.chars().count() > 500 {
@@ -865,8 +888,8 @@ impl Access {
                 ),
             ));
         }
-        let hit = self.screening_hit(id).await?;
-        if hit.status == HitStatus::Lapsed {
+        let current = self.screening_result(id).await?;
+        if current.status == ResultStatus::Lapsed {
             return Err(AppError::new(
                 ErrorCode::Conflict,
                 "该筛查结果已失效（名单条目或主体信息已变化），无需处理",
@@ -875,7 +898,7 @@ impl Access {
         }
         self.app()
             .store()
-            .decide_hit(id, expected_version, decision, reason, &self.write_meta())
+            .decide_result(id, expected_version, decision, reason, &self.write_meta())
             .await
             .map_err(AppError::from_store)
     }
@@ -1018,22 +1041,59 @@ fn check_local_entries(list: &kean_screen::ParsedList) -> Result<()> {
 /// A result's explanation in the reader's language: rendered from the
 /// structured explanation the engine gave when the result opened; results
 /// opened before kean kept it (schema v12) have only the English sentence.
-pub fn explanation_text(hit: &HitRow, zh: bool) -> String {
+pub fn explanation_text(r: &ResultRow, zh: bool) -> String {
     let lang = if zh {
         kean_screen::Lang::Zh
     } else {
         kean_screen::Lang::En
     };
-    hit.explanation_detail
+    r.explanation_detail
         .as_deref()
         .and_then(|json| serde_json::from_str::<kean_screen::Explanation>(json).ok())
         .map(|e| e.render(lang))
-        .unwrap_or_else(|| hit.explanation.clone())
+        .unwrap_or_else(|| r.explanation.clone())
 }
 
 /// A result's structured explanation, as stored (for the API).
-pub fn explanation_detail(hit: &HitRow) -> Option<serde_json::Value> {
-    hit.explanation_detail
+pub fn explanation_detail(r: &ResultRow) -> Option<serde_json::Value> {
+    r.explanation_detail
         .as_deref()
         .and_then(|json| serde_json::from_str(json).ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A party's hash is what kean stored before the slugs were renamed
+    /// (these are the fixture's hashes, tests/it/fixtures/schema_v12.json):
+    /// a renamed slug must not lapse every result as `party_changed`.
+    #[test]
+    fn party_hashes_are_the_ones_stored_before_the_renames() {
+        let values = |kind: Kind, field: &str, name: &str, country: &str| PartyValues {
+            spec: *PARTIES
+                .iter()
+                .find(|p| p.kind == kind && p.field == field)
+                .expect("a party"),
+            id: 1,
+            owner: Some(1),
+            version: 1,
+            archived: false,
+            name: name.into(),
+            country: country.into(),
+            identifier: String::new(),
+        };
+        assert_eq!(
+            values(Kind::TechContract, "buyer_name", "Lockheed Martin Corporation", "US").hash(),
+            "ce8b322bd7a9221aa7940b3c6ba6d664d40d20ce57e305fb6e6c25fe39144884"
+        );
+        assert_eq!(
+            values(Kind::Person, "foreign_affiliation", "Acme Drone Systems Inc.", "US").hash(),
+            "fd63029d7fc993916cd4945e80c64396252db76d51ed86f7800981562342c9af"
+        );
+        assert_eq!(
+            values(Kind::Transfer, "counterparty_name", "Acme Drone Systems Inc.", "US").hash(),
+            "c79f7d4855e9d67205b45a83d874f43754bab901701c48949aa8652739cd60af"
+        );
+    }
 }

@@ -150,10 +150,10 @@ pub struct Dashboard {
     pub high_tech_valid: i64,
     pub high_tech_link: String,
     /// Registered technology contracts: amounts = [成交额, 技术交易额].
-    pub contracts: Figure,
-    pub contracts_by_month: Vec<Bucket>,
-    pub contracts_by_district: Vec<Bucket>,
-    pub contracts_by_chain: Vec<Bucket>,
+    pub tech_contracts: Figure,
+    pub tech_contracts_by_month: Vec<Bucket>,
+    pub tech_contracts_by_district: Vec<Bucket>,
+    pub tech_contracts_by_chain: Vec<Bucket>,
     /// Technology-service enterprises reporting revenue for `to`'s year:
     /// amounts = [revenue].
     pub tech_service: Figure,
@@ -164,7 +164,7 @@ pub struct Dashboard {
 
 impl Dashboard {
     /// The lines of the summary table: platforms, high-tech enterprises,
-    /// contracts (count, value, technology value), technology services
+    /// technology contracts (count, value, technology value), technology services
     /// (count, revenue), transfers (count, amount) and the period.
     pub const SUMMARY_LINES: usize = 10;
 
@@ -176,9 +176,9 @@ impl Dashboard {
             + [
                 &self.platforms_by_level,
                 &self.platforms_by_type,
-                &self.contracts_by_month,
-                &self.contracts_by_district,
-                &self.contracts_by_chain,
+                &self.tech_contracts_by_month,
+                &self.tech_contracts_by_district,
+                &self.tech_contracts_by_chain,
                 &self.transfers_by_month,
             ]
             .iter()
@@ -346,12 +346,12 @@ impl Access {
 
         // Every aggregate runs side by side on the pool's connections: the
         // dashboard takes as long as its slowest query, not their sum.
-        let (platforms_by_level, platforms_by_type, high_tech, c, contracts_by_district, now, prev, t) = tokio::try_join!(
+        let (platforms_by_level, platforms_by_type, high_tech, c, tech_contracts_by_district, now, prev, t) = tokio::try_join!(
             self.buckets(Kind::Platform, &pq, GroupBy::Field("level"), None, &plinks),
             self.buckets(Kind::Platform, &pq, GroupBy::Field("platform_type"), None, &plinks),
             self.agg(Kind::Organization, &hq, GroupBy::Nothing, &[]),
             self.period_figures(
-                Kind::Contract,
+                Kind::TechContract,
                 "registered_on",
                 &["contract_value", "tech_value"],
                 Some("industry_chain_id"),
@@ -359,7 +359,7 @@ impl Access {
                 true
             ),
             self.buckets(
-                Kind::Contract,
+                Kind::TechContract,
                 &cq,
                 GroupBy::OwnerField("district_id"),
                 Some("contract_value"),
@@ -372,7 +372,7 @@ impl Access {
         )?;
         let platforms_total = platforms_by_level.iter().map(|b| b.count).sum();
         let high_tech_valid = high_tech.first().map(|r| r.count).unwrap_or(0);
-        let (contracts, contracts_by_month, contracts_by_chain) = (c.figure, c.by_month, c.by_field);
+        let (tech_contracts, tech_contracts_by_month, tech_contracts_by_chain) = (c.figure, c.by_month, c.by_field);
         let mut rl = f.link_params(None, false);
         rl.push(("year".into(), year.to_string()));
         rl.push(("tech_service".into(), "true".into()));
@@ -394,10 +394,10 @@ impl Access {
             platforms_by_type,
             high_tech_valid,
             high_tech_link: link(Kind::Organization, &hl),
-            contracts,
-            contracts_by_month,
-            contracts_by_district,
-            contracts_by_chain,
+            tech_contracts,
+            tech_contracts_by_month,
+            tech_contracts_by_district,
+            tech_contracts_by_chain,
             tech_service,
             transfers,
             transfers_by_month,

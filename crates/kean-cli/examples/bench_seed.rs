@@ -2,7 +2,7 @@
 //! (resolution, validation, one audited transaction per file) and reports
 //! how long each import took.
 //!
-//! cargo run --release -p kean-cli --example bench_seed -- DATABASE_URL [ORGS] [CONTRACTS]
+//! cargo run --release -p kean-cli --example bench_seed -- DATABASE_URL [ORGS] [TECH_CONTRACTS]
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests and tools may panic
 
 use std::collections::BTreeMap;
@@ -52,9 +52,11 @@ async fn import(access: &kean_app::Access, kind: Kind, rows: Vec<ImportRow>, tag
 #[tokio::main]
 async fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let url = args.get(1).expect("usage: bench_seed DATABASE_URL [ORGS] [CONTRACTS]");
+    let url = args
+        .get(1)
+        .expect("usage: bench_seed DATABASE_URL [ORGS] [TECH_CONTRACTS]");
     let orgs: usize = args.get(2).and_then(|s| s.parse().ok()).unwrap_or(100_000);
-    let contracts: usize = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(1_000_000);
+    let tech_contracts: usize = args.get(3).and_then(|s| s.parse().ok()).unwrap_or(1_000_000);
     let app = App::open(url, Arc::new(SystemClock)).await.expect("open");
     let a = app.system_access("bench");
     let mut district_rows = vec![];
@@ -97,8 +99,8 @@ async fn main() {
     let batch = 100_000;
     let types = ["development", "transfer", "licensing", "consulting", "service"];
     let mut total = 0.0;
-    for start in (0..contracts).step_by(batch) {
-        let end = (start + batch).min(contracts);
+    for start in (0..tech_contracts).step_by(batch) {
+        let end = (start + batch).min(tech_contracts);
         let rows: Vec<ImportRow> = (start..end)
             .map(|n| {
                 let day = 1 + n % 28;
@@ -123,9 +125,9 @@ async fn main() {
                 )
             })
             .collect();
-        total += import(&a, Kind::Contract, rows, &format!("contracts-{start}")).await;
+        total += import(&a, Kind::TechContract, rows, &format!("tech-contracts-{start}")).await;
     }
-    println!("contracts: {contracts} rows in {total:.1} s");
+    println!("tech contracts: {tech_contracts} rows in {total:.1} s");
     a.create_user("bench", "基准测试", Role::Admin, None, "Bench2025x")
         .await
         .expect("user");

@@ -65,7 +65,7 @@ enum Command {
     /// checked; a file with any bad row imports nothing and the problems are
     /// listed (and written to --report as a workbook with the bad cells marked).
     Import {
-        /// organizations | platforms | researchers | contracts | achievements |
+        /// organizations | platforms | persons | tech-contracts | achievements |
         /// transfers | revenue-reports | districts | industry-chains
         kind: String,
         /// The file to import.
@@ -96,7 +96,7 @@ enum Command {
         /// The names to screen.
         #[arg(long)]
         input: std::path::PathBuf,
-        /// Where to write the hits (default: standard output). Header:
+        /// Where to write the matches (default: standard output). Header:
         /// query_id,entry_id,entry_name,list,matched_name,score,explanation
         #[arg(long)]
         output: Option<std::path::PathBuf>,
@@ -282,7 +282,7 @@ async fn main() -> ExitCode {
         } => import(&kind, &file, force, dry_run, report.as_deref(), &db.database_url).await,
         Command::Template { kind, file } => {
             let Some(k) = Kind::from_slug(&kind) else {
-                return fail(format!("unknown registry '{kind}'; use one of: {}", slugs()));
+                return unknown_kind(&kind);
             };
             let bytes = if file.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv")) {
                 Ok(kean_exchange::template_csv(k))
@@ -410,12 +410,12 @@ fn screen(
     match result {
         Ok(s) => {
             eprintln!(
-                "screened {} names against {} list entries in {:.1} s: {} hits for {} names at threshold {threshold}{}",
+                "screened {} names against {} list entries in {:.1} s: {} matches for {} names at threshold {threshold}{}",
                 s.queries,
                 index.len(),
                 started.elapsed().as_secs_f64(),
-                s.hits,
-                s.queries_with_hits,
+                s.matches,
+                s.queries_with_matches,
                 output
                     .map(|p| format!(", written to {}", p.display()))
                     .unwrap_or_default()
@@ -430,6 +430,20 @@ fn slugs() -> String {
     Kind::ALL.iter().map(|k| k.slug()).collect::<Vec<_>>().join(", ")
 }
 
+/// A kind the CLI does not know; a slug renamed since (`contracts`,
+/// `researchers`) is refused naming the one that replaced it.
+fn unknown_kind(kind: &str) -> ExitCode {
+    let current = kean_core::audit::current_name(kind);
+    match Kind::from_slug(current) {
+        Some(k) if current != kind => fail(format!(
+            "unknown kind '{kind}'; did you mean '{}'? (renamed; the kinds are: {})",
+            k.slug(),
+            slugs()
+        )),
+        _ => fail(format!("unknown kind '{kind}'; use one of: {}", slugs())),
+    }
+}
+
 async fn import(
     kind: &str,
     file: &std::path::Path,
@@ -439,7 +453,7 @@ async fn import(
     url: &str,
 ) -> ExitCode {
     let Some(k) = Kind::from_slug(kind) else {
-        return fail(format!("unknown registry '{kind}'; use one of: {}", slugs()));
+        return unknown_kind(kind);
     };
     let bytes = match std::fs::File::open(file)
         .map_err(|e| e.to_string())
@@ -477,14 +491,14 @@ async fn import(
         .await;
     bar.finish_and_clear();
     match outcome {
-        Ok(kean_app::FileImport::Imported { ids, new_hits }) => {
+        Ok(kean_app::FileImport::Imported { ids, new_results }) => {
             println!(
                 "imported {} {kind} from {} in one transaction",
                 ids.len(),
                 file.display()
             );
-            if new_hits > 0 {
-                println!("screening opened {new_hits} results for a reviewer (see /screening)");
+            if new_results > 0 {
+                println!("screening opened {new_results} results for a reviewer (see /screening)");
             }
             ExitCode::SUCCESS
         }
@@ -533,7 +547,7 @@ fn print_run(run: &kean_app::ScreeningRun) {
     }
     println!(
         "re-screened {} parties in {} ms (index {} ms, matching {} ms, database {} ms): new results to review: {}, lapsed: {}, unchanged: {}",
-        run.summary.subjects,
+        run.summary.parties,
         run.millis,
         run.index_millis,
         run.match_millis,

@@ -80,6 +80,51 @@ impl AuditDraft {
     }
 }
 
+/// Names that stored audit records carry and that were renamed later
+/// (migration 0013), old → current: the kind slugs `contracts` and
+/// `researchers`, the target `screening-hits`. Stored records are never
+/// rewritten — the chain hashes them as they were written — so whatever reads
+/// them maps these ([`current_name`], [`AuditEntry::in_current_names`]);
+/// `kean audit verify` reads the stored form.
+pub const RENAMED: [(&str, &str); 3] = [
+    ("contracts", "tech-contracts"),
+    ("researchers", "persons"),
+    ("screening-hits", "screening-results"),
+];
+
+/// The current spelling of a name an audit record may carry (a target, a
+/// kind slug): itself unless it was renamed ([`RENAMED`]).
+pub fn current_name(name: &str) -> &str {
+    RENAMED
+        .iter()
+        .find(|(old, _)| *old == name)
+        .map_or(name, |(_, new)| new)
+}
+
+impl AuditEntry {
+    /// The record as today's names say it, for reading (pages, API, CLI): an
+    /// old target is mapped to its current name, and a screening result's
+    /// old `subject` (`contracts/5`) is its `party` (`tech-contracts/5`).
+    /// The chain is verified over the stored form, never this one.
+    pub fn in_current_names(mut self) -> AuditEntry {
+        self.draft.target = current_name(&self.draft.target).to_string();
+        if self.draft.target == "screening-results" {
+            for v in [&mut self.draft.before, &mut self.draft.after].into_iter().flatten() {
+                if let serde_json::Value::Object(map) = v
+                    && let Some(serde_json::Value::String(s)) = map.remove("subject")
+                {
+                    let party = match s.split_once('/') {
+                        Some((slug, id)) => format!("{}/{id}", current_name(slug)),
+                        None => s,
+                    };
+                    map.insert("party".into(), party.into());
+                }
+            }
+        }
+        self
+    }
+}
+
 /// Appends the canonical form of `v`: no whitespace, object keys sorted by
 /// their UTF-8 bytes (whatever order the map holds them in), strings
 /// escaped as JSON requires (`"`, `\\`, control characters; everything else
@@ -188,6 +233,35 @@ mod tests {
             before: Some(serde_json::json!({"name": "甲"})),
             after: Some(serde_json::json!({"name": "乙"})),
         }
+    }
+
+    /// Records written before migration 0013 read with today's names; the
+    /// stored form, which the chain hashes, is untouched.
+    #[test]
+    fn old_names_read_as_current_ones() {
+        assert_eq!(current_name("contracts"), "tech-contracts");
+        assert_eq!(current_name("researchers"), "persons");
+        assert_eq!(current_name("screening-hits"), "screening-results");
+        assert_eq!(current_name("organizations"), "organizations");
+        let mut d = draft(1);
+        d.target = "screening-hits".into();
+        d.action = "dismiss".into();
+        d.before = Some(serde_json::json!({"subject": "contracts/5", "field": "buyer_name", "status": "open"}));
+        d.after = Some(serde_json::json!({"subject": "contracts/5", "field": "buyer_name", "status": "dismissed"}));
+        let stored = d.seal(1, GENESIS_HASH);
+        let read = stored.clone().in_current_names();
+        assert_eq!(read.draft.target, "screening-results");
+        assert_eq!(
+            read.draft.after,
+            Some(serde_json::json!({"party": "tech-contracts/5", "field": "buyer_name", "status": "dismissed"}))
+        );
+        assert_eq!(read.hash, stored.hash);
+        assert_eq!(verify_chain(GENESIS_HASH, [&stored]), Ok(stored.hash.clone()));
+        let mut other = draft(2);
+        other.target = "researchers".into();
+        let read = other.seal(1, GENESIS_HASH).in_current_names();
+        assert_eq!(read.draft.target, "persons");
+        assert_eq!(read.draft.after, Some(serde_json::json!({"name": "乙"})));
     }
 
     #[test]

@@ -299,7 +299,7 @@ mod tests {
     #[test]
     fn liaison_is_confined_to_its_organization() {
         let a = actor(Role::Liaison, Some(7));
-        let s = authorize(&a, Action::Read, Some(Kind::Contract)).unwrap();
+        let s = authorize(&a, Action::Read, Some(Kind::TechContract)).unwrap();
         assert_eq!(s.organization(), Some(7));
         assert!(s.permits_owner(Some(7)));
         assert!(!s.permits_owner(Some(8)));
@@ -334,7 +334,7 @@ mod tests {
     fn reviewers_and_admins() {
         let r = actor(Role::Reviewer, None);
         assert_eq!(
-            authorize(&r, Action::Update, Some(Kind::Contract))
+            authorize(&r, Action::Update, Some(Kind::TechContract))
                 .unwrap()
                 .organization(),
             None

@@ -434,7 +434,7 @@ fn cross_field_rules(fs: &Fields, errors: &mut Vec<FieldError>) {
                 }
             }
         }
-        Kind::Contract => {
+        Kind::TechContract => {
             if let (Some(c), Some(t)) = (fs.get("contract_value").as_money(), fs.get("tech_value").as_money())
                 && t > c
             {
@@ -540,7 +540,7 @@ mod tests {
     #[test]
     fn cross_field_rules() {
         let e = validate(
-            Kind::Contract,
+            Kind::TechContract,
             &raw(&[
                 ("contract_no", "2025140700000001"),
                 ("title", "x"),

@@ -14,7 +14,7 @@ pub enum Kind {
     Organization,
     Platform,
     Person,
-    Contract,
+    TechContract,
     Achievement,
     Transfer,
     RevenueReport,
@@ -378,7 +378,7 @@ const PERSON_FIELDS: &[Field] = &[
         .filt(),
 ];
 
-const CONTRACT_FIELDS: &[Field] = &[
+const TECH_CONTRACT_FIELDS: &[Field] = &[
     f("contract_no", "登记编号", "Registration no.", T::Text { max: 40 })
         .req()
         .uniq()
@@ -485,7 +485,12 @@ const TRANSFER_FIELDS: &[Field] = &[
     .filt(),
     f("amount", "金额（元）", "Amount (CNY)", T::Money).req().col(),
     f("transferred_on", "转化日期", "Date", T::Date).req().col(),
-    f("contract_id", "关联技术合同", "Linked contract", T::Ref(Kind::Contract)),
+    f(
+        "contract_id",
+        "关联技术合同",
+        "Linked contract",
+        T::Ref(Kind::TechContract),
+    ),
 ];
 
 const REVENUE_FIELDS: &[Field] = &[
@@ -515,7 +520,7 @@ impl Kind {
         Kind::Organization,
         Kind::Platform,
         Kind::Person,
-        Kind::Contract,
+        Kind::TechContract,
         Kind::Achievement,
         Kind::Transfer,
         Kind::RevenueReport,
@@ -531,7 +536,7 @@ impl Kind {
             Kind::Organization => "organizations",
             Kind::Platform => "platforms",
             Kind::Person => "persons",
-            Kind::Contract => "tech_contracts",
+            Kind::TechContract => "tech_contracts",
             Kind::Achievement => "achievements",
             Kind::Transfer => "transfers",
             Kind::RevenueReport => "revenue_reports",
@@ -545,8 +550,8 @@ impl Kind {
             Kind::IndustryChain => "industry-chains",
             Kind::Organization => "organizations",
             Kind::Platform => "platforms",
-            Kind::Person => "researchers",
-            Kind::Contract => "contracts",
+            Kind::Person => "persons",
+            Kind::TechContract => "tech-contracts",
             Kind::Achievement => "achievements",
             Kind::Transfer => "transfers",
             Kind::RevenueReport => "revenue-reports",
@@ -564,7 +569,7 @@ impl Kind {
             Kind::Organization => ("单位", "Organizations"),
             Kind::Platform => ("创新平台", "Innovation platforms"),
             Kind::Person => ("科研人员", "Researchers"),
-            Kind::Contract => ("技术合同", "Technology contracts"),
+            Kind::TechContract => ("技术合同", "Technology contracts"),
             Kind::Achievement => ("科技成果", "Achievements"),
             Kind::Transfer => ("成果转化", "Achievement transfers"),
             Kind::RevenueReport => ("营收填报", "Revenue reports"),
@@ -579,7 +584,7 @@ impl Kind {
             Kind::Organization => ORG_FIELDS,
             Kind::Platform => PLATFORM_FIELDS,
             Kind::Person => PERSON_FIELDS,
-            Kind::Contract => CONTRACT_FIELDS,
+            Kind::TechContract => TECH_CONTRACT_FIELDS,
             Kind::Achievement => ACHIEVEMENT_FIELDS,
             Kind::Transfer => TRANSFER_FIELDS,
             Kind::RevenueReport => REVENUE_FIELDS,
@@ -593,7 +598,7 @@ impl Kind {
     /// The field that names a record to people (in lists of references).
     pub fn label_field(self) -> &'static str {
         match self {
-            Kind::Contract => "contract_no",
+            Kind::TechContract => "contract_no",
             Kind::Achievement => "title",
             Kind::Transfer => "counterparty_name",
             Kind::RevenueReport => "year",
@@ -607,7 +612,7 @@ impl Kind {
             Kind::Organization => Owner::SelfId,
             Kind::Platform => Owner::Field("host_org_id"),
             Kind::Person => Owner::Field("org_id"),
-            Kind::Contract => Owner::Field("seller_org_id"),
+            Kind::TechContract => Owner::Field("seller_org_id"),
             Kind::Achievement => Owner::Field("holder_org_id"),
             Kind::Transfer => Owner::Via("achievement_id", Kind::Achievement),
             Kind::RevenueReport => Owner::Field("org_id"),
@@ -617,7 +622,7 @@ impl Kind {
     /// The date a record is counted by in periods (search form and statistics).
     pub fn period_field(self) -> Option<&'static str> {
         match self {
-            Kind::Contract => Some("registered_on"),
+            Kind::TechContract => Some("registered_on"),
             Kind::Transfer => Some("transferred_on"),
             Kind::Achievement => Some("completed_on"),
             Kind::Platform => Some("recognized_on"),

@@ -29,10 +29,10 @@ pub const DEMO_ACCOUNTS: [(&str, &str, &str, &str); 5] = [
     ("auditor", "Audit2025", "审计员 auditor (read-only)", ""),
 ];
 
-pub const CONTRACTS_2025: usize = 214;
+pub const TECH_CONTRACTS_2025: usize = 214;
 /// ¥338,450,000.00 in fen.
 pub const CONTRACT_VALUE_2025_FEN: i64 = 33_845_000_000;
-pub const CONTRACTS_2024: usize = 96;
+pub const TECH_CONTRACTS_2024: usize = 96;
 /// 2025 is +222% on 2024: 338,450,000 / 3.22 = ¥105,108,695.65.
 pub const CONTRACT_VALUE_2024_FEN: i64 = 10_510_869_565;
 pub const TRANSFERS_2025: usize = 621;
@@ -551,8 +551,8 @@ pub async fn seed(app: &App) -> Result<Option<String>, AppError> {
     let ctypes = ["development", "transfer", "licensing", "consulting", "service"];
     let mut seq = 0;
     for (year, n, total) in [
-        (2024, CONTRACTS_2024, CONTRACT_VALUE_2024_FEN),
-        (2025, CONTRACTS_2025, CONTRACT_VALUE_2025_FEN),
+        (2024, TECH_CONTRACTS_2024, CONTRACT_VALUE_2024_FEN),
+        (2025, TECH_CONTRACTS_2025, CONTRACT_VALUE_2025_FEN),
     ] {
         for amount in split_total(&mut rng, total, n) {
             seq += 1;
@@ -585,14 +585,14 @@ pub async fn seed(app: &App) -> Result<Option<String>, AppError> {
                     region,
                 )
             };
-            if year == 2025 && seq == CONTRACTS_2024 + 77 {
+            if year == 2025 && seq == TECH_CONTRACTS_2024 + 77 {
                 // A buyer on China's countermeasure lists (反制裁清单): the
                 // kind of deal screening exists to stop.
                 (buyer, country, region) = ("Lockheed Martin Corporation".into(), "US".into(), String::new());
             }
             let tech = amount * (70 + rng.below(31) as i64) / 100;
             cx.create(
-                Kind::Contract,
+                Kind::TechContract,
                 &[
                     ("contract_no", format!("{year}1407{:08}", seq)),
                     (
@@ -683,7 +683,7 @@ pub async fn seed(app: &App) -> Result<Option<String>, AppError> {
         "demo city seeded: 11 districts, {} industry chains, {} organizations, {PLATFORMS} platforms, 180 researchers, {} technology contracts, {} achievements, {} transfers, {} revenue reports",
         CHAINS.len(),
         orgs.len(),
-        CONTRACTS_2024 + CONTRACTS_2025,
+        TECH_CONTRACTS_2024 + TECH_CONTRACTS_2025,
         achievements.len(),
         380 + TRANSFERS_2025,
         2 * TECH_SERVICE_ENTERPRISES + 40
@@ -727,7 +727,7 @@ pub async fn seed_lists(app: &App, dir: &std::path::Path) -> Result<Vec<String>,
             "list {} ({name}): {} entries; re-screened {} parties in {} ms, {} results to review",
             r.version.list_code,
             r.version.entry_count,
-            r.rescreen.summary.subjects,
+            r.rescreen.summary.parties,
             r.rescreen.millis,
             r.rescreen.summary.opened.len()
         ));
@@ -742,8 +742,8 @@ mod tests {
     #[test]
     fn split_total_is_exact_and_positive() {
         let mut rng = Rng(7);
-        let parts = split_total(&mut rng, CONTRACT_VALUE_2025_FEN, CONTRACTS_2025);
-        assert_eq!(parts.len(), CONTRACTS_2025);
+        let parts = split_total(&mut rng, CONTRACT_VALUE_2025_FEN, TECH_CONTRACTS_2025);
+        assert_eq!(parts.len(), TECH_CONTRACTS_2025);
         assert_eq!(parts.iter().sum::<i64>(), CONTRACT_VALUE_2025_FEN);
         assert!(parts.iter().all(|p| *p > 0));
     }

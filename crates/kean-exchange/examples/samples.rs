@@ -83,7 +83,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let opts = ExportOptions::default();
     std::fs::write(
         dir.join("export.xlsx"),
-        export_xlsx(Kind::Contract, &headers, &rows, &opts)?,
+        export_xlsx(Kind::TechContract, &headers, &rows, &opts)?,
     )?;
     std::fs::write(dir.join("export.csv"), export_csv(&headers, &rows, &opts))?;
     let wan = ExportOptions {
@@ -92,7 +92,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     std::fs::write(
         dir.join("export-wan.xlsx"),
-        export_xlsx(Kind::Contract, &headers, &rows, &wan)?,
+        export_xlsx(Kind::TechContract, &headers, &rows, &wan)?,
     )?;
     println!("wrote samples to {}", dir.display());
     Ok(())

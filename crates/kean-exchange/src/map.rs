@@ -435,7 +435,7 @@ mod tests {
 
     #[test]
     fn labels_with_marks_and_suffixes() {
-        let k = Kind::Contract;
+        let k = Kind::TechContract;
         for h in [
             "成交额（元）",
             "成交额",

@@ -105,7 +105,7 @@ fn ref_hint(kind: Kind) -> (String, String) {
             "科技成果名称（须已在系统中登记）",
             "achievement title (already registered)",
         ),
-        Kind::Contract => ("技术合同登记编号", "contract registration number"),
+        Kind::TechContract => ("技术合同登记编号", "contract registration number"),
         Kind::Platform => ("平台名称", "platform name"),
         Kind::Person => ("人员证件号码", "researcher ID number"),
         Kind::Transfer => ("受让方名称", "counterparty name"),

@@ -420,7 +420,7 @@ fn headers_in_chinese_english_and_field_names_map_to_fields() {
         assert!(m.column_of("address").is_none());
     }
     let m = map_headers(
-        Kind::Contract,
+        Kind::TechContract,
         &strings(&[
             "登记编号",
             "合同名称",
@@ -901,7 +901,7 @@ fn export_rows() -> (Vec<String>, Vec<Vec<Cell>>) {
 #[test]
 fn xlsx_export_has_real_numbers_dates_and_a_formatted_header() {
     let (headers, rows) = export_rows();
-    let bytes = export_xlsx(Kind::Contract, &headers, &rows, &ExportOptions::default()).unwrap();
+    let bytes = export_xlsx(Kind::TechContract, &headers, &rows, &ExportOptions::default()).unwrap();
     let mut wb = open(&bytes);
     let r = wb.worksheet_range("技术合同").unwrap();
     assert_eq!(r.get_value((0, 2)), Some(&Data::String("成交额（元）".into())));
@@ -937,7 +937,7 @@ fn xlsx_export_has_real_numbers_dates_and_a_formatted_header() {
     assert!(widths[1] >= 46.0 && widths[1] > widths[0], "{widths:?}");
 
     let wan = export_xlsx(
-        Kind::Contract,
+        Kind::TechContract,
         &headers,
         &rows,
         &ExportOptions {
@@ -971,7 +971,7 @@ fn csv_export_has_bom_plain_numbers_and_defused_formulas() {
 
 #[test]
 fn an_exported_list_can_be_edited_and_imported_again() {
-    let kind = Kind::Contract;
+    let kind = Kind::TechContract;
     let headers: Vec<String> = kind.fields().iter().map(|f| f.zh.to_string()).collect();
     let d = |y, m, dd| Cell::Date(NaiveDate::from_ymd_opt(y, m, dd).unwrap());
     let row = vec![

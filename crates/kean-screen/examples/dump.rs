@@ -1,4 +1,4 @@
-//! Regression oracle: every hit (at threshold 0.3, full precision) and explanation for a fixed,
+//! Regression oracle: every match (at threshold 0.3, full precision) and explanation for a fixed,
 //! deterministic set of queries, plus `compare_names` on the nomenklatura pairs. Two builds of the
 //! engine give byte-identical output when their results are identical.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests and tools may panic

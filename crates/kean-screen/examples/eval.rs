@@ -6,7 +6,7 @@
 //! bench at the default threshold (and a threshold sweep); recall and false-positive rate on the
 //! generated Chinese↔Latin set (`eval/cn_latin_eval.csv` with `--write-eval`); single-query
 //! latency p50/p99; batch throughput over N generated party names end to end (lists read from
-//! disk, parsed, indexed, queries streamed from a CSV, results written to a CSV).
+//! disk, parsed, indexed, queries streamed from a CSV, matches written to a CSV).
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests and tools may panic
 
 use kean_screen::batch::screen_batch;
@@ -185,7 +185,7 @@ fn watchman(idx: &Index, dir: &Path) {
 }
 
 /// yente's fixtures: UN-listed persons as listed and "treated" (typos, reordering) → recall
-/// against the UN entry; synthetic unlisted persons → rate of any hit.
+/// against the UN entry; synthetic unlisted persons → rate of any match.
 fn yente(idx: &Index, dir: &Path) {
     let fx = dir.join("eval/yente_candidate_fixtures");
     let read = |f: &str| -> Vec<String> {
@@ -209,7 +209,7 @@ fn yente(idx: &Index, dir: &Path) {
     let mut found = [0usize; 2];
     let mut total = 0usize;
     for (u, t) in untreated.iter().zip(&treated) {
-        // the entry the untreated name designates: its best UN hit
+        // the entry the untreated name designates: its best UN match
         let Some(target) = idx
             .screen(&person(u), DEFAULT_THRESHOLD)
             .into_iter()
@@ -231,7 +231,7 @@ fn yente(idx: &Index, dir: &Path) {
         .filter(|n| !idx.screen(&person(n), DEFAULT_THRESHOLD).is_empty())
         .count();
     println!(
-        "yente fixtures: UN persons found as listed {}/{} and with typos/reordering {}/{} (recall {:.3}); synthetic unlisted persons with any hit {}/{} ({:.3})",
+        "yente fixtures: UN persons found as listed {}/{} and with typos/reordering {}/{} (recall {:.3}); synthetic unlisted persons with any match {}/{} ({:.3})",
         found[0],
         total,
         found[1],
@@ -648,12 +648,13 @@ fn run_cases(idx: &Index, cases: &[Case], verbose: bool) -> (f64, f64) {
             entity_type: c.qtype,
             ..Query::default()
         };
-        let hits = idx.screen(&q, DEFAULT_THRESHOLD);
+        let matches = idx.screen(&q, DEFAULT_THRESHOLD);
         let ok = if c.positive {
-            hits.iter()
+            matches
+                .iter()
                 .any(|h| c.expected.contains(&format!("{}:{}", h.list, h.entry_id)))
         } else {
-            hits.is_empty()
+            matches.is_empty()
         };
         let e = by_cat.entry(c.category.as_str()).or_default();
         e.0 += u64::from(ok);
@@ -666,7 +667,7 @@ fn run_cases(idx: &Index, cases: &[Case], verbose: bool) -> (f64, f64) {
             neg.1 += 1;
         }
         if verbose && !ok {
-            let top = hits
+            let top = matches
                 .first()
                 .map(|h| format!("{:.3} {} | {}", h.score, h.entry_name, h.explanation.summary()))
                 .unwrap_or_default();
@@ -758,7 +759,7 @@ fn cross_script_cn(lists: &[ParsedList]) {
         let mut ok = 0;
         let show = std::env::var("KS_SHOW_CROSS").is_ok();
         for (q, id, t) in &queries {
-            let hits = idx.screen(
+            let matches = idx.screen(
                 &Query {
                     name: q.clone(),
                     entity_type: *t,
@@ -766,9 +767,9 @@ fn cross_script_cn(lists: &[ParsedList]) {
                 },
                 DEFAULT_THRESHOLD,
             );
-            let hit = hits.iter().any(|h| h.list == "CN" && &h.entry_id == id);
-            ok += usize::from(hit);
-            if show && !hit {
+            let found = matches.iter().any(|h| h.list == "CN" && &h.entry_id == id);
+            ok += usize::from(found);
+            if show && !found {
                 println!("    miss {label}: {q} (expected {id})");
             }
         }
@@ -903,7 +904,7 @@ fn bench(dir: &Path, n: usize, sample_idx: &Index, lists: &[ParsedList]) {
     );
     // generate the batch input file
     let qpath = std::env::temp_dir().join("kean_screen_bench_queries.csv");
-    let rpath = std::env::temp_dir().join("kean_screen_bench_results.csv");
+    let rpath = std::env::temp_dir().join("kean_screen_bench_matches.csv");
     {
         let mut w = BufWriter::new(std::fs::File::create(&qpath).unwrap());
         writeln!(w, "id,name,type").unwrap();
@@ -914,7 +915,7 @@ fn bench(dir: &Path, n: usize, sample_idx: &Index, lists: &[ParsedList]) {
             writeln!(w, "Q{i},\"{name}\",{ty}").unwrap();
         }
     }
-    // end to end: load lists, build index, stream queries, write results
+    // end to end: load lists, build index, stream queries, write matches
     let cpu0 = cpu_seconds();
     let t0 = Instant::now();
     let lists = load_lists(dir);
@@ -927,14 +928,14 @@ fn bench(dir: &Path, n: usize, sample_idx: &Index, lists: &[ParsedList]) {
     let total = t0.elapsed();
     let cpu = cpu_seconds() - cpu0;
     println!(
-        "batch: {} queries ({} rayon threads) end to end {:.1} s (lists+index {:.2} s) = {:.0} queries/s; {} hits for {} queries; progress reached {last}",
+        "batch: {} queries ({} rayon threads) end to end {:.1} s (lists+index {:.2} s) = {:.0} queries/s; {} matches for {} queries; progress reached {last}",
         summary.queries,
         rayon::current_num_threads(),
         total.as_secs_f64(),
         t_index.as_secs_f64(),
         summary.queries as f64 / total.as_secs_f64(),
-        summary.hits,
-        summary.queries_with_hits
+        summary.matches,
+        summary.queries_with_matches
     );
     println!(
         "batch CPU time {:.1} s over {:.1} s wall ({:.2} cores busy); on {} idle cores that is about {:.1} s",

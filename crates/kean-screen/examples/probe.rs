@@ -34,9 +34,9 @@ fn main() {
         let mut q = Query::new(name);
         q.entity_type = ty;
         let t = Instant::now();
-        let hits = idx.screen(&q, 0.3);
+        let matches = idx.screen(&q, 0.3);
         eprintln!("== {name} ({:?})", t.elapsed());
-        for h in hits.iter().take(if std::env::var("ALL").is_ok() { 1000 } else { 5 }) {
+        for h in matches.iter().take(if std::env::var("ALL").is_ok() { 1000 } else { 5 }) {
             println!(
                 "{:.3} {} {} | {}",
                 h.score,

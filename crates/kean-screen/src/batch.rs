@@ -1,16 +1,16 @@
 //! Batch screening of a CSV of queries, streaming in chunks over all cores.
 
-use crate::index::{Hit, Index};
+use crate::index::{Index, Match};
 use crate::model::{EntityType, Query};
 use rayon::prelude::*;
 use std::fmt;
 use std::io::{Read, Write};
 
-/// Queries screened in parallel per chunk (bounds memory: one chunk of queries and hits).
+/// Queries screened in parallel per chunk (bounds memory: one chunk of queries and matches).
 pub const CHUNK_SIZE: usize = 8192;
 
-/// Header of the results CSV, exactly.
-pub const RESULTS_HEADER: [&str; 7] = [
+/// Header of the matches CSV, exactly.
+pub const MATCHES_HEADER: [&str; 7] = [
     "query_id",
     "entry_id",
     "entry_name",
@@ -25,10 +25,10 @@ pub const RESULTS_HEADER: [&str; 7] = [
 pub struct BatchSummary {
     /// Queries read.
     pub queries: u64,
-    /// Result rows written.
-    pub hits: u64,
-    /// Queries with at least one hit.
-    pub queries_with_hits: u64,
+    /// Match rows written.
+    pub matches: u64,
+    /// Queries with at least one match.
+    pub queries_with_matches: u64,
 }
 
 /// A batch failure: the input line (1-based, header = line 1) when known, and the reason.
@@ -57,9 +57,9 @@ fn berr(line: Option<u64>, reason: impl Into<String>) -> BatchError {
 }
 
 /// Screen every query of a CSV (`id,name[,type][,country][,identifiers]`, UTF-8, BOM allowed;
-/// `type` organization|person or empty; `identifiers` `;`-separated) and write one row per hit
-/// with score ≥ `threshold` to `out` (header [`RESULTS_HEADER`]), in input order, each query's
-/// hits by score descending. `progress` is called after each chunk with the number of queries
+/// `type` organization|person or empty; `identifiers` `;`-separated) and write one row per match
+/// with score ≥ `threshold` to `out` (header [`MATCHES_HEADER`]), in input order, each query's
+/// matches by score descending. `progress` is called after each chunk with the number of queries
 /// done so far. Uses all rayon threads; memory stays bounded by [`CHUNK_SIZE`].
 pub fn screen_batch<R: Read, W: Write>(
     index: &Index,
@@ -81,8 +81,8 @@ pub fn screen_batch<R: Read, W: Write>(
     let name_col = col("name").ok_or_else(|| berr(Some(1), "header lacks column name"))?;
     let (type_col, country_col, ids_col) = (col("type"), col("country"), col("identifiers"));
     let mut w = csv::Writer::from_writer(out);
-    w.write_record(RESULTS_HEADER)
-        .map_err(|e| berr(None, format!("cannot write results: {e}")))?;
+    w.write_record(MATCHES_HEADER)
+        .map_err(|e| berr(None, format!("cannot write matches: {e}")))?;
     let mut summary = BatchSummary::default();
     let mut chunk: Vec<Query> = Vec::with_capacity(CHUNK_SIZE);
     let mut rec = csv::StringRecord::new();
@@ -131,12 +131,12 @@ pub fn screen_batch<R: Read, W: Write>(
         if chunk.is_empty() {
             break;
         }
-        let results: Vec<Vec<Hit>> = chunk.par_iter().map(|q| index.screen(q, threshold)).collect();
-        for (q, hits) in chunk.iter().zip(&results) {
-            if !hits.is_empty() {
-                summary.queries_with_hits += 1;
+        let found: Vec<Vec<Match>> = chunk.par_iter().map(|q| index.screen(q, threshold)).collect();
+        for (q, matches) in chunk.iter().zip(&found) {
+            if !matches.is_empty() {
+                summary.queries_with_matches += 1;
             }
-            for h in hits {
+            for h in matches {
                 let score = format!("{:.4}", h.score);
                 w.write_record([
                     q.id.as_str(),
@@ -147,15 +147,15 @@ pub fn screen_batch<R: Read, W: Write>(
                     score.as_str(),
                     h.explanation.summary().as_str(),
                 ])
-                .map_err(|e| berr(None, format!("cannot write results: {e}")))?;
-                summary.hits += 1;
+                .map_err(|e| berr(None, format!("cannot write matches: {e}")))?;
+                summary.matches += 1;
             }
         }
         summary.queries += chunk.len() as u64;
         progress(summary.queries);
     }
     w.flush()
-        .map_err(|e| berr(None, format!("cannot write results: {e}")))?;
+        .map_err(|e| berr(None, format!("cannot write matches: {e}")))?;
     Ok(summary)
 }
 

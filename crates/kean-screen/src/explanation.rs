@@ -1,4 +1,4 @@
-//! Why a hit scored what it did: structured data (stored as JSON with each screening result)
+//! Why a match scored what it did: structured data (stored as JSON with each screening result)
 //! and its rendering as one sentence in English or Chinese.
 //!
 //! The data comes from the lower layers: the token pairs and how each matched from
@@ -20,11 +20,11 @@ pub enum Lang {
     Zh,
 }
 
-/// Why a hit scored what it did.
+/// Why a match scored what it did.
 ///
 /// `summary()` (= `render(Lang::En)`) is the one-line English sentence of earlier versions,
 /// unchanged; `render(Lang::Zh)` says the same in Chinese. Serialize it with serde (e.g.
-/// `serde_json::to_string(&hit.explanation)`) to store it.
+/// `serde_json::to_string(&m.explanation)`) to store it.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 pub struct Explanation {
     /// The entry's name or alias that matched best.
@@ -59,7 +59,7 @@ pub struct Explanation {
     pub identifiers: Option<IdentifierCheck>,
     /// The query's country against the entry's (when both have one).
     pub country: Option<CountryCheck>,
-    /// The party types compared (hits only).
+    /// The party types compared (matches only).
     pub entity_types: Option<TypeCheck>,
     /// How the name score was composed.
     pub components: ScoreComponents,
@@ -414,7 +414,7 @@ mod tests {
     }
 
     #[test]
-    fn a_hit_says_how_it_matched() {
+    fn a_match_says_how_it_matched() {
         let idx = index();
         let mut q = Query::new("華為技術有限公司");
         q.country = "中国".into();

@@ -31,10 +31,10 @@ pub struct Index {
     ix: NameIndex,
 }
 
-/// A screening hit. `explanation` is the structured explanation; its `summary()` the English
+/// A screening match. `explanation` is the structured explanation; its `summary()` the English
 /// one-liner, `render(Lang::Zh)` the Chinese.
 #[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct Hit {
+pub struct Match {
     /// Name of the list the entry comes from.
     pub list: String,
     pub entry_id: String,
@@ -141,8 +141,8 @@ impl Index {
         self.ix.names.len()
     }
 
-    /// Screen one query; hits with score ≥ `threshold`, best first (ties by list order).
-    pub fn screen(&self, query: &Query, threshold: f64) -> Vec<Hit> {
+    /// Screen one query; matches with score ≥ `threshold`, best first (ties by list order).
+    pub fn screen(&self, query: &Query, threshold: f64) -> Vec<Match> {
         // a bare Chinese name shaped like a person's (余茂春) is taken as a person
         let qtype = if query.entity_type == EntityType::Unknown && crate::text::looks_like_chinese_person(&query.name) {
             EntityType::Person
@@ -195,7 +195,7 @@ impl Index {
             }
         }
         SIM_CACHE.with(|c| *c.borrow_mut() = Some(cache));
-        let mut hits = Vec::new();
+        let mut matches = Vec::new();
         let mut query_form: Option<String> = None;
         for (ei, (name_score, ni)) in best {
             let entry = &self.entries[ei as usize];
@@ -209,7 +209,7 @@ impl Index {
             let (identifiers, country, types) = checks(&entry.entry, &entry.id_keys, qtype, &qcountry, &qids);
             let query_form = query_form.get_or_insert_with(|| key_form(&q)).clone();
             let entry_form = key_form(&name.toks);
-            hits.push(Hit {
+            matches.push(Match {
                 list: self.lists[entry.list as usize].clone(),
                 entry_id: entry.entry.id.clone(),
                 entry_name: entry.entry.name.clone(),
@@ -243,14 +243,14 @@ impl Index {
                 },
             });
         }
-        hits.sort_by(|a, b| {
+        matches.sort_by(|a, b| {
             b.score
                 .partial_cmp(&a.score)
                 .unwrap_or(std::cmp::Ordering::Equal)
                 .then_with(|| a.list.cmp(&b.list))
                 .then_with(|| a.entry_id.cmp(&b.entry_id))
         });
-        hits
+        matches
     }
 
     /// Compare two names directly (token weights from this index). Symmetric:

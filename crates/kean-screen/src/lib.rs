@@ -9,8 +9,8 @@
 //! * [`Index::from_lists`] builds the in-memory index (token postings, phonetic skeletons,
 //!   character trigrams of the vocabulary, identifiers).
 //! * [`Index::screen`] screens one [`Query`]; [`batch::screen_batch`] screens a CSV of queries
-//!   on all cores and writes the results CSV.
-//! * Every [`Hit`] carries an [`Explanation`]: structured data (serde) — which name matched, how
+//!   on all cores and writes the matches CSV.
+//! * Every [`Match`] carries an [`Explanation`]: structured data (serde) — which name matched, how
 //!   (per token pair and overall), the score's components, the evidence beyond the name — with
 //!   [`Explanation::summary`] (the English one-liner) and [`Explanation::render`] (English or
 //!   Chinese).
@@ -18,7 +18,7 @@
 //! Modules, each using only those before it: [`distance`] → [`text`]/[`zh`] → alignment →
 //! scoring → [`explanation`] and retrieval → [`index`].
 //!
-//! Names in Chinese meet their English listing: 华为技术有限公司 and "Huawei Technologies Co.,
+//! Names in Chinese meet their English entries: 华为技术有限公司 and "Huawei Technologies Co.,
 //! Ltd." share the keys `huawei technology` + legal form; see [`text`] for normalization and
 //! tokenization, [`zh`] for the bilingual tables.
 //!
@@ -28,9 +28,9 @@
 //!            W1,Huawei Technologies Co. Ltd.,,organization,CN,\n";
 //! let list = detect_and_parse(csv.as_bytes(), "local_watch.csv").unwrap();
 //! let index = Index::from_lists(vec![list]);
-//! let hits = index.screen(&Query::new("华为技术有限公司"), DEFAULT_THRESHOLD);
-//! assert_eq!(hits[0].entry_id, "W1");
-//! println!("{}", hits[0].explanation.summary());
+//! let matches = index.screen(&Query::new("华为技术有限公司"), DEFAULT_THRESHOLD);
+//! assert_eq!(matches[0].entry_id, "W1");
+//! println!("{}", matches[0].explanation.summary());
 //! ```
 
 mod alignment;
@@ -45,10 +45,10 @@ mod scoring;
 pub mod text;
 pub mod zh;
 
-pub use batch::{BatchError, BatchSummary, RESULTS_HEADER, screen_batch};
+pub use batch::{BatchError, BatchSummary, MATCHES_HEADER, screen_batch};
 pub use explanation::{
     CountryCheck, Evidence, IdentifierCheck, Lang, Method, NameFactor, ScoreComponents, TypeCheck, method_zh,
 };
-pub use index::{Adjustment, DEFAULT_THRESHOLD, Explanation, Hit, Index, TokenMatch};
+pub use index::{Adjustment, DEFAULT_THRESHOLD, Explanation, Index, Match, TokenMatch};
 pub use model::{EntityType, Entry, Identifier, ListFormat, ParsedList, Query};
 pub use parse::{ParseError, detect_and_parse};

@@ -98,7 +98,7 @@ pub enum ListFormat {
 /// A parsed list.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ParsedList {
-    /// Short list name used in results (`OFAC-SDN`, `BIS-EL`, `UN-SC`, `CN`, or the local list's
+    /// Short list name used in matches (`OFAC-SDN`, `BIS-EL`, `UN-SC`, `CN`, or the local list's
     /// file stem).
     pub name: String,
     pub format: ListFormat,

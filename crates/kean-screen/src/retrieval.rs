@@ -229,13 +229,13 @@ impl NameIndex {
             sc.touched.clear();
         }
         // (query token, vocabulary id, similarity)
-        let mut hits: Vec<(usize, u32, f32)> = Vec::new();
+        let mut token_matches: Vec<(usize, u32, f32)> = Vec::new();
         let words: Vec<&WTok> = q.iter().filter(|t| t.tok.class != TokenClass::Legal).collect();
         for (i, t) in words.iter().enumerate() {
             let mut found = false;
             for k in t.tok.keys() {
                 if let Some(&v) = self.vocab.get(k) {
-                    hits.push((i, v, 1.0));
+                    token_matches.push((i, v, 1.0));
                     found = true;
                 }
             }
@@ -243,12 +243,12 @@ impl NameIndex {
                 && let Some(vs) = self.skel_map.get(&t.skel)
                 && vs.len() <= 64
             {
-                hits.extend(vs.iter().map(|&v| (i, v, 0.8)));
+                token_matches.extend(vs.iter().map(|&v| (i, v, 0.8)));
             }
             if let Some(next) = words.get(i + 1) {
                 let joined = format!("{}{}", t.tok.key, next.tok.key);
                 if let Some(&v) = self.vocab.get(&joined) {
-                    hits.push((i, v, 1.0));
+                    token_matches.push((i, v, 1.0));
                 }
             }
             // a Chinese brand run written as two words on the list (华大九天 ~ Huada Jiutian)
@@ -259,8 +259,8 @@ impl NameIndex {
                 let left: String = t.tok.parts[..k].concat();
                 let right: String = t.tok.parts[k..].concat();
                 if let (Some(&l), Some(&r)) = (self.vocab.get(&left), self.vocab.get(&right)) {
-                    hits.push((i, l, 1.0));
-                    hits.push((i, r, 1.0));
+                    token_matches.push((i, l, 1.0));
+                    token_matches.push((i, r, 1.0));
                     found = true;
                 }
             }
@@ -314,13 +314,15 @@ impl NameIndex {
                         .then(a.0.cmp(&b.0))
                 });
                 fz.truncate(12);
-                hits.extend(fz.into_iter().map(|(v, r)| (i, v, r as f32)));
+                token_matches.extend(fz.into_iter().map(|(v, r)| (i, v, r as f32)));
             }
         }
         let big = (self.names.len() / 40).max(500);
-        let has_rare = hits.iter().any(|(_, v, _)| self.postings[*v as usize].len() <= big);
+        let has_rare = token_matches
+            .iter()
+            .any(|(_, v, _)| self.postings[*v as usize].len() <= big);
         // best way first within each query token
-        hits.sort_by(|a, b| {
+        token_matches.sort_by(|a, b| {
             a.0.cmp(&b.0)
                 .then(b.2.partial_cmp(&a.2).unwrap_or(std::cmp::Ordering::Equal))
         });
@@ -329,7 +331,7 @@ impl NameIndex {
             let stamps = &mut sc.stamp[..n_names];
             let accs = &mut sc.acc[..n_names];
             let touched = &mut sc.touched;
-            for (ti, v, sim) in hits {
+            for (ti, v, sim) in token_matches {
                 let p = &self.postings[v as usize];
                 if has_rare && p.len() > big {
                     continue;

@@ -6,7 +6,7 @@ use crate::model::{EntityType, Entry};
 use crate::text::{TokenClass, legal_family};
 use serde::{Deserialize, Serialize};
 
-/// Default score threshold for a hit (scores are in [0, 1]).
+/// Default score threshold for a match (scores are in [0, 1]).
 pub const DEFAULT_THRESHOLD: f64 = 0.70;
 
 /// Persons: weight factor of a name part only one name has (a dropped middle name).

@@ -548,7 +548,7 @@ pub fn pinyin_digit(s: &str) -> Option<char> {
 
 /// Dictionary words of two or more characters keyed by their toneless pinyin written
 /// together (`jishu` → 技术, `youxiangongsi` → 有限公司): lets a pinyin-spelled name
-/// ("Huawei Jishu Youxian Gongsi") meet the English listing. Words whose English already is
+/// ("Huawei Jishu Youxian Gongsi") meet the English entry. Words whose English already is
 /// their pinyin (places, brands) are left out.
 pub fn pinyin_words() -> &'static HashMap<String, &'static DictWord> {
     static P: OnceLock<HashMap<String, &'static DictWord>> = OnceLock::new();

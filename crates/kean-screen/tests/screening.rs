@@ -1,7 +1,7 @@
 //! Matching and batch behaviour, on the real lists where present and on a small local list.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests and tools may panic
 
-use kean_screen::batch::{RESULTS_HEADER, screen_batch};
+use kean_screen::batch::{MATCHES_HEADER, screen_batch};
 use kean_screen::index::{DEFAULT_THRESHOLD, Index};
 use kean_screen::model::{EntityType, Query};
 use kean_screen::parse::detect_and_parse;
@@ -43,11 +43,11 @@ fn local_index() -> Index {
 }
 
 #[test]
-fn huawei_chinese_meets_english_listing() {
+fn huawei_chinese_meets_english_entry() {
     let Some(idx) = real_index() else { return };
     for q in ["华为技术有限公司", "華為技術有限公司", "Huawei Technologies Co., Ltd."] {
-        let hits = idx.screen(&Query::new(q), DEFAULT_THRESHOLD);
-        let h = hits.first().unwrap_or_else(|| panic!("no hit for {q}"));
+        let matches = idx.screen(&Query::new(q), DEFAULT_THRESHOLD);
+        let h = matches.first().unwrap_or_else(|| panic!("no match for {q}"));
         assert!(h.entry_name.contains("Huawei"), "{q}: {h:?}");
         assert!(h.score >= DEFAULT_THRESHOLD);
         assert!(!h.explanation.summary().is_empty());
@@ -75,8 +75,8 @@ fn dahua_chinese_meets_english() {
         EntityType::Organization,
     );
     assert!(s >= DEFAULT_THRESHOLD, "{s}");
-    let hits = idx.screen(&Query::new("浙江大华技术股份有限公司"), DEFAULT_THRESHOLD);
-    assert!(hits.iter().any(|h| h.entry_name.contains("Dahua")), "{hits:?}");
+    let matches = idx.screen(&Query::new("浙江大华技术股份有限公司"), DEFAULT_THRESHOLD);
+    assert!(matches.iter().any(|h| h.entry_name.contains("Dahua")), "{matches:?}");
 }
 
 #[test]
@@ -90,8 +90,8 @@ fn unlisted_organizations_stay_below() {
         "Shanxi Agricultural University",
         "Taiyuan University of Technology",
     ] {
-        let hits = idx.screen(&Query::new(q), DEFAULT_THRESHOLD);
-        assert!(hits.is_empty(), "{q}: {:?}", hits.first());
+        let matches = idx.screen(&Query::new(q), DEFAULT_THRESHOLD);
+        assert!(matches.is_empty(), "{q}: {:?}", matches.first());
     }
 }
 
@@ -99,30 +99,30 @@ fn unlisted_organizations_stay_below() {
 fn persons_across_scripts() {
     let Some(idx) = real_index() else { return };
     for q in ["Yu Maochun", "Maochun Yu", "Mao-chun Yu", "余茂春"] {
-        let hits = idx.screen(&Query::new(q), DEFAULT_THRESHOLD);
-        assert!(hits.iter().any(|h| h.entry_name == "余茂春"), "{q}: {hits:?}");
+        let matches = idx.screen(&Query::new(q), DEFAULT_THRESHOLD);
+        assert!(matches.iter().any(|h| h.entry_name == "余茂春"), "{q}: {matches:?}");
     }
-    let hits = idx.screen(&Query::new("Todd Stein"), DEFAULT_THRESHOLD);
-    assert!(hits.iter().any(|h| h.entry_name == "托德·斯坦恩"));
+    let matches = idx.screen(&Query::new("Todd Stein"), DEFAULT_THRESHOLD);
+    assert!(matches.iter().any(|h| h.entry_name == "托德·斯坦恩"));
 }
 
 #[test]
 fn local_list_exact_identifier_country() {
     let idx = local_index();
-    let hits = idx.screen(&Query::new("Huawei Technologies Co. Ltd."), DEFAULT_THRESHOLD);
-    assert_eq!(hits[0].entry_id, "L2");
-    assert!((hits[0].score - 1.0).abs() < 1e-9);
-    assert!(!hits[0].explanation.matched_alias);
+    let matches = idx.screen(&Query::new("Huawei Technologies Co. Ltd."), DEFAULT_THRESHOLD);
+    assert_eq!(matches[0].entry_id, "L2");
+    assert!((matches[0].score - 1.0).abs() < 1e-9);
+    assert!(!matches[0].explanation.matched_alias);
     // identifier evidence rescues a weak name
     let q = Query {
         name: "示例仪器".into(),
         identifiers: vec!["91140700MA0K123456".into()],
         ..Query::default()
     };
-    let hits = idx.screen(&q, DEFAULT_THRESHOLD);
-    assert_eq!(hits[0].entry_id, "L1");
+    let matches = idx.screen(&q, DEFAULT_THRESHOLD);
+    assert_eq!(matches[0].entry_id, "L1");
     assert!(
-        hits[0]
+        matches[0]
             .explanation
             .adjustments
             .iter()
@@ -156,9 +156,9 @@ fn batch_output_order_and_errors() {
     assert_eq!(seen.last(), Some(&3));
     let text = String::from_utf8(out).unwrap();
     let mut lines = text.lines();
-    assert_eq!(lines.next().unwrap(), RESULTS_HEADER.join(","));
+    assert_eq!(lines.next().unwrap(), MATCHES_HEADER.join(","));
     let rows: Vec<&str> = lines.collect();
-    assert_eq!(rows.len() as u64, s.hits);
+    assert_eq!(rows.len() as u64, s.matches);
     assert!(rows[0].starts_with("q2,L2,"), "{rows:?}");
     assert!(rows.iter().any(|r| r.starts_with("q3,L4,")));
     // query order kept; within a query, scores descend
@@ -208,10 +208,12 @@ fn batch_is_chunked_and_ordered() {
 fn generic_words_are_not_matched_by_sound() {
     let Some(idx) = real_index() else { return };
     for q in ["西安北方食品有限公司", "山西东方食品有限公司"] {
-        let hits = idx.screen(&Query::new(q), DEFAULT_THRESHOLD);
+        let matches = idx.screen(&Query::new(q), DEFAULT_THRESHOLD);
         assert!(
-            hits.iter().all(|h| !h.entry_name.to_lowercase().contains("shipping")),
-            "{q}: {hits:?}"
+            matches
+                .iter()
+                .all(|h| !h.entry_name.to_lowercase().contains("shipping")),
+            "{q}: {matches:?}"
         );
     }
 }
@@ -230,11 +232,11 @@ fn surnames_are_not_matched_by_sound() {
         ..Query::default()
     };
     for (q, not) in [("王敏", "KANG, Min"), ("陈婷", "HO, Chun Ting")] {
-        let hits = idx.screen(&person(q), DEFAULT_THRESHOLD);
-        assert!(hits.iter().all(|h| h.entry_name != not), "{q}: {hits:?}");
+        let matches = idx.screen(&person(q), DEFAULT_THRESHOLD);
+        assert!(matches.iter().all(|h| h.entry_name != not), "{q}: {matches:?}");
     }
-    let hits = idx.screen(&person("张晓明"), DEFAULT_THRESHOLD);
-    assert!(hits.iter().any(|h| h.entry_name == "ZHANG, Xiaoming"), "{hits:?}");
+    let matches = idx.screen(&person("张晓明"), DEFAULT_THRESHOLD);
+    assert!(matches.iter().any(|h| h.entry_name == "ZHANG, Xiaoming"), "{matches:?}");
 }
 
 /// When a name and its alias match equally, the result names the listed
@@ -245,8 +247,8 @@ fn a_tie_shows_the_primary_name() {
     let Ok(bytes) = std::fs::read(&path) else { return };
     // China's lists alone, as the platform indexes each list on its own.
     let idx = Index::from_lists(vec![detect_and_parse(&bytes, "cn_lists_flat.csv").unwrap()]);
-    let hits = idx.screen(&Query::new("哈德逊研究所"), DEFAULT_THRESHOLD);
-    let h = hits
+    let matches = idx.screen(&Query::new("哈德逊研究所"), DEFAULT_THRESHOLD);
+    let h = matches
         .iter()
         .find(|h| h.entry_name == "哈德逊研究所")
         .expect("listed in China's lists");

@@ -1,19 +1,19 @@
 //! The screening decision rules, pure: given what a run found for each
 //! party and the party's live results, which results are kept, which lapse
-//! (and why) and which hits open new results. `SqlStore::record_screening`
+//! (and why) and which matches open new results. `SqlStore::record_screening`
 //! reads the inputs, calls [`decide`], and only applies what it returns.
 
 use std::collections::{HashMap, HashSet};
 
-use crate::screening::{HitRow, SubjectScreening, lapse};
+use crate::screening::{ResultRow, ScreenedParty, lapse};
 
 /// One party of a run: what the run found, the party's live (not lapsed)
 /// results, and the values hash it was last screened with (none when it
 /// never was).
 #[derive(Debug, Clone)]
 pub struct Party<'a> {
-    pub screening: &'a SubjectScreening,
-    pub live: Vec<&'a HitRow>,
+    pub screening: &'a ScreenedParty,
+    pub live: Vec<&'a ResultRow>,
     pub last_hash: Option<&'a str>,
 }
 
@@ -21,22 +21,22 @@ pub struct Party<'a> {
 #[derive(Debug, Default)]
 pub struct Decisions<'a> {
     /// Results to lapse, with their reason, in the order to write them.
-    pub lapse: Vec<(&'a HitRow, &'static str)>,
-    /// Hits to open results for: the party and the index of the hit in its
-    /// `hits`, in the order to write them (after the lapses).
-    pub open: Vec<(&'a SubjectScreening, usize)>,
+    pub lapse: Vec<(&'a ResultRow, &'static str)>,
+    /// Matches to open results for: the party and the index of the match in its
+    /// `matches`, in the order to write them (after the lapses).
+    pub open: Vec<(&'a ScreenedParty, usize)>,
     /// Results found again and kept as they are (open, confirmed or dismissed).
     pub unchanged: usize,
 }
 
 /// The entry versions whose state [`decide`] needs (`ended`): those of the
-/// parties' hits and of their live results.
+/// parties' matches and of their live results.
 pub fn entries_to_check(parties: &[Party<'_>]) -> Vec<i64> {
     let mut ids: Vec<i64> = parties
         .iter()
         .flat_map(|p| {
             p.screening
-                .hits
+                .matches
                 .iter()
                 .map(|h| h.entry_id)
                 .chain(p.live.iter().map(|h| h.entry_id))
@@ -58,7 +58,7 @@ pub fn entries_to_check(parties: &[Party<'_>]) -> Vec<i64> {
 ///   when it left its list: `ended` says which), else, in a list version's
 ///   run (`only_entries`), it is kept — that run is about other entries —,
 ///   else it lapses (`no_longer_matches`);
-/// * a hit opens a result unless its entry has a result kept or just lapsed
+/// * a match opens a result unless its entry has a result kept or just lapsed
 ///   for not matching, its entry ended, or this is a list version's run, the
 ///   entry is not one of the version's (`only_entries`) and the party is not
 ///   fresh (screened before with the same values).
@@ -77,12 +77,12 @@ pub fn decide<'a>(
         }
         // A party screened for the first time, or since it changed, is
         // screened against everything, whatever run this is.
-        let fresh = p.last_hash != Some(s.hash.as_str()) || p.live.iter().any(|h| h.subject_hash != s.hash);
+        let fresh = p.last_hash != Some(s.hash.as_str()) || p.live.iter().any(|h| h.party_hash != s.hash);
         let mut kept = HashSet::new();
         for h in &p.live {
-            if h.subject_hash != s.hash {
+            if h.party_hash != s.hash {
                 out.lapse.push((*h, lapse::PARTY_CHANGED));
-            } else if s.hits.iter().any(|n| n.entry_id == h.entry_id) {
+            } else if s.matches.iter().any(|n| n.entry_id == h.entry_id) {
                 kept.insert(h.entry_id);
                 out.unchanged += 1;
             } else {
@@ -96,7 +96,7 @@ pub fn decide<'a>(
                 }
             }
         }
-        for (i, n) in s.hits.iter().enumerate() {
+        for (i, n) in s.matches.iter().enumerate() {
             if !kept.contains(&n.entry_id)
                 && !ended.contains_key(&n.entry_id)
                 && (fresh || only_entries.is_none_or(|o| o.contains(&n.entry_id)))
@@ -112,11 +112,11 @@ pub fn decide<'a>(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::screening::{HitStatus, NewHit};
+    use crate::screening::{PartyMatch, ResultStatus};
     use kean_core::Kind;
 
-    fn party(hash: &str, entries: &[i64]) -> SubjectScreening {
-        SubjectScreening {
+    fn party(hash: &str, entries: &[i64]) -> ScreenedParty {
+        ScreenedParty {
             kind: Kind::Organization,
             id: 1,
             field: "name",
@@ -125,9 +125,9 @@ mod tests {
             owner_org_id: Some(1),
             record_version: 1,
             archived: false,
-            hits: entries
+            matches: entries
                 .iter()
-                .map(|e| NewHit {
+                .map(|e| PartyMatch {
                     entry_id: *e,
                     list_id: 1,
                     entry_key: format!("k{e}"),
@@ -141,14 +141,14 @@ mod tests {
         }
     }
 
-    fn live(id: i64, entry: i64, hash: &str, status: HitStatus) -> HitRow {
-        HitRow {
+    fn live(id: i64, entry: i64, hash: &str, status: ResultStatus) -> ResultRow {
+        ResultRow {
             id,
-            subject_kind: Kind::Organization,
-            subject_id: 1,
-            subject_field: "name".into(),
-            subject_name: "甲公司".into(),
-            subject_hash: hash.into(),
+            party_kind: Kind::Organization,
+            party_id: 1,
+            party_field: "name".into(),
+            party_name: "甲公司".into(),
+            party_hash: hash.into(),
             owner_org_id: Some(1),
             list_id: 1,
             list_code: "L".into(),
@@ -174,12 +174,12 @@ mod tests {
     fn ids(d: &Decisions<'_>) -> (Vec<(i64, &'static str)>, Vec<i64>) {
         (
             d.lapse.iter().map(|(h, r)| (h.id, *r)).collect(),
-            d.open.iter().map(|(s, i)| s.hits[*i].entry_id).collect(),
+            d.open.iter().map(|(s, i)| s.matches[*i].entry_id).collect(),
         )
     }
 
     #[test]
-    fn a_new_hit_opens_a_result() {
+    fn a_new_match_opens_a_result() {
         let s = party("h", &[10]);
         let p = [Party {
             screening: &s,
@@ -194,7 +194,7 @@ mod tests {
     #[test]
     fn a_result_found_again_unchanged_is_kept_with_its_decision() {
         let s = party("h", &[10]);
-        let h = live(5, 10, "h", HitStatus::Dismissed);
+        let h = live(5, 10, "h", ResultStatus::Dismissed);
         let p = [Party {
             screening: &s,
             live: vec![&h],
@@ -208,7 +208,7 @@ mod tests {
     #[test]
     fn a_changed_party_lapses_its_results_and_is_screened_afresh() {
         let s = party("new", &[10]);
-        let h = live(5, 10, "old", HitStatus::Dismissed);
+        let h = live(5, 10, "old", ResultStatus::Dismissed);
         let p = [Party {
             screening: &s,
             live: vec![&h],
@@ -223,7 +223,7 @@ mod tests {
     #[test]
     fn a_result_no_longer_found_lapses_and_is_not_reopened() {
         let s = party("h", &[]);
-        let h = live(5, 10, "h", HitStatus::Open);
+        let h = live(5, 10, "h", ResultStatus::Open);
         let p = [Party {
             screening: &s,
             live: vec![&h],
@@ -236,7 +236,7 @@ mod tests {
     #[test]
     fn an_ended_entry_names_why_and_never_opens() {
         let s = party("h", &[11]);
-        let a = live(5, 10, "h", HitStatus::Confirmed);
+        let a = live(5, 10, "h", ResultStatus::Confirmed);
         let p = [Party {
             screening: &s,
             live: vec![&a],
@@ -253,7 +253,7 @@ mod tests {
     #[test]
     fn a_list_version_run_opens_only_its_entries_and_keeps_the_rest() {
         let s = party("h", &[10, 20]);
-        let other = live(5, 30, "h", HitStatus::Open);
+        let other = live(5, 30, "h", ResultStatus::Open);
         let p = [Party {
             screening: &s,
             live: vec![&other],
@@ -288,7 +288,7 @@ mod tests {
     fn an_archived_party_lapses_everything_and_opens_nothing() {
         let mut s = party("h", &[10]);
         s.archived = true;
-        let h = live(5, 10, "h", HitStatus::Confirmed);
+        let h = live(5, 10, "h", ResultStatus::Confirmed);
         let p = [Party {
             screening: &s,
             live: vec![&h],

@@ -23,8 +23,8 @@ mod types;
 
 pub use error::{DbFailure, Result, StoreError};
 pub use screening::{
-    HitDecision, HitFilter, HitRow, HitStatus, ListChange, ListInfo, ListVersion, NewHit, NewListEntry,
-    RescreenFigures, ScreeningSummary, StoredEntry, SubjectRow, SubjectScreening, SubjectState,
+    ListChange, ListInfo, ListVersion, NewListEntry, PartyMatch, PartyRow, PartyState, RescreenFigures, ResultDecision,
+    ResultFilter, ResultRow, ResultStatus, ScreenedParty, ScreeningSummary, StoredEntry,
 };
 pub use sql::SqlStore;
 pub use traits::{

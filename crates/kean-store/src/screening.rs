@@ -49,7 +49,7 @@ pub struct ListVersion {
 /// Figures of a re-screening run kept with the list version that caused it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RescreenFigures {
-    pub subjects: i64,
+    pub parties: i64,
     pub opened: i64,
     pub lapsed: i64,
     pub millis: i64,
@@ -83,7 +83,7 @@ pub struct StoredEntry {
 /// A registered record's values that screening reads (as text), with its
 /// owner and whether it is archived.
 #[derive(Debug, Clone)]
-pub struct SubjectRow {
+pub struct PartyRow {
     pub id: i64,
     pub owner_org_id: Option<i64>,
     pub archived: bool,
@@ -91,10 +91,10 @@ pub struct SubjectRow {
     pub values: Vec<Option<String>>,
 }
 
-/// What screening found for one party of one record: every hit at or
-/// above the threshold now. An empty `hits` clears what was found before.
+/// What screening found for one party of one record: every match at or
+/// above the threshold now. An empty `matches` clears what was found before.
 #[derive(Debug, Clone)]
-pub struct SubjectScreening {
+pub struct ScreenedParty {
     pub kind: Kind,
     pub id: i64,
     /// The field that names the party (`name`, `buyer_name` …).
@@ -110,11 +110,11 @@ pub struct SubjectScreening {
     pub record_version: i64,
     /// An archived record's live results lapse (`archived`); nothing opens.
     pub archived: bool,
-    pub hits: Vec<NewHit>,
+    pub matches: Vec<PartyMatch>,
 }
 
 #[derive(Debug, Clone)]
-pub struct NewHit {
+pub struct PartyMatch {
     /// The entry version matched.
     pub entry_id: i64,
     pub list_id: i64,
@@ -131,7 +131,7 @@ pub struct NewHit {
 
 /// State of a screening result.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum HitStatus {
+pub enum ResultStatus {
     /// 待核查 — waits for a reviewer.
     Open,
     /// 确认命中 — a reviewer confirmed the party is the listed one.
@@ -142,30 +142,30 @@ pub enum HitStatus {
     Lapsed,
 }
 
-impl HitStatus {
-    pub const ALL: [HitStatus; 4] = [
-        HitStatus::Open,
-        HitStatus::Confirmed,
-        HitStatus::Dismissed,
-        HitStatus::Lapsed,
+impl ResultStatus {
+    pub const ALL: [ResultStatus; 4] = [
+        ResultStatus::Open,
+        ResultStatus::Confirmed,
+        ResultStatus::Dismissed,
+        ResultStatus::Lapsed,
     ];
     pub fn code(self) -> &'static str {
         match self {
-            HitStatus::Open => "open",
-            HitStatus::Confirmed => "confirmed",
-            HitStatus::Dismissed => "dismissed",
-            HitStatus::Lapsed => "lapsed",
+            ResultStatus::Open => "open",
+            ResultStatus::Confirmed => "confirmed",
+            ResultStatus::Dismissed => "dismissed",
+            ResultStatus::Lapsed => "lapsed",
         }
     }
-    pub fn parse(s: &str) -> Option<HitStatus> {
-        HitStatus::ALL.into_iter().find(|x| x.code() == s)
+    pub fn parse(s: &str) -> Option<ResultStatus> {
+        ResultStatus::ALL.into_iter().find(|x| x.code() == s)
     }
     pub fn label(self, zh: bool) -> &'static str {
         let (z, e) = match self {
-            HitStatus::Open => ("待核查", "Open"),
-            HitStatus::Confirmed => ("确认命中", "Confirmed"),
-            HitStatus::Dismissed => ("排除误报", "Dismissed"),
-            HitStatus::Lapsed => ("已失效", "Lapsed"),
+            ResultStatus::Open => ("待核查", "Open"),
+            ResultStatus::Confirmed => ("确认命中", "Confirmed"),
+            ResultStatus::Dismissed => ("排除误报", "Dismissed"),
+            ResultStatus::Lapsed => ("已失效", "Lapsed"),
         };
         if zh { z } else { e }
     }
@@ -182,13 +182,13 @@ pub mod lapse {
 
 /// A stored screening result.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct HitRow {
+pub struct ResultRow {
     pub id: i64,
-    pub subject_kind: Kind,
-    pub subject_id: i64,
-    pub subject_field: String,
-    pub subject_name: String,
-    pub subject_hash: String,
+    pub party_kind: Kind,
+    pub party_id: i64,
+    pub party_field: String,
+    pub party_name: String,
+    pub party_hash: String,
     pub owner_org_id: Option<i64>,
     pub list_id: i64,
     pub list_code: String,
@@ -201,10 +201,10 @@ pub struct HitRow {
     /// The structured explanation (JSON) of results opened since schema
     /// v12; `None` for older ones, which keep only the sentence.
     pub explanation_detail: Option<String>,
-    pub status: HitStatus,
+    pub status: ResultStatus,
     /// The reviewer's last decision (`confirmed` / `dismissed`), kept when
     /// the result later lapses.
-    pub decision: Option<HitStatus>,
+    pub decision: Option<ResultStatus>,
     pub lapse_reason: Option<String>,
     pub reason: Option<String>,
     pub decided_by: Option<String>,
@@ -216,12 +216,12 @@ pub struct HitRow {
 
 /// Which results to list (newest first).
 #[derive(Debug, Clone, Default)]
-pub struct HitFilter {
-    pub status: Option<HitStatus>,
+pub struct ResultFilter {
+    pub status: Option<ResultStatus>,
     /// Part of the screened party's name.
     pub name: Option<String>,
     pub kind: Option<Kind>,
-    pub subject_id: Option<i64>,
+    pub party_id: Option<i64>,
     pub list_id: Option<i64>,
     pub page: u32,
     pub page_size: u32,
@@ -231,7 +231,7 @@ pub struct HitFilter {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ScreeningSummary {
     /// Parties screened.
-    pub subjects: usize,
+    pub parties: usize,
     /// Results opened by this run (ids).
     pub opened: Vec<i64>,
     /// Results that lapsed in this run.
@@ -242,7 +242,7 @@ pub struct ScreeningSummary {
 
 /// When a party was last screened.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SubjectState {
+pub struct PartyState {
     pub field: String,
     /// The name screened (empty when the field was empty).
     pub name: String,
@@ -253,7 +253,7 @@ pub struct SubjectState {
 
 /// A reviewer's decision on an open (or earlier decided) result.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum HitDecision {
+pub enum ResultDecision {
     Confirm,
     Dismiss,
 }

@@ -379,13 +379,13 @@ mod tests {
             .collect();
         for q in ["新泰", "泰）钢铁", "钢铁有限", "xt-20", "T-2025", "025", "t2025"] {
             let grams = keyword_grams(q);
-            let (_, arg) = keyword_condition(Backend::Postgres, Kind::Contract, &grams, "$1").unwrap();
+            let (_, arg) = keyword_condition(Backend::Postgres, Kind::TechContract, &grams, "$1").unwrap();
             assert!(arg.split(' ').all(|g| doc.contains(g)), "{q}: {arg}");
         }
         assert!(keyword_grams("钢").is_empty());
         assert!(keyword_grams("-（").is_empty());
-        assert!(keyword_condition(Backend::Sqlite, Kind::Contract, &[], "$1").is_none());
-        let (sql, arg) = keyword_condition(Backend::Sqlite, Kind::Contract, &keyword_grams("钢铁"), "$3").unwrap();
+        assert!(keyword_condition(Backend::Sqlite, Kind::TechContract, &[], "$1").is_none());
+        let (sql, arg) = keyword_condition(Backend::Sqlite, Kind::TechContract, &keyword_grams("钢铁"), "$3").unwrap();
         assert_eq!(arg, "\"钢铁\"");
         assert_eq!(sql, "tech_contracts_fts MATCH $3");
     }

@@ -8,8 +8,8 @@ use kean_core::{Fields, Kind, Record, Scope, Value};
 
 use crate::error::Result;
 use crate::screening::{
-    HitDecision, HitFilter, HitRow, HitStatus, ListChange, ListInfo, ListVersion, NewListEntry, RescreenFigures,
-    ScreeningSummary, StoredEntry, SubjectRow, SubjectScreening, SubjectState,
+    ListChange, ListInfo, ListVersion, NewListEntry, PartyRow, PartyState, RescreenFigures, ResultDecision,
+    ResultFilter, ResultRow, ResultStatus, ScreenedParty, ScreeningSummary, StoredEntry,
 };
 use crate::types::{
     AggRow, Backend, GroupBy, ImportRecord, KeyRow, ListQuery, NewImport, NewUser, Page, SessionRow, User, UserChange,
@@ -205,55 +205,55 @@ pub trait ScreeningListStore: Send + Sync {
 pub trait ScreeningResultStore: Send + Sync {
     /// The id, owner, archived flag and given fields (as text) of records of
     /// `kind` inside `scope` — all of them, or those in `ids`.
-    async fn screening_subjects(
+    async fn screening_parties(
         &self,
         kind: Kind,
         fields: &[&'static str],
         ids: Option<&[i64]>,
         scope: Scope,
-    ) -> Result<Vec<SubjectRow>>;
+    ) -> Result<Vec<PartyRow>>;
 
     /// Records what screening found for these parties against list
-    /// `generation`: new hits open results, results no longer found lapse,
+    /// `generation`: new matches open results, results no longer found lapse,
     /// results found again are kept with their decisions. One transaction,
     /// each opened or lapsed result audited.
     ///
     /// With `only_entries` (a list version's new entry versions) the run is
-    /// about that version alone: only hits on those entries open results,
+    /// about that version alone: only matches on those entries open results,
     /// and results on other entries are kept unless their entry ended or the
     /// party changed — so a new version of one list never moves results on
     /// entries it did not touch.
     async fn record_screening(
         &self,
-        results: &[SubjectScreening],
+        results: &[ScreenedParty],
         generation: i64,
         only_entries: Option<&HashSet<i64>>,
         meta: &WriteMeta,
     ) -> Result<ScreeningSummary>;
 
     /// Results inside `scope` (by the screened record's owner), newest first.
-    async fn hits(&self, filter: &HitFilter, scope: Scope) -> Result<Page<HitRow>>;
+    async fn results(&self, filter: &ResultFilter, scope: Scope) -> Result<Page<ResultRow>>;
 
     /// A result, if it is inside `scope`.
-    async fn hit(&self, id: i64, scope: Scope) -> Result<Option<HitRow>>;
+    async fn result(&self, id: i64, scope: Scope) -> Result<Option<ResultRow>>;
 
     /// Count of results per status inside `scope`.
-    async fn hit_counts(&self, scope: Scope) -> Result<Vec<(HitStatus, i64)>>;
+    async fn result_counts(&self, scope: Scope) -> Result<Vec<(ResultStatus, i64)>>;
 
     /// When a record's parties were screened; nothing when the record is
     /// not inside `scope`.
-    async fn subject_states(&self, kind: Kind, id: i64, scope: Scope) -> Result<Vec<SubjectState>>;
+    async fn party_states(&self, kind: Kind, id: i64, scope: Scope) -> Result<Vec<PartyState>>;
 
     /// Confirms or dismisses a result that is not lapsed, if it is still at
     /// `expected_version` (when given); audited.
-    async fn decide_hit(
+    async fn decide_result(
         &self,
         id: i64,
         expected_version: Option<i64>,
-        decision: HitDecision,
+        decision: ResultDecision,
         reason: &str,
         meta: &WriteMeta,
-    ) -> Result<HitRow>;
+    ) -> Result<ResultRow>;
 }
 
 /// Screening lists and results together (the name the application knew).

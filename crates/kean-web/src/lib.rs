@@ -15,6 +15,7 @@ mod i18n;
 mod openapi;
 mod pages;
 mod params;
+mod renamed;
 mod respond;
 mod state;
 mod views;
@@ -40,6 +41,7 @@ pub fn router(app: App) -> Router {
         .route("/api/openapi.json", get(openapi::document))
         .nest("/api/v1", api::router())
         .fallback(fallback)
+        .layer(middleware::from_fn(renamed::redirect_renamed))
         .layer(middleware::from_fn(security_headers))
         .with_state(state)
 }

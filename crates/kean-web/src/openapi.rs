@@ -149,7 +149,7 @@ pub fn build() -> J {
             { "name": "district_id", "in": "query", "schema": { "type": "integer" } },
             { "name": "industry_chain_id", "in": "query", "schema": { "type": "integer" } },
             { "name": "org_type", "in": "query", "schema": { "type": "string", "enum": kean_core::schema::ORG_TYPES.iter().map(|c| c.code).collect::<Vec<_>>() } }],
-        "responses": { "200": { "description": "platforms, valid high-tech enterprises, registered contracts (count, value, technology value, year on year, by month/district/chain), technology-service revenue, achievement transfers; each with the list link behind it" }, "400": err("bad parameter") } } }));
+        "responses": { "200": { "description": "platforms, valid high-tech enterprises, registered technology contracts (count, value, technology value, year on year, by month/district/chain), technology-service revenue, achievement transfers; each with the list link behind it" }, "400": err("bad parameter") } } }));
     screening_paths(&mut paths, &err);
     json!({
         "openapi": "3.1.0",
@@ -166,9 +166,9 @@ pub fn build() -> J {
 fn screening_paths(paths: &mut serde_json::Map<String, J>, err: &dyn Fn(&str) -> J) {
     let tag = "限制名单筛查";
     let id = json!({ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } });
-    let hit = json!({ "type": "object", "properties": {
+    let result = json!({ "type": "object", "properties": {
         "id": { "type": "integer" },
-        "subject": { "type": "object", "description": "the screened party: registry slug, record id, field and name" },
+        "party": { "type": "object", "description": "the screened party: registry slug, record id, field and name" },
         "list": { "type": "string" }, "entry": { "type": "object", "description": "entry version id, the list's entry id, primary name" },
         "matched_name": { "type": "string" }, "score": { "type": "number" }, "explanation": { "type": "string", "description": "why it matched, in English" },
         "explanation_zh": { "type": "string", "description": "the same in Chinese" },
@@ -178,33 +178,33 @@ fn screening_paths(paths: &mut serde_json::Map<String, J>, err: &dyn Fn(&str) ->
         "reason": { "type": ["string", "null"] }, "decided_by": { "type": ["string", "null"] }, "decided_at": { "type": ["string", "null"] },
         "version": { "type": "integer" } } });
     let run = json!({ "type": "object", "properties": {
-        "subjects": { "type": "integer" }, "opened": { "type": "array", "items": { "type": "integer" } },
+        "parties": { "type": "integer" }, "opened": { "type": "array", "items": { "type": "integer" } },
         "lapsed": { "type": "integer" }, "unchanged": { "type": "integer" }, "list_generation": { "type": "integer" }, "millis": { "type": "integer" } } });
     let ok = |d: &str, schema: &J| json!({ "description": d, "content": { "application/json": { "schema": schema } } });
-    paths.insert("/api/v1/screening/hits".into(), json!({ "get": { "tags": [tag],
+    paths.insert("/api/v1/screening/results".into(), json!({ "get": { "tags": [tag],
         "summary": "Screening results (reviewers, administrators, auditors), newest first",
         "parameters": [
             { "name": "status", "in": "query", "schema": { "type": "string", "enum": ["open", "confirmed", "dismissed", "lapsed", "all"] } },
             { "name": "kind", "in": "query", "schema": { "type": "string" }, "description": "registry slug of the screened record" },
-            { "name": "subject_id", "in": "query", "schema": { "type": "integer" } },
+            { "name": "party_id", "in": "query", "schema": { "type": "integer" } },
             { "name": "list_id", "in": "query", "schema": { "type": "integer" } },
             { "name": "q", "in": "query", "schema": { "type": "string", "maxLength": 100 }, "description": "part of the screened party's name" },
             { "name": "page", "in": "query", "schema": { "type": "integer", "minimum": 1 } },
             { "name": "page_size", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 200 } }],
-        "responses": { "200": ok("a page of results", &json!({ "type": "object", "properties": { "items": { "type": "array", "items": hit }, "total": { "type": "integer" } } })),
+        "responses": { "200": ok("a page of results", &json!({ "type": "object", "properties": { "items": { "type": "array", "items": result }, "total": { "type": "integer" } } })),
             "400": err("bad parameter"), "403": err("forbidden") } } }));
     paths.insert(
-        "/api/v1/screening/hits/{id}".into(),
+        "/api/v1/screening/results/{id}".into(),
         json!({ "get": { "tags": [tag], "parameters": [id],
-        "responses": { "200": ok("the result", &hit), "403": err("forbidden"), "404": err("not found") } } }),
+        "responses": { "200": ok("the result", &result), "403": err("forbidden"), "404": err("not found") } } }),
     );
-    paths.insert("/api/v1/screening/hits/{id}/decision".into(), json!({ "post": { "tags": [tag],
+    paths.insert("/api/v1/screening/results/{id}/decision".into(), json!({ "post": { "tags": [tag],
         "summary": "Confirm a result or dismiss it as a false positive, with the reason; a dismissal holds until the list entry or the party changes",
         "parameters": [id],
         "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["decision", "reason", "version"], "properties": {
             "decision": { "type": "string", "enum": ["confirm", "dismiss"] }, "reason": { "type": "string", "minLength": 2, "maxLength": 500 },
             "version": { "type": "integer", "description": "the result's version as read (required); a stale one is refused" } } } } } },
-        "responses": { "200": ok("decided", &hit), "403": err("forbidden"), "404": err("not found"), "409": err("changed meanwhile or lapsed"), "422": err("invalid decision or reason") } } }));
+        "responses": { "200": ok("decided", &result), "403": err("forbidden"), "404": err("not found"), "409": err("changed meanwhile or lapsed"), "422": err("invalid decision or reason") } } }));
     paths.insert(
         "/api/v1/screening/lists".into(),
         json!({ "get": { "tags": [tag], "summary": "The lists and their current versions",

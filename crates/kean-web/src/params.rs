@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use kean_app::{AppError, ArchivedFilter, HitFilter, HitStatus, ListQuery};
+use kean_app::{AppError, ArchivedFilter, ListQuery, ResultFilter, ResultStatus};
 use kean_core::record::parse_date;
 use kean_core::schema::{Field, FieldType};
 use kean_core::{ErrorCode, FieldError, Kind, Value};
@@ -297,9 +297,9 @@ pub fn parse_id(text: &str) -> Result<i64, AppError> {
     })
 }
 
-/// Parses the result filters (`status`, `kind`, `subject_id`, `list_id`,
+/// Parses the result filters (`status`, `kind`, `party_id`, `list_id`,
 /// `page`, `page_size`); `status` defaults to open results on pages.
-pub fn parse_filter(q: &HashMap<String, String>, default_open: bool) -> Result<HitFilter, AppError> {
+pub fn parse_filter(q: &HashMap<String, String>, default_open: bool) -> Result<ResultFilter, AppError> {
     let bad = |name: &str, v: &str| {
         AppError::field(
             ErrorCode::BadRequest,
@@ -310,20 +310,20 @@ pub fn parse_filter(q: &HashMap<String, String>, default_open: bool) -> Result<H
             ),
         )
     };
-    let mut f = HitFilter {
+    let mut f = ResultFilter {
         page: 1,
         page_size: 20,
-        status: if default_open { Some(HitStatus::Open) } else { None },
-        ..HitFilter::default()
+        status: if default_open { Some(ResultStatus::Open) } else { None },
+        ..ResultFilter::default()
     };
     for (k, v) in q {
         let v = v.trim();
         match k.as_str() {
             "status" if v.is_empty() || v == "all" => f.status = None,
-            "status" => f.status = Some(HitStatus::parse(v).ok_or_else(|| bad("status", v))?),
+            "status" => f.status = Some(ResultStatus::parse(v).ok_or_else(|| bad("status", v))?),
             "kind" if v.is_empty() => {}
             "kind" => f.kind = Some(Kind::from_slug(v).ok_or_else(|| bad("kind", v))?),
-            "subject_id" => f.subject_id = Some(v.parse().map_err(|_| bad("subject_id", v))?),
+            "party_id" => f.party_id = Some(v.parse().map_err(|_| bad("party_id", v))?),
             "list_id" if v.is_empty() => {}
             "list_id" => f.list_id = Some(v.parse().map_err(|_| bad("list_id", v))?),
             "q" if v.chars().count() > 100 => return Err(bad("q", v)),
@@ -352,25 +352,25 @@ mod tests {
 
     #[test]
     fn list_params_strict_names_the_bad_parameter() {
-        let e = parse_list_params(Kind::Contract, &pairs(&[("colour", "red")]), true)
+        let e = parse_list_params(Kind::TechContract, &pairs(&[("colour", "red")]), true)
             .err()
             .unwrap();
         assert_eq!(e.fields[0].field, "colour");
-        let e = parse_list_params(Kind::Contract, &pairs(&[("contract_type", "bribe")]), true)
+        let e = parse_list_params(Kind::TechContract, &pairs(&[("contract_type", "bribe")]), true)
             .err()
             .unwrap();
         assert_eq!(e.fields[0].field, "contract_type");
-        let e = parse_list_params(Kind::Contract, &pairs(&[("page_size", "100000")]), true)
+        let e = parse_list_params(Kind::TechContract, &pairs(&[("page_size", "100000")]), true)
             .err()
             .unwrap();
         assert_eq!(e.fields[0].field, "page_size");
-        assert!(parse_list_params(Kind::Contract, &pairs(&[("colour", "red")]), false).is_ok());
+        assert!(parse_list_params(Kind::TechContract, &pairs(&[("colour", "red")]), false).is_ok());
     }
 
     #[test]
     fn list_params_read_filters_dates_and_sort() {
         let p = parse_list_params(
-            Kind::Contract,
+            Kind::TechContract,
             &pairs(&[
                 ("q", "晋中"),
                 ("contract_type", "licensing"),

@@ -181,7 +181,7 @@ impl Chrome {
                     Kind::Organization,
                     Kind::Platform,
                     Kind::Person,
-                    Kind::Contract,
+                    Kind::TechContract,
                     Kind::Achievement,
                     Kind::Transfer,
                     Kind::RevenueReport,
@@ -202,7 +202,7 @@ impl Chrome {
             menu.push(MenuGroup {
                 title: lang.t("menu.screening").into(),
                 items: vec![
-                    item(lang.t("menu.hits"), "/screening".into()),
+                    item(lang.t("menu.results"), "/screening".into()),
                     item(lang.t("menu.lists"), "/screening/lists".into()),
                 ],
             });

@@ -242,9 +242,9 @@ async fn login_register_an_organization_and_find_it() {
     driver.wait_text("dl.detail", name).await;
     let dashboard = format!("{}/?from=2025-01-01&to=2025-12-31", s.base);
     driver.goto(&dashboard).await;
-    let before = driver.text("[data-figure='contracts'] .num").await;
-    assert!(before.starts_with('0'), "no contracts yet: {before}");
-    driver.goto(&format!("{}/registry/contracts/new", s.base)).await;
+    let before = driver.text("[data-figure='tech_contracts'] .num").await;
+    assert!(before.starts_with('0'), "no technology contracts yet: {before}");
+    driver.goto(&format!("{}/registry/tech-contracts/new", s.base)).await;
     driver.type_into("#f-contract_no", "2025140700777777").await;
     driver.type_into("#f-title", "玄武岩纤维制备技术转让合同").await;
     driver.click("#f-contract_type option[value='transfer']").await;
@@ -276,7 +276,10 @@ async fn login_register_an_organization_and_find_it() {
     let detail = driver.wait_text("dl.detail", "2,500,000.00").await;
     assert!(detail.contains(name) && detail.contains("技术转让"), "{detail}");
     driver
-        .goto(&format!("{}/registry/contracts?q=%E7%8E%84%E6%AD%A6%E5%B2%A9", s.base))
+        .goto(&format!(
+            "{}/registry/tech-contracts?q=%E7%8E%84%E6%AD%A6%E5%B2%A9",
+            s.base
+        ))
         .await;
     driver.wait_text("#records", "2025140700777777").await;
 
@@ -317,7 +320,7 @@ async fn import_a_watch_list_and_review_a_screening_result() {
     driver.wait_text("#changes", "Lockheed Martin Corporation").await;
 
     // A contract whose buyer is the listed company, written in Chinese.
-    driver.goto(&format!("{}/registry/contracts/new", s.base)).await;
+    driver.goto(&format!("{}/registry/tech-contracts/new", s.base)).await;
     driver.type_into("#f-contract_no", "2025140700888888").await;
     driver.type_into("#f-title", "无人机飞控技术许可合同").await;
     driver.click("#f-contract_type option[value='licensing']").await;
@@ -331,9 +334,9 @@ async fn import_a_watch_list_and_review_a_screening_result() {
     driver.type_into("#f-contract_value", "800000").await;
     driver.type_into("#f-tech_value", "600000").await;
     driver.click("#btn-save").await;
-    driver.wait_text("#party-hits", "Lockheed Martin Corporation").await;
-    driver.click("#party-hits a[href^='/screening/hits/']").await;
-    driver.wait_text("#hit-status", "待核查").await;
+    driver.wait_text("#party-results", "Lockheed Martin Corporation").await;
+    driver.click("#party-results a[href^='/screening/results/']").await;
+    driver.wait_text("#result-status", "待核查").await;
     // No reason: the form says so and keeps the result open.
     driver.click("#btn-dismiss").await;
     driver.wait_text("#form-error", "请填写核查理由").await;
@@ -346,6 +349,6 @@ async fn import_a_watch_list_and_review_a_screening_result() {
     driver.click("#btn-dismiss").await;
     driver.wait_text(".flash", "已保存核查结论").await;
     driver.goto(&format!("{}/screening?status=dismissed", s.base)).await;
-    let table = driver.wait_text("#hits", "洛克希德马丁公司").await;
+    let table = driver.wait_text("#results", "洛克希德马丁公司").await;
     assert!(table.contains("排除误报"), "{table}");
 }

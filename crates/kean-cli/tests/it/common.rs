@@ -64,7 +64,15 @@ impl Drop for Server {
 /// KEAN_TEST_POSTGRES_URL it is skipped (and fails when
 /// KEAN_REQUIRE_POSTGRES=1, as in CI).
 pub async fn start(backend: Backend) -> Option<Server> {
-    let (url, dir, postgres) = match backend {
+    let (url, dir, postgres) = fresh_database(backend).await?;
+    Some(serve(url, dir, postgres).await)
+}
+
+/// A new, empty database of `backend`: its URL, the directory holding a
+/// SQLite file, the PostgreSQL database to drop. `None` when PostgreSQL is
+/// not configured (see [`start`]).
+pub async fn fresh_database(backend: Backend) -> Option<(String, Option<tempfile::TempDir>, Option<FreshDatabase>)> {
+    Some(match backend {
         Backend::Sqlite => {
             let dir = tempfile::tempdir().expect("temp dir");
             (
@@ -85,7 +93,11 @@ pub async fn start(backend: Backend) -> Option<Server> {
             let (url, fresh) = fresh_postgres(&admin_url).await;
             (url, None, Some(fresh))
         }
-    };
+    })
+}
+
+/// Boots the server over the database at `url` (migrating it first).
+pub async fn serve(url: String, dir: Option<tempfile::TempDir>, postgres: Option<FreshDatabase>) -> Server {
     let clock = Arc::new(TestClock::default());
     let app = App::open(&url, clock.clone()).await.expect("open database");
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
@@ -98,7 +110,7 @@ pub async fn start(backend: Backend) -> Option<Server> {
         })
         .await;
     });
-    Some(Server {
+    Server {
         base,
         app,
         clock,
@@ -106,7 +118,7 @@ pub async fn start(backend: Backend) -> Option<Server> {
         _dir: dir,
         stop: Some(tx),
         postgres,
-    })
+    }
 }
 
 async fn fresh_postgres(admin_url: &str) -> (String, FreshDatabase) {

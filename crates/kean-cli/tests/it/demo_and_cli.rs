@@ -35,14 +35,18 @@ async fn demo_city_echoes_the_article(s: Server) {
     assert_eq!(platforms["total"], 129);
     let (n, fen) = total(
         &api,
-        "/api/v1/registry/contracts?signed_on_from=2025-01-01&signed_on_to=2025-12-31",
+        "/api/v1/registry/tech-contracts?signed_on_from=2025-01-01&signed_on_to=2025-12-31",
         "contract_value",
     )
     .await;
-    assert_eq!((n, fen), (214, 33_845_000_000), "214 contracts worth ¥338.45 million");
+    assert_eq!(
+        (n, fen),
+        (214, 33_845_000_000),
+        "214 technology contracts worth ¥338.45 million"
+    );
     let (_, fen24) = total(
         &api,
-        "/api/v1/registry/contracts?signed_on_from=2024-01-01&signed_on_to=2024-12-31",
+        "/api/v1/registry/tech-contracts?signed_on_from=2024-01-01&signed_on_to=2024-12-31",
         "contract_value",
     )
     .await;
@@ -60,11 +64,11 @@ async fn demo_city_echoes_the_article(s: Server) {
     let (_, orgs) = liaison.get("/api/v1/registry/organizations").await;
     assert_eq!(orgs["total"], 1);
     assert_eq!(orgs["items"][0]["fields"]["name"], "山西新泰钢铁有限公司");
-    let (_, contracts) = liaison.get("/api/v1/registry/contracts?page_size=500").await;
-    let n = contracts["total"].as_i64().unwrap();
+    let (_, tech_contracts) = liaison.get("/api/v1/registry/tech-contracts?page_size=500").await;
+    let n = tech_contracts["total"].as_i64().unwrap();
     assert!(n > 0);
     assert!(
-        contracts["items"]
+        tech_contracts["items"]
             .as_array()
             .unwrap()
             .iter()
@@ -94,21 +98,21 @@ async fn dashboard_follows_the_records(s: Server) {
     let (st, d) = dash().await;
     assert_eq!(st, 200, "{d}");
     assert_eq!(d["platforms"]["total"], 129);
-    assert_eq!(d["contracts"]["count"], 214);
-    assert_eq!(d["contracts"]["contract_value"], "338450000.00");
-    assert!((d["contracts"]["yoy_contract_value"].as_f64().unwrap() - 2.22).abs() < 0.001);
+    assert_eq!(d["tech_contracts"]["count"], 214);
+    assert_eq!(d["tech_contracts"]["contract_value"], "338450000.00");
+    assert!((d["tech_contracts"]["yoy_contract_value"].as_f64().unwrap() - 2.22).abs() < 0.001);
     assert_eq!(d["tech_service"]["enterprises"], 21);
     assert_eq!(d["tech_service"]["revenue"], "1140000000.00");
     assert!((d["tech_service"]["yoy_revenue"].as_f64().unwrap() - 0.111).abs() < 0.001);
     assert_eq!(d["transfers"]["count"], 621);
     assert_eq!(d["transfers"]["amount"], "4500000000.00");
-    let by_month: i64 = d["contracts"]["by_month"]
+    let by_month: i64 = d["tech_contracts"]["by_month"]
         .as_array()
         .unwrap()
         .iter()
         .map(|b| b["count"].as_i64().unwrap())
         .sum();
-    let by_district: i64 = d["contracts"]["by_district"]
+    let by_district: i64 = d["tech_contracts"]["by_district"]
         .as_array()
         .unwrap()
         .iter()
@@ -174,14 +178,14 @@ async fn dashboard_follows_the_records(s: Server) {
     );
 
     // A district's figure equals its bucket, and its link lists exactly those contracts.
-    let bucket = &d["contracts"]["by_district"][0];
+    let bucket = &d["tech_contracts"]["by_district"][0];
     let (_, dd) = api
         .get(&format!(
             "/api/v1/statistics/dashboard?from=2025-01-01&to=2025-12-31&district_id={}",
             bucket["key"].as_str().unwrap()
         ))
         .await;
-    assert_eq!(dd["contracts"]["count"], bucket["count"]);
+    assert_eq!(dd["tech_contracts"]["count"], bucket["count"]);
     let link = bucket["link"]
         .as_str()
         .unwrap()
@@ -193,7 +197,7 @@ async fn dashboard_follows_the_records(s: Server) {
     let seller = orgs["items"][0]["id"].as_i64().unwrap();
     let (st, c) = api
         .post(
-            "/api/v1/registry/contracts",
+            "/api/v1/registry/tech-contracts",
             serde_json::json!({"contract_no": "2025140799999999", "title": "新增合同", "contract_type": "service", "seller_org_id": seller,
                    "buyer_name": "太原某公司", "buyer_country": "CN", "signed_on": "2025-07-01", "registered_on": "2025-07-02",
                    "contract_value": "1000000", "tech_value": "800000"}),
@@ -203,8 +207,8 @@ async fn dashboard_follows_the_records(s: Server) {
     let (_, d) = dash().await;
     assert_eq!(
         (
-            d["contracts"]["count"].as_i64(),
-            d["contracts"]["contract_value"].as_str()
+            d["tech_contracts"]["count"].as_i64(),
+            d["tech_contracts"]["contract_value"].as_str()
         ),
         (Some(215), Some("339450000.00"))
     );
@@ -212,13 +216,15 @@ async fn dashboard_follows_the_records(s: Server) {
     let mut fields = c["fields"].clone();
     fields["contract_value"] = serde_json::json!("2000000");
     assert_eq!(
-        api.put(&format!("/api/v1/registry/contracts/{id}"), fields).await.0,
+        api.put(&format!("/api/v1/registry/tech-contracts/{id}"), fields)
+            .await
+            .0,
         200
     );
-    assert_eq!(dash().await.1["contracts"]["contract_value"], "340450000.00");
+    assert_eq!(dash().await.1["tech_contracts"]["contract_value"], "340450000.00");
     assert_eq!(
         api.post(
-            &format!("/api/v1/registry/contracts/{id}/archive"),
+            &format!("/api/v1/registry/tech-contracts/{id}/archive"),
             serde_json::json!({})
         )
         .await
@@ -228,8 +234,8 @@ async fn dashboard_follows_the_records(s: Server) {
     let (_, d) = dash().await;
     assert_eq!(
         (
-            d["contracts"]["count"].as_i64(),
-            d["contracts"]["contract_value"].as_str()
+            d["tech_contracts"]["count"].as_i64(),
+            d["tech_contracts"]["contract_value"].as_str()
         ),
         (Some(214), Some("338450000.00"))
     );
@@ -251,6 +257,33 @@ fn kean(args: &[&str]) -> std::process::Output {
         .args(args)
         .output()
         .expect("run kean")
+}
+
+/// A kind's slug renamed by migration 0013 is refused naming its new one.
+#[test]
+fn cli_names_the_slug_a_renamed_kind_has_now() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("template.xlsx");
+    let file = file.to_str().unwrap();
+    for (old, new) in [("contracts", "tech-contracts"), ("researchers", "persons")] {
+        let out = kean(&["template", old, file]);
+        assert!(!out.status.success());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains(&format!("unknown kind '{old}'; did you mean '{new}'?")),
+            "{err}"
+        );
+        let out = kean(&["template", new, file]);
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let out = kean(&["import", old, file, "--database-url", "sqlite:///nonexistent/kean.db"]);
+        assert!(String::from_utf8_lossy(&out.stderr).contains(&format!("did you mean '{new}'?")));
+    }
+    let out = kean(&["template", "widgets", file]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("unknown kind 'widgets'; use one of: organizations"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -423,7 +456,7 @@ fn shared_lists() -> Option<std::path::PathBuf> {
 }
 
 #[test]
-fn screen_command_matches_chinese_names_to_latin_listings() {
+fn screen_command_matches_chinese_names_to_latin_entries() {
     let Some(lists) = shared_lists() else { return };
     let dir = tempfile::tempdir().unwrap();
     let input = dir.path().join("q.csv");
@@ -461,7 +494,7 @@ fn screen_command_matches_chinese_names_to_latin_listings() {
     );
     assert!(
         !rows.iter().any(|r| r.starts_with("q2,")),
-        "an unlisted university has no hit: {results}"
+        "an unlisted university has no result: {results}"
     );
     assert!(String::from_utf8_lossy(&out.stderr).contains("screened 2 names"));
 

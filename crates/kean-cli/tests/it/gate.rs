@@ -67,15 +67,15 @@ async fn personal_data_is_masked_on_every_path(s: Server) {
     // The researcher, through the API: list, detail, and a sort by the
     // hidden value, which keeps the default order (newest first) instead.
     let researcher = Api::login(&s.base, "res", &pw).await;
-    let (st, list) = researcher.get("/api/v1/registry/researchers").await;
+    let (st, list) = researcher.get("/api/v1/registry/persons").await;
     assert_eq!(st, 200, "{list}");
     assert!(!list.to_string().contains(FULL), "{list}");
     assert!(id_numbers(&list).contains(&MASKED.to_string()), "{list}");
-    let (st, detail) = researcher.get(&format!("/api/v1/registry/researchers/{p1}")).await;
+    let (st, detail) = researcher.get(&format!("/api/v1/registry/persons/{p1}")).await;
     assert_eq!(st, 200, "{detail}");
     assert_eq!(detail["fields"]["id_number"], MASKED, "{detail}");
     let (_, sorted) = researcher
-        .get("/api/v1/registry/researchers?sort=id_number&order=asc")
+        .get("/api/v1/registry/persons?sort=id_number&order=asc")
         .await;
     let names: Vec<&str> = sorted["items"]
         .as_array()
@@ -87,16 +87,13 @@ async fn personal_data_is_masked_on_every_path(s: Server) {
 
     // … through the pages and both export formats.
     let web = Web::login(&s.base, "res", &pw).await;
-    for path in [
-        format!("/registry/researchers/{p1}"),
-        "/registry/researchers".to_string(),
-    ] {
+    for path in [format!("/registry/persons/{p1}"), "/registry/persons".to_string()] {
         let (st, html) = web.get(&path).await;
         assert_eq!(st, 200, "{path}");
         assert!(!html.contains(FULL), "{path} shows the full number");
         assert!(html.contains(MASKED), "{path} shows the masked number");
     }
-    for path in ["/registry/researchers/export.csv", "/registry/researchers/export.xlsx"] {
+    for path in ["/registry/persons/export.csv", "/registry/persons/export.xlsx"] {
         let cells = cells(&bytes(&web, path).await);
         assert!(!cells.iter().any(|c| c.contains(FULL)), "{path}: {cells:?}");
         assert!(cells.iter().any(|c| c == MASKED), "{path}: {cells:?}");
@@ -105,7 +102,7 @@ async fn personal_data_is_masked_on_every_path(s: Server) {
     // The auditor sees the person masked, and the audit log's record of
     // the person's registration masked too (page and API).
     let auditor = Api::login(&s.base, "aud", "Passw0rd2025").await;
-    let (_, detail) = auditor.get(&format!("/api/v1/registry/researchers/{p1}")).await;
+    let (_, detail) = auditor.get(&format!("/api/v1/registry/persons/{p1}")).await;
     assert_eq!(detail["fields"]["id_number"], MASKED, "{detail}");
     let (st, log) = auditor.get("/api/v1/audit?page_size=100").await;
     assert_eq!(st, 200, "{log}");
@@ -120,7 +117,7 @@ async fn personal_data_is_masked_on_every_path(s: Server) {
     // Those who register people see the number in full.
     for who in ["rev", "lia"] {
         let api = Api::login(&s.base, who, "Passw0rd2025").await;
-        let (_, detail) = api.get(&format!("/api/v1/registry/researchers/{p1}")).await;
+        let (_, detail) = api.get(&format!("/api/v1/registry/persons/{p1}")).await;
         assert_eq!(detail["fields"]["id_number"], FULL, "{who}: {detail}");
     }
 
@@ -133,7 +130,7 @@ async fn personal_data_is_masked_on_every_path(s: Server) {
         .filter(|e| e["action"] == "export" && e["actor"] == "res")
         .collect();
     assert_eq!(exports.len(), 2, "{log}");
-    assert!(exports.iter().all(|e| e["target"] == "researchers"), "{exports:?}");
+    assert!(exports.iter().all(|e| e["target"] == "persons"), "{exports:?}");
     assert_eq!(exports[0]["after"]["rows"], json!(2), "{exports:?}");
 }
 on_both!(personal_data_is_masked_on_every_path);

@@ -13,6 +13,7 @@ mod browser;
 mod demo_and_cli;
 mod gate;
 mod import;
+mod migration;
 mod registry;
 mod screening;
 mod search;

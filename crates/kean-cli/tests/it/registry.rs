@@ -30,7 +30,7 @@ async fn registry_round_trip(s: Server) {
     assert_eq!(st, 201, "{plat}");
     let (st, contract) = api
         .post(
-            "/api/v1/registry/contracts",
+            "/api/v1/registry/tech-contracts",
             json!({"contract_no": "2025140700009999", "title": "谷子新品种技术许可合同", "contract_type": "licensing", "seller_org_id": org_id,
                    "buyer_name": "内蒙古丰源农业有限公司", "buyer_country": "CN", "signed_on": "2025-06-01", "registered_on": "2025-06-10",
                    "contract_value": "1,200,000", "tech_value": 1000000.5}),
@@ -47,11 +47,13 @@ async fn registry_round_trip(s: Server) {
     assert_eq!(list["items"][0]["labels"]["host_org_id"], "山西太谷种业科技有限公司");
     // A contract is found by its seller's name too.
     let (_, by_seller) = api
-        .get("/api/v1/registry/contracts?q=%E5%A4%AA%E8%B0%B7%E7%A7%8D%E4%B8%9A")
+        .get("/api/v1/registry/tech-contracts?q=%E5%A4%AA%E8%B0%B7%E7%A7%8D%E4%B8%9A")
         .await;
     assert_eq!(by_seller["total"], 1, "{by_seller}");
     let (_, list) = api
-        .get("/api/v1/registry/contracts?contract_type=licensing&signed_on_from=2025-01-01&signed_on_to=2025-12-31")
+        .get(
+            "/api/v1/registry/tech-contracts?contract_type=licensing&signed_on_from=2025-01-01&signed_on_to=2025-12-31",
+        )
         .await;
     assert_eq!(list["total"], 1);
 
@@ -61,30 +63,30 @@ async fn registry_round_trip(s: Server) {
     fields["title"] = json!("谷子新品种技术许可合同（补充）");
     fields["_version"] = json!(1);
     let (st, updated) = api
-        .put(&format!("/api/v1/registry/contracts/{cid}"), fields.clone())
+        .put(&format!("/api/v1/registry/tech-contracts/{cid}"), fields.clone())
         .await;
     assert_eq!(st, 200, "{updated}");
     assert_eq!(updated["version"], 2);
-    let (st, err) = api.put(&format!("/api/v1/registry/contracts/{cid}"), fields).await;
+    let (st, err) = api.put(&format!("/api/v1/registry/tech-contracts/{cid}"), fields).await;
     assert_eq!(st, 409);
     assert_eq!(err["error"]["code"], "conflict");
 
     // Archive: gone from the default list, kept and restorable.
     let (st, _) = api
-        .post(&format!("/api/v1/registry/contracts/{cid}/archive"), json!({}))
+        .post(&format!("/api/v1/registry/tech-contracts/{cid}/archive"), json!({}))
         .await;
     assert_eq!(st, 200);
-    assert_eq!(api.get("/api/v1/registry/contracts").await.1["total"], 0);
+    assert_eq!(api.get("/api/v1/registry/tech-contracts").await.1["total"], 0);
     assert_eq!(
-        api.get("/api/v1/registry/contracts?archived=archived").await.1["total"],
+        api.get("/api/v1/registry/tech-contracts?archived=archived").await.1["total"],
         1
     );
     assert_eq!(
-        api.get(&format!("/api/v1/registry/contracts/{cid}")).await.1["archived"],
+        api.get(&format!("/api/v1/registry/tech-contracts/{cid}")).await.1["archived"],
         true
     );
     let (st, _) = api
-        .post(&format!("/api/v1/registry/contracts/{cid}/restore"), json!({}))
+        .post(&format!("/api/v1/registry/tech-contracts/{cid}/restore"), json!({}))
         .await;
     assert_eq!(st, 200);
 
@@ -104,9 +106,9 @@ async fn registry_round_trip(s: Server) {
         .collect();
     for want in [
         ("create", "platforms"),
-        ("update", "contracts"),
-        ("archive", "contracts"),
-        ("restore", "contracts"),
+        ("update", "tech-contracts"),
+        ("archive", "tech-contracts"),
+        ("restore", "tech-contracts"),
         ("login", "sessions"),
     ] {
         assert!(
@@ -166,7 +168,7 @@ async fn bad_input_is_named_and_nothing_is_written(s: Server) {
     // A reference to nothing, and a broken cross-field rule.
     let (st, e) = api
         .post(
-            "/api/v1/registry/contracts",
+            "/api/v1/registry/tech-contracts",
             json!({"contract_no": "X1", "title": "t", "contract_type": "service", "seller_org_id": 99999, "buyer_name": "b", "buyer_country": "CN",
                    "signed_on": "2025-01-02", "registered_on": "2025-01-03", "contract_value": "10", "tech_value": "11"}),
         )
@@ -181,7 +183,7 @@ async fn bad_input_is_named_and_nothing_is_written(s: Server) {
     assert_eq!(fields, vec!["tech_value"], "cross-field rule reported first");
     let (st, e) = api
         .post(
-            "/api/v1/registry/contracts",
+            "/api/v1/registry/tech-contracts",
             json!({"contract_no": "X1", "title": "t", "contract_type": "service", "seller_org_id": 99999, "buyer_name": "b", "buyer_country": "CN",
                    "signed_on": "2025-01-02", "registered_on": "2025-01-03", "contract_value": "10", "tech_value": "9"}),
         )
@@ -481,7 +483,7 @@ async fn repeated_failures_lock_the_account(s: Server) {
         .await
         .unwrap();
     assert_eq!(doc["openapi"], "3.1.0");
-    assert!(doc["paths"]["/api/v1/registry/contracts"]["get"].is_object());
+    assert!(doc["paths"]["/api/v1/registry/tech-contracts"]["get"].is_object());
 }
 on_both!(repeated_failures_lock_the_account);
 
@@ -558,7 +560,7 @@ async fn derived_owners_follow_and_archived_records_are_not_referenced(s: Server
     );
 
     // Paths that are not ids answer in JSON; a misspelt bookkeeping key is named.
-    let (st, e) = api.get("/api/v1/registry/contracts/abc").await;
+    let (st, e) = api.get("/api/v1/registry/tech-contracts/abc").await;
     assert_eq!((st, e["error"]["fields"][0]["field"].as_str()), (400, Some("id")));
     let mut pf = plat["fields"].clone();
     pf["_verison"] = json!(1);
@@ -746,3 +748,86 @@ async fn concurrent_registrations_of_one_credit_code_conflict(s: Server) {
     assert!(system.verify_audit().await.expect("verify").is_ok());
 }
 on_both!(concurrent_registrations_of_one_credit_code_conflict);
+
+/// Pages bookmarked under a name renamed by migration 0013 answer with a
+/// permanent redirect to the new URL (a form posted there keeps its method
+/// and body); the JSON API has no aliases, and its document only new paths.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn old_page_urls_redirect_and_the_api_has_one_name() {
+    let s = crate::common::start(crate::common::Backend::Sqlite).await.unwrap();
+    let b = basics(&s.app).await;
+    user(&s.app, "boss", Role::Admin, None).await;
+    let web = Web::login(&s.base, "boss", "Passw0rd2025").await;
+    let location = |r: &reqwest::Response| {
+        r.headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_string()
+    };
+    for (old, new) in [
+        ("/registry/contracts", "/registry/tech-contracts"),
+        (
+            "/registry/contracts?page=2&q=%E5%90%88%E5%90%8C",
+            "/registry/tech-contracts?page=2&q=%E5%90%88%E5%90%8C",
+        ),
+        ("/registry/researchers/new", "/registry/persons/new"),
+        ("/registry/researchers/export.csv", "/registry/persons/export.csv"),
+        ("/screening/hits/1", "/screening/results/1"),
+        (
+            "/screening?status=all&kind=contracts",
+            "/screening?status=all&kind=tech-contracts",
+        ),
+    ] {
+        let r = web.http.get(format!("{}{old}", s.base)).send().await.unwrap();
+        assert_eq!(r.status(), 308, "{old}");
+        assert_eq!(location(&r), new, "{old}");
+    }
+    // A form posted to an old URL is redirected keeping its method.
+    let r = web
+        .http
+        .post(format!("{}/registry/researchers/1/archive", s.base))
+        .form(&[("_csrf", "x")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        (r.status().as_u16(), location(&r)),
+        (308, "/registry/persons/1/archive".into())
+    );
+    // Followed, the new pages answer.
+    for new in [
+        "/registry/tech-contracts",
+        "/registry/persons",
+        "/screening?status=all&kind=tech-contracts",
+    ] {
+        assert_eq!(web.get(new).await.0, 200, "{new}");
+    }
+    // The API: one name, no aliases.
+    let api = Api::login(&s.base, "boss", "Passw0rd2025").await;
+    for old in [
+        "/api/v1/registry/contracts",
+        "/api/v1/registry/researchers",
+        "/api/v1/screening/hits",
+        &format!("/api/v1/screening/parties/contracts/{}", b.org_a),
+    ] {
+        let (st, v) = api.get(old).await;
+        assert_eq!(st, 404, "{old}: {v}");
+    }
+    assert_eq!(api.get("/api/v1/registry/tech-contracts").await.0, 200);
+    assert_eq!(api.get("/api/v1/registry/persons").await.0, 200);
+    assert_eq!(api.get("/api/v1/screening/results").await.0, 200);
+    let doc: Value = reqwest::get(format!("{}/api/openapi.json", s.base))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let paths: Vec<&String> = doc["paths"].as_object().unwrap().keys().collect();
+    assert!(paths.iter().any(|p| p.as_str() == "/api/v1/registry/tech-contracts"));
+    assert!(paths.iter().any(|p| p.as_str() == "/api/v1/screening/results"));
+    let text = doc.to_string();
+    for old in ["/contracts", "/researchers", "/hits", "subject"] {
+        assert!(!text.contains(old), "the OpenAPI document names {old}");
+    }
+}

@@ -34,8 +34,9 @@ async fn import_list(api: &Api, file: &str, body: &str) -> (u16, Value) {
 }
 
 /// A decision on a result through the API.
-async fn decide(api: &Api, hit: i64, body: Value) -> (u16, Value) {
-    api.post(&format!("/api/v1/screening/hits/{hit}/decision"), body).await
+async fn decide(api: &Api, result: i64, body: Value) -> (u16, Value) {
+    api.post(&format!("/api/v1/screening/results/{result}/decision"), body)
+        .await
 }
 
 /// The results of one party, as the API shows them on its record.
@@ -46,7 +47,7 @@ async fn party(api: &Api, slug: &str, id: i64) -> Value {
 }
 
 fn with_status<'a>(v: &'a Value, status: &str) -> Vec<&'a Value> {
-    v["hits"]
+    v["results"]
         .as_array()
         .unwrap()
         .iter()
@@ -67,7 +68,7 @@ async fn lists_decisions_and_dynamic_screening(s: Server) {
     let system = s.app.system_access("test");
 
     // A contract with a listed buyer, registered before any list exists.
-    let contract = |no: &str, buyer: &str, country: &str| {
+    let tech_contract = |no: &str, buyer: &str, country: &str| {
         raw(&[
             ("contract_no", no),
             ("title", "高强钢技术开发合同"),
@@ -83,12 +84,12 @@ async fn lists_decisions_and_dynamic_screening(s: Server) {
     };
     let lockheed = system
         .create(
-            Kind::Contract,
-            &contract("2025140700000001", "Lockheed Martin Corporation", "US"),
+            Kind::TechContract,
+            &tech_contract("2025140700000001", "Lockheed Martin Corporation", "US"),
         )
         .await
         .unwrap();
-    let p = party(&reviewer, "contracts", lockheed.id).await;
+    let p = party(&reviewer, "tech-contracts", lockheed.id).await;
     assert!(p["screened"].as_array().unwrap().is_empty(), "no list yet: {p}");
 
     // Reviewers do not maintain lists; administrators do.
@@ -108,14 +109,14 @@ async fn lists_decisions_and_dynamic_screening(s: Server) {
     );
     // The new list re-screened the contract registered before it.
     assert_eq!(v1["rescreen"]["opened"].as_array().unwrap().len(), 1, "{v1}");
-    let p = party(&reviewer, "contracts", lockheed.id).await;
+    let p = party(&reviewer, "tech-contracts", lockheed.id).await;
     let open = with_status(&p, "open");
     assert_eq!(open.len(), 1, "{p}");
     assert_eq!(open[0]["entry"]["key"], "W1");
-    assert_eq!(open[0]["subject"]["field"], "buyer_name");
-    let lockheed_hit = open[0]["id"].as_i64().unwrap();
+    assert_eq!(open[0]["party"]["field"], "buyer_name");
+    let lockheed_result = open[0]["id"].as_i64().unwrap();
 
-    // A party registered now is screened at once — in Chinese against the English listing.
+    // A party registered now is screened at once — in Chinese against the English entry.
     let huawei = system
         .create(
             Kind::Organization,
@@ -149,25 +150,25 @@ async fn lists_decisions_and_dynamic_screening(s: Server) {
             .any(|t| t["query"] == "华为" && t["entry"] == "huawei"),
         "{detail}"
     );
-    let huawei_hit = open[0]["id"].as_i64().unwrap();
+    let huawei_result = open[0]["id"].as_i64().unwrap();
     // An unrelated organization has been screened and found clear.
     let p = party(&reviewer, "organizations", b.org_b).await;
     assert_eq!(p["screened"].as_array().unwrap().len(), 1, "{p}");
-    assert!(p["hits"].as_array().unwrap().is_empty(), "{p}");
+    assert!(p["results"].as_array().unwrap().is_empty(), "{p}");
 
     // Who may see and decide.
-    let (st, _) = liaison.get("/api/v1/screening/hits").await;
+    let (st, _) = liaison.get("/api/v1/screening/results").await;
     assert_eq!(st, 403, "liaisons do not see screening results");
     let (st, _) = liaison
-        .get(&format!("/api/v1/screening/parties/contracts/{}", lockheed.id))
+        .get(&format!("/api/v1/screening/parties/tech-contracts/{}", lockheed.id))
         .await;
     assert_eq!(st, 403);
-    let (st, v) = auditor.get("/api/v1/screening/hits?status=open").await;
+    let (st, v) = auditor.get("/api/v1/screening/results?status=open").await;
     assert_eq!(st, 200);
     assert_eq!(v["total"], 2, "{v}");
     let (st, _) = decide(
         &auditor,
-        lockheed_hit,
+        lockheed_result,
         json!({"decision": "dismiss", "reason": "审计员不能核查", "version": 1}),
     )
     .await;
@@ -176,7 +177,7 @@ async fn lists_decisions_and_dynamic_screening(s: Server) {
     // A decision needs a reason and a known verdict.
     let (st, v) = decide(
         &reviewer,
-        lockheed_hit,
+        lockheed_result,
         json!({"decision": "dismiss", "reason": " ", "version": 1}),
     )
     .await;
@@ -184,7 +185,7 @@ async fn lists_decisions_and_dynamic_screening(s: Server) {
     assert_eq!(v["error"]["fields"][0]["field"], "reason");
     let (st, v) = decide(
         &reviewer,
-        lockheed_hit,
+        lockheed_result,
         json!({"decision": "ignore", "reason": "whatever", "version": 1}),
     )
     .await;
@@ -192,7 +193,7 @@ async fn lists_decisions_and_dynamic_screening(s: Server) {
     assert_eq!(v["error"]["fields"][0]["field"], "decision");
     let (st, v) = decide(
         &reviewer,
-        lockheed_hit,
+        lockheed_result,
         json!({"decision": "dismiss", "reason": "买方为同名的本地贸易公司，注册地与证照均不同", "version": 1}),
     )
     .await;
@@ -202,14 +203,14 @@ async fn lists_decisions_and_dynamic_screening(s: Server) {
     // A stale form (old version) is refused.
     let (st, _) = decide(
         &reviewer,
-        lockheed_hit,
+        lockheed_result,
         json!({"decision": "confirm", "reason": "重新确认", "version": 1}),
     )
     .await;
     assert_eq!(st, 409);
     let (st, v) = decide(
         &reviewer,
-        huawei_hit,
+        huawei_result,
         json!({"decision": "confirm", "reason": "统一社会信用代码与实体清单所列主体一致", "version": 1}),
     )
     .await;
@@ -220,11 +221,18 @@ async fn lists_decisions_and_dynamic_screening(s: Server) {
                2025140700000002,检测技术服务合同,service,晋中甲科技有限公司,Lockheed Martin Corporation,US,2025-04-01,2025-04-03,5000,5000\n\
                2025140700000003,检测技术咨询合同,consulting,晋中甲科技有限公司,太原理工大学,CN,2025-04-01,2025-04-03,6000,6000\n";
     match system
-        .import_file(Kind::Contract, csv.as_bytes(), "contracts.csv", false, false, None)
+        .import_file(
+            Kind::TechContract,
+            csv.as_bytes(),
+            "tech-contracts.csv",
+            false,
+            false,
+            None,
+        )
         .await
         .unwrap()
     {
-        kean_app::FileImport::Imported { ids, new_hits } => assert_eq!((ids.len(), new_hits), (2, 1)),
+        kean_app::FileImport::Imported { ids, new_results } => assert_eq!((ids.len(), new_results), (2, 1)),
         other => panic!("{other:?}"),
     }
 
@@ -234,10 +242,13 @@ async fn lists_decisions_and_dynamic_screening(s: Server) {
     assert_eq!(run["opened"], json!([]), "{run}");
     assert_eq!(run["lapsed"], 0, "{run}");
     // An edit that leaves the party as it was keeps the dismissal too.
-    let mut edit = contract("2025140700000001", "Lockheed Martin Corporation", "US");
+    let mut edit = tech_contract("2025140700000001", "Lockheed Martin Corporation", "US");
     edit.insert("title".into(), "高强钢技术开发合同（补充）".into());
-    system.update(Kind::Contract, lockheed.id, &edit, None).await.unwrap();
-    let p = party(&reviewer, "contracts", lockheed.id).await;
+    system
+        .update(Kind::TechContract, lockheed.id, &edit, None)
+        .await
+        .unwrap();
+    let p = party(&reviewer, "tech-contracts", lockheed.id).await;
     assert_eq!(with_status(&p, "dismissed").len(), 1, "{p}");
     assert!(with_status(&p, "open").is_empty(), "{p}");
 
@@ -278,10 +289,10 @@ async fn lists_decisions_and_dynamic_screening(s: Server) {
     );
     // The entry the dismissal was about changed: the dismissal lapses and a
     // new result opens for the new entry version.
-    let p = party(&reviewer, "contracts", lockheed.id).await;
+    let p = party(&reviewer, "tech-contracts", lockheed.id).await;
     let lapsed = with_status(&p, "lapsed");
     assert_eq!(lapsed.len(), 1, "{p}");
-    assert_eq!(lapsed[0]["id"], lockheed_hit);
+    assert_eq!(lapsed[0]["id"], lockheed_result);
     assert_eq!(lapsed[0]["lapse_reason"], "entry_changed");
     let open = with_status(&p, "open");
     assert_eq!(open.len(), 1, "{p}");
@@ -382,17 +393,17 @@ async fn lists_decisions_and_dynamic_screening(s: Server) {
     // The party changes: its open result lapses and nothing new matches.
     system
         .update(
-            Kind::Contract,
+            Kind::TechContract,
             lockheed.id,
-            &contract("2025140700000001", "太原重型机械集团有限公司", "CN"),
+            &tech_contract("2025140700000001", "太原重型机械集团有限公司", "CN"),
             None,
         )
         .await
         .unwrap();
-    let p = party(&reviewer, "contracts", lockheed.id).await;
+    let p = party(&reviewer, "tech-contracts", lockheed.id).await;
     assert!(with_status(&p, "open").is_empty(), "{p}");
     assert!(
-        p["hits"]
+        p["results"]
             .as_array()
             .unwrap()
             .iter()
@@ -402,7 +413,7 @@ async fn lists_decisions_and_dynamic_screening(s: Server) {
     // Deciding a lapsed result is refused.
     let (st, _) = decide(
         &reviewer,
-        lockheed_hit,
+        lockheed_result,
         json!({"decision": "confirm", "reason": "已失效的结果", "version": 3}),
     )
     .await;
@@ -494,7 +505,7 @@ async fn screening_pages(s: Server) {
     let system = s.app.system_access("test");
     let c = system
         .create(
-            Kind::Contract,
+            Kind::TechContract,
             &raw(&[
                 ("contract_no", "2025140700000009"),
                 ("title", "无人机技术许可合同"),
@@ -511,7 +522,7 @@ async fn screening_pages(s: Server) {
         .await
         .unwrap();
     let reviewer = Web::login(&s.base, "rev", &reviewer_pw).await;
-    let (st, html) = reviewer.get(&format!("/registry/contracts/{}", c.id)).await;
+    let (st, html) = reviewer.get(&format!("/registry/tech-contracts/{}", c.id)).await;
     assert_eq!(st, 200);
     assert!(html.contains("限制名单筛查") && html.contains("1 条待核查"), "{html}");
     let (st, html) = reviewer.get("/screening").await;
@@ -520,9 +531,9 @@ async fn screening_pages(s: Server) {
         html.contains("洛克希德马丁公司") && html.contains("待核查（1）"),
         "{html}"
     );
-    let i = html.find("/screening/hits/").unwrap() + "/screening/hits/".len();
-    let hit_id: String = html[i..].chars().take_while(char::is_ascii_digit).collect();
-    let (st, html) = reviewer.get(&format!("/screening/hits/{hit_id}")).await;
+    let i = html.find("/screening/results/").unwrap() + "/screening/results/".len();
+    let result_id: String = html[i..].chars().take_while(char::is_ascii_digit).collect();
+    let (st, html) = reviewer.get(&format!("/screening/results/{result_id}")).await;
     assert_eq!(st, 200);
     assert!(
         html.contains("btn-dismiss") && html.contains("Lockheed Martin Corporation"),
@@ -531,7 +542,7 @@ async fn screening_pages(s: Server) {
     // Without the CSRF token the decision is refused.
     let (st, _, _) = reviewer
         .post(
-            &format!("/screening/hits/{hit_id}/decide"),
+            &format!("/screening/results/{result_id}/decide"),
             &[("decision", "dismiss"), ("reason", "测试")],
         )
         .await;
@@ -540,7 +551,7 @@ async fn screening_pages(s: Server) {
     let csrf = csrf_of(&html);
     let (st, body, _) = reviewer
         .post(
-            &format!("/screening/hits/{hit_id}/decide"),
+            &format!("/screening/results/{result_id}/decide"),
             &[
                 ("_csrf", &csrf),
                 ("_version", "1"),
@@ -553,7 +564,7 @@ async fn screening_pages(s: Server) {
     assert!(body.contains("请填写核查理由"), "{body}");
     let (st, _, loc) = reviewer
         .post(
-            &format!("/screening/hits/{hit_id}/decide"),
+            &format!("/screening/results/{result_id}/decide"),
             &[
                 ("_csrf", &csrf),
                 ("_version", "1"),
@@ -572,7 +583,7 @@ async fn screening_pages(s: Server) {
         .get("/screening?rescreened=%E8%AF%B7%E6%8B%A8%E6%89%93&flash=%E8%AF%B7%E6%8B%A8%E6%89%93")
         .await;
     assert!(!html.contains("请拨打"), "{html}");
-    let (_, html) = reviewer.get(&format!("/registry/contracts/{}", c.id)).await;
+    let (_, html) = reviewer.get(&format!("/registry/tech-contracts/{}", c.id)).await;
     assert!(html.contains("确认命中"), "{html}");
     // Reviewers see no upload form; liaisons see no screening at all.
     let (_, html) = reviewer.get("/screening/lists").await;
@@ -580,7 +591,7 @@ async fn screening_pages(s: Server) {
     let liaison = Web::login(&s.base, "lia", &liaison_pw).await;
     let (st, _) = liaison.get("/screening").await;
     assert_eq!(st, 403);
-    let (st, html) = liaison.get(&format!("/registry/contracts/{}", c.id)).await;
+    let (st, html) = liaison.get(&format!("/registry/tech-contracts/{}", c.id)).await;
     assert_eq!(st, 200);
     assert!(!html.contains("限制名单筛查"), "{html}");
 }
@@ -606,12 +617,12 @@ async fn real_lists_screen_the_demo_city(s: Server) {
     codes.sort();
     assert_eq!(codes.len(), 4, "{codes:?}");
     assert!(codes.iter().any(|(c, n)| c == "OFAC-SDN" && *n == 14_965), "{codes:?}");
-    let (_, hits) = api.get("/api/v1/screening/hits?status=open&page_size=200").await;
-    let items = hits["items"].as_array().unwrap();
-    let found = |name: &str, list: &str| items.iter().any(|h| h["subject"]["name"] == name && h["list"] == list);
-    assert!(found("Lockheed Martin Corporation", "CN"), "{hits}");
-    assert!(found("华为技术有限公司", "US-BIS-EL"), "{hits}");
-    let before = hits["total"].as_i64().unwrap();
+    let (_, results) = api.get("/api/v1/screening/results?status=open&page_size=200").await;
+    let items = results["items"].as_array().unwrap();
+    let found = |name: &str, list: &str| items.iter().any(|h| h["party"]["name"] == name && h["list"] == list);
+    assert!(found("Lockheed Martin Corporation", "CN"), "{results}");
+    assert!(found("华为技术有限公司", "US-BIS-EL"), "{results}");
+    let before = results["total"].as_i64().unwrap();
     // The largest official file goes through the API too (same content: refused as a repeat).
     let admin = Api::login(&s.base, "admin", "Admin2025").await;
     let ofac = std::fs::read(dir.join("ofac_sdn_2024-05-03.csv")).unwrap();
@@ -627,9 +638,9 @@ async fn real_lists_screen_the_demo_city(s: Server) {
     // Re-screening with the same lists opens nothing new.
     let (_, run) = api.post("/api/v1/screening/rescreen", json!({})).await;
     assert_eq!(run["opened"], json!([]), "{run}");
-    assert!(run["subjects"].as_u64().unwrap() > 1500, "{run}");
-    let (_, hits) = api.get("/api/v1/screening/hits?status=open").await;
-    assert_eq!(hits["total"].as_i64().unwrap(), before);
+    assert!(run["parties"].as_u64().unwrap() > 1500, "{run}");
+    let (_, results) = api.get("/api/v1/screening/results?status=open").await;
+    assert_eq!(results["total"].as_i64().unwrap(), before);
     // A new version of one list opens results only for its own new entries
     // and leaves every other list's results as they were.
     let cn = std::fs::read_to_string(dir.join("cn_lists_flat.csv")).unwrap();
@@ -648,7 +659,7 @@ async fn real_lists_screen_the_demo_city(s: Server) {
     let v: Value = r.json().await.unwrap();
     assert_eq!(v["version"]["removed"], 1, "{v}");
     assert_eq!(v["rescreen"]["opened"], json!([]), "{v}");
-    let (_, after) = api.get("/api/v1/screening/hits?status=open&page_size=200").await;
+    let (_, after) = api.get("/api/v1/screening/results?status=open&page_size=200").await;
     assert_eq!(after["total"].as_i64().unwrap(), before, "{after}");
 }
 on_both!(real_lists_screen_the_demo_city);
@@ -696,14 +707,14 @@ async fn archive_restore_and_liaison_imports(s: Server) {
     let csv = "contract_no,title,contract_type,seller_org_id,buyer_name,buyer_country,signed_on,registered_on,contract_value,tech_value\n\
                2025140700000005,检测技术服务合同,service,晋中甲科技有限公司,Lockheed Martin Corporation,US,2025-04-01,2025-04-03,5000,5000\n";
     match liaison
-        .import_file(Kind::Contract, csv.as_bytes(), "c.csv", false, false, None)
+        .import_file(Kind::TechContract, csv.as_bytes(), "c.csv", false, false, None)
         .await
         .unwrap()
     {
-        kean_app::FileImport::Imported { ids, new_hits } => {
-            assert_eq!(new_hits, 0, "a liaison is not told about screening results");
+        kean_app::FileImport::Imported { ids, new_results } => {
+            assert_eq!(new_results, 0, "a liaison is not told about screening results");
             // … but the party was screened, and the audit names kean's screening.
-            let p = party(&admin, "contracts", ids[0]).await;
+            let p = party(&admin, "tech-contracts", ids[0]).await;
             assert_eq!(with_status(&p, "open").len(), 1, "{p}");
         }
         other => panic!("{other:?}"),
@@ -729,7 +740,7 @@ on_both!(archive_restore_and_liaison_imports);
 async fn screening_reads_apply_the_scope(s: Server) {
     use kean_core::Actor;
     use kean_core::policy::{Action, authorize};
-    use kean_store::{HitFilter, ScreeningResultStore, SqlStore};
+    use kean_store::{ResultFilter, ScreeningResultStore, SqlStore};
 
     let b = basics(&s.app).await;
     let admin_pw = user(&s.app, "sec_admin", Role::Admin, None).await;
@@ -740,7 +751,7 @@ async fn screening_reads_apply_the_scope(s: Server) {
         .app
         .system_access("test")
         .create(
-            Kind::Contract,
+            Kind::TechContract,
             &raw(&[
                 ("contract_no", "2025140700000001"),
                 ("title", "高强钢技术开发合同"),
@@ -760,31 +771,31 @@ async fn screening_reads_apply_the_scope(s: Server) {
     let all = authorize(&Actor::system("t"), Action::ReadScreening, None).expect("scope");
     let of = |org: i64| {
         let actor = Actor::authenticated(9, "l".into(), "l".into(), Role::Liaison, Some(org));
-        authorize(&actor, Action::Read, Some(Kind::Contract)).expect("scope")
+        authorize(&actor, Action::Read, Some(Kind::TechContract)).expect("scope")
     };
-    let filter = HitFilter {
+    let filter = ResultFilter {
         page: 1,
         page_size: 50,
-        ..HitFilter::default()
+        ..ResultFilter::default()
     };
-    let found = store.hits(&filter, all).await.expect("hits");
+    let found = store.results(&filter, all).await.expect("results");
     assert_eq!(found.total, 1, "{found:?}");
-    let hit = found.items[0].id;
-    assert_eq!(store.hits(&filter, of(b.org_a)).await.expect("hits").total, 1);
-    assert_eq!(store.hits(&filter, of(b.org_b)).await.expect("hits").total, 0);
-    assert!(store.hit(hit, of(b.org_a)).await.expect("hit").is_some());
-    assert!(store.hit(hit, of(b.org_b)).await.expect("hit").is_none());
-    let counted = |c: Vec<(kean_store::HitStatus, i64)>| c.iter().map(|(_, n)| n).sum::<i64>();
-    assert_eq!(counted(store.hit_counts(all).await.expect("counts")), 1);
-    assert_eq!(counted(store.hit_counts(of(b.org_b)).await.expect("counts")), 0);
-    let states = |scope| store.subject_states(Kind::Contract, contract.id, scope);
+    let id = found.items[0].id;
+    assert_eq!(store.results(&filter, of(b.org_a)).await.expect("results").total, 1);
+    assert_eq!(store.results(&filter, of(b.org_b)).await.expect("results").total, 0);
+    assert!(store.result(id, of(b.org_a)).await.expect("result").is_some());
+    assert!(store.result(id, of(b.org_b)).await.expect("result").is_none());
+    let counted = |c: Vec<(kean_store::ResultStatus, i64)>| c.iter().map(|(_, n)| n).sum::<i64>();
+    assert_eq!(counted(store.result_counts(all).await.expect("counts")), 1);
+    assert_eq!(counted(store.result_counts(of(b.org_b)).await.expect("counts")), 0);
+    let states = |scope| store.party_states(Kind::TechContract, contract.id, scope);
     assert!(!states(of(b.org_a)).await.expect("states").is_empty());
     assert!(states(of(b.org_b)).await.expect("states").is_empty());
-    let subjects = store
-        .screening_subjects(Kind::Contract, &["buyer_name"], None, of(b.org_b))
+    let parties = store
+        .screening_parties(Kind::TechContract, &["buyer_name"], None, of(b.org_b))
         .await
-        .expect("subjects");
-    assert!(subjects.is_empty());
+        .expect("parties");
+    assert!(parties.is_empty());
     store.close().await;
 }
 on_both!(screening_reads_apply_the_scope);

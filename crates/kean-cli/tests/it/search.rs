@@ -9,7 +9,7 @@ use kean_app::{ImportOutcome, ImportRow, ImportSource};
 use kean_core::{Kind, Role};
 use serde_json::Value;
 
-fn contract(no: &str, title: &str, seller: i64, buyer: &str) -> BTreeMap<String, String> {
+fn tech_contract(no: &str, title: &str, seller: i64, buyer: &str) -> BTreeMap<String, String> {
     raw(&[
         ("contract_no", no),
         ("title", title),
@@ -27,7 +27,10 @@ fn contract(no: &str, title: &str, seller: i64, buyer: &str) -> BTreeMap<String,
 /// The titles a keyword finds, sorted.
 async fn titles(api: &Api, q: &str) -> Vec<String> {
     let (st, v) = api
-        .get(&format!("/api/v1/registry/contracts?page_size=100&q={}", urlencode(q)))
+        .get(&format!(
+            "/api/v1/registry/tech-contracts?page_size=100&q={}",
+            urlencode(q)
+        ))
         .await;
     assert_eq!(st, 200, "{v}");
     let mut t: Vec<String> = v["items"]
@@ -55,20 +58,20 @@ async fn keyword_search_finds_substrings_through_the_index(s: Server) {
     let sys = s.app.system_access("test");
     let straw = sys
         .create(
-            Kind::Contract,
-            &contract("HT-2025-0001", "秸秆综合利用技术开发合同", b.org_a, "太原绿源公司"),
+            Kind::TechContract,
+            &tech_contract("HT-2025-0001", "秸秆综合利用技术开发合同", b.org_a, "太原绿源公司"),
         )
         .await
         .expect("contract a");
     sys.create(
-        Kind::Contract,
-        &contract("HT-2025-0002", "高温合金技术转让", b.org_b, "Acme Alloys Ltd."),
+        Kind::TechContract,
+        &tech_contract("HT-2025-0002", "高温合金技术转让", b.org_b, "Acme Alloys Ltd."),
     )
     .await
     .expect("contract b");
     sys.create(
-        Kind::Contract,
-        &contract("HT-2025-0003", "甲乙 乙丙协议", b.org_b, "某公司"),
+        Kind::TechContract,
+        &tech_contract("HT-2025-0003", "甲乙 乙丙协议", b.org_b, "某公司"),
     )
     .await
     .expect("contract c");
@@ -96,8 +99,10 @@ async fn keyword_search_finds_substrings_through_the_index(s: Server) {
     assert!(titles(&api, "稻草").await.is_empty());
 
     // An edited title is found by its new words only.
-    let edited = contract("HT-2025-0001", "玉米秸秆饲料化技术开发合同", b.org_a, "太原绿源公司");
-    sys.update(Kind::Contract, straw.id, &edited, None).await.expect("edit");
+    let edited = tech_contract("HT-2025-0001", "玉米秸秆饲料化技术开发合同", b.org_a, "太原绿源公司");
+    sys.update(Kind::TechContract, straw.id, &edited, None)
+        .await
+        .expect("edit");
     assert_eq!(titles(&api, "玉米").await.len(), 1);
     assert!(titles(&api, "综合利用").await.is_empty());
 
@@ -115,17 +120,21 @@ async fn keyword_search_finds_substrings_through_the_index(s: Server) {
     assert_eq!(titles(&api, "丙能源").await.len(), 1);
 
     // Moving a contract to another seller: found by the new seller's name.
-    let to_b = contract("HT-2025-0001", "玉米秸秆饲料化技术开发合同", b.org_b, "太原绿源公司");
-    sys.update(Kind::Contract, straw.id, &to_b, None).await.expect("move");
+    let to_b = tech_contract("HT-2025-0001", "玉米秸秆饲料化技术开发合同", b.org_b, "太原绿源公司");
+    sys.update(Kind::TechContract, straw.id, &to_b, None)
+        .await
+        .expect("move");
     assert!(titles(&api, "丙能源").await.is_empty());
     assert_eq!(titles(&api, "乙材料").await.len(), 3);
 
     // Archived records: found only among the archived.
-    sys.set_archived(Kind::Contract, straw.id, true).await.expect("archive");
+    sys.set_archived(Kind::TechContract, straw.id, true)
+        .await
+        .expect("archive");
     assert!(titles(&api, "玉米").await.is_empty());
     let (_, v) = api
         .get(&format!(
-            "/api/v1/registry/contracts?archived=archived&q={}",
+            "/api/v1/registry/tech-contracts?archived=archived&q={}",
             urlencode("玉米")
         ))
         .await;
@@ -143,12 +152,18 @@ on_both!(keyword_search_finds_substrings_through_the_index);
 async fn a_liaison_finds_only_its_own_records_through_the_index(s: Server) {
     let b = basics(&s.app).await;
     let sys = s.app.system_access("test");
-    sys.create(Kind::Contract, &contract("HT-1", "秸秆还田技术服务", b.org_a, "甲方"))
-        .await
-        .expect("a");
-    sys.create(Kind::Contract, &contract("HT-2", "秸秆发电技术咨询", b.org_b, "乙方"))
-        .await
-        .expect("b");
+    sys.create(
+        Kind::TechContract,
+        &tech_contract("HT-1", "秸秆还田技术服务", b.org_a, "甲方"),
+    )
+    .await
+    .expect("a");
+    sys.create(
+        Kind::TechContract,
+        &tech_contract("HT-2", "秸秆发电技术咨询", b.org_b, "乙方"),
+    )
+    .await
+    .expect("b");
     let pw = user(&s.app, "liaison_b", Role::Liaison, Some(b.org_b)).await;
     let api = Api::login(&s.base, "liaison_b", &pw).await;
     assert_eq!(titles(&api, "秸秆").await, ["秸秆发电技术咨询"]);
@@ -164,7 +179,7 @@ async fn imported_records_are_found_by_keyword(s: Server) {
     let sys = s.app.system_access("test");
     let rows: Vec<ImportRow> = (0..30)
         .map(|n| {
-            let mut values = contract(&format!("IM-{n:04}"), &format!("导入合同第{n}号"), 0, "买方");
+            let mut values = tech_contract(&format!("IM-{n:04}"), &format!("导入合同第{n}号"), 0, "买方");
             // References as people write them: the seller's name.
             let seller = if n % 2 == 0 {
                 "晋中甲科技有限公司"
@@ -182,7 +197,7 @@ async fn imported_records_are_found_by_keyword(s: Server) {
         dry_run: false,
         progress: None,
     };
-    match sys.import(Kind::Contract, &rows, &src).await.expect("import") {
+    match sys.import(Kind::TechContract, &rows, &src).await.expect("import") {
         ImportOutcome::Imported { ids, .. } => assert_eq!(ids.len(), 30),
         other => panic!("not imported: {other:?}"),
     }
@@ -200,15 +215,15 @@ async fn the_cursor_pages_through_everything_once(s: Server) {
     let sys = s.app.system_access("test");
     for n in 0..7 {
         sys.create(
-            Kind::Contract,
-            &contract(&format!("CU-{n}"), &format!("游标合同{n}"), b.org_a, "买方"),
+            Kind::TechContract,
+            &tech_contract(&format!("CU-{n}"), &format!("游标合同{n}"), b.org_a, "买方"),
         )
         .await
         .expect("contract");
     }
     let pw = user(&s.app, "rev", Role::Reviewer, None).await;
     let api = Api::login(&s.base, "rev", &pw).await;
-    let (_, all) = api.get("/api/v1/registry/contracts?page_size=100").await;
+    let (_, all) = api.get("/api/v1/registry/tech-contracts?page_size=100").await;
     let expected: Vec<i64> = all["items"]
         .as_array()
         .unwrap()
@@ -218,7 +233,7 @@ async fn the_cursor_pages_through_everything_once(s: Server) {
     assert_eq!(expected.len(), 7);
     assert!(all["next_after"].is_null(), "a page that is not full has no next");
     let mut seen = vec![];
-    let mut path = "/api/v1/registry/contracts?page_size=3".to_string();
+    let mut path = "/api/v1/registry/tech-contracts?page_size=3".to_string();
     loop {
         let (st, v) = api.get(&path).await;
         assert_eq!(st, 200, "{v}");
@@ -226,13 +241,13 @@ async fn the_cursor_pages_through_everything_once(s: Server) {
         seen.extend(v["items"].as_array().unwrap().iter().map(|i| i["id"].as_i64().unwrap()));
         match &v["next_after"] {
             Value::Null => break,
-            after => path = format!("/api/v1/registry/contracts?page_size=3&after={after}"),
+            after => path = format!("/api/v1/registry/tech-contracts?page_size=3&after={after}"),
         }
         assert!(seen.len() <= 9, "the cursor must end");
     }
     assert_eq!(seen, expected);
     // The same pages by number.
-    let (_, p2) = api.get("/api/v1/registry/contracts?page_size=3&page=2").await;
+    let (_, p2) = api.get("/api/v1/registry/tech-contracts?page_size=3&page=2").await;
     let p2: Vec<i64> = p2["items"]
         .as_array()
         .unwrap()
@@ -243,7 +258,7 @@ async fn the_cursor_pages_through_everything_once(s: Server) {
     // And the pages of a keyword search (its ids come in one pass).
     let (_, k2) = api
         .get(&format!(
-            "/api/v1/registry/contracts?page_size=3&page=2&q={}",
+            "/api/v1/registry/tech-contracts?page_size=3&page=2&q={}",
             urlencode("游标合同")
         ))
         .await;
@@ -257,7 +272,7 @@ async fn the_cursor_pages_through_everything_once(s: Server) {
     assert_eq!(k2, expected[3..6]);
     let (_, k3) = api
         .get(&format!(
-            "/api/v1/registry/contracts?page_size=3&page=4&q={}",
+            "/api/v1/registry/tech-contracts?page_size=3&page=4&q={}",
             urlencode("游标合同")
         ))
         .await;
@@ -265,26 +280,26 @@ async fn the_cursor_pages_through_everything_once(s: Server) {
     // The cursor goes with filters and keywords, not with another order.
     let (_, v) = api
         .get(&format!(
-            "/api/v1/registry/contracts?page_size=2&after={}&q={}",
+            "/api/v1/registry/tech-contracts?page_size=2&after={}&q={}",
             expected[1],
             urlencode("游标合同")
         ))
         .await;
     assert_eq!(v["items"][0]["id"], expected[2]);
-    let (st, e) = api.get("/api/v1/registry/contracts?after=5&sort=title").await;
+    let (st, e) = api.get("/api/v1/registry/tech-contracts?after=5&sort=title").await;
     assert_eq!(st, 400, "{e}");
     assert_eq!(e["error"]["fields"][0]["field"], "after");
-    assert_eq!(api.get("/api/v1/registry/contracts?after=x").await.0, 400);
+    assert_eq!(api.get("/api/v1/registry/tech-contracts?after=x").await.0, 400);
 }
 on_both!(the_cursor_pages_through_everything_once);
 
 /// Imports contracts (one row each) in one transaction; their ids in row order.
-async fn import_contracts(
+async fn import_tech_contracts(
     sys: &kean_app::Access,
-    contracts: impl Iterator<Item = BTreeMap<String, String>>,
+    tech_contracts: impl Iterator<Item = BTreeMap<String, String>>,
     hash: &str,
 ) -> Vec<i64> {
-    let rows: Vec<ImportRow> = contracts
+    let rows: Vec<ImportRow> = tech_contracts
         .enumerate()
         .map(|(n, values)| ImportRow { line: n + 2, values })
         .collect();
@@ -295,7 +310,7 @@ async fn import_contracts(
         dry_run: false,
         progress: None,
     };
-    match sys.import(Kind::Contract, &rows, &src).await.expect("import") {
+    match sys.import(Kind::TechContract, &rows, &src).await.expect("import") {
         ImportOutcome::Imported { ids, .. } => ids,
         other => panic!("not imported: {other:?}"),
     }
@@ -307,57 +322,63 @@ async fn import_contracts(
 async fn totals_follow_every_write_and_frequent_keywords_stop_at_the_cap(s: Server) {
     let b = basics(&s.app).await;
     let sys = s.app.system_access("test");
-    let ids = import_contracts(
+    let ids = import_tech_contracts(
         &sys,
-        (0..1_010).map(|n| contract(&format!("CAP-{n:05}"), &format!("常见合同{n}"), b.org_a, "买方")),
+        (0..1_010).map(|n| tech_contract(&format!("CAP-{n:05}"), &format!("常见合同{n}"), b.org_a, "买方")),
         "cap-test",
     )
     .await;
     let one = sys
-        .create(Kind::Contract, &contract("CAP-X", "另一份", b.org_b, "买方"))
+        .create(Kind::TechContract, &tech_contract("CAP-X", "另一份", b.org_b, "买方"))
         .await
         .expect("contract");
     let pw = user(&s.app, "rev", Role::Reviewer, None).await;
     let api = Api::login(&s.base, "rev", &pw).await;
     let total = |v: &Value| (v["total"].as_i64().unwrap(), v["total_is_exact"].as_bool().unwrap());
-    let (_, v) = api.get("/api/v1/registry/contracts").await;
+    let (_, v) = api.get("/api/v1/registry/tech-contracts").await;
     assert_eq!(total(&v), (1_011, true));
-    sys.set_archived(Kind::Contract, ids[0], true).await.expect("archive");
-    sys.set_archived(Kind::Contract, one.id, true).await.expect("archive");
-    let (_, v) = api.get("/api/v1/registry/contracts").await;
+    sys.set_archived(Kind::TechContract, ids[0], true)
+        .await
+        .expect("archive");
+    sys.set_archived(Kind::TechContract, one.id, true)
+        .await
+        .expect("archive");
+    let (_, v) = api.get("/api/v1/registry/tech-contracts").await;
     assert_eq!(total(&v), (1_009, true));
-    let (_, v) = api.get("/api/v1/registry/contracts?archived=archived").await;
+    let (_, v) = api.get("/api/v1/registry/tech-contracts?archived=archived").await;
     assert_eq!(total(&v), (2, true), "{v}");
-    let (_, v) = api.get("/api/v1/registry/contracts?archived=all").await;
+    let (_, v) = api.get("/api/v1/registry/tech-contracts?archived=all").await;
     assert_eq!(total(&v), (1_011, true));
-    sys.set_archived(Kind::Contract, one.id, false).await.expect("restore");
-    let (_, v) = api.get("/api/v1/registry/contracts").await;
+    sys.set_archived(Kind::TechContract, one.id, false)
+        .await
+        .expect("restore");
+    let (_, v) = api.get("/api/v1/registry/tech-contracts").await;
     assert_eq!(total(&v), (1_010, true));
     // A page past the end still says how many there are.
-    let (_, v) = api.get("/api/v1/registry/contracts?page=999").await;
+    let (_, v) = api.get("/api/v1/registry/tech-contracts?page=999").await;
     assert_eq!(total(&v), (1_010, true));
     assert!(v["items"].as_array().unwrap().is_empty());
     // The same totals through a filter (counted, not kept).
     let (_, v) = api
-        .get(&format!("/api/v1/registry/contracts?seller_org_id={}", b.org_a))
+        .get(&format!("/api/v1/registry/tech-contracts?seller_org_id={}", b.org_a))
         .await;
     assert_eq!(total(&v), (1_009, true));
     // Counts of filters are kept between requests, and follow edits: of
     // the record itself (the other contract moves to seller a) …
     sys.update(
-        Kind::Contract,
+        Kind::TechContract,
         one.id,
-        &contract("CAP-X", "另一份", b.org_a, "买方"),
+        &tech_contract("CAP-X", "另一份", b.org_a, "买方"),
         None,
     )
     .await
     .expect("edit");
     let (_, v) = api
-        .get(&format!("/api/v1/registry/contracts?seller_org_id={}", b.org_a))
+        .get(&format!("/api/v1/registry/tech-contracts?seller_org_id={}", b.org_a))
         .await;
     assert_eq!(total(&v), (1_010, true));
     // … and of its owner (the seller moves to another district).
-    let by_district = format!("/api/v1/registry/contracts?owner_district_id={}", b.district);
+    let by_district = format!("/api/v1/registry/tech-contracts?owner_district_id={}", b.district);
     assert_eq!(total(&api.get(&by_district).await.1), (1_010, true));
     let other = sys
         .create(Kind::District, &raw(&[("code", "140781"), ("name", "介休市")]))
@@ -377,17 +398,20 @@ async fn totals_follow_every_write_and_frequent_keywords_stop_at_the_cap(s: Serv
 
     // A frequent keyword: 1,009 records hold it; counted to the cap.
     let q = urlencode("常见合同");
-    let (_, v) = api.get(&format!("/api/v1/registry/contracts?q={q}")).await;
+    let (_, v) = api.get(&format!("/api/v1/registry/tech-contracts?q={q}")).await;
     assert_eq!(total(&v), (1_000, false));
     // A rare one among them is counted exactly, whichever bigrams the
     // index was asked for.
     let (_, v) = api
-        .get(&format!("/api/v1/registry/contracts?q={}", urlencode("常见合同100")))
+        .get(&format!(
+            "/api/v1/registry/tech-contracts?q={}",
+            urlencode("常见合同100")
+        ))
         .await;
     assert_eq!(total(&v), (11, true), "常见合同100, 1000-1009");
     // The last pages are still reached: page 51 of 20 holds records 1,001-1,009.
     let (_, v) = api
-        .get(&format!("/api/v1/registry/contracts?q={q}&page=51&page_size=20"))
+        .get(&format!("/api/v1/registry/tech-contracts?q={q}&page=51&page_size=20"))
         .await;
     assert_eq!(v["items"].as_array().unwrap().len(), 9);
     // A page size that does not divide the cap: nothing is skipped at the
@@ -395,7 +419,9 @@ async fn totals_follow_every_write_and_frequent_keywords_stop_at_the_cap(s: Serv
     let mut ids = std::collections::BTreeSet::new();
     for page in 1..=34 {
         let (_, v) = api
-            .get(&format!("/api/v1/registry/contracts?q={q}&page={page}&page_size=30"))
+            .get(&format!(
+                "/api/v1/registry/tech-contracts?q={q}&page={page}&page_size=30"
+            ))
             .await;
         let items = v["items"].as_array().unwrap();
         assert_eq!(items.len(), if page < 34 { 30 } else { 19 }, "page {page}");
@@ -404,13 +430,13 @@ async fn totals_follow_every_write_and_frequent_keywords_stop_at_the_cap(s: Serv
     assert_eq!(ids.len(), 1_009);
     let web = crate::common::Web::login(&s.base, "rev", &pw).await;
     let (st, html) = web
-        .get(&format!("/registry/contracts?q={q}&page=50&page_size=20"))
+        .get(&format!("/registry/tech-contracts?q={q}&page=50&page_size=20"))
         .await;
     assert_eq!(st, 200);
     assert!(html.contains("1000+"), "the pager says there are more");
     assert!(html.contains("page=51"), "and offers the next page");
     let (_, html) = web
-        .get(&format!("/registry/contracts?q={q}&page=51&page_size=20"))
+        .get(&format!("/registry/tech-contracts?q={q}&page=51&page_size=20"))
         .await;
     assert!(!html.contains("page=52"), "no page after the last");
 }
@@ -424,8 +450,8 @@ async fn an_upgrade_brings_the_grams_of_existing_records_up_to_date(s: Server) {
     let b = basics(&s.app).await;
     let sys = s.app.system_access("test");
     sys.create(
-        Kind::Contract,
-        &contract("HT-7", "基准技术合同123456", b.org_a, "某公司"),
+        Kind::TechContract,
+        &tech_contract("HT-7", "基准技术合同123456", b.org_a, "某公司"),
     )
     .await
     .expect("contract");
@@ -466,7 +492,7 @@ async fn an_upgrade_brings_the_grams_of_existing_records_up_to_date(s: Server) {
     let found = reopened
         .system_access("test")
         .list(
-            Kind::Contract,
+            Kind::TechContract,
             &kean_store::ListQuery {
                 keyword: Some("23456".into()),
                 ..kean_store::ListQuery::default()
@@ -501,14 +527,14 @@ fn ids_of(v: &Value) -> Vec<i64> {
 /// Every id of a list in the default order, through the cursor.
 async fn all_ids(api: &Api, filter: &str) -> Vec<i64> {
     let mut out = vec![];
-    let mut path = format!("/api/v1/registry/contracts?page_size=500{filter}");
+    let mut path = format!("/api/v1/registry/tech-contracts?page_size=500{filter}");
     loop {
         let (st, v) = api.get(&path).await;
         assert_eq!(st, 200, "{v}");
         out.extend(ids_of(&v));
         match &v["next_after"] {
             Value::Null => return out,
-            after => path = format!("/api/v1/registry/contracts?page_size=500{filter}&after={after}"),
+            after => path = format!("/api/v1/registry/tech-contracts?page_size=500{filter}&after={after}"),
         }
     }
 }
@@ -520,10 +546,10 @@ async fn all_ids(api: &Api, filter: &str) -> Vec<i64> {
 async fn pages_by_number_match_the_cursor_after_every_write(s: Server) {
     let b = basics(&s.app).await;
     let sys = s.app.system_access("test");
-    let ids = import_contracts(
+    let ids = import_tech_contracts(
         &sys,
         (0..1_250).map(|n| {
-            contract(
+            tech_contract(
                 &format!("PG-{n:05}"),
                 &format!("分页合同{n}"),
                 if n % 10 == 0 { b.org_b } else { b.org_a },
@@ -543,7 +569,9 @@ async fn pages_by_number_match_the_cursor_after_every_write(s: Server) {
             // kept ids), pages 50-52 position 1,000 (the first anchor).
             for page in [3usize, 10, 11, 12, 50, 51, 52, 55, 57, 64] {
                 let (st, v) = api
-                    .get(&format!("/api/v1/registry/contracts?page_size=20&page={page}{filter}"))
+                    .get(&format!(
+                        "/api/v1/registry/tech-contracts?page_size=20&page={page}{filter}"
+                    ))
                     .await;
                 assert_eq!(st, 200, "{v}");
                 let want = &all[((page - 1) * 20).min(all.len())..(page * 20).min(all.len())];
@@ -565,13 +593,13 @@ async fn pages_by_number_match_the_cursor_after_every_write(s: Server) {
     // anchor moves by one position.
     for n in 0..2 {
         sys.create(
-            Kind::Contract,
-            &contract(&format!("PG-NEW-{n}"), "新合同", b.org_a, "买方"),
+            Kind::TechContract,
+            &tech_contract(&format!("PG-NEW-{n}"), "新合同", b.org_a, "买方"),
         )
         .await
         .expect("contract");
     }
-    sys.set_archived(Kind::Contract, ids[1_201], true)
+    sys.set_archived(Kind::TechContract, ids[1_201], true)
         .await
         .expect("archive");
     let all = all_ids(&api, "").await;
@@ -585,9 +613,9 @@ async fn pages_by_number_match_the_cursor_after_every_write(s: Server) {
     check(in_a, seller_a.clone()).await;
     // A record edited out of the filter leaves its pages.
     sys.update(
-        Kind::Contract,
+        Kind::TechContract,
         ids[1_249],
-        &contract("PG-01249", "分页合同1249", b.org_b, "买方"),
+        &tech_contract("PG-01249", "分页合同1249", b.org_b, "买方"),
         None,
     )
     .await
@@ -646,7 +674,7 @@ async fn kept_list_answers_match_uncached_ones_after_writes_by_any_process(s: Se
                 x.page_size = 2;
             }),
         ];
-        if kind == Kind::Contract {
+        if kind == Kind::TechContract {
             v.push(q(&|x| {
                 x.filters = vec![("contract_type", kean_core::Value::Text("licensing".into()))]
             }));
@@ -656,7 +684,7 @@ async fn kept_list_answers_match_uncached_ones_after_writes_by_any_process(s: Se
     let compare = |when: &'static str| {
         let (cached, fresh) = (&cached, &fresh);
         async move {
-            for kind in [Kind::Organization, Kind::Contract] {
+            for kind in [Kind::Organization, Kind::TechContract] {
                 for scope in [everything(kind), own(kind)] {
                     for query in queries(kind) {
                         // Twice: the second answer comes from what the first kept.
@@ -685,7 +713,7 @@ async fn kept_list_answers_match_uncached_ones_after_writes_by_any_process(s: Se
             }
         }
     };
-    let contract = |no: &str, title: &str, seller: i64, kind: &str| {
+    let tech_contract = |no: &str, title: &str, seller: i64, kind: &str| {
         raw(&[
             ("contract_no", no),
             ("title", title),
@@ -703,16 +731,16 @@ async fn kept_list_answers_match_uncached_ones_after_writes_by_any_process(s: Se
     compare("before any write").await;
     let c1 = here
         .create(
-            Kind::Contract,
-            &contract("2025140700000001", "谷子技术许可合同", b.org_a, "licensing"),
+            Kind::TechContract,
+            &tech_contract("2025140700000001", "谷子技术许可合同", b.org_a, "licensing"),
         )
         .await
         .expect("contract 1");
     compare("after a write here").await;
     there
         .create(
-            Kind::Contract,
-            &contract("2025140700000002", "谷子技术开发合同", b.org_b, "development"),
+            Kind::TechContract,
+            &tech_contract("2025140700000002", "谷子技术开发合同", b.org_b, "development"),
         )
         .await
         .expect("contract 2");
@@ -729,9 +757,14 @@ async fn kept_list_answers_match_uncached_ones_after_writes_by_any_process(s: Se
         .await
         .expect("rename");
     compare("after a rename by another process").await;
-    here.set_archived(Kind::Contract, c1.id, true).await.expect("archive");
+    here.set_archived(Kind::TechContract, c1.id, true)
+        .await
+        .expect("archive");
     compare("after an archive here").await;
-    there.set_archived(Kind::Contract, c1.id, false).await.expect("restore");
+    there
+        .set_archived(Kind::TechContract, c1.id, false)
+        .await
+        .expect("restore");
     compare("after a restore by another process").await;
 }
 on_both!(kept_list_answers_match_uncached_ones_after_writes_by_any_process);

@@ -122,10 +122,10 @@ impl SqlStore {
                     windows.insert(crate::search::sample_windows(r.try_get("lo")?, r.try_get("hi")?))
                 }
             };
-            let hits = crate::search::sample_gram(&self.pool, kind, gram, windows).await?;
+            let found = crate::search::sample_gram(&self.pool, kind, gram, windows).await?;
             let sampled: i64 = windows.iter().map(|(a, b)| b - a).sum::<i64>().max(1);
             // Never below what was counted.
-            ((hits as f64 / sampled as f64 * total as f64) as i64).max(counted)
+            ((found as f64 / sampled as f64 * total as f64) as i64).max(counted)
         };
         let mut cache = self.gram_freq.lock().unwrap_or_else(|e| e.into_inner());
         if cache.len() >= 100_000 {

@@ -26,6 +26,10 @@ pub(crate) const MIGRATIONS_SQLITE: &[(i64, &str)] = &[
         12,
         include_str!("../../migrations/sqlite/0012_hit_explanation_detail.sql"),
     ),
+    (
+        13,
+        include_str!("../../migrations/sqlite/0013_one_name_per_concept.sql"),
+    ),
 ];
 pub(crate) const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/postgres/0001_init.sql")),
@@ -42,6 +46,10 @@ pub(crate) const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[
     (
         12,
         include_str!("../../migrations/postgres/0012_hit_explanation_detail.sql"),
+    ),
+    (
+        13,
+        include_str!("../../migrations/postgres/0013_one_name_per_concept.sql"),
     ),
 ];
 
@@ -64,6 +72,12 @@ impl SqlStore {
     /// Applies the migrations not yet applied, each in its own transaction;
     /// `now` is recorded as the time each was applied.
     pub async fn migrate(&self, now: &str) -> Result<()> {
+        self.migrate_up_to(now, i64::MAX).await
+    }
+
+    /// Applies the migrations not yet applied up to version `last`: the
+    /// tests build a database as an earlier release left it, then migrate it.
+    pub async fn migrate_up_to(&self, now: &str, last: i64) -> Result<()> {
         let _w = self.write_guard().await;
         qs("CREATE TABLE IF NOT EXISTS schema_migrations (version BIGINT PRIMARY KEY, applied_at TEXT NOT NULL)")
             .execute(&self.pool)
@@ -75,7 +89,7 @@ impl SqlStore {
             .map(|r| r.try_get::<i64, _>(0))
             .collect::<std::result::Result<_, _>>()?;
         let all = migrations(self.backend);
-        for (version, sql) in all {
+        for (version, sql) in all.iter().filter(|(v, _)| *v <= last) {
             if applied.contains(version) {
                 continue;
             }

@@ -15,7 +15,7 @@ use crate::traits::ScreeningListStore;
 use crate::types::{Page, WriteMeta};
 
 pub(crate) const VERSION_COLS: &str = "v.id, v.list_id, l.code, v.version_no, v.file_name, v.content_hash, v.entry_count, \
-     v.added, v.changed, v.removed, v.imported_at, v.imported_by_name, v.rescreen_subjects, v.rescreen_opened, \
+     v.added, v.changed, v.removed, v.imported_at, v.imported_by_name, v.rescreen_parties, v.rescreen_opened, \
      v.rescreen_lapsed, v.rescreen_millis";
 pub(crate) const ENTRY_COLS: &str = "e.id, e.list_id, l.code, e.entry_key, e.entry_hash, e.name, e.data, e.added_version_id, \
      e.removed_version_id";
@@ -35,8 +35,8 @@ pub(crate) fn decode_version(r: &AnyRow) -> Result<ListVersion> {
         imported_at: r.try_get(10)?,
         imported_by: r.try_get(11)?,
         rescreen: match (r.try_get::<Option<i64>, _>(12)?, r.try_get::<Option<i64>, _>(13)?) {
-            (Some(subjects), Some(opened)) => Some(RescreenFigures {
-                subjects,
+            (Some(parties), Some(opened)) => Some(RescreenFigures {
+                parties,
                 opened,
                 lapsed: r.try_get::<Option<i64>, _>(14)?.unwrap_or(0),
                 millis: r.try_get::<Option<i64>, _>(15)?.unwrap_or(0),
@@ -97,7 +97,7 @@ impl SqlStore {
 #[async_trait]
 impl ScreeningListStore for SqlStore {
     async fn list_generation(&self) -> Result<i64> {
-        Ok(q("SELECT generation FROM screening_state WHERE id = 1".into(), vec![])
+        Ok(q("SELECT generation FROM list_generation WHERE id = 1".into(), vec![])
             .fetch_one(&self.pool)
             .await?
             .try_get("generation")?)
@@ -225,7 +225,7 @@ impl ScreeningListStore for SqlStore {
         // A new list generation; on PostgreSQL the row lock also waits for
         // screenings in progress and orders imports.
         q(
-            "UPDATE screening_state SET generation = generation + 1 WHERE id = 1".into(),
+            "UPDATE list_generation SET generation = generation + 1 WHERE id = 1".into(),
             vec![],
         )
         .execute(&mut *tx)
@@ -475,11 +475,11 @@ impl ScreeningListStore for SqlStore {
     async fn record_version_rescreen(&self, version_id: i64, f: RescreenFigures) -> Result<()> {
         let mut tx = self.write_tx().await?;
         q(
-            "UPDATE restricted_list_versions SET rescreen_subjects = $1, rescreen_opened = $2, rescreen_lapsed = $3, \
+            "UPDATE restricted_list_versions SET rescreen_parties = $1, rescreen_opened = $2, rescreen_lapsed = $3, \
              rescreen_millis = $4 WHERE id = $5"
                 .into(),
             vec![
-                Arg::Int(Some(f.subjects)),
+                Arg::Int(Some(f.parties)),
                 Arg::Int(Some(f.opened)),
                 Arg::Int(Some(f.lapsed)),
                 Arg::Int(Some(f.millis)),

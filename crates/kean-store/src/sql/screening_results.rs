@@ -14,27 +14,27 @@ use super::write_tx::draft;
 use crate::decide::{Party, decide, entries_to_check};
 use crate::error::{Result, StoreError};
 use crate::screening::{
-    HitDecision, HitFilter, HitRow, HitStatus, ScreeningSummary, SubjectRow, SubjectScreening, SubjectState, lapse,
+    PartyRow, PartyState, ResultDecision, ResultFilter, ResultRow, ResultStatus, ScreenedParty, ScreeningSummary, lapse,
 };
 use crate::traits::ScreeningResultStore;
 use crate::types::{Backend, Page, WriteMeta};
 
-pub(crate) const HIT_COLS: &str = "h.id, h.subject_kind, h.subject_id, h.subject_field, h.subject_name, h.subject_hash, \
-     h.owner_org_id, h.list_id, l.code AS list_code, h.entry_id, h.entry_key, h.entry_name, h.matched_name, \
-     h.score_bp, h.explanation, h.explanation_detail, h.status, h.decision, h.lapse_reason, h.reason, h.decided_by, h.decided_at, h.created_at, \
-     h.updated_at, h.version";
+pub(crate) const RESULT_COLS: &str = "sr.id, sr.party_kind, sr.party_id, sr.party_field, sr.party_name, sr.party_hash, \
+     sr.owner_org_id, sr.list_id, l.code AS list_code, sr.entry_id, sr.entry_key, sr.entry_name, sr.matched_name, \
+     sr.score_bp, sr.explanation, sr.explanation_detail, sr.status, sr.decision, sr.lapse_reason, sr.reason, sr.decided_by, sr.decided_at, sr.created_at, \
+     sr.updated_at, sr.version";
 
-pub(crate) fn decode_hit(r: &AnyRow) -> Result<HitRow> {
-    let kind: String = r.try_get("subject_kind")?;
+pub(crate) fn decode_result(r: &AnyRow) -> Result<ResultRow> {
+    let kind: String = r.try_get("party_kind")?;
     let status: String = r.try_get("status")?;
-    Ok(HitRow {
+    Ok(ResultRow {
         id: r.try_get("id")?,
-        subject_kind: Kind::from_slug(&kind)
-            .ok_or_else(|| StoreError::other(format!("unknown kind '{kind}' in screening_hits")))?,
-        subject_id: r.try_get("subject_id")?,
-        subject_field: r.try_get("subject_field")?,
-        subject_name: r.try_get("subject_name")?,
-        subject_hash: r.try_get("subject_hash")?,
+        party_kind: Kind::from_slug(&kind)
+            .ok_or_else(|| StoreError::other(format!("unknown kind '{kind}' in screening_results")))?,
+        party_id: r.try_get("party_id")?,
+        party_field: r.try_get("party_field")?,
+        party_name: r.try_get("party_name")?,
+        party_hash: r.try_get("party_hash")?,
         owner_org_id: r.try_get("owner_org_id")?,
         list_id: r.try_get("list_id")?,
         list_code: r.try_get("list_code")?,
@@ -45,11 +45,11 @@ pub(crate) fn decode_hit(r: &AnyRow) -> Result<HitRow> {
         score_bp: r.try_get("score_bp")?,
         explanation: r.try_get("explanation")?,
         explanation_detail: r.try_get("explanation_detail")?,
-        status: HitStatus::parse(&status)
-            .ok_or_else(|| StoreError::other(format!("unknown status '{status}' in screening_hits")))?,
+        status: ResultStatus::parse(&status)
+            .ok_or_else(|| StoreError::other(format!("unknown status '{status}' in screening_results")))?,
         decision: r
             .try_get::<Option<String>, _>("decision")?
-            .and_then(|d| HitStatus::parse(&d)),
+            .and_then(|d| ResultStatus::parse(&d)),
         lapse_reason: r.try_get("lapse_reason")?,
         reason: r.try_get("reason")?,
         decided_by: r.try_get("decided_by")?,
@@ -61,11 +61,11 @@ pub(crate) fn decode_hit(r: &AnyRow) -> Result<HitRow> {
 }
 
 /// The audit form of a result.
-pub(crate) fn hit_json(h: &HitRow) -> serde_json::Value {
+pub(crate) fn result_json(h: &ResultRow) -> serde_json::Value {
     serde_json::json!({
-        "subject": format!("{}/{}", h.subject_kind.slug(), h.subject_id),
-        "field": h.subject_field,
-        "name": h.subject_name,
+        "party": format!("{}/{}", h.party_kind.slug(), h.party_id),
+        "field": h.party_field,
+        "name": h.party_name,
         "list": h.list_code,
         "entry_id": h.entry_id,
         "entry_key": h.entry_key,
@@ -81,30 +81,31 @@ pub(crate) fn hit_json(h: &HitRow) -> serde_json::Value {
 }
 
 /// A result, optionally only if the record screened is owned by `org`.
-pub(crate) async fn fetch_hit(conn: &mut AnyConnection, id: i64, org: Option<i64>) -> Result<Option<HitRow>> {
-    let mut sql =
-        format!("SELECT {HIT_COLS} FROM screening_hits h JOIN restricted_lists l ON l.id = h.list_id WHERE h.id = $1");
+pub(crate) async fn fetch_result(conn: &mut AnyConnection, id: i64, org: Option<i64>) -> Result<Option<ResultRow>> {
+    let mut sql = format!(
+        "SELECT {RESULT_COLS} FROM screening_results sr JOIN restricted_lists l ON l.id = sr.list_id WHERE sr.id = $1"
+    );
     let mut args = vec![Arg::Int(Some(id))];
     if let Some(o) = org {
-        sql.push_str(" AND h.owner_org_id = $2");
+        sql.push_str(" AND sr.owner_org_id = $2");
         args.push(Arg::Int(Some(o)));
     }
     q(sql, args)
         .fetch_optional(&mut *conn)
         .await?
-        .map(|r| decode_hit(&r))
+        .map(|r| decode_result(&r))
         .transpose()
 }
 
 #[async_trait]
 impl ScreeningResultStore for SqlStore {
-    async fn screening_subjects(
+    async fn screening_parties(
         &self,
         kind: Kind,
         fields: &[&'static str],
         ids: Option<&[i64]>,
         scope: Scope,
-    ) -> Result<Vec<SubjectRow>> {
+    ) -> Result<Vec<PartyRow>> {
         let mut cols = vec![
             "id".to_string(),
             "owner_org_id".into(),
@@ -128,8 +129,8 @@ impl ScreeningResultStore for SqlStore {
             None => String::new(),
         };
         let mut rows = Vec::new();
-        let decode = |r: &AnyRow| -> Result<SubjectRow> {
-            Ok(SubjectRow {
+        let decode = |r: &AnyRow| -> Result<PartyRow> {
+            Ok(PartyRow {
                 id: r.try_get("id")?,
                 owner_org_id: r.try_get("owner_org_id")?,
                 archived: r.try_get::<i64, _>("archived")? != 0,
@@ -171,14 +172,14 @@ impl ScreeningResultStore for SqlStore {
 
     async fn record_screening(
         &self,
-        results: &[SubjectScreening],
+        results: &[ScreenedParty],
         generation: i64,
         only_entries: Option<&HashSet<i64>>,
         meta: &WriteMeta,
     ) -> Result<ScreeningSummary> {
         // One result per party (the last wins if a caller repeated one).
         let mut seen = HashSet::new();
-        let mut results: Vec<&SubjectScreening> = results
+        let mut results: Vec<&ScreenedParty> = results
             .iter()
             .rev()
             .filter(|s| seen.insert((s.kind, s.id, s.field)))
@@ -193,8 +194,8 @@ impl ScreeningResultStore for SqlStore {
         // Hold the screening lock (PostgreSQL; SQLite has its write guard) and
         // check that the lists screened against are still the current ones.
         let lock = match self.backend {
-            Backend::Postgres => "SELECT generation FROM screening_state WHERE id = 1 FOR UPDATE",
-            Backend::Sqlite => "SELECT generation FROM screening_state WHERE id = 1",
+            Backend::Postgres => "SELECT generation FROM list_generation WHERE id = 1 FOR UPDATE",
+            Backend::Sqlite => "SELECT generation FROM list_generation WHERE id = 1",
         };
         let current: i64 = q(lock.into(), vec![])
             .fetch_one(&mut *tx)
@@ -235,61 +236,61 @@ impl ScreeningResultStore for SqlStore {
             }
         }
         results.retain(|s| now.get(&(s.kind, s.id)) == Some(&(s.record_version, s.archived)));
-        summary.subjects = results.len();
+        summary.parties = results.len();
 
         // The live (not lapsed) results of these parties, and their last screened values.
         let wanted: HashSet<(Kind, i64)> = results.iter().map(|s| (s.kind, s.id)).collect();
-        let mut live: Vec<HitRow> = Vec::new();
+        let mut live: Vec<ResultRow> = Vec::new();
         let mut screened: HashMap<(Kind, i64, String), String> = HashMap::new();
         let few = wanted.len() <= 32;
         let pairs: Vec<(Kind, i64)> = if few { wanted.iter().copied().collect() } else { vec![] };
-        let hit_sql = format!(
-            "SELECT {HIT_COLS} FROM screening_hits h JOIN restricted_lists l ON l.id = h.list_id \
-             WHERE h.status <> 'lapsed'"
+        let result_sql = format!(
+            "SELECT {RESULT_COLS} FROM screening_results sr JOIN restricted_lists l ON l.id = sr.list_id \
+             WHERE sr.status <> 'lapsed'"
         );
-        let subj_sql = "SELECT subject_kind, subject_id, subject_field, subject_hash FROM screening_subjects";
-        let mut hit_rows = Vec::new();
-        let mut subj_rows = Vec::new();
+        let party_sql = "SELECT party_kind, party_id, party_field, party_hash FROM screening_parties";
+        let mut result_rows = Vec::new();
+        let mut party_rows = Vec::new();
         if few {
             for (kind, id) in &pairs {
                 let args = vec![Arg::Text(Some(kind.slug().to_string())), Arg::Int(Some(*id))];
-                hit_rows.extend(
+                result_rows.extend(
                     q(
-                        format!("{hit_sql} AND h.subject_kind = $1 AND h.subject_id = $2"),
+                        format!("{result_sql} AND sr.party_kind = $1 AND sr.party_id = $2"),
                         args.clone(),
                     )
                     .fetch_all(&mut *tx)
                     .await?,
                 );
-                subj_rows.extend(
-                    q(format!("{subj_sql} WHERE subject_kind = $1 AND subject_id = $2"), args)
+                party_rows.extend(
+                    q(format!("{party_sql} WHERE party_kind = $1 AND party_id = $2"), args)
                         .fetch_all(&mut *tx)
                         .await?,
                 );
             }
         } else {
-            hit_rows = q(hit_sql, vec![]).fetch_all(&mut *tx).await?;
-            subj_rows = q(subj_sql.into(), vec![]).fetch_all(&mut *tx).await?;
+            result_rows = q(result_sql, vec![]).fetch_all(&mut *tx).await?;
+            party_rows = q(party_sql.into(), vec![]).fetch_all(&mut *tx).await?;
         }
-        for r in &hit_rows {
-            let h = decode_hit(r)?;
-            if wanted.contains(&(h.subject_kind, h.subject_id)) {
+        for r in &result_rows {
+            let h = decode_result(r)?;
+            if wanted.contains(&(h.party_kind, h.party_id)) {
                 live.push(h);
             }
         }
-        for r in &subj_rows {
-            let kind: String = r.try_get("subject_kind")?;
+        for r in &party_rows {
+            let kind: String = r.try_get("party_kind")?;
             if let Some(k) = Kind::from_slug(&kind) {
-                let id: i64 = r.try_get("subject_id")?;
+                let id: i64 = r.try_get("party_id")?;
                 if wanted.contains(&(k, id)) {
-                    screened.insert((k, id, r.try_get("subject_field")?), r.try_get("subject_hash")?);
+                    screened.insert((k, id, r.try_get("party_field")?), r.try_get("party_hash")?);
                 }
             }
         }
-        let mut live_by: HashMap<(Kind, i64, &str), Vec<&HitRow>> = HashMap::new();
+        let mut live_by: HashMap<(Kind, i64, &str), Vec<&ResultRow>> = HashMap::new();
         for h in &live {
             live_by
-                .entry((h.subject_kind, h.subject_id, h.subject_field.as_str()))
+                .entry((h.party_kind, h.party_id, h.party_field.as_str()))
                 .or_default()
                 .push(h);
         }
@@ -337,7 +338,7 @@ impl ScreeningResultStore for SqlStore {
         summary.unchanged += decisions.unchanged;
         for (h, reason) in decisions.lapse {
             let done = q(
-                "UPDATE screening_hits SET status = 'lapsed', lapse_reason = $1, updated_at = $2, \
+                "UPDATE screening_results SET status = 'lapsed', lapse_reason = $1, updated_at = $2, \
                  version = version + 1 WHERE id = $3 AND version = $4 AND status <> 'lapsed'"
                     .into(),
                 vec![
@@ -353,17 +354,17 @@ impl ScreeningResultStore for SqlStore {
                 // Decided meanwhile: the next screening sees it as it is now.
                 continue;
             }
-            let after = fetch_hit(&mut tx, h.id, None).await?.ok_or(StoreError::NotFound)?;
-            let mut d = draft(meta, "lapse", "screening-hits", Some(h.id));
-            d.before = Some(hit_json(h));
-            d.after = Some(hit_json(&after));
+            let after = fetch_result(&mut tx, h.id, None).await?.ok_or(StoreError::NotFound)?;
+            let mut d = draft(meta, "lapse", "screening-results", Some(h.id));
+            d.before = Some(result_json(h));
+            d.after = Some(result_json(&after));
             tx.audit(d);
             summary.lapsed += 1;
         }
         for (s, i) in decisions.open {
-            let n = &s.hits[i];
+            let n = &s.matches[i];
             let id: i64 = q(
-                "INSERT INTO screening_hits (subject_kind, subject_id, subject_field, subject_name, subject_hash, \
+                "INSERT INTO screening_results (party_kind, party_id, party_field, party_name, party_hash, \
                  owner_org_id, list_id, entry_id, entry_key, entry_name, matched_name, score_bp, explanation, \
                  explanation_detail, status, created_at, updated_at) \
                  VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 'open', $15, $15) RETURNING id"
@@ -389,15 +390,15 @@ impl ScreeningResultStore for SqlStore {
             .fetch_one(&mut *tx)
             .await?
             .try_get("id")?;
-            let row = fetch_hit(&mut tx, id, None).await?.ok_or(StoreError::NotFound)?;
-            let mut d = draft(meta, "open", "screening-hits", Some(id));
-            d.after = Some(hit_json(&row));
+            let row = fetch_result(&mut tx, id, None).await?.ok_or(StoreError::NotFound)?;
+            let mut d = draft(meta, "open", "screening-results", Some(id));
+            d.after = Some(result_json(&row));
             tx.audit(d);
             summary.opened.push(id);
         }
 
         // When and against which lists each party was screened.
-        let states: Vec<&SubjectScreening> = results.iter().copied().filter(|s| !s.archived).collect();
+        let states: Vec<&ScreenedParty> = results.iter().copied().filter(|s| !s.archived).collect();
         for chunk in states.chunks(CHUNK) {
             let mut args = Vec::with_capacity(chunk.len() * 7);
             let mut tuples = Vec::with_capacity(chunk.len());
@@ -416,10 +417,10 @@ impl ScreeningResultStore for SqlStore {
             }
             q(
                 format!(
-                    "INSERT INTO screening_subjects (subject_kind, subject_id, subject_field, subject_name, \
-                     subject_hash, generation, screened_at) VALUES {} ON CONFLICT (subject_kind, subject_id, \
-                     subject_field) DO UPDATE SET subject_name = excluded.subject_name, \
-                     subject_hash = excluded.subject_hash, generation = excluded.generation, \
+                    "INSERT INTO screening_parties (party_kind, party_id, party_field, party_name, \
+                     party_hash, generation, screened_at) VALUES {} ON CONFLICT (party_kind, party_id, \
+                     party_field) DO UPDATE SET party_name = excluded.party_name, \
+                     party_hash = excluded.party_hash, generation = excluded.generation, \
                      screened_at = excluded.screened_at",
                     tuples.join(", ")
                 ),
@@ -432,83 +433,83 @@ impl ScreeningResultStore for SqlStore {
         Ok(summary)
     }
 
-    async fn hits(&self, filter: &HitFilter, scope: Scope) -> Result<Page<HitRow>> {
+    async fn results(&self, filter: &ResultFilter, scope: Scope) -> Result<Page<ResultRow>> {
         let mut conds = vec!["1 = 1".to_string()];
         let mut args = Vec::new();
         if let Some(o) = scope.organization() {
             args.push(Arg::Int(Some(o)));
-            conds.push(format!("h.owner_org_id = ${}", args.len()));
+            conds.push(format!("sr.owner_org_id = ${}", args.len()));
         }
         if let Some(s) = filter.status {
             args.push(Arg::Text(Some(s.code().to_string())));
-            conds.push(format!("h.status = ${}", args.len()));
+            conds.push(format!("sr.status = ${}", args.len()));
         }
         if let Some(k) = filter.kind {
             args.push(Arg::Text(Some(k.slug().to_string())));
-            conds.push(format!("h.subject_kind = ${}", args.len()));
+            conds.push(format!("sr.party_kind = ${}", args.len()));
         }
-        if let Some(id) = filter.subject_id {
+        if let Some(id) = filter.party_id {
             args.push(Arg::Int(Some(id)));
-            conds.push(format!("h.subject_id = ${}", args.len()));
+            conds.push(format!("sr.party_id = ${}", args.len()));
         }
         if let Some(l) = filter.list_id {
             args.push(Arg::Int(Some(l)));
-            conds.push(format!("h.list_id = ${}", args.len()));
+            conds.push(format!("sr.list_id = ${}", args.len()));
         }
         if let Some(n) = filter.name.as_deref().map(str::trim).filter(|n| !n.is_empty()) {
             args.push(Arg::Text(Some(escape_like(n))));
-            conds.push(format!("LOWER(h.subject_name) LIKE ${} ESCAPE '\\'", args.len()));
+            conds.push(format!("LOWER(sr.party_name) LIKE ${} ESCAPE '\\'", args.len()));
         }
         let cond = conds.join(" AND ");
         counted_page(
             &self.pool,
-            format!("SELECT COUNT(*) AS n FROM screening_hits h WHERE {cond}"),
+            format!("SELECT COUNT(*) AS n FROM screening_results sr WHERE {cond}"),
             format!(
-                "SELECT {HIT_COLS} FROM screening_hits h JOIN restricted_lists l ON l.id = h.list_id \
-                 WHERE {cond} ORDER BY h.id DESC"
+                "SELECT {RESULT_COLS} FROM screening_results sr JOIN restricted_lists l ON l.id = sr.list_id \
+                 WHERE {cond} ORDER BY sr.id DESC"
             ),
             args,
             filter.page,
             filter.page_size,
-            decode_hit,
+            decode_result,
         )
         .await
     }
 
-    async fn hit(&self, id: i64, scope: Scope) -> Result<Option<HitRow>> {
+    async fn result(&self, id: i64, scope: Scope) -> Result<Option<ResultRow>> {
         let mut conn = self.pool.acquire().await?;
-        fetch_hit(&mut conn, id, scope.organization()).await
+        fetch_result(&mut conn, id, scope.organization()).await
     }
 
-    async fn hit_counts(&self, scope: Scope) -> Result<Vec<(HitStatus, i64)>> {
+    async fn result_counts(&self, scope: Scope) -> Result<Vec<(ResultStatus, i64)>> {
         let mut out = Vec::new();
         let (cond, args) = match scope.organization() {
             Some(o) => (" WHERE owner_org_id = $1", vec![Arg::Int(Some(o))]),
             None => ("", vec![]),
         };
         for r in q(
-            format!("SELECT status, COUNT(*) AS n FROM screening_hits{cond} GROUP BY status"),
+            format!("SELECT status, COUNT(*) AS n FROM screening_results{cond} GROUP BY status"),
             args,
         )
         .fetch_all(&self.pool)
         .await?
         {
             let s: String = r.try_get("status")?;
-            if let Some(st) = HitStatus::parse(&s) {
+            if let Some(st) = ResultStatus::parse(&s) {
                 out.push((st, r.try_get("n")?));
             }
         }
         Ok(out)
     }
 
-    async fn subject_states(&self, kind: Kind, id: i64, scope: Scope) -> Result<Vec<SubjectState>> {
+    async fn party_states(&self, kind: Kind, id: i64, scope: Scope) -> Result<Vec<PartyState>> {
         let mut args = vec![Arg::Text(Some(kind.slug().to_string())), Arg::Int(Some(id))];
         // The states carry no owner: the record screened has it.
         let owned = match scope.for_kind(kind).organization() {
             Some(o) => {
                 args.push(Arg::Int(Some(o)));
                 format!(
-                    " AND EXISTS (SELECT 1 FROM {} r WHERE r.id = screening_subjects.subject_id AND r.owner_org_id = $3)",
+                    " AND EXISTS (SELECT 1 FROM {} r WHERE r.id = screening_parties.party_id AND r.owner_org_id = $3)",
                     kind.table()
                 )
             }
@@ -516,8 +517,8 @@ impl ScreeningResultStore for SqlStore {
         };
         q(
             format!(
-                "SELECT subject_field, subject_name, subject_hash, generation, screened_at FROM screening_subjects \
-                 WHERE subject_kind = $1 AND subject_id = $2{owned} ORDER BY subject_field"
+                "SELECT party_field, party_name, party_hash, generation, screened_at FROM screening_parties \
+                 WHERE party_kind = $1 AND party_id = $2{owned} ORDER BY party_field"
             ),
             args,
         )
@@ -525,7 +526,7 @@ impl ScreeningResultStore for SqlStore {
         .await?
         .iter()
         .map(|r| {
-            Ok(SubjectState {
+            Ok(PartyState {
                 field: r.try_get(0)?,
                 name: r.try_get(1)?,
                 hash: r.try_get(2)?,
@@ -536,16 +537,16 @@ impl ScreeningResultStore for SqlStore {
         .collect()
     }
 
-    async fn decide_hit(
+    async fn decide_result(
         &self,
         id: i64,
         expected_version: Option<i64>,
-        decision: HitDecision,
+        decision: ResultDecision,
         reason: &str,
         meta: &WriteMeta,
-    ) -> Result<HitRow> {
+    ) -> Result<ResultRow> {
         let mut tx = self.write_tx().await?;
-        let before = fetch_hit(&mut tx, id, None).await?.ok_or(StoreError::NotFound)?;
+        let before = fetch_result(&mut tx, id, None).await?.ok_or(StoreError::NotFound)?;
         if let Some(v) = expected_version
             && v != before.version
         {
@@ -554,18 +555,18 @@ impl ScreeningResultStore for SqlStore {
                 actual: before.version,
             });
         }
-        if before.status == HitStatus::Lapsed {
+        if before.status == ResultStatus::Lapsed {
             return Err(StoreError::VersionMismatch {
                 expected: expected_version.unwrap_or(before.version),
                 actual: before.version,
             });
         }
         let status = match decision {
-            HitDecision::Confirm => HitStatus::Confirmed,
-            HitDecision::Dismiss => HitStatus::Dismissed,
+            ResultDecision::Confirm => ResultStatus::Confirmed,
+            ResultDecision::Dismiss => ResultStatus::Dismissed,
         };
         let done = q(
-            "UPDATE screening_hits SET status = $1, decision = $1, reason = $2, decided_by = $3, decided_at = $4, \
+            "UPDATE screening_results SET status = $1, decision = $1, reason = $2, decided_by = $3, decided_at = $4, \
              updated_at = $4, version = version + 1 WHERE id = $5 AND version = $6 AND status <> 'lapsed'"
                 .into(),
             vec![
@@ -585,18 +586,18 @@ impl ScreeningResultStore for SqlStore {
                 actual: before.version + 1,
             });
         }
-        let after = fetch_hit(&mut tx, id, None).await?.ok_or(StoreError::NotFound)?;
+        let after = fetch_result(&mut tx, id, None).await?.ok_or(StoreError::NotFound)?;
         let mut d = draft(
             meta,
             match decision {
-                HitDecision::Confirm => "confirm",
-                HitDecision::Dismiss => "dismiss",
+                ResultDecision::Confirm => "confirm",
+                ResultDecision::Dismiss => "dismiss",
             },
-            "screening-hits",
+            "screening-results",
             Some(id),
         );
-        d.before = Some(hit_json(&before));
-        d.after = Some(hit_json(&after));
+        d.before = Some(result_json(&before));
+        d.after = Some(result_json(&after));
         tx.audit(d);
         tx.commit().await?;
         Ok(after)

@@ -9,7 +9,7 @@ use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
-use kean_app::{AppError, HitDecision, HitRow, ListVersion, Page, ScreeningRun};
+use kean_app::{AppError, ListVersion, Page, ResultDecision, ResultRow, ScreeningRun};
 use kean_core::policy::Action;
 use kean_core::{ErrorCode, FieldError, Kind};
 use serde_json::{Value as J, json};
@@ -21,9 +21,9 @@ use crate::state::AppState;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
-        .route("/screening/hits", get(api_hits))
-        .route("/screening/hits/{id}", get(api_hit))
-        .route("/screening/hits/{id}/decision", post(api_decide))
+        .route("/screening/results", get(api_results))
+        .route("/screening/results/{id}", get(api_result))
+        .route("/screening/results/{id}/decision", post(api_decide))
         .route("/screening/lists", get(api_lists))
         .route("/screening/lists/{id}/versions", get(api_versions))
         .route(
@@ -39,10 +39,10 @@ pub fn routes() -> Router<AppState> {
         .route("/screening/parties/{slug}/{id}", get(api_party))
 }
 
-fn hit_json(h: &HitRow) -> J {
+fn result_json(h: &ResultRow) -> J {
     json!({
         "id": h.id,
-        "subject": { "kind": h.subject_kind.slug(), "id": h.subject_id, "field": h.subject_field, "name": h.subject_name },
+        "party": { "kind": h.party_kind.slug(), "id": h.party_id, "field": h.party_field, "name": h.party_name },
         "list": h.list_code,
         "entry": { "id": h.entry_id, "key": h.entry_key, "name": h.entry_name },
         "matched_name": h.matched_name,
@@ -73,7 +73,7 @@ fn version_json(v: &ListVersion) -> J {
 
 fn run_json(r: &ScreeningRun) -> J {
     json!({
-        "subjects": r.summary.subjects,
+        "parties": r.summary.parties,
         "opened": r.summary.opened,
         "lapsed": r.summary.lapsed,
         "unchanged": r.summary.unchanged,
@@ -89,16 +89,16 @@ fn page_json<T>(p: &Page<T>, f: impl Fn(&T) -> J) -> J {
     })
 }
 
-async fn api_hits(u: ApiUser, Query(q): Query<HashMap<String, String>>) -> ApiResult {
+async fn api_results(u: ApiUser, Query(q): Query<HashMap<String, String>>) -> ApiResult {
     let filter = parse_filter(&q, false)?;
-    let p = u.access.screening_hits(&filter).await?;
-    Ok(Json(page_json(&p, hit_json)).into_response())
+    let p = u.access.screening_results(&filter).await?;
+    Ok(Json(page_json(&p, result_json)).into_response())
 }
 
-async fn api_hit(u: ApiUser, Path(id): Path<String>) -> ApiResult {
+async fn api_result(u: ApiUser, Path(id): Path<String>) -> ApiResult {
     let id = parse_id(&id)?;
-    let h = u.access.screening_hit(id).await?;
-    Ok(Json(hit_json(&h)).into_response())
+    let h = u.access.screening_result(id).await?;
+    Ok(Json(result_json(&h)).into_response())
 }
 
 #[derive(serde::Deserialize)]
@@ -124,8 +124,8 @@ async fn api_decide(u: ApiUser, Path(id): Path<String>, body: Result<Json<Decisi
         }
     };
     let decision = match b.decision.as_str() {
-        "confirm" => HitDecision::Confirm,
-        "dismiss" => HitDecision::Dismiss,
+        "confirm" => ResultDecision::Confirm,
+        "dismiss" => ResultDecision::Dismiss,
         other => {
             return Err(ApiError(AppError::field(
                 ErrorCode::ValidationFailed,
@@ -137,8 +137,8 @@ async fn api_decide(u: ApiUser, Path(id): Path<String>, body: Result<Json<Decisi
             )));
         }
     };
-    let h = u.access.decide_hit(id, decision, &b.reason, Some(b.version)).await?;
-    Ok(Json(hit_json(&h)).into_response())
+    let h = u.access.decide_result(id, decision, &b.reason, Some(b.version)).await?;
+    Ok(Json(result_json(&h)).into_response())
 }
 
 async fn api_lists(u: ApiUser) -> ApiResult {
@@ -259,9 +259,9 @@ async fn api_party(u: ApiUser, Path((slug, id)): Path<(String, String)>) -> ApiR
             "screened": s.states.iter().map(|st| json!({
                 "field": st.field, "screened_at": st.screened_at, "list_generation": st.generation,
             })).collect::<Vec<_>>(),
-            "hits": s.hits.iter().map(hit_json).collect::<Vec<_>>(),
+            "results": s.results.iter().map(result_json).collect::<Vec<_>>(),
         }))
         .into_response(),
-        None => Json(json!({ "screened": [], "hits": [] })).into_response(),
+        None => Json(json!({ "screened": [], "results": [] })).into_response(),
     })
 }

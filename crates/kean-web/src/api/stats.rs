@@ -51,11 +51,11 @@ pub async fn dashboard(u: ApiUser, Query(q): Query<HashMap<String, String>>) -> 
         "from": d.from, "to": d.to,
         "platforms": { "total": d.platforms_total, "by_level": d.platforms_by_level, "by_type": d.platforms_by_type },
         "high_tech_valid": { "count": d.high_tech_valid, "link": d.high_tech_link },
-        "contracts": {
-            "count": d.contracts.count, "contract_value": fen(d.contracts.amounts[0]), "tech_value": fen(d.contracts.amounts[1]),
-            "prev_count": d.contracts.prev_count, "prev_contract_value": fen(d.contracts.prev_amounts[0]),
-            "yoy_contract_value": d.contracts.growth(0), "yoy_count": d.contracts.count_growth(), "link": d.contracts.link,
-            "by_month": d.contracts_by_month, "by_district": d.contracts_by_district, "by_chain": d.contracts_by_chain,
+        "tech_contracts": {
+            "count": d.tech_contracts.count, "contract_value": fen(d.tech_contracts.amounts[0]), "tech_value": fen(d.tech_contracts.amounts[1]),
+            "prev_count": d.tech_contracts.prev_count, "prev_contract_value": fen(d.tech_contracts.prev_amounts[0]),
+            "yoy_contract_value": d.tech_contracts.growth(0), "yoy_count": d.tech_contracts.count_growth(), "link": d.tech_contracts.link,
+            "by_month": d.tech_contracts_by_month, "by_district": d.tech_contracts_by_district, "by_chain": d.tech_contracts_by_chain,
         },
         "tech_service": {
             "enterprises": d.tech_service.count, "revenue": fen(d.tech_service.amounts[0]),

@@ -102,8 +102,8 @@ fn checked(
                 .collect();
             render(&p, StatusCode::UNPROCESSABLE_ENTITY)
         }
-        Ok(FileImport::Imported { ids, new_hits }) => Redirect::to(&format!(
-            "/registry/{}?imported={}&flagged={new_hits}",
+        Ok(FileImport::Imported { ids, new_results }) => Redirect::to(&format!(
+            "/registry/{}?imported={}&flagged={new_results}",
             kind.slug(),
             ids.len()
         ))
@@ -134,8 +134,8 @@ pub async fn confirm(Path((slug, token)): Path<(String, String)>, f: WebForm) ->
     let kind = kind_of(u, &slug)?;
     let force = f.form.get("force").is_some_and(|v| v == "true");
     Ok(match u.access.import_staged(&token, force, false).await {
-        Ok((_, _, FileImport::Imported { ids, new_hits })) => Redirect::to(&format!(
-            "/registry/{}?imported={}&flagged={new_hits}",
+        Ok((_, _, FileImport::Imported { ids, new_results })) => Redirect::to(&format!(
+            "/registry/{}?imported={}&flagged={new_results}",
             kind.slug(),
             ids.len()
         ))
@@ -336,22 +336,22 @@ async fn dashboard_sheets(
                 Cell::Empty,
             ],
             vec![
-                Cell::Text(t("stats.contracts")),
-                Cell::Int(d.contracts.count),
-                Cell::Int(d.contracts.prev_count),
-                growth(d.contracts.count_growth()),
+                Cell::Text(t("stats.tech_contracts")),
+                Cell::Int(d.tech_contracts.count),
+                Cell::Int(d.tech_contracts.prev_count),
+                growth(d.tech_contracts.count_growth()),
             ],
             vec![
                 Cell::Text(format!("{}（{}）", t("stats.contract_value"), t("xs.yuan"))),
-                Cell::Money(d.contracts.amount(0).0),
-                Cell::Money(d.contracts.prev_amounts.first().copied().unwrap_or(0)),
-                growth(d.contracts.growth(0)),
+                Cell::Money(d.tech_contracts.amount(0).0),
+                Cell::Money(d.tech_contracts.prev_amounts.first().copied().unwrap_or(0)),
+                growth(d.tech_contracts.growth(0)),
             ],
             vec![
                 Cell::Text(format!("{}（{}）", t("stats.tech_value"), t("xs.yuan"))),
-                Cell::Money(d.contracts.amount(1).0),
-                Cell::Money(d.contracts.prev_amounts.get(1).copied().unwrap_or(0)),
-                growth(d.contracts.growth(1)),
+                Cell::Money(d.tech_contracts.amount(1).0),
+                Cell::Money(d.tech_contracts.prev_amounts.get(1).copied().unwrap_or(0)),
+                growth(d.tech_contracts.growth(1)),
             ],
             vec![
                 Cell::Text(t("xs.tech_service_n")),
@@ -421,15 +421,27 @@ async fn dashboard_sheets(
         summary,
         table("xs.platforms_level", "xs.level", &d.platforms_by_level, &level, false),
         table("chart.platforms", "xs.type", &d.platforms_by_type, &ptype, false),
-        table("chart.contracts_month", "xs.month", &d.contracts_by_month, &as_is, true),
         table(
-            "chart.contracts_district",
+            "chart.tech_contracts_month",
+            "xs.month",
+            &d.tech_contracts_by_month,
+            &as_is,
+            true,
+        ),
+        table(
+            "chart.tech_contracts_district",
             "xs.district",
-            &d.contracts_by_district,
+            &d.tech_contracts_by_district,
             &district,
             true,
         ),
-        table("chart.contracts_chain", "xs.chain", &d.contracts_by_chain, &chain, true),
+        table(
+            "chart.tech_contracts_chain",
+            "xs.chain",
+            &d.tech_contracts_by_chain,
+            &chain,
+            true,
+        ),
         table("chart.transfers_month", "xs.month", &d.transfers_by_month, &as_is, true),
     ];
     let described = filter.describe();

@@ -110,8 +110,8 @@ pub async fn home(u: WebUser, Query(q): Query<HashMap<String, String>>) -> PageR
         .map(|b| format!("{} {}", choice(level_field, &b.key), b.count))
         .collect();
     let sep = if zh { "" } else { " " };
-    let (cv, cu) = amount_text(d.contracts.amount(0), u.lang);
-    let (tv, tu) = amount_text(d.contracts.amount(1), u.lang);
+    let (cv, cu) = amount_text(d.tech_contracts.amount(0), u.lang);
+    let (tv, tu) = amount_text(d.tech_contracts.amount(1), u.lang);
     let (rv, ru) = amount_text(d.tech_service.amount(0), u.lang);
     let (xv, xu) = amount_text(d.transfers.amount(0), u.lang);
     let figures = vec![
@@ -132,12 +132,12 @@ pub async fn home(u: WebUser, Query(q): Query<HashMap<String, String>>) -> PageR
             href: d.high_tech_link.clone(),
         },
         FigureCard {
-            id: "contracts",
-            label: u.lang.t("stats.contracts").into(),
-            value: d.contracts.count.to_string(),
-            unit: u.lang.t("unit.contract").into(),
-            sub: growth_text(d.contracts.count_growth(), u.lang),
-            href: d.contracts.link.clone(),
+            id: "tech_contracts",
+            label: u.lang.t("stats.tech_contracts").into(),
+            value: d.tech_contracts.count.to_string(),
+            unit: u.lang.t("unit.tech_contract").into(),
+            sub: growth_text(d.tech_contracts.count_growth(), u.lang),
+            href: d.tech_contracts.link.clone(),
         },
         FigureCard {
             id: "contract_value",
@@ -146,10 +146,10 @@ pub async fn home(u: WebUser, Query(q): Query<HashMap<String, String>>) -> PageR
             unit: cu,
             sub: format!(
                 "{} · {} {tv}{sep}{tu}",
-                growth_text(d.contracts.growth(0), u.lang),
+                growth_text(d.tech_contracts.growth(0), u.lang),
                 u.lang.t("stats.tech_value")
             ),
-            href: d.contracts.link.clone(),
+            href: d.tech_contracts.link.clone(),
         },
         FigureCard {
             id: "tech_service",
@@ -181,34 +181,34 @@ pub async fn home(u: WebUser, Query(q): Query<HashMap<String, String>>) -> PageR
     let unit_wan = if zh { "万元" } else { "10k CNY" };
     let mut charts = vec![];
     charts.push(ChartView {
-        title: u.lang.t("chart.contracts_month").into(),
+        title: u.lang.t("chart.tech_contracts_month").into(),
         option: json!({
             "tooltip": {"trigger": "axis"},
             "legend": {"data": [u.lang.t("chart.count"), format!("{} ({unit_wan})", u.lang.t("stats.contract_value"))]},
             "grid": {"left": 50, "right": 60, "bottom": 30, "top": 40},
-            "xAxis": {"type": "category", "data": d.contracts_by_month.iter().map(|b| b.key.clone()).collect::<Vec<_>>()},
+            "xAxis": {"type": "category", "data": d.tech_contracts_by_month.iter().map(|b| b.key.clone()).collect::<Vec<_>>()},
             "yAxis": [{"type": "value", "name": u.lang.t("chart.count")}, {"type": "value", "name": unit_wan}],
             "series": [
-                {"name": u.lang.t("chart.count"), "type": "bar", "data": d.contracts_by_month.iter().map(|b| json!({"value": b.count, "link": b.link})).collect::<Vec<_>>()},
-                {"name": format!("{} ({unit_wan})", u.lang.t("stats.contract_value")), "type": "line", "yAxisIndex": 1, "data": d.contracts_by_month.iter().map(|b| json!({"value": wan(b.amount), "link": b.link})).collect::<Vec<_>>()}
+                {"name": u.lang.t("chart.count"), "type": "bar", "data": d.tech_contracts_by_month.iter().map(|b| json!({"value": b.count, "link": b.link})).collect::<Vec<_>>()},
+                {"name": format!("{} ({unit_wan})", u.lang.t("stats.contract_value")), "type": "line", "yAxisIndex": 1, "data": d.tech_contracts_by_month.iter().map(|b| json!({"value": wan(b.amount), "link": b.link})).collect::<Vec<_>>()}
             ]
         }).to_string(),
     });
     charts.push(ChartView {
-        title: u.lang.t("chart.contracts_district").into(),
+        title: u.lang.t("chart.tech_contracts_district").into(),
         option: json!({
             "tooltip": {"trigger": "axis"},
             "grid": {"left": 60, "right": 20, "bottom": 50, "top": 30},
-            "xAxis": {"type": "category", "axisLabel": {"interval": 0, "rotate": 30}, "data": d.contracts_by_district.iter().map(|b| id_name(districts, &b.key)).collect::<Vec<_>>()},
+            "xAxis": {"type": "category", "axisLabel": {"interval": 0, "rotate": 30}, "data": d.tech_contracts_by_district.iter().map(|b| id_name(districts, &b.key)).collect::<Vec<_>>()},
             "yAxis": {"type": "value", "name": unit_wan},
-            "series": [{"type": "bar", "name": u.lang.t("stats.contract_value"), "data": d.contracts_by_district.iter().map(|b| json!({"value": wan(b.amount), "link": b.link})).collect::<Vec<_>>()}]
+            "series": [{"type": "bar", "name": u.lang.t("stats.contract_value"), "data": d.tech_contracts_by_district.iter().map(|b| json!({"value": wan(b.amount), "link": b.link})).collect::<Vec<_>>()}]
         }).to_string(),
     });
     charts.push(ChartView {
-        title: u.lang.t("chart.contracts_chain").into(),
+        title: u.lang.t("chart.tech_contracts_chain").into(),
         option: json!({
             "tooltip": {"trigger": "item", "formatter": format!("{{b}}: {{c}} {unit_wan} ({{d}}%)")},
-            "series": [{"type": "pie", "radius": ["35%", "65%"], "data": d.contracts_by_chain.iter().map(|b| json!({"name": id_name(chains, &b.key), "value": wan(b.amount), "link": b.link})).collect::<Vec<_>>()}]
+            "series": [{"type": "pie", "radius": ["35%", "65%"], "data": d.tech_contracts_by_chain.iter().map(|b| json!({"name": id_name(chains, &b.key), "value": wan(b.amount), "link": b.link})).collect::<Vec<_>>()}]
         }).to_string(),
     });
     charts.push(ChartView {

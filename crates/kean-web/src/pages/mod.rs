@@ -45,9 +45,9 @@ pub fn router() -> Router<AppState> {
         .route("/system/users", get(system::users).post(system::create_user))
         .route("/system/users/{id}/{action}", post(system::change_user))
         .route("/system/audit", get(system::audit))
-        .route("/screening", get(screening::hits_page))
-        .route("/screening/hits/{id}", get(screening::hit))
-        .route("/screening/hits/{id}/decide", post(screening::decide))
+        .route("/screening", get(screening::results_page))
+        .route("/screening/results/{id}", get(screening::result))
+        .route("/screening/results/{id}/decide", post(screening::decide))
         .route("/screening/rescreen", post(screening::rescreen))
         .route("/screening/lists", get(screening::lists_page))
         .route(

@@ -240,7 +240,7 @@ pub async fn list(u: WebUser, Path(slug): Path<String>, Query(pairs): Query<Vec<
             if let Some(n) = param("imported") {
                 let mut text = fill(u.lang.t("import.done"), &[n.to_string()]);
                 if let Some(m) = param("flagged").filter(|m| *m > 0) {
-                    text.push_str(&fill(u.lang.t("scr.imported_hits"), &[m.to_string()]));
+                    text.push_str(&fill(u.lang.t("scr.imported_results"), &[m.to_string()]));
                 }
                 c.flash = Some(text);
             }

@@ -7,7 +7,9 @@ use askama::Template;
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
-use kean_app::{AppError, HitDecision, HitRow, HitStatus, ListChange, ListInfo, ListVersion, Page, ScreeningRun};
+use kean_app::{
+    AppError, ListChange, ListInfo, ListVersion, Page, ResultDecision, ResultRow, ResultStatus, ScreeningRun,
+};
 use kean_core::policy::Action;
 use kean_core::{ErrorCode, FieldError, Kind, display_time};
 
@@ -20,7 +22,7 @@ use crate::views::{Chrome, Opt, display_value, url_encode};
 
 // ---------------------------------------------------------------- helpers
 
-fn status_label(s: HitStatus, lang: Lang) -> &'static str {
+fn status_label(s: ResultStatus, lang: Lang) -> &'static str {
     s.label(lang.zh())
 }
 
@@ -62,11 +64,11 @@ fn lapse_text(reason: &Option<String>, lang: Lang) -> String {
 
 // ---------------------------------------------------------------- results list
 
-pub struct HitView {
+pub struct ResultView {
     pub id: i64,
-    pub subject: String,
-    pub subject_href: String,
-    pub subject_kind: String,
+    pub party: String,
+    pub party_href: String,
+    pub party_kind: String,
     pub field: String,
     pub list: String,
     pub entry_name: String,
@@ -81,13 +83,13 @@ pub struct HitView {
     pub explanation: String,
 }
 
-fn hit_view(h: &HitRow, lang: Lang) -> HitView {
-    HitView {
+fn result_view(h: &ResultRow, lang: Lang) -> ResultView {
+    ResultView {
         id: h.id,
-        subject: h.subject_name.clone(),
-        subject_href: format!("/registry/{}/{}", h.subject_kind.slug(), h.subject_id),
-        subject_kind: h.subject_kind.label(lang.zh()).to_string(),
-        field: field_label(h.subject_kind, &h.subject_field, lang),
+        party: h.party_name.clone(),
+        party_href: format!("/registry/{}/{}", h.party_kind.slug(), h.party_id),
+        party_kind: h.party_kind.label(lang.zh()).to_string(),
+        field: field_label(h.party_kind, &h.party_field, lang),
         list: h.list_code.clone(),
         entry_name: h.entry_name.clone(),
         entry_key: h.entry_key.clone(),
@@ -108,15 +110,15 @@ pub struct Tab {
 }
 
 #[derive(Template)]
-#[template(path = "screening_hits.html")]
-struct HitsPage {
+#[template(path = "screening_results.html")]
+struct ResultsPage {
     c: Chrome,
     tabs: Vec<Tab>,
     kinds: Vec<Opt>,
     lists: Vec<Opt>,
     keyword: String,
     status: String,
-    hits: Vec<HitView>,
+    results: Vec<ResultView>,
     total_text: String,
     page: u32,
     pages: u32,
@@ -125,9 +127,12 @@ struct HitsPage {
     can_rescreen: bool,
 }
 
-pub async fn hits_page(u: WebUser, Query(q): Query<HashMap<String, String>>) -> PageResult {
+pub async fn results_page(u: WebUser, Query(q): Query<HashMap<String, String>>) -> PageResult {
     let filter = parse_filter(&q, true).or_page(&u)?;
-    let (page, counts) = match (u.access.screening_hits(&filter).await, u.access.hit_counts().await) {
+    let (page, counts) = match (
+        u.access.screening_results(&filter).await,
+        u.access.result_counts().await,
+    ) {
         (Ok(p), Ok(c)) => (p, c),
         (Err(e), _) | (_, Err(e)) => return Err(PageError::page(&u, e)),
     };
@@ -152,8 +157,8 @@ pub async fn hits_page(u: WebUser, Query(q): Query<HashMap<String, String>>) -> 
         }
         s
     };
-    let count_of = |s: HitStatus| counts.iter().find(|(x, _)| *x == s).map_or(0, |(_, n)| *n);
-    let mut tabs: Vec<Tab> = HitStatus::ALL
+    let count_of = |s: ResultStatus| counts.iter().find(|(x, _)| *x == s).map_or(0, |(_, n)| *n);
+    let mut tabs: Vec<Tab> = ResultStatus::ALL
         .into_iter()
         .map(|s| Tab {
             label: counted(status_label(s, lang), count_of(s), lang),
@@ -191,14 +196,14 @@ pub async fn hits_page(u: WebUser, Query(q): Query<HashMap<String, String>>) -> 
             selected: filter.list_id == Some(l.id),
         })
         .collect();
-    let p = HitsPage {
-        c: Chrome::new(&u.access, &u.csrf, lang, lang.t("scr.hits_title"), "/screening"),
+    let p = ResultsPage {
+        c: Chrome::new(&u.access, &u.csrf, lang, lang.t("scr.results_title"), "/screening"),
         tabs,
         kinds,
         lists: list_opts,
         keyword: keyword.clone(),
         status: status_code.into(),
-        hits: page.items.iter().map(|h| hit_view(h, lang)).collect(),
+        results: page.items.iter().map(|h| result_view(h, lang)).collect(),
         total_text: fill(lang.t("table.total"), &[page.total.to_string()]),
         page: page.page,
         pages,
@@ -215,12 +220,12 @@ pub async fn hits_page(u: WebUser, Query(q): Query<HashMap<String, String>>) -> 
     Ok(render(&p, StatusCode::OK))
 }
 
-/// A screening run's figures carried in a redirect (`subjects.opened.lapsed.millis`):
+/// A screening run's figures carried in a redirect (`parties.opened.lapsed.millis`):
 /// numbers only, so no text of the caller's choosing is ever shown back.
 fn run_param(r: &ScreeningRun) -> String {
     format!(
         "{}.{}.{}.{}",
-        r.summary.subjects,
+        r.summary.parties,
         r.summary.opened.len(),
         r.summary.lapsed,
         r.millis
@@ -250,17 +255,17 @@ pub struct EntryView {
 }
 
 #[derive(Template)]
-#[template(path = "screening_hit.html")]
-struct HitPage {
+#[template(path = "screening_result.html")]
+struct ResultPage {
     c: Chrome,
-    h: HitView,
-    hit_version: i64,
+    h: ResultView,
+    result_version: i64,
     lapsed: bool,
     lapse_reason: String,
     /// The decision a lapsed result had.
     earlier_decision: String,
     /// The screened party's values next to the entry's: (label, value).
-    party: Vec<(String, String)>,
+    party_values: Vec<(String, String)>,
     reason: String,
     decided_by: String,
     decided_at: String,
@@ -272,14 +277,14 @@ struct HitPage {
 
 /// What was screened of the party, read from its record: the values the
 /// reviewer compares with the entry's countries and identifiers.
-async fn party_values(u: &WebUser, h: &HitRow) -> Vec<(String, String)> {
+async fn party_values(u: &WebUser, h: &ResultRow) -> Vec<(String, String)> {
     let Some(spec) = kean_app::PARTIES
         .iter()
-        .find(|p| p.kind == h.subject_kind && p.field == h.subject_field)
+        .find(|p| p.kind == h.party_kind && p.field == h.party_field)
     else {
         return vec![];
     };
-    let Ok((rec, labels)) = u.access.get(h.subject_kind, h.subject_id).await else {
+    let Ok((rec, labels)) = u.access.get(h.party_kind, h.party_id).await else {
         return vec![];
     };
     let mut out = vec![];
@@ -287,7 +292,7 @@ async fn party_values(u: &WebUser, h: &HitRow) -> Vec<(String, String)> {
         .into_iter()
         .flatten()
     {
-        if let Some(f) = h.subject_kind.field(name) {
+        if let Some(f) = h.party_kind.field(name) {
             let v = display_value(f, rec.fields.get(name), &labels, u.lang);
             out.push((f.label(u.lang.zh()).to_string(), v));
         }
@@ -388,8 +393,8 @@ pub async fn entry_page(u: WebUser, Path(id): Path<String>) -> PageResult {
     Ok(render(&p, StatusCode::OK))
 }
 
-async fn hit_page(u: &WebUser, id: i64, error: Option<(AppError, String)>) -> PageResult {
-    let h = u.access.screening_hit(id).await.or_page(u)?;
+async fn result_page(u: &WebUser, id: i64, error: Option<(AppError, String)>) -> PageResult {
+    let h = u.access.screening_result(id).await.or_page(u)?;
     let lang = u.lang;
     let entry = match u.access.list_entry(h.entry_id).await {
         Ok((stored, parsed)) => entry_view(u, &stored, parsed).await,
@@ -403,32 +408,32 @@ async fn hit_page(u: &WebUser, id: i64, error: Option<(AppError, String)>) -> Pa
         ),
         None => (StatusCode::OK, None, String::new()),
     };
-    let party = party_values(u, &h).await;
-    let p = HitPage {
-        c: Chrome::new(&u.access, &u.csrf, lang, lang.t("scr.hits_title"), "/screening"),
+    let party_values = party_values(u, &h).await;
+    let p = ResultPage {
+        c: Chrome::new(&u.access, &u.csrf, lang, lang.t("scr.results_title"), "/screening"),
         earlier_decision: match (h.status, h.decision) {
-            (HitStatus::Lapsed, Some(d)) => status_label(d, lang).to_string(),
+            (ResultStatus::Lapsed, Some(d)) => status_label(d, lang).to_string(),
             _ => String::new(),
         },
-        party,
-        hit_version: h.version,
-        lapsed: h.status == HitStatus::Lapsed,
+        party_values,
+        result_version: h.version,
+        lapsed: h.status == ResultStatus::Lapsed,
         lapse_reason: lapse_text(&h.lapse_reason, lang),
         reason: h.reason.clone().unwrap_or_default(),
         decided_by: h.decided_by.clone().unwrap_or_default(),
         decided_at: h.decided_at.as_deref().map(display_time).unwrap_or_default(),
-        h: hit_view(&h, lang),
+        h: result_view(&h, lang),
         entry,
-        can_decide: u.access.may(Action::DecideScreening, None) && h.status != HitStatus::Lapsed,
+        can_decide: u.access.may(Action::DecideScreening, None) && h.status != ResultStatus::Lapsed,
         error,
         reason_input,
     };
     Ok(render(&p, status))
 }
 
-pub async fn hit(u: WebUser, Path(id): Path<String>) -> PageResult {
+pub async fn result(u: WebUser, Path(id): Path<String>) -> PageResult {
     let id = parse_id(&id).or_page(&u)?;
-    hit_page(&u, id, None).await
+    result_page(&u, id, None).await
 }
 
 pub async fn decide(Path(id): Path<String>, f: WebForm) -> PageResult {
@@ -436,8 +441,8 @@ pub async fn decide(Path(id): Path<String>, f: WebForm) -> PageResult {
     let id = parse_id(&id).or_page(u)?;
     let reason = f.form.get("reason").cloned().unwrap_or_default();
     let decision = match f.form.get("decision").map(String::as_str) {
-        Some("confirm") => HitDecision::Confirm,
-        Some("dismiss") => HitDecision::Dismiss,
+        Some("confirm") => ResultDecision::Confirm,
+        Some("dismiss") => ResultDecision::Dismiss,
         other => {
             let e = AppError::field(
                 ErrorCode::ValidationFailed,
@@ -447,7 +452,7 @@ pub async fn decide(Path(id): Path<String>, f: WebForm) -> PageResult {
                     format!("decision '{}' is not one of confirm, dismiss", other.unwrap_or("")),
                 ),
             );
-            return hit_page(u, id, Some((e, reason))).await;
+            return result_page(u, id, Some((e, reason))).await;
         }
     };
     let Some(version) = f.form.get("_version").and_then(|v| v.parse::<i64>().ok()) else {
@@ -460,10 +465,10 @@ pub async fn decide(Path(id): Path<String>, f: WebForm) -> PageResult {
             ),
         ));
     };
-    match u.access.decide_hit(id, decision, &reason, Some(version)).await {
+    match u.access.decide_result(id, decision, &reason, Some(version)).await {
         Ok(_) => Ok(Redirect::to("/screening?status=open&decided=1").into_response()),
         Err(e) if e.code == ErrorCode::NotFound || e.code == ErrorCode::Forbidden => Err(PageError::page(u, e)),
-        Err(e) => hit_page(u, id, Some((e, reason))).await,
+        Err(e) => result_page(u, id, Some((e, reason))).await,
     }
 }
 
@@ -693,7 +698,7 @@ pub async fn version_page(u: WebUser, Path(id): Path<String>, Query(q): Query<Ha
     if q.contains_key("imported")
         && let Some(f) = version.rescreen
     {
-        let run = [f.subjects, f.opened, f.lapsed, f.millis].map(|x| x.to_string());
+        let run = [f.parties, f.opened, f.lapsed, f.millis].map(|x| x.to_string());
         c.flash = Some(import_text(&version, &run, lang));
     }
     let p = VersionPage {
@@ -721,7 +726,7 @@ pub async fn version_page(u: WebUser, Path(id): Path<String>, Query(q): Query<Ha
 /// The screening panel on a record's page.
 pub struct PartyPanel {
     pub screened: Vec<(String, String)>,
-    pub hits: Vec<HitView>,
+    pub results: Vec<ResultView>,
     pub open: usize,
     pub open_text: String,
 }
@@ -737,6 +742,6 @@ pub async fn party_panel(u: &WebUser, kind: Kind, id: i64) -> Option<PartyPanel>
             .collect(),
         open: s.open_count(),
         open_text: fill(u.lang.t("scr.open_n"), &[s.open_count().to_string()]),
-        hits: s.hits.iter().map(|h| hit_view(h, u.lang)).collect(),
+        results: s.results.iter().map(|h| result_view(h, u.lang)).collect(),
     })
 }
