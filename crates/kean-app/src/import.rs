@@ -70,6 +70,29 @@ pub enum ImportOutcome {
 }
 
 /// The text fields a reference to `kind` may be written as.
+/// What an importer is told of a unique value held only by a record it may
+/// not read: that the value is taken, and nothing of the record — for a
+/// personal field (an identity-card number), that the person is registered.
+fn taken_elsewhere(f: &kean_core::schema::Field, text: &str) -> (String, String) {
+    if f.personal {
+        (
+            format!("{}：该人员已在其他单位登记；如需关联，请联系科技局", f.zh),
+            format!(
+                "{}: this person is already registered elsewhere; ask the bureau to link them",
+                f.en
+            ),
+        )
+    } else {
+        (
+            format!("{}：“{}”已被其他单位的记录使用；如有疑问，请联系科技局", f.zh, text),
+            format!(
+                "{}: '{}' is already used by another organization's record; ask the bureau if this is wrong",
+                f.en, text
+            ),
+        )
+    }
+}
+
 fn reference_keys(kind: Kind) -> Vec<&'static str> {
     let mut keys: Vec<&'static str> = kind
         .fields()
@@ -157,6 +180,10 @@ impl Access {
     /// `kind`.
     pub async fn import(&self, kind: Kind, rows: &[ImportRow], source: &ImportSource) -> Result<ImportOutcome> {
         let scope = self.gate(Action::Create, Some(kind))?;
+        // What the importer may learn of stored records: uniqueness is
+        // global, but a record outside this scope is named by nothing
+        // beyond the fact that a value is taken.
+        let read_scope = self.gate(Action::Read, Some(kind))?;
         if rows.is_empty() {
             return Err(AppError::new(
                 ErrorCode::ValidationFailed,
@@ -168,7 +195,7 @@ impl Access {
             && let Some(prev) = self
                 .app()
                 .store()
-                .find_import(kind, &source.content_hash)
+                .find_import(kind, &source.content_hash, read_scope)
                 .await
                 .map_err(AppError::from_store)?
         {
@@ -294,18 +321,28 @@ impl Access {
             let taken = self
                 .app()
                 .store()
-                .existing_values(kind, f.name, &values)
+                .existing_values(kind, f.name, &values, read_scope)
                 .await
                 .map_err(AppError::from_store)?;
             for (line, fields, _) in &good {
                 let text = fields.get(f.name).to_input();
-                if taken.contains(&text) {
+                let message = if taken.visible.contains(&text) {
+                    Some((
+                        format!("{}：“{}”已被已有记录使用", f.zh, text),
+                        format!("{}: '{}' is already used by a stored record", f.en, text),
+                    ))
+                } else if taken.hidden.contains(&text) {
+                    Some(taken_elsewhere(f, &text))
+                } else {
+                    None
+                };
+                if let Some((message_zh, message_en)) = message {
                     errors.push(RowError {
                         line: *line,
                         field: f.name.to_string(),
                         value: text.clone(),
-                        message_zh: format!("{}：“{}”已被已有记录使用", f.zh, text),
-                        message_en: format!("{}: '{}' is already used by a stored record", f.en, text),
+                        message_zh,
+                        message_en,
                     });
                 }
             }
@@ -314,15 +351,20 @@ impl Access {
             let stored = self
                 .app()
                 .store()
-                .existing_combos(kind, combo)
+                .existing_combos(kind, combo, read_scope)
                 .await
                 .map_err(AppError::from_store)?;
             let mut seen: HashMap<Vec<Option<String>>, usize> = HashMap::new();
             let last = combo.last().copied().unwrap_or("id");
             for (line, fields, _) in &good {
                 let key: Vec<Option<String>> = combo.iter().map(|n| Some(fields.get(n).to_input())).collect();
-                let clash = if stored.contains(&key) {
+                let clash = if stored.visible.contains(&key) {
                     Some(("与已有记录重复".to_string(), "repeats a stored record".to_string()))
+                } else if stored.hidden.contains(&key) {
+                    Some((
+                        "与其他单位的已有记录重复；如有疑问，请联系科技局".to_string(),
+                        "repeats a record of another organization; ask the bureau if this is wrong".to_string(),
+                    ))
                 } else {
                     seen.get(&key)
                         .map(|first| (format!("与第{first}行重复"), format!("repeats line {first}")))

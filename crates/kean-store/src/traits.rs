@@ -12,8 +12,8 @@ use crate::screening::{
     ResultFilter, ResultRow, ResultStatus, ScreenedParty, ScreeningSummary, StoredEntry,
 };
 use crate::types::{
-    AggRow, Backend, GroupBy, ImportRecord, KeyRow, ListQuery, NewImport, NewUser, Page, SessionRow, User, UserChange,
-    WriteMeta,
+    AggRow, Backend, GroupBy, ImportRecord, KeyRow, ListQuery, NewImport, NewUser, Page, SessionRow, Taken, User,
+    UserChange, WriteMeta,
 };
 
 /// Everything the application uses: the registry, accounts, audit, and
@@ -56,13 +56,30 @@ pub trait RegistryRead: Send + Sync {
     /// written as names or codes.
     /// Returns (id, owning organization, values).
     async fn keys(&self, kind: Kind, fields: &[&'static str], scope: Scope) -> Result<Vec<KeyRow>>;
-    /// Which of `values` the unique field `field` already holds, in any
-    /// record (uniqueness is global, whoever may see the other record).
-    async fn existing_values(&self, kind: Kind, field: &'static str, values: &[Value]) -> Result<HashSet<String>>;
-    /// The value combinations of `fields` already stored (global, like
-    /// [`Store::existing_values`]).
-    async fn existing_combos(&self, kind: Kind, fields: &[&'static str]) -> Result<HashSet<Vec<Option<String>>>>;
-    async fn find_import(&self, kind: Kind, content_hash: &str) -> Result<Option<ImportRecord>>;
+    /// Which of `values` the unique field `field` already holds. Uniqueness
+    /// is global, so every record counts, but the answer says which of them
+    /// `scope` reads ([`Taken::visible`]) and which it does not
+    /// ([`Taken::hidden`]): the caller tells the actor no more about the
+    /// latter than that the value is taken.
+    async fn existing_values(
+        &self,
+        kind: Kind,
+        field: &'static str,
+        values: &[Value],
+        scope: Scope,
+    ) -> Result<Taken<String>>;
+    /// The value combinations of `fields` already stored, split like
+    /// [`RegistryRead::existing_values`].
+    async fn existing_combos(
+        &self,
+        kind: Kind,
+        fields: &[&'static str],
+        scope: Scope,
+    ) -> Result<Taken<Vec<Option<String>>>>;
+    /// The latest import of a file with this content, among the imports
+    /// made by accounts inside `scope` (an organization-scoped actor learns
+    /// nothing of other organizations' imports).
+    async fn find_import(&self, kind: Kind, content_hash: &str, scope: Scope) -> Result<Option<ImportRecord>>;
 }
 
 /// Registry writes, each one transaction with its audit record.

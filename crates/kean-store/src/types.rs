@@ -166,6 +166,39 @@ pub struct KeyRow {
     pub values: Vec<Option<String>>,
 }
 
+/// Stored values of a unique field (or combination of fields) that some
+/// new values repeat, split by whether the asking scope reads the record
+/// holding them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Taken<T: Eq + std::hash::Hash> {
+    /// Held by a record the scope reads.
+    pub visible: std::collections::HashSet<T>,
+    /// Held only by records outside the scope.
+    pub hidden: std::collections::HashSet<T>,
+}
+
+impl<T: Eq + std::hash::Hash> Default for Taken<T> {
+    fn default() -> Self {
+        Taken {
+            visible: Default::default(),
+            hidden: Default::default(),
+        }
+    }
+}
+
+impl<T: Eq + std::hash::Hash> Taken<T> {
+    /// Files `value` as visible or hidden: a value any visible record holds
+    /// is visible, whatever else holds it.
+    pub fn add(&mut self, value: T, visible: bool) {
+        if visible {
+            self.hidden.remove(&value);
+            self.visible.insert(value);
+        } else if !self.visible.contains(&value) {
+            self.hidden.insert(value);
+        }
+    }
+}
+
 /// An import about to be committed.
 #[derive(Debug, Clone)]
 pub struct NewImport {

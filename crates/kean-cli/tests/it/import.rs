@@ -235,6 +235,89 @@ async fn liaison_imports_only_its_own(s: Server) {
 }
 on_both!(liaison_imports_only_its_own);
 
+/// An importer learns nothing of records or imports it may not read: a file
+/// the bureau imported does not tell a liaison who imported it, when or as
+/// what, and a unique value held by another organization's record is
+/// reported as taken, naming no record (issue 10: no unscoped store read
+/// of owned data; issue 11: existence oracles).
+async fn an_import_tells_nothing_outside_the_importers_scope(s: Server) {
+    let b = basics(&s.app).await;
+    let officer = access_as(&s.app, "officer", Role::Reviewer, None).await;
+    let liaison = access_as(&s.app, "liaison_a", Role::Liaison, Some(b.org_a)).await;
+    let person = |line: usize, name: &str, id: &str, org: &str| {
+        row(
+            line,
+            &[
+                ("name", name),
+                ("id_type", "passport"),
+                ("id_number", id),
+                ("nationality", "CN"),
+                ("org_id", org),
+            ],
+        )
+    };
+    let secret_file = ImportSource {
+        file_name: "乙公司人员名单.xlsx".into(),
+        ..source("same-bytes")
+    };
+    let ImportOutcome::Imported { .. } = officer
+        .import(
+            Kind::Person,
+            &[
+                person(2, "赵乙", "E1000001", "晋中乙材料有限公司"),
+                person(3, "钱甲", "E1000002", "晋中甲科技有限公司"),
+            ],
+            &secret_file,
+        )
+        .await
+        .unwrap()
+    else {
+        panic!("the officer's import")
+    };
+    // The same file again: the officer is told of the earlier import.
+    let e = officer
+        .import(
+            Kind::Person,
+            &[person(2, "孙", "E1000009", "晋中乙材料有限公司")],
+            &secret_file,
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(e.code, kean_core::ErrorCode::Conflict);
+    assert!(e.message_en.contains("乙公司人员名单.xlsx"), "{}", e.message_en);
+
+    // The liaison uploads a file with the same bytes: nothing of the
+    // officer's import, only its own rows judged.
+    let rows = [
+        person(2, "周甲", "E1000001", "晋中甲科技有限公司"),
+        person(3, "吴甲", "E1000002", "晋中甲科技有限公司"),
+        person(4, "郑甲", "E1000003", "晋中甲科技有限公司"),
+    ];
+    let ImportOutcome::Rejected { errors } = liaison.import(Kind::Person, &rows, &secret_file).await.unwrap() else {
+        panic!("numbers already registered must be refused")
+    };
+    let text = format!("{errors:?}");
+    for hidden in ["officer", "乙公司人员名单", "赵乙", "晋中乙材料"] {
+        assert!(!text.contains(hidden), "{hidden} leaked: {text}");
+    }
+    assert_eq!(errors.len(), 2, "{text}");
+    // Held by the other organization's person: taken, and nothing more.
+    assert_eq!((errors[0].line, errors[0].field.as_str()), (2, "id_number"));
+    assert!(
+        errors[0].message_en.contains("registered elsewhere"),
+        "{}",
+        errors[0].message_en
+    );
+    // Held by a person of the liaison's own organization: said plainly.
+    assert_eq!((errors[1].line, errors[1].field.as_str()), (3, "id_number"));
+    assert!(
+        errors[1].message_en.contains("already used by a stored record"),
+        "{}",
+        errors[1].message_en
+    );
+}
+on_both!(an_import_tells_nothing_outside_the_importers_scope);
+
 async fn web_upload_check_confirm_and_spreadsheets(s: Server) {
     let b = basics(&s.app).await;
     let pw = user(&s.app, "officer", Role::Reviewer, None).await;

@@ -1,7 +1,7 @@
 //! Registry reads, always scoped: get, list, labels, options, owner_of,
 //! count, aggregate, keys and the lookups of imports.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 
 use async_trait::async_trait;
 use kean_core::schema::{FieldType, Owner};
@@ -11,6 +11,7 @@ use sqlx::Row;
 use crate::error::{Result, StoreError};
 use crate::types::{
     AggRow, ArchivedFilter, Backend, COUNT_CAP, GroupBy, ImportRecord, KEYWORD_COUNT_CAP, KeyRow, ListQuery, Page,
+    Taken,
 };
 
 use super::SqlStore;
@@ -667,7 +668,12 @@ impl RegistryRead for SqlStore {
             .collect()
     }
 
-    async fn existing_combos(&self, kind: Kind, fields: &[&'static str]) -> Result<HashSet<Vec<Option<String>>>> {
+    async fn existing_combos(
+        &self,
+        kind: Kind,
+        fields: &[&'static str],
+        scope: Scope,
+    ) -> Result<Taken<Vec<Option<String>>>> {
         if fields.iter().any(|f| kind.field(f).is_none()) {
             return Err(StoreError::other(format!("{} lacks one of {fields:?}", kind.table())));
         }
@@ -676,53 +682,70 @@ impl RegistryRead for SqlStore {
             .enumerate()
             .map(|(i, f)| format!("CAST({f} AS TEXT) AS k{i}"))
             .collect();
-        let sql = format!("SELECT {} FROM {}", cols.join(", "), kind.table());
-        q(sql, vec![])
-            .fetch_all(&self.pool)
-            .await?
-            .iter()
-            .map(|r| {
-                (0..fields.len())
-                    .map(|i| {
-                        r.try_get::<Option<String>, _>(format!("k{i}").as_str())
-                            .map_err(StoreError::from)
-                    })
-                    .collect::<Result<Vec<_>>>()
-            })
-            .collect()
+        let sql = format!("SELECT {}, owner_org_id FROM {}", cols.join(", "), kind.table());
+        let scope = scope.for_kind(kind);
+        let mut taken = Taken::default();
+        for r in q(sql, vec![]).fetch_all(&self.pool).await? {
+            let key = (0..fields.len())
+                .map(|i| {
+                    r.try_get::<Option<String>, _>(format!("k{i}").as_str())
+                        .map_err(StoreError::from)
+                })
+                .collect::<Result<Vec<_>>>()?;
+            taken.add(key, scope.permits_owner(r.try_get("owner_org_id")?));
+        }
+        Ok(taken)
     }
 
-    async fn existing_values(&self, kind: Kind, field: &'static str, values: &[Value]) -> Result<HashSet<String>> {
+    async fn existing_values(
+        &self,
+        kind: Kind,
+        field: &'static str,
+        values: &[Value],
+        scope: Scope,
+    ) -> Result<Taken<String>> {
         let f = kind
             .field(field)
             .ok_or_else(|| StoreError::other(format!("{} has no field {field}", kind.table())))?;
-        let mut found = HashSet::new();
+        let scope = scope.for_kind(kind);
+        let mut taken = Taken::default();
         for chunk in values.chunks(500) {
             let args: Vec<Arg> = chunk.iter().map(|v| value_arg(f.ty, v)).collect();
             let ph: Vec<String> = (1..=args.len()).map(|i| format!("${i}")).collect();
             let sql = format!(
-                "SELECT CAST({field} AS TEXT) AS v FROM {} WHERE {field} IN ({})",
+                "SELECT CAST({field} AS TEXT) AS v, owner_org_id FROM {} WHERE {field} IN ({})",
                 kind.table(),
                 ph.join(", ")
             );
             for r in q(sql, args).fetch_all(&self.pool).await? {
                 if let Some(v) = r.try_get::<Option<String>, _>("v")? {
-                    found.insert(v);
+                    taken.add(v, scope.permits_owner(r.try_get("owner_org_id")?));
                 }
             }
         }
-        Ok(found)
+        Ok(taken)
     }
 
-    async fn find_import(&self, kind: Kind, content_hash: &str) -> Result<Option<ImportRecord>> {
+    async fn find_import(&self, kind: Kind, content_hash: &str, scope: Scope) -> Result<Option<ImportRecord>> {
+        let mut args = vec![
+            Arg::Text(Some(kind.slug().to_string())),
+            Arg::Text(Some(content_hash.to_string())),
+        ];
+        // An organization-scoped actor sees the imports of its own
+        // organization's accounts only.
+        let mine = match scope.organization() {
+            Some(org) => {
+                args.push(Arg::Int(Some(org)));
+                " AND actor_id IN (SELECT id FROM users WHERE org_id = $3)"
+            }
+            None => "",
+        };
         let row = q(
-            "SELECT id, kind, content_hash, file_name, row_count, actor, created_at FROM imports \
-             WHERE kind = $1 AND content_hash = $2 ORDER BY id DESC LIMIT 1"
-                .into(),
-            vec![
-                Arg::Text(Some(kind.slug().to_string())),
-                Arg::Text(Some(content_hash.to_string())),
-            ],
+            format!(
+                "SELECT id, kind, content_hash, file_name, row_count, actor, created_at FROM imports \
+                 WHERE kind = $1 AND content_hash = $2{mine} ORDER BY id DESC LIMIT 1"
+            ),
+            args,
         )
         .fetch_optional(&self.pool)
         .await?;
