@@ -1078,3 +1078,134 @@ mod never_panics {
         }
     }
 }
+
+// ------------------------------------------------------------- zip bombs
+
+mod bombs {
+    use super::common::bomb::{Shape, xlsx_bomb, xlsx_declaring_shared_strings};
+    use kean_exchange::*;
+
+    /// A worksheet of one cell that unpacks to 200 MB (within the unpacked
+    /// limit) from a few hundred kilobytes is refused at the first megabyte
+    /// of it; at 300 MB it is over the limit before anything is unpacked.
+    #[test]
+    fn a_giant_cell_is_refused_as_it_unpacks() {
+        let bomb = xlsx_bomb(Shape::GiantCell, 200 << 20, None);
+        assert!(bomb.len() < 1 << 20, "the bomb is {} bytes", bomb.len());
+        let e = read_table(&bomb, &ReadOptions::default()).unwrap_err();
+        assert_eq!(
+            e,
+            ReadError::OversizedXml {
+                max_bytes: MAX_XML_TEXT_BYTES
+            }
+        );
+        assert!(e.message_en().contains("larger than 1 MB"), "{}", e.message_en());
+        let bigger = xlsx_bomb(Shape::GiantCell, 300 << 20, None);
+        assert_eq!(
+            read_table(&bigger, &ReadOptions::default()).unwrap_err(),
+            ReadError::TooLargeUnpacked {
+                max_bytes: DEFAULT_MAX_UNPACKED_BYTES
+            }
+        );
+    }
+
+    /// The bytes that come out are counted: a workbook over the limit is
+    /// refused, and one whose zip declares sizes smaller than what its parts
+    /// unpack to is refused as damaged as soon as a part outgrows its
+    /// declaration.
+    #[test]
+    fn unpacked_bytes_are_counted_and_lying_sizes_do_not_help() {
+        let small = ReadOptions {
+            max_unpacked_bytes: 4 << 20,
+            ..ReadOptions::default()
+        };
+        for shape in [Shape::ManyRows, Shape::ManyCells] {
+            let bomb = xlsx_bomb(shape, 16 << 20, None);
+            let e = read_table(&bomb, &small).unwrap_err();
+            assert_eq!(e, ReadError::TooLargeUnpacked { max_bytes: 4 << 20 }, "{shape:?}");
+            assert!(e.message_en().contains("4 MB"), "{}", e.message_en());
+            let liar = xlsx_bomb(shape, 300 << 20, Some(1000));
+            let e = read_table(&liar, &small).unwrap_err();
+            assert!(
+                matches!(&e, ReadError::CorruptXlsx { detail } if detail.contains("declared")),
+                "{e:?}"
+            );
+        }
+    }
+
+    /// Within the unpacked limit, the cells are bounded as they stream.
+    #[test]
+    fn rows_cells_and_text_are_bounded_as_they_stream() {
+        let rows = xlsx_bomb(Shape::ManyRows, 8 << 20, None);
+        let few_bytes = ReadOptions {
+            max_text_bytes: 1 << 20,
+            ..ReadOptions::default()
+        };
+        assert_eq!(
+            read_table(&rows, &few_bytes).unwrap_err(),
+            ReadError::TooMuchText { max_bytes: 1 << 20 }
+        );
+        let cells = xlsx_bomb(Shape::ManyCells, 8 << 20, None);
+        let few_cells = ReadOptions {
+            max_cells: 50_000,
+            ..ReadOptions::default()
+        };
+        let e = read_table(&cells, &few_cells).unwrap_err();
+        assert_eq!(e, ReadError::TooManyFilledCells { max_cells: 50_000 });
+        assert!(e.message_zh().contains("50000"), "{}", e.message_zh());
+    }
+
+    /// calamine reserves memory for the shared strings a workbook declares
+    /// before reading one: a declaration beyond the limit is refused.
+    #[test]
+    fn declared_shared_strings_are_bounded() {
+        let e = read_table(&xlsx_declaring_shared_strings(u64::MAX / 2), &ReadOptions::default()).unwrap_err();
+        assert_eq!(
+            e,
+            ReadError::TooManySharedStrings {
+                max_strings: DEFAULT_MAX_SHARED_STRINGS
+            }
+        );
+        // A truthful declaration reads.
+        let t = read_table(&xlsx_declaring_shared_strings(1), &ReadOptions::default()).unwrap_err();
+        assert_eq!(t, ReadError::NoDataRows);
+    }
+
+    /// A cell of Excel's maximum reads; one character more is refused,
+    /// naming its line and column, in CSV and XLSX alike.
+    #[test]
+    fn cells_longer_than_excel_allows_are_refused() {
+        let ok = format!("a,b\nx,{}\n", "字".repeat(DEFAULT_MAX_CELL_CHARS));
+        assert!(read_table(ok.as_bytes(), &ReadOptions::default()).is_ok());
+        let long = format!("a,b\nx,{}\n", "字".repeat(DEFAULT_MAX_CELL_CHARS + 1));
+        let e = read_table(long.as_bytes(), &ReadOptions::default()).unwrap_err();
+        assert_eq!(
+            e,
+            ReadError::CellTooLong {
+                line: 2,
+                column: "B".into(),
+                max_chars: DEFAULT_MAX_CELL_CHARS
+            }
+        );
+        assert!(e.message_en().contains("line 2, column B"), "{}", e.message_en());
+    }
+
+    /// A header thousands of columns wide cannot make every short row
+    /// below it thousands of cells.
+    #[test]
+    fn padding_rows_to_a_wide_header_counts() {
+        let header: Vec<String> = (0..5000).map(|i| format!("h{i}")).collect();
+        let mut csv = header.join(",") + "\n";
+        for _ in 0..1000 {
+            csv.push_str("x\n");
+        }
+        let few = ReadOptions {
+            max_cells: 1_000_000,
+            ..ReadOptions::default()
+        };
+        assert_eq!(
+            read_table(csv.as_bytes(), &few).unwrap_err(),
+            ReadError::TooManyFilledCells { max_cells: 1_000_000 }
+        );
+    }
+}

@@ -14,5 +14,6 @@ mod demo_and_cli;
 mod gate;
 mod import;
 mod registry;
+mod reliability;
 mod screening;
 mod search;

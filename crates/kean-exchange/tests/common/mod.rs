@@ -2,6 +2,8 @@
 
 #![allow(dead_code)]
 
+pub mod bomb;
+
 use std::collections::BTreeMap;
 use std::io::{Cursor, Read};
 
