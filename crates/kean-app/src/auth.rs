@@ -17,6 +17,9 @@ pub struct Settings {
     /// Mark the session cookie `Secure` (when kean is served over HTTPS,
     /// directly or behind a proxy).
     pub secure_cookies: bool,
+    /// The most bytes of staged uploads (waiting for their import to be
+    /// confirmed) one user may have, and all users together.
+    pub upload_quota: kean_store::UploadQuota,
 }
 
 impl Default for Settings {
@@ -27,6 +30,10 @@ impl Default for Settings {
             max_failed_logins: 5,
             lockout: Duration::minutes(15),
             secure_cookies: false,
+            upload_quota: kean_store::UploadQuota {
+                per_user: 100 * 1024 * 1024,
+                total: 1024 * 1024 * 1024,
+            },
         }
     }
 }

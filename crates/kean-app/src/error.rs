@@ -131,6 +131,28 @@ impl AppError {
                 "限制名单在筛查期间发生了变化，请重试",
                 "the restricted lists changed during the screening; try again",
             ),
+            StoreError::QuotaExceeded { all_users, limit } => {
+                let mb = limit / (1024 * 1024);
+                if all_users {
+                    AppError::new(
+                        ErrorCode::QuotaExceeded,
+                        format!("待确认的上传文件总量已达上限（{mb} MB），请稍后再试或联系管理员"),
+                        format!(
+                            "the staged uploads of all users have reached their limit ({mb} MB); try again later or ask an administrator"
+                        ),
+                    )
+                } else {
+                    AppError::new(
+                        ErrorCode::QuotaExceeded,
+                        format!(
+                            "您待确认的上传文件已达上限（{mb} MB）：请先确认或放弃其他导入，24 小时后未确认的文件会自动删除"
+                        ),
+                        format!(
+                            "your staged uploads have reached their limit ({mb} MB): confirm or abandon other imports first; unconfirmed uploads are deleted after 24 hours"
+                        ),
+                    )
+                }
+            }
             StoreError::Database { detail, .. } => AppError::internal(detail),
         }
     }

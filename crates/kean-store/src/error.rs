@@ -16,6 +16,9 @@ pub enum StoreError {
     NoChange,
     /// The restricted lists changed while a screening ran; screen again.
     Stale,
+    /// Staging an upload would exceed a quota of staged bytes: the user's
+    /// own (`all_users` false) or everyone's together; `limit` in bytes.
+    QuotaExceeded { all_users: bool, limit: u64 },
     /// The database failed or was unreachable, or held something the store
     /// could not read; `kind` tells failures apart, `detail` is for the log.
     Database { kind: DbFailure, detail: String },
@@ -69,6 +72,11 @@ impl std::fmt::Display for StoreError {
             }
             StoreError::NoChange => write!(f, "nothing changed"),
             StoreError::Stale => write!(f, "the restricted lists changed meanwhile"),
+            StoreError::QuotaExceeded { all_users, limit } => write!(
+                f,
+                "staged uploads would exceed {} quota of {limit} bytes",
+                if *all_users { "the global" } else { "the user's" }
+            ),
             StoreError::Database { detail, .. } => write!(f, "database error: {detail}"),
         }
     }

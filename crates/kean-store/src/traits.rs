@@ -12,8 +12,8 @@ use crate::screening::{
     ScreeningSummary, StoredEntry, SubjectRow, SubjectScreening, SubjectState,
 };
 use crate::types::{
-    AggRow, Backend, GroupBy, ImportRecord, KeyRow, ListQuery, NewImport, NewUser, Page, SessionRow, User, UserChange,
-    WriteMeta,
+    AggRow, Backend, GroupBy, ImportRecord, KeyRow, ListQuery, NewImport, NewUser, Page, SessionRow, UploadQuota, User,
+    UserChange, WriteMeta,
 };
 
 /// Everything the application uses: the registry, accounts, audit, and
@@ -110,7 +110,10 @@ pub trait AccountStore: Send + Sync {
     /// A session and its user, in one statement (every request asks).
     async fn session(&self, token_hash: &str) -> Result<Option<(SessionRow, User)>>;
     /// Keeps an uploaded file until its owner confirms the import (and
-    /// drops uploads older than `expire_before`).
+    /// drops uploads older than `expire_before`). It replaces the user's
+    /// earlier upload for the same kind; if the user's staged uploads, or
+    /// all users' together, would then hold more bytes than `quota` allows,
+    /// nothing changes and the answer is [`crate::StoreError::QuotaExceeded`].
     #[allow(clippy::too_many_arguments)]
     async fn put_upload(
         &self,
@@ -121,6 +124,7 @@ pub trait AccountStore: Send + Sync {
         content: &[u8],
         at: &str,
         expire_before: &str,
+        quota: UploadQuota,
     ) -> Result<()>;
     /// An upload, only for the user who made it, and only if it was made
     /// at or after `not_before` (older ones have lapsed, whether or not a

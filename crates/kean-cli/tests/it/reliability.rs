@@ -69,3 +69,54 @@ async fn an_overlong_csv_cell_is_refused_naming_it(s: Server) {
     assert!(html.contains("第 2 行 A 列的单元格超过 32767 个字符"), "{html}");
 }
 on_both!(an_overlong_csv_cell_is_refused_naming_it);
+
+/// The staged uploads in the database: how many, and their bytes.
+async fn staged(s: &Server) -> (i64, i64) {
+    use sqlx::Row;
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&s.url).await.expect("connect");
+    let row = sqlx::query("SELECT COUNT(*) AS n, COALESCE(SUM(LENGTH(content)), 0) AS bytes FROM pending_uploads")
+        .fetch_one(&pool)
+        .await
+        .expect("count uploads");
+    (row.get::<i64, _>("n"), row.get::<i64, _>("bytes"))
+}
+
+/// Five 45 MB uploads once added 226 MB to the database. A new upload for
+/// a registry replaces the user's earlier one for it (its check cannot be
+/// confirmed any more), and a user's staged uploads may hold 100 MB: the
+/// next one is refused with 413 `quota_exceeded`, nothing of it kept.
+async fn staged_uploads_have_a_quota(s: Server) {
+    let b = basics(&s.app).await;
+    let pw = user(&s.app, "liaison", Role::Liaison, Some(b.org_a)).await;
+    let web = Web::login(&s.base, "liaison", &pw).await;
+    // Not a spreadsheet: refused on the check, but staged all the same.
+    let junk = |n: u8| {
+        let mut v = vec![0u8; 45 << 20];
+        v[0] = n;
+        v
+    };
+    for i in 0..3 {
+        let (status, html) = upload(&web, "platforms", junk(i), "junk.bin").await;
+        assert_eq!(status, 422, "{html}");
+    }
+    assert_eq!(
+        staged(&s).await,
+        (1, 45 << 20),
+        "one staged upload per registry and user"
+    );
+    let (status, html) = upload(&web, "achievements", junk(9), "junk.bin").await;
+    assert_eq!(status, 422, "{html}");
+    assert_eq!(staged(&s).await, (2, 90 << 20));
+    let (status, html) = upload(&web, "contracts", junk(10), "junk.bin").await;
+    assert_eq!(status, 413, "{html}");
+    assert!(html.contains("100 MB"), "{html}");
+    assert_eq!(staged(&s).await, (2, 90 << 20), "the refused upload is not kept");
+    // Another user has a quota of their own.
+    let pw2 = user(&s.app, "officer", Role::Reviewer, None).await;
+    let officer = Web::login(&s.base, "officer", &pw2).await;
+    let (status, html) = upload(&officer, "contracts", junk(11), "junk.bin").await;
+    assert_eq!(status, 422, "{html}");
+    assert_eq!(staged(&s).await, (3, 135 << 20));
+}
+on_both!(staged_uploads_have_a_quota);
