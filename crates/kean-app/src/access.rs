@@ -463,14 +463,23 @@ impl Access {
                 kean_store::UserChange::Password(hash_password(pw).await?)
             }
         };
-        self.app
+        let unlock = matches!(
+            change,
+            kean_store::UserChange::Unlock | kean_store::UserChange::Password(_)
+        );
+        let user = self
+            .app
             .store()
             .change_user(user_id, &change, &self.meta())
             .await
             .map_err(|e| match e {
                 kean_store::StoreError::NotFound => AppError::new(ErrorCode::NotFound, "用户不存在", "no such user"),
                 other => AppError::from_store(other),
-            })
+            })?;
+        if unlock {
+            self.app.forget_login_failures(&user.username);
+        }
+        Ok(user)
     }
 
     /// Finds a user by name (for the command line).

@@ -17,6 +17,7 @@ mod import;
 mod password;
 mod screening;
 mod stats;
+mod throttle;
 
 use std::sync::Arc;
 
@@ -85,6 +86,7 @@ pub struct App {
     clock: Arc<dyn Clock>,
     settings: Settings,
     screening: Arc<screening::ScreeningCache>,
+    login_guard: Arc<throttle::LoginGuard>,
 }
 
 impl App {
@@ -103,6 +105,7 @@ impl App {
             clock,
             settings: Settings::default(),
             screening: Arc::default(),
+            login_guard: Arc::default(),
         })
     }
 

@@ -204,6 +204,33 @@ fn parse_bool(s: &str) -> Option<bool> {
     }
 }
 
+/// Checks text that is not a registry field (a username, a name, a note,
+/// a search) before it goes anywhere: at most `max` characters and no
+/// control characters — none at all, or with `multiline` none but tabs and
+/// line breaks. A NUL cannot be stored in PostgreSQL and no control
+/// character belongs in what people type. The error names `field`.
+pub fn check_text(field: &str, value: &str, max: usize, multiline: bool) -> Result<(), FieldError> {
+    let n = value.chars().count();
+    if n > max {
+        return Err(FieldError::new(
+            field,
+            format!("{field}：不能超过{max}个字符（当前{n}个）"),
+            format!("{field}: at most {max} characters (got {n})"),
+        ));
+    }
+    if value
+        .chars()
+        .any(|c| c.is_control() && !(multiline && matches!(c, '\t' | '\n' | '\r')))
+    {
+        return Err(FieldError::new(
+            field,
+            format!("{field}：不能包含控制字符"),
+            format!("{field}: must not contain control characters"),
+        ));
+    }
+    Ok(())
+}
+
 fn parse_field(f: &Field, raw: &str, today: NaiveDate) -> Result<Value, FieldError> {
     let err =
         |zh: String, en: String| FieldError::new(f.name, format!("{}：{}", f.zh, zh), format!("{}: {}", f.en, en));
@@ -220,6 +247,14 @@ fn parse_field(f: &Field, raw: &str, today: NaiveDate) -> Result<Value, FieldErr
                 return Err(err(
                     "不能包含换行或控制字符".into(),
                     "must not contain line breaks or control characters".into(),
+                ));
+            }
+            // Long text keeps its tabs and line breaks, nothing else: a NUL
+            // cannot even be stored in PostgreSQL.
+            if raw.chars().any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r')) {
+                return Err(err(
+                    "不能包含控制字符（制表符和换行除外）".into(),
+                    "must not contain control characters (other than tabs and line breaks)".into(),
                 ));
             }
             Ok(Value::Text(raw.to_string()))

@@ -45,6 +45,36 @@ fn bare_page(lang: Lang, e: AppError) -> Response {
     PageError::bare(lang, e).into_response()
 }
 
+/// The client's address, for counting failed logins: the connection's
+/// peer (kean behind a reverse proxy sees the proxy's; see
+/// `Settings::trust_forwarded_for`).
+pub struct Source(pub std::net::IpAddr);
+
+impl FromRequestParts<AppState> for Source {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0.ip())
+            .unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED));
+        if !state.app.settings().trust_forwarded_for {
+            return Ok(Source(peer));
+        }
+        // The address the proxy saw: the last one it appended.
+        let forwarded = parts
+            .headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .filter_map(|a| a.trim().parse::<std::net::IpAddr>().ok())
+            .next_back();
+        Ok(Source(forwarded.unwrap_or(peer)))
+    }
+}
+
 /// A logged-in browser user.
 pub struct WebUser {
     pub access: Access,

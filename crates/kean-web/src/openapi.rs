@@ -119,7 +119,7 @@ pub fn build() -> J {
     paths.insert("/api/v1/auth/token".into(), json!({
         "post": { "tags": ["auth"], "security": [], "summary": "Exchange username and password for a bearer token",
             "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["username", "password"], "properties": { "username": { "type": "string" }, "password": { "type": "string" } } } } } },
-            "responses": { "201": { "description": "token", "content": { "application/json": { "schema": { "type": "object", "properties": { "token": { "type": "string" }, "expires_at": { "type": "string" } } } } } }, "401": err("wrong credentials"), "423": err("account locked") } },
+            "responses": { "201": { "description": "token", "content": { "application/json": { "schema": { "type": "object", "properties": { "token": { "type": "string" }, "expires_at": { "type": "string" } } } } } }, "401": err("wrong username or password (the same answer for an unknown name, a wrong password and a disabled account)"), "422": err("the username holds control characters or is too long"), "429": err("too many failed logins for this username or from this address: too_many_attempts, wait the seconds the message names") } },
         "delete": { "tags": ["auth"], "summary": "Revoke the token used", "responses": { "204": { "description": "revoked" } } },
     }));
     paths.insert(

@@ -120,3 +120,211 @@ async fn staged_uploads_have_a_quota(s: Server) {
     assert_eq!(staged(&s).await, (3, 135 << 20));
 }
 on_both!(staged_uploads_have_a_quota);
+
+/// A client whose connections come from `ip` (any 127.x.y.z reaches the
+/// server on 127.0.0.1): a second machine for the login tests.
+fn client_from(ip: [u8; 4]) -> reqwest::Client {
+    reqwest::Client::builder()
+        .local_address(std::net::IpAddr::from(ip))
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}
+
+/// Asks the token endpoint; the status and the body as text.
+async fn token(s: &Server, c: &reqwest::Client, name: &str, pw: &str) -> (u16, String) {
+    let r = c
+        .post(format!("{}/api/v1/auth/token", s.base))
+        .json(&serde_json::json!({ "username": name, "password": pw }))
+        .send()
+        .await
+        .expect("token request");
+    (r.status().as_u16(), r.text().await.expect("body"))
+}
+
+/// The login form; the status and the error shown.
+async fn form_login(s: &Server, c: &reqwest::Client, name: &str, pw: &str) -> (u16, String) {
+    let page = c
+        .get(format!("{}/login", s.base))
+        .send()
+        .await
+        .expect("login page")
+        .text()
+        .await
+        .expect("html");
+    let r = c
+        .post(format!("{}/login", s.base))
+        .form(&[
+            ("username", name),
+            ("password", pw),
+            ("_csrf", &csrf_of(&page)),
+            ("next", "/"),
+        ])
+        .send()
+        .await
+        .expect("login post");
+    let status = r.status().as_u16();
+    let html = r.text().await.expect("html");
+    let error = html
+        .split("class=\"flash err\" role=\"alert\">")
+        .nth(1)
+        .and_then(|e| e.split('<').next())
+        .unwrap_or("")
+        .to_string();
+    (status, error)
+}
+
+/// The seconds a 429 asks to wait ("… try again in N seconds").
+fn wait_of(body: &str) -> u64 {
+    let v: serde_json::Value = serde_json::from_str(body).expect("json");
+    assert_eq!(v["error"]["code"], "too_many_attempts", "{v}");
+    let msg = v["error"]["message"].as_str().unwrap_or("");
+    msg.split("try again in ")
+        .nth(1)
+        .and_then(|m| m.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("no wait in {msg}"))
+}
+
+/// An unknown username, a wrong password and a disabled account get the
+/// same answer — status and body — on the token endpoint and the login
+/// page, after comparable time; only the right password of a disabled
+/// account learns that it is disabled.
+async fn failed_logins_answer_alike(s: Server) {
+    let pw = user(&s.app, "clerk", Role::Reviewer, None).await;
+    let pw_gone = user(&s.app, "gone", Role::Reviewer, None).await;
+    let sys = s.app.system_access("t");
+    let gone = sys.user_named("gone").await.unwrap();
+    sys.change_user(gone.id, kean_app::UserAction::SetDisabled(true))
+        .await
+        .unwrap();
+    let c = client_from([127, 0, 0, 3]);
+    let mut answers = vec![];
+    let mut times = vec![];
+    for name in ["nobody", "clerk", "gone"] {
+        let t = std::time::Instant::now();
+        answers.push(token(&s, &c, name, "Wrong-passw0rd").await);
+        times.push(t.elapsed());
+    }
+    assert_eq!(answers[0].0, 401, "{answers:?}");
+    assert!(answers.iter().all(|a| *a == answers[0]), "{answers:?}");
+    let (fastest, slowest) = (times.iter().min().unwrap(), times.iter().max().unwrap());
+    assert!(*slowest < *fastest * 5, "argon2 runs for every name: {times:?}");
+    let web = client_from([127, 0, 0, 4]);
+    let mut pages = vec![];
+    for name in ["nobody", "clerk", "gone"] {
+        pages.push(form_login(&s, &web, name, "Wrong-passw0rd").await);
+    }
+    assert_eq!(pages[0].0, 401, "{pages:?}");
+    assert!(!pages[0].1.is_empty(), "{pages:?}");
+    assert!(pages.iter().all(|p| *p == pages[0]), "{pages:?}");
+    let (st, body) = token(&s, &c, "gone", &pw_gone).await;
+    assert_eq!(st, 401);
+    assert!(body.contains("disabled"), "{body}");
+    assert_eq!(token(&s, &c, "clerk", &pw).await.0, 201);
+}
+on_both!(failed_logins_answer_alike);
+
+/// Failures back off instead of locking: an address that keeps failing
+/// waits twice as long each time, and its right password works once the
+/// wait is over; the officer, from the address they logged in from
+/// before, is never held back by another's failures, and from a new
+/// address waits at most a minute.
+async fn failed_logins_back_off_per_account_and_address(s: Server) {
+    let pw = user(&s.app, "clerk", Role::Reviewer, None).await;
+    let officer = client_from([127, 0, 0, 1]);
+    let attacker = client_from([127, 0, 0, 2]);
+    assert_eq!(
+        token(&s, &officer, "clerk", &pw).await.0,
+        201,
+        "the officer's usual address"
+    );
+    // Two free failures, the third starts a wait of 2 s.
+    for _ in 0..3 {
+        assert_eq!(token(&s, &attacker, "clerk", "Wrong-passw0rd").await.0, 401);
+    }
+    let (st, body) = token(&s, &attacker, "clerk", &pw).await;
+    assert_eq!(st, 429, "{body}");
+    assert_eq!(wait_of(&body), 2, "{body}");
+    s.clock.advance(std::time::Duration::from_secs(2));
+    assert_eq!(
+        token(&s, &attacker, "clerk", &pw).await.0,
+        201,
+        "the right password after the wait"
+    );
+    // The attacker keeps failing, waiting each wait out: the waits double.
+    let mut waits = vec![];
+    let mut failures = 0;
+    while failures < 16 {
+        let (st, body) = token(&s, &attacker, "clerk", "Wrong-passw0rd").await;
+        if st == 429 {
+            let w = wait_of(&body);
+            waits.push(w);
+            s.clock.advance(std::time::Duration::from_secs(w));
+        } else {
+            assert_eq!(st, 401, "{body}");
+            failures += 1;
+        }
+    }
+    assert!(waits.windows(2).all(|w| w[1] >= w[0]), "{waits:?}");
+    assert!(waits.iter().any(|w| *w >= 64), "{waits:?}");
+    let (st, body) = token(&s, &attacker, "clerk", &pw).await;
+    assert_eq!(st, 429, "{body}");
+    // The officer's address is not held back at all.
+    assert_eq!(token(&s, &officer, "clerk", &pw).await.0, 201);
+    // A new address waits out the account's backoff, a minute at most.
+    let (st, body) = token(&s, &client_from([127, 0, 0, 5]), "clerk", &pw).await;
+    assert_eq!(st, 429, "{body}");
+    let w = wait_of(&body);
+    assert!(w <= 60, "{body}");
+    s.clock.advance(std::time::Duration::from_secs(w));
+    assert_eq!(token(&s, &client_from([127, 0, 0, 5]), "clerk", &pw).await.0, 201);
+    // The page login backs off alike.
+    let (st, msg) = form_login(&s, &attacker, "clerk", &pw).await;
+    assert_eq!(st, 429, "{msg}");
+}
+on_both!(failed_logins_back_off_per_account_and_address);
+
+/// Fifty failed logins for unknown names from one address once wrote
+/// fifty audit records; now the first is recorded at once and the rest of
+/// the 15-minute window as one `login_failures` record counting them.
+async fn failed_logins_are_audited_per_address_and_window(s: Server) {
+    let c = client_from([127, 0, 0, 6]);
+    for i in 0..50 {
+        let (st, body) = token(&s, &c, &format!("nobody{i}"), "Wrong-passw0rd").await;
+        assert!(st == 401 || st == 429, "{st} {body}");
+    }
+    let sys = s.app.system_access("t");
+    let of = |action: &'static str| {
+        let sys = &sys;
+        async move {
+            sys.audit_page(1, 500)
+                .await
+                .unwrap()
+                .items
+                .into_iter()
+                .filter(|e| e.draft.action == action)
+                .collect::<Vec<_>>()
+        }
+    };
+    let first = of("login_failed").await;
+    assert_eq!(first.len(), 1, "{first:?}");
+    assert_eq!(first[0].draft.actor, "unknown:nobody0");
+    assert!(of("login_failures").await.is_empty());
+    s.clock.advance(std::time::Duration::from_secs(15 * 60));
+    // The next login (of anyone) records the window that ended.
+    let (st, _) = token(&s, &client_from([127, 0, 0, 7]), "someone", "Wrong-passw0rd").await;
+    assert_eq!(st, 401);
+    let summary = of("login_failures").await;
+    assert_eq!(summary.len(), 1, "{summary:?}");
+    let after = summary[0].draft.after.clone().unwrap();
+    assert_eq!(after["source"], "127.0.0.6", "{after}");
+    assert_eq!(
+        after["failures"].as_u64().unwrap() + after["refused"].as_u64().unwrap(),
+        49,
+        "{after}"
+    );
+    assert!(after["refused"].as_u64().unwrap() > 0, "{after}");
+}
+on_both!(failed_logins_are_audited_per_address_and_window);
