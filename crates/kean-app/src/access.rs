@@ -381,11 +381,14 @@ impl Access {
             ));
         }
         let display_name = display_name.trim();
-        if display_name.is_empty() || display_name.chars().count() > 50 {
+        if display_name.is_empty()
+            || display_name.chars().count() > 50
+            || kean_core::record::check_text("display_name", display_name, 50, false).is_err()
+        {
             errors.push(FieldError::new(
                 "display_name",
-                "姓名：必填，最多50个字符",
-                "display name: required, at most 50 characters",
+                "姓名：必填，最多50个字符，不含控制字符",
+                "display name: required, at most 50 characters, no control characters",
             ));
         }
         if let Err(e) = check_password_policy(password) {

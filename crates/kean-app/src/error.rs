@@ -86,6 +86,30 @@ impl AppError {
     /// Like [`AppError::from_store`], naming the clashing field by its label.
     pub fn from_store_for(kind: kean_core::Kind, e: StoreError) -> AppError {
         match e {
+            // A combination (a revenue report's organization and year):
+            // every field of it is named.
+            StoreError::Duplicate { field }
+                if let Some(combo) = kind.unique_together().iter().find(|c| c.contains(&field.as_str())) =>
+            {
+                let label = |zh: bool| {
+                    combo
+                        .iter()
+                        .map(|n| kind.field(n).map_or(*n, |f| if zh { f.zh } else { f.en }))
+                        .collect::<Vec<_>>()
+                        .join(if zh { "和" } else { " and " })
+                };
+                let (zh, en) = (
+                    format!("{}：已有相同的记录", label(true)),
+                    format!("{}: another record has the same", label(false)),
+                );
+                AppError {
+                    fields: combo
+                        .iter()
+                        .map(|n| FieldError::new(n, zh.clone(), en.clone()))
+                        .collect(),
+                    ..AppError::new(ErrorCode::Conflict, zh.clone(), en.clone())
+                }
+            }
             StoreError::Duplicate { field } => {
                 let (zh, en) = kind
                     .field(&field)
@@ -153,6 +177,17 @@ impl AppError {
                     )
                 }
             }
+            StoreError::Database {
+                kind: kean_store::DbFailure::InvalidText,
+                detail,
+            } => AppError {
+                detail: Some(detail),
+                ..AppError::new(
+                    ErrorCode::ValidationFailed,
+                    "提交的文字含有无法保存的字符（如控制字符）",
+                    "the text holds a character that cannot be stored (a control character)",
+                )
+            },
             StoreError::Database { detail, .. } => AppError::internal(detail),
         }
     }

@@ -653,3 +653,22 @@ mod tests {
         assert_eq!(high_tech_valid_until(d), NaiveDate::from_ymd_opt(2026, 12, 7).unwrap());
     }
 }
+
+#[cfg(test)]
+mod control_character_tests {
+    use super::*;
+
+    #[test]
+    fn text_refuses_control_characters_naming_the_field() {
+        assert!(check_text("q", "甲乙", 100, false).is_ok());
+        assert_eq!(check_text("q", "a\u{0}", 100, false).unwrap_err().field, "q");
+        assert!(check_text("note", "a\n\tb\r\n", 100, true).is_ok());
+        assert!(check_text("note", "a\u{0}b", 100, true).is_err());
+        assert!(check_text("note", "a\u{1b}b", 100, true).is_err());
+        assert!(check_text("q", "abc", 2, false).is_err());
+        let today = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+        let note = Kind::RevenueReport.field("note").unwrap();
+        assert!(parse_field(note, "第一行\n第二行", today).is_ok());
+        assert_eq!(parse_field(note, "a\u{0}b", today).unwrap_err().field, "note");
+    }
+}

@@ -38,6 +38,10 @@ pub enum DbFailure {
     /// (PostgreSQL serialization failure or deadlock, SQLite busy or
     /// locked): running it again may succeed.
     Serialization,
+    /// The database cannot store a text it was given (PostgreSQL: a NUL
+    /// character, 22021, or one outside its encoding, 22P05). Validation
+    /// refuses such text first; this is the backstop.
+    InvalidText,
     /// The database could not be reached (I/O, pool closed or timed out).
     Connection,
     /// Anything else, including data the store could not decode.
@@ -106,6 +110,7 @@ impl From<sqlx::Error> for StoreError {
                     _ if matches!(code, "40001" | "40P01" | "5" | "6" | "261" | "517" | "262") => {
                         DbFailure::Serialization
                     }
+                    _ if matches!(code, "22021" | "22P05") => DbFailure::InvalidText,
                     _ => DbFailure::Other,
                 }
             }

@@ -139,6 +139,9 @@ impl FromRequest<AppState> for WebForm {
             .map(String::from);
         let req = Request::from_parts(parts, body);
         let Form(pairs): Form<Vec<(String, String)>> = Form::from_request(req, state).await.map_err(|e| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                return bare_page(user.lang, crate::respond::too_large(None));
+            }
             bare_page(
                 user.lang,
                 AppError::new(
@@ -186,22 +189,33 @@ impl FromRequest<AppState> for WebUpload {
         let user = WebUser::from_request_parts(&mut parts, state).await?;
         let lang = user.lang;
         let bad = |zh: String, en: String| bare_page(lang, AppError::new(ErrorCode::BadRequest, zh, en));
+        let limit = kean_exchange::DEFAULT_MAX_BYTES + 1_000_000;
+        let too_large = || bare_page(lang, crate::respond::too_large(Some(limit)));
         let mut mp = Multipart::from_request(Request::from_parts(parts, body), state)
             .await
-            .map_err(|e| bad(format!("上传内容无法解析：{e}"), format!("unreadable upload: {e}")))?;
+            .map_err(|e| {
+                if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    return too_large();
+                }
+                bad(format!("上传内容无法解析：{e}"), format!("unreadable upload: {e}"))
+            })?;
         let (mut csrf, mut file_name, mut bytes, mut force) = (String::new(), String::new(), None, false);
         let mut text = HashMap::new();
-        while let Some(field) = mp
-            .next_field()
-            .await
-            .map_err(|e| bad(format!("上传中断：{e}"), format!("upload interrupted: {e}")))?
-        {
+        while let Some(field) = mp.next_field().await.map_err(|e| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                return too_large();
+            }
+            bad(format!("上传中断：{e}"), format!("upload interrupted: {e}"))
+        })? {
             match field.name().unwrap_or("") {
                 "_csrf" => csrf = field.text().await.unwrap_or_default(),
                 "force" => force = field.text().await.is_ok_and(|v| v == "true"),
                 "file" => {
                     file_name = field.file_name().unwrap_or("upload").to_string();
                     let data = field.bytes().await.map_err(|e| {
+                        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                            return too_large();
+                        }
                         bad(
                             format!(
                                 "文件过大或上传中断（上限 {} MB）：{e}",

@@ -48,6 +48,10 @@ pub fn parse_list_params(kind: Kind, pairs: &[(String, String)], strict: bool) -
     let mut sort_field: Option<&'static str> = None;
     for (k, v) in pairs {
         let v = v.trim();
+        // A NUL cannot reach PostgreSQL, nor a control character a search.
+        if let Err(e) = kean_core::record::check_text(k, v, usize::MAX, false) {
+            return Err(bad_param(k, e.message_zh, e.message_en));
+        }
         match k.as_str() {
             "q" => {
                 p.keyword = v.chars().take(100).collect();
@@ -318,6 +322,9 @@ pub fn parse_filter(q: &HashMap<String, String>, default_open: bool) -> Result<H
     };
     for (k, v) in q {
         let v = v.trim();
+        if kean_core::record::check_text(k, v, usize::MAX, false).is_err() {
+            return Err(bad(k, v));
+        }
         match k.as_str() {
             "status" if v.is_empty() || v == "all" => f.status = None,
             "status" => f.status = Some(HitStatus::parse(v).ok_or_else(|| bad("status", v))?),

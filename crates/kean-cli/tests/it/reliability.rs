@@ -328,3 +328,133 @@ async fn failed_logins_are_audited_per_address_and_window(s: Server) {
     assert!(after["refused"].as_u64().unwrap() > 0, "{after}");
 }
 on_both!(failed_logins_are_audited_per_address_and_window);
+
+/// A second revenue report for one organization and year, or an update
+/// moving one onto a year already reported, answered 500: now 409 naming
+/// both fields of the combination.
+async fn duplicate_revenue_reports_are_conflicts(s: Server) {
+    let b = basics(&s.app).await;
+    let pw = user(&s.app, "officer", Role::Reviewer, None).await;
+    let api = crate::common::Api::login(&s.base, "officer", &pw).await;
+    let report = |year: &str| serde_json::json!({ "org_id": b.org_a, "year": year, "revenue": "1000.00" });
+    let (st, first) = api.post("/api/v1/registry/revenue-reports", report("2024")).await;
+    assert_eq!(st, 201, "{first}");
+    let (st, e) = api.post("/api/v1/registry/revenue-reports", report("2024")).await;
+    assert_eq!((st, e["error"]["code"].as_str()), (409, Some("conflict")), "{e}");
+    let fields: Vec<&str> = e["error"]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["org_id", "year"], "{e}");
+    let (st, second) = api.post("/api/v1/registry/revenue-reports", report("2023")).await;
+    assert_eq!(st, 201, "{second}");
+    let mut moved = second["fields"].clone();
+    moved["year"] = serde_json::json!("2024");
+    moved["_version"] = second["version"].clone();
+    let (st, e) = api
+        .put(&format!("/api/v1/registry/revenue-reports/{}", second["id"]), moved)
+        .await;
+    assert_eq!((st, e["error"]["code"].as_str()), (409, Some("conflict")), "{e}");
+    assert_eq!(e["error"]["fields"][1]["field"], "year", "{e}");
+}
+on_both!(duplicate_revenue_reports_are_conflicts);
+
+/// A NUL (or another control character) in any text is refused as
+/// invalid input naming its field — on PostgreSQL it was a 500 —, on the
+/// API, in forms, in imports, in searches and on the unauthenticated token
+/// endpoint.
+async fn control_characters_are_invalid_input(s: Server) {
+    let b = basics(&s.app).await;
+    let pw = user(&s.app, "officer", Role::Reviewer, None).await;
+    let api = crate::common::Api::login(&s.base, "officer", &pw).await;
+    // A long text (the note) keeps tabs and line breaks, nothing else.
+    let report =
+        |note: &str| serde_json::json!({ "org_id": b.org_a, "year": "2024", "revenue": "1000.00", "note": note });
+    let (st, e) = api.post("/api/v1/registry/revenue-reports", report("a\u{0}b")).await;
+    assert_eq!(
+        (st, e["error"]["fields"][0]["field"].as_str()),
+        (422, Some("note")),
+        "{e}"
+    );
+    let (st, e) = api.post("/api/v1/registry/revenue-reports", report("a\u{7}b")).await;
+    assert_eq!(
+        (st, e["error"]["fields"][0]["field"].as_str()),
+        (422, Some("note")),
+        "{e}"
+    );
+    let (st, e) = api
+        .post("/api/v1/registry/revenue-reports", report("line\n\tnext"))
+        .await;
+    assert_eq!(st, 201, "{e}");
+    // The token endpoint, before anyone is known.
+    let r = api
+        .http
+        .post(format!("{}/api/v1/auth/token", s.base))
+        .json(&serde_json::json!({ "username": "offi\u{0}cer", "password": "x" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 422);
+    let e: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(e["error"]["fields"][0]["field"], "username", "{e}");
+    // A search and a filter.
+    let (st, e) = api.get("/api/v1/registry/organizations?q=%E7%94%B2%00").await;
+    assert_eq!((st, e["error"]["fields"][0]["field"].as_str()), (400, Some("q")), "{e}");
+    let (st, e) = api.get("/api/v1/registry/organizations?name=a%00").await;
+    assert_eq!(
+        (st, e["error"]["fields"][0]["field"].as_str()),
+        (400, Some("name")),
+        "{e}"
+    );
+    // A form.
+    let web = Web::login(&s.base, "officer", &pw).await;
+    let (_, page) = web.get("/registry/platforms/new").await;
+    let org = b.org_a.to_string();
+    let (st, html, _) = web
+        .post(
+            "/registry/platforms",
+            &[
+                ("_csrf", &csrf_of(&page)),
+                ("name", "平台\u{0}"),
+                ("platform_type", "enterprise_center"),
+                ("level", "city"),
+                ("org_id", &org),
+            ],
+        )
+        .await;
+    assert_eq!(st, 422, "{html}");
+    assert!(html.contains("控制字符"), "{html}");
+    // A user's display name.
+    let sys = s.app.system_access("t");
+    let e = sys
+        .create_user("nul", "名\u{0}字", Role::Reviewer, None, "Passw0rd2025")
+        .await
+        .unwrap_err();
+    assert_eq!(e.fields[0].field, "display_name", "{e}");
+}
+on_both!(control_characters_are_invalid_input);
+
+/// Bodies over the limit answer 413 `payload_too_large`, not 400.
+async fn oversized_bodies_are_413(s: Server) {
+    let pw = user(&s.app, "officer", Role::Reviewer, None).await;
+    let api = crate::common::Api::login(&s.base, "officer", &pw).await;
+    let big = serde_json::json!({ "name": "x".repeat(3 << 20) });
+    let (st, e) = api.post("/api/v1/registry/platforms", big).await;
+    assert_eq!(
+        (st, e["error"]["code"].as_str()),
+        (413, Some("payload_too_large")),
+        "{e}"
+    );
+    let web = Web::login(&s.base, "officer", &pw).await;
+    let (_, page) = web.get("/registry/platforms/new").await;
+    let long = "x".repeat(3 << 20);
+    let (st, html, _) = web
+        .post("/registry/platforms", &[("_csrf", &csrf_of(&page)), ("name", &long)])
+        .await;
+    assert_eq!(st, 413, "{html}");
+    let (st, html) = upload(&web, "platforms", vec![b'a'; 52 << 20], "big.csv").await;
+    assert_eq!(st, 413, "{html}");
+}
+on_both!(oversized_bodies_are_413);
