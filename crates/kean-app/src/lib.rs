@@ -25,7 +25,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use kean_core::Clock;
 use kean_store::Store;
 
-pub use access::{Access, EXPORT_ROW_CAP, Export, Listing, UserAction};
+pub use access::{Access, AuditBreak, EXPORT_ROW_CAP, Export, Listing, UserAction};
 pub use auth::{LoginOk, SessionKind, Settings};
 pub use error::AppError;
 pub use import::{FileImport, ImportOutcome, ImportProgress, ImportRow, ImportSource, ImportStage, RowError};

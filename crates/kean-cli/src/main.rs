@@ -323,7 +323,7 @@ async fn main() -> ExitCode {
             let access = app.system_access("audit verify");
             let (last, hash) = match access.verify_audit().await {
                 Ok(Ok(x)) => x,
-                Ok(Err(seq)) => return fail(format!("audit chain broken at record {seq}")),
+                Ok(Err(broken)) => return fail(broken),
                 Err(e) => return fail(e),
             };
             if let Some((seq, want)) = anchor {

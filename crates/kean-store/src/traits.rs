@@ -152,6 +152,9 @@ pub trait AuditStore: Send + Sync {
     async fn audit_page(&self, page: u32, page_size: u32) -> Result<Page<AuditEntry>>;
     /// In sequence order, from `after_seq` (exclusive), at most `limit`.
     async fn audit_range(&self, after_seq: i64, limit: u32) -> Result<Vec<AuditEntry>>;
+    /// The chain head: the last record's sequence number and hash, as the
+    /// write path keeps them (`audit_head`).
+    async fn audit_head(&self) -> Result<(i64, String)>;
 }
 
 /// Restricted-party lists and their versions.

@@ -458,3 +458,56 @@ async fn oversized_bodies_are_413(s: Server) {
     assert_eq!(st, 413, "{html}");
 }
 on_both!(oversized_bodies_are_413);
+
+fn kean(args: &[&str]) -> std::process::Output {
+    std::process::Command::new(env!("CARGO_BIN_EXE_kean"))
+        .args(args)
+        .output()
+        .expect("run kean")
+}
+
+/// `kean audit verify` without an anchor printed "intact" for a log whose
+/// last record, last hundred or every record had been deleted, although the
+/// chain head still named the last sequence number and hash. It compares
+/// the walk's end with the head.
+async fn audit_verify_compares_with_the_chain_head(s: Server) {
+    let sys = s.app.system_access("t");
+    let rows: Vec<kean_app::ImportRow> = (0..150)
+        .map(|i| kean_app::ImportRow {
+            line: i + 2,
+            values: [("code", format!("{:06}", 140000 + i)), ("name", format!("区{i}"))]
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v))
+                .collect(),
+        })
+        .collect();
+    let source = kean_app::ImportSource {
+        file_name: "districts.csv".into(),
+        content_hash: "00".repeat(32),
+        force: false,
+        dry_run: false,
+        progress: None,
+    };
+    sys.import(kean_core::Kind::District, &rows, &source).await.unwrap();
+    let out = kean(&["audit", "verify", "--database-url", &s.url]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("intact"));
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&s.url).await.expect("connect");
+    for (cut, left) in [
+        ("seq = (SELECT MAX(seq) FROM audit_log)", "records after"),
+        ("seq > (SELECT MAX(seq) - 100 FROM audit_log)", "records after"),
+        ("1 = 1", "records after 0"),
+    ] {
+        // A subquery on the table deleted from: PostgreSQL and SQLite both take it.
+        sqlx::query(sqlx::AssertSqlSafe(format!("DELETE FROM audit_log WHERE {cut}")))
+            .execute(&pool)
+            .await
+            .unwrap();
+        let out = kean(&["audit", "verify", "--database-url", &s.url]);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{cut}: {}", String::from_utf8_lossy(&out.stdout));
+        assert!(err.contains(left) && err.contains("chain head"), "{cut}: {err}");
+    }
+}
+on_both!(audit_verify_compares_with_the_chain_head);
