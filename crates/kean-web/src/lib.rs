@@ -11,6 +11,7 @@
 
 mod api;
 mod auth;
+mod drain;
 mod i18n;
 mod openapi;
 mod pages;
@@ -41,6 +42,7 @@ pub fn router(app: App) -> Router {
         .nest("/api/v1", api::router())
         .fallback(fallback)
         .layer(middleware::from_fn(security_headers))
+        .layer(middleware::from_fn(drain::unread_body))
         .with_state(state)
 }
 
@@ -61,8 +63,14 @@ async fn fallback(req: Request) -> Response {
 }
 
 async fn security_headers(req: Request, next: Next) -> Response {
+    // Only the static files may be kept by a cache: every other answer is
+    // someone's page, data or export.
+    let cacheable = req.uri().path().starts_with("/static/");
     let mut res = next.run(req).await;
     let h = res.headers_mut();
+    if !cacheable {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));

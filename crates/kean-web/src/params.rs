@@ -268,11 +268,13 @@ pub fn stat_filter(
         }
         d
     };
-    if let Some(d) = date("from", &mut notice) {
-        f.from = d;
-    }
-    if let Some(d) = date("to", &mut notice) {
-        f.to = d;
+    // One side alone means "from X" (until today) or "until Y" (from the
+    // beginning of the records); neither, the last full year.
+    match (date("from", &mut notice), date("to", &mut notice)) {
+        (Some(from), Some(to)) => (f.from, f.to) = (from, to),
+        (Some(from), None) => (f.from, f.to) = (from, today.max(from)),
+        (None, Some(to)) => (f.from, f.to) = (kean_core::record::min_date(), to),
+        (None, None) => {}
     }
     if f.from > f.to {
         notice.push(lang.t("stats.bad_range").to_string());

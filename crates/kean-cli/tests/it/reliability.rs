@@ -511,3 +511,129 @@ async fn audit_verify_compares_with_the_chain_head(s: Server) {
     }
 }
 on_both!(audit_verify_compares_with_the_chain_head);
+
+/// Authenticated pages, API answers and exports are not kept by caches
+/// (`Cache-Control: no-store`); the static files are.
+async fn authenticated_answers_are_not_cached(s: Server) {
+    let pw = user(&s.app, "officer", Role::Admin, None).await;
+    let web = Web::login(&s.base, "officer", &pw).await;
+    let api = crate::common::Api::login(&s.base, "officer", &pw).await;
+    let cache = |r: &reqwest::Response| {
+        r.headers()
+            .get("cache-control")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string()
+    };
+    for path in [
+        "/",
+        "/registry/platforms",
+        "/registry/platforms/export.csv",
+        "/registry/platforms/export.xlsx",
+        "/statistics/export.xlsx",
+        "/system/audit",
+    ] {
+        let r = web.http.get(format!("{}{path}", s.base)).send().await.unwrap();
+        assert_eq!(r.status(), 200, "{path}");
+        assert_eq!(cache(&r), "no-store", "{path}");
+    }
+    let r = api
+        .http
+        .get(format!("{}/api/v1/me", s.base))
+        .bearer_auth(&api.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cache(&r), "no-store");
+    let r = web.http.get(format!("{}/static/app.css", s.base)).send().await.unwrap();
+    assert!(cache(&r).starts_with("public"), "{}", cache(&r));
+}
+on_both!(authenticated_answers_are_not_cached);
+
+/// A one-sided range means "from X" (until today) or "until Y" (from the
+/// beginning); it was silently swapped with the default year's other end.
+async fn one_sided_dashboard_ranges_are_honoured(s: Server) {
+    let pw = user(&s.app, "officer", Role::Reviewer, None).await;
+    let api = crate::common::Api::login(&s.base, "officer", &pw).await;
+    let today = s.app.system_access("t").today().to_string();
+    let (st, d) = api.get("/api/v1/statistics/dashboard?from=2026-01-01").await;
+    assert_eq!(st, 200, "{d}");
+    assert_eq!(
+        (d["from"].as_str(), d["to"].as_str()),
+        (Some("2026-01-01"), Some(today.as_str()))
+    );
+    let (st, d) = api.get("/api/v1/statistics/dashboard?to=2024-06-30").await;
+    assert_eq!(st, 200, "{d}");
+    assert_eq!(
+        (d["from"].as_str(), d["to"].as_str()),
+        (Some("1900-01-01"), Some("2024-06-30"))
+    );
+    // The page says the same, without a notice of a swap.
+    let web = Web::login(&s.base, "officer", &pw).await;
+    let (st, html) = web.get("/?from=2026-01-01").await;
+    assert_eq!(st, 200);
+    assert!(
+        html.contains("value=\"2026-01-01\"") && html.contains(&format!("value=\"{today}\"")),
+        "{html}"
+    );
+    assert!(!html.contains("已对调"), "{html}");
+}
+on_both!(one_sided_dashboard_ranges_are_honoured);
+
+/// After a 401 to a POST with a body, the connection stays usable: the
+/// body is read (and dropped) before the answer, so keep-alive holds.
+async fn a_refused_post_keeps_the_connection(s: Server) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let addr = s.base.trim_start_matches("http://").to_string();
+    let mut conn = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let body = format!("{{\"name\": \"{}\"}}", "x".repeat(256 * 1024));
+    for round in 0..3 {
+        let req = format!(
+            "POST /api/v1/registry/platforms HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+            body.len()
+        );
+        conn.write_all(req.as_bytes()).await.unwrap();
+        // The server may answer before the body is sent; send it anyway,
+        // as clients do.
+        let (mut rd, mut wr) = conn.split();
+        let send = async {
+            let _ = wr.write_all(body.as_bytes()).await;
+        };
+        let read = async {
+            let mut got = Vec::new();
+            let mut buf = [0u8; 4096];
+            loop {
+                let n = tokio::time::timeout(std::time::Duration::from_secs(10), rd.read(&mut buf))
+                    .await
+                    .expect("an answer in time")
+                    .unwrap_or(0);
+                if n == 0 {
+                    break;
+                }
+                got.extend_from_slice(&buf[..n]);
+                let text = String::from_utf8_lossy(&got).to_string();
+                if let Some(end) = text.find("\r\n\r\n") {
+                    let len = text[..end]
+                        .lines()
+                        .find_map(|l| {
+                            l.to_ascii_lowercase()
+                                .strip_prefix("content-length: ")
+                                .map(|v| v.trim().parse::<usize>().unwrap())
+                        })
+                        .unwrap_or(0);
+                    if got.len() >= end + 4 + len {
+                        break;
+                    }
+                }
+            }
+            String::from_utf8_lossy(&got).to_string()
+        };
+        let ((), answer) = tokio::join!(send, read);
+        assert!(answer.starts_with("HTTP/1.1 401"), "round {round}: {answer:?}");
+        assert!(
+            !answer.to_ascii_lowercase().contains("connection: close"),
+            "round {round}: {answer}"
+        );
+    }
+}
+on_both!(a_refused_post_keeps_the_connection);
