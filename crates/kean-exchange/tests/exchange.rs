@@ -1209,3 +1209,133 @@ mod bombs {
         );
     }
 }
+
+// ------------------------------------------- mutated real files (properties)
+
+mod mutated_files {
+    use super::common::mutate::{apply, mutation};
+    use super::common::{X, xlsx};
+    use kean_exchange::*;
+    use proptest::prelude::*;
+    use std::io::{Cursor, Read, Write};
+    use std::sync::OnceLock;
+
+    /// Workbooks as kean and Excel-like writers make them: every kind's
+    /// import template, an export, an error report's kind of sheet (dates,
+    /// numbers, booleans, shared strings).
+    fn workbooks() -> &'static [Vec<u8>] {
+        static W: OnceLock<Vec<Vec<u8>>> = OnceLock::new();
+        W.get_or_init(|| {
+            let mut w: Vec<Vec<u8>> = kean_core::schema::Kind::ALL
+                .iter()
+                .map(|k| template_xlsx(*k).unwrap())
+                .collect();
+            w.push(xlsx(&[
+                vec![X::S("名称"), X::S("日期"), X::S("金额"), X::S("是否")],
+                vec![X::S("小店区"), X::D(2025, 3, 1), X::N(1234.5), X::B(true)],
+                vec![X::Blank, X::S("甲"), X::N(-3.0), X::B(false)],
+            ]));
+            w
+        })
+    }
+
+    /// Real CSV files of shared/data (catalogues and a list), their first 32 KB.
+    fn csv_files() -> &'static [Vec<u8>] {
+        static C: OnceLock<Vec<Vec<u8>>> = OnceLock::new();
+        C.get_or_init(|| {
+            let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data");
+            [
+                "catalogues/chokepoint_35_kjrb2018.csv",
+                "catalogues/export_tech_catalog_partial.csv",
+                "lists/cn_lists_flat.csv",
+            ]
+            .iter()
+            .filter_map(|f| std::fs::read(dir.join(f)).ok())
+            .map(|mut b| {
+                b.truncate(32 * 1024);
+                b
+            })
+            .collect()
+        })
+    }
+
+    /// The workbook with one part's (unpacked) bytes replaced, written back
+    /// stored.
+    fn with_part(bytes: &[u8], part: usize, edit: impl FnOnce(&mut Vec<u8>)) -> Vec<u8> {
+        let mut zin = zip::ZipArchive::new(Cursor::new(bytes)).unwrap();
+        let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let stored = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+        let target = part % zin.len();
+        let mut edit = Some(edit);
+        for i in 0..zin.len() {
+            let mut f = zin.by_index(i).unwrap();
+            let name = f.name().unwrap().to_string();
+            let mut data = Vec::new();
+            f.read_to_end(&mut data).unwrap();
+            if i == target
+                && let Some(edit) = edit.take()
+            {
+                edit(&mut data);
+            }
+            out.start_file(name, stored).unwrap();
+            out.write_all(&data).unwrap();
+        }
+        out.finish().unwrap().into_inner()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+        /// A part's XML mutated (the zip stays sound, so calamine parses
+        /// it): an error or rows, never a panic.
+        #[test]
+        fn mutated_workbook_parts_never_panic(
+            which in any::<usize>(),
+            part in any::<usize>(),
+            mutations in proptest::collection::vec(mutation(), 1..6),
+        ) {
+            let books = workbooks();
+            let book = &books[which % books.len()];
+            let bytes = with_part(book, part, |data| {
+                for m in &mutations {
+                    apply(data, m);
+                }
+            });
+            let _ = read_table(&bytes, &ReadOptions::default());
+        }
+
+        /// The container itself mutated.
+        #[test]
+        fn mutated_workbook_bytes_never_panic(
+            which in any::<usize>(),
+            mutations in proptest::collection::vec(mutation(), 1..4),
+        ) {
+            let books = workbooks();
+            let mut bytes = books[which % books.len()].clone();
+            for m in &mutations {
+                apply(&mut bytes, m);
+            }
+            let _ = read_table(&bytes, &ReadOptions::default());
+        }
+
+        /// Real CSV files mutated; what reads keeps to the limits.
+        #[test]
+        fn mutated_csv_never_panics(
+            which in any::<usize>(),
+            mutations in proptest::collection::vec(mutation(), 1..6),
+        ) {
+            let files = csv_files();
+            prop_assume!(!files.is_empty());
+            let mut bytes = files[which % files.len()].clone();
+            for m in &mutations {
+                apply(&mut bytes, m);
+            }
+            let opts = ReadOptions::default();
+            if let Ok(t) = read_table(&bytes, &opts) {
+                prop_assert!(t.rows.len() <= opts.max_rows);
+                prop_assert!(t.rows.iter().all(|r| r.cells.len() == t.headers.len()));
+                prop_assert!(t.rows.iter().flat_map(|r| &r.cells).all(|c| c.chars().count() <= opts.max_cell_chars));
+            }
+        }
+    }
+}

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod bomb;
+pub mod mutate;
 
 use std::collections::BTreeMap;
 use std::io::{Cursor, Read};
