@@ -100,6 +100,9 @@ impl App {
             .migrate(&kean_core::format_ts(clock.now()))
             .await
             .map_err(AppError::from_store)?;
+        // The dummy hash an unknown username is verified against, made now:
+        // made by the first such login, it would make that one slower.
+        password::dummy_hash().await;
         Ok(App {
             store: Arc::new(store),
             clock,
