@@ -381,11 +381,14 @@ impl Access {
             ));
         }
         let display_name = display_name.trim();
-        if display_name.is_empty() || display_name.chars().count() > 50 {
+        if display_name.is_empty()
+            || display_name.chars().count() > 50
+            || kean_core::record::check_text("display_name", display_name, 50, false).is_err()
+        {
             errors.push(FieldError::new(
                 "display_name",
-                "姓名：必填，最多50个字符",
-                "display name: required, at most 50 characters",
+                "姓名：必填，最多50个字符，不含控制字符",
+                "display name: required, at most 50 characters, no control characters",
             ));
         }
         if let Err(e) = check_password_policy(password) {
@@ -463,14 +466,23 @@ impl Access {
                 kean_store::UserChange::Password(hash_password(pw).await?)
             }
         };
-        self.app
+        let unlock = matches!(
+            change,
+            kean_store::UserChange::Unlock | kean_store::UserChange::Password(_)
+        );
+        let user = self
+            .app
             .store()
             .change_user(user_id, &change, &self.meta())
             .await
             .map_err(|e| match e {
                 kean_store::StoreError::NotFound => AppError::new(ErrorCode::NotFound, "用户不存在", "no such user"),
                 other => AppError::from_store(other),
-            })
+            })?;
+        if unlock {
+            self.app.forget_login_failures(&user.username);
+        }
+        Ok(user)
     }
 
     /// Finds a user by name (for the command line).
@@ -592,13 +604,17 @@ impl Access {
             .map(|e| self.disclose_audit(e.in_current_names())))
     }
 
-    /// Walks the whole audit chain and reports the first broken record.
-    /// Returns the last verified record's sequence number and hash, or the
-    /// sequence number of the first record that does not verify.
-    pub async fn verify_audit(&self) -> Result<std::result::Result<(i64, String), i64>> {
+    /// Walks the whole audit chain and compares its end with the chain
+    /// head. Returns the last verified record's sequence number and hash,
+    /// or what is wrong: a record that does not verify, or records missing
+    /// at the end (the head, read before the walk, names a later record or
+    /// another hash than the walk found there).
+    pub async fn verify_audit(&self) -> Result<std::result::Result<(i64, String), AuditBreak>> {
         self.gate(Action::ReadAudit, None)?;
+        let (head_seq, head_hash) = self.app.store().audit_head().await.map_err(AppError::from_store)?;
         let mut prev = kean_core::audit::GENESIS_HASH.to_string();
         let mut last = 0;
+        let mut at_head = (head_seq == 0).then(|| prev.clone());
         loop {
             let batch = self
                 .app
@@ -607,16 +623,53 @@ impl Access {
                 .await
                 .map_err(AppError::from_store)?;
             if batch.is_empty() {
-                return Ok(Ok((last, prev)));
+                break;
             }
             if batch[0].seq != last + 1 {
-                return Ok(Err(last + 1));
+                return Ok(Err(AuditBreak::Broken(last + 1)));
             }
             match kean_core::audit::verify_chain(&prev, &batch) {
                 Ok(h) => prev = h,
-                Err(seq) => return Ok(Err(seq)),
+                Err(seq) => return Ok(Err(AuditBreak::Broken(seq))),
+            }
+            if let Some(e) = batch.iter().find(|e| e.seq == head_seq) {
+                at_head = Some(e.hash.clone());
             }
             last = batch.last().map(|e| e.seq).unwrap_or(last);
+        }
+        match at_head {
+            None => Ok(Err(AuditBreak::Truncated { last, head: head_seq })),
+            Some(h) if h != head_hash => Ok(Err(AuditBreak::HeadMismatch { seq: head_seq })),
+            Some(_) => Ok(Ok((last, prev))),
+        }
+    }
+}
+
+/// Why the audit chain does not verify.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuditBreak {
+    /// This record does not follow from the one before (changed, inserted
+    /// or missing in the middle).
+    Broken(i64),
+    /// The log ends at `last`, but the chain head names record `head`:
+    /// records were removed from the end.
+    Truncated { last: i64, head: i64 },
+    /// The record the chain head names has another hash than the head.
+    HeadMismatch { seq: i64 },
+}
+
+impl std::fmt::Display for AuditBreak {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            AuditBreak::Broken(seq) => write!(f, "audit chain broken at record {seq}"),
+            AuditBreak::Truncated { last, head } => write!(
+                f,
+                "audit log truncated: records after {last} are missing, the chain head names record {head}"
+            ),
+            AuditBreak::HeadMismatch { seq } => write!(
+                f,
+                "audit chain does not match its chain head: record {seq} has another hash than the head"
+            ),
         }
     }
 }

@@ -1,22 +1,45 @@
 //! Passwords, logins, sessions and API tokens.
 
+use std::net::IpAddr;
+
 use chrono::Duration;
 use kean_core::audit::{AuditDraft, sm3_hex};
 use kean_core::{Actor, ErrorCode};
 use kean_store::{SessionRow, User, WriteMeta};
 
 use crate::password::{dummy_hash, random_token, verify_password};
+use crate::throttle::Noted;
 use crate::{Access, App, AppError, Result};
+
+/// The address failures are counted by: an IPv4 address, or an IPv6
+/// address's /64 network (one host commonly holds all of it).
+fn throttle_key(ip: IpAddr) -> IpAddr {
+    match ip {
+        IpAddr::V4(_) => ip,
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => {
+                let mut seg = v6.segments();
+                seg[4..].fill(0);
+                IpAddr::V6(std::net::Ipv6Addr::from(seg))
+            }
+        },
+    }
+}
 
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub web_session: Duration,
     pub api_token: Duration,
-    pub max_failed_logins: i64,
-    pub lockout: Duration,
     /// Mark the session cookie `Secure` (when kean is served over HTTPS,
     /// directly or behind a proxy).
     pub secure_cookies: bool,
+    /// Count failed logins by the last address of `X-Forwarded-For` (kean
+    /// behind a reverse proxy that sets it) instead of the connection's peer.
+    pub trust_forwarded_for: bool,
+    /// The most bytes of staged uploads (waiting for their import to be
+    /// confirmed) one user may have, and all users together.
+    pub upload_quota: kean_store::UploadQuota,
 }
 
 impl Default for Settings {
@@ -24,9 +47,12 @@ impl Default for Settings {
         Settings {
             web_session: Duration::hours(8),
             api_token: Duration::days(30),
-            max_failed_logins: 5,
-            lockout: Duration::minutes(15),
             secure_cookies: false,
+            trust_forwarded_for: false,
+            upload_quota: kean_store::UploadQuota {
+                per_user: 100 * 1024 * 1024,
+                total: 1024 * 1024 * 1024,
+            },
         }
     }
 }
@@ -74,64 +100,80 @@ impl App {
         }
     }
 
-    /// Checks a username and password and opens a session. Failures are
-    /// audited; after `max_failed_logins` failures in a row the account is
-    /// locked for `lockout`.
-    pub async fn login(&self, username: &str, password: &str, kind: SessionKind) -> Result<LoginOk> {
+    /// Checks a username and password from `source` (the client's
+    /// address) and opens a session. An unknown username, a wrong password
+    /// and a disabled account get the same answer after the same work (an
+    /// unknown name is verified against a dummy hash); only the right
+    /// password of a disabled account is told so. Failures back off
+    /// exponentially per username and address, per address and per
+    /// username (`throttle`), never locking the account; they are audited
+    /// per address and window, not per attempt.
+    pub async fn login(&self, username: &str, password: &str, kind: SessionKind, source: IpAddr) -> Result<LoginOk> {
         let username = username.trim();
+        kean_core::record::check_text("username", username, 128, false).map_err(|e| AppError::validation(vec![e]))?;
+        let source = throttle_key(source);
+        let now = self.now();
+        self.audit_login_floods(now).await?;
+        if let Some(wait) = self.login_guard.wait(username, source, now) {
+            let secs = wait.num_seconds() + i64::from(wait.subsec_nanos() > 0);
+            return Err(AppError::new(
+                ErrorCode::TooManyAttempts,
+                format!("登录失败次数过多，请 {secs} 秒后再试"),
+                format!("too many failed logins; try again in {secs} seconds"),
+            ));
+        }
         let found = self
             .store()
             .user_by_username(username)
             .await
             .map_err(AppError::from_store)?;
-        let Some((user, hash)) = found else {
-            verify_password(password.to_string(), dummy_hash().await).await;
-            let mut d = AuditDraft {
-                at: self.now_ts(),
-                actor_id: 0,
-                actor: username.chars().take(64).collect(),
-                action: "login_failed".into(),
-                target: "users".into(),
-                record_id: None,
-                before: None,
-                after: Some(serde_json::json!({ "reason": "unknown user" })),
-            };
-            d.actor = format!("unknown:{}", d.actor);
-            self.store().append_audit(d).await.map_err(AppError::from_store)?;
-            return Err(bad_credentials());
+        let (user, verified) = match found {
+            Some((user, hash)) => {
+                let ok = verify_password(password.to_string(), hash).await;
+                (Some(user), ok)
+            }
+            None => {
+                verify_password(password.to_string(), dummy_hash().await).await;
+                (None, false)
+            }
         };
-        let now = self.now();
-        if let Some(until) = &user.locked_until
-            && until.as_str() > self.now_ts().as_str()
-        {
-            return Err(AppError::new(
-                ErrorCode::AccountLocked,
-                format!(
-                    "连续登录失败次数过多，账号已锁定至 {}（北京时间），请稍后再试或联系管理员",
-                    kean_core::display_time(until)
-                ),
-                format!("too many failed logins; the account is locked until {until} (UTC)"),
-            ));
-        }
-        if user.disabled {
-            return Err(AppError::new(
-                ErrorCode::Unauthenticated,
-                "账号已停用",
-                "the account is disabled",
-            ));
-        }
-        if !verify_password(password.to_string(), hash).await {
-            let lock = if user.failed_logins + 1 >= self.settings.max_failed_logins {
-                Some(kean_core::format_ts(now + self.settings.lockout))
-            } else {
-                None
-            };
-            self.store()
-                .record_login_failure(user.id, lock.as_deref(), &self.meta_for(user.id, &user.username))
-                .await
-                .map_err(AppError::from_store)?;
-            return Err(bad_credentials());
-        }
+        let user = match user {
+            Some(user) if verified && !user.disabled => user,
+            Some(_) if verified => {
+                // Only who knows the password learns the account is disabled.
+                return Err(AppError::new(
+                    ErrorCode::Unauthenticated,
+                    "账号已停用",
+                    "the account is disabled",
+                ));
+            }
+            user => {
+                let reason = match &user {
+                    None => "unknown user",
+                    Some(u) if u.disabled => "disabled account",
+                    Some(_) => "wrong password",
+                };
+                if self.login_guard.failed(username, source, now) == Noted::First {
+                    let (actor_id, actor) = match &user {
+                        Some(u) => (u.id, u.username.clone()),
+                        None => (0, format!("unknown:{}", username.chars().take(64).collect::<String>())),
+                    };
+                    let d = AuditDraft {
+                        at: self.now_ts(),
+                        actor_id,
+                        actor,
+                        action: "login_failed".into(),
+                        target: "users".into(),
+                        record_id: user.as_ref().map(|u| u.id),
+                        before: None,
+                        after: Some(serde_json::json!({ "reason": reason, "source": source.to_string() })),
+                    };
+                    self.store().append_audit(d).await.map_err(AppError::from_store)?;
+                }
+                return Err(bad_credentials());
+            }
+        };
+        self.login_guard.succeeded(username, source, now);
         let token = random_token()?;
         let csrf_token = random_token()?;
         let ttl = match kind {
@@ -159,6 +201,38 @@ impl App {
             expires_at,
             user,
         })
+    }
+
+    /// Records the login-failure windows that have ended (one
+    /// `login_failures` record per address and window); called by each
+    /// login and periodically by the server.
+    pub async fn audit_login_floods(&self, now: chrono::DateTime<chrono::Utc>) -> Result<()> {
+        for f in self.login_guard.due(now) {
+            let d = AuditDraft {
+                at: self.now_ts(),
+                actor_id: 0,
+                actor: format!("source:{}", f.source),
+                action: "login_failures".into(),
+                target: "users".into(),
+                record_id: None,
+                before: None,
+                after: Some(serde_json::json!({
+                    "source": f.source.to_string(),
+                    "from": kean_core::format_ts(f.from),
+                    "until": kean_core::format_ts(f.until),
+                    "failures": f.failures,
+                    "refused": f.refused,
+                    "usernames": f.names,
+                })),
+            };
+            self.store().append_audit(d).await.map_err(AppError::from_store)?;
+        }
+        Ok(())
+    }
+
+    /// Forgets the failed logins of `username` (an administrator unlocked it).
+    pub(crate) fn forget_login_failures(&self, username: &str) {
+        self.login_guard.forget(username);
     }
 
     /// Resolves a session cookie or API token to the gate for its user and

@@ -86,6 +86,30 @@ impl AppError {
     /// Like [`AppError::from_store`], naming the clashing field by its label.
     pub fn from_store_for(kind: kean_core::Kind, e: StoreError) -> AppError {
         match e {
+            // A combination (a revenue report's organization and year):
+            // every field of it is named.
+            StoreError::Duplicate { field }
+                if let Some(combo) = kind.unique_together().iter().find(|c| c.contains(&field.as_str())) =>
+            {
+                let label = |zh: bool| {
+                    combo
+                        .iter()
+                        .map(|n| kind.field(n).map_or(*n, |f| if zh { f.zh } else { f.en }))
+                        .collect::<Vec<_>>()
+                        .join(if zh { "和" } else { " and " })
+                };
+                let (zh, en) = (
+                    format!("{}：已有相同的记录", label(true)),
+                    format!("{}: another record has the same", label(false)),
+                );
+                AppError {
+                    fields: combo
+                        .iter()
+                        .map(|n| FieldError::new(n, zh.clone(), en.clone()))
+                        .collect(),
+                    ..AppError::new(ErrorCode::Conflict, zh.clone(), en.clone())
+                }
+            }
             StoreError::Duplicate { field } => {
                 let (zh, en) = kind
                     .field(&field)
@@ -131,6 +155,39 @@ impl AppError {
                 "限制名单在筛查期间发生了变化，请重试",
                 "the restricted lists changed during the screening; try again",
             ),
+            StoreError::QuotaExceeded { all_users, limit } => {
+                let mb = limit / (1024 * 1024);
+                if all_users {
+                    AppError::new(
+                        ErrorCode::QuotaExceeded,
+                        format!("待确认的上传文件总量已达上限（{mb} MB），请稍后再试或联系管理员"),
+                        format!(
+                            "the staged uploads of all users have reached their limit ({mb} MB); try again later or ask an administrator"
+                        ),
+                    )
+                } else {
+                    AppError::new(
+                        ErrorCode::QuotaExceeded,
+                        format!(
+                            "您待确认的上传文件已达上限（{mb} MB）：请先确认或放弃其他导入，24 小时后未确认的文件会自动删除"
+                        ),
+                        format!(
+                            "your staged uploads have reached their limit ({mb} MB): confirm or abandon other imports first; unconfirmed uploads are deleted after 24 hours"
+                        ),
+                    )
+                }
+            }
+            StoreError::Database {
+                kind: kean_store::DbFailure::InvalidText,
+                detail,
+            } => AppError {
+                detail: Some(detail),
+                ..AppError::new(
+                    ErrorCode::ValidationFailed,
+                    "提交的文字含有无法保存的字符（如控制字符）",
+                    "the text holds a character that cannot be stored (a control character)",
+                )
+            },
             StoreError::Database { detail, .. } => AppError::internal(detail),
         }
     }

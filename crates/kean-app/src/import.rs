@@ -512,7 +512,9 @@ impl Access {
 
 impl Access {
     /// Keeps an uploaded file for `kind` until the user confirms; returns
-    /// the token that names it (only its hash is stored).
+    /// the token that names it (only its hash is stored). It replaces the
+    /// user's earlier upload for `kind`; beyond the upload quota (the
+    /// user's, or all users') it is refused with `quota_exceeded`.
     pub async fn stage_upload(&self, kind: Kind, file_name: &str, bytes: &[u8]) -> Result<String> {
         self.gate(Action::Create, Some(kind))?;
         let token = crate::random_token()?;
@@ -527,6 +529,7 @@ impl Access {
                 bytes,
                 &kean_core::format_ts(now),
                 &kean_core::format_ts(now - UPLOAD_LIFETIME),
+                self.app().settings().upload_quota,
             )
             .await
             .map_err(AppError::from_store)?;

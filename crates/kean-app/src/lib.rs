@@ -17,6 +17,7 @@ mod import;
 mod password;
 mod screening;
 mod stats;
+mod throttle;
 
 use std::sync::Arc;
 
@@ -24,7 +25,7 @@ use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use kean_core::Clock;
 use kean_store::Store;
 
-pub use access::{Access, EXPORT_ROW_CAP, Export, Listing, UserAction};
+pub use access::{Access, AuditBreak, EXPORT_ROW_CAP, Export, Listing, UserAction};
 pub use auth::{LoginOk, SessionKind, Settings};
 pub use error::AppError;
 pub use import::{FileImport, ImportOutcome, ImportProgress, ImportRow, ImportSource, ImportStage, RowError};
@@ -85,6 +86,7 @@ pub struct App {
     clock: Arc<dyn Clock>,
     settings: Settings,
     screening: Arc<screening::ScreeningCache>,
+    login_guard: Arc<throttle::LoginGuard>,
 }
 
 impl App {
@@ -98,11 +100,15 @@ impl App {
             .migrate(&kean_core::format_ts(clock.now()))
             .await
             .map_err(AppError::from_store)?;
+        // The dummy hash an unknown username is verified against, made now:
+        // made by the first such login, it would make that one slower.
+        password::dummy_hash().await;
         Ok(App {
             store: Arc::new(store),
             clock,
             settings: Settings::default(),
             screening: Arc::default(),
+            login_guard: Arc::default(),
         })
     }
 

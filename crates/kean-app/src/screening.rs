@@ -878,6 +878,8 @@ impl Access {
     ) -> Result<ResultRow> {
         self.screening_gate(Action::DecideScreening)?;
         let reason = reason.trim();
+        kean_core::record::check_text("reason", reason, 500, true)
+            .map_err(|e| AppError::field(ErrorCode::ValidationFailed, e))?;
         if reason.chars().count() < 2 || reason.chars().count() > 500 {
             return Err(AppError::field(
                 ErrorCode::ValidationFailed,

@@ -48,6 +48,10 @@ enum Command {
         /// Mark the session cookie Secure (serve over HTTPS, directly or behind a proxy).
         #[arg(long, env = "KEAN_SECURE_COOKIES")]
         secure_cookies: bool,
+        /// Count failed logins by the client address a reverse proxy puts
+        /// last in X-Forwarded-For (only behind a proxy that sets it).
+        #[arg(long, env = "KEAN_TRUST_FORWARDED_FOR")]
+        trust_forwarded_for: bool,
         #[command(flatten)]
         db: DbArg,
     },
@@ -254,8 +258,9 @@ async fn main() -> ExitCode {
             listen,
             demo,
             secure_cookies,
+            trust_forwarded_for,
             db,
-        } => serve(listen, demo, secure_cookies, &db.database_url).await,
+        } => serve(listen, demo, secure_cookies, trust_forwarded_for, &db.database_url).await,
         Command::Migrate { db } => match open(&db.database_url).await {
             Ok(_) => {
                 println!("database ready: {}", db.database_url);
@@ -318,7 +323,7 @@ async fn main() -> ExitCode {
             let access = app.system_access("audit verify");
             let (last, hash) = match access.verify_audit().await {
                 Ok(Ok(x)) => x,
-                Ok(Err(seq)) => return fail(format!("audit chain broken at record {seq}")),
+                Ok(Err(broken)) => return fail(broken),
                 Err(e) => return fail(e),
             };
             if let Some((seq, want)) = anchor {
@@ -633,13 +638,14 @@ async fn rescreen(url: &str) -> ExitCode {
     }
 }
 
-async fn serve(listen: SocketAddr, demo: bool, secure_cookies: bool, url: &str) -> ExitCode {
+async fn serve(listen: SocketAddr, demo: bool, secure_cookies: bool, trust_forwarded_for: bool, url: &str) -> ExitCode {
     let app = match open(url).await {
         Ok(a) => a,
         Err(c) => return c,
     };
     let settings = kean_app::Settings {
         secure_cookies,
+        trust_forwarded_for,
         ..app.settings().clone()
     };
     let app = app.with_settings(settings);

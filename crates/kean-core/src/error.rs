@@ -24,10 +24,18 @@ pub enum ErrorCode {
     BadRequest,
     /// Something failed inside kean; details are in the server log.
     Internal,
+    /// The request body is larger than kean accepts.
+    PayloadTooLarge,
+    /// The user's staged uploads (or all users' together) would exceed
+    /// their quota: confirm or abandon earlier ones, or wait until they lapse.
+    QuotaExceeded,
+    /// Too many failed logins for this account or from this address: wait
+    /// the time the message names.
+    TooManyAttempts,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 9] = [
+    pub const ALL: [ErrorCode; 12] = [
         ErrorCode::ValidationFailed,
         ErrorCode::Unauthenticated,
         ErrorCode::Forbidden,
@@ -37,6 +45,9 @@ impl ErrorCode {
         ErrorCode::CsrfRejected,
         ErrorCode::BadRequest,
         ErrorCode::Internal,
+        ErrorCode::PayloadTooLarge,
+        ErrorCode::QuotaExceeded,
+        ErrorCode::TooManyAttempts,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -50,6 +61,9 @@ impl ErrorCode {
             ErrorCode::CsrfRejected => "csrf_rejected",
             ErrorCode::BadRequest => "bad_request",
             ErrorCode::Internal => "internal",
+            ErrorCode::PayloadTooLarge => "payload_too_large",
+            ErrorCode::QuotaExceeded => "quota_exceeded",
+            ErrorCode::TooManyAttempts => "too_many_attempts",
         }
     }
 
@@ -65,6 +79,9 @@ impl ErrorCode {
             ErrorCode::CsrfRejected => 403,
             ErrorCode::BadRequest => 400,
             ErrorCode::Internal => 500,
+            ErrorCode::PayloadTooLarge => 413,
+            ErrorCode::QuotaExceeded => 413,
+            ErrorCode::TooManyAttempts => 429,
         }
     }
 }

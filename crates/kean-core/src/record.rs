@@ -204,6 +204,33 @@ fn parse_bool(s: &str) -> Option<bool> {
     }
 }
 
+/// Checks text that is not a registry field (a username, a name, a note,
+/// a search) before it goes anywhere: at most `max` characters and no
+/// control characters — none at all, or with `multiline` none but tabs and
+/// line breaks. A NUL cannot be stored in PostgreSQL and no control
+/// character belongs in what people type. The error names `field`.
+pub fn check_text(field: &str, value: &str, max: usize, multiline: bool) -> Result<(), FieldError> {
+    let n = value.chars().count();
+    if n > max {
+        return Err(FieldError::new(
+            field,
+            format!("{field}：不能超过{max}个字符（当前{n}个）"),
+            format!("{field}: at most {max} characters (got {n})"),
+        ));
+    }
+    if value
+        .chars()
+        .any(|c| c.is_control() && !(multiline && matches!(c, '\t' | '\n' | '\r')))
+    {
+        return Err(FieldError::new(
+            field,
+            format!("{field}：不能包含控制字符"),
+            format!("{field}: must not contain control characters"),
+        ));
+    }
+    Ok(())
+}
+
 fn parse_field(f: &Field, raw: &str, today: NaiveDate) -> Result<Value, FieldError> {
     let err =
         |zh: String, en: String| FieldError::new(f.name, format!("{}：{}", f.zh, zh), format!("{}: {}", f.en, en));
@@ -220,6 +247,14 @@ fn parse_field(f: &Field, raw: &str, today: NaiveDate) -> Result<Value, FieldErr
                 return Err(err(
                     "不能包含换行或控制字符".into(),
                     "must not contain line breaks or control characters".into(),
+                ));
+            }
+            // Long text keeps its tabs and line breaks, nothing else: a NUL
+            // cannot even be stored in PostgreSQL.
+            if raw.chars().any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r')) {
+                return Err(err(
+                    "不能包含控制字符（制表符和换行除外）".into(),
+                    "must not contain control characters (other than tabs and line breaks)".into(),
                 ));
             }
             Ok(Value::Text(raw.to_string()))
@@ -616,5 +651,24 @@ mod tests {
     fn certificate_validity_is_three_years() {
         let d = NaiveDate::from_ymd_opt(2023, 12, 8).unwrap();
         assert_eq!(high_tech_valid_until(d), NaiveDate::from_ymd_opt(2026, 12, 7).unwrap());
+    }
+}
+
+#[cfg(test)]
+mod control_character_tests {
+    use super::*;
+
+    #[test]
+    fn text_refuses_control_characters_naming_the_field() {
+        assert!(check_text("q", "甲乙", 100, false).is_ok());
+        assert_eq!(check_text("q", "a\u{0}", 100, false).unwrap_err().field, "q");
+        assert!(check_text("note", "a\n\tb\r\n", 100, true).is_ok());
+        assert!(check_text("note", "a\u{0}b", 100, true).is_err());
+        assert!(check_text("note", "a\u{1b}b", 100, true).is_err());
+        assert!(check_text("q", "abc", 2, false).is_err());
+        let today = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap();
+        let note = Kind::RevenueReport.field("note").unwrap();
+        assert!(parse_field(note, "第一行\n第二行", today).is_ok());
+        assert_eq!(parse_field(note, "a\u{0}b", today).unwrap_err().field, "note");
     }
 }

@@ -18,6 +18,42 @@ pub enum ReadError {
         /// The limit in bytes.
         max_bytes: u64,
     },
+    /// A workbook part holds a text or a tag longer than the limit: no
+    /// cell needs that much (Excel holds 32,767 characters in a cell).
+    OversizedXml {
+        /// The limit in bytes.
+        max_bytes: u64,
+    },
+    /// A workbook with more shared strings (distinct cell texts) than allowed.
+    TooManySharedStrings {
+        /// The limit.
+        max_strings: u64,
+    },
+    /// A zip of more parts than any workbook has.
+    TooManyParts {
+        /// The limit.
+        max_parts: u64,
+    },
+    /// A cell longer than the limit.
+    CellTooLong {
+        /// Line (CSV) or row number (XLSX), 1-based.
+        line: usize,
+        /// The column's letters, as Excel shows them (A, B, … AA).
+        column: String,
+        /// The limit in characters.
+        max_chars: usize,
+    },
+    /// More non-empty cells (or cells kept, rows padded to the header's
+    /// width) than allowed.
+    TooManyFilledCells {
+        /// The limit.
+        max_cells: usize,
+    },
+    /// More text in all cells together than allowed.
+    TooMuchText {
+        /// The limit in bytes.
+        max_bytes: usize,
+    },
     /// The upload stream failed before its end (see [`crate::read_limited`]).
     Interrupted {
         /// The I/O error (English, for logs).
@@ -71,6 +107,32 @@ impl ReadError {
                 "Excel 文件解压后超过 {}：请删除无关的工作表、图片或空白格式后重试，或分批导入",
                 human_size(*max_bytes, true)
             ),
+            ReadError::OversizedXml { max_bytes } => format!(
+                "Excel 文件中有超过 {} 的文字或元素（一个单元格最多 32767 个字符）：文件已损坏或被构造，无法导入",
+                human_size(*max_bytes, true)
+            ),
+            ReadError::TooManySharedStrings { max_strings } => format!(
+                "Excel 文件中不同的文字超过 {} 个：请删除无关的工作表或分批导入",
+                max_strings
+            ),
+            ReadError::TooManyParts { max_parts } => {
+                format!(
+                    "Excel 文件包含的部件超过 {} 个：文件已损坏或被构造，无法导入",
+                    max_parts
+                )
+            }
+            ReadError::CellTooLong {
+                line,
+                column,
+                max_chars,
+            } => format!("第 {} 行 {} 列的单元格超过 {} 个字符", line, column, max_chars),
+            ReadError::TooManyFilledCells { max_cells } => {
+                format!("单元格过多：一次最多导入 {} 个单元格，请分批导入", max_cells)
+            }
+            ReadError::TooMuchText { max_bytes } => format!(
+                "文字内容过多：一次最多导入 {} 的文字，请分批导入",
+                human_size(*max_bytes as u64, true)
+            ),
             ReadError::Interrupted { .. } => "文件上传不完整，请重新上传".into(),
             ReadError::NotATable => "无法识别的文件：请上传 Excel（.xlsx）或 CSV 文件".into(),
             ReadError::UnknownEncoding => {
@@ -104,6 +166,33 @@ impl ReadError {
             ReadError::TooLargeUnpacked { max_bytes } => format!(
                 "the workbook unpacks to more than {}: remove unrelated sheets, pictures or formatting, or split it",
                 human_size(*max_bytes, false)
+            ),
+            ReadError::OversizedXml { max_bytes } => format!(
+                "the workbook holds a text or element larger than {} (a cell holds at most 32,767 characters): damaged or crafted, it cannot be imported",
+                human_size(*max_bytes, false)
+            ),
+            ReadError::TooManySharedStrings { max_strings } => format!(
+                "the workbook holds more than {} distinct texts: remove unrelated sheets or split it",
+                max_strings
+            ),
+            ReadError::TooManyParts { max_parts } => format!(
+                "the workbook holds more than {} parts: damaged or crafted, it cannot be imported",
+                max_parts
+            ),
+            ReadError::CellTooLong {
+                line,
+                column,
+                max_chars,
+            } => format!(
+                "the cell in line {}, column {} is longer than {} characters",
+                line, column, max_chars
+            ),
+            ReadError::TooManyFilledCells { max_cells } => {
+                format!("too many cells: at most {} per import, split the file", max_cells)
+            }
+            ReadError::TooMuchText { max_bytes } => format!(
+                "too much text: at most {} per import, split the file",
+                human_size(*max_bytes as u64, false)
             ),
             ReadError::Interrupted { detail } => format!("the upload was interrupted ({})", detail),
             ReadError::NotATable => "not a spreadsheet: upload an Excel (.xlsx) or CSV file".into(),

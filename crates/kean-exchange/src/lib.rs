@@ -85,8 +85,9 @@ pub use map::{
     validate_row,
 };
 pub use read::{
-    DEFAULT_MAX_BYTES, DEFAULT_MAX_ROWS, DEFAULT_MAX_UNPACKED_BYTES, ReadOptions, Row, SourceFormat, Table,
-    read_limited, read_table,
+    DEFAULT_MAX_BYTES, DEFAULT_MAX_CELL_CHARS, DEFAULT_MAX_CELLS, DEFAULT_MAX_ROWS, DEFAULT_MAX_SHARED_STRINGS,
+    DEFAULT_MAX_TEXT_BYTES, DEFAULT_MAX_UNPACKED_BYTES, MAX_XML_TAG_BYTES, MAX_XML_TEXT_BYTES, MAX_ZIP_PARTS,
+    ReadOptions, Row, SourceFormat, Table, read_limited, read_table,
 };
 pub use report::{ERROR_COLUMN_ZH, ImportReport, Issue, build_report, find_duplicates, report_xlsx};
 pub use template::{format_hint, template_csv, template_header, template_xlsx, template_xlsx_with_refs};

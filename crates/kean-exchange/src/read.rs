@@ -14,10 +14,27 @@ use crate::error::ReadError;
 
 /// Default size limit: 50 MB.
 pub const DEFAULT_MAX_BYTES: u64 = 50 * 1024 * 1024;
-/// Default limit of what a workbook may unpack to: 1 GiB.
-pub const DEFAULT_MAX_UNPACKED_BYTES: u64 = 1024 * 1024 * 1024;
+/// Default limit of what a workbook may unpack to, all its parts together,
+/// counted while unpacking (the sizes a zip declares are not trusted): 256 MB.
+pub const DEFAULT_MAX_UNPACKED_BYTES: u64 = 256 * 1024 * 1024;
 /// Default limit of data rows per import.
 pub const DEFAULT_MAX_ROWS: usize = 100_000;
+/// Default limit of the characters in one cell: Excel's own (32,767).
+pub const DEFAULT_MAX_CELL_CHARS: usize = 32_767;
+/// Default limit of the non-empty cells of a file (header included).
+pub const DEFAULT_MAX_CELLS: usize = 2_000_000;
+/// Default limit of the text of all cells together: 64 MB.
+pub const DEFAULT_MAX_TEXT_BYTES: usize = 64 * 1024 * 1024;
+/// Default limit of a workbook's shared strings (the distinct texts of its
+/// cells), counted while unpacking and as the workbook declares them.
+pub const DEFAULT_MAX_SHARED_STRINGS: u64 = 2_000_000;
+/// The longest text between two XML tags of a workbook part: a cell of
+/// 32,767 characters, each escaped, stays well below it.
+pub const MAX_XML_TEXT_BYTES: u64 = 1024 * 1024;
+/// The longest XML tag (name and attributes) of a workbook part.
+pub const MAX_XML_TAG_BYTES: u64 = 64 * 1024;
+/// The most parts (files) a workbook may hold.
+pub const MAX_ZIP_PARTS: u64 = 10_000;
 
 /// Limits and choices for [`read_table`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,10 +42,22 @@ pub struct ReadOptions {
     /// Larger inputs are refused before any parsing.
     pub max_bytes: u64,
     /// A workbook whose parts add up to more than this when unpacked is
-    /// refused before it is unpacked (a "zip bomb").
+    /// refused (a "zip bomb"): the parts are unpacked through a counting
+    /// reader, whatever sizes the zip declares, before calamine opens it.
     pub max_unpacked_bytes: u64,
     /// More data rows than this (not counting the header or blank rows) are refused.
     pub max_rows: usize,
+    /// A cell longer than this (in characters) is refused.
+    pub max_cell_chars: usize,
+    /// More non-empty cells than this (header included) are refused, as
+    /// they are read.
+    pub max_cells: usize,
+    /// More text than this (bytes of all cells together) is refused, as it
+    /// is read.
+    pub max_text_bytes: usize,
+    /// A workbook with more shared strings than this is refused before
+    /// calamine loads them.
+    pub max_shared_strings: u64,
     /// The worksheet to read from a workbook; `None` reads the first one.
     pub sheet: Option<String>,
 }
@@ -39,6 +68,10 @@ impl Default for ReadOptions {
             max_bytes: DEFAULT_MAX_BYTES,
             max_unpacked_bytes: DEFAULT_MAX_UNPACKED_BYTES,
             max_rows: DEFAULT_MAX_ROWS,
+            max_cell_chars: DEFAULT_MAX_CELL_CHARS,
+            max_cells: DEFAULT_MAX_CELLS,
+            max_text_bytes: DEFAULT_MAX_TEXT_BYTES,
+            max_shared_strings: DEFAULT_MAX_SHARED_STRINGS,
             sheet: None,
         }
     }
@@ -125,12 +158,33 @@ pub fn read_limited(reader: impl Read, max_bytes: u64) -> Result<Vec<u8>, ReadEr
     Ok(buf)
 }
 
-/// Collects non-blank rows, enforcing the row and width limits.
+/// Collects non-blank rows, enforcing the limits of rows, cells and text
+/// as the cells arrive (a limit is hit before what exceeds it is kept).
 struct Builder<'a> {
     opts: &'a ReadOptions,
     title: Option<String>,
     headers: Option<Vec<String>>,
     rows: Vec<Row>,
+    /// Non-empty cells taken so far, and their bytes.
+    filled: usize,
+    text_bytes: usize,
+    /// Cells kept so far, the empty ones that pad a row to the header's
+    /// width included.
+    kept: usize,
+}
+
+/// A column's letters as Excel shows them: 0 → A, 26 → AA.
+pub(crate) fn column_letters(mut col: usize) -> String {
+    let mut out = Vec::new();
+    loop {
+        out.push(b'A' + (col % 26) as u8);
+        if col < 26 {
+            break;
+        }
+        col = col / 26 - 1;
+    }
+    out.reverse();
+    String::from_utf8(out).unwrap_or_default()
 }
 
 impl Builder<'_> {
@@ -140,7 +194,48 @@ impl Builder<'_> {
             title: None,
             headers: None,
             rows: Vec::new(),
+            filled: 0,
+            text_bytes: 0,
+            kept: 0,
         }
+    }
+
+    /// Counts one non-empty cell as it is read (`col` 0-based from the
+    /// file's first column): refuses a cell that is too long, and more cells
+    /// or text than the limits allow.
+    fn take_cell(&mut self, line: usize, col: usize, text: &str) -> Result<(), ReadError> {
+        // Characters are at most 4 bytes: only a long text needs counting.
+        if text.len() > self.opts.max_cell_chars && text.chars().count() > self.opts.max_cell_chars {
+            return Err(ReadError::CellTooLong {
+                line,
+                column: column_letters(col),
+                max_chars: self.opts.max_cell_chars,
+            });
+        }
+        self.filled += 1;
+        if self.filled > self.opts.max_cells {
+            return Err(ReadError::TooManyFilledCells {
+                max_cells: self.opts.max_cells,
+            });
+        }
+        self.text_bytes += text.len();
+        if self.text_bytes > self.opts.max_text_bytes {
+            return Err(ReadError::TooMuchText {
+                max_bytes: self.opts.max_text_bytes,
+            });
+        }
+        Ok(())
+    }
+
+    /// Counts the cells a row keeps (padded to the header's width).
+    fn keep(&mut self, cells: usize) -> Result<(), ReadError> {
+        self.kept += cells;
+        if self.kept > self.opts.max_cells {
+            return Err(ReadError::TooManyFilledCells {
+                max_cells: self.opts.max_cells,
+            });
+        }
+        Ok(())
     }
 
     /// Whether a row with `filled` non-empty cells shows that the single
@@ -164,6 +259,7 @@ impl Builder<'_> {
         }
         match &self.headers {
             None => {
+                self.keep(cells.len())?;
                 self.headers = Some(cells);
             }
             Some(h) => {
@@ -179,7 +275,9 @@ impl Builder<'_> {
                         max_rows: self.opts.max_rows,
                     });
                 }
-                cells.resize(h.len(), String::new());
+                let width = h.len();
+                self.keep(width)?;
+                cells.resize(width, String::new());
                 self.rows.push(Row { line, cells });
             }
         }
@@ -246,7 +344,11 @@ fn read_text(bytes: &[u8], opts: &ReadOptions) -> Result<Table, ReadError> {
         }
         line += bytes[counted_to..start].iter().filter(|b| **b == b'\n').count();
         counted_to = start;
-        b.push(line, record.iter().map(clean).collect())?;
+        let cells: Vec<String> = record.iter().map(clean).collect();
+        for (col, cell) in cells.iter().enumerate().filter(|(_, c)| !c.is_empty()) {
+            b.take_cell(line, col, cell)?;
+        }
+        b.push(line, cells)?;
     }
     b.finish(SourceFormat::Csv { encoding, delimiter })
 }
@@ -290,35 +392,189 @@ fn decode(bytes: &[u8]) -> Result<(String, &'static str), ReadError> {
         .ok_or(ReadError::UnknownEncoding)
 }
 
-/// Checks the zip directory before calamine unpacks anything: a zip that
-/// cannot even be listed is damaged, one without a workbook part is some
-/// other document (a .docx, an .ods, a plain archive), and the declared
-/// unpacked size must be within the limit.
+/// Checks a workbook before calamine opens it: a zip that cannot even be
+/// listed is damaged, one without a workbook part is some other document (a
+/// .docx, an .ods, a plain archive). Then every part is unpacked through a
+/// counting reader into nothing — the sizes a zip declares can lie, the
+/// bytes that come out cannot —, refusing the workbook once its parts add up
+/// to more than `max_unpacked_bytes`, and its XML parts are scanned so that
+/// no text or tag calamine will hold at once is longer than
+/// [`MAX_XML_TEXT_BYTES`] / [`MAX_XML_TAG_BYTES`] and the shared strings it
+/// loads whole are no more than `max_shared_strings`. Memory stays that of
+/// one buffer, whatever the file.
 fn check_zip(bytes: &[u8], opts: &ReadOptions) -> Result<(), ReadError> {
     let damaged = |e: zip::result::ZipError| ReadError::CorruptXlsx { detail: e.to_string() };
+    if declared_parts(bytes).is_some_and(|n| n > MAX_ZIP_PARTS) {
+        return Err(ReadError::TooManyParts {
+            max_parts: MAX_ZIP_PARTS,
+        });
+    }
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).map_err(damaged)?;
+    if zip.len() as u64 > MAX_ZIP_PARTS {
+        return Err(ReadError::TooManyParts {
+            max_parts: MAX_ZIP_PARTS,
+        });
+    }
     let has_workbook = zip
         .file_names()
         .any(|n| n.is_ok_and(|n| n.eq_ignore_ascii_case("xl/workbook.xml")));
     if !has_workbook {
         return Err(ReadError::NotATable);
     }
-    let declared = match zip.decompressed_size() {
-        Some(n) => n,
-        None => {
-            let mut total = 0u128;
-            for i in 0..zip.len() {
-                total += u128::from(zip.by_index_raw(i).map_err(damaged)?.size());
-            }
-            total
-        }
+    let too_large = || ReadError::TooLargeUnpacked {
+        max_bytes: opts.max_unpacked_bytes,
     };
+    // The sizes the directory declares: refused at once when already too
+    // large (nothing is unpacked), and not trusted otherwise.
+    let mut declared = 0u128;
+    for i in 0..zip.len() {
+        declared += u128::from(zip.by_index_raw(i).map_err(damaged)?.size());
+    }
     if declared > u128::from(opts.max_unpacked_bytes) {
-        return Err(ReadError::TooLargeUnpacked {
-            max_bytes: opts.max_unpacked_bytes,
-        });
+        return Err(too_large());
+    }
+    let mut budget = opts.max_unpacked_bytes;
+    let mut buf = vec![0u8; 64 * 1024];
+    for i in 0..zip.len() {
+        let mut part = zip.by_index(i).map_err(damaged)?;
+        let name = part.name().map_err(damaged)?.to_ascii_lowercase();
+        let mut scan = (name.ends_with(".xml") || name.ends_with(".rels"))
+            .then(|| XmlScan::new(name.ends_with("sharedstrings.xml"), opts.max_shared_strings));
+        loop {
+            let n = match part.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(ReadError::CorruptXlsx { detail: e.to_string() }),
+            };
+            budget = budget.checked_sub(n as u64).ok_or_else(too_large)?;
+            if let Some(scan) = scan.as_mut() {
+                scan.feed(&buf[..n])?;
+            }
+        }
     }
     Ok(())
+}
+
+/// The number of parts the zip's end-of-directory record declares, read
+/// before the directory is (a directory of a million empty parts costs
+/// memory to list). `None` when there is no such record (the zip is damaged,
+/// which opening it will tell) or it defers to a ZIP64 record.
+fn declared_parts(bytes: &[u8]) -> Option<u64> {
+    const EOCD: &[u8] = b"PK\x05\x06";
+    let tail_from = bytes.len().saturating_sub(22 + 65_535);
+    let tail = &bytes[tail_from..];
+    let at = memchr::memmem::rfind(tail, EOCD)?;
+    let rec = tail.get(at..at + 22)?;
+    let total = u16::from_le_bytes([rec[10], rec[11]]);
+    (total != u16::MAX).then_some(u64::from(total))
+}
+
+/// Scans an XML part as it is unpacked: the longest text between tags, the
+/// longest tag, and in the shared strings part the number of strings
+/// (`<si>` elements) and the number the part declares (`uniqueCount`, for
+/// which calamine reserves memory up front).
+struct XmlScan {
+    shared_strings: bool,
+    max_strings: u64,
+    in_tag: bool,
+    /// Bytes since the last `<` or `>`.
+    run: u64,
+    /// The start of the current tag (its name, and for `sst` its attributes).
+    tag: Vec<u8>,
+    strings: u64,
+}
+
+impl XmlScan {
+    fn new(shared_strings: bool, max_strings: u64) -> XmlScan {
+        XmlScan {
+            shared_strings,
+            max_strings,
+            in_tag: false,
+            run: 0,
+            tag: Vec::new(),
+            strings: 0,
+        }
+    }
+
+    fn feed(&mut self, mut data: &[u8]) -> Result<(), ReadError> {
+        while !data.is_empty() {
+            let next = memchr::memchr2(b'<', b'>', data);
+            let segment = &data[..next.unwrap_or(data.len())];
+            self.run += segment.len() as u64;
+            if self.in_tag {
+                if self.run > MAX_XML_TAG_BYTES {
+                    return Err(ReadError::OversizedXml {
+                        max_bytes: MAX_XML_TAG_BYTES,
+                    });
+                }
+                // The tag's name and attributes (an `sst` tag's declare the
+                // count), at most MAX_XML_TAG_BYTES as just checked.
+                self.tag.extend_from_slice(segment);
+            } else if self.run > MAX_XML_TEXT_BYTES {
+                return Err(ReadError::OversizedXml {
+                    max_bytes: MAX_XML_TEXT_BYTES,
+                });
+            }
+            let Some(i) = next else { break };
+            if data[i] == b'<' {
+                self.in_tag = true;
+                self.tag.clear();
+            } else if self.in_tag {
+                self.in_tag = false;
+                self.end_tag()?;
+            }
+            self.run = 0;
+            data = &data[i + 1..];
+        }
+        Ok(())
+    }
+
+    /// Whether the current tag's name is `name` (with or without a prefix).
+    fn is_tag(&self, name: &[u8]) -> bool {
+        let end = self
+            .tag
+            .iter()
+            .position(|b| b.is_ascii_whitespace() || *b == b'/' || *b == b'>')
+            .unwrap_or(self.tag.len());
+        let full = &self.tag[..end];
+        let local = full.rsplit(|b| *b == b':').next().unwrap_or(full);
+        local == name
+    }
+
+    fn end_tag(&mut self) -> Result<(), ReadError> {
+        if !self.shared_strings {
+            return Ok(());
+        }
+        let too_many = || ReadError::TooManySharedStrings {
+            max_strings: self.max_strings,
+        };
+        if self.is_tag(b"si") {
+            self.strings += 1;
+            if self.strings > self.max_strings {
+                return Err(too_many());
+            }
+        } else if self.is_tag(b"sst") {
+            let attr = b"uniqueCount=";
+            if let Some(at) = memchr::memmem::find(&self.tag, attr) {
+                let value = &self.tag[at + attr.len()..];
+                let digits: Vec<u8> = value
+                    .iter()
+                    .skip(1)
+                    .take_while(|b| b.is_ascii_digit())
+                    .copied()
+                    .collect();
+                let declared = std::str::from_utf8(&digits)
+                    .ok()
+                    .and_then(|d| d.parse::<u64>().ok())
+                    .unwrap_or(u64::MAX);
+                if !digits.is_empty() && declared > self.max_strings {
+                    return Err(too_many());
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 fn read_xlsx(bytes: &[u8], opts: &ReadOptions) -> Result<Table, ReadError> {
@@ -356,6 +612,7 @@ fn read_xlsx(bytes: &[u8], opts: &ReadOptions) -> Result<Table, ReadError> {
         if text.is_empty() {
             continue;
         }
+        b.take_cell(r as usize + 1, c as usize, &text)?;
         while let Some((&done, _)) = pending.first_key_value() {
             if done >= r {
                 break;

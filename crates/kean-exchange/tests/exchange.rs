@@ -1078,3 +1078,264 @@ mod never_panics {
         }
     }
 }
+
+// ------------------------------------------------------------- zip bombs
+
+mod bombs {
+    use super::common::bomb::{Shape, xlsx_bomb, xlsx_declaring_shared_strings};
+    use kean_exchange::*;
+
+    /// A worksheet of one cell that unpacks to 200 MB (within the unpacked
+    /// limit) from a few hundred kilobytes is refused at the first megabyte
+    /// of it; at 300 MB it is over the limit before anything is unpacked.
+    #[test]
+    fn a_giant_cell_is_refused_as_it_unpacks() {
+        let bomb = xlsx_bomb(Shape::GiantCell, 200 << 20, None);
+        assert!(bomb.len() < 1 << 20, "the bomb is {} bytes", bomb.len());
+        let e = read_table(&bomb, &ReadOptions::default()).unwrap_err();
+        assert_eq!(
+            e,
+            ReadError::OversizedXml {
+                max_bytes: MAX_XML_TEXT_BYTES
+            }
+        );
+        assert!(e.message_en().contains("larger than 1 MB"), "{}", e.message_en());
+        let bigger = xlsx_bomb(Shape::GiantCell, 300 << 20, None);
+        assert_eq!(
+            read_table(&bigger, &ReadOptions::default()).unwrap_err(),
+            ReadError::TooLargeUnpacked {
+                max_bytes: DEFAULT_MAX_UNPACKED_BYTES
+            }
+        );
+    }
+
+    /// The bytes that come out are counted: a workbook over the limit is
+    /// refused, and one whose zip declares sizes smaller than what its parts
+    /// unpack to is refused as damaged as soon as a part outgrows its
+    /// declaration.
+    #[test]
+    fn unpacked_bytes_are_counted_and_lying_sizes_do_not_help() {
+        let small = ReadOptions {
+            max_unpacked_bytes: 4 << 20,
+            ..ReadOptions::default()
+        };
+        for shape in [Shape::ManyRows, Shape::ManyCells] {
+            let bomb = xlsx_bomb(shape, 16 << 20, None);
+            let e = read_table(&bomb, &small).unwrap_err();
+            assert_eq!(e, ReadError::TooLargeUnpacked { max_bytes: 4 << 20 }, "{shape:?}");
+            assert!(e.message_en().contains("4 MB"), "{}", e.message_en());
+            let liar = xlsx_bomb(shape, 300 << 20, Some(1000));
+            let e = read_table(&liar, &small).unwrap_err();
+            assert!(
+                matches!(&e, ReadError::CorruptXlsx { detail } if detail.contains("declared")),
+                "{e:?}"
+            );
+        }
+    }
+
+    /// Within the unpacked limit, the cells are bounded as they stream.
+    #[test]
+    fn rows_cells_and_text_are_bounded_as_they_stream() {
+        let rows = xlsx_bomb(Shape::ManyRows, 8 << 20, None);
+        let few_bytes = ReadOptions {
+            max_text_bytes: 1 << 20,
+            ..ReadOptions::default()
+        };
+        assert_eq!(
+            read_table(&rows, &few_bytes).unwrap_err(),
+            ReadError::TooMuchText { max_bytes: 1 << 20 }
+        );
+        let cells = xlsx_bomb(Shape::ManyCells, 8 << 20, None);
+        let few_cells = ReadOptions {
+            max_cells: 50_000,
+            ..ReadOptions::default()
+        };
+        let e = read_table(&cells, &few_cells).unwrap_err();
+        assert_eq!(e, ReadError::TooManyFilledCells { max_cells: 50_000 });
+        assert!(e.message_zh().contains("50000"), "{}", e.message_zh());
+    }
+
+    /// calamine reserves memory for the shared strings a workbook declares
+    /// before reading one: a declaration beyond the limit is refused.
+    #[test]
+    fn declared_shared_strings_are_bounded() {
+        let e = read_table(&xlsx_declaring_shared_strings(u64::MAX / 2), &ReadOptions::default()).unwrap_err();
+        assert_eq!(
+            e,
+            ReadError::TooManySharedStrings {
+                max_strings: DEFAULT_MAX_SHARED_STRINGS
+            }
+        );
+        // A truthful declaration reads.
+        let t = read_table(&xlsx_declaring_shared_strings(1), &ReadOptions::default()).unwrap_err();
+        assert_eq!(t, ReadError::NoDataRows);
+    }
+
+    /// A cell of Excel's maximum reads; one character more is refused,
+    /// naming its line and column, in CSV and XLSX alike.
+    #[test]
+    fn cells_longer_than_excel_allows_are_refused() {
+        let ok = format!("a,b\nx,{}\n", "字".repeat(DEFAULT_MAX_CELL_CHARS));
+        assert!(read_table(ok.as_bytes(), &ReadOptions::default()).is_ok());
+        let long = format!("a,b\nx,{}\n", "字".repeat(DEFAULT_MAX_CELL_CHARS + 1));
+        let e = read_table(long.as_bytes(), &ReadOptions::default()).unwrap_err();
+        assert_eq!(
+            e,
+            ReadError::CellTooLong {
+                line: 2,
+                column: "B".into(),
+                max_chars: DEFAULT_MAX_CELL_CHARS
+            }
+        );
+        assert!(e.message_en().contains("line 2, column B"), "{}", e.message_en());
+    }
+
+    /// A header thousands of columns wide cannot make every short row
+    /// below it thousands of cells.
+    #[test]
+    fn padding_rows_to_a_wide_header_counts() {
+        let header: Vec<String> = (0..5000).map(|i| format!("h{i}")).collect();
+        let mut csv = header.join(",") + "\n";
+        for _ in 0..1000 {
+            csv.push_str("x\n");
+        }
+        let few = ReadOptions {
+            max_cells: 1_000_000,
+            ..ReadOptions::default()
+        };
+        assert_eq!(
+            read_table(csv.as_bytes(), &few).unwrap_err(),
+            ReadError::TooManyFilledCells { max_cells: 1_000_000 }
+        );
+    }
+}
+
+// ------------------------------------------- mutated real files (properties)
+
+mod mutated_files {
+    use super::common::mutate::{apply, mutation};
+    use super::common::{X, xlsx};
+    use kean_exchange::*;
+    use proptest::prelude::*;
+    use std::io::{Cursor, Read, Write};
+    use std::sync::OnceLock;
+
+    /// Workbooks as kean and Excel-like writers make them: every kind's
+    /// import template, an export, an error report's kind of sheet (dates,
+    /// numbers, booleans, shared strings).
+    fn workbooks() -> &'static [Vec<u8>] {
+        static W: OnceLock<Vec<Vec<u8>>> = OnceLock::new();
+        W.get_or_init(|| {
+            let mut w: Vec<Vec<u8>> = kean_core::schema::Kind::ALL
+                .iter()
+                .map(|k| template_xlsx(*k).unwrap())
+                .collect();
+            w.push(xlsx(&[
+                vec![X::S("名称"), X::S("日期"), X::S("金额"), X::S("是否")],
+                vec![X::S("小店区"), X::D(2025, 3, 1), X::N(1234.5), X::B(true)],
+                vec![X::Blank, X::S("甲"), X::N(-3.0), X::B(false)],
+            ]));
+            w
+        })
+    }
+
+    /// Real CSV files of shared/data (catalogues and a list), their first 32 KB.
+    fn csv_files() -> &'static [Vec<u8>] {
+        static C: OnceLock<Vec<Vec<u8>>> = OnceLock::new();
+        C.get_or_init(|| {
+            let dir = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data");
+            [
+                "catalogues/chokepoint_35_kjrb2018.csv",
+                "catalogues/export_tech_catalog_partial.csv",
+                "lists/cn_lists_flat.csv",
+            ]
+            .iter()
+            .filter_map(|f| std::fs::read(dir.join(f)).ok())
+            .map(|mut b| {
+                b.truncate(32 * 1024);
+                b
+            })
+            .collect()
+        })
+    }
+
+    /// The workbook with one part's (unpacked) bytes replaced, written back
+    /// stored.
+    fn with_part(bytes: &[u8], part: usize, edit: impl FnOnce(&mut Vec<u8>)) -> Vec<u8> {
+        let mut zin = zip::ZipArchive::new(Cursor::new(bytes)).unwrap();
+        let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        let stored = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
+        let target = part % zin.len();
+        let mut edit = Some(edit);
+        for i in 0..zin.len() {
+            let mut f = zin.by_index(i).unwrap();
+            let name = f.name().unwrap().to_string();
+            let mut data = Vec::new();
+            f.read_to_end(&mut data).unwrap();
+            if i == target
+                && let Some(edit) = edit.take()
+            {
+                edit(&mut data);
+            }
+            out.start_file(name, stored).unwrap();
+            out.write_all(&data).unwrap();
+        }
+        out.finish().unwrap().into_inner()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+        /// A part's XML mutated (the zip stays sound, so calamine parses
+        /// it): an error or rows, never a panic.
+        #[test]
+        fn mutated_workbook_parts_never_panic(
+            which in any::<usize>(),
+            part in any::<usize>(),
+            mutations in proptest::collection::vec(mutation(), 1..6),
+        ) {
+            let books = workbooks();
+            let book = &books[which % books.len()];
+            let bytes = with_part(book, part, |data| {
+                for m in &mutations {
+                    apply(data, m);
+                }
+            });
+            let _ = read_table(&bytes, &ReadOptions::default());
+        }
+
+        /// The container itself mutated.
+        #[test]
+        fn mutated_workbook_bytes_never_panic(
+            which in any::<usize>(),
+            mutations in proptest::collection::vec(mutation(), 1..4),
+        ) {
+            let books = workbooks();
+            let mut bytes = books[which % books.len()].clone();
+            for m in &mutations {
+                apply(&mut bytes, m);
+            }
+            let _ = read_table(&bytes, &ReadOptions::default());
+        }
+
+        /// Real CSV files mutated; what reads keeps to the limits.
+        #[test]
+        fn mutated_csv_never_panics(
+            which in any::<usize>(),
+            mutations in proptest::collection::vec(mutation(), 1..6),
+        ) {
+            let files = csv_files();
+            prop_assume!(!files.is_empty());
+            let mut bytes = files[which % files.len()].clone();
+            for m in &mutations {
+                apply(&mut bytes, m);
+            }
+            let opts = ReadOptions::default();
+            if let Ok(t) = read_table(&bytes, &opts) {
+                prop_assert!(t.rows.len() <= opts.max_rows);
+                prop_assert!(t.rows.iter().all(|r| r.cells.len() == t.headers.len()));
+                prop_assert!(t.rows.iter().flat_map(|r| &r.cells).all(|c| c.chars().count() <= opts.max_cell_chars));
+            }
+        }
+    }
+}

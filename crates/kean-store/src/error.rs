@@ -16,6 +16,9 @@ pub enum StoreError {
     NoChange,
     /// The restricted lists changed while a screening ran; screen again.
     Stale,
+    /// Staging an upload would exceed a quota of staged bytes: the user's
+    /// own (`all_users` false) or everyone's together; `limit` in bytes.
+    QuotaExceeded { all_users: bool, limit: u64 },
     /// The database failed or was unreachable, or held something the store
     /// could not read; `kind` tells failures apart, `detail` is for the log.
     Database { kind: DbFailure, detail: String },
@@ -35,6 +38,10 @@ pub enum DbFailure {
     /// (PostgreSQL serialization failure or deadlock, SQLite busy or
     /// locked): running it again may succeed.
     Serialization,
+    /// The database cannot store a text it was given (PostgreSQL: a NUL
+    /// character, 22021, or one outside its encoding, 22P05). Validation
+    /// refuses such text first; this is the backstop.
+    InvalidText,
     /// The database could not be reached (I/O, pool closed or timed out).
     Connection,
     /// Anything else, including data the store could not decode.
@@ -69,6 +76,11 @@ impl std::fmt::Display for StoreError {
             }
             StoreError::NoChange => write!(f, "nothing changed"),
             StoreError::Stale => write!(f, "the restricted lists changed meanwhile"),
+            StoreError::QuotaExceeded { all_users, limit } => write!(
+                f,
+                "staged uploads would exceed {} quota of {limit} bytes",
+                if *all_users { "the global" } else { "the user's" }
+            ),
             StoreError::Database { detail, .. } => write!(f, "database error: {detail}"),
         }
     }
@@ -98,6 +110,7 @@ impl From<sqlx::Error> for StoreError {
                     _ if matches!(code, "40001" | "40P01" | "5" | "6" | "261" | "517" | "262") => {
                         DbFailure::Serialization
                     }
+                    _ if matches!(code, "22021" | "22P05") => DbFailure::InvalidText,
                     _ => DbFailure::Other,
                 }
             }

@@ -12,8 +12,8 @@ use crate::screening::{
     ResultFilter, ResultRow, ResultStatus, ScreenedParty, ScreeningSummary, StoredEntry,
 };
 use crate::types::{
-    AggRow, Backend, GroupBy, ImportRecord, KeyRow, ListQuery, NewImport, NewUser, Page, SessionRow, Taken, User,
-    UserChange, WriteMeta,
+    AggRow, Backend, GroupBy, ImportRecord, KeyRow, ListQuery, NewImport, NewUser, Page, SessionRow, Taken,
+    UploadQuota, User, UserChange, WriteMeta,
 };
 
 /// Everything the application uses: the registry, accounts, audit, and
@@ -127,7 +127,10 @@ pub trait AccountStore: Send + Sync {
     /// A session and its user, in one statement (every request asks).
     async fn session(&self, token_hash: &str) -> Result<Option<(SessionRow, User)>>;
     /// Keeps an uploaded file until its owner confirms the import (and
-    /// drops uploads older than `expire_before`).
+    /// drops uploads older than `expire_before`). It replaces the user's
+    /// earlier upload for the same kind; if the user's staged uploads, or
+    /// all users' together, would then hold more bytes than `quota` allows,
+    /// nothing changes and the answer is [`crate::StoreError::QuotaExceeded`].
     #[allow(clippy::too_many_arguments)]
     async fn put_upload(
         &self,
@@ -138,6 +141,7 @@ pub trait AccountStore: Send + Sync {
         content: &[u8],
         at: &str,
         expire_before: &str,
+        quota: UploadQuota,
     ) -> Result<()>;
     /// An upload, only for the user who made it, and only if it was made
     /// at or after `not_before` (older ones have lapsed, whether or not a
@@ -165,6 +169,9 @@ pub trait AuditStore: Send + Sync {
     async fn audit_page(&self, page: u32, page_size: u32) -> Result<Page<AuditEntry>>;
     /// In sequence order, from `after_seq` (exclusive), at most `limit`.
     async fn audit_range(&self, after_seq: i64, limit: u32) -> Result<Vec<AuditEntry>>;
+    /// The chain head: the last record's sequence number and hash, as the
+    /// write path keeps them (`audit_head`).
+    async fn audit_head(&self) -> Result<(i64, String)>;
 }
 
 /// Restricted-party lists and their versions.

@@ -110,6 +110,14 @@ impl<T> Page<T> {
     }
 }
 
+/// The most bytes of staged uploads (`pending_uploads`) kept for one user,
+/// and for all users together.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UploadQuota {
+    pub per_user: u64,
+    pub total: u64,
+}
+
 /// Who writes, and when: stamped on the row and on its audit record.
 #[derive(Debug, Clone)]
 pub struct WriteMeta {

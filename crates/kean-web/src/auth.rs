@@ -45,6 +45,36 @@ fn bare_page(lang: Lang, e: AppError) -> Response {
     PageError::bare(lang, e).into_response()
 }
 
+/// The client's address, for counting failed logins: the connection's
+/// peer (kean behind a reverse proxy sees the proxy's; see
+/// `Settings::trust_forwarded_for`).
+pub struct Source(pub std::net::IpAddr);
+
+impl FromRequestParts<AppState> for Source {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0.ip())
+            .unwrap_or(std::net::IpAddr::V4(std::net::Ipv4Addr::UNSPECIFIED));
+        if !state.app.settings().trust_forwarded_for {
+            return Ok(Source(peer));
+        }
+        // The address the proxy saw: the last one it appended.
+        let forwarded = parts
+            .headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .filter_map(|a| a.trim().parse::<std::net::IpAddr>().ok())
+            .next_back();
+        Ok(Source(forwarded.unwrap_or(peer)))
+    }
+}
+
 /// A logged-in browser user.
 pub struct WebUser {
     pub access: Access,
@@ -109,6 +139,9 @@ impl FromRequest<AppState> for WebForm {
             .map(String::from);
         let req = Request::from_parts(parts, body);
         let Form(pairs): Form<Vec<(String, String)>> = Form::from_request(req, state).await.map_err(|e| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                return bare_page(user.lang, crate::respond::too_large(None));
+            }
             bare_page(
                 user.lang,
                 AppError::new(
@@ -156,22 +189,33 @@ impl FromRequest<AppState> for WebUpload {
         let user = WebUser::from_request_parts(&mut parts, state).await?;
         let lang = user.lang;
         let bad = |zh: String, en: String| bare_page(lang, AppError::new(ErrorCode::BadRequest, zh, en));
+        let limit = kean_exchange::DEFAULT_MAX_BYTES + 1_000_000;
+        let too_large = || bare_page(lang, crate::respond::too_large(Some(limit)));
         let mut mp = Multipart::from_request(Request::from_parts(parts, body), state)
             .await
-            .map_err(|e| bad(format!("上传内容无法解析：{e}"), format!("unreadable upload: {e}")))?;
+            .map_err(|e| {
+                if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                    return too_large();
+                }
+                bad(format!("上传内容无法解析：{e}"), format!("unreadable upload: {e}"))
+            })?;
         let (mut csrf, mut file_name, mut bytes, mut force) = (String::new(), String::new(), None, false);
         let mut text = HashMap::new();
-        while let Some(field) = mp
-            .next_field()
-            .await
-            .map_err(|e| bad(format!("上传中断：{e}"), format!("upload interrupted: {e}")))?
-        {
+        while let Some(field) = mp.next_field().await.map_err(|e| {
+            if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                return too_large();
+            }
+            bad(format!("上传中断：{e}"), format!("upload interrupted: {e}"))
+        })? {
             match field.name().unwrap_or("") {
                 "_csrf" => csrf = field.text().await.unwrap_or_default(),
                 "force" => force = field.text().await.is_ok_and(|v| v == "true"),
                 "file" => {
                     file_name = field.file_name().unwrap_or("upload").to_string();
                     let data = field.bytes().await.map_err(|e| {
+                        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+                            return too_large();
+                        }
                         bad(
                             format!(
                                 "文件过大或上传中断（上限 {} MB）：{e}",

@@ -11,6 +11,7 @@
 
 mod api;
 mod auth;
+mod drain;
 mod i18n;
 mod openapi;
 mod pages;
@@ -43,6 +44,7 @@ pub fn router(app: App) -> Router {
         .fallback(fallback)
         .layer(middleware::from_fn(renamed::redirect_renamed))
         .layer(middleware::from_fn(security_headers))
+        .layer(middleware::from_fn(drain::unread_body))
         .with_state(state)
 }
 
@@ -63,8 +65,14 @@ async fn fallback(req: Request) -> Response {
 }
 
 async fn security_headers(req: Request, next: Next) -> Response {
+    // Only the static files may be kept by a cache: every other answer is
+    // someone's page, data or export.
+    let cacheable = req.uri().path().starts_with("/static/");
     let mut res = next.run(req).await;
     let h = res.headers_mut();
+    if !cacheable {
+        h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     h.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
@@ -106,7 +114,23 @@ pub async fn serve(
     listener: tokio::net::TcpListener,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(app))
-        .with_graceful_shutdown(shutdown)
-        .await
+    // Failed-login windows that ended are audited even when no one logs in.
+    let auditor = app.clone();
+    let flush = tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
+        loop {
+            every.tick().await;
+            if let Err(e) = auditor.audit_login_floods(auditor.now()).await {
+                tracing::error!("auditing failed logins: {e}");
+            }
+        }
+    });
+    let served = axum::serve(
+        listener,
+        router(app).into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await;
+    flush.abort();
+    served
 }

@@ -97,7 +97,7 @@ pub fn build() -> J {
                         "400": err("bad parameter"), "401": err("not authenticated"), "403": err("forbidden") } },
                 "post": { "tags": [tag], "summary": format!("Create a record in {}", k.label(false)), "requestBody": body,
                     "responses": { "201": { "description": "created", "content": { "application/json": { "schema": one } } },
-                        "401": err("not authenticated"), "403": err("forbidden"), "409": err("duplicate value"), "422": err("invalid fields") } },
+                        "401": err("not authenticated"), "403": err("forbidden"), "409": err("duplicate value (a combination names each of its fields)"), "413": err("payload_too_large: the body is over the limit"), "422": err("invalid fields (also text holding control characters)") } },
             }),
         );
         let id_param = json!({ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } });
@@ -106,7 +106,7 @@ pub fn build() -> J {
             json!({
                 "get": { "tags": [tag], "parameters": [id_param], "responses": { "200": { "description": "the record", "content": { "application/json": { "schema": one } } }, "404": err("not found or out of scope") } },
                 "put": { "tags": [tag], "summary": "Replace all fields; `_version` guards against lost updates", "parameters": [id_param], "requestBody": body,
-                    "responses": { "200": { "description": "updated", "content": { "application/json": { "schema": one } } }, "404": err("not found or out of scope"), "409": err("duplicate or changed meanwhile"), "422": err("invalid fields") } },
+                    "responses": { "200": { "description": "updated", "content": { "application/json": { "schema": one } } }, "404": err("not found or out of scope"), "409": err("duplicate or changed meanwhile"), "413": err("payload_too_large: the body is over the limit"), "422": err("invalid fields (also text holding control characters)") } },
             }),
         );
         for action in ["archive", "restore"] {
@@ -119,7 +119,7 @@ pub fn build() -> J {
     paths.insert("/api/v1/auth/token".into(), json!({
         "post": { "tags": ["auth"], "security": [], "summary": "Exchange username and password for a bearer token",
             "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["username", "password"], "properties": { "username": { "type": "string" }, "password": { "type": "string" } } } } } },
-            "responses": { "201": { "description": "token", "content": { "application/json": { "schema": { "type": "object", "properties": { "token": { "type": "string" }, "expires_at": { "type": "string" } } } } } }, "401": err("wrong credentials"), "423": err("account locked") } },
+            "responses": { "201": { "description": "token", "content": { "application/json": { "schema": { "type": "object", "properties": { "token": { "type": "string" }, "expires_at": { "type": "string" } } } } } }, "401": err("wrong username or password (the same answer for an unknown name, a wrong password and a disabled account)"), "422": err("the username holds control characters or is too long"), "429": err("too many failed logins for this username or from this address: too_many_attempts, wait the seconds the message names") } },
         "delete": { "tags": ["auth"], "summary": "Revoke the token used", "responses": { "204": { "description": "revoked" } } },
     }));
     paths.insert(
@@ -217,7 +217,7 @@ fn screening_paths(paths: &mut serde_json::Map<String, J>, err: &dyn Fn(&str) ->
             { "name": "list_name", "in": "query", "schema": { "type": "string", "maxLength": 40 }, "description": "name of a local list in kean's CSV format" }],
         "requestBody": { "required": true, "content": { "application/octet-stream": { "schema": { "type": "string", "format": "binary" } } } },
         "responses": { "201": ok("the new version and the re-screening it caused", &json!({ "type": "object", "properties": { "version": { "type": "object" }, "rescreen": run } })),
-            "400": err("no file name or empty body"), "403": err("forbidden"), "409": err("same content as the current version"), "422": err("not a readable list") } } }));
+            "400": err("no file name or empty body"), "403": err("forbidden"), "409": err("same content as the current version"), "413": err("payload_too_large: the file is over 50 MB"), "422": err("not a readable list") } } }));
     paths.insert(
         "/api/v1/screening/lists/{id}/versions".into(),
         json!({ "get": { "tags": [tag], "parameters": [id],

@@ -48,6 +48,10 @@ pub fn parse_list_params(kind: Kind, pairs: &[(String, String)], strict: bool) -
     let mut sort_field: Option<&'static str> = None;
     for (k, v) in pairs {
         let v = v.trim();
+        // A NUL cannot reach PostgreSQL, nor a control character a search.
+        if let Err(e) = kean_core::record::check_text(k, v, usize::MAX, false) {
+            return Err(bad_param(k, e.message_zh, e.message_en));
+        }
         match k.as_str() {
             "q" => {
                 p.keyword = v.chars().take(100).collect();
@@ -264,11 +268,13 @@ pub fn stat_filter(
         }
         d
     };
-    if let Some(d) = date("from", &mut notice) {
-        f.from = d;
-    }
-    if let Some(d) = date("to", &mut notice) {
-        f.to = d;
+    // One side alone means "from X" (until today) or "until Y" (from the
+    // beginning of the records); neither, the last full year.
+    match (date("from", &mut notice), date("to", &mut notice)) {
+        (Some(from), Some(to)) => (f.from, f.to) = (from, to),
+        (Some(from), None) => (f.from, f.to) = (from, today.max(from)),
+        (None, Some(to)) => (f.from, f.to) = (kean_core::record::min_date(), to),
+        (None, None) => {}
     }
     if f.from > f.to {
         notice.push(lang.t("stats.bad_range").to_string());
@@ -318,6 +324,9 @@ pub fn parse_filter(q: &HashMap<String, String>, default_open: bool) -> Result<R
     };
     for (k, v) in q {
         let v = v.trim();
+        if kean_core::record::check_text(k, v, usize::MAX, false).is_err() {
+            return Err(bad(k, v));
+        }
         match k.as_str() {
             "status" if v.is_empty() || v == "all" => f.status = None,
             "status" => f.status = Some(ResultStatus::parse(v).ok_or_else(|| bad("status", v))?),

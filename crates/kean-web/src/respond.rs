@@ -164,8 +164,43 @@ impl From<AppError> for ApiError {
     }
 }
 
+/// The answer to a request body over the limit: 413 `payload_too_large`.
+pub fn too_large(limit_bytes: Option<u64>) -> AppError {
+    match limit_bytes {
+        Some(n) => {
+            let mb = n.div_ceil(1024 * 1024);
+            AppError::new(
+                ErrorCode::PayloadTooLarge,
+                format!("提交的内容过大（上限约 {mb} MB）"),
+                format!("the request body is too large (the limit is about {mb} MB)"),
+            )
+        }
+        None => AppError::new(
+            ErrorCode::PayloadTooLarge,
+            "提交的内容过大",
+            "the request body is too large",
+        ),
+    }
+}
+
+/// Whether reading a body failed on its size limit (somewhere in the
+/// error's chain of sources).
+pub fn is_length_limit(e: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(e);
+    while let Some(err) = cur {
+        if err.is::<http_body_util::LengthLimitError>() {
+            return true;
+        }
+        cur = err.source();
+    }
+    false
+}
+
 impl From<JsonRejection> for ApiError {
     fn from(e: JsonRejection) -> ApiError {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            return ApiError(too_large(None));
+        }
         ApiError(AppError::new(
             ErrorCode::BadRequest,
             format!("请求体不是有效的JSON：{}", e.body_text()),

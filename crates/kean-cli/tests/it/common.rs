@@ -250,7 +250,12 @@ pub async fn user(app: &App, username: &str, role: Role, org: Option<i64>) -> St
 pub async fn access_as(app: &App, username: &str, role: Role, org: Option<i64>) -> kean_app::Access {
     let pw = user(app, username, role, org).await;
     let ok = app
-        .login(username, &pw, kean_app::SessionKind::Api)
+        .login(
+            username,
+            &pw,
+            kean_app::SessionKind::Api,
+            std::net::Ipv4Addr::LOCALHOST.into(),
+        )
         .await
         .expect("login");
     app.authenticate(&ok.token, kean_app::SessionKind::Api)

@@ -15,5 +15,6 @@ mod gate;
 mod import;
 mod migration;
 mod registry;
+mod reliability;
 mod screening;
 mod search;

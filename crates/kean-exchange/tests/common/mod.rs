@@ -2,6 +2,9 @@
 
 #![allow(dead_code)]
 
+pub mod bomb;
+pub mod mutate;
+
 use std::collections::BTreeMap;
 use std::io::{Cursor, Read};
 

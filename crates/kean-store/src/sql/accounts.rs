@@ -5,7 +5,7 @@ use kean_core::Kind;
 use sqlx::Row;
 
 use crate::error::{Result, StoreError};
-use crate::types::{NewUser, SessionRow, User, UserChange, WriteMeta};
+use crate::types::{NewUser, SessionRow, UploadQuota, User, UserChange, WriteMeta};
 
 use super::SqlStore;
 use super::args::{Arg, USER_COLS, decode_user, q};
@@ -179,6 +179,7 @@ impl AccountStore for SqlStore {
         content: &[u8],
         at: &str,
         expire_before: &str,
+        quota: UploadQuota,
     ) -> Result<()> {
         let mut tx = self.write_tx().await?;
         q(
@@ -187,6 +188,44 @@ impl AccountStore for SqlStore {
         )
         .execute(&mut *tx)
         .await?;
+        // A new upload for a kind replaces the user's earlier one (whose
+        // check was shown and can no longer be confirmed).
+        q(
+            "DELETE FROM pending_uploads WHERE user_id = $1 AND kind = $2".into(),
+            vec![Arg::Int(Some(user_id)), Arg::Text(Some(kind.slug().to_string()))],
+        )
+        .execute(&mut *tx)
+        .await?;
+        // The user's row is locked so that two uploads of one user are
+        // counted one after the other (PostgreSQL; SQLite has one writer).
+        q(
+            "UPDATE users SET id = id WHERE id = $1".into(),
+            vec![Arg::Int(Some(user_id))],
+        )
+        .execute(&mut *tx)
+        .await?;
+        let row = q(
+            "SELECT COALESCE(SUM(CASE WHEN user_id = $1 THEN LENGTH(content) ELSE 0 END), 0) AS mine, \
+             COALESCE(SUM(LENGTH(content)), 0) AS total FROM pending_uploads"
+                .into(),
+            vec![Arg::Int(Some(user_id))],
+        )
+        .fetch_one(&mut *tx)
+        .await?;
+        let (mine, total): (i64, i64) = (row.try_get("mine")?, row.try_get("total")?);
+        let size = content.len() as u64;
+        if mine.max(0) as u64 + size > quota.per_user {
+            return Err(StoreError::QuotaExceeded {
+                all_users: false,
+                limit: quota.per_user,
+            });
+        }
+        if total.max(0) as u64 + size > quota.total {
+            return Err(StoreError::QuotaExceeded {
+                all_users: true,
+                limit: quota.total,
+            });
+        }
         sqlx::query(
             "INSERT INTO pending_uploads (token_hash, user_id, kind, file_name, content, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
         )

@@ -3,6 +3,7 @@
 
 use async_trait::async_trait;
 use kean_core::audit::{AuditDraft, AuditEntry};
+use sqlx::Row;
 
 use crate::error::{Result, StoreError};
 use crate::traits::AuditStore;
@@ -45,5 +46,12 @@ impl AuditStore for SqlStore {
         .iter()
         .map(decode_audit)
         .collect()
+    }
+
+    async fn audit_head(&self) -> Result<(i64, String)> {
+        let row = q("SELECT seq, hash FROM audit_head WHERE id = 1".into(), vec![])
+            .fetch_one(&self.pool)
+            .await?;
+        Ok((row.try_get("seq")?, row.try_get("hash")?))
     }
 }

@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use kean_app::SessionKind;
 use serde_json::json;
 
-use crate::auth::ApiUser;
+use crate::auth::{ApiUser, Source};
 use crate::respond::ApiResult;
 use crate::state::AppState;
 
@@ -18,9 +18,13 @@ pub struct Credentials {
     password: String,
 }
 
-pub async fn token(State(st): State<AppState>, body: Result<Json<Credentials>, JsonRejection>) -> ApiResult {
+pub async fn token(
+    State(st): State<AppState>,
+    Source(source): Source,
+    body: Result<Json<Credentials>, JsonRejection>,
+) -> ApiResult {
     let Json(c) = body?;
-    let ok = st.app.login(&c.username, &c.password, SessionKind::Api).await?;
+    let ok = st.app.login(&c.username, &c.password, SessionKind::Api, source).await?;
     Ok((
         StatusCode::CREATED,
         Json(json!({

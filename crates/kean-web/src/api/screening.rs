@@ -195,8 +195,13 @@ async fn api_import(u: ApiUser, Query(q): Query<HashMap<String, String>>, req: a
         .await
         .map_err(|e| {
             let mb = kean_exchange::DEFAULT_MAX_BYTES / 1_000_000;
+            let limited = crate::respond::is_length_limit(&e);
             ApiError(AppError::field(
-                ErrorCode::BadRequest,
+                if limited {
+                    ErrorCode::PayloadTooLarge
+                } else {
+                    ErrorCode::BadRequest
+                },
                 FieldError::new(
                     "file",
                     format!("名单文件过大或上传中断（上限 {mb} MB）：{e}"),

@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use kean_app::SessionKind;
 use kean_core::ErrorCode;
 
-use crate::auth::{LANG_COOKIE, PRE_COOKIE, WebForm, cookie, lang_of, same_secret, session_cookie};
+use crate::auth::{LANG_COOKIE, PRE_COOKIE, Source, WebForm, cookie, lang_of, same_secret, session_cookie};
 use crate::i18n::Lang;
 use crate::respond::{OrPage, PageResult, render};
 use crate::state::AppState;
@@ -60,6 +60,7 @@ pub async fn login_page(headers: HeaderMap, Query(q): Query<HashMap<String, Stri
 
 pub async fn login_submit(
     State(st): State<AppState>,
+    Source(source): Source,
     headers: HeaderMap,
     axum::extract::Form(form): axum::extract::Form<HashMap<String, String>>,
 ) -> Response {
@@ -79,7 +80,7 @@ pub async fn login_submit(
         return login_form(lang, next, username, Some(msg), StatusCode::FORBIDDEN);
     }
     let password = form.get("password").cloned().unwrap_or_default();
-    match st.app.login(&username, &password, SessionKind::Web).await {
+    match st.app.login(&username, &password, SessionKind::Web, source).await {
         Ok(ok) => {
             let mut res = Redirect::to(&next).into_response();
             let max_age = 8 * 3600;
