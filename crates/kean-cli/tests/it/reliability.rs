@@ -108,14 +108,14 @@ async fn staged_uploads_have_a_quota(s: Server) {
     let (status, html) = upload(&web, "achievements", junk(9), "junk.bin").await;
     assert_eq!(status, 422, "{html}");
     assert_eq!(staged(&s).await, (2, 90 << 20));
-    let (status, html) = upload(&web, "contracts", junk(10), "junk.bin").await;
+    let (status, html) = upload(&web, "tech-contracts", junk(10), "junk.bin").await;
     assert_eq!(status, 413, "{html}");
     assert!(html.contains("100 MB"), "{html}");
     assert_eq!(staged(&s).await, (2, 90 << 20), "the refused upload is not kept");
     // Another user has a quota of their own.
     let pw2 = user(&s.app, "officer", Role::Reviewer, None).await;
     let officer = Web::login(&s.base, "officer", &pw2).await;
-    let (status, html) = upload(&officer, "contracts", junk(11), "junk.bin").await;
+    let (status, html) = upload(&officer, "tech-contracts", junk(11), "junk.bin").await;
     assert_eq!(status, 422, "{html}");
     assert_eq!(staged(&s).await, (3, 135 << 20));
 }
