@@ -14,6 +14,7 @@ pub mod money;
 pub mod policy;
 pub mod record;
 pub mod schema;
+pub mod confidentiality;
 
 pub use error::{ErrorCode, FieldError};
 pub use money::Fen;
