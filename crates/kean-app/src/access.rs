@@ -294,14 +294,13 @@ impl Access {
 
     pub async fn create(&self, kind: Kind, raw: &BTreeMap<String, String>) -> Result<Record> {
         let scope = self.gate(Action::Create, Some(kind))?;
+        self.check_probe_budget(kind).await?;
         let (fields, owner) = self.prepare(kind, raw, None, scope).await?;
         let meta = self.meta();
-        let rec = self
-            .app
-            .store()
-            .insert(&fields, owner, &meta)
-            .await
-            .map_err(|e| AppError::from_store_for(kind, e))?;
+        let rec = match self.app.store().insert(&fields, owner, &meta).await {
+            Ok(rec) => rec,
+            Err(e) => return Err(self.write_refused(kind, &fields, e).await),
+        };
         self.app.screen_after_write(kind, &[rec.id], &meta).await;
         Ok(rec)
     }
@@ -316,6 +315,7 @@ impl Access {
         expected_version: Option<i64>,
     ) -> Result<Record> {
         let scope = self.gate(Action::Update, Some(kind))?;
+        self.check_probe_budget(kind).await?;
         // Existence inside the scope first, so that an out-of-scope id is
         // "not found" rather than a validation report about it.
         let previous = self
@@ -327,14 +327,59 @@ impl Access {
             .ok_or_else(AppError::not_found)?;
         let (fields, owner) = self.prepare(kind, raw, Some(&previous), scope).await?;
         let meta = self.meta();
-        let rec = self
+        let rec = match self
             .app
             .store()
             .update(id, expected_version, &fields, owner, scope, &meta)
             .await
-            .map_err(|e| AppError::from_store_for(kind, e))?;
+        {
+            Ok(rec) => rec,
+            Err(e) => return Err(self.write_refused(kind, &fields, e).await),
+        };
         self.app.screen_after_write(kind, &[rec.id], &meta).await;
         Ok(rec)
+    }
+
+    /// The answer to a refused create or update. A unique value held only
+    /// by a record outside the actor's read scope is a probe
+    /// ([`crate::probes`]): audited, and answered with nothing of that
+    /// record — for a personal field, that the person is registered
+    /// elsewhere.
+    async fn write_refused(&self, kind: Kind, fields: &Fields, e: kean_store::StoreError) -> AppError {
+        let kean_store::StoreError::Duplicate { field } = &e else {
+            return AppError::from_store_for(kind, e);
+        };
+        let Some(f) = kind.field(field).filter(|f| f.unique) else {
+            return AppError::from_store_for(kind, e);
+        };
+        let scope = match self.probing_scope(kind) {
+            Ok(Some(scope)) => scope,
+            Ok(None) => return AppError::from_store_for(kind, e),
+            Err(denied) => return denied,
+        };
+        let value = fields.get(f.name);
+        let taken = match self
+            .app
+            .store()
+            .existing_values(kind, f.name, std::slice::from_ref(value), scope)
+            .await
+        {
+            Ok(taken) => taken,
+            Err(err) => return AppError::from_store(err),
+        };
+        let text = value.to_input();
+        if !taken.hidden.contains(&text) {
+            return AppError::from_store_for(kind, e);
+        }
+        if let Err(err) = self.record_probes(kind, f.name, std::slice::from_ref(&text)).await {
+            return err;
+        }
+        if f.personal {
+            let (zh, en) = crate::import::person_registered_elsewhere(f);
+            AppError::field(ErrorCode::Conflict, FieldError::new(f.name, zh, en))
+        } else {
+            AppError::from_store_for(kind, e)
+        }
     }
 
     pub async fn set_archived(&self, kind: Kind, id: i64, archived: bool) -> Result<Record> {

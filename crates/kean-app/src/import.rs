@@ -75,13 +75,7 @@ pub enum ImportOutcome {
 /// personal field (an identity-card number), that the person is registered.
 fn taken_elsewhere(f: &kean_core::schema::Field, text: &str) -> (String, String) {
     if f.personal {
-        (
-            format!("{}：该人员已在其他单位登记；如需关联，请联系科技局", f.zh),
-            format!(
-                "{}: this person is already registered elsewhere; ask the bureau to link them",
-                f.en
-            ),
-        )
+        person_registered_elsewhere(f)
     } else {
         (
             format!("{}：“{}”已被其他单位的记录使用；如有疑问，请联系科技局", f.zh, text),
@@ -91,6 +85,18 @@ fn taken_elsewhere(f: &kean_core::schema::Field, text: &str) -> (String, String)
             ),
         )
     }
+}
+
+/// The whole answer about a personal unique value (an identity-card
+/// number) held by a record the actor may not read.
+pub(crate) fn person_registered_elsewhere(f: &kean_core::schema::Field) -> (String, String) {
+    (
+        format!("{}：该人员已在其他单位登记；如需关联，请联系科技局", f.zh),
+        format!(
+            "{}: this person is already registered elsewhere; ask the bureau to link them",
+            f.en
+        ),
+    )
 }
 
 fn reference_keys(kind: Kind) -> Vec<&'static str> {
@@ -184,6 +190,7 @@ impl Access {
         // global, but a record outside this scope is named by nothing
         // beyond the fact that a value is taken.
         let read_scope = self.gate(Action::Read, Some(kind))?;
+        self.check_probe_budget(kind).await?;
         if rows.is_empty() {
             return Err(AppError::new(
                 ErrorCode::ValidationFailed,
@@ -295,7 +302,11 @@ impl Access {
             }
             errors.extend(row_errors);
         }
-        // Unique fields: within the file, and against what is stored.
+        // Unique fields: within the file, and against what is stored. Values
+        // only other organizations' records hold are probes (see
+        // `probes`): counted against the importer's budget before the
+        // report names any of them.
+        let mut probes: Vec<(&'static str, String)> = vec![];
         for f in kind.fields().iter().filter(|f| f.unique) {
             let mut seen: HashMap<String, usize> = HashMap::new();
             let mut values = vec![];
@@ -324,6 +335,9 @@ impl Access {
                 .existing_values(kind, f.name, &values, read_scope)
                 .await
                 .map_err(AppError::from_store)?;
+            let mut hidden: Vec<&String> = taken.hidden.iter().collect();
+            hidden.sort();
+            probes.extend(hidden.into_iter().map(|v| (f.name, v.clone())));
             for (line, fields, _) in &good {
                 let text = fields.get(f.name).to_input();
                 let message = if taken.visible.contains(&text) {
@@ -345,6 +359,22 @@ impl Access {
                         message_en,
                     });
                 }
+            }
+        }
+        if !probes.is_empty() {
+            let left = usize::try_from(self.probes_left().await?).unwrap_or(0);
+            let over = probes.len() > left;
+            probes.truncate(left);
+            for f in kind.fields().iter().filter(|f| f.unique) {
+                let values: Vec<String> = probes
+                    .iter()
+                    .filter(|(name, _)| *name == f.name)
+                    .map(|(_, v)| v.clone())
+                    .collect();
+                self.record_probes(kind, f.name, &values).await?;
+            }
+            if over {
+                return Err(crate::probes::probes_exhausted());
             }
         }
         for combo in kind.unique_together() {

@@ -15,6 +15,7 @@ mod auth;
 mod error;
 mod import;
 mod password;
+mod probes;
 mod screening;
 mod stats;
 mod throttle;
@@ -34,6 +35,7 @@ pub use kean_store::{
     ResultFilter, ResultRow, ResultStatus, ScreeningSummary, StoredEntry, User,
 };
 pub use password::random_token;
+pub use probes::{PROBE_BUDGET, PROBE_WINDOW};
 pub use screening::{
     ListImport, PARTIES, PartyScreening, PartySpec, ScreeningRun, THRESHOLD, entry_from_json, entry_json,
     explanation_detail, explanation_text, read_list, screens,

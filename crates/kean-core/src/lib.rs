@@ -8,13 +8,13 @@
 
 pub mod audit;
 pub mod codes;
+pub mod confidentiality;
 pub mod country;
 pub mod error;
 pub mod money;
 pub mod policy;
 pub mod record;
 pub mod schema;
-pub mod confidentiality;
 
 pub use error::{ErrorCode, FieldError};
 pub use money::Fen;

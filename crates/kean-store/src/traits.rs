@@ -165,6 +165,11 @@ pub trait AuditStore: Send + Sync {
     /// Appends an audit record that has no data change of its own
     /// (for example a refused login).
     async fn append_audit(&self, draft: AuditDraft) -> Result<AuditEntry>;
+    /// Appends several such records in one transaction.
+    async fn append_audits(&self, drafts: Vec<AuditDraft>) -> Result<()>;
+    /// How many audit records of `action` the account `actor_id` has made at
+    /// or after `since` (a stored timestamp).
+    async fn count_actions(&self, actor_id: i64, action: &str, since: &str) -> Result<i64>;
     /// Newest first.
     async fn audit_page(&self, page: u32, page_size: u32) -> Result<Page<AuditEntry>>;
     /// In sequence order, from `after_seq` (exclusive), at most `limit`.

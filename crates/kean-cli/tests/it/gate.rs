@@ -268,3 +268,146 @@ async fn staged_uploads_lapse_after_a_day(s: Server) {
     assert_eq!(sys.count(Kind::Platform).await.expect("count"), 0);
 }
 on_both!(staged_uploads_lapse_after_a_day);
+
+/// A unique value held only by another organization's record is a probe
+/// (issue 11, existence oracles): the answer names nothing of that record
+/// (for an ID number: the person is registered elsewhere), the bureau sees
+/// each probe in the audit log, and an account that has made
+/// `PROBE_BUDGET` of them in a day may not create, change or import such
+/// records — whatever the values — until the day has passed. Through the
+/// API, as an attacker would ask.
+async fn conflicts_with_unseen_records_are_audited_and_budgeted(s: Server) {
+    let b = basics(&s.app).await;
+    let sys = s.app.system_access("test");
+    let person = |name: &str, id: &str, org: i64| json!({"name": name, "id_type": "passport", "id_number": id, "nationality": "CN", "org_id": org});
+    let held = sys
+        .create(
+            Kind::Person,
+            &raw(&[
+                ("name", "乙单位的人"),
+                ("id_type", "passport"),
+                ("id_number", "E2000001"),
+                ("nationality", "CN"),
+                ("org_id", &b.org_b.to_string()),
+            ]),
+        )
+        .await
+        .expect("a person of organization B");
+    let pw = user(&s.app, "liaison_a", Role::Liaison, Some(b.org_a)).await;
+    let liaison = Api::login(&s.base, "liaison_a", &pw).await;
+    let probes = || async {
+        let log = sys.audit_page(1, 200).await.expect("audit");
+        log.items
+            .iter()
+            .filter(|e| e.draft.action == "conflict_probe" && e.draft.actor == "liaison_a")
+            .count()
+    };
+
+    let (status, body) = liaison
+        .post("/api/v1/registry/persons", person("甲单位新人", "E2000001", b.org_a))
+        .await;
+    assert_eq!(status, 409, "{body}");
+    let text = body.to_string();
+    assert!(text.contains("registered elsewhere"), "{text}");
+    for hidden in ["乙单位的人", "晋中乙材料", &format!("\"id\":{}", held.id)] {
+        assert!(!text.contains(hidden), "{hidden} leaked: {text}");
+    }
+    assert_eq!(probes().await, 1);
+
+    // A reviewer reads every person: a conflict tells them nothing new and
+    // is not a probe.
+    let rpw = user(&s.app, "officer", Role::Reviewer, None).await;
+    let officer = Api::login(&s.base, "officer", &rpw).await;
+    let (status, _) = officer
+        .post("/api/v1/registry/persons", person("某人", "E2000001", b.org_a))
+        .await;
+    assert_eq!(status, 409);
+    let log = sys.audit_page(1, 200).await.expect("audit");
+    assert!(
+        !log.items
+            .iter()
+            .any(|e| e.draft.action == "conflict_probe" && e.draft.actor == "officer")
+    );
+
+    // Spend the budget; then even a value nobody holds is refused.
+    for _ in 1..kean_app::PROBE_BUDGET {
+        let (status, _) = liaison
+            .post("/api/v1/registry/persons", person("甲单位新人", "E2000001", b.org_a))
+            .await;
+        assert_eq!(status, 409);
+    }
+    assert_eq!(probes().await, kean_app::PROBE_BUDGET as usize);
+    let (status, body) = liaison
+        .post("/api/v1/registry/persons", person("甲单位另一人", "E2000999", b.org_a))
+        .await;
+    assert_eq!(status, 429, "{body}");
+    assert_eq!(body["error"]["code"], "too_many_attempts", "{body}");
+
+    // A day later the account may write again.
+    s.clock.advance(Duration::from_secs(24 * 3600 + 60));
+    let (status, body) = liaison
+        .post("/api/v1/registry/persons", person("甲单位另一人", "E2000999", b.org_a))
+        .await;
+    assert_eq!(status, 201, "{body}");
+}
+on_both!(conflicts_with_unseen_records_are_audited_and_budgeted);
+
+/// An import counts its values held only by other organizations' records
+/// against the same budget before its report names any of them: a file with
+/// more such values than the account has left is refused whole.
+async fn an_import_over_the_probe_budget_is_refused_whole(s: Server) {
+    let b = basics(&s.app).await;
+    let sys = s.app.system_access("test");
+    let n = kean_app::PROBE_BUDGET as usize + 1;
+    for i in 0..n {
+        sys.create(
+            Kind::Person,
+            &raw(&[
+                ("name", &format!("乙{i}")),
+                ("id_type", "passport"),
+                ("id_number", &format!("E3{i:06}")),
+                ("nationality", "CN"),
+                ("org_id", &b.org_b.to_string()),
+            ]),
+        )
+        .await
+        .expect("a person of organization B");
+    }
+    let liaison = crate::common::access_as(&s.app, "liaison_a", Role::Liaison, Some(b.org_a)).await;
+    let rows: Vec<ImportRow> = (0..n)
+        .map(|i| ImportRow {
+            line: i + 2,
+            values: [
+                ("name", format!("甲{i}")),
+                ("id_type", "passport".into()),
+                ("id_number", format!("E3{i:06}")),
+                ("nationality", "CN".into()),
+                ("org_id", "晋中甲科技有限公司".into()),
+            ]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect(),
+        })
+        .collect();
+    let source = ImportSource {
+        file_name: "甲.xlsx".into(),
+        content_hash: "probe-file".into(),
+        force: false,
+        dry_run: true,
+        progress: None,
+    };
+    let e = liaison.import(Kind::Person, &rows, &source).await.unwrap_err();
+    assert_eq!(e.code, kean_core::ErrorCode::TooManyAttempts, "{e:?}");
+    // Within the budget the same rows are reported, each as registered
+    // elsewhere, after the day has passed.
+    s.clock.advance(Duration::from_secs(24 * 3600 + 60));
+    let ImportOutcome::Rejected { errors } = liaison.import(Kind::Person, &rows[..3], &source).await.unwrap() else {
+        panic!("values held elsewhere are refused")
+    };
+    assert_eq!(errors.len(), 3);
+    assert!(
+        errors.iter().all(|e| e.message_en.contains("registered elsewhere")),
+        "{errors:?}"
+    );
+}
+on_both!(an_import_over_the_probe_budget_is_refused_whole);

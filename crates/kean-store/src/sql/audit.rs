@@ -23,6 +23,29 @@ impl AuditStore for SqlStore {
             .ok_or_else(|| StoreError::other("the audit record was not appended"))
     }
 
+    async fn append_audits(&self, drafts: Vec<AuditDraft>) -> Result<()> {
+        let mut tx = self.write_tx().await?;
+        for d in drafts {
+            tx.audit(d);
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn count_actions(&self, actor_id: i64, action: &str, since: &str) -> Result<i64> {
+        Ok(q(
+            "SELECT COUNT(*) AS n FROM audit_log WHERE actor_id = $1 AND action = $2 AND at >= $3".into(),
+            vec![
+                Arg::Int(Some(actor_id)),
+                Arg::Text(Some(action.to_string())),
+                Arg::Text(Some(since.to_string())),
+            ],
+        )
+        .fetch_one(&self.pool)
+        .await?
+        .try_get("n")?)
+    }
+
     async fn audit_page(&self, page: u32, page_size: u32) -> Result<Page<AuditEntry>> {
         counted_page(
             &self.pool,

@@ -30,6 +30,7 @@ pub(crate) const MIGRATIONS_SQLITE: &[(i64, &str)] = &[
         13,
         include_str!("../../migrations/sqlite/0013_one_name_per_concept.sql"),
     ),
+    (14, include_str!("../../migrations/sqlite/0014_audit_by_actor.sql")),
 ];
 pub(crate) const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/postgres/0001_init.sql")),
@@ -51,6 +52,7 @@ pub(crate) const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[
         13,
         include_str!("../../migrations/postgres/0013_one_name_per_concept.sql"),
     ),
+    (14, include_str!("../../migrations/postgres/0014_audit_by_actor.sql")),
 ];
 
 /// The migrations of a database, in order.
