@@ -264,6 +264,18 @@ impl App {
         Ok((self.access(actor), row.csrf_token))
     }
 
+    /// Whether any account exists (a new database has none until the
+    /// first administrator is created at the machine). All it tells an
+    /// anonymous visitor is that kean is not set up yet.
+    pub async fn has_accounts(&self) -> Result<bool> {
+        Ok(!self
+            .store()
+            .list_users()
+            .await
+            .map_err(AppError::from_store)?
+            .is_empty())
+    }
+
     /// kean's own access for an operator at the machine (the command line,
     /// the demo seeding, maintenance): every change it makes is audited as
     /// `system:NAME`. Not for request handlers, which get their [`Access`]

@@ -672,6 +672,12 @@ async fn serve(listen: SocketAddr, demo: bool, secure_cookies: bool, trust_forwa
         Err(e) => return fail(format!("cannot listen on {listen}: {e}")),
     };
     println!("kean is running at http://{listen}/  (database: {url})");
+    if matches!(app.has_accounts().await, Ok(false)) {
+        println!(
+            "there is no account yet: create the first administrator (the password is read from standard input), then log in:\n  \
+             kean user create --username admin --role admin --display-name 系统管理员 --database-url {url}"
+        );
+    }
     if demo {
         println!("log in with one of the demo accounts:");
         for (user, pw, role, note) in kean_demo::DEMO_ACCOUNTS {
@@ -797,18 +803,29 @@ async fn user(cmd: UserCommand) -> ExitCode {
                 Ok(a) => a,
                 Err(c) => return c,
             };
-            match app.system_access("cli").users().await {
+            let access = app.system_access("cli");
+            match access.users().await {
                 Ok(users) => {
-                    println!("{:<5} {:<16} {:<12} {:<8} name", "id", "username", "role", "org");
+                    println!(
+                        "{:<5} {:<16} {:<12} {:<20} organization",
+                        "id", "username", "role", "name"
+                    );
                     for u in users {
-                        let org = u.org_id.map(|o| o.to_string()).unwrap_or_default();
+                        // The organization by its name, as people know it.
+                        let org = match u.org_id {
+                            Some(id) => match access.get(kean_core::Kind::Organization, id).await {
+                                Ok((rec, _)) => rec.fields.get("name").to_input(),
+                                Err(_) => format!("#{id}"),
+                            },
+                            None => "-".to_string(),
+                        };
                         println!(
-                            "{:<5} {:<16} {:<12} {:<8} {}",
+                            "{:<5} {:<16} {:<12} {:<20} {}",
                             u.id,
                             u.username,
                             u.role.code(),
-                            org,
-                            u.display_name
+                            u.display_name,
+                            org
                         );
                     }
                     ExitCode::SUCCESS

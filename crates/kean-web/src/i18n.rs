@@ -42,6 +42,15 @@ impl Lang {
             "login.username" => ("用户名", "Username"),
             "login.password" => ("密码", "Password"),
             "login.submit" => ("登 录", "Sign in"),
+            "login.first_start" => (
+                "系统中还没有任何账号。请在服务器上运行以下命令创建第一个管理员（密码从标准输入读取）：",
+                "There is no account yet. Create the first administrator on the server with (the password is read from standard input):",
+            ),
+            "login.first_start_name" => ("系统管理员", "Administrator"),
+            "login.first_start_after" => (
+                "创建后即可在此登录，无需重启。",
+                "Then log in here; no restart is needed.",
+            ),
             "logout" => ("退出登录", "Sign out"),
             "lang.switch" => ("English", "中文"),
             "search.keyword" => ("关键字", "Keyword"),

@@ -522,3 +522,57 @@ fn screen_command_matches_chinese_names_to_latin_entries() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("junk.bin"));
 }
+
+/// Served without the demo, a new database has no account: the login page
+/// says how to create the first administrator at the machine, and stops
+/// saying it once an account exists; `kean user list` names each account's
+/// organization (issue 16, first start).
+async fn a_new_database_says_how_to_make_the_first_administrator(s: Server) {
+    let http = reqwest::Client::new();
+    let login = || async {
+        let r = http.get(format!("{}/login", s.base)).send().await.expect("login page");
+        assert_eq!(r.status(), 200);
+        r.text().await.expect("body")
+    };
+    let page = login().await;
+    assert!(
+        page.contains("id=\"first-start\"") && page.contains("kean user create --username admin --role admin"),
+        "{page}"
+    );
+    let b = crate::common::basics(&s.app).await;
+    let code = s
+        .app
+        .system_access("test")
+        .get(kean_core::Kind::Organization, b.org_a)
+        .await
+        .expect("organization a")
+        .0
+        .fields
+        .get("credit_code")
+        .to_input();
+    let out = kean(&[
+        "user",
+        "create",
+        "--username",
+        "lianluo",
+        "--display-name",
+        "联络员甲",
+        "--role",
+        "liaison",
+        "--org-credit-code",
+        &code,
+        "--password",
+        "Liaison2025x",
+        "--database-url",
+        &s.url,
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(!login().await.contains("first-start"));
+    let list = String::from_utf8(kean(&["user", "list", "--database-url", &s.url]).stdout).expect("utf-8");
+    let line = list
+        .lines()
+        .find(|l| l.contains("lianluo"))
+        .expect("the account is listed");
+    assert!(line.contains("晋中甲科技有限公司"), "{list}");
+}
+on_both!(a_new_database_says_how_to_make_the_first_administrator);

@@ -22,6 +22,8 @@ struct LoginPage {
     next: String,
     username: String,
     error: Option<String>,
+    /// No account exists yet: how to create the first administrator.
+    first_start: bool,
 }
 
 /// The login form carries a pre-session CSRF token that must equal a
@@ -36,6 +38,7 @@ fn login_form(lang: Lang, next: String, username: String, error: Option<String>,
         next,
         username,
         error,
+        first_start: false,
     };
     let mut res = render(&page, status);
     if let Ok(v) = format!("{PRE_COOKIE}={csrf}; Path=/login; HttpOnly; SameSite=Strict; Max-Age=3600").parse() {
@@ -53,8 +56,27 @@ fn safe_next(next: &str) -> String {
     }
 }
 
-pub async fn login_page(headers: HeaderMap, Query(q): Query<HashMap<String, String>>) -> Response {
+pub async fn login_page(
+    State(st): State<AppState>,
+    headers: HeaderMap,
+    Query(q): Query<HashMap<String, String>>,
+) -> Response {
     let next = safe_next(q.get("next").map(String::as_str).unwrap_or("/"));
+    // A database without any account (kean served without the demo): the
+    // page says how the first administrator is made, at the machine.
+    if matches!(st.app.has_accounts().await, Ok(false)) {
+        let lang = lang_of(&headers);
+        let csrf = kean_app::random_token().unwrap_or_default();
+        let page = LoginPage {
+            lang,
+            csrf,
+            next,
+            username: String::new(),
+            error: None,
+            first_start: true,
+        };
+        return render(&page, StatusCode::OK);
+    }
     login_form(lang_of(&headers), next, String::new(), None, StatusCode::OK)
 }
 
