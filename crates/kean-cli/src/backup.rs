@@ -378,6 +378,14 @@ async fn backup_inner(url: &str, file: &Path, force: bool) -> Res<()> {
     {
         return Err(format!("the database file {} does not exist", p.display()));
     }
+    if kind == DbKind::Postgres {
+        // The tools first, and the server: a clear sentence instead of a
+        // connection pool's time-out.
+        for tool in ["pg_dump", "pg_restore", "createdb", "dropdb", "psql"] {
+            pg_tool(tool)?;
+        }
+        reach(url)?;
+    }
     let live = App::open(url, Arc::new(SystemClock))
         .await
         .map_err(|e| format!("cannot open the database {}: {e}", redact(url)))?;
@@ -692,6 +700,13 @@ async fn restore_postgres(url: &str, file: &Path, force: bool, note: impl Fn(i64
     }
     report(&db, version, kean_store_latest(DbKind::Postgres), &facts);
     Ok(())
+}
+
+/// Connects once with psql: the server's own words when it cannot be reached.
+fn reach(url: &str) -> Res<()> {
+    run_pg("psql", &["-X", "-q", "-t", "-c", "SELECT 1", &libpq_url(url)])
+        .map(|_| ())
+        .map_err(|e| format!("cannot reach the PostgreSQL database {}: {e}", redact(url)))
 }
 
 /// Renames a database. A connection just closed may still be leaving the

@@ -393,3 +393,30 @@ async fn schema_versions_old_migrate_new_refused(s: Server) {
     }
 }
 on_both!(schema_versions_old_migrate_new_refused);
+
+/// A missing PostgreSQL client program and an unreachable server are named.
+#[test]
+fn backup_names_a_missing_tool_and_an_unreachable_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("pg.backup");
+    let f = file.to_str().unwrap();
+    let url = "postgres://nobody:secret@127.0.0.1:1/kean";
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_kean"))
+        .args(["backup", f, "--database-url", url])
+        .env("KEAN_PG_BIN", dir.path())
+        .output()
+        .unwrap();
+    let (_, stderr) = text(&out);
+    assert!(!out.status.success());
+    assert!(stderr.contains("pg_dump is not in KEAN_PG_BIN"), "{stderr}");
+    let out = kean(&["backup", f, "--database-url", url]);
+    let (_, stderr) = text(&out);
+    assert!(!out.status.success());
+    assert!(
+        stderr.contains("cannot reach the PostgreSQL database postgres://nobody:***@127.0.0.1:1/kean")
+            || stderr.contains("was not found on PATH"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("secret"), "the password is not printed: {stderr}");
+    assert!(!file.exists());
+}
