@@ -192,6 +192,7 @@ async fn backup_during_writes_restores_a_consistent_prefix(s: Server) {
         );
         concurrent += n;
     }
+    eprintln!("writes: {before} before the backup, {after} after it, {total} in all; {concurrent} in the backup");
     assert_eq!(
         orgs.len(),
         concurrent + 2,
