@@ -23,7 +23,7 @@ pub enum UserAction {
 }
 
 pub struct Access {
-    app: App,
+    pub(crate) app: App,
     actor: Actor,
 }
 
@@ -154,7 +154,7 @@ impl Access {
         self.meta()
     }
 
-    fn meta(&self) -> WriteMeta {
+    pub(crate) fn meta(&self) -> WriteMeta {
         WriteMeta {
             at: self.app.now_ts(),
             actor_id: self.actor.user_id(),

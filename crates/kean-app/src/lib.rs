@@ -14,6 +14,7 @@ mod access;
 mod auth;
 mod error;
 mod import;
+mod maintenance;
 mod password;
 mod probes;
 mod screening;
@@ -30,10 +31,12 @@ pub use access::{Access, AuditBreak, EXPORT_ROW_CAP, Export, Listing, UserAction
 pub use auth::{LoginOk, SessionKind, Settings};
 pub use error::AppError;
 pub use import::{FileImport, ImportOutcome, ImportProgress, ImportRow, ImportSource, ImportStage, RowError};
+pub use kean_store::latest_schema_version;
 pub use kean_store::{
     ArchivedFilter, Backend, ListChange, ListInfo, ListQuery, ListVersion, Page, PartyState, ResultDecision,
     ResultFilter, ResultRow, ResultStatus, ScreeningSummary, StoredEntry, User,
 };
+pub use maintenance::DatabaseFacts;
 pub use password::random_token;
 pub use probes::{PROBE_BUDGET, PROBE_WINDOW};
 pub use screening::{

@@ -26,10 +26,10 @@ pub use screening::{
     ListChange, ListInfo, ListVersion, NewListEntry, PartyMatch, PartyRow, PartyState, RescreenFigures, ResultDecision,
     ResultFilter, ResultRow, ResultStatus, ScreenedParty, ScreeningSummary, StoredEntry,
 };
-pub use sql::SqlStore;
+pub use sql::{SqlStore, latest_schema_version};
 pub use traits::{
-    AccountStore, AuditStore, RegistryRead, RegistryWrite, ScreeningListStore, ScreeningResultStore, ScreeningStore,
-    Store,
+    AccountStore, AuditStore, MaintenanceStore, RegistryRead, RegistryWrite, ScreeningListStore, ScreeningResultStore,
+    ScreeningStore, Store,
 };
 pub use types::{
     AggRow, ArchivedFilter, Backend, COUNT_CAP, GroupBy, ImportRecord, KEYWORD_COUNT_CAP, KeyRow, ListQuery, NewImport,

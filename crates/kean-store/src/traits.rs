@@ -20,7 +20,15 @@ use crate::types::{
 /// screening lists and results.
 #[async_trait]
 pub trait Store:
-    RegistryRead + RegistryWrite + AccountStore + AuditStore + ScreeningListStore + ScreeningResultStore + Send + Sync
+    RegistryRead
+    + RegistryWrite
+    + AccountStore
+    + AuditStore
+    + ScreeningListStore
+    + ScreeningResultStore
+    + MaintenanceStore
+    + Send
+    + Sync
 {
     fn backend(&self) -> Backend;
 }
@@ -177,6 +185,26 @@ pub trait AuditStore: Send + Sync {
     /// The chain head: the last record's sequence number and hash, as the
     /// write path keeps them (`audit_head`).
     async fn audit_head(&self) -> Result<(i64, String)>;
+}
+
+/// What backups and restores ask of a database (the operator's, through
+/// the system access).
+#[async_trait]
+pub trait MaintenanceStore: Send + Sync {
+    /// The highest applied migration, or `None` when the database has no
+    /// `schema_migrations` table (not a kean database, or an empty one).
+    async fn schema_version(&self) -> Result<Option<i64>>;
+    /// Every registry kind and how many records (active and archived) it holds.
+    async fn kind_counts(&self) -> Result<Vec<(kean_core::Kind, i64)>>;
+    /// How many tables the database has (0: empty).
+    async fn table_count(&self) -> Result<i64>;
+    /// SQLite: writes a consistent copy of the database to `path`
+    /// (`VACUUM INTO`), while writers go on.
+    async fn vacuum_into(&self, path: &str) -> Result<()>;
+    /// PostgreSQL: the server's `server_version_num` (150018 for 15.18).
+    async fn server_version_num(&self) -> Result<i64>;
+    /// Closes the pool; on SQLite after checkpointing the WAL into the file.
+    async fn close_checkpointed(&self);
 }
 
 /// Restricted-party lists and their versions.

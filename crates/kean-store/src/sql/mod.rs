@@ -9,6 +9,7 @@ pub(crate) mod args;
 mod audit;
 mod grams;
 mod list_cache;
+mod maintenance;
 mod migrate;
 mod registry_read;
 mod registry_write;
@@ -29,6 +30,7 @@ use crate::types::Backend;
 
 use crate::traits::Store;
 use list_cache::ListCache;
+pub use maintenance::latest_schema_version;
 
 pub struct SqlStore {
     pool: AnyPool,
@@ -85,6 +87,9 @@ impl SqlStore {
                 "unsupported database URL '{url}': use sqlite://PATH or postgres://USER@HOST/DB"
             )));
         };
+        // A read-only SQLite file (a backup being checked) keeps its
+        // journal mode: switching it to WAL would be a write.
+        let read_only = backend == Backend::Sqlite && url.contains("mode=ro");
         let opts =
             AnyConnectOptions::from_str(&url).map_err(|e| StoreError::other(format!("bad database URL: {e}")))?;
         let pool_opts = AnyPoolOptions::new()
@@ -107,9 +112,11 @@ impl SqlStore {
                             .execute(&mut *conn)
                             .await?;
                     }
+                    if backend == Backend::Sqlite && !read_only {
+                        sqlx::query("PRAGMA journal_mode = WAL").execute(&mut *conn).await?;
+                    }
                     if backend == Backend::Sqlite {
                         for pragma in [
-                            "PRAGMA journal_mode = WAL",
                             "PRAGMA synchronous = NORMAL",
                             "PRAGMA busy_timeout = 10000",
                             "PRAGMA foreign_keys = ON",
