@@ -31,7 +31,7 @@ pub use error::AppError;
 pub use import::{FileImport, ImportOutcome, ImportProgress, ImportRow, ImportSource, ImportStage, RowError};
 pub use kean_store::{
     ArchivedFilter, Backend, ListChange, ListInfo, ListQuery, ListVersion, Page, PartyState, ResultDecision,
-    ResultFilter, ResultRow, ResultStatus, ScreeningSummary, StoredEntry, User,
+    ResultFilter, ResultRow, ResultStatus, ScreeningSummary, StoredEntry, User, screening::lapse,
 };
 pub use password::random_token;
 pub use screening::{

@@ -178,6 +178,9 @@ pub mod lapse {
     pub const ENTRY_REMOVED: &str = "entry_removed";
     pub const NO_LONGER_MATCHES: &str = "no_longer_matches";
     pub const ARCHIVED: &str = "archived";
+    /// Every reason a result can lapse with, for those who describe the
+    /// values (the OpenAPI document): a new reason goes here too.
+    pub const ALL: [&str; 5] = [PARTY_CHANGED, ENTRY_CHANGED, ENTRY_REMOVED, NO_LONGER_MATCHES, ARCHIVED];
 }
 
 /// A stored screening result.
