@@ -75,7 +75,8 @@ run() {
   # session; the administrator's user changes could disable or re-password
   # the accounts the run uses (the liaison's pass covers that operation: it
   # is refused to liaisons).
-  if ! schemathesis --no-color run "$base/api/openapi.json" \
+  # From the temporary directory: schemathesis keeps its cache beside it.
+  if ! (cd "$work" && schemathesis --no-color run "$base/api/openapi.json" \
     --url "$base" \
     --header "Authorization: Bearer $tok" \
     --checks not_a_server_error,response_schema_conformance,status_code_conformance,content_type_conformance \
@@ -87,7 +88,7 @@ run() {
     --generation-database none \
     --request-timeout 30 \
     --suppress-health-check all \
-    --report junit --report-dir "$work/report-$who" >"$work/st-$who.log" 2>&1; then
+    --report junit --report-dir "$work/report-$who") >"$work/st-$who.log" 2>&1; then
     status=1
     cat "$work/st-$who.log"
     echo "== schemathesis as $who FAILED ($(($(date +%s) - t0)) s)"
