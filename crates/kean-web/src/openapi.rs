@@ -126,6 +126,15 @@ pub fn build() -> J {
         }
         schemas.insert(
             format!("{name}Fields"),
+            json!({ "type": "object", "properties": props.clone(), "required": required, "additionalProperties": false }),
+        );
+        // A replacement may carry the version it was read at.
+        props.insert(
+            "_version".into(),
+            json!({ "type": "integer", "description": "the record's version as read; a stale one is refused (409)" }),
+        );
+        schemas.insert(
+            format!("{name}Update"),
             json!({ "type": "object", "properties": props, "required": required, "additionalProperties": false }),
         );
         schemas.insert(
@@ -174,7 +183,8 @@ pub fn build() -> J {
             format!("/api/v1/registry/{}/{{id}}", k.slug()),
             json!({
                 "get": { "tags": [tag], "parameters": [id_param], "responses": { "200": { "description": "the record", "content": { "application/json": { "schema": one } } }, "404": err("not found or out of scope") } },
-                "put": { "tags": [tag], "summary": "Replace all fields; `_version` guards against lost updates", "parameters": [id_param], "requestBody": body,
+                "put": { "tags": [tag], "summary": "Replace all fields; `_version` guards against lost updates", "parameters": [id_param],
+                    "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{name}Update") } } } },
                     "responses": { "200": { "description": "updated", "content": { "application/json": { "schema": one } } }, "404": err("not found or out of scope"), "409": err("duplicate or changed meanwhile"), "413": err("payload_too_large: the body is over the limit"), "422": err("invalid fields (also text holding control characters)") } },
             }),
         );
