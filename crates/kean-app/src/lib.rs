@@ -34,7 +34,7 @@ pub use import::{FileImport, ImportOutcome, ImportProgress, ImportRow, ImportSou
 pub use kean_store::latest_schema_version;
 pub use kean_store::{
     ArchivedFilter, Backend, ListChange, ListInfo, ListQuery, ListVersion, Page, PartyState, ResultDecision,
-    ResultFilter, ResultRow, ResultStatus, ScreeningSummary, StoredEntry, User,
+    ResultFilter, ResultRow, ResultStatus, ScreeningSummary, StoredEntry, User, screening::lapse,
 };
 pub use maintenance::DatabaseFacts;
 pub use password::random_token;

@@ -178,6 +178,9 @@ pub mod lapse {
     pub const ENTRY_REMOVED: &str = "entry_removed";
     pub const NO_LONGER_MATCHES: &str = "no_longer_matches";
     pub const ARCHIVED: &str = "archived";
+    /// Every reason a result can lapse with, for those who describe the
+    /// values (the OpenAPI document): a new reason goes here too.
+    pub const ALL: [&str; 5] = [PARTY_CHANGED, ENTRY_CHANGED, ENTRY_REMOVED, NO_LONGER_MATCHES, ARCHIVED];
 }
 
 /// A stored screening result.
@@ -256,4 +259,35 @@ pub struct PartyState {
 pub enum ResultDecision {
     Confirm,
     Dismiss,
+}
+
+#[cfg(test)]
+mod tests {
+    /// Every lapse reason the store writes is one of `lapse::ALL`, which the
+    /// OpenAPI document lists as `lapse_reason`'s values: a reason added
+    /// without it fails here.
+    #[test]
+    fn every_lapse_reason_written_is_listed() {
+        let this = include_str!("screening.rs");
+        let all = this
+            .lines()
+            .find(|l| l.contains("pub const ALL: [&str;"))
+            .unwrap_or_default();
+        let mut seen = 0;
+        for src in [include_str!("decide.rs"), include_str!("sql/screening_results.rs")] {
+            for part in src.split("lapse::").skip(1) {
+                let name: String = part
+                    .chars()
+                    .take_while(|c| c.is_ascii_uppercase() || *c == '_')
+                    .collect();
+                if name.is_empty() || name == "ALL" {
+                    continue;
+                }
+                seen += 1;
+                assert!(all.contains(&name), "lapse::{name} is written but not in lapse::ALL");
+            }
+        }
+        assert!(seen >= 5, "{seen}");
+        assert!(super::lapse::ALL.contains(&super::lapse::ARCHIVED));
+    }
 }

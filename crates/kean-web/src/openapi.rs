@@ -1,5 +1,9 @@
 //! The OpenAPI 3.1 document, generated from the registry schema so that it
-//! cannot drift from what the API accepts.
+//! cannot drift from what the API accepts. Enumerations come from the code
+//! that produces the values (the schema's code lists, the country table,
+//! result statuses, lapse reasons, the error table), optional values are
+//! typed as nullable, and every operation documents every error status
+//! kean answers, with the one error body.
 
 use axum::Json;
 use axum::response::IntoResponse;
@@ -21,8 +25,69 @@ fn field_schema(ty: FieldType) -> J {
         FieldType::Bool => json!({ "type": "boolean" }),
         FieldType::Enum(cs) => json!({ "type": "string", "enum": cs.iter().map(|c| c.code).collect::<Vec<_>>(),
             "description": cs.iter().map(|c| format!("{} = {}", c.code, c.zh)).collect::<Vec<_>>().join(", ") }),
-        FieldType::Ref(k) => json!({ "type": "integer", "description": format!("id of a record in {}", k.slug()) }),
-        FieldType::Country => json!({ "type": "string", "pattern": "^[A-Z]{2}$", "description": "ISO 3166-1 alpha-2" }),
+        FieldType::Ref(k) => {
+            json!({ "type": "integer", "minimum": 1, "maximum": i64::MAX, "description": format!("id of a record in {}", k.slug()) })
+        }
+        FieldType::Country => json!({ "type": "string", "enum": country_codes(),
+            "description": "ISO 3166-1 alpha-2, one of the countries and regions kean knows (kean_core::country::COUNTRIES)" }),
+    }
+}
+
+/// The country codes kean accepts, as it writes them.
+fn country_codes() -> Vec<&'static str> {
+    kean_core::country::COUNTRIES.iter().map(|(c, _, _)| *c).collect()
+}
+
+/// A value that may be absent: JSON null besides its type (OpenAPI 3.1, JSON
+/// Schema: `type` as a list; an enumeration lists null too).
+fn nullable(mut s: J) -> J {
+    if let Some(t) = s.get("type").and_then(|t| t.as_str()).map(str::to_string) {
+        s["type"] = json!([t, "null"]);
+    }
+    if let Some(J::Array(values)) = s.get_mut("enum") {
+        values.push(J::Null);
+    }
+    s
+}
+
+/// A record id in a path or query: ids start at 1.
+fn id_schema() -> J {
+    json!({ "type": "integer", "minimum": 1, "maximum": i64::MAX })
+}
+
+/// The error codes that are answered (`account_locked` is kept in the table
+/// but no longer answered), grouped by their HTTP status.
+fn error_statuses() -> std::collections::BTreeMap<u16, Vec<&'static str>> {
+    let mut by_status = std::collections::BTreeMap::<u16, Vec<&'static str>>::new();
+    for c in ErrorCode::ALL.into_iter().filter(|c| *c != ErrorCode::AccountLocked) {
+        by_status.entry(c.http_status()).or_default().push(c.as_str());
+    }
+    by_status
+}
+
+/// Adds every error status kean answers to every operation that does not
+/// describe it already: any request can be malformed (400), unauthenticated
+/// (401), refused (403, also a rejected CSRF token), aimed at nothing (404),
+/// in conflict (409), too large (413), invalid (422) or fail inside (500);
+/// only logins back off (429).
+fn document_errors(paths: &mut serde_json::Map<String, J>) {
+    let statuses = error_statuses();
+    for (path, item) in paths.iter_mut() {
+        let Some(item) = item.as_object_mut() else { continue };
+        for op in item.values_mut() {
+            let Some(responses) = op.get_mut("responses").and_then(|r| r.as_object_mut()) else {
+                continue;
+            };
+            for (status, codes) in &statuses {
+                if *status == 429 && path != "/api/v1/auth/token" {
+                    continue;
+                }
+                responses.entry(status.to_string()).or_insert_with(|| {
+                    json!({ "description": codes.join(", "),
+                        "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } })
+                });
+            }
+        }
     }
 }
 
@@ -36,10 +101,10 @@ pub fn build() -> J {
     let mut paths = serde_json::Map::new();
     schemas.insert(
         "Error".into(),
-        json!({ "type": "object", "properties": { "error": { "type": "object", "properties": {
+        json!({ "type": "object", "required": ["error"], "properties": { "error": { "type": "object", "required": ["code", "message", "message_zh"], "properties": {
             "code": { "type": "string", "enum": ErrorCode::ALL.iter().map(|c| c.as_str()).collect::<Vec<_>>() },
             "message": { "type": "string" }, "message_zh": { "type": "string" },
-            "fields": { "type": "array", "items": { "type": "object", "properties": {
+            "fields": { "type": "array", "items": { "type": "object", "required": ["field"], "properties": {
                 "field": { "type": "string" }, "message": { "type": "string" }, "message_zh": { "type": "string" } } } } } } } }),
     );
     let err = |d: &str| json!({ "description": d, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } });
@@ -48,7 +113,11 @@ pub fn build() -> J {
         let mut props = serde_json::Map::new();
         let mut required = vec![];
         for f in k.fields() {
-            let mut s = field_schema(f.ty);
+            let mut s = if f.required {
+                field_schema(f.ty)
+            } else {
+                nullable(field_schema(f.ty))
+            };
             s["title"] = json!(f.zh);
             props.insert(f.name.into(), s);
             if f.required {
@@ -57,12 +126,21 @@ pub fn build() -> J {
         }
         schemas.insert(
             format!("{name}Fields"),
+            json!({ "type": "object", "properties": props.clone(), "required": required, "additionalProperties": false }),
+        );
+        // A replacement may carry the version it was read at.
+        props.insert(
+            "_version".into(),
+            json!({ "type": "integer", "description": "the record's version as read; a stale one is refused (409)" }),
+        );
+        schemas.insert(
+            format!("{name}Update"),
             json!({ "type": "object", "properties": props, "required": required, "additionalProperties": false }),
         );
         schemas.insert(
             name.clone(),
             json!({ "type": "object", "properties": {
-                "id": { "type": "integer" }, "kind": { "type": "string" },
+                "id": { "type": "integer", "minimum": 1 }, "kind": { "type": "string", "enum": [serde_json::to_value(k).unwrap_or_default()] },
                 "fields": { "$ref": format!("#/components/schemas/{name}Fields") },
                 "labels": { "type": "object", "additionalProperties": { "type": "string" }, "description": "display names of referenced records" },
                 "owner_org_id": { "type": ["integer", "null"] }, "archived": { "type": "boolean" },
@@ -73,7 +151,7 @@ pub fn build() -> J {
             json!({ "name": "q", "in": "query", "schema": { "type": "string" }, "description": "keyword" }),
             json!({ "name": "page", "in": "query", "schema": { "type": "integer", "minimum": 1 } }),
             json!({ "name": "page_size", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 500 } }),
-            json!({ "name": "after", "in": "query", "schema": { "type": "integer" }, "description": "cursor: the records after this id in the default order (a page's next_after); page is then ignored" }),
+            json!({ "name": "after", "in": "query", "schema": id_schema(), "description": "cursor: the records after this id in the default order (a page's next_after); page is then ignored" }),
             json!({ "name": "sort", "in": "query", "schema": { "type": "string" } }),
             json!({ "name": "order", "in": "query", "schema": { "type": "string", "enum": ["asc", "desc"] } }),
             json!({ "name": "archived", "in": "query", "schema": { "type": "string", "enum": ["active", "archived", "all"] } }),
@@ -100,12 +178,13 @@ pub fn build() -> J {
                         "401": err("not authenticated"), "403": err("forbidden"), "409": err("duplicate value (a combination names each of its fields)"), "413": err("payload_too_large: the body is over the limit"), "422": err("invalid fields (also text holding control characters)") } },
             }),
         );
-        let id_param = json!({ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } });
+        let id_param = json!({ "name": "id", "in": "path", "required": true, "schema": id_schema() });
         paths.insert(
             format!("/api/v1/registry/{}/{{id}}", k.slug()),
             json!({
                 "get": { "tags": [tag], "parameters": [id_param], "responses": { "200": { "description": "the record", "content": { "application/json": { "schema": one } } }, "404": err("not found or out of scope") } },
-                "put": { "tags": [tag], "summary": "Replace all fields; `_version` guards against lost updates", "parameters": [id_param], "requestBody": body,
+                "put": { "tags": [tag], "summary": "Replace all fields; `_version` guards against lost updates", "parameters": [id_param],
+                    "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{name}Update") } } } },
                     "responses": { "200": { "description": "updated", "content": { "application/json": { "schema": one } } }, "404": err("not found or out of scope"), "409": err("duplicate or changed meanwhile"), "413": err("payload_too_large: the body is over the limit"), "422": err("invalid fields (also text holding control characters)") } },
             }),
         );
@@ -134,23 +213,24 @@ pub fn build() -> J {
     }));
     paths.insert("/api/v1/users/{id}/{action}".into(), json!({ "post": { "tags": ["users"],
         "summary": "Unlock, disable or enable an account, or set a new password (administrators)",
-        "parameters": [{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } },
+        "parameters": [{ "name": "id", "in": "path", "required": true, "schema": id_schema() },
             { "name": "action", "in": "path", "required": true, "schema": { "type": "string", "enum": ["unlock", "disable", "enable", "password"] } }],
         "requestBody": { "content": { "application/json": { "schema": { "type": "object", "properties": { "password": { "type": "string" } }, "description": "only for `password`" } } } },
         "responses": { "200": { "description": "the account after the change" }, "403": err("forbidden"), "404": err("no such user or action"), "422": err("password too weak") } } }));
     paths.insert("/api/v1/audit".into(), json!({ "get": { "tags": ["audit"], "parameters": [
-        { "name": "page", "in": "query", "schema": { "type": "integer" } }, { "name": "page_size", "in": "query", "schema": { "type": "integer" } }],
+        { "name": "page", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": u32::MAX } }, { "name": "page_size", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": u32::MAX } }],
         "responses": { "200": { "description": "audit records, newest first (auditors and administrators)" }, "403": err("forbidden") } } }));
     paths.insert("/api/v1/statistics/dashboard".into(), json!({ "get": { "tags": ["statistics"],
         "summary": "The bureau's figures computed from the records the caller may read",
         "parameters": [
             { "name": "from", "in": "query", "schema": { "type": "string", "format": "date" }, "description": "default: 1 January of last year" },
             { "name": "to", "in": "query", "schema": { "type": "string", "format": "date" }, "description": "default: 31 December of last year" },
-            { "name": "district_id", "in": "query", "schema": { "type": "integer" } },
-            { "name": "industry_chain_id", "in": "query", "schema": { "type": "integer" } },
+            { "name": "district_id", "in": "query", "schema": id_schema() },
+            { "name": "industry_chain_id", "in": "query", "schema": id_schema() },
             { "name": "org_type", "in": "query", "schema": { "type": "string", "enum": kean_core::schema::ORG_TYPES.iter().map(|c| c.code).collect::<Vec<_>>() } }],
         "responses": { "200": { "description": "platforms, valid high-tech enterprises, registered technology contracts (count, value, technology value, year on year, by month/district/chain), technology-service revenue, achievement transfers; each with the list link behind it" }, "400": err("bad parameter") } } }));
     screening_paths(&mut paths, &err);
+    document_errors(&mut paths);
     json!({
         "openapi": "3.1.0",
         "info": { "title": "kean 科技安全风险防控平台 API", "version": env!("CARGO_PKG_VERSION"),
@@ -165,17 +245,21 @@ pub fn build() -> J {
 /// Restricted-party screening: results, decisions, lists and versions.
 fn screening_paths(paths: &mut serde_json::Map<String, J>, err: &dyn Fn(&str) -> J) {
     let tag = "限制名单筛查";
-    let id = json!({ "name": "id", "in": "path", "required": true, "schema": { "type": "integer" } });
+    let id = json!({ "name": "id", "in": "path", "required": true, "schema": id_schema() });
+    let statuses = kean_app::ResultStatus::ALL.iter().map(|s| s.code()).collect::<Vec<_>>();
     let result = json!({ "type": "object", "properties": {
-        "id": { "type": "integer" },
+        "id": { "type": "integer", "minimum": 1 },
         "party": { "type": "object", "description": "the screened party: registry slug, record id, field and name" },
         "list": { "type": "string" }, "entry": { "type": "object", "description": "entry version id, the list's entry id, primary name" },
         "matched_name": { "type": "string" }, "score": { "type": "number" }, "explanation": { "type": "string", "description": "why it matched, in English" },
         "explanation_zh": { "type": "string", "description": "the same in Chinese" },
         "explanation_detail": { "type": ["object", "null"], "description": "the engine's structured explanation: names as compared, method, token pairs (agreed) with their similarity and method, score components, identifier, country and type checks; null for results opened before kean kept it" },
-        "status": { "type": "string", "enum": ["open", "confirmed", "dismissed", "lapsed"] },
-        "lapse_reason": { "type": ["string", "null"], "enum": ["party_changed", "entry_changed", "entry_removed", "no_longer_matches", null] },
+        "status": { "type": "string", "enum": statuses },
+        "decision": nullable(json!({ "type": "string", "enum": [kean_app::ResultStatus::Confirmed.code(), kean_app::ResultStatus::Dismissed.code()],
+            "description": "the reviewer's last decision, kept when the result lapses" })),
+        "lapse_reason": nullable(json!({ "type": "string", "enum": kean_app::lapse::ALL })),
         "reason": { "type": ["string", "null"] }, "decided_by": { "type": ["string", "null"] }, "decided_at": { "type": ["string", "null"] },
+        "created_at": { "type": "string" }, "updated_at": { "type": "string" },
         "version": { "type": "integer" } } });
     let run = json!({ "type": "object", "properties": {
         "parties": { "type": "integer" }, "opened": { "type": "array", "items": { "type": "integer" } },
@@ -184,10 +268,10 @@ fn screening_paths(paths: &mut serde_json::Map<String, J>, err: &dyn Fn(&str) ->
     paths.insert("/api/v1/screening/results".into(), json!({ "get": { "tags": [tag],
         "summary": "Screening results (reviewers, administrators, auditors), newest first",
         "parameters": [
-            { "name": "status", "in": "query", "schema": { "type": "string", "enum": ["open", "confirmed", "dismissed", "lapsed", "all"] } },
+            { "name": "status", "in": "query", "schema": { "type": "string", "enum": statuses.iter().copied().chain(["all"]).collect::<Vec<_>>() } },
             { "name": "kind", "in": "query", "schema": { "type": "string" }, "description": "registry slug of the screened record" },
-            { "name": "party_id", "in": "query", "schema": { "type": "integer" } },
-            { "name": "list_id", "in": "query", "schema": { "type": "integer" } },
+            { "name": "party_id", "in": "query", "schema": id_schema() },
+            { "name": "list_id", "in": "query", "schema": id_schema() },
             { "name": "q", "in": "query", "schema": { "type": "string", "maxLength": 100 }, "description": "part of the screened party's name" },
             { "name": "page", "in": "query", "schema": { "type": "integer", "minimum": 1 } },
             { "name": "page_size", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 200 } }],
@@ -225,7 +309,7 @@ fn screening_paths(paths: &mut serde_json::Map<String, J>, err: &dyn Fn(&str) ->
     );
     paths.insert("/api/v1/screening/versions/{id}/changes".into(), json!({ "get": { "tags": [tag], "summary": "What a version added, changed and removed",
         "parameters": [id, { "name": "change", "in": "query", "schema": { "type": "string", "enum": ["added", "changed", "removed"] } },
-            { "name": "page", "in": "query", "schema": { "type": "integer" } }, { "name": "page_size", "in": "query", "schema": { "type": "integer", "maximum": 500 } }],
+            { "name": "page", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": u32::MAX } }, { "name": "page_size", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 500 } }],
         "responses": { "200": { "description": "a page of changes" }, "404": err("no such version"), "422": err("bad change type") } } }));
     paths.insert("/api/v1/screening/entries/{id}".into(), json!({ "get": { "tags": [tag], "summary": "One entry version as stored (name, aliases, type, countries, identifiers) and the list versions it spans",
         "parameters": [id], "responses": { "200": { "description": "the entry version" }, "403": err("forbidden"), "404": err("not found") } } }));
@@ -258,6 +342,80 @@ mod tests {
             doc["components"]["schemas"]["OrganizationFields"]["properties"]["org_type"]["enum"][0],
             "enterprise"
         );
+    }
+
+    /// The document's enumerations are the code's values: a value the API
+    /// can answer with is never missing from its schema.
+    #[test]
+    fn enums_are_the_codes_values() {
+        use serde_json::json;
+        let doc = super::build();
+        let schemas = &doc["components"]["schemas"];
+        let codes: Vec<&str> = kean_core::ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
+        assert_eq!(
+            schemas["Error"]["properties"]["error"]["properties"]["code"]["enum"],
+            json!(codes)
+        );
+        let result = &doc["paths"]["/api/v1/screening/results/{id}"]["get"]["responses"]["200"]["content"]["application/json"]
+            ["schema"]["properties"];
+        let mut lapse: Vec<serde_json::Value> = kean_app::lapse::ALL.iter().map(|r| json!(r)).collect();
+        lapse.push(serde_json::Value::Null);
+        assert_eq!(result["lapse_reason"]["enum"], json!(lapse));
+        assert!(lapse.contains(&json!("archived")));
+        let statuses: Vec<&str> = kean_app::ResultStatus::ALL.iter().map(|s| s.code()).collect();
+        assert_eq!(result["status"]["enum"], json!(statuses));
+        let countries: Vec<&str> = kean_core::country::COUNTRIES.iter().map(|(c, _, _)| *c).collect();
+        for k in kean_core::Kind::ALL {
+            let name = format!("{k:?}");
+            for f in k.fields() {
+                let s = &schemas[format!("{name}Fields")]["properties"][f.name];
+                let mut want: Vec<serde_json::Value> = match f.ty {
+                    kean_core::schema::FieldType::Enum(cs) => cs.iter().map(|c| json!(c.code)).collect(),
+                    kean_core::schema::FieldType::Country => countries.iter().map(|c| json!(c)).collect(),
+                    _ => continue,
+                };
+                if !f.required {
+                    want.push(serde_json::Value::Null);
+                }
+                assert_eq!(s["enum"], json!(want), "{name}.{}", f.name);
+            }
+        }
+    }
+
+    /// Optional fields are nullable (the API answers null for them), required
+    /// ones are not; every operation documents every error status kean
+    /// answers with the error body; ids start at 1.
+    #[test]
+    fn optional_fields_are_nullable_and_errors_documented() {
+        let doc = super::build();
+        let schemas = &doc["components"]["schemas"];
+        for k in kean_core::Kind::ALL {
+            let name = format!("{k:?}");
+            for f in k.fields() {
+                let t = &schemas[format!("{name}Fields")]["properties"][f.name]["type"];
+                assert_eq!(t.is_array(), !f.required, "{name}.{}: {t}", f.name);
+            }
+        }
+        let mut ops = 0;
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for (method, op) in item.as_object().unwrap() {
+                ops += 1;
+                for status in ["400", "401", "403", "404", "409", "413", "422", "500"] {
+                    assert_eq!(
+                        op["responses"][status]["content"]["application/json"]["schema"]["$ref"],
+                        "#/components/schemas/Error",
+                        "{method} {path} {status}"
+                    );
+                }
+                for p in op["parameters"].as_array().into_iter().flatten() {
+                    if p["name"] == "id" || p["name"].as_str().unwrap().ends_with("_id") {
+                        assert_eq!(p["schema"]["minimum"], 1, "{method} {path} {}", p["name"]);
+                    }
+                }
+            }
+        }
+        assert!(ops > 60, "{ops}");
+        assert!(doc["paths"]["/api/v1/auth/token"]["post"]["responses"]["429"].is_object());
     }
 
     /// Every route of the API router is in the document (and nothing else).

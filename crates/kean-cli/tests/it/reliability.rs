@@ -677,3 +677,74 @@ async fn staged_uploads_have_a_global_cap(s: Server) {
     assert_eq!(staged(&s).await, (1, 2 << 20));
 }
 on_both!(staged_uploads_have_a_global_cap);
+
+/// Issue 11, item 8: the API answers in the shapes its own document gives.
+/// A record's empty optional fields come back null, and the document types
+/// them as nullable; its enumerations hold the values answered; an id of 0
+/// and an unknown country code are outside the document's parameters (ids
+/// start at 1, countries are the ones kean knows) and their refusals are
+/// documented statuses with the error body.
+async fn the_api_answers_in_the_shapes_its_document_gives(s: Server) {
+    use serde_json::Value;
+    let b = basics(&s.app).await;
+    let pw = user(&s.app, "officer", Role::Admin, None).await;
+    let api = crate::common::Api::login(&s.base, "officer", &pw).await;
+    let (status, doc) = api.get("/api/openapi.json").await;
+    assert_eq!(status, 200);
+    let schemas = &doc["components"]["schemas"];
+
+    let (status, org) = api.get(&format!("/api/v1/registry/organizations/{}", b.org_a)).await;
+    assert_eq!(status, 200, "{org}");
+    assert!(
+        schemas["Organization"]["properties"]["kind"]["enum"]
+            .as_array()
+            .unwrap()
+            .contains(&org["kind"])
+    );
+    let props = &schemas["OrganizationFields"]["properties"];
+    let mut nulls = 0;
+    for (name, value) in org["fields"].as_object().unwrap() {
+        let schema = &props[name];
+        assert!(schema.is_object(), "{name} is not in the document");
+        if value.is_null() {
+            nulls += 1;
+            assert!(
+                schema["type"]
+                    .as_array()
+                    .is_some_and(|t| t.contains(&Value::from("null"))),
+                "{name} is null but typed {}",
+                schema["type"]
+            );
+        }
+        if let Some(values) = schema["enum"].as_array() {
+            assert!(values.contains(value), "{name} = {value} is not in {}", schema["enum"]);
+        }
+    }
+    assert!(nulls > 0, "the organization has empty optional fields: {org}");
+
+    let item = &doc["paths"]["/api/v1/registry/organizations/{id}"]["get"];
+    assert_eq!(item["parameters"][0]["schema"]["minimum"], 1);
+    let (status, body) = api.get("/api/v1/registry/organizations/0").await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(body["error"]["code"], "bad_request");
+    assert_eq!(
+        item["responses"]["400"]["content"]["application/json"]["schema"]["$ref"],
+        "#/components/schemas/Error"
+    );
+
+    let list = &doc["paths"]["/api/v1/registry/tech-contracts"]["get"];
+    let country = list["parameters"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "buyer_country")
+        .expect("buyer_country is a parameter");
+    let countries = country["schema"]["enum"].as_array().unwrap();
+    assert!(countries.contains(&Value::from("US")) && !countries.contains(&Value::from("AA")));
+    let (status, _) = api.get("/api/v1/registry/tech-contracts?buyer_country=US").await;
+    assert_eq!(status, 200);
+    let (status, body) = api.get("/api/v1/registry/tech-contracts?buyer_country=AA").await;
+    assert!(list["responses"][status.to_string()].is_object(), "{status} {body}");
+    assert!(status < 500, "{status} {body}");
+}
+on_both!(the_api_answers_in_the_shapes_its_document_gives);
