@@ -68,18 +68,25 @@ fn error_statuses() -> std::collections::BTreeMap<u16, Vec<&'static str>> {
 /// Adds every error status kean answers to every operation that does not
 /// describe it already: any request can be malformed (400), unauthenticated
 /// (401), refused (403, also a rejected CSRF token), aimed at nothing (404),
-/// in conflict (409), too large (413), invalid (422) or fail inside (500);
-/// only logins back off (429).
+/// in conflict (409), too large (413), invalid (422) or fail inside (500).
+/// 429 only where kean answers it: logins back off, and a registry create
+/// or replacement is refused while the account's probe budget is spent
+/// (kean-app's `probes`).
 fn document_errors(paths: &mut serde_json::Map<String, J>) {
     let statuses = error_statuses();
     for (path, item) in paths.iter_mut() {
         let Some(item) = item.as_object_mut() else { continue };
-        for op in item.values_mut() {
+        let registry = path.strip_prefix("/api/v1/registry/");
+        for (method, op) in item.iter_mut() {
             let Some(responses) = op.get_mut("responses").and_then(|r| r.as_object_mut()) else {
                 continue;
             };
+            let backs_off = path == "/api/v1/auth/token"
+                || registry.is_some_and(|rest| {
+                    (method == "post" && !rest.contains('/')) || (method == "put" && rest.ends_with("/{id}"))
+                });
             for (status, codes) in &statuses {
-                if *status == 429 && path != "/api/v1/auth/token" {
+                if *status == 429 && !backs_off {
                     continue;
                 }
                 responses.entry(status.to_string()).or_insert_with(|| {
@@ -380,6 +387,18 @@ mod tests {
                 assert_eq!(s["enum"], json!(want), "{name}.{}", f.name);
             }
         }
+    }
+
+    /// 429 is documented on the operations that answer it, and only there.
+    #[test]
+    fn too_many_attempts_is_documented_where_it_is_answered() {
+        let doc = super::build();
+        let has = |path: &str, method: &str| doc["paths"][path][method]["responses"]["429"].is_object();
+        assert!(has("/api/v1/auth/token", "post"));
+        assert!(has("/api/v1/registry/persons", "post"));
+        assert!(has("/api/v1/registry/persons/{id}", "put"));
+        assert!(!has("/api/v1/registry/persons", "get"));
+        assert!(!has("/api/v1/registry/persons/{id}", "get"));
     }
 
     /// Optional fields are nullable (the API answers null for them), required
