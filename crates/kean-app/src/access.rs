@@ -154,6 +154,22 @@ impl Access {
         self.meta()
     }
 
+    /// The audit record of an act of this actor that changes no record of
+    /// its own (an export, a backup, a probe), describing it in `after`.
+    pub(crate) fn event(&self, action: &str, target: &str, after: serde_json::Value) -> kean_core::audit::AuditDraft {
+        let m = self.meta();
+        kean_core::audit::AuditDraft {
+            at: m.at,
+            actor_id: m.actor_id,
+            actor: m.actor,
+            action: action.into(),
+            target: target.into(),
+            record_id: None,
+            before: None,
+            after: Some(after),
+        }
+    }
+
     pub(crate) fn meta(&self) -> WriteMeta {
         WriteMeta {
             at: self.app.now_ts(),
@@ -593,20 +609,10 @@ impl Access {
         rows: usize,
         filter: &str,
     ) -> Result<()> {
-        let m = self.meta();
-        let draft = kean_core::audit::AuditDraft {
-            at: m.at,
-            actor_id: m.actor_id,
-            actor: m.actor,
-            action: "export".into(),
-            target: target.into(),
-            record_id: None,
-            before: None,
-            after: Some(serde_json::json!({ "format": format, "rows": rows, "filter": filter })),
-        };
+        let after = serde_json::json!({ "format": format, "rows": rows, "filter": filter });
         self.app
             .store()
-            .append_audit(draft)
+            .append_audit(self.event("export", target, after))
             .await
             .map_err(AppError::from_store)?;
         Ok(())

@@ -108,13 +108,18 @@ impl App {
         // The dummy hash an unknown username is verified against, made now:
         // made by the first such login, it would make that one slower.
         password::dummy_hash().await;
-        Ok(App {
+        Ok(App::over(store, clock))
+    }
+
+    /// The application over a connected store, with default settings.
+    pub(crate) fn over(store: kean_store::SqlStore, clock: Arc<dyn Clock>) -> App {
+        App {
             store: Arc::new(store),
             clock,
             settings: Settings::default(),
             screening: Arc::default(),
             login_guard: Arc::default(),
-        })
+        }
     }
 
     pub fn with_settings(mut self, settings: Settings) -> App {

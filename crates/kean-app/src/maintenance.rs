@@ -6,8 +6,8 @@ use std::sync::Arc;
 use kean_core::policy::Action;
 use kean_core::{Clock, ErrorCode, Kind};
 
+use crate::App;
 use crate::access::Access;
-use crate::{App, Settings};
 use crate::{AppError, Result};
 
 /// What a database holds, as `kean backup` and `kean restore` print it.
@@ -28,13 +28,7 @@ impl App {
         let store = kean_store::SqlStore::connect(database_url)
             .await
             .map_err(AppError::from_store)?;
-        Ok(App {
-            store: Arc::new(store),
-            clock,
-            settings: Settings::default(),
-            screening: Arc::default(),
-            login_guard: Arc::default(),
-        })
+        Ok(App::over(store, clock))
     }
 
     /// Closes the database (SQLite: its WAL checkpointed into the file).
@@ -114,20 +108,9 @@ impl Access {
     /// database (`backup`, `restore`), naming what in `after`.
     pub async fn append_operator_audit(&self, action: &str, after: serde_json::Value) -> Result<()> {
         self.operator()?;
-        let m = self.meta();
-        let draft = kean_core::audit::AuditDraft {
-            at: m.at,
-            actor_id: m.actor_id,
-            actor: m.actor,
-            action: action.into(),
-            target: "database".into(),
-            record_id: None,
-            before: None,
-            after: Some(after),
-        };
         self.app
             .store()
-            .append_audit(draft)
+            .append_audit(self.event(action, "database", after))
             .await
             .map_err(AppError::from_store)?;
         Ok(())

@@ -21,7 +21,6 @@
 //! it holds across restarts and across several kean processes on one
 //! database.
 
-use kean_core::audit::AuditDraft;
 use kean_core::policy::Action;
 use kean_core::{ErrorCode, Kind, Scope};
 
@@ -75,18 +74,11 @@ impl Access {
         if values.is_empty() {
             return Ok(());
         }
-        let at = self.app().now_ts();
         let drafts = values
             .iter()
-            .map(|v| AuditDraft {
-                at: at.clone(),
-                actor_id: self.actor().user_id(),
-                actor: self.actor().username().to_string(),
-                action: PROBE_ACTION.into(),
-                target: kind.slug().into(),
-                record_id: None,
-                before: None,
-                after: Some(serde_json::json!({ "field": field, "fields": { field: v } })),
+            .map(|v| {
+                let after = serde_json::json!({ "field": field, "fields": { field: v } });
+                self.event(PROBE_ACTION, kind.slug(), after)
             })
             .collect();
         self.app()
