@@ -213,15 +213,7 @@ impl LoginGuard {
             }
             None => {
                 if st.floods.len() >= CAP {
-                    let ended: Vec<IpAddr> = st
-                        .floods
-                        .iter()
-                        .filter(|(_, f)| now - f.start >= WINDOW)
-                        .map(|(ip, _)| *ip)
-                        .collect();
-                    for ip in ended {
-                        st.end_window(ip);
-                    }
+                    st.end_windows(now);
                 }
                 // A window that ended is summarised before it is replaced.
                 st.end_window(source);
@@ -266,20 +258,25 @@ impl LoginGuard {
     /// beyond their first failure are returned for their summary record.
     pub(crate) fn due(&self, now: DateTime<Utc>) -> Vec<FloodSummary> {
         let mut st = self.lock();
-        let ended: Vec<IpAddr> = st
+        st.end_windows(now);
+        std::mem::take(&mut st.ended)
+    }
+}
+
+impl State {
+    /// Ends every window that has run its length by `now`.
+    fn end_windows(&mut self, now: DateTime<Utc>) {
+        let ended: Vec<IpAddr> = self
             .floods
             .iter()
             .filter(|(_, f)| now - f.start >= WINDOW)
             .map(|(ip, _)| *ip)
             .collect();
         for ip in ended {
-            st.end_window(ip);
+            self.end_window(ip);
         }
-        std::mem::take(&mut st.ended)
     }
-}
 
-impl State {
     /// Ends `source`'s window: its summary, if it counted anything beyond
     /// its first failure, waits for [`LoginGuard::due`].
     fn end_window(&mut self, source: IpAddr) {

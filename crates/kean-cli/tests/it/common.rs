@@ -318,6 +318,29 @@ pub fn csrf_of(html: &str) -> String {
     html[i..i + html[i..].find('"').expect("closing quote")].to_string()
 }
 
+/// Fills in and posts the login form with `http` (its pre-session CSRF
+/// token taken from the page): the answer, unchecked.
+pub async fn post_login_form(http: &reqwest::Client, base: &str, username: &str, password: &str) -> reqwest::Response {
+    let page = http
+        .get(format!("{base}/login"))
+        .send()
+        .await
+        .expect("login page")
+        .text()
+        .await
+        .expect("html");
+    http.post(format!("{base}/login"))
+        .form(&[
+            ("username", username),
+            ("password", password),
+            ("_csrf", &csrf_of(&page)),
+            ("next", "/"),
+        ])
+        .send()
+        .await
+        .expect("login post")
+}
+
 impl Web {
     pub async fn login(base: &str, username: &str, password: &str) -> Web {
         let http = reqwest::Client::builder()
@@ -325,25 +348,7 @@ impl Web {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("client");
-        let page = http
-            .get(format!("{base}/login"))
-            .send()
-            .await
-            .expect("login page")
-            .text()
-            .await
-            .expect("html");
-        let r = http
-            .post(format!("{base}/login"))
-            .form(&[
-                ("username", username),
-                ("password", password),
-                ("_csrf", &csrf_of(&page)),
-                ("next", "/"),
-            ])
-            .send()
-            .await
-            .expect("login post");
+        let r = post_login_form(&http, base, username, password).await;
         assert_eq!(r.status(), 303, "form login of {username} failed");
         Web {
             base: base.to_string(),

@@ -145,25 +145,7 @@ async fn token(s: &Server, c: &reqwest::Client, name: &str, pw: &str) -> (u16, S
 
 /// The login form; the status and the error shown.
 async fn form_login(s: &Server, c: &reqwest::Client, name: &str, pw: &str) -> (u16, String) {
-    let page = c
-        .get(format!("{}/login", s.base))
-        .send()
-        .await
-        .expect("login page")
-        .text()
-        .await
-        .expect("html");
-    let r = c
-        .post(format!("{}/login", s.base))
-        .form(&[
-            ("username", name),
-            ("password", pw),
-            ("_csrf", &csrf_of(&page)),
-            ("next", "/"),
-        ])
-        .send()
-        .await
-        .expect("login post");
+    let r = crate::common::post_login_form(c, &s.base, name, pw).await;
     let status = r.status().as_u16();
     let html = r.text().await.expect("html");
     let error = html
