@@ -573,16 +573,21 @@ fn report(target: &str, version: i64, latest: i64, facts: &DatabaseFacts) {
     print_facts(facts);
 }
 
+/// How many tables a restore's target already holds (0: a new database).
+async fn table_count(url: &str) -> Res<i64> {
+    let app = open_unmigrated(url).await?;
+    let tables = app.system_access("restore").table_count().await;
+    app.close().await;
+    tables.map_err(|e| e.to_string())
+}
+
 async fn restore_sqlite(url: &str, file: &Path, force: bool, note: impl Fn(i64) -> serde_json::Value) -> Res<()> {
     let target = sqlite_path(url).ok_or_else(|| format!("--database-url '{url}' names no file"))?;
     if let Some(parent) = target.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent).map_err(|e| format!("cannot create the folder {}: {e}", parent.display()))?;
     }
     let existing = if target.exists() {
-        let app = open_unmigrated(&format!("sqlite://{}", target.display())).await?;
-        let tables = app.system_access("restore").table_count().await;
-        app.close().await;
-        tables.map_err(|e| e.to_string())?
+        table_count(&format!("sqlite://{}", target.display())).await?
     } else {
         0
     };
@@ -649,14 +654,7 @@ async fn restore_postgres(url: &str, file: &Path, force: bool, note: impl Fn(i64
     )?
     .trim()
         != "0";
-    let existing = if exists {
-        let app = open_unmigrated(url).await?;
-        let tables = app.system_access("restore").table_count().await;
-        app.close().await;
-        tables.map_err(|e| e.to_string())?
-    } else {
-        0
-    };
+    let existing = if exists { table_count(url).await? } else { 0 };
     if existing > 0 && !force {
         return Err(format!(
             "the database {db} already holds {existing} tables: restore into a new database, or pass --force to replace it"
