@@ -313,6 +313,17 @@ async fn conflicts_with_unseen_records_are_audited_and_budgeted(s: Server) {
         assert!(!text.contains(hidden), "{hidden} leaked: {text}");
     }
     assert_eq!(probes().await, 1);
+    // The probe's record names the value; an auditor reads it masked, like
+    // every ID number in the audit view.
+    let auditor = crate::common::access_as(&s.app, "auditor", Role::Auditor, None).await;
+    let log = auditor.audit_page(1, 50).await.expect("the auditor reads the log");
+    let probe = log
+        .items
+        .iter()
+        .find(|e| e.draft.action == "conflict_probe")
+        .expect("the probe is in the log");
+    let seen = probe.draft.after.as_ref().expect("after").to_string();
+    assert!(!seen.contains("E2000001") && seen.contains("id_number"), "{seen}");
 
     // A reviewer reads every person: a conflict tells them nothing new and
     // is not a probe.
