@@ -5,8 +5,9 @@
 use std::collections::{BTreeMap, HashMap};
 
 use kean_core::audit::AuditEntry;
+use kean_core::confidentiality::{Classification, LEVEL_FIELD};
 use kean_core::policy::{Action, authorize, mask_personal, reveals_personal_data};
-use kean_core::record::validate;
+use kean_core::record::validate_under;
 use kean_core::schema::{FieldType, Owner};
 use kean_core::{Actor, ErrorCode, FieldError, Fields, Kind, Record, Role, Scope};
 use kean_store::{ListQuery, NewUser, Page, User, WriteMeta};
@@ -283,6 +284,22 @@ impl Access {
         Ok(found)
     }
 
+    /// The lowest level `fields` may have: the highest of the classified
+    /// records it refers to (a transfer of a classified achievement …) that
+    /// the actor can see (one it cannot see is refused as a reference).
+    async fn derived_floor(&self, fields: &Fields, scope: Scope) -> Result<Classification> {
+        let mut levels = Vec::new();
+        for (f, v) in fields.iter() {
+            if let (FieldType::Ref(k), Some(id)) = (f.ty, v.as_ref_id())
+                && k.classified()
+                && let Some(rec) = self.app.store().get(k, id, scope).await.map_err(AppError::from_store)?
+            {
+                levels.push(rec.fields.classification());
+            }
+        }
+        Ok(kean_core::confidentiality::derived_floor(&levels))
+    }
+
     /// Validates input, then decides its references and owner
     /// ([`decide_references`]) for a create (`previous` None) or an update.
     async fn prepare(
@@ -292,7 +309,36 @@ impl Access {
         previous: Option<&Record>,
         scope: Scope,
     ) -> Result<(Fields, Option<i64>)> {
-        let fields = validate(kind, raw, self.app.today()).map_err(AppError::validation)?;
+        let ceiling = self.app.ceiling().await?;
+        let mut fields = validate_under(kind, raw, self.app.today(), ceiling).map_err(AppError::validation)?;
+        if kind.classified() {
+            // Left empty, the level is what the record derives from (a
+            // transfer of an internal achievement is internal).
+            let given = raw.get(LEVEL_FIELD).is_some_and(|v| !v.trim().is_empty());
+            let floor = self.derived_floor(&fields, scope).await?;
+            // Left empty in an edit, it stays what it was.
+            let default = previous.map_or(floor, |p| p.fields.classification().max(floor));
+            if !given && default > fields.classification() {
+                let mut with_level = raw.clone();
+                with_level.insert(LEVEL_FIELD.to_string(), default.code().to_string());
+                fields = validate_under(kind, &with_level, self.app.today(), ceiling).map_err(AppError::validation)?;
+            }
+            // A level is given when the record is registered; changing it
+            // is the 变更密级 workflow's, not an edit's.
+            if let Some(prev) = previous
+                && prev.fields.classification() != fields.classification()
+            {
+                return Err(AppError::field(
+                    ErrorCode::ValidationFailed,
+                    FieldError::new(
+                        LEVEL_FIELD,
+                        "密级：不能在编辑中变更，变更密级或解密须经审批",
+                        "Classification: cannot be changed by an edit; a change of level or declassification needs an approval",
+                    ),
+                ));
+            }
+            self.check_level(fields.classification(), floor)?;
+        }
         let targets = self.reference_targets(&fields).await?;
         match decide_references(&fields, previous, scope, |k, id| targets.get(&(k, id)).copied()) {
             Ok(owner) => Ok((fields, owner)),

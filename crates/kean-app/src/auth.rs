@@ -260,7 +260,14 @@ impl App {
             return Err(unauth());
         }
         #[allow(clippy::disallowed_methods)] // the login is where a person becomes an actor
-        let actor = Actor::authenticated(user.id, user.username, user.display_name, user.role, user.org_id);
+        let actor = Actor::authenticated(
+            user.id,
+            user.username,
+            user.display_name,
+            user.role,
+            user.org_id,
+            user.clearance,
+        );
         Ok((self.access(actor), row.csrf_token))
     }
 

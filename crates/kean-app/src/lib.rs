@@ -12,6 +12,7 @@
 
 mod access;
 mod auth;
+mod confidentiality;
 mod error;
 mod import;
 mod maintenance;
@@ -33,8 +34,8 @@ pub use error::AppError;
 pub use import::{FileImport, ImportOutcome, ImportProgress, ImportRow, ImportSource, ImportStage, RowError};
 pub use kean_store::latest_schema_version;
 pub use kean_store::{
-    ArchivedFilter, Backend, ListChange, ListInfo, ListQuery, ListVersion, Page, PartyState, ResultDecision,
-    ResultFilter, ResultRow, ResultStatus, ScreeningSummary, StoredEntry, User, screening::lapse,
+    ArchivedFilter, Backend, ControlRow, ListChange, ListInfo, ListQuery, ListVersion, NeedToKnow, Page, PartyState,
+    ResultDecision, ResultFilter, ResultRow, ResultStatus, ScreeningSummary, StoredEntry, User, screening::lapse,
 };
 pub use maintenance::DatabaseFacts;
 pub use password::random_token;

@@ -25,9 +25,12 @@
 //!   years for 秘密 / 机密 / 绝密); its end raises a review, it never lifts the
 //!   classification by itself.
 //!
-//! Not yet wired (issue 12 builds on it): the policy's `Scope` carrying the
-//! actor's clearance and id, the records' classification columns, the
-//! need-to-know table, and the workflows that change a level.
+//! Wired: the policy's `Scope` carries the actor's clearance and id, the
+//! classified kinds ([`crate::Kind::classified`]) carry the level and its
+//! control fields ([`CONTROL_FIELDS`]), the store applies [`may_read`] in its
+//! SQL over them and the need-to-know table, and [`check_record`] decides
+//! what a record's input may hold under the deployment's [`Ceiling`]. Not
+//! yet: the workflows that change a level (解密 / 变更密级).
 
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
@@ -222,6 +225,208 @@ impl Ceiling {
 /// a record above 内部, it is on the record's need-to-know list.
 pub fn may_read(clearance: Classification, level: Classification, on_need_to_know: bool) -> bool {
     clearance >= level && (level <= Classification::Internal || on_need_to_know)
+}
+
+/// The field holding a record's level (its [`Classification::code`]).
+pub const LEVEL_FIELD: &str = "classification";
+/// The fields of a classified kind that make up the control record besides
+/// the title and the owner: the level, who classified it (定密责任人), on
+/// what basis (定密依据), when (定密日期), and for how long (保密期限).
+pub const CONTROL_FIELDS: [&str; 5] = [
+    LEVEL_FIELD,
+    "classified_by",
+    "classification_basis",
+    "classified_on",
+    "secrecy_term",
+];
+
+/// The label shown for a referenced record the reader may not see because
+/// of its classification (never its title).
+pub const WITHHELD_LABEL: &str = "（涉密）";
+
+/// The levels as schema choices (codes as stored, names as shown).
+pub const LEVEL_CHOICES: &[crate::schema::Choice] = &[
+    crate::schema::Choice {
+        code: "public",
+        zh: "公开",
+        en: "Public",
+    },
+    crate::schema::Choice {
+        code: "internal",
+        zh: "内部",
+        en: "Internal",
+    },
+    crate::schema::Choice {
+        code: "confidential",
+        zh: "秘密",
+        en: "Confidential",
+    },
+    crate::schema::Choice {
+        code: "secret",
+        zh: "机密",
+        en: "Secret",
+    },
+    crate::schema::Choice {
+        code: "top_secret",
+        zh: "绝密",
+        en: "Top secret",
+    },
+];
+
+/// The terms a classifier chooses from, in years (the law's longest are
+/// 10 / 20 / 30 for 秘密 / 机密 / 绝密).
+pub const TERM_CHOICES: &[crate::schema::Choice] = &[
+    crate::schema::Choice {
+        code: "1",
+        zh: "1年",
+        en: "1 year",
+    },
+    crate::schema::Choice {
+        code: "2",
+        zh: "2年",
+        en: "2 years",
+    },
+    crate::schema::Choice {
+        code: "3",
+        zh: "3年",
+        en: "3 years",
+    },
+    crate::schema::Choice {
+        code: "5",
+        zh: "5年",
+        en: "5 years",
+    },
+    crate::schema::Choice {
+        code: "10",
+        zh: "10年",
+        en: "10 years",
+    },
+    crate::schema::Choice {
+        code: "15",
+        zh: "15年",
+        en: "15 years",
+    },
+    crate::schema::Choice {
+        code: "20",
+        zh: "20年",
+        en: "20 years",
+    },
+    crate::schema::Choice {
+        code: "30",
+        zh: "30年",
+        en: "30 years",
+    },
+];
+
+/// The codes of the levels above `level`, ascending: what the store's SQL
+/// compares the stored code with (`IN (…)`), so that the comparison is the
+/// levels' order, not the codes' spelling.
+pub fn codes_above(level: Classification) -> Vec<&'static str> {
+    Classification::ALL
+        .into_iter()
+        .filter(|c| *c > level)
+        .map(Classification::code)
+        .collect()
+}
+
+/// A record input's classification problem: the field and the message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ControlError {
+    pub field: &'static str,
+    pub zh: String,
+    pub en: String,
+}
+
+/// What the control fields of one input say, once [`check_record`] passed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Control {
+    pub level: Classification,
+    /// Whether the input may carry content (the level is within the ceiling).
+    pub holds_content: bool,
+}
+
+/// The rules a classified kind's input obeys, given its level `level`
+/// (None: left empty, i.e. 公开), the deployment's `ceiling`, whether each
+/// field but the title and the owner holds a value (`filled`: the control
+/// fields and the content), and the term chosen:
+/// * at most 机密 ([`check_assignable`]);
+/// * 秘密 and above name who classified it and on what basis; the term is at
+///   most the level's longest; below 秘密 no control information is given;
+/// * above the ceiling, no content at all — only the control record.
+pub fn check_record(
+    level: Option<Classification>,
+    ceiling: Ceiling,
+    filled: &[(&'static str, bool)],
+    term_years: Option<u32>,
+) -> Result<Control, Vec<ControlError>> {
+    let level = level.unwrap_or(Classification::Public);
+    let mut errors = Vec::new();
+    let is_filled = |name: &str| filled.iter().any(|(n, f)| *n == name && *f);
+    if let Err(r) = check_assignable(level, Classification::Public) {
+        errors.push(ControlError {
+            field: LEVEL_FIELD,
+            zh: format!("密级：{}", r.reason_zh),
+            en: format!("Classification: {}", r.reason_en),
+        });
+    }
+    if level.is_classified() {
+        for (name, zh, en) in [
+            ("classified_by", "定密责任人", "Classified by"),
+            ("classification_basis", "定密依据", "Classification basis"),
+        ] {
+            if !is_filled(name) {
+                errors.push(ControlError {
+                    field: name,
+                    zh: format!("{zh}：{}级记录必填", level.label(true)),
+                    en: format!("{en}: required for a record classified {}", level.label(false)),
+                });
+            }
+        }
+        if let (Some(t), Some(max)) = (term_years, level.default_term_years())
+            && t > max
+        {
+            errors.push(ControlError {
+                field: "secrecy_term",
+                zh: format!("保密期限：{}级最长{}年", level.label(true), max),
+                en: format!("Secrecy term: at most {max} years at {}", level.label(false)),
+            });
+        }
+    } else {
+        for name in &CONTROL_FIELDS[1..] {
+            if is_filled(name) {
+                errors.push(ControlError {
+                    field: name,
+                    zh: "定密信息：仅秘密及以上的记录填写（先选择密级）".into(),
+                    en: "Classification details: only for records classified Confidential or above (choose the level first)".into(),
+                });
+            }
+        }
+    }
+    let holds_content = ceiling.holds_content(level);
+    if !holds_content {
+        for (name, f) in filled {
+            if *f && !CONTROL_FIELDS.contains(name) {
+                errors.push(ControlError {
+                    field: name,
+                    zh: format!(
+                        "本系统只能存储{}及以下的内容：{}级记录只登记标题、单位和定密信息，不能填写此项",
+                        ceiling.level().label(true),
+                        level.label(true)
+                    ),
+                    en: format!(
+                        "this system may hold content up to {} only: a {} record keeps its title, organization and classification details, not this field",
+                        ceiling.level().label(false),
+                        level.label(false)
+                    ),
+                });
+            }
+        }
+    }
+    if errors.is_empty() {
+        Ok(Control { level, holds_content })
+    } else {
+        Err(errors)
+    }
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::confidentiality::Classification;
 use crate::schema::{Kind, Owner};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -77,16 +78,18 @@ pub struct Actor {
     display_name: String,
     role: Role,
     org_id: Option<i64>,
+    clearance: Classification,
 }
 
 impl Actor {
-    /// A user whose session or token was verified.
+    /// A user whose session or token was verified, cleared to `clearance`.
     pub fn authenticated(
         user_id: i64,
         username: String,
         display_name: String,
         role: Role,
         org_id: Option<i64>,
+        clearance: Classification,
     ) -> Actor {
         Actor {
             user_id,
@@ -94,6 +97,7 @@ impl Actor {
             display_name,
             role,
             org_id,
+            clearance,
         }
     }
 
@@ -106,6 +110,7 @@ impl Actor {
             display_name: format!("系统（{name}）"),
             role: Role::Admin,
             org_id: None,
+            clearance: Classification::TopSecret,
         }
     }
 
@@ -123,6 +128,10 @@ impl Actor {
     }
     pub fn org_id(&self) -> Option<i64> {
         self.org_id
+    }
+    /// The highest 密级 this account may read (with need-to-know above 内部).
+    pub fn clearance(&self) -> Classification {
+        self.clearance
     }
     /// Whether this is kean's own system access rather than a person.
     pub fn is_system(&self) -> bool {
@@ -175,11 +184,19 @@ pub enum Action {
     DecideScreening,
     /// Import new versions of restricted-party lists.
     ManageLists,
+    /// Set accounts' clearances, records' need-to-know lists and the
+    /// deployment's ceiling (安全保密管理).
+    ManageConfidentiality,
 }
 
-/// Which records an authorized action may touch.
+/// Which records an authorized action may touch: an organization's (or
+/// all), and of those, the ones the reader's clearance and need-to-know
+/// admit ([`crate::confidentiality::may_read`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Scope(ScopeInner);
+pub struct Scope {
+    owner: ScopeInner,
+    reader: Reader,
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum ScopeInner {
@@ -187,29 +204,60 @@ enum ScopeInner {
     Organization(i64),
 }
 
+/// Who reads, as far as classification goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reader {
+    /// kean itself at the machine (seeding, maintenance, re-screening):
+    /// every record, whatever its level.
+    Unrestricted,
+    /// An account: its id (for need-to-know lists) and clearance.
+    Account { user_id: i64, clearance: Classification },
+}
+
 impl Scope {
     /// `None` means every record; `Some(id)` only records owned by that
     /// organization (and, for reference data, everything).
     pub fn organization(&self) -> Option<i64> {
-        match self.0 {
+        match self.owner {
             ScopeInner::All => None,
             ScopeInner::Organization(id) => Some(id),
         }
     }
-    /// Whether a record owned by `owner` (None = reference data) is inside.
+    /// Who reads: the classification rule the store applies besides the owner.
+    pub fn reader(&self) -> Reader {
+        self.reader
+    }
+    /// Whether a record owned by `owner` (None = reference data) is inside
+    /// the organization part of the scope (classification aside).
     pub fn permits_owner(&self, owner: Option<i64>) -> bool {
-        match (self.0, owner) {
+        match (self.owner, owner) {
             (ScopeInner::All, _) => true,
             (ScopeInner::Organization(_), None) => true,
             (ScopeInner::Organization(me), Some(o)) => me == o,
         }
     }
-    /// The scope a query on `kind` must apply: reference data is shared.
+    /// Whether a record at `level`, with the reader on its need-to-know
+    /// list or not, is readable by the reader.
+    pub fn permits_level(&self, level: Classification, on_need_to_know: bool) -> bool {
+        match self.reader {
+            Reader::Unrestricted => true,
+            Reader::Account { clearance, .. } => crate::confidentiality::may_read(clearance, level, on_need_to_know),
+        }
+    }
+    /// The scope a query on `kind` must apply: reference data is shared,
+    /// and only classified kinds carry a level.
     pub fn for_kind(&self, kind: Kind) -> Scope {
-        if kind.owner() == Owner::None {
-            Scope(ScopeInner::All)
-        } else {
-            *self
+        Scope {
+            owner: if kind.owner() == Owner::None {
+                ScopeInner::All
+            } else {
+                self.owner
+            },
+            reader: if kind.classified() {
+                self.reader
+            } else {
+                Reader::Unrestricted
+            },
         }
     }
 }
@@ -232,11 +280,33 @@ fn deny(zh: &'static str, en: &'static str) -> Result<Scope, Denied> {
 /// scope. The only constructor of [`Scope`].
 pub fn authorize(actor: &Actor, action: Action, kind: Option<Kind>) -> Result<Scope, Denied> {
     use Action::*;
-    let all = Ok(Scope(ScopeInner::All));
+    let reader = if actor.is_system() {
+        Reader::Unrestricted
+    } else {
+        Reader::Account {
+            user_id: actor.user_id,
+            clearance: actor.clearance,
+        }
+    };
+    let all = Ok(Scope {
+        owner: ScopeInner::All,
+        reader,
+    });
     let reference = kind.is_some_and(|k| k.is_reference_data());
     match (actor.role, action) {
+        // The control records (level, need-to-know) of every record, whatever
+        // the manager's own clearance: the application reads only those
+        // fields through this scope, never content.
+        (Role::Admin, ManageConfidentiality) => Ok(Scope {
+            owner: ScopeInner::All,
+            reader: Reader::Unrestricted,
+        }),
         (Role::Admin, _) => all,
         (_, ManageUsers) => deny("只有管理员可以管理用户", "only administrators manage users"),
+        (_, ManageConfidentiality) => deny(
+            "密级、知悉范围和涉密人员审查由安全保密管理员负责",
+            "clearances, need-to-know lists and the ceiling are the security administrator's",
+        ),
         (Role::Auditor, Read | ReadAudit | ReadScreening) => all,
         (Role::Auditor, _) => deny("审计员为只读角色", "auditors are read-only"),
         (_, ReadAudit) => deny(
@@ -260,7 +330,10 @@ pub fn authorize(actor: &Actor, action: Action, kind: Option<Kind>) -> Result<Sc
             let Some(org) = actor.org_id else {
                 return deny("账号未关联单位", "the account is not linked to an organization");
             };
-            let scoped = Ok(Scope(ScopeInner::Organization(org)));
+            let scoped = Ok(Scope {
+                owner: ScopeInner::Organization(org),
+                reader,
+            });
             match (actor.role, action) {
                 (_, Read) => scoped,
                 (Role::Researcher, _) => deny("科研人员为只读角色", "researchers are read-only"),
@@ -281,7 +354,7 @@ mod tests {
     use super::*;
 
     fn actor(role: Role, org: Option<i64>) -> Actor {
-        Actor::authenticated(1, "u".into(), "u".into(), role, org)
+        Actor::authenticated(1, "u".into(), "u".into(), role, org, Classification::Internal)
     }
 
     #[test]

@@ -11,10 +11,17 @@ use chrono::{Datelike, NaiveDate};
 use serde_json::json;
 
 use crate::codes::{parse_resident_id, parse_uscc};
+use crate::confidentiality::{CONTROL_FIELDS, Ceiling, Classification, LEVEL_FIELD, check_record};
 use crate::country::parse_country;
 use crate::error::FieldError;
 use crate::money::{Fen, MoneyError};
 use crate::schema::{Field, FieldType, Kind};
+
+/// A level as the input writes it (its code or name); None when empty or
+/// not a level (the field's own check reports that).
+fn parse_level(text: &str) -> Option<Classification> {
+    Classification::parse(text)
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Value {
@@ -100,6 +107,13 @@ impl Fields {
     }
     /// Rebuilds fields read back from storage. Storage only hands back what
     /// was validated when written, so no re-validation happens here.
+    /// The record's 密级 (公开 for kinds that carry none).
+    pub fn classification(&self) -> Classification {
+        self.get(LEVEL_FIELD)
+            .as_text()
+            .and_then(Classification::parse)
+            .unwrap_or(Classification::Public)
+    }
     pub fn from_stored(kind: Kind, values: BTreeMap<&'static str, Value>) -> Fields {
         Fields { kind, values }
     }
@@ -337,8 +351,35 @@ pub const BOOKKEEPING_KEYS: [&str; 2] = ["_csrf", "_version"];
 /// Validates raw text input for a record of `kind`. The
 /// [`BOOKKEEPING_KEYS`] are ignored; any other unknown key is an error, so
 /// that a misspelt field (or `_verison`) is never silently dropped.
+///
+/// Under the default [`Ceiling`] (内部); [`validate_under`] names the
+/// deployment's.
 pub fn validate(kind: Kind, raw: &BTreeMap<String, String>, today: NaiveDate) -> Result<Fields, Vec<FieldError>> {
+    validate_under(kind, raw, today, Ceiling::default())
+}
+
+/// [`validate`] for a deployment accredited up to `ceiling`: a record of a
+/// classified kind above it holds only its control record (title, owner,
+/// classification details); its other fields are not required and refused
+/// when given ([`crate::confidentiality::check_record`]). An empty level is
+/// 公开; a classified record's date defaults to today and its term to the
+/// level's longest.
+pub fn validate_under(
+    kind: Kind,
+    raw: &BTreeMap<String, String>,
+    today: NaiveDate,
+    ceiling: Ceiling,
+) -> Result<Fields, Vec<FieldError>> {
     let mut errors = Vec::new();
+    let level = if kind.classified() {
+        raw.get(LEVEL_FIELD).and_then(|t| parse_level(t))
+    } else {
+        None
+    };
+    let control_only = level.is_some_and(|l| !ceiling.holds_content(l));
+    let is_frame = |f: &Field| {
+        f.name == kind.label_field() || Some(f.name) == kind.owner_field() || CONTROL_FIELDS.contains(&f.name)
+    };
     for key in raw.keys() {
         if !BOOKKEEPING_KEYS.contains(&key.as_str()) && kind.field(key).is_none() {
             errors.push(FieldError::new(
@@ -352,7 +393,7 @@ pub fn validate(kind: Kind, raw: &BTreeMap<String, String>, today: NaiveDate) ->
     for f in kind.fields() {
         let text = raw.get(f.name).map(|s| s.trim()).unwrap_or("");
         if text.is_empty() {
-            if f.required {
+            if f.required && (!control_only || is_frame(f)) {
                 errors.push(FieldError::new(
                     f.name,
                     format!("{}：必填", f.zh),
@@ -375,6 +416,47 @@ pub fn validate(kind: Kind, raw: &BTreeMap<String, String>, today: NaiveDate) ->
                 errors.push(e);
                 values.insert(f.name, Value::Null);
             }
+        }
+    }
+    if kind.classified() {
+        let filled: Vec<(&'static str, bool)> = kind
+            .fields()
+            .iter()
+            .filter(|f| f.name != kind.label_field() && Some(f.name) != kind.owner_field())
+            .map(|f| {
+                (
+                    f.name,
+                    values
+                        .get(f.name)
+                        .is_some_and(|v| !v.is_null() && *v != Value::Bool(false)),
+                )
+            })
+            .collect();
+        let term = values
+            .get("secrecy_term")
+            .and_then(Value::as_text)
+            .and_then(|t| t.parse::<u32>().ok());
+        let level_given = values.get(LEVEL_FIELD).and_then(Value::as_text).and_then(parse_level);
+        match check_record(level_given, ceiling, &filled, term) {
+            Ok(control) => {
+                values.insert(LEVEL_FIELD, Value::Text(control.level.code().to_string()));
+                if control.level.is_classified() {
+                    values
+                        .entry("classified_on")
+                        .and_modify(|v| {
+                            if v.is_null() {
+                                *v = Value::Date(today);
+                            }
+                        })
+                        .or_insert(Value::Date(today));
+                    if let Some(years) = control.level.default_term_years()
+                        && values.get("secrecy_term").is_none_or(Value::is_null)
+                    {
+                        values.insert("secrecy_term", Value::Text(years.to_string()));
+                    }
+                }
+            }
+            Err(es) => errors.extend(es.into_iter().map(|e| FieldError::new(e.field, e.zh, e.en))),
         }
     }
     let fields = Fields { kind, values };

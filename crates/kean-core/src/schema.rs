@@ -309,190 +309,233 @@ const ORG_FIELDS: &[Field] = &[
     f("established_on", "成立日期", "Established", T::Date),
 ];
 
-const PLATFORM_FIELDS: &[Field] = &[
-    f("name", "平台名称", "Name", T::Text { max: 200 })
+/// The fields of a classified kind ([`Kind::classified`]): its own, then
+/// the control fields ([`crate::confidentiality::CONTROL_FIELDS`]): 密级,
+/// 定密责任人, 定密依据, 定密日期, 保密期限.
+macro_rules! classified_kind {
+    ($name:ident, [$($field:expr),* $(,)?]) => {
+        const $name: &[Field] = &[
+            $($field,)*
+            f(
+                "classification",
+                "密级",
+                "Classification",
+                T::Enum(crate::confidentiality::LEVEL_CHOICES),
+            )
+            .col()
+            .filt(),
+            f("classified_by", "定密责任人", "Classified by", T::Text { max: 50 }),
+            f(
+                "classification_basis",
+                "定密依据",
+                "Classification basis",
+                T::Text { max: 200 },
+            ),
+            f("classified_on", "定密日期", "Classified on", T::Date),
+            f(
+                "secrecy_term",
+                "保密期限",
+                "Secrecy term",
+                T::Enum(crate::confidentiality::TERM_CHOICES),
+            ),
+        ];
+    };
+}
+
+classified_kind!(
+    PLATFORM_FIELDS,
+    [
+        f("name", "平台名称", "Name", T::Text { max: 200 })
+            .req()
+            .uniq()
+            .col()
+            .srch(),
+        f("platform_type", "平台类型", "Type", T::Enum(PLATFORM_TYPES))
+            .req()
+            .col()
+            .filt(),
+        f("level", "级别", "Level", T::Enum(PLATFORM_LEVELS)).req().col().filt(),
+        f(
+            "host_org_id",
+            "依托单位",
+            "Host organization",
+            T::Ref(Kind::Organization),
+        )
         .req()
-        .uniq()
+        .col()
+        .filt(),
+        f(
+            "industry_chain_id",
+            "产业链",
+            "Industry chain",
+            T::Ref(Kind::IndustryChain),
+        )
+        .col()
+        .filt(),
+        f("recognized_on", "认定日期", "Recognized on", T::Date).col(),
+        f("director", "负责人", "Director", T::Text { max: 50 }).srch(),
+        f("description", "简介", "Description", T::LongText { max: 2000 }),
+    ]
+);
+classified_kind!(
+    PERSON_FIELDS,
+    [
+        f("name", "姓名", "Name", T::Text { max: 100 }).req().col().srch(),
+        f("id_type", "证件类型", "ID type", T::Enum(ID_TYPES)).req(),
+        f("id_number", "证件号码", "ID number", T::Text { max: 40 })
+            .req()
+            .uniq()
+            .col()
+            .personal(),
+        f("nationality", "国籍", "Nationality", T::Country).req().col().filt(),
+        f("org_id", "所在单位", "Organization", T::Ref(Kind::Organization))
+            .req()
+            .col()
+            .filt(),
+        f("title", "职称", "Title", T::Text { max: 50 }).col(),
+        f("research_field", "研究领域", "Research field", T::Text { max: 100 })
+            .col()
+            .srch(),
+        f(
+            "foreign_affiliation",
+            "境外任职/兼职单位",
+            "Foreign affiliation",
+            T::Text { max: 200 },
+        )
+        .srch(),
+        f(
+            "foreign_affiliation_country",
+            "境外单位所在国家/地区",
+            "Foreign affiliation country",
+            T::Country,
+        ),
+        f("email", "电子邮箱", "Email", T::Text { max: 100 }),
+        f("is_commissioner", "科技特派员", "S&T commissioner", T::Bool)
+            .col()
+            .filt(),
+    ]
+);
+classified_kind!(
+    TECH_CONTRACT_FIELDS,
+    [
+        f("contract_no", "登记编号", "Registration no.", T::Text { max: 40 })
+            .req()
+            .uniq()
+            .col()
+            .srch(),
+        f("title", "合同名称", "Title", T::Text { max: 200 }).req().col().srch(),
+        f("contract_type", "合同类型", "Type", T::Enum(CONTRACT_TYPES))
+            .req()
+            .col()
+            .filt(),
+        f("seller_org_id", "卖方（技术方）", "Seller", T::Ref(Kind::Organization))
+            .req()
+            .col()
+            .filt(),
+        f("buyer_name", "买方名称", "Buyer", T::Text { max: 200 })
+            .req()
+            .col()
+            .srch(),
+        f("buyer_country", "买方国家/地区", "Buyer country", T::Country)
+            .req()
+            .filt(),
+        f("buyer_region", "买方所在地区", "Buyer region", T::Text { max: 100 }),
+        f("signed_on", "签订日期", "Signed on", T::Date).req().col(),
+        f("registered_on", "登记日期", "Registered on", T::Date).req(),
+        f("contract_value", "成交额（元）", "Contract value (CNY)", T::Money)
+            .req()
+            .col(),
+        f("tech_value", "技术交易额（元）", "Technology value (CNY)", T::Money)
+            .req()
+            .col(),
+        f("tech_field", "技术领域", "Technology field", T::Enum(TECH_FIELDS)).filt(),
+        f(
+            "industry_chain_id",
+            "产业链",
+            "Industry chain",
+            T::Ref(Kind::IndustryChain),
+        )
+        .filt(),
+        f(
+            "achievement_id",
+            "关联科技成果",
+            "Linked achievement",
+            T::Ref(Kind::Achievement),
+        ),
+    ]
+);
+classified_kind!(
+    ACHIEVEMENT_FIELDS,
+    [
+        f("title", "成果名称", "Title", T::Text { max: 200 }).req().col().srch(),
+        f("achievement_type", "成果类型", "Type", T::Enum(ACHIEVEMENT_TYPES))
+            .req()
+            .col()
+            .filt(),
+        f("holder_org_id", "权属单位", "Owner", T::Ref(Kind::Organization))
+            .req()
+            .col()
+            .filt(),
+        f(
+            "registration_no",
+            "专利号/登记号",
+            "Patent / registration no.",
+            T::Text { max: 60 },
+        )
         .col()
         .srch(),
-    f("platform_type", "平台类型", "Type", T::Enum(PLATFORM_TYPES))
-        .req()
+        f("tech_field", "技术领域", "Technology field", T::Enum(TECH_FIELDS)).filt(),
+        f(
+            "industry_chain_id",
+            "产业链",
+            "Industry chain",
+            T::Ref(Kind::IndustryChain),
+        )
         .col()
         .filt(),
-    f("level", "级别", "Level", T::Enum(PLATFORM_LEVELS)).req().col().filt(),
-    f(
-        "host_org_id",
-        "依托单位",
-        "Host organization",
-        T::Ref(Kind::Organization),
-    )
-    .req()
-    .col()
-    .filt(),
-    f(
-        "industry_chain_id",
-        "产业链",
-        "Industry chain",
-        T::Ref(Kind::IndustryChain),
-    )
-    .col()
-    .filt(),
-    f("recognized_on", "认定日期", "Recognized on", T::Date).col(),
-    f("director", "负责人", "Director", T::Text { max: 50 }).srch(),
-    f("description", "简介", "Description", T::LongText { max: 2000 }),
-];
-
-const PERSON_FIELDS: &[Field] = &[
-    f("name", "姓名", "Name", T::Text { max: 100 }).req().col().srch(),
-    f("id_type", "证件类型", "ID type", T::Enum(ID_TYPES)).req(),
-    f("id_number", "证件号码", "ID number", T::Text { max: 40 })
-        .req()
-        .uniq()
-        .col()
-        .personal(),
-    f("nationality", "国籍", "Nationality", T::Country).req().col().filt(),
-    f("org_id", "所在单位", "Organization", T::Ref(Kind::Organization))
-        .req()
-        .col()
-        .filt(),
-    f("title", "职称", "Title", T::Text { max: 50 }).col(),
-    f("research_field", "研究领域", "Research field", T::Text { max: 100 })
-        .col()
-        .srch(),
-    f(
-        "foreign_affiliation",
-        "境外任职/兼职单位",
-        "Foreign affiliation",
-        T::Text { max: 200 },
-    )
-    .srch(),
-    f(
-        "foreign_affiliation_country",
-        "境外单位所在国家/地区",
-        "Foreign affiliation country",
-        T::Country,
-    ),
-    f("email", "电子邮箱", "Email", T::Text { max: 100 }),
-    f("is_commissioner", "科技特派员", "S&T commissioner", T::Bool)
-        .col()
-        .filt(),
-];
-
-const TECH_CONTRACT_FIELDS: &[Field] = &[
-    f("contract_no", "登记编号", "Registration no.", T::Text { max: 40 })
-        .req()
-        .uniq()
-        .col()
-        .srch(),
-    f("title", "合同名称", "Title", T::Text { max: 200 }).req().col().srch(),
-    f("contract_type", "合同类型", "Type", T::Enum(CONTRACT_TYPES))
-        .req()
-        .col()
-        .filt(),
-    f("seller_org_id", "卖方（技术方）", "Seller", T::Ref(Kind::Organization))
-        .req()
-        .col()
-        .filt(),
-    f("buyer_name", "买方名称", "Buyer", T::Text { max: 200 })
+        f("completed_on", "完成日期", "Completed on", T::Date).col(),
+        f("description", "简介", "Description", T::LongText { max: 2000 }),
+    ]
+);
+classified_kind!(
+    TRANSFER_FIELDS,
+    [
+        f("achievement_id", "科技成果", "Achievement", T::Ref(Kind::Achievement))
+            .req()
+            .col()
+            .filt(),
+        f("transfer_mode", "转化方式", "Mode", T::Enum(TRANSFER_MODES))
+            .req()
+            .col()
+            .filt(),
+        f(
+            "counterparty_name",
+            "受让方/被许可方",
+            "Counterparty",
+            T::Text { max: 200 },
+        )
         .req()
         .col()
         .srch(),
-    f("buyer_country", "买方国家/地区", "Buyer country", T::Country)
-        .req()
-        .filt(),
-    f("buyer_region", "买方所在地区", "Buyer region", T::Text { max: 100 }),
-    f("signed_on", "签订日期", "Signed on", T::Date).req().col(),
-    f("registered_on", "登记日期", "Registered on", T::Date).req(),
-    f("contract_value", "成交额（元）", "Contract value (CNY)", T::Money)
-        .req()
-        .col(),
-    f("tech_value", "技术交易额（元）", "Technology value (CNY)", T::Money)
-        .req()
-        .col(),
-    f("tech_field", "技术领域", "Technology field", T::Enum(TECH_FIELDS)).filt(),
-    f(
-        "industry_chain_id",
-        "产业链",
-        "Industry chain",
-        T::Ref(Kind::IndustryChain),
-    )
-    .filt(),
-    f(
-        "achievement_id",
-        "关联科技成果",
-        "Linked achievement",
-        T::Ref(Kind::Achievement),
-    ),
-];
-
-const ACHIEVEMENT_FIELDS: &[Field] = &[
-    f("title", "成果名称", "Title", T::Text { max: 200 }).req().col().srch(),
-    f("achievement_type", "成果类型", "Type", T::Enum(ACHIEVEMENT_TYPES))
+        f(
+            "counterparty_country",
+            "对方国家/地区",
+            "Counterparty country",
+            T::Country,
+        )
         .req()
         .col()
         .filt(),
-    f("holder_org_id", "权属单位", "Owner", T::Ref(Kind::Organization))
-        .req()
-        .col()
-        .filt(),
-    f(
-        "registration_no",
-        "专利号/登记号",
-        "Patent / registration no.",
-        T::Text { max: 60 },
-    )
-    .col()
-    .srch(),
-    f("tech_field", "技术领域", "Technology field", T::Enum(TECH_FIELDS)).filt(),
-    f(
-        "industry_chain_id",
-        "产业链",
-        "Industry chain",
-        T::Ref(Kind::IndustryChain),
-    )
-    .col()
-    .filt(),
-    f("completed_on", "完成日期", "Completed on", T::Date).col(),
-    f("description", "简介", "Description", T::LongText { max: 2000 }),
-];
-
-const TRANSFER_FIELDS: &[Field] = &[
-    f("achievement_id", "科技成果", "Achievement", T::Ref(Kind::Achievement))
-        .req()
-        .col()
-        .filt(),
-    f("transfer_mode", "转化方式", "Mode", T::Enum(TRANSFER_MODES))
-        .req()
-        .col()
-        .filt(),
-    f(
-        "counterparty_name",
-        "受让方/被许可方",
-        "Counterparty",
-        T::Text { max: 200 },
-    )
-    .req()
-    .col()
-    .srch(),
-    f(
-        "counterparty_country",
-        "对方国家/地区",
-        "Counterparty country",
-        T::Country,
-    )
-    .req()
-    .col()
-    .filt(),
-    f("amount", "金额（元）", "Amount (CNY)", T::Money).req().col(),
-    f("transferred_on", "转化日期", "Date", T::Date).req().col(),
-    f(
-        "contract_id",
-        "关联技术合同",
-        "Linked contract",
-        T::Ref(Kind::TechContract),
-    ),
-];
-
+        f("amount", "金额（元）", "Amount (CNY)", T::Money).req().col(),
+        f("transferred_on", "转化日期", "Date", T::Date).req().col(),
+        f(
+            "contract_id",
+            "关联技术合同",
+            "Linked contract",
+            T::Ref(Kind::TechContract),
+        ),
+    ]
+);
 const REVENUE_FIELDS: &[Field] = &[
     f("org_id", "填报单位", "Organization", T::Ref(Kind::Organization))
         .req()
@@ -596,6 +639,26 @@ impl Kind {
     }
 
     /// The field that names a record to people (in lists of references).
+    /// Whether records of this kind carry a classification (密级) and its
+    /// control fields: every kind an organization owns but the
+    /// organizations themselves (public by nature) and the revenue reports
+    /// (statistical filings).
+    pub fn classified(self) -> bool {
+        matches!(
+            self,
+            Kind::Platform | Kind::Person | Kind::TechContract | Kind::Achievement | Kind::Transfer
+        )
+    }
+
+    /// The field naming the record's owner directly or through another
+    /// record (none for organizations and reference data).
+    pub fn owner_field(self) -> Option<&'static str> {
+        match self.owner() {
+            Owner::Field(f) | Owner::Via(f, _) => Some(f),
+            Owner::None | Owner::SelfId => None,
+        }
+    }
+
     pub fn label_field(self) -> &'static str {
         match self {
             Kind::TechContract => "contract_no",

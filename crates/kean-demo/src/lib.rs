@@ -541,6 +541,9 @@ pub async fn seed(app: &App) -> Result<Option<String>, AppError> {
                     ("tech_field", chains[ch].2.into()),
                     ("industry_chain_id", chains[ch].0.to_string()),
                     ("completed_on", rng.date_in(year).to_string()),
+                    // One in 25 is for internal use (内部): the demo's ceiling
+                    // holds its content, and accounts cleared to 内部 see it.
+                    ("classification", if i % 25 == 3 { "internal" } else { "public" }.into()),
                 ],
             )
             .await?;
@@ -677,6 +680,59 @@ pub async fn seed(app: &App) -> Result<Option<String>, AppError> {
             _ => (Role::Auditor, None, "审计员 赵静"),
         };
         access.create_user(username, name, role, org, password).await?;
+    }
+
+    // Classified records above the demo's ceiling (内部): their control
+    // records only — releasable title, holder, level, classifier, basis —,
+    // each with a need-to-know list. The reviewer is cleared to 机密 and on
+    // the lists; the researcher is cleared to 秘密 but on none, until the
+    // security administrator adds them (the walk-through in the README).
+    let mut classified = Vec::new();
+    for (title, holder, level, by, basis) in [
+        (
+            "某型高强韧钢关键工艺研究成果",
+            xintai,
+            "confidential",
+            "山西新泰钢铁有限公司保密委员会",
+            "国家秘密目录（科学技术）第3.2条",
+        ),
+        (
+            "旱作农业智能灌溉核心算法",
+            shanxi_agri,
+            "confidential",
+            "山西农业大学保密办公室",
+            "国家秘密目录（科学技术）第2.1条",
+        ),
+        (
+            "特种材料国防应用技术成果",
+            xintai,
+            "secret",
+            "市科技局定密责任人",
+            "国家秘密目录（国防科学技术）第1.4条",
+        ),
+    ] {
+        let id = cx
+            .create(
+                Kind::Achievement,
+                &[
+                    ("title", title.into()),
+                    ("holder_org_id", holder.to_string()),
+                    ("classification", level.into()),
+                    ("classified_by", by.into()),
+                    ("classification_basis", basis.into()),
+                ],
+            )
+            .await?;
+        classified.push(id);
+    }
+    for (username, clearance) in [("reviewer", "secret"), ("researcher", "confidential")] {
+        let user = access.user_named(username).await?;
+        access.set_clearance(user.id, clearance).await?;
+    }
+    for id in &classified {
+        access
+            .set_need_to_know(Kind::Achievement, *id, "reviewer", true)
+            .await?;
     }
     let _ = app;
     Ok(Some(format!(

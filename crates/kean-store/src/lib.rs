@@ -28,10 +28,10 @@ pub use screening::{
 };
 pub use sql::{SqlStore, latest_schema_version};
 pub use traits::{
-    AccountStore, AuditStore, MaintenanceStore, RegistryRead, RegistryWrite, ScreeningListStore, ScreeningResultStore,
-    ScreeningStore, Store,
+    AccountStore, AuditStore, ConfidentialityStore, MaintenanceStore, RegistryRead, RegistryWrite, ScreeningListStore,
+    ScreeningResultStore, ScreeningStore, Store,
 };
 pub use types::{
-    AggRow, ArchivedFilter, Backend, COUNT_CAP, GroupBy, ImportRecord, KEYWORD_COUNT_CAP, KeyRow, ListQuery, NewImport,
-    NewUser, Page, SessionRow, Taken, UploadQuota, User, UserChange, WriteMeta,
+    AggRow, ArchivedFilter, Backend, COUNT_CAP, ControlRow, GroupBy, ImportRecord, KEYWORD_COUNT_CAP, KeyRow,
+    ListQuery, NeedToKnow, NewImport, NewUser, Page, SessionRow, Taken, UploadQuota, User, UserChange, WriteMeta,
 };

@@ -15,6 +15,7 @@ use crate::types::{
     AggRow, Backend, GroupBy, ImportRecord, KeyRow, ListQuery, NewImport, NewUser, Page, SessionRow, Taken,
     UploadQuota, User, UserChange, WriteMeta,
 };
+use crate::types::{ControlRow, NeedToKnow};
 
 /// Everything the application uses: the registry, accounts, audit, and
 /// screening lists and results.
@@ -27,6 +28,7 @@ pub trait Store:
     + ScreeningListStore
     + ScreeningResultStore
     + MaintenanceStore
+    + ConfidentialityStore
     + Send
     + Sync
 {
@@ -317,3 +319,22 @@ pub trait ScreeningResultStore: Send + Sync {
 pub trait ScreeningStore: ScreeningListStore + ScreeningResultStore {}
 
 impl<T: ScreeningListStore + ScreeningResultStore + ?Sized> ScreeningStore for T {}
+
+/// Need-to-know lists and settings (issue 12).
+#[async_trait]
+pub trait ConfidentialityStore: Send + Sync {
+    /// The control records of `kind`'s records classified above 内部, newest
+    /// first, archived ones included. Unscoped: only the security
+    /// administrator's gate calls it.
+    async fn control_records(&self, kind: Kind) -> Result<Vec<ControlRow>>;
+    /// The accounts on the need-to-know list of a record of `kind`.
+    async fn need_to_know(&self, kind: Kind, id: i64) -> Result<Vec<NeedToKnow>>;
+    /// Puts an account on the list (`member`) or takes it off, audited
+    /// (`need_to_know_add` / `need_to_know_remove`); false when nothing
+    /// changed. `NotFound` when the record or the account does not exist.
+    async fn set_need_to_know(&self, kind: Kind, id: i64, user_id: i64, member: bool, meta: &WriteMeta)
+    -> Result<bool>;
+    async fn setting(&self, name: &str) -> Result<Option<String>>;
+    /// Sets a setting, audited (`set_setting`, before and after).
+    async fn set_setting(&self, name: &str, value: &str, meta: &WriteMeta) -> Result<()>;
+}

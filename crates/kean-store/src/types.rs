@@ -133,6 +133,8 @@ pub struct User {
     pub display_name: String,
     pub role: Role,
     pub org_id: Option<i64>,
+    /// The highest 密级 the account may read (with need-to-know above 内部).
+    pub clearance: kean_core::confidentiality::Classification,
     pub disabled: bool,
     pub failed_logins: i64,
     pub locked_until: Option<String>,
@@ -154,6 +156,35 @@ pub enum UserChange {
     Unlock,
     SetDisabled(bool),
     Password(String),
+    /// A new clearance (audited `set_clearance`, before and after).
+    Clearance(kean_core::confidentiality::Classification),
+}
+
+/// The control record of a classified record (密级 above 内部): what the
+/// security administrator manages — never the record's content.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ControlRow {
+    pub kind: kean_core::Kind,
+    pub id: i64,
+    /// The releasable title (the kind's label field).
+    pub title: String,
+    pub owner_org_id: Option<i64>,
+    pub level: kean_core::confidentiality::Classification,
+    pub classified_by: Option<String>,
+    pub basis: Option<String>,
+    pub classified_on: Option<String>,
+    pub term_years: Option<u32>,
+    pub archived: bool,
+}
+
+/// One account on a record's need-to-know list (知悉范围).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NeedToKnow {
+    pub user_id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub added_by: String,
+    pub added_at: String,
 }
 
 #[derive(Debug, Clone)]

@@ -237,6 +237,7 @@ pub fn build() -> J {
             { "name": "org_type", "in": "query", "schema": { "type": "string", "enum": kean_core::schema::ORG_TYPES.iter().map(|c| c.code).collect::<Vec<_>>() } }],
         "responses": { "200": { "description": "platforms, valid high-tech enterprises, registered technology contracts (count, value, technology value, year on year, by month/district/chain), technology-service revenue, achievement transfers; each with the list link behind it" }, "400": err("bad parameter") } } }));
     screening_paths(&mut paths, &err);
+    confidentiality_paths(&mut paths, &err);
     document_errors(&mut paths);
     json!({
         "openapi": "3.1.0",
@@ -247,6 +248,53 @@ pub fn build() -> J {
         "components": { "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer" } }, "schemas": schemas },
         "paths": paths,
     })
+}
+
+/// Confidentiality: the ceiling, clearances, need-to-know lists (the
+/// security administrator's; the ceiling is readable by anyone signed in).
+fn confidentiality_paths(paths: &mut serde_json::Map<String, J>, err: &dyn Fn(&str) -> J) {
+    use kean_core::confidentiality::{BUREAU_MAX, Classification};
+    let tag = "保密管理";
+    let all: Vec<&str> = Classification::ALL.iter().map(|c| c.code()).collect();
+    let assignable: Vec<&str> = Classification::ALL
+        .iter()
+        .filter(|c| **c <= BUREAU_MAX)
+        .map(|c| c.code())
+        .collect();
+    let level = |codes: &[&str]| json!({ "type": "object", "required": ["level"], "properties": { "level": { "type": "string", "enum": codes } } });
+    let ok = |d: &str, schema: J| json!({ "description": d, "content": { "application/json": { "schema": schema } } });
+    paths.insert("/api/v1/settings/ceiling".into(), json!({
+        "get": { "tags": [tag], "summary": "The highest level this deployment holds content of (default internal)",
+            "responses": { "200": ok("the ceiling", level(&assignable)) } },
+        "put": { "tags": [tag], "summary": "Declare the ceiling (security administrator; audited). At most secret (机密)",
+            "requestBody": { "required": true, "content": { "application/json": { "schema": level(&assignable) } } },
+            "responses": { "200": ok("the new ceiling", level(&assignable)), "403": err("forbidden"), "422": err("not a level, or above secret") } },
+    }));
+    let id = json!({ "name": "id", "in": "path", "required": true, "schema": id_schema() });
+    paths.insert("/api/v1/users/{id}/clearance".into(), json!({ "put": { "tags": [tag, "users"],
+        "summary": "Set an account's clearance (security administrator; audited set_clearance)",
+        "parameters": [id],
+        "requestBody": { "required": true, "content": { "application/json": { "schema": level(&all) } } },
+        "responses": { "200": { "description": "the account after the change" }, "403": err("forbidden"), "404": err("no such user"), "422": err("not a level") } } }));
+    let member = json!({ "type": "object", "properties": { "user_id": { "type": "integer" }, "username": { "type": "string" },
+        "display_name": { "type": "string" }, "added_by": { "type": "string" }, "added_at": { "type": "string" } } });
+    let members = json!({ "type": "object", "properties": { "items": { "type": "array", "items": member } } });
+    let classified: Vec<&str> = Kind::ALL.iter().filter(|k| k.classified()).map(|k| k.slug()).collect();
+    let slug =
+        json!({ "name": "slug", "in": "path", "required": true, "schema": { "type": "string", "enum": classified } });
+    paths.insert("/api/v1/registry/{slug}/{id}/need-to-know".into(), json!({
+        "get": { "tags": [tag], "summary": "A classified record's need-to-know list (知悉范围; security administrator)",
+            "parameters": [slug, id], "responses": { "200": ok("the list", members.clone()), "403": err("forbidden"), "404": err("no such registry") } },
+        "post": { "tags": [tag], "summary": "Put an account on the list (audited need_to_know_add); refused below the record's level",
+            "parameters": [slug, id],
+            "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["username"], "properties": { "username": { "type": "string" } } } } } },
+            "responses": { "200": ok("already on the list", members.clone()), "201": ok("added", members.clone()), "403": err("forbidden"), "404": err("no such record"), "422": err("no such account, or its clearance is below the record's level") } },
+    }));
+    paths.insert("/api/v1/registry/{slug}/{id}/need-to-know/{username}".into(), json!({
+        "delete": { "tags": [tag], "summary": "Take an account off the list (audited need_to_know_remove)",
+            "parameters": [slug, id, { "name": "username", "in": "path", "required": true, "schema": { "type": "string" } }],
+            "responses": { "200": ok("the list after", members), "403": err("forbidden"), "404": err("no such record"), "422": err("no such account") } },
+    }));
 }
 
 /// Restricted-party screening: results, decisions, lists and versions.

@@ -211,6 +211,9 @@ impl Chrome {
         if access.may(Action::ManageUsers, None) {
             system.push(item(lang.t("menu.users"), "/system/users".into()));
         }
+        if access.may(Action::ManageConfidentiality, None) {
+            system.push(item(lang.t("menu.confidentiality"), "/system/confidentiality".into()));
+        }
         if access.may(Action::ReadAudit, None) {
             system.push(item(lang.t("menu.audit"), "/system/audit".into()));
         }

@@ -770,7 +770,14 @@ async fn screening_reads_apply_the_scope(s: Server) {
     let store = SqlStore::connect(&s.url).await.expect("store");
     let all = authorize(&Actor::system("t"), Action::ReadScreening, None).expect("scope");
     let of = |org: i64| {
-        let actor = Actor::authenticated(9, "l".into(), "l".into(), Role::Liaison, Some(org));
+        let actor = Actor::authenticated(
+            9,
+            "l".into(),
+            "l".into(),
+            Role::Liaison,
+            Some(org),
+            kean_core::confidentiality::Classification::Internal,
+        );
         authorize(&actor, Action::Read, Some(Kind::TechContract)).expect("scope")
     };
     let filter = ResultFilter {

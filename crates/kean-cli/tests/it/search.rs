@@ -647,7 +647,14 @@ async fn kept_list_answers_match_uncached_ones_after_writes_by_any_process(s: Se
     let mut fresh = SqlStore::connect(&s.url).await.expect("uncached store");
     fresh.set_list_cache(false);
     let everything = |k| authorize(&Actor::system("t"), Action::Read, Some(k)).expect("scope");
-    let liaison = Actor::authenticated(99, "l".into(), "l".into(), Role::Liaison, Some(b.org_a));
+    let liaison = Actor::authenticated(
+        99,
+        "l".into(),
+        "l".into(),
+        Role::Liaison,
+        Some(b.org_a),
+        kean_core::confidentiality::Classification::Internal,
+    );
     let own = |k| authorize(&liaison, Action::Read, Some(k)).expect("scope");
 
     let queries = |kind: Kind| -> Vec<ListQuery> {

@@ -310,6 +310,26 @@ impl AccountStore for SqlStore {
                 "password_reset",
                 serde_json::json!({}),
             ),
+            UserChange::Clearance(c) => {
+                let before: Option<String> = q(
+                    "SELECT clearance FROM users WHERE id = $1".into(),
+                    vec![Arg::Int(Some(user_id))],
+                )
+                .fetch_optional(&mut *tx)
+                .await?
+                .map(|r| r.try_get("clearance"))
+                .transpose()?;
+                (
+                    "UPDATE users SET clearance = $1, updated_at = $2 WHERE id = $3",
+                    vec![
+                        Arg::Text(Some(c.code().to_string())),
+                        Arg::Text(Some(meta.at.clone())),
+                        Arg::Int(Some(user_id)),
+                    ],
+                    "set_clearance",
+                    serde_json::json!({ "clearance": c.code(), "before": before }),
+                )
+            }
         };
         let n = q(sql.into(), args).execute(&mut *tx).await?.rows_affected();
         if n == 0 {

@@ -6,8 +6,10 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 use kean_core::audit::{AuditDraft, AuditEntry};
+use kean_core::confidentiality::{Classification, codes_above};
+use kean_core::policy::Reader;
 use kean_core::schema::FieldType;
-use kean_core::{Fen, Fields, Kind, Record, Role, Value};
+use kean_core::{Fen, Fields, Kind, Record, Role, Scope, Value};
 use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, AssertSqlSafe, Row};
 
@@ -98,6 +100,10 @@ pub(crate) fn decode_user(row: &AnyRow) -> Result<User> {
         display_name: row.try_get("display_name")?,
         role: Role::parse(&role).ok_or_else(|| StoreError::other(format!("unknown role '{role}' in users")))?,
         org_id: row.try_get("org_id")?,
+        clearance: {
+            let c: String = row.try_get("clearance")?;
+            Classification::parse(&c).ok_or_else(|| StoreError::other(format!("unknown clearance '{c}' in users")))?
+        },
         disabled: row.try_get::<i64, _>("disabled")? != 0,
         failed_logins: row.try_get("failed_logins")?,
         locked_until: row.try_get("locked_until")?,
@@ -106,7 +112,7 @@ pub(crate) fn decode_user(row: &AnyRow) -> Result<User> {
 }
 
 pub(crate) const USER_COLS: &str =
-    "id, username, display_name, role, org_id, disabled, failed_logins, locked_until, created_at";
+    "id, username, display_name, role, org_id, clearance, disabled, failed_logins, locked_until, created_at";
 
 pub(crate) fn decode_audit(row: &AnyRow) -> Result<AuditEntry> {
     let parse = |s: Option<String>| -> Result<Option<serde_json::Value>> {
@@ -143,13 +149,95 @@ pub(crate) fn placeholders(positional: bool, first: usize, last: usize) -> Strin
     format!("({})", ph.join(", "))
 }
 
-/// Reads one record, optionally confined to an owning organization.
-pub(crate) async fn fetch(conn: &mut AnyConnection, kind: Kind, id: i64, org: Option<i64>) -> Result<Option<Record>> {
-    let mut sql = format!("SELECT {} FROM {} WHERE id = $1", columns(kind), kind.table());
-    let mut args = vec![Arg::Int(Some(id))];
-    if let Some(o) = org {
-        sql.push_str(" AND owner_org_id = $2");
+// ---------- who may read what ----------
+
+/// The ids of `kind`'s records the scope's reader may not read for their
+/// classification, as a subquery (its arguments appended to `args`): those
+/// above the reader's clearance, and those above 内部 whose need-to-know
+/// list lacks the reader — the store's form of
+/// [`kean_core::confidentiality::may_read`]. None when nothing is withheld
+/// (an unrestricted reader, a kind without levels). Uncorrelated, so both
+/// databases evaluate it once per statement, from the level index.
+pub(crate) fn withheld_ids(kind: Kind, scope: Scope, args: &mut Vec<Arg>) -> Option<String> {
+    let Reader::Account { user_id, clearance } = scope.for_kind(kind).reader() else {
+        return None;
+    };
+    let list = |codes: Vec<&str>| codes.iter().map(|c| format!("'{c}'")).collect::<Vec<_>>().join(", ");
+    // Below the lower of the clearance and 内部 everything is readable.
+    let candidates = list(codes_above(clearance.min(Classification::Internal)));
+    let above_clearance = codes_above(clearance);
+    args.push(Arg::Int(Some(user_id)));
+    let user = args.len();
+    let table = kind.table();
+    let not_listed = format!(
+        "NOT EXISTS (SELECT 1 FROM need_to_know n WHERE n.kind = '{table}' AND n.record_id = c.id AND n.user_id = ${user})"
+    );
+    let hidden = if above_clearance.is_empty() {
+        not_listed
+    } else {
+        format!("c.classification IN ({}) OR {not_listed}", list(above_clearance))
+    };
+    Some(format!(
+        "SELECT c.id FROM {table} c WHERE c.classification IN ({candidates}) AND ({hidden})"
+    ))
+}
+
+/// The conditions a read of `kind` under `scope` adds for rows aliased
+/// `alias`: the owning organization, and no withheld id
+/// ([`withheld_ids`]). The one place the store turns a `Scope` into SQL.
+pub(crate) fn scope_conditions(kind: Kind, scope: Scope, alias: &str, args: &mut Vec<Arg>) -> Vec<String> {
+    let scope = scope.for_kind(kind);
+    let mut conds = Vec::new();
+    if let Some(o) = scope.organization() {
         args.push(Arg::Int(Some(o)));
+        conds.push(format!("{alias}.owner_org_id = ${}", args.len()));
+    }
+    if let Some(withheld) = withheld_ids(kind, scope, args) {
+        conds.push(format!("{alias}.id NOT IN ({withheld})"));
+    }
+    conds
+}
+
+/// `" AND …"` of [`scope_conditions`], or nothing.
+pub(crate) fn and_scope(kind: Kind, scope: Scope, alias: &str, args: &mut Vec<Arg>) -> String {
+    scope_conditions(kind, scope, alias, args)
+        .into_iter()
+        .map(|c| format!(" AND {c}"))
+        .collect()
+}
+
+/// `" AND …"` for screening results (aliased `alias`) under `scope`: the
+/// screened record's organization (kept on the result) and, per classified
+/// kind, none whose screened record is withheld from the reader.
+pub(crate) fn and_results_scope(scope: Scope, alias: &str, args: &mut Vec<Arg>) -> String {
+    let mut out = String::new();
+    if let Some(o) = scope.organization() {
+        args.push(Arg::Int(Some(o)));
+        out.push_str(&format!(" AND {alias}.owner_org_id = ${}", args.len()));
+    }
+    for kind in Kind::ALL.into_iter().filter(|k| k.classified()) {
+        if let Some(sub) = withheld_ids(kind, scope, args) {
+            out.push_str(&format!(
+                " AND NOT ({alias}.party_kind = '{}' AND {alias}.party_id IN ({sub}))",
+                kind.slug()
+            ));
+        }
+    }
+    out
+}
+
+/// One record inside `scope` (None: the write path's own reads, which
+/// have checked the scope already).
+pub(crate) async fn fetch(
+    conn: &mut AnyConnection,
+    kind: Kind,
+    id: i64,
+    scope: Option<Scope>,
+) -> Result<Option<Record>> {
+    let mut sql = format!("SELECT {} FROM {} t WHERE t.id = $1", columns(kind), kind.table());
+    let mut args = vec![Arg::Int(Some(id))];
+    if let Some(scope) = scope {
+        sql.push_str(&and_scope(kind, scope, "t", &mut args));
     }
     match q(sql, args).fetch_optional(&mut *conn).await? {
         Some(row) => Ok(Some(decode_record(kind, &row)?)),

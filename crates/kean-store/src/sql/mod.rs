@@ -7,6 +7,7 @@
 mod accounts;
 pub(crate) mod args;
 mod audit;
+mod confidentiality;
 mod grams;
 mod list_cache;
 mod maintenance;

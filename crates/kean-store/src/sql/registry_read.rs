@@ -15,7 +15,7 @@ use crate::types::{
 };
 
 use super::SqlStore;
-use super::args::{Arg, columns, decode_record, escape_like, fetch, q, value_arg};
+use super::args::{Arg, and_scope, columns, decode_record, escape_like, fetch, q, value_arg};
 use super::list_cache::Reads;
 use crate::traits::RegistryRead;
 
@@ -52,7 +52,7 @@ pub(crate) fn where_clause(
     backend: Backend,
     kind: Kind,
     query: &ListQuery,
-    org: Option<i64>,
+    scope: Scope,
     grams: Option<&[String]>,
 ) -> Selection {
     let mut conds = vec!["1 = 1".to_string()];
@@ -68,6 +68,7 @@ pub(crate) fn where_clause(
         args.push(a);
         format!("${}", args.len())
     };
+    let org = scope.for_kind(kind).organization();
     if let Some(o) = org {
         let p = next(&mut args, Arg::Int(Some(o)));
         conds.push(format!("owner_org_id = {p}"));
@@ -151,6 +152,12 @@ pub(crate) fn where_clause(
     let (from, id_key) = crate::search::from_clause(backend, kind, use_index);
     let unfiltered =
         args.is_empty() && conds.len() <= 2 && query.keyword.as_deref().is_none_or(|k| k.trim().is_empty());
+    // What the reader may not see for its classification. A list with
+    // nothing else asked for still counts from record_counts, minus these
+    // (`unfiltered`).
+    if let Some(sub) = super::args::withheld_ids(kind, scope, &mut args) {
+        conds.push(format!("t.id NOT IN ({sub})"));
+    }
     Selection {
         from,
         wh: conds.join(" AND "),
@@ -173,7 +180,33 @@ impl SqlStore {
             Some(k) if org.is_none() => Some(self.keyword_grams(kind, k).await?),
             _ => None,
         };
-        Ok(where_clause(self.backend, kind, query, org, grams.as_deref()))
+        Ok(where_clause(self.backend, kind, query, scope, grams.as_deref()))
+    }
+
+    /// How many records of `kind` in the `archived` state the scope's
+    /// reader may see, of all organizations: the count the write path keeps
+    /// (record_counts), less those withheld for their classification.
+    pub(crate) async fn kept_count(&self, kind: Kind, archived: ArchivedFilter, scope: Scope) -> Result<i64> {
+        let (column, state) = match archived {
+            ArchivedFilter::Active => ("active", "t.archived = 0"),
+            ArchivedFilter::Archived => ("archived", "t.archived = 1"),
+            ArchivedFilter::All => ("(active + archived)", "1 = 1"),
+        };
+        let mut args = vec![Arg::Text(Some(kind.table().to_string()))];
+        let less = match super::args::withheld_ids(kind, scope, &mut args) {
+            Some(sub) => format!(
+                " - (SELECT COUNT(*) FROM {} t WHERE {state} AND t.id IN ({sub}))",
+                kind.table()
+            ),
+            None => String::new(),
+        };
+        Ok(q(
+            format!("SELECT CAST({column}{less} AS BIGINT) AS n FROM record_counts WHERE kind = $1"),
+            args,
+        )
+        .fetch_one(&self.pool)
+        .await?
+        .try_get("n")?)
     }
 
     /// The page `query` asks for out of a list's kept ids (newest first),
@@ -219,11 +252,26 @@ impl SqlStore {
     }
 }
 
+/// A column telling whether the row (aliased `t`) is withheld from the
+/// scope's reader for its classification (1) or not (0).
+fn withheld_flag(kind: Kind, scope: Scope, args: &mut Vec<Arg>) -> String {
+    match super::args::withheld_ids(kind, scope, args) {
+        Some(sub) => format!("CAST(CASE WHEN t.id IN ({sub}) THEN 1 ELSE 0 END AS BIGINT)"),
+        None => "CAST(0 AS BIGINT)".to_string(),
+    }
+}
+
+/// Whether a row read with its `owner_org_id` and [`withheld_flag`] is
+/// one the scope's reader may see.
+fn visible(scope: &Scope, r: &sqlx::any::AnyRow) -> Result<bool> {
+    Ok(scope.permits_owner(r.try_get("owner_org_id")?) && r.try_get::<i64, _>("withheld")? == 0)
+}
+
 #[async_trait]
 impl RegistryRead for SqlStore {
     async fn get(&self, kind: Kind, id: i64, scope: Scope) -> Result<Option<Record>> {
         let mut conn = self.pool.acquire().await?;
-        fetch(&mut conn, kind, id, scope.for_kind(kind).organization()).await
+        fetch(&mut conn, kind, id, Some(scope)).await
     }
 
     async fn list(&self, kind: Kind, query: &ListQuery, scope: Scope) -> Result<Page<Record>> {
@@ -275,18 +323,7 @@ impl RegistryRead for SqlStore {
             }
         }
         let counted: i64 = if unfiltered {
-            let column = match query.archived {
-                ArchivedFilter::Active => "active",
-                ArchivedFilter::Archived => "archived",
-                ArchivedFilter::All => "active + archived",
-            };
-            q(
-                format!("SELECT {column} AS n FROM record_counts WHERE kind = $1"),
-                vec![Arg::Text(Some(kind.table().to_string()))],
-            )
-            .fetch_one(&self.pool)
-            .await?
-            .try_get("n")?
+            self.kept_count(kind, query.archived, scope).await?
         } else {
             let sql = format!(
                 "SELECT COUNT(*) AS n FROM (SELECT 1 FROM {from} WHERE {wh} LIMIT {}) c",
@@ -424,17 +461,22 @@ impl RegistryRead for SqlStore {
                     args.push(Arg::Int(Some(*i)));
                     ph.push(format!("${}", args.len()));
                 }
+                // A record inside the organization scope but withheld for
+                // its classification is named by WITHHELD_LABEL, never its
+                // title; one outside the organization scope is not named.
                 let mut sql = format!(
-                    "SELECT CAST({pos} AS BIGINT) AS k, id, {} AS label FROM {} WHERE id IN ({})",
+                    "SELECT CAST({pos} AS BIGINT) AS k, t.id AS id, {} AS label, {} AS withheld FROM {} t WHERE t.id IN ({})",
                     kind.label_field(),
+                    "{withheld}",
                     kind.table(),
                     ph.join(", ")
                 );
                 if let Some(o) = org {
                     args.push(Arg::Int(Some(o)));
-                    sql.push_str(&format!(" AND owner_org_id = ${}", args.len()));
+                    sql.push_str(&format!(" AND t.owner_org_id = ${}", args.len()));
                 }
-                parts.push(sql);
+                let withheld = withheld_flag(*kind, *scope, &mut args);
+                parts.push(sql.replace("{withheld}", &withheld));
             }
         }
         if !parts.is_empty() {
@@ -447,10 +489,12 @@ impl RegistryRead for SqlStore {
                     .get(k as usize)
                     .copied()
                     .ok_or_else(|| StoreError::other(format!("labels: unexpected kind index {k}")))?;
-                out.insert(
-                    (kind, row.try_get("id")?),
-                    row.try_get::<Option<String>, _>("label")?.unwrap_or_default(),
-                );
+                let label = if row.try_get::<i64, _>("withheld")? != 0 {
+                    kean_core::confidentiality::WITHHELD_LABEL.to_string()
+                } else {
+                    row.try_get::<Option<String>, _>("label")?.unwrap_or_default()
+                };
+                out.insert((kind, row.try_get("id")?), label);
             }
         }
         Ok(out)
@@ -459,16 +503,13 @@ impl RegistryRead for SqlStore {
     async fn options(&self, kind: Kind, scope: Scope, limit: u32) -> Result<Vec<(i64, String)>> {
         let mut args = vec![];
         let mut sql = format!(
-            "SELECT id, {} AS label FROM {} WHERE archived = 0",
+            "SELECT t.id AS id, t.{} AS label FROM {} t WHERE t.archived = 0",
             kind.label_field(),
             kind.table()
         );
-        if let Some(o) = scope.for_kind(kind).organization() {
-            args.push(Arg::Int(Some(o)));
-            sql.push_str(" AND owner_org_id = $1");
-        }
+        sql.push_str(&and_scope(kind, scope, "t", &mut args));
         args.push(Arg::Int(Some(limit as i64)));
-        sql.push_str(&format!(" ORDER BY {} LIMIT ${}", kind.label_field(), args.len()));
+        sql.push_str(&format!(" ORDER BY t.{} LIMIT ${}", kind.label_field(), args.len()));
         q(sql, args)
             .fetch_all(&self.pool)
             .await?
@@ -483,12 +524,12 @@ impl RegistryRead for SqlStore {
     }
 
     async fn owner_of(&self, kind: Kind, id: i64, scope: Scope) -> Result<Option<(Option<i64>, bool)>> {
-        let mut sql = format!("SELECT owner_org_id, archived FROM {} WHERE id = $1", kind.table());
+        let mut sql = format!(
+            "SELECT t.owner_org_id, t.archived FROM {} t WHERE t.id = $1",
+            kind.table()
+        );
         let mut args = vec![Arg::Int(Some(id))];
-        if let Some(o) = scope.for_kind(kind).organization() {
-            sql.push_str(" AND owner_org_id = $2");
-            args.push(Arg::Int(Some(o)));
-        }
+        sql.push_str(&and_scope(kind, scope, "t", &mut args));
         match q(sql, args).fetch_optional(&self.pool).await? {
             Some(row) => Ok(Some((
                 row.try_get("owner_org_id")?,
@@ -506,13 +547,7 @@ impl RegistryRead for SqlStore {
         // asks for every kind on every visit). One organization's: counted,
         // and kept per generation like any filtered count.
         if scope.for_kind(kind).organization().is_none() {
-            return Ok(q(
-                "SELECT active AS n FROM record_counts WHERE kind = $1".into(),
-                vec![Arg::Text(Some(kind.table().to_string()))],
-            )
-            .fetch_one(&self.pool)
-            .await?
-            .try_get("n")?);
+            return self.kept_count(kind, ArchivedFilter::Active, scope).await;
         }
         self.lists
             .count(
@@ -644,12 +679,9 @@ impl RegistryRead for SqlStore {
             }
             cols.push(format!("CAST({f} AS TEXT) AS k{i}"));
         }
-        let mut sql = format!("SELECT {} FROM {}", cols.join(", "), kind.table());
+        let mut sql = format!("SELECT {} FROM {} t WHERE 1 = 1", cols.join(", "), kind.table());
         let mut args = vec![];
-        if let Some(o) = scope.for_kind(kind).organization() {
-            sql.push_str(" WHERE owner_org_id = $1");
-            args.push(Arg::Int(Some(o)));
-        }
+        sql.push_str(&and_scope(kind, scope, "t", &mut args));
         q(sql, args)
             .fetch_all(&self.pool)
             .await?
@@ -682,17 +714,23 @@ impl RegistryRead for SqlStore {
             .enumerate()
             .map(|(i, f)| format!("CAST({f} AS TEXT) AS k{i}"))
             .collect();
-        let sql = format!("SELECT {}, owner_org_id FROM {}", cols.join(", "), kind.table());
+        let mut args = vec![];
+        let sql = format!(
+            "SELECT {}, t.owner_org_id AS owner_org_id, {} AS withheld FROM {} t",
+            cols.join(", "),
+            withheld_flag(kind, scope, &mut args),
+            kind.table()
+        );
         let scope = scope.for_kind(kind);
         let mut taken = Taken::default();
-        for r in q(sql, vec![]).fetch_all(&self.pool).await? {
+        for r in q(sql, args).fetch_all(&self.pool).await? {
             let key = (0..fields.len())
                 .map(|i| {
                     r.try_get::<Option<String>, _>(format!("k{i}").as_str())
                         .map_err(StoreError::from)
                 })
                 .collect::<Result<Vec<_>>>()?;
-            taken.add(key, scope.permits_owner(r.try_get("owner_org_id")?));
+            taken.add(key, visible(&scope, &r)?);
         }
         Ok(taken)
     }
@@ -710,16 +748,18 @@ impl RegistryRead for SqlStore {
         let scope = scope.for_kind(kind);
         let mut taken = Taken::default();
         for chunk in values.chunks(500) {
-            let args: Vec<Arg> = chunk.iter().map(|v| value_arg(f.ty, v)).collect();
+            let mut args: Vec<Arg> = chunk.iter().map(|v| value_arg(f.ty, v)).collect();
             let ph: Vec<String> = (1..=args.len()).map(|i| format!("${i}")).collect();
+            let withheld = withheld_flag(kind, scope, &mut args);
             let sql = format!(
-                "SELECT CAST({field} AS TEXT) AS v, owner_org_id FROM {} WHERE {field} IN ({})",
+                "SELECT CAST(t.{field} AS TEXT) AS v, t.owner_org_id AS owner_org_id, {withheld} AS withheld \
+                 FROM {} t WHERE t.{field} IN ({})",
                 kind.table(),
                 ph.join(", ")
             );
             for r in q(sql, args).fetch_all(&self.pool).await? {
                 if let Some(v) = r.try_get::<Option<String>, _>("v")? {
-                    taken.add(v, scope.permits_owner(r.try_get("owner_org_id")?));
+                    taken.add(v, visible(&scope, &r)?);
                 }
             }
         }

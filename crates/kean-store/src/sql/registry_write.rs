@@ -170,6 +170,13 @@ impl RegistryWrite for SqlStore {
         )
         .execute(&mut *tx)
         .await?;
+        let classified: Vec<i64> = rows
+            .iter()
+            .zip(&ids)
+            .filter(|((f, _), _)| f.classification() > kean_core::confidentiality::Classification::Internal)
+            .map(|(_, id)| *id)
+            .collect();
+        super::confidentiality::add_creator(&mut tx, kind, &classified, meta).await?;
         let mut d = draft(meta, "import_done", kind.slug(), None);
         d.after = Some(
             serde_json::json!({ "file_name": import.file_name, "content_hash": import.content_hash, "rows": rows.len() }),
@@ -251,6 +258,10 @@ impl RegistryWrite for SqlStore {
             .await?;
         }
         tx.written(kind, 1, 0);
+        // Whoever registers a classified record is on its need-to-know list.
+        if fields.classification() > kean_core::confidentiality::Classification::Internal {
+            super::confidentiality::add_creator(&mut tx, kind, &[id], meta).await?;
+        }
         let rec = fetch(&mut tx, kind, id, None).await?.ok_or(StoreError::NotFound)?;
         let mut d = draft(meta, "create", kind.slug(), Some(id));
         d.after = Some(rec.to_json());
@@ -270,7 +281,7 @@ impl RegistryWrite for SqlStore {
     ) -> Result<Record> {
         let kind = fields.kind();
         let mut tx = self.write_tx().await?;
-        let before = fetch(&mut tx, kind, id, scope.for_kind(kind).organization())
+        let before = fetch(&mut tx, kind, id, Some(scope))
             .await?
             .ok_or(StoreError::NotFound)?;
         if let Some(v) = expected_version
@@ -364,7 +375,7 @@ impl RegistryWrite for SqlStore {
         meta: &WriteMeta,
     ) -> Result<Record> {
         let mut tx = self.write_tx().await?;
-        let before = fetch(&mut tx, kind, id, scope.for_kind(kind).organization())
+        let before = fetch(&mut tx, kind, id, Some(scope))
             .await?
             .ok_or(StoreError::NotFound)?;
         if before.archived == archived {

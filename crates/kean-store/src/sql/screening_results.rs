@@ -9,7 +9,7 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyConnection, Row};
 
 use super::SqlStore;
-use super::args::{Arg, CHUNK, counted_page, escape_like, in_list, placeholders, q};
+use super::args::{Arg, CHUNK, and_results_scope, and_scope, counted_page, escape_like, in_list, placeholders, q};
 use super::write_tx::draft;
 use crate::decide::{Party, decide, entries_to_check};
 use crate::error::{Result, StoreError};
@@ -81,14 +81,13 @@ pub(crate) fn result_json(h: &ResultRow) -> serde_json::Value {
 }
 
 /// A result, optionally only if the record screened is owned by `org`.
-pub(crate) async fn fetch_result(conn: &mut AnyConnection, id: i64, org: Option<i64>) -> Result<Option<ResultRow>> {
+pub(crate) async fn fetch_result(conn: &mut AnyConnection, id: i64, scope: Option<Scope>) -> Result<Option<ResultRow>> {
     let mut sql = format!(
         "SELECT {RESULT_COLS} FROM screening_results sr JOIN restricted_lists l ON l.id = sr.list_id WHERE sr.id = $1"
     );
     let mut args = vec![Arg::Int(Some(id))];
-    if let Some(o) = org {
-        sql.push_str(" AND sr.owner_org_id = $2");
-        args.push(Arg::Int(Some(o)));
+    if let Some(scope) = scope {
+        sql.push_str(&and_results_scope(scope, "sr", &mut args));
     }
     q(sql, args)
         .fetch_optional(&mut *conn)
@@ -118,16 +117,9 @@ impl ScreeningResultStore for SqlStore {
             }
             cols.push(format!("CAST({f} AS TEXT) AS k{i}"));
         }
-        // Inside one organization's records: its id is the last argument.
-        let owner = scope.for_kind(kind).organization();
-        let base = format!("SELECT {} FROM {}", cols.join(", "), kind.table());
-        let owned = |args: &mut Vec<Arg>| match owner {
-            Some(o) => {
-                args.push(Arg::Int(Some(o)));
-                format!(" AND owner_org_id = ${}", args.len())
-            }
-            None => String::new(),
-        };
+        // Inside the scope: its arguments come last.
+        let base = format!("SELECT {} FROM {} t", cols.join(", "), kind.table());
+        let owned = |args: &mut Vec<Arg>| and_scope(kind, scope, "t", args);
         let mut rows = Vec::new();
         let decode = |r: &AnyRow| -> Result<PartyRow> {
             Ok(PartyRow {
@@ -434,12 +426,8 @@ impl ScreeningResultStore for SqlStore {
     }
 
     async fn results(&self, filter: &ResultFilter, scope: Scope) -> Result<Page<ResultRow>> {
-        let mut conds = vec!["1 = 1".to_string()];
         let mut args = Vec::new();
-        if let Some(o) = scope.organization() {
-            args.push(Arg::Int(Some(o)));
-            conds.push(format!("sr.owner_org_id = ${}", args.len()));
-        }
+        let mut conds = vec![format!("1 = 1{}", and_results_scope(scope, "sr", &mut args))];
         if let Some(s) = filter.status {
             args.push(Arg::Text(Some(s.code().to_string())));
             conds.push(format!("sr.status = ${}", args.len()));
@@ -478,17 +466,15 @@ impl ScreeningResultStore for SqlStore {
 
     async fn result(&self, id: i64, scope: Scope) -> Result<Option<ResultRow>> {
         let mut conn = self.pool.acquire().await?;
-        fetch_result(&mut conn, id, scope.organization()).await
+        fetch_result(&mut conn, id, Some(scope)).await
     }
 
     async fn result_counts(&self, scope: Scope) -> Result<Vec<(ResultStatus, i64)>> {
         let mut out = Vec::new();
-        let (cond, args) = match scope.organization() {
-            Some(o) => (" WHERE owner_org_id = $1", vec![Arg::Int(Some(o))]),
-            None => ("", vec![]),
-        };
+        let mut args = vec![];
+        let cond = and_results_scope(scope, "sr", &mut args);
         for r in q(
-            format!("SELECT status, COUNT(*) AS n FROM screening_results{cond} GROUP BY status"),
+            format!("SELECT sr.status AS status, COUNT(*) AS n FROM screening_results sr WHERE 1 = 1{cond} GROUP BY sr.status"),
             args,
         )
         .fetch_all(&self.pool)
@@ -505,15 +491,14 @@ impl ScreeningResultStore for SqlStore {
     async fn party_states(&self, kind: Kind, id: i64, scope: Scope) -> Result<Vec<PartyState>> {
         let mut args = vec![Arg::Text(Some(kind.slug().to_string())), Arg::Int(Some(id))];
         // The states carry no owner: the record screened has it.
-        let owned = match scope.for_kind(kind).organization() {
-            Some(o) => {
-                args.push(Arg::Int(Some(o)));
-                format!(
-                    " AND EXISTS (SELECT 1 FROM {} r WHERE r.id = screening_parties.party_id AND r.owner_org_id = $3)",
-                    kind.table()
-                )
-            }
-            None => String::new(),
+        let within = and_scope(kind, scope, "r", &mut args);
+        let owned = if within.is_empty() {
+            String::new()
+        } else {
+            format!(
+                " AND EXISTS (SELECT 1 FROM {} r WHERE r.id = screening_parties.party_id{within})",
+                kind.table()
+            )
         };
         q(
             format!(

@@ -2,13 +2,14 @@
 //! the same gate. Each capability has its module; this one only routes.
 
 mod auth;
+mod confidentiality;
 mod registry;
 mod screening;
 mod stats;
 mod system;
 
 use axum::Router;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post, put};
 
 use axum::response::IntoResponse;
 
@@ -20,13 +21,26 @@ pub fn router() -> Router<AppState> {
         .route("/auth/token", post(auth::token).delete(auth::revoke))
         .route("/me", get(auth::me))
         .route("/users", get(system::users).post(system::create_user))
+        .route("/users/{id}/clearance", put(confidentiality::set_clearance))
         .route("/users/{id}/{action}", post(system::change_user))
+        .route(
+            "/settings/ceiling",
+            get(confidentiality::ceiling).put(confidentiality::set_ceiling),
+        )
         .route("/audit", get(system::audit))
         .route("/statistics/dashboard", get(stats::dashboard))
         .route("/registry/{slug}", get(registry::list).post(registry::create))
         .route("/registry/{slug}/{id}", get(registry::detail).put(registry::update))
         .route("/registry/{slug}/{id}/archive", post(registry::archive))
         .route("/registry/{slug}/{id}/restore", post(registry::restore))
+        .route(
+            "/registry/{slug}/{id}/need-to-know",
+            get(confidentiality::need_to_know).post(confidentiality::add_need_to_know),
+        )
+        .route(
+            "/registry/{slug}/{id}/need-to-know/{username}",
+            delete(confidentiality::remove_need_to_know),
+        )
         .merge(screening::routes())
         .fallback(|| async { ApiError::no_endpoint().into_response() })
 }

@@ -18,7 +18,7 @@ use crate::respond::{ApiError, ApiResult};
 
 /// The registry and record id from the path, or a JSON error naming what
 /// is wrong with them.
-fn record_path(path: Result<Path<(String, String)>, PathRejection>) -> Result<(Kind, i64), ApiError> {
+pub(super) fn record_path(path: Result<Path<(String, String)>, PathRejection>) -> Result<(Kind, i64), ApiError> {
     let Path((slug, id)) = path.map_err(|e| {
         ApiError(AppError::new(
             ErrorCode::BadRequest,
@@ -26,7 +26,12 @@ fn record_path(path: Result<Path<(String, String)>, PathRejection>) -> Result<(K
             format!("bad path: {e}"),
         ))
     })?;
-    let kind = kind_of(&slug)?;
+    parse_record(&slug, &id)
+}
+
+/// A registry slug and record id as the path wrote them.
+pub(super) fn parse_record(slug: &str, id: &str) -> Result<(Kind, i64), ApiError> {
+    let kind = kind_of(slug)?;
     let id = id.parse::<i64>().ok().filter(|i| *i > 0).ok_or_else(|| {
         ApiError(AppError::field(
             ErrorCode::BadRequest,

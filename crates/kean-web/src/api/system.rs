@@ -14,9 +14,30 @@ use serde_json::{Value as J, json};
 use crate::auth::ApiUser;
 use crate::respond::{ApiError, ApiResult};
 
-fn user_json(x: &kean_app::User) -> J {
+pub(super) fn user_json(x: &kean_app::User) -> J {
     json!({ "id": x.id, "username": x.username, "display_name": x.display_name, "role": x.role.code(),
-            "org_id": x.org_id, "disabled": x.disabled, "locked_until": x.locked_until, "created_at": x.created_at })
+            "org_id": x.org_id, "clearance": x.clearance.code(), "disabled": x.disabled, "locked_until": x.locked_until, "created_at": x.created_at })
+}
+
+fn parse_user_id(id: &str) -> Result<i64, ApiError> {
+    id.parse::<i64>().ok().filter(|i| *i > 0).ok_or_else(|| {
+        ApiError(AppError::field(
+            ErrorCode::BadRequest,
+            kean_core::FieldError::new(
+                "id",
+                format!("“{id}”不是有效的用户编号"),
+                format!("'{id}' is not a user id"),
+            ),
+        ))
+    })
+}
+
+/// The user id of a `/users/{id}/…` path.
+pub(super) fn user_id_of(path: Result<Path<String>, PathRejection>) -> Result<i64, ApiError> {
+    let Ok(Path(id)) = path else {
+        return Err(ApiError::no_endpoint());
+    };
+    parse_user_id(&id)
 }
 
 pub async fn users(u: ApiUser) -> ApiResult {
@@ -58,16 +79,7 @@ pub async fn change_user(
     let Ok(Path((id, action))) = path else {
         return Err(ApiError::no_endpoint());
     };
-    let Some(id) = id.parse::<i64>().ok() else {
-        return Err(ApiError(AppError::field(
-            ErrorCode::BadRequest,
-            kean_core::FieldError::new(
-                "id",
-                format!("“{id}”不是有效的用户编号"),
-                format!("'{id}' is not a user id"),
-            ),
-        )));
-    };
+    let id = parse_user_id(&id)?;
     let change = match action.as_str() {
         "unlock" => kean_app::UserAction::Unlock,
         "disable" => kean_app::UserAction::SetDisabled(true),

@@ -2,6 +2,7 @@
 
 mod auth;
 mod common;
+mod confidentiality;
 mod exchange;
 mod home;
 mod registry;
@@ -45,6 +46,12 @@ pub fn router() -> Router<AppState> {
         .route("/system/users", get(system::users).post(system::create_user))
         .route("/system/users/{id}/{action}", post(system::change_user))
         .route("/system/audit", get(system::audit))
+        .route("/system/confidentiality", get(confidentiality::show))
+        .route("/system/confidentiality/ceiling", post(confidentiality::set_ceiling))
+        .route(
+            "/system/confidentiality/{slug}/{id}/{action}",
+            post(confidentiality::need_to_know),
+        )
         .route("/screening", get(screening::results_page))
         .route("/screening/results/{id}", get(screening::result))
         .route("/screening/results/{id}/decide", post(screening::decide))

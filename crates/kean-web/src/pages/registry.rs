@@ -533,7 +533,12 @@ pub async fn detail(
     let mut items = vec![];
     for (f, v) in r.fields.iter() {
         let href = match (f.ty, v) {
-            (FieldType::Ref(k), Value::Ref(rid)) if labels.contains_key(&(k, *rid)) => {
+            // A record withheld for its classification is named, not linked.
+            (FieldType::Ref(k), Value::Ref(rid))
+                if labels
+                    .get(&(k, *rid))
+                    .is_some_and(|l| l != kean_core::confidentiality::WITHHELD_LABEL) =>
+            {
                 Some(format!("/registry/{}/{rid}", k.slug()))
             }
             _ => None,

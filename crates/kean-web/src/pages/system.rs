@@ -6,6 +6,7 @@ use askama::Template;
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use kean_app::AppError;
+use kean_core::policy::Action;
 use kean_core::{ErrorCode, Kind, Role};
 
 use super::common::id_of;
@@ -24,6 +25,8 @@ pub struct UserRow {
     display_name: String,
     role: String,
     org: String,
+    clearance: String,
+    clearance_code: String,
     status: String,
     created_at: String,
 }
@@ -33,6 +36,8 @@ pub struct UserRow {
 struct UsersPage {
     c: Chrome,
     users: Vec<UserRow>,
+    /// The levels a clearance may be set to, when the viewer may set them.
+    clearances: Option<Vec<Opt>>,
     roles: Vec<Opt>,
     orgs: Vec<Opt>,
     errors: Vec<String>,
@@ -60,6 +65,8 @@ async fn users_page(
             username: x.username.clone(),
             display_name: x.display_name.clone(),
             role: x.role.label(zh).into(),
+            clearance: x.clearance.label(zh).into(),
+            clearance_code: x.clearance.code().into(),
             org: x
                 .org_id
                 .map(|o| org_names.get(&o).cloned().unwrap_or_else(|| format!("#{o}")))
@@ -110,9 +117,20 @@ async fn users_page(
     let status = err
         .map(|e| StatusCode::from_u16(e.code.http_status()).unwrap_or(StatusCode::BAD_REQUEST))
         .unwrap_or(StatusCode::OK);
+    let clearances = u.access.may(Action::ManageConfidentiality, None).then(|| {
+        kean_core::confidentiality::Classification::ALL
+            .into_iter()
+            .map(|l| Opt {
+                value: l.code().into(),
+                label: l.label(zh).into(),
+                selected: false,
+            })
+            .collect()
+    });
     let page = UsersPage {
         c,
         users: rows,
+        clearances,
         roles,
         orgs,
         errors,
@@ -134,6 +152,14 @@ pub async fn change_user(Path((id_text, action)): Path<(String, String)>, f: Web
         "disable" => kean_app::UserAction::SetDisabled(true),
         "enable" => kean_app::UserAction::SetDisabled(false),
         "password" => kean_app::UserAction::Password(f.form.get("password").cloned().unwrap_or_default()),
+        "clearance" => {
+            let level = f.form.get("clearance").cloned().unwrap_or_default();
+            return match u.access.set_clearance(id, &level).await {
+                Ok(_) => users_page(u, &BTreeMap::new(), None, Some(u.lang.t("users.changed_ok").into())).await,
+                Err(e) if e.code == ErrorCode::Forbidden => Err(PageError::page(u, e)),
+                Err(e) => users_page(u, &BTreeMap::new(), Some(e), None).await,
+            };
+        }
         _ => return Err(PageError::page(u, AppError::not_found())),
     };
     match u.access.change_user(id, change).await {

@@ -1,0 +1,230 @@
+//! Confidentiality through the gate (issue 12): the deployment's ceiling,
+//! accounts' clearances and records' need-to-know lists — each change asked
+//! of the policy (`ManageConfidentiality`, the security administrator's)
+//! and written, audited, through the store's one write path. Who may read a
+//! classified record is not decided here: the policy's `Scope` carries the
+//! reader, and the store applies it to every read.
+
+use kean_core::confidentiality::{Ceiling, Classification, check_assignable};
+use kean_core::policy::Action;
+use kean_core::{ErrorCode, FieldError, Kind};
+use kean_store::{ControlRow, NeedToKnow, User, UserChange};
+
+use crate::{Access, App, AppError, Result};
+
+/// The settings name of the deployment's ceiling.
+const CEILING: &str = "ceiling";
+
+impl App {
+    /// The highest level this deployment holds content of (default 内部),
+    /// read from the settings every time (another process may have changed
+    /// it).
+    pub async fn ceiling(&self) -> Result<Ceiling> {
+        match self.store().setting(CEILING).await.map_err(AppError::from_store)? {
+            None => Ok(Ceiling::default()),
+            Some(code) => Classification::parse(&code)
+                .and_then(|c| Ceiling::new(c).ok())
+                .ok_or_else(|| {
+                    AppError::new(
+                        ErrorCode::Internal,
+                        format!("设置中的定密上限“{code}”无效"),
+                        format!("the ceiling setting '{code}' is not a level a bureau may declare"),
+                    )
+                }),
+        }
+    }
+}
+
+impl Access {
+    /// The deployment's ceiling (anyone signed in may know it).
+    pub async fn ceiling(&self) -> Result<Ceiling> {
+        self.app.ceiling().await
+    }
+
+    /// Declares the highest level this deployment is accredited to hold
+    /// (audited `set_setting`). At most 机密.
+    pub async fn set_ceiling(&self, level: &str) -> Result<Ceiling> {
+        self.check(Action::ManageConfidentiality, None)?;
+        let parsed = Classification::parse(level).ok_or_else(|| {
+            AppError::field(
+                ErrorCode::ValidationFailed,
+                FieldError::new(
+                    "ceiling",
+                    format!("定密上限：“{level}”不是密级（公开、内部、秘密、机密）"),
+                    format!("ceiling: '{level}' is not a level (public, internal, confidential, secret)"),
+                ),
+            )
+        })?;
+        let ceiling = Ceiling::new(parsed).map_err(|r| {
+            AppError::field(
+                ErrorCode::ValidationFailed,
+                FieldError::new(
+                    "ceiling",
+                    format!("定密上限：{}", r.reason_zh),
+                    format!("ceiling: {}", r.reason_en),
+                ),
+            )
+        })?;
+        self.app
+            .store()
+            .set_setting(CEILING, parsed.code(), &self.meta())
+            .await
+            .map_err(AppError::from_store)?;
+        Ok(ceiling)
+    }
+
+    /// Sets an account's clearance (audited `set_clearance`).
+    pub async fn set_clearance(&self, user_id: i64, level: &str) -> Result<User> {
+        self.check(Action::ManageConfidentiality, None)?;
+        let parsed = Classification::parse(level).ok_or_else(|| {
+            AppError::field(
+                ErrorCode::ValidationFailed,
+                FieldError::new(
+                    "clearance",
+                    format!("涉密等级：“{level}”不是密级（公开、内部、秘密、机密、绝密）"),
+                    format!("clearance: '{level}' is not a level (public, internal, confidential, secret, top_secret)"),
+                ),
+            )
+        })?;
+        self.app
+            .store()
+            .change_user(user_id, &UserChange::Clearance(parsed), &self.meta())
+            .await
+            .map_err(AppError::from_store)
+    }
+
+    /// Every classified record's control record (above 内部), with its
+    /// need-to-know list and its organization's name: the security
+    /// administrator's register (保密事项台账). No content leaves here.
+    pub async fn control_register(&self) -> Result<Vec<(ControlRow, String, Vec<NeedToKnow>)>> {
+        self.check(Action::ManageConfidentiality, None)?;
+        let store = self.app.store();
+        let mut rows = Vec::new();
+        for kind in Kind::ALL.into_iter().filter(|k| k.classified()) {
+            rows.extend(store.control_records(kind).await.map_err(AppError::from_store)?);
+        }
+        let scope = self.gate(Action::ManageConfidentiality, Some(Kind::Organization))?;
+        let mut orgs: Vec<i64> = rows.iter().filter_map(|r| r.owner_org_id).collect();
+        orgs.sort_unstable();
+        orgs.dedup();
+        let names = store
+            .labels(&[(Kind::Organization, orgs, scope)])
+            .await
+            .map_err(AppError::from_store)?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            let members = store.need_to_know(r.kind, r.id).await.map_err(AppError::from_store)?;
+            let org = r
+                .owner_org_id
+                .and_then(|o| names.get(&(Kind::Organization, o)).cloned())
+                .unwrap_or_default();
+            out.push((r, org, members));
+        }
+        Ok(out)
+    }
+
+    /// The need-to-know list of a classified record.
+    pub async fn need_to_know(&self, kind: Kind, id: i64) -> Result<Vec<NeedToKnow>> {
+        self.check(Action::ManageConfidentiality, None)?;
+        classified_kind(kind)?;
+        self.app
+            .store()
+            .need_to_know(kind, id)
+            .await
+            .map_err(AppError::from_store)
+    }
+
+    /// Puts an account on a record's need-to-know list (`member`) or takes
+    /// it off (audited). Refused for an account whose clearance is below
+    /// the record's level: the list never stands in for a clearance.
+    pub async fn set_need_to_know(&self, kind: Kind, id: i64, username: &str, member: bool) -> Result<bool> {
+        classified_kind(kind)?;
+        self.check(Action::ManageConfidentiality, Some(kind))?;
+        let user = self
+            .app
+            .store()
+            .user_by_username(username.trim())
+            .await
+            .map_err(AppError::from_store)?
+            .map(|(u, _)| u)
+            .ok_or_else(|| {
+                AppError::field(
+                    ErrorCode::ValidationFailed,
+                    FieldError::new(
+                        "username",
+                        format!("知悉范围：没有用户名为“{}”的账号", username.trim()),
+                        format!("need-to-know: no account named '{}'", username.trim()),
+                    ),
+                )
+            })?;
+        if member {
+            let level = self.control_level(kind, id).await?;
+            if user.clearance < level {
+                return Err(AppError::field(
+                    ErrorCode::ValidationFailed,
+                    FieldError::new(
+                        "username",
+                        format!(
+                            "知悉范围：“{}”的涉密等级为{}，低于记录密级{}，不能列入（请先调整其涉密等级）",
+                            user.username,
+                            user.clearance.label(true),
+                            level.label(true)
+                        ),
+                        format!(
+                            "need-to-know: '{}' is cleared to {}, below the record's {}; change the clearance first",
+                            user.username,
+                            user.clearance.label(false),
+                            level.label(false)
+                        ),
+                    ),
+                ));
+            }
+        }
+        self.app
+            .store()
+            .set_need_to_know(kind, id, user.id, member, &self.meta())
+            .await
+            .map_err(AppError::from_store)
+    }
+
+    /// A classified record's level, read through the manager's scope of
+    /// control records (only the level leaves this function).
+    async fn control_level(&self, kind: Kind, id: i64) -> Result<Classification> {
+        let scope = self.gate(Action::ManageConfidentiality, Some(kind))?;
+        let rec = self
+            .app
+            .store()
+            .get(kind, id, scope)
+            .await
+            .map_err(AppError::from_store)?
+            .ok_or_else(AppError::not_found)?;
+        Ok(rec.fields.classification())
+    }
+
+    /// Refuses a level this actor may not give a record of `kind`: above
+    /// 机密, or below what its references are classified (`floor`).
+    pub(crate) fn check_level(&self, level: Classification, floor: Classification) -> Result<()> {
+        check_assignable(level, floor).map_err(|r| {
+            AppError::field(
+                ErrorCode::ValidationFailed,
+                FieldError::new(
+                    kean_core::confidentiality::LEVEL_FIELD,
+                    format!("密级：{}", r.reason_zh),
+                    format!("Classification: {}", r.reason_en),
+                ),
+            )
+        })
+    }
+}
+
+fn classified_kind(kind: Kind) -> Result<()> {
+    if kind.classified() {
+        Ok(())
+    } else {
+        Err(AppError::new(
+            ErrorCode::ValidationFailed,
+            format!("{}不设密级", kind.label(true)),
+            format!("{} carry no classification", kind.label(false)),
+        ))
+    }
+}

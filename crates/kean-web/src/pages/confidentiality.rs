@@ -1,0 +1,157 @@
+//! 保密管理: the security administrator's page — the deployment's ceiling
+//! and the register of classified records' control records with their
+//! need-to-know lists. Content of the records never appears here.
+
+use askama::Template;
+use axum::extract::Path;
+use axum::http::StatusCode;
+use kean_app::AppError;
+use kean_core::confidentiality::Classification;
+
+use crate::auth::{WebForm, WebUser};
+use crate::respond::{OrPage, PageError, PageResult, render};
+use crate::views::{Chrome, Opt};
+
+pub struct Member {
+    username: String,
+    display_name: String,
+    added: String,
+}
+
+pub struct ControlItem {
+    slug: String,
+    id: i64,
+    kind: String,
+    title: String,
+    org: String,
+    level: String,
+    marking: String,
+    classified_by: String,
+    basis: String,
+    classified_on: String,
+    archived: bool,
+    members: Vec<Member>,
+}
+
+#[derive(Template)]
+#[template(path = "confidentiality.html")]
+struct ConfidentialityPage {
+    c: Chrome,
+    ceiling: String,
+    levels: Vec<Opt>,
+    items: Vec<ControlItem>,
+    errors: Vec<String>,
+}
+
+async fn page(u: &WebUser, err: Option<AppError>, flash: Option<String>) -> PageResult {
+    let zh = u.lang.zh();
+    let register = u.access.control_register().await.or_page(u)?;
+    let ceiling = u.access.ceiling().await.or_page(u)?.level();
+    let levels = Classification::ALL
+        .into_iter()
+        .filter(|l| *l <= kean_core::confidentiality::BUREAU_MAX)
+        .map(|l| Opt {
+            value: l.code().into(),
+            label: l.label(zh).into(),
+            selected: l == ceiling,
+        })
+        .collect();
+    let items = register
+        .into_iter()
+        .map(|(r, org, members)| ControlItem {
+            slug: r.kind.slug().into(),
+            id: r.id,
+            kind: r.kind.label(zh).into(),
+            title: r.title,
+            org,
+            level: r.level.label(zh).into(),
+            // The marking of GB/T 7156 style: 秘密★10年.
+            marking: match r.term_years {
+                Some(t) if zh => format!("{}★{t}年", r.level.label(true)),
+                Some(t) => format!("{} ★ {t} years", r.level.label(false)),
+                None => r.level.label(zh).into(),
+            },
+            classified_by: r.classified_by.unwrap_or_default(),
+            basis: r.basis.unwrap_or_default(),
+            classified_on: r.classified_on.unwrap_or_default(),
+            archived: r.archived,
+            members: members
+                .into_iter()
+                .map(|m| Member {
+                    username: m.username,
+                    display_name: m.display_name,
+                    added: format!("{} {}", m.added_by, kean_core::display_time(&m.added_at)),
+                })
+                .collect(),
+        })
+        .collect();
+    let errors = err
+        .as_ref()
+        .map(|e| {
+            if e.fields.is_empty() {
+                vec![if zh { e.message_zh.clone() } else { e.message_en.clone() }]
+            } else {
+                e.fields
+                    .iter()
+                    .map(|f| if zh { f.message_zh.clone() } else { f.message_en.clone() })
+                    .collect()
+            }
+        })
+        .unwrap_or_default();
+    let mut c = Chrome::new(
+        &u.access,
+        &u.csrf,
+        u.lang,
+        u.lang.t("conf.title"),
+        "/system/confidentiality",
+    );
+    c.flash = flash;
+    let status = err
+        .map(|e| StatusCode::from_u16(e.code.http_status()).unwrap_or(StatusCode::BAD_REQUEST))
+        .unwrap_or(StatusCode::OK);
+    Ok(render(
+        &ConfidentialityPage {
+            c,
+            ceiling: ceiling.label(zh).into(),
+            levels,
+            items,
+            errors,
+        },
+        status,
+    ))
+}
+
+pub async fn show(u: WebUser) -> PageResult {
+    page(&u, None, None).await
+}
+
+/// After a change: the page again, with the outcome.
+async fn after(u: &WebUser, done: Result<(), AppError>) -> PageResult {
+    match done {
+        Ok(()) => page(u, None, Some(u.lang.t("users.changed_ok").into())).await,
+        Err(e) if matches!(e.code, kean_core::ErrorCode::Forbidden) => Err(PageError::page(u, e)),
+        Err(e) => page(u, Some(e), None).await,
+    }
+}
+
+pub async fn set_ceiling(f: WebForm) -> PageResult {
+    let u = &f.user;
+    let level = f.form.get("level").cloned().unwrap_or_default();
+    after(u, u.access.set_ceiling(&level).await.map(|_| ())).await
+}
+
+pub async fn need_to_know(Path((slug, id_text, action)): Path<(String, String, String)>, f: WebForm) -> PageResult {
+    let u = &f.user;
+    let (kind, id) = super::common::record_of(u, &slug, &id_text)?;
+    let username = f.form.get("username").cloned().unwrap_or_default();
+    let member = match action.as_str() {
+        "add" => true,
+        "remove" => false,
+        _ => return Err(PageError::page(u, AppError::not_found())),
+    };
+    after(
+        u,
+        u.access.set_need_to_know(kind, id, &username, member).await.map(|_| ()),
+    )
+    .await
+}
