@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use kean_core::audit::AuditEntry;
-use kean_core::confidentiality::{Classification, LEVEL_FIELD};
+use kean_core::confidentiality::{Classification, LEVEL_FIELD, WITHHELD_LABEL};
 use kean_core::policy::{Action, authorize, mask_personal, reveals_personal_data};
 use kean_core::record::validate_under;
 use kean_core::schema::{FieldType, Owner};
@@ -113,13 +113,20 @@ impl Access {
 
     /// The same for the before/after values of an audit record of `kind`'s
     /// records (the audit log view).
-    fn disclose_audit(&self, mut e: AuditEntry) -> AuditEntry {
-        if self.reveals_personal_data() {
-            return e;
-        }
+    /// Events about records in `withheld` keep everything but their values.
+    fn disclose_audit(&self, mut e: AuditEntry, withheld: &std::collections::HashSet<(Kind, i64)>) -> AuditEntry {
         let Some(kind) = Kind::from_slug(&e.draft.target) else {
             return e;
         };
+        if e.draft.record_id.is_some_and(|id| withheld.contains(&(kind, id))) {
+            for v in [&mut e.draft.before, &mut e.draft.after].into_iter().flatten() {
+                *v = serde_json::json!({ "withheld": WITHHELD_LABEL });
+            }
+            return e;
+        }
+        if self.reveals_personal_data() {
+            return e;
+        }
         // A record's values sit under `fields` (create, update, import) or
         // at the top (older or partial records): mask them wherever they are.
         fn mask_in(v: &mut serde_json::Value, kind: Kind) {
@@ -678,11 +685,43 @@ impl Access {
             .audit_page(page, page_size)
             .await
             .map_err(AppError::from_store)?;
-        page.items = std::mem::take(&mut page.items)
+        let items: Vec<AuditEntry> = std::mem::take(&mut page.items)
             .into_iter()
-            .map(|e| self.disclose_audit(e.in_current_names()))
+            .map(AuditEntry::in_current_names)
             .collect();
+        let withheld = self.withheld_in_audit(&items).await?;
+        page.items = items.into_iter().map(|e| self.disclose_audit(e, &withheld)).collect();
         Ok(page)
+    }
+
+    /// Which records named by `entries` the actor may not read for their
+    /// classification: their events show that something happened, not the
+    /// values before and after.
+    async fn withheld_in_audit(&self, entries: &[AuditEntry]) -> Result<std::collections::HashSet<(Kind, i64)>> {
+        let mut wanted: BTreeMap<Kind, Vec<i64>> = BTreeMap::new();
+        for e in entries {
+            if let (Some(kind), Some(id)) = (Kind::from_slug(&e.draft.target), e.draft.record_id)
+                && kind.classified()
+            {
+                wanted.entry(kind).or_default().push(id);
+            }
+        }
+        let mut asked = Vec::new();
+        for (kind, mut ids) in wanted {
+            ids.sort_unstable();
+            ids.dedup();
+            asked.push((kind, ids, self.gate(Action::Read, Some(kind))?));
+        }
+        if asked.is_empty() {
+            return Ok(Default::default());
+        }
+        let labels = self.app.store().labels(&asked).await.map_err(AppError::from_store)?;
+        Ok(asked
+            .iter()
+            .flat_map(|(k, ids, _)| ids.iter().map(move |id| (*k, *id)))
+            // Named as withheld, or not found at all inside the scope.
+            .filter(|key| labels.get(key).is_none_or(|l| l == WITHHELD_LABEL))
+            .collect())
     }
 
     /// One audit record by its sequence number, read like `audit_page`'s
@@ -695,10 +734,15 @@ impl Access {
             .audit_range(seq - 1, 1)
             .await
             .map_err(AppError::from_store)?;
-        Ok(batch
+        let Some(e) = batch
             .into_iter()
             .find(|e| e.seq == seq)
-            .map(|e| self.disclose_audit(e.in_current_names())))
+            .map(AuditEntry::in_current_names)
+        else {
+            return Ok(None);
+        };
+        let withheld = self.withheld_in_audit(std::slice::from_ref(&e)).await?;
+        Ok(Some(self.disclose_audit(e, &withheld)))
     }
 
     /// Walks the whole audit chain and compares its end with the chain

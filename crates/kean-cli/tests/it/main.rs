@@ -11,6 +11,7 @@ mod common;
 
 mod backup;
 mod browser;
+mod confidentiality;
 mod demo_and_cli;
 mod gate;
 mod import;

@@ -378,17 +378,29 @@ impl RegistryRead for SqlStore {
         }
         // The order, on the page's ids (`id_key`, the index's rowid when
         // the keyword index is joined) and on the rows read for them.
+        // A reference to a record the reader may not see sorts as if it had
+        // no name: its title must not show through the order.
+        let withheld_ref = match query.sort.and_then(|(col, _)| kind.field(col)).map(|f| f.ty) {
+            Some(FieldType::Ref(k)) => super::args::withheld_ids(k, scope, &mut args),
+            _ => None,
+        };
         let order = |id: &str| match query.sort {
             Some(("id", false)) => format!("{id} ASC"),
             Some((col, desc)) if kind.field(col).is_some() || matches!(col, "updated_at" | "created_at") => {
                 let dir = if desc { "DESC" } else { "ASC" };
                 // A reference sorts by the name people see, not by its id.
                 let key = match kind.field(col).map(|f| f.ty) {
-                    Some(FieldType::Ref(k)) => format!(
-                        "(SELECT r.{} FROM {} r WHERE r.id = t.{col})",
-                        k.label_field(),
-                        k.table(),
-                    ),
+                    Some(FieldType::Ref(k)) => {
+                        let hidden = withheld_ref
+                            .as_deref()
+                            .map(|sub| format!(" AND r.id NOT IN ({sub})"))
+                            .unwrap_or_default();
+                        format!(
+                            "(SELECT r.{} FROM {} r WHERE r.id = t.{col}{hidden})",
+                            k.label_field(),
+                            k.table(),
+                        )
+                    }
                     _ => format!("t.{col}"),
                 };
                 format!("{key} {dir}, {id} DESC")

@@ -1,0 +1,650 @@
+//! Confidentiality on every path (issue 12): the access matrix — role ×
+//! clearance × need-to-know × level × path — on both databases, the
+//! security administrator's acts and their refusals, and the ceiling.
+
+use std::collections::{BTreeSet, HashMap};
+
+use kean_core::confidentiality::{Classification, may_read};
+use kean_core::{Kind, Role};
+use serde_json::{Value, json};
+
+use crate::common::{Api, Server, basics, user};
+
+const LEVELS: [Classification; 4] = [
+    Classification::Public,
+    Classification::Internal,
+    Classification::Confidential,
+    Classification::Secret,
+];
+
+/// The word every test title carries, so that one keyword finds them all.
+const MARK: &str = "标记";
+
+fn title(level: Classification) -> String {
+    format!("{MARK}成果{}号", level.code())
+}
+
+fn control(level: Classification) -> Vec<(&'static str, String)> {
+    let mut v = vec![("classification", level.code().to_string())];
+    if level.is_classified() {
+        v.push(("classified_by", "定密责任人甲".into()));
+        v.push(("classification_basis", "保密事项范围第1条".into()));
+    }
+    v
+}
+
+fn pairs(p: &[(&'static str, String)]) -> std::collections::BTreeMap<String, String> {
+    p.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()
+}
+
+/// Ids found in a listing.
+fn ids(list: &Value) -> BTreeSet<i64> {
+    list["items"]
+        .as_array()
+        .unwrap_or_else(|| panic!("a listing: {list}"))
+        .iter()
+        .map(|r| r["id"].as_i64().expect("id"))
+        .collect()
+}
+
+/// One account of the matrix.
+struct Account {
+    name: String,
+    role: Role,
+    org: Option<i64>,
+    clearance: Classification,
+    on_list: bool,
+    api: Api,
+    access: kean_app::Access,
+}
+
+async fn account(
+    s: &Server,
+    name: &str,
+    role: Role,
+    org: Option<i64>,
+    clearance: Classification,
+    on_list: bool,
+) -> Account {
+    let pw = user(&s.app, name, role, org).await;
+    let sys = s.app.system_access("test");
+    let id = sys.user_named(name).await.expect("user").id;
+    sys.set_clearance(id, clearance.code()).await.expect("clearance");
+    let ok = s
+        .app
+        .login(
+            name,
+            &pw,
+            kean_app::SessionKind::Api,
+            std::net::Ipv4Addr::LOCALHOST.into(),
+        )
+        .await
+        .expect("login");
+    let access = s
+        .app
+        .authenticate(&ok.token, kean_app::SessionKind::Api)
+        .await
+        .expect("authenticate")
+        .0;
+    Account {
+        name: name.into(),
+        role,
+        org,
+        clearance,
+        on_list,
+        api: Api {
+            base: s.base.clone(),
+            token: ok.token,
+            http: reqwest::Client::new(),
+        },
+        access,
+    }
+}
+
+async fn access_matrix(s: Server) {
+    let b = basics(&s.app).await;
+    let sys = s.app.system_access("test");
+    // Content up to 机密 may be held here, so every level has content.
+    sys.set_ceiling("secret").await.expect("ceiling");
+    let org = b.org_a.to_string();
+
+    // A restricted list whose one entry every transfer below is made with.
+    let lists = sys
+        .import_list(
+            "watch.csv",
+            b"id,name,aliases,type,country,identifiers\nW4,Acme Drone Systems Inc.,,organization,US,\n",
+            Some("watch"),
+        )
+        .await;
+    assert!(lists.is_ok(), "{:?}", lists.err());
+
+    // Per level: an achievement, a contract (its value 10^i yuan, so a sum
+    // tells which were counted) and a transfer of the achievement.
+    let mut records: Vec<(Kind, i64, Classification)> = Vec::new();
+    let mut contract_no = HashMap::new();
+    for (i, level) in LEVELS.into_iter().enumerate() {
+        let mut a = vec![
+            ("title", title(level)),
+            ("achievement_type", "invention_patent".into()),
+            ("holder_org_id", org.clone()),
+        ];
+        a.extend(control(level));
+        let ach = sys.create(Kind::Achievement, &pairs(&a)).await.expect("achievement").id;
+        records.push((Kind::Achievement, ach, level));
+        let no = format!("2025140700{i:06}");
+        let mut c = vec![
+            ("contract_no", no.clone()),
+            ("title", format!("{MARK}合同{}号", level.code())),
+            ("contract_type", "development".into()),
+            ("seller_org_id", org.clone()),
+            ("buyer_name", "太原某公司".into()),
+            ("buyer_country", "CN".into()),
+            ("signed_on", "2025-03-01".into()),
+            ("registered_on", "2025-03-05".into()),
+            ("contract_value", 10i64.pow(i as u32).to_string()),
+            ("tech_value", "1".into()),
+            ("achievement_id", ach.to_string()),
+        ];
+        c.extend(control(level));
+        let con = sys.create(Kind::TechContract, &pairs(&c)).await.expect("contract").id;
+        records.push((Kind::TechContract, con, level));
+        contract_no.insert(con, no);
+        let mut t = vec![
+            ("achievement_id", ach.to_string()),
+            ("transfer_mode", "licensing".into()),
+            ("counterparty_name", "Acme Drone Systems Inc.".into()),
+            ("counterparty_country", "US".into()),
+            ("amount", "100".into()),
+            ("transferred_on", "2025-04-01".into()),
+        ];
+        t.extend(control(level));
+        let tr = sys.create(Kind::Transfer, &pairs(&t)).await.expect("transfer").id;
+        records.push((Kind::Transfer, tr, level));
+    }
+
+    // The matrix's accounts: roles that read all organizations or one,
+    // every clearance, on every need-to-know list or on none; and one
+    // liaison of another organization.
+    let mut accounts = Vec::new();
+    for (role, org) in [
+        (Role::Reviewer, None),
+        (Role::Liaison, Some(b.org_a)),
+        (Role::Auditor, None),
+    ] {
+        for clearance in LEVELS {
+            for on_list in [false, true] {
+                let name = format!("{}_{}_{}", role.code(), clearance.code(), on_list as u8);
+                accounts.push(account(&s, &name, role, org, clearance, on_list).await);
+            }
+        }
+    }
+    accounts.push(
+        account(
+            &s,
+            "liaison_b",
+            Role::Liaison,
+            Some(b.org_b),
+            Classification::Secret,
+            true,
+        )
+        .await,
+    );
+    for a in accounts.iter().filter(|a| a.on_list) {
+        for (kind, id, level) in &records {
+            if *level > Classification::Internal && a.clearance >= *level {
+                assert!(
+                    sys.set_need_to_know(*kind, *id, &a.name, true)
+                        .await
+                        .expect("need-to-know"),
+                    "{} on {kind:?} {id}",
+                    a.name
+                );
+            }
+        }
+    }
+
+    for a in &accounts {
+        let in_org = a.org.is_none_or(|o| o == b.org_a);
+        let sees = |level: Classification| in_org && may_read(a.clearance, level, a.on_list);
+        let who = format!("{} ({:?} {:?} list={})", a.name, a.role, a.clearance, a.on_list);
+        for kind in [Kind::Achievement, Kind::TechContract, Kind::Transfer] {
+            let slug = kind.slug();
+            let expected: BTreeSet<i64> = records
+                .iter()
+                .filter(|(k, _, l)| *k == kind && sees(*l))
+                .map(|(_, id, _)| *id)
+                .collect();
+            // List, count, keyword search, filter, sort.
+            let (st, list) = a.api.get(&format!("/api/v1/registry/{slug}?page_size=100")).await;
+            assert_eq!(st, 200, "{who} {list}");
+            assert_eq!(ids(&list), expected, "{who}: list of {slug}");
+            assert_eq!(list["total"], expected.len(), "{who}: count of {slug}");
+            if kind != Kind::Transfer {
+                let (_, found) = a.api.get(&format!("/api/v1/registry/{slug}?q={MARK}")).await;
+                assert_eq!(ids(&found), expected, "{who}: keyword search in {slug}");
+            }
+            for level in LEVELS {
+                let (st, filtered) = a
+                    .api
+                    .get(&format!("/api/v1/registry/{slug}?classification={}", level.code()))
+                    .await;
+                assert_eq!(st, 200, "{who} {filtered}");
+                let want: BTreeSet<i64> = records
+                    .iter()
+                    .filter(|(k, _, l)| *k == kind && *l == level && sees(*l))
+                    .map(|(_, id, _)| *id)
+                    .collect();
+                assert_eq!(ids(&filtered), want, "{who}: {slug} filtered by {level:?}");
+                assert_eq!(filtered["total"], want.len(), "{who}: filtered count");
+            }
+            let (_, sorted) = a
+                .api
+                .get(&format!(
+                    "/api/v1/registry/{slug}?sort={}&order=asc",
+                    kind.label_field()
+                ))
+                .await;
+            assert_eq!(ids(&sorted), expected, "{who}: {slug} sorted");
+            // Detail, one by one: found or not found alike for any reason.
+            for (k, id, level) in records.iter().filter(|(k, _, _)| *k == kind) {
+                let (st, body) = a.api.get(&format!("/api/v1/registry/{slug}/{id}")).await;
+                if sees(*level) {
+                    assert_eq!(st, 200, "{who}: {k:?} {id} at {level:?}: {body}");
+                } else {
+                    assert_eq!(st, 404, "{who}: {k:?} {id} at {level:?}: {body}");
+                    assert!(!body.to_string().contains(MARK), "{who}: {body}");
+                }
+            }
+            // Pickers and exports go through the same gate.
+            let options: BTreeSet<i64> = a
+                .access
+                .options(kind, 100)
+                .await
+                .expect("options")
+                .into_iter()
+                .map(|(id, _)| id)
+                .collect();
+            assert_eq!(options, expected, "{who}: options of {slug}");
+            {
+                let export = a
+                    .access
+                    .export(kind, &kean_app::ListQuery::default(), "csv", "")
+                    .await
+                    .expect("export");
+                let exported: BTreeSet<i64> = export.records.iter().map(|r| r.id).collect();
+                assert_eq!(exported, expected, "{who}: export of {slug}");
+            }
+        }
+        // Labels: a visible transfer names its achievement; nothing names a
+        // withheld one but "（涉密）".
+        let (_, transfers) = a.api.get("/api/v1/registry/transfers?page_size=100").await;
+        for t in transfers["items"].as_array().unwrap() {
+            let label = t["labels"]["achievement_id"].as_str().unwrap_or_default();
+            assert!(
+                label.starts_with(MARK),
+                "{who}: a transfer's own achievement is visible: {t}"
+            );
+        }
+        // Aggregates: the dashboard's contract value sums what is visible.
+        let (st, d) = a
+            .api
+            .get("/api/v1/statistics/dashboard?from=2025-01-01&to=2025-12-31")
+            .await;
+        assert_eq!(st, 200, "{who} {d}");
+        let want: i64 = records
+            .iter()
+            .filter(|(k, _, l)| *k == Kind::TechContract && sees(*l))
+            .map(|(_, _, l)| 10i64.pow(LEVELS.iter().position(|x| x == l).unwrap() as u32))
+            .sum();
+        assert_eq!(
+            d["tech_contracts"]["contract_value"],
+            format!("{want}.00"),
+            "{who}: dashboard contract value"
+        );
+        assert_eq!(
+            d["tech_contracts"]["count"],
+            records
+                .iter()
+                .filter(|(k, _, l)| *k == Kind::TechContract && sees(*l))
+                .count(),
+            "{who}: dashboard contract count"
+        );
+        // Screening results name parties of visible records only.
+        if a.role != Role::Liaison {
+            let (st, results) = a.api.get("/api/v1/screening/results?kind=transfers&status=all").await;
+            assert_eq!(st, 200, "{who} {results}");
+            let parties: BTreeSet<i64> = results["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["party"]["id"].as_i64().expect("party id"))
+                .collect();
+            let want: BTreeSet<i64> = records
+                .iter()
+                .filter(|(k, _, l)| *k == Kind::Transfer && sees(*l))
+                .map(|(_, id, _)| *id)
+                .collect();
+            assert_eq!(parties, want, "{who}: screening results");
+            assert_eq!(results["total"], want.len(), "{who}: screening result count");
+        }
+        // A unique value held by a withheld record: taken, and nothing of it told.
+        if a.role != Role::Auditor {
+            for (k, id, level) in records.iter().filter(|(k, _, _)| *k == Kind::TechContract) {
+                if sees(*level) || a.org.is_some_and(|o| o != b.org_a) {
+                    continue;
+                }
+                let (st, body) = a
+                    .api
+                    .post(
+                        "/api/v1/registry/tech-contracts",
+                        json!({ "contract_no": contract_no[id], "title": "新合同", "contract_type": "service",
+                            "seller_org_id": org, "buyer_name": "某公司", "buyer_country": "CN",
+                            "signed_on": "2025-05-01", "registered_on": "2025-05-02",
+                            "contract_value": "5", "tech_value": "1" }),
+                    )
+                    .await;
+                assert_eq!(st, 409, "{who}: {k:?} {id}: {body}");
+                let text = body.to_string();
+                assert!(!text.contains(MARK) && !text.contains(&id.to_string()), "{who}: {text}");
+            }
+        }
+    }
+
+    // The audit view: an auditor sees that events on withheld records
+    // happened, not their values.
+    for a in accounts.iter().filter(|a| a.role == Role::Auditor) {
+        let (st, log) = a.api.get("/api/v1/audit?page_size=1000").await;
+        assert_eq!(st, 200, "{log}");
+        for e in log["items"].as_array().unwrap() {
+            let Some(id) = e["record_id"].as_i64() else { continue };
+            let Some(kind) = Kind::from_slug(e["target"].as_str().unwrap_or_default()) else {
+                continue;
+            };
+            let Some((_, _, level)) = records.iter().find(|(k, i, _)| *k == kind && *i == id) else {
+                continue;
+            };
+            let shown = e["after"].to_string() + &e["before"].to_string();
+            if may_read(a.clearance, *level, a.on_list) {
+                assert!(!shown.contains("withheld"), "{}: {e}", a.name);
+            } else {
+                assert!(!shown.contains(MARK), "{}: {e}", a.name);
+                assert!(shown.contains("withheld"), "{}: {e}", a.name);
+            }
+        }
+    }
+}
+crate::on_both!(access_matrix);
+
+/// A visible record pointing at one the reader may not see names it
+/// "（涉密）", links nothing, and sorting by it shows nothing of its title.
+async fn a_withheld_reference_is_named_classified(s: Server) {
+    let b = basics(&s.app).await;
+    let sys = s.app.system_access("test");
+    sys.set_ceiling("secret").await.expect("ceiling");
+    let org = b.org_a.to_string();
+    let mut achievements = Vec::new();
+    for t in ["甲秘密成果", "乙秘密成果"] {
+        let mut a = vec![
+            ("title", t.to_string()),
+            ("achievement_type", "invention_patent".into()),
+            ("holder_org_id", org.clone()),
+        ];
+        a.extend(control(Classification::Confidential));
+        achievements.push(sys.create(Kind::Achievement, &pairs(&a)).await.expect("achievement").id);
+    }
+    let pw = user(&s.app, "reader", Role::Reviewer, None).await;
+    let reader_id = sys.user_named("reader").await.expect("user").id;
+    sys.set_clearance(reader_id, "confidential").await.expect("clearance");
+    let mut transfers = Vec::new();
+    for (i, ach) in achievements.iter().enumerate() {
+        let mut t = vec![
+            ("achievement_id", ach.to_string()),
+            ("transfer_mode", "licensing".into()),
+            ("counterparty_name", format!("受让方{i}")),
+            ("counterparty_country", "CN".into()),
+            ("amount", "100".into()),
+            ("transferred_on", "2025-04-01".into()),
+        ];
+        t.extend(control(Classification::Confidential));
+        let id = sys.create(Kind::Transfer, &pairs(&t)).await.expect("transfer").id;
+        // The reader knows the transfers, not the achievements.
+        sys.set_need_to_know(Kind::Transfer, id, "reader", true)
+            .await
+            .expect("need-to-know");
+        transfers.push(id);
+    }
+    let api = Api::login(&s.base, "reader", &pw).await;
+    let (_, list) = api
+        .get("/api/v1/registry/transfers?sort=achievement_id&order=desc")
+        .await;
+    assert_eq!(ids(&list), transfers.iter().copied().collect(), "{list}");
+    for t in list["items"].as_array().unwrap() {
+        assert_eq!(t["labels"]["achievement_id"], "（涉密）", "{t}");
+    }
+    // Sorted by the withheld titles both ways, the order is the same
+    // (the default's): the titles do not show through.
+    let (_, asc) = api
+        .get("/api/v1/registry/transfers?sort=achievement_id&order=asc")
+        .await;
+    let order = |v: &Value| {
+        v["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["id"].as_i64().unwrap())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        order(&asc),
+        order(&list),
+        "sorting by a withheld title must not order by it"
+    );
+    let web = crate::common::Web::login(&s.base, "reader", &pw).await;
+    let (st, html) = web.get(&format!("/registry/transfers/{}", transfers[0])).await;
+    assert_eq!(st, 200);
+    assert!(
+        html.contains("（涉密）"),
+        "the detail page names the reference as classified"
+    );
+    assert!(!html.contains("甲秘密成果") && !html.contains(&format!("/registry/achievements/{}\"", achievements[0])));
+}
+crate::on_both!(a_withheld_reference_is_named_classified);
+
+/// The security administrator's acts, and what is refused with a clear
+/// error and nothing written.
+async fn clearances_need_to_know_and_the_ceiling_are_the_security_administrators(s: Server) {
+    let b = basics(&s.app).await;
+    let admin_pw = user(&s.app, "sec", Role::Admin, None).await;
+    let reviewer_pw = user(&s.app, "rev", Role::Reviewer, None).await;
+    let researcher_pw = user(&s.app, "res", Role::Researcher, Some(b.org_a)).await;
+    let admin = Api::login(&s.base, "sec", &admin_pw).await;
+    let reviewer = Api::login(&s.base, "rev", &reviewer_pw).await;
+    let org = b.org_a.to_string();
+
+    // Default ceiling 内部: a 秘密 record holds its control record only.
+    let (st, c) = reviewer.get("/api/v1/settings/ceiling").await;
+    assert_eq!((st, c["level"].as_str()), (200, Some("internal")));
+    let (st, e) = reviewer
+        .post(
+            "/api/v1/registry/achievements",
+            json!({ "title": "秘密成果", "holder_org_id": org, "achievement_type": "invention_patent",
+                "description": "核心参数", "classification": "confidential",
+                "classified_by": "甲", "classification_basis": "乙" }),
+        )
+        .await;
+    assert_eq!(st, 422, "{e}");
+    let fields: BTreeSet<&str> = e["error"]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, BTreeSet::from(["achievement_type", "description"]), "{e}");
+    // Without content it is accepted, dated today, with the level's term,
+    // and its creator is on its need-to-know list.
+    let (st, r) = reviewer
+        .post(
+            "/api/v1/registry/achievements",
+            json!({ "title": "秘密成果", "holder_org_id": org, "classification": "秘密",
+                "classified_by": "甲", "classification_basis": "乙" }),
+        )
+        .await;
+    assert_eq!(st, 201, "{r}");
+    let id = r["id"].as_i64().unwrap();
+    assert_eq!(r["fields"]["secrecy_term"], "10");
+    assert_eq!(r["fields"]["classification"], "confidential");
+    // The creator is on the list but cleared only to 内部: not shown.
+    let (st, _) = reviewer.get(&format!("/api/v1/registry/achievements/{id}")).await;
+    assert_eq!(st, 404, "the list never stands in for a clearance");
+    // 绝密, a term past the level's longest, details without a level: refused.
+    for (body, field) in [
+        (
+            json!({ "title": "X", "holder_org_id": org, "classification": "top_secret", "classified_by": "甲", "classification_basis": "乙" }),
+            "classification",
+        ),
+        (
+            json!({ "title": "Y", "holder_org_id": org, "classification": "confidential", "classified_by": "甲", "classification_basis": "乙", "secrecy_term": "20" }),
+            "secrecy_term",
+        ),
+        (
+            json!({ "title": "Z", "holder_org_id": org, "classification": "confidential" }),
+            "classified_by",
+        ),
+        (
+            json!({ "title": "W", "holder_org_id": org, "achievement_type": "software", "classification_basis": "乙" }),
+            "classification_basis",
+        ),
+    ] {
+        let (st, e) = reviewer.post("/api/v1/registry/achievements", body.clone()).await;
+        assert_eq!(st, 422, "{body} {e}");
+        assert!(
+            e["error"]["fields"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|f| f["field"] == field),
+            "{body}: {e}"
+        );
+    }
+    // An edit cannot change the level.
+    let (_, public) = reviewer
+        .post(
+            "/api/v1/registry/achievements",
+            json!({ "title": "公开成果", "holder_org_id": org, "achievement_type": "software" }),
+        )
+        .await;
+    let pid = public["id"].as_i64().unwrap();
+    let (st, e) = reviewer
+        .put(
+            &format!("/api/v1/registry/achievements/{pid}"),
+            json!({ "title": "公开成果", "holder_org_id": org, "achievement_type": "software", "classification": "internal" }),
+        )
+        .await;
+    assert_eq!(st, 422, "{e}");
+    assert_eq!(e["error"]["fields"][0]["field"], "classification");
+
+    // Clearance and need-to-know: the security administrator's, not the reviewer's.
+    let res_id = s.app.system_access("t").user_named("res").await.unwrap().id;
+    let (st, _) = reviewer
+        .put(
+            &format!("/api/v1/users/{res_id}/clearance"),
+            json!({ "level": "secret" }),
+        )
+        .await;
+    assert_eq!(st, 403);
+    let (st, _) = reviewer
+        .post(
+            &format!("/api/v1/registry/achievements/{id}/need-to-know"),
+            json!({ "username": "res" }),
+        )
+        .await;
+    assert_eq!(st, 403);
+    let (st, _) = reviewer
+        .put("/api/v1/settings/ceiling", json!({ "level": "secret" }))
+        .await;
+    assert_eq!(st, 403);
+    // Below the record's level the list is refused, naming why.
+    let (st, e) = admin
+        .post(
+            &format!("/api/v1/registry/achievements/{id}/need-to-know"),
+            json!({ "username": "res" }),
+        )
+        .await;
+    assert_eq!(st, 422, "{e}");
+    assert!(e["error"]["message_zh"].as_str().unwrap().contains("涉密等级"), "{e}");
+    let (st, e) = admin
+        .put(
+            &format!("/api/v1/users/{res_id}/clearance"),
+            json!({ "level": "very secret" }),
+        )
+        .await;
+    assert_eq!(st, 422, "{e}");
+    let (st, u) = admin
+        .put(
+            &format!("/api/v1/users/{res_id}/clearance"),
+            json!({ "level": "confidential" }),
+        )
+        .await;
+    assert_eq!((st, u["clearance"].as_str()), (200, Some("confidential")), "{u}");
+    let researcher = Api::login(&s.base, "res", &researcher_pw).await;
+    let (st, _) = researcher.get(&format!("/api/v1/registry/achievements/{id}")).await;
+    assert_eq!(st, 404, "cleared but not on the list");
+    let (st, l) = admin
+        .post(
+            &format!("/api/v1/registry/achievements/{id}/need-to-know"),
+            json!({ "username": "res" }),
+        )
+        .await;
+    assert_eq!(st, 201, "{l}");
+    let (st, seen) = researcher.get(&format!("/api/v1/registry/achievements/{id}")).await;
+    assert_eq!((st, seen["fields"]["title"].as_str()), (200, Some("秘密成果")));
+    let st = admin
+        .http
+        .delete(format!("{}/api/v1/registry/achievements/{id}/need-to-know/res", s.base))
+        .bearer_auth(&admin.token)
+        .send()
+        .await
+        .expect("delete")
+        .status()
+        .as_u16();
+    assert_eq!(st, 200);
+    let (st, _) = researcher.get(&format!("/api/v1/registry/achievements/{id}")).await;
+    assert_eq!(st, 404, "off the list again");
+    // The ceiling: at most 机密; raised, content is accepted at that level.
+    let (st, e) = admin
+        .put("/api/v1/settings/ceiling", json!({ "level": "top_secret" }))
+        .await;
+    assert_eq!(st, 422, "{e}");
+    let (st, _) = admin
+        .put("/api/v1/settings/ceiling", json!({ "level": "confidential" }))
+        .await;
+    assert_eq!(st, 200);
+    let (st, r) = reviewer
+        .post(
+            "/api/v1/registry/achievements",
+            json!({ "title": "秘密成果二", "holder_org_id": org, "achievement_type": "invention_patent",
+                "description": "核心参数", "classification": "confidential",
+                "classified_by": "甲", "classification_basis": "乙" }),
+        )
+        .await;
+    assert_eq!(st, 201, "{r}");
+    // Every act is in the audit log.
+    let auditor_pw = user(&s.app, "aud", Role::Auditor, None).await;
+    let auditor = Api::login(&s.base, "aud", &auditor_pw).await;
+    let (_, log) = auditor.get("/api/v1/audit?page_size=500").await;
+    let actions: Vec<&str> = log["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    for a in [
+        "set_clearance",
+        "need_to_know_add",
+        "need_to_know_remove",
+        "set_setting",
+    ] {
+        assert!(actions.contains(&a), "{a} audited: {actions:?}");
+    }
+}
+crate::on_both!(clearances_need_to_know_and_the_ceiling_are_the_security_administrators);
