@@ -26,6 +26,9 @@ pub enum UserAction {
 pub struct Access {
     pub(crate) app: App,
     actor: Actor,
+    /// The client's address, when the request came over the network
+    /// (audited with reads of classified records).
+    source: Option<std::net::IpAddr>,
 }
 
 /// At most this many records leave kean in one export.
@@ -55,7 +58,58 @@ impl Listing {
 
 impl Access {
     pub(crate) fn new(app: App, actor: Actor) -> Access {
-        Access { app, actor }
+        Access {
+            app,
+            actor,
+            source: None,
+        }
+    }
+
+    /// The same access, for a request from `source`.
+    pub fn from_source(mut self, source: std::net::IpAddr) -> Access {
+        self.source = Some(source);
+        self
+    }
+
+    /// Audits a read of classified records (秘密 and above) of `kind`: who,
+    /// in which role, from where, which records, and whether it was
+    /// allowed (`read`) or refused (`read_refused`). Reads of less are not
+    /// audited (exports are, whatever they hold).
+    async fn audit_read(&self, kind: Kind, ids: &[i64], allowed: bool) -> Result<()> {
+        if ids.is_empty() || self.actor.is_system() {
+            return Ok(());
+        }
+        let mut d = self.event(
+            if allowed { "read" } else { "read_refused" },
+            kind.slug(),
+            serde_json::json!({
+                "role": self.actor.role().code(),
+                "source": self.source.map(|s| s.to_string()),
+                "ids": ids,
+            }),
+        );
+        if let [id] = ids {
+            d.record_id = Some(*id);
+        }
+        self.app.store().append_audit(d).await.map_err(AppError::from_store)?;
+        Ok(())
+    }
+
+    /// Whether a record the actor was told is not found exists withheld
+    /// for its classification (the refusal is then audited; the answer
+    /// stays "not found").
+    async fn withheld_exists(&self, kind: Kind, id: i64) -> Result<bool> {
+        if !kind.classified() || self.actor.is_system() {
+            return Ok(false);
+        }
+        let unrestricted = self.app.system_access("read audit").gate(Action::Read, Some(kind))?;
+        Ok(self
+            .app
+            .store()
+            .get(kind, id, unrestricted)
+            .await
+            .map_err(AppError::from_store)?
+            .is_some_and(|r| r.fields.classification().is_classified()))
     }
 
     pub(crate) fn app(&self) -> &App {
@@ -118,7 +172,12 @@ impl Access {
         let Some(kind) = Kind::from_slug(&e.draft.target) else {
             return e;
         };
-        if e.draft.record_id.is_some_and(|id| withheld.contains(&(kind, id))) {
+        // Events that carry no values of the record (who read it, who was
+        // put on its list) are shown whole: an auditor must see them.
+        const WITHOUT_VALUES: [&str; 4] = ["read", "read_refused", "need_to_know_add", "need_to_know_remove"];
+        if e.draft.record_id.is_some_and(|id| withheld.contains(&(kind, id)))
+            && !WITHOUT_VALUES.contains(&e.draft.action.as_str())
+        {
             for v in [&mut e.draft.before, &mut e.draft.after].into_iter().flatten() {
                 *v = serde_json::json!({ "withheld": WITHHELD_LABEL });
             }
@@ -209,19 +268,34 @@ impl Access {
             .into_iter()
             .map(|r| self.disclose(r))
             .collect();
+        let classified: Vec<i64> = page
+            .items
+            .iter()
+            .filter(|r| r.fields.classification().is_classified())
+            .map(|r| r.id)
+            .collect();
+        self.audit_read(kind, &classified, true).await?;
         let labels = self.labels_for(&page.items).await?;
         Ok(Listing { page, labels })
     }
 
     pub async fn get(&self, kind: Kind, id: i64) -> Result<(Record, HashMap<(Kind, i64), String>)> {
         let scope = self.gate(Action::Read, Some(kind))?;
-        let rec = self
+        let Some(rec) = self
             .app
             .store()
             .get(kind, id, scope)
             .await
             .map_err(AppError::from_store)?
-            .ok_or_else(AppError::not_found)?;
+        else {
+            if self.withheld_exists(kind, id).await? {
+                self.audit_read(kind, &[id], false).await?;
+            }
+            return Err(AppError::not_found());
+        };
+        if rec.fields.classification().is_classified() {
+            self.audit_read(kind, &[id], true).await?;
+        }
         let rec = self.disclose(rec);
         let labels = self.labels_for(std::slice::from_ref(&rec)).await?;
         Ok((rec, labels))

@@ -96,9 +96,10 @@ impl FromRequestParts<AppState> for WebUser {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let lang = lang_of(&parts.headers);
         let token = cookie(&parts.headers, SESSION_COOKIE).unwrap_or("").to_string();
+        let Ok(Source(source)) = Source::from_request_parts(parts, state).await;
         match state.app.authenticate(&token, SessionKind::Web).await {
             Ok((access, csrf)) => Ok(WebUser {
-                access,
+                access: access.from_source(source),
                 csrf,
                 lang,
                 token,
@@ -283,8 +284,12 @@ impl FromRequestParts<AppState> for ApiUser {
             .and_then(|v| v.strip_prefix("Bearer "))
             .unwrap_or("")
             .trim();
-        match state.app.authenticate(token, SessionKind::Api).await {
-            Ok((access, _)) => Ok(ApiUser { access }),
+        let token = token.to_string();
+        let Ok(Source(source)) = Source::from_request_parts(parts, state).await;
+        match state.app.authenticate(&token, SessionKind::Api).await {
+            Ok((access, _)) => Ok(ApiUser {
+                access: access.from_source(source),
+            }),
             Err(e) => Err(ApiError(e)),
         }
     }

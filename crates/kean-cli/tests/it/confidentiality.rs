@@ -364,7 +364,12 @@ async fn access_matrix(s: Server) {
                 continue;
             };
             let shown = e["after"].to_string() + &e["before"].to_string();
-            if may_read(a.clearance, *level, a.on_list) {
+            // Who read or was listed is shown whole: it holds no values.
+            let metadata = ["read", "read_refused", "need_to_know_add", "need_to_know_remove"]
+                .contains(&e["action"].as_str().unwrap_or_default());
+            if metadata {
+                assert!(!shown.contains(MARK) && !shown.contains("withheld"), "{}: {e}", a.name);
+            } else if may_read(a.clearance, *level, a.on_list) {
                 assert!(!shown.contains("withheld"), "{}: {e}", a.name);
             } else {
                 assert!(!shown.contains(MARK), "{}: {e}", a.name);
@@ -646,5 +651,29 @@ async fn clearances_need_to_know_and_the_ceiling_are_the_security_administrators
     ] {
         assert!(actions.contains(&a), "{a} audited: {actions:?}");
     }
+    // Reads of the 秘密 record are audited — allowed and refused alike —
+    // with the reader's role and address; reads of public records are not.
+    let reads: Vec<&Value> = log["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["actor"] == "res" && e["action"].as_str().is_some_and(|a| a.starts_with("read")))
+        .collect();
+    let of = |action: &str| reads.iter().filter(|e| e["action"] == action).count();
+    // Refused before it was on the list and after it left; read between.
+    assert_eq!((of("read"), of("read_refused")), (1, 2), "{reads:?}");
+    for e in &reads {
+        assert_eq!(e["record_id"], id, "{e}");
+        assert_eq!(e["after"]["role"], "researcher", "{e}");
+        assert_eq!(e["after"]["source"], "127.0.0.1", "{e}");
+    }
+    assert!(
+        !log["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["action"] == "read" && e["record_id"] == pid),
+        "a public record's read is not audited"
+    );
 }
 crate::on_both!(clearances_need_to_know_and_the_ceiling_are_the_security_administrators);
