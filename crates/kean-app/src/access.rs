@@ -542,7 +542,7 @@ impl Access {
     // ---------------- users ----------------
 
     pub async fn users(&self) -> Result<Vec<User>> {
-        self.gate(Action::ManageUsers, None)?;
+        self.gate(Action::ReadUsers, None)?;
         self.app.store().list_users().await.map_err(AppError::from_store)
     }
 
@@ -555,6 +555,25 @@ impl Access {
         password: &str,
     ) -> Result<User> {
         self.gate(Action::ManageUsers, None)?;
+        // The three administrators are made at the machine (`kean user
+        // create`) or given their role by the security administrator; the
+        // system administrator creates business accounts only.
+        if role.is_one_of_three() && !self.actor.is_system() {
+            return Err(AppError::field(
+                ErrorCode::ValidationFailed,
+                FieldError::new(
+                    "role",
+                    format!(
+                        "角色：{}由安全保密管理员指定，或在服务器上用 kean user create 创建（三员分立）",
+                        role.label(true)
+                    ),
+                    format!(
+                        "role: a {} is appointed by the security administrator or created at the machine with `kean user create` (separation of duties)",
+                        role.label(false)
+                    ),
+                ),
+            ));
+        }
         let mut errors = Vec::new();
         let username = username.trim();
         let ok_name = (3..=32).contains(&username.len())
@@ -594,7 +613,11 @@ impl Access {
                 "organization: bureau roles are not linked to an organization",
             )),
             (true, Some(id)) => {
-                let scope = self.gate(Action::Read, Some(Kind::Organization))?;
+                // The directory of organizations is public: read as kean.
+                let scope = self
+                    .app
+                    .system_access("accounts")
+                    .gate(Action::Read, Some(Kind::Organization))?;
                 if self
                     .app
                     .store()
@@ -675,7 +698,7 @@ impl Access {
 
     /// Finds a user by name (for the command line).
     pub async fn user_named(&self, username: &str) -> Result<User> {
-        self.gate(Action::ManageUsers, None)?;
+        self.gate(Action::ReadUsers, None)?;
         match self
             .app
             .store()

@@ -7,7 +7,7 @@
 
 use kean_core::confidentiality::{Ceiling, Classification, check_assignable};
 use kean_core::policy::Action;
-use kean_core::{ErrorCode, FieldError, Kind};
+use kean_core::{ErrorCode, FieldError, Kind, Role};
 use kean_store::{ControlRow, NeedToKnow, User, UserChange};
 
 use crate::{Access, App, AppError, Result};
@@ -73,9 +73,82 @@ impl Access {
         Ok(ceiling)
     }
 
-    /// Sets an account's clearance (audited `set_clearance`).
+    /// Gives an account its role (audited `set_role`). The three
+    /// administrators' roles are never changed into another (三员 do not
+    /// hold two of the duties, even one after the other: a new account is
+    /// made instead); a liaison or researcher needs an organization; nobody
+    /// changes their own role.
+    pub async fn set_role(&self, user_id: i64, role: &str) -> Result<User> {
+        self.check(Action::AssignRoles, None)?;
+        let bad =
+            |zh: String, en: String| AppError::field(ErrorCode::ValidationFailed, FieldError::new("role", zh, en));
+        let codes: Vec<&str> = Role::ALL.iter().map(|r| r.code()).collect();
+        let Some(new) = Role::parse(role) else {
+            return Err(bad(
+                format!(
+                    "角色：“{}”不是角色（一个账号只担任一种角色：{}）",
+                    role.trim(),
+                    codes.join("、")
+                ),
+                format!(
+                    "role: '{}' is not a role (an account holds exactly one of: {})",
+                    role.trim(),
+                    codes.join(", ")
+                ),
+            ));
+        };
+        if user_id == self.actor().user_id() {
+            return Err(AppError::new(
+                ErrorCode::Forbidden,
+                "不能变更自己的角色",
+                "you cannot change your own role",
+            ));
+        }
+        let user = self
+            .app
+            .store()
+            .user_by_id(user_id)
+            .await
+            .map_err(AppError::from_store)?
+            .ok_or_else(AppError::not_found)?;
+        if user.role == new {
+            return Ok(user);
+        }
+        if user.role.is_one_of_three() {
+            return Err(bad(
+                format!(
+                    "角色：{}账号不能改任其他角色（三员分立），请另建账号",
+                    user.role.label(true)
+                ),
+                format!(
+                    "role: a {} account cannot take another role (separation of duties); make a new account",
+                    user.role.label(false)
+                ),
+            ));
+        }
+        if new.needs_organization() != user.org_id.is_some() {
+            return Err(bad(
+                "角色：单位联络员和科研人员须关联单位，局内角色不关联单位".into(),
+                "role: liaisons and researchers belong to an organization, bureau roles to none".into(),
+            ));
+        }
+        self.app
+            .store()
+            .change_user(user_id, &UserChange::Role(new), &self.meta())
+            .await
+            .map_err(AppError::from_store)
+    }
+
+    /// Sets an account's clearance (audited `set_clearance`); not one's own.
     pub async fn set_clearance(&self, user_id: i64, level: &str) -> Result<User> {
         self.check(Action::ManageConfidentiality, None)?;
+        if user_id == self.actor().user_id() {
+            return Err(AppError::new(
+                ErrorCode::Forbidden,
+                "不能调整自己的涉密等级",
+                "you cannot change your own clearance",
+            ));
+        }
         let parsed = Classification::parse(level).ok_or_else(|| {
             AppError::field(
                 ErrorCode::ValidationFailed,

@@ -162,7 +162,7 @@ enum UserCommand {
         /// The person's name as shown in the interface.
         #[arg(long)]
         display_name: String,
-        /// admin | reviewer | liaison | researcher | auditor
+        /// admin | reviewer | liaison | researcher (business) | sysadmin | secadmin | auditor (三员)
         #[arg(long)]
         role: String,
         /// Unified social credit code of the user's organization (liaison, researcher).
@@ -702,8 +702,10 @@ async fn serve(listen: SocketAddr, demo: bool, secure_cookies: bool, trust_forwa
     println!("kean is running at http://{listen}/  (database: {url})");
     if matches!(app.has_accounts().await, Ok(false)) {
         println!(
-            "there is no account yet: create the first administrator (the password is read from standard input), then log in:\n  \
-             kean user create --username admin --role admin --display-name 系统管理员 --database-url {url}"
+            "there is no account yet: create the three administrators (三员分立: one person each; the password is read from standard input), then log in:\n  \
+             kean user create --username sysadmin --role sysadmin --display-name 系统管理员 --database-url {url}\n  \
+             kean user create --username secadmin --role secadmin --display-name 安全保密管理员 --database-url {url}\n  \
+             kean user create --username auditor --role auditor --display-name 安全审计员 --database-url {url}"
         );
     }
     if demo {
@@ -764,7 +766,7 @@ async fn user(cmd: UserCommand) -> ExitCode {
         } => {
             let Some(role) = Role::parse(&role) else {
                 return fail(format!(
-                    "--role '{role}' is not one of admin, reviewer, liaison, researcher, auditor"
+                    "--role '{role}' is not one of admin, reviewer, liaison, researcher, sysadmin, secadmin, auditor"
                 ));
             };
             // Creating the first account may also create the database.

@@ -16,7 +16,9 @@ use crate::schema::{Kind, Owner};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
-    /// 局系统管理员: everything, including users and reference data.
+    /// 局管理员: the bureau's business administrator — reference data, the
+    /// registry, restricted-party lists. No accounts, clearances or audit
+    /// log (三员分立).
     Admin,
     /// 局审核人员: reads everything, maintains registry records.
     Reviewer,
@@ -24,16 +26,26 @@ pub enum Role {
     Liaison,
     /// 科研人员: reads its own organization's records.
     Researcher,
-    /// 审计员: reads everything and the audit log, changes nothing.
+    /// 系统管理员: accounts (create, disable, unlock, reset) and the
+    /// system's operation. No business data, clearances or audit log.
+    SystemAdmin,
+    /// 安全保密管理员: roles, clearances, need-to-know lists, the ceiling,
+    /// approvals of (de)classification. No accounts' creation, no business
+    /// content, no audit log.
+    SecurityAdmin,
+    /// 安全审计员: reads, searches, exports and verifies the audit log —
+    /// the other two administrators' acts included — and nothing else.
     Auditor,
 }
 
 impl Role {
-    pub const ALL: [Role; 5] = [
+    pub const ALL: [Role; 7] = [
         Role::Admin,
         Role::Reviewer,
         Role::Liaison,
         Role::Researcher,
+        Role::SystemAdmin,
+        Role::SecurityAdmin,
         Role::Auditor,
     ];
 
@@ -43,6 +55,8 @@ impl Role {
             Role::Reviewer => "reviewer",
             Role::Liaison => "liaison",
             Role::Researcher => "researcher",
+            Role::SystemAdmin => "sysadmin",
+            Role::SecurityAdmin => "secadmin",
             Role::Auditor => "auditor",
         }
     }
@@ -55,13 +69,20 @@ impl Role {
             Role::Reviewer => ("局审核员", "Bureau reviewer"),
             Role::Liaison => ("单位联络员", "Institution liaison"),
             Role::Researcher => ("科研人员", "Researcher"),
-            Role::Auditor => ("审计员", "Auditor"),
+            Role::SystemAdmin => ("系统管理员", "System administrator"),
+            Role::SecurityAdmin => ("安全保密管理员", "Security administrator"),
+            Role::Auditor => ("安全审计员", "Security auditor"),
         };
         if zh { z } else { e }
     }
     /// Roles that act for one organization and must name it.
     pub fn needs_organization(self) -> bool {
         matches!(self, Role::Liaison | Role::Researcher)
+    }
+    /// One of the three administrators of 三员分立 (等保 2.0): each holds
+    /// that role alone, never with another of them or a business role.
+    pub fn is_one_of_three(self) -> bool {
+        matches!(self, Role::SystemAdmin | Role::SecurityAdmin | Role::Auditor)
     }
 }
 
@@ -151,7 +172,7 @@ impl Actor {
 pub fn reveals_personal_data(actor: &Actor) -> bool {
     match actor.role {
         Role::Admin | Role::Reviewer | Role::Liaison => true,
-        Role::Researcher | Role::Auditor => false,
+        Role::Researcher | Role::SystemAdmin | Role::SecurityAdmin | Role::Auditor => false,
     }
 }
 
@@ -176,7 +197,12 @@ pub enum Action {
     Create,
     Update,
     Archive,
+    /// Create, disable, enable and unlock accounts, reset passwords.
     ManageUsers,
+    /// See the accounts (user management and role assignment).
+    ReadUsers,
+    /// Give an account its role (the security administrator's).
+    AssignRoles,
     ReadAudit,
     /// See restricted lists and screening results.
     ReadScreening,
@@ -280,51 +306,70 @@ fn deny(zh: &'static str, en: &'static str) -> Result<Scope, Denied> {
 /// scope. The only constructor of [`Scope`].
 pub fn authorize(actor: &Actor, action: Action, kind: Option<Kind>) -> Result<Scope, Denied> {
     use Action::*;
-    let reader = if actor.is_system() {
-        Reader::Unrestricted
-    } else {
-        Reader::Account {
-            user_id: actor.user_id,
-            clearance: actor.clearance,
-        }
+    let everything = Scope {
+        owner: ScopeInner::All,
+        reader: Reader::Unrestricted,
+    };
+    // kean itself at the machine: seeding, maintenance, the first accounts.
+    if actor.is_system() {
+        return Ok(everything);
+    }
+    let reader = Reader::Account {
+        user_id: actor.user_id,
+        clearance: actor.clearance,
     };
     let all = Ok(Scope {
         owner: ScopeInner::All,
         reader,
     });
     let reference = kind.is_some_and(|k| k.is_reference_data());
+    // The directory (organizations, districts, chains) is public: the three
+    // administrators read it to manage accounts; nothing else of the registry.
+    let directory = reference || kind == Some(Kind::Organization);
     match (actor.role, action) {
+        // 三员分立: each of the three does its own and nothing else.
+        (Role::SystemAdmin, ManageUsers | ReadUsers) => all,
         // The control records (level, need-to-know) of every record, whatever
         // the manager's own clearance: the application reads only those
         // fields through this scope, never content.
-        (Role::Admin, ManageConfidentiality) => Ok(Scope {
-            owner: ScopeInner::All,
-            reader: Reader::Unrestricted,
-        }),
-        (Role::Admin, _) => all,
-        (_, ManageUsers) => deny("只有管理员可以管理用户", "only administrators manage users"),
-        (_, ManageConfidentiality) => deny(
-            "密级、知悉范围和涉密人员审查由安全保密管理员负责",
-            "clearances, need-to-know lists and the ceiling are the security administrator's",
+        (Role::SecurityAdmin, ManageConfidentiality) => Ok(everything),
+        (Role::SecurityAdmin, AssignRoles | ReadUsers) => all,
+        (Role::Auditor, ReadAudit) => all,
+        (Role::SystemAdmin | Role::SecurityAdmin | Role::Auditor, Read) if directory => all,
+        (_, ManageUsers) => deny(
+            "账号由系统管理员管理",
+            "accounts are managed by the system administrator",
         ),
-        (Role::Auditor, Read | ReadAudit | ReadScreening) => all,
-        (Role::Auditor, _) => deny("审计员为只读角色", "auditors are read-only"),
+        (_, ReadUsers) => deny(
+            "账号列表仅限系统管理员和安全保密管理员查看",
+            "the accounts are for the system and security administrators",
+        ),
+        (_, AssignRoles | ManageConfidentiality) => deny(
+            "角色、涉密等级、知悉范围和定密上限由安全保密管理员负责",
+            "roles, clearances, need-to-know lists and the ceiling are the security administrator's",
+        ),
         (_, ReadAudit) => deny(
-            "只有审计员和管理员可以查看审计日志",
-            "only auditors and administrators read the audit log",
+            "审计日志仅限安全审计员查看",
+            "the audit log is for the security auditor",
         ),
+        (Role::SystemAdmin | Role::SecurityAdmin | Role::Auditor, _) => deny(
+            "三员分立：系统管理员、安全保密管理员和安全审计员不接触业务数据",
+            "separation of duties: the system administrator, security administrator and security auditor have no access to business data",
+        ),
+        (Role::Admin, _) => all,
         (Role::Liaison | Role::Researcher, ReadScreening | DecideScreening | ManageLists) => deny(
-            "限制名单筛查结果仅限局审核人员、管理员和审计员查看",
-            "screening results are for bureau reviewers, administrators and auditors only",
+            "限制名单筛查结果仅限局审核人员和局管理员查看",
+            "screening results are for bureau reviewers and administrators only",
         ),
         (Role::Reviewer, ManageLists) => deny(
-            "限制名单由管理员维护",
-            "restricted-party lists are maintained by administrators",
+            "限制名单由局管理员维护",
+            "restricted-party lists are maintained by the bureau administrator",
         ),
         (Role::Reviewer, Read | ReadScreening | DecideScreening) => all,
-        (Role::Reviewer, _) if reference => {
-            deny("基础数据由管理员维护", "reference data is maintained by administrators")
-        }
+        (Role::Reviewer, _) if reference => deny(
+            "基础数据由局管理员维护",
+            "reference data is maintained by the bureau administrator",
+        ),
         (Role::Reviewer, _) => all,
         (Role::Liaison | Role::Researcher, _) => {
             let Some(org) = actor.org_id else {
@@ -337,7 +382,10 @@ pub fn authorize(actor: &Actor, action: Action, kind: Option<Kind>) -> Result<Sc
             match (actor.role, action) {
                 (_, Read) => scoped,
                 (Role::Researcher, _) => deny("科研人员为只读角色", "researchers are read-only"),
-                (_, _) if reference => deny("基础数据由管理员维护", "reference data is maintained by administrators"),
+                (_, _) if reference => deny(
+                    "基础数据由局管理员维护",
+                    "reference data is maintained by the bureau administrator",
+                ),
                 (_, Create | Archive) if kind == Some(Kind::Organization) => deny(
                     "单位联络员不能新增或归档单位",
                     "liaisons cannot create or archive organizations",
@@ -415,8 +463,73 @@ mod tests {
         assert!(authorize(&r, Action::Create, Some(Kind::IndustryChain)).is_err());
         assert!(authorize(&r, Action::ManageUsers, None).is_err());
         let a = actor(Role::Admin, None);
-        assert!(authorize(&a, Action::ManageUsers, None).is_ok());
+        assert!(authorize(&a, Action::ManageUsers, None).is_err(), "三员分立");
+        assert!(authorize(&a, Action::ReadAudit, None).is_err(), "三员分立");
+        assert!(authorize(&a, Action::ManageConfidentiality, None).is_err(), "三员分立");
         assert!(authorize(&a, Action::Create, Some(Kind::District)).is_ok());
+    }
+
+    #[test]
+    fn the_three_administrators_each_do_their_own_and_nothing_else() {
+        let duties = [
+            (Role::SystemAdmin, vec![Action::ManageUsers, Action::ReadUsers]),
+            (
+                Role::SecurityAdmin,
+                vec![Action::AssignRoles, Action::ManageConfidentiality, Action::ReadUsers],
+            ),
+            (Role::Auditor, vec![Action::ReadAudit]),
+        ];
+        let every = [
+            Action::Read,
+            Action::Create,
+            Action::Update,
+            Action::Archive,
+            Action::ManageUsers,
+            Action::ReadUsers,
+            Action::AssignRoles,
+            Action::ReadAudit,
+            Action::ReadScreening,
+            Action::DecideScreening,
+            Action::ManageLists,
+            Action::ManageConfidentiality,
+        ];
+        for (role, own) in &duties {
+            assert!(role.is_one_of_three());
+            let a = actor(*role, None);
+            for action in every {
+                let allowed = authorize(&a, action, None).is_ok();
+                assert_eq!(allowed, own.contains(&action), "{role:?} {action:?}");
+                // Business records, never; the directory, to manage accounts.
+                for k in [
+                    Kind::Platform,
+                    Kind::Person,
+                    Kind::TechContract,
+                    Kind::Achievement,
+                    Kind::Transfer,
+                ] {
+                    if !own.contains(&action) {
+                        assert!(authorize(&a, action, Some(k)).is_err(), "{role:?} {action:?} {k:?}");
+                    }
+                }
+            }
+            assert!(authorize(&a, Action::Read, Some(Kind::Organization)).is_ok());
+            assert!(authorize(&a, Action::Update, Some(Kind::Organization)).is_err());
+        }
+        // No business role holds any of their duties.
+        for role in [Role::Admin, Role::Reviewer, Role::Liaison, Role::Researcher] {
+            assert!(!role.is_one_of_three());
+            let a = actor(role, Some(1));
+            for (_, own) in &duties {
+                for action in own {
+                    assert!(authorize(&a, *action, None).is_err(), "{role:?} {action:?}");
+                }
+            }
+        }
+        // kean itself at the machine does everything.
+        let system = Actor::system("test");
+        for action in every {
+            assert!(authorize(&system, action, Some(Kind::Achievement)).is_ok());
+        }
     }
 
     #[test]
@@ -426,7 +539,7 @@ mod tests {
         assert!(authorize(&reviewer, Action::DecideScreening, None).is_ok());
         assert!(authorize(&reviewer, Action::ManageLists, None).is_err());
         let auditor = actor(Role::Auditor, None);
-        assert!(authorize(&auditor, Action::ReadScreening, None).is_ok());
+        assert!(authorize(&auditor, Action::ReadScreening, None).is_err());
         assert!(authorize(&auditor, Action::DecideScreening, None).is_err());
         assert!(authorize(&actor(Role::Admin, None), Action::ManageLists, None).is_ok());
         for role in [Role::Liaison, Role::Researcher] {

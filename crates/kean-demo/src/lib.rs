@@ -16,17 +16,44 @@ use kean_core::codes::{resident_id_check_char, uscc_check_char};
 use kean_core::{Kind, Role};
 
 /// (username, password, role, note) — printed by `kean serve --demo`.
-pub const DEMO_ACCOUNTS: [(&str, &str, &str, &str); 5] = [
-    ("admin", "Admin2025", "局管理员 bureau administrator", ""),
-    ("reviewer", "Review2025", "局审核员 bureau reviewer", ""),
+pub const DEMO_ACCOUNTS: [(&str, &str, &str, &str); 7] = [
+    (
+        "admin",
+        "Admin2025",
+        "局管理员 bureau administrator",
+        " (reference data, registry, lists)",
+    ),
+    ("reviewer", "Review2025", "局审核员 bureau reviewer", " — cleared 机密"),
     (
         "liaison",
         "Liaison2025",
         "单位联络员 institution liaison",
         " — 山西新泰钢铁有限公司 only",
     ),
-    ("researcher", "Research2025", "科研人员 researcher", " — 山西农业大学"),
-    ("auditor", "Audit2025", "审计员 auditor (read-only)", ""),
+    (
+        "researcher",
+        "Research2025",
+        "科研人员 researcher",
+        " — 山西农业大学, cleared 秘密",
+    ),
+    (
+        "sysadmin",
+        "Sysadmin2025",
+        "系统管理员 system administrator",
+        " (accounts only)",
+    ),
+    (
+        "secadmin",
+        "Secadmin2025",
+        "安全保密管理员 security administrator",
+        " (roles, clearances, need-to-know, ceiling)",
+    ),
+    (
+        "auditor",
+        "Audit2025",
+        "安全审计员 security auditor",
+        " (audit log only)",
+    ),
 ];
 
 pub const TECH_CONTRACTS_2025: usize = 214;
@@ -673,11 +700,13 @@ pub async fn seed(app: &App) -> Result<Option<String>, AppError> {
     let shanxi_agri = university_ids[0];
     for (username, password, _, _) in DEMO_ACCOUNTS {
         let (role, org, name) = match username {
-            "admin" => (Role::Admin, None, "系统管理员"),
+            "admin" => (Role::Admin, None, "局管理员 刘志强"),
             "reviewer" => (Role::Reviewer, None, "审核员 王晓东"),
             "liaison" => (Role::Liaison, Some(xintai), "联络员 李海燕"),
             "researcher" => (Role::Researcher, Some(shanxi_agri), "研究员 张建国"),
-            _ => (Role::Auditor, None, "审计员 赵静"),
+            "sysadmin" => (Role::SystemAdmin, None, "系统管理员 周明"),
+            "secadmin" => (Role::SecurityAdmin, None, "安全保密管理员 陈芳"),
+            _ => (Role::Auditor, None, "安全审计员 赵静"),
         };
         access.create_user(username, name, role, org, password).await?;
     }

@@ -158,6 +158,8 @@ pub enum UserChange {
     Password(String),
     /// A new clearance (audited `set_clearance`, before and after).
     Clearance(kean_core::confidentiality::Classification),
+    /// A new role (audited `set_role`, before and after).
+    Role(Role),
 }
 
 /// The control record of a classified record (密级 above 内部): what the

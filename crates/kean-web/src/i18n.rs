@@ -43,13 +43,12 @@ impl Lang {
             "login.password" => ("密码", "Password"),
             "login.submit" => ("登 录", "Sign in"),
             "login.first_start" => (
-                "系统中还没有任何账号。请在服务器上运行以下命令创建第一个管理员（密码从标准输入读取）：",
-                "There is no account yet. Create the first administrator on the server with (the password is read from standard input):",
+                "系统中还没有任何账号。请在服务器上运行以下命令创建三员（系统管理员、安全保密管理员、安全审计员，三员分立、不得兼任；密码从标准输入读取）：",
+                "There is no account yet. Create the three administrators on the server — system administrator, security administrator, security auditor, each a separate person (the password is read from standard input):",
             ),
-            "login.first_start_name" => ("系统管理员", "Administrator"),
             "login.first_start_after" => (
-                "创建后即可在此登录，无需重启。",
-                "Then log in here; no restart is needed.",
+                "创建后即可在此登录，无需重启；其他账号由系统管理员创建，角色和涉密等级由安全保密管理员指定。",
+                "Then log in here; no restart is needed. The system administrator creates the other accounts; the security administrator gives roles and clearances.",
             ),
             "logout" => ("退出登录", "Sign out"),
             "lang.switch" => ("English", "中文"),
@@ -111,6 +110,10 @@ impl Lang {
             "home.scope_all" => ("数据范围：全市", "Data scope: whole city"),
             "users.title" => ("用户管理", "Users"),
             "users.clearance" => ("涉密等级", "Clearance"),
+            "users.confirm_role" => (
+                "确认变更该账号的角色？三员账号不能再改任其他角色。此操作将记入审计日志。",
+                "Change this account's role? An account of the three administrators can never take another. The change is audited.",
+            ),
             "users.set_clearance" => ("调整", "Set"),
             "menu.confidentiality" => ("保密管理", "Confidentiality"),
             "conf.title" => ("保密管理", "Confidentiality"),

@@ -215,7 +215,7 @@ pub fn build() -> J {
     paths.insert("/api/v1/users".into(), json!({
         "get": { "tags": ["users"], "responses": { "200": { "description": "all users (administrators only)" }, "403": err("forbidden") } },
         "post": { "tags": ["users"], "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["username", "display_name", "role", "password"],
-            "properties": { "username": { "type": "string" }, "display_name": { "type": "string" }, "role": { "type": "string", "enum": ["admin", "reviewer", "liaison", "researcher", "auditor"] }, "org_id": { "type": ["integer", "null"] }, "password": { "type": "string" } } } } } },
+            "properties": { "username": { "type": "string" }, "display_name": { "type": "string" }, "role": { "type": "string", "enum": kean_core::Role::ALL.iter().map(|r| r.code()).collect::<Vec<_>>(), "description": "the system administrator creates business accounts (admin, reviewer, liaison, researcher); the three administrators are appointed by the security administrator or made at the machine" }, "org_id": { "type": ["integer", "null"] }, "password": { "type": "string" } } } } } },
             "responses": { "201": { "description": "created" }, "403": err("forbidden"), "409": err("username taken"), "422": err("invalid fields") } },
     }));
     paths.insert("/api/v1/users/{id}/{action}".into(), json!({ "post": { "tags": ["users"],
@@ -276,6 +276,11 @@ fn confidentiality_paths(paths: &mut serde_json::Map<String, J>, err: &dyn Fn(&s
         "parameters": [id],
         "requestBody": { "required": true, "content": { "application/json": { "schema": level(&all) } } },
         "responses": { "200": { "description": "the account after the change" }, "403": err("forbidden"), "404": err("no such user"), "422": err("not a level") } } }));
+    paths.insert("/api/v1/users/{id}/role".into(), json!({ "put": { "tags": [tag, "users"],
+        "summary": "Give an account its one role (security administrator; audited set_role). The three administrators' accounts keep theirs",
+        "parameters": [id],
+        "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["role"], "properties": { "role": { "type": "string", "enum": kean_core::Role::ALL.iter().map(|r| r.code()).collect::<Vec<_>>() } } } } } },
+        "responses": { "200": { "description": "the account after the change" }, "403": err("forbidden (also one's own role)"), "404": err("no such user"), "422": err("not a role, a 三员 account, or an organization mismatch") } } }));
     let member = json!({ "type": "object", "properties": { "user_id": { "type": "integer" }, "username": { "type": "string" },
         "display_name": { "type": "string" }, "added_by": { "type": "string" }, "added_at": { "type": "string" } } });
     let members = json!({ "type": "object", "properties": { "items": { "type": "array", "items": member } } });

@@ -187,6 +187,7 @@ impl Chrome {
                     Kind::RevenueReport,
                 ]
                 .into_iter()
+                .filter(|k| access.may(Action::Read, Some(*k)))
                 .map(kind_item)
                 .collect(),
             },
@@ -208,7 +209,7 @@ impl Chrome {
             });
         }
         let mut system = vec![];
-        if access.may(Action::ManageUsers, None) {
+        if access.may(Action::ReadUsers, None) {
             system.push(item(lang.t("menu.users"), "/system/users".into()));
         }
         if access.may(Action::ManageConfidentiality, None) {

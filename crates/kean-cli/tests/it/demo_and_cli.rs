@@ -536,7 +536,10 @@ async fn a_new_database_says_how_to_make_the_first_administrator(s: Server) {
     };
     let page = login().await;
     assert!(
-        page.contains("id=\"first-start\"") && page.contains("kean user create --username admin --role admin"),
+        page.contains("id=\"first-start\"")
+            && page.contains("kean user create --username sysadmin --role sysadmin")
+            && page.contains("--role secadmin")
+            && page.contains("--role auditor"),
         "{page}"
     );
     let b = crate::common::basics(&s.app).await;

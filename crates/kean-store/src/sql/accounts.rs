@@ -310,6 +310,26 @@ impl AccountStore for SqlStore {
                 "password_reset",
                 serde_json::json!({}),
             ),
+            UserChange::Role(r) => {
+                let before: Option<String> = q(
+                    "SELECT role FROM users WHERE id = $1".into(),
+                    vec![Arg::Int(Some(user_id))],
+                )
+                .fetch_optional(&mut *tx)
+                .await?
+                .map(|r| r.try_get("role"))
+                .transpose()?;
+                (
+                    "UPDATE users SET role = $1, updated_at = $2 WHERE id = $3",
+                    vec![
+                        Arg::Text(Some(r.code().to_string())),
+                        Arg::Text(Some(meta.at.clone())),
+                        Arg::Int(Some(user_id)),
+                    ],
+                    "set_role",
+                    serde_json::json!({ "role": r.code(), "before": before }),
+                )
+            }
             UserChange::Clearance(c) => {
                 let before: Option<String> = q(
                     "SELECT clearance FROM users WHERE id = $1".into(),

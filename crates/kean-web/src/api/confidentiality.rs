@@ -40,6 +40,23 @@ pub async fn set_ceiling(u: ApiUser, body: Result<Json<LevelBody>, JsonRejection
     Ok(Json(json!({ "level": c.level().code() })).into_response())
 }
 
+#[derive(serde::Deserialize)]
+pub struct RoleBody {
+    role: String,
+}
+
+/// PUT /users/{id}/role {"role"}
+pub async fn set_role(
+    u: ApiUser,
+    path: Result<Path<String>, PathRejection>,
+    body: Result<Json<RoleBody>, JsonRejection>,
+) -> ApiResult {
+    let id = user_id_of(path)?;
+    let Json(b) = body?;
+    let x = u.access.set_role(id, &b.role).await?;
+    Ok(Json(user_json(&x)).into_response())
+}
+
 /// PUT /users/{id}/clearance {"level"}
 pub async fn set_clearance(
     u: ApiUser,

@@ -22,6 +22,7 @@ pub fn router() -> Router<AppState> {
         .route("/me", get(auth::me))
         .route("/users", get(system::users).post(system::create_user))
         .route("/users/{id}/clearance", put(confidentiality::set_clearance))
+        .route("/users/{id}/role", put(confidentiality::set_role))
         .route("/users/{id}/{action}", post(system::change_user))
         .route(
             "/settings/ceiling",

@@ -57,10 +57,11 @@ pub struct NewUserBody {
 pub async fn create_user(u: ApiUser, body: Result<Json<NewUserBody>, JsonRejection>) -> ApiResult {
     let Json(b) = body?;
     let Some(role) = Role::parse(&b.role) else {
+        let codes: Vec<&str> = Role::ALL.iter().map(|r| r.code()).collect();
         return Err(ApiError(AppError::validation(vec![kean_core::FieldError::new(
             "role",
-            "角色应为 admin、reviewer、liaison、researcher 或 auditor",
-            "role must be admin, reviewer, liaison, researcher or auditor",
+            format!("角色应为以下之一：{}", codes.join("、")),
+            format!("role must be one of {}", codes.join(", ")),
         )])));
     };
     let x = u

@@ -78,6 +78,19 @@ fn growth_text(g: Option<f64>, lang: Lang) -> String {
 
 pub async fn home(u: WebUser, Query(q): Query<HashMap<String, String>>) -> PageResult {
     use serde_json::json;
+    // The three administrators see no business figures: their home is
+    // their own work.
+    let duty = match u.access.actor().role() {
+        kean_core::Role::SystemAdmin => Some("/system/users"),
+        kean_core::Role::SecurityAdmin => Some("/system/confidentiality"),
+        kean_core::Role::Auditor => Some("/system/audit"),
+        _ => None,
+    };
+    if let Some(to) = duty {
+        return Ok(axum::response::IntoResponse::into_response(
+            axum::response::Redirect::to(to),
+        ));
+    }
     let zh = u.lang.zh();
     let (filter, notice) = stat_filter(&q, u.access.today(), u.lang);
     let d = u.access.dashboard(&filter).await.or_page(&u)?;

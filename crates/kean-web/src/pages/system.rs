@@ -24,6 +24,7 @@ pub struct UserRow {
     username: String,
     display_name: String,
     role: String,
+    role_code: String,
     org: String,
     clearance: String,
     clearance_code: String,
@@ -38,6 +39,10 @@ struct UsersPage {
     users: Vec<UserRow>,
     /// The levels a clearance may be set to, when the viewer may set them.
     clearances: Option<Vec<Opt>>,
+    /// Every role, when the viewer gives roles (the security administrator).
+    all_roles: Option<Vec<Opt>>,
+    /// Whether the viewer manages accounts (the system administrator).
+    can_manage: bool,
     roles: Vec<Opt>,
     orgs: Vec<Opt>,
     errors: Vec<String>,
@@ -65,6 +70,7 @@ async fn users_page(
             username: x.username.clone(),
             display_name: x.display_name.clone(),
             role: x.role.label(zh).into(),
+            role_code: x.role.code().into(),
             clearance: x.clearance.label(zh).into(),
             clearance_code: x.clearance.code().into(),
             org: x
@@ -83,8 +89,11 @@ async fn users_page(
         .collect();
     let cur_role = form.get("role").cloned().unwrap_or_else(|| "liaison".into());
     let cur_org = form.get("org_id").cloned().unwrap_or_default();
+    // The system administrator creates business accounts; the three
+    // administrators' roles are given by the security administrator.
     let roles = Role::ALL
         .iter()
+        .filter(|r| !r.is_one_of_three())
         .map(|r| Opt {
             value: r.code().into(),
             label: r.label(zh).into(),
@@ -127,10 +136,22 @@ async fn users_page(
             })
             .collect()
     });
+    let all_roles = u.access.may(Action::AssignRoles, None).then(|| {
+        Role::ALL
+            .iter()
+            .map(|r| Opt {
+                value: r.code().into(),
+                label: r.label(zh).into(),
+                selected: false,
+            })
+            .collect()
+    });
     let page = UsersPage {
         c,
         users: rows,
         clearances,
+        all_roles,
+        can_manage: u.access.may(Action::ManageUsers, None),
         roles,
         orgs,
         errors,
@@ -152,9 +173,14 @@ pub async fn change_user(Path((id_text, action)): Path<(String, String)>, f: Web
         "disable" => kean_app::UserAction::SetDisabled(true),
         "enable" => kean_app::UserAction::SetDisabled(false),
         "password" => kean_app::UserAction::Password(f.form.get("password").cloned().unwrap_or_default()),
-        "clearance" => {
-            let level = f.form.get("clearance").cloned().unwrap_or_default();
-            return match u.access.set_clearance(id, &level).await {
+        "clearance" | "role" => {
+            let value = f.form.get(action.as_str()).cloned().unwrap_or_default();
+            let done = if action == "role" {
+                u.access.set_role(id, &value).await
+            } else {
+                u.access.set_clearance(id, &value).await
+            };
+            return match done {
                 Ok(_) => users_page(u, &BTreeMap::new(), None, Some(u.lang.t("users.changed_ok").into())).await,
                 Err(e) if e.code == ErrorCode::Forbidden => Err(PageError::page(u, e)),
                 Err(e) => users_page(u, &BTreeMap::new(), Some(e), None).await,
