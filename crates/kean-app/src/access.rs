@@ -807,7 +807,9 @@ impl Access {
         for (kind, mut ids) in wanted {
             ids.sort_unstable();
             ids.dedup();
-            asked.push((kind, ids, self.gate(Action::Read, Some(kind))?));
+            // The audit reader's own scope: all organizations, and the
+            // classification rule with the reader's clearance and lists.
+            asked.push((kind, ids, self.gate(Action::ReadAudit, Some(kind))?));
         }
         if asked.is_empty() {
             return Ok(Default::default());

@@ -352,3 +352,108 @@ async fn import_a_watch_list_and_review_a_screening_result() {
     let table = driver.wait_text("#results", "洛克希德马丁公司").await;
     assert!(table.contains("排除误报"), "{table}");
 }
+
+/// Issue 12's walk: a researcher without need-to-know sees a classified
+/// achievement in no list or search; the security administrator puts them
+/// on its need-to-know list; they now see it; the security auditor finds
+/// both the change and the read in the audit log and verifies the chain.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn need_to_know_opens_a_classified_record_and_the_auditor_sees_it() {
+    let Some(driver) = Driver::start().await else { return };
+    let s = start(Backend::Sqlite).await.unwrap();
+    let b = basics(&s.app).await;
+    let sys = s.app.system_access("test");
+    let raw = |p: &[(&str, &str)]| crate::common::raw(p);
+    let org = b.org_a.to_string();
+    sys.create(
+        kean_core::Kind::Achievement,
+        &raw(&[
+            ("title", "耐候钢公开成果"),
+            ("achievement_type", "invention_patent"),
+            ("holder_org_id", &org),
+        ]),
+    )
+    .await
+    .unwrap();
+    let secret = sys
+        .create(
+            kean_core::Kind::Achievement,
+            &raw(&[
+                ("title", "某型密封件关键工艺"),
+                ("holder_org_id", &org),
+                ("classification", "confidential"),
+                ("classified_by", "定密责任人"),
+                ("classification_basis", "保密事项范围第2条"),
+            ]),
+        )
+        .await
+        .unwrap()
+        .id;
+    let research_pw = user(&s.app, "res", Role::Researcher, Some(b.org_a)).await;
+    let res_id = sys.user_named("res").await.unwrap().id;
+    sys.set_clearance(res_id, "confidential").await.unwrap();
+    let sec_pw = user(&s.app, "sec", Role::SecurityAdmin, None).await;
+    let aud_pw = user(&s.app, "aud", Role::Auditor, None).await;
+    let login = |name: &'static str, pw: String| {
+        let driver = &driver;
+        let base = s.base.clone();
+        async move {
+            driver.goto(&format!("{base}/login")).await;
+            driver.type_into("#username", name).await;
+            driver.type_into("#password", &pw).await;
+            driver.click("#login-submit").await;
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+    };
+    let logout = || async {
+        driver.click("form[action='/logout'] button").await;
+        driver.find("#login-submit").await;
+    };
+
+    // The researcher: the public achievement, not the classified one.
+    login("res", research_pw.clone()).await;
+    driver.goto(&format!("{}/registry/achievements", s.base)).await;
+    let table = driver.wait_text("#records", "耐候钢公开成果").await;
+    assert!(!table.contains("密封件"), "{table}");
+    driver.wait_text("#table-area", "共 1 条").await;
+    driver
+        .goto(&format!(
+            "{}/registry/achievements?q=%E5%AF%86%E5%B0%81%E4%BB%B6",
+            s.base
+        ))
+        .await;
+    driver.wait_text("#table-area", "共 0 条").await;
+    driver.goto(&format!("{}/registry/achievements/{secret}", s.base)).await;
+    driver.wait_text("h2", "404").await;
+    logout().await;
+
+    // The security administrator puts the researcher on its list.
+    login("sec", sec_pw).await;
+    driver.goto(&format!("{}/system/confidentiality", s.base)).await;
+    let row = format!("tr[data-record='achievements/{secret}']");
+    driver.wait_text(&row, "某型密封件关键工艺").await;
+    driver
+        .type_into(&format!("{row} .ntk-add input[name='username']"), "res")
+        .await;
+    driver.click(&format!("{row} .ntk-add button")).await;
+    driver.wait_text(".flash", "账号已更新").await;
+    driver.wait_text(&row, "（res）").await;
+    logout().await;
+
+    // Now the researcher sees it.
+    login("res", research_pw).await;
+    driver.goto(&format!("{}/registry/achievements", s.base)).await;
+    driver.wait_text("#records", "某型密封件关键工艺").await;
+    driver.goto(&format!("{}/registry/achievements/{secret}", s.base)).await;
+    driver.wait_text("h2", "某型密封件关键工艺").await;
+    logout().await;
+
+    // The security auditor finds the change and the read, and verifies.
+    login("aud", aud_pw).await;
+    driver.goto(&format!("{}/system/audit", s.base)).await;
+    let log = driver.wait_text("#audit", "加入知悉范围").await;
+    assert!(log.contains("查阅涉密记录"), "the read is audited: {log}");
+    assert!(log.contains("查阅涉密记录被拒"), "so is the refused read: {log}");
+    driver.click("#audit-verify button").await;
+    driver.wait_text(".flash", "审计链完整").await;
+}

@@ -64,6 +64,12 @@ impl Drop for Server {
 /// KEAN_TEST_POSTGRES_URL it is skipped (and fails when
 /// KEAN_REQUIRE_POSTGRES=1, as in CI).
 pub async fn start(backend: Backend) -> Option<Server> {
+    // The servers' errors (an internal error's cause) go to the test's
+    // output, shown when the test fails.
+    let _ = tracing_subscriber::fmt()
+        .with_test_writer()
+        .with_env_filter(tracing_subscriber::EnvFilter::new("error"))
+        .try_init();
     let (url, dir, postgres) = fresh_database(backend).await?;
     Some(serve(url, dir, postgres).await)
 }

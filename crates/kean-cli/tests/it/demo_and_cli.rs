@@ -74,11 +74,7 @@ async fn demo_city_echoes_the_article(s: Server) {
             .iter()
             .all(|c| c["labels"]["seller_org_id"] == "山西新泰钢铁有限公司")
     );
-    for (u, p) in [
-        ("reviewer", "Review2025"),
-        ("researcher", "Research2025"),
-        ("auditor", "Audit2025"),
-    ] {
+    for (u, p, _, _) in kean_demo::DEMO_ACCOUNTS {
         let a = Api::login(&s.base, u, p).await;
         let (st, _): (u16, Value) = a.get("/api/v1/me").await;
         assert_eq!(st, 200);
@@ -167,7 +163,8 @@ async fn dashboard_follows_the_records(s: Server) {
         .get("/statistics/export.csv?from=2025-01-01&to=2025-12-31")
         .await;
     assert!(!liaison_csv.contains("登记技术合同,214,"), "{liaison_csv}");
-    let (_, audit) = api.get("/api/v1/audit?page_size=5").await;
+    let auditor = Api::login(&s.base, "auditor", "Audit2025").await;
+    let (_, audit) = auditor.get("/api/v1/audit?page_size=5").await;
     assert!(
         audit["items"]
             .as_array()

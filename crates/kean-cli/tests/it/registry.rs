@@ -90,8 +90,10 @@ async fn registry_round_trip(s: Server) {
         .await;
     assert_eq!(st, 200);
 
-    // Every write is in the audit log, chained.
-    let (st, audit) = api.get("/api/v1/audit?page_size=100").await;
+    // Every write is in the audit log, chained (read by the security auditor).
+    let aud_pw = user(&s.app, "aud", Role::Auditor, None).await;
+    let auditor = Api::login(&s.base, "aud", &aud_pw).await;
+    let (st, audit) = auditor.get("/api/v1/audit?page_size=100").await;
     assert_eq!(st, 200);
     let actions: Vec<(String, String)> = audit["items"]
         .as_array()
@@ -573,7 +575,7 @@ async fn derived_owners_follow_and_archived_records_are_not_referenced(s: Server
 on_both!(derived_owners_follow_and_archived_records_are_not_referenced);
 
 async fn administrators_unlock_disable_and_reset_accounts(s: Server) {
-    user(&s.app, "boss", Role::Admin, None).await;
+    user(&s.app, "boss", Role::SystemAdmin, None).await;
     let pw = user(&s.app, "clerk", Role::Reviewer, None).await;
     let admin = Api::login(&s.base, "boss", "Passw0rd2025").await;
     let http = reqwest::Client::new();
@@ -650,7 +652,9 @@ async fn administrators_unlock_disable_and_reset_accounts(s: Server) {
             .0,
         403
     );
-    let (_, log) = admin.get("/api/v1/audit?page_size=100").await;
+    let aud_pw = user(&s.app, "aud", Role::Auditor, None).await;
+    let auditor = Api::login(&s.base, "aud", &aud_pw).await;
+    let (_, log) = auditor.get("/api/v1/audit?page_size=100").await;
     let actions: Vec<&str> = log["items"]
         .as_array()
         .unwrap()

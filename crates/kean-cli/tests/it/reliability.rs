@@ -509,13 +509,15 @@ async fn authenticated_answers_are_not_cached(s: Server) {
             .unwrap_or("")
             .to_string()
     };
-    for path in [
-        "/",
-        "/registry/platforms",
-        "/registry/platforms/export.csv",
-        "/registry/platforms/export.xlsx",
-        "/statistics/export.xlsx",
-        "/system/audit",
+    let aud_pw = user(&s.app, "aud", Role::Auditor, None).await;
+    let auditor = Web::login(&s.base, "aud", &aud_pw).await;
+    for (web, path) in [
+        (&web, "/"),
+        (&web, "/registry/platforms"),
+        (&web, "/registry/platforms/export.csv"),
+        (&web, "/registry/platforms/export.xlsx"),
+        (&web, "/statistics/export.xlsx"),
+        (&auditor, "/system/audit"),
     ] {
         let r = web.http.get(format!("{}{path}", s.base)).send().await.unwrap();
         assert_eq!(r.status(), 200, "{path}");

@@ -163,9 +163,12 @@ async fn lists_decisions_and_dynamic_screening(s: Server) {
         .get(&format!("/api/v1/screening/parties/tech-contracts/{}", lockheed.id))
         .await;
     assert_eq!(st, 403);
-    let (st, v) = auditor.get("/api/v1/screening/results?status=open").await;
+    let (st, v) = reviewer.get("/api/v1/screening/results?status=open").await;
     assert_eq!(st, 200);
     assert_eq!(v["total"], 2, "{v}");
+    // The security auditor reads the audit log, not screening results.
+    let (st, _) = auditor.get("/api/v1/screening/results?status=open").await;
+    assert_eq!(st, 403, "三员分立");
     let (st, _) = decide(
         &auditor,
         lockheed_result,
@@ -719,7 +722,9 @@ async fn archive_restore_and_liaison_imports(s: Server) {
         }
         other => panic!("{other:?}"),
     }
-    let (_, audit) = admin.get("/api/v1/audit?page_size=20").await;
+    let aud_pw = user(&s.app, "aud", Role::Auditor, None).await;
+    let auditor = Api::login(&s.base, "aud", &aud_pw).await;
+    let (_, audit) = auditor.get("/api/v1/audit?page_size=20").await;
     let opened: Vec<&Value> = audit["items"]
         .as_array()
         .unwrap()

@@ -46,6 +46,7 @@ pub fn router() -> Router<AppState> {
         .route("/system/users", get(system::users).post(system::create_user))
         .route("/system/users/{id}/{action}", post(system::change_user))
         .route("/system/audit", get(system::audit))
+        .route("/system/audit/verify", post(system::verify_audit))
         .route("/system/confidentiality", get(confidentiality::show))
         .route("/system/confidentiality/ceiling", post(confidentiality::set_ceiling))
         .route(

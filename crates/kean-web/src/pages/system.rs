@@ -308,8 +308,29 @@ fn term(lang: Lang, prefix: &str, code: &str) -> String {
 }
 
 pub async fn audit(u: WebUser, Query(q): Query<HashMap<String, String>>) -> PageResult {
+    audit_page(&u, &q, None).await
+}
+
+/// The auditor re-walks the chain from the page: the outcome shows above
+/// the log.
+pub async fn verify_audit(f: WebForm) -> PageResult {
+    let u = &f.user;
+    let outcome = u.access.verify_audit().await.or_page(u)?;
+    let text = match outcome {
+        Ok((last, _)) => u.lang.t("audit.intact").replace("{}", &last.to_string()),
+        Err(kean_app::AuditBreak::Broken(seq)) | Err(kean_app::AuditBreak::HeadMismatch { seq }) => {
+            u.lang.t("audit.broken").replace("{}", &seq.to_string())
+        }
+        Err(kean_app::AuditBreak::Truncated { head, .. }) => {
+            u.lang.t("audit.truncated").replace("{}", &head.to_string())
+        }
+    };
+    audit_page(u, &HashMap::new(), Some(text)).await
+}
+
+async fn audit_page(u: &WebUser, q: &HashMap<String, String>, flash: Option<String>) -> PageResult {
     let page_no = q.get("page").and_then(|p| p.parse().ok()).unwrap_or(1u32).max(1);
-    let page = u.access.audit_page(page_no, 50).await.or_page(&u)?;
+    let page = u.access.audit_page(page_no, 50).await.or_page(u)?;
     let entries = page
         .items
         .iter()
@@ -333,8 +354,10 @@ pub async fn audit(u: WebUser, Query(q): Query<HashMap<String, String>>) -> Page
         "Each record is chained to the previous one by its SM3 hash, so any later edit or deletion is detectable."
             .to_string()
     };
+    let mut c = Chrome::new(&u.access, &u.csrf, u.lang, u.lang.t("audit.title"), "/system/audit");
+    c.flash = flash;
     let view = AuditPage {
-        c: Chrome::new(&u.access, &u.csrf, u.lang, u.lang.t("audit.title"), "/system/audit"),
+        c,
         entries,
         chain_note,
         total_text: u.lang.t("table.total").replace("{}", &page.total.to_string()),
