@@ -7,13 +7,15 @@
 # when the machine is busy, and one database rules out differences of
 # physical layout between two seeded files.
 #
-#   bench/cpu-ab.sh DB DURATION ROUNDS NAME=KEAN[:SLUG] ...
+#   bench/cpu-ab.sh DB DURATION ROUNDS NAME=KEAN[:SLUG][@DB2] ...
 #
 # DB is an SQLite file seeded by bench/registry.sh (BENCH_KEEP_SQLITE) or a
 # postgres:// URL (BENCH_KEEP_PG). KEAN is a kean binary or a wrapper script
 # that execs one (e.g. to set an environment variable); SLUG is the
 # technology contracts' route segment of that build (default tech-contracts;
-# builds before the renames of issue 10 use contracts). Prints one line per
+# builds before the renames of issue 10 use contracts); DB2, when given, is
+# that build's own database instead of DB (a build that migrates the schema
+# on a copy of the file the other build reads unmigrated). Prints one line per
 # round, build and row: round|name|row|HTTP status|requests|req/s|kean µs per
 # request|postgres µs per request.
 set -e
@@ -53,9 +55,11 @@ ROWS=(
 )
 for r in $(seq 1 $rounds); do
 for spec in "$@"; do
-  b=${spec%%=*}; rest=${spec#*=}; bin=${rest%%:*}; slug=tech-contracts; [[ $rest == *:* ]] && slug=${rest#*:}
+  b=${spec%%=*}; rest=${spec#*=}; bdb=$dburl
+  if [[ $rest == *@* ]]; then bdb=${rest#*@}; rest=${rest%%@*}; case $bdb in postgres://*) ;; *) bdb="sqlite://$bdb";; esac; fi
+  bin=${rest%%:*}; slug=tech-contracts; [[ $rest == *:* ]] && slug=${rest#*:}
   for l in t s f; do sed "s/SLUG/$slug/" "$work/$l.lua" > "$work/$l-$b.lua"; done
-  $bin serve --listen 127.0.0.1:$port --database-url "$dburl" >"$work/srv.log" 2>&1 &
+  $bin serve --listen 127.0.0.1:$port --database-url "$bdb" >"$work/srv.log" 2>&1 &
   srv=$!
   for _ in $(seq 1 300); do curl -sf http://127.0.0.1:$port/healthz >/dev/null && break; sleep 0.2; done
   tok=$(curl -sf -X POST http://127.0.0.1:$port/api/v1/auth/token -H 'content-type: application/json' -d '{"username":"bench","password":"Bench2025x"}' | sed 's/.*"token":"\([0-9a-f]*\)".*/\1/')

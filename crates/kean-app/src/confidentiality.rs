@@ -5,10 +5,12 @@
 //! classified record is not decided here: the policy's `Scope` carries the
 //! reader, and the store applies it to every read.
 
-use kean_core::confidentiality::{Ceiling, Classification, check_assignable};
+use kean_core::confidentiality::{
+    Ceiling, Classification, check_assignable, check_change, check_decider, control_after,
+};
 use kean_core::policy::Action;
 use kean_core::{ErrorCode, FieldError, Kind, Role};
-use kean_store::{ControlRow, NeedToKnow, User, UserChange};
+use kean_store::{ControlRow, LevelChange, NeedToKnow, User, UserChange};
 
 use crate::{Access, App, AppError, Result};
 
@@ -272,6 +274,139 @@ impl Access {
             .map_err(AppError::from_store)?
             .ok_or_else(AppError::not_found)?;
         Ok(rec.fields.classification())
+    }
+
+    /// Proposes a change of a record's level (变更密级) or its
+    /// declassification (解密, to 内部 or 公开), with the reasons: anyone who
+    /// may change the record and sees it. Decided by the security
+    /// administrator ([`Access::decide_level_change`]).
+    pub async fn propose_level_change(&self, kind: Kind, id: i64, to: &str, reasons: &str) -> Result<LevelChange> {
+        classified_kind(kind)?;
+        let scope = self.gate(Action::Update, Some(kind))?;
+        let rec = self
+            .app
+            .store()
+            .get(kind, id, scope)
+            .await
+            .map_err(AppError::from_store)?
+            .ok_or_else(AppError::not_found)?;
+        let bad = |field: &str, zh: String, en: String| {
+            AppError::field(ErrorCode::ValidationFailed, FieldError::new(field, zh, en))
+        };
+        let Some(to) = Classification::parse(to) else {
+            return Err(bad(
+                "to",
+                format!("变更后密级：“{}”不是密级", to.trim()),
+                format!("new level: '{}' is not a level", to.trim()),
+            ));
+        };
+        let reasons = reasons.trim();
+        if reasons.chars().count() < 4 || reasons.chars().count() > 1000 || reasons.chars().any(char::is_control) {
+            return Err(bad(
+                "reasons",
+                "理由：必填，4–1000个字符".into(),
+                "reasons: required, 4–1000 characters".into(),
+            ));
+        }
+        let from = rec.fields.classification();
+        check_change(from, to).map_err(|r| {
+            bad(
+                "to",
+                format!("变更后密级：{}", r.reason_zh),
+                format!("new level: {}", r.reason_en),
+            )
+        })?;
+        self.app
+            .store()
+            .propose_level_change(kind, id, from, to, reasons, &self.meta())
+            .await
+            .map_err(AppError::from_store)
+    }
+
+    /// The changes of level waiting for a decision (or all, newest first).
+    pub async fn level_changes(&self, pending_only: bool) -> Result<Vec<LevelChange>> {
+        self.check(Action::ManageConfidentiality, None)?;
+        self.app
+            .store()
+            .level_changes(pending_only.then_some("proposed"))
+            .await
+            .map_err(AppError::from_store)
+    }
+
+    /// Approves or rejects a proposed change: the security administrator,
+    /// never the proposer. Approved, it applies at once — the record's level
+    /// and control details (declassified: none), audited as the record's
+    /// update. A record with content is not raised above the ceiling.
+    pub async fn decide_level_change(&self, change_id: i64, approve: bool, note: &str) -> Result<LevelChange> {
+        self.check(Action::ManageConfidentiality, None)?;
+        let store = self.app.store();
+        let change = store
+            .level_change(change_id)
+            .await
+            .map_err(AppError::from_store)?
+            .ok_or_else(AppError::not_found)?;
+        check_decider(change.proposed_by, self.actor().user_id())
+            .map_err(|r| AppError::new(ErrorCode::Forbidden, r.reason_zh, r.reason_en))?;
+        if change.state != "proposed" {
+            return Err(AppError::new(
+                ErrorCode::Conflict,
+                "该申请已审批",
+                "this change was decided already",
+            ));
+        }
+        let scope = self.gate(Action::ManageConfidentiality, Some(change.kind))?;
+        let rec = store
+            .get(change.kind, change.record_id, scope)
+            .await
+            .map_err(AppError::from_store)?
+            .ok_or_else(AppError::not_found)?;
+        let ceiling = self.app.ceiling().await?;
+        if approve && !ceiling.holds_content(change.to) {
+            let content: Vec<&str> = rec
+                .fields
+                .iter()
+                .filter(|(f, v)| {
+                    !v.is_null()
+                        && **v != kean_core::Value::Bool(false)
+                        && f.name != change.kind.label_field()
+                        && Some(f.name) != change.kind.owner_field()
+                        && !kean_core::confidentiality::CONTROL_FIELDS.contains(&f.name)
+                })
+                .map(|(f, _)| f.zh)
+                .collect();
+            if !content.is_empty() {
+                return Err(AppError::new(
+                    ErrorCode::ValidationFailed,
+                    format!(
+                        "本系统定密上限为{}，{}级记录不能保存内容：请先移出{}，或在涉密信息系统中处理",
+                        ceiling.level().label(true),
+                        change.to.label(true),
+                        content.join("、")
+                    ),
+                    format!(
+                        "this system holds content up to {} only: remove the record's content first, or handle it on a classified system",
+                        ceiling.level().label(false)
+                    ),
+                ));
+            }
+        }
+        let note = note.trim();
+        if note.chars().count() > 1000 || note.chars().any(char::is_control) {
+            return Err(AppError::field(
+                ErrorCode::ValidationFailed,
+                FieldError::new("note", "审批意见：最多1000个字符", "note: at most 1000 characters"),
+            ));
+        }
+        let control = control_after(
+            change.to,
+            self.app.today(),
+            self.actor().display_name(),
+            &change.reasons,
+        );
+        store
+            .decide_level_change(change_id, approve, note, &control, &self.meta())
+            .await
+            .map_err(AppError::from_store)
     }
 
     /// Refuses a level this actor may not give a record of `kind`: above

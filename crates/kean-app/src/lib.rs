@@ -34,8 +34,9 @@ pub use error::AppError;
 pub use import::{FileImport, ImportOutcome, ImportProgress, ImportRow, ImportSource, ImportStage, RowError};
 pub use kean_store::latest_schema_version;
 pub use kean_store::{
-    ArchivedFilter, Backend, ControlRow, ListChange, ListInfo, ListQuery, ListVersion, NeedToKnow, Page, PartyState,
-    ResultDecision, ResultFilter, ResultRow, ResultStatus, ScreeningSummary, StoredEntry, User, screening::lapse,
+    ArchivedFilter, Backend, ControlRow, LevelChange, ListChange, ListInfo, ListQuery, ListVersion, NeedToKnow, Page,
+    PartyState, ResultDecision, ResultFilter, ResultRow, ResultStatus, ScreeningSummary, StoredEntry, User,
+    screening::lapse,
 };
 pub use maintenance::DatabaseFacts;
 pub use password::random_token;

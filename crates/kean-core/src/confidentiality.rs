@@ -429,6 +429,51 @@ pub fn check_record(
     }
 }
 
+/// Whether a change of a record's level from `from` to `to` may be
+/// proposed: another level, at most 机密.
+pub fn check_change(from: Classification, to: Classification) -> Result<(), Refused> {
+    if from == to {
+        return Err(Refused {
+            reason_zh: format!("记录已是{}，无需变更", to.label(true)),
+            reason_en: format!("the record is {} already", to.label(false)),
+        });
+    }
+    check_assignable(to, Classification::Public)
+}
+
+/// Whether `decider` may decide a change `proposer` proposed: never the
+/// same account (one proposes, another approves).
+pub fn check_decider(proposer: i64, decider: i64) -> Result<(), Refused> {
+    if proposer == decider {
+        return Err(Refused {
+            reason_zh: "不能审批自己提出的密级变更申请".into(),
+            reason_en: "a change of level cannot be approved by its proposer".into(),
+        });
+    }
+    Ok(())
+}
+
+/// The control fields a record has once a change to `to` decided on
+/// `today` is applied: below 秘密 none (declassified: 解密); otherwise the
+/// new level classified today by `by` on `basis` for the level's longest
+/// term (the classifier may shorten it by a further change).
+pub fn control_after(
+    to: Classification,
+    today: NaiveDate,
+    by: &str,
+    basis: &str,
+) -> [(&'static str, Option<String>); 5] {
+    let classified = to.is_classified();
+    let keep = |v: String| classified.then_some(v);
+    [
+        (LEVEL_FIELD, Some(to.code().to_string())),
+        ("classified_by", keep(by.to_string())),
+        ("classification_basis", keep(basis.to_string())),
+        ("classified_on", keep(today.format("%Y-%m-%d").to_string())),
+        ("secrecy_term", to.default_term_years().map(|y| y.to_string())),
+    ]
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -479,6 +524,26 @@ mod tests {
         assert!(e.reason_en.contains("approved downgrade"), "{e:?}");
         assert_eq!(derived_floor(&[]), Public);
         assert_eq!(derived_floor(&[Internal, Secret, Confidential]), Secret);
+    }
+
+    #[test]
+    fn a_change_of_level_is_to_another_level_and_decided_by_another_account() {
+        assert!(check_change(Confidential, Public).is_ok());
+        assert!(check_change(Internal, Secret).is_ok());
+        assert!(check_change(Secret, Secret).is_err());
+        assert!(check_change(Secret, TopSecret).is_err());
+        assert!(check_decider(3, 3).unwrap_err().reason_en.contains("proposer"));
+        assert!(check_decider(3, 4).is_ok());
+        let d = NaiveDate::from_ymd_opt(2026, 12, 7).unwrap();
+        let down = control_after(Public, d, "甲", "乙");
+        assert_eq!(down[0].1.as_deref(), Some("public"));
+        assert!(
+            down[1..].iter().all(|(_, v)| v.is_none()),
+            "declassified: no control details"
+        );
+        let up = control_after(Secret, d, "甲", "乙");
+        assert_eq!(up[3].1.as_deref(), Some("2026-12-07"));
+        assert_eq!(up[4].1.as_deref(), Some("20"));
     }
 
     #[test]

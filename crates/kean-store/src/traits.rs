@@ -15,7 +15,7 @@ use crate::types::{
     AggRow, Backend, GroupBy, ImportRecord, KeyRow, ListQuery, NewImport, NewUser, Page, SessionRow, Taken,
     UploadQuota, User, UserChange, WriteMeta,
 };
-use crate::types::{ControlRow, NeedToKnow};
+use crate::types::{ControlRow, LevelChange, NeedToKnow};
 
 /// Everything the application uses: the registry, accounts, audit, and
 /// screening lists and results.
@@ -334,6 +334,33 @@ pub trait ConfidentialityStore: Send + Sync {
     /// changed. `NotFound` when the record or the account does not exist.
     async fn set_need_to_know(&self, kind: Kind, id: i64, user_id: i64, member: bool, meta: &WriteMeta)
     -> Result<bool>;
+    /// Records a proposed change of a record's level (audited
+    /// `level_change_proposed`).
+    async fn propose_level_change(
+        &self,
+        kind: Kind,
+        id: i64,
+        from: kean_core::confidentiality::Classification,
+        to: kean_core::confidentiality::Classification,
+        reasons: &str,
+        meta: &WriteMeta,
+    ) -> Result<LevelChange>;
+    /// Changes of level, newest first: those in `state` (all when None).
+    async fn level_changes(&self, state: Option<&str>) -> Result<Vec<LevelChange>>;
+    async fn level_change(&self, id: i64) -> Result<Option<LevelChange>>;
+    /// Approves (applying `control`, the record's new control fields, in
+    /// the same transaction, audited as the record's `update`) or rejects
+    /// a proposed change (audited `level_change_approved` /
+    /// `level_change_rejected`). `VersionMismatch` when the change is no
+    /// longer proposed or the record's level is no longer its `from`.
+    async fn decide_level_change(
+        &self,
+        id: i64,
+        approve: bool,
+        note: &str,
+        control: &[(&'static str, Option<String>)],
+        meta: &WriteMeta,
+    ) -> Result<LevelChange>;
     async fn setting(&self, name: &str) -> Result<Option<String>>;
     /// Sets a setting, audited (`set_setting`, before and after).
     async fn set_setting(&self, name: &str, value: &str, meta: &WriteMeta) -> Result<()>;

@@ -179,6 +179,25 @@ pub struct ControlRow {
     pub archived: bool,
 }
 
+/// A proposed, approved or rejected change of a record's level.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LevelChange {
+    pub id: i64,
+    pub kind: kean_core::Kind,
+    pub record_id: i64,
+    pub from: kean_core::confidentiality::Classification,
+    pub to: kean_core::confidentiality::Classification,
+    pub reasons: String,
+    /// `proposed`, `approved` or `rejected`.
+    pub state: String,
+    pub proposed_by: i64,
+    pub proposer: String,
+    pub proposed_at: String,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<String>,
+    pub note: Option<String>,
+}
+
 /// One account on a record's need-to-know list (知悉范围).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct NeedToKnow {

@@ -295,6 +295,31 @@ fn confidentiality_paths(paths: &mut serde_json::Map<String, J>, err: &dyn Fn(&s
             "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["username"], "properties": { "username": { "type": "string" } } } } } },
             "responses": { "200": ok("already on the list", members.clone()), "201": ok("added", members.clone()), "403": err("forbidden"), "404": err("no such record"), "422": err("no such account, or its clearance is below the record's level") } },
     }));
+    let change = json!({ "type": "object", "properties": {
+        "id": { "type": "integer" }, "kind": { "type": "string" }, "record_id": { "type": "integer" },
+        "from": { "type": "string", "enum": all }, "to": { "type": "string", "enum": all },
+        "reasons": { "type": "string" }, "state": { "type": "string", "enum": ["proposed", "approved", "rejected"] },
+        "proposer": { "type": "string" }, "proposed_at": { "type": "string" },
+        "decided_by": { "type": ["string", "null"] }, "decided_at": { "type": ["string", "null"] }, "note": { "type": ["string", "null"] } } });
+    paths.insert("/api/v1/registry/{slug}/{id}/level-changes".into(), json!({
+        "post": { "tags": [tag], "summary": "Propose a change of the record's level or its declassification (变更密级 / 解密), with reasons; audited level_change_proposed",
+            "parameters": [slug, id],
+            "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["to", "reasons"],
+                "properties": { "to": { "type": "string", "enum": assignable }, "reasons": { "type": "string", "minLength": 4, "maxLength": 1000 } } } } } },
+            "responses": { "201": ok("proposed", change.clone()), "403": err("forbidden"), "404": err("no such record (or not visible)"), "422": err("not a level, the same level, above secret, or no reasons") } },
+    }));
+    paths.insert("/api/v1/level-changes".into(), json!({
+        "get": { "tags": [tag], "summary": "Changes of level (security administrator): waiting for a decision, or all",
+            "parameters": [{ "name": "state", "in": "query", "schema": { "type": "string", "enum": ["proposed", "all"] } }],
+            "responses": { "200": ok("changes, newest first", json!({ "type": "object", "properties": { "items": { "type": "array", "items": change.clone() } } })), "400": err("bad state"), "403": err("forbidden") } },
+    }));
+    paths.insert("/api/v1/level-changes/{id}/decision".into(), json!({
+        "post": { "tags": [tag], "summary": "Approve (applied at once, audited as the record's update) or reject a change; never by its proposer",
+            "parameters": [id],
+            "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["approve"],
+                "properties": { "approve": { "type": "boolean" }, "note": { "type": "string", "maxLength": 1000 } } } } } },
+            "responses": { "200": ok("decided", change), "403": err("forbidden (also the proposer)"), "404": err("no such change"), "409": err("decided already, or the record's level changed meanwhile"), "422": err("content above the ceiling, or a bad note") } },
+    }));
     paths.insert("/api/v1/registry/{slug}/{id}/need-to-know/{username}".into(), json!({
         "delete": { "tags": [tag], "summary": "Take an account off the list (audited need_to_know_remove)",
             "parameters": [slug, id, { "name": "username", "in": "path", "required": true, "schema": { "type": "string" } }],

@@ -49,3 +49,23 @@ CREATE TABLE settings (
     value TEXT NOT NULL,
     updated_at TEXT NOT NULL
 );
+-- Changes of level (变更密级 / 解密): proposed with reasons, decided by the
+-- security administrator (never the proposer), applied in the deciding
+-- transaction; the record's history is the audit log.
+CREATE TABLE level_changes (
+    id BIGSERIAL PRIMARY KEY,
+    kind TEXT NOT NULL,
+    record_id BIGINT NOT NULL,
+    from_level TEXT NOT NULL,
+    to_level TEXT NOT NULL,
+    reasons TEXT NOT NULL,
+    state TEXT NOT NULL,
+    proposed_by BIGINT NOT NULL,
+    proposer TEXT NOT NULL,
+    proposed_at TEXT NOT NULL,
+    decided_by TEXT,
+    decided_at TEXT,
+    note TEXT
+);
+CREATE INDEX level_changes_state_idx ON level_changes (state, id);
+CREATE INDEX level_changes_record_idx ON level_changes (kind, record_id);

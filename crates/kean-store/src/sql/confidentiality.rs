@@ -12,7 +12,7 @@ use super::args::{Arg, q};
 use super::write_tx::{WriteTx, draft};
 use crate::error::{Result, StoreError};
 use crate::traits::ConfidentialityStore;
-use crate::types::{ControlRow, NeedToKnow, WriteMeta};
+use crate::types::{ControlRow, LevelChange, NeedToKnow, WriteMeta};
 use kean_core::confidentiality::{Classification, codes_above};
 
 /// Puts `user_id` on the need-to-know list of each record of `kind` in
@@ -42,8 +42,203 @@ pub(crate) async fn add_creator(tx: &mut WriteTx<'_>, kind: Kind, ids: &[i64], m
     Ok(())
 }
 
+const CHANGE_COLS: &str = "id, kind, record_id, from_level, to_level, reasons, state, proposed_by, proposer, \
+     proposed_at, decided_by, decided_at, note";
+
+fn decode_change(r: &sqlx::any::AnyRow) -> Result<LevelChange> {
+    let level = |c: &str| -> Result<Classification> {
+        let v: String = r.try_get(c)?;
+        Classification::parse(&v).ok_or_else(|| StoreError::other(format!("unknown level '{v}' in level_changes")))
+    };
+    let table: String = r.try_get("kind")?;
+    Ok(LevelChange {
+        id: r.try_get("id")?,
+        kind: Kind::ALL
+            .into_iter()
+            .find(|k| k.table() == table)
+            .ok_or_else(|| StoreError::other(format!("unknown kind '{table}' in level_changes")))?,
+        record_id: r.try_get("record_id")?,
+        from: level("from_level")?,
+        to: level("to_level")?,
+        reasons: r.try_get("reasons")?,
+        state: r.try_get("state")?,
+        proposed_by: r.try_get("proposed_by")?,
+        proposer: r.try_get("proposer")?,
+        proposed_at: r.try_get("proposed_at")?,
+        decided_by: r.try_get("decided_by")?,
+        decided_at: r.try_get("decided_at")?,
+        note: r.try_get("note")?,
+    })
+}
+
 #[async_trait]
 impl ConfidentialityStore for SqlStore {
+    async fn propose_level_change(
+        &self,
+        kind: Kind,
+        id: i64,
+        from: Classification,
+        to: Classification,
+        reasons: &str,
+        meta: &WriteMeta,
+    ) -> Result<LevelChange> {
+        let mut tx = self.write_tx().await?;
+        let change_id: i64 = q(
+            "INSERT INTO level_changes (kind, record_id, from_level, to_level, reasons, state, proposed_by, proposer, proposed_at) \
+             VALUES ($1, $2, $3, $4, $5, 'proposed', $6, $7, $8) RETURNING id"
+                .into(),
+            vec![
+                Arg::Text(Some(kind.table().to_string())),
+                Arg::Int(Some(id)),
+                Arg::Text(Some(from.code().to_string())),
+                Arg::Text(Some(to.code().to_string())),
+                Arg::Text(Some(reasons.to_string())),
+                Arg::Int(Some(meta.actor_id)),
+                Arg::Text(Some(meta.actor.clone())),
+                Arg::Text(Some(meta.at.clone())),
+            ],
+        )
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("id")?;
+        let mut d = draft(meta, "level_change_proposed", kind.slug(), Some(id));
+        d.after =
+            Some(serde_json::json!({ "change": change_id, "from": from.code(), "to": to.code(), "reasons": reasons }));
+        tx.audit(d);
+        let row = q(
+            format!("SELECT {CHANGE_COLS} FROM level_changes WHERE id = $1"),
+            vec![Arg::Int(Some(change_id))],
+        )
+        .fetch_one(&mut *tx)
+        .await?;
+        let change = decode_change(&row)?;
+        tx.commit().await?;
+        Ok(change)
+    }
+
+    async fn level_changes(&self, state: Option<&str>) -> Result<Vec<LevelChange>> {
+        let (cond, args) = match state {
+            Some(s) => (" WHERE state = $1", vec![Arg::Text(Some(s.to_string()))]),
+            None => ("", vec![]),
+        };
+        q(
+            format!("SELECT {CHANGE_COLS} FROM level_changes{cond} ORDER BY id DESC LIMIT 500"),
+            args,
+        )
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(decode_change)
+        .collect()
+    }
+
+    async fn level_change(&self, id: i64) -> Result<Option<LevelChange>> {
+        q(
+            format!("SELECT {CHANGE_COLS} FROM level_changes WHERE id = $1"),
+            vec![Arg::Int(Some(id))],
+        )
+        .fetch_optional(&self.pool)
+        .await?
+        .map(|r| decode_change(&r))
+        .transpose()
+    }
+
+    async fn decide_level_change(
+        &self,
+        id: i64,
+        approve: bool,
+        note: &str,
+        control: &[(&'static str, Option<String>)],
+        meta: &WriteMeta,
+    ) -> Result<LevelChange> {
+        let mut tx = self.write_tx().await?;
+        let change = q(
+            format!("SELECT {CHANGE_COLS} FROM level_changes WHERE id = $1"),
+            vec![Arg::Int(Some(id))],
+        )
+        .fetch_optional(&mut *tx)
+        .await?
+        .map(|r| decode_change(&r))
+        .transpose()?
+        .ok_or(StoreError::NotFound)?;
+        let kind = change.kind;
+        let before = super::args::fetch(&mut tx, kind, change.record_id, None)
+            .await?
+            .ok_or(StoreError::NotFound)?;
+        if change.state != "proposed" || before.fields.classification() != change.from {
+            return Err(StoreError::VersionMismatch {
+                expected: before.version,
+                actual: before.version,
+            });
+        }
+        if approve {
+            let mut sets = Vec::new();
+            let mut args = Vec::new();
+            for (name, value) in control {
+                if kind.field(name).is_none() {
+                    return Err(StoreError::other(format!("{} has no field {name}", kind.table())));
+                }
+                args.push(Arg::Text(value.clone()));
+                sets.push(format!("{name} = ${}", args.len()));
+            }
+            args.push(Arg::Text(Some(meta.at.clone())));
+            sets.push(format!("updated_at = ${}", args.len()));
+            args.push(Arg::Int(Some(meta.actor_id)));
+            sets.push(format!("updated_by = ${}", args.len()));
+            args.push(Arg::Int(Some(change.record_id)));
+            q(
+                format!(
+                    "UPDATE {} SET {}, version = version + 1 WHERE id = ${}",
+                    kind.table(),
+                    sets.join(", "),
+                    args.len()
+                ),
+                args,
+            )
+            .execute(&mut *tx)
+            .await?;
+            tx.written(kind, 0, 0);
+            let after = super::args::fetch(&mut tx, kind, change.record_id, None)
+                .await?
+                .ok_or(StoreError::NotFound)?;
+            let mut d = draft(meta, "update", kind.slug(), Some(change.record_id));
+            d.before = Some(before.to_json());
+            d.after = Some(after.to_json());
+            tx.audit(d);
+        }
+        let state = if approve { "approved" } else { "rejected" };
+        q(
+            "UPDATE level_changes SET state = $1, decided_by = $2, decided_at = $3, note = $4 WHERE id = $5".into(),
+            vec![
+                Arg::Text(Some(state.to_string())),
+                Arg::Text(Some(meta.actor.clone())),
+                Arg::Text(Some(meta.at.clone())),
+                Arg::Text(Some(note.to_string())),
+                Arg::Int(Some(id)),
+            ],
+        )
+        .execute(&mut *tx)
+        .await?;
+        let mut d = draft(
+            meta,
+            &format!("level_change_{state}"),
+            kind.slug(),
+            Some(change.record_id),
+        );
+        d.after =
+            Some(serde_json::json!({ "change": id, "from": change.from.code(), "to": change.to.code(), "note": note }));
+        tx.audit(d);
+        let row = q(
+            format!("SELECT {CHANGE_COLS} FROM level_changes WHERE id = $1"),
+            vec![Arg::Int(Some(id))],
+        )
+        .fetch_one(&mut *tx)
+        .await?;
+        let change = decode_change(&row)?;
+        tx.commit().await?;
+        Ok(change)
+    }
+
     async fn control_records(&self, kind: Kind) -> Result<Vec<ControlRow>> {
         if !kind.classified() {
             return Ok(Vec::new());

@@ -113,3 +113,69 @@ pub async fn remove_need_to_know(u: ApiUser, path: Result<Path<(String, String, 
     let list = u.access.need_to_know(kind, id).await?;
     Ok(Json(json!({ "items": list.iter().map(member_json).collect::<Vec<_>>() })).into_response())
 }
+
+fn change_json(c: &kean_app::LevelChange) -> serde_json::Value {
+    json!({ "id": c.id, "kind": c.kind.slug(), "record_id": c.record_id, "from": c.from.code(), "to": c.to.code(),
+            "reasons": c.reasons, "state": c.state, "proposer": c.proposer, "proposed_at": c.proposed_at,
+            "decided_by": c.decided_by, "decided_at": c.decided_at, "note": c.note })
+}
+
+#[derive(serde::Deserialize)]
+pub struct ProposalBody {
+    to: String,
+    reasons: String,
+}
+
+/// POST /registry/{slug}/{id}/level-changes {"to", "reasons"}
+pub async fn propose_level_change(
+    u: ApiUser,
+    path: Result<Path<(String, String)>, PathRejection>,
+    body: Result<Json<ProposalBody>, JsonRejection>,
+) -> ApiResult {
+    let (kind, id) = record_path(path)?;
+    let Json(b) = body?;
+    let c = u.access.propose_level_change(kind, id, &b.to, &b.reasons).await?;
+    Ok((StatusCode::CREATED, Json(change_json(&c))).into_response())
+}
+
+/// GET /level-changes?state=proposed|all
+pub async fn level_changes(
+    u: ApiUser,
+    axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
+) -> ApiResult {
+    let pending = match q.get("state").map(String::as_str) {
+        None | Some("proposed") => true,
+        Some("all") => false,
+        Some(other) => {
+            return Err(ApiError(AppError::field(
+                ErrorCode::BadRequest,
+                kean_core::FieldError::new(
+                    "state",
+                    format!("“{other}”应为 proposed 或 all"),
+                    format!("'{other}' must be proposed or all"),
+                ),
+            )));
+        }
+    };
+    let list = u.access.level_changes(pending).await?;
+    Ok(Json(json!({ "items": list.iter().map(change_json).collect::<Vec<_>>() })).into_response())
+}
+
+#[derive(serde::Deserialize)]
+pub struct DecisionBody {
+    approve: bool,
+    #[serde(default)]
+    note: String,
+}
+
+/// POST /level-changes/{id}/decision {"approve", "note"}
+pub async fn decide_level_change(
+    u: ApiUser,
+    path: Result<Path<String>, PathRejection>,
+    body: Result<Json<DecisionBody>, JsonRejection>,
+) -> ApiResult {
+    let id = user_id_of(path).map_err(|_| ApiError::no_endpoint())?;
+    let Json(b) = body?;
+    let c = u.access.decide_level_change(id, b.approve, &b.note).await?;
+    Ok(Json(change_json(&c)).into_response())
+}

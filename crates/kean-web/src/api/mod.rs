@@ -39,6 +39,15 @@ pub fn router() -> Router<AppState> {
             get(confidentiality::need_to_know).post(confidentiality::add_need_to_know),
         )
         .route(
+            "/registry/{slug}/{id}/level-changes",
+            post(confidentiality::propose_level_change),
+        )
+        .route("/level-changes", get(confidentiality::level_changes))
+        .route(
+            "/level-changes/{id}/decision",
+            post(confidentiality::decide_level_change),
+        )
+        .route(
             "/registry/{slug}/{id}/need-to-know/{username}",
             delete(confidentiality::remove_need_to_know),
         )
