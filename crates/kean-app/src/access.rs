@@ -20,11 +20,16 @@ pub enum UserAction {
     Unlock,
     SetDisabled(bool),
     Password(String),
+    /// Removes the account's second factor and recovery codes (it enrols
+    /// again at its next login if its role requires one).
+    ResetSecondFactor,
 }
 
 pub struct Access {
     pub(crate) app: App,
     actor: Actor,
+    /// The session a person's access came from (`None`: system access).
+    pub(crate) session: Option<crate::account::SessionInfo>,
 }
 
 /// At most this many records leave kean in one export.
@@ -54,7 +59,11 @@ impl Listing {
 
 impl Access {
     pub(crate) fn new(app: App, actor: Actor) -> Access {
-        Access { app, actor }
+        Access {
+            app,
+            actor,
+            session: None,
+        }
     }
 
     pub(crate) fn app(&self) -> &App {
@@ -427,7 +436,43 @@ impl Access {
         org_id: Option<i64>,
         password: &str,
     ) -> Result<User> {
+        self.create_account(username, display_name, role, org_id, password, false)
+            .await
+    }
+
+    /// The demo's accounts (kean-demo): their passwords are published in the
+    /// README, so they are exempt from the password policy and never expire.
+    /// Only the operator's system access may make them.
+    pub async fn create_demo_user(
+        &self,
+        username: &str,
+        display_name: &str,
+        role: Role,
+        org_id: Option<i64>,
+        password: &str,
+    ) -> Result<User> {
+        if self.session.is_some() {
+            return Err(AppError::new(
+                ErrorCode::Forbidden,
+                "演示账号只能由系统创建",
+                "demo accounts are made by the system only",
+            ));
+        }
+        self.create_account(username, display_name, role, org_id, password, true)
+            .await
+    }
+
+    async fn create_account(
+        &self,
+        username: &str,
+        display_name: &str,
+        role: Role,
+        org_id: Option<i64>,
+        password: &str,
+        demo: bool,
+    ) -> Result<User> {
         self.gate(Action::ManageUsers, None)?;
+        self.require_fresh_auth()?;
         let mut errors = Vec::new();
         let username = username.trim();
         let ok_name = (3..=32).contains(&username.len())
@@ -452,7 +497,11 @@ impl Access {
                 "display name: required, at most 50 characters, no control characters",
             ));
         }
-        if let Err(e) = check_password_policy(password) {
+        if demo {
+            if password.chars().count() < 8 {
+                errors.push(FieldError::new("password", "密码：至少8位", "password: at least 8 characters"));
+            }
+        } else if let Err(e) = check_password_policy(password, username) {
             errors.push(e);
         }
         match (role.needs_organization(), org_id) {
@@ -495,6 +544,7 @@ impl Access {
             role,
             org_id,
             password_hash,
+            password_never_expires: demo,
         };
         self.app
             .store()
@@ -512,6 +562,7 @@ impl Access {
     /// Unlocks, disables/enables an account or sets a new password.
     pub async fn change_user(&self, user_id: i64, change: UserAction) -> Result<User> {
         self.gate(Action::ManageUsers, None)?;
+        self.require_fresh_auth()?;
         let change = match change {
             UserAction::Unlock => kean_store::UserChange::Unlock,
             UserAction::SetDisabled(true) if user_id == self.actor.user_id() => {
@@ -523,9 +574,17 @@ impl Access {
             }
             UserAction::SetDisabled(d) => kean_store::UserChange::SetDisabled(d),
             UserAction::Password(pw) => {
-                check_password_policy(&pw).map_err(|e| AppError::validation(vec![e]))?;
+                let target = self
+                    .app
+                    .store()
+                    .user_by_id(user_id)
+                    .await
+                    .map_err(AppError::from_store)?
+                    .ok_or_else(|| AppError::new(ErrorCode::NotFound, "用户不存在", "no such user"))?;
+                check_password_policy(&pw, &target.username).map_err(|e| AppError::validation(vec![e]))?;
                 kean_store::UserChange::Password(hash_password(pw).await?)
             }
+            UserAction::ResetSecondFactor => kean_store::UserChange::ResetSecondFactor,
         };
         let unlock = matches!(
             change,

@@ -676,7 +676,7 @@ pub async fn seed(app: &App) -> Result<Option<String>, AppError> {
             "researcher" => (Role::Researcher, Some(shanxi_agri), "研究员 张建国"),
             _ => (Role::Auditor, None, "审计员 赵静"),
         };
-        access.create_user(username, name, role, org, password).await?;
+        access.create_demo_user(username, name, role, org, password).await?;
     }
     let _ = app;
     Ok(Some(format!(

@@ -33,5 +33,5 @@ pub use traits::{
 };
 pub use types::{
     AggRow, ArchivedFilter, Backend, COUNT_CAP, GroupBy, ImportRecord, KEYWORD_COUNT_CAP, KeyRow, ListQuery, NewImport,
-    NewUser, Page, SessionRow, Taken, UploadQuota, User, UserChange, WriteMeta,
+    NewUser, Page, SessionRow, Taken, TotpState, UploadQuota, User, UserChange, WriteMeta,
 };
