@@ -18,7 +18,9 @@ use crate::state::AppState;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/auth/token", post(auth::token).delete(auth::revoke))
+        .route("/auth/reauth", post(auth::reauth))
         .route("/me", get(auth::me))
+        .route("/me/logins", get(auth::my_logins))
         .route("/users", get(system::users).post(system::create_user))
         .route("/users/{id}/{action}", post(system::change_user))
         .route("/audit", get(system::audit))
