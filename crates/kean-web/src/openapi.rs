@@ -209,8 +209,8 @@ pub fn build() -> J {
                 "totp": { "type": ["string", "null"], "description": "the 6-digit one-time code (or a recovery code) of an account with a second factor" } } } } } },
             "responses": { "201": { "description": "token", "content": { "application/json": { "schema": { "type": "object", "properties": { "token": { "type": "string" }, "expires_at": { "type": "string" },
                 "previous_login": { "oneOf": [{ "type": "null" }, { "$ref": "#/components/schemas/PreviousLogin" }] } } } } } },
-                "401": err("unauthenticated: wrong username or password (the same answer for an unknown name, a wrong password and a disabled account); second_factor_required: the account's one-time code is missing or wrong"),
-                "403": err("password_expired: change the password on the web first; second_factor_required: the role requires a second factor, enrol one on the web first"), "422": err("the username holds control characters or is too long"), "429": err("too many failed logins for this username or from this address: too_many_attempts, wait the seconds the message names") } },
+                "401": err("unauthenticated: wrong username or password (the same answer for an unknown name, a wrong password and a disabled account); second_factor_required: the account's one-time code is missing or wrong, or its role requires a second factor and none is enrolled (enrol on the web first)"),
+                "403": err("password_expired: change the password on the web first"), "422": err("the username holds control characters or is too long"), "429": err("too many failed logins for this username or from this address: too_many_attempts, wait the seconds the message names") } },
         "delete": { "tags": ["auth"], "summary": "Revoke the token used", "responses": { "204": { "description": "revoked" } } },
     }));
     schemas.insert(
