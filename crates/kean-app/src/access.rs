@@ -499,7 +499,11 @@ impl Access {
         }
         if demo {
             if password.chars().count() < 8 {
-                errors.push(FieldError::new("password", "密码：至少8位", "password: at least 8 characters"));
+                errors.push(FieldError::new(
+                    "password",
+                    "密码：至少8位",
+                    "password: at least 8 characters",
+                ));
             }
         } else if let Err(e) = check_password_policy(password, username) {
             errors.push(e);

@@ -390,7 +390,9 @@ impl Access {
             .map_err(AppError::from_store)?
             .ok_or_else(AppError::not_found)?;
         if !verify_password(password.to_string(), hash).await {
-            self.app.note_failure(&user, "wrong password (re-authentication)", source).await?;
+            self.app
+                .note_failure(&user, "wrong password (re-authentication)", source)
+                .await?;
             return Err(AppError::field(
                 ErrorCode::Unauthenticated,
                 FieldError::new("password", "密码错误", "the password is wrong"),
@@ -476,7 +478,12 @@ impl Access {
     pub async fn change_my_password(&self, current: &str, new: &str, confirm: &str) -> Result<()> {
         let id = self.own_user_id()?;
         let user = self.app.user_of(self).await?;
-        let (hash, history) = self.app.store().password_hashes(id).await.map_err(AppError::from_store)?;
+        let (hash, history) = self
+            .app
+            .store()
+            .password_hashes(id)
+            .await
+            .map_err(AppError::from_store)?;
         if !verify_password(current.to_string(), hash.clone()).await {
             return Err(AppError::validation(vec![FieldError::new(
                 "current_password",
@@ -660,9 +667,21 @@ mod tests {
         // One step either side is accepted, two are not.
         let now = at(1_111_111_109);
         let code = totp_code(&secret, now).unwrap();
-        assert!(totp_step(&secret, &code, now + Duration::seconds(30)).unwrap().is_some());
-        assert!(totp_step(&secret, &code, now - Duration::seconds(30)).unwrap().is_some());
-        assert!(totp_step(&secret, &code, now + Duration::seconds(61)).unwrap().is_none());
+        assert!(
+            totp_step(&secret, &code, now + Duration::seconds(30))
+                .unwrap()
+                .is_some()
+        );
+        assert!(
+            totp_step(&secret, &code, now - Duration::seconds(30))
+                .unwrap()
+                .is_some()
+        );
+        assert!(
+            totp_step(&secret, &code, now + Duration::seconds(61))
+                .unwrap()
+                .is_none()
+        );
         assert!(totp_step(&secret, "12345", now).unwrap().is_none());
     }
 

@@ -244,9 +244,7 @@ impl App {
             last_seen_at: None,
             authenticated_at: (stored_stage == "full").then(|| self.now_ts()),
             stage: stored_stage.into(),
-            previous_login: previous_login
-                .as_ref()
-                .and_then(|p| serde_json::to_string(p).ok()),
+            previous_login: previous_login.as_ref().and_then(|p| serde_json::to_string(p).ok()),
             source: Some(source.to_string()),
         };
         self.store()
@@ -340,7 +338,11 @@ impl App {
                 "the session has expired; log in again",
             ));
         }
-        let parse = |t: &str| chrono::DateTime::parse_from_rfc3339(t).ok().map(|t| t.with_timezone(&chrono::Utc));
+        let parse = |t: &str| {
+            chrono::DateTime::parse_from_rfc3339(t)
+                .ok()
+                .map(|t| t.with_timezone(&chrono::Utc))
+        };
         let last_seen = parse(row.last_seen_at.as_deref().unwrap_or(&row.created_at));
         if kind == SessionKind::Web {
             if last_seen.is_none_or(|t| now - t >= self.settings.idle_timeout) {

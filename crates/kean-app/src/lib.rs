@@ -28,11 +28,11 @@ use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use kean_core::Clock;
 use kean_store::Store;
 
+pub use access::{Access, AuditBreak, EXPORT_ROW_CAP, Export, Listing, UserAction};
 pub use account::{
     AccountView, Enrolment, LoginEvent, PASSWORD_HISTORY, PreviousLogin, RECOVERY_CODES, Stage, requires_second_factor,
     totp_code,
 };
-pub use access::{Access, AuditBreak, EXPORT_ROW_CAP, Export, Listing, UserAction};
 pub use auth::{LoginOk, SessionKind, Settings};
 pub use error::AppError;
 pub use import::{FileImport, ImportOutcome, ImportProgress, ImportRow, ImportSource, ImportStage, RowError};

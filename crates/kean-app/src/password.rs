@@ -41,7 +41,9 @@ pub(crate) fn check_password_policy(pw: &str, username: &str) -> std::result::Re
     ];
     let have = classes.iter().filter(|c| **c).count();
     if have < 3 {
-        zh.push(format!("须包含大写字母、小写字母、数字、符号中的至少3类（现有{have}类）"));
+        zh.push(format!(
+            "须包含大写字母、小写字母、数字、符号中的至少3类（现有{have}类）"
+        ));
         en.push(format!(
             "must mix at least 3 of upper case, lower case, digits and symbols (it has {have})"
         ));

@@ -12,7 +12,7 @@ use crate::screening::{
     ResultFilter, ResultRow, ResultStatus, ScreenedParty, ScreeningSummary, StoredEntry,
 };
 use crate::types::{
-    AggRow, Backend, GroupBy, ImportRecord, KeyRow, ListQuery, NewImport, NewUser, Page, SessionRow, TotpState, Taken,
+    AggRow, Backend, GroupBy, ImportRecord, KeyRow, ListQuery, NewImport, NewUser, Page, SessionRow, Taken, TotpState,
     UploadQuota, User, UserChange, WriteMeta,
 };
 

@@ -165,7 +165,10 @@ pub enum UserChange {
     Password(String),
     /// The account's holder changes their own password (its hash); the
     /// previous one joins the history, of which the last `keep` are kept.
-    OwnPassword { hash: String, keep: i64 },
+    OwnPassword {
+        hash: String,
+        keep: i64,
+    },
     /// An administrator removes the account's second factor and recovery codes.
     ResetSecondFactor,
 }

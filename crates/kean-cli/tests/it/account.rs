@@ -80,16 +80,22 @@ async fn weak_and_reused_passwords_are_refused_with_the_reason(s: Server) {
     let b = basics(&s.app).await;
     let admin_pw = user(&s.app, "boss", Role::Admin, None).await;
     let admin = Api::login(&s.base, "boss", &admin_pw).await;
-    let create = |pw: &'static str| {
-        json!({ "username": "clerk", "display_name": "办事员", "role": "liaison", "org_id": b.org_a, "password": pw })
-    };
+    let create = |pw: &'static str| json!({ "username": "clerk", "display_name": "办事员", "role": "liaison", "org_id": b.org_a, "password": pw });
     for (pw, en, zh) in [
         ("Ab1!", "at least 10 characters (it has 4)", "至少10位（现为4位）"),
-        ("abcdefghijkl", "at least 3 of upper case, lower case, digits and symbols (it has 1)", "至少3类（现有1类）"),
+        (
+            "abcdefghijkl",
+            "at least 3 of upper case, lower case, digits and symbols (it has 1)",
+            "至少3类（现有1类）",
+        ),
         ("Clerk-2025-ok", "must not contain the username", "不能包含用户名"),
     ] {
         let (st, e) = admin.post("/api/v1/users", create(pw)).await;
-        assert_eq!((st, e["error"]["code"].as_str()), (422, Some("validation_failed")), "{e}");
+        assert_eq!(
+            (st, e["error"]["code"].as_str()),
+            (422, Some("validation_failed")),
+            "{e}"
+        );
         let f = &e["error"]["fields"][0];
         assert_eq!(f["field"], "password", "{e}");
         assert!(f["message"].as_str().unwrap().contains(en), "{e}");
@@ -105,16 +111,18 @@ async fn weak_and_reused_passwords_are_refused_with_the_reason(s: Server) {
     // the last five, are refused, each naming why; nothing changes.
     let web = Web::login(&s.base, "clerk", "Yuci-2025-ok").await;
     let webr = &web;
-    let change = move |current: &'static str, new: &'static str| {
-        async move {
-            post_form(
-                webr,
-                "/account/password",
-                "/account/password",
-                &[("current_password", current), ("new_password", new), ("confirm_password", new)],
-            )
-            .await
-        }
+    let change = move |current: &'static str, new: &'static str| async move {
+        post_form(
+            webr,
+            "/account/password",
+            "/account/password",
+            &[
+                ("current_password", current),
+                ("new_password", new),
+                ("confirm_password", new),
+            ],
+        )
+        .await
     };
     let (st, html, _) = change("wrong-Passw0rd", "Taigu-2025-ok").await;
     assert_eq!(st, 422);
@@ -145,7 +153,11 @@ async fn weak_and_reused_passwords_are_refused_with_the_reason(s: Server) {
     let (st, e) = admin
         .post("/api/v1/users/1/password", json!({ "password": "boss-Passw0rd-1" }))
         .await;
-    assert_eq!((st, e["error"]["fields"][0]["field"].as_str()), (422, Some("password")), "{e}");
+    assert_eq!(
+        (st, e["error"]["fields"][0]["field"].as_str()),
+        (422, Some("password")),
+        "{e}"
+    );
 }
 on_both!(weak_and_reused_passwords_are_refused_with_the_reason);
 
@@ -156,11 +168,26 @@ async fn an_expired_password_must_be_changed_before_anything_else(s: Server) {
     let http = browser();
     let r = post_login_form(&http, &s.base, "clerk", &pw).await;
     assert_eq!((r.status().as_u16(), location(&r)), (303, "/account/password".into()));
-    let r = http.get(format!("{}/registry/organizations", s.base)).send().await.unwrap();
-    assert_eq!((r.status().as_u16(), location(&r)), (303, "/account/password".into()), "nothing else");
+    let r = http
+        .get(format!("{}/registry/organizations", s.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        (r.status().as_u16(), location(&r)),
+        (303, "/account/password".into()),
+        "nothing else"
+    );
     let (st, e) = token_answer(&s, "clerk", &pw, None).await;
-    assert_eq!((st, e["error"]["code"].as_str()), (403, Some("password_expired")), "{e}");
-    let web = Web { base: s.base.clone(), http };
+    assert_eq!(
+        (st, e["error"]["code"].as_str()),
+        (403, Some("password_expired")),
+        "{e}"
+    );
+    let web = Web {
+        base: s.base.clone(),
+        http,
+    };
     let (st, html) = web.get("/account/password").await;
     assert_eq!(st, 200);
     assert!(html.contains("密码已过期"), "{html}");
@@ -168,11 +195,19 @@ async fn an_expired_password_must_be_changed_before_anything_else(s: Server) {
         &web,
         "/account/password",
         "/account/password",
-        &[("current_password", &pw), ("new_password", "Fresh-2026-pw"), ("confirm_password", "Fresh-2026-pw")],
+        &[
+            ("current_password", &pw),
+            ("new_password", "Fresh-2026-pw"),
+            ("confirm_password", "Fresh-2026-pw"),
+        ],
     )
     .await;
     assert_eq!((st, loc.as_deref()), (303, Some("/")));
-    assert_eq!(web.get("/registry/organizations").await.0, 200, "changed: the session is whole");
+    assert_eq!(
+        web.get("/registry/organizations").await.0,
+        200,
+        "changed: the session is whole"
+    );
     assert_eq!(token_answer(&s, "clerk", "Fresh-2026-pw", None).await.0, 201);
 }
 on_both!(an_expired_password_must_be_changed_before_anything_else);
@@ -218,26 +253,55 @@ async fn the_second_factor_is_enrolled_then_asked_and_recovery_codes_work_once(s
     let pw = user(&s.app, "chief", Role::Admin, None).await;
     // An administrator without a second factor may only enrol one.
     let (st, e) = token_answer(&s, "chief", &pw, None).await;
-    assert_eq!((st, e["error"]["code"].as_str()), (401, Some("second_factor_required")), "{e}");
+    assert_eq!(
+        (st, e["error"]["code"].as_str()),
+        (401, Some("second_factor_required")),
+        "{e}"
+    );
     let http = browser();
     let r = post_login_form(&http, &s.base, "chief", &pw).await;
-    assert_eq!((r.status().as_u16(), location(&r)), (303, "/account/second-factor".into()));
-    let web = Web { base: s.base.clone(), http };
+    assert_eq!(
+        (r.status().as_u16(), location(&r)),
+        (303, "/account/second-factor".into())
+    );
+    let web = Web {
+        base: s.base.clone(),
+        http,
+    };
     let r = web.http.get(format!("{}/system/users", s.base)).send().await.unwrap();
     assert_eq!(r.status(), 303, "nothing else before enrolling");
     let (st, html) = web.get("/account/second-factor").await;
     assert_eq!(st, 200);
     let secret = secret_of(&html);
-    assert!(html.contains(&format!("otpauth://totp/kean:chief?secret={secret}")), "{html}");
-    assert_eq!(secret_of(&web.get("/account/second-factor").await.1), secret, "a reload shows the same secret");
+    assert!(
+        html.contains(&format!("otpauth://totp/kean:chief?secret={secret}")),
+        "{html}"
+    );
+    assert_eq!(
+        secret_of(&web.get("/account/second-factor").await.1),
+        secret,
+        "a reload shows the same secret"
+    );
     let now = |s: &Server| s.clock.now();
     use kean_core::Clock;
     let right = kean_app::totp_code(&secret, now(&s)).unwrap();
     let wrong = if right == "000000" { "111111" } else { "000000" };
-    let (st, html, _) = post_form(&web, "/account/second-factor", "/account/second-factor", &[("totp", wrong)]).await;
+    let (st, html, _) = post_form(
+        &web,
+        "/account/second-factor",
+        "/account/second-factor",
+        &[("totp", wrong)],
+    )
+    .await;
     assert_eq!(st, 422);
     assert!(html.contains("动态口令：不正确"), "{html}");
-    let (st, html, _) = post_form(&web, "/account/second-factor", "/account/second-factor", &[("totp", &right)]).await;
+    let (st, html, _) = post_form(
+        &web,
+        "/account/second-factor",
+        "/account/second-factor",
+        &[("totp", &right)],
+    )
+    .await;
     assert_eq!(st, 200, "{html}");
     let codes = recovery_codes_of(&html);
     assert_eq!(codes.len(), 10, "{html}");
@@ -252,22 +316,34 @@ async fn the_second_factor_is_enrolled_then_asked_and_recovery_codes_work_once(s
     let csrf = csrf_of(&html);
     let right = kean_app::totp_code(&secret, now(&s)).unwrap();
     let wrong = if right == "000000" { "111111" } else { "000000" };
-    let (st, html, _) = web.post("/login/second-factor", &[("_csrf", &csrf), ("totp", wrong)]).await;
+    let (st, html, _) = web
+        .post("/login/second-factor", &[("_csrf", &csrf), ("totp", wrong)])
+        .await;
     assert_eq!(st, 401);
     assert!(html.contains("动态口令或恢复码错误"), "{html}");
-    let (st, _, loc) = web.post("/login/second-factor", &[("_csrf", &csrf), ("totp", &right)]).await;
+    let (st, _, loc) = web
+        .post("/login/second-factor", &[("_csrf", &csrf), ("totp", &right)])
+        .await;
     assert_eq!((st, loc.as_deref()), (303, Some("/")));
     assert_eq!(web.get("/system/users").await.0, 200);
 
     // The API: the code with the password; a recovery code once; a code once.
     let (st, e) = token_answer(&s, "chief", &pw, None).await;
-    assert_eq!((st, e["error"]["code"].as_str()), (401, Some("second_factor_required")), "{e}");
+    assert_eq!(
+        (st, e["error"]["code"].as_str()),
+        (401, Some("second_factor_required")),
+        "{e}"
+    );
     let (st, e) = token_answer(&s, "chief", &pw, Some(&right)).await;
     assert_eq!(st, 401, "the code was used: {e}");
     let (st, e) = token_answer(&s, "chief", &pw, Some(&codes[3].to_uppercase())).await;
     assert_eq!(st, 201, "a recovery code as typed: {e}");
     let (st, e) = token_answer(&s, "chief", &pw, Some(&codes[3])).await;
-    assert_eq!((st, e["error"]["code"].as_str()), (401, Some("second_factor_required")), "used once: {e}");
+    assert_eq!(
+        (st, e["error"]["code"].as_str()),
+        (401, Some("second_factor_required")),
+        "used once: {e}"
+    );
     s.clock.advance(Duration::from_secs(30));
     let code = kean_app::totp_code(&secret, now(&s)).unwrap();
     let (st, e) = token_answer(&s, "chief", &pw, Some(&code)).await;
@@ -278,7 +354,13 @@ async fn the_second_factor_is_enrolled_then_asked_and_recovery_codes_work_once(s
         http: reqwest::Client::new(),
     };
     let (_, me) = api.get("/api/v1/me").await;
-    assert_eq!((me["second_factor_enabled"].as_bool(), me["second_factor_required"].as_bool()), (Some(true), Some(true)));
+    assert_eq!(
+        (
+            me["second_factor_enabled"].as_bool(),
+            me["second_factor_required"].as_bool()
+        ),
+        (Some(true), Some(true))
+    );
     let (_, html) = web.get("/account").await;
     assert!(html.contains("剩余恢复码 9 个"), "{html}");
 
@@ -302,7 +384,10 @@ async fn the_second_factor_is_enrolled_then_asked_and_recovery_codes_work_once(s
     let r = post_login_form(&http, &s.base, "chief", &pw).await;
     assert_eq!(location(&r), "/account/second-factor");
     let (st, e) = token_answer(&s, "chief", &pw, Some(&codes[4])).await;
-    assert_eq!(st, 401, "not enrolled any more: the recovery code is no second factor now: {e}");
+    assert_eq!(
+        st, 401,
+        "not enrolled any more: the recovery code is no second factor now: {e}"
+    );
 }
 on_both_strict!(the_second_factor_is_enrolled_then_asked_and_recovery_codes_work_once);
 
@@ -314,7 +399,11 @@ async fn a_sensitive_act_needs_a_recent_authentication(s: Server) {
     let admin = Api::login(&s.base, "boss", &admin_pw).await;
     s.clock.advance(min(11));
     let (st, e) = admin.post(&format!("/api/v1/users/{clerk}/disable"), json!({})).await;
-    assert_eq!((st, e["error"]["code"].as_str()), (403, Some("reauthentication_required")), "{e}");
+    assert_eq!(
+        (st, e["error"]["code"].as_str()),
+        (403, Some("reauthentication_required")),
+        "{e}"
+    );
     let (_, users) = admin.get("/api/v1/users").await;
     let disabled = |users: &serde_json::Value| {
         users["items"]
@@ -326,7 +415,9 @@ async fn a_sensitive_act_needs_a_recent_authentication(s: Server) {
             .as_bool()
     };
     assert_eq!(disabled(&users), Some(false), "nothing was done");
-    let (st, e) = admin.post("/api/v1/auth/reauth", json!({ "password": "wrong-Passw0rd" })).await;
+    let (st, e) = admin
+        .post("/api/v1/auth/reauth", json!({ "password": "wrong-Passw0rd" }))
+        .await;
     assert_eq!(st, 401, "{e}");
     let (st, _) = admin.post("/api/v1/auth/reauth", json!({ "password": admin_pw })).await;
     assert_eq!(st, 204);
@@ -338,7 +429,10 @@ async fn a_sensitive_act_needs_a_recent_authentication(s: Server) {
     let web = Web::login(&s.base, "boss", &admin_pw).await;
     s.clock.advance(min(11));
     let (st, _, loc) = post_form(&web, "/system/users", &format!("/system/users/{clerk}/enable"), &[]).await;
-    assert_eq!((st, loc.as_deref()), (303, Some("/account/reauth?next=%2Fsystem%2Fusers")));
+    assert_eq!(
+        (st, loc.as_deref()),
+        (303, Some("/account/reauth?next=%2Fsystem%2Fusers"))
+    );
     let (st, html, loc) = post_form(
         &web,
         "/account/reauth?next=%2Fsystem%2Fusers",
@@ -378,7 +472,12 @@ async fn the_last_login_is_shown_and_the_own_history_only(s: Server) {
     assert_eq!(me["previous_login"], second["previous_login"]);
     let (st, h) = api.get("/api/v1/me/logins").await;
     assert_eq!(st, 200);
-    let actions: Vec<&str> = h["items"].as_array().unwrap().iter().map(|i| i["action"].as_str().unwrap()).collect();
+    let actions: Vec<&str> = h["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["action"].as_str().unwrap())
+        .collect();
     assert_eq!(actions, ["login", "login", "login_failed", "login"], "{h}");
 
     // Someone else's logins and failures are not in it.
@@ -388,7 +487,12 @@ async fn the_last_login_is_shown_and_the_own_history_only(s: Server) {
     let (_, h2) = api.get("/api/v1/me/logins").await;
     assert_eq!(h2["items"], h["items"], "{h2}");
     let (_, theirs) = other.get("/api/v1/me/logins").await;
-    let actions: Vec<&str> = theirs["items"].as_array().unwrap().iter().map(|i| i["action"].as_str().unwrap()).collect();
+    let actions: Vec<&str> = theirs["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["action"].as_str().unwrap())
+        .collect();
     assert_eq!(actions, ["login_failed", "login"], "{theirs}");
     let (st, html) = web.get("/account").await;
     assert_eq!(st, 200);
@@ -400,10 +504,19 @@ async fn pages_and_api_answers_carry_the_security_headers(s: Server) {
     let http = reqwest::Client::new();
     for path in ["/login", "/api/v1/me", "/api/openapi.json", "/no-such-page"] {
         let r = http.get(format!("{}{path}", s.base)).send().await.unwrap();
-        let h = |n: &str| r.headers().get(n).and_then(|v| v.to_str().ok()).unwrap_or("").to_string();
+        let h = |n: &str| {
+            r.headers()
+                .get(n)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_string()
+        };
         let csp = h("content-security-policy");
         assert!(csp.contains("default-src 'self'"), "{path}: {csp}");
-        assert!(csp.contains("script-src 'self'") && !csp.contains("script-src 'self' 'unsafe"), "{path}: {csp}");
+        assert!(
+            csp.contains("script-src 'self'") && !csp.contains("script-src 'self' 'unsafe"),
+            "{path}: {csp}"
+        );
         assert!(csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
         assert_eq!(h("x-content-type-options"), "nosniff", "{path}");
         assert_eq!(h("referrer-policy"), "same-origin", "{path}");
@@ -415,7 +528,9 @@ on_both!(pages_and_api_answers_carry_the_security_headers);
 
 #[tokio::test]
 async fn the_demo_accounts_keep_their_published_passwords() {
-    let Some(s) = crate::common::start_strict(Backend::Sqlite).await else { return };
+    let Some(s) = crate::common::start_strict(Backend::Sqlite).await else {
+        return;
+    };
     let a = s.app.system_access("demo");
     a.create_demo_user("admin", "管理员", Role::Admin, None, "Admin2025")
         .await
@@ -429,5 +544,9 @@ async fn the_demo_accounts_keep_their_published_passwords() {
         "a year later the demo password still works (the administrator enrols a second factor)"
     );
     let (st, e) = token_answer(&s, "admin", "Admin2025", None).await;
-    assert_eq!((st, e["error"]["code"].as_str()), (401, Some("second_factor_required")), "{e}");
+    assert_eq!(
+        (st, e["error"]["code"].as_str()),
+        (401, Some("second_factor_required")),
+        "{e}"
+    );
 }

@@ -433,7 +433,10 @@ impl AccountStore for SqlStore {
         let mut tx = self.write_tx().await?;
         let n = q(
             "UPDATE sessions SET stage = 'full', authenticated_at = $1, last_seen_at = $1 WHERE token_hash = $2".into(),
-            vec![Arg::Text(Some(meta.at.clone())), Arg::Text(Some(token_hash.to_string()))],
+            vec![
+                Arg::Text(Some(meta.at.clone())),
+                Arg::Text(Some(token_hash.to_string())),
+            ],
         )
         .execute(&mut *tx)
         .await?

@@ -31,10 +31,7 @@ pub(crate) const MIGRATIONS_SQLITE: &[(i64, &str)] = &[
         include_str!("../../migrations/sqlite/0013_one_name_per_concept.sql"),
     ),
     (14, include_str!("../../migrations/sqlite/0014_audit_by_actor.sql")),
-    (
-        17,
-        include_str!("../../migrations/sqlite/0017_account_security.sql"),
-    ),
+    (17, include_str!("../../migrations/sqlite/0017_account_security.sql")),
 ];
 pub(crate) const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/postgres/0001_init.sql")),
@@ -57,10 +54,7 @@ pub(crate) const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[
         include_str!("../../migrations/postgres/0013_one_name_per_concept.sql"),
     ),
     (14, include_str!("../../migrations/postgres/0014_audit_by_actor.sql")),
-    (
-        17,
-        include_str!("../../migrations/postgres/0017_account_security.sql"),
-    ),
+    (17, include_str!("../../migrations/postgres/0017_account_security.sql")),
 ];
 
 /// The migrations of a database, in order.

@@ -64,10 +64,7 @@ fn step(lang: Lang, csrf: &str, mode: &'static str, action: &'static str) -> Ste
                 "Type the 6-digit code your authenticator shows; without your phone, use a recovery code.",
             ),
         ),
-        "password" => (
-            tr(lang, "修改密码", "Change password"),
-            String::new(),
-        ),
+        "password" => (tr(lang, "修改密码", "Change password"), String::new()),
         "enrol" => (
             tr(lang, "绑定认证器", "Enrol an authenticator"),
             tr(
@@ -129,10 +126,17 @@ pub async fn second_factor_page(p: PendingUser) -> Response {
     if let Some(r) = elsewhere(p.stage, Stage::SecondFactor) {
         return r;
     }
-    render(&step(p.user.lang, &p.user.csrf, "code", "/login/second-factor"), StatusCode::OK)
+    render(
+        &step(p.user.lang, &p.user.csrf, "code", "/login/second-factor"),
+        StatusCode::OK,
+    )
 }
 
-pub async fn second_factor_submit(axum::extract::State(st): axum::extract::State<crate::state::AppState>, Source(source): Source, f: PendingForm) -> Response {
+pub async fn second_factor_submit(
+    axum::extract::State(st): axum::extract::State<crate::state::AppState>,
+    Source(source): Source,
+    f: PendingForm,
+) -> Response {
     let u = &f.pending.user;
     if let Some(r) = elsewhere(f.pending.stage, Stage::SecondFactor) {
         return r;

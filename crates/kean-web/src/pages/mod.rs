@@ -24,9 +24,18 @@ pub fn router() -> Router<AppState> {
             get(account::second_factor_page).post(account::second_factor_submit),
         )
         .route("/account", get(account::account_page))
-        .route("/account/password", get(account::password_page).post(account::password_submit))
-        .route("/account/second-factor", get(account::enrol_page).post(account::enrol_submit))
-        .route("/account/reauth", get(account::reauth_page).post(account::reauth_submit))
+        .route(
+            "/account/password",
+            get(account::password_page).post(account::password_submit),
+        )
+        .route(
+            "/account/second-factor",
+            get(account::enrol_page).post(account::enrol_submit),
+        )
+        .route(
+            "/account/reauth",
+            get(account::reauth_page).post(account::reauth_submit),
+        )
         .route("/", get(home::home))
         .route("/statistics/export.xlsx", get(exchange::statistics_xlsx))
         .route("/statistics/export.csv", get(exchange::statistics_csv))
