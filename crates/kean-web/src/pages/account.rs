@@ -297,12 +297,17 @@ pub async fn account_page(u: WebUser) -> PageResult {
                 crate::i18n::MISSING => e.action.clone(),
                 t => t.to_string(),
             };
-            (
-                kean_core::display_time(&e.at),
-                action,
-                e.source.unwrap_or_default(),
-                e.detail.unwrap_or_default(),
-            )
+            let detail = e.detail.unwrap_or_default();
+            let detail = match (lang.zh(), detail.as_str()) {
+                (true, "web") => "网页".to_string(),
+                (true, "api") => "接口令牌".to_string(),
+                (true, "wrong password") => "密码错误".to_string(),
+                (true, "wrong second factor") => "动态口令错误".to_string(),
+                (true, "wrong password (re-authentication)") => "重新验证时密码错误".to_string(),
+                (true, "disabled account") => "账号已停用".to_string(),
+                _ => detail,
+            };
+            (kean_core::display_time(&e.at), action, e.source.unwrap_or_default(), detail)
         })
         .collect();
     let page = AccountPage {

@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use kean_app::SessionKind;
 use kean_core::ErrorCode;
 
-use crate::auth::{LANG_COOKIE, PRE_COOKIE, Source, WebForm, cookie, lang_of, same_secret, session_cookie};
+use crate::auth::{LANG_COOKIE, PRE_COOKIE, PendingForm, Source, cookie, lang_of, same_secret, session_cookie};
 use crate::i18n::Lang;
 use crate::respond::{OrPage, PageResult, render};
 use crate::state::AppState;
@@ -129,8 +129,11 @@ pub async fn login_submit(
     }
 }
 
-pub async fn logout(State(st): State<AppState>, f: WebForm) -> PageResult {
-    st.app.logout(&f.user.token, &f.user.access).await.or_page(&f.user)?;
+/// Signing out works in every stage of a login (also while the second
+/// factor, a password change or an enrolment is due).
+pub async fn logout(State(st): State<AppState>, f: PendingForm) -> PageResult {
+    let u = &f.pending.user;
+    st.app.logout(&u.token, &u.access).await.or_page(u)?;
     let mut res = Redirect::to("/login").into_response();
     if let Ok(v) = session_cookie("", 0, st.app.settings().secure_cookies).parse() {
         res.headers_mut().append(header::SET_COOKIE, v);
