@@ -12,6 +12,10 @@ use super::args::{AUDIT_COLS, Arg, USER_COLS, decode_audit, decode_user, q};
 use super::write_tx::draft;
 use crate::traits::AccountStore;
 
+/// Previous passwords kept after an administrator's reset (kean-app's
+/// history: the current password and four before it).
+const PASSWORDS_KEPT: i64 = 4;
+
 #[async_trait]
 impl AccountStore for SqlStore {
     async fn create_user(&self, user: &NewUser, meta: &WriteMeta) -> Result<User> {
@@ -356,7 +360,13 @@ impl AccountStore for SqlStore {
         if n == 0 {
             return Err(StoreError::NotFound);
         }
-        if let UserChange::OwnPassword { keep, .. } = change {
+        let keep = match change {
+            UserChange::OwnPassword { keep, .. } => Some(*keep),
+            // An administrator's reset keeps as many as the holder's change.
+            UserChange::Password(_) => Some(PASSWORDS_KEPT),
+            _ => None,
+        };
+        if let Some(keep) = keep {
             // The last `keep` previous passwords are kept, older ones forgotten.
             let old: Vec<String> = q(
                 "SELECT changed_at FROM password_history WHERE user_id = $1 ORDER BY changed_at DESC".into(),
@@ -367,7 +377,7 @@ impl AccountStore for SqlStore {
             .iter()
             .map(|r| r.try_get::<String, _>("changed_at"))
             .collect::<std::result::Result<_, _>>()?;
-            if let Some(cut) = old.get((*keep).max(0) as usize) {
+            if let Some(cut) = old.get(keep.max(0) as usize) {
                 q(
                     "DELETE FROM password_history WHERE user_id = $1 AND changed_at <= $2".into(),
                     vec![Arg::Int(Some(user_id)), Arg::Text(Some(cut.clone()))],

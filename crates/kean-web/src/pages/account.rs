@@ -307,7 +307,12 @@ pub async fn account_page(u: WebUser) -> PageResult {
                 (true, "disabled account") => "账号已停用".to_string(),
                 _ => detail,
             };
-            (kean_core::display_time(&e.at), action, e.source.unwrap_or_default(), detail)
+            (
+                kean_core::display_time(&e.at),
+                action,
+                e.source.unwrap_or_default(),
+                detail,
+            )
         })
         .collect();
     let page = AccountPage {
