@@ -474,7 +474,8 @@ impl Access {
 
     /// Changes the holder's own password: the current one must be given;
     /// the new one must meet the policy and differ from the last
-    /// [`PASSWORD_HISTORY`] passwords. Nothing changes when any check fails.
+    /// [`PASSWORD_HISTORY`] passwords. Nothing changes when any check fails;
+    /// after the change the account's other sessions and tokens end.
     pub async fn change_my_password(&self, current: &str, new: &str, confirm: &str) -> Result<()> {
         let id = self.own_user_id()?;
         let user = self.app.user_of(self).await?;
@@ -520,6 +521,7 @@ impl Access {
         let change = UserChange::OwnPassword {
             hash: hash_password(new.to_string()).await?,
             keep: (PASSWORD_HISTORY - 1) as i64,
+            session: self.session.as_ref().map(|s| s.token_hash.clone()),
         };
         self.app
             .store()

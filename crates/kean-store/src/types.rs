@@ -164,10 +164,13 @@ pub enum UserChange {
     /// An administrator sets a password (its hash).
     Password(String),
     /// The account's holder changes their own password (its hash); the
-    /// previous one joins the history, of which the last `keep` are kept.
+    /// previous one joins the history, of which the last `keep` are kept,
+    /// and every other session of the account ends (the one whose token
+    /// hash is `session` stays).
     OwnPassword {
         hash: String,
         keep: i64,
+        session: Option<String>,
     },
     /// An administrator removes the account's second factor and recovery codes.
     ResetSecondFactor,

@@ -109,6 +109,7 @@ async fn weak_and_reused_passwords_are_refused_with_the_reason(s: Server) {
 
     // The holder changes the password: the current one again, and any of
     // the last five, are refused, each naming why; nothing changes.
+    let elsewhere = Api::login(&s.base, "clerk", "Yuci-2025-ok").await;
     let web = Web::login(&s.base, "clerk", "Yuci-2025-ok").await;
     let webr = &web;
     let change = move |current: &'static str, new: &'static str| async move {
@@ -133,12 +134,20 @@ async fn weak_and_reused_passwords_are_refused_with_the_reason(s: Server) {
     let (st, html, _) = change("Yuci-2025-ok", "short").await;
     assert_eq!(st, 422);
     assert!(html.contains("密码：至少10位（现为5位）"), "{html}");
+    assert_eq!(elsewhere.get("/api/v1/me").await.0, 200, "refused changes end nothing");
     let mut current = "Yuci-2025-ok";
     for next in ["Pass-one-2025", "Pass-two-2025", "Pass-three-2025", "Pass-four-2025"] {
         let (st, html, loc) = change(current, next).await;
         assert_eq!((st, loc.as_deref()), (303, Some("/account")), "{html}");
         current = next;
     }
+    let (st, e) = elsewhere.get("/api/v1/me").await;
+    assert_eq!(
+        (st, e["error"]["code"].as_str()),
+        (401, Some("unauthenticated")),
+        "a change ends the other sessions: {e}"
+    );
+    assert_eq!(webr.get("/account").await.0, 200, "but not the one that made it");
     // The first password is five back: still refused; a sixth is taken.
     let (st, html, _) = change(current, "Yuci-2025-ok").await;
     assert_eq!(st, 422, "{html}");

@@ -394,6 +394,17 @@ impl AccountStore for SqlStore {
             .execute(&mut *tx)
             .await?;
         }
+        if let UserChange::OwnPassword { session, .. } = change {
+            q(
+                "DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2".into(),
+                vec![
+                    Arg::Int(Some(user_id)),
+                    Arg::Text(Some(session.clone().unwrap_or_default())),
+                ],
+            )
+            .execute(&mut *tx)
+            .await?;
+        }
         if let UserChange::ResetSecondFactor = change {
             q(
                 "DELETE FROM recovery_codes WHERE user_id = $1".into(),
