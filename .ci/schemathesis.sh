@@ -44,7 +44,7 @@ base="http://127.0.0.1:$port"
 
 echo "schemathesis: kean serve --demo on ${db_url%%\?*} ($base)"
 started=$(date +%s)
-"$kean" serve --demo --listen "127.0.0.1:$port" --database-url "$db_url" >"$work/server.log" 2>&1 &
+"$kean" serve --demo --second-factor-optional --listen "127.0.0.1:$port" --database-url "$db_url" >"$work/server.log" 2>&1 &
 server=$!
 for _ in $(seq 1 600); do
   curl -sf "$base/healthz" >/dev/null 2>&1 && break

@@ -21,6 +21,9 @@ pub enum UserAction {
     Unlock,
     SetDisabled(bool),
     Password(String),
+    /// Removes the account's second factor and recovery codes (it enrols
+    /// again at its next login if its role requires one).
+    ResetSecondFactor,
 }
 
 pub struct Access {
@@ -29,6 +32,8 @@ pub struct Access {
     /// The client's address, when the request came over the network
     /// (audited with reads of classified records).
     source: Option<std::net::IpAddr>,
+    /// The session a person's access came from (`None`: system access).
+    pub(crate) session: Option<crate::account::SessionInfo>,
 }
 
 /// At most this many records leave kean in one export.
@@ -62,6 +67,7 @@ impl Access {
             app,
             actor,
             source: None,
+            session: None,
         }
     }
 
@@ -554,7 +560,43 @@ impl Access {
         org_id: Option<i64>,
         password: &str,
     ) -> Result<User> {
+        self.create_account(username, display_name, role, org_id, password, false)
+            .await
+    }
+
+    /// The demo's accounts (kean-demo): their passwords are published in the
+    /// README, so they are exempt from the password policy and never expire.
+    /// Only the operator's system access may make them.
+    pub async fn create_demo_user(
+        &self,
+        username: &str,
+        display_name: &str,
+        role: Role,
+        org_id: Option<i64>,
+        password: &str,
+    ) -> Result<User> {
+        if self.session.is_some() {
+            return Err(AppError::new(
+                ErrorCode::Forbidden,
+                "演示账号只能由系统创建",
+                "demo accounts are made by the system only",
+            ));
+        }
+        self.create_account(username, display_name, role, org_id, password, true)
+            .await
+    }
+
+    async fn create_account(
+        &self,
+        username: &str,
+        display_name: &str,
+        role: Role,
+        org_id: Option<i64>,
+        password: &str,
+        demo: bool,
+    ) -> Result<User> {
         self.gate(Action::ManageUsers, None)?;
+        self.require_fresh_auth()?;
         // The three administrators are made at the machine (`kean user
         // create`) or given their role by the security administrator; the
         // system administrator creates business accounts only.
@@ -598,7 +640,15 @@ impl Access {
                 "display name: required, at most 50 characters, no control characters",
             ));
         }
-        if let Err(e) = check_password_policy(password) {
+        if demo {
+            if password.chars().count() < 8 {
+                errors.push(FieldError::new(
+                    "password",
+                    "密码：至少8位",
+                    "password: at least 8 characters",
+                ));
+            }
+        } else if let Err(e) = check_password_policy(password, username) {
             errors.push(e);
         }
         match (role.needs_organization(), org_id) {
@@ -645,6 +695,7 @@ impl Access {
             role,
             org_id,
             password_hash,
+            password_never_expires: demo,
         };
         self.app
             .store()
@@ -662,6 +713,7 @@ impl Access {
     /// Unlocks, disables/enables an account or sets a new password.
     pub async fn change_user(&self, user_id: i64, change: UserAction) -> Result<User> {
         self.gate(Action::ManageUsers, None)?;
+        self.require_fresh_auth()?;
         let change = match change {
             UserAction::Unlock => kean_store::UserChange::Unlock,
             UserAction::SetDisabled(true) if user_id == self.actor.user_id() => {
@@ -673,9 +725,17 @@ impl Access {
             }
             UserAction::SetDisabled(d) => kean_store::UserChange::SetDisabled(d),
             UserAction::Password(pw) => {
-                check_password_policy(&pw).map_err(|e| AppError::validation(vec![e]))?;
+                let target = self
+                    .app
+                    .store()
+                    .user_by_id(user_id)
+                    .await
+                    .map_err(AppError::from_store)?
+                    .ok_or_else(|| AppError::new(ErrorCode::NotFound, "用户不存在", "no such user"))?;
+                check_password_policy(&pw, &target.username).map_err(|e| AppError::validation(vec![e]))?;
                 kean_store::UserChange::Password(hash_password(pw).await?)
             }
+            UserAction::ResetSecondFactor => kean_store::UserChange::ResetSecondFactor,
         };
         let unlock = matches!(
             change,

@@ -7,13 +7,14 @@ use kean_core::audit::{AuditDraft, sm3_hex};
 use kean_core::{Actor, ErrorCode};
 use kean_store::{SessionRow, User, WriteMeta};
 
+use crate::account::{PreviousLogin, SessionInfo, Stage, enrolment_required, password_expired, second_factor_missing};
 use crate::password::{dummy_hash, random_token, verify_password};
 use crate::throttle::Noted;
 use crate::{Access, App, AppError, Result};
 
 /// The address failures are counted by: an IPv4 address, or an IPv6
 /// address's /64 network (one host commonly holds all of it).
-fn throttle_key(ip: IpAddr) -> IpAddr {
+pub(crate) fn throttle_key(ip: IpAddr) -> IpAddr {
     match ip {
         IpAddr::V4(_) => ip,
         IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
@@ -29,8 +30,20 @@ fn throttle_key(ip: IpAddr) -> IpAddr {
 
 #[derive(Debug, Clone)]
 pub struct Settings {
+    /// A browser session's absolute lifetime (12 hours).
     pub web_session: Duration,
+    /// A browser session ends after this long without a request (30 minutes).
+    pub idle_timeout: Duration,
+    /// An API token's lifetime (30 days; no idle timeout).
     pub api_token: Duration,
+    /// A password's age at which it must be changed (90 days).
+    pub password_max_age: Duration,
+    /// How recent an authentication a sensitive act needs (10 minutes).
+    pub reauth_window: Duration,
+    /// Whether the roles of [`crate::requires_second_factor`] must enrol a
+    /// second factor before they may do anything (on by default; the
+    /// integration tests of other capabilities turn it off).
+    pub second_factor_mandatory: bool,
     /// Mark the session cookie `Secure` (when kean is served over HTTPS,
     /// directly or behind a proxy).
     pub secure_cookies: bool,
@@ -45,8 +58,12 @@ pub struct Settings {
 impl Default for Settings {
     fn default() -> Self {
         Settings {
-            web_session: Duration::hours(8),
+            web_session: Duration::hours(12),
+            idle_timeout: Duration::minutes(30),
             api_token: Duration::days(30),
+            password_max_age: Duration::days(90),
+            reauth_window: Duration::minutes(10),
+            second_factor_mandatory: true,
             secure_cookies: false,
             trust_forwarded_for: false,
             upload_quota: kean_store::UploadQuota {
@@ -81,6 +98,11 @@ pub struct LoginOk {
     pub csrf_token: String,
     pub expires_at: String,
     pub user: User,
+    /// What the login still needs (a web login's second factor, an expired
+    /// password's change, a mandatory enrolment) before the session is full.
+    pub stage: Stage,
+    /// The account's login before this one.
+    pub previous_login: Option<PreviousLogin>,
 }
 
 fn bad_credentials() -> AppError {
@@ -92,7 +114,7 @@ fn bad_credentials() -> AppError {
 }
 
 impl App {
-    fn meta_for(&self, user_id: i64, name: &str) -> WriteMeta {
+    pub(crate) fn meta_for(&self, user_id: i64, name: &str) -> WriteMeta {
         WriteMeta {
             at: self.now_ts(),
             actor_id: user_id,
@@ -109,6 +131,22 @@ impl App {
     /// username (`throttle`), never locking the account; they are audited
     /// per address and window, not per attempt.
     pub async fn login(&self, username: &str, password: &str, kind: SessionKind, source: IpAddr) -> Result<LoginOk> {
+        self.login_with(username, password, None, kind, source).await
+    }
+
+    /// [`App::login`] with the second factor (a one-time code or a recovery
+    /// code). An API token is only issued to a login that is complete: the
+    /// second factor given when enrolled, the password not expired, a
+    /// mandatory second factor enrolled. A web login without the code opens
+    /// a session in the stage that asks for it (see `account`).
+    pub async fn login_with(
+        &self,
+        username: &str,
+        password: &str,
+        second: Option<&str>,
+        kind: SessionKind,
+        source: IpAddr,
+    ) -> Result<LoginOk> {
         let username = username.trim();
         kean_core::record::check_text("username", username, 128, false).map_err(|e| AppError::validation(vec![e]))?;
         let source = throttle_key(source);
@@ -173,7 +211,23 @@ impl App {
                 return Err(bad_credentials());
             }
         };
+        let mut stored_stage = "full";
+        if user.totp_enabled {
+            match (kind, second.filter(|c| !c.trim().is_empty())) {
+                (_, Some(code)) => self.second_factor_or_fail(&user, code, source).await?,
+                (SessionKind::Web, None) => stored_stage = "second_factor",
+                (SessionKind::Api, None) => return Err(second_factor_missing()),
+            }
+        }
+        if kind == SessionKind::Api {
+            match self.stage_of(&user, stored_stage) {
+                Stage::PasswordChange => return Err(password_expired()),
+                Stage::Enrol => return Err(enrolment_required()),
+                _ => {}
+            }
+        }
         self.login_guard.succeeded(username, source, now);
+        let previous_login = self.previous_login(user.id).await?;
         let token = random_token()?;
         let csrf_token = random_token()?;
         let ttl = match kind {
@@ -186,6 +240,12 @@ impl App {
             kind: kind.code().into(),
             csrf_token: csrf_token.clone(),
             expires_at: expires_at.clone(),
+            created_at: self.now_ts(),
+            last_seen_at: None,
+            authenticated_at: (stored_stage == "full").then(|| self.now_ts()),
+            stage: stored_stage.into(),
+            previous_login: previous_login.as_ref().and_then(|p| serde_json::to_string(p).ok()),
+            source: Some(source.to_string()),
         };
         self.store()
             .create_session(
@@ -195,11 +255,14 @@ impl App {
             )
             .await
             .map_err(AppError::from_store)?;
+        let stage = self.stage_of(&user, stored_stage);
         Ok(LoginOk {
             token,
             csrf_token,
             expires_at,
             user,
+            stage,
+            previous_login,
         })
     }
 
@@ -236,29 +299,78 @@ impl App {
     }
 
     /// Resolves a session cookie or API token to the gate for its user and
-    /// the session's CSRF token. The one place an [`Actor`] is made for a
-    /// person.
+    /// the session's CSRF token — only for a complete login: a session still
+    /// waiting for its second factor or the enrolment of one answers
+    /// `second_factor_required`, one whose password expired `password_expired`.
     pub async fn authenticate(&self, token: &str, kind: SessionKind) -> Result<(Access, String)> {
+        let (access, csrf, stage) = self.authenticate_pending(token, kind).await?;
+        match stage {
+            Stage::Full => Ok((access, csrf)),
+            Stage::SecondFactor => Err(second_factor_missing()),
+            Stage::Enrol => Err(enrolment_required()),
+            Stage::PasswordChange => Err(password_expired()),
+        }
+    }
+
+    /// Resolves a session in any stage, with the stage. The one place an
+    /// [`Actor`] is made for a person; the pages of the stages before a
+    /// complete login (second factor, password change, enrolment) use it
+    /// and only the account's own methods. A browser session ends after
+    /// `Settings::idle_timeout` without a request and at its absolute end.
+    pub async fn authenticate_pending(&self, token: &str, kind: SessionKind) -> Result<(Access, String, Stage)> {
         let unauth = || AppError::new(ErrorCode::Unauthenticated, "请先登录", "please log in");
         if token.is_empty() || token.len() > 128 {
             return Err(unauth());
         }
+        let token_hash = sm3_hex(token.as_bytes());
         let (row, user) = self
             .store()
-            .session(&sm3_hex(token.as_bytes()))
+            .session(&token_hash)
             .await
             .map_err(AppError::from_store)?
             .ok_or_else(unauth)?;
-        if row.kind != kind.code() || row.expires_at.as_str() <= self.now_ts().as_str() {
+        let now = self.now();
+        let now_ts = kean_core::format_ts(now);
+        if row.kind != kind.code() || row.expires_at.as_str() <= now_ts.as_str() {
             return Err(AppError::new(
                 ErrorCode::Unauthenticated,
                 "登录已过期，请重新登录",
                 "the session has expired; log in again",
             ));
         }
+        let parse = |t: &str| {
+            chrono::DateTime::parse_from_rfc3339(t)
+                .ok()
+                .map(|t| t.with_timezone(&chrono::Utc))
+        };
+        let last_seen = parse(row.last_seen_at.as_deref().unwrap_or(&row.created_at));
+        if kind == SessionKind::Web {
+            if last_seen.is_none_or(|t| now - t >= self.settings.idle_timeout) {
+                let mins = self.settings.idle_timeout.num_minutes();
+                return Err(AppError::new(
+                    ErrorCode::Unauthenticated,
+                    format!("超过 {mins} 分钟未操作，登录已过期，请重新登录"),
+                    format!("no activity for {mins} minutes: the session has expired; log in again"),
+                ));
+            }
+            // Noted at most once a minute: a write per request would cost
+            // every page a transaction.
+            if last_seen.is_some_and(|t| now - t >= Duration::seconds(60)) {
+                self.store()
+                    .touch_session(&token_hash, &now_ts)
+                    .await
+                    .map_err(AppError::from_store)?;
+            }
+        }
         if user.disabled {
             return Err(unauth());
         }
+        let stage = self.stage_of(&user, &row.stage);
+        let info = SessionInfo {
+            token_hash,
+            authenticated_at: row.authenticated_at.as_deref().and_then(parse),
+            previous_login: row.previous_login.as_deref().and_then(|p| serde_json::from_str(p).ok()),
+        };
         #[allow(clippy::disallowed_methods)] // the login is where a person becomes an actor
         let actor = Actor::authenticated(
             user.id,
@@ -268,7 +380,9 @@ impl App {
             user.org_id,
             user.clearance,
         );
-        Ok((self.access(actor), row.csrf_token))
+        let mut access = self.access(actor);
+        access.session = Some(info);
+        Ok((access, row.csrf_token, stage))
     }
 
     /// Whether any account exists (a new database has none until the

@@ -47,6 +47,7 @@ impl Access {
     /// (audited `set_setting`). At most 机密.
     pub async fn set_ceiling(&self, level: &str) -> Result<Ceiling> {
         self.check(Action::ManageConfidentiality, None)?;
+        self.require_fresh_auth()?;
         let parsed = Classification::parse(level).ok_or_else(|| {
             AppError::field(
                 ErrorCode::ValidationFailed,
@@ -82,6 +83,7 @@ impl Access {
     /// changes their own role.
     pub async fn set_role(&self, user_id: i64, role: &str) -> Result<User> {
         self.check(Action::AssignRoles, None)?;
+        self.require_fresh_auth()?;
         let bad =
             |zh: String, en: String| AppError::field(ErrorCode::ValidationFailed, FieldError::new("role", zh, en));
         let codes: Vec<&str> = Role::ALL.iter().map(|r| r.code()).collect();
@@ -144,6 +146,7 @@ impl Access {
     /// Sets an account's clearance (audited `set_clearance`); not one's own.
     pub async fn set_clearance(&self, user_id: i64, level: &str) -> Result<User> {
         self.check(Action::ManageConfidentiality, None)?;
+        self.require_fresh_auth()?;
         if user_id == self.actor().user_id() {
             return Err(AppError::new(
                 ErrorCode::Forbidden,
@@ -215,6 +218,7 @@ impl Access {
     pub async fn set_need_to_know(&self, kind: Kind, id: i64, username: &str, member: bool) -> Result<bool> {
         classified_kind(kind)?;
         self.check(Action::ManageConfidentiality, Some(kind))?;
+        self.require_fresh_auth()?;
         let user = self
             .app
             .store()
@@ -339,6 +343,7 @@ impl Access {
     /// update. A record with content is not raised above the ceiling.
     pub async fn decide_level_change(&self, change_id: i64, approve: bool, note: &str) -> Result<LevelChange> {
         self.check(Action::ManageConfidentiality, None)?;
+        self.require_fresh_auth()?;
         let store = self.app.store();
         let change = store
             .level_change(change_id)

@@ -11,6 +11,7 @@
 //!   the store appends the audit record in the same transaction.
 
 mod access;
+mod account;
 mod auth;
 mod confidentiality;
 mod error;
@@ -29,6 +30,10 @@ use kean_core::Clock;
 use kean_store::Store;
 
 pub use access::{Access, AuditBreak, EXPORT_ROW_CAP, Export, Listing, UserAction};
+pub use account::{
+    AccountView, Enrolment, LoginEvent, PASSWORD_HISTORY, PreviousLogin, RECOVERY_CODES, Stage, requires_second_factor,
+    totp_code,
+};
 pub use auth::{LoginOk, SessionKind, Settings};
 pub use error::AppError;
 pub use import::{FileImport, ImportOutcome, ImportProgress, ImportRow, ImportSource, ImportStage, RowError};

@@ -17,17 +17,50 @@ pub fn random_token() -> Result<String> {
     Ok(buf.iter().map(|b| format!("{b:02x}")).collect())
 }
 
-/// Checks a new password: at least 8 characters, with letters and digits.
-pub(crate) fn check_password_policy(pw: &str) -> std::result::Result<(), FieldError> {
+/// Checks a new password (等保 2.0 level 3): 10 to 128 characters, of at
+/// least three of the four classes (upper case, lower case, digits,
+/// symbols), not containing the username. The refusal names every rule
+/// the password breaks.
+pub(crate) fn check_password_policy(pw: &str, username: &str) -> std::result::Result<(), FieldError> {
     let n = pw.chars().count();
-    if !(8..=128).contains(&n) || !pw.chars().any(|c| c.is_alphabetic()) || !pw.chars().any(|c| c.is_ascii_digit()) {
-        return Err(FieldError::new(
-            "password",
-            "密码：至少8位，且须同时包含字母和数字",
-            "password: at least 8 characters, with both letters and digits",
+    let mut zh = Vec::new();
+    let mut en = Vec::new();
+    if n < 10 {
+        zh.push(format!("至少10位（现为{n}位）"));
+        en.push(format!("at least 10 characters (it has {n})"));
+    }
+    if n > 128 {
+        zh.push(format!("最多128位（现为{n}位）"));
+        en.push(format!("at most 128 characters (it has {n})"));
+    }
+    let classes = [
+        pw.chars().any(|c| c.is_uppercase()),
+        pw.chars().any(|c| c.is_lowercase()),
+        pw.chars().any(|c| c.is_ascii_digit()),
+        pw.chars().any(|c| !c.is_alphanumeric()),
+    ];
+    let have = classes.iter().filter(|c| **c).count();
+    if have < 3 {
+        zh.push(format!(
+            "须包含大写字母、小写字母、数字、符号中的至少3类（现有{have}类）"
+        ));
+        en.push(format!(
+            "must mix at least 3 of upper case, lower case, digits and symbols (it has {have})"
         ));
     }
-    Ok(())
+    let name = username.trim().to_lowercase();
+    if !name.is_empty() && pw.to_lowercase().contains(&name) {
+        zh.push("不能包含用户名".to_string());
+        en.push("must not contain the username".to_string());
+    }
+    if zh.is_empty() {
+        return Ok(());
+    }
+    Err(FieldError::new(
+        "password",
+        format!("密码：{}", zh.join("；")),
+        format!("password: {}", en.join("; ")),
+    ))
 }
 
 pub(crate) async fn hash_password(pw: String) -> Result<String> {
@@ -70,10 +103,15 @@ mod tests {
 
     #[test]
     fn password_policy() {
-        assert!(check_password_policy("short1").is_err());
-        assert!(check_password_policy("onlyletters").is_err());
-        assert!(check_password_policy("12345678").is_err());
-        assert!(check_password_policy("Kean2025demo").is_ok());
+        let e = check_password_policy("Short1!", "clerk").unwrap_err();
+        assert!(e.message_en.contains("at least 10 characters (it has 7)"), "{e:?}");
+        let e = check_password_policy("onlylettersandmore", "clerk").unwrap_err();
+        assert!(e.message_zh.contains("至少3类（现有1类）"), "{e:?}");
+        let e = check_password_policy("Clerk-2025-secret", "clerk").unwrap_err();
+        assert_eq!(e.message_en, "password: must not contain the username");
+        assert!(check_password_policy("1234567890", "x").is_err());
+        assert!(check_password_policy("Kean2025demo", "clerk").is_ok());
+        assert!(check_password_policy("kean-2025-demo", "clerk").is_ok());
     }
 
     #[tokio::test]

@@ -54,6 +54,19 @@ enum Command {
         /// last in X-Forwarded-For (only behind a proxy that sets it).
         #[arg(long, env = "KEAN_TRUST_FORWARDED_FOR")]
         trust_forwarded_for: bool,
+        /// Days after which a password must be changed (等保: 90).
+        #[arg(long, env = "KEAN_PASSWORD_MAX_AGE_DAYS", default_value_t = 90)]
+        password_max_age_days: u32,
+        /// Minutes without a request after which a browser session ends.
+        #[arg(long, env = "KEAN_IDLE_TIMEOUT_MINUTES", default_value_t = 30)]
+        idle_timeout_minutes: u32,
+        /// Hours after which a browser session ends, however active.
+        #[arg(long, env = "KEAN_SESSION_HOURS", default_value_t = 12)]
+        session_hours: u32,
+        /// Let administrators and auditors work without a second factor (for
+        /// demonstrations and the API fuzzing in CI only — never in production).
+        #[arg(long)]
+        second_factor_optional: bool,
         #[command(flatten)]
         db: DbArg,
     },
@@ -207,6 +220,15 @@ enum UserCommand {
         #[command(flatten)]
         db: DbArg,
     },
+    /// Remove an account's second factor and recovery codes (a lost phone);
+    /// audited. An administrator or auditor enrols again at the next login.
+    #[command(name = "reset-2fa")]
+    Reset2fa {
+        #[arg(long)]
+        username: String,
+        #[command(flatten)]
+        db: DbArg,
+    },
 }
 
 #[derive(Subcommand)]
@@ -285,8 +307,23 @@ async fn main() -> ExitCode {
             demo,
             secure_cookies,
             trust_forwarded_for,
+            password_max_age_days,
+            idle_timeout_minutes,
+            session_hours,
+            second_factor_optional,
             db,
-        } => serve(listen, demo, secure_cookies, trust_forwarded_for, &db.database_url).await,
+        } => {
+            let s = kean_app::Settings {
+                secure_cookies,
+                trust_forwarded_for,
+                password_max_age: chrono::Duration::days(i64::from(password_max_age_days.max(1))),
+                idle_timeout: chrono::Duration::minutes(i64::from(idle_timeout_minutes.max(1))),
+                web_session: chrono::Duration::hours(i64::from(session_hours.max(1))),
+                second_factor_mandatory: !second_factor_optional,
+                ..kean_app::Settings::default()
+            };
+            serve(listen, demo, s, &db.database_url).await
+        }
         Command::Migrate { db } => match open(&db.database_url).await {
             Ok(_) => {
                 println!("database ready: {}", db.database_url);
@@ -666,15 +703,10 @@ async fn rescreen(url: &str) -> ExitCode {
     }
 }
 
-async fn serve(listen: SocketAddr, demo: bool, secure_cookies: bool, trust_forwarded_for: bool, url: &str) -> ExitCode {
+async fn serve(listen: SocketAddr, demo: bool, settings: kean_app::Settings, url: &str) -> ExitCode {
     let app = match open(url).await {
         Ok(a) => a,
         Err(c) => return c,
-    };
-    let settings = kean_app::Settings {
-        secure_cookies,
-        trust_forwarded_for,
-        ..app.settings().clone()
     };
     let app = app.with_settings(settings);
     if demo {
@@ -819,6 +851,9 @@ async fn user(cmd: UserCommand) -> ExitCode {
         }
         UserCommand::Enable { username, db } => {
             change(&db.database_url, &username, kean_app::UserAction::SetDisabled(false)).await
+        }
+        UserCommand::Reset2fa { username, db } => {
+            change(&db.database_url, &username, kean_app::UserAction::ResetSecondFactor).await
         }
         UserCommand::Passwd { username, db } => {
             let mut s = String::new();

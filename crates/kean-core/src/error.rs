@@ -32,10 +32,18 @@ pub enum ErrorCode {
     /// Too many failed logins for this account or from this address: wait
     /// the time the message names.
     TooManyAttempts,
+    /// A sensitive act needs a recent authentication: give the password
+    /// (and the second factor) again (`/account/reauth`, `POST /api/v1/auth/reauth`).
+    ReauthenticationRequired,
+    /// The account's second factor is missing or wrong, or the account must
+    /// enrol one before it may do anything.
+    SecondFactorRequired,
+    /// The password has expired: it must be changed before anything else.
+    PasswordExpired,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 12] = [
+    pub const ALL: [ErrorCode; 15] = [
         ErrorCode::ValidationFailed,
         ErrorCode::Unauthenticated,
         ErrorCode::Forbidden,
@@ -48,6 +56,9 @@ impl ErrorCode {
         ErrorCode::PayloadTooLarge,
         ErrorCode::QuotaExceeded,
         ErrorCode::TooManyAttempts,
+        ErrorCode::ReauthenticationRequired,
+        ErrorCode::SecondFactorRequired,
+        ErrorCode::PasswordExpired,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -64,6 +75,9 @@ impl ErrorCode {
             ErrorCode::PayloadTooLarge => "payload_too_large",
             ErrorCode::QuotaExceeded => "quota_exceeded",
             ErrorCode::TooManyAttempts => "too_many_attempts",
+            ErrorCode::ReauthenticationRequired => "reauthentication_required",
+            ErrorCode::SecondFactorRequired => "second_factor_required",
+            ErrorCode::PasswordExpired => "password_expired",
         }
     }
 
@@ -82,6 +96,9 @@ impl ErrorCode {
             ErrorCode::PayloadTooLarge => 413,
             ErrorCode::QuotaExceeded => 413,
             ErrorCode::TooManyAttempts => 429,
+            ErrorCode::ReauthenticationRequired => 403,
+            ErrorCode::SecondFactorRequired => 401,
+            ErrorCode::PasswordExpired => 403,
         }
     }
 }

@@ -708,7 +708,7 @@ pub async fn seed(app: &App) -> Result<Option<String>, AppError> {
             "secadmin" => (Role::SecurityAdmin, None, "安全保密管理员 陈芳"),
             _ => (Role::Auditor, None, "安全审计员 赵静"),
         };
-        access.create_user(username, name, role, org, password).await?;
+        access.create_demo_user(username, name, role, org, password).await?;
     }
 
     // Classified records above the demo's ceiling (内部): their control

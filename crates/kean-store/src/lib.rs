@@ -33,6 +33,6 @@ pub use traits::{
 };
 pub use types::{
     AggRow, ArchivedFilter, Backend, COUNT_CAP, ControlRow, GroupBy, ImportRecord, KEYWORD_COUNT_CAP, KeyRow,
-    LevelChange, ListQuery, NeedToKnow, NewImport, NewUser, Page, SessionRow, Taken, UploadQuota, User, UserChange,
-    WriteMeta,
+    LevelChange, ListQuery, NeedToKnow, NewImport, NewUser, Page, SessionRow, Taken, TotpState, UploadQuota, User,
+    UserChange, WriteMeta,
 };

@@ -12,7 +12,7 @@ use crate::screening::{
     ResultFilter, ResultRow, ResultStatus, ScreenedParty, ScreeningSummary, StoredEntry,
 };
 use crate::types::{
-    AggRow, Backend, GroupBy, ImportRecord, KeyRow, ListQuery, NewImport, NewUser, Page, SessionRow, Taken,
+    AggRow, Backend, GroupBy, ImportRecord, KeyRow, ListQuery, NewImport, NewUser, Page, SessionRow, Taken, TotpState,
     UploadQuota, User, UserChange, WriteMeta,
 };
 use crate::types::{ControlRow, LevelChange, NeedToKnow};
@@ -136,6 +136,30 @@ pub trait AccountStore: Send + Sync {
     async fn create_session(&self, token_hash: &str, row: &SessionRow, meta: &WriteMeta) -> Result<()>;
     /// A session and its user, in one statement (every request asks).
     async fn session(&self, token_hash: &str) -> Result<Option<(SessionRow, User)>>;
+    /// Notes a session's latest request (the idle timeout counts from it).
+    async fn touch_session(&self, token_hash: &str, at: &str) -> Result<()>;
+    /// A session's second factor was given, or its holder authenticated
+    /// again: its stage becomes `full` and `authenticated_at` the time of
+    /// `meta`, audited as `action`.
+    async fn session_authenticated(&self, token_hash: &str, action: &str, meta: &WriteMeta) -> Result<()>;
+    /// The account's current password hash and those of its history, newest first.
+    async fn password_hashes(&self, user_id: i64) -> Result<(String, Vec<String>)>;
+    async fn totp_state(&self, user_id: i64) -> Result<TotpState>;
+    /// Keeps a new, not yet confirmed TOTP secret (replacing a pending one;
+    /// an enabled one is left alone and `false` answered).
+    async fn set_pending_totp(&self, user_id: i64, secret: &str) -> Result<bool>;
+    /// Confirms the pending secret (accepting time step `step`) and stores
+    /// the recovery codes' hashes, replacing any earlier ones; audited.
+    async fn enable_totp(&self, user_id: i64, step: i64, code_hashes: &[String], meta: &WriteMeta) -> Result<()>;
+    /// Accepts time step `step` if it is later than the last one accepted
+    /// (a code is good once): whether it was.
+    async fn accept_totp_step(&self, user_id: i64, step: i64) -> Result<bool>;
+    /// The hashes of the account's unused recovery codes.
+    async fn recovery_code_hashes(&self, user_id: i64) -> Result<Vec<String>>;
+    /// Marks a recovery code used: whether it was still unused (audited).
+    async fn use_recovery_code(&self, user_id: i64, code_hash: &str, meta: &WriteMeta) -> Result<bool>;
+    /// The account's own logins, failed logins and logouts, newest first.
+    async fn login_history(&self, user_id: i64, limit: u32) -> Result<Vec<AuditEntry>>;
     /// Keeps an uploaded file until its owner confirms the import (and
     /// drops uploads older than `expire_before`). It replaces the user's
     /// earlier upload for the same kind; if the user's staged uploads, or

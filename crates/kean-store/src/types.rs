@@ -139,6 +139,12 @@ pub struct User {
     pub failed_logins: i64,
     pub locked_until: Option<String>,
     pub created_at: String,
+    /// When the password was last set (`None`: when the account was made).
+    pub password_changed_at: Option<String>,
+    /// A demo account's published password, which never expires.
+    pub password_never_expires: bool,
+    /// A second factor (TOTP) is enrolled and confirmed.
+    pub totp_enabled: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -148,6 +154,8 @@ pub struct NewUser {
     pub role: Role,
     pub org_id: Option<i64>,
     pub password_hash: String,
+    /// A demo account's published password: exempt from expiry.
+    pub password_never_expires: bool,
 }
 
 /// An administrator's change to an account.
@@ -155,7 +163,19 @@ pub struct NewUser {
 pub enum UserChange {
     Unlock,
     SetDisabled(bool),
+    /// An administrator sets a password (its hash).
     Password(String),
+    /// The account's holder changes their own password (its hash); the
+    /// previous one joins the history, of which the last `keep` are kept,
+    /// and every other session of the account ends (the one whose token
+    /// hash is `session` stays).
+    OwnPassword {
+        hash: String,
+        keep: i64,
+        session: Option<String>,
+    },
+    /// An administrator removes the account's second factor and recovery codes.
+    ResetSecondFactor,
     /// A new clearance (audited `set_clearance`, before and after).
     Clearance(kean_core::confidentiality::Classification),
     /// A new role (audited `set_role`, before and after).
@@ -213,7 +233,30 @@ pub struct SessionRow {
     pub user_id: i64,
     pub kind: String,
     pub csrf_token: String,
+    /// The absolute end of the session.
     pub expires_at: String,
+    pub created_at: String,
+    /// The last request (the idle timeout counts from it; `None`: none since the login).
+    pub last_seen_at: Option<String>,
+    /// The last authentication with password (and second factor): the login
+    /// or a re-authentication.
+    pub authenticated_at: Option<String>,
+    /// `full`, or `second_factor` while the login's second factor is due.
+    pub stage: String,
+    /// The account's login before this one (JSON: at, source, failed attempts since).
+    pub previous_login: Option<String>,
+    /// The client's address (recorded in the login's audit record only).
+    pub source: Option<String>,
+}
+
+/// An account's second factor as stored.
+#[derive(Debug, Clone, Default)]
+pub struct TotpState {
+    /// Base32; pending until `enabled`.
+    pub secret: Option<String>,
+    pub enabled: bool,
+    /// The last time step accepted.
+    pub last_step: Option<i64>,
 }
 
 /// A record's id, owner, whether it is archived, and some of its values as

@@ -104,6 +104,18 @@ impl FromRequestParts<AppState> for WebUser {
                 lang,
                 token,
             }),
+            // A login not yet complete: its next step.
+            Err(e) if e.code == ErrorCode::SecondFactorRequired || e.code == ErrorCode::PasswordExpired => {
+                let target = if e.code == ErrorCode::PasswordExpired {
+                    "/account/password"
+                } else {
+                    "/login/second-factor"
+                };
+                if parts.headers.contains_key("hx-request") {
+                    return Err(([("HX-Redirect", target)], StatusCode::UNAUTHORIZED).into_response());
+                }
+                Err(Redirect::to(target).into_response())
+            }
             Err(e) if e.code == ErrorCode::Unauthenticated => {
                 let next = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
                 let target = if parts.method == axum::http::Method::GET && next != "/" {
@@ -118,6 +130,76 @@ impl FromRequestParts<AppState> for WebUser {
             }
             Err(e) => Err(bare_page(lang, e)),
         }
+    }
+}
+
+/// A browser session in any stage of its login (password accepted; the
+/// second factor, a password change or an enrolment may still be due):
+/// only the pages of those steps take it, and use only the account's own
+/// methods of its `Access`.
+pub struct PendingUser {
+    pub user: WebUser,
+    pub stage: kean_app::Stage,
+}
+
+impl FromRequestParts<AppState> for PendingUser {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+        let lang = lang_of(&parts.headers);
+        let token = cookie(&parts.headers, SESSION_COOKIE).unwrap_or("").to_string();
+        match state.app.authenticate_pending(&token, SessionKind::Web).await {
+            Ok((access, csrf, stage)) => Ok(PendingUser {
+                user: WebUser {
+                    access,
+                    csrf,
+                    lang,
+                    token,
+                },
+                stage,
+            }),
+            Err(e) if e.code == ErrorCode::Unauthenticated => Err(Redirect::to("/login").into_response()),
+            Err(e) => Err(bare_page(lang, e)),
+        }
+    }
+}
+
+/// A [`PendingUser`] posting a form whose CSRF token matched.
+pub struct PendingForm {
+    pub pending: PendingUser,
+    pub form: BTreeMap<String, String>,
+}
+
+impl FromRequest<AppState> for PendingForm {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = req.into_parts();
+        let pending = PendingUser::from_request_parts(&mut parts, state).await?;
+        let lang = pending.user.lang;
+        let req = Request::from_parts(parts, body);
+        let Form(form): Form<BTreeMap<String, String>> = Form::from_request(req, state).await.map_err(|e| {
+            bare_page(
+                lang,
+                AppError::new(
+                    ErrorCode::BadRequest,
+                    format!("表单无法解析：{e}"),
+                    format!("unreadable form: {e}"),
+                ),
+            )
+        })?;
+        let sent = form.get("_csrf").map(String::as_str).unwrap_or("");
+        if !same_secret(sent, &pending.user.csrf) {
+            return Err(bare_page(
+                lang,
+                AppError::new(
+                    ErrorCode::CsrfRejected,
+                    "页面已过期或请求来源无法验证，请刷新页面后重试",
+                    "the page has expired or the request could not be verified; reload and try again",
+                ),
+            ));
+        }
+        Ok(PendingForm { pending, form })
     }
 }
 

@@ -82,6 +82,7 @@ fn document_errors(paths: &mut serde_json::Map<String, J>) {
                 continue;
             };
             let backs_off = path == "/api/v1/auth/token"
+                || path == "/api/v1/auth/reauth"
                 || registry.is_some_and(|rest| {
                     (method == "post" && !rest.contains('/')) || (method == "put" && rest.ends_with("/{id}"))
                 });
@@ -204,13 +205,45 @@ pub fn build() -> J {
     }
     paths.insert("/api/v1/auth/token".into(), json!({
         "post": { "tags": ["auth"], "security": [], "summary": "Exchange username and password for a bearer token",
-            "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["username", "password"], "properties": { "username": { "type": "string" }, "password": { "type": "string" } } } } } },
-            "responses": { "201": { "description": "token", "content": { "application/json": { "schema": { "type": "object", "properties": { "token": { "type": "string" }, "expires_at": { "type": "string" } } } } } }, "401": err("wrong username or password (the same answer for an unknown name, a wrong password and a disabled account)"), "422": err("the username holds control characters or is too long"), "429": err("too many failed logins for this username or from this address: too_many_attempts, wait the seconds the message names") } },
+            "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["username", "password"], "properties": { "username": { "type": "string" }, "password": { "type": "string" },
+                "totp": { "type": ["string", "null"], "description": "the 6-digit one-time code (or a recovery code) of an account with a second factor" } } } } } },
+            "responses": { "201": { "description": "token", "content": { "application/json": { "schema": { "type": "object", "properties": { "token": { "type": "string" }, "expires_at": { "type": "string" },
+                "previous_login": { "oneOf": [{ "type": "null" }, { "$ref": "#/components/schemas/PreviousLogin" }] } } } } } },
+                "401": err("unauthenticated: wrong username or password (the same answer for an unknown name, a wrong password and a disabled account); second_factor_required: the account's one-time code is missing or wrong, or its role requires a second factor and none is enrolled (enrol on the web first)"),
+                "403": err("password_expired: change the password on the web first"), "422": err("the username holds control characters or is too long"), "429": err("too many failed logins for this username or from this address: too_many_attempts, wait the seconds the message names") } },
         "delete": { "tags": ["auth"], "summary": "Revoke the token used", "responses": { "204": { "description": "revoked" } } },
     }));
+    schemas.insert(
+        "PreviousLogin".into(),
+        json!({ "type": "object", "required": ["at", "failed_since"], "properties": {
+            "at": { "type": "string" }, "source": { "type": ["string", "null"], "description": "the client's address" },
+            "failed_since": { "type": "integer", "description": "failed logins recorded for the account since" } } }),
+    );
     paths.insert(
         "/api/v1/me".into(),
-        json!({ "get": { "tags": ["auth"], "responses": { "200": { "description": "the caller" } } } }),
+        json!({ "get": { "tags": ["auth"], "responses": { "200": { "description": "the caller", "content": { "application/json": { "schema": { "type": "object", "properties": {
+            "id": { "type": "integer" }, "username": { "type": "string" }, "display_name": { "type": "string" }, "role": { "type": "string" },
+            "org_id": { "type": ["integer", "null"] },
+            "previous_login": { "oneOf": [{ "type": "null" }, { "$ref": "#/components/schemas/PreviousLogin" }], "description": "the login before the one that made this token" },
+            "password_expires_at": { "type": ["string", "null"], "description": "null: never (demo accounts)" },
+            "second_factor_enabled": { "type": "boolean" }, "second_factor_required": { "type": "boolean" } } } } } } } } }),
+    );
+    paths.insert(
+        "/api/v1/me/logins".into(),
+        json!({ "get": { "tags": ["auth"], "summary": "The caller's own login history (logins, failed logins, logouts, second factors, re-authentications, password changes), newest first, at most 100",
+            "responses": { "200": { "description": "the caller's own events only", "content": { "application/json": { "schema": { "type": "object", "required": ["items"], "properties": {
+                "items": { "type": "array", "items": { "type": "object", "required": ["at", "action"], "properties": {
+                    "at": { "type": "string" },
+                    "action": { "type": "string", "enum": ["login", "login_failed", "logout", "second_factor", "reauthenticate", "password_change"] },
+                    "source": { "type": ["string", "null"] }, "detail": { "type": ["string", "null"] } } } } } } } } } } } }),
+    );
+    paths.insert(
+        "/api/v1/auth/reauth".into(),
+        json!({ "post": { "tags": ["auth"], "summary": "Authenticate again before a sensitive act (answered reauthentication_required): the password, and the one-time code when enrolled",
+            "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["password"], "properties": {
+                "password": { "type": "string" }, "totp": { "type": ["string", "null"] } } } } } },
+            "responses": { "204": { "description": "the token's authentication is fresh again" },
+                "401": err("unauthenticated: the password is wrong; second_factor_required: the one-time code is missing or wrong") } } }),
     );
     paths.insert("/api/v1/users".into(), json!({
         "get": { "tags": ["users"], "responses": { "200": { "description": "all users (administrators only)" }, "403": err("forbidden") } },
@@ -219,11 +252,11 @@ pub fn build() -> J {
             "responses": { "201": { "description": "created" }, "403": err("forbidden"), "409": err("username taken"), "422": err("invalid fields") } },
     }));
     paths.insert("/api/v1/users/{id}/{action}".into(), json!({ "post": { "tags": ["users"],
-        "summary": "Unlock, disable or enable an account, or set a new password (administrators)",
+        "summary": "Unlock, disable or enable an account, set a new password, or reset its second factor (administrators; needs an authentication within 10 minutes, else reauthentication_required)",
         "parameters": [{ "name": "id", "in": "path", "required": true, "schema": id_schema() },
-            { "name": "action", "in": "path", "required": true, "schema": { "type": "string", "enum": ["unlock", "disable", "enable", "password"] } }],
+            { "name": "action", "in": "path", "required": true, "schema": { "type": "string", "enum": ["unlock", "disable", "enable", "password", "reset-2fa"] } }],
         "requestBody": { "content": { "application/json": { "schema": { "type": "object", "properties": { "password": { "type": "string" } }, "description": "only for `password`" } } } },
-        "responses": { "200": { "description": "the account after the change" }, "403": err("forbidden"), "404": err("no such user or action"), "422": err("password too weak") } } }));
+        "responses": { "200": { "description": "the account after the change" }, "403": err("forbidden; reauthentication_required: POST /api/v1/auth/reauth first"), "404": err("no such user or action"), "422": err("password too weak: the message names each rule it breaks") } } }));
     paths.insert("/api/v1/audit".into(), json!({ "get": { "tags": ["audit"], "parameters": [
         { "name": "page", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": u32::MAX } }, { "name": "page_size", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": u32::MAX } }],
         "responses": { "200": { "description": "audit records, newest first (auditors and administrators)" }, "403": err("forbidden") } } }));

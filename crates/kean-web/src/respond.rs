@@ -109,6 +109,11 @@ impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         let PageError { error: e, lang, chrome } = self;
         log_internal(&e);
+        if e.code == ErrorCode::ReauthenticationRequired {
+            // A sensitive act asks for the password again, then comes back
+            // (handlers that know their page redirect with `next` themselves).
+            return axum::response::Redirect::to("/account/reauth").into_response();
+        }
         let status = status_of(&e);
         let Some(c) = chrome else {
             let msg = if lang.zh() { e.message_zh } else { e.message_en };

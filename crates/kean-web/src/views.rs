@@ -158,6 +158,9 @@ pub struct Chrome {
     pub csrf: String,
     pub menu: Vec<MenuGroup>,
     pub flash: Option<String>,
+    /// 上次登录：the account's previous login, its address and the failed
+    /// logins since (shown in the top bar).
+    pub last_login: Option<String>,
     /// Whether the page draws charts (loads ECharts).
     pub charts: bool,
 }
@@ -224,8 +227,14 @@ impl Chrome {
                 items: system,
             });
         }
+        menu.push(MenuGroup {
+            title: String::new(),
+            items: vec![item(lang.t("menu.account"), "/account".into())],
+        });
         let a = access.actor();
+        let last_login = access.previous_login().map(|p| last_login_text(lang, p));
         Chrome {
+            last_login,
             lang,
             title: title.to_string(),
             user_name: a.display_name().to_string(),
@@ -235,5 +244,17 @@ impl Chrome {
             flash: None,
             charts: false,
         }
+    }
+}
+
+/// "上次登录：2026-12-07 21:05:20 来自 10.0.0.1（此后登录失败 2 次）".
+pub fn last_login_text(lang: Lang, p: &kean_app::PreviousLogin) -> String {
+    let at = kean_core::display_time(&p.at);
+    let from = p.source.as_deref().unwrap_or("?");
+    match (lang.zh(), p.failed_since) {
+        (true, 0) => format!("上次登录：{at} 来自 {from}"),
+        (true, n) => format!("上次登录：{at} 来自 {from}（此后登录失败 {n} 次）"),
+        (false, 0) => format!("Last login: {at} from {from}"),
+        (false, n) => format!("Last login: {at} from {from} ({n} failed attempts since)"),
     }
 }

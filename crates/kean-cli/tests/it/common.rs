@@ -74,6 +74,13 @@ pub async fn start(backend: Backend) -> Option<Server> {
     Some(serve(url, dir, postgres).await)
 }
 
+/// Like [`start`], with the server's settings as kean serve's defaults
+/// (the mandatory second factor on): the account-security tests.
+pub async fn start_strict(backend: Backend) -> Option<Server> {
+    let (url, dir, postgres) = fresh_database(backend).await?;
+    Some(serve_with(url, dir, postgres, kean_app::Settings::default()).await)
+}
+
 /// A new, empty database of `backend`: its URL, the directory holding a
 /// SQLite file, the PostgreSQL database to drop. `None` when PostgreSQL is
 /// not configured (see [`start`]).
@@ -102,10 +109,29 @@ pub async fn fresh_database(backend: Backend) -> Option<(String, Option<tempfile
     })
 }
 
-/// Boots the server over the database at `url` (migrating it first).
+/// Boots the server over the database at `url` (migrating it first). The
+/// mandatory second factor of administrators and auditors is off: the
+/// tests of other capabilities log them in with a password only
+/// (`account.rs` tests the mandate, through [`start_strict`]).
 pub async fn serve(url: String, dir: Option<tempfile::TempDir>, postgres: Option<FreshDatabase>) -> Server {
+    let settings = kean_app::Settings {
+        second_factor_mandatory: false,
+        ..kean_app::Settings::default()
+    };
+    serve_with(url, dir, postgres, settings).await
+}
+
+pub async fn serve_with(
+    url: String,
+    dir: Option<tempfile::TempDir>,
+    postgres: Option<FreshDatabase>,
+    settings: kean_app::Settings,
+) -> Server {
     let clock = Arc::new(TestClock::default());
-    let app = App::open(&url, clock.clone()).await.expect("open database");
+    let app = App::open(&url, clock.clone())
+        .await
+        .expect("open database")
+        .with_settings(settings);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("addr"));
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();

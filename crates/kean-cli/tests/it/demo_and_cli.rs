@@ -359,7 +359,7 @@ fn cli_lists_subcommands_and_names_bad_flags() {
         "--role",
         "admin",
         "--password",
-        "Chief2025x",
+        "Jinzhong-2025x",
         "--database-url",
         &db,
     ]);
@@ -387,7 +387,7 @@ fn cli_lists_subcommands_and_names_bad_flags() {
         "--role",
         "reviewer",
         "--password",
-        "Deputy2025x",
+        "Yuci-2025-Kean",
         "--database-url",
         &db,
     ]);

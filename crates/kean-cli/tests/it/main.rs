@@ -9,6 +9,7 @@
 #[macro_use]
 mod common;
 
+mod account;
 mod backup;
 mod browser;
 mod confidentiality;

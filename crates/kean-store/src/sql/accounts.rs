@@ -5,12 +5,16 @@ use kean_core::Kind;
 use sqlx::Row;
 
 use crate::error::{Result, StoreError};
-use crate::types::{NewUser, SessionRow, UploadQuota, User, UserChange, WriteMeta};
+use crate::types::{NewUser, SessionRow, TotpState, UploadQuota, User, UserChange, WriteMeta};
 
 use super::SqlStore;
-use super::args::{Arg, USER_COLS, decode_user, q};
+use super::args::{AUDIT_COLS, Arg, USER_COLS, decode_audit, decode_user, q};
 use super::write_tx::draft;
 use crate::traits::AccountStore;
+
+/// Previous passwords kept after an administrator's reset (kean-app's
+/// history: the current password and four before it).
+const PASSWORDS_KEPT: i64 = 4;
 
 #[async_trait]
 impl AccountStore for SqlStore {
@@ -19,8 +23,8 @@ impl AccountStore for SqlStore {
         // A taken username fails the INSERT on its unique index
         // (StoreError::Duplicate naming `username`).
         let id: i64 = q(
-            "INSERT INTO users (username, display_name, role, org_id, password_hash, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id"
+            "INSERT INTO users (username, display_name, role, org_id, password_hash, created_at, updated_at, \
+             password_changed_at, password_never_expires) VALUES ($1, $2, $3, $4, $5, $6, $7, $6, $8) RETURNING id"
                 .into(),
             vec![
                 Arg::Text(Some(user.username.clone())),
@@ -30,6 +34,7 @@ impl AccountStore for SqlStore {
                 Arg::Text(Some(user.password_hash.clone())),
                 Arg::Text(Some(meta.at.clone())),
                 Arg::Text(Some(meta.at.clone())),
+                Arg::Int(Some(user.password_never_expires as i64)),
             ],
         )
         .fetch_one(&mut *tx)
@@ -121,7 +126,8 @@ impl AccountStore for SqlStore {
         .execute(&mut *tx)
         .await?;
         q(
-            "INSERT INTO sessions (token_hash, user_id, kind, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)"
+            "INSERT INTO sessions (token_hash, user_id, kind, csrf_token, created_at, expires_at, last_seen_at, \
+             authenticated_at, stage, previous_login) VALUES ($1, $2, $3, $4, $5, $6, $5, $7, $8, $9)"
                 .into(),
             vec![
                 Arg::Text(Some(token_hash.to_string())),
@@ -130,12 +136,17 @@ impl AccountStore for SqlStore {
                 Arg::Text(Some(row.csrf_token.clone())),
                 Arg::Text(Some(meta.at.clone())),
                 Arg::Text(Some(row.expires_at.clone())),
+                Arg::Text(row.authenticated_at.clone()),
+                Arg::Text(Some(row.stage.clone())),
+                Arg::Text(row.previous_login.clone()),
             ],
         )
         .execute(&mut *tx)
         .await?;
         let mut d = draft(meta, "login", "sessions", Some(row.user_id));
-        d.after = Some(serde_json::json!({ "kind": row.kind, "expires_at": row.expires_at }));
+        d.after = Some(serde_json::json!({
+            "kind": row.kind, "expires_at": row.expires_at, "source": row.source, "stage": row.stage,
+        }));
         tx.audit(d);
         tx.commit().await?;
         Ok(())
@@ -149,7 +160,8 @@ impl AccountStore for SqlStore {
             .join(", ");
         let row = q(
             format!(
-                "SELECT s.user_id, s.kind, s.csrf_token, s.expires_at, {cols} \
+                "SELECT s.user_id, s.kind, s.csrf_token, s.expires_at, s.created_at AS session_created_at, \
+                 s.last_seen_at, s.authenticated_at, s.stage, s.previous_login, {cols} \
                  FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1"
             ),
             vec![Arg::Text(Some(token_hash.to_string()))],
@@ -163,6 +175,12 @@ impl AccountStore for SqlStore {
                     kind: r.try_get("kind")?,
                     csrf_token: r.try_get("csrf_token")?,
                     expires_at: r.try_get("expires_at")?,
+                    created_at: r.try_get("session_created_at")?,
+                    last_seen_at: r.try_get("last_seen_at")?,
+                    authenticated_at: r.try_get("authenticated_at")?,
+                    stage: r.try_get("stage")?,
+                    previous_login: r.try_get("previous_login")?,
+                    source: None,
                 },
                 decode_user(&r)?,
             ))),
@@ -350,12 +368,95 @@ impl AccountStore for SqlStore {
                     serde_json::json!({ "clearance": c.code(), "before": before }),
                 )
             }
+            UserChange::OwnPassword { hash, .. } => (
+                "UPDATE users SET password_hash = $1, password_changed_at = $2, updated_at = $2 WHERE id = $3",
+                vec![
+                    Arg::Text(Some(hash.clone())),
+                    Arg::Text(Some(meta.at.clone())),
+                    Arg::Int(Some(user_id)),
+                ],
+                "password_change",
+                serde_json::json!({}),
+            ),
+            UserChange::ResetSecondFactor => (
+                "UPDATE users SET totp_secret = NULL, totp_enabled = 0, totp_last_step = NULL, updated_at = $1 WHERE id = $2",
+                vec![Arg::Text(Some(meta.at.clone())), Arg::Int(Some(user_id))],
+                "second_factor_reset",
+                serde_json::json!({}),
+            ),
         };
+        if let UserChange::Password(_) | UserChange::OwnPassword { .. } = change {
+            // The password being replaced joins the history first.
+            q(
+                "INSERT INTO password_history (user_id, password_hash, changed_at) \
+                 SELECT id, password_hash, $1 FROM users WHERE id = $2"
+                    .into(),
+                vec![Arg::Text(Some(meta.at.clone())), Arg::Int(Some(user_id))],
+            )
+            .execute(&mut *tx)
+            .await?;
+        }
         let n = q(sql.into(), args).execute(&mut *tx).await?.rows_affected();
         if n == 0 {
             return Err(StoreError::NotFound);
         }
-        if matches!(change, UserChange::SetDisabled(true) | UserChange::Password(_)) {
+        let keep = match change {
+            UserChange::OwnPassword { keep, .. } => Some(*keep),
+            // An administrator's reset keeps as many as the holder's change.
+            UserChange::Password(_) => Some(PASSWORDS_KEPT),
+            _ => None,
+        };
+        if let Some(keep) = keep {
+            // The last `keep` previous passwords are kept, older ones forgotten.
+            let old: Vec<String> = q(
+                "SELECT changed_at FROM password_history WHERE user_id = $1 ORDER BY changed_at DESC".into(),
+                vec![Arg::Int(Some(user_id))],
+            )
+            .fetch_all(&mut *tx)
+            .await?
+            .iter()
+            .map(|r| r.try_get::<String, _>("changed_at"))
+            .collect::<std::result::Result<_, _>>()?;
+            if let Some(cut) = old.get(keep.max(0) as usize) {
+                q(
+                    "DELETE FROM password_history WHERE user_id = $1 AND changed_at <= $2".into(),
+                    vec![Arg::Int(Some(user_id)), Arg::Text(Some(cut.clone()))],
+                )
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+        if let UserChange::Password(_) = change {
+            q(
+                "UPDATE users SET password_changed_at = $1 WHERE id = $2".into(),
+                vec![Arg::Text(Some(meta.at.clone())), Arg::Int(Some(user_id))],
+            )
+            .execute(&mut *tx)
+            .await?;
+        }
+        if let UserChange::OwnPassword { session, .. } = change {
+            q(
+                "DELETE FROM sessions WHERE user_id = $1 AND token_hash <> $2".into(),
+                vec![
+                    Arg::Int(Some(user_id)),
+                    Arg::Text(Some(session.clone().unwrap_or_default())),
+                ],
+            )
+            .execute(&mut *tx)
+            .await?;
+        }
+        if let UserChange::ResetSecondFactor = change {
+            q(
+                "DELETE FROM recovery_codes WHERE user_id = $1".into(),
+                vec![Arg::Int(Some(user_id))],
+            )
+            .execute(&mut *tx)
+            .await?;
+        }
+        if matches!(
+            change,
+            UserChange::SetDisabled(true) | UserChange::Password(_) | UserChange::ResetSecondFactor
+        ) {
             q(
                 "DELETE FROM sessions WHERE user_id = $1".into(),
                 vec![Arg::Int(Some(user_id))],
@@ -375,6 +476,188 @@ impl AccountStore for SqlStore {
         let user = decode_user(&row)?;
         tx.commit().await?;
         Ok(user)
+    }
+
+    async fn touch_session(&self, token_hash: &str, at: &str) -> Result<()> {
+        let mut tx = self.write_tx().await?;
+        q(
+            "UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2".into(),
+            vec![Arg::Text(Some(at.to_string())), Arg::Text(Some(token_hash.to_string()))],
+        )
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn session_authenticated(&self, token_hash: &str, action: &str, meta: &WriteMeta) -> Result<()> {
+        let mut tx = self.write_tx().await?;
+        let n = q(
+            "UPDATE sessions SET stage = 'full', authenticated_at = $1, last_seen_at = $1 WHERE token_hash = $2".into(),
+            vec![
+                Arg::Text(Some(meta.at.clone())),
+                Arg::Text(Some(token_hash.to_string())),
+            ],
+        )
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if n == 0 {
+            return Err(StoreError::NotFound);
+        }
+        tx.audit(draft(meta, action, "sessions", Some(meta.actor_id)));
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn password_hashes(&self, user_id: i64) -> Result<(String, Vec<String>)> {
+        let current: String = q(
+            "SELECT password_hash FROM users WHERE id = $1".into(),
+            vec![Arg::Int(Some(user_id))],
+        )
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound)?
+        .try_get("password_hash")?;
+        let history = q(
+            "SELECT password_hash FROM password_history WHERE user_id = $1 ORDER BY changed_at DESC".into(),
+            vec![Arg::Int(Some(user_id))],
+        )
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|r| r.try_get::<String, _>("password_hash"))
+        .collect::<std::result::Result<_, _>>()?;
+        Ok((current, history))
+    }
+
+    async fn totp_state(&self, user_id: i64) -> Result<TotpState> {
+        let r = q(
+            "SELECT totp_secret, totp_enabled, totp_last_step FROM users WHERE id = $1".into(),
+            vec![Arg::Int(Some(user_id))],
+        )
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        Ok(TotpState {
+            secret: r.try_get("totp_secret")?,
+            enabled: r.try_get::<i64, _>("totp_enabled")? != 0,
+            last_step: r.try_get("totp_last_step")?,
+        })
+    }
+
+    async fn set_pending_totp(&self, user_id: i64, secret: &str) -> Result<bool> {
+        let mut tx = self.write_tx().await?;
+        let n = q(
+            "UPDATE users SET totp_secret = $1 WHERE id = $2 AND totp_enabled = 0".into(),
+            vec![Arg::Text(Some(secret.to_string())), Arg::Int(Some(user_id))],
+        )
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        tx.commit().await?;
+        Ok(n > 0)
+    }
+
+    async fn enable_totp(&self, user_id: i64, step: i64, code_hashes: &[String], meta: &WriteMeta) -> Result<()> {
+        let mut tx = self.write_tx().await?;
+        let n = q(
+            "UPDATE users SET totp_enabled = 1, totp_last_step = $1, updated_at = $2 \
+             WHERE id = $3 AND totp_enabled = 0 AND totp_secret IS NOT NULL"
+                .into(),
+            vec![
+                Arg::Int(Some(step)),
+                Arg::Text(Some(meta.at.clone())),
+                Arg::Int(Some(user_id)),
+            ],
+        )
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if n == 0 {
+            return Err(StoreError::NotFound);
+        }
+        q(
+            "DELETE FROM recovery_codes WHERE user_id = $1".into(),
+            vec![Arg::Int(Some(user_id))],
+        )
+        .execute(&mut *tx)
+        .await?;
+        for h in code_hashes {
+            q(
+                "INSERT INTO recovery_codes (user_id, code_hash) VALUES ($1, $2)".into(),
+                vec![Arg::Int(Some(user_id)), Arg::Text(Some(h.clone()))],
+            )
+            .execute(&mut *tx)
+            .await?;
+        }
+        let mut d = draft(meta, "second_factor_enrolled", "users", Some(user_id));
+        d.after = Some(serde_json::json!({ "method": "totp", "recovery_codes": code_hashes.len() }));
+        tx.audit(d);
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn accept_totp_step(&self, user_id: i64, step: i64) -> Result<bool> {
+        let mut tx = self.write_tx().await?;
+        let n = q(
+            "UPDATE users SET totp_last_step = $1 WHERE id = $2 AND totp_enabled = 1 \
+             AND (totp_last_step IS NULL OR totp_last_step < $1)"
+                .into(),
+            vec![Arg::Int(Some(step)), Arg::Int(Some(user_id))],
+        )
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        tx.commit().await?;
+        Ok(n > 0)
+    }
+
+    async fn recovery_code_hashes(&self, user_id: i64) -> Result<Vec<String>> {
+        q(
+            "SELECT code_hash FROM recovery_codes WHERE user_id = $1 AND used_at IS NULL".into(),
+            vec![Arg::Int(Some(user_id))],
+        )
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|r| Ok(r.try_get::<String, _>("code_hash")?))
+        .collect()
+    }
+
+    async fn use_recovery_code(&self, user_id: i64, code_hash: &str, meta: &WriteMeta) -> Result<bool> {
+        let mut tx = self.write_tx().await?;
+        let n = q(
+            "UPDATE recovery_codes SET used_at = $1 WHERE user_id = $2 AND code_hash = $3 AND used_at IS NULL".into(),
+            vec![
+                Arg::Text(Some(meta.at.clone())),
+                Arg::Int(Some(user_id)),
+                Arg::Text(Some(code_hash.to_string())),
+            ],
+        )
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if n > 0 {
+            tx.audit(draft(meta, "recovery_code_used", "users", Some(user_id)));
+        }
+        tx.commit().await?;
+        Ok(n > 0)
+    }
+
+    async fn login_history(&self, user_id: i64, limit: u32) -> Result<Vec<kean_core::audit::AuditEntry>> {
+        q(
+            format!(
+                "SELECT {AUDIT_COLS} FROM audit_log WHERE actor_id = $1 AND action IN ('login', 'login_failed', \
+                 'logout', 'second_factor', 'reauthenticate', 'password_change') ORDER BY seq DESC LIMIT $2"
+            ),
+            vec![Arg::Int(Some(user_id)), Arg::Int(Some(i64::from(limit)))],
+        )
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(decode_audit)
+        .collect()
     }
 
     async fn delete_session(&self, token_hash: &str, meta: &WriteMeta) -> Result<()> {

@@ -32,6 +32,7 @@ pub(crate) const MIGRATIONS_SQLITE: &[(i64, &str)] = &[
     ),
     (14, include_str!("../../migrations/sqlite/0014_audit_by_actor.sql")),
     (15, include_str!("../../migrations/sqlite/0015_confidentiality.sql")),
+    (17, include_str!("../../migrations/sqlite/0017_account_security.sql")),
 ];
 pub(crate) const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/postgres/0001_init.sql")),
@@ -55,6 +56,7 @@ pub(crate) const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[
     ),
     (14, include_str!("../../migrations/postgres/0014_audit_by_actor.sql")),
     (15, include_str!("../../migrations/postgres/0015_confidentiality.sql")),
+    (17, include_str!("../../migrations/postgres/0017_account_security.sql")),
 ];
 
 /// The migrations of a database, in order.

@@ -4,7 +4,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::extract::rejection::JsonRejection;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::IntoResponse;
 use kean_app::SessionKind;
 use serde_json::json;
 
@@ -16,6 +16,14 @@ use crate::state::AppState;
 pub struct Credentials {
     username: String,
     password: String,
+    /// The one-time code (or a recovery code) of an account with a second factor.
+    totp: Option<String>,
+}
+
+#[derive(serde::Deserialize)]
+pub struct Reauth {
+    password: String,
+    totp: Option<String>,
 }
 
 pub async fn token(
@@ -24,13 +32,17 @@ pub async fn token(
     body: Result<Json<Credentials>, JsonRejection>,
 ) -> ApiResult {
     let Json(c) = body?;
-    let ok = st.app.login(&c.username, &c.password, SessionKind::Api, source).await?;
+    let ok = st
+        .app
+        .login_with(&c.username, &c.password, c.totp.as_deref(), SessionKind::Api, source)
+        .await?;
     Ok((
         StatusCode::CREATED,
         Json(json!({
             "token": ok.token,
             "expires_at": ok.expires_at,
             "user": { "id": ok.user.id, "username": ok.user.username, "role": ok.user.role.code(), "org_id": ok.user.org_id },
+            "previous_login": ok.previous_login,
         })),
     )
         .into_response())
@@ -48,7 +60,31 @@ pub async fn revoke(State(st): State<AppState>, headers: axum::http::HeaderMap, 
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
-pub async fn me(u: ApiUser) -> Response {
+pub async fn me(u: ApiUser) -> ApiResult {
     let a = u.access.actor();
-    Json(json!({ "id": a.user_id(), "username": a.username(), "display_name": a.display_name(), "role": a.role().code(), "org_id": a.org_id() })).into_response()
+    let view = u.access.my_account().await?;
+    Ok(Json(json!({
+        "id": a.user_id(), "username": a.username(), "display_name": a.display_name(), "role": a.role().code(),
+        "org_id": a.org_id(),
+        "previous_login": u.access.previous_login(),
+        "password_expires_at": view.password_expires_at,
+        "second_factor_enabled": view.second_factor_enabled,
+        "second_factor_required": view.second_factor_required,
+    }))
+    .into_response())
+}
+
+/// The caller's own logins, failed logins, logouts, second factors,
+/// re-authentications and password changes, newest first.
+pub async fn my_logins(u: ApiUser) -> ApiResult {
+    let items = u.access.my_login_history(100).await?;
+    Ok(Json(json!({ "items": items })).into_response())
+}
+
+/// Renews the token's authentication (password, and the code when enrolled)
+/// before a sensitive act.
+pub async fn reauth(Source(source): Source, u: ApiUser, body: Result<Json<Reauth>, JsonRejection>) -> ApiResult {
+    let Json(b) = body?;
+    u.access.reauthenticate(&b.password, b.totp.as_deref(), source).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
 }

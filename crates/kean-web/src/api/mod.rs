@@ -19,7 +19,9 @@ use crate::state::AppState;
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/auth/token", post(auth::token).delete(auth::revoke))
+        .route("/auth/reauth", post(auth::reauth))
         .route("/me", get(auth::me))
+        .route("/me/logins", get(auth::my_logins))
         .route("/users", get(system::users).post(system::create_user))
         .route("/users/{id}/clearance", put(confidentiality::set_clearance))
         .route("/users/{id}/role", put(confidentiality::set_role))

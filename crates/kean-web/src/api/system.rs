@@ -16,7 +16,8 @@ use crate::respond::{ApiError, ApiResult};
 
 pub(super) fn user_json(x: &kean_app::User) -> J {
     json!({ "id": x.id, "username": x.username, "display_name": x.display_name, "role": x.role.code(),
-            "org_id": x.org_id, "clearance": x.clearance.code(), "disabled": x.disabled, "locked_until": x.locked_until, "created_at": x.created_at })
+            "org_id": x.org_id, "clearance": x.clearance.code(), "disabled": x.disabled, "locked_until": x.locked_until, "created_at": x.created_at,
+            "second_factor_enabled": x.totp_enabled })
 }
 
 fn parse_user_id(id: &str) -> Result<i64, ApiError> {
@@ -85,6 +86,7 @@ pub async fn change_user(
         "unlock" => kean_app::UserAction::Unlock,
         "disable" => kean_app::UserAction::SetDisabled(true),
         "enable" => kean_app::UserAction::SetDisabled(false),
+        "reset-2fa" => kean_app::UserAction::ResetSecondFactor,
         "password" => {
             let pw = body
                 .ok()

@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use kean_app::SessionKind;
 use kean_core::ErrorCode;
 
-use crate::auth::{LANG_COOKIE, PRE_COOKIE, Source, WebForm, cookie, lang_of, same_secret, session_cookie};
+use crate::auth::{LANG_COOKIE, PRE_COOKIE, PendingForm, Source, cookie, lang_of, same_secret, session_cookie};
 use crate::i18n::Lang;
 use crate::respond::{OrPage, PageResult, render};
 use crate::state::AppState;
@@ -47,7 +47,7 @@ fn login_form(lang: Lang, next: String, username: String, error: Option<String>,
     res
 }
 
-fn safe_next(next: &str) -> String {
+pub(super) fn safe_next(next: &str) -> String {
     // Only local paths: never redirect to another site after login.
     if next.starts_with('/') && !next.starts_with("//") && !next.contains('\\') {
         next.to_string()
@@ -104,8 +104,15 @@ pub async fn login_submit(
     let password = form.get("password").cloned().unwrap_or_default();
     match st.app.login(&username, &password, SessionKind::Web, source).await {
         Ok(ok) => {
-            let mut res = Redirect::to(&next).into_response();
-            let max_age = 8 * 3600;
+            // A login not yet complete goes on to its next step.
+            let to = match ok.stage {
+                kean_app::Stage::Full => next,
+                kean_app::Stage::PasswordChange => "/account/password".to_string(),
+                kean_app::Stage::SecondFactor => "/login/second-factor".to_string(),
+                kean_app::Stage::Enrol => "/account/second-factor".to_string(),
+            };
+            let mut res = Redirect::to(&to).into_response();
+            let max_age = st.app.settings().web_session.num_seconds();
             if let Ok(v) = session_cookie(&ok.token, max_age, st.app.settings().secure_cookies).parse() {
                 res.headers_mut().append(header::SET_COOKIE, v);
             }
@@ -122,8 +129,11 @@ pub async fn login_submit(
     }
 }
 
-pub async fn logout(State(st): State<AppState>, f: WebForm) -> PageResult {
-    st.app.logout(&f.user.token, &f.user.access).await.or_page(&f.user)?;
+/// Signing out works in every stage of a login (also while the second
+/// factor, a password change or an enrolment is due).
+pub async fn logout(State(st): State<AppState>, f: PendingForm) -> PageResult {
+    let u = &f.pending.user;
+    st.app.logout(&u.token, &u.access).await.or_page(u)?;
     let mut res = Redirect::to("/login").into_response();
     if let Ok(v) = session_cookie("", 0, st.app.settings().secure_cookies).parse() {
         res.headers_mut().append(header::SET_COOKIE, v);

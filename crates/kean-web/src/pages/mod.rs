@@ -1,5 +1,6 @@
 //! Server-rendered pages, one module per capability; this one only routes.
 
+mod account;
 mod auth;
 mod common;
 mod confidentiality;
@@ -19,6 +20,23 @@ pub fn router() -> Router<AppState> {
         .route("/login", get(auth::login_page).post(auth::login_submit))
         .route("/logout", post(auth::logout))
         .route("/lang/{lang}", get(auth::set_lang))
+        .route(
+            "/login/second-factor",
+            get(account::second_factor_page).post(account::second_factor_submit),
+        )
+        .route("/account", get(account::account_page))
+        .route(
+            "/account/password",
+            get(account::password_page).post(account::password_submit),
+        )
+        .route(
+            "/account/second-factor",
+            get(account::enrol_page).post(account::enrol_submit),
+        )
+        .route(
+            "/account/reauth",
+            get(account::reauth_page).post(account::reauth_submit),
+        )
         .route("/", get(home::home))
         .route("/statistics/export.xlsx", get(exchange::statistics_xlsx))
         .route("/statistics/export.csv", get(exchange::statistics_csv))

@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 use askama::Template;
 use axum::extract::{Path, Query};
 use axum::http::StatusCode;
+use axum::response::IntoResponse;
 use kean_app::AppError;
 use kean_core::policy::Action;
 use kean_core::{ErrorCode, Kind, Role};
@@ -21,6 +22,7 @@ pub struct UserRow {
     id: i64,
     locked: bool,
     disabled: bool,
+    second_factor: bool,
     username: String,
     display_name: String,
     role: String,
@@ -67,6 +69,7 @@ async fn users_page(
             id: x.id,
             locked: x.locked_until.as_deref().is_some_and(|t| t > now.as_str()),
             disabled: x.disabled,
+            second_factor: x.totp_enabled,
             username: x.username.clone(),
             display_name: x.display_name.clone(),
             role: x.role.label(zh).into(),
@@ -173,6 +176,7 @@ pub async fn change_user(Path((id_text, action)): Path<(String, String)>, f: Web
         "disable" => kean_app::UserAction::SetDisabled(true),
         "enable" => kean_app::UserAction::SetDisabled(false),
         "password" => kean_app::UserAction::Password(f.form.get("password").cloned().unwrap_or_default()),
+        "reset-2fa" => kean_app::UserAction::ResetSecondFactor,
         "clearance" | "role" => {
             let value = f.form.get(action.as_str()).cloned().unwrap_or_default();
             let done = if action == "role" {
@@ -189,6 +193,10 @@ pub async fn change_user(Path((id_text, action)): Path<(String, String)>, f: Web
         _ => return Err(PageError::page(u, AppError::not_found())),
     };
     match u.access.change_user(id, change).await {
+        // A sensitive act: the password again, then back to the users.
+        Err(e) if e.code == ErrorCode::ReauthenticationRequired => {
+            Ok(axum::response::Redirect::to("/account/reauth?next=%2Fsystem%2Fusers").into_response())
+        }
         Ok(_) => users_page(u, &BTreeMap::new(), None, Some(u.lang.t("users.changed_ok").into())).await,
         Err(e) if e.code == ErrorCode::ValidationFailed => users_page(u, &BTreeMap::new(), Some(e), None).await,
         Err(e) => Err(PageError::page(u, e)),
@@ -213,6 +221,9 @@ pub async fn create_user(f: WebForm) -> PageResult {
         .await
     {
         Ok(_) => users_page(u, &BTreeMap::new(), None, Some(u.lang.t("users.created_ok").into())).await,
+        Err(e) if e.code == ErrorCode::ReauthenticationRequired => {
+            Ok(axum::response::Redirect::to("/account/reauth?next=%2Fsystem%2Fusers").into_response())
+        }
         Err(e) if e.code == ErrorCode::ValidationFailed || e.code == ErrorCode::Conflict => {
             users_page(u, &f.form, Some(e), None).await
         }
