@@ -682,3 +682,132 @@ async fn clearances_need_to_know_and_the_ceiling_are_the_security_administrators
     );
 }
 crate::on_both!(clearances_need_to_know_and_the_ceiling_are_the_security_administrators);
+
+/// 变更密级 / 解密: proposed with reasons, approved by the security
+/// administrator and never by the proposer, applied at once and audited;
+/// refused where it would put content above the ceiling.
+async fn a_change_of_level_is_proposed_then_approved_by_another(s: Server) {
+    let b = basics(&s.app).await;
+    let sys = s.app.system_access("test");
+    let org = b.org_a.to_string();
+    let rev_pw = user(&s.app, "rev", Role::Reviewer, None).await;
+    let rev_id = sys.user_named("rev").await.unwrap().id;
+    sys.set_clearance(rev_id, "secret").await.unwrap();
+    let sec_pw = user(&s.app, "sec", Role::SecurityAdmin, None).await;
+    let reviewer = Api::login(&s.base, "rev", &rev_pw).await;
+    let sec = Api::login(&s.base, "sec", &sec_pw).await;
+
+    // A 秘密 control record the reviewer registered (and so knows).
+    let (st, r) = reviewer
+        .post(
+            "/api/v1/registry/achievements",
+            json!({ "title": "待解密成果", "holder_org_id": org, "classification": "confidential",
+                "classified_by": "甲", "classification_basis": "乙" }),
+        )
+        .await;
+    assert_eq!(st, 201, "{r}");
+    let id = r["id"].as_i64().unwrap();
+    let path = format!("/api/v1/registry/achievements/{id}/level-changes");
+    // Bad proposals: the same level, 绝密, no reasons.
+    for (body, field) in [
+        (json!({ "to": "confidential", "reasons": "保密期限届满" }), "to"),
+        (json!({ "to": "top_secret", "reasons": "保密期限届满" }), "to"),
+        (json!({ "to": "public", "reasons": "" }), "reasons"),
+    ] {
+        let (st, e) = reviewer.post(&path, body.clone()).await;
+        assert_eq!(st, 422, "{body}: {e}");
+        assert_eq!(e["error"]["fields"][0]["field"], field, "{e}");
+    }
+    // Only who may change the record proposes.
+    let (st, _) = sec
+        .post(
+            &path,
+            json!({ "to": "public", "reasons": "保密期限届满，经评估可以公开" }),
+        )
+        .await;
+    assert_eq!(st, 403);
+    let (st, c) = reviewer
+        .post(
+            &path,
+            json!({ "to": "public", "reasons": "保密期限届满，经评估可以公开" }),
+        )
+        .await;
+    assert_eq!(st, 201, "{c}");
+    let change = c["id"].as_i64().unwrap();
+    assert_eq!(
+        (c["from"].as_str(), c["to"].as_str(), c["state"].as_str()),
+        (Some("confidential"), Some("public"), Some("proposed"))
+    );
+    // Nothing changed yet; the proposer cannot decide (nor may a reviewer).
+    let (_, rec) = reviewer.get(&format!("/api/v1/registry/achievements/{id}")).await;
+    assert_eq!(rec["fields"]["classification"], "confidential");
+    let (st, _) = reviewer
+        .post(
+            &format!("/api/v1/level-changes/{change}/decision"),
+            json!({ "approve": true }),
+        )
+        .await;
+    assert_eq!(st, 403);
+    let (_, pending) = sec.get("/api/v1/level-changes").await;
+    assert_eq!(ids(&pending), BTreeSet::from([change]), "{pending}");
+    let (st, d) = sec
+        .post(
+            &format!("/api/v1/level-changes/{change}/decision"),
+            json!({ "approve": true, "note": "同意解密" }),
+        )
+        .await;
+    assert_eq!((st, d["state"].as_str()), (200, Some("approved")), "{d}");
+    // Applied: public, without control details, visible to anyone in scope.
+    let (_, rec) = reviewer.get(&format!("/api/v1/registry/achievements/{id}")).await;
+    assert_eq!(rec["fields"]["classification"], "public", "{rec}");
+    for f in ["classified_by", "classification_basis", "classified_on", "secrecy_term"] {
+        assert!(rec["fields"][f].is_null(), "{f}: {rec}");
+    }
+    let (st, again) = sec
+        .post(
+            &format!("/api/v1/level-changes/{change}/decision"),
+            json!({ "approve": false }),
+        )
+        .await;
+    assert_eq!(st, 409, "decided once: {again}");
+    // Raising a record with content above the ceiling is refused; the
+    // record stays as it was.
+    let (_, with_content) = reviewer
+        .post(
+            "/api/v1/registry/achievements",
+            json!({ "title": "有内容的成果", "holder_org_id": org, "achievement_type": "software", "description": "细节" }),
+        )
+        .await;
+    let cid = with_content["id"].as_i64().unwrap();
+    let (_, up) = reviewer
+        .post(
+            &format!("/api/v1/registry/achievements/{cid}/level-changes"),
+            json!({ "to": "secret", "reasons": "涉及国防应用，应当定密" }),
+        )
+        .await;
+    let (st, e) = sec
+        .post(
+            &format!("/api/v1/level-changes/{}/decision", up["id"]),
+            json!({ "approve": true }),
+        )
+        .await;
+    assert_eq!(st, 422, "{e}");
+    assert!(e["error"]["message_zh"].as_str().unwrap().contains("定密上限"), "{e}");
+    let (_, still) = reviewer.get(&format!("/api/v1/registry/achievements/{cid}")).await;
+    assert_eq!(still["fields"]["classification"], "public");
+    // The history is in the audit log.
+    let aud_pw = user(&s.app, "aud", Role::Auditor, None).await;
+    let auditor = Api::login(&s.base, "aud", &aud_pw).await;
+    let (_, log) = auditor.get("/api/v1/audit?page_size=200").await;
+    let actions: Vec<&str> = log["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["record_id"] == id)
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    for a in ["create", "level_change_proposed", "update", "level_change_approved"] {
+        assert!(actions.contains(&a), "{a}: {actions:?}");
+    }
+}
+crate::on_both!(a_change_of_level_is_proposed_then_approved_by_another);

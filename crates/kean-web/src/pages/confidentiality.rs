@@ -29,8 +29,22 @@ pub struct ControlItem {
     classified_by: String,
     basis: String,
     classified_on: String,
+    /// The end of its term, and whether it has come (a review is due).
+    term_ends: String,
+    due: bool,
     archived: bool,
     members: Vec<Member>,
+}
+
+pub struct Pending {
+    id: i64,
+    kind: String,
+    href_record: String,
+    title: String,
+    change: String,
+    reasons: String,
+    proposer: String,
+    proposed_at: String,
 }
 
 #[derive(Template)]
@@ -40,6 +54,8 @@ struct ConfidentialityPage {
     ceiling: String,
     levels: Vec<Opt>,
     items: Vec<ControlItem>,
+    pending: Vec<Pending>,
+    due_note: Option<String>,
     errors: Vec<String>,
 }
 
@@ -56,35 +72,72 @@ async fn page(u: &WebUser, err: Option<AppError>, flash: Option<String>) -> Page
             selected: l == ceiling,
         })
         .collect();
-    let items = register
+    let today = u.access.today();
+    let titles: std::collections::HashMap<(kean_core::Kind, i64), String> = register
+        .iter()
+        .map(|(r, _, _)| ((r.kind, r.id), r.title.clone()))
+        .collect();
+    let pending = u
+        .access
+        .level_changes(true)
+        .await
+        .or_page(u)?
         .into_iter()
-        .map(|(r, org, members)| ControlItem {
-            slug: r.kind.slug().into(),
-            id: r.id,
-            kind: r.kind.label(zh).into(),
-            title: r.title,
-            org,
-            level: r.level.label(zh).into(),
-            // The marking of GB/T 7156 style: 秘密★10年.
-            marking: match r.term_years {
-                Some(t) if zh => format!("{}★{t}年", r.level.label(true)),
-                Some(t) => format!("{} ★ {t} years", r.level.label(false)),
-                None => r.level.label(zh).into(),
-            },
-            classified_by: r.classified_by.unwrap_or_default(),
-            basis: r.basis.unwrap_or_default(),
-            classified_on: r.classified_on.unwrap_or_default(),
-            archived: r.archived,
-            members: members
-                .into_iter()
-                .map(|m| Member {
-                    username: m.username,
-                    display_name: m.display_name,
-                    added: format!("{} {}", m.added_by, kean_core::display_time(&m.added_at)),
-                })
-                .collect(),
+        .map(|c| Pending {
+            id: c.id,
+            kind: c.kind.label(zh).into(),
+            href_record: format!("{}/{}", c.kind.slug(), c.record_id),
+            title: titles
+                .get(&(c.kind, c.record_id))
+                .cloned()
+                .unwrap_or_else(|| format!("#{}", c.record_id)),
+            change: format!("{} → {}", c.from.label(zh), c.to.label(zh)),
+            reasons: c.reasons,
+            proposer: c.proposer,
+            proposed_at: kean_core::display_time(&c.proposed_at),
         })
         .collect();
+    let items: Vec<ControlItem> = register
+        .into_iter()
+        .map(|(r, org, members)| {
+            let ends = r
+                .classified_on
+                .as_deref()
+                .and_then(kean_core::record::parse_date)
+                .zip(r.term_years)
+                .map(|(on, years)| kean_core::confidentiality::term_end(on, years));
+            ControlItem {
+                term_ends: ends.map(|d| d.to_string()).unwrap_or_default(),
+                due: ends.is_some_and(|d| kean_core::confidentiality::term_due(d, today)),
+                slug: r.kind.slug().into(),
+                id: r.id,
+                kind: r.kind.label(zh).into(),
+                title: r.title,
+                org,
+                level: r.level.label(zh).into(),
+                // The marking of GB/T 7156 style: 秘密★10年.
+                marking: match r.term_years {
+                    Some(t) if zh => format!("{}★{t}年", r.level.label(true)),
+                    Some(t) => format!("{} ★ {t} years", r.level.label(false)),
+                    None => r.level.label(zh).into(),
+                },
+                classified_by: r.classified_by.unwrap_or_default(),
+                basis: r.basis.unwrap_or_default(),
+                classified_on: r.classified_on.unwrap_or_default(),
+                archived: r.archived,
+                members: members
+                    .into_iter()
+                    .map(|m| Member {
+                        username: m.username,
+                        display_name: m.display_name,
+                        added: format!("{} {}", m.added_by, kean_core::display_time(&m.added_at)),
+                    })
+                    .collect(),
+            }
+        })
+        .collect();
+    let due = items.iter().filter(|i| i.due && !i.archived).count();
+    let due_note = (due > 0).then(|| u.lang.t("conf.due_count").replace("{}", &due.to_string()));
     let errors = err
         .as_ref()
         .map(|e| {
@@ -115,6 +168,8 @@ async fn page(u: &WebUser, err: Option<AppError>, flash: Option<String>) -> Page
             ceiling: ceiling.label(zh).into(),
             levels,
             items,
+            pending,
+            due_note,
             errors,
         },
         status,
@@ -154,4 +209,16 @@ pub async fn need_to_know(Path((slug, id_text, action)): Path<(String, String, S
         u.access.set_need_to_know(kind, id, &username, member).await.map(|_| ()),
     )
     .await
+}
+
+pub async fn decide(Path((id_text, action)): Path<(String, String)>, f: WebForm) -> PageResult {
+    let u = &f.user;
+    let id = super::common::id_of(u, &id_text)?;
+    let approve = match action.as_str() {
+        "approve" => true,
+        "reject" => false,
+        _ => return Err(PageError::page(u, AppError::not_found())),
+    };
+    let note = f.form.get("note").cloned().unwrap_or_default();
+    after(u, u.access.decide_level_change(id, approve, &note).await.map(|_| ())).await
 }

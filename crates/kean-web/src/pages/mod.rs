@@ -61,12 +61,20 @@ pub fn router() -> Router<AppState> {
         .route("/registry/{slug}/{id}/edit", get(registry::edit_form))
         .route("/registry/{slug}/{id}/archive", post(registry::archive))
         .route("/registry/{slug}/{id}/restore", post(registry::restore))
+        .route(
+            "/registry/{slug}/{id}/level-change",
+            post(registry::propose_level_change),
+        )
         .route("/system/users", get(system::users).post(system::create_user))
         .route("/system/users/{id}/{action}", post(system::change_user))
         .route("/system/audit", get(system::audit))
         .route("/system/audit/verify", post(system::verify_audit))
         .route("/system/confidentiality", get(confidentiality::show))
         .route("/system/confidentiality/ceiling", post(confidentiality::set_ceiling))
+        .route(
+            "/system/confidentiality/changes/{id}/{action}",
+            post(confidentiality::decide),
+        )
         .route(
             "/system/confidentiality/{slug}/{id}/{action}",
             post(confidentiality::need_to_know),

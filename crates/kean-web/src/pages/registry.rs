@@ -520,6 +520,11 @@ struct DetailPage {
     can_update: bool,
     can_archive: bool,
     screening: Option<PartyPanel>,
+    /// The levels a change may be proposed to, when the viewer may propose
+    /// one (a classified kind the viewer may change).
+    level_change: Option<Vec<crate::views::Opt>>,
+    /// The record's marking (秘密★10年), when it is classified.
+    marking: Option<String>,
 }
 
 pub async fn detail(
@@ -572,6 +577,9 @@ pub async fn detail(
     if q.contains_key("saved") {
         c.flash = Some(u.lang.t("saved").into());
     }
+    if q.contains_key("proposed") {
+        c.flash = Some(u.lang.t("conf.proposed").into());
+    }
     let page = DetailPage {
         c,
         heading: r.fields.label(),
@@ -585,6 +593,28 @@ pub async fn detail(
         can_update: u.access.may(Action::Update, Some(kind)),
         can_archive: u.access.may(Action::Archive, Some(kind)),
         screening: party_panel(&u, kind, r.id).await,
+        level_change: (kind.classified() && u.access.may(Action::Update, Some(kind))).then(|| {
+            let current = r.fields.classification();
+            kean_core::confidentiality::Classification::ALL
+                .into_iter()
+                .filter(|l| *l <= kean_core::confidentiality::BUREAU_MAX && *l != current)
+                .map(|l| crate::views::Opt {
+                    value: l.code().into(),
+                    label: l.label(zh).into(),
+                    selected: false,
+                })
+                .collect()
+        }),
+        marking: {
+            let level = r.fields.classification();
+            level
+                .is_classified()
+                .then(|| match r.fields.get("secrecy_term").as_text() {
+                    Some(t) if zh => format!("{}★{t}年", level.label(true)),
+                    Some(t) => format!("{} ★ {t} years", level.label(false)),
+                    None => level.label(zh).to_string(),
+                })
+        },
     };
     Ok(render(&page, StatusCode::OK))
 }
@@ -620,4 +650,18 @@ pub async fn options(u: WebUser, Path(slug): Path<String>, Query(q): Query<HashM
         ));
     }
     Ok(Html(html).into_response())
+}
+
+/// 申请变更密级 / 解密 from the record's page.
+pub async fn propose_level_change(Path((slug, id_text)): Path<(String, String)>, f: WebForm) -> PageResult {
+    let u = &f.user;
+    let (kind, id) = record_of(u, &slug, &id_text)?;
+    let to = f.form.get("to").cloned().unwrap_or_default();
+    let reasons = f.form.get("reasons").cloned().unwrap_or_default();
+    match u.access.propose_level_change(kind, id, &to, &reasons).await {
+        Ok(_) => Ok(axum::response::IntoResponse::into_response(
+            axum::response::Redirect::to(&format!("/registry/{slug}/{id}?proposed=1")),
+        )),
+        Err(e) => Err(PageError::page(u, e)),
+    }
 }
