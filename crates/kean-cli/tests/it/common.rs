@@ -296,6 +296,19 @@ pub async fn access_as(app: &App, username: &str, role: Role, org: Option<i64>) 
         .0
 }
 
+/// The audit log's newest `page_size` records as the security auditor
+/// reads them through the API (an auditor account is made the first time).
+pub async fn audit_log(s: &Server, page_size: u32) -> Value {
+    let name = "audit_reader";
+    if s.app.system_access("test").user_named(name).await.is_err() {
+        user(&s.app, name, Role::Auditor, None).await;
+    }
+    let api = Api::login(&s.base, name, "Passw0rd2025").await;
+    let (st, log) = api.get(&format!("/api/v1/audit?page_size={page_size}")).await;
+    assert_eq!(st, 200, "{log}");
+    log
+}
+
 /// A JSON API client holding a bearer token.
 pub struct Api {
     pub base: String,

@@ -639,9 +639,7 @@ async fn clearances_need_to_know_and_the_ceiling_are_the_security_administrators
         .await;
     assert_eq!(st, 201, "{r}");
     // Every act is in the audit log.
-    let auditor_pw = user(&s.app, "aud", Role::Auditor, None).await;
-    let auditor = Api::login(&s.base, "aud", &auditor_pw).await;
-    let (_, log) = auditor.get("/api/v1/audit?page_size=500").await;
+    let log = crate::common::audit_log(&s, 500).await;
     let actions: Vec<&str> = log["items"]
         .as_array()
         .unwrap()
@@ -796,9 +794,7 @@ async fn a_change_of_level_is_proposed_then_approved_by_another(s: Server) {
     let (_, still) = reviewer.get(&format!("/api/v1/registry/achievements/{cid}")).await;
     assert_eq!(still["fields"]["classification"], "public");
     // The history is in the audit log.
-    let aud_pw = user(&s.app, "aud", Role::Auditor, None).await;
-    let auditor = Api::login(&s.base, "aud", &aud_pw).await;
-    let (_, log) = auditor.get("/api/v1/audit?page_size=200").await;
+    let log = crate::common::audit_log(&s, 200).await;
     let actions: Vec<&str> = log["items"]
         .as_array()
         .unwrap()

@@ -91,10 +91,7 @@ async fn registry_round_trip(s: Server) {
     assert_eq!(st, 200);
 
     // Every write is in the audit log, chained (read by the security auditor).
-    let aud_pw = user(&s.app, "aud", Role::Auditor, None).await;
-    let auditor = Api::login(&s.base, "aud", &aud_pw).await;
-    let (st, audit) = auditor.get("/api/v1/audit?page_size=100").await;
-    assert_eq!(st, 200);
+    let audit = crate::common::audit_log(&s, 100).await;
     let actions: Vec<(String, String)> = audit["items"]
         .as_array()
         .unwrap()
@@ -652,9 +649,7 @@ async fn administrators_unlock_disable_and_reset_accounts(s: Server) {
             .0,
         403
     );
-    let aud_pw = user(&s.app, "aud", Role::Auditor, None).await;
-    let auditor = Api::login(&s.base, "aud", &aud_pw).await;
-    let (_, log) = auditor.get("/api/v1/audit?page_size=100").await;
+    let log = crate::common::audit_log(&s, 100).await;
     let actions: Vec<&str> = log["items"]
         .as_array()
         .unwrap()

@@ -722,9 +722,7 @@ async fn archive_restore_and_liaison_imports(s: Server) {
         }
         other => panic!("{other:?}"),
     }
-    let aud_pw = user(&s.app, "aud", Role::Auditor, None).await;
-    let auditor = Api::login(&s.base, "aud", &aud_pw).await;
-    let (_, audit) = auditor.get("/api/v1/audit?page_size=20").await;
+    let audit = crate::common::audit_log(&s, 20).await;
     let opened: Vec<&Value> = audit["items"]
         .as_array()
         .unwrap()

@@ -328,44 +328,34 @@ impl AccountStore for SqlStore {
                 "password_reset",
                 serde_json::json!({}),
             ),
-            UserChange::Role(r) => {
+            // A role or a clearance: one column, audited with its value before.
+            UserChange::Role(_) | UserChange::Clearance(_) => {
+                let (column, value, action) = match change {
+                    UserChange::Role(r) => ("role", r.code(), "set_role"),
+                    UserChange::Clearance(c) => ("clearance", c.code(), "set_clearance"),
+                    _ => unreachable!("matched above"),
+                };
                 let before: Option<String> = q(
-                    "SELECT role FROM users WHERE id = $1".into(),
+                    format!("SELECT {column} AS v FROM users WHERE id = $1"),
                     vec![Arg::Int(Some(user_id))],
                 )
                 .fetch_optional(&mut *tx)
                 .await?
-                .map(|r| r.try_get("role"))
+                .map(|r| r.try_get("v"))
                 .transpose()?;
                 (
-                    "UPDATE users SET role = $1, updated_at = $2 WHERE id = $3",
+                    if column == "role" {
+                        "UPDATE users SET role = $1, updated_at = $2 WHERE id = $3"
+                    } else {
+                        "UPDATE users SET clearance = $1, updated_at = $2 WHERE id = $3"
+                    },
                     vec![
-                        Arg::Text(Some(r.code().to_string())),
+                        Arg::Text(Some(value.to_string())),
                         Arg::Text(Some(meta.at.clone())),
                         Arg::Int(Some(user_id)),
                     ],
-                    "set_role",
-                    serde_json::json!({ "role": r.code(), "before": before }),
-                )
-            }
-            UserChange::Clearance(c) => {
-                let before: Option<String> = q(
-                    "SELECT clearance FROM users WHERE id = $1".into(),
-                    vec![Arg::Int(Some(user_id))],
-                )
-                .fetch_optional(&mut *tx)
-                .await?
-                .map(|r| r.try_get("clearance"))
-                .transpose()?;
-                (
-                    "UPDATE users SET clearance = $1, updated_at = $2 WHERE id = $3",
-                    vec![
-                        Arg::Text(Some(c.code().to_string())),
-                        Arg::Text(Some(meta.at.clone())),
-                        Arg::Int(Some(user_id)),
-                    ],
-                    "set_clearance",
-                    serde_json::json!({ "clearance": c.code(), "before": before }),
+                    action,
+                    serde_json::json!({ column: value, "before": before }),
                 )
             }
             UserChange::OwnPassword { hash, .. } => (

@@ -29,3 +29,14 @@ pub fn id_of(u: &WebUser, text: &str) -> Result<i64, PageError> {
 pub fn kind_of(u: &WebUser, slug: &str) -> Result<Kind, PageError> {
     Kind::from_slug(slug).ok_or_else(|| PageError::page(u, AppError::not_found()))
 }
+
+/// What an error says, one line a field (or its message when it names
+/// none), in the page's language: the list above a form.
+pub fn messages(e: &AppError, zh: bool) -> Vec<String> {
+    let pick = |z: &String, en: &String| if zh { z.clone() } else { en.clone() };
+    if e.fields.is_empty() {
+        vec![pick(&e.message_zh, &e.message_en)]
+    } else {
+        e.fields.iter().map(|f| pick(&f.message_zh, &f.message_en)).collect()
+    }
+}

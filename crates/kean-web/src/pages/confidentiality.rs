@@ -138,19 +138,7 @@ async fn page(u: &WebUser, err: Option<AppError>, flash: Option<String>) -> Page
         .collect();
     let due = items.iter().filter(|i| i.due && !i.archived).count();
     let due_note = (due > 0).then(|| u.lang.t("conf.due_count").replace("{}", &due.to_string()));
-    let errors = err
-        .as_ref()
-        .map(|e| {
-            if e.fields.is_empty() {
-                vec![if zh { e.message_zh.clone() } else { e.message_en.clone() }]
-            } else {
-                e.fields
-                    .iter()
-                    .map(|f| if zh { f.message_zh.clone() } else { f.message_en.clone() })
-                    .collect()
-            }
-        })
-        .unwrap_or_default();
+    let errors = err.as_ref().map(|e| super::common::messages(e, zh)).unwrap_or_default();
     let mut c = Chrome::new(
         &u.access,
         &u.csrf,

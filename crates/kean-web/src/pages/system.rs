@@ -111,19 +111,7 @@ async fn users_page(
             label: l,
         })
         .collect();
-    let errors = err
-        .as_ref()
-        .map(|e| {
-            if e.fields.is_empty() {
-                vec![if zh { e.message_zh.clone() } else { e.message_en.clone() }]
-            } else {
-                e.fields
-                    .iter()
-                    .map(|f| if zh { f.message_zh.clone() } else { f.message_en.clone() })
-                    .collect()
-            }
-        })
-        .unwrap_or_default();
+    let errors = err.as_ref().map(|e| super::common::messages(e, zh)).unwrap_or_default();
     let mut c = Chrome::new(&u.access, &u.csrf, u.lang, u.lang.t("users.title"), "/system/users");
     c.flash = flash;
     let status = err
