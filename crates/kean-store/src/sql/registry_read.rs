@@ -54,6 +54,7 @@ pub(crate) fn where_clause(
     query: &ListQuery,
     scope: Scope,
     grams: Option<&[String]>,
+    withhold: bool,
 ) -> Selection {
     let mut conds = vec!["1 = 1".to_string()];
     let mut args = Vec::new();
@@ -155,7 +156,7 @@ pub(crate) fn where_clause(
     // What the reader may not see for its classification. A list with
     // nothing else asked for still counts from record_counts, minus these
     // (`unfiltered`).
-    if let Some(sub) = super::args::withheld_ids(kind, scope, &mut args) {
+    if withhold && let Some(sub) = super::args::withheld_ids(kind, scope, &mut args) {
         conds.push(format!("t.id NOT IN ({sub})"));
     }
     Selection {
@@ -180,7 +181,50 @@ impl SqlStore {
             Some(k) if org.is_none() => Some(self.keyword_grams(kind, k).await?),
             _ => None,
         };
-        Ok(where_clause(self.backend, kind, query, scope, grams.as_deref()))
+        let withhold = self.may_withhold(kind, scope).await?;
+        Ok(where_clause(
+            self.backend,
+            kind,
+            query,
+            scope,
+            grams.as_deref(),
+            withhold,
+        ))
+    }
+
+    /// Whether a read of `kind` under `scope` can withhold anything: an
+    /// account reader, and some record of the kind at a level it may be
+    /// refused (above the lower of its clearance and 内部). Kept per
+    /// generation like a list's count, so that lists of a kind holding no
+    /// such record — most of them — cost no subquery. Any write of the kind
+    /// (a level, a need-to-know list) advances its generation.
+    pub(crate) async fn may_withhold(&self, kind: Kind, scope: Scope) -> Result<bool> {
+        let kean_core::policy::Reader::Account { clearance, .. } = scope.for_kind(kind).reader() else {
+            return Ok(false);
+        };
+        if !kind.classified() {
+            return Ok(false);
+        }
+        let candidates = kean_core::confidentiality::codes_above(
+            clearance.min(kean_core::confidentiality::Classification::Internal),
+        )
+        .iter()
+        .map(|c| format!("'{c}'"))
+        .collect::<Vec<_>>()
+        .join(", ");
+        let n = self
+            .lists
+            .count(
+                &self.pool,
+                &mut Reads::new(vec![kind]),
+                format!(
+                    "SELECT COUNT(*) AS n FROM (SELECT 1 FROM {} WHERE classification IN ({candidates}) LIMIT 1) x",
+                    kind.table()
+                ),
+                vec![],
+            )
+            .await?;
+        Ok(n > 0)
     }
 
     /// How many records of `kind` in the `archived` state the scope's
@@ -193,7 +237,11 @@ impl SqlStore {
             ArchivedFilter::All => ("(active + archived)", "1 = 1"),
         };
         let mut args = vec![Arg::Text(Some(kind.table().to_string()))];
-        let less = match super::args::withheld_ids(kind, scope, &mut args) {
+        let withhold = self.may_withhold(kind, scope).await?;
+        let less = match withhold
+            .then(|| super::args::withheld_ids(kind, scope, &mut args))
+            .flatten()
+        {
             Some(sub) => format!(
                 " - (SELECT COUNT(*) FROM {} t WHERE {state} AND t.id IN ({sub}))",
                 kind.table()
