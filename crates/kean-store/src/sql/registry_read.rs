@@ -43,6 +43,9 @@ pub(crate) struct Selection {
     /// The kinds the conditions read (the kind, and the organizations when
     /// an owner's name or fields are asked for): what kept answers depend on.
     reads: Vec<Kind>,
+    /// Whether records may be withheld from the reader
+    /// ([`SqlStore::may_withhold`]): the conditions hold the subquery.
+    withhold: bool,
 }
 
 /// `grams`: the keyword's grams to ask the index for (see
@@ -167,6 +170,7 @@ pub(crate) fn where_clause(
         indexed: use_index,
         unfiltered,
         reads,
+        withhold,
     }
 }
 
@@ -229,15 +233,21 @@ impl SqlStore {
 
     /// How many records of `kind` in the `archived` state the scope's
     /// reader may see, of all organizations: the count the write path keeps
-    /// (record_counts), less those withheld for their classification.
-    pub(crate) async fn kept_count(&self, kind: Kind, archived: ArchivedFilter, scope: Scope) -> Result<i64> {
+    /// (record_counts), less those withheld for their classification (when
+    /// any may be: `withhold`, [`SqlStore::may_withhold`]).
+    pub(crate) async fn kept_count(
+        &self,
+        kind: Kind,
+        archived: ArchivedFilter,
+        scope: Scope,
+        withhold: bool,
+    ) -> Result<i64> {
         let (column, state) = match archived {
             ArchivedFilter::Active => ("active", "t.archived = 0"),
             ArchivedFilter::Archived => ("archived", "t.archived = 1"),
             ArchivedFilter::All => ("(active + archived)", "1 = 1"),
         };
         let mut args = vec![Arg::Text(Some(kind.table().to_string()))];
-        let withhold = self.may_withhold(kind, scope).await?;
         let less = match withhold
             .then(|| super::args::withheld_ids(kind, scope, &mut args))
             .flatten()
@@ -332,6 +342,7 @@ impl RegistryRead for SqlStore {
             indexed,
             unfiltered,
             reads,
+            withhold,
         } = self.selection(kind, query, scope).await?;
         // A keyword search counts its records up to a lower cap: a frequent
         // keyword ("合同") matches most records, and counting ten thousand
@@ -371,7 +382,7 @@ impl RegistryRead for SqlStore {
             }
         }
         let counted: i64 = if unfiltered {
-            self.kept_count(kind, query.archived, scope).await?
+            self.kept_count(kind, query.archived, scope, withhold).await?
         } else {
             let sql = format!(
                 "SELECT COUNT(*) AS n FROM (SELECT 1 FROM {from} WHERE {wh} LIMIT {}) c",
@@ -601,13 +612,18 @@ impl RegistryRead for SqlStore {
 
     async fn count(&self, kind: Kind, scope: Scope) -> Result<i64> {
         let Selection {
-            from, wh, args, reads, ..
+            from,
+            wh,
+            args,
+            reads,
+            withhold,
+            ..
         } = self.selection(kind, &ListQuery::default(), scope).await?;
         // The whole kind: the counts the write path keeps (the home page
         // asks for every kind on every visit). One organization's: counted,
         // and kept per generation like any filtered count.
         if scope.for_kind(kind).organization().is_none() {
-            return self.kept_count(kind, ArchivedFilter::Active, scope).await;
+            return self.kept_count(kind, ArchivedFilter::Active, scope, withhold).await;
         }
         self.lists
             .count(
