@@ -11,6 +11,7 @@
 //!   the store appends the audit record in the same transaction.
 
 mod access;
+mod audit_seal;
 mod auth;
 mod error;
 mod import;
@@ -28,6 +29,7 @@ use kean_core::Clock;
 use kean_store::Store;
 
 pub use access::{Access, AuditBreak, EXPORT_ROW_CAP, Export, Listing, UserAction};
+pub use audit_seal::{AuditReport, MIN_AUDIT_RETENTION_DAYS, check_retention};
 pub use auth::{LoginOk, SessionKind, Settings};
 pub use error::AppError;
 pub use import::{FileImport, ImportOutcome, ImportProgress, ImportRow, ImportSource, ImportStage, RowError};

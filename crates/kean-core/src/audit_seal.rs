@@ -397,37 +397,37 @@ impl std::fmt::Display for Break {
         match self {
             Break::Gap { seq, found: Some(s) } => write!(
                 f,
-                "audit chain broken at event {seq}: gap, event {s} stands in its place (events removed, inserted or reordered)"
+                "audit chain broken at record {seq}: gap, record {s} stands in its place (records removed, inserted or reordered)"
             ),
             Break::Gap { seq, found: None } => {
-                write!(f, "audit chain broken at event {seq}: gap, the event is missing")
+                write!(f, "audit chain broken at record {seq}: gap, the record is missing")
             }
             Break::PrevMismatch { seq } => write!(
                 f,
-                "audit chain broken at event {seq}: it does not follow the event before (prev hash mismatch)"
+                "audit chain broken at record {seq}: it does not follow the record before (prev hash mismatch)"
             ),
             Break::HashMismatch { seq } => {
                 write!(
                     f,
-                    "audit chain broken at event {seq}: hash mismatch (its content was changed)"
+                    "audit chain broken at record {seq}: hash mismatch (its content was changed)"
                 )
             }
             Break::ForgedCheckpoint { seq } => write!(
                 f,
-                "audit chain broken at event {seq}: forged or invalid checkpoint signature at event {seq}"
+                "audit chain broken at record {seq}: forged or invalid checkpoint signature at record {seq}"
             ),
             Break::CheckpointMismatch { seq } => write!(
                 f,
-                "audit chain broken at or before event {seq}: the signed checkpoint at event {seq} names another hash (events rewritten and re-hashed)"
+                "audit chain broken at or before record {seq}: the signed checkpoint at record {seq} names another hash (records rewritten and re-hashed)"
             ),
             Break::CheckpointBeyondEnd { seq, last } => write!(
                 f,
-                "audit log truncated: it ends at event {last}, but a signed checkpoint names event {seq}"
+                "audit log truncated: it ends at record {last}, but a signed checkpoint names record {seq}"
             ),
             Break::Archive { first, last, why } => {
                 write!(
                     f,
-                    "audit chain broken at event {first}: the archived segment {first}..{last} {why}"
+                    "audit chain broken at record {first}: the archived segment {first}..{last} {why}"
                 )
             }
         }
@@ -453,8 +453,10 @@ pub struct WalkEnd {
 /// ([`ChainWalk::feed`]), then [`ChainWalk::finish`]. Every checkpoint's
 /// signature is verified, and its hash compared with its event's when the
 /// walk reaches it.
-pub struct ChainWalk<'k> {
-    key: &'k PublicKey,
+pub struct ChainWalk {
+    /// `None`: a log without seals (a database before they were made),
+    /// whose chain alone is walked; it can have no checkpoints or anchors.
+    key: Option<PublicKey>,
     /// Checkpoints not yet reached, by sequence number descending (popped).
     pending: Vec<Checkpoint>,
     prev: String,
@@ -465,14 +467,15 @@ pub struct ChainWalk<'k> {
     archived_events: i64,
 }
 
-impl<'k> ChainWalk<'k> {
+impl ChainWalk {
     /// Starts after the archive anchors (in order, contiguous from event 1),
     /// with every checkpoint of the log.
     pub fn start(
-        key: &'k PublicKey,
+        key: Option<PublicKey>,
         anchors: &[ArchiveAnchor],
         mut checkpoints: Vec<Checkpoint>,
     ) -> Result<Self, Break> {
+        let signed_by = |ok: &dyn Fn(&PublicKey) -> bool| key.as_ref().is_some_and(ok);
         let mut prev = GENESIS_HASH.to_string();
         let mut next_seq = 1;
         let mut archived_events = 0;
@@ -488,7 +491,7 @@ impl<'k> ChainWalk<'k> {
             if a.prev_hash != prev {
                 return Err(fault("does not follow the hash before it"));
             }
-            if !key.verify_anchor(a) {
+            if !signed_by(&|k| k.verify_anchor(a)) {
                 return Err(fault("has a forged or invalid SM2 signature"));
             }
             prev = a.last_hash.clone();
@@ -510,7 +513,7 @@ impl<'k> ChainWalk<'k> {
         // where an anchor names the same event.
         while let Some(cp) = walk.pending.last().filter(|c| c.seq < next_seq).cloned() {
             walk.pending.pop();
-            if !key.verify_checkpoint(&cp) {
+            if !walk.signed(&cp) {
                 return Err(Break::ForgedCheckpoint { seq: cp.seq });
             }
             if anchors.iter().any(|a| a.last_seq == cp.seq && a.last_hash != cp.hash) {
@@ -519,6 +522,10 @@ impl<'k> ChainWalk<'k> {
             walk.checkpoints += 1;
         }
         Ok(walk)
+    }
+
+    fn signed(&self, cp: &Checkpoint) -> bool {
+        self.key.as_ref().is_some_and(|k| k.verify_checkpoint(cp))
     }
 
     /// The next event expected.
@@ -551,7 +558,7 @@ impl<'k> ChainWalk<'k> {
             self.next_seq += 1;
             self.events += 1;
             while let Some(cp) = self.pending.last().filter(|c| c.seq <= e.seq) {
-                if !self.key.verify_checkpoint(cp) {
+                if !self.signed(cp) {
                     return Err(Break::ForgedCheckpoint { seq: cp.seq });
                 }
                 if cp.seq == e.seq && cp.hash != e.hash {
@@ -568,7 +575,7 @@ impl<'k> ChainWalk<'k> {
     pub fn finish(self) -> Result<WalkEnd, Break> {
         let last = self.next_seq - 1;
         if let Some(cp) = self.pending.last() {
-            if !self.key.verify_checkpoint(cp) {
+            if !self.signed(cp) {
                 return Err(Break::ForgedCheckpoint { seq: cp.seq });
             }
             return Err(Break::CheckpointBeyondEnd { seq: cp.seq, last });
@@ -591,7 +598,7 @@ pub fn verify_log(
     entries: &[AuditEntry],
     checkpoints: Vec<Checkpoint>,
 ) -> Result<WalkEnd, Break> {
-    let mut walk = ChainWalk::start(key, anchors, checkpoints)?;
+    let mut walk = ChainWalk::start(Some(key.clone()), anchors, checkpoints)?;
     walk.feed(entries)?;
     walk.finish()
 }

@@ -32,6 +32,6 @@ pub use traits::{
     ScreeningStore, Store,
 };
 pub use types::{
-    AggRow, ArchivedFilter, Backend, COUNT_CAP, GroupBy, ImportRecord, KEYWORD_COUNT_CAP, KeyRow, ListQuery, NewImport,
-    NewUser, Page, SessionRow, Taken, UploadQuota, User, UserChange, WriteMeta,
+    AggRow, ArchivedFilter, AuditSeals, Backend, COUNT_CAP, GroupBy, ImportRecord, KEYWORD_COUNT_CAP, KeyRow,
+    ListQuery, NewImport, NewUser, Page, SessionRow, Taken, UploadQuota, User, UserChange, WriteMeta,
 };

@@ -4,6 +4,7 @@ use std::collections::{HashMap, HashSet};
 
 use async_trait::async_trait;
 use kean_core::audit::{AuditDraft, AuditEntry};
+use kean_core::audit_seal::{ArchiveAnchor, Checkpoint};
 use kean_core::{Fields, Kind, Record, Scope, Value};
 
 use crate::error::Result;
@@ -12,7 +13,7 @@ use crate::screening::{
     ResultFilter, ResultRow, ResultStatus, ScreenedParty, ScreeningSummary, StoredEntry,
 };
 use crate::types::{
-    AggRow, Backend, GroupBy, ImportRecord, KeyRow, ListQuery, NewImport, NewUser, Page, SessionRow, Taken,
+    AggRow, AuditSeals, Backend, GroupBy, ImportRecord, KeyRow, ListQuery, NewImport, NewUser, Page, SessionRow, Taken,
     UploadQuota, User, UserChange, WriteMeta,
 };
 
@@ -185,6 +186,29 @@ pub trait AuditStore: Send + Sync {
     /// The chain head: the last record's sequence number and hash, as the
     /// write path keeps them (`audit_head`).
     async fn audit_head(&self) -> Result<(i64, String)>;
+    /// The chain's seals: the public key, every signed checkpoint and
+    /// archived segment's anchor; `None` on a database before migration 0016.
+    async fn audit_seals(&self) -> Result<Option<AuditSeals>>;
+    /// Signs a checkpoint at the chain head now (`kean audit checkpoint`);
+    /// `None` when the log is empty or the database has no key.
+    async fn audit_checkpoint(&self) -> Result<Option<Checkpoint>>;
+    /// The first event at or after `from` and the last before `to` (stored
+    /// timestamps), still in the log; `None` if there is none.
+    async fn audit_seq_range(&self, from: &str, to: &str) -> Result<Option<(i64, i64)>>;
+    /// A signed segment of events `first..=last` (`kean_core::audit_seal::write_segment`),
+    /// `from` and `to` as asked: its text and anchor.
+    async fn audit_segment(&self, first: i64, last: i64, from: &str, to: &str) -> Result<(String, ArchiveAnchor)>;
+    /// Keeps an archived segment's anchor and removes its events from the
+    /// log, with `draft` (the archiving's own audit record), in one
+    /// transaction; refused unless the segment continues the archives
+    /// before it and its last hash is the stored event's.
+    async fn audit_forget(
+        &self,
+        anchor: &ArchiveAnchor,
+        file_name: &str,
+        file_sm3: &str,
+        draft: AuditDraft,
+    ) -> Result<()>;
 }
 
 /// What backups and restores ask of a database (the operator's, through

@@ -31,6 +31,7 @@ pub(crate) const MIGRATIONS_SQLITE: &[(i64, &str)] = &[
         include_str!("../../migrations/sqlite/0013_one_name_per_concept.sql"),
     ),
     (14, include_str!("../../migrations/sqlite/0014_audit_by_actor.sql")),
+    (16, include_str!("../../migrations/sqlite/0016_audit_seals.sql")),
 ];
 pub(crate) const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/postgres/0001_init.sql")),
@@ -53,7 +54,12 @@ pub(crate) const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[
         include_str!("../../migrations/postgres/0013_one_name_per_concept.sql"),
     ),
     (14, include_str!("../../migrations/postgres/0014_audit_by_actor.sql")),
+    (16, include_str!("../../migrations/postgres/0016_audit_seals.sql")),
 ];
+
+/// The migration that brings the audit chain's SM2 key, checkpoints and
+/// archives (`audit_seal`); the key is made right after it is applied.
+pub(crate) const AUDIT_SEALS_VERSION: i64 = 16;
 
 /// The migrations of a database, in order.
 pub(crate) fn migrations(backend: Backend) -> &'static [(i64, &'static str)] {
@@ -122,6 +128,9 @@ impl SqlStore {
             .execute(&mut *tx)
             .await?;
             tx.commit().await?;
+        }
+        if last >= AUDIT_SEALS_VERSION {
+            self.ensure_seal_key(now).await?;
         }
         Ok(())
     }
