@@ -104,7 +104,7 @@ impl Access {
     /// stored before `before`, at most `max_events` of them; `None` when
     /// there is none. `before` must lie `retention_days` (at least
     /// [`MIN_AUDIT_RETENTION_DAYS`]) before now.
-    pub async fn audit_archive_next(
+    async fn audit_archive_next(
         &self,
         before: &str,
         retention_days: i64,
@@ -144,7 +144,7 @@ impl Access {
 
     /// Keeps the archived segment's anchor and removes its events from the
     /// log (after the segment file was written), with its own audit record.
-    pub async fn audit_forget(&self, anchor: &ArchiveAnchor, file_name: &str, file_sm3: &str) -> Result<()> {
+    async fn audit_forget(&self, anchor: &ArchiveAnchor, file_name: &str, file_sm3: &str) -> Result<()> {
         self.audit_operator()?;
         let draft = self.event(
             "archive",
@@ -162,6 +162,36 @@ impl Access {
             .audit_forget(anchor, file_name, file_sm3, draft)
             .await
             .map_err(AppError::from_store)
+    }
+
+    /// Archives the events stored before `before`, oldest first, into
+    /// signed segment files in `dir` (at most `segment_size` events each,
+    /// named `audit-FIRST-LAST.seg`): each file is written and synced to
+    /// disk, and only then are its events removed from the log, its signed
+    /// anchor kept ([`Access::audit_forget`]). Refused for a `before` within
+    /// the retention. Returns the files written and their anchors.
+    pub async fn audit_archive(
+        &self,
+        before: &str,
+        retention_days: i64,
+        segment_size: i64,
+        dir: &std::path::Path,
+    ) -> Result<Vec<(std::path::PathBuf, ArchiveAnchor)>> {
+        self.audit_operator()?;
+        check_retention(retention_days)?;
+        std::fs::create_dir_all(dir)
+            .map_err(|e| AppError::internal(format!("cannot create {}: {e}", dir.display())))?;
+        let mut done = Vec::new();
+        while let Some((text, anchor)) = self.audit_archive_next(before, retention_days, segment_size).await? {
+            let name = format!("audit-{:012}-{:012}.seg", anchor.first_seq, anchor.last_seq);
+            let path = dir.join(&name);
+            write_synced(&path, &text)
+                .map_err(|e| AppError::internal(format!("cannot write {}: {e}", path.display())))?;
+            self.audit_forget(&anchor, &name, &kean_core::audit::sm3_hex(text.as_bytes()))
+                .await?;
+            done.push((path, anchor));
+        }
+        Ok(done)
     }
 
     /// Walks the whole log: the archived segments' signed anchors, every
@@ -244,4 +274,13 @@ impl Access {
             Err(b) => Ok(Err(AuditBreak::Broken(b))),
         }
     }
+}
+
+/// Writes `text` to `path` and syncs it to disk: a segment is on disk before
+/// its events leave the database.
+fn write_synced(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut f = std::fs::File::create(path)?;
+    f.write_all(text.as_bytes())?;
+    f.sync_all()
 }

@@ -97,12 +97,7 @@ fn read_public_key(path: &Path) -> Result<PublicKey, ExitCode> {
     PublicKey::from_pem(&pem).map_err(|e| fail(format!("{}: {e}", path.display())))
 }
 
-fn sm3_hex(bytes: &[u8]) -> String {
-    kean_core::audit::sm3_hex(bytes)
-}
-
-/// Writes `text` to `path` and syncs it to disk (a segment must be on disk
-/// before its records leave the database).
+/// Writes `text` to `path` and syncs it to disk.
 fn write_synced(path: &Path, text: &str) -> std::io::Result<()> {
     use std::io::Write;
     let mut f = std::fs::File::create(path)?;
@@ -232,39 +227,24 @@ pub(crate) async fn audit(command: AuditCommand) -> ExitCode {
                 Ok(b) => b,
                 Err(e) => return fail(e),
             };
-            if let Err(e) = std::fs::create_dir_all(&dir) {
-                return fail(format!("cannot create {}: {e}", dir.display()));
-            }
             let app = match open_existing(&db.database_url).await {
                 Ok(a) => a,
                 Err(c) => return c,
             };
             let access = app.system_access("audit archive");
-            let mut written = 0;
-            loop {
-                let (text, anchor) = match access.audit_archive_next(&before, retention_days, segment_size).await {
-                    Ok(Some(x)) => x,
-                    Ok(None) => break,
-                    Err(e) => return fail(e),
-                };
-                let name = format!("audit-{:012}-{:012}.seg", anchor.first_seq, anchor.last_seq);
-                let path = dir.join(&name);
-                if let Err(e) = write_synced(&path, &text) {
-                    return fail(format!("cannot write {}: {e}", path.display()));
+            match access.audit_archive(&before, retention_days, segment_size, &dir).await {
+                Ok(done) => {
+                    for (path, a) in &done {
+                        println!("archived records {}..{} to {}", a.first_seq, a.last_seq, path.display());
+                    }
+                    println!(
+                        "{} segments archived; records from {before} on stay in the database",
+                        done.len()
+                    );
+                    ExitCode::SUCCESS
                 }
-                if let Err(e) = access.audit_forget(&anchor, &name, &sm3_hex(text.as_bytes())).await {
-                    return fail(format!("{name} written, but the records stay in the database: {e}"));
-                }
-                println!(
-                    "archived records {}..{} to {}",
-                    anchor.first_seq,
-                    anchor.last_seq,
-                    path.display()
-                );
-                written += 1;
+                Err(e) => fail(e),
             }
-            println!("{written} segments archived; records from {before} on stay in the database");
-            ExitCode::SUCCESS
         }
     }
 }

@@ -9,6 +9,7 @@
 #[macro_use]
 mod common;
 
+mod audit;
 mod backup;
 mod browser;
 mod demo_and_cli;
