@@ -38,7 +38,8 @@ fn draft(seq: i64) -> AuditDraft {
         action: actions[i].into(),
         target: targets[i].into(),
         record_id: Some(seq / 3),
-        before: (i == 1).then(|| serde_json::json!({"name": format!("晋中市示范科技有限公司{}", seq % 997), "status": "active"})),
+        before: (i == 1)
+            .then(|| serde_json::json!({"name": format!("晋中市示范科技有限公司{}", seq % 997), "status": "active"})),
         after: Some(serde_json::json!({
             "name": format!("晋中市示范科技有限公司{}", seq % 991),
             "credit_code": format!("91140702MB{:07}X", seq % 9_999_999),
