@@ -5,7 +5,7 @@
 //! signed segments, and the archiving of events past retention.
 
 use kean_core::ErrorCode;
-use kean_core::audit::AuditEntry;
+use kean_core::audit::StoredRecord;
 use kean_core::audit_seal::{ArchiveAnchor, ChainWalk, Checkpoint, PublicKey};
 use kean_core::policy::Action;
 
@@ -219,7 +219,7 @@ impl Access {
         };
         let mut last = walk.next_seq() - 1;
         let at_start = (head_seq == last).then(|| walk.prev_hash().to_string());
-        let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<AuditEntry>>(4);
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<StoredRecord>>(4);
         let worker = tokio::task::spawn_blocking(move || {
             let mut walk = walk;
             let mut at_head = at_start;
@@ -233,7 +233,7 @@ impl Access {
         });
         loop {
             let batch = store
-                .audit_range(last, VERIFY_PAGE)
+                .audit_range_stored(last, VERIFY_PAGE)
                 .await
                 .map_err(AppError::from_store)?;
             let Some(end) = batch.last().map(|e| e.seq) else {

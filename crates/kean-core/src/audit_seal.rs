@@ -19,7 +19,48 @@ use sm2::dsa::signature::{Signer, Verifier};
 use sm2::dsa::{Signature, SigningKey, VerifyingKey};
 use sm2::pkcs8::{DecodePublicKey, EncodePublicKey, LineEnding};
 
-use crate::audit::{AuditEntry, GENESIS_HASH, chain_hash, sm3_hex};
+use rayon::prelude::*;
+
+use crate::audit::{AuditEntry, GENESIS_HASH, StoredRecord, chain_hash, sm3_hex};
+
+/// A record of the chain as the walk sees it.
+pub trait Chained {
+    fn seq(&self) -> i64;
+    fn prev_hash(&self) -> &str;
+    fn hash(&self) -> &str;
+    /// Whether its canonical text, after `prev`, hashes to [`Chained::hash`].
+    fn hashes_to(&self, prev: &str) -> bool;
+}
+
+impl Chained for AuditEntry {
+    fn seq(&self) -> i64 {
+        self.seq
+    }
+    fn prev_hash(&self) -> &str {
+        &self.prev_hash
+    }
+    fn hash(&self) -> &str {
+        &self.hash
+    }
+    fn hashes_to(&self, prev: &str) -> bool {
+        chain_hash(prev, &self.draft.canonical(self.seq)) == self.hash
+    }
+}
+
+impl Chained for StoredRecord {
+    fn seq(&self) -> i64 {
+        self.seq
+    }
+    fn prev_hash(&self) -> &str {
+        &self.prev_hash
+    }
+    fn hash(&self) -> &str {
+        &self.hash
+    }
+    fn hashes_to(&self, prev: &str) -> bool {
+        StoredRecord::hashes_to(self, prev)
+    }
+}
 
 /// The distinguishing ID of GB/T 35276 (the default of OpenSSL 3 and of
 /// most SM2 implementations).
@@ -539,29 +580,32 @@ impl ChainWalk {
     }
 
     /// Walks the next events (in sequence order, continuing the last page).
-    pub fn feed(&mut self, entries: &[AuditEntry]) -> Result<(), Break> {
-        for e in entries {
-            if e.seq != self.next_seq {
+    /// Each record's own hash is checked on all cores (it depends only on
+    /// the record and the previous hash it names); then, in order, that each
+    /// names the hash before it, so the result is the sequential walk's.
+    pub fn feed<R: Chained + Sync>(&mut self, entries: &[R]) -> Result<(), Break> {
+        let hashes_ok: Vec<bool> = entries.par_iter().map(|e| e.hashes_to(e.prev_hash())).collect();
+        for (e, ok) in entries.iter().zip(hashes_ok) {
+            if e.seq() != self.next_seq {
                 return Err(Break::Gap {
                     seq: self.next_seq,
-                    found: Some(e.seq),
+                    found: Some(e.seq()),
                 });
             }
-            if e.prev_hash != self.prev {
-                return Err(Break::PrevMismatch { seq: e.seq });
+            if e.prev_hash() != self.prev {
+                return Err(Break::PrevMismatch { seq: e.seq() });
             }
-            let h = chain_hash(&self.prev, &e.draft.canonical(e.seq));
-            if h != e.hash {
-                return Err(Break::HashMismatch { seq: e.seq });
+            if !ok {
+                return Err(Break::HashMismatch { seq: e.seq() });
             }
-            self.prev = h;
+            e.hash().clone_into(&mut self.prev);
             self.next_seq += 1;
             self.events += 1;
-            while let Some(cp) = self.pending.last().filter(|c| c.seq <= e.seq) {
+            while let Some(cp) = self.pending.last().filter(|c| c.seq <= e.seq()) {
                 if !self.signed(cp) {
                     return Err(Break::ForgedCheckpoint { seq: cp.seq });
                 }
-                if cp.seq == e.seq && cp.hash != e.hash {
+                if cp.seq == e.seq() && cp.hash != e.hash() {
                     return Err(Break::CheckpointMismatch { seq: cp.seq });
                 }
                 self.pending.pop();
@@ -748,6 +792,73 @@ mod tests {
         let mut forged = a2.clone();
         forged.last_hash = entries[18].hash.clone();
         assert!(verify_log(&k.public_key(), &[a1.clone(), forged], &entries[20..], cps.clone()).is_err());
+    }
+
+    fn stored(e: &AuditEntry) -> StoredRecord {
+        StoredRecord {
+            seq: e.seq,
+            draft: AuditDraft {
+                before: None,
+                after: None,
+                ..e.draft.clone()
+            },
+            before_json: e.draft.before.as_ref().map(|v| v.to_string()),
+            after_json: e.draft.after.as_ref().map(|v| v.to_string()),
+            prev_hash: e.prev_hash.clone(),
+            hash: e.hash.clone(),
+        }
+    }
+
+    /// Records read as stored text verify like parsed ones: spliced when
+    /// the text is canonical, parsed when it is not (other key order,
+    /// spaces), and a changed text or one that is not JSON is named.
+    #[test]
+    fn stored_records_verify_like_parsed_ones() {
+        let k = key(2);
+        let (entries, cps) = log(30, 7, &k);
+        let rows: Vec<StoredRecord> = entries.iter().map(stored).collect();
+        assert_eq!(
+            verify_log_stored(&k.public_key(), &rows, cps.clone()).unwrap().last_seq,
+            30
+        );
+        let mut spaced = rows.clone();
+        spaced[4].after_json = Some(format!(
+            " {} ",
+            spaced[4].after_json.clone().unwrap().replace(',', " , ")
+        ));
+        let reordered = r#"{"z":[5,null],"name":"乙5"}"#;
+        spaced[4].after_json = Some(reordered.to_string());
+        assert!(spaced[4].hashes_to(&spaced[4].prev_hash), "parsed when not canonical");
+        assert_eq!(
+            verify_log_stored(&k.public_key(), &spaced, cps.clone())
+                .unwrap()
+                .last_seq,
+            30
+        );
+        for bad in [
+            r#"{"name":"乙5","z":[5,null,1]}"#,
+            r#"{"name":"乙5","z":[5,null]"#,
+            "null",
+        ] {
+            let mut changed = rows.clone();
+            changed[4].after_json = Some(bad.to_string());
+            assert_eq!(
+                verify_log_stored(&k.public_key(), &changed, cps.clone()),
+                Err(Break::HashMismatch { seq: 5 }),
+                "{bad}"
+            );
+        }
+        // Text shifted between fields so that the spliced text is the same.
+        let mut shifted = rows.clone();
+        let at = shifted[4].draft.at.clone();
+        shifted[4].after_json = Some(format!(r#"{}, "at":"{at}""#, rows[4].after_json.clone().unwrap()));
+        assert!(!shifted[4].hashes_to(&shifted[4].prev_hash));
+    }
+
+    fn verify_log_stored(key: &PublicKey, rows: &[StoredRecord], cps: Vec<Checkpoint>) -> Result<WalkEnd, Break> {
+        let mut walk = ChainWalk::start(Some(key.clone()), &[], cps)?;
+        walk.feed(rows)?;
+        walk.finish()
     }
 
     #[derive(Debug, Clone)]

@@ -3,7 +3,7 @@
 use std::collections::{HashMap, HashSet};
 
 use async_trait::async_trait;
-use kean_core::audit::{AuditDraft, AuditEntry};
+use kean_core::audit::{AuditDraft, AuditEntry, StoredRecord};
 use kean_core::audit_seal::{ArchiveAnchor, Checkpoint};
 use kean_core::{Fields, Kind, Record, Scope, Value};
 
@@ -183,6 +183,9 @@ pub trait AuditStore: Send + Sync {
     async fn audit_page(&self, page: u32, page_size: u32) -> Result<Page<AuditEntry>>;
     /// In sequence order, from `after_seq` (exclusive), at most `limit`.
     async fn audit_range(&self, after_seq: i64, limit: u32) -> Result<Vec<AuditEntry>>;
+    /// Like [`AuditStore::audit_range`], `before` and `after` as their
+    /// stored JSON text (for verification, which need not parse them).
+    async fn audit_range_stored(&self, after_seq: i64, limit: u32) -> Result<Vec<StoredRecord>>;
     /// The chain head: the last record's sequence number and hash, as the
     /// write path keeps them (`audit_head`).
     async fn audit_head(&self) -> Result<(i64, String)>;

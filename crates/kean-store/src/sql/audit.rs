@@ -2,7 +2,7 @@
 //! their own (appended through the write path, `write_tx`).
 
 use async_trait::async_trait;
-use kean_core::audit::{AuditDraft, AuditEntry};
+use kean_core::audit::{AuditDraft, AuditEntry, StoredRecord};
 use kean_core::audit_seal::{ArchiveAnchor, Checkpoint, write_segment};
 use sqlx::Row;
 
@@ -220,6 +220,36 @@ impl AuditStore for SqlStore {
         tx.set_chain_head(entry.seq, &entry.hash).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    async fn audit_range_stored(&self, after_seq: i64, limit: u32) -> Result<Vec<StoredRecord>> {
+        q(
+            format!("SELECT {AUDIT_COLS} FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2"),
+            vec![Arg::Int(Some(after_seq)), Arg::Int(Some(limit as i64))],
+        )
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|row| {
+            Ok(StoredRecord {
+                seq: row.try_get("seq")?,
+                draft: AuditDraft {
+                    at: row.try_get("at")?,
+                    actor_id: row.try_get("actor_id")?,
+                    actor: row.try_get("actor")?,
+                    action: row.try_get("action")?,
+                    target: row.try_get("target")?,
+                    record_id: row.try_get("record_id")?,
+                    before: None,
+                    after: None,
+                },
+                before_json: row.try_get("before_json")?,
+                after_json: row.try_get("after_json")?,
+                prev_hash: row.try_get("prev_hash")?,
+                hash: row.try_get("hash")?,
+            })
+        })
+        .collect()
     }
 
     async fn audit_head(&self) -> Result<(i64, String)> {
