@@ -17,7 +17,7 @@ use crate::{AppError, Result};
 pub const MIN_AUDIT_RETENTION_DAYS: i64 = 180;
 
 /// Events read per page by the walk; pages are hashed on a blocking thread
-/// while the next one is read.
+/// while the next two are read.
 const VERIFY_PAGE: u32 = 10_000;
 
 /// What a whole walk of the log found.
@@ -231,17 +231,38 @@ impl Access {
             }
             Ok((walk, at_head))
         });
+        // Two pages in flight (the database builds both at once, on two
+        // connections): the one after `last`, and the one after it as an
+        // unbroken log would have it. The second is used only if the first
+        // was exactly the next PAGE records — then it is what reading on
+        // from the first would have returned; otherwise reading goes on from
+        // the first's end (and the walk names whatever broke it).
+        let page = i64::from(VERIFY_PAGE);
         loop {
-            let batch = store
-                .audit_range_stored(last, VERIFY_PAGE)
-                .await
-                .map_err(AppError::from_store)?;
-            let Some(end) = batch.last().map(|e| e.seq) else {
+            let (first, second) = tokio::join!(
+                store.audit_range_stored(last, VERIFY_PAGE),
+                store.audit_range_stored(last + page, VERIFY_PAGE)
+            );
+            let (first, second) = (
+                first.map_err(AppError::from_store)?,
+                second.map_err(AppError::from_store)?,
+            );
+            let Some(end) = first.last().map(|e| e.seq) else {
                 break;
             };
+            let unbroken = first.len() as i64 == page && end == last + page;
             last = end;
-            if tx.send(batch).await.is_err() {
+            if tx.send(first).await.is_err() {
                 break; // the walk stopped at a fault
+            }
+            if unbroken {
+                let Some(end) = second.last().map(|e| e.seq) else {
+                    break;
+                };
+                last = end;
+                if tx.send(second).await.is_err() {
+                    break;
+                }
             }
         }
         drop(tx);
