@@ -226,16 +226,15 @@ impl AuditStore for SqlStore {
         // One row per page, the page's records as one JSON array built by
         // the database: reading ten million records row by row through the
         // driver cost more than hashing them.
-        let sql = match self.backend {
-            crate::types::Backend::Sqlite => format!(
-                "SELECT json_group_array(json_array({AUDIT_COLS})) AS page FROM \
-                 (SELECT {AUDIT_COLS} FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2)"
-            ),
-            crate::types::Backend::Postgres => format!(
-                "SELECT CAST(json_agg(json_build_array({AUDIT_COLS}) ORDER BY seq) AS TEXT) AS page FROM \
-                 (SELECT {AUDIT_COLS} FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2) t"
-            ),
-        };
+        // On PostgreSQL, building that JSON (50–90 ms a page of 10,000) cost
+        // the server more than sending the rows: it sends rows.
+        if self.backend == crate::types::Backend::Postgres {
+            return self.audit_rows_stored(after_seq, limit).await;
+        }
+        let sql = format!(
+            "SELECT json_group_array(json_array({AUDIT_COLS})) AS page FROM \
+             (SELECT {AUDIT_COLS} FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2)"
+        );
         let page: Option<String> = q(sql, vec![Arg::Int(Some(after_seq)), Arg::Int(Some(limit as i64))])
             .fetch_one(&self.pool)
             .await?
@@ -290,5 +289,38 @@ impl AuditStore for SqlStore {
             .fetch_one(&self.pool)
             .await?;
         Ok((row.try_get("seq")?, row.try_get("hash")?))
+    }
+}
+
+impl SqlStore {
+    /// [`AuditStore::audit_range_stored`] row by row.
+    async fn audit_rows_stored(&self, after_seq: i64, limit: u32) -> Result<Vec<StoredRecord>> {
+        q(
+            format!("SELECT {AUDIT_COLS} FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2"),
+            vec![Arg::Int(Some(after_seq)), Arg::Int(Some(limit as i64))],
+        )
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|row| {
+            Ok(StoredRecord {
+                seq: row.try_get("seq")?,
+                draft: AuditDraft {
+                    at: row.try_get("at")?,
+                    actor_id: row.try_get("actor_id")?,
+                    actor: row.try_get("actor")?,
+                    action: row.try_get("action")?,
+                    target: row.try_get("target")?,
+                    record_id: row.try_get("record_id")?,
+                    before: None,
+                    after: None,
+                },
+                before_json: row.try_get("before_json")?,
+                after_json: row.try_get("after_json")?,
+                prev_hash: row.try_get("prev_hash")?,
+                hash: row.try_get("hash")?,
+            })
+        })
+        .collect()
     }
 }
