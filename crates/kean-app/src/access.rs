@@ -904,53 +904,22 @@ impl Access {
         Ok(Some(self.disclose_audit(e, &withheld)))
     }
 
-    /// Walks the whole audit chain and compares its end with the chain
-    /// head. Returns the last verified record's sequence number and hash,
-    /// or what is wrong: a record that does not verify, or records missing
-    /// at the end (the head, read before the walk, names a later record or
-    /// another hash than the walk found there).
+    /// Walks the whole audit log (chain, checkpoints, archived segments'
+    /// anchors) and compares its end with the chain head
+    /// ([`Access::verify_audit_report`]). Returns the last verified
+    /// record's sequence number and hash, or what is wrong.
     pub async fn verify_audit(&self) -> Result<std::result::Result<(i64, String), AuditBreak>> {
-        self.gate(Action::ReadAudit, None)?;
-        let (head_seq, head_hash) = self.app.store().audit_head().await.map_err(AppError::from_store)?;
-        let mut prev = kean_core::audit::GENESIS_HASH.to_string();
-        let mut last = 0;
-        let mut at_head = (head_seq == 0).then(|| prev.clone());
-        loop {
-            let batch = self
-                .app
-                .store()
-                .audit_range(last, 2000)
-                .await
-                .map_err(AppError::from_store)?;
-            if batch.is_empty() {
-                break;
-            }
-            if batch[0].seq != last + 1 {
-                return Ok(Err(AuditBreak::Broken(last + 1)));
-            }
-            match kean_core::audit::verify_chain(&prev, &batch) {
-                Ok(h) => prev = h,
-                Err(seq) => return Ok(Err(AuditBreak::Broken(seq))),
-            }
-            if let Some(e) = batch.iter().find(|e| e.seq == head_seq) {
-                at_head = Some(e.hash.clone());
-            }
-            last = batch.last().map(|e| e.seq).unwrap_or(last);
-        }
-        match at_head {
-            None => Ok(Err(AuditBreak::Truncated { last, head: head_seq })),
-            Some(h) if h != head_hash => Ok(Err(AuditBreak::HeadMismatch { seq: head_seq })),
-            Some(_) => Ok(Ok((last, prev))),
-        }
+        Ok(self.verify_audit_report().await?.map(|r| (r.last_seq, r.last_hash)))
     }
 }
 
 /// Why the audit chain does not verify.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AuditBreak {
-    /// This record does not follow from the one before (changed, inserted
-    /// or missing in the middle).
-    Broken(i64),
+    /// The first fault of the walk: a record that does not follow from the
+    /// one before (changed, inserted or missing in the middle), a forged
+    /// checkpoint or one naming another hash, an archived segment's anchor.
+    Broken(kean_core::audit_seal::Break),
     /// The log ends at `last`, but the chain head names record `head`:
     /// records were removed from the end.
     Truncated { last: i64, head: i64 },
@@ -961,7 +930,7 @@ pub enum AuditBreak {
 impl std::fmt::Display for AuditBreak {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            AuditBreak::Broken(seq) => write!(f, "audit chain broken at record {seq}"),
+            AuditBreak::Broken(b) => write!(f, "{b}"),
             AuditBreak::Truncated { last, head } => write!(
                 f,
                 "audit log truncated: records after {last} are missing, the chain head names record {head}"

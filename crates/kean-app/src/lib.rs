@@ -12,6 +12,7 @@
 
 mod access;
 mod account;
+mod audit_seal;
 mod auth;
 mod confidentiality;
 mod error;
@@ -34,6 +35,7 @@ pub use account::{
     AccountView, Enrolment, LoginEvent, PASSWORD_HISTORY, PreviousLogin, RECOVERY_CODES, Stage, requires_second_factor,
     totp_code,
 };
+pub use audit_seal::{AuditReport, MIN_AUDIT_RETENTION_DAYS, check_retention};
 pub use auth::{LoginOk, SessionKind, Settings};
 pub use error::AppError;
 pub use import::{FileImport, ImportOutcome, ImportProgress, ImportRow, ImportSource, ImportStage, RowError};

@@ -306,7 +306,7 @@ async fn verify_and_describe(app: &App, what: &str) -> Res<DatabaseFacts> {
         Ok(_) => {}
         Err(broken) => {
             let detail = match &broken {
-                AuditBreak::Broken(seq) => match access.audit_entry(*seq).await {
+                AuditBreak::Broken(b) => match access.audit_entry(b.seq()).await {
                     Ok(Some(e)) => format!(
                         "; record {}: {} by {} on {} {} at {}",
                         e.seq,

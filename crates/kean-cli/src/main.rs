@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 use kean_app::{App, SystemClock};
 use kean_core::{Kind, Role};
 
+mod audit;
 mod backup;
 
 // A request builds many short-lived values (rows, records, JSON); glibc's
@@ -31,10 +32,10 @@ struct Cli {
 }
 
 #[derive(clap::Args, Clone)]
-struct DbArg {
+pub(crate) struct DbArg {
     /// Database: sqlite://PATH (created if missing) or postgres://USER@HOST/DB
     #[arg(long, env = "KEAN_DATABASE_URL", default_value = DEFAULT_DB, global = true)]
-    database_url: String,
+    pub(crate) database_url: String,
 }
 
 #[derive(Subcommand)]
@@ -78,7 +79,7 @@ enum Command {
     /// Inspect the audit log.
     Audit {
         #[command(subcommand)]
-        command: AuditCommand,
+        command: audit::AuditCommand,
     },
     /// Import a CSV (UTF-8 or GBK) or XLSX file into a registry: every row is
     /// checked; a file with any bad row imports nothing and the problems are
@@ -252,28 +253,14 @@ enum ListsCommand {
     },
 }
 
-#[derive(Subcommand)]
-enum AuditCommand {
-    /// Re-walk the SM3 hash chain of the audit log and report the first broken record.
-    /// Prints the last record's number and hash: keep that anchor outside the
-    /// database and pass it later with --anchor to detect records cut off the end.
-    Verify {
-        /// A record number and hash printed by an earlier verify, as SEQ:HASH.
-        #[arg(long)]
-        anchor: Option<String>,
-        #[command(flatten)]
-        db: DbArg,
-    },
-}
-
-fn fail(msg: impl std::fmt::Display) -> ExitCode {
+pub(crate) fn fail(msg: impl std::fmt::Display) -> ExitCode {
     eprintln!("error: {msg}");
     ExitCode::FAILURE
 }
 
 /// Opens a database that must already exist (commands other than `serve`
 /// and `migrate` must not create an empty one by a typo).
-async fn open_existing(url: &str) -> Result<App, ExitCode> {
+pub(crate) async fn open_existing(url: &str) -> Result<App, ExitCode> {
     if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
         let file = path.split('?').next().unwrap_or(path);
         if !std::path::Path::new(file).exists() {
@@ -370,47 +357,7 @@ async fn main() -> ExitCode {
                 Err(e) => fail(format!("cannot write {}: {e}", file.display())),
             }
         }
-        Command::Audit {
-            command: AuditCommand::Verify { anchor, db },
-        } => {
-            let anchor = match anchor
-                .as_deref()
-                .map(|a| a.split_once(':').map(|(n, h)| (n.parse::<i64>(), h.to_string())))
-            {
-                None => None,
-                Some(Some((Ok(n), h))) if n > 0 && h.len() == 64 => Some((n, h)),
-                Some(_) => return fail("--anchor must be SEQ:HASH as printed by an earlier `kean audit verify`"),
-            };
-            let app = match open_existing(&db.database_url).await {
-                Ok(a) => a,
-                Err(c) => return c,
-            };
-            let access = app.system_access("audit verify");
-            let (last, hash) = match access.verify_audit().await {
-                Ok(Ok(x)) => x,
-                Ok(Err(broken)) => return fail(broken),
-                Err(e) => return fail(e),
-            };
-            if let Some((seq, want)) = anchor {
-                match access.audit_entry(seq).await {
-                    Ok(Some(e)) if e.hash == want => {}
-                    Ok(Some(_)) => {
-                        return fail(format!(
-                            "record {seq} no longer has the anchored hash: the log was rewritten"
-                        ));
-                    }
-                    Ok(None) => {
-                        return fail(format!(
-                            "record {seq} of the anchor is missing (the log ends at {last}): records were removed"
-                        ));
-                    }
-                    Err(e) => return fail(e),
-                }
-            }
-            println!("audit chain intact: {last} records verified");
-            println!("anchor: {last}:{hash}");
-            ExitCode::SUCCESS
-        }
+        Command::Audit { command } => audit::audit(command).await,
     }
 }
 

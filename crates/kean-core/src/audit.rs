@@ -43,29 +43,11 @@ impl AuditDraft {
     /// follows the map type a feature flag anywhere in the build selects
     /// (`preserve_order`); a change there must not break every stored chain.
     pub fn canonical(&self, seq: i64) -> String {
-        let fields: [(&str, serde_json::Value); 9] = [
-            ("action", self.action.as_str().into()),
-            ("actor", self.actor.as_str().into()),
-            ("actor_id", self.actor_id.into()),
-            ("after", self.after.clone().unwrap_or(serde_json::Value::Null)),
-            ("at", self.at.as_str().into()),
-            ("before", self.before.clone().unwrap_or(serde_json::Value::Null)),
-            ("record_id", self.record_id.map_or(serde_json::Value::Null, Into::into)),
-            ("seq", seq.into()),
-            ("target", self.target.as_str().into()),
-        ];
-        let mut out = String::with_capacity(256);
-        out.push('{');
-        for (i, (k, v)) in fields.iter().enumerate() {
-            if i > 0 {
-                out.push(',');
-            }
-            push_json_string(&mut out, k);
-            out.push(':');
-            canonical_json(v, &mut out);
-        }
-        out.push('}');
-        out
+        let json = |v: &Option<serde_json::Value>, out: &mut String| match v {
+            Some(v) => canonical_json(v, out),
+            None => out.push_str("null"),
+        };
+        canonical_record(self, seq, |out| json(&self.before, out), |out| json(&self.after, out))
     }
 
     /// Places the draft after `prev_hash` as number `seq`.
@@ -168,6 +150,11 @@ pub fn canonical_json(v: &serde_json::Value, out: &mut String) {
 /// `\b \f \n \r \t` or `\u00XX` (lower-case hex), all else unchanged.
 fn push_json_string(out: &mut String, s: &str) {
     out.push('"');
+    if !s.bytes().any(|b| b < 0x20 || b == b'"' || b == b'\\') {
+        out.push_str(s);
+        out.push('"');
+        return;
+    }
     for c in s.chars() {
         match c {
             '"' => out.push_str("\\\""),
@@ -184,18 +171,127 @@ fn push_json_string(out: &mut String, s: &str) {
     out.push('"');
 }
 
+/// The canonical text of a record ([`AuditDraft::canonical`]): its fields
+/// in key order, `before` and `after` written by the callers.
+fn canonical_record(
+    d: &AuditDraft,
+    seq: i64,
+    before: impl FnOnce(&mut String),
+    after: impl FnOnce(&mut String),
+) -> String {
+    let mut out = String::with_capacity(320);
+    out.push_str("{\"action\":");
+    push_json_string(&mut out, &d.action);
+    out.push_str(",\"actor\":");
+    push_json_string(&mut out, &d.actor);
+    out.push_str(",\"actor_id\":");
+    out.push_str(&d.actor_id.to_string());
+    out.push_str(",\"after\":");
+    after(&mut out);
+    out.push_str(",\"at\":");
+    push_json_string(&mut out, &d.at);
+    out.push_str(",\"before\":");
+    before(&mut out);
+    out.push_str(",\"record_id\":");
+    match d.record_id {
+        Some(id) => out.push_str(&id.to_string()),
+        None => out.push_str("null"),
+    }
+    out.push_str(",\"seq\":");
+    out.push_str(&seq.to_string());
+    out.push_str(",\"target\":");
+    push_json_string(&mut out, &d.target);
+    out.push('}');
+    out
+}
+
 /// SM3(prev_hash ‖ canonical), lower-case hex.
 pub fn chain_hash(prev_hash: &str, canonical: &str) -> String {
     let mut h = Sm3::new();
     h.update(prev_hash.as_bytes());
     h.update(canonical.as_bytes());
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    hex(&h.finalize())
+}
+
+/// Lower-case hex of bytes.
+fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(DIGITS[(b >> 4) as usize] as char);
+        out.push(DIGITS[(b & 15) as usize] as char);
+    }
+    out
 }
 
 /// SM3 of arbitrary bytes, lower-case hex (session and API tokens are
 /// stored only as this hash).
 pub fn sm3_hex(data: &[u8]) -> String {
-    Sm3::digest(data).iter().map(|b| format!("{b:02x}")).collect()
+    hex(&Sm3::digest(data))
+}
+
+/// An audit record as the database holds it: `before` and `after` as their
+/// stored JSON text. Verification reads these: most stored texts are
+/// already canonical (serde_json writes object keys in byte order, and
+/// escapes strings as the canonical form does), so the record's canonical
+/// text is spliced from them without parsing them into values
+/// ([`StoredRecord::hashes_to`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredRecord {
+    pub seq: i64,
+    pub draft: AuditDraft,
+    pub before_json: Option<String>,
+    pub after_json: Option<String>,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+impl StoredRecord {
+    /// Whether the record, placed after `prev`, hashes to its stored hash.
+    /// First the canonical text spliced from the stored JSON texts, if each
+    /// is one valid JSON value: if that hashes to the stored hash, it *is*
+    /// the text the chain hashed (SM3 being collision-resistant), and since
+    /// a JSON value cannot end early and still be followed by the form's
+    /// fixed `,"key":` text, each stored JSON text is exactly its part of it.
+    /// Otherwise the texts are parsed and written canonically, as
+    /// [`AuditDraft::canonical`] does.
+    pub fn hashes_to(&self, prev: &str) -> bool {
+        let valid = |t: &Option<String>| {
+            t.as_deref()
+                .is_none_or(|t| serde_json::from_str::<serde::de::IgnoredAny>(t).is_ok())
+        };
+        if valid(&self.before_json) && valid(&self.after_json) {
+            let text = |t: &Option<String>, out: &mut String| out.push_str(t.as_deref().unwrap_or("null"));
+            let spliced = canonical_record(
+                &self.draft,
+                self.seq,
+                |out| text(&self.before_json, out),
+                |out| text(&self.after_json, out),
+            );
+            if chain_hash(prev, &spliced) == self.hash {
+                return true;
+            }
+        }
+        match self.parsed() {
+            Some(d) => chain_hash(prev, &d.canonical(self.seq)) == self.hash,
+            None => false,
+        }
+    }
+
+    /// The draft with `before` and `after` parsed; `None` if a stored text
+    /// is not JSON.
+    pub fn parsed(&self) -> Option<AuditDraft> {
+        let parse = |t: &Option<String>| -> Option<Option<serde_json::Value>> {
+            match t {
+                None => Some(None),
+                Some(t) => serde_json::from_str(t).ok().map(Some),
+            }
+        };
+        let mut d = self.draft.clone();
+        d.before = parse(&self.before_json)?;
+        d.after = parse(&self.after_json)?;
+        Some(d)
+    }
 }
 
 /// Checks a run of entries in sequence order, starting after `prev_hash`.

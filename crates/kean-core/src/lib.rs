@@ -7,6 +7,7 @@
 //! that lives here.
 
 pub mod audit;
+pub mod audit_seal;
 pub mod codes;
 pub mod confidentiality;
 pub mod country;

@@ -3,7 +3,8 @@
 use std::collections::{HashMap, HashSet};
 
 use async_trait::async_trait;
-use kean_core::audit::{AuditDraft, AuditEntry};
+use kean_core::audit::{AuditDraft, AuditEntry, StoredRecord};
+use kean_core::audit_seal::{ArchiveAnchor, Checkpoint};
 use kean_core::{Fields, Kind, Record, Scope, Value};
 
 use crate::error::Result;
@@ -12,8 +13,8 @@ use crate::screening::{
     ResultFilter, ResultRow, ResultStatus, ScreenedParty, ScreeningSummary, StoredEntry,
 };
 use crate::types::{
-    AggRow, Backend, GroupBy, ImportRecord, KeyRow, ListQuery, NewImport, NewUser, Page, SessionRow, Taken, TotpState,
-    UploadQuota, User, UserChange, WriteMeta,
+    AggRow, AuditSeals, Backend, GroupBy, ImportRecord, KeyRow, ListQuery, NewImport, NewUser, Page, SessionRow, Taken,
+    TotpState, UploadQuota, User, UserChange, WriteMeta,
 };
 use crate::types::{ControlRow, LevelChange, NeedToKnow};
 
@@ -208,9 +209,35 @@ pub trait AuditStore: Send + Sync {
     async fn audit_page(&self, page: u32, page_size: u32) -> Result<Page<AuditEntry>>;
     /// In sequence order, from `after_seq` (exclusive), at most `limit`.
     async fn audit_range(&self, after_seq: i64, limit: u32) -> Result<Vec<AuditEntry>>;
+    /// Like [`AuditStore::audit_range`], `before` and `after` as their
+    /// stored JSON text (for verification, which need not parse them).
+    async fn audit_range_stored(&self, after_seq: i64, limit: u32) -> Result<Vec<StoredRecord>>;
     /// The chain head: the last record's sequence number and hash, as the
     /// write path keeps them (`audit_head`).
     async fn audit_head(&self) -> Result<(i64, String)>;
+    /// The chain's seals: the public key, every signed checkpoint and
+    /// archived segment's anchor; `None` on a database before migration 0016.
+    async fn audit_seals(&self) -> Result<Option<AuditSeals>>;
+    /// Signs a checkpoint at the chain head now (`kean audit checkpoint`);
+    /// `None` when the log is empty or the database has no key.
+    async fn audit_checkpoint(&self) -> Result<Option<Checkpoint>>;
+    /// The first event at or after `from` and the last before `to` (stored
+    /// timestamps), still in the log; `None` if there is none.
+    async fn audit_seq_range(&self, from: &str, to: &str) -> Result<Option<(i64, i64)>>;
+    /// A signed segment of events `first..=last` (`kean_core::audit_seal::write_segment`),
+    /// `from` and `to` as asked: its text and anchor.
+    async fn audit_segment(&self, first: i64, last: i64, from: &str, to: &str) -> Result<(String, ArchiveAnchor)>;
+    /// Keeps an archived segment's anchor and removes its events from the
+    /// log, with `draft` (the archiving's own audit record), in one
+    /// transaction; refused unless the segment continues the archives
+    /// before it and its last hash is the stored event's.
+    async fn audit_forget(
+        &self,
+        anchor: &ArchiveAnchor,
+        file_name: &str,
+        file_sm3: &str,
+        draft: AuditDraft,
+    ) -> Result<()>;
 }
 
 /// What backups and restores ask of a database (the operator's, through

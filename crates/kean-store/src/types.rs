@@ -89,6 +89,17 @@ pub const COUNT_CAP: i64 = 10_000;
 /// records (see `SqlStore::list`).
 pub const KEYWORD_COUNT_CAP: i64 = 1_000;
 
+/// The audit chain's seals as stored (migration 0016).
+#[derive(Debug, Clone)]
+pub struct AuditSeals {
+    /// The public key, PEM (SubjectPublicKeyInfo).
+    pub public_pem: String,
+    /// By sequence number.
+    pub checkpoints: Vec<kean_core::audit_seal::Checkpoint>,
+    /// By first sequence number.
+    pub anchors: Vec<kean_core::audit_seal::ArchiveAnchor>,
+}
+
 #[derive(Debug, Clone)]
 pub struct Page<T> {
     pub items: Vec<T>,

@@ -208,14 +208,7 @@ impl Lang {
                 "审计链完整：已校验 {} 条记录，无篡改。",
                 "The chain is intact: {} records verified, none altered.",
             ),
-            "audit.broken" => (
-                "审计链已被破坏：第 {} 条记录与前一条不相符（被修改、插入或删除）。",
-                "The chain is broken at record {}: it does not follow from the one before (altered, inserted or removed).",
-            ),
-            "audit.truncated" => (
-                "审计链末尾缺失记录：链头指向第 {} 条。",
-                "Records are missing from the end: the chain head names record {}.",
-            ),
+            "audit.broken" => ("审计链校验未通过：{}", "The chain does not verify: {}"),
             "act.import" => ("导入", "import"),
             "act.import_done" => ("导入完成", "import finished"),
             "audit.title" => ("审计日志", "Audit log"),

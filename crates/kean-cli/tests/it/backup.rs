@@ -353,6 +353,13 @@ async fn schema_versions_old_migrate_new_refused(s: Server) {
         .migrate_up_to("2026-01-01T00:00:00.000Z", latest - 1)
         .await
         .unwrap();
+    // The version before the latest (numbers may skip: migrations written in
+    // parallel take their numbers ahead).
+    let previous = kean_store::MaintenanceStore::schema_version(&store)
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(previous < latest);
     store.close().await;
     // The release before: the highest version below the latest (versions
     // may have gaps while branches add their migrations in parallel).

@@ -10,6 +10,7 @@
 mod common;
 
 mod account;
+mod audit;
 mod backup;
 mod browser;
 mod confidentiality;

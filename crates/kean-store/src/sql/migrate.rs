@@ -32,6 +32,7 @@ pub(crate) const MIGRATIONS_SQLITE: &[(i64, &str)] = &[
     ),
     (14, include_str!("../../migrations/sqlite/0014_audit_by_actor.sql")),
     (15, include_str!("../../migrations/sqlite/0015_confidentiality.sql")),
+    (16, include_str!("../../migrations/sqlite/0016_audit_seals.sql")),
     (17, include_str!("../../migrations/sqlite/0017_account_security.sql")),
 ];
 pub(crate) const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[
@@ -56,8 +57,13 @@ pub(crate) const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[
     ),
     (14, include_str!("../../migrations/postgres/0014_audit_by_actor.sql")),
     (15, include_str!("../../migrations/postgres/0015_confidentiality.sql")),
+    (16, include_str!("../../migrations/postgres/0016_audit_seals.sql")),
     (17, include_str!("../../migrations/postgres/0017_account_security.sql")),
 ];
+
+/// The migration that brings the audit chain's SM2 key, checkpoints and
+/// archives (`audit_seal`); the key is made right after it is applied.
+pub(crate) const AUDIT_SEALS_VERSION: i64 = 16;
 
 /// The migrations of a database, in order.
 pub(crate) fn migrations(backend: Backend) -> &'static [(i64, &'static str)] {
@@ -126,6 +132,9 @@ impl SqlStore {
             .execute(&mut *tx)
             .await?;
             tx.commit().await?;
+        }
+        if last >= AUDIT_SEALS_VERSION {
+            self.ensure_seal_key(now).await?;
         }
         Ok(())
     }

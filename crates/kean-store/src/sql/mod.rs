@@ -16,6 +16,7 @@ mod registry_read;
 mod registry_write;
 mod screening_lists;
 mod screening_results;
+mod seal;
 mod write_tx;
 
 use std::collections::HashMap;
@@ -53,6 +54,9 @@ pub struct SqlStore {
     /// What lists keep between requests, valid while the generations of
     /// the kinds they read stand, whichever process wrote since.
     lists: ListCache,
+    /// The audit chain's SM2 signing key and how many events apart the
+    /// write path signs checkpoints (`audit_seal`), read once.
+    seal: seal::SealCache,
 }
 
 #[derive(Default)]
@@ -143,6 +147,7 @@ impl SqlStore {
             gram_stats: std::sync::Mutex::new(HashMap::new()),
             kind_sizes: std::sync::Mutex::new(HashMap::new()),
             lists: ListCache::new(),
+            seal: seal::SealCache::default(),
         })
     }
 

@@ -19,6 +19,7 @@ use crate::types::WriteMeta;
 
 use super::SqlStore;
 use super::args::{AUDIT_COLS, Arg, placeholders, q, qs};
+use super::seal::{Sealer, checkpoint_if_due, insert_checkpoint};
 
 /// A write transaction (see the module). Dereferences to its connection
 /// for the write's own statements; dropped without [`WriteTx::commit`], it
@@ -33,11 +34,16 @@ pub(crate) struct WriteTx<'s> {
     /// Whether this transaction holds the audit head (no more record_counts
     /// rows may be locked after it).
     chain_locked: bool,
+    /// The head's sequence number when [`WriteTx::lock_chain`] took it.
+    chain_from: Option<i64>,
+    /// What checkpoints are signed with (`None` before migration 0016).
+    sealer: Option<Sealer>,
 }
 
 impl SqlStore {
     /// Starts a write: the write lock, then the transaction.
     pub(crate) async fn write_tx(&self) -> Result<WriteTx<'_>> {
+        let sealer = self.sealer().await?;
         let guard = self.write_guard().await;
         let tx = self.pool.begin().await?;
         Ok(WriteTx {
@@ -46,6 +52,8 @@ impl SqlStore {
             counts: BTreeMap::new(),
             drafts: Vec::new(),
             chain_locked: false,
+            chain_from: None,
+            sealer,
         })
     }
 }
@@ -120,9 +128,13 @@ impl WriteTx<'_> {
             .fetch_one(&mut *self.tx)
             .await?;
         self.chain_locked = true;
-        Ok((head.try_get("seq")?, head.try_get("hash")?))
+        let seq: i64 = head.try_get("seq")?;
+        self.chain_from = Some(seq);
+        Ok((seq, head.try_get("hash")?))
     }
 
+    /// Moves the head on to the last record a write sealed itself, and
+    /// signs a checkpoint there if its records reached a multiple.
     pub(crate) async fn set_chain_head(&mut self, seq: i64, hash: &str) -> Result<()> {
         q(
             "UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1".into(),
@@ -130,6 +142,18 @@ impl WriteTx<'_> {
         )
         .execute(&mut *self.tx)
         .await?;
+        if let (Some(s), Some(from)) = (&self.sealer, self.chain_from)
+            && s.due(from, seq)
+        {
+            let at: String = q(
+                "SELECT at FROM audit_log WHERE seq = $1".into(),
+                vec![Arg::Int(Some(seq))],
+            )
+            .fetch_one(&mut *self.tx)
+            .await?
+            .try_get("at")?;
+            insert_checkpoint(&mut self.tx, s, seq, hash, &at).await?;
+        }
         Ok(())
     }
 
@@ -141,6 +165,7 @@ impl WriteTx<'_> {
         for d in std::mem::take(&mut self.drafts) {
             entries.push(append_in(&mut self.tx, d).await?);
         }
+        checkpoint_if_due(&mut self.tx, self.sealer.as_ref(), &entries).await?;
         self.tx.commit().await?;
         Ok(entries)
     }

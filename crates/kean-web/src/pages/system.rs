@@ -317,12 +317,7 @@ pub async fn verify_audit(f: WebForm) -> PageResult {
     let outcome = u.access.verify_audit().await.or_page(u)?;
     let text = match outcome {
         Ok((last, _)) => u.lang.t("audit.intact").replace("{}", &last.to_string()),
-        Err(kean_app::AuditBreak::Broken(seq)) | Err(kean_app::AuditBreak::HeadMismatch { seq }) => {
-            u.lang.t("audit.broken").replace("{}", &seq.to_string())
-        }
-        Err(kean_app::AuditBreak::Truncated { head, .. }) => {
-            u.lang.t("audit.truncated").replace("{}", &head.to_string())
-        }
+        Err(b) => u.lang.t("audit.broken").replace("{}", &b.to_string()),
     };
     audit_page(u, &HashMap::new(), Some(text)).await
 }
