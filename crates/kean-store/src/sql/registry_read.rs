@@ -48,6 +48,17 @@ pub(crate) struct Selection {
     withhold: bool,
 }
 
+/// At most this many withheld ids are bound into a list's statement; more
+/// are left to the subquery.
+pub(crate) const WITHHELD_BOUND: usize = 200;
+
+/// What a list leaves out for its reader ([`SqlStore::withheld`]).
+pub(crate) enum Withheld {
+    Nothing,
+    Ids(Vec<i64>),
+    Many,
+}
+
 /// `grams`: the keyword's grams to ask the index for (see
 /// `SqlStore::selection`); `None`: the keyword, if any, is matched by the
 /// scan alone.
@@ -57,7 +68,7 @@ pub(crate) fn where_clause(
     query: &ListQuery,
     scope: Scope,
     grams: Option<&[String]>,
-    withhold: bool,
+    withheld: &Withheld,
 ) -> Selection {
     let mut conds = vec!["1 = 1".to_string()];
     let mut args = Vec::new();
@@ -159,9 +170,19 @@ pub(crate) fn where_clause(
     // What the reader may not see for its classification. A list with
     // nothing else asked for still counts from record_counts, minus these
     // (`unfiltered`).
-    if withhold && let Some(sub) = super::args::withheld_ids(kind, scope, &mut args) {
-        conds.push(format!("t.id NOT IN ({sub})"));
+    match withheld {
+        Withheld::Nothing => {}
+        Withheld::Ids(ids) => {
+            let ph: Vec<String> = ids.iter().map(|id| next(&mut args, Arg::Int(Some(*id)))).collect();
+            conds.push(format!("t.id NOT IN ({})", ph.join(", ")));
+        }
+        Withheld::Many => {
+            if let Some(sub) = super::args::withheld_ids(kind, scope, &mut args) {
+                conds.push(format!("t.id NOT IN ({sub})"));
+            }
+        }
     }
+    let withhold = !matches!(withheld, Withheld::Nothing);
     Selection {
         from,
         wh: conds.join(" AND "),
@@ -185,15 +206,51 @@ impl SqlStore {
             Some(k) if org.is_none() => Some(self.keyword_grams(kind, k).await?),
             _ => None,
         };
-        let withhold = self.may_withhold(kind, scope).await?;
+        let withheld = self.withheld(kind, scope).await?;
         Ok(where_clause(
             self.backend,
             kind,
             query,
             scope,
             grams.as_deref(),
-            withhold,
+            &withheld,
         ))
+    }
+
+    /// What a list of `kind` must leave out for the scope's reader: nothing
+    /// (no record of the kind at a level the reader may be refused —
+    /// [`SqlStore::may_withhold`] — or none refused), the ids of the
+    /// records refused, read once per generation and reader and bound into
+    /// the statement (a few, as a rule), or — past [`WITHHELD_BOUND`] —
+    /// the subquery itself.
+    pub(crate) async fn withheld(&self, kind: Kind, scope: Scope) -> Result<Withheld> {
+        if !self.may_withhold(kind, scope).await? {
+            return Ok(Withheld::Nothing);
+        }
+        let mut args = Vec::new();
+        let Some(sub) = super::args::withheld_ids(kind, scope, &mut args) else {
+            return Ok(Withheld::Nothing);
+        };
+        let ids = self
+            .lists
+            .ids(
+                &self.pool,
+                self.backend,
+                &mut Reads::new(vec![kind]),
+                format!(
+                    "SELECT x.id AS id FROM ({sub}) x ORDER BY x.id DESC LIMIT {}",
+                    WITHHELD_BOUND + 1
+                ),
+                args,
+            )
+            .await?;
+        Ok(if ids.is_empty() {
+            Withheld::Nothing
+        } else if ids.len() <= WITHHELD_BOUND {
+            Withheld::Ids(ids.to_vec())
+        } else {
+            Withheld::Many
+        })
     }
 
     /// Whether a read of `kind` under `scope` can withhold anything: an
