@@ -7,8 +7,9 @@
 
 use std::collections::{BTreeMap, HashMap};
 
+use kean_core::confidentiality::{Classification, LEVEL_FIELD, derived_floor};
 use kean_core::policy::Action;
-use kean_core::record::validate;
+use kean_core::record::validate_under;
 use kean_core::schema::FieldType;
 use kean_core::{ErrorCode, Fields, Kind};
 use kean_store::NewImport;
@@ -125,6 +126,9 @@ struct Resolver {
     /// ones included (so that a reference to one is refused as archived,
     /// exactly as a form refuses it, not as unknown).
     targets: HashMap<i64, RefTarget>,
+    /// The levels of the kind's records (classified kinds only): what a
+    /// record referring to them is at least classified.
+    levels: HashMap<i64, Classification>,
 }
 
 impl Resolver {
@@ -158,7 +162,12 @@ impl Resolver {
 impl Access {
     async fn resolver(&self, kind: Kind) -> Result<Resolver> {
         let scope = self.gate(Action::Read, Some(kind))?;
-        let keys = reference_keys(kind);
+        let mut keys = reference_keys(kind);
+        // The level is read with the keys, never matched as one.
+        let with_level = kind.classified();
+        if with_level {
+            keys.push(LEVEL_FIELD);
+        }
         let rows = self
             .app()
             .store()
@@ -167,7 +176,11 @@ impl Access {
             .map_err(AppError::from_store)?;
         let mut by_key: HashMap<String, Vec<i64>> = HashMap::new();
         let mut targets = HashMap::with_capacity(rows.len());
-        for row in rows {
+        let mut levels = HashMap::new();
+        for mut row in rows {
+            if with_level && let Some(level) = row.values.pop().flatten().as_deref().and_then(Classification::parse) {
+                levels.insert(row.id, level);
+            }
             targets.insert(
                 row.id,
                 RefTarget {
@@ -179,7 +192,11 @@ impl Access {
                 by_key.entry(v.trim().to_string()).or_default().push(row.id);
             }
         }
-        Ok(Resolver { by_key, targets })
+        Ok(Resolver {
+            by_key,
+            targets,
+            levels,
+        })
     }
 
     /// Checks and, if every row is good, imports `rows` as records of
@@ -222,6 +239,7 @@ impl Access {
             ));
         }
         let today = self.today();
+        let ceiling = self.app().ceiling().await?;
         let mut resolvers: HashMap<Kind, Resolver> = HashMap::new();
         for f in kind.fields() {
             if let FieldType::Ref(k) = f.ty
@@ -262,7 +280,42 @@ impl Access {
                     }
                 }
             }
-            match validate(kind, &raw, today) {
+            // Like a form: an empty level is what the row's references are
+            // classified at least, and a lower one is refused.
+            let floor = if kind.classified() {
+                derived_floor(
+                    &kind
+                        .fields()
+                        .iter()
+                        .filter_map(|f| match f.ty {
+                            FieldType::Ref(k) => raw
+                                .get(f.name)
+                                .and_then(|v| v.parse::<i64>().ok())
+                                .and_then(|id| resolvers.get(&k)?.levels.get(&id).copied()),
+                            _ => None,
+                        })
+                        .collect::<Vec<_>>(),
+                )
+            } else {
+                Classification::Public
+            };
+            if floor > Classification::Public && raw.get(LEVEL_FIELD).is_none_or(|v| v.trim().is_empty()) {
+                raw.insert(LEVEL_FIELD.to_string(), floor.code().to_string());
+            }
+            match validate_under(kind, &raw, today, ceiling) {
+                Ok(fields) if row_errors.is_empty() && fields.classification() < floor => {
+                    let e = kean_core::confidentiality::check_assignable(fields.classification(), floor)
+                        .err()
+                        .map(|r| (r.reason_zh, r.reason_en))
+                        .unwrap_or_default();
+                    row_errors.push(RowError {
+                        line: row.line,
+                        field: LEVEL_FIELD.to_string(),
+                        value: row.values.get(LEVEL_FIELD).cloned().unwrap_or_default(),
+                        message_zh: format!("密级：{}", e.0),
+                        message_en: format!("Classification: {}", e.1),
+                    });
+                }
                 Ok(fields) if row_errors.is_empty() => {
                     let target = |k: Kind, id: i64| resolvers.get(&k).and_then(|r| r.targets.get(&id)).copied();
                     match decide_references(&fields, None, scope, target) {

@@ -807,3 +807,70 @@ async fn a_change_of_level_is_proposed_then_approved_by_another(s: Server) {
     }
 }
 crate::on_both!(a_change_of_level_is_proposed_then_approved_by_another);
+
+/// An import applies the rules of a form: a transfer of an internal
+/// achievement is internal when the file leaves its level empty, and a
+/// lower level is refused, naming the row — nothing written.
+async fn an_import_is_classified_at_least_as_what_it_refers_to(s: Server) {
+    use kean_app::{ImportOutcome, ImportRow, ImportSource};
+    let b = basics(&s.app).await;
+    let sys = s.app.system_access("test");
+    let org = b.org_a.to_string();
+    let ach = sys
+        .create(
+            Kind::Achievement,
+            &pairs(&[
+                ("title", "内部成果".into()),
+                ("achievement_type", "software".into()),
+                ("holder_org_id", org.clone()),
+                ("classification", "internal".into()),
+            ]),
+        )
+        .await
+        .unwrap()
+        .id;
+    let row = |line: usize, level: &str| ImportRow {
+        line,
+        values: [
+            ("achievement_id", format!("#{ach}")),
+            ("transfer_mode", "licensing".into()),
+            ("counterparty_name", format!("受让方{line}")),
+            ("counterparty_country", "CN".into()),
+            ("amount", "100".into()),
+            ("transferred_on", "2025-04-01".into()),
+            ("classification", level.into()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v))
+        .collect(),
+    };
+    let source = |hash: &str| ImportSource {
+        file_name: "t.csv".into(),
+        content_hash: hash.into(),
+        force: false,
+        dry_run: false,
+        progress: None,
+    };
+    match sys
+        .import(Kind::Transfer, &[row(2, ""), row(3, "public")], &source("a"))
+        .await
+        .unwrap()
+    {
+        ImportOutcome::Rejected { errors } => {
+            assert_eq!(errors.len(), 1, "{errors:?}");
+            assert_eq!((errors[0].line, errors[0].field.as_str()), (3, "classification"));
+            assert!(errors[0].message_zh.contains("不得低于"), "{errors:?}");
+        }
+        other => panic!("{other:?}"),
+    }
+    let listed = sys.list(Kind::Transfer, &kean_app::ListQuery::default()).await.unwrap();
+    assert_eq!(listed.page.total, 0, "nothing written");
+    match sys.import(Kind::Transfer, &[row(2, "")], &source("b")).await.unwrap() {
+        ImportOutcome::Imported { ids, .. } => {
+            let (rec, _) = sys.get(Kind::Transfer, ids[0]).await.unwrap();
+            assert_eq!(rec.fields.classification(), Classification::Internal);
+        }
+        other => panic!("{other:?}"),
+    }
+}
+crate::on_both!(an_import_is_classified_at_least_as_what_it_refers_to);
