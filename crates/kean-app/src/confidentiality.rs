@@ -49,23 +49,17 @@ impl Access {
         self.check(Action::ManageConfidentiality, None)?;
         self.require_fresh_auth()?;
         let parsed = Classification::parse(level).ok_or_else(|| {
-            AppError::field(
-                ErrorCode::ValidationFailed,
-                FieldError::new(
-                    "ceiling",
-                    format!("定密上限：“{level}”不是密级（公开、内部、秘密、机密）"),
-                    format!("ceiling: '{level}' is not a level (public, internal, confidential, secret)"),
-                ),
+            invalid(
+                "ceiling",
+                format!("定密上限：“{level}”不是密级（公开、内部、秘密、机密）"),
+                format!("ceiling: '{level}' is not a level (public, internal, confidential, secret)"),
             )
         })?;
         let ceiling = Ceiling::new(parsed).map_err(|r| {
-            AppError::field(
-                ErrorCode::ValidationFailed,
-                FieldError::new(
-                    "ceiling",
-                    format!("定密上限：{}", r.reason_zh),
-                    format!("ceiling: {}", r.reason_en),
-                ),
+            invalid(
+                "ceiling",
+                format!("定密上限：{}", r.reason_zh),
+                format!("ceiling: {}", r.reason_en),
             )
         })?;
         self.app
@@ -84,8 +78,7 @@ impl Access {
     pub async fn set_role(&self, user_id: i64, role: &str) -> Result<User> {
         self.check(Action::AssignRoles, None)?;
         self.require_fresh_auth()?;
-        let bad =
-            |zh: String, en: String| AppError::field(ErrorCode::ValidationFailed, FieldError::new("role", zh, en));
+        let bad = |zh: String, en: String| invalid("role", zh, en);
         let codes: Vec<&str> = Role::ALL.iter().map(|r| r.code()).collect();
         let Some(new) = Role::parse(role) else {
             return Err(bad(
@@ -155,13 +148,10 @@ impl Access {
             ));
         }
         let parsed = Classification::parse(level).ok_or_else(|| {
-            AppError::field(
-                ErrorCode::ValidationFailed,
-                FieldError::new(
-                    "clearance",
-                    format!("涉密等级：“{level}”不是密级（公开、内部、秘密、机密、绝密）"),
-                    format!("clearance: '{level}' is not a level (public, internal, confidential, secret, top_secret)"),
-                ),
+            invalid(
+                "clearance",
+                format!("涉密等级：“{level}”不是密级（公开、内部、秘密、机密、绝密）"),
+                format!("clearance: '{level}' is not a level (public, internal, confidential, secret, top_secret)"),
             )
         })?;
         self.app
@@ -227,34 +217,28 @@ impl Access {
             .map_err(AppError::from_store)?
             .map(|(u, _)| u)
             .ok_or_else(|| {
-                AppError::field(
-                    ErrorCode::ValidationFailed,
-                    FieldError::new(
-                        "username",
-                        format!("知悉范围：没有用户名为“{}”的账号", username.trim()),
-                        format!("need-to-know: no account named '{}'", username.trim()),
-                    ),
+                invalid(
+                    "username",
+                    format!("知悉范围：没有用户名为“{}”的账号", username.trim()),
+                    format!("need-to-know: no account named '{}'", username.trim()),
                 )
             })?;
         if member {
             let level = self.control_level(kind, id).await?;
             if user.clearance < level {
-                return Err(AppError::field(
-                    ErrorCode::ValidationFailed,
-                    FieldError::new(
-                        "username",
-                        format!(
-                            "知悉范围：“{}”的涉密等级为{}，低于记录密级{}，不能列入（请先调整其涉密等级）",
-                            user.username,
-                            user.clearance.label(true),
-                            level.label(true)
-                        ),
-                        format!(
-                            "need-to-know: '{}' is cleared to {}, below the record's {}; change the clearance first",
-                            user.username,
-                            user.clearance.label(false),
-                            level.label(false)
-                        ),
+                return Err(invalid(
+                    "username",
+                    format!(
+                        "知悉范围：“{}”的涉密等级为{}，低于记录密级{}，不能列入（请先调整其涉密等级）",
+                        user.username,
+                        user.clearance.label(true),
+                        level.label(true)
+                    ),
+                    format!(
+                        "need-to-know: '{}' is cleared to {}, below the record's {}; change the clearance first",
+                        user.username,
+                        user.clearance.label(false),
+                        level.label(false)
                     ),
                 ));
             }
@@ -294,11 +278,8 @@ impl Access {
             .await
             .map_err(AppError::from_store)?
             .ok_or_else(AppError::not_found)?;
-        let bad = |field: &str, zh: String, en: String| {
-            AppError::field(ErrorCode::ValidationFailed, FieldError::new(field, zh, en))
-        };
         let Some(to) = Classification::parse(to) else {
-            return Err(bad(
+            return Err(invalid(
                 "to",
                 format!("变更后密级：“{}”不是密级", to.trim()),
                 format!("new level: '{}' is not a level", to.trim()),
@@ -306,15 +287,15 @@ impl Access {
         };
         let reasons = reasons.trim();
         if reasons.chars().count() < 4 || reasons.chars().count() > 1000 || reasons.chars().any(char::is_control) {
-            return Err(bad(
+            return Err(invalid(
                 "reasons",
-                "理由：必填，4–1000个字符".into(),
-                "reasons: required, 4–1000 characters".into(),
+                "理由：必填，4–1000个字符",
+                "reasons: required, 4–1000 characters",
             ));
         }
         let from = rec.fields.classification();
         check_change(from, to).map_err(|r| {
-            bad(
+            invalid(
                 "to",
                 format!("变更后密级：{}", r.reason_zh),
                 format!("new level: {}", r.reason_en),
@@ -397,9 +378,10 @@ impl Access {
         }
         let note = note.trim();
         if note.chars().count() > 1000 || note.chars().any(char::is_control) {
-            return Err(AppError::field(
-                ErrorCode::ValidationFailed,
-                FieldError::new("note", "审批意见：最多1000个字符", "note: at most 1000 characters"),
+            return Err(invalid(
+                "note",
+                "审批意见：最多1000个字符",
+                "note: at most 1000 characters",
             ));
         }
         let control = control_after(
@@ -418,13 +400,10 @@ impl Access {
     /// 机密, or below what its references are classified (`floor`).
     pub(crate) fn check_level(&self, level: Classification, floor: Classification) -> Result<()> {
         check_assignable(level, floor).map_err(|r| {
-            AppError::field(
-                ErrorCode::ValidationFailed,
-                FieldError::new(
-                    kean_core::confidentiality::LEVEL_FIELD,
-                    format!("密级：{}", r.reason_zh),
-                    format!("Classification: {}", r.reason_en),
-                ),
+            invalid(
+                kean_core::confidentiality::LEVEL_FIELD,
+                format!("密级：{}", r.reason_zh),
+                format!("Classification: {}", r.reason_en),
             )
         })
     }
@@ -440,4 +419,9 @@ fn classified_kind(kind: Kind) -> Result<()> {
             format!("{} carry no classification", kind.label(false)),
         ))
     }
+}
+
+/// A refusal of one field's value.
+fn invalid(field: &str, zh: impl Into<String>, en: impl Into<String>) -> AppError {
+    AppError::field(ErrorCode::ValidationFailed, FieldError::new(field, zh, en))
 }
