@@ -77,7 +77,8 @@ impl Access {
         self
     }
 
-    /// Audits a read of classified records (秘密 and above) of `kind`: who,
+    /// Audits a read of classified records (秘密 and above) or of important
+    /// and core data of `kind`: who,
     /// in which role, from where, which records, and whether it was
     /// allowed (`read`) or refused (`read_refused`). Reads of less are not
     /// audited (exports are, whatever they hold).
@@ -124,6 +125,11 @@ impl Access {
 
     pub fn actor(&self) -> &Actor {
         &self.actor
+    }
+
+    /// The client's address, when the request came over the network.
+    pub(crate) fn source(&self) -> Option<std::net::IpAddr> {
+        self.source
     }
 
     pub fn now_ts(&self) -> String {
@@ -277,7 +283,7 @@ impl Access {
         let classified: Vec<i64> = page
             .items
             .iter()
-            .filter(|r| r.fields.classification().is_classified())
+            .filter(|r| audited_read(kind, r))
             .map(|r| r.id)
             .collect();
         self.audit_read(kind, &classified, true).await?;
@@ -299,7 +305,7 @@ impl Access {
             }
             return Err(AppError::not_found());
         };
-        if rec.fields.classification().is_classified() {
+        if audited_read(kind, &rec) {
             self.audit_read(kind, &[id], true).await?;
         }
         let rec = self.disclose(rec);
@@ -1023,4 +1029,10 @@ pub(crate) fn decide_references(
         Some(field) if !write_scope.permits_owner(owner) => Err(Refusal::OutsideScope(field)),
         _ => Ok(owner),
     }
+}
+
+/// Whether reading `rec` is audited: a record classified 秘密 or above, or
+/// important or core data (item 7 of issue 12).
+fn audited_read(kind: Kind, rec: &Record) -> bool {
+    rec.fields.classification().is_classified() || kean_core::attachment::is_important_data(kind, &rec.fields)
 }

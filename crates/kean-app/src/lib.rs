@@ -15,6 +15,7 @@ mod account;
 mod audit_seal;
 mod auth;
 mod confidentiality;
+mod data;
 mod error;
 mod import;
 mod maintenance;
@@ -37,13 +38,14 @@ pub use account::{
 };
 pub use audit_seal::{AuditReport, MIN_AUDIT_RETENTION_DAYS, check_retention};
 pub use auth::{LoginOk, SessionKind, Settings};
+pub use data::{ExportRequest, Upload};
 pub use error::AppError;
 pub use import::{FileImport, ImportOutcome, ImportProgress, ImportRow, ImportSource, ImportStage, RowError};
 pub use kean_store::latest_schema_version;
 pub use kean_store::{
-    ArchivedFilter, Backend, ControlRow, LevelChange, ListChange, ListInfo, ListQuery, ListVersion, NeedToKnow, Page,
-    PartyState, ResultDecision, ResultFilter, ResultRow, ResultStatus, ScreeningSummary, StoredEntry, User,
-    screening::lapse,
+    ArchivedFilter, Attachment, Backend, ControlRow, DataExport, LevelChange, ListChange, ListInfo, ListQuery,
+    ListVersion, NeedToKnow, Page, PartyState, ResultDecision, ResultFilter, ResultRow, ResultStatus, ScreeningSummary,
+    StoredEntry, User, screening::lapse,
 };
 pub use maintenance::DatabaseFacts;
 pub use password::random_token;

@@ -211,6 +211,7 @@ fn hash_kind(kind: Kind) -> &'static str {
         Kind::Achievement => "achievements",
         Kind::Transfer => "transfers",
         Kind::RevenueReport => "revenue-reports",
+        Kind::Dataset => "datasets",
     }
 }
 

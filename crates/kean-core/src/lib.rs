@@ -6,6 +6,7 @@
 //! web and CLI crates build on these types; none of them re-implement a rule
 //! that lives here.
 
+pub mod attachment;
 pub mod audit;
 pub mod audit_seal;
 pub mod codes;

@@ -213,6 +213,9 @@ pub enum Action {
     /// Set accounts' clearances, records' need-to-know lists and the
     /// deployment's ceiling (安全保密管理).
     ManageConfidentiality,
+    /// Approve or reject the export of important or core data (重要数据 /
+    /// 核心数据导出审批), the security administrator's.
+    ApproveDataExport,
 }
 
 /// Which records an authorized action may touch: an organization's (or
@@ -334,6 +337,9 @@ pub fn authorize(actor: &Actor, action: Action, kind: Option<Kind>) -> Result<Sc
         // fields through this scope, never content.
         (Role::SecurityAdmin, ManageConfidentiality) => Ok(everything),
         (Role::SecurityAdmin, AssignRoles | ReadUsers) => all,
+        // Approving an export reads the dataset's control record (its name,
+        // grade, level and owner), never its content.
+        (Role::SecurityAdmin, ApproveDataExport) => Ok(everything),
         (Role::Auditor, ReadAudit) => all,
         (Role::SystemAdmin | Role::SecurityAdmin | Role::Auditor, Read) if directory => all,
         (_, ManageUsers) => deny(
@@ -347,6 +353,10 @@ pub fn authorize(actor: &Actor, action: Action, kind: Option<Kind>) -> Result<Sc
         (_, AssignRoles | ManageConfidentiality) => deny(
             "角色、涉密等级、知悉范围和定密上限由安全保密管理员负责",
             "roles, clearances, need-to-know lists and the ceiling are the security administrator's",
+        ),
+        (_, ApproveDataExport) => deny(
+            "重要数据和核心数据的导出由安全保密管理员审批",
+            "exports of important and core data are approved by the security administrator",
         ),
         (_, ReadAudit) => deny(
             "审计日志仅限安全审计员查看",
@@ -475,7 +485,12 @@ mod tests {
             (Role::SystemAdmin, vec![Action::ManageUsers, Action::ReadUsers]),
             (
                 Role::SecurityAdmin,
-                vec![Action::AssignRoles, Action::ManageConfidentiality, Action::ReadUsers],
+                vec![
+                    Action::AssignRoles,
+                    Action::ManageConfidentiality,
+                    Action::ApproveDataExport,
+                    Action::ReadUsers,
+                ],
             ),
             (Role::Auditor, vec![Action::ReadAudit]),
         ];
@@ -492,6 +507,7 @@ mod tests {
             Action::DecideScreening,
             Action::ManageLists,
             Action::ManageConfidentiality,
+            Action::ApproveDataExport,
         ];
         for (role, own) in &duties {
             assert!(role.is_one_of_three());
@@ -506,6 +522,7 @@ mod tests {
                     Kind::TechContract,
                     Kind::Achievement,
                     Kind::Transfer,
+                    Kind::Dataset,
                 ] {
                     if !own.contains(&action) {
                         assert!(authorize(&a, action, Some(k)).is_err(), "{role:?} {action:?} {k:?}");

@@ -18,6 +18,7 @@ pub enum Kind {
     Achievement,
     Transfer,
     RevenueReport,
+    Dataset,
 }
 
 /// Where the organization that "owns" a record (for scoping) comes from.
@@ -237,6 +238,15 @@ pub const TRANSFER_MODES: &[Choice] = &[
     c("licensing", "许可", "Licensing"),
     c("investment", "作价投资", "Investment in kind"),
     c("other", "其他", "Other"),
+];
+
+/// 数据分类分级 (Data Security Law; GB/T 43697-2024): the grade of a data
+/// set, kept apart from its secrecy level. Export or download of
+/// important and core data needs the security administrator's approval.
+pub const DATA_GRADES: &[Choice] = &[
+    c("general", "一般数据", "General"),
+    c("important", "重要数据", "Important"),
+    c("core", "核心数据", "Core"),
 ];
 
 const DISTRICT_FIELDS: &[Field] = &[
@@ -536,6 +546,32 @@ classified_kind!(
         ),
     ]
 );
+classified_kind!(
+    DATASET_FIELDS,
+    [
+        f("name", "数据集名称", "Name", T::Text { max: 200 }).req().col().srch(),
+        f("org_id", "所属单位", "Organization", T::Ref(Kind::Organization))
+            .req()
+            .col()
+            .filt(),
+        f("data_grade", "数据级别", "Data grade", T::Enum(DATA_GRADES))
+            .req()
+            .col()
+            .filt(),
+        f(
+            "industry_chain_id",
+            "产业链",
+            "Industry chain",
+            T::Ref(Kind::IndustryChain),
+        )
+        .filt(),
+        f("storage_location", "存储位置", "Storage location", T::Text { max: 200 }).req(),
+        f("data_size", "数据规模", "Size", T::Text { max: 50 }).col(),
+        f("custodian", "数据负责人", "Custodian", T::Text { max: 50 }).srch(),
+        f("produced_on", "形成日期", "Produced on", T::Date).col(),
+        f("description", "数据描述", "Description", T::LongText { max: 2000 }),
+    ]
+);
 const REVENUE_FIELDS: &[Field] = &[
     f("org_id", "填报单位", "Organization", T::Ref(Kind::Organization))
         .req()
@@ -559,13 +595,14 @@ const REVENUE_FIELDS: &[Field] = &[
 ];
 
 impl Kind {
-    pub const ALL: [Kind; 9] = [
+    pub const ALL: [Kind; 10] = [
         Kind::Organization,
         Kind::Platform,
         Kind::Person,
         Kind::TechContract,
         Kind::Achievement,
         Kind::Transfer,
+        Kind::Dataset,
         Kind::RevenueReport,
         Kind::District,
         Kind::IndustryChain,
@@ -583,6 +620,7 @@ impl Kind {
             Kind::Achievement => "achievements",
             Kind::Transfer => "transfers",
             Kind::RevenueReport => "revenue_reports",
+            Kind::Dataset => "datasets",
         }
     }
 
@@ -598,6 +636,7 @@ impl Kind {
             Kind::Achievement => "achievements",
             Kind::Transfer => "transfers",
             Kind::RevenueReport => "revenue-reports",
+            Kind::Dataset => "datasets",
         }
     }
 
@@ -616,6 +655,7 @@ impl Kind {
             Kind::Achievement => ("科技成果", "Achievements"),
             Kind::Transfer => ("成果转化", "Achievement transfers"),
             Kind::RevenueReport => ("营收填报", "Revenue reports"),
+            Kind::Dataset => ("科研数据", "Research data"),
         };
         if zh { z } else { e }
     }
@@ -631,6 +671,7 @@ impl Kind {
             Kind::Achievement => ACHIEVEMENT_FIELDS,
             Kind::Transfer => TRANSFER_FIELDS,
             Kind::RevenueReport => REVENUE_FIELDS,
+            Kind::Dataset => DATASET_FIELDS,
         }
     }
 
@@ -646,7 +687,7 @@ impl Kind {
     pub fn classified(self) -> bool {
         matches!(
             self,
-            Kind::Platform | Kind::Person | Kind::TechContract | Kind::Achievement | Kind::Transfer
+            Kind::Platform | Kind::Person | Kind::TechContract | Kind::Achievement | Kind::Transfer | Kind::Dataset
         )
     }
 
@@ -679,6 +720,7 @@ impl Kind {
             Kind::Achievement => Owner::Field("holder_org_id"),
             Kind::Transfer => Owner::Via("achievement_id", Kind::Achievement),
             Kind::RevenueReport => Owner::Field("org_id"),
+            Kind::Dataset => Owner::Field("org_id"),
         }
     }
 
@@ -690,6 +732,7 @@ impl Kind {
             Kind::Achievement => Some("completed_on"),
             Kind::Platform => Some("recognized_on"),
             Kind::Organization => Some("established_on"),
+            Kind::Dataset => Some("produced_on"),
             _ => None,
         }
     }

@@ -110,6 +110,7 @@ fn ref_hint(kind: Kind) -> (String, String) {
         Kind::Person => ("人员证件号码", "researcher ID number"),
         Kind::Transfer => ("受让方名称", "counterparty name"),
         Kind::RevenueReport => ("营收填报年度", "revenue report year"),
+        Kind::Dataset => ("数据集名称", "dataset name"),
     };
     (zh.to_string(), en.to_string())
 }

@@ -28,11 +28,11 @@ pub use screening::{
 };
 pub use sql::{SqlStore, latest_schema_version};
 pub use traits::{
-    AccountStore, AuditStore, ConfidentialityStore, MaintenanceStore, RegistryRead, RegistryWrite, ScreeningListStore,
-    ScreeningResultStore, ScreeningStore, Store,
+    AccountStore, AuditStore, ConfidentialityStore, DataStore, MaintenanceStore, RegistryRead, RegistryWrite,
+    ScreeningListStore, ScreeningResultStore, ScreeningStore, Store,
 };
 pub use types::{
-    AggRow, ArchivedFilter, AuditSeals, Backend, COUNT_CAP, ControlRow, GroupBy, ImportRecord, KEYWORD_COUNT_CAP,
-    KeyRow, LevelChange, ListQuery, NeedToKnow, NewImport, NewUser, Page, SessionRow, Taken, TotpState, UploadQuota,
-    User, UserChange, WriteMeta,
+    AggRow, ArchivedFilter, Attachment, AuditSeals, Backend, COUNT_CAP, ControlRow, DataExport, GroupBy, ImportRecord,
+    KEYWORD_COUNT_CAP, KeyRow, LevelChange, ListQuery, NeedToKnow, NewAttachment, NewImport, NewUser, Page, SessionRow,
+    Taken, TotpState, UploadQuota, User, UserChange, WriteMeta,
 };

@@ -16,7 +16,7 @@ use crate::types::{
     AggRow, AuditSeals, Backend, GroupBy, ImportRecord, KeyRow, ListQuery, NewImport, NewUser, Page, SessionRow, Taken,
     TotpState, UploadQuota, User, UserChange, WriteMeta,
 };
-use crate::types::{ControlRow, LevelChange, NeedToKnow};
+use crate::types::{Attachment, ControlRow, DataExport, LevelChange, NeedToKnow, NewAttachment};
 
 /// Everything the application uses: the registry, accounts, audit, and
 /// screening lists and results.
@@ -30,6 +30,7 @@ pub trait Store:
     + ScreeningResultStore
     + MaintenanceStore
     + ConfidentialityStore
+    + DataStore
     + Send
     + Sync
 {
@@ -415,4 +416,47 @@ pub trait ConfidentialityStore: Send + Sync {
     async fn setting(&self, name: &str) -> Result<Option<String>>;
     /// Sets a setting, audited (`set_setting`, before and after).
     async fn set_setting(&self, name: &str, value: &str, meta: &WriteMeta) -> Result<()>;
+}
+
+/// Attachments of records and approvals of important data's export
+/// (issue 12). Unscoped: the application's gate decides who reaches them.
+#[async_trait]
+pub trait DataStore: Send + Sync {
+    /// Attaches a file to a record, audited (`attachment_add`); its content
+    /// is stored once per hash. `NotFound` when the record does not exist.
+    async fn add_attachment(&self, file: &NewAttachment, meta: &WriteMeta) -> Result<Attachment>;
+    /// The attachments of a record not removed, oldest first.
+    async fn attachments(&self, kind: Kind, record_id: i64) -> Result<Vec<Attachment>>;
+    /// One attachment, removed or not.
+    async fn attachment(&self, id: i64) -> Result<Option<Attachment>>;
+    /// The content of an attachment.
+    async fn attachment_content(&self, id: i64) -> Result<Option<Vec<u8>>>;
+    /// Removes an attachment from its record, audited
+    /// (`attachment_remove`); the row and the content stay for the audit
+    /// log. `NotFound` when it is gone already.
+    async fn remove_attachment(&self, id: i64, meta: &WriteMeta) -> Result<Attachment>;
+    /// Records a request to export a dataset's data (audited
+    /// `data_export_requested`).
+    async fn request_data_export(
+        &self,
+        dataset_id: i64,
+        purpose: &str,
+        recipient: &str,
+        meta: &WriteMeta,
+    ) -> Result<DataExport>;
+    /// Requests, newest first: those in `state` (all when None), of one
+    /// requester (all when None).
+    async fn data_exports(&self, state: Option<&str>, requested_by: Option<i64>) -> Result<Vec<DataExport>>;
+    async fn data_export(&self, id: i64) -> Result<Option<DataExport>>;
+    /// Approves (usable until `valid_until`) or rejects a pending request,
+    /// audited (`data_export_approved` / `data_export_rejected`).
+    /// `VersionMismatch` when it is no longer pending.
+    async fn decide_data_export(
+        &self,
+        id: i64,
+        approve: bool,
+        note: &str,
+        valid_until: &str,
+        meta: &WriteMeta,
+    ) -> Result<DataExport>;
 }

@@ -331,3 +331,55 @@ pub struct ImportRecord {
     pub actor: String,
     pub created_at: String,
 }
+
+/// A file about to be attached to a record (checked by the application).
+#[derive(Debug, Clone)]
+pub struct NewAttachment {
+    pub kind: kean_core::Kind,
+    pub record_id: i64,
+    pub file_name: String,
+    pub media_type: String,
+    pub classification: kean_core::confidentiality::Classification,
+    pub note: Option<String>,
+    /// SM3 of the content, lower-case hex.
+    pub hash: String,
+    pub content: Vec<u8>,
+}
+
+/// A file attached to a record (附件), without its content.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attachment {
+    pub id: i64,
+    pub kind: kean_core::Kind,
+    pub record_id: i64,
+    pub file_name: String,
+    pub media_type: String,
+    pub size: i64,
+    pub hash: String,
+    pub classification: kean_core::confidentiality::Classification,
+    pub note: Option<String>,
+    pub uploader: String,
+    pub uploaded_at: String,
+    pub removed_by: Option<String>,
+    pub removed_at: Option<String>,
+}
+
+/// A request to export or download a dataset's important or core data
+/// (数据导出审批).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DataExport {
+    pub id: i64,
+    pub dataset_id: i64,
+    pub purpose: String,
+    pub recipient: String,
+    /// `pending`, `approved` or `rejected`.
+    pub state: String,
+    pub requested_by: i64,
+    pub requester: String,
+    pub requested_at: String,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<String>,
+    pub note: Option<String>,
+    /// The last day an approval may be used (inclusive), `YYYY-MM-DD`.
+    pub valid_until: Option<String>,
+}

@@ -271,6 +271,7 @@ pub fn build() -> J {
         "responses": { "200": { "description": "platforms, valid high-tech enterprises, registered technology contracts (count, value, technology value, year on year, by month/district/chain), technology-service revenue, achievement transfers; each with the list link behind it" }, "400": err("bad parameter") } } }));
     screening_paths(&mut paths, &err);
     confidentiality_paths(&mut paths, &err);
+    data_paths(&mut paths, &err);
     document_errors(&mut paths);
     json!({
         "openapi": "3.1.0",
@@ -357,6 +358,87 @@ fn confidentiality_paths(paths: &mut serde_json::Map<String, J>, err: &dyn Fn(&s
         "delete": { "tags": [tag], "summary": "Take an account off the list (audited need_to_know_remove)",
             "parameters": [slug, id, { "name": "username", "in": "path", "required": true, "schema": { "type": "string" } }],
             "responses": { "200": ok("the list after", members), "403": err("forbidden"), "404": err("no such record"), "422": err("no such account") } },
+    }));
+}
+
+/// Attachments of records and the approvals of important data's export.
+fn data_paths(paths: &mut serde_json::Map<String, J>, err: &dyn Fn(&str) -> J) {
+    use kean_core::attachment::{DOCUMENT_TYPES, MAX_ATTACHMENT_BYTES, media_types};
+    use kean_core::confidentiality::{BUREAU_MAX, Classification};
+    let tag = "附件与科研数据";
+    let levels: Vec<&str> = Classification::ALL.iter().map(|c| c.code()).collect();
+    let assignable: Vec<&str> = Classification::ALL
+        .iter()
+        .filter(|c| **c <= BUREAU_MAX)
+        .map(|c| c.code())
+        .collect();
+    let ok = |d: &str, schema: J| json!({ "description": d, "content": { "application/json": { "schema": schema } } });
+    let id = json!({ "name": "id", "in": "path", "required": true, "schema": id_schema() });
+    let slugs: Vec<&str> = Kind::ALL.iter().map(|k| k.slug()).collect();
+    let slug = json!({ "name": "slug", "in": "path", "required": true, "schema": { "type": "string", "enum": slugs } });
+    let attachment = json!({ "type": "object", "required": ["id", "kind", "record_id", "file_name", "media_type", "size", "sm3", "classification", "uploader", "uploaded_at"], "properties": {
+        "id": { "type": "integer", "minimum": 1 }, "kind": { "type": "string" }, "record_id": { "type": "integer" },
+        "file_name": { "type": "string" }, "media_type": { "type": "string", "enum": media_types() },
+        "size": { "type": "integer", "minimum": 1, "maximum": MAX_ATTACHMENT_BYTES },
+        "sm3": { "type": "string", "description": "SM3 hash of the content, hex" },
+        "classification": { "type": "string", "enum": levels },
+        "note": { "type": ["string", "null"] }, "uploader": { "type": "string" }, "uploaded_at": { "type": "string" } } });
+    let extensions: Vec<&str> = DOCUMENT_TYPES
+        .iter()
+        .flat_map(|t| t.extensions.iter())
+        .copied()
+        .collect();
+    paths.insert("/api/v1/registry/{slug}/{id}/attachments".into(), json!({
+        "get": { "tags": [tag], "summary": "A record's attachments (those of a level the caller may read)",
+            "parameters": [slug, id],
+            "responses": { "200": ok("attachments, oldest first", json!({ "type": "object", "properties": { "items": { "type": "array", "items": attachment } } })) } },
+        "post": { "tags": [tag], "summary": format!("Attach a file (who may change the record; audited attachment_add). Accepted: {} — the content must agree with the extension; at most {} MB; classified at least as the record and within the ceiling", extensions.join(", "), MAX_ATTACHMENT_BYTES / 1048576),
+            "parameters": [slug, id],
+            "requestBody": { "required": true, "content": { "multipart/form-data": { "schema": { "type": "object", "required": ["file"], "properties": {
+                "file": { "type": "string", "format": "binary" },
+                "classification": { "type": "string", "enum": assignable, "description": "empty or absent: the record's level" },
+                "note": { "type": "string", "maxLength": 200 } } } } } },
+            "responses": { "201": ok("attached", attachment.clone()) } },
+    }));
+    let mut file_content = serde_json::Map::new();
+    for m in media_types() {
+        file_content.insert(m.into(), json!({ "schema": { "type": "string", "format": "binary" } }));
+    }
+    paths.insert("/api/v1/attachments/{id}".into(), json!({
+        "get": { "tags": [tag], "summary": "Download an attachment (audited attachment_download; refusals audited too). Important and core data need an approved export request of the caller's",
+            "parameters": [id],
+            "responses": { "200": { "description": "the file, as an attachment", "content": file_content }, "403": err("forbidden: above the ceiling, or important data without an approved export") } },
+        "delete": { "tags": [tag], "summary": "Remove an attachment (who may change its record; audited attachment_remove; the file is kept for the audit log)",
+            "parameters": [id],
+            "responses": { "204": { "description": "removed" } } },
+    }));
+    let request = json!({ "type": "object", "properties": {
+        "id": { "type": "integer", "minimum": 1 }, "dataset_id": { "type": "integer" },
+        "dataset_name": { "type": "string" }, "data_grade": { "type": "string" },
+        "purpose": { "type": "string" }, "recipient": { "type": "string" },
+        "state": { "type": "string", "enum": ["pending", "approved", "rejected"] },
+        "requester": { "type": "string" }, "requested_at": { "type": "string" },
+        "decided_by": { "type": ["string", "null"] }, "decided_at": { "type": ["string", "null"] },
+        "note": { "type": ["string", "null"] }, "valid_until": { "type": ["string", "null"], "format": "date" } } });
+    let dataset_slug = json!({ "name": "slug", "in": "path", "required": true, "schema": { "type": "string", "enum": [Kind::Dataset.slug()] } });
+    paths.insert("/api/v1/registry/{slug}/{id}/export-requests".into(), json!({
+        "post": { "tags": [tag], "summary": "Request the export of a dataset's important or core data (数据导出审批), for a purpose and a recipient; audited data_export_requested",
+            "parameters": [dataset_slug, id],
+            "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["purpose", "recipient"], "properties": {
+                "purpose": { "type": "string", "minLength": 4, "maxLength": 500 }, "recipient": { "type": "string", "minLength": 1, "maxLength": 200 } } } } } },
+            "responses": { "201": ok("requested", request.clone()) } },
+    }));
+    paths.insert("/api/v1/data-exports".into(), json!({
+        "get": { "tags": [tag], "summary": "Export requests: all for the security administrator, one's own for others; pending (default) or all",
+            "parameters": [{ "name": "state", "in": "query", "schema": { "type": "string", "enum": ["pending", "all"] } }],
+            "responses": { "200": ok("requests, newest first", json!({ "type": "object", "properties": { "items": { "type": "array", "items": request.clone() } } })) } },
+    }));
+    paths.insert("/api/v1/data-exports/{id}/decision".into(), json!({
+        "post": { "tags": [tag], "summary": "Approve (usable 7 days) or reject a request: the security administrator after re-authentication, never the requester",
+            "parameters": [id],
+            "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["approve"], "properties": {
+                "approve": { "type": "boolean" }, "note": { "type": "string", "maxLength": 1000 } } } } } },
+            "responses": { "200": ok("decided", request) } },
     }));
 }
 

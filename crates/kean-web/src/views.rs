@@ -187,6 +187,7 @@ impl Chrome {
                     Kind::TechContract,
                     Kind::Achievement,
                     Kind::Transfer,
+                    Kind::Dataset,
                     Kind::RevenueReport,
                 ]
                 .into_iter()

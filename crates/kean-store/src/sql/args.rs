@@ -21,6 +21,7 @@ use crate::types::{Page, User};
 pub(crate) enum Arg {
     Int(Option<i64>),
     Text(Option<String>),
+    Bytes(Vec<u8>),
 }
 
 pub(crate) type AnyQuery = sqlx::query::Query<'static, sqlx::Any, sqlx::any::AnyArguments>;
@@ -31,6 +32,7 @@ pub(crate) fn q(sql: String, args: Vec<Arg>) -> AnyQuery {
         query = match a {
             Arg::Int(v) => query.bind(v),
             Arg::Text(v) => query.bind(v),
+            Arg::Bytes(v) => query.bind(v),
         };
     }
     query

@@ -8,6 +8,7 @@ mod accounts;
 pub(crate) mod args;
 mod audit;
 mod confidentiality;
+mod data;
 mod grams;
 mod list_cache;
 mod maintenance;

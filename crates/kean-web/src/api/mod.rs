@@ -3,6 +3,7 @@
 
 mod auth;
 mod confidentiality;
+mod data;
 mod registry;
 mod screening;
 mod stats;
@@ -44,6 +45,18 @@ pub fn router() -> Router<AppState> {
             "/registry/{slug}/{id}/level-changes",
             post(confidentiality::propose_level_change),
         )
+        .route(
+            "/registry/{slug}/{id}/attachments",
+            get(data::list)
+                .post(data::upload)
+                .layer(axum::extract::DefaultBodyLimit::max(
+                    kean_core::attachment::MAX_ATTACHMENT_BYTES + 1_000_000,
+                )),
+        )
+        .route("/attachments/{id}", get(data::download).delete(data::remove))
+        .route("/registry/{slug}/{id}/export-requests", post(data::request_export))
+        .route("/data-exports", get(data::exports))
+        .route("/data-exports/{id}/decision", post(data::decide))
         .route("/level-changes", get(confidentiality::level_changes))
         .route(
             "/level-changes/{id}/decision",

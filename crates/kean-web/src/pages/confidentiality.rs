@@ -47,6 +47,18 @@ pub struct Pending {
     proposed_at: String,
 }
 
+/// A request to export important or core data, waiting for a decision.
+pub struct ExportItem {
+    id: i64,
+    dataset_id: i64,
+    dataset: String,
+    grade: String,
+    purpose: String,
+    recipient: String,
+    requester: String,
+    requested_at: String,
+}
+
 #[derive(Template)]
 #[template(path = "confidentiality.html")]
 struct ConfidentialityPage {
@@ -55,6 +67,7 @@ struct ConfidentialityPage {
     levels: Vec<Opt>,
     items: Vec<ControlItem>,
     pending: Vec<Pending>,
+    exports: Vec<ExportItem>,
     due_note: Option<String>,
     errors: Vec<String>,
 }
@@ -95,6 +108,27 @@ async fn page(u: &WebUser, err: Option<AppError>, flash: Option<String>) -> Page
             reasons: c.reasons,
             proposer: c.proposer,
             proposed_at: kean_core::display_time(&c.proposed_at),
+        })
+        .collect();
+    let grade_field = kean_core::Kind::Dataset.field("data_grade");
+    let exports = u
+        .access
+        .data_exports(true)
+        .await
+        .or_page(u)?
+        .into_iter()
+        .map(|x| ExportItem {
+            id: x.request.id,
+            dataset_id: x.request.dataset_id,
+            dataset: x.dataset_name,
+            grade: grade_field
+                .and_then(|f| f.choice_label(&x.data_grade, zh))
+                .unwrap_or_default()
+                .to_string(),
+            purpose: x.request.purpose,
+            recipient: x.request.recipient,
+            requester: x.request.requester,
+            requested_at: kean_core::display_time(&x.request.requested_at),
         })
         .collect();
     let items: Vec<ControlItem> = register
@@ -157,6 +191,7 @@ async fn page(u: &WebUser, err: Option<AppError>, flash: Option<String>) -> Page
             levels,
             items,
             pending,
+            exports,
             due_note,
             errors,
         },
@@ -209,4 +244,17 @@ pub async fn decide(Path((id_text, action)): Path<(String, String)>, f: WebForm)
     };
     let note = f.form.get("note").cloned().unwrap_or_default();
     after(u, u.access.decide_level_change(id, approve, &note).await.map(|_| ())).await
+}
+
+/// Approves or rejects a request to export important or core data.
+pub async fn decide_export(Path((id_text, action)): Path<(String, String)>, f: WebForm) -> PageResult {
+    let u = &f.user;
+    let id = super::common::id_of(u, &id_text)?;
+    let approve = match action.as_str() {
+        "approve" => true,
+        "reject" => false,
+        _ => return Err(PageError::page(u, AppError::not_found())),
+    };
+    let note = f.form.get("note").cloned().unwrap_or_default();
+    after(u, u.access.decide_data_export(id, approve, &note).await.map(|_| ())).await
 }

@@ -4,6 +4,8 @@ mod account;
 mod auth;
 mod common;
 mod confidentiality;
+mod data;
+pub use data::file_response;
 mod exchange;
 mod home;
 mod registry;
@@ -61,6 +63,19 @@ pub fn router() -> Router<AppState> {
         .route("/registry/{slug}/{id}/edit", get(registry::edit_form))
         .route("/registry/{slug}/{id}/archive", post(registry::archive))
         .route("/registry/{slug}/{id}/restore", post(registry::restore))
+        .route(
+            "/registry/{slug}/{id}/attachments",
+            post(data::upload).layer(axum::extract::DefaultBodyLimit::max(
+                kean_core::attachment::MAX_ATTACHMENT_BYTES + 1_000_000,
+            )),
+        )
+        .route("/attachments/{id}", get(data::download))
+        .route("/attachments/{id}/remove", post(data::remove))
+        .route("/registry/{slug}/{id}/export-requests", post(data::request_export))
+        .route(
+            "/system/data-exports/{id}/{action}",
+            post(confidentiality::decide_export),
+        )
         .route(
             "/registry/{slug}/{id}/level-change",
             post(registry::propose_level_change),

@@ -525,6 +525,8 @@ struct DetailPage {
     level_change: Option<Vec<crate::views::Opt>>,
     /// The record's marking (秘密★10年), when it is classified.
     marking: Option<String>,
+    attachments: Option<super::data::AttachmentPanel>,
+    export: Option<super::data::ExportPanel>,
 }
 
 pub async fn detail(
@@ -580,6 +582,18 @@ pub async fn detail(
     if q.contains_key("proposed") {
         c.flash = Some(u.lang.t("conf.proposed").into());
     }
+    for (key, text) in [
+        ("attached", "att.added"),
+        ("detached", "att.removed"),
+        ("export_requested", "data.requested"),
+    ] {
+        if q.contains_key(key) {
+            c.flash = Some(u.lang.t(text).into());
+        }
+    }
+    let attachments =
+        super::data::attachment_panel(&u.access, u.lang, kind, r.id, r.fields.classification(), r.archived).await;
+    let export = super::data::export_panel(&u.access, u.lang, kind, &r).await;
     let page = DetailPage {
         c,
         heading: r.fields.label(),
@@ -615,6 +629,8 @@ pub async fn detail(
                     None => level.label(zh).to_string(),
                 })
         },
+        attachments,
+        export,
     };
     Ok(render(&page, StatusCode::OK))
 }
