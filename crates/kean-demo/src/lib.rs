@@ -763,9 +763,112 @@ pub async fn seed(app: &App) -> Result<Option<String>, AppError> {
             .set_need_to_know(Kind::Achievement, *id, "reviewer", true)
             .await?;
     }
+    // Research data (科研数据): data sets of the researcher's university and
+    // the liaison's company, graded 一般 / 重要 / 核心, some internal, each
+    // with a data dictionary attached. Downloading the files of an
+    // important or core one needs the security administrator's approval.
+    let mut datasets = 0;
+    for (name, org, grade, level, location, size, custodian, produced) in [
+        (
+            "旱作区土壤墒情长期定位观测数据集",
+            shanxi_agri,
+            "important",
+            "internal",
+            "山西农业大学数据中心 存储阵列 A-03",
+            "1.8 TB",
+            "张建国",
+            "2025-06-30",
+        ),
+        (
+            "谷子种质资源表型与基因组数据集",
+            shanxi_agri,
+            "core",
+            "internal",
+            "山西农业大学作物种质资源库服务器",
+            "46 TB",
+            "王丽萍",
+            "2025-03-15",
+        ),
+        (
+            "黄土高原小麦品种区域试验数据",
+            shanxi_agri,
+            "general",
+            "public",
+            "山西农业大学农学院 共享盘",
+            "12 GB",
+            "刘军",
+            "2024-11-20",
+        ),
+        (
+            "高强韧钢热轧工艺参数数据集",
+            xintai,
+            "important",
+            "internal",
+            "新泰钢铁 研发中心 私有云 对象存储",
+            "3.2 TB",
+            "李海燕",
+            "2025-09-01",
+        ),
+        (
+            "炼钢能耗在线监测数据",
+            xintai,
+            "general",
+            "public",
+            "新泰钢铁 生产数据平台",
+            "650 GB",
+            "赵刚",
+            "2025-12-31",
+        ),
+        (
+            "城市科技型中小企业研发投入统计数据",
+            university_ids[1],
+            "general",
+            "public",
+            "晋中学院 经济管理学院 数据室",
+            "2 GB",
+            "陈思远",
+            "2025-05-10",
+        ),
+    ] {
+        let id = cx
+            .create(
+                Kind::Dataset,
+                &[
+                    ("name", name.into()),
+                    ("org_id", org.to_string()),
+                    ("data_grade", grade.into()),
+                    ("classification", level.into()),
+                    ("storage_location", location.into()),
+                    ("data_size", size.into()),
+                    ("custodian", custodian.into()),
+                    ("produced_on", produced.into()),
+                    (
+                        "description",
+                        format!("{name}：采集方法、字段说明与质量控制见附件数据字典。"),
+                    ),
+                ],
+            )
+            .await?;
+        let dictionary = format!(
+            "字段,类型,说明\n采样点编号,文本,观测点唯一编号\n采样日期,日期,YYYY-MM-DD\n数值,小数,观测值\n数据集,文本,{name}\n"
+        );
+        access
+            .add_attachment(
+                Kind::Dataset,
+                id,
+                kean_app::Upload {
+                    file_name: "数据字典.csv",
+                    content: dictionary.into_bytes(),
+                    classification: "",
+                    note: "字段说明",
+                },
+            )
+            .await?;
+        datasets += 1;
+    }
     let _ = app;
     Ok(Some(format!(
-        "demo city seeded: 11 districts, {} industry chains, {} organizations, {PLATFORMS} platforms, 180 researchers, {} technology contracts, {} achievements, {} transfers, {} revenue reports",
+        "demo city seeded: 11 districts, {} industry chains, {} organizations, {PLATFORMS} platforms, 180 researchers, {} technology contracts, {} achievements, {} transfers, {} revenue reports, {datasets} datasets",
         CHAINS.len(),
         orgs.len(),
         TECH_CONTRACTS_2024 + TECH_CONTRACTS_2025,

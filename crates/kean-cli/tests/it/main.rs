@@ -14,6 +14,7 @@ mod audit;
 mod backup;
 mod browser;
 mod confidentiality;
+mod data;
 mod demo_and_cli;
 mod gate;
 mod import;

@@ -197,7 +197,7 @@ pub fn file_response(file_name: &str, media_type: &str, bytes: Vec<u8>) -> Respo
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     h.insert(
         header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("default-src 'none'; sandbox"),
+        HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'; sandbox"),
     );
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     resp
