@@ -808,6 +808,7 @@ impl Access {
             }
             q.page += 1;
         };
+        self.check_important_data_export(kind, &records).await?;
         self.append_export_audit(kind.slug(), format, records.len(), filter)
             .await?;
         Ok(Export {

@@ -292,6 +292,62 @@ impl Access {
             .map_err(AppError::from_store)
     }
 
+    /// Refuses an export holding important or core data the actor has no
+    /// approved request in force for (the refusal is audited), naming how
+    /// many and one of them, and how to export the rest.
+    pub(crate) async fn check_important_data_export(&self, kind: Kind, records: &[Record]) -> Result<()> {
+        if self.actor().is_system() {
+            return Ok(());
+        }
+        let important: Vec<&Record> = records.iter().filter(|r| is_important_data(kind, &r.fields)).collect();
+        if important.is_empty() {
+            return Ok(());
+        }
+        let today = self.today().format("%Y-%m-%d").to_string();
+        let approved: std::collections::HashSet<i64> = self
+            .app
+            .store()
+            .data_exports(Some("approved"), Some(self.actor().user_id()))
+            .await
+            .map_err(AppError::from_store)?
+            .into_iter()
+            .filter(|r| r.valid_until.as_deref().is_some_and(|v| v >= today.as_str()))
+            .map(|r| r.dataset_id)
+            .collect();
+        let missing: Vec<&&Record> = important.iter().filter(|r| !approved.contains(&r.id)).collect();
+        let Some(first) = missing.first() else {
+            return Ok(());
+        };
+        let ids: Vec<i64> = missing.iter().map(|r| r.id).collect();
+        let mut d = self.event(
+            "export_refused",
+            kind.slug(),
+            serde_json::json!({
+                "role": self.actor().role().code(),
+                "source": self.source().map(|s| s.to_string()),
+                "reason": "no_export_approval",
+                "ids": ids,
+            }),
+        );
+        if let [id] = ids.as_slice() {
+            d.record_id = Some(*id);
+        }
+        self.app.store().append_audit(d).await.map_err(AppError::from_store)?;
+        Err(AppError::new(
+            ErrorCode::Forbidden,
+            format!(
+                "导出内容含 {} 条重要数据或核心数据（如“{}”），须逐条提交导出申请并经安全保密管理员批准；可按数据级别筛选“一般数据”后导出",
+                missing.len(),
+                first.fields.label()
+            ),
+            format!(
+                "the export holds {} records of important or core data (e.g. '{}'), each needing an export approved by the security administrator; filter by data grade 'general' to export the rest",
+                missing.len(),
+                first.fields.label()
+            ),
+        ))
+    }
+
     /// The actor's approved request for `dataset_id` in force today.
     async fn export_in_force(&self, dataset_id: i64) -> Result<Option<DataExport>> {
         let today = self.today().format("%Y-%m-%d").to_string();

@@ -7,7 +7,7 @@
 use kean_core::Role;
 use serde_json::{Value, json};
 
-use crate::common::{Api, Server, audit_log, basics, raw, user};
+use crate::common::{Api, Server, Web, audit_log, basics, raw, user};
 
 const PDF: &[u8] = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
 
@@ -173,6 +173,18 @@ async fn attachments_follow_their_record_their_level_and_the_approval_of_importa
     let (st, _, body) = download(&researcher, data_att).await;
     assert_eq!(st, 403);
     assert!(String::from_utf8_lossy(&body).contains("安全保密管理员"));
+    // The registry's export is refused whole while it holds important data
+    // without approval, and says how to export the rest.
+    let web = Web::login(&s.base, "researcher_a", "Passw0rd2025").await;
+    let (st, page) = web.get("/registry/datasets/export.csv").await;
+    assert_eq!(st, 403);
+    assert!(page.contains("1 条重要数据或核心数据"), "{page}");
+    let (st, general_only) = web.get("/registry/datasets/export.csv?data_grade=general").await;
+    assert_eq!(st, 200);
+    assert!(
+        general_only.contains("一般数据集") && !general_only.contains("重要数据集"),
+        "{general_only}"
+    );
     let (st, e) = researcher
         .post(
             &format!("/api/v1/registry/datasets/{general}/export-requests"),
@@ -220,6 +232,9 @@ async fn attachments_follow_their_record_their_level_and_the_approval_of_importa
     assert_eq!(st, 409, "decided once");
     let (st, _, bytes) = download(&researcher, data_att).await;
     assert_eq!((st, bytes), (200, csv));
+    let (st, all) = web.get("/registry/datasets/export.csv").await;
+    assert_eq!(st, 200, "approved: {all}");
+    assert!(all.contains("重要数据集"));
     // Approved for the requester, not for everyone else of the organization.
     let (st, _, _) = download(&liaison, data_att).await;
     assert_eq!(st, 403);
@@ -263,6 +278,7 @@ async fn attachments_follow_their_record_their_level_and_the_approval_of_importa
         assert!(refused.iter().any(|r| r == want), "{want} in {refused:?}");
     }
     assert_eq!(events(&log, "data_export_requested").len(), 1);
+    assert_eq!(events(&log, "export_refused").len(), 1);
     assert_eq!(events(&log, "data_export_approved").len(), 1);
     // Reading important data is audited like reading classified records.
     assert!(
