@@ -702,6 +702,7 @@ impl Access {
             org_id,
             password_hash,
             password_never_expires: demo,
+            password_must_change: !demo && !self.actor.is_system(),
         };
         self.app
             .store()
@@ -739,13 +740,18 @@ impl Access {
                     .map_err(AppError::from_store)?
                     .ok_or_else(|| AppError::new(ErrorCode::NotFound, "用户不存在", "no such user"))?;
                 check_password_policy(&pw, &target.username).map_err(|e| AppError::validation(vec![e]))?;
-                kean_store::UserChange::Password(hash_password(pw).await?)
+                // A password an administrator gives is the holder's to replace
+                // at the next login; one set at the machine is not.
+                kean_store::UserChange::Password {
+                    hash: hash_password(pw).await?,
+                    must_change: !self.actor.is_system(),
+                }
             }
             UserAction::ResetSecondFactor => kean_store::UserChange::ResetSecondFactor,
         };
         let unlock = matches!(
             change,
-            kean_store::UserChange::Unlock | kean_store::UserChange::Password(_)
+            kean_store::UserChange::Unlock | kean_store::UserChange::Password { .. }
         );
         let user = self
             .app

@@ -208,8 +208,8 @@ pub(crate) fn enrolment_required() -> AppError {
 pub(crate) fn password_expired() -> AppError {
     AppError::new(
         ErrorCode::PasswordExpired,
-        "密码已过期：请先修改密码",
-        "the password has expired: change it first",
+        "请先修改密码：密码已过期，或为管理员设置的初始密码",
+        "change the password first: it has expired, or an administrator set it",
     )
 }
 
@@ -235,7 +235,7 @@ impl App {
     pub(crate) fn stage_of(&self, user: &User, stored: &str) -> Stage {
         if stored == "second_factor" {
             Stage::SecondFactor
-        } else if self.password_expires(user).is_some_and(|t| t <= self.now()) {
+        } else if user.password_must_change || self.password_expires(user).is_some_and(|t| t <= self.now()) {
             Stage::PasswordChange
         } else if self.settings.second_factor_mandatory && requires_second_factor(user.role) && !user.totp_enabled {
             Stage::Enrol

@@ -154,6 +154,9 @@ pub struct User {
     pub password_changed_at: Option<String>,
     /// A demo account's published password, which never expires.
     pub password_never_expires: bool,
+    /// The password was set by an administrator: the holder replaces it at
+    /// the next login.
+    pub password_must_change: bool,
     /// A second factor (TOTP) is enrolled and confirmed.
     pub totp_enabled: bool,
 }
@@ -167,6 +170,8 @@ pub struct NewUser {
     pub password_hash: String,
     /// A demo account's published password: exempt from expiry.
     pub password_never_expires: bool,
+    /// Set by an administrator: to be changed by its holder at first login.
+    pub password_must_change: bool,
 }
 
 /// An administrator's change to an account.
@@ -174,8 +179,12 @@ pub struct NewUser {
 pub enum UserChange {
     Unlock,
     SetDisabled(bool),
-    /// An administrator sets a password (its hash).
-    Password(String),
+    /// An administrator sets a password (its hash); with `must_change` the
+    /// holder replaces it at the next login.
+    Password {
+        hash: String,
+        must_change: bool,
+    },
     /// The account's holder changes their own password (its hash); the
     /// previous one joins the history, of which the last `keep` are kept,
     /// and every other session of the account ends (the one whose token

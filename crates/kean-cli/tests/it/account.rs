@@ -107,10 +107,30 @@ async fn weak_and_reused_passwords_are_refused_with_the_reason(s: Server) {
     let (st, e) = admin.post("/api/v1/users", create("Yuci-2025-ok")).await;
     assert_eq!(st, 201, "{e}");
 
+    // A password an administrator gave is the holder's to replace before
+    // anything else: the API refuses it, the web asks for a new one.
+    let (st, e) = token_answer(&s, "clerk", "Yuci-2025-ok", None).await;
+    assert_eq!(
+        (st, e["error"]["code"].as_str()),
+        (403, Some("password_expired")),
+        "{e}"
+    );
+    assert!(
+        e["error"]["message_zh"]
+            .as_str()
+            .unwrap()
+            .contains("管理员设置的初始密码"),
+        "{e}"
+    );
+    let http = browser();
+    let r = post_login_form(&http, &s.base, "clerk", "Yuci-2025-ok").await;
+    assert_eq!((r.status().as_u16(), location(&r)), (303, "/account/password".into()));
+    let web = Web {
+        base: s.base.clone(),
+        http,
+    };
     // The holder changes the password: the current one again, and any of
     // the last five, are refused, each naming why; nothing changes.
-    let elsewhere = Api::login(&s.base, "clerk", "Yuci-2025-ok").await;
-    let web = Web::login(&s.base, "clerk", "Yuci-2025-ok").await;
     let webr = &web;
     let change = move |current: &'static str, new: &'static str| async move {
         post_form(
@@ -134,9 +154,15 @@ async fn weak_and_reused_passwords_are_refused_with_the_reason(s: Server) {
     let (st, html, _) = change("Yuci-2025-ok", "short").await;
     assert_eq!(st, 422);
     assert!(html.contains("密码：至少10位（现为5位）"), "{html}");
-    assert_eq!(elsewhere.get("/api/v1/me").await.0, 200, "refused changes end nothing");
-    let mut current = "Yuci-2025-ok";
-    for next in ["Pass-one-2025", "Pass-two-2025", "Pass-three-2025", "Pass-four-2025"] {
+    let (st, html, loc) = change("Yuci-2025-ok", "Pass-one-2025").await;
+    assert_eq!(
+        (st, loc.as_deref()),
+        (303, Some("/")),
+        "changed: on to the home page {html}"
+    );
+    let elsewhere = Api::login(&s.base, "clerk", "Pass-one-2025").await;
+    let mut current = "Pass-one-2025";
+    for next in ["Pass-two-2025", "Pass-three-2025", "Pass-four-2025"] {
         let (st, html, loc) = change(current, next).await;
         assert_eq!((st, loc.as_deref()), (303, Some("/account")), "{html}");
         current = next;
@@ -559,3 +585,69 @@ async fn the_demo_accounts_keep_their_published_passwords() {
         "{e}"
     );
 }
+
+/// A password the system administrator sets — a new account's or a reset —
+/// is the holder's to replace at the next login; one set at the machine
+/// (`kean user create`, the operator) and the holder's own are not.
+async fn a_password_an_administrator_set_is_changed_at_first_login(s: Server) {
+    let b = basics(&s.app).await;
+    let pw = user(&s.app, "boss", Role::SystemAdmin, None).await;
+    let admin = Api::login(&s.base, "boss", &pw).await;
+    let (st, e) = admin
+        .post(
+            "/api/v1/users",
+            json!({ "username": "clerk", "display_name": "办事员", "role": "liaison", "org_id": b.org_a, "password": "Yuci-2025-ok" }),
+        )
+        .await;
+    assert_eq!(st, 201, "{e}");
+    let clerk_id = e["id"].as_i64().unwrap();
+    let (st, e) = token_answer(&s, "clerk", "Yuci-2025-ok", None).await;
+    assert_eq!(
+        (st, e["error"]["code"].as_str()),
+        (403, Some("password_expired")),
+        "{e}"
+    );
+    let web = Web::login(&s.base, "clerk", "Yuci-2025-ok").await;
+    let (st, html) = web.get("/account/password").await;
+    assert_eq!(st, 200);
+    assert!(html.contains("管理员设置的初始密码"), "{html}");
+    let (st, _) = web.get("/registry/organizations").await;
+    assert_eq!(st, 303, "nothing else before the change");
+    let (st, _, loc) = post_form(
+        &web,
+        "/account/password",
+        "/account/password",
+        &[
+            ("current_password", "Yuci-2025-ok"),
+            ("new_password", "Mine-2026-pw"),
+            ("confirm_password", "Mine-2026-pw"),
+        ],
+    )
+    .await;
+    assert_eq!((st, loc.as_deref()), (303, Some("/")));
+    assert_eq!(web.get("/registry/organizations").await.0, 200);
+    assert_eq!(token_answer(&s, "clerk", "Mine-2026-pw", None).await.0, 201);
+
+    // A reset by the administrator: the same again.
+    let (st, e) = admin
+        .post(
+            &format!("/api/v1/users/{clerk_id}/password"),
+            json!({ "password": "Reset-2026-pw" }),
+        )
+        .await;
+    assert_eq!(st, 200, "{e}");
+    let (st, e) = token_answer(&s, "clerk", "Reset-2026-pw", None).await;
+    assert_eq!(
+        (st, e["error"]["code"].as_str()),
+        (403, Some("password_expired")),
+        "{e}"
+    );
+    // Set at the machine: the operator's own choice for the account.
+    s.app
+        .system_access("test")
+        .change_user(clerk_id, kean_app::UserAction::Password("Machine-2026-pw".into()))
+        .await
+        .unwrap();
+    assert_eq!(token_answer(&s, "clerk", "Machine-2026-pw", None).await.0, 201);
+}
+on_both!(a_password_an_administrator_set_is_changed_at_first_login);

@@ -24,7 +24,8 @@ impl AccountStore for SqlStore {
         // (StoreError::Duplicate naming `username`).
         let id: i64 = q(
             "INSERT INTO users (username, display_name, role, org_id, password_hash, created_at, updated_at, \
-             password_changed_at, password_never_expires) VALUES ($1, $2, $3, $4, $5, $6, $7, $6, $8) RETURNING id"
+             password_changed_at, password_never_expires, password_must_change) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $6, $8, $9) RETURNING id"
                 .into(),
             vec![
                 Arg::Text(Some(user.username.clone())),
@@ -35,6 +36,7 @@ impl AccountStore for SqlStore {
                 Arg::Text(Some(meta.at.clone())),
                 Arg::Text(Some(meta.at.clone())),
                 Arg::Int(Some(user.password_never_expires as i64)),
+                Arg::Int(Some(user.password_must_change as i64)),
             ],
         )
         .fetch_one(&mut *tx)
@@ -318,12 +320,14 @@ impl AccountStore for SqlStore {
                 if *d { "disable" } else { "enable" },
                 serde_json::json!({ "disabled": d }),
             ),
-            UserChange::Password(hash) => (
-                "UPDATE users SET password_hash = $1, failed_logins = 0, locked_until = NULL, updated_at = $2 WHERE id = $3",
+            UserChange::Password { hash, must_change } => (
+                "UPDATE users SET password_hash = $1, failed_logins = 0, locked_until = NULL, updated_at = $2, \
+                 password_must_change = $4 WHERE id = $3",
                 vec![
                     Arg::Text(Some(hash.clone())),
                     Arg::Text(Some(meta.at.clone())),
                     Arg::Int(Some(user_id)),
+                    Arg::Int(Some(*must_change as i64)),
                 ],
                 "password_reset",
                 serde_json::json!({}),
@@ -359,7 +363,8 @@ impl AccountStore for SqlStore {
                 )
             }
             UserChange::OwnPassword { hash, .. } => (
-                "UPDATE users SET password_hash = $1, password_changed_at = $2, updated_at = $2 WHERE id = $3",
+                "UPDATE users SET password_hash = $1, password_changed_at = $2, updated_at = $2, \
+                 password_must_change = 0 WHERE id = $3",
                 vec![
                     Arg::Text(Some(hash.clone())),
                     Arg::Text(Some(meta.at.clone())),
@@ -375,7 +380,7 @@ impl AccountStore for SqlStore {
                 serde_json::json!({}),
             ),
         };
-        if let UserChange::Password(_) | UserChange::OwnPassword { .. } = change {
+        if let UserChange::Password { .. } | UserChange::OwnPassword { .. } = change {
             // The password being replaced joins the history first.
             q(
                 "INSERT INTO password_history (user_id, password_hash, changed_at) \
@@ -393,7 +398,7 @@ impl AccountStore for SqlStore {
         let keep = match change {
             UserChange::OwnPassword { keep, .. } => Some(*keep),
             // An administrator's reset keeps as many as the holder's change.
-            UserChange::Password(_) => Some(PASSWORDS_KEPT),
+            UserChange::Password { .. } => Some(PASSWORDS_KEPT),
             _ => None,
         };
         if let Some(keep) = keep {
@@ -416,7 +421,7 @@ impl AccountStore for SqlStore {
                 .await?;
             }
         }
-        if let UserChange::Password(_) = change {
+        if let UserChange::Password { .. } = change {
             q(
                 "UPDATE users SET password_changed_at = $1 WHERE id = $2".into(),
                 vec![Arg::Text(Some(meta.at.clone())), Arg::Int(Some(user_id))],
@@ -445,7 +450,7 @@ impl AccountStore for SqlStore {
         }
         if matches!(
             change,
-            UserChange::SetDisabled(true) | UserChange::Password(_) | UserChange::ResetSecondFactor
+            UserChange::SetDisabled(true) | UserChange::Password { .. } | UserChange::ResetSecondFactor
         ) {
             q(
                 "DELETE FROM sessions WHERE user_id = $1".into(),

@@ -112,12 +112,13 @@ pub(crate) fn decode_user(row: &AnyRow) -> Result<User> {
         created_at: row.try_get("created_at")?,
         password_changed_at: row.try_get("password_changed_at")?,
         password_never_expires: row.try_get::<i64, _>("password_never_expires")? != 0,
+        password_must_change: row.try_get::<i64, _>("password_must_change")? != 0,
         totp_enabled: row.try_get::<i64, _>("totp_enabled")? != 0,
     })
 }
 
 pub(crate) const USER_COLS: &str = "id, username, display_name, role, org_id, clearance, disabled, failed_logins, locked_until, \
-     created_at, password_changed_at, password_never_expires, totp_enabled";
+     created_at, password_changed_at, password_never_expires, password_must_change, totp_enabled";
 
 pub(crate) fn decode_audit(row: &AnyRow) -> Result<AuditEntry> {
     let parse = |s: Option<String>| -> Result<Option<serde_json::Value>> {

@@ -37,6 +37,10 @@ pub(crate) const MIGRATIONS_SQLITE: &[(i64, &str)] = &[
         18,
         include_str!("../../migrations/sqlite/0018_research_data_attachments.sql"),
     ),
+    (
+        19,
+        include_str!("../../migrations/sqlite/0019_password_must_change.sql"),
+    ),
 ];
 pub(crate) const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/postgres/0001_init.sql")),
@@ -65,6 +69,10 @@ pub(crate) const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[
     (
         18,
         include_str!("../../migrations/postgres/0018_research_data_attachments.sql"),
+    ),
+    (
+        19,
+        include_str!("../../migrations/postgres/0019_password_must_change.sql"),
     ),
 ];
 

@@ -162,8 +162,8 @@ pub async fn password_page(p: PendingUser) -> Response {
     if p.stage == Stage::PasswordChange {
         page.intro = tr(
             p.user.lang,
-            "密码已过期，请先修改密码再继续。",
-            "Your password has expired: change it before anything else.",
+            "请先修改密码再继续：密码已过期，或为管理员设置的初始密码（须由本人修改）。",
+            "Change your password before anything else: it has expired, or an administrator set it (only you may choose yours).",
         );
     }
     render(&page, StatusCode::OK)
