@@ -19,6 +19,7 @@ mod demo_and_cli;
 mod gate;
 mod import;
 mod migration;
+mod processes;
 mod registry;
 mod reliability;
 mod screening;
