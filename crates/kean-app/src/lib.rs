@@ -52,7 +52,7 @@ pub use password::random_token;
 pub use probes::{PROBE_BUDGET, PROBE_WINDOW};
 pub use screening::{
     ListImport, PARTIES, PartyScreening, PartySpec, ScreeningRun, THRESHOLD, entry_from_json, entry_json,
-    explanation_detail, explanation_text, read_list, screens,
+    explanation_detail, explanation_text, followed_kinds, read_list, screens,
 };
 pub use stats::{Bucket, Dashboard, Figure, StatFilter};
 
@@ -124,6 +124,9 @@ impl App {
 
     /// The application over a connected store, with default settings.
     pub(crate) fn over(store: kean_store::SqlStore, clock: Arc<dyn Clock>) -> App {
+        // Writes of the kinds whose parties are screened leave their
+        // screening as follow-up work in the write's transaction.
+        let store = store.with_followed(followed_kinds());
         App {
             store: Arc::new(store),
             clock,

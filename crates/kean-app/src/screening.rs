@@ -21,7 +21,7 @@ use kean_core::{ErrorCode, FieldError, Kind, Scope};
 use kean_screen::{EntityType, Entry, Identifier, Index, ListFormat, ParsedList, Query};
 use kean_store::{
     ListChange, ListInfo, ListVersion, NewListEntry, Page, PartyMatch, PartyState, ResultDecision, ResultFilter,
-    ResultRow, ResultStatus, ScreenedParty, ScreeningSummary, StoredEntry, WriteMeta,
+    ResultRow, ResultStatus, ScreenedParty, ScreeningSummary, StoredEntry, WorkItem, WriteMeta,
 };
 
 use crate::{Access, App, AppError, Result};
@@ -486,10 +486,84 @@ impl App {
             return None;
         }
         match self.screen_records(kind, Some(ids), None, meta).await {
-            Ok(run) => Some(run),
+            Ok(run) => {
+                // Done: the write's mark in the outbox goes (a later write's
+                // stays). Should this fail, the worker screens them again,
+                // which changes nothing.
+                let items: Vec<WorkItem> = ids
+                    .iter()
+                    .map(|id| WorkItem {
+                        kind,
+                        record_id: *id,
+                        written_at: meta.at.clone(),
+                    })
+                    .collect();
+                if let Err(e) = self.store().complete_work(&items).await {
+                    eprintln!("kean: marking the screening of {} done failed: {e}", kind.slug());
+                }
+                Some(run)
+            }
             Err(e) => {
+                // Left in the outbox: the worker tries again.
                 eprintln!("kean: screening after a write of {} failed: {e}", kind.slug());
                 None
+            }
+        }
+    }
+
+    /// Does the follow-up work committed writes left (the outbox): claims
+    /// records written before `written_before` that nobody is screening,
+    /// screens them, and marks them done — or, on failure, to be tried
+    /// again in a minute. Any process may run it, at any time, as often as
+    /// it likes: screening a party again changes nothing. Returns how many
+    /// records it did.
+    pub async fn run_pending_work(&self, written_before: &str) -> Result<usize> {
+        let meta = WriteMeta {
+            at: self.now_ts(),
+            actor_id: 0,
+            actor: "system:follow-up".into(),
+        };
+        let mut done = 0;
+        loop {
+            let now = self.now();
+            let items = self
+                .store()
+                .claim_work(
+                    &kean_core::format_ts(now),
+                    &kean_core::format_ts(now + chrono::Duration::minutes(10)),
+                    written_before,
+                    2000,
+                )
+                .await
+                .map_err(AppError::from_store)?;
+            if items.is_empty() {
+                return Ok(done);
+            }
+            let mut by_kind: std::collections::BTreeMap<Kind, Vec<WorkItem>> = Default::default();
+            for item in items {
+                by_kind.entry(item.kind).or_default().push(item);
+            }
+            for (kind, items) in by_kind {
+                let ids: Vec<i64> = items.iter().map(|i| i.record_id).collect();
+                let outcome = if screens(kind) {
+                    self.screen_records(kind, Some(&ids), None, &meta).await.map(|_| ())
+                } else {
+                    Ok(())
+                };
+                match outcome {
+                    Ok(()) => {
+                        self.store().complete_work(&items).await.map_err(AppError::from_store)?;
+                        done += items.len();
+                    }
+                    Err(e) => {
+                        let retry = kean_core::format_ts(self.now() + chrono::Duration::minutes(1));
+                        self.store()
+                            .fail_work(&items, &e.to_string(), &retry)
+                            .await
+                            .map_err(AppError::from_store)?;
+                        return Err(e);
+                    }
+                }
             }
         }
     }
@@ -1099,4 +1173,9 @@ mod tests {
             "c79f7d4855e9d67205b45a83d874f43754bab901701c48949aa8652739cd60af"
         );
     }
+}
+
+/// The kinds whose writes leave follow-up work: those with screened parties.
+pub fn followed_kinds() -> Vec<Kind> {
+    Kind::ALL.into_iter().filter(|k| screens(*k)).collect()
 }

@@ -29,10 +29,10 @@ pub use screening::{
 pub use sql::{SqlStore, latest_schema_version};
 pub use traits::{
     AccountStore, AuditStore, ConfidentialityStore, DataStore, MaintenanceStore, RegistryRead, RegistryWrite,
-    ScreeningListStore, ScreeningResultStore, ScreeningStore, Store,
+    ScreeningListStore, ScreeningResultStore, ScreeningStore, Store, WorkStore,
 };
 pub use types::{
     AggRow, ArchivedFilter, Attachment, AuditSeals, Backend, COUNT_CAP, ControlRow, DataExport, GroupBy, ImportRecord,
     KEYWORD_COUNT_CAP, KeyRow, LevelChange, ListQuery, NeedToKnow, NewAttachment, NewImport, NewUser, Page, SessionRow,
-    Taken, TotpState, UploadQuota, User, UserChange, WriteMeta,
+    Taken, TotpState, UploadQuota, User, UserChange, WorkItem, WriteMeta,
 };

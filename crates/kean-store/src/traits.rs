@@ -16,7 +16,7 @@ use crate::types::{
     AggRow, AuditSeals, Backend, GroupBy, ImportRecord, KeyRow, ListQuery, NewImport, NewUser, Page, SessionRow, Taken,
     TotpState, UploadQuota, User, UserChange, WriteMeta,
 };
-use crate::types::{Attachment, ControlRow, DataExport, LevelChange, NeedToKnow, NewAttachment};
+use crate::types::{Attachment, ControlRow, DataExport, LevelChange, NeedToKnow, NewAttachment, WorkItem};
 
 /// Everything the application uses: the registry, accounts, audit, and
 /// screening lists and results.
@@ -31,6 +31,7 @@ pub trait Store:
     + MaintenanceStore
     + ConfidentialityStore
     + DataStore
+    + WorkStore
     + Send
     + Sync
 {
@@ -459,4 +460,21 @@ pub trait DataStore: Send + Sync {
         valid_until: &str,
         meta: &WriteMeta,
     ) -> Result<DataExport>;
+}
+
+/// The outbox of follow-up work (issue 11): records written whose
+/// follow-up (screening) is not known to be done.
+#[async_trait]
+pub trait WorkStore: Send + Sync {
+    /// Claims up to `limit` records written before `written_before` whose
+    /// work nobody holds (or whose holder's lease ended before `now`),
+    /// oldest first, leasing them until `lease_until`.
+    async fn claim_work(&self, now: &str, lease_until: &str, written_before: &str, limit: u32)
+    -> Result<Vec<WorkItem>>;
+    /// The work of these writes is done (a record written again since keeps
+    /// its newer mark).
+    async fn complete_work(&self, items: &[WorkItem]) -> Result<()>;
+    /// The work failed: tried again after `retry_at`.
+    async fn fail_work(&self, items: &[WorkItem], error: &str, retry_at: &str) -> Result<()>;
+    async fn pending_work_count(&self) -> Result<i64>;
 }

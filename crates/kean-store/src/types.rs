@@ -392,3 +392,12 @@ pub struct DataExport {
     /// The last day an approval may be used (inclusive), `YYYY-MM-DD`.
     pub valid_until: Option<String>,
 }
+
+/// A record written whose follow-up work is pending (`pending_work`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WorkItem {
+    pub kind: kean_core::Kind,
+    pub record_id: i64,
+    /// The write it follows (a later write of the record is a new item).
+    pub written_at: String,
+}

@@ -129,6 +129,29 @@ pub async fn serve(
             }
         }
     });
+    // Follow-up work committed writes left (a process that died after its
+    // commit, a screening that failed): all of it at start, then every 15
+    // seconds what is older than 10 seconds (younger work is its writing
+    // request's own).
+    let worker = app.clone();
+    let follow_up = tokio::spawn(async move {
+        let mut every = tokio::time::interval(std::time::Duration::from_secs(15));
+        let mut first = true;
+        loop {
+            every.tick().await;
+            let before = if first {
+                worker.now()
+            } else {
+                worker.now() - chrono::Duration::seconds(10)
+            };
+            first = false;
+            match worker.run_pending_work(&kean_core::format_ts(before)).await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!("follow-up work done for {n} records"),
+                Err(e) => tracing::error!("follow-up work: {e}"),
+            }
+        }
+    });
     let served = axum::serve(
         listener,
         router(app).into_make_service_with_connect_info::<std::net::SocketAddr>(),
@@ -136,5 +159,6 @@ pub async fn serve(
     .with_graceful_shutdown(shutdown)
     .await;
     flush.abort();
+    follow_up.abort();
     served
 }

@@ -183,3 +183,110 @@ async fn two_processes_on_one_database_see_each_others_writes(s: Server) {
     assert_eq!(st, 401, "logged out at A: refused at B");
 }
 crate::on_both!(two_processes_on_one_database_see_each_others_writes);
+
+/// What must follow a commit is recorded with it: an import whose process
+/// died after committing (here: written straight through the store, as
+/// `kean import` writes, and never screened) leaves its parties in the
+/// outbox, and the next server to start screens every one of them; two
+/// processes catching up at once screen each party once in effect.
+async fn parties_committed_and_forgotten_are_screened_by_the_next_process(s: Server) {
+    use kean_store::{RegistryWrite, WorkStore};
+    let b = basics(&s.app).await;
+    let pw = user(&s.app, "boss", Role::Admin, None).await;
+    let admin = Api::login(&s.base, "boss", &pw).await;
+    let r = admin
+        .http
+        .post(format!(
+            "{}/api/v1/screening/lists/import?file_name=watch.csv&list_name=%E5%85%B3%E6%B3%A8",
+            s.base
+        ))
+        .bearer_auth(&admin.token)
+        .body("id,name,aliases,type,country,identifiers\nA1,Acme Drone Systems Inc.,,organization,US,\n")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+
+    // The dead process: its import committed 40 contracts with a listed
+    // buyer, then nothing.
+    let store = kean_store::SqlStore::connect(&s.url)
+        .await
+        .unwrap()
+        .with_followed(kean_app::followed_kinds());
+    let today = chrono::Utc::now().date_naive();
+    let rows: Vec<(kean_core::Fields, Option<i64>)> = (0..40)
+        .map(|i| {
+            let raw = crate::common::raw(&[
+                ("contract_no", &format!("20251407000{i:05}")),
+                ("title", "无人机技术开发"),
+                ("contract_type", "development"),
+                ("seller_org_id", &b.org_a.to_string()),
+                ("buyer_name", "Acme Drone Systems Inc."),
+                ("buyer_country", "US"),
+                ("signed_on", "2025-03-02"),
+                ("registered_on", "2025-03-09"),
+                ("contract_value", "100000"),
+                ("tech_value", "80000"),
+            ]);
+            let fields = kean_core::record::validate(kean_core::Kind::TechContract, &raw, today).expect("valid row");
+            (fields, Some(b.org_a))
+        })
+        .collect();
+    let meta = kean_store::WriteMeta {
+        at: kean_core::format_ts(chrono::Utc::now()),
+        actor_id: 0,
+        actor: "system:import".into(),
+    };
+    let ids = store
+        .insert_many(
+            kean_core::Kind::TechContract,
+            &rows,
+            &kean_store::NewImport {
+                content_hash: "dead".into(),
+                file_name: "contracts.xlsx".into(),
+            },
+            &meta,
+            &|_| {},
+        )
+        .await
+        .unwrap();
+    assert_eq!(store.pending_work_count().await.unwrap(), 40);
+    let open_of = |p: &Value| {
+        p["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|h| h["status"] == "open")
+            .count()
+    };
+    let (_, p) = admin
+        .get(&format!("/api/v1/screening/parties/tech-contracts/{}", ids[0]))
+        .await;
+    assert_eq!(open_of(&p), 0, "not screened yet: {p}");
+
+    // Two processes start and catch up at once (the real binary, and a
+    // pass of this test's server).
+    let other = second_process(&s.url).await;
+    let caught = s
+        .app
+        .run_pending_work(&kean_core::format_ts(chrono::Utc::now()))
+        .await
+        .unwrap();
+    for _ in 0..100 {
+        if store.pending_work_count().await.unwrap() == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(store.pending_work_count().await.unwrap(), 0, "the outbox is empty");
+    assert!(caught <= 40);
+    let at_b = at(&admin, &other.base);
+    for id in &ids {
+        let (_, p) = at_b
+            .get(&format!("/api/v1/screening/parties/tech-contracts/{id}"))
+            .await;
+        assert_eq!(open_of(&p), 1, "contract {id} screened once: {p}");
+    }
+    store.close().await;
+}
+crate::on_both!(parties_committed_and_forgotten_are_screened_by_the_next_process);

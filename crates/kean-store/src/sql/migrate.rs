@@ -41,6 +41,7 @@ pub(crate) const MIGRATIONS_SQLITE: &[(i64, &str)] = &[
         19,
         include_str!("../../migrations/sqlite/0019_password_must_change.sql"),
     ),
+    (22, include_str!("../../migrations/sqlite/0022_pending_work.sql")),
 ];
 pub(crate) const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/postgres/0001_init.sql")),
@@ -74,6 +75,7 @@ pub(crate) const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[
         19,
         include_str!("../../migrations/postgres/0019_password_must_change.sql"),
     ),
+    (22, include_str!("../../migrations/postgres/0022_pending_work.sql")),
 ];
 
 /// The migration that brings the audit chain's SM2 key, checkpoints and

@@ -18,6 +18,7 @@ mod registry_write;
 mod screening_lists;
 mod screening_results;
 mod seal;
+mod work;
 mod write_tx;
 
 use std::collections::HashMap;
@@ -58,6 +59,9 @@ pub struct SqlStore {
     /// The audit chain's SM2 signing key and how many events apart the
     /// write path signs checkpoints (`audit_seal`), read once.
     seal: seal::SealCache,
+    /// The kinds whose writes leave follow-up work (`pending_work`), as the
+    /// application declares them ([`SqlStore::with_followed`]).
+    followed: std::collections::HashSet<Kind>,
 }
 
 #[derive(Default)]
@@ -149,7 +153,20 @@ impl SqlStore {
             kind_sizes: std::sync::Mutex::new(HashMap::new()),
             lists: ListCache::new(),
             seal: seal::SealCache::default(),
+            followed: Default::default(),
         })
+    }
+
+    /// The same store, recording follow-up work (`pending_work`) in the
+    /// transaction of every write of these kinds.
+    pub fn with_followed(mut self, kinds: impl IntoIterator<Item = Kind>) -> SqlStore {
+        self.followed = kinds.into_iter().collect();
+        self
+    }
+
+    /// Whether writes of `kind` leave follow-up work.
+    pub(crate) fn follows(&self, kind: Kind) -> bool {
+        self.followed.contains(&kind)
     }
 
     async fn write_guard(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {

@@ -177,6 +177,7 @@ impl RegistryWrite for SqlStore {
             .map(|(_, id)| *id)
             .collect();
         super::confidentiality::add_creator(&mut tx, kind, &classified, meta).await?;
+        super::work::mark(self, &mut tx, kind, &ids, &meta.at).await?;
         let mut d = draft(meta, "import_done", kind.slug(), None);
         d.after = Some(
             serde_json::json!({ "file_name": import.file_name, "content_hash": import.content_hash, "rows": rows.len() }),
@@ -262,6 +263,7 @@ impl RegistryWrite for SqlStore {
         if fields.classification() > kean_core::confidentiality::Classification::Internal {
             super::confidentiality::add_creator(&mut tx, kind, &[id], meta).await?;
         }
+        super::work::mark(self, &mut tx, kind, &[id], &meta.at).await?;
         let rec = fetch(&mut tx, kind, id, None).await?.ok_or(StoreError::NotFound)?;
         let mut d = draft(meta, "create", kind.slug(), Some(id));
         d.after = Some(rec.to_json());
@@ -357,6 +359,7 @@ impl RegistryWrite for SqlStore {
                 }
             }
         }
+        super::work::mark(self, &mut tx, kind, &[id], &meta.at).await?;
         let after = fetch(&mut tx, kind, id, None).await?.ok_or(StoreError::NotFound)?;
         let mut d = draft(meta, "update", kind.slug(), Some(id));
         d.before = Some(before.to_json());
@@ -398,6 +401,7 @@ impl RegistryWrite for SqlStore {
         .await?;
         let moved = if archived { 1 } else { -1 };
         tx.written(kind, -moved, moved);
+        super::work::mark(self, &mut tx, kind, &[id], &meta.at).await?;
         let after = fetch(&mut tx, kind, id, None).await?.ok_or(StoreError::NotFound)?;
         let mut d = draft(
             meta,
