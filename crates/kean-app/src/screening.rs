@@ -87,6 +87,11 @@ pub fn screens(kind: Kind) -> bool {
     PARTIES.iter().any(|p| p.kind == kind)
 }
 
+/// The kinds whose writes leave follow-up work: those with screened parties.
+pub fn followed_kinds() -> Vec<Kind> {
+    Kind::ALL.into_iter().filter(|k| screens(*k)).collect()
+}
+
 /// The loaded indexes, one per list, and the list generation they reflect.
 pub(crate) struct Loaded {
     generation: i64,
@@ -1173,9 +1178,4 @@ mod tests {
             "c79f7d4855e9d67205b45a83d874f43754bab901701c48949aa8652739cd60af"
         );
     }
-}
-
-/// The kinds whose writes leave follow-up work: those with screened parties.
-pub fn followed_kinds() -> Vec<Kind> {
-    Kind::ALL.into_iter().filter(|k| screens(*k)).collect()
 }

@@ -129,7 +129,10 @@ impl WorkStore for SqlStore {
         let mut tx = self.write_tx().await?;
         for ((kind, at), ids) in by_write {
             for slice in ids.chunks(500) {
-                let mut args = vec![Arg::Text(Some(kind.table().to_string())), Arg::Text(Some(at.to_string()))];
+                let mut args = vec![
+                    Arg::Text(Some(kind.table().to_string())),
+                    Arg::Text(Some(at.to_string())),
+                ];
                 let marks: Vec<String> = slice
                     .iter()
                     .map(|id| {
