@@ -15,7 +15,7 @@ use kean_core::audit::{AuditDraft, AuditEntry};
 use sqlx::{AnyConnection, Row};
 
 use crate::error::{Result, StoreError};
-use crate::types::WriteMeta;
+use crate::types::{Backend, WriteMeta};
 
 use super::SqlStore;
 use super::args::{AUDIT_COLS, Arg, placeholders, q, qs};
@@ -45,7 +45,13 @@ impl SqlStore {
     pub(crate) async fn write_tx(&self) -> Result<WriteTx<'_>> {
         let sealer = self.sealer().await?;
         let guard = self.write_guard().await;
-        let tx = self.pool.begin().await?;
+        // SQLite: take the write lock at BEGIN, where the busy timeout waits
+        // for another process's writer (an import, a second server), instead
+        // of upgrading a read transaction later, which fails at once.
+        let tx = match self.backend {
+            Backend::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
+            Backend::Postgres => self.pool.begin().await?,
+        };
         Ok(WriteTx {
             tx,
             _guard: guard,
