@@ -83,8 +83,9 @@ for round in $(seq 1 "$ROUNDS"); do
   echo "round $round: import left $n of $ROWS rows (all or nothing)"
 done
 
-# Let the restarted server catch up, then check.
-for _ in $(seq 1 600); do
+# Let the restarted server catch up (a batch a killed server had claimed
+# waits for its lease, two minutes), then check.
+for _ in $(seq 1 1000); do
   [ "$(sqlite3 "$DB" 'SELECT COUNT(*) FROM pending_work')" = 0 ] && break
   sleep 0.2
 done

@@ -535,9 +535,10 @@ impl App {
                 .store()
                 .claim_work(
                     &kean_core::format_ts(now),
-                    &kean_core::format_ts(now + chrono::Duration::minutes(10)),
+                    // A process killed mid-batch holds its batch this long.
+                    &kean_core::format_ts(now + chrono::Duration::minutes(2)),
                     written_before,
-                    2000,
+                    500,
                 )
                 .await
                 .map_err(AppError::from_store)?;
