@@ -32,7 +32,7 @@ pub use traits::{
     ScreeningResultStore, ScreeningStore, Store,
 };
 pub use types::{
-    AggRow, ArchivedFilter, AuditSeals, Backend, COUNT_CAP, ControlRow, GroupBy, ImportRecord, KEYWORD_COUNT_CAP,
-    KeyRow, LevelChange, ListQuery, NeedToKnow, NewImport, NewUser, Page, SessionRow, Taken, TotpState, UploadQuota,
-    User, UserChange, WriteMeta,
+    AggRow, ArchivedFilter, AuditFilter, AuditSeals, AuditStatus, Backend, COUNT_CAP, ControlRow, GroupBy,
+    ImportRecord, KEYWORD_COUNT_CAP, KeyRow, LevelChange, ListQuery, NeedToKnow, NewImport, NewUser, Page, SessionRow,
+    Taken, TotpState, UploadQuota, User, UserChange, WriteMeta,
 };

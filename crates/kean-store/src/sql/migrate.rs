@@ -34,6 +34,7 @@ pub(crate) const MIGRATIONS_SQLITE: &[(i64, &str)] = &[
     (15, include_str!("../../migrations/sqlite/0015_confidentiality.sql")),
     (16, include_str!("../../migrations/sqlite/0016_audit_seals.sql")),
     (17, include_str!("../../migrations/sqlite/0017_account_security.sql")),
+    (20, include_str!("../../migrations/sqlite/0020_audit_search.sql")),
 ];
 pub(crate) const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/postgres/0001_init.sql")),
@@ -59,6 +60,7 @@ pub(crate) const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[
     (15, include_str!("../../migrations/postgres/0015_confidentiality.sql")),
     (16, include_str!("../../migrations/postgres/0016_audit_seals.sql")),
     (17, include_str!("../../migrations/postgres/0017_account_security.sql")),
+    (20, include_str!("../../migrations/postgres/0020_audit_search.sql")),
 ];
 
 /// The migration that brings the audit chain's SM2 key, checkpoints and

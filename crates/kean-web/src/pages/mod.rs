@@ -4,11 +4,11 @@ mod account;
 mod auth;
 mod common;
 mod confidentiality;
-mod exchange;
+pub(crate) mod exchange;
 mod home;
 mod registry;
 mod screening;
-mod system;
+pub(crate) mod system;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -69,6 +69,8 @@ pub fn router() -> Router<AppState> {
         .route("/system/users/{id}/{action}", post(system::change_user))
         .route("/system/audit", get(system::audit))
         .route("/system/audit/verify", post(system::verify_audit))
+        .route("/system/audit/export.csv", get(system::audit_export_csv))
+        .route("/system/audit/export.xlsx", get(system::audit_export_xlsx))
         .route("/system/confidentiality", get(confidentiality::show))
         .route("/system/confidentiality/ceiling", post(confidentiality::set_ceiling))
         .route(
