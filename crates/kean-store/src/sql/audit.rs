@@ -21,12 +21,7 @@ use super::write_tx::insert_audit_entry;
 #[async_trait]
 impl AuditStore for SqlStore {
     async fn append_audit(&self, d: AuditDraft) -> Result<AuditEntry> {
-        let mut tx = self.write_tx().await?;
-        tx.audit(d);
-        tx.commit()
-            .await?
-            .pop()
-            .ok_or_else(|| StoreError::other("the audit record was not appended"))
+        self.audit_group.append(self, d).await
     }
 
     async fn append_audits(&self, drafts: Vec<AuditDraft>) -> Result<()> {
@@ -347,6 +342,69 @@ impl AuditStore for SqlStore {
             .fetch_one(&self.pool)
             .await?;
         Ok((row.try_get("seq")?, row.try_get("hash")?))
+    }
+}
+
+/// A pending record of [`AuditGroup`] and where its appended entry goes.
+type Pending = (AuditDraft, tokio::sync::oneshot::Sender<Result<AuditEntry>>);
+
+/// Group commit of audit records that change no data of their own (reads of
+/// classified records above all: every detail view of a 秘密 record appends
+/// one). Each caller queues its record and then waits for the leader lock;
+/// whoever holds it takes every record queued so far and appends them in
+/// one write transaction — the head locked and read once, the records
+/// written many to a statement — then answers each caller. A caller is
+/// answered only after the transaction holding its record committed, so a
+/// page is never served before its read is durably recorded; concurrent
+/// reads share one transaction instead of one each. A caller whose record a
+/// leader already took finds its answer when it gets the lock.
+#[derive(Default)]
+pub(crate) struct AuditGroup {
+    queue: std::sync::Mutex<Vec<Pending>>,
+    leader: tokio::sync::Mutex<()>,
+}
+
+impl AuditGroup {
+    async fn append(&self, store: &SqlStore, d: AuditDraft) -> Result<AuditEntry> {
+        let (tx, mut rx) = tokio::sync::oneshot::channel();
+        self.queue.lock().unwrap_or_else(|p| p.into_inner()).push((d, tx));
+        let _lead = self.leader.lock().await;
+        // Appended by the leader before us (it answers before it lets go).
+        if let Ok(done) = rx.try_recv() {
+            return done;
+        }
+        let batch: Vec<Pending> = std::mem::take(&mut *self.queue.lock().unwrap_or_else(|p| p.into_inner()));
+        let (drafts, waiting): (Vec<AuditDraft>, Vec<_>) = batch.into_iter().unzip();
+        let appended = async {
+            let mut wtx = store.write_tx().await?;
+            for d in drafts {
+                wtx.audit(d);
+            }
+            wtx.commit().await
+        }
+        .await;
+        match appended {
+            Ok(entries) if entries.len() == waiting.len() => {
+                for (entry, w) in entries.into_iter().zip(waiting) {
+                    let _ = w.send(Ok(entry));
+                }
+            }
+            Ok(_) => {
+                for w in waiting {
+                    let _ = w.send(Err(StoreError::other("the audit records were not all appended")));
+                }
+            }
+            Err(e) => {
+                let text = e.to_string();
+                for w in waiting {
+                    let _ = w.send(Err(StoreError::other(format!(
+                        "appending the audit record failed: {text}"
+                    ))));
+                }
+            }
+        }
+        rx.await
+            .unwrap_or_else(|_| Err(StoreError::other("the audit record was not appended")))
     }
 }
 

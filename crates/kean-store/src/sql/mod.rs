@@ -57,6 +57,8 @@ pub struct SqlStore {
     /// The audit chain's SM2 signing key and how many events apart the
     /// write path signs checkpoints (`audit_seal`), read once.
     seal: seal::SealCache,
+    /// Records without a data change of their own, appended in groups.
+    audit_group: audit::AuditGroup,
 }
 
 #[derive(Default)]
@@ -148,6 +150,7 @@ impl SqlStore {
             kind_sizes: std::sync::Mutex::new(HashMap::new()),
             lists: ListCache::new(),
             seal: seal::SealCache::default(),
+            audit_group: audit::AuditGroup::default(),
         })
     }
 
