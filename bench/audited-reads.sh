@@ -9,7 +9,8 @@
 # DB is a database seeded by bench/registry.sh (an SQLite file or a
 # postgres:// URL; it is changed: accounts `bench_sec` and `bench_reader`,
 # one classified contract). Prints round|row|requests|req/s|p50|p99|kean µs
-# per request.
+# per request (user + system)|of which user|of which system (the user part
+# is the steadier one while other processes load the machine).
 set -e
 kean=$1; db=$2; dur=$3; rounds=$4
 port=19014
@@ -38,12 +39,12 @@ for r in $(seq 1 "$rounds"); do
   for row in "public detail|/api/v1/registry/tech-contracts/$public" "classified detail (audited)|/api/v1/registry/tech-contracts/$classified"; do
     label=${row%%|*}; path=${row#*|}
     wrk -t2 -c8 -d1s -H "Authorization: Bearer $reader" "http://127.0.0.1:$port$path" >/dev/null
-    t0=$(awk '{print $14+$15}' /proc/$srv/stat)
+    read -r u0 s0 < <(awk '{print $14, $15}' /proc/$srv/stat)
     out=$(wrk -t2 -c8 -d"$dur" --latency -H "Authorization: Bearer $reader" "http://127.0.0.1:$port$path")
-    t1=$(awk '{print $14+$15}' /proc/$srv/stat)
+    read -r u1 s1 < <(awk '{print $14, $15}' /proc/$srv/stat)
     n=$(echo "$out" | grep -o '[0-9]* requests in' | cut -d' ' -f1)
     rps=$(echo "$out" | grep Requests/sec | awk '{print $2}')
     p50=$(echo "$out" | awk '$1=="50%"{print $2}'); p99=$(echo "$out" | awk '$1=="99%"{print $2}')
-    echo "$r|$label|$n|$rps|$p50|$p99|$(( (t1-t0)*10000000/n/1000 ))"
+    echo "$r|$label|$n|$rps|$p50|$p99|$(( (u1-u0+s1-s0)*10000000/n/1000 ))|$(( (u1-u0)*10000000/n/1000 ))|$(( (s1-s0)*10000000/n/1000 ))"
   done
 done
