@@ -353,7 +353,8 @@ type Pending = (AuditDraft, tokio::sync::oneshot::Sender<Result<AuditEntry>>);
 /// one). Each caller queues its record and then waits for the leader lock;
 /// whoever holds it takes every record queued so far and appends them in
 /// one write transaction — the head locked and read once, the records
-/// written many to a statement — then answers each caller. A caller is
+/// written many to a statement — then answers each caller (who may be
+/// waiting for its answer or for the lock, whichever comes first). A caller is
 /// answered only after the transaction holding its record committed, so a
 /// page is never served before its read is durably recorded; concurrent
 /// reads share one transaction instead of one each. A caller whose record a
@@ -368,7 +369,16 @@ impl AuditGroup {
     async fn append(&self, store: &SqlStore, d: AuditDraft) -> Result<AuditEntry> {
         let (tx, mut rx) = tokio::sync::oneshot::channel();
         self.queue.lock().unwrap_or_else(|p| p.into_inner()).push((d, tx));
-        let _lead = self.leader.lock().await;
+        // Answered by a leader that took our record, or the lead ourselves:
+        // whichever comes first (an answered caller leaves the lock's queue,
+        // so the callers of one group are woken at once, not one by one).
+        let _lead = tokio::select! {
+            biased;
+            done = &mut rx => {
+                return done.unwrap_or_else(|_| Err(StoreError::other("the audit record was not appended")));
+            }
+            lead = self.leader.lock() => lead,
+        };
         // Appended by the leader before us (it answers before it lets go).
         if let Ok(done) = rx.try_recv() {
             return done;
