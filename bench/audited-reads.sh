@@ -10,7 +10,8 @@
 # postgres:// URL; it is changed: accounts `bench_sec` and `bench_reader`,
 # one classified contract). Prints round|row|requests|req/s|p50|p99|kean µs
 # per request (user + system)|of which user|of which system (the user part
-# is the steadier one while other processes load the machine).
+# is the steadier one while other processes load the machine), and where perf
+# is installed, context switches per request|perf's task-clock µs per request.
 set -e
 kean=$1; db=$2; dur=$3; rounds=$4
 port=19014
@@ -40,11 +41,26 @@ for r in $(seq 1 "$rounds"); do
     label=${row%%|*}; path=${row#*|}
     wrk -t2 -c8 -d1s -H "Authorization: Bearer $reader" "http://127.0.0.1:$port$path" >/dev/null
     read -r u0 s0 < <(awk '{print $14, $15}' /proc/$srv/stat)
+    # Where perf is installed, the server's context switches and CPU clock
+    # over the run too: counts of work that a loaded machine inflates less.
+    stat=""
+    if command -v perf >/dev/null; then
+      perf stat -e context-switches,task-clock -p "$srv" -o /tmp/audited-reads-stat.txt &
+      stat=$!
+      sleep 0.1
+    fi
     out=$(wrk -t2 -c8 -d"$dur" --latency -H "Authorization: Bearer $reader" "http://127.0.0.1:$port$path")
     read -r u1 s1 < <(awk '{print $14, $15}' /proc/$srv/stat)
+    perfcols=""
+    if [ -n "$stat" ]; then
+      kill -INT "$stat"; wait "$stat" 2>/dev/null || true
+      cs=$(awk '/context-switches/ {gsub(",", "", $1); print $1}' /tmp/audited-reads-stat.txt)
+      tc=$(awk '/task-clock/ {gsub(",", "", $1); print $1}' /tmp/audited-reads-stat.txt)
+    fi
     n=$(echo "$out" | grep -o '[0-9]* requests in' | cut -d' ' -f1)
     rps=$(echo "$out" | grep Requests/sec | awk '{print $2}')
     p50=$(echo "$out" | awk '$1=="50%"{print $2}'); p99=$(echo "$out" | awk '$1=="99%"{print $2}')
-    echo "$r|$label|$n|$rps|$p50|$p99|$(( (u1-u0+s1-s0)*10000000/n/1000 ))|$(( (u1-u0)*10000000/n/1000 ))|$(( (s1-s0)*10000000/n/1000 ))"
+    [ -n "$stat" ] && perfcols="|$(awk -v c="$cs" -v n="$n" 'BEGIN{printf "%.1f", c/n}')|$(awk -v t="$tc" -v n="$n" 'BEGIN{printf "%d", t*1000/n}')"
+    echo "$r|$label|$n|$rps|$p50|$p99|$(( (u1-u0+s1-s0)*10000000/n/1000 ))|$(( (u1-u0)*10000000/n/1000 ))|$(( (s1-s0)*10000000/n/1000 ))$perfcols"
   done
 done
