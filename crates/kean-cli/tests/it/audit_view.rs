@@ -24,26 +24,31 @@ fn actions(log: &Value) -> Vec<(String, String)> {
         .collect()
 }
 
+/// A 秘密 achievement of `org` titled `title` (the ceiling raised to 机密 first).
+async fn secret_achievement(s: &Server, org: i64, title: &str) -> i64 {
+    let sys = s.app.system_access("test");
+    sys.set_ceiling("secret").await.expect("ceiling");
+    sys.create(
+        Kind::Achievement,
+        &raw(&[
+            ("title", title),
+            ("achievement_type", "invention_patent"),
+            ("holder_org_id", &org.to_string()),
+            ("classification", "confidential"),
+            ("classified_by", "定密责任人甲"),
+            ("classification_basis", "保密事项范围第1条"),
+        ]),
+    )
+    .await
+    .expect("achievement")
+    .id
+}
+
 async fn the_three_check_each_other(s: Server) {
     let b = basics(&s.app).await;
     let sys = s.app.system_access("test");
-    sys.set_ceiling("secret").await.expect("ceiling");
     // A 秘密 achievement: its values stay withheld from an auditor not cleared.
-    let secret = sys
-        .create(
-            Kind::Achievement,
-            &raw(&[
-                ("title", "审计不可见的秘密成果"),
-                ("achievement_type", "invention_patent"),
-                ("holder_org_id", &b.org_a.to_string()),
-                ("classification", "confidential"),
-                ("classified_by", "定密责任人甲"),
-                ("classification_basis", "保密事项范围第1条"),
-            ]),
-        )
-        .await
-        .expect("achievement")
-        .id;
+    let secret = secret_achievement(&s, b.org_a, "审计不可见的秘密成果").await;
     let pw = user(&s.app, "aud", Role::Auditor, None).await;
     user(&s.app, "sec", Role::SecurityAdmin, None).await;
     user(&s.app, "adm", Role::Admin, None).await;
@@ -239,22 +244,7 @@ crate::on_both!(the_three_check_each_other);
 async fn concurrent_audited_reads_are_each_recorded(s: Server) {
     let b = basics(&s.app).await;
     let sys = s.app.system_access("test");
-    sys.set_ceiling("secret").await.expect("ceiling");
-    let secret = sys
-        .create(
-            Kind::Achievement,
-            &raw(&[
-                ("title", "并发读取的秘密成果"),
-                ("achievement_type", "invention_patent"),
-                ("holder_org_id", &b.org_a.to_string()),
-                ("classification", "confidential"),
-                ("classified_by", "定密责任人甲"),
-                ("classification_basis", "保密事项范围第1条"),
-            ]),
-        )
-        .await
-        .expect("achievement")
-        .id;
+    let secret = secret_achievement(&s, b.org_a, "并发读取的秘密成果").await;
     let pw = user(&s.app, "reader", Role::Reviewer, None).await;
     let id = sys.user_named("reader").await.expect("reader").id;
     sys.set_clearance(id, "confidential").await.expect("clearance");
