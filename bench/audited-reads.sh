@@ -9,14 +9,17 @@
 # DB is a database seeded by bench/registry.sh (an SQLite file or a
 # postgres:// URL; it is changed: accounts `bench_sec` and `bench_reader`,
 # one classified contract). Prints round|row|requests|req/s|p50|p99|kean µs
-# per request.
+# per request (user + system)|of which user|of which system (the user part
+# is the steadier one while other processes load the machine), and where perf
+# is installed, context switches per request|perf's task-clock µs per request.
 set -e
 kean=$1; db=$2; dur=$3; rounds=$4
 port=19014
 case $db in postgres://*) url=$db;; *) url="sqlite://$db";; esac
 $kean user create --username bench_sec --display-name 保密管理员 --role secadmin --password 'BenchSec2025x' --database-url "$url" >/dev/null 2>&1 || true
 $kean user create --username bench_reader --display-name 审核员 --role reviewer --password 'BenchRead2025x' --database-url "$url" >/dev/null 2>&1 || true
-$kean serve --listen 127.0.0.1:$port --database-url "$url" >/tmp/audited-reads-srv.log 2>&1 &
+# The security administrator sets the clearance over the API: no TOTP for a bench.
+$kean serve --listen 127.0.0.1:$port --database-url "$url" --second-factor-optional >/tmp/audited-reads-srv.log 2>&1 &
 srv=$!
 trap 'kill $srv 2>/dev/null' EXIT
 for _ in $(seq 1 300); do curl -sf http://127.0.0.1:$port/healthz >/dev/null && break; sleep 0.2; done
@@ -37,12 +40,27 @@ for r in $(seq 1 "$rounds"); do
   for row in "public detail|/api/v1/registry/tech-contracts/$public" "classified detail (audited)|/api/v1/registry/tech-contracts/$classified"; do
     label=${row%%|*}; path=${row#*|}
     wrk -t2 -c8 -d1s -H "Authorization: Bearer $reader" "http://127.0.0.1:$port$path" >/dev/null
-    t0=$(awk '{print $14+$15}' /proc/$srv/stat)
+    read -r u0 s0 < <(awk '{print $14, $15}' /proc/$srv/stat)
+    # Where perf is installed, the server's context switches and CPU clock
+    # over the run too: counts of work that a loaded machine inflates less.
+    stat=""
+    if command -v perf >/dev/null; then
+      perf stat -e context-switches,task-clock -p "$srv" -o /tmp/audited-reads-stat.txt &
+      stat=$!
+      sleep 0.1
+    fi
     out=$(wrk -t2 -c8 -d"$dur" --latency -H "Authorization: Bearer $reader" "http://127.0.0.1:$port$path")
-    t1=$(awk '{print $14+$15}' /proc/$srv/stat)
+    read -r u1 s1 < <(awk '{print $14, $15}' /proc/$srv/stat)
+    perfcols=""
+    if [ -n "$stat" ]; then
+      kill -INT "$stat"; wait "$stat" 2>/dev/null || true
+      cs=$(awk '/context-switches/ {gsub(",", "", $1); print $1}' /tmp/audited-reads-stat.txt)
+      tc=$(awk '/task-clock/ {gsub(",", "", $1); print $1}' /tmp/audited-reads-stat.txt)
+    fi
     n=$(echo "$out" | grep -o '[0-9]* requests in' | cut -d' ' -f1)
     rps=$(echo "$out" | grep Requests/sec | awk '{print $2}')
     p50=$(echo "$out" | awk '$1=="50%"{print $2}'); p99=$(echo "$out" | awk '$1=="99%"{print $2}')
-    echo "$r|$label|$n|$rps|$p50|$p99|$(( (t1-t0)*10000000/n/1000 ))"
+    [ -n "$stat" ] && perfcols="|$(awk -v c="$cs" -v n="$n" 'BEGIN{printf "%.1f", c/n}')|$(awk -v t="$tc" -v n="$n" 'BEGIN{printf "%d", t*1000/n}')"
+    echo "$r|$label|$n|$rps|$p50|$p99|$(( (u1-u0+s1-s0)*10000000/n/1000 ))|$(( (u1-u0)*10000000/n/1000 ))|$(( (s1-s0)*10000000/n/1000 ))$perfcols"
   done
 done

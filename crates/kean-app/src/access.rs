@@ -128,7 +128,7 @@ impl Access {
     }
 
     /// The client's address, when the request came over the network.
-    pub(crate) fn source(&self) -> Option<std::net::IpAddr> {
+    pub fn source(&self) -> Option<std::net::IpAddr> {
         self.source
     }
 
@@ -843,25 +843,23 @@ impl Access {
 
     // ---------------- audit ----------------
 
-    /// A page of the audit log, newest first, as the actor may see it and
-    /// in today's names: records written before a rename read with the
-    /// current target ([`AuditEntry::in_current_names`]), which is also what
-    /// `disclose_audit` needs to know a record's kind.
+    /// A page of the audit log, newest first, as the actor may see it
+    /// (unrecorded: the pages and the API search through
+    /// [`Access::audit_search`], which records the search).
     pub async fn audit_page(&self, page: u32, page_size: u32) -> Result<Page<AuditEntry>> {
-        self.gate(Action::ReadAudit, None)?;
-        let mut page = self
-            .app
-            .store()
-            .audit_page(page, page_size)
+        self.audit_search_unrecorded(&kean_store::AuditFilter::default(), page, page_size)
             .await
-            .map_err(AppError::from_store)?;
-        let items: Vec<AuditEntry> = std::mem::take(&mut page.items)
-            .into_iter()
-            .map(AuditEntry::in_current_names)
-            .collect();
+    }
+
+    /// Audit records as the actor may see them, in today's names: records
+    /// written before a rename read with the current target
+    /// ([`AuditEntry::in_current_names`]), which is also what
+    /// `disclose_audit` needs to know a record's kind; values of records the
+    /// actor may not read withheld, personal values masked.
+    pub(crate) async fn disclose_audit_entries(&self, entries: Vec<AuditEntry>) -> Result<Vec<AuditEntry>> {
+        let items: Vec<AuditEntry> = entries.into_iter().map(AuditEntry::in_current_names).collect();
         let withheld = self.withheld_in_audit(&items).await?;
-        page.items = items.into_iter().map(|e| self.disclose_audit(e, &withheld)).collect();
-        Ok(page)
+        Ok(items.into_iter().map(|e| self.disclose_audit(e, &withheld)).collect())
     }
 
     /// Which records named by `entries` the actor may not read for their
@@ -897,24 +895,21 @@ impl Access {
     }
 
     /// One audit record by its sequence number, read like `audit_page`'s
-    /// (its hash is the stored one).
+    /// (its hash is the stored one), if the actor reaches it.
     pub async fn audit_entry(&self, seq: i64) -> Result<Option<AuditEntry>> {
-        self.gate(Action::ReadAudit, None)?;
-        let batch = self
+        let scope = self.gate(Action::ReadAudit, None)?;
+        let filter = kean_store::AuditFilter {
+            before_seq: Some(seq.saturating_add(1)),
+            ..Default::default()
+        };
+        let found = self
             .app
             .store()
-            .audit_range(seq - 1, 1)
+            .audit_find(&filter, scope, 1)
             .await
             .map_err(AppError::from_store)?;
-        let Some(e) = batch
-            .into_iter()
-            .find(|e| e.seq == seq)
-            .map(AuditEntry::in_current_names)
-        else {
-            return Ok(None);
-        };
-        let withheld = self.withheld_in_audit(std::slice::from_ref(&e)).await?;
-        Ok(Some(self.disclose_audit(e, &withheld)))
+        let found: Vec<AuditEntry> = found.into_iter().filter(|e| e.seq == seq).collect();
+        Ok(self.disclose_audit_entries(found).await?.pop())
     }
 
     /// Walks the whole audit log (chain, checkpoints, archived segments'

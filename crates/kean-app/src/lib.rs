@@ -13,6 +13,7 @@
 mod access;
 mod account;
 mod audit_seal;
+mod audit_search;
 mod auth;
 mod confidentiality;
 mod data;
@@ -37,15 +38,18 @@ pub use account::{
     totp_code,
 };
 pub use audit_seal::{AuditReport, MIN_AUDIT_RETENTION_DAYS, check_retention};
+pub use audit_search::{
+    AUDIT_EXPORT_CAP, AUDIT_SEARCH_ACTION, AUDIT_VERIFY_ACTION, AuditChainStatus, AuditQuery, audit_query,
+};
 pub use auth::{LoginOk, SessionKind, Settings};
 pub use data::{ExportRequest, Upload};
 pub use error::AppError;
 pub use import::{FileImport, ImportOutcome, ImportProgress, ImportRow, ImportSource, ImportStage, RowError};
 pub use kean_store::latest_schema_version;
 pub use kean_store::{
-    ArchivedFilter, Attachment, Backend, ControlRow, DataExport, LevelChange, ListChange, ListInfo, ListQuery,
-    ListVersion, NeedToKnow, Page, PartyState, ResultDecision, ResultFilter, ResultRow, ResultStatus, ScreeningSummary,
-    StoredEntry, User, screening::lapse,
+    ArchivedFilter, Attachment, AuditFilter, Backend, ControlRow, DataExport, LevelChange, ListChange, ListInfo,
+    ListQuery, ListVersion, NeedToKnow, Page, PartyState, ResultDecision, ResultFilter, ResultRow, ResultStatus,
+    ScreeningSummary, StoredEntry, User, screening::lapse,
 };
 pub use maintenance::DatabaseFacts;
 pub use password::random_token;

@@ -62,6 +62,53 @@ impl AuditDraft {
     }
 }
 
+/// The actions that record a refusal: a read of a classified record
+/// refused, a failed login, a window of failed logins. Every other action
+/// records something done (the audit search's outcome filter).
+pub const REFUSED_ACTIONS: [&str; 3] = ["read_refused", "login_failed", "login_failures"];
+
+/// What an audited act came to: done, or refused ([`REFUSED_ACTIONS`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Success,
+    Refused,
+}
+
+impl Outcome {
+    pub const ALL: [Outcome; 2] = [Outcome::Success, Outcome::Refused];
+    pub fn code(self) -> &'static str {
+        match self {
+            Outcome::Success => "success",
+            Outcome::Refused => "refused",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Outcome> {
+        Outcome::ALL.into_iter().find(|o| o.code() == s.trim())
+    }
+    /// The outcome an action records.
+    pub fn of(action: &str) -> Outcome {
+        if REFUSED_ACTIONS.contains(&action) {
+            Outcome::Refused
+        } else {
+            Outcome::Success
+        }
+    }
+}
+
+/// The audit log's own target: the auditor's acts on it (searches, exports,
+/// verifications) and its archiving are recorded against it.
+pub const AUDIT_LOG_TARGET: &str = "audit-log";
+
+/// Every name a target may be stored under: itself and the old names that
+/// [`RENAMED`] maps to it (a search by target finds records written before a
+/// rename).
+pub fn stored_names(current: &str) -> Vec<&str> {
+    std::iter::once(current)
+        .chain(RENAMED.iter().filter(|(_, new)| *new == current).map(|(old, _)| *old))
+        .collect()
+}
+
 /// Names that stored audit records carry and that were renamed later
 /// (migration 0013), old → current: the kind slugs `contracts` and
 /// `researchers`, the target `screening-hits`. Stored records are never

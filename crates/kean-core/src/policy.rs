@@ -203,7 +203,11 @@ pub enum Action {
     ReadUsers,
     /// Give an account its role (the security administrator's).
     AssignRoles,
+    /// Read, search and export the audit log — as much of it as the scope's
+    /// [`AuditReach`] says.
     ReadAudit,
+    /// Re-walk the audit chain and record the outcome (the security auditor's).
+    VerifyAudit,
     /// See restricted lists and screening results.
     ReadScreening,
     /// Confirm or dismiss screening results; start a re-screening.
@@ -225,6 +229,19 @@ pub enum Action {
 pub struct Scope {
     owner: ScopeInner,
     reader: Reader,
+    audit: AuditReach,
+}
+
+/// Which events of the audit log a scope reaches (三员互相制约: the security
+/// auditor checks everyone, the security administrator checks the auditor).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditReach {
+    /// No event (a scope granted for anything but reading the log).
+    Nothing,
+    /// Every event.
+    Whole,
+    /// The events whose actor's account holds this role.
+    ActorsInRole(Role),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -255,6 +272,11 @@ impl Scope {
     /// Who reads: the classification rule the store applies besides the owner.
     pub fn reader(&self) -> Reader {
         self.reader
+    }
+    /// Which audit events the scope reaches (the store applies it to every
+    /// read of the log).
+    pub fn audit_reach(&self) -> AuditReach {
+        self.audit
     }
     /// Whether a record owned by `owner` (None = reference data) is inside
     /// the organization part of the scope (classification aside).
@@ -287,6 +309,7 @@ impl Scope {
             } else {
                 Reader::Unrestricted
             },
+            audit: self.audit,
         }
     }
 }
@@ -312,6 +335,7 @@ pub fn authorize(actor: &Actor, action: Action, kind: Option<Kind>) -> Result<Sc
     let everything = Scope {
         owner: ScopeInner::All,
         reader: Reader::Unrestricted,
+        audit: AuditReach::Whole,
     };
     // kean itself at the machine: seeding, maintenance, the first accounts.
     if actor.is_system() {
@@ -324,7 +348,15 @@ pub fn authorize(actor: &Actor, action: Action, kind: Option<Kind>) -> Result<Sc
     let all = Ok(Scope {
         owner: ScopeInner::All,
         reader,
+        audit: AuditReach::Nothing,
     });
+    let audit = |reach| {
+        Ok(Scope {
+            owner: ScopeInner::All,
+            reader,
+            audit: reach,
+        })
+    };
     let reference = kind.is_some_and(|k| k.is_reference_data());
     // The directory (organizations, districts, chains) is public: the three
     // administrators read it to manage accounts; nothing else of the registry.
@@ -340,7 +372,14 @@ pub fn authorize(actor: &Actor, action: Action, kind: Option<Kind>) -> Result<Sc
         // Approving an export reads the dataset's control record (its name,
         // grade, level and owner), never its content.
         (Role::SecurityAdmin, ApproveDataExport) => Ok(everything),
-        (Role::Auditor, ReadAudit) => all,
+        // The auditor reads the whole log, the other two administrators'
+        // acts included, and alone verifies it.
+        (Role::Auditor, ReadAudit) => audit(AuditReach::Whole),
+        (Role::Auditor, VerifyAudit) => all,
+        // Who checks the auditor: the security administrator reads the
+        // auditor's own acts (searches, exports, verifications — every
+        // event whose actor holds the auditor role), and no other event.
+        (Role::SecurityAdmin, ReadAudit) => audit(AuditReach::ActorsInRole(Role::Auditor)),
         (Role::SystemAdmin | Role::SecurityAdmin | Role::Auditor, Read) if directory => all,
         (_, ManageUsers) => deny(
             "账号由系统管理员管理",
@@ -359,8 +398,12 @@ pub fn authorize(actor: &Actor, action: Action, kind: Option<Kind>) -> Result<Sc
             "exports of important and core data are approved by the security administrator",
         ),
         (_, ReadAudit) => deny(
-            "审计日志仅限安全审计员查看",
-            "the audit log is for the security auditor",
+            "审计日志仅限安全审计员查看（安全保密管理员查看审计员的操作）",
+            "the audit log is for the security auditor (and the auditor's own acts for the security administrator)",
+        ),
+        (_, VerifyAudit) => deny(
+            "审计链校验由安全审计员负责",
+            "verifying the audit chain is the security auditor's",
         ),
         (Role::SystemAdmin | Role::SecurityAdmin | Role::Auditor, _) => deny(
             "三员分立：系统管理员、安全保密管理员和安全审计员不接触业务数据",
@@ -388,6 +431,7 @@ pub fn authorize(actor: &Actor, action: Action, kind: Option<Kind>) -> Result<Sc
             let scoped = Ok(Scope {
                 owner: ScopeInner::Organization(org),
                 reader,
+                audit: AuditReach::Nothing,
             });
             match (actor.role, action) {
                 (_, Read) => scoped,
@@ -490,9 +534,10 @@ mod tests {
                     Action::ManageConfidentiality,
                     Action::ApproveDataExport,
                     Action::ReadUsers,
+                    Action::ReadAudit,
                 ],
             ),
-            (Role::Auditor, vec![Action::ReadAudit]),
+            (Role::Auditor, vec![Action::ReadAudit, Action::VerifyAudit]),
         ];
         let every = [
             Action::Read,
@@ -503,6 +548,7 @@ mod tests {
             Action::ReadUsers,
             Action::AssignRoles,
             Action::ReadAudit,
+            Action::VerifyAudit,
             Action::ReadScreening,
             Action::DecideScreening,
             Action::ManageLists,
@@ -547,6 +593,35 @@ mod tests {
         for action in every {
             assert!(authorize(&system, action, Some(Kind::Achievement)).is_ok());
         }
+    }
+
+    /// 三员互相制约: the auditor reaches every event, the security
+    /// administrator only the auditor's acts; nobody else reads the log, and
+    /// a scope granted for anything else reaches no event.
+    #[test]
+    fn the_audit_log_reach_of_each_role() {
+        let reach = |role: Role| authorize(&actor(role, Some(1)), Action::ReadAudit, None).map(|s| s.audit_reach());
+        assert_eq!(reach(Role::Auditor), Ok(AuditReach::Whole));
+        assert_eq!(reach(Role::SecurityAdmin), Ok(AuditReach::ActorsInRole(Role::Auditor)));
+        for role in [
+            Role::Admin,
+            Role::Reviewer,
+            Role::Liaison,
+            Role::Researcher,
+            Role::SystemAdmin,
+        ] {
+            assert!(reach(role).is_err(), "{role:?}");
+        }
+        assert!(authorize(&actor(Role::SecurityAdmin, None), Action::VerifyAudit, None).is_err());
+        assert!(authorize(&actor(Role::Auditor, None), Action::VerifyAudit, None).is_ok());
+        let other = authorize(&actor(Role::Admin, None), Action::Read, Some(Kind::TechContract)).unwrap();
+        assert_eq!(other.audit_reach(), AuditReach::Nothing);
+        assert_eq!(
+            authorize(&Actor::system("t"), Action::ReadAudit, None)
+                .unwrap()
+                .audit_reach(),
+            AuditReach::Whole
+        );
     }
 
     #[test]

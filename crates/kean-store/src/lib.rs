@@ -32,7 +32,7 @@ pub use traits::{
     ScreeningListStore, ScreeningResultStore, ScreeningStore, Store, WorkStore,
 };
 pub use types::{
-    AggRow, ArchivedFilter, Attachment, AuditSeals, Backend, COUNT_CAP, ControlRow, DataExport, GroupBy, ImportRecord,
-    KEYWORD_COUNT_CAP, KeyRow, LevelChange, ListQuery, NeedToKnow, NewAttachment, NewImport, NewUser, Page, SessionRow,
-    Taken, TotpState, UploadQuota, User, UserChange, WorkItem, WriteMeta,
+    AggRow, ArchivedFilter, Attachment, AuditFilter, AuditSeals, AuditStatus, Backend, COUNT_CAP, ControlRow,
+    DataExport, GroupBy, ImportRecord, KEYWORD_COUNT_CAP, KeyRow, LevelChange, ListQuery, NeedToKnow, NewAttachment,
+    NewImport, NewUser, Page, SessionRow, Taken, TotpState, UploadQuota, User, UserChange, WorkItem, WriteMeta,
 };

@@ -13,8 +13,8 @@ use crate::screening::{
     ResultFilter, ResultRow, ResultStatus, ScreenedParty, ScreeningSummary, StoredEntry,
 };
 use crate::types::{
-    AggRow, AuditSeals, Backend, GroupBy, ImportRecord, KeyRow, ListQuery, NewImport, NewUser, Page, SessionRow, Taken,
-    TotpState, UploadQuota, User, UserChange, WriteMeta,
+    AggRow, AuditFilter, AuditSeals, AuditStatus, Backend, GroupBy, ImportRecord, KeyRow, ListQuery, NewImport,
+    NewUser, Page, SessionRow, Taken, TotpState, UploadQuota, User, UserChange, WriteMeta,
 };
 use crate::types::{Attachment, ControlRow, DataExport, LevelChange, NeedToKnow, NewAttachment, WorkItem};
 
@@ -209,6 +209,20 @@ pub trait AuditStore: Send + Sync {
     async fn count_actions(&self, actor_id: i64, action: &str, since: &str) -> Result<i64>;
     /// Newest first.
     async fn audit_page(&self, page: u32, page_size: u32) -> Result<Page<AuditEntry>>;
+    /// The records matching `filter` inside the scope's audit reach
+    /// (`Scope::audit_reach`), newest first, a counted page.
+    async fn audit_search(
+        &self,
+        filter: &AuditFilter,
+        scope: Scope,
+        page: u32,
+        page_size: u32,
+    ) -> Result<Page<AuditEntry>>;
+    /// The same, uncounted: at most `limit` records, newest first, before
+    /// `filter.before_seq` (for exports, read on by sequence number).
+    async fn audit_find(&self, filter: &AuditFilter, scope: Scope, limit: u32) -> Result<Vec<AuditEntry>>;
+    /// The chain head and the last signed checkpoint.
+    async fn audit_status(&self) -> Result<AuditStatus>;
     /// In sequence order, from `after_seq` (exclusive), at most `limit`.
     async fn audit_range(&self, after_seq: i64, limit: u32) -> Result<Vec<AuditEntry>>;
     /// Like [`AuditStore::audit_range`], `before` and `after` as their

@@ -89,6 +89,35 @@ pub const COUNT_CAP: i64 = 10_000;
 /// records (see `SqlStore::list`).
 pub const KEYWORD_COUNT_CAP: i64 = 1_000;
 
+/// What an audit search asks for; every part optional, all given parts
+/// must hold. Times are stored timestamps (`at >= from`, `at < to`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditFilter {
+    /// The actor's username as recorded (`system:NAME` for kean itself).
+    pub actor: Option<String>,
+    pub action: Option<String>,
+    /// A target as named today (a kind's slug, `users`, `audit-log` …):
+    /// records stored under an old name of it are found too.
+    pub target: Option<String>,
+    pub record_id: Option<i64>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub outcome: Option<kean_core::audit::Outcome>,
+    /// Only records before this sequence number (reading on, newest first).
+    pub before_seq: Option<i64>,
+}
+
+/// The audit chain's state for the auditor's page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditStatus {
+    /// The chain head: the last record's number and hash.
+    pub head_seq: i64,
+    pub head_hash: String,
+    /// The last signed checkpoint: its record and when it was signed
+    /// (`None`: none yet, or a database before migration 0016).
+    pub last_checkpoint: Option<(i64, String)>,
+}
+
 /// The audit chain's seals as stored (migration 0016).
 #[derive(Debug, Clone)]
 pub struct AuditSeals {

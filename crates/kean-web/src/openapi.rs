@@ -257,9 +257,7 @@ pub fn build() -> J {
             { "name": "action", "in": "path", "required": true, "schema": { "type": "string", "enum": ["unlock", "disable", "enable", "password", "reset-2fa"] } }],
         "requestBody": { "content": { "application/json": { "schema": { "type": "object", "properties": { "password": { "type": "string" } }, "description": "only for `password`" } } } },
         "responses": { "200": { "description": "the account after the change" }, "403": err("forbidden; reauthentication_required: POST /api/v1/auth/reauth first"), "404": err("no such user or action"), "422": err("password too weak: the message names each rule it breaks") } } }));
-    paths.insert("/api/v1/audit".into(), json!({ "get": { "tags": ["audit"], "parameters": [
-        { "name": "page", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": u32::MAX } }, { "name": "page_size", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": u32::MAX } }],
-        "responses": { "200": { "description": "audit records, newest first (auditors and administrators)" }, "403": err("forbidden") } } }));
+    audit_paths(&mut paths, &mut schemas, &err);
     paths.insert("/api/v1/statistics/dashboard".into(), json!({ "get": { "tags": ["statistics"],
         "summary": "The bureau's figures computed from the records the caller may read",
         "parameters": [
@@ -440,6 +438,78 @@ fn data_paths(paths: &mut serde_json::Map<String, J>, err: &dyn Fn(&str) -> J) {
                 "approve": { "type": "boolean" }, "note": { "type": "string", "maxLength": 1000 } } } } } },
             "responses": { "200": ok("decided", request) } },
     }));
+}
+
+/// The audit log (issue 12, items 6 and 8): search, export, the chain's
+/// status and its verification. The security auditor reads every event, the
+/// security administrator only the auditor's acts; each search, export and
+/// verification is itself recorded.
+fn audit_paths(
+    paths: &mut serde_json::Map<String, J>,
+    schemas: &mut serde_json::Map<String, J>,
+    err: &dyn Fn(&str) -> J,
+) {
+    let tag = "审计日志";
+    let outcomes: Vec<&str> = kean_core::audit::Outcome::ALL.iter().map(|o| o.code()).collect();
+    schemas.insert(
+        "AuditEvent".into(),
+        json!({ "type": "object",
+            "required": ["seq", "at", "actor_id", "actor", "action", "outcome", "target", "record_id", "before", "after", "prev_hash", "hash"],
+            "properties": {
+                "seq": { "type": "integer", "minimum": 1 }, "at": { "type": "string", "description": "UTC, RFC 3339" },
+                "actor_id": { "type": "integer", "description": "0: kean itself at the machine" }, "actor": { "type": "string" },
+                "action": { "type": "string" }, "outcome": { "type": "string", "enum": outcomes },
+                "target": { "type": "string", "description": "a registry slug, users, sessions, audit-log …" },
+                "record_id": { "type": ["integer", "null"] },
+                "before": { "description": "the record before (any JSON, or null); {\"withheld\": \"（涉密）\"} for a record the reader may not read" },
+                "after": { "description": "the record after, or what the event describes (any JSON, or null); withheld likewise" },
+                "prev_hash": { "type": "string" }, "hash": { "type": "string", "description": "SM3 chain hash" } } }),
+    );
+    let event = json!({ "$ref": "#/components/schemas/AuditEvent" });
+    let search = vec![
+        json!({ "name": "actor", "in": "query", "schema": { "type": "string", "maxLength": 100 }, "description": "username as recorded (system:NAME for kean itself)" }),
+        json!({ "name": "action", "in": "query", "schema": { "type": "string", "maxLength": 64, "pattern": "^[a-z_]*$" }, "description": "action code, e.g. set_role, read, export, audit_search" }),
+        json!({ "name": "kind", "in": "query", "schema": { "type": "string", "maxLength": 64, "pattern": "^[a-z-]*$" }, "description": "target: a registry slug, users, sessions, audit-log, …" }),
+        json!({ "name": "record", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": i64::MAX }, "description": "record id within the target" }),
+        json!({ "name": "from", "in": "query", "schema": { "type": "string" }, "description": "first day, China Standard Time (2026-12-07, 2026/12/7, 20261207 …); an unparseable date is refused (422, naming the field)" }),
+        json!({ "name": "to", "in": "query", "schema": { "type": "string" }, "description": "last day, included; not before from" }),
+        json!({ "name": "outcome", "in": "query", "schema": { "type": "string", "enum": outcomes }, "description": "refused: refused reads, failed logins" }),
+    ];
+    let mut list_params = search.clone();
+    list_params.push(
+        json!({ "name": "page", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": u32::MAX } }),
+    );
+    list_params.push(json!({ "name": "page_size", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": u32::MAX }, "description": "at most 500 are answered" }));
+    let ok = |d: &str, schema: J| json!({ "description": d, "content": { "application/json": { "schema": schema } } });
+    paths.insert("/api/v1/audit".into(), json!({ "get": { "tags": [tag],
+        "summary": "Search the audit log, newest first (security auditor: every event; security administrator: the auditor's acts). The search is recorded (audit_search)",
+        "parameters": list_params,
+        "responses": { "200": ok("a page of events", json!({ "type": "object", "required": ["items", "total", "page", "page_size"], "properties": {
+                "items": { "type": "array", "items": event }, "total": { "type": "integer" }, "page": { "type": "integer" }, "page_size": { "type": "integer" } } })),
+            "403": err("forbidden"), "422": err("a bad search field, named") } } }));
+    let mut export_params = search;
+    export_params.push(json!({ "name": "format", "in": "query", "schema": { "type": "string", "enum": ["csv", "xlsx"] }, "description": "default csv" }));
+    export_params.push(json!({ "name": "lang", "in": "query", "schema": { "type": "string", "enum": ["zh", "en"] }, "description": "headers and terms; default zh" }));
+    paths.insert("/api/v1/audit/export".into(), json!({ "get": { "tags": [tag],
+        "summary": "What the search finds, at most 100,000 events, as CSV (UTF-8 with BOM) or XLSX; values withheld as in the search; recorded as an export of audit-log",
+        "parameters": export_params,
+        "responses": { "200": { "description": "the file", "content": {
+                "text/csv": { "schema": { "type": "string" } },
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": { "schema": { "type": "string", "format": "binary" } } } },
+            "403": err("forbidden"), "422": err("a bad search field or format, named") } } }));
+    paths.insert("/api/v1/audit/status".into(), json!({ "get": { "tags": [tag],
+        "summary": "The chain head, the last signed checkpoint and the last recorded verification",
+        "responses": { "200": ok("the chain's status", json!({ "type": "object", "required": ["head_seq", "head_hash", "last_checkpoint", "last_verify"], "properties": {
+                "head_seq": { "type": "integer" }, "head_hash": { "type": "string" },
+                "last_checkpoint": { "oneOf": [{ "type": "null" }, { "type": "object", "required": ["seq", "at"], "properties": { "seq": { "type": "integer" }, "at": { "type": "string" } } }] },
+                "last_verify": { "oneOf": [{ "type": "null" }, event] } } })),
+            "403": err("forbidden") } } }));
+    paths.insert("/api/v1/audit/verify".into(), json!({ "post": { "tags": [tag],
+        "summary": "Re-walk the whole chain: every SM3 link, SM2 checkpoint and archive anchor (the security auditor's; recorded as audit_verify)",
+        "responses": { "200": ok("the outcome", json!({ "type": "object", "required": ["intact", "last_seq", "last_hash", "fault"], "properties": {
+                "intact": { "type": "boolean" }, "last_seq": { "type": ["integer", "null"] }, "last_hash": { "type": ["string", "null"] },
+                "fault": { "type": ["string", "null"], "description": "the first fault, naming its record" } } })),
+            "403": err("forbidden") } } }));
 }
 
 /// Restricted-party screening: results, decisions, lists and versions.

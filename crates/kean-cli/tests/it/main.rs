@@ -11,6 +11,7 @@ mod common;
 
 mod account;
 mod audit;
+mod audit_view;
 mod backup;
 mod browser;
 mod confidentiality;

@@ -8,7 +8,10 @@ use sqlx::Row;
 
 use crate::error::{Result, StoreError};
 use crate::traits::AuditStore;
-use crate::types::{AuditSeals, Page};
+use crate::types::{AuditFilter, AuditSeals, AuditStatus, Page};
+use kean_core::Scope;
+use kean_core::audit::{Outcome, REFUSED_ACTIONS, stored_names};
+use kean_core::policy::AuditReach;
 
 use super::SqlStore;
 use super::args::{AUDIT_COLS, Arg, counted_page, decode_audit, q, qs};
@@ -18,12 +21,7 @@ use super::write_tx::insert_audit_entry;
 #[async_trait]
 impl AuditStore for SqlStore {
     async fn append_audit(&self, d: AuditDraft) -> Result<AuditEntry> {
-        let mut tx = self.write_tx().await?;
-        tx.audit(d);
-        tx.commit()
-            .await?
-            .pop()
-            .ok_or_else(|| StoreError::other("the audit record was not appended"))
+        self.audit_group.append(self, d).await
     }
 
     async fn append_audits(&self, drafts: Vec<AuditDraft>) -> Result<()> {
@@ -60,6 +58,61 @@ impl AuditStore for SqlStore {
             decode_audit,
         )
         .await
+    }
+
+    async fn audit_search(
+        &self,
+        filter: &AuditFilter,
+        scope: Scope,
+        page: u32,
+        page_size: u32,
+    ) -> Result<Page<AuditEntry>> {
+        let (cond, args) = audit_conditions(filter, scope);
+        counted_page(
+            &self.pool,
+            format!("SELECT COUNT(*) AS n FROM audit_log WHERE {cond}"),
+            format!("SELECT {AUDIT_COLS} FROM audit_log WHERE {cond} ORDER BY seq DESC"),
+            args,
+            page,
+            page_size,
+            decode_audit,
+        )
+        .await
+    }
+
+    async fn audit_find(&self, filter: &AuditFilter, scope: Scope, limit: u32) -> Result<Vec<AuditEntry>> {
+        let (cond, mut args) = audit_conditions(filter, scope);
+        args.push(Arg::Int(Some(i64::from(limit))));
+        q(
+            format!(
+                "SELECT {AUDIT_COLS} FROM audit_log WHERE {cond} ORDER BY seq DESC LIMIT ${}",
+                args.len()
+            ),
+            args,
+        )
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(decode_audit)
+        .collect()
+    }
+
+    async fn audit_status(&self) -> Result<AuditStatus> {
+        let (head_seq, head_hash) = self.audit_head().await?;
+        let last_checkpoint = if self.has_seals().await? {
+            qs("SELECT seq, at FROM audit_checkpoints ORDER BY seq DESC LIMIT 1")
+                .fetch_optional(&self.pool)
+                .await?
+                .map(|r| Ok::<_, StoreError>((r.try_get("seq")?, r.try_get("at")?)))
+                .transpose()?
+        } else {
+            None
+        };
+        Ok(AuditStatus {
+            head_seq,
+            head_hash,
+            last_checkpoint,
+        })
     }
 
     async fn audit_range(&self, after_seq: i64, limit: u32) -> Result<Vec<AuditEntry>> {
@@ -290,6 +343,143 @@ impl AuditStore for SqlStore {
             .await?;
         Ok((row.try_get("seq")?, row.try_get("hash")?))
     }
+}
+
+/// A pending record of [`AuditGroup`] and where its appended entry goes.
+type Pending = (AuditDraft, tokio::sync::oneshot::Sender<Result<AuditEntry>>);
+
+/// Group commit of audit records that change no data of their own (reads of
+/// classified records above all: every detail view of a 秘密 record appends
+/// one). Each caller queues its record and then waits for the leader lock;
+/// whoever holds it takes every record queued so far and appends them in
+/// one write transaction — the head locked and read once, the records
+/// written many to a statement — then answers each caller (who may be
+/// waiting for its answer or for the lock, whichever comes first). A caller is
+/// answered only after the transaction holding its record committed, so a
+/// page is never served before its read is durably recorded; concurrent
+/// reads share one transaction instead of one each. A caller whose record a
+/// leader already took finds its answer when it gets the lock.
+#[derive(Default)]
+pub(crate) struct AuditGroup {
+    queue: std::sync::Mutex<Vec<Pending>>,
+    leader: tokio::sync::Mutex<()>,
+}
+
+impl AuditGroup {
+    async fn append(&self, store: &SqlStore, d: AuditDraft) -> Result<AuditEntry> {
+        let (tx, mut rx) = tokio::sync::oneshot::channel();
+        self.queue.lock().unwrap_or_else(|p| p.into_inner()).push((d, tx));
+        // Answered by a leader that took our record, or the lead ourselves:
+        // whichever comes first (an answered caller leaves the lock's queue,
+        // so the callers of one group are woken at once, not one by one).
+        let _lead = tokio::select! {
+            biased;
+            done = &mut rx => {
+                return done.unwrap_or_else(|_| Err(StoreError::other("the audit record was not appended")));
+            }
+            lead = self.leader.lock() => lead,
+        };
+        // Appended by the leader before us (it answers before it lets go).
+        if let Ok(done) = rx.try_recv() {
+            return done;
+        }
+        let batch: Vec<Pending> = std::mem::take(&mut *self.queue.lock().unwrap_or_else(|p| p.into_inner()));
+        let (drafts, waiting): (Vec<AuditDraft>, Vec<_>) = batch.into_iter().unzip();
+        let appended = async {
+            let mut wtx = store.write_tx().await?;
+            for d in drafts {
+                wtx.audit(d);
+            }
+            wtx.commit().await
+        }
+        .await;
+        match appended {
+            Ok(entries) if entries.len() == waiting.len() => {
+                for (entry, w) in entries.into_iter().zip(waiting) {
+                    let _ = w.send(Ok(entry));
+                }
+            }
+            Ok(_) => {
+                for w in waiting {
+                    let _ = w.send(Err(StoreError::other("the audit records were not all appended")));
+                }
+            }
+            Err(e) => {
+                let text = e.to_string();
+                for w in waiting {
+                    let _ = w.send(Err(StoreError::other(format!(
+                        "appending the audit record failed: {text}"
+                    ))));
+                }
+            }
+        }
+        rx.await
+            .unwrap_or_else(|_| Err(StoreError::other("the audit record was not appended")))
+    }
+}
+
+/// The WHERE clause of an audit search and its bound arguments (`$1`…):
+/// the filter's parts, and the scope's audit reach — no event for a scope
+/// that reaches none, only events by accounts holding a role for a reach
+/// limited to that role's actors.
+fn audit_conditions(f: &AuditFilter, scope: Scope) -> (String, Vec<Arg>) {
+    let mut cond: Vec<String> = Vec::new();
+    let mut args: Vec<Arg> = Vec::new();
+    let bind = |args: &mut Vec<Arg>, a: Arg| {
+        args.push(a);
+        format!("${}", args.len())
+    };
+    match scope.audit_reach() {
+        AuditReach::Whole => {}
+        AuditReach::Nothing => cond.push("1 = 0".into()),
+        AuditReach::ActorsInRole(role) => {
+            let p = bind(&mut args, Arg::Text(Some(role.code().to_string())));
+            cond.push(format!("actor_id IN (SELECT id FROM users WHERE role = {p})"));
+        }
+    }
+    if let Some(actor) = &f.actor {
+        let p = bind(&mut args, Arg::Text(Some(actor.clone())));
+        cond.push(format!("actor = {p}"));
+    }
+    if let Some(action) = &f.action {
+        let p = bind(&mut args, Arg::Text(Some(action.clone())));
+        cond.push(format!("action = {p}"));
+    }
+    if let Some(target) = &f.target {
+        let names: Vec<String> = stored_names(target)
+            .into_iter()
+            .map(|n| bind(&mut args, Arg::Text(Some(n.to_string()))))
+            .collect();
+        cond.push(format!("target IN ({})", names.join(", ")));
+    }
+    if let Some(id) = f.record_id {
+        let p = bind(&mut args, Arg::Int(Some(id)));
+        cond.push(format!("record_id = {p}"));
+    }
+    if let Some(from) = &f.from {
+        let p = bind(&mut args, Arg::Text(Some(from.clone())));
+        cond.push(format!("at >= {p}"));
+    }
+    if let Some(to) = &f.to {
+        let p = bind(&mut args, Arg::Text(Some(to.clone())));
+        cond.push(format!("at < {p}"));
+    }
+    if let Some(outcome) = f.outcome {
+        let refused: Vec<String> = REFUSED_ACTIONS
+            .iter()
+            .map(|a| bind(&mut args, Arg::Text(Some(a.to_string()))))
+            .collect();
+        let not = if outcome == Outcome::Refused { "" } else { "NOT " };
+        cond.push(format!("action {not}IN ({})", refused.join(", ")));
+    }
+    if let Some(seq) = f.before_seq {
+        let p = bind(&mut args, Arg::Int(Some(seq)));
+        cond.push(format!("seq < {p}"));
+    }
+    if cond.is_empty() {
+        cond.push("1 = 1".into());
+    }
+    (cond.join(" AND "), args)
 }
 
 impl SqlStore {

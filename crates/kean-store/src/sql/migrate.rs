@@ -41,6 +41,7 @@ pub(crate) const MIGRATIONS_SQLITE: &[(i64, &str)] = &[
         19,
         include_str!("../../migrations/sqlite/0019_password_must_change.sql"),
     ),
+    (20, include_str!("../../migrations/sqlite/0020_audit_search.sql")),
     (22, include_str!("../../migrations/sqlite/0022_pending_work.sql")),
 ];
 pub(crate) const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[
@@ -75,6 +76,7 @@ pub(crate) const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[
         19,
         include_str!("../../migrations/postgres/0019_password_must_change.sql"),
     ),
+    (20, include_str!("../../migrations/postgres/0020_audit_search.sql")),
     (22, include_str!("../../migrations/postgres/0022_pending_work.sql")),
 ];
 

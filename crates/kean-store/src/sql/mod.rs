@@ -62,6 +62,8 @@ pub struct SqlStore {
     /// The kinds whose writes leave follow-up work (`pending_work`), as the
     /// application declares them ([`SqlStore::with_followed`]).
     followed: std::collections::HashSet<Kind>,
+    /// Records without a data change of their own, appended in groups.
+    audit_group: audit::AuditGroup,
 }
 
 #[derive(Default)]
@@ -154,6 +156,7 @@ impl SqlStore {
             lists: ListCache::new(),
             seal: seal::SealCache::default(),
             followed: Default::default(),
+            audit_group: audit::AuditGroup::default(),
         })
     }
 

@@ -167,10 +167,8 @@ impl WriteTx<'_> {
     /// the audit entries appended.
     pub(crate) async fn commit(mut self) -> Result<Vec<AuditEntry>> {
         self.apply_counts().await?;
-        let mut entries = Vec::with_capacity(self.drafts.len());
-        for d in std::mem::take(&mut self.drafts) {
-            entries.push(append_in(&mut self.tx, d).await?);
-        }
+        let drafts = std::mem::take(&mut self.drafts);
+        let entries = append_in(&mut self.tx, drafts).await?;
         checkpoint_if_due(&mut self.tx, self.sealer.as_ref(), &entries).await?;
         self.tx.commit().await?;
         Ok(entries)
@@ -229,24 +227,36 @@ pub(crate) async fn insert_audit_entry(conn: &mut AnyConnection, e: &AuditEntry)
     insert_audit_entries(conn, std::slice::from_ref(e), false).await
 }
 
-/// Appends an audit record inside the caller's transaction. Locking the
-/// head row serialises writers, so sequence numbers have no gaps and the
-/// chain follows commit order.
-async fn append_in(conn: &mut AnyConnection, draft: AuditDraft) -> Result<AuditEntry> {
-    let head = qs("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
+/// Appends audit records inside the caller's transaction, in order: the
+/// head row is locked and read once, the records sealed after it, written
+/// many to a statement, and the head moved on — three statements however
+/// many records a transaction (or a group of reads, `append_audit`)
+/// carries. Locking the head row serialises writers, so sequence numbers
+/// have no gaps and the chain follows commit order.
+async fn append_in(conn: &mut AnyConnection, drafts: Vec<AuditDraft>) -> Result<Vec<AuditEntry>> {
+    if drafts.is_empty() {
+        return Ok(Vec::new());
+    }
+    let head = qs("UPDATE audit_head SET seq = seq WHERE id = 1 RETURNING seq, hash")
         .fetch_one(&mut *conn)
         .await?;
-    let seq: i64 = head.try_get("seq")?;
-    let prev: String = head.try_get("hash")?;
-    let entry = draft.seal(seq, &prev);
-    insert_audit_entry(conn, &entry).await?;
+    let mut seq: i64 = head.try_get("seq")?;
+    let mut prev: String = head.try_get("hash")?;
+    let mut entries = Vec::with_capacity(drafts.len());
+    for d in drafts {
+        seq += 1;
+        let e = d.seal(seq, &prev);
+        prev.clone_from(&e.hash);
+        entries.push(e);
+    }
+    insert_audit_entries(conn, &entries, false).await?;
     q(
-        "UPDATE audit_head SET hash = $1 WHERE id = 1".into(),
-        vec![Arg::Text(Some(entry.hash.clone()))],
+        "UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1".into(),
+        vec![Arg::Int(Some(seq)), Arg::Text(Some(prev))],
     )
     .execute(&mut *conn)
     .await?;
-    Ok(entry)
+    Ok(entries)
 }
 
 pub(crate) fn draft(meta: &WriteMeta, action: &str, target: &str, record_id: Option<i64>) -> AuditDraft {

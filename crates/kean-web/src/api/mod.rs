@@ -32,6 +32,9 @@ pub fn router() -> Router<AppState> {
             get(confidentiality::ceiling).put(confidentiality::set_ceiling),
         )
         .route("/audit", get(system::audit))
+        .route("/audit/export", get(system::audit_export))
+        .route("/audit/status", get(system::audit_status))
+        .route("/audit/verify", post(system::audit_verify))
         .route("/statistics/dashboard", get(stats::dashboard))
         .route("/registry/{slug}", get(registry::list).post(registry::create))
         .route("/registry/{slug}/{id}", get(registry::detail).put(registry::update))

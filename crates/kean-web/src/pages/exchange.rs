@@ -183,6 +183,40 @@ fn xlsx(bytes: Vec<u8>, ascii: &str, utf8: &str) -> Response {
         .into_response()
 }
 
+/// The audit log's search results as a download: a formatted workbook or
+/// CSV (UTF-8 with BOM, formula-safe), named after the log in the viewer's
+/// language.
+pub(crate) fn audit_download(
+    lang: crate::i18n::Lang,
+    headers: Vec<String>,
+    rows: Vec<Vec<Cell>>,
+    as_xlsx: bool,
+) -> Result<Response, AppError> {
+    let opts = ExportOptions {
+        zh: lang.zh(),
+        money_unit: MoneyUnit::Yuan,
+    };
+    let title = lang.t("audit.title");
+    if as_xlsx {
+        let sheet = Sheet {
+            name: title.to_string(),
+            headers,
+            rows,
+        };
+        let bytes = kean_exchange::export_workbook(std::slice::from_ref(&sheet), &opts)
+            .map_err(|e| AppError::internal(format!("audit export: {e}")))?;
+        return Ok(xlsx(bytes, "audit-log", title));
+    }
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_string()),
+            (header::CONTENT_DISPOSITION, attachment("audit-log", title, "csv")),
+        ],
+        kean_exchange::export_csv(&headers, &rows, &opts),
+    )
+        .into_response())
+}
+
 pub async fn template_xlsx(u: WebUser, Path(slug): Path<String>) -> PageResult {
     template(u, slug, "xlsx")
 }

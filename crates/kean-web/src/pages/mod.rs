@@ -6,11 +6,11 @@ mod common;
 mod confidentiality;
 mod data;
 pub use data::file_response;
-mod exchange;
+pub(crate) mod exchange;
 mod home;
 mod registry;
 mod screening;
-mod system;
+pub(crate) mod system;
 
 use axum::Router;
 use axum::routing::{get, post};
@@ -84,6 +84,8 @@ pub fn router() -> Router<AppState> {
         .route("/system/users/{id}/{action}", post(system::change_user))
         .route("/system/audit", get(system::audit))
         .route("/system/audit/verify", post(system::verify_audit))
+        .route("/system/audit/export.csv", get(system::audit_export_csv))
+        .route("/system/audit/export.xlsx", get(system::audit_export_xlsx))
         .route("/system/confidentiality", get(confidentiality::show))
         .route("/system/confidentiality/ceiling", post(confidentiality::set_ceiling))
         .route(

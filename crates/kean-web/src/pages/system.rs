@@ -232,6 +232,15 @@ pub struct AuditRow {
     hash: String,
 }
 
+/// One search field of the audit page: its value as typed and its error.
+pub struct AuditField {
+    name: &'static str,
+    label: &'static str,
+    value: String,
+    error: Option<String>,
+    placeholder: &'static str,
+}
+
 #[derive(Template)]
 #[template(path = "audit.html")]
 struct AuditPage {
@@ -243,6 +252,21 @@ struct AuditPage {
     pages: u32,
     prev_href: Option<String>,
     next_href: Option<String>,
+    /// Text fields of the search (actor, action, record, from, to).
+    fields: Vec<AuditField>,
+    kinds: Vec<Opt>,
+    outcomes: Vec<Opt>,
+    errors: Vec<String>,
+    /// The chain's state: head, last checkpoint, last verification.
+    status: Vec<(String, String)>,
+    /// Whether the last recorded verification found the chain intact
+    /// (`None`: never verified from a page or the API).
+    verified: Option<bool>,
+    can_verify: bool,
+    /// Only the auditor's acts (the security administrator's view).
+    auditors_only: bool,
+    export_csv_href: String,
+    export_xlsx_href: String,
 }
 
 /// A compact "field: old → new" summary of an audited change.
@@ -310,11 +334,11 @@ pub async fn audit(u: WebUser, Query(q): Query<HashMap<String, String>>) -> Page
     audit_page(&u, &q, None).await
 }
 
-/// The auditor re-walks the chain from the page: the outcome shows above
-/// the log.
+/// The auditor re-walks the chain from the page (an audited act): the
+/// outcome shows above the log.
 pub async fn verify_audit(f: WebForm) -> PageResult {
     let u = &f.user;
-    let outcome = u.access.verify_audit().await.or_page(u)?;
+    let outcome = u.access.verify_audit_recorded().await.or_page(u)?;
     let text = match outcome {
         Ok((last, _)) => u.lang.t("audit.intact").replace("{}", &last.to_string()),
         Err(b) => u.lang.t("audit.broken").replace("{}", &b.to_string()),
@@ -322,43 +346,257 @@ pub async fn verify_audit(f: WebForm) -> PageResult {
     audit_page(u, &HashMap::new(), Some(text)).await
 }
 
+/// The search fields as the page shows them back: the values typed, each
+/// error at its field.
+fn audit_fields(lang: Lang, q: &HashMap<String, String>, err: Option<&AppError>) -> Vec<AuditField> {
+    let zh = lang.zh();
+    [
+        ("actor", "audit.actor", "audit.actor_hint"),
+        ("action", "audit.action", "audit.action_hint"),
+        ("record", "audit.record", ""),
+        ("from", "audit.from", "audit.date_hint"),
+        ("to", "audit.to", "audit.date_hint"),
+    ]
+    .into_iter()
+    .map(|(name, label, hint)| AuditField {
+        name,
+        label: lang.t(label),
+        value: q.get(name).cloned().unwrap_or_default(),
+        error: err.and_then(|e| {
+            e.fields
+                .iter()
+                .find(|f| f.field == name)
+                .map(|f| if zh { f.message_zh.clone() } else { f.message_en.clone() })
+        }),
+        placeholder: if hint.is_empty() { "" } else { lang.t(hint) },
+    })
+    .collect()
+}
+
+/// The query string of the search fields given (for paging and exports).
+fn audit_query_string(q: &HashMap<String, String>) -> String {
+    let mut parts: Vec<String> = ["actor", "action", "kind", "record", "from", "to", "outcome"]
+        .iter()
+        .filter_map(|k| {
+            q.get(*k)
+                .filter(|v| !v.trim().is_empty())
+                .map(|v| format!("{k}={}", crate::views::url_encode(v.trim())))
+        })
+        .collect();
+    parts.sort();
+    parts.join("&")
+}
+
 async fn audit_page(u: &WebUser, q: &HashMap<String, String>, flash: Option<String>) -> PageResult {
     let page_no = q.get("page").and_then(|p| p.parse().ok()).unwrap_or(1u32).max(1);
-    let page = u.access.audit_page(page_no, 50).await.or_page(u)?;
+    let zh = u.lang.zh();
+    let (page, err) = match kean_app::audit_query(q) {
+        Ok(query) => (Some(u.access.audit_search(&query, page_no, 50).await.or_page(u)?), None),
+        Err(e) if e.code == ErrorCode::ValidationFailed => {
+            // Still the policy's answer first: a refused viewer gets 403.
+            u.access.check(Action::ReadAudit, None).or_page(u)?;
+            (None, Some(e))
+        }
+        Err(e) => return Err(PageError::page(u, e)),
+    };
+    let status_now = u.access.audit_chain_status().await.or_page(u)?;
     let entries = page
-        .items
         .iter()
+        .flat_map(|p| p.items.iter())
         .map(|e| AuditRow {
             seq: e.seq,
             at: kean_core::display_time(&e.draft.at),
             actor: e.draft.actor.clone(),
             action: term(u.lang, "act", &e.draft.action),
             target: Kind::from_slug(&e.draft.target)
-                .map(|k| k.label(u.lang.zh()).to_string())
+                .map(|k| k.label(zh).to_string())
                 .unwrap_or_else(|| term(u.lang, "target", &e.draft.target)),
             record: e.draft.record_id.map(|r| r.to_string()).unwrap_or_default(),
             changes: change_summary(&e.draft.before, &e.draft.after),
             hash: e.hash[..16.min(e.hash.len())].to_string(),
         })
         .collect();
-    let pages = page.pages();
-    let chain_note = if u.lang.zh() {
-        "每条记录以 SM3 哈希与前一条链接，任何事后修改或删除都可被检测。".to_string()
-    } else {
-        "Each record is chained to the previous one by its SM3 hash, so any later edit or deletion is detectable."
-            .to_string()
-    };
+    let (total, page_at, pages) = page.as_ref().map_or((0, 1, 1), |p| (p.total, p.page, p.pages()));
+    let chain_note = u.lang.t("audit.chain_note").to_string();
     let mut c = Chrome::new(&u.access, &u.csrf, u.lang, u.lang.t("audit.title"), "/system/audit");
     c.flash = flash;
+    let qs = audit_query_string(q);
+    let href = |n: u32| {
+        if qs.is_empty() {
+            format!("/system/audit?page={n}")
+        } else {
+            format!("/system/audit?{qs}&page={n}")
+        }
+    };
+    let cur_kind = q.get("kind").map(|s| s.trim()).unwrap_or("");
+    let mut kinds: Vec<Opt> = Kind::ALL
+        .iter()
+        .map(|k| Opt {
+            value: k.slug().into(),
+            label: k.label(zh).into(),
+            selected: k.slug() == cur_kind,
+        })
+        .collect();
+    for t in [
+        "users",
+        "sessions",
+        "audit-log",
+        "database",
+        "settings",
+        "screening-results",
+        "restricted-lists",
+    ] {
+        kinds.push(Opt {
+            value: t.into(),
+            label: term(u.lang, "target", t),
+            selected: t == cur_kind,
+        });
+    }
+    let cur_outcome = q.get("outcome").map(|s| s.trim()).unwrap_or("");
+    let outcomes = kean_core::audit::Outcome::ALL
+        .iter()
+        .map(|o| Opt {
+            value: o.code().into(),
+            label: u.lang.t(&format!("audit.outcome.{}", o.code())).into(),
+            selected: o.code() == cur_outcome,
+        })
+        .collect();
+    let mut status = vec![(
+        u.lang.t("audit.head").to_string(),
+        format!(
+            "{} · {}",
+            status_now.head_seq,
+            &status_now.head_hash[..16.min(status_now.head_hash.len())]
+        ),
+    )];
+    status.push((
+        u.lang.t("audit.last_checkpoint").to_string(),
+        match &status_now.last_checkpoint {
+            Some((seq, at)) => format!("{seq} · {}", kean_core::display_time(at)),
+            None => u.lang.t("audit.none").to_string(),
+        },
+    ));
+    let verified = status_now.last_verify.as_ref().map(|e| {
+        e.draft
+            .after
+            .as_ref()
+            .and_then(|a| a.get("intact"))
+            .and_then(|v| v.as_bool())
+            == Some(true)
+    });
+    status.push((
+        u.lang.t("audit.last_verify").to_string(),
+        match &status_now.last_verify {
+            Some(e) => {
+                let verdict = if verified == Some(true) {
+                    u.lang.t("audit.verified_ok")
+                } else {
+                    u.lang.t("audit.verified_broken")
+                };
+                format!(
+                    "{verdict} · {} · {}",
+                    kean_core::display_time(&e.draft.at),
+                    e.draft.actor
+                )
+            }
+            None => u.lang.t("audit.never_verified").to_string(),
+        },
+    ));
+    let auditors_only = u.access.actor().role() != Role::Auditor;
+    let export = |ext: &str| {
+        if qs.is_empty() {
+            format!("/system/audit/export.{ext}")
+        } else {
+            format!("/system/audit/export.{ext}?{qs}")
+        }
+    };
     let view = AuditPage {
         c,
         entries,
         chain_note,
-        total_text: u.lang.t("table.total").replace("{}", &page.total.to_string()),
-        page: page.page,
+        total_text: u.lang.t("table.total").replace("{}", &total.to_string()),
+        page: page_at,
         pages,
-        prev_href: (page.page > 1).then(|| format!("/system/audit?page={}", page.page - 1)),
-        next_href: (page.page < pages).then(|| format!("/system/audit?page={}", page.page + 1)),
+        prev_href: (page_at > 1).then(|| href(page_at - 1)),
+        next_href: (page_at < pages).then(|| href(page_at + 1)),
+        fields: audit_fields(u.lang, q, err.as_ref()),
+        kinds,
+        outcomes,
+        errors: err.as_ref().map(|e| super::common::messages(e, zh)).unwrap_or_default(),
+        status,
+        verified,
+        can_verify: u.access.may(Action::VerifyAudit, None),
+        auditors_only,
+        export_csv_href: export("csv"),
+        export_xlsx_href: export("xlsx"),
     };
-    Ok(render(&view, StatusCode::OK))
+    let code = if err.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    Ok(render(&view, code))
+}
+
+/// What the search found, as a table for people: one row an event, in the
+/// viewer's language, values withheld as on the page.
+pub fn audit_table(
+    lang: Lang,
+    entries: &[kean_core::audit::AuditEntry],
+) -> (Vec<String>, Vec<Vec<kean_exchange::Cell>>) {
+    use kean_exchange::Cell;
+    let zh = lang.zh();
+    let headers = [
+        "audit.seq",
+        "audit.at",
+        "audit.actor",
+        "audit.action",
+        "audit.outcome",
+        "audit.target",
+        "audit.record",
+        "audit.changes",
+        "audit.hash",
+    ]
+    .iter()
+    .map(|k| lang.t(k).to_string())
+    .collect();
+    let rows = entries
+        .iter()
+        .map(|e| {
+            let outcome = kean_core::audit::Outcome::of(&e.draft.action);
+            vec![
+                Cell::Int(e.seq),
+                Cell::Text(kean_core::display_time(&e.draft.at)),
+                Cell::Text(e.draft.actor.clone()),
+                Cell::Text(term(lang, "act", &e.draft.action)),
+                Cell::Text(lang.t(&format!("audit.outcome.{}", outcome.code())).to_string()),
+                Cell::Text(
+                    Kind::from_slug(&e.draft.target)
+                        .map(|k| k.label(zh).to_string())
+                        .unwrap_or_else(|| term(lang, "target", &e.draft.target)),
+                ),
+                e.draft.record_id.map_or(Cell::Empty, Cell::Int),
+                Cell::Text(change_summary(&e.draft.before, &e.draft.after)),
+                Cell::Text(e.hash.clone()),
+            ]
+        })
+        .collect();
+    (headers, rows)
+}
+
+/// The search's records as CSV or XLSX (the export is recorded by kean-app).
+async fn audit_export(u: WebUser, q: HashMap<String, String>, xlsx: bool) -> PageResult {
+    let query = kean_app::audit_query(&q).or_page(&u)?;
+    let format = if xlsx { "xlsx" } else { "csv" };
+    let (entries, _truncated) = u.access.audit_export_records(&query, format).await.or_page(&u)?;
+    let (headers, rows) = audit_table(u.lang, &entries);
+    super::exchange::audit_download(u.lang, headers, rows, xlsx).or_page(&u)
+}
+
+pub async fn audit_export_csv(u: WebUser, Query(q): Query<HashMap<String, String>>) -> PageResult {
+    audit_export(u, q, false).await
+}
+
+pub async fn audit_export_xlsx(u: WebUser, Query(q): Query<HashMap<String, String>>) -> PageResult {
+    audit_export(u, q, true).await
 }
