@@ -19,6 +19,9 @@ pub enum Method {
     /// A Chinese word and its English translation from the bilingual dictionary (技术 ~
     /// technology).
     Translation,
+    /// A Chinese word or name and its English gloss in the CC-CEDICT lexicon (北京理工大学 ~
+    /// Beijing Institute of Technology).
+    Lexicon,
     /// Chinese characters and their pinyin (华为 ~ Huawei).
     Pinyin,
     /// A listed romanisation variant of a Chinese surname (陈 chen ~ Chan, 金 jin ~ Kim).
@@ -602,6 +605,10 @@ pub(crate) fn script(s: &str) -> Script {
 /// How two tokens sharing a key came to share it.
 fn key_method(ta: &Token, tb: &Token) -> Method {
     let primary = ta.key == tb.key;
+    if ta.class == TokenClass::Number && tb.class == TokenClass::Number {
+        // 第五十四 ~ 54th: the same number written otherwise
+        return if ta.src == tb.src { Method::Exact } else { Method::Normalised };
+    }
     if !primary && (ta.surname || tb.surname) {
         return Method::RomanisationVariant;
     }
@@ -622,8 +629,12 @@ fn key_method(ta: &Token, tb: &Token) -> Method {
             } else {
                 (tb, ta)
             };
-            if han.phonetic || han.surname || (primary && crate::zh::is_pinyin_word(&latin.key)) {
+            if han.lexicon && !primary {
+                Method::Lexicon
+            } else if han.phonetic || han.surname || (primary && crate::zh::is_pinyin_word(&latin.key)) {
                 Method::Pinyin
+            } else if han.lexicon {
+                Method::Lexicon
             } else {
                 Method::Translation
             }

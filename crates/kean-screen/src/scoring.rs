@@ -35,6 +35,9 @@ pub(crate) const SURNAME_MISMATCH: f64 = 0.7;
 pub(crate) const SURNAME_EXACT: f64 = 0.99;
 /// Factor applied when both names carry numbers that do not agree.
 pub(crate) const NUMBER_MISMATCH: f64 = 0.95;
+/// Factor when the differing numbers are those of institutes, academies or factories (the 54th
+/// and the 45th research institute of one group are different parties).
+pub(crate) const NUMBERED_UNIT_MISMATCH: f64 = 0.6;
 /// Weight cap of a number token (fund VII vs VIII, institute 14 vs 48: weak evidence).
 pub(crate) const NUMBER_WEIGHT: f32 = 2.5;
 /// Token weight = idf ^ IDF_POWER (rare tokens weigh much more than common ones).
@@ -363,12 +366,13 @@ pub(crate) fn compare_tokens(
         }
     };
     if num_unmatched(a, used_a) && num_unmatched(b, used_b) {
-        apply(
-            &mut score,
-            NameFactor::NumberMismatch {
-                factor: NUMBER_MISMATCH,
-            },
-        );
+        let unit = |side: &[WTok]| side.iter().any(|t| crate::text::is_unit(&t.tok));
+        let factor = if unit(a) && unit(b) {
+            NUMBERED_UNIT_MISMATCH
+        } else {
+            NUMBER_MISMATCH
+        };
+        apply(&mut score, NameFactor::NumberMismatch { factor });
     }
     // a Chinese person's surname must agree: exactly or as a known romanization (陈 chen|chan),
     // not by sound alone (王 wang ≠ kang)

@@ -29,483 +29,166 @@ pub fn is_han(c: char) -> bool {
     matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2FA1F)
 }
 
-/// The bilingual dictionary: Chinese word → English tokens (notation in the module docs).
-const DICT: &[(&str, &str)] = &[
-    // legal forms (weak evidence, separate token class)
-    ("公司", "@co"),
-    ("有限公司", "@ltd"),
-    ("有限责任公司", "@ltd"),
-    ("股份有限公司", "@ltd"),
-    ("股份公司", "@ltd"),
-    ("责任公司", "@ltd"),
-    ("总公司", "@co"),
-    ("株式会社", "@ltd"),
-    ("集团", "@group"),
-    ("集团公司", "@group"),
-    ("集团有限公司", "@group"),
-    ("集团股份有限公司", "@group"),
-    ("控股", "holding"),
-    ("股份", "@ltd"),
-    ("工业大学", "?industry ?polytechnic university|institute ?technology"),
-    ("奇虎", "qihoo"),
-    ("分公司", "branch"),
-    ("子公司", "subsidiary"),
-    ("合资", "joint venture"),
-    // generic words of organization names
-    ("技术", "technology"),
-    ("科技", "?science technology"),
-    ("科学", "science"),
-    ("科学技术", "science technology"),
-    ("高科技", "?high technology"),
-    ("工程", "engineering"),
-    ("电子", "electronic"),
-    ("微电子", "microelectronic"),
-    ("电气", "electric"),
-    ("电力", "power|electric"),
-    ("电器", "electric|appliance"),
-    ("通信", "communication"),
-    ("通讯", "communication"),
-    ("电信", "telecommunication"),
-    ("半导体", "semiconductor"),
-    ("集成电路", "integrated circuit"),
-    ("芯片", "chip"),
-    ("光电", "optoelectronic|photoelectric"),
-    ("光电子", "optoelectronic"),
-    ("光学", "optic"),
-    ("激光", "laser"),
-    ("仪器", "instrument"),
-    ("仪表", "instrument|meter"),
-    ("智能", "intelligent|intelligence|smart"),
-    ("人工智能", "artificial intelligence|ai"),
-    ("软件", "software"),
-    ("信息", "information"),
-    ("网络", "network"),
-    ("数据", "data"),
-    ("数字", "digital"),
-    ("计算机", "computer"),
-    ("计算", "computing"),
-    ("系统", "system"),
-    ("设备", "equipment"),
-    ("装备", "equipment"),
-    ("制造", "manufacturing"),
-    ("材料", "material"),
-    ("新材料", "new material"),
-    ("化工", "chemical"),
-    ("食品", "food|foods"),
-    ("药业", "pharmaceutical|pharmaceuticals"),
-    ("种业", "seed|seeds"),
-    ("环保", "environmental"),
-    ("化学", "chemical|chemistry"),
-    ("生物", "biological|bio|biotechnology"),
-    ("医药", "pharmaceutical"),
-    ("制药", "pharmaceutical"),
-    ("医疗", "medical"),
-    ("能源", "energy"),
-    ("核", "nuclear"),
-    ("航空", "aviation|aeronautic|aero|aircraft"),
-    ("航天", "aerospace|astronautic|space"),
-    ("宇航", "aerospace"),
-    ("航太", "aerospace"),
-    ("船舶", "shipbuilding|ship"),
-    ("造船", "shipbuilding"),
-    ("兵器", "ordnance|weapon"),
-    ("军械", "ordnance"),
-    ("工业", "industry"),
-    ("重工", "heavy industry"),
-    ("产业", "industry"),
-    ("实业", "industry"),
-    ("国际", "international"),
-    ("中国", "china"),
-    ("中华", "china"),
-    ("国家", "national|state"),
-    ("国防", "national defense"),
-    ("防务", "defense"),
-    ("防卫", "defense"),
-    ("物理", "physic"),
-    ("研究", "research"),
-    ("研发", "research development"),
-    ("研究院", "?research academy|institute"),
-    ("研究所", "?research institute"),
-    ("研究中心", "?research center"),
-    ("中心", "center"),
-    ("实验室", "laboratory"),
-    ("重点实验室", "key laboratory"),
-    ("大学", "university"),
-    ("学院", "college|institute|academy"),
-    ("科学院", "academy science"),
-    ("工程院", "academy engineering"),
-    ("理工", "?science technology"),
-    ("贸易", "trading|trade"),
-    ("商贸", "trading|trade"),
-    ("进出口", "import export"),
-    ("发展", "development"),
-    ("开发", "development"),
-    ("投资", "investment"),
-    ("风险投资", "venture"),
-    ("服务", "service"),
-    ("咨询", "consulting"),
-    ("管理", "management"),
-    ("物流", "logistic"),
-    ("运输", "transport"),
-    ("航运", "shipping"),
-    ("船务", "shipping"),
-    ("海运", "shipping|maritime"),
-    ("海洋", "ocean|marine|oceanic"),
-    ("石油", "petroleum|oil"),
-    ("石化", "petrochemical"),
-    ("天然气", "gas"),
-    ("钢铁", "steel"),
-    ("矿业", "mining"),
-    ("电池", "battery"),
-    ("汽车", "automobile|auto|automotive"),
-    ("精密", "precision"),
-    ("雷达", "radar"),
-    ("导弹", "missile"),
-    ("火控", "fire control"),
-    ("导航", "navigation"),
-    ("卫星", "satellite"),
-    ("遥感", "remote sensing"),
-    ("无人机", "unmanned drone|uav"),
-    ("无人", "unmanned"),
-    ("机器人", "robot|robotic"),
-    ("自动化", "automation"),
-    ("控制", "control"),
-    ("动力", "dynamic|power"),
-    ("通用", "general"),
-    ("先进", "advanced"),
-    ("量子", "quantum"),
-    ("存储", "memory|storage"),
-    ("安全", "security|safety"),
-    ("监控", "surveillance|monitoring"),
-    ("视频", "video"),
-    ("图像", "image|imaging"),
-    ("视觉", "vision"),
-    ("声学", "acoustic"),
-    ("电磁", "electromagnetic"),
-    ("测控", "measurement control"),
-    ("测试", "test|testing"),
-    ("检测", "testing|inspection"),
-    ("战术", "tactical"),
-    ("任务", "mission"),
-    ("陆地", "land"),
-    ("解决方案", "solution"),
-    ("方案", "solution"),
-    ("模拟", "simulation"),
-    ("应用", "applied|application"),
-    ("联合", "united|joint|allied"),
-    ("联邦", "federal"),
-    ("全球", "global"),
-    ("环球", "global"),
-    ("太平洋", "pacific"),
-    ("北方", "northern|north"),
-    ("南方", "southern|south"),
-    ("东方", "eastern|orient|east"),
-    ("西北", "northwest|northwestern"),
-    ("东北", "northeast|northeastern"),
-    ("西南", "southwest|southwestern"),
-    ("东南", "southeast|southeastern"),
-    ("华东", "east china"),
-    ("华北", "north china"),
-    ("华南", "south china"),
-    ("新能源", "new energy"),
-    ("电网", "grid"),
-    ("建设", "construction"),
-    ("建筑", "construction|architecture"),
-    ("银行", "bank"),
-    ("金融", "financial|finance"),
-    ("图书馆", "library"),
-    ("基金会", "foundation"),
-    ("协会", "association"),
-    ("委员会", "committee|commission"),
-    ("论坛", "forum"),
-    ("医院", "hospital"),
-    ("学校", "school"),
-    ("大学校", "university"),
-    ("工厂", "factory|plant"),
-    ("厂", "factory|plant"),
-    ("钢铁厂", "steel"),
-    ("农业", "agricultural|agriculture"),
-    ("医科", "medical"),
-    ("师范", "normal"),
-    ("财经", "finance economics"),
-    ("交通", "jiaotong|transportation|communication"),
-    ("邮电", "post telecommunication|posts"),
-    ("航空航天", "aeronautic astronautic|aerospace"),
-    ("经济", "economic"),
-    ("政法", "political science law"),
-    ("外国语", "foreign studies"),
-    ("先进技术", "advanced technology"),
-    ("市场", "market"),
-    ("人民", "people"),
-    ("解放军", "liberation army|pla"),
-    ("重型", "heavy"),
-    ("微波", "microwave"),
-    ("红外", "infrared"),
-    ("传感", "sensor|sensing"),
-    ("传感器", "sensor"),
-    ("电子元件", "electronic component"),
-    ("元器件", "component"),
-    ("精工", "precision"),
-    ("机电", "electromechanical|mechanical electrical"),
-    ("物资", "material|supply"),
-    ("供应链", "supply chain"),
-    ("科研", "research"),
-    ("总体", "?overall|general"),
-    ("所", "institute"),
-    ("未来", "future"),
-    ("创新", "innovation|innovative"),
-    ("环境", "environment|environmental"),
-    ("生态", "ecological|ecology"),
-    ("能力", "capability"),
-    ("公共", "public"),
-    ("公安局", "public security bureau"),
-    ("公安", "public security"),
-    ("局", "bureau"),
-    ("生产", "production"),
-    ("兵团", "corps"),
-    ("军事", "military"),
-    ("医学", "medical|medicine"),
-    ("基础", "basic"),
-    ("疾病", "disease"),
-    ("预防", "prevention"),
-    ("控制中心", "control center"),
-    ("电子设备", "electronic equipment"),
-    ("纺织", "textile"),
-    ("印染", "printing dyeing"),
-    ("港口", "port"),
-    ("机场", "airport"),
-    ("航空公司", "airline"),
-    ("物联网", "iot|internet thing"),
-    ("互联网", "internet"),
-    ("云计算", "cloud computing"),
-    ("大数据", "big data"),
-    ("超级计算", "supercomputing"),
-    ("超算", "supercomputing"),
-    ("电子商务", "ecommerce|electronic commerce"),
-    ("科学技术大学", "university science technology"),
-    // generic words found missing by comparing China's lists' zh/en pairs
-    ("运营", "operation"),
-    ("自治", "autonomy|autonomous"),
-    ("边缘", "edge"),
-    ("红色", "red"),
-    ("蓝色", "blue"),
-    ("急速", "rapid"),
-    ("飞行", "flight|flying"),
-    ("海岸", "coastal|coast"),
-    ("沿海", "coastal"),
-    ("原子", "atomic"),
-    ("集成", "integration|integrated"),
-    ("企业", "enterprise"),
-    ("研究与", "study"),
-    ("调查", "investigation|survey"),
-    ("政策", "policy"),
-    ("战略", "strategic|strategy"),
-    ("和平", "peace"),
-    ("民主", "democracy|democratic"),
-    ("人权", "human right"),
-    ("自由", "freedom|liberty"),
-    ("基金", "fund"),
-    ("议会", "parliament|congress"),
-    ("国会", "congress"),
-    ("观察", "watch"),
-    ("防御", "defense"),
-    ("空中", "aerial|air"),
-    ("海上", "maritime|marine|sea"),
-    ("水下", "underwater|undersea"),
-    ("潜航", "undersea|submarine"),
-    ("船厂", "shipyard"),
-    ("造船厂", "shipyard"),
-    ("机械", "machinery|mechanical"),
-    ("工业公司", "industry"),
-    ("实验", "experimental|lab"),
-    ("联合体", "consortium"),
-    ("合伙", "partnership|partner"),
-    ("伙伴", "partner"),
-    ("领域", "domain|field"),
-    ("力量", "force|power"),
-    ("信息技术", "information technology"),
-    ("解决", "solution"),
-    // well-known companies whose Chinese name is a translation or transliteration
-    ("雷神", "raytheon"),
-    ("洛克希德", "lockheed"),
-    ("马丁", "martin"),
-    ("波音", "boeing"),
-    ("诺斯罗普", "northrop"),
-    ("格鲁曼", "grumman"),
-    ("霍尼韦尔", "honeywell"),
-    ("通用原子", "general atomic"),
-    ("特励达", "teledyne"),
-    ("三菱", "mitsubishi"),
-    ("川崎", "kawasaki"),
-    ("安杜里尔", "anduril"),
-    ("哈德逊", "hudson"),
-    ("里根", "reagan"),
-    ("奎托斯", "kratos"),
-    ("铁山", "ironmountain|iron mountain"),
-    ("院", "academy|institute"),
-    // administrative suffixes (optional)
-    ("省", "?province"),
-    ("市", "?city"),
-    ("区", "?district"),
-    ("县", "?county"),
-    ("自治区", "?autonomous region"),
-    ("特别行政区", "?sar"),
-    // provinces and regions
-    ("北京", "^beijing"),
-    ("上海", "^shanghai"),
-    ("天津", "^tianjin"),
-    ("重庆", "^chongqing"),
-    ("河北", "^hebei"),
-    ("山西", "^shanxi"),
-    ("辽宁", "^liaoning"),
-    ("吉林", "^jilin"),
-    ("黑龙江", "^heilongjiang"),
-    ("江苏", "^jiangsu"),
-    ("浙江", "^zhejiang"),
-    ("安徽", "^anhui"),
-    ("福建", "^fujian"),
-    ("江西", "^jiangxi"),
-    ("山东", "^shandong"),
-    ("河南", "^henan"),
-    ("湖北", "^hubei"),
-    ("湖南", "^hunan"),
-    ("广东", "^guangdong"),
-    ("海南", "^hainan"),
-    ("四川", "^sichuan"),
-    ("贵州", "^guizhou"),
-    ("云南", "^yunnan"),
-    ("陕西", "^shaanxi|shanxi"),
-    ("甘肃", "^gansu"),
-    ("青海", "^qinghai"),
-    ("台湾", "^taiwan"),
-    ("内蒙古", "^inner mongolia"),
-    ("广西", "^guangxi"),
-    ("西藏", "^tibet|xizang"),
-    ("宁夏", "^ningxia"),
-    ("新疆", "^xinjiang"),
-    ("香港", "^hong kong"),
-    ("澳门", "^macau|macao"),
-    // major cities
-    ("深圳", "^shenzhen"),
-    ("广州", "^guangzhou"),
-    ("杭州", "^hangzhou"),
-    ("南京", "^nanjing"),
-    ("武汉", "^wuhan"),
-    ("成都", "^chengdu"),
-    ("西安", "^xian"),
-    ("哈尔滨", "^harbin"),
-    ("长沙", "^changsha"),
-    ("沈阳", "^shenyang"),
-    ("大连", "^dalian"),
-    ("青岛", "^qingdao"),
-    ("厦门", "^xiamen"),
-    ("苏州", "^suzhou"),
-    ("无锡", "^wuxi"),
-    ("宁波", "^ningbo"),
-    ("合肥", "^hefei"),
-    ("郑州", "^zhengzhou"),
-    ("济南", "^jinan"),
-    ("太原", "^taiyuan"),
-    ("石家庄", "^shijiazhuang"),
-    ("长春", "^changchun"),
-    ("福州", "^fuzhou"),
-    ("昆明", "^kunming"),
-    ("南昌", "^nanchang"),
-    ("贵阳", "^guiyang"),
-    ("兰州", "^lanzhou"),
-    ("绵阳", "^mianyang"),
-    ("珠海", "^zhuhai"),
-    ("东莞", "^dongguan"),
-    ("佛山", "^foshan"),
-    ("常州", "^changzhou"),
-    ("南通", "^nantong"),
-    ("烟台", "^yantai"),
-    ("洛阳", "^luoyang"),
-    ("株洲", "^zhuzhou"),
-    ("晋中", "^jinzhong"),
-    ("榆次", "^yuci"),
-    ("大同", "^datong"),
-    ("临汾", "^linfen"),
-    ("运城", "^yuncheng"),
-    ("长治", "^changzhi"),
-    ("阳泉", "^yangquan"),
-    ("忻州", "^xinzhou"),
-    ("吕梁", "^lvliang|luliang"),
-    ("晋城", "^jincheng"),
-    ("台北", "^taipei"),
-    ("新竹", "^hsinchu"),
-    ("高雄", "^kaohsiung"),
-    ("台中", "^taichung"),
-    ("中山", "^zhongshan"),
-    ("温州", "^wenzhou"),
-    ("泉州", "^quanzhou"),
-    ("徐州", "^xuzhou"),
-    ("扬州", "^yangzhou"),
-    ("镇江", "^zhenjiang"),
-    ("湘潭", "^xiangtan"),
-    ("宜昌", "^yichang"),
-    ("保定", "^baoding"),
-    ("唐山", "^tangshan"),
-    // countries and regions abroad
-    ("美国", "^?united ?state america|usa|us"),
-    ("日本", "^japan"),
-    ("韩国", "^korea"),
-    ("朝鲜", "^?north korea|dprk"),
-    ("俄罗斯", "^russia|russian"),
-    ("英国", "^uk|britain|british"),
-    ("德国", "^germany|german"),
-    ("法国", "^france|french"),
-    ("加拿大", "^canada"),
-    ("澳大利亚", "^australia"),
-    ("新加坡", "^singapore"),
-    ("伊朗", "^iran"),
-    ("以色列", "^israel"),
-    ("印度", "^india"),
-    ("欧洲", "^europe"),
-    ("亚洲", "^asia"),
-    ("巴基斯坦", "^pakistan"),
-    ("马来西亚", "^malaysia"),
-    ("泰国", "^thailand"),
-    ("越南", "^vietnam"),
-    ("土耳其", "^turkey|turkiye"),
-    ("荷兰", "^netherland"),
-    ("比利时", "^belgium"),
-    ("瑞士", "^switzerland"),
-    ("意大利", "^italy"),
-    ("西班牙", "^spain"),
-    ("巴西", "^brazil|brasil"),
-    ("墨西哥", "^mexico"),
-    ("乌克兰", "^ukraine"),
-    ("白俄罗斯", "^belarus"),
-    ("叙利亚", "^syria"),
-    ("伊拉克", "^iraq"),
-    ("黎巴嫩", "^lebanon"),
-    ("阿联酋", "^uae|emirate"),
-    // well-known brand names whose English form is not their pinyin
-    ("海康威视", "hikvision"),
-    ("中兴", "zte"),
-    ("大疆", "dji"),
-    ("中芯国际", "smic"),
-    ("科大讯飞", "iflytek"),
-    ("讯飞", "iflytek"),
-    ("商汤", "sensetime"),
-    ("旷视", "megvii"),
-    ("浪潮", "inspur"),
-    ("曙光", "sugon|dawning"),
-    ("海思", "hisilicon"),
-    ("依图", "yitu"),
-    ("云从", "cloudwalk"),
-    ("美亚柏科", "meiya pico"),
-    ("海能达", "hytera"),
-    ("北航", "beihang"),
-    ("中航", "avic"),
-    ("中电科", "cetc"),
-    ("中船", "cssc"),
-    ("中核", "cnnc"),
-    ("中广核", "cgn"),
-    ("航天科工", "casic"),
-    ("中国商飞", "comac"),
-];
+/// kean's curated vocabulary (`data/vocabulary.tsv`): Chinese word → English tokens (notation
+/// in the module docs and the file's header). Versioned data, validated on load.
+const VOCABULARY: &str = include_str!("../data/vocabulary.tsv");
+
+/// kean's compact subset of CC-CEDICT (`data/cedict_subset.tsv`, CC BY-SA 4.0, extracted by
+/// `tools/lexicon/cedict_subset.py`): whole institution names and one-word glosses.
+const LEXICON: &str = include_str!("../data/cedict_subset.tsv");
+
+/// Where a dictionary word comes from (shown in explanations).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WordSource {
+    /// kean's curated vocabulary (or the bureau's extension of it).
+    Vocabulary,
+    /// The CC-CEDICT lexicon subset.
+    Lexicon,
+}
+
+/// A vocabulary file refused: the line (1-based) and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VocabularyError {
+    pub line: usize,
+    pub reason: String,
+}
+
+impl std::fmt::Display for VocabularyError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "line {}: {}", self.line, self.reason)
+    }
+}
+
+impl std::error::Error for VocabularyError {}
+
+/// Parse one entry's English notation into a [`DictWord`].
+fn parse_english(en: &'static str, source: WordSource) -> DictWord {
+    let (en, place) = match en.strip_prefix('^') {
+        Some(rest) => (rest, true),
+        None => (en, false),
+    };
+    let legal = en.strip_prefix('@');
+    let tokens = if legal.is_some() {
+        Vec::new()
+    } else {
+        en.split(' ')
+            .filter(|w| !w.is_empty())
+            .map(|w| {
+                let (w, opt) = match w.strip_prefix('?') {
+                    Some(rest) => (rest, true),
+                    None => (w, false),
+                };
+                (w.split('|').collect(), opt)
+            })
+            .collect()
+    };
+    DictWord { tokens, place, legal, source }
+}
+
+const LEGAL_KEYS: &[&str] = &["co", "ltd", "group"];
+
+/// Check one line of a vocabulary file; `Ok(None)` for comments and blank lines.
+fn check_line(line: &str) -> Result<Option<(&str, &str)>, String> {
+    let line = line.trim_end_matches('\r');
+    if line.trim().is_empty() || line.starts_with('#') {
+        return Ok(None);
+    }
+    let mut cols = line.split('\t');
+    let zh = cols.next().unwrap_or_default().trim();
+    let Some(en) = cols.next().map(str::trim) else {
+        return Err("expected CHINESE<TAB>ENGLISH".into());
+    };
+    if zh.is_empty() || !zh.chars().all(is_han) {
+        return Err(format!("'{zh}': the Chinese side must be Han characters only"));
+    }
+    if en.is_empty() {
+        return Err(format!("'{zh}': the English side is empty"));
+    }
+    let body = en.strip_prefix('^').unwrap_or(en);
+    if let Some(legal) = body.strip_prefix('@') {
+        if !LEGAL_KEYS.contains(&legal) {
+            return Err(format!("'{zh}': unknown legal form '@{legal}' (one of @co, @ltd, @group)"));
+        }
+        return Ok(Some((zh, en)));
+    }
+    for word in body.split(' ').filter(|w| !w.is_empty()) {
+        let word = word.strip_prefix('?').unwrap_or(word);
+        for alt in word.split('|') {
+            if alt.is_empty() || !alt.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()) {
+                return Err(format!(
+                    "'{zh}': English word '{alt}' must be lower-case ASCII letters or digits (alternatives a|b, optional ?a)"
+                ));
+            }
+        }
+    }
+    Ok(Some((zh, en)))
+}
+
+/// Validate a vocabulary file (the format of `data/vocabulary.tsv`): every line an entry, a
+/// comment or blank; a word given twice is refused. Returns the number of entries.
+pub fn validate_vocabulary(text: &str) -> Result<usize, VocabularyError> {
+    let mut seen = std::collections::HashSet::new();
+    let mut n = 0;
+    for (i, line) in text.lines().enumerate() {
+        match check_line(line) {
+            Ok(None) => {}
+            Ok(Some((zh, _))) => {
+                if !seen.insert(zh) {
+                    return Err(VocabularyError { line: i + 1, reason: format!("'{zh}' is given twice") });
+                }
+                n += 1;
+            }
+            Err(reason) => return Err(VocabularyError { line: i + 1, reason }),
+        }
+    }
+    Ok(n)
+}
+
+fn load(text: &'static str, source: WordSource, into: &mut HashMap<&'static str, DictWord>) {
+    for line in text.lines() {
+        if let Ok(Some((zh, en))) = check_line(line) {
+            // names are looked up in Simplified characters (Traditional is converted first)
+            let key: &'static str = if zh.chars().any(|c| t2s(c) != c) {
+                Box::leak(zh.chars().map(t2s).collect::<String>().into_boxed_str())
+            } else {
+                zh
+            };
+            into.insert(key, parse_english(en, source));
+        }
+    }
+}
+
+static EXTENSION: OnceLock<&'static str> = OnceLock::new();
+
+/// Extend the vocabulary with the bureau's own file (same format as `data/vocabulary.tsv`; its
+/// entries override the built-in ones). Call once, before the first name is tokenized (the
+/// CLI and the server do it at start); the text is validated first and refused with its line
+/// number. Returns the number of entries.
+pub fn extend_vocabulary(text: &str) -> Result<usize, VocabularyError> {
+    let n = validate_vocabulary(text)?;
+    if DICT.get().is_some() {
+        return Err(VocabularyError {
+            line: 0,
+            reason: "the vocabulary is already in use: extend it before the first screening".into(),
+        });
+    }
+    let leaked: &'static str = Box::leak(text.to_string().into_boxed_str());
+    EXTENSION
+        .set(leaked)
+        .map_err(|_| VocabularyError { line: 0, reason: "the vocabulary was already extended".into() })?;
+    Ok(n)
+}
+
+/// The metadata lines (`#! key=value …`) of the built-in vocabulary and lexicon, for reports.
+pub fn data_versions() -> Vec<&'static str> {
+    VOCABULARY
+        .lines()
+        .chain(LEXICON.lines())
+        .filter_map(|l| l.strip_prefix("#!"))
+        .map(str::trim)
+        .collect()
+}
+
 
 /// Latin keys of place names (the English side of the dictionary's places).
 pub fn place_keys() -> &'static std::collections::HashSet<&'static str> {
@@ -556,7 +239,7 @@ pub fn pinyin_words() -> &'static HashMap<String, &'static DictWord> {
         let d = dict();
         let mut m = HashMap::new();
         for (zh, w) in &d.words {
-            if zh.chars().count() < 2 {
+            if zh.chars().count() < 2 || w.source == WordSource::Lexicon {
                 continue;
             }
             let py: Option<String> = zh.chars().map(pinyin_of).collect();
@@ -579,6 +262,8 @@ pub struct DictWord {
     pub place: bool,
     /// Legal form family if this word is a legal form.
     pub legal: Option<&'static str>,
+    /// Curated vocabulary or lexicon.
+    pub source: WordSource,
 }
 
 pub struct Dict {
@@ -586,34 +271,19 @@ pub struct Dict {
     pub max_len: usize,
 }
 
+static DICT: OnceLock<Dict> = OnceLock::new();
+
+/// The dictionary: the lexicon, overridden by kean's vocabulary, overridden by the bureau's
+/// extension ([`extend_vocabulary`]).
 pub fn dict() -> &'static Dict {
-    static D: OnceLock<Dict> = OnceLock::new();
-    D.get_or_init(|| {
-        let mut words = HashMap::with_capacity(DICT.len());
-        let mut max_len = 1;
-        for (zh, en) in DICT {
-            max_len = max_len.max(zh.chars().count());
-            let (en, place) = match en.strip_prefix('^') {
-                Some(rest) => (rest, true),
-                None => (*en, false),
-            };
-            let legal = en.strip_prefix('@');
-            let tokens = if legal.is_some() {
-                Vec::new()
-            } else {
-                en.split(' ')
-                    .filter(|w| !w.is_empty())
-                    .map(|w| {
-                        let (w, opt) = match w.strip_prefix('?') {
-                            Some(rest) => (rest, true),
-                            None => (w, false),
-                        };
-                        (w.split('|').collect(), opt)
-                    })
-                    .collect()
-            };
-            words.insert(*zh, DictWord { tokens, place, legal });
+    DICT.get_or_init(|| {
+        let mut words = HashMap::with_capacity(8192);
+        load(LEXICON, WordSource::Lexicon, &mut words);
+        load(VOCABULARY, WordSource::Vocabulary, &mut words);
+        if let Some(ext) = EXTENSION.get() {
+            load(ext, WordSource::Vocabulary, &mut words);
         }
+        let max_len = words.keys().map(|k| k.chars().count()).max().unwrap_or(1);
         Dict { words, max_len }
     })
 }
@@ -774,9 +444,7 @@ mod tests {
         assert!(is_pinyin_word("chengxin") && is_pinyin_word("zhongguo") && is_pinyin_word("huawei"));
         assert!(!is_pinyin_word("thomas") && !is_pinyin_word("jones") && !is_pinyin_word("martin"));
         assert!(dict().words.contains_key("技术"));
-        let mut seen = std::collections::HashSet::new();
-        for (zh, _) in DICT {
-            assert!(seen.insert(*zh), "duplicate dictionary word {zh}");
-        }
+        assert!(validate_vocabulary(VOCABULARY).is_ok_and(|n| n > 400), "{:?}", validate_vocabulary(VOCABULARY));
+        assert!(validate_vocabulary(LEXICON).is_ok_and(|n| n > 5000), "{:?}", validate_vocabulary(LEXICON));
     }
 }
