@@ -92,7 +92,7 @@ def main():
             if len(simp) >= 3 and simp not in names:
                 for g in usable[:2]:
                     acr = re.findall(r"\(([A-Z]{2,8})\)", g)
-                    body = re.sub(r"\([^)]*\)", " ", g)
+                    body = re.sub(r"\([^)]*\)", " ", g).split(",")[0]
                     ws = re.findall(r"[A-Za-z]+", body)
                     if not ws or not ws[0][0].isupper() or len(ws) > 10:
                         continue

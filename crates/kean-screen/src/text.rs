@@ -612,7 +612,9 @@ fn segment_words(chars: &[char], out: &mut Vec<Token>) {
         let mut best = None;
         for len in 1..=max {
             buf.push(chars[i + len - 1]);
-            if let Some(w) = d.words.get(buf.as_str()) {
+            if let Some(w) = d.words.get(buf.as_str())
+                && !is_lexicon_word(w)
+            {
                 best = Some((len, w));
             }
         }
@@ -631,7 +633,7 @@ fn segment_words(chars: &[char], out: &mut Vec<Token>) {
                 let s: String = chars[first..j].iter().collect();
                 if let Some(n) = zh::chinese_number(&s) {
                     if !unknown.is_empty() {
-                        out.push(phonetic_token(&unknown));
+                        unknown_run(&unknown, out);
                         unknown.clear();
                     }
                     let src: String = chars[i..j].iter().collect();
@@ -651,7 +653,7 @@ fn segment_words(chars: &[char], out: &mut Vec<Token>) {
                     || longest_at(i + 1).is_some_and(|(l, _)| l > 1) =>
             {
                 if !unknown.is_empty() {
-                    out.push(phonetic_token(&unknown));
+                    unknown_run(&unknown, out);
                     unknown.clear();
                 }
                 let src: String = chars[i..i + len].iter().collect();
@@ -665,7 +667,50 @@ fn segment_words(chars: &[char], out: &mut Vec<Token>) {
         }
     }
     if !unknown.is_empty() {
-        out.push(phonetic_token(&unknown));
+        unknown_run(&unknown, out);
+    }
+}
+
+/// A one-word gloss of the lexicon (计算 → computing): used only when it covers a whole run of
+/// characters the vocabulary does not know, never to split a transliteration (埃科达因).
+fn is_lexicon_word(w: &zh::DictWord) -> bool {
+    w.source == zh::WordSource::Lexicon && w.tokens.len() == 1
+}
+
+/// Characters the vocabulary does not know: lexicon words when they cover the whole run
+/// exactly (at most three of them), else one pinyin token (a brand or a transliteration).
+fn unknown_run(run: &[char], out: &mut Vec<Token>) {
+    let d = zh::dict();
+    let n = run.len();
+    // cover[i]: a split of run[i..] into lexicon words, as the lengths of its words
+    let mut cover: Vec<Option<Vec<usize>>> = vec![None; n + 1];
+    cover[n] = Some(Vec::new());
+    for i in (0..n).rev() {
+        for len in (2..=4.min(n - i)).rev() {
+            let w: String = run[i..i + len].iter().collect();
+            if d.words.get(w.as_str()).is_some_and(is_lexicon_word)
+                && let Some(rest) = &cover[i + len]
+                && rest.len() < 3
+            {
+                let mut v = vec![len];
+                v.extend(rest);
+                cover[i] = Some(v);
+                break;
+            }
+        }
+    }
+    match &cover[0] {
+        Some(lens) if !lens.is_empty() => {
+            let mut i = 0;
+            for &len in lens {
+                let src: String = run[i..i + len].iter().collect();
+                if let Some(w) = d.words.get(src.as_str()) {
+                    dict_tokens(w, &src, out);
+                }
+                i += len;
+            }
+        }
+        _ => out.push(phonetic_token(run)),
     }
 }
 
@@ -854,9 +899,10 @@ fn han_digits(norm: &str) -> String {
             while j < chars.len() && chars[j].is_ascii_digit() {
                 j += 1;
             }
-            let han_before = i > 0 && zh::is_han(chars[i - 1]);
-            let han_after = j < chars.len() && zh::is_han(chars[j]);
-            if (han_before || han_after) && j - i <= 4 {
+            // only an ordinal (第54) or a numbered unit (54所): a brand's number stays (奇虎360)
+            let ordinal = i > 0 && chars[i - 1] == '第';
+            let unit = numbered_unit_at(&chars, j);
+            if (ordinal || unit) && j - i <= 4 {
                 for c in &chars[i..j] {
                     out.push(ZH[c.to_digit(10).unwrap_or(0) as usize]);
                 }
