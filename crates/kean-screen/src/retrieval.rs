@@ -187,6 +187,9 @@ impl NameIndex {
                 if t.class == TokenClass::Number {
                     return w.powf(IDF_POWER).min(NUMBER_WEIGHT * NUMBER_WEIGHT);
                 }
+                if t.parent {
+                    return w.powf(IDF_POWER) * crate::scoring::PARENT_WEIGHT;
+                }
                 w.powf(IDF_POWER)
             }
         }

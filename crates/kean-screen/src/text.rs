@@ -42,6 +42,12 @@ pub struct Token {
     pub qualifier: bool,
     /// The token's English comes from the CC-CEDICT lexicon (not kean's vocabulary).
     pub lexicon: bool,
+    /// The token names the parent of a child unit (中国科学院 in 中国科学院计算技术研究所): a
+    /// qualifier that weighs little, so that the child's own words decide.
+    pub parent: bool,
+    /// The unit that ends a parent–child name (研究所 in …第五十四研究所): the other name must
+    /// have it too.
+    pub child_unit: bool,
 }
 
 impl Token {
@@ -58,6 +64,8 @@ impl Token {
             surname: false,
             qualifier: false,
             lexicon: false,
+            parent: false,
+            child_unit: false,
         }
     }
 
@@ -116,7 +124,10 @@ pub fn normalize(s: &str) -> String {
     for c in stripped.chars() {
         if c.is_alphanumeric() {
             for l in c.to_lowercase() {
-                if zh::is_han(l) {
+                if l == '〇' {
+                    // the ideographic zero of numbered institutes (第七〇一研究所)
+                    folded.push('零');
+                } else if zh::is_han(l) {
                     folded.push(zh::t2s(l));
                 } else {
                     fold_special(l, &mut folded);
@@ -528,8 +539,10 @@ fn mark_parent(toks: &mut [Token]) {
         if t.class == TokenClass::Word {
             t.optional = true;
             t.qualifier = true;
+            t.parent = true;
         }
     }
+    toks[last].child_unit = true;
 }
 
 /// Parse the dictionary notation of a Chinese word into tokens.
@@ -986,7 +999,9 @@ fn latin_tokens(words: &[String], has_han: bool, out: &mut Vec<Token>) {
         }
         let w = &words[i];
         let mut t = Token::word(canon_word(w), w);
-        if STOPWORDS.contains(&w.as_str()) && (n > 1 || has_han) {
+        // "No. 11 Research Institute": the abbreviation of "number" before a number
+        let numero = w == "no" && words.get(i + 1).is_some_and(|x| x.bytes().all(|b| b.is_ascii_digit()));
+        if numero || (STOPWORDS.contains(&w.as_str()) && (n > 1 || has_han)) {
             t.optional = true;
         } else if w.bytes().all(|b| b.is_ascii_digit()) {
             t.class = TokenClass::Number;
