@@ -273,22 +273,20 @@ pub(crate) struct Link<'t> {
 pub(crate) fn concat_sim(parts: &[WTok], target: &Token) -> f64 {
     let len: usize = parts.iter().map(|p| p.tok.key.len()).sum();
     let mut best = 0.0f64;
+    // `rest` spelled by the parts in order, each by its key or an alternative (tse tung ~ zedong)
+    fn spelled(rest: &str, parts: &[WTok]) -> bool {
+        match parts.split_first() {
+            None => rest.is_empty(),
+            Some((p, more)) => p
+                .tok
+                .keys()
+                .any(|k| rest.strip_prefix(k).is_some_and(|r| spelled(r, more))),
+        }
+    }
+    let with_alts = parts.iter().any(|p| !p.tok.alts.is_empty());
     for t in target.keys() {
-        if t.len() == len {
-            let mut rest = t;
-            let mut ok = true;
-            for p in parts {
-                match rest.strip_prefix(p.tok.key.as_str()) {
-                    Some(r) => rest = r,
-                    None => {
-                        ok = false;
-                        break;
-                    }
-                }
-            }
-            if ok {
-                return 1.0;
-            }
+        if (t.len() == len || with_alts) && spelled(t, parts) {
+            return 1.0;
         }
         // fuzzy: FridrichBuchenberg ~ Friedrich Buchenberg
         if parts.len() == 2 && t.len() >= 8 && t.len().abs_diff(len) <= 2 {

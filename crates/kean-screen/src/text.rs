@@ -1019,6 +1019,14 @@ fn latin_tokens(words: &[String], has_han: bool, out: &mut Vec<Token>) {
             t.qualifier = true;
         }
         t.place = places.contains(t.key.as_str());
+        if t.class == TokenClass::Word && !t.optional && !t.place {
+            // Wade–Giles spellings of Chinese names (Tse-tung, Hsiao-ping) also as pinyin
+            for v in zh::wade_giles_variants(w) {
+                if v != t.key && !t.alts.contains(&v) {
+                    t.alts.push(v);
+                }
+            }
+        }
         out.push(t);
         i += 1;
     }

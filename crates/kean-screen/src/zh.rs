@@ -422,6 +422,127 @@ pub fn is_pinyin_word(w: &str) -> bool {
     ok[b.len()]
 }
 
+fn pinyin_syllables() -> &'static std::collections::HashSet<&'static str> {
+    static SYL: OnceLock<std::collections::HashSet<&'static str>> = OnceLock::new();
+    SYL.get_or_init(|| {
+        (0x4E00u32..=0x9FFF)
+            .filter_map(char::from_u32)
+            .filter_map(pinyin_of)
+            .filter(|p| p.is_ascii())
+            .collect()
+    })
+}
+
+/// Wade–Giles initials (apostrophes already dropped) and their pinyin readings.
+const WG_INITIALS: &[(&str, &[&str])] = &[
+    ("tz", &["z", "c"]),
+    ("ts", &["z", "c"]),
+    ("hs", &["x"]),
+    ("ch", &["zh", "ch", "j", "q"]),
+    ("sh", &["sh"]),
+    ("ss", &["s"]),
+    ("sz", &["s"]),
+    ("k", &["g", "k"]),
+    ("p", &["b", "p"]),
+    ("t", &["d", "t"]),
+    ("j", &["r"]),
+    ("m", &["m"]),
+    ("f", &["f"]),
+    ("n", &["n"]),
+    ("l", &["l"]),
+    ("h", &["h"]),
+    ("s", &["s"]),
+    ("w", &["w"]),
+    ("y", &["y"]),
+    ("", &[""]),
+];
+
+/// Wade–Giles finals and their pinyin spellings.
+const WG_FINALS: &[(&str, &[&str])] = &[
+    ("iung", &["iong"]),
+    ("uang", &["uang"]),
+    ("iang", &["iang"]),
+    ("ieh", &["ie"]),
+    ("ien", &["ian"]),
+    ("ueh", &["ue"]),
+    ("uan", &["uan"]),
+    ("uai", &["uai"]),
+    ("iao", &["iao"]),
+    ("ung", &["ong"]),
+    ("ang", &["ang"]),
+    ("eng", &["eng"]),
+    ("ing", &["ing"]),
+    ("erh", &["er"]),
+    ("ih", &["i"]),
+    ("eh", &["e"]),
+    ("uo", &["uo"]),
+    ("ai", &["ai"]),
+    ("ao", &["ao"]),
+    ("an", &["an"]),
+    ("ei", &["ei"]),
+    ("en", &["en"]),
+    ("ou", &["ou"]),
+    ("ia", &["ia"]),
+    ("iu", &["iu"]),
+    ("in", &["in"]),
+    ("ua", &["ua"]),
+    ("ui", &["ui"]),
+    ("un", &["un"]),
+    ("u", &["u", "i"]),
+    ("a", &["a"]),
+    ("e", &["e"]),
+    ("i", &["i"]),
+    ("o", &["o", "e", "uo"]),
+];
+
+/// Pinyin spellings of a Latin word read as Wade–Giles syllables (`tsetung` → `zedong`,
+/// `hsiaoping` → `xiaoping`, `kaishek` → `kaishe`… only spellings made of real pinyin
+/// syllables), at most four; the word itself may be among them; empty when it is not Wade–Giles.
+pub fn wade_giles_variants(word: &str) -> Vec<String> {
+    if word.len() < 2 || word.len() > 16 || !word.bytes().all(|b| b.is_ascii_lowercase()) {
+        return Vec::new();
+    }
+    let syl = pinyin_syllables();
+    let mut out: Vec<String> = Vec::new();
+    fn go(
+        rest: &str,
+        acc: &mut String,
+        syl: &std::collections::HashSet<&'static str>,
+        out: &mut Vec<String>,
+        depth: usize,
+    ) {
+        if out.len() >= 4 || depth > 4 {
+            return;
+        }
+        if rest.is_empty() {
+            if !out.contains(acc) {
+                out.push(acc.clone());
+            }
+            return;
+        }
+        for (ini, ini_py) in WG_INITIALS {
+            let Some(r1) = rest.strip_prefix(ini) else { continue };
+            for (fin, fin_py) in WG_FINALS {
+                let Some(r2) = r1.strip_prefix(fin) else { continue };
+                for ip in *ini_py {
+                    for fp in *fin_py {
+                        let s = format!("{ip}{fp}");
+                        if syl.contains(s.as_str()) {
+                            let len = acc.len();
+                            acc.push_str(&s);
+                            go(r2, acc, syl, out, depth + 1);
+                            acc.truncate(len);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    let mut acc = String::new();
+    go(word, &mut acc, syl, &mut out, 0);
+    out
+}
+
 /// Plain (toneless) pinyin of one Han character, if known.
 pub fn pinyin_of(c: char) -> Option<&'static str> {
     use pinyin::ToPinyin;
