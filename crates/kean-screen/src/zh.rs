@@ -502,6 +502,19 @@ pub fn wade_giles_variants(word: &str) -> Vec<String> {
     if word.len() < 2 || word.len() > 16 || !word.bytes().all(|b| b.is_ascii_lowercase()) {
         return Vec::new();
     }
+    // letters Wade–Giles does not write (b d q v x; g only in ng; z only in tz/sz; r only in erh): most
+    // words are rejected here, cheaply
+    let b = word.as_bytes();
+    let foreign = b.iter().enumerate().any(|(i, &c)| match c {
+        b'b' | b'd' | b'q' | b'v' | b'x' => true,
+        b'g' => i == 0 || b[i - 1] != b'n',
+        b'z' => i == 0 || !matches!(b[i - 1], b't' | b's'),
+        b'r' => !(i >= 1 && b[i - 1] == b'e' && b.get(i + 1) == Some(&b'h')),
+        _ => false,
+    });
+    if foreign {
+        return Vec::new();
+    }
     let syl = pinyin_syllables();
     let mut out: Vec<String> = Vec::new();
     fn go(

@@ -134,3 +134,24 @@ fn a_bad_vocabulary_file_is_refused_with_its_line_number() {
         assert!(e.to_string().starts_with(&format!("line {line}: ")));
     }
 }
+
+/// Persons: Wade–Giles spellings and hyphenated given names meet the Chinese characters; the
+/// surname must still agree.
+#[test]
+fn wade_giles_and_hyphenated_given_names_meet_chinese_person_names() {
+    let idx = Index::from_lists(Vec::new());
+    let person = kean_screen::EntityType::Person;
+    for (zh, latin) in [
+        ("毛泽东", "Mao Tse-tung"),
+        ("邓小平", "Teng Hsiao-ping"),
+        ("李登辉", "Lee Teng-hui"),
+        ("王建国", "Wang Chien-kuo"),
+        ("王建国", "Wang Jian-guo"),
+        ("陈建国", "Chan Jianguo"),
+    ] {
+        let s = idx.compare_names(zh, latin, person);
+        assert!(s >= 0.9, "{zh} ~ {latin}: {s} {}", idx.explain_names(zh, latin, person).summary());
+    }
+    assert!(idx.compare_names("邓小平", "Wang Hsiao-ping", person) < DEFAULT_THRESHOLD);
+    assert!(idx.compare_names("毛泽东", "Mao Tse-ming", person) < DEFAULT_THRESHOLD);
+}
