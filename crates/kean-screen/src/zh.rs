@@ -14,9 +14,30 @@ use std::sync::OnceLock;
 const T2S_TRAD: &str = "華為術業電腦訊與產機構學國際傳達導體積東廣開發間關門問們長張陳劉趙孫吳鄭馮蔣韓楊黃許鄧蕭葉羅譚盧錢龍萬鐘鍾顧賈蘇陸湯閻歐陽軍車輪軟輸轉農鋼鐵銀錫鋁銅礦針鏈錄鎮陣險隊隨雲靈頻顯類風飛館馬駐驗髮魯鳥鳳鴻麗齊齒億價優倫偉傑備兒內兩凱創劃動勞勢區協單衛廠縣參叢員啟圖團圓園場報壓壽夢獎實寧審寫將對屬嶺島幣師帶應強歸彈徑從復徵憶戰撥擁據擴擊數斷於時晉暉書會條來極標樂樓樹檢權氣漢測濟濤灣災烏無熱燈營爾牽獨環現瑪畫畢盡監盤碼確禮種稱穩競筆節範築簡糧係紀約紅紡細組結絡給統絲經綜綠維網線緣編縮總績織繼續義習聯聲職聽肅興舉艦萊藝藥蘭處號蟲補製複規視親觀計訂記設診話詢試該誠認語說調論諾證識譜護讀變讓豐貝財貨質貿資賽贊趕軌載輔輕輝辦這連進遊運過遠適選遼還郵鄉醫釋釣鈦鉅銷鋒錦鍵鎖鏡閃閩閣陝陰雙雜離難靜頂項順預領頭題額顏願飯養駕騰驅鬥魚鮮鹽麥黨點龜儀廈貴滬淵瀋漁濱嶽臺橫衝鐳鎢鍛鑄務殲層屆歲歷曆灑準幾鬆麵後裡並佈傢僅剛勁匯嚴壇夠奮寶專尋峽巖幫庫廳彙徹懷戶揚換撐擔擬攝敵暢曉棧榮槍樣橋檔櫃歡殺氫決沖況沒渦溫滅滿漲潔潤澤濕濾爐狀獲獻瓊療盜眾矽碩磚礎禦稅穀窮籌簽紐純紙級納紹終絕綱緊緒練緯縱繩纜罰聖聞脈膠臉臨艙莊蓋薦薩藍蘋蘆虛蝦衆裝襲覺覽訓託訪詳誌課誼諮謀謝謹譯豬貞負貢販責貸費賀賓賣賴購贏跡蹤躍軸較輛轄辭邁邊酈釀鈞鈺鉛鉑銘鋰鋅錠錯鍍鎂閉闊隱雞霧韻響頁頌頓頒頸顆颱飄餘駛騎鬱鯨鳴鵬鶴黃齡衛鐵鋼嶼灘壩礦鑒譽揮擇擬錶鐘晶瑩縣鄰貫輯";
 const T2S_SIMP: &str = "华为术业电脑讯与产机构学国际传达导体积东广开发间关门问们长张陈刘赵孙吴郑冯蒋韩杨黄许邓萧叶罗谭卢钱龙万钟钟顾贾苏陆汤阎欧阳军车轮软输转农钢铁银锡铝铜矿针链录镇阵险队随云灵频显类风飞馆马驻验发鲁鸟凤鸿丽齐齿亿价优伦伟杰备儿内两凯创划动劳势区协单卫厂县参丛员启图团圆园场报压寿梦奖实宁审写将对属岭岛币师带应强归弹径从复征忆战拨拥据扩击数断于时晋晖书会条来极标乐楼树检权气汉测济涛湾灾乌无热灯营尔牵独环现玛画毕尽监盘码确礼种称稳竞笔节范筑简粮系纪约红纺细组结络给统丝经综绿维网线缘编缩总绩织继续义习联声职听肃兴举舰莱艺药兰处号虫补制复规视亲观计订记设诊话询试该诚认语说调论诺证识谱护读变让丰贝财货质贸资赛赞赶轨载辅轻辉办这连进游运过远适选辽还邮乡医释钓钛钜销锋锦键锁镜闪闽阁陕阴双杂离难静顶项顺预领头题额颜愿饭养驾腾驱斗鱼鲜盐麦党点龟仪厦贵沪渊沈渔滨岳台横冲镭钨锻铸务歼层届岁历历洒准几松面后里并布家仅刚劲汇严坛够奋宝专寻峡岩帮库厅汇彻怀户扬换撑担拟摄敌畅晓栈荣枪样桥档柜欢杀氢决冲况没涡温灭满涨洁润泽湿滤炉状获献琼疗盗众硅硕砖础御税谷穷筹签纽纯纸级纳绍终绝纲紧绪练纬纵绳缆罚圣闻脉胶脸临舱庄盖荐萨蓝苹芦虚虾众装袭觉览训托访详志课谊咨谋谢谨译猪贞负贡贩责贷费贺宾卖赖购赢迹踪跃轴较辆辖辞迈边郦酿钧钰铅铂铭锂锌锭错镀镁闭阔隐鸡雾韵响页颂顿颁颈颗台飘余驶骑郁鲸鸣鹏鹤黄龄卫铁钢屿滩坝矿鉴誉挥择拟表钟晶莹县邻贯辑";
 
+/// OpenCC's Traditional → Simplified character table (Apache-2.0; `data/opencc_ts_characters.txt`).
+const OPENCC_TS: &str = include_str!("../data/opencc_ts_characters.txt");
+
 fn t2s_map() -> &'static HashMap<char, char> {
     static MAP: OnceLock<HashMap<char, char>> = OnceLock::new();
-    MAP.get_or_init(|| T2S_TRAD.chars().zip(T2S_SIMP.chars()).filter(|(t, s)| t != s).collect())
+    MAP.get_or_init(|| {
+        let mut map = HashMap::with_capacity(4200);
+        for line in OPENCC_TS.lines().filter(|l| !l.starts_with('#')) {
+            let Some((t, cands)) = line.split_once('\t') else { continue };
+            let mut tc = t.chars();
+            let (Some(t), None) = (tc.next(), tc.next()) else { continue };
+            let mut cands = cands.split(' ').filter_map(|c| c.chars().next());
+            // a character that is its own candidate (乾 → 干 乾) depends on the word: left as is
+            if cands.clone().any(|c| c == t) {
+                continue;
+            }
+            if let Some(s) = cands.next() {
+                map.insert(t, s);
+            }
+        }
+        // kean's own table of characters common in names wins (鉅 → 钜, 矽 → 硅)
+        map.extend(T2S_TRAD.chars().zip(T2S_SIMP.chars()).filter(|(t, s)| t != s));
+        map
+    })
 }
 
 /// Traditional → Simplified for one character (identity when not in the table).
@@ -571,6 +592,11 @@ mod tests {
         assert_eq!(T2S_TRAD.chars().count(), T2S_SIMP.chars().count());
         assert_eq!(t2s('華'), '华');
         assert_eq!(t2s('华'), '华');
+        // from OpenCC's table (not in kean's own): 亞 → 亚, 僑 → 侨; 乾 stays (干 or 乾 by word)
+        assert_eq!(t2s('亞'), '亚');
+        assert_eq!(t2s('僑'), '侨');
+        assert_eq!(t2s('乾'), '乾');
+        assert_eq!(t2s('鉅'), '钜');
         assert_eq!(chinese_number("十四"), Some(14));
         assert_eq!(chinese_number("二十"), Some(20));
         assert_eq!(chinese_number("一百零三"), Some(103));
