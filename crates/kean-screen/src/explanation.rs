@@ -165,10 +165,13 @@ impl Explanation {
                 .map(|m| {
                     if same_text(m) {
                         m.query.clone()
-                    } else if m.method == Method::Translation {
-                        format!("{}~{}(dictionary)", m.query, m.entry)
-                    } else if m.method == Method::Lexicon {
-                        format!("{}~{}(CC-CEDICT)", m.query, m.entry)
+                    } else if matches!(m.method, Method::Translation | Method::Lexicon) {
+                        let source = if m.method == Method::Translation { "dictionary" } else { "CC-CEDICT" };
+                        if m.similarity >= 0.999 {
+                            format!("{}~{}({source})", m.query, m.entry)
+                        } else {
+                            format!("{}~{}({source} {:.2})", m.query, m.entry, m.similarity)
+                        }
                     } else {
                         format!("{}~{}({:.2})", m.query, m.entry, m.similarity)
                     }

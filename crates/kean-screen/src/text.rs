@@ -791,7 +791,17 @@ pub fn tokenize(name: &str, hint: NameHint) -> Vec<Token> {
     let mut main = String::with_capacity(name.len());
     let mut inner = String::new();
     let mut depth = 0usize;
-    for c in name.chars() {
+    let chars: Vec<char> = name.chars().collect();
+    let han = |c: Option<&char>| c.is_some_and(|&c| zh::is_han(zh::t2s(c)));
+    for (i, &c) in chars.iter().enumerate() {
+        // spaces (half- or full-width) inside a Chinese name do not split its words
+        // (北京 理工 大学, 中国电子科技集团公司　第五十四研究所)
+        if c.is_whitespace() && han(i.checked_sub(1).and_then(|j| chars.get(j))) && {
+            let next = chars[i..].iter().find(|c| !c.is_whitespace());
+            han(next)
+        } {
+            continue;
+        }
         match c {
             '(' | '（' | '[' => {
                 depth += 1;
