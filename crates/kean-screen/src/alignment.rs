@@ -605,7 +605,11 @@ fn key_method(ta: &Token, tb: &Token) -> Method {
     let primary = ta.key == tb.key;
     if ta.class == TokenClass::Number && tb.class == TokenClass::Number {
         // 第五十四 ~ 54th: the same number written otherwise
-        return if ta.src == tb.src { Method::Exact } else { Method::Normalised };
+        return if ta.src == tb.src {
+            Method::Exact
+        } else {
+            Method::Normalised
+        };
     }
     if !primary && (ta.surname || tb.surname) {
         return Method::RomanisationVariant;

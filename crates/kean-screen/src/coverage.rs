@@ -80,13 +80,20 @@ mod tests {
     #[test]
     #[allow(clippy::unwrap_used)] // tests may panic
     fn translated_names_are_reachable_and_foreign_brands_are_not() {
-        assert!(reachable_through_translation("Beijing Institute of Technology", NameHint::Organization));
+        assert!(reachable_through_translation(
+            "Beijing Institute of Technology",
+            NameHint::Organization
+        ));
         assert!(reachable_through_translation(
             "China Electronics Technology Group Corporation 45th Research Institute",
             NameHint::Organization
         ));
-        assert!(!reachable_through_translation("Kalashnikov Concern JSC", NameHint::Organization));
-        let csv = "id,name,aliases\nA,Beijing Institute of Technology,\nB,华为技术有限公司,Huawei\nC,Kalashnikov Concern,\n";
+        assert!(!reachable_through_translation(
+            "Kalashnikov Concern JSC",
+            NameHint::Organization
+        ));
+        let csv =
+            "id,name,aliases\nA,Beijing Institute of Technology,\nB,华为技术有限公司,Huawei\nC,Kalashnikov Concern,\n";
         let list = crate::parse::detect_and_parse(csv.as_bytes(), "local.csv").unwrap();
         let c = coverage(&list);
         assert_eq!((c.entries, c.with_chinese_name, c.through_translation), (3, 1, 1));

@@ -166,7 +166,11 @@ impl Explanation {
                     if same_text(m) {
                         m.query.clone()
                     } else if matches!(m.method, Method::Translation | Method::Lexicon) {
-                        let source = if m.method == Method::Translation { "dictionary" } else { "CC-CEDICT" };
+                        let source = if m.method == Method::Translation {
+                            "dictionary"
+                        } else {
+                            "CC-CEDICT"
+                        };
                         if m.similarity >= 0.999 {
                             format!("{}~{}({source})", m.query, m.entry)
                         } else {

@@ -46,8 +46,8 @@ mod scoring;
 pub mod text;
 pub mod zh;
 
-pub use coverage::{Coverage, coverage};
 pub use batch::{BatchError, BatchSummary, MATCHES_HEADER, screen_batch};
+pub use coverage::{Coverage, coverage};
 pub use explanation::{
     CountryCheck, Evidence, IdentifierCheck, Lang, Method, NameFactor, ScoreComponents, TypeCheck, method_zh,
 };

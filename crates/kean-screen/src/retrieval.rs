@@ -235,7 +235,9 @@ impl NameIndex {
         let mut token_matches: Vec<(usize, u32, f32)> = Vec::new();
         let words: Vec<&WTok> = q.iter().filter(|t| t.tok.class != TokenClass::Legal).collect();
         // a dictionary word beside the pinyin (实验室, 研究所): an organization's name
-        let org_context = words.iter().any(|t| t.tok.class == TokenClass::Word && !t.tok.phonetic && !t.tok.surname);
+        let org_context = words
+            .iter()
+            .any(|t| t.tok.class == TokenClass::Word && !t.tok.phonetic && !t.tok.surname);
         for (i, t) in words.iter().enumerate() {
             let mut found = false;
             for k in t.tok.keys() {

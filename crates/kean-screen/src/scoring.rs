@@ -382,8 +382,7 @@ pub(crate) fn compare_tokens(
         };
         apply(&mut score, NameFactor::NumberMismatch { factor });
     }
-    let child_missing =
-        |side: &[WTok], used: &[bool]| side.iter().zip(used).any(|(t, &u)| t.tok.child_unit && !u);
+    let child_missing = |side: &[WTok], used: &[bool]| side.iter().zip(used).any(|(t, &u)| t.tok.child_unit && !u);
     if child_missing(a, used_a) || child_missing(b, used_b) {
         apply(
             &mut score,

@@ -516,7 +516,9 @@ fn mark_parent(toks: &mut [Token]) {
     }
     // the child's own unit words (research institute) end the name
     let mut start = last;
-    while start > 0 && (is_unit(&toks[start - 1]) || toks[start - 1].optional) && toks[start - 1].class == TokenClass::Word
+    while start > 0
+        && (is_unit(&toks[start - 1]) || toks[start - 1].optional)
+        && toks[start - 1].class == TokenClass::Word
     {
         start -= 1;
     }
@@ -1220,7 +1222,15 @@ mod tests {
         );
         assert_eq!(
             keys("中国电子科技集团公司第十四研究所", NameHint::Unknown),
-            vec!["china", "electronic", "technology", "cetc", "14", "research", "institute"]
+            vec![
+                "china",
+                "electronic",
+                "technology",
+                "cetc",
+                "14",
+                "research",
+                "institute"
+            ]
         );
     }
 

@@ -22,9 +22,13 @@ fn t2s_map() -> &'static HashMap<char, char> {
     MAP.get_or_init(|| {
         let mut map = HashMap::with_capacity(4200);
         for line in OPENCC_TS.lines().filter(|l| !l.starts_with('#')) {
-            let Some((t, cands)) = line.split_once('\t') else { continue };
+            let Some((t, cands)) = line.split_once('\t') else {
+                continue;
+            };
             let mut tc = t.chars();
-            let (Some(t), None) = (tc.next(), tc.next()) else { continue };
+            let (Some(t), None) = (tc.next(), tc.next()) else {
+                continue;
+            };
             let mut cands = cands.split(' ').filter_map(|c| c.chars().next());
             // a character that is its own candidate (乾 → 干 乾) depends on the word: left as is
             if cands.clone().any(|c| c == t) {
@@ -103,7 +107,12 @@ fn parse_english(en: &'static str, source: WordSource) -> DictWord {
             })
             .collect()
     };
-    DictWord { tokens, place, legal, source }
+    DictWord {
+        tokens,
+        place,
+        legal,
+        source,
+    }
 }
 
 const LEGAL_KEYS: &[&str] = &["co", "ltd", "group"];
@@ -128,7 +137,9 @@ fn check_line(line: &str) -> Result<Option<(&str, &str)>, String> {
     let body = en.strip_prefix('^').unwrap_or(en);
     if let Some(legal) = body.strip_prefix('@') {
         if !LEGAL_KEYS.contains(&legal) {
-            return Err(format!("'{zh}': unknown legal form '@{legal}' (one of @co, @ltd, @group)"));
+            return Err(format!(
+                "'{zh}': unknown legal form '@{legal}' (one of @co, @ltd, @group)"
+            ));
         }
         return Ok(Some((zh, en)));
     }
@@ -155,7 +166,10 @@ pub fn validate_vocabulary(text: &str) -> Result<usize, VocabularyError> {
             Ok(None) => {}
             Ok(Some((zh, _))) => {
                 if !seen.insert(zh) {
-                    return Err(VocabularyError { line: i + 1, reason: format!("'{zh}' is given twice") });
+                    return Err(VocabularyError {
+                        line: i + 1,
+                        reason: format!("'{zh}' is given twice"),
+                    });
                 }
                 n += 1;
             }
@@ -194,9 +208,10 @@ pub fn extend_vocabulary(text: &str) -> Result<usize, VocabularyError> {
         });
     }
     let leaked: &'static str = Box::leak(text.to_string().into_boxed_str());
-    EXTENSION
-        .set(leaked)
-        .map_err(|_| VocabularyError { line: 0, reason: "the vocabulary was already extended".into() })?;
+    EXTENSION.set(leaked).map_err(|_| VocabularyError {
+        line: 0,
+        reason: "the vocabulary was already extended".into(),
+    })?;
     Ok(n)
 }
 
@@ -209,7 +224,6 @@ pub fn data_versions() -> Vec<&'static str> {
         .map(str::trim)
         .collect()
 }
-
 
 /// Latin keys of place names (the English side of the dictionary's places).
 pub fn place_keys() -> &'static std::collections::HashSet<&'static str> {
@@ -604,7 +618,15 @@ mod tests {
         assert!(is_pinyin_word("chengxin") && is_pinyin_word("zhongguo") && is_pinyin_word("huawei"));
         assert!(!is_pinyin_word("thomas") && !is_pinyin_word("jones") && !is_pinyin_word("martin"));
         assert!(dict().words.contains_key("技术"));
-        assert!(validate_vocabulary(VOCABULARY).is_ok_and(|n| n > 400), "{:?}", validate_vocabulary(VOCABULARY));
-        assert!(validate_vocabulary(LEXICON).is_ok_and(|n| n > 5000), "{:?}", validate_vocabulary(LEXICON));
+        assert!(
+            validate_vocabulary(VOCABULARY).is_ok_and(|n| n > 400),
+            "{:?}",
+            validate_vocabulary(VOCABULARY)
+        );
+        assert!(
+            validate_vocabulary(LEXICON).is_ok_and(|n| n > 5000),
+            "{:?}",
+            validate_vocabulary(LEXICON)
+        );
     }
 }

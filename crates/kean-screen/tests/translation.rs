@@ -31,28 +31,45 @@ fn six_listed_parties_typed_in_chinese_match_their_english_entries() {
     let Some(idx) = bis() else { return };
     let cases = [
         ("北京理工大学", "北京理工大學", "Beijing Institute of Technology"),
-        ("中国工程物理研究院", "中國工程物理研究院", "Chinese Academy of Engineering Physics"),
+        (
+            "中国工程物理研究院",
+            "中國工程物理研究院",
+            "Chinese Academy of Engineering Physics",
+        ),
         ("海思半导体有限公司", "海思半導體有限公司", "HiSilicon"),
         (
             "中国科学院计算技术研究所",
             "中國科學院計算技術研究所",
             "Chinese Academy of Sciences Institute of Computing Technology",
         ),
-        ("中国电子科技集团公司第五十四研究所", "中國電子科技集團公司第五十四研究所", "54th Research Institute of China"),
-        ("俄罗斯国家技术集团", "俄羅斯國家技術集團", "Rostec (Russian Technologies State Corporation)"),
+        (
+            "中国电子科技集团公司第五十四研究所",
+            "中國電子科技集團公司第五十四研究所",
+            "54th Research Institute of China",
+        ),
+        (
+            "俄罗斯国家技术集团",
+            "俄羅斯國家技術集團",
+            "Rostec (Russian Technologies State Corporation)",
+        ),
     ];
     for (simplified, traditional, entry) in cases {
         for q in [simplified, traditional] {
             let m = idx.screen(&Query::new(q), DEFAULT_THRESHOLD);
             let hit = m.iter().find(|m| m.entry_name.contains(entry));
-            let hit = hit.unwrap_or_else(|| panic!("{q} should match {entry}; got {:?}", m.first().map(|m| &m.entry_name)));
+            let hit =
+                hit.unwrap_or_else(|| panic!("{q} should match {entry}; got {:?}", m.first().map(|m| &m.entry_name)));
             let translated = hit
                 .explanation
                 .agreed
                 .iter()
                 .filter(|p| matches!(p.method, Method::Translation | Method::Lexicon))
                 .count();
-            assert!(translated > 0, "{q}: no translated word in {}", hit.explanation.summary());
+            assert!(
+                translated > 0,
+                "{q}: no translated word in {}",
+                hit.explanation.summary()
+            );
             let s = hit.explanation.summary();
             assert!(s.contains("(dictionary)") || s.contains("(CC-CEDICT)"), "{s}");
         }
@@ -61,11 +78,17 @@ fn six_listed_parties_typed_in_chinese_match_their_english_entries() {
     let m = idx.screen(&Query::new("中国工程物理研究院"), DEFAULT_THRESHOLD);
     let e = &m[0].explanation;
     assert!(
-        e.agreed.iter().any(|p| p.query.contains("研究院") && p.entry == "academy"),
+        e.agreed
+            .iter()
+            .any(|p| p.query.contains("研究院") && p.entry == "academy"),
         "{}",
         e.summary()
     );
-    assert!(e.render(kean_screen::Lang::Zh).contains("词典译名"), "{}", e.render(kean_screen::Lang::Zh));
+    assert!(
+        e.render(kean_screen::Lang::Zh).contains("词典译名"),
+        "{}",
+        e.render(kean_screen::Lang::Zh)
+    );
 }
 
 /// Another numbered institute of a listed group is not a match unless that number is listed;
@@ -89,7 +112,9 @@ fn numbered_institutes_match_only_their_own_number() {
     }
     let listed = names("中国电子科技集团公司第四十五研究所");
     assert!(
-        listed.iter().any(|n| n == "China Electronics Technology Group Corporation 45th Research Institute"),
+        listed
+            .iter()
+            .any(|n| n == "China Electronics Technology Group Corporation 45th Research Institute"),
         "{listed:?}"
     );
     assert!(
@@ -97,7 +122,10 @@ fn numbered_institutes_match_only_their_own_number() {
         "only the 45th: {listed:?}"
     );
     let arabic = names("中国电子科技集团公司第54研究所");
-    assert!(arabic.iter().any(|n| n == "54th Research Institute of China"), "{arabic:?}");
+    assert!(
+        arabic.iter().any(|n| n == "54th Research Institute of China"),
+        "{arabic:?}"
+    );
     let zero = names("中国船舶集团有限公司第七〇一研究所");
     assert!(zero.iter().any(|n| n.contains("701st Research Institute")), "{zero:?}");
 }
@@ -108,10 +136,18 @@ fn numbered_institutes_match_only_their_own_number() {
 fn institutes_of_an_academy_are_told_apart() {
     let Some(idx) = bis() else { return };
     let m = idx.screen(&Query::new("中国科学院微电子研究所"), DEFAULT_THRESHOLD);
-    assert!(m.iter().any(|m| m.entry_name == "Chinese Academy of Sciences Institute of Microelectronics"));
-    for unlisted in ["中国科学院植物研究所", "中国科学院金属研究所", "中国科学院力学研究所"] {
+    assert!(
+        m.iter()
+            .any(|m| m.entry_name == "Chinese Academy of Sciences Institute of Microelectronics")
+    );
+    for unlisted in ["中国科学院植物研究所", "中国科学院金属研究所", "中国科学院力学研究所"]
+    {
         let m = idx.screen(&Query::new(unlisted), DEFAULT_THRESHOLD);
-        assert!(m.is_empty(), "{unlisted}: {:?}", m.first().map(|m| m.explanation.summary()));
+        assert!(
+            m.is_empty(),
+            "{unlisted}: {:?}",
+            m.first().map(|m| m.explanation.summary())
+        );
     }
 }
 
@@ -150,7 +186,11 @@ fn wade_giles_and_hyphenated_given_names_meet_chinese_person_names() {
         ("陈建国", "Chan Jianguo"),
     ] {
         let s = idx.compare_names(zh, latin, person);
-        assert!(s >= 0.9, "{zh} ~ {latin}: {s} {}", idx.explain_names(zh, latin, person).summary());
+        assert!(
+            s >= 0.9,
+            "{zh} ~ {latin}: {s} {}",
+            idx.explain_names(zh, latin, person).summary()
+        );
     }
     assert!(idx.compare_names("邓小平", "Wang Hsiao-ping", person) < DEFAULT_THRESHOLD);
     assert!(idx.compare_names("毛泽东", "Mao Tse-ming", person) < DEFAULT_THRESHOLD);

@@ -549,16 +549,26 @@ fn screen_command_translates_institution_names_and_reports_coverage() {
     assert!(out.status.success(), "{err}");
     let results = String::from_utf8_lossy(&out.stdout);
     assert!(
-        results.lines().any(|r| r.starts_with("q1,") && r.contains("Beijing Institute of Technology")),
+        results
+            .lines()
+            .any(|r| r.starts_with("q1,") && r.contains("Beijing Institute of Technology")),
         "{results}"
     );
     assert!(
-        results.lines().any(|r| r.starts_with("q2,") && r.contains("54th Research Institute of China")),
+        results
+            .lines()
+            .any(|r| r.starts_with("q2,") && r.contains("54th Research Institute of China")),
         "{results}"
     );
-    assert!(!results.lines().any(|r| r.starts_with("q3,")), "no 15th institute is listed: {results}");
+    assert!(
+        !results.lines().any(|r| r.starts_with("q3,")),
+        "no 15th institute is listed: {results}"
+    );
     assert!(err.contains("vocabulary") && err.contains("1 entries added"), "{err}");
-    assert!(err.contains("with a Chinese name") && err.contains("reached from Chinese through translation"), "{err}");
+    assert!(
+        err.contains("with a Chinese name") && err.contains("reached from Chinese through translation"),
+        "{err}"
+    );
 
     std::fs::write(&vocab, "晋科\tjinke\nbad line\n").unwrap();
     let out = kean(&[
