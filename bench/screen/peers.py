@@ -9,7 +9,8 @@ threshold) and OpenSanctions nomenklatura logic-v2 (threshold 0.7); and for kean
 Chinese<->Latin set (crates/kean-screen/eval/cn_latin_eval.csv): recall and false-positive rate of
 a rapidfuzz token_set_ratio brute force over every listed name (no index), and nomenklatura
 logic-v2 scored against the expected entry's names (given the right candidate for free) and, for
-negatives, against rapidfuzz's best candidate.
+negatives, against rapidfuzz's best candidate; the same two on kean's hand-written Chinese
+institution names (crates/kean-screen/eval/cn_institutions_eval.csv, issue 13).
 """
 import argparse
 import csv
@@ -178,6 +179,36 @@ def main():
     print(f"Chinese<->Latin set ({pos} positives, {neg} negatives), rapidfuzz token_set_ratio brute force @0.90: recall {pos_ok / max(pos, 1):.3}, FPR {neg_fp / max(neg, 1):.3} ({dt:.1} ms/query over {len(flat)} names)")
     if logic:
         print(f"Chinese<->Latin set, nomenklatura logic-v2 @0.70 given the expected entry: recall {nk_pos_ok / max(pos, 1):.3}; FPR on rapidfuzz's best candidate {nk_neg_fp / max(neg, 1):.3}")
+
+    # issue 13: kean's hand-written Chinese institution names (eval/cn_institutions_eval.csv)
+    inst = list(csv.DictReader(open(os.path.join(ROOT, "crates", "kean-screen", "eval", "cn_institutions_eval.csv"), encoding="utf-8")))
+    by_primary = {}
+    for k, ns in names.items():
+        if ns:
+            by_primary.setdefault(ns[0], []).append(k)
+    pos = neg = pos_ok = neg_fp = nk_pos_ok = nk_neg_fp = 0
+    t = time.time()
+    for c in inst:
+        q = c["query"]
+        best = process.extractOne(q, flat, scorer=fuzz.token_set_ratio, processor=utils.default_process)
+        score = best[1] / 100 if best else 0.0
+        cand = owner[best[2]] if best else None
+        if c["label"] == "match":
+            pos += 1
+            keys = by_primary.get(c["expected_entry_name"], [])
+            pos_ok += bool(score >= 0.9 and cand in keys)
+            if logic and keys:
+                s = max(nk("Organization", q, n) for k in keys for n in names[k])
+                nk_pos_ok += s >= 0.7
+        else:
+            neg += 1
+            neg_fp += score >= 0.9
+            if logic and cand is not None:
+                nk_neg_fp += max(nk("Organization", q, n) for n in names[cand]) >= 0.7
+    dt = (time.time() - t) / max(len(inst), 1) * 1e3
+    print(f"Chinese institutions set ({pos} positives, {neg} negatives), rapidfuzz token_set_ratio brute force @0.90: recall {pos_ok / max(pos, 1):.3}, FPR {neg_fp / max(neg, 1):.3} ({dt:.1} ms/query)")
+    if logic:
+        print(f"Chinese institutions set, nomenklatura logic-v2 @0.70 given the expected entry: recall {nk_pos_ok / max(pos, 1):.3}; FPR on rapidfuzz's best candidate {nk_neg_fp / max(neg, 1):.3}")
 
 
 if __name__ == "__main__":

@@ -123,6 +123,10 @@ enum Command {
         /// Lowest score reported, in [0, 1].
         #[arg(long, default_value_t = kean_screen::DEFAULT_THRESHOLD, value_parser = parse_threshold)]
         threshold: f64,
+        /// The bureau's own vocabulary (CHINESE<TAB>ENGLISH lines, the format of
+        /// crates/kean-screen/data/vocabulary.tsv), added to the built-in one.
+        #[arg(long)]
+        vocabulary: Option<std::path::PathBuf>,
     },
     /// Manage the restricted-party lists kept in the platform.
     Lists {
@@ -328,7 +332,8 @@ async fn main() -> ExitCode {
             input,
             output,
             threshold,
-        } => screen(&lists, &input, output.as_deref(), threshold),
+            vocabulary,
+        } => screen(&lists, &input, output.as_deref(), threshold, vocabulary.as_deref()),
         Command::Import {
             kind,
             file,
@@ -373,8 +378,19 @@ fn screen(
     input: &std::path::Path,
     output: Option<&std::path::Path>,
     threshold: f64,
+    vocabulary: Option<&std::path::Path>,
 ) -> ExitCode {
     let started = std::time::Instant::now();
+    if let Some(path) = vocabulary {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) => return fail(format!("--vocabulary {}: cannot read: {e}", path.display())),
+        };
+        match kean_screen::zh::extend_vocabulary(&text) {
+            Ok(n) => eprintln!("vocabulary {}: {n} entries added", path.display()),
+            Err(e) => return fail(format!("--vocabulary {}: {e}", path.display())),
+        }
+    }
     let mut parsed = vec![];
     for path in lists {
         let bytes = match std::fs::read(path) {
@@ -387,11 +403,14 @@ fn screen(
             .unwrap_or_default();
         match kean_app::read_list(&bytes, &hint) {
             Ok(list) => {
+                let c = kean_screen::coverage(&list);
                 eprintln!(
-                    "list {}: {} entries ({:?})",
+                    "list {}: {} entries ({:?}); {} with a Chinese name, {} more reached from Chinese through translation",
                     path.display(),
                     list.entries.len(),
-                    list.format
+                    list.format,
+                    c.with_chinese_name,
+                    c.through_translation
                 );
                 parsed.push(list);
             }

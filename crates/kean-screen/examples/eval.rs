@@ -697,6 +697,50 @@ fn run_cases(idx: &Index, cases: &[Case], verbose: bool) -> (f64, f64) {
     (recall, fpr)
 }
 
+/// The hand-written set of Chinese institution names (`eval/cn_institutions_eval.csv`, issue 13):
+/// each positive names the BIS Entity List entry it must reach (by its primary name); a negative
+/// must match nothing. Traditional forms were made with OpenCC (s2t), not with kean's table.
+fn institutions(idx: &Index, verbose: bool) -> (f64, f64) {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("eval/cn_institutions_eval.csv");
+    let mut rdr = csv::Reader::from_path(&path).expect("eval/cn_institutions_eval.csv");
+    let (mut tp, mut pos, mut fp, mut neg) = (0u32, 0u32, 0u32, 0u32);
+    let mut by_cat: std::collections::BTreeMap<String, (u32, u32)> = Default::default();
+    for rec in rdr.records() {
+        let rec = rec.expect("row");
+        let (label, cat, query, expected) = (&rec[0], &rec[1], &rec[2], &rec[3]);
+        let matches = idx.screen(&Query::new(query), DEFAULT_THRESHOLD);
+        let ok = if label == "match" {
+            pos += 1;
+            let hit = matches.iter().any(|m| m.entry_name == expected);
+            tp += u32::from(hit);
+            hit
+        } else {
+            neg += 1;
+            fp += u32::from(!matches.is_empty());
+            matches.is_empty()
+        };
+        let e = by_cat.entry(cat.to_string()).or_default();
+        e.0 += u32::from(ok);
+        e.1 += 1;
+        if verbose && !ok {
+            let top = matches
+                .first()
+                .map(|h| format!("{:.3} {} | {}", h.score, h.entry_name, h.explanation.summary()))
+                .unwrap_or_default();
+            println!("  MISS [institutions {cat}] {query} -> top: {top} || expected: {expected}");
+        }
+    }
+    for (cat, (ok, n)) in by_cat {
+        println!("    {cat:<36} {ok}/{n}");
+    }
+    let recall = f64::from(tp) / f64::from(pos.max(1));
+    let fpr = f64::from(fp) / f64::from(neg.max(1));
+    println!(
+        "Chinese institutions set: {pos} positives, recall {recall:.3} ({tp}/{pos}); {neg} negatives, false-positive rate {fpr:.3} ({fp}/{neg})"
+    );
+    (recall, fpr)
+}
+
 fn write_cases(cases: &[Case], path: &Path) {
     let mut w = csv::Writer::from_path(path).expect("write eval csv");
     w.write_record(["label", "category", "query", "type", "expected"])
@@ -981,6 +1025,7 @@ fn main() {
         yente(&idx, &dir);
         let cases = build_cases(&lists);
         run_cases(&idx, &cases, verbose);
+        institutions(&idx, verbose);
         cross_script_cn(&lists);
         if flag("--write-eval") {
             write_cases(

@@ -19,6 +19,9 @@ pub enum Method {
     /// A Chinese word and its English translation from the bilingual dictionary (技术 ~
     /// technology).
     Translation,
+    /// A Chinese word or name and its English gloss in the CC-CEDICT lexicon (北京理工大学 ~
+    /// Beijing Institute of Technology).
+    Lexicon,
     /// Chinese characters and their pinyin (华为 ~ Huawei).
     Pinyin,
     /// A listed romanisation variant of a Chinese surname (陈 chen ~ Chan, 金 jin ~ Kim).
@@ -270,22 +273,20 @@ pub(crate) struct Link<'t> {
 pub(crate) fn concat_sim(parts: &[WTok], target: &Token) -> f64 {
     let len: usize = parts.iter().map(|p| p.tok.key.len()).sum();
     let mut best = 0.0f64;
+    // `rest` spelled by the parts in order, each by its key or an alternative (tse tung ~ zedong)
+    fn spelled(rest: &str, parts: &[WTok]) -> bool {
+        match parts.split_first() {
+            None => rest.is_empty(),
+            Some((p, more)) => p
+                .tok
+                .keys()
+                .any(|k| rest.strip_prefix(k).is_some_and(|r| spelled(r, more))),
+        }
+    }
+    let with_alts = parts.iter().any(|p| !p.tok.alts.is_empty());
     for t in target.keys() {
-        if t.len() == len {
-            let mut rest = t;
-            let mut ok = true;
-            for p in parts {
-                match rest.strip_prefix(p.tok.key.as_str()) {
-                    Some(r) => rest = r,
-                    None => {
-                        ok = false;
-                        break;
-                    }
-                }
-            }
-            if ok {
-                return 1.0;
-            }
+        if (t.len() == len || with_alts) && spelled(t, parts) {
+            return 1.0;
         }
         // fuzzy: FridrichBuchenberg ~ Friedrich Buchenberg
         if parts.len() == 2 && t.len() >= 8 && t.len().abs_diff(len) <= 2 {
@@ -602,6 +603,14 @@ pub(crate) fn script(s: &str) -> Script {
 /// How two tokens sharing a key came to share it.
 fn key_method(ta: &Token, tb: &Token) -> Method {
     let primary = ta.key == tb.key;
+    if ta.class == TokenClass::Number && tb.class == TokenClass::Number {
+        // 第五十四 ~ 54th: the same number written otherwise
+        return if ta.src == tb.src {
+            Method::Exact
+        } else {
+            Method::Normalised
+        };
+    }
     if !primary && (ta.surname || tb.surname) {
         return Method::RomanisationVariant;
     }
@@ -622,8 +631,12 @@ fn key_method(ta: &Token, tb: &Token) -> Method {
             } else {
                 (tb, ta)
             };
-            if han.phonetic || han.surname || (primary && crate::zh::is_pinyin_word(&latin.key)) {
+            if han.lexicon && !primary {
+                Method::Lexicon
+            } else if han.phonetic || han.surname || (primary && crate::zh::is_pinyin_word(&latin.key)) {
                 Method::Pinyin
+            } else if han.lexicon {
+                Method::Lexicon
             } else {
                 Method::Translation
             }

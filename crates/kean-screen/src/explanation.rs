@@ -72,6 +72,7 @@ fn strength(m: Method) -> u8 {
         Method::Exact => 0,
         Method::Normalised => 1,
         Method::Translation => 2,
+        Method::Lexicon => 2,
         Method::Pinyin => 3,
         Method::Transliteration => 4,
         Method::RomanisationVariant => 5,
@@ -164,6 +165,17 @@ impl Explanation {
                 .map(|m| {
                     if same_text(m) {
                         m.query.clone()
+                    } else if matches!(m.method, Method::Translation | Method::Lexicon) {
+                        let source = if m.method == Method::Translation {
+                            "dictionary"
+                        } else {
+                            "CC-CEDICT"
+                        };
+                        if m.similarity >= 0.999 {
+                            format!("{}~{}({source})", m.query, m.entry)
+                        } else {
+                            format!("{}~{}({source} {:.2})", m.query, m.entry, m.similarity)
+                        }
                     } else {
                         format!("{}~{}({:.2})", m.query, m.entry, m.similarity)
                     }
@@ -248,6 +260,7 @@ pub fn method_zh(m: Method) -> &'static str {
         Method::Exact => "完全相同",
         Method::Normalised => "规范化后相同",
         Method::Translation => "词典译名",
+        Method::Lexicon => "CC-CEDICT 词典译名",
         Method::Pinyin => "拼音",
         Method::RomanisationVariant => "拼写变体",
         Method::Transliteration => "音译",

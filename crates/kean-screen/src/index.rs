@@ -1,7 +1,7 @@
 //! The screening index: the listed entries, their identifiers and the retrieval structures over
 //! their names; screening a query (retrieve, score, add the evidence beyond the name, explain).
 
-use crate::alignment::{FastMap, IntHasher, SimCache, key_form};
+use crate::alignment::{FastMap, IntHasher, SimCache, WTok, key_form};
 use crate::model::{EntityType, Entry, ParsedList, Query, country_code, identifier_key};
 use crate::retrieval::{IndexedName, NameIndex, name_toks};
 use crate::scoring::{adjust, checks, compare_tokens};
@@ -151,7 +151,12 @@ impl Index {
         };
         let hint = hint_of(qtype);
         let q = self.ix.query_toks(&query.name, hint);
-        let qtype = if qtype == EntityType::Unknown && q.iter().any(|t| t.tok.class == TokenClass::Legal) {
+        // a legal form, or a Chinese institution unit (大学, 研究所 …), makes it an organization
+        let org = |t: &WTok| {
+            t.tok.class == TokenClass::Legal
+                || (crate::text::is_unit(&t.tok) && t.tok.src.chars().any(crate::zh::is_han))
+        };
+        let qtype = if qtype == EntityType::Unknown && q.iter().any(org) {
             EntityType::Organization
         } else {
             qtype

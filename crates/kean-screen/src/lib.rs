@@ -35,6 +35,7 @@
 
 mod alignment;
 pub mod batch;
+pub mod coverage;
 pub mod distance;
 pub mod explanation;
 pub mod index;
@@ -46,6 +47,7 @@ pub mod text;
 pub mod zh;
 
 pub use batch::{BatchError, BatchSummary, MATCHES_HEADER, screen_batch};
+pub use coverage::{Coverage, coverage};
 pub use explanation::{
     CountryCheck, Evidence, IdentifierCheck, Lang, Method, NameFactor, ScoreComponents, TypeCheck, method_zh,
 };

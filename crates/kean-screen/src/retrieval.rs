@@ -187,6 +187,9 @@ impl NameIndex {
                 if t.class == TokenClass::Number {
                     return w.powf(IDF_POWER).min(NUMBER_WEIGHT * NUMBER_WEIGHT);
                 }
+                if t.parent {
+                    return w.powf(IDF_POWER) * crate::scoring::PARENT_WEIGHT;
+                }
                 w.powf(IDF_POWER)
             }
         }
@@ -231,6 +234,10 @@ impl NameIndex {
         // (query token, vocabulary id, similarity)
         let mut token_matches: Vec<(usize, u32, f32)> = Vec::new();
         let words: Vec<&WTok> = q.iter().filter(|t| t.tok.class != TokenClass::Legal).collect();
+        // a dictionary word beside the pinyin (实验室, 研究所): an organization's name
+        let org_context = words
+            .iter()
+            .any(|t| t.tok.class == TokenClass::Word && !t.tok.phonetic && !t.tok.surname);
         for (i, t) in words.iter().enumerate() {
             let mut found = false;
             for k in t.tok.keys() {
@@ -252,10 +259,11 @@ impl NameIndex {
                 }
             }
             // a Chinese brand run written as two words on the list (华大九天 ~ Huada Jiutian)
-            // (runs of three or more characters only: 余|茂春, 华大|九天; a 2-character brand is not
-            // split into two syllables)
+            // (runs of three or more characters: 余|茂春, 华大|九天; a 2-character run only in an
+            // organization's name — 季华 ~ Ji Hua beside 实验室 —, never a person's given name)
             let n_parts = t.tok.parts.len();
-            for k in (1..n_parts).filter(|_| n_parts >= 3) {
+            let split = n_parts >= 3 || (n_parts == 2 && org_context);
+            for k in (1..n_parts).filter(|_| split) {
                 let left: String = t.tok.parts[..k].concat();
                 let right: String = t.tok.parts[k..].concat();
                 if let (Some(&l), Some(&r)) = (self.vocab.get(&left), self.vocab.get(&right)) {

@@ -35,6 +35,14 @@ pub(crate) const SURNAME_MISMATCH: f64 = 0.7;
 pub(crate) const SURNAME_EXACT: f64 = 0.99;
 /// Factor applied when both names carry numbers that do not agree.
 pub(crate) const NUMBER_MISMATCH: f64 = 0.95;
+/// Factor when the differing numbers are those of institutes, academies or factories (the 54th
+/// and the 45th research institute of one group are different parties).
+pub(crate) const NUMBERED_UNIT_MISMATCH: f64 = 0.6;
+/// Weight factor of the words naming a child unit's parent (中国科学院 in 中国科学院计算技术研究所).
+pub(crate) const PARENT_WEIGHT: f32 = 0.3;
+/// Factor when a parent–child name's unit (研究所) has no partner in the other name (CETC's
+/// 49th institute vs "China 49 Group").
+pub(crate) const CHILD_UNIT_MISSING: f64 = 0.7;
 /// Weight cap of a number token (fund VII vs VIII, institute 14 vs 48: weak evidence).
 pub(crate) const NUMBER_WEIGHT: f32 = 2.5;
 /// Token weight = idf ^ IDF_POWER (rare tokens weigh much more than common ones).
@@ -48,6 +56,8 @@ pub(crate) const LEGAL_WEIGHT: f32 = 2.0;
 pub enum NameFactor {
     /// Both names carry numbers that do not agree (14th vs 48th institute).
     NumberMismatch { factor: f64 },
+    /// The unit ending a parent–child name (研究所) has no partner in the other name.
+    ChildUnitMissing { factor: f64 },
     /// A Chinese person's surname has no partner of the same key or a listed romanisation.
     SurnameMismatch { factor: f64 },
     /// Organizations: distinctive words only one name has (an unmatched place counts half).
@@ -63,6 +73,7 @@ impl NameFactor {
     pub fn factor(&self) -> f64 {
         match *self {
             NameFactor::NumberMismatch { factor }
+            | NameFactor::ChildUnitMissing { factor }
             | NameFactor::SurnameMismatch { factor }
             | NameFactor::ExtraWords { factor, .. }
             | NameFactor::LegalFormDiffers { factor }
@@ -363,10 +374,20 @@ pub(crate) fn compare_tokens(
         }
     };
     if num_unmatched(a, used_a) && num_unmatched(b, used_b) {
+        let unit = |side: &[WTok]| side.iter().any(|t| crate::text::is_unit(&t.tok));
+        let factor = if unit(a) && unit(b) {
+            NUMBERED_UNIT_MISMATCH
+        } else {
+            NUMBER_MISMATCH
+        };
+        apply(&mut score, NameFactor::NumberMismatch { factor });
+    }
+    let child_missing = |side: &[WTok], used: &[bool]| side.iter().zip(used).any(|(t, &u)| t.tok.child_unit && !u);
+    if child_missing(a, used_a) || child_missing(b, used_b) {
         apply(
             &mut score,
-            NameFactor::NumberMismatch {
-                factor: NUMBER_MISMATCH,
+            NameFactor::ChildUnitMissing {
+                factor: CHILD_UNIT_MISSING,
             },
         );
     }

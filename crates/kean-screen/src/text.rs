@@ -37,8 +37,17 @@ pub struct Token {
     pub parts: Vec<String>,
     /// The surname of a Chinese person name (must agree for a person match).
     pub surname: bool,
-    /// The token was in parentheses (a qualifier such as a country or an acronym).
+    /// The token was in parentheses (a qualifier such as a country or an acronym), or names the
+    /// parent of a numbered or named unit (中国电子科技集团公司 in …第五十四研究所).
     pub qualifier: bool,
+    /// The token's English comes from the CC-CEDICT lexicon (not kean's vocabulary).
+    pub lexicon: bool,
+    /// The token names the parent of a child unit (中国科学院 in 中国科学院计算技术研究所): a
+    /// qualifier that weighs little, so that the child's own words decide.
+    pub parent: bool,
+    /// The unit that ends a parent–child name (研究所 in …第五十四研究所): the other name must
+    /// have it too.
+    pub child_unit: bool,
 }
 
 impl Token {
@@ -54,6 +63,9 @@ impl Token {
             parts: Vec::new(),
             surname: false,
             qualifier: false,
+            lexicon: false,
+            parent: false,
+            child_unit: false,
         }
     }
 
@@ -112,7 +124,10 @@ pub fn normalize(s: &str) -> String {
     for c in stripped.chars() {
         if c.is_alphanumeric() {
             for l in c.to_lowercase() {
-                if zh::is_han(l) {
+                if l == '〇' {
+                    // the ideographic zero of numbered institutes (第七〇一研究所)
+                    folded.push('零');
+                } else if zh::is_han(l) {
                     folded.push(zh::t2s(l));
                 } else {
                     fold_special(l, &mut folded);
@@ -463,10 +478,95 @@ pub fn canon_word(w: &str) -> String {
     w.to_string()
 }
 
+/// English keys of the units an institution is made of (institute, academy, factory …): a
+/// number beside one names a numbered unit (第五十四研究所 → 54 institute).
+const UNIT_KEYS: &[&str] = &[
+    "institute",
+    "academy",
+    "university",
+    "college",
+    "laboratory",
+    "center",
+    "factory",
+    "plant",
+    "base",
+    "branch",
+    "bureau",
+    "department",
+    "office",
+    "administration",
+    "shipyard",
+];
+
+/// Is the token an institution unit (institute, academy, factory …)?
+pub fn is_unit(t: &Token) -> bool {
+    t.class == TokenClass::Word && t.keys().any(|k| UNIT_KEYS.contains(&k))
+}
+
+/// Parent–child names written parent first (中国科学院 | 计算技术研究所, 中国电子科技集团公司 |
+/// 第五十四研究所): the parent's words become qualifiers — optional, a conflict only when both
+/// names name different parents — since English lists often write the child alone or child
+/// first ("54th Research Institute of China", "Institute of Computing Technology").
+fn mark_parent(toks: &mut [Token]) {
+    let Some(last) = toks.iter().rposition(|t| t.class != TokenClass::Legal && !t.optional) else {
+        return;
+    };
+    if !is_unit(&toks[last]) {
+        return;
+    }
+    // the child's own unit words (research institute) end the name
+    let mut start = last;
+    while start > 0
+        && (is_unit(&toks[start - 1]) || toks[start - 1].optional)
+        && toks[start - 1].class == TokenClass::Word
+    {
+        start -= 1;
+    }
+    // numbered child: everything before its number is the parent
+    let boundary = if start > 0 && toks[start - 1].class == TokenClass::Number {
+        Some(start - 1)
+    } else {
+        // a named child: everything up to the previous unit (or legal form) is the parent
+        toks[..start]
+            .iter()
+            .rposition(|t| is_unit(t) || t.class == TokenClass::Legal)
+            .map(|p| p + 1)
+            .filter(|&p| p < start && toks[p..start].iter().any(|t| !t.optional))
+    };
+    let Some(b) = boundary else { return };
+    if b == 0 {
+        return;
+    }
+    for t in &mut toks[..b] {
+        if t.class == TokenClass::Word {
+            t.optional = true;
+            t.qualifier = true;
+            t.parent = true;
+        }
+    }
+    toks[last].child_unit = true;
+}
+
 /// Parse the dictionary notation of a Chinese word into tokens.
 fn dict_tokens(word: &zh::DictWord, src: &str, out: &mut Vec<Token>) {
     if let Some(key) = word.legal {
         out.push(Token::legal(key, src));
+        return;
+    }
+    let lexicon = word.source == zh::WordSource::Lexicon;
+    if lexicon && word.tokens.len() == 1 && !word.place {
+        // a lexicon word keeps its pinyin (a brand may be written in pinyin) and gains its
+        // glosses as alternatives (计算 → jisuan | computing)
+        let chars: Vec<char> = src.chars().collect();
+        let mut t = phonetic_token(&chars);
+        t.lexicon = true;
+        for a in word.tokens[0].0.iter().map(|a| canon_word(a)) {
+            if a != t.key && !t.alts.contains(&a) {
+                t.alts.push(a);
+            }
+        }
+        t.optional = word.tokens[0].1;
+        out.push(t);
         return;
     }
     for (alts, optional) in &word.tokens {
@@ -476,6 +576,7 @@ fn dict_tokens(word: &zh::DictWord, src: &str, out: &mut Vec<Token>) {
         t.alts = keys.collect();
         t.optional = *optional;
         t.place = word.place;
+        t.lexicon = lexicon;
         out.push(t);
     }
 }
@@ -505,6 +606,18 @@ fn phonetic_token(chars: &[char]) -> Token {
 /// dictionary; runs of characters not in the dictionary become one whole-word pinyin token
 /// (华为 → huawei, 大华 → dahua).
 fn segment_org(chars: &[char], out: &mut Vec<Token>) {
+    let mut toks = Vec::new();
+    segment_words(chars, &mut toks);
+    mark_parent(&mut toks);
+    out.append(&mut toks);
+}
+
+/// A numeral run before a unit character (五十四所, 九院) is a number even without 第.
+fn numbered_unit_at(chars: &[char], j: usize) -> bool {
+    chars.get(j).is_some_and(|c| "所院厂室部局处中基".contains(*c))
+}
+
+fn segment_words(chars: &[char], out: &mut Vec<Token>) {
     let d = zh::dict();
     let mut unknown: Vec<char> = Vec::new();
     let mut i = 0;
@@ -514,24 +627,28 @@ fn segment_org(chars: &[char], out: &mut Vec<Token>) {
         let mut best = None;
         for len in 1..=max {
             buf.push(chars[i + len - 1]);
-            if let Some(w) = d.words.get(buf.as_str()) {
+            if let Some(w) = d.words.get(buf.as_str())
+                && !is_lexicon_word(w)
+            {
                 best = Some((len, w));
             }
         }
         best
     };
     while i < chars.len() {
-        // 第十四 → 14
-        if chars[i] == '第' {
-            let mut j = i + 1;
+        // 第十四 → 14; 五十四所 → 54 institute
+        let ordinal = chars[i] == '第';
+        if ordinal || (zh::is_numeral_char(chars[i]) && (i == 0 || !zh::is_numeral_char(chars[i - 1]))) {
+            let first = if ordinal { i + 1 } else { i };
+            let mut j = first;
             while j < chars.len() && zh::is_numeral_char(chars[j]) {
                 j += 1;
             }
-            if j > i + 1 {
-                let s: String = chars[i + 1..j].iter().collect();
+            if j > first && (ordinal || numbered_unit_at(chars, j)) {
+                let s: String = chars[first..j].iter().collect();
                 if let Some(n) = zh::chinese_number(&s) {
                     if !unknown.is_empty() {
-                        out.push(phonetic_token(&unknown));
+                        unknown_run(&unknown, out);
                         unknown.clear();
                     }
                     let src: String = chars[i..j].iter().collect();
@@ -551,7 +668,7 @@ fn segment_org(chars: &[char], out: &mut Vec<Token>) {
                     || longest_at(i + 1).is_some_and(|(l, _)| l > 1) =>
             {
                 if !unknown.is_empty() {
-                    out.push(phonetic_token(&unknown));
+                    unknown_run(&unknown, out);
                     unknown.clear();
                 }
                 let src: String = chars[i..i + len].iter().collect();
@@ -565,7 +682,50 @@ fn segment_org(chars: &[char], out: &mut Vec<Token>) {
         }
     }
     if !unknown.is_empty() {
-        out.push(phonetic_token(&unknown));
+        unknown_run(&unknown, out);
+    }
+}
+
+/// A one-word gloss of the lexicon (计算 → computing): used only when it covers a whole run of
+/// characters the vocabulary does not know, never to split a transliteration (埃科达因).
+fn is_lexicon_word(w: &zh::DictWord) -> bool {
+    w.source == zh::WordSource::Lexicon && w.tokens.len() == 1
+}
+
+/// Characters the vocabulary does not know: lexicon words when they cover the whole run
+/// exactly (at most three of them), else one pinyin token (a brand or a transliteration).
+fn unknown_run(run: &[char], out: &mut Vec<Token>) {
+    let d = zh::dict();
+    let n = run.len();
+    // cover[i]: a split of run[i..] into lexicon words, as the lengths of its words
+    let mut cover: Vec<Option<Vec<usize>>> = vec![None; n + 1];
+    cover[n] = Some(Vec::new());
+    for i in (0..n).rev() {
+        for len in (2..=4.min(n - i)).rev() {
+            let w: String = run[i..i + len].iter().collect();
+            if d.words.get(w.as_str()).is_some_and(is_lexicon_word)
+                && let Some(rest) = &cover[i + len]
+                && rest.len() < 3
+            {
+                let mut v = vec![len];
+                v.extend(rest);
+                cover[i] = Some(v);
+                break;
+            }
+        }
+    }
+    match &cover[0] {
+        Some(lens) if !lens.is_empty() => {
+            let mut i = 0;
+            for &len in lens {
+                let src: String = run[i..i + len].iter().collect();
+                if let Some(w) = d.words.get(src.as_str()) {
+                    dict_tokens(w, &src, out);
+                }
+                i += len;
+            }
+        }
+        _ => out.push(phonetic_token(run)),
     }
 }
 
@@ -633,7 +793,17 @@ pub fn tokenize(name: &str, hint: NameHint) -> Vec<Token> {
     let mut main = String::with_capacity(name.len());
     let mut inner = String::new();
     let mut depth = 0usize;
-    for c in name.chars() {
+    let chars: Vec<char> = name.chars().collect();
+    let han = |c: Option<&char>| c.is_some_and(|&c| zh::is_han(zh::t2s(c)));
+    for (i, &c) in chars.iter().enumerate() {
+        // spaces (half- or full-width) inside a Chinese name do not split its words
+        // (北京 理工 大学, 中国电子科技集团公司　第五十四研究所)
+        if c.is_whitespace() && han(i.checked_sub(1).and_then(|j| chars.get(j))) && {
+            let next = chars[i..].iter().find(|c| !c.is_whitespace());
+            han(next)
+        } {
+            continue;
+        }
         match c {
             '(' | '（' | '[' => {
                 depth += 1;
@@ -668,6 +838,13 @@ pub fn tokenize(name: &str, hint: NameHint) -> Vec<Token> {
 
 /// Tokenize an already normalized name.
 pub fn tokenize_normalized(norm: &str, hint: NameHint) -> Vec<Token> {
+    let digits_in_han;
+    let norm = if norm.bytes().any(|b| b.is_ascii_digit()) && norm.chars().any(zh::is_han) {
+        digits_in_han = han_digits(norm);
+        digits_in_han.as_str()
+    } else {
+        norm
+    };
     let mut out = Vec::new();
     // split into pieces: Han runs and other words
     let mut latin_words: Vec<String> = Vec::new();
@@ -731,6 +908,38 @@ pub fn tokenize_normalized(norm: &str, hint: NameHint) -> Vec<Token> {
         }
     }
     latin_tokens(&latin_words, !han_runs.is_empty(), &mut out);
+    out
+}
+
+/// Arabic digits written inside a Chinese name (第54研究所, 十4所) as Chinese numerals, so the
+/// number stays with its unit: 第54研究所 → 第五四研究所 (= 54).
+fn han_digits(norm: &str) -> String {
+    const ZH: [char; 10] = ['〇', '一', '二', '三', '四', '五', '六', '七', '八', '九'];
+    let chars: Vec<char> = norm.chars().collect();
+    let mut out = String::with_capacity(norm.len() * 2);
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i].is_ascii_digit() {
+            let mut j = i;
+            while j < chars.len() && chars[j].is_ascii_digit() {
+                j += 1;
+            }
+            // only an ordinal (第54) or a numbered unit (54所): a brand's number stays (奇虎360)
+            let ordinal = i > 0 && chars[i - 1] == '第';
+            let unit = numbered_unit_at(&chars, j);
+            if (ordinal || unit) && j - i <= 4 {
+                for c in &chars[i..j] {
+                    out.push(ZH[c.to_digit(10).unwrap_or(0) as usize]);
+                }
+            } else {
+                out.extend(&chars[i..j]);
+            }
+            i = j;
+        } else {
+            out.push(chars[i]);
+            i += 1;
+        }
+    }
     out
 }
 
@@ -802,7 +1011,9 @@ fn latin_tokens(words: &[String], has_han: bool, out: &mut Vec<Token>) {
         }
         let w = &words[i];
         let mut t = Token::word(canon_word(w), w);
-        if STOPWORDS.contains(&w.as_str()) && (n > 1 || has_han) {
+        // "No. 11 Research Institute": the abbreviation of "number" before a number
+        let numero = w == "no" && words.get(i + 1).is_some_and(|x| x.bytes().all(|b| b.is_ascii_digit()));
+        if numero || (STOPWORDS.contains(&w.as_str()) && (n > 1 || has_han)) {
             t.optional = true;
         } else if w.bytes().all(|b| b.is_ascii_digit()) {
             t.class = TokenClass::Number;
@@ -820,6 +1031,14 @@ fn latin_tokens(words: &[String], has_han: bool, out: &mut Vec<Token>) {
             t.qualifier = true;
         }
         t.place = places.contains(t.key.as_str());
+        if t.class == TokenClass::Word && !t.optional && !t.place {
+            // Wade–Giles spellings of Chinese names (Tse-tung, Hsiao-ping) also as pinyin
+            for v in zh::wade_giles_variants(w) {
+                if v != t.key && !t.alts.contains(&v) {
+                    t.alts.push(v);
+                }
+            }
+        }
         out.push(t);
         i += 1;
     }
@@ -1006,9 +1225,8 @@ mod tests {
             vec![
                 "china",
                 "electronic",
-                "science",
                 "technology",
-                "@group",
+                "cetc",
                 "14",
                 "research",
                 "institute"

@@ -520,6 +520,71 @@ fn screen_command_matches_chinese_names_to_latin_entries() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("junk.bin"));
 }
 
+/// Issue 13: Chinese names reach English-only entries through translation, the report says per
+/// list how many entries have Chinese names and how many more translation reaches, and the
+/// bureau's vocabulary file is taken — or refused naming its line.
+#[test]
+fn screen_command_translates_institution_names_and_reports_coverage() {
+    let Some(lists) = shared_lists() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("q.csv");
+    std::fs::write(
+        &input,
+        "id,name\nq1,北京理工大學\nq2,中国电子科技集团公司第五十四研究所\nq3,中国电子科技集团公司第十五研究所\n",
+    )
+    .unwrap();
+    let bis = lists.join("us_bis_entity_list_2025-11-08.json");
+    let vocab = dir.path().join("bureau.tsv");
+    std::fs::write(&vocab, "# bureau words\n晋科\tjinke\n").unwrap();
+    let out = kean(&[
+        "screen",
+        "--list",
+        bis.to_str().unwrap(),
+        "--input",
+        input.to_str().unwrap(),
+        "--vocabulary",
+        vocab.to_str().unwrap(),
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    let results = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        results
+            .lines()
+            .any(|r| r.starts_with("q1,") && r.contains("Beijing Institute of Technology")),
+        "{results}"
+    );
+    assert!(
+        results
+            .lines()
+            .any(|r| r.starts_with("q2,") && r.contains("54th Research Institute of China")),
+        "{results}"
+    );
+    assert!(
+        !results.lines().any(|r| r.starts_with("q3,")),
+        "no 15th institute is listed: {results}"
+    );
+    assert!(err.contains("vocabulary") && err.contains("1 entries added"), "{err}");
+    assert!(
+        err.contains("with a Chinese name") && err.contains("reached from Chinese through translation"),
+        "{err}"
+    );
+
+    std::fs::write(&vocab, "晋科\tjinke\nbad line\n").unwrap();
+    let out = kean(&[
+        "screen",
+        "--list",
+        bis.to_str().unwrap(),
+        "--input",
+        input.to_str().unwrap(),
+        "--vocabulary",
+        vocab.to_str().unwrap(),
+    ]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("bureau.tsv") && err.contains("line 2"), "{err}");
+}
+
 /// Served without the demo, a new database has no account: the login page
 /// says how to create the first administrator at the machine, and stops
 /// saying it once an account exists; `kean user list` names each account's
