@@ -219,7 +219,9 @@ impl Classifier {
             }
             let tokens = self.segment(text);
             for i in 0..tokens.len() {
-                let Some(candidates) = self.by_first_token.get(&tokens[i]) else { continue };
+                let Some(candidates) = self.by_first_token.get(&tokens[i]) else {
+                    continue;
+                };
                 for &t in candidates {
                     let term = &self.terms[t];
                     if tokens.len() - i >= term.tokens.len() && tokens[i..i + term.tokens.len()] == term.tokens[..] {
@@ -257,7 +259,16 @@ impl Classifier {
         let mut out: Vec<Suggestion> = per_item
             .into_iter()
             .filter_map(|(i, mut matched)| {
-                matched.sort_by(|a, b| b.contribution.total_cmp(&a.contribution).then_with(|| a.term.cmp(&b.term)));
+                matched.sort_by(|a, b| {
+                    b.contribution
+                        .total_cmp(&a.contribution)
+                        .then_with(|| a.term.cmp(&b.term))
+                });
+                // Related terms describe a field, not the item: they add to
+                // an item a core term has found, never suggest it alone.
+                if !matched.iter().any(|m| m.kind == TermKind::Core) {
+                    return None;
+                }
                 let raw: f64 = matched.iter().map(|m| m.contribution).sum();
                 let score = 1.0 - (-raw / SCALE).exp();
                 (score >= threshold).then(|| {

@@ -7,7 +7,8 @@ use std::collections::HashSet;
 use std::fmt;
 
 /// The chokepoint seed's header (`chokepoint_35_kjrb2018.csv`).
-pub const CHOKEPOINT_SEED_HEADER: &str = "seq,technology,kjrb_article_title,position_confidence,industry_chain_suggestion";
+pub const CHOKEPOINT_SEED_HEADER: &str =
+    "seq,technology,kjrb_article_title,position_confidence,industry_chain_suggestion";
 /// The catalogue seed's header (`export_tech_catalog_partial.csv`).
 pub const CATALOGUE_SEED_HEADER: &str = "edition,part,seq,code,name,control_point_excerpt,verification,source";
 /// kean's own dictionary header; `terms` and `related_terms` are `;`-separated.
@@ -106,7 +107,11 @@ pub fn parse_dictionary(bytes: &[u8]) -> Result<Dictionary, ParseError> {
             continue;
         }
         if !keys.insert((item.dictionary, item.key())) {
-            let (col, what) = if item.code.is_empty() { (name_col(format), "name") } else { (code_col(format), "code") };
+            let (col, what) = if item.code.is_empty() {
+                (name_col(format), "name")
+            } else {
+                (code_col(format), "code")
+            };
             return Err(err(
                 line,
                 Some((col + 1, columns[col])),
@@ -147,11 +152,13 @@ fn required<'a>(line: u64, columns: &[&str], i: usize, value: &'a str) -> Result
 
 fn chokepoint_seed_row<'a>(line: u64, columns: &[&str], field: &dyn Fn(usize) -> &'a str) -> Result<Item, ParseError> {
     let seq = required(line, columns, 0, field(0))?;
-    let n: u32 = seq
-        .parse()
-        .ok()
-        .filter(|n| *n > 0)
-        .ok_or_else(|| err(line, Some((1, columns[0])), format!("'{seq}' is not a positive whole number")))?;
+    let n: u32 = seq.parse().ok().filter(|n| *n > 0).ok_or_else(|| {
+        err(
+            line,
+            Some((1, columns[0])),
+            format!("'{seq}' is not a positive whole number"),
+        )
+    })?;
     let name = required(line, columns, 1, field(1))?;
     let confidence = required(line, columns, 3, field(3))?;
     if !["confirmed", "inferred", "order-consistent"]
@@ -207,7 +214,11 @@ fn catalogue_seed_row<'a>(
     let deleted = part.contains("删除");
     let seq = field(2);
     if !seq.is_empty() && seq.parse::<u32>().is_err() {
-        return Err(err(line, Some((3, columns[2])), format!("'{seq}' is not a whole number")));
+        return Err(err(
+            line,
+            Some((3, columns[2])),
+            format!("'{seq}' is not a whole number"),
+        ));
     }
     let code = field(3);
     if !code.is_empty() {
@@ -238,8 +249,12 @@ fn check_code(code: &str, control: ExportControl) -> Result<(), String> {
         return Err(format!("'{code}' is not 6 digits followed by J or X"));
     }
     match (b[6], control) {
-        (b'J', ExportControl::Restricted) => Err(format!("'{code}' ends in J (prohibited) but is listed as restricted")),
-        (b'X', ExportControl::Prohibited) => Err(format!("'{code}' ends in X (restricted) but is listed as prohibited")),
+        (b'J', ExportControl::Restricted) => {
+            Err(format!("'{code}' ends in J (prohibited) but is listed as restricted"))
+        }
+        (b'X', ExportControl::Prohibited) => {
+            Err(format!("'{code}' ends in X (restricted) but is listed as prohibited"))
+        }
         _ => Ok(()),
     }
 }
@@ -324,7 +339,8 @@ impl Dictionary {
     pub fn with_terms_from(mut self, terms: &Dictionary) -> Dictionary {
         for item in &mut self.items {
             let Some(known) = terms.items.iter().find(|k| {
-                k.dictionary == item.dictionary && ((!item.code.is_empty() && k.code == item.code) || k.name == item.name)
+                k.dictionary == item.dictionary
+                    && ((!item.code.is_empty() && k.code == item.code) || k.name == item.name)
             }) else {
                 continue;
             };
