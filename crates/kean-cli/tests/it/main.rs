@@ -13,6 +13,7 @@ mod account;
 mod audit;
 mod backup;
 mod browser;
+mod classify;
 mod confidentiality;
 mod data;
 mod demo_and_cli;
