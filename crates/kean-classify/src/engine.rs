@@ -6,8 +6,9 @@
 use crate::model::{DictionaryKind, Item, TermKind};
 use jieba_rs::Jieba;
 use rayon::prelude::*;
+use rustc_hash::FxHashMap as HashMap;
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
+use std::borrow::Cow;
 
 /// Suggestions below this score are not reported (scores are in [0, 1]).
 pub const DEFAULT_THRESHOLD: f64 = 0.45;
@@ -133,6 +134,15 @@ fn normalise(token: &str) -> String {
     token.to_lowercase()
 }
 
+/// Lower case without allocating for the words that are already.
+fn normalise_cow(token: &str) -> Cow<'_, str> {
+    if token.chars().any(char::is_uppercase) {
+        Cow::Owned(token.to_lowercase())
+    } else {
+        Cow::Borrowed(token)
+    }
+}
+
 fn is_skipped(token: &str) -> bool {
     token.chars().all(char::is_whitespace)
 }
@@ -147,7 +157,7 @@ impl Classifier {
             }
         }
         // How many items list each term: a term several items share says less.
-        let mut df: HashMap<String, usize> = HashMap::new();
+        let mut df: HashMap<String, usize> = HashMap::default();
         for item in &items {
             let mut seen: Vec<String> = item.terms.iter().map(|t| normalise(&t.text)).collect();
             seen.sort();
@@ -158,7 +168,7 @@ impl Classifier {
         }
         let n = items.len().max(1) as f64;
         let mut terms = vec![];
-        let mut by_first_token: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut by_first_token: HashMap<String, Vec<usize>> = HashMap::default();
         for (i, item) in items.iter().enumerate() {
             for t in &item.terms {
                 let tokens: Vec<String> = jieba
@@ -196,19 +206,23 @@ impl Classifier {
 
     /// The words jieba cuts a text into (as matched: lower case, no blanks).
     pub fn segment(&self, text: &str) -> Vec<String> {
+        self.words(text).into_iter().map(Cow::into_owned).collect()
+    }
+
+    fn words<'a>(&self, text: &'a str) -> Vec<Cow<'a, str>> {
         self.jieba
             .cut(text, false)
-            .iter()
+            .into_iter()
             .map(|w| w.word)
             .filter(|w| !is_skipped(w))
-            .map(normalise)
+            .map(normalise_cow)
             .collect()
     }
 
     /// Every item scoring at least `threshold`, best first (ties by code).
     pub fn classify(&self, doc: &Document, threshold: f64) -> Vec<Suggestion> {
         // term index -> (fields found in, occurrences)
-        let mut found: HashMap<usize, (Vec<Field>, u32)> = HashMap::new();
+        let mut found: HashMap<usize, (Vec<Field>, u32)> = HashMap::default();
         for (field, text) in [
             (Field::Title, &doc.title),
             (Field::Keywords, &doc.keywords),
@@ -224,7 +238,12 @@ impl Classifier {
                 };
                 for &t in candidates {
                     let term = &self.terms[t];
-                    if tokens.len() - i >= term.tokens.len() && tokens[i..i + term.tokens.len()] == term.tokens[..] {
+                    if tokens.len() - i >= term.tokens.len()
+                        && tokens[i..i + term.tokens.len()]
+                            .iter()
+                            .zip(&term.tokens)
+                            .all(|(a, b)| **a == **b)
+                    {
                         let e = found.entry(t).or_default();
                         if !e.0.contains(&field) {
                             e.0.push(field);
@@ -234,7 +253,7 @@ impl Classifier {
                 }
             }
         }
-        let mut per_item: HashMap<usize, Vec<MatchedTerm>> = HashMap::new();
+        let mut per_item: HashMap<usize, Vec<MatchedTerm>> = HashMap::default();
         for (t, (mut fields, occurrences)) in found {
             let term = &self.terms[t];
             fields.sort();
