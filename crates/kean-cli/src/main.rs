@@ -474,6 +474,7 @@ fn classify(
 ) -> ExitCode {
     let started = std::time::Instant::now();
     let mut items = vec![];
+    let mut replaced = 0;
     for path in dictionaries {
         let bytes = match std::fs::read(path) {
             Ok(b) => b,
@@ -492,10 +493,26 @@ fn classify(
                         format!(", {} deleted items not suggested", d.deleted.len())
                     }
                 );
-                items.extend(d.items);
+                // The same item in a later file (an edited list after its
+                // seed) replaces the earlier one: one suggestion per item.
+                for item in d.items {
+                    match items
+                        .iter()
+                        .position(|i: &kean_classify::Item| i.dictionary == item.dictionary && i.key() == item.key())
+                    {
+                        Some(at) => {
+                            replaced += 1;
+                            items[at] = item;
+                        }
+                        None => items.push(item),
+                    }
+                }
             }
             Err(e) => return fail(format!("--dictionary {}: {e}", path.display())),
         }
+    }
+    if replaced > 0 {
+        eprintln!("{replaced} items given again in a later dictionary file: the later one is used");
     }
     let queries = match std::fs::read(input) {
         Ok(b) => match kean_classify::read_queries(&b) {

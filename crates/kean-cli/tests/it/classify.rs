@@ -93,6 +93,29 @@ fn classify_suggests_items_from_seed_files_with_the_terms_that_matched() {
         "a farming project gets nothing: {text}"
     );
     assert!(!text.contains("中国传统建筑技术"), "deleted items are never suggested");
+
+    // An edited list in kean's format after its seed: its terms replace the
+    // seed item's, so 光刻机 is found once, by the edited term only.
+    let edited = write(
+        dir.path(),
+        "edited.csv",
+        "dictionary,code,name,group,edition,description,terms,related_terms,source\nchokepoint,CP01,光刻机,集成电路-制造装备,2026,,纳米定位台,,edited\n",
+    );
+    let out = kean(&[
+        "classify",
+        "--dictionary",
+        &cp,
+        "--dictionary",
+        &edited,
+        "--input",
+        &input,
+    ]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        !text.contains("CP01"),
+        "双工件台 is no longer a term of the edited 光刻机: {text}"
+    );
 }
 
 #[test]
