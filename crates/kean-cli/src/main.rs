@@ -128,6 +128,23 @@ enum Command {
         #[arg(long)]
         vocabulary: Option<std::path::PathBuf>,
     },
+    /// Suggest the chokepoint technologies (卡脖子技术清单) and export-controlled
+    /// technologies (禁止出口限制出口技术目录) that projects' texts are about.
+    /// Dictionary files: the chokepoint seed CSV, the catalogue seed CSV or
+    /// kean's own dictionary CSV (detected from the header). PROJECTS.csv has
+    /// the header id,title,abstract,keywords.
+    Classify {
+        /// A dictionary file; repeat for several.
+        #[arg(long = "dictionary", required = true)]
+        dictionaries: Vec<std::path::PathBuf>,
+        /// The projects to classify.
+        #[arg(long)]
+        input: std::path::PathBuf,
+        /// Where to write the suggestions (default: standard output). Header:
+        /// query_id,dictionary,item_code,item_name,score,matched_terms
+        #[arg(long)]
+        output: Option<std::path::PathBuf>,
+    },
     /// Manage the restricted-party lists kept in the platform.
     Lists {
         #[command(subcommand)]
@@ -334,6 +351,11 @@ async fn main() -> ExitCode {
             threshold,
             vocabulary,
         } => screen(&lists, &input, output.as_deref(), threshold, vocabulary.as_deref()),
+        Command::Classify {
+            dictionaries,
+            input,
+            output,
+        } => classify(&dictionaries, &input, output.as_deref()),
         Command::Import {
             kind,
             file,
@@ -460,6 +482,92 @@ fn screen(
         }
         Err(e) => fail(format!("--input {}: {e}", input.display())),
     }
+}
+
+/// `kean classify`: every file is read and checked before anything is
+/// classified, and the results are written only when all went well.
+fn classify(
+    dictionaries: &[std::path::PathBuf],
+    input: &std::path::Path,
+    output: Option<&std::path::Path>,
+) -> ExitCode {
+    let started = std::time::Instant::now();
+    let mut items = vec![];
+    let mut replaced = 0;
+    for path in dictionaries {
+        let bytes = match std::fs::read(path) {
+            Ok(b) => b,
+            Err(e) => return fail(format!("--dictionary {}: cannot read: {e}", path.display())),
+        };
+        match kean_classify::load_dictionary(&bytes) {
+            Ok(d) => {
+                eprintln!(
+                    "dictionary {}: {} items ({:?}{})",
+                    path.display(),
+                    d.items.len(),
+                    d.format,
+                    if d.deleted.is_empty() {
+                        String::new()
+                    } else {
+                        format!(", {} deleted items not suggested", d.deleted.len())
+                    }
+                );
+                // The same item in a later file (an edited list after its
+                // seed) replaces the earlier one: one suggestion per item.
+                for item in d.items {
+                    match items
+                        .iter()
+                        .position(|i: &kean_classify::Item| i.dictionary == item.dictionary && i.key() == item.key())
+                    {
+                        Some(at) => {
+                            replaced += 1;
+                            items[at] = item;
+                        }
+                        None => items.push(item),
+                    }
+                }
+            }
+            Err(e) => return fail(format!("--dictionary {}: {e}", path.display())),
+        }
+    }
+    if replaced > 0 {
+        eprintln!("{replaced} items given again in a later dictionary file: the later one is used");
+    }
+    let queries = match std::fs::read(input) {
+        Ok(b) => match kean_classify::read_queries(&b) {
+            Ok(q) => q,
+            Err(e) => return fail(format!("--input {}: {e}", input.display())),
+        },
+        Err(e) => return fail(format!("--input {}: cannot read: {e}", input.display())),
+    };
+    let classifier = kean_classify::Classifier::new(items);
+    let (csv, summary) = kean_classify::results_csv(&classifier, &queries, kean_classify::DEFAULT_THRESHOLD);
+    let written = match output {
+        Some(p) => std::fs::write(p, &csv).map_err(|e| format!("--output {}: cannot write: {e}", p.display())),
+        None => {
+            use std::io::Write;
+            std::io::stdout()
+                .lock()
+                .write_all(&csv)
+                .map_err(|e| format!("cannot write to standard output: {e}"))
+        }
+    };
+    if let Err(e) = written {
+        return fail(e);
+    }
+    eprintln!(
+        "classified {} texts against {} items in {:.1} s: {} suggestions for {} texts at threshold {}{}",
+        summary.queries,
+        classifier.items().len(),
+        started.elapsed().as_secs_f64(),
+        summary.suggestions,
+        summary.queries_with_suggestions,
+        kean_classify::DEFAULT_THRESHOLD,
+        output
+            .map(|p| format!(", written to {}", p.display()))
+            .unwrap_or_default()
+    );
+    ExitCode::SUCCESS
 }
 
 fn slugs() -> String {

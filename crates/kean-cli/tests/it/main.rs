@@ -14,6 +14,7 @@ mod audit;
 mod audit_view;
 mod backup;
 mod browser;
+mod classify;
 mod confidentiality;
 mod data;
 mod demo_and_cli;
