@@ -59,7 +59,7 @@ local n = 0
 local id = 0
 local token = "$TOKEN"
 function setup(thread) id = id + 1; thread:set("tid", id) end
-function init(args) tid = tonumber(tid) or 0 end
+function init(args) tid = tonumber(tid) or 0; run = args[1] or "0" end
 request = function()
   n = n + 1
   local h = { ["authorization"] = "Bearer " .. token, ["content-type"] = "application/json" }
@@ -73,16 +73,17 @@ request = function()
   elseif r < 9 then
     return wrk.format("GET", "/api/v1/statistics/dashboard", h)
   else
-    local body = string.format('{"contract_no":"SOAK%02d%09d","title":"浸泡测试合同","contract_type":"development","seller_org_id":1,"buyer_name":"晋中浸泡买方%d","buyer_country":"CN","signed_on":"2025-03-02","registered_on":"2025-03-09","contract_value":"1000","tech_value":"800"}', tid, n, n % 97)
+    local body = string.format('{"contract_no":"SOAK%s%02d%09d","title":"浸泡测试合同","contract_type":"development","seller_org_id":1,"buyer_name":"晋中浸泡买方%d","buyer_country":"CN","signed_on":"2025-03-02","registered_on":"2025-03-09","contract_value":"1000","tech_value":"800"}', run, tid, n, n % 97)
     return wrk.format("POST", "/api/v1/registry/tech-contracts", h, body)
   end
 end
 LUA
 
-wrk -t2 -c32 -d60s -s "$DIR/mix.lua" "$BASE" >"$DIR/warmup.txt" 2>&1
+# Each run numbers its new contracts apart (a number taken is a 409).
+wrk -t2 -c32 -d60s -s "$DIR/mix.lua" "$BASE" -- W >"$DIR/warmup.txt" 2>&1
 WARM=$(rss)
 echo "warm-up done: RSS $WARM kB"
-wrk -t2 -c32 -d"$DURATION" --timeout 30s -s "$DIR/mix.lua" "$BASE" >"$DIR/run.txt" 2>&1
+wrk -t2 -c32 -d"$DURATION" --timeout 30s -s "$DIR/mix.lua" "$BASE" -- R >"$DIR/run.txt" 2>&1
 END=$(rss)
 kill "$HOSTILE" 2>/dev/null || true
 cat "$DIR/run.txt"

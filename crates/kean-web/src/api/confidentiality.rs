@@ -143,20 +143,7 @@ pub async fn level_changes(
     u: ApiUser,
     axum::extract::Query(q): axum::extract::Query<std::collections::HashMap<String, String>>,
 ) -> ApiResult {
-    let pending = match q.get("state").map(String::as_str) {
-        None | Some("proposed") => true,
-        Some("all") => false,
-        Some(other) => {
-            return Err(ApiError(AppError::field(
-                ErrorCode::BadRequest,
-                kean_core::FieldError::new(
-                    "state",
-                    format!("“{other}”应为 proposed 或 all"),
-                    format!("'{other}' must be proposed or all"),
-                ),
-            )));
-        }
-    };
+    let pending = pending_only(&q, "proposed")?;
     let list = u.access.level_changes(pending).await?;
     Ok(Json(json!({ "items": list.iter().map(change_json).collect::<Vec<_>>() })).into_response())
 }
@@ -178,4 +165,22 @@ pub async fn decide_level_change(
     let Json(b) = body?;
     let c = u.access.decide_level_change(id, b.approve, &b.note).await?;
     Ok(Json(change_json(&c)).into_response())
+}
+
+/// A list of requests' `state` parameter: `waiting` (the default) for those
+/// waiting for a decision, `all` for every one.
+pub(super) fn pending_only(q: &std::collections::HashMap<String, String>, waiting: &str) -> Result<bool, ApiError> {
+    match q.get("state").map(String::as_str) {
+        None => Ok(true),
+        Some(s) if s == waiting => Ok(true),
+        Some("all") => Ok(false),
+        Some(other) => Err(ApiError(AppError::field(
+            ErrorCode::BadRequest,
+            kean_core::FieldError::new(
+                "state",
+                format!("“{other}”应为 {waiting} 或 all"),
+                format!("'{other}' must be {waiting} or all"),
+            ),
+        ))),
+    }
 }

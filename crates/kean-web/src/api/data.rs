@@ -180,20 +180,7 @@ pub async fn request_export(
 
 /// GET /data-exports?state=pending|all
 pub async fn exports(u: ApiUser, Query(q): Query<std::collections::HashMap<String, String>>) -> ApiResult {
-    let pending = match q.get("state").map(String::as_str) {
-        None | Some("pending") => true,
-        Some("all") => false,
-        Some(other) => {
-            return Err(ApiError(AppError::field(
-                ErrorCode::BadRequest,
-                kean_core::FieldError::new(
-                    "state",
-                    format!("“{other}”应为 pending 或 all"),
-                    format!("'{other}' must be pending or all"),
-                ),
-            )));
-        }
-    };
+    let pending = super::confidentiality::pending_only(&q, "pending")?;
     let list = u.access.data_exports(pending).await?;
     Ok(Json(json!({ "items": list.iter().map(export_json).collect::<Vec<_>>() })).into_response())
 }
