@@ -84,8 +84,11 @@ wrk -t2 -c32 -d60s -s "$DIR/mix.lua" "$BASE" -- W >"$DIR/warmup.txt" 2>&1
 WARM=$(rss)
 echo "warm-up done: RSS $WARM kB"
 wrk -t2 -c32 -d"$DURATION" --timeout 30s -s "$DIR/mix.lua" "$BASE" -- R >"$DIR/run.txt" 2>&1
-END=$(rss)
+# The end's memory with no hostile upload in flight (one raises the server by
+# up to ~100 MB while it is refused).
 kill "$HOSTILE" 2>/dev/null || true
+sleep 5
+END=$(rss)
 cat "$DIR/run.txt"
 errors=$(grep -E "Socket errors|Non-2xx" "$DIR/run.txt" || true)
 server_5xx=$(grep -c "internal error" "$DIR/server.log" || true)
