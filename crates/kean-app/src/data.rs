@@ -60,19 +60,21 @@ impl Access {
     /// it reads: its clearance reaches the level, and above 内部 it is on
     /// the record's need-to-know list.
     async fn reads_level(&self, scope: Scope, kind: Kind, id: i64, level: Classification) -> Result<bool> {
-        let on_list = if level.is_classified() {
-            let uid = self.actor().user_id();
-            self.app
-                .store()
-                .need_to_know(kind, id)
-                .await
-                .map_err(AppError::from_store)?
-                .iter()
-                .any(|n| n.user_id == uid)
-        } else {
-            false
-        };
+        let on_list = level.is_classified() && self.on_need_to_know(kind, id).await?;
         Ok(scope.permits_level(level, on_list))
+    }
+
+    /// Whether the actor is on the record's need-to-know list.
+    async fn on_need_to_know(&self, kind: Kind, id: i64) -> Result<bool> {
+        let uid = self.actor().user_id();
+        Ok(self
+            .app
+            .store()
+            .need_to_know(kind, id)
+            .await
+            .map_err(AppError::from_store)?
+            .iter()
+            .any(|n| n.user_id == uid))
     }
 
     /// The files attached to a record the actor reads, those of a level it
@@ -85,13 +87,12 @@ impl Access {
             .attachments(kind, id)
             .await
             .map_err(AppError::from_store)?;
-        let mut out = Vec::with_capacity(all.len());
-        for a in all {
-            if self.reads_level(scope, kind, id, a.classification).await? {
-                out.push(a);
-            }
-        }
-        Ok(out)
+        // The list is read once, and only if a file is classified.
+        let on_list = all.iter().any(|a| a.classification.is_classified()) && self.on_need_to_know(kind, id).await?;
+        Ok(all
+            .into_iter()
+            .filter(|a| scope.permits_level(a.classification, on_list))
+            .collect())
     }
 
     /// Attaches a file to a record the actor may change. The file's level
@@ -227,7 +228,7 @@ impl Access {
                 ),
             ));
         }
-        if is_important_data(att.kind, &rec.fields) && self.export_in_force(att.record_id).await?.is_none() {
+        if is_important_data(att.kind, &rec.fields) && !self.exports_in_force().await?.contains(&att.record_id) {
             self.append_download_event(&att, false, Some("no_export_approval"))
                 .await?;
             return Err(AppError::new(
@@ -303,17 +304,7 @@ impl Access {
         if important.is_empty() {
             return Ok(());
         }
-        let today = self.today().format("%Y-%m-%d").to_string();
-        let approved: std::collections::HashSet<i64> = self
-            .app
-            .store()
-            .data_exports(Some("approved"), Some(self.actor().user_id()))
-            .await
-            .map_err(AppError::from_store)?
-            .into_iter()
-            .filter(|r| r.valid_until.as_deref().is_some_and(|v| v >= today.as_str()))
-            .map(|r| r.dataset_id)
-            .collect();
+        let approved = self.exports_in_force().await?;
         let missing: Vec<&&Record> = important.iter().filter(|r| !approved.contains(&r.id)).collect();
         let Some(first) = missing.first() else {
             return Ok(());
@@ -348,8 +339,9 @@ impl Access {
         ))
     }
 
-    /// The actor's approved request for `dataset_id` in force today.
-    async fn export_in_force(&self, dataset_id: i64) -> Result<Option<DataExport>> {
+    /// The datasets the actor holds an approved export request in force for
+    /// today.
+    async fn exports_in_force(&self) -> Result<std::collections::HashSet<i64>> {
         let today = self.today().format("%Y-%m-%d").to_string();
         Ok(self
             .app
@@ -358,7 +350,9 @@ impl Access {
             .await
             .map_err(AppError::from_store)?
             .into_iter()
-            .find(|r| r.dataset_id == dataset_id && r.valid_until.as_deref().is_some_and(|v| v >= today.as_str())))
+            .filter(|r| r.valid_until.as_deref().is_some_and(|v| v >= today.as_str()))
+            .map(|r| r.dataset_id)
+            .collect())
     }
 
     /// Requests the export of a dataset's important or core data, for a
@@ -399,13 +393,9 @@ impl Access {
     /// own for everyone else; pending ones only when asked.
     pub async fn data_exports(&self, pending_only: bool) -> Result<Vec<ExportRequest>> {
         let approver = self.may(Action::ApproveDataExport, None);
-        let scope = if approver {
-            self.gate(Action::ApproveDataExport, Some(Kind::Dataset))?
-        } else {
-            self.gate(Action::Read, Some(Kind::Dataset))?
-        };
-        let store = self.app.store();
-        let requests = store
+        let requests = self
+            .app
+            .store()
             .data_exports(
                 pending_only.then_some("pending"),
                 (!approver).then(|| self.actor().user_id()),
@@ -414,7 +404,23 @@ impl Access {
             .map_err(AppError::from_store)?;
         let mut out = Vec::with_capacity(requests.len());
         for request in requests {
-            let rec = store
+            out.push(self.describe_export(request).await?);
+        }
+        Ok(out)
+    }
+
+    /// A request with the name, grade and level of its dataset as the actor
+    /// may read them (the approver: the control record; withheld otherwise).
+    pub async fn describe_export(&self, request: DataExport) -> Result<ExportRequest> {
+        let scope = if self.may(Action::ApproveDataExport, None) {
+            self.gate(Action::ApproveDataExport, Some(Kind::Dataset))?
+        } else {
+            self.gate(Action::Read, Some(Kind::Dataset))?
+        };
+        {
+            let rec = self
+                .app
+                .store()
                 .get(Kind::Dataset, request.dataset_id, scope)
                 .await
                 .map_err(AppError::from_store)?;
@@ -430,14 +436,13 @@ impl Access {
                     Classification::Public,
                 ),
             };
-            out.push(ExportRequest {
+            Ok(ExportRequest {
                 request,
                 dataset_name,
                 data_grade,
                 classification,
-            });
+            })
         }
-        Ok(out)
     }
 
     /// Approves (usable for [`DATA_EXPORT_VALID_DAYS`] days) or rejects a

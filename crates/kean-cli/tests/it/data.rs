@@ -173,6 +173,15 @@ async fn attachments_follow_their_record_their_level_and_the_approval_of_importa
     let (st, _, body) = download(&researcher, data_att).await;
     assert_eq!(st, 403);
     assert!(String::from_utf8_lossy(&body).contains("安全保密管理员"));
+    // The page's download path answers the same.
+    let web_r = Web::login(&s.base, "researcher_a", "Passw0rd2025").await;
+    let (st, page) = web_r.get(&format!("/attachments/{data_att}")).await;
+    assert_eq!(st, 403);
+    assert!(page.contains("安全保密管理员"), "{page}");
+    let web_b = Web::login(&s.base, "liaison_b", "Passw0rd2025").await;
+    let (st, page) = web_b.get(&format!("/attachments/{att}")).await;
+    assert_eq!(st, 404, "another organization's file on the page path");
+    assert!(!page.contains("评审报告"));
     // The registry's export is refused whole while it holds important data
     // without approval, and says how to export the rest.
     let web = Web::login(&s.base, "researcher_a", "Passw0rd2025").await;

@@ -170,12 +170,8 @@ pub async fn request_export(
     }
     let Json(b) = body?;
     let r = u.access.request_data_export(id, &b.purpose, &b.recipient).await?;
-    let list = u.access.data_exports(false).await?;
-    let x = list
-        .iter()
-        .find(|x| x.request.id == r.id)
-        .ok_or_else(|| ApiError(AppError::not_found()))?;
-    Ok((StatusCode::CREATED, Json(export_json(x))).into_response())
+    let x = u.access.describe_export(r).await?;
+    Ok((StatusCode::CREATED, Json(export_json(&x))).into_response())
 }
 
 /// GET /data-exports?state=pending|all
@@ -201,10 +197,6 @@ pub async fn decide(
     let id = id_path(path)?;
     let Json(b) = body?;
     let r = u.access.decide_data_export(id, b.approve, &b.note).await?;
-    let list = u.access.data_exports(false).await?;
-    let x = list
-        .iter()
-        .find(|x| x.request.id == r.id)
-        .ok_or_else(|| ApiError(AppError::not_found()))?;
-    Ok(Json(export_json(x)).into_response())
+    let x = u.access.describe_export(r).await?;
+    Ok(Json(export_json(&x)).into_response())
 }
