@@ -334,11 +334,11 @@ impl FromRequest<AppState> for WebUpload {
             Some(b) if !b.is_empty() => b,
             Some(_) if !file_name.is_empty() => {
                 return Err(bad(
-                    format!("文件 {file_name} 是空的，没有可导入的内容"),
-                    format!("the file {file_name} is empty; there is nothing to import"),
+                    format!("文件 {file_name} 是空的"),
+                    format!("the file {file_name} is empty"),
                 ));
             }
-            _ => return Err(bad("请选择要导入的文件".into(), "choose a file to import".into())),
+            _ => return Err(bad("请选择文件".into(), "choose a file".into())),
         };
         Ok(WebUpload {
             user,
