@@ -13,6 +13,7 @@ pub mod codes;
 pub mod confidentiality;
 pub mod country;
 pub mod error;
+pub mod lifecycle;
 pub mod money;
 pub mod policy;
 pub mod record;

@@ -290,7 +290,10 @@ fn parse_field(f: &Field, raw: &str, today: NaiveDate) -> Result<Value, FieldErr
             if d < min_date() {
                 return Err(err("不能早于1900年".into(), "must not be before 1900".into()));
             }
-            if d > today {
+            if f.future && d.year() > 2100 {
+                return Err(err("不能晚于2100年".into(), "must not be after 2100".into()));
+            }
+            if d > today && !f.future {
                 return Err(err(
                     format!("不能晚于今天（{}）", today),
                     format!("must not be after today ({})", today),
@@ -391,6 +394,12 @@ pub fn validate_under(
     }
     let mut values = BTreeMap::new();
     for f in kind.fields() {
+        // Kept by kean (a project's stage): whatever the input says is not
+        // read; the store never writes it from a form.
+        if f.managed {
+            values.insert(f.name, Value::Null);
+            continue;
+        }
         let text = raw.get(f.name).map(|s| s.trim()).unwrap_or("");
         if text.is_empty() {
             if f.required && (!control_only || is_frame(f)) {

@@ -19,6 +19,7 @@ pub enum Kind {
     Transfer,
     RevenueReport,
     Dataset,
+    Project,
 }
 
 /// Where the organization that "owns" a record (for scoping) comes from.
@@ -90,6 +91,13 @@ pub struct Field {
     /// full only to the roles the policy names
     /// ([`crate::policy::reveals_personal_data`]), masked on every other path.
     pub personal: bool,
+    /// Kept by kean, never by input: shown, listed and filtered like any
+    /// field, but forms, imports and the API's input leave it out and an
+    /// edit keeps it (a project's stage moves only by its lifecycle).
+    pub managed: bool,
+    /// A date that may lie in the future (a project's planned end); other
+    /// dates must not be after today.
+    pub future: bool,
 }
 
 const fn f(name: &'static str, zh: &'static str, en: &'static str, ty: FieldType) -> Field {
@@ -104,6 +112,8 @@ const fn f(name: &'static str, zh: &'static str, en: &'static str, ty: FieldType
         filter: false,
         search: false,
         personal: false,
+        managed: false,
+        future: false,
     }
 }
 
@@ -131,6 +141,18 @@ impl Field {
     const fn personal(mut self) -> Self {
         self.personal = true;
         self
+    }
+    const fn managed(mut self) -> Self {
+        self.managed = true;
+        self
+    }
+    const fn future(mut self) -> Self {
+        self.future = true;
+        self
+    }
+    /// Whether input (forms, imports, the API) sets this field.
+    pub fn is_input(&self) -> bool {
+        !self.managed
     }
     pub fn label(&self, zh: bool) -> &'static str {
         if zh { self.zh } else { self.en }
@@ -247,6 +269,17 @@ pub const DATA_GRADES: &[Choice] = &[
     c("general", "一般数据", "General"),
     c("important", "重要数据", "Important"),
     c("core", "核心数据", "Core"),
+];
+
+/// Funding programmes (计划类别) of the projects the bureau follows.
+pub const PROGRAMMES: &[Choice] = &[
+    c("national_key_rd", "国家重点研发计划", "National key R&D programme"),
+    c("provincial_key_rd", "省重点研发计划", "Provincial key R&D programme"),
+    c("open_competition", "揭榜挂帅", "Open competition (jiebang guashuai)"),
+    c("city_program", "市科技计划", "City S&T programme"),
+    c("natural_science", "自然科学基金", "Natural science foundation"),
+    c("enterprise_funded", "企业自筹", "Enterprise-funded"),
+    c("other", "其他", "Other"),
 ];
 
 const DISTRICT_FIELDS: &[Field] = &[
@@ -505,6 +538,7 @@ classified_kind!(
         .filt(),
         f("completed_on", "完成日期", "Completed on", T::Date).col(),
         f("description", "简介", "Description", T::LongText { max: 2000 }),
+        f("project_id", "来源项目", "From project", T::Ref(Kind::Project)).filt(),
     ]
 );
 classified_kind!(
@@ -572,6 +606,50 @@ classified_kind!(
         f("description", "数据描述", "Description", T::LongText { max: 2000 }),
     ]
 );
+classified_kind!(
+    PROJECT_FIELDS,
+    [
+        f("title", "项目名称", "Title", T::Text { max: 200 }).req().col().srch(),
+        f("project_no", "项目编号", "Project no.", T::Text { max: 40 })
+            .req()
+            .uniq()
+            .col()
+            .srch(),
+        f("programme", "计划类别", "Programme", T::Enum(PROGRAMMES))
+            .req()
+            .col()
+            .filt(),
+        f("lead_org_id", "牵头单位", "Lead organization", T::Ref(Kind::Organization))
+            .req()
+            .col()
+            .filt(),
+        f(
+            "stage",
+            "项目阶段",
+            "Stage",
+            T::Enum(crate::lifecycle::STAGE_CHOICES),
+        )
+        .col()
+        .filt()
+        .managed(),
+        f("abstract", "项目摘要", "Abstract", T::LongText { max: 4000 }),
+        f("keywords", "关键词", "Keywords", T::Text { max: 200 }).srch(),
+        f(
+            "industry_chain_id",
+            "产业链",
+            "Industry chain",
+            T::Ref(Kind::IndustryChain),
+        )
+        .filt(),
+        f("budget", "总预算（元）", "Budget (CNY)", T::Money).col(),
+        f("state_funded", "财政资金资助", "State-funded", T::Bool).filt(),
+        f("funding_source", "资金来源", "Funding source", T::Text { max: 200 }),
+        f("data_grade", "拟定数据级别", "Planned data grade", T::Enum(DATA_GRADES)).filt(),
+        f("starts_on", "开始日期", "Starts on", T::Date).future(),
+        f("ends_on", "结束日期", "Ends on", T::Date).future(),
+        f("applied_on", "申报日期", "Applied on", T::Date).col(),
+    ]
+);
 const REVENUE_FIELDS: &[Field] = &[
     f("org_id", "填报单位", "Organization", T::Ref(Kind::Organization))
         .req()
@@ -595,8 +673,9 @@ const REVENUE_FIELDS: &[Field] = &[
 ];
 
 impl Kind {
-    pub const ALL: [Kind; 10] = [
+    pub const ALL: [Kind; 11] = [
         Kind::Organization,
+        Kind::Project,
         Kind::Platform,
         Kind::Person,
         Kind::TechContract,
@@ -621,6 +700,7 @@ impl Kind {
             Kind::Transfer => "transfers",
             Kind::RevenueReport => "revenue_reports",
             Kind::Dataset => "datasets",
+            Kind::Project => "projects",
         }
     }
 
@@ -637,6 +717,7 @@ impl Kind {
             Kind::Transfer => "transfers",
             Kind::RevenueReport => "revenue-reports",
             Kind::Dataset => "datasets",
+            Kind::Project => "projects",
         }
     }
 
@@ -656,6 +737,7 @@ impl Kind {
             Kind::Transfer => ("成果转化", "Achievement transfers"),
             Kind::RevenueReport => ("营收填报", "Revenue reports"),
             Kind::Dataset => ("科研数据", "Research data"),
+            Kind::Project => ("科技项目", "Projects"),
         };
         if zh { z } else { e }
     }
@@ -672,6 +754,7 @@ impl Kind {
             Kind::Transfer => TRANSFER_FIELDS,
             Kind::RevenueReport => REVENUE_FIELDS,
             Kind::Dataset => DATASET_FIELDS,
+            Kind::Project => PROJECT_FIELDS,
         }
     }
 
@@ -687,7 +770,13 @@ impl Kind {
     pub fn classified(self) -> bool {
         matches!(
             self,
-            Kind::Platform | Kind::Person | Kind::TechContract | Kind::Achievement | Kind::Transfer | Kind::Dataset
+            Kind::Platform
+                | Kind::Person
+                | Kind::TechContract
+                | Kind::Achievement
+                | Kind::Transfer
+                | Kind::Dataset
+                | Kind::Project
         )
     }
 
@@ -703,7 +792,7 @@ impl Kind {
     pub fn label_field(self) -> &'static str {
         match self {
             Kind::TechContract => "contract_no",
-            Kind::Achievement => "title",
+            Kind::Achievement | Kind::Project => "title",
             Kind::Transfer => "counterparty_name",
             Kind::RevenueReport => "year",
             _ => "name",
@@ -721,6 +810,7 @@ impl Kind {
             Kind::Transfer => Owner::Via("achievement_id", Kind::Achievement),
             Kind::RevenueReport => Owner::Field("org_id"),
             Kind::Dataset => Owner::Field("org_id"),
+            Kind::Project => Owner::Field("lead_org_id"),
         }
     }
 
@@ -733,6 +823,7 @@ impl Kind {
             Kind::Platform => Some("recognized_on"),
             Kind::Organization => Some("established_on"),
             Kind::Dataset => Some("produced_on"),
+            Kind::Project => Some("applied_on"),
             _ => None,
         }
     }
