@@ -53,6 +53,11 @@ pub struct Settings {
     /// The most bytes of staged uploads (waiting for their import to be
     /// confirmed) one user may have, and all users together.
     pub upload_quota: kean_store::UploadQuota,
+    /// The city the bureau serves (晋中市): a technology contract whose
+    /// buyer's region does not name it takes the technology out of the
+    /// city's chain (the transfer audit flags chokepoint items leaving).
+    /// Empty: only a foreign counterparty counts as leaving.
+    pub city: String,
 }
 
 impl Default for Settings {
@@ -70,6 +75,7 @@ impl Default for Settings {
                 per_user: 100 * 1024 * 1024,
                 total: 1024 * 1024 * 1024,
             },
+            city: String::new(),
         }
     }
 }

@@ -19,6 +19,7 @@ mod confidentiality;
 mod data;
 mod error;
 mod import;
+mod lifecycle;
 mod maintenance;
 mod password;
 mod probes;
@@ -50,7 +51,9 @@ pub use kean_store::{
     ArchivedFilter, Attachment, AuditFilter, Backend, ControlRow, DataExport, LevelChange, ListChange, ListInfo,
     ListQuery, ListVersion, NeedToKnow, Page, PartyState, ResultDecision, ResultFilter, ResultRow, ResultStatus,
     ScreeningSummary, StoredEntry, User, screening::lapse,
+    DictionaryVersion, Disclosure, GateReview, ProjectEvent, ProjectParty, ReviewFilter, TechLink,
 };
+pub use lifecycle::{CoverageRow, DISCLOSURE_VALID_DAYS, DictionaryImport, PARTY_ROLES, ProjectPanel, ReviewView};
 pub use maintenance::DatabaseFacts;
 pub use password::random_token;
 pub use probes::{PROBE_BUDGET, PROBE_WINDOW};
@@ -107,6 +110,7 @@ pub struct App {
     settings: Settings,
     screening: Arc<screening::ScreeningCache>,
     login_guard: Arc<throttle::LoginGuard>,
+    classifiers: Arc<lifecycle::ClassifierCache>,
 }
 
 impl App {
@@ -137,6 +141,7 @@ impl App {
             settings: Settings::default(),
             screening: Arc::default(),
             login_guard: Arc::default(),
+            classifiers: Arc::default(),
         }
     }
 

@@ -217,6 +217,7 @@ fn hash_kind(kind: Kind) -> &'static str {
         Kind::Transfer => "transfers",
         Kind::RevenueReport => "revenue-reports",
         Kind::Dataset => "datasets",
+        Kind::Project => "projects",
     }
 }
 
@@ -314,7 +315,42 @@ impl ScreeningRun {
     }
 }
 
+
 impl App {
+    /// Names that are not registry records (a project's foreign partner)
+    /// screened against the loaded lists, as the gates' checks need them:
+    /// for each name, its matches at or above the threshold, best first
+    /// (listed name, score in basis points, explanation).
+    pub(crate) async fn screen_names(
+        &self,
+        names: &[(String, kean_screen::EntityType, String)],
+    ) -> Result<Vec<Vec<(String, i64, String)>>> {
+        let Some(loaded) = self.screening_index().await? else {
+            return Ok(names.iter().map(|_| Vec::new()).collect());
+        };
+        Ok(names
+            .iter()
+            .enumerate()
+            .map(|(i, (name, ty, country))| {
+                let query = Query {
+                    id: i.to_string(),
+                    name: name.clone(),
+                    entity_type: *ty,
+                    country: country.clone(),
+                    identifiers: vec![],
+                };
+                let mut found: Vec<(String, i64, String)> = loaded
+                    .lists
+                    .iter()
+                    .flat_map(|l| l.index.screen(&query, THRESHOLD))
+                    .map(|m| (m.entry_name, (m.score * 10_000.0).round() as i64, m.explanation.summary()))
+                    .collect();
+                found.sort_by_key(|m| -m.1);
+                found
+            })
+            .collect())
+    }
+
     /// The current index, rebuilt when lists changed since it was built;
     /// `None` while no list has been imported.
     pub(crate) async fn screening_index(&self) -> Result<Option<Arc<Loaded>>> {
@@ -492,6 +528,14 @@ impl App {
         }
         match self.screen_records(kind, Some(ids), None, meta).await {
             Ok(run) => {
+                // A transfer or contract registered by an account opens its
+                // transfer security audit (records loaded at the machine —
+                // the demo's history, `kean import` — are audited on demand).
+                if meta.actor_id != 0
+                    && let Err(e) = self.ensure_transfer_audits(kind, ids, meta).await
+                {
+                    eprintln!("kean: opening the transfer audit of {} failed: {e}", kind.slug());
+                }
                 // Done: the write's mark in the outbox goes (a later write's
                 // stays). Should this fail, the worker screens them again,
                 // which changes nothing.

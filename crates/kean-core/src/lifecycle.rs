@@ -332,6 +332,10 @@ pub struct ScreenedParty {
     pub listed_as: Option<String>,
     /// A person's declared foreign affiliation.
     pub foreign_affiliation: Option<String>,
+    /// For a party named only by text (a foreign partner, not a registered
+    /// record, so without results a reviewer can decide): the listed name
+    /// its name resembles, with the score.
+    pub possible: Option<String>,
 }
 
 impl ScreenedParty {
@@ -370,6 +374,14 @@ pub struct ApprovalFacts {
 
 fn screening_findings(parties: &[ScreenedParty], out: &mut Vec<Finding>) {
     for p in parties {
+        if let Some(like) = &p.possible {
+            out.push(finding(
+                "possible_restricted",
+                Severity::Flag,
+                format!("{}“{}”与限制名单主体相似：{}，请核实", p.role, p.name, like),
+                format!("{} '{}' resembles a restricted party: {}; verify", p.role, p.name, like),
+            ));
+        }
         if p.confirmed_results > 0 {
             let listed = p.listed_as.clone().unwrap_or_default();
             out.push(finding(

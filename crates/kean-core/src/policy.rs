@@ -220,6 +220,13 @@ pub enum Action {
     /// Approve or reject the export of important or core data (重要数据 /
     /// 核心数据导出审批), the security administrator's.
     ApproveDataExport,
+    /// Decide the security gates' reviews, confirm or reject technology
+    /// links, suspend, resume or terminate projects (the bureau's reviewers
+    /// and administrator).
+    ReviewGates,
+    /// Import new versions of the chokepoint list and the export-control
+    /// catalogue (the bureau administrator's).
+    ManageDictionaries,
 }
 
 /// Which records an authorized action may touch: an organization's (or
@@ -410,6 +417,14 @@ pub fn authorize(actor: &Actor, action: Action, kind: Option<Kind>) -> Result<Sc
             "separation of duties: the system administrator, security administrator and security auditor have no access to business data",
         ),
         (Role::Admin, _) => all,
+        (Role::Liaison | Role::Researcher, ReviewGates | ManageDictionaries) => deny(
+            "安全审查和技术清单由局审核人员和局管理员负责",
+            "security reviews and the technology dictionaries are the bureau's reviewers' and administrator's",
+        ),
+        (Role::Reviewer, ManageDictionaries) => deny(
+            "“卡脖子”技术清单和出口管制目录由局管理员维护",
+            "the chokepoint list and the export-control catalogue are maintained by the bureau administrator",
+        ),
         (Role::Liaison | Role::Researcher, ReadScreening | DecideScreening | ManageLists) => deny(
             "限制名单筛查结果仅限局审核人员和局管理员查看",
             "screening results are for bureau reviewers and administrators only",

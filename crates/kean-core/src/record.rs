@@ -397,7 +397,7 @@ pub fn validate_under(
         // Kept by kean (a project's stage): whatever the input says is not
         // read; the store never writes it from a form.
         if f.managed {
-            values.insert(f.name, Value::Null);
+            values.insert(f.name, initial_managed(kind, f.name));
             continue;
         }
         let text = raw.get(f.name).map(|s| s.trim()).unwrap_or("");
@@ -471,6 +471,15 @@ pub fn validate_under(
     let fields = Fields { kind, values };
     cross_field_rules(&fields, &mut errors);
     if errors.is_empty() { Ok(fields) } else { Err(errors) }
+}
+
+/// The value a field kean keeps ([`Field::managed`]) has when a record is
+/// registered; an edit never writes it (the store leaves it out).
+pub fn initial_managed(kind: Kind, field: &str) -> Value {
+    match (kind, field) {
+        (Kind::Project, "stage") => Value::Text(crate::lifecycle::Stage::INITIAL.code().to_string()),
+        _ => Value::Null,
+    }
 }
 
 fn cross_field_rules(fs: &Fields, errors: &mut Vec<FieldError>) {

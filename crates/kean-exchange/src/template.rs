@@ -111,6 +111,7 @@ fn ref_hint(kind: Kind) -> (String, String) {
         Kind::Transfer => ("受让方名称", "counterparty name"),
         Kind::RevenueReport => ("营收填报年度", "revenue report year"),
         Kind::Dataset => ("数据集名称", "dataset name"),
+        Kind::Project => ("项目编号或项目名称", "project number or title"),
     };
     (zh.to_string(), en.to_string())
 }
@@ -160,7 +161,7 @@ pub fn template_xlsx_with_refs(kind: Kind, refs: &BTreeMap<Kind, Vec<String>>) -
     {
         let ws = wb.add_worksheet();
         ws.set_name(kind.label(true))?;
-        for (i, f) in kind.fields().iter().enumerate() {
+        for (i, f) in kind.fields().iter().filter(|f| f.is_input()).enumerate() {
             let col = i as u16;
             let label = template_header(f);
             ws.write_string_with_format(0, col, &label, if f.required { &required } else { &header })?;
@@ -224,7 +225,7 @@ pub fn template_xlsx_with_refs(kind: Kind, refs: &BTreeMap<Kind, Vec<String>>) -
         {
             ws.write_string_with_format(0, c as u16, *h, &bold)?;
         }
-        for (i, f) in kind.fields().iter().enumerate() {
+        for (i, f) in kind.fields().iter().filter(|f| f.is_input()).enumerate() {
             let r = (i + 1) as u32;
             let (zh, en) = format_hint(f);
             ws.write_string(r, 0, f.zh)?;
@@ -247,6 +248,6 @@ pub fn template_xlsx_with_refs(kind: Kind, refs: &BTreeMap<Kind, Vec<String>>) -
 /// in the right encoding) and one line of Chinese headers, required ones
 /// marked `*`.
 pub fn template_csv(kind: Kind) -> Vec<u8> {
-    let headers: Vec<String> = kind.fields().iter().map(template_header).collect();
+    let headers: Vec<String> = kind.fields().iter().filter(|f| f.is_input()).map(template_header).collect();
     crate::export::csv_bytes(&headers, &[])
 }

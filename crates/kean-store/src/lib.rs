@@ -29,10 +29,14 @@ pub use screening::{
 pub use sql::{SqlStore, latest_schema_version};
 pub use traits::{
     AccountStore, AuditStore, ConfidentialityStore, DataStore, MaintenanceStore, RegistryRead, RegistryWrite,
-    ScreeningListStore, ScreeningResultStore, ScreeningStore, Store, WorkStore,
+    LifecycleStore, ScreeningListStore, ScreeningResultStore, ScreeningStore, Store, WorkStore,
 };
 pub use types::{
     AggRow, ArchivedFilter, Attachment, AuditFilter, AuditSeals, AuditStatus, Backend, COUNT_CAP, ControlRow,
     DataExport, GroupBy, ImportRecord, KEYWORD_COUNT_CAP, KeyRow, LevelChange, ListQuery, NeedToKnow, NewAttachment,
     NewImport, NewUser, Page, SessionRow, Taken, TotpState, UploadQuota, User, UserChange, WorkItem, WriteMeta,
+};
+pub use types::{
+    DictionaryVersion, Disclosure, GateReview, NewDictionaryVersion, NewDisclosure, NewLink, NewProjectParty,
+    NewReview, ProjectEvent, ProjectParty, ReviewDecision, ReviewFilter, StageChange, TechLink,
 };

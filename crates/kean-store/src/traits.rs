@@ -17,6 +17,10 @@ use crate::types::{
     NewUser, Page, SessionRow, Taken, TotpState, UploadQuota, User, UserChange, WriteMeta,
 };
 use crate::types::{Attachment, ControlRow, DataExport, LevelChange, NeedToKnow, NewAttachment, WorkItem};
+use crate::types::{
+    DictionaryVersion, Disclosure, GateReview, NewDictionaryVersion, NewDisclosure, NewLink, NewProjectParty,
+    NewReview, ProjectEvent, ProjectParty, ReviewDecision, ReviewFilter, StageChange, TechLink,
+};
 
 /// Everything the application uses: the registry, accounts, audit, and
 /// screening lists and results.
@@ -32,6 +36,7 @@ pub trait Store:
     + ConfidentialityStore
     + DataStore
     + WorkStore
+    + LifecycleStore
     + Send
     + Sync
 {
@@ -491,4 +496,66 @@ pub trait WorkStore: Send + Sync {
     /// The work failed: tried again after `retry_at`.
     async fn fail_work(&self, items: &[WorkItem], error: &str, retry_at: &str) -> Result<()>;
     async fn pending_work_count(&self) -> Result<i64>;
+}
+
+/// Projects' lifecycle, the three gates' reviews, the technology
+/// dictionaries and the links of records to their items (issue 14). Every
+/// change is audited in its transaction; reads are unscoped — the
+/// application reaches them only through records its gate let it read.
+#[async_trait]
+pub trait LifecycleStore: Send + Sync {
+    /// Moves a project (`project_transition`, with a `project_events` row)
+    /// if it is still at `change.from`, and opens `open` (the R&D control
+    /// started with it) in the same transaction. `VersionMismatch` when the
+    /// project has moved, `NotFound` when there is none.
+    async fn move_project(&self, change: &StageChange, open: Option<&NewReview>, meta: &WriteMeta) -> Result<ProjectEvent>;
+    /// A project's transitions, oldest first.
+    async fn project_events(&self, project_id: i64) -> Result<Vec<ProjectEvent>>;
+    /// Adds a participant, foreign partner or team member (`project_party_add`).
+    async fn add_project_party(&self, party: &NewProjectParty, meta: &WriteMeta) -> Result<ProjectParty>;
+    /// Ends a party's part in a project (`project_party_remove`); the row stays.
+    async fn remove_project_party(&self, id: i64, meta: &WriteMeta) -> Result<ProjectParty>;
+    async fn project_party(&self, id: i64) -> Result<Option<ProjectParty>>;
+    /// A project's parties, current ones only unless `with_past`.
+    async fn project_parties(&self, project_id: i64, with_past: bool) -> Result<Vec<ProjectParty>>;
+    /// Records a person's disclosure (`disclosure_add`).
+    async fn add_disclosure(&self, d: &NewDisclosure, meta: &WriteMeta) -> Result<Disclosure>;
+    /// The disclosures of these persons, newest first.
+    async fn disclosures(&self, person_ids: &[i64]) -> Result<Vec<Disclosure>>;
+    /// Opens a review at a gate (`gate_review_open`).
+    async fn open_review(&self, review: &NewReview, meta: &WriteMeta) -> Result<GateReview>;
+    async fn review(&self, id: i64) -> Result<Option<GateReview>>;
+    /// Reviews, newest first.
+    async fn reviews(&self, filter: &ReviewFilter) -> Result<Vec<GateReview>>;
+    /// Records a decision (`gate_review_decide`; a first decision of a
+    /// high-risk review `gate_review_first`) if the review is still in
+    /// `expected_state`, with the project move it makes and the next review
+    /// it opens, all in one transaction. `VersionMismatch` otherwise.
+    async fn decide_review(
+        &self,
+        decision: &ReviewDecision,
+        change: Option<&StageChange>,
+        next: Option<&NewReview>,
+        meta: &WriteMeta,
+    ) -> Result<GateReview>;
+    /// Records the export licence of a transfer's review and its refreshed
+    /// findings (`gate_review_licence`).
+    async fn record_licence(&self, id: i64, licence_no: &str, findings: &str, meta: &WriteMeta) -> Result<GateReview>;
+    /// Adds a version of a dictionary, numbered after the last
+    /// (`dictionary_version_add`).
+    async fn add_dictionary_version(&self, v: &NewDictionaryVersion, meta: &WriteMeta) -> Result<DictionaryVersion>;
+    /// A dictionary's versions, newest first (content included).
+    async fn dictionary_versions(&self, dictionary: &str) -> Result<Vec<DictionaryVersion>>;
+    /// The newest version of each dictionary.
+    async fn latest_dictionaries(&self) -> Result<Vec<DictionaryVersion>>;
+    /// Replaces a record's suggested links by these (confirmed and rejected
+    /// ones stay as decided), audited (`tech_links_suggested`).
+    async fn suggest_links(&self, kind: Kind, record_id: i64, links: &[NewLink], meta: &WriteMeta) -> Result<Vec<TechLink>>;
+    /// Confirms or rejects a link (`tech_link_confirm` / `tech_link_reject`).
+    async fn decide_link(&self, id: i64, confirm: bool, meta: &WriteMeta) -> Result<TechLink>;
+    async fn link(&self, id: i64) -> Result<Option<TechLink>>;
+    /// A record's links, best first.
+    async fn links(&self, kind: Kind, record_id: i64) -> Result<Vec<TechLink>>;
+    /// Every confirmed link to a dictionary's items (coverage).
+    async fn confirmed_links(&self, dictionary: &str) -> Result<Vec<TechLink>>;
 }

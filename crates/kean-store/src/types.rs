@@ -2,6 +2,7 @@
 
 use kean_core::Role;
 use kean_core::Value;
+use kean_core::Kind;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -429,4 +430,219 @@ pub struct WorkItem {
     pub record_id: i64,
     /// The write it follows (a later write of the record is a new item).
     pub written_at: String,
+}
+
+// ---------------- projects and the security gates (issue 14) ----------------
+
+/// A project's move from one stage to another, applied only if the project
+/// is still at `from` (else `VersionMismatch`: someone moved it first).
+#[derive(Debug, Clone)]
+pub struct StageChange {
+    pub project_id: i64,
+    pub from: kean_core::lifecycle::Stage,
+    pub to: kean_core::lifecycle::Stage,
+    pub transition: kean_core::lifecycle::Transition,
+    pub reason: String,
+    /// The review whose decision made it.
+    pub review_id: Option<i64>,
+}
+
+/// One transition as recorded (`project_events`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProjectEvent {
+    pub id: i64,
+    pub project_id: i64,
+    pub transition: String,
+    pub from_stage: String,
+    pub to_stage: String,
+    pub reason: String,
+    pub review_id: Option<i64>,
+    pub actor: String,
+    pub at: String,
+}
+
+/// A participant, foreign partner or team member of a project.
+#[derive(Debug, Clone)]
+pub struct NewProjectParty {
+    pub project_id: i64,
+    /// `participant`, `foreign_partner` or `member`.
+    pub role: String,
+    pub org_id: Option<i64>,
+    pub person_id: Option<i64>,
+    pub name: String,
+    /// ISO 3166 alpha-2.
+    pub country: String,
+    /// A member's duty on the team (负责人, 骨干 …).
+    pub duty: Option<String>,
+    pub since: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProjectParty {
+    pub id: i64,
+    pub project_id: i64,
+    pub role: String,
+    pub org_id: Option<i64>,
+    pub person_id: Option<i64>,
+    pub name: String,
+    pub country: String,
+    pub duty: Option<String>,
+    pub since: String,
+    pub until: Option<String>,
+    pub added_by: String,
+    pub removed_by: Option<String>,
+}
+
+/// A person's declaration of conflicts of interest and foreign roles,
+/// dated (renewed yearly).
+#[derive(Debug, Clone)]
+pub struct NewDisclosure {
+    pub person_id: i64,
+    pub declared_on: String,
+    pub conflicts: String,
+    pub foreign_roles: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Disclosure {
+    pub id: i64,
+    pub person_id: i64,
+    pub declared_on: String,
+    pub conflicts: String,
+    pub foreign_roles: String,
+    pub recorded_by: String,
+    pub recorded_at: String,
+}
+
+/// A review to open at a gate.
+#[derive(Debug, Clone)]
+pub struct NewReview {
+    pub gate: kean_core::lifecycle::Gate,
+    pub kind: Kind,
+    pub record_id: i64,
+    pub applicant_org_id: Option<i64>,
+    /// When an R&D control check is due.
+    pub due_on: Option<String>,
+    /// The findings when it opened (JSON array of `Finding`).
+    pub findings: String,
+}
+
+/// A review at one of the three gates, open or decided.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GateReview {
+    pub id: i64,
+    pub gate: kean_core::lifecycle::Gate,
+    pub kind: Kind,
+    pub record_id: i64,
+    pub applicant_org_id: Option<i64>,
+    /// `open`, `awaiting_second` or `decided`.
+    pub state: String,
+    pub opened_at: String,
+    pub opened_by: String,
+    pub due_on: Option<String>,
+    pub findings: String,
+    pub licence_no: Option<String>,
+    pub first_decision: Option<String>,
+    pub first_reasons: Option<String>,
+    pub first_reviewer_id: Option<i64>,
+    pub first_reviewer: Option<String>,
+    pub decision: Option<String>,
+    pub reasons: Option<String>,
+    pub conditions: Option<String>,
+    pub note: Option<String>,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<String>,
+}
+
+impl GateReview {
+    pub fn is_open(&self) -> bool {
+        self.state != "decided"
+    }
+}
+
+/// Which reviews to list.
+#[derive(Debug, Clone, Default)]
+pub struct ReviewFilter {
+    pub gate: Option<kean_core::lifecycle::Gate>,
+    /// `open` (open or awaiting a second reviewer), `decided`, or all.
+    pub open: Option<bool>,
+    pub record: Option<(Kind, i64)>,
+    /// Only reviews of records of this organization.
+    pub applicant_org_id: Option<i64>,
+    pub decision: Option<String>,
+    pub limit: u32,
+}
+
+/// A reviewer's decision as the store records it.
+#[derive(Debug, Clone)]
+pub struct ReviewDecision {
+    pub id: i64,
+    /// The state the review must still be in.
+    pub expected_state: String,
+    /// `false`: a high-risk review's first decision (awaiting a second).
+    pub is_final: bool,
+    pub decision: kean_core::lifecycle::Decision,
+    pub reasons: String,
+    pub conditions: String,
+    pub note: String,
+    /// The findings the reviewer saw (JSON).
+    pub findings: String,
+}
+
+/// A new version of a technology dictionary.
+#[derive(Debug, Clone)]
+pub struct NewDictionaryVersion {
+    /// `chokepoint` or `export_control`.
+    pub dictionary: String,
+    pub label: String,
+    pub source_name: String,
+    /// The whole dictionary in kean's own CSV format.
+    pub content: String,
+    pub items: i64,
+    /// Item keys added, changed and removed against the previous version (JSON arrays).
+    pub added: String,
+    pub changed: String,
+    pub removed: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DictionaryVersion {
+    pub id: i64,
+    pub dictionary: String,
+    pub version_no: i64,
+    pub label: String,
+    pub source_name: String,
+    pub content: String,
+    pub items: i64,
+    pub added: String,
+    pub changed: String,
+    pub removed: String,
+    pub imported_by: String,
+    pub imported_at: String,
+}
+
+/// A classifier's suggestion linking a record to a dictionary item.
+#[derive(Debug, Clone)]
+pub struct NewLink {
+    pub dictionary: String,
+    pub item_code: String,
+    pub item_name: String,
+    pub score_milli: i64,
+    pub matched_terms: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TechLink {
+    pub id: i64,
+    pub kind: Kind,
+    pub record_id: i64,
+    pub dictionary: String,
+    pub item_code: String,
+    pub item_name: String,
+    pub score_milli: i64,
+    pub matched_terms: String,
+    /// `suggested`, `confirmed` or `rejected`.
+    pub state: String,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<String>,
 }

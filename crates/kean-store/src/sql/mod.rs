@@ -9,6 +9,7 @@ pub(crate) mod args;
 mod audit;
 mod confidentiality;
 mod data;
+mod lifecycle;
 mod grams;
 mod list_cache;
 mod maintenance;

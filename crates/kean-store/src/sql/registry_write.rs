@@ -296,7 +296,8 @@ impl RegistryWrite for SqlStore {
         }
         let mut sets = Vec::new();
         let mut args = Vec::new();
-        for (f, v) in fields.iter() {
+        // A field kean keeps (a project's stage) is never set by an edit.
+        for (f, v) in fields.iter().filter(|(f, _)| !f.managed) {
             args.push(value_arg(f.ty, v));
             sets.push(format!("{} = ${}", f.name, args.len()));
         }
