@@ -1380,9 +1380,16 @@ impl Access {
     /// kean's own; XLSX read as its first sheet by the caller). A file of
     /// both dictionaries, or one that does not parse, is refused naming the
     /// line; an unchanged file adds no version.
-    pub async fn import_dictionary(&self, file_name: &str, bytes: &[u8], label: &str) -> Result<Option<DictionaryImport>> {
+    pub async fn import_dictionary(
+        &self,
+        expected: Option<DictionaryKind>,
+        file_name: &str,
+        bytes: &[u8],
+        label: &str,
+    ) -> Result<Option<DictionaryImport>> {
         self.gate(Action::ManageDictionaries, None)?;
-        let d = kean_classify::load_dictionary(bytes).map_err(|e| {
+        let bytes = dictionary_csv(file_name, bytes)?;
+        let d = kean_classify::load_dictionary(&bytes).map_err(|e| {
             invalid(
                 "file",
                 format!("{file_name}：{e}"),
@@ -1401,6 +1408,13 @@ impl Access {
                 ));
             }
         };
+        if expected.is_some_and(|x| x != kind) {
+            return Err(invalid(
+                "file",
+                format!("{file_name}：文件中是{}，不是所选的清单", dictionary_label(kind, true)),
+                format!("{file_name}: the file holds the {}, not the dictionary chosen", dictionary_label(kind, false)),
+            ));
+        }
         self.app.dictionaries().await?;
         let label = if label.trim().is_empty() { file_name } else { label.trim() };
         self.app.add_dictionary(kind, d.items, label, file_name, &self.meta()).await
@@ -1462,6 +1476,36 @@ impl Access {
         }
         Ok(rows)
     }
+}
+
+/// The dictionary's name.
+pub fn dictionary_label(d: DictionaryKind, zh: bool) -> &'static str {
+    match (d, zh) {
+        (DictionaryKind::Chokepoint, true) => "“卡脖子”技术清单",
+        (DictionaryKind::Chokepoint, false) => "chokepoint technology list",
+        (DictionaryKind::ExportControl, true) => "禁止出口限制出口技术目录",
+        (DictionaryKind::ExportControl, false) => "export-controlled technology catalogue",
+    }
+}
+
+/// A dictionary file as CSV: a workbook's first sheet written out as CSV
+/// (header and rows as read), a CSV file as it is.
+fn dictionary_csv(file_name: &str, bytes: &[u8]) -> Result<Vec<u8>> {
+    if !bytes.starts_with(b"PK\x03\x04") {
+        return Ok(bytes.to_vec());
+    }
+    let table = kean_exchange::read_table(bytes, &kean_exchange::ReadOptions::default()).map_err(|e| {
+        invalid("file", format!("{file_name}：{}", e.message_zh()), format!("{file_name}: {}", e.message_en()))
+    })?;
+    let mut w = csv::Writer::from_writer(Vec::new());
+    let write = |w: &mut csv::Writer<Vec<u8>>, cells: &[String]| {
+        w.write_record(cells).map_err(|e| AppError::internal(format!("writing CSV: {e}")))
+    };
+    write(&mut w, &table.headers)?;
+    for row in &table.rows {
+        write(&mut w, &row.cells)?;
+    }
+    w.into_inner().map_err(|e| AppError::internal(format!("writing CSV: {e}")))
 }
 
 /// What an applicant does not see of a review: the checks, the internal

@@ -4,6 +4,7 @@
 mod auth;
 mod confidentiality;
 mod data;
+mod lifecycle;
 mod registry;
 mod screening;
 mod stats;
@@ -70,5 +71,6 @@ pub fn router() -> Router<AppState> {
             delete(confidentiality::remove_need_to_know),
         )
         .merge(screening::routes())
+        .merge(lifecycle::routes())
         .fallback(|| async { ApiError::no_endpoint().into_response() })
 }
