@@ -663,12 +663,12 @@ impl Access {
                 "所属单位：单位联络员和科研人员必须关联单位",
                 "organization: required for liaisons and researchers",
             )),
-            (false, Some(_)) => errors.push(FieldError::new(
+            (false, Some(_)) if !role.may_name_organization() => errors.push(FieldError::new(
                 "org_id",
-                "所属单位：局内角色不关联单位",
-                "organization: bureau roles are not linked to an organization",
+                "所属单位：局内角色（审核人员除外）不关联单位",
+                "organization: bureau roles (but reviewers) are not linked to an organization",
             )),
-            (true, Some(id)) => {
+            (_, Some(id)) => {
                 // The directory of organizations is public: read as kean.
                 let scope = self
                     .app

@@ -123,7 +123,9 @@ impl Access {
                 ),
             ));
         }
-        if new.needs_organization() != user.org_id.is_some() {
+        if (new.needs_organization() && user.org_id.is_none())
+            || (user.org_id.is_some() && !new.may_name_organization())
+        {
             return Err(bad(
                 "角色：单位联络员和科研人员须关联单位，局内角色不关联单位".into(),
                 "role: liaisons and researchers belong to an organization, bureau roles to none".into(),

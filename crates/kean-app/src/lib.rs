@@ -48,10 +48,10 @@ pub use error::AppError;
 pub use import::{FileImport, ImportOutcome, ImportProgress, ImportRow, ImportSource, ImportStage, RowError};
 pub use kean_store::latest_schema_version;
 pub use kean_store::{
-    ArchivedFilter, Attachment, AuditFilter, Backend, ControlRow, DataExport, LevelChange, ListChange, ListInfo,
-    ListQuery, ListVersion, NeedToKnow, Page, PartyState, ResultDecision, ResultFilter, ResultRow, ResultStatus,
-    ScreeningSummary, StoredEntry, User, screening::lapse,
-    DictionaryVersion, Disclosure, GateReview, ProjectEvent, ProjectParty, ReviewFilter, TechLink,
+    ArchivedFilter, Attachment, AuditFilter, Backend, ControlRow, DataExport, DictionaryVersion, Disclosure,
+    GateReview, LevelChange, ListChange, ListInfo, ListQuery, ListVersion, NeedToKnow, Page, PartyState, ProjectEvent,
+    ProjectParty, ResultDecision, ResultFilter, ResultRow, ResultStatus, ReviewFilter, ScreeningSummary, StoredEntry,
+    TechLink, User, screening::lapse,
 };
 pub use lifecycle::{CoverageRow, DISCLOSURE_VALID_DAYS, DictionaryImport, PARTY_ROLES, ProjectPanel, ReviewView};
 pub use maintenance::DatabaseFacts;

@@ -15,9 +15,9 @@ use chrono::Duration;
 use kean_classify::{Classifier, DEFAULT_THRESHOLD, Dictionary, DictionaryKind, Document, ExportControl};
 use kean_core::confidentiality::Classification;
 use kean_core::lifecycle::{
-    ApprovalFacts, Decision, DecisionEffect, DecisionInput, Finding, Gate, GateState, LinkedItem, Mover,
-    ScreenedParty, Stage, TransferFacts, Transition, approval_findings, check_decision, next_stage,
-    rnd_check_interval_days, transfer_findings,
+    ApprovalFacts, Decision, DecisionEffect, DecisionInput, Finding, Gate, GateState, LinkedItem, Mover, ScreenedParty,
+    Stage, TransferFacts, Transition, approval_findings, check_decision, next_stage, rnd_check_interval_days,
+    transfer_findings,
 };
 use kean_core::policy::Action;
 use kean_core::{ErrorCode, FieldError, Kind, Record, Value};
@@ -108,6 +108,9 @@ pub struct DictionaryImport {
 /// chokepoint coverage view).
 #[derive(Debug, Clone)]
 pub struct CoverageRow {
+    /// The item's key: its code, or its name where the dictionary gives no code.
+    pub key: String,
+    /// The code as the dictionary gives it (may be empty).
     pub code: String,
     pub name: String,
     pub group: String,
@@ -366,7 +369,14 @@ impl App {
 
     /// A registered party's screening: open and confirmed results of the
     /// record's screened fields, and the best listed name.
-    async fn registered_party(&self, kind: Kind, id: i64, name: &str, role: &str, country: &str) -> Result<ScreenedParty> {
+    async fn registered_party(
+        &self,
+        kind: Kind,
+        id: i64,
+        name: &str,
+        role: &str,
+        country: &str,
+    ) -> Result<ScreenedParty> {
         let results = self
             .store()
             .results(
@@ -409,7 +419,10 @@ impl App {
             && let Some(org) = store.get(Kind::Organization, lead, all).await.map_err(store_err)?
         {
             let name = org.fields.get("name").as_text().unwrap_or("").to_string();
-            parties.push(self.registered_party(Kind::Organization, lead, &name, "牵头单位", "CN").await?);
+            parties.push(
+                self.registered_party(Kind::Organization, lead, &name, "牵头单位", "CN")
+                    .await?,
+            );
         }
         let linked = store.project_parties(project.id, false).await.map_err(store_err)?;
         let mut text_only = Vec::new();
@@ -417,9 +430,14 @@ impl App {
         for p in &linked {
             let role = role_label(&p.role, true);
             if let Some(org) = p.org_id {
-                parties.push(self.registered_party(Kind::Organization, org, &p.name, role, &p.country).await?);
+                parties.push(
+                    self.registered_party(Kind::Organization, org, &p.name, role, &p.country)
+                        .await?,
+                );
             } else if let Some(person) = p.person_id {
-                let mut sp = self.registered_party(Kind::Person, person, &p.name, role, &p.country).await?;
+                let mut sp = self
+                    .registered_party(Kind::Person, person, &p.name, role, &p.country)
+                    .await?;
                 if let Some(rec) = store.get(Kind::Person, person, all).await.map_err(store_err)? {
                     sp.foreign_affiliation = rec.fields.get("foreign_affiliation").as_text().map(str::to_string);
                     if let Some(c) = rec.fields.get("nationality").as_text() {
@@ -442,7 +460,13 @@ impl App {
         // as loaded now.
         let names: Vec<(String, EntityType, String)> = text_only
             .iter()
-            .map(|&i| (parties[i].name.clone(), EntityType::Organization, parties[i].country.clone()))
+            .map(|&i| {
+                (
+                    parties[i].name.clone(),
+                    EntityType::Organization,
+                    parties[i].country.clone(),
+                )
+            })
             .collect();
         let found = self.screen_names(&names).await?;
         for (&i, matches) in text_only.iter().zip(found) {
@@ -452,7 +476,9 @@ impl App {
         }
         let ids: Vec<i64> = members.iter().map(|m| m.0).collect();
         let disclosures = store.disclosures(&ids).await.map_err(store_err)?;
-        let since = (self.today() - Duration::days(DISCLOSURE_VALID_DAYS)).format("%Y-%m-%d").to_string();
+        let since = (self.today() - Duration::days(DISCLOSURE_VALID_DAYS))
+            .format("%Y-%m-%d")
+            .to_string();
         let members_without_disclosure = members
             .iter()
             .filter(|(id, _)| !disclosures.iter().any(|d| d.person_id == *id && d.declared_on >= since))
@@ -480,7 +506,13 @@ impl App {
         let name = rec.fields.get(name_field).as_text().unwrap_or("").to_string();
         let country = rec.fields.get(country_field).as_text().unwrap_or("").to_string();
         let counterparty = self
-            .registered_party(kind, rec.id, &name, if kind == Kind::Transfer { "受让方" } else { "买方" }, &country)
+            .registered_party(
+                kind,
+                rec.id,
+                &name,
+                if kind == Kind::Transfer { "受让方" } else { "买方" },
+                &country,
+            )
             .await?;
         // The technology: the record's own links, and its achievement's.
         let mut items = self.linked_items(kind, rec.id).await?;
@@ -554,7 +586,12 @@ impl App {
             if !existing.is_empty() {
                 continue;
             }
-            let Some(rec) = self.store().get(kind, id, self.checks_scope()?).await.map_err(store_err)? else {
+            let Some(rec) = self
+                .store()
+                .get(kind, id, self.checks_scope()?)
+                .await
+                .map_err(store_err)?
+            else {
                 continue;
             };
             if rec.archived {
@@ -562,8 +599,17 @@ impl App {
             }
             self.classify_record(&rec, meta).await?;
             if let Some(ach) = rec.fields.get("achievement_id").as_ref_id()
-                && let Some(a) = self.store().get(Kind::Achievement, ach, self.checks_scope()?).await.map_err(store_err)?
-                && self.store().links(Kind::Achievement, ach).await.map_err(store_err)?.is_empty()
+                && let Some(a) = self
+                    .store()
+                    .get(Kind::Achievement, ach, self.checks_scope()?)
+                    .await
+                    .map_err(store_err)?
+                && self
+                    .store()
+                    .links(Kind::Achievement, ach)
+                    .await
+                    .map_err(store_err)?
+                    .is_empty()
             {
                 self.classify_record(&a, meta).await?;
             }
@@ -638,11 +684,18 @@ impl Access {
             })
             .await
             .map_err(store_err)?;
-        let open = reviews.iter().any(|r| r.is_open() && r.due_on.as_deref() <= Some(&self.today_text()));
+        let open = reviews
+            .iter()
+            .any(|r| r.is_open() && r.due_on.as_deref() <= Some(&self.today_text()));
         let last_decided = reviews.iter().find(|r| !r.is_open());
         Ok(GateState {
             rnd_check_passed: !open
-                && last_decided.is_some_and(|r| r.decision.as_deref().and_then(Decision::parse).is_some_and(Decision::passes)),
+                && last_decided.is_some_and(|r| {
+                    r.decision
+                        .as_deref()
+                        .and_then(Decision::parse)
+                        .is_some_and(Decision::passes)
+                }),
         })
     }
 
@@ -689,18 +742,19 @@ impl Access {
     /// opens one due today. Approve, return and reject are refused here:
     /// only a review's decision makes them.
     pub async fn transition_project(&self, id: i64, transition: Transition, reason: &str) -> Result<ProjectEvent> {
-        let action = match transition.mover() {
-            Mover::ApplicantOrBureau => Action::Update,
-            Mover::Bureau | Mover::GateDecision(_) => Action::ReviewGates,
-        };
-        if let Mover::Bureau = transition.mover() {
-            self.gate(Action::ReviewGates, None)?;
-        }
-        let rec = self
-            .project_for(if action == Action::ReviewGates { Action::Read } else { action }, id)
-            .await?;
-        if action == Action::ReviewGates {
-            self.gate(Action::ReviewGates, None)?;
+        let rec = self.project_for(Action::Read, id).await?;
+        match transition.mover() {
+            Mover::ApplicantOrBureau => {
+                let scope = self.gate(Action::Update, Some(Kind::Project))?;
+                if !scope.permits_owner(rec.owner_org_id) {
+                    return Err(AppError::not_found());
+                }
+            }
+            Mover::Bureau => {
+                self.gate(Action::ReviewGates, None)?;
+            }
+            // Refused by the state machine below, whoever asks.
+            Mover::GateDecision(_) => {}
         }
         if reason.trim().is_empty() {
             return Err(invalid("reason", "变更理由：必填", "reason: required"));
@@ -750,9 +804,10 @@ impl Access {
             )
             .await
             .map_err(|e| match e {
-                kean_store::StoreError::VersionMismatch { .. } => {
-                    conflict("项目阶段已被他人变更，请刷新后重试", "the project moved meanwhile; reload and try again")
-                }
+                kean_store::StoreError::VersionMismatch { .. } => conflict(
+                    "项目阶段已被他人变更，请刷新后重试",
+                    "the project moved meanwhile; reload and try again",
+                ),
                 e => store_err(e),
             })
     }
@@ -835,28 +890,58 @@ impl Access {
         let store = self.app.store();
         let (org_id, person_id, name, country) = match role {
             "participant" => {
-                let org = reference.ok_or_else(|| invalid("org_id", "参与单位：必选", "participating organization: required"))?;
+                let org = reference
+                    .ok_or_else(|| invalid("org_id", "参与单位：必选", "participating organization: required"))?;
+                // The directory of organizations is public (a liaison names
+                // partners outside its own organization): read as kean.
                 let o = store
-                    .get(Kind::Organization, org, read(Kind::Organization)?)
+                    .get(Kind::Organization, org, self.app.checks_scope()?)
                     .await
                     .map_err(store_err)?
-                    .ok_or_else(|| invalid("org_id", "参与单位：不存在", "participating organization: no such organization"))?;
-                (Some(org), None, o.fields.get("name").as_text().unwrap_or("").to_string(), "CN".to_string())
+                    .ok_or_else(|| {
+                        invalid(
+                            "org_id",
+                            "参与单位：不存在",
+                            "participating organization: no such organization",
+                        )
+                    })?;
+                (
+                    Some(org),
+                    None,
+                    o.fields.get("name").as_text().unwrap_or("").to_string(),
+                    "CN".to_string(),
+                )
             }
             "member" => {
-                let person = reference.ok_or_else(|| invalid("person_id", "项目成员：必选", "team member: required"))?;
+                let person =
+                    reference.ok_or_else(|| invalid("person_id", "项目成员：必选", "team member: required"))?;
                 let p = store
                     .get(Kind::Person, person, read(Kind::Person)?)
                     .await
                     .map_err(store_err)?
-                    .ok_or_else(|| invalid("person_id", "项目成员：不存在或无权查看", "team member: no such researcher"))?;
+                    .ok_or_else(|| {
+                        invalid(
+                            "person_id",
+                            "项目成员：不存在或无权查看",
+                            "team member: no such researcher",
+                        )
+                    })?;
                 let nat = p.fields.get("nationality").as_text().unwrap_or("CN").to_string();
-                (None, Some(person), p.fields.get("name").as_text().unwrap_or("").to_string(), nat)
+                (
+                    None,
+                    Some(person),
+                    p.fields.get("name").as_text().unwrap_or("").to_string(),
+                    nat,
+                )
             }
             "foreign_partner" => {
                 let name = name.trim();
                 if name.is_empty() || name.chars().count() > 200 {
-                    return Err(invalid("name", "境外合作方名称：必填，至多200字", "foreign partner: a name of at most 200 characters"));
+                    return Err(invalid(
+                        "name",
+                        "境外合作方名称：必填，至多200字",
+                        "foreign partner: a name of at most 200 characters",
+                    ));
                 }
                 let country = kean_core::country::parse_country(country.trim()).ok_or_else(|| {
                     invalid(
@@ -866,7 +951,11 @@ impl Access {
                     )
                 })?;
                 if country == "CN" {
-                    return Err(invalid("country", "境外合作方的国家/地区不能是中国", "a foreign partner's country cannot be China"));
+                    return Err(invalid(
+                        "country",
+                        "境外合作方的国家/地区不能是中国",
+                        "a foreign partner's country cannot be China",
+                    ));
                 }
                 (None, None, name.to_string(), country.to_string())
             }
@@ -945,7 +1034,11 @@ impl Access {
             return Ok(());
         }
         let check = self.rnd_check(rec, self.today()).await?;
-        self.app.store().open_review(&check, &self.meta()).await.map_err(store_err)?;
+        self.app
+            .store()
+            .open_review(&check, &self.meta())
+            .await
+            .map_err(store_err)?;
         Ok(())
     }
 
@@ -978,9 +1071,16 @@ impl Access {
             )
         })?;
         if date > self.today() {
-            return Err(invalid("declared_on", "申报日期：不能晚于今天", "declared on: must not be after today"));
+            return Err(invalid(
+                "declared_on",
+                "申报日期：不能晚于今天",
+                "declared on: must not be after today",
+            ));
         }
-        for (field, v, zh) in [("conflicts", conflicts, "利益冲突情况"), ("foreign_roles", foreign_roles, "境外任职/兼职情况")] {
+        for (field, v, zh) in [
+            ("conflicts", conflicts, "利益冲突情况"),
+            ("foreign_roles", foreign_roles, "境外任职/兼职情况"),
+        ] {
             if v.trim().is_empty() || v.chars().count() > 2000 {
                 return Err(invalid(
                     field,
@@ -1078,10 +1178,12 @@ impl Access {
             let scope = self.gate(Action::Read, Some(Kind::Project))?;
             match scope.organization() {
                 Some(org) => f.applicant_org_id = Some(org),
-                None => return Err(AppError::denied(kean_core::policy::Denied {
-                    reason_zh: "安全审查由局审核人员负责",
-                    reason_en: "security reviews are the bureau reviewers'",
-                })),
+                None => {
+                    return Err(AppError::denied(kean_core::policy::Denied {
+                        reason_zh: "安全审查由局审核人员负责",
+                        reason_en: "security reviews are the bureau reviewers'",
+                    }));
+                }
             }
         }
         let reviews = self.app.store().reviews(&f).await.map_err(store_err)?;
@@ -1126,16 +1228,30 @@ impl Access {
         let decision = Decision::parse(decision).ok_or_else(|| {
             invalid(
                 "decision",
-                format!("审查结论：“{}”不是通过、附条件通过、退回修改或不予通过", decision.trim()),
-                format!("decision: '{}' is not pass, conditional, return or reject", decision.trim()),
+                format!(
+                    "审查结论：“{}”不是通过、附条件通过、退回修改或不予通过",
+                    decision.trim()
+                ),
+                format!(
+                    "decision: '{}' is not pass, conditional, return or reject",
+                    decision.trim()
+                ),
             )
         })?;
         if !review.is_open() {
             return Err(conflict("该审查已作出决定", "this review is decided already"));
         }
-        for (field, v, max) in [("reasons", reasons, 2000), ("conditions", conditions, 2000), ("note", note, 2000)] {
+        for (field, v, max) in [
+            ("reasons", reasons, 2000),
+            ("conditions", conditions, 2000),
+            ("note", note, 2000),
+        ] {
             if v.chars().count() > max {
-                return Err(invalid(field, format!("{field}：至多{max}字"), format!("{field}: at most {max} characters")));
+                return Err(invalid(
+                    field,
+                    format!("{field}：至多{max}字"),
+                    format!("{field}: at most {max} characters"),
+                ));
             }
         }
         let findings = self.app.findings_now(&review).await?;
@@ -1150,7 +1266,11 @@ impl Access {
             first_reviewer: review.first_reviewer_id,
         })
         .map_err(|e| {
-            let code = if e.field == "reviewer" { ErrorCode::Forbidden } else { ErrorCode::ValidationFailed };
+            let code = if e.field == "reviewer" {
+                ErrorCode::Forbidden
+            } else {
+                ErrorCode::ValidationFailed
+            };
             AppError::field(code, FieldError::new(e.field, e.zh, e.en))
         })?;
         let is_final = effect == DecisionEffect::Final;
@@ -1209,9 +1329,10 @@ impl Access {
             )
             .await
             .map_err(|e| match e {
-                kean_store::StoreError::VersionMismatch { .. } => {
-                    conflict("该审查已被他人处理，请刷新后重试", "someone decided this review meanwhile; reload")
-                }
+                kean_store::StoreError::VersionMismatch { .. } => conflict(
+                    "该审查已被他人处理，请刷新后重试",
+                    "someone decided this review meanwhile; reload",
+                ),
                 e => store_err(e),
             })
     }
@@ -1229,20 +1350,35 @@ impl Access {
         self.reads_reviewed(&review).await?.ok_or_else(AppError::not_found)?;
         let licence = licence_no.trim();
         if review.gate != Gate::TransferAudit {
-            return Err(invalid("licence_no", "只有转化安全审核登记出口许可证", "only a transfer audit records an export licence"));
+            return Err(invalid(
+                "licence_no",
+                "只有转化安全审核登记出口许可证",
+                "only a transfer audit records an export licence",
+            ));
         }
         if licence.is_empty() || licence.chars().count() > 60 || licence.chars().any(char::is_control) {
-            return Err(invalid("licence_no", "技术出口许可证编号：必填，至多60字", "export licence number: required, at most 60 characters"));
+            return Err(invalid(
+                "licence_no",
+                "技术出口许可证编号：必填，至多60字",
+                "export licence number: required, at most 60 characters",
+            ));
         }
         let mut with = review.clone();
         with.licence_no = Some(licence.to_string());
         let findings = self.app.findings_now(&with).await?;
         self.app
             .store()
-            .record_licence(id, licence, &serde_json::to_string(&findings).unwrap_or_default(), &self.meta())
+            .record_licence(
+                id,
+                licence,
+                &serde_json::to_string(&findings).unwrap_or_default(),
+                &self.meta(),
+            )
             .await
             .map_err(|e| match e {
-                kean_store::StoreError::VersionMismatch { .. } => conflict("该审查已作出决定", "this review is decided already"),
+                kean_store::StoreError::VersionMismatch { .. } => {
+                    conflict("该审查已作出决定", "this review is decided already")
+                }
                 e => store_err(e),
             })
     }
@@ -1252,7 +1388,11 @@ impl Access {
     pub async fn open_transfer_audit(&self, kind: Kind, id: i64) -> Result<GateReview> {
         self.gate(Action::ReviewGates, None)?;
         if !matches!(kind, Kind::Transfer | Kind::TechContract) {
-            return Err(invalid("kind", "转化安全审核针对成果转化和技术合同", "a transfer audit is of a transfer or a technology contract"));
+            return Err(invalid(
+                "kind",
+                "转化安全审核针对成果转化和技术合同",
+                "a transfer audit is of a transfer or a technology contract",
+            ));
         }
         let read = self.gate(Action::Read, Some(kind))?;
         self.app
@@ -1273,7 +1413,9 @@ impl Access {
             })
             .await
             .map_err(store_err)?;
-        r.into_iter().next().ok_or_else(|| AppError::internal("transfer audit not opened"))
+        r.into_iter()
+            .next()
+            .ok_or_else(|| AppError::internal("transfer audit not opened"))
     }
 
     /// Runs the classifier on a record again (the bureau's), storing its suggestions.
@@ -1288,7 +1430,11 @@ impl Access {
             .map_err(store_err)?
             .ok_or_else(AppError::not_found)?;
         if App::document(&rec).is_none() {
-            return Err(invalid("kind", "该类记录不做技术分类", "records of this kind are not classified"));
+            return Err(invalid(
+                "kind",
+                "该类记录不做技术分类",
+                "records of this kind are not classified",
+            ));
         }
         self.app.classify_record(&rec, &self.meta()).await
     }
@@ -1323,7 +1469,11 @@ impl Access {
             .await
             .map_err(store_err)?
             .ok_or_else(AppError::not_found)?;
-        self.app.store().decide_link(link_id, confirm, &self.meta()).await.map_err(store_err)
+        self.app
+            .store()
+            .decide_link(link_id, confirm, &self.meta())
+            .await
+            .map_err(store_err)
     }
 
     /// Links an organization to a chokepoint item it depends on (confirmed at once).
@@ -1340,7 +1490,10 @@ impl Access {
         let item = classifier
             .items()
             .iter()
-            .find(|i| i.dictionary == DictionaryKind::Chokepoint && (i.key() == item_code.trim() || i.name == item_code.trim()))
+            .find(|i| {
+                i.dictionary == DictionaryKind::Chokepoint
+                    && (i.key() == item_code.trim() || i.name == item_code.trim())
+            })
             .ok_or_else(|| {
                 invalid(
                     "item",
@@ -1350,7 +1503,12 @@ impl Access {
             })?
             .clone();
         let meta = self.meta();
-        let mut existing = self.app.store().links(Kind::Organization, org_id).await.map_err(store_err)?;
+        let mut existing = self
+            .app
+            .store()
+            .links(Kind::Organization, org_id)
+            .await
+            .map_err(store_err)?;
         existing.retain(|l| l.state != "suggested");
         let mut links: Vec<NewLink> = Vec::new();
         links.push(NewLink {
@@ -1373,7 +1531,11 @@ impl Access {
         if link.state == "confirmed" {
             return Ok(link);
         }
-        self.app.store().decide_link(link.id, true, &meta).await.map_err(store_err)
+        self.app
+            .store()
+            .decide_link(link.id, true, &meta)
+            .await
+            .map_err(store_err)
     }
 
     /// Imports a new version of a dictionary (CSV in either seed format or
@@ -1389,17 +1551,18 @@ impl Access {
     ) -> Result<Option<DictionaryImport>> {
         self.gate(Action::ManageDictionaries, None)?;
         let bytes = dictionary_csv(file_name, bytes)?;
-        let d = kean_classify::load_dictionary(&bytes).map_err(|e| {
-            invalid(
-                "file",
-                format!("{file_name}：{e}"),
-                format!("{file_name}: {e}"),
-            )
-        })?;
+        let d = kean_classify::load_dictionary(&bytes)
+            .map_err(|e| invalid("file", format!("{file_name}：{e}"), format!("{file_name}: {e}")))?;
         let kinds: BTreeSet<DictionaryKind> = d.items.iter().map(|i| i.dictionary).collect();
         let kind = match kinds.len() {
             1 => *kinds.iter().next().unwrap_or(&DictionaryKind::Chokepoint),
-            0 => return Err(invalid("file", format!("{file_name}：没有条目"), format!("{file_name}: no items"))),
+            0 => {
+                return Err(invalid(
+                    "file",
+                    format!("{file_name}：没有条目"),
+                    format!("{file_name}: no items"),
+                ));
+            }
             _ => {
                 return Err(invalid(
                     "file",
@@ -1412,19 +1575,32 @@ impl Access {
             return Err(invalid(
                 "file",
                 format!("{file_name}：文件中是{}，不是所选的清单", dictionary_label(kind, true)),
-                format!("{file_name}: the file holds the {}, not the dictionary chosen", dictionary_label(kind, false)),
+                format!(
+                    "{file_name}: the file holds the {}, not the dictionary chosen",
+                    dictionary_label(kind, false)
+                ),
             ));
         }
         self.app.dictionaries().await?;
-        let label = if label.trim().is_empty() { file_name } else { label.trim() };
-        self.app.add_dictionary(kind, d.items, label, file_name, &self.meta()).await
+        let label = if label.trim().is_empty() {
+            file_name
+        } else {
+            label.trim()
+        };
+        self.app
+            .add_dictionary(kind, d.items, label, file_name, &self.meta())
+            .await
     }
 
     /// A dictionary's versions, newest first (anyone of the bureau reads them).
     pub async fn dictionary_versions(&self, dictionary: DictionaryKind) -> Result<Vec<DictionaryVersion>> {
         self.gate(Action::Read, Some(Kind::IndustryChain))?;
         self.app.dictionaries().await?;
-        self.app.store().dictionary_versions(dictionary.as_str()).await.map_err(store_err)
+        self.app
+            .store()
+            .dictionary_versions(dictionary.as_str())
+            .await
+            .map_err(store_err)
     }
 
     /// The items of a dictionary's newest version with their coverage:
@@ -1437,7 +1613,12 @@ impl Access {
             return Ok(Vec::new());
         };
         let items = parse_stored(v)?.items;
-        let links = self.app.store().confirmed_links(dictionary.as_str()).await.map_err(store_err)?;
+        let links = self
+            .app
+            .store()
+            .confirmed_links(dictionary.as_str())
+            .await
+            .map_err(store_err)?;
         let project_read = self.gate(Action::Read, Some(Kind::Project)).ok();
         let org_read = self.gate(Action::Read, Some(Kind::Organization)).ok();
         let mut rows = Vec::with_capacity(items.len());
@@ -1447,16 +1628,24 @@ impl Access {
             for l in links.iter().filter(|l| l.item_code == i.key()) {
                 match (l.kind, project_read, org_read) {
                     (Kind::Project, Some(scope), _) => {
-                        if let Some(p) = self.app.store().get(Kind::Project, l.record_id, scope).await.map_err(store_err)? {
-                            projects.push((
-                                p.id,
-                                p.fields.get("title").to_input(),
-                                p.fields.get("stage").to_input(),
-                            ));
+                        if let Some(p) = self
+                            .app
+                            .store()
+                            .get(Kind::Project, l.record_id, scope)
+                            .await
+                            .map_err(store_err)?
+                        {
+                            projects.push((p.id, p.fields.get("title").to_input(), p.fields.get("stage").to_input()));
                         }
                     }
                     (Kind::Organization, _, Some(scope)) => {
-                        if let Some(o) = self.app.store().get(Kind::Organization, l.record_id, scope).await.map_err(store_err)? {
+                        if let Some(o) = self
+                            .app
+                            .store()
+                            .get(Kind::Organization, l.record_id, scope)
+                            .await
+                            .map_err(store_err)?
+                        {
                             dependents.push((o.id, o.fields.get("name").to_input()));
                         }
                     }
@@ -1464,7 +1653,8 @@ impl Access {
                 }
             }
             rows.push(CoverageRow {
-                code: i.key(),
+                key: i.key(),
+                code: i.code.clone(),
                 name: i.name.clone(),
                 group: i.group.clone(),
                 description: i.description.clone(),
@@ -1495,17 +1685,23 @@ fn dictionary_csv(file_name: &str, bytes: &[u8]) -> Result<Vec<u8>> {
         return Ok(bytes.to_vec());
     }
     let table = kean_exchange::read_table(bytes, &kean_exchange::ReadOptions::default()).map_err(|e| {
-        invalid("file", format!("{file_name}：{}", e.message_zh()), format!("{file_name}: {}", e.message_en()))
+        invalid(
+            "file",
+            format!("{file_name}：{}", e.message_zh()),
+            format!("{file_name}: {}", e.message_en()),
+        )
     })?;
     let mut w = csv::Writer::from_writer(Vec::new());
     let write = |w: &mut csv::Writer<Vec<u8>>, cells: &[String]| {
-        w.write_record(cells).map_err(|e| AppError::internal(format!("writing CSV: {e}")))
+        w.write_record(cells)
+            .map_err(|e| AppError::internal(format!("writing CSV: {e}")))
     };
     write(&mut w, &table.headers)?;
     for row in &table.rows {
         write(&mut w, &row.cells)?;
     }
-    w.into_inner().map_err(|e| AppError::internal(format!("writing CSV: {e}")))
+    w.into_inner()
+        .map_err(|e| AppError::internal(format!("writing CSV: {e}")))
 }
 
 /// What an applicant does not see of a review: the checks, the internal

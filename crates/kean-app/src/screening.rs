@@ -315,7 +315,6 @@ impl ScreeningRun {
     }
 }
 
-
 impl App {
     /// Names that are not registry records (a project's foreign partner)
     /// screened against the loaded lists, as the gates' checks need them:
@@ -343,7 +342,13 @@ impl App {
                     .lists
                     .iter()
                     .flat_map(|l| l.index.screen(&query, THRESHOLD))
-                    .map(|m| (m.entry_name, (m.score * 10_000.0).round() as i64, m.explanation.summary()))
+                    .map(|m| {
+                        (
+                            m.entry_name,
+                            (m.score * 10_000.0).round() as i64,
+                            m.explanation.summary(),
+                        )
+                    })
                     .collect();
                 found.sort_by_key(|m| -m.1);
                 found

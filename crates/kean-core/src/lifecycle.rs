@@ -61,15 +61,51 @@ coded!(
 
 /// The stage field's choices (the schema's `stage`, in lifecycle order).
 pub const STAGE_CHOICES: &[Choice] = &[
-    Choice { code: "application", zh: "申报", en: "Application" },
-    Choice { code: "approval_review", zh: "立项安全审查", en: "Approval security review" },
-    Choice { code: "approved", zh: "立项", en: "Approved" },
-    Choice { code: "rnd", zh: "研发", en: "In R&D" },
-    Choice { code: "completed", zh: "结题", en: "Completed" },
-    Choice { code: "returned", zh: "退回", en: "Returned" },
-    Choice { code: "rejected", zh: "不予立项", en: "Rejected" },
-    Choice { code: "suspended", zh: "中止", en: "Suspended" },
-    Choice { code: "terminated", zh: "终止", en: "Terminated" },
+    Choice {
+        code: "application",
+        zh: "申报",
+        en: "Application",
+    },
+    Choice {
+        code: "approval_review",
+        zh: "立项安全审查",
+        en: "Approval security review",
+    },
+    Choice {
+        code: "approved",
+        zh: "立项",
+        en: "Approved",
+    },
+    Choice {
+        code: "rnd",
+        zh: "研发",
+        en: "In R&D",
+    },
+    Choice {
+        code: "completed",
+        zh: "结题",
+        en: "Completed",
+    },
+    Choice {
+        code: "returned",
+        zh: "退回",
+        en: "Returned",
+    },
+    Choice {
+        code: "rejected",
+        zh: "不予立项",
+        en: "Rejected",
+    },
+    Choice {
+        code: "suspended",
+        zh: "中止",
+        en: "Suspended",
+    },
+    Choice {
+        code: "terminated",
+        zh: "终止",
+        en: "Terminated",
+    },
 ];
 
 impl Stage {
@@ -187,7 +223,10 @@ impl std::fmt::Display for Refused {
 }
 
 fn refused(zh: impl Into<String>, en: impl Into<String>) -> Refused {
-    Refused { zh: zh.into(), en: en.into() }
+    Refused {
+        zh: zh.into(),
+        en: en.into(),
+    }
 }
 
 /// What a gate's state says about a transition that needs it.
@@ -208,7 +247,11 @@ pub fn next_stage(from: Stage, t: Transition, by_gate: bool, gates: GateState) -
     {
         return Err(refused(
             format!("“{}”只能由{}的决定作出", t.label(true), g.label(true)),
-            format!("'{}' is made only by a decision of the {}", t.label(false), g.label(false)),
+            format!(
+                "'{}' is made only by a decision of the {}",
+                t.label(false),
+                g.label(false)
+            ),
         ));
     }
     let to = match (t, from) {
@@ -238,11 +281,7 @@ pub fn next_stage(from: Stage, t: Transition, by_gate: bool, gates: GateState) -
         _ => {
             return Err(refused(
                 format!("处于“{}”阶段的项目不能“{}”", from.label(true), t.label(true)),
-                format!(
-                    "a project at stage '{}' cannot '{}'",
-                    from.label(false),
-                    t.label(false)
-                ),
+                format!("a project at stage '{}' cannot '{}'", from.label(false), t.label(false)),
             ));
         }
     };
@@ -256,17 +295,7 @@ pub fn offered(from: Stage) -> Vec<Transition> {
         .iter()
         .copied()
         .filter(|t| !matches!(t.mover(), Mover::GateDecision(_)))
-        .filter(|&t| {
-            next_stage(
-                from,
-                t,
-                false,
-                GateState {
-                    rnd_check_passed: true,
-                },
-            )
-            .is_ok()
-        })
+        .filter(|&t| next_stage(from, t, false, GateState { rnd_check_passed: true }).is_ok())
         .collect()
 }
 
@@ -388,7 +417,10 @@ fn screening_findings(parties: &[ScreenedParty], out: &mut Vec<Finding>) {
                 "restricted_party",
                 Severity::Block,
                 format!("{}“{}”已被确认为限制名单主体（{}）", p.role, p.name, listed),
-                format!("{} '{}' is confirmed as a restricted party ({})", p.role, p.name, listed),
+                format!(
+                    "{} '{}' is confirmed as a restricted party ({})",
+                    p.role, p.name, listed
+                ),
             ));
         } else if p.open_results > 0 {
             let listed = p.listed_as.clone().unwrap_or_default();
@@ -413,8 +445,16 @@ fn item_findings(items: &[LinkedItem], out: &mut Vec<Finding>) {
         let how_zh = if i.confirmed { "已确认" } else { "系统建议" };
         let how_en = if i.confirmed { "confirmed" } else { "suggested" };
         let (code, zh_kind, en_kind) = match (i.dictionary.as_str(), i.prohibited) {
-            ("export_control", true) => ("export_prohibited", "禁止出口技术", "a technology prohibited for export"),
-            ("export_control", false) => ("export_restricted", "限制出口技术", "a technology restricted for export"),
+            ("export_control", true) => (
+                "export_prohibited",
+                "禁止出口技术",
+                "a technology prohibited for export",
+            ),
+            ("export_control", false) => (
+                "export_restricted",
+                "限制出口技术",
+                "a technology restricted for export",
+            ),
             _ => ("chokepoint", "“卡脖子”技术", "a chokepoint technology"),
         };
         out.push(finding(
@@ -453,7 +493,9 @@ pub fn approval_findings(f: &ApprovalFacts) -> Vec<Finding> {
             "disclosure_missing",
             Severity::Flag,
             format!("项目成员“{m}”一年内未申报利益冲突和境外任职情况"),
-            format!("team member '{m}' has no disclosure of conflicts of interest and foreign affiliations within a year"),
+            format!(
+                "team member '{m}' has no disclosure of conflicts of interest and foreign affiliations within a year"
+            ),
         ));
     }
     item_findings(&f.items, &mut out);
@@ -512,13 +554,19 @@ pub fn transfer_findings(f: &TransferFacts) -> Vec<Finding> {
                 "export_controlled_domestic",
                 Severity::Info,
                 format!("涉及出口管制技术 {} {}，受让方在境内", i.code, i.name),
-                format!("concerns export-controlled {} {}; the counterparty is domestic", i.code, i.name),
+                format!(
+                    "concerns export-controlled {} {}; the counterparty is domestic",
+                    i.code, i.name
+                ),
             ));
         } else if i.prohibited {
             out.push(finding(
                 "export_prohibited",
                 Severity::Block,
-                format!("向境外（{}）转让禁止出口技术 {} {}：不得转让", f.counterparty.country, i.code, i.name),
+                format!(
+                    "向境外（{}）转让禁止出口技术 {} {}：不得转让",
+                    f.counterparty.country, i.code, i.name
+                ),
                 format!(
                     "transfer abroad ({}) of {} {}, prohibited for export: not allowed",
                     f.counterparty.country, i.code, i.name
@@ -587,7 +635,10 @@ pub fn transfer_findings(f: &TransferFacts) -> Vec<Finding> {
             "foreign_counterparty",
             Severity::Flag,
             format!("境外受让方：{}（{}）", f.counterparty.name, f.counterparty.country),
-            format!("foreign counterparty: {} ({})", f.counterparty.name, f.counterparty.country),
+            format!(
+                "foreign counterparty: {} ({})",
+                f.counterparty.name, f.counterparty.country
+            ),
         ));
     }
     out.sort_by(|a, b| b.severity.cmp(&a.severity));
@@ -602,7 +653,11 @@ pub fn is_high_risk(findings: &[Finding]) -> bool {
         f.severity == Severity::Block
             || matches!(
                 f.code.as_str(),
-                "restricted_party" | "foreign_partner" | "foreign_counterparty" | "export_prohibited" | "export_restricted"
+                "restricted_party"
+                    | "foreign_partner"
+                    | "foreign_counterparty"
+                    | "export_prohibited"
+                    | "export_restricted"
             )
     })
 }
@@ -769,7 +824,11 @@ mod tests {
         for s in Stage::ALL {
             assert_eq!(Stage::parse(s.code()), Some(*s));
             assert_eq!(Stage::parse(s.label(true)), Some(*s));
-            assert!(STAGE_CHOICES.iter().any(|c| c.code == s.code() && c.zh == s.label(true)));
+            assert!(
+                STAGE_CHOICES
+                    .iter()
+                    .any(|c| c.code == s.code() && c.zh == s.label(true))
+            );
         }
         assert_eq!(STAGE_CHOICES.len(), Stage::ALL.len());
         assert_eq!(Decision::parse("附条件通过"), Some(Decision::Conditional));
@@ -789,7 +848,11 @@ mod tests {
     fn item(dict: &str, prohibited: bool) -> LinkedItem {
         LinkedItem {
             dictionary: dict.into(),
-            code: if dict == "export_control" { "203912X".into() } else { "CP01".into() },
+            code: if dict == "export_control" {
+                "203912X".into()
+            } else {
+                "CP01".into()
+            },
             name: "无人机技术".into(),
             prohibited,
             confirmed: true,
@@ -883,7 +946,13 @@ mod tests {
             ..TransferFacts::default()
         });
         let c = codes(&all);
-        for want in ["restricted_party", "classified_source", "state_funded", "chokepoint_leaving", "foreign_counterparty"] {
+        for want in [
+            "restricted_party",
+            "classified_source",
+            "state_funded",
+            "chokepoint_leaving",
+            "foreign_counterparty",
+        ] {
             assert!(c.contains(&want), "{want} missing from {c:?}");
         }
     }
@@ -903,10 +972,18 @@ mod tests {
 
     #[test]
     fn decisions_need_reasons_independence_and_no_blocks() {
-        assert_eq!(check_decision(&input(Decision::Pass, "符合要求", &[])), Ok(DecisionEffect::Final));
-        assert_eq!(check_decision(&input(Decision::Pass, " ", &[])).unwrap_err().field, "reasons");
         assert_eq!(
-            check_decision(&input(Decision::Conditional, "基本符合", &[])).unwrap_err().field,
+            check_decision(&input(Decision::Pass, "符合要求", &[])),
+            Ok(DecisionEffect::Final)
+        );
+        assert_eq!(
+            check_decision(&input(Decision::Pass, " ", &[])).unwrap_err().field,
+            "reasons"
+        );
+        assert_eq!(
+            check_decision(&input(Decision::Conditional, "基本符合", &[]))
+                .unwrap_err()
+                .field,
             "conditions"
         );
         let mut own = input(Decision::Reject, "不符合", &[]);

@@ -79,6 +79,13 @@ impl Role {
     pub fn needs_organization(self) -> bool {
         matches!(self, Role::Liaison | Role::Researcher)
     }
+    /// Whether an account of this role may name an organization: those
+    /// that act for one must; a reviewer may name its affiliation (an
+    /// expert from a university), which only decides what it may not
+    /// review (its own organization's applications), never what it reads.
+    pub fn may_name_organization(self) -> bool {
+        self.needs_organization() || self == Role::Reviewer
+    }
     /// One of the three administrators of 三员分立 (等保 2.0): each holds
     /// that role alone, never with another of them or a business role.
     pub fn is_one_of_three(self) -> bool {

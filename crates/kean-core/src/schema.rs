@@ -619,19 +619,19 @@ classified_kind!(
             .req()
             .col()
             .filt(),
-        f("lead_org_id", "牵头单位", "Lead organization", T::Ref(Kind::Organization))
-            .req()
-            .col()
-            .filt(),
         f(
-            "stage",
-            "项目阶段",
-            "Stage",
-            T::Enum(crate::lifecycle::STAGE_CHOICES),
+            "lead_org_id",
+            "牵头单位",
+            "Lead organization",
+            T::Ref(Kind::Organization)
         )
+        .req()
         .col()
-        .filt()
-        .managed(),
+        .filt(),
+        f("stage", "项目阶段", "Stage", T::Enum(crate::lifecycle::STAGE_CHOICES),)
+            .col()
+            .filt()
+            .managed(),
         f("abstract", "项目摘要", "Abstract", T::LongText { max: 4000 }),
         f("keywords", "关键词", "Keywords", T::Text { max: 200 }).srch(),
         f(

@@ -248,6 +248,11 @@ pub fn template_xlsx_with_refs(kind: Kind, refs: &BTreeMap<Kind, Vec<String>>) -
 /// in the right encoding) and one line of Chinese headers, required ones
 /// marked `*`.
 pub fn template_csv(kind: Kind) -> Vec<u8> {
-    let headers: Vec<String> = kind.fields().iter().filter(|f| f.is_input()).map(template_header).collect();
+    let headers: Vec<String> = kind
+        .fields()
+        .iter()
+        .filter(|f| f.is_input())
+        .map(template_header)
+        .collect();
     crate::export::csv_bytes(&headers, &[])
 }

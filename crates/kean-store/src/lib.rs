@@ -28,8 +28,8 @@ pub use screening::{
 };
 pub use sql::{SqlStore, latest_schema_version};
 pub use traits::{
-    AccountStore, AuditStore, ConfidentialityStore, DataStore, MaintenanceStore, RegistryRead, RegistryWrite,
-    LifecycleStore, ScreeningListStore, ScreeningResultStore, ScreeningStore, Store, WorkStore,
+    AccountStore, AuditStore, ConfidentialityStore, DataStore, LifecycleStore, MaintenanceStore, RegistryRead,
+    RegistryWrite, ScreeningListStore, ScreeningResultStore, ScreeningStore, Store, WorkStore,
 };
 pub use types::{
     AggRow, ArchivedFilter, Attachment, AuditFilter, AuditSeals, AuditStatus, Backend, COUNT_CAP, ControlRow,

@@ -508,7 +508,12 @@ pub trait LifecycleStore: Send + Sync {
     /// if it is still at `change.from`, and opens `open` (the R&D control
     /// started with it) in the same transaction. `VersionMismatch` when the
     /// project has moved, `NotFound` when there is none.
-    async fn move_project(&self, change: &StageChange, open: Option<&NewReview>, meta: &WriteMeta) -> Result<ProjectEvent>;
+    async fn move_project(
+        &self,
+        change: &StageChange,
+        open: Option<&NewReview>,
+        meta: &WriteMeta,
+    ) -> Result<ProjectEvent>;
     /// A project's transitions, oldest first.
     async fn project_events(&self, project_id: i64) -> Result<Vec<ProjectEvent>>;
     /// Adds a participant, foreign partner or team member (`project_party_add`).
@@ -550,7 +555,13 @@ pub trait LifecycleStore: Send + Sync {
     async fn latest_dictionaries(&self) -> Result<Vec<DictionaryVersion>>;
     /// Replaces a record's suggested links by these (confirmed and rejected
     /// ones stay as decided), audited (`tech_links_suggested`).
-    async fn suggest_links(&self, kind: Kind, record_id: i64, links: &[NewLink], meta: &WriteMeta) -> Result<Vec<TechLink>>;
+    async fn suggest_links(
+        &self,
+        kind: Kind,
+        record_id: i64,
+        links: &[NewLink],
+        meta: &WriteMeta,
+    ) -> Result<Vec<TechLink>>;
     /// Confirms or rejects a link (`tech_link_confirm` / `tech_link_reject`).
     async fn decide_link(&self, id: i64, confirm: bool, meta: &WriteMeta) -> Result<TechLink>;
     async fn link(&self, id: i64) -> Result<Option<TechLink>>;

@@ -1,8 +1,8 @@
 //! The values the store's traits take and return.
 
+use kean_core::Kind;
 use kean_core::Role;
 use kean_core::Value;
-use kean_core::Kind;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {

@@ -127,6 +127,10 @@ pub fn build() -> J {
                 nullable(field_schema(f.ty))
             };
             s["title"] = json!(f.zh);
+            if f.managed {
+                // Kept by kean (a project's stage): sent back, never set.
+                s["readOnly"] = json!(true);
+            }
             props.insert(f.name.into(), s);
             if f.required {
                 required.push(f.name);
@@ -270,6 +274,7 @@ pub fn build() -> J {
     screening_paths(&mut paths, &err);
     confidentiality_paths(&mut paths, &err);
     data_paths(&mut paths, &err);
+    lifecycle_paths(&mut paths, &err);
     document_errors(&mut paths);
     json!({
         "openapi": "3.1.0",
@@ -438,6 +443,153 @@ fn data_paths(paths: &mut serde_json::Map<String, J>, err: &dyn Fn(&str) -> J) {
                 "approve": { "type": "boolean" }, "note": { "type": "string", "maxLength": 1000 } } } } } },
             "responses": { "200": ok("decided", request) } },
     }));
+}
+
+/// Projects' lifecycle, the three security gates, technology links and the
+/// dictionaries (issue 14).
+fn lifecycle_paths(paths: &mut serde_json::Map<String, J>, err: &dyn Fn(&str) -> J) {
+    use kean_core::lifecycle::{Decision, Gate, Stage, Transition};
+    let tag = "安全审查";
+    let id = json!({ "name": "id", "in": "path", "required": true, "schema": id_schema() });
+    let slug = |kinds: &[Kind]| json!({ "name": "slug", "in": "path", "required": true, "schema": { "type": "string", "enum": kinds.iter().map(|k| k.slug()).collect::<Vec<_>>() } });
+    let ok = |d: &str, schema: J| json!({ "description": d, "content": { "application/json": { "schema": schema } } });
+    let body = |required: &[&str], props: J| json!({ "required": true, "content": { "application/json": { "schema": { "type": "object", "required": required, "properties": props } } } });
+    let text = json!({ "type": "string" });
+    let ntext = json!({ "type": ["string", "null"] });
+    let nint = json!({ "type": ["integer", "null"] });
+    let stages: Vec<&str> = Stage::ALL.iter().map(|s| s.code()).collect();
+    let transitions: Vec<&str> = Transition::ALL.iter().map(|t| t.code()).collect();
+    let gates: Vec<&str> = Gate::ALL.iter().map(|g| g.code()).collect();
+    let decisions: Vec<&str> = Decision::ALL.iter().map(|d| d.code()).collect();
+    let finding = json!({ "type": "object", "required": ["code", "severity", "zh", "en"], "properties": {
+        "code": text, "severity": { "type": "string", "enum": ["info", "flag", "block"] }, "zh": text, "en": text } });
+    let review = json!({ "type": "object", "required": ["id", "gate", "kind", "record_id", "state"], "properties": {
+        "id": { "type": "integer", "minimum": 1 }, "gate": { "type": "string", "enum": gates },
+        "kind": text, "record_id": { "type": "integer" }, "record_label": text, "applicant_org_id": nint,
+        "state": { "type": "string", "enum": ["open", "awaiting_second", "decided"] },
+        "opened_at": text, "opened_by": text, "due_on": ntext, "licence_no": ntext,
+        "first_decision": ntext, "first_reasons": ntext, "first_reviewer": ntext,
+        "decision": { "type": ["string", "null"], "enum": decisions.iter().map(|d| json!(d)).chain([J::Null]).collect::<Vec<_>>() },
+        "reasons": ntext, "conditions": ntext, "note": ntext, "decided_by": ntext, "decided_at": ntext,
+        "findings": { "type": "array", "items": finding, "description": "the automatic checks (empty for the applicant)" },
+        "high_risk": { "type": "boolean", "description": "needs a second reviewer" }, "may_decide": { "type": "boolean" } } });
+    let link = json!({ "type": "object", "properties": {
+        "id": { "type": "integer" }, "kind": text, "record_id": { "type": "integer" },
+        "dictionary": { "type": "string", "enum": ["chokepoint", "export_control"] }, "item_code": text, "item_name": text,
+        "score": { "type": "number" }, "matched_terms": text, "state": { "type": "string", "enum": ["suggested", "confirmed", "rejected"] },
+        "decided_by": ntext, "decided_at": ntext } });
+    let party = json!({ "type": "object", "properties": {
+        "id": { "type": "integer" }, "project_id": { "type": "integer" }, "role": { "type": "string", "enum": ["participant", "foreign_partner", "member"] },
+        "org_id": nint, "person_id": nint, "name": text, "country": text, "duty": ntext, "since": text, "until": ntext } });
+    let event = json!({ "type": "object", "properties": {
+        "id": { "type": "integer" }, "transition": { "type": "string", "enum": transitions }, "from_stage": { "type": "string", "enum": stages },
+        "to_stage": { "type": "string", "enum": stages }, "reason": text, "review_id": nint, "actor": text, "at": text } });
+    let items = |schema: &J| json!({ "type": "object", "required": ["items"], "properties": { "items": { "type": "array", "items": schema } } });
+    let project = slug(&[Kind::Project]);
+    paths.insert("/api/v1/registry/{slug}/{id}/lifecycle".into(), json!({ "get": { "tags": [tag],
+        "summary": "A project's stage, the transitions the caller may ask for, its history, parties, reviews (the applicant sees decisions and reasons only) and technology links (the bureau's)",
+        "parameters": [project.clone(), id.clone()],
+        "responses": { "200": ok("the lifecycle", json!({ "type": "object", "properties": {
+            "stage": { "type": ["string", "null"], "enum": stages.iter().map(|s| json!(s)).chain([J::Null]).collect::<Vec<_>>() },
+            "offered": { "type": "array", "items": { "type": "string", "enum": transitions } },
+            "events": { "type": "array", "items": event }, "parties": { "type": "array", "items": party },
+            "reviews": { "type": "array", "items": review }, "links": { "type": "array", "items": link } } })), "404": err("no such project, or not readable") } } }));
+    paths.insert("/api/v1/registry/{slug}/{id}/transitions".into(), json!({ "post": { "tags": [tag],
+        "summary": "Move a project: submit (opens the approval security review), start (opens R&D control), complete (needs the latest R&D check passed), suspend, resume, terminate (the last three the bureau's). approve/return/reject are made only by a review's decision (409). Audited project_transition",
+        "parameters": [project.clone(), id.clone()],
+        "requestBody": body(&["transition", "reason"], json!({ "transition": { "type": "string", "enum": transitions }, "reason": { "type": "string", "minLength": 1, "maxLength": 2000 } })),
+        "responses": { "201": ok("the transition as recorded", event.clone()), "409": err("not allowed at this stage, or moved meanwhile"), "422": err("reason missing") } } }));
+    paths.insert("/api/v1/registry/{slug}/{id}/parties".into(), json!({ "post": { "tags": [tag],
+        "summary": "Add a participating organization (org_id), a foreign partner (name, country) or a team member (person_id) to a project; in R&D this opens an R&D control check",
+        "parameters": [project, id.clone()],
+        "requestBody": body(&["role"], json!({ "role": { "type": "string", "enum": ["participant", "foreign_partner", "member"] },
+            "org_id": id_schema(), "person_id": id_schema(), "name": { "type": "string", "maxLength": 200 }, "country": { "type": "string" }, "duty": { "type": "string", "maxLength": 50 } })),
+        "responses": { "201": ok("added", party.clone()), "422": err("a bad role, reference, name or country, named") } } }));
+    paths.insert(
+        "/api/v1/project-parties/{id}".into(),
+        json!({ "delete": { "tags": [tag],
+        "summary": "End a party's part in a project (the row stays, dated)", "parameters": [id.clone()],
+        "responses": { "200": ok("ended", party) } } }),
+    );
+    let disclosure = json!({ "type": "object", "properties": {
+        "id": { "type": "integer" }, "person_id": { "type": "integer" }, "declared_on": { "type": "string", "format": "date" },
+        "conflicts": text, "foreign_roles": text, "recorded_by": text, "recorded_at": text } });
+    let person = slug(&[Kind::Person]);
+    paths.insert("/api/v1/registry/{slug}/{id}/disclosures".into(), json!({
+        "get": { "tags": [tag], "summary": "A researcher's disclosures of conflicts of interest and foreign roles, newest first", "parameters": [person.clone(), id.clone()],
+            "responses": { "200": ok("disclosures", items(&disclosure)) } },
+        "post": { "tags": [tag], "summary": "Record a disclosure (renewed yearly; the approval review flags members without a current one)", "parameters": [person, id.clone()],
+            "requestBody": body(&["declared_on", "conflicts", "foreign_roles"], json!({ "declared_on": { "type": "string", "format": "date" },
+                "conflicts": { "type": "string", "minLength": 1, "maxLength": 2000 }, "foreign_roles": { "type": "string", "minLength": 1, "maxLength": 2000 } })),
+            "responses": { "201": ok("recorded", disclosure) } } }));
+    paths.insert("/api/v1/registry/{slug}/{id}/transfer-audit".into(), json!({ "post": { "tags": [tag],
+        "summary": "Open the transfer security audit of a transfer or technology contract (registrations by an account open one by themselves)",
+        "parameters": [slug(&[Kind::Transfer, Kind::TechContract]), id.clone()],
+        "responses": { "201": ok("the audit", review.clone()) } } }));
+    let classified = slug(&[Kind::Project, Kind::Achievement, Kind::TechContract, Kind::Organization]);
+    paths.insert("/api/v1/registry/{slug}/{id}/technology-links".into(), json!({
+        "get": { "tags": [tag], "summary": "A record's links to chokepoint and export-control items (suggested, confirmed, rejected), best first",
+            "parameters": [classified.clone(), id.clone()], "responses": { "200": ok("links", items(&link)) } },
+        "post": { "tags": [tag], "summary": "Classify the record's text again (decided links stay as decided)",
+            "parameters": [classified, id.clone()], "responses": { "200": ok("links", items(&link)) } } }));
+    paths.insert("/api/v1/registry/{slug}/{id}/dependences".into(), json!({ "post": { "tags": [tag],
+        "summary": "Record that an enterprise depends on a chokepoint item (a confirmed link)",
+        "parameters": [slug(&[Kind::Organization]), id.clone()],
+        "requestBody": body(&["item"], json!({ "item": { "type": "string", "description": "the item's code (CP01) or name" } })),
+        "responses": { "201": ok("the link", link.clone()), "422": err("no such item") } } }));
+    paths.insert(
+        "/api/v1/technology-links/{id}/decision".into(),
+        json!({ "post": { "tags": [tag],
+        "summary": "Confirm or reject a technology link", "parameters": [id.clone()],
+        "requestBody": body(&["confirm"], json!({ "confirm": { "type": "boolean" } })),
+        "responses": { "200": ok("decided", link) } } }),
+    );
+    paths.insert("/api/v1/reviews".into(), json!({ "get": { "tags": [tag],
+        "summary": "Reviews of the three gates, newest first: the bureau sees all, an applicant its own organization's (without the checks)",
+        "parameters": [
+            { "name": "gate", "in": "query", "schema": { "type": "string", "enum": gates } },
+            { "name": "state", "in": "query", "schema": { "type": "string", "enum": ["open", "decided", "all"] }, "description": "default open" },
+            { "name": "decision", "in": "query", "schema": { "type": "string", "enum": decisions } }],
+        "responses": { "200": ok("reviews", items(&review)) } } }));
+    paths.insert("/api/v1/reviews/{id}".into(), json!({ "get": { "tags": [tag],
+        "summary": "A review, with its automatic checks computed now while it is open (the bureau's)", "parameters": [id.clone()],
+        "responses": { "200": ok("the review", review.clone()) } } }));
+    paths.insert("/api/v1/reviews/{id}/decision".into(), json!({ "post": { "tags": [tag],
+        "summary": "Decide a review: reasons always; conditions for a conditional pass; never by a reviewer of the applicant's organization; no pass over a blocking check; high-risk reviews need a second, different reviewer. A final approval decision moves the project",
+        "parameters": [id.clone()],
+        "requestBody": body(&["decision", "reasons"], json!({ "decision": { "type": "string", "enum": decisions },
+            "reasons": { "type": "string", "minLength": 2, "maxLength": 2000 }, "conditions": { "type": "string", "maxLength": 2000 }, "note": { "type": "string", "maxLength": 2000, "description": "internal, not shown to the applicant" } })),
+        "responses": { "200": ok("the review after the decision", review.clone()), "403": err("a reviewer of the applicant's organization, or the first reviewer again"), "409": err("decided meanwhile"), "422": err("reasons missing, conditions missing, or a block stands (named)") } } }));
+    paths.insert("/api/v1/reviews/{id}/licence".into(), json!({ "post": { "tags": [tag],
+        "summary": "Record the technology export licence number of an open transfer audit (lifts the block of a restricted item; a prohibited one stays blocked)",
+        "parameters": [id],
+        "requestBody": body(&["licence_no"], json!({ "licence_no": { "type": "string", "minLength": 1, "maxLength": 60 } })),
+        "responses": { "200": ok("the review", review) } } }));
+    let dictionary = json!({ "name": "dictionary", "in": "path", "required": true, "schema": { "type": "string", "enum": ["chokepoint", "export_control"] } });
+    let item = json!({ "type": "object", "properties": {
+        "key": { "type": "string", "description": "the code, or the name where the dictionary gives no code" },
+        "code": text, "name": text, "group": text, "description": text, "terms": { "type": "array", "items": text },
+        "control": { "type": ["string", "null"], "enum": ["prohibited", "restricted", null] },
+        "status": text, "projects": { "type": "array", "items": { "type": "object", "properties": { "id": { "type": "integer" }, "title": text, "stage": text } } },
+        "dependents": { "type": "array", "items": { "type": "object", "properties": { "id": { "type": "integer" }, "name": text } } } } });
+    let version = json!({ "type": "object", "properties": {
+        "version": { "type": "integer" }, "label": text, "source": text, "items": { "type": "integer" },
+        "added": { "type": "array", "items": text }, "changed": { "type": "array", "items": text }, "removed": { "type": "array", "items": text },
+        "imported_by": text, "imported_at": text } });
+    paths.insert("/api/v1/dictionaries/{dictionary}".into(), json!({
+        "get": { "tags": [tag], "summary": "The chokepoint list or the export-control catalogue: the newest version's items with the projects aimed at them and the enterprises depending on them, and every version with what it changed",
+            "parameters": [dictionary.clone()],
+            "responses": { "200": ok("the dictionary", json!({ "type": "object", "properties": { "dictionary": text,
+                "items": { "type": "array", "items": item }, "versions": { "type": "array", "items": version } } })) } },
+        "post": { "tags": [tag], "summary": "Import a new version (the bureau administrator's): CSV in a seed format or kean's own, or XLSX; a file that does not parse is refused naming its line; an unchanged file adds no version",
+            "parameters": [dictionary],
+            "requestBody": { "required": true, "content": { "multipart/form-data": { "schema": { "type": "object", "required": ["file"], "properties": {
+                "file": { "type": "string", "format": "binary" }, "label": { "type": "string" } } } } } },
+            "responses": { "201": ok("the new version", json!({ "type": "object", "properties": { "dictionary": text, "unchanged": { "type": "boolean" },
+                "version": { "type": "integer" }, "items": { "type": "integer" }, "added": { "type": "array", "items": text },
+                "changed": { "type": "array", "items": text }, "removed": { "type": "array", "items": text } } })),
+                "200": ok("unchanged: no version added", json!({ "type": "object", "properties": { "dictionary": text, "unchanged": { "type": "boolean" } } })),
+                "422": err("the file does not parse (line named), holds both dictionaries, or not this one") } } }));
 }
 
 /// The audit log (issue 12, items 6 and 8): search, export, the chain's
@@ -704,7 +856,9 @@ mod tests {
     #[test]
     fn every_api_route_is_documented() {
         let doc = super::build();
-        let src = include_str!("api/mod.rs").to_string() + include_str!("api/screening.rs");
+        let src = include_str!("api/mod.rs").to_string()
+            + include_str!("api/screening.rs")
+            + include_str!("api/lifecycle.rs");
         let mut routes = 0;
         for part in src.split(".route(\"").skip(1) {
             let path = &part[..part.find('"').unwrap()];

@@ -20,6 +20,7 @@ mod data;
 mod demo_and_cli;
 mod gate;
 mod import;
+mod lifecycle;
 mod migration;
 mod processes;
 mod registry;

@@ -220,11 +220,14 @@ async fn apply_stage_change(
     .await?
     .rows_affected();
     if changed == 0 {
-        let now: Option<String> = q("SELECT stage FROM projects WHERE id = $1".into(), vec![int(c.project_id)])
-            .fetch_optional(&mut **tx)
-            .await?
-            .map(|r| r.try_get("stage"))
-            .transpose()?;
+        let now: Option<String> = q(
+            "SELECT stage FROM projects WHERE id = $1".into(),
+            vec![int(c.project_id)],
+        )
+        .fetch_optional(&mut **tx)
+        .await?
+        .map(|r| r.try_get("stage"))
+        .transpose()?;
         return match now {
             None => Err(StoreError::NotFound),
             Some(_) => Err(StoreError::VersionMismatch { expected: 0, actual: 1 }),
@@ -272,7 +275,12 @@ async fn apply_stage_change(
 
 #[async_trait]
 impl LifecycleStore for SqlStore {
-    async fn move_project(&self, change: &StageChange, open: Option<&NewReview>, meta: &WriteMeta) -> Result<ProjectEvent> {
+    async fn move_project(
+        &self,
+        change: &StageChange,
+        open: Option<&NewReview>,
+        meta: &WriteMeta,
+    ) -> Result<ProjectEvent> {
         let mut tx = self.write_tx().await?;
         let event = apply_stage_change(self, &mut tx, change, meta).await?;
         if let Some(r) = open {
@@ -352,7 +360,12 @@ impl LifecycleStore for SqlStore {
         .fetch_one(&mut *tx)
         .await?;
         let party = decode_party(&row)?;
-        let mut d = draft(meta, "project_party_remove", Kind::Project.slug(), Some(party.project_id));
+        let mut d = draft(
+            meta,
+            "project_party_remove",
+            Kind::Project.slug(),
+            Some(party.project_id),
+        );
         d.before = Some(serde_json::json!({ "party": id, "role": party.role, "name": party.name }));
         tx.audit(d);
         super::work::mark(self, &mut tx, Kind::Project, &[party.project_id], &meta.at).await?;
@@ -550,7 +563,11 @@ impl LifecycleStore for SqlStore {
         if changed == 0 {
             return Err(StoreError::VersionMismatch { expected: 0, actual: 1 });
         }
-        let action = if dec.is_final { "gate_review_decide" } else { "gate_review_first" };
+        let action = if dec.is_final {
+            "gate_review_decide"
+        } else {
+            "gate_review_first"
+        };
         let mut d = draft(meta, action, review.kind.slug(), Some(review.record_id));
         d.after = Some(serde_json::json!({
             "review": review.id,
@@ -675,7 +692,13 @@ impl LifecycleStore for SqlStore {
         .collect()
     }
 
-    async fn suggest_links(&self, kind: Kind, record_id: i64, links: &[NewLink], meta: &WriteMeta) -> Result<Vec<TechLink>> {
+    async fn suggest_links(
+        &self,
+        kind: Kind,
+        record_id: i64,
+        links: &[NewLink],
+        meta: &WriteMeta,
+    ) -> Result<Vec<TechLink>> {
         let mut tx = self.write_tx().await?;
         // Suggestions the classifier no longer makes go; decided ones stay.
         q(
@@ -739,11 +762,18 @@ impl LifecycleStore for SqlStore {
         if changed == 0 {
             return Err(StoreError::NotFound);
         }
-        let row = q(format!("SELECT {LINK_COLS} FROM tech_links WHERE id = $1"), vec![int(id)])
-            .fetch_one(&mut *tx)
-            .await?;
+        let row = q(
+            format!("SELECT {LINK_COLS} FROM tech_links WHERE id = $1"),
+            vec![int(id)],
+        )
+        .fetch_one(&mut *tx)
+        .await?;
         let link = decode_link(&row)?;
-        let action = if confirm { "tech_link_confirm" } else { "tech_link_reject" };
+        let action = if confirm {
+            "tech_link_confirm"
+        } else {
+            "tech_link_reject"
+        };
         let mut d = draft(meta, action, link.kind.slug(), Some(link.record_id));
         d.after = Some(serde_json::json!({
             "link": id, "dictionary": link.dictionary, "item": link.item_code, "name": link.item_name,
@@ -755,11 +785,14 @@ impl LifecycleStore for SqlStore {
     }
 
     async fn link(&self, id: i64) -> Result<Option<TechLink>> {
-        q(format!("SELECT {LINK_COLS} FROM tech_links WHERE id = $1"), vec![int(id)])
-            .fetch_optional(&self.pool)
-            .await?
-            .map(|r| decode_link(&r))
-            .transpose()
+        q(
+            format!("SELECT {LINK_COLS} FROM tech_links WHERE id = $1"),
+            vec![int(id)],
+        )
+        .fetch_optional(&self.pool)
+        .await?
+        .map(|r| decode_link(&r))
+        .transpose()
     }
 
     async fn links(&self, kind: Kind, record_id: i64) -> Result<Vec<TechLink>> {

@@ -27,7 +27,10 @@ pub fn routes() -> Router<AppState> {
         .route("/registry/{slug}/{id}/transitions", post(transition))
         .route("/registry/{slug}/{id}/parties", post(add_party))
         .route("/project-parties/{id}", delete(remove_party))
-        .route("/registry/{slug}/{id}/disclosures", get(disclosures).post(add_disclosure))
+        .route(
+            "/registry/{slug}/{id}/disclosures",
+            get(disclosures).post(add_disclosure),
+        )
         .route("/registry/{slug}/{id}/transfer-audit", post(open_transfer_audit))
         .route("/registry/{slug}/{id}/technology-links", get(links).post(classify))
         .route("/registry/{slug}/{id}/dependences", post(add_dependence))
@@ -55,7 +58,11 @@ fn id_path(path: Result<Path<String>, PathRejection>) -> Result<i64, ApiError> {
 }
 
 fn only(kind: Kind, wanted: &[Kind]) -> Result<(), ApiError> {
-    if wanted.contains(&kind) { Ok(()) } else { Err(ApiError::no_endpoint()) }
+    if wanted.contains(&kind) {
+        Ok(())
+    } else {
+        Err(ApiError::no_endpoint())
+    }
 }
 
 fn json_or_null(text: &str) -> serde_json::Value {
@@ -328,7 +335,11 @@ pub fn review_filter(q: &HashMap<String, String>) -> Result<ReviewFilter, AppErr
     let bad = |field: &str, v: &str| {
         AppError::field(
             ErrorCode::BadRequest,
-            kean_core::FieldError::new(field, format!("{field}：“{v}”无效"), format!("{field}: '{v}' is not valid")),
+            kean_core::FieldError::new(
+                field,
+                format!("{field}：“{v}”无效"),
+                format!("{field}: '{v}' is not valid"),
+            ),
         )
     };
     let mut f = ReviewFilter {
@@ -416,6 +427,7 @@ fn dictionary_path(path: Result<Path<String>, PathRejection>) -> Result<Dictiona
 
 pub fn coverage_json(r: &CoverageRow) -> serde_json::Value {
     json!({
+        "key": r.key,
         "code": r.code,
         "name": r.name,
         "group": r.group,
@@ -452,9 +464,12 @@ async fn dictionary(u: ApiUser, path: Result<Path<String>, PathRejection>) -> Ap
 /// POST /dictionaries/{dictionary} (multipart: file, label): a new version.
 async fn import_dictionary(u: ApiUser, path: Result<Path<String>, PathRejection>, req: Request) -> ApiResult {
     let d = dictionary_path(path)?;
-    let mut mp = Multipart::from_request(req, &())
-        .await
-        .map_err(|e| bad(format!("请求体应为 multipart/form-data：{e}"), format!("the body must be multipart/form-data: {e}")))?;
+    let mut mp = Multipart::from_request(req, &()).await.map_err(|e| {
+        bad(
+            format!("请求体应为 multipart/form-data：{e}"),
+            format!("the body must be multipart/form-data: {e}"),
+        )
+    })?;
     let (mut file, mut label) = (None, String::new());
     while let Some(field) = mp
         .next_field()
@@ -477,7 +492,11 @@ async fn import_dictionary(u: ApiUser, path: Result<Path<String>, PathRejection>
     let Some((name, bytes)) = file else {
         return Err(ApiError(AppError::field(
             ErrorCode::ValidationFailed,
-            kean_core::FieldError::new("file", "文件：请选择文件（字段 file）", "file: send a file in the field 'file'"),
+            kean_core::FieldError::new(
+                "file",
+                "文件：请选择文件（字段 file）",
+                "file: send a file in the field 'file'",
+            ),
         )));
     };
     let outcome = u.access.import_dictionary(Some(d), &name, &bytes, &label).await?;

@@ -269,7 +269,7 @@ pub async fn home(u: WebUser, Query(q): Query<HashMap<String, String>>) -> PageR
             options,
         });
     }
-    let scope_note = if u.access.actor().org_id().is_some() {
+    let scope_note = if u.access.actor().role().needs_organization() {
         u.lang.t("home.scope_org")
     } else {
         u.lang.t("home.scope_all")

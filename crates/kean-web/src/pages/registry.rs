@@ -425,7 +425,11 @@ pub async fn new_form(u: WebUser, Path(slug): Path<String>) -> PageResult {
             defaults.insert(f.name.to_string(), "CN".to_string());
         }
         // A liaison registers for its own organization.
-        if let (FieldType::Ref(Kind::Organization), Some(org)) = (f.ty, u.access.actor().org_id()) {
+        if let (FieldType::Ref(Kind::Organization), Some(org), true) = (
+            f.ty,
+            u.access.actor().org_id(),
+            u.access.actor().role().needs_organization(),
+        ) {
             defaults.insert(f.name.to_string(), org.to_string());
         }
     }

@@ -1,0 +1,529 @@
+//! Projects' lifecycle and the three security gates (issue 14), through
+//! the API as users drive them: transitions allowed and refused, the
+//! approval review's checks and its decision rules (reasons, no reviewer of
+//! the applicant's organization, a second reviewer for high-risk items),
+//! R&D control, the transfer audit blocked by the export-control catalogue
+//! and by a restricted counterparty from a real list, and the dictionaries
+//! versioned — on both databases.
+
+use kean_core::Role;
+use serde_json::{Value, json};
+
+use crate::common::{Api, Server, audit_log, basics, user};
+
+async fn login(s: &Server, name: &str, role: Role, org: Option<i64>) -> Api {
+    let pw = user(&s.app, name, role, org).await;
+    Api::login(&s.base, name, &pw).await
+}
+
+fn field(e: &Value) -> Option<&str> {
+    e["error"]["fields"][0]["field"].as_str()
+}
+
+async fn stage(api: &Api, id: i64) -> String {
+    let (st, p) = api.get(&format!("/api/v1/registry/projects/{id}/lifecycle")).await;
+    assert_eq!(st, 200, "{p}");
+    p["stage"].as_str().unwrap().to_string()
+}
+
+async fn move_project(api: &Api, id: i64, t: &str, reason: &str) -> (u16, Value) {
+    api.post(
+        &format!("/api/v1/registry/projects/{id}/transitions"),
+        json!({ "transition": t, "reason": reason }),
+    )
+    .await
+}
+
+async fn open_review(api: &Api, gate: &str, kind: &str, id: i64) -> Value {
+    let (st, list) = api.get(&format!("/api/v1/reviews?gate={gate}&state=open")).await;
+    assert_eq!(st, 200, "{list}");
+    list["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["kind"] == kind && r["record_id"] == id)
+        .cloned()
+        .unwrap_or_else(|| panic!("no open {gate} of {kind} {id}: {list}"))
+}
+
+async fn decide(api: &Api, review: i64, decision: &str, reasons: &str) -> (u16, Value) {
+    api.post(
+        &format!("/api/v1/reviews/{review}/decision"),
+        json!({ "decision": decision, "reasons": reasons, "conditions": "", "note": "内部意见" }),
+    )
+    .await
+}
+
+fn codes(review: &Value) -> Vec<String> {
+    review["findings"]
+        .as_array()
+        .unwrap_or_else(|| panic!("{review}"))
+        .iter()
+        .map(|f| f["code"].as_str().unwrap().to_string())
+        .collect()
+}
+
+async fn a_project_passes_its_gates_only_as_the_lifecycle_allows(s: Server) {
+    let b = basics(&s.app).await;
+    let liaison = login(&s, "liaison_a", Role::Liaison, Some(b.org_a)).await;
+    let outsider = login(&s, "liaison_b", Role::Liaison, Some(b.org_b)).await;
+    let reviewer = login(&s, "reviewer1", Role::Reviewer, None).await;
+    let second = login(&s, "reviewer2", Role::Reviewer, None).await;
+    let own = login(&s, "reviewer_a", Role::Reviewer, Some(b.org_a)).await;
+
+    // The applicant registers a project; the stage is kean's, whatever is sent.
+    let (st, p) = liaison
+        .post(
+            "/api/v1/registry/projects",
+            json!({
+                "title": "极紫外光刻光源关键部件研制",
+                "project_no": "2026JZ-001",
+                "programme": "provincial_key_rd",
+                "lead_org_id": b.org_a,
+                "abstract": "研制用于EUV光刻机的激光等离子体光源及收集镜，突破投影物镜与双工件台配套。",
+                "keywords": "极紫外;光刻光源;投影物镜",
+                "stage": "approved",
+                "state_funded": true,
+                "data_grade": "general",
+                "ends_on": "2029-12-31",
+            }),
+        )
+        .await;
+    assert_eq!(st, 201, "{p}");
+    let id = p["id"].as_i64().unwrap();
+    assert_eq!(p["fields"]["stage"], "application", "{p}");
+    // An edit keeps the stage too.
+    let mut edit = p["fields"].clone();
+    edit["stage"] = json!("completed");
+    edit["budget"] = json!("1200000");
+    let (st, e) = liaison.put(&format!("/api/v1/registry/projects/{id}"), edit).await;
+    assert_eq!((st, e["fields"]["stage"].as_str()), (200, Some("application")), "{e}");
+
+    // Refused transitions: a gate's outcome asked for directly, a stage
+    // that does not allow it, no reason, an unknown one, another
+    // organization's project, a bureau act by the applicant.
+    let (st, e) = move_project(&liaison, id, "approve", "自行立项").await;
+    assert_eq!((st, field(&e)), (409, Some("transition")), "{e}");
+    assert!(
+        e["error"]["message_zh"].as_str().unwrap().contains("立项安全审查"),
+        "{e}"
+    );
+    let (st, e) = move_project(&liaison, id, "start", "开始").await;
+    assert_eq!(st, 409, "{e}");
+    let (st, e) = move_project(&liaison, id, "submit", " ").await;
+    assert_eq!((st, field(&e)), (422, Some("reason")), "{e}");
+    let (st, e) = move_project(&liaison, id, "launch", "x").await;
+    assert_eq!((st, field(&e)), (422, Some("transition")), "{e}");
+    let (st, _) = move_project(&outsider, id, "submit", "代为提交").await;
+    assert_eq!(st, 404);
+    let (st, e) = move_project(&liaison, id, "suspend", "暂停").await;
+    assert_eq!(st, 403, "{e}");
+    assert_eq!(stage(&liaison, id).await, "application");
+
+    // A foreign partner and a team member without a disclosure.
+    let (st, e) = liaison
+        .post(
+            &format!("/api/v1/registry/projects/{id}/parties"),
+            json!({ "role": "foreign_partner", "name": "Acme Optics GmbH", "country": "中国" }),
+        )
+        .await;
+    assert_eq!((st, field(&e)), (422, Some("country")), "{e}");
+    let (st, e) = liaison
+        .post(
+            &format!("/api/v1/registry/projects/{id}/parties"),
+            json!({ "role": "foreign_partner", "name": "Acme Optics GmbH", "country": "DE" }),
+        )
+        .await;
+    assert_eq!(st, 201, "{e}");
+
+    // Submitted: the approval review opens with its checks.
+    let (st, ev) = move_project(&liaison, id, "submit", "申报材料已齐备").await;
+    assert_eq!((st, ev["to_stage"].as_str()), (201, Some("approval_review")), "{ev}");
+    let r = open_review(&reviewer, "approval_review", "projects", id).await;
+    let rid = r["id"].as_i64().unwrap();
+    let (_, view) = reviewer.get(&format!("/api/v1/reviews/{rid}")).await;
+    let c = codes(&view);
+    assert!(c.contains(&"foreign_partner".to_string()), "{view}");
+    assert!(
+        c.contains(&"chokepoint".to_string()),
+        "the classifier names the chokepoint item: {view}"
+    );
+    assert!(c.contains(&"data_grade_low".to_string()), "{view}");
+    assert_eq!(view["high_risk"], true, "{view}");
+    let (_, links) = reviewer
+        .get(&format!("/api/v1/registry/projects/{id}/technology-links"))
+        .await;
+    assert!(
+        links["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|l| l["item_name"] == "光刻机"),
+        "{links}"
+    );
+    // The applicant sees the review, not its checks; cannot decide it.
+    let (_, mine) = liaison.get("/api/v1/reviews?state=all").await;
+    assert_eq!(mine["items"].as_array().unwrap().len(), 1, "{mine}");
+    let (_, v) = liaison.get(&format!("/api/v1/reviews/{rid}")).await;
+    assert_eq!(v["findings"], json!([]), "{v}");
+    assert!(v["note"].is_null(), "{v}");
+    let (st, _) = outsider.get(&format!("/api/v1/reviews/{rid}")).await;
+    assert_eq!(st, 404);
+    let (st, _) = decide(&liaison, rid, "pass", "同意").await;
+    assert_eq!(st, 403);
+
+    // Decision rules.
+    let (st, e) = decide(&own, rid, "pass", "同意立项").await;
+    assert_eq!((st, field(&e)), (403, Some("reviewer")), "own organization: {e}");
+    let (st, e) = decide(&reviewer, rid, "pass", "").await;
+    assert_eq!((st, field(&e)), (422, Some("reasons")), "{e}");
+    let (st, e) = decide(&reviewer, rid, "conditional", "基本符合").await;
+    assert_eq!((st, field(&e)), (422, Some("conditions")), "{e}");
+    let (st, e) = decide(&reviewer, rid, "maybe", "嗯").await;
+    assert_eq!((st, field(&e)), (422, Some("decision")), "{e}");
+    assert_eq!(stage(&liaison, id).await, "approval_review", "nothing changed");
+    // High risk: the first decision waits for a second, different reviewer.
+    let (st, v) = decide(&reviewer, rid, "pass", "境外合作方已核实").await;
+    assert_eq!((st, v["state"].as_str()), (200, Some("awaiting_second")), "{v}");
+    assert_eq!(stage(&liaison, id).await, "approval_review");
+    let (st, e) = decide(&reviewer, rid, "pass", "再次同意").await;
+    assert_eq!((st, field(&e)), (403, Some("reviewer")), "{e}");
+    let (st, v) = decide(&second, rid, "return", "境外合作协议未附，请补充").await;
+    assert_eq!((st, v["state"].as_str()), (200, Some("decided")), "{v}");
+    assert_eq!(stage(&liaison, id).await, "returned");
+    let (_, v) = liaison.get(&format!("/api/v1/reviews/{rid}")).await;
+    assert_eq!(
+        v["reasons"], "境外合作协议未附，请补充",
+        "the applicant reads the reasons: {v}"
+    );
+    let (st, _) = decide(&second, rid, "pass", "改判").await;
+    assert_eq!(st, 409, "decided already");
+
+    // Resubmitted and approved by two reviewers.
+    let (st, _) = move_project(&liaison, id, "submit", "已补充合作协议").await;
+    assert_eq!(st, 201);
+    let rid2 = open_review(&reviewer, "approval_review", "projects", id).await["id"]
+        .as_i64()
+        .unwrap();
+    assert_ne!(rid, rid2);
+    decide(&reviewer, rid2, "pass", "材料齐全").await;
+    let (st, v) = decide(&second, rid2, "pass", "同意立项").await;
+    assert_eq!((st, v["decision"].as_str()), (200, Some("pass")), "{v}");
+    assert_eq!(stage(&liaison, id).await, "approved");
+
+    // R&D: the first check is scheduled by the project's risk; completion
+    // needs a passed check.
+    let (st, _) = move_project(&liaison, id, "start", "合同已签订").await;
+    assert_eq!(st, 201);
+    let rnd = open_review(&reviewer, "rnd_control", "projects", id).await;
+    let due = rnd["due_on"].as_str().unwrap().to_string();
+    assert!(
+        due > kean_core::format_ts(chrono::Utc::now())[..10].to_string(),
+        "{rnd}"
+    );
+    let (st, e) = move_project(&liaison, id, "complete", "研究完成").await;
+    assert_eq!(st, 409, "{e}");
+    assert!(
+        e["error"]["message_zh"].as_str().unwrap().contains("研发安全管控"),
+        "{e}"
+    );
+    // A change of the team reopens a check due today.
+    let (st, e) = liaison
+        .post(
+            &format!("/api/v1/registry/projects/{id}/parties"),
+            json!({ "role": "participant", "org_id": b.org_b }),
+        )
+        .await;
+    assert_eq!(st, 201, "{e}");
+    let (_, open) = reviewer.get("/api/v1/reviews?gate=rnd_control&state=open").await;
+    assert_eq!(open["items"].as_array().unwrap().len(), 2, "{open}");
+    let today_check = open["items"].as_array().unwrap()[0]["id"].as_i64().unwrap();
+    decide(&reviewer, today_check, "pass", "变更已核实").await;
+    let (st, v) = decide(&second, today_check, "pass", "同意").await;
+    assert_eq!(st, 200, "{v}");
+    let (st, ev) = move_project(&liaison, id, "complete", "研究完成").await;
+    assert_eq!((st, ev["to_stage"].as_str()), (201, Some("completed")), "{ev}");
+    let (st, _) = move_project(&reviewer, id, "terminate", "终止").await;
+    assert_eq!(st, 409, "completed is final");
+
+    // Every transition is an event with who, when and why, and audited.
+    let (_, panel) = liaison.get(&format!("/api/v1/registry/projects/{id}/lifecycle")).await;
+    let events: Vec<&str> = panel["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["transition"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        events,
+        ["submit", "return", "submit", "approve", "start", "complete"],
+        "{panel}"
+    );
+    assert_eq!(panel["links"], json!([]), "links are the bureau's: {panel}");
+    let log = audit_log(&s, 200).await;
+    let transitions = log["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "project_transition" && e["record_id"] == id)
+        .count();
+    assert_eq!(transitions, 6, "{log}");
+}
+crate::on_both!(a_project_passes_its_gates_only_as_the_lifecycle_allows);
+
+async fn import_list(api: &Api, file: &str, body: Vec<u8>) -> (u16, Value) {
+    let r = api
+        .http
+        .post(format!("{}/api/v1/screening/lists/import?file_name={file}", api.base))
+        .bearer_auth(&api.token)
+        .body(body)
+        .send()
+        .await
+        .expect("import");
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(Value::Null))
+}
+
+async fn transfer_audits_block_by_catalogue_and_by_restricted_counterparty(s: Server) {
+    let Some(dir) = kean_demo::lists_dir() else {
+        panic!("the shared list data is missing (../shared/data/lists)");
+    };
+    let b = basics(&s.app).await;
+    let admin = login(&s, "admin1", Role::Admin, None).await;
+    let liaison = login(&s, "liaison_a", Role::Liaison, Some(b.org_a)).await;
+    let reviewer = login(&s, "reviewer1", Role::Reviewer, None).await;
+    let second = login(&s, "reviewer2", Role::Reviewer, None).await;
+    let cn = std::fs::read(dir.join("cn_lists_flat.csv")).unwrap();
+    let (st, v) = import_list(&admin, "cn_lists_flat.csv", cn).await;
+    assert_eq!(st, 201, "{v}");
+
+    let (st, a) = liaison
+        .post(
+            "/api/v1/registry/achievements",
+            json!({
+                "title": "多旋翼无人机飞行控制系统与自主避障航迹规划算法",
+                "achievement_type": "software",
+                "holder_org_id": b.org_a,
+                "description": "无人机飞控软件，含自主导航与避障规划。",
+            }),
+        )
+        .await;
+    assert_eq!(st, 201, "{a}");
+    let ach = a["id"].as_i64().unwrap();
+    let transfer = |name: &str, country: &str| {
+        json!({
+            "achievement_id": ach, "transfer_mode": "licensing", "counterparty_name": name,
+            "counterparty_country": country, "amount": "500000", "transferred_on": "2026-11-01",
+        })
+    };
+    // Abroad, a restricted technology: blocked until a licence is recorded.
+    let (st, t) = liaison
+        .post("/api/v1/registry/transfers", transfer("Acme Drone GmbH", "DE"))
+        .await;
+    assert_eq!(st, 201, "{t}");
+    let tid = t["id"].as_i64().unwrap();
+    let r = open_review(&reviewer, "transfer_audit", "transfers", tid).await;
+    let rid = r["id"].as_i64().unwrap();
+    let (_, view) = reviewer.get(&format!("/api/v1/reviews/{rid}")).await;
+    assert!(codes(&view).contains(&"export_licence_missing".to_string()), "{view}");
+    let (st, e) = decide(&reviewer, rid, "pass", "同意转化").await;
+    assert_eq!((st, field(&e)), (422, Some("decision")), "{e}");
+    assert!(e["error"]["message_zh"].as_str().unwrap().contains("203912X"), "{e}");
+    let (st, e) = reviewer
+        .post(&format!("/api/v1/reviews/{rid}/licence"), json!({ "licence_no": "" }))
+        .await;
+    assert_eq!((st, field(&e)), (422, Some("licence_no")), "{e}");
+    let (st, v) = reviewer
+        .post(
+            &format!("/api/v1/reviews/{rid}/licence"),
+            json!({ "licence_no": "2026-JX-000123" }),
+        )
+        .await;
+    assert_eq!(st, 200, "{v}");
+    assert!(!codes(&v).contains(&"export_licence_missing".to_string()), "{v}");
+    assert!(codes(&v).contains(&"export_licensed".to_string()), "{v}");
+    let (st, v) = decide(&reviewer, rid, "pass", "许可证已核验").await;
+    assert_eq!((st, v["state"].as_str()), (200, Some("awaiting_second")), "{v}");
+    let (st, v) = decide(&second, rid, "conditional", "同意").await;
+    assert_eq!((st, field(&v)), (422, Some("conditions")), "{v}");
+    let (st, v) = second
+        .post(
+            &format!("/api/v1/reviews/{rid}/decision"),
+            json!({ "decision": "conditional", "reasons": "同意", "conditions": "按许可证范围履行" }),
+        )
+        .await;
+    assert_eq!((st, v["decision"].as_str()), (200, Some("conditional")), "{v}");
+
+    // A listed counterparty (China's anti-sanction list, in Chinese).
+    let (st, t) = liaison
+        .post("/api/v1/registry/transfers", transfer("洛克希德·马丁航空公司", "US"))
+        .await;
+    assert_eq!(st, 201, "{t}");
+    let tid = t["id"].as_i64().unwrap();
+    let rid = open_review(&reviewer, "transfer_audit", "transfers", tid).await["id"]
+        .as_i64()
+        .unwrap();
+    let (_, view) = reviewer.get(&format!("/api/v1/reviews/{rid}")).await;
+    assert!(codes(&view).contains(&"screening_open".to_string()), "{view}");
+    let (st, e) = decide(&reviewer, rid, "pass", "同意").await;
+    assert_eq!(st, 422, "{e}");
+    assert!(e["error"]["message_zh"].as_str().unwrap().contains("洛克希德"), "{e}");
+    // Rejected by two reviewers: recorded with the findings decided on.
+    decide(&reviewer, rid, "reject", "受让方在反制裁清单上").await;
+    let (st, v) = decide(&second, rid, "reject", "同意不予通过").await;
+    assert_eq!((st, v["decision"].as_str()), (200, Some("reject")), "{v}");
+    assert!(codes(&v).contains(&"screening_open".to_string()), "{v}");
+
+    // A domestic transfer of the same technology: informational only.
+    let (st, t) = liaison
+        .post("/api/v1/registry/transfers", transfer("太原某无人机公司", "CN"))
+        .await;
+    assert_eq!(st, 201, "{t}");
+    let rid = open_review(&reviewer, "transfer_audit", "transfers", t["id"].as_i64().unwrap()).await["id"]
+        .as_i64()
+        .unwrap();
+    let (_, view) = reviewer.get(&format!("/api/v1/reviews/{rid}")).await;
+    assert!(
+        view["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["severity"] != "block"),
+        "{view}"
+    );
+    assert_eq!(view["high_risk"], false, "{view}");
+    let (st, v) = decide(&reviewer, rid, "pass", "境内转化，符合要求").await;
+    assert_eq!((st, v["state"].as_str()), (200, Some("decided")), "one reviewer: {v}");
+}
+crate::on_both!(transfer_audits_block_by_catalogue_and_by_restricted_counterparty);
+
+async fn upload_dictionary(api: &Api, dictionary: &str, name: &str, bytes: Vec<u8>) -> (u16, Value) {
+    let form = reqwest::multipart::Form::new()
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()),
+        )
+        .text("label", "测试版本");
+    let r = api
+        .http
+        .post(format!("{}/api/v1/dictionaries/{dictionary}", api.base))
+        .bearer_auth(&api.token)
+        .multipart(form)
+        .send()
+        .await
+        .expect("upload");
+    let status = r.status().as_u16();
+    let text = r.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::String(text)))
+}
+
+async fn dictionaries_are_versioned_and_bad_files_refused(s: Server) {
+    let admin = login(&s, "admin1", Role::Admin, None).await;
+    let reviewer = login(&s, "reviewer1", Role::Reviewer, None).await;
+    let (st, d) = reviewer.get("/api/v1/dictionaries/chokepoint").await;
+    assert_eq!(st, 200, "{d}");
+    let items = d["items"].as_array().unwrap();
+    assert_eq!(items.len(), 35, "the 35 chokepoint items: {d}");
+    assert!(items.iter().all(|i| i["status"] == "not covered"), "{d}");
+    assert_eq!(d["versions"].as_array().unwrap().len(), 1);
+
+    // The real seed of the catalogue: its items with kean's terms, as the
+    // shipped version already holds them: no new version.
+    let seed = std::fs::read(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../../shared/data/catalogues/export_tech_catalog_partial.csv"),
+    )
+    .expect("the shared catalogue seed");
+    let (st, v) = upload_dictionary(&admin, "export_control", "export_tech_catalog_partial.csv", seed).await;
+    assert!(st == 200 || st == 201, "{v}");
+    // An edited export: one item changed, one removed, one added.
+    let (_, cat) = reviewer.get("/api/v1/dictionaries/export_control").await;
+    let n = cat["items"].as_array().unwrap().len();
+    let mut csv = String::from(kean_classify::KEAN_HEADER);
+    csv.push('\n');
+    for (i, it) in cat["items"].as_array().unwrap().iter().enumerate() {
+        if i == 1 {
+            continue; // removed
+        }
+        let desc = if i == 0 {
+            "控制要点已修订"
+        } else {
+            it["description"].as_str().unwrap()
+        };
+        csv.push_str(&format!(
+            "export_control,{},{},{},2025,\"{}\",{},,kean test\n",
+            it["code"].as_str().unwrap(),
+            it["name"].as_str().unwrap(),
+            it["group"].as_str().unwrap(),
+            desc.replace('"', "\"\""),
+            it["terms"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .skip(1)
+                .map(|t| t.as_str().unwrap())
+                .collect::<Vec<_>>()
+                .join(";"),
+        ));
+    }
+    csv.push_str("export_control,999901X,测试新增技术,限制出口,2025,新增条目,测试术语,,kean test\n");
+    let (st, v) = upload_dictionary(&admin, "export_control", "catalogue.csv", csv.clone().into_bytes()).await;
+    assert_eq!(st, 201, "{v}");
+    assert_eq!(v["added"], json!(["999901X"]), "{v}");
+    assert_eq!(v["removed"].as_array().unwrap().len(), 1, "{v}");
+    assert!(!v["changed"].as_array().unwrap().is_empty(), "{v}");
+    let (_, cat) = reviewer.get("/api/v1/dictionaries/export_control").await;
+    assert_eq!(cat["items"].as_array().unwrap().len(), n, "{cat}");
+    let versions = cat["versions"].as_array().unwrap();
+    assert!(versions.len() >= 2, "{cat}");
+    assert!(
+        versions.last().unwrap()["items"].as_i64().unwrap() == n as i64,
+        "the first version keeps the removed item: {cat}"
+    );
+
+    // Refused, naming what is wrong; nothing added.
+    let before = versions.len();
+    let (st, e) = upload_dictionary(&admin, "export_control", "bad.csv", b"foo,bar\n1,2\n".to_vec()).await;
+    assert_eq!((st, field(&e)), (422, Some("file")), "{e}");
+    let bad_line = format!("{}\nexport_control,1X,\n", kean_classify::KEAN_HEADER);
+    let (st, e) = upload_dictionary(&admin, "export_control", "short.csv", bad_line.into_bytes()).await;
+    assert_eq!(st, 422, "{e}");
+    assert!(
+        e["error"]["message_zh"].as_str().unwrap().contains('2'),
+        "names the line: {e}"
+    );
+    let (st, e) = upload_dictionary(&admin, "chokepoint", "catalogue.csv", csv.into_bytes()).await;
+    assert_eq!((st, field(&e)), (422, Some("file")), "the wrong dictionary: {e}");
+    let (st, _) = upload_dictionary(&reviewer, "chokepoint", "x.csv", b"x".to_vec()).await;
+    assert_eq!(st, 403, "the bureau administrator's");
+    let (_, cat) = reviewer.get("/api/v1/dictionaries/export_control").await;
+    assert_eq!(cat["versions"].as_array().unwrap().len(), before);
+
+    // Coverage: an enterprise depending on an item, a project aimed at it.
+    let b = basics(&s.app).await;
+    let (st, l) = reviewer
+        .post(
+            &format!("/api/v1/registry/organizations/{}/dependences", b.org_b),
+            json!({ "item": "光刻机" }),
+        )
+        .await;
+    assert_eq!((st, l["state"].as_str()), (201, Some("confirmed")), "{l}");
+    let (st, e) = reviewer
+        .post(
+            &format!("/api/v1/registry/organizations/{}/dependences", b.org_b),
+            json!({ "item": "永动机" }),
+        )
+        .await;
+    assert_eq!((st, field(&e)), (422, Some("item")), "{e}");
+    let (_, d) = reviewer.get("/api/v1/dictionaries/chokepoint").await;
+    let litho = d["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["name"] == "光刻机")
+        .unwrap()
+        .clone();
+    assert_eq!(litho["dependents"][0]["id"], b.org_b, "{litho}");
+    assert_eq!(litho["status"], "not covered", "{litho}");
+}
+crate::on_both!(dictionaries_are_versioned_and_bad_files_refused);
