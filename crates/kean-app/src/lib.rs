@@ -53,7 +53,9 @@ pub use kean_store::{
     ProjectParty, ResultDecision, ResultFilter, ResultRow, ResultStatus, ReviewFilter, ScreeningSummary, StoredEntry,
     TechLink, User, screening::lapse,
 };
-pub use lifecycle::{CoverageRow, DISCLOSURE_VALID_DAYS, DictionaryImport, PARTY_ROLES, ProjectPanel, ReviewView};
+pub use lifecycle::{
+    CoverageRow, DISCLOSURE_VALID_DAYS, DictionaryImport, PARTY_ROLES, ProjectPanel, ReviewView, dictionary_label,
+};
 pub use maintenance::DatabaseFacts;
 pub use password::random_token;
 pub use probes::{PROBE_BUDGET, PROBE_WINDOW};

@@ -182,6 +182,7 @@ impl Chrome {
                 title: lang.t("menu.registry").into(),
                 items: [
                     Kind::Organization,
+                    Kind::Project,
                     Kind::Platform,
                     Kind::Person,
                     Kind::TechContract,
@@ -203,6 +204,17 @@ impl Chrome {
                     .collect(),
             },
         ];
+        if access.may(Action::Read, Some(Kind::Project)) {
+            let mut items = vec![item(lang.t("menu.reviews"), "/reviews".into())];
+            if access.may(Action::ReviewGates, None) {
+                items.push(item(lang.t("menu.chokepoint"), "/dictionaries/chokepoint".into()));
+                items.push(item(lang.t("menu.export_control"), "/dictionaries/export_control".into()));
+            }
+            menu.push(MenuGroup {
+                title: lang.t("menu.gates").into(),
+                items,
+            });
+        }
         if access.may(Action::ReadScreening, None) {
             menu.push(MenuGroup {
                 title: lang.t("menu.screening").into(),

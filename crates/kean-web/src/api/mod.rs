@@ -15,6 +15,7 @@ use axum::routing::{delete, get, post, put};
 
 use axum::response::IntoResponse;
 
+pub use lifecycle::review_filter;
 use crate::respond::ApiError;
 use crate::state::AppState;
 

@@ -8,6 +8,7 @@ mod data;
 pub use data::file_response;
 pub(crate) mod exchange;
 mod home;
+mod lifecycle;
 mod registry;
 mod screening;
 pub(crate) mod system;
@@ -111,4 +112,16 @@ pub fn router() -> Router<AppState> {
         .route("/screening/lists/{id}/retire", post(screening::retire_list))
         .route("/screening/versions/{id}", get(screening::version_page))
         .route("/screening/entries/{id}", get(screening::entry_page))
+        .route("/registry/{slug}/{id}/transition", post(lifecycle::transition))
+        .route("/registry/{slug}/{id}/parties", post(lifecycle::add_party))
+        .route("/project-parties/{id}/remove", post(lifecycle::remove_party))
+        .route("/registry/{slug}/{id}/transfer-audit", post(lifecycle::open_transfer_audit))
+        .route("/registry/{slug}/{id}/classify", post(lifecycle::classify))
+        .route("/technology-links/{id}/decide", post(lifecycle::decide_link))
+        .route("/reviews", get(lifecycle::reviews_page))
+        .route("/reviews/{id}", get(lifecycle::review))
+        .route("/reviews/{id}/decide", post(lifecycle::decide))
+        .route("/reviews/{id}/licence", post(lifecycle::licence))
+        .route("/dictionaries/{dictionary}", get(lifecycle::dictionary))
+        .route("/dictionaries/{dictionary}/import", post(lifecycle::import_dictionary))
 }

@@ -531,6 +531,8 @@ struct DetailPage {
     marking: Option<String>,
     attachments: Option<super::data::AttachmentPanel>,
     export: Option<super::data::ExportPanel>,
+    /// The lifecycle and security reviews (issue 14), rendered.
+    gates: Option<String>,
 }
 
 pub async fn detail(
@@ -590,6 +592,11 @@ pub async fn detail(
         ("attached", "att.added"),
         ("detached", "att.removed"),
         ("export_requested", "data.requested"),
+        ("moved", "gate.moved"),
+        ("party_added", "gate.party_added"),
+        ("party_removed", "gate.party_removed"),
+        ("classified", "gate.classified"),
+        ("link_decided", "gate.link_decided"),
     ] {
         if q.contains_key(key) {
             c.flash = Some(u.lang.t(text).into());
@@ -598,6 +605,7 @@ pub async fn detail(
     let attachments =
         super::data::attachment_panel(&u.access, u.lang, kind, r.id, r.fields.classification(), r.archived).await;
     let export = super::data::export_panel(&u.access, u.lang, kind, &r).await;
+    let gates = super::lifecycle::gates_panel(&u.access, u.lang, &u.csrf, kind, r.id).await;
     let page = DetailPage {
         c,
         heading: r.fields.label(),
@@ -635,6 +643,7 @@ pub async fn detail(
         },
         attachments,
         export,
+        gates,
     };
     Ok(render(&page, StatusCode::OK))
 }
