@@ -480,6 +480,7 @@ impl Access {
             .await
             .map_err(AppError::from_store)?
             .ok_or_else(AppError::not_found)?;
+        self.check_applicant_may_change(&previous)?;
         let (fields, owner) = self.prepare(kind, raw, Some(&previous), scope).await?;
         let meta = self.meta();
         let rec = match self

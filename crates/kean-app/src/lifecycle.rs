@@ -671,6 +671,22 @@ impl Access {
         self.may(Action::ReviewGates, None)
     }
 
+    /// Under the approval security review the application is what is
+    /// reviewed: the applicant changes neither its content nor its parties
+    /// until the review decides (returned, it may correct and resubmit).
+    pub(crate) fn check_applicant_may_change(&self, rec: &Record) -> Result<()> {
+        if rec.fields.kind() == Kind::Project
+            && !self.is_bureau()
+            && Access::stage_of(rec).is_ok_and(|s| s == Stage::ApprovalReview || s.is_final())
+        {
+            return Err(conflict(
+                "项目处于立项安全审查中或已结束，申报单位不能修改；如需修改，请待审查退回后再改",
+                "the project is under approval review or has ended: the applicant cannot change it (a returned project can be corrected)",
+            ));
+        }
+        Ok(())
+    }
+
     /// Whether the latest R&D control check of a project passed and none is open.
     async fn rnd_state(&self, project_id: i64) -> Result<GateState> {
         let reviews = self
@@ -875,6 +891,7 @@ impl Access {
         duty: &str,
     ) -> Result<ProjectParty> {
         let rec = self.project_for(Action::Update, project_id).await?;
+        self.check_applicant_may_change(&rec)?;
         let stage = Access::stage_of(&rec)?;
         if stage.is_final() {
             return Err(AppError::field(
@@ -1001,6 +1018,7 @@ impl Access {
             .map_err(store_err)?
             .ok_or_else(AppError::not_found)?;
         let rec = self.project_for(Action::Update, party.project_id).await?;
+        self.check_applicant_may_change(&rec)?;
         let stage = Access::stage_of(&rec)?;
         let meta = self.meta();
         let removed = self

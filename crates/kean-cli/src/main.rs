@@ -796,6 +796,10 @@ async fn serve(listen: SocketAddr, demo: bool, settings: kean_app::Settings, url
                         "no restricted-party lists found (set KEAN_DEMO_LISTS to a folder of list files, or import them at /screening/lists)"
                     ),
                 }
+                match kean_demo::seed_gates(&app).await {
+                    Ok(lines) => lines.iter().for_each(|l| println!("{l}")),
+                    Err(e) => return fail(format!("seeding the demo's security reviews failed: {e}")),
+                }
             }
             Ok(None) => println!("demo data already present; not seeding again"),
             Err(e) => return fail(format!("seeding the demo failed: {e}")),

@@ -16,7 +16,7 @@ use kean_core::codes::{resident_id_check_char, uscc_check_char};
 use kean_core::{Kind, Role};
 
 /// (username, password, role, note) — printed by `kean serve --demo`.
-pub const DEMO_ACCOUNTS: [(&str, &str, &str, &str); 7] = [
+pub const DEMO_ACCOUNTS: [(&str, &str, &str, &str); 8] = [
     (
         "admin",
         "Admin2025",
@@ -24,6 +24,12 @@ pub const DEMO_ACCOUNTS: [(&str, &str, &str, &str); 7] = [
         " (reference data, registry, lists)",
     ),
     ("reviewer", "Review2025", "局审核员 bureau reviewer", " — cleared 机密"),
+    (
+        "expert",
+        "Expert2025",
+        "局审核员 bureau reviewer",
+        " — second reviewer of high-risk reviews; affiliated to 晋中学院",
+    ),
     (
         "liaison",
         "Liaison2025",
@@ -702,6 +708,7 @@ pub async fn seed(app: &App) -> Result<Option<String>, AppError> {
         let (role, org, name) = match username {
             "admin" => (Role::Admin, None, "局管理员 刘志强"),
             "reviewer" => (Role::Reviewer, None, "审核员 王晓东"),
+            "expert" => (Role::Reviewer, Some(university_ids[1]), "评审专家 孙立新"),
             "liaison" => (Role::Liaison, Some(xintai), "联络员 李海燕"),
             "researcher" => (Role::Researcher, Some(shanxi_agri), "研究员 张建国"),
             "sysadmin" => (Role::SystemAdmin, None, "系统管理员 周明"),
@@ -876,6 +883,317 @@ pub async fn seed(app: &App) -> Result<Option<String>, AppError> {
         380 + TRANSFERS_2025,
         2 * TECH_SERVICE_ENTERPRISES + 40
     )))
+}
+
+/// The demo's three gates (issue 14), driven as the demo's users drive them
+/// (logged in, through the same calls as the pages and the API): projects
+/// at every stage, among them one with a foreign partner flagged at its
+/// approval review; a chokepoint item with a tackling project and one with
+/// a dependent enterprise; a transfer blocked by the export-control
+/// catalogue and another by a restricted counterparty. Run after the lists
+/// are loaded, so that the counterparty's screening is there.
+pub async fn seed_gates(app: &App) -> Result<Vec<String>, AppError> {
+    let login = |user: &'static str, pw: &'static str| async move {
+        let ok = app
+            .login(
+                user,
+                pw,
+                kean_app::SessionKind::Api,
+                std::net::Ipv4Addr::LOCALHOST.into(),
+            )
+            .await?;
+        let (access, _) = app.authenticate(&ok.token, kean_app::SessionKind::Api).await?;
+        Ok::<kean_app::Access, AppError>(access)
+    };
+    let liaison = login("liaison", "Liaison2025").await?;
+    let reviewer = login("reviewer", "Review2025").await?;
+    let expert = login("expert", "Expert2025").await?;
+    let admin = login("admin", "Admin2025").await?;
+    let org_named = |name: &'static str| {
+        let admin = &admin;
+        async move {
+            let found = admin
+                .list(
+                    Kind::Organization,
+                    &kean_app::ListQuery {
+                        keyword: Some(name.to_string()),
+                        page: 1,
+                        page_size: 5,
+                        ..kean_app::ListQuery::default()
+                    },
+                )
+                .await?;
+            found
+                .page
+                .items
+                .into_iter()
+                .find(|r| r.fields.get("name").as_text() == Some(name))
+                .map(|r| r.id)
+                .ok_or_else(|| AppError::internal(format!("demo organization {name} missing")))
+        }
+    };
+    let xintai = org_named("山西新泰钢铁有限公司").await?;
+    let agri = org_named("山西农业大学").await?;
+    let jzu = org_named("晋中学院").await?;
+    let newmat = org_named("晋中市新材料产业研究院").await?;
+    let raw = |pairs: &[(&str, String)]| pairs.iter().map(|(k, v)| (k.to_string(), v.clone())).collect();
+    let project =
+        |no: &str, title: &str, programme: &str, lead: i64, abstract_text: &str, keywords: &str, grade: &str| {
+            raw(&[
+                ("project_no", no.to_string()),
+                ("title", title.to_string()),
+                ("programme", programme.to_string()),
+                ("lead_org_id", lead.to_string()),
+                ("abstract", abstract_text.to_string()),
+                ("keywords", keywords.to_string()),
+                ("data_grade", grade.to_string()),
+                ("state_funded", "true".to_string()),
+                ("budget", "3000000".to_string()),
+                ("funding_source", "省级财政科技资金".to_string()),
+                ("applied_on", "2026-03-15".to_string()),
+                ("starts_on", "2026-07-01".to_string()),
+                ("ends_on", "2028-12-31".to_string()),
+            ])
+        };
+    use kean_core::lifecycle::Transition as T;
+    let decide = |id: i64, decision: &'static str, reasons: &'static str| {
+        decide_by_two(&reviewer, &expert, id, decision, reasons)
+    };
+    let approval = kean_core::lifecycle::Gate::ApprovalReview;
+    let mut lines = Vec::new();
+
+    // 1. 申报: entered, not submitted.
+    liaison
+        .create(
+            Kind::Project,
+            &project(
+                "JZ2026-KJ-001",
+                "高强韧汽车用钢控轧控冷工艺优化",
+                "city_program",
+                xintai,
+                "面向新能源汽车车身用高强韧钢，优化热连轧控轧控冷工艺窗口，提升强塑积与成形性能。",
+                "高强钢;控轧控冷;热连轧",
+                "general",
+            ),
+        )
+        .await?;
+    // 2. 立项安全审查, a foreign partner flagged.
+    let p = liaison
+        .create(
+            Kind::Project,
+            &project(
+                "JZ2026-KJ-002",
+                "高端轴承钢纯净化冶炼关键技术研究",
+                "provincial_key_rd",
+                xintai,
+                "研究轴承钢超低氧冶炼与夹杂物控制，与境外合作方联合开展疲劳寿命试验，数据在双方实验室间交换。",
+                "轴承钢;纯净化冶炼;夹杂物控制",
+                "general",
+            ),
+        )
+        .await?;
+    liaison
+        .add_project_party(p.id, "foreign_partner", None, "Ovako Sweden AB", "SE", "疲劳寿命试验")
+        .await?;
+    liaison
+        .transition_project(p.id, T::Submit, "申报材料已齐备，提交立项安全审查")
+        .await?;
+    lines.push("gates: project JZ2026-KJ-002 under approval review, its foreign partner flagged".to_string());
+    // 3. A chokepoint-tackling project of the new-materials institute: approved, in R&D.
+    let p = admin
+        .create(
+            Kind::Project,
+            &project(
+                "JZ2026-KJ-003",
+                "高纯靶材制备与绑定关键技术攻关",
+                "open_competition",
+                newmat,
+                "揭榜挂帅攻关集成电路用高纯金属溅射靶材，突破超高纯铝、钛、钽提纯与扩散焊绑定工艺，替代进口靶材。",
+                "靶材;溅射靶材;高纯金属",
+                "important",
+            ),
+        )
+        .await?;
+    admin.transition_project(p.id, T::Submit, "揭榜项目提交审查").await?;
+    for l in reviewer.links(Kind::Project, p.id).await? {
+        if l.dictionary == "chokepoint" && l.item_name.contains("靶材") {
+            reviewer.decide_link(l.id, true).await?;
+        }
+    }
+    decide(
+        open_review(&reviewer, approval, Kind::Project, p.id).await?,
+        "pass",
+        "攻关方向明确，参与方无风险事项",
+    )
+    .await?;
+    admin.transition_project(p.id, T::Start, "任务书已签订").await?;
+    // 4. 结题: a project whose R&D check passed.
+    let p = admin
+        .create(
+            Kind::Project,
+            &project(
+                "JZ2025-KJ-011",
+                "旱作谷子抗旱品种选育与配套栽培技术",
+                "provincial_key_rd",
+                agri,
+                "选育抗旱高产谷子新品种，集成旱作覆膜与水肥一体化栽培技术并示范推广。",
+                "谷子;抗旱育种;旱作农业",
+                "general",
+            ),
+        )
+        .await?;
+    admin.transition_project(p.id, T::Submit, "提交立项").await?;
+    decide(
+        open_review(&reviewer, approval, Kind::Project, p.id).await?,
+        "pass",
+        "符合要求",
+    )
+    .await?;
+    admin.transition_project(p.id, T::Start, "任务书已签订").await?;
+    let check = open_review(&reviewer, kean_core::lifecycle::Gate::RndControl, Kind::Project, p.id).await?;
+    decide(check, "pass", "年度检查：研究数据管理规范，无境外人员参与").await?;
+    admin.transition_project(p.id, T::Complete, "通过结题验收").await?;
+    // 5. 退回 and 6. 不予立项.
+    for (no, title, decision, reasons) in [
+        (
+            "JZ2026-KJ-004",
+            "晋中学院智慧农业遥感数据平台建设",
+            "return",
+            "数据安全方案未附，请补充数据分级与存储方案",
+        ),
+        (
+            "JZ2026-KJ-005",
+            "面向境外客户的农机作业数据云服务",
+            "reject",
+            "拟将重要农业生产数据存储于境外云服务，不符合数据出境管理要求",
+        ),
+    ] {
+        let p = admin
+            .create(
+                Kind::Project,
+                &project(
+                    no,
+                    title,
+                    "city_program",
+                    jzu,
+                    "汇聚全市农田遥感影像与农机作业数据，提供在线分析服务。",
+                    "遥感;农机作业数据;数据平台",
+                    "important",
+                ),
+            )
+            .await?;
+        admin.transition_project(p.id, T::Submit, "提交立项").await?;
+        // The expert is of 晋中学院: the reviewer decides alone (a clean review).
+        let id = open_review(&reviewer, approval, Kind::Project, p.id).await?;
+        reviewer.decide_review(id, decision, reasons, "", "").await?;
+    }
+    // 7. 立项 (approved, not started) and 8. 终止.
+    for (no, title, end) in [
+        ("JZ2026-KJ-006", "山西老陈醋风味物质解析与标准化酿造", None),
+        ("JZ2026-KJ-007", "中药材太行连翘道地性评价", Some("承担单位申请终止")),
+    ] {
+        let p = admin
+            .create(
+                Kind::Project,
+                &project(
+                    no,
+                    title,
+                    "natural_science",
+                    agri,
+                    "开展风味物质组学分析与酿造过程标准化研究。",
+                    "风味物质;标准化",
+                    "general",
+                ),
+            )
+            .await?;
+        admin.transition_project(p.id, T::Submit, "提交立项").await?;
+        decide(
+            open_review(&reviewer, approval, Kind::Project, p.id).await?,
+            "pass",
+            "符合要求",
+        )
+        .await?;
+        if let Some(why) = end {
+            reviewer.transition_project(p.id, T::Terminate, why).await?;
+        }
+    }
+    // A dependence of the city's steel maker on a chokepoint item.
+    reviewer.add_dependence(xintai, "高端轴承钢").await?;
+    lines.push("gates: 8 projects at every stage; chokepoint 靶材 tackled, 高端轴承钢 a dependence".to_string());
+
+    // Transfers, registered by the liaison: the audits open by themselves.
+    let ach = liaison
+        .create(
+            Kind::Achievement,
+            &raw(&[
+                ("title", "多旋翼无人机钢结构巡检飞控与自主避障软件".to_string()),
+                ("achievement_type", "software".to_string()),
+                ("holder_org_id", xintai.to_string()),
+                ("completed_on", "2025-10-20".to_string()),
+                (
+                    "description",
+                    "用于高炉与料场巡检的无人机飞行控制系统，含自主导航、航迹规划与避障算法。".to_string(),
+                ),
+            ]),
+        )
+        .await?;
+    for (name, country) in [("AeroInspect GmbH", "DE"), ("Lockheed Martin Aeronautics", "US")] {
+        liaison
+            .create(
+                Kind::Transfer,
+                &raw(&[
+                    ("achievement_id", ach.id.to_string()),
+                    ("transfer_mode", "licensing".to_string()),
+                    ("counterparty_name", name.to_string()),
+                    ("counterparty_country", country.to_string()),
+                    ("amount", "800000".to_string()),
+                    ("transferred_on", "2026-11-20".to_string()),
+                ]),
+            )
+            .await?;
+    }
+    lines.push(
+        "gates: transfer to AeroInspect GmbH blocked by the catalogue (203912X, no licence); to Lockheed Martin Aeronautics by a restricted-list result"
+            .to_string(),
+    );
+    Ok(lines)
+}
+
+/// The open review of a record at a gate.
+async fn open_review(
+    access: &kean_app::Access,
+    gate: kean_core::lifecycle::Gate,
+    kind: Kind,
+    id: i64,
+) -> Result<i64, AppError> {
+    access
+        .reviews(&kean_app::ReviewFilter {
+            gate: Some(gate),
+            record: Some((kind, id)),
+            open: Some(true),
+            limit: 5,
+            ..kean_app::ReviewFilter::default()
+        })
+        .await?
+        .into_iter()
+        .map(|(r, _)| r.id)
+        .next()
+        .ok_or_else(|| AppError::internal(format!("no open review of {} {id}", kind.slug())))
+}
+
+/// A decision as the bureau gives it: high-risk reviews by two reviewers.
+async fn decide_by_two(
+    reviewer: &kean_app::Access,
+    expert: &kean_app::Access,
+    id: i64,
+    decision: &str,
+    reasons: &str,
+) -> Result<(), AppError> {
+    let r = reviewer.decide_review(id, decision, reasons, "", "").await?;
+    if r.state == "awaiting_second" {
+        expert.decide_review(id, decision, "复核同意初审意见", "", "").await?;
+    }
+    Ok(())
 }
 
 /// Where the demo finds the real restricted-party lists: `KEAN_DEMO_LISTS`,

@@ -535,7 +535,8 @@ pub struct GateReview {
     pub kind: Kind,
     pub record_id: i64,
     pub applicant_org_id: Option<i64>,
-    /// `open`, `awaiting_second` or `decided`.
+    /// `open`, `awaiting_second`, `decided`, or `closed` (an R&D check
+    /// left when its project ended).
     pub state: String,
     pub opened_at: String,
     pub opened_by: String,
@@ -556,7 +557,7 @@ pub struct GateReview {
 
 impl GateReview {
     pub fn is_open(&self) -> bool {
-        self.state != "decided"
+        matches!(self.state.as_str(), "open" | "awaiting_second")
     }
 }
 

@@ -466,7 +466,7 @@ fn lifecycle_paths(paths: &mut serde_json::Map<String, J>, err: &dyn Fn(&str) ->
     let review = json!({ "type": "object", "required": ["id", "gate", "kind", "record_id", "state"], "properties": {
         "id": { "type": "integer", "minimum": 1 }, "gate": { "type": "string", "enum": gates },
         "kind": text, "record_id": { "type": "integer" }, "record_label": text, "applicant_org_id": nint,
-        "state": { "type": "string", "enum": ["open", "awaiting_second", "decided"] },
+        "state": { "type": "string", "enum": ["open", "awaiting_second", "decided", "closed"] },
         "opened_at": text, "opened_by": text, "due_on": ntext, "licence_no": ntext,
         "first_decision": ntext, "first_reasons": ntext, "first_reviewer": ntext,
         "decision": { "type": ["string", "null"], "enum": decisions.iter().map(|d| json!(d)).chain([J::Null]).collect::<Vec<_>>() },

@@ -208,7 +208,10 @@ impl Chrome {
             let mut items = vec![item(lang.t("menu.reviews"), "/reviews".into())];
             if access.may(Action::ReviewGates, None) {
                 items.push(item(lang.t("menu.chokepoint"), "/dictionaries/chokepoint".into()));
-                items.push(item(lang.t("menu.export_control"), "/dictionaries/export_control".into()));
+                items.push(item(
+                    lang.t("menu.export_control"),
+                    "/dictionaries/export_control".into(),
+                ));
             }
             menu.push(MenuGroup {
                 title: lang.t("menu.gates").into(),

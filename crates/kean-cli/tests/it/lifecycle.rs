@@ -161,6 +161,19 @@ async fn a_project_passes_its_gates_only_as_the_lifecycle_allows(s: Server) {
             .any(|l| l["item_name"] == "光刻机"),
         "{links}"
     );
+    // Under review, the application is frozen for the applicant.
+    let (st, e) = liaison
+        .post(
+            &format!("/api/v1/registry/projects/{id}/parties"),
+            json!({ "role": "foreign_partner", "name": "Other Optics Ltd", "country": "GB" }),
+        )
+        .await;
+    assert_eq!(st, 409, "{e}");
+    let (_, cur) = liaison.get(&format!("/api/v1/registry/projects/{id}")).await;
+    let (st, e) = liaison
+        .put(&format!("/api/v1/registry/projects/{id}"), cur["fields"].clone())
+        .await;
+    assert_eq!(st, 409, "{e}");
     // The applicant sees the review, not its checks; cannot decide it.
     let (_, mine) = liaison.get("/api/v1/reviews?state=all").await;
     assert_eq!(mine["items"].as_array().unwrap().len(), 1, "{mine}");
@@ -245,6 +258,12 @@ async fn a_project_passes_its_gates_only_as_the_lifecycle_allows(s: Server) {
     assert_eq!((st, ev["to_stage"].as_str()), (201, Some("completed")), "{ev}");
     let (st, _) = move_project(&reviewer, id, "terminate", "终止").await;
     assert_eq!(st, 409, "completed is final");
+    let (_, open) = reviewer.get("/api/v1/reviews?gate=rnd_control&state=open").await;
+    assert_eq!(
+        open["items"],
+        json!([]),
+        "a completed project leaves no check waiting: {open}"
+    );
 
     // Every transition is an event with who, when and why, and audited.
     let (_, panel) = liaison.get(&format!("/api/v1/registry/projects/{id}/lifecycle")).await;

@@ -252,6 +252,21 @@ async fn apply_stage_change(
     .fetch_one(&mut **tx)
     .await?
     .try_get("id")?;
+    // A project that ends leaves no R&D check waiting.
+    if c.to.is_final() {
+        q(
+            "UPDATE gate_reviews SET state = 'closed' WHERE kind = $1 AND record_id = $2 AND gate = $3 \
+             AND state IN ('open', 'awaiting_second')"
+                .into(),
+            vec![
+                text(Kind::Project.table()),
+                int(c.project_id),
+                text(Gate::RndControl.code()),
+            ],
+        )
+        .execute(&mut **tx)
+        .await?;
+    }
     let mut d = draft(meta, "project_transition", Kind::Project.slug(), Some(c.project_id));
     d.before = Some(serde_json::json!({ "stage": c.from.code() }));
     d.after = Some(serde_json::json!({
@@ -478,7 +493,7 @@ impl LifecycleStore for SqlStore {
             conds.push(format!("gate = ${}", args.len()));
         }
         match f.open {
-            Some(true) => conds.push("state <> 'decided'".into()),
+            Some(true) => conds.push("state IN ('open', 'awaiting_second')".into()),
             Some(false) => conds.push("state = 'decided'".into()),
             None => {}
         }
@@ -591,7 +606,9 @@ impl LifecycleStore for SqlStore {
     async fn record_licence(&self, id: i64, licence_no: &str, findings: &str, meta: &WriteMeta) -> Result<GateReview> {
         let mut tx = self.write_tx().await?;
         let changed = q(
-            "UPDATE gate_reviews SET licence_no = $1, findings = $2 WHERE id = $3 AND state <> 'decided'".into(),
+            "UPDATE gate_reviews SET licence_no = $1, findings = $2 WHERE id = $3 \
+             AND state IN ('open', 'awaiting_second')"
+                .into(),
             vec![text(licence_no), text(findings), int(id)],
         )
         .execute(&mut *tx)

@@ -15,9 +15,9 @@ use axum::routing::{delete, get, post, put};
 
 use axum::response::IntoResponse;
 
-pub use lifecycle::review_filter;
 use crate::respond::ApiError;
 use crate::state::AppState;
+pub use lifecycle::review_filter;
 
 pub fn router() -> Router<AppState> {
     Router::new()

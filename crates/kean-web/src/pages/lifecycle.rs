@@ -29,7 +29,8 @@ fn stage_label(code: &str, zh: bool) -> String {
 }
 
 fn decision_label(code: Option<&str>, zh: bool) -> String {
-    code.and_then(Decision::parse).map_or_else(String::new, |d| d.label(zh).to_string())
+    code.and_then(Decision::parse)
+        .map_or_else(String::new, |d| d.label(zh).to_string())
 }
 
 fn state_label(state: &str, lang: Lang) -> String {
@@ -37,6 +38,7 @@ fn state_label(state: &str, lang: Lang) -> String {
         "open" => tr(lang, "待审查", "Open"),
         "awaiting_second" => tr(lang, "待复核", "Awaiting second reviewer"),
         "decided" => tr(lang, "已决定", "Decided"),
+        "closed" => tr(lang, "已关闭（项目已结束）", "Closed (the project ended)"),
         s => s.to_string(),
     }
 }
@@ -179,7 +181,8 @@ pub async fn gates_panel(access: &Access, lang: Lang, csrf: &str, kind: Kind, id
                     .events
                     .iter()
                     .map(|e| EventRow {
-                        transition: Transition::parse(&e.transition).map_or(e.transition.clone(), |t| t.label(zh).into()),
+                        transition: Transition::parse(&e.transition)
+                            .map_or(e.transition.clone(), |t| t.label(zh).into()),
                         change: format!("{} → {}", stage_label(&e.from_stage, zh), stage_label(&e.to_stage, zh)),
                         reason: e.reason.clone(),
                         actor: e.actor.clone(),
@@ -202,7 +205,9 @@ pub async fn gates_panel(access: &Access, lang: Lang, csrf: &str, kind: Kind, id
                         until: x.until.clone().unwrap_or_default(),
                     })
                     .collect(),
-                may_edit: p.may_edit && p.stage.is_some_and(|s| !s.is_final()),
+                may_edit: p.may_edit
+                    && p.stage
+                        .is_some_and(|s| !s.is_final() && (bureau || s != Stage::ApprovalReview)),
                 reviews: p.reviews.iter().map(|r| review_row(r, "", lang)).collect(),
                 links: link_rows(&p.links, lang),
                 bureau,
@@ -345,7 +350,9 @@ pub async fn reviews_page(u: WebUser, Query(q): Query<HashMap<String, String>>) 
     let rows: Vec<ReviewRow> = list.iter().map(|(r, l)| review_row(r, l, u.lang)).collect();
     let overdue = rows
         .iter()
-        .filter(|r| r.state_code != "decided" && !r.due_on.is_empty() && r.due_on < today)
+        .filter(|r| {
+            (r.state_code == "open" || r.state_code == "awaiting_second") && !r.due_on.is_empty() && r.due_on < today
+        })
         .count();
     let zh = u.lang.zh();
     let gate = q.get("gate").cloned().unwrap_or_default();
@@ -360,15 +367,25 @@ pub async fn reviews_page(u: WebUser, Query(q): Query<HashMap<String, String>>) 
         label: g.label(zh).into(),
         selected: gate == g.code(),
     }));
-    let states = [("open", "待审查", "Open"), ("decided", "已决定", "Decided"), ("all", "全部", "All")]
-        .iter()
-        .map(|(v, z, e)| Opt {
-            value: (*v).into(),
-            label: if zh { z } else { e }.to_string(),
-            selected: state == *v,
-        })
-        .collect();
-    let c = Chrome::new(&u.access, &u.csrf, u.lang, &tr(u.lang, "安全审查", "Security reviews"), "/reviews");
+    let states = [
+        ("open", "待审查", "Open"),
+        ("decided", "已决定", "Decided"),
+        ("all", "全部", "All"),
+    ]
+    .iter()
+    .map(|(v, z, e)| Opt {
+        value: (*v).into(),
+        label: if zh { z } else { e }.to_string(),
+        selected: state == *v,
+    })
+    .collect();
+    let c = Chrome::new(
+        &u.access,
+        &u.csrf,
+        u.lang,
+        &tr(u.lang, "安全审查", "Security reviews"),
+        "/reviews",
+    );
     Ok(render(
         &ReviewsPage {
             c,
@@ -419,7 +436,12 @@ struct ReviewPage {
     typed: HashMap<String, String>,
 }
 
-async fn review_page(u: &WebUser, id: i64, err: Option<(AppError, HashMap<String, String>)>, flash: Option<String>) -> PageResult {
+async fn review_page(
+    u: &WebUser,
+    id: i64,
+    err: Option<(AppError, HashMap<String, String>)>,
+    flash: Option<String>,
+) -> PageResult {
     let v: ReviewView = u.access.review(id).await.or_page(u)?;
     let zh = u.lang.zh();
     let r = &v.review;
@@ -590,14 +612,25 @@ fn item_row(r: &CoverageRow, zh: bool) -> ItemRow {
         terms: r.terms.iter().skip(1).take(12).cloned().collect::<Vec<_>>().join("、"),
         status: r.status(zh).to_string(),
         covered: r.covered(),
-        projects: r.projects.iter().map(|(id, t, s)| (*id, format!("{t}（{}）", stage_label(s, zh)))).collect(),
+        projects: r
+            .projects
+            .iter()
+            .map(|(id, t, s)| (*id, format!("{t}（{}）", stage_label(s, zh))))
+            .collect(),
         dependents: r.dependents.clone(),
     }
 }
 
 async fn dictionary_page(u: &WebUser, d: DictionaryKind, err: Option<AppError>, flash: Option<String>) -> PageResult {
     let zh = u.lang.zh();
-    let rows: Vec<ItemRow> = u.access.coverage(d).await.or_page(u)?.iter().map(|r| item_row(r, zh)).collect();
+    let rows: Vec<ItemRow> = u
+        .access
+        .coverage(d)
+        .await
+        .or_page(u)?
+        .iter()
+        .map(|r| item_row(r, zh))
+        .collect();
     let versions = u
         .access
         .dictionary_versions(d)
@@ -610,9 +643,25 @@ async fn dictionary_page(u: &WebUser, d: DictionaryKind, err: Option<AppError>, 
             let changes = if v.version_no == 1 {
                 tr(u.lang, "初始版本", "first version")
             } else if zh {
-                format!("新增{}项 {}；修改{}项 {}；删除{}项 {}", a.len(), a.join("、"), c.len(), c.join("、"), r.len(), r.join("、"))
+                format!(
+                    "新增{}项 {}；修改{}项 {}；删除{}项 {}",
+                    a.len(),
+                    a.join("、"),
+                    c.len(),
+                    c.join("、"),
+                    r.len(),
+                    r.join("、")
+                )
             } else {
-                format!("added {} {}; changed {} {}; removed {} {}", a.len(), a.join(", "), c.len(), c.join(", "), r.len(), r.join(", "))
+                format!(
+                    "added {} {}; changed {} {}; removed {} {}",
+                    a.len(),
+                    a.join(", "),
+                    c.len(),
+                    c.join(", "),
+                    r.len(),
+                    r.join(", ")
+                )
             };
             VersionRow {
                 version: v.version_no,
@@ -624,7 +673,13 @@ async fn dictionary_page(u: &WebUser, d: DictionaryKind, err: Option<AppError>, 
         })
         .collect();
     let title = kean_app::dictionary_label(d, zh).to_string();
-    let mut c = Chrome::new(&u.access, &u.csrf, u.lang, &title, &format!("/dictionaries/{}", d.as_str()));
+    let mut c = Chrome::new(
+        &u.access,
+        &u.csrf,
+        u.lang,
+        &title,
+        &format!("/dictionaries/{}", d.as_str()),
+    );
     c.flash = flash;
     let status = err
         .as_ref()
@@ -657,7 +712,15 @@ pub async fn dictionary(u: WebUser, Path(d): Path<String>, Query(q): Query<HashM
     let flash = q
         .contains_key("imported")
         .then(|| tr(u.lang, "已导入新版本", "A new version is imported"))
-        .or_else(|| q.contains_key("unchanged").then(|| tr(u.lang, "文件与当前版本相同，未新增版本", "The file equals the current version; no version added")));
+        .or_else(|| {
+            q.contains_key("unchanged").then(|| {
+                tr(
+                    u.lang,
+                    "文件与当前版本相同，未新增版本",
+                    "The file equals the current version; no version added",
+                )
+            })
+        });
     dictionary_page(&u, d, None, flash).await
 }
 
@@ -666,7 +729,11 @@ pub async fn import_dictionary(Path(d): Path<String>, up: WebUpload) -> PageResu
     let u = &up.user;
     let d = dictionary_of(u, &d)?;
     let label = up.text.get("label").cloned().unwrap_or_default();
-    match u.access.import_dictionary(Some(d), &up.file_name, &up.bytes, &label).await {
+    match u
+        .access
+        .import_dictionary(Some(d), &up.file_name, &up.bytes, &label)
+        .await
+    {
         Ok(Some(_)) => Ok(Redirect::to(&format!("/dictionaries/{}?imported=1", d.as_str())).into_response()),
         Ok(None) => Ok(Redirect::to(&format!("/dictionaries/{}?unchanged=1", d.as_str())).into_response()),
         Err(e) if e.code == ErrorCode::Forbidden => Err(PageError::page(u, e)),

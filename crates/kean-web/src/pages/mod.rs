@@ -115,7 +115,10 @@ pub fn router() -> Router<AppState> {
         .route("/registry/{slug}/{id}/transition", post(lifecycle::transition))
         .route("/registry/{slug}/{id}/parties", post(lifecycle::add_party))
         .route("/project-parties/{id}/remove", post(lifecycle::remove_party))
-        .route("/registry/{slug}/{id}/transfer-audit", post(lifecycle::open_transfer_audit))
+        .route(
+            "/registry/{slug}/{id}/transfer-audit",
+            post(lifecycle::open_transfer_audit),
+        )
         .route("/registry/{slug}/{id}/classify", post(lifecycle::classify))
         .route("/technology-links/{id}/decide", post(lifecycle::decide_link))
         .route("/reviews", get(lifecycle::reviews_page))
