@@ -457,6 +457,7 @@ impl Access {
             Err(e) => return Err(self.write_refused(kind, &fields, e).await),
         };
         self.app.screen_after_write(kind, &[rec.id], &meta).await;
+        self.app.audit_registered_transfers(kind, &[rec.id], &meta).await;
         Ok(rec)
     }
 

@@ -527,20 +527,23 @@ impl App {
     /// committed write, and is caught up by the next screening of any kind:
     /// a party whose stored screening is missing or out of date is screened
     /// against every entry then.
+    /// A transfer or contract registered by an account opens its transfer
+    /// security audit, after its screening (records loaded at the machine —
+    /// the demo's history, `kean import` — are audited on demand).
+    pub(crate) async fn audit_registered_transfers(&self, kind: Kind, ids: &[i64], meta: &WriteMeta) {
+        if meta.actor_id != 0
+            && let Err(e) = self.ensure_transfer_audits(kind, ids, meta).await
+        {
+            eprintln!("kean: opening the transfer audit of {} failed: {e}", kind.slug());
+        }
+    }
+
     pub(crate) async fn screen_after_write(&self, kind: Kind, ids: &[i64], meta: &WriteMeta) -> Option<ScreeningRun> {
         if !screens(kind) || ids.is_empty() {
             return None;
         }
         match self.screen_records(kind, Some(ids), None, meta).await {
             Ok(run) => {
-                // A transfer or contract registered by an account opens its
-                // transfer security audit (records loaded at the machine —
-                // the demo's history, `kean import` — are audited on demand).
-                if meta.actor_id != 0
-                    && let Err(e) = self.ensure_transfer_audits(kind, ids, meta).await
-                {
-                    eprintln!("kean: opening the transfer audit of {} failed: {e}", kind.slug());
-                }
                 // Done: the write's mark in the outbox goes (a later write's
                 // stays). Should this fail, the worker screens them again,
                 // which changes nothing.

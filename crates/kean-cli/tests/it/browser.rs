@@ -457,3 +457,63 @@ async fn need_to_know_opens_a_classified_record_and_the_auditor_sees_it() {
     driver.click("#audit-verify button").await;
     driver.wait_text(".flash", "审计链完整").await;
 }
+
+/// Issue 14's walk of one gate: a liaison's project, submitted, waits at
+/// the approval security review; the reviewer opens it from the work list,
+/// sees the automatic checks (the chokepoint technology the classifier
+/// found), is told what is missing when a decision lacks its reasons or its
+/// conditions, then passes it with conditions — and the project is approved.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reviewer_decides_an_approval_security_review() {
+    let Some(driver) = Driver::start().await else { return };
+    let s = start(Backend::Sqlite).await.unwrap();
+    let b = basics(&s.app).await;
+    let pw = user(&s.app, "liaison_a", Role::Liaison, Some(b.org_a)).await;
+    let liaison = crate::common::Api::login(&s.base, "liaison_a", &pw).await;
+    let (st, p) = liaison
+        .post(
+            "/api/v1/registry/projects",
+            json!({
+                "title": "高纯溅射靶材绑定工艺研究", "project_no": "JZ-B-001", "programme": "city_program",
+                "lead_org_id": b.org_a, "abstract": "研究集成电路用高纯金属溅射靶材的扩散焊绑定工艺。",
+                "keywords": "溅射靶材;扩散焊", "data_grade": "important",
+            }),
+        )
+        .await;
+    assert_eq!(st, 201, "{p}");
+    let id = p["id"].as_i64().unwrap();
+    let (st, e) = liaison
+        .post(
+            &format!("/api/v1/registry/projects/{id}/transitions"),
+            json!({ "transition": "submit", "reason": "申报" }),
+        )
+        .await;
+    assert_eq!(st, 201, "{e}");
+    let pw = user(&s.app, "reviewer1", Role::Reviewer, None).await;
+
+    driver.goto(&format!("{}/reviews", s.base)).await;
+    driver.type_into("#username", "reviewer1").await;
+    driver.type_into("#password", &pw).await;
+    driver.click("#login-submit").await;
+    driver.wait_text("#reviews", "高纯溅射靶材绑定工艺研究").await;
+    driver.click("#reviews td.ops a").await;
+    driver.wait_text("#findings", "靶材").await;
+    // No reasons: refused, nothing decided.
+    driver.click("#decide-form input[value='conditional']").await;
+    driver.click("#decide").await;
+    driver.wait_text("#review-errors", "决定理由：必填").await;
+    // Reasons, but a conditional pass without its conditions.
+    driver.click("#decide-form input[value='conditional']").await;
+    driver.type_into("#reasons", "攻关方向明确").await;
+    driver.click("#decide").await;
+    driver.wait_text("#review-errors", "附加条件").await;
+    driver.click("#decide-form input[value='conditional']").await;
+    driver.type_into("#conditions", "研究数据按重要数据管理").await;
+    driver.click("#decide").await;
+    driver.wait_text(".flash", "已作出审查决定").await;
+    driver.wait_text("#decision-value", "附条件通过").await;
+    driver.click("#review-subject").await;
+    driver.wait_text("#project-stage", "立项").await;
+    let events = driver.wait_text("#project-events", "准予立项").await;
+    assert!(events.contains("攻关方向明确"), "{events}");
+}
