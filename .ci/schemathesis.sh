@@ -54,6 +54,10 @@ done
 curl -sf "$base/healthz" >/dev/null || { cat "$work/server.log"; echo "kean serve did not become ready"; exit 1; }
 echo "demo ready in $(($(date +%s) - started)) s"
 
+# Issue 14: one project walked through the three security gates over the API
+# (before schemathesis changes the demo's data at random).
+scripts/gate-walk.sh "$base"
+
 token() {
   curl -sf -X POST "$base/api/v1/auth/token" -H 'content-type: application/json' \
     -d "{\"username\": \"$1\", \"password\": \"$2\"}" |
