@@ -36,6 +36,25 @@ call() {
   cat "$out"; rm -f "$out"
 }
 step() { echo "== $*"; }
+# The review's checklist answered "met" throughout (what a pass needs), as JSON.
+met() {
+  call "$1" GET "/api/v1/reviews/$2" "" 200 | python3 -c '
+import json, sys
+d = json.load(sys.stdin)
+a = {}
+for sec in (d.get("checklist") or {}).get("sections", []):
+    for it in sec["items"]:
+        if it["answer"] == "yes_no": a[it["id"]] = "yes"
+        elif it["answer"] == "score": a[it["id"]] = "5"
+print(json.dumps(a))'
+}
+# pass TOKEN REVIEW DECISION REASONS [CONDITIONS] EXPECTED → the review's state
+pass() {
+  local answers
+  answers=$(met "$1" "$2")
+  call "$1" POST "/api/v1/reviews/$2/decision" \
+    "{\"decision\": \"$3\", \"reasons\": \"$4\", \"conditions\": \"${5:-}\", \"answers\": $answers}" "${6:-200}"
+}
 
 liaison=$(token liaison Liaison2025)
 reviewer=$(token reviewer Review2025)
@@ -61,17 +80,17 @@ review=$(call "$reviewer" GET "/api/v1/reviews?gate=approval_review" "" 200 |
   json "[r['id'] for r in d['items'] if r['record_id'] == $project][0]")
 call "$reviewer" GET "/api/v1/reviews/$review" "" 200 |
   json '"\n".join(f["severity"] + ": " + f["zh"] for f in d["findings"]) + "\nhigh risk: " + str(d["high_risk"])'
-call "$reviewer" POST "/api/v1/reviews/$review/decision" '{"decision": "pass", "reasons": "境外合作方已核实"}' 200 | json 'd["state"]'
-call "$expert" POST "/api/v1/reviews/$review/decision" '{"decision": "pass", "reasons": "复核同意"}' 200 | json 'd["state"] + ": " + d["decision"]'
+pass "$reviewer" "$review" pass 境外合作方已核实 | json 'd["state"] + ", checklist score " + str(d["score"])'
+pass "$expert" "$review" pass 复核同意 | json 'd["state"] + ": " + d["decision"]'
 
 step "研发: started; the R&D security control check passes; 结题"
 call "$liaison" POST "/api/v1/registry/projects/$project/transitions" '{"transition": "start", "reason": "任务书已签订"}' 201 |
   json 'd["to_stage"]'
 check=$(call "$reviewer" GET "/api/v1/reviews?gate=rnd_control" "" 200 |
   json "[r['id'] for r in d['items'] if r['record_id'] == $project][0]")
-state=$(call "$reviewer" POST "/api/v1/reviews/$check/decision" '{"decision": "pass", "reasons": "年度检查通过"}' 200 | json 'd["state"]')
+state=$(pass "$reviewer" "$check" pass 年度检查通过 | json 'd["state"]')
 if [ "$state" = awaiting_second ]; then
-  call "$expert" POST "/api/v1/reviews/$check/decision" '{"decision": "pass", "reasons": "复核同意"}' 200 >/dev/null
+  pass "$expert" "$check" pass 复核同意 >/dev/null
 fi
 call "$liaison" POST "/api/v1/registry/projects/$project/transitions" '{"transition": "complete", "reason": "通过验收"}' 201 |
   json 'd["to_stage"]'
@@ -86,9 +105,8 @@ transfer=$(call "$liaison" POST /api/v1/registry/transfers "{
 audit=$(call "$reviewer" GET "/api/v1/reviews?gate=transfer_audit" "" 200 |
   json "[r['id'] for r in d['items'] if r['record_id'] == $transfer][0]")
 call "$reviewer" GET "/api/v1/reviews/$audit" "" 200 | json '"\n".join(f["severity"] + ": " + f["zh"] for f in d["findings"])'
-call "$reviewer" POST "/api/v1/reviews/$audit/decision" '{"decision": "pass", "reasons": "同意"}' 422 | json 'd["error"]["message_zh"]'
+pass "$reviewer" "$audit" pass 同意 "" 422 | json 'd["error"]["message_zh"]'
 call "$reviewer" POST "/api/v1/reviews/$audit/licence" '{"licence_no": "2026-DEMO-0001"}' 200 >/dev/null
-call "$reviewer" POST "/api/v1/reviews/$audit/decision" '{"decision": "pass", "reasons": "许可证已核验"}' 200 | json 'd["state"]'
-call "$expert" POST "/api/v1/reviews/$audit/decision" '{"decision": "conditional", "reasons": "同意", "conditions": "按许可证范围履行"}' 200 |
-  json 'd["state"] + ": " + d["decision"]'
+pass "$reviewer" "$audit" pass 许可证已核验 | json 'd["state"]'
+pass "$expert" "$audit" conditional 同意 按许可证范围履行 | json 'd["state"] + ": " + d["decision"]'
 step "done: project #$project completed, transfer #$transfer audited"

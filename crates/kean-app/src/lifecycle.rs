@@ -13,6 +13,7 @@ use std::sync::Arc;
 
 use chrono::Duration;
 use kean_classify::{Classifier, DEFAULT_THRESHOLD, Dictionary, DictionaryKind, Document, ExportControl};
+use kean_core::checklist::{Answers, Framework};
 use kean_core::confidentiality::Classification;
 use kean_core::lifecycle::{
     ApprovalFacts, Decision, DecisionEffect, DecisionInput, Finding, Gate, GateState, LinkedItem, Mover, ScreenedParty,
@@ -23,9 +24,9 @@ use kean_core::policy::Action;
 use kean_core::{ErrorCode, FieldError, Kind, Record, Value};
 use kean_screen::EntityType;
 use kean_store::{
-    DictionaryVersion, Disclosure, GateReview, NewDictionaryVersion, NewDisclosure, NewLink, NewProjectParty,
-    NewReview, ProjectEvent, ProjectParty, ResultFilter, ResultStatus, ReviewDecision, ReviewFilter, StageChange,
-    TechLink, WriteMeta,
+    DictionaryVersion, Disclosure, FrameworkVersion, GateReview, NewDictionaryVersion, NewDisclosure, NewLink,
+    NewProjectParty, NewReview, ProjectEvent, ProjectParty, ResultFilter, ResultStatus, ReviewDecision, ReviewFilter,
+    StageChange, TechLink, WriteMeta,
 };
 
 use crate::{Access, App, AppError, Result};
@@ -77,6 +78,11 @@ pub struct ReviewView {
     pub may_decide: bool,
     /// The review needs two reviewers.
     pub high_risk: bool,
+    /// Its checklist: the version answered on (decided) or to answer (open).
+    pub checklist: Option<(i64, Framework)>,
+    /// The answers given, and their score in per cent.
+    pub answers: Answers,
+    pub score: Option<f64>,
 }
 
 /// A project's page: its stage's history, parties, reviews and links.
@@ -268,6 +274,40 @@ impl App {
             }
         }
         self.store().latest_dictionaries().await.map_err(store_err)
+    }
+
+    /// The newest version of each assessment framework; the shipped ones
+    /// (one per gate) are stored as version 1 the first time they are asked for.
+    pub(crate) async fn frameworks(&self) -> Result<Vec<FrameworkVersion>> {
+        let latest = self.store().latest_frameworks().await.map_err(store_err)?;
+        if !latest.is_empty() {
+            return Ok(latest);
+        }
+        let meta = self.system_meta("seed");
+        for text in kean_core::checklist::SHIPPED {
+            let f =
+                kean_core::checklist::parse(text).map_err(|e| AppError::internal(format!("shipped checklist: {e}")))?;
+            match self
+                .store()
+                .add_framework_version(&f.code, &f.title, &f.edition, text, &meta)
+                .await
+            {
+                Ok(_) | Err(kean_store::StoreError::Duplicate { .. }) => {}
+                Err(e) => return Err(store_err(e)),
+            }
+        }
+        self.store().latest_frameworks().await.map_err(store_err)
+    }
+
+    /// The checklist a gate's reviews answer now.
+    pub(crate) async fn framework_for(&self, gate: Gate) -> Result<Option<(i64, Framework)>> {
+        let all = self.frameworks().await?;
+        let Some(v) = all.into_iter().find(|v| v.code == gate.code()) else {
+            return Ok(None);
+        };
+        let f = kean_core::checklist::parse(&v.content)
+            .map_err(|e| AppError::internal(format!("stored checklist {} v{}: {e}", v.code, v.version_no)))?;
+        Ok(Some((v.id, f)))
     }
 
     /// The classifier over the newest dictionaries (built once per set of versions).
@@ -563,6 +603,27 @@ impl App {
             Gate::TransferAudit => Ok(transfer_findings(
                 &self.transfer_facts(&rec, review.licence_no.as_deref()).await?,
             )),
+            // The platform's host, screened; the rest is the checklist's.
+            Gate::PlatformAssessment => {
+                let mut parties = Vec::new();
+                if let Some(host) = rec.fields.get("host_org_id").as_ref_id()
+                    && let Some(org) = self
+                        .store()
+                        .get(Kind::Organization, host, self.checks_scope()?)
+                        .await
+                        .map_err(store_err)?
+                {
+                    let name = org.fields.get("name").as_text().unwrap_or("").to_string();
+                    parties.push(
+                        self.registered_party(Kind::Organization, host, &name, "依托单位", "CN")
+                            .await?,
+                    );
+                }
+                Ok(approval_findings(&ApprovalFacts {
+                    parties,
+                    ..ApprovalFacts::default()
+                }))
+            }
         }
     }
 
@@ -1166,6 +1227,9 @@ impl Access {
                 bureau,
                 may_decide: false,
                 high_risk: false,
+                checklist: None,
+                answers: Answers::new(),
+                score: None,
             });
         }
         let findings = if review.is_open() {
@@ -1177,6 +1241,19 @@ impl Access {
         let may_decide = review.is_open()
             && review.applicant_org_id.is_none_or(|o| self.actor().org_id() != Some(o))
             && review.first_reviewer_id != Some(self.actor().user_id());
+        let checklist = match review.framework_id {
+            Some(fid) => match self.app.store().framework_version(fid).await.map_err(store_err)? {
+                Some(v) => kean_core::checklist::parse(&v.content).ok().map(|f| (v.id, f)),
+                None => None,
+            },
+            None => self.app.framework_for(review.gate).await?,
+        };
+        let answers: Answers = review
+            .answers
+            .as_deref()
+            .and_then(|a| serde_json::from_str(a).ok())
+            .unwrap_or_default();
+        let score = review.score_permille.map(|p| p as f64 / 10.0);
         Ok(ReviewView {
             review,
             findings,
@@ -1184,6 +1261,9 @@ impl Access {
             bureau,
             may_decide,
             high_risk,
+            checklist,
+            answers,
+            score,
         })
     }
 
@@ -1233,6 +1313,7 @@ impl Access {
         reasons: &str,
         conditions: &str,
         note: &str,
+        answers: &Answers,
     ) -> Result<GateReview> {
         self.gate(Action::ReviewGates, None)?;
         let review = self
@@ -1272,7 +1353,44 @@ impl Access {
                 ));
             }
         }
-        let findings = self.app.findings_now(&review).await?;
+        let mut findings = self.app.findings_now(&review).await?;
+        // The checklist: complete for a pass (every requirement answered in
+        // its type), kept when complete otherwise; each shortfall a finding.
+        let mut checklist = None;
+        if let Some((fid, framework)) = self.app.framework_for(review.gate).await? {
+            match kean_core::checklist::score(&framework, answers) {
+                Ok(scored) => {
+                    for (id, text) in &scored.shortfalls {
+                        findings.push(Finding {
+                            code: "checklist_shortfall".into(),
+                            severity: kean_core::lifecycle::Severity::Flag,
+                            zh: format!("核查表 {id}：{text} — 未达到要求"),
+                            en: format!("checklist {id}: {text} — not met"),
+                        });
+                    }
+                    checklist = Some((
+                        fid,
+                        serde_json::to_string(answers).unwrap_or_else(|_| "{}".into()),
+                        (scored.percent * 10.0).round() as i64,
+                    ));
+                }
+                Err(errors) if decision.passes() => {
+                    return Err(AppError::validation(
+                        errors
+                            .into_iter()
+                            .map(|(id, zh, en)| {
+                                FieldError::new(
+                                    &format!("checklist.{id}"),
+                                    format!("核查表：{zh}"),
+                                    format!("checklist: {en}"),
+                                )
+                            })
+                            .collect(),
+                    ));
+                }
+                Err(_) => {}
+            }
+        }
         let effect = check_decision(&DecisionInput {
             decision,
             reasons,
@@ -1325,7 +1443,7 @@ impl Access {
                         });
                     }
                 }
-                Gate::TransferAudit => {}
+                Gate::TransferAudit | Gate::PlatformAssessment => {}
             }
         }
         self.app
@@ -1340,6 +1458,7 @@ impl Access {
                     conditions: conditions.trim().to_string(),
                     note: note.trim().to_string(),
                     findings: serde_json::to_string(&findings).unwrap_or_else(|_| "[]".into()),
+                    checklist,
                 },
                 change.as_ref(),
                 next.as_ref(),
@@ -1434,6 +1553,128 @@ impl Access {
         r.into_iter()
             .next()
             .ok_or_else(|| AppError::internal("transfer audit not opened"))
+    }
+
+    /// Opens a security assessment of an innovation platform (at its
+    /// recognition or annual evaluation), answered on the platform checklist.
+    pub async fn open_platform_assessment(&self, id: i64) -> Result<GateReview> {
+        self.gate(Action::ReviewGates, None)?;
+        let read = self.gate(Action::Read, Some(Kind::Platform))?;
+        let rec = self
+            .app
+            .store()
+            .get(Kind::Platform, id, read)
+            .await
+            .map_err(store_err)?
+            .ok_or_else(AppError::not_found)?;
+        let open = self
+            .app
+            .store()
+            .reviews(&ReviewFilter {
+                gate: Some(Gate::PlatformAssessment),
+                record: Some((Kind::Platform, id)),
+                open: Some(true),
+                limit: 1,
+                ..ReviewFilter::default()
+            })
+            .await
+            .map_err(store_err)?;
+        if let Some(r) = open.into_iter().next() {
+            return Ok(r);
+        }
+        let mut draft = GateReview {
+            id: 0,
+            gate: Gate::PlatformAssessment,
+            kind: Kind::Platform,
+            record_id: id,
+            applicant_org_id: rec.owner_org_id,
+            state: "open".into(),
+            opened_at: String::new(),
+            opened_by: String::new(),
+            due_on: None,
+            findings: "[]".into(),
+            licence_no: None,
+            first_decision: None,
+            first_reasons: None,
+            first_reviewer_id: None,
+            first_reviewer: None,
+            decision: None,
+            reasons: None,
+            conditions: None,
+            note: None,
+            decided_by: None,
+            decided_at: None,
+            framework_id: None,
+            answers: None,
+            score_permille: None,
+        };
+        draft.findings = serde_json::to_string(&self.app.findings_now(&draft).await?).unwrap_or_else(|_| "[]".into());
+        self.app
+            .store()
+            .open_review(
+                &NewReview {
+                    gate: Gate::PlatformAssessment,
+                    kind: Kind::Platform,
+                    record_id: id,
+                    applicant_org_id: rec.owner_org_id,
+                    due_on: None,
+                    findings: draft.findings,
+                },
+                &self.meta(),
+            )
+            .await
+            .map_err(store_err)
+    }
+
+    /// The newest checklist of each gate (anyone of the bureau reads them).
+    pub async fn frameworks(&self) -> Result<Vec<(FrameworkVersion, Framework)>> {
+        self.gate(Action::Read, Some(Kind::IndustryChain))?;
+        Ok(self
+            .app
+            .frameworks()
+            .await?
+            .into_iter()
+            .filter_map(|v| kean_core::checklist::parse(&v.content).ok().map(|f| (v, f)))
+            .collect())
+    }
+
+    /// Loads a new version of a checklist (the bureau administrator's): the
+    /// file names which gate's checklist it is; one that does not parse is
+    /// refused naming its line; an unchanged one adds nothing.
+    pub async fn import_framework(&self, file_name: &str, bytes: &[u8]) -> Result<Option<FrameworkVersion>> {
+        self.gate(Action::ManageDictionaries, None)?;
+        let text = std::str::from_utf8(bytes).map_err(|_| {
+            invalid(
+                "file",
+                format!("{file_name}：应为UTF-8文本"),
+                format!("{file_name}: not UTF-8 text"),
+            )
+        })?;
+        let f = kean_core::checklist::parse(text)
+            .map_err(|e| invalid("file", format!("{file_name}：{}", e.zh), format!("{file_name}: {e}")))?;
+        if Gate::parse(&f.code).is_none() {
+            return Err(invalid(
+                "file",
+                format!(
+                    "{file_name}：框架代码“{}”不是审查环节（approval_review、rnd_control、transfer_audit、platform_assessment）",
+                    f.code
+                ),
+                format!(
+                    "{file_name}: '{}' is not a gate (approval_review, rnd_control, transfer_audit, platform_assessment)",
+                    f.code
+                ),
+            ));
+        }
+        let current = self.app.frameworks().await?;
+        if current.iter().any(|v| v.code == f.code && v.content == text) {
+            return Ok(None);
+        }
+        self.app
+            .store()
+            .add_framework_version(&f.code, &f.title, &f.edition, text, &self.meta())
+            .await
+            .map(Some)
+            .map_err(store_err)
     }
 
     /// Runs the classifier on a record again (the bureau's), storing its suggestions.

@@ -9,6 +9,7 @@
 pub mod attachment;
 pub mod audit;
 pub mod audit_seal;
+pub mod checklist;
 pub mod codes;
 pub mod confidentiality;
 pub mod country;

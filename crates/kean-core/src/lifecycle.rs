@@ -155,6 +155,8 @@ coded!(
         RndControl = ("rnd_control", "研发安全管控", "R&D security control"),
         /// 转化安全审核.
         TransferAudit = ("transfer_audit", "转化安全审核", "Transfer security audit"),
+        /// 创新平台安全评估 (recognition and annual evaluation of a platform).
+        PlatformAssessment = ("platform_assessment", "创新平台安全评估", "Platform security assessment"),
     }
 );
 

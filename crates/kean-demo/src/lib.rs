@@ -1085,7 +1085,9 @@ pub async fn seed_gates(app: &App) -> Result<Vec<String>, AppError> {
         admin.transition_project(p.id, T::Submit, "提交立项").await?;
         // The expert is of 晋中学院: the reviewer decides alone (a clean review).
         let id = open_review(&reviewer, approval, Kind::Project, p.id).await?;
-        reviewer.decide_review(id, decision, reasons, "", "").await?;
+        reviewer
+            .decide_review(id, decision, reasons, "", "", &Default::default())
+            .await?;
     }
     // 7. 立项 (approved, not started) and 8. 终止.
     for (no, title, end) in [
@@ -1189,11 +1191,24 @@ async fn decide_by_two(
     decision: &str,
     reasons: &str,
 ) -> Result<(), AppError> {
-    let r = reviewer.decide_review(id, decision, reasons, "", "").await?;
+    let answers = met(reviewer, id).await?;
+    let r = reviewer.decide_review(id, decision, reasons, "", "", &answers).await?;
     if r.state == "awaiting_second" {
-        expert.decide_review(id, decision, "复核同意初审意见", "", "").await?;
+        expert
+            .decide_review(id, decision, "复核同意初审意见", "", "", &answers)
+            .await?;
     }
     Ok(())
+}
+
+/// The review's checklist answered "met" throughout.
+async fn met(access: &kean_app::Access, id: i64) -> Result<kean_core::checklist::Answers, AppError> {
+    Ok(access
+        .review(id)
+        .await?
+        .checklist
+        .map(|(_, f)| kean_core::checklist::all_met(&f))
+        .unwrap_or_default())
 }
 
 /// Where the demo finds the real restricted-party lists: `KEAN_DEMO_LISTS`,

@@ -37,6 +37,6 @@ pub use types::{
     NewImport, NewUser, Page, SessionRow, Taken, TotpState, UploadQuota, User, UserChange, WorkItem, WriteMeta,
 };
 pub use types::{
-    DictionaryVersion, Disclosure, GateReview, NewDictionaryVersion, NewDisclosure, NewLink, NewProjectParty,
-    NewReview, ProjectEvent, ProjectParty, ReviewDecision, ReviewFilter, StageChange, TechLink,
+    DictionaryVersion, Disclosure, FrameworkVersion, GateReview, NewDictionaryVersion, NewDisclosure, NewLink,
+    NewProjectParty, NewReview, ProjectEvent, ProjectParty, ReviewDecision, ReviewFilter, StageChange, TechLink,
 };

@@ -18,8 +18,8 @@ use crate::types::{
 };
 use crate::types::{Attachment, ControlRow, DataExport, LevelChange, NeedToKnow, NewAttachment, WorkItem};
 use crate::types::{
-    DictionaryVersion, Disclosure, GateReview, NewDictionaryVersion, NewDisclosure, NewLink, NewProjectParty,
-    NewReview, ProjectEvent, ProjectParty, ReviewDecision, ReviewFilter, StageChange, TechLink,
+    DictionaryVersion, Disclosure, FrameworkVersion, GateReview, NewDictionaryVersion, NewDisclosure, NewLink,
+    NewProjectParty, NewReview, ProjectEvent, ProjectParty, ReviewDecision, ReviewFilter, StageChange, TechLink,
 };
 
 /// Everything the application uses: the registry, accounts, audit, and
@@ -569,4 +569,17 @@ pub trait LifecycleStore: Send + Sync {
     async fn links(&self, kind: Kind, record_id: i64) -> Result<Vec<TechLink>>;
     /// Every confirmed link to a dictionary's items (coverage).
     async fn confirmed_links(&self, dictionary: &str) -> Result<Vec<TechLink>>;
+    /// Adds a version of an assessment framework, numbered after the last
+    /// of its code (`framework_version_add`).
+    async fn add_framework_version(
+        &self,
+        code: &str,
+        title: &str,
+        edition: &str,
+        content: &str,
+        meta: &WriteMeta,
+    ) -> Result<FrameworkVersion>;
+    /// The newest version of each framework.
+    async fn latest_frameworks(&self) -> Result<Vec<FrameworkVersion>>;
+    async fn framework_version(&self, id: i64) -> Result<Option<FrameworkVersion>>;
 }

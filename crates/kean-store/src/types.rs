@@ -553,6 +553,11 @@ pub struct GateReview {
     pub note: Option<String>,
     pub decided_by: Option<String>,
     pub decided_at: Option<String>,
+    /// The checklist version the answers were given on, the answers (JSON
+    /// object of requirement id → answer) and the score in per mille.
+    pub framework_id: Option<i64>,
+    pub answers: Option<String>,
+    pub score_permille: Option<i64>,
 }
 
 impl GateReview {
@@ -588,6 +593,22 @@ pub struct ReviewDecision {
     pub note: String,
     /// The findings the reviewer saw (JSON).
     pub findings: String,
+    /// The checklist answered: framework version, answers (JSON), score.
+    pub checklist: Option<(i64, String, i64)>,
+}
+
+/// A version of an assessment framework (a gate's checklist, a platform's
+/// security assessment).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FrameworkVersion {
+    pub id: i64,
+    pub code: String,
+    pub version_no: i64,
+    pub title: String,
+    pub edition: String,
+    pub content: String,
+    pub imported_by: String,
+    pub imported_at: String,
 }
 
 /// A new version of a technology dictionary.

@@ -274,6 +274,18 @@ pub fn build() -> J {
     screening_paths(&mut paths, &err);
     confidentiality_paths(&mut paths, &err);
     data_paths(&mut paths, &err);
+    schemas.insert(
+        "Framework".into(),
+        json!({ "type": "object", "properties": {
+            "framework_id": { "type": "integer" }, "code": { "type": "string" }, "version": { "type": "integer" },
+            "title": { "type": "string" }, "edition": { "type": "string" },
+            "imported_by": { "type": "string" }, "imported_at": { "type": "string" },
+            "sections": { "type": "array", "items": { "type": "object", "properties": {
+                "id": { "type": "string" }, "title": { "type": "string" },
+                "items": { "type": "array", "items": { "type": "object", "properties": {
+                    "id": { "type": "string" }, "text": { "type": "string" },
+                    "answer": { "type": "string", "enum": ["yes_no", "score", "text"] }, "weight": { "type": "integer" } } } } } } } } }),
+    );
     lifecycle_paths(&mut paths, &err);
     document_errors(&mut paths);
     json!({
@@ -472,7 +484,11 @@ fn lifecycle_paths(paths: &mut serde_json::Map<String, J>, err: &dyn Fn(&str) ->
         "decision": { "type": ["string", "null"], "enum": decisions.iter().map(|d| json!(d)).chain([J::Null]).collect::<Vec<_>>() },
         "reasons": ntext, "conditions": ntext, "note": ntext, "decided_by": ntext, "decided_at": ntext,
         "findings": { "type": "array", "items": finding, "description": "the automatic checks (empty for the applicant)" },
-        "high_risk": { "type": "boolean", "description": "needs a second reviewer" }, "may_decide": { "type": "boolean" } } });
+        "high_risk": { "type": "boolean", "description": "needs a second reviewer" }, "may_decide": { "type": "boolean" },
+        "checklist": { "description": "the checklist (assessment framework) answered on, or to answer; null for the applicant",
+            "oneOf": [{ "type": "null" }, { "$ref": "#/components/schemas/Framework" }] },
+        "answers": { "type": "object", "additionalProperties": { "type": "string" }, "description": "requirement id → yes/no/na, 0–5, or text" },
+        "score": { "type": ["number", "null"], "description": "per cent of the weighted best answers" } } });
     let link = json!({ "type": "object", "properties": {
         "id": { "type": "integer" }, "kind": text, "record_id": { "type": "integer" },
         "dictionary": { "type": "string", "enum": ["chokepoint", "export_control"] }, "item_code": text, "item_name": text,
@@ -558,13 +574,27 @@ fn lifecycle_paths(paths: &mut serde_json::Map<String, J>, err: &dyn Fn(&str) ->
         "summary": "Decide a review: reasons always; conditions for a conditional pass; never by a reviewer of the applicant's organization; no pass over a blocking check; high-risk reviews need a second, different reviewer. A final approval decision moves the project",
         "parameters": [id.clone()],
         "requestBody": body(&["decision", "reasons"], json!({ "decision": { "type": "string", "enum": decisions },
-            "reasons": { "type": "string", "minLength": 2, "maxLength": 2000 }, "conditions": { "type": "string", "maxLength": 2000 }, "note": { "type": "string", "maxLength": 2000, "description": "internal, not shown to the applicant" } })),
+            "reasons": { "type": "string", "minLength": 2, "maxLength": 2000 }, "conditions": { "type": "string", "maxLength": 2000 }, "note": { "type": "string", "maxLength": 2000, "description": "internal, not shown to the applicant" },
+            "answers": { "type": "object", "additionalProperties": { "type": "string" }, "description": "the checklist: every scored requirement for a pass (yes/no/na, 0–5); a no or a score under 3 becomes a finding" } })),
         "responses": { "200": ok("the review after the decision", review.clone()), "403": err("a reviewer of the applicant's organization, or the first reviewer again"), "409": err("decided meanwhile"), "422": err("reasons missing, conditions missing, or a block stands (named)") } } }));
     paths.insert("/api/v1/reviews/{id}/licence".into(), json!({ "post": { "tags": [tag],
         "summary": "Record the technology export licence number of an open transfer audit (lifts the block of a restricted item; a prohibited one stays blocked)",
         "parameters": [id],
         "requestBody": body(&["licence_no"], json!({ "licence_no": { "type": "string", "minLength": 1, "maxLength": 60 } })),
-        "responses": { "200": ok("the review", review) } } }));
+        "responses": { "200": ok("the review", review.clone()) } } }));
+    paths.insert("/api/v1/registry/{slug}/{id}/assessment".into(), json!({ "post": { "tags": [tag],
+        "summary": "Open an innovation platform's security assessment (recognition, annual evaluation), answered on the platform checklist; an open one is returned as it is",
+        "parameters": [slug(&[Kind::Platform]), id.clone()],
+        "responses": { "201": ok("the assessment", review.clone()) } } }));
+    paths.insert("/api/v1/frameworks".into(), json!({
+        "get": { "tags": [tag], "summary": "The newest checklist (assessment framework) of each gate",
+            "responses": { "200": ok("frameworks", json!({ "type": "object", "properties": { "items": { "type": "array", "items": { "$ref": "#/components/schemas/Framework" } } } })) } },
+        "post": { "tags": [tag], "summary": "Load a new version of a gate's checklist (the bureau administrator's): tab-separated framework/section/item lines; a line that does not parse is named",
+            "parameters": [{ "name": "file_name", "in": "query", "schema": { "type": "string" } }],
+            "requestBody": { "required": true, "content": { "text/tab-separated-values": { "schema": { "type": "string" } }, "text/plain": { "schema": { "type": "string" } } } },
+            "responses": { "201": ok("a new version", json!({ "type": "object", "properties": { "unchanged": { "type": "boolean" }, "framework_id": { "type": "integer" }, "code": text, "version": { "type": "integer" } } })),
+                "200": ok("unchanged", json!({ "type": "object", "properties": { "unchanged": { "type": "boolean" } } })),
+                "422": err("does not parse (line named), or not a gate's code") } } }));
     let dictionary = json!({ "name": "dictionary", "in": "path", "required": true, "schema": { "type": "string", "enum": ["chokepoint", "export_control"] } });
     let item = json!({ "type": "object", "properties": {
         "key": { "type": "string", "description": "the code, or the name where the dictionary gives no code" },

@@ -498,6 +498,16 @@ async fn a_reviewer_decides_an_approval_security_review() {
     driver.wait_text("#reviews", "高纯溅射靶材绑定工艺研究").await;
     driver.click("#reviews td.ops a").await;
     driver.wait_text("#findings", "靶材").await;
+    // The checklist, item by item: every requirement met.
+    let script = "document.querySelectorAll('#checklist input[type=radio][value=yes]').forEach(r => r.checked = true);\
+                  document.querySelectorAll('#checklist select').forEach(s => s.value = '5');";
+    driver
+        .cmd(
+            reqwest::Method::POST,
+            "/execute/sync",
+            json!({"script": script, "args": []}),
+        )
+        .await;
     // No reasons: refused, nothing decided.
     driver.click("#decide-form input[value='conditional']").await;
     driver.click("#decide").await;

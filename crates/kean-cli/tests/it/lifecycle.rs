@@ -46,10 +46,32 @@ async fn open_review(api: &Api, gate: &str, kind: &str, id: i64) -> Value {
         .unwrap_or_else(|| panic!("no open {gate} of {kind} {id}: {list}"))
 }
 
+/// The review's checklist answered "met" throughout (what a pass needs).
+async fn met(api: &Api, review: i64) -> Value {
+    let (_, v) = api.get(&format!("/api/v1/reviews/{review}")).await;
+    let mut answers = serde_json::Map::new();
+    for sec in v["checklist"]["sections"].as_array().into_iter().flatten() {
+        for it in sec["items"].as_array().unwrap() {
+            match it["answer"].as_str().unwrap() {
+                "yes_no" => answers.insert(it["id"].as_str().unwrap().into(), json!("yes")),
+                "score" => answers.insert(it["id"].as_str().unwrap().into(), json!("5")),
+                _ => None,
+            };
+        }
+    }
+    Value::Object(answers)
+}
+
+/// A decision through the API; a pass answers the checklist as met.
 async fn decide(api: &Api, review: i64, decision: &str, reasons: &str) -> (u16, Value) {
+    let answers = if matches!(decision, "pass" | "conditional") {
+        met(api, review).await
+    } else {
+        json!({})
+    };
     api.post(
         &format!("/api/v1/reviews/{review}/decision"),
-        json!({ "decision": decision, "reasons": reasons, "conditions": "", "note": "内部意见" }),
+        json!({ "decision": decision, "reasons": reasons, "conditions": "", "note": "内部意见", "answers": answers }),
     )
     .await
 }
@@ -368,7 +390,8 @@ async fn transfer_audits_block_by_catalogue_and_by_restricted_counterparty(s: Se
     let (st, v) = second
         .post(
             &format!("/api/v1/reviews/{rid}/decision"),
-            json!({ "decision": "conditional", "reasons": "同意", "conditions": "按许可证范围履行" }),
+            json!({ "decision": "conditional", "reasons": "同意", "conditions": "按许可证范围履行",
+                    "answers": met(&second, rid).await }),
         )
         .await;
     assert_eq!((st, v["decision"].as_str()), (200, Some("conditional")), "{v}");
@@ -546,3 +569,117 @@ async fn dictionaries_are_versioned_and_bad_files_refused(s: Server) {
     assert_eq!(litho["status"], "not covered", "{litho}");
 }
 crate::on_both!(dictionaries_are_versioned_and_bad_files_refused);
+
+async fn checklists_are_answered_scored_and_versioned(s: Server) {
+    let b = basics(&s.app).await;
+    let admin = login(&s, "admin1", Role::Admin, None).await;
+    let reviewer = login(&s, "reviewer1", Role::Reviewer, None).await;
+    let liaison = login(&s, "liaison_a", Role::Liaison, Some(b.org_a)).await;
+    let (st, p) = admin
+        .post(
+            "/api/v1/registry/platforms",
+            json!({ "name": "晋中新材料中试基地", "platform_type": "pilot_base", "level": "city", "host_org_id": b.org_a }),
+        )
+        .await;
+    assert_eq!(st, 201, "{p}");
+    let pid = p["id"].as_i64().unwrap();
+    let (st, e) = liaison
+        .post(&format!("/api/v1/registry/platforms/{pid}/assessment"), json!({}))
+        .await;
+    assert_eq!(st, 403, "{e}");
+    let (st, r) = reviewer
+        .post(&format!("/api/v1/registry/platforms/{pid}/assessment"), json!({}))
+        .await;
+    assert_eq!((st, r["gate"].as_str()), (201, Some("platform_assessment")), "{r}");
+    let rid = r["id"].as_i64().unwrap();
+    assert_eq!(r["checklist"]["code"], "platform_assessment", "{r}");
+    // A pass with the checklist unanswered or answered out of type: each item named.
+    let (st, e) = reviewer
+        .post(
+            &format!("/api/v1/reviews/{rid}/decision"),
+            json!({ "decision": "pass", "reasons": "评估通过" }),
+        )
+        .await;
+    assert_eq!(st, 422, "{e}");
+    assert!(
+        e["error"]["fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["field"] == "checklist.A1"),
+        "{e}"
+    );
+    let mut answers = met(&reviewer, rid).await;
+    answers["B1"] = json!("maybe");
+    let (st, e) = reviewer
+        .post(
+            &format!("/api/v1/reviews/{rid}/decision"),
+            json!({ "decision": "pass", "reasons": "评估通过", "answers": answers }),
+        )
+        .await;
+    assert_eq!((st, field(&e)), (422, Some("checklist.B1")), "{e}");
+    // Answered: scored, shortfalls become findings, kept with the decision.
+    answers["B1"] = json!("no");
+    answers["E1"] = json!("2");
+    let (st, v) = reviewer
+        .post(
+            &format!("/api/v1/reviews/{rid}/decision"),
+            json!({ "decision": "conditional", "reasons": "基本符合", "conditions": "三个月内完成涉密信息专人管理与设备替代预案", "answers": answers }),
+        )
+        .await;
+    assert_eq!((st, v["state"].as_str()), (200, Some("decided")), "{v}");
+    let score = v["score"].as_f64().unwrap();
+    assert!(score > 50.0 && score < 100.0, "{v}");
+    let shortfalls: Vec<&Value> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "checklist_shortfall")
+        .collect();
+    assert_eq!(shortfalls.len(), 2, "{v}");
+    assert_eq!(v["answers"]["B1"], "no", "{v}");
+
+    // A new checklist version; a bad one refused naming its line; the decided
+    // review keeps the version it was answered on.
+    let framework = "framework\tplatform_assessment\t创新平台安全评估表\t2027.1\nsection\tA\t数据\nitem\tA1\t科研数据分级\tyes_no\t1\n";
+    let post = |body: &'static str, name: &'static str| {
+        let admin = &admin;
+        async move {
+            let r = admin
+                .http
+                .post(format!("{}/api/v1/frameworks?file_name={name}", admin.base))
+                .bearer_auth(&admin.token)
+                .body(body)
+                .send()
+                .await
+                .unwrap();
+            (r.status().as_u16(), r.json::<Value>().await.unwrap())
+        }
+    };
+    let (st, e) = post(
+        "framework\tplatform_assessment\tT\t1\nsection\tA\tS\nitem\tA1\treq\tmaybe\t1\n",
+        "bad.tsv",
+    )
+    .await;
+    assert_eq!((st, field(&e)), (422, Some("file")), "{e}");
+    assert!(e["error"]["message_zh"].as_str().unwrap().contains("第3行"), "{e}");
+    let (st, e) = post(
+        "framework\tnot_a_gate\tT\t1\nsection\tA\tS\nitem\tA1\treq\tyes_no\t1\n",
+        "x.tsv",
+    )
+    .await;
+    assert_eq!(st, 422, "{e}");
+    let (st, e) = reviewer.post("/api/v1/frameworks", json!({})).await;
+    assert_eq!(st, 403, "{e}");
+    let (st, v) = post(framework, "platform-2027.tsv").await;
+    assert_eq!((st, v["version"].as_i64()), (201, Some(2)), "{v}");
+    let (st, v) = post(framework, "platform-2027.tsv").await;
+    assert_eq!((st, v["unchanged"].as_bool()), (200, Some(true)), "{v}");
+    let (_, old) = reviewer.get(&format!("/api/v1/reviews/{rid}")).await;
+    assert_eq!(old["checklist"]["edition"], "2026.1", "{old}");
+    let (_, r2) = reviewer
+        .post(&format!("/api/v1/registry/platforms/{pid}/assessment"), json!({}))
+        .await;
+    assert_eq!(r2["checklist"]["edition"], "2027.1", "{r2}");
+}
+crate::on_both!(checklists_are_answered_scored_and_versioned);

@@ -9,7 +9,10 @@
 -- second reviewer's for high-risk ones. The chokepoint list and the export-control
 -- catalogue are versioned dictionaries: each version's whole content, with what
 -- it added, changed and removed. Links between records and dictionary items are
--- the classifier's suggestions until a reviewer confirms or rejects them.
+-- the classifier's suggestions until a reviewer confirms or rejects them. The checklists
+-- of the gates and of platforms' security assessments are versioned assessment
+-- frameworks (sections, requirements, answer types, weights); a review keeps the
+-- framework version it was answered on, the answers and the score.
 CREATE TABLE projects (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     title TEXT,
@@ -119,7 +122,10 @@ CREATE TABLE gate_reviews (
     note TEXT,
     decided_by_id BIGINT,
     decided_by TEXT,
-    decided_at TEXT
+    decided_at TEXT,
+    framework_id BIGINT,
+    answers TEXT,
+    score_permille BIGINT
 );
 CREATE INDEX gate_reviews_record_idx ON gate_reviews (kind, record_id, id);
 CREATE INDEX gate_reviews_state_idx ON gate_reviews (state, gate, id);
@@ -154,3 +160,14 @@ CREATE TABLE tech_links (
 );
 CREATE UNIQUE INDEX tech_links_key ON tech_links (kind, record_id, dictionary, item_code);
 CREATE INDEX tech_links_item_idx ON tech_links (dictionary, item_code, state);
+CREATE TABLE assessment_frameworks (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    code TEXT NOT NULL,
+    version_no BIGINT NOT NULL,
+    title TEXT NOT NULL,
+    edition TEXT NOT NULL,
+    content TEXT NOT NULL,
+    imported_by TEXT NOT NULL,
+    imported_at TEXT NOT NULL
+);
+CREATE UNIQUE INDEX assessment_frameworks_key ON assessment_frameworks (code, version_no);

@@ -15,8 +15,9 @@ use super::write_tx::{WriteTx, draft};
 use crate::error::{Result, StoreError};
 use crate::traits::LifecycleStore;
 use crate::types::{
-    DictionaryVersion, Disclosure, GateReview, NewDictionaryVersion, NewDisclosure, NewLink, NewProjectParty,
-    NewReview, ProjectEvent, ProjectParty, ReviewDecision, ReviewFilter, StageChange, TechLink, WriteMeta,
+    DictionaryVersion, Disclosure, FrameworkVersion, GateReview, NewDictionaryVersion, NewDisclosure, NewLink,
+    NewProjectParty, NewReview, ProjectEvent, ProjectParty, ReviewDecision, ReviewFilter, StageChange, TechLink,
+    WriteMeta,
 };
 
 fn text(s: &str) -> Arg {
@@ -88,7 +89,7 @@ fn decode_disclosure(r: &AnyRow) -> Result<Disclosure> {
 
 const REVIEW_COLS: &str = "id, gate, kind, record_id, applicant_org_id, state, opened_at, opened_by, due_on, \
      findings, licence_no, first_decision, first_reasons, first_reviewer_id, first_reviewer, decision, reasons, \
-     conditions, note, decided_by, decided_at";
+     conditions, note, decided_by, decided_at, framework_id, answers, score_permille";
 
 fn decode_review(r: &AnyRow) -> Result<GateReview> {
     let gate: String = r.try_get("gate")?;
@@ -114,6 +115,24 @@ fn decode_review(r: &AnyRow) -> Result<GateReview> {
         note: r.try_get("note")?,
         decided_by: r.try_get("decided_by")?,
         decided_at: r.try_get("decided_at")?,
+        framework_id: r.try_get("framework_id")?,
+        answers: r.try_get("answers")?,
+        score_permille: r.try_get("score_permille")?,
+    })
+}
+
+const FRAMEWORK_COLS: &str = "id, code, version_no, title, edition, content, imported_by, imported_at";
+
+fn decode_framework(r: &AnyRow) -> Result<FrameworkVersion> {
+    Ok(FrameworkVersion {
+        id: r.try_get("id")?,
+        code: r.try_get("code")?,
+        version_no: r.try_get("version_no")?,
+        title: r.try_get("title")?,
+        edition: r.try_get("edition")?,
+        content: r.try_get("content")?,
+        imported_by: r.try_get("imported_by")?,
+        imported_at: r.try_get("imported_at")?,
     })
 }
 
@@ -574,6 +593,16 @@ impl LifecycleStore for SqlStore {
         .execute(&mut *tx)
         .await?
         .rows_affected();
+        if changed > 0
+            && let Some((framework, answers, score)) = &dec.checklist
+        {
+            q(
+                "UPDATE gate_reviews SET framework_id = $1, answers = $2, score_permille = $3 WHERE id = $4".into(),
+                vec![int(*framework), text(answers), int(*score), int(dec.id)],
+            )
+            .execute(&mut *tx)
+            .await?;
+        }
         let review = one_review(&mut tx, dec.id).await?;
         if changed == 0 {
             return Err(StoreError::VersionMismatch { expected: 0, actual: 1 });
@@ -591,6 +620,11 @@ impl LifecycleStore for SqlStore {
             "reasons": dec.reasons,
             "conditions": dec.conditions,
             "findings": serde_json::from_str::<serde_json::Value>(&dec.findings).unwrap_or_default(),
+            "checklist": dec.checklist.as_ref().map(|(f, a, s)| serde_json::json!({
+                "framework": f,
+                "answers": serde_json::from_str::<serde_json::Value>(a).unwrap_or_default(),
+                "score_permille": s,
+            })),
         }));
         tx.audit(d);
         if let Some(c) = change {
@@ -840,5 +874,81 @@ impl LifecycleStore for SqlStore {
         .iter()
         .map(decode_link)
         .collect()
+    }
+
+    async fn add_framework_version(
+        &self,
+        code: &str,
+        title: &str,
+        edition: &str,
+        content: &str,
+        meta: &WriteMeta,
+    ) -> Result<FrameworkVersion> {
+        let mut tx = self.write_tx().await?;
+        let last: Option<i64> = q(
+            "SELECT MAX(version_no) AS n FROM assessment_frameworks WHERE code = $1".into(),
+            vec![text(code)],
+        )
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("n")?;
+        let no = last.unwrap_or(0) + 1;
+        let id: i64 = q(
+            "INSERT INTO assessment_frameworks (code, version_no, title, edition, content, imported_by, imported_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING id"
+                .into(),
+            vec![
+                text(code),
+                int(no),
+                text(title),
+                text(edition),
+                text(content),
+                text(&meta.actor),
+                text(&meta.at),
+            ],
+        )
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get("id")?;
+        let mut d = draft(meta, "framework_version_add", "assessment-frameworks", Some(id));
+        d.after = Some(serde_json::json!({
+            "code": code, "version": no, "title": title, "edition": edition,
+            "sm3": kean_core::audit::sm3_hex(content.as_bytes()),
+        }));
+        tx.audit(d);
+        let row = q(
+            format!("SELECT {FRAMEWORK_COLS} FROM assessment_frameworks WHERE id = $1"),
+            vec![int(id)],
+        )
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        decode_framework(&row)
+    }
+
+    async fn latest_frameworks(&self) -> Result<Vec<FrameworkVersion>> {
+        q(
+            format!(
+                "SELECT {FRAMEWORK_COLS} FROM assessment_frameworks f WHERE version_no = \
+                 (SELECT MAX(g.version_no) FROM assessment_frameworks g WHERE g.code = f.code) ORDER BY code"
+            ),
+            vec![],
+        )
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(decode_framework)
+        .collect()
+    }
+
+    async fn framework_version(&self, id: i64) -> Result<Option<FrameworkVersion>> {
+        q(
+            format!("SELECT {FRAMEWORK_COLS} FROM assessment_frameworks WHERE id = $1"),
+            vec![int(id)],
+        )
+        .fetch_optional(&self.pool)
+        .await?
+        .map(|r| decode_framework(&r))
+        .transpose()
     }
 }

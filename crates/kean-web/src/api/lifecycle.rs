@@ -40,6 +40,8 @@ pub fn routes() -> Router<AppState> {
         .route("/reviews/{id}/decision", post(decide))
         .route("/reviews/{id}/licence", post(licence))
         .route("/dictionaries/{dictionary}", get(dictionary).post(import_dictionary))
+        .route("/registry/{slug}/{id}/assessment", post(open_assessment))
+        .route("/frameworks", get(frameworks).post(import_framework))
 }
 
 fn bad(zh: String, en: String) -> ApiError {
@@ -99,6 +101,14 @@ fn view_json(v: &ReviewView) -> serde_json::Value {
     j["findings"] = json!(v.findings);
     j["high_risk"] = json!(v.high_risk);
     j["may_decide"] = json!(v.may_decide);
+    j["checklist"] = match &v.checklist {
+        Some((id, f)) => {
+            json!({ "framework_id": id, "code": f.code, "title": f.title, "edition": f.edition, "sections": f.sections })
+        }
+        None => serde_json::Value::Null,
+    };
+    j["answers"] = json!(v.answers);
+    j["score"] = json!(v.score);
     j
 }
 
@@ -385,6 +395,8 @@ struct DecideBody {
     conditions: String,
     #[serde(default)]
     note: String,
+    #[serde(default)]
+    answers: kean_core::checklist::Answers,
 }
 
 /// POST /reviews/{id}/decision
@@ -396,7 +408,7 @@ async fn decide(
     let id = id_path(path)?;
     let Json(b) = body?;
     u.access
-        .decide_review(id, &b.decision, &b.reasons, &b.conditions, &b.note)
+        .decide_review(id, &b.decision, &b.reasons, &b.conditions, &b.note, &b.answers)
         .await?;
     let v = u.access.review(id).await?;
     Ok(Json(view_json(&v)).into_response())
@@ -511,4 +523,36 @@ async fn import_dictionary(u: ApiUser, path: Result<Path<String>, PathRejection>
         })),
     )
         .into_response())
+}
+
+/// POST /registry/platforms/{id}/assessment: open a platform's security assessment.
+async fn open_assessment(u: ApiUser, path: Result<Path<(String, String)>, PathRejection>) -> ApiResult {
+    let (kind, id) = record_path(path)?;
+    only(kind, &[Kind::Platform])?;
+    let r = u.access.open_platform_assessment(id).await?;
+    let v = u.access.review(r.id).await?;
+    Ok((StatusCode::CREATED, Json(view_json(&v))).into_response())
+}
+
+/// GET /frameworks: the newest checklist of each gate.
+async fn frameworks(u: ApiUser) -> ApiResult {
+    let list = u.access.frameworks().await?;
+    Ok(Json(json!({ "items": list.iter().map(|(v, f)| json!({
+        "framework_id": v.id, "code": f.code, "version": v.version_no, "title": f.title, "edition": f.edition,
+        "sections": f.sections, "imported_by": v.imported_by, "imported_at": v.imported_at,
+    })).collect::<Vec<_>>() }))
+    .into_response())
+}
+
+/// POST /frameworks (the checklist file as the body; ?file_name=)
+async fn import_framework(u: ApiUser, Query(q): Query<HashMap<String, String>>, body: axum::body::Bytes) -> ApiResult {
+    let name = q.get("file_name").map_or("checklist.tsv", String::as_str);
+    match u.access.import_framework(name, &body).await? {
+        Some(v) => Ok((
+            StatusCode::CREATED,
+            Json(json!({ "unchanged": false, "framework_id": v.id, "code": v.code, "version": v.version_no })),
+        )
+            .into_response()),
+        None => Ok(Json(json!({ "unchanged": true })).into_response()),
+    }
 }

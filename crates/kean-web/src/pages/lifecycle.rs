@@ -149,6 +149,8 @@ struct GatesPanel {
     bureau: bool,
     /// A transfer or contract without a transfer audit (the bureau may open one).
     may_open_audit: bool,
+    /// A platform without an open security assessment (the bureau may open one).
+    may_assess: bool,
     classifiable: bool,
 }
 
@@ -212,11 +214,12 @@ pub async fn gates_panel(access: &Access, lang: Lang, csrf: &str, kind: Kind, id
                 links: link_rows(&p.links, lang),
                 bureau,
                 may_open_audit: false,
+                may_assess: false,
                 classifiable: bureau,
             }
         }
-        Kind::Transfer | Kind::TechContract | Kind::Achievement | Kind::Organization => {
-            let reviews = if matches!(kind, Kind::Transfer | Kind::TechContract) {
+        Kind::Transfer | Kind::TechContract | Kind::Achievement | Kind::Organization | Kind::Platform => {
+            let reviews = if matches!(kind, Kind::Transfer | Kind::TechContract | Kind::Platform) {
                 access
                     .reviews(&kean_app::ReviewFilter {
                         record: Some((kind, id)),
@@ -228,7 +231,7 @@ pub async fn gates_panel(access: &Access, lang: Lang, csrf: &str, kind: Kind, id
             } else {
                 Vec::new()
             };
-            let links = if bureau && kind != Kind::Transfer {
+            let links = if bureau && !matches!(kind, Kind::Transfer | Kind::Platform) {
                 access.links(kind, id).await.unwrap_or_default()
             } else {
                 Vec::new()
@@ -248,10 +251,11 @@ pub async fn gates_panel(access: &Access, lang: Lang, csrf: &str, kind: Kind, id
                 parties: vec![],
                 may_edit: false,
                 may_open_audit: bureau && reviews.is_empty() && matches!(kind, Kind::Transfer | Kind::TechContract),
+                may_assess: bureau && kind == Kind::Platform && !reviews.iter().any(|(r, _)| r.is_open()),
                 reviews: reviews.iter().map(|(r, l)| review_row(r, l, lang)).collect(),
                 links: link_rows(&links, lang),
                 bureau,
-                classifiable: bureau && kind != Kind::Transfer,
+                classifiable: bureau && !matches!(kind, Kind::Transfer | Kind::Platform),
             }
         }
         _ => return None,
@@ -305,6 +309,14 @@ pub async fn open_transfer_audit(Path((slug, id)): Path<(String, String)>, f: We
     let u = &f.user;
     let (kind, id) = record_of(u, &slug, &id)?;
     let r = u.access.open_transfer_audit(kind, id).await.or_page(u)?;
+    Ok(Redirect::to(&format!("/reviews/{}", r.id)).into_response())
+}
+
+/// POST /registry/platforms/{id}/assessment
+pub async fn open_assessment(Path((slug, id)): Path<(String, String)>, f: WebForm) -> PageResult {
+    let u = &f.user;
+    let (_, id) = record_of(u, &slug, &id)?;
+    let r = u.access.open_platform_assessment(id).await.or_page(u)?;
     Ok(Redirect::to(&format!("/reviews/{}", r.id)).into_response())
 }
 
@@ -401,6 +413,20 @@ pub async fn reviews_page(u: WebUser, Query(q): Query<HashMap<String, String>>) 
 
 // ---------------------------------------------------------------- one review
 
+pub struct ChecklistItem {
+    pub id: String,
+    pub text: String,
+    /// `yes_no`, `score` or `text`.
+    pub kind: String,
+    pub weight: u32,
+    pub value: String,
+}
+
+pub struct ChecklistSection {
+    pub title: String,
+    pub items: Vec<ChecklistItem>,
+}
+
 pub struct FindingRow {
     pub severity: String,
     pub severity_code: String,
@@ -434,6 +460,9 @@ struct ReviewPage {
     errors: Vec<String>,
     /// What was typed, kept after a refusal.
     typed: HashMap<String, String>,
+    checklist_title: String,
+    checklist: Vec<ChecklistSection>,
+    score: String,
 }
 
 async fn review_page(
@@ -510,6 +539,44 @@ async fn review_page(
             })
             .collect(),
         links: link_rows(&links, u.lang),
+        checklist_title: v
+            .checklist
+            .as_ref()
+            .map(|(_, f)| format!("{}（{}）", f.title, f.edition))
+            .unwrap_or_default(),
+        checklist: v
+            .checklist
+            .as_ref()
+            .map(|(_, f)| {
+                f.sections
+                    .iter()
+                    .map(|sec| ChecklistSection {
+                        title: format!("{} {}", sec.id, sec.title),
+                        items: sec
+                            .items
+                            .iter()
+                            .map(|r| ChecklistItem {
+                                id: r.id.clone(),
+                                text: r.text.clone(),
+                                kind: match r.answer {
+                                    kean_core::checklist::AnswerType::YesNo => "yes_no",
+                                    kean_core::checklist::AnswerType::Score => "score",
+                                    kean_core::checklist::AnswerType::Text => "text",
+                                }
+                                .into(),
+                                weight: r.weight,
+                                value: typed
+                                    .get(&format!("a.{}", r.id))
+                                    .or_else(|| v.answers.get(&r.id))
+                                    .cloned()
+                                    .unwrap_or_default(),
+                            })
+                            .collect(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        score: v.score.map(|p| format!("{p:.1}")).unwrap_or_default(),
         errors,
         typed,
     };
@@ -533,14 +600,29 @@ pub async fn review(u: WebUser, Path(id): Path<String>, Query(q): Query<HashMap<
     review_page(&u, id, None, flash).await
 }
 
-/// POST /reviews/{id}/decide (decision, reasons, conditions, note)
+/// The checklist's answers of a form (fields `a.ID`), unanswered left out.
+fn answers_of(form: &std::collections::BTreeMap<String, String>) -> kean_core::checklist::Answers {
+    form.iter()
+        .filter_map(|(k, v)| Some((k.strip_prefix("a.")?.to_string(), v.clone())))
+        .filter(|(_, v)| !v.trim().is_empty())
+        .collect()
+}
+
+/// POST /reviews/{id}/decide (decision, reasons, conditions, note, a.ID …)
 pub async fn decide(Path(id): Path<String>, f: WebForm) -> PageResult {
     let u = &f.user;
     let id = id_of(u, &id)?;
     let get = |k: &str| f.form.get(k).cloned().unwrap_or_default();
     match u
         .access
-        .decide_review(id, &get("decision"), &get("reasons"), &get("conditions"), &get("note"))
+        .decide_review(
+            id,
+            &get("decision"),
+            &get("reasons"),
+            &get("conditions"),
+            &get("note"),
+            &answers_of(&f.form),
+        )
         .await
     {
         Ok(_) => Ok(Redirect::to(&format!("/reviews/{id}?decided=1")).into_response()),

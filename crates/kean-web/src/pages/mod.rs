@@ -120,6 +120,7 @@ pub fn router() -> Router<AppState> {
             post(lifecycle::open_transfer_audit),
         )
         .route("/registry/{slug}/{id}/classify", post(lifecycle::classify))
+        .route("/registry/{slug}/{id}/assessment", post(lifecycle::open_assessment))
         .route("/technology-links/{id}/decide", post(lifecycle::decide_link))
         .route("/reviews", get(lifecycle::reviews_page))
         .route("/reviews/{id}", get(lifecycle::review))
