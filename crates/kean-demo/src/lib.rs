@@ -1123,6 +1123,47 @@ pub async fn seed_gates(app: &App) -> Result<Vec<String>, AppError> {
     reviewer.add_dependence(xintai, "高端轴承钢").await?;
     lines.push("gates: 8 projects at every stage; chokepoint 靶材 tackled, 高端轴承钢 a dependence".to_string());
 
+    // A platform's security assessment at its annual evaluation.
+    let platform = admin
+        .list(
+            Kind::Platform,
+            &kean_app::ListQuery {
+                page: 1,
+                page_size: 1,
+                ..kean_app::ListQuery::default()
+            },
+        )
+        .await?
+        .page
+        .items
+        .into_iter()
+        .next()
+        .ok_or_else(|| AppError::internal("the demo has no platform"))?;
+    let review = reviewer.open_platform_assessment(platform.id).await?;
+    let mut answers = met(&reviewer, review.id).await?;
+    answers.insert("D1".into(), "no".into());
+    answers.insert("E1".into(), "2".into());
+    answers.insert("E2".into(), "聘用外籍研究人员2名，未备案；高端质谱仪依赖进口，无替代预案。".into());
+    let r = reviewer
+        .decide_review(
+            review.id,
+            "conditional",
+            "年度评估基本符合要求",
+            "3个月内完成境外人员备案，制定关键设备替代预案",
+            "",
+            &answers,
+        )
+        .await?;
+    if r.state == "awaiting_second" {
+        expert
+            .decide_review(review.id, "conditional", "复核同意", "同初审条件", "", &answers)
+            .await?;
+    }
+    lines.push(format!(
+        "gates: platform {} assessed on the platform checklist (two shortfalls, passed with conditions)",
+        platform.fields.get("name").to_input()
+    ));
+
     // Transfers, registered by the liaison: the audits open by themselves.
     let ach = liaison
         .create(

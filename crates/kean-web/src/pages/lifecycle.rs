@@ -420,6 +420,8 @@ pub struct ChecklistItem {
     pub kind: String,
     pub weight: u32,
     pub value: String,
+    /// The answer as people read it (是 / 否 / 不适用, a score, text).
+    pub shown: String,
 }
 
 pub struct ChecklistSection {
@@ -570,6 +572,13 @@ async fn review_page(
                                     .or_else(|| v.answers.get(&r.id))
                                     .cloned()
                                     .unwrap_or_default(),
+                                shown: match v.answers.get(&r.id).map(String::as_str) {
+                                    Some("yes") => tr(u.lang, "是", "Yes"),
+                                    Some("no") => tr(u.lang, "否", "No"),
+                                    Some("na") => tr(u.lang, "不适用", "N/A"),
+                                    Some(x) => x.to_string(),
+                                    None => String::new(),
+                                },
                             })
                             .collect(),
                     })
