@@ -1762,14 +1762,23 @@ impl Access {
             })?
             .clone();
         let meta = self.meta();
-        let mut existing = self
+        // The organization's other suggestions stay; its decided links too.
+        let mut links: Vec<NewLink> = self
             .app
             .store()
             .links(Kind::Organization, org_id)
             .await
-            .map_err(store_err)?;
-        existing.retain(|l| l.state != "suggested");
-        let mut links: Vec<NewLink> = Vec::new();
+            .map_err(store_err)?
+            .into_iter()
+            .filter(|l| l.state == "suggested")
+            .map(|l| NewLink {
+                dictionary: l.dictionary,
+                item_code: l.item_code,
+                item_name: l.item_name,
+                score_milli: l.score_milli,
+                matched_terms: l.matched_terms,
+            })
+            .collect();
         links.push(NewLink {
             dictionary: item.dictionary.as_str().to_string(),
             item_code: item.key(),

@@ -519,7 +519,7 @@ pub fn approval_findings(f: &ApprovalFacts) -> Vec<Finding> {
                 .into(),
         ));
     }
-    out.sort_by(|a, b| b.severity.cmp(&a.severity));
+    out.sort_by_key(|f| std::cmp::Reverse(f.severity));
     out
 }
 
@@ -643,7 +643,7 @@ pub fn transfer_findings(f: &TransferFacts) -> Vec<Finding> {
             ),
         ));
     }
-    out.sort_by(|a, b| b.severity.cmp(&a.severity));
+    out.sort_by_key(|f| std::cmp::Reverse(f.severity));
     out
 }
 

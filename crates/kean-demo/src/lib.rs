@@ -1143,7 +1143,10 @@ pub async fn seed_gates(app: &App) -> Result<Vec<String>, AppError> {
     let mut answers = met(&reviewer, review.id).await?;
     answers.insert("D1".into(), "no".into());
     answers.insert("E1".into(), "2".into());
-    answers.insert("E2".into(), "聘用外籍研究人员2名，未备案；高端质谱仪依赖进口，无替代预案。".into());
+    answers.insert(
+        "E2".into(),
+        "聘用外籍研究人员2名，未备案；高端质谱仪依赖进口，无替代预案。".into(),
+    );
     let r = reviewer
         .decide_review(
             review.id,

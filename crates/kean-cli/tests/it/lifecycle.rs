@@ -252,10 +252,7 @@ async fn a_project_passes_its_gates_only_as_the_lifecycle_allows(s: Server) {
     assert_eq!(st, 201);
     let rnd = open_review(&reviewer, "rnd_control", "projects", id).await;
     let due = rnd["due_on"].as_str().unwrap().to_string();
-    assert!(
-        due > kean_core::format_ts(chrono::Utc::now())[..10].to_string(),
-        "{rnd}"
-    );
+    assert!(*due > kean_core::format_ts(chrono::Utc::now())[..10], "{rnd}");
     let (st, e) = move_project(&liaison, id, "complete", "研究完成").await;
     assert_eq!(st, 409, "{e}");
     assert!(
