@@ -465,6 +465,9 @@ struct ReviewPage {
     checklist_title: String,
     checklist: Vec<ChecklistSection>,
     score: String,
+    typed_reasons: String,
+    typed_conditions: String,
+    typed_note: String,
 }
 
 async fn review_page(
@@ -586,6 +589,9 @@ async fn review_page(
             })
             .unwrap_or_default(),
         score: v.score.map(|p| format!("{p:.1}")).unwrap_or_default(),
+        typed_reasons: typed.get("reasons").cloned().unwrap_or_default(),
+        typed_conditions: typed.get("conditions").cloned().unwrap_or_default(),
+        typed_note: typed.get("note").cloned().unwrap_or_default(),
         errors,
         typed,
     };
