@@ -47,16 +47,16 @@ pub use error::AppError;
 pub use import::{FileImport, ImportOutcome, ImportProgress, ImportRow, ImportSource, ImportStage, RowError};
 pub use kean_store::latest_schema_version;
 pub use kean_store::{
-    ArchivedFilter, Attachment, AuditFilter, Backend, ControlRow, DataExport, LevelChange, ListChange, ListInfo,
-    ListQuery, ListVersion, NeedToKnow, Page, PartyState, ResultDecision, ResultFilter, ResultRow, ResultStatus,
-    ScreeningSummary, StoredEntry, User, screening::lapse,
+    ArchivedFilter, Attachment, AuditFilter, Backend, ControlRow, DataExport, DecisionItem, LevelChange, ListChange,
+    ListInfo, ListQuery, ListVersion, NeedToKnow, Page, PartyState, ResultDecision, ResultFilter, ResultRow,
+    ResultStatus, ScreeningSummary, StoredEntry, User, screening::lapse,
 };
 pub use maintenance::DatabaseFacts;
 pub use password::random_token;
 pub use probes::{PROBE_BUDGET, PROBE_WINDOW};
 pub use screening::{
-    ListImport, PARTIES, PartyScreening, PartySpec, ScreeningRun, THRESHOLD, entry_from_json, entry_json,
-    explanation_detail, explanation_text, followed_kinds, read_list, screens,
+    ListImport, MAX_BULK_DECISION, PARTIES, PartyScreening, PartySpec, ScreeningRun, THRESHOLD, entry_from_json,
+    entry_json, explanation_detail, explanation_text, followed_kinds, read_list, screens,
 };
 pub use stats::{Bucket, Dashboard, Figure, StatFilter};
 

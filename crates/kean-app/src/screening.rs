@@ -20,8 +20,9 @@ use kean_core::policy::Action;
 use kean_core::{ErrorCode, FieldError, Kind, Scope};
 use kean_screen::{EntityType, Entry, Identifier, Index, ListFormat, ParsedList, Query};
 use kean_store::{
-    ListChange, ListInfo, ListVersion, NewListEntry, Page, PartyMatch, PartyState, ResultDecision, ResultFilter,
-    ResultRow, ResultStatus, ScreenedParty, ScreeningSummary, StoredEntry, WorkItem, WriteMeta,
+    BulkOutcome, BulkRefusal, DecisionItem, ListChange, ListInfo, ListVersion, NewListEntry, Page, PartyMatch,
+    PartyState, ResultDecision, ResultFilter, ResultRow, ResultStatus, ScreenedParty, ScreeningSummary, StoredEntry,
+    WorkItem, WriteMeta,
 };
 
 use crate::{Access, App, AppError, Result};
@@ -958,19 +959,7 @@ impl Access {
         expected_version: Option<i64>,
     ) -> Result<ResultRow> {
         self.screening_gate(Action::DecideScreening)?;
-        let reason = reason.trim();
-        kean_core::record::check_text("reason", reason, 500, true)
-            .map_err(|e| AppError::field(ErrorCode::ValidationFailed, e))?;
-        if reason.chars().count() < 2 || reason.chars().count() > 500 {
-            return Err(AppError::field(
-                ErrorCode::ValidationFailed,
-                FieldError::new(
-                    "reason",
-                    "请填写核查理由（2 至 500 个字符）",
-                    "give the reason for the decision (2 to 500 characters)",
-                ),
-            ));
-        }
+        let reason = check_reason(reason)?;
         let current = self.screening_result(id).await?;
         if current.status == ResultStatus::Lapsed {
             return Err(AppError::new(
@@ -984,6 +973,123 @@ impl Access {
             .decide_result(id, expected_version, decision, reason, &self.write_meta())
             .await
             .map_err(AppError::from_store)
+    }
+}
+
+/// At most this many results are decided together.
+pub const MAX_BULK_DECISION: usize = 200;
+
+impl Access {
+    /// One decision with one reason for several open results of one party
+    /// (华为技术有限公司 with its eleven Entity List entries): all or nothing —
+    /// should one of them not be visible to the reviewer, not open, changed
+    /// since it was read (`version`) or about another party, nothing is
+    /// written and the error names it. Each result is decided and audited on
+    /// its own, in one transaction. The same permission as one decision.
+    pub async fn decide_results(
+        &self,
+        items: &[DecisionItem],
+        decision: ResultDecision,
+        reason: &str,
+    ) -> Result<Vec<ResultRow>> {
+        self.screening_gate(Action::DecideScreening)?;
+        let scope = self.screening_gate(Action::ReadScreening)?;
+        let reason = check_reason(reason)?;
+        let results_error =
+            |zh: String, en: String| AppError::field(ErrorCode::ValidationFailed, FieldError::new("results", zh, en));
+        if items.is_empty() {
+            return Err(results_error(
+                "请至少选择一条待核查的筛查结果".into(),
+                "choose at least one open result".into(),
+            ));
+        }
+        if items.len() > MAX_BULK_DECISION {
+            return Err(results_error(
+                format!("一次至多核查 {MAX_BULK_DECISION} 条筛查结果"),
+                format!("at most {MAX_BULK_DECISION} results can be decided together"),
+            ));
+        }
+        let mut seen = HashSet::new();
+        if let Some(dup) = items.iter().find(|i| !seen.insert(i.id)) {
+            return Err(results_error(
+                format!("筛查结果 {} 被重复选择", dup.id),
+                format!("result {} is given twice", dup.id),
+            ));
+        }
+        let outcome = self
+            .app()
+            .store()
+            .decide_results(items, decision, reason, scope, &self.write_meta())
+            .await
+            .map_err(AppError::from_store)?;
+        match outcome {
+            BulkOutcome::Decided(rows) => Ok(rows),
+            BulkOutcome::Refused(why) => Err(bulk_refusal(why)),
+        }
+    }
+}
+
+/// A decision's reason, checked: 2 to 500 characters of text.
+fn check_reason(reason: &str) -> Result<&str> {
+    let reason = reason.trim();
+    kean_core::record::check_text("reason", reason, 500, true)
+        .map_err(|e| AppError::field(ErrorCode::ValidationFailed, e))?;
+    if reason.chars().count() < 2 || reason.chars().count() > 500 {
+        return Err(AppError::field(
+            ErrorCode::ValidationFailed,
+            FieldError::new(
+                "reason",
+                "请填写核查理由（2 至 500 个字符）",
+                "give the reason for the decision (2 to 500 characters)",
+            ),
+        ));
+    }
+    Ok(reason)
+}
+
+/// Why a decision on several results wrote nothing, naming the result.
+fn bulk_refusal(why: BulkRefusal) -> AppError {
+    let none = ("，未保存任何结论", "; nothing was decided");
+    match why {
+        BulkRefusal::NotFound { id } => AppError::field(
+            ErrorCode::NotFound,
+            FieldError::new(
+                "results",
+                format!("筛查结果 {id} 不存在或无权查看{}", none.0),
+                format!("result {id} does not exist or is not yours to see{}", none.1),
+            ),
+        ),
+        BulkRefusal::NotOpen { id, status } => AppError::field(
+            ErrorCode::Conflict,
+            FieldError::new(
+                "results",
+                format!("筛查结果 {id} 不是待核查状态（现为{}）{}", status.label(true), none.0),
+                format!(
+                    "result {id} is not open (it is {}){}",
+                    status.label(false).to_lowercase(),
+                    none.1
+                ),
+            ),
+        ),
+        BulkRefusal::Changed { id, .. } => AppError::field(
+            ErrorCode::Conflict,
+            FieldError::new(
+                "results",
+                format!("筛查结果 {id} 在您查看后已有变化，请刷新后重新核查{}", none.0),
+                format!(
+                    "result {id} changed since you read it; reload and decide again{}",
+                    none.1
+                ),
+            ),
+        ),
+        BulkRefusal::OtherParty { id, first } => AppError::field(
+            ErrorCode::ValidationFailed,
+            FieldError::new(
+                "results",
+                format!("筛查结果 {id} 与 {first} 不属于同一被筛查主体{}", none.0),
+                format!("result {id} is about another party than result {first}{}", none.1),
+            ),
+        ),
     }
 }
 

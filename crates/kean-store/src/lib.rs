@@ -23,8 +23,9 @@ mod types;
 
 pub use error::{DbFailure, Result, StoreError};
 pub use screening::{
-    ListChange, ListInfo, ListVersion, NewListEntry, PartyMatch, PartyRow, PartyState, RescreenFigures, ResultDecision,
-    ResultFilter, ResultRow, ResultStatus, ScreenedParty, ScreeningSummary, StoredEntry,
+    BulkOutcome, BulkRefusal, DecisionItem, ListChange, ListInfo, ListVersion, NewListEntry, PartyMatch, PartyRow,
+    PartyState, RescreenFigures, ResultDecision, ResultFilter, ResultRow, ResultStatus, ScreenedParty,
+    ScreeningSummary, StoredEntry,
 };
 pub use sql::{SqlStore, latest_schema_version};
 pub use traits::{

@@ -261,6 +261,36 @@ pub enum ResultDecision {
     Dismiss,
 }
 
+/// One result of a decision on several: its id and the version the
+/// reviewer read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DecisionItem {
+    pub id: i64,
+    pub version: i64,
+}
+
+/// Why a decision on several results wrote nothing: the first result that
+/// stood in its way, and how.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BulkRefusal {
+    /// No such result inside the scope.
+    NotFound { id: i64 },
+    /// The result is not open (decided or lapsed already).
+    NotOpen { id: i64, status: ResultStatus },
+    /// The result changed since the reviewer read it.
+    Changed { id: i64, expected: i64, actual: i64 },
+    /// The result is about another party than the first one.
+    OtherParty { id: i64, first: i64 },
+}
+
+/// What a decision on several results did: every result decided, or
+/// nothing written and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BulkOutcome {
+    Decided(Vec<ResultRow>),
+    Refused(BulkRefusal),
+}
+
 #[cfg(test)]
 mod tests {
     /// Every lapse reason the store writes is one of `lapse::ALL`, which the

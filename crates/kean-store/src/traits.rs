@@ -9,8 +9,8 @@ use kean_core::{Fields, Kind, Record, Scope, Value};
 
 use crate::error::Result;
 use crate::screening::{
-    ListChange, ListInfo, ListVersion, NewListEntry, PartyRow, PartyState, RescreenFigures, ResultDecision,
-    ResultFilter, ResultRow, ResultStatus, ScreenedParty, ScreeningSummary, StoredEntry,
+    BulkOutcome, DecisionItem, ListChange, ListInfo, ListVersion, NewListEntry, PartyRow, PartyState, RescreenFigures,
+    ResultDecision, ResultFilter, ResultRow, ResultStatus, ScreenedParty, ScreeningSummary, StoredEntry,
 };
 use crate::types::{
     AggRow, AuditFilter, AuditSeals, AuditStatus, Backend, GroupBy, ImportRecord, KeyRow, ListQuery, NewImport,
@@ -380,6 +380,20 @@ pub trait ScreeningResultStore: Send + Sync {
         reason: &str,
         meta: &WriteMeta,
     ) -> Result<ResultRow>;
+
+    /// One decision with one reason for several open results of one party
+    /// (the same record and field), all or nothing: every result must be
+    /// inside `scope`, open and still at the version given, else nothing is
+    /// written and the first one in the way is named. Each result is
+    /// updated and audited on its own, in one transaction.
+    async fn decide_results(
+        &self,
+        items: &[DecisionItem],
+        decision: ResultDecision,
+        reason: &str,
+        scope: Scope,
+        meta: &WriteMeta,
+    ) -> Result<BulkOutcome>;
 }
 
 /// Screening lists and results together (the name the application knew).

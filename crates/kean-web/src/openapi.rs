@@ -559,6 +559,15 @@ fn screening_paths(paths: &mut serde_json::Map<String, J>, err: &dyn Fn(&str) ->
             "decision": { "type": "string", "enum": ["confirm", "dismiss"] }, "reason": { "type": "string", "minLength": 2, "maxLength": 500 },
             "version": { "type": "integer", "description": "the result's version as read (required); a stale one is refused" } } } } } },
         "responses": { "200": ok("decided", &result), "403": err("forbidden"), "404": err("not found"), "409": err("changed meanwhile or lapsed"), "422": err("invalid decision or reason") } } }));
+    paths.insert("/api/v1/screening/decisions".into(), json!({ "post": { "tags": [tag],
+        "summary": "One decision with one reason for several open results of one party (the same record and field), all or nothing: if one result is not visible, not open, changed since it was read or about another party, nothing is written and the error names it. Each result is decided and audited on its own; the same permission as one decision",
+        "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["results", "decision", "reason"], "properties": {
+            "results": { "type": "array", "minItems": 1, "maxItems": kean_app::MAX_BULK_DECISION, "items": { "type": "object", "required": ["id", "version"], "properties": {
+                "id": id_schema(), "version": { "type": "integer", "description": "the result's version as read; a stale one is refused" } } } },
+            "decision": { "type": "string", "enum": ["confirm", "dismiss"] }, "reason": { "type": "string", "minLength": 2, "maxLength": 500 } } } } } },
+        "responses": { "200": ok("every result decided", &json!({ "type": "object", "required": ["items"], "properties": { "items": { "type": "array", "items": result } } })),
+            "400": err("unreadable body"), "403": err("forbidden"), "404": err("a result is not visible (named); nothing written"),
+            "409": err("a result is not open or changed meanwhile (named); nothing written"), "422": err("invalid decision or reason, no results, a result given twice, or results of different parties") } } }));
     paths.insert(
         "/api/v1/screening/lists".into(),
         json!({ "get": { "tags": [tag], "summary": "The lists and their current versions",

@@ -25,4 +25,5 @@ mod processes;
 mod registry;
 mod reliability;
 mod screening;
+mod screening_review;
 mod search;

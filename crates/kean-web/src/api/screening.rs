@@ -24,6 +24,7 @@ pub fn routes() -> Router<AppState> {
         .route("/screening/results", get(api_results))
         .route("/screening/results/{id}", get(api_result))
         .route("/screening/results/{id}/decision", post(api_decide))
+        .route("/screening/decisions", post(api_decide_many))
         .route("/screening/lists", get(api_lists))
         .route("/screening/lists/{id}/versions", get(api_versions))
         .route(
@@ -113,32 +114,66 @@ struct DecisionBody {
 
 async fn api_decide(u: ApiUser, Path(id): Path<String>, body: Result<Json<DecisionBody>, JsonRejection>) -> ApiResult {
     let id = parse_id(&id)?;
-    let Json(b) = match body {
-        Ok(b) => b,
-        Err(e) => {
-            return Err(ApiError(AppError::new(
-                ErrorCode::BadRequest,
-                format!("请求体无效：{}", e.body_text()),
-                format!("bad request body: {}", e.body_text()),
-            )));
-        }
-    };
-    let decision = match b.decision.as_str() {
-        "confirm" => ResultDecision::Confirm,
-        "dismiss" => ResultDecision::Dismiss,
-        other => {
-            return Err(ApiError(AppError::field(
-                ErrorCode::ValidationFailed,
-                FieldError::new(
-                    "decision",
-                    format!("核查结论“{other}”无效，应为 confirm 或 dismiss"),
-                    format!("decision '{other}' is not one of confirm, dismiss"),
-                ),
-            )));
-        }
-    };
+    let Json(b) = body.map_err(|e| bad_body(&e))?;
+    let decision = decision_of(&b.decision)?;
     let h = u.access.decide_result(id, decision, &b.reason, Some(b.version)).await?;
     Ok(Json(result_json(&h)).into_response())
+}
+
+#[derive(serde::Deserialize)]
+struct DecisionItemBody {
+    id: i64,
+    /// The result's version as read.
+    version: i64,
+}
+
+#[derive(serde::Deserialize)]
+struct DecisionsBody {
+    results: Vec<DecisionItemBody>,
+    decision: String,
+    #[serde(default)]
+    reason: String,
+}
+
+fn decision_of(d: &str) -> Result<ResultDecision, ApiError> {
+    match d {
+        "confirm" => Ok(ResultDecision::Confirm),
+        "dismiss" => Ok(ResultDecision::Dismiss),
+        other => Err(ApiError(AppError::field(
+            ErrorCode::ValidationFailed,
+            FieldError::new(
+                "decision",
+                format!("核查结论“{other}”无效，应为 confirm 或 dismiss"),
+                format!("decision '{other}' is not one of confirm, dismiss"),
+            ),
+        ))),
+    }
+}
+
+fn bad_body(e: &JsonRejection) -> ApiError {
+    ApiError(AppError::new(
+        ErrorCode::BadRequest,
+        format!("请求体无效：{}", e.body_text()),
+        format!("bad request body: {}", e.body_text()),
+    ))
+}
+
+/// `POST /api/v1/screening/decisions`: one decision with one reason for
+/// several open results of one party, all or nothing; each result is
+/// decided and audited on its own.
+async fn api_decide_many(u: ApiUser, body: Result<Json<DecisionsBody>, JsonRejection>) -> ApiResult {
+    let Json(b) = body.map_err(|e| bad_body(&e))?;
+    let decision = decision_of(&b.decision)?;
+    let items: Vec<kean_app::DecisionItem> = b
+        .results
+        .iter()
+        .map(|i| kean_app::DecisionItem {
+            id: i.id,
+            version: i.version,
+        })
+        .collect();
+    let rows = u.access.decide_results(&items, decision, &b.reason).await?;
+    Ok(Json(json!({ "items": rows.iter().map(result_json).collect::<Vec<_>>() })).into_response())
 }
 
 async fn api_lists(u: ApiUser) -> ApiResult {

@@ -111,4 +111,6 @@ pub fn router() -> Router<AppState> {
         .route("/screening/lists/{id}/retire", post(screening::retire_list))
         .route("/screening/versions/{id}", get(screening::version_page))
         .route("/screening/entries/{id}", get(screening::entry_page))
+        .route("/screening/parties/{slug}/{id}", get(screening::party_page))
+        .route("/screening/parties/{slug}/{id}/decide", post(screening::party_decide))
 }

@@ -64,10 +64,19 @@ fn lapse_text(reason: &Option<String>, lang: Lang) -> String {
 
 // ---------------------------------------------------------------- results list
 
+/// The page of one record's screening results, where several are decided at once.
+fn party_results_href(kind: Kind, id: i64) -> String {
+    format!("/screening/parties/{}/{}", kind.slug(), id)
+}
+
 pub struct ResultView {
     pub id: i64,
+    /// The result's version (a decision carries the one the reviewer read).
+    pub version: i64,
     pub party: String,
     pub party_href: String,
+    /// The page of all the party's results (several decided at once).
+    pub party_results_href: String,
     pub party_kind: String,
     pub field: String,
     pub list: String,
@@ -86,8 +95,10 @@ pub struct ResultView {
 fn result_view(h: &ResultRow, lang: Lang) -> ResultView {
     ResultView {
         id: h.id,
+        version: h.version,
         party: h.party_name.clone(),
         party_href: format!("/registry/{}/{}", h.party_kind.slug(), h.party_id),
+        party_results_href: party_results_href(h.party_kind, h.party_id),
         party_kind: h.party_kind.label(lang.zh()).to_string(),
         field: field_label(h.party_kind, &h.party_field, lang),
         list: h.list_code.clone(),
@@ -466,7 +477,10 @@ pub async fn decide(Path(id): Path<String>, f: WebForm) -> PageResult {
         ));
     };
     match u.access.decide_result(id, decision, &reason, Some(version)).await {
-        Ok(_) => Ok(Redirect::to("/screening?status=open&decided=1").into_response()),
+        // Back to the party's results, not to the top of the list.
+        Ok(h) => {
+            Ok(Redirect::to(&format!("{}?decided=1", party_results_href(h.party_kind, h.party_id))).into_response())
+        }
         Err(e) if e.code == ErrorCode::NotFound || e.code == ErrorCode::Forbidden => Err(PageError::page(u, e)),
         Err(e) => result_page(u, id, Some((e, reason))).await,
     }
@@ -725,6 +739,8 @@ pub async fn version_page(u: WebUser, Path(id): Path<String>, Query(q): Query<Ha
 
 /// The screening panel on a record's page.
 pub struct PartyPanel {
+    /// The page of the record's results (several decided at once).
+    pub party_href: String,
     pub screened: Vec<(String, String)>,
     pub results: Vec<ResultView>,
     pub open: usize,
@@ -734,6 +750,7 @@ pub struct PartyPanel {
 pub async fn party_panel(u: &WebUser, kind: Kind, id: i64) -> Option<PartyPanel> {
     let s = u.access.party_screening(kind, id).await.ok().flatten()?;
     Some(PartyPanel {
+        party_href: party_results_href(kind, id),
         screened: s
             .states
             .iter()
@@ -744,4 +761,218 @@ pub async fn party_panel(u: &WebUser, kind: Kind, id: i64) -> Option<PartyPanel>
         open_text: fill(u.lang.t("scr.open_n"), &[s.open_count().to_string()]),
         results: s.results.iter().map(|h| result_view(h, u.lang)).collect(),
     })
+}
+
+// ---------------------------------------------------------------- one party's results
+
+/// The results of one screened party (a record's field), several of which
+/// a reviewer decides at once.
+pub struct PartyGroup {
+    pub field: String,
+    pub field_label: String,
+    /// The name screened.
+    pub name: String,
+    pub screened_at: String,
+    pub results: Vec<ResultView>,
+    pub open: usize,
+    /// The error of this group's last decision, and what was ticked and typed.
+    pub error: Option<String>,
+    pub checked: Vec<i64>,
+    pub reason_input: String,
+}
+
+impl PartyGroup {
+    /// Whether the result was ticked in the form shown again.
+    pub fn picked(&self, id: &i64) -> bool {
+        self.checked.contains(id)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "screening_party.html")]
+struct PartyPage {
+    c: Chrome,
+    heading: String,
+    kind_label: String,
+    record_href: String,
+    action: String,
+    groups: Vec<PartyGroup>,
+    can_decide: bool,
+}
+
+/// What a decision form sent back, to show again with its error.
+struct Attempt {
+    field: String,
+    error: AppError,
+    checked: Vec<i64>,
+    reason: String,
+}
+
+fn party_path(slug: &str, id: &str, u: &WebUser) -> Result<(Kind, i64), PageError> {
+    let Some(kind) = Kind::from_slug(slug).filter(|k| kean_app::screens(*k)) else {
+        return Err(PageError::page(u, AppError::not_found()));
+    };
+    Ok((kind, parse_id(id).or_page(u)?))
+}
+
+async fn party_page_with(
+    u: &WebUser,
+    kind: Kind,
+    id: i64,
+    flash: Option<String>,
+    attempt: Option<Attempt>,
+) -> PageResult {
+    let lang = u.lang;
+    u.access.check(Action::ReadScreening, None).or_page(u)?;
+    let (rec, _) = u.access.get(kind, id).await.or_page(u)?;
+    let Some(s) = u.access.party_screening(kind, id).await.or_page(u)? else {
+        return Err(PageError::page(u, AppError::not_found()));
+    };
+    let mut groups: Vec<PartyGroup> = kean_app::PARTIES
+        .iter()
+        .filter(|p| p.kind == kind)
+        .map(|p| {
+            let state = s.states.iter().find(|st| st.field == p.field);
+            let results: Vec<ResultView> = s
+                .results
+                .iter()
+                .filter(|h| h.party_field == p.field)
+                .map(|h| result_view(h, lang))
+                .collect();
+            PartyGroup {
+                field: p.field.to_string(),
+                field_label: field_label(kind, p.field, lang),
+                name: state.map(|st| st.name.clone()).unwrap_or_default(),
+                screened_at: state.map(|st| display_time(&st.screened_at)).unwrap_or_default(),
+                open: results.iter().filter(|r| r.status_code == "open").count(),
+                results,
+                error: None,
+                checked: Vec::new(),
+                reason_input: String::new(),
+            }
+        })
+        .filter(|g| !g.name.is_empty() || !g.results.is_empty())
+        .collect();
+    let mut status = StatusCode::OK;
+    if let Some(a) = attempt
+        && let Some(g) = groups.iter_mut().find(|g| g.field == a.field)
+    {
+        status = StatusCode::from_u16(a.error.code.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
+        g.error = Some(if lang.zh() {
+            a.error.message_zh
+        } else {
+            a.error.message_en
+        });
+        g.checked = a.checked;
+        g.reason_input = a.reason;
+    }
+    let mut c = Chrome::new(&u.access, &u.csrf, lang, lang.t("scr.results_title"), "/screening");
+    c.flash = flash;
+    let p = PartyPage {
+        c,
+        heading: rec.fields.label(),
+        kind_label: kind.label(lang.zh()).to_string(),
+        record_href: format!("/registry/{}/{}", kind.slug(), id),
+        action: format!("{}/decide", party_results_href(kind, id)),
+        groups,
+        can_decide: u.access.may(Action::DecideScreening, None),
+    };
+    Ok(render(&p, status))
+}
+
+/// `GET /screening/parties/{slug}/{id}`: a record's screening results by
+/// party, with one decision form for each party's open results.
+pub async fn party_page(
+    u: WebUser,
+    Path((slug, id)): Path<(String, String)>,
+    Query(q): Query<HashMap<String, String>>,
+) -> PageResult {
+    let (kind, id) = party_path(&slug, &id, &u)?;
+    // The flash is built from a number, never from text in the address.
+    let flash = q
+        .get("decided")
+        .and_then(|n| n.parse::<usize>().ok())
+        .filter(|n| (1..=kean_app::MAX_BULK_DECISION).contains(n))
+        .map(|n| fill(u.lang.t("scr.decided_n"), &[n.to_string()]));
+    party_page_with(&u, kind, id, flash, None).await
+}
+
+fn decision_of(v: Option<&str>) -> Result<ResultDecision, AppError> {
+    match v {
+        Some("confirm") => Ok(ResultDecision::Confirm),
+        Some("dismiss") => Ok(ResultDecision::Dismiss),
+        other => Err(AppError::field(
+            ErrorCode::ValidationFailed,
+            FieldError::new(
+                "decision",
+                format!("核查结论“{}”无效，应为确认命中或排除误报", other.unwrap_or("")),
+                format!("decision '{}' is not one of confirm, dismiss", other.unwrap_or("")),
+            ),
+        )),
+    }
+}
+
+/// `POST /screening/parties/{slug}/{id}/decide`: one decision and reason
+/// for the ticked results (`pick_{result id}` = the version read), then
+/// back to the same party's results.
+pub async fn party_decide(Path((slug, id)): Path<(String, String)>, f: WebForm) -> PageResult {
+    let u = &f.user;
+    let (kind, id) = party_path(&slug, &id, u)?;
+    u.access.check(Action::DecideScreening, None).or_page(u)?;
+    let reason = f.form.get("reason").cloned().unwrap_or_default();
+    let field = f.form.get("field").cloned().unwrap_or_default();
+    let mut items = Vec::new();
+    for (k, v) in &f.form {
+        if let Some(rid) = k.strip_prefix("pick_") {
+            match (rid.parse::<i64>(), v.parse::<i64>()) {
+                (Ok(rid), Ok(version)) if rid > 0 => items.push(kean_app::DecisionItem { id: rid, version }),
+                _ => {
+                    return Err(PageError::page(
+                        u,
+                        AppError::new(ErrorCode::BadRequest, "表单内容无效", "the form is not valid"),
+                    ));
+                }
+            }
+        }
+    }
+    items.sort_by_key(|i| i.id);
+    let checked: Vec<i64> = items.iter().map(|i| i.id).collect();
+    let again = |error: AppError| Attempt {
+        field: field.clone(),
+        error,
+        checked: checked.clone(),
+        reason: reason.clone(),
+    };
+    let decision = match decision_of(f.form.get("decision").map(String::as_str)) {
+        Ok(d) => d,
+        Err(e) => return party_page_with(u, kind, id, None, Some(again(e))).await,
+    };
+    // Only this record's results, of the party the form is about: the
+    // results of a record never move to another, so this holds at the write.
+    let own = u.access.party_screening(kind, id).await.or_page(u)?.unwrap_or_default();
+    if let Some(stray) = items
+        .iter()
+        .find(|i| !own.results.iter().any(|h| h.id == i.id && h.party_field == field))
+    {
+        let e = AppError::field(
+            ErrorCode::ValidationFailed,
+            FieldError::new(
+                "results",
+                format!("筛查结果 {} 不属于该被筛查主体，未保存任何结论", stray.id),
+                format!("result {} is not one of this party's; nothing was decided", stray.id),
+            ),
+        );
+        return party_page_with(u, kind, id, None, Some(again(e))).await;
+    }
+    match u.access.decide_results(&items, decision, &reason).await {
+        Ok(done) => Ok(Redirect::to(&format!(
+            "{}?decided={}#party-{}",
+            party_results_href(kind, id),
+            done.len(),
+            field
+        ))
+        .into_response()),
+        Err(e) if e.code == ErrorCode::Forbidden => Err(PageError::page(u, e)),
+        Err(e) => party_page_with(u, kind, id, None, Some(again(e))).await,
+    }
 }
