@@ -55,8 +55,9 @@ pub use maintenance::DatabaseFacts;
 pub use password::random_token;
 pub use probes::{PROBE_BUDGET, PROBE_WINDOW};
 pub use screening::{
-    ListImport, MAX_BULK_DECISION, PARTIES, PartyScreening, PartySpec, ScreeningRun, THRESHOLD, entry_from_json,
-    entry_json, explanation_detail, explanation_text, followed_kinds, read_list, screens,
+    EntryHit, ListImport, MAX_BULK_DECISION, PARTIES, PartyScreening, PartySpec, SEARCH_LIMIT, SEARCH_THRESHOLD,
+    ScreeningRun, THRESHOLD, entry_from_json, entry_json, explanation_detail, explanation_text, followed_kinds,
+    read_list, screens,
 };
 pub use stats::{Bucket, Dashboard, Figure, StatFilter};
 

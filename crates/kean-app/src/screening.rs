@@ -161,6 +161,9 @@ pub(crate) struct ListIndex {
     /// The list version the index was built from.
     version_id: i64,
     index: Index,
+    /// How far the list is reached from Chinese: the figures `kean screen`
+    /// prints, by the same function ([`kean_screen::coverage`]).
+    coverage: kean_screen::Coverage,
     /// entry key → entry version id
     entries: HashMap<String, i64>,
 }
@@ -177,14 +180,17 @@ fn build_list(list_id: i64, version_id: i64, stored: Vec<StoredEntry>) -> ListIn
         entries.insert(s.entry_key, s.id);
         parsed.push(entry);
     }
+    let list = ParsedList {
+        name: code,
+        format: ListFormat::KeanCsv,
+        entries: parsed,
+    };
+    let coverage = kean_screen::coverage(&list);
     ListIndex {
         list_id,
         version_id,
-        index: Index::from_lists(vec![ParsedList {
-            name: code,
-            format: ListFormat::KeanCsv,
-            entries: parsed,
-        }]),
+        index: Index::from_lists(vec![list]),
+        coverage,
         entries,
     }
 }
@@ -630,6 +636,17 @@ impl Access {
             .map_err(AppError::from_store)
     }
 
+    /// Per loaded list, how many entries carry a Chinese name and how many
+    /// more a Chinese name reaches through translation (the figures `kean
+    /// screen` prints, computed by the same function on the same entries).
+    pub async fn list_coverage(&self) -> Result<HashMap<i64, kean_screen::Coverage>> {
+        self.screening_gate(Action::ReadScreening)?;
+        Ok(match self.app().screening_index().await? {
+            Some(loaded) => loaded.lists.iter().map(|l| (l.list_id, l.coverage.clone())).collect(),
+            None => HashMap::new(),
+        })
+    }
+
     pub async fn list_versions(&self, list_id: i64) -> Result<Vec<ListVersion>> {
         self.screening_gate(Action::ReadScreening)?;
         self.app()
@@ -973,6 +990,117 @@ impl Access {
             .decide_result(id, expected_version, decision, reason, &self.write_meta())
             .await
             .map_err(AppError::from_store)
+    }
+}
+
+/// The lowest score a list search shows by default: below the screening
+/// threshold, so that near misses are seen with why they fall short.
+pub const SEARCH_THRESHOLD: f64 = 0.5;
+
+/// At most this many entries are shown by a list search.
+pub const SEARCH_LIMIT: usize = 50;
+
+/// An entry of a loaded list found by a name (查询名单条目), with why it matches.
+#[derive(Debug, Clone)]
+pub struct EntryHit {
+    pub list_id: i64,
+    pub list_code: String,
+    /// The stored entry version (`/screening/entries/{id}`).
+    pub entry_id: i64,
+    pub entry_key: String,
+    pub entry_name: String,
+    pub matched_name: String,
+    pub score: f64,
+    /// Whether screening would report it (score at or above [`THRESHOLD`]).
+    pub reported: bool,
+    pub explanation: kean_screen::Explanation,
+}
+
+impl Access {
+    /// 查询名单条目: the entries of the loaded lists (or of one) whose names
+    /// match `name`, in either script, scored and explained by the same
+    /// engine that screens the registry; best first, at most
+    /// [`SEARCH_LIMIT`], down to `min_score` (default [`SEARCH_THRESHOLD`]).
+    /// The same permission as viewing the lists.
+    pub async fn search_entries(
+        &self,
+        name: &str,
+        entity_type: EntityType,
+        list_id: Option<i64>,
+        min_score: Option<f64>,
+    ) -> Result<Vec<EntryHit>> {
+        self.screening_gate(Action::ReadScreening)?;
+        let name = name.trim();
+        kean_core::record::check_text("q", name, 200, true)
+            .map_err(|e| AppError::field(ErrorCode::ValidationFailed, e))?;
+        if name.is_empty() {
+            return Err(AppError::field(
+                ErrorCode::ValidationFailed,
+                FieldError::new("q", "请输入要查询的名称", "give a name to search for"),
+            ));
+        }
+        let min = min_score.unwrap_or(SEARCH_THRESHOLD);
+        if !(0.3..=1.0).contains(&min) {
+            return Err(AppError::field(
+                ErrorCode::ValidationFailed,
+                FieldError::new(
+                    "min_score",
+                    "最低相似度应在 0.3 至 1 之间",
+                    "min_score must be between 0.3 and 1",
+                ),
+            ));
+        }
+        let Some(loaded) = self.app().screening_index().await? else {
+            return Ok(Vec::new());
+        };
+        if let Some(l) = list_id
+            && !loaded.lists.iter().any(|x| x.list_id == l)
+        {
+            return Err(AppError::not_found());
+        }
+        let query = Query {
+            entity_type,
+            ..Query::new(name)
+        };
+        let lists: Vec<Arc<ListIndex>> = loaded
+            .lists
+            .iter()
+            .filter(|l| list_id.is_none_or(|id| l.list_id == id))
+            .cloned()
+            .collect();
+        let mut hits = tokio::task::spawn_blocking(move || {
+            let mut hits = Vec::new();
+            for l in &lists {
+                for m in l.index.screen(&query, min) {
+                    let Some(&entry_id) = l.entries.get(&m.entry_id) else {
+                        continue;
+                    };
+                    hits.push(EntryHit {
+                        list_id: l.list_id,
+                        list_code: m.list,
+                        entry_id,
+                        entry_key: m.entry_id,
+                        entry_name: m.entry_name,
+                        matched_name: m.matched_name,
+                        score: m.score,
+                        reported: m.score >= THRESHOLD,
+                        explanation: m.explanation,
+                    });
+                }
+            }
+            hits
+        })
+        .await
+        .map_err(|e| AppError::internal(format!("searching the lists: {e}")))?;
+        hits.sort_by(|a, b| {
+            b.score
+                .partial_cmp(&a.score)
+                .unwrap_or(std::cmp::Ordering::Equal)
+                .then_with(|| a.list_code.cmp(&b.list_code))
+                .then_with(|| a.entry_key.cmp(&b.entry_key))
+        });
+        hits.truncate(SEARCH_LIMIT);
+        Ok(hits)
     }
 }
 

@@ -39,6 +39,7 @@ impl Lang {
             "menu.users" => ("用户管理", "Users"),
             "menu.audit" => ("审计日志", "Audit log"),
             "menu.account" => ("我的账号", "My account"),
+            "menu.list_search" => ("查询名单条目", "Search the lists"),
             "users.reset_2fa" => ("重置双因素认证", "Reset second factor"),
             "users.confirm_reset_2fa" => (
                 "确定重置该用户的双因素认证？其认证器和恢复码将全部失效。",
@@ -499,6 +500,24 @@ impl Lang {
             "scr.no_lists" => ("尚未导入任何限制名单", "no list imported yet"),
             "scr.all_status" => ("全部状态", "All"),
             "scr.decided" => ("已保存核查结论", "Decision saved"),
+            "scr.with_chinese" => ("含中文名称", "With a Chinese name"),
+            "scr.translated" => ("经翻译可达", "Reached by translation"),
+            "scr.coverage_help" => (
+                "含中文名称：名称或别名含汉字的条目数；经翻译可达：没有中文名称、但其外文名称的每个词都是词表或 CC-CEDICT 词条的译名、地名或拼音的机构条目数，中文名称可经翻译命中。其余条目只能靠外文名称或读音匹配。",
+                "With a Chinese name: entries whose name or an alias is in Chinese characters. Reached by translation: organization entries without one whose Latin name is made only of words that translate a vocabulary or CC-CEDICT word, places or pinyin, so a Chinese name reaches them by translation. The other entries are matched only by their Latin names or by sound.",
+            ),
+            "scr.search_title" => ("查询名单条目", "Search the lists"),
+            "scr.search_help" => (
+                "按名称查询已导入名单的条目，中文或外文均可；与筛查使用同一匹配方法，并说明每个条目为何匹配。",
+                "Search the entries of the loaded lists by name, in Chinese or a Latin script, with the same matching as screening, and see why each entry matches.",
+            ),
+            "scr.search_name" => ("名称", "Name"),
+            "scr.search_none" => ("没有相似度达到 {} 的条目", "no entry scores {} or more"),
+            "scr.search_summary" => (
+                "找到 {} 个条目（相似度不低于 {}），其中 {} 个达到筛查阈值（{}），筛查时会报告",
+                "{} entries found (score {} or more); {} of them reach the screening threshold ({}) and would be reported",
+            ),
+            "scr.would_report" => ("达到筛查阈值", "reported by screening"),
             "scr.decided_n" => ("已保存核查结论（{} 条结果）", "Decision saved ({} results)"),
             "scr.party_record" => ("查看登记记录", "The record"),
             "scr.party_results" => ("该主体全部结果", "All results of this party"),

@@ -568,10 +568,32 @@ fn screening_paths(paths: &mut serde_json::Map<String, J>, err: &dyn Fn(&str) ->
         "responses": { "200": ok("every result decided", &json!({ "type": "object", "required": ["items"], "properties": { "items": { "type": "array", "items": result } } })),
             "400": err("unreadable body"), "403": err("forbidden"), "404": err("a result is not visible (named); nothing written"),
             "409": err("a result is not open or changed meanwhile (named); nothing written"), "422": err("invalid decision or reason, no results, a result given twice, or results of different parties") } } }));
+    paths.insert("/api/v1/screening/search".into(), json!({ "get": { "tags": [tag],
+        "summary": "查询名单条目: the entries of the loaded lists whose names match a name in either script, scored and explained by the same engine that screens the registry (reviewers and administrators, as for viewing the lists); best first, at most 50",
+        "parameters": [
+            { "name": "q", "in": "query", "required": true, "schema": { "type": "string", "minLength": 1, "maxLength": 200 }, "description": "the name, in Chinese or a Latin script" },
+            { "name": "type", "in": "query", "schema": { "type": "string", "enum": ["", "organization", "person", "unknown"] } },
+            { "name": "list_id", "in": "query", "schema": id_schema() },
+            { "name": "min_score", "in": "query", "schema": { "type": "number", "minimum": 0.3, "maximum": 1.0 }, "description": "lowest score shown (default 0.5; screening reports from 0.7)" }],
+        "responses": { "200": ok("the entries found", &json!({ "type": "object", "required": ["items", "threshold"], "properties": {
+                "threshold": { "type": "number", "description": "the score from which screening reports a match" },
+                "items": { "type": "array", "items": { "type": "object", "required": ["list_id", "list", "entry", "matched_name", "score", "reported", "explanation", "explanation_zh", "explanation_detail"], "properties": {
+                    "list_id": { "type": "integer" }, "list": { "type": "string" },
+                    "entry": { "type": "object", "description": "the stored entry version's id (GET /api/v1/screening/entries/{id}), the list's entry id and primary name" },
+                    "matched_name": { "type": "string" }, "score": { "type": "number" },
+                    "reported": { "type": "boolean", "description": "whether screening would report it (score at or above threshold)" },
+                    "explanation": { "type": "string" }, "explanation_zh": { "type": "string" },
+                    "explanation_detail": { "type": "object", "description": "the engine's structured explanation (token pairs with their method: translation, lexicon, pinyin …)" } } } } } })),
+            "400": err("bad parameter"), "403": err("forbidden"), "404": err("no such list"), "422": err("no name, a bad type or min_score") } } }));
     paths.insert(
         "/api/v1/screening/lists".into(),
-        json!({ "get": { "tags": [tag], "summary": "The lists and their current versions",
-        "responses": { "200": { "description": "lists" }, "403": err("forbidden") } } }),
+        json!({ "get": { "tags": [tag], "summary": "The lists and their current versions, each with its reach from Chinese (coverage): entries with a Chinese name, and entries without one that a Chinese name reaches through translation — the figures `kean screen` prints",
+        "responses": { "200": ok("lists", &json!({ "type": "object", "properties": { "items": { "type": "array", "items": { "type": "object", "properties": {
+            "id": { "type": "integer" }, "code": { "type": "string" }, "format": { "type": "string" }, "entries": { "type": "integer" },
+            "updated_at": { "type": "string" }, "current": { "type": ["object", "null"] },
+            "coverage": { "oneOf": [{ "type": "null" }, { "type": "object", "required": ["entries", "with_chinese_name", "through_translation"], "properties": {
+                "entries": { "type": "integer" }, "with_chinese_name": { "type": "integer" }, "through_translation": { "type": "integer" } } }] } } } } } })),
+            "403": err("forbidden") } } }),
     );
     paths.insert("/api/v1/screening/lists/import".into(), json!({ "post": { "tags": [tag],
         "summary": "Import a new version of a list (administrators): the file is the body; its format is detected from the content. Records the diff and re-screens every registered party",

@@ -394,3 +394,150 @@ async fn the_party_page_decides_several_at_once(s: Server) {
     assert_eq!(st, 403);
 }
 on_both!(the_party_page_decides_several_at_once);
+
+/// A local list of translated institution names, a Chinese name, a foreign
+/// brand and a person.
+const INSTITUTIONS: &str = "id,name,aliases,type,country,identifiers\n\
+B1,Beijing Institute of Technology,,organization,CN,\n\
+B2,\"Huawei Technologies Co., Ltd.\",,organization,CN,\n\
+C1,中国工程物理研究院,China Academy of Engineering Physics,organization,CN,\n\
+K1,Kalashnikov Concern,,organization,RU,\n\
+P1,Zhang Wei Ming,,person,CN,\n";
+
+/// 查询名单条目: a reviewer finds entries by a name in either script, with
+/// the same matching as screening and its explanation; the lists page and
+/// API show each list's reach from Chinese, the figures `kean screen` prints.
+async fn list_search_and_coverage(s: Server) {
+    let b = basics(&s.app).await;
+    let admin_pw = user(&s.app, "sec_admin", Role::Admin, None).await;
+    let reviewer_pw = user(&s.app, "rev", Role::Reviewer, None).await;
+    let liaison_pw = user(&s.app, "lia", Role::Liaison, Some(b.org_a)).await;
+    let admin = Api::login(&s.base, "sec_admin", &admin_pw).await;
+    let reviewer = Api::login(&s.base, "rev", &reviewer_pw).await;
+    let liaison = Api::login(&s.base, "lia", &liaison_pw).await;
+    // Before any list: nothing found, no error.
+    let (st, v) = reviewer
+        .get("/api/v1/screening/search?q=%E5%8C%97%E4%BA%AC%E7%90%86%E5%B7%A5%E5%A4%A7%E5%AD%A6")
+        .await;
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(v["items"], json!([]));
+    let (st, v) = import_list(&admin, "institutions.csv", INSTITUTIONS).await;
+    assert_eq!(st, 201, "{v}");
+    let list_id = v["version"]["list_id"].as_i64().unwrap();
+
+    let search = |q: &str| {
+        let url = format!("/api/v1/screening/search?q={}", urlencode(q));
+        let api = &reviewer;
+        async move { api.get(&url).await }
+    };
+    // Chinese against an English-only entry: found through translation, explained.
+    let (st, v) = search("北京理工大学").await;
+    assert_eq!(st, 200, "{v}");
+    let top = &v["items"][0];
+    assert_eq!(top["entry"]["key"], "B1", "{v}");
+    assert_eq!(top["list_id"], list_id);
+    assert_eq!(top["reported"], true, "{v}");
+    assert!(top["score"].as_f64().unwrap() >= 0.7, "{v}");
+    let methods: Vec<&str> = top["explanation_detail"]["agreed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["method"].as_str().unwrap())
+        .collect();
+    assert!(
+        methods.iter().any(|m| *m == "lexicon" || *m == "translation"),
+        "{methods:?} {v}"
+    );
+    assert!(top["explanation_zh"].as_str().unwrap().contains("名称相似度"), "{v}");
+    // The entry it names is the stored entry version.
+    let (st, e) = reviewer
+        .get(&format!("/api/v1/screening/entries/{}", top["entry"]["id"]))
+        .await;
+    assert_eq!(st, 200);
+    assert_eq!(e["key"], "B1");
+    // Traditional characters, English against the Chinese entry, pinyin brand.
+    let (_, v) = search("中國工程物理研究院").await;
+    assert_eq!(v["items"][0]["entry"]["key"], "C1", "{v}");
+    let (_, v) = search("China Academy of Engineering Physics").await;
+    assert_eq!(v["items"][0]["entry"]["key"], "C1", "{v}");
+    let (_, v) = search("华为技术有限公司").await;
+    assert_eq!(v["items"][0]["entry"]["key"], "B2", "{v}");
+    // An unrelated name finds nothing; a person is searched as a person.
+    let (_, v) = search("太原重型机械集团有限公司").await;
+    assert!(
+        v["items"].as_array().unwrap().iter().all(|h| h["reported"] == false),
+        "{v}"
+    );
+    let (st, v) = reviewer
+        .get(&format!(
+            "/api/v1/screening/search?q={}&type=person",
+            urlencode("张伟明")
+        ))
+        .await;
+    assert_eq!(st, 200, "{v}");
+    assert_eq!(v["items"][0]["entry"]["key"], "P1", "{v}");
+    // Bad input is named; another list is not found; liaisons see nothing.
+    for (q, field) in [
+        ("q=", "q"),
+        ("q=x&type=vessel2", "type"),
+        ("q=x&min_score=2", "min_score"),
+        ("q=x&min_score=abc", "min_score"),
+    ] {
+        let (st, v) = reviewer.get(&format!("/api/v1/screening/search?{q}")).await;
+        assert_eq!(st, 422, "{q} {v}");
+        assert_eq!(v["error"]["fields"][0]["field"], field, "{q} {v}");
+    }
+    let (st, _) = reviewer.get("/api/v1/screening/search?q=x&list_id=99999").await;
+    assert_eq!(st, 404);
+    let (st, _) = liaison.get("/api/v1/screening/search?q=x").await;
+    assert_eq!(st, 403);
+
+    // The page.
+    let web = Web::login(&s.base, "rev", &reviewer_pw).await;
+    let (st, html) = web.get("/screening/search").await;
+    assert_eq!(st, 200);
+    assert!(html.contains("查询名单条目") && html.contains("entry-search"), "{html}");
+    let (st, html) = web
+        .get(&format!(
+            "/screening/search?q={}&list_id={list_id}",
+            urlencode("北京理工大学")
+        ))
+        .await;
+    assert_eq!(st, 200);
+    assert!(
+        html.contains("Beijing Institute of Technology") && html.contains("达到筛查阈值"),
+        "{html}"
+    );
+    assert!(html.contains("词典译名") || html.contains("CC-CEDICT"), "{html}");
+    let (st, html) = web.get("/screening/search?q=x&type=bad").await;
+    assert_eq!(st, 422, "{html}");
+
+    // Coverage: the figures kean screen prints, from the same function.
+    let parsed = kean_app::read_list(INSTITUTIONS.as_bytes(), "institutions.csv").unwrap();
+    let want = kean_screen::coverage(&parsed);
+    assert_eq!((want.with_chinese_name, want.through_translation), (1, 2), "{want:?}");
+    let (_, lists) = reviewer.get("/api/v1/screening/lists").await;
+    let cov = &lists["items"][0]["coverage"];
+    assert_eq!(cov["entries"], 5, "{lists}");
+    assert_eq!(cov["with_chinese_name"], want.with_chinese_name, "{lists}");
+    assert_eq!(cov["through_translation"], want.through_translation, "{lists}");
+    let (_, html) = web.get("/screening/lists").await;
+    assert!(html.contains("含中文名称") && html.contains("经翻译可达"), "{html}");
+    assert!(
+        html.contains("<td class=\"num cov-zh\">1</td><td class=\"num cov-tr\">2</td>"),
+        "{html}"
+    );
+}
+on_both!(list_search_and_coverage);
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}

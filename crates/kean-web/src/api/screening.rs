@@ -25,6 +25,7 @@ pub fn routes() -> Router<AppState> {
         .route("/screening/results/{id}", get(api_result))
         .route("/screening/results/{id}/decision", post(api_decide))
         .route("/screening/decisions", post(api_decide_many))
+        .route("/screening/search", get(api_search))
         .route("/screening/lists", get(api_lists))
         .route("/screening/lists/{id}/versions", get(api_versions))
         .route(
@@ -176,12 +177,50 @@ async fn api_decide_many(u: ApiUser, body: Result<Json<DecisionsBody>, JsonRejec
     Ok(Json(json!({ "items": rows.iter().map(result_json).collect::<Vec<_>>() })).into_response())
 }
 
+/// `GET /api/v1/screening/search?q=…[&type=…][&list_id=…][&min_score=…]`
+/// (查询名单条目): entries of the loaded lists matching a name, with why.
+async fn api_search(u: ApiUser, Query(q): Query<HashMap<String, String>>) -> ApiResult {
+    let name = q.get("q").cloned().unwrap_or_default();
+    let entity_type = crate::pages::search_type(q.get("type").map(String::as_str))?;
+    let list_id = match q.get("list_id").filter(|s| !s.is_empty()) {
+        Some(l) => Some(parse_id(l)?),
+        None => None,
+    };
+    let min_score = match q.get("min_score").filter(|s| !s.is_empty()) {
+        Some(m) => Some(m.parse::<f64>().ok().filter(|m| m.is_finite()).ok_or_else(|| {
+            ApiError(AppError::field(
+                ErrorCode::ValidationFailed,
+                FieldError::new("min_score", "最低相似度应为数字", "min_score must be a number"),
+            ))
+        })?),
+        None => None,
+    };
+    let hits = u.access.search_entries(&name, entity_type, list_id, min_score).await?;
+    Ok(Json(json!({
+        "items": hits.iter().map(|h| json!({
+            "list_id": h.list_id, "list": h.list_code,
+            "entry": { "id": h.entry_id, "key": h.entry_key, "name": h.entry_name },
+            "matched_name": h.matched_name, "score": h.score, "reported": h.reported,
+            "explanation": h.explanation.summary(),
+            "explanation_zh": h.explanation.render(kean_screen::Lang::Zh),
+            "explanation_detail": h.explanation,
+        })).collect::<Vec<_>>(),
+        "threshold": kean_app::THRESHOLD,
+    }))
+    .into_response())
+}
+
 async fn api_lists(u: ApiUser) -> ApiResult {
     let ls = u.access.restricted_lists().await?;
+    let coverage = u.access.list_coverage().await?;
     Ok(Json(json!({
         "items": ls.iter().map(|l| json!({
             "id": l.id, "code": l.code, "format": l.format, "entries": l.entry_count,
             "updated_at": l.updated_at, "current": l.current.as_ref().map(version_json),
+            "coverage": coverage.get(&l.id).map(|c| json!({
+                "entries": c.entries, "with_chinese_name": c.with_chinese_name,
+                "through_translation": c.through_translation,
+            })),
         })).collect::<Vec<_>>()
     }))
     .into_response())

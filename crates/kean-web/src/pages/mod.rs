@@ -6,6 +6,7 @@ mod common;
 mod confidentiality;
 mod data;
 pub use data::file_response;
+pub use screening::search_type;
 pub(crate) mod exchange;
 mod home;
 mod registry;
@@ -111,6 +112,7 @@ pub fn router() -> Router<AppState> {
         .route("/screening/lists/{id}/retire", post(screening::retire_list))
         .route("/screening/versions/{id}", get(screening::version_page))
         .route("/screening/entries/{id}", get(screening::entry_page))
+        .route("/screening/search", get(screening::search_page))
         .route("/screening/parties/{slug}/{id}", get(screening::party_page))
         .route("/screening/parties/{slug}/{id}/decide", post(screening::party_decide))
 }

@@ -498,6 +498,10 @@ pub struct ListView {
     pub imported_at: String,
     pub imported_by: String,
     pub file: String,
+    /// Entries with a Chinese name, and entries a Chinese name reaches
+    /// through translation (empty when not known).
+    pub with_chinese: String,
+    pub translated: String,
 }
 
 fn list_view(l: &ListInfo) -> ListView {
@@ -514,6 +518,8 @@ fn list_view(l: &ListInfo) -> ListView {
             .map_or(String::new(), |v| display_time(&v.imported_at)),
         imported_by: l.current.as_ref().map_or(String::new(), |v| v.imported_by.clone()),
         file: l.current.as_ref().map_or(String::new(), |v| v.file_name.clone()),
+        with_chinese: String::new(),
+        translated: String::new(),
     }
 }
 
@@ -546,9 +552,21 @@ async fn lists_page_with(u: &WebUser, flash: Option<String>, error: Option<AppEr
         }
         m
     });
+    // The coverage comes from the loaded index (the figures `kean screen` prints).
+    let coverage = u.access.list_coverage().await.or_page(u)?;
     let p = ListsPage {
         c,
-        lists: lists.iter().map(list_view).collect(),
+        lists: lists
+            .iter()
+            .map(|l| {
+                let mut v = list_view(l);
+                if let Some(c) = coverage.get(&l.id) {
+                    v.with_chinese = c.with_chinese_name.to_string();
+                    v.translated = c.through_translation.to_string();
+                }
+                v
+            })
+            .collect(),
         can_manage: u.access.may(Action::ManageLists, None),
         can_rescreen: u.access.may(Action::DecideScreening, None),
         error,
@@ -975,4 +993,146 @@ pub async fn party_decide(Path((slug, id)): Path<(String, String)>, f: WebForm) 
         Err(e) if e.code == ErrorCode::Forbidden => Err(PageError::page(u, e)),
         Err(e) => party_page_with(u, kind, id, None, Some(again(e))).await,
     }
+}
+
+// ---------------------------------------------------------------- list search
+
+pub struct HitView {
+    pub list: String,
+    pub entry_href: String,
+    pub entry_key: String,
+    pub entry_name: String,
+    pub matched_name: String,
+    pub score: String,
+    pub reported: bool,
+    pub explanation: String,
+}
+
+#[derive(Template)]
+#[template(path = "screening_search.html")]
+struct SearchPage {
+    c: Chrome,
+    keyword: String,
+    types: Vec<Opt>,
+    lists: Vec<Opt>,
+    searched: bool,
+    hits: Vec<HitView>,
+    error: Option<String>,
+    summary: String,
+    none_text: String,
+}
+
+/// The entity types a list search may name (the query's type hint).
+pub fn search_type(v: Option<&str>) -> Result<kean_screen::EntityType, AppError> {
+    use kean_screen::EntityType as T;
+    match v.map(str::trim).unwrap_or("") {
+        "" | "unknown" => Ok(T::Unknown),
+        "organization" => Ok(T::Organization),
+        "person" => Ok(T::Person),
+        other => Err(AppError::field(
+            ErrorCode::ValidationFailed,
+            FieldError::new(
+                "type",
+                format!("类型“{other}”无效，应为 organization、person 或留空"),
+                format!("type '{other}' is not one of organization, person or empty"),
+            ),
+        )),
+    }
+}
+
+/// `GET /screening/search?q=…&type=…&list_id=…` (查询名单条目): the loaded
+/// lists' entries matching a name in either script, with why they match.
+pub async fn search_page(u: WebUser, Query(q): Query<HashMap<String, String>>) -> PageResult {
+    let lang = u.lang;
+    let lists = u.access.restricted_lists().await.or_page(&u)?;
+    let keyword = q.get("q").map(|s| s.trim().to_string()).unwrap_or_default();
+    let type_code = q.get("type").cloned().unwrap_or_default();
+    let list_id = match q.get("list_id").map(String::as_str).filter(|s| !s.is_empty()) {
+        Some(l) => Some(parse_id(l).or_page(&u)?),
+        None => None,
+    };
+    let mut error = None;
+    let mut status = StatusCode::OK;
+    let mut hits = Vec::new();
+    let searched = !keyword.is_empty();
+    if searched {
+        let outcome = match search_type(Some(&type_code)) {
+            Ok(t) => u.access.search_entries(&keyword, t, list_id, None).await,
+            Err(e) => Err(e),
+        };
+        match outcome {
+            Ok(h) => hits = h,
+            Err(e) if e.code == ErrorCode::Forbidden => return Err(PageError::page(&u, e)),
+            Err(e) => {
+                status = StatusCode::from_u16(e.code.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
+                error = Some(if lang.zh() { e.message_zh } else { e.message_en });
+            }
+        }
+    }
+    let zh = lang.zh();
+    let summary = if searched && error.is_none() {
+        fill(
+            lang.t("scr.search_summary"),
+            &[
+                hits.len().to_string(),
+                format!("{:.2}", kean_app::SEARCH_THRESHOLD),
+                hits.iter().filter(|h| h.reported).count().to_string(),
+                format!("{:.2}", kean_app::THRESHOLD),
+            ],
+        )
+    } else {
+        String::new()
+    };
+    let p = SearchPage {
+        c: Chrome::new(
+            &u.access,
+            &u.csrf,
+            lang,
+            lang.t("scr.search_title"),
+            "/screening/search",
+        ),
+        keyword,
+        types: ["organization", "person"]
+            .into_iter()
+            .map(|t| Opt {
+                value: t.into(),
+                label: lang.t(&format!("scr.type.{t}")).into(),
+                selected: t == type_code,
+            })
+            .collect(),
+        lists: lists
+            .iter()
+            .filter(|l| l.entry_count > 0)
+            .map(|l| Opt {
+                value: l.id.to_string(),
+                label: l.code.clone(),
+                selected: list_id == Some(l.id),
+            })
+            .collect(),
+        searched,
+        hits: hits
+            .iter()
+            .map(|h| HitView {
+                list: h.list_code.clone(),
+                entry_href: format!("/screening/entries/{}", h.entry_id),
+                entry_key: h.entry_key.clone(),
+                entry_name: h.entry_name.clone(),
+                matched_name: h.matched_name.clone(),
+                score: format!("{:.2}", h.score),
+                reported: h.reported,
+                explanation: h.explanation.render(if zh {
+                    kean_screen::Lang::Zh
+                } else {
+                    kean_screen::Lang::En
+                }),
+            })
+            .collect(),
+        error,
+        summary,
+        none_text: fill(
+            lang.t("scr.search_none"),
+            &[format!("{:.2}", kean_app::SEARCH_THRESHOLD)],
+        ),
+    };
+    Ok(render(&p, status))
 }
