@@ -25,6 +25,7 @@ mod probes;
 mod screening;
 mod stats;
 mod throttle;
+mod vocabulary;
 
 use std::sync::Arc;
 
@@ -49,7 +50,8 @@ pub use kean_store::latest_schema_version;
 pub use kean_store::{
     ArchivedFilter, Attachment, AuditFilter, Backend, ControlRow, DataExport, DecisionItem, LevelChange, ListChange,
     ListInfo, ListQuery, ListVersion, NeedToKnow, Page, PartyState, ResultDecision, ResultFilter, ResultRow,
-    ResultStatus, ScreeningSummary, StoredEntry, User, screening::lapse,
+    ResultStatus, ScreeningSummary, StoredEntry, User, VocabularyAction, VocabularyEntry, VocabularyVersion,
+    screening::lapse,
 };
 pub use maintenance::DatabaseFacts;
 pub use password::random_token;
@@ -60,6 +62,7 @@ pub use screening::{
     read_list, screens,
 };
 pub use stats::{Bucket, Dashboard, Figure, StatFilter};
+pub use vocabulary::Vocabulary;
 
 pub type Result<T> = std::result::Result<T, AppError>;
 

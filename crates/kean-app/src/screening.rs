@@ -22,7 +22,7 @@ use kean_screen::{EntityType, Entry, Identifier, Index, ListFormat, ParsedList, 
 use kean_store::{
     BulkOutcome, BulkRefusal, DecisionItem, ListChange, ListInfo, ListVersion, NewListEntry, Page, PartyMatch,
     PartyState, ResultDecision, ResultFilter, ResultRow, ResultStatus, ScreenedParty, ScreeningSummary, StoredEntry,
-    WorkItem, WriteMeta,
+    VocabularyEntry, WorkItem, WriteMeta,
 };
 
 use crate::{Access, App, AppError, Result};
@@ -97,6 +97,10 @@ pub fn followed_kinds() -> Vec<Kind> {
 pub(crate) struct Loaded {
     generation: i64,
     lists: Vec<Arc<ListIndex>>,
+    /// The bureau's vocabulary version the indexes were built with, and the
+    /// dictionary it makes (kean's own words and the bureau's).
+    vocabulary_version: i64,
+    dict: Arc<kean_screen::Dict>,
 }
 
 /// The cache of the screening index, shared by an [`App`]'s clones.
@@ -168,7 +172,7 @@ pub(crate) struct ListIndex {
     entries: HashMap<String, i64>,
 }
 
-fn build_list(list_id: i64, version_id: i64, stored: Vec<StoredEntry>) -> ListIndex {
+fn build_list(list_id: i64, version_id: i64, stored: Vec<StoredEntry>, dict: Arc<kean_screen::Dict>) -> ListIndex {
     let mut entries = HashMap::with_capacity(stored.len());
     let mut parsed = Vec::with_capacity(stored.len());
     let mut code = String::new();
@@ -185,14 +189,23 @@ fn build_list(list_id: i64, version_id: i64, stored: Vec<StoredEntry>) -> ListIn
         format: ListFormat::KeanCsv,
         entries: parsed,
     };
-    let coverage = kean_screen::coverage(&list);
+    let coverage = kean_screen::coverage_in(&list, &dict);
     ListIndex {
         list_id,
         version_id,
-        index: Index::from_lists(vec![list]),
+        index: Index::from_lists_with(vec![list], dict),
         coverage,
         entries,
     }
+}
+
+/// kean's dictionary with the bureau's own entries (each checked when it
+/// was stored; checked again here, so a bad one never reaches the engine).
+fn bureau_dictionary(entries: &[VocabularyEntry]) -> Result<kean_screen::Dict> {
+    let text: String = entries.iter().map(|e| format!("{}\t{}\n", e.word, e.english)).collect();
+    kean_screen::zh::dict()
+        .extended(&text)
+        .map_err(|e| AppError::internal(format!("the bureau's vocabulary as stored is refused: {e}")))
 }
 
 /// The screened values of one party of one record.
@@ -335,6 +348,17 @@ impl App {
         {
             return Ok(Some(l.clone()));
         }
+        // The bureau's vocabulary: a new version rebuilds every list with it.
+        let (vocabulary_version, dict) = match guard.as_ref() {
+            Some(l) => (l.vocabulary_version, l.dict.clone()),
+            None => (-1, kean_screen::zh::shared_dict()),
+        };
+        let (version_now, entries) = self.store().vocabulary().await.map_err(AppError::from_store)?;
+        let (vocabulary_version, dict) = if version_now == vocabulary_version {
+            (vocabulary_version, dict)
+        } else {
+            (version_now, Arc::new(bureau_dictionary(&entries)?))
+        };
         // Rebuild only the lists whose current version changed.
         let infos = self.store().restricted_lists().await.map_err(AppError::from_store)?;
         let mut lists = Vec::with_capacity(infos.len());
@@ -344,6 +368,7 @@ impl App {
             };
             let cached = guard
                 .as_ref()
+                .filter(|l| l.vocabulary_version == vocabulary_version)
                 .and_then(|l| {
                     l.lists
                         .iter()
@@ -359,7 +384,8 @@ impl App {
                         .await
                         .map_err(AppError::from_store)?;
                     let list_id = info.id;
-                    let built = tokio::task::spawn_blocking(move || build_list(list_id, version_id, stored))
+                    let dict = dict.clone();
+                    let built = tokio::task::spawn_blocking(move || build_list(list_id, version_id, stored, dict))
                         .await
                         .map_err(|e| AppError::internal(format!("building the screening index: {e}")))?;
                     Arc::new(built)
@@ -367,7 +393,12 @@ impl App {
             };
             lists.push(li);
         }
-        let loaded = Arc::new(Loaded { generation, lists });
+        let loaded = Arc::new(Loaded {
+            generation,
+            lists,
+            vocabulary_version,
+            dict,
+        });
         *guard = Some(loaded.clone());
         Ok(Some(loaded))
     }

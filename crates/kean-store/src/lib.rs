@@ -25,12 +25,12 @@ pub use error::{DbFailure, Result, StoreError};
 pub use screening::{
     BulkOutcome, BulkRefusal, DecisionItem, ListChange, ListInfo, ListVersion, NewListEntry, PartyMatch, PartyRow,
     PartyState, RescreenFigures, ResultDecision, ResultFilter, ResultRow, ResultStatus, ScreenedParty,
-    ScreeningSummary, StoredEntry,
+    ScreeningSummary, StoredEntry, VocabularyAction, VocabularyChange, VocabularyEntry, VocabularyVersion,
 };
 pub use sql::{SqlStore, latest_schema_version};
 pub use traits::{
     AccountStore, AuditStore, ConfidentialityStore, DataStore, MaintenanceStore, RegistryRead, RegistryWrite,
-    ScreeningListStore, ScreeningResultStore, ScreeningStore, Store, WorkStore,
+    ScreeningListStore, ScreeningResultStore, ScreeningStore, Store, VocabularyStore, WorkStore,
 };
 pub use types::{
     AggRow, ArchivedFilter, Attachment, AuditFilter, AuditSeals, AuditStatus, Backend, COUNT_CAP, ControlRow,

@@ -11,6 +11,7 @@ use crate::error::Result;
 use crate::screening::{
     BulkOutcome, DecisionItem, ListChange, ListInfo, ListVersion, NewListEntry, PartyRow, PartyState, RescreenFigures,
     ResultDecision, ResultFilter, ResultRow, ResultStatus, ScreenedParty, ScreeningSummary, StoredEntry,
+    VocabularyChange, VocabularyEntry, VocabularyVersion,
 };
 use crate::types::{
     AggRow, AuditFilter, AuditSeals, AuditStatus, Backend, GroupBy, ImportRecord, KeyRow, ListQuery, NewImport,
@@ -32,6 +33,7 @@ pub trait Store:
     + ConfidentialityStore
     + DataStore
     + WorkStore
+    + VocabularyStore
     + Send
     + Sync
 {
@@ -488,6 +490,26 @@ pub trait DataStore: Send + Sync {
         valid_until: &str,
         meta: &WriteMeta,
     ) -> Result<DataExport>;
+}
+
+/// The bureau's own screening vocabulary (issue 13), versioned.
+#[async_trait]
+pub trait VocabularyStore: Send + Sync {
+    /// The bureau's own vocabulary: its current version number (0 before
+    /// the first change) and current entries, by word.
+    async fn vocabulary(&self) -> Result<(i64, Vec<VocabularyEntry>)>;
+
+    /// The vocabulary's versions (its changes), newest first, at most `limit`.
+    async fn vocabulary_versions(&self, limit: u32) -> Result<Vec<VocabularyVersion>>;
+
+    /// Adds, edits or removes one entry: a new version, audited, in one
+    /// transaction that also raises the list generation (every process
+    /// rebuilds its indexes) and marks every active record of the followed
+    /// kinds in the outbox (every party is screened again). An addition of
+    /// a word already there is `Duplicate { field: "word" }`; an edit or
+    /// removal of a word not there is `NotFound`; an edit changing nothing
+    /// is `NoChange`.
+    async fn change_vocabulary(&self, change: &VocabularyChange, meta: &WriteMeta) -> Result<VocabularyVersion>;
 }
 
 /// The outbox of follow-up work (issue 11): records written whose

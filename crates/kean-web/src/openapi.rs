@@ -568,6 +568,30 @@ fn screening_paths(paths: &mut serde_json::Map<String, J>, err: &dyn Fn(&str) ->
         "responses": { "200": ok("every result decided", &json!({ "type": "object", "required": ["items"], "properties": { "items": { "type": "array", "items": result } } })),
             "400": err("unreadable body"), "403": err("forbidden"), "404": err("a result is not visible (named); nothing written"),
             "409": err("a result is not open or changed meanwhile (named); nothing written"), "422": err("invalid decision or reason, no results, a result given twice, or results of different parties") } } }));
+    let vversion = json!({ "type": "object", "required": ["version_no", "action", "word", "english", "previous", "note", "rescreen_marked", "changed_at", "changed_by"], "properties": {
+        "version_no": { "type": "integer" }, "action": { "type": "string", "enum": ["add", "edit", "remove"] }, "word": { "type": "string" },
+        "english": { "type": ["string", "null"], "description": "after the change (null for a removal)" },
+        "previous": { "type": ["string", "null"], "description": "before the change (null for an addition)" },
+        "note": { "type": "string" }, "rescreen_marked": { "type": "integer", "description": "records marked to be screened again" },
+        "changed_at": { "type": "string" }, "changed_by": { "type": "string" } } });
+    paths.insert("/api/v1/screening/vocabulary".into(), json!({ "get": { "tags": [tag],
+        "summary": "The bureau's own screening vocabulary (Chinese words and their English, merged with the vocabulary kean ships): its version, entries and latest changes (as for viewing the lists)",
+        "responses": { "200": ok("the vocabulary", &json!({ "type": "object", "required": ["version", "builtin_entries", "entries", "versions"], "properties": {
+                "version": { "type": "integer", "description": "0 before the first change" }, "builtin_entries": { "type": "integer" },
+                "entries": { "type": "array", "items": { "type": "object", "required": ["word", "english", "note", "since_version"], "properties": {
+                    "word": { "type": "string" }, "english": { "type": "string" }, "note": { "type": "string" }, "since_version": { "type": "integer" } } } },
+                "versions": { "type": "array", "items": vversion.clone() } } })),
+            "403": err("forbidden") } } }));
+    paths.insert("/api/v1/screening/vocabulary/changes".into(), json!({ "post": { "tags": [tag],
+        "summary": "Add, edit or remove one entry of the bureau's vocabulary (the bureau administrator): a new version, audited (vocabulary_add / _edit / _remove); every process rebuilds its indexes with it and every registered party is screened again (marked in the outbox in the same transaction). A bad entry is refused naming what is wrong",
+        "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["action", "word"], "properties": {
+            "action": { "type": "string", "enum": ["add", "edit", "remove"] },
+            "word": { "type": "string", "minLength": 1, "maxLength": 20, "description": "the Chinese word (Han characters)" },
+            "english": { "type": "string", "maxLength": 200, "description": "its English in the vocabulary notation: lower-case words separated by spaces, a|b alternatives, ?a optional, a leading ^ a place, @co/@ltd/@group a legal form (not for remove)" },
+            "note": { "type": "string", "maxLength": 200 } } } } } },
+        "responses": { "201": ok("the new version", &vversion),
+            "400": err("unreadable body"), "403": err("forbidden"), "404": err("edit or remove of a word not in the vocabulary"),
+            "409": err("add of a word already there, or an edit changing nothing"), "422": err("a bad entry (the error names what is wrong)") } } }));
     paths.insert("/api/v1/screening/search".into(), json!({ "get": { "tags": [tag],
         "summary": "查询名单条目: the entries of the loaded lists whose names match a name in either script, scored and explained by the same engine that screens the registry (reviewers and administrators, as for viewing the lists); best first, at most 50",
         "parameters": [

@@ -26,6 +26,8 @@ pub fn routes() -> Router<AppState> {
         .route("/screening/results/{id}/decision", post(api_decide))
         .route("/screening/decisions", post(api_decide_many))
         .route("/screening/search", get(api_search))
+        .route("/screening/vocabulary", get(api_vocabulary))
+        .route("/screening/vocabulary/changes", post(api_vocabulary_change))
         .route("/screening/lists", get(api_lists))
         .route("/screening/lists/{id}/versions", get(api_versions))
         .route(
@@ -208,6 +210,57 @@ async fn api_search(u: ApiUser, Query(q): Query<HashMap<String, String>>) -> Api
         "threshold": kean_app::THRESHOLD,
     }))
     .into_response())
+}
+
+fn vocabulary_version_json(v: &kean_app::VocabularyVersion) -> J {
+    json!({
+        "version_no": v.version_no, "action": v.action, "word": v.word, "english": v.english,
+        "previous": v.previous, "note": v.note, "rescreen_marked": v.rescreen_marked,
+        "changed_at": v.changed_at, "changed_by": v.changed_by,
+    })
+}
+
+/// `GET /api/v1/screening/vocabulary`: the bureau's own vocabulary.
+async fn api_vocabulary(u: ApiUser) -> ApiResult {
+    let v = u.access.vocabulary().await?;
+    Ok(Json(json!({
+        "version": v.version,
+        "builtin_entries": v.builtin_entries,
+        "entries": v.entries.iter().map(|e| json!({
+            "word": e.word, "english": e.english, "note": e.note, "since_version": e.added_version,
+        })).collect::<Vec<_>>(),
+        "versions": v.versions.iter().map(vocabulary_version_json).collect::<Vec<_>>(),
+    }))
+    .into_response())
+}
+
+#[derive(serde::Deserialize)]
+struct VocabularyChangeBody {
+    action: String,
+    word: String,
+    #[serde(default)]
+    english: String,
+    #[serde(default)]
+    note: String,
+}
+
+/// `POST /api/v1/screening/vocabulary/changes`: add, edit or remove one
+/// entry (the bureau administrator); a new version, audited, after which
+/// every party is screened again.
+async fn api_vocabulary_change(u: ApiUser, body: Result<Json<VocabularyChangeBody>, JsonRejection>) -> ApiResult {
+    let Json(b) = body.map_err(|e| bad_body(&e))?;
+    let Some(action) = kean_app::VocabularyAction::parse(&b.action) else {
+        return Err(ApiError(AppError::field(
+            ErrorCode::ValidationFailed,
+            FieldError::new(
+                "action",
+                format!("修改类型“{}”无效，应为 add、edit 或 remove", b.action),
+                format!("action '{}' is not one of add, edit, remove", b.action),
+            ),
+        )));
+    };
+    let v = u.access.change_vocabulary(action, &b.word, &b.english, &b.note).await?;
+    Ok((StatusCode::CREATED, Json(vocabulary_version_json(&v))).into_response())
 }
 
 async fn api_lists(u: ApiUser) -> ApiResult {

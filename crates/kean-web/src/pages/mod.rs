@@ -113,6 +113,10 @@ pub fn router() -> Router<AppState> {
         .route("/screening/versions/{id}", get(screening::version_page))
         .route("/screening/entries/{id}", get(screening::entry_page))
         .route("/screening/search", get(screening::search_page))
+        .route(
+            "/screening/vocabulary",
+            get(screening::vocabulary_page).post(screening::vocabulary_change),
+        )
         .route("/screening/parties/{slug}/{id}", get(screening::party_page))
         .route("/screening/parties/{slug}/{id}/decide", post(screening::party_decide))
 }

@@ -1136,3 +1136,141 @@ pub async fn search_page(u: WebUser, Query(q): Query<HashMap<String, String>>) -
     };
     Ok(render(&p, status))
 }
+
+// ---------------------------------------------------------------- the bureau's vocabulary
+
+pub struct VocabRow {
+    pub word: String,
+    pub english: String,
+    pub note: String,
+    pub since: i64,
+}
+
+pub struct VocabVersionView {
+    pub version_no: i64,
+    pub action: String,
+    pub word: String,
+    pub english: String,
+    pub previous: String,
+    pub note: String,
+    pub marked: i64,
+    pub changed_at: String,
+    pub changed_by: String,
+}
+
+#[derive(Template)]
+#[template(path = "screening_vocabulary.html")]
+struct VocabularyPage {
+    c: Chrome,
+    version: i64,
+    builtin: usize,
+    entries: Vec<VocabRow>,
+    versions: Vec<VocabVersionView>,
+    can_manage: bool,
+    error: Option<String>,
+    /// The add form's values, shown again with its error.
+    word_input: String,
+    english_input: String,
+    note_input: String,
+}
+
+async fn vocabulary_page_with(
+    u: &WebUser,
+    flash: Option<String>,
+    error: Option<(AppError, [String; 3])>,
+) -> PageResult {
+    let lang = u.lang;
+    let v = u.access.vocabulary().await.or_page(u)?;
+    let mut c = Chrome::new(
+        &u.access,
+        &u.csrf,
+        lang,
+        lang.t("scr.vocab_title"),
+        "/screening/vocabulary",
+    );
+    c.flash = flash;
+    let (status, error, inputs) = match error {
+        Some((e, inputs)) => (
+            StatusCode::from_u16(e.code.http_status()).unwrap_or(StatusCode::BAD_REQUEST),
+            Some(if lang.zh() { e.message_zh } else { e.message_en }),
+            inputs,
+        ),
+        None => (StatusCode::OK, None, Default::default()),
+    };
+    let [word_input, english_input, note_input] = inputs;
+    let p = VocabularyPage {
+        c,
+        version: v.version,
+        builtin: v.builtin_entries,
+        entries: v
+            .entries
+            .iter()
+            .map(|e| VocabRow {
+                word: e.word.clone(),
+                english: e.english.clone(),
+                note: e.note.clone(),
+                since: e.added_version,
+            })
+            .collect(),
+        versions: v
+            .versions
+            .iter()
+            .map(|x| VocabVersionView {
+                version_no: x.version_no,
+                action: lang.t(&format!("scr.vocab_action.{}", x.action)).to_string(),
+                word: x.word.clone(),
+                english: x.english.clone().unwrap_or_default(),
+                previous: x.previous.clone().unwrap_or_default(),
+                note: x.note.clone(),
+                marked: x.rescreen_marked,
+                changed_at: display_time(&x.changed_at),
+                changed_by: x.changed_by.clone(),
+            })
+            .collect(),
+        can_manage: u.access.may(Action::ManageVocabulary, None),
+        error,
+        word_input,
+        english_input,
+        note_input,
+    };
+    Ok(render(&p, status))
+}
+
+/// `GET /screening/vocabulary`: the bureau's own screening vocabulary.
+pub async fn vocabulary_page(u: WebUser, Query(q): Query<HashMap<String, String>>) -> PageResult {
+    // The flash is built from the version number in the address, never its text.
+    let flash = q
+        .get("changed")
+        .and_then(|n| n.parse::<i64>().ok())
+        .filter(|n| *n > 0)
+        .map(|n| fill(u.lang.t("scr.vocab_changed"), &[n.to_string()]));
+    vocabulary_page_with(&u, flash, None).await
+}
+
+/// `POST /screening/vocabulary`: add, edit or remove one entry (`action`).
+pub async fn vocabulary_change(f: WebForm) -> PageResult {
+    let u = &f.user;
+    u.access.check(Action::ManageVocabulary, None).or_page(u)?;
+    let get = |k: &str| f.form.get(k).cloned().unwrap_or_default();
+    let (word, english, note) = (get("word"), get("english"), get("note"));
+    let inputs = [word.clone(), english.clone(), note.clone()];
+    let Some(action) = kean_app::VocabularyAction::parse(&get("action")) else {
+        return Err(PageError::page(
+            u,
+            AppError::new(ErrorCode::BadRequest, "表单内容无效", "the form is not valid"),
+        ));
+    };
+    match u.access.change_vocabulary(action, &word, &english, &note).await {
+        Ok(v) => Ok(Redirect::to(&format!("/screening/vocabulary?changed={}", v.version_no)).into_response()),
+        Err(e) if e.code == ErrorCode::Forbidden => Err(PageError::page(u, e)),
+        Err(e) => {
+            // The add form shows what was typed; an edit's or removal's error is enough.
+            let inputs = if action == kean_app::VocabularyAction::Add {
+                inputs
+            } else {
+                Default::default()
+            };
+            vocabulary_page_with(u, None, Some((e, inputs))).await
+        }
+    }
+}
