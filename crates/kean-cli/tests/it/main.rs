@@ -27,3 +27,4 @@ mod reliability;
 mod screening;
 mod screening_review;
 mod search;
+mod vocabulary;
