@@ -621,6 +621,16 @@ async fn real_lists_screen_the_demo_city(s: Server) {
     codes.sort();
     assert_eq!(codes.len(), 4, "{codes:?}");
     assert!(codes.iter().any(|(c, n)| c == "OFAC-SDN" && *n == 14_965), "{codes:?}");
+    // Each list's coverage from Chinese is what `kean screen` prints for its
+    // file: the same function over the same entries.
+    for l in lists["items"].as_array().unwrap() {
+        let file = l["current"]["file_name"].as_str().unwrap();
+        let parsed = kean_app::read_list(&std::fs::read(dir.join(file)).unwrap(), file).unwrap();
+        let want = kean_screen::coverage(&parsed);
+        assert_eq!(l["coverage"]["entries"], want.entries, "{l}");
+        assert_eq!(l["coverage"]["with_chinese_name"], want.with_chinese_name, "{l}");
+        assert_eq!(l["coverage"]["through_translation"], want.through_translation, "{l}");
+    }
     let (_, results) = api.get("/api/v1/screening/results?status=open&page_size=200").await;
     let items = results["items"].as_array().unwrap();
     let found = |name: &str, list: &str| items.iter().any(|h| h["party"]["name"] == name && h["list"] == list);
