@@ -201,10 +201,14 @@ fn build_list(list_id: i64, version_id: i64, stored: Vec<StoredEntry>, dict: Arc
 
 /// kean's dictionary with the bureau's own entries (each checked when it
 /// was stored; checked again here, so a bad one never reaches the engine).
-fn bureau_dictionary(entries: &[VocabularyEntry]) -> Result<kean_screen::Dict> {
+fn bureau_dictionary(entries: &[VocabularyEntry]) -> Result<Arc<kean_screen::Dict>> {
+    if entries.is_empty() {
+        return Ok(kean_screen::zh::shared_dict());
+    }
     let text: String = entries.iter().map(|e| format!("{}\t{}\n", e.word, e.english)).collect();
     kean_screen::zh::dict()
         .extended(&text)
+        .map(Arc::new)
         .map_err(|e| AppError::internal(format!("the bureau's vocabulary as stored is refused: {e}")))
 }
 
@@ -357,7 +361,10 @@ impl App {
         let (vocabulary_version, dict) = if version_now == vocabulary_version {
             (vocabulary_version, dict)
         } else {
-            (version_now, Arc::new(bureau_dictionary(&entries)?))
+            let built = tokio::task::spawn_blocking(move || bureau_dictionary(&entries))
+                .await
+                .map_err(|e| AppError::internal(format!("building the dictionary: {e}")))??;
+            (version_now, built)
         };
         // Rebuild only the lists whose current version changed.
         let infos = self.store().restricted_lists().await.map_err(AppError::from_store)?;

@@ -183,7 +183,7 @@ async fn api_decide_many(u: ApiUser, body: Result<Json<DecisionsBody>, JsonRejec
 /// (查询名单条目): entries of the loaded lists matching a name, with why.
 async fn api_search(u: ApiUser, Query(q): Query<HashMap<String, String>>) -> ApiResult {
     let name = q.get("q").cloned().unwrap_or_default();
-    let entity_type = crate::pages::search_type(q.get("type").map(String::as_str))?;
+    let entity_type = crate::params::search_type(q.get("type").map(String::as_str))?;
     let list_id = match q.get("list_id").filter(|s| !s.is_empty()) {
         Some(l) => Some(parse_id(l)?),
         None => None,

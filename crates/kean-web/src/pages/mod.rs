@@ -6,7 +6,6 @@ mod common;
 mod confidentiality;
 mod data;
 pub use data::file_response;
-pub use screening::search_type;
 pub(crate) mod exchange;
 mod home;
 mod registry;

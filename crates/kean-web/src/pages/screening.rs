@@ -1022,24 +1022,6 @@ struct SearchPage {
     none_text: String,
 }
 
-/// The entity types a list search may name (the query's type hint).
-pub fn search_type(v: Option<&str>) -> Result<kean_screen::EntityType, AppError> {
-    use kean_screen::EntityType as T;
-    match v.map(str::trim).unwrap_or("") {
-        "" | "unknown" => Ok(T::Unknown),
-        "organization" => Ok(T::Organization),
-        "person" => Ok(T::Person),
-        other => Err(AppError::field(
-            ErrorCode::ValidationFailed,
-            FieldError::new(
-                "type",
-                format!("类型“{other}”无效，应为 organization、person 或留空"),
-                format!("type '{other}' is not one of organization, person or empty"),
-            ),
-        )),
-    }
-}
-
 /// `GET /screening/search?q=…&type=…&list_id=…` (查询名单条目): the loaded
 /// lists' entries matching a name in either script, with why they match.
 pub async fn search_page(u: WebUser, Query(q): Query<HashMap<String, String>>) -> PageResult {
@@ -1056,7 +1038,7 @@ pub async fn search_page(u: WebUser, Query(q): Query<HashMap<String, String>>) -
     let mut hits = Vec::new();
     let searched = !keyword.is_empty();
     if searched {
-        let outcome = match search_type(Some(&type_code)) {
+        let outcome = match crate::params::search_type(Some(&type_code)) {
             Ok(t) => u.access.search_entries(&keyword, t, list_id, None).await,
             Err(e) => Err(e),
         };
