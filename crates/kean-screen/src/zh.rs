@@ -305,7 +305,7 @@ impl Dict {
             }
             let py: Option<String> = zh.chars().map(pinyin_of).collect();
             let Some(py) = py else { continue };
-            if w.tokens.iter().any(|(alts, _)| alts.iter().any(|a| *a == py)) {
+            if w.tokens.iter().any(|(alts, _)| alts.contains(&py)) {
                 continue;
             }
             pinyin.insert(py, w.clone());
