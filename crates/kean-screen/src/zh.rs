@@ -139,6 +139,9 @@ fn check_line(line: &str) -> Result<Option<(&str, &str)>, String> {
         return Err(format!("'{zh}': the English side is empty"));
     }
     let body = en.strip_prefix('^').unwrap_or(en);
+    if body.trim().is_empty() {
+        return Err(format!("'{zh}': the English side has no word"));
+    }
     if let Some(legal) = body.strip_prefix('@') {
         if !LEGAL_KEYS.contains(&legal) {
             return Err(format!(

@@ -45,4 +45,7 @@ fn a_bad_extension_is_refused_with_its_line() {
     assert_eq!(e.line, 2, "{e}");
     assert!(e.reason.contains("Beluga"), "{e}");
     assert!(zh::dict().extended("蓝鳍\tbluefin\n蓝鳍\tblue\n").is_err());
+    // A place marker alone is no English.
+    let e = zh::dict().extended("蓝鳍\t^\n").unwrap_err();
+    assert!(e.reason.contains("no word"), "{e}");
 }
