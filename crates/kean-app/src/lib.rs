@@ -26,6 +26,7 @@ mod probes;
 mod screening;
 mod stats;
 mod throttle;
+mod vocabulary;
 
 use std::sync::Arc;
 
@@ -48,10 +49,10 @@ pub use error::AppError;
 pub use import::{FileImport, ImportOutcome, ImportProgress, ImportRow, ImportSource, ImportStage, RowError};
 pub use kean_store::latest_schema_version;
 pub use kean_store::{
-    ArchivedFilter, Attachment, AuditFilter, Backend, ControlRow, DataExport, DictionaryVersion, Disclosure,
-    GateReview, LevelChange, ListChange, ListInfo, ListQuery, ListVersion, NeedToKnow, Page, PartyState, ProjectEvent,
-    ProjectParty, ResultDecision, ResultFilter, ResultRow, ResultStatus, ReviewFilter, ScreeningSummary, StoredEntry,
-    TechLink, User, screening::lapse,
+    ArchivedFilter, Attachment, AuditFilter, Backend, ControlRow, DataExport, DecisionItem, DictionaryVersion,
+    Disclosure, GateReview, LevelChange, ListChange, ListInfo, ListQuery, ListVersion, NeedToKnow, Page, PartyState,
+    ProjectEvent, ProjectParty, ResultDecision, ResultFilter, ResultRow, ResultStatus, ReviewFilter, ScreeningSummary,
+    StoredEntry, TechLink, User, VocabularyAction, VocabularyEntry, VocabularyVersion, screening::lapse,
 };
 pub use lifecycle::{
     CoverageRow, DISCLOSURE_VALID_DAYS, DictionaryImport, PARTY_ROLES, ProjectPanel, ReviewView, dictionary_label,
@@ -60,10 +61,12 @@ pub use maintenance::DatabaseFacts;
 pub use password::random_token;
 pub use probes::{PROBE_BUDGET, PROBE_WINDOW};
 pub use screening::{
-    ListImport, PARTIES, PartyScreening, PartySpec, ScreeningRun, THRESHOLD, entry_from_json, entry_json,
-    explanation_detail, explanation_text, followed_kinds, read_list, screens,
+    EntryHit, ListImport, MAX_BULK_DECISION, PARTIES, PartyScreening, PartySpec, SEARCH_LIMIT, SEARCH_THRESHOLD,
+    ScreeningRun, THRESHOLD, entry_from_json, entry_json, explanation_detail, explanation_text, followed_kinds,
+    read_list, screens,
 };
 pub use stats::{Bucket, Dashboard, Figure, StatFilter};
+pub use vocabulary::Vocabulary;
 
 pub type Result<T> = std::result::Result<T, AppError>;
 

@@ -20,8 +20,9 @@ use kean_core::policy::Action;
 use kean_core::{ErrorCode, FieldError, Kind, Scope};
 use kean_screen::{EntityType, Entry, Identifier, Index, ListFormat, ParsedList, Query};
 use kean_store::{
-    ListChange, ListInfo, ListVersion, NewListEntry, Page, PartyMatch, PartyState, ResultDecision, ResultFilter,
-    ResultRow, ResultStatus, ScreenedParty, ScreeningSummary, StoredEntry, WorkItem, WriteMeta,
+    BulkOutcome, BulkRefusal, DecisionItem, ListChange, ListInfo, ListVersion, NewListEntry, Page, PartyMatch,
+    PartyState, ResultDecision, ResultFilter, ResultRow, ResultStatus, ScreenedParty, ScreeningSummary, StoredEntry,
+    VocabularyEntry, WorkItem, WriteMeta,
 };
 
 use crate::{Access, App, AppError, Result};
@@ -96,6 +97,10 @@ pub fn followed_kinds() -> Vec<Kind> {
 pub(crate) struct Loaded {
     generation: i64,
     lists: Vec<Arc<ListIndex>>,
+    /// The bureau's vocabulary version the indexes were built with, and the
+    /// dictionary it makes (kean's own words and the bureau's).
+    vocabulary_version: i64,
+    dict: Arc<kean_screen::Dict>,
 }
 
 /// The cache of the screening index, shared by an [`App`]'s clones.
@@ -160,11 +165,14 @@ pub(crate) struct ListIndex {
     /// The list version the index was built from.
     version_id: i64,
     index: Index,
+    /// How far the list is reached from Chinese: the figures `kean screen`
+    /// prints, by the same function ([`kean_screen::coverage`]).
+    coverage: kean_screen::Coverage,
     /// entry key → entry version id
     entries: HashMap<String, i64>,
 }
 
-fn build_list(list_id: i64, version_id: i64, stored: Vec<StoredEntry>) -> ListIndex {
+fn build_list(list_id: i64, version_id: i64, stored: Vec<StoredEntry>, dict: Arc<kean_screen::Dict>) -> ListIndex {
     let mut entries = HashMap::with_capacity(stored.len());
     let mut parsed = Vec::with_capacity(stored.len());
     let mut code = String::new();
@@ -176,16 +184,32 @@ fn build_list(list_id: i64, version_id: i64, stored: Vec<StoredEntry>) -> ListIn
         entries.insert(s.entry_key, s.id);
         parsed.push(entry);
     }
+    let list = ParsedList {
+        name: code,
+        format: ListFormat::KeanCsv,
+        entries: parsed,
+    };
+    let coverage = kean_screen::coverage_in(&list, &dict);
     ListIndex {
         list_id,
         version_id,
-        index: Index::from_lists(vec![ParsedList {
-            name: code,
-            format: ListFormat::KeanCsv,
-            entries: parsed,
-        }]),
+        index: Index::from_lists_with(vec![list], dict),
+        coverage,
         entries,
     }
+}
+
+/// kean's dictionary with the bureau's own entries (each checked when it
+/// was stored; checked again here, so a bad one never reaches the engine).
+fn bureau_dictionary(entries: &[VocabularyEntry]) -> Result<Arc<kean_screen::Dict>> {
+    if entries.is_empty() {
+        return Ok(kean_screen::zh::shared_dict());
+    }
+    let text: String = entries.iter().map(|e| format!("{}\t{}\n", e.word, e.english)).collect();
+    kean_screen::zh::dict()
+        .extended(&text)
+        .map(Arc::new)
+        .map_err(|e| AppError::internal(format!("the bureau's vocabulary as stored is refused: {e}")))
 }
 
 /// The screened values of one party of one record.
@@ -369,6 +393,20 @@ impl App {
         {
             return Ok(Some(l.clone()));
         }
+        // The bureau's vocabulary: a new version rebuilds every list with it.
+        let (vocabulary_version, dict) = match guard.as_ref() {
+            Some(l) => (l.vocabulary_version, l.dict.clone()),
+            None => (-1, kean_screen::zh::shared_dict()),
+        };
+        let (version_now, entries) = self.store().vocabulary().await.map_err(AppError::from_store)?;
+        let (vocabulary_version, dict) = if version_now == vocabulary_version {
+            (vocabulary_version, dict)
+        } else {
+            let built = tokio::task::spawn_blocking(move || bureau_dictionary(&entries))
+                .await
+                .map_err(|e| AppError::internal(format!("building the dictionary: {e}")))??;
+            (version_now, built)
+        };
         // Rebuild only the lists whose current version changed.
         let infos = self.store().restricted_lists().await.map_err(AppError::from_store)?;
         let mut lists = Vec::with_capacity(infos.len());
@@ -378,6 +416,7 @@ impl App {
             };
             let cached = guard
                 .as_ref()
+                .filter(|l| l.vocabulary_version == vocabulary_version)
                 .and_then(|l| {
                     l.lists
                         .iter()
@@ -393,7 +432,8 @@ impl App {
                         .await
                         .map_err(AppError::from_store)?;
                     let list_id = info.id;
-                    let built = tokio::task::spawn_blocking(move || build_list(list_id, version_id, stored))
+                    let dict = dict.clone();
+                    let built = tokio::task::spawn_blocking(move || build_list(list_id, version_id, stored, dict))
                         .await
                         .map_err(|e| AppError::internal(format!("building the screening index: {e}")))?;
                     Arc::new(built)
@@ -401,7 +441,12 @@ impl App {
             };
             lists.push(li);
         }
-        let loaded = Arc::new(Loaded { generation, lists });
+        let loaded = Arc::new(Loaded {
+            generation,
+            lists,
+            vocabulary_version,
+            dict,
+        });
         *guard = Some(loaded.clone());
         Ok(Some(loaded))
     }
@@ -679,6 +724,17 @@ impl Access {
             .restricted_lists()
             .await
             .map_err(AppError::from_store)
+    }
+
+    /// Per loaded list, how many entries carry a Chinese name and how many
+    /// more a Chinese name reaches through translation (the figures `kean
+    /// screen` prints, computed by the same function on the same entries).
+    pub async fn list_coverage(&self) -> Result<HashMap<i64, kean_screen::Coverage>> {
+        self.screening_gate(Action::ReadScreening)?;
+        Ok(match self.app().screening_index().await? {
+            Some(loaded) => loaded.lists.iter().map(|l| (l.list_id, l.coverage.clone())).collect(),
+            None => HashMap::new(),
+        })
     }
 
     pub async fn list_versions(&self, list_id: i64) -> Result<Vec<ListVersion>> {
@@ -1010,19 +1066,7 @@ impl Access {
         expected_version: Option<i64>,
     ) -> Result<ResultRow> {
         self.screening_gate(Action::DecideScreening)?;
-        let reason = reason.trim();
-        kean_core::record::check_text("reason", reason, 500, true)
-            .map_err(|e| AppError::field(ErrorCode::ValidationFailed, e))?;
-        if reason.chars().count() < 2 || reason.chars().count() > 500 {
-            return Err(AppError::field(
-                ErrorCode::ValidationFailed,
-                FieldError::new(
-                    "reason",
-                    "请填写核查理由（2 至 500 个字符）",
-                    "give the reason for the decision (2 to 500 characters)",
-                ),
-            ));
-        }
+        let reason = check_reason(reason)?;
         let current = self.screening_result(id).await?;
         if current.status == ResultStatus::Lapsed {
             return Err(AppError::new(
@@ -1036,6 +1080,234 @@ impl Access {
             .decide_result(id, expected_version, decision, reason, &self.write_meta())
             .await
             .map_err(AppError::from_store)
+    }
+}
+
+/// The lowest score a list search shows by default: below the screening
+/// threshold, so that near misses are seen with why they fall short.
+pub const SEARCH_THRESHOLD: f64 = 0.5;
+
+/// At most this many entries are shown by a list search.
+pub const SEARCH_LIMIT: usize = 50;
+
+/// An entry of a loaded list found by a name (查询名单条目), with why it matches.
+#[derive(Debug, Clone)]
+pub struct EntryHit {
+    pub list_id: i64,
+    pub list_code: String,
+    /// The stored entry version (`/screening/entries/{id}`).
+    pub entry_id: i64,
+    pub entry_key: String,
+    pub entry_name: String,
+    pub matched_name: String,
+    pub score: f64,
+    /// Whether screening would report it (score at or above [`THRESHOLD`]).
+    pub reported: bool,
+    pub explanation: kean_screen::Explanation,
+}
+
+impl Access {
+    /// 查询名单条目: the entries of the loaded lists (or of one) whose names
+    /// match `name`, in either script, scored and explained by the same
+    /// engine that screens the registry; best first, at most
+    /// [`SEARCH_LIMIT`], down to `min_score` (default [`SEARCH_THRESHOLD`]).
+    /// The same permission as viewing the lists.
+    pub async fn search_entries(
+        &self,
+        name: &str,
+        entity_type: EntityType,
+        list_id: Option<i64>,
+        min_score: Option<f64>,
+    ) -> Result<Vec<EntryHit>> {
+        self.screening_gate(Action::ReadScreening)?;
+        let name = name.trim();
+        kean_core::record::check_text("q", name, 200, true)
+            .map_err(|e| AppError::field(ErrorCode::ValidationFailed, e))?;
+        if name.is_empty() {
+            return Err(AppError::field(
+                ErrorCode::ValidationFailed,
+                FieldError::new("q", "请输入要查询的名称", "give a name to search for"),
+            ));
+        }
+        let min = min_score.unwrap_or(SEARCH_THRESHOLD);
+        if !(0.3..=1.0).contains(&min) {
+            return Err(AppError::field(
+                ErrorCode::ValidationFailed,
+                FieldError::new(
+                    "min_score",
+                    "最低相似度应在 0.3 至 1 之间",
+                    "min_score must be between 0.3 and 1",
+                ),
+            ));
+        }
+        let Some(loaded) = self.app().screening_index().await? else {
+            return Ok(Vec::new());
+        };
+        if let Some(l) = list_id
+            && !loaded.lists.iter().any(|x| x.list_id == l)
+        {
+            return Err(AppError::not_found());
+        }
+        let query = Query {
+            entity_type,
+            ..Query::new(name)
+        };
+        let lists: Vec<Arc<ListIndex>> = loaded
+            .lists
+            .iter()
+            .filter(|l| list_id.is_none_or(|id| l.list_id == id))
+            .cloned()
+            .collect();
+        let mut hits = tokio::task::spawn_blocking(move || {
+            let mut hits = Vec::new();
+            for l in &lists {
+                for m in l.index.screen(&query, min) {
+                    let Some(&entry_id) = l.entries.get(&m.entry_id) else {
+                        continue;
+                    };
+                    hits.push(EntryHit {
+                        list_id: l.list_id,
+                        list_code: m.list,
+                        entry_id,
+                        entry_key: m.entry_id,
+                        entry_name: m.entry_name,
+                        matched_name: m.matched_name,
+                        score: m.score,
+                        reported: m.score >= THRESHOLD,
+                        explanation: m.explanation,
+                    });
+                }
+            }
+            hits
+        })
+        .await
+        .map_err(|e| AppError::internal(format!("searching the lists: {e}")))?;
+        hits.sort_by(|a, b| {
+            b.score
+                .partial_cmp(&a.score)
+                .unwrap_or(std::cmp::Ordering::Equal)
+                .then_with(|| a.list_code.cmp(&b.list_code))
+                .then_with(|| a.entry_key.cmp(&b.entry_key))
+        });
+        hits.truncate(SEARCH_LIMIT);
+        Ok(hits)
+    }
+}
+
+/// At most this many results are decided together.
+pub const MAX_BULK_DECISION: usize = 200;
+
+impl Access {
+    /// One decision with one reason for several open results of one party
+    /// (华为技术有限公司 with its eleven Entity List entries): all or nothing —
+    /// should one of them not be visible to the reviewer, not open, changed
+    /// since it was read (`version`) or about another party, nothing is
+    /// written and the error names it. Each result is decided and audited on
+    /// its own, in one transaction. The same permission as one decision.
+    pub async fn decide_results(
+        &self,
+        items: &[DecisionItem],
+        decision: ResultDecision,
+        reason: &str,
+    ) -> Result<Vec<ResultRow>> {
+        self.screening_gate(Action::DecideScreening)?;
+        let scope = self.screening_gate(Action::ReadScreening)?;
+        let reason = check_reason(reason)?;
+        let results_error =
+            |zh: String, en: String| AppError::field(ErrorCode::ValidationFailed, FieldError::new("results", zh, en));
+        if items.is_empty() {
+            return Err(results_error(
+                "请至少选择一条待核查的筛查结果".into(),
+                "choose at least one open result".into(),
+            ));
+        }
+        if items.len() > MAX_BULK_DECISION {
+            return Err(results_error(
+                format!("一次至多核查 {MAX_BULK_DECISION} 条筛查结果"),
+                format!("at most {MAX_BULK_DECISION} results can be decided together"),
+            ));
+        }
+        let mut seen = HashSet::new();
+        if let Some(dup) = items.iter().find(|i| !seen.insert(i.id)) {
+            return Err(results_error(
+                format!("筛查结果 {} 被重复选择", dup.id),
+                format!("result {} is given twice", dup.id),
+            ));
+        }
+        let outcome = self
+            .app()
+            .store()
+            .decide_results(items, decision, reason, scope, &self.write_meta())
+            .await
+            .map_err(AppError::from_store)?;
+        match outcome {
+            BulkOutcome::Decided(rows) => Ok(rows),
+            BulkOutcome::Refused(why) => Err(bulk_refusal(why)),
+        }
+    }
+}
+
+/// A decision's reason, checked: 2 to 500 characters of text.
+fn check_reason(reason: &str) -> Result<&str> {
+    let reason = reason.trim();
+    kean_core::record::check_text("reason", reason, 500, true)
+        .map_err(|e| AppError::field(ErrorCode::ValidationFailed, e))?;
+    if reason.chars().count() < 2 || reason.chars().count() > 500 {
+        return Err(AppError::field(
+            ErrorCode::ValidationFailed,
+            FieldError::new(
+                "reason",
+                "请填写核查理由（2 至 500 个字符）",
+                "give the reason for the decision (2 to 500 characters)",
+            ),
+        ));
+    }
+    Ok(reason)
+}
+
+/// Why a decision on several results wrote nothing, naming the result.
+fn bulk_refusal(why: BulkRefusal) -> AppError {
+    let none = ("，未保存任何结论", "; nothing was decided");
+    match why {
+        BulkRefusal::NotFound { id } => AppError::field(
+            ErrorCode::NotFound,
+            FieldError::new(
+                "results",
+                format!("筛查结果 {id} 不存在或无权查看{}", none.0),
+                format!("result {id} does not exist or is not yours to see{}", none.1),
+            ),
+        ),
+        BulkRefusal::NotOpen { id, status } => AppError::field(
+            ErrorCode::Conflict,
+            FieldError::new(
+                "results",
+                format!("筛查结果 {id} 不是待核查状态（现为{}）{}", status.label(true), none.0),
+                format!(
+                    "result {id} is not open (it is {}){}",
+                    status.label(false).to_lowercase(),
+                    none.1
+                ),
+            ),
+        ),
+        BulkRefusal::Changed { id, .. } => AppError::field(
+            ErrorCode::Conflict,
+            FieldError::new(
+                "results",
+                format!("筛查结果 {id} 在您查看后已有变化，请刷新后重新核查{}", none.0),
+                format!(
+                    "result {id} changed since you read it; reload and decide again{}",
+                    none.1
+                ),
+            ),
+        ),
+        BulkRefusal::OtherParty { id, first } => AppError::field(
+            ErrorCode::ValidationFailed,
+            FieldError::new(
+                "results",
+                format!("筛查结果 {id} 与 {first} 不属于同一被筛查主体{}", none.0),
+                format!("result {id} is about another party than result {first}{}", none.1),
+            ),
+        ),
     }
 }
 

@@ -221,6 +221,9 @@ pub enum Action {
     DecideScreening,
     /// Import new versions of restricted-party lists.
     ManageLists,
+    /// Add, edit and remove the bureau's own screening vocabulary (the
+    /// translations screening reads Chinese names with).
+    ManageVocabulary,
     /// Set accounts' clearances, records' need-to-know lists and the
     /// deployment's ceiling (安全保密管理).
     ManageConfidentiality,
@@ -432,13 +435,17 @@ pub fn authorize(actor: &Actor, action: Action, kind: Option<Kind>) -> Result<Sc
             "“卡脖子”技术清单和出口管制目录由局管理员维护",
             "the chokepoint list and the export-control catalogue are maintained by the bureau administrator",
         ),
-        (Role::Liaison | Role::Researcher, ReadScreening | DecideScreening | ManageLists) => deny(
+        (Role::Liaison | Role::Researcher, ReadScreening | DecideScreening | ManageLists | ManageVocabulary) => deny(
             "限制名单筛查结果仅限局审核人员和局管理员查看",
             "screening results are for bureau reviewers and administrators only",
         ),
         (Role::Reviewer, ManageLists) => deny(
             "限制名单由局管理员维护",
             "restricted-party lists are maintained by the bureau administrator",
+        ),
+        (Role::Reviewer, ManageVocabulary) => deny(
+            "筛查词表由局管理员维护",
+            "the screening vocabulary is maintained by the bureau administrator",
         ),
         (Role::Reviewer, Read | ReadScreening | DecideScreening) => all,
         (Role::Reviewer, _) if reference => deny(
@@ -574,6 +581,7 @@ mod tests {
             Action::ReadScreening,
             Action::DecideScreening,
             Action::ManageLists,
+            Action::ManageVocabulary,
             Action::ManageConfidentiality,
             Action::ApproveDataExport,
         ];
@@ -656,8 +664,16 @@ mod tests {
         assert!(authorize(&auditor, Action::ReadScreening, None).is_err());
         assert!(authorize(&auditor, Action::DecideScreening, None).is_err());
         assert!(authorize(&actor(Role::Admin, None), Action::ManageLists, None).is_ok());
+        assert!(authorize(&actor(Role::Admin, None), Action::ManageVocabulary, None).is_ok());
+        assert!(authorize(&reviewer, Action::ManageVocabulary, None).is_err());
+        assert!(authorize(&auditor, Action::ManageVocabulary, None).is_err());
         for role in [Role::Liaison, Role::Researcher] {
-            for action in [Action::ReadScreening, Action::DecideScreening, Action::ManageLists] {
+            for action in [
+                Action::ReadScreening,
+                Action::DecideScreening,
+                Action::ManageLists,
+                Action::ManageVocabulary,
+            ] {
                 assert!(
                     authorize(&actor(role, Some(3)), action, None).is_err(),
                     "{role:?} {action:?}"

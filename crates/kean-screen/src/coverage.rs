@@ -4,11 +4,9 @@
 //! CC-CEDICT word, a place, or pinyin — and at least one is a translation).
 
 use crate::model::{EntityType, ParsedList};
-use crate::text::{NameHint, TokenClass, canon_word, tokenize};
+use crate::text::{NameHint, TokenClass, tokenize_in};
 use crate::zh;
 use serde::{Deserialize, Serialize};
-use std::collections::HashSet;
-use std::sync::OnceLock;
 
 /// One list's reach from Chinese.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -21,38 +19,35 @@ pub struct Coverage {
     pub through_translation: usize,
 }
 
-fn english_of_dictionary() -> &'static HashSet<String> {
-    static S: OnceLock<HashSet<String>> = OnceLock::new();
-    S.get_or_init(|| {
-        zh::dict()
-            .words
-            .values()
-            .filter(|w| !w.place)
-            .flat_map(|w| w.tokens.iter().flat_map(|(alts, _)| alts.iter().map(|a| canon_word(a))))
-            .collect()
-    })
-}
-
 /// Can a Chinese name reach this Latin name through translation?
 pub fn reachable_through_translation(name: &str, hint: NameHint) -> bool {
-    let english = english_of_dictionary();
-    let places = zh::place_keys();
+    reachable_through_translation_in(name, hint, zh::dict())
+}
+
+/// [`reachable_through_translation`] with the words of dictionary `d`.
+pub fn reachable_through_translation_in(name: &str, hint: NameHint, d: &zh::Dict) -> bool {
     let mut translated = false;
-    for t in tokenize(name, hint) {
+    for t in tokenize_in(name, hint, d) {
         if t.class != TokenClass::Word || t.optional {
             continue;
         }
-        if t.keys().any(|k| english.contains(k)) {
+        if t.keys().any(|k| d.english.contains(k)) {
             translated = true;
-        } else if !(places.contains(t.key.as_str()) || zh::is_pinyin_word(&t.key)) {
+        } else if !(d.places.contains(t.key.as_str()) || zh::is_pinyin_word(&t.key)) {
             return false;
         }
     }
     translated
 }
 
-/// The reach from Chinese of one parsed list.
+/// The reach from Chinese of one parsed list (the default dictionary).
 pub fn coverage(list: &ParsedList) -> Coverage {
+    coverage_in(list, zh::dict())
+}
+
+/// The reach from Chinese of one parsed list with the words of dictionary `d` (a bureau's
+/// own vocabulary added): what `kean screen` prints and the lists page shows.
+pub fn coverage_in(list: &ParsedList, d: &zh::Dict) -> Coverage {
     let mut with_chinese_name = 0;
     let mut through_translation = 0;
     for e in &list.entries {
@@ -60,7 +55,7 @@ pub fn coverage(list: &ParsedList) -> Coverage {
         if names().any(|n| n.chars().any(zh::is_han)) {
             with_chinese_name += 1;
         } else if e.entity_type != EntityType::Person
-            && names().any(|n| reachable_through_translation(n, NameHint::Organization))
+            && names().any(|n| reachable_through_translation_in(n, NameHint::Organization, d))
         {
             through_translation += 1;
         }

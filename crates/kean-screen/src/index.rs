@@ -6,9 +6,11 @@ use crate::model::{EntityType, Entry, ParsedList, Query, country_code, identifie
 use crate::retrieval::{IndexedName, NameIndex, name_toks};
 use crate::scoring::{adjust, checks, compare_tokens};
 use crate::text::{NameHint, TokenClass};
+use crate::zh::Dict;
 use rayon::prelude::*;
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 pub use crate::explanation::{Adjustment, Explanation, TokenMatch};
 pub use crate::scoring::DEFAULT_THRESHOLD;
@@ -29,6 +31,8 @@ pub struct Index {
     ident_map: FastMap<String, Vec<u32>>,
     /// retrieval structures over the entries' names
     ix: NameIndex,
+    /// The dictionary names were tokenized with (queries are tokenized with it too).
+    dict: Arc<Dict>,
 }
 
 /// A screening match. `explanation` is the structured explanation; its `summary()` the English
@@ -60,8 +64,15 @@ thread_local! {
 }
 
 impl Index {
-    /// Build the index from parsed lists.
+    /// Build the index from parsed lists (the default dictionary, [`crate::zh::dict`]).
     pub fn from_lists(lists: Vec<ParsedList>) -> Index {
+        Index::from_lists_with(lists, crate::zh::shared_dict())
+    }
+
+    /// Build the index from parsed lists, tokenizing names (the entries' now, the queries'
+    /// later) with dictionary `dict` — the default with a bureau's own vocabulary added
+    /// ([`Dict::extended`]). Indexes with different dictionaries live side by side.
+    pub fn from_lists_with(lists: Vec<ParsedList>, dict: Arc<Dict>) -> Index {
         let mut list_names = Vec::new();
         let mut entries = Vec::new();
         let mut names = Vec::new();
@@ -86,7 +97,7 @@ impl Index {
                 texts
                     .into_iter()
                     .filter_map(|(text, is_alias)| {
-                        let toks = name_toks(&text, hint);
+                        let toks = name_toks(&text, hint, &dict);
                         (!toks.is_empty()).then_some((text, is_alias, toks))
                     })
                     .collect()
@@ -123,7 +134,13 @@ impl Index {
             entries,
             ident_map,
             ix: NameIndex::build(names),
+            dict,
         }
+    }
+
+    /// The dictionary the index tokenizes names with.
+    pub fn dict(&self) -> &Dict {
+        &self.dict
     }
 
     /// Number of entries indexed.
@@ -144,13 +161,15 @@ impl Index {
     /// Screen one query; matches with score ≥ `threshold`, best first (ties by list order).
     pub fn screen(&self, query: &Query, threshold: f64) -> Vec<Match> {
         // a bare Chinese name shaped like a person's (余茂春) is taken as a person
-        let qtype = if query.entity_type == EntityType::Unknown && crate::text::looks_like_chinese_person(&query.name) {
+        let qtype = if query.entity_type == EntityType::Unknown
+            && crate::text::looks_like_chinese_person_in(&query.name, &self.dict)
+        {
             EntityType::Person
         } else {
             query.entity_type
         };
         let hint = hint_of(qtype);
-        let q = self.ix.query_toks(&query.name, hint);
+        let q = self.ix.query_toks(&query.name, hint, &self.dict);
         // a legal form, or a Chinese institution unit (大学, 研究所 …), makes it an organization
         let org = |t: &WTok| {
             t.tok.class == TokenClass::Legal
@@ -262,16 +281,16 @@ impl Index {
     /// `compare_names(a, b, h) == compare_names(b, a, h)`.
     pub fn compare_names(&self, a: &str, b: &str, hint: EntityType) -> f64 {
         let h = hint_of(hint);
-        let ta = self.ix.query_toks(a, h);
-        let tb = self.ix.query_toks(b, h);
+        let ta = self.ix.query_toks(a, h, &self.dict);
+        let tb = self.ix.query_toks(b, h, &self.dict);
         compare_tokens(&ta, &tb, hint == EntityType::Person, false, None).score
     }
 
     /// Like [`Index::compare_names`], with the explanation.
     pub fn explain_names(&self, a: &str, b: &str, hint: EntityType) -> Explanation {
         let h = hint_of(hint);
-        let ta = self.ix.query_toks(a, h);
-        let tb = self.ix.query_toks(b, h);
+        let ta = self.ix.query_toks(a, h, &self.dict);
+        let tb = self.ix.query_toks(b, h, &self.dict);
         let c = compare_tokens(&ta, &tb, hint == EntityType::Person, true, None);
         Explanation {
             matched_name: b.to_string(),

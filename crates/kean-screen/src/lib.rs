@@ -47,10 +47,11 @@ pub mod text;
 pub mod zh;
 
 pub use batch::{BatchError, BatchSummary, MATCHES_HEADER, screen_batch};
-pub use coverage::{Coverage, coverage};
+pub use coverage::{Coverage, coverage, coverage_in};
 pub use explanation::{
     CountryCheck, Evidence, IdentifierCheck, Lang, Method, NameFactor, ScoreComponents, TypeCheck, method_zh,
 };
 pub use index::{Adjustment, DEFAULT_THRESHOLD, Explanation, Index, Match, TokenMatch};
 pub use model::{EntityType, Entry, Identifier, ListFormat, ParsedList, Query};
 pub use parse::{ParseError, detect_and_parse};
+pub use zh::{Dict, VocabularyError};

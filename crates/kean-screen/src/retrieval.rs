@@ -5,7 +5,7 @@
 use crate::alignment::{FastMap, NO_VID, WTok, dedup_toks, letter_mask, skel_of};
 use crate::distance::ratio;
 use crate::scoring::{IDF_POWER, LEGAL_WEIGHT, NUMBER_WEIGHT, PLACE_UNMATCHED};
-use crate::text::{NameHint, Token, TokenClass, tokenize};
+use crate::text::{NameHint, Token, TokenClass, tokenize_in};
 use std::cell::RefCell;
 
 /// Vocabulary words verified by edit distance per unknown query word.
@@ -71,8 +71,8 @@ thread_local! {
 }
 
 /// The tokens of a listed name, before weighting (weights come from the whole index).
-pub(crate) fn name_toks(text: &str, hint: NameHint) -> Vec<WTok> {
-    let toks: Vec<WTok> = tokenize(text, hint)
+pub(crate) fn name_toks(text: &str, hint: NameHint, d: &crate::zh::Dict) -> Vec<WTok> {
+    let toks: Vec<WTok> = tokenize_in(text, hint, d)
         .into_iter()
         .map(|tok| WTok {
             mask: letter_mask(&tok.key),
@@ -195,9 +195,9 @@ impl NameIndex {
         }
     }
 
-    pub(crate) fn query_toks(&self, name: &str, hint: NameHint) -> Vec<WTok> {
+    pub(crate) fn query_toks(&self, name: &str, hint: NameHint, d: &crate::zh::Dict) -> Vec<WTok> {
         dedup_toks(
-            tokenize(name, hint)
+            tokenize_in(name, hint, d)
                 .into_iter()
                 .map(|tok| {
                     let skel = skel_of(&tok);

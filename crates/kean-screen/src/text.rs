@@ -605,9 +605,9 @@ fn phonetic_token(chars: &[char]) -> Token {
 /// Segment an organization name's Han run by forward maximum matching against the bilingual
 /// dictionary; runs of characters not in the dictionary become one whole-word pinyin token
 /// (华为 → huawei, 大华 → dahua).
-fn segment_org(chars: &[char], out: &mut Vec<Token>) {
+fn segment_org(chars: &[char], out: &mut Vec<Token>, d: &zh::Dict) {
     let mut toks = Vec::new();
-    segment_words(chars, &mut toks);
+    segment_words(chars, &mut toks, d);
     mark_parent(&mut toks);
     out.append(&mut toks);
 }
@@ -617,8 +617,7 @@ fn numbered_unit_at(chars: &[char], j: usize) -> bool {
     chars.get(j).is_some_and(|c| "所院厂室部局处中基".contains(*c))
 }
 
-fn segment_words(chars: &[char], out: &mut Vec<Token>) {
-    let d = zh::dict();
+fn segment_words(chars: &[char], out: &mut Vec<Token>, d: &zh::Dict) {
     let mut unknown: Vec<char> = Vec::new();
     let mut i = 0;
     let longest_at = |i: usize| -> Option<(usize, &zh::DictWord)> {
@@ -648,7 +647,7 @@ fn segment_words(chars: &[char], out: &mut Vec<Token>) {
                 let s: String = chars[first..j].iter().collect();
                 if let Some(n) = zh::chinese_number(&s) {
                     if !unknown.is_empty() {
-                        unknown_run(&unknown, out);
+                        unknown_run(&unknown, out, d);
                         unknown.clear();
                     }
                     let src: String = chars[i..j].iter().collect();
@@ -668,7 +667,7 @@ fn segment_words(chars: &[char], out: &mut Vec<Token>) {
                     || longest_at(i + 1).is_some_and(|(l, _)| l > 1) =>
             {
                 if !unknown.is_empty() {
-                    unknown_run(&unknown, out);
+                    unknown_run(&unknown, out, d);
                     unknown.clear();
                 }
                 let src: String = chars[i..i + len].iter().collect();
@@ -682,7 +681,7 @@ fn segment_words(chars: &[char], out: &mut Vec<Token>) {
         }
     }
     if !unknown.is_empty() {
-        unknown_run(&unknown, out);
+        unknown_run(&unknown, out, d);
     }
 }
 
@@ -694,8 +693,7 @@ fn is_lexicon_word(w: &zh::DictWord) -> bool {
 
 /// Characters the vocabulary does not know: lexicon words when they cover the whole run
 /// exactly (at most three of them), else one pinyin token (a brand or a transliteration).
-fn unknown_run(run: &[char], out: &mut Vec<Token>) {
-    let d = zh::dict();
+fn unknown_run(run: &[char], out: &mut Vec<Token>, d: &zh::Dict) {
     let n = run.len();
     // cover[i]: a split of run[i..] into lexicon words, as the lengths of its words
     let mut cover: Vec<Option<Vec<usize>>> = vec![None; n + 1];
@@ -758,12 +756,17 @@ fn person_han(chars: &[char], out: &mut Vec<Token>) {
 /// Is `name` a bare Chinese name shaped like a person's (2–4 Han characters, a common surname
 /// first, no dictionary word inside)?
 pub fn looks_like_chinese_person(name: &str) -> bool {
-    let norm = normalize(name);
-    let chars: Vec<char> = norm.chars().collect();
-    chars.iter().all(|&c| zh::is_han(c)) && looks_like_person(&chars)
+    looks_like_chinese_person_in(name, zh::dict())
 }
 
-fn looks_like_person(chars: &[char]) -> bool {
+/// [`looks_like_chinese_person`] with the words of dictionary `d`.
+pub fn looks_like_chinese_person_in(name: &str, d: &zh::Dict) -> bool {
+    let norm = normalize(name);
+    let chars: Vec<char> = norm.chars().collect();
+    chars.iter().all(|&c| zh::is_han(c)) && looks_like_person(&chars, d)
+}
+
+fn looks_like_person(chars: &[char], d: &zh::Dict) -> bool {
     if chars.len() < 2 || chars.len() > 4 {
         return false;
     }
@@ -772,7 +775,6 @@ fn looks_like_person(chars: &[char]) -> bool {
         return false;
     }
     // no dictionary word of two or more characters inside
-    let d = zh::dict();
     for i in 0..chars.len() {
         for j in i + 2..=chars.len() {
             let s: String = chars[i..j].iter().collect();
@@ -790,6 +792,11 @@ fn looks_like_person(chars: &[char]) -> bool {
 /// Words in parentheses (`(CETC 14)`, `(Bolivia)`, `（深圳）`) are qualifiers and acronyms:
 /// their tokens are optional.
 pub fn tokenize(name: &str, hint: NameHint) -> Vec<Token> {
+    tokenize_in(name, hint, zh::dict())
+}
+
+/// [`tokenize`] with the words of dictionary `d` (a bureau's own vocabulary added).
+pub fn tokenize_in(name: &str, hint: NameHint, d: &zh::Dict) -> Vec<Token> {
     let mut main = String::with_capacity(name.len());
     let mut inner = String::new();
     let mut depth = 0usize;
@@ -821,11 +828,11 @@ pub fn tokenize(name: &str, hint: NameHint) -> Vec<Token> {
     }
     let norm = normalize(&main);
     if norm.is_empty() {
-        return tokenize_normalized(&normalize(name), hint);
+        return tokenize_normalized_in(&normalize(name), hint, d);
     }
-    let mut out = tokenize_normalized(&norm, hint);
+    let mut out = tokenize_normalized_in(&norm, hint, d);
     if !inner.trim().is_empty() {
-        for mut t in tokenize_normalized(&normalize(&inner), hint) {
+        for mut t in tokenize_normalized_in(&normalize(&inner), hint, d) {
             if t.class != TokenClass::Legal {
                 t.optional = true;
                 t.qualifier = true;
@@ -838,6 +845,11 @@ pub fn tokenize(name: &str, hint: NameHint) -> Vec<Token> {
 
 /// Tokenize an already normalized name.
 pub fn tokenize_normalized(norm: &str, hint: NameHint) -> Vec<Token> {
+    tokenize_normalized_in(norm, hint, zh::dict())
+}
+
+/// [`tokenize_normalized`] with the words of dictionary `d`.
+pub fn tokenize_normalized_in(norm: &str, hint: NameHint, d: &zh::Dict) -> Vec<Token> {
     let digits_in_han;
     let norm = if norm.bytes().any(|b| b.is_ascii_digit()) && norm.chars().any(zh::is_han) {
         digits_in_han = han_digits(norm);
@@ -894,7 +906,7 @@ pub fn tokenize_normalized(norm: &str, hint: NameHint) -> Vec<Token> {
         let person = match hint {
             NameHint::Person => true,
             NameHint::Organization => false,
-            NameHint::Unknown => latin_words.is_empty() && !multi_part && looks_like_person(run),
+            NameHint::Unknown => latin_words.is_empty() && !multi_part && looks_like_person(run, d),
         };
         if person && multi_part {
             // a transliterated foreign name (托德·斯坦恩): each part is one phonetic token
@@ -904,10 +916,10 @@ pub fn tokenize_normalized(norm: &str, hint: NameHint) -> Vec<Token> {
         } else if person {
             out.push(phonetic_token(run));
         } else {
-            segment_org(run, &mut out);
+            segment_org(run, &mut out, d);
         }
     }
-    latin_tokens(&latin_words, !han_runs.is_empty(), &mut out);
+    latin_tokens(&latin_words, !han_runs.is_empty(), &mut out, d);
     out
 }
 
@@ -943,8 +955,8 @@ fn han_digits(norm: &str) -> String {
     out
 }
 
-fn latin_tokens(words: &[String], has_han: bool, out: &mut Vec<Token>) {
-    let places = zh::place_keys();
+fn latin_tokens(words: &[String], has_han: bool, out: &mut Vec<Token>, d: &zh::Dict) {
+    let places = &d.places;
     let mut i = 0;
     let n = words.len();
     'outer: while i < n {
@@ -1003,7 +1015,7 @@ fn latin_tokens(words: &[String], has_han: bool, out: &mut Vec<Token>) {
             continue;
         }
         // pinyin spelling of a dictionary word, over up to six words ("you xian ze ren gong si")
-        if let Some((len, dw)) = pinyin_word_at(words, i) {
+        if let Some((len, dw)) = pinyin_word_at(words, i, d) {
             let src = words[i..i + len].join(" ");
             dict_tokens(dw, &src, out);
             i += len;
@@ -1044,8 +1056,8 @@ fn latin_tokens(words: &[String], has_han: bool, out: &mut Vec<Token>) {
     }
 }
 
-fn pinyin_word_at(words: &[String], i: usize) -> Option<(usize, &'static zh::DictWord)> {
-    let pw = zh::pinyin_words();
+fn pinyin_word_at<'d>(words: &[String], i: usize, d: &'d zh::Dict) -> Option<(usize, &'d zh::DictWord)> {
+    let pw = &d.pinyin;
     let mut joined = String::new();
     let mut best = None;
     for len in 1..=6.min(words.len() - i) {
@@ -1057,7 +1069,7 @@ fn pinyin_word_at(words: &[String], i: usize) -> Option<(usize, &'static zh::Dic
         if joined.len() >= 4
             && let Some(dw) = pw.get(&joined)
         {
-            best = Some((len, *dw));
+            best = Some((len, dw));
         }
     }
     best

@@ -87,12 +87,16 @@ impl std::fmt::Display for VocabularyError {
 impl std::error::Error for VocabularyError {}
 
 /// Parse one entry's English notation into a [`DictWord`].
-fn parse_english(en: &'static str, source: WordSource) -> DictWord {
+fn parse_english(en: &str, source: WordSource) -> DictWord {
     let (en, place) = match en.strip_prefix('^') {
         Some(rest) => (rest, true),
         None => (en, false),
     };
-    let legal = en.strip_prefix('@');
+    let legal = en.strip_prefix('@').map(|l| match l {
+        "ltd" => "ltd",
+        "group" => "group",
+        _ => "co",
+    });
     let tokens = if legal.is_some() {
         Vec::new()
     } else {
@@ -103,7 +107,7 @@ fn parse_english(en: &'static str, source: WordSource) -> DictWord {
                     Some(rest) => (rest, true),
                     None => (w, false),
                 };
-                (w.split('|').collect(), opt)
+                (w.split('|').map(String::from).collect(), opt)
             })
             .collect()
     };
@@ -135,6 +139,9 @@ fn check_line(line: &str) -> Result<Option<(&str, &str)>, String> {
         return Err(format!("'{zh}': the English side is empty"));
     }
     let body = en.strip_prefix('^').unwrap_or(en);
+    if body.trim().is_empty() {
+        return Err(format!("'{zh}': the English side has no word"));
+    }
     if let Some(legal) = body.strip_prefix('@') {
         if !LEGAL_KEYS.contains(&legal) {
             return Err(format!(
@@ -179,26 +186,23 @@ pub fn validate_vocabulary(text: &str) -> Result<usize, VocabularyError> {
     Ok(n)
 }
 
-fn load(text: &'static str, source: WordSource, into: &mut HashMap<&'static str, DictWord>) {
+fn load(text: &str, source: WordSource, into: &mut HashMap<String, DictWord>) {
     for line in text.lines() {
         if let Ok(Some((zh, en))) = check_line(line) {
             // names are looked up in Simplified characters (Traditional is converted first)
-            let key: &'static str = if zh.chars().any(|c| t2s(c) != c) {
-                Box::leak(zh.chars().map(t2s).collect::<String>().into_boxed_str())
-            } else {
-                zh
-            };
-            into.insert(key, parse_english(en, source));
+            into.insert(zh.chars().map(t2s).collect(), parse_english(en, source));
         }
     }
 }
 
-static EXTENSION: OnceLock<&'static str> = OnceLock::new();
+static EXTENSION: OnceLock<String> = OnceLock::new();
 
 /// Extend the vocabulary with the bureau's own file (same format as `data/vocabulary.tsv`; its
-/// entries override the built-in ones). Call once, before the first name is tokenized (the
-/// CLI and the server do it at start); the text is validated first and refused with its line
-/// number. Returns the number of entries.
+/// entries override the built-in ones) for every index built with the default dictionary
+/// ([`dict`]). Call once, before the first name is tokenized (the CLI does it at start); the
+/// text is validated first and refused with its line number. Returns the number of entries.
+/// A server whose vocabulary changes while it runs builds a dictionary of its own instead
+/// ([`Dict::extended`]) and gives it to its indexes.
 pub fn extend_vocabulary(text: &str) -> Result<usize, VocabularyError> {
     let n = validate_vocabulary(text)?;
     if DICT.get().is_some() {
@@ -207,8 +211,7 @@ pub fn extend_vocabulary(text: &str) -> Result<usize, VocabularyError> {
             reason: "the vocabulary is already in use: extend it before the first screening".into(),
         });
     }
-    let leaked: &'static str = Box::leak(text.to_string().into_boxed_str());
-    EXTENSION.set(leaked).map_err(|_| VocabularyError {
+    EXTENSION.set(text.to_string()).map_err(|_| VocabularyError {
         line: 0,
         reason: "the vocabulary was already extended".into(),
     })?;
@@ -225,22 +228,9 @@ pub fn data_versions() -> Vec<&'static str> {
         .collect()
 }
 
-/// Latin keys of place names (the English side of the dictionary's places).
-pub fn place_keys() -> &'static std::collections::HashSet<&'static str> {
-    static P: OnceLock<std::collections::HashSet<&'static str>> = OnceLock::new();
-    P.get_or_init(|| {
-        dict()
-            .words
-            .values()
-            .filter(|w| w.place)
-            .flat_map(|w| {
-                w.tokens
-                    .iter()
-                    .filter(|(_, opt)| !opt)
-                    .flat_map(|(alts, _)| alts.iter().copied())
-            })
-            .collect()
-    })
+/// Latin keys of place names (the English side of the default dictionary's places).
+pub fn place_keys() -> &'static std::collections::HashSet<String> {
+    &dict().places
 }
 
 /// Pinyin syllables of the Chinese numerals (used after `di` in pinyin-spelled ordinals).
@@ -264,35 +254,11 @@ pub fn pinyin_digit(s: &str) -> Option<char> {
     })
 }
 
-/// Dictionary words of two or more characters keyed by their toneless pinyin written
-/// together (`jishu` → 技术, `youxiangongsi` → 有限公司): lets a pinyin-spelled name
-/// ("Huawei Jishu Youxian Gongsi") meet the English entry. Words whose English already is
-/// their pinyin (places, brands) are left out.
-pub fn pinyin_words() -> &'static HashMap<String, &'static DictWord> {
-    static P: OnceLock<HashMap<String, &'static DictWord>> = OnceLock::new();
-    P.get_or_init(|| {
-        let d = dict();
-        let mut m = HashMap::new();
-        for (zh, w) in &d.words {
-            if zh.chars().count() < 2 || w.source == WordSource::Lexicon {
-                continue;
-            }
-            let py: Option<String> = zh.chars().map(pinyin_of).collect();
-            let Some(py) = py else { continue };
-            if w.tokens.iter().any(|(alts, _)| alts.iter().any(|a| *a == py)) {
-                continue;
-            }
-            m.insert(py, w);
-        }
-        m
-    })
-}
-
 /// Entry of the dictionary after parsing the notation.
 #[derive(Debug, Clone)]
 pub struct DictWord {
     /// English tokens: (alternatives, optional).
-    pub tokens: Vec<(Vec<&'static str>, bool)>,
+    pub tokens: Vec<(Vec<String>, bool)>,
     /// The word is a place name (province, city, country).
     pub place: bool,
     /// Legal form family if this word is a legal form.
@@ -301,26 +267,106 @@ pub struct DictWord {
     pub source: WordSource,
 }
 
+/// The bilingual dictionary names are tokenized with: words, and what is derived from them.
+/// [`dict`] is the default (the lexicon, kean's vocabulary and a file given at start);
+/// [`Dict::extended`] adds a bureau's own entries, for the indexes built with it
+/// (`Index::from_lists_with`).
+#[derive(Debug)]
 pub struct Dict {
-    pub words: HashMap<&'static str, DictWord>,
+    pub words: HashMap<String, DictWord>,
     pub max_len: usize,
+    /// Latin keys of place names (the English side of the places).
+    pub places: std::collections::HashSet<String>,
+    /// Words of two or more characters keyed by their toneless pinyin written together
+    /// (`jishu` → 技术, `youxiangongsi` → 有限公司): lets a pinyin-spelled name ("Huawei Jishu
+    /// Youxian Gongsi") meet the English entry. Words whose English already is their pinyin
+    /// (places, brands) are left out.
+    pub pinyin: HashMap<String, DictWord>,
+    /// The English words of the dictionary's words that are not places (coverage).
+    pub english: std::collections::HashSet<String>,
+    /// How many entries an extension added.
+    pub extension_entries: usize,
 }
 
-static DICT: OnceLock<Dict> = OnceLock::new();
+impl Dict {
+    fn build(words: HashMap<String, DictWord>, extension_entries: usize) -> Dict {
+        let max_len = words.keys().map(|k| k.chars().count()).max().unwrap_or(1);
+        let places = words
+            .values()
+            .filter(|w| w.place)
+            .flat_map(|w| {
+                w.tokens
+                    .iter()
+                    .filter(|(_, opt)| !opt)
+                    .flat_map(|(alts, _)| alts.iter().cloned())
+            })
+            .collect();
+        let mut pinyin = HashMap::new();
+        for (zh, w) in &words {
+            if zh.chars().count() < 2 || w.source == WordSource::Lexicon {
+                continue;
+            }
+            let py: Option<String> = zh.chars().map(pinyin_of).collect();
+            let Some(py) = py else { continue };
+            if w.tokens.iter().any(|(alts, _)| alts.contains(&py)) {
+                continue;
+            }
+            pinyin.insert(py, w.clone());
+        }
+        let english = words
+            .values()
+            .filter(|w| !w.place)
+            .flat_map(|w| {
+                w.tokens
+                    .iter()
+                    .flat_map(|(alts, _)| alts.iter().map(|a| crate::text::canon_word(a)))
+            })
+            .collect();
+        Dict {
+            words,
+            max_len,
+            places,
+            pinyin,
+            english,
+            extension_entries,
+        }
+    }
 
-/// The dictionary: the lexicon, overridden by kean's vocabulary, overridden by the bureau's
-/// extension ([`extend_vocabulary`]).
-pub fn dict() -> &'static Dict {
+    /// This dictionary with a bureau's own entries (the format of `data/vocabulary.tsv`),
+    /// which override its words; the text is validated first and refused with its line.
+    pub fn extended(&self, text: &str) -> Result<Dict, VocabularyError> {
+        let n = validate_vocabulary(text)?;
+        let mut words = self.words.clone();
+        load(text, WordSource::Vocabulary, &mut words);
+        Ok(Dict::build(words, self.extension_entries + n))
+    }
+}
+
+static DICT: OnceLock<std::sync::Arc<Dict>> = OnceLock::new();
+
+fn shared_dict_ref() -> &'static std::sync::Arc<Dict> {
     DICT.get_or_init(|| {
         let mut words = HashMap::with_capacity(8192);
         load(LEXICON, WordSource::Lexicon, &mut words);
         load(VOCABULARY, WordSource::Vocabulary, &mut words);
+        let mut n = 0;
         if let Some(ext) = EXTENSION.get() {
             load(ext, WordSource::Vocabulary, &mut words);
+            n = validate_vocabulary(ext).unwrap_or(0);
         }
-        let max_len = words.keys().map(|k| k.chars().count()).max().unwrap_or(1);
-        Dict { words, max_len }
+        std::sync::Arc::new(Dict::build(words, n))
     })
+}
+
+/// The default dictionary: the lexicon, overridden by kean's vocabulary, overridden by the
+/// file given to [`extend_vocabulary`].
+pub fn dict() -> &'static Dict {
+    shared_dict_ref()
+}
+
+/// The default dictionary, shared (what `Index::from_lists` uses).
+pub fn shared_dict() -> std::sync::Arc<Dict> {
+    shared_dict_ref().clone()
 }
 
 /// Common single-character surnames. Two-character (compound) surnames are in `COMPOUND`.

@@ -23,13 +23,14 @@ mod types;
 
 pub use error::{DbFailure, Result, StoreError};
 pub use screening::{
-    ListChange, ListInfo, ListVersion, NewListEntry, PartyMatch, PartyRow, PartyState, RescreenFigures, ResultDecision,
-    ResultFilter, ResultRow, ResultStatus, ScreenedParty, ScreeningSummary, StoredEntry,
+    BulkOutcome, BulkRefusal, DecisionItem, ListChange, ListInfo, ListVersion, NewListEntry, PartyMatch, PartyRow,
+    PartyState, RescreenFigures, ResultDecision, ResultFilter, ResultRow, ResultStatus, ScreenedParty,
+    ScreeningSummary, StoredEntry, VocabularyAction, VocabularyChange, VocabularyEntry, VocabularyVersion,
 };
 pub use sql::{SqlStore, latest_schema_version};
 pub use traits::{
     AccountStore, AuditStore, ConfidentialityStore, DataStore, LifecycleStore, MaintenanceStore, RegistryRead,
-    RegistryWrite, ScreeningListStore, ScreeningResultStore, ScreeningStore, Store, WorkStore,
+    RegistryWrite, ScreeningListStore, ScreeningResultStore, ScreeningStore, Store, VocabularyStore, WorkStore,
 };
 pub use types::{
     AggRow, ArchivedFilter, Attachment, AuditFilter, AuditSeals, AuditStatus, Backend, COUNT_CAP, ControlRow,

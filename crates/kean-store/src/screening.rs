@@ -261,6 +261,96 @@ pub enum ResultDecision {
     Dismiss,
 }
 
+/// One entry of the bureau's own screening vocabulary as it stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VocabularyEntry {
+    /// The Chinese word.
+    pub word: String,
+    /// Its English, in the notation of kean's vocabulary file.
+    pub english: String,
+    pub note: String,
+    /// The version that made this state of the entry.
+    pub added_version: i64,
+}
+
+/// What a change of the vocabulary does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VocabularyAction {
+    Add,
+    Edit,
+    Remove,
+}
+
+impl VocabularyAction {
+    pub const ALL: [VocabularyAction; 3] = [VocabularyAction::Add, VocabularyAction::Edit, VocabularyAction::Remove];
+    pub fn code(self) -> &'static str {
+        match self {
+            VocabularyAction::Add => "add",
+            VocabularyAction::Edit => "edit",
+            VocabularyAction::Remove => "remove",
+        }
+    }
+    pub fn parse(s: &str) -> Option<VocabularyAction> {
+        VocabularyAction::ALL.into_iter().find(|a| a.code() == s)
+    }
+}
+
+/// A change of the vocabulary about to be stored (`english` empty for a removal).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VocabularyChange {
+    pub action: VocabularyAction,
+    pub word: String,
+    pub english: String,
+    pub note: String,
+}
+
+/// One version of the vocabulary: the change that made it, by whom, and
+/// how many records it marked for screening again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VocabularyVersion {
+    pub version_no: i64,
+    pub action: String,
+    pub word: String,
+    /// The English after the change (none for a removal).
+    pub english: Option<String>,
+    /// The English before it (none for an addition).
+    pub previous: Option<String>,
+    pub note: String,
+    pub rescreen_marked: i64,
+    pub changed_at: String,
+    pub changed_by: String,
+}
+
+/// One result of a decision on several: its id and the version the
+/// reviewer read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DecisionItem {
+    pub id: i64,
+    pub version: i64,
+}
+
+/// Why a decision on several results wrote nothing: the first result that
+/// stood in its way, and how.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BulkRefusal {
+    /// No such result inside the scope.
+    NotFound { id: i64 },
+    /// The result is not open (decided or lapsed already).
+    NotOpen { id: i64, status: ResultStatus },
+    /// The result changed since the reviewer read it.
+    Changed { id: i64, expected: i64, actual: i64 },
+    /// The result is about another party than the first one.
+    OtherParty { id: i64, first: i64 },
+}
+
+/// What a decision on several results did: every result decided, or
+/// nothing written and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BulkOutcome {
+    Decided(Vec<ResultRow>),
+    Refused(BulkRefusal),
+}
+
 #[cfg(test)]
 mod tests {
     /// Every lapse reason the store writes is one of `lapse::ALL`, which the

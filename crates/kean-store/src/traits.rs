@@ -9,8 +9,9 @@ use kean_core::{Fields, Kind, Record, Scope, Value};
 
 use crate::error::Result;
 use crate::screening::{
-    ListChange, ListInfo, ListVersion, NewListEntry, PartyRow, PartyState, RescreenFigures, ResultDecision,
-    ResultFilter, ResultRow, ResultStatus, ScreenedParty, ScreeningSummary, StoredEntry,
+    BulkOutcome, DecisionItem, ListChange, ListInfo, ListVersion, NewListEntry, PartyRow, PartyState, RescreenFigures,
+    ResultDecision, ResultFilter, ResultRow, ResultStatus, ScreenedParty, ScreeningSummary, StoredEntry,
+    VocabularyChange, VocabularyEntry, VocabularyVersion,
 };
 use crate::types::{
     AggRow, AuditFilter, AuditSeals, AuditStatus, Backend, GroupBy, ImportRecord, KeyRow, ListQuery, NewImport,
@@ -37,6 +38,7 @@ pub trait Store:
     + DataStore
     + WorkStore
     + LifecycleStore
+    + VocabularyStore
     + Send
     + Sync
 {
@@ -385,6 +387,20 @@ pub trait ScreeningResultStore: Send + Sync {
         reason: &str,
         meta: &WriteMeta,
     ) -> Result<ResultRow>;
+
+    /// One decision with one reason for several open results of one party
+    /// (the same record and field), all or nothing: every result must be
+    /// inside `scope`, open and still at the version given, else nothing is
+    /// written and the first one in the way is named. Each result is
+    /// updated and audited on its own, in one transaction.
+    async fn decide_results(
+        &self,
+        items: &[DecisionItem],
+        decision: ResultDecision,
+        reason: &str,
+        scope: Scope,
+        meta: &WriteMeta,
+    ) -> Result<BulkOutcome>;
 }
 
 /// Screening lists and results together (the name the application knew).
@@ -479,6 +495,26 @@ pub trait DataStore: Send + Sync {
         valid_until: &str,
         meta: &WriteMeta,
     ) -> Result<DataExport>;
+}
+
+/// The bureau's own screening vocabulary (issue 13), versioned.
+#[async_trait]
+pub trait VocabularyStore: Send + Sync {
+    /// The bureau's own vocabulary: its current version number (0 before
+    /// the first change) and current entries, by word.
+    async fn vocabulary(&self) -> Result<(i64, Vec<VocabularyEntry>)>;
+
+    /// The vocabulary's versions (its changes), newest first, at most `limit`.
+    async fn vocabulary_versions(&self, limit: u32) -> Result<Vec<VocabularyVersion>>;
+
+    /// Adds, edits or removes one entry: a new version, audited, in one
+    /// transaction that also raises the list generation (every process
+    /// rebuilds its indexes) and marks every active record of the followed
+    /// kinds in the outbox (every party is screened again). An addition of
+    /// a word already there is `Duplicate { field: "word" }`; an edit or
+    /// removal of a word not there is `NotFound`; an edit changing nothing
+    /// is `NoChange`.
+    async fn change_vocabulary(&self, change: &VocabularyChange, meta: &WriteMeta) -> Result<VocabularyVersion>;
 }
 
 /// The outbox of follow-up work (issue 11): records written whose

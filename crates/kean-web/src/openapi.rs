@@ -741,10 +741,65 @@ fn screening_paths(paths: &mut serde_json::Map<String, J>, err: &dyn Fn(&str) ->
             "decision": { "type": "string", "enum": ["confirm", "dismiss"] }, "reason": { "type": "string", "minLength": 2, "maxLength": 500 },
             "version": { "type": "integer", "description": "the result's version as read (required); a stale one is refused" } } } } } },
         "responses": { "200": ok("decided", &result), "403": err("forbidden"), "404": err("not found"), "409": err("changed meanwhile or lapsed"), "422": err("invalid decision or reason") } } }));
+    paths.insert("/api/v1/screening/decisions".into(), json!({ "post": { "tags": [tag],
+        "summary": "One decision with one reason for several open results of one party (the same record and field), all or nothing: if one result is not visible, not open, changed since it was read or about another party, nothing is written and the error names it. Each result is decided and audited on its own; the same permission as one decision",
+        "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["results", "decision", "reason"], "properties": {
+            "results": { "type": "array", "minItems": 1, "maxItems": kean_app::MAX_BULK_DECISION, "items": { "type": "object", "required": ["id", "version"], "properties": {
+                "id": id_schema(), "version": { "type": "integer", "description": "the result's version as read; a stale one is refused" } } } },
+            "decision": { "type": "string", "enum": ["confirm", "dismiss"] }, "reason": { "type": "string", "minLength": 2, "maxLength": 500 } } } } } },
+        "responses": { "200": ok("every result decided", &json!({ "type": "object", "required": ["items"], "properties": { "items": { "type": "array", "items": result } } })),
+            "400": err("unreadable body"), "403": err("forbidden"), "404": err("a result is not visible (named); nothing written"),
+            "409": err("a result is not open or changed meanwhile (named); nothing written"), "422": err("invalid decision or reason, no results, a result given twice, or results of different parties") } } }));
+    let vversion = json!({ "type": "object", "required": ["version_no", "action", "word", "english", "previous", "note", "rescreen_marked", "changed_at", "changed_by"], "properties": {
+        "version_no": { "type": "integer" }, "action": { "type": "string", "enum": ["add", "edit", "remove"] }, "word": { "type": "string" },
+        "english": { "type": ["string", "null"], "description": "after the change (null for a removal)" },
+        "previous": { "type": ["string", "null"], "description": "before the change (null for an addition)" },
+        "note": { "type": "string" }, "rescreen_marked": { "type": "integer", "description": "records marked to be screened again" },
+        "changed_at": { "type": "string" }, "changed_by": { "type": "string" } } });
+    paths.insert("/api/v1/screening/vocabulary".into(), json!({ "get": { "tags": [tag],
+        "summary": "The bureau's own screening vocabulary (Chinese words and their English, merged with the vocabulary kean ships): its version, entries and latest changes (as for viewing the lists)",
+        "responses": { "200": ok("the vocabulary", &json!({ "type": "object", "required": ["version", "builtin_entries", "entries", "versions"], "properties": {
+                "version": { "type": "integer", "description": "0 before the first change" }, "builtin_entries": { "type": "integer" },
+                "entries": { "type": "array", "items": { "type": "object", "required": ["word", "english", "note", "since_version"], "properties": {
+                    "word": { "type": "string" }, "english": { "type": "string" }, "note": { "type": "string" }, "since_version": { "type": "integer" } } } },
+                "versions": { "type": "array", "items": vversion.clone() } } })),
+            "403": err("forbidden") } } }));
+    paths.insert("/api/v1/screening/vocabulary/changes".into(), json!({ "post": { "tags": [tag],
+        "summary": "Add, edit or remove one entry of the bureau's vocabulary (the bureau administrator): a new version, audited (vocabulary_add / _edit / _remove); every process rebuilds its indexes with it and every registered party is screened again (marked in the outbox in the same transaction). A bad entry is refused naming what is wrong",
+        "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["action", "word"], "properties": {
+            "action": { "type": "string", "enum": ["add", "edit", "remove"] },
+            "word": { "type": "string", "minLength": 1, "maxLength": 20, "description": "the Chinese word (Han characters)" },
+            "english": { "type": "string", "maxLength": 200, "description": "its English in the vocabulary notation: lower-case words separated by spaces, a|b alternatives, ?a optional, a leading ^ a place, @co/@ltd/@group a legal form (not for remove)" },
+            "note": { "type": "string", "maxLength": 200 } } } } } },
+        "responses": { "201": ok("the new version", &vversion),
+            "400": err("unreadable body"), "403": err("forbidden"), "404": err("edit or remove of a word not in the vocabulary"),
+            "409": err("add of a word already there, or an edit changing nothing"), "422": err("a bad entry (the error names what is wrong)") } } }));
+    paths.insert("/api/v1/screening/search".into(), json!({ "get": { "tags": [tag],
+        "summary": "查询名单条目: the entries of the loaded lists whose names match a name in either script, scored and explained by the same engine that screens the registry (reviewers and administrators, as for viewing the lists); best first, at most 50",
+        "parameters": [
+            { "name": "q", "in": "query", "required": true, "schema": { "type": "string", "minLength": 1, "maxLength": 200 }, "description": "the name, in Chinese or a Latin script" },
+            { "name": "type", "in": "query", "schema": { "type": "string", "enum": ["", "organization", "person", "unknown"] } },
+            { "name": "list_id", "in": "query", "schema": id_schema() },
+            { "name": "min_score", "in": "query", "schema": { "type": "number", "minimum": 0.3, "maximum": 1.0 }, "description": "lowest score shown (default 0.5; screening reports from 0.7)" }],
+        "responses": { "200": ok("the entries found", &json!({ "type": "object", "required": ["items", "threshold"], "properties": {
+                "threshold": { "type": "number", "description": "the score from which screening reports a match" },
+                "items": { "type": "array", "items": { "type": "object", "required": ["list_id", "list", "entry", "matched_name", "score", "reported", "explanation", "explanation_zh", "explanation_detail"], "properties": {
+                    "list_id": { "type": "integer" }, "list": { "type": "string" },
+                    "entry": { "type": "object", "description": "the stored entry version's id (GET /api/v1/screening/entries/{id}), the list's entry id and primary name" },
+                    "matched_name": { "type": "string" }, "score": { "type": "number" },
+                    "reported": { "type": "boolean", "description": "whether screening would report it (score at or above threshold)" },
+                    "explanation": { "type": "string" }, "explanation_zh": { "type": "string" },
+                    "explanation_detail": { "type": "object", "description": "the engine's structured explanation (token pairs with their method: translation, lexicon, pinyin …)" } } } } } })),
+            "400": err("bad parameter"), "403": err("forbidden"), "404": err("no such list"), "422": err("no name, a bad type or min_score") } } }));
     paths.insert(
         "/api/v1/screening/lists".into(),
-        json!({ "get": { "tags": [tag], "summary": "The lists and their current versions",
-        "responses": { "200": { "description": "lists" }, "403": err("forbidden") } } }),
+        json!({ "get": { "tags": [tag], "summary": "The lists and their current versions, each with its reach from Chinese (coverage): entries with a Chinese name, and entries without one that a Chinese name reaches through translation — the figures `kean screen` prints",
+        "responses": { "200": ok("lists", &json!({ "type": "object", "properties": { "items": { "type": "array", "items": { "type": "object", "properties": {
+            "id": { "type": "integer" }, "code": { "type": "string" }, "format": { "type": "string" }, "entries": { "type": "integer" },
+            "updated_at": { "type": "string" }, "current": { "type": ["object", "null"] },
+            "coverage": { "oneOf": [{ "type": "null" }, { "type": "object", "required": ["entries", "with_chinese_name", "through_translation"], "properties": {
+                "entries": { "type": "integer" }, "with_chinese_name": { "type": "integer" }, "through_translation": { "type": "integer" } } }] } } } } } })),
+            "403": err("forbidden") } } }),
     );
     paths.insert("/api/v1/screening/lists/import".into(), json!({ "post": { "tags": [tag],
         "summary": "Import a new version of a list (administrators): the file is the body; its format is detected from the content. Records the diff and re-screens every registered party",

@@ -351,6 +351,24 @@ pub fn parse_filter(q: &HashMap<String, String>, default_open: bool) -> Result<R
     Ok(f)
 }
 
+/// The entity types a list search may name (the query's type hint).
+pub fn search_type(v: Option<&str>) -> Result<kean_screen::EntityType, AppError> {
+    use kean_screen::EntityType as T;
+    match v.map(str::trim).unwrap_or("") {
+        "" | "unknown" => Ok(T::Unknown),
+        "organization" => Ok(T::Organization),
+        "person" => Ok(T::Person),
+        other => Err(AppError::field(
+            ErrorCode::ValidationFailed,
+            FieldError::new(
+                "type",
+                format!("类型“{other}”无效，应为 organization、person 或留空"),
+                format!("type '{other}' is not one of organization, person or empty"),
+            ),
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -224,6 +224,8 @@ impl Chrome {
                 items: vec![
                     item(lang.t("menu.results"), "/screening".into()),
                     item(lang.t("menu.lists"), "/screening/lists".into()),
+                    item(lang.t("menu.list_search"), "/screening/search".into()),
+                    item(lang.t("menu.vocabulary"), "/screening/vocabulary".into()),
                 ],
             });
         }

@@ -23,6 +23,13 @@
       f.submit();
     }
   });
+  // A checkbox ticking every box of its group (a party's open results).
+  document.addEventListener('change', function (ev) {
+    var all = ev.target.closest && ev.target.closest('[data-check-all]');
+    if (!all) { return; }
+    var group = all.getAttribute('data-check-all');
+    document.querySelectorAll('input[data-group="' + group + '"]').forEach(function (c) { c.checked = all.checked; });
+  });
   document.addEventListener('submit', function (ev) {
     var f = ev.target;
     var msg = f.getAttribute && f.getAttribute('data-confirm');

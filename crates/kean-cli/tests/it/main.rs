@@ -26,4 +26,6 @@ mod processes;
 mod registry;
 mod reliability;
 mod screening;
+mod screening_review;
 mod search;
+mod vocabulary;

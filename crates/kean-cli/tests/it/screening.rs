@@ -17,7 +17,7 @@ W1,Lockheed Martin Corporation,Lockheed Martin Corp.,organization,US,\n\
 W2,\"Huawei Technologies Co., Ltd.\",,organization,CN,\n\
 W4,Acme Drone Systems Inc.,,organization,US,\n";
 
-async fn import_list(api: &Api, file: &str, body: &str) -> (u16, Value) {
+pub(crate) async fn import_list(api: &Api, file: &str, body: &str) -> (u16, Value) {
     let r = api
         .http
         .post(format!(
@@ -34,19 +34,19 @@ async fn import_list(api: &Api, file: &str, body: &str) -> (u16, Value) {
 }
 
 /// A decision on a result through the API.
-async fn decide(api: &Api, result: i64, body: Value) -> (u16, Value) {
+pub(crate) async fn decide(api: &Api, result: i64, body: Value) -> (u16, Value) {
     api.post(&format!("/api/v1/screening/results/{result}/decision"), body)
         .await
 }
 
 /// The results of one party, as the API shows them on its record.
-async fn party(api: &Api, slug: &str, id: i64) -> Value {
+pub(crate) async fn party(api: &Api, slug: &str, id: i64) -> Value {
     let (st, v) = api.get(&format!("/api/v1/screening/parties/{slug}/{id}")).await;
     assert_eq!(st, 200, "{v}");
     v
 }
 
-fn with_status<'a>(v: &'a Value, status: &str) -> Vec<&'a Value> {
+pub(crate) fn with_status<'a>(v: &'a Value, status: &str) -> Vec<&'a Value> {
     v["results"]
         .as_array()
         .unwrap()
@@ -578,7 +578,8 @@ async fn screening_pages(s: Server) {
         .await;
     assert_eq!(st, 303);
     let loc = loc.unwrap();
-    assert!(loc.starts_with("/screening?status=open"), "{loc}");
+    // Back to the party's results, not to the top of the list.
+    assert_eq!(loc, format!("/screening/parties/tech-contracts/{}?decided=1", c.id));
     let (_, html) = reviewer.get(&loc).await;
     assert!(html.contains("已保存核查结论"), "{html}");
     // Flash lines are built from numbers, never from text in the address.
@@ -620,6 +621,16 @@ async fn real_lists_screen_the_demo_city(s: Server) {
     codes.sort();
     assert_eq!(codes.len(), 4, "{codes:?}");
     assert!(codes.iter().any(|(c, n)| c == "OFAC-SDN" && *n == 14_965), "{codes:?}");
+    // Each list's coverage from Chinese is what `kean screen` prints for its
+    // file: the same function over the same entries.
+    for l in lists["items"].as_array().unwrap() {
+        let file = l["current"]["file_name"].as_str().unwrap();
+        let parsed = kean_app::read_list(&std::fs::read(dir.join(file)).unwrap(), file).unwrap();
+        let want = kean_screen::coverage(&parsed);
+        assert_eq!(l["coverage"]["entries"], want.entries, "{l}");
+        assert_eq!(l["coverage"]["with_chinese_name"], want.with_chinese_name, "{l}");
+        assert_eq!(l["coverage"]["through_translation"], want.through_translation, "{l}");
+    }
     let (_, results) = api.get("/api/v1/screening/results?status=open&page_size=200").await;
     let items = results["items"].as_array().unwrap();
     let found = |name: &str, list: &str| items.iter().any(|h| h["party"]["name"] == name && h["list"] == list);

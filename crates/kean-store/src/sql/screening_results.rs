@@ -14,7 +14,8 @@ use super::write_tx::draft;
 use crate::decide::{Party, decide, entries_to_check};
 use crate::error::{Result, StoreError};
 use crate::screening::{
-    PartyRow, PartyState, ResultDecision, ResultFilter, ResultRow, ResultStatus, ScreenedParty, ScreeningSummary, lapse,
+    BulkOutcome, BulkRefusal, DecisionItem, PartyRow, PartyState, ResultDecision, ResultFilter, ResultRow,
+    ResultStatus, ScreenedParty, ScreeningSummary, lapse,
 };
 use crate::traits::ScreeningResultStore;
 use crate::types::{Backend, Page, WriteMeta};
@@ -586,5 +587,106 @@ impl ScreeningResultStore for SqlStore {
         tx.audit(d);
         tx.commit().await?;
         Ok(after)
+    }
+
+    async fn decide_results(
+        &self,
+        items: &[DecisionItem],
+        decision: ResultDecision,
+        reason: &str,
+        scope: Scope,
+        meta: &WriteMeta,
+    ) -> Result<BulkOutcome> {
+        let mut tx = self.write_tx().await?;
+        let status = match decision {
+            ResultDecision::Confirm => ResultStatus::Confirmed,
+            ResultDecision::Dismiss => ResultStatus::Dismissed,
+        };
+        let ids: Vec<i64> = items.iter().map(|i| i.id).collect();
+        let mut first: Option<ResultRow> = None;
+        let mut decided = Vec::with_capacity(items.len());
+        for item in items {
+            let refused = |why: BulkRefusal| Ok(BulkOutcome::Refused(why));
+            // Read inside the scope: a result the reviewer may not see is
+            // "not found", like on its own.
+            let Some(before) = fetch_result(&mut tx, item.id, Some(scope)).await? else {
+                tx.rollback().await?;
+                return refused(BulkRefusal::NotFound { id: item.id });
+            };
+            if let Some(f) = &first
+                && (f.party_kind, f.party_id, &f.party_field)
+                    != (before.party_kind, before.party_id, &before.party_field)
+            {
+                tx.rollback().await?;
+                return refused(BulkRefusal::OtherParty {
+                    id: item.id,
+                    first: f.id,
+                });
+            }
+            if before.status != ResultStatus::Open {
+                tx.rollback().await?;
+                return refused(BulkRefusal::NotOpen {
+                    id: item.id,
+                    status: before.status,
+                });
+            }
+            if before.version != item.version {
+                tx.rollback().await?;
+                return refused(BulkRefusal::Changed {
+                    id: item.id,
+                    expected: item.version,
+                    actual: before.version,
+                });
+            }
+            let done = q(
+                "UPDATE screening_results SET status = $1, decision = $1, reason = $2, decided_by = $3, decided_at = $4, \
+                 updated_at = $4, version = version + 1 WHERE id = $5 AND version = $6 AND status = 'open'"
+                    .into(),
+                vec![
+                    Arg::Text(Some(status.code().to_string())),
+                    Arg::Text(Some(reason.to_string())),
+                    Arg::Text(Some(meta.actor.clone())),
+                    Arg::Text(Some(meta.at.clone())),
+                    Arg::Int(Some(item.id)),
+                    Arg::Int(Some(before.version)),
+                ],
+            )
+            .execute(&mut *tx)
+            .await?;
+            if done.rows_affected() != 1 {
+                // Changed between the read and the write (another process).
+                tx.rollback().await?;
+                return refused(BulkRefusal::Changed {
+                    id: item.id,
+                    expected: item.version,
+                    actual: before.version + 1,
+                });
+            }
+            let after = fetch_result(&mut tx, item.id, None)
+                .await?
+                .ok_or(StoreError::NotFound)?;
+            // Each result is audited on its own; the record names the
+            // results decided together.
+            let mut d = draft(
+                meta,
+                match decision {
+                    ResultDecision::Confirm => "confirm",
+                    ResultDecision::Dismiss => "dismiss",
+                },
+                "screening-results",
+                Some(item.id),
+            );
+            let mut after_json = result_json(&after);
+            after_json["decided_together"] = serde_json::json!(ids);
+            d.before = Some(result_json(&before));
+            d.after = Some(after_json);
+            tx.audit(d);
+            if first.is_none() {
+                first = Some(before);
+            }
+            decided.push(after);
+        }
+        tx.commit().await?;
+        Ok(BulkOutcome::Decided(decided))
     }
 }

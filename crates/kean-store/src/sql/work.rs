@@ -49,6 +49,35 @@ pub(crate) async fn mark(store: &SqlStore, tx: &mut WriteTx<'_>, kind: Kind, ids
     Ok(())
 }
 
+/// Marks every active record of every followed kind as written at `at`
+/// (a change every party's screening depends on: the bureau's vocabulary),
+/// in the caller's transaction, one statement per kind. Returns how many.
+pub(crate) async fn mark_all(store: &SqlStore, tx: &mut WriteTx<'_>, at: &str) -> Result<i64> {
+    let mut kinds: Vec<Kind> = Kind::ALL.into_iter().filter(|k| store.follows(*k)).collect();
+    kinds.sort_by_key(|k| k.table());
+    let mut marked = 0;
+    for kind in kinds {
+        // (SQLite reads ON CONFLICT after a SELECT only when the SELECT has a WHERE.)
+        marked += q(
+            format!(
+                "INSERT INTO pending_work (kind, record_id, written_at, claimed_until, attempts) \
+                 SELECT $1, id, $2, NULL, 0 FROM {} WHERE archived = 0 \
+                 ON CONFLICT (kind, record_id) DO UPDATE SET written_at = excluded.written_at, \
+                 claimed_until = NULL, attempts = 0, last_error = NULL",
+                kind.table()
+            ),
+            vec![
+                Arg::Text(Some(kind.table().to_string())),
+                Arg::Text(Some(at.to_string())),
+            ],
+        )
+        .execute(&mut **tx)
+        .await?
+        .rows_affected() as i64;
+    }
+    Ok(marked)
+}
+
 fn kind_of(table: &str) -> Result<Kind> {
     Kind::ALL
         .into_iter()

@@ -24,6 +24,10 @@ pub fn routes() -> Router<AppState> {
         .route("/screening/results", get(api_results))
         .route("/screening/results/{id}", get(api_result))
         .route("/screening/results/{id}/decision", post(api_decide))
+        .route("/screening/decisions", post(api_decide_many))
+        .route("/screening/search", get(api_search))
+        .route("/screening/vocabulary", get(api_vocabulary))
+        .route("/screening/vocabulary/changes", post(api_vocabulary_change))
         .route("/screening/lists", get(api_lists))
         .route("/screening/lists/{id}/versions", get(api_versions))
         .route(
@@ -113,40 +117,163 @@ struct DecisionBody {
 
 async fn api_decide(u: ApiUser, Path(id): Path<String>, body: Result<Json<DecisionBody>, JsonRejection>) -> ApiResult {
     let id = parse_id(&id)?;
-    let Json(b) = match body {
-        Ok(b) => b,
-        Err(e) => {
-            return Err(ApiError(AppError::new(
-                ErrorCode::BadRequest,
-                format!("请求体无效：{}", e.body_text()),
-                format!("bad request body: {}", e.body_text()),
-            )));
-        }
-    };
-    let decision = match b.decision.as_str() {
-        "confirm" => ResultDecision::Confirm,
-        "dismiss" => ResultDecision::Dismiss,
-        other => {
-            return Err(ApiError(AppError::field(
-                ErrorCode::ValidationFailed,
-                FieldError::new(
-                    "decision",
-                    format!("核查结论“{other}”无效，应为 confirm 或 dismiss"),
-                    format!("decision '{other}' is not one of confirm, dismiss"),
-                ),
-            )));
-        }
-    };
+    let Json(b) = body.map_err(|e| bad_body(&e))?;
+    let decision = decision_of(&b.decision)?;
     let h = u.access.decide_result(id, decision, &b.reason, Some(b.version)).await?;
     Ok(Json(result_json(&h)).into_response())
 }
 
+#[derive(serde::Deserialize)]
+struct DecisionItemBody {
+    id: i64,
+    /// The result's version as read.
+    version: i64,
+}
+
+#[derive(serde::Deserialize)]
+struct DecisionsBody {
+    results: Vec<DecisionItemBody>,
+    decision: String,
+    #[serde(default)]
+    reason: String,
+}
+
+fn decision_of(d: &str) -> Result<ResultDecision, ApiError> {
+    match d {
+        "confirm" => Ok(ResultDecision::Confirm),
+        "dismiss" => Ok(ResultDecision::Dismiss),
+        other => Err(ApiError(AppError::field(
+            ErrorCode::ValidationFailed,
+            FieldError::new(
+                "decision",
+                format!("核查结论“{other}”无效，应为 confirm 或 dismiss"),
+                format!("decision '{other}' is not one of confirm, dismiss"),
+            ),
+        ))),
+    }
+}
+
+fn bad_body(e: &JsonRejection) -> ApiError {
+    ApiError(AppError::new(
+        ErrorCode::BadRequest,
+        format!("请求体无效：{}", e.body_text()),
+        format!("bad request body: {}", e.body_text()),
+    ))
+}
+
+/// `POST /api/v1/screening/decisions`: one decision with one reason for
+/// several open results of one party, all or nothing; each result is
+/// decided and audited on its own.
+async fn api_decide_many(u: ApiUser, body: Result<Json<DecisionsBody>, JsonRejection>) -> ApiResult {
+    let Json(b) = body.map_err(|e| bad_body(&e))?;
+    let decision = decision_of(&b.decision)?;
+    let items: Vec<kean_app::DecisionItem> = b
+        .results
+        .iter()
+        .map(|i| kean_app::DecisionItem {
+            id: i.id,
+            version: i.version,
+        })
+        .collect();
+    let rows = u.access.decide_results(&items, decision, &b.reason).await?;
+    Ok(Json(json!({ "items": rows.iter().map(result_json).collect::<Vec<_>>() })).into_response())
+}
+
+/// `GET /api/v1/screening/search?q=…[&type=…][&list_id=…][&min_score=…]`
+/// (查询名单条目): entries of the loaded lists matching a name, with why.
+async fn api_search(u: ApiUser, Query(q): Query<HashMap<String, String>>) -> ApiResult {
+    let name = q.get("q").cloned().unwrap_or_default();
+    let entity_type = crate::params::search_type(q.get("type").map(String::as_str))?;
+    let list_id = match q.get("list_id").filter(|s| !s.is_empty()) {
+        Some(l) => Some(parse_id(l)?),
+        None => None,
+    };
+    let min_score = match q.get("min_score").filter(|s| !s.is_empty()) {
+        Some(m) => Some(m.parse::<f64>().ok().filter(|m| m.is_finite()).ok_or_else(|| {
+            ApiError(AppError::field(
+                ErrorCode::ValidationFailed,
+                FieldError::new("min_score", "最低相似度应为数字", "min_score must be a number"),
+            ))
+        })?),
+        None => None,
+    };
+    let hits = u.access.search_entries(&name, entity_type, list_id, min_score).await?;
+    Ok(Json(json!({
+        "items": hits.iter().map(|h| json!({
+            "list_id": h.list_id, "list": h.list_code,
+            "entry": { "id": h.entry_id, "key": h.entry_key, "name": h.entry_name },
+            "matched_name": h.matched_name, "score": h.score, "reported": h.reported,
+            "explanation": h.explanation.summary(),
+            "explanation_zh": h.explanation.render(kean_screen::Lang::Zh),
+            "explanation_detail": h.explanation,
+        })).collect::<Vec<_>>(),
+        "threshold": kean_app::THRESHOLD,
+    }))
+    .into_response())
+}
+
+fn vocabulary_version_json(v: &kean_app::VocabularyVersion) -> J {
+    json!({
+        "version_no": v.version_no, "action": v.action, "word": v.word, "english": v.english,
+        "previous": v.previous, "note": v.note, "rescreen_marked": v.rescreen_marked,
+        "changed_at": v.changed_at, "changed_by": v.changed_by,
+    })
+}
+
+/// `GET /api/v1/screening/vocabulary`: the bureau's own vocabulary.
+async fn api_vocabulary(u: ApiUser) -> ApiResult {
+    let v = u.access.vocabulary().await?;
+    Ok(Json(json!({
+        "version": v.version,
+        "builtin_entries": v.builtin_entries,
+        "entries": v.entries.iter().map(|e| json!({
+            "word": e.word, "english": e.english, "note": e.note, "since_version": e.added_version,
+        })).collect::<Vec<_>>(),
+        "versions": v.versions.iter().map(vocabulary_version_json).collect::<Vec<_>>(),
+    }))
+    .into_response())
+}
+
+#[derive(serde::Deserialize)]
+struct VocabularyChangeBody {
+    action: String,
+    word: String,
+    #[serde(default)]
+    english: String,
+    #[serde(default)]
+    note: String,
+}
+
+/// `POST /api/v1/screening/vocabulary/changes`: add, edit or remove one
+/// entry (the bureau administrator); a new version, audited, after which
+/// every party is screened again.
+async fn api_vocabulary_change(u: ApiUser, body: Result<Json<VocabularyChangeBody>, JsonRejection>) -> ApiResult {
+    let Json(b) = body.map_err(|e| bad_body(&e))?;
+    let Some(action) = kean_app::VocabularyAction::parse(&b.action) else {
+        return Err(ApiError(AppError::field(
+            ErrorCode::ValidationFailed,
+            FieldError::new(
+                "action",
+                format!("修改类型“{}”无效，应为 add、edit 或 remove", b.action),
+                format!("action '{}' is not one of add, edit, remove", b.action),
+            ),
+        )));
+    };
+    let v = u.access.change_vocabulary(action, &b.word, &b.english, &b.note).await?;
+    Ok((StatusCode::CREATED, Json(vocabulary_version_json(&v))).into_response())
+}
+
 async fn api_lists(u: ApiUser) -> ApiResult {
     let ls = u.access.restricted_lists().await?;
+    let coverage = u.access.list_coverage().await?;
     Ok(Json(json!({
         "items": ls.iter().map(|l| json!({
             "id": l.id, "code": l.code, "format": l.format, "entries": l.entry_count,
             "updated_at": l.updated_at, "current": l.current.as_ref().map(version_json),
+            "coverage": coverage.get(&l.id).map(|c| json!({
+                "entries": c.entries, "with_chinese_name": c.with_chinese_name,
+                "through_translation": c.through_translation,
+            })),
         })).collect::<Vec<_>>()
     }))
     .into_response())

@@ -460,8 +460,6 @@ struct ReviewPage {
     decisions: Vec<Opt>,
     links: Vec<LinkRow>,
     errors: Vec<String>,
-    /// What was typed, kept after a refusal.
-    typed: HashMap<String, String>,
     checklist_title: String,
     checklist: Vec<ChecklistSection>,
     score: String,
@@ -593,7 +591,6 @@ async fn review_page(
         typed_conditions: typed.get("conditions").cloned().unwrap_or_default(),
         typed_note: typed.get("note").cloned().unwrap_or_default(),
         errors,
-        typed,
     };
     let status = err
         .map(|(e, _)| StatusCode::from_u16(e.code.http_status()).unwrap_or(StatusCode::BAD_REQUEST))

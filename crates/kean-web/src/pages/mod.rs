@@ -128,4 +128,11 @@ pub fn router() -> Router<AppState> {
         .route("/reviews/{id}/licence", post(lifecycle::licence))
         .route("/dictionaries/{dictionary}", get(lifecycle::dictionary))
         .route("/dictionaries/{dictionary}/import", post(lifecycle::import_dictionary))
+        .route("/screening/search", get(screening::search_page))
+        .route(
+            "/screening/vocabulary",
+            get(screening::vocabulary_page).post(screening::vocabulary_change),
+        )
+        .route("/screening/parties/{slug}/{id}", get(screening::party_page))
+        .route("/screening/parties/{slug}/{id}/decide", post(screening::party_decide))
 }

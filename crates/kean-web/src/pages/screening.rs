@@ -64,10 +64,19 @@ fn lapse_text(reason: &Option<String>, lang: Lang) -> String {
 
 // ---------------------------------------------------------------- results list
 
+/// The page of one record's screening results, where several are decided at once.
+fn party_results_href(kind: Kind, id: i64) -> String {
+    format!("/screening/parties/{}/{}", kind.slug(), id)
+}
+
 pub struct ResultView {
     pub id: i64,
+    /// The result's version (a decision carries the one the reviewer read).
+    pub version: i64,
     pub party: String,
     pub party_href: String,
+    /// The page of all the party's results (several decided at once).
+    pub party_results_href: String,
     pub party_kind: String,
     pub field: String,
     pub list: String,
@@ -86,8 +95,10 @@ pub struct ResultView {
 fn result_view(h: &ResultRow, lang: Lang) -> ResultView {
     ResultView {
         id: h.id,
+        version: h.version,
         party: h.party_name.clone(),
         party_href: format!("/registry/{}/{}", h.party_kind.slug(), h.party_id),
+        party_results_href: party_results_href(h.party_kind, h.party_id),
         party_kind: h.party_kind.label(lang.zh()).to_string(),
         field: field_label(h.party_kind, &h.party_field, lang),
         list: h.list_code.clone(),
@@ -466,7 +477,10 @@ pub async fn decide(Path(id): Path<String>, f: WebForm) -> PageResult {
         ));
     };
     match u.access.decide_result(id, decision, &reason, Some(version)).await {
-        Ok(_) => Ok(Redirect::to("/screening?status=open&decided=1").into_response()),
+        // Back to the party's results, not to the top of the list.
+        Ok(h) => {
+            Ok(Redirect::to(&format!("{}?decided=1", party_results_href(h.party_kind, h.party_id))).into_response())
+        }
         Err(e) if e.code == ErrorCode::NotFound || e.code == ErrorCode::Forbidden => Err(PageError::page(u, e)),
         Err(e) => result_page(u, id, Some((e, reason))).await,
     }
@@ -484,6 +498,10 @@ pub struct ListView {
     pub imported_at: String,
     pub imported_by: String,
     pub file: String,
+    /// Entries with a Chinese name, and entries a Chinese name reaches
+    /// through translation (empty when not known).
+    pub with_chinese: String,
+    pub translated: String,
 }
 
 fn list_view(l: &ListInfo) -> ListView {
@@ -500,6 +518,8 @@ fn list_view(l: &ListInfo) -> ListView {
             .map_or(String::new(), |v| display_time(&v.imported_at)),
         imported_by: l.current.as_ref().map_or(String::new(), |v| v.imported_by.clone()),
         file: l.current.as_ref().map_or(String::new(), |v| v.file_name.clone()),
+        with_chinese: String::new(),
+        translated: String::new(),
     }
 }
 
@@ -532,9 +552,21 @@ async fn lists_page_with(u: &WebUser, flash: Option<String>, error: Option<AppEr
         }
         m
     });
+    // The coverage comes from the loaded index (the figures `kean screen` prints).
+    let coverage = u.access.list_coverage().await.or_page(u)?;
     let p = ListsPage {
         c,
-        lists: lists.iter().map(list_view).collect(),
+        lists: lists
+            .iter()
+            .map(|l| {
+                let mut v = list_view(l);
+                if let Some(c) = coverage.get(&l.id) {
+                    v.with_chinese = c.with_chinese_name.to_string();
+                    v.translated = c.through_translation.to_string();
+                }
+                v
+            })
+            .collect(),
         can_manage: u.access.may(Action::ManageLists, None),
         can_rescreen: u.access.may(Action::DecideScreening, None),
         error,
@@ -725,6 +757,8 @@ pub async fn version_page(u: WebUser, Path(id): Path<String>, Query(q): Query<Ha
 
 /// The screening panel on a record's page.
 pub struct PartyPanel {
+    /// The page of the record's results (several decided at once).
+    pub party_href: String,
     pub screened: Vec<(String, String)>,
     pub results: Vec<ResultView>,
     pub open: usize,
@@ -734,6 +768,7 @@ pub struct PartyPanel {
 pub async fn party_panel(u: &WebUser, kind: Kind, id: i64) -> Option<PartyPanel> {
     let s = u.access.party_screening(kind, id).await.ok().flatten()?;
     Some(PartyPanel {
+        party_href: party_results_href(kind, id),
         screened: s
             .states
             .iter()
@@ -744,4 +779,480 @@ pub async fn party_panel(u: &WebUser, kind: Kind, id: i64) -> Option<PartyPanel>
         open_text: fill(u.lang.t("scr.open_n"), &[s.open_count().to_string()]),
         results: s.results.iter().map(|h| result_view(h, u.lang)).collect(),
     })
+}
+
+// ---------------------------------------------------------------- one party's results
+
+/// The results of one screened party (a record's field), several of which
+/// a reviewer decides at once.
+pub struct PartyGroup {
+    pub field: String,
+    pub field_label: String,
+    /// The name screened.
+    pub name: String,
+    pub screened_at: String,
+    pub results: Vec<ResultView>,
+    pub open: usize,
+    /// The error of this group's last decision, and what was ticked and typed.
+    pub error: Option<String>,
+    pub checked: Vec<i64>,
+    pub reason_input: String,
+}
+
+impl PartyGroup {
+    /// Whether the result was ticked in the form shown again.
+    pub fn picked(&self, id: &i64) -> bool {
+        self.checked.contains(id)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "screening_party.html")]
+struct PartyPage {
+    c: Chrome,
+    heading: String,
+    kind_label: String,
+    record_href: String,
+    action: String,
+    groups: Vec<PartyGroup>,
+    can_decide: bool,
+}
+
+/// What a decision form sent back, to show again with its error.
+struct Attempt {
+    field: String,
+    error: AppError,
+    checked: Vec<i64>,
+    reason: String,
+}
+
+fn party_path(slug: &str, id: &str, u: &WebUser) -> Result<(Kind, i64), PageError> {
+    let Some(kind) = Kind::from_slug(slug).filter(|k| kean_app::screens(*k)) else {
+        return Err(PageError::page(u, AppError::not_found()));
+    };
+    Ok((kind, parse_id(id).or_page(u)?))
+}
+
+async fn party_page_with(
+    u: &WebUser,
+    kind: Kind,
+    id: i64,
+    flash: Option<String>,
+    attempt: Option<Attempt>,
+) -> PageResult {
+    let lang = u.lang;
+    u.access.check(Action::ReadScreening, None).or_page(u)?;
+    let (rec, _) = u.access.get(kind, id).await.or_page(u)?;
+    let Some(s) = u.access.party_screening(kind, id).await.or_page(u)? else {
+        return Err(PageError::page(u, AppError::not_found()));
+    };
+    let mut groups: Vec<PartyGroup> = kean_app::PARTIES
+        .iter()
+        .filter(|p| p.kind == kind)
+        .map(|p| {
+            let state = s.states.iter().find(|st| st.field == p.field);
+            let results: Vec<ResultView> = s
+                .results
+                .iter()
+                .filter(|h| h.party_field == p.field)
+                .map(|h| result_view(h, lang))
+                .collect();
+            PartyGroup {
+                field: p.field.to_string(),
+                field_label: field_label(kind, p.field, lang),
+                name: state.map(|st| st.name.clone()).unwrap_or_default(),
+                screened_at: state.map(|st| display_time(&st.screened_at)).unwrap_or_default(),
+                open: results.iter().filter(|r| r.status_code == "open").count(),
+                results,
+                error: None,
+                checked: Vec::new(),
+                reason_input: String::new(),
+            }
+        })
+        .filter(|g| !g.name.is_empty() || !g.results.is_empty())
+        .collect();
+    let mut status = StatusCode::OK;
+    if let Some(a) = attempt
+        && let Some(g) = groups.iter_mut().find(|g| g.field == a.field)
+    {
+        status = StatusCode::from_u16(a.error.code.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
+        g.error = Some(if lang.zh() {
+            a.error.message_zh
+        } else {
+            a.error.message_en
+        });
+        g.checked = a.checked;
+        g.reason_input = a.reason;
+    }
+    let mut c = Chrome::new(&u.access, &u.csrf, lang, lang.t("scr.results_title"), "/screening");
+    c.flash = flash;
+    let p = PartyPage {
+        c,
+        heading: rec.fields.label(),
+        kind_label: kind.label(lang.zh()).to_string(),
+        record_href: format!("/registry/{}/{}", kind.slug(), id),
+        action: format!("{}/decide", party_results_href(kind, id)),
+        groups,
+        can_decide: u.access.may(Action::DecideScreening, None),
+    };
+    Ok(render(&p, status))
+}
+
+/// `GET /screening/parties/{slug}/{id}`: a record's screening results by
+/// party, with one decision form for each party's open results.
+pub async fn party_page(
+    u: WebUser,
+    Path((slug, id)): Path<(String, String)>,
+    Query(q): Query<HashMap<String, String>>,
+) -> PageResult {
+    let (kind, id) = party_path(&slug, &id, &u)?;
+    // The flash is built from a number, never from text in the address.
+    let flash = q
+        .get("decided")
+        .and_then(|n| n.parse::<usize>().ok())
+        .filter(|n| (1..=kean_app::MAX_BULK_DECISION).contains(n))
+        .map(|n| fill(u.lang.t("scr.decided_n"), &[n.to_string()]));
+    party_page_with(&u, kind, id, flash, None).await
+}
+
+fn decision_of(v: Option<&str>) -> Result<ResultDecision, AppError> {
+    match v {
+        Some("confirm") => Ok(ResultDecision::Confirm),
+        Some("dismiss") => Ok(ResultDecision::Dismiss),
+        other => Err(AppError::field(
+            ErrorCode::ValidationFailed,
+            FieldError::new(
+                "decision",
+                format!("核查结论“{}”无效，应为确认命中或排除误报", other.unwrap_or("")),
+                format!("decision '{}' is not one of confirm, dismiss", other.unwrap_or("")),
+            ),
+        )),
+    }
+}
+
+/// `POST /screening/parties/{slug}/{id}/decide`: one decision and reason
+/// for the ticked results (`pick_{result id}` = the version read), then
+/// back to the same party's results.
+pub async fn party_decide(Path((slug, id)): Path<(String, String)>, f: WebForm) -> PageResult {
+    let u = &f.user;
+    let (kind, id) = party_path(&slug, &id, u)?;
+    u.access.check(Action::DecideScreening, None).or_page(u)?;
+    let reason = f.form.get("reason").cloned().unwrap_or_default();
+    let field = f.form.get("field").cloned().unwrap_or_default();
+    let mut items = Vec::new();
+    for (k, v) in &f.form {
+        if let Some(rid) = k.strip_prefix("pick_") {
+            match (rid.parse::<i64>(), v.parse::<i64>()) {
+                (Ok(rid), Ok(version)) if rid > 0 => items.push(kean_app::DecisionItem { id: rid, version }),
+                _ => {
+                    return Err(PageError::page(
+                        u,
+                        AppError::new(ErrorCode::BadRequest, "表单内容无效", "the form is not valid"),
+                    ));
+                }
+            }
+        }
+    }
+    items.sort_by_key(|i| i.id);
+    let checked: Vec<i64> = items.iter().map(|i| i.id).collect();
+    let again = |error: AppError| Attempt {
+        field: field.clone(),
+        error,
+        checked: checked.clone(),
+        reason: reason.clone(),
+    };
+    let decision = match decision_of(f.form.get("decision").map(String::as_str)) {
+        Ok(d) => d,
+        Err(e) => return party_page_with(u, kind, id, None, Some(again(e))).await,
+    };
+    // Only this record's results, of the party the form is about: the
+    // results of a record never move to another, so this holds at the write.
+    let own = u.access.party_screening(kind, id).await.or_page(u)?.unwrap_or_default();
+    if let Some(stray) = items
+        .iter()
+        .find(|i| !own.results.iter().any(|h| h.id == i.id && h.party_field == field))
+    {
+        let e = AppError::field(
+            ErrorCode::ValidationFailed,
+            FieldError::new(
+                "results",
+                format!("筛查结果 {} 不属于该被筛查主体，未保存任何结论", stray.id),
+                format!("result {} is not one of this party's; nothing was decided", stray.id),
+            ),
+        );
+        return party_page_with(u, kind, id, None, Some(again(e))).await;
+    }
+    match u.access.decide_results(&items, decision, &reason).await {
+        Ok(done) => Ok(Redirect::to(&format!(
+            "{}?decided={}#party-{}",
+            party_results_href(kind, id),
+            done.len(),
+            field
+        ))
+        .into_response()),
+        Err(e) if e.code == ErrorCode::Forbidden => Err(PageError::page(u, e)),
+        Err(e) => party_page_with(u, kind, id, None, Some(again(e))).await,
+    }
+}
+
+// ---------------------------------------------------------------- list search
+
+pub struct HitView {
+    pub list: String,
+    pub entry_href: String,
+    pub entry_key: String,
+    pub entry_name: String,
+    pub matched_name: String,
+    pub score: String,
+    pub reported: bool,
+    pub explanation: String,
+}
+
+#[derive(Template)]
+#[template(path = "screening_search.html")]
+struct SearchPage {
+    c: Chrome,
+    keyword: String,
+    types: Vec<Opt>,
+    lists: Vec<Opt>,
+    searched: bool,
+    hits: Vec<HitView>,
+    error: Option<String>,
+    summary: String,
+    none_text: String,
+}
+
+/// `GET /screening/search?q=…&type=…&list_id=…` (查询名单条目): the loaded
+/// lists' entries matching a name in either script, with why they match.
+pub async fn search_page(u: WebUser, Query(q): Query<HashMap<String, String>>) -> PageResult {
+    let lang = u.lang;
+    let lists = u.access.restricted_lists().await.or_page(&u)?;
+    let keyword = q.get("q").map(|s| s.trim().to_string()).unwrap_or_default();
+    let type_code = q.get("type").cloned().unwrap_or_default();
+    let list_id = match q.get("list_id").map(String::as_str).filter(|s| !s.is_empty()) {
+        Some(l) => Some(parse_id(l).or_page(&u)?),
+        None => None,
+    };
+    let mut error = None;
+    let mut status = StatusCode::OK;
+    let mut hits = Vec::new();
+    let searched = !keyword.is_empty();
+    if searched {
+        let outcome = match crate::params::search_type(Some(&type_code)) {
+            Ok(t) => u.access.search_entries(&keyword, t, list_id, None).await,
+            Err(e) => Err(e),
+        };
+        match outcome {
+            Ok(h) => hits = h,
+            Err(e) if e.code == ErrorCode::Forbidden => return Err(PageError::page(&u, e)),
+            Err(e) => {
+                status = StatusCode::from_u16(e.code.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
+                error = Some(if lang.zh() { e.message_zh } else { e.message_en });
+            }
+        }
+    }
+    let zh = lang.zh();
+    let summary = if searched && error.is_none() {
+        fill(
+            lang.t("scr.search_summary"),
+            &[
+                hits.len().to_string(),
+                format!("{:.2}", kean_app::SEARCH_THRESHOLD),
+                hits.iter().filter(|h| h.reported).count().to_string(),
+                format!("{:.2}", kean_app::THRESHOLD),
+            ],
+        )
+    } else {
+        String::new()
+    };
+    let p = SearchPage {
+        c: Chrome::new(
+            &u.access,
+            &u.csrf,
+            lang,
+            lang.t("scr.search_title"),
+            "/screening/search",
+        ),
+        keyword,
+        types: ["organization", "person"]
+            .into_iter()
+            .map(|t| Opt {
+                value: t.into(),
+                label: lang.t(&format!("scr.type.{t}")).into(),
+                selected: t == type_code,
+            })
+            .collect(),
+        lists: lists
+            .iter()
+            .filter(|l| l.entry_count > 0)
+            .map(|l| Opt {
+                value: l.id.to_string(),
+                label: l.code.clone(),
+                selected: list_id == Some(l.id),
+            })
+            .collect(),
+        searched,
+        hits: hits
+            .iter()
+            .map(|h| HitView {
+                list: h.list_code.clone(),
+                entry_href: format!("/screening/entries/{}", h.entry_id),
+                entry_key: h.entry_key.clone(),
+                entry_name: h.entry_name.clone(),
+                matched_name: h.matched_name.clone(),
+                score: format!("{:.2}", h.score),
+                reported: h.reported,
+                explanation: h.explanation.render(if zh {
+                    kean_screen::Lang::Zh
+                } else {
+                    kean_screen::Lang::En
+                }),
+            })
+            .collect(),
+        error,
+        summary,
+        none_text: fill(
+            lang.t("scr.search_none"),
+            &[format!("{:.2}", kean_app::SEARCH_THRESHOLD)],
+        ),
+    };
+    Ok(render(&p, status))
+}
+
+// ---------------------------------------------------------------- the bureau's vocabulary
+
+pub struct VocabRow {
+    pub word: String,
+    pub english: String,
+    pub note: String,
+    pub since: i64,
+}
+
+pub struct VocabVersionView {
+    pub version_no: i64,
+    pub action: String,
+    pub word: String,
+    pub english: String,
+    pub previous: String,
+    pub note: String,
+    pub marked: i64,
+    pub changed_at: String,
+    pub changed_by: String,
+}
+
+#[derive(Template)]
+#[template(path = "screening_vocabulary.html")]
+struct VocabularyPage {
+    c: Chrome,
+    version: i64,
+    builtin: usize,
+    entries: Vec<VocabRow>,
+    versions: Vec<VocabVersionView>,
+    can_manage: bool,
+    error: Option<String>,
+    /// The add form's values, shown again with its error.
+    word_input: String,
+    english_input: String,
+    note_input: String,
+}
+
+async fn vocabulary_page_with(
+    u: &WebUser,
+    flash: Option<String>,
+    error: Option<(AppError, [String; 3])>,
+) -> PageResult {
+    let lang = u.lang;
+    let v = u.access.vocabulary().await.or_page(u)?;
+    let mut c = Chrome::new(
+        &u.access,
+        &u.csrf,
+        lang,
+        lang.t("scr.vocab_title"),
+        "/screening/vocabulary",
+    );
+    c.flash = flash;
+    let (status, error, inputs) = match error {
+        Some((e, inputs)) => (
+            StatusCode::from_u16(e.code.http_status()).unwrap_or(StatusCode::BAD_REQUEST),
+            Some(if lang.zh() { e.message_zh } else { e.message_en }),
+            inputs,
+        ),
+        None => (StatusCode::OK, None, Default::default()),
+    };
+    let [word_input, english_input, note_input] = inputs;
+    let p = VocabularyPage {
+        c,
+        version: v.version,
+        builtin: v.builtin_entries,
+        entries: v
+            .entries
+            .iter()
+            .map(|e| VocabRow {
+                word: e.word.clone(),
+                english: e.english.clone(),
+                note: e.note.clone(),
+                since: e.added_version,
+            })
+            .collect(),
+        versions: v
+            .versions
+            .iter()
+            .map(|x| VocabVersionView {
+                version_no: x.version_no,
+                action: lang.t(&format!("scr.vocab_action.{}", x.action)).to_string(),
+                word: x.word.clone(),
+                english: x.english.clone().unwrap_or_default(),
+                previous: x.previous.clone().unwrap_or_default(),
+                note: x.note.clone(),
+                marked: x.rescreen_marked,
+                changed_at: display_time(&x.changed_at),
+                changed_by: x.changed_by.clone(),
+            })
+            .collect(),
+        can_manage: u.access.may(Action::ManageVocabulary, None),
+        error,
+        word_input,
+        english_input,
+        note_input,
+    };
+    Ok(render(&p, status))
+}
+
+/// `GET /screening/vocabulary`: the bureau's own screening vocabulary.
+pub async fn vocabulary_page(u: WebUser, Query(q): Query<HashMap<String, String>>) -> PageResult {
+    // The flash is built from the version number in the address, never its text.
+    let flash = q
+        .get("changed")
+        .and_then(|n| n.parse::<i64>().ok())
+        .filter(|n| *n > 0)
+        .map(|n| fill(u.lang.t("scr.vocab_changed"), &[n.to_string()]));
+    vocabulary_page_with(&u, flash, None).await
+}
+
+/// `POST /screening/vocabulary`: add, edit or remove one entry (`action`).
+pub async fn vocabulary_change(f: WebForm) -> PageResult {
+    let u = &f.user;
+    u.access.check(Action::ManageVocabulary, None).or_page(u)?;
+    let get = |k: &str| f.form.get(k).cloned().unwrap_or_default();
+    let (word, english, note) = (get("word"), get("english"), get("note"));
+    let inputs = [word.clone(), english.clone(), note.clone()];
+    let Some(action) = kean_app::VocabularyAction::parse(&get("action")) else {
+        return Err(PageError::page(
+            u,
+            AppError::new(ErrorCode::BadRequest, "表单内容无效", "the form is not valid"),
+        ));
+    };
+    match u.access.change_vocabulary(action, &word, &english, &note).await {
+        Ok(v) => Ok(Redirect::to(&format!("/screening/vocabulary?changed={}", v.version_no)).into_response()),
+        Err(e) if e.code == ErrorCode::Forbidden => Err(PageError::page(u, e)),
+        Err(e) => {
+            // The add form shows what was typed; an edit's or removal's error is enough.
+            let inputs = if action == kean_app::VocabularyAction::Add {
+                inputs
+            } else {
+                Default::default()
+            };
+            vocabulary_page_with(u, None, Some((e, inputs))).await
+        }
+    }
 }

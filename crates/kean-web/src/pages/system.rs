@@ -445,6 +445,7 @@ async fn audit_page(u: &WebUser, q: &HashMap<String, String>, flash: Option<Stri
         "settings",
         "screening-results",
         "restricted-lists",
+        "screening-vocabulary",
     ] {
         kinds.push(Opt {
             value: t.into(),
