@@ -54,7 +54,7 @@ sec=$(token bench_sec BenchSec2025x)
 reader=$(token bench_reader BenchRead2025x)
 rid=$(api "$sec" GET /users | grep -o '"id":[0-9]*,[^}]*"username":"bench_reader"' | head -1 | sed 's/"id":\([0-9]*\).*/\1/')
 api "$sec" PUT "/users/$rid/clearance" -d '{"level":"confidential"}' >/dev/null
-public=$(api "$reader" GET '/registry/tech-contracts?page_size=1' | grep -o '"id":[0-9]*' | head -1 | cut -d: -f2)
+public=$(api "$reader" GET '/registry/tech-contracts?classification=public&page_size=1' | grep -o '"id":[0-9]*' | head -1 | cut -d: -f2)
 seller=$(api "$reader" GET "/registry/tech-contracts/$public" | grep -o '"seller_org_id":[0-9]*' | head -1 | cut -d: -f2)
 classified=$(api "$reader" GET '/registry/tech-contracts?classification=confidential&page_size=1' | grep -o '"id":[0-9]*' | head -1 | cut -d: -f2)
 if [ -z "$classified" ]; then

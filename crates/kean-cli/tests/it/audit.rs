@@ -551,7 +551,10 @@ async fn stores_appending_at_once_keep_one_chain(s: Server) {
         .fetch_one(&pool)
         .await
         .unwrap();
-    assert!(checkpoints >= 10, "groups reaching a multiple of 7 signed checkpoints: {checkpoints}");
+    assert!(
+        checkpoints >= 10,
+        "groups reaching a multiple of 7 signed checkpoints: {checkpoints}"
+    );
     pool.close().await;
     let out = verify_ok(&s.url);
     assert!(

@@ -552,7 +552,9 @@ impl SqlStore {
 
 /// The chain's head as stored.
 async fn read_head(conn: &mut sqlx::AnyConnection) -> Result<(i64, String)> {
-    let row = qs("SELECT seq, hash FROM audit_head WHERE id = 1").fetch_one(&mut *conn).await?;
+    let row = qs("SELECT seq, hash FROM audit_head WHERE id = 1")
+        .fetch_one(&mut *conn)
+        .await?;
     Ok((row.try_get("seq")?, row.try_get("hash")?))
 }
 
