@@ -441,3 +441,136 @@ async fn archived_segments_keep_the_chain_verifiable(s: Server) {
     pool.close().await;
 }
 on_both!(archived_segments_keep_the_chain_verifiable);
+
+/// A read's audit record, as `append_audit` gets it from a request.
+fn read_event(actor: &str, n: i64) -> kean_core::audit::AuditDraft {
+    kean_core::audit::AuditDraft {
+        at: kean_core::format_ts(chrono::Utc::now()),
+        actor_id: 1,
+        actor: actor.to_string(),
+        action: "read".into(),
+        target: "tech-contracts".into(),
+        record_id: Some(n),
+        before: None,
+        after: Some(serde_json::json!({ "ids": [n], "role": "reviewer" })),
+    }
+}
+
+/// Several stores (as several processes: each its own connections and its
+/// own hint of the chain's head) appending reads' records at once keep one
+/// chain: a store whose hint went stale because another appended is refused
+/// by the database (`audit_append`), reads the head again and appends after
+/// it; a group that reaches a checkpoint is appended the ordinary way. No
+/// sequence number is used twice or skipped, and the chain and its signed
+/// checkpoints verify.
+async fn stores_appending_at_once_keep_one_chain(s: Server) {
+    use kean_store::AuditStore;
+    import_districts(&s, 0, 3).await;
+    let stores = stores_on(&s.url, 3).await;
+    for st in &stores {
+        st.set_checkpoint_every(50);
+    }
+    // One after the other: each append makes the other store's hint stale.
+    let mut last = 0;
+    for round in 0..4 {
+        for (i, st) in stores.iter().enumerate() {
+            let e = st.append_audit(read_event(&format!("s{i}"), round)).await.unwrap();
+            assert!(e.seq > last, "{} after {last}", e.seq);
+            last = e.seq;
+        }
+    }
+    // The database itself refuses a record that does not continue its head.
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&s.url).await.unwrap();
+    let (head, hash): (i64, String) = sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(head, last);
+    let prev: String = sqlx::query_scalar("SELECT prev_hash FROM audit_log WHERE seq = $1")
+        .bind(head)
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    // Sealed after the head before the last (a stale hint), and numbered
+    // after the head but chained to another hash.
+    for stale in [
+        read_event("mallory", 0).seal(head, &prev),
+        read_event("mallory", 0).seal(head + 1, &prev),
+    ] {
+        let err = sqlx::query(
+            "INSERT INTO audit_append (seq, at, actor_id, actor, action, target, record_id, before_json, after_json, prev_hash, hash) \
+             VALUES ($1, $2, 1, 'mallory', 'read', 'tech-contracts', NULL, NULL, $3, $4, $5)",
+        )
+        .bind(stale.seq)
+        .bind(stale.draft.at.clone())
+        .bind(stale.draft.after.as_ref().map(|v| v.to_string()))
+        .bind(stale.prev_hash.clone())
+        .bind(stale.hash.clone())
+        .execute(&pool)
+        .await
+        .unwrap_err();
+        assert!(err.to_string().contains("audit chain head moved"), "{err}");
+    }
+    let now: (i64, String) = sqlx::query_as("SELECT seq, hash FROM audit_head WHERE id = 1")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(now, (head, hash), "nothing written");
+    // At once: eight tasks on each store, and the server's store importing.
+    let mut tasks = tokio::task::JoinSet::new();
+    for (i, st) in stores.iter().enumerate() {
+        for t in 0..8 {
+            let st = st.clone();
+            tasks.spawn(async move {
+                let mut seqs = Vec::new();
+                for n in 0..25 {
+                    seqs.push(st.append_audit(read_event(&format!("s{i}t{t}"), n)).await.unwrap().seq);
+                }
+                seqs
+            });
+        }
+    }
+    let importing = async {
+        for i in 0..5 {
+            import_districts(&s, 10 + 3 * i, 3).await;
+        }
+    };
+    let (seqs, ()) = tokio::join!(tasks.join_all(), importing);
+    let mut seqs: Vec<i64> = seqs.into_iter().flatten().collect();
+    seqs.sort_unstable();
+    seqs.dedup();
+    let total = last + 24 * 25 + 5 * 4;
+    assert_eq!(seqs.len(), 24 * 25, "every read's record its own number");
+    let (count, max): (i64, i64) = sqlx::query_as("SELECT COUNT(*), MAX(seq) FROM audit_log")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!((count, max), (total, total), "no number used twice or skipped");
+    let checkpoints: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_checkpoints")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert!(
+        checkpoints >= 5,
+        "groups reaching a multiple of 50 signed checkpoints: {checkpoints}"
+    );
+    pool.close().await;
+    let out = verify_ok(&s.url);
+    assert!(
+        out.contains(&format!("audit chain intact: {} records verified", total)),
+        "{out}"
+    );
+    let (head, _) = s.app.system_access("t").verify_audit().await.unwrap().unwrap();
+    assert_eq!(head, total);
+}
+on_both!(stores_appending_at_once_keep_one_chain);
+
+/// `n` stores of their own on the database at `url`.
+async fn stores_on(url: &str, n: usize) -> Vec<std::sync::Arc<kean_store::SqlStore>> {
+    let mut out = Vec::new();
+    for _ in 0..n {
+        out.push(std::sync::Arc::new(kean_store::SqlStore::connect(url).await.unwrap()));
+    }
+    out
+}

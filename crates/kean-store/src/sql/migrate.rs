@@ -43,6 +43,7 @@ pub(crate) const MIGRATIONS_SQLITE: &[(i64, &str)] = &[
     ),
     (20, include_str!("../../migrations/sqlite/0020_audit_search.sql")),
     (22, include_str!("../../migrations/sqlite/0022_pending_work.sql")),
+    (23, include_str!("../../migrations/sqlite/0023_audit_append.sql")),
     (26, include_str!("../../migrations/sqlite/0026_bureau_vocabulary.sql")),
     (35, include_str!("../../migrations/sqlite/0035_projects_gates.sql")),
 ];
@@ -80,6 +81,7 @@ pub(crate) const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[
     ),
     (20, include_str!("../../migrations/postgres/0020_audit_search.sql")),
     (22, include_str!("../../migrations/postgres/0022_pending_work.sql")),
+    (23, include_str!("../../migrations/postgres/0023_audit_append.sql")),
     (26, include_str!("../../migrations/postgres/0026_bureau_vocabulary.sql")),
     (35, include_str!("../../migrations/postgres/0035_projects_gates.sql")),
 ];

@@ -66,6 +66,8 @@ pub struct SqlStore {
     followed: std::collections::HashSet<Kind>,
     /// Records without a data change of their own, appended in groups.
     audit_group: audit::AuditGroup,
+    /// The audit chain's head as this process last saw it (a hint).
+    head_hint: write_tx::HeadHint,
 }
 
 #[derive(Default)]
@@ -159,6 +161,7 @@ impl SqlStore {
             seal: seal::SealCache::default(),
             followed: Default::default(),
             audit_group: audit::AuditGroup::default(),
+            head_hint: write_tx::HeadHint::default(),
         })
     }
 

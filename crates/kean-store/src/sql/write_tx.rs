@@ -38,6 +38,11 @@ pub(crate) struct WriteTx<'s> {
     chain_from: Option<i64>,
     /// What checkpoints are signed with (`None` before migration 0016).
     sealer: Option<Sealer>,
+    /// The chain's head once this transaction moved it (noted as the
+    /// process's hint of the head when it commits).
+    head_after: Option<(i64, String)>,
+    /// Where the process keeps that hint.
+    hint: &'s HeadHint,
 }
 
 impl SqlStore {
@@ -60,6 +65,8 @@ impl SqlStore {
             chain_locked: false,
             chain_from: None,
             sealer,
+            head_after: None,
+            hint: &self.head_hint,
         })
     }
 }
@@ -142,6 +149,7 @@ impl WriteTx<'_> {
     /// Moves the head on to the last record a write sealed itself, and
     /// signs a checkpoint there if its records reached a multiple.
     pub(crate) async fn set_chain_head(&mut self, seq: i64, hash: &str) -> Result<()> {
+        self.head_after = Some((seq, hash.to_string()));
         q(
             "UPDATE audit_head SET seq = $1, hash = $2 WHERE id = 1".into(),
             vec![Arg::Int(Some(seq)), Arg::Text(Some(hash.to_string()))],
@@ -171,6 +179,12 @@ impl WriteTx<'_> {
         let entries = append_in(&mut self.tx, drafts).await?;
         checkpoint_if_due(&mut self.tx, self.sealer.as_ref(), &entries).await?;
         self.tx.commit().await?;
+        if let Some(last) = entries.last() {
+            self.head_after = Some((last.seq, last.hash.clone()));
+        }
+        if let Some((seq, hash)) = self.head_after.take() {
+            self.hint.saw(seq, hash);
+        }
         Ok(entries)
     }
 
@@ -188,6 +202,18 @@ pub(crate) async fn insert_audit_entries(
     entries: &[AuditEntry],
     positional: bool,
 ) -> Result<()> {
+    Ok(insert_audit_rows(conn, "audit_log", entries, positional).await?)
+}
+
+/// Inserts sealed audit entries into `table` (`audit_log`, or the view
+/// `audit_append`, which checks and moves the head itself), many to a
+/// statement.
+pub(crate) async fn insert_audit_rows(
+    conn: &mut AnyConnection,
+    table: &str,
+    entries: &[AuditEntry],
+    positional: bool,
+) -> std::result::Result<(), sqlx::Error> {
     for chunk in entries.chunks(500) {
         let mut args = Vec::with_capacity(chunk.len() * 11);
         let mut tuples = Vec::with_capacity(chunk.len());
@@ -197,13 +223,41 @@ pub(crate) async fn insert_audit_entries(
             tuples.push(placeholders(positional, first, args.len()));
         }
         q(
-            format!("INSERT INTO audit_log ({AUDIT_COLS}) VALUES {}", tuples.join(", ")),
+            format!("INSERT INTO {table} ({AUDIT_COLS}) VALUES {}", tuples.join(", ")),
             args,
         )
         .execute(&mut *conn)
         .await?;
     }
     Ok(())
+}
+
+/// The audit chain's head as this process last saw it commit: a hint for
+/// appending without reading the head first (`audit_append`, which refuses
+/// a stale one), never trusted for what is written.
+#[derive(Default)]
+pub(crate) struct HeadHint(std::sync::Mutex<Option<(i64, String)>>);
+
+impl HeadHint {
+    /// The head (seq, hash) last seen, if any.
+    pub(crate) fn get(&self) -> Option<(i64, String)> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    }
+
+    /// A commit moved the head to `seq`: kept unless a later one was seen
+    /// (commits of one process may report out of order).
+    pub(crate) fn saw(&self, seq: i64, hash: String) {
+        let mut h = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        if h.as_ref().is_none_or(|(s, _)| *s <= seq) {
+            *h = Some((seq, hash));
+        }
+    }
+
+    /// The head read from the database: taken as it is (an archive or a
+    /// restore may have put it anywhere).
+    pub(crate) fn set(&self, seq: i64, hash: String) {
+        *self.0.lock().unwrap_or_else(|p| p.into_inner()) = Some((seq, hash));
+    }
 }
 
 pub(crate) fn audit_args(e: &AuditEntry) -> Vec<Arg> {
@@ -230,8 +284,8 @@ pub(crate) async fn insert_audit_entry(conn: &mut AnyConnection, e: &AuditEntry)
 /// Appends audit records inside the caller's transaction, in order: the
 /// head row is locked and read once, the records sealed after it, written
 /// many to a statement, and the head moved on — three statements however
-/// many records a transaction (or a group of reads, `append_audit`)
-/// carries. Locking the head row serialises writers, so sequence numbers
+/// many records a transaction (or a group of reads that could not be
+/// appended in one statement, `SqlStore::append_group`) carries. Locking the head row serialises writers, so sequence numbers
 /// have no gaps and the chain follows commit order.
 async fn append_in(conn: &mut AnyConnection, drafts: Vec<AuditDraft>) -> Result<Vec<AuditEntry>> {
     if drafts.is_empty() {
