@@ -24,6 +24,7 @@ mod password;
 mod probes;
 mod screening;
 mod stats;
+mod submission;
 mod throttle;
 
 use std::sync::Arc;
@@ -49,7 +50,7 @@ pub use kean_store::latest_schema_version;
 pub use kean_store::{
     ArchivedFilter, Attachment, AuditFilter, Backend, ControlRow, DataExport, LevelChange, ListChange, ListInfo,
     ListQuery, ListVersion, NeedToKnow, Page, PartyState, ResultDecision, ResultFilter, ResultRow, ResultStatus,
-    ScreeningSummary, StoredEntry, User, screening::lapse,
+    ScreeningSummary, StoredEntry, QueueCount, Submission, SubmissionEvent, SubmissionFilter, User, screening::lapse,
 };
 pub use maintenance::DatabaseFacts;
 pub use password::random_token;
@@ -59,6 +60,7 @@ pub use screening::{
     explanation_detail, explanation_text, followed_kinds, read_list, screens,
 };
 pub use stats::{Bucket, Dashboard, Figure, StatFilter};
+pub use submission::{BatchOutcome, IMPORT_ROWS_SHOWN, Saved, SubmissionListing, SubmissionView};
 
 pub type Result<T> = std::result::Result<T, AppError>;
 

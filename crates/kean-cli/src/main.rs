@@ -646,6 +646,16 @@ async fn import(
             }
             ExitCode::SUCCESS
         }
+        // The machine's import is kean's own (never a liaison's report).
+        Ok(kean_app::FileImport::Submitted { submission }) => {
+            println!(
+                "submitted {} rows of {} for review as report #{}",
+                submission.row_count,
+                file.display(),
+                submission.id
+            );
+            ExitCode::SUCCESS
+        }
         Ok(kean_app::FileImport::Checked { rows }) => {
             println!(
                 "dry run: all {rows} rows of {} are valid; nothing written",

@@ -17,6 +17,7 @@ use crate::types::{
     NewUser, Page, SessionRow, Taken, TotpState, UploadQuota, User, UserChange, WriteMeta,
 };
 use crate::types::{Attachment, ControlRow, DataExport, LevelChange, NeedToKnow, NewAttachment, WorkItem};
+use crate::types::{NewSubmission, QueueCount, Submission, SubmissionApply, SubmissionEvent, SubmissionFilter};
 
 /// Everything the application uses: the registry, accounts, audit, and
 /// screening lists and results.
@@ -32,6 +33,7 @@ pub trait Store:
     + ConfidentialityStore
     + DataStore
     + WorkStore
+    + SubmissionStore
     + Send
     + Sync
 {
@@ -491,4 +493,57 @@ pub trait WorkStore: Send + Sync {
     /// The work failed: tried again after `retry_at`.
     async fn fail_work(&self, items: &[WorkItem], error: &str, retry_at: &str) -> Result<()>;
     async fn pending_work_count(&self) -> Result<i64>;
+}
+
+/// Reporting with review (填报 → 审核, issue 16): submissions and their
+/// steps, each one transaction of the one write path with its audit record
+/// (target the submission's registry, record id the record it changes; the
+/// submission's id in `after`) and a row of its history. The state machine
+/// is `kean_core::submission::next_status`, applied under the write lock;
+/// a stale `expected_version` is `VersionMismatch`, a step the status does
+/// not allow `Conflict`-like `VersionMismatch` too (the caller re-reads).
+#[async_trait]
+pub trait SubmissionStore: Send + Sync {
+    /// Records a new submission (pending), audited `submission_submit`.
+    /// `Duplicate { field: "record_id" }` when the record has an open one.
+    async fn submit(&self, new: &NewSubmission, meta: &WriteMeta) -> Result<Submission>;
+    /// Replaces an open submission's proposal and makes it pending again
+    /// (round + 1), audited `submission_resubmit`.
+    async fn resubmit(&self, id: i64, expected_version: Option<i64>, new: &NewSubmission, meta: &WriteMeta)
+    -> Result<Submission>;
+    /// Withdraws an open submission, audited `submission_withdraw`.
+    async fn withdraw_submission(&self, id: i64, expected_version: Option<i64>, meta: &WriteMeta)
+    -> Result<Submission>;
+    /// Returns a pending submission with reasons, audited `submission_return`.
+    async fn return_submission(
+        &self,
+        id: i64,
+        expected_version: Option<i64>,
+        reasons: &str,
+        meta: &WriteMeta,
+    ) -> Result<Submission>;
+    /// Approves a pending submission and writes `apply` in the same
+    /// transaction (the record's own audit records beside
+    /// `submission_approve`). The submitter joins the need-to-know list of
+    /// classified records it creates. A failed write (a value taken since,
+    /// the record changed since) leaves the submission pending.
+    async fn approve_submission(
+        &self,
+        id: i64,
+        expected_version: Option<i64>,
+        apply: &SubmissionApply,
+        meta: &WriteMeta,
+    ) -> Result<Submission>;
+    /// Submissions matching `filter` inside `scope` (its organization; its
+    /// reader's clearance and need-to-know lists), oldest pending first,
+    /// decided ones newest first.
+    async fn submissions(&self, filter: &SubmissionFilter, scope: Scope) -> Result<Page<Submission>>;
+    /// One submission, if `scope` reaches it.
+    async fn submission(&self, id: i64, scope: Scope) -> Result<Option<Submission>>;
+    /// The open submission of a record, if any (and `scope` reaches it).
+    async fn open_submission(&self, kind: Kind, record_id: i64, scope: Scope) -> Result<Option<Submission>>;
+    /// A submission's history, oldest first.
+    async fn submission_events(&self, id: i64) -> Result<Vec<SubmissionEvent>>;
+    /// Pending submissions per organization and kind inside `scope`.
+    async fn queue_counts(&self, scope: Scope) -> Result<Vec<QueueCount>>;
 }

@@ -23,6 +23,12 @@
       f.submit();
     }
   });
+  document.addEventListener('change', function (ev) {
+    var all = ev.target.closest && ev.target.closest('[data-check-all]');
+    if (all) {
+      document.querySelectorAll('input.' + all.getAttribute('data-check-all')).forEach(function (b) { b.checked = all.checked; });
+    }
+  });
   document.addEventListener('submit', function (ev) {
     var f = ev.target;
     var msg = f.getAttribute && f.getAttribute('data-confirm');

@@ -18,6 +18,7 @@ mod registry_write;
 mod screening_lists;
 mod screening_results;
 mod seal;
+mod submissions;
 mod work;
 mod write_tx;
 

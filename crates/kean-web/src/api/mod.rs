@@ -7,6 +7,7 @@ mod data;
 mod registry;
 mod screening;
 mod stats;
+mod submissions;
 mod system;
 
 use axum::Router;
@@ -31,6 +32,20 @@ pub fn router() -> Router<AppState> {
             "/settings/ceiling",
             get(confidentiality::ceiling).put(confidentiality::set_ceiling),
         )
+        .route(
+            "/settings/review",
+            get(submissions::review_settings).put(submissions::set_review_settings),
+        )
+        .route("/submissions", get(submissions::list))
+        .route("/submissions/queue", get(submissions::queue))
+        .route("/submissions/approve", post(submissions::approve_batch))
+        .route(
+            "/submissions/{id}",
+            get(submissions::detail).put(submissions::resubmit),
+        )
+        .route("/submissions/{id}/withdraw", post(submissions::withdraw))
+        .route("/submissions/{id}/approve", post(submissions::approve))
+        .route("/submissions/{id}/return", post(submissions::return_submission))
         .route("/audit", get(system::audit))
         .route("/audit/export", get(system::audit_export))
         .route("/audit/status", get(system::audit_status))

@@ -309,15 +309,29 @@ struct FormPage {
     version: Option<i64>,
     fields: Vec<FormField>,
     errors: Vec<String>,
+    /// The save button's text: 保存, or 提交审核 when the save is a report.
+    save_label: &'static str,
+    /// Shown above the form (a report's reasons for return …).
+    note: Option<String>,
 }
 
-async fn form_page(
+/// Where a form posts other than the registry's own routes (correcting a
+/// report), and what it says.
+pub(super) struct FormTarget {
+    pub action: String,
+    pub cancel: String,
+    pub heading: String,
+    pub note: Option<String>,
+}
+
+pub(super) async fn form_page(
     u: &WebUser,
     kind: Kind,
     id: Option<i64>,
     version: Option<i64>,
     values: &BTreeMap<String, String>,
     err: Option<AppError>,
+    target: Option<FormTarget>,
 ) -> PageResult {
     let zh = u.lang.zh();
     let fe = err.as_ref().map(|e| e.fields.clone()).unwrap_or_default();
@@ -391,20 +405,32 @@ async fn form_page(
         Some(e) => StatusCode::from_u16(e.code.http_status()).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY),
         None => StatusCode::OK,
     };
+    let review = u.access.needs_review(kind).await.or_page(u)?;
+    let (action, cancel_href, heading, note) = match target {
+        Some(t) => (t.action, t.cancel, t.heading, t.note),
+        None => {
+            let to = match id {
+                Some(i) => format!("{base}/{i}"),
+                None => base.clone(),
+            };
+            (
+                to.clone(),
+                to,
+                heading,
+                review.then(|| u.lang.t("sub.review_note").to_string()),
+            )
+        }
+    };
     let page = FormPage {
         c: Chrome::new(&u.access, &u.csrf, u.lang, &heading, &base),
-        heading: heading.clone(),
-        action: match id {
-            Some(i) => format!("{base}/{i}"),
-            None => base.clone(),
-        },
-        cancel_href: match id {
-            Some(i) => format!("{base}/{i}"),
-            None => base.clone(),
-        },
+        heading,
+        action,
+        cancel_href,
         version,
         fields,
         errors,
+        save_label: if review { "sub.submit_button" } else { "tool.save" },
+        note,
     };
     Ok(render(&page, status))
 }
@@ -429,16 +455,16 @@ pub async fn new_form(u: WebUser, Path(slug): Path<String>) -> PageResult {
             defaults.insert(f.name.to_string(), org.to_string());
         }
     }
-    form_page(&u, kind, None, None, &defaults, None).await
+    form_page(&u, kind, None, None, &defaults, None, None).await
 }
 
 pub async fn create(Path(slug): Path<String>, f: WebForm) -> PageResult {
     let u = &f.user;
     let kind = kind_of(u, &slug)?;
-    match u.access.create(kind, &f.form).await {
-        Ok(r) => Ok(Redirect::to(&format!("/registry/{}/{}?saved=1", kind.slug(), r.id)).into_response()),
+    match u.access.save_new(kind, &f.form).await {
+        Ok(saved) => Ok(saved_redirect(kind, &saved)),
         Err(e) if matches!(e.code, ErrorCode::ValidationFailed | ErrorCode::Conflict) || !e.fields.is_empty() => {
-            form_page(u, kind, None, None, &f.form, Some(e)).await
+            form_page(u, kind, None, None, &f.form, Some(e), None).await
         }
         Err(e) => Err(PageError::page(u, e)),
     }
@@ -447,16 +473,33 @@ pub async fn create(Path(slug): Path<String>, f: WebForm) -> PageResult {
 pub async fn edit_form(u: WebUser, Path((slug, id_text)): Path<(String, String)>) -> PageResult {
     let (kind, id) = record_of(&u, &slug, &id_text)?;
     u.access.check(Action::Update, Some(kind)).or_page(&u)?;
+    // A record whose change waits for review is corrected in its report.
+    if let Some(open) = u.access.open_submission_of(kind, id).await.or_page(&u)?
+        && open.operation.is_correctable()
+        && u.access.actor().org_id() == Some(open.org_id)
+    {
+        return Ok(Redirect::to(&format!("/submissions/{}/edit", open.id)).into_response());
+    }
     let (r, _) = u.access.get(kind, id).await.or_page(&u)?;
-    form_page(&u, kind, Some(id), Some(r.version), &record_inputs(&r), None).await
+    form_page(&u, kind, Some(id), Some(r.version), &record_inputs(&r), None, None).await
+}
+
+/// Where a save leads: the record, or the report waiting for review.
+pub(super) fn saved_redirect(kind: Kind, saved: &kean_app::Saved) -> axum::response::Response {
+    match saved {
+        kean_app::Saved::Record(r) => {
+            Redirect::to(&format!("/registry/{}/{}?saved=1", kind.slug(), r.id)).into_response()
+        }
+        kean_app::Saved::Submitted(s) => Redirect::to(&format!("/submissions/{}?submitted=1", s.id)).into_response(),
+    }
 }
 
 pub async fn update(Path((slug, id_text)): Path<(String, String)>, f: WebForm) -> PageResult {
     let u = &f.user;
     let (kind, id) = record_of(u, &slug, &id_text)?;
     let version = f.form.get("_version").and_then(|v| v.parse().ok());
-    match u.access.update(kind, id, &f.form, version).await {
-        Ok(r) => Ok(Redirect::to(&format!("/registry/{}/{}?saved=1", kind.slug(), r.id)).into_response()),
+    match u.access.save_changes(kind, id, &f.form, version).await {
+        Ok(saved) => Ok(saved_redirect(kind, &saved)),
         // Someone else saved first: keep this user's input, say so, and let
         // a second save (now based on the current version) overwrite.
         Err(e) if e.code == ErrorCode::Conflict && e.fields.is_empty() => {
@@ -469,10 +512,10 @@ pub async fn update(Path((slug, id_text)): Path<(String, String)>, f: WebForm) -
                 ),
                 ..e
             };
-            form_page(u, kind, Some(id), current, &f.form, Some(e)).await
+            form_page(u, kind, Some(id), current, &f.form, Some(e), None).await
         }
         Err(e) if matches!(e.code, ErrorCode::ValidationFailed | ErrorCode::Conflict) || !e.fields.is_empty() => {
-            form_page(u, kind, Some(id), version, &f.form, Some(e)).await
+            form_page(u, kind, Some(id), version, &f.form, Some(e), None).await
         }
         Err(e) => Err(PageError::page(u, e)),
     }
@@ -481,11 +524,13 @@ pub async fn update(Path((slug, id_text)): Path<(String, String)>, f: WebForm) -
 async fn set_archived(slug: String, id_text: String, f: WebForm, archived: bool) -> PageResult {
     let u = &f.user;
     let (kind, id) = record_of(u, &slug, &id_text)?;
-    u.access.set_archived(kind, id, archived).await.or_page(u)?;
-    Ok(if archived {
-        Redirect::to(&format!("/registry/{}", kind.slug())).into_response()
-    } else {
-        Redirect::to(&format!("/registry/{}/{id}", kind.slug())).into_response()
+    let saved = u.access.save_archived(kind, id, archived).await.or_page(u)?;
+    Ok(match saved {
+        kean_app::Saved::Submitted(_) => saved_redirect(kind, &saved),
+        kean_app::Saved::Record(_) if archived => {
+            Redirect::to(&format!("/registry/{}?archived_one=1", kind.slug())).into_response()
+        }
+        kean_app::Saved::Record(_) => Redirect::to(&format!("/registry/{}/{id}?restored=1", kind.slug())).into_response(),
     })
 }
 
@@ -527,6 +572,9 @@ struct DetailPage {
     marking: Option<String>,
     attachments: Option<super::data::AttachmentPanel>,
     export: Option<super::data::ExportPanel>,
+    /// A report about this record waiting for review or correction: its
+    /// number and what the banner says.
+    open_submission: Option<(i64, String)>,
 }
 
 pub async fn detail(
@@ -583,6 +631,7 @@ pub async fn detail(
         c.flash = Some(u.lang.t("conf.proposed").into());
     }
     for (key, text) in [
+        ("restored", "flash.restored"),
         ("attached", "att.added"),
         ("detached", "att.removed"),
         ("export_requested", "data.requested"),
@@ -594,7 +643,17 @@ pub async fn detail(
     let attachments =
         super::data::attachment_panel(&u.access, u.lang, kind, r.id, r.fields.classification(), r.archived).await;
     let export = super::data::export_panel(&u.access, u.lang, kind, &r).await;
+    let open_submission = u.access.open_submission_of(kind, r.id).await.or_page(&u)?.map(|s| {
+        (
+            s.id,
+            fill(
+                u.lang.t("sub.open_on_record"),
+                &[s.status.label(zh).to_string(), s.id.to_string()],
+            ),
+        )
+    });
     let page = DetailPage {
+        open_submission,
         c,
         heading: r.fields.label(),
         base,
