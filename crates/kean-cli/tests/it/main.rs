@@ -26,3 +26,4 @@ mod registry;
 mod reliability;
 mod screening;
 mod search;
+mod submissions;
