@@ -64,6 +64,9 @@ pub struct SubmissionView {
     /// Whether the record changed since it was submitted (an approval would
     /// then be refused).
     pub stale: bool,
+    /// The fields the last correction changed (a resubmitted report
+    /// waiting for review): what the reviewer looks at again.
+    pub corrected: Vec<String>,
     /// What the reader may do with it now.
     pub may_decide: bool,
     pub may_correct: bool,
@@ -640,6 +643,10 @@ impl Access {
             .submission_events(sub.id)
             .await
             .map_err(AppError::from_store)?;
+        let corrected = match events.last() {
+            Some(e) if sub.status == SubmissionStatus::Pending && e.step == "resubmit" => e.changed.clone(),
+            _ => vec![],
+        };
         let may_decide = sub.status == SubmissionStatus::Pending && self.decider_check(&sub).is_ok();
         let org_name = self
             .org_names(std::iter::once(sub.org_id))
@@ -660,6 +667,7 @@ impl Access {
             labels,
             events,
             stale,
+            corrected,
         })
     }
 

@@ -118,6 +118,7 @@ impl Lang {
             "sub.level" => ("密级", "Classification"),
             "sub.filter" => ("筛选", "Filter"),
             "sub.mine_empty" => ("暂无申报", "No reports"),
+            "sub.corrected" => ("本次修改", "corrected"),
             "sub.correct_title" => ("修改申报", "Correct the report"),
             "act.submission_submit" => ("提交申报", "report submitted"),
             "act.submission_resubmit" => ("重新提交申报", "report resubmitted"),

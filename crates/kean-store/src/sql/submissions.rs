@@ -379,7 +379,25 @@ impl SubmissionStore for SqlStore {
         )
         .execute(&mut *tx)
         .await?;
-        self.add_event(&mut tx, id, Step::Resubmit, meta, None, Some(&new.changed))
+        // The history says what this correction changed from the round before.
+        let as_map = |v: Option<&serde_json::Value>| -> std::collections::BTreeMap<String, String> {
+            v.and_then(|v| v.as_object())
+                .map(|m| {
+                    m.iter()
+                        .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_string()))
+                        .collect()
+                })
+                .unwrap_or_default()
+        };
+        let corrected: Vec<String> = kean_core::submission::changed_fields(
+            sub.kind,
+            &as_map(sub.payload.get("fields")),
+            &as_map(new.payload.get("fields")),
+        )
+        .into_iter()
+        .map(String::from)
+        .collect();
+        self.add_event(&mut tx, id, Step::Resubmit, meta, None, Some(&corrected))
             .await?;
         let sub = self.reread(&mut tx, id).await?;
         tx.audit(step_draft(meta, Step::Resubmit, &sub, None));

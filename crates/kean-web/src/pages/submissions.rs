@@ -84,6 +84,7 @@ fn row_of(s: &Submission, org_names: &HashMap<i64, String>, lang: Lang, reviewer
         changed: s
             .changed
             .iter()
+            .filter(|_| s.operation == Operation::Update)
             .filter_map(|n| s.kind.field(n))
             .map(|f| f.label(zh).to_string())
             .collect(),
@@ -306,6 +307,8 @@ pub struct DiffRow {
     before: String,
     after: String,
     changed: bool,
+    /// Changed by the last correction (resubmission).
+    corrected: bool,
 }
 
 pub struct EventRow {
@@ -406,7 +409,8 @@ async fn one_page(u: &WebUser, id: i64, flash: Option<String>, error: Option<App
                     label: f.label(zh).to_string(),
                     before: b,
                     after: a,
-                    changed: changed.contains(&f.name),
+                    changed: changed.contains(&f.name) && s.operation != Operation::Create,
+                    corrected: v.corrected.iter().any(|c| c == f.name),
                 }
             })
             .filter(|d| s.operation != Operation::Create || !d.after.is_empty() || d.changed)
