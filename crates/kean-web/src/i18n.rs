@@ -39,6 +39,10 @@ impl Lang {
             "menu.users" => ("用户管理", "Users"),
             "menu.audit" => ("审计日志", "Audit log"),
             "menu.account" => ("我的账号", "My account"),
+            "account.password_changed" => (
+                "密码已修改；本账号的其他会话和接口令牌已失效",
+                "Password changed; the account's other sessions and API tokens have ended",
+            ),
             "flash.restored" => ("记录已恢复", "The record was restored"),
             "flash.archived" => ("记录已归档，可在状态“已归档”中查看和恢复", "The record was archived; find it under status “Archived” to restore it"),
             "menu.my_submissions" => ("我的填报", "My reports"),

@@ -564,3 +564,62 @@ async fn a_report_is_returned_corrected_and_approved() {
     driver.goto(&format!("{}/registry/tech-contracts", s.base)).await;
     driver.wait_text("#records", "2025140700666666").await;
 }
+
+/// Issue 16 item 2: a password an administrator set is changed at the
+/// first login before anything else; later the holder changes it again on
+/// 我的账号, the current password required, and logs in with the new one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_changes_ones_own_password() {
+    let Some(driver) = Driver::start().await else { return };
+    let s = start(Backend::Sqlite).await.unwrap();
+    let b = basics(&s.app).await;
+    let sysadmin = crate::common::access_as(&s.app, "sysadm", Role::SystemAdmin, None).await;
+    sysadmin
+        .create_user("newbie", "新来的联络员", Role::Liaison, Some(b.org_a), "Initial#2025x")
+        .await
+        .unwrap();
+    let login = |pw: &'static str| {
+        let driver = &driver;
+        let base = s.base.clone();
+        async move {
+            driver.goto(&format!("{base}/login")).await;
+            driver.type_into("#username", "newbie").await;
+            driver.type_into("#password", pw).await;
+            driver.click("#login-submit").await;
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+    };
+    // First login: the administrator's password must go first.
+    login("Initial#2025x").await;
+    driver.wait_text("#step-intro", "请先修改密码").await;
+    driver.goto(&format!("{}/registry/organizations", s.base)).await;
+    driver.wait_text("#step-intro", "请先修改密码").await;
+    driver.type_into("#current_password", "Initial#2025x").await;
+    driver.type_into("#new_password", "Mine#First2025").await;
+    driver.type_into("#confirm_password", "Mine#First2025").await;
+    driver.click("#step-submit").await;
+    driver.find("form[action='/logout'] button").await;
+    assert!(!driver.url().await.contains("/account/password"));
+
+    // Later, on 我的账号: a wrong current password is refused, the right one changes it.
+    driver.goto(&format!("{}/account", s.base)).await;
+    driver.click("#change-password").await;
+    driver.type_into("#current_password", "not-my-password").await;
+    driver.type_into("#new_password", "Mine#Second2025").await;
+    driver.type_into("#confirm_password", "Mine#Second2025").await;
+    driver.click("#step-submit").await;
+    driver.wait_text("#step-errors", "当前密码").await;
+    driver.type_into("#current_password", "Mine#First2025").await;
+    driver.type_into("#new_password", "Mine#Second2025").await;
+    driver.type_into("#confirm_password", "Mine#Second2025").await;
+    driver.click("#step-submit").await;
+    driver.wait_text(".flash", "密码已修改").await;
+    driver.click("form[action='/logout'] button").await;
+    driver.find("#login-submit").await;
+
+    // The old password no longer opens the account; the new one does.
+    login("Mine#First2025").await;
+    driver.find("#login-submit").await;
+    login("Mine#Second2025").await;
+    driver.wait_text(".topbar", "新来的联络员").await;
+}

@@ -180,7 +180,7 @@ pub async fn password_submit(f: PendingForm) -> Response {
         .change_my_password(g("current_password"), g("new_password"), g("confirm_password"))
         .await
     {
-        Ok(()) if f.pending.stage == Stage::Full => Redirect::to("/account").into_response(),
+        Ok(()) if f.pending.stage == Stage::Full => Redirect::to("/account?password_changed=1").into_response(),
         Ok(()) => Redirect::to("/").into_response(),
         Err(e) => {
             let mut page = step(u.lang, &u.csrf, "password", "/account/password");
@@ -286,7 +286,7 @@ struct AccountPage {
     history: Vec<(String, String, String, String)>,
 }
 
-pub async fn account_page(u: WebUser) -> PageResult {
+pub async fn account_page(u: WebUser, Query(q): Query<HashMap<String, String>>) -> PageResult {
     let view = u.access.my_account().await.or_page(&u)?;
     let events = u.access.my_login_history(100).await.or_page(&u)?;
     let lang = u.lang;
@@ -315,8 +315,12 @@ pub async fn account_page(u: WebUser) -> PageResult {
             )
         })
         .collect();
+    let mut c = Chrome::new(&u.access, &u.csrf, lang, lang.t("menu.account"), "/account");
+    if q.contains_key("password_changed") {
+        c.flash = Some(lang.t("account.password_changed").into());
+    }
     let page = AccountPage {
-        c: Chrome::new(&u.access, &u.csrf, lang, lang.t("menu.account"), "/account"),
+        c,
         last_login: u
             .access
             .previous_login()
