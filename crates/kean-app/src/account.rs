@@ -699,3 +699,60 @@ mod tests {
         }
     }
 }
+
+/// One of the account's API tokens as its holder sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenView {
+    /// What names it in a revocation: its SM3 hash (the token itself is
+    /// never stored).
+    pub id: String,
+    pub created_at: String,
+    pub last_used_at: Option<String>,
+    pub expires_at: String,
+    /// The token this request came with.
+    pub current: bool,
+}
+
+impl Access {
+    /// The account's own API tokens not yet expired, newest first.
+    pub async fn my_api_tokens(&self) -> Result<Vec<TokenView>> {
+        let me = self.actor().user_id();
+        let current = self.session.as_ref().map(|s| s.token_hash.clone());
+        Ok(self
+            .app
+            .store()
+            .api_tokens(me, &self.app.now_ts())
+            .await
+            .map_err(AppError::from_store)?
+            .into_iter()
+            .map(|t| TokenView {
+                current: current.as_deref() == Some(t.token_hash.as_str()),
+                id: t.token_hash,
+                created_at: t.created_at,
+                last_used_at: t.last_used_at,
+                expires_at: t.expires_at,
+            })
+            .collect())
+    }
+
+    /// Revokes one of the account's own API tokens (audited `token_revoke`);
+    /// another account's token, or none, is "not found".
+    pub async fn revoke_my_api_token(&self, id: &str) -> Result<()> {
+        let valid = id.len() == 64 && id.bytes().all(|b| b.is_ascii_hexdigit());
+        if !valid
+            || !self
+                .app
+                .store()
+                .revoke_api_token(self.actor().user_id(), id, &self.meta())
+                .await
+                .map_err(AppError::from_store)?
+        {
+            return Err(AppError::new(
+                ErrorCode::NotFound,
+                "没有这个接口令牌（或已过期、已撤销）",
+                "no such API token (or it expired or was revoked)",
+            ));
+        }
+        Ok(())
+    }
+}

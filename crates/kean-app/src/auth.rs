@@ -353,14 +353,17 @@ impl App {
                     format!("no activity for {mins} minutes: the session has expired; log in again"),
                 ));
             }
-            // Noted at most once a minute: a write per request would cost
-            // every page a transaction.
-            if last_seen.is_some_and(|t| now - t >= Duration::seconds(60)) {
-                self.store()
-                    .touch_session(&token_hash, &now_ts)
-                    .await
-                    .map_err(AppError::from_store)?;
-            }
+        }
+        // Noted at most once a minute: a write per request would cost every
+        // page a transaction. (An API token's is its "last used", shown to
+        // its holder; only a browser session ends when idle.)
+        if last_seen.is_some_and(|t| now - t >= Duration::seconds(60))
+            || (kind == SessionKind::Api && row.last_seen_at.is_none())
+        {
+            self.store()
+                .touch_session(&token_hash, &now_ts)
+                .await
+                .map_err(AppError::from_store)?;
         }
         if user.disabled {
             return Err(unauth());

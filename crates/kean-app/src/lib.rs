@@ -35,7 +35,8 @@ use kean_store::Store;
 
 pub use access::{Access, AuditBreak, EXPORT_ROW_CAP, Export, Listing, UserAction};
 pub use account::{
-    AccountView, Enrolment, LoginEvent, PASSWORD_HISTORY, PreviousLogin, RECOVERY_CODES, Stage, requires_second_factor,
+    AccountView, Enrolment, LoginEvent, PASSWORD_HISTORY, PreviousLogin, RECOVERY_CODES, Stage, TokenView,
+    requires_second_factor,
     totp_code,
 };
 pub use audit_seal::{AuditReport, MIN_AUDIT_RETENTION_DAYS, check_retention};

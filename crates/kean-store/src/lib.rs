@@ -32,7 +32,7 @@ pub use traits::{
     ScreeningListStore, ScreeningResultStore, ScreeningStore, Store, SubmissionStore, WorkStore,
 };
 pub use types::{
-    AggRow, ArchivedFilter, Attachment, AuditFilter, AuditSeals, AuditStatus, Backend, COUNT_CAP, ControlRow,
+    AggRow, ApiToken, ArchivedFilter, Attachment, AuditFilter, AuditSeals, AuditStatus, Backend, COUNT_CAP, ControlRow,
     DataExport, GroupBy, ImportRecord, KEYWORD_COUNT_CAP, KeyRow, LevelChange, ListQuery, NeedToKnow, NewAttachment,
     NewImport, NewSubmission, NewUser, Page, QueueCount, SessionRow, Submission, SubmissionApply, SubmissionEvent,
     SubmissionFilter, Taken, TotpState, UploadQuota, User, UserChange, WorkItem, WriteMeta,

@@ -196,6 +196,11 @@ pub trait AccountStore: Send + Sync {
     /// disabling or a new password also ends the user's sessions.
     async fn change_user(&self, user_id: i64, change: &UserChange, meta: &WriteMeta) -> Result<User>;
     async fn delete_session(&self, token_hash: &str, meta: &WriteMeta) -> Result<()>;
+    /// The account's API tokens not yet expired at `now`, newest first.
+    async fn api_tokens(&self, user_id: i64, now: &str) -> Result<Vec<crate::types::ApiToken>>;
+    /// Revokes one of the account's API tokens (audited `token_revoke`):
+    /// whether there was such a token of this account.
+    async fn revoke_api_token(&self, user_id: i64, token_hash: &str, meta: &WriteMeta) -> Result<bool>;
 }
 
 /// The audit chain.

@@ -537,3 +537,14 @@ pub struct QueueCount {
     pub kind: kean_core::Kind,
     pub pending: i64,
 }
+
+/// One of an account's API tokens (its SM3 hash names it; the token itself
+/// is never stored).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiToken {
+    pub token_hash: String,
+    pub created_at: String,
+    /// The last request made with it (noted at most once a minute).
+    pub last_used_at: Option<String>,
+    pub expires_at: String,
+}

@@ -242,6 +242,22 @@ pub fn build() -> J {
                     "source": { "type": ["string", "null"] }, "detail": { "type": ["string", "null"] } } } } } } } } } } } }),
     );
     paths.insert(
+        "/api/v1/me/tokens".into(),
+        json!({ "get": { "tags": ["auth"], "summary": "The caller's own API tokens not yet expired, newest first (the tokens themselves are not kept: each is named by its SM3 hash)",
+            "responses": { "200": { "description": "the tokens", "content": { "application/json": { "schema": { "type": "object", "required": ["items"], "properties": {
+                "items": { "type": "array", "items": { "type": "object", "required": ["id", "created_at", "expires_at", "current"], "properties": {
+                    "id": { "type": "string", "pattern": "^[0-9a-f]{64}$" }, "created_at": { "type": "string" },
+                    "last_used_at": { "type": ["string", "null"], "description": "noted at most once a minute" },
+                    "expires_at": { "type": "string", "description": "the lifetime is kean serve --api-token-days (default 30)" },
+                    "current": { "type": "boolean", "description": "the token of this request" } } } } } } } } } } } }),
+    );
+    paths.insert(
+        "/api/v1/me/tokens/{token}".into(),
+        json!({ "delete": { "tags": ["auth"], "summary": "Revoke one of the caller's own API tokens (audited token_revoke)",
+            "parameters": [{ "name": "token", "in": "path", "required": true, "schema": { "type": "string", "pattern": "^[0-9a-f]{64}$" } }],
+            "responses": { "204": { "description": "revoked" }, "404": err("no such token of the caller") } } }),
+    );
+    paths.insert(
         "/api/v1/auth/reauth".into(),
         json!({ "post": { "tags": ["auth"], "summary": "Authenticate again before a sensitive act (answered reauthentication_required): the password, and the one-time code when enrolled",
             "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["password"], "properties": {

@@ -88,3 +88,26 @@ pub async fn reauth(Source(source): Source, u: ApiUser, body: Result<Json<Reauth
     u.access.reauthenticate(&b.password, b.totp.as_deref(), source).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
 }
+
+/// GET /me/tokens: the caller's own API tokens (not the token strings,
+/// which kean does not keep).
+pub async fn my_tokens(u: ApiUser) -> ApiResult {
+    let items: Vec<_> = u
+        .access
+        .my_api_tokens()
+        .await?
+        .into_iter()
+        .map(|t| json!({ "id": t.id, "created_at": t.created_at, "last_used_at": t.last_used_at, "expires_at": t.expires_at, "current": t.current }))
+        .collect();
+    Ok(Json(json!({ "items": items })).into_response())
+}
+
+/// DELETE /me/tokens/{id}: revokes one of the caller's own tokens.
+pub async fn revoke_my_token(
+    u: ApiUser,
+    path: Result<axum::extract::Path<String>, axum::extract::rejection::PathRejection>,
+) -> ApiResult {
+    let id = path.map(|axum::extract::Path(id)| id).unwrap_or_default();
+    u.access.revoke_my_api_token(&id).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}

@@ -24,6 +24,8 @@ pub fn router() -> Router<AppState> {
         .route("/auth/reauth", post(auth::reauth))
         .route("/me", get(auth::me))
         .route("/me/logins", get(auth::my_logins))
+        .route("/me/tokens", get(auth::my_tokens))
+        .route("/me/tokens/{token}", delete(auth::revoke_my_token))
         .route("/users", get(system::users).post(system::create_user))
         .route("/users/{id}/clearance", put(confidentiality::set_clearance))
         .route("/users/{id}/role", put(confidentiality::set_role))

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use askama::Template;
-use axum::extract::Query;
+use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use kean_app::{AppError, Stage};
@@ -284,6 +284,8 @@ struct AccountPage {
     password_expires: String,
     /// Time, event, address, detail.
     history: Vec<(String, String, String, String)>,
+    /// The account's API tokens: id, created, last used, expires.
+    tokens: Vec<(String, String, String, String)>,
 }
 
 pub async fn account_page(u: WebUser, Query(q): Query<HashMap<String, String>>) -> PageResult {
@@ -319,6 +321,27 @@ pub async fn account_page(u: WebUser, Query(q): Query<HashMap<String, String>>) 
     if q.contains_key("password_changed") {
         c.flash = Some(lang.t("account.password_changed").into());
     }
+    if q.contains_key("revoked") {
+        c.flash = Some(lang.t("account.token_revoked").into());
+    }
+    let tokens = u
+        .access
+        .my_api_tokens()
+        .await
+        .or_page(&u)?
+        .into_iter()
+        .map(|t| {
+            (
+                t.id,
+                kean_core::display_time(&t.created_at),
+                t.last_used_at
+                    .as_deref()
+                    .map(kean_core::display_time)
+                    .unwrap_or_else(|| lang.t("account.never_used").into()),
+                kean_core::display_time(&t.expires_at),
+            )
+        })
+        .collect();
     let page = AccountPage {
         c,
         last_login: u
@@ -334,6 +357,14 @@ pub async fn account_page(u: WebUser, Query(q): Query<HashMap<String, String>>) 
             .unwrap_or_else(|| tr(lang, "永不过期（演示账号）", "never (demo account)")),
         view,
         history,
+        tokens,
     };
     Ok(render(&page, StatusCode::OK))
+}
+
+/// 撤销 one of one's own API tokens.
+pub async fn revoke_token(Path(id): Path<String>, f: WebForm) -> PageResult {
+    let u = &f.user;
+    u.access.revoke_my_api_token(&id).await.or_page(u)?;
+    Ok(Redirect::to("/account?revoked=1").into_response())
 }

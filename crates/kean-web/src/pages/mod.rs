@@ -28,6 +28,7 @@ pub fn router() -> Router<AppState> {
             get(account::second_factor_page).post(account::second_factor_submit),
         )
         .route("/account", get(account::account_page))
+        .route("/account/tokens/{id}/revoke", post(account::revoke_token))
         .route(
             "/account/password",
             get(account::password_page).post(account::password_submit),
