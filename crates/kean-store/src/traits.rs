@@ -196,6 +196,18 @@ pub trait AccountStore: Send + Sync {
     /// disabling or a new password also ends the user's sessions.
     async fn change_user(&self, user_id: i64, change: &UserChange, meta: &WriteMeta) -> Result<User>;
     async fn delete_session(&self, token_hash: &str, meta: &WriteMeta) -> Result<()>;
+    /// The account's telephone and e-mail (个人中心).
+    async fn contact(&self, user_id: i64) -> Result<(Option<String>, Option<String>)>;
+    /// The holder's own display name, telephone and e-mail, audited
+    /// `profile_update` with the values before and after.
+    async fn update_profile(
+        &self,
+        user_id: i64,
+        display_name: &str,
+        phone: Option<&str>,
+        email: Option<&str>,
+        meta: &WriteMeta,
+    ) -> Result<()>;
     /// The account's API tokens not yet expired at `now`, newest first.
     async fn api_tokens(&self, user_id: i64, now: &str) -> Result<Vec<crate::types::ApiToken>>;
     /// Revokes one of the account's API tokens (audited `token_revoke`):

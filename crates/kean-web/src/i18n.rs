@@ -43,6 +43,13 @@ impl Lang {
                 "密码已修改；本账号的其他会话和接口令牌已失效",
                 "Password changed; the account's other sessions and API tokens have ended",
             ),
+            "account.profile" => ("个人信息", "Profile"),
+            "account.display_name" => ("姓名", "Display name"),
+            "account.phone" => ("联系电话", "Telephone"),
+            "account.email" => ("电子邮箱", "E-mail"),
+            "account.save_profile" => ("保存个人信息", "Save"),
+            "account.profile_saved" => ("个人信息已保存", "Profile saved"),
+            "act.profile_update" => ("修改个人信息", "profile updated"),
             "account.tokens" => ("我的接口令牌", "My API tokens"),
             "account.tokens_note" => (
                 "接口令牌由 POST /api/v1/auth/token 取得，到期自动失效；不再使用的令牌请及时撤销。",

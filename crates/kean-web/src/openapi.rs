@@ -230,7 +230,16 @@ pub fn build() -> J {
             "org_id": { "type": ["integer", "null"] },
             "previous_login": { "oneOf": [{ "type": "null" }, { "$ref": "#/components/schemas/PreviousLogin" }], "description": "the login before the one that made this token" },
             "password_expires_at": { "type": ["string", "null"], "description": "null: never (demo accounts)" },
-            "second_factor_enabled": { "type": "boolean" }, "second_factor_required": { "type": "boolean" } } } } } } } } }),
+            "phone": { "type": ["string", "null"] }, "email": { "type": ["string", "null"] },
+            "second_factor_enabled": { "type": "boolean" }, "second_factor_required": { "type": "boolean" } } } } } } } },
+        "put": { "tags": ["auth"], "summary": "One's own display name and contact details (个人中心; audited profile_update)",
+            "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["display_name"], "properties": {
+                "display_name": { "type": "string", "minLength": 1, "maxLength": 50 },
+                "phone": { "type": ["string", "null"], "maxLength": 30, "description": "7–20 digits, with optional -, spaces, brackets or 转" },
+                "email": { "type": ["string", "null"], "maxLength": 100 } } } } } },
+            "responses": { "200": { "description": "the details now", "content": { "application/json": { "schema": { "type": "object", "properties": {
+                "display_name": { "type": "string" }, "phone": { "type": ["string", "null"] }, "email": { "type": ["string", "null"] } } } } } },
+                "422": { "description": "a field is invalid (each named)", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } } } } }),
     );
     paths.insert(
         "/api/v1/me/logins".into(),

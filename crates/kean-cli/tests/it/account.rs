@@ -691,3 +691,32 @@ async fn own_api_tokens_are_listed_and_revoked(s: Server) {
     );
 }
 on_both!(own_api_tokens_are_listed_and_revoked);
+
+/// Issue 16 item 2: one's own display name and contact details, each bad
+/// field named, the change audited.
+async fn own_name_and_contact(s: Server) {
+    let pw = user(&s.app, "prof", Role::Reviewer, None).await;
+    let api = Api::login(&s.base, "prof", &pw).await;
+    let (st, e) = api
+        .put("/api/v1/me", json!({"display_name": "", "phone": "12", "email": "nobody"}))
+        .await;
+    assert_eq!(st, 422, "{e}");
+    let fields: Vec<&str> = e["error"]["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, ["display_name", "phone", "email"]);
+    let (st, v) = api
+        .put("/api/v1/me", json!({"display_name": "审核员 赵敏", "phone": "0354-3012345 转 8012", "email": "zhaomin@jzkj.gov.cn"}))
+        .await;
+    assert_eq!(st, 200, "{v}");
+    let (_, me) = api.get("/api/v1/me").await;
+    assert_eq!(me["display_name"], "审核员 赵敏");
+    assert_eq!(me["phone"], "0354-3012345 转 8012");
+    assert_eq!(me["email"], "zhaomin@jzkj.gov.cn");
+    let web = Web::login(&s.base, "prof", &pw).await;
+    let (_, page) = web.get("/account").await;
+    assert!(page.contains("zhaomin@jzkj.gov.cn") && page.contains("审核员 赵敏"), "{page}");
+    let log = crate::common::audit_log(&s, 50).await;
+    let e = log["items"].as_array().unwrap().iter().find(|e| e["action"] == "profile_update").expect("audited");
+    assert_eq!(e["before"]["display_name"], "prof");
+    assert_eq!(e["after"]["email"], "zhaomin@jzkj.gov.cn");
+}
+on_both!(own_name_and_contact);

@@ -44,6 +44,7 @@ pub(crate) const MIGRATIONS_SQLITE: &[(i64, &str)] = &[
     (20, include_str!("../../migrations/sqlite/0020_audit_search.sql")),
     (22, include_str!("../../migrations/sqlite/0022_pending_work.sql")),
     (30, include_str!("../../migrations/sqlite/0030_submissions.sql")),
+    (31, include_str!("../../migrations/sqlite/0031_account_contact.sql")),
 ];
 pub(crate) const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[
     (1, include_str!("../../migrations/postgres/0001_init.sql")),
@@ -80,6 +81,7 @@ pub(crate) const MIGRATIONS_POSTGRES: &[(i64, &str)] = &[
     (20, include_str!("../../migrations/postgres/0020_audit_search.sql")),
     (22, include_str!("../../migrations/postgres/0022_pending_work.sql")),
     (30, include_str!("../../migrations/postgres/0030_submissions.sql")),
+    (31, include_str!("../../migrations/postgres/0031_account_contact.sql")),
 ];
 
 /// The migration that brings the audit chain's SM2 key, checkpoints and

@@ -64,7 +64,8 @@ pub async fn me(u: ApiUser) -> ApiResult {
     let a = u.access.actor();
     let view = u.access.my_account().await?;
     Ok(Json(json!({
-        "id": a.user_id(), "username": a.username(), "display_name": a.display_name(), "role": a.role().code(),
+        "id": a.user_id(), "username": a.username(), "display_name": view.display_name, "role": a.role().code(),
+        "phone": view.phone, "email": view.email,
         "org_id": a.org_id(),
         "previous_login": u.access.previous_login(),
         "password_expires_at": view.password_expires_at,
@@ -110,4 +111,27 @@ pub async fn revoke_my_token(
     let id = path.map(|axum::extract::Path(id)| id).unwrap_or_default();
     u.access.revoke_my_api_token(&id).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+#[derive(serde::Deserialize)]
+pub struct Profile {
+    display_name: String,
+    #[serde(default)]
+    phone: Option<String>,
+    #[serde(default)]
+    email: Option<String>,
+}
+
+/// PUT /me {"display_name", "phone", "email"}: one's own name and contact details.
+pub async fn update_me(u: ApiUser, body: Result<Json<Profile>, JsonRejection>) -> ApiResult {
+    let Json(p) = body?;
+    let v = u
+        .access
+        .update_my_profile(
+            &p.display_name,
+            p.phone.as_deref().unwrap_or(""),
+            p.email.as_deref().unwrap_or(""),
+        )
+        .await?;
+    Ok(Json(json!({ "display_name": v.display_name, "phone": v.phone, "email": v.email })).into_response())
 }

@@ -22,7 +22,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/auth/token", post(auth::token).delete(auth::revoke))
         .route("/auth/reauth", post(auth::reauth))
-        .route("/me", get(auth::me))
+        .route("/me", get(auth::me).put(auth::update_me))
         .route("/me/logins", get(auth::my_logins))
         .route("/me/tokens", get(auth::my_tokens))
         .route("/me/tokens/{token}", delete(auth::revoke_my_token))

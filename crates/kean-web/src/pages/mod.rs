@@ -29,6 +29,7 @@ pub fn router() -> Router<AppState> {
         )
         .route("/account", get(account::account_page))
         .route("/account/tokens/{id}/revoke", post(account::revoke_token))
+        .route("/account/profile", post(account::profile_submit))
         .route(
             "/account/password",
             get(account::password_page).post(account::password_submit),
