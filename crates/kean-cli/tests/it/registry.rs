@@ -837,3 +837,61 @@ async fn old_page_urls_redirect_and_the_api_has_one_name() {
         assert!(!text.contains(old), "the OpenAPI document names {old}");
     }
 }
+
+/// Issue 16 item 4: the pager (首页 / 上一页 / 下一页 / 尾页 / 跳至, page
+/// size), a page past the end is the last page, and a date the search
+/// cannot read is named at its field instead of being ignored.
+async fn the_pager_and_the_date_fields_say_what_they_do(s: Server) {
+    let b = basics(&s.app).await;
+    let pw = crate::common::user(&s.app, "clerk", Role::Reviewer, None).await;
+    let sys = s.app.system_access("test");
+    for i in 0..12 {
+        sys.create(
+            Kind::Organization,
+            &crate::common::raw(&[
+                ("name", &format!("晋中第{i}号科技有限公司")),
+                ("credit_code", &crate::common::valid_code(&format!("91140702MA0K1{i:04}"))),
+                ("org_type", "enterprise"),
+                ("district_id", &b.district.to_string()),
+            ]),
+        )
+        .await
+        .unwrap();
+    }
+    let web = crate::common::Web::login(&s.base, "clerk", &pw).await;
+    let (st, page) = web.get("/registry/organizations?page=2&page_size=10").await;
+    assert_eq!(st, 200);
+    for word in ["首页", "上一页", "下一页", "尾页", "跳至", "共 14 条", "2 / 2"] {
+        assert!(page.contains(word), "{word} in the pager");
+    }
+    assert!(!page.contains("id=\"pager-last\""), "on the last page there is no 尾页 link");
+    let (st, page) = web.get("/registry/organizations?page=1&page_size=10").await;
+    assert_eq!(st, 200);
+    assert!(page.contains("id=\"pager-last\""), "{page}");
+    // Past the end: the last page, not "99 / 2" over nothing.
+    let r = web
+        .http
+        .get(format!("{}/registry/organizations?page=99&page_size=10", s.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let to = r.headers()["location"].to_str().unwrap().to_string();
+    assert!(to.contains("page=2") && to.contains("page_size=10"), "{to}");
+    // A date that cannot be read is an error at its field.
+    let (st, page) = web
+        .get("/registry/organizations?established_on_from=2025-13-45")
+        .await;
+    assert_eq!(st, 200);
+    assert!(page.contains("data-field=\"established_on_from\""), "{page}");
+    assert!(page.contains("不是有效日期"), "{page}");
+    let (_, page) = web
+        .get("/registry/organizations?established_on_from=2025-06-01&established_on_to=2025-01-01")
+        .await;
+    assert!(page.contains("截止日期早于开始日期"), "{page}");
+    // The API still refuses such a date outright.
+    let api = Api::login(&s.base, "clerk", &pw).await;
+    let (st, _) = api.get("/api/v1/registry/organizations?established_on_from=2025-13-45").await;
+    assert_eq!(st, 400);
+}
+on_both!(the_pager_and_the_date_fields_say_what_they_do);

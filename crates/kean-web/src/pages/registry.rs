@@ -47,7 +47,7 @@ struct ListPage {
     c: Chrome,
     base: String,
     keyword: String,
-    /// The kind's period field: (name, label, from, to).
+    /// The kind's period field: (name, label, from, to), as given.
     period: Option<(&'static str, String, String, String)>,
     /// Filters on the owning organization that came with the link, shown
     /// so the user sees why the list is narrowed.
@@ -57,13 +57,10 @@ struct ListPage {
     archived: &'static str,
     columns: Vec<Column>,
     rows: Vec<Row>,
-    total_text: String,
-    page: u32,
-    pages: String,
     page_size: u32,
-    page_sizes: Vec<Opt>,
-    prev_href: Option<String>,
-    next_href: Option<String>,
+    pager: crate::views::Pager,
+    /// A date of the search form that could not be read: (from, to) errors.
+    period_errors: (Option<String>, Option<String>),
     export_href: String,
     export_xlsx_href: String,
     can_create: bool,
@@ -179,20 +176,43 @@ pub async fn list(u: WebUser, Path(slug): Path<String>, Query(pairs): Query<Vec<
     // "N+" and goes on while pages come back full.
     let exact = listing.page.total_is_exact;
     let more = !exact && listing.page.items.len() as u32 >= listing.page.page_size;
+    // A page past the end (an old link, a typed number) is the last page.
+    if exact && page > listing.page.pages() {
+        return Ok(Redirect::to(&with(&sort_pairs(listing.page.pages()))).into_response());
+    }
     let pages_n = listing.page.pages().max(page);
-    let pages = if exact {
-        pages_n.to_string()
-    } else {
-        format!("{pages_n}+")
+    let mut keep_sorted = keep.clone();
+    if let Some((f, desc)) = params.sort {
+        keep_sorted.push(("sort".into(), f.into()));
+        keep_sorted.push(("order".into(), if desc { "desc" } else { "asc" }.into()));
+    }
+    let pager = crate::views::Pager::new(
+        u.lang,
+        listing.page.total,
+        exact,
+        page,
+        pages_n,
+        more,
+        page_size,
+        &base,
+        keep_sorted,
+        |p, size| {
+            let mut v = vec![("page", p.to_string()), ("page_size", size.to_string())];
+            if let Some((f, desc)) = params.sort {
+                v.push(("sort", f.to_string()));
+                v.push(("order", if desc { "desc" } else { "asc" }.to_string()));
+            }
+            with(&v)
+        },
+    );
+    let date_error = |suffix: &str| {
+        params
+            .date_errors
+            .iter()
+            .find(|(k, _, _)| k.ends_with(suffix))
+            .map(|(_, _, e)| if zh { e.message_zh.clone() } else { e.message_en.clone() })
     };
-    let page_sizes = [10u32, 20, 50, 100]
-        .iter()
-        .map(|s| Opt {
-            value: with(&[("page_size", s.to_string())]),
-            label: s.to_string(),
-            selected: *s == page_size,
-        })
-        .collect();
+    let period_errors = (date_error("_from"), date_error("_to"));
     let mut export_pairs = keep.clone();
     if let Some((f, desc)) = params.sort {
         export_pairs.push(("sort".into(), f.into()));
@@ -200,10 +220,13 @@ pub async fn list(u: WebUser, Path(slug): Path<String>, Query(pairs): Query<Vec<
     }
     let period = kind.period_field().and_then(|n| kind.field(n)).map(|f| {
         let get = |suffix: &str| {
+            let name = format!("{}_{suffix}", f.name);
             params
                 .carry
                 .iter()
-                .find(|(k, _)| *k == format!("{}_{suffix}", f.name))
+                .map(|(k, v)| (k, v))
+                .chain(params.date_errors.iter().map(|(k, v, _)| (k, v)))
+                .find(|(k, _)| **k == name)
                 .map(|(_, v)| v.clone())
                 .unwrap_or_default()
         };
@@ -237,6 +260,9 @@ pub async fn list(u: WebUser, Path(slug): Path<String>, Query(pairs): Query<Vec<
                     .find(|(k, _)| k == name)
                     .and_then(|(_, v)| v.parse::<usize>().ok())
             };
+            if pairs.iter().any(|(k, _)| k == "archived_one") {
+                c.flash = Some(u.lang.t("flash.archived").into());
+            }
             if let Some(n) = param("imported") {
                 let mut text = fill(u.lang.t("import.done"), &[n.to_string()]);
                 if let Some(m) = param("flagged").filter(|m| *m > 0) {
@@ -259,20 +285,9 @@ pub async fn list(u: WebUser, Path(slug): Path<String>, Query(pairs): Query<Vec<
         archived: params.archived,
         columns,
         rows,
-        total_text: u.lang.t("table.total").replace(
-            "{}",
-            &if listing.page.total_is_exact {
-                listing.page.total.to_string()
-            } else {
-                format!("{}+", listing.page.total)
-            },
-        ),
-        page,
-        pages,
         page_size,
-        page_sizes,
-        prev_href: (page > 1).then(|| with(&sort_pairs(page - 1))),
-        next_href: (page < pages_n || more).then(|| with(&sort_pairs(page + 1))),
+        pager,
+        period_errors,
         export_href: format!("{base}/export.csv?{}", query_string(&export_pairs)),
         export_xlsx_href: format!("{base}/export.xlsx?{}", query_string(&export_pairs)),
         can_create: u.access.may(Action::Create, Some(kind)),
