@@ -895,3 +895,37 @@ async fn the_pager_and_the_date_fields_say_what_they_do(s: Server) {
     assert_eq!(st, 400);
 }
 on_both!(the_pager_and_the_date_fields_say_what_they_do);
+
+/// Issue 16 item 5: empty charts say 暂无数据, count axes are whole
+/// numbers, platform levels read 国家级 · 省级 · 市级, and a growth with no
+/// base is "—".
+async fn the_dashboard_reads_plainly(s: Server) {
+    let b = basics(&s.app).await;
+    let pw = crate::common::user(&s.app, "viewer", Role::Reviewer, None).await;
+    let web = crate::common::Web::login(&s.base, "viewer", &pw).await;
+    let (st, page) = web.get("/?from=2025-01-01&to=2025-12-31").await;
+    assert_eq!(st, 200);
+    assert_eq!(page.matches("chart-panel empty").count(), 5, "every chart is empty");
+    assert!(page.contains("暂无数据"));
+    let sys = s.app.system_access("test");
+    for (name, level) in [("市级甲平台", "city"), ("国家级乙平台", "national"), ("省级丙平台", "provincial")] {
+        sys.create(
+            Kind::Platform,
+            &crate::common::raw(&[
+                ("name", name),
+                ("platform_type", "key_lab"),
+                ("level", level),
+                ("host_org_id", &b.org_a.to_string()),
+            ]),
+        )
+        .await
+        .unwrap();
+    }
+    let (_, page) = web.get("/?from=2025-01-01&to=2025-12-31").await;
+    assert!(page.contains("国家级 1 · 省级 1 · 市级 1"), "levels in their order");
+    assert_eq!(page.matches("chart-panel empty").count(), 4, "the platforms chart draws");
+    assert!(page.contains("minInterval"), "count axes in whole numbers");
+    assert!(page.contains("同比—") || page.contains("同比 —"), "no base, no growth rate");
+    assert!(!page.contains("-100.0%"));
+}
+on_both!(the_dashboard_reads_plainly);
