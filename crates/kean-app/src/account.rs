@@ -795,9 +795,9 @@ impl Access {
         let ok_email = email.is_empty()
             || (email.chars().count() <= 100
                 && !email.chars().any(|c| c.is_whitespace() || c.is_control())
-                && email
-                    .split_once('@')
-                    .is_some_and(|(a, d)| !a.is_empty() && d.contains('.') && !d.starts_with('.') && !d.ends_with('.')));
+                && email.split_once('@').is_some_and(|(a, d)| {
+                    !a.is_empty() && d.contains('.') && !d.starts_with('.') && !d.ends_with('.')
+                }));
         if !ok_email {
             errors.push(FieldError::new(
                 "email",

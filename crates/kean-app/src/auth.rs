@@ -344,15 +344,13 @@ impl App {
                 .map(|t| t.with_timezone(&chrono::Utc))
         };
         let last_seen = parse(row.last_seen_at.as_deref().unwrap_or(&row.created_at));
-        if kind == SessionKind::Web {
-            if last_seen.is_none_or(|t| now - t >= self.settings.idle_timeout) {
-                let mins = self.settings.idle_timeout.num_minutes();
-                return Err(AppError::new(
-                    ErrorCode::Unauthenticated,
-                    format!("超过 {mins} 分钟未操作，登录已过期，请重新登录"),
-                    format!("no activity for {mins} minutes: the session has expired; log in again"),
-                ));
-            }
+        if kind == SessionKind::Web && last_seen.is_none_or(|t| now - t >= self.settings.idle_timeout) {
+            let mins = self.settings.idle_timeout.num_minutes();
+            return Err(AppError::new(
+                ErrorCode::Unauthenticated,
+                format!("超过 {mins} 分钟未操作，登录已过期，请重新登录"),
+                format!("no activity for {mins} minutes: the session has expired; log in again"),
+            ));
         }
         // Noted at most once a minute: a write per request would cost every
         // page a transaction. (An API token's is its "last used", shown to

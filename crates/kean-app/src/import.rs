@@ -69,7 +69,7 @@ pub enum ImportOutcome {
     /// Nothing was written; these are all the problems found.
     Rejected { errors: Vec<RowError> },
     /// The rows are one report waiting for a bureau reviewer (填报 → 审核).
-    Submitted { submission: kean_store::Submission },
+    Submitted { submission: Box<kean_store::Submission> },
 }
 
 /// The text fields a reference to `kind` may be written as.
@@ -254,7 +254,9 @@ impl Access {
         // is written until a reviewer approves it.
         if self.needs_review(kind).await? {
             let submission = self.submit_import(kind, &good, source).await?;
-            return Ok(ImportOutcome::Submitted { submission });
+            return Ok(ImportOutcome::Submitted {
+                submission: Box::new(submission),
+            });
         }
         let report = |stage: ImportStage, done: usize, total: usize| {
             if let Some(p) = &source.progress {
@@ -553,7 +555,7 @@ pub enum FileImport {
     /// Dry run: the file is clean and would import this many rows.
     Checked { rows: usize },
     /// The file is clean and waits, as one report, for a bureau reviewer.
-    Submitted { submission: kean_store::Submission },
+    Submitted { submission: Box<kean_store::Submission> },
     /// Nothing was written; the report names every problem and the
     /// workbook marks the bad cells.
     Rejected {

@@ -36,8 +36,7 @@ use kean_store::Store;
 pub use access::{Access, AuditBreak, EXPORT_ROW_CAP, Export, Listing, UserAction};
 pub use account::{
     AccountView, Enrolment, LoginEvent, PASSWORD_HISTORY, PreviousLogin, RECOVERY_CODES, Stage, TokenView,
-    requires_second_factor,
-    totp_code,
+    requires_second_factor, totp_code,
 };
 pub use audit_seal::{AuditReport, MIN_AUDIT_RETENTION_DAYS, check_retention};
 pub use audit_search::{
@@ -50,8 +49,8 @@ pub use import::{FileImport, ImportOutcome, ImportProgress, ImportRow, ImportSou
 pub use kean_store::latest_schema_version;
 pub use kean_store::{
     ArchivedFilter, Attachment, AuditFilter, Backend, ControlRow, DataExport, LevelChange, ListChange, ListInfo,
-    ListQuery, ListVersion, NeedToKnow, Page, PartyState, ResultDecision, ResultFilter, ResultRow, ResultStatus,
-    ScreeningSummary, StoredEntry, QueueCount, Submission, SubmissionEvent, SubmissionFilter, User, screening::lapse,
+    ListQuery, ListVersion, NeedToKnow, Page, PartyState, QueueCount, ResultDecision, ResultFilter, ResultRow,
+    ResultStatus, ScreeningSummary, StoredEntry, Submission, SubmissionEvent, SubmissionFilter, User, screening::lapse,
 };
 pub use maintenance::DatabaseFacts;
 pub use password::random_token;

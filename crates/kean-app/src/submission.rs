@@ -32,14 +32,14 @@ use kean_store::{
 };
 
 use crate::import::{ImportRow, ImportSource};
-use crate::{Access, AppError, App, Result};
+use crate::{Access, App, AppError, Result};
 
 /// What a save did: wrote the record (bureau accounts), or made a
 /// submission that waits for review (an institution's liaison).
 #[derive(Debug, Clone)]
 pub enum Saved {
     Record(Record),
-    Submitted(Submission),
+    Submitted(Box<Submission>),
 }
 
 /// A submission as a reader sees it: the proposal and the values before
@@ -131,10 +131,7 @@ fn open_elsewhere(sub_id: i64) -> AppError {
 
 /// The input texts of validated fields (what a form would hold).
 fn inputs(fields: &Fields) -> BTreeMap<String, String> {
-    fields
-        .iter()
-        .map(|(f, v)| (f.name.to_string(), v.to_input()))
-        .collect()
+    fields.iter().map(|(f, v)| (f.name.to_string(), v.to_input())).collect()
 }
 
 /// The same for an import's row: references written `#id`, which the
@@ -210,7 +207,7 @@ impl Access {
         let (fields, owner) = self.prepare(kind, raw, None, scope).await?;
         self.check_unique(kind, &fields, None).await?;
         let new = self.proposal(kind, Operation::Create, &fields, owner, None)?;
-        self.submit(new).await.map(Saved::Submitted)
+        self.submit(new).await.map(|s| Saved::Submitted(Box::new(s)))
     }
 
     /// Replaces a record's fields, or reports the change for review. A
@@ -264,7 +261,7 @@ impl Access {
             Some(open) => Err(open_elsewhere(open.id)),
             None => self.submit(new).await,
         }
-        .map(Saved::Submitted)
+        .map(|s| Saved::Submitted(Box::new(s)))
     }
 
     /// Archives or restores a record, or reports that for review.
@@ -304,7 +301,7 @@ impl Access {
             content_hash: None,
             row_count: 1,
         };
-        self.submit(new).await.map(Saved::Submitted)
+        self.submit(new).await.map(|s| Saved::Submitted(Box::new(s)))
     }
 
     /// An import's checked rows as one submission.
@@ -453,7 +450,8 @@ impl Access {
             return Err(self.write_refused(kind, fields, dup).await);
         }
         for combo in kind.unique_together() {
-            let key_of = |fs: &Fields| -> Vec<Option<String>> { combo.iter().map(|n| Some(fs.get(n).to_input())).collect() };
+            let key_of =
+                |fs: &Fields| -> Vec<Option<String>> { combo.iter().map(|n| Some(fs.get(n).to_input())).collect() };
             let key = key_of(fields);
             if own.as_ref().is_some_and(|o| key_of(&o.fields) == key) {
                 continue;
@@ -468,7 +466,9 @@ impl Access {
                 let last = combo.last().copied().unwrap_or("id");
                 return Err(AppError::from_store_for(
                     kind,
-                    kean_store::StoreError::Duplicate { field: last.to_string() },
+                    kean_store::StoreError::Duplicate {
+                        field: last.to_string(),
+                    },
                 ));
             }
         }
@@ -491,7 +491,12 @@ impl Access {
         }
     }
 
-    async fn store_resubmit(&self, open: &Submission, expected_version: Option<i64>, new: NewSubmission) -> Result<Submission> {
+    async fn store_resubmit(
+        &self,
+        open: &Submission,
+        expected_version: Option<i64>,
+        new: NewSubmission,
+    ) -> Result<Submission> {
         self.app()
             .store()
             .resubmit(open.id, expected_version, &new, &self.meta())
@@ -595,7 +600,11 @@ impl Access {
             }
             Some(f)
         };
-        let proposed = sub.payload.get("fields").map(|v| map_of(Some(v))).and_then(|m| as_fields(&m));
+        let proposed = sub
+            .payload
+            .get("fields")
+            .map(|v| map_of(Some(v)))
+            .and_then(|m| as_fields(&m));
         let before = sub.before.as_ref().map(|v| map_of(Some(v))).and_then(|m| as_fields(&m));
         let mut rows = Vec::new();
         if let (Some(serde_json::Value::Array(all)), lines) = (sub.payload.get("rows"), sub.payload.get("lines")) {
@@ -851,7 +860,9 @@ impl Access {
             }
             Operation::Update => {
                 let scope = self.gate(Action::Update, Some(kind))?;
-                let rid = sub.record_id.ok_or_else(|| AppError::internal("an update without its record"))?;
+                let rid = sub
+                    .record_id
+                    .ok_or_else(|| AppError::internal("an update without its record"))?;
                 let previous = current(rid, scope).await?;
                 let version = sub.base_version.unwrap_or(previous.version);
                 if previous.version != version {
@@ -869,7 +880,9 @@ impl Access {
             }
             Operation::Archive | Operation::Restore => {
                 let scope = self.gate(Action::Archive, Some(kind))?;
-                let rid = sub.record_id.ok_or_else(|| AppError::internal("an archive without its record"))?;
+                let rid = sub
+                    .record_id
+                    .ok_or_else(|| AppError::internal("an archive without its record"))?;
                 current(rid, scope).await?;
                 Ok(SubmissionApply::SetArchived {
                     kind,

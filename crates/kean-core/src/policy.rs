@@ -395,9 +395,10 @@ pub fn authorize(actor: &Actor, action: Action, kind: Option<Kind>) -> Result<Sc
             "哪些类别需要审核由局管理员设置",
             "which registries need review is the bureau administrator's setting",
         ),
-        (Role::Liaison | Role::Researcher | Role::SystemAdmin | Role::SecurityAdmin | Role::Auditor, ReviewSubmissions) => {
-            deny("申报由局审核人员审核", "reports are reviewed by the bureau's reviewers")
-        }
+        (
+            Role::Liaison | Role::Researcher | Role::SystemAdmin | Role::SecurityAdmin | Role::Auditor,
+            ReviewSubmissions,
+        ) => deny("申报由局审核人员审核", "reports are reviewed by the bureau's reviewers"),
         (Role::Researcher | Role::SystemAdmin | Role::SecurityAdmin | Role::Auditor, ReadSubmissions) => deny(
             "填报与审核仅限单位联络员和局审核人员",
             "reports under review are for liaisons and the bureau's reviewers",
@@ -671,7 +672,11 @@ mod tests {
         assert!(authorize(&actor(Role::Reviewer, None), Action::ConfigureReview, None).is_err());
         for role in [Role::Researcher, Role::SystemAdmin, Role::SecurityAdmin, Role::Auditor] {
             let a = actor(role, Some(7));
-            for action in [Action::ReadSubmissions, Action::ReviewSubmissions, Action::ConfigureReview] {
+            for action in [
+                Action::ReadSubmissions,
+                Action::ReviewSubmissions,
+                Action::ConfigureReview,
+            ] {
                 assert!(authorize(&a, action, None).is_err(), "{role:?} {action:?}");
             }
         }

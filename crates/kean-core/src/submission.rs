@@ -164,9 +164,15 @@ impl Step {
         if zh { z } else { e }
     }
     pub fn parse(code: &str) -> Option<Step> {
-        [Step::Submit, Step::Resubmit, Step::Withdraw, Step::Return, Step::Approve]
-            .into_iter()
-            .find(|s| s.code() == code)
+        [
+            Step::Submit,
+            Step::Resubmit,
+            Step::Withdraw,
+            Step::Return,
+            Step::Approve,
+        ]
+        .into_iter()
+        .find(|s| s.code() == code)
     }
 }
 
@@ -263,7 +269,11 @@ impl ReviewKinds {
     /// ignored, one of a kind that cannot be reported is refused.
     pub fn parse(text: &str) -> Result<ReviewKinds, FieldError> {
         let mut set = BTreeSet::new();
-        for slug in text.split([',', '，', ' ', '\n']).map(str::trim).filter(|s| !s.is_empty()) {
+        for slug in text
+            .split([',', '，', ' ', '\n'])
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
             match Kind::from_slug(slug) {
                 Some(k) if reviewable(k) => {
                     set.insert(k);
@@ -272,7 +282,10 @@ impl ReviewKinds {
                     return Err(FieldError::new(
                         "kinds",
                         format!("需审核的类别：{}由局管理员维护，无需审核", k.label(true)),
-                        format!("kinds: {} is the bureau's reference data, never reported", k.label(false)),
+                        format!(
+                            "kinds: {} is the bureau's reference data, never reported",
+                            k.label(false)
+                        ),
                     ));
                 }
                 None => {
@@ -355,7 +368,13 @@ mod tests {
         assert_eq!(next_status(Returned, Step::Withdraw), Ok(Withdrawn));
         assert_eq!(next_status(Pending, Step::Withdraw), Ok(Withdrawn));
         for closed in [Approved, Withdrawn] {
-            for step in [Step::Submit, Step::Resubmit, Step::Withdraw, Step::Return, Step::Approve] {
+            for step in [
+                Step::Submit,
+                Step::Resubmit,
+                Step::Withdraw,
+                Step::Return,
+                Step::Approve,
+            ] {
                 assert!(next_status(closed, step).is_err(), "{closed:?} {step:?}");
             }
         }
@@ -403,7 +422,10 @@ mod tests {
         };
         let before = m(&[("name", "甲"), ("contact_phone", "0354-1"), ("address", "")]);
         let after = m(&[("name", "甲"), ("contact_phone", "0354-2"), ("address", " ")]);
-        assert_eq!(changed_fields(Kind::Organization, &before, &after), vec!["contact_phone"]);
+        assert_eq!(
+            changed_fields(Kind::Organization, &before, &after),
+            vec!["contact_phone"]
+        );
         let new = changed_fields(Kind::Organization, &BTreeMap::new(), &after);
         assert_eq!(new, vec!["name", "contact_phone"]);
         assert!(check_reasons(" 请补充").is_ok());

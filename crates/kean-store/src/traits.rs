@@ -526,8 +526,13 @@ pub trait SubmissionStore: Send + Sync {
     async fn submit(&self, new: &NewSubmission, meta: &WriteMeta) -> Result<Submission>;
     /// Replaces an open submission's proposal and makes it pending again
     /// (round + 1), audited `submission_resubmit`.
-    async fn resubmit(&self, id: i64, expected_version: Option<i64>, new: &NewSubmission, meta: &WriteMeta)
-    -> Result<Submission>;
+    async fn resubmit(
+        &self,
+        id: i64,
+        expected_version: Option<i64>,
+        new: &NewSubmission,
+        meta: &WriteMeta,
+    ) -> Result<Submission>;
     /// Withdraws an open submission, audited `submission_withdraw`.
     async fn withdraw_submission(&self, id: i64, expected_version: Option<i64>, meta: &WriteMeta)
     -> Result<Submission>;

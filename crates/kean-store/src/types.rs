@@ -523,10 +523,25 @@ pub struct SubmissionFilter {
 /// What an approval writes, in the approving transaction.
 #[derive(Debug, Clone)]
 pub enum SubmissionApply {
-    Insert { fields: kean_core::Fields, owner: Option<i64> },
-    Update { id: i64, version: i64, fields: kean_core::Fields, owner: Option<i64> },
-    Import { rows: Vec<(kean_core::Fields, Option<i64>)>, import: NewImport },
-    SetArchived { kind: kean_core::Kind, id: i64, archived: bool },
+    Insert {
+        fields: kean_core::Fields,
+        owner: Option<i64>,
+    },
+    Update {
+        id: i64,
+        version: i64,
+        fields: kean_core::Fields,
+        owner: Option<i64>,
+    },
+    Import {
+        rows: Vec<(kean_core::Fields, Option<i64>)>,
+        import: NewImport,
+    },
+    SetArchived {
+        kind: kean_core::Kind,
+        id: i64,
+        archived: bool,
+    },
 }
 
 /// Pending submissions of one organization and kind (the review queue's

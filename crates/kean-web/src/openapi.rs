@@ -546,9 +546,17 @@ fn audit_paths(
 /// registry's fields as input texts).
 fn submission_schemas(schemas: &mut serde_json::Map<String, J>) {
     use kean_core::submission::{Operation, SubmissionStatus};
-    let levels: Vec<&str> = kean_core::confidentiality::Classification::ALL.iter().map(|c| c.code()).collect();
-    let reported: Vec<&str> = Kind::ALL.iter().filter(|k| kean_core::submission::reviewable(**k)).map(|k| k.slug()).collect();
-    let text_map = json!({ "type": ["object", "null"], "additionalProperties": true, "description": "field name → value" });
+    let levels: Vec<&str> = kean_core::confidentiality::Classification::ALL
+        .iter()
+        .map(|c| c.code())
+        .collect();
+    let reported: Vec<&str> = Kind::ALL
+        .iter()
+        .filter(|k| kean_core::submission::reviewable(**k))
+        .map(|k| k.slug())
+        .collect();
+    let text_map =
+        json!({ "type": ["object", "null"], "additionalProperties": true, "description": "field name → value" });
     schemas.insert("Submission".into(), json!({ "type": "object",
         "required": ["id", "kind", "operation", "org_id", "status", "round", "changed", "version"],
         "properties": {
@@ -585,7 +593,11 @@ fn submission_paths(paths: &mut serde_json::Map<String, J>, err: &dyn Fn(&str) -
     let one = json!({ "$ref": "#/components/schemas/Submission" });
     let ok = |d: &str, schema: J| json!({ "description": d, "content": { "application/json": { "schema": schema } } });
     let id = json!({ "name": "id", "in": "path", "required": true, "schema": id_schema() });
-    let reported: Vec<&str> = Kind::ALL.iter().filter(|k| kean_core::submission::reviewable(**k)).map(|k| k.slug()).collect();
+    let reported: Vec<&str> = Kind::ALL
+        .iter()
+        .filter(|k| kean_core::submission::reviewable(**k))
+        .map(|k| k.slug())
+        .collect();
     let version_body = json!({ "content": { "application/json": { "schema": { "type": "object", "properties": {
         "version": { "type": "integer", "minimum": 1, "description": "the submission's version as read; a stale one is refused (409)" } } } } } });
     paths.insert("/api/v1/submissions".into(), json!({ "get": { "tags": [tag],
@@ -622,8 +634,14 @@ fn submission_paths(paths: &mut serde_json::Map<String, J>, err: &dyn Fn(&str) -
             "responses": { "200": ok("submitted again (pending)", one.clone()), "403": err("forbidden: not the submitting organization's"), "404": err("not found"), "409": err("decided or withdrawn, or changed meanwhile"), "422": err("invalid fields") } },
     }));
     for (step, summary) in [
-        ("withdraw", "Withdraw a pending or returned submission (its organization)"),
-        ("approve", "Approve a pending submission (bureau reviewers and administrators, never the submitter's own or its organization's): it is validated again and written in the same transaction"),
+        (
+            "withdraw",
+            "Withdraw a pending or returned submission (its organization)",
+        ),
+        (
+            "approve",
+            "Approve a pending submission (bureau reviewers and administrators, never the submitter's own or its organization's): it is validated again and written in the same transaction",
+        ),
     ] {
         paths.insert(format!("/api/v1/submissions/{{id}}/{step}"), json!({ "post": { "tags": [tag], "summary": summary,
             "parameters": [id], "requestBody": version_body.clone(),

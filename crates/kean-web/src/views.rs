@@ -204,9 +204,13 @@ impl Chrome {
             },
         ];
         if access.may(Action::ReviewSubmissions, None) {
-            menu[1].items.insert(0, item(lang.t("menu.review"), "/submissions".into()));
+            menu[1]
+                .items
+                .insert(0, item(lang.t("menu.review"), "/submissions".into()));
         } else if access.may(Action::ReadSubmissions, None) {
-            menu[1].items.insert(0, item(lang.t("menu.my_submissions"), "/submissions".into()));
+            menu[1]
+                .items
+                .insert(0, item(lang.t("menu.my_submissions"), "/submissions".into()));
         }
         if access.may(Action::ReadScreening, None) {
             menu.push(MenuGroup {

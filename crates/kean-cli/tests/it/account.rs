@@ -669,7 +669,10 @@ async fn own_api_tokens_are_listed_and_revoked(s: Server) {
     let created = chrono::DateTime::parse_from_rfc3339(mine["created_at"].as_str().unwrap()).unwrap();
     let expires = chrono::DateTime::parse_from_rfc3339(mine["expires_at"].as_str().unwrap()).unwrap();
     let lifetime = (expires - created).num_seconds();
-    assert!((30 * 86_400 - 60..=30 * 86_400).contains(&lifetime), "the default lifetime: {lifetime} s");
+    assert!(
+        (30 * 86_400 - 60..=30 * 86_400).contains(&lifetime),
+        "the default lifetime: {lifetime} s"
+    );
     let b_id = items.iter().find(|t| t["current"] == false).unwrap()["id"]
         .as_str()
         .unwrap()
@@ -686,7 +689,11 @@ async fn own_api_tokens_are_listed_and_revoked(s: Server) {
     assert_eq!(list["items"].as_array().unwrap().len(), 1);
     let log = crate::common::audit_log(&s, 50).await;
     assert!(
-        log["items"].as_array().unwrap().iter().any(|e| e["action"] == "token_revoke" && e["actor"] == "tok"),
+        log["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["action"] == "token_revoke" && e["actor"] == "tok"),
         "the revocation is audited"
     );
 }
@@ -698,13 +705,24 @@ async fn own_name_and_contact(s: Server) {
     let pw = user(&s.app, "prof", Role::Reviewer, None).await;
     let api = Api::login(&s.base, "prof", &pw).await;
     let (st, e) = api
-        .put("/api/v1/me", json!({"display_name": "", "phone": "12", "email": "nobody"}))
+        .put(
+            "/api/v1/me",
+            json!({"display_name": "", "phone": "12", "email": "nobody"}),
+        )
         .await;
     assert_eq!(st, 422, "{e}");
-    let fields: Vec<&str> = e["error"]["fields"].as_array().unwrap().iter().map(|f| f["field"].as_str().unwrap()).collect();
+    let fields: Vec<&str> = e["error"]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["field"].as_str().unwrap())
+        .collect();
     assert_eq!(fields, ["display_name", "phone", "email"]);
     let (st, v) = api
-        .put("/api/v1/me", json!({"display_name": "审核员 赵敏", "phone": "0354-3012345 转 8012", "email": "zhaomin@jzkj.gov.cn"}))
+        .put(
+            "/api/v1/me",
+            json!({"display_name": "审核员 赵敏", "phone": "0354-3012345 转 8012", "email": "zhaomin@jzkj.gov.cn"}),
+        )
         .await;
     assert_eq!(st, 200, "{v}");
     let (_, me) = api.get("/api/v1/me").await;
@@ -713,9 +731,17 @@ async fn own_name_and_contact(s: Server) {
     assert_eq!(me["email"], "zhaomin@jzkj.gov.cn");
     let web = Web::login(&s.base, "prof", &pw).await;
     let (_, page) = web.get("/account").await;
-    assert!(page.contains("zhaomin@jzkj.gov.cn") && page.contains("审核员 赵敏"), "{page}");
+    assert!(
+        page.contains("zhaomin@jzkj.gov.cn") && page.contains("审核员 赵敏"),
+        "{page}"
+    );
     let log = crate::common::audit_log(&s, 50).await;
-    let e = log["items"].as_array().unwrap().iter().find(|e| e["action"] == "profile_update").expect("audited");
+    let e = log["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["action"] == "profile_update")
+        .expect("audited");
     assert_eq!(e["before"]["display_name"], "prof");
     assert_eq!(e["after"]["email"], "zhaomin@jzkj.gov.cn");
 }

@@ -526,7 +526,10 @@ async fn a_report_is_returned_corrected_and_approved() {
     driver.click("#btn-return").await;
     driver.wait_text("#form-error", "退回理由").await;
     driver
-        .type_into("#return-form textarea[name='reasons']", "技术交易额应与合同附件一致，请核对为20万元")
+        .type_into(
+            "#return-form textarea[name='reasons']",
+            "技术交易额应与合同附件一致，请核对为20万元",
+        )
         .await;
     driver.click("#btn-return").await;
     driver.wait_text(".flash", "已退回").await;
@@ -554,7 +557,10 @@ async fn a_report_is_returned_corrected_and_approved() {
     assert!(contracts().await.starts_with('0'), "still not before the approval");
     driver.goto(&format!("{}/submissions/{id}", s.base)).await;
     let corrected = driver.text("#diff tr.corrected").await;
-    assert!(corrected.contains("200,000.00") && corrected.contains("本次修改"), "{corrected}");
+    assert!(
+        corrected.contains("200,000.00") && corrected.contains("本次修改"),
+        "{corrected}"
+    );
     driver.click("#btn-approve").await;
     accept().await;
     driver.wait_text(".flash", "审核通过").await;

@@ -850,7 +850,10 @@ async fn the_pager_and_the_date_fields_say_what_they_do(s: Server) {
             Kind::Organization,
             &crate::common::raw(&[
                 ("name", &format!("晋中第{i}号科技有限公司")),
-                ("credit_code", &crate::common::valid_code(&format!("91140702MA0K1{i:04}"))),
+                (
+                    "credit_code",
+                    &crate::common::valid_code(&format!("91140702MA0K1{i:04}")),
+                ),
                 ("org_type", "enterprise"),
                 ("district_id", &b.district.to_string()),
             ]),
@@ -864,7 +867,10 @@ async fn the_pager_and_the_date_fields_say_what_they_do(s: Server) {
     for word in ["首页", "上一页", "下一页", "尾页", "跳至", "共 14 条", "2 / 2"] {
         assert!(page.contains(word), "{word} in the pager");
     }
-    assert!(!page.contains("id=\"pager-last\""), "on the last page there is no 尾页 link");
+    assert!(
+        !page.contains("id=\"pager-last\""),
+        "on the last page there is no 尾页 link"
+    );
     let (st, page) = web.get("/registry/organizations?page=1&page_size=10").await;
     assert_eq!(st, 200);
     assert!(page.contains("id=\"pager-last\""), "{page}");
@@ -879,9 +885,7 @@ async fn the_pager_and_the_date_fields_say_what_they_do(s: Server) {
     let to = r.headers()["location"].to_str().unwrap().to_string();
     assert!(to.contains("page=2") && to.contains("page_size=10"), "{to}");
     // A date that cannot be read is an error at its field.
-    let (st, page) = web
-        .get("/registry/organizations?established_on_from=2025-13-45")
-        .await;
+    let (st, page) = web.get("/registry/organizations?established_on_from=2025-13-45").await;
     assert_eq!(st, 200);
     assert!(page.contains("data-field=\"established_on_from\""), "{page}");
     assert!(page.contains("不是有效日期"), "{page}");
@@ -891,7 +895,9 @@ async fn the_pager_and_the_date_fields_say_what_they_do(s: Server) {
     assert!(page.contains("截止日期早于开始日期"), "{page}");
     // The API still refuses such a date outright.
     let api = Api::login(&s.base, "clerk", &pw).await;
-    let (st, _) = api.get("/api/v1/registry/organizations?established_on_from=2025-13-45").await;
+    let (st, _) = api
+        .get("/api/v1/registry/organizations?established_on_from=2025-13-45")
+        .await;
     assert_eq!(st, 400);
 }
 on_both!(the_pager_and_the_date_fields_say_what_they_do);
@@ -908,7 +914,11 @@ async fn the_dashboard_reads_plainly(s: Server) {
     assert_eq!(page.matches("chart-panel empty").count(), 5, "every chart is empty");
     assert!(page.contains("暂无数据"));
     let sys = s.app.system_access("test");
-    for (name, level) in [("市级甲平台", "city"), ("国家级乙平台", "national"), ("省级丙平台", "provincial")] {
+    for (name, level) in [
+        ("市级甲平台", "city"),
+        ("国家级乙平台", "national"),
+        ("省级丙平台", "provincial"),
+    ] {
         sys.create(
             Kind::Platform,
             &crate::common::raw(&[
@@ -923,9 +933,16 @@ async fn the_dashboard_reads_plainly(s: Server) {
     }
     let (_, page) = web.get("/?from=2025-01-01&to=2025-12-31").await;
     assert!(page.contains("国家级 1 · 省级 1 · 市级 1"), "levels in their order");
-    assert_eq!(page.matches("chart-panel empty").count(), 4, "the platforms chart draws");
+    assert_eq!(
+        page.matches("chart-panel empty").count(),
+        4,
+        "the platforms chart draws"
+    );
     assert!(page.contains("minInterval"), "count axes in whole numbers");
-    assert!(page.contains("同比—") || page.contains("同比 —"), "no base, no growth rate");
+    assert!(
+        page.contains("同比—") || page.contains("同比 —"),
+        "no base, no growth rate"
+    );
     assert!(!page.contains("-100.0%"));
 }
 on_both!(the_dashboard_reads_plainly);

@@ -52,7 +52,12 @@ async fn reported_and_reviewed(s: Server) {
     let refused = direct
         .create(
             Kind::Platform,
-            &raw(&[("name", "绕过审核的平台"), ("platform_type", "key_lab"), ("level", "city"), ("host_org_id", &b.org_a.to_string())]),
+            &raw(&[
+                ("name", "绕过审核的平台"),
+                ("platform_type", "key_lab"),
+                ("level", "city"),
+                ("host_org_id", &b.org_a.to_string()),
+            ]),
         )
         .await
         .unwrap_err();
@@ -75,7 +80,9 @@ async fn reported_and_reviewed(s: Server) {
     assert_eq!(q["items"][0]["pending"], 1);
 
     // The liaison cannot decide; the reviewer returns it with reasons.
-    let (st, _) = liaison.post(&format!("/api/v1/submissions/{id}/approve"), json!({})).await;
+    let (st, _) = liaison
+        .post(&format!("/api/v1/submissions/{id}/approve"), json!({}))
+        .await;
     assert_eq!(st, 403);
     let (st, e) = reviewer
         .post(&format!("/api/v1/submissions/{id}/return"), json!({"reasons": ""}))
@@ -89,7 +96,9 @@ async fn reported_and_reviewed(s: Server) {
         .await;
     assert_eq!(st, 200, "{r}");
     assert_eq!(r["status"], "returned");
-    let (st, _) = reviewer.post(&format!("/api/v1/submissions/{id}/approve"), json!({})).await;
+    let (st, _) = reviewer
+        .post(&format!("/api/v1/submissions/{id}/approve"), json!({}))
+        .await;
     assert_eq!(st, 409, "a returned submission waits for its correction");
     let (_, seen) = liaison.get(&format!("/api/v1/submissions/{id}")).await;
     assert_eq!(seen["reasons"], "平台级别应为省级，请附认定文件");
@@ -101,8 +110,14 @@ async fn reported_and_reviewed(s: Server) {
     assert_eq!(st, 200, "{r}");
     assert_eq!(r["status"], "pending");
     assert_eq!(r["round"], 2);
-    assert_eq!(platforms_total(&reviewer).await, before, "still not before the approval");
-    let (st, r) = reviewer.post(&format!("/api/v1/submissions/{id}/approve"), json!({})).await;
+    assert_eq!(
+        platforms_total(&reviewer).await,
+        before,
+        "still not before the approval"
+    );
+    let (st, r) = reviewer
+        .post(&format!("/api/v1/submissions/{id}/approve"), json!({}))
+        .await;
     assert_eq!(st, 200, "{r}");
     assert_eq!(r["status"], "approved");
     let pid = r["result_ids"][0].as_i64().unwrap();
@@ -111,12 +126,19 @@ async fn reported_and_reviewed(s: Server) {
     assert_eq!(rec["fields"]["level"], "provincial");
     assert_eq!(platforms_total(&reviewer).await, before + 1);
     let (_, d) = reviewer.get(&format!("/api/v1/submissions/{id}")).await;
-    let steps: Vec<&str> = d["events"].as_array().unwrap().iter().map(|e| e["step"].as_str().unwrap()).collect();
+    let steps: Vec<&str> = d["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["step"].as_str().unwrap())
+        .collect();
     assert_eq!(steps, ["submit", "return", "resubmit", "approve"]);
 
     // A change of the organization's own record: only the changed field is
     // reported; a second change corrects the open submission.
-    let (_, org) = liaison.get(&format!("/api/v1/registry/organizations/{}", b.org_a)).await;
+    let (_, org) = liaison
+        .get(&format!("/api/v1/registry/organizations/{}", b.org_a))
+        .await;
     let mut fields = org["fields"].clone();
     fields["contact_phone"] = json!("0354-3012345");
     let (st, v) = liaison
@@ -132,11 +154,20 @@ async fn reported_and_reviewed(s: Server) {
     assert_eq!(st, 202, "{v}");
     assert_eq!(v["submission"]["id"], change, "one open submission per record");
     assert_eq!(v["submission"]["round"], 2);
-    let (_, now) = reviewer.get(&format!("/api/v1/registry/organizations/{}", b.org_a)).await;
-    assert!(now["fields"]["contact_phone"].is_null(), "unchanged until approved: {now}");
-    let (st, r) = reviewer.post(&format!("/api/v1/submissions/{change}/approve"), json!({})).await;
+    let (_, now) = reviewer
+        .get(&format!("/api/v1/registry/organizations/{}", b.org_a))
+        .await;
+    assert!(
+        now["fields"]["contact_phone"].is_null(),
+        "unchanged until approved: {now}"
+    );
+    let (st, r) = reviewer
+        .post(&format!("/api/v1/submissions/{change}/approve"), json!({}))
+        .await;
     assert_eq!(st, 200, "{r}");
-    let (_, now) = reviewer.get(&format!("/api/v1/registry/organizations/{}", b.org_a)).await;
+    let (_, now) = reviewer
+        .get(&format!("/api/v1/registry/organizations/{}", b.org_a))
+        .await;
     assert_eq!(now["fields"]["contact_phone"], "0354-3012345");
     assert_eq!(now["fields"]["address"], "晋中市榆次区迎宾街1号");
 
@@ -145,25 +176,35 @@ async fn reported_and_reviewed(s: Server) {
     let (_, p) = liaison.get(&format!("/api/v1/registry/platforms/{pid}")).await;
     let mut pf = p["fields"].clone();
     pf["director"] = json!("王工");
-    let (st, v) = liaison.put(&format!("/api/v1/registry/platforms/{pid}"), pf.clone()).await;
+    let (st, v) = liaison
+        .put(&format!("/api/v1/registry/platforms/{pid}"), pf.clone())
+        .await;
     assert_eq!(st, 202, "{v}");
     let stale = v["submission"]["id"].as_i64().unwrap();
     let mut bureau = p["fields"].clone();
     bureau["description"] = json!("科技局核定");
     let (st, _) = reviewer.put(&format!("/api/v1/registry/platforms/{pid}"), bureau).await;
     assert_eq!(st, 200, "the bureau writes directly");
-    let (st, e) = reviewer.post(&format!("/api/v1/submissions/{stale}/approve"), json!({})).await;
+    let (st, e) = reviewer
+        .post(&format!("/api/v1/submissions/{stale}/approve"), json!({}))
+        .await;
     assert_eq!(st, 409, "{e}");
     let (_, d) = reviewer.get(&format!("/api/v1/submissions/{stale}")).await;
     assert_eq!(d["status"], "pending");
     assert_eq!(d["stale"], true);
-    let (st, _) = liaison.post(&format!("/api/v1/submissions/{stale}/withdraw"), json!({})).await;
+    let (st, _) = liaison
+        .post(&format!("/api/v1/submissions/{stale}/withdraw"), json!({}))
+        .await;
     assert_eq!(st, 200);
-    let (st, _) = liaison.post(&format!("/api/v1/submissions/{stale}/withdraw"), json!({})).await;
+    let (st, _) = liaison
+        .post(&format!("/api/v1/submissions/{stale}/withdraw"), json!({}))
+        .await;
     assert_eq!(st, 409, "withdrawn once");
 
     // Archive through review; batch approval, one of them refused.
-    let (st, v) = liaison.post(&format!("/api/v1/registry/platforms/{pid}/archive"), json!({})).await;
+    let (st, v) = liaison
+        .post(&format!("/api/v1/registry/platforms/{pid}/archive"), json!({}))
+        .await;
     assert_eq!(st, 202, "{v}");
     let archive = v["submission"]["id"].as_i64().unwrap();
     let (_, rec) = liaison.get(&format!("/api/v1/registry/platforms/{pid}")).await;
@@ -183,7 +224,10 @@ async fn reported_and_reviewed(s: Server) {
         .await;
     let third = v["submission"]["id"].as_i64().unwrap();
     reviewer
-        .post(&format!("/api/v1/submissions/{third}/return"), json!({"reasons": "名称有误"}))
+        .post(
+            &format!("/api/v1/submissions/{third}/return"),
+            json!({"reasons": "名称有误"}),
+        )
         .await;
     let (st, out) = reviewer
         .post("/api/v1/submissions/approve", json!({"ids": [archive, second, third]}))
@@ -199,7 +243,9 @@ async fn reported_and_reviewed(s: Server) {
         .put("/api/v1/settings/review", json!({"kinds": ["platforms"]}))
         .await;
     assert_eq!(st, 403);
-    let (st, k) = admin.put("/api/v1/settings/review", json!({"kinds": ["platforms"]})).await;
+    let (st, k) = admin
+        .put("/api/v1/settings/review", json!({"kinds": ["platforms"]}))
+        .await;
     assert_eq!(st, 200, "{k}");
     fields["contact_phone"] = json!("0354-3099999");
     let (st, v) = liaison
@@ -266,7 +312,17 @@ async fn an_import_is_one_report(s: Server) {
     let done = reviewer.approve_submission(submission.id, None).await.unwrap();
     assert_eq!(done.result_ids.len(), 2);
     assert_eq!(reviewer.count(Kind::Platform).await.unwrap(), 2);
-    let listing = liaison.list(Kind::Platform, &kean_app::ListQuery { page: 1, page_size: 20, ..Default::default() }).await.unwrap();
+    let listing = liaison
+        .list(
+            Kind::Platform,
+            &kean_app::ListQuery {
+                page: 1,
+                page_size: 20,
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
     assert_eq!(listing.page.total, 2);
 }
 on_both!(an_import_is_one_report);

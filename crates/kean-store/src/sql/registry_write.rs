@@ -65,7 +65,10 @@ impl RegistryWrite for SqlStore {
         meta: &WriteMeta,
     ) -> Result<Record> {
         let mut tx = self.write_tx().await?;
-        match self.set_archived_in(&mut tx, kind, id, archived, Some(scope), meta).await? {
+        match self
+            .set_archived_in(&mut tx, kind, id, archived, Some(scope), meta)
+            .await?
+        {
             (rec, true) => {
                 tx.commit().await?;
                 Ok(rec)
@@ -360,9 +363,7 @@ impl SqlStore {
         meta: &WriteMeta,
     ) -> Result<Record> {
         let kind = fields.kind();
-        let before = fetch(tx, kind, id, scope)
-            .await?
-            .ok_or(StoreError::NotFound)?;
+        let before = fetch(tx, kind, id, scope).await?.ok_or(StoreError::NotFound)?;
         if let Some(v) = expected_version
             && v != before.version
         {
@@ -414,8 +415,7 @@ impl SqlStore {
                     .execute(&mut **tx)
                     .await?;
                     // They are now found by their new owner's name.
-                    crate::search::regram(tx, dependent, &format!("t.{field} = $1"), vec![Arg::Int(Some(id))])
-                        .await?;
+                    crate::search::regram(tx, dependent, &format!("t.{field} = $1"), vec![Arg::Int(Some(id))]).await?;
                 }
             }
         }

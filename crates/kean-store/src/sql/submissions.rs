@@ -19,8 +19,7 @@ use super::write_tx::{WriteTx, draft};
 use crate::error::{Result, StoreError};
 use crate::traits::SubmissionStore;
 use crate::types::{
-    Backend, NewSubmission, Page, QueueCount, Submission, SubmissionApply, SubmissionEvent, SubmissionFilter,
-    WriteMeta,
+    Backend, NewSubmission, Page, QueueCount, Submission, SubmissionApply, SubmissionEvent, SubmissionFilter, WriteMeta,
 };
 
 const COLS: &str = "id, kind, operation, record_id, base_version, org_id, classification, payload, before_values, \
@@ -176,9 +175,12 @@ impl SqlStore {
     }
 
     async fn reread(&self, tx: &mut WriteTx<'_>, id: i64) -> Result<Submission> {
-        let row = q(format!("SELECT {COLS} FROM submissions WHERE id = $1"), vec![Arg::Int(Some(id))])
-            .fetch_one(&mut **tx)
-            .await?;
+        let row = q(
+            format!("SELECT {COLS} FROM submissions WHERE id = $1"),
+            vec![Arg::Int(Some(id))],
+        )
+        .fetch_one(&mut **tx)
+        .await?;
         decode(&row)
     }
 
@@ -227,6 +229,7 @@ impl SqlStore {
     }
 
     /// Moves a submission to `status` after a decision or withdrawal.
+    #[allow(clippy::too_many_arguments)]
     async fn set_status(
         &self,
         tx: &mut WriteTx<'_>,
@@ -355,7 +358,9 @@ impl SubmissionStore for SqlStore {
         let sub = self.locked(&mut tx, id).await?;
         let status = Self::step_allowed(&sub, expected_version, Step::Resubmit)?;
         if sub.kind != new.kind || sub.operation != new.operation || sub.record_id != new.record_id {
-            return Err(StoreError::other("a resubmission must be about what its submission was"));
+            return Err(StoreError::other(
+                "a resubmission must be about what its submission was",
+            ));
         }
         q(
             "UPDATE submissions SET status = $1, payload = $2, before_values = $3, changed = $4, label = $5, \
@@ -405,7 +410,12 @@ impl SubmissionStore for SqlStore {
         Ok(sub)
     }
 
-    async fn withdraw_submission(&self, id: i64, expected_version: Option<i64>, meta: &WriteMeta) -> Result<Submission> {
+    async fn withdraw_submission(
+        &self,
+        id: i64,
+        expected_version: Option<i64>,
+        meta: &WriteMeta,
+    ) -> Result<Submission> {
         let mut tx = self.write_tx().await?;
         let sub = self.locked(&mut tx, id).await?;
         let status = Self::step_allowed(&sub, expected_version, Step::Withdraw)?;
@@ -475,9 +485,7 @@ impl SubmissionStore for SqlStore {
                 (vec![*rid], false)
             }
             SubmissionApply::Import { rows, import } => {
-                let ids = self
-                    .insert_many_in(&mut tx, kind, rows, import, meta, &|_| {})
-                    .await?;
+                let ids = self.insert_many_in(&mut tx, kind, rows, import, meta, &|_| {}).await?;
                 let classified: Vec<i64> = rows
                     .iter()
                     .zip(&ids)
@@ -559,7 +567,10 @@ impl SubmissionStore for SqlStore {
         let rows = q(
             format!(
                 "SELECT {} FROM submissions s{w} ORDER BY {order} LIMIT {page_size} OFFSET {offset}",
-                COLS.split(", ").map(|c| format!("s.{c}")).collect::<Vec<_>>().join(", ")
+                COLS.split(", ")
+                    .map(|c| format!("s.{c}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
             args,
         )
@@ -581,7 +592,10 @@ impl SubmissionStore for SqlStore {
         q(
             format!(
                 "SELECT {} FROM submissions s{}",
-                COLS.split(", ").map(|c| format!("s.{c}")).collect::<Vec<_>>().join(", "),
+                COLS.split(", ")
+                    .map(|c| format!("s.{c}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
                 where_of(&conds)
             ),
             args,
@@ -602,7 +616,10 @@ impl SubmissionStore for SqlStore {
         q(
             format!(
                 "SELECT {} FROM submissions s{}",
-                COLS.split(", ").map(|c| format!("s.{c}")).collect::<Vec<_>>().join(", "),
+                COLS.split(", ")
+                    .map(|c| format!("s.{c}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
                 where_of(&conds)
             ),
             args,

@@ -41,10 +41,7 @@ pub fn router() -> Router<AppState> {
         .route("/submissions", get(submissions::list))
         .route("/submissions/queue", get(submissions::queue))
         .route("/submissions/approve", post(submissions::approve_batch))
-        .route(
-            "/submissions/{id}",
-            get(submissions::detail).put(submissions::resubmit),
-        )
+        .route("/submissions/{id}", get(submissions::detail).put(submissions::resubmit))
         .route("/submissions/{id}/withdraw", post(submissions::withdraw))
         .route("/submissions/{id}/approve", post(submissions::approve))
         .route("/submissions/{id}/return", post(submissions::return_submission))

@@ -94,7 +94,11 @@ fn version_in(m: &serde_json::Map<String, J>, key: &str) -> Result<Option<i64>, 
         Some(v) => v.as_i64().filter(|v| *v >= 1).map(Some).ok_or_else(|| {
             ApiError(AppError::field(
                 ErrorCode::ValidationFailed,
-                FieldError::new(key, format!("{key} 应为正整数"), format!("{key} must be a positive integer")),
+                FieldError::new(
+                    key,
+                    format!("{key} 应为正整数"),
+                    format!("{key} must be a positive integer"),
+                ),
             ))
         }),
     }
@@ -126,33 +130,28 @@ pub async fn list(u: ApiUser, Query(pairs): Query<Vec<(String, String)>>) -> Api
             }
             "kind" => {
                 f.kind = Some(Kind::from_slug(v).filter(|k| reviewable(*k)).ok_or_else(|| {
-                    bad("kind", format!("没有名为“{v}”的填报类别"), format!("kind: no reported registry '{v}'"))
+                    bad(
+                        "kind",
+                        format!("没有名为“{v}”的填报类别"),
+                        format!("kind: no reported registry '{v}'"),
+                    )
                 })?)
             }
             "org_id" | "record_id" | "page" | "page_size" => {
-                let n = positive().ok_or_else(|| {
-                    bad(k, format!("{k} 应为正整数"), format!("{k} must be a positive integer"))
-                })?;
+                let n = positive()
+                    .ok_or_else(|| bad(k, format!("{k} 应为正整数"), format!("{k} must be a positive integer")))?;
                 match k.as_str() {
                     "org_id" => f.org_id = Some(n),
                     "record_id" => f.record_id = Some(n),
                     "page" => f.page = u32::try_from(n).unwrap_or(u32::MAX),
                     _ if n > 500 => {
-                        return Err(bad(
-                            k,
-                            "page_size 最大为500".into(),
-                            "page_size is at most 500".into(),
-                        ));
+                        return Err(bad(k, "page_size 最大为500".into(), "page_size is at most 500".into()));
                     }
                     _ => f.page_size = n as u32,
                 }
             }
             _ => {
-                return Err(bad(
-                    k,
-                    format!("未知的参数“{k}”"),
-                    format!("unknown parameter '{k}'"),
-                ));
+                return Err(bad(k, format!("未知的参数“{k}”"), format!("unknown parameter '{k}'")));
             }
         }
     }
@@ -187,10 +186,7 @@ pub async fn detail(u: ApiUser, path: Result<Path<String>, PathRejection>) -> Ap
     if let Some(b) = &v.before {
         out["before"] = b.to_json();
     }
-    out["current"] = v
-        .current
-        .as_ref()
-        .map_or(J::Null, |r| record_json(r, &v.labels));
+    out["current"] = v.current.as_ref().map_or(J::Null, |r| record_json(r, &v.labels));
     out["rows"] = J::Array(v.rows.iter().map(|(_, f)| f.to_json()).collect());
     out["stale"] = json!(v.stale);
     out["events"] = J::Array(
@@ -323,7 +319,11 @@ pub async fn set_review_settings(u: ApiUser, body: Bytes) -> ApiResult {
         _ => {
             return Err(ApiError(AppError::field(
                 ErrorCode::ValidationFailed,
-                FieldError::new("kinds", "kinds：请给出登记类别名的数组", "kinds: give an array of registry slugs"),
+                FieldError::new(
+                    "kinds",
+                    "kinds：请给出登记类别名的数组",
+                    "kinds: give an array of registry slugs",
+                ),
             )));
         }
     };

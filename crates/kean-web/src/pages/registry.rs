@@ -545,7 +545,9 @@ async fn set_archived(slug: String, id_text: String, f: WebForm, archived: bool)
         kean_app::Saved::Record(_) if archived => {
             Redirect::to(&format!("/registry/{}?archived_one=1", kind.slug())).into_response()
         }
-        kean_app::Saved::Record(_) => Redirect::to(&format!("/registry/{}/{id}?restored=1", kind.slug())).into_response(),
+        kean_app::Saved::Record(_) => {
+            Redirect::to(&format!("/registry/{}/{id}?restored=1", kind.slug())).into_response()
+        }
     })
 }
 

@@ -73,7 +73,10 @@ fn row_of(s: &Submission, org_names: &HashMap<i64, String>, lang: Lang, reviewer
     let zh = lang.zh();
     Row {
         id: s.id,
-        org: org_names.get(&s.org_id).cloned().unwrap_or_else(|| format!("#{}", s.org_id)),
+        org: org_names
+            .get(&s.org_id)
+            .cloned()
+            .unwrap_or_else(|| format!("#{}", s.org_id)),
         kind: s.kind.label(zh).to_string(),
         operation: s.operation.label(zh).to_string(),
         label: if s.operation == Operation::Import {
@@ -215,16 +218,15 @@ async fn list_page(u: WebUser, pairs: Vec<(String, String)>, errors: Vec<String>
     if reviewer {
         let (counts, names) = u.access.review_queue().await.or_page(&u)?;
         for c in &counts {
-            let name = names.get(&c.org_id).cloned().unwrap_or_else(|| format!("#{}", c.org_id));
+            let name = names
+                .get(&c.org_id)
+                .cloned()
+                .unwrap_or_else(|| format!("#{}", c.org_id));
             queue.push(QueueRow {
                 org: name.clone(),
                 kind: c.kind.label(zh).into(),
                 pending: c.pending,
-                href: format!(
-                    "/submissions?status=pending&org_id={}&kind={}",
-                    c.org_id,
-                    c.kind.slug()
-                ),
+                href: format!("/submissions?status=pending&org_id={}&kind={}", c.org_id, c.kind.slug()),
             });
             if !orgs.iter().any(|o: &Opt| o.value == c.org_id.to_string()) {
                 orgs.push(Opt {
@@ -264,11 +266,7 @@ async fn list_page(u: WebUser, pairs: Vec<(String, String)>, errors: Vec<String>
     };
     let heading = u
         .lang
-        .t(if reviewer {
-            "sub.title_review"
-        } else {
-            "sub.title_mine"
-        })
+        .t(if reviewer { "sub.title_review" } else { "sub.title_mine" })
         .to_string();
     let mut c = Chrome::new(&u.access, &u.csrf, u.lang, &heading, "/submissions");
     if let Some(n) = pairs.iter().find(|(k, _)| k == "approved").map(|(_, v)| v.clone()) {
@@ -491,7 +489,7 @@ async fn one_page(u: &WebUser, id: i64, flash: Option<String>, error: Option<App
 
 pub async fn detail(u: WebUser, Path(id_text): Path<String>, Query(q): Query<HashMap<String, String>>) -> PageResult {
     let id = id_of(&u, &id_text)?;
-    let flash = if let Some(_) = q.get("submitted") {
+    let flash = if q.contains_key("submitted") {
         Some(fill(u.lang.t("sub.submitted_flash"), &[id.to_string()]))
     } else {
         [
