@@ -70,8 +70,8 @@ fn error_statuses() -> std::collections::BTreeMap<u16, Vec<&'static str>> {
 /// (401), refused (403, also a rejected CSRF token), aimed at nothing (404),
 /// in conflict (409), too large (413), invalid (422) or fail inside (500).
 /// 429 only where kean answers it: logins back off, and a registry create
-/// or replacement is refused while the account's probe budget is spent
-/// (kean-app's `probes`).
+/// or replacement (and a report's correction) is refused while the
+/// account's probe budget is spent (kean-app's `probes`).
 fn document_errors(paths: &mut serde_json::Map<String, J>) {
     let statuses = error_statuses();
     for (path, item) in paths.iter_mut() {
@@ -83,6 +83,8 @@ fn document_errors(paths: &mut serde_json::Map<String, J>) {
             };
             let backs_off = path == "/api/v1/auth/token"
                 || path == "/api/v1/auth/reauth"
+                // A correction is checked like a registry write (probes).
+                || (path == "/api/v1/submissions/{id}" && method == "put")
                 || registry.is_some_and(|rest| {
                     (method == "post" && !rest.contains('/')) || (method == "put" && rest.ends_with("/{id}"))
                 });

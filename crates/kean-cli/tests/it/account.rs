@@ -164,7 +164,11 @@ async fn weak_and_reused_passwords_are_refused_with_the_reason(s: Server) {
     let mut current = "Pass-one-2025";
     for next in ["Pass-two-2025", "Pass-three-2025", "Pass-four-2025"] {
         let (st, html, loc) = change(current, next).await;
-        assert_eq!((st, loc.as_deref()), (303, Some("/account")), "{html}");
+        assert_eq!(
+            (st, loc.as_deref()),
+            (303, Some("/account?password_changed=1")),
+            "{html}"
+        );
         current = next;
     }
     let (st, e) = elsewhere.get("/api/v1/me").await;

@@ -66,6 +66,9 @@ struct ListPage {
     can_create: bool,
     can_update: bool,
     can_archive: bool,
+    /// For an institution's liaison: its new records, changes and imports
+    /// here go to review (填报 → 审核).
+    review_note: Option<&'static str>,
 }
 
 fn query_string(pairs: &[(String, String)]) -> String {
@@ -293,6 +296,12 @@ pub async fn list(u: WebUser, Path(slug): Path<String>, Query(pairs): Query<Vec<
         can_create: u.access.may(Action::Create, Some(kind)),
         can_update: u.access.may(Action::Update, Some(kind)),
         can_archive: u.access.may(Action::Archive, Some(kind)),
+        review_note: u
+            .access
+            .needs_review(kind)
+            .await
+            .or_page(&u)?
+            .then(|| u.lang.t("sub.review_note")),
         base,
     };
     Ok(render(&page_view, StatusCode::OK))
