@@ -82,7 +82,7 @@ impl Access {
     /// in which role, from where, which records, and whether it was
     /// allowed (`read`) or refused (`read_refused`). Reads of less are not
     /// audited (exports are, whatever they hold).
-    async fn audit_read(&self, kind: Kind, ids: &[i64], allowed: bool) -> Result<()> {
+    pub(crate) async fn audit_read(&self, kind: Kind, ids: &[i64], allowed: bool) -> Result<()> {
         if ids.is_empty() || self.actor.is_system() {
             return Ok(());
         }
@@ -187,7 +187,21 @@ impl Access {
         // Events that carry no values of the record (who read it, who was
         // put on its list) are shown whole: an auditor must see them.
         const WITHOUT_VALUES: [&str; 4] = ["read", "read_refused", "need_to_know_add", "need_to_know_remove"];
-        if e.draft.record_id.is_some_and(|id| withheld.contains(&(kind, id)))
+        // A submission of a new record classified above what the reader may
+        // read without being on a list (there is no list before it exists).
+        let submitted_above = e.draft.record_id.is_none()
+            && e.draft.action.starts_with("submission_")
+            && e.draft
+                .after
+                .as_ref()
+                .and_then(|a| a.get("level"))
+                .and_then(|l| l.as_str())
+                .and_then(Classification::parse)
+                .is_some_and(|level| {
+                    self.gate(Action::ReadAudit, Some(kind))
+                        .map_or(true, |s| !s.permits_level(level, false))
+                });
+        if (submitted_above || e.draft.record_id.is_some_and(|id| withheld.contains(&(kind, id))))
             && !WITHOUT_VALUES.contains(&e.draft.action.as_str())
         {
             for v in [&mut e.draft.before, &mut e.draft.after].into_iter().flatten() {
@@ -330,10 +344,18 @@ impl Access {
 
     /// Labels of referenced records, each resolved under the actor's own
     /// read scope for the referenced kind (nothing outside it is named).
-    async fn labels_for(&self, records: &[Record]) -> Result<HashMap<(Kind, i64), String>> {
+    pub(crate) async fn labels_for(&self, records: &[Record]) -> Result<HashMap<(Kind, i64), String>> {
+        self.labels_of(records.iter().map(|r| &r.fields)).await
+    }
+
+    /// Labels of everything the given fields refer to (as [`Access::labels_for`]).
+    pub(crate) async fn labels_of<'a>(
+        &self,
+        all: impl Iterator<Item = &'a Fields>,
+    ) -> Result<HashMap<(Kind, i64), String>> {
         let mut wanted: BTreeMap<Kind, Vec<i64>> = BTreeMap::new();
-        for r in records {
-            for (f, v) in r.fields.iter() {
+        for fields in all {
+            for (f, v) in fields.iter() {
                 if let (FieldType::Ref(k), Some(id)) = (f.ty, v.as_ref_id()) {
                     wanted.entry(k).or_default().push(id);
                 }
@@ -395,7 +417,7 @@ impl Access {
 
     /// Validates input, then decides its references and owner
     /// ([`decide_references`]) for a create (`previous` None) or an update.
-    async fn prepare(
+    pub(crate) async fn prepare(
         &self,
         kind: Kind,
         raw: &BTreeMap<String, String>,
@@ -447,8 +469,12 @@ impl Access {
         }
     }
 
+    /// Writes a new record at once (the bureau's accounts, kean itself). An
+    /// actor whose reports need review is refused: it calls
+    /// [`Access::save_new`], which submits.
     pub async fn create(&self, kind: Kind, raw: &BTreeMap<String, String>) -> Result<Record> {
         let scope = self.gate(Action::Create, Some(kind))?;
+        self.refuse_if_reviewed(kind).await?;
         self.check_probe_budget(kind).await?;
         let (fields, owner) = self.prepare(kind, raw, None, scope).await?;
         let meta = self.meta();
@@ -471,6 +497,7 @@ impl Access {
         expected_version: Option<i64>,
     ) -> Result<Record> {
         let scope = self.gate(Action::Update, Some(kind))?;
+        self.refuse_if_reviewed(kind).await?;
         self.check_probe_budget(kind).await?;
         // Existence inside the scope first, so that an out-of-scope id is
         // "not found" rather than a validation report about it.
@@ -502,7 +529,7 @@ impl Access {
     /// ([`crate::probes`]): audited, and answered with nothing of that
     /// record — for a personal field, that the person is registered
     /// elsewhere.
-    async fn write_refused(&self, kind: Kind, fields: &Fields, e: kean_store::StoreError) -> AppError {
+    pub(crate) async fn write_refused(&self, kind: Kind, fields: &Fields, e: kean_store::StoreError) -> AppError {
         let kean_store::StoreError::Duplicate { field } = &e else {
             return AppError::from_store_for(kind, e);
         };
@@ -541,6 +568,7 @@ impl Access {
 
     pub async fn set_archived(&self, kind: Kind, id: i64, archived: bool) -> Result<Record> {
         let scope = self.gate(Action::Archive, Some(kind))?;
+        self.refuse_if_reviewed(kind).await?;
         let meta = self.meta();
         let rec = self
             .app

@@ -90,6 +90,9 @@ pub struct AccountView {
     pub second_factor_enabled: bool,
     pub second_factor_required: bool,
     pub recovery_codes_left: usize,
+    /// Contact details the holder keeps (个人中心).
+    pub phone: Option<String>,
+    pub email: Option<String>,
 }
 
 /// One entry of the account's own login history.
@@ -431,7 +434,10 @@ impl Access {
             .await
             .map_err(AppError::from_store)?
             .len();
+        let (phone, email) = self.app.store().contact(user.id).await.map_err(AppError::from_store)?;
         Ok(AccountView {
+            phone,
+            email,
             password_changed_at: user.password_changed_at.clone().unwrap_or(user.created_at.clone()),
             password_expires_at: self.app.password_expires(&user).map(kean_core::format_ts),
             second_factor_enabled: user.totp_enabled,
@@ -697,5 +703,119 @@ mod tests {
         for role in [Role::Admin, Role::Reviewer, Role::Liaison, Role::Researcher] {
             assert!(!requires_second_factor(role), "{role:?}");
         }
+    }
+}
+
+/// One of the account's API tokens as its holder sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenView {
+    /// What names it in a revocation: its SM3 hash (the token itself is
+    /// never stored).
+    pub id: String,
+    pub created_at: String,
+    pub last_used_at: Option<String>,
+    pub expires_at: String,
+    /// The token this request came with.
+    pub current: bool,
+}
+
+impl Access {
+    /// The account's own API tokens not yet expired, newest first.
+    pub async fn my_api_tokens(&self) -> Result<Vec<TokenView>> {
+        let me = self.actor().user_id();
+        let current = self.session.as_ref().map(|s| s.token_hash.clone());
+        Ok(self
+            .app
+            .store()
+            .api_tokens(me, &self.app.now_ts())
+            .await
+            .map_err(AppError::from_store)?
+            .into_iter()
+            .map(|t| TokenView {
+                current: current.as_deref() == Some(t.token_hash.as_str()),
+                id: t.token_hash,
+                created_at: t.created_at,
+                last_used_at: t.last_used_at,
+                expires_at: t.expires_at,
+            })
+            .collect())
+    }
+
+    /// Revokes one of the account's own API tokens (audited `token_revoke`);
+    /// another account's token, or none, is "not found".
+    pub async fn revoke_my_api_token(&self, id: &str) -> Result<()> {
+        let valid = id.len() == 64 && id.bytes().all(|b| b.is_ascii_hexdigit());
+        if !valid
+            || !self
+                .app
+                .store()
+                .revoke_api_token(self.actor().user_id(), id, &self.meta())
+                .await
+                .map_err(AppError::from_store)?
+        {
+            return Err(AppError::new(
+                ErrorCode::NotFound,
+                "没有这个接口令牌（或已过期、已撤销）",
+                "no such API token (or it expired or was revoked)",
+            ));
+        }
+        Ok(())
+    }
+}
+
+impl Access {
+    /// The holder's own display name and contact details (audited
+    /// `profile_update`). Each field is checked and every problem named.
+    pub async fn update_my_profile(&self, display_name: &str, phone: &str, email: &str) -> Result<AccountView> {
+        let me = self.own_user_id()?;
+        let mut errors = Vec::new();
+        let name = display_name.trim();
+        if name.is_empty()
+            || name.chars().count() > 50
+            || kean_core::record::check_text("display_name", name, 50, false).is_err()
+        {
+            errors.push(FieldError::new(
+                "display_name",
+                "姓名：必填，最多50个字符，不含控制字符",
+                "display name: required, at most 50 characters, no control characters",
+            ));
+        }
+        let phone = phone.trim();
+        let digits = phone.chars().filter(|c| c.is_ascii_digit()).count();
+        if !phone.is_empty()
+            && (!(7..=20).contains(&digits) || !phone.chars().all(|c| c.is_ascii_digit() || " -+()（）转".contains(c)))
+        {
+            errors.push(FieldError::new(
+                "phone",
+                "联系电话：7–20位数字，可含 -、空格、括号或分机“转”",
+                "telephone: 7–20 digits, with optional -, spaces, brackets or an extension",
+            ));
+        }
+        let email = email.trim();
+        let ok_email = email.is_empty()
+            || (email.chars().count() <= 100
+                && !email.chars().any(|c| c.is_whitespace() || c.is_control())
+                && email.split_once('@').is_some_and(|(a, d)| {
+                    !a.is_empty() && d.contains('.') && !d.starts_with('.') && !d.ends_with('.')
+                }));
+        if !ok_email {
+            errors.push(FieldError::new(
+                "email",
+                "电子邮箱：格式应如 name@example.cn，最多100个字符",
+                "e-mail: like name@example.cn, at most 100 characters",
+            ));
+        }
+        if !errors.is_empty() {
+            return Err(AppError::validation(errors));
+        }
+        fn opt(s: &str) -> Option<&str> {
+            (!s.is_empty()).then_some(s)
+        }
+        self.app
+            .store()
+            .update_profile(me, name, opt(phone), opt(email), &self.meta())
+            .await
+            .map_err(AppError::from_store)?;
+        self.my_account().await
     }
 }

@@ -350,23 +350,24 @@ impl App {
                 .map(|t| t.with_timezone(&chrono::Utc))
         };
         let last_seen = parse(row.last_seen_at.as_deref().unwrap_or(&row.created_at));
-        if kind == SessionKind::Web {
-            if last_seen.is_none_or(|t| now - t >= self.settings.idle_timeout) {
-                let mins = self.settings.idle_timeout.num_minutes();
-                return Err(AppError::new(
-                    ErrorCode::Unauthenticated,
-                    format!("超过 {mins} 分钟未操作，登录已过期，请重新登录"),
-                    format!("no activity for {mins} minutes: the session has expired; log in again"),
-                ));
-            }
-            // Noted at most once a minute: a write per request would cost
-            // every page a transaction.
-            if last_seen.is_some_and(|t| now - t >= Duration::seconds(60)) {
-                self.store()
-                    .touch_session(&token_hash, &now_ts)
-                    .await
-                    .map_err(AppError::from_store)?;
-            }
+        if kind == SessionKind::Web && last_seen.is_none_or(|t| now - t >= self.settings.idle_timeout) {
+            let mins = self.settings.idle_timeout.num_minutes();
+            return Err(AppError::new(
+                ErrorCode::Unauthenticated,
+                format!("超过 {mins} 分钟未操作，登录已过期，请重新登录"),
+                format!("no activity for {mins} minutes: the session has expired; log in again"),
+            ));
+        }
+        // Noted at most once a minute: a write per request would cost every
+        // page a transaction. (An API token's is its "last used", shown to
+        // its holder; only a browser session ends when idle.)
+        if last_seen.is_some_and(|t| now - t >= Duration::seconds(60))
+            || (kind == SessionKind::Api && row.last_seen_at.is_none())
+        {
+            self.store()
+                .touch_session(&token_hash, &now_ts)
+                .await
+                .map_err(AppError::from_store)?;
         }
         if user.disabled {
             return Err(unauth());

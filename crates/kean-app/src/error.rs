@@ -150,6 +150,7 @@ impl AppError {
                 "文件中的条目与当前版本完全相同，未产生新版本",
                 "the file holds exactly the entries of the current version; no new version was made",
             ),
+            StoreError::Refused { zh, en } => AppError::new(ErrorCode::Conflict, zh, en),
             StoreError::Stale => AppError::new(
                 ErrorCode::Conflict,
                 "限制名单在筛查期间发生了变化，请重试",

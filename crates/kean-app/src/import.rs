@@ -68,6 +68,8 @@ pub enum ImportOutcome {
     Checked { rows: usize },
     /// Nothing was written; these are all the problems found.
     Rejected { errors: Vec<RowError> },
+    /// The rows are one report waiting for a bureau reviewer (填报 → 审核).
+    Submitted { submission: Box<kean_store::Submission> },
 }
 
 /// The text fields a reference to `kind` may be written as.
@@ -238,6 +240,67 @@ impl Access {
                 ),
             ));
         }
+        let good = match self
+            .check_rows(kind, rows, scope, read_scope, source.progress.as_ref())
+            .await?
+        {
+            Ok(good) => good,
+            Err(errors) => return Ok(ImportOutcome::Rejected { errors }),
+        };
+        if source.dry_run {
+            return Ok(ImportOutcome::Checked { rows: good.len() });
+        }
+        // An institution's import is one report under review (填报): nothing
+        // is written until a reviewer approves it.
+        if self.needs_review(kind).await? {
+            let submission = self.submit_import(kind, &good, source).await?;
+            return Ok(ImportOutcome::Submitted {
+                submission: Box::new(submission),
+            });
+        }
+        let report = |stage: ImportStage, done: usize, total: usize| {
+            if let Some(p) = &source.progress {
+                p(stage, done, total);
+            }
+        };
+        let to_insert: Vec<(Fields, Option<i64>)> = good.into_iter().map(|(_, f, o)| (f, o)).collect();
+        let import = NewImport {
+            content_hash: source.content_hash.clone(),
+            file_name: source.file_name.clone(),
+        };
+        let meta = self.write_meta();
+        let ids = self
+            .app()
+            .store()
+            .insert_many(kind, &to_insert, &import, &meta, &|done| {
+                report(ImportStage::Writing, done, to_insert.len())
+            })
+            .await
+            .map_err(AppError::from_store)?;
+        let run = self.app().screen_after_write(kind, &ids, &meta).await;
+        self.app().audit_registered_transfers(kind, &ids, &meta).await;
+        // Only those who may see screening results learn how many there are.
+        let new_results = if self.may(Action::ReadScreening, None) {
+            run.map_or(0, |run| run.summary.opened.len())
+        } else {
+            0
+        };
+        Ok(ImportOutcome::Imported { ids, new_results })
+    }
+
+    /// Checks every row of an import as the actor: references resolved in
+    /// its read scope, values validated, owners inside `scope`, unique
+    /// values against the file and the store (probes counted). The good
+    /// rows (line, fields, owner), or every problem found.
+    #[allow(clippy::type_complexity)]
+    pub(crate) async fn check_rows(
+        &self,
+        kind: Kind,
+        rows: &[ImportRow],
+        scope: kean_core::Scope,
+        read_scope: kean_core::Scope,
+        progress: Option<&ImportProgress>,
+    ) -> Result<std::result::Result<Vec<(usize, Fields, Option<i64>)>, Vec<RowError>>> {
         let today = self.today();
         let ceiling = self.app().ceiling().await?;
         let mut resolvers: HashMap<Kind, Resolver> = HashMap::new();
@@ -251,7 +314,7 @@ impl Access {
         let mut errors = vec![];
         let mut good: Vec<(usize, Fields, Option<i64>)> = vec![];
         let report = |stage: ImportStage, done: usize, total: usize| {
-            if let Some(p) = &source.progress {
+            if let Some(p) = progress {
                 p(stage, done, total);
             }
         };
@@ -476,34 +539,9 @@ impl Access {
                     e.value = shown;
                 }
             }
-            return Ok(ImportOutcome::Rejected { errors });
+            return Ok(Err(errors));
         }
-        if source.dry_run {
-            return Ok(ImportOutcome::Checked { rows: good.len() });
-        }
-        let to_insert: Vec<(Fields, Option<i64>)> = good.into_iter().map(|(_, f, o)| (f, o)).collect();
-        let import = NewImport {
-            content_hash: source.content_hash.clone(),
-            file_name: source.file_name.clone(),
-        };
-        let meta = self.write_meta();
-        let ids = self
-            .app()
-            .store()
-            .insert_many(kind, &to_insert, &import, &meta, &|done| {
-                report(ImportStage::Writing, done, to_insert.len())
-            })
-            .await
-            .map_err(AppError::from_store)?;
-        let run = self.app().screen_after_write(kind, &ids, &meta).await;
-        self.app().audit_registered_transfers(kind, &ids, &meta).await;
-        // Only those who may see screening results learn how many there are.
-        let new_results = if self.may(Action::ReadScreening, None) {
-            run.map_or(0, |run| run.summary.opened.len())
-        } else {
-            0
-        };
-        Ok(ImportOutcome::Imported { ids, new_results })
+        Ok(Ok(good))
     }
 }
 
@@ -517,6 +555,8 @@ pub enum FileImport {
     },
     /// Dry run: the file is clean and would import this many rows.
     Checked { rows: usize },
+    /// The file is clean and waits, as one report, for a bureau reviewer.
+    Submitted { submission: Box<kean_store::Submission> },
     /// Nothing was written; the report names every problem and the
     /// workbook marks the bad cells.
     Rejected {
@@ -573,6 +613,7 @@ impl Access {
         match self.import(kind, &rows, &source).await? {
             ImportOutcome::Imported { ids, new_results } => Ok(FileImport::Imported { ids, new_results }),
             ImportOutcome::Checked { rows } => Ok(FileImport::Checked { rows }),
+            ImportOutcome::Submitted { submission } => Ok(FileImport::Submitted { submission }),
             ImportOutcome::Rejected { errors } => {
                 let mut per_row: Vec<Vec<kean_core::FieldError>> = vec![vec![]; mapped.len()];
                 // A file may have an error on every row: look lines up, don't scan.
@@ -642,7 +683,7 @@ impl Access {
                 )
             })?;
         let outcome = self.import_file(kind, &bytes, &file_name, force, dry_run, None).await?;
-        if matches!(outcome, FileImport::Imported { .. }) {
+        if matches!(outcome, FileImport::Imported { .. } | FileImport::Submitted { .. }) {
             self.app()
                 .store()
                 .delete_upload(&hash)

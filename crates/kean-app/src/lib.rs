@@ -25,6 +25,7 @@ mod password;
 mod probes;
 mod screening;
 mod stats;
+mod submission;
 mod throttle;
 mod vocabulary;
 
@@ -36,8 +37,8 @@ use kean_store::Store;
 
 pub use access::{Access, AuditBreak, EXPORT_ROW_CAP, Export, Listing, UserAction};
 pub use account::{
-    AccountView, Enrolment, LoginEvent, PASSWORD_HISTORY, PreviousLogin, RECOVERY_CODES, Stage, requires_second_factor,
-    totp_code,
+    AccountView, Enrolment, LoginEvent, PASSWORD_HISTORY, PreviousLogin, RECOVERY_CODES, Stage, TokenView,
+    requires_second_factor, totp_code,
 };
 pub use audit_seal::{AuditReport, MIN_AUDIT_RETENTION_DAYS, check_retention};
 pub use audit_search::{
@@ -51,8 +52,9 @@ pub use kean_store::latest_schema_version;
 pub use kean_store::{
     ArchivedFilter, Attachment, AuditFilter, Backend, ControlRow, DataExport, DecisionItem, DictionaryVersion,
     Disclosure, GateReview, LevelChange, ListChange, ListInfo, ListQuery, ListVersion, NeedToKnow, Page, PartyState,
-    ProjectEvent, ProjectParty, ResultDecision, ResultFilter, ResultRow, ResultStatus, ReviewFilter, ScreeningSummary,
-    StoredEntry, TechLink, User, VocabularyAction, VocabularyEntry, VocabularyVersion, screening::lapse,
+    ProjectEvent, ProjectParty, QueueCount, ResultDecision, ResultFilter, ResultRow, ResultStatus, ReviewFilter,
+    ScreeningSummary, StoredEntry, Submission, SubmissionEvent, SubmissionFilter, TechLink, User, VocabularyAction,
+    VocabularyEntry, VocabularyVersion, screening::lapse,
 };
 pub use lifecycle::{
     CoverageRow, DISCLOSURE_VALID_DAYS, DictionaryImport, PARTY_ROLES, ProjectPanel, ReviewView, dictionary_label,
@@ -66,6 +68,7 @@ pub use screening::{
     read_list, screens,
 };
 pub use stats::{Bucket, Dashboard, Figure, StatFilter};
+pub use submission::{BatchOutcome, IMPORT_ROWS_SHOWN, Saved, SubmissionListing, SubmissionView};
 pub use vocabulary::Vocabulary;
 
 pub type Result<T> = std::result::Result<T, AppError>;

@@ -43,6 +43,7 @@ async fn import(access: &kean_app::Access, kind: Kind, rows: Vec<ImportRow>, tag
         ImportOutcome::Imported { ids, .. } => assert_eq!(ids.len(), n),
         ImportOutcome::Rejected { errors } => panic!("{tag}: {:?}", &errors[..errors.len().min(5)]),
         ImportOutcome::Checked { rows } => assert_eq!(rows, n),
+        ImportOutcome::Submitted { .. } => panic!("{tag}: kean's own import is never a report"),
     }
     let secs = t.elapsed().as_secs_f64();
     println!("import {tag}: {n} rows in {secs:.2} s ({:.0} rows/s)", n as f64 / secs);

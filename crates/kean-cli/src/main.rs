@@ -64,6 +64,10 @@ enum Command {
         /// Hours after which a browser session ends, however active.
         #[arg(long, env = "KEAN_SESSION_HOURS", default_value_t = 12)]
         session_hours: u32,
+        /// Days an API token lasts (1–365).
+        #[arg(long, env = "KEAN_API_TOKEN_DAYS", default_value_t = 30,
+              value_parser = clap::value_parser!(u32).range(1..=365))]
+        api_token_days: u32,
         /// Let administrators and auditors work without a second factor (for
         /// demonstrations and the API fuzzing in CI only — never in production).
         #[arg(long)]
@@ -318,6 +322,7 @@ async fn main() -> ExitCode {
             password_max_age_days,
             idle_timeout_minutes,
             session_hours,
+            api_token_days,
             second_factor_optional,
             db,
         } => {
@@ -327,6 +332,7 @@ async fn main() -> ExitCode {
                 password_max_age: chrono::Duration::days(i64::from(password_max_age_days.max(1))),
                 idle_timeout: chrono::Duration::minutes(i64::from(idle_timeout_minutes.max(1))),
                 web_session: chrono::Duration::hours(i64::from(session_hours.max(1))),
+                api_token: chrono::Duration::days(i64::from(api_token_days)),
                 second_factor_mandatory: !second_factor_optional,
                 ..kean_app::Settings::default()
             };
@@ -644,6 +650,16 @@ async fn import(
             if new_results > 0 {
                 println!("screening opened {new_results} results for a reviewer (see /screening)");
             }
+            ExitCode::SUCCESS
+        }
+        // The machine's import is kean's own (never a liaison's report).
+        Ok(kean_app::FileImport::Submitted { submission }) => {
+            println!(
+                "submitted {} rows of {} for review as report #{}",
+                submission.row_count,
+                file.display(),
+                submission.id
+            );
             ExitCode::SUCCESS
         }
         Ok(kean_app::FileImport::Checked { rows }) => {

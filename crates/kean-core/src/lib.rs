@@ -19,6 +19,7 @@ pub mod money;
 pub mod policy;
 pub mod record;
 pub mod schema;
+pub mod submission;
 
 pub use error::{ErrorCode, FieldError};
 pub use money::Fen;

@@ -237,6 +237,14 @@ pub enum Action {
     /// Import new versions of the chokepoint list and the export-control
     /// catalogue (the bureau administrator's).
     ManageDictionaries,
+    /// See reports under review (填报): a liaison its organization's, the
+    /// bureau every organization's.
+    ReadSubmissions,
+    /// Approve or return reports (审核), the bureau's reviewers and
+    /// administrators.
+    ReviewSubmissions,
+    /// Say which registries' reports need review (the bureau administrator's).
+    ConfigureReview,
 }
 
 /// Which records an authorized action may touch: an organization's (or
@@ -398,6 +406,20 @@ pub fn authorize(actor: &Actor, action: Action, kind: Option<Kind>) -> Result<Sc
         // event whose actor holds the auditor role), and no other event.
         (Role::SecurityAdmin, ReadAudit) => audit(AuditReach::ActorsInRole(Role::Auditor)),
         (Role::SystemAdmin | Role::SecurityAdmin | Role::Auditor, Read) if directory => all,
+        (Role::Admin | Role::Reviewer, ReadSubmissions | ReviewSubmissions) => all,
+        (Role::Admin, ConfigureReview) => all,
+        (_, ConfigureReview) => deny(
+            "哪些类别需要审核由局管理员设置",
+            "which registries need review is the bureau administrator's setting",
+        ),
+        (
+            Role::Liaison | Role::Researcher | Role::SystemAdmin | Role::SecurityAdmin | Role::Auditor,
+            ReviewSubmissions,
+        ) => deny("申报由局审核人员审核", "reports are reviewed by the bureau's reviewers"),
+        (Role::Researcher | Role::SystemAdmin | Role::SecurityAdmin | Role::Auditor, ReadSubmissions) => deny(
+            "填报与审核仅限单位联络员和局审核人员",
+            "reports under review are for liaisons and the bureau's reviewers",
+        ),
         (_, ManageUsers) => deny(
             "账号由系统管理员管理",
             "accounts are managed by the system administrator",
@@ -584,6 +606,9 @@ mod tests {
             Action::ManageVocabulary,
             Action::ManageConfidentiality,
             Action::ApproveDataExport,
+            Action::ReadSubmissions,
+            Action::ReviewSubmissions,
+            Action::ConfigureReview,
         ];
         for (role, own) in &duties {
             assert!(role.is_one_of_three());
@@ -652,6 +677,46 @@ mod tests {
                 .audit_reach(),
             AuditReach::Whole
         );
+    }
+
+    /// 填报 → 审核: liaisons see their organization's reports, the bureau's
+    /// reviewers and administrators see and decide every organization's,
+    /// the administrator alone says which registries need review; and the
+    /// registries that can be reported are exactly those a liaison writes.
+    #[test]
+    fn reports_are_reviewed_by_the_bureau() {
+        let liaison = actor(Role::Liaison, Some(7));
+        let s = authorize(&liaison, Action::ReadSubmissions, None).unwrap();
+        assert_eq!(s.organization(), Some(7));
+        assert!(authorize(&liaison, Action::ReviewSubmissions, None).is_err());
+        assert!(authorize(&liaison, Action::ConfigureReview, None).is_err());
+        for role in [Role::Reviewer, Role::Admin] {
+            let a = actor(role, None);
+            assert_eq!(
+                authorize(&a, Action::ReviewSubmissions, None).unwrap().organization(),
+                None
+            );
+            assert!(authorize(&a, Action::ReadSubmissions, None).is_ok());
+        }
+        assert!(authorize(&actor(Role::Admin, None), Action::ConfigureReview, None).is_ok());
+        assert!(authorize(&actor(Role::Reviewer, None), Action::ConfigureReview, None).is_err());
+        for role in [Role::Researcher, Role::SystemAdmin, Role::SecurityAdmin, Role::Auditor] {
+            let a = actor(role, Some(7));
+            for action in [
+                Action::ReadSubmissions,
+                Action::ReviewSubmissions,
+                Action::ConfigureReview,
+            ] {
+                assert!(authorize(&a, action, None).is_err(), "{role:?} {action:?}");
+            }
+        }
+        for k in Kind::ALL {
+            assert_eq!(
+                crate::submission::reviewable(k),
+                authorize(&liaison, Action::Update, Some(k)).is_ok(),
+                "{k:?}"
+            );
+        }
     }
 
     #[test]

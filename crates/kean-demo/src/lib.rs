@@ -1167,9 +1167,10 @@ pub async fn seed_gates(app: &App) -> Result<Vec<String>, AppError> {
         platform.fields.get("name").to_input()
     ));
 
-    // Transfers, registered by the liaison: the audits open by themselves.
+    // Transfers, reported by the liaison and approved by the reviewer (填报 →
+    // 审核): registered, their transfer audits open by themselves.
     let ach = liaison
-        .create(
+        .save_new(
             Kind::Achievement,
             &raw(&[
                 ("title", "多旋翼无人机钢结构巡检飞控与自主避障软件".to_string()),
@@ -1183,12 +1184,13 @@ pub async fn seed_gates(app: &App) -> Result<Vec<String>, AppError> {
             ]),
         )
         .await?;
+    let ach = registered(&reviewer, ach).await?;
     for (name, country) in [("AeroInspect GmbH", "DE"), ("Lockheed Martin Aeronautics", "US")] {
-        liaison
-            .create(
+        let saved = liaison
+            .save_new(
                 Kind::Transfer,
                 &raw(&[
-                    ("achievement_id", ach.id.to_string()),
+                    ("achievement_id", ach.to_string()),
                     ("transfer_mode", "licensing".to_string()),
                     ("counterparty_name", name.to_string()),
                     ("counterparty_country", country.to_string()),
@@ -1197,12 +1199,25 @@ pub async fn seed_gates(app: &App) -> Result<Vec<String>, AppError> {
                 ]),
             )
             .await?;
+        registered(&reviewer, saved).await?;
     }
     lines.push(
         "gates: transfer to AeroInspect GmbH blocked by the catalogue (203912X, no licence); to Lockheed Martin Aeronautics by a restricted-list result"
             .to_string(),
     );
     Ok(lines)
+}
+
+/// The record a liaison's report made: at once, or once the reviewer approved it.
+async fn registered(reviewer: &kean_app::Access, saved: kean_app::Saved) -> Result<i64, AppError> {
+    match saved {
+        kean_app::Saved::Record(r) => Ok(r.id),
+        kean_app::Saved::Submitted(sub) => reviewer
+            .approve_submission(sub.id, None)
+            .await?
+            .record_id
+            .ok_or_else(|| AppError::internal("an approved report without its record")),
+    }
 }
 
 /// The open review of a record at a gate.

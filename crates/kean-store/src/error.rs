@@ -19,6 +19,10 @@ pub enum StoreError {
     /// Staging an upload would exceed a quota of staged bytes: the user's
     /// own (`all_users` false) or everyone's together; `limit` in bytes.
     QuotaExceeded { all_users: bool, limit: u64 },
+    /// A step the state of what it acts on does not allow (a submission
+    /// decided already, returned and not yet corrected …), in both
+    /// languages.
+    Refused { zh: &'static str, en: &'static str },
     /// The database failed or was unreachable, or held something the store
     /// could not read; `kind` tells failures apart, `detail` is for the log.
     Database { kind: DbFailure, detail: String },
@@ -81,6 +85,7 @@ impl std::fmt::Display for StoreError {
                 "staged uploads would exceed {} quota of {limit} bytes",
                 if *all_users { "the global" } else { "the user's" }
             ),
+            StoreError::Refused { en, .. } => write!(f, "{en}"),
             StoreError::Database { detail, .. } => write!(f, "database error: {detail}"),
         }
     }

@@ -30,12 +30,14 @@ pub use screening::{
 pub use sql::{SqlStore, latest_schema_version};
 pub use traits::{
     AccountStore, AuditStore, ConfidentialityStore, DataStore, LifecycleStore, MaintenanceStore, RegistryRead,
-    RegistryWrite, ScreeningListStore, ScreeningResultStore, ScreeningStore, Store, VocabularyStore, WorkStore,
+    RegistryWrite, ScreeningListStore, ScreeningResultStore, ScreeningStore, Store, SubmissionStore, VocabularyStore,
+    WorkStore,
 };
 pub use types::{
-    AggRow, ArchivedFilter, Attachment, AuditFilter, AuditSeals, AuditStatus, Backend, COUNT_CAP, ControlRow,
+    AggRow, ApiToken, ArchivedFilter, Attachment, AuditFilter, AuditSeals, AuditStatus, Backend, COUNT_CAP, ControlRow,
     DataExport, GroupBy, ImportRecord, KEYWORD_COUNT_CAP, KeyRow, LevelChange, ListQuery, NeedToKnow, NewAttachment,
-    NewImport, NewUser, Page, SessionRow, Taken, TotpState, UploadQuota, User, UserChange, WorkItem, WriteMeta,
+    NewImport, NewSubmission, NewUser, Page, QueueCount, SessionRow, Submission, SubmissionApply, SubmissionEvent,
+    SubmissionFilter, Taken, TotpState, UploadQuota, User, UserChange, WorkItem, WriteMeta,
 };
 pub use types::{
     DictionaryVersion, Disclosure, FrameworkVersion, GateReview, NewDictionaryVersion, NewDisclosure, NewLink,

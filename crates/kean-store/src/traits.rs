@@ -22,6 +22,7 @@ use crate::types::{
     DictionaryVersion, Disclosure, FrameworkVersion, GateReview, NewDictionaryVersion, NewDisclosure, NewLink,
     NewProjectParty, NewReview, ProjectEvent, ProjectParty, ReviewDecision, ReviewFilter, StageChange, TechLink,
 };
+use crate::types::{NewSubmission, QueueCount, Submission, SubmissionApply, SubmissionEvent, SubmissionFilter};
 
 /// Everything the application uses: the registry, accounts, audit, and
 /// screening lists and results.
@@ -39,6 +40,7 @@ pub trait Store:
     + WorkStore
     + LifecycleStore
     + VocabularyStore
+    + SubmissionStore
     + Send
     + Sync
 {
@@ -201,6 +203,23 @@ pub trait AccountStore: Send + Sync {
     /// disabling or a new password also ends the user's sessions.
     async fn change_user(&self, user_id: i64, change: &UserChange, meta: &WriteMeta) -> Result<User>;
     async fn delete_session(&self, token_hash: &str, meta: &WriteMeta) -> Result<()>;
+    /// The account's telephone and e-mail (个人中心).
+    async fn contact(&self, user_id: i64) -> Result<(Option<String>, Option<String>)>;
+    /// The holder's own display name, telephone and e-mail, audited
+    /// `profile_update` with the values before and after.
+    async fn update_profile(
+        &self,
+        user_id: i64,
+        display_name: &str,
+        phone: Option<&str>,
+        email: Option<&str>,
+        meta: &WriteMeta,
+    ) -> Result<()>;
+    /// The account's API tokens not yet expired at `now`, newest first.
+    async fn api_tokens(&self, user_id: i64, now: &str) -> Result<Vec<crate::types::ApiToken>>;
+    /// Revokes one of the account's API tokens (audited `token_revoke`):
+    /// whether there was such a token of this account.
+    async fn revoke_api_token(&self, user_id: i64, token_hash: &str, meta: &WriteMeta) -> Result<bool>;
 }
 
 /// The audit chain.
@@ -618,4 +637,62 @@ pub trait LifecycleStore: Send + Sync {
     /// The newest version of each framework.
     async fn latest_frameworks(&self) -> Result<Vec<FrameworkVersion>>;
     async fn framework_version(&self, id: i64) -> Result<Option<FrameworkVersion>>;
+}
+
+/// Reporting with review (填报 → 审核, issue 16): submissions and their
+/// steps, each one transaction of the one write path with its audit record
+/// (target the submission's registry, record id the record it changes; the
+/// submission's id in `after`) and a row of its history. The state machine
+/// is `kean_core::submission::next_status`, applied under the write lock;
+/// a stale `expected_version` is `VersionMismatch`, a step the status does
+/// not allow `Conflict`-like `VersionMismatch` too (the caller re-reads).
+#[async_trait]
+pub trait SubmissionStore: Send + Sync {
+    /// Records a new submission (pending), audited `submission_submit`.
+    /// `Duplicate { field: "record_id" }` when the record has an open one.
+    async fn submit(&self, new: &NewSubmission, meta: &WriteMeta) -> Result<Submission>;
+    /// Replaces an open submission's proposal and makes it pending again
+    /// (round + 1), audited `submission_resubmit`.
+    async fn resubmit(
+        &self,
+        id: i64,
+        expected_version: Option<i64>,
+        new: &NewSubmission,
+        meta: &WriteMeta,
+    ) -> Result<Submission>;
+    /// Withdraws an open submission, audited `submission_withdraw`.
+    async fn withdraw_submission(&self, id: i64, expected_version: Option<i64>, meta: &WriteMeta)
+    -> Result<Submission>;
+    /// Returns a pending submission with reasons, audited `submission_return`.
+    async fn return_submission(
+        &self,
+        id: i64,
+        expected_version: Option<i64>,
+        reasons: &str,
+        meta: &WriteMeta,
+    ) -> Result<Submission>;
+    /// Approves a pending submission and writes `apply` in the same
+    /// transaction (the record's own audit records beside
+    /// `submission_approve`). The submitter joins the need-to-know list of
+    /// classified records it creates. A failed write (a value taken since,
+    /// the record changed since) leaves the submission pending.
+    async fn approve_submission(
+        &self,
+        id: i64,
+        expected_version: Option<i64>,
+        apply: &SubmissionApply,
+        meta: &WriteMeta,
+    ) -> Result<Submission>;
+    /// Submissions matching `filter` inside `scope` (its organization; its
+    /// reader's clearance and need-to-know lists), oldest pending first,
+    /// decided ones newest first.
+    async fn submissions(&self, filter: &SubmissionFilter, scope: Scope) -> Result<Page<Submission>>;
+    /// One submission, if `scope` reaches it.
+    async fn submission(&self, id: i64, scope: Scope) -> Result<Option<Submission>>;
+    /// The open submission of a record, if any (and `scope` reaches it).
+    async fn open_submission(&self, kind: Kind, record_id: i64, scope: Scope) -> Result<Option<Submission>>;
+    /// A submission's history, oldest first.
+    async fn submission_events(&self, id: i64) -> Result<Vec<SubmissionEvent>>;
+    /// Pending submissions per organization and kind inside `scope`.
+    async fn queue_counts(&self, scope: Scope) -> Result<Vec<QueueCount>>;
 }

@@ -668,3 +668,136 @@ pub struct TechLink {
     pub decided_by: Option<String>,
     pub decided_at: Option<String>,
 }
+
+/// What a new submission proposes (填报), as the application decided it.
+#[derive(Debug, Clone)]
+pub struct NewSubmission {
+    pub kind: kean_core::Kind,
+    pub operation: kean_core::submission::Operation,
+    /// The record it changes (update, archive, restore).
+    pub record_id: Option<i64>,
+    /// That record's version when the submitter read it.
+    pub base_version: Option<i64>,
+    /// The organization it belongs to (the records' owner).
+    pub org_id: i64,
+    /// The highest level of what it holds.
+    pub level: kean_core::confidentiality::Classification,
+    /// The proposed values: `{"fields": {name: input text}}` for one record,
+    /// `{"rows": [{…}, …], "lines": [n, …]}` for an import.
+    pub payload: serde_json::Value,
+    /// The record's values when the submitter read it (input texts).
+    pub before: Option<serde_json::Value>,
+    /// The fields the submission changes, in schema order.
+    pub changed: Vec<String>,
+    /// What people call it: the record's label, or the file's name.
+    pub label: String,
+    pub file_name: Option<String>,
+    pub content_hash: Option<String>,
+    pub row_count: i64,
+}
+
+/// A submission as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Submission {
+    pub id: i64,
+    pub kind: kean_core::Kind,
+    pub operation: kean_core::submission::Operation,
+    pub record_id: Option<i64>,
+    pub base_version: Option<i64>,
+    pub org_id: i64,
+    pub level: kean_core::confidentiality::Classification,
+    pub payload: serde_json::Value,
+    pub before: Option<serde_json::Value>,
+    pub changed: Vec<String>,
+    pub label: String,
+    pub file_name: Option<String>,
+    pub content_hash: Option<String>,
+    pub row_count: i64,
+    pub status: kean_core::submission::SubmissionStatus,
+    /// How many times it was submitted (1, then 2 after a resubmission …).
+    pub round: i64,
+    pub submitted_by: i64,
+    pub submitter: String,
+    pub submitted_at: String,
+    pub decided_by: Option<i64>,
+    pub decider: Option<String>,
+    pub decided_at: Option<String>,
+    /// The reasons of the last return.
+    pub reasons: Option<String>,
+    /// The records an approval wrote.
+    pub result_ids: Vec<i64>,
+    pub version: i64,
+    pub updated_at: String,
+}
+
+/// One step in a submission's history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubmissionEvent {
+    pub step: String,
+    pub actor_id: i64,
+    pub actor: String,
+    pub at: String,
+    /// Reasons of a return.
+    pub note: Option<String>,
+    /// The fields a (re)submission changed.
+    pub changed: Vec<String>,
+}
+
+/// Which submissions a list asks for (inside the reader's scope).
+#[derive(Debug, Clone, Default)]
+pub struct SubmissionFilter {
+    /// None: every status.
+    pub statuses: Vec<kean_core::submission::SubmissionStatus>,
+    pub org_id: Option<i64>,
+    pub kind: Option<kean_core::Kind>,
+    /// The submissions about one record.
+    pub record_id: Option<i64>,
+    /// The imports of one file (its SM3).
+    pub content_hash: Option<String>,
+    pub page: u32,
+    pub page_size: u32,
+}
+
+/// What an approval writes, in the approving transaction.
+#[derive(Debug, Clone)]
+pub enum SubmissionApply {
+    Insert {
+        fields: kean_core::Fields,
+        owner: Option<i64>,
+    },
+    Update {
+        id: i64,
+        version: i64,
+        fields: kean_core::Fields,
+        owner: Option<i64>,
+    },
+    Import {
+        rows: Vec<(kean_core::Fields, Option<i64>)>,
+        import: NewImport,
+    },
+    SetArchived {
+        kind: kean_core::Kind,
+        id: i64,
+        archived: bool,
+    },
+}
+
+/// Pending submissions of one organization and kind (the review queue's
+/// summary).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueCount {
+    pub org_id: i64,
+    pub kind: kean_core::Kind,
+    pub pending: i64,
+}
+
+/// One of an account's API tokens (its SM3 hash names it; the token itself
+/// is never stored).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiToken {
+    pub token_hash: String,
+    pub created_at: String,
+    /// The last request made with it (noted at most once a minute).
+    pub last_used_at: Option<String>,
+    pub expires_at: String,
+}

@@ -8,6 +8,7 @@
 //! whose CSRF token does not match the session's. They return
 //! `Result<Response, PageError>` or `Result<Response, ApiError>`
 //! ([`respond`]) and answer every failure with `?`.
+#![recursion_limit = "256"] // the OpenAPI document's json! literals
 
 mod api;
 mod auth;

@@ -70,8 +70,8 @@ fn error_statuses() -> std::collections::BTreeMap<u16, Vec<&'static str>> {
 /// (401), refused (403, also a rejected CSRF token), aimed at nothing (404),
 /// in conflict (409), too large (413), invalid (422) or fail inside (500).
 /// 429 only where kean answers it: logins back off, and a registry create
-/// or replacement is refused while the account's probe budget is spent
-/// (kean-app's `probes`).
+/// or replacement (and a report's correction) is refused while the
+/// account's probe budget is spent (kean-app's `probes`).
 fn document_errors(paths: &mut serde_json::Map<String, J>) {
     let statuses = error_statuses();
     for (path, item) in paths.iter_mut() {
@@ -83,6 +83,8 @@ fn document_errors(paths: &mut serde_json::Map<String, J>) {
             };
             let backs_off = path == "/api/v1/auth/token"
                 || path == "/api/v1/auth/reauth"
+                // A correction is checked like a registry write (probes).
+                || (path == "/api/v1/submissions/{id}" && method == "put")
                 || registry.is_some_and(|rest| {
                     (method == "post" && !rest.contains('/')) || (method == "put" && rest.ends_with("/{id}"))
                 });
@@ -116,6 +118,9 @@ pub fn build() -> J {
                 "field": { "type": "string" }, "message": { "type": "string" }, "message_zh": { "type": "string" } } } } } } } }),
     );
     let err = |d: &str| json!({ "description": d, "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } });
+    submission_schemas(&mut schemas);
+    let accepted = json!({ "description": "an institution's report (填报): not written yet, a submission waiting for a bureau reviewer (see /api/v1/submissions)",
+        "content": { "application/json": { "schema": { "type": "object", "required": ["submission"], "properties": { "submission": { "$ref": "#/components/schemas/Submission" } } } } } });
     for k in Kind::ALL {
         let name = kind_name(k);
         let mut props = serde_json::Map::new();
@@ -187,6 +192,7 @@ pub fn build() -> J {
                         "400": err("bad parameter"), "401": err("not authenticated"), "403": err("forbidden") } },
                 "post": { "tags": [tag], "summary": format!("Create a record in {}", k.label(false)), "requestBody": body,
                     "responses": { "201": { "description": "created", "content": { "application/json": { "schema": one } } },
+                        "202": accepted.clone(),
                         "401": err("not authenticated"), "403": err("forbidden"), "409": err("duplicate value (a combination names each of its fields)"), "413": err("payload_too_large: the body is over the limit"), "422": err("invalid fields (also text holding control characters)") } },
             }),
         );
@@ -197,13 +203,13 @@ pub fn build() -> J {
                 "get": { "tags": [tag], "parameters": [id_param], "responses": { "200": { "description": "the record", "content": { "application/json": { "schema": one } } }, "404": err("not found or out of scope") } },
                 "put": { "tags": [tag], "summary": "Replace all fields; `_version` guards against lost updates", "parameters": [id_param],
                     "requestBody": { "required": true, "content": { "application/json": { "schema": { "$ref": format!("#/components/schemas/{name}Update") } } } },
-                    "responses": { "200": { "description": "updated", "content": { "application/json": { "schema": one } } }, "404": err("not found or out of scope"), "409": err("duplicate or changed meanwhile"), "413": err("payload_too_large: the body is over the limit"), "422": err("invalid fields (also text holding control characters)") } },
+                    "responses": { "200": { "description": "updated", "content": { "application/json": { "schema": one } } }, "202": accepted.clone(), "404": err("not found or out of scope"), "409": err("duplicate or changed meanwhile"), "413": err("payload_too_large: the body is over the limit"), "422": err("invalid fields (also text holding control characters)") } },
             }),
         );
         for action in ["archive", "restore"] {
             paths.insert(
                 format!("/api/v1/registry/{}/{{id}}/{action}", k.slug()),
-                json!({ "post": { "tags": [tag], "parameters": [id_param], "responses": { "200": { "description": format!("{action}d"), "content": { "application/json": { "schema": one } } }, "403": err("forbidden"), "404": err("not found or out of scope") } } }),
+                json!({ "post": { "tags": [tag], "parameters": [id_param], "responses": { "200": { "description": format!("{action}d"), "content": { "application/json": { "schema": one } } }, "202": accepted.clone(), "403": err("forbidden"), "404": err("not found or out of scope") } } }),
             );
         }
     }
@@ -230,7 +236,16 @@ pub fn build() -> J {
             "org_id": { "type": ["integer", "null"] },
             "previous_login": { "oneOf": [{ "type": "null" }, { "$ref": "#/components/schemas/PreviousLogin" }], "description": "the login before the one that made this token" },
             "password_expires_at": { "type": ["string", "null"], "description": "null: never (demo accounts)" },
-            "second_factor_enabled": { "type": "boolean" }, "second_factor_required": { "type": "boolean" } } } } } } } } }),
+            "phone": { "type": ["string", "null"] }, "email": { "type": ["string", "null"] },
+            "second_factor_enabled": { "type": "boolean" }, "second_factor_required": { "type": "boolean" } } } } } } } },
+        "put": { "tags": ["auth"], "summary": "One's own display name and contact details (个人中心; audited profile_update)",
+            "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["display_name"], "properties": {
+                "display_name": { "type": "string", "minLength": 1, "maxLength": 50 },
+                "phone": { "type": ["string", "null"], "maxLength": 30, "description": "7–20 digits, with optional -, spaces, brackets or 转" },
+                "email": { "type": ["string", "null"], "maxLength": 100 } } } } } },
+            "responses": { "200": { "description": "the details now", "content": { "application/json": { "schema": { "type": "object", "properties": {
+                "display_name": { "type": "string" }, "phone": { "type": ["string", "null"] }, "email": { "type": ["string", "null"] } } } } } },
+                "422": { "description": "a field is invalid (each named)", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } } } } }),
     );
     paths.insert(
         "/api/v1/me/logins".into(),
@@ -240,6 +255,22 @@ pub fn build() -> J {
                     "at": { "type": "string" },
                     "action": { "type": "string", "enum": ["login", "login_failed", "logout", "second_factor", "reauthenticate", "password_change"] },
                     "source": { "type": ["string", "null"] }, "detail": { "type": ["string", "null"] } } } } } } } } } } } }),
+    );
+    paths.insert(
+        "/api/v1/me/tokens".into(),
+        json!({ "get": { "tags": ["auth"], "summary": "The caller's own API tokens not yet expired, newest first (the tokens themselves are not kept: each is named by its SM3 hash)",
+            "responses": { "200": { "description": "the tokens", "content": { "application/json": { "schema": { "type": "object", "required": ["items"], "properties": {
+                "items": { "type": "array", "items": { "type": "object", "required": ["id", "created_at", "expires_at", "current"], "properties": {
+                    "id": { "type": "string", "pattern": "^[0-9a-f]{64}$" }, "created_at": { "type": "string" },
+                    "last_used_at": { "type": ["string", "null"], "description": "noted at most once a minute" },
+                    "expires_at": { "type": "string", "description": "the lifetime is kean serve --api-token-days (default 30)" },
+                    "current": { "type": "boolean", "description": "the token of this request" } } } } } } } } } } } }),
+    );
+    paths.insert(
+        "/api/v1/me/tokens/{token}".into(),
+        json!({ "delete": { "tags": ["auth"], "summary": "Revoke one of the caller's own API tokens (audited token_revoke)",
+            "parameters": [{ "name": "token", "in": "path", "required": true, "schema": { "type": "string", "pattern": "^[0-9a-f]{64}$" } }],
+            "responses": { "204": { "description": "revoked" }, "404": err("no such token of the caller") } } }),
     );
     paths.insert(
         "/api/v1/auth/reauth".into(),
@@ -272,6 +303,7 @@ pub fn build() -> J {
             { "name": "org_type", "in": "query", "schema": { "type": "string", "enum": kean_core::schema::ORG_TYPES.iter().map(|c| c.code).collect::<Vec<_>>() } }],
         "responses": { "200": { "description": "platforms, valid high-tech enterprises, registered technology contracts (count, value, technology value, year on year, by month/district/chain), technology-service revenue, achievement transfers; each with the list link behind it" }, "400": err("bad parameter") } } }));
     screening_paths(&mut paths, &err);
+    submission_paths(&mut paths, &err);
     confidentiality_paths(&mut paths, &err);
     data_paths(&mut paths, &err);
     schemas.insert(
@@ -692,6 +724,128 @@ fn audit_paths(
                 "intact": { "type": "boolean" }, "last_seq": { "type": ["integer", "null"] }, "last_hash": { "type": ["string", "null"] },
                 "fault": { "type": ["string", "null"], "description": "the first fault, naming its record" } } })),
             "403": err("forbidden") } } }));
+}
+
+/// The submission's schema (the same for every registry: its values are the
+/// registry's fields as input texts).
+fn submission_schemas(schemas: &mut serde_json::Map<String, J>) {
+    use kean_core::submission::{Operation, SubmissionStatus};
+    let levels: Vec<&str> = kean_core::confidentiality::Classification::ALL
+        .iter()
+        .map(|c| c.code())
+        .collect();
+    let reported: Vec<&str> = Kind::ALL
+        .iter()
+        .filter(|k| kean_core::submission::reviewable(**k))
+        .map(|k| k.slug())
+        .collect();
+    let text_map =
+        json!({ "type": ["object", "null"], "additionalProperties": true, "description": "field name → value" });
+    schemas.insert("Submission".into(), json!({ "type": "object",
+        "required": ["id", "kind", "operation", "org_id", "status", "round", "changed", "version"],
+        "properties": {
+            "id": { "type": "integer", "minimum": 1 },
+            "kind": { "type": "string", "enum": reported },
+            "operation": { "type": "string", "enum": Operation::ALL.iter().map(|o| o.code()).collect::<Vec<_>>(),
+                "description": "create, update (of record_id), import (rows of a file), archive, restore" },
+            "record_id": { "type": ["integer", "null"] }, "base_version": { "type": ["integer", "null"], "description": "the record's version when reported" },
+            "org_id": { "type": "integer" }, "org_name": { "type": ["string", "null"] },
+            "level": { "type": "string", "enum": levels },
+            "label": { "type": "string" },
+            "status": { "type": "string", "enum": SubmissionStatus::ALL.iter().map(|s| s.code()).collect::<Vec<_>>(),
+                "description": "pending 待审核, returned 已退回 (reasons say why), approved 已生效, withdrawn 已撤回" },
+            "round": { "type": "integer", "description": "how many times it was submitted" },
+            "changed": { "type": "array", "items": { "type": "string" }, "description": "the fields it changes" },
+            "fields": text_map.clone(), "before": text_map,
+            "file_name": { "type": ["string", "null"] }, "row_count": { "type": "integer" },
+            "submitter": { "type": "string" }, "submitted_at": { "type": "string" },
+            "decider": { "type": ["string", "null"] }, "decided_at": { "type": ["string", "null"] },
+            "reasons": { "type": ["string", "null"], "description": "of the last return" },
+            "result_ids": { "type": "array", "items": { "type": "integer" }, "description": "the records an approval wrote" },
+            "version": { "type": "integer" }, "updated_at": { "type": "string" },
+            "current": { "type": ["object", "null"], "description": "(one submission) the record as it is now" },
+            "rows": { "type": "array", "items": { "type": "object" }, "description": "(one submission) an import's first 200 rows" },
+            "stale": { "type": "boolean", "description": "(one submission) the record changed since: approval would be refused" },
+            "events": { "type": "array", "description": "(one submission) its history", "items": { "type": "object", "properties": {
+                "step": { "type": "string", "enum": ["submit", "resubmit", "withdraw", "return", "approve"] }, "actor": { "type": "string" }, "at": { "type": "string" },
+                "note": { "type": ["string", "null"] }, "changed": { "type": "array", "items": { "type": "string" } } } } } } }));
+}
+
+/// Reporting with review (填报 → 审核).
+fn submission_paths(paths: &mut serde_json::Map<String, J>, err: &dyn Fn(&str) -> J) {
+    let tag = "填报审核";
+    let one = json!({ "$ref": "#/components/schemas/Submission" });
+    let ok = |d: &str, schema: J| json!({ "description": d, "content": { "application/json": { "schema": schema } } });
+    let id = json!({ "name": "id", "in": "path", "required": true, "schema": id_schema() });
+    let reported: Vec<&str> = Kind::ALL
+        .iter()
+        .filter(|k| kean_core::submission::reviewable(**k))
+        .map(|k| k.slug())
+        .collect();
+    let version_body = json!({ "content": { "application/json": { "schema": { "type": "object", "properties": {
+        "version": { "type": "integer", "minimum": 1, "description": "the submission's version as read; a stale one is refused (409)" } } } } } });
+    paths.insert("/api/v1/submissions".into(), json!({ "get": { "tags": [tag],
+        "summary": "Submissions the caller reaches: a liaison its organization's, the bureau every organization's. Open ones (status=pending or open) by organization and registry, oldest first; others newest first. A page past the end is the last page",
+        "parameters": [
+            { "name": "status", "in": "query", "schema": { "type": "string", "enum": ["pending", "returned", "approved", "withdrawn", "open", "all"] } },
+            { "name": "kind", "in": "query", "schema": { "type": "string", "enum": reported } },
+            { "name": "org_id", "in": "query", "schema": id_schema() },
+            { "name": "record_id", "in": "query", "schema": id_schema() },
+            { "name": "page", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": u32::MAX } },
+            { "name": "page_size", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 500 } }],
+        "responses": { "200": ok("a page", json!({ "type": "object", "required": ["items", "total", "page", "page_size"], "properties": {
+            "items": { "type": "array", "items": one }, "total": { "type": "integer" }, "page": { "type": "integer" }, "page_size": { "type": "integer" } } })),
+            "400": err("bad parameter"), "403": err("forbidden (researchers and the three administrators)") } } }));
+    paths.insert("/api/v1/submissions/queue".into(), json!({ "get": { "tags": [tag],
+        "summary": "Pending submissions per organization and registry",
+        "responses": { "200": ok("counts", json!({ "type": "object", "required": ["items"], "properties": { "items": { "type": "array", "items": { "type": "object", "properties": {
+            "org_id": { "type": "integer" }, "org_name": { "type": ["string", "null"] }, "kind": { "type": "string" }, "pending": { "type": "integer" } } } } } })),
+            "403": err("forbidden") } } }));
+    paths.insert("/api/v1/submissions/approve".into(), json!({ "post": { "tags": [tag],
+        "summary": "Batch approval (bureau reviewers and administrators): each submission approved in its own transaction; those that cannot be are listed with the reason",
+        "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["ids"], "properties": {
+            "ids": { "type": "array", "minItems": 1, "maxItems": 500, "items": { "type": "integer", "minimum": 1 } } } } } } },
+        "responses": { "200": ok("what was approved and what not", json!({ "type": "object", "required": ["approved", "refused"], "properties": {
+            "approved": { "type": "array", "items": { "type": "integer" } },
+            "refused": { "type": "array", "items": { "type": "object", "properties": { "id": { "type": "integer" }, "code": { "type": "string" }, "message": { "type": "string" }, "message_zh": { "type": "string" } } } } } })),
+            "403": err("forbidden"), "422": err("no ids") } } }));
+    paths.insert("/api/v1/submissions/{id}".into(), json!({
+        "get": { "tags": [tag], "summary": "One submission with the record as it is now, its rows (an import) and its history",
+            "parameters": [id], "responses": { "200": ok("the submission", one.clone()), "403": err("forbidden"), "404": err("not found or out of reach") } },
+        "put": { "tags": [tag], "summary": "Correct a pending or returned submission (a new or changed record) and submit it again: all fields, as the registry's replacement takes them, and optionally `_version` (the submission's)",
+            "parameters": [id],
+            "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "additionalProperties": true } } } },
+            "responses": { "200": ok("submitted again (pending)", one.clone()), "403": err("forbidden: not the submitting organization's"), "404": err("not found"), "409": err("decided or withdrawn, or changed meanwhile"), "422": err("invalid fields") } },
+    }));
+    for (step, summary) in [
+        (
+            "withdraw",
+            "Withdraw a pending or returned submission (its organization)",
+        ),
+        (
+            "approve",
+            "Approve a pending submission (bureau reviewers and administrators, never the submitter's own or its organization's): it is validated again and written in the same transaction",
+        ),
+    ] {
+        paths.insert(format!("/api/v1/submissions/{{id}}/{step}"), json!({ "post": { "tags": [tag], "summary": summary,
+            "parameters": [id], "requestBody": version_body.clone(),
+            "responses": { "200": ok("the submission after the step", one.clone()), "403": err("forbidden"), "404": err("not found"),
+                "409": err("not pending (returned, decided, withdrawn), changed meanwhile, or the write failed (a value taken since, the record changed since)"), "422": err("the reported values no longer validate") } } }));
+    }
+    paths.insert("/api/v1/submissions/{id}/return".into(), json!({ "post": { "tags": [tag],
+        "summary": "Return a pending submission with reasons (退回) for its organization to correct",
+        "parameters": [id],
+        "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["reasons"], "properties": {
+            "reasons": { "type": "string", "minLength": 2, "maxLength": 1000 }, "version": { "type": "integer", "minimum": 1 } } } } } },
+        "responses": { "200": ok("returned", one), "403": err("forbidden"), "404": err("not found"), "409": err("not pending, or changed meanwhile"), "422": err("no reasons") } } }));
+    let kinds = json!({ "type": "object", "required": ["kinds"], "properties": { "kinds": { "type": "array", "items": { "type": "string", "enum": reported } } } });
+    paths.insert("/api/v1/settings/review".into(), json!({
+        "get": { "tags": [tag], "summary": "The registries whose institution reports need review (default: every registry an institution reports)",
+            "responses": { "200": ok("the setting", kinds.clone()) } },
+        "put": { "tags": [tag], "summary": "Set them (the bureau administrator; audited set_setting)",
+            "requestBody": { "required": true, "content": { "application/json": { "schema": kinds.clone() } } },
+            "responses": { "200": ok("the new setting", kinds), "403": err("forbidden"), "422": err("not a reported registry") } },
+    }));
 }
 
 /// Restricted-party screening: results, decisions, lists and versions.

@@ -21,6 +21,10 @@ pub struct ListParams {
     /// Parameters that are not select filters but must survive paging and
     /// sorting: date ranges and `owner_<field>` filters, as given.
     pub carry: Vec<(String, String)>,
+    /// Pages only (the API refuses them): date parameters that could not be
+    /// read, or a range that ends before it starts — by parameter name, the
+    /// text as given and what is wrong; such a date is not applied.
+    pub date_errors: Vec<(String, String, FieldError)>,
 }
 
 fn bad_param(name: &str, zh: String, en: String) -> AppError {
@@ -43,6 +47,7 @@ pub fn parse_list_params(kind: Kind, pairs: &[(String, String)], strict: bool) -
         sort: None,
         archived: "active",
         carry: vec![],
+        date_errors: vec![],
     };
     let mut order_desc = None;
     let mut sort_field: Option<&'static str> = None;
@@ -165,13 +170,15 @@ pub fn parse_list_params(kind: Kind, pairs: &[(String, String)], strict: bool) -
                             continue;
                         }
                         let Some(d) = parse_date(v) else {
+                            let (zh, en) = (
+                                format!("{}：“{v}”不是有效日期（如 2025-03-01）", f.zh),
+                                format!("{}: '{v}' is not a date (like 2025-03-01)", f.en),
+                            );
                             if strict {
-                                return Err(bad_param(
-                                    other,
-                                    format!("“{v}”不是有效日期"),
-                                    format!("'{v}' is not a date"),
-                                ));
+                                return Err(bad_param(other, zh, en));
                             }
+                            p.date_errors
+                                .push((other.to_string(), v.to_string(), FieldError::new(other, zh, en)));
                             continue;
                         };
                         let entry = p.query.date_range.get_or_insert((f.name, None, None));
@@ -226,6 +233,31 @@ pub fn parse_list_params(kind: Kind, pairs: &[(String, String)], strict: bool) -
             "after 只适用于默认排序（最新在前）".into(),
             "after works only in the default order (newest first)".into(),
         ));
+    }
+    // A range that ends before it starts finds nothing: say so at its end
+    // (a page) and search without it.
+    if !strict
+        && let Some((name, Some(from), Some(to))) = p.query.date_range
+        && from > to
+    {
+        let to_param = format!("{name}_to");
+        let given = p
+            .carry
+            .iter()
+            .find(|(k, _)| *k == to_param)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default();
+        let f = kind.field(name);
+        p.date_errors.push((
+            to_param.clone(),
+            given,
+            FieldError::new(
+                &to_param,
+                format!("{}：截止日期早于开始日期", f.map_or(name, |f| f.zh)),
+                format!("{}: the end is before the start", f.map_or(name, |f| f.en)),
+            ),
+        ));
+        p.query.date_range = None;
     }
     Ok(p)
 }

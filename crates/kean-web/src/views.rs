@@ -218,6 +218,15 @@ impl Chrome {
                 items,
             });
         }
+        if access.may(Action::ReviewSubmissions, None) {
+            menu[1]
+                .items
+                .insert(0, item(lang.t("menu.review"), "/submissions".into()));
+        } else if access.may(Action::ReadSubmissions, None) {
+            menu[1]
+                .items
+                .insert(0, item(lang.t("menu.my_submissions"), "/submissions".into()));
+        }
         if access.may(Action::ReadScreening, None) {
             menu.push(MenuGroup {
                 title: lang.t("menu.screening").into(),
@@ -274,5 +283,75 @@ pub fn last_login_text(lang: Lang, p: &kean_app::PreviousLogin) -> String {
         (true, n) => format!("上次登录：{at} 来自 {from}（此后登录失败 {n} 次）"),
         (false, 0) => format!("Last login: {at} from {from}"),
         (false, n) => format!("Last login: {at} from {from} ({n} failed attempts since)"),
+    }
+}
+
+// ---------------- the pager ----------------
+
+/// The pager under a table: 首页 / 上一页 / N / M / 下一页 / 尾页, 跳至 a page,
+/// and the page size. `href(page, page_size)` makes a link keeping the
+/// list's other parameters; `keep` are those parameters for the jump form.
+pub struct Pager {
+    pub total_text: String,
+    pub page: u32,
+    /// The number of pages ("12", or "50+" when the count was capped).
+    pub pages: String,
+    pub first_href: Option<String>,
+    pub prev_href: Option<String>,
+    pub next_href: Option<String>,
+    /// None when the last page is unknown (a capped count) or is this one.
+    pub last_href: Option<String>,
+    pub sizes: Vec<Opt>,
+    /// Where the jump form goes, and the parameters it keeps.
+    pub action: String,
+    pub keep: Vec<(String, String)>,
+    pub page_size: u32,
+    /// The highest page the jump form offers (the last known).
+    pub max_page: u32,
+}
+
+/// The page sizes a list offers.
+pub const PAGE_SIZES: [u32; 4] = [10, 20, 50, 100];
+
+impl Pager {
+    /// A pager for page `page` of `pages` (known exactly unless `more`:
+    /// pages beyond were not counted and the list goes on while pages come
+    /// back full). `href(page, size)` is a link to that page.
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        lang: Lang,
+        total: i64,
+        exact: bool,
+        page: u32,
+        pages: u32,
+        more: bool,
+        page_size: u32,
+        action: &str,
+        keep: Vec<(String, String)>,
+        href: impl Fn(u32, u32) -> String,
+    ) -> Pager {
+        let pages = pages.max(1);
+        let total_shown = if exact { total.to_string() } else { format!("{total}+") };
+        Pager {
+            total_text: lang.t("table.total").replace("{}", &total_shown),
+            page,
+            pages: if exact { pages.to_string() } else { format!("{pages}+") },
+            first_href: (page > 1).then(|| href(1, page_size)),
+            prev_href: (page > 1).then(|| href(page - 1, page_size)),
+            next_href: (page < pages || more).then(|| href(page + 1, page_size)),
+            last_href: (exact && page < pages).then(|| href(pages, page_size)),
+            sizes: PAGE_SIZES
+                .iter()
+                .map(|s| Opt {
+                    value: href(1, *s),
+                    label: s.to_string(),
+                    selected: *s == page_size,
+                })
+                .collect(),
+            action: action.to_string(),
+            keep: keep.into_iter().filter(|(k, v)| !v.is_empty() && k != "page").collect(),
+            page_size,
+            max_page: if exact { pages } else { pages.max(page + 1) },
+        }
     }
 }

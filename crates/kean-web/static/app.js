@@ -23,12 +23,13 @@
       f.submit();
     }
   });
-  // A checkbox ticking every box of its group (a party's open results).
+  // A checkbox ticking every box of its group: boxes marked data-group="G"
+  // (a party's open results) or of class G (batch approval).
   document.addEventListener('change', function (ev) {
     var all = ev.target.closest && ev.target.closest('[data-check-all]');
     if (!all) { return; }
     var group = all.getAttribute('data-check-all');
-    document.querySelectorAll('input[data-group="' + group + '"]').forEach(function (c) { c.checked = all.checked; });
+    document.querySelectorAll('input[data-group="' + group + '"], input.' + group).forEach(function (c) { c.checked = all.checked; });
   });
   document.addEventListener('submit', function (ev) {
     var f = ev.target;

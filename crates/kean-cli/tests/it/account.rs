@@ -164,7 +164,11 @@ async fn weak_and_reused_passwords_are_refused_with_the_reason(s: Server) {
     let mut current = "Pass-one-2025";
     for next in ["Pass-two-2025", "Pass-three-2025", "Pass-four-2025"] {
         let (st, html, loc) = change(current, next).await;
-        assert_eq!((st, loc.as_deref()), (303, Some("/account")), "{html}");
+        assert_eq!(
+            (st, loc.as_deref()),
+            (303, Some("/account?password_changed=1")),
+            "{html}"
+        );
         current = next;
     }
     let (st, e) = elsewhere.get("/api/v1/me").await;
@@ -651,3 +655,98 @@ async fn a_password_an_administrator_set_is_changed_at_first_login(s: Server) {
     assert_eq!(token_answer(&s, "clerk", "Machine-2026-pw", None).await.0, 201);
 }
 on_both!(a_password_an_administrator_set_is_changed_at_first_login);
+
+/// Issue 16 item 2: one's own API tokens with their creation, last use and
+/// expiry; revoking one ends it at once (audited); nobody revokes another's.
+async fn own_api_tokens_are_listed_and_revoked(s: Server) {
+    let pw = user(&s.app, "tok", Role::Reviewer, None).await;
+    user(&s.app, "other", Role::Reviewer, None).await;
+    let a = Api::login(&s.base, "tok", &pw).await;
+    let b = Api::login(&s.base, "tok", &pw).await;
+    let other = Api::login(&s.base, "other", &pw).await;
+    let (st, list) = a.get("/api/v1/me/tokens").await;
+    assert_eq!(st, 200, "{list}");
+    let items = list["items"].as_array().unwrap();
+    assert_eq!(items.len(), 2, "{list}");
+    let mine = items.iter().find(|t| t["current"] == true).unwrap();
+    assert!(mine["last_used_at"].is_string(), "used by this very request: {mine}");
+    let created = chrono::DateTime::parse_from_rfc3339(mine["created_at"].as_str().unwrap()).unwrap();
+    let expires = chrono::DateTime::parse_from_rfc3339(mine["expires_at"].as_str().unwrap()).unwrap();
+    let lifetime = (expires - created).num_seconds();
+    assert!(
+        (30 * 86_400 - 60..=30 * 86_400).contains(&lifetime),
+        "the default lifetime: {lifetime} s"
+    );
+    let b_id = items.iter().find(|t| t["current"] == false).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (st, _) = other.delete(&format!("/api/v1/me/tokens/{b_id}")).await;
+    assert_eq!(st, 404, "another account's token");
+    let (st, _) = b.get("/api/v1/me").await;
+    assert_eq!(st, 200);
+    let (st, _) = a.delete(&format!("/api/v1/me/tokens/{b_id}")).await;
+    assert_eq!(st, 204);
+    let (st, _) = b.get("/api/v1/me").await;
+    assert_eq!(st, 401, "a revoked token opens nothing");
+    let (_, list) = a.get("/api/v1/me/tokens").await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 1);
+    let log = crate::common::audit_log(&s, 50).await;
+    assert!(
+        log["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["action"] == "token_revoke" && e["actor"] == "tok"),
+        "the revocation is audited"
+    );
+}
+on_both!(own_api_tokens_are_listed_and_revoked);
+
+/// Issue 16 item 2: one's own display name and contact details, each bad
+/// field named, the change audited.
+async fn own_name_and_contact(s: Server) {
+    let pw = user(&s.app, "prof", Role::Reviewer, None).await;
+    let api = Api::login(&s.base, "prof", &pw).await;
+    let (st, e) = api
+        .put(
+            "/api/v1/me",
+            json!({"display_name": "", "phone": "12", "email": "nobody"}),
+        )
+        .await;
+    assert_eq!(st, 422, "{e}");
+    let fields: Vec<&str> = e["error"]["fields"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(fields, ["display_name", "phone", "email"]);
+    let (st, v) = api
+        .put(
+            "/api/v1/me",
+            json!({"display_name": "审核员 赵敏", "phone": "0354-3012345 转 8012", "email": "zhaomin@jzkj.gov.cn"}),
+        )
+        .await;
+    assert_eq!(st, 200, "{v}");
+    let (_, me) = api.get("/api/v1/me").await;
+    assert_eq!(me["display_name"], "审核员 赵敏");
+    assert_eq!(me["phone"], "0354-3012345 转 8012");
+    assert_eq!(me["email"], "zhaomin@jzkj.gov.cn");
+    let web = Web::login(&s.base, "prof", &pw).await;
+    let (_, page) = web.get("/account").await;
+    assert!(
+        page.contains("zhaomin@jzkj.gov.cn") && page.contains("审核员 赵敏"),
+        "{page}"
+    );
+    let log = crate::common::audit_log(&s, 50).await;
+    let e = log["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["action"] == "profile_update")
+        .expect("audited");
+    assert_eq!(e["before"]["display_name"], "prof");
+    assert_eq!(e["after"]["email"], "zhaomin@jzkj.gov.cn");
+}
+on_both!(own_name_and_contact);

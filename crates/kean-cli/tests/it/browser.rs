@@ -527,3 +527,175 @@ async fn a_reviewer_decides_an_approval_security_review() {
     let events = driver.wait_text("#project-events", "准予立项").await;
     assert!(events.contains("攻关方向明确"), "{events}");
 }
+
+/// Issue 16's walk (填报 → 审核): a liaison reports a technology contract;
+/// the reviewer returns it with a reason; the liaison reads the reason,
+/// corrects and resubmits; the reviewer approves — and only then does the
+/// dashboard's count of registered contracts move.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_report_is_returned_corrected_and_approved() {
+    let Some(driver) = Driver::start().await else { return };
+    let s = start(Backend::Sqlite).await.unwrap();
+    let b = basics(&s.app).await;
+    let liaison_pw = user(&s.app, "liaison", Role::Liaison, Some(b.org_a)).await;
+    let reviewer_pw = user(&s.app, "reviewer", Role::Reviewer, None).await;
+    let login = |name: &'static str, pw: String| {
+        let driver = &driver;
+        let base = s.base.clone();
+        async move {
+            driver.goto(&format!("{base}/login")).await;
+            driver.type_into("#username", name).await;
+            driver.type_into("#password", &pw).await;
+            driver.click("#login-submit").await;
+            driver.find("form[action='/logout'] button").await;
+        }
+    };
+    let logout = || async {
+        driver.click("form[action='/logout'] button").await;
+        driver.find("#login-submit").await;
+    };
+    let accept = || async {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        driver.cmd(reqwest::Method::POST, "/alert/accept", json!({})).await;
+    };
+    let dashboard = format!("{}/?from=2025-01-01&to=2025-12-31", s.base);
+    let contracts = || async {
+        driver.goto(&dashboard).await;
+        driver.text("[data-figure='tech_contracts'] .num").await
+    };
+
+    // The liaison reports a contract: the form says it goes to review.
+    login("liaison", liaison_pw.clone()).await;
+    driver.goto(&format!("{}/registry/tech-contracts/new", s.base)).await;
+    driver.wait_text("#form-note", "审核").await;
+    driver.type_into("#f-contract_no", "2025140700666666").await;
+    driver.type_into("#f-title", "耐候钢焊接工艺技术服务合同").await;
+    driver.click("#f-contract_type option[value='service']").await;
+    driver.type_into("#f-buyer_name", "太原重型机械集团有限公司").await;
+    driver.set_value("#f-signed_on", "2025-05-06").await;
+    driver.set_value("#f-registered_on", "2025-05-20").await;
+    driver.type_into("#f-contract_value", "300000").await;
+    driver.type_into("#f-tech_value", "250000").await;
+    driver.wait_text("#btn-save", "提交审核").await;
+    driver.click("#btn-save").await;
+    driver.wait_text(".flash", "已提交审核").await;
+    driver.wait_text("#submission-status", "待审核").await;
+    let url = driver.url().await;
+    let id = url.rsplit('/').next().unwrap().split('?').next().unwrap().to_string();
+    assert!(contracts().await.starts_with('0'), "not registered before the review");
+    logout().await;
+
+    // The reviewer finds it in the queue and returns it with a reason.
+    login("reviewer", reviewer_pw.clone()).await;
+    assert!(contracts().await.starts_with('0'));
+    driver.goto(&format!("{}/submissions", s.base)).await;
+    driver.wait_text("#queue", "晋中甲科技有限公司").await;
+    driver.wait_text("#submissions", "2025140700666666").await;
+    driver.click(&format!("tr[data-submission='{id}'] td.ops a")).await;
+    driver.wait_text("#diff", "成交额").await;
+    driver.click("#btn-return").await;
+    driver.wait_text("#form-error", "退回理由").await;
+    driver
+        .type_into(
+            "#return-form textarea[name='reasons']",
+            "技术交易额应与合同附件一致，请核对为20万元",
+        )
+        .await;
+    driver.click("#btn-return").await;
+    driver.wait_text(".flash", "已退回").await;
+    driver.wait_text("#submission-status", "已退回").await;
+    logout().await;
+
+    // The liaison sees it returned with the reason, corrects and resubmits.
+    login("liaison", liaison_pw).await;
+    driver.goto(&format!("{}/submissions", s.base)).await;
+    let row = driver.wait_text(&format!("tr[data-submission='{id}']"), "已退回").await;
+    assert!(row.contains("20万元"), "the reason is on the list: {row}");
+    driver.click(&format!("tr[data-submission='{id}'] td.ops a")).await;
+    driver.wait_text("#return-reasons", "请核对为20万元").await;
+    driver.click("#btn-correct").await;
+    driver.wait_text("#form-note", "请核对为20万元").await;
+    driver.type_into("#f-tech_value", "200000").await;
+    driver.click("#btn-save").await;
+    driver.wait_text(".flash", "重新提交").await;
+    driver.wait_text("#submission-status", "待审核").await;
+    driver.wait_text("#history", "修改后重新提交").await;
+    logout().await;
+
+    // The reviewer sees what changed, approves; the dashboard moves now.
+    login("reviewer", reviewer_pw).await;
+    assert!(contracts().await.starts_with('0'), "still not before the approval");
+    driver.goto(&format!("{}/submissions/{id}", s.base)).await;
+    let corrected = driver.text("#diff tr.corrected").await;
+    assert!(
+        corrected.contains("200,000.00") && corrected.contains("本次修改"),
+        "{corrected}"
+    );
+    driver.click("#btn-approve").await;
+    accept().await;
+    driver.wait_text(".flash", "审核通过").await;
+    driver.wait_text("#submission-status", "已生效").await;
+    let after = contracts().await;
+    assert!(after.starts_with('1'), "registered once approved: {after}");
+    driver.goto(&format!("{}/registry/tech-contracts", s.base)).await;
+    driver.wait_text("#records", "2025140700666666").await;
+}
+
+/// Issue 16 item 2: a password an administrator set is changed at the
+/// first login before anything else; later the holder changes it again on
+/// 我的账号, the current password required, and logs in with the new one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_changes_ones_own_password() {
+    let Some(driver) = Driver::start().await else { return };
+    let s = start(Backend::Sqlite).await.unwrap();
+    let b = basics(&s.app).await;
+    let sysadmin = crate::common::access_as(&s.app, "sysadm", Role::SystemAdmin, None).await;
+    sysadmin
+        .create_user("newbie", "新来的联络员", Role::Liaison, Some(b.org_a), "Initial#2025x")
+        .await
+        .unwrap();
+    let login = |pw: &'static str| {
+        let driver = &driver;
+        let base = s.base.clone();
+        async move {
+            driver.goto(&format!("{base}/login")).await;
+            driver.type_into("#username", "newbie").await;
+            driver.type_into("#password", pw).await;
+            driver.click("#login-submit").await;
+            tokio::time::sleep(Duration::from_millis(300)).await;
+        }
+    };
+    // First login: the administrator's password must go first.
+    login("Initial#2025x").await;
+    driver.wait_text("#step-intro", "请先修改密码").await;
+    driver.goto(&format!("{}/registry/organizations", s.base)).await;
+    driver.wait_text("#step-intro", "请先修改密码").await;
+    driver.type_into("#current_password", "Initial#2025x").await;
+    driver.type_into("#new_password", "Mine#First2025").await;
+    driver.type_into("#confirm_password", "Mine#First2025").await;
+    driver.click("#step-submit").await;
+    driver.find("form[action='/logout'] button").await;
+    assert!(!driver.url().await.contains("/account/password"));
+
+    // Later, on 我的账号: a wrong current password is refused, the right one changes it.
+    driver.goto(&format!("{}/account", s.base)).await;
+    driver.click("#change-password").await;
+    driver.type_into("#current_password", "not-my-password").await;
+    driver.type_into("#new_password", "Mine#Second2025").await;
+    driver.type_into("#confirm_password", "Mine#Second2025").await;
+    driver.click("#step-submit").await;
+    driver.wait_text("#step-errors", "当前密码").await;
+    driver.type_into("#current_password", "Mine#First2025").await;
+    driver.type_into("#new_password", "Mine#Second2025").await;
+    driver.type_into("#confirm_password", "Mine#Second2025").await;
+    driver.click("#step-submit").await;
+    driver.wait_text(".flash", "密码已修改").await;
+    driver.click("form[action='/logout'] button").await;
+    driver.find("#login-submit").await;
+
+    // The old password no longer opens the account; the new one does.
+    login("Mine#First2025").await;
+    driver.find("#login-submit").await;
+    login("Mine#Second2025").await;
+    driver.wait_text(".topbar", "新来的联络员").await;
+}

@@ -9,7 +9,7 @@
 use kean_core::Role;
 use serde_json::{Value, json};
 
-use crate::common::{Api, Server, audit_log, basics, user};
+use crate::common::{Api, Server, audit_log, basics, user, without_review};
 
 async fn login(s: &Server, name: &str, role: Role, org: Option<i64>) -> Api {
     let pw = user(&s.app, name, role, org).await;
@@ -327,6 +327,9 @@ async fn transfer_audits_block_by_catalogue_and_by_restricted_counterparty(s: Se
         panic!("the shared list data is missing (../shared/data/lists)");
     };
     let b = basics(&s.app).await;
+    // The liaison's registrations take effect at once here (reporting with
+    // review has its own tests; an approved report opens the audit the same way).
+    without_review(&s.app).await;
     let admin = login(&s, "admin1", Role::Admin, None).await;
     let liaison = login(&s, "liaison_a", Role::Liaison, Some(b.org_a)).await;
     let reviewer = login(&s, "reviewer1", Role::Reviewer, None).await;

@@ -28,4 +28,5 @@ mod reliability;
 mod screening;
 mod screening_review;
 mod search;
+mod submissions;
 mod vocabulary;

@@ -216,6 +216,8 @@ on_both!(bad_input_is_named_and_nothing_is_written);
 
 async fn liaison_sees_and_changes_only_its_own_organization(s: Server) {
     let b = basics(&s.app).await;
+    // Direct writes: the scope and the gate's refusals, not the review.
+    crate::common::without_review(&s.app).await;
     let sys = s.app.system_access("test");
     let raw = crate::common::raw;
     let plat_b = sys
@@ -835,3 +837,112 @@ async fn old_page_urls_redirect_and_the_api_has_one_name() {
         assert!(!text.contains(old), "the OpenAPI document names {old}");
     }
 }
+
+/// Issue 16 item 4: the pager (首页 / 上一页 / 下一页 / 尾页 / 跳至, page
+/// size), a page past the end is the last page, and a date the search
+/// cannot read is named at its field instead of being ignored.
+async fn the_pager_and_the_date_fields_say_what_they_do(s: Server) {
+    let b = basics(&s.app).await;
+    let pw = crate::common::user(&s.app, "clerk", Role::Reviewer, None).await;
+    let sys = s.app.system_access("test");
+    for i in 0..12 {
+        sys.create(
+            Kind::Organization,
+            &crate::common::raw(&[
+                ("name", &format!("晋中第{i}号科技有限公司")),
+                (
+                    "credit_code",
+                    &crate::common::valid_code(&format!("91140702MA0K1{i:04}")),
+                ),
+                ("org_type", "enterprise"),
+                ("district_id", &b.district.to_string()),
+            ]),
+        )
+        .await
+        .unwrap();
+    }
+    let web = crate::common::Web::login(&s.base, "clerk", &pw).await;
+    let (st, page) = web.get("/registry/organizations?page=2&page_size=10").await;
+    assert_eq!(st, 200);
+    for word in ["首页", "上一页", "下一页", "尾页", "跳至", "共 14 条", "2 / 2"] {
+        assert!(page.contains(word), "{word} in the pager");
+    }
+    assert!(
+        !page.contains("id=\"pager-last\""),
+        "on the last page there is no 尾页 link"
+    );
+    let (st, page) = web.get("/registry/organizations?page=1&page_size=10").await;
+    assert_eq!(st, 200);
+    assert!(page.contains("id=\"pager-last\""), "{page}");
+    // Past the end: the last page, not "99 / 2" over nothing.
+    let r = web
+        .http
+        .get(format!("{}/registry/organizations?page=99&page_size=10", s.base))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let to = r.headers()["location"].to_str().unwrap().to_string();
+    assert!(to.contains("page=2") && to.contains("page_size=10"), "{to}");
+    // A date that cannot be read is an error at its field.
+    let (st, page) = web.get("/registry/organizations?established_on_from=2025-13-45").await;
+    assert_eq!(st, 200);
+    assert!(page.contains("data-field=\"established_on_from\""), "{page}");
+    assert!(page.contains("不是有效日期"), "{page}");
+    let (_, page) = web
+        .get("/registry/organizations?established_on_from=2025-06-01&established_on_to=2025-01-01")
+        .await;
+    assert!(page.contains("截止日期早于开始日期"), "{page}");
+    // The API still refuses such a date outright.
+    let api = Api::login(&s.base, "clerk", &pw).await;
+    let (st, _) = api
+        .get("/api/v1/registry/organizations?established_on_from=2025-13-45")
+        .await;
+    assert_eq!(st, 400);
+}
+on_both!(the_pager_and_the_date_fields_say_what_they_do);
+
+/// Issue 16 item 5: empty charts say 暂无数据, count axes are whole
+/// numbers, platform levels read 国家级 · 省级 · 市级, and a growth with no
+/// base is "—".
+async fn the_dashboard_reads_plainly(s: Server) {
+    let b = basics(&s.app).await;
+    let pw = crate::common::user(&s.app, "viewer", Role::Reviewer, None).await;
+    let web = crate::common::Web::login(&s.base, "viewer", &pw).await;
+    let (st, page) = web.get("/?from=2025-01-01&to=2025-12-31").await;
+    assert_eq!(st, 200);
+    assert_eq!(page.matches("chart-panel empty").count(), 5, "every chart is empty");
+    assert!(page.contains("暂无数据"));
+    let sys = s.app.system_access("test");
+    for (name, level) in [
+        ("市级甲平台", "city"),
+        ("国家级乙平台", "national"),
+        ("省级丙平台", "provincial"),
+    ] {
+        sys.create(
+            Kind::Platform,
+            &crate::common::raw(&[
+                ("name", name),
+                ("platform_type", "key_lab"),
+                ("level", level),
+                ("host_org_id", &b.org_a.to_string()),
+            ]),
+        )
+        .await
+        .unwrap();
+    }
+    let (_, page) = web.get("/?from=2025-01-01&to=2025-12-31").await;
+    assert!(page.contains("国家级 1 · 省级 1 · 市级 1"), "levels in their order");
+    assert_eq!(
+        page.matches("chart-panel empty").count(),
+        4,
+        "the platforms chart draws"
+    );
+    assert!(page.contains("minInterval"), "count axes in whole numbers");
+    assert!(
+        page.contains("同比—") || page.contains("同比 —"),
+        "no base, no growth rate"
+    );
+    assert!(!page.contains("-100.0%"));
+}
+on_both!(the_dashboard_reads_plainly);

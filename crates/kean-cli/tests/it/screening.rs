@@ -682,6 +682,8 @@ on_both!(real_lists_screen_the_demo_city);
 /// A liaison's import screens the parties but tells the liaison nothing.
 async fn archive_restore_and_liaison_imports(s: Server) {
     let b = basics(&s.app).await;
+    // Direct writes: screening follows every write, not the review.
+    crate::common::without_review(&s.app).await;
     let admin_pw = user(&s.app, "sec_admin", Role::Admin, None).await;
     let admin = Api::login(&s.base, "sec_admin", &admin_pw).await;
     let (st, _) = import_list(&admin, "watch.csv", LIST_V1).await;

@@ -655,6 +655,100 @@ impl AccountStore for SqlStore {
         .collect()
     }
 
+    async fn contact(&self, user_id: i64) -> Result<(Option<String>, Option<String>)> {
+        let r = q(
+            "SELECT phone, email FROM users WHERE id = $1".into(),
+            vec![Arg::Int(Some(user_id))],
+        )
+        .fetch_optional(&self.pool)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        Ok((r.try_get("phone")?, r.try_get("email")?))
+    }
+
+    async fn update_profile(
+        &self,
+        user_id: i64,
+        display_name: &str,
+        phone: Option<&str>,
+        email: Option<&str>,
+        meta: &WriteMeta,
+    ) -> Result<()> {
+        let mut tx = self.write_tx().await?;
+        let before = q(
+            "SELECT display_name, phone, email FROM users WHERE id = $1".into(),
+            vec![Arg::Int(Some(user_id))],
+        )
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(StoreError::NotFound)?;
+        let (old_name, old_phone, old_email): (String, Option<String>, Option<String>) = (
+            before.try_get("display_name")?,
+            before.try_get("phone")?,
+            before.try_get("email")?,
+        );
+        q(
+            "UPDATE users SET display_name = $1, phone = $2, email = $3, updated_at = $4 WHERE id = $5".into(),
+            vec![
+                Arg::Text(Some(display_name.to_string())),
+                Arg::Text(phone.map(str::to_string)),
+                Arg::Text(email.map(str::to_string)),
+                Arg::Text(Some(meta.at.clone())),
+                Arg::Int(Some(user_id)),
+            ],
+        )
+        .execute(&mut *tx)
+        .await?;
+        let mut d = draft(meta, "profile_update", "users", Some(user_id));
+        d.before = Some(serde_json::json!({ "display_name": old_name, "phone": old_phone, "email": old_email }));
+        d.after = Some(serde_json::json!({ "display_name": display_name, "phone": phone, "email": email }));
+        tx.audit(d);
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn api_tokens(&self, user_id: i64, now: &str) -> Result<Vec<crate::types::ApiToken>> {
+        q(
+            "SELECT token_hash, created_at, last_seen_at, expires_at FROM sessions \
+             WHERE user_id = $1 AND kind = 'api' AND expires_at > $2 ORDER BY created_at DESC, token_hash"
+                .into(),
+            vec![Arg::Int(Some(user_id)), Arg::Text(Some(now.to_string()))],
+        )
+        .fetch_all(&self.pool)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok(crate::types::ApiToken {
+                token_hash: r.try_get("token_hash")?,
+                created_at: r.try_get("created_at")?,
+                last_used_at: r.try_get("last_seen_at")?,
+                expires_at: r.try_get("expires_at")?,
+            })
+        })
+        .collect()
+    }
+
+    async fn revoke_api_token(&self, user_id: i64, token_hash: &str, meta: &WriteMeta) -> Result<bool> {
+        let mut tx = self.write_tx().await?;
+        let n = q(
+            "DELETE FROM sessions WHERE token_hash = $1 AND user_id = $2 AND kind = 'api'".into(),
+            vec![Arg::Text(Some(token_hash.to_string())), Arg::Int(Some(user_id))],
+        )
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if n == 0 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        let mut d = draft(meta, "token_revoke", "sessions", Some(user_id));
+        // The hash's head names the token in the log (the hash is no secret).
+        d.after = Some(serde_json::json!({ "token": &token_hash[..token_hash.len().min(12)] }));
+        tx.audit(d);
+        tx.commit().await?;
+        Ok(true)
+    }
+
     async fn delete_session(&self, token_hash: &str, meta: &WriteMeta) -> Result<()> {
         let mut tx = self.write_tx().await?;
         let n = q(

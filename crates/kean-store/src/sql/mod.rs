@@ -19,6 +19,7 @@ mod registry_write;
 mod screening_lists;
 mod screening_results;
 mod seal;
+mod submissions;
 mod vocabulary;
 mod work;
 mod write_tx;

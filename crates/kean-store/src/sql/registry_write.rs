@@ -12,7 +12,7 @@ use crate::types::{Backend, NewImport, WriteMeta};
 
 use super::SqlStore;
 use super::args::{Arg, fetch, placeholders, q, qs, value_arg};
-use super::write_tx::{draft, insert_audit_entries, insert_audit_entry};
+use super::write_tx::{WriteTx, draft, insert_audit_entries, insert_audit_entry};
 use crate::traits::RegistryWrite;
 
 #[async_trait]
@@ -26,12 +26,82 @@ impl RegistryWrite for SqlStore {
         progress: &(dyn Fn(usize) + Send + Sync),
     ) -> Result<Vec<i64>> {
         let mut tx = self.write_tx().await?;
+        let ids = self.insert_many_in(&mut tx, kind, rows, import, meta, progress).await?;
+        tx.commit().await?;
+        self.analyze_after_import(kind).await?;
+        Ok(ids)
+    }
+
+    async fn insert(&self, fields: &Fields, owner_org_id: Option<i64>, meta: &WriteMeta) -> Result<Record> {
+        let mut tx = self.write_tx().await?;
+        let rec = self.insert_in(&mut tx, fields, owner_org_id, meta).await?;
+        tx.commit().await?;
+        Ok(rec)
+    }
+
+    async fn update(
+        &self,
+        id: i64,
+        expected_version: Option<i64>,
+        fields: &Fields,
+        owner_org_id: Option<i64>,
+        scope: Scope,
+        meta: &WriteMeta,
+    ) -> Result<Record> {
+        let mut tx = self.write_tx().await?;
+        let rec = self
+            .update_in(&mut tx, id, expected_version, fields, owner_org_id, Some(scope), meta)
+            .await?;
+        tx.commit().await?;
+        Ok(rec)
+    }
+
+    async fn set_archived(
+        &self,
+        kind: Kind,
+        id: i64,
+        archived: bool,
+        scope: Scope,
+        meta: &WriteMeta,
+    ) -> Result<Record> {
+        let mut tx = self.write_tx().await?;
+        match self
+            .set_archived_in(&mut tx, kind, id, archived, Some(scope), meta)
+            .await?
+        {
+            (rec, true) => {
+                tx.commit().await?;
+                Ok(rec)
+            }
+            (rec, false) => {
+                tx.rollback().await?;
+                Ok(rec)
+            }
+        }
+    }
+}
+
+/// The registry writes inside a write transaction someone else commits: the
+/// trait's methods above, and an approved submission's write beside its
+/// decision (`sql/submissions.rs`).
+impl SqlStore {
+    /// Every row of an import, its audit records (sealed here, many to a
+    /// statement) and the import's own; the chain head moved on.
+    pub(crate) async fn insert_many_in(
+        &self,
+        tx: &mut WriteTx<'_>,
+        kind: Kind,
+        rows: &[(Fields, Option<i64>)],
+        import: &NewImport,
+        meta: &WriteMeta,
+        progress: &(dyn Fn(usize) + Send + Sync),
+    ) -> Result<Vec<i64>> {
         if self.backend == Backend::Postgres {
             // The keyword index (GIN) takes an import's rows into its pending
             // list and merges them in bulk (at the VACUUM below) instead of
             // inserting every bigram of every row into the tree.
             qs("SET LOCAL gin_pending_list_limit = '256MB'")
-                .execute(&mut *tx)
+                .execute(&mut **tx)
                 .await?;
         }
         // The kind's record_counts row now, then the chain's head once (the
@@ -49,7 +119,7 @@ impl RegistryWrite for SqlStore {
                      COALESCE((SELECT MAX(id) FROM {t}), 0)) AS m",
                     t = kind.table()
                 );
-                let max: i64 = q(sql, vec![]).fetch_one(&mut *tx).await?.try_get("m")?;
+                let max: i64 = q(sql, vec![]).fetch_one(&mut **tx).await?.try_get("m")?;
                 (1..=rows.len() as i64).map(|i| max + i).collect()
             }
             Backend::Postgres => {
@@ -58,7 +128,7 @@ impl RegistryWrite for SqlStore {
                     kind.table()
                 );
                 let mut ids: Vec<i64> = q(sql, vec![Arg::Int(Some(rows.len() as i64))])
-                    .fetch_all(&mut *tx)
+                    .fetch_all(&mut **tx)
                     .await?
                     .iter()
                     .map(|r| r.try_get::<i64, _>("id"))
@@ -80,7 +150,7 @@ impl RegistryWrite for SqlStore {
         let positional = self.backend == Backend::Sqlite;
         // The owners' names go into the keyword index of what they own.
         let owner_names = if crate::search::owner_name_searched(kind) {
-            crate::search::owner_names(&mut tx, rows.iter().filter_map(|(_, o)| *o), positional).await?
+            crate::search::owner_names(tx, rows.iter().filter_map(|(_, o)| *o), positional).await?
         } else {
             HashMap::new()
         };
@@ -145,8 +215,8 @@ impl RegistryWrite for SqlStore {
                 break;
             };
             let write = async {
-                q(sql, args).execute(&mut *tx).await?;
-                insert_audit_entries(&mut tx, &entries, positional).await
+                q(sql, args).execute(&mut **tx).await?;
+                insert_audit_entries(tx, &entries, positional).await
             };
             let ahead = async { chunks.get(chunk_no + 1).map(|c| build(chunk_no + 1, c)) };
             let (written, built) = tokio::join!(write, ahead);
@@ -168,7 +238,7 @@ impl RegistryWrite for SqlStore {
                 Arg::Text(Some(meta.at.clone())),
             ],
         )
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         let classified: Vec<i64> = rows
             .iter()
@@ -176,17 +246,21 @@ impl RegistryWrite for SqlStore {
             .filter(|((f, _), _)| f.classification() > kean_core::confidentiality::Classification::Internal)
             .map(|(_, id)| *id)
             .collect();
-        super::confidentiality::add_creator(&mut tx, kind, &classified, meta).await?;
-        super::work::mark(self, &mut tx, kind, &ids, &meta.at).await?;
+        super::confidentiality::add_creator(tx, kind, &classified, meta).await?;
+        super::work::mark(self, tx, kind, &ids, &meta.at).await?;
         let mut d = draft(meta, "import_done", kind.slug(), None);
         d.after = Some(
             serde_json::json!({ "file_name": import.file_name, "content_hash": import.content_hash, "rows": rows.len() }),
         );
         seq += 1;
         let e = d.seal(seq, &prev);
-        insert_audit_entry(&mut tx, &e).await?;
+        insert_audit_entry(tx, &e).await?;
         tx.set_chain_head(seq, &e.hash).await?;
-        tx.commit().await?;
+        Ok(ids)
+    }
+
+    /// After a bulk load, outside its transaction.
+    pub(crate) async fn analyze_after_import(&self, kind: Kind) -> Result<()> {
         // Refresh the planner's statistics after a bulk load, so that it
         // picks the selective index (a date range, a type) over scanning
         // the whole table in id order. A sampled ANALYZE (analysis_limit)
@@ -215,16 +289,21 @@ impl RegistryWrite for SqlStore {
         for stmt in analyze {
             q(stmt, vec![]).execute(&mut *conn).await?;
         }
-        Ok(ids)
+        Ok(())
     }
 
-    async fn insert(&self, fields: &Fields, owner_org_id: Option<i64>, meta: &WriteMeta) -> Result<Record> {
+    pub(crate) async fn insert_in(
+        &self,
+        tx: &mut WriteTx<'_>,
+        fields: &Fields,
+        owner_org_id: Option<i64>,
+        meta: &WriteMeta,
+    ) -> Result<Record> {
         let kind = fields.kind();
-        let mut tx = self.write_tx().await?;
         // Unique fields are the unique indexes' to guard: a clash, even
         // with a writer racing this one, fails the INSERT, which names the
         // field (StoreError::Duplicate) and rolls the transaction back.
-        let grams = crate::search::grams_for(&mut tx, fields, owner_org_id).await?;
+        let grams = crate::search::grams_for(tx, fields, owner_org_id).await?;
         let mut names: Vec<&str> = Vec::new();
         let mut args = Vec::new();
         for (f, v) in fields.iter() {
@@ -249,43 +328,42 @@ impl RegistryWrite for SqlStore {
             names.join(", "),
             ph.join(", ")
         );
-        let id: i64 = q(sql, args).fetch_one(&mut *tx).await?.try_get("id")?;
+        let id: i64 = q(sql, args).fetch_one(&mut **tx).await?.try_get("id")?;
         if kind.owner() == Owner::SelfId {
             q(
                 format!("UPDATE {} SET owner_org_id = id WHERE id = $1", kind.table()),
                 vec![Arg::Int(Some(id))],
             )
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
         }
         tx.written(kind, 1, 0);
         // Whoever registers a classified record is on its need-to-know list.
         if fields.classification() > kean_core::confidentiality::Classification::Internal {
-            super::confidentiality::add_creator(&mut tx, kind, &[id], meta).await?;
+            super::confidentiality::add_creator(tx, kind, &[id], meta).await?;
         }
-        super::work::mark(self, &mut tx, kind, &[id], &meta.at).await?;
-        let rec = fetch(&mut tx, kind, id, None).await?.ok_or(StoreError::NotFound)?;
+        super::work::mark(self, tx, kind, &[id], &meta.at).await?;
+        let rec = fetch(tx, kind, id, None).await?.ok_or(StoreError::NotFound)?;
         let mut d = draft(meta, "create", kind.slug(), Some(id));
         d.after = Some(rec.to_json());
         tx.audit(d);
-        tx.commit().await?;
         Ok(rec)
     }
 
-    async fn update(
+    /// `scope` None: the caller has decided the record is the actor's to change.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn update_in(
         &self,
+        tx: &mut WriteTx<'_>,
         id: i64,
         expected_version: Option<i64>,
         fields: &Fields,
         owner_org_id: Option<i64>,
-        scope: Scope,
+        scope: Option<Scope>,
         meta: &WriteMeta,
     ) -> Result<Record> {
         let kind = fields.kind();
-        let mut tx = self.write_tx().await?;
-        let before = fetch(&mut tx, kind, id, Some(scope))
-            .await?
-            .ok_or(StoreError::NotFound)?;
+        let before = fetch(tx, kind, id, scope).await?.ok_or(StoreError::NotFound)?;
         if let Some(v) = expected_version
             && v != before.version
         {
@@ -306,7 +384,7 @@ impl RegistryWrite for SqlStore {
         } else {
             owner_org_id
         };
-        let grams = crate::search::grams_for(&mut tx, fields, owner).await?;
+        let grams = crate::search::grams_for(tx, fields, owner).await?;
         for (n, a) in [
             ("owner_org_id", Arg::Int(owner)),
             ("updated_at", Arg::Text(Some(meta.at.clone()))),
@@ -323,7 +401,7 @@ impl RegistryWrite for SqlStore {
             sets.join(", "),
             args.len()
         );
-        q(sql, args).execute(&mut *tx).await?;
+        q(sql, args).execute(&mut **tx).await?;
         // Records owned through this one (transfers through their
         // achievement) move with it, in the same transaction.
         if before.owner_org_id != owner {
@@ -335,11 +413,10 @@ impl RegistryWrite for SqlStore {
                         format!("UPDATE {} SET owner_org_id = $1 WHERE {field} = $2", dependent.table()),
                         vec![Arg::Int(owner), Arg::Int(Some(id))],
                     )
-                    .execute(&mut *tx)
+                    .execute(&mut **tx)
                     .await?;
                     // They are now found by their new owner's name.
-                    crate::search::regram(&mut tx, dependent, &format!("t.{field} = $1"), vec![Arg::Int(Some(id))])
-                        .await?;
+                    crate::search::regram(tx, dependent, &format!("t.{field} = $1"), vec![Arg::Int(Some(id))]).await?;
                 }
             }
         }
@@ -347,7 +424,7 @@ impl RegistryWrite for SqlStore {
         // organization re-indexes what it owns.
         if kind == Kind::Organization && before.fields.get("name") != fields.get("name") {
             for owned in Kind::ALL.into_iter().filter(|k| crate::search::owner_name_searched(*k)) {
-                crate::search::regram(&mut tx, owned, "t.owner_org_id = $1", vec![Arg::Int(Some(id))]).await?;
+                crate::search::regram(tx, owned, "t.owner_org_id = $1", vec![Arg::Int(Some(id))]).await?;
             }
         }
         // Kept counts of filtered lists depend on every field: a new
@@ -360,31 +437,29 @@ impl RegistryWrite for SqlStore {
                 }
             }
         }
-        super::work::mark(self, &mut tx, kind, &[id], &meta.at).await?;
-        let after = fetch(&mut tx, kind, id, None).await?.ok_or(StoreError::NotFound)?;
+        super::work::mark(self, tx, kind, &[id], &meta.at).await?;
+        let after = fetch(tx, kind, id, None).await?.ok_or(StoreError::NotFound)?;
         let mut d = draft(meta, "update", kind.slug(), Some(id));
         d.before = Some(before.to_json());
         d.after = Some(after.to_json());
         tx.audit(d);
-        tx.commit().await?;
         Ok(after)
     }
 
-    async fn set_archived(
+    /// The record after, and whether anything was written (archiving an
+    /// archived record changes nothing).
+    pub(crate) async fn set_archived_in(
         &self,
+        tx: &mut WriteTx<'_>,
         kind: Kind,
         id: i64,
         archived: bool,
-        scope: Scope,
+        scope: Option<Scope>,
         meta: &WriteMeta,
-    ) -> Result<Record> {
-        let mut tx = self.write_tx().await?;
-        let before = fetch(&mut tx, kind, id, Some(scope))
-            .await?
-            .ok_or(StoreError::NotFound)?;
+    ) -> Result<(Record, bool)> {
+        let before = fetch(tx, kind, id, scope).await?.ok_or(StoreError::NotFound)?;
         if before.archived == archived {
-            tx.rollback().await?;
-            return Ok(before);
+            return Ok((before, false));
         }
         q(
             format!(
@@ -398,12 +473,12 @@ impl RegistryWrite for SqlStore {
                 Arg::Int(Some(id)),
             ],
         )
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
         let moved = if archived { 1 } else { -1 };
         tx.written(kind, -moved, moved);
-        super::work::mark(self, &mut tx, kind, &[id], &meta.at).await?;
-        let after = fetch(&mut tx, kind, id, None).await?.ok_or(StoreError::NotFound)?;
+        super::work::mark(self, tx, kind, &[id], &meta.at).await?;
+        let after = fetch(tx, kind, id, None).await?.ok_or(StoreError::NotFound)?;
         let mut d = draft(
             meta,
             if archived { "archive" } else { "restore" },
@@ -413,7 +488,6 @@ impl RegistryWrite for SqlStore {
         d.before = Some(before.to_json());
         d.after = Some(after.to_json());
         tx.audit(d);
-        tx.commit().await?;
-        Ok(after)
+        Ok((after, true))
     }
 }

@@ -64,7 +64,8 @@ pub async fn me(u: ApiUser) -> ApiResult {
     let a = u.access.actor();
     let view = u.access.my_account().await?;
     Ok(Json(json!({
-        "id": a.user_id(), "username": a.username(), "display_name": a.display_name(), "role": a.role().code(),
+        "id": a.user_id(), "username": a.username(), "display_name": view.display_name, "role": a.role().code(),
+        "phone": view.phone, "email": view.email,
         "org_id": a.org_id(),
         "previous_login": u.access.previous_login(),
         "password_expires_at": view.password_expires_at,
@@ -87,4 +88,50 @@ pub async fn reauth(Source(source): Source, u: ApiUser, body: Result<Json<Reauth
     let Json(b) = body?;
     u.access.reauthenticate(&b.password, b.totp.as_deref(), source).await?;
     Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// GET /me/tokens: the caller's own API tokens (not the token strings,
+/// which kean does not keep).
+pub async fn my_tokens(u: ApiUser) -> ApiResult {
+    let items: Vec<_> = u
+        .access
+        .my_api_tokens()
+        .await?
+        .into_iter()
+        .map(|t| json!({ "id": t.id, "created_at": t.created_at, "last_used_at": t.last_used_at, "expires_at": t.expires_at, "current": t.current }))
+        .collect();
+    Ok(Json(json!({ "items": items })).into_response())
+}
+
+/// DELETE /me/tokens/{id}: revokes one of the caller's own tokens.
+pub async fn revoke_my_token(
+    u: ApiUser,
+    path: Result<axum::extract::Path<String>, axum::extract::rejection::PathRejection>,
+) -> ApiResult {
+    let id = path.map(|axum::extract::Path(id)| id).unwrap_or_default();
+    u.access.revoke_my_api_token(&id).await?;
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+#[derive(serde::Deserialize)]
+pub struct Profile {
+    display_name: String,
+    #[serde(default)]
+    phone: Option<String>,
+    #[serde(default)]
+    email: Option<String>,
+}
+
+/// PUT /me {"display_name", "phone", "email"}: one's own name and contact details.
+pub async fn update_me(u: ApiUser, body: Result<Json<Profile>, JsonRejection>) -> ApiResult {
+    let Json(p) = body?;
+    let v = u
+        .access
+        .update_my_profile(
+            &p.display_name,
+            p.phone.as_deref().unwrap_or(""),
+            p.email.as_deref().unwrap_or(""),
+        )
+        .await?;
+    Ok(Json(json!({ "display_name": v.display_name, "phone": v.phone, "email": v.email })).into_response())
 }

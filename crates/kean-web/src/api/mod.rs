@@ -8,6 +8,7 @@ mod lifecycle;
 mod registry;
 mod screening;
 mod stats;
+mod submissions;
 mod system;
 
 use axum::Router;
@@ -23,8 +24,10 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/auth/token", post(auth::token).delete(auth::revoke))
         .route("/auth/reauth", post(auth::reauth))
-        .route("/me", get(auth::me))
+        .route("/me", get(auth::me).put(auth::update_me))
         .route("/me/logins", get(auth::my_logins))
+        .route("/me/tokens", get(auth::my_tokens))
+        .route("/me/tokens/{token}", delete(auth::revoke_my_token))
         .route("/users", get(system::users).post(system::create_user))
         .route("/users/{id}/clearance", put(confidentiality::set_clearance))
         .route("/users/{id}/role", put(confidentiality::set_role))
@@ -33,6 +36,17 @@ pub fn router() -> Router<AppState> {
             "/settings/ceiling",
             get(confidentiality::ceiling).put(confidentiality::set_ceiling),
         )
+        .route(
+            "/settings/review",
+            get(submissions::review_settings).put(submissions::set_review_settings),
+        )
+        .route("/submissions", get(submissions::list))
+        .route("/submissions/queue", get(submissions::queue))
+        .route("/submissions/approve", post(submissions::approve_batch))
+        .route("/submissions/{id}", get(submissions::detail).put(submissions::resubmit))
+        .route("/submissions/{id}/withdraw", post(submissions::withdraw))
+        .route("/submissions/{id}/approve", post(submissions::approve))
+        .route("/submissions/{id}/return", post(submissions::return_submission))
         .route("/audit", get(system::audit))
         .route("/audit/export", get(system::audit_export))
         .route("/audit/status", get(system::audit_status))

@@ -55,7 +55,7 @@ fn kind_of(slug: &str) -> Result<Kind, ApiError> {
     })
 }
 
-fn record_json(r: &Record, labels: &HashMap<(Kind, i64), String>) -> J {
+pub(super) fn record_json(r: &Record, labels: &HashMap<(Kind, i64), String>) -> J {
     let mut v = r.to_json();
     let mut l = serde_json::Map::new();
     for (f, val) in r.fields.iter() {
@@ -90,7 +90,7 @@ fn listing_json(l: &Listing, query: &ListQuery) -> J {
 /// Turns a JSON object of field values into the text form validation
 /// takes. Strings, numbers, booleans and null are accepted; anything else
 /// is an error naming the field.
-fn body_fields(body: &J) -> Result<BTreeMap<String, String>, AppError> {
+pub(super) fn body_fields(body: &J) -> Result<BTreeMap<String, String>, AppError> {
     let J::Object(map) = body else {
         return Err(AppError::new(
             ErrorCode::BadRequest,
@@ -141,8 +141,10 @@ pub async fn create(u: ApiUser, Path(slug): Path<String>, body: Result<Json<J>, 
     let kind = kind_of(&slug)?;
     let Json(body) = body?;
     let raw = body_fields(&body)?;
-    let r = u.access.create(kind, &raw).await?;
-    Ok((StatusCode::CREATED, Json(record_json(&r, &HashMap::new()))).into_response())
+    Ok(match u.access.save_new(kind, &raw).await? {
+        kean_app::Saved::Record(r) => (StatusCode::CREATED, Json(record_json(&r, &HashMap::new()))).into_response(),
+        kean_app::Saved::Submitted(s) => super::submissions::accepted(&s),
+    })
 }
 
 /// PUT replaces all fields. `_version` (optional) must equal the record's
@@ -165,14 +167,18 @@ pub async fn update(
             )));
         }
     };
-    let r = u.access.update(kind, id, &raw, version).await?;
-    Ok(Json(record_json(&r, &HashMap::new())).into_response())
+    Ok(match u.access.save_changes(kind, id, &raw, version).await? {
+        kean_app::Saved::Record(r) => Json(record_json(&r, &HashMap::new())).into_response(),
+        kean_app::Saved::Submitted(s) => super::submissions::accepted(&s),
+    })
 }
 
 async fn set_archived(u: ApiUser, path: Result<Path<(String, String)>, PathRejection>, archived: bool) -> ApiResult {
     let (kind, id) = record_path(path)?;
-    let r = u.access.set_archived(kind, id, archived).await?;
-    Ok(Json(record_json(&r, &HashMap::new())).into_response())
+    Ok(match u.access.save_archived(kind, id, archived).await? {
+        kean_app::Saved::Record(r) => Json(record_json(&r, &HashMap::new())).into_response(),
+        kean_app::Saved::Submitted(s) => super::submissions::accepted(&s),
+    })
 }
 
 pub async fn archive(u: ApiUser, path: Result<Path<(String, String)>, PathRejection>) -> ApiResult {

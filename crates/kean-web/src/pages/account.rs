@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use askama::Template;
-use axum::extract::Query;
+use axum::extract::{Path, Query};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use kean_app::{AppError, Stage};
@@ -180,7 +180,7 @@ pub async fn password_submit(f: PendingForm) -> Response {
         .change_my_password(g("current_password"), g("new_password"), g("confirm_password"))
         .await
     {
-        Ok(()) if f.pending.stage == Stage::Full => Redirect::to("/account").into_response(),
+        Ok(()) if f.pending.stage == Stage::Full => Redirect::to("/account?password_changed=1").into_response(),
         Ok(()) => Redirect::to("/").into_response(),
         Err(e) => {
             let mut page = step(u.lang, &u.csrf, "password", "/account/password");
@@ -284,9 +284,35 @@ struct AccountPage {
     password_expires: String,
     /// Time, event, address, detail.
     history: Vec<(String, String, String, String)>,
+    /// Problems with the profile form, and its values when it was refused.
+    profile_errors: Vec<String>,
+    profile: (String, String, String),
+    /// The account's API tokens: id, created, last used, expires.
+    tokens: Vec<(String, String, String, String)>,
 }
 
-pub async fn account_page(u: WebUser) -> PageResult {
+pub async fn account_page(u: WebUser, Query(q): Query<HashMap<String, String>>) -> PageResult {
+    account_view(u, q, None).await
+}
+
+/// 保存个人信息: one's own display name, telephone and e-mail.
+pub async fn profile_submit(f: WebForm) -> PageResult {
+    let g = |k: &str| f.form.get(k).cloned().unwrap_or_default();
+    let (name, phone, email) = (g("display_name"), g("phone"), g("email"));
+    match f.user.access.update_my_profile(&name, &phone, &email).await {
+        Ok(_) => Ok(Redirect::to("/account?profile_saved=1").into_response()),
+        Err(e) if e.code == ErrorCode::ValidationFailed => {
+            account_view(f.user, HashMap::new(), Some((e, (name, phone, email)))).await
+        }
+        Err(e) => Err(crate::respond::PageError::page(&f.user, e)),
+    }
+}
+
+async fn account_view(
+    u: WebUser,
+    q: HashMap<String, String>,
+    refused: Option<(AppError, (String, String, String))>,
+) -> PageResult {
     let view = u.access.my_account().await.or_page(&u)?;
     let events = u.access.my_login_history(100).await.or_page(&u)?;
     let lang = u.lang;
@@ -315,8 +341,36 @@ pub async fn account_page(u: WebUser) -> PageResult {
             )
         })
         .collect();
+    let mut c = Chrome::new(&u.access, &u.csrf, lang, lang.t("menu.account"), "/account");
+    if q.contains_key("password_changed") {
+        c.flash = Some(lang.t("account.password_changed").into());
+    }
+    if q.contains_key("profile_saved") {
+        c.flash = Some(lang.t("account.profile_saved").into());
+    }
+    if q.contains_key("revoked") {
+        c.flash = Some(lang.t("account.token_revoked").into());
+    }
+    let tokens = u
+        .access
+        .my_api_tokens()
+        .await
+        .or_page(&u)?
+        .into_iter()
+        .map(|t| {
+            (
+                t.id,
+                kean_core::display_time(&t.created_at),
+                t.last_used_at
+                    .as_deref()
+                    .map(kean_core::display_time)
+                    .unwrap_or_else(|| lang.t("account.never_used").into()),
+                kean_core::display_time(&t.expires_at),
+            )
+        })
+        .collect();
     let page = AccountPage {
-        c: Chrome::new(&u.access, &u.csrf, lang, lang.t("menu.account"), "/account"),
+        c,
         last_login: u
             .access
             .previous_login()
@@ -328,8 +382,32 @@ pub async fn account_page(u: WebUser) -> PageResult {
             .as_deref()
             .map(kean_core::display_time)
             .unwrap_or_else(|| tr(lang, "永不过期（演示账号）", "never (demo account)")),
+        profile_errors: refused
+            .as_ref()
+            .map(|(e, _)| super::common::messages(e, lang.zh()))
+            .unwrap_or_default(),
+        profile: refused.as_ref().map(|(_, v)| v.clone()).unwrap_or_else(|| {
+            (
+                view.display_name.clone(),
+                view.phone.clone().unwrap_or_default(),
+                view.email.clone().unwrap_or_default(),
+            )
+        }),
         view,
         history,
+        tokens,
     };
-    Ok(render(&page, StatusCode::OK))
+    let status = if refused.is_some() {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    Ok(render(&page, status))
+}
+
+/// 撤销 one of one's own API tokens.
+pub async fn revoke_token(Path(id): Path<String>, f: WebForm) -> PageResult {
+    let u = &f.user;
+    u.access.revoke_my_api_token(&id).await.or_page(u)?;
+    Ok(Redirect::to("/account?revoked=1").into_response())
 }

@@ -108,6 +108,9 @@ fn checked(
             ids.len()
         ))
         .into_response(),
+        Ok(FileImport::Submitted { submission }) => {
+            Redirect::to(&format!("/submissions/{}?submitted=1", submission.id)).into_response()
+        }
         Err(e) => {
             let status = StatusCode::from_u16(e.code.http_status()).unwrap_or(StatusCode::BAD_REQUEST);
             p.error = Some(if zh { e.message_zh.clone() } else { e.message_en.clone() });
@@ -140,6 +143,9 @@ pub async fn confirm(Path((slug, token)): Path<(String, String)>, f: WebForm) ->
             ids.len()
         ))
         .into_response(),
+        Ok((_, _, FileImport::Submitted { submission })) => {
+            Redirect::to(&format!("/submissions/{}?submitted=1", submission.id)).into_response()
+        }
         // Something changed since the check (e.g. someone registered the
         // same code): show the new findings.
         Ok((_, _, other)) => checked(u, kind, token, force, &[], Ok(other)),

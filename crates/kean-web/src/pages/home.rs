@@ -32,6 +32,8 @@ pub struct ChartView {
     title: String,
     /// ECharts option as JSON (escaped by the template into an attribute).
     option: String,
+    /// Nothing to draw: the chart says 暂无数据.
+    empty: bool,
 }
 
 #[derive(Template)]
@@ -117,8 +119,15 @@ pub async fn home(u: WebUser, Query(q): Query<HashMap<String, String>>) -> PageR
         }
         format!("/registry/platforms?{}", p.join("&"))
     };
-    let levels: Vec<String> = d
-        .platforms_by_level
+    // 国家级 · 省级 · 市级: the schema's order, not the count's.
+    let mut by_level: Vec<_> = d.platforms_by_level.iter().collect();
+    by_level.sort_by_key(|b| {
+        kean_core::schema::PLATFORM_LEVELS
+            .iter()
+            .position(|c| c.code == b.key)
+            .unwrap_or(usize::MAX)
+    });
+    let levels: Vec<String> = by_level
         .iter()
         .map(|b| format!("{} {}", choice(level_field, &b.key), b.count))
         .collect();
@@ -200,12 +209,13 @@ pub async fn home(u: WebUser, Query(q): Query<HashMap<String, String>>) -> PageR
             "legend": {"data": [u.lang.t("chart.count"), format!("{} ({unit_wan})", u.lang.t("stats.contract_value"))]},
             "grid": {"left": 50, "right": 60, "bottom": 30, "top": 40},
             "xAxis": {"type": "category", "data": d.tech_contracts_by_month.iter().map(|b| b.key.clone()).collect::<Vec<_>>()},
-            "yAxis": [{"type": "value", "name": u.lang.t("chart.count")}, {"type": "value", "name": unit_wan}],
+            "yAxis": [{"type": "value", "name": u.lang.t("chart.count"), "minInterval": 1}, {"type": "value", "name": unit_wan}],
             "series": [
                 {"name": u.lang.t("chart.count"), "type": "bar", "data": d.tech_contracts_by_month.iter().map(|b| json!({"value": b.count, "link": b.link})).collect::<Vec<_>>()},
                 {"name": format!("{} ({unit_wan})", u.lang.t("stats.contract_value")), "type": "line", "yAxisIndex": 1, "data": d.tech_contracts_by_month.iter().map(|b| json!({"value": wan(b.amount), "link": b.link})).collect::<Vec<_>>()}
             ]
         }).to_string(),
+        empty: false,
     });
     charts.push(ChartView {
         title: u.lang.t("chart.tech_contracts_district").into(),
@@ -216,6 +226,7 @@ pub async fn home(u: WebUser, Query(q): Query<HashMap<String, String>>) -> PageR
             "yAxis": {"type": "value", "name": unit_wan},
             "series": [{"type": "bar", "name": u.lang.t("stats.contract_value"), "data": d.tech_contracts_by_district.iter().map(|b| json!({"value": wan(b.amount), "link": b.link})).collect::<Vec<_>>()}]
         }).to_string(),
+        empty: false,
     });
     charts.push(ChartView {
         title: u.lang.t("chart.tech_contracts_chain").into(),
@@ -223,6 +234,7 @@ pub async fn home(u: WebUser, Query(q): Query<HashMap<String, String>>) -> PageR
             "tooltip": {"trigger": "item", "formatter": format!("{{b}}: {{c}} {unit_wan} ({{d}}%)")},
             "series": [{"type": "pie", "radius": ["35%", "65%"], "data": d.tech_contracts_by_chain.iter().map(|b| json!({"name": id_name(chains, &b.key), "value": wan(b.amount), "link": b.link})).collect::<Vec<_>>()}]
         }).to_string(),
+        empty: false,
     });
     charts.push(ChartView {
         title: u.lang.t("chart.platforms").into(),
@@ -230,9 +242,10 @@ pub async fn home(u: WebUser, Query(q): Query<HashMap<String, String>>) -> PageR
             "tooltip": {"trigger": "axis"},
             "grid": {"left": 40, "right": 20, "bottom": 60, "top": 30},
             "xAxis": {"type": "category", "axisLabel": {"interval": 0, "rotate": 20}, "data": d.platforms_by_type.iter().map(|b| choice(type_field, &b.key)).collect::<Vec<_>>()},
-            "yAxis": {"type": "value"},
+            "yAxis": {"type": "value", "minInterval": 1},
             "series": [{"type": "bar", "name": u.lang.t("stats.platforms"), "data": d.platforms_by_type.iter().map(|b| json!({"value": b.count, "link": b.link})).collect::<Vec<_>>()}]
         }).to_string(),
+        empty: false,
     });
     charts.push(ChartView {
         title: u.lang.t("chart.transfers_month").into(),
@@ -243,8 +256,25 @@ pub async fn home(u: WebUser, Query(q): Query<HashMap<String, String>>) -> PageR
             "yAxis": {"type": "value", "name": unit_wan},
             "series": [{"type": "bar", "name": u.lang.t("stats.amount"), "data": d.transfers_by_month.iter().map(|b| json!({"value": wan(b.amount), "link": b.link})).collect::<Vec<_>>()}]
         }).to_string(),
+        empty: false,
     });
 
+    // A chart with nothing to draw says so (暂无数据) instead of empty axes.
+    let empty = [
+        d.tech_contracts_by_month.iter().all(|b| b.count == 0 && b.amount == 0),
+        d.tech_contracts_by_district.iter().all(|b| b.amount == 0),
+        d.tech_contracts_by_chain.iter().all(|b| b.amount == 0),
+        d.platforms_by_type.iter().all(|b| b.count == 0),
+        d.transfers_by_month.iter().all(|b| b.count == 0 && b.amount == 0),
+    ];
+    for (chart, none) in charts.iter_mut().zip(empty) {
+        chart.empty = none;
+        if none && let Ok(mut option) = serde_json::from_str::<serde_json::Value>(&chart.option) {
+            option["title"] = json!({"text": u.lang.t("table.empty"), "left": "center", "top": "middle",
+                "textStyle": {"color": "#909399", "fontSize": 14, "fontWeight": "normal"}});
+            chart.option = option.to_string();
+        }
+    }
     let mut cards = vec![];
     for k in Kind::ALL {
         let n = u.access.count(k).await.or_page(&u)?;

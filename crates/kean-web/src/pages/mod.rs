@@ -11,6 +11,7 @@ mod home;
 mod lifecycle;
 mod registry;
 mod screening;
+mod submissions;
 pub(crate) mod system;
 
 use axum::Router;
@@ -28,6 +29,8 @@ pub fn router() -> Router<AppState> {
             get(account::second_factor_page).post(account::second_factor_submit),
         )
         .route("/account", get(account::account_page))
+        .route("/account/tokens/{id}/revoke", post(account::revoke_token))
+        .route("/account/profile", post(account::profile_submit))
         .route(
             "/account/password",
             get(account::password_page).post(account::password_submit),
@@ -97,6 +100,15 @@ pub fn router() -> Router<AppState> {
             "/system/confidentiality/{slug}/{id}/{action}",
             post(confidentiality::need_to_know),
         )
+        .route("/submissions", get(submissions::list))
+        .route("/submissions/approve", post(submissions::approve_batch))
+        .route("/submissions/settings", post(submissions::settings))
+        .route("/submissions/{id}", get(submissions::detail))
+        .route("/submissions/{id}/edit", get(submissions::edit_form))
+        .route("/submissions/{id}/resubmit", post(submissions::resubmit))
+        .route("/submissions/{id}/withdraw", post(submissions::withdraw))
+        .route("/submissions/{id}/approve", post(submissions::approve))
+        .route("/submissions/{id}/return", post(submissions::return_submission))
         .route("/screening", get(screening::results_page))
         .route("/screening/results/{id}", get(screening::result))
         .route("/screening/results/{id}/decide", post(screening::decide))

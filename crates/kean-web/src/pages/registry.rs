@@ -47,7 +47,7 @@ struct ListPage {
     c: Chrome,
     base: String,
     keyword: String,
-    /// The kind's period field: (name, label, from, to).
+    /// The kind's period field: (name, label, from, to), as given.
     period: Option<(&'static str, String, String, String)>,
     /// Filters on the owning organization that came with the link, shown
     /// so the user sees why the list is narrowed.
@@ -57,18 +57,18 @@ struct ListPage {
     archived: &'static str,
     columns: Vec<Column>,
     rows: Vec<Row>,
-    total_text: String,
-    page: u32,
-    pages: String,
     page_size: u32,
-    page_sizes: Vec<Opt>,
-    prev_href: Option<String>,
-    next_href: Option<String>,
+    pager: crate::views::Pager,
+    /// A date of the search form that could not be read: (from, to) errors.
+    period_errors: (Option<String>, Option<String>),
     export_href: String,
     export_xlsx_href: String,
     can_create: bool,
     can_update: bool,
     can_archive: bool,
+    /// For an institution's liaison: its new records, changes and imports
+    /// here go to review (填报 → 审核).
+    review_note: Option<&'static str>,
 }
 
 fn query_string(pairs: &[(String, String)]) -> String {
@@ -179,20 +179,43 @@ pub async fn list(u: WebUser, Path(slug): Path<String>, Query(pairs): Query<Vec<
     // "N+" and goes on while pages come back full.
     let exact = listing.page.total_is_exact;
     let more = !exact && listing.page.items.len() as u32 >= listing.page.page_size;
+    // A page past the end (an old link, a typed number) is the last page.
+    if exact && page > listing.page.pages() {
+        return Ok(Redirect::to(&with(&sort_pairs(listing.page.pages()))).into_response());
+    }
     let pages_n = listing.page.pages().max(page);
-    let pages = if exact {
-        pages_n.to_string()
-    } else {
-        format!("{pages_n}+")
+    let mut keep_sorted = keep.clone();
+    if let Some((f, desc)) = params.sort {
+        keep_sorted.push(("sort".into(), f.into()));
+        keep_sorted.push(("order".into(), if desc { "desc" } else { "asc" }.into()));
+    }
+    let pager = crate::views::Pager::new(
+        u.lang,
+        listing.page.total,
+        exact,
+        page,
+        pages_n,
+        more,
+        page_size,
+        &base,
+        keep_sorted,
+        |p, size| {
+            let mut v = vec![("page", p.to_string()), ("page_size", size.to_string())];
+            if let Some((f, desc)) = params.sort {
+                v.push(("sort", f.to_string()));
+                v.push(("order", if desc { "desc" } else { "asc" }.to_string()));
+            }
+            with(&v)
+        },
+    );
+    let date_error = |suffix: &str| {
+        params
+            .date_errors
+            .iter()
+            .find(|(k, _, _)| k.ends_with(suffix))
+            .map(|(_, _, e)| if zh { e.message_zh.clone() } else { e.message_en.clone() })
     };
-    let page_sizes = [10u32, 20, 50, 100]
-        .iter()
-        .map(|s| Opt {
-            value: with(&[("page_size", s.to_string())]),
-            label: s.to_string(),
-            selected: *s == page_size,
-        })
-        .collect();
+    let period_errors = (date_error("_from"), date_error("_to"));
     let mut export_pairs = keep.clone();
     if let Some((f, desc)) = params.sort {
         export_pairs.push(("sort".into(), f.into()));
@@ -200,10 +223,13 @@ pub async fn list(u: WebUser, Path(slug): Path<String>, Query(pairs): Query<Vec<
     }
     let period = kind.period_field().and_then(|n| kind.field(n)).map(|f| {
         let get = |suffix: &str| {
+            let name = format!("{}_{suffix}", f.name);
             params
                 .carry
                 .iter()
-                .find(|(k, _)| *k == format!("{}_{suffix}", f.name))
+                .map(|(k, v)| (k, v))
+                .chain(params.date_errors.iter().map(|(k, v, _)| (k, v)))
+                .find(|(k, _)| **k == name)
                 .map(|(_, v)| v.clone())
                 .unwrap_or_default()
         };
@@ -237,6 +263,9 @@ pub async fn list(u: WebUser, Path(slug): Path<String>, Query(pairs): Query<Vec<
                     .find(|(k, _)| k == name)
                     .and_then(|(_, v)| v.parse::<usize>().ok())
             };
+            if pairs.iter().any(|(k, _)| k == "archived_one") {
+                c.flash = Some(u.lang.t("flash.archived").into());
+            }
             if let Some(n) = param("imported") {
                 let mut text = fill(u.lang.t("import.done"), &[n.to_string()]);
                 if let Some(m) = param("flagged").filter(|m| *m > 0) {
@@ -259,25 +288,20 @@ pub async fn list(u: WebUser, Path(slug): Path<String>, Query(pairs): Query<Vec<
         archived: params.archived,
         columns,
         rows,
-        total_text: u.lang.t("table.total").replace(
-            "{}",
-            &if listing.page.total_is_exact {
-                listing.page.total.to_string()
-            } else {
-                format!("{}+", listing.page.total)
-            },
-        ),
-        page,
-        pages,
         page_size,
-        page_sizes,
-        prev_href: (page > 1).then(|| with(&sort_pairs(page - 1))),
-        next_href: (page < pages_n || more).then(|| with(&sort_pairs(page + 1))),
+        pager,
+        period_errors,
         export_href: format!("{base}/export.csv?{}", query_string(&export_pairs)),
         export_xlsx_href: format!("{base}/export.xlsx?{}", query_string(&export_pairs)),
         can_create: u.access.may(Action::Create, Some(kind)),
         can_update: u.access.may(Action::Update, Some(kind)),
         can_archive: u.access.may(Action::Archive, Some(kind)),
+        review_note: u
+            .access
+            .needs_review(kind)
+            .await
+            .or_page(&u)?
+            .then(|| u.lang.t("sub.review_note")),
         base,
     };
     Ok(render(&page_view, StatusCode::OK))
@@ -309,15 +333,29 @@ struct FormPage {
     version: Option<i64>,
     fields: Vec<FormField>,
     errors: Vec<String>,
+    /// The save button's text: 保存, or 提交审核 when the save is a report.
+    save_label: &'static str,
+    /// Shown above the form (a report's reasons for return …).
+    note: Option<String>,
 }
 
-async fn form_page(
+/// Where a form posts other than the registry's own routes (correcting a
+/// report), and what it says.
+pub(super) struct FormTarget {
+    pub action: String,
+    pub cancel: String,
+    pub heading: String,
+    pub note: Option<String>,
+}
+
+pub(super) async fn form_page(
     u: &WebUser,
     kind: Kind,
     id: Option<i64>,
     version: Option<i64>,
     values: &BTreeMap<String, String>,
     err: Option<AppError>,
+    target: Option<FormTarget>,
 ) -> PageResult {
     let zh = u.lang.zh();
     let fe = err.as_ref().map(|e| e.fields.clone()).unwrap_or_default();
@@ -391,20 +429,32 @@ async fn form_page(
         Some(e) => StatusCode::from_u16(e.code.http_status()).unwrap_or(StatusCode::UNPROCESSABLE_ENTITY),
         None => StatusCode::OK,
     };
+    let review = u.access.needs_review(kind).await.or_page(u)?;
+    let (action, cancel_href, heading, note) = match target {
+        Some(t) => (t.action, t.cancel, t.heading, t.note),
+        None => {
+            let to = match id {
+                Some(i) => format!("{base}/{i}"),
+                None => base.clone(),
+            };
+            (
+                to.clone(),
+                to,
+                heading,
+                review.then(|| u.lang.t("sub.review_note").to_string()),
+            )
+        }
+    };
     let page = FormPage {
         c: Chrome::new(&u.access, &u.csrf, u.lang, &heading, &base),
-        heading: heading.clone(),
-        action: match id {
-            Some(i) => format!("{base}/{i}"),
-            None => base.clone(),
-        },
-        cancel_href: match id {
-            Some(i) => format!("{base}/{i}"),
-            None => base.clone(),
-        },
+        heading,
+        action,
+        cancel_href,
         version,
         fields,
         errors,
+        save_label: if review { "sub.submit_button" } else { "tool.save" },
+        note,
     };
     Ok(render(&page, status))
 }
@@ -433,16 +483,16 @@ pub async fn new_form(u: WebUser, Path(slug): Path<String>) -> PageResult {
             defaults.insert(f.name.to_string(), org.to_string());
         }
     }
-    form_page(&u, kind, None, None, &defaults, None).await
+    form_page(&u, kind, None, None, &defaults, None, None).await
 }
 
 pub async fn create(Path(slug): Path<String>, f: WebForm) -> PageResult {
     let u = &f.user;
     let kind = kind_of(u, &slug)?;
-    match u.access.create(kind, &f.form).await {
-        Ok(r) => Ok(Redirect::to(&format!("/registry/{}/{}?saved=1", kind.slug(), r.id)).into_response()),
+    match u.access.save_new(kind, &f.form).await {
+        Ok(saved) => Ok(saved_redirect(kind, &saved)),
         Err(e) if matches!(e.code, ErrorCode::ValidationFailed | ErrorCode::Conflict) || !e.fields.is_empty() => {
-            form_page(u, kind, None, None, &f.form, Some(e)).await
+            form_page(u, kind, None, None, &f.form, Some(e), None).await
         }
         Err(e) => Err(PageError::page(u, e)),
     }
@@ -451,16 +501,33 @@ pub async fn create(Path(slug): Path<String>, f: WebForm) -> PageResult {
 pub async fn edit_form(u: WebUser, Path((slug, id_text)): Path<(String, String)>) -> PageResult {
     let (kind, id) = record_of(&u, &slug, &id_text)?;
     u.access.check(Action::Update, Some(kind)).or_page(&u)?;
+    // A record whose change waits for review is corrected in its report.
+    if let Some(open) = u.access.open_submission_of(kind, id).await.or_page(&u)?
+        && open.operation.is_correctable()
+        && u.access.actor().org_id() == Some(open.org_id)
+    {
+        return Ok(Redirect::to(&format!("/submissions/{}/edit", open.id)).into_response());
+    }
     let (r, _) = u.access.get(kind, id).await.or_page(&u)?;
-    form_page(&u, kind, Some(id), Some(r.version), &record_inputs(&r), None).await
+    form_page(&u, kind, Some(id), Some(r.version), &record_inputs(&r), None, None).await
+}
+
+/// Where a save leads: the record, or the report waiting for review.
+pub(super) fn saved_redirect(kind: Kind, saved: &kean_app::Saved) -> axum::response::Response {
+    match saved {
+        kean_app::Saved::Record(r) => {
+            Redirect::to(&format!("/registry/{}/{}?saved=1", kind.slug(), r.id)).into_response()
+        }
+        kean_app::Saved::Submitted(s) => Redirect::to(&format!("/submissions/{}?submitted=1", s.id)).into_response(),
+    }
 }
 
 pub async fn update(Path((slug, id_text)): Path<(String, String)>, f: WebForm) -> PageResult {
     let u = &f.user;
     let (kind, id) = record_of(u, &slug, &id_text)?;
     let version = f.form.get("_version").and_then(|v| v.parse().ok());
-    match u.access.update(kind, id, &f.form, version).await {
-        Ok(r) => Ok(Redirect::to(&format!("/registry/{}/{}?saved=1", kind.slug(), r.id)).into_response()),
+    match u.access.save_changes(kind, id, &f.form, version).await {
+        Ok(saved) => Ok(saved_redirect(kind, &saved)),
         // Someone else saved first: keep this user's input, say so, and let
         // a second save (now based on the current version) overwrite.
         Err(e) if e.code == ErrorCode::Conflict && e.fields.is_empty() => {
@@ -473,10 +540,10 @@ pub async fn update(Path((slug, id_text)): Path<(String, String)>, f: WebForm) -
                 ),
                 ..e
             };
-            form_page(u, kind, Some(id), current, &f.form, Some(e)).await
+            form_page(u, kind, Some(id), current, &f.form, Some(e), None).await
         }
         Err(e) if matches!(e.code, ErrorCode::ValidationFailed | ErrorCode::Conflict) || !e.fields.is_empty() => {
-            form_page(u, kind, Some(id), version, &f.form, Some(e)).await
+            form_page(u, kind, Some(id), version, &f.form, Some(e), None).await
         }
         Err(e) => Err(PageError::page(u, e)),
     }
@@ -485,11 +552,15 @@ pub async fn update(Path((slug, id_text)): Path<(String, String)>, f: WebForm) -
 async fn set_archived(slug: String, id_text: String, f: WebForm, archived: bool) -> PageResult {
     let u = &f.user;
     let (kind, id) = record_of(u, &slug, &id_text)?;
-    u.access.set_archived(kind, id, archived).await.or_page(u)?;
-    Ok(if archived {
-        Redirect::to(&format!("/registry/{}", kind.slug())).into_response()
-    } else {
-        Redirect::to(&format!("/registry/{}/{id}", kind.slug())).into_response()
+    let saved = u.access.save_archived(kind, id, archived).await.or_page(u)?;
+    Ok(match saved {
+        kean_app::Saved::Submitted(_) => saved_redirect(kind, &saved),
+        kean_app::Saved::Record(_) if archived => {
+            Redirect::to(&format!("/registry/{}?archived_one=1", kind.slug())).into_response()
+        }
+        kean_app::Saved::Record(_) => {
+            Redirect::to(&format!("/registry/{}/{id}?restored=1", kind.slug())).into_response()
+        }
     })
 }
 
@@ -533,6 +604,9 @@ struct DetailPage {
     export: Option<super::data::ExportPanel>,
     /// The lifecycle and security reviews (issue 14), rendered.
     gates: Option<String>,
+    /// A report about this record waiting for review or correction: its
+    /// number and what the banner says.
+    open_submission: Option<(i64, String)>,
 }
 
 pub async fn detail(
@@ -589,6 +663,7 @@ pub async fn detail(
         c.flash = Some(u.lang.t("conf.proposed").into());
     }
     for (key, text) in [
+        ("restored", "flash.restored"),
         ("attached", "att.added"),
         ("detached", "att.removed"),
         ("export_requested", "data.requested"),
@@ -606,7 +681,17 @@ pub async fn detail(
         super::data::attachment_panel(&u.access, u.lang, kind, r.id, r.fields.classification(), r.archived).await;
     let export = super::data::export_panel(&u.access, u.lang, kind, &r).await;
     let gates = super::lifecycle::gates_panel(&u.access, u.lang, &u.csrf, kind, r.id).await;
+    let open_submission = u.access.open_submission_of(kind, r.id).await.or_page(&u)?.map(|s| {
+        (
+            s.id,
+            fill(
+                u.lang.t("sub.open_on_record"),
+                &[s.status.label(zh).to_string(), s.id.to_string()],
+            ),
+        )
+    });
     let page = DetailPage {
+        open_submission,
         c,
         heading: r.fields.label(),
         base,
