@@ -36,6 +36,22 @@ call() {
   cat "$out"; rm -f "$out"
 }
 step() { echo "== $*"; }
+# register TOKEN PATH BODY → the new record's id: written at once (201), or
+# reported for review (202, 填报 → 审核) and approved by the reviewer.
+register() {
+  local out status sub
+  out=$(mktemp)
+  status=$(curl -s -o "$out" -w '%{http_code}' -X POST "$base$2" -H "authorization: Bearer $1" \
+    -H 'content-type: application/json' -d "$3")
+  case $status in
+    201) json 'd["id"]' <"$out" ;;
+    202) sub=$(json 'd["submission"]["id"]' <"$out")
+         echo "   (reported for review as submission #$sub; the reviewer approves it)" >&2
+         call "$reviewer" POST "/api/v1/submissions/$sub/approve" '{}' 200 | json '(d["record_id"] or d["result_ids"][0])' ;;
+    *) echo "FAILED: POST $2 answered $status:" >&2; cat "$out" >&2; echo >&2; rm -f "$out"; exit 1 ;;
+  esac
+  rm -f "$out"
+}
 # The review's checklist answered "met" throughout (what a pass needs), as JSON.
 met() {
   call "$1" GET "/api/v1/reviews/$2" "" 200 | python3 -c '
@@ -96,12 +112,12 @@ call "$liaison" POST "/api/v1/registry/projects/$project/transitions" '{"transit
   json 'd["to_stage"]'
 
 step "转化安全审核: the achievement is licensed abroad"
-achievement=$(call "$liaison" POST /api/v1/registry/achievements "{
+achievement=$(register "$liaison" /api/v1/registry/achievements "{
   \"title\": \"高炉巡检无人机飞控与避障软件（演示 $run）\", \"achievement_type\": \"software\", \"holder_org_id\": $org,
-  \"project_id\": $project, \"description\": \"无人机飞行控制系统：自主导航、航迹规划与避障算法。\"}" 201 | json 'd["id"]')
-transfer=$(call "$liaison" POST /api/v1/registry/transfers "{
+  \"project_id\": $project, \"description\": \"无人机飞行控制系统：自主导航、航迹规划与避障算法。\"}")
+transfer=$(register "$liaison" /api/v1/registry/transfers "{
   \"achievement_id\": $achievement, \"transfer_mode\": \"licensing\", \"counterparty_name\": \"AeroInspect GmbH\",
-  \"counterparty_country\": \"DE\", \"amount\": \"800000\", \"transferred_on\": \"$(date +%F)\"}" 201 | json 'd["id"]')
+  \"counterparty_country\": \"DE\", \"amount\": \"800000\", \"transferred_on\": \"$(date +%F)\"}")
 audit=$(call "$reviewer" GET "/api/v1/reviews?gate=transfer_audit" "" 200 |
   json "[r['id'] for r in d['items'] if r['record_id'] == $transfer][0]")
 call "$reviewer" GET "/api/v1/reviews/$audit" "" 200 | json '"\n".join(f["severity"] + ": " + f["zh"] for f in d["findings"])'

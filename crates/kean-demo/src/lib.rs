@@ -1212,11 +1212,12 @@ pub async fn seed_gates(app: &App) -> Result<Vec<String>, AppError> {
 async fn registered(reviewer: &kean_app::Access, saved: kean_app::Saved) -> Result<i64, AppError> {
     match saved {
         kean_app::Saved::Record(r) => Ok(r.id),
-        kean_app::Saved::Submitted(sub) => reviewer
-            .approve_submission(sub.id, None)
-            .await?
-            .record_id
-            .ok_or_else(|| AppError::internal("an approved report without its record")),
+        kean_app::Saved::Submitted(sub) => {
+            let done = reviewer.approve_submission(sub.id, None).await?;
+            done.record_id
+                .or_else(|| done.result_ids.first().copied())
+                .ok_or_else(|| AppError::internal("an approved report without its record"))
+        }
     }
 }
 
