@@ -407,11 +407,13 @@ mod tests {
     }
 
     #[test]
-    fn review_kinds_default_to_everything_an_organization_reports() {
+    fn review_kinds_default_to_everything_an_organization_reports_but_projects() {
         let d = ReviewKinds::default();
         for k in Kind::ALL {
-            assert_eq!(d.contains(k), !k.is_reference_data(), "{k:?}");
+            assert_eq!(d.contains(k), !k.is_reference_data() && k != Kind::Project, "{k:?}");
         }
+        // The bureau may switch projects' reports on.
+        assert!(ReviewKinds::parse("projects").unwrap().contains(Kind::Project));
         assert_eq!(ReviewKinds::parse(&d.to_setting()), Ok(d));
         let some = ReviewKinds::parse("tech-contracts, organizations").unwrap();
         assert!(some.contains(Kind::Organization) && some.contains(Kind::TechContract));

@@ -683,3 +683,147 @@ async fn checklists_are_answered_scored_and_versioned(s: Server) {
     assert_eq!(r2["checklist"]["edition"], "2027.1", "{r2}");
 }
 crate::on_both!(checklists_are_answered_scored_and_versioned);
+
+/// The rest of the automatic checks, each from the data a user enters: a
+/// team member's foreign affiliation and missing disclosure (gone once the
+/// disclosure is recorded), a state-funded source project, a chokepoint
+/// technology leaving for abroad, and a counterparty the reviewer confirmed
+/// as listed (from the real Chinese lists).
+async fn the_checks_follow_what_users_record(s: Server) {
+    let Some(dir) = kean_demo::lists_dir() else {
+        panic!("the shared list data is missing (../shared/data/lists)");
+    };
+    let b = basics(&s.app).await;
+    without_review(&s.app).await;
+    let admin = login(&s, "admin1", Role::Admin, None).await;
+    let liaison = login(&s, "liaison_a", Role::Liaison, Some(b.org_a)).await;
+    let reviewer = login(&s, "reviewer1", Role::Reviewer, None).await;
+    let (st, _) = import_list(
+        &admin,
+        "cn_lists_flat.csv",
+        std::fs::read(dir.join("cn_lists_flat.csv")).unwrap(),
+    )
+    .await;
+    assert_eq!(st, 201);
+    let (st, person) = liaison
+        .post(
+            "/api/v1/registry/persons",
+            json!({ "name": "王海", "id_type": "passport", "id_number": "E98765432", "nationality": "CN",
+                    "org_id": b.org_a, "foreign_affiliation": "University of Tokyo", "foreign_affiliation_country": "JP" }),
+        )
+        .await;
+    assert_eq!(st, 201, "{person}");
+    let pid = person["id"].as_i64().unwrap();
+    let (st, p) = liaison
+        .post(
+            "/api/v1/registry/projects",
+            json!({ "title": "极紫外光刻机投影物镜研制", "project_no": "JZ-C-001", "programme": "provincial_key_rd",
+                    "lead_org_id": b.org_a, "abstract": "研制EUV光刻机投影物镜与双工件台。", "keywords": "光刻机;投影物镜",
+                    "state_funded": true, "data_grade": "important" }),
+        )
+        .await;
+    assert_eq!(st, 201, "{p}");
+    let id = p["id"].as_i64().unwrap();
+    let (st, e) = liaison
+        .post(
+            &format!("/api/v1/registry/projects/{id}/parties"),
+            json!({ "role": "member", "person_id": pid, "duty": "负责人" }),
+        )
+        .await;
+    assert_eq!(st, 201, "{e}");
+    move_project(&liaison, id, "submit", "申报").await;
+    let rid = open_review(&reviewer, "approval_review", "projects", id).await["id"]
+        .as_i64()
+        .unwrap();
+    let (_, v) = reviewer.get(&format!("/api/v1/reviews/{rid}")).await;
+    let c = codes(&v);
+    assert!(
+        c.contains(&"foreign_affiliation".to_string()) && c.contains(&"disclosure_missing".to_string()),
+        "{v}"
+    );
+    // A disclosure older than a year does not count; a current one does.
+    let (st, e) = liaison
+        .post(
+            &format!("/api/v1/registry/persons/{pid}/disclosures"),
+            json!({ "declared_on": "2024-01-05", "conflicts": "无", "foreign_roles": "东京大学客座研究员" }),
+        )
+        .await;
+    assert_eq!(st, 201, "{e}");
+    let (_, v) = reviewer.get(&format!("/api/v1/reviews/{rid}")).await;
+    assert!(codes(&v).contains(&"disclosure_missing".to_string()), "{v}");
+    let (st, e) = liaison
+        .post(
+            &format!("/api/v1/registry/persons/{pid}/disclosures"),
+            json!({ "declared_on": "2099-01-01", "conflicts": "无", "foreign_roles": "x" }),
+        )
+        .await;
+    assert_eq!((st, field(&e)), (422, Some("declared_on")), "{e}");
+    let today = kean_core::format_ts(chrono::Utc::now())[..10].to_string();
+    let (st, _) = liaison
+        .post(
+            &format!("/api/v1/registry/persons/{pid}/disclosures"),
+            json!({ "declared_on": today, "conflicts": "无", "foreign_roles": "东京大学客座研究员（2026年起）" }),
+        )
+        .await;
+    assert_eq!(st, 201);
+    let (_, v) = reviewer.get(&format!("/api/v1/reviews/{rid}")).await;
+    assert!(!codes(&v).contains(&"disclosure_missing".to_string()), "{v}");
+    let (_, list) = liaison
+        .get(&format!("/api/v1/registry/persons/{pid}/disclosures"))
+        .await;
+    assert_eq!(list["items"].as_array().unwrap().len(), 2, "{list}");
+
+    // Its achievement goes abroad: state funding and the chokepoint item leave.
+    let (st, a) = liaison
+        .post(
+            "/api/v1/registry/achievements",
+            json!({ "title": "EUV光刻机投影物镜装调技术", "achievement_type": "technique", "holder_org_id": b.org_a,
+                    "project_id": id, "description": "光刻机投影物镜的装调与检测。" }),
+        )
+        .await;
+    assert_eq!(st, 201, "{a}");
+    let (st, t) = liaison
+        .post(
+            "/api/v1/registry/transfers",
+            json!({ "achievement_id": a["id"], "transfer_mode": "assignment", "counterparty_name": "洛克希德·马丁导弹与火控公司",
+                    "counterparty_country": "US", "amount": "1000000", "transferred_on": "2026-11-01" }),
+        )
+        .await;
+    assert_eq!(st, 201, "{t}");
+    let tid = t["id"].as_i64().unwrap();
+    let rid = open_review(&reviewer, "transfer_audit", "transfers", tid).await["id"]
+        .as_i64()
+        .unwrap();
+    let (_, v) = reviewer.get(&format!("/api/v1/reviews/{rid}")).await;
+    let c = codes(&v);
+    for want in [
+        "state_funded",
+        "chokepoint_leaving",
+        "foreign_counterparty",
+        "screening_open",
+    ] {
+        assert!(c.contains(&want.to_string()), "{want}: {v}");
+    }
+    // The reviewer confirms the list result: the check names the listed party.
+    let (_, results) = reviewer
+        .get(&format!(
+            "/api/v1/screening/results?kind=transfers&party_id={tid}&status=open"
+        ))
+        .await;
+    for r in results["items"].as_array().unwrap() {
+        let (st, e) = reviewer
+            .post(
+                &format!("/api/v1/screening/results/{}/decision", r["id"]),
+                json!({ "decision": "confirm", "reason": "与反制裁清单主体一致", "version": r["version"] }),
+            )
+            .await;
+        assert_eq!(st, 200, "{e}");
+    }
+    let (_, v) = reviewer.get(&format!("/api/v1/reviews/{rid}")).await;
+    let c = codes(&v);
+    assert!(
+        c.contains(&"restricted_party".to_string()) && !c.contains(&"screening_open".to_string()),
+        "{v}"
+    );
+}
+crate::on_both!(the_checks_follow_what_users_record);
