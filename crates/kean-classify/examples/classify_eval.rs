@@ -2,7 +2,7 @@
 //! (`eval/projects_labelled.csv`), with a plain keyword matcher (item names
 //! only) run side by side:
 //!
-//! `cargo run --release -p kean-classify --example eval [-- --misses]`
+//! `cargo run --release -p kean-classify --example classify_eval [-- --misses]`
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use kean_classify::{Classifier, DEFAULT_THRESHOLD, Document, Item, read_queries, shipped_terms};
