@@ -706,14 +706,7 @@ impl App {
 impl Access {
     /// A project the actor may read, with the action's scope reaching it.
     async fn project_for(&self, action: Action, id: i64) -> Result<Record> {
-        let read = self.gate(Action::Read, Some(Kind::Project))?;
-        let rec = self
-            .app
-            .store()
-            .get(Kind::Project, id, read)
-            .await
-            .map_err(store_err)?
-            .ok_or_else(AppError::not_found)?;
+        let rec = self.readable(Kind::Project, id).await?;
         if action != Action::Read {
             let scope = self.gate(action, Some(Kind::Project))?;
             if !scope.permits_owner(rec.owner_org_id) {
@@ -721,6 +714,17 @@ impl Access {
             }
         }
         Ok(rec)
+    }
+
+    /// Record `id` of `kind` if the actor reads it; else "not found".
+    async fn readable(&self, kind: Kind, id: i64) -> Result<Record> {
+        let read = self.gate(Action::Read, Some(kind))?;
+        self.app
+            .store()
+            .get(kind, id, read)
+            .await
+            .map_err(store_err)?
+            .ok_or_else(AppError::not_found)
     }
 
     fn stage_of(rec: &Record) -> Result<Stage> {
@@ -1131,14 +1135,7 @@ impl Access {
         foreign_roles: &str,
     ) -> Result<Disclosure> {
         let scope = self.gate(Action::Update, Some(Kind::Person))?;
-        let read = self.gate(Action::Read, Some(Kind::Person))?;
-        let p = self
-            .app
-            .store()
-            .get(Kind::Person, person_id, read)
-            .await
-            .map_err(store_err)?
-            .ok_or_else(AppError::not_found)?;
+        let p = self.readable(Kind::Person, person_id).await?;
         if !scope.permits_owner(p.owner_org_id) {
             return Err(AppError::not_found());
         }
@@ -1185,13 +1182,7 @@ impl Access {
 
     /// A person's disclosures, newest first.
     pub async fn disclosures(&self, person_id: i64) -> Result<Vec<Disclosure>> {
-        let read = self.gate(Action::Read, Some(Kind::Person))?;
-        self.app
-            .store()
-            .get(Kind::Person, person_id, read)
-            .await
-            .map_err(store_err)?
-            .ok_or_else(AppError::not_found)?;
+        self.readable(Kind::Person, person_id).await?;
         self.app.store().disclosures(&[person_id]).await.map_err(store_err)
     }
 
@@ -1531,13 +1522,7 @@ impl Access {
                 "a transfer audit is of a transfer or a technology contract",
             ));
         }
-        let read = self.gate(Action::Read, Some(kind))?;
-        self.app
-            .store()
-            .get(kind, id, read)
-            .await
-            .map_err(store_err)?
-            .ok_or_else(AppError::not_found)?;
+        self.readable(kind, id).await?;
         self.app.ensure_transfer_audits(kind, &[id], &self.meta()).await?;
         let r = self
             .app
@@ -1559,14 +1544,7 @@ impl Access {
     /// recognition or annual evaluation), answered on the platform checklist.
     pub async fn open_platform_assessment(&self, id: i64) -> Result<GateReview> {
         self.gate(Action::ReviewGates, None)?;
-        let read = self.gate(Action::Read, Some(Kind::Platform))?;
-        let rec = self
-            .app
-            .store()
-            .get(Kind::Platform, id, read)
-            .await
-            .map_err(store_err)?
-            .ok_or_else(AppError::not_found)?;
+        let rec = self.readable(Kind::Platform, id).await?;
         let open = self
             .app
             .store()
@@ -1680,14 +1658,7 @@ impl Access {
     /// Runs the classifier on a record again (the bureau's), storing its suggestions.
     pub async fn classify(&self, kind: Kind, id: i64) -> Result<Vec<TechLink>> {
         self.gate(Action::ReviewGates, None)?;
-        let read = self.gate(Action::Read, Some(kind))?;
-        let rec = self
-            .app
-            .store()
-            .get(kind, id, read)
-            .await
-            .map_err(store_err)?
-            .ok_or_else(AppError::not_found)?;
+        let rec = self.readable(kind, id).await?;
         if App::document(&rec).is_none() {
             return Err(invalid(
                 "kind",
@@ -1701,13 +1672,7 @@ impl Access {
     /// A record's technology links (the bureau's).
     pub async fn links(&self, kind: Kind, id: i64) -> Result<Vec<TechLink>> {
         self.gate(Action::ReviewGates, None)?;
-        let read = self.gate(Action::Read, Some(kind))?;
-        self.app
-            .store()
-            .get(kind, id, read)
-            .await
-            .map_err(store_err)?
-            .ok_or_else(AppError::not_found)?;
+        self.readable(kind, id).await?;
         self.app.store().links(kind, id).await.map_err(store_err)
     }
 
@@ -1721,13 +1686,7 @@ impl Access {
             .await
             .map_err(store_err)?
             .ok_or_else(AppError::not_found)?;
-        let read = self.gate(Action::Read, Some(link.kind))?;
-        self.app
-            .store()
-            .get(link.kind, link.record_id, read)
-            .await
-            .map_err(store_err)?
-            .ok_or_else(AppError::not_found)?;
+        self.readable(link.kind, link.record_id).await?;
         self.app
             .store()
             .decide_link(link_id, confirm, &self.meta())
@@ -1738,13 +1697,7 @@ impl Access {
     /// Links an organization to a chokepoint item it depends on (confirmed at once).
     pub async fn add_dependence(&self, org_id: i64, item_code: &str) -> Result<TechLink> {
         self.gate(Action::ReviewGates, None)?;
-        let read = self.gate(Action::Read, Some(Kind::Organization))?;
-        self.app
-            .store()
-            .get(Kind::Organization, org_id, read)
-            .await
-            .map_err(store_err)?
-            .ok_or_else(AppError::not_found)?;
+        self.readable(Kind::Organization, org_id).await?;
         let classifier = self.app.classifier().await?;
         let item = classifier
             .items()
