@@ -589,20 +589,42 @@ impl App {
     }
 
     /// The findings of a review as of now.
-    async fn findings_now(&self, review: &GateReview) -> Result<Vec<Finding>> {
+    /// The reviews of record `id` of `kind` at `gate`, newest first: open
+    /// ones (`Some(true)`), decided ones (`Some(false)`) or all.
+    pub(crate) async fn record_reviews(
+        &self,
+        gate: Gate,
+        kind: Kind,
+        id: i64,
+        open: Option<bool>,
+        limit: u32,
+    ) -> Result<Vec<GateReview>> {
+        self.store()
+            .reviews(&ReviewFilter {
+                gate: Some(gate),
+                record: Some((kind, id)),
+                open,
+                limit,
+                ..ReviewFilter::default()
+            })
+            .await
+            .map_err(store_err)
+    }
+
+    /// The findings of a review at `gate` of record `id` of `kind`, as of
+    /// now (`licence`: the export licence recorded for a transfer audit).
+    async fn findings_now(&self, gate: Gate, kind: Kind, id: i64, licence: Option<&str>) -> Result<Vec<Finding>> {
         let Some(rec) = self
             .store()
-            .get(review.kind, review.record_id, self.checks_scope()?)
+            .get(kind, id, self.checks_scope()?)
             .await
             .map_err(store_err)?
         else {
             return Ok(Vec::new());
         };
-        match review.gate {
+        match gate {
             Gate::ApprovalReview | Gate::RndControl => Ok(approval_findings(&self.approval_facts(&rec).await?)),
-            Gate::TransferAudit => Ok(transfer_findings(
-                &self.transfer_facts(&rec, review.licence_no.as_deref()).await?,
-            )),
+            Gate::TransferAudit => Ok(transfer_findings(&self.transfer_facts(&rec, licence).await?)),
             // The platform's host, screened; the rest is the checklist's.
             Gate::PlatformAssessment => {
                 let mut parties = Vec::new();
@@ -634,16 +656,7 @@ impl App {
             return Ok(());
         }
         for &id in ids {
-            let existing = self
-                .store()
-                .reviews(&ReviewFilter {
-                    gate: Some(Gate::TransferAudit),
-                    record: Some((kind, id)),
-                    limit: 1,
-                    ..ReviewFilter::default()
-                })
-                .await
-                .map_err(store_err)?;
+            let existing = self.record_reviews(Gate::TransferAudit, kind, id, None, 1).await?;
             if !existing.is_empty() {
                 continue;
             }
@@ -756,15 +769,8 @@ impl Access {
     async fn rnd_state(&self, project_id: i64) -> Result<GateState> {
         let reviews = self
             .app
-            .store()
-            .reviews(&ReviewFilter {
-                gate: Some(Gate::RndControl),
-                record: Some((Kind::Project, project_id)),
-                limit: 50,
-                ..ReviewFilter::default()
-            })
-            .await
-            .map_err(store_err)?;
+            .record_reviews(Gate::RndControl, Kind::Project, project_id, None, 50)
+            .await?;
         let open = reviews
             .iter()
             .any(|r| r.is_open() && r.due_on.as_deref() <= Some(&self.today_text()));
@@ -788,16 +794,8 @@ impl Access {
     async fn approval_decided_findings(&self, project_id: i64) -> Result<Vec<Finding>> {
         let reviews = self
             .app
-            .store()
-            .reviews(&ReviewFilter {
-                gate: Some(Gate::ApprovalReview),
-                record: Some((Kind::Project, project_id)),
-                open: Some(false),
-                limit: 1,
-                ..ReviewFilter::default()
-            })
-            .await
-            .map_err(store_err)?;
+            .record_reviews(Gate::ApprovalReview, Kind::Project, project_id, Some(false), 1)
+            .await?;
         Ok(reviews
             .first()
             .and_then(|r| serde_json::from_str(&r.findings).ok())
@@ -1102,16 +1100,8 @@ impl Access {
         }
         let open = self
             .app
-            .store()
-            .reviews(&ReviewFilter {
-                gate: Some(Gate::RndControl),
-                record: Some((Kind::Project, rec.id)),
-                open: Some(true),
-                limit: 50,
-                ..ReviewFilter::default()
-            })
-            .await
-            .map_err(store_err)?;
+            .record_reviews(Gate::RndControl, Kind::Project, rec.id, Some(true), 50)
+            .await?;
         let today = self.today_text();
         if open.iter().any(|r| r.due_on.as_deref() <= Some(today.as_str())) {
             return Ok(());
@@ -1224,7 +1214,9 @@ impl Access {
             });
         }
         let findings = if review.is_open() {
-            self.app.findings_now(&review).await?
+            self.app
+                .findings_now(review.gate, review.kind, review.record_id, review.licence_no.as_deref())
+                .await?
         } else {
             serde_json::from_str(&review.findings).unwrap_or_default()
         };
@@ -1344,7 +1336,10 @@ impl Access {
                 ));
             }
         }
-        let mut findings = self.app.findings_now(&review).await?;
+        let mut findings = self
+            .app
+            .findings_now(review.gate, review.kind, review.record_id, review.licence_no.as_deref())
+            .await?;
         // The checklist: complete for a pass (every requirement answered in
         // its type), kept when complete otherwise; each shortfall a finding.
         let mut checklist = None;
@@ -1491,9 +1486,10 @@ impl Access {
                 "export licence number: required, at most 60 characters",
             ));
         }
-        let mut with = review.clone();
-        with.licence_no = Some(licence.to_string());
-        let findings = self.app.findings_now(&with).await?;
+        let findings = self
+            .app
+            .findings_now(review.gate, review.kind, review.record_id, Some(licence))
+            .await?;
         self.app
             .store()
             .record_licence(
@@ -1524,17 +1520,7 @@ impl Access {
         }
         self.readable(kind, id).await?;
         self.app.ensure_transfer_audits(kind, &[id], &self.meta()).await?;
-        let r = self
-            .app
-            .store()
-            .reviews(&ReviewFilter {
-                gate: Some(Gate::TransferAudit),
-                record: Some((kind, id)),
-                limit: 1,
-                ..ReviewFilter::default()
-            })
-            .await
-            .map_err(store_err)?;
+        let r = self.app.record_reviews(Gate::TransferAudit, kind, id, None, 1).await?;
         r.into_iter()
             .next()
             .ok_or_else(|| AppError::internal("transfer audit not opened"))
@@ -1547,46 +1533,15 @@ impl Access {
         let rec = self.readable(Kind::Platform, id).await?;
         let open = self
             .app
-            .store()
-            .reviews(&ReviewFilter {
-                gate: Some(Gate::PlatformAssessment),
-                record: Some((Kind::Platform, id)),
-                open: Some(true),
-                limit: 1,
-                ..ReviewFilter::default()
-            })
-            .await
-            .map_err(store_err)?;
+            .record_reviews(Gate::PlatformAssessment, Kind::Platform, id, Some(true), 1)
+            .await?;
         if let Some(r) = open.into_iter().next() {
             return Ok(r);
         }
-        let mut draft = GateReview {
-            id: 0,
-            gate: Gate::PlatformAssessment,
-            kind: Kind::Platform,
-            record_id: id,
-            applicant_org_id: rec.owner_org_id,
-            state: "open".into(),
-            opened_at: String::new(),
-            opened_by: String::new(),
-            due_on: None,
-            findings: "[]".into(),
-            licence_no: None,
-            first_decision: None,
-            first_reasons: None,
-            first_reviewer_id: None,
-            first_reviewer: None,
-            decision: None,
-            reasons: None,
-            conditions: None,
-            note: None,
-            decided_by: None,
-            decided_at: None,
-            framework_id: None,
-            answers: None,
-            score_permille: None,
-        };
-        draft.findings = serde_json::to_string(&self.app.findings_now(&draft).await?).unwrap_or_else(|_| "[]".into());
+        let findings = self
+            .app
+            .findings_now(Gate::PlatformAssessment, Kind::Platform, id, None)
+            .await?;
         self.app
             .store()
             .open_review(
@@ -1596,7 +1551,7 @@ impl Access {
                     record_id: id,
                     applicant_org_id: rec.owner_org_id,
                     due_on: None,
-                    findings: draft.findings,
+                    findings: serde_json::to_string(&findings).unwrap_or_else(|_| "[]".into()),
                 },
                 &self.meta(),
             )

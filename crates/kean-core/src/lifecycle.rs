@@ -23,6 +23,8 @@ macro_rules! coded {
         pub enum $name { $($(#[$vm])* $v),* }
         impl $name {
             pub const ALL: &'static [$name] = &[$($name::$v),*];
+            /// The values as a schema field's choices (code, 中文, English).
+            pub const CHOICES: &'static [Choice] = &[$(Choice { code: $code, zh: $zh, en: $en }),*];
             pub fn code(self) -> &'static str { match self { $($name::$v => $code),* } }
             pub fn parse(s: &str) -> Option<$name> {
                 let s = s.trim();
@@ -60,53 +62,7 @@ coded!(
 );
 
 /// The stage field's choices (the schema's `stage`, in lifecycle order).
-pub const STAGE_CHOICES: &[Choice] = &[
-    Choice {
-        code: "application",
-        zh: "申报",
-        en: "Application",
-    },
-    Choice {
-        code: "approval_review",
-        zh: "立项安全审查",
-        en: "Approval security review",
-    },
-    Choice {
-        code: "approved",
-        zh: "立项",
-        en: "Approved",
-    },
-    Choice {
-        code: "rnd",
-        zh: "研发",
-        en: "In R&D",
-    },
-    Choice {
-        code: "completed",
-        zh: "结题",
-        en: "Completed",
-    },
-    Choice {
-        code: "returned",
-        zh: "退回",
-        en: "Returned",
-    },
-    Choice {
-        code: "rejected",
-        zh: "不予立项",
-        en: "Rejected",
-    },
-    Choice {
-        code: "suspended",
-        zh: "中止",
-        en: "Suspended",
-    },
-    Choice {
-        code: "terminated",
-        zh: "终止",
-        en: "Terminated",
-    },
-];
+pub const STAGE_CHOICES: &[Choice] = Stage::CHOICES;
 
 impl Stage {
     /// The stage a new project starts in.
