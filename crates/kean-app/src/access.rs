@@ -482,8 +482,7 @@ impl Access {
             Ok(rec) => rec,
             Err(e) => return Err(self.write_refused(kind, &fields, e).await),
         };
-        self.app.screen_after_write(kind, &[rec.id], &meta).await;
-        self.app.audit_registered_transfers(kind, &[rec.id], &meta).await;
+        self.app.follow_up(kind, &[rec.id], &meta).await;
         Ok(rec)
     }
 
@@ -520,7 +519,7 @@ impl Access {
             Ok(rec) => rec,
             Err(e) => return Err(self.write_refused(kind, &fields, e).await),
         };
-        self.app.screen_after_write(kind, &[rec.id], &meta).await;
+        self.app.follow_up(kind, &[rec.id], &meta).await;
         Ok(rec)
     }
 
@@ -577,7 +576,7 @@ impl Access {
             .await
             .map_err(AppError::from_store)?;
         // Restored: screened again; archived: its open results lapse.
-        self.app.screen_after_write(kind, &[rec.id], &meta).await;
+        self.app.follow_up(kind, &[rec.id], &meta).await;
         Ok(rec)
     }
 

@@ -277,8 +277,7 @@ impl Access {
             })
             .await
             .map_err(AppError::from_store)?;
-        let run = self.app().screen_after_write(kind, &ids, &meta).await;
-        self.app().audit_registered_transfers(kind, &ids, &meta).await;
+        let run = self.app().follow_up(kind, &ids, &meta).await;
         // Only those who may see screening results learn how many there are.
         let new_results = if self.may(Action::ReadScreening, None) {
             run.map_or(0, |run| run.summary.opened.len())

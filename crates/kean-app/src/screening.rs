@@ -567,50 +567,64 @@ impl App {
         })
     }
 
-    /// Screens the parties of records just written (or lapses the results of
-    /// a record just archived). A failure is logged, never undoes the
-    /// committed write, and is caught up by the next screening of any kind:
-    /// a party whose stored screening is missing or out of date is screened
-    /// against every entry then.
-    /// A transfer or contract registered by an account opens its transfer
-    /// security audit, after its screening (records loaded at the machine —
-    /// the demo's history, `kean import` — are audited on demand).
-    pub(crate) async fn audit_registered_transfers(&self, kind: Kind, ids: &[i64], meta: &WriteMeta) {
-        if meta.actor_id != 0
-            && let Err(e) = self.ensure_transfer_audits(kind, ids, meta).await
-        {
-            eprintln!("kean: opening the transfer audit of {} failed: {e}", kind.slug());
-        }
-    }
-
-    pub(crate) async fn screen_after_write(&self, kind: Kind, ids: &[i64], meta: &WriteMeta) -> Option<ScreeningRun> {
-        if !screens(kind) || ids.is_empty() {
+    /// The follow-up of records just written, the work their write left in
+    /// the outbox: screens their parties (or lapses the results of a record
+    /// just archived) and, for a transfer or contract an account
+    /// registered, opens its transfer security audit. Only when both are
+    /// done does the write's mark go; a failure is logged, never undoes the
+    /// committed write, and leaves the mark for the outbox worker (which
+    /// does the same work, so that a process dying after the commit loses
+    /// neither the screening nor the audit).
+    pub(crate) async fn follow_up(&self, kind: Kind, ids: &[i64], meta: &WriteMeta) -> Option<ScreeningRun> {
+        if ids.is_empty() {
             return None;
         }
-        match self.screen_records(kind, Some(ids), None, meta).await {
-            Ok(run) => {
-                // Done: the write's mark in the outbox goes (a later write's
-                // stays). Should this fail, the worker screens them again,
-                // which changes nothing.
-                let items: Vec<WorkItem> = ids
-                    .iter()
-                    .map(|id| WorkItem {
-                        kind,
-                        record_id: *id,
-                        written_at: meta.at.clone(),
-                    })
-                    .collect();
-                if let Err(e) = self.store().complete_work(&items).await {
-                    eprintln!("kean: marking the screening of {} done failed: {e}", kind.slug());
+        let run = if screens(kind) {
+            match self.screen_records(kind, Some(ids), None, meta).await {
+                Ok(run) => Some(run),
+                Err(e) => {
+                    eprintln!("kean: screening after a write of {} failed: {e}", kind.slug());
+                    return None;
                 }
-                Some(run)
             }
-            Err(e) => {
-                // Left in the outbox: the worker tries again.
-                eprintln!("kean: screening after a write of {} failed: {e}", kind.slug());
-                None
-            }
+        } else {
+            None
+        };
+        if let Err(e) = self.audit_registered_transfers(kind, ids, meta).await {
+            eprintln!("kean: opening the transfer audit of {} failed: {e}", kind.slug());
+            return run;
         }
+        // Done: the write's mark in the outbox goes (a later write's
+        // stays). Should this fail, the worker does it again, which
+        // changes nothing.
+        let items: Vec<WorkItem> = ids
+            .iter()
+            .map(|id| WorkItem {
+                kind,
+                record_id: *id,
+                written_at: meta.at.clone(),
+            })
+            .collect();
+        if let Err(e) = self.store().complete_work(&items).await {
+            eprintln!("kean: marking the follow-up of {} done failed: {e}", kind.slug());
+        }
+        run
+    }
+
+    /// Opens the transfer security audit of each of these transfers or
+    /// contracts that an account registered and that has none. Records
+    /// loaded at the machine (the demo's history, `kean import`) are
+    /// audited on demand instead.
+    async fn audit_registered_transfers(&self, kind: Kind, ids: &[i64], meta: &WriteMeta) -> Result<()> {
+        if !matches!(kind, Kind::Transfer | Kind::TechContract) {
+            return Ok(());
+        }
+        let by_accounts = self
+            .store()
+            .registered_by_accounts(kind, ids)
+            .await
+            .map_err(AppError::from_store)?;
+        self.ensure_transfer_audits(kind, &by_accounts, meta).await
     }
 
     /// Does the follow-up work committed writes left (the outbox): claims
@@ -648,11 +662,13 @@ impl App {
             }
             for (kind, items) in by_kind {
                 let ids: Vec<i64> = items.iter().map(|i| i.record_id).collect();
-                let outcome = if screens(kind) {
-                    self.screen_records(kind, Some(&ids), None, &meta).await.map(|_| ())
-                } else {
-                    Ok(())
-                };
+                let outcome = async {
+                    if screens(kind) {
+                        self.screen_records(kind, Some(&ids), None, &meta).await?;
+                    }
+                    self.audit_registered_transfers(kind, &ids, &meta).await
+                }
+                .await;
                 match outcome {
                     Ok(()) => {
                         self.store().complete_work(&items).await.map_err(AppError::from_store)?;

@@ -801,14 +801,7 @@ impl Access {
                 }
                 e => AppError::from_store_for(sub.kind, e),
             })?;
-        self.app().screen_after_write(sub.kind, &done.result_ids, &meta).await;
-        // A transfer or contract registered by an approved report opens its
-        // transfer audit (as a direct registration does).
-        if matches!(apply, SubmissionApply::Insert { .. } | SubmissionApply::Import { .. }) {
-            self.app()
-                .audit_registered_transfers(sub.kind, &done.result_ids, &meta)
-                .await;
-        }
+        self.app().follow_up(sub.kind, &done.result_ids, &meta).await;
         Ok(done)
     }
 

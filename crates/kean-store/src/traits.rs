@@ -622,6 +622,9 @@ pub trait LifecycleStore: Send + Sync {
     async fn link(&self, id: i64) -> Result<Option<TechLink>>;
     /// A record's links, best first.
     async fn links(&self, kind: Kind, record_id: i64) -> Result<Vec<TechLink>>;
+    /// Which of these records an account registered (not kean itself at
+    /// the machine: an import, the demo's history).
+    async fn registered_by_accounts(&self, kind: Kind, ids: &[i64]) -> Result<Vec<i64>>;
     /// Every confirmed link to a dictionary's items (coverage).
     async fn confirmed_links(&self, dictionary: &str) -> Result<Vec<TechLink>>;
     /// Adds a version of an assessment framework, numbered after the last

@@ -827,3 +827,95 @@ async fn the_checks_follow_what_users_record(s: Server) {
     );
 }
 crate::on_both!(the_checks_follow_what_users_record);
+
+/// A transfer an account registered opens its transfer audit even if the
+/// process that committed it died at once: the audit is follow-up work in
+/// the outbox, done by the next process that catches up. A transfer loaded
+/// at the machine (an import, kean itself) is audited on demand only.
+async fn a_registered_transfer_is_audited_even_if_its_process_died(s: Server) {
+    use kean_store::{RegistryWrite, WorkStore};
+    let b = basics(&s.app).await;
+    without_review(&s.app).await;
+    let liaison = login(&s, "liaison_a", Role::Liaison, Some(b.org_a)).await;
+    let reviewer = login(&s, "reviewer1", Role::Reviewer, None).await;
+    let (st, me) = liaison.get("/api/v1/me").await;
+    assert_eq!(st, 200, "{me}");
+    let (st, a) = liaison
+        .post(
+            "/api/v1/registry/achievements",
+            json!({ "title": "高纯碳化硅单晶衬底生长工艺", "achievement_type": "invention_patent",
+                    "holder_org_id": b.org_a, "description": "碳化硅衬底" }),
+        )
+        .await;
+    assert_eq!(st, 201, "{a}");
+    let ach = a["id"].as_i64().unwrap();
+
+    // The dead process: it committed two transfers, then nothing — one
+    // registered by the liaison's account, one by kean at the machine.
+    let store = kean_store::SqlStore::connect(&s.url)
+        .await
+        .unwrap()
+        .with_followed(kean_app::followed_kinds());
+    let today = chrono::Utc::now().date_naive();
+    let fields = |name: &str| {
+        let raw = crate::common::raw(&[
+            ("achievement_id", &ach.to_string()),
+            ("transfer_mode", "licensing"),
+            ("counterparty_name", name),
+            ("counterparty_country", "DE"),
+            ("amount", "500000"),
+            ("transferred_on", "2026-11-01"),
+        ]);
+        kean_core::record::validate(kean_core::Kind::Transfer, &raw, today).expect("valid transfer")
+    };
+    let at = kean_core::format_ts(chrono::Utc::now());
+    let by_account = kean_store::WriteMeta {
+        at: at.clone(),
+        actor_id: me["id"].as_i64().unwrap(),
+        actor: "liaison_a".into(),
+    };
+    let by_machine = kean_store::WriteMeta {
+        at,
+        actor_id: 0,
+        actor: "system:import".into(),
+    };
+    let registered = store
+        .insert(&fields("Halbleiter Werk GmbH"), Some(b.org_a), &by_account)
+        .await
+        .unwrap();
+    let loaded = store
+        .insert(&fields("Kristall Technik AG"), Some(b.org_a), &by_machine)
+        .await
+        .unwrap();
+    assert_eq!(store.pending_work_count().await.unwrap(), 2);
+    let audits_of = |id: i64| {
+        let reviewer = &reviewer;
+        async move {
+            let (st, l) = reviewer.get("/api/v1/reviews?gate=transfer_audit&state=all").await;
+            assert_eq!(st, 200, "{l}");
+            l["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|r| r["kind"] == "transfers" && r["record_id"] == id)
+                .count()
+        }
+    };
+    assert_eq!(audits_of(registered.id).await, 0, "nothing opened yet");
+
+    // The next process catches up: the account's transfer is screened and
+    // audited, once, however often the work runs; the machine's is not.
+    for _ in 0..2 {
+        s.app
+            .run_pending_work(&kean_core::format_ts(chrono::Utc::now()))
+            .await
+            .unwrap();
+    }
+    assert_eq!(store.pending_work_count().await.unwrap(), 0, "the outbox is empty");
+    assert_eq!(audits_of(registered.id).await, 1, "audited once");
+    assert_eq!(audits_of(loaded.id).await, 0, "loaded at the machine: on demand");
+    let r = open_review(&reviewer, "transfer_audit", "transfers", registered.id).await;
+    assert_eq!(r["opened_by"], "system:follow-up", "{r}");
+    store.close().await;
+}
+crate::on_both!(a_registered_transfer_is_audited_even_if_its_process_died);

@@ -861,6 +861,28 @@ impl LifecycleStore for SqlStore {
         .collect()
     }
 
+    async fn registered_by_accounts(&self, kind: Kind, ids: &[i64]) -> Result<Vec<i64>> {
+        let mut out = Vec::new();
+        for slice in ids.chunks(500) {
+            let args: Vec<_> = slice.iter().map(|id| int(*id)).collect();
+            let marks: Vec<String> = (1..=slice.len()).map(|i| format!("${i}")).collect();
+            let rows = q(
+                format!(
+                    "SELECT id FROM {} WHERE created_by <> 0 AND id IN ({}) ORDER BY id",
+                    kind.table(),
+                    marks.join(", ")
+                ),
+                args,
+            )
+            .fetch_all(&self.pool)
+            .await?;
+            for r in rows {
+                out.push(r.try_get::<i64, _>("id")?);
+            }
+        }
+        Ok(out)
+    }
+
     async fn confirmed_links(&self, dictionary: &str) -> Result<Vec<TechLink>> {
         q(
             format!(
