@@ -1221,9 +1221,7 @@ impl Access {
             serde_json::from_str(&review.findings).unwrap_or_default()
         };
         let high_risk = kean_core::lifecycle::is_high_risk(&findings);
-        let may_decide = review.is_open()
-            && review.applicant_org_id.is_none_or(|o| self.actor().org_id() != Some(o))
-            && review.first_reviewer_id != Some(self.actor().user_id());
+        let may_decide = self.may_decide(&review);
         let checklist = match review.framework_id {
             Some(fid) => match self.app.store().framework_version(fid).await.map_err(store_err)? {
                 Some(v) => kean_core::checklist::parse(&v.content).ok().map(|f| (v.id, f)),
@@ -1250,8 +1248,64 @@ impl Access {
         })
     }
 
+    /// Whether this account may decide the review now (see
+    /// [`kean_core::lifecycle::may_decide`]).
+    fn may_decide(&self, r: &GateReview) -> bool {
+        kean_core::lifecycle::may_decide(
+            r.is_open(),
+            r.applicant_org_id,
+            r.first_reviewer_id,
+            self.actor().user_id(),
+            self.actor().org_id(),
+        )
+    }
+
+    /// The gates' figures over the reviews opened from `from` to `to`
+    /// (inclusive) that the actor may see — the bureau all, an applicant
+    /// its own organization's — each gate, then all together.
+    pub async fn review_figures(
+        &self,
+        from: chrono::NaiveDate,
+        to: chrono::NaiveDate,
+    ) -> Result<Vec<kean_core::lifecycle::GateFigures>> {
+        let today = self.today();
+        let filter = ReviewFilter {
+            opened_from: Some(from.to_string()),
+            opened_to: Some(to.to_string()),
+            limit: 5000,
+            ..ReviewFilter::default()
+        };
+        let day = |ts: &str| chrono::NaiveDate::parse_from_str(ts.get(..10).unwrap_or(""), "%Y-%m-%d").ok();
+        let facts: Vec<kean_core::lifecycle::ReviewFacts> = self
+            .reviews(&filter)
+            .await?
+            .into_iter()
+            .filter_map(|(r, _)| {
+                let findings: Vec<kean_core::lifecycle::Finding> =
+                    serde_json::from_str(&r.findings).unwrap_or_default();
+                Some(kean_core::lifecycle::ReviewFacts {
+                    gate: r.gate,
+                    open: r.is_open(),
+                    decision: if r.state == "decided" {
+                        r.decision.as_deref().and_then(kean_core::lifecycle::Decision::parse)
+                    } else {
+                        None
+                    },
+                    blocked: findings
+                        .iter()
+                        .any(|f| f.severity == kean_core::lifecycle::Severity::Block),
+                    overdue: r.is_open() && r.due_on.as_deref().and_then(day).is_some_and(|d| d < today),
+                    opened_on: day(&r.opened_at)?,
+                    decided_on: r.decided_at.as_deref().and_then(day),
+                })
+            })
+            .collect();
+        Ok(kean_core::lifecycle::gate_figures(&facts))
+    }
+
     /// Reviews for work lists: the bureau sees all (filtered); an applicant
-    /// sees its own organization's, redacted.
+    /// sees its own organization's, redacted; `mine`: those the account
+    /// may decide now.
     pub async fn reviews(&self, filter: &ReviewFilter) -> Result<Vec<(GateReview, String)>> {
         let bureau = self.is_bureau();
         let mut f = filter.clone();
@@ -1267,9 +1321,22 @@ impl Access {
                 }
             }
         }
+        if !bureau && f.blocked {
+            // The checks' findings are the bureau's, and so is their count.
+            return Err(AppError::denied(kean_core::policy::Denied {
+                reason_zh: "审查发现仅供局审核人员查看",
+                reason_en: "a review's findings are the bureau reviewers'",
+            }));
+        }
+        if f.mine && !self.may(Action::ReviewGates, None) {
+            return Ok(Vec::new());
+        }
         let reviews = self.app.store().reviews(&f).await.map_err(store_err)?;
         let mut out = Vec::with_capacity(reviews.len());
         for mut r in reviews {
+            if f.mine && !self.may_decide(&r) {
+                continue;
+            }
             // Reviews of records the actor cannot read are not listed.
             let Some(rec) = self.reads_reviewed(&r).await? else {
                 continue;

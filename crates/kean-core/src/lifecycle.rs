@@ -11,6 +11,7 @@
 //! never a pass over a blocking check, and a second, different reviewer for
 //! high-risk reviews.
 
+use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
 use crate::schema::Choice;
@@ -723,11 +724,159 @@ pub fn check_decision(d: &DecisionInput<'_>) -> Result<DecisionEffect, DecisionE
     Ok(DecisionEffect::Final)
 }
 
+/// Whether an account may decide a review now: it is open, the account is
+/// not of the applicant's organization (回避), and it is not the first
+/// reviewer of a high-risk review awaiting its second.
+pub fn may_decide(
+    open: bool,
+    applicant_org: Option<i64>,
+    first_reviewer: Option<i64>,
+    reviewer_id: i64,
+    reviewer_org: Option<i64>,
+) -> bool {
+    open && applicant_org.is_none_or(|o| reviewer_org != Some(o)) && first_reviewer != Some(reviewer_id)
+}
+
+// ---------------- gate figures ----------------
+
+/// What the gate figures need of one review.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReviewFacts {
+    pub gate: Gate,
+    pub open: bool,
+    /// The final decision, once decided.
+    pub decision: Option<Decision>,
+    /// A blocking finding when last computed (open: now; decided: as decided on).
+    pub blocked: bool,
+    /// Open and past its due date.
+    pub overdue: bool,
+    pub opened_on: NaiveDate,
+    pub decided_on: Option<NaiveDate>,
+}
+
+/// A gate's figures over the reviews opened in a period (the dashboard's).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct GateFigures {
+    /// `None`: all gates together.
+    pub gate: Option<Gate>,
+    pub opened: i64,
+    pub open: i64,
+    pub overdue: i64,
+    /// 通过 and 附条件通过.
+    pub passed: i64,
+    pub returned: i64,
+    pub rejected: i64,
+    /// With a blocking finding: open and blocked, or decided on a block.
+    pub blocked: i64,
+    /// Mean calendar days from opening to the final decision; `None` when
+    /// none was decided.
+    pub mean_days_to_decision: Option<f64>,
+}
+
+/// Each gate's figures, in gate order, then all gates together.
+pub fn gate_figures(reviews: &[ReviewFacts]) -> Vec<GateFigures> {
+    let one = |gate: Option<Gate>| {
+        let mut f = GateFigures {
+            gate,
+            ..GateFigures::default()
+        };
+        let (mut days, mut decided) = (0i64, 0i64);
+        for r in reviews.iter().filter(|r| gate.is_none_or(|g| r.gate == g)) {
+            f.opened += 1;
+            f.open += i64::from(r.open);
+            f.overdue += i64::from(r.overdue);
+            f.blocked += i64::from(r.blocked);
+            match r.decision {
+                Some(d) if d.passes() => f.passed += 1,
+                Some(Decision::Return) => f.returned += 1,
+                Some(Decision::Reject) => f.rejected += 1,
+                _ => {}
+            }
+            if let (Some(_), Some(on)) = (r.decision, r.decided_on) {
+                days += (on - r.opened_on).num_days().max(0);
+                decided += 1;
+            }
+        }
+        f.mean_days_to_decision = (decided > 0).then(|| days as f64 / decided as f64);
+        f
+    };
+    let mut out: Vec<GateFigures> = Gate::ALL.iter().map(|g| one(Some(*g))).collect();
+    out.push(one(None));
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     const PASSED: GateState = GateState { rnd_check_passed: true };
+
+    #[test]
+    fn gate_figures_count_outcomes_and_mean_days() {
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        let r = |gate, decision: Option<Decision>, blocked, overdue, opened: &str, decided: Option<&str>| ReviewFacts {
+            gate,
+            open: decision.is_none(),
+            decision,
+            blocked,
+            overdue,
+            opened_on: d(opened),
+            decided_on: decided.map(d),
+        };
+        let reviews = [
+            r(
+                Gate::ApprovalReview,
+                Some(Decision::Pass),
+                false,
+                false,
+                "2026-01-01",
+                Some("2026-01-05"),
+            ),
+            r(
+                Gate::ApprovalReview,
+                Some(Decision::Conditional),
+                false,
+                false,
+                "2026-01-01",
+                Some("2026-01-03"),
+            ),
+            r(Gate::ApprovalReview, None, false, true, "2026-02-01", None),
+            r(
+                Gate::TransferAudit,
+                Some(Decision::Reject),
+                true,
+                false,
+                "2026-03-01",
+                Some("2026-03-10"),
+            ),
+            r(Gate::TransferAudit, None, true, false, "2026-03-02", None),
+        ];
+        let f = gate_figures(&reviews);
+        assert_eq!(f.len(), Gate::ALL.len() + 1);
+        let approval = &f[0];
+        assert_eq!(
+            (approval.opened, approval.open, approval.overdue, approval.passed),
+            (3, 1, 1, 2)
+        );
+        assert_eq!(approval.mean_days_to_decision, Some(3.0));
+        let transfer = f.iter().find(|x| x.gate == Some(Gate::TransferAudit)).unwrap();
+        assert_eq!((transfer.rejected, transfer.blocked, transfer.passed), (1, 2, 0));
+        assert_eq!(transfer.mean_days_to_decision, Some(9.0));
+        let rnd = f.iter().find(|x| x.gate == Some(Gate::RndControl)).unwrap();
+        assert_eq!((rnd.opened, rnd.mean_days_to_decision), (0, None));
+        let all = f.last().unwrap();
+        assert_eq!((all.gate, all.opened, all.passed, all.blocked), (None, 5, 2, 2));
+        assert_eq!(all.mean_days_to_decision, Some(5.0));
+    }
+
+    #[test]
+    fn a_reviewer_may_not_decide_for_their_own_organization_or_twice() {
+        assert!(may_decide(true, Some(7), None, 1, None));
+        assert!(!may_decide(false, Some(7), None, 1, None), "decided");
+        assert!(!may_decide(true, Some(7), None, 1, Some(7)), "own organization");
+        assert!(!may_decide(true, Some(7), Some(1), 1, None), "first reviewer again");
+        assert!(may_decide(true, None, Some(2), 1, Some(7)));
+    }
 
     /// Every (stage, transition) pair: allowed exactly where the lifecycle
     /// says, refused everywhere else, gate-made transitions only by a gate.

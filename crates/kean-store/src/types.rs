@@ -575,7 +575,18 @@ pub struct ReviewFilter {
     pub record: Option<(Kind, i64)>,
     /// Only reviews of records of this organization.
     pub applicant_org_id: Option<i64>,
-    pub decision: Option<String>,
+    /// Decided with one of these (none: any).
+    pub decisions: Vec<String>,
+    /// Opened on or after / on or before these days (`YYYY-MM-DD`).
+    pub opened_from: Option<String>,
+    pub opened_to: Option<String>,
+    /// Open and due before this day (`YYYY-MM-DD`): overdue then.
+    pub due_before: Option<String>,
+    /// Only those with a blocking finding when last computed.
+    pub blocked: bool,
+    /// Only those the asking account may decide now (applied by the
+    /// application, which knows the account).
+    pub mine: bool,
     pub limit: u32,
 }
 

@@ -504,6 +504,7 @@ fn lifecycle_paths(paths: &mut serde_json::Map<String, J>, err: &dyn Fn(&str) ->
     let stages: Vec<&str> = Stage::ALL.iter().map(|s| s.code()).collect();
     let transitions: Vec<&str> = Transition::ALL.iter().map(|t| t.code()).collect();
     let gates: Vec<&str> = Gate::ALL.iter().map(|g| g.code()).collect();
+    let gates_or_all: Vec<J> = Gate::ALL.iter().map(|g| json!(g.code())).chain([J::Null]).collect();
     let decisions: Vec<&str> = Decision::ALL.iter().map(|d| d.code()).collect();
     let finding = json!({ "type": "object", "required": ["code", "severity", "zh", "en"], "properties": {
         "code": text, "severity": { "type": "string", "enum": ["info", "flag", "block"] }, "zh": text, "en": text } });
@@ -597,8 +598,29 @@ fn lifecycle_paths(paths: &mut serde_json::Map<String, J>, err: &dyn Fn(&str) ->
         "parameters": [
             { "name": "gate", "in": "query", "schema": { "type": "string", "enum": gates } },
             { "name": "state", "in": "query", "schema": { "type": "string", "enum": ["open", "decided", "all"] }, "description": "default open" },
-            { "name": "decision", "in": "query", "schema": { "type": "string", "enum": decisions } }],
-        "responses": { "200": ok("reviews", items(&review)) } } }));
+            { "name": "decision", "in": "query", "schema": { "type": "string" }, "description": format!("one of {}, or several separated by commas", decisions.join(", ")) },
+            { "name": "opened_from", "in": "query", "schema": { "type": "string", "format": "date" }, "description": "opened on or after this day" },
+            { "name": "opened_to", "in": "query", "schema": { "type": "string", "format": "date" }, "description": "opened on or before this day" },
+            { "name": "overdue", "in": "query", "schema": { "type": "string", "enum": ["0", "1", "true", "false"] }, "description": "1: open and past its due date" },
+            { "name": "blocked", "in": "query", "schema": { "type": "string", "enum": ["0", "1", "true", "false"] }, "description": "1: with a blocking automatic check (the bureau's; an applicant is refused)" },
+            { "name": "mine", "in": "query", "schema": { "type": "string", "enum": ["0", "1", "true", "false"] }, "description": "1: those the caller may decide now (my pending reviews)" }],
+        "responses": { "200": ok("reviews", items(&review)), "400": err("a parameter that does not parse, named"), "403": err("an applicant asking for blocked reviews") } } }));
+    let count = json!({ "type": "integer", "minimum": 0 });
+    paths.insert("/api/v1/reviews/figures".into(), json!({ "get": { "tags": [tag],
+        "summary": "Each gate's figures over the reviews opened in a period that the caller may see (the dashboard's): opened, open, overdue, passed, returned, rejected, blocked, mean days to decision; the last row is all gates together",
+        "parameters": [
+            { "name": "from", "in": "query", "schema": { "type": "string", "format": "date" }, "description": "default 1 January of this year" },
+            { "name": "to", "in": "query", "schema": { "type": "string", "format": "date" }, "description": "default today" }],
+        "responses": { "200": { "description": "the figures", "content": { "application/json": { "schema": { "type": "object",
+            "required": ["from", "to", "gates"],
+            "properties": { "from": { "type": "string", "format": "date" }, "to": { "type": "string", "format": "date" },
+              "gates": { "type": "array", "items": { "type": "object",
+                "required": ["gate", "opened", "open", "overdue", "passed", "returned", "rejected", "blocked", "mean_days_to_decision"],
+                "properties": { "gate": { "type": ["string", "null"], "enum": gates_or_all, "description": "null: all gates together" },
+                  "opened": count.clone(), "open": count.clone(), "overdue": count.clone(), "passed": count.clone(),
+                  "returned": count.clone(), "rejected": count.clone(), "blocked": count,
+                  "mean_days_to_decision": { "type": ["number", "null"] } } } } } } } } },
+          "400": err("a day that does not parse, or from after to") } } }));
     paths.insert("/api/v1/reviews/{id}".into(), json!({ "get": { "tags": [tag],
         "summary": "A review, with its automatic checks computed now while it is open (the bureau's)", "parameters": [id.clone()],
         "responses": { "200": ok("the review", review.clone()) } } }));

@@ -434,8 +434,120 @@ async fn transfer_audits_block_by_catalogue_and_by_restricted_counterparty(s: Se
         "{view}"
     );
     assert_eq!(view["high_risk"], false, "{view}");
+
+    // Work lists: my pending reviews are those I may decide — not those of
+    // my own organization (a reviewer affiliated with the applicant).
+    let ids_of = |l: &Value| -> Vec<i64> {
+        l["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["id"].as_i64().unwrap())
+            .collect()
+    };
+    let (st, l) = reviewer.get("/api/v1/reviews?state=open&mine=1").await;
+    assert_eq!(st, 200, "{l}");
+    assert_eq!(ids_of(&l), vec![rid], "{l}");
+    let affiliated = login(&s, "reviewer_a", Role::Reviewer, Some(b.org_a)).await;
+    let (st, l) = affiliated.get("/api/v1/reviews?state=open&mine=1").await;
+    assert_eq!((st, ids_of(&l)), (200, vec![]), "own organization's: {l}");
+    let (st, l) = liaison.get("/api/v1/reviews?state=open&mine=1").await;
+    assert_eq!((st, ids_of(&l)), (200, vec![]), "an applicant decides nothing: {l}");
+
     let (st, v) = decide(&reviewer, rid, "pass", "境内转化，符合要求").await;
     assert_eq!((st, v["state"].as_str()), (200, Some("decided")), "one reviewer: {v}");
+
+    // The gate figures and the lists they drill down to: three audits,
+    // two passed (one with conditions), one rejected on a blocking check.
+    let (st, f) = reviewer.get("/api/v1/reviews/figures").await;
+    assert_eq!(st, 200, "{f}");
+    let gate = |f: &Value, g: &str| {
+        f["gates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|x| x["gate"] == g)
+            .cloned()
+            .unwrap()
+    };
+    let t = gate(&f, "transfer_audit");
+    assert_eq!(
+        (&t["opened"], &t["open"], &t["passed"], &t["rejected"], &t["blocked"]),
+        (&json!(3), &json!(0), &json!(2), &json!(1), &json!(1)),
+        "{f}"
+    );
+    assert_eq!(
+        t["mean_days_to_decision"],
+        json!(0.0),
+        "decided the day they opened: {f}"
+    );
+    let (st, l) = reviewer
+        .get("/api/v1/reviews?gate=transfer_audit&state=decided&decision=pass,conditional")
+        .await;
+    assert_eq!((st, ids_of(&l).len()), (200, 2), "{l}");
+    let (st, l) = reviewer
+        .get("/api/v1/reviews?gate=transfer_audit&state=all&blocked=1")
+        .await;
+    assert_eq!(st, 200, "{l}");
+    assert_eq!(l["items"][0]["decision"], "reject", "{l}");
+    assert_eq!(ids_of(&l).len(), 1, "{l}");
+    let today = chrono::Utc::now().date_naive();
+    let (st, l) = reviewer
+        .get(&format!(
+            "/api/v1/reviews?state=all&opened_from={}",
+            today + chrono::Duration::days(2)
+        ))
+        .await;
+    assert_eq!(
+        (st, ids_of(&l).len()),
+        (200, 0),
+        "none opened after the day after tomorrow: {l}"
+    );
+    // The applicant: its own organization's figures, never the checks' count.
+    let (st, f) = liaison.get("/api/v1/reviews/figures").await;
+    assert_eq!(st, 200, "{f}");
+    assert_eq!(
+        (
+            &gate(&f, "transfer_audit")["opened"],
+            &gate(&f, "transfer_audit")["blocked"]
+        ),
+        (&json!(3), &json!(0)),
+        "{f}"
+    );
+    let (st, e) = liaison.get("/api/v1/reviews?state=all&blocked=1").await;
+    assert_eq!(st, 403, "{e}");
+    // Filters that do not parse are named.
+    let (st, e) = reviewer.get("/api/v1/reviews?opened_from=2026-13-01").await;
+    assert_eq!((st, field(&e)), (400, Some("opened_from")), "{e}");
+    let (st, e) = reviewer.get("/api/v1/reviews?overdue=maybe").await;
+    assert_eq!((st, field(&e)), (400, Some("overdue")), "{e}");
+    let (st, e) = reviewer
+        .get("/api/v1/reviews/figures?from=2026-12-31&to=2026-01-01")
+        .await;
+    assert_eq!((st, field(&e)), (400, Some("from")), "{e}");
+
+    // The dashboard shows the figures, each number a link to its list.
+    let pw = user(&s.app, "reviewer_web", Role::Reviewer, None).await;
+    let web = crate::common::Web::login(&s.base, "reviewer_web", &pw).await;
+    let (st, html) = web
+        .get(&format!(
+            "/?from={}&to={}",
+            today - chrono::Duration::days(1),
+            today + chrono::Duration::days(1)
+        ))
+        .await;
+    assert_eq!(st, 200);
+    assert!(html.contains(r#"id="gate-figures""#), "{html}");
+    assert!(
+        html.contains("gate=transfer_audit&#38;state=all&#38;blocked=1"),
+        "{html}"
+    );
+    let (st, html) = web.get("/reviews?state=all&blocked=1").await;
+    assert_eq!(st, 200);
+    assert!(
+        html.contains("存在阻断项") && html.contains(r#"data-review=""#),
+        "{html}"
+    );
 }
 crate::on_both!(transfer_audits_block_by_catalogue_and_by_restricted_counterparty);
 

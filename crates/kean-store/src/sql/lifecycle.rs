@@ -526,9 +526,34 @@ impl LifecycleStore for SqlStore {
             args.push(int(o));
             conds.push(format!("applicant_org_id = ${}", args.len()));
         }
-        if let Some(d) = &f.decision {
+        if !f.decisions.is_empty() {
+            let mut marks = Vec::new();
+            for d in &f.decisions {
+                args.push(text(d));
+                marks.push(format!("${}", args.len()));
+            }
+            conds.push(format!("decision IN ({})", marks.join(", ")));
+        }
+        // Stored timestamps are ISO 8601 in UTC; a day's bounds compare as text.
+        if let Some(d) = &f.opened_from {
             args.push(text(d));
-            conds.push(format!("decision = ${}", args.len()));
+            conds.push(format!("opened_at >= ${}", args.len()));
+        }
+        if let Some(d) = &f.opened_to {
+            args.push(text(&format!("{d}T99")));
+            conds.push(format!("opened_at < ${}", args.len()));
+        }
+        if let Some(d) = &f.due_before {
+            args.push(text(d));
+            conds.push(format!(
+                "state IN ('open', 'awaiting_second') AND due_on IS NOT NULL AND due_on < ${}",
+                args.len()
+            ));
+        }
+        if f.blocked {
+            // The findings are kean's own JSON (serde's compact form of
+            // `Vec<Finding>`), so a blocking one reads exactly so.
+            conds.push("findings LIKE '%\"severity\":\"block\"%'".into());
         }
         let cond = if conds.is_empty() {
             String::new()

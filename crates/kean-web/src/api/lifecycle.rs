@@ -36,6 +36,7 @@ pub fn routes() -> Router<AppState> {
         .route("/registry/{slug}/{id}/dependences", post(add_dependence))
         .route("/technology-links/{id}/decision", post(decide_link))
         .route("/reviews", get(reviews))
+        .route("/reviews/figures", get(figures))
         .route("/reviews/{id}", get(review))
         .route("/reviews/{id}/decision", post(decide))
         .route("/reviews/{id}/licence", post(licence))
@@ -341,7 +342,7 @@ async fn decide_link(
 }
 
 /// The filter of a work list, from the query string; a bad value is an error naming it.
-pub fn review_filter(q: &HashMap<String, String>) -> Result<ReviewFilter, AppError> {
+pub fn review_filter(q: &HashMap<String, String>, today: chrono::NaiveDate) -> Result<ReviewFilter, AppError> {
     let bad = |field: &str, v: &str| {
         AppError::field(
             ErrorCode::BadRequest,
@@ -365,16 +366,93 @@ pub fn review_filter(q: &HashMap<String, String>) -> Result<ReviewFilter, AppErr
         "all" => f.open = None,
         other => return Err(bad("state", other)),
     }
-    if let Some(d) = q.get("decision").filter(|v| !v.is_empty()) {
-        let d = kean_core::lifecycle::Decision::parse(d).ok_or_else(|| bad("decision", d))?;
-        f.decision = Some(d.code().to_string());
+    // One decision, or several separated by commas (the dashboard's
+    // "passed" is pass and conditional).
+    if let Some(v) = q.get("decision").filter(|v| !v.is_empty()) {
+        for d in v.split(',') {
+            let d = kean_core::lifecycle::Decision::parse(d.trim()).ok_or_else(|| bad("decision", d))?;
+            f.decisions.push(d.code().to_string());
+        }
     }
+    let day = |field: &str| -> Result<Option<String>, AppError> {
+        match q.get(field).map(|v| v.trim()).filter(|v| !v.is_empty()) {
+            None => Ok(None),
+            Some(v) => chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d")
+                .map(|d| Some(d.to_string()))
+                .map_err(|_| bad(field, v)),
+        }
+    };
+    f.opened_from = day("opened_from")?;
+    f.opened_to = day("opened_to")?;
+    let flag = |field: &str| -> Result<bool, AppError> {
+        match q.get(field).map(String::as_str).unwrap_or("") {
+            "" | "0" | "false" => Ok(false),
+            "1" | "true" => Ok(true),
+            other => Err(bad(field, other)),
+        }
+    };
+    if flag("overdue")? {
+        f.due_before = Some(today.to_string());
+    }
+    f.blocked = flag("blocked")?;
+    f.mine = flag("mine")?;
     Ok(f)
+}
+
+/// GET /reviews/figures?from=&to= — each gate's figures over the reviews
+/// opened in the period (default: this year to date).
+async fn figures(u: ApiUser, Query(q): Query<HashMap<String, String>>) -> ApiResult {
+    let (from, to) = figure_period(&q, u.access.today())?;
+    let figures = u.access.review_figures(from, to).await?;
+    Ok(Json(json!({
+        "from": from.to_string(),
+        "to": to.to_string(),
+        "gates": figures.iter().map(|g| json!({
+            "gate": g.gate.map(|g| g.code()),
+            "opened": g.opened, "open": g.open, "overdue": g.overdue,
+            "passed": g.passed, "returned": g.returned, "rejected": g.rejected,
+            "blocked": g.blocked, "mean_days_to_decision": g.mean_days_to_decision,
+        })).collect::<Vec<_>>(),
+    }))
+    .into_response())
+}
+
+/// The period of the gate figures: `from`/`to` (`YYYY-MM-DD`), by default
+/// the year to date; a day that does not parse, or a `from` after `to`, is
+/// an error naming it.
+pub fn figure_period(
+    q: &HashMap<String, String>,
+    today: chrono::NaiveDate,
+) -> Result<(chrono::NaiveDate, chrono::NaiveDate), AppError> {
+    use chrono::Datelike;
+    let bad = |field: &str, v: &str| {
+        AppError::field(
+            ErrorCode::BadRequest,
+            kean_core::FieldError::new(
+                field,
+                format!("{field}：“{v}”不是日期（YYYY-MM-DD）"),
+                format!("{field}: '{v}' is not a date (YYYY-MM-DD)"),
+            ),
+        )
+    };
+    let day = |field: &str, default: chrono::NaiveDate| match q.get(field).map(|v| v.trim()).filter(|v| !v.is_empty()) {
+        None => Ok(default),
+        Some(v) => chrono::NaiveDate::parse_from_str(v, "%Y-%m-%d").map_err(|_| bad(field, v)),
+    };
+    let from = day(
+        "from",
+        chrono::NaiveDate::from_ymd_opt(today.year(), 1, 1).unwrap_or(today),
+    )?;
+    let to = day("to", today)?;
+    if from > to {
+        return Err(bad("from", &from.to_string()));
+    }
+    Ok((from, to))
 }
 
 /// GET /reviews?gate=&state=open|decided|all&decision=
 async fn reviews(u: ApiUser, Query(q): Query<HashMap<String, String>>) -> ApiResult {
-    let f = review_filter(&q)?;
+    let f = review_filter(&q, u.access.today())?;
     let list = u.access.reviews(&f).await?;
     Ok(Json(json!({ "items": list.iter().map(|(r, l)| review_json(r, l)).collect::<Vec<_>>() })).into_response())
 }

@@ -36,9 +36,19 @@ pub struct ChartView {
     empty: bool,
 }
 
+/// One gate's row of figures; every number links to the reviews it counts.
+pub struct GateRow {
+    gate: String,
+    total: bool,
+    cells: Vec<(String, String)>,
+    mean_days: String,
+}
+
 #[derive(Template)]
 #[template(path = "home.html")]
 struct HomePage {
+    gate_rows: Vec<GateRow>,
+    show_blocked: bool,
     c: Chrome,
     from: String,
     to: String,
@@ -299,6 +309,50 @@ pub async fn home(u: WebUser, Query(q): Query<HashMap<String, String>>) -> PageR
             options,
         });
     }
+    // The gates' figures over the reviews opened in the period, as the
+    // actor may see them (the bureau all; an applicant its own); none for
+    // an account that sees no reviews.
+    let show_blocked = u.access.may(kean_core::Action::ReviewGates, None);
+    let gate_rows: Vec<GateRow> = match u.access.review_figures(d.from, d.to).await {
+        Ok(figs) => figs
+            .iter()
+            .map(|g| {
+                let base = format!(
+                    "/reviews?opened_from={}&opened_to={}{}",
+                    d.from,
+                    d.to,
+                    g.gate.map(|g| format!("&gate={}", g.code())).unwrap_or_default()
+                );
+                let mut cells = vec![
+                    (g.opened.to_string(), format!("{base}&state=all")),
+                    (g.open.to_string(), format!("{base}&state=open")),
+                    (g.overdue.to_string(), format!("{base}&state=open&overdue=1")),
+                    (
+                        g.passed.to_string(),
+                        format!("{base}&state=decided&decision=pass,conditional"),
+                    ),
+                    (g.returned.to_string(), format!("{base}&state=decided&decision=return")),
+                    (g.rejected.to_string(), format!("{base}&state=decided&decision=reject")),
+                ];
+                if show_blocked {
+                    cells.push((g.blocked.to_string(), format!("{base}&state=all&blocked=1")));
+                }
+                GateRow {
+                    gate: match g.gate {
+                        Some(g) => g.label(zh).to_string(),
+                        None => if zh { "合计" } else { "All gates" }.to_string(),
+                    },
+                    total: g.gate.is_none(),
+                    cells,
+                    mean_days: g
+                        .mean_days_to_decision
+                        .map(|x| format!("{x:.1}"))
+                        .unwrap_or_else(|| "—".into()),
+                }
+            })
+            .collect(),
+        _ => vec![],
+    };
     let scope_note = if u.access.actor().role().needs_organization() {
         u.lang.t("home.scope_org")
     } else {
@@ -309,6 +363,8 @@ pub async fn home(u: WebUser, Query(q): Query<HashMap<String, String>>) -> PageR
     let mut c = Chrome::new(&u.access, &u.csrf, u.lang, u.lang.t("menu.home"), "/");
     c.charts = true;
     let page = HomePage {
+        gate_rows,
+        show_blocked,
         c,
         from: d.from.to_string(),
         to: d.to.to_string(),

@@ -352,11 +352,25 @@ struct ReviewsPage {
     bureau: bool,
     /// Open reviews past their due date, for the bureau.
     overdue: usize,
+    /// The work lists: my pending, overdue, blocked, all open.
+    tabs: Vec<Tab>,
+    decisions: Vec<Opt>,
+    /// The filters a tab or a dashboard figure set, kept by the form.
+    kept: Vec<(String, String)>,
+    /// What those filters are, in words.
+    filter_note: String,
+}
+
+pub struct Tab {
+    pub id: &'static str,
+    pub label: String,
+    pub href: String,
+    pub active: bool,
 }
 
 /// GET /reviews?gate=&state=
 pub async fn reviews_page(u: WebUser, Query(q): Query<HashMap<String, String>>) -> PageResult {
-    let f = crate::api::review_filter(&q).or_page(&u)?;
+    let f = crate::api::review_filter(&q, u.access.today()).or_page(&u)?;
     let list = u.access.reviews(&f).await.or_page(&u)?;
     let today = u.access.today().format("%Y-%m-%d").to_string();
     let rows: Vec<ReviewRow> = list.iter().map(|(r, l)| review_row(r, l, u.lang)).collect();
@@ -391,6 +405,92 @@ pub async fn reviews_page(u: WebUser, Query(q): Query<HashMap<String, String>>) 
         selected: state == *v,
     })
     .collect();
+    let bureau = u.access.may(Action::ReviewGates, None);
+    let flag = |k: &str| q.get(k).is_some_and(|v| v == "1" || v == "true");
+    let plain = !flag("mine") && !flag("overdue") && !flag("blocked");
+    let mut tabs = vec![];
+    if bureau {
+        tabs.push(Tab {
+            id: "mine",
+            label: tr(u.lang, "我的待办", "My pending"),
+            href: "/reviews?state=open&mine=1".into(),
+            active: flag("mine"),
+        });
+    }
+    tabs.push(Tab {
+        id: "overdue",
+        label: tr(u.lang, "已逾期", "Overdue"),
+        href: "/reviews?state=open&overdue=1".into(),
+        active: flag("overdue"),
+    });
+    if bureau {
+        tabs.push(Tab {
+            id: "blocked",
+            label: tr(u.lang, "存在阻断项", "Blocked"),
+            href: "/reviews?state=all&blocked=1".into(),
+            active: flag("blocked"),
+        });
+    }
+    tabs.push(Tab {
+        id: "open",
+        label: tr(u.lang, "全部待审", "All open"),
+        href: "/reviews?state=open".into(),
+        active: plain && state == "open",
+    });
+    tabs.push(Tab {
+        id: "decided",
+        label: tr(u.lang, "已办结", "Decided"),
+        href: "/reviews?state=decided".into(),
+        active: plain && state == "decided",
+    });
+    let decision = q.get("decision").cloned().unwrap_or_default();
+    let mut decisions = vec![Opt {
+        value: String::new(),
+        label: tr(u.lang, "全部结论", "Any decision"),
+        selected: decision.is_empty(),
+    }];
+    decisions.extend(kean_core::lifecycle::Decision::ALL.iter().map(|d| Opt {
+        value: d.code().into(),
+        label: d.label(zh).into(),
+        selected: decision == d.code(),
+    }));
+    let mut kept_keys = vec!["mine", "overdue", "blocked", "opened_from", "opened_to"];
+    if f.decisions.len() > 1 {
+        kept_keys.push("decision");
+    }
+    let kept: Vec<(String, String)> = kept_keys
+        .iter()
+        .filter_map(|k| q.get(*k).filter(|v| !v.is_empty()).map(|v| (k.to_string(), v.clone())))
+        .collect();
+    let mut note = vec![];
+    match (&f.opened_from, &f.opened_to) {
+        (Some(a), Some(b)) => note.push(tr(u.lang, &format!("发起于 {a} 至 {b}"), &format!("opened {a} to {b}"))),
+        (Some(a), None) => note.push(tr(u.lang, &format!("发起于 {a} 以后"), &format!("opened from {a}"))),
+        (None, Some(b)) => note.push(tr(u.lang, &format!("发起于 {b} 以前"), &format!("opened until {b}"))),
+        (None, None) => {}
+    }
+    if f.decisions.len() > 1 {
+        let names: Vec<&str> = f
+            .decisions
+            .iter()
+            .filter_map(|d| kean_core::lifecycle::Decision::parse(d))
+            .map(|d| d.label(zh))
+            .collect();
+        note.push(format!(
+            "{}{}",
+            tr(u.lang, "结论：", "decision: "),
+            names.join(if zh { "、" } else { ", " })
+        ));
+    }
+    if f.mine {
+        note.push(tr(u.lang, "我可决定的", "that I may decide"));
+    }
+    if f.due_before.is_some() {
+        note.push(tr(u.lang, "已逾期", "overdue"));
+    }
+    if f.blocked {
+        note.push(tr(u.lang, "存在阻断项", "with a blocking check"));
+    }
     let c = Chrome::new(
         &u.access,
         &u.csrf,
@@ -404,8 +504,12 @@ pub async fn reviews_page(u: WebUser, Query(q): Query<HashMap<String, String>>) 
             rows,
             gates,
             states,
-            bureau: u.access.may(Action::ReviewGates, None),
+            bureau,
             overdue,
+            tabs,
+            decisions,
+            kept,
+            filter_note: note.join(if zh { "；" } else { "; " }),
         },
         StatusCode::OK,
     ))
