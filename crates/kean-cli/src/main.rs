@@ -11,6 +11,7 @@ use kean_core::{Kind, Role};
 
 mod audit;
 mod backup;
+mod gates;
 
 // A request builds many short-lived values (rows, records, JSON); glibc's
 // allocator spent ~10% of the server's CPU on them under load (perf), with
@@ -183,6 +184,34 @@ enum Command {
         force: bool,
         #[command(flatten)]
         db: DbArg,
+    },
+    /// Sign in to a running server and print an API token for the
+    /// commands below (the password is read from standard input):
+    /// export KEAN_TOKEN=$(kean login --username NAME)
+    Login {
+        #[arg(long)]
+        username: String,
+        /// The one-time code of an account with a second factor.
+        #[arg(long)]
+        totp: Option<String>,
+        #[command(flatten)]
+        remote: gates::Remote,
+    },
+    /// Projects' lifecycle (申报 → 立项安全审查 → 立项 → 研发 → 结题), as the
+    /// person whose token is given, through a running server.
+    Project {
+        #[command(subcommand)]
+        command: gates::ProjectCommand,
+        #[command(flatten)]
+        remote: gates::Remote,
+    },
+    /// The security gates' reviews (立项安全审查, 研发安全管控, 转化安全审核,
+    /// 创新平台安全评估), as the person whose token is given.
+    Review {
+        #[command(subcommand)]
+        command: gates::ReviewCommand,
+        #[command(flatten)]
+        remote: gates::Remote,
     },
     /// Create the database and apply migrations, then exit.
     Migrate {
@@ -391,6 +420,9 @@ async fn main() -> ExitCode {
             }
         }
         Command::Audit { command } => audit::audit(command).await,
+        Command::Login { username, totp, remote } => gates::login(&username, totp.as_deref(), &remote).await,
+        Command::Project { command, remote } => gates::project(command, remote).await,
+        Command::Review { command, remote } => gates::review(command, remote).await,
     }
 }
 

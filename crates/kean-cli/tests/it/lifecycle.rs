@@ -1031,3 +1031,263 @@ async fn a_registered_transfer_is_audited_even_if_its_process_died(s: Server) {
     store.close().await;
 }
 crate::on_both!(a_registered_transfer_is_audited_even_if_its_process_died);
+
+/// `kean` at the command line, as the people themselves.
+struct Cli {
+    base: String,
+    token: String,
+}
+
+impl Cli {
+    /// `kean login` with the password on standard input.
+    async fn login(base: &str, username: &str, password: &str) -> Cli {
+        let (code, out, err) = run_kean(base, "", &["login", "--username", username], password, "C").await;
+        assert_eq!(code, 0, "kean login: {err}");
+        Cli {
+            base: base.to_string(),
+            token: out.trim().to_string(),
+        }
+    }
+    async fn run(&self, args: &[&str]) -> (i32, String, String) {
+        run_kean(&self.base, &self.token, args, "", "C").await
+    }
+    async fn run_zh(&self, args: &[&str]) -> (i32, String, String) {
+        run_kean(&self.base, &self.token, args, "", "zh_CN.UTF-8").await
+    }
+    async fn json(&self, args: &[&str]) -> Value {
+        let mut all = args.to_vec();
+        all.push("--json");
+        let (code, out, err) = self.run(&all).await;
+        assert_eq!(code, 0, "kean {args:?}: {err}");
+        serde_json::from_str(&out).unwrap_or_else(|e| panic!("kean {args:?} printed no JSON ({e}): {out}"))
+    }
+}
+
+async fn run_kean(base: &str, token: &str, args: &[&str], stdin: &str, lang: &str) -> (i32, String, String) {
+    let (base, token, lang, stdin) = (base.to_string(), token.to_string(), lang.to_string(), stdin.to_string());
+    let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+    tokio::task::spawn_blocking(move || {
+        use std::io::Write;
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_kean"))
+            .args(&args)
+            .env("KEAN_SERVER", &base)
+            .env("KEAN_TOKEN", &token)
+            .env("LANG", &lang)
+            .env_remove("LC_ALL")
+            .env_remove("LC_MESSAGES")
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .expect("run kean");
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(format!("{stdin}\n").as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    })
+    .await
+    .unwrap()
+}
+
+/// The command line drives a project from application to completion
+/// through its gates, as the applicant and two reviewers, with the same
+/// rules as the API: a gate's outcome cannot be asked for, a high-risk
+/// review needs two reviewers, and refusals name what is wrong.
+async fn the_command_line_drives_a_project_through_its_gates(s: Server) {
+    let b = basics(&s.app).await;
+    let pw = user(&s.app, "liaison_a", Role::Liaison, Some(b.org_a)).await;
+    let applicant = login(&s, "liaison_api", Role::Liaison, Some(b.org_a)).await;
+    let liaison = Cli::login(&s.base, "liaison_a", &pw).await;
+    let pw = user(&s.app, "reviewer1", Role::Reviewer, None).await;
+    let reviewer = Cli::login(&s.base, "reviewer1", &pw).await;
+    let pw = user(&s.app, "reviewer2", Role::Reviewer, None).await;
+    let second = Cli::login(&s.base, "reviewer2", &pw).await;
+    let (code, _, err) = run_kean(
+        &s.base,
+        "",
+        &["login", "--username", "reviewer2"],
+        "wrong-password",
+        "C",
+    )
+    .await;
+    assert!(code != 0 && !err.trim().is_empty(), "a wrong password: {err}");
+
+    // Registered through the API (a registry record like any other).
+    let (st, p) = applicant
+        .post(
+            "/api/v1/registry/projects",
+            json!({ "title": "大尺寸碳化硅单晶衬底制备技术研究", "project_no": "2026JZ-CLI",
+                    "programme": "provincial_key_rd", "lead_org_id": b.org_a,
+                    "abstract": "研究8英寸碳化硅单晶生长与衬底加工。", "keywords": "碳化硅;单晶衬底",
+                    "state_funded": false, "data_grade": "general", "ends_on": "2028-12-31" }),
+        )
+        .await;
+    assert_eq!(st, 201, "{p}");
+    let id = p["id"].as_i64().unwrap().to_string();
+
+    let (code, out, err) = liaison
+        .run(&[
+            "project",
+            "add-party",
+            &id,
+            "--role",
+            "foreign_partner",
+            "--name",
+            "Kristall Technik AG",
+            "--country",
+            "DE",
+        ])
+        .await;
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("Kristall Technik AG"), "{out}");
+    // A gate's outcome cannot be asked for: refused, in the locale's language.
+    let (code, _, err) = liaison
+        .run_zh(&["project", "move", &id, "approve", "--reason", "自行立项"])
+        .await;
+    assert_ne!(code, 0);
+    assert!(err.contains("立项安全审查") && err.contains("transition"), "{err}");
+    let (code, out, err) = liaison
+        .run(&["project", "move", &id, "submit", "--reason", "申报材料已齐备"])
+        .await;
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("Approval security review"), "{out}");
+
+    // The approval review: the foreign partner makes it high risk.
+    let mine = reviewer
+        .json(&["review", "list", "--mine", "--gate", "approval_review"])
+        .await;
+    let review = mine["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["record_id"].to_string() == id)
+        .unwrap_or_else(|| panic!("no approval review of {id}: {mine}"))["id"]
+        .to_string();
+    let (code, _, err) = reviewer
+        .run(&[
+            "review",
+            "decide",
+            &review,
+            "--decision",
+            "pass",
+            "--reasons",
+            "同意立项",
+        ])
+        .await;
+    assert_ne!(code, 0, "the checklist is unanswered");
+    assert!(err.contains("checklist"), "{err}");
+    let v = reviewer
+        .json(&[
+            "review",
+            "decide",
+            &review,
+            "--decision",
+            "pass",
+            "--reasons",
+            "同意立项",
+            "--all-met",
+        ])
+        .await;
+    assert_eq!(v["state"], "awaiting_second", "{v}");
+    let (code, _, err) = reviewer
+        .run(&[
+            "review",
+            "decide",
+            &review,
+            "--decision",
+            "pass",
+            "--reasons",
+            "复核同意",
+            "--all-met",
+        ])
+        .await;
+    assert_ne!(code, 0, "the first reviewer cannot be the second");
+    assert!(err.contains("reviewer"), "{err}");
+    let v = second
+        .json(&[
+            "review",
+            "decide",
+            &review,
+            "--decision",
+            "conditional",
+            "--reasons",
+            "复核同意",
+            "--conditions",
+            "外方不接触原始数据",
+            "--all-met",
+        ])
+        .await;
+    assert_eq!(
+        (v["state"].as_str(), v["decision"].as_str()),
+        (Some("decided"), Some("conditional")),
+        "{v}"
+    );
+    assert_eq!(liaison.json(&["project", "show", &id]).await["stage"], "approved");
+
+    // R&D, its control check, completion.
+    let (code, _, err) = liaison
+        .run(&["project", "move", &id, "start", "--reason", "任务书已签订"])
+        .await;
+    assert_eq!(code, 0, "{err}");
+    let checks = reviewer.json(&["review", "list", "--gate", "rnd_control"]).await;
+    let check = checks["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["record_id"].to_string() == id)
+        .unwrap_or_else(|| panic!("no R&D check of {id}: {checks}"))["id"]
+        .to_string();
+    let (code, out, err) = reviewer
+        .run(&[
+            "review",
+            "decide",
+            &check,
+            "--decision",
+            "pass",
+            "--reasons",
+            "检查合格",
+            "--all-met",
+        ])
+        .await;
+    assert_eq!(code, 0, "{err}");
+    let (code, out2, err2) = if out.contains("second reviewer") {
+        second
+            .run(&[
+                "review",
+                "decide",
+                &check,
+                "--decision",
+                "pass",
+                "--reasons",
+                "复核合格",
+                "--all-met",
+            ])
+            .await
+    } else {
+        (code, out, err)
+    };
+    assert_eq!(code, 0, "{err2}: {out2}");
+    let (code, out, err) = liaison
+        .run(&["project", "move", &id, "complete", "--reason", "通过验收"])
+        .await;
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("Completed"), "{out}");
+    assert_eq!(stage(&applicant, id.parse().unwrap()).await, "completed");
+
+    // The figures, and no token: a sentence saying what to do.
+    let (code, out, err) = reviewer.run_zh(&["review", "figures"]).await;
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("立项安全审查") && out.contains("合计"), "{out}");
+    let (code, _, err) = run_kean(&s.base, "", &["review", "list"], "", "C").await;
+    assert_ne!(code, 0);
+    assert!(err.contains("kean login"), "{err}");
+}
+crate::on_both!(the_command_line_drives_a_project_through_its_gates);
