@@ -1168,7 +1168,7 @@ async fn the_command_line_drives_a_project_through_its_gates(s: Server) {
         .as_array()
         .unwrap()
         .iter()
-        .find(|r| r["record_id"].to_string() == id)
+        .find(|r| r["record_id"].as_i64().map(|x| x.to_string()).as_deref() == Some(id.as_str()))
         .unwrap_or_else(|| panic!("no approval review of {id}: {mine}"))["id"]
         .to_string();
     let (code, _, err) = reviewer
@@ -1242,7 +1242,7 @@ async fn the_command_line_drives_a_project_through_its_gates(s: Server) {
         .as_array()
         .unwrap()
         .iter()
-        .find(|r| r["record_id"].to_string() == id)
+        .find(|r| r["record_id"].as_i64().map(|x| x.to_string()).as_deref() == Some(id.as_str()))
         .unwrap_or_else(|| panic!("no R&D check of {id}: {checks}"))["id"]
         .to_string();
     let (code, out, err) = reviewer
