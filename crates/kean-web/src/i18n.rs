@@ -39,6 +39,7 @@ impl Lang {
             "menu.export_control" => ("出口管制技术目录", "Export-control catalogue"),
             "gate.moved" => ("项目阶段已变更", "The project moved"),
             "gate.party_added" => ("已添加", "Added"),
+            "gate.disclosed" => ("申报已登记", "The disclosure is recorded"),
             "gate.party_removed" => ("已移除", "Removed"),
             "gate.classified" => ("已重新分析技术关联", "Classified again"),
             "gate.link_decided" => ("已更新技术关联", "The technology link is updated"),

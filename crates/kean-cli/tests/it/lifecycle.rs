@@ -1291,3 +1291,95 @@ async fn the_command_line_drives_a_project_through_its_gates(s: Server) {
     assert!(err.contains("kean login"), "{err}");
 }
 crate::on_both!(the_command_line_drives_a_project_through_its_gates);
+
+/// A researcher's yearly disclosure is recorded on their page by their
+/// organization's liaison; a lapsed one is marked and the page says a new
+/// one is due; another organization's liaison sees nothing of it.
+async fn disclosures_are_recorded_on_the_researchers_page(s: Server) {
+    let b = basics(&s.app).await;
+    without_review(&s.app).await;
+    let pw = user(&s.app, "liaison_a", Role::Liaison, Some(b.org_a)).await;
+    let web = crate::common::Web::login(&s.base, "liaison_a", &pw).await;
+    let api = Api::login(&s.base, "liaison_a", &pw).await;
+    let pw_b = user(&s.app, "liaison_b", Role::Liaison, Some(b.org_b)).await;
+    let outsider = crate::common::Web::login(&s.base, "liaison_b", &pw_b).await;
+    let (st, person) = api
+        .post(
+            "/api/v1/registry/persons",
+            json!({ "name": "李清", "id_type": "passport", "id_number": "E12345678", "nationality": "CN", "org_id": b.org_a }),
+        )
+        .await;
+    assert_eq!(st, 201, "{person}");
+    let pid = person["id"].as_i64().unwrap();
+    let page = format!("/registry/persons/{pid}");
+    let (st, html) = web.get(&page).await;
+    assert_eq!(st, 200);
+    assert!(
+        html.contains(r#"id="disclosure-due""#) && html.contains(r#"id="disclosure-form""#),
+        "{html}"
+    );
+    let csrf = crate::common::csrf_of(&html);
+
+    // Two years ago: recorded, but lapsed — still due.
+    let old = (chrono::Utc::now().date_naive() - chrono::Duration::days(800)).to_string();
+    let form = |on: &str, roles: &str| {
+        vec![
+            ("_csrf", csrf.clone()),
+            ("declared_on", on.to_string()),
+            ("conflicts", "无".to_string()),
+            ("foreign_roles", roles.to_string()),
+        ]
+    };
+    let to_pairs = |v: &Vec<(&'static str, String)>| v.iter().map(|(k, v)| (*k, v.clone())).collect::<Vec<_>>();
+    let f = to_pairs(&form(&old, "东京大学客座研究员（2019–2021）"));
+    let pairs: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (st, _, loc) = web.post(&format!("{page}/disclosures"), &pairs).await;
+    assert_eq!(
+        (st, loc.as_deref()),
+        (303, Some(format!("{page}?disclosed=1#disclosures").as_str()))
+    );
+    let (_, html) = web.get(&page).await;
+    assert!(html.contains("东京大学客座研究员") && html.contains("已过期"), "{html}");
+    assert!(
+        html.contains(r#"id="disclosure-due""#),
+        "a lapsed one does not count: {html}"
+    );
+
+    // A date in the future is refused at the field; nothing is added.
+    let tomorrow = (chrono::Utc::now().date_naive() + chrono::Duration::days(2)).to_string();
+    let f = to_pairs(&form(&tomorrow, "无"));
+    let pairs: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (st, body, _) = web.post(&format!("{page}/disclosures"), &pairs).await;
+    assert_eq!(st, 422, "{body}");
+    assert!(body.contains("申报日期"), "{body}");
+    let (_, list) = api.get(&format!("/api/v1/registry/persons/{pid}/disclosures")).await;
+    assert_eq!(list["items"].as_array().map(Vec::len), Some(1), "{list}");
+
+    // Today's: current, nothing due.
+    let today = chrono::Utc::now().date_naive().to_string();
+    let f = to_pairs(&form(&today, "无"));
+    let pairs: Vec<(&str, &str)> = f.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (st, _, _) = web.post(&format!("{page}/disclosures"), &pairs).await;
+    assert_eq!(st, 303);
+    let (_, html) = web.get(&page).await;
+    assert!(
+        !html.contains(r#"id="disclosure-due""#) && html.contains("有效"),
+        "{html}"
+    );
+
+    // Another organization: neither the page nor the form.
+    let (st, _) = outsider.get(&page).await;
+    assert_eq!(st, 404);
+    let (_, html) = outsider.get("/").await;
+    let csrf_b = crate::common::csrf_of(&html);
+    let (st, _, _) = outsider
+        .post(
+            &format!("{page}/disclosures"),
+            &[("_csrf", csrf_b.as_str()), ("declared_on", today.as_str())],
+        )
+        .await;
+    assert_eq!(st, 404);
+    let (_, list) = api.get(&format!("/api/v1/registry/persons/{pid}/disclosures")).await;
+    assert_eq!(list["items"].as_array().map(Vec::len), Some(2), "{list}");
+}
+crate::on_both!(disclosures_are_recorded_on_the_researchers_page);

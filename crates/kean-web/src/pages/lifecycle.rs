@@ -258,9 +258,78 @@ pub async fn gates_panel(access: &Access, lang: Lang, csrf: &str, kind: Kind, id
                 classifiable: bureau && !matches!(kind, Kind::Transfer | Kind::Platform),
             }
         }
+        Kind::Person => return disclosures_panel(access, lang, csrf, id).await,
         _ => return None,
     };
     panel.render().ok()
+}
+
+pub struct DisclosureRow {
+    pub declared_on: String,
+    pub conflicts: String,
+    pub foreign_roles: String,
+    pub recorded_by: String,
+    /// Older than a year: it no longer counts.
+    pub lapsed: bool,
+}
+
+/// A researcher's conflict-of-interest and foreign-affiliation
+/// disclosures (利益冲突与境外任职申报), renewed yearly: the approval
+/// review counts only one declared within the past year.
+#[derive(Template)]
+#[template(path = "disclosures_panel.html")]
+struct DisclosuresPanel {
+    lang: Lang,
+    csrf: String,
+    id: i64,
+    rows: Vec<DisclosureRow>,
+    /// No disclosure within the past year.
+    due: bool,
+    may_record: bool,
+    today: String,
+}
+
+async fn disclosures_panel(access: &Access, lang: Lang, csrf: &str, id: i64) -> Option<String> {
+    let list = access.disclosures(id).await.ok()?;
+    let today = access.today();
+    let year_ago = today - chrono::Duration::days(365);
+    let rows: Vec<DisclosureRow> = list
+        .iter()
+        .rev()
+        .map(|d| DisclosureRow {
+            lapsed: chrono::NaiveDate::parse_from_str(&d.declared_on, "%Y-%m-%d").is_ok_and(|on| on < year_ago),
+            declared_on: d.declared_on.clone(),
+            conflicts: d.conflicts.clone(),
+            foreign_roles: d.foreign_roles.clone(),
+            recorded_by: d.recorded_by.clone(),
+        })
+        .collect();
+    DisclosuresPanel {
+        lang,
+        csrf: csrf.to_string(),
+        id,
+        due: rows.iter().all(|r| r.lapsed),
+        rows,
+        may_record: access.may(Action::Update, Some(Kind::Person)),
+        today: today.to_string(),
+    }
+    .render()
+    .ok()
+}
+
+/// POST /registry/persons/{id}/disclosures (declared_on, conflicts, foreign_roles)
+pub async fn add_disclosure(Path((slug, id)): Path<(String, String)>, f: WebForm) -> PageResult {
+    let u = &f.user;
+    let (kind, id) = record_of(u, &slug, &id)?;
+    if kind != Kind::Person {
+        return Err(PageError::page(u, AppError::not_found()));
+    }
+    let get = |k: &str| f.form.get(k).cloned().unwrap_or_default();
+    u.access
+        .add_disclosure(id, &get("declared_on"), &get("conflicts"), &get("foreign_roles"))
+        .await
+        .or_page(u)?;
+    Ok(Redirect::to(&format!("/registry/persons/{id}?disclosed=1#disclosures")).into_response())
 }
 
 fn back_to(kind: Kind, id: i64, flag: &str) -> axum::response::Response {

@@ -126,6 +126,7 @@ pub fn router() -> Router<AppState> {
         .route("/screening/entries/{id}", get(screening::entry_page))
         .route("/registry/{slug}/{id}/transition", post(lifecycle::transition))
         .route("/registry/{slug}/{id}/parties", post(lifecycle::add_party))
+        .route("/registry/{slug}/{id}/disclosures", post(lifecycle::add_disclosure))
         .route("/project-parties/{id}/remove", post(lifecycle::remove_party))
         .route(
             "/registry/{slug}/{id}/transfer-audit",

@@ -670,6 +670,7 @@ pub async fn detail(
         ("moved", "gate.moved"),
         ("party_added", "gate.party_added"),
         ("party_removed", "gate.party_removed"),
+        ("disclosed", "gate.disclosed"),
         ("classified", "gate.classified"),
         ("link_decided", "gate.link_decided"),
     ] {
