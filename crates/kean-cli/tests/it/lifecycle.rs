@@ -1383,3 +1383,103 @@ async fn disclosures_are_recorded_on_the_researchers_page(s: Server) {
     assert_eq!(list["items"].as_array().map(Vec::len), Some(2), "{list}");
 }
 crate::on_both!(disclosures_are_recorded_on_the_researchers_page);
+
+/// An achievement of a classified project cannot pass its transfer audit
+/// until the project is declassified — through the security
+/// administrator's own act, on which the check follows at once.
+async fn a_transfer_from_a_classified_project_waits_for_declassification(s: Server) {
+    use kean_core::Kind;
+    let b = basics(&s.app).await;
+    let sys = s.app.system_access("test");
+    sys.set_ceiling("secret").await.expect("ceiling");
+    let raw = crate::common::raw;
+    let project = sys
+        .create(
+            Kind::Project,
+            &raw(&[
+                ("title", "某型高功率激光器关键器件研制"),
+                ("project_no", "2026JZ-S01"),
+                ("programme", "provincial_key_rd"),
+                ("lead_org_id", &b.org_a.to_string()),
+                ("classification", "confidential"),
+                ("classified_by", "定密责任人甲"),
+                ("classification_basis", "保密事项范围第3条"),
+            ]),
+        )
+        .await
+        .expect("classified project")
+        .id;
+    let achievement = sys
+        .create(
+            Kind::Achievement,
+            &raw(&[
+                ("title", "高功率激光器泵浦模块"),
+                ("achievement_type", "technique"),
+                ("holder_org_id", &b.org_a.to_string()),
+                ("project_id", &project.to_string()),
+                ("classification", "confidential"),
+                ("classified_by", "定密责任人甲"),
+                ("classification_basis", "保密事项范围第3条"),
+            ]),
+        )
+        .await
+        .expect("achievement of the project")
+        .id;
+    let transfer = sys
+        .create(
+            Kind::Transfer,
+            &raw(&[
+                ("achievement_id", &achievement.to_string()),
+                ("transfer_mode", "assignment"),
+                ("counterparty_name", "太原某光电有限公司"),
+                ("counterparty_country", "CN"),
+                ("amount", "300000"),
+                ("transferred_on", "2026-11-20"),
+                ("classification", "confidential"),
+                ("classified_by", "定密责任人甲"),
+                ("classification_basis", "保密事项范围第3条"),
+            ]),
+        )
+        .await
+        .expect("transfer")
+        .id;
+    let reviewer = login(&s, "reviewer1", Role::Reviewer, None).await;
+    let sec = login(&s, "sec1", Role::SecurityAdmin, None).await;
+    // The security administrator clears the reviewer and puts them on the
+    // transfer's need-to-know list: a classified record is reviewed only so.
+    let reviewer_id = s.app.system_access("test").user_named("reviewer1").await.expect("reviewer").id;
+    let (st, v) = sec
+        .put(&format!("/api/v1/users/{reviewer_id}/clearance"), json!({ "level": "confidential" }))
+        .await;
+    assert_eq!(st, 200, "{v}");
+    let (st, v) = sec
+        .post(&format!("/api/v1/registry/transfers/{transfer}/need-to-know"), json!({ "username": "reviewer1" }))
+        .await;
+    assert_eq!(st, 201, "{v}");
+    // Loaded at the machine: audited on demand.
+    let (st, r) = reviewer
+        .post(&format!("/api/v1/registry/transfers/{transfer}/transfer-audit"), json!({}))
+        .await;
+    assert_eq!(st, 201, "{r}");
+    let rid = r["id"].as_i64().unwrap();
+    let (_, view) = reviewer.get(&format!("/api/v1/reviews/{rid}")).await;
+    assert!(codes(&view).contains(&"classified_source".to_string()), "{view}");
+    let (st, e) = decide(&reviewer, rid, "pass", "同意转让").await;
+    assert_eq!((st, field(&e)), (422, Some("decision")), "{e}");
+    assert!(e["error"]["message_zh"].as_str().unwrap().contains("解密"), "{e}");
+
+    // Declassified (proposed, approved by the security administrator).
+    let change = sys
+        .propose_level_change(Kind::Project, project, "public", "保密期限届满，经审核予以解密")
+        .await
+        .expect("proposal");
+    let (st, d) = sec
+        .post(&format!("/api/v1/level-changes/{}/decision", change.id), json!({ "approve": true, "note": "同意解密" }))
+        .await;
+    assert_eq!((st, d["state"].as_str()), (200, Some("approved")), "{d}");
+    let (_, view) = reviewer.get(&format!("/api/v1/reviews/{rid}")).await;
+    assert!(!codes(&view).contains(&"classified_source".to_string()), "{view}");
+    let (st, v) = decide(&reviewer, rid, "pass", "项目已解密，同意转让").await;
+    assert_eq!((st, v["decision"].as_str()), (200, Some("pass")), "{v}");
+}
+crate::on_both!(a_transfer_from_a_classified_project_waits_for_declassification);
