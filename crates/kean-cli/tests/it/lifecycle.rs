@@ -1447,18 +1447,33 @@ async fn a_transfer_from_a_classified_project_waits_for_declassification(s: Serv
     let sec = login(&s, "sec1", Role::SecurityAdmin, None).await;
     // The security administrator clears the reviewer and puts them on the
     // transfer's need-to-know list: a classified record is reviewed only so.
-    let reviewer_id = s.app.system_access("test").user_named("reviewer1").await.expect("reviewer").id;
+    let reviewer_id = s
+        .app
+        .system_access("test")
+        .user_named("reviewer1")
+        .await
+        .expect("reviewer")
+        .id;
     let (st, v) = sec
-        .put(&format!("/api/v1/users/{reviewer_id}/clearance"), json!({ "level": "confidential" }))
+        .put(
+            &format!("/api/v1/users/{reviewer_id}/clearance"),
+            json!({ "level": "confidential" }),
+        )
         .await;
     assert_eq!(st, 200, "{v}");
     let (st, v) = sec
-        .post(&format!("/api/v1/registry/transfers/{transfer}/need-to-know"), json!({ "username": "reviewer1" }))
+        .post(
+            &format!("/api/v1/registry/transfers/{transfer}/need-to-know"),
+            json!({ "username": "reviewer1" }),
+        )
         .await;
     assert_eq!(st, 201, "{v}");
     // Loaded at the machine: audited on demand.
     let (st, r) = reviewer
-        .post(&format!("/api/v1/registry/transfers/{transfer}/transfer-audit"), json!({}))
+        .post(
+            &format!("/api/v1/registry/transfers/{transfer}/transfer-audit"),
+            json!({}),
+        )
         .await;
     assert_eq!(st, 201, "{r}");
     let rid = r["id"].as_i64().unwrap();
@@ -1474,7 +1489,10 @@ async fn a_transfer_from_a_classified_project_waits_for_declassification(s: Serv
         .await
         .expect("proposal");
     let (st, d) = sec
-        .post(&format!("/api/v1/level-changes/{}/decision", change.id), json!({ "approve": true, "note": "同意解密" }))
+        .post(
+            &format!("/api/v1/level-changes/{}/decision", change.id),
+            json!({ "approve": true, "note": "同意解密" }),
+        )
         .await;
     assert_eq!((st, d["state"].as_str()), (200, Some("approved")), "{d}");
     let (_, view) = reviewer.get(&format!("/api/v1/reviews/{rid}")).await;
@@ -1483,3 +1501,132 @@ async fn a_transfer_from_a_classified_project_waits_for_declassification(s: Serv
     assert_eq!((st, v["decision"].as_str()), (200, Some("pass")), "{v}");
 }
 crate::on_both!(a_transfer_from_a_classified_project_waits_for_declassification);
+
+/// Every transition from every stage through the API, on both databases:
+/// at each stage a project reaches, every transition the state machine
+/// refuses is refused (and the stage stays), and the allowed ones move it
+/// — the gate-made ones only through a review's decision.
+async fn every_transition_from_every_stage_is_allowed_or_refused_as_the_state_machine_says(s: Server) {
+    use kean_core::lifecycle::{GateState, Stage, Transition, next_stage};
+    let b = basics(&s.app).await;
+    let liaison = login(&s, "liaison_a", Role::Liaison, Some(b.org_a)).await;
+    let reviewer = login(&s, "reviewer1", Role::Reviewer, None).await;
+    let new_project = |no: &str| {
+        let no = no.to_string();
+        let liaison = &liaison;
+        async move {
+            let (st, p) = liaison
+                .post(
+                    "/api/v1/registry/projects",
+                    json!({ "title": "城市园林绿化养护信息管理系统研发", "project_no": no, "programme": "city_program",
+                            "lead_org_id": b.org_a, "abstract": "园林养护作业的排班与巡查记录管理。",
+                            "keywords": "园林;养护", "state_funded": false, "data_grade": "general" }),
+                )
+                .await;
+            assert_eq!(st, 201, "{p}");
+            p["id"].as_i64().unwrap()
+        }
+    };
+    // Tries every transition the machine refuses at `at` (asked by the
+    // bureau, who may ask for any that is not a gate's); none moves it.
+    let refusals = |id: i64, at: Stage, check_passed: bool| {
+        let reviewer = &reviewer;
+        async move {
+            for &t in Transition::ALL {
+                if next_stage(
+                    at,
+                    t,
+                    false,
+                    GateState {
+                        rnd_check_passed: check_passed,
+                    },
+                )
+                .is_ok()
+                {
+                    continue;
+                }
+                let (st, e) = move_project(reviewer, id, t.code(), "试探").await;
+                assert!(matches!(st, 409 | 422), "{t:?} from {at:?}: {st} {e}");
+                assert_eq!(stage(reviewer, id).await, at.code(), "{t:?} from {at:?} moved it");
+            }
+        }
+    };
+    let step = |id: i64, t: Transition, to: Stage| {
+        let reviewer = &reviewer;
+        async move {
+            let (st, e) = move_project(reviewer, id, t.code(), "按程序办理").await;
+            assert_eq!((st, e["to_stage"].as_str()), (201, Some(to.code())), "{t:?}: {e}");
+        }
+    };
+    let review_of = |gate: &'static str, id: i64| {
+        let reviewer = &reviewer;
+        async move {
+            open_review(reviewer, gate, "projects", id).await["id"]
+                .as_i64()
+                .unwrap()
+        }
+    };
+    let decided = |review: i64, decision: &'static str, to: Stage, id: i64| {
+        let reviewer = &reviewer;
+        async move {
+            let (st, v) = decide(reviewer, review, decision, "审查意见").await;
+            assert_eq!((st, v["state"].as_str()), (200, Some("decided")), "{v}");
+            assert_eq!(stage(reviewer, id).await, to.code());
+        }
+    };
+
+    // application → review → returned → review → approved → R&D ⇄
+    // suspended → completed.
+    let p = new_project("2026JZ-T01").await;
+    refusals(p, Stage::Application, true).await;
+    step(p, Transition::Submit, Stage::ApprovalReview).await;
+    refusals(p, Stage::ApprovalReview, true).await;
+    decided(review_of("approval_review", p).await, "return", Stage::Returned, p).await;
+    refusals(p, Stage::Returned, true).await;
+    step(p, Transition::Submit, Stage::ApprovalReview).await;
+    decided(review_of("approval_review", p).await, "pass", Stage::Approved, p).await;
+    refusals(p, Stage::Approved, true).await;
+    step(p, Transition::Start, Stage::Rnd).await;
+    refusals(p, Stage::Rnd, false).await;
+    step(p, Transition::Suspend, Stage::Suspended).await;
+    refusals(p, Stage::Suspended, true).await;
+    step(p, Transition::Resume, Stage::Rnd).await;
+    let check = review_of("rnd_control", p).await;
+    decided(check, "pass", Stage::Rnd, p).await;
+    step(p, Transition::Complete, Stage::Completed).await;
+    refusals(p, Stage::Completed, true).await;
+
+    // application → review → rejected; and terminated from each stage
+    // that allows it.
+    let p = new_project("2026JZ-T02").await;
+    step(p, Transition::Submit, Stage::ApprovalReview).await;
+    decided(review_of("approval_review", p).await, "reject", Stage::Rejected, p).await;
+    refusals(p, Stage::Rejected, true).await;
+    for (no, path) in [
+        ("2026JZ-T03", vec![]),
+        ("2026JZ-T04", vec!["return"]),
+        ("2026JZ-T05", vec!["pass"]),
+        ("2026JZ-T06", vec!["pass", "start"]),
+        ("2026JZ-T07", vec!["pass", "start", "suspend"]),
+    ] {
+        let p = new_project(no).await;
+        for act in path {
+            match act {
+                "return" | "pass" => {
+                    step(p, Transition::Submit, Stage::ApprovalReview).await;
+                    let to = if act == "pass" {
+                        Stage::Approved
+                    } else {
+                        Stage::Returned
+                    };
+                    decided(review_of("approval_review", p).await, act, to, p).await;
+                }
+                "start" => step(p, Transition::Start, Stage::Rnd).await,
+                _ => step(p, Transition::Suspend, Stage::Suspended).await,
+            }
+        }
+        step(p, Transition::Terminate, Stage::Terminated).await;
+        refusals(p, Stage::Terminated, true).await;
+    }
+}
+crate::on_both!(every_transition_from_every_stage_is_allowed_or_refused_as_the_state_machine_says);
