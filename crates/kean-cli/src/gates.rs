@@ -64,6 +64,24 @@ pub(crate) enum ProjectCommand {
 }
 
 #[derive(Subcommand)]
+pub(crate) enum DisclosureCommand {
+    /// A researcher's disclosures, oldest first.
+    List { person: i64 },
+    /// Record a researcher's yearly conflict-of-interest and
+    /// foreign-affiliation disclosure (write 无 / none where there is none).
+    Add {
+        person: i64,
+        /// YYYY-MM-DD, not after today.
+        #[arg(long)]
+        declared_on: String,
+        #[arg(long)]
+        conflicts: String,
+        #[arg(long)]
+        foreign_roles: String,
+    },
+}
+
+#[derive(Subcommand)]
 pub(crate) enum ReviewCommand {
     /// The reviews you may see, newest first (default: open ones).
     List {
@@ -119,6 +137,9 @@ pub(crate) enum ReviewCommand {
         kind: String,
         id: i64,
     },
+    /// Open the security assessment of an innovation platform (at its
+    /// recognition or annual evaluation).
+    OpenAssessment { platform: i64 },
     /// Each gate's figures over the reviews opened in a period.
     Figures {
         /// YYYY-MM-DD (default: 1 January)
@@ -486,6 +507,14 @@ pub(crate) async fn review(command: ReviewCommand, remote: Remote) -> ExitCode {
             )
             .await
             .map(|v| show(remote.json, &v, |v| println!("{}", review_line(v)))),
+        ReviewCommand::OpenAssessment { platform } => c
+            .call(
+                reqwest::Method::POST,
+                &format!("/registry/platforms/{platform}/assessment"),
+                Some(json!({})),
+            )
+            .await
+            .map(|v| show(remote.json, &v, |v| println!("{}", review_line(v)))),
         ReviewCommand::Figures { from, to } => {
             let mut q = vec![];
             if let Some(f) = from {
@@ -586,4 +615,60 @@ pub(crate) async fn login(username: &str, totp: Option<&str>, remote: &Remote) -
         kean_core::display_time(s(&v["expires_at"]))
     );
     ExitCode::SUCCESS
+}
+
+pub(crate) async fn disclosure(command: DisclosureCommand, remote: Remote) -> ExitCode {
+    let c = match Client::new(&remote) {
+        Ok(c) => c,
+        Err(code) => return code,
+    };
+    let line = |d: &Value| {
+        format!(
+            "#{} {} · {} {} · {} {}",
+            d["id"],
+            s(&d["declared_on"]),
+            t("利益冲突：", "conflicts:"),
+            s(&d["conflicts"]),
+            t("境外任职：", "foreign roles:"),
+            s(&d["foreign_roles"])
+        )
+    };
+    let result = match command {
+        DisclosureCommand::List { person } => c
+            .call(
+                reqwest::Method::GET,
+                &format!("/registry/persons/{person}/disclosures"),
+                None,
+            )
+            .await
+            .map(|v| {
+                show(remote.json, &v, |v| {
+                    let items = v["items"].as_array().cloned().unwrap_or_default();
+                    if items.is_empty() {
+                        println!("{}", t("尚无申报。", "No disclosures yet."));
+                    }
+                    for d in &items {
+                        println!("{}", line(d));
+                    }
+                })
+            }),
+        DisclosureCommand::Add {
+            person,
+            declared_on,
+            conflicts,
+            foreign_roles,
+        } => c
+            .call(
+                reqwest::Method::POST,
+                &format!("/registry/persons/{person}/disclosures"),
+                Some(json!({ "declared_on": declared_on, "conflicts": conflicts, "foreign_roles": foreign_roles })),
+            )
+            .await
+            .map(|v| {
+                show(remote.json, &v, |v| {
+                    println!("{} {}", t("申报已登记：", "disclosure recorded:"), line(v))
+                })
+            }),
+    };
+    result.unwrap_or_else(|code| code)
 }

@@ -213,6 +213,14 @@ enum Command {
         #[command(flatten)]
         remote: gates::Remote,
     },
+    /// Researchers' yearly disclosures (利益冲突与境外任职申报), as the
+    /// person whose token is given.
+    Disclosure {
+        #[command(subcommand)]
+        command: gates::DisclosureCommand,
+        #[command(flatten)]
+        remote: gates::Remote,
+    },
     /// Create the database and apply migrations, then exit.
     Migrate {
         #[command(flatten)]
@@ -423,6 +431,7 @@ async fn main() -> ExitCode {
         Command::Login { username, totp, remote } => gates::login(&username, totp.as_deref(), &remote).await,
         Command::Project { command, remote } => gates::project(command, remote).await,
         Command::Review { command, remote } => gates::review(command, remote).await,
+        Command::Disclosure { command, remote } => gates::disclosure(command, remote).await,
     }
 }
 

@@ -1103,6 +1103,7 @@ async fn run_kean(base: &str, token: &str, args: &[&str], stdin: &str, lang: &st
 /// review needs two reviewers, and refusals name what is wrong.
 async fn the_command_line_drives_a_project_through_its_gates(s: Server) {
     let b = basics(&s.app).await;
+    without_review(&s.app).await;
     let pw = user(&s.app, "liaison_a", Role::Liaison, Some(b.org_a)).await;
     let applicant = login(&s, "liaison_api", Role::Liaison, Some(b.org_a)).await;
     let liaison = Cli::login(&s.base, "liaison_a", &pw).await;
@@ -1281,6 +1282,49 @@ async fn the_command_line_drives_a_project_through_its_gates(s: Server) {
     assert_eq!(code, 0, "{err}");
     assert!(out.contains("Completed"), "{out}");
     assert_eq!(stage(&applicant, id.parse().unwrap()).await, "completed");
+
+    // A team member's yearly disclosure; a date in the future is named.
+    let (st, person) = applicant
+        .post(
+            "/api/v1/registry/persons",
+            json!({ "name": "赵敏", "id_type": "passport", "id_number": "E55554444", "nationality": "CN", "org_id": b.org_a }),
+        )
+        .await;
+    assert_eq!(st, 201, "{person}");
+    let pid = person["id"].to_string();
+    let today = chrono::Utc::now().date_naive().to_string();
+    let (code, out, err) = liaison
+        .run(&[
+            "disclosure",
+            "add",
+            &pid,
+            "--declared-on",
+            &today,
+            "--conflicts",
+            "无",
+            "--foreign-roles",
+            "无",
+        ])
+        .await;
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains(&today), "{out}");
+    let (code, _, err) = liaison
+        .run_zh(&[
+            "disclosure",
+            "add",
+            &pid,
+            "--declared-on",
+            "2999-01-01",
+            "--conflicts",
+            "无",
+            "--foreign-roles",
+            "无",
+        ])
+        .await;
+    assert_ne!(code, 0);
+    assert!(err.contains("申报日期"), "{err}");
+    let list = liaison.json(&["disclosure", "list", &pid]).await;
+    assert_eq!(list["items"].as_array().map(Vec::len), Some(1), "{list}");
 
     // The figures, and no token: a sentence saying what to do.
     let (code, out, err) = reviewer.run_zh(&["review", "figures"]).await;
