@@ -1089,23 +1089,38 @@ pub async fn seed_gates(app: &App) -> Result<Vec<String>, AppError> {
             .decide_review(id, decision, reasons, "", "", &Default::default())
             .await?;
     }
-    // 7. 立项 (approved, not started) and 8. 终止.
-    for (no, title, end) in [
-        ("JZ2026-KJ-006", "山西老陈醋风味物质解析与标准化酿造", None),
-        ("JZ2026-KJ-007", "中药材太行连翘道地性评价", Some("承担单位申请终止")),
+    // 7. 立项 (approved, not started), 8. 终止, and 9. 中止: an R&D check
+    // that failed suspends its project.
+    for (no, title, abstract_text, keywords, end) in [
+        (
+            "JZ2026-KJ-006",
+            "山西老陈醋风味物质解析与标准化酿造",
+            "开展老陈醋风味物质组学分析，建立熏醅、陈酿过程关键参数与标准化酿造工艺。",
+            "老陈醋;风味物质;标准化酿造",
+            None,
+        ),
+        (
+            "JZ2026-KJ-007",
+            "中药材太行连翘道地性评价",
+            "比较太行山区与其他产区连翘的有效成分与遗传差异，建立道地性评价指标。",
+            "连翘;道地药材;质量评价",
+            Some(("terminate", "承担单位申请终止")),
+        ),
+        (
+            "JZ2026-KJ-008",
+            "设施蔬菜病虫害智能识别与绿色防控",
+            "采集设施蔬菜病虫害图像，训练识别模型并集成绿色防控技术示范。",
+            "设施蔬菜;病虫害识别;绿色防控",
+            Some((
+                "suspend",
+                "研发安全管控检查：试验原始数据存于个人境外网盘，未按数据分级管理；责令中止整改",
+            )),
+        ),
     ] {
         let p = admin
             .create(
                 Kind::Project,
-                &project(
-                    no,
-                    title,
-                    "natural_science",
-                    agri,
-                    "开展风味物质组学分析与酿造过程标准化研究。",
-                    "风味物质;标准化",
-                    "general",
-                ),
+                &project(no, title, "natural_science", agri, abstract_text, keywords, "general"),
             )
             .await?;
         admin.transition_project(p.id, T::Submit, "提交立项").await?;
@@ -1115,13 +1130,21 @@ pub async fn seed_gates(app: &App) -> Result<Vec<String>, AppError> {
             "符合要求",
         )
         .await?;
-        if let Some(why) = end {
-            reviewer.transition_project(p.id, T::Terminate, why).await?;
+        match end {
+            Some(("terminate", why)) => {
+                reviewer.transition_project(p.id, T::Terminate, why).await?;
+            }
+            Some((_, why)) => {
+                admin.transition_project(p.id, T::Start, "任务书已签订").await?;
+                let check = open_review(&reviewer, kean_core::lifecycle::Gate::RndControl, Kind::Project, p.id).await?;
+                decide(check, "reject", why).await?;
+            }
+            None => {}
         }
     }
     // A dependence of the city's steel maker on a chokepoint item.
     reviewer.add_dependence(xintai, "高端轴承钢").await?;
-    lines.push("gates: 8 projects at every stage; chokepoint 靶材 tackled, 高端轴承钢 a dependence".to_string());
+    lines.push("gates: 9 projects, one at every stage; chokepoint 靶材 tackled, 高端轴承钢 a dependence".to_string());
 
     // A platform's security assessment at its annual evaluation.
     let platform = admin

@@ -641,3 +641,105 @@ async fn a_new_database_says_how_to_make_the_first_administrator(s: Server) {
     assert!(line.contains("晋中甲科技有限公司"), "{list}");
 }
 on_both!(a_new_database_says_how_to_make_the_first_administrator);
+
+/// The demo's security gates, produced by users' own acts (the demo's
+/// accounts through `Access`): a project at every stage, the foreign
+/// partner flagged at approval, one transfer blocked by the export-control
+/// catalogue and one by a restricted counterparty, a platform assessment,
+/// the 35 chokepoint items and the catalogue.
+async fn the_demo_city_holds_the_gates(s: Server) {
+    use kean_core::lifecycle::Stage;
+    kean_demo::seed(&s.app).await.unwrap();
+    let Some(dir) = kean_demo::lists_dir() else {
+        panic!("the shared list data is missing (../shared/data/lists)");
+    };
+    kean_demo::seed_lists(&s.app, &dir).await.unwrap();
+    kean_demo::seed_gates(&s.app).await.unwrap();
+    let reviewer = Api::login(&s.base, "reviewer", "Review2025").await;
+    let (_, projects) = reviewer.get("/api/v1/registry/projects?page_size=100").await;
+    let stages: std::collections::BTreeSet<String> = projects["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["fields"]["stage"].as_str().unwrap().to_string())
+        .collect();
+    for st in Stage::ALL {
+        assert!(stages.contains(st.code()), "no demo project {st:?}: {stages:?}");
+    }
+    let (_, open) = reviewer.get("/api/v1/reviews?state=open").await;
+    let findings_of = |gate: &str| {
+        let reviewer = &reviewer;
+        let ids: Vec<i64> = open["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["gate"] == gate)
+            .map(|r| r["id"].as_i64().unwrap())
+            .collect();
+        async move {
+            let mut all = Vec::new();
+            for id in ids {
+                let (_, v) = reviewer.get(&format!("/api/v1/reviews/{id}")).await;
+                all.push(
+                    v["findings"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .map(|f| f["code"].as_str().unwrap().to_string())
+                        .collect::<Vec<_>>(),
+                );
+            }
+            all
+        }
+    };
+    let approval = findings_of("approval_review").await;
+    assert!(
+        approval.iter().any(|f| f.contains(&"foreign_partner".to_string())),
+        "{approval:?}"
+    );
+    let transfers = findings_of("transfer_audit").await;
+    assert!(
+        transfers
+            .iter()
+            .any(|f| f.contains(&"export_licence_missing".to_string())),
+        "{transfers:?}"
+    );
+    assert!(
+        transfers.iter().any(|f| f.contains(&"screening_open".to_string())),
+        "{transfers:?}"
+    );
+    let (_, decided) = reviewer
+        .get("/api/v1/reviews?gate=platform_assessment&state=decided")
+        .await;
+    let id = decided["items"][0]["id"]
+        .as_i64()
+        .unwrap_or_else(|| panic!("no decided assessment: {decided}"));
+    let (_, assessment) = reviewer.get(&format!("/api/v1/reviews/{id}")).await;
+    assert!(assessment["score"].is_number(), "scored on its checklist: {assessment}");
+    let (_, chokepoint) = reviewer.get("/api/v1/dictionaries/chokepoint").await;
+    assert_eq!(
+        chokepoint["items"].as_array().map(Vec::len),
+        Some(35),
+        "the 35 chokepoint items"
+    );
+    let (_, catalogue) = reviewer.get("/api/v1/dictionaries/export_control").await;
+    // The catalogue: every item of the seed, by its code.
+    let seed = std::fs::read_to_string(dir.join("../catalogues/export_tech_catalog_partial.csv")).unwrap();
+    let codes: std::collections::BTreeSet<&str> = seed
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split(',').nth(3))
+        .filter(|c| !c.is_empty())
+        .collect();
+    let held: std::collections::BTreeSet<&str> = catalogue["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|i| i["code"].as_str())
+        .collect();
+    assert!(
+        codes.contains("203912X") && codes.is_subset(&held),
+        "{codes:?} ⊄ {held:?}"
+    );
+}
+on_both!(the_demo_city_holds_the_gates);
