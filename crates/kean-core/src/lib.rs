@@ -18,6 +18,7 @@ pub mod lifecycle;
 pub mod money;
 pub mod policy;
 pub mod record;
+pub mod risk;
 pub mod schema;
 pub mod submission;
 

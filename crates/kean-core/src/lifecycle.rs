@@ -37,6 +37,7 @@ macro_rules! coded {
         }
     };
 }
+pub(crate) use coded;
 
 coded!(
     /// Where a project is in its life.
