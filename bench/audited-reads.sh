@@ -11,20 +11,40 @@
 # on the same database. DB is a database seeded by bench/registry.sh (an
 # SQLite file or a postgres:// URL; it is changed: accounts `bench_sec` and
 # `bench_reader`, one classified contract, and the reads' audit records).
-# Environment: CONNS (default "1 8"), PORT (default 19014).
+# Environment: CONNS (default "1 8"), PORT (default 19014), KINDS (default
+# "api page": the JSON API's detail and the HTML detail page).
 #
 # Prints round|build|connections|row|requests|req/s|p50|p99|kean CPU µs per
-# request (user + system, from /proc)|of which user|of which system and, where
-# perf is installed, |context switches per request|perf's task-clock µs per
-# request. Under a load from other processes, CPU time per request is
-# inflated by contention; the context switches are the steadier count of the
-# work (each round trip to a database connection's thread is two).
+# request (user + system, from /proc)|of which user|of which system|on
+# PostgreSQL, the CPU µs per request of the server processes serving this
+# database (its backends in pg_stat_activity, from /proc; the WAL writer and
+# checkpointer, shared with other databases, are not counted), else -|and,
+# where perf is installed, context switches per request|perf's task-clock µs
+# per request|page faults per request. Under a load from other processes, CPU
+# time per request is inflated by contention; the context switches and page
+# faults are the steadier counts of the work (each round trip to a database
+# connection's thread is two switches or more; an SQLite connection re-faults
+# its mapped pages after another connection committed).
 set -e
 IFS=, read -ra bins <<<"$1"
 db=$2; dur=$3; rounds=$4
 port=${PORT:-19014}
 conns=${CONNS:-1 8}
+kinds=${KINDS:-api page}
 case $db in postgres://*) url=$db;; *) url="sqlite://$db";; esac
+# The CPU ticks of each PostgreSQL backend connected to this database, as
+# "pid ticks" lines; pgdelta sums what the backends present at the end used
+# since the start (a backend started meanwhile counts whole; one that ended
+# meanwhile is missed: the pool keeps its connections while it is busy).
+pgticks() {
+  case $url in postgres://*) ;; *) return;; esac
+  local name=${url##*/} p
+  name=${name%%\?*}
+  for p in $(psql "$url" -tAc "SELECT pid FROM pg_stat_activity WHERE datname = '$name' AND pid <> pg_backend_pid()"); do
+    echo "$p $(awk '{print $14+$15}' /proc/$p/stat 2>/dev/null || echo 0)"
+  done
+}
+pgdelta() { awk 'NR==FNR {t0[$1]=$2; next} {d += $2 - ($1 in t0 ? t0[$1] : 0)} END {print d+0}' <(echo "$1") <(echo "$2"); }
 stat_file=$(mktemp)
 srv=""
 trap 'rm -f "$stat_file"; [ -n "$srv" ] && kill "$srv" 2>/dev/null' EXIT
@@ -72,26 +92,30 @@ measure() { # round build conns label path header
   code=$(curl -s -o /dev/null -w '%{http_code}' -H "$hdr" "http://127.0.0.1:$port$path")
   [ "$code" = 200 ] || { echo "$label: HTTP $code" >&2; exit 1; }
   read -r u0 s0 < <(awk '{print $14, $15}' /proc/$srv/stat)
+  local g0 g1
+  g0=$(pgticks)
   local stat=""
   if command -v perf >/dev/null; then
-    perf stat -e context-switches,task-clock -p "$srv" -o "$stat_file" &
+    perf stat -e context-switches,task-clock,page-faults -p "$srv" -o "$stat_file" &
     stat=$!
     sleep 0.1
   fi
   local out
   out=$(wrk -t$t -c"$c" -d"$dur" --latency -H "$hdr" "http://127.0.0.1:$port$path")
   read -r u1 s1 < <(awk '{print $14, $15}' /proc/$srv/stat)
-  local perfcols="" n rps p50 p99 cs tc
+  g1=$(pgticks)
+  local perfcols="" n rps p50 p99 cs tc pf
   if [ -n "$stat" ]; then
     kill -INT "$stat"; wait "$stat" 2>/dev/null || true
     cs=$(awk '/context-switches/ {gsub(",", "", $1); print $1}' "$stat_file")
     tc=$(awk '/task-clock/ {gsub(",", "", $1); print $1}' "$stat_file")
+    pf=$(awk '/page-faults/ {gsub(",", "", $1); print $1}' "$stat_file")
   fi
   n=$(echo "$out" | grep -o '[0-9]* requests in' | cut -d' ' -f1)
   rps=$(echo "$out" | grep Requests/sec | awk '{print $2}')
   p50=$(echo "$out" | awk '$1=="50%"{print $2}'); p99=$(echo "$out" | awk '$1=="99%"{print $2}')
-  [ -n "$stat" ] && perfcols="|$(awk -v c="$cs" -v n="$n" 'BEGIN{printf "%.2f", c/n}')|$(awk -v t="$tc" -v n="$n" 'BEGIN{printf "%d", t*1000/n}')"
-  echo "$r|$b|$c|$label|$n|$rps|$p50|$p99|$(( (u1-u0+s1-s0)*10000000/n/1000 ))|$(( (u1-u0)*10000000/n/1000 ))|$(( (s1-s0)*10000000/n/1000 ))$perfcols"
+  [ -n "$stat" ] && perfcols="|$(awk -v c="$cs" -v n="$n" 'BEGIN{printf "%.2f", c/n}')|$(awk -v t="$tc" -v n="$n" 'BEGIN{printf "%d", t*1000/n}')|$(awk -v f="$pf" -v n="$n" 'BEGIN{printf "%.1f", f/n}')"
+  echo "$r|$b|$c|$label|$n|$rps|$p50|$p99|$(( (u1-u0+s1-s0)*10000000/n/1000 ))|$(( (u1-u0)*10000000/n/1000 ))|$(( (s1-s0)*10000000/n/1000 ))|$(case $url in postgres://*) echo $(( $(pgdelta "$g0" "$g1")*10000000/n/1000 ));; *) echo -;; esac)$perfcols"
 }
 
 for r in $(seq 1 "$rounds"); do
@@ -106,6 +130,7 @@ for r in $(seq 1 "$rounds"); do
                  "page public|/registry/tech-contracts/$public|Cookie: kean_session=$cookie" \
                  "page 秘密 (audited)|/registry/tech-contracts/$classified|Cookie: kean_session=$cookie"; do
         IFS='|' read -r label path hdr <<<"$row"
+        [[ " $kinds " == *" ${label%% *} "* ]] || continue
         measure "$r" "$(basename "$b")" "$c" "$label" "$path" "$hdr"
       done
     done

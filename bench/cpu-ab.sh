@@ -18,7 +18,10 @@
 # on a copy of the file the other build reads unmigrated). Prints one line per
 # round, build and row: round|name|row|HTTP status|requests|req/s|kean µs per
 # request|postgres µs per request.
+# BENCH_PASSWORD: the `bench` account's password (default Kean-Load-2025, as
+# bench_seed creates it; a database seeded before 2026-12-08 has Bench2025x).
 set -e
+BENCH_PASSWORD=${BENCH_PASSWORD:-Kean-Load-2025}
 db=$1; dur=$2; rounds=$3; shift 3
 port=19013; work=$(mktemp -d)
 case $db in postgres://*) dburl=$db;; *) dburl="sqlite://$db";; esac
@@ -62,7 +65,7 @@ for spec in "$@"; do
   $bin serve --listen 127.0.0.1:$port --database-url "$bdb" >"$work/srv.log" 2>&1 &
   srv=$!
   for _ in $(seq 1 300); do curl -sf http://127.0.0.1:$port/healthz >/dev/null && break; sleep 0.2; done
-  tok=$(curl -sf -X POST http://127.0.0.1:$port/api/v1/auth/token -H 'content-type: application/json' -d '{"username":"bench","password":"Bench2025x"}' | sed 's/.*"token":"\([0-9a-f]*\)".*/\1/')
+  tok=$(curl -sf -X POST http://127.0.0.1:$port/api/v1/auth/token -H 'content-type: application/json' -d "{\"username\":\"bench\",\"password\":\"$BENCH_PASSWORD\"}" | sed 's/.*"token":"\([0-9a-f]*\)".*/\1/')
   after=$(curl -sf -H "Authorization: Bearer $tok" "http://127.0.0.1:$port/api/v1/registry/$slug?page=1999&page_size=20" | grep -o '"next_after":[0-9]*' | cut -d: -f2)
   for row in "${ROWS[@]}"; do
     IFS='|' read -r label path lua <<<"$row"

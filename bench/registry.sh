@@ -14,6 +14,8 @@
 #   BENCH_DURATION     wrk duration per list request (default 20s)
 #   BENCH_KEEP_SQLITE  a file to seed once and keep (re-used when it exists)
 #   BENCH_KEEP_PG      a PostgreSQL database name to seed once and keep (re-used when it exists)
+#   BENCH_PASSWORD     the `bench` account's password (default Kean-Load-2025, as bench_seed
+#                      creates it; a database kept from before 2026-12-08 has Bench2025x)
 #
 # Needs: a release build (done here), wrk, curl, psql. Traffic goes to 127.0.0.1 only.
 # Repeated requests find kept counts, keyword results, a filter's first ids
@@ -25,6 +27,7 @@ ORGS=${1:-100000}
 TECH_CONTRACTS=${2:-1000000}
 PORT=${BENCH_PORT:-18999}
 DURATION=${BENCH_DURATION:-20s}
+BENCH_PASSWORD=${BENCH_PASSWORD:-Kean-Load-2025}
 cargo build --release -p kean-cli --bins --examples >/dev/null
 BIN=target/release/kean
 SEED=target/release/examples/bench_seed
@@ -88,7 +91,7 @@ run_one() {
   for _ in $(seq 1 600); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.2; done
   local token
   token=$(curl -sf -X POST "http://127.0.0.1:$PORT/api/v1/auth/token" -H 'content-type: application/json' \
-    -d '{"username":"bench","password":"Bench2025x"}' | sed 's/.*"token":"\([0-9a-f]*\)".*/\1/')
+    -d "{\"username\":\"bench\",\"password\":\"$BENCH_PASSWORD\"}" | sed 's/.*"token":"\([0-9a-f]*\)".*/\1/')
   echo "    dashboard (GET /api/v1/statistics/dashboard?from=2025-01-01&to=2025-12-31), 10 sequential requests:"
   local times=()
   for _ in $(seq 1 10); do

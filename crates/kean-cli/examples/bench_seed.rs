@@ -13,6 +13,12 @@ use kean_app::{App, ImportOutcome, ImportRow, ImportSource, SystemClock};
 use kean_core::codes::uscc_check_char;
 use kean_core::{Kind, Role};
 
+/// The `bench` account's password, which the benchmark scripts log in with
+/// (`bench/registry.sh`, `bench/cpu-ab.sh`). It must pass the password
+/// policy (等保 2.0 level 3: ten characters, three classes, not containing
+/// the username), or the account is refused and the scripts cannot log in.
+const BENCH_PASSWORD: &str = "Kean-Load-2025";
+
 fn row(line: usize, pairs: Vec<(&str, String)>) -> ImportRow {
     ImportRow {
         line,
@@ -129,8 +135,8 @@ async fn main() {
         total += import(&a, Kind::TechContract, rows, &format!("tech-contracts-{start}")).await;
     }
     println!("tech contracts: {tech_contracts} rows in {total:.1} s");
-    a.create_user("bench", "基准测试", Role::Admin, None, "Bench2025x")
+    a.create_user("bench", "基准测试", Role::Admin, None, BENCH_PASSWORD)
         .await
         .expect("user");
-    println!("user bench / Bench2025x created");
+    println!("user bench / {BENCH_PASSWORD} created");
 }
