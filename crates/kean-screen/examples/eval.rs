@@ -139,13 +139,18 @@ fn nomenklatura(idx: &Index, dir: &Path, verbose: bool) {
     if verbose {
         for (s, truth, row) in &scored {
             if (*s >= DEFAULT_THRESHOLD) != *truth {
+                let e = idx.explain_names(&row.1, &row.2, schema_type(&row.0));
                 println!(
-                    "  {} {:.3} [{}] {} | {}",
+                    "  {} {:.3} [{}] {} | {}\n      {} (weights {:.1}/{:.1}, factors {:?})",
                     if *truth { "FN" } else { "FP" },
                     s,
                     row.0,
                     row.1,
-                    row.2
+                    row.2,
+                    e.summary(),
+                    e.components.matched_weight,
+                    e.components.total_weight,
+                    e.components.factors.iter().map(|f| f.factor()).collect::<Vec<_>>()
                 );
             }
         }

@@ -219,12 +219,22 @@ pub(crate) fn token_match(a: &WTok, b: &WTok, person: bool) -> (f64, Method) {
     if la.min(lb) >= 3 {
         if r >= 0.75 && (!phon || r >= 0.9) {
             sim = r;
-        } else if r >= 0.66 && la.min(lb) >= 5 && !phon {
+        } else if r >= 0.66 && !phon {
+            // one letter in three (Tom ~ Tim, CVC ~ CVS) or two in six (Rost ~ Troost): a weak
+            // partner, not a conflict
             sim = r * 0.75;
         }
     }
-    // given-name short forms: Ben ~ Benjamin
-    if person && !phon && la.min(lb) >= 3 && la != lb && (ka.starts_with(kb) || kb.starts_with(ka)) && 0.7 > sim {
+    // given-name short forms: Ben ~ Benjamin; never a given name for a patronymic (Oleksandr is
+    // not Oleksandrovych, the son of an Oleksandr)
+    if person
+        && !phon
+        && la.min(lb) >= 3
+        && la != lb
+        && ta.qualifier == tb.qualifier
+        && (ka.starts_with(kb) || kb.starts_with(ka))
+        && 0.7 > sim
+    {
         (sim, how) = (0.7, Method::ShortForm);
     }
     let min_skel = if cross { 2 } else { 3 };

@@ -345,6 +345,23 @@ const LEGAL_MULTI: &[(&[&str], &str)] = &[
     (&["co", "inc"], "corp"),
 ];
 
+/// Do `words` start with the multi-word legal form `pat`? Every word as written, or one of its
+/// longer words (five letters or more) misspelt or cut short by one letter, as typed or as a
+/// list's fixed-width field truncates it (`Joynt Stock Company`, `Joint Stock Compan`).
+fn legal_phrase_at(pat: &[&str], words: &[String]) -> bool {
+    let mut typo = false;
+    for (p, w) in pat.iter().zip(words) {
+        if *p == w {
+            continue;
+        }
+        if typo || p.len() < 5 || w.len() + 1 < p.len() || crate::distance::ratio(p, w) < 0.8 {
+            return false;
+        }
+        typo = true;
+    }
+    true
+}
+
 /// Single-word legal forms → legal-form key.
 fn legal_single(w: &str) -> Option<&'static str> {
     Some(match w {
@@ -963,7 +980,7 @@ fn latin_tokens(words: &[String], has_han: bool, out: &mut Vec<Token>, d: &zh::D
         // legal forms (never the only word of the name)
         if n > 1 || has_han {
             for (pat, key) in LEGAL_MULTI {
-                if i + pat.len() <= n && pat.iter().zip(&words[i..]).all(|(p, w)| *p == w) {
+                if i + pat.len() <= n && legal_phrase_at(pat, &words[i..]) {
                     out.push(Token::legal(key, &words[i..i + pat.len()].join(" ")));
                     i += pat.len();
                     continue 'outer;
@@ -1101,8 +1118,9 @@ fn roman(w: &str) -> Option<String> {
 }
 
 fn is_patronymic(w: &str) -> bool {
+    // -ovitch/-evitch: the French transliteration (Borisovitch)
     w.len() >= 7
-        && ["ovich", "evich", "ovych", "evych", "ovna", "evna", "ivna", "ievich"]
+        && ["ovich", "evich", "ovych", "evych", "ovna", "evna", "ivna", "ievich", "ovitch", "evitch"]
             .iter()
             .any(|s| w.ends_with(s))
 }
