@@ -148,7 +148,7 @@ pub(crate) fn token_sim(a: &WTok, b: &WTok, person: bool) -> f64 {
 
 /// Similarity of two tokens in [0, 1] and how they were found alike (the method is only
 /// meaningful when the similarity is above 0).
-pub(crate) fn token_match(a: &WTok, b: &WTok, person: bool) -> (f64, Method) {
+pub(crate) fn token_match<'a>(a: &'a WTok, b: &'a WTok, person: bool) -> (f64, Method) {
     let (ta, tb) = (&a.tok, &b.tok);
     // two pinyin keys from Chinese characters: the same sound written with other characters
     // (高石 vs 高市) is likely another name
@@ -215,7 +215,22 @@ pub(crate) fn token_match(a: &WTok, b: &WTok, person: bool) -> (f64, Method) {
     if !prefix_possible && (min_edits as f64) > (1.0 - r_floor) * la.max(lb) as f64 {
         return (0.0, Method::EditDistance);
     }
-    let r = ratio(ka, kb);
+    let mut r = ratio(ka, kb);
+    // a typo of a word the synonyms replaced (Mohamemd ~ Mohammed → muhammad): the spellings
+    // as written are compared too
+    if !phon && r < 0.75 && (ta.src != ka || tb.src != kb) {
+        let plain = |t: &'a Token| -> &'a str {
+            if t.src.is_ascii() && !t.src.contains(' ') && t.src.bytes().all(|b| !b.is_ascii_uppercase()) {
+                &t.src
+            } else {
+                &t.key
+            }
+        };
+        let (pa, pb) = (plain(ta), plain(tb));
+        if (pa, pb) != (ka, kb) {
+            r = r.max(ratio(pa, pb));
+        }
+    }
     if la.min(lb) >= 3 {
         if r >= 0.75 && (!phon || r >= 0.9) {
             sim = r;

@@ -308,6 +308,8 @@ pub(crate) fn compare_tokens(
     let mut a_only = Vec::new();
     let mut b_only = Vec::new();
     let mut unmatched = [0.0f64; 2];
+    // full name parts without partner, per side (a person's conflicts)
+    let mut parts_left = [0usize; 2];
     let mut extra_count = 0.0f64;
     // a place or a qualifier only one name has is weak evidence; different places or
     // qualifiers on both sides (Bank of China (Hong Kong) vs (Australia)) are a conflict
@@ -339,6 +341,7 @@ pub(crate) fn compare_tokens(
             } else {
                 unmatched[k] += f64::from(t.w);
                 extra_count += 1.0;
+                parts_left[k] += 1;
             }
             if explain && !only.contains(&t.tok.src) {
                 only.push(t.tok.src.clone());
@@ -349,7 +352,19 @@ pub(crate) fn compare_tokens(
     // a token only one name has (a dropped middle name)
     let conflict = unmatched[0].min(unmatched[1]);
     let omit = if person { PERSON_OMISSION } else { 1.0 };
-    let mut total = linked + (unmatched[0] + unmatched[1] - 2.0 * conflict) * omit + (2.0 + CONFLICT_EXTRA) * conflict;
+    // persons: a rare name part's agreement tells more than a common one's, but two different
+    // name parts (MOHAMED vs AHMED, the father's name) disagree however common each is: a
+    // conflict weighs at least as much as the average name part that agreed
+    let conflict_w = if person && conflict > 0.0 {
+        let agreed_parts = used_a.iter().take(a.len()).filter(|&&u| u).count()
+            + used_b.iter().take(b.len()).filter(|&&u| u).count();
+        let mean = linked / agreed_parts.max(1) as f64;
+        conflict.max(parts_left[0].min(parts_left[1]) as f64 * mean)
+    } else {
+        conflict
+    };
+    let mut total =
+        linked + (unmatched[0] + unmatched[1] - 2.0 * conflict) * omit + (2.0 + CONFLICT_EXTRA) * conflict_w;
     // legal forms: weak evidence, only when both sides have one
     let la = || {
         a.iter()

@@ -213,6 +213,41 @@ fn hangul_syllable(c: char, word_initial: bool) -> Option<String> {
     Some(s)
 }
 
+/// The customary Latin spellings of common Korean surnames beside their romanisation (이 → Lee,
+/// Yi, Rhee; 박 → Park): passports and lists write them so, not as McCune–Reischauer does.
+fn korean_surname_spellings(c: char) -> &'static [&'static str] {
+    match c {
+        '이' | '리' => &["lee", "yi", "rhee", "ri", "rhie"],
+        '박' => &["park", "pak", "bak"],
+        '김' => &["kim", "gim"],
+        '최' => &["choi", "choe", "chey"],
+        '정' => &["jung", "jeong", "chung", "chong"],
+        '강' => &["kang", "gang"],
+        '조' => &["cho", "jo", "joe"],
+        '윤' => &["yoon", "yun"],
+        '장' => &["jang", "chang"],
+        '임' | '림' => &["lim", "im", "rim"],
+        '한' => &["han"],
+        '오' => &["oh", "o"],
+        '서' => &["seo", "suh", "so"],
+        '신' => &["shin", "sin"],
+        '권' => &["kwon", "gwon"],
+        '황' => &["hwang"],
+        '안' => &["ahn", "an"],
+        '송' => &["song"],
+        '류' | '유' => &["ryu", "yoo", "yu", "rhyu"],
+        '홍' => &["hong"],
+        '전' => &["jeon", "chun", "jun", "chon"],
+        '고' => &["ko", "go"],
+        '문' => &["moon", "mun"],
+        '손' => &["son", "sohn"],
+        '배' => &["bae", "pae"],
+        '백' => &["baek", "paek", "paik"],
+        '노' | '로' => &["noh", "roh", "no", "ro"],
+        _ => &[],
+    }
+}
+
 fn translit_char(c: char, out: &mut String) {
     let s = match c {
         // Greek
@@ -878,7 +913,7 @@ pub fn tokenize_normalized_in(norm: &str, hint: NameHint, d: &zh::Dict) -> Vec<T
     // split into pieces: Han runs and other words
     let mut latin_words: Vec<String> = Vec::new();
     let mut han_runs: Vec<Vec<char>> = Vec::new();
-    let mut hangul: Vec<(String, char)> = Vec::new();
+    let mut hangul: Vec<(String, char, bool)> = Vec::new();
     // order matters little for the scorer; keep Latin words in order for legal-form detection.
     for word in norm.split(' ') {
         let mut cur = String::new();
@@ -893,12 +928,13 @@ pub fn tokenize_normalized_in(norm: &str, hint: NameHint, d: &zh::Dict) -> Vec<T
                 if !han.is_empty() {
                     han_runs.push(std::mem::take(&mut han));
                 }
-                if let Some(syl) = hangul_syllable(c, cur.is_empty() && word_initial(word, c)) {
+                let initial = cur.is_empty() && word_initial(word, c);
+                if let Some(syl) = hangul_syllable(c, initial) {
                     // each Hangul syllable is its own word (김정은 → kim jong un)
                     if !cur.is_empty() {
                         latin_words.push(std::mem::take(&mut cur));
                     }
-                    hangul.push((syl, c));
+                    hangul.push((syl, c, initial));
                     continue;
                 }
                 translit_char(c, &mut cur);
@@ -912,9 +948,12 @@ pub fn tokenize_normalized_in(norm: &str, hint: NameHint, d: &zh::Dict) -> Vec<T
         }
     }
     // Hangul syllables: phonetic tokens, compared loosely with Latin spellings
-    for (syl, c) in hangul {
+    for (syl, c, initial) in hangul {
         let mut t = Token::word(syl, &c.to_string());
         t.phonetic = true;
+        if initial {
+            t.alts = korean_surname_spellings(c).iter().map(|s| s.to_string()).collect();
+        }
         out.push(t);
     }
     let total_han: usize = han_runs.iter().map(Vec::len).sum();
