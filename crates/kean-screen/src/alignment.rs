@@ -39,6 +39,9 @@ pub enum Method {
     Initial,
     /// A given name's short form (Ben ~ Benjamin).
     ShortForm,
+    /// The last word of a long name cut short, as a fixed-width field of 30–35 characters
+    /// cuts it (… Belkassem DR ~ … Belkassem DRISSI).
+    Truncated,
     /// Words written together or apart (Hua Wei ~ Huawei).
     Concatenation,
     /// An acronym and the initials of several words (PLA ~ People's Liberation Army).
@@ -361,13 +364,18 @@ pub(crate) fn multi_links<'t>(
                 }
                 let mut sim = concat_sim(parts, &t.tok);
                 let mut how = Method::Concatenation;
+                // persons: a run of initials written together (JC, J.-C.) has no vowel, unlike
+                // a two-letter name (Ri, Ko, Yu)
+                let initials_run = |k: &str| k.bytes().all(|c| !b"aeiouy".contains(&c));
+                // … beside other words (N.N. is no one's initials)
+                let named = b.iter().filter(|x| is_word(x) && !x.tok.optional).count() > 1;
                 if sim == 0.0
-                    && !person
+                    && (!person || (n <= 3 && named && initials_run(&t.tok.key)))
                     && t.tok.key.len() == n
                     && t.tok.class == TokenClass::Word
                     && acronym_of(&t.tok, parts)
                 {
-                    sim = 0.8;
+                    sim = if person { 0.7 } else { 0.8 };
                     how = Method::Acronym;
                 }
                 if sim > 0.0 {
@@ -546,7 +554,61 @@ pub(crate) fn align<'t>(
             al.n_taken += 1;
         }
     }
+    if person {
+        truncated_last_word(a, b, &mut links, al);
+    }
     al.links = links;
+}
+
+/// Names this long may have been cut by a fixed-width field (30, 35 characters).
+const CUT_NAME_LEN: usize = 30;
+
+/// A long person name's last word cut short (… Belkassem DR ~ … Belkassem DRISSI): the last
+/// words of both names, left without partner, one the beginning (two letters or more) of the
+/// other, in a name of more than [`CUT_NAME_LEN`] characters. Not for organizations, whose short
+/// words are mostly whole words another one begins with (Bank ~ Banking, Bai ~ Baikal).
+fn truncated_last_word<'t>(a: &'t [WTok], b: &'t [WTok], links: &mut Vec<Link<'t>>, al: &mut Aligned<'t>) {
+    let last = |side: &[WTok]| {
+        side.iter()
+            .rposition(|t| !t.tok.optional && !t.tok.qualifier)
+            .filter(|&k| side[k].tok.class == TokenClass::Word)
+    };
+    let (Some(i), Some(j)) = (last(a), last(b)) else {
+        return;
+    };
+    if al.used_a[i] || al.used_b[j] || i >= MAX_TOKENS || j >= MAX_TOKENS {
+        return;
+    }
+    let text_len = |side: &[WTok]| side.iter().map(|t| t.tok.src.chars().count() + 1).sum::<usize>();
+    let cut = |short: &WTok, long: &WTok, side: &[WTok]| {
+        let (ks, kl) = (short.tok.src.as_str(), long.tok.src.as_str());
+        ks.len() >= 2 && ks.len() < kl.len() && ks.is_ascii() && kl.starts_with(ks) && text_len(side) > CUT_NAME_LEN
+    };
+    if !(cut(&a[i], &b[j], a) || cut(&b[j], &a[i], b)) {
+        return;
+    }
+    let sim = 0.8;
+    let w = f64::from(a[i].w + b[j].w);
+    links.push(Link {
+        a: [i, 0, 0, 0],
+        na: 1,
+        b: [j, 0, 0, 0],
+        nb: 1,
+        sim,
+        w,
+        tie: (a[i].tok.key.as_str(), b[j].tok.key.as_str()),
+        how: Method::Truncated,
+    });
+    al.used_a[i] = true;
+    al.used_b[j] = true;
+    al.sim_a[i] = sim;
+    al.sim_b[j] = sim;
+    al.matched += sim * w;
+    al.linked += w;
+    if al.n_taken < MAX_TOKENS {
+        al.taken[al.n_taken] = (links.len() - 1) as u16;
+        al.n_taken += 1;
+    }
 }
 
 impl Aligned<'_> {

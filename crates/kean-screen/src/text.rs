@@ -112,12 +112,22 @@ fn fold_special(c: char, out: &mut String) {
 /// apostrophes dropped, dotted abbreviations joined (`p.l.c.` → `plc`), whitespace collapsed.
 ///
 /// Idempotent: `normalize(&normalize(s)) == normalize(s)`.
+/// Compatibility decomposition without combining marks, recomposed; the kana voicing marks stay
+/// (バ is not ハ).
+fn strip_marks(s: &str) -> String {
+    s.nfkd()
+        .filter(|c| !is_combining_mark(*c) || matches!(c, '\u{3099}' | '\u{309A}'))
+        .nfc()
+        .collect()
+}
+
 pub fn normalize(s: &str) -> String {
     // 1. compatibility decomposition, drop combining marks, recompose (keeps Hangul intact).
     let stripped: String = if s.is_ascii() {
         s.to_string()
     } else {
-        s.nfkd().filter(|c| !is_combining_mark(*c)).nfc().collect()
+        // the kana voicing marks stay (バ is not ハ): recomposed below, romanised with the kana
+        strip_marks(s)
     };
     // 2. case folding, special letters, T→S, punctuation.
     let mut folded = String::with_capacity(stripped.len());
@@ -170,7 +180,7 @@ pub fn normalize(s: &str) -> String {
     if out.is_ascii() {
         return out;
     }
-    let again: String = out.nfkd().filter(|c| !is_combining_mark(*c)).nfc().collect();
+    let again = strip_marks(&out);
     if again == out { out } else { normalize(&again) }
 }
 
@@ -248,7 +258,52 @@ fn korean_surname_spellings(c: char) -> &'static [&'static str] {
     }
 }
 
+/// Katakana, the script of foreign names in Japanese (バラク・オバマ → baraku obama), in Hepburn:
+/// a small ャ/ュ/ョ joins the syllable before it (キャ kya, シャ sha), a small vowel replaces its
+/// vowel (ファ fa, ティ ti); the long-vowel mark and the small ッ are dropped.
+fn katakana(c: char, out: &mut String) -> bool {
+    const ROW: [&str; 84] = [
+        "a", "a", "i", "i", "u", "u", "e", "e", "o", "o", // ァ ア ィ イ ゥ ウ ェ エ ォ オ
+        "ka", "ga", "ki", "gi", "ku", "gu", "ke", "ge", "ko", "go", // カ … ゴ
+        "sa", "za", "shi", "ji", "su", "zu", "se", "ze", "so", "zo", // サ … ゾ
+        "ta", "da", "chi", "ji", "", "tsu", "zu", "te", "de", "to", "do", // タ … ド (ッ at 34)
+        "na", "ni", "nu", "ne", "no", // ナ … ノ
+        "ha", "ba", "pa", "hi", "bi", "pi", "fu", "bu", "pu", "he", "be", "pe", "ho", "bo", "po", // ハ … ポ
+        "ma", "mi", "mu", "me", "mo", // マ … モ
+        "ya", "ya", "yu", "yu", "yo", "yo", // ャ ヤ ュ ユ ョ ヨ
+        "ra", "ri", "ru", "re", "ro", // ラ … ロ
+        "wa", "wa", "i", "e", "o", "n", "vu", // ヮ ワ ヰ ヱ ヲ ン ヴ
+    ];
+    let cp = c as u32;
+    if c == 'ー' {
+        return true;
+    }
+    if !(0x30A1..=0x30F4).contains(&cp) {
+        return false;
+    }
+    let i = (cp - 0x30A1) as usize;
+    let syl = ROW[i];
+    let small_vowel = matches!(i, 0 | 2 | 4 | 6 | 8);
+    let small_y = matches!(i, 66 | 68 | 70);
+    if small_y && out.ends_with('i') {
+        out.pop();
+        if !(out.ends_with("sh") || out.ends_with("ch") || out.ends_with('j')) {
+            out.push('y');
+        }
+        out.push_str(&syl[1..]);
+    } else if small_vowel && out.ends_with(['a', 'i', 'u', 'e', 'o']) && out.len() > 1 {
+        out.pop();
+        out.push_str(syl);
+    } else {
+        out.push_str(syl);
+    }
+    true
+}
+
 fn translit_char(c: char, out: &mut String) {
+    if katakana(c, out) {
+        return;
+    }
     let s = match c {
         // Greek
         'α' => "a",
@@ -1071,7 +1126,7 @@ pub fn tokenize_normalized_in(norm: &str, hint: NameHint, d: &zh::Dict) -> Vec<T
             segment_org(run, &mut out, d);
         }
     }
-    latin_tokens(&latin_words, !han_runs.is_empty(), &mut out, d);
+    latin_tokens(&latin_words, !han_runs.is_empty(), hint == NameHint::Person, &mut out, d);
     out
 }
 
@@ -1107,7 +1162,7 @@ fn han_digits(norm: &str) -> String {
     out
 }
 
-fn latin_tokens(words: &[String], has_han: bool, out: &mut Vec<Token>, d: &zh::Dict) {
+fn latin_tokens(words: &[String], has_han: bool, person: bool, out: &mut Vec<Token>, d: &zh::Dict) {
     let places = &d.places;
     let mut i = 0;
     let n = words.len();
@@ -1202,6 +1257,15 @@ fn latin_tokens(words: &[String], has_han: bool, out: &mut Vec<Token>, d: &zh::D
                     t.alts.push(v);
                 }
             }
+            // a person's familiar given name is also its full form (Ted → Theodore, Edward)
+            if person {
+                for full in familiar_forms(w) {
+                    let k = canon_word(full);
+                    if k != t.key && !t.alts.contains(&k) {
+                        t.alts.push(k);
+                    }
+                }
+            }
         }
         out.push(t);
         i += 1;
@@ -1258,6 +1322,48 @@ fn is_patronymic(w: &str) -> bool {
         && ["ovich", "evich", "ovych", "evych", "ovna", "evna", "ivna", "ievich", "ovitch", "evitch"]
             .iter()
             .any(|s| w.ends_with(s))
+}
+
+/// The full given names a familiar form stands for (English and Russian hypocoristics that
+/// share no beginning with the full name, or too little for a short form: Bill → William, Ted →
+/// Theodore or Edward, Sasha → Alexander). Short forms that begin the full name (Ben ~ Benjamin)
+/// need no entry: the alignment finds them.
+fn familiar_forms(w: &str) -> &'static [&'static str] {
+    match w {
+        "bill" | "billy" | "willy" => &["william"],
+        "bob" | "bobby" | "robbie" | "bert" => &["robert"],
+        "dick" | "rick" | "ricky" | "rich" => &["richard"],
+        "ted" | "teddy" => &["theodore", "edward"],
+        "ned" | "eddie" => &["edward"],
+        "jim" | "jimmy" => &["james"],
+        "mike" | "mick" | "mickey" => &["michael"],
+        "tommy" => &["thomas"],
+        "tony" => &["anthony", "antonio"],
+        "joe" | "joey" => &["joseph"],
+        "jack" | "johnny" => &["john"],
+        "chuck" | "charlie" => &["charles"],
+        "hank" => &["henry"],
+        "harry" => &["henry", "harold"],
+        "peggy" | "maggie" | "meg" => &["margaret"],
+        "kate" | "katie" | "kathy" | "cathy" => &["katherine", "catherine", "kathleen"],
+        "liz" | "lizzie" | "beth" | "betty" | "betsy" => &["elizabeth"],
+        "sue" | "susie" => &["susan"],
+        "jenny" => &["jennifer"],
+        "sasha" => &["alexander", "aleksandr", "alexandra"],
+        "volodya" => &["vladimir"],
+        "misha" => &["mikhail"],
+        "dima" => &["dmitry", "dmitri"],
+        "kolya" => &["nikolai", "nikolay"],
+        "vanya" => &["ivan"],
+        "pasha" => &["pavel"],
+        "seryozha" => &["sergey", "sergei"],
+        "lyosha" | "alyosha" => &["aleksey", "alexei"],
+        "zhenya" => &["yevgeny", "evgeny"],
+        "pepe" => &["jose"],
+        "paco" | "pancho" => &["francisco"],
+        "nacho" => &["ignacio"],
+        _ => &[],
+    }
 }
 
 /// `14th` → `14`.
