@@ -169,6 +169,11 @@ pub(crate) fn token_match<'a>(a: &'a WTok, b: &'a WTok, person: bool) -> (f64, M
         return (0.0, Method::Exact);
     }
     let (ka, kb) = (ta.key.as_str(), tb.key.as_str());
+    // a letter doubled or not (Jong-uun ~ Jong-un, Barackk ~ Barack): the same letters, and the
+    // same word once runs of one letter are written once
+    if a.mask == b.mask && ka.len() != kb.len() && !ta.phonetic && !tb.phonetic && same_squeezed(ka, kb) {
+        return (0.9, Method::EditDistance);
+    }
     let clen = |s: &str| {
         if s.is_ascii() { s.len() } else { s.chars().count() }
     };
@@ -272,6 +277,19 @@ pub(crate) fn token_match<'a>(a: &'a WTok, b: &'a WTok, person: bool) -> (f64, M
         }
     }
     (sim, how)
+}
+
+/// The same word once each run of one letter is written once (`joonng` ~ `jong`)?
+fn same_squeezed(a: &str, b: &str) -> bool {
+    fn squeeze(s: &str) -> impl Iterator<Item = char> + '_ {
+        let mut prev = None;
+        s.chars().filter(move |&c| {
+            let keep = prev != Some(c);
+            prev = Some(c);
+            keep
+        })
+    }
+    squeeze(a).eq(squeeze(b))
 }
 
 /// Were tokens `i` (of a) and `j` (of b) linked to each other by the greedy alignment?
