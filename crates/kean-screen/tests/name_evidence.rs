@@ -186,3 +186,58 @@ fn armenian_georgian_and_devanagari_are_romanised() {
     assert!(person(&idx, "सुरेश रेड्डी", "सुरेश रेद्दी") >= DEFAULT_THRESHOLD);
     assert!(person(&idx, "ირაკლი კობახიძე", "Nikol Pashinyan") < DEFAULT_THRESHOLD);
 }
+
+#[test]
+fn katakana_is_romanised_with_its_voicing() {
+    let idx = index();
+    // a name of open syllables survives the vowels Japanese adds
+    assert!(person(&idx, "カマラ・ハリス", "Kamala Harris") >= DEFAULT_THRESHOLD);
+    assert!(person(&idx, "バラク・オバマ", "Barack Obama") >= DEFAULT_THRESHOLD);
+    // the voicing mark is kept: バ is ba, not ha
+    let e = idx.explain_names("バラク・オバマ", "Barack Obama", EntityType::Person);
+    assert_eq!(e.query_form, "baraku obama");
+    assert!(person(&idx, "カマラ・ハリス", "Barack Obama") < DEFAULT_THRESHOLD);
+}
+
+#[test]
+fn initials_written_together_stand_for_the_given_names() {
+    let idx = index();
+    assert!(person(&idx, "JP Kowalczykowski", "Jean-Pierre Kowalczykowski") >= DEFAULT_THRESHOLD);
+    assert!(person(&idx, "J.P. Kowalczykowski", "Jean-Pierre Kowalczykowski") >= DEFAULT_THRESHOLD);
+    // a two-letter name is not a run of initials, and initials alone are no one's name
+    assert!(person(&idx, "Ri Kowalczykowski", "Robert Ivan Kowalczykowski") < DEFAULT_THRESHOLD);
+    assert!(person(&idx, "N.N.", "Nikolai Nikolaev") < DEFAULT_THRESHOLD);
+}
+
+#[test]
+fn a_long_person_name_cut_by_its_field_still_matches() {
+    let idx = index();
+    // 35 characters, the last word cut
+    let cut = "ABDELHAMID BEN MOHAMED BEN SALEM KH";
+    assert_eq!(cut.chars().count(), 35);
+    let full = "Abdelhamid Ben Mohamed Ben Salem KHALFAOUI";
+    assert!(person(&idx, cut, full) >= DEFAULT_THRESHOLD);
+    let e = idx.explain_names(cut, full, EntityType::Person);
+    assert!(e.agreed.iter().any(|m| m.method == kean_screen::Method::Truncated), "{}", e.summary());
+    // a short name's last word is not taken as cut
+    assert!(person(&idx, "Salem Kh", "Salem Khalfaoui") < DEFAULT_THRESHOLD);
+}
+
+#[test]
+fn familiar_given_names_reach_their_full_forms() {
+    let idx = index();
+    assert!(person(&idx, "Ted Kowalczykowski", "Theodore Kowalczykowski") >= DEFAULT_THRESHOLD);
+    assert!(person(&idx, "Bill Whitman", "William Whitman") >= DEFAULT_THRESHOLD);
+    assert!(person(&idx, "Sasha Ivanov", "Aleksandr Ivanov") >= DEFAULT_THRESHOLD);
+    // not any other name
+    assert!(person(&idx, "Ted Kowalczykowski", "Robert Kowalczykowski") < DEFAULT_THRESHOLD);
+}
+
+#[test]
+fn a_doubled_letter_is_a_close_spelling() {
+    let idx = index();
+    assert!(person(&idx, "Kim Jong-uun", "Kim Jong-un") >= DEFAULT_THRESHOLD);
+    assert!(person(&idx, "Barackk Whitmann", "Barack Whitman") >= DEFAULT_THRESHOLD);
+    // other letters are not
+    assert!(person(&idx, "Kim Jong-an", "Kim Jong-un") < DEFAULT_THRESHOLD);
+}
