@@ -356,8 +356,8 @@ pub(crate) fn compare_tokens(
     // name parts (MOHAMED vs AHMED, the father's name) disagree however common each is: a
     // conflict weighs at least as much as the average name part that agreed
     let conflict_w = if person && conflict > 0.0 {
-        let agreed_parts = used_a.iter().take(a.len()).filter(|&&u| u).count()
-            + used_b.iter().take(b.len()).filter(|&&u| u).count();
+        let agreed_parts =
+            used_a.iter().take(a.len()).filter(|&&u| u).count() + used_b.iter().take(b.len()).filter(|&&u| u).count();
         let mean = linked / agreed_parts.max(1) as f64;
         conflict.max(parts_left[0].min(parts_left[1]) as f64 * mean)
     } else {

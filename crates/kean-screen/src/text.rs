@@ -1126,7 +1126,13 @@ pub fn tokenize_normalized_in(norm: &str, hint: NameHint, d: &zh::Dict) -> Vec<T
             segment_org(run, &mut out, d);
         }
     }
-    latin_tokens(&latin_words, !han_runs.is_empty(), hint == NameHint::Person, &mut out, d);
+    latin_tokens(
+        &latin_words,
+        !han_runs.is_empty(),
+        hint == NameHint::Person,
+        &mut out,
+        d,
+    );
     out
 }
 
@@ -1319,9 +1325,11 @@ fn roman(w: &str) -> Option<String> {
 fn is_patronymic(w: &str) -> bool {
     // -ovitch/-evitch: the French transliteration (Borisovitch)
     w.len() >= 7
-        && ["ovich", "evich", "ovych", "evych", "ovna", "evna", "ivna", "ievich", "ovitch", "evitch"]
-            .iter()
-            .any(|s| w.ends_with(s))
+        && [
+            "ovich", "evich", "ovych", "evych", "ovna", "evna", "ivna", "ievich", "ovitch", "evitch",
+        ]
+        .iter()
+        .any(|s| w.ends_with(s))
 }
 
 /// The full given names a familiar form stands for (English and Russian hypocoristics that

@@ -4,10 +4,10 @@
 //! nomenklatura bench's classes of errors).
 #![allow(clippy::unwrap_used, clippy::expect_used)] // tests may panic
 
+use kean_screen::NameFactor;
 use kean_screen::index::{DEFAULT_THRESHOLD, Index};
 use kean_screen::model::EntityType;
 use kean_screen::parse::detect_and_parse;
-use kean_screen::NameFactor;
 
 /// A local list whose common Arabic name parts (MOHAMED, ABDUL, AHMED …) recur, so that their
 /// weights are low as on the real lists.
@@ -30,7 +30,10 @@ fn index() -> Index {
 
 fn person(idx: &Index, a: &str, b: &str) -> f64 {
     let s = idx.compare_names(a, b, EntityType::Person);
-    assert!((s - idx.compare_names(b, a, EntityType::Person)).abs() < 1e-9, "{a} | {b}: not symmetric");
+    assert!(
+        (s - idx.compare_names(b, a, EntityType::Person)).abs() < 1e-9,
+        "{a} | {b}: not symmetric"
+    );
     s
 }
 
@@ -128,15 +131,25 @@ fn a_series_number_only_one_organization_has_is_another_member() {
     let idx = index();
     assert!(org(&idx, "Vostok Capital Fund II LP", "Vostok Capital Fund LP") < DEFAULT_THRESHOLD);
     assert!(
-        factors(&idx, "Vostok Capital Fund II LP", "Vostok Capital Fund LP", EntityType::Organization)
-            .iter()
-            .any(|f| matches!(f, NameFactor::NumberOnlyOneSide { .. }))
+        factors(
+            &idx,
+            "Vostok Capital Fund II LP",
+            "Vostok Capital Fund LP",
+            EntityType::Organization
+        )
+        .iter()
+        .any(|f| matches!(f, NameFactor::NumberOnlyOneSide { .. }))
     );
     // IV vs V: both carry a number (V is read as an initial by the tokenizer): not one-sided
     assert!(
-        !factors(&idx, "Vostok Capital Fund IV LP", "Vostok Capital Fund V LP", EntityType::Organization)
-            .iter()
-            .any(|f| matches!(f, NameFactor::NumberOnlyOneSide { .. }))
+        !factors(
+            &idx,
+            "Vostok Capital Fund IV LP",
+            "Vostok Capital Fund V LP",
+            EntityType::Organization
+        )
+        .iter()
+        .any(|f| matches!(f, NameFactor::NumberOnlyOneSide { .. }))
     );
 }
 
@@ -218,7 +231,11 @@ fn a_long_person_name_cut_by_its_field_still_matches() {
     let full = "Abdelhamid Ben Mohamed Ben Salem KHALFAOUI";
     assert!(person(&idx, cut, full) >= DEFAULT_THRESHOLD);
     let e = idx.explain_names(cut, full, EntityType::Person);
-    assert!(e.agreed.iter().any(|m| m.method == kean_screen::Method::Truncated), "{}", e.summary());
+    assert!(
+        e.agreed.iter().any(|m| m.method == kean_screen::Method::Truncated),
+        "{}",
+        e.summary()
+    );
     // a short name's last word is not taken as cut
     assert!(person(&idx, "Salem Kh", "Salem Khalfaoui") < DEFAULT_THRESHOLD);
 }
