@@ -226,18 +226,9 @@ pub(crate) fn token_match<'a>(a: &'a WTok, b: &'a WTok, person: bool) -> (f64, M
     let mut r = ratio(ka, kb);
     // a typo of a word the synonyms replaced (Mohamemd ~ Mohammed → muhammad): the spellings
     // as written are compared too
-    if !phon && r < 0.75 && (ta.src != ka || tb.src != kb) {
-        let plain = |t: &'a Token| -> &'a str {
-            if t.src.is_ascii() && !t.src.contains(' ') && t.src.bytes().all(|b| !b.is_ascii_uppercase()) {
-                &t.src
-            } else {
-                &t.key
-            }
-        };
-        let (pa, pb) = (plain(ta), plain(tb));
-        if (pa, pb) != (ka, kb) {
-            r = r.max(ratio(pa, pb));
-        }
+    if !phon && (0.5..0.75).contains(&r) && (respelt(ta) || respelt(tb)) {
+        let plain = |t: &'a Token| -> &'a str { if respelt(t) { &t.src } else { &t.key } };
+        r = r.max(ratio(plain(ta), plain(tb)));
     }
     if la.min(lb) >= 3 {
         if r >= 0.75 && (!phon || r >= 0.9) {
@@ -277,6 +268,13 @@ pub(crate) fn token_match<'a>(a: &'a WTok, b: &'a WTok, person: bool) -> (f64, M
         }
     }
     (sim, how)
+}
+
+/// A Latin word whose key is not the word as written: a synonym's spelling (mohammed →
+/// muhammad) or a stem (siemens → siemen).
+fn respelt(t: &Token) -> bool {
+    let (src, key) = (t.src.as_str(), t.key.as_str());
+    src.len() > 2 && src != key && src.is_ascii() && !src.contains(' ')
 }
 
 /// The same word once each run of one letter is written once (`joonng` ~ `jong`)?
@@ -370,6 +368,7 @@ pub(crate) fn multi_links<'t>(
     person: bool,
     links: &mut Vec<Link<'t>>,
 ) {
+    let named_b = person && b.iter().filter(|x| is_word(x) && !x.tok.optional).count() > 1;
     for i in 0..a.len() {
         for n in 2..=4usize {
             if i + n > a.len() || !a[i..i + n].iter().all(is_word) || exact_a[i + n - 1] || exact_a[i] {
@@ -383,13 +382,11 @@ pub(crate) fn multi_links<'t>(
                 let mut sim = concat_sim(parts, &t.tok);
                 let mut how = Method::Concatenation;
                 // persons: a run of initials written together (JC, J.-C.) has no vowel, unlike
-                // a two-letter name (Ri, Ko, Yu)
+                // a two-letter name (Ri, Ko, Yu), beside other words (N.N. is no one's initials)
                 let initials_run = |k: &str| k.bytes().all(|c| !b"aeiouy".contains(&c));
-                // … beside other words (N.N. is no one's initials)
-                let named = b.iter().filter(|x| is_word(x) && !x.tok.optional).count() > 1;
                 if sim == 0.0
-                    && (!person || (n <= 3 && named && initials_run(&t.tok.key)))
                     && t.tok.key.len() == n
+                    && (!person || (n <= 3 && initials_run(&t.tok.key) && named_b))
                     && t.tok.class == TokenClass::Word
                     && acronym_of(&t.tok, parts)
                 {

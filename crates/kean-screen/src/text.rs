@@ -540,7 +540,14 @@ fn legal_phrase_at(pat: &[&str], words: &[String]) -> bool {
         if *p == w {
             continue;
         }
-        if typo || p.len() < 5 || w.len() + 1 < p.len() || crate::distance::ratio(p, w) < 0.8 {
+        // cheap tests first: this runs for every word of every name against every form
+        if typo
+            || p.len() < 5
+            || w.len() + 1 < p.len()
+            || w.len() > p.len() + 1
+            || p.as_bytes()[0] != w.as_bytes().first().copied().unwrap_or(0)
+            || crate::distance::ratio(p, w) < 0.8
+        {
             return false;
         }
         typo = true;
