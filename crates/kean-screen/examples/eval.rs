@@ -139,13 +139,18 @@ fn nomenklatura(idx: &Index, dir: &Path, verbose: bool) {
     if verbose {
         for (s, truth, row) in &scored {
             if (*s >= DEFAULT_THRESHOLD) != *truth {
+                let e = idx.explain_names(&row.1, &row.2, schema_type(&row.0));
                 println!(
-                    "  {} {:.3} [{}] {} | {}",
+                    "  {} {:.3} [{}] {} | {}\n      {} (weights {:.1}/{:.1}, factors {:?})",
                     if *truth { "FN" } else { "FP" },
                     s,
                     row.0,
                     row.1,
-                    row.2
+                    row.2,
+                    e.summary(),
+                    e.components.matched_weight,
+                    e.components.total_weight,
+                    e.components.factors.iter().map(|f| f.factor()).collect::<Vec<_>>()
                 );
             }
         }
@@ -153,7 +158,7 @@ fn nomenklatura(idx: &Index, dir: &Path, verbose: bool) {
 }
 
 /// moov-io/watchman's cross-script pairs (Arabic, Cyrillic, Chinese, Hangul, Japanese → Latin).
-fn watchman(idx: &Index, dir: &Path) {
+fn watchman(idx: &Index, dir: &Path, verbose: bool) {
     let text = std::fs::read_to_string(dir.join("eval/watchman_cross_script_pairs.csv")).unwrap_or_default();
     let mut by_script: Vec<(String, usize, usize)> = Vec::new();
     let mut script = String::from("?");
@@ -168,7 +173,12 @@ fn watchman(idx: &Index, dir: &Path) {
         if f.len() < 2 || line.starts_with('#') {
             continue;
         }
-        let ok = idx.compare_names(f[0], f[1], EntityType::Person) >= DEFAULT_THRESHOLD;
+        let score = idx.compare_names(f[0], f[1], EntityType::Person);
+        let ok = score >= DEFAULT_THRESHOLD;
+        if verbose && !ok {
+            let e = idx.explain_names(f[0], f[1], EntityType::Person);
+            println!("  WATCHMAN MISS {} | {} {score:.3} || {}", f[0], f[1], e.summary());
+        }
         match by_script.iter_mut().find(|e| e.0 == script) {
             Some(e) => {
                 e.1 += usize::from(ok);
@@ -186,7 +196,7 @@ fn watchman(idx: &Index, dir: &Path) {
 
 /// yente's fixtures: UN-listed persons as listed and "treated" (typos, reordering) → recall
 /// against the UN entry; synthetic unlisted persons → rate of any match.
-fn yente(idx: &Index, dir: &Path) {
+fn yente(idx: &Index, dir: &Path, verbose: bool) {
     let fx = dir.join("eval/yente_candidate_fixtures");
     let read = |f: &str| -> Vec<String> {
         csv::Reader::from_path(fx.join(f))
@@ -219,11 +229,15 @@ fn yente(idx: &Index, dir: &Path) {
         };
         total += 1;
         for (k, q) in [u, t].into_iter().enumerate() {
-            found[k] += usize::from(
-                idx.screen(&person(q), DEFAULT_THRESHOLD)
-                    .iter()
-                    .any(|h| h.entry_id == target.entry_id),
-            );
+            let hit = idx
+                .screen(&person(q), DEFAULT_THRESHOLD)
+                .iter()
+                .any(|h| h.entry_id == target.entry_id);
+            found[k] += usize::from(hit);
+            if verbose && !hit {
+                let e = idx.explain_names(q, &target.matched_name, EntityType::Person);
+                println!("  YENTE MISS {q} -> {} || {}", target.matched_name, e.summary());
+            }
         }
     }
     let fp = negatives
@@ -1021,8 +1035,8 @@ fn main() {
     );
     if !flag("--skip-eval") {
         nomenklatura(&idx, &dir, verbose);
-        watchman(&idx, &dir);
-        yente(&idx, &dir);
+        watchman(&idx, &dir, verbose);
+        yente(&idx, &dir, verbose);
         let cases = build_cases(&lists);
         run_cases(&idx, &cases, verbose);
         institutions(&idx, verbose);

@@ -39,6 +39,9 @@ pub enum Method {
     Initial,
     /// A given name's short form (Ben ~ Benjamin).
     ShortForm,
+    /// The last word of a long name cut short, as a fixed-width field of 30–35 characters
+    /// cuts it (… Belkassem DR ~ … Belkassem DRISSI).
+    Truncated,
     /// Words written together or apart (Hua Wei ~ Huawei).
     Concatenation,
     /// An acronym and the initials of several words (PLA ~ People's Liberation Army).
@@ -148,7 +151,7 @@ pub(crate) fn token_sim(a: &WTok, b: &WTok, person: bool) -> f64 {
 
 /// Similarity of two tokens in [0, 1] and how they were found alike (the method is only
 /// meaningful when the similarity is above 0).
-pub(crate) fn token_match(a: &WTok, b: &WTok, person: bool) -> (f64, Method) {
+pub(crate) fn token_match<'a>(a: &'a WTok, b: &'a WTok, person: bool) -> (f64, Method) {
     let (ta, tb) = (&a.tok, &b.tok);
     // two pinyin keys from Chinese characters: the same sound written with other characters
     // (高石 vs 高市) is likely another name
@@ -166,6 +169,11 @@ pub(crate) fn token_match(a: &WTok, b: &WTok, person: bool) -> (f64, Method) {
         return (0.0, Method::Exact);
     }
     let (ka, kb) = (ta.key.as_str(), tb.key.as_str());
+    // a letter doubled or not (Jong-uun ~ Jong-un, Barackk ~ Barack): the same letters, and the
+    // same word once runs of one letter are written once
+    if a.mask == b.mask && ka.len() != kb.len() && !ta.phonetic && !tb.phonetic && same_squeezed(ka, kb) {
+        return (0.9, Method::EditDistance);
+    }
     let clen = |s: &str| {
         if s.is_ascii() { s.len() } else { s.chars().count() }
     };
@@ -215,16 +223,32 @@ pub(crate) fn token_match(a: &WTok, b: &WTok, person: bool) -> (f64, Method) {
     if !prefix_possible && (min_edits as f64) > (1.0 - r_floor) * la.max(lb) as f64 {
         return (0.0, Method::EditDistance);
     }
-    let r = ratio(ka, kb);
+    let mut r = ratio(ka, kb);
+    // a typo of a word the synonyms replaced (Mohamemd ~ Mohammed → muhammad): the spellings
+    // as written are compared too
+    if !phon && (0.5..0.75).contains(&r) && (respelt(ta) || respelt(tb)) {
+        let plain = |t: &'a Token| -> &'a str { if respelt(t) { &t.src } else { &t.key } };
+        r = r.max(ratio(plain(ta), plain(tb)));
+    }
     if la.min(lb) >= 3 {
         if r >= 0.75 && (!phon || r >= 0.9) {
             sim = r;
-        } else if r >= 0.66 && la.min(lb) >= 5 && !phon {
+        } else if r >= 0.66 && !phon {
+            // one letter in three (Tom ~ Tim, CVC ~ CVS) or two in six (Rost ~ Troost): a weak
+            // partner, not a conflict
             sim = r * 0.75;
         }
     }
-    // given-name short forms: Ben ~ Benjamin
-    if person && !phon && la.min(lb) >= 3 && la != lb && (ka.starts_with(kb) || kb.starts_with(ka)) && 0.7 > sim {
+    // given-name short forms: Ben ~ Benjamin; never a given name for a patronymic (Oleksandr is
+    // not Oleksandrovych, the son of an Oleksandr)
+    if person
+        && !phon
+        && la.min(lb) >= 3
+        && la != lb
+        && ta.qualifier == tb.qualifier
+        && (ka.starts_with(kb) || kb.starts_with(ka))
+        && 0.7 > sim
+    {
         (sim, how) = (0.7, Method::ShortForm);
     }
     let min_skel = if cross { 2 } else { 3 };
@@ -244,6 +268,26 @@ pub(crate) fn token_match(a: &WTok, b: &WTok, person: bool) -> (f64, Method) {
         }
     }
     (sim, how)
+}
+
+/// A Latin word whose key is not the word as written: a synonym's spelling (mohammed →
+/// muhammad) or a stem (siemens → siemen).
+fn respelt(t: &Token) -> bool {
+    let (src, key) = (t.src.as_str(), t.key.as_str());
+    src.len() > 2 && src != key && src.is_ascii() && !src.contains(' ')
+}
+
+/// The same word once each run of one letter is written once (`joonng` ~ `jong`)?
+fn same_squeezed(a: &str, b: &str) -> bool {
+    fn squeeze(s: &str) -> impl Iterator<Item = char> + '_ {
+        let mut prev = None;
+        s.chars().filter(move |&c| {
+            let keep = prev != Some(c);
+            prev = Some(c);
+            keep
+        })
+    }
+    squeeze(a).eq(squeeze(b))
 }
 
 /// Were tokens `i` (of a) and `j` (of b) linked to each other by the greedy alignment?
@@ -324,6 +368,7 @@ pub(crate) fn multi_links<'t>(
     person: bool,
     links: &mut Vec<Link<'t>>,
 ) {
+    let named_b = person && b.iter().filter(|x| is_word(x) && !x.tok.optional).count() > 1;
     for i in 0..a.len() {
         for n in 2..=4usize {
             if i + n > a.len() || !a[i..i + n].iter().all(is_word) || exact_a[i + n - 1] || exact_a[i] {
@@ -336,13 +381,16 @@ pub(crate) fn multi_links<'t>(
                 }
                 let mut sim = concat_sim(parts, &t.tok);
                 let mut how = Method::Concatenation;
+                // persons: a run of initials written together (JC, J.-C.) has no vowel, unlike
+                // a two-letter name (Ri, Ko, Yu), beside other words (N.N. is no one's initials)
+                let initials_run = |k: &str| k.bytes().all(|c| !b"aeiouy".contains(&c));
                 if sim == 0.0
-                    && !person
                     && t.tok.key.len() == n
+                    && (!person || (n <= 3 && initials_run(&t.tok.key) && named_b))
                     && t.tok.class == TokenClass::Word
                     && acronym_of(&t.tok, parts)
                 {
-                    sim = 0.8;
+                    sim = if person { 0.7 } else { 0.8 };
                     how = Method::Acronym;
                 }
                 if sim > 0.0 {
@@ -521,7 +569,61 @@ pub(crate) fn align<'t>(
             al.n_taken += 1;
         }
     }
+    if person {
+        truncated_last_word(a, b, &mut links, al);
+    }
     al.links = links;
+}
+
+/// Names this long may have been cut by a fixed-width field (30, 35 characters).
+const CUT_NAME_LEN: usize = 30;
+
+/// A long person name's last word cut short (… Belkassem DR ~ … Belkassem DRISSI): the last
+/// words of both names, left without partner, one the beginning (two letters or more) of the
+/// other, in a name of more than [`CUT_NAME_LEN`] characters. Not for organizations, whose short
+/// words are mostly whole words another one begins with (Bank ~ Banking, Bai ~ Baikal).
+fn truncated_last_word<'t>(a: &'t [WTok], b: &'t [WTok], links: &mut Vec<Link<'t>>, al: &mut Aligned<'t>) {
+    let last = |side: &[WTok]| {
+        side.iter()
+            .rposition(|t| !t.tok.optional && !t.tok.qualifier)
+            .filter(|&k| side[k].tok.class == TokenClass::Word)
+    };
+    let (Some(i), Some(j)) = (last(a), last(b)) else {
+        return;
+    };
+    if al.used_a[i] || al.used_b[j] || i >= MAX_TOKENS || j >= MAX_TOKENS {
+        return;
+    }
+    let text_len = |side: &[WTok]| side.iter().map(|t| t.tok.src.chars().count() + 1).sum::<usize>();
+    let cut = |short: &WTok, long: &WTok, side: &[WTok]| {
+        let (ks, kl) = (short.tok.src.as_str(), long.tok.src.as_str());
+        ks.len() >= 2 && ks.len() < kl.len() && ks.is_ascii() && kl.starts_with(ks) && text_len(side) > CUT_NAME_LEN
+    };
+    if !(cut(&a[i], &b[j], a) || cut(&b[j], &a[i], b)) {
+        return;
+    }
+    let sim = 0.8;
+    let w = f64::from(a[i].w + b[j].w);
+    links.push(Link {
+        a: [i, 0, 0, 0],
+        na: 1,
+        b: [j, 0, 0, 0],
+        nb: 1,
+        sim,
+        w,
+        tie: (a[i].tok.key.as_str(), b[j].tok.key.as_str()),
+        how: Method::Truncated,
+    });
+    al.used_a[i] = true;
+    al.used_b[j] = true;
+    al.sim_a[i] = sim;
+    al.sim_b[j] = sim;
+    al.matched += sim * w;
+    al.linked += w;
+    if al.n_taken < MAX_TOKENS {
+        al.taken[al.n_taken] = (links.len() - 1) as u16;
+        al.n_taken += 1;
+    }
 }
 
 impl Aligned<'_> {

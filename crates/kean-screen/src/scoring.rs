@@ -29,6 +29,15 @@ pub(crate) const PLACE_EXTRA: f64 = 0.5;
 pub(crate) const LEGAL_DIFFER: f64 = 0.92;
 /// Persons: factor when the names after BIN/IBN differ.
 pub(crate) const PATRONYM_DIFFER: f64 = 0.75;
+/// Persons: factor when one name's given name is the other's patronymic and back (Salman bin
+/// Muhammad vs Muhammad bin Salman: a son and his father).
+pub(crate) const PATRONYM_REVERSED: f64 = 0.5;
+/// Persons: factor when an initial has no partner while the other name has a name part of
+/// another letter left over (William G. Frost vs William W. Frost).
+pub(crate) const INITIAL_DIFFERS: f64 = 0.7;
+/// Organizations: factor when only one name carries a number (Bowne Global Solutions II vs
+/// Bowne Global Solutions; a group's 14th institute vs the group): another member of the family.
+pub(crate) const NUMBER_ONE_SIDED: f64 = 0.75;
 /// Factor applied when a Chinese person's surname has no partner.
 pub(crate) const SURNAME_MISMATCH: f64 = 0.7;
 /// Similarity at which a surname counts as agreeing (same key or a listed romanization).
@@ -66,6 +75,13 @@ pub enum NameFactor {
     LegalFormDiffers { factor: f64 },
     /// Persons: the names after BIN/IBN differ.
     PatronymDiffers { factor: f64 },
+    /// Persons: the names after BIN/IBN are each other's given names (father and son).
+    PatronymReversed { factor: f64 },
+    /// Persons: an initial without partner where the other name has a name part of another
+    /// letter left (William G. vs William W.).
+    InitialDiffers { factor: f64 },
+    /// Organizations: only one name carries a number (a fund's series, an institute's number).
+    NumberOnlyOneSide { factor: f64 },
 }
 
 impl NameFactor {
@@ -77,7 +93,10 @@ impl NameFactor {
             | NameFactor::SurnameMismatch { factor }
             | NameFactor::ExtraWords { factor, .. }
             | NameFactor::LegalFormDiffers { factor }
-            | NameFactor::PatronymDiffers { factor } => factor,
+            | NameFactor::PatronymDiffers { factor }
+            | NameFactor::PatronymReversed { factor }
+            | NameFactor::InitialDiffers { factor }
+            | NameFactor::NumberOnlyOneSide { factor } => factor,
         }
     }
 }
@@ -289,6 +308,8 @@ pub(crate) fn compare_tokens(
     let mut a_only = Vec::new();
     let mut b_only = Vec::new();
     let mut unmatched = [0.0f64; 2];
+    // full name parts without partner, per side (a person's conflicts)
+    let mut parts_left = [0usize; 2];
     let mut extra_count = 0.0f64;
     // a place or a qualifier only one name has is weak evidence; different places or
     // qualifiers on both sides (Bank of China (Hong Kong) vs (Australia)) are a conflict
@@ -320,6 +341,7 @@ pub(crate) fn compare_tokens(
             } else {
                 unmatched[k] += f64::from(t.w);
                 extra_count += 1.0;
+                parts_left[k] += 1;
             }
             if explain && !only.contains(&t.tok.src) {
                 only.push(t.tok.src.clone());
@@ -330,7 +352,19 @@ pub(crate) fn compare_tokens(
     // a token only one name has (a dropped middle name)
     let conflict = unmatched[0].min(unmatched[1]);
     let omit = if person { PERSON_OMISSION } else { 1.0 };
-    let mut total = linked + (unmatched[0] + unmatched[1] - 2.0 * conflict) * omit + (2.0 + CONFLICT_EXTRA) * conflict;
+    // persons: a rare name part's agreement tells more than a common one's, but two different
+    // name parts (MOHAMED vs AHMED, the father's name) disagree however common each is: a
+    // conflict weighs at least as much as the average name part that agreed
+    let conflict_w = if person && conflict > 0.0 {
+        let agreed_parts =
+            used_a.iter().take(a.len()).filter(|&&u| u).count() + used_b.iter().take(b.len()).filter(|&&u| u).count();
+        let mean = linked / agreed_parts.max(1) as f64;
+        conflict.max(parts_left[0].min(parts_left[1]) as f64 * mean)
+    } else {
+        conflict
+    };
+    let mut total =
+        linked + (unmatched[0] + unmatched[1] - 2.0 * conflict) * omit + (2.0 + CONFLICT_EXTRA) * conflict_w;
     // legal forms: weak evidence, only when both sides have one
     let la = || {
         a.iter()
@@ -366,6 +400,14 @@ pub(crate) fn compare_tokens(
             .zip(used)
             .any(|(t, &u)| t.tok.class == TokenClass::Number && !u)
     };
+    // a lone I, V or X left over is a series numeral the tokenizer kept as an initial (Fund V)
+    let num_or_roman = |side: &[WTok], used: &[bool]| {
+        num_unmatched(side, used)
+            || side
+                .iter()
+                .zip(used)
+                .any(|(t, &u)| !u && t.tok.class == TokenClass::Word && matches!(t.tok.key.as_str(), "i" | "v" | "x"))
+    };
     let mut factors = Vec::new();
     let mut apply = |score: &mut f64, f: NameFactor| {
         *score *= f.factor();
@@ -381,6 +423,44 @@ pub(crate) fn compare_tokens(
             NUMBER_MISMATCH
         };
         apply(&mut score, NameFactor::NumberMismatch { factor });
+    } else if !person && (num_or_roman(a, used_a) != num_or_roman(b, used_b)) {
+        // a series or unit number only one name has: another member of the family (Fund II,
+        // the group's 14th institute)
+        apply(
+            &mut score,
+            NameFactor::NumberOnlyOneSide {
+                factor: NUMBER_ONE_SIDED,
+            },
+        );
+    }
+    // persons: an initial left over against a name part of another letter left over (William
+    // G. Frost vs William W. Frost, Hans O. vs Hans Joachim): different middle names
+    if person {
+        let initials_left = |side: &[WTok], used: &[bool]| -> u32 {
+            side.iter()
+                .zip(used)
+                .filter(|(t, u)| {
+                    !**u && t.tok.class == TokenClass::Word && t.tok.key.len() == 1 && t.tok.src.is_ascii()
+                })
+                .fold(0u32, |m, (t, _)| m | crate::alignment::letter_mask(&t.tok.key))
+        };
+        let firsts_left = |side: &[WTok], used: &[bool]| -> u32 {
+            side.iter()
+                .zip(used)
+                .filter(|(t, u)| !**u && t.tok.class == TokenClass::Word && !t.tok.optional && t.tok.key.is_ascii())
+                .fold(0u32, |m, (t, _)| m | crate::alignment::letter_mask(&t.tok.key[..1]))
+        };
+        let differs = |ia: u32, fb: u32| ia != 0 && fb != 0 && ia & fb == 0;
+        if differs(initials_left(a, used_a), firsts_left(b, used_b))
+            || differs(initials_left(b, used_b), firsts_left(a, used_a))
+        {
+            apply(
+                &mut score,
+                NameFactor::InitialDiffers {
+                    factor: INITIAL_DIFFERS,
+                },
+            );
+        }
     }
     let child_missing = |side: &[WTok], used: &[bool]| side.iter().zip(used).any(|(t, &u)| t.tok.child_unit && !u);
     if child_missing(a, used_a) || child_missing(b, used_b) {
@@ -430,10 +510,21 @@ pub(crate) fn compare_tokens(
         if let (Some(i), Some(j)) = (after_marker(a), after_marker(b))
             && !links_between(&al.links, used_a, used_b, i, j)
         {
+            // the father's name of one is the other's own first name and back: father and son
+            let reversed = i > 1
+                && j > 1
+                && links_between(&al.links, used_a, used_b, i, 0)
+                && links_between(&al.links, used_a, used_b, 0, j);
             apply(
                 &mut score,
-                NameFactor::PatronymDiffers {
-                    factor: PATRONYM_DIFFER,
+                if reversed {
+                    NameFactor::PatronymReversed {
+                        factor: PATRONYM_REVERSED,
+                    }
+                } else {
+                    NameFactor::PatronymDiffers {
+                        factor: PATRONYM_DIFFER,
+                    }
                 },
             );
         }

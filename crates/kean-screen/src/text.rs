@@ -112,12 +112,22 @@ fn fold_special(c: char, out: &mut String) {
 /// apostrophes dropped, dotted abbreviations joined (`p.l.c.` → `plc`), whitespace collapsed.
 ///
 /// Idempotent: `normalize(&normalize(s)) == normalize(s)`.
+/// Compatibility decomposition without combining marks, recomposed; the kana voicing marks stay
+/// (バ is not ハ).
+fn strip_marks(s: &str) -> String {
+    s.nfkd()
+        .filter(|c| !is_combining_mark(*c) || matches!(c, '\u{3099}' | '\u{309A}'))
+        .nfc()
+        .collect()
+}
+
 pub fn normalize(s: &str) -> String {
     // 1. compatibility decomposition, drop combining marks, recompose (keeps Hangul intact).
     let stripped: String = if s.is_ascii() {
         s.to_string()
     } else {
-        s.nfkd().filter(|c| !is_combining_mark(*c)).nfc().collect()
+        // the kana voicing marks stay (バ is not ハ): recomposed below, romanised with the kana
+        strip_marks(s)
     };
     // 2. case folding, special letters, T→S, punctuation.
     let mut folded = String::with_capacity(stripped.len());
@@ -170,7 +180,7 @@ pub fn normalize(s: &str) -> String {
     if out.is_ascii() {
         return out;
     }
-    let again: String = out.nfkd().filter(|c| !is_combining_mark(*c)).nfc().collect();
+    let again = strip_marks(&out);
     if again == out { out } else { normalize(&again) }
 }
 
@@ -213,7 +223,87 @@ fn hangul_syllable(c: char, word_initial: bool) -> Option<String> {
     Some(s)
 }
 
+/// The customary Latin spellings of common Korean surnames beside their romanisation (이 → Lee,
+/// Yi, Rhee; 박 → Park): passports and lists write them so, not as McCune–Reischauer does.
+fn korean_surname_spellings(c: char) -> &'static [&'static str] {
+    match c {
+        '이' | '리' => &["lee", "yi", "rhee", "ri", "rhie"],
+        '박' => &["park", "pak", "bak"],
+        '김' => &["kim", "gim"],
+        '최' => &["choi", "choe", "chey"],
+        '정' => &["jung", "jeong", "chung", "chong"],
+        '강' => &["kang", "gang"],
+        '조' => &["cho", "jo", "joe"],
+        '윤' => &["yoon", "yun"],
+        '장' => &["jang", "chang"],
+        '임' | '림' => &["lim", "im", "rim"],
+        '한' => &["han"],
+        '오' => &["oh", "o"],
+        '서' => &["seo", "suh", "so"],
+        '신' => &["shin", "sin"],
+        '권' => &["kwon", "gwon"],
+        '황' => &["hwang"],
+        '안' => &["ahn", "an"],
+        '송' => &["song"],
+        '류' | '유' => &["ryu", "yoo", "yu", "rhyu"],
+        '홍' => &["hong"],
+        '전' => &["jeon", "chun", "jun", "chon"],
+        '고' => &["ko", "go"],
+        '문' => &["moon", "mun"],
+        '손' => &["son", "sohn"],
+        '배' => &["bae", "pae"],
+        '백' => &["baek", "paek", "paik"],
+        '노' | '로' => &["noh", "roh", "no", "ro"],
+        _ => &[],
+    }
+}
+
+/// Katakana, the script of foreign names in Japanese (バラク・オバマ → baraku obama), in Hepburn:
+/// a small ャ/ュ/ョ joins the syllable before it (キャ kya, シャ sha), a small vowel replaces its
+/// vowel (ファ fa, ティ ti); the long-vowel mark and the small ッ are dropped.
+fn katakana(c: char, out: &mut String) -> bool {
+    const ROW: [&str; 84] = [
+        "a", "a", "i", "i", "u", "u", "e", "e", "o", "o", // ァ ア ィ イ ゥ ウ ェ エ ォ オ
+        "ka", "ga", "ki", "gi", "ku", "gu", "ke", "ge", "ko", "go", // カ … ゴ
+        "sa", "za", "shi", "ji", "su", "zu", "se", "ze", "so", "zo", // サ … ゾ
+        "ta", "da", "chi", "ji", "", "tsu", "zu", "te", "de", "to", "do", // タ … ド (ッ at 34)
+        "na", "ni", "nu", "ne", "no", // ナ … ノ
+        "ha", "ba", "pa", "hi", "bi", "pi", "fu", "bu", "pu", "he", "be", "pe", "ho", "bo", "po", // ハ … ポ
+        "ma", "mi", "mu", "me", "mo", // マ … モ
+        "ya", "ya", "yu", "yu", "yo", "yo", // ャ ヤ ュ ユ ョ ヨ
+        "ra", "ri", "ru", "re", "ro", // ラ … ロ
+        "wa", "wa", "i", "e", "o", "n", "vu", // ヮ ワ ヰ ヱ ヲ ン ヴ
+    ];
+    let cp = c as u32;
+    if c == 'ー' {
+        return true;
+    }
+    if !(0x30A1..=0x30F4).contains(&cp) {
+        return false;
+    }
+    let i = (cp - 0x30A1) as usize;
+    let syl = ROW[i];
+    let small_vowel = matches!(i, 0 | 2 | 4 | 6 | 8);
+    let small_y = matches!(i, 66 | 68 | 70);
+    if small_y && out.ends_with('i') {
+        out.pop();
+        if !(out.ends_with("sh") || out.ends_with("ch") || out.ends_with('j')) {
+            out.push('y');
+        }
+        out.push_str(&syl[1..]);
+    } else if small_vowel && out.ends_with(['a', 'i', 'u', 'e', 'o']) && out.len() > 1 {
+        out.pop();
+        out.push_str(syl);
+    } else {
+        out.push_str(syl);
+    }
+    true
+}
+
 fn translit_char(c: char, out: &mut String) {
+    if katakana(c, out) {
+        return;
+    }
     let s = match c {
         // Greek
         'α' => "a",
@@ -263,6 +353,102 @@ fn translit_char(c: char, out: &mut String) {
         'و' => "u",
         'ي' => "i",
         'ء' | 'ئ' | 'ؤ' => "",
+        // Armenian (lower case after normalisation)
+        'ա' => "a",
+        'բ' => "b",
+        'գ' => "g",
+        'դ' => "d",
+        'ե' | 'է' => "e",
+        'զ' => "z",
+        'ը' => "y",
+        'թ' | 'տ' => "t",
+        'ժ' => "zh",
+        'ի' => "i",
+        'լ' => "l",
+        'խ' => "kh",
+        'ծ' | 'ց' => "ts",
+        'կ' | 'ք' => "k",
+        'հ' => "h",
+        'ձ' => "dz",
+        'ղ' => "gh",
+        'ճ' | 'չ' => "ch",
+        'մ' => "m",
+        'յ' => "y",
+        'ն' => "n",
+        'շ' => "sh",
+        'ո' | 'օ' => "o",
+        'պ' | 'փ' => "p",
+        'ջ' => "j",
+        'ռ' | 'ր' => "r",
+        'ս' => "s",
+        'վ' => "v",
+        'ւ' => "u",
+        'և' => "ev",
+        'ֆ' => "f",
+        // Georgian (Mkhedruli, national romanisation without apostrophes)
+        'ა' => "a",
+        'ბ' => "b",
+        'გ' => "g",
+        'დ' => "d",
+        'ე' => "e",
+        'ვ' => "v",
+        'ზ' => "z",
+        'თ' | 'ტ' => "t",
+        'ი' => "i",
+        'კ' | 'ქ' => "k",
+        'ლ' => "l",
+        'მ' => "m",
+        'ნ' => "n",
+        'ო' => "o",
+        'პ' | 'ფ' => "p",
+        'ჟ' => "zh",
+        'რ' => "r",
+        'ს' => "s",
+        'უ' => "u",
+        'ღ' => "gh",
+        'ყ' => "q",
+        'შ' => "sh",
+        'ჩ' | 'ჭ' => "ch",
+        'ც' | 'წ' => "ts",
+        'ძ' => "dz",
+        'ხ' => "kh",
+        'ჯ' => "j",
+        'ჰ' => "h",
+        // Devanagari: consonants and independent vowels (the vowel signs are combining marks,
+        // dropped by normalisation: rough and consonantal, like Arabic; मोडी ~ मोदी ~ modi)
+        'क' => "k",
+        'ख' => "kh",
+        'ग' => "g",
+        'घ' => "gh",
+        'ङ' | 'ञ' | 'ण' | 'न' => "n",
+        'च' => "ch",
+        'छ' => "chh",
+        'ज' => "j",
+        'झ' => "jh",
+        'ट' | 'त' => "t",
+        'ठ' | 'थ' => "th",
+        'ड' | 'द' => "d",
+        'ढ' | 'ध' => "dh",
+        'प' => "p",
+        'फ' => "ph",
+        'ब' => "b",
+        'भ' => "bh",
+        'म' => "m",
+        'य' => "y",
+        'र' => "r",
+        'ल' => "l",
+        'व' => "v",
+        'श' | 'ष' => "sh",
+        'स' => "s",
+        'ह' => "h",
+        'अ' | 'आ' => "a",
+        'इ' | 'ई' => "i",
+        'उ' | 'ऊ' => "u",
+        'ए' => "e",
+        'ऐ' => "ai",
+        'ओ' => "o",
+        'औ' => "au",
+        'ऋ' => "ri",
         // Cyrillic
         'а' => "a",
         'б' => "b",
@@ -344,6 +530,30 @@ const LEGAL_MULTI: &[(&[&str], &str)] = &[
     (&["sp", "zo", "o"], "spzoo"),
     (&["co", "inc"], "corp"),
 ];
+
+/// Do `words` start with the multi-word legal form `pat`? Every word as written, or one of its
+/// longer words (five letters or more) misspelt or cut short by one letter, as typed or as a
+/// list's fixed-width field truncates it (`Joynt Stock Company`, `Joint Stock Compan`).
+fn legal_phrase_at(pat: &[&str], words: &[String]) -> bool {
+    let mut typo = false;
+    for (p, w) in pat.iter().zip(words) {
+        if *p == w {
+            continue;
+        }
+        // cheap tests first: this runs for every word of every name against every form
+        if typo
+            || p.len() < 5
+            || w.len() + 1 < p.len()
+            || w.len() > p.len() + 1
+            || p.as_bytes()[0] != w.as_bytes().first().copied().unwrap_or(0)
+            || crate::distance::ratio(p, w) < 0.8
+        {
+            return false;
+        }
+        typo = true;
+    }
+    true
+}
 
 /// Single-word legal forms → legal-form key.
 fn legal_single(w: &str) -> Option<&'static str> {
@@ -861,7 +1071,7 @@ pub fn tokenize_normalized_in(norm: &str, hint: NameHint, d: &zh::Dict) -> Vec<T
     // split into pieces: Han runs and other words
     let mut latin_words: Vec<String> = Vec::new();
     let mut han_runs: Vec<Vec<char>> = Vec::new();
-    let mut hangul: Vec<(String, char)> = Vec::new();
+    let mut hangul: Vec<(String, char, bool)> = Vec::new();
     // order matters little for the scorer; keep Latin words in order for legal-form detection.
     for word in norm.split(' ') {
         let mut cur = String::new();
@@ -876,12 +1086,13 @@ pub fn tokenize_normalized_in(norm: &str, hint: NameHint, d: &zh::Dict) -> Vec<T
                 if !han.is_empty() {
                     han_runs.push(std::mem::take(&mut han));
                 }
-                if let Some(syl) = hangul_syllable(c, cur.is_empty() && word_initial(word, c)) {
+                let initial = cur.is_empty() && word_initial(word, c);
+                if let Some(syl) = hangul_syllable(c, initial) {
                     // each Hangul syllable is its own word (김정은 → kim jong un)
                     if !cur.is_empty() {
                         latin_words.push(std::mem::take(&mut cur));
                     }
-                    hangul.push((syl, c));
+                    hangul.push((syl, c, initial));
                     continue;
                 }
                 translit_char(c, &mut cur);
@@ -895,9 +1106,12 @@ pub fn tokenize_normalized_in(norm: &str, hint: NameHint, d: &zh::Dict) -> Vec<T
         }
     }
     // Hangul syllables: phonetic tokens, compared loosely with Latin spellings
-    for (syl, c) in hangul {
+    for (syl, c, initial) in hangul {
         let mut t = Token::word(syl, &c.to_string());
         t.phonetic = true;
+        if initial {
+            t.alts = korean_surname_spellings(c).iter().map(|s| s.to_string()).collect();
+        }
         out.push(t);
     }
     let total_han: usize = han_runs.iter().map(Vec::len).sum();
@@ -919,7 +1133,13 @@ pub fn tokenize_normalized_in(norm: &str, hint: NameHint, d: &zh::Dict) -> Vec<T
             segment_org(run, &mut out, d);
         }
     }
-    latin_tokens(&latin_words, !han_runs.is_empty(), &mut out, d);
+    latin_tokens(
+        &latin_words,
+        !han_runs.is_empty(),
+        hint == NameHint::Person,
+        &mut out,
+        d,
+    );
     out
 }
 
@@ -955,7 +1175,7 @@ fn han_digits(norm: &str) -> String {
     out
 }
 
-fn latin_tokens(words: &[String], has_han: bool, out: &mut Vec<Token>, d: &zh::Dict) {
+fn latin_tokens(words: &[String], has_han: bool, person: bool, out: &mut Vec<Token>, d: &zh::Dict) {
     let places = &d.places;
     let mut i = 0;
     let n = words.len();
@@ -963,7 +1183,7 @@ fn latin_tokens(words: &[String], has_han: bool, out: &mut Vec<Token>, d: &zh::D
         // legal forms (never the only word of the name)
         if n > 1 || has_han {
             for (pat, key) in LEGAL_MULTI {
-                if i + pat.len() <= n && pat.iter().zip(&words[i..]).all(|(p, w)| *p == w) {
+                if i + pat.len() <= n && legal_phrase_at(pat, &words[i..]) {
                     out.push(Token::legal(key, &words[i..i + pat.len()].join(" ")));
                     i += pat.len();
                     continue 'outer;
@@ -1050,6 +1270,15 @@ fn latin_tokens(words: &[String], has_han: bool, out: &mut Vec<Token>, d: &zh::D
                     t.alts.push(v);
                 }
             }
+            // a person's familiar given name is also its full form (Ted → Theodore, Edward)
+            if person {
+                for full in familiar_forms(w) {
+                    let k = canon_word(full);
+                    if k != t.key && !t.alts.contains(&k) {
+                        t.alts.push(k);
+                    }
+                }
+            }
         }
         out.push(t);
         i += 1;
@@ -1101,10 +1330,55 @@ fn roman(w: &str) -> Option<String> {
 }
 
 fn is_patronymic(w: &str) -> bool {
+    // -ovitch/-evitch: the French transliteration (Borisovitch)
     w.len() >= 7
-        && ["ovich", "evich", "ovych", "evych", "ovna", "evna", "ivna", "ievich"]
-            .iter()
-            .any(|s| w.ends_with(s))
+        && [
+            "ovich", "evich", "ovych", "evych", "ovna", "evna", "ivna", "ievich", "ovitch", "evitch",
+        ]
+        .iter()
+        .any(|s| w.ends_with(s))
+}
+
+/// The full given names a familiar form stands for (English and Russian hypocoristics that
+/// share no beginning with the full name, or too little for a short form: Bill → William, Ted →
+/// Theodore or Edward, Sasha → Alexander). Short forms that begin the full name (Ben ~ Benjamin)
+/// need no entry: the alignment finds them.
+fn familiar_forms(w: &str) -> &'static [&'static str] {
+    match w {
+        "bill" | "billy" | "willy" => &["william"],
+        "bob" | "bobby" | "robbie" | "bert" => &["robert"],
+        "dick" | "rick" | "ricky" | "rich" => &["richard"],
+        "ted" | "teddy" => &["theodore", "edward"],
+        "ned" | "eddie" => &["edward"],
+        "jim" | "jimmy" => &["james"],
+        "mike" | "mick" | "mickey" => &["michael"],
+        "tommy" => &["thomas"],
+        "tony" => &["anthony", "antonio"],
+        "joe" | "joey" => &["joseph"],
+        "jack" | "johnny" => &["john"],
+        "chuck" | "charlie" => &["charles"],
+        "hank" => &["henry"],
+        "harry" => &["henry", "harold"],
+        "peggy" | "maggie" | "meg" => &["margaret"],
+        "kate" | "katie" | "kathy" | "cathy" => &["katherine", "catherine", "kathleen"],
+        "liz" | "lizzie" | "beth" | "betty" | "betsy" => &["elizabeth"],
+        "sue" | "susie" => &["susan"],
+        "jenny" => &["jennifer"],
+        "sasha" => &["alexander", "aleksandr", "alexandra"],
+        "volodya" => &["vladimir"],
+        "misha" => &["mikhail"],
+        "dima" => &["dmitry", "dmitri"],
+        "kolya" => &["nikolai", "nikolay"],
+        "vanya" => &["ivan"],
+        "pasha" => &["pavel"],
+        "seryozha" => &["sergey", "sergei"],
+        "lyosha" | "alyosha" => &["aleksey", "alexei"],
+        "zhenya" => &["yevgeny", "evgeny"],
+        "pepe" => &["jose"],
+        "paco" | "pancho" => &["francisco"],
+        "nacho" => &["ignacio"],
+        _ => &[],
+    }
 }
 
 /// `14th` → `14`.
