@@ -115,6 +115,20 @@ async fn dashboard_follows_the_records(s: Server) {
         .map(|b| b["count"].as_i64().unwrap())
         .sum();
     assert_eq!((by_month, by_district), (214, 214));
+    // Money is 元 as a decimal string everywhere, the buckets' sums too: the
+    // months' amounts add up to the year's value.
+    let months_fen: i64 = d["tech_contracts"]["by_month"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| {
+            kean_core::Fen::parse_yuan(b["amount"].as_str().expect("an amount is a string"))
+                .unwrap()
+                .0
+        })
+        .sum();
+    assert_eq!(kean_core::Fen(months_fen).yuan_string(), "338450000.00");
+    assert!(d["transfers"]["by_month"][0]["amount"].as_str().unwrap().contains('.'));
     // The dashboard's tables export as a workbook and as a sectioned CSV, with the same figures.
     let web = crate::common::Web::login(&s.base, "admin", "Admin2025").await;
     let r = web
