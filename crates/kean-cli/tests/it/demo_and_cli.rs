@@ -265,6 +265,7 @@ on_both!(dashboard_follows_the_records);
 
 fn kean(args: &[&str]) -> std::process::Output {
     std::process::Command::new(env!("CARGO_BIN_EXE_kean"))
+        .env("LC_ALL", "C.UTF-8")
         .args(args)
         .output()
         .expect("run kean")
@@ -507,7 +508,7 @@ fn screen_command_matches_chinese_names_to_latin_entries() {
         !rows.iter().any(|r| r.starts_with("q2,")),
         "an unlisted university has no result: {results}"
     );
-    assert!(String::from_utf8_lossy(&out.stderr).contains("screened 2 names"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("Screened 2 names"));
 
     // A malformed row and an unreadable list are named.
     std::fs::write(&input, "id,name\nq1,华为\nq2,a,b,c\n").unwrap();
@@ -578,7 +579,7 @@ fn screen_command_translates_institution_names_and_reports_coverage() {
         !results.lines().any(|r| r.starts_with("q3,")),
         "no 15th institute is listed: {results}"
     );
-    assert!(err.contains("vocabulary") && err.contains("1 entries added"), "{err}");
+    assert!(err.contains("Vocabulary") && err.contains("1 entries added"), "{err}");
     assert!(
         err.contains("with a Chinese name") && err.contains("reached from Chinese through translation"),
         "{err}"
@@ -655,3 +656,160 @@ async fn a_new_database_says_how_to_make_the_first_administrator(s: Server) {
     assert!(line.contains("晋中甲科技有限公司"), "{list}");
 }
 on_both!(a_new_database_says_how_to_make_the_first_administrator);
+
+/// `kean` under a locale, with the others cleared.
+fn kean_in(locale: &[(&str, &str)], args: &[&str]) -> (bool, String, String) {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_kean"));
+    c.env_remove("LC_ALL").env_remove("LC_MESSAGES").env_remove("LANG");
+    for (k, v) in locale {
+        c.env(k, v);
+    }
+    let out = c.args(args).output().expect("run kean");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Under a Chinese locale the command line speaks Chinese — outcomes as
+/// sentences, errors with where and why —, takes Chinese where a user types
+/// it (roles, registries, the cells' 单位类型 高校), and English otherwise.
+#[test]
+fn cli_speaks_the_locales_language() {
+    let dir = tempfile::tempdir().unwrap();
+    let at = |f: &str| dir.path().join(f).to_str().unwrap().to_string();
+    let db = format!("sqlite://{}", at("k.db"));
+    let zh = [("LANG", "zh_CN.UTF-8")];
+    let run = |args: &[&str]| {
+        let mut all: Vec<&str> = args.to_vec();
+        all.extend(["--database-url", &db]);
+        kean_in(&zh, &all)
+    };
+    let (ok, out, _) = run(&["migrate"]);
+    assert!(ok && out.contains("数据库已就绪"), "{out}");
+    // Registries by their Chinese names; templates and imports.
+    let (ok, out, err) = kean_in(&zh, &["template", "单位", &at("t.csv")]);
+    assert!(ok && out.contains("单位的导入模板已写入"), "{out}{err}");
+    std::fs::write(at("d.csv"), "区划代码,名称\n140702,榆次区\n").unwrap();
+    let (ok, out, err) = run(&["import", "区县", &at("d.csv")]);
+    assert!(ok && out.contains("导入区县 1 条"), "{out}{err}");
+    std::fs::write(
+        at("o.csv"),
+        "单位名称,统一社会信用代码,单位类型,所属区县\n晋中信息学院,12140700MB00000009,高校,榆次区\n",
+    )
+    .unwrap();
+    let (ok, out, err) = run(&["import", "单位", &at("o.csv"), "--dry-run"]);
+    assert!(
+        ok && out.contains("试运行") && out.contains("全部 1 行均有效"),
+        "{out}{err}"
+    );
+    // A bad row: where and why, in Chinese.
+    std::fs::write(
+        at("bad.csv"),
+        "单位名称,统一社会信用代码,单位类型,所属区县\n晋中信息学院,12140700MB00000009,大学,榆次区\n",
+    )
+    .unwrap();
+    let (ok, _, err) = run(&["import", "单位", &at("bad.csv")]);
+    assert!(!ok, "{err}");
+    assert!(
+        err.contains("未导入任何数据") && err.contains("第 2 行，单位类型列：“大学”"),
+        "{err}"
+    );
+    assert!(err.contains("不是可选值（企业、高校、科研院所、其他）"), "{err}");
+    // A file that is not a spreadsheet says so.
+    std::fs::write(at("notes.txt"), "请查收本单位的年度报告\n").unwrap();
+    let (ok, _, err) = run(&["import", "单位", &at("notes.txt")]);
+    assert!(
+        !ok && err.starts_with("错误：") && err.contains("文件不是电子表格"),
+        "{err}"
+    );
+    assert!(!err.contains("表头"), "{err}");
+    // Roles in Chinese; outcomes as sentences, never a debug value.
+    let (ok, out, err) = run(&[
+        "user",
+        "create",
+        "--username",
+        "boss",
+        "--display-name",
+        "张局",
+        "--role",
+        "局管理员",
+        "--password",
+        "Abcdefg123x",
+    ]);
+    assert!(
+        ok && out.contains("已创建用户 boss") && out.contains("角色：局管理员"),
+        "{out}{err}"
+    );
+    let (ok, out, err) = run(&[
+        "user",
+        "create",
+        "--username",
+        "lia",
+        "--display-name",
+        "李联络",
+        "--role",
+        "联络员",
+        "--password",
+        "Abcdefg123x",
+    ]);
+    // A liaison needs an organization: refused in Chinese.
+    assert!(
+        !ok && err.starts_with("错误：") && !err.contains("validation_failed"),
+        "{out}{err}"
+    );
+    let (ok, _, err) = run(&[
+        "user",
+        "create",
+        "--username",
+        "x",
+        "--display-name",
+        "X",
+        "--role",
+        "老板",
+        "--password",
+        "Abcdefg123x",
+    ]);
+    assert!(
+        !ok && err.contains("没有“老板”这个角色") && err.contains("单位联络员（liaison）"),
+        "{err}"
+    );
+    let (ok, out, _) = run(&["user", "disable", "--username", "boss"]);
+    assert!(ok && out.contains("已停用账号 boss"), "{out}");
+    assert!(!out.contains("SetDisabled") && !out.contains("true"), "{out}");
+    let (_, out, _) = run(&["user", "list"]);
+    assert!(
+        out.contains("用户名") && out.contains("局管理员") && out.contains("张局"),
+        "{out}"
+    );
+    let (ok, _, err) = run(&["user", "unlock", "--username", "nobody"]);
+    assert!(!ok && err.contains("用户“nobody”不存在"), "{err}");
+    let (_, out, _) = run(&["rescreen"]);
+    assert!(out.contains("尚未导入限制名单"), "{out}");
+
+    // LC_MESSAGES and LC_ALL decide as POSIX orders them.
+    let (_, out, _) = kean_in(
+        &[("LANG", "en_US.UTF-8"), ("LC_MESSAGES", "zh_CN.UTF-8")],
+        &["user", "enable", "--username", "boss", "--database-url", &db],
+    );
+    assert!(out.contains("已启用账号 boss"), "{out}");
+    let (_, out, _) = kean_in(
+        &[("LANG", "zh_CN.UTF-8"), ("LC_ALL", "C")],
+        &["user", "disable", "--username", "boss", "--database-url", &db],
+    );
+    assert!(out.contains("The account boss is disabled"), "{out}");
+    // English otherwise, in sentences too.
+    let en = [("LANG", "en_US.UTF-8")];
+    let (ok, out, _) = kean_in(&en, &["user", "enable", "--username", "boss", "--database-url", &db]);
+    assert!(ok && out.trim() == "The account boss is enabled.", "{out}");
+    let (ok, _, err) = kean_in(
+        &en,
+        &["import", "organizations", &at("notes.txt"), "--database-url", &db],
+    );
+    assert!(
+        !ok && err.starts_with("error: ") && err.contains("not a spreadsheet but plain text"),
+        "{err}"
+    );
+    assert!(!err.contains("validation_failed"), "{err}");
+}
