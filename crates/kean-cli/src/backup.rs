@@ -19,10 +19,8 @@ use kean_app::{App, AuditBreak, DatabaseFacts, SystemClock};
 /// A failure, as the sentence printed.
 type Res<T> = Result<T, String>;
 
-fn fail(msg: impl std::fmt::Display) -> ExitCode {
-    eprintln!("error: {msg}");
-    ExitCode::FAILURE
-}
+use crate::fail;
+use crate::lang::t;
 
 /// Which database a URL or a backup file is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -327,12 +325,29 @@ async fn verify_and_describe(app: &App, what: &str) -> Res<DatabaseFacts> {
 }
 
 fn print_facts(f: &DatabaseFacts) {
-    println!("  schema version: {}", f.schema_version);
+    let v = f.schema_version;
+    println!(
+        "{}",
+        t(format!("  数据库结构版本：{v}"), format!("  schema version: {v}"))
+    );
     for (kind, n) in &f.counts {
-        println!("  {:<18} {n}", kind.slug());
+        if crate::lang::zh() {
+            let label = kind.label(true);
+            let pad = 18usize.saturating_sub(kean_exchange::display_width(label));
+            println!("  {label}{} {n}", " ".repeat(pad));
+        } else {
+            println!("  {:<18} {n}", kind.slug());
+        }
     }
-    println!("  audit records: {} (chain verified)", f.audit_records);
-    println!("  chain head: {}", f.chain_head);
+    let (records, head) = (f.audit_records, &f.chain_head);
+    println!(
+        "{}",
+        t(
+            format!("  审计记录：{records} 条（审计链已验证）"),
+            format!("  audit records: {records} (chain verified)")
+        )
+    );
+    println!("{}", t(format!("  审计链头：{head}"), format!("  chain head: {head}")));
 }
 
 /// Checks a backup's schema version against this build's.
@@ -465,9 +480,15 @@ async fn backup_inner(url: &str, file: &Path, force: bool) -> Res<()> {
             )
         })?;
     live.close().await;
-    println!("backup written: {} ({})", shown.display(), kind.name());
+    println!(
+        "{}",
+        t(
+            format!("备份已写入：{}（{}）", shown.display(), kind.name()),
+            format!("backup written: {} ({})", shown.display(), kind.name())
+        )
+    );
     print_facts(&facts);
-    println!("  file SM3: {hash}");
+    println!("{}", t(format!("  文件 SM3：{hash}"), format!("  file SM3: {hash}")));
     Ok(())
 }
 
@@ -566,9 +587,15 @@ async fn settle(url: &str, file: &Path, note: impl Fn(i64) -> serde_json::Value)
 }
 
 fn report(target: &str, version: i64, latest: i64, facts: &DatabaseFacts) {
-    println!("restored into {target}");
+    println!("{}", t(format!("已恢复到 {target}"), format!("restored into {target}")));
     if version < latest {
-        println!("  migrated from schema version {version} to {latest}");
+        println!(
+            "{}",
+            t(
+                format!("  数据库结构已从第 {version} 版迁移到第 {latest} 版"),
+                format!("  migrated from schema version {version} to {latest}")
+            )
+        );
     }
     print_facts(facts);
 }
