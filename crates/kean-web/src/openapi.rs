@@ -224,6 +224,7 @@ pub fn build() -> J {
             json!({ "name": "page", "in": "query", "schema": { "type": "integer", "minimum": 1 } }),
             json!({ "name": "page_size", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 500 } }),
             json!({ "name": "after", "in": "query", "schema": id_schema(), "description": "cursor: the records after this id in the default order (a page's next_after); page is then ignored" }),
+            json!({ "name": "ids", "in": "query", "schema": { "type": "string", "pattern": "^[1-9][0-9]{0,17}(,[1-9][0-9]{0,17}){0,499}$" }, "description": "only these records: their ids separated by commas (at most 500)" }),
             json!({ "name": "sort", "in": "query", "schema": { "type": "string" } }),
             json!({ "name": "order", "in": "query", "schema": { "type": "string", "enum": ["asc", "desc"] } }),
             json!({ "name": "archived", "in": "query", "schema": { "type": "string", "enum": ["active", "archived", "all"] } }),

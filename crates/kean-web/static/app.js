@@ -1,26 +1,35 @@
 // kean — small behaviours for the server-rendered pages (no inline scripts,
 // so the Content-Security-Policy can forbid them).
 (function () {
+  // The ticked rows of a registry list.
   function selected() {
-    var r = document.querySelector('input[name="sel"]:checked');
-    return r ? r.value : null;
+    return Array.prototype.map.call(document.querySelectorAll('input[name="sel"]:checked'), function (c) { return c.value; });
   }
   document.addEventListener('click', function (ev) {
     var b = ev.target.closest('[data-edit-selected]');
     if (b) {
-      var id = selected();
-      if (!id) { alert(b.getAttribute('data-none')); return; }
-      window.location = b.getAttribute('data-edit-selected') + '/' + id + '/edit';
+      var ids = selected();
+      if (ids.length === 0) { alert(b.getAttribute('data-none')); return; }
+      if (ids.length > 1) { alert(b.getAttribute('data-many')); return; }
+      window.location = b.getAttribute('data-edit-selected') + '/' + ids[0] + '/edit';
       return;
     }
     b = ev.target.closest('[data-archive-selected]');
     if (b) {
       var sel = selected();
-      if (!sel) { alert(b.getAttribute('data-none')); return; }
-      if (!confirm(b.getAttribute('data-confirm'))) { return; }
+      if (sel.length === 0) { alert(b.getAttribute('data-none')); return; }
+      if (!confirm(b.getAttribute('data-confirm').replace('{}', sel.length))) { return; }
       var f = document.getElementById('archive-form');
-      f.action = b.getAttribute('data-archive-selected') + '/' + sel + '/archive';
+      f.action = b.getAttribute('data-archive-selected');
+      f.querySelector('input[name="ids"]').value = sel.join(',');
       f.submit();
+      return;
+    }
+    b = ev.target.closest('[data-export-selected]');
+    if (b) {
+      var chosen = selected();
+      if (chosen.length === 0) { alert(b.getAttribute('data-none')); return; }
+      window.location = b.getAttribute('data-export-selected') + '&ids=' + chosen.join(',');
     }
   });
   // A checkbox ticking every box of its group: boxes marked data-group="G"
