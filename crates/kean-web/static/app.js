@@ -40,6 +40,24 @@
     var group = all.getAttribute('data-check-all');
     document.querySelectorAll('input[data-group="' + group + '"], input.' + group).forEach(function (c) { c.checked = all.checked; });
   });
+  // A searchable picker over a long select: typing in the box beside it
+  // (data-filter-select="ID") leaves only the options whose text holds
+  // what was typed, and chooses the first of them when the chosen one goes.
+  document.addEventListener('input', function (ev) {
+    var box = ev.target.closest && ev.target.closest('[data-filter-select]');
+    if (!box) { return; }
+    var sel = document.getElementById(box.getAttribute('data-filter-select'));
+    if (!sel) { return; }
+    var q = box.value.trim().toLowerCase();
+    var first = null;
+    Array.prototype.forEach.call(sel.options, function (o) {
+      var keep = o.value === '' || q === '' || o.text.toLowerCase().indexOf(q) >= 0;
+      o.hidden = !keep;
+      if (keep && o.value !== '' && !first) { first = o; }
+    });
+    var cur = sel.options[sel.selectedIndex];
+    if (q !== '' && first && (!cur || cur.hidden || cur.value === '')) { sel.value = first.value; }
+  });
   document.addEventListener('submit', function (ev) {
     var f = ev.target;
     var msg = f.getAttribute && f.getAttribute('data-confirm');
