@@ -623,6 +623,8 @@ pub async fn seed(app: &App) -> Result<Option<String>, AppError> {
         // The liaison's company holds one in fifty (its own steel).
         let (owner, ch) = if i % 50 == 5 { (xintai, 0) } else { (owner, ch) };
         let t = atypes[rng.below(atypes.len())];
+        // Plant varieties come from agriculture; elsewhere it is know-how.
+        let t = if t == "new_variety" && ch != 2 { "technique" } else { t };
         let year = 2019 + rng.below(6) as i32;
         let reg = match t {
             "invention_patent" => format!("ZL{year}1{:07}.{}", rng.below(10_000_000), rng.below(10)),

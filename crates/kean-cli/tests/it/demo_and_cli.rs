@@ -137,6 +137,12 @@ async fn demo_data_tells_the_truth(s: &Server) {
         );
         assert!(!kean_demo::doubled_words(title), "{title}");
         assert!(titles.insert(title.to_string()), "{title} twice");
+        if a["fields"]["achievement_type"] == "new_variety" {
+            assert_eq!(
+                a["labels"]["industry_chain_id"], "农业科技",
+                "{title}: a plant variety of agriculture"
+            );
+        }
     }
     for p in all(&api, "platforms").await {
         let name = p["fields"]["name"].as_str().unwrap();
