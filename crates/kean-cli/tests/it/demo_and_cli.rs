@@ -881,6 +881,19 @@ fn cli_speaks_the_locales_language() {
     assert!(!ok && err.contains("用户“nobody”不存在"), "{err}");
     let (_, out, _) = run(&["rescreen"]);
     assert!(out.contains("尚未导入限制名单"), "{out}");
+    // The operator's commands too: backup, its refusal, the audit walk.
+    let (ok, out, err) = run(&["backup", &at("b.db")]);
+    assert!(
+        ok && out.contains("备份已写入") && out.contains("审计链已验证"),
+        "{out}{err}"
+    );
+    let (ok, _, err) = run(&["backup", &at("b.db")]);
+    assert!(
+        !ok && err.contains("已存在：请换一个文件名，或加 --force 覆盖"),
+        "{err}"
+    );
+    let (ok, out, err) = run(&["audit", "verify"]);
+    assert!(ok && out.contains("审计链完好") && out.contains("锚点："), "{out}{err}");
 
     // LC_MESSAGES and LC_ALL decide as POSIX orders them.
     let (_, out, _) = kean_in(
