@@ -1343,14 +1343,14 @@ async fn parse_list(file_name: &str, bytes: &[u8]) -> Result<kean_screen::Parsed
         .await
         .map_err(|e| AppError::internal(format!("reading the list: {e}")))?;
     let parsed = parsed.map_err(|e| {
-        let (zh, en) = match (e.line, &e.record) {
-            (Some(l), _) => (format!("第 {l} 行："), format!("line {l}: ")),
-            (None, Some(r)) => (format!("{r}："), format!("{r}: ")),
-            _ => (String::new(), String::new()),
+        let en = match (e.line, &e.record) {
+            (Some(l), _) => format!("line {l}: "),
+            (None, Some(r)) => format!("{r}: "),
+            _ => String::new(),
         };
         list_error(
             "file",
-            format!("无法读取名单文件 {file_name}：{zh}{}", e.reason),
+            format!("无法读取名单文件 {file_name}：{}", e.message_zh()),
             format!("cannot read the list file {file_name}: {en}{}", e.reason),
         )
     })?;

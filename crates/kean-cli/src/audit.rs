@@ -8,7 +8,8 @@ use std::process::ExitCode;
 use clap::Subcommand;
 use kean_core::audit_seal::{PublicKey, verify_segment};
 
-use crate::{DbArg, fail, open_existing};
+use crate::lang::t;
+use crate::{DbArg, fail, fail_app, open_existing};
 
 #[derive(Subcommand)]
 pub(crate) enum AuditCommand {
@@ -126,16 +127,27 @@ pub(crate) async fn audit(command: AuditCommand) -> ExitCode {
             };
             match verify_segment(&text, &key) {
                 Ok(r) => {
+                    let (a, fp) = (&r.anchor, key.fingerprint());
                     println!(
-                        "segment intact: records {}..{} ({} records, {}..{}), signature verified with key {}",
-                        r.anchor.first_seq,
-                        r.anchor.last_seq,
-                        r.events,
-                        r.anchor.from,
-                        r.anchor.to,
-                        key.fingerprint()
+                        "{}",
+                        t(
+                            format!(
+                                "审计段完好：记录 {}..{}（{} 条，{}..{}），签名已用公钥 {fp} 验证",
+                                a.first_seq, a.last_seq, r.events, a.from, a.to
+                            ),
+                            format!(
+                                "segment intact: records {}..{} ({} records, {}..{}), signature verified with key {fp}",
+                                a.first_seq, a.last_seq, r.events, a.from, a.to
+                            )
+                        )
                     );
-                    println!("chained from {} to {}", r.anchor.prev_hash, r.anchor.last_hash);
+                    println!(
+                        "{}",
+                        t(
+                            format!("链接自 {} 至 {}", a.prev_hash, a.last_hash),
+                            format!("chained from {} to {}", a.prev_hash, a.last_hash)
+                        )
+                    );
                     ExitCode::SUCCESS
                 }
                 Err(e) => fail(format!("{}: {e}", segment.display())),
@@ -151,13 +163,20 @@ pub(crate) async fn audit(command: AuditCommand) -> ExitCode {
             };
             match app.system_access("audit checkpoint").audit_checkpoint().await {
                 Ok(Some(cp)) => {
-                    println!("checkpoint signed at record {}: {}", cp.seq, cp.hash);
+                    println!(
+                        "{}",
+                        t(
+                            format!("已在第 {} 条记录处签署检查点：{}", cp.seq, cp.hash),
+                            format!("checkpoint signed at record {}: {}", cp.seq, cp.hash)
+                        )
+                    );
                     ExitCode::SUCCESS
                 }
-                Ok(None) => fail(
+                Ok(None) => fail(t(
+                    "没有可签署的内容：审计日志为空，或数据库早于签名检查点（请运行 `kean migrate`）",
                     "nothing to sign: the audit log is empty or the database predates signed checkpoints (run `kean migrate`)",
-                ),
-                Err(e) => fail(e),
+                )),
+                Err(e) => fail_app(&e),
             }
         }
         AuditCommand::PublicKey { file, db } => {
@@ -168,9 +187,12 @@ pub(crate) async fn audit(command: AuditCommand) -> ExitCode {
             let pem = match app.system_access("audit public-key").audit_public_key().await {
                 Ok(Some(p)) => p,
                 Ok(None) => {
-                    return fail("the database has no audit key yet: run `kean migrate` (or start `kean serve`)");
+                    return fail(t(
+                        "数据库还没有审计密钥：请运行 `kean migrate`（或启动 `kean serve`）",
+                        "the database has no audit key yet: run `kean migrate` (or start `kean serve`)",
+                    ));
                 }
-                Err(e) => return fail(e),
+                Err(e) => return fail_app(&e),
             };
             match file {
                 None => {
@@ -179,7 +201,13 @@ pub(crate) async fn audit(command: AuditCommand) -> ExitCode {
                 }
                 Some(f) => match std::fs::write(&f, &pem) {
                     Ok(()) => {
-                        println!("public key written to {}", f.display());
+                        println!(
+                            "{}",
+                            t(
+                                format!("公钥已写入 {}", f.display()),
+                                format!("public key written to {}", f.display())
+                            )
+                        );
                         ExitCode::SUCCESS
                     }
                     Err(e) => fail(format!("cannot write {}: {e}", f.display())),
@@ -198,19 +226,27 @@ pub(crate) async fn audit(command: AuditCommand) -> ExitCode {
             match app.system_access("audit export").audit_export(&from, &to).await {
                 Ok(Some((text, anchor))) => match write_synced(&file, &text) {
                     Ok(()) => {
+                        let (a, b, f) = (anchor.first_seq, anchor.last_seq, file.display());
                         println!(
-                            "segment of records {}..{} written to {} (signed; verify with `kean audit verify --segment {} --public-key KEY`)",
-                            anchor.first_seq,
-                            anchor.last_seq,
-                            file.display(),
-                            file.display()
+                            "{}",
+                            t(
+                                format!(
+                                    "记录 {a}..{b} 的审计段已写入 {f}（已签名；用 `kean audit verify --segment {f} --public-key 公钥文件` 验证）"
+                                ),
+                                format!(
+                                    "segment of records {a}..{b} written to {f} (signed; verify with `kean audit verify --segment {f} --public-key KEY`)"
+                                )
+                            )
                         );
                         ExitCode::SUCCESS
                     }
                     Err(e) => fail(format!("cannot write {}: {e}", file.display())),
                 },
-                Ok(None) => fail(format!("no audit records from {from} to {to}")),
-                Err(e) => fail(e),
+                Ok(None) => fail(t(
+                    format!("{from} 至 {to} 没有审计记录"),
+                    format!("no audit records from {from} to {to}"),
+                )),
+                Err(e) => fail_app(&e),
             }
         }
         AuditCommand::Archive {
@@ -221,7 +257,7 @@ pub(crate) async fn audit(command: AuditCommand) -> ExitCode {
             db,
         } => {
             if let Err(e) = kean_app::check_retention(retention_days) {
-                return fail(e);
+                return fail_app(&e);
             }
             let before = match day_start(&before, false) {
                 Ok(b) => b,
@@ -235,15 +271,26 @@ pub(crate) async fn audit(command: AuditCommand) -> ExitCode {
             match access.audit_archive(&before, retention_days, segment_size, &dir).await {
                 Ok(done) => {
                     for (path, a) in &done {
-                        println!("archived records {}..{} to {}", a.first_seq, a.last_seq, path.display());
+                        let (f, l, p) = (a.first_seq, a.last_seq, path.display());
+                        println!(
+                            "{}",
+                            t(
+                                format!("已将记录 {f}..{l} 归档到 {p}"),
+                                format!("archived records {f}..{l} to {p}")
+                            )
+                        );
                     }
+                    let n = done.len();
                     println!(
-                        "{} segments archived; records from {before} on stay in the database",
-                        done.len()
+                        "{}",
+                        t(
+                            format!("已归档 {n} 个审计段；{before} 及以后的记录仍在数据库中"),
+                            format!("{n} segments archived; records from {before} on stay in the database")
+                        )
                     );
                     ExitCode::SUCCESS
                 }
-                Err(e) => fail(e),
+                Err(e) => fail_app(&e),
             }
         }
     }
@@ -256,7 +303,12 @@ async fn verify(anchor: Option<String>, public_key: Option<PathBuf>, db: &DbArg)
     {
         None => None,
         Some(Some((Ok(n), h))) if n > 0 && h.len() == 64 => Some((n, h)),
-        Some(_) => return fail("--anchor must be SEQ:HASH as printed by an earlier `kean audit verify`"),
+        Some(_) => {
+            return fail(t(
+                "--anchor 应为 序号:哈希，即此前 `kean audit verify` 打印的锚点",
+                "--anchor must be SEQ:HASH as printed by an earlier `kean audit verify`",
+            ));
+        }
     };
     let pinned = match public_key.as_deref().map(read_public_key).transpose() {
         Ok(k) => k,
@@ -270,48 +322,79 @@ async fn verify(anchor: Option<String>, public_key: Option<PathBuf>, db: &DbArg)
     if let Some(pinned) = &pinned {
         let stored = match access.audit_public_key().await {
             Ok(p) => p.and_then(|p| PublicKey::from_pem(&p).ok()),
-            Err(e) => return fail(e),
+            Err(e) => return fail_app(&e),
         };
         if stored.as_ref() != Some(pinned) {
-            return fail("the database's audit key is not the given public key: its seals cannot be trusted");
+            return fail(t(
+                "数据库的审计密钥不是所给的公钥：其签名不可信",
+                "the database's audit key is not the given public key: its seals cannot be trusted",
+            ));
         }
     }
     let report = match access.verify_audit_report().await {
         Ok(Ok(r)) => r,
         Ok(Err(broken)) => return fail(broken),
-        Err(e) => return fail(e),
+        Err(e) => return fail_app(&e),
     };
     let last = report.last_seq;
     if let Some((seq, want)) = anchor {
         match access.audit_entry(seq).await {
             Ok(Some(e)) if e.hash == want => {}
             Ok(Some(_)) => {
-                return fail(format!(
-                    "record {seq} no longer has the anchored hash: the log was rewritten"
+                return fail(t(
+                    format!("第 {seq} 条记录的哈希已不是锚点所记：日志被改写"),
+                    format!("record {seq} no longer has the anchored hash: the log was rewritten"),
                 ));
             }
             Ok(None) => {
-                return fail(format!(
-                    "record {seq} of the anchor is missing (the log ends at {last}): records were removed"
+                return fail(t(
+                    format!("锚点的第 {seq} 条记录不存在（日志止于第 {last} 条）：有记录被删除"),
+                    format!("record {seq} of the anchor is missing (the log ends at {last}): records were removed"),
                 ));
             }
-            Err(e) => return fail(e),
+            Err(e) => return fail_app(&e),
         }
     }
-    println!("audit chain intact: {last} records verified");
+    println!(
+        "{}",
+        t(
+            format!("审计链完好：已验证 {last} 条记录"),
+            format!("audit chain intact: {last} records verified")
+        )
+    );
+    let checkpoints = report.checkpoints;
     match &report.key_fingerprint {
         Some(fp) => println!(
-            "checkpoints: {} signed checkpoints verified (SM2 key sm3:{fp})",
-            report.checkpoints
+            "{}",
+            t(
+                format!("检查点：已验证 {checkpoints} 个签名检查点（SM2 密钥 sm3:{fp}）"),
+                format!("checkpoints: {checkpoints} signed checkpoints verified (SM2 key sm3:{fp})")
+            )
         ),
-        None => println!("checkpoints: none (the database predates signed checkpoints: run `kean migrate`)"),
+        None => println!(
+            "{}",
+            t(
+                "检查点：无（数据库早于签名检查点：请运行 `kean migrate`）",
+                "checkpoints: none (the database predates signed checkpoints: run `kean migrate`)"
+            )
+        ),
     }
     if report.archived_segments > 0 {
+        let (events, segments) = (report.archived_events, report.archived_segments);
         println!(
-            "archived: {} records in {} signed segments, continued from their anchors",
-            report.archived_events, report.archived_segments
+            "{}",
+            t(
+                format!("已归档：{segments} 个签名审计段中的 {events} 条记录，从其锚点接续验证"),
+                format!("archived: {events} records in {segments} signed segments, continued from their anchors")
+            )
         );
     }
-    println!("anchor: {last}:{}", report.last_hash);
+    println!(
+        "{}",
+        t(
+            format!("锚点：{last}:{}", report.last_hash),
+            format!("anchor: {last}:{}", report.last_hash)
+        )
+    );
     ExitCode::SUCCESS
 }

@@ -19,10 +19,8 @@ use kean_app::{App, AuditBreak, DatabaseFacts, SystemClock};
 /// A failure, as the sentence printed.
 type Res<T> = Result<T, String>;
 
-fn fail(msg: impl std::fmt::Display) -> ExitCode {
-    eprintln!("error: {msg}");
-    ExitCode::FAILURE
-}
+use crate::fail;
+use crate::lang::t;
 
 /// Which database a URL or a backup file is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -38,8 +36,9 @@ impl DbKind {
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
             Ok(DbKind::Postgres)
         } else {
-            Err(format!(
-                "--database-url '{url}' is neither sqlite://PATH nor postgres://USER@HOST/DB"
+            Err(t(
+                format!("--database-url “{url}”既不是 sqlite://路径，也不是 postgres://用户@主机/数据库"),
+                format!("--database-url '{url}' is neither sqlite://PATH nor postgres://USER@HOST/DB"),
             ))
         }
     }
@@ -327,24 +326,53 @@ async fn verify_and_describe(app: &App, what: &str) -> Res<DatabaseFacts> {
 }
 
 fn print_facts(f: &DatabaseFacts) {
-    println!("  schema version: {}", f.schema_version);
+    let v = f.schema_version;
+    println!(
+        "{}",
+        t(format!("  数据库结构版本：{v}"), format!("  schema version: {v}"))
+    );
     for (kind, n) in &f.counts {
-        println!("  {:<18} {n}", kind.slug());
+        if crate::lang::zh() {
+            let label = kind.label(true);
+            let pad = 18usize.saturating_sub(kean_exchange::display_width(label));
+            println!("  {label}{} {n}", " ".repeat(pad));
+        } else {
+            println!("  {:<18} {n}", kind.slug());
+        }
     }
-    println!("  audit records: {} (chain verified)", f.audit_records);
-    println!("  chain head: {}", f.chain_head);
+    let (records, head) = (f.audit_records, &f.chain_head);
+    println!(
+        "{}",
+        t(
+            format!("  审计记录：{records} 条（审计链已验证）"),
+            format!("  audit records: {records} (chain verified)")
+        )
+    );
+    println!("{}", t(format!("  审计链头：{head}"), format!("  chain head: {head}")));
 }
 
 /// Checks a backup's schema version against this build's.
 fn check_version(found: Option<i64>, latest: i64, file: &Path) -> Res<i64> {
     match found {
-        None => Err(format!(
-            "{} is not a kean backup: it holds no kean schema (no schema_migrations table)",
-            file.display()
+        None => Err(t(
+            format!(
+                "{} 不是 kean 的备份：其中没有 kean 的数据库结构（没有 schema_migrations 表）",
+                file.display()
+            ),
+            format!(
+                "{} is not a kean backup: it holds no kean schema (no schema_migrations table)",
+                file.display()
+            ),
         )),
-        Some(v) if v > latest => Err(format!(
-            "{} has schema version {v}, newer than this kean's {latest}: restore it with a kean at least as new as the one that wrote it",
-            file.display()
+        Some(v) if v > latest => Err(t(
+            format!(
+                "{} 的数据库结构为第 {v} 版，新于本 kean 的第 {latest} 版：请用不早于写出它的 kean 恢复",
+                file.display()
+            ),
+            format!(
+                "{} has schema version {v}, newer than this kean's {latest}: restore it with a kean at least as new as the one that wrote it",
+                file.display()
+            ),
         )),
         Some(v) => Ok(v),
     }
@@ -362,21 +390,30 @@ pub async fn backup(url: &str, file: &Path, force: bool) -> ExitCode {
 async fn backup_inner(url: &str, file: &Path, force: bool) -> Res<()> {
     let kind = DbKind::of_url(url)?;
     if file.exists() && !force {
-        return Err(format!(
-            "{} already exists: choose another name, or pass --force to replace it",
-            file.display()
+        return Err(t(
+            format!("{} 已存在：请换一个文件名，或加 --force 覆盖", file.display()),
+            format!(
+                "{} already exists: choose another name, or pass --force to replace it",
+                file.display()
+            ),
         ));
     }
     if let Some(parent) = file.parent().filter(|p| !p.as_os_str().is_empty())
         && !parent.is_dir()
     {
-        return Err(format!("the folder {} does not exist", parent.display()));
+        return Err(t(
+            format!("文件夹 {} 不存在", parent.display()),
+            format!("the folder {} does not exist", parent.display()),
+        ));
     }
     if kind == DbKind::Sqlite
         && let Some(p) = sqlite_path(url)
         && !p.exists()
     {
-        return Err(format!("the database file {} does not exist", p.display()));
+        return Err(t(
+            format!("数据库文件 {} 不存在", p.display()),
+            format!("the database file {} does not exist", p.display()),
+        ));
     }
     if kind == DbKind::Postgres {
         // The tools first, and the server: a clear sentence instead of a
@@ -465,9 +502,15 @@ async fn backup_inner(url: &str, file: &Path, force: bool) -> Res<()> {
             )
         })?;
     live.close().await;
-    println!("backup written: {} ({})", shown.display(), kind.name());
+    println!(
+        "{}",
+        t(
+            format!("备份已写入：{}（{}）", shown.display(), kind.name()),
+            format!("backup written: {} ({})", shown.display(), kind.name())
+        )
+    );
     print_facts(&facts);
-    println!("  file SM3: {hash}");
+    println!("{}", t(format!("  文件 SM3：{hash}"), format!("  file SM3: {hash}")));
     Ok(())
 }
 
@@ -483,20 +526,35 @@ pub async fn restore(url: &str, file: &Path, force: bool) -> ExitCode {
 fn backup_kind(file: &Path) -> Res<DbKind> {
     let mut head = [0u8; 16];
     let mut f = std::fs::File::open(file).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => format!("the backup file {} does not exist", file.display()),
-        _ => format!("cannot read {}: {e}", file.display()),
+        std::io::ErrorKind::NotFound => t(
+            format!("备份文件 {} 不存在", file.display()),
+            format!("the backup file {} does not exist", file.display()),
+        ),
+        _ => t(
+            format!("无法读取 {}：{e}", file.display()),
+            format!("cannot read {}: {e}", file.display()),
+        ),
     })?;
-    let n = f
-        .read(&mut head)
-        .map_err(|e| format!("cannot read {}: {e}", file.display()))?;
+    let n = f.read(&mut head).map_err(|e| {
+        t(
+            format!("无法读取 {}：{e}", file.display()),
+            format!("cannot read {}: {e}", file.display()),
+        )
+    })?;
     if n >= 16 && &head[..16] == b"SQLite format 3\0" {
         Ok(DbKind::Sqlite)
     } else if n >= 5 && &head[..5] == b"PGDMP" {
         Ok(DbKind::Postgres)
     } else {
-        Err(format!(
-            "{} is not a kean backup: it is neither a SQLite database nor a pg_dump custom-format archive",
-            file.display()
+        Err(t(
+            format!(
+                "{} 不是 kean 的备份：既不是 SQLite 数据库，也不是 pg_dump 自定义格式的归档",
+                file.display()
+            ),
+            format!(
+                "{} is not a kean backup: it is neither a SQLite database nor a pg_dump custom-format archive",
+                file.display()
+            ),
         ))
     }
 }
@@ -505,12 +563,10 @@ async fn restore_inner(url: &str, file: &Path, force: bool) -> Res<()> {
     let target = DbKind::of_url(url)?;
     let kind = backup_kind(file)?;
     if kind != target {
-        return Err(format!(
-            "{} is a {} backup, but --database-url names a {} database: restore it into a {} database",
-            file.display(),
-            kind.name(),
-            target.name(),
-            kind.name()
+        let (f, k, tg) = (file.display(), kind.name(), target.name());
+        return Err(t(
+            format!("{f} 是 {k} 的备份，而 --database-url 指向 {tg} 数据库：请恢复到 {k} 数据库"),
+            format!("{f} is a {k} backup, but --database-url names a {tg} database: restore it into a {k} database"),
         ));
     }
     let hash = sm3_of_file(file)?;
@@ -566,9 +622,15 @@ async fn settle(url: &str, file: &Path, note: impl Fn(i64) -> serde_json::Value)
 }
 
 fn report(target: &str, version: i64, latest: i64, facts: &DatabaseFacts) {
-    println!("restored into {target}");
+    println!("{}", t(format!("已恢复到 {target}"), format!("restored into {target}")));
     if version < latest {
-        println!("  migrated from schema version {version} to {latest}");
+        println!(
+            "{}",
+            t(
+                format!("  数据库结构已从第 {version} 版迁移到第 {latest} 版"),
+                format!("  migrated from schema version {version} to {latest}")
+            )
+        );
     }
     print_facts(facts);
 }

@@ -12,6 +12,7 @@ use clap::{Args, Subcommand};
 use serde_json::{Value, json};
 
 use crate::fail;
+use crate::lang::{t, zh};
 
 /// Where the server is and who is calling.
 #[derive(Args, Clone)]
@@ -149,19 +150,6 @@ pub(crate) enum ReviewCommand {
         #[arg(long)]
         to: Option<String>,
     },
-}
-
-/// Whether the messages are Chinese (the locale says so).
-fn zh() -> bool {
-    ["LC_ALL", "LC_MESSAGES", "LANG"]
-        .iter()
-        .filter_map(|k| std::env::var(k).ok())
-        .find(|v| !v.is_empty())
-        .is_some_and(|v| v.starts_with("zh"))
-}
-
-fn t<'a>(zh_text: &'a str, en_text: &'a str) -> &'a str {
-    if zh() { zh_text } else { en_text }
 }
 
 struct Client {

@@ -7,11 +7,14 @@ use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
 use kean_app::{App, SystemClock};
-use kean_core::{Kind, Role};
+use kean_core::Kind;
 
 mod audit;
 mod backup;
 mod gates;
+mod lang;
+
+use lang::t;
 
 // A request builds many short-lived values (rows, records, JSON); glibc's
 // allocator spent ~10% of the server's CPU on them under load (perf), with
@@ -316,8 +319,13 @@ enum ListsCommand {
 }
 
 pub(crate) fn fail(msg: impl std::fmt::Display) -> ExitCode {
-    eprintln!("error: {msg}");
+    eprintln!("{}{msg}", t("错误：", "error: "));
     ExitCode::FAILURE
+}
+
+/// An application error, said in the user's language.
+pub(crate) fn fail_app(e: &kean_app::AppError) -> ExitCode {
+    fail(lang::app_error(e))
 }
 
 /// Opens a database that must already exist (commands other than `serve`
@@ -326,8 +334,11 @@ pub(crate) async fn open_existing(url: &str) -> Result<App, ExitCode> {
     if let Some(path) = url.strip_prefix("sqlite://").or_else(|| url.strip_prefix("sqlite:")) {
         let file = path.split('?').next().unwrap_or(path);
         if !std::path::Path::new(file).exists() {
-            return Err(fail(format!(
-                "--database-url: the database file {file} does not exist (start `kean serve` or run `kean migrate` to create it)"
+            return Err(fail(t(
+                format!("--database-url：数据库文件 {file} 不存在（先运行 `kean serve` 或 `kean migrate` 创建）"),
+                format!(
+                    "--database-url: the database file {file} does not exist (start `kean serve` or run `kean migrate` to create it)"
+                ),
             )));
         }
     }
@@ -335,9 +346,12 @@ pub(crate) async fn open_existing(url: &str) -> Result<App, ExitCode> {
 }
 
 async fn open(url: &str) -> Result<App, ExitCode> {
-    App::open(url, Arc::new(SystemClock))
-        .await
-        .map_err(|e| fail(format!("cannot open the database {url}: {e}")))
+    App::open(url, Arc::new(SystemClock)).await.map_err(|e| {
+        fail(t(
+            format!("无法打开数据库 {url}：{}", lang::app_error(&e)),
+            format!("cannot open the database {url}: {}", lang::app_error(&e)),
+        ))
+    })
 }
 
 #[tokio::main]
@@ -377,7 +391,13 @@ async fn main() -> ExitCode {
         }
         Command::Migrate { db } => match open(&db.database_url).await {
             Ok(_) => {
-                println!("database ready: {}", db.database_url);
+                println!(
+                    "{}",
+                    t(
+                        format!("数据库已就绪：{}", db.database_url),
+                        format!("database ready: {}", db.database_url)
+                    )
+                );
                 ExitCode::SUCCESS
             }
             Err(c) => c,
@@ -408,7 +428,7 @@ async fn main() -> ExitCode {
             db,
         } => import(&kind, &file, force, dry_run, report.as_deref(), &db.database_url).await,
         Command::Template { kind, file } => {
-            let Some(k) = Kind::from_slug(&kind) else {
+            let Some(k) = lang::parse_kind(&kind) else {
                 return unknown_kind(&kind);
             };
             let bytes = if file.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv")) {
@@ -421,10 +441,19 @@ async fn main() -> ExitCode {
                 .and_then(|b| std::fs::write(&file, b).map_err(|e| e.to_string()))
             {
                 Ok(()) => {
-                    println!("template for {kind} written to {}", file.display());
+                    println!(
+                        "{}",
+                        t(
+                            format!("{}的导入模板已写入 {}", k.label(true), file.display()),
+                            format!("template for {} written to {}", k.slug(), file.display())
+                        )
+                    );
                     ExitCode::SUCCESS
                 }
-                Err(e) => fail(format!("cannot write {}: {e}", file.display())),
+                Err(e) => fail(t(
+                    format!("无法写入 {}：{e}", file.display()),
+                    format!("cannot write {}: {e}", file.display()),
+                )),
             }
         }
         Command::Audit { command } => audit::audit(command).await,
@@ -453,10 +482,16 @@ fn screen(
     if let Some(path) = vocabulary {
         let text = match std::fs::read_to_string(path) {
             Ok(t) => t,
-            Err(e) => return fail(format!("--vocabulary {}: cannot read: {e}", path.display())),
+            Err(e) => return fail(cannot_read("--vocabulary", path, &e)),
         };
         match kean_screen::zh::extend_vocabulary(&text) {
-            Ok(n) => eprintln!("vocabulary {}: {n} entries added", path.display()),
+            Ok(n) => eprintln!(
+                "{}",
+                t(
+                    format!("词表 {}：增加 {n} 个词条。", path.display()),
+                    format!("Vocabulary {}: {n} entries added.", path.display())
+                )
+            ),
             Err(e) => return fail(format!("--vocabulary {}: {e}", path.display())),
         }
     }
@@ -464,7 +499,7 @@ fn screen(
     for path in lists {
         let bytes = match std::fs::read(path) {
             Ok(b) => b,
-            Err(e) => return fail(format!("--list {}: cannot read: {e}", path.display())),
+            Err(e) => return fail(cannot_read("--list", path, &e)),
         };
         let hint = path
             .file_name()
@@ -473,29 +508,44 @@ fn screen(
         match kean_app::read_list(&bytes, &hint) {
             Ok(list) => {
                 let c = kean_screen::coverage(&list);
+                let (n, zh_names, through) = (list.entries.len(), c.with_chinese_name, c.through_translation);
                 eprintln!(
-                    "list {}: {} entries ({:?}); {} with a Chinese name, {} more reached from Chinese through translation",
-                    path.display(),
-                    list.entries.len(),
-                    list.format,
-                    c.with_chinese_name,
-                    c.through_translation
+                    "{}",
+                    t(
+                        format!(
+                            "名单 {}：{n} 个条目（{}）；{zh_names} 个有中文名，另有 {through} 个可经翻译由中文名查到。",
+                            path.display(),
+                            list_format(list.format, true)
+                        ),
+                        format!(
+                            "List {}: {n} entries ({}); {zh_names} with a Chinese name, {through} more reached from Chinese through translation.",
+                            path.display(),
+                            list_format(list.format, false)
+                        )
+                    )
                 );
                 parsed.push(list);
             }
-            Err(e) => return fail(format!("--list {}: {e}", path.display())),
+            Err(e) => {
+                return fail(t(
+                    format!("--list {}：{}", path.display(), e.message_zh()),
+                    format!("--list {}: {e}", path.display()),
+                ));
+            }
         }
     }
     let index = kean_screen::Index::from_lists(parsed);
+    let (entries, names, secs) = (index.len(), index.name_count(), started.elapsed().as_secs_f64());
     eprintln!(
-        "index: {} entries, {} names, ready in {:.2} s",
-        index.len(),
-        index.name_count(),
-        started.elapsed().as_secs_f64()
+        "{}",
+        t(
+            format!("索引：{entries} 个条目、{names} 个名称，用时 {secs:.2} 秒。"),
+            format!("Index: {entries} entries, {names} names, ready in {secs:.2} s.")
+        )
     );
     let queries = match std::fs::read(input) {
         Ok(b) => b,
-        Err(e) => return fail(format!("--input {}: cannot read: {e}", input.display())),
+        Err(e) => return fail(cannot_read("--input", input, &e)),
     };
     let total = queries.iter().filter(|b| **b == b'\n').count().saturating_sub(1) as u64;
     let bar = indicatif::ProgressBar::new(total.max(1));
@@ -506,7 +556,12 @@ fn screen(
     let out: Box<dyn std::io::Write> = match output {
         Some(p) => match std::fs::File::create(p) {
             Ok(f) => Box::new(std::io::BufWriter::new(f)),
-            Err(e) => return fail(format!("--output {}: cannot create: {e}", p.display())),
+            Err(e) => {
+                return fail(t(
+                    format!("--output {}：无法创建：{}", p.display(), io_zh(&e)),
+                    format!("--output {}: cannot create: {e}", p.display()),
+                ));
+            }
         },
         None => Box::new(std::io::BufWriter::new(std::io::stdout().lock())),
     };
@@ -514,20 +569,26 @@ fn screen(
     bar.finish_and_clear();
     match result {
         Ok(s) => {
+            let (queries, entries, secs) = (s.queries, index.len(), started.elapsed().as_secs_f64());
+            let (matches, with) = (s.matches, s.queries_with_matches);
             eprintln!(
-                "screened {} names against {} list entries in {:.1} s: {} matches for {} names at threshold {threshold}{}",
-                s.queries,
-                index.len(),
-                started.elapsed().as_secs_f64(),
-                s.matches,
-                s.queries_with_matches,
-                output
-                    .map(|p| format!(", written to {}", p.display()))
-                    .unwrap_or_default()
+                "{}",
+                t(
+                    format!(
+                        "已将 {queries} 个名称与 {entries} 个名单条目比对，用时 {secs:.1} 秒：阈值 {threshold} 下 {with} 个名称有 {matches} 个匹配{}。",
+                        output.map(|p| format!("，已写入 {}", p.display())).unwrap_or_default()
+                    ),
+                    format!(
+                        "Screened {queries} names against {entries} list entries in {secs:.1} s: {matches} matches for {with} names at threshold {threshold}{}.",
+                        output
+                            .map(|p| format!(", written to {}", p.display()))
+                            .unwrap_or_default()
+                    )
+                )
             );
             ExitCode::SUCCESS
         }
-        Err(e) => fail(format!("--input {}: {e}", input.display())),
+        Err(e) => fail(format!("--input {}{}{e}", input.display(), t("：", ": "))),
     }
 }
 
@@ -544,20 +605,37 @@ fn classify(
     for path in dictionaries {
         let bytes = match std::fs::read(path) {
             Ok(b) => b,
-            Err(e) => return fail(format!("--dictionary {}: cannot read: {e}", path.display())),
+            Err(e) => return fail(cannot_read("--dictionary", path, &e)),
         };
         match kean_classify::load_dictionary(&bytes) {
             Ok(d) => {
+                let deleted = d.deleted.len();
                 eprintln!(
-                    "dictionary {}: {} items ({:?}{})",
-                    path.display(),
-                    d.items.len(),
-                    d.format,
-                    if d.deleted.is_empty() {
-                        String::new()
-                    } else {
-                        format!(", {} deleted items not suggested", d.deleted.len())
-                    }
+                    "{}",
+                    t(
+                        format!(
+                            "词典 {}：{} 个条目（{}{}）。",
+                            path.display(),
+                            d.items.len(),
+                            dictionary_format(&d.format, true),
+                            if deleted == 0 {
+                                String::new()
+                            } else {
+                                format!("；{deleted} 个已删除的条目不再建议")
+                            }
+                        ),
+                        format!(
+                            "Dictionary {}: {} items ({}{}).",
+                            path.display(),
+                            d.items.len(),
+                            dictionary_format(&d.format, false),
+                            if deleted == 0 {
+                                String::new()
+                            } else {
+                                format!(", {deleted} deleted items not suggested")
+                            }
+                        )
+                    )
                 );
                 // The same item in a later file (an edited list after its
                 // seed) replaces the earlier one: one suggestion per item.
@@ -574,51 +652,110 @@ fn classify(
                     }
                 }
             }
-            Err(e) => return fail(format!("--dictionary {}: {e}", path.display())),
+            Err(e) => return fail(format!("--dictionary {}{}{e}", path.display(), t("：", ": "))),
         }
     }
     if replaced > 0 {
-        eprintln!("{replaced} items given again in a later dictionary file: the later one is used");
+        eprintln!(
+            "{}",
+            t(
+                format!("{replaced} 个条目在后面的词典文件中再次出现：采用后面的。"),
+                format!("{replaced} items given again in a later dictionary file: the later one is used.")
+            )
+        );
     }
     let queries = match std::fs::read(input) {
         Ok(b) => match kean_classify::read_queries(&b) {
             Ok(q) => q,
-            Err(e) => return fail(format!("--input {}: {e}", input.display())),
+            Err(e) => return fail(format!("--input {}{}{e}", input.display(), t("：", ": "))),
         },
-        Err(e) => return fail(format!("--input {}: cannot read: {e}", input.display())),
+        Err(e) => return fail(cannot_read("--input", input, &e)),
     };
     let classifier = kean_classify::Classifier::new(items);
     let (csv, summary) = kean_classify::results_csv(&classifier, &queries, kean_classify::DEFAULT_THRESHOLD);
     let written = match output {
-        Some(p) => std::fs::write(p, &csv).map_err(|e| format!("--output {}: cannot write: {e}", p.display())),
+        Some(p) => std::fs::write(p, &csv).map_err(|e| {
+            t(
+                format!("--output {}：无法写入：{}", p.display(), io_zh(&e)),
+                format!("--output {}: cannot write: {e}", p.display()),
+            )
+        }),
         None => {
             use std::io::Write;
-            std::io::stdout()
-                .lock()
-                .write_all(&csv)
-                .map_err(|e| format!("cannot write to standard output: {e}"))
+            std::io::stdout().lock().write_all(&csv).map_err(|e| {
+                t(
+                    format!("无法写到标准输出：{e}"),
+                    format!("cannot write to standard output: {e}"),
+                )
+            })
         }
     };
     if let Err(e) = written {
         return fail(e);
     }
-    eprintln!(
-        "classified {} texts against {} items in {:.1} s: {} suggestions for {} texts at threshold {}{}",
+    let (texts, items, secs) = (
         summary.queries,
         classifier.items().len(),
         started.elapsed().as_secs_f64(),
+    );
+    let (suggestions, with, threshold) = (
         summary.suggestions,
         summary.queries_with_suggestions,
         kean_classify::DEFAULT_THRESHOLD,
-        output
-            .map(|p| format!(", written to {}", p.display()))
-            .unwrap_or_default()
+    );
+    eprintln!(
+        "{}",
+        t(
+            format!(
+                "已将 {texts} 段文本与 {items} 个条目比对，用时 {secs:.1} 秒：阈值 {threshold} 下 {with} 段文本有 {suggestions} 条建议{}。",
+                output.map(|p| format!("，已写入 {}", p.display())).unwrap_or_default()
+            ),
+            format!(
+                "Classified {texts} texts against {items} items in {secs:.1} s: {suggestions} suggestions for {with} texts at threshold {threshold}{}.",
+                output
+                    .map(|p| format!(", written to {}", p.display()))
+                    .unwrap_or_default()
+            )
+        )
     );
     ExitCode::SUCCESS
 }
 
-fn slugs() -> String {
-    Kind::ALL.iter().map(|k| k.slug()).collect::<Vec<_>>().join(", ")
+/// A file an option names could not be read.
+fn cannot_read(option: &str, path: &std::path::Path, e: &std::io::Error) -> String {
+    t(
+        format!("{option} {}：无法读取：{}", path.display(), io_zh(e)),
+        format!("{option} {}: cannot read: {e}", path.display()),
+    )
+}
+
+/// A list file's format, as people call it.
+fn list_format(f: kean_screen::ListFormat, zh: bool) -> &'static str {
+    use kean_screen::ListFormat as F;
+    match (f, zh) {
+        (F::OfacSdnCsv, _) => "OFAC SDN.CSV",
+        (F::CslJson, true) => "美国综合筛查名单/实体清单 JSON",
+        (F::CslJson, false) => "Consolidated Screening List / Entity List JSON",
+        (F::UnXml, true) => "联合国安理会综合名单 XML",
+        (F::UnXml, false) => "UN Security Council consolidated list XML",
+        (F::CnCsv, true) => "中国名单 CSV",
+        (F::CnCsv, false) => "China's lists CSV",
+        (F::KeanCsv, true) => "本局名单 CSV",
+        (F::KeanCsv, false) => "kean list CSV",
+    }
+}
+
+/// A dictionary file's format, as people call it.
+fn dictionary_format(f: &kean_classify::DictionaryFormat, zh: bool) -> &'static str {
+    use kean_classify::DictionaryFormat as F;
+    match (f, zh) {
+        (F::ChokepointSeed, true) => "“卡脖子”技术清单种子文件",
+        (F::ChokepointSeed, false) => "chokepoint list seed",
+        (F::CatalogueSeed, true) => "出口管制技术目录种子文件",
+        (F::CatalogueSeed, false) => "export-control catalogue seed",
+        (F::Kean, true) => "kean 词典",
+        (F::Kean, false) => "kean dictionary",
+    }
 }
 
 /// A kind the CLI does not know; a slug renamed since (`contracts`,
@@ -626,12 +763,51 @@ fn slugs() -> String {
 fn unknown_kind(kind: &str) -> ExitCode {
     let current = kean_core::audit::current_name(kind);
     match Kind::from_slug(current) {
-        Some(k) if current != kind => fail(format!(
-            "unknown kind '{kind}'; did you mean '{}'? (renamed; the kinds are: {})",
-            k.slug(),
-            slugs()
+        Some(k) if current != kind => fail(t(
+            format!(
+                "没有“{kind}”这类登记；是指“{}”吗？（已改名；可用：{}）",
+                k.slug(),
+                lang::kinds()
+            ),
+            format!(
+                "unknown kind '{kind}'; did you mean '{}'? (renamed; the kinds are: {})",
+                k.slug(),
+                lang::kinds()
+            ),
         )),
-        _ => fail(format!("unknown kind '{kind}'; use one of: {}", slugs())),
+        _ => fail(t(
+            format!("没有“{kind}”这类登记；可用：{}", lang::kinds()),
+            format!("unknown kind '{kind}'; use one of: {}", lang::kinds()),
+        )),
+    }
+}
+
+/// A file the user named, read whole (up to the import limit); a failure
+/// said in the user's language.
+fn read_file(file: &std::path::Path) -> Result<Vec<u8>, ExitCode> {
+    let f = std::fs::File::open(file).map_err(|e| {
+        fail(t(
+            format!("无法打开文件 {}：{}", file.display(), io_zh(&e)),
+            format!("cannot open {}: {e}", file.display()),
+        ))
+    })?;
+    kean_exchange::read_limited(f, kean_exchange::DEFAULT_MAX_BYTES).map_err(|e| {
+        fail(format!(
+            "{}{}{}",
+            file.display(),
+            t("：", ": "),
+            t(e.message_zh(), e.message_en())
+        ))
+    })
+}
+
+/// Why a file could not be opened, in Chinese.
+fn io_zh(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "文件不存在".into(),
+        std::io::ErrorKind::PermissionDenied => "没有读取权限".into(),
+        std::io::ErrorKind::IsADirectory => "这是一个目录，不是文件".into(),
+        _ => e.to_string(),
     }
 }
 
@@ -643,15 +819,12 @@ async fn import(
     report: Option<&std::path::Path>,
     url: &str,
 ) -> ExitCode {
-    let Some(k) = Kind::from_slug(kind) else {
+    let Some(k) = lang::parse_kind(kind) else {
         return unknown_kind(kind);
     };
-    let bytes = match std::fs::File::open(file)
-        .map_err(|e| e.to_string())
-        .and_then(|f| kean_exchange::read_limited(f, kean_exchange::DEFAULT_MAX_BYTES).map_err(|e| e.message_en()))
-    {
+    let bytes = match read_file(file) {
         Ok(b) => b,
-        Err(e) => return fail(format!("{}: {e}", file.display())),
+        Err(c) => return c,
     };
     let app = match open_existing(url).await {
         Ok(a) => a,
@@ -661,15 +834,18 @@ async fn import(
     // A bar over the rows: checked first, then written (one transaction).
     let bar = indicatif::ProgressBar::new(0);
     bar.set_style(
-        indicatif::ProgressStyle::with_template("{msg:10} {bar:40} {pos}/{len} rows  {elapsed_precise}")
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        indicatif::ProgressStyle::with_template(&t(
+            "{msg:6} {bar:40} {pos}/{len} 行  {elapsed_precise}",
+            "{msg:10} {bar:40} {pos}/{len} rows  {elapsed_precise}",
+        ))
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
     );
     let shown = bar.clone();
     let progress: kean_app::ImportProgress = std::sync::Arc::new(move |stage, done, total| {
         shown.set_length(total as u64);
         shown.set_message(match stage {
-            kean_app::ImportStage::Checking => "checking",
-            kean_app::ImportStage::Writing => "writing",
+            kean_app::ImportStage::Checking => t("校验", "checking"),
+            kean_app::ImportStage::Writing => t("写入", "writing"),
         });
         shown.set_position(done as u64);
     });
@@ -684,89 +860,166 @@ async fn import(
     match outcome {
         Ok(kean_app::FileImport::Imported { ids, new_results }) => {
             println!(
-                "imported {} {kind} from {} in one transaction",
-                ids.len(),
-                file.display()
+                "{}",
+                t(
+                    format!(
+                        "已从 {} 导入{} {} 条（一次事务）。",
+                        file.display(),
+                        k.label(true),
+                        ids.len()
+                    ),
+                    format!(
+                        "Imported {} {} from {} in one transaction.",
+                        ids.len(),
+                        k.slug(),
+                        file.display()
+                    )
+                )
             );
             if new_results > 0 {
-                println!("screening opened {new_results} results for a reviewer (see /screening)");
+                println!(
+                    "{}",
+                    t(
+                        format!("限制名单筛查产生 {new_results} 条待核查结果（见 /screening）。"),
+                        format!("Screening opened {new_results} results for a reviewer (see /screening).")
+                    )
+                );
             }
             ExitCode::SUCCESS
         }
         // The machine's import is kean's own (never a liaison's report).
         Ok(kean_app::FileImport::Submitted { submission }) => {
             println!(
-                "submitted {} rows of {} for review as report #{}",
-                submission.row_count,
-                file.display(),
-                submission.id
+                "{}",
+                t(
+                    format!(
+                        "{} 的 {} 行已作为第 {} 号填报提交审核。",
+                        file.display(),
+                        submission.row_count,
+                        submission.id
+                    ),
+                    format!(
+                        "Submitted {} rows of {} for review as report #{}.",
+                        submission.row_count,
+                        file.display(),
+                        submission.id
+                    )
+                )
             );
             ExitCode::SUCCESS
         }
         Ok(kean_app::FileImport::Checked { rows }) => {
             println!(
-                "dry run: all {rows} rows of {} are valid; nothing written",
-                file.display()
+                "{}",
+                t(
+                    format!("试运行：{} 的全部 {rows} 行均有效，未写入任何数据。", file.display()),
+                    format!(
+                        "Dry run: all {rows} rows of {} are valid; nothing was written.",
+                        file.display()
+                    )
+                )
             );
             ExitCode::SUCCESS
         }
         Ok(kean_app::FileImport::Rejected { report: r, report_xlsx }) => {
             eprintln!(
-                "{}: {} of {} rows have problems; nothing was imported",
-                file.display(),
-                r.error_rows,
-                r.total_rows
+                "{}",
+                t(
+                    format!(
+                        "{}：{} 行中有 {} 行有问题，未导入任何数据。",
+                        file.display(),
+                        r.total_rows,
+                        r.error_rows
+                    ),
+                    format!(
+                        "{}: {} of {} rows have problems; nothing was imported.",
+                        file.display(),
+                        r.error_rows,
+                        r.total_rows
+                    )
+                )
             );
             for i in r.issues.iter().take(50) {
+                let column = i.header.as_deref().unwrap_or(&i.field);
                 eprintln!(
-                    "  line {}, column {}: '{}' — {}",
-                    i.line,
-                    i.header.as_deref().unwrap_or(&i.field),
-                    i.value,
-                    i.reason_en
+                    "{}",
+                    t(
+                        format!("  第 {} 行，{}列：“{}”——{}", i.line, column, i.value, i.reason_zh),
+                        format!("  line {}, column {}: '{}' — {}", i.line, column, i.value, i.reason_en)
+                    )
                 );
             }
             if r.issues.len() > 50 {
-                eprintln!("  … and {} more", r.issues.len() - 50);
+                eprintln!(
+                    "{}",
+                    t(
+                        format!("  ……另有 {} 处", r.issues.len() - 50),
+                        format!("  … and {} more", r.issues.len() - 50)
+                    )
+                );
             }
             if let Some(path) = report {
                 match std::fs::write(path, report_xlsx) {
-                    Ok(()) => eprintln!("error report with the bad cells marked: {}", path.display()),
-                    Err(e) => eprintln!("cannot write the report {}: {e}", path.display()),
+                    Ok(()) => eprintln!(
+                        "{}",
+                        t(
+                            format!("已写出标出问题单元格的错误报告：{}", path.display()),
+                            format!("Error report with the bad cells marked: {}", path.display())
+                        )
+                    ),
+                    Err(e) => eprintln!(
+                        "{}",
+                        t(
+                            format!("无法写入错误报告 {}：{e}", path.display()),
+                            format!("cannot write the report {}: {e}", path.display())
+                        )
+                    ),
                 }
             }
             ExitCode::FAILURE
         }
-        Err(e) => fail(format!("{}: {e}", file.display())),
+        Err(e) => fail(format!("{}{}{}", file.display(), t("：", ": "), lang::app_error(&e))),
     }
 }
 
 fn print_run(run: &kean_app::ScreeningRun) {
     if run.generation == 0 {
-        println!("no restricted-party list is loaded; nothing screened");
+        println!(
+            "{}",
+            t(
+                "尚未导入限制名单，没有筛查。",
+                "No restricted-party list is loaded; nothing was screened."
+            )
+        );
         return;
     }
-    println!(
-        "re-screened {} parties in {} ms (index {} ms, matching {} ms, database {} ms): new results to review: {}, lapsed: {}, unchanged: {}",
+    let (parties, opened, lapsed, unchanged) = (
         run.summary.parties,
-        run.millis,
-        run.index_millis,
-        run.match_millis,
-        run.store_millis,
         run.summary.opened.len(),
         run.summary.lapsed,
-        run.summary.unchanged
+        run.summary.unchanged,
+    );
+    println!(
+        "{}",
+        t(
+            format!(
+                "已重新筛查 {parties} 个对象，用时 {} 毫秒（索引 {} 毫秒，比对 {} 毫秒，数据库 {} 毫秒）：新增待核查 {opened} 条，失效 {lapsed} 条，未变 {unchanged} 条。",
+                run.millis, run.index_millis, run.match_millis, run.store_millis
+            ),
+            format!(
+                "Re-screened {parties} parties in {} ms (index {} ms, matching {} ms, database {} ms): {opened} new results to review, {lapsed} lapsed, {unchanged} unchanged.",
+                run.millis, run.index_millis, run.match_millis, run.store_millis
+            )
+        )
     );
 }
 
 async fn lists(command: ListsCommand) -> ExitCode {
     match command {
         ListsCommand::Import { file, name, db } => {
-            let bytes = match std::fs::File::open(&file).map_err(|e| e.to_string()).and_then(|f| {
-                kean_exchange::read_limited(f, kean_exchange::DEFAULT_MAX_BYTES).map_err(|e| e.message_en())
-            }) {
+            let bytes = match read_file(&file) {
                 Ok(b) => b,
-                Err(e) => return fail(format!("{}: {e}", file.display())),
+                Err(c) => return c,
             };
             let app = match open_existing(&db.database_url).await {
                 Ok(a) => a,
@@ -781,13 +1034,22 @@ async fn lists(command: ListsCommand) -> ExitCode {
                 Ok(r) => {
                     let v = &r.version;
                     println!(
-                        "list {} version {}: {} entries ({} added, {} changed, {} removed), read in {} ms",
-                        v.list_code, v.version_no, v.entry_count, v.added, v.changed, v.removed, r.parse_millis
+                        "{}",
+                        t(
+                            format!(
+                                "名单 {} 第 {} 版：{} 个条目（新增 {}，变更 {}，删除 {}），读取用时 {} 毫秒。",
+                                v.list_code, v.version_no, v.entry_count, v.added, v.changed, v.removed, r.parse_millis
+                            ),
+                            format!(
+                                "List {} version {}: {} entries ({} added, {} changed, {} removed), read in {} ms.",
+                                v.list_code, v.version_no, v.entry_count, v.added, v.changed, v.removed, r.parse_millis
+                            )
+                        )
                     );
                     print_run(&r.rescreen);
                     ExitCode::SUCCESS
                 }
-                Err(e) => fail(format!("{}: {e}", file.display())),
+                Err(e) => fail(format!("{}{}{}", file.display(), t("：", ": "), lang::app_error(&e))),
             }
         }
         ListsCommand::Show { db } => {
@@ -797,24 +1059,43 @@ async fn lists(command: ListsCommand) -> ExitCode {
             };
             match app.system_access("lists").restricted_lists().await {
                 Ok(ls) if ls.is_empty() => {
-                    println!("no list imported yet (kean lists import FILE)");
+                    println!(
+                        "{}",
+                        t(
+                            "尚未导入任何名单（kean lists import 文件）。",
+                            "No list imported yet (kean lists import FILE)."
+                        )
+                    );
                     ExitCode::SUCCESS
                 }
                 Ok(ls) => {
                     for l in ls {
                         let v = l.current.as_ref();
                         println!(
-                            "{:<12} {:>6} entries  version {:<3} {}  {}",
-                            l.code,
-                            l.entry_count,
-                            v.map_or(0, |v| v.version_no),
-                            v.map_or(String::new(), |v| kean_core::display_time(&v.imported_at)),
-                            v.map_or("", |v| v.file_name.as_str())
+                            "{}",
+                            t(
+                                format!(
+                                    "{:<12} {:>6} 个条目  第 {:<3} 版 {}  {}",
+                                    l.code,
+                                    l.entry_count,
+                                    v.map_or(0, |v| v.version_no),
+                                    v.map_or(String::new(), |v| kean_core::display_time(&v.imported_at)),
+                                    v.map_or("", |v| v.file_name.as_str())
+                                ),
+                                format!(
+                                    "{:<12} {:>6} entries  version {:<3} {}  {}",
+                                    l.code,
+                                    l.entry_count,
+                                    v.map_or(0, |v| v.version_no),
+                                    v.map_or(String::new(), |v| kean_core::display_time(&v.imported_at)),
+                                    v.map_or("", |v| v.file_name.as_str())
+                                )
+                            )
                         );
                     }
                     ExitCode::SUCCESS
                 }
-                Err(e) => fail(e),
+                Err(e) => fail_app(&e),
             }
         }
     }
@@ -830,7 +1111,7 @@ async fn rescreen(url: &str) -> ExitCode {
             print_run(&run);
             ExitCode::SUCCESS
         }
-        Err(e) => fail(e),
+        Err(e) => fail_app(&e),
     }
 }
 
@@ -858,30 +1139,62 @@ async fn serve(listen: SocketAddr, demo: bool, settings: kean_app::Settings, url
                     Err(e) => return fail(format!("seeding the demo's security reviews failed: {e}")),
                 }
             }
-            Ok(None) => println!("demo data already present; not seeding again"),
-            Err(e) => return fail(format!("seeding the demo failed: {e}")),
+            Ok(None) => println!(
+                "{}",
+                t(
+                    "演示数据已存在，不再重复生成。",
+                    "Demo data already present; not seeding again."
+                )
+            ),
+            Err(e) => {
+                return fail(t(
+                    format!("生成演示数据失败：{}", lang::app_error(&e)),
+                    format!("seeding the demo failed: {}", lang::app_error(&e)),
+                ));
+            }
         }
     }
     let listener = match tokio::net::TcpListener::bind(listen).await {
         Ok(l) => l,
-        Err(e) => return fail(format!("cannot listen on {listen}: {e}")),
+        Err(e) => {
+            return fail(t(
+                format!("无法监听 {listen}：{e}"),
+                format!("cannot listen on {listen}: {e}"),
+            ));
+        }
     };
-    println!("kean is running at http://{listen}/  (database: {url})");
+    println!(
+        "{}",
+        t(
+            format!("kean 已在 http://{listen}/ 运行（数据库：{url}）"),
+            format!("kean is running at http://{listen}/  (database: {url})")
+        )
+    );
     if matches!(app.has_accounts().await, Ok(false)) {
         println!(
-            "there is no account yet: create the three administrators (三员分立: one person each; the password is read from standard input), then log in:\n  \
+            "{}",
+            t(
+                "还没有任何账号：请先创建三名管理员（三员分立，每人一个；密码从标准输入读取），然后登录：",
+                "there is no account yet: create the three administrators (三员分立: one person each; the password is read from standard input), then log in:"
+            )
+        );
+        println!(
+            "  \
              kean user create --username sysadmin --role sysadmin --display-name 系统管理员 --database-url {url}\n  \
              kean user create --username secadmin --role secadmin --display-name 安全保密管理员 --database-url {url}\n  \
              kean user create --username auditor --role auditor --display-name 安全审计员 --database-url {url}"
         );
     }
     if demo {
-        println!("log in with one of the demo accounts:");
+        println!(
+            "{}",
+            t("可用以下演示账号登录：", "log in with one of the demo accounts:")
+        );
         for (user, pw, role, note) in kean_demo::DEMO_ACCOUNTS {
             println!("  {user:<11} {pw:<13} {role}{note}");
         }
     }
-    println!("press Ctrl+C to stop");
+    println!("{}", t("按 Ctrl+C 停止", "press Ctrl+C to stop"));
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
     };
@@ -897,27 +1210,38 @@ async fn change(url: &str, username: &str, action: kean_app::UserAction) -> Exit
         Err(c) => return c,
     };
     let access = app.system_access("cli");
-    let what = format!("{action:?}");
     let user = match access.user_named(username).await {
         Ok(u) => u,
-        Err(e) => return fail(format!("--username: {e}")),
+        Err(e) => return fail(format!("--username{}{}", t("：", ": "), lang::app_error(&e))),
+    };
+    let (zh, en) = match &action {
+        kean_app::UserAction::Unlock => ("已解除 {} 的登录锁定。", "The login lock of {} is cleared."),
+        kean_app::UserAction::SetDisabled(true) => (
+            "已停用账号 {}，其会话已全部结束。",
+            "The account {} is disabled; its sessions have ended.",
+        ),
+        kean_app::UserAction::SetDisabled(false) => ("已启用账号 {}。", "The account {} is enabled."),
+        kean_app::UserAction::Password(_) => (
+            "已为 {} 设置新密码，其下次登录时须修改。",
+            "A new password is set for {}; it must be changed at the next login.",
+        ),
+        kean_app::UserAction::ResetSecondFactor => (
+            "已移除 {} 的第二因子和恢复码，下次登录时重新绑定。",
+            "The second factor and recovery codes of {} are removed; they enrol again at the next login.",
+        ),
     };
     match access.change_user(user.id, action).await {
         Ok(u) => {
-            let what = if what.starts_with("Password") {
-                "Password".to_string()
-            } else {
-                what
-            };
-            println!(
-                "{}: {what} done (disabled: {}, locked until: {})",
-                u.username,
-                u.disabled,
-                u.locked_until.as_deref().unwrap_or("-")
-            );
+            println!("{}", t(zh, en).replacen("{}", &u.username, 1));
+            if let Some(until) = u.locked_until.as_deref() {
+                println!(
+                    "{}",
+                    t(format!("（仍锁定至 {until}）"), format!("(still locked until {until})"))
+                );
+            }
             ExitCode::SUCCESS
         }
-        Err(e) => fail(e),
+        Err(e) => fail_app(&e),
     }
 }
 
@@ -931,9 +1255,10 @@ async fn user(cmd: UserCommand) -> ExitCode {
             password,
             db,
         } => {
-            let Some(role) = Role::parse(&role) else {
-                return fail(format!(
-                    "--role '{role}' is not one of admin, reviewer, liaison, researcher, sysadmin, secadmin, auditor"
+            let Some(role) = lang::parse_role(&role) else {
+                return fail(t(
+                    format!("--role：没有“{role}”这个角色；可用：{}", lang::roles()),
+                    format!("--role '{role}' is not one of {}", lang::roles()),
                 ));
             };
             // Creating the first account may also create the database.
@@ -954,8 +1279,13 @@ async fn user(cmd: UserCommand) -> ExitCode {
                     };
                     match access.list(Kind::Organization, &q).await {
                         Ok(l) if !l.page.items.is_empty() => Some(l.page.items[0].id),
-                        Ok(_) => return fail(format!("--org-credit-code: no organization with credit code {code}")),
-                        Err(e) => return fail(e),
+                        Ok(_) => {
+                            return fail(t(
+                                format!("--org-credit-code：没有统一社会信用代码为 {code} 的单位"),
+                                format!("--org-credit-code: no organization with credit code {code}"),
+                            ));
+                        }
+                        Err(e) => return fail_app(&e),
                     }
                 }
             };
@@ -964,7 +1294,10 @@ async fn user(cmd: UserCommand) -> ExitCode {
                 None => {
                     let mut s = String::new();
                     if let Err(e) = std::io::stdin().read_to_string(&mut s) {
-                        return fail(format!("cannot read the password from standard input: {e}"));
+                        return fail(t(
+                            format!("无法从标准输入读取密码：{e}"),
+                            format!("cannot read the password from standard input: {e}"),
+                        ));
                     }
                     s.lines().next().unwrap_or("").to_string()
                 }
@@ -974,10 +1307,26 @@ async fn user(cmd: UserCommand) -> ExitCode {
                 .await
             {
                 Ok(u) => {
-                    println!("created user {} (id {}, role {})", u.username, u.id, u.role.code());
+                    println!(
+                        "{}",
+                        t(
+                            format!(
+                                "已创建用户 {}（编号 {}，角色：{}）。",
+                                u.username,
+                                u.id,
+                                u.role.label(true)
+                            ),
+                            format!(
+                                "Created user {} (id {}, role {}).",
+                                u.username,
+                                u.id,
+                                u.role.label(false)
+                            )
+                        )
+                    );
                     ExitCode::SUCCESS
                 }
-                Err(e) => fail(e),
+                Err(e) => fail_app(&e),
             }
         }
         UserCommand::Unlock { username, db } => change(&db.database_url, &username, kean_app::UserAction::Unlock).await,
@@ -993,7 +1342,10 @@ async fn user(cmd: UserCommand) -> ExitCode {
         UserCommand::Passwd { username, db } => {
             let mut s = String::new();
             if let Err(e) = std::io::stdin().read_to_string(&mut s) {
-                return fail(format!("cannot read the password from standard input: {e}"));
+                return fail(t(
+                    format!("无法从标准输入读取密码：{e}"),
+                    format!("cannot read the password from standard input: {e}"),
+                ));
             }
             let pw = s.lines().next().unwrap_or("").to_string();
             change(&db.database_url, &username, kean_app::UserAction::Password(pw)).await
@@ -1006,10 +1358,14 @@ async fn user(cmd: UserCommand) -> ExitCode {
             let access = app.system_access("cli");
             match access.users().await {
                 Ok(users) => {
-                    println!(
-                        "{:<5} {:<16} {:<12} {:<20} organization",
-                        "id", "username", "role", "name"
-                    );
+                    if lang::zh() {
+                        println!("编号  用户名           角色         姓名                 单位");
+                    } else {
+                        println!(
+                            "{:<5} {:<16} {:<12} {:<20} organization",
+                            "id", "username", "role", "name"
+                        );
+                    }
                     for u in users {
                         // The organization by its name, as people know it.
                         let org = match u.org_id {
@@ -1019,18 +1375,24 @@ async fn user(cmd: UserCommand) -> ExitCode {
                             },
                             None => "-".to_string(),
                         };
+                        let role = if lang::zh() { u.role.label(true) } else { u.role.code() };
+                        let pad = |s: &str, w: usize| {
+                            // Chinese characters take two columns in a terminal.
+                            let width = kean_exchange::display_width(s);
+                            format!("{s}{}", " ".repeat(w.saturating_sub(width)))
+                        };
                         println!(
-                            "{:<5} {:<16} {:<12} {:<20} {}",
+                            "{:<5} {} {} {} {}",
                             u.id,
-                            u.username,
-                            u.role.code(),
-                            u.display_name,
+                            pad(&u.username, 16),
+                            pad(role, 12),
+                            pad(&u.display_name, 20),
                             org
                         );
                     }
                     ExitCode::SUCCESS
                 }
-                Err(e) => fail(e),
+                Err(e) => fail_app(&e),
             }
         }
     }

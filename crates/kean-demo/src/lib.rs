@@ -276,6 +276,55 @@ impl Ctx<'_> {
     }
 }
 
+/// Whether a generated name repeats itself where two words meet: a doubled
+/// character or pair ("工程工程技术研究中心", "科技技术").
+pub fn doubled_words(name: &str) -> bool {
+    // Words that double a character themselves are not a seam.
+    let name = ["加工工艺"].iter().fold(name.to_string(), |n, w| n.replace(w, "·"));
+    let c: Vec<char> = name.chars().collect();
+    c.windows(2).any(|w| w[0] == w[1]) || c.windows(4).any(|w| w[0] == w[2] && w[1] == w[3])
+}
+
+/// `a` followed by `b`, where `b` drops a leading 技术 that `a`'s 技术 or
+/// 科技 already says ("信息技术" + "技术开发合同" → "信息技术开发合同").
+fn joined(a: &str, b: &str) -> String {
+    match b.strip_prefix("技术") {
+        Some(rest) if a.ends_with("技术") || a.ends_with("科技") || a.ends_with('技') => format!("{a}{rest}"),
+        _ => format!("{a}{b}"),
+    }
+}
+
+/// What an achievement of each type is called: a patent names a method or
+/// a device, a software copyright a system, a standard a code of practice.
+fn achievement_object(kind: &str, i: usize) -> &'static str {
+    let objects: [&str; 6] = match kind {
+        "invention_patent" => ["制备方法", "检测方法", "加工工艺", "控制方法", "处理方法", "合成方法"],
+        "utility_patent" => ["装置", "检测装置", "成套设备", "控制装置", "专用工具", "结构"],
+        "software" => ["管理系统", "监测平台", "分析软件", "调度系统", "数据平台", "控制软件"],
+        "new_variety" => ["新品种", "新品系", "抗旱品种", "高产品种", "优质品种", "早熟品种"],
+        "technique" => ["生产工艺", "应用技术", "栽培技术", "处理工艺", "集成技术", "提质技术"],
+        _ => ["技术规范", "技术规程", "检测标准", "生产规程", "评价规范", "操作规程"],
+    };
+    objects[i % objects.len()]
+}
+
+/// The words an achievement's title may end with when its first choice is
+/// taken, so that each title is told apart by words, not a number.
+const TITLE_QUALIFIERS: &[&str] = &[
+    "",
+    "及其应用",
+    "研究",
+    "关键技术",
+    "优化",
+    "示范",
+    "集成",
+    "推广",
+    "改进",
+    "评价",
+    "开发",
+    "验证",
+];
+
 fn yuan(fen: i64) -> String {
     format!("{}.{:02}", fen / 100, fen % 100)
 }
@@ -436,6 +485,19 @@ pub async fn seed(app: &App) -> Result<Option<String>, AppError> {
             .await?;
         }
     }
+    // The liaison's company reports its revenue too (a steelworks, not a
+    // technology-service enterprise: outside the 21).
+    for (year, revenue) in [(2024, "4862350000.00"), (2025, "5127480000.00")] {
+        cx.create(
+            Kind::RevenueReport,
+            &[
+                ("org_id", xintai.to_string()),
+                ("year", year.to_string()),
+                ("revenue", revenue.to_string()),
+            ],
+        )
+        .await?;
+    }
     for org in &enterprises[TECH_SERVICE_ENTERPRISES + 1..TECH_SERVICE_ENTERPRISES + 41] {
         let revenue = (5_000_000 + rng.below(200_000_000) as i64) * 100;
         cx.create(
@@ -474,19 +536,25 @@ pub async fn seed(app: &App) -> Result<Option<String>, AppError> {
         };
         let t = rng.below(types.len());
         let (host, ch) = *rng.pick(&orgs);
-        let name = format!(
-            "{}{}{}{}",
-            level.1,
-            rng.pick(chains[ch].3),
-            rng.pick(&["", "关键技术", "工程", "应用"]),
-            type_zh[t]
-        );
+        // The liaison's company hosts a national, a provincial and a city platform.
+        let (host, ch) = if [2, 20, 70].contains(&made) {
+            (xintai, 0)
+        } else {
+            (host, ch)
+        };
+        let word = rng.pick(chains[ch].3);
+        let middle = rng.pick(&["", "关键技术", "工程", "应用"]);
+        let mut name = format!("{}{word}{middle}{}", level.1, type_zh[t]);
+        if doubled_words(&name) {
+            // "碳材料工程" + "工程技术研究中心": the middle word goes.
+            name = format!("{}{word}{}", level.1, type_zh[t]);
+        }
         let name = if t == 2 {
             format!("{}{}研究院", rng.pick(BRANDS), rng.pick(chains[ch].3))
         } else {
             name
         };
-        if !pnames.insert(name.clone()) {
+        if doubled_words(&name) || !pnames.insert(name.clone()) {
             continue;
         }
         cx.create(
@@ -508,6 +576,8 @@ pub async fn seed(app: &App) -> Result<Option<String>, AppError> {
     // Researchers, a few with foreign affiliations.
     for i in 0..180 {
         let (org, ch) = *rng.pick(&orgs);
+        // Every sixth works at 山西农业大学 (the demo researcher's university).
+        let (org, ch) = if i % 6 == 0 { (university_ids[0], 2) } else { (org, ch) };
         let (dcode, _) = *rng.pick(&districts);
         let mut pairs = vec![
             ("name", format!("{}{}", rng.pick(SURNAMES), rng.pick(GIVEN))),
@@ -543,13 +613,18 @@ pub async fn seed(app: &App) -> Result<Option<String>, AppError> {
         "standard",
     ];
     let mut achievements = vec![];
+    let mut titles = std::collections::BTreeSet::new();
     for i in 0..1000 {
         let (owner, ch) = if i % 4 == 0 {
             (university_ids[rng.below(university_ids.len())], 2)
         } else {
             *rng.pick(&orgs)
         };
+        // The liaison's company holds one in fifty (its own steel).
+        let (owner, ch) = if i % 50 == 5 { (xintai, 0) } else { (owner, ch) };
         let t = atypes[rng.below(atypes.len())];
+        // Plant varieties come from agriculture; elsewhere it is know-how.
+        let t = if t == "new_variety" && ch != 2 { "technique" } else { t };
         let year = 2019 + rng.below(6) as i32;
         let reg = match t {
             "invention_patent" => format!("ZL{year}1{:07}.{}", rng.below(10_000_000), rng.below(10)),
@@ -557,17 +632,35 @@ pub async fn seed(app: &App) -> Result<Option<String>, AppError> {
             "software" => format!("{year}SR{:07}", rng.below(10_000_000)),
             _ => String::new(),
         };
-        let title = format!(
-            "{}{}{}",
-            rng.pick(chains[ch].3),
-            rng.pick(&["高效", "低成本", "智能化", "绿色", "高性能", "精准"]),
-            rng.pick(&["制备方法", "控制系统", "检测技术", "加工工艺", "新品种", "应用技术"])
-        );
+        let word = rng.pick(chains[ch].3);
+        let quality = rng.pick(&["高效", "低成本", "智能化", "绿色", "高性能", "精准"]);
+        let object = achievement_object(t, rng.below(6));
+        let plain = format!("{word}{quality}{object}");
+        let patent = format!("一种{plain}");
+        let base = if (t == "invention_patent" || t == "utility_patent") && !doubled_words(&patent) {
+            patent
+        } else {
+            plain
+        };
+        // Told apart by words: the first qualifier (or two) that makes it new.
+        let title = TITLE_QUALIFIERS
+            .iter()
+            .map(|q| format!("{base}{q}"))
+            .chain(
+                TITLE_QUALIFIERS[1..]
+                    .iter()
+                    .flat_map(|a| TITLE_QUALIFIERS[1..].iter().map(move |b| (a, b)))
+                    .filter(|(a, b)| a != b)
+                    .map(|(a, b)| format!("{base}{a}{b}")),
+            )
+            .find(|t| !doubled_words(t) && !titles.contains(t))
+            .ok_or_else(|| AppError::internal(format!("demo: no new title for {base}")))?;
+        titles.insert(title.clone());
         let id = cx
             .create(
                 Kind::Achievement,
                 &[
-                    ("title", format!("{title}（{}）", i + 1)),
+                    ("title", title),
                     ("achievement_type", t.into()),
                     ("holder_org_id", owner.to_string()),
                     ("registration_no", reg),
@@ -627,19 +720,20 @@ pub async fn seed(app: &App) -> Result<Option<String>, AppError> {
                 (buyer, country, region) = ("Lockheed Martin Corporation".into(), "US".into(), String::new());
             }
             let tech = amount * (70 + rng.below(31) as i64) / 100;
+            // The title says the contract's type (技术开发合同 is a development contract).
+            let word = rng.pick(chains[ch].3);
+            let ti = rng.below(ctypes.len());
+            let _ = rng.pick(&ctypes);
+            let title = joined(
+                word,
+                &format!("技术{}合同", ["开发", "转让", "许可", "咨询", "服务"][ti]),
+            );
             cx.create(
                 Kind::TechContract,
                 &[
                     ("contract_no", format!("{year}1407{:08}", seq)),
-                    (
-                        "title",
-                        format!(
-                            "{}技术{}合同",
-                            rng.pick(chains[ch].3),
-                            ["开发", "转让", "许可", "咨询", "服务"][rng.below(5)]
-                        ),
-                    ),
-                    ("contract_type", rng.pick(&ctypes).to_string()),
+                    ("title", title),
+                    ("contract_type", ctypes[ti].to_string()),
                     ("seller_org_id", seller.to_string()),
                     ("buyer_name", buyer),
                     ("buyer_country", country),
@@ -873,7 +967,42 @@ pub async fn seed(app: &App) -> Result<Option<String>, AppError> {
             .await?;
         datasets += 1;
     }
-    let _ = app;
+    // A report of the liaison's waiting for the bureau (填报 → 审核): a new
+    // achievement, entered as the liaison enters it — logged in, through
+    // the call the form and the API make.
+    let ok = app
+        .login(
+            "liaison",
+            "Liaison2025",
+            kean_app::SessionKind::Api,
+            std::net::Ipv4Addr::LOCALHOST.into(),
+        )
+        .await?;
+    let (liaison, _) = app.authenticate(&ok.token, kean_app::SessionKind::Api).await?;
+    let pending = liaison
+        .save_new(
+            Kind::Achievement,
+            &[
+                ("title", "高强韧钢连铸坯中心偏析控制技术".to_string()),
+                ("achievement_type", "technique".to_string()),
+                ("holder_org_id", xintai.to_string()),
+                ("tech_field", "new_materials".to_string()),
+                ("industry_chain_id", chains[0].0.to_string()),
+                ("completed_on", "2026-09-28".to_string()),
+                (
+                    "description",
+                    "通过结晶器电磁搅拌与末端轻压下参数协同，降低高强韧钢连铸坯中心偏析等级。".to_string(),
+                ),
+            ]
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.clone()))
+            .collect(),
+        )
+        .await?;
+    if !matches!(pending, kean_app::Saved::Submitted(_)) {
+        return Err(AppError::internal("the liaison's report was not held for review"));
+    }
+    app.logout(&ok.token, &liaison).await?;
     Ok(Some(format!(
         "demo city seeded: 11 districts, {} industry chains, {} organizations, {PLATFORMS} platforms, 180 researchers, {} technology contracts, {} achievements, {} transfers, {} revenue reports, {datasets} datasets",
         CHAINS.len(),
@@ -881,7 +1010,7 @@ pub async fn seed(app: &App) -> Result<Option<String>, AppError> {
         TECH_CONTRACTS_2024 + TECH_CONTRACTS_2025,
         achievements.len(),
         380 + TRANSFERS_2025,
-        2 * TECH_SERVICE_ENTERPRISES + 40
+        2 * TECH_SERVICE_ENTERPRISES + 42
     )))
 }
 
@@ -1371,5 +1500,22 @@ mod tests {
             assert!(kean_core::codes::parse_uscc(&credit_code(&mut rng, "91", "140702")).is_ok());
             assert!(kean_core::codes::parse_resident_id(&resident_id(&mut rng, "140702")).is_ok());
         }
+    }
+}
+
+#[cfg(test)]
+mod names {
+    use super::*;
+
+    #[test]
+    fn doubled_words_are_seams_not_words() {
+        assert!(doubled_words("晋中市碳材料工程工程技术研究中心"));
+        assert!(doubled_words("农业科技技术开发合同"));
+        assert!(doubled_words("一种种业高效装置"));
+        assert!(!doubled_words("晋中市碳材料工程技术研究中心"));
+        assert!(!doubled_words("纤维智能化加工工艺"));
+        assert_eq!(joined("信息技术", "技术开发合同"), "信息技术开发合同");
+        assert_eq!(joined("农业科技", "技术服务合同"), "农业科技服务合同");
+        assert_eq!(joined("特钢", "技术许可合同"), "特钢技术许可合同");
     }
 }

@@ -61,6 +61,12 @@ pub enum ReadError {
     },
     /// Binary content that is neither an XLSX workbook nor text.
     NotATable,
+    /// A file recognized as something other than a spreadsheet (a PDF, a
+    /// Word document, a web page …).
+    NotASpreadsheet {
+        /// What the file is.
+        is: Document,
+    },
     /// Text in an encoding that is neither UTF-8 nor GBK/GB18030.
     UnknownEncoding,
     /// A legacy `.xls` workbook or a password-protected (encrypted) XLSX.
@@ -134,7 +140,10 @@ impl ReadError {
                 human_size(*max_bytes as u64, true)
             ),
             ReadError::Interrupted { .. } => "文件上传不完整，请重新上传".into(),
-            ReadError::NotATable => "无法识别的文件：请上传 Excel（.xlsx）或 CSV 文件".into(),
+            ReadError::NotATable => "文件不是电子表格：请上传 Excel（.xlsx）或 CSV 文件".into(),
+            ReadError::NotASpreadsheet { is } => {
+                format!("文件不是电子表格，而是{}：请上传 Excel（.xlsx）或 CSV 文件", is.zh())
+            }
             ReadError::UnknownEncoding => {
                 "无法识别文件的文字编码：请在 Excel 中另存为“CSV UTF-8（逗号分隔）”或 .xlsx 后上传".into()
             }
@@ -196,6 +205,9 @@ impl ReadError {
             ),
             ReadError::Interrupted { detail } => format!("the upload was interrupted ({})", detail),
             ReadError::NotATable => "not a spreadsheet: upload an Excel (.xlsx) or CSV file".into(),
+            ReadError::NotASpreadsheet { is } => {
+                format!("not a spreadsheet but {}: upload an Excel (.xlsx) or CSV file", is.en())
+            }
             ReadError::UnknownEncoding => "the text is neither UTF-8 nor GBK: save it as \"CSV UTF-8\" or .xlsx".into(),
             ReadError::UnsupportedXls => {
                 "legacy .xls and password-protected workbooks are not supported: save as .xlsx without a password"
@@ -228,6 +240,62 @@ impl fmt::Display for ReadError {
 }
 
 impl std::error::Error for ReadError {}
+
+/// What a file that is not a spreadsheet turned out to be (by its content).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Document {
+    /// A PDF file.
+    Pdf,
+    /// A Word document (.docx, or a legacy .doc).
+    Word,
+    /// A PowerPoint presentation (.pptx or .ppt).
+    PowerPoint,
+    /// An OpenDocument file (.ods, .odt …): LibreOffice / WPS.
+    OpenDocument,
+    /// An RTF document.
+    Rtf,
+    /// A web page.
+    Html,
+    /// XML other than a web page.
+    Xml,
+    /// One JSON object or array.
+    Json,
+    /// A zip archive holding no workbook.
+    Archive,
+    /// Lines of text without a column separated by a comma or a tab.
+    PlainText,
+}
+
+impl Document {
+    fn zh(self) -> &'static str {
+        match self {
+            Document::Pdf => "PDF 文件",
+            Document::Word => "Word 文档",
+            Document::PowerPoint => "PowerPoint 演示文稿",
+            Document::OpenDocument => "OpenDocument 文件（.ods/.odt）",
+            Document::Rtf => "RTF 文档",
+            Document::Html => "网页（HTML）",
+            Document::Xml => "XML 文件",
+            Document::Json => "JSON 数据",
+            Document::Archive => "压缩包",
+            Document::PlainText => "纯文本（没有以逗号或制表符分隔的列）",
+        }
+    }
+    fn en(self) -> &'static str {
+        match self {
+            Document::Pdf => "a PDF file",
+            Document::Word => "a Word document",
+            Document::PowerPoint => "a PowerPoint presentation",
+            Document::OpenDocument => "an OpenDocument file (.ods/.odt)",
+            Document::Rtf => "an RTF document",
+            Document::Html => "a web page (HTML)",
+            Document::Xml => "an XML file",
+            Document::Json => "JSON data",
+            Document::Archive => "a zip archive",
+            Document::PlainText => "plain text (no columns separated by commas or tabs)",
+        }
+    }
+}
 
 /// Writing a workbook failed. With the inputs this crate builds this does not
 /// happen in practice; it is reported rather than panicking.

@@ -75,7 +75,7 @@ mod report;
 mod template;
 mod width;
 
-pub use error::{ReadError, WriteError};
+pub use error::{Document, ReadError, WriteError};
 pub use export::{
     Cell, ExportOptions, MoneyUnit, Sheet, defuse, export_csv, export_csv_sections, export_workbook, export_xlsx,
     money_header,

@@ -10,7 +10,7 @@ use std::io::{Cursor, Read};
 use calamine::{DataRef, ExcelDateTime, Reader, Xlsx, XlsxError};
 use serde::Serialize;
 
-use crate::error::ReadError;
+use crate::error::{Document, ReadError};
 
 /// Default size limit: 50 MB.
 pub const DEFAULT_MAX_BYTES: u64 = 50 * 1024 * 1024;
@@ -137,7 +137,24 @@ pub fn read_table(bytes: &[u8], opts: &ReadOptions) -> Result<Table, ReadError> 
         return read_xlsx(bytes, opts);
     }
     if bytes.starts_with(&[0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1]) {
+        // An OLE compound file: a legacy .xls, or Word's or PowerPoint's
+        // (their main stream's name is in the directory, in UTF-16).
+        let holds = |name: &str| {
+            let utf16: Vec<u8> = name.encode_utf16().flat_map(u16::to_le_bytes).collect();
+            bytes.windows(utf16.len()).any(|w| w == utf16.as_slice())
+        };
+        if holds("WordDocument") {
+            return Err(ReadError::NotASpreadsheet { is: Document::Word });
+        }
+        if holds("PowerPoint Document") {
+            return Err(ReadError::NotASpreadsheet {
+                is: Document::PowerPoint,
+            });
+        }
         return Err(ReadError::UnsupportedXls);
+    }
+    if bytes.starts_with(b"%PDF-") {
+        return Err(ReadError::NotASpreadsheet { is: Document::Pdf });
     }
     read_text(bytes, opts)
 }
@@ -312,6 +329,9 @@ fn read_text(bytes: &[u8], opts: &ReadOptions) -> Result<Table, ReadError> {
     if strays > 8.max(text.len() / 100) {
         return Err(ReadError::NotATable);
     }
+    if let Some(is) = text_document(text) {
+        return Err(ReadError::NotASpreadsheet { is });
+    }
     let head: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).take(5).collect();
     let count = |sep: char| head.iter().map(|l| l.matches(sep).count()).sum::<usize>();
     let delimiter = if count('\t') > count(',') { '\t' } else { ',' };
@@ -350,7 +370,72 @@ fn read_text(bytes: &[u8], opts: &ReadOptions) -> Result<Table, ReadError> {
         }
         b.push(line, cells)?;
     }
-    b.finish(SourceFormat::Csv { encoding, delimiter })
+    let table = b.finish(SourceFormat::Csv { encoding, delimiter });
+    if table == Err(ReadError::NoDataRows) && !text.contains([',', '\t', ';']) {
+        // One line and no column: a line of text, not a header row.
+        return Err(ReadError::NotASpreadsheet {
+            is: Document::PlainText,
+        });
+    }
+    table
+}
+
+/// Text that is a document of a known kind rather than a table: a web page,
+/// XML, JSON, RTF, a PDF. Judged by how the text starts (and, for JSON, by
+/// parsing it whole), so a CSV is never taken for one.
+fn text_document(text: &str) -> Option<Document> {
+    let t = text.trim_start_matches('\u{feff}').trim();
+    let start: String = t.chars().take(300).collect::<String>().to_ascii_lowercase();
+    if start.starts_with("%pdf-") {
+        return Some(Document::Pdf);
+    }
+    if start.starts_with("{\\rtf") {
+        return Some(Document::Rtf);
+    }
+    if start.starts_with('<') {
+        if start.starts_with("<!doctype html") || start.contains("<html") {
+            return Some(Document::Html);
+        }
+        if start.starts_with("<?xml") || start.starts_with("<!--") || t.ends_with('>') {
+            return Some(Document::Xml);
+        }
+    }
+    if (t.starts_with('{') && t.ends_with('}') || t.starts_with('[') && t.ends_with(']')) && json_like(t) {
+        return Some(Document::Json);
+    }
+    None
+}
+
+/// Whether the text is one JSON object or array: brackets balanced outside
+/// strings, closing exactly at the end (no JSON parser needed).
+fn json_like(t: &str) -> bool {
+    let (mut depth, mut in_string, mut escaped) = (0i64, false, false);
+    for (i, c) in t.char_indices() {
+        if in_string {
+            match (escaped, c) {
+                (true, _) => escaped = false,
+                (false, '\\') => escaped = true,
+                (false, '"') => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            '"' => in_string = true,
+            '{' | '[' => depth += 1,
+            '}' | ']' => {
+                depth -= 1;
+                if depth == 0 && i + c.len_utf8() != t.len() {
+                    return false;
+                }
+                if depth < 0 {
+                    return false;
+                }
+            }
+            _ => {}
+        }
+    }
+    depth == 0 && !in_string
 }
 
 /// NUL bytes (outside UTF-16 text) or many control bytes: an image, an
@@ -419,7 +504,17 @@ fn check_zip(bytes: &[u8], opts: &ReadOptions) -> Result<(), ReadError> {
         .file_names()
         .any(|n| n.is_ok_and(|n| n.eq_ignore_ascii_case("xl/workbook.xml")));
     if !has_workbook {
-        return Err(ReadError::NotATable);
+        let has = |prefix: &str| zip.file_names().any(|n| n.is_ok_and(|n| n.starts_with(prefix)));
+        let is = if has("word/") {
+            Document::Word
+        } else if has("ppt/") {
+            Document::PowerPoint
+        } else if has("content.xml") && has("mimetype") {
+            Document::OpenDocument
+        } else {
+            Document::Archive
+        };
+        return Err(ReadError::NotASpreadsheet { is });
     }
     let too_large = || ReadError::TooLargeUnpacked {
         max_bytes: opts.max_unpacked_bytes,

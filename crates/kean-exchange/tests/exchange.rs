@@ -250,7 +250,10 @@ fn binary_junk_and_legacy_xls_are_not_tables() {
         .unwrap();
     std::io::Write::write_all(&mut w, b"<w:document/>").unwrap();
     let docx = w.finish().unwrap().into_inner();
-    assert_eq!(read_table(&docx, &opts()).unwrap_err(), ReadError::NotATable);
+    assert_eq!(
+        read_table(&docx, &opts()).unwrap_err(),
+        ReadError::NotASpreadsheet { is: Document::Word }
+    );
     let ole = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1\x00\x00\x00\x00";
     assert_eq!(read_table(ole, &opts()).unwrap_err(), ReadError::UnsupportedXls);
 }
@@ -1340,4 +1343,82 @@ mod mutated_files {
             }
         }
     }
+}
+
+/// A file that is not a spreadsheet says what it is, in both languages,
+/// rather than being read as a table with a header and no rows.
+#[test]
+fn documents_are_named_not_read_as_a_header() {
+    let zip_of = |names: &[&str]| {
+        let mut w = zip::ZipWriter::new(Cursor::new(Vec::new()));
+        for n in names {
+            w.start_file(*n, zip::write::SimpleFileOptions::default()).unwrap();
+            std::io::Write::write_all(&mut w, b"<x/>").unwrap();
+        }
+        w.finish().unwrap().into_inner()
+    };
+    let cases: Vec<(Vec<u8>, Document)> = vec![
+        (
+            b"%PDF-1.7\n1 0 obj\n<< /Type /Catalog >>\nendobj\n%%EOF\n".to_vec(),
+            Document::Pdf,
+        ),
+        (
+            b"<!DOCTYPE html>\n<html><body><p>\xe5\x8d\x95\xe4\xbd\x8d</p></body></html>\n".to_vec(),
+            Document::Html,
+        ),
+        (
+            b"<?xml version=\"1.0\"?>\n<orgs><org name=\"a\"/></orgs>\n".to_vec(),
+            Document::Xml,
+        ),
+        (
+            "{\"name\": \"山西农业大学\", \"org_type\": \"university\"}\n"
+                .as_bytes()
+                .to_vec(),
+            Document::Json,
+        ),
+        (b"[{\"a\": 1}, {\"a\": 2}]".to_vec(), Document::Json),
+        (b"{\\rtf1\\ansi hello}".to_vec(), Document::Rtf),
+        ("请查收本单位的年度报告。\n".as_bytes().to_vec(), Document::PlainText),
+        (zip_of(&["ppt/presentation.xml"]), Document::PowerPoint),
+        (zip_of(&["mimetype", "content.xml"]), Document::OpenDocument),
+        (zip_of(&["readme.txt"]), Document::Archive),
+    ];
+    for (bytes, is) in cases {
+        let e = read_table(&bytes, &opts()).unwrap_err();
+        assert_eq!(e, ReadError::NotASpreadsheet { is }, "{is:?}");
+        assert!(
+            e.message_zh().starts_with("文件不是电子表格，而是"),
+            "{}",
+            e.message_zh()
+        );
+        assert!(!e.message_zh().contains("表头"), "{}", e.message_zh());
+        assert!(
+            e.message_en().starts_with("not a spreadsheet but "),
+            "{}",
+            e.message_en()
+        );
+    }
+    // A legacy Word document (OLE, like a legacy .xls) is named as Word.
+    let mut doc = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1".to_vec();
+    doc.extend(vec![0u8; 64]);
+    doc.extend("WordDocument".encode_utf16().flat_map(u16::to_le_bytes));
+    assert_eq!(
+        read_table(&doc, &opts()).unwrap_err(),
+        ReadError::NotASpreadsheet { is: Document::Word }
+    );
+    // Tables stay tables: a CSV whose text looks like a document's start, a
+    // header with columns and no rows, JSON-ish cells.
+    let csv = "名称,说明\n<b>甲</b>,{\"a\": 1}\n";
+    assert_eq!(read_table(csv.as_bytes(), &opts()).unwrap().rows.len(), 1);
+    assert_eq!(
+        read_table("单位名称,地址\n".as_bytes(), &opts()).unwrap_err(),
+        ReadError::NoDataRows
+    );
+    assert_eq!(
+        read_table("{\"名称\"},说明\n甲,乙\n".as_bytes(), &opts())
+            .unwrap()
+            .rows
+            .len(),
+        1
+    );
 }

@@ -15,7 +15,30 @@ pub struct ParseError {
     pub line: Option<u64>,
     /// Record description (e.g. `record 12` or an entry id), when known.
     pub record: Option<String>,
+    /// Why, in English.
     pub reason: String,
+    /// Why, in Chinese (for the Chinese interface).
+    pub reason_zh: String,
+}
+
+impl ParseError {
+    /// Where and why, in Chinese: "第 3 行：编号重复".
+    pub fn message_zh(&self) -> String {
+        let mut out = String::new();
+        if let Some(l) = self.line {
+            out.push_str(&format!("第 {l} 行："));
+        }
+        if let Some(r) = &self.record {
+            let r = match (r.strip_prefix("record "), r.strip_prefix("id ")) {
+                (Some(n), _) => format!("第 {n} 条记录"),
+                (_, Some(id)) => format!("编号 {id}"),
+                _ => r.clone(),
+            };
+            out.push_str(&format!("{r}："));
+        }
+        out.push_str(&self.reason_zh);
+        out
+    }
 }
 
 impl fmt::Display for ParseError {
@@ -35,12 +58,18 @@ impl fmt::Display for ParseError {
 
 impl std::error::Error for ParseError {}
 
-fn err(format: ListFormat, line: Option<u64>, record: Option<String>, reason: impl Into<String>) -> ParseError {
+fn err(
+    format: ListFormat,
+    line: Option<u64>,
+    record: Option<String>,
+    (zh, en): (impl Into<String>, impl Into<String>),
+) -> ParseError {
     ParseError {
         format: Some(format),
         line,
         record,
-        reason: reason.into(),
+        reason: en.into(),
+        reason_zh: zh.into(),
     }
 }
 
@@ -56,6 +85,7 @@ pub fn detect_and_parse(bytes: &[u8], file_name_hint: &str) -> Result<ParsedList
         line: Some(1),
         record: None,
         reason: "unrecognised list format (expected OFAC SDN.CSV, CSL/Entity List JSON, UN consolidated XML, China lists CSV or kean CSV with header id,name,…)".into(),
+        reason_zh: "无法识别的名单格式（应为 OFAC SDN.CSV、CSL/实体清单 JSON、联合国综合名单 XML、中国名单 CSV，或表头为 id,name,… 的本局名单 CSV）".into(),
     })?;
     match format {
         ListFormat::OfacSdnCsv => parse_ofac_sdn(bytes),
@@ -120,7 +150,14 @@ fn csv_line(pos: Option<&csv::Position>) -> Option<u64> {
 
 fn csv_error(format: ListFormat, e: &csv::Error) -> ParseError {
     let line = e.position().map(csv::Position::line);
-    err(format, line, None, format!("malformed CSV: {e}"))
+    let zh = match e.kind() {
+        csv::ErrorKind::UnequalLengths { expected_len, len, .. } => {
+            format!("CSV 格式错误：本行有 {len} 列，应有 {expected_len} 列")
+        }
+        csv::ErrorKind::Utf8 { .. } => "不是有效的 UTF-8 文本".to_string(),
+        _ => "CSV 格式错误".to_string(),
+    };
+    err(format, line, None, (zh, format!("malformed CSV: {e}")))
 }
 
 // ---------------------------------------------------------------- OFAC SDN.CSV
@@ -148,15 +185,31 @@ pub fn parse_ofac_sdn(bytes: &[u8]) -> Result<ParsedList, ParseError> {
             continue;
         }
         if rec.len() != 12 {
-            return Err(err(F, line, None, format!("expected 12 fields, found {}", rec.len())));
+            return Err(err(
+                F,
+                line,
+                None,
+                (
+                    format!("应有 12 列，实有 {} 列", rec.len()),
+                    format!("expected 12 fields, found {}", rec.len()),
+                ),
+            ));
         }
         let id = ofac_field(&rec[0]);
         if id.is_empty() || !id.bytes().all(|c| c.is_ascii_digit()) {
-            return Err(err(F, line, None, format!("ent_num is not a number: {:?}", &rec[0])));
+            return Err(err(
+                F,
+                line,
+                None,
+                (
+                    format!("ent_num 不是数字：“{}”", &rec[0]),
+                    format!("ent_num is not a number: {:?}", &rec[0]),
+                ),
+            ));
         }
         let name = ofac_field(&rec[1]);
         if name.is_empty() {
-            return Err(err(F, line, Some(format!("ent_num {id}")), "empty name"));
+            return Err(err(F, line, Some(format!("ent_num {id}")), ("名称为空", "empty name")));
         }
         let entity_type = match ofac_field(&rec[2]).to_ascii_lowercase().as_str() {
             "individual" => EntityType::Person,
@@ -305,17 +358,44 @@ fn json_str(v: &serde_json::Value) -> Option<&str> {
 /// else `BIS-` + a hash of name and first address (stable across snapshots while those stay).
 pub fn parse_csl_json(bytes: &[u8]) -> Result<ParsedList, ParseError> {
     const F: ListFormat = ListFormat::CslJson;
-    let v: serde_json::Value = serde_json::from_slice(strip_bom(bytes))
-        .map_err(|e| err(F, Some(e.line() as u64), None, format!("invalid JSON: {e}")))?;
+    let v: serde_json::Value = serde_json::from_slice(strip_bom(bytes)).map_err(|e| {
+        err(
+            F,
+            Some(e.line() as u64),
+            None,
+            (
+                format!("JSON 格式错误（第 {} 列）", e.column()),
+                format!("invalid JSON: {e}"),
+            ),
+        )
+    })?;
     let arr = match &v {
         serde_json::Value::Array(a) => a,
         serde_json::Value::Object(o) => o
             .get("entities")
             .or_else(|| o.get("results"))
             .and_then(|x| x.as_array())
-            .ok_or_else(|| err(F, None, None, "no \"entities\" or \"results\" array"))?,
+            .ok_or_else(|| {
+                err(
+                    F,
+                    None,
+                    None,
+                    (
+                        "没有 \"entities\" 或 \"results\" 数组",
+                        "no \"entities\" or \"results\" array",
+                    ),
+                )
+            })?,
         _ => {
-            return Err(err(F, None, None, "top level is neither an object nor an array"));
+            return Err(err(
+                F,
+                None,
+                None,
+                (
+                    "顶层既不是对象也不是数组",
+                    "top level is neither an object nor an array",
+                ),
+            ));
         }
     };
     let mut entries = Vec::with_capacity(arr.len());
@@ -324,11 +404,11 @@ pub fn parse_csl_json(bytes: &[u8]) -> Result<ParsedList, ParseError> {
         let record = || Some(format!("record {}", n + 1));
         let obj = rec
             .as_object()
-            .ok_or_else(|| err(F, None, record(), "record is not an object"))?;
+            .ok_or_else(|| err(F, None, record(), ("记录不是 JSON 对象", "record is not an object")))?;
         let name = obj
             .get("name")
             .and_then(json_str)
-            .ok_or_else(|| err(F, None, record(), "missing or empty \"name\""))?;
+            .ok_or_else(|| err(F, None, record(), ("缺少 \"name\" 或为空", "missing or empty \"name\"")))?;
         let mut aliases = Vec::new();
         for key in ["alternateNames", "alt_names"] {
             match obj.get(key) {
@@ -337,9 +417,14 @@ pub fn parse_csl_json(bytes: &[u8]) -> Result<ParsedList, ParseError> {
                     // items: an item starting with a legal form continues the previous one.
                     let mut joined: Vec<String> = Vec::new();
                     for x in a {
-                        let s = x
-                            .as_str()
-                            .ok_or_else(|| err(F, None, record(), format!("{key} holds a non-string")))?;
+                        let s = x.as_str().ok_or_else(|| {
+                            err(
+                                F,
+                                None,
+                                record(),
+                                (format!("{key} 含有非字符串的值"), format!("{key} holds a non-string")),
+                            )
+                        })?;
                         let lower = s.trim_start().to_ascii_lowercase();
                         let continues = [
                             "ltd", "limited", "inc", "llc", "co.", "corp", "gmbh", "s.a", "plc", "jsc", "ltda",
@@ -363,7 +448,15 @@ pub fn parse_csl_json(bytes: &[u8]) -> Result<ParsedList, ParseError> {
                 }
                 Some(serde_json::Value::Null) | None => {}
                 Some(_) => {
-                    return Err(err(F, None, record(), format!("{key} is neither a list nor a string")));
+                    return Err(err(
+                        F,
+                        None,
+                        record(),
+                        (
+                            format!("{key} 既不是列表也不是字符串"),
+                            format!("{key} is neither a list nor a string"),
+                        ),
+                    ));
                 }
             }
         }
@@ -476,9 +569,14 @@ pub fn parse_un_xml(bytes: &[u8]) -> Result<ParsedList, ParseError> {
     let mut entries = Vec::new();
     loop {
         let pos = reader.buffer_position();
-        let ev = reader
-            .read_event_into(&mut buf)
-            .map_err(|e| err(F, Some(line_of(bytes, pos)), None, format!("malformed XML: {e}")))?;
+        let ev = reader.read_event_into(&mut buf).map_err(|e| {
+            err(
+                F,
+                Some(line_of(bytes, pos)),
+                None,
+                ("XML 格式错误".to_string(), format!("malformed XML: {e}")),
+            )
+        })?;
         match ev {
             Event::Start(s) => {
                 let qn = s.name();
@@ -507,7 +605,10 @@ pub fn parse_un_xml(bytes: &[u8]) -> Result<ParsedList, ParseError> {
                         F,
                         Some(line_of(bytes, pos)),
                         None,
-                        format!("unexpected closing tag </{tag}>"),
+                        (
+                            format!("意外的结束标签 </{tag}>"),
+                            format!("unexpected closing tag </{tag}>"),
+                        ),
                     ));
                 }
                 if let Some((_, rec, _)) = cur.as_mut() {
@@ -570,7 +671,10 @@ pub fn parse_un_xml(bytes: &[u8]) -> Result<ParsedList, ParseError> {
                             F,
                             Some(line_of(bytes, start_line)),
                             None,
-                            format!("{tag} without DATAID or REFERENCE_NUMBER"),
+                            (
+                                format!("{tag} 缺少 DATAID 或 REFERENCE_NUMBER"),
+                                format!("{tag} without DATAID or REFERENCE_NUMBER"),
+                            ),
                         ));
                     }
                     if name.is_empty() {
@@ -578,7 +682,7 @@ pub fn parse_un_xml(bytes: &[u8]) -> Result<ParsedList, ParseError> {
                             F,
                             Some(line_of(bytes, start_line)),
                             Some(id),
-                            format!("{tag} without FIRST_NAME"),
+                            (format!("{tag} 缺少 FIRST_NAME"), format!("{tag} without FIRST_NAME")),
                         ));
                     }
                     let mut aliases = rec.original_script;
@@ -624,7 +728,7 @@ pub fn parse_un_xml(bytes: &[u8]) -> Result<ParsedList, ParseError> {
             F,
             Some(line_of(bytes, bytes.len() as u64)),
             None,
-            "unexpected end of document",
+            ("文件意外结束（不完整）", "unexpected end of document"),
         ));
     }
     Ok(ParsedList {
@@ -642,12 +746,13 @@ pub fn parse_cn_csv(bytes: &[u8]) -> Result<ParsedList, ParseError> {
     const F: ListFormat = ListFormat::CnCsv;
     let text = std::str::from_utf8(strip_bom(bytes)).map_err(|e| {
         let line = line_of(bytes, e.valid_up_to() as u64);
-        err(F, Some(line), None, "not valid UTF-8")
+        err(F, Some(line), None, ("不是有效的 UTF-8 文本", "not valid UTF-8"))
     })?;
     let mut rdr = csv::ReaderBuilder::new().flexible(false).from_reader(text.as_bytes());
     let headers = rdr.headers().map_err(|e| csv_error(F, &e))?.clone();
     let col = |n: &str| headers.iter().position(|h| h.trim() == n);
-    let zh_col = col("name_zh").ok_or_else(|| err(F, Some(1), None, "header lacks name_zh"))?;
+    let zh_col =
+        col("name_zh").ok_or_else(|| err(F, Some(1), None, ("表头缺少 name_zh 列", "header lacks name_zh")))?;
     let en_col = col("name_en");
     let type_col = col("type");
     let dir_col = col("list_dir");
@@ -663,7 +768,14 @@ pub fn parse_cn_csv(bytes: &[u8]) -> Result<ParsedList, ParseError> {
             (false, false) => (name, vec![en.to_string()]),
             (false, true) => (name, vec![]),
             (true, false) => (en, vec![]),
-            (true, true) => return Err(err(F, line, None, "both name_zh and name_en are empty")),
+            (true, true) => {
+                return Err(err(
+                    F,
+                    line,
+                    None,
+                    ("name_zh 和 name_en 都为空", "both name_zh and name_en are empty"),
+                ));
+            }
         };
         let key = format!(
             "{}:{}:{}",
@@ -706,16 +818,23 @@ pub fn parse_cn_csv(bytes: &[u8]) -> Result<ParsedList, ParseError> {
 pub fn parse_kean_csv(bytes: &[u8], list_name: &str) -> Result<ParsedList, ParseError> {
     const F: ListFormat = ListFormat::KeanCsv;
     let body = strip_bom(bytes);
-    let text = std::str::from_utf8(body)
-        .map_err(|e| err(F, Some(line_of(body, e.valid_up_to() as u64)), None, "not valid UTF-8"))?;
+    let text = std::str::from_utf8(body).map_err(|e| {
+        err(
+            F,
+            Some(line_of(body, e.valid_up_to() as u64)),
+            None,
+            ("不是有效的 UTF-8 文本", "not valid UTF-8"),
+        )
+    })?;
     let mut rdr = csv::ReaderBuilder::new()
         .flexible(false)
         .trim(csv::Trim::All)
         .from_reader(text.as_bytes());
     let headers = rdr.headers().map_err(|e| csv_error(F, &e))?.clone();
     let col = |n: &str| headers.iter().position(|h| h.eq_ignore_ascii_case(n));
-    let id_col = col("id").ok_or_else(|| err(F, Some(1), None, "header lacks column id"))?;
-    let name_col = col("name").ok_or_else(|| err(F, Some(1), None, "header lacks column name"))?;
+    let id_col = col("id").ok_or_else(|| err(F, Some(1), None, ("表头缺少 id 列", "header lacks column id")))?;
+    let name_col =
+        col("name").ok_or_else(|| err(F, Some(1), None, ("表头缺少 name 列", "header lacks column name")))?;
     let (alias_col, type_col, country_col, ids_col) = (col("aliases"), col("type"), col("country"), col("identifiers"));
     let mut seen = HashSet::new();
     let mut entries = Vec::new();
@@ -725,13 +844,13 @@ pub fn parse_kean_csv(bytes: &[u8], list_name: &str) -> Result<ParsedList, Parse
         let id = rec.get(id_col).unwrap_or("");
         let name = rec.get(name_col).unwrap_or("");
         if id.is_empty() {
-            return Err(err(F, line, None, "empty id"));
+            return Err(err(F, line, None, ("编号（id）为空", "empty id")));
         }
         if name.is_empty() {
-            return Err(err(F, line, Some(format!("id {id}")), "empty name"));
+            return Err(err(F, line, Some(format!("id {id}")), ("名称为空", "empty name")));
         }
         if !seen.insert(id.to_string()) {
-            return Err(err(F, line, Some(format!("id {id}")), "duplicate id"));
+            return Err(err(F, line, Some(format!("id {id}")), ("编号重复", "duplicate id")));
         }
         let split = |c: Option<usize>| -> Vec<String> {
             c.and_then(|c| rec.get(c))
@@ -749,7 +868,10 @@ pub fn parse_kean_csv(bytes: &[u8], list_name: &str) -> Result<ParsedList, Parse
                 F,
                 line,
                 Some(format!("id {id}")),
-                format!("unknown type {type_s:?} (organization|person|vessel|unknown)"),
+                (
+                    format!("类型“{type_s}”无法识别（应为 organization、person、vessel 或 unknown）"),
+                    format!("unknown type {type_s:?} (organization|person|vessel|unknown)"),
+                ),
             ));
         }
         let identifiers = split(ids_col)

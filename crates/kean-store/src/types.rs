@@ -34,6 +34,8 @@ pub struct ListQuery {
     /// Exact matches on fields of the owning organization (district,
     /// type, chain), for records owned by an organization.
     pub owner_filters: Vec<(&'static str, Value)>,
+    /// Only these records (the rows a user ticked), when not empty.
+    pub ids: Vec<i64>,
     /// 1-based.
     pub page: u32,
     pub page_size: u32,

@@ -19,9 +19,7 @@ fn field_schema(ty: FieldType) -> J {
             json!({ "type": "string", "pattern": "^[0-9A-HJ-NPQRTUWXY]{18}$", "description": "统一社会信用代码 (GB 32100-2015, check digit verified)" })
         }
         FieldType::Date => json!({ "type": "string", "format": "date" }),
-        FieldType::Money => {
-            json!({ "type": "string", "pattern": "^[0-9]+(\\.[0-9]{1,2})?$", "description": "yuan, at most two decimals" })
-        }
+        FieldType::Money => money_schema(),
         FieldType::Bool => json!({ "type": "boolean" }),
         FieldType::Enum(cs) => json!({ "type": "string", "enum": cs.iter().map(|c| c.code).collect::<Vec<_>>(),
             "description": cs.iter().map(|c| format!("{} = {}", c.code, c.zh)).collect::<Vec<_>>().join(", ") }),
@@ -31,6 +29,63 @@ fn field_schema(ty: FieldType) -> J {
         FieldType::Country => json!({ "type": "string", "enum": country_codes(),
             "description": "ISO 3166-1 alpha-2, one of the countries and regions kean knows (kean_core::country::COUNTRIES)" }),
     }
+}
+
+/// How the API states money, everywhere: in the document's description and
+/// on every amount's schema.
+pub const MONEY: &str = "元 (CNY yuan) as a JSON string holding a decimal number: at most two decimals in a request (\"1000000\", \"1234.5\"), always two in an answer (\"1234.50\"). Every amount in this API — registry fields, reports and statistics alike — is in this one unit and type, in requests and answers: never 分, never 万元. Send strings (a JSON number is read as its decimal text, but a binary float cannot hold every amount exactly)";
+
+/// An amount of money (see [`MONEY`]).
+fn money_schema() -> J {
+    json!({ "type": "string", "pattern": "^[0-9]+(\\.[0-9]{1,2})?$", "description": MONEY })
+}
+
+fn user_ref() -> J {
+    json!({ "$ref": "#/components/schemas/User" })
+}
+
+/// `GET /api/v1/statistics/dashboard`'s answer (kean-web `api/stats.rs`).
+fn dashboard_schema() -> J {
+    let int = json!({ "type": "integer" });
+    let text = json!({ "type": "string" });
+    let growth = json!({ "type": ["number", "null"], "description": "year on year: 2.22 for +222%; null when the year before has nothing to compare with" });
+    let counted = json!({ "type": "array", "items": { "type": "object", "required": ["key", "count", "link"], "properties": {
+        "key": { "type": "string", "description": "the group: a code, a record id or a month; empty for records without one" },
+        "count": int, "link": { "type": "string", "description": "the registry list of the records behind it" } } } });
+    let summed = json!({ "type": "array", "items": { "type": "object", "required": ["key", "count", "amount", "link"], "properties": {
+        "key": { "type": "string", "description": "the group: a code, a record id or a month; empty for records without one" },
+        "count": int, "amount": money_schema(), "link": { "type": "string", "description": "the registry list of the records behind it" } } } });
+    let object = |required: &[&str], props: J| json!({ "type": "object", "required": required, "properties": props });
+    object(
+        &[
+            "from",
+            "to",
+            "platforms",
+            "high_tech_valid",
+            "tech_contracts",
+            "tech_service",
+            "transfers",
+        ],
+        json!({
+            "from": { "type": "string", "format": "date" }, "to": { "type": "string", "format": "date" },
+            "platforms": object(&["total", "by_level", "by_type"], json!({ "total": int, "by_level": counted, "by_type": counted })),
+            "high_tech_valid": object(&["count", "link"], json!({ "count": int, "link": text })),
+            "tech_contracts": object(
+                &["count", "contract_value", "tech_value", "prev_count", "prev_contract_value", "yoy_contract_value", "yoy_count", "link", "by_month", "by_district", "by_chain"],
+                json!({ "count": int, "contract_value": money_schema(), "tech_value": money_schema(), "prev_count": int,
+                    "prev_contract_value": money_schema(), "yoy_contract_value": growth, "yoy_count": growth, "link": text,
+                    "by_month": summed, "by_district": summed, "by_chain": summed }),
+            ),
+            "tech_service": object(
+                &["enterprises", "revenue", "prev_revenue", "yoy_revenue", "link"],
+                json!({ "enterprises": int, "revenue": money_schema(), "prev_revenue": money_schema(), "yoy_revenue": growth, "link": text }),
+            ),
+            "transfers": object(
+                &["count", "amount", "prev_amount", "yoy_amount", "link", "by_month"],
+                json!({ "count": int, "amount": money_schema(), "prev_amount": money_schema(), "yoy_amount": growth, "link": text, "by_month": summed }),
+            ),
+        }),
+    )
 }
 
 /// The country codes kean accepts, as it writes them.
@@ -169,6 +224,7 @@ pub fn build() -> J {
             json!({ "name": "page", "in": "query", "schema": { "type": "integer", "minimum": 1 } }),
             json!({ "name": "page_size", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 500 } }),
             json!({ "name": "after", "in": "query", "schema": id_schema(), "description": "cursor: the records after this id in the default order (a page's next_after); page is then ignored" }),
+            json!({ "name": "ids", "in": "query", "schema": { "type": "string", "pattern": "^[1-9][0-9]{0,17}(,[1-9][0-9]{0,17}){0,499}$" }, "description": "only these records: their ids separated by commas (at most 500)" }),
             json!({ "name": "sort", "in": "query", "schema": { "type": "string" } }),
             json!({ "name": "order", "in": "query", "schema": { "type": "string", "enum": ["asc", "desc"] } }),
             json!({ "name": "archived", "in": "query", "schema": { "type": "string", "enum": ["active", "archived", "all"] } }),
@@ -223,6 +279,16 @@ pub fn build() -> J {
                 "403": err("password_expired: change the password on the web first"), "422": err("the username holds control characters or is too long"), "429": err("too many failed logins for this username or from this address: too_many_attempts, wait the seconds the message names") } },
         "delete": { "tags": ["auth"], "summary": "Revoke the token used", "responses": { "204": { "description": "revoked" } } },
     }));
+    schemas.insert(
+        "User".into(),
+        json!({ "type": "object", "required": ["id", "username", "display_name", "role", "clearance", "disabled", "created_at", "second_factor_enabled"], "properties": {
+            "id": { "type": "integer", "minimum": 1 }, "username": { "type": "string" }, "display_name": { "type": "string" },
+            "role": { "type": "string", "enum": kean_core::Role::ALL.iter().map(|r| r.code()).collect::<Vec<_>>() },
+            "org_id": { "type": ["integer", "null"], "description": "the organization of a liaison or researcher" },
+            "clearance": { "type": "string", "enum": kean_core::confidentiality::Classification::ALL.iter().map(|c| c.code()).collect::<Vec<_>>() },
+            "disabled": { "type": "boolean" }, "locked_until": { "type": ["string", "null"], "description": "locked after failed logins until then" },
+            "created_at": { "type": "string" }, "second_factor_enabled": { "type": "boolean" } } }),
+    );
     schemas.insert(
         "PreviousLogin".into(),
         json!({ "type": "object", "required": ["at", "failed_since"], "properties": {
@@ -281,17 +347,18 @@ pub fn build() -> J {
                 "401": err("unauthenticated: the password is wrong; second_factor_required: the one-time code is missing or wrong") } } }),
     );
     paths.insert("/api/v1/users".into(), json!({
-        "get": { "tags": ["users"], "responses": { "200": { "description": "all users (administrators only)" }, "403": err("forbidden") } },
+        "get": { "tags": ["users"], "responses": { "200": { "description": "all users (administrators only)",
+            "content": { "application/json": { "schema": { "type": "object", "required": ["items"], "properties": { "items": { "type": "array", "items": user_ref() } } } } } }, "403": err("forbidden") } },
         "post": { "tags": ["users"], "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["username", "display_name", "role", "password"],
             "properties": { "username": { "type": "string" }, "display_name": { "type": "string" }, "role": { "type": "string", "enum": kean_core::Role::ALL.iter().map(|r| r.code()).collect::<Vec<_>>(), "description": "the system administrator creates business accounts (admin, reviewer, liaison, researcher); the three administrators are appointed by the security administrator or made at the machine" }, "org_id": { "type": ["integer", "null"] }, "password": { "type": "string" } } } } } },
-            "responses": { "201": { "description": "created" }, "403": err("forbidden"), "409": err("username taken"), "422": err("invalid fields") } },
+            "responses": { "201": { "description": "created", "content": { "application/json": { "schema": user_ref() } } }, "403": err("forbidden"), "409": err("username taken"), "422": err("invalid fields") } },
     }));
     paths.insert("/api/v1/users/{id}/{action}".into(), json!({ "post": { "tags": ["users"],
         "summary": "Unlock, disable or enable an account, set a new password, or reset its second factor (administrators; needs an authentication within 10 minutes, else reauthentication_required)",
         "parameters": [{ "name": "id", "in": "path", "required": true, "schema": id_schema() },
             { "name": "action", "in": "path", "required": true, "schema": { "type": "string", "enum": ["unlock", "disable", "enable", "password", "reset-2fa"] } }],
         "requestBody": { "content": { "application/json": { "schema": { "type": "object", "properties": { "password": { "type": "string" } }, "description": "only for `password`" } } } },
-        "responses": { "200": { "description": "the account after the change" }, "403": err("forbidden; reauthentication_required: POST /api/v1/auth/reauth first"), "404": err("no such user or action"), "422": err("password too weak: the message names each rule it breaks") } } }));
+        "responses": { "200": { "description": "the account after the change", "content": { "application/json": { "schema": user_ref() } } }, "403": err("forbidden; reauthentication_required: POST /api/v1/auth/reauth first"), "404": err("no such user or action"), "422": err("password too weak: the message names each rule it breaks") } } }));
     audit_paths(&mut paths, &mut schemas, &err);
     paths.insert("/api/v1/statistics/dashboard".into(), json!({ "get": { "tags": ["statistics"],
         "summary": "The bureau's figures computed from the records the caller may read",
@@ -301,7 +368,8 @@ pub fn build() -> J {
             { "name": "district_id", "in": "query", "schema": id_schema() },
             { "name": "industry_chain_id", "in": "query", "schema": id_schema() },
             { "name": "org_type", "in": "query", "schema": { "type": "string", "enum": kean_core::schema::ORG_TYPES.iter().map(|c| c.code).collect::<Vec<_>>() } }],
-        "responses": { "200": { "description": "platforms, valid high-tech enterprises, registered technology contracts (count, value, technology value, year on year, by month/district/chain), technology-service revenue, achievement transfers; each with the list link behind it" }, "400": err("bad parameter") } } }));
+        "responses": { "200": { "description": "platforms, valid high-tech enterprises, registered technology contracts (count, value, technology value, year on year, by month/district/chain), technology-service revenue, achievement transfers; each with the list link behind it",
+            "content": { "application/json": { "schema": dashboard_schema() } } }, "400": err("bad parameter") } } }));
     screening_paths(&mut paths, &err);
     submission_paths(&mut paths, &err);
     confidentiality_paths(&mut paths, &err);
@@ -323,7 +391,7 @@ pub fn build() -> J {
     json!({
         "openapi": "3.1.0",
         "info": { "title": "kean 科技安全风险防控平台 API", "version": env!("CARGO_PKG_VERSION"),
-            "description": "Every operation of the web interface, with the same permissions. Authenticate with POST /api/v1/auth/token and send `Authorization: Bearer <token>`. Errors carry a stable `code`." },
+            "description": format!("Every operation of the web interface, with the same permissions. Authenticate with POST /api/v1/auth/token and send `Authorization: Bearer <token>`. Errors carry a stable `code`.\n\nMoney: {MONEY}.") },
         "servers": [{ "url": "/" }],
         "security": [{ "bearer": [] }],
         "components": { "securitySchemes": { "bearer": { "type": "http", "scheme": "bearer" } }, "schemas": schemas },
@@ -356,12 +424,12 @@ fn confidentiality_paths(paths: &mut serde_json::Map<String, J>, err: &dyn Fn(&s
         "summary": "Set an account's clearance (security administrator; audited set_clearance)",
         "parameters": [id],
         "requestBody": { "required": true, "content": { "application/json": { "schema": level(&all) } } },
-        "responses": { "200": { "description": "the account after the change" }, "403": err("forbidden"), "404": err("no such user"), "422": err("not a level") } } }));
+        "responses": { "200": { "description": "the account after the change", "content": { "application/json": { "schema": user_ref() } } }, "403": err("forbidden"), "404": err("no such user"), "422": err("not a level") } } }));
     paths.insert("/api/v1/users/{id}/role".into(), json!({ "put": { "tags": [tag, "users"],
         "summary": "Give an account its one role (security administrator; audited set_role). The three administrators' accounts keep theirs",
         "parameters": [id],
         "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["role"], "properties": { "role": { "type": "string", "enum": kean_core::Role::ALL.iter().map(|r| r.code()).collect::<Vec<_>>() } } } } } },
-        "responses": { "200": { "description": "the account after the change" }, "403": err("forbidden (also one's own role)"), "404": err("no such user"), "422": err("not a role, a 三员 account, or an organization mismatch") } } }));
+        "responses": { "200": { "description": "the account after the change", "content": { "application/json": { "schema": user_ref() } } }, "403": err("forbidden (also one's own role)"), "404": err("no such user"), "422": err("not a role, a 三员 account, or an organization mismatch") } } }));
     let member = json!({ "type": "object", "properties": { "user_id": { "type": "integer" }, "username": { "type": "string" },
         "display_name": { "type": "string" }, "added_by": { "type": "string" }, "added_at": { "type": "string" } } });
     let members = json!({ "type": "object", "properties": { "items": { "type": "array", "items": member } } });
@@ -893,6 +961,17 @@ fn screening_paths(paths: &mut serde_json::Map<String, J>, err: &dyn Fn(&str) ->
         "parties": { "type": "integer" }, "opened": { "type": "array", "items": { "type": "integer" } },
         "lapsed": { "type": "integer" }, "unchanged": { "type": "integer" }, "list_generation": { "type": "integer" }, "millis": { "type": "integer" } } });
     let ok = |d: &str, schema: &J| json!({ "description": d, "content": { "application/json": { "schema": schema } } });
+    let nint = json!({ "type": ["integer", "null"] });
+    let list_version = json!({ "type": "object", "required": ["id", "list_id", "list", "version_no", "entries"], "properties": {
+        "id": { "type": "integer", "minimum": 1 }, "list_id": { "type": "integer" }, "list": { "type": "string", "description": "the list's code" },
+        "version_no": { "type": "integer" }, "file_name": { "type": "string" }, "content_hash": { "type": "string" },
+        "entries": { "type": "integer" }, "added": { "type": "integer" }, "changed": { "type": "integer" }, "removed": { "type": "integer" },
+        "imported_at": { "type": "string" }, "imported_by": { "type": "string" } } });
+    let entry = json!({ "type": "object", "required": ["name", "aliases", "type", "countries", "identifiers"], "properties": {
+        "name": { "type": "string" }, "aliases": { "type": "array", "items": { "type": "string" } },
+        "type": { "type": "string", "enum": ["organization", "person", "vessel", "unknown"] },
+        "countries": { "type": "array", "items": { "type": "string" } },
+        "identifiers": { "type": "array", "items": { "type": "object", "properties": { "kind": { "type": "string" }, "value": { "type": "string" } } } } } });
     paths.insert("/api/v1/screening/results".into(), json!({ "get": { "tags": [tag],
         "summary": "Screening results (reviewers, administrators, auditors), newest first",
         "parameters": [
@@ -972,7 +1051,7 @@ fn screening_paths(paths: &mut serde_json::Map<String, J>, err: &dyn Fn(&str) ->
         json!({ "get": { "tags": [tag], "summary": "The lists and their current versions, each with its reach from Chinese (coverage): entries with a Chinese name, and entries without one that a Chinese name reaches through translation — the figures `kean screen` prints",
         "responses": { "200": ok("lists", &json!({ "type": "object", "properties": { "items": { "type": "array", "items": { "type": "object", "properties": {
             "id": { "type": "integer" }, "code": { "type": "string" }, "format": { "type": "string" }, "entries": { "type": "integer" },
-            "updated_at": { "type": "string" }, "current": { "type": ["object", "null"] },
+            "updated_at": { "type": "string" }, "current": { "oneOf": [{ "type": "null" }, list_version] },
             "coverage": { "oneOf": [{ "type": "null" }, { "type": "object", "required": ["entries", "with_chinese_name", "through_translation"], "properties": {
                 "entries": { "type": "integer" }, "with_chinese_name": { "type": "integer" }, "through_translation": { "type": "integer" } } }] } } } } } })),
             "403": err("forbidden") } } }),
@@ -983,21 +1062,30 @@ fn screening_paths(paths: &mut serde_json::Map<String, J>, err: &dyn Fn(&str) ->
             { "name": "file_name", "in": "query", "required": true, "schema": { "type": "string" } },
             { "name": "list_name", "in": "query", "schema": { "type": "string", "maxLength": 40 }, "description": "name of a local list in kean's CSV format" }],
         "requestBody": { "required": true, "content": { "application/octet-stream": { "schema": { "type": "string", "format": "binary" } } } },
-        "responses": { "201": ok("the new version and the re-screening it caused", &json!({ "type": "object", "properties": { "version": { "type": "object" }, "rescreen": run } })),
+        "responses": { "201": ok("the new version and the re-screening it caused", &json!({ "type": "object", "required": ["version", "rescreen"], "properties": { "version": list_version, "rescreen": run } })),
             "400": err("no file name or empty body"), "403": err("forbidden"), "409": err("same content as the current version"), "413": err("payload_too_large: the file is over 50 MB"), "422": err("not a readable list") } } }));
     paths.insert(
         "/api/v1/screening/lists/{id}/versions".into(),
         json!({ "get": { "tags": [tag], "parameters": [id],
-        "responses": { "200": { "description": "versions, newest first" }, "404": err("no such list") } } }),
+        "responses": { "200": ok("versions, newest first", &json!({ "type": "object", "required": ["items"], "properties": { "items": { "type": "array", "items": list_version } } })), "404": err("no such list") } } }),
     );
     paths.insert("/api/v1/screening/versions/{id}/changes".into(), json!({ "get": { "tags": [tag], "summary": "What a version added, changed and removed",
         "parameters": [id, { "name": "change", "in": "query", "schema": { "type": "string", "enum": ["added", "changed", "removed"] } },
             { "name": "page", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": u32::MAX } }, { "name": "page_size", "in": "query", "schema": { "type": "integer", "minimum": 1, "maximum": 500 } }],
-        "responses": { "200": { "description": "a page of changes" }, "404": err("no such version"), "422": err("bad change type") } } }));
+        "responses": { "200": ok("a page of changes", &json!({ "type": "object", "required": ["items", "total", "page", "page_size"], "properties": {
+                "items": { "type": "array", "items": { "type": "object", "required": ["change", "entry_key", "name"], "properties": {
+                    "change": { "type": "string", "enum": ["added", "changed", "removed"] }, "entry_key": { "type": "string" }, "name": { "type": "string" },
+                    "old_entry_id": nint, "new_entry_id": nint } } },
+                "total": { "type": "integer" }, "page": { "type": "integer" }, "page_size": { "type": "integer" } } })),
+            "404": err("no such version"), "422": err("bad change type") } } }));
     paths.insert("/api/v1/screening/entries/{id}".into(), json!({ "get": { "tags": [tag], "summary": "One entry version as stored (name, aliases, type, countries, identifiers) and the list versions it spans",
-        "parameters": [id], "responses": { "200": { "description": "the entry version" }, "403": err("forbidden"), "404": err("not found") } } }));
+        "parameters": [id], "responses": { "200": ok("the entry version", &json!({ "type": "object", "required": ["id", "list_id", "list", "key", "hash", "added_version_id"], "properties": {
+            "id": { "type": "integer", "minimum": 1 }, "list_id": { "type": "integer" }, "list": { "type": "string" }, "key": { "type": "string", "description": "the list's own id of the entry" },
+            "hash": { "type": "string" }, "added_version_id": { "type": "integer", "description": "the list version that brought it" },
+            "removed_version_id": { "type": ["integer", "null"], "description": "the list version that dropped or replaced it" },
+            "entry": { "oneOf": [{ "type": "null" }, entry] } } })), "403": err("forbidden"), "404": err("not found") } } }));
     paths.insert("/api/v1/screening/lists/{id}/retire".into(), json!({ "post": { "tags": [tag], "summary": "Retire a list (administrators): a new version without entries; the results on its entries lapse, its versions stay",
-        "parameters": [id], "responses": { "200": ok("the empty version and the re-screening it caused", &json!({ "type": "object" })), "403": err("forbidden"), "404": err("no such list"), "409": err("already retired") } } }));
+        "parameters": [id], "responses": { "200": ok("the empty version and the re-screening it caused", &json!({ "type": "object", "required": ["version", "rescreen"], "properties": { "version": list_version, "rescreen": run } })), "403": err("forbidden"), "404": err("no such list"), "409": err("already retired") } } }));
     paths.insert(
         "/api/v1/screening/rescreen".into(),
         json!({ "post": { "tags": [tag], "summary": "Re-screen every registered party now (动态排查)",
@@ -1005,7 +1093,11 @@ fn screening_paths(paths: &mut serde_json::Map<String, J>, err: &dyn Fn(&str) ->
     );
     paths.insert("/api/v1/screening/parties/{slug}/{id}".into(), json!({ "get": { "tags": [tag], "summary": "A record's screening: when each party was screened, and its results",
         "parameters": [{ "name": "slug", "in": "path", "required": true, "schema": { "type": "string" } }, id],
-        "responses": { "200": { "description": "screening state and results" }, "403": err("forbidden"), "404": err("not found or out of scope") } } }));
+        "responses": { "200": ok("screening state and results", &json!({ "type": "object", "required": ["screened", "results"], "properties": {
+            "screened": { "type": "array", "items": { "type": "object", "required": ["field", "screened_at", "list_generation"], "properties": {
+                "field": { "type": "string", "description": "the record's field screened (a name)" }, "screened_at": { "type": "string" },
+                "list_generation": { "type": "integer", "description": "the lists' state it was screened against" } } } },
+            "results": { "type": "array", "items": result } } })), "403": err("forbidden"), "404": err("not found or out of scope") } } }));
 }
 
 pub async fn document() -> impl IntoResponse {
@@ -1134,5 +1226,142 @@ mod tests {
             );
         }
         assert!(routes >= 14, "{routes}");
+    }
+}
+
+#[cfg(test)]
+mod response_schemas {
+    /// Every operation's successful answers (2xx) declare what they carry:
+    /// a body with its schema, or no body at all (204 and the like say so
+    /// by having no `content`). An integrator generating a client from the
+    /// document gets a type for every answer.
+    #[test]
+    fn every_success_response_has_a_schema() {
+        let doc = super::build();
+        let mut missing = vec![];
+        let mut ops = 0;
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for (method, op) in item.as_object().unwrap() {
+                ops += 1;
+                let responses = op["responses"].as_object().unwrap();
+                let mut successes = 0;
+                for (status, r) in responses {
+                    if !status.starts_with('2') {
+                        continue;
+                    }
+                    successes += 1;
+                    if status == "204" {
+                        assert!(r.get("content").is_none(), "{method} {path} 204 has a body");
+                        continue;
+                    }
+                    let content = r["content"].as_object();
+                    let ok = content.is_some_and(|c| {
+                        !c.is_empty()
+                            && c.values()
+                                .all(|m| m["schema"].as_object().is_some_and(|s| !s.is_empty()))
+                    });
+                    if !ok {
+                        missing.push(format!("{method} {path} {status}"));
+                    }
+                }
+                if successes == 0 {
+                    missing.push(format!("{method} {path}: no success response"));
+                }
+            }
+        }
+        assert!(ops > 60, "{ops}");
+        assert!(
+            missing.is_empty(),
+            "{} without a schema:\n{}",
+            missing.len(),
+            missing.join("\n")
+        );
+    }
+}
+
+#[cfg(test)]
+mod money {
+    use serde_json::Value as J;
+
+    /// Every property of the document named as an amount.
+    fn amounts<'a>(v: &'a J, names: &[String], at: String, out: &mut Vec<(String, &'a J)>) {
+        match v {
+            J::Object(m) => {
+                if let Some(J::Object(props)) = m.get("properties") {
+                    for (name, s) in props {
+                        if names.contains(name) {
+                            out.push((format!("{at}.{name}"), s));
+                        }
+                    }
+                }
+                for (k, x) in m {
+                    amounts(x, names, format!("{at}/{k}"), out);
+                }
+            }
+            J::Array(a) => {
+                for (i, x) in a.iter().enumerate() {
+                    amounts(x, names, format!("{at}[{i}]"), out);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Money is one unit and one type throughout the API: every amount —
+    /// the registry's money fields wherever they appear and the statistics'
+    /// sums, their buckets included — is the one schema (元 as a decimal
+    /// string), which the document's description states.
+    #[test]
+    fn every_amount_is_yuan_as_a_decimal_string() {
+        let doc = super::build();
+        let mut names: Vec<String> = kean_core::Kind::ALL
+            .iter()
+            .flat_map(|k| k.fields())
+            .filter(|f| f.ty == kean_core::schema::FieldType::Money)
+            .map(|f| f.name.to_string())
+            .collect();
+        for extra in [
+            "revenue",
+            "prev_revenue",
+            "prev_amount",
+            "prev_contract_value",
+            "amount",
+        ] {
+            names.push(extra.into());
+        }
+        let mut found = vec![];
+        amounts(&doc, &names, String::new(), &mut found);
+        assert!(found.len() > 15, "{}", found.len());
+        let dashboard = found.iter().filter(|(at, _)| at.contains("statistics")).count();
+        assert!(dashboard >= 10, "{dashboard}");
+        for (at, s) in &found {
+            assert_eq!(s["description"], super::MONEY, "{at}");
+            let t = &s["type"];
+            assert!(
+                t == "string" || *t == serde_json::json!(["string", "null"]),
+                "{at}: {t}"
+            );
+            assert_eq!(s["pattern"], "^[0-9]+(\\.[0-9]{1,2})?$", "{at}");
+        }
+        let description = doc["info"]["description"].as_str().unwrap();
+        assert!(description.contains(super::MONEY), "{description}");
+    }
+
+    /// What the API answers for an amount is what its schema describes and
+    /// what a request may send back.
+    #[test]
+    fn answers_match_the_request_form() {
+        for (fen, text) in [
+            (0, "0.00"),
+            (7, "0.07"),
+            (123_450, "1234.50"),
+            (33_845_000_000, "338450000.00"),
+        ] {
+            let answered = kean_core::Fen(fen).yuan_string();
+            assert_eq!(answered, text);
+            let (int, frac) = answered.split_once('.').unwrap();
+            assert!(int.chars().all(|c| c.is_ascii_digit()) && frac.len() == 2);
+            assert_eq!(kean_core::Fen::parse_yuan(&answered), Ok(kean_core::Fen(fen)));
+        }
     }
 }

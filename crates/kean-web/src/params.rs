@@ -35,6 +35,9 @@ fn bad_param(name: &str, zh: String, en: String) -> AppError {
 /// `<date field>_from` / `_to` and exact filters on the kind's fields. With
 /// `strict` (the API) an unknown or malformed parameter is an error naming
 /// it; pages ignore what they cannot use.
+/// How many ticked rows one request may name.
+pub const MAX_IDS: usize = 500;
+
 pub fn parse_list_params(kind: Kind, pairs: &[(String, String)], strict: bool) -> Result<ListParams, AppError> {
     let mut p = ListParams {
         query: ListQuery {
@@ -126,6 +129,24 @@ pub fn parse_list_params(kind: Kind, pairs: &[(String, String)], strict: bool) -
                 }
                 _ => {}
             },
+            "ids" if v.is_empty() => {}
+            // The rows a user ticked (导出选中): ids separated by commas.
+            "ids" => {
+                let ids: Option<Vec<i64>> = v
+                    .split(',')
+                    .map(|x| x.trim().parse::<i64>().ok().filter(|i| *i > 0))
+                    .collect();
+                match ids {
+                    Some(ids) if ids.len() <= MAX_IDS => p.query.ids = ids,
+                    _ => {
+                        return Err(bad_param(
+                            "ids",
+                            format!("ids 应为以逗号分隔的记录编号（至多 {MAX_IDS} 个）"),
+                            format!("ids must be record ids separated by commas (at most {MAX_IDS})"),
+                        ));
+                    }
+                }
+            }
             "after" if v.is_empty() => {}
             "after" => match v.parse::<i64>() {
                 Ok(id) => p.query.after = Some(id),

@@ -1,26 +1,35 @@
 // kean — small behaviours for the server-rendered pages (no inline scripts,
 // so the Content-Security-Policy can forbid them).
 (function () {
+  // The ticked rows of a registry list.
   function selected() {
-    var r = document.querySelector('input[name="sel"]:checked');
-    return r ? r.value : null;
+    return Array.prototype.map.call(document.querySelectorAll('input[name="sel"]:checked'), function (c) { return c.value; });
   }
   document.addEventListener('click', function (ev) {
     var b = ev.target.closest('[data-edit-selected]');
     if (b) {
-      var id = selected();
-      if (!id) { alert(b.getAttribute('data-none')); return; }
-      window.location = b.getAttribute('data-edit-selected') + '/' + id + '/edit';
+      var ids = selected();
+      if (ids.length === 0) { alert(b.getAttribute('data-none')); return; }
+      if (ids.length > 1) { alert(b.getAttribute('data-many')); return; }
+      window.location = b.getAttribute('data-edit-selected') + '/' + ids[0] + '/edit';
       return;
     }
     b = ev.target.closest('[data-archive-selected]');
     if (b) {
       var sel = selected();
-      if (!sel) { alert(b.getAttribute('data-none')); return; }
-      if (!confirm(b.getAttribute('data-confirm'))) { return; }
+      if (sel.length === 0) { alert(b.getAttribute('data-none')); return; }
+      if (!confirm(b.getAttribute('data-confirm').replace('{}', sel.length))) { return; }
       var f = document.getElementById('archive-form');
-      f.action = b.getAttribute('data-archive-selected') + '/' + sel + '/archive';
+      f.action = b.getAttribute('data-archive-selected');
+      f.querySelector('input[name="ids"]').value = sel.join(',');
       f.submit();
+      return;
+    }
+    b = ev.target.closest('[data-export-selected]');
+    if (b) {
+      var chosen = selected();
+      if (chosen.length === 0) { alert(b.getAttribute('data-none')); return; }
+      window.location = b.getAttribute('data-export-selected') + '&ids=' + chosen.join(',');
     }
   });
   // A checkbox ticking every box of its group: boxes marked data-group="G"
@@ -30,6 +39,24 @@
     if (!all) { return; }
     var group = all.getAttribute('data-check-all');
     document.querySelectorAll('input[data-group="' + group + '"], input.' + group).forEach(function (c) { c.checked = all.checked; });
+  });
+  // A searchable picker over a long select: typing in the box beside it
+  // (data-filter-select="ID") leaves only the options whose text holds
+  // what was typed, and chooses the first of them when the chosen one goes.
+  document.addEventListener('input', function (ev) {
+    var box = ev.target.closest && ev.target.closest('[data-filter-select]');
+    if (!box) { return; }
+    var sel = document.getElementById(box.getAttribute('data-filter-select'));
+    if (!sel) { return; }
+    var q = box.value.trim().toLowerCase();
+    var first = null;
+    Array.prototype.forEach.call(sel.options, function (o) {
+      var keep = o.value === '' || q === '' || o.text.toLowerCase().indexOf(q) >= 0;
+      o.hidden = !keep;
+      if (keep && o.value !== '' && !first) { first = o; }
+    });
+    var cur = sel.options[sel.selectedIndex];
+    if (q !== '' && first && (!cur || cur.hidden || cur.value === '')) { sel.value = first.value; }
   });
   document.addEventListener('submit', function (ev) {
     var f = ev.target;

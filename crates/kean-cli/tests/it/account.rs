@@ -406,6 +406,7 @@ async fn the_second_factor_is_enrolled_then_asked_and_recovery_codes_work_once(s
     // A lost phone: the operator resets the second factor; the next login enrols again.
     if s.url.starts_with("sqlite:") {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_kean"))
+            .env("LC_ALL", "C.UTF-8")
             .args(["user", "reset-2fa", "--username", "chief", "--database-url", &s.url])
             .output()
             .unwrap();

@@ -13,6 +13,7 @@ use crate::common::{Backend, Server, start};
 
 fn kean(args: &[&str]) -> std::process::Output {
     std::process::Command::new(env!("CARGO_BIN_EXE_kean"))
+        .env("LC_ALL", "C.UTF-8")
         .args(args)
         .output()
         .expect("run kean")

@@ -18,6 +18,7 @@ use crate::common::{self, Api, Backend, Server, basics, user, valid_code};
 
 fn kean(args: &[&str]) -> std::process::Output {
     std::process::Command::new(env!("CARGO_BIN_EXE_kean"))
+        .env("LC_ALL", "C.UTF-8")
         .args(args)
         .output()
         .expect("run kean")
@@ -422,6 +423,7 @@ fn backup_names_a_missing_tool_and_an_unreachable_server() {
     let f = file.to_str().unwrap();
     let url = "postgres://nobody:secret@127.0.0.1:1/kean";
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_kean"))
+        .env("LC_ALL", "C.UTF-8")
         .args(["backup", f, "--database-url", url])
         .env("KEAN_PG_BIN", dir.path())
         .output()

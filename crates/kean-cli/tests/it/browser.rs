@@ -699,3 +699,58 @@ async fn one_changes_ones_own_password() {
     login("Mine#Second2025").await;
     driver.wait_text(".topbar", "新来的联络员").await;
 }
+
+/// 批量归档 as a clerk does it: tick two rows (全选本页 ticks them all), the
+/// edit button asks for exactly one, the batch archive asks to confirm the
+/// count and the list says how many were archived.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ticked_rows_are_archived_together() {
+    let Some(driver) = Driver::start().await else { return };
+    let s = start(Backend::Sqlite).await.unwrap();
+    let b = basics(&s.app).await;
+    let pw = user(&s.app, "clerk", Role::Admin, None).await;
+    driver.goto(&format!("{}/login", s.base)).await;
+    driver.type_into("#username", "clerk").await;
+    driver.type_into("#password", &pw).await;
+    driver.click("#login-submit").await;
+    driver.goto(&format!("{}/registry/organizations", s.base)).await;
+    driver.wait_text("#records", "晋中甲科技有限公司").await;
+    let alert = |accept: bool| {
+        let driver = &driver;
+        async move {
+            let deadline = Instant::now() + Duration::from_secs(10);
+            loop {
+                let text = driver.cmd(reqwest::Method::GET, "/alert/text", json!(null)).await;
+                if let Some(t) = text.as_str() {
+                    let path = if accept { "/alert/accept" } else { "/alert/dismiss" };
+                    driver.cmd(reqwest::Method::POST, path, json!({})).await;
+                    return t.to_string();
+                }
+                assert!(Instant::now() < deadline, "no dialog: {text}");
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    };
+    // 全选本页 ticks every row; 修改 wants exactly one.
+    driver.click("th.chk input[data-check-all]").await;
+    driver.click("#btn-edit").await;
+    assert!(alert(true).await.contains("只勾选一条"));
+    driver.click("th.chk input[data-check-all]").await;
+    driver.click(&format!("input.sel[value='{}']", b.org_a)).await;
+    driver.click(&format!("input.sel[value='{}']", b.org_b)).await;
+    driver.click("#btn-archive-selected").await;
+    let asked = alert(true).await;
+    assert!(asked.contains("2 条"), "{asked}");
+    driver.wait_text(".flash", "已归档 2 条记录").await;
+    for id in [b.org_a, b.org_b] {
+        assert!(
+            s.app
+                .system_access("t")
+                .get(kean_core::Kind::Organization, id)
+                .await
+                .unwrap()
+                .0
+                .archived
+        );
+    }
+}

@@ -5,6 +5,7 @@ use std::path::Path;
 
 fn kean(args: &[&str]) -> std::process::Output {
     std::process::Command::new(env!("CARGO_BIN_EXE_kean"))
+        .env("LC_ALL", "C.UTF-8")
         .args(args)
         .output()
         .expect("run kean")

@@ -79,8 +79,102 @@ async fn demo_city_echoes_the_article(s: Server) {
         let (st, _): (u16, Value) = a.get("/api/v1/me").await;
         assert_eq!(st, 200);
     }
+    demo_data_tells_the_truth(&s).await;
 }
 on_both!(demo_city_echoes_the_article);
+
+/// Every item of a registry list, as a caller sees it.
+async fn all(api: &Api, slug: &str) -> Vec<Value> {
+    let mut out = vec![];
+    for page in 1.. {
+        let (st, v) = api
+            .get(&format!("/api/v1/registry/{slug}?page={page}&page_size=500"))
+            .await;
+        assert_eq!(st, 200, "{v}");
+        let items = v["items"].as_array().unwrap().clone();
+        out.extend(items);
+        if out.len() as i64 >= v["total"].as_i64().unwrap() {
+            return out;
+        }
+    }
+    out
+}
+
+/// The demo reads like real records: contract titles say their type,
+/// achievements are told apart by words (no "（17）"), no name doubles a
+/// word where two meet, and each demo account has a working day's
+/// material — the researcher's university its researchers, the liaison's
+/// company its platforms, achievements, revenue reports and a report
+/// waiting for the bureau.
+async fn demo_data_tells_the_truth(s: &Server) {
+    let api = Api::login(&s.base, "admin", "Admin2025").await;
+    let contracts = all(&api, "tech-contracts").await;
+    assert_eq!(contracts.len(), 310);
+    for c in &contracts {
+        let (title, t) = (
+            c["fields"]["title"].as_str().unwrap(),
+            c["fields"]["contract_type"].as_str().unwrap(),
+        );
+        let word = match t {
+            "development" => "开发合同",
+            "transfer" => "转让合同",
+            "licensing" => "许可合同",
+            "consulting" => "咨询合同",
+            "service" => "服务合同",
+            other => panic!("type {other}"),
+        };
+        assert!(title.ends_with(word), "{title} is a {t} contract");
+        assert!(!kean_demo::doubled_words(title), "{title}");
+    }
+    let achievements = all(&api, "achievements").await;
+    assert!(achievements.len() >= 1000);
+    let mut titles = std::collections::BTreeSet::new();
+    for a in &achievements {
+        let title = a["fields"]["title"].as_str().unwrap();
+        assert!(
+            !title.ends_with('）') && !title.chars().last().unwrap().is_ascii_digit(),
+            "{title}"
+        );
+        assert!(!kean_demo::doubled_words(title), "{title}");
+        assert!(titles.insert(title.to_string()), "{title} twice");
+        if a["fields"]["achievement_type"] == "new_variety" {
+            assert_eq!(
+                a["labels"]["industry_chain_id"], "农业科技",
+                "{title}: a plant variety of agriculture"
+            );
+        }
+    }
+    for p in all(&api, "platforms").await {
+        let name = p["fields"]["name"].as_str().unwrap();
+        assert!(!kean_demo::doubled_words(name), "{name}");
+    }
+    // The researcher's university has its researchers.
+    let researcher = Api::login(&s.base, "researcher", "Research2025").await;
+    let persons = all(&researcher, "persons").await;
+    assert!(persons.len() >= 20, "{}", persons.len());
+    assert!(persons.iter().all(|p| p["labels"]["org_id"] == "山西农业大学"));
+    // The liaison's company: platforms, achievements, revenue reports, and a
+    // report of its own waiting for review.
+    let liaison = Api::login(&s.base, "liaison", "Liaison2025").await;
+    for slug in [
+        "platforms",
+        "achievements",
+        "revenue-reports",
+        "tech-contracts",
+        "datasets",
+    ] {
+        let (_, v) = liaison.get(&format!("/api/v1/registry/{slug}?page_size=1")).await;
+        assert!(v["total"].as_i64().unwrap() > 0, "the liaison's {slug}: {v}");
+    }
+    let (st, mine) = liaison.get("/api/v1/submissions?status=pending").await;
+    assert_eq!(st, 200, "{mine}");
+    let pending = mine["items"].as_array().unwrap();
+    assert_eq!(pending.len(), 1, "{mine}");
+    assert_eq!(pending[0]["kind"], "achievements");
+    assert_eq!(pending[0]["org_name"], "山西新泰钢铁有限公司");
+    // Reported, not yet a record.
+    assert!(!titles.contains(pending[0]["label"].as_str().unwrap()), "{mine}");
+}
 
 /// The dashboard's figures are computed from the records: they match the
 /// article for the demo, and follow every registration, edit and archive.
@@ -115,6 +209,20 @@ async fn dashboard_follows_the_records(s: Server) {
         .map(|b| b["count"].as_i64().unwrap())
         .sum();
     assert_eq!((by_month, by_district), (214, 214));
+    // Money is 元 as a decimal string everywhere, the buckets' sums too: the
+    // months' amounts add up to the year's value.
+    let months_fen: i64 = d["tech_contracts"]["by_month"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| {
+            kean_core::Fen::parse_yuan(b["amount"].as_str().expect("an amount is a string"))
+                .unwrap()
+                .0
+        })
+        .sum();
+    assert_eq!(kean_core::Fen(months_fen).yuan_string(), "338450000.00");
+    assert!(d["transfers"]["by_month"][0]["amount"].as_str().unwrap().contains('.'));
     // The dashboard's tables export as a workbook and as a sectioned CSV, with the same figures.
     let web = crate::common::Web::login(&s.base, "admin", "Admin2025").await;
     let r = web
@@ -251,6 +359,7 @@ on_both!(dashboard_follows_the_records);
 
 fn kean(args: &[&str]) -> std::process::Output {
     std::process::Command::new(env!("CARGO_BIN_EXE_kean"))
+        .env("LC_ALL", "C.UTF-8")
         .args(args)
         .output()
         .expect("run kean")
@@ -493,7 +602,7 @@ fn screen_command_matches_chinese_names_to_latin_entries() {
         !rows.iter().any(|r| r.starts_with("q2,")),
         "an unlisted university has no result: {results}"
     );
-    assert!(String::from_utf8_lossy(&out.stderr).contains("screened 2 names"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("Screened 2 names"));
 
     // A malformed row and an unreadable list are named.
     std::fs::write(&input, "id,name\nq1,华为\nq2,a,b,c\n").unwrap();
@@ -564,7 +673,7 @@ fn screen_command_translates_institution_names_and_reports_coverage() {
         !results.lines().any(|r| r.starts_with("q3,")),
         "no 15th institute is listed: {results}"
     );
-    assert!(err.contains("vocabulary") && err.contains("1 entries added"), "{err}");
+    assert!(err.contains("Vocabulary") && err.contains("1 entries added"), "{err}");
     assert!(
         err.contains("with a Chinese name") && err.contains("reached from Chinese through translation"),
         "{err}"
@@ -743,3 +852,173 @@ async fn the_demo_city_holds_the_gates(s: Server) {
     );
 }
 on_both!(the_demo_city_holds_the_gates);
+
+/// `kean` under a locale, with the others cleared.
+fn kean_in(locale: &[(&str, &str)], args: &[&str]) -> (bool, String, String) {
+    let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_kean"));
+    c.env_remove("LC_ALL").env_remove("LC_MESSAGES").env_remove("LANG");
+    for (k, v) in locale {
+        c.env(k, v);
+    }
+    let out = c.args(args).output().expect("run kean");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// Under a Chinese locale the command line speaks Chinese — outcomes as
+/// sentences, errors with where and why —, takes Chinese where a user types
+/// it (roles, registries, the cells' 单位类型 高校), and English otherwise.
+#[test]
+fn cli_speaks_the_locales_language() {
+    let dir = tempfile::tempdir().unwrap();
+    let at = |f: &str| dir.path().join(f).to_str().unwrap().to_string();
+    let db = format!("sqlite://{}", at("k.db"));
+    let zh = [("LANG", "zh_CN.UTF-8")];
+    let run = |args: &[&str]| {
+        let mut all: Vec<&str> = args.to_vec();
+        all.extend(["--database-url", &db]);
+        kean_in(&zh, &all)
+    };
+    let (ok, out, _) = run(&["migrate"]);
+    assert!(ok && out.contains("数据库已就绪"), "{out}");
+    // Registries by their Chinese names; templates and imports.
+    let (ok, out, err) = kean_in(&zh, &["template", "单位", &at("t.csv")]);
+    assert!(ok && out.contains("单位的导入模板已写入"), "{out}{err}");
+    std::fs::write(at("d.csv"), "区划代码,名称\n140702,榆次区\n").unwrap();
+    let (ok, out, err) = run(&["import", "区县", &at("d.csv")]);
+    assert!(ok && out.contains("导入区县 1 条"), "{out}{err}");
+    std::fs::write(
+        at("o.csv"),
+        "单位名称,统一社会信用代码,单位类型,所属区县\n晋中信息学院,12140700MB00000009,高校,榆次区\n",
+    )
+    .unwrap();
+    let (ok, out, err) = run(&["import", "单位", &at("o.csv"), "--dry-run"]);
+    assert!(
+        ok && out.contains("试运行") && out.contains("全部 1 行均有效"),
+        "{out}{err}"
+    );
+    // A bad row: where and why, in Chinese.
+    std::fs::write(
+        at("bad.csv"),
+        "单位名称,统一社会信用代码,单位类型,所属区县\n晋中信息学院,12140700MB00000009,大学,榆次区\n",
+    )
+    .unwrap();
+    let (ok, _, err) = run(&["import", "单位", &at("bad.csv")]);
+    assert!(!ok, "{err}");
+    assert!(
+        err.contains("未导入任何数据") && err.contains("第 2 行，单位类型列：“大学”"),
+        "{err}"
+    );
+    assert!(err.contains("不是可选值（企业、高校、科研院所、其他）"), "{err}");
+    // A file that is not a spreadsheet says so.
+    std::fs::write(at("notes.txt"), "请查收本单位的年度报告\n").unwrap();
+    let (ok, _, err) = run(&["import", "单位", &at("notes.txt")]);
+    assert!(
+        !ok && err.starts_with("错误：") && err.contains("文件不是电子表格"),
+        "{err}"
+    );
+    assert!(!err.contains("表头"), "{err}");
+    // Roles in Chinese; outcomes as sentences, never a debug value.
+    let (ok, out, err) = run(&[
+        "user",
+        "create",
+        "--username",
+        "boss",
+        "--display-name",
+        "张局",
+        "--role",
+        "局管理员",
+        "--password",
+        "Abcdefg123x",
+    ]);
+    assert!(
+        ok && out.contains("已创建用户 boss") && out.contains("角色：局管理员"),
+        "{out}{err}"
+    );
+    let (ok, out, err) = run(&[
+        "user",
+        "create",
+        "--username",
+        "lia",
+        "--display-name",
+        "李联络",
+        "--role",
+        "联络员",
+        "--password",
+        "Abcdefg123x",
+    ]);
+    // A liaison needs an organization: refused in Chinese.
+    assert!(
+        !ok && err.starts_with("错误：") && !err.contains("validation_failed"),
+        "{out}{err}"
+    );
+    let (ok, _, err) = run(&[
+        "user",
+        "create",
+        "--username",
+        "x",
+        "--display-name",
+        "X",
+        "--role",
+        "老板",
+        "--password",
+        "Abcdefg123x",
+    ]);
+    assert!(
+        !ok && err.contains("没有“老板”这个角色") && err.contains("单位联络员（liaison）"),
+        "{err}"
+    );
+    let (ok, out, _) = run(&["user", "disable", "--username", "boss"]);
+    assert!(ok && out.contains("已停用账号 boss"), "{out}");
+    assert!(!out.contains("SetDisabled") && !out.contains("true"), "{out}");
+    let (_, out, _) = run(&["user", "list"]);
+    assert!(
+        out.contains("用户名") && out.contains("局管理员") && out.contains("张局"),
+        "{out}"
+    );
+    let (ok, _, err) = run(&["user", "unlock", "--username", "nobody"]);
+    assert!(!ok && err.contains("用户“nobody”不存在"), "{err}");
+    let (_, out, _) = run(&["rescreen"]);
+    assert!(out.contains("尚未导入限制名单"), "{out}");
+    // The operator's commands too: backup, its refusal, the audit walk.
+    let (ok, out, err) = run(&["backup", &at("b.db")]);
+    assert!(
+        ok && out.contains("备份已写入") && out.contains("审计链已验证"),
+        "{out}{err}"
+    );
+    let (ok, _, err) = run(&["backup", &at("b.db")]);
+    assert!(
+        !ok && err.contains("已存在：请换一个文件名，或加 --force 覆盖"),
+        "{err}"
+    );
+    let (ok, out, err) = run(&["audit", "verify"]);
+    assert!(ok && out.contains("审计链完好") && out.contains("锚点："), "{out}{err}");
+
+    // LC_MESSAGES and LC_ALL decide as POSIX orders them.
+    let (_, out, _) = kean_in(
+        &[("LANG", "en_US.UTF-8"), ("LC_MESSAGES", "zh_CN.UTF-8")],
+        &["user", "enable", "--username", "boss", "--database-url", &db],
+    );
+    assert!(out.contains("已启用账号 boss"), "{out}");
+    let (_, out, _) = kean_in(
+        &[("LANG", "zh_CN.UTF-8"), ("LC_ALL", "C")],
+        &["user", "disable", "--username", "boss", "--database-url", &db],
+    );
+    assert!(out.contains("The account boss is disabled"), "{out}");
+    // English otherwise, in sentences too.
+    let en = [("LANG", "en_US.UTF-8")];
+    let (ok, out, _) = kean_in(&en, &["user", "enable", "--username", "boss", "--database-url", &db]);
+    assert!(ok && out.trim() == "The account boss is enabled.", "{out}");
+    let (ok, _, err) = kean_in(
+        &en,
+        &["import", "organizations", &at("notes.txt"), "--database-url", &db],
+    );
+    assert!(
+        !ok && err.starts_with("error: ") && err.contains("not a spreadsheet but plain text"),
+        "{err}"
+    );
+    assert!(!err.contains("validation_failed"), "{err}");
+}

@@ -174,6 +174,7 @@ async fn a_database_written_before_the_renames_migrates(backend: Backend) {
     let system = s.app.system_access("test");
     assert_eq!(system.verify_audit().await.unwrap(), Ok((26, head_hash.clone())));
     let out = std::process::Command::new(env!("CARGO_BIN_EXE_kean"))
+        .env("LC_ALL", "C.UTF-8")
         .args(["audit", "verify", "--database-url", &url])
         .output()
         .expect("run kean");

@@ -31,6 +31,7 @@ async fn second_process(url: &str) -> Process {
         .expect("free port")
         .port();
     let child = Command::new(env!("CARGO_BIN_EXE_kean"))
+        .env("LC_ALL", "C.UTF-8")
         .args(["serve", "--database-url", url, "--listen", &format!("127.0.0.1:{port}")])
         .stdout(Stdio::null())
         .stderr(Stdio::null())

@@ -946,3 +946,106 @@ async fn the_dashboard_reads_plainly(s: Server) {
     assert!(!page.contains("-100.0%"));
 }
 on_both!(the_dashboard_reads_plainly);
+
+/// 批量归档 and 导出选中: the ticked records of a list are archived each on
+/// its own (a liaison's become reports; what cannot be archived is counted,
+/// the rest goes on), the list says what happened, and an export of the
+/// ticked ids holds exactly those records.
+async fn ticked_records_archive_and_export_together(s: Server) {
+    let b = basics(&s.app).await;
+    let system = s.app.system_access("t");
+    let third = system
+        .create(
+            Kind::Organization,
+            &crate::common::raw(&[
+                ("name", "晋中第三测试有限公司"),
+                ("credit_code", &valid_code("91140702MA0K00003")),
+                ("org_type", "enterprise"),
+                ("district_id", &b.district.to_string()),
+            ]),
+        )
+        .await
+        .unwrap()
+        .id;
+    let admin_pw = user(&s.app, "batch_admin", Role::Admin, None).await;
+    let liaison_pw = user(&s.app, "batch_lia", Role::Liaison, Some(b.org_a)).await;
+    let web = Web::login(&s.base, "batch_admin", &admin_pw).await;
+    let (st, html) = web.get("/registry/organizations").await;
+    assert_eq!(st, 200);
+    assert!(html.contains("批量归档") && html.contains("导出选中"), "{html}");
+    assert!(
+        html.contains(&format!(
+            "type=\"checkbox\" class=\"sel\" name=\"sel\" value=\"{third}\""
+        )),
+        "{html}"
+    );
+    let csrf = crate::common::csrf_of(&html);
+
+    // Export the ticked: exactly those rows.
+    let (st, csv) = web
+        .get(&format!(
+            "/registry/organizations/export.csv?archived=all&ids={},{third}",
+            b.org_b
+        ))
+        .await;
+    assert_eq!(st, 200);
+    let lines: Vec<&str> = csv.trim().lines().collect();
+    assert_eq!(lines.len(), 3, "a header and the two ticked: {csv}");
+    assert!(csv.contains("晋中第三测试有限公司"), "{csv}");
+    let (st, _) = web.get("/registry/organizations/export.csv?ids=1,x").await;
+    assert_eq!(st, 400, "a bad id list is refused, not ignored");
+
+    // Archive the ticked: two archived, one that does not exist counted.
+    let ids = format!("{},{third},999999", b.org_b);
+    let (st, _, loc) = web
+        .post(
+            "/registry/organizations/archive-selected",
+            &[("_csrf", &csrf), ("ids", &ids)],
+        )
+        .await;
+    assert_eq!(st, 303);
+    let loc = loc.unwrap();
+    let (_, html) = web.get(&loc).await;
+    assert!(
+        html.contains("已归档 2 条记录") && html.contains("1 条未能归档"),
+        "{html}"
+    );
+    for id in [b.org_b, third] {
+        assert!(system.get(Kind::Organization, id).await.unwrap().0.archived);
+    }
+    assert!(!system.get(Kind::Organization, b.org_a).await.unwrap().0.archived);
+
+    // A liaison's batch archive is a report for review.
+    let platform = system
+        .create(
+            Kind::Platform,
+            &crate::common::raw(&[
+                ("name", "晋中市测试重点实验室"),
+                ("platform_type", "key_lab"),
+                ("level", "city"),
+                ("host_org_id", &b.org_a.to_string()),
+                ("industry_chain_id", &b.chain.to_string()),
+            ]),
+        )
+        .await
+        .unwrap()
+        .id;
+    let lia = Web::login(&s.base, "batch_lia", &liaison_pw).await;
+    let (_, html) = lia.get("/registry/platforms").await;
+    assert!(html.contains("批量归档"), "{html}");
+    let csrf = crate::common::csrf_of(&html);
+    let (st, _, loc) = lia
+        .post(
+            "/registry/platforms/archive-selected",
+            &[("_csrf", &csrf), ("ids", &platform.to_string())],
+        )
+        .await;
+    assert_eq!(st, 303);
+    let (_, html) = lia.get(&loc.unwrap()).await;
+    assert!(
+        html.contains("1 条归档已提交审核") && !html.contains("已归档 0"),
+        "{html}"
+    );
+    assert!(!system.get(Kind::Platform, platform).await.unwrap().0.archived);
+}
+on_both!(ticked_records_archive_and_export_together);

@@ -445,6 +445,7 @@ on_both!(oversized_bodies_are_413);
 
 fn kean(args: &[&str]) -> std::process::Output {
     std::process::Command::new(env!("CARGO_BIN_EXE_kean"))
+        .env("LC_ALL", "C.UTF-8")
         .args(args)
         .output()
         .expect("run kean")

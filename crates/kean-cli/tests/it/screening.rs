@@ -822,3 +822,97 @@ async fn screening_reads_apply_the_scope(s: Server) {
     store.close().await;
 }
 on_both!(screening_reads_apply_the_scope);
+
+/// A list file that cannot be imported is explained wholly in the
+/// interface's language: in Chinese, where and why (no English reason left
+/// inside the Chinese sentence); in English, the same in English.
+async fn list_import_errors_speak_the_interface_language(s: Server) {
+    let admin_pw = user(&s.app, "list_admin", Role::Admin, None).await;
+    let admin = Web::login(&s.base, "list_admin", &admin_pw).await;
+    let upload = |name: &'static str, bytes: Vec<u8>| {
+        let admin = &admin;
+        async move {
+            let (_, html) = admin.get("/screening/lists").await;
+            let form = reqwest::multipart::Form::new()
+                .text("_csrf", csrf_of(&html))
+                .text("list_name", "本局关注名单")
+                .part("file", reqwest::multipart::Part::bytes(bytes).file_name(name));
+            let r = admin
+                .http
+                .post(format!("{}/screening/lists/import", admin.base))
+                .multipart(form)
+                .send()
+                .await
+                .unwrap();
+            let html = r.text().await.unwrap();
+            let Some(at) = html.find("id=\"form-error\">") else {
+                panic!("{name}: no error at the form: {html}");
+            };
+            let at = at + "id=\"form-error\">".len();
+            html[at..at + html[at..].find('<').unwrap()].to_string()
+        }
+    };
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        (
+            "dup.csv",
+            b"id,name\nA1,Acme Ltd\nA1,Acme Two Ltd\n".to_vec(),
+            "编号重复",
+        ),
+        ("noid.csv", b"id,name\n,Acme Ltd\n".to_vec(), "编号（id）为空"),
+        (
+            "type.csv",
+            b"id,name,type\nA1,Acme Ltd,robot\n".to_vec(),
+            "类型“robot”无法识别",
+        ),
+        (
+            "report.pdf",
+            b"%PDF-1.4\n1 0 obj\n<< >>\nendobj\n%%EOF\n".to_vec(),
+            "无法识别的名单格式",
+        ),
+        (
+            "list.json",
+            br#"{"entities": [{"id": "1"}]}"#.to_vec(),
+            "第 1 条记录：缺少",
+        ),
+    ];
+    for (name, bytes, expected) in cases {
+        let message = upload(name, bytes).await;
+        assert!(message.contains(expected), "{name}: {message}");
+        let english: Vec<&str> = message
+            .split(|c: char| !c.is_ascii_alphabetic())
+            .filter(|w| w.len() > 1)
+            .filter(|w| {
+                ![
+                    "id",
+                    "name",
+                    "type",
+                    "robot",
+                    "organization",
+                    "person",
+                    "vessel",
+                    "unknown",
+                    "csv",
+                    "pdf",
+                    "json",
+                    "entities",
+                    "results",
+                    "kean",
+                    "OFAC",
+                    "SDN",
+                    "CSL",
+                    "XML",
+                    "CSV",
+                    "JSON",
+                ]
+                .contains(w)
+            })
+            .filter(|w| !name.contains(*w))
+            .collect();
+        assert!(english.is_empty(), "{name}: English words {english:?} in {message}");
+    }
+    // The English interface says it in English.
+    admin.get("/lang/en").await;
+    let message = upload("dup.csv", b"id,name\nA1,Acme Ltd\nA1,Acme Two Ltd\n".to_vec()).await;
+    assert!(message.contains("duplicate id"), "{message}");
+}
+on_both!(list_import_errors_speak_the_interface_language);

@@ -129,6 +129,14 @@ pub(crate) fn where_clause(
             conds.push(format!("({})", ors.join(" OR ")));
         }
     }
+    if !query.ids.is_empty() {
+        let ph: Vec<String> = query
+            .ids
+            .iter()
+            .map(|id| next(&mut args, Arg::Int(Some(*id))))
+            .collect();
+        conds.push(format!("t.id IN ({})", ph.join(", ")));
+    }
     for (name, v) in &query.filters {
         if let Some(f) = kind.field(name) {
             let p = next(&mut args, value_arg(f.ty, v));

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use axum::Json;
 use axum::extract::Query;
 use axum::response::IntoResponse;
-use kean_app::AppError;
+use kean_app::{AppError, Bucket};
 use kean_core::ErrorCode;
 use serde_json::json;
 
@@ -49,27 +49,43 @@ pub async fn dashboard(u: ApiUser, Query(q): Query<HashMap<String, String>>) -> 
     let d = u.access.dashboard(&filter).await?;
     Ok(Json(json!({
         "from": d.from, "to": d.to,
-        "platforms": { "total": d.platforms_total, "by_level": d.platforms_by_level, "by_type": d.platforms_by_type },
+        "platforms": { "total": d.platforms_total, "by_level": counts(&d.platforms_by_level), "by_type": counts(&d.platforms_by_type) },
         "high_tech_valid": { "count": d.high_tech_valid, "link": d.high_tech_link },
         "tech_contracts": {
-            "count": d.tech_contracts.count, "contract_value": fen(d.tech_contracts.amounts[0]), "tech_value": fen(d.tech_contracts.amounts[1]),
-            "prev_count": d.tech_contracts.prev_count, "prev_contract_value": fen(d.tech_contracts.prev_amounts[0]),
+            "count": d.tech_contracts.count, "contract_value": yuan(d.tech_contracts.amounts[0]), "tech_value": yuan(d.tech_contracts.amounts[1]),
+            "prev_count": d.tech_contracts.prev_count, "prev_contract_value": yuan(d.tech_contracts.prev_amounts[0]),
             "yoy_contract_value": d.tech_contracts.growth(0), "yoy_count": d.tech_contracts.count_growth(), "link": d.tech_contracts.link,
-            "by_month": d.tech_contracts_by_month, "by_district": d.tech_contracts_by_district, "by_chain": d.tech_contracts_by_chain,
+            "by_month": amounts(&d.tech_contracts_by_month), "by_district": amounts(&d.tech_contracts_by_district), "by_chain": amounts(&d.tech_contracts_by_chain),
         },
         "tech_service": {
-            "enterprises": d.tech_service.count, "revenue": fen(d.tech_service.amounts[0]),
-            "prev_revenue": fen(d.tech_service.prev_amounts[0]), "yoy_revenue": d.tech_service.growth(0), "link": d.tech_service.link,
+            "enterprises": d.tech_service.count, "revenue": yuan(d.tech_service.amounts[0]),
+            "prev_revenue": yuan(d.tech_service.prev_amounts[0]), "yoy_revenue": d.tech_service.growth(0), "link": d.tech_service.link,
         },
         "transfers": {
-            "count": d.transfers.count, "amount": fen(d.transfers.amounts[0]), "prev_amount": fen(d.transfers.prev_amounts[0]),
-            "yoy_amount": d.transfers.growth(0), "link": d.transfers.link, "by_month": d.transfers_by_month,
+            "count": d.transfers.count, "amount": yuan(d.transfers.amounts[0]), "prev_amount": yuan(d.transfers.prev_amounts[0]),
+            "yoy_amount": d.transfers.growth(0), "link": d.transfers.link, "by_month": amounts(&d.transfers_by_month),
         },
-        "note": "amounts are yuan as decimal strings; bucket amounts (by_*) are in fen",
     }))
     .into_response())
 }
 
-fn fen(v: i64) -> String {
-    kean_core::Fen(v).yuan_string()
+/// Money as every amount of the API states it: 元, a decimal string.
+fn yuan(fen: i64) -> String {
+    kean_core::Fen(fen).yuan_string()
+}
+
+/// Groups of records counted (platforms: no amount).
+fn counts(buckets: &[Bucket]) -> Vec<serde_json::Value> {
+    buckets
+        .iter()
+        .map(|b| json!({ "key": b.key, "count": b.count, "link": b.link }))
+        .collect()
+}
+
+/// Groups of records counted and summed (the sum in 元, as every amount).
+fn amounts(buckets: &[Bucket]) -> Vec<serde_json::Value> {
+    buckets
+        .iter()
+        .map(|b| json!({ "key": b.key, "count": b.count, "amount": yuan(b.amount), "link": b.link }))
+        .collect()
 }

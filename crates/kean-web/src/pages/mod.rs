@@ -49,6 +49,7 @@ pub fn router() -> Router<AppState> {
         .route("/registry/{slug}", get(registry::list).post(registry::create))
         .route("/registry/{slug}/new", get(registry::new_form))
         .route("/registry/{slug}/options", get(registry::options))
+        .route("/registry/{slug}/archive-selected", post(registry::archive_selected))
         .route("/registry/{slug}/export.csv", get(exchange::export_csv))
         .route("/registry/{slug}/export.xlsx", get(exchange::export_xlsx))
         .route("/registry/{slug}/template.xlsx", get(exchange::template_xlsx))

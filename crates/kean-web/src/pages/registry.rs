@@ -266,6 +266,23 @@ pub async fn list(u: WebUser, Path(slug): Path<String>, Query(pairs): Query<Vec<
             if pairs.iter().any(|(k, _)| k == "archived_one") {
                 c.flash = Some(u.lang.t("flash.archived").into());
             }
+            // After 批量归档: what became of the ticked records.
+            if pairs.iter().any(|(k, _)| k == "archived_n") {
+                let mut parts = vec![];
+                for (key, text) in [
+                    ("archived_n", "flash.archived_n"),
+                    ("submitted_n", "flash.archive_submitted_n"),
+                    ("failed_n", "flash.archive_failed_n"),
+                ] {
+                    if let Some(n) = param(key).filter(|n| *n > 0) {
+                        parts.push(fill(u.lang.t(text), &[n.to_string()]));
+                    }
+                }
+                if parts.is_empty() {
+                    parts.push(fill(u.lang.t("flash.archived_n"), &["0".to_string()]));
+                }
+                c.flash = Some(parts.join(if zh { "；" } else { "; " }));
+            }
             if let Some(n) = param("imported") {
                 let mut text = fill(u.lang.t("import.done"), &[n.to_string()]);
                 if let Some(m) = param("flagged").filter(|m| *m > 0) {
@@ -562,6 +579,47 @@ async fn set_archived(slug: String, id_text: String, f: WebForm, archived: bool)
             Redirect::to(&format!("/registry/{}/{id}?restored=1", kind.slug())).into_response()
         }
     })
+}
+
+/// 批量归档: the ticked records (`ids`, separated by commas), each archived
+/// on its own as the single archive does it (a liaison's each becomes a
+/// report); the list then says how many were archived, submitted, refused.
+pub async fn archive_selected(Path(slug): Path<String>, f: WebForm) -> PageResult {
+    let u = &f.user;
+    let kind = kind_of(u, &slug)?;
+    let ids: Vec<i64> = f
+        .form
+        .get("ids")
+        .map(String::as_str)
+        .unwrap_or("")
+        .split(',')
+        .filter_map(|x| x.trim().parse::<i64>().ok().filter(|i| *i > 0))
+        .take(crate::params::MAX_IDS)
+        .collect();
+    if ids.is_empty() {
+        return Err(PageError::page(
+            u,
+            AppError::new(
+                ErrorCode::BadRequest,
+                u.lang.t("tool.select_some"),
+                "tick the records first",
+            ),
+        ));
+    }
+    let (mut archived, mut submitted, mut failed) = (0, 0, 0);
+    for id in ids {
+        match u.access.save_archived(kind, id, true).await {
+            Ok(kean_app::Saved::Record(_)) => archived += 1,
+            Ok(kean_app::Saved::Submitted(_)) => submitted += 1,
+            // Refused, gone or changed meanwhile: the others go on.
+            Err(_) => failed += 1,
+        }
+    }
+    Ok(Redirect::to(&format!(
+        "/registry/{}?archived_n={archived}&submitted_n={submitted}&failed_n={failed}",
+        kind.slug()
+    ))
+    .into_response())
 }
 
 pub async fn archive(Path((slug, id_text)): Path<(String, String)>, f: WebForm) -> PageResult {
