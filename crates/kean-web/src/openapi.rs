@@ -363,8 +363,8 @@ pub fn build() -> J {
     paths.insert("/api/v1/statistics/dashboard".into(), json!({ "get": { "tags": ["statistics"],
         "summary": "The bureau's figures computed from the records the caller may read",
         "parameters": [
-            { "name": "from", "in": "query", "schema": { "type": "string", "format": "date" }, "description": "default: 1 January of last year" },
-            { "name": "to", "in": "query", "schema": { "type": "string", "format": "date" }, "description": "default: 31 December of last year" },
+            { "name": "from", "in": "query", "schema": { "type": "string", "format": "date" }, "description": "default: 1 January of this year (本年至今)" },
+            { "name": "to", "in": "query", "schema": { "type": "string", "format": "date" }, "description": "default: today" },
             { "name": "district_id", "in": "query", "schema": id_schema() },
             { "name": "industry_chain_id", "in": "query", "schema": id_schema() },
             { "name": "org_type", "in": "query", "schema": { "type": "string", "enum": kean_core::schema::ORG_TYPES.iter().map(|c| c.code).collect::<Vec<_>>() } }],

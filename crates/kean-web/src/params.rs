@@ -308,7 +308,9 @@ pub fn stat_filter(
 ) -> (kean_app::StatFilter, Vec<String>) {
     use chrono::Datelike;
     let mut notice = vec![];
-    let mut f = kean_app::StatFilter::year(today.year() - 1);
+    // 本年至今: the year to date, as bureau dashboards open.
+    let mut f = kean_app::StatFilter::year(today.year());
+    f.to = today;
     let date = |k: &str, notice: &mut Vec<String>| -> Option<chrono::NaiveDate> {
         let v = q.get(k).map(|s| s.trim()).filter(|s| !s.is_empty())?;
         let d = kean_core::record::parse_date(v);
@@ -322,7 +324,7 @@ pub fn stat_filter(
         d
     };
     // One side alone means "from X" (until today) or "until Y" (from the
-    // beginning of the records); neither, the last full year.
+    // beginning of the records); neither, the year to date.
     match (date("from", &mut notice), date("to", &mut notice)) {
         (Some(from), Some(to)) => (f.from, f.to) = (from, to),
         (Some(from), None) => (f.from, f.to) = (from, today.max(from)),
@@ -428,6 +430,29 @@ mod tests {
 
     fn pairs(p: &[(&str, &str)]) -> Vec<(String, String)> {
         p.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+    }
+
+    #[test]
+    fn the_dashboard_opens_on_the_year_to_date() {
+        let today = chrono::NaiveDate::from_ymd_opt(2026, 12, 8).unwrap();
+        let day = |s: &str| chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        let (f, notice) = stat_filter(&HashMap::new(), today, Lang::Zh);
+        assert_eq!((f.from, f.to), (day("2026-01-01"), today));
+        assert!(notice.is_empty());
+        let q: HashMap<String, String> = [
+            ("from".to_string(), "2025-01-01".to_string()),
+            ("to".to_string(), "2025-12-31".to_string()),
+        ]
+        .into();
+        let (f, _) = stat_filter(&q, today, Lang::Zh);
+        assert_eq!((f.from, f.to), (day("2025-01-01"), day("2025-12-31")));
+        let q: HashMap<String, String> = [("from".to_string(), "2025-13-01".to_string())].into();
+        let (f, notice) = stat_filter(&q, today, Lang::Zh);
+        assert_eq!(
+            (f.from, notice.len()),
+            (day("2026-01-01"), 1),
+            "an unusable day is reported, the default kept"
+        );
     }
 
     #[test]
