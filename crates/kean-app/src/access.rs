@@ -686,39 +686,8 @@ impl Access {
         } else if let Err(e) = check_password_policy(password, username) {
             errors.push(e);
         }
-        match (role.needs_organization(), org_id) {
-            (true, None) => errors.push(FieldError::new(
-                "org_id",
-                "所属单位：单位联络员和科研人员必须关联单位",
-                "organization: required for liaisons and researchers",
-            )),
-            (false, Some(_)) if !role.may_name_organization() => errors.push(FieldError::new(
-                "org_id",
-                "所属单位：局内角色（审核人员除外）不关联单位",
-                "organization: bureau roles (but reviewers) are not linked to an organization",
-            )),
-            (_, Some(id)) => {
-                // The directory of organizations is public: read as kean.
-                let scope = self
-                    .app
-                    .system_access("accounts")
-                    .gate(Action::Read, Some(Kind::Organization))?;
-                if self
-                    .app
-                    .store()
-                    .owner_of(Kind::Organization, id, scope)
-                    .await
-                    .map_err(AppError::from_store)?
-                    .is_none()
-                {
-                    errors.push(FieldError::new(
-                        "org_id",
-                        format!("所属单位：编号{id}的单位不存在"),
-                        format!("organization: #{id} does not exist"),
-                    ));
-                }
-            }
-            (false, None) => {}
+        if let Some(e) = self.organization_problem(role, org_id).await? {
+            errors.push(e);
         }
         if !errors.is_empty() {
             return Err(AppError::validation(errors));
@@ -744,6 +713,80 @@ impl Access {
                 ),
                 other => AppError::from_store(other),
             })
+    }
+
+    /// What is wrong with linking an account of `role` to `org_id`, if
+    /// anything: liaisons and researchers need an organization that
+    /// exists; bureau roles have none (a reviewer may name its affiliation).
+    async fn organization_problem(&self, role: Role, org_id: Option<i64>) -> Result<Option<FieldError>> {
+        Ok(match (role.needs_organization(), org_id) {
+            (true, None) => Some(FieldError::new(
+                "org_id",
+                "所属单位：单位联络员和科研人员必须关联单位",
+                "organization: required for liaisons and researchers",
+            )),
+            (false, Some(_)) if !role.may_name_organization() => Some(FieldError::new(
+                "org_id",
+                "所属单位：局内角色（审核人员除外）不关联单位",
+                "organization: bureau roles (but reviewers) are not linked to an organization",
+            )),
+            (_, Some(id)) => {
+                // The directory of organizations is public: read as kean.
+                let scope = self
+                    .app
+                    .system_access("accounts")
+                    .gate(Action::Read, Some(Kind::Organization))?;
+                let exists = self
+                    .app
+                    .store()
+                    .owner_of(Kind::Organization, id, scope)
+                    .await
+                    .map_err(AppError::from_store)?
+                    .is_some();
+                (!exists).then(|| {
+                    FieldError::new(
+                        "org_id",
+                        format!("所属单位：编号{id}的单位不存在"),
+                        format!("organization: #{id} does not exist"),
+                    )
+                })
+            }
+            (false, None) => None,
+        })
+    }
+
+    /// Moves an account to another organization, or out of one (audited
+    /// `set_organization`, with the one before): the account manager's act,
+    /// never on one's own account. What the account reads follows at its
+    /// next request.
+    pub async fn set_organization(&self, user_id: i64, org_id: Option<i64>) -> Result<User> {
+        self.gate(Action::ManageUsers, None)?;
+        self.require_fresh_auth()?;
+        if user_id == self.actor.user_id() {
+            return Err(AppError::new(
+                ErrorCode::Forbidden,
+                "不能变更自己的所属单位",
+                "you cannot change your own organization",
+            ));
+        }
+        let user = self
+            .app
+            .store()
+            .user_by_id(user_id)
+            .await
+            .map_err(AppError::from_store)?
+            .ok_or_else(AppError::not_found)?;
+        if let Some(e) = self.organization_problem(user.role, org_id).await? {
+            return Err(AppError::validation(vec![e]));
+        }
+        if user.org_id == org_id {
+            return Ok(user);
+        }
+        self.app
+            .store()
+            .change_user(user_id, &kean_store::UserChange::Organization(org_id), &self.meta())
+            .await
+            .map_err(AppError::from_store)
     }
 
     /// Unlocks, disables/enables an account or sets a new password.

@@ -232,6 +232,8 @@ pub enum UserChange {
     Clearance(kean_core::confidentiality::Classification),
     /// A new role (audited `set_role`, before and after).
     Role(Role),
+    /// Another organization, or none (audited `set_organization`, before and after).
+    Organization(Option<i64>),
 }
 
 /// The control record of a classified record (密级 above 内部): what the

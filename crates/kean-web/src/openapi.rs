@@ -430,6 +430,11 @@ fn confidentiality_paths(paths: &mut serde_json::Map<String, J>, err: &dyn Fn(&s
         "parameters": [id],
         "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["role"], "properties": { "role": { "type": "string", "enum": kean_core::Role::ALL.iter().map(|r| r.code()).collect::<Vec<_>>() } } } } } },
         "responses": { "200": { "description": "the account after the change", "content": { "application/json": { "schema": user_ref() } } }, "403": err("forbidden (also one's own role)"), "404": err("no such user"), "422": err("not a role, a 三员 account, or an organization mismatch") } } }));
+    paths.insert("/api/v1/users/{id}/organization".into(), json!({ "put": { "tags": ["users"],
+        "summary": "Move an account to another organization, or out of one (the account manager; audited set_organization). Liaisons and researchers need one; bureau roles have none, a reviewer may name its affiliation; not one's own",
+        "parameters": [id],
+        "requestBody": { "required": true, "content": { "application/json": { "schema": { "type": "object", "required": ["org_id"], "properties": { "org_id": { "type": ["integer", "null"], "description": "the organization's id; null for none" } } } } } },
+        "responses": { "200": { "description": "the account after the change", "content": { "application/json": { "schema": user_ref() } } }, "403": err("forbidden (also one's own organization)"), "404": err("no such user"), "422": err("no such organization, or one the role may not have") } } }));
     let member = json!({ "type": "object", "properties": { "user_id": { "type": "integer" }, "username": { "type": "string" },
         "display_name": { "type": "string" }, "added_by": { "type": "string" }, "added_at": { "type": "string" } } });
     let members = json!({ "type": "object", "properties": { "items": { "type": "array", "items": member } } });

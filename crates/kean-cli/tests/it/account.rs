@@ -751,3 +751,79 @@ async fn own_name_and_contact(s: Server) {
     assert_eq!(e["after"]["email"], "zhaomin@jzkj.gov.cn");
 }
 on_both!(own_name_and_contact);
+
+/// The account manager moves a liaison to another organization: what the
+/// liaison reads follows at once, the change is audited with the one before,
+/// and a move the role does not allow is refused naming the field.
+async fn an_account_moves_to_another_organization(s: Server) {
+    let b = basics(&s.app).await;
+    let pw = user(&s.app, "sys1", Role::SystemAdmin, None).await;
+    let sys = Api::login(&s.base, "sys1", &pw).await;
+    let pw = user(&s.app, "liaison_m", Role::Liaison, Some(b.org_a)).await;
+    let liaison = Api::login(&s.base, "liaison_m", &pw).await;
+    let pw = user(&s.app, "sec1", Role::SecurityAdmin, None).await;
+    let sec = Api::login(&s.base, "sec1", &pw).await;
+    user(&s.app, "admin_m", Role::Admin, None).await;
+    let id_of = |name: &'static str| {
+        let app = s.app.clone();
+        async move { app.system_access("test").user_named(name).await.expect("user").id }
+    };
+    let (liaison_id, admin_id, sys_id) = (id_of("liaison_m").await, id_of("admin_m").await, id_of("sys1").await);
+    async fn names(api: &Api) -> Vec<i64> {
+        let (_, orgs) = api.get("/api/v1/registry/organizations").await;
+        orgs["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["id"].as_i64().unwrap())
+            .collect()
+    }
+    assert_eq!(names(&liaison).await, vec![b.org_a]);
+    let path = format!("/api/v1/users/{liaison_id}/organization");
+    let (st, v) = sys.put(&path, json!({ "org_id": b.org_b })).await;
+    assert_eq!((st, v["org_id"].as_i64()), (200, Some(b.org_b)), "{v}");
+    assert_eq!(
+        names(&liaison).await,
+        vec![b.org_b],
+        "the liaison now reads the other organization's"
+    );
+
+    // Refused: a liaison without one, an organization that does not exist,
+    // a bureau role with one, one's own, and anyone but the account manager.
+    for (body, who, field) in [
+        (json!({ "org_id": null }), liaison_id, "org_id"),
+        (json!({ "org_id": 999_999 }), liaison_id, "org_id"),
+        (json!({ "org_id": b.org_a }), admin_id, "org_id"),
+    ] {
+        let (st, e) = sys
+            .put(&format!("/api/v1/users/{who}/organization"), body.clone())
+            .await;
+        assert_eq!(
+            (st, e["error"]["fields"][0]["field"].as_str()),
+            (422, Some(field)),
+            "{body}: {e}"
+        );
+    }
+    let (st, _) = sys
+        .put(
+            &format!("/api/v1/users/{sys_id}/organization"),
+            json!({ "org_id": null }),
+        )
+        .await;
+    assert_eq!(st, 403, "one's own");
+    let (st, _) = sec.put(&path, json!({ "org_id": b.org_a })).await;
+    assert_eq!(st, 403, "the security administrator does not manage accounts");
+    assert_eq!(names(&liaison).await, vec![b.org_b], "nothing changed");
+
+    // Audited with the organization before.
+    let pw = user(&s.app, "aud1", Role::Auditor, None).await;
+    let aud = Api::login(&s.base, "aud1", &pw).await;
+    let (_, log) = aud.get("/api/v1/audit?action=set_organization").await;
+    assert_eq!(log["total"], 1, "{log}");
+    let after = log["items"][0]["after"].to_string();
+    assert!(
+        after.contains(&b.org_a.to_string()) && after.contains(&b.org_b.to_string()),
+        "{log}"
+    );
+}
+crate::on_both!(an_account_moves_to_another_organization);

@@ -362,6 +362,26 @@ impl AccountStore for SqlStore {
                     serde_json::json!({ column: value, "before": before }),
                 )
             }
+            UserChange::Organization(org) => {
+                let before: Option<Option<i64>> = q(
+                    "SELECT org_id AS v FROM users WHERE id = $1".into(),
+                    vec![Arg::Int(Some(user_id))],
+                )
+                .fetch_optional(&mut *tx)
+                .await?
+                .map(|r| r.try_get("v"))
+                .transpose()?;
+                (
+                    "UPDATE users SET org_id = $1, updated_at = $2 WHERE id = $3",
+                    vec![
+                        Arg::Int(*org),
+                        Arg::Text(Some(meta.at.clone())),
+                        Arg::Int(Some(user_id)),
+                    ],
+                    "set_organization",
+                    serde_json::json!({ "org_id": org, "before": before.flatten() }),
+                )
+            }
             UserChange::OwnPassword { hash, .. } => (
                 "UPDATE users SET password_hash = $1, password_changed_at = $2, updated_at = $2, \
                  password_must_change = 0 WHERE id = $3",

@@ -31,6 +31,7 @@ pub fn router() -> Router<AppState> {
         .route("/users", get(system::users).post(system::create_user))
         .route("/users/{id}/clearance", put(confidentiality::set_clearance))
         .route("/users/{id}/role", put(confidentiality::set_role))
+        .route("/users/{id}/organization", put(system::set_organization))
         .route("/users/{id}/{action}", post(system::change_user))
         .route(
             "/settings/ceiling",

@@ -171,3 +171,21 @@ pub async fn audit_verify(u: ApiUser) -> ApiResult {
     })
     .into_response())
 }
+
+#[derive(serde::Deserialize)]
+pub struct OrganizationBody {
+    /// The organization's id, or null for none.
+    org_id: Option<i64>,
+}
+
+/// PUT /users/{id}/organization {"org_id": ID | null}
+pub async fn set_organization(
+    u: ApiUser,
+    path: Result<Path<String>, PathRejection>,
+    body: Result<Json<OrganizationBody>, JsonRejection>,
+) -> ApiResult {
+    let id = user_id_of(path)?;
+    let Json(b) = body?;
+    let x = u.access.set_organization(id, b.org_id).await?;
+    Ok(Json(user_json(&x)).into_response())
+}

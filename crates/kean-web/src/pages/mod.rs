@@ -86,6 +86,7 @@ pub fn router() -> Router<AppState> {
             post(registry::propose_level_change),
         )
         .route("/system/users", get(system::users).post(system::create_user))
+        .route("/system/users/organization", post(system::move_user))
         .route("/system/users/{id}/{action}", post(system::change_user))
         .route("/system/audit", get(system::audit))
         .route("/system/audit/verify", post(system::verify_audit))

@@ -191,6 +191,36 @@ pub async fn change_user(Path((id_text, action)): Path<(String, String)>, f: Web
     }
 }
 
+/// POST /system/users/organization (user_id, org_id — empty for none)
+pub async fn move_user(f: WebForm) -> PageResult {
+    let u = &f.user;
+    let get = |k: &str| f.form.get(k).map(|v| v.trim().to_string()).unwrap_or_default();
+    let user_id = id_of(u, &get("user_id"))?;
+    let org = get("org_id");
+    let org_id = if org.is_empty() {
+        None
+    } else {
+        Some(org.parse::<i64>().map_err(|_| {
+            PageError::page(
+                u,
+                AppError::validation(vec![kean_core::FieldError::new(
+                    "org_id",
+                    format!("所属单位：“{org}”不是单位编号"),
+                    format!("organization: '{org}' is not an organization id"),
+                )]),
+            )
+        })?)
+    };
+    match u.access.set_organization(user_id, org_id).await {
+        Err(e) if e.code == ErrorCode::ReauthenticationRequired => {
+            Ok(axum::response::Redirect::to("/account/reauth?next=%2Fsystem%2Fusers").into_response())
+        }
+        Ok(_) => users_page(u, &BTreeMap::new(), None, Some(u.lang.t("users.changed_ok").into())).await,
+        Err(e) if e.code == ErrorCode::ValidationFailed => users_page(u, &BTreeMap::new(), Some(e), None).await,
+        Err(e) => Err(PageError::page(u, e)),
+    }
+}
+
 pub async fn create_user(f: WebForm) -> PageResult {
     let u = &f.user;
     let g = |k: &str| f.form.get(k).map(String::as_str).unwrap_or("");
