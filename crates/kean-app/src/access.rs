@@ -755,6 +755,16 @@ impl Access {
         })
     }
 
+    /// The account an administrator acts on (not found: "用户不存在").
+    pub(crate) async fn account(&self, user_id: i64) -> Result<User> {
+        self.app
+            .store()
+            .user_by_id(user_id)
+            .await
+            .map_err(AppError::from_store)?
+            .ok_or_else(|| AppError::new(ErrorCode::NotFound, "用户不存在", "no such user"))
+    }
+
     /// Moves an account to another organization, or out of one (audited
     /// `set_organization`, with the one before): the account manager's act,
     /// never on one's own account. What the account reads follows at its
@@ -769,13 +779,7 @@ impl Access {
                 "you cannot change your own organization",
             ));
         }
-        let user = self
-            .app
-            .store()
-            .user_by_id(user_id)
-            .await
-            .map_err(AppError::from_store)?
-            .ok_or_else(AppError::not_found)?;
+        let user = self.account(user_id).await?;
         if let Some(e) = self.organization_problem(user.role, org_id).await? {
             return Err(AppError::validation(vec![e]));
         }
@@ -804,13 +808,7 @@ impl Access {
             }
             UserAction::SetDisabled(d) => kean_store::UserChange::SetDisabled(d),
             UserAction::Password(pw) => {
-                let target = self
-                    .app
-                    .store()
-                    .user_by_id(user_id)
-                    .await
-                    .map_err(AppError::from_store)?
-                    .ok_or_else(|| AppError::new(ErrorCode::NotFound, "用户不存在", "no such user"))?;
+                let target = self.account(user_id).await?;
                 check_password_policy(&pw, &target.username).map_err(|e| AppError::validation(vec![e]))?;
                 // A password an administrator gives is the holder's to replace
                 // at the next login; one set at the machine is not.

@@ -101,13 +101,7 @@ impl Access {
                 "you cannot change your own role",
             ));
         }
-        let user = self
-            .app
-            .store()
-            .user_by_id(user_id)
-            .await
-            .map_err(AppError::from_store)?
-            .ok_or_else(AppError::not_found)?;
+        let user = self.account(user_id).await?;
         if user.role == new {
             return Ok(user);
         }

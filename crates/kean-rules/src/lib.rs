@@ -237,20 +237,16 @@ fn check(
             Ok(())
         }
         Expr::List(l) => l.elements.iter().try_for_each(|x| go(x, scope)),
-        Expr::Map(m) => m.entries.iter().try_for_each(|en| match &en.expr {
-            EntryExpr::MapEntry(me) => {
-                go(&me.key, scope)?;
-                go(&me.value, scope)
-            }
-            EntryExpr::StructField(sf) => go(&sf.value, scope),
-        }),
-        Expr::Struct(st) => st.entries.iter().try_for_each(|en| match &en.expr {
-            EntryExpr::MapEntry(me) => {
-                go(&me.key, scope)?;
-                go(&me.value, scope)
-            }
-            EntryExpr::StructField(sf) => go(&sf.value, scope),
-        }),
+        Expr::Map(cel::common::ast::MapExpr { entries })
+        | Expr::Struct(cel::common::ast::StructExpr { entries, .. }) => {
+            entries.iter().try_for_each(|en| match &en.expr {
+                EntryExpr::MapEntry(me) => {
+                    go(&me.key, scope)?;
+                    go(&me.value, scope)
+                }
+                EntryExpr::StructField(sf) => go(&sf.value, scope),
+            })
+        }
         Expr::Comprehension(c) => {
             go(&c.iter_range, scope)?;
             go(&c.accu_init, scope)?;
